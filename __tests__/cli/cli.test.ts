@@ -1,0 +1,170 @@
+import { mkdtemp, readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parseRunResult } from '../../src/results/parse.js'
+import type { RunResult } from '../../src/results/types.js'
+import { buildEntry, runBundle as runCliProcess } from '../helpers/cli.js'
+
+const repo = resolve('.')
+const fixtures = resolve('__tests__/fixtures/cli')
+let cli: string
+let out: string
+
+beforeAll(async () => {
+  cli = await buildEntry('src/cli.ts')
+})
+beforeEach(async () => {
+  out = join(await mkdtemp(join(tmpdir(), 'evalgate-out-')), 'results.json')
+})
+
+async function readResults(path: string): Promise<RunResult> {
+  return parseRunResult(await readFile(path, 'utf8'), path)
+}
+
+describe('evalgate run on the example', () => {
+  it('runs both suites offline, prints the report and writes a valid RunResult', async () => {
+    const run = await runCliProcess(cli, ['run', 'evals', '--out', out, '--commit', 'abc123'], {
+      cwd: repo
+    })
+    expect(run.stderr).toContain('evalgate: running 131 answers')
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(
+      /^suite\s+provider\s+cases\s+pass rate\s+mean score\s+p50\s+p95\s+errors$/m
+    )
+    expect(run.stdout).toMatch(/^ticket-triage\s+router-v1\s+60\s+78\.3%\s+0\.892\s/m)
+    expect(run.stdout).toMatch(/^ticket-triage\s+router-v2\s+60\s+93\.3%\s+0\.967\s/m)
+    expect(run.stdout).toMatch(/^refunds\s+calculator\s+11\s+100\.0%\s+1\.000\s/m)
+    expect(run.stdout).toContain('ticket-triage / router-v1: 13 failed or errored')
+    expect(run.stdout).toMatch(/right-queue: routed to \w+, expected \w+/)
+    expect(run.stdout).toContain(`results: ${out}`)
+    const results = await readResults(out)
+    expect(results.run).toMatchObject({ complete: true, commit: 'abc123' })
+    const triage = results.suites.find((s) => s.suite === 'ticket-triage')
+    expect(triage?.results).toHaveLength(120)
+    expect(triage?.cases).toHaveLength(60)
+    expect(triage?.cases[0]?.source).toBe('evals/data/tickets.jsonl:1')
+    const exec = triage?.results.find((r) => r.providerId === 'router-v2')
+    expect(exec?.output).toMatch(/^\{"queue":"(billing|bug|account)","reply":"Hi! /)
+  })
+
+  it('shards split the cases with none lost or doubled', async () => {
+    const ids: string[] = []
+    for (const shard of ['1/3', '2/3', '3/3']) {
+      const path = `${out}.${shard.replace('/', '-')}`
+      const run = await runCliProcess(
+        cli,
+        ['run', 'evals/triage.eval.yaml', '--out', path, '--shard', shard, '--quiet'],
+        { cwd: repo }
+      )
+      expect(run.code).not.toBe(2)
+      const results = await readResults(path)
+      expect(results.run.shard).toEqual({ index: Number(shard[0]), total: 3 })
+      ids.push(...(results.suites[0]?.cases.map((c) => c.id) ?? []))
+    }
+    expect(ids).toHaveLength(60)
+    expect(new Set(ids).size).toBe(60)
+  })
+
+  it('--filter and --repeats narrow and widen the run', async () => {
+    const run = await runCliProcess(
+      cli,
+      ['run', '--filter', 'refunds/annual-*', '--repeats', '2', '--out', out, '--quiet'],
+      { cwd: repo }
+    )
+    expect(run.code).toBe(0)
+    const results = await readResults(out)
+    expect(results.suites.map((s) => s.suite)).toEqual(['refunds'])
+    expect(results.suites[0]?.results.map((r) => `${r.caseId}#${r.repeat}`)).toEqual([
+      'annual-quarter#0',
+      'annual-quarter#1',
+      'annual-half#0',
+      'annual-half#1',
+      'annual-week#0',
+      'annual-week#1'
+    ])
+  })
+})
+
+describe('exit codes', () => {
+  it('exits 1 when a pass rate is below min-pass-rate, 0 with --fail-on never', async () => {
+    const failing = await runCliProcess(cli, ['run', 'threshold', '--out', out], { cwd: fixtures })
+    expect(failing.code).toBe(1)
+    expect(failing.stdout).toMatch(/^flaky\s+half-right\s+4\s+50\.0% < 75\.0%/m)
+    const lenient = await runCliProcess(
+      cli,
+      ['run', 'threshold', '--out', out, '--fail-on', 'never'],
+      { cwd: fixtures }
+    )
+    expect(lenient.code).toBe(0)
+  })
+
+  it('exits 2 with every spec problem at once and no stack trace', async () => {
+    const run = await runCliProcess(cli, ['run', 'broken', '--out', out], { cwd: fixtures })
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('evalgate: 4 problems in eval specs:\n')
+    expect(run.stderr).toContain(
+      'broken/broken.eval.yaml:9:1: scorer: unknown key `scorer` (did you mean `scorers`?)'
+    )
+    expect(run.stderr).toContain(
+      'broken/broken.eval.yaml:12:10: repeats: expected integer, got string "three"'
+    )
+    expect(run.stderr).toContain(
+      'broken/broken.eval.yaml:5:11: providers[0].path: module `./missing.js` does not exist'
+    )
+    expect(run.stderr).not.toMatch(/\n\s+at /)
+  })
+
+  it('exits 2 on a bad flag, naming it', async () => {
+    const run = await runCliProcess(cli, ['run', '--concurrency', 'lots'], { cwd: repo })
+    expect(run.code).toBe(2)
+    expect(run.stderr).toBe('evalgate: --concurrency must be a positive integer, got "lots"\n')
+    const unknown = await runCliProcess(cli, ['run', '--concurency', '3'], { cwd: repo })
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toMatch(/^evalgate: evalgate run: Unknown option '--concurency'/)
+  })
+
+  it('on SIGINT writes the partial results marked incomplete and exits 130', async () => {
+    let sent = false
+    const run = await runCliProcess(cli, ['run', 'slow', '--out', out, '--concurrency', '2'], {
+      cwd: fixtures,
+      onStderr: (chunk, child) => {
+        if (!sent && /evalgate: \d+\/300 answers/.test(chunk)) {
+          sent = true
+          child.kill('SIGINT')
+        }
+      }
+    })
+    expect(run.code).toBe(130)
+    expect(run.stderr).toContain('SIGINT received, stopping and writing partial results')
+    expect(run.stdout).toMatch(/incomplete run: cancelled \(SIGINT\) after \d+ of 300 answers/)
+    const results = await readResults(out)
+    expect(results.run.complete).toBe(false)
+    const answered = results.suites[0]?.results ?? []
+    expect(answered.length).toBeGreaterThan(0)
+    expect(answered.length).toBeLessThan(300)
+    expect(answered.every((r) => r.pass === true)).toBe(true)
+  })
+})
+
+describe('validate and help', () => {
+  it('validate lists each suite and its size', async () => {
+    const run = await runCliProcess(cli, ['validate'], { cwd: repo })
+    expect(run.code).toBe(0)
+    expect(run.stdout).toBe(
+      'ok evals/refunds.eval.yaml: suite refunds, 11 cases × 1 providers × 1 repeats = 11 calls\n' +
+        'ok evals/triage.eval.yaml: suite ticket-triage, 60 cases × 2 providers × 1 repeats = 120 calls\n'
+    )
+  })
+
+  it.each(['run', 'validate', 'compare'])('%s --help prints its usage', async (command) => {
+    const run = await runCliProcess(cli, [command, '--help'], { cwd: repo })
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(new RegExp(`^Usage: evalgate ${command}`))
+  })
+
+  it('an unknown command exits 2 with the overview', async () => {
+    const run = await runCliProcess(cli, ['rnu'], { cwd: repo })
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('evalgate: unknown command "rnu"')
+  })
+})

@@ -1,0 +1,63 @@
+import { build } from 'esbuild'
+import { spawn } from 'node:child_process'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+/**
+ * Bundles an entry (the CLI or the action) the way `npm run bundle` does, into a temp dir, so integration tests run the
+ * current sources as a real process without depending on a committed dist/.
+ */
+export async function buildEntry(entry: 'src/cli.ts' | 'src/index.ts'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'evalgate-bundle-'))
+  const outfile = join(dir, 'bundle.mjs')
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    logLevel: 'error',
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);"
+    }
+  })
+  return outfile
+}
+
+export interface CliRun {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+export interface CliProcessOptions {
+  cwd: string
+  env?: Record<string, string>
+  /** Called with each stderr chunk; may signal the process. */
+  onStderr?: (chunk: string, child: { kill: (signal: NodeJS.Signals) => void }) => void
+}
+
+export function runBundle(
+  cli: string,
+  args: string[],
+  options: CliProcessOptions
+): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], {
+      cwd: options.cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+      options.onStderr?.(chunk.toString(), child)
+    })
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}

@@ -1,0 +1,330 @@
+import { ProviderError } from '../../src/errors.js'
+import { createProvider } from '../../src/providers/index.js'
+import { OpenAIProvider, openAIConfigIdentity } from '../../src/providers/openai.js'
+import type { ProviderRequest } from '../../src/providers/types.js'
+import type { OpenAIProviderSpec } from '../../src/spec/types.js'
+import { openAPIProblems, startOpenAIServer } from '../helpers/openai-server.js'
+import type { OpenAIServer } from '../helpers/openai-server.js'
+
+const SECRET = 'sk-test-SECRET123'
+const never = new AbortController().signal
+const request: ProviderRequest = {
+  prompt: 'You answer in one word.\n\nCapital of France?',
+  messages: [
+    { role: 'system', content: 'You answer in one word.' },
+    { role: 'user', content: 'Capital of France?' },
+    { role: 'assistant', content: 'Paris.' },
+    { role: 'user', content: 'And of Italy?' }
+  ],
+  vars: { country: 'Italy' },
+  caseId: 'capitals',
+  repeat: 0
+}
+
+let server: OpenAIServer
+
+function spec(overrides: Partial<OpenAIProviderSpec> = {}): OpenAIProviderSpec {
+  return {
+    id: 'gpt',
+    type: 'openai',
+    model: 'gpt-4o-mini',
+    params: { temperature: 0, seed: 7, max_tokens: 50 },
+    baseUrl: server.baseUrl,
+    apiKey: SECRET,
+    stream: false,
+    configFingerprint: 'fp',
+    source: { file: 'evals/x.eval.yaml', line: 3 },
+    ...overrides
+  }
+}
+
+async function failure(promise: Promise<unknown>): Promise<ProviderError> {
+  try {
+    await promise
+  } catch (error) {
+    if (error instanceof ProviderError) return error
+    throw error
+  }
+  throw new Error('expected the call to fail')
+}
+
+beforeEach(async () => {
+  server = await startOpenAIServer()
+})
+
+afterEach(async () => {
+  expect(server.violations).toEqual([])
+  await server.close()
+})
+
+describe('the local OpenAI server double', () => {
+  async function post(body: unknown): Promise<number> {
+    const response = await fetch(`${server.baseUrl}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer x' },
+      body: JSON.stringify(body)
+    })
+    await response.text()
+    return response.status
+  }
+
+  it('rejects requests the real API would reject, and records them', async () => {
+    expect(await post({ model: 'gpt-4o-mini' })).toBe(400)
+    expect(await post({ model: 'gpt-4o-mini', messages: [{ role: 'robot', content: 'hi' }] })).toBe(
+      400
+    )
+    expect(await post({ model: 'gpt-4o-mini', messages: [] })).toBe(400)
+    expect(server.violations.map((v) => v.against)).toEqual([
+      'CreateChatCompletionRequest',
+      'CreateChatCompletionRequest',
+      'CreateChatCompletionRequest'
+    ])
+    expect(server.violations[0]?.message).toContain("required property 'messages'")
+    expect(server.violations[1]?.message).toContain('/messages/0/role')
+    server.violations.length = 0
+  })
+
+  it('accepts a valid request', async () => {
+    expect(await post({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })).toBe(
+      200
+    )
+  })
+
+  it('checks answers against the response schemas, so an invented field shape is caught', async () => {
+    const valid = {
+      id: 'chatcmpl-1',
+      object: 'chat.completion',
+      created: 1,
+      model: 'gpt-4o-mini',
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'hi', refusal: null },
+          logprobs: null,
+          finish_reason: 'stop'
+        }
+      ]
+    }
+    expect(await openAPIProblems('CreateChatCompletionResponse', valid)).toBeUndefined()
+    expect(
+      await openAPIProblems('CreateChatCompletionResponse', { ...valid, object: 'completion' })
+    ).toContain('/object')
+    expect(
+      await openAPIProblems('CreateChatCompletionResponse', {
+        ...valid,
+        usage: { prompt_tokens: 'many', completion_tokens: 1, total_tokens: 1 }
+      })
+    ).toContain('/usage/prompt_tokens')
+    expect(
+      await openAPIProblems('CreateChatCompletionStreamResponse', {
+        id: 'c',
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'm',
+        choices: [{ index: 0, delta: { content: 'x' }, finish_reason: 'done' }]
+      })
+    ).toContain('finish_reason')
+  })
+})
+
+describe('OpenAIProvider', () => {
+  it('sends the rendered messages with model and params, and returns the answer and its usage', async () => {
+    server.enqueue({
+      type: 'answer',
+      text: 'Rome.',
+      model: 'gpt-4o-mini-2024-07-18',
+      usage: { promptTokens: 40, completionTokens: 12, cachedTokens: 32, reasoningTokens: 10 }
+    })
+    const response = await new OpenAIProvider(spec()).call(request, never)
+    expect(response).toMatchObject({
+      output: 'Rome.',
+      attempts: 1,
+      tokens: { input: 40, output: 12, cachedInput: 32, reasoning: 10 },
+      model: 'gpt-4o-mini-2024-07-18',
+      fingerprint: 'fp_evalgate_test'
+    })
+    expect(response.latencyMs).toBeGreaterThan(0)
+    expect(response.ttftMs).toBeUndefined()
+    const [received] = server.requests
+    expect(received?.headers.authorization).toBe(`Bearer ${SECRET}`)
+    expect(received?.body).toMatchObject({
+      model: 'gpt-4o-mini',
+      temperature: 0,
+      seed: 7,
+      max_tokens: 50,
+      messages: request.messages
+    })
+    expect(received?.body).not.toHaveProperty('stream')
+  })
+
+  it('streams with include_usage and measures the time to the first content', async () => {
+    server.enqueue({
+      type: 'answer',
+      text: 'Rome is the capital of Italy.',
+      chunkDelayMs: 15,
+      usage: { promptTokens: 30, completionTokens: 7 }
+    })
+    const response = await new OpenAIProvider(spec({ stream: true })).call(request, never)
+    expect(response).toMatchObject({
+      output: 'Rome is the capital of Italy.',
+      tokens: { input: 30, output: 7, cachedInput: 0, reasoning: 0 },
+      model: 'gpt-4o-mini',
+      fingerprint: 'fp_evalgate_test'
+    })
+    expect(response.ttftMs).toBeGreaterThan(0)
+    expect(response.ttftMs).toBeLessThan(response.latencyMs)
+    expect(server.requests[0]?.body).toMatchObject({
+      stream: true,
+      stream_options: { include_usage: true }
+    })
+  })
+
+  it('is what createProvider builds for type openai', async () => {
+    const provider = await createProvider(spec())
+    expect(provider).toBeInstanceOf(OpenAIProvider)
+    await expect(provider.call(request, never)).resolves.toMatchObject({
+      output: 'echo: And of Italy?'
+    })
+  })
+
+  it.each([
+    ['401', { type: 'error', status: 401 } as const, 'auth', false],
+    ['403', { type: 'error', status: 403 } as const, 'auth', false],
+    ['400', { type: 'error', status: 400 } as const, 'bad-request', false],
+    ['404', { type: 'error', status: 404 } as const, 'bad-request', false],
+    ['500', { type: 'error', status: 500 } as const, 'server', true],
+    ['503', { type: 'error', status: 503 } as const, 'server', true],
+    ['429', { type: 'error', status: 429 } as const, 'rate-limited', true],
+    ['a reset connection', { type: 'reset' } as const, 'network', true],
+    [
+      'malformed JSON',
+      { type: 'malformed', body: '{"id": "x", "cho' } as const,
+      'malformed-response',
+      false
+    ],
+    ['no choices', { type: 'answer', noChoices: true } as const, 'malformed-response', false]
+  ])('classifies %s (plain and streamed)', async (_name, behaviour, kind, retryable) => {
+    for (const stream of [false, true]) {
+      server.enqueue(behaviour)
+      const error = await failure(new OpenAIProvider(spec({ stream })).call(request, never))
+      expect({ kind: error.kind, retryable: error.retryable }).toEqual({ kind, retryable })
+      expect(error.message).toMatch(/^provider gpt: /)
+    }
+  })
+
+  it('classifies a stream cut off mid-answer as a retryable network error', async () => {
+    server.enqueue({ type: 'reset', afterChunks: 2 })
+    const error = await failure(new OpenAIProvider(spec({ stream: true })).call(request, never))
+    expect(error).toMatchObject({ kind: 'network', retryable: true })
+  })
+
+  it('tells what to check: the key for auth errors, baseUrl for network errors', async () => {
+    server.enqueue({ type: 'error', status: 401, message: 'Incorrect API key provided' })
+    const auth = await failure(new OpenAIProvider(spec()).call(request, never))
+    expect(auth.message).toBe(
+      'provider gpt: HTTP 401 (not authorised): Incorrect API key provided; check OPENAI_API_KEY / apiKey'
+    )
+    const closed = await startOpenAIServer()
+    const unreachable = closed.baseUrl
+    await closed.close()
+    const network = await failure(
+      new OpenAIProvider(spec({ baseUrl: unreachable })).call(request, never)
+    )
+    expect(network.kind).toBe('network')
+    expect(network.message).toContain(`the connection to ${unreachable} failed`)
+    expect(network.message).toContain('check baseUrl')
+  })
+
+  it('reads how long a 429 asks to wait from its headers', async () => {
+    server.enqueue(
+      { type: 'error', status: 429, headers: { 'retry-after': '3' } },
+      { type: 'error', status: 429, headers: { 'retry-after-ms': '250' } },
+      {
+        type: 'error',
+        status: 429,
+        headers: {
+          'x-ratelimit-remaining-requests': '12',
+          'x-ratelimit-reset-requests': '1s',
+          'x-ratelimit-remaining-tokens': '0',
+          'x-ratelimit-reset-tokens': '6m0s'
+        }
+      },
+      { type: 'error', status: 503, headers: { 'retry-after': '2' } }
+    )
+    const provider = new OpenAIProvider(spec())
+    const waits = []
+    for (let i = 0; i < 4; i++)
+      waits.push((await failure(provider.call(request, never))).retryAfterMs)
+    expect(waits).toEqual([3000, 250, 360_000, 2000])
+  })
+
+  it('never lets the API key out, even when the server echoes it', async () => {
+    const echo = (r: { headers: Record<string, unknown> }) =>
+      `Incorrect API key provided: ${String(r.headers['authorization'])}`
+    const logged: string[] = []
+    const consoleMethods = ['log', 'info', 'warn', 'error', 'debug'] as const
+    const originals = consoleMethods.map((name) => console[name])
+    for (const name of consoleMethods) {
+      console[name] = (...args: unknown[]) => void logged.push(args.map(String).join(' '))
+    }
+    const errors: ProviderError[] = []
+    try {
+      for (const status of [401, 400, 429, 500]) {
+        for (const stream of [false, true]) {
+          server.enqueue({ type: 'error', status, message: echo })
+          errors.push(await failure(new OpenAIProvider(spec({ stream })).call(request, never)))
+        }
+      }
+    } finally {
+      consoleMethods.forEach((name, i) => (console[name] = originals[i] as typeof console.log))
+    }
+    expect(errors).toHaveLength(8)
+    expect(errors[0]?.message).toContain('Incorrect API key provided: Bearer [redacted]')
+    for (const error of errors) {
+      const everything = [error.message, String(error), error.stack, JSON.stringify(error)]
+      expect(everything.join('\n')).not.toContain('SECRET123')
+    }
+    expect(logged.join('\n')).not.toContain('SECRET123')
+    expect(openAIConfigIdentity(spec())).not.toContain('SECRET123')
+  })
+
+  it('stops when the signal aborts: timeout and cancellation', async () => {
+    server.enqueue({ type: 'answer', delayMs: 5000 }, { type: 'answer', delayMs: 5000 })
+    const provider = new OpenAIProvider(spec())
+    const timedOut = await failure(provider.call(request, AbortSignal.timeout(50)))
+    expect(timedOut).toMatchObject({ kind: 'timeout', retryable: true })
+    const controller = new AbortController()
+    const call = provider.call(request, controller.signal)
+    setTimeout(() => controller.abort(), 50)
+    expect(await failure(call)).toMatchObject({ kind: 'cancelled' })
+  })
+
+  it("applies the provider's own timeoutMs as a retryable timeout", async () => {
+    server.enqueue({ type: 'answer', delayMs: 5000 })
+    const error = await failure(new OpenAIProvider(spec({ timeoutMs: 50 })).call(request, never))
+    expect(error).toMatchObject({ kind: 'timeout', retryable: true })
+  })
+
+  it('needs an API key for the OpenAI API itself, but not for a compatible server', async () => {
+    expect(
+      () => new OpenAIProvider(spec({ apiKey: undefined, baseUrl: undefined }), { env: {} })
+    ).toThrow('provider gpt: no API key: set OPENAI_API_KEY')
+    const local = new OpenAIProvider(spec({ apiKey: undefined }), { env: {} })
+    await expect(local.call(request, never)).resolves.toMatchObject({
+      output: 'echo: And of Italy?'
+    })
+    const fromEnv = new OpenAIProvider(spec({ apiKey: undefined }), {
+      env: { OPENAI_API_KEY: 'sk-from-env' }
+    })
+    await fromEnv.call(request, never)
+    expect(server.requests[1]?.headers.authorization).toBe('Bearer sk-from-env')
+  })
+
+  it('has a cache identity that follows model, params and baseUrl but not the key', () => {
+    const base = openAIConfigIdentity(spec())
+    expect(openAIConfigIdentity(spec({ apiKey: 'sk-other' }))).toBe(base)
+    expect(openAIConfigIdentity(spec({ model: 'gpt-4.1' }))).not.toBe(base)
+    expect(openAIConfigIdentity(spec({ params: { temperature: 1 } }))).not.toBe(base)
+    expect(openAIConfigIdentity(spec({ baseUrl: 'http://elsewhere/v1' }))).not.toBe(base)
+  })
+})

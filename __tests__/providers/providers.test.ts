@@ -1,0 +1,192 @@
+import { createServer } from 'node:http'
+import type { IncomingMessage, Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { ProviderError } from '../../src/errors.js'
+import { createProvider } from '../../src/providers/index.js'
+import type { ProviderRequest } from '../../src/providers/types.js'
+import type {
+  ExecProviderSpec,
+  HttpProviderSpec,
+  ModuleProviderSpec
+} from '../../src/spec/types.js'
+
+const source = { file: 'evals/x.eval.yaml', line: 3 }
+const app = fileURLToPath(new URL('../fixtures/providers/app.js', import.meta.url))
+const request: ProviderRequest = {
+  prompt: 'say hi',
+  messages: [{ role: 'user', content: 'say hi' }],
+  vars: { word: 'hi' },
+  caseId: 'case-1',
+  repeat: 2
+}
+const never = new AbortController().signal
+
+function moduleSpec(exportName: string): ModuleProviderSpec {
+  return {
+    id: 'app',
+    type: 'module',
+    path: app,
+    export: exportName,
+    configFingerprint: 'f',
+    source
+  }
+}
+
+function execSpec(command: string[]): ExecProviderSpec {
+  return {
+    id: 'cli',
+    type: 'exec',
+    command,
+    cwd: process.cwd(),
+    env: { GREETING: 'hey' },
+    configFingerprint: 'f',
+    source
+  }
+}
+
+describe('module provider', () => {
+  it('calls the exported function with the rendered request', async () => {
+    const provider = await createProvider(moduleSpec('echo'))
+    await expect(provider.call(request, never)).resolves.toMatchObject({
+      output: 'echo hi',
+      attempts: 1
+    })
+  })
+
+  it('passes on tokens and model an answer object reports, and stringifies other values', async () => {
+    await expect(
+      (await createProvider(moduleSpec('withUsage'))).call(request, never)
+    ).resolves.toMatchObject({ output: 'SAY HI', tokens: { input: 3, output: 2 }, model: 'app-v1' })
+    await expect(
+      (await createProvider(moduleSpec('label'))).call(request, never)
+    ).resolves.toMatchObject({ output: '42' })
+  })
+
+  it('turns a throw into a module error naming the provider', async () => {
+    const provider = await createProvider(moduleSpec('explode'))
+    await expect(provider.call(request, never)).rejects.toEqual(
+      new ProviderError('module', 'provider app threw: database is down')
+    )
+  })
+
+  it('refuses an export that is not a function', async () => {
+    await expect(createProvider(moduleSpec('notAFunction'))).rejects.toThrow(
+      `provider app: ${app} has no exported function \`notAFunction\` (found string)`
+    )
+  })
+})
+
+describe('exec provider', () => {
+  const node = process.execPath
+  it('writes the prompt to stdin and reads stdout, with the case in the environment', async () => {
+    const script =
+      "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>console.log(process.env.GREETING+' '+s+' '+process.env.EVALGATE_CASE_ID+' '+process.env.EVALGATE_REPEAT+' '+process.env.EVALGATE_VARS))"
+    const provider = await createProvider(execSpec([node, '-e', script]))
+    await expect(provider.call(request, never)).resolves.toMatchObject({
+      output: 'hey say hi case-1 2 {"word":"hi"}'
+    })
+  })
+
+  it('a non-zero exit is an error quoting stderr', async () => {
+    const provider = await createProvider(
+      execSpec([node, '-e', "console.error('model file missing'); process.exit(3)"])
+    )
+    await expect(provider.call(request, never)).rejects.toEqual(
+      new ProviderError('exec', 'provider cli: command exited with code 3: model file missing')
+    )
+  })
+
+  it('a command that does not exist is an error naming it', async () => {
+    const provider = await createProvider(execSpec(['/no/such/binary']))
+    await expect(provider.call(request, never)).rejects.toThrow(
+      'provider cli: cannot run `/no/such/binary`'
+    )
+  })
+
+  it('kills the command when the call is aborted', async () => {
+    const provider = await createProvider(execSpec([node, '-e', 'setTimeout(() => {}, 60000)']))
+    const controller = new AbortController()
+    const call = provider.call(request, controller.signal)
+    setTimeout(() => controller.abort(new DOMException('timed out', 'TimeoutError')), 50)
+    await expect(call).rejects.toMatchObject({ kind: 'timeout' })
+  })
+})
+
+describe('http provider', () => {
+  let server: Server
+  let url: string
+  const received: { body: unknown; headers: IncomingMessage['headers'] }[] = []
+  let reply: { status: number; body: string } = { status: 200, body: '' }
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = ''
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()))
+      req.on('end', () => {
+        received.push({ body: JSON.parse(body) as unknown, headers: req.headers })
+        res.writeHead(reply.status, { 'content-type': 'application/json' }).end(reply.body)
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/answer`
+  })
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+
+  function httpSpec(): HttpProviderSpec {
+    return {
+      id: 'api',
+      type: 'http',
+      url,
+      method: 'POST',
+      headers: { 'x-team': 'evals' },
+      body: { input: '{{prompt}}', meta: { word: '{{word}}', n: 1 } },
+      outputPath: 'choices.0.text',
+      configFingerprint: 'f',
+      source
+    }
+  }
+
+  it('posts the templated body and reads the output at its path', async () => {
+    reply = { status: 200, body: JSON.stringify({ choices: [{ text: 'hello' }] }) }
+    const provider = await createProvider(httpSpec())
+    await expect(provider.call(request, never)).resolves.toMatchObject({
+      output: 'hello',
+      attempts: 1
+    })
+    expect(received.at(-1)?.body).toEqual({ input: 'say hi', meta: { word: 'hi', n: 1 } })
+    expect(received.at(-1)?.headers['x-team']).toBe('evals')
+  })
+
+  it.each([
+    [401, 'auth'],
+    [429, 'rate-limited'],
+    [400, 'bad-request'],
+    [503, 'server']
+  ])('classifies HTTP %i as %s', async (status, kind) => {
+    reply = { status, body: '{"error":"nope"}' }
+    const provider = await createProvider(httpSpec())
+    await expect(provider.call(request, never)).rejects.toMatchObject({
+      kind,
+      message: `provider api: HTTP ${status}: {"error":"nope"}`
+    })
+  })
+
+  it('a response without the output path, or not JSON, is malformed', async () => {
+    const provider = await createProvider(httpSpec())
+    reply = { status: 200, body: '{"choices":[]}' }
+    await expect(provider.call(request, never)).rejects.toMatchObject({
+      kind: 'malformed-response',
+      message: 'provider api: the response has nothing at `choices.0.text`'
+    })
+    reply = { status: 200, body: '<html>' }
+    await expect(provider.call(request, never)).rejects.toMatchObject({
+      kind: 'malformed-response'
+    })
+  })
+
+  it('an unreachable server is a network error', async () => {
+    const provider = await createProvider({ ...httpSpec(), url: 'http://127.0.0.1:1/answer' })
+    await expect(provider.call(request, never)).rejects.toMatchObject({ kind: 'network' })
+  })
+})

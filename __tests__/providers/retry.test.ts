@@ -1,0 +1,192 @@
+import { ProviderError } from '../../src/errors.js'
+import {
+  DEFAULT_RETRY_POLICY,
+  ProviderFailure,
+  attemptsOf,
+  fullJitterDelayMs,
+  parseDurationMs,
+  retryAfterFromHeaders,
+  withRetries
+} from '../../src/providers/retry.js'
+import type { RetryDeps } from '../../src/providers/retry.js'
+
+const policy = DEFAULT_RETRY_POLICY
+const rateLimited = (retryAfterMs?: number) =>
+  new ProviderError('rate-limited', 'provider gpt: HTTP 429', {
+    retryable: true,
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {})
+  })
+const serverError = () => new ProviderError('server', 'provider gpt: HTTP 500', { retryable: true })
+const badRequest = () => new ProviderError('bad-request', 'provider gpt: HTTP 400: bad temperature')
+
+/** A fake sleep that records what it was asked to wait and returns at once. */
+function fakeDeps(random = 0.5, signal = new AbortController().signal) {
+  const slept: number[] = []
+  const deps: RetryDeps = {
+    sleep: async (ms) => void slept.push(ms),
+    random: () => random,
+    signal
+  }
+  return { deps, slept }
+}
+
+/** An attempt function answering from a script: an error to throw or a value to return. */
+function scripted<T>(...outcomes: (T | Error)[]) {
+  const calls: number[] = []
+  const attempt = async (n: number): Promise<T> => {
+    calls.push(n)
+    const outcome = outcomes[Math.min(n, outcomes.length) - 1] as T | Error
+    if (outcome instanceof Error) throw outcome
+    return outcome
+  }
+  return { attempt, calls }
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise
+  } catch (error) {
+    return error
+  }
+  throw new Error('expected a rejection')
+}
+
+describe('withRetries', () => {
+  it('waits as long as a 429 asks (Retry-After) before the retry', async () => {
+    const { attempt, calls } = scripted<string>(rateLimited(2000), 'ok')
+    const { deps, slept } = fakeDeps(0.5)
+    // Full jitter would wait 0.5 × 500 = 250 ms; the provider asked for 2000.
+    await expect(withRetries(attempt, policy, deps)).resolves.toEqual({
+      value: 'ok',
+      attempts: 2,
+      waitedMs: 2000
+    })
+    expect(calls).toEqual([1, 2])
+    expect(slept).toEqual([2000])
+  })
+
+  it('retries a 500 after a full-jitter backoff and returns the success', async () => {
+    const { attempt } = scripted<string>(serverError(), serverError(), 'ok')
+    const { deps, slept } = fakeDeps(0.5)
+    // Retry 1: 0.5 × min(30000, 500 × 2⁰) = 250; retry 2: 0.5 × min(30000, 500 × 2¹) = 500.
+    await expect(withRetries(attempt, policy, deps)).resolves.toEqual({
+      value: 'ok',
+      attempts: 3,
+      waitedMs: 750
+    })
+    expect(slept).toEqual([250, 500])
+  })
+
+  it('never retries a 400', async () => {
+    const { attempt, calls } = scripted<string>(badRequest(), 'ok')
+    const { deps, slept } = fakeDeps()
+    const error = await rejection(withRetries(attempt, policy, deps))
+    expect(error).toBeInstanceOf(ProviderFailure)
+    expect(error).toMatchObject({
+      kind: 'bad-request',
+      attempts: 1,
+      waitedMs: 0,
+      message: 'provider gpt: HTTP 400: bad temperature'
+    })
+    expect(calls).toEqual([1])
+    expect(slept).toEqual([])
+  })
+
+  it('gives up after maxAttempts with the last error, its attempts and the time waited', async () => {
+    const { attempt, calls } = scripted<string>(serverError())
+    const { deps, slept } = fakeDeps(0.5)
+    const error = await rejection(withRetries(attempt, policy, deps))
+    expect(calls).toEqual([1, 2, 3, 4])
+    // 0.5 × 500, 0.5 × 1000, 0.5 × 2000
+    expect(slept).toEqual([250, 500, 1000])
+    expect(error).toMatchObject({
+      kind: 'server',
+      attempts: 4,
+      waitedMs: 1750,
+      message: 'provider gpt: HTTP 500 (after 4 attempts)'
+    })
+    expect(attemptsOf(error)).toEqual({ attempts: 4, waitedMs: 1750 })
+  })
+
+  it('stops at once when the signal aborts during a backoff', async () => {
+    const controller = new AbortController()
+    const { attempt, calls } = scripted<string>(serverError(), 'ok')
+    const deps: RetryDeps = {
+      random: () => 0.5,
+      signal: controller.signal,
+      sleep: (_ms, signal) =>
+        new Promise((_resolve, reject) => {
+          signal.addEventListener('abort', () => reject(signal.reason), { once: true })
+          controller.abort()
+        })
+    }
+    const error = await rejection(withRetries(attempt, policy, deps))
+    expect(error).toMatchObject({ kind: 'cancelled', attempts: 1 })
+    expect(calls).toEqual([1])
+  })
+
+  it('does not retry when the provider asks to wait longer than maxDelayMs', async () => {
+    const { attempt, calls } = scripted<string>(rateLimited(360_000), 'ok')
+    const { deps, slept } = fakeDeps()
+    const error = await rejection(withRetries(attempt, policy, deps))
+    expect(calls).toEqual([1])
+    expect(slept).toEqual([])
+    expect(error).toMatchObject({
+      kind: 'rate-limited',
+      attempts: 1,
+      message:
+        'provider gpt: HTTP 429 (not retried: the provider asked to wait 360 s, more than the 30 s retry limit)'
+    })
+  })
+
+  it('rethrows an error that is not a ProviderError without retrying it', async () => {
+    const bug = new TypeError('x is undefined')
+    const { attempt, calls } = scripted<string>(bug, 'ok')
+    const error = await rejection(withRetries(attempt, policy, fakeDeps().deps))
+    expect(error).toBe(bug)
+    expect(calls).toEqual([1])
+    expect(attemptsOf(error)).toEqual({ attempts: 1, waitedMs: 0 })
+  })
+})
+
+describe('fullJitterDelayMs', () => {
+  it('draws uniformly below min(maxDelay, base × 2^(retry − 1))', () => {
+    expect(fullJitterDelayMs(1, policy, () => 0)).toBe(0)
+    expect(fullJitterDelayMs(1, policy, () => 0.999)).toBe(499)
+    expect(fullJitterDelayMs(4, policy, () => 0.5)).toBe(2000)
+    // 500 × 2⁹ = 256000, capped at 30000
+    expect(fullJitterDelayMs(10, policy, () => 0.5)).toBe(15_000)
+  })
+})
+
+describe('retry-after headers', () => {
+  const now = Date.parse('2026-01-01T00:00:00Z')
+  const headers = (values: Record<string, string>) => (name: string) => values[name]
+
+  it('reads retry-after-ms, retry-after in seconds and as an HTTP date', () => {
+    expect(retryAfterFromHeaders(headers({ 'retry-after-ms': '1500' }), now)).toBe(1500)
+    expect(retryAfterFromHeaders(headers({ 'retry-after': '7' }), now)).toBe(7000)
+    expect(
+      retryAfterFromHeaders(headers({ 'retry-after': 'Thu, 01 Jan 2026 00:00:12 GMT' }), now)
+    ).toBe(12_000)
+    expect(retryAfterFromHeaders(headers({}), now)).toBeUndefined()
+    expect(retryAfterFromHeaders(headers({ 'retry-after': 'soon' }), now)).toBeUndefined()
+  })
+
+  it("uses the reset of OpenAI's exhausted limit, else the later reset", () => {
+    const both = { 'x-ratelimit-reset-requests': '1s', 'x-ratelimit-reset-tokens': '6m0s' }
+    expect(
+      retryAfterFromHeaders(headers({ ...both, 'x-ratelimit-remaining-requests': '0' }), now)
+    ).toBe(1000)
+    expect(retryAfterFromHeaders(headers(both), now)).toBe(360_000)
+  })
+
+  it('parses Go-style durations', () => {
+    expect(parseDurationMs('20ms')).toBe(20)
+    expect(parseDurationMs('1s')).toBe(1000)
+    expect(parseDurationMs('6m0s')).toBe(360_000)
+    expect(parseDurationMs('1h2m3.5s')).toBe(3_723_500)
+    expect(parseDurationMs('soon')).toBeUndefined()
+    expect(parseDurationMs('')).toBeUndefined()
+  })
+})

@@ -1,0 +1,117 @@
+import { renderRunMarkdown, renderRunTerminal } from '../../src/report/run-report.js'
+import { summarizeRun } from '../../src/results/summary.js'
+import type { CaseResult, RunResult } from '../../src/results/types.js'
+
+function answer(
+  caseId: string,
+  repeat: number,
+  pass: boolean | null,
+  latencyMs: number | null,
+  extra: Partial<CaseResult> = {}
+): CaseResult {
+  return {
+    caseId,
+    providerId: 'bot',
+    repeat,
+    output: pass === null ? null : 'out',
+    score: pass === null ? null : pass ? 1 : 0.25,
+    pass,
+    scores:
+      pass === null
+        ? []
+        : [
+            {
+              scorer: 'equals',
+              score: pass ? 1 : 0,
+              pass,
+              ...(pass ? {} : { reason: 'expected "billing", got "bug"' })
+            }
+          ],
+    latencyMs,
+    attempts: 1,
+    cached: false,
+    ...extra
+  }
+}
+
+const run: RunResult = {
+  schemaVersion: 1,
+  tool: { name: 'evalgate', version: 'test' },
+  run: {
+    id: 'r',
+    startedAt: '2026-11-28T00:00:00Z',
+    finishedAt: '2026-11-28T00:00:01Z',
+    complete: false,
+    incompleteReason: 'cancelled (SIGINT) after 7 of 9 answers'
+  },
+  suites: [
+    {
+      suite: 'triage',
+      file: 'evals/triage.eval.yaml',
+      fingerprint: 'f',
+      casesFingerprint: 'c',
+      scorersFingerprint: 's',
+      repeats: 2,
+      minPassRate: 0.8,
+      gate: {},
+      providers: [{ id: 'bot', type: 'module', configFingerprint: 'p' }],
+      scorers: [{ name: 'equals', type: 'equals', weight: 1 }],
+      cases: ['a', 'b', 'c', 'd'].map((id) => ({ id, source: `evals/t.jsonl:${id}` })),
+      results: [
+        answer('a', 0, true, 100),
+        answer('a', 1, true, 200),
+        answer('b', 0, true, 300),
+        answer('b', 1, false, 400),
+        answer('c', 0, null, null, {
+          error: { kind: 'provider:server', message: 'HTTP 503 <b>busy</b>' }
+        }),
+        answer('c', 1, true, null, { cached: true }),
+        answer('d', 0, true, 500)
+      ]
+    }
+  ]
+}
+
+describe('summarizeRun', () => {
+  it('takes the case as the unit: repeats averaged per case, errors count as failed', () => {
+    const [summary] = summarizeRun(run)
+    // Cases a, b, c, d pass 2/2, 1/2, 1/2, 1/1 of their answers: (1 + 0.5 + 0.5 + 1) / 4.
+    expect(summary?.passRate).toBeCloseTo(0.75, 12)
+    // Scored answers only: a 1, b (1 + 0.25) / 2, c 1, d 1.
+    expect(summary?.meanScore).toBeCloseTo((1 + 0.625 + 1 + 1) / 4, 12)
+    // The cached answer has no latency; type-7 quantiles of [100, 200, 300, 400, 500].
+    expect(summary?.latencyP50).toBe(300)
+    expect(summary?.latencyP95).toBeCloseTo(480, 12)
+    expect(summary).toMatchObject({ cases: 4, answers: 7, errors: 1, belowThreshold: true })
+  })
+})
+
+describe('renderRunTerminal', () => {
+  it('prints the table, the failures and the incomplete note', () => {
+    const text = renderRunTerminal(run, summarizeRun(run), { color: false })
+    expect(text.split('\n').slice(0, 2)).toEqual([
+      'suite   provider  cases      pass rate  mean score    p50    p95  errors',
+      'triage  bot           4  75.0% < 80.0%       0.906  300ms  480ms       1'
+    ])
+    expect(text).toContain(
+      'triage / bot: 2 failed or errored\n  b #1: equals: expected "billing", got "bug"\n  c #0: error (provider:server): HTTP 503 <b>busy</b>'
+    )
+    expect(text).toContain('incomplete run: cancelled (SIGINT) after 7 of 9 answers')
+  })
+
+  it('colours failing rows only when asked', () => {
+    expect(renderRunTerminal(run, summarizeRun(run), { color: true })).toContain('\u001b[31mtriage')
+  })
+})
+
+describe('renderRunMarkdown', () => {
+  it('renders a table and collapsible failures, with output escaped', () => {
+    const markdown = renderRunMarkdown(run, summarizeRun(run))
+    expect(markdown).toContain(
+      '| triage | bot | 4 | 75.0% &#60; 80.0% | 0.906 | 300ms | 480ms | 1 |'
+    )
+    expect(markdown).toContain('<details><summary>triage / bot: 2 failed or errored</summary>')
+    expect(markdown).toContain('HTTP 503 &#60;b&#62;busy&#60;/b&#62;')
+    expect(markdown).not.toContain('<b>')
+  })
+})

@@ -1,0 +1,198 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
+import { CacheMissError, ResponseCache, cacheKey } from '../../src/run/cache.js'
+import type { CacheMode, CachedAnswer } from '../../src/run/cache.js'
+
+const answer: CachedAnswer = {
+  output: 'Rome.',
+  tokens: { input: 12, output: 2, cachedInput: 0, reasoning: 0 },
+  model: 'gpt-4o-mini-2024-07-18',
+  fingerprint: 'fp_1'
+}
+const request = {
+  messages: [{ role: 'user' as const, content: 'Capital of Italy?' }],
+  vars: { country: 'Italy' }
+}
+const key = cacheKey({ providerFingerprint: 'provider-a', request, repeat: 0 })
+
+let dir: string
+let warnings: string[]
+
+function cache(mode: CacheMode): ResponseCache {
+  return new ResponseCache({ dir, mode, warn: (m) => warnings.push(m) })
+}
+
+function entryPath(k: string): string {
+  return join(dir, k.slice(0, 2), `${k}.json`)
+}
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'evalgate-cache-'))
+  warnings = []
+})
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe('cacheKey', () => {
+  it('depends on the provider, the request and the repeat, not on key order', () => {
+    expect(key).toMatch(/^[0-9a-f]{64}$/)
+    const reordered = { vars: { country: 'Italy' }, messages: request.messages }
+    expect(cacheKey({ repeat: 0, request: reordered, providerFingerprint: 'provider-a' })).toBe(key)
+    expect(cacheKey({ providerFingerprint: 'provider-b', request, repeat: 0 })).not.toBe(key)
+    expect(cacheKey({ providerFingerprint: 'provider-a', request, repeat: 1 })).not.toBe(key)
+    expect(
+      cacheKey({
+        providerFingerprint: 'provider-a',
+        request: { ...request, vars: { country: 'France' } },
+        repeat: 0
+      })
+    ).not.toBe(key)
+  })
+})
+
+describe('ResponseCache modes', () => {
+  it('read-write: a miss, then the recorded answer without latency', async () => {
+    const c = cache('read-write')
+    await expect(c.get(key)).resolves.toBeUndefined()
+    await c.set(key, { ...answer, latencyMs: 812, ttftMs: 90, attempts: 2 } as CachedAnswer)
+    await expect(c.get(key)).resolves.toEqual(answer)
+    expect(await readdir(join(dir, key.slice(0, 2)))).toEqual([`${key}.json`])
+  })
+
+  it('write: records but never answers', async () => {
+    const c = cache('write')
+    await c.set(key, answer)
+    await expect(c.get(key)).resolves.toBeUndefined()
+    await expect(cache('read').get(key)).resolves.toEqual(answer)
+  })
+
+  it('read: answers but never records', async () => {
+    await cache('read').set(key, answer)
+    await expect(readdir(dir)).resolves.toEqual([])
+    await cache('write').set(key, answer)
+    await expect(cache('read').get(key)).resolves.toEqual(answer)
+  })
+
+  it('off: neither reads nor writes', async () => {
+    await cache('write').set(key, answer)
+    const c = cache('off')
+    await expect(c.get(key)).resolves.toBeUndefined()
+    const other = cacheKey({ providerFingerprint: 'x', request, repeat: 0 })
+    await c.set(other, answer)
+    await expect(cache('read').get(other)).resolves.toBeUndefined()
+  })
+
+  it('replay: answers from the cache, and a miss is an error explaining replay mode', async () => {
+    await cache('write').set(key, answer)
+    const c = cache('replay')
+    await expect(c.get(key)).resolves.toEqual(answer)
+    const missing = cacheKey({ providerFingerprint: 'provider-a', request, repeat: 5 })
+    const error = await c.get(missing, 'provider gpt, case capitals, repeat 5').catch((e) => e)
+    expect(error).toBeInstanceOf(CacheMissError)
+    expect(error.message).toContain('no cached answer for provider gpt, case capitals, repeat 5')
+    expect(error.message).toContain('forks')
+    expect(error.message).toContain(dir)
+    await c.set(missing, answer)
+    await expect(c.get(missing)).rejects.toBeInstanceOf(CacheMissError)
+  })
+})
+
+describe('ResponseCache robustness', () => {
+  it('treats a corrupt entry as a miss with a warning, and a new write repairs it', async () => {
+    await mkdir(join(dir, key.slice(0, 2)), { recursive: true })
+    await writeFile(entryPath(key), '{"format": 1, "key": "')
+    const c = cache('read-write')
+    await expect(c.get(key)).resolves.toBeUndefined()
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toContain(entryPath(key))
+    expect(warnings[0]).toContain('not valid JSON')
+    await c.set(key, answer)
+    await expect(c.get(key)).resolves.toEqual(answer)
+    expect(warnings).toHaveLength(1)
+  })
+
+  it('ignores an entry of the wrong shape or for another key', async () => {
+    const c = cache('read-write')
+    await mkdir(join(dir, key.slice(0, 2)), { recursive: true })
+    await writeFile(entryPath(key), JSON.stringify({ format: 1, key, answer: { output: 42 } }))
+    await expect(c.get(key)).resolves.toBeUndefined()
+    const other = cacheKey({ providerFingerprint: 'provider-z', request, repeat: 0 })
+    await writeFile(entryPath(key), JSON.stringify({ format: 1, key: other, answer }))
+    await expect(c.get(key)).resolves.toBeUndefined()
+    expect(warnings).toEqual([
+      `cache: ignoring ${entryPath(key)}: no output; treated as a miss`,
+      `cache: ignoring ${entryPath(key)}: it records another key; treated as a miss`
+    ])
+  })
+
+  it('a corrupt entry in replay mode is a miss error too, not a crash', async () => {
+    await mkdir(join(dir, key.slice(0, 2)), { recursive: true })
+    await writeFile(entryPath(key), 'garbage')
+    await expect(cache('replay').get(key)).rejects.toBeInstanceOf(CacheMissError)
+    expect(warnings).toHaveLength(1)
+  })
+
+  it('survives many concurrent writers of one key and leaves no temp files', async () => {
+    const c = cache('read-write')
+    const outputs = Array.from({ length: 64 }, (_, i) => `answer ${i}`)
+    const reads: (CachedAnswer | undefined)[] = []
+    await Promise.all(
+      outputs.map(async (output) => {
+        await c.set(key, { ...answer, output })
+        reads.push(await c.get(key))
+      })
+    )
+    // Every read saw a complete entry written by one of the writers.
+    for (const read of reads) expect(outputs).toContain(read?.output)
+    expect(await readdir(join(dir, key.slice(0, 2)))).toEqual([`${key}.json`])
+    expect(warnings).toEqual([])
+  })
+
+  it('survives concurrent writer processes while a reader keeps reading', async () => {
+    const bundle = join(dir, 'cache.mjs')
+    await build({
+      entryPoints: [fileURLToPath(new URL('../../src/run/cache.ts', import.meta.url))],
+      outfile: bundle,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      logLevel: 'silent'
+    })
+    const cacheDir = join(dir, 'store')
+    const writer = `
+      const { ResponseCache } = await import(process.argv[1])
+      const cache = new ResponseCache({ dir: process.argv[2], mode: 'write', warn: (m) => { throw new Error(m) } })
+      for (let i = 0; i < 200; i++) {
+        await cache.set(process.argv[3], { output: 'writer ' + process.pid + ' #' + i + ' ' + 'x'.repeat(4000) })
+      }
+    `
+    const children = [0, 1, 2].map(() =>
+      spawn(process.execPath, ['--input-type=module', '-e', writer, bundle, cacheDir, key], {
+        stdio: ['ignore', 'ignore', 'inherit']
+      })
+    )
+    const exits = children.map((child) => once(child, 'exit'))
+    const reader = new ResponseCache({ dir: cacheDir, mode: 'read', warn: (m) => warnings.push(m) })
+    let running = true
+    void Promise.all(exits).then(() => (running = false))
+    let hits = 0
+    while (running) {
+      const read = await reader.get(key)
+      if (read) {
+        expect(read.output).toMatch(/^writer \d+ #\d+ x{4000}$/)
+        hits++
+      }
+    }
+    for (const [code] of await Promise.all(exits)) expect(code).toBe(0)
+    expect(warnings).toEqual([])
+    expect(hits).toBeGreaterThan(0)
+    expect(await readdir(join(cacheDir, key.slice(0, 2)))).toEqual([`${key}.json`])
+  })
+})

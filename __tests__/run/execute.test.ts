@@ -1,0 +1,343 @@
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ProviderError } from '../../src/errors.js'
+import type { TokenUsage } from '../../src/results/types.js'
+import { ResponseCache } from '../../src/run/cache.js'
+import type { Provider, ProviderRequest, ProviderResponse } from '../../src/providers/types.js'
+import { executePlan } from '../../src/run/execute.js'
+import type { ExecuteOptions } from '../../src/run/execute.js'
+import { planRun } from '../../src/run/plan.js'
+import type { ProviderSpec, SuiteSpec } from '../../src/spec/types.js'
+import { cases, suiteSpec } from '../helpers/suite.js'
+
+const source = { file: 'evals/test.eval.yaml', line: 4, column: 5 }
+
+function providerSpec(id: string, extra: Partial<ProviderSpec> = {}): ProviderSpec {
+  return {
+    id,
+    type: 'module',
+    path: '/unused.js',
+    export: 'default',
+    configFingerprint: `fp-${id}`,
+    source,
+    ...extra
+  } as ProviderSpec
+}
+
+type Answer = (request: ProviderRequest, signal: AbortSignal) => Promise<string>
+
+/** A typed fake provider that counts calls in flight. */
+class FakeProvider implements Provider {
+  readonly type = 'fake'
+  inFlight = 0
+  maxInFlight = 0
+  calls: ProviderRequest[] = []
+  tokens: TokenUsage | undefined
+  constructor(
+    readonly id: string,
+    private readonly answer: Answer
+  ) {}
+  async call(request: ProviderRequest, signal: AbortSignal): Promise<ProviderResponse> {
+    this.calls.push(request)
+    this.inFlight++
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight)
+    try {
+      const output = await this.answer(request, signal)
+      return { output, latencyMs: 5, attempts: 1, ...(this.tokens ? { tokens: this.tokens } : {}) }
+    } finally {
+      this.inFlight--
+    }
+  }
+}
+
+const noWait = async () => undefined
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve))
+const upper: Answer = async (request) => {
+  await tick()
+  return String(request.vars.word).toUpperCase()
+}
+
+function options(providers: FakeProvider[], extra: Partial<ExecuteOptions> = {}): ExecuteOptions {
+  return {
+    concurrency: 4,
+    toolVersion: 'test',
+    loadModule: async () => undefined,
+    createProvider: async (spec) => {
+      const provider = providers.find((p) => p.id === spec.id)
+      if (!provider) throw new Error(`no fake for ${spec.id}`)
+      return provider
+    },
+    ...extra
+  }
+}
+
+async function execute(
+  suites: SuiteSpec[],
+  providers: FakeProvider[],
+  extra: Partial<ExecuteOptions> = {}
+) {
+  return executePlan(planRun(suites), options(providers, extra))
+}
+
+describe('executePlan', () => {
+  it('answers every case × provider × repeat, scored, in spec order', async () => {
+    const a = new FakeProvider('a', upper)
+    const b = new FakeProvider('b', async (r) =>
+      r.caseId === 'case-1' ? 'wrong' : upper(r, new AbortController().signal)
+    )
+    const run = await execute(
+      [suiteSpec({ providers: [providerSpec('a'), providerSpec('b')], repeats: 2 })],
+      [a, b]
+    )
+    const results = run.suites[0]?.results ?? []
+    expect(results.map((r) => `${r.caseId}/${r.providerId}/${r.repeat}`)).toEqual([
+      'case-0/a/0',
+      'case-0/a/1',
+      'case-0/b/0',
+      'case-0/b/1',
+      'case-1/a/0',
+      'case-1/a/1',
+      'case-1/b/0',
+      'case-1/b/1',
+      'case-2/a/0',
+      'case-2/a/1',
+      'case-2/b/0',
+      'case-2/b/1'
+    ])
+    expect(
+      results.filter((r) => r.pass === false).map((r) => `${r.caseId}/${r.providerId}`)
+    ).toEqual(['case-1/b', 'case-1/b'])
+    expect(results[0]).toMatchObject({
+      output: 'W0',
+      score: 1,
+      pass: true,
+      latencyMs: 5,
+      attempts: 1,
+      cached: false
+    })
+    expect(run.run.complete).toBe(true)
+    expect(a.calls[0]?.prompt).toBe('say w0')
+    expect(a.calls[0]?.messages).toEqual([{ role: 'user', content: 'say w0' }])
+  })
+
+  it('renders chat-message prompts per case', async () => {
+    const a = new FakeProvider('a', upper)
+    await execute(
+      [
+        suiteSpec({
+          providers: [providerSpec('a')],
+          prompt: [
+            { role: 'system', content: 'be brief' },
+            { role: 'user', content: 'say {{word}}' }
+          ]
+        })
+      ],
+      [a]
+    )
+    expect(a.calls[1]?.messages).toEqual([
+      { role: 'system', content: 'be brief' },
+      { role: 'user', content: 'say w1' }
+    ])
+    expect(a.calls[1]?.prompt).toBe('be brief\n\nsay w1')
+  })
+
+  it('keeps at most `concurrency` calls in flight, and at most a provider’s own limit', async () => {
+    const a = new FakeProvider('a', upper)
+    const b = new FakeProvider('b', upper)
+    await execute(
+      [
+        suiteSpec({
+          cases: cases(40),
+          providers: [providerSpec('a'), providerSpec('b', { concurrency: 2 })]
+        })
+      ],
+      [a, b],
+      { concurrency: 5 }
+    )
+    expect(a.calls).toHaveLength(40)
+    expect(b.calls).toHaveLength(40)
+    expect(b.maxInFlight).toBe(2)
+    expect(a.maxInFlight).toBeLessThanOrEqual(5)
+    expect(a.maxInFlight + b.maxInFlight).toBeGreaterThan(2)
+  })
+
+  it('records a failed call as an errored case and goes on', async () => {
+    const a = new FakeProvider('a', async (r) => {
+      if (r.caseId === 'case-1') throw new ProviderError('server', 'provider a: HTTP 503')
+      return upper(r, new AbortController().signal)
+    })
+    const run = await execute([suiteSpec({ providers: [providerSpec('a')] })], [a])
+    const errored = run.suites[0]?.results[1]
+    expect(errored).toMatchObject({
+      caseId: 'case-1',
+      output: null,
+      score: null,
+      pass: null,
+      latencyMs: null,
+      error: { kind: 'provider:server', message: 'provider a: HTTP 503' }
+    })
+    expect(run.suites[0]?.results.filter((r) => r.pass)).toHaveLength(2)
+  })
+
+  it('times out a call that never answers, even when it ignores the signal', async () => {
+    const a = new FakeProvider('a', (r) =>
+      r.caseId === 'case-0'
+        ? new Promise<string>(() => undefined)
+        : upper(r, new AbortController().signal)
+    )
+    const run = await execute(
+      [suiteSpec({ providers: [providerSpec('a', { timeoutMs: 30 })] })],
+      [a],
+      { sleep: noWait }
+    )
+    // Timeouts are retried (DEFAULT_RETRY_POLICY: 4 attempts), each attempt with its own timeout.
+    expect(run.suites[0]?.results[0]?.error).toEqual({
+      kind: 'provider:timeout',
+      message: 'the call timed out (after 4 attempts)'
+    })
+    expect(run.suites[0]?.results[0]?.attempts).toBe(4)
+    expect(run.suites[0]?.results[2]?.pass).toBe(true)
+  })
+
+  it('marks a case errored when a scorer throws, keeping the output', async () => {
+    const a = new FakeProvider('a', upper)
+    const throwing = {
+      type: 'numeric',
+      name: 'amount',
+      weight: 1,
+      expected: '{{word}}',
+      tolerance: 0,
+      source
+    } as const
+    const run = await execute(
+      [suiteSpec({ providers: [providerSpec('a')], scorers: [throwing] })],
+      [a]
+    )
+    const result = run.suites[0]?.results[0]
+    expect(result?.output).toBe('W0')
+    expect(result?.error?.kind).toBe('scorer')
+    expect(result?.error?.message).toMatch(/amount/)
+  })
+
+  it('on cancellation stops starting calls and returns what finished, marked incomplete', async () => {
+    const controller = new AbortController()
+    let answered = 0
+    const a = new FakeProvider('a', async (r, signal) => {
+      if (++answered === 10) controller.abort('SIGINT')
+      await tick()
+      if (signal.aborted) throw new ProviderError('cancelled', 'cancelled')
+      return String(r.vars.word).toUpperCase()
+    })
+    const run = await execute(
+      [suiteSpec({ cases: cases(100), providers: [providerSpec('a')] })],
+      [a],
+      { concurrency: 2, signal: controller.signal }
+    )
+    expect(run.run.complete).toBe(false)
+    expect(run.run.incompleteReason).toMatch(/^cancelled \(SIGINT\) after \d+ of 100 answers$/)
+    const results = run.suites[0]?.results ?? []
+    expect(results.length).toBeGreaterThan(5)
+    expect(results.length).toBeLessThan(12)
+    expect(results.every((r) => r.error === undefined)).toBe(true)
+    expect(a.calls.length).toBeLessThan(13)
+  })
+
+  it('fingerprints the case set and scorers, not the prompt or providers', async () => {
+    const a = new FakeProvider('a', upper)
+    const first = await execute([suiteSpec({ providers: [providerSpec('a')] })], [a])
+    const otherPrompt = await execute(
+      [suiteSpec({ providers: [providerSpec('a')], prompt: 'shout {{word}}' })],
+      [a]
+    )
+    const otherCases = await execute(
+      [suiteSpec({ providers: [providerSpec('a')], cases: cases(4) })],
+      [a]
+    )
+    expect(otherPrompt.suites[0]?.fingerprint).toBe(first.suites[0]?.fingerprint)
+    expect(otherCases.suites[0]?.casesFingerprint).not.toBe(first.suites[0]?.casesFingerprint)
+    expect(otherCases.suites[0]?.scorersFingerprint).toBe(first.suites[0]?.scorersFingerprint)
+    expect(first.suites[0]?.cases[1]).toEqual({ id: 'case-1', source: 'evals/cases.jsonl:2' })
+  })
+
+  it('retries a retryable failure and records the attempts', async () => {
+    let failures = 0
+    const a = new FakeProvider('a', async (r) => {
+      if (r.caseId === 'case-0' && failures++ < 2)
+        throw new ProviderError('server', 'HTTP 503', { retryable: true })
+      if (r.caseId === 'case-1') throw new ProviderError('bad-request', 'HTTP 400')
+      return String(r.vars.word).toUpperCase()
+    })
+    const run = await execute([suiteSpec({ providers: [providerSpec('a')] })], [a], {
+      sleep: noWait
+    })
+    const [first, second] = run.suites[0]?.results ?? []
+    expect(first).toMatchObject({ pass: true, attempts: 3 })
+    expect(second).toMatchObject({
+      attempts: 1,
+      error: { kind: 'provider:bad-request', message: 'HTTP 400' }
+    })
+  })
+
+  it('replays answers from the cache without calling, and without latency', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-cache-'))
+    const warn = () => undefined
+    const suites = [suiteSpec({ providers: [providerSpec('a')] })]
+    const recorder = new FakeProvider('a', upper)
+    await execute(suites, [recorder], {
+      cache: new ResponseCache({ dir, mode: 'read-write', warn })
+    })
+    expect(recorder.calls).toHaveLength(3)
+    const replayer = new FakeProvider('a', upper)
+    const replayed = await execute(suites, [replayer], {
+      cache: new ResponseCache({ dir, mode: 'replay', warn })
+    })
+    expect(replayer.calls).toHaveLength(0)
+    expect(replayed.suites[0]?.results[0]).toMatchObject({
+      output: 'W0',
+      pass: true,
+      cached: true,
+      latencyMs: null,
+      attempts: 0
+    })
+    const more = await execute(
+      [suiteSpec({ providers: [providerSpec('a')], cases: cases(4) })],
+      [replayer],
+      { cache: new ResponseCache({ dir, mode: 'replay', warn }) }
+    )
+    expect(more.suites[0]?.results[3]).toMatchObject({
+      caseId: 'case-3',
+      output: null,
+      attempts: 0,
+      error: { kind: 'cache-miss' }
+    })
+    expect(replayer.calls).toHaveLength(0)
+  })
+
+  it('prices the tokens an openai provider reports', async () => {
+    const priced = new FakeProvider('gpt', upper)
+    priced.tokens = { input: 1000, cachedInput: 400, output: 200 }
+    const spec = {
+      id: 'gpt',
+      type: 'openai',
+      model: 'gpt-4o-mini',
+      params: {},
+      stream: false,
+      configFingerprint: 'f',
+      source
+    } as const
+    const run = await execute([suiteSpec({ providers: [spec] })], [priced])
+    // gpt-4o-mini: $0.15 input, $0.075 cached input, $0.60 output per 1M tokens:
+    // (600 × 0.15 + 400 × 0.075 + 200 × 0.6) / 1e6 = (90 + 30 + 120) / 1e6 = 0.00024
+    expect(run.suites[0]?.results[0]?.cost).toBeCloseTo(0.00024, 12)
+    expect(run.suites[0]?.providers[0]).toMatchObject({ id: 'gpt', model: 'gpt-4o-mini' })
+  })
+
+  it('a provider that cannot start is a clear input error naming its spec line', async () => {
+    const run = execute([suiteSpec({ providers: [providerSpec('ghost')] })], [])
+    await expect(run).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringContaining('evals/test.eval.yaml:4:5: providers[0]: no fake for ghost')
+    })
+  })
+})

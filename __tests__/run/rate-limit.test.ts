@@ -1,0 +1,129 @@
+import { ProviderError } from '../../src/errors.js'
+import { RateLimiter, estimateTokens } from '../../src/run/rate-limit.js'
+
+/** A fake clock whose sleep advances time instead of waiting. */
+function fakeTime() {
+  const clock = { now: 0, sleeps: [] as number[] }
+  return {
+    clock,
+    now: () => clock.now,
+    sleep: async (ms: number, signal: AbortSignal) => {
+      if (signal.aborted) throw signal.reason
+      clock.sleeps.push(ms)
+      clock.now += ms
+    }
+  }
+}
+
+const never = new AbortController().signal
+
+describe('RateLimiter', () => {
+  it('paces requests per minute, a second of burst at most', async () => {
+    const time = fakeTime()
+    // 120/min = 2 per second: a bucket of 2, refilled every 500 ms.
+    const limiter = new RateLimiter({ requestsPerMinute: 120, ...time })
+    const admittedAt: number[] = []
+    for (let i = 0; i < 5; i++) {
+      await limiter.acquire(0, never)
+      admittedAt.push(time.clock.now)
+    }
+    expect(admittedAt).toEqual([0, 0, 500, 1000, 1500])
+  })
+
+  it('serves concurrent waiters in arrival order', async () => {
+    const time = fakeTime()
+    const limiter = new RateLimiter({ requestsPerMinute: 60, ...time })
+    const order: number[] = []
+    await Promise.all([0, 1, 2, 3].map((i) => limiter.acquire(0, never).then(() => order.push(i))))
+    expect(order).toEqual([0, 1, 2, 3])
+    // 60/min: one at 0, then one per second.
+    expect(time.clock.now).toBe(3000)
+  })
+
+  it('charges estimated tokens per minute', async () => {
+    const time = fakeTime()
+    // 6000/min = 100 per second (bucket of 100), 0.1 per ms.
+    const limiter = new RateLimiter({ tokensPerMinute: 6000, ...time })
+    await limiter.acquire(80, never)
+    expect(time.clock.now).toBe(0)
+    // 20 left, 80 needed: (80 − 20) / 0.1 = 600 ms.
+    await limiter.acquire(80, never)
+    expect(time.clock.now).toBe(600)
+  })
+
+  it('charges tokens used beyond the estimate when the call reports them', async () => {
+    const time = fakeTime()
+    const limiter = new RateLimiter({ tokensPerMinute: 6000, ...time })
+    await limiter.acquire(50, never)
+    // Used 150, estimated 50: 100 more charged → level 100 − 50 − 100 = −50.
+    limiter.record(150, 50)
+    // Needs 10: (10 + 50) / 0.1 = 600 ms.
+    await limiter.acquire(10, never)
+    expect(time.clock.now).toBe(600)
+    // Using less than estimated gives nothing back.
+    limiter.record(0, 10)
+    await limiter.acquire(0, never)
+    expect(time.clock.now).toBe(600)
+  })
+
+  it('lets a call larger than the bucket go once it is full, then makes the next wait', async () => {
+    const time = fakeTime()
+    const limiter = new RateLimiter({ tokensPerMinute: 6000, ...time })
+    await limiter.acquire(500, never)
+    expect(time.clock.now).toBe(0)
+    // Level 100 − 500 = −400; needs 10: 410 / 0.1 = 4100 ms.
+    await limiter.acquire(10, never)
+    expect(time.clock.now).toBe(4100)
+  })
+
+  it('waits for both limits', async () => {
+    const time = fakeTime()
+    const limiter = new RateLimiter({ requestsPerMinute: 600, tokensPerMinute: 600, ...time })
+    // Requests: 10/s. Tokens: 10/s, bucket of 10.
+    await limiter.acquire(10, never)
+    await limiter.acquire(10, never)
+    // The token bucket decides: empty after 10, refills 10 in 1000 ms.
+    expect(time.clock.now).toBe(1000)
+  })
+
+  it('is free without limits', async () => {
+    const time = fakeTime()
+    const limiter = new RateLimiter(time)
+    for (let i = 0; i < 100; i++) await limiter.acquire(1_000_000, never)
+    expect(time.clock.sleeps).toEqual([])
+  })
+
+  it('stops waiting when the signal aborts, and serves the next waiter', async () => {
+    const clock = { now: 0 }
+    const limiter = new RateLimiter({
+      requestsPerMinute: 60,
+      now: () => clock.now,
+      // A real wait: only an abort ends it, or time moved by the test.
+      sleep: (_ms, signal) =>
+        new Promise((resolve, reject) => {
+          signal.addEventListener('abort', () => reject(signal.reason), { once: true })
+          setTimeout(resolve, 5)
+        })
+    })
+    await limiter.acquire(0, never)
+    const controller = new AbortController()
+    const waiting = limiter.acquire(0, controller.signal)
+    controller.abort()
+    await expect(waiting).rejects.toEqual(new ProviderError('cancelled', 'the run was cancelled'))
+    clock.now = 1000
+    await expect(limiter.acquire(0, never)).resolves.toBeUndefined()
+  })
+})
+
+describe('estimateTokens', () => {
+  it('counts about four characters a token plus the output allowed', () => {
+    const messages = [
+      { role: 'system' as const, content: 'x'.repeat(40) },
+      { role: 'user' as const, content: 'y'.repeat(21) }
+    ]
+    // ceil(61 / 4) = 16
+    expect(estimateTokens(messages)).toBe(16)
+    expect(estimateTokens(messages, { max_tokens: 100 })).toBe(116)
+    expect(estimateTokens(messages, { max_completion_tokens: 50, max_tokens: 100 })).toBe(66)
+  })
+})

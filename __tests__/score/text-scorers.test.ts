@@ -1,0 +1,252 @@
+import { InputError } from '../../src/errors.js'
+import { createScorers, scoreOutput, ScorerFailure } from '../../src/score/index.js'
+import type { ScorerOutcome } from '../../src/results/types.js'
+import type { ScorerSpec } from '../../src/spec/types.js'
+import { noModules, spec } from './helpers.js'
+
+async function outcome(
+  scorerSpec: ScorerSpec,
+  output: string,
+  vars: Record<string, unknown> = {}
+): Promise<ScorerOutcome> {
+  const scorers = await createScorers([scorerSpec], noModules)
+  const result = await scoreOutput(scorers, { output, vars, caseId: 'case-1' })
+  return result.scores[0] as ScorerOutcome
+}
+
+async function creationError(scorerSpec: ScorerSpec): Promise<InputError> {
+  const error: unknown = await createScorers([scorerSpec], noModules).catch((e: unknown) => e)
+  expect(error).toBeInstanceOf(InputError)
+  return error as InputError
+}
+
+describe('equals', () => {
+  const equals = spec({ type: 'equals', expected: '{{queue}}', ignoreCase: false, trim: true })
+
+  it('passes when the output equals the expectation rendered from the case vars', async () => {
+    expect(await outcome(equals, 'billing', { queue: 'billing' })).toEqual({
+      scorer: 'equals',
+      score: 1,
+      pass: true
+    })
+  })
+
+  it('fails with both values in the reason', async () => {
+    expect(await outcome(equals, 'bug', { queue: 'billing' })).toEqual({
+      scorer: 'equals',
+      score: 0,
+      pass: false,
+      reason: 'expected "billing", got "bug"'
+    })
+  })
+
+  it('trims surrounding whitespace by default, and not with trim: false', async () => {
+    expect((await outcome(equals, '  billing\n', { queue: 'billing' })).pass).toBe(true)
+    const strict = spec({ type: 'equals', expected: 'billing', ignoreCase: false, trim: false })
+    const result = await outcome(strict, 'billing\n')
+    expect(result.pass).toBe(false)
+    expect(result.reason).toBe('expected "billing", got "billing\\n"')
+  })
+
+  it('is case-sensitive unless ignoreCase', async () => {
+    expect((await outcome(equals, 'Billing', { queue: 'billing' })).pass).toBe(false)
+    const loose = spec({ type: 'equals', expected: '{{queue}}', ignoreCase: true, trim: true })
+    expect((await outcome(loose, 'BILLING', { queue: 'billing' })).pass).toBe(true)
+  })
+
+  it('renders non-string and nested variables', async () => {
+    const nested = spec({
+      type: 'equals',
+      expected: '{{ticket.priority}}-{{ticket.id}}',
+      ignoreCase: false,
+      trim: true
+    })
+    expect((await outcome(nested, 'high-42', { ticket: { priority: 'high', id: 42 } })).pass).toBe(
+      true
+    )
+  })
+
+  it('keeps long values short in the reason', async () => {
+    const long = 'x'.repeat(1000)
+    const result = await outcome(equals, long, { queue: 'billing' })
+    expect(result.reason?.length).toBeLessThanOrEqual(200)
+    expect(result.reason).toMatch(/^expected "billing", got "x+…"$/)
+  })
+
+  it('rejects with ScorerFailure naming the scorer when a variable is missing', async () => {
+    const scorers = await createScorers([equals], noModules)
+    const error: unknown = await scoreOutput(scorers, {
+      output: 'billing',
+      vars: {},
+      caseId: 'case-1'
+    }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ScorerFailure)
+    expect((error as ScorerFailure).scorer).toBe('equals')
+    expect((error as ScorerFailure).message).toBe(
+      'scorer "equals" failed: variable `queue` is not set'
+    )
+  })
+})
+
+describe('contains, icontains, starts-with', () => {
+  it('contains is case-sensitive', async () => {
+    const contains = spec({ type: 'contains', value: '{{queue}}' })
+    expect((await outcome(contains, 'Route to billing.', { queue: 'billing' })).pass).toBe(true)
+    expect(await outcome(contains, 'Route to Billing.', { queue: 'billing' })).toEqual({
+      scorer: 'contains',
+      score: 0,
+      pass: false,
+      reason: 'output does not contain "billing": "Route to Billing."'
+    })
+  })
+
+  it('icontains ignores case', async () => {
+    const icontains = spec({ type: 'icontains', value: 'Billing' })
+    expect((await outcome(icontains, 'ROUTE TO BILLING', {})).pass).toBe(true)
+    const miss = await outcome(icontains, 'route to bugs')
+    expect(miss.pass).toBe(false)
+    expect(miss.reason).toBe('output does not contain "Billing" (ignoring case): "route to bugs"')
+  })
+
+  it('starts-with ignores leading whitespace of the output but not case', async () => {
+    const startsWith = spec({ type: 'starts-with', value: 'Queue:' })
+    expect((await outcome(startsWith, '\n  Queue: billing')).pass).toBe(true)
+    const miss = await outcome(startsWith, 'The queue: billing')
+    expect(miss).toEqual({
+      scorer: 'starts-with',
+      score: 0,
+      pass: false,
+      reason: 'output does not start with "Queue:": "The queue: billing"'
+    })
+  })
+
+  it('rejects an empty value at creation and an empty rendered value when scoring', async () => {
+    const error = await creationError(spec({ type: 'contains', value: '' }))
+    expect(error.diagnostics[0]?.path).toBe('scorers[0].value')
+    expect(error.message).toContain('scorer "contains": an empty value matches every output')
+
+    const scorers = await createScorers([spec({ type: 'contains', value: '{{tag}}' })], noModules)
+    await expect(
+      scoreOutput(scorers, { output: 'anything', vars: { tag: '' }, caseId: 'c' })
+    ).rejects.toThrow(/scorer "contains" failed: `value` rendered to an empty string/)
+  })
+})
+
+describe('regex', () => {
+  it('passes when the pattern matches anywhere, honouring flags', async () => {
+    const regex = spec({ type: 'regex', pattern: '^queue: (billing|bug)$', flags: 'im' })
+    expect((await outcome(regex, 'Thinking…\nQUEUE: Bug')).pass).toBe(true)
+    expect(await outcome(regex, 'queue: account')).toEqual({
+      scorer: 'regex',
+      score: 0,
+      pass: false,
+      reason: 'output does not match /^queue: (billing|bug)$/im: "queue: account"'
+    })
+  })
+
+  it('gives the same answer every time with the g flag', async () => {
+    const scorers = await createScorers(
+      [spec({ type: 'regex', pattern: 'bill', flags: 'g' })],
+      noModules
+    )
+    const input = { output: 'billing', vars: {}, caseId: 'c' }
+    const first = await scoreOutput(scorers, input)
+    const second = await scoreOutput(scorers, input)
+    expect([first.pass, second.pass]).toEqual([true, true])
+  })
+
+  it('fails at creation on a pattern that does not compile, naming the scorer', async () => {
+    const error = await creationError(
+      spec({ type: 'regex', name: 'queue-format', pattern: '(unclosed', flags: '' })
+    )
+    expect(error.diagnostics).toHaveLength(1)
+    expect(error.diagnostics[0]).toMatchObject({
+      file: 'evals/triage.eval.yaml',
+      line: 12,
+      path: 'scorers[0].pattern'
+    })
+    expect(error.message).toContain('scorer "queue-format":')
+    expect(error.message).toContain('Unterminated group')
+  })
+
+  it('fails at creation on unknown flags', async () => {
+    const error = await creationError(spec({ type: 'regex', pattern: 'a', flags: 'q' }))
+    expect(error.message).toMatch(/scorer "regex": .*flags/i)
+  })
+})
+
+describe('numeric', () => {
+  const numeric = spec({ type: 'numeric', expected: '{{total}}', tolerance: 0.5 })
+
+  it('passes within the absolute tolerance of the rendered expected value', async () => {
+    expect((await outcome(numeric, ' 42.4\n', { total: 42 })).pass).toBe(true)
+    expect((await outcome(numeric, '41.5', { total: '42' })).pass).toBe(true)
+    expect((await outcome(numeric, '4.2e1', { total: 42 })).pass).toBe(true)
+    expect(await outcome(numeric, '43', { total: 42 })).toEqual({
+      scorer: 'numeric',
+      score: 0,
+      pass: false,
+      reason: 'expected 42 ± 0.5, got 43'
+    })
+  })
+
+  it('treats a tolerance reached exactly as a pass despite binary rounding', async () => {
+    const tight = spec({ type: 'numeric', expected: '1', tolerance: 0.1 })
+    expect((await outcome(tight, '1.1')).pass).toBe(true)
+    expect((await outcome(tight, '1.11')).pass).toBe(false)
+    const exact = spec({ type: 'numeric', expected: '0.3', tolerance: 0 })
+    expect((await outcome(exact, '0.3')).pass).toBe(true)
+    expect((await outcome(exact, '0.31')).pass).toBe(false)
+  })
+
+  it.each(['42 apples', 'about 42', '1,000', '', 'NaN', 'Infinity', '0x2A'])(
+    'fails (without throwing) on output %j that is not a plain number',
+    async (output) => {
+      const result = await outcome(numeric, output, { total: 1000 })
+      expect(result).toMatchObject({ score: 0, pass: false })
+      expect(result.reason).toBe(`output is not a number: ${JSON.stringify(output)}`)
+    }
+  )
+
+  it('rejects with ScorerFailure when the expected value does not render to a number', async () => {
+    const scorers = await createScorers([numeric], noModules)
+    await expect(
+      scoreOutput(scorers, { output: '42', vars: { total: 'forty-two' }, caseId: 'c' })
+    ).rejects.toThrow('scorer "numeric" failed: expected value "forty-two" is not a number')
+  })
+
+  it('rejects a literal expected value that is not a number, and a negative tolerance', async () => {
+    const notNumber = await creationError(spec({ type: 'numeric', expected: 'ten', tolerance: 0 }))
+    expect(notNumber.diagnostics[0]?.path).toBe('scorers[0].expected')
+    const negative = await creationError(spec({ type: 'numeric', expected: '1', tolerance: -1 }))
+    expect(negative.diagnostics[0]?.path).toBe('scorers[0].tolerance')
+  })
+})
+
+describe('similarity scorer', () => {
+  const similar = spec({ type: 'similarity', expected: '{{answer}}', threshold: 0.8 })
+
+  it('scores the normalised similarity and passes at the threshold', async () => {
+    // "kitten" vs "sitting": 3 edits over 7 → 0.571…
+    const low = await outcome(similar, 'kitten', { answer: 'sitting' })
+    expect(low.score).toBeCloseTo(4 / 7, 10)
+    expect(low.pass).toBe(false)
+    expect(low.reason).toBe('similarity 0.571 < 0.8 to "sitting", got "kitten"')
+
+    // 1 edit over 5 → exactly 0.8 passes.
+    const atThreshold = await outcome(similar, 'abcdx', { answer: 'abcde' })
+    expect(atThreshold).toEqual({ scorer: 'similarity', score: 0.8, pass: true })
+  })
+
+  it('ignores surrounding whitespace', async () => {
+    expect(await outcome(similar, '  sitting\n', { answer: 'sitting' })).toMatchObject({
+      score: 1,
+      pass: true
+    })
+  })
+
+  it('rejects a threshold outside [0, 1]', async () => {
+    const error = await creationError(spec({ type: 'similarity', expected: 'a', threshold: 80 }))
+    expect(error.diagnostics[0]?.path).toBe('scorers[0].threshold')
+  })
+})

@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto'
+import { loadSpecs, type HttpProviderSpec, type SuiteSpec } from '../../src/spec/index.js'
+import { loadError, removeWorkspaces, workspace, yaml } from './helpers.js'
+
+afterAll(removeWorkspaces)
+
+const SECRET = 'sk-live-0123456789'
+
+const spec = yaml(
+  'suite: s',
+  'providers:',
+  '  - id: web',
+  '    type: http',
+  '    url: ${BASE_URL}/v1/answer',
+  '    headers: { Authorization: "Bearer ${API_KEY}", X-Literal: "$${API_KEY}" }', // line 6
+  '    body: { input: "{{prompt}}", key: "${API_KEY}" }',
+  '    output: text',
+  '  - id: cli',
+  '    type: exec',
+  '    command: [node, "--token=${API_KEY}"]',
+  '    env: { TOKEN: "${API_KEY}", PLAIN: $HOME }',
+  'prompt: "{{q}}"',
+  'cases:',
+  '  - vars: { q: hi }',
+  'scorers:',
+  '  - type: json-valid',
+  'description: "Checks ${API_KEY} handling"'
+)
+
+async function load(env: Record<string, string>): Promise<SuiteSpec> {
+  const cwd = await workspace({ 'evals/s.eval.yaml': spec })
+  const [suite] = await loadSpecs([], { cwd, env })
+  if (suite === undefined) throw new Error('no suite')
+  return suite
+}
+
+describe('${VAR} in providers', () => {
+  it('is replaced in every string of a provider; $${VAR} stays literal, $VAR is untouched', async () => {
+    const [web, cli] = (await load({ BASE_URL: 'http://127.0.0.1:9', API_KEY: SECRET })).providers
+    expect(web).toMatchObject({
+      url: 'http://127.0.0.1:9/v1/answer',
+      headers: { Authorization: `Bearer ${SECRET}`, 'X-Literal': '${API_KEY}' },
+      body: { input: '{{prompt}}', key: SECRET }
+    })
+    expect(cli).toMatchObject({
+      command: ['node', `--token=${SECRET}`],
+      env: { TOKEN: SECRET, PLAIN: '$HOME' }
+    })
+  })
+
+  it('is not expanded outside providers', async () => {
+    const suite = await load({ BASE_URL: 'http://h', API_KEY: SECRET })
+    expect(suite.description).toBe('Checks ${API_KEY} handling')
+  })
+
+  it('reports each unset variable where it is used, naming the variable and never a value', async () => {
+    const cwd = await workspace({ 'evals/s.eval.yaml': spec })
+    const error = await loadError(cwd, [], { BASE_URL: 'http://127.0.0.1:9' })
+    const hint = "export API_KEY=... before running, or set it in the workflow's `env:`"
+    const at = (line: number, column: number, path: string) => ({
+      file: 'evals/s.eval.yaml',
+      line,
+      column,
+      path,
+      message: 'environment variable `API_KEY` is not set',
+      hint
+    })
+    expect(error.diagnostics).toEqual([
+      at(6, 31, 'providers[0].headers.Authorization'),
+      at(7, 39, 'providers[0].body.key'),
+      at(11, 21, 'providers[1].command[1]'),
+      at(12, 19, 'providers[1].env.TOKEN')
+    ])
+    expect(error.message).not.toContain('127.0.0.1')
+  })
+
+  it('never reaches the provider fingerprint: it hashes the config as written', async () => {
+    const withSecret = await load({ BASE_URL: 'http://a', API_KEY: SECRET })
+    const withOther = await load({ BASE_URL: 'http://b', API_KEY: 'another-value' })
+    const web = withSecret.providers[0] as HttpProviderSpec
+    expect(web.configFingerprint).toBe(withOther.providers[0]?.configFingerprint)
+    const asWritten = JSON.stringify({
+      body: { input: '{{prompt}}', key: '${API_KEY}' },
+      headers: { Authorization: 'Bearer ${API_KEY}', 'X-Literal': '$${API_KEY}' },
+      id: 'web',
+      output: 'text',
+      type: 'http',
+      url: '${BASE_URL}/v1/answer'
+    })
+    expect(web.configFingerprint).toBe(createHash('sha256').update(asWritten).digest('hex'))
+    expect(JSON.stringify(web.configFingerprint)).not.toContain(SECRET)
+  })
+
+  it('reports a URL that is not http(s) as written, not as expanded', async () => {
+    const cwd = await workspace({ 'evals/s.eval.yaml': spec })
+    const error = await loadError(cwd, [], { BASE_URL: 'ftp://user:pw@host', API_KEY: SECRET })
+    expect(error.diagnostics).toEqual([
+      {
+        file: 'evals/s.eval.yaml',
+        line: 5,
+        column: 10,
+        path: 'providers[0].url',
+        message: '`${BASE_URL}/v1/answer` is not an http(s) URL',
+        hint: 'write a full URL such as `http://127.0.0.1:8080/v1/answer`'
+      }
+    ])
+    expect(error.message).not.toContain('pw@host')
+  })
+})

@@ -1,0 +1,729 @@
+import { InputError } from '../../src/errors.js'
+import { loadSpecs } from '../../src/spec/index.js'
+import {
+  FIXTURES,
+  loadError,
+  removeWorkspaces,
+  sha12,
+  specProblems,
+  workspace,
+  yaml
+} from './helpers.js'
+
+const FILE = 'evals/s.eval.yaml'
+const APP = { 'evals/app.js': 'export default () => "ok"\n' }
+const SUITE = 'suite: s'
+const PROVIDERS = ['providers:', '  - { id: app, type: module, path: ./app.js }']
+const PROMPT = 'prompt: "Q: {{question}}"'
+const CASES = ['cases:', '  - vars: { question: why }']
+const SCORERS = ['scorers:', '  - type: json-valid']
+
+afterAll(removeWorkspaces)
+
+describe('spec file problems', () => {
+  it('reports malformed YAML at the position yaml gives, and nothing else for that file', async () => {
+    const spec = yaml(
+      'suite: s',
+      'providers:',
+      '  - id: app',
+      '    type: module', // line 4: column 11 is where yaml sees the nested mapping begin
+      '     path: ./app.js'
+    )
+    expect(await specProblems(spec)).toEqual([
+      {
+        file: FILE,
+        line: 4,
+        column: 11,
+        path: '',
+        message: 'invalid YAML: Nested mappings are not allowed in compact mappings'
+      },
+      {
+        file: FILE,
+        line: 4,
+        column: 11,
+        path: '',
+        message: 'invalid YAML: Implicit keys need to be on a single line'
+      }
+    ])
+  })
+
+  it('reports an empty spec file', async () => {
+    expect(await specProblems('# nothing yet\n')).toEqual([
+      {
+        file: FILE,
+        line: 1,
+        column: 1,
+        path: '',
+        message: 'the spec file is empty',
+        hint: 'a spec needs `suite`, `providers`, `prompt`, `cases` and `scorers`'
+      }
+    ])
+  })
+
+  it('reports a spec that is not a mapping', async () => {
+    expect(await specProblems('- suite: s\n')).toEqual([
+      {
+        file: FILE,
+        line: 1,
+        column: 1,
+        path: '',
+        message: 'expected a mapping of keys, got a list',
+        hint: 'a spec needs `suite`, `providers`, `prompt`, `cases` and `scorers`'
+      }
+    ])
+  })
+
+  it('reports an unknown key at the key, suggesting the closest allowed key', async () => {
+    const spec = yaml(SUITE, ...PROVIDERS, PROMPT, ...CASES, 'scorer:', '  - type: json-valid')
+    expect(await specProblems(spec, APP)).toEqual([
+      {
+        file: FILE,
+        line: 1,
+        column: 1,
+        path: 'scorers',
+        message: 'missing required key `scorers`',
+        hint: "How each answer is scored; a case's score is the weighted mean of its scorers."
+      },
+      {
+        file: FILE,
+        line: 7,
+        column: 1,
+        path: 'scorer',
+        message: 'unknown key `scorer`',
+        hint: 'did you mean `scorers`?'
+      }
+    ])
+  })
+
+  it('lists the allowed keys when no key is close to an unknown one', async () => {
+    const spec = yaml(SUITE, 'owner: me', ...PROVIDERS, PROMPT, ...CASES, ...SCORERS)
+    expect(await specProblems(spec, APP)).toEqual([
+      {
+        file: FILE,
+        line: 2,
+        column: 1,
+        path: 'owner',
+        message: 'unknown key `owner`',
+        hint:
+          'allowed keys: suite, description, providers, prompt, cases, scorers, repeats, timeout, ' +
+          'min-pass-rate, gate, $schema'
+      }
+    ])
+  })
+
+  it('reports a wrong type with the value found', async () => {
+    const spec = yaml(SUITE, 'repeats: "three"', ...PROVIDERS, PROMPT, ...CASES, ...SCORERS)
+    expect(await specProblems(spec, APP)).toEqual([
+      {
+        file: FILE,
+        line: 2,
+        column: 10,
+        path: 'repeats',
+        message: 'expected integer, got string "three"',
+        hint: 'Answers asked per case and provider (1 to 100); more repeats measure nondeterministic models better.'
+      }
+    ])
+  })
+
+  it('reports a missing required key at the entry that lacks it', async () => {
+    const spec = yaml(
+      SUITE,
+      'providers:',
+      '  - id: app',
+      '    type: module',
+      PROMPT,
+      ...CASES,
+      ...SCORERS
+    )
+    expect(await specProblems(spec)).toEqual([
+      {
+        file: FILE,
+        line: 3,
+        column: 5,
+        path: 'providers[0].path',
+        message: 'missing required key `path`',
+        hint: "The JS module, relative to the spec file's directory; it must exist. `${VAR}` is replaced by the environment variable VAR."
+      }
+    ])
+  })
+
+  it('reports a bad enum value with the allowed values', async () => {
+    const spec = yaml(
+      SUITE,
+      ...PROVIDERS,
+      'prompt:',
+      '  - role: admin', // line 5
+      '    content: hi',
+      ...CASES,
+      ...SCORERS
+    )
+    expect(await specProblems(spec, APP)).toEqual([
+      {
+        file: FILE,
+        line: 5,
+        column: 11,
+        path: 'prompt[0].role',
+        message: 'invalid value `admin`',
+        hint: 'allowed values: system, user, assistant'
+      }
+    ])
+  })
+
+  it('reports an unknown provider or scorer type once, with the closest type', async () => {
+    const spec = yaml(
+      SUITE,
+      'providers:',
+      '  - { id: app, type: modul, path: ./app.js }', // line 3, `modul` at column 22
+      PROMPT,
+      ...CASES,
+      'scorers:',
+      '  - type: equal', // line 8
+      '    expected: x'
+    )
+    expect(await specProblems(spec, APP)).toEqual([
+      {
+        file: FILE,
+        line: 3,
+        column: 22,
+        path: 'providers[0].type',
+        message: 'unknown provider type `modul`',
+        hint: 'did you mean `module`? allowed types: module, exec, http'
+      },
+      {
+        file: FILE,
+        line: 8,
+        column: 11,
+        path: 'scorers[0].type',
+        message: 'unknown scorer type `equal`',
+        hint:
+          'did you mean `equals`? allowed types: equals, contains, icontains, starts-with, regex, ' +
+          'json-valid, json-schema, numeric, similarity, javascript'
+      }
+    ])
+  })
+
+  it('reports only the errors of the scorer type chosen, not of every other type', async () => {
+    const spec = yaml(
+      SUITE,
+      ...PROVIDERS,
+      PROMPT,
+      ...CASES,
+      'scorers:',
+      '  - type: regex', // line 8: the entry lacks `pattern`
+      '    flag: i' // line 9
+    )
+    expect(await specProblems(spec, APP)).toEqual([
+      {
+        file: FILE,
+        line: 8,
+        column: 5,
+        path: 'scorers[0].pattern',
+        message: 'missing required key `pattern`',
+        hint: 'A JavaScript regular expression, matched anywhere in the answer (anchor it with `^…$` to match all of it).'
+      },
+      {
+        file: FILE,
+        line: 9,
+        column: 5,
+        path: 'scorers[0].flag',
+        message: 'unknown key `flag`',
+        hint: 'did you mean `flags`?'
+      }
+    ])
+  })
+
+  it('reports out-of-range numbers and malformed durations', async () => {
+    const spec = yaml(
+      SUITE,
+      'timeout: 30 sec',
+      'min-pass-rate: 2',
+      'gate: { latency-p50: { max-ratio: 0 } }', // line 4, the 0 at column 35
+      ...PROVIDERS,
+      PROMPT,
+      ...CASES,
+      ...SCORERS
+    )
+    expect(await specProblems(spec, APP)).toEqual([
+      {
+        file: FILE,
+        line: 2,
+        column: 10,
+        path: 'timeout',
+        message: 'invalid value `30 sec`',
+        hint: 'A duration: a number of milliseconds, or a string like `500ms`, `30s`, `2m`.'
+      },
+      {
+        file: FILE,
+        line: 3,
+        column: 16,
+        path: 'min-pass-rate',
+        message: 'must be at most 1, got 2',
+        hint: "The run fails when a provider's pass rate in this suite is below this fraction (0 to 1)."
+      },
+      {
+        file: FILE,
+        line: 4,
+        column: 35,
+        path: 'gate.latency-p50.max-ratio',
+        message: 'must be greater than 0, got 0',
+        hint: 'Largest tolerated latency ratio head / baseline (e.g. 1.2).'
+      }
+    ])
+  })
+
+  it('reports an invalid suite name', async () => {
+    const spec = yaml('suite: ticket triage', ...PROVIDERS, PROMPT, ...CASES, ...SCORERS)
+    expect(await specProblems(spec, APP)).toEqual([
+      {
+        file: FILE,
+        line: 1,
+        column: 8,
+        path: 'suite',
+        message: 'invalid value `ticket triage`',
+        hint: 'Name of the suite, unique across all spec files: letters, digits, `.`, `_` and `-`, starting with a letter or digit.'
+      }
+    ])
+  })
+})
+
+describe('paths that must exist', () => {
+  const hint = (resolved: string) =>
+    `resolved to \`${resolved}\`; paths are relative to the spec file's directory`
+
+  it('reports a module, exec program, exec cwd and javascript scorer that do not exist', async () => {
+    const spec = yaml(
+      SUITE,
+      'providers:',
+      '  - { id: app, type: module, path: ./src/app.js }', // line 3, path at column 36
+      '  - { id: cli, type: exec, command: ./bin/answer --fast }', // line 4, command at 37
+      '  - { id: argv, type: exec, command: [./bin/answer], cwd: ./tools }', // line 5, cwd at 59
+      PROMPT,
+      ...CASES,
+      'scorers:',
+      '  - { type: javascript, path: ./scorers/polite.js }' // line 10, path at column 31
+    )
+    expect(await specProblems(spec)).toEqual([
+      {
+        file: FILE,
+        line: 3,
+        column: 36,
+        path: 'providers[0].path',
+        message: 'module `./src/app.js` does not exist',
+        hint: hint('evals/src/app.js')
+      },
+      {
+        file: FILE,
+        line: 4,
+        column: 37,
+        path: 'providers[1].command',
+        message: 'program `./bin/answer` does not exist',
+        hint: "resolved to `evals/bin/answer`; paths are relative to the command's `cwd`"
+      },
+      {
+        file: FILE,
+        line: 5,
+        column: 59,
+        path: 'providers[2].cwd',
+        message: 'working directory `./tools` does not exist',
+        hint: hint('evals/tools')
+      },
+      {
+        file: FILE,
+        line: 10,
+        column: 31,
+        path: 'scorers[0].path',
+        message: 'scorer module `./scorers/polite.js` does not exist',
+        hint: hint('evals/scorers/polite.js')
+      }
+    ])
+  })
+
+  it('reports a case file that does not exist at its `file:` entry', async () => {
+    const spec = yaml(
+      SUITE,
+      ...PROVIDERS,
+      PROMPT,
+      'cases:',
+      '  - file: ./data/cases.jsonl',
+      ...SCORERS
+    )
+    expect(await specProblems(spec, APP)).toEqual([
+      {
+        file: FILE,
+        line: 6,
+        column: 11,
+        path: 'cases[0].file',
+        message: 'case file `./data/cases.jsonl` does not exist',
+        hint: hint('evals/data/cases.jsonl')
+      }
+    ])
+  })
+
+  it('reports an unsupported case file type', async () => {
+    const spec = yaml(
+      SUITE,
+      ...PROVIDERS,
+      PROMPT,
+      'cases:',
+      '  - file: ./data/cases.txt',
+      ...SCORERS
+    )
+    expect(await specProblems(spec, { ...APP, 'evals/data/cases.txt': 'x' })).toEqual([
+      {
+        file: FILE,
+        line: 6,
+        column: 11,
+        path: 'cases[0].file',
+        message: 'unsupported case file type `.txt`',
+        hint: 'case files are .jsonl, .csv, .yaml or .yml'
+      }
+    ])
+  })
+})
+
+describe('case file rows', () => {
+  const withCaseFile = (file: string) =>
+    yaml(SUITE, ...PROVIDERS, PROMPT, 'cases:', `  - file: ${file}`, ...SCORERS)
+
+  it('reports JSONL lines that are not JSON or not objects, at the case file and line', async () => {
+    const jsonl = yaml(
+      '{"question": "a"}',
+      '',
+      '{"question": "b",}', // line 3: column 18 is the `}` after the trailing comma
+      '[1, 2]',
+      '{"question": "c"}'
+    )
+    expect(
+      await specProblems(withCaseFile('./cases.jsonl'), { ...APP, 'evals/cases.jsonl': jsonl })
+    ).toEqual([
+      {
+        file: 'evals/cases.jsonl',
+        line: 3,
+        column: 18,
+        path: '',
+        message: 'line is not valid JSON',
+        hint: expect.stringContaining('JSON')
+      },
+      {
+        file: 'evals/cases.jsonl',
+        line: 4,
+        path: '',
+        message: 'expected a JSON object, got a list',
+        hint: 'one case per line: {"id": ..., "var": ...}'
+      }
+    ])
+  })
+
+  it('reports CSV rows with the wrong number of columns, each at its line', async () => {
+    const csv = yaml('id,question', 'q1,why', 'q2,how,extra', '', 'q3', 'q4,what')
+    expect(
+      await specProblems(withCaseFile('./cases.csv'), { ...APP, 'evals/cases.csv': csv })
+    ).toEqual([
+      {
+        file: 'evals/cases.csv',
+        line: 3,
+        path: '',
+        message: 'Invalid Record Length: columns length is 2, got 3'
+      },
+      {
+        file: 'evals/cases.csv',
+        line: 5,
+        path: '',
+        message: 'Invalid Record Length: columns length is 2, got 1'
+      }
+    ])
+  })
+
+  it('reports a CSV header with a duplicate column', async () => {
+    const csv = yaml('question,question', 'a,b')
+    expect(
+      await specProblems(withCaseFile('./cases.csv'), { ...APP, 'evals/cases.csv': csv })
+    ).toEqual([
+      { file: 'evals/cases.csv', line: 1, path: '', message: 'duplicate column `question`' }
+    ])
+  })
+
+  it('reports YAML case files that are not a list of mappings', async () => {
+    const cases = yaml('- question: a', '- just text')
+    expect(
+      await specProblems(withCaseFile('./cases.yaml'), { ...APP, 'evals/cases.yaml': cases })
+    ).toEqual([
+      {
+        file: 'evals/cases.yaml',
+        line: 2,
+        column: 3,
+        path: '[1]',
+        message: 'expected a mapping (one case), got a string'
+      }
+    ])
+  })
+
+  it('reports an id that is neither a string nor a number', async () => {
+    const jsonl = yaml('{"id": {"n": 1}, "question": "a"}')
+    expect(
+      await specProblems(withCaseFile('./cases.jsonl'), { ...APP, 'evals/cases.jsonl': jsonl })
+    ).toEqual([
+      {
+        file: 'evals/cases.jsonl',
+        line: 1,
+        path: 'id',
+        message: '`id` must be a string or a number, got an object',
+        hint: '`id` is reserved'
+      }
+    ])
+  })
+})
+
+describe('duplicate names', () => {
+  it('reports duplicate case ids, naming both locations', async () => {
+    const spec = yaml(
+      SUITE,
+      ...PROVIDERS,
+      PROMPT,
+      'cases:',
+      '  - file: ./cases.jsonl',
+      '  - id: q-1', // line 7
+      '    vars: { question: again }',
+      ...SCORERS
+    )
+    const jsonl = yaml('{"id": "q-1", "question": "first"}')
+    expect(await specProblems(spec, { ...APP, 'evals/cases.jsonl': jsonl })).toEqual([
+      {
+        file: FILE,
+        line: 7,
+        column: 5,
+        path: 'cases[1]',
+        message: 'duplicate case id `q-1`, first at evals/cases.jsonl:1',
+        hint: 'case ids must be unique within a suite'
+      }
+    ])
+  })
+
+  it('reports identical rows without ids as the same derived id, suggesting an id', async () => {
+    const jsonl = yaml('{"question": "same"}', '{"question": "other"}', '{"question": "same"}')
+    const spec = yaml(SUITE, ...PROVIDERS, PROMPT, 'cases:', '  - file: ./cases.jsonl', ...SCORERS)
+    expect(await specProblems(spec, { ...APP, 'evals/cases.jsonl': jsonl })).toEqual([
+      {
+        file: 'evals/cases.jsonl',
+        line: 3,
+        path: '',
+        message: `duplicate case id \`${sha12('{"question":"same"}')}\`, first at evals/cases.jsonl:1`,
+        hint: 'cases without an `id` get one derived from their variables, so identical rows collide; give one an `id`'
+      }
+    ])
+  })
+
+  it('reports duplicate provider ids and scorer names', async () => {
+    const spec = yaml(
+      SUITE,
+      'providers:',
+      '  - { id: app, type: module, path: ./app.js }',
+      '  - { id: app, type: module, path: ./app.js }', // line 4, the id at column 11
+      PROMPT,
+      ...CASES,
+      'scorers:',
+      '  - type: json-valid', // line 9: named `json-valid` by default
+      '  - { type: json-valid, name: json-valid }' // line 10, the name at column 31
+    )
+    expect(await specProblems(spec, APP)).toEqual([
+      {
+        file: FILE,
+        line: 4,
+        column: 11,
+        path: 'providers[1].id',
+        message: 'duplicate provider id `app`',
+        hint: 'first used at line 3; provider ids must be unique within a spec'
+      },
+      {
+        file: FILE,
+        line: 10,
+        column: 31,
+        path: 'scorers[1].name',
+        message: 'duplicate scorer name `json-valid`',
+        hint: 'first used at line 9; give each scorer a distinct `name`'
+      }
+    ])
+  })
+
+  it('reports the same suite name in two files, naming both', async () => {
+    const spec = yaml('suite: triage', ...PROVIDERS, PROMPT, ...CASES, ...SCORERS)
+    const cwd = await workspace({ ...APP, 'evals/a.eval.yaml': spec, 'evals/b.eval.yaml': spec })
+    expect((await loadError(cwd)).diagnostics).toEqual([
+      {
+        file: 'evals/b.eval.yaml',
+        line: 1,
+        column: 8,
+        path: 'suite',
+        message: 'duplicate suite name `triage`, also in evals/a.eval.yaml:1',
+        hint: 'suite names must be unique across all spec files'
+      }
+    ])
+  })
+})
+
+describe('scorer configuration', () => {
+  it('compiles regexes and JSON Schemas at load', async () => {
+    const spec = yaml(
+      SUITE,
+      ...PROVIDERS,
+      PROMPT,
+      ...CASES,
+      'scorers:',
+      '  - { type: regex, pattern: "(unclosed" }', // line 8, the pattern at column 29
+      '  - type: json-schema',
+      '    schema: { type: objekt }' // line 10, the schema at column 13
+    )
+    expect(await specProblems(spec, APP)).toEqual([
+      {
+        file: FILE,
+        line: 8,
+        column: 29,
+        path: 'scorers[0].pattern',
+        message: 'Invalid regular expression: /(unclosed/: Unterminated group',
+        hint: expect.stringContaining('RegExp')
+      },
+      {
+        file: FILE,
+        line: 10,
+        column: 13,
+        path: 'scorers[1].schema',
+        message: expect.stringMatching(
+          /^invalid JSON Schema: .*data\/type must be equal to one of the allowed values/
+        ),
+        hint: expect.any(String)
+      }
+    ])
+  })
+})
+
+describe('template variables', () => {
+  it('reports each case missing a variable at the template, naming the case and its line', async () => {
+    const spec = yaml(
+      SUITE,
+      ...PROVIDERS,
+      'prompt: "Q: {{question}} from {{customer.name}}"', // line 4, the template at column 9
+      'cases:',
+      '  - id: c-1', // line 6
+      '    vars: { question: why, customer: { name: Ada } }',
+      '  - file: ./more.jsonl',
+      'scorers:',
+      '  - type: equals',
+      '    expected: "{{answr}}"' // line 11, the template at column 15
+    )
+    const jsonl = yaml('{"id": "c-2", "question": "how", "answer": "so"}')
+    expect(await specProblems(spec, { ...APP, 'evals/more.jsonl': jsonl })).toEqual([
+      {
+        file: FILE,
+        line: 11,
+        column: 15,
+        path: 'scorers[0].expected',
+        message: 'case `c-1` (evals/s.eval.yaml:6) has no variable `answr`',
+        hint: "the case's variables: question, customer"
+      },
+      {
+        file: FILE,
+        line: 4,
+        column: 9,
+        path: 'prompt',
+        message: 'case `c-2` (evals/more.jsonl:1) has no variable `customer.name`',
+        hint: "the case's variables: question, answer"
+      },
+      {
+        file: FILE,
+        line: 11,
+        column: 15,
+        path: 'scorers[0].expected',
+        message: 'case `c-2` (evals/more.jsonl:1) has no variable `answr`',
+        hint: "did you mean `answer`? the case's variables: question, answer"
+      }
+    ])
+  })
+
+  it('reports at most 20 missing variables per suite, then how many more', async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => JSON.stringify({ id: `c${i}`, other: i }))
+    const spec = yaml(SUITE, ...PROVIDERS, PROMPT, 'cases:', '  - file: ./many.jsonl', ...SCORERS)
+    const problems = await specProblems(spec, { ...APP, 'evals/many.jsonl': yaml(...rows) })
+    expect(problems).toHaveLength(21)
+    expect(problems[19]).toEqual({
+      file: FILE,
+      line: 4,
+      column: 9,
+      path: 'prompt',
+      message: 'case `c19` (evals/many.jsonl:20) has no variable `question`',
+      hint: "the case's variables: other"
+    })
+    expect(problems[20]).toEqual({
+      file: FILE,
+      path: '',
+      message: '…and 10 more missing template variables'
+    })
+  })
+
+  it('checks http body templates, where `prompt` is provided by the provider', async () => {
+    const spec = yaml(
+      SUITE,
+      'providers:',
+      '  - id: web',
+      '    type: http',
+      '    url: http://127.0.0.1:1/',
+      '    body: { input: "{{prompt}}", lang: "{{language}}" }', // line 6, `lang` at column 40
+      '    output: text',
+      PROMPT,
+      ...CASES, // the case is on line 10
+      ...SCORERS
+    )
+    expect(await specProblems(spec)).toEqual([
+      {
+        file: FILE,
+        line: 6,
+        column: 40,
+        path: 'providers[0].body.lang',
+        message: `case \`${sha12('{"question":"why"}')}\` (evals/s.eval.yaml:10) has no variable \`language\``,
+        hint: "the case's variables: question"
+      }
+    ])
+  })
+})
+
+describe('several problems at once', () => {
+  it('reports every problem of every file in one InputError', async () => {
+    const error = await loadError(FIXTURES, ['two-broken'])
+    expect(error).toBeInstanceOf(InputError)
+    expect(error.exitCode).toBe(2)
+    const a = 'two-broken/a.eval.yaml'
+    const b = 'two-broken/b.eval.yaml'
+    const where = (d: { file: string; line?: number; column?: number }) =>
+      [d.file, d.line, d.column].filter((part) => part !== undefined).join(':')
+    expect(error.diagnostics.map((d) => [where(d), d.path, d.message])).toEqual([
+      [`${a}:12:10`, 'repeats', 'must be at least 1, got 0'],
+      [`${a}:5:11`, 'providers[0].path', 'module `./missing.js` does not exist'],
+      [
+        `${a}:11:15`,
+        'scorers[0].expected',
+        `case \`${sha12('{"name":"Ada"}')}\` (${a}:8) has no variable \`greeting\``
+      ],
+      [`${b}:1:1`, 'scorers', 'missing required key `scorers`'],
+      [`${b}:4:11`, 'providers[0].type', 'unknown provider type `htp`'],
+      [`${b}:9:1`, 'scorer', 'unknown key `scorer`'],
+      ['two-broken/cases.csv:3', '', 'Invalid Record Length: columns length is 2, got 3'],
+      [`${b}:1:8`, 'suite', 'duplicate suite name `shared-name`, also in two-broken/a.eval.yaml:1']
+    ])
+    expect(error.message.split('\n')[0]).toBe('8 problems in eval specs:')
+    expect(error.message).toContain(
+      `  ${b}:9:1: scorer: unknown key \`scorer\` (did you mean \`scorers\`?)`
+    )
+  })
+
+  it('fails with a clear error when no spec file is found', async () => {
+    const cwd = await workspace({ 'evals/readme.md': '# not a spec\n' })
+    await expect(loadSpecs([], { cwd, env: {} })).rejects.toThrow(InputError)
+    expect((await loadError(cwd)).diagnostics).toEqual([
+      {
+        file: 'evals',
+        path: '',
+        message: 'no eval spec files found in `evals`',
+        hint: 'spec files are named `*.eval.yaml` or `*.eval.yml`; pass spec files or directories'
+      }
+    ])
+  })
+})

@@ -1,0 +1,188 @@
+import { createHash } from 'node:crypto'
+import { join } from 'node:path'
+import { loadSpecs, type SuiteSpec } from '../../src/spec/index.js'
+import { FIXTURES, sha12 } from './helpers.js'
+
+const GOOD = join(FIXTURES, 'good')
+const ENV = { CLI_TOKEN: 'cli-token-value', API_KEY: 'api-key-value' }
+
+async function loadGood(): Promise<SuiteSpec> {
+  const specs = await loadSpecs(['good'], { cwd: FIXTURES, env: ENV })
+  expect(specs).toHaveLength(1)
+  return specs[0] as SuiteSpec
+}
+
+describe('loadSpecs on a valid spec', () => {
+  it('resolves the suite-level fields, applying units and keeping the gate as written', async () => {
+    const suite = await loadGood()
+    expect(suite.file).toBe('good/triage.eval.yaml')
+    expect(suite.suite).toBe('ticket-triage')
+    expect(suite.description).toBe('Routes support tickets')
+    expect(suite.repeats).toBe(3)
+    expect(suite.timeoutMs).toBe(120_000)
+    expect(suite.minPassRate).toBe(0.9)
+    expect(suite.gate).toEqual({
+      score: { noise: 0.02, 'max-drop': 0.05 },
+      'latency-p50': { 'max-ratio': 1.2 },
+      'error-rate': { max: 0.02 }
+    })
+    expect(suite.source).toEqual({ file: 'good/triage.eval.yaml', line: 2, column: 8 })
+    expect(suite.prompt).toEqual([
+      { role: 'system', content: 'You route support tickets to billing, bug or account.' },
+      { role: 'user', content: 'Route this ticket: {{ticket}}' }
+    ])
+  })
+
+  it('resolves each provider type with absolute paths, defaults and expanded variables', async () => {
+    const [app, cli, stub] = (await loadGood()).providers
+    expect(app).toEqual({
+      id: 'app',
+      type: 'module',
+      label: 'Triage app',
+      path: join(GOOD, 'app/triage.js'),
+      export: 'route',
+      timeoutMs: 30_000,
+      concurrency: 4,
+      configFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
+      source: { file: 'good/triage.eval.yaml', line: 5, column: 5 }
+    })
+    expect(cli).toEqual({
+      id: 'cli',
+      type: 'exec',
+      command: ['/bin/sh', '-c', 'node ./app/cli.js'],
+      cwd: join(GOOD, 'app'),
+      env: { MODE: 'fast', RETRIES: '2', TOKEN: 'cli-token-value' },
+      configFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
+      source: { file: 'good/triage.eval.yaml', line: 12, column: 5 }
+    })
+    expect(stub).toEqual({
+      id: 'stub',
+      type: 'http',
+      url: 'http://127.0.0.1:8080/v1/answer',
+      method: 'POST',
+      headers: { Authorization: 'Bearer api-key-value' },
+      body: { input: '{{prompt}}', ticket: '{{ticket}}' },
+      outputPath: 'answer.text',
+      timeoutMs: 1500,
+      configFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
+      source: { file: 'good/triage.eval.yaml', line: 17, column: 5 }
+    })
+  })
+
+  it('fingerprints each provider from its config as written, before ${VAR} expansion', async () => {
+    const [, cli] = (await loadGood()).providers
+    const asWritten = JSON.stringify({
+      command: 'node ./app/cli.js',
+      cwd: './app',
+      env: { MODE: 'fast', RETRIES: 2, TOKEN: '${CLI_TOKEN}' },
+      id: 'cli',
+      type: 'exec'
+    })
+    expect(cli?.configFingerprint).toBe(createHash('sha256').update(asWritten).digest('hex'))
+  })
+
+  it('names scorers by type, numbering repeats, and resolves their defaults', async () => {
+    const scorers = (await loadGood()).scorers
+    expect(scorers.map((s) => s.name)).toEqual([
+      'queue-match',
+      'contains',
+      'contains-2',
+      'regex',
+      'json-valid',
+      'json-schema',
+      'numeric',
+      'similarity',
+      'javascript'
+    ])
+    const source = (line: number) => ({ file: 'good/triage.eval.yaml', line, column: 5 })
+    expect(scorers[0]).toEqual({
+      type: 'equals',
+      name: 'queue-match',
+      weight: 2,
+      expected: '{{queue}}',
+      ignoreCase: false,
+      trim: true,
+      source: source(37)
+    })
+    expect(scorers[3]).toEqual({
+      type: 'regex',
+      name: 'regex',
+      weight: 1,
+      pattern: '^(billing|bug|account)$',
+      flags: 'i',
+      source: source(45)
+    })
+    expect(scorers[6]).toEqual({
+      type: 'numeric',
+      name: 'numeric',
+      weight: 1,
+      expected: '42',
+      tolerance: 0.5,
+      source: source(51)
+    })
+    expect(scorers[7]).toMatchObject({ type: 'similarity', threshold: 0.8 })
+    expect(scorers[8]).toEqual({
+      type: 'javascript',
+      name: 'javascript',
+      weight: 1,
+      path: join(GOOD, 'scorers/polite.js'),
+      export: 'default',
+      source: source(56)
+    })
+  })
+
+  it('loads JSONL, CSV, YAML and inline cases in order, each with its id and source line', async () => {
+    const cases = (await loadGood()).cases
+    expect(cases).toEqual([
+      {
+        id: 't-1',
+        vars: { ticket: 'My card was charged twice', queue: 'billing' },
+        source: { file: 'good/data/triage.jsonl', line: 1 }
+      },
+      {
+        id: sha12('{"queue":"bug","ticket":"The app crashes on login"}'),
+        cluster: 'customer-9',
+        vars: { ticket: 'The app crashes on login', queue: 'bug' },
+        source: { file: 'good/data/triage.jsonl', line: 3 }
+      },
+      {
+        id: '7',
+        vars: { ticket: 'Change my email', queue: 'account' },
+        source: { file: 'good/data/triage.jsonl', line: 4 }
+      },
+      {
+        id: 'c-1',
+        vars: { ticket: 'Refund please, now', queue: 'billing' },
+        source: { file: 'good/data/triage.csv', line: 2 }
+      },
+      {
+        // An empty id cell means "no id"; the quoted field spans lines 3-4, the case starts at 3.
+        id: sha12('{"queue":"account","ticket":"Password reset\\nis broken"}'),
+        vars: { ticket: 'Password reset\nis broken', queue: 'account' },
+        source: { file: 'good/data/triage.csv', line: 3 }
+      },
+      {
+        id: 'y-1',
+        vars: { ticket: 'Where is my invoice?', queue: 'billing' },
+        source: { file: 'good/data/triage.yaml', line: 1, column: 3 }
+      },
+      {
+        id: sha12(
+          '{"meta":{"priority":2,"tags":["ui"]},"queue":"bug","ticket":"Button does nothing"}'
+        ),
+        vars: { ticket: 'Button does nothing', queue: 'bug', meta: { priority: 2, tags: ['ui'] } },
+        source: { file: 'good/data/triage.yaml', line: 4, column: 3 }
+      },
+      {
+        id: 'refund-1',
+        cluster: 'customer-7',
+        vars: { ticket: 'I want a refund', queue: 'billing' },
+        source: { file: 'good/triage.eval.yaml', line: 33, column: 5 }
+      }
+    ])
+  })
+
+  it('gives the same suite on every load', async () => {
+    expect(await loadGood()).toEqual(await loadGood())
+  })
+})

@@ -1,0 +1,298 @@
+import {
+  binomialCdf,
+  createRng,
+  holm,
+  mcnemarExact,
+  signFlipTest,
+  wilcoxonSignedRank,
+  type Alternative
+} from '../../src/stats/index.js'
+import { expectRelativelyClose } from './closeTo.js'
+
+describe('mcnemarExact (mid-p)', () => {
+  it('matches a hand computation for b = 5, c = 1', () => {
+    // X ~ Bin(6, ½): P(X = 6) = 1/64, P(X = 5) = 6/64, P(X ≤ 1) = 7/64.
+    // less:      P(X > 5) + ½ P(X = 5) = 1/64 + 3/64 = 0.0625
+    // greater:   P(X < 5) + ½ P(X = 5) = 57/64 + 3/64 = 0.9375
+    // two-sided: 2 P(X ≤ 1) − P(X = 1) = 14/64 − 6/64 = 0.125
+    const less = mcnemarExact(5, 1, 'less')
+    expect(less.pValue).toBeCloseTo(0.0625, 15)
+    expect(less.statistic).toBe(5)
+    expect(less.exact).toBe(true)
+    expect(mcnemarExact(5, 1, 'greater').pValue).toBeCloseTo(0.9375, 14)
+    expect(mcnemarExact(5, 1, 'two-sided').pValue).toBeCloseTo(0.125, 14)
+  })
+
+  it('matches a hand computation for b = 12, c = 3', () => {
+    // n = 15: P(X > 12) = (105 + 15 + 1)/2^15, ½ P(X = 12) = 227.5/2^15 → 348.5/32768
+    // SciPy: stats.binom.sf(12, 15, .5) + .5 * stats.binom.pmf(12, 15, .5) = 0.010635375976562493
+    expect(mcnemarExact(12, 3).pValue).toBeCloseTo(348.5 / 32768, 15)
+  })
+
+  it.each([
+    // SciPy: binom.sf(30, 40, .5) + .5*binom.pmf(30, 40, .5) = 0.0007252455070556598
+    [30, 10, 'less', 0.0007252455070556598],
+    // SciPy: binom.cdf(29, 40, .5) + .5*binom.pmf(30, 40, .5) = 0.9992747544929443
+    [30, 10, 'greater', 0.9992747544929443],
+    // SciPy: 2*binom.cdf(10, 40, .5) - binom.pmf(10, 40, .5) = 0.0014504910141113232
+    [30, 10, 'two-sided', 0.0014504910141113232],
+    // The mirror: head better shows up under 'greater'.
+    [10, 30, 'greater', 0.0007252455070556598],
+    // SciPy: binom.sf(100, 170, .5) + .5*binom.pmf(100, 170, .5) = 0.01075327123162513
+    [100, 70, 'less', 0.01075327123162513]
+  ] as const)('b = %p, c = %p, %s', (b, c, alternative, expected) => {
+    expectRelativelyClose(mcnemarExact(b, c, alternative).pValue, expected, 1e-11)
+  })
+
+  it('defaults to the drop test (less) and keeps tiny p-values precise', () => {
+    expect(mcnemarExact(30, 10)).toEqual(mcnemarExact(30, 10, 'less'))
+    // b = 60, c = 0: P(X > 60) = 0, ½ P(X = 60) = 2^-61
+    expectRelativelyClose(mcnemarExact(60, 0).pValue, 2 ** -61, 1e-12)
+  })
+
+  it('gives p = 1 with no discordant pairs and p = 1 two-sided when b = c', () => {
+    expect(mcnemarExact(0, 0, 'less')).toEqual({ pValue: 1, statistic: 0, exact: true })
+    expect(mcnemarExact(0, 0, 'two-sided').pValue).toBe(1)
+    expect(mcnemarExact(7, 7, 'two-sided').pValue).toBeCloseTo(1, 14)
+    expect(mcnemarExact(7, 7, 'less').pValue).toBeCloseTo(0.5, 14)
+  })
+
+  it('rejects non-count arguments', () => {
+    expect(() => mcnemarExact(-1, 2)).toThrow(RangeError)
+    expect(() => mcnemarExact(1.5, 2)).toThrow(RangeError)
+    expect(() => mcnemarExact(1, NaN)).toThrow(RangeError)
+  })
+})
+
+/**
+ * Brute force: share of all 2^m sign patterns at least as extreme as the observed sum, visiting
+ * the patterns in Gray-code order so each step flips one sign. Callers pass dyadic values
+ * (multiples of 1/8), for which every partial sum is exact in floating point, so the comparison
+ * with the observed sum needs no tolerance.
+ */
+function enumerateSignFlip(diffs: readonly number[], alternative: Alternative): number {
+  const magnitudes = diffs.filter((d) => d !== 0).map(Math.abs)
+  const observed = diffs.reduce((sum, d) => sum + d, 0)
+  const m = magnitudes.length
+  const patterns = 2 ** m
+  let sum = magnitudes.reduce((total, d) => total + d, 0)
+  const positive = new Array<boolean>(m).fill(true)
+  let extreme = 0
+  for (let step = 0; step < patterns; step++) {
+    if (step > 0) {
+      const flip = 31 - Math.clz32(step & -step)
+      sum += positive[flip] ? -2 * magnitudes[flip]! : 2 * magnitudes[flip]!
+      positive[flip] = !positive[flip]
+    }
+    if (alternative === 'greater' && sum >= observed) extreme++
+    if (alternative === 'less' && sum <= observed) extreme++
+    if (alternative === 'two-sided' && Math.abs(sum) >= Math.abs(observed)) extreme++
+  }
+  return extreme / patterns
+}
+
+describe('signFlipTest', () => {
+  const rng = createRng('unused-for-exact')
+
+  it('matches hand computations on [1, 2, 3]', () => {
+    // Sums ±1±2±3 ∈ {6, 4, 2, 0, 0, −2, −4, −6}; observed 6.
+    // greater: only +++ reaches 6 → 1/8; less: all 8 ≤ 6 → 1; two-sided: |S| ≥ 6 → 2/8.
+    expect(signFlipTest([1, 2, 3], { alternative: 'greater', rng })).toEqual({
+      pValue: 1 / 8,
+      statistic: 2,
+      exact: true
+    })
+    expect(signFlipTest([1, 2, 3], { alternative: 'less', rng }).pValue).toBe(1)
+    expect(signFlipTest([1, 2, 3], { alternative: 'two-sided', rng }).pValue).toBe(0.25)
+  })
+
+  it('counts ties with the observed sum, even when rounding differs (0.1 + 0.2 vs 0.3)', () => {
+    // [1, 2, −3]: observed 0; sums ≥ 0 are 6, 4, 2, 0, 0 → 5/8 (two ties at 0).
+    expect(signFlipTest([1, 2, -3], { alternative: 'greater', rng }).pValue).toBe(5 / 8)
+    // Same in tenths: 0.1 + 0.2 − 0.3 = 5.55e-17 in floating point, still a tie.
+    expect(signFlipTest([0.1, 0.2, -0.3], { alternative: 'greater', rng }).pValue).toBe(5 / 8)
+    expect(signFlipTest([0.1, 0.2, -0.3], { alternative: 'less', rng }).pValue).toBe(5 / 8)
+  })
+
+  it('drops zeros; the statistic is the mean of all differences', () => {
+    const result = signFlipTest([0, 1, 0, 2, 3], { alternative: 'greater', rng })
+    expect(result.pValue).toBe(1 / 8)
+    expect(result.statistic).toBeCloseTo(6 / 5, 15)
+  })
+
+  it('agrees with brute-force enumeration up to the exact limit (20 non-zero diffs)', () => {
+    const source = createRng('signflip-data')
+    for (const m of [5, 11, 20]) {
+      const diffs = Array.from({ length: m }, () => Math.round((source() - 0.35) * 40) / 8)
+      for (const alternative of ['less', 'greater', 'two-sided'] as const) {
+        const result = signFlipTest(diffs, { alternative, rng })
+        expect(result.exact).toBe(true)
+        expect(result.pValue).toBeCloseTo(enumerateSignFlip(diffs, alternative), 14)
+      }
+    }
+  })
+
+  it('Monte Carlo (> 20 diffs) is close to the exact binomial value for ±1 differences', () => {
+    // 20 × (+1), 10 × (−1): S = 2·(#plus) − 30, observed 10. Under H0 #plus ~ Bin(30, ½):
+    // greater: P(#plus ≥ 20) — SciPy: stats.binom.sf(19, 30, .5) = 0.049368573352694525
+    // less:    P(#plus ≤ 20) — SciPy: stats.binom.cdf(20, 30, .5) = 0.9786130273714662
+    // two-sided: 2 × 0.049368573352694525
+    const diffs = [...Array<number>(20).fill(1), ...Array<number>(10).fill(-1)]
+    const cases = [
+      ['greater', 0.049368573352694525],
+      ['less', 0.9786130273714662],
+      ['two-sided', 2 * 0.049368573352694525]
+    ] as const
+    for (const [alternative, exact] of cases) {
+      const result = signFlipTest(diffs, { alternative, rng: createRng(`mc-${alternative}`) })
+      expect(result.exact).toBe(false)
+      // 10,000 samples: standard error sqrt(p(1 − p)/10^4) ≤ 0.005; allow 4 SE.
+      const standardError = Math.sqrt((exact * (1 - exact)) / 10000)
+      expect(Math.abs(result.pValue - exact)).toBeLessThan(4 * standardError + 1e-4)
+    }
+    expect(binomialCdf(20, 30, 0.5)).toBeCloseTo(0.9786130273714662, 12)
+  })
+
+  it('Monte Carlo is close to brute-force enumeration for 22 differences', () => {
+    const source = createRng('signflip-22')
+    const diffs = Array.from({ length: 22 }, () => Math.round((source() - 0.4) * 200) / 8)
+    const exact = enumerateSignFlip(diffs, 'greater')
+    const result = signFlipTest(diffs, {
+      alternative: 'greater',
+      rng: createRng('mc-22'),
+      samples: 20000
+    })
+    const standardError = Math.sqrt((exact * (1 - exact)) / 20000)
+    expect(Math.abs(result.pValue - exact)).toBeLessThan(4 * standardError + 1e-4)
+  })
+
+  it('is deterministic for a seed and uses p = (1 + count)/(1 + samples), never 0', () => {
+    const diffs = Array.from({ length: 40 }, (_, i) => -1 - (i % 7) / 10)
+    const run = (seed: string) =>
+      signFlipTest(diffs, { alternative: 'less', rng: createRng(seed), samples: 999 })
+    expect(run('sha-a')).toEqual(run('sha-a'))
+    // All 40 differences negative: only the all-minus pattern reaches the observed sum,
+    // practically never drawn, so the count is 0 and p = 1/1000.
+    expect(run('sha-a').pValue).toBe(1 / 1000)
+    const varied = Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? 1 : -0.4) * (1 + i / 40))
+    const p1 = signFlipTest(varied, { alternative: 'less', rng: createRng('s1'), samples: 999 })
+    const p2 = signFlipTest(varied, { alternative: 'less', rng: createRng('s2'), samples: 999 })
+    expect(p1.pValue).not.toBe(p2.pValue)
+  })
+
+  it('handles the edges: no non-zero diffs → p = 1, bad input throws', () => {
+    expect(signFlipTest([0, 0], { alternative: 'less', rng })).toEqual({
+      pValue: 1,
+      statistic: 0,
+      exact: true
+    })
+    expect(signFlipTest([], { alternative: 'less', rng }).pValue).toBe(1)
+    expect(() => signFlipTest([1, NaN], { alternative: 'less', rng })).toThrow(RangeError)
+    expect(() => signFlipTest([1], { alternative: 'less', rng, samples: 0 })).toThrow(RangeError)
+  })
+})
+
+describe('wilcoxonSignedRank', () => {
+  // Hollander & Wolfe (1973) p. 29, the paired example of R's ?wilcox.test:
+  // wilcox.test(x, y, paired = TRUE, alternative = "greater") → V = 40, p-value = 0.01953
+  const x = [1.83, 0.5, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.3]
+  const y = [0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29]
+  const depression = x.map((value, i) => value - y[i]!)
+
+  it('reproduces R on the Hollander & Wolfe depression data (exact, n = 9)', () => {
+    // Exact: P(V ≥ 40) = #{subsets of 1..9 with sum ≤ 5}/2^9 = 10/512 = 0.01953125
+    expect(wilcoxonSignedRank(depression, 'greater')).toEqual({
+      pValue: 10 / 512,
+      statistic: 40,
+      exact: true
+    })
+    // SciPy: stats.wilcoxon(x - y, alternative='two-sided').pvalue = 0.0390625
+    expect(wilcoxonSignedRank(depression, 'two-sided').pValue).toBeCloseTo(0.0390625, 15)
+    // SciPy: stats.wilcoxon(x - y, alternative='less').pvalue = 0.986328125 (= 505/512)
+    expect(wilcoxonSignedRank(depression, 'less').pValue).toBeCloseTo(505 / 512, 15)
+  })
+
+  it('reproduces R on the sleep data (ties and a zero → normal approximation)', () => {
+    // R: wilcox.test(extra ~ group, data = sleep, paired = TRUE) → V = 0, p-value = 0.009091
+    // SciPy: stats.wilcoxon(d, method='approx', correction=True) = 0.009090698015925044
+    const sleep = [-1.2, -2.4, -1.3, -1.3, 0, -1.0, -1.8, -0.8, -4.6, -1.4]
+    const twoSided = wilcoxonSignedRank(sleep, 'two-sided')
+    expect(twoSided.statistic).toBe(0)
+    expect(twoSided.exact).toBe(false)
+    expectRelativelyClose(twoSided.pValue, 0.009090698015925044, 1e-12)
+    // SciPy: ... alternative='less' → 0.004545349007962522
+    expectRelativelyClose(wilcoxonSignedRank(sleep, 'less').pValue, 0.004545349007962522, 1e-12)
+  })
+
+  it.each([
+    // d = [1, 1, 2, −1, 3, 3, 0, 4, −2, 5, −0.5, 2]: n = 11 after the zero, ties in 1, 2, 3;
+    // V = 66 − (3 + 6 + 1) = 56. SciPy: stats.wilcoxon(d, alternative=..., method='approx',
+    // correction=True) (same as R's exact = FALSE, correct = TRUE)
+    ['less', 0.9820808857814272],
+    ['greater', 0.02224475513652939],
+    ['two-sided', 0.04448951027305878]
+  ] as const)('normal approximation with tie correction: %s', (alternative, expected) => {
+    const d = [1, 1, 2, -1, 3, 3, 0, 4, -2, 5, -0.5, 2]
+    const result = wilcoxonSignedRank(d, alternative)
+    expect(result.statistic).toBe(56)
+    expect(result.exact).toBe(false)
+    expectRelativelyClose(result.pValue, expected, 1e-12)
+  })
+
+  it.each([
+    // d_i = −i if i is a multiple of 3 else i, i = 1..30 (n > 25 → normal approximation)
+    // SciPy: stats.wilcoxon(d, alternative=..., method='approx', correction=True)
+    ['less', 0.9190405790019791],
+    ['greater', 0.08408948986167625],
+    ['two-sided', 0.1681789797233525]
+  ] as const)('normal approximation without ties for n = 30: %s', (alternative, expected) => {
+    const d = Array.from({ length: 30 }, (_, k) => ((k + 1) % 3 === 0 ? -(k + 1) : k + 1))
+    const result = wilcoxonSignedRank(d, alternative)
+    expect(result.statistic).toBe(300)
+    expectRelativelyClose(result.pValue, expected, 1e-12)
+  })
+
+  it('uses the exact distribution for the non-zero differences after dropping zeros', () => {
+    // Non-zero: 1.5, −0.2, 2.7, 3.1 → ranks 2, 1, 3, 4; V = 9 of a maximum 10.
+    // P(V ≥ 9) = #{subsets of {1,2,3,4} with sum ≥ 9} / 16 = 2/16 ({2,3,4}, {1,2,3,4}).
+    // (R would switch to the normal approximation because zeros were present.)
+    expect(wilcoxonSignedRank([0, 1.5, -0.2, 2.7, 0, 3.1], 'greater')).toEqual({
+      pValue: 0.125,
+      statistic: 9,
+      exact: true
+    })
+  })
+
+  it('handles the edges', () => {
+    expect(wilcoxonSignedRank([], 'less')).toEqual({ pValue: 1, statistic: 0, exact: true })
+    expect(wilcoxonSignedRank([0, 0, 0], 'two-sided').pValue).toBe(1)
+    // One difference: V ∈ {0, 1} with probability ½ each.
+    expect(wilcoxonSignedRank([-2], 'less').pValue).toBe(0.5)
+    expect(() => wilcoxonSignedRank([Infinity], 'less')).toThrow(RangeError)
+  })
+})
+
+describe('holm', () => {
+  it('matches R p.adjust', () => {
+    // R: p.adjust(c(0.01, 0.04, 0.03, 0.005), "holm") = 0.03 0.06 0.06 0.02
+    const adjusted = holm([0.01, 0.04, 0.03, 0.005])
+    const expected = [0.03, 0.06, 0.06, 0.02]
+    adjusted.forEach((p, i) => expect(p).toBeCloseTo(expected[i]!, 15))
+    // R: p.adjust(c(0.5, 0.6), "holm") = 1 1 (capped, monotone)
+    expect(holm([0.5, 0.6])).toEqual([1, 1])
+  })
+
+  it('keeps NaN in place without counting it, like R with NA', () => {
+    // R: p.adjust(c(0.01, NA, 0.02), "holm") = 0.02 NA 0.02
+    const adjusted = holm([0.01, NaN, 0.02])
+    expect(adjusted[0]).toBeCloseTo(0.02, 15)
+    expect(adjusted[1]).toBeNaN()
+    expect(adjusted[2]).toBeCloseTo(0.02, 15)
+  })
+
+  it('handles empty input, a single p-value and out-of-range values', () => {
+    expect(holm([])).toEqual([])
+    expect(holm([0.2])).toEqual([0.2])
+    expect(() => holm([0.2, 1.5])).toThrow(RangeError)
+  })
+})

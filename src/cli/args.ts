@@ -1,0 +1,37 @@
+import { parseArgs } from 'node:util'
+import type { ParseArgsConfig } from 'node:util'
+import { UsageError } from '../errors.js'
+
+type Options = NonNullable<ParseArgsConfig['options']>
+
+/** node's parseArgs, with its errors turned into one-line usage errors naming the command. */
+export function parseCommandArgs<T extends Options>(command: string, argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true })
+  } catch (error) {
+    throw new UsageError(
+      `evalgate ${command}: ${(error as Error).message}. See \`evalgate ${command} --help\`.`
+    )
+  }
+}
+
+export function positiveInteger(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  const value = Number(text)
+  if (!Number.isInteger(value) || value < 1) {
+    throw new UsageError(`--${flag} must be a positive integer, got "${text}"`)
+  }
+  return value
+}
+
+export function oneOf<T extends string>(
+  flag: string,
+  text: string | undefined,
+  allowed: readonly T[]
+): T | undefined {
+  if (text === undefined) return undefined
+  if (!(allowed as readonly string[]).includes(text)) {
+    throw new UsageError(`--${flag} must be one of ${allowed.join(', ')}, got "${text}"`)
+  }
+  return text as T
+}

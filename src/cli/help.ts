@@ -1,0 +1,59 @@
+export const MAIN_HELP = `evalgate — gate changes on real regressions of LLM and ML models
+
+Usage:
+  evalgate validate [paths...]            check eval specs and case files
+  evalgate run [paths...] [options]       run eval suites, write a RunResult
+  evalgate compare <base.json> <head.json> [options]
+                                          compare two RunResults with paired statistics
+  evalgate <command> --help               options of a command
+  evalgate --version
+
+Paths are spec files or directories searched for *.eval.yaml (default: evals).
+Exit codes: 0 ok, 1 failed cases or a regression, 2 bad input, 130/143 cancelled.
+`
+
+export const VALIDATE_HELP = `Usage: evalgate validate [paths...]
+
+Loads every spec (*.eval.yaml under the given directories, or the named files; default: evals),
+its case files and templates, and reports every problem at once with file:line:column.
+Exit 0 when all are valid, 2 otherwise.
+`
+
+export const RUN_HELP = `Usage: evalgate run [paths...] [options]
+
+Runs the eval suites and writes a RunResult (JSON) even when cancelled (marked incomplete).
+
+Options:
+  --out <file>            where to write the RunResult (default: .evalgate/results.json)
+  --concurrency <n>       calls in flight across providers (default: 8)
+  --repeats <k>           answers per case, overriding each suite's \`repeats\`
+  --shard <i/n>           run only shard i of n (cases split by a hash of their id)
+  --filter <pattern>      suite-glob[/case-glob], comma-separated, e.g. triage/refund-*
+  --fail-on <when>        threshold: exit 1 when a provider's pass rate is below the suite's
+                          min-pass-rate (errored answers count as failed; default);
+                          never: exit 0 whenever the run completes
+  --baseline <file>       compare with this RunResult after the run (exit 1 on a regression)
+  --strict                with --baseline: an inconclusive result fails too
+  --format <f>            with --baseline: terminal (default), markdown or json
+  --cache <mode>          record/replay provider answers: off (default), read, write,
+                          read-write, or replay (a missing answer is an error: runs without
+                          secrets, e.g. fork PRs)
+  --cache-dir <dir>       where cached answers live (default: .evalgate/cache)
+  --commit <sha>          commit recorded in the RunResult (default: $GITHUB_SHA or git HEAD)
+  --quiet                 no progress output
+  --no-color              plain text even on a terminal
+`
+
+export const COMPARE_HELP = `Usage: evalgate compare <base.json> <head.json> [options]
+
+Pairs the cases of two RunResults by suite, provider and case id and tests each metric
+(score, pass rate, latency, cost, errors) for a real change.
+
+Options:
+  --format <f>     terminal (default), markdown, json or junit
+  --out <file>     also write the report to this file
+  --strict         an inconclusive result fails too
+  --seed <text>    seed of the random tests (default: the head run's commit)
+  --no-color       plain text even on a terminal
+Exit 1 on a regression (or an error verdict), 0 otherwise.
+`

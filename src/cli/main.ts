@@ -1,0 +1,253 @@
+import { execFile } from 'node:child_process'
+import { resolve } from 'node:path'
+import { promisify } from 'node:util'
+import { EvalgateError, errorMessage } from '../errors.js'
+import { readRunResult, writeFileAtomic } from '../io/files.js'
+import { compareRuns, comparisonExitCode } from '../compare/index.js'
+import type { Comparison } from '../compare/index.js'
+import { renderComparisonJson } from '../report/comparison-json.js'
+import { renderComparisonTerminal } from '../report/comparison-terminal.js'
+import { renderJunit } from '../report/junit.js'
+import { renderMarkdown } from '../report/markdown.js'
+import { renderRunTerminal } from '../report/run-report.js'
+import { summarizeRun } from '../results/summary.js'
+import type { RunResult } from '../results/types.js'
+import {
+  CACHE_MODES,
+  DEFAULT_CACHE_DIR,
+  lineProgress,
+  parseShard,
+  runEvals,
+  silentProgress,
+  terminalProgress
+} from '../run/index.js'
+import { loadSpecs } from '../spec/index.js'
+import { TOOL_VERSION } from '../version.js'
+import { oneOf, parseCommandArgs, positiveInteger } from './args.js'
+import { COMPARE_HELP, MAIN_HELP, RUN_HELP, VALIDATE_HELP } from './help.js'
+
+export interface OutputStream {
+  write(text: string): unknown
+  isTTY?: boolean
+}
+
+/** Everything the CLI touches of its process, so tests can run it in-process. */
+export interface CliEnvironment {
+  cwd: string
+  env: Record<string, string | undefined>
+  stdout: OutputStream
+  stderr: OutputStream
+  /** Aborted on SIGINT/SIGTERM: the run stops and writes what it has. */
+  signal?: AbortSignal
+}
+
+const DEFAULT_CONCURRENCY = 8
+const DEFAULT_OUT = '.evalgate/results.json'
+const COMPARE_FORMATS = ['terminal', 'markdown', 'json', 'junit'] as const
+type CompareFormat = (typeof COMPARE_FORMATS)[number]
+
+async function currentCommit(cwd: string, env: CliEnvironment['env']): Promise<string | undefined> {
+  if (env.GITHUB_SHA) return env.GITHUB_SHA
+  try {
+    const { stdout } = await promisify(execFile)('git', ['rev-parse', 'HEAD'], { cwd })
+    return stdout.trim() || undefined
+  } catch {
+    return undefined
+  }
+}
+
+function useColor(
+  stream: OutputStream,
+  env: CliEnvironment['env'],
+  noColor: boolean | undefined
+): boolean {
+  return stream.isTTY === true && !noColor && env.NO_COLOR === undefined
+}
+
+function renderComparison(comparison: Comparison, format: CompareFormat, color: boolean): string {
+  switch (format) {
+    case 'terminal':
+      return renderComparisonTerminal(comparison, { color })
+    case 'markdown':
+      return renderMarkdown(comparison)
+    case 'json':
+      return renderComparisonJson(comparison)
+    case 'junit':
+      return renderJunit(comparison)
+  }
+}
+
+async function validateCommand(argv: string[], io: CliEnvironment): Promise<number> {
+  const { values, positionals } = parseCommandArgs('validate', argv, {
+    help: { type: 'boolean', short: 'h' }
+  })
+  if (values.help) return (io.stdout.write(VALIDATE_HELP), 0)
+  const specs = await loadSpecs(positionals, { cwd: io.cwd, env: io.env })
+  for (const spec of specs) {
+    const calls = spec.cases.length * spec.providers.length * spec.repeats
+    io.stdout.write(
+      `ok ${spec.file}: suite ${spec.suite}, ${spec.cases.length} cases × ${spec.providers.length} providers × ${spec.repeats} repeats = ${calls} calls\n`
+    )
+  }
+  return 0
+}
+
+function compareAndReport(
+  base: RunResult,
+  head: RunResult,
+  options: { strict: boolean; seed: string | undefined; format: CompareFormat; color: boolean }
+) {
+  const comparison = compareRuns(base, head, {
+    seed: options.seed ?? head.run.commit ?? head.run.id,
+    strict: options.strict
+  })
+  return { comparison, text: renderComparison(comparison, options.format, options.color) }
+}
+
+async function runCommand(argv: string[], io: CliEnvironment): Promise<number> {
+  const { values, positionals } = parseCommandArgs('run', argv, {
+    help: { type: 'boolean', short: 'h' },
+    out: { type: 'string', short: 'o' },
+    concurrency: { type: 'string', short: 'c' },
+    repeats: { type: 'string' },
+    shard: { type: 'string' },
+    filter: { type: 'string' },
+    'fail-on': { type: 'string' },
+    baseline: { type: 'string' },
+    strict: { type: 'boolean' },
+    format: { type: 'string' },
+    commit: { type: 'string' },
+    cache: { type: 'string' },
+    'cache-dir': { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
+    'no-color': { type: 'boolean' }
+  })
+  if (values.help) return (io.stdout.write(RUN_HELP), 0)
+  const concurrency = positiveInteger('concurrency', values.concurrency) ?? DEFAULT_CONCURRENCY
+  const repeats = positiveInteger('repeats', values.repeats)
+  const shard = values.shard === undefined ? undefined : parseShard(values.shard)
+  const failOn = oneOf('fail-on', values['fail-on'], ['threshold', 'never'] as const) ?? 'threshold'
+  const format = oneOf('format', values.format, COMPARE_FORMATS) ?? 'terminal'
+  const cacheMode = oneOf('cache', values.cache, CACHE_MODES) ?? 'off'
+  const out = resolve(io.cwd, values.out ?? DEFAULT_OUT)
+  const color = useColor(io.stdout, io.env, values['no-color'])
+  // Read the baseline before spending a run on it: a typo should fail in a second, not an hour.
+  const baseline =
+    values.baseline === undefined
+      ? undefined
+      : await readRunResult(resolve(io.cwd, values.baseline))
+
+  const now = () => performance.now()
+  const progress = values.quiet
+    ? silentProgress
+    : io.stderr.isTTY
+      ? terminalProgress(io.stderr, now)
+      : lineProgress(io.stderr, now)
+  const commit = values.commit ?? (await currentCommit(io.cwd, io.env))
+  const run = await runEvals({
+    paths: positionals,
+    cwd: io.cwd,
+    env: io.env,
+    out,
+    concurrency,
+    progress,
+    cache: { mode: cacheMode, dir: resolve(io.cwd, values['cache-dir'] ?? DEFAULT_CACHE_DIR) },
+    warn: (message) => io.stderr.write(`evalgate: warning: ${message}\n`),
+    ...(repeats !== undefined ? { repeats } : {}),
+    ...(shard ? { shard } : {}),
+    ...(values.filter !== undefined ? { filter: values.filter } : {}),
+    ...(io.signal ? { signal: io.signal } : {}),
+    meta: {
+      ...(commit ? { commit } : {}),
+      ...(io.env.GITHUB_REF ? { ref: io.env.GITHUB_REF } : {})
+    }
+  })
+  const summaries = summarizeRun(run)
+  io.stdout.write(renderRunTerminal(run, summaries, { color }))
+  io.stdout.write(`\nresults: ${out}\n`)
+  if (!run.run.complete) return io.signal?.reason === 'SIGTERM' ? 143 : 130
+
+  let exitCode = failOn === 'threshold' && summaries.some((s) => s.belowThreshold) ? 1 : 0
+  if (baseline) {
+    const { comparison, text } = compareAndReport(baseline, run, {
+      strict: values.strict ?? false,
+      seed: undefined,
+      format,
+      color
+    })
+    io.stdout.write('\n' + text)
+    exitCode = Math.max(exitCode, comparisonExitCode(comparison))
+  }
+  return exitCode
+}
+
+async function compareCommand(argv: string[], io: CliEnvironment): Promise<number> {
+  const { values, positionals } = parseCommandArgs('compare', argv, {
+    help: { type: 'boolean', short: 'h' },
+    format: { type: 'string', short: 'f' },
+    out: { type: 'string', short: 'o' },
+    strict: { type: 'boolean' },
+    seed: { type: 'string' },
+    'no-color': { type: 'boolean' }
+  })
+  if (values.help) return (io.stdout.write(COMPARE_HELP), 0)
+  const [basePath, headPath, ...extra] = positionals
+  if (basePath === undefined || headPath === undefined || extra.length > 0) {
+    throw new EvalgateError(
+      'evalgate compare takes two files: <base.json> <head.json>. See `evalgate compare --help`.',
+      2
+    )
+  }
+  const format = oneOf('format', values.format, COMPARE_FORMATS) ?? 'terminal'
+  const [base, head] = await Promise.all([
+    readRunResult(resolve(io.cwd, basePath)),
+    readRunResult(resolve(io.cwd, headPath))
+  ])
+  const color = useColor(io.stdout, io.env, values['no-color']) && values.out === undefined
+  const { comparison, text } = compareAndReport(base, head, {
+    strict: values.strict ?? false,
+    seed: values.seed,
+    format,
+    color
+  })
+  if (values.out !== undefined) await writeFileAtomic(resolve(io.cwd, values.out), text)
+  io.stdout.write(text)
+  return comparisonExitCode(comparison)
+}
+
+/** Runs one CLI invocation and returns its exit code; user errors are printed, never thrown. */
+export async function runCli(argv: string[], io: CliEnvironment): Promise<number> {
+  const [command, ...rest] = argv
+  try {
+    switch (command) {
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout.write(MAIN_HELP)
+        return command === undefined ? 2 : 0
+      case '--version':
+      case '-v':
+        io.stdout.write(`${TOOL_VERSION}\n`)
+        return 0
+      case 'validate':
+        return await validateCommand(rest, io)
+      case 'run':
+        return await runCommand(rest, io)
+      case 'compare':
+        return await compareCommand(rest, io)
+      default:
+        io.stderr.write(`evalgate: unknown command "${command}"\n\n${MAIN_HELP}`)
+        return 2
+    }
+  } catch (error) {
+    if (error instanceof EvalgateError) {
+      io.stderr.write(`evalgate: ${error.message}\n`)
+      return error.exitCode
+    }
+    io.stderr.write(
+      `evalgate: internal error: ${errorMessage(error)}\n${(error as Error).stack ?? ''}\n`
+    )
+    return 70
+  }
+}

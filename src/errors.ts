@@ -1,0 +1,86 @@
+/**
+ * One error hierarchy for everything evalgate reports to a user. The CLI and the action print
+ * `message` (never a stack) and exit with `exitCode`.
+ */
+export class EvalgateError extends Error {
+  readonly exitCode: number
+  constructor(message: string, exitCode = 1) {
+    super(message)
+    this.name = new.target.name
+    this.exitCode = exitCode
+  }
+}
+
+/** Where in which file a problem is; line and column are 1-based. */
+export interface SourceLocation {
+  file: string
+  line?: number
+  column?: number
+}
+
+/** One problem found in user input: a spec, a case file, a flag. */
+export interface Diagnostic extends SourceLocation {
+  /** Field path inside the document, e.g. `scorers[1].expected`; empty for the whole file. */
+  path: string
+  message: string
+  hint?: string
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = [d.file, d.line, d.column].filter((part) => part !== undefined).join(':')
+  const field = d.path ? ` ${d.path}:` : ''
+  const hint = d.hint ? ` (${d.hint})` : ''
+  return `${where}:${field} ${d.message}${hint}`
+}
+
+/** Bad input (specs, case files, flags, inputs): every problem at once, exit code 2. */
+export class InputError extends EvalgateError {
+  readonly diagnostics: readonly Diagnostic[]
+  constructor(diagnostics: readonly Diagnostic[], summary?: string) {
+    const count = diagnostics.length
+    const head = summary ?? `${count} problem${count === 1 ? '' : 's'} in the input`
+    super([head + ':', ...diagnostics.map((d) => '  ' + formatDiagnostic(d))].join('\n'), 2)
+    this.diagnostics = diagnostics
+  }
+}
+
+/** A command-line or action-input mistake with no file behind it. */
+export class UsageError extends EvalgateError {
+  constructor(message: string) {
+    super(message, 2)
+  }
+}
+
+export type ProviderErrorKind =
+  | 'auth'
+  | 'bad-request'
+  | 'rate-limited'
+  | 'server'
+  | 'timeout'
+  | 'network'
+  | 'malformed-response'
+  | 'exec'
+  | 'module'
+  | 'cancelled'
+
+/** A call to a model or system under test failed; the case is recorded as errored, the run goes on. */
+export class ProviderError extends EvalgateError {
+  readonly kind: ProviderErrorKind
+  readonly retryable: boolean
+  /** Milliseconds the provider asked us to wait before retrying (Retry-After and friends). */
+  readonly retryAfterMs: number | undefined
+  constructor(
+    kind: ProviderErrorKind,
+    message: string,
+    options: { retryable?: boolean; retryAfterMs?: number } = {}
+  ) {
+    super(message, 1)
+    this.kind = kind
+    this.retryable = options.retryable ?? false
+    this.retryAfterMs = options.retryAfterMs
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

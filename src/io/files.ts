@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto'
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { InputError } from '../errors.js'
+import { parseRunResult } from '../results/parse.js'
+import type { RunResult } from '../results/types.js'
+
+/** Writes through a temp file and a rename, so a reader never sees half a file. */
+export async function writeFileAtomic(path: string, content: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true })
+  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`
+  try {
+    await writeFile(temp, content)
+    await rename(temp, path)
+  } catch (error) {
+    await rm(temp, { force: true })
+    throw error
+  }
+}
+
+export async function writeRunResult(path: string, run: RunResult): Promise<void> {
+  await writeFileAtomic(path, JSON.stringify(run, null, 2) + '\n')
+}
+
+export async function readRunResult(path: string): Promise<RunResult> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new InputError(
+      [{ file: path, path: '', message: code === 'ENOENT' ? 'no such file' : String(error) }],
+      'cannot read a results file'
+    )
+  }
+  return parseRunResult(text, path)
+}

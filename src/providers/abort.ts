@@ -1,0 +1,37 @@
+import { ProviderError } from '../errors.js'
+
+/** The ProviderError a call ends with when its signal aborts: a timeout or a cancelled run. */
+export function abortError(signal: AbortSignal): ProviderError {
+  const reason: unknown = signal.reason
+  if (reason instanceof ProviderError) return reason
+  if (reason instanceof DOMException && reason.name === 'TimeoutError') {
+    return new ProviderError('timeout', 'the call timed out', { retryable: true })
+  }
+  return new ProviderError('cancelled', 'the run was cancelled')
+}
+
+/**
+ * Settles with `work`, or rejects as soon as `signal` aborts — for calls (user functions) that may
+ * ignore the signal, so a timeout still frees the slot.
+ */
+export function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    // The abandoned call may still fail later; that failure is already accounted for.
+    work.catch(() => undefined)
+    return Promise.reject(abortError(signal))
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortError(signal))
+    signal.addEventListener('abort', onAbort, { once: true })
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      }
+    )
+  })
+}

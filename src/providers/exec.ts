@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process'
+import { ProviderError } from '../errors.js'
+import type { ExecProviderSpec } from '../spec/types.js'
+import type { Provider, ProviderRequest, ProviderResponse } from './types.js'
+import { abortError } from './abort.js'
+
+/** How much of stderr an error message quotes: enough to see the cause, not a log dump. */
+const STDERR_TAIL_CHARS = 500
+/** Grace between SIGTERM and SIGKILL for a command that outlives its timeout. */
+const KILL_GRACE_MS = 2000
+
+/**
+ * Runs a command per call: the rendered prompt on stdin, the answer on stdout (one trailing
+ * newline dropped). The case's id, repeat and variables are in EVALGATE_CASE_ID, EVALGATE_REPEAT
+ * and EVALGATE_VARS (JSON). A non-zero exit is an error quoting the end of stderr.
+ */
+export class ExecProvider implements Provider {
+  readonly type = 'exec'
+  readonly id: string
+
+  constructor(private readonly spec: ExecProviderSpec) {
+    this.id = spec.id
+  }
+
+  call(request: ProviderRequest, signal: AbortSignal): Promise<ProviderResponse> {
+    if (signal.aborted) return Promise.reject(abortError(signal))
+    const [file, ...args] = this.spec.command
+    if (file === undefined) return Promise.reject(new ProviderError('exec', 'empty command'))
+    const started = performance.now()
+    return new Promise((resolve, reject) => {
+      const child = spawn(file, args, {
+        cwd: this.spec.cwd,
+        env: {
+          ...process.env,
+          ...this.spec.env,
+          EVALGATE_CASE_ID: request.caseId,
+          EVALGATE_REPEAT: String(request.repeat),
+          EVALGATE_VARS: JSON.stringify(request.vars)
+        },
+        stdio: ['pipe', 'pipe', 'pipe']
+      })
+      const stdout: Buffer[] = []
+      let stderr = ''
+      child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk))
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_TAIL_CHARS)
+      })
+      // A command that exits without reading stdin closes the pipe: not the command's fault.
+      child.stdin.on('error', () => undefined)
+      child.stdin.end(request.prompt)
+
+      let killTimer: NodeJS.Timeout | undefined
+      const onAbort = (): void => {
+        child.kill('SIGTERM')
+        killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS)
+        killTimer.unref()
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+
+      child.on('error', (error) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(
+          new ProviderError('exec', `provider ${this.id}: cannot run \`${file}\`: ${error.message}`)
+        )
+      })
+      child.on('close', (code, killedBy) => {
+        signal.removeEventListener('abort', onAbort)
+        if (killTimer) clearTimeout(killTimer)
+        if (signal.aborted) return reject(abortError(signal))
+        if (code !== 0) {
+          const status = code === null ? `was killed by ${killedBy}` : `exited with code ${code}`
+          const tail = stderr.trim()
+          return reject(
+            new ProviderError(
+              'exec',
+              `provider ${this.id}: command ${status}${tail ? `: ${tail}` : ''}`
+            )
+          )
+        }
+        const output = Buffer.concat(stdout)
+          .toString('utf8')
+          .replace(/\r?\n$/, '')
+        resolve({ output, latencyMs: performance.now() - started, attempts: 1 })
+      })
+    })
+  }
+}

@@ -1,0 +1,92 @@
+import { pathToFileURL } from 'node:url'
+import { ProviderError, errorMessage } from '../errors.js'
+import type { ModuleProviderSpec } from '../spec/types.js'
+import type { TokenUsage } from '../results/types.js'
+import type { Provider, ProviderRequest, ProviderResponse } from './types.js'
+
+/**
+ * What a module provider's function may return: the output text, or an object carrying it with
+ * what the call cost.
+ */
+interface ModuleAnswer {
+  output: unknown
+  tokens?: TokenUsage
+  model?: string
+  fingerprint?: string
+}
+
+export type ModuleFunction = (
+  input: ProviderRequest,
+  context: { signal: AbortSignal }
+) => unknown | Promise<unknown>
+
+/** Imports `exportName` of the ES module or CommonJS file at `absolutePath`. */
+export async function importExport(absolutePath: string, exportName: string): Promise<unknown> {
+  const module = (await import(pathToFileURL(absolutePath).href)) as Record<string, unknown>
+  return module[exportName]
+}
+
+function isAnswer(value: unknown): value is ModuleAnswer {
+  return typeof value === 'object' && value !== null && 'output' in value
+}
+
+function asText(value: unknown): string {
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  return JSON.stringify(value) ?? ''
+}
+
+/** Calls an exported function of the repository under test, in this process. */
+export class ModuleProvider implements Provider {
+  readonly type = 'module'
+  readonly id: string
+
+  private constructor(
+    id: string,
+    private readonly fn: ModuleFunction
+  ) {
+    this.id = id
+  }
+
+  static async create(spec: ModuleProviderSpec): Promise<ModuleProvider> {
+    let exported: unknown
+    try {
+      exported = await importExport(spec.path, spec.export)
+    } catch (error) {
+      throw new ProviderError(
+        'module',
+        `provider ${spec.id}: cannot load ${spec.path}: ${errorMessage(error)}`
+      )
+    }
+    if (typeof exported !== 'function') {
+      throw new ProviderError(
+        'module',
+        `provider ${spec.id}: ${spec.path} has no exported function \`${spec.export}\` (found ${typeof exported})`
+      )
+    }
+    return new ModuleProvider(spec.id, exported as ModuleFunction)
+  }
+
+  async call(request: ProviderRequest, signal: AbortSignal): Promise<ProviderResponse> {
+    const started = performance.now()
+    let answer: unknown
+    try {
+      answer = await this.fn(request, { signal })
+    } catch (error) {
+      if (error instanceof ProviderError) throw error
+      throw new ProviderError('module', `provider ${this.id} threw: ${errorMessage(error)}`)
+    }
+    const latencyMs = performance.now() - started
+    if (isAnswer(answer)) {
+      return {
+        output: asText(answer.output),
+        latencyMs,
+        attempts: 1,
+        ...(answer.tokens ? { tokens: answer.tokens } : {}),
+        ...(answer.model ? { model: answer.model } : {}),
+        ...(answer.fingerprint ? { fingerprint: answer.fingerprint } : {})
+      }
+    }
+    return { output: asText(answer), latencyMs, attempts: 1 }
+  }
+}

@@ -1,0 +1,280 @@
+import OpenAI, {
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIError,
+  APIUserAbortError,
+  OpenAIError
+} from 'openai'
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionCreateParamsStreaming
+} from 'openai/resources/chat/completions'
+import type { CompletionUsage } from 'openai/resources/completions'
+import { ProviderError, errorMessage } from '../errors.js'
+import { fingerprint } from '../results/fingerprint.js'
+import type { TokenUsage } from '../results/types.js'
+import type { OpenAIProviderSpec } from '../spec/types.js'
+import { abortError } from './abort.js'
+import { retryAfterFromHeaders } from './retry.js'
+import type { Provider, ProviderRequest, ProviderResponse } from './types.js'
+
+/**
+ * Sent as the key to an OpenAI-compatible server (`baseUrl`) when none is configured: local
+ * servers (Ollama, vLLM…) ignore it, but the SDK refuses to run without one.
+ */
+const NO_KEY = 'evalgate-no-api-key'
+/** How much of a server's error message a ProviderError quotes. */
+const SERVER_MESSAGE_CHARS = 300
+
+export interface OpenAIProviderOptions {
+  /** Where OPENAI_API_KEY is read when the spec has no apiKey (default process.env). */
+  env?: Record<string, string | undefined>
+}
+
+function tokenUsage(usage: CompletionUsage | null | undefined): TokenUsage | undefined {
+  if (!usage) return undefined
+  const cached = usage.prompt_tokens_details?.cached_tokens
+  const reasoning = usage.completion_tokens_details?.reasoning_tokens
+  return {
+    input: usage.prompt_tokens,
+    output: usage.completion_tokens,
+    ...(cached !== undefined ? { cachedInput: cached } : {}),
+    ...(reasoning !== undefined ? { reasoning } : {})
+  }
+}
+
+/** The innermost cause's message: "fetch failed" says less than "other side closed". */
+function rootCause(error: unknown): string {
+  let current = error
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause
+  return errorMessage(current)
+}
+
+/**
+ * What a cache must key an OpenAI provider's answers on: the resolved model, params and base URL
+ * (`configFingerprint` is taken before `${VAR}` expansion, so it misses a model set through an
+ * environment variable). Never the API key.
+ */
+export function openAIConfigIdentity(spec: OpenAIProviderSpec): string {
+  return fingerprint({
+    type: 'openai',
+    model: spec.model,
+    params: spec.params,
+    baseUrl: spec.baseUrl ?? null
+  })
+}
+
+/**
+ * The OpenAI Chat Completions API through the official SDK, or any OpenAI-compatible server via
+ * `baseUrl`. One attempt per call: the SDK's own retries are off (`maxRetries: 0`) because
+ * retries, backoff and rate limits are evalgate's (providers/retry.ts, run/rate-limit.ts), so
+ * they are counted in the RunResult.
+ */
+export class OpenAIProvider implements Provider {
+  readonly type = 'openai'
+  readonly id: string
+  private readonly client: OpenAI
+  private readonly apiKey: string
+
+  constructor(
+    private readonly spec: OpenAIProviderSpec,
+    options: OpenAIProviderOptions = {}
+  ) {
+    this.id = spec.id
+    const env = options.env ?? process.env
+    const apiKey = spec.apiKey ?? env['OPENAI_API_KEY'] ?? (spec.baseUrl ? NO_KEY : undefined)
+    if (!apiKey) {
+      throw new ProviderError(
+        'auth',
+        `provider ${spec.id}: no API key: set OPENAI_API_KEY or the provider's apiKey (e.g. apiKey: \${OPENAI_API_KEY})`
+      )
+    }
+    this.apiKey = apiKey
+    // No SDK `timeout`: `timeoutMs` is enforced through the abort signal (below), as for every
+    // provider, so a timeout is classified the same way whichever side notices it first.
+    this.client = new OpenAI({
+      apiKey,
+      ...(spec.baseUrl ? { baseURL: spec.baseUrl } : {}),
+      maxRetries: 0
+    })
+  }
+
+  async call(request: ProviderRequest, signal: AbortSignal): Promise<ProviderResponse> {
+    const callSignal =
+      this.spec.timeoutMs !== undefined
+        ? AbortSignal.any([signal, AbortSignal.timeout(this.spec.timeoutMs)])
+        : signal
+    if (callSignal.aborted) throw abortError(callSignal)
+    const started = performance.now()
+    try {
+      return this.spec.stream
+        ? await this.callStreaming(request, callSignal, started)
+        : await this.callOnce(request, callSignal, started)
+    } catch (error) {
+      throw this.classify(error, callSignal)
+    }
+  }
+
+  private body(request: ProviderRequest): ChatCompletionCreateParamsNonStreaming {
+    // `params` are the spec's pass-through (temperature, max_tokens, seed…); the API validates them.
+    return {
+      ...this.spec.params,
+      model: this.spec.model,
+      messages: request.messages.map((m) => ({ role: m.role, content: m.content }))
+    } as ChatCompletionCreateParamsNonStreaming
+  }
+
+  private async callOnce(
+    request: ProviderRequest,
+    signal: AbortSignal,
+    started: number
+  ): Promise<ProviderResponse> {
+    const completion: ChatCompletion = await this.client.chat.completions.create(
+      this.body(request),
+      { signal }
+    )
+    const latencyMs = performance.now() - started
+    const message = completion.choices?.[0]?.message
+    const output = message?.content ?? message?.refusal
+    if (typeof output !== 'string') {
+      throw this.malformed(message ? 'the answer has no text content' : 'the answer has no choices')
+    }
+    const tokens = tokenUsage(completion.usage)
+    return {
+      output,
+      latencyMs,
+      attempts: 1,
+      ...(tokens ? { tokens } : {}),
+      ...(completion.model ? { model: completion.model } : {}),
+      ...(completion.system_fingerprint ? { fingerprint: completion.system_fingerprint } : {})
+    }
+  }
+
+  private async callStreaming(
+    request: ProviderRequest,
+    signal: AbortSignal,
+    started: number
+  ): Promise<ProviderResponse> {
+    const params = this.spec.params as { stream_options?: Record<string, unknown> }
+    const body = {
+      ...this.body(request),
+      stream: true,
+      stream_options: { ...params.stream_options, include_usage: true }
+    } as ChatCompletionCreateParamsStreaming
+    const stream = await this.client.chat.completions.create(body, { signal })
+    let content = ''
+    let refusal = ''
+    let sawChoice = false
+    let ttftMs: number | undefined
+    let last: ChatCompletionChunk | undefined
+    let usage: CompletionUsage | undefined
+    for await (const chunk of stream) {
+      last = chunk
+      if (chunk.usage) usage = chunk.usage
+      const delta = chunk.choices?.[0]?.delta
+      if (!delta) continue
+      sawChoice = true
+      if (delta.content) {
+        ttftMs ??= performance.now() - started
+        content += delta.content
+      }
+      if (delta.refusal) refusal += delta.refusal
+    }
+    const latencyMs = performance.now() - started
+    if (!sawChoice) throw this.malformed('the stream had no choices')
+    const tokens = tokenUsage(usage)
+    return {
+      output: content || refusal,
+      latencyMs,
+      ...(ttftMs !== undefined ? { ttftMs } : {}),
+      attempts: 1,
+      ...(tokens ? { tokens } : {}),
+      ...(last?.model ? { model: last.model } : {}),
+      ...(last?.system_fingerprint ? { fingerprint: last.system_fingerprint } : {})
+    }
+  }
+
+  private malformed(what: string): ProviderError {
+    return new ProviderError('malformed-response', `provider ${this.id}: ${what}`)
+  }
+
+  /** Never let the key out: servers echo it in errors, and so could a cause's message. */
+  private redact(text: string): string {
+    return text.split(this.apiKey).join('[redacted]')
+  }
+
+  private serverMessage(error: APIError): string {
+    const body = error.error as { message?: unknown } | undefined
+    const text =
+      typeof body?.message === 'string' ? body.message : JSON.stringify(body ?? error.message)
+    return this.redact(text ?? '').slice(0, SERVER_MESSAGE_CHARS)
+  }
+
+  /** Maps what the SDK (or the stream) threw to a ProviderError; no cause is attached (it holds headers). */
+  private classify(error: unknown, signal: AbortSignal): ProviderError {
+    if (error instanceof ProviderError) return error
+    if (signal.aborted) return abortError(signal)
+    const id = this.id
+    const where = this.spec.baseUrl ?? this.client.baseURL
+    if (error instanceof APIConnectionTimeoutError || error instanceof APIUserAbortError) {
+      return new ProviderError('timeout', `provider ${id}: no answer from ${where} in time`, {
+        retryable: true
+      })
+    }
+    if (error instanceof APIConnectionError) {
+      return new ProviderError(
+        'network',
+        this.redact(
+          `provider ${id}: the connection to ${where} failed: ${rootCause(error)}; check baseUrl and the network`
+        ),
+        { retryable: true }
+      )
+    }
+    if (error instanceof APIError && error.status !== undefined) {
+      return this.classifyStatus(error, error.status)
+    }
+    if (error instanceof SyntaxError || error instanceof OpenAIError) {
+      return this.malformed(
+        this.redact(`the answer is not valid JSON: ${errorMessage(error)}`).slice(0, 400)
+      )
+    }
+    // Anything else was thrown by the transport mid-answer (e.g. undici's "terminated").
+    return new ProviderError(
+      'network',
+      this.redact(`provider ${id}: the connection to ${where} failed: ${rootCause(error)}`),
+      { retryable: true }
+    )
+  }
+
+  private classifyStatus(error: APIError, status: number): ProviderError {
+    const id = this.id
+    const detail = this.serverMessage(error)
+    if (status === 401 || status === 403) {
+      return new ProviderError(
+        'auth',
+        `provider ${id}: HTTP ${status} (not authorised): ${detail}; check OPENAI_API_KEY / apiKey`
+      )
+    }
+    const retryAfterMs = error.headers
+      ? retryAfterFromHeaders((name) => error.headers?.get(name), Date.now())
+      : undefined
+    const after = retryAfterMs !== undefined ? { retryAfterMs } : {}
+    if (status === 429) {
+      return new ProviderError(
+        'rate-limited',
+        `provider ${id}: HTTP 429 (rate limited): ${detail}`,
+        { retryable: true, ...after }
+      )
+    }
+    if (status >= 500) {
+      return new ProviderError('server', `provider ${id}: HTTP ${status}: ${detail}`, {
+        retryable: true,
+        ...after
+      })
+    }
+    const hint = status === 404 ? '; check model and baseUrl' : '; check model and params'
+    return new ProviderError('bad-request', `provider ${id}: HTTP ${status}: ${detail}${hint}`)
+  }
+}

@@ -1,0 +1,176 @@
+import { setTimeout as delay } from 'node:timers/promises'
+import { ProviderError } from '../errors.js'
+import { abortError } from './abort.js'
+
+export interface RetryPolicy {
+  /** Calls in all, the first included. */
+  maxAttempts: number
+  /** Backoff cap of the first retry; doubles with every further one. */
+  baseDelayMs: number
+  /** No single wait is longer; a provider asking for more (Retry-After) is not retried. */
+  maxDelayMs: number
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 4,
+  baseDelayMs: 500,
+  maxDelayMs: 30_000
+}
+
+export interface RetryDeps {
+  /** Resolves after `ms`, rejects as soon as `signal` aborts. */
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>
+  /** Uniform in [0, 1): the jitter. */
+  random: () => number
+  /** The run's (or the case's overall) signal: once aborted, nothing is retried. */
+  signal: AbortSignal
+}
+
+export interface RetryOutcome<T> {
+  value: T
+  /** Calls made, the successful one included. */
+  attempts: number
+  /** Total backoff slept between attempts. */
+  waitedMs: number
+}
+
+/**
+ * How a call finally failed: the last attempt's error (same kind, same message, plus the attempt
+ * count) and how many attempts and how much waiting it took — the RunResult records both even
+ * for errored cases. Still a ProviderError, so `kind` reads as before.
+ */
+export class ProviderFailure extends ProviderError {
+  readonly attempts: number
+  readonly waitedMs: number
+  readonly lastError: ProviderError
+  constructor(lastError: ProviderError, attempts: number, waitedMs: number, note?: string) {
+    const suffix = [attempts > 1 ? `after ${attempts} attempts` : '', note ?? ''].filter(Boolean)
+    super(
+      lastError.kind,
+      suffix.length ? `${lastError.message} (${suffix.join('; ')})` : lastError.message,
+      {
+        retryable: lastError.retryable,
+        ...(lastError.retryAfterMs !== undefined ? { retryAfterMs: lastError.retryAfterMs } : {})
+      }
+    )
+    this.attempts = attempts
+    this.waitedMs = waitedMs
+    this.lastError = lastError
+  }
+}
+
+/** Attempts and backoff behind an error thrown by `withRetries` (one attempt for anything else). */
+export function attemptsOf(error: unknown): { attempts: number; waitedMs: number } {
+  return error instanceof ProviderFailure
+    ? { attempts: error.attempts, waitedMs: error.waitedMs }
+    : { attempts: 1, waitedMs: 0 }
+}
+
+/**
+ * "Full jitter" backoff (Marc Brooker, "Exponential Backoff And Jitter", AWS Architecture Blog,
+ * 2015): sleep = random_between(0, min(cap, base × 2^(retry − 1))). Spreading retries uniformly
+ * over the whole window de-synchronises concurrent callers that failed together, which bounded
+ * "equal" or plain exponential backoff does not.
+ */
+export function fullJitterDelayMs(
+  retry: number,
+  policy: RetryPolicy,
+  random: () => number
+): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1))
+  return Math.floor(random() * ceiling)
+}
+
+/**
+ * Calls `attempt(1)`, `attempt(2)`… until one succeeds. Retried: ProviderErrors marked `retryable`
+ * (429, 5xx, timeouts of one attempt, connection resets) — never other 4xx, never anything else.
+ *
+ * The wait before retry r is the full-jitter backoff, but at least the `retryAfterMs` the provider
+ * asked for (Retry-After and friends): retrying earlier only burns a request on a certain 429.
+ * When the provider asks for more than `maxDelayMs`, the call fails now rather than sleeping
+ * longer than the policy allows or retrying too early; the message says so.
+ *
+ * Failure throws a ProviderFailure wrapping the last ProviderError with attempts and waitedMs;
+ * an error that is not a ProviderError (a bug) is rethrown as it is. An abort of `deps.signal`
+ * during an attempt or a backoff ends the loop with the abort's error (cancelled or timeout).
+ */
+export async function withRetries<T>(
+  attempt: (n: number) => Promise<T>,
+  policy: RetryPolicy,
+  deps: RetryDeps
+): Promise<RetryOutcome<T>> {
+  let waitedMs = 0
+  for (let n = 1; ; n++) {
+    if (deps.signal.aborted) throw new ProviderFailure(abortError(deps.signal), n - 1, waitedMs)
+    let error: unknown
+    try {
+      return { value: await attempt(n), attempts: n, waitedMs }
+    } catch (caught) {
+      error = caught
+    }
+    if (!(error instanceof ProviderError)) throw error
+    if (deps.signal.aborted) throw new ProviderFailure(abortError(deps.signal), n, waitedMs)
+    if (!error.retryable || n >= policy.maxAttempts) {
+      throw new ProviderFailure(error, n, waitedMs)
+    }
+    const askedMs = error.retryAfterMs ?? 0
+    if (askedMs > policy.maxDelayMs) {
+      const note = `not retried: the provider asked to wait ${Math.ceil(askedMs / 1000)} s, more than the ${policy.maxDelayMs / 1000} s retry limit`
+      throw new ProviderFailure(error, n, waitedMs, note)
+    }
+    const waitMs = Math.max(askedMs, fullJitterDelayMs(n, policy, deps.random))
+    try {
+      await deps.sleep(waitMs, deps.signal)
+    } catch {
+      throw new ProviderFailure(abortError(deps.signal), n, waitedMs)
+    }
+    waitedMs += waitMs
+  }
+}
+
+/** The real sleep for `RetryDeps`: rejects when `signal` aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return delay(ms, undefined, { signal })
+}
+
+/** Go-style durations OpenAI sends in `x-ratelimit-reset-*`: `1s`, `6m0s`, `20ms`, `1h2m3.5s`. */
+export function parseDurationMs(text: string): number | undefined {
+  const trimmed = text.trim()
+  if (!/^(\d+(\.\d+)?(ms|h|m|s))+$/.test(trimmed)) return undefined
+  const unitMs: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 }
+  let total = 0
+  for (const [, amount, unit] of trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) {
+    total += Number(amount) * (unitMs[unit as string] as number)
+  }
+  return total
+}
+
+/**
+ * How long a 429 or 5xx answer asks us to wait, from its headers, in order of precision:
+ * `retry-after-ms` (milliseconds; OpenAI and Azure), `retry-after` (seconds or an HTTP date,
+ * RFC 9110 §10.2.3), then OpenAI's `x-ratelimit-reset-requests` / `-tokens` (the reset of the
+ * limit that is exhausted — remaining `0` — or the later of the two when that is not said).
+ */
+export function retryAfterFromHeaders(
+  header: (name: string) => string | null | undefined,
+  nowMs: number
+): number | undefined {
+  const millis = Number(header('retry-after-ms') ?? Number.NaN)
+  if (Number.isFinite(millis) && millis >= 0) return millis
+  const retryAfter = header('retry-after')?.trim()
+  if (retryAfter) {
+    if (/^\d+(\.\d+)?$/.test(retryAfter)) return Number(retryAfter) * 1000
+    const date = Date.parse(retryAfter)
+    if (Number.isFinite(date)) return Math.max(0, date - nowMs)
+  }
+  const resets: number[] = []
+  const exhausted: number[] = []
+  for (const limit of ['requests', 'tokens']) {
+    const reset = parseDurationMs(header(`x-ratelimit-reset-${limit}`) ?? '')
+    if (reset === undefined) continue
+    resets.push(reset)
+    if (header(`x-ratelimit-remaining-${limit}`)?.trim() === '0') exhausted.push(reset)
+  }
+  const relevant = exhausted.length ? exhausted : resets
+  return relevant.length ? Math.max(...relevant) : undefined
+}

@@ -1,0 +1,34 @@
+import type { ChatMessage } from '../spec/types.js'
+import type { TokenUsage } from '../results/types.js'
+
+/** A rendered request: what one call to the system under test receives. */
+export interface ProviderRequest {
+  /** The prompt as one text (messages joined); what `exec` writes to stdin. */
+  prompt: string
+  messages: ChatMessage[]
+  vars: Record<string, unknown>
+  caseId: string
+  repeat: number
+}
+
+export interface ProviderResponse {
+  output: string
+  latencyMs: number
+  ttftMs?: number
+  tokens?: TokenUsage
+  /** The model id the provider reports, and its fingerprint (e.g. OpenAI's system_fingerprint). */
+  model?: string
+  fingerprint?: string
+  attempts: number
+}
+
+/**
+ * A model or system under test. `call` resolves with the answer or rejects with a ProviderError;
+ * it must stop promptly when `signal` aborts (timeout or cancellation).
+ */
+export interface Provider {
+  readonly id: string
+  readonly type: string
+  call(request: ProviderRequest, signal: AbortSignal): Promise<ProviderResponse>
+  close?(): Promise<void>
+}

@@ -1,0 +1,124 @@
+import type { ProviderSummary } from '../results/summary.js'
+import type { CaseResult, RunResult } from '../results/types.js'
+
+const HEADERS = ['suite', 'provider', 'cases', 'pass rate', 'mean score', 'p50', 'p95', 'errors']
+/** Failed and errored answers listed under the table, per suite × provider. */
+const EXAMPLES_SHOWN = 5
+
+function percent(x: number): string {
+  return Number.isNaN(x) ? '–' : `${(x * 100).toFixed(1)}%`
+}
+
+function milliseconds(x: number): string {
+  if (Number.isNaN(x)) return '–'
+  return x >= 1000 ? `${(x / 1000).toFixed(2)}s` : `${Math.round(x)}ms`
+}
+
+function summaryRow(s: ProviderSummary): string[] {
+  return [
+    s.suite,
+    s.providerId,
+    String(s.cases),
+    percent(s.passRate) + (s.belowThreshold ? ` < ${percent(s.minPassRate)}` : ''),
+    Number.isNaN(s.meanScore) ? '–' : s.meanScore.toFixed(3),
+    milliseconds(s.latencyP50),
+    milliseconds(s.latencyP95),
+    String(s.errors)
+  ]
+}
+
+function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim()
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
+}
+
+function whyFailed(result: CaseResult): string {
+  if (result.error) return `error (${result.error.kind}): ${result.error.message}`
+  const failed = result.scores.filter((s) => !s.pass)
+  return failed.map((s) => `${s.scorer}${s.reason ? `: ${s.reason}` : ''}`).join('; ')
+}
+
+interface Problem {
+  title: string
+  lines: string[]
+  more: number
+}
+
+/** The failed and errored answers worth showing, grouped by suite × provider. */
+function problems(run: RunResult): Problem[] {
+  const groups: Problem[] = []
+  for (const suite of run.suites) {
+    for (const provider of suite.providers) {
+      const bad = suite.results.filter((r) => r.providerId === provider.id && r.pass !== true)
+      if (bad.length === 0) continue
+      groups.push({
+        title: `${suite.suite} / ${provider.id}: ${bad.length} failed or errored`,
+        lines: bad
+          .slice(0, EXAMPLES_SHOWN)
+          .map(
+            (r) =>
+              `${r.caseId}${suite.repeats > 1 ? ` #${r.repeat}` : ''}: ${oneLine(whyFailed(r), 160)}`
+          ),
+        more: Math.max(0, bad.length - EXAMPLES_SHOWN)
+      })
+    }
+  }
+  return groups
+}
+
+const ansi = (code: string, on: boolean) => (text: string) =>
+  on ? `\u001b[${code}m${text}\u001b[0m` : text
+
+/** The run report for a terminal: one table, then a few failures of each suite × provider. */
+export function renderRunTerminal(
+  run: RunResult,
+  summaries: readonly ProviderSummary[],
+  options: { color: boolean }
+): string {
+  const red = ansi('31', options.color)
+  const bold = ansi('1', options.color)
+  const dim = ansi('2', options.color)
+  const rows = [HEADERS, ...summaries.map(summaryRow)]
+  const widths = HEADERS.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length)))
+  const format = (row: string[]) =>
+    row
+      .map((cell, col) =>
+        col < 2 ? cell.padEnd(widths[col] ?? 0) : cell.padStart(widths[col] ?? 0)
+      )
+      .join('  ')
+  const lines = [bold(format(HEADERS))]
+  summaries.forEach((s, i) => {
+    const line = format(rows[i + 1] ?? [])
+    lines.push(s.belowThreshold || s.errors > 0 ? red(line) : line)
+  })
+  for (const group of problems(run)) {
+    lines.push('', bold(group.title))
+    lines.push(...group.lines.map((l) => `  ${l}`))
+    if (group.more > 0) lines.push(dim(`  … and ${group.more} more in the results file`))
+  }
+  if (!run.run.complete)
+    lines.push('', red(`incomplete run: ${run.run.incompleteReason ?? 'stopped early'}`))
+  return lines.join('\n') + '\n'
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/[|\\`*_<>&@#]/g, (c) => `&#${c.charCodeAt(0)};`)
+}
+
+/** The run report as Markdown, for the job summary of an action run without a baseline. */
+export function renderRunMarkdown(run: RunResult, summaries: readonly ProviderSummary[]): string {
+  const lines = [
+    `| ${HEADERS.join(' | ')} |`,
+    `|${HEADERS.map((_, i) => (i < 2 ? ' --- ' : ' ---: ')).join('|')}|`,
+    ...summaries.map((s) => `| ${summaryRow(s).map(escapeCell).join(' | ')} |`)
+  ]
+  for (const group of problems(run)) {
+    lines.push('', `<details><summary>${escapeCell(group.title)}</summary>`, '')
+    lines.push(...group.lines.map((l) => `- ${escapeCell(l)}`))
+    if (group.more > 0) lines.push(`- … and ${group.more} more in the results file`)
+    lines.push('', '</details>')
+  }
+  if (!run.run.complete)
+    lines.push('', `**Incomplete run:** ${escapeCell(run.run.incompleteReason ?? 'stopped early')}`)
+  return lines.join('\n') + '\n'
+}

@@ -1,0 +1,63 @@
+import { mean, quantile } from '../stats/index.js'
+import type { CaseResult, RunResult, SuiteResult } from './types.js'
+
+/** What the run report shows for one suite × provider; derived from the RunResult, never stored. */
+export interface ProviderSummary {
+  suite: string
+  file: string
+  providerId: string
+  cases: number
+  answers: number
+  /** Mean over cases of the fraction of repeats that passed; an errored answer did not pass. */
+  passRate: number
+  /** Mean over cases of the mean score of their scored repeats; NaN when nothing was scored. */
+  meanScore: number
+  latencyP50: number
+  latencyP95: number
+  errors: number
+  minPassRate: number
+  /** Below the suite's `min-pass-rate`: the run exits 1. */
+  belowThreshold: boolean
+}
+
+function byCase(results: readonly CaseResult[]): Map<string, CaseResult[]> {
+  const groups = new Map<string, CaseResult[]>()
+  for (const result of results) {
+    const group = groups.get(result.caseId)
+    if (group) group.push(result)
+    else groups.set(result.caseId, [result])
+  }
+  return groups
+}
+
+function summarizeProvider(suite: SuiteResult, providerId: string): ProviderSummary {
+  const results = suite.results.filter((r) => r.providerId === providerId)
+  const cases = [...byCase(results).values()]
+  const passRates = cases.map(
+    (answers) => answers.filter((a) => a.pass === true).length / answers.length
+  )
+  const caseScores = cases
+    .map((answers) => answers.flatMap((a) => (a.score === null ? [] : [a.score])))
+    .filter((scores) => scores.length > 0)
+    .map(mean)
+  const latencies = results.flatMap((r) => (r.latencyMs === null || r.cached ? [] : [r.latencyMs]))
+  const passRate = passRates.length === 0 ? Number.NaN : mean(passRates)
+  return {
+    suite: suite.suite,
+    file: suite.file,
+    providerId,
+    cases: cases.length,
+    answers: results.length,
+    passRate,
+    meanScore: caseScores.length === 0 ? Number.NaN : mean(caseScores),
+    latencyP50: quantile(latencies, 0.5),
+    latencyP95: quantile(latencies, 0.95),
+    errors: results.filter((r) => r.error).length,
+    minPassRate: suite.minPassRate,
+    belowThreshold: cases.length > 0 && !(passRate >= suite.minPassRate)
+  }
+}
+
+export function summarizeRun(run: RunResult): ProviderSummary[] {
+  return run.suites.flatMap((suite) => suite.providers.map((p) => summarizeProvider(suite, p.id)))
+}

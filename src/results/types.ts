@@ -1,0 +1,115 @@
+/**
+ * RunResult: the versioned contract between `execute` and every later stage (compare, report,
+ * publish). Its JSON Schema is `schema/run-result.schema.json`; bump RUN_RESULT_VERSION on any
+ * change an older reader could misread.
+ */
+import type { GateSpec } from '../spec/types.js'
+
+export const RUN_RESULT_VERSION = 1
+
+export interface TokenUsage {
+  input: number
+  output: number
+  cachedInput?: number
+  reasoning?: number
+}
+
+export interface ScorerOutcome {
+  scorer: string
+  score: number
+  pass: boolean
+  reason?: string
+}
+
+export interface CaseError {
+  /** `provider:<kind>` for a failed call, `scorer` for a scorer that threw, `cancelled`. */
+  kind: string
+  message: string
+}
+
+/** One answer: a case × provider × repeat. */
+export interface CaseResult {
+  caseId: string
+  providerId: string
+  repeat: number
+  output: string | null
+  /** Weighted mean of the scorers; null when the case errored. */
+  score: number | null
+  /** Every scorer passed; null when the case errored. */
+  pass: boolean | null
+  scores: ScorerOutcome[]
+  /** Wall time of the successful call; null when errored or replayed from cache. */
+  latencyMs: number | null
+  ttftMs?: number
+  tokens?: TokenUsage
+  /** USD; null when the price is unknown. */
+  cost?: number | null
+  /** What LLM judges spent scoring this answer: counted apart from the system under test. */
+  judgeTokens?: TokenUsage
+  judgeCost?: number | null
+  attempts: number
+  cached: boolean
+  model?: string
+  fingerprint?: string
+  error?: CaseError
+}
+
+export interface CaseInfo {
+  id: string
+  cluster?: string
+  /** `file:line` where the case was written, for annotations. */
+  source: string
+}
+
+export interface ProviderInfo {
+  id: string
+  type: string
+  label?: string
+  model?: string
+  configFingerprint: string
+}
+
+export interface ScorerInfo {
+  name: string
+  type: string
+  weight: number
+}
+
+export interface SuiteResult {
+  suite: string
+  description?: string
+  file: string
+  /** sha256 over the case ids and scorer definitions: equal fingerprints are comparable. */
+  fingerprint: string
+  casesFingerprint: string
+  scorersFingerprint: string
+  repeats: number
+  minPassRate: number
+  /** The suite's `gate:` block as written; compare fills in the defaults. */
+  gate: GateSpec
+  providers: ProviderInfo[]
+  scorers: ScorerInfo[]
+  cases: CaseInfo[]
+  results: CaseResult[]
+}
+
+export interface RunMeta {
+  id: string
+  startedAt: string
+  finishedAt: string
+  /** False when the run was cancelled or stopped early; `incompleteReason` says why. */
+  complete: boolean
+  incompleteReason?: string
+  commit?: string
+  ref?: string
+  event?: string
+  shard?: { index: number; total: number }
+  filter?: string
+}
+
+export interface RunResult {
+  schemaVersion: typeof RUN_RESULT_VERSION
+  tool: { name: 'evalgate'; version: string }
+  run: RunMeta
+  suites: SuiteResult[]
+}

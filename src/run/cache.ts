@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto'
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { EvalgateError, errorMessage } from '../errors.js'
+import { canonicalJson, sha256Hex } from '../results/fingerprint.js'
+import type { TokenUsage } from '../results/types.js'
+import type { ProviderRequest, ProviderResponse } from '../providers/types.js'
+
+export const DEFAULT_CACHE_DIR = '.evalgate/cache'
+
+/**
+ * - `off`: never read, never write.
+ * - `read`: answer from the cache when it can, call the provider otherwise; write nothing.
+ * - `write`: always call, record every answer (refreshes the cache).
+ * - `read-write`: answer from the cache when it can, record what it had to call.
+ * - `replay`: answer only from the cache; a miss is an error (CacheMissError), never a call.
+ */
+export type CacheMode = 'off' | 'read' | 'write' | 'read-write' | 'replay'
+
+export const CACHE_MODES: readonly CacheMode[] = ['off', 'read', 'write', 'read-write', 'replay']
+
+/** Bumped when the key's inputs or the entry format change: old entries then simply miss. */
+const CACHE_FORMAT = 1
+
+/**
+ * What a cached answer restores. No latency, ttft or attempts: nothing was called, so the caller
+ * marks the result `cached: true` with `latencyMs: null` and it is never a latency sample.
+ */
+export type CachedAnswer = Pick<ProviderResponse, 'output' | 'tokens' | 'model' | 'fingerprint'>
+
+export interface CacheKeyInput {
+  /** Identity of the provider's resolved configuration (never a secret). */
+  providerFingerprint: string
+  request: Pick<ProviderRequest, 'messages'> & Partial<Pick<ProviderRequest, 'vars'>>
+  /** Repeats are distinct samples and get distinct entries. */
+  repeat: number
+}
+
+/** Content address of one answer: sha256 over the canonical JSON of what determines it. */
+export function cacheKey(input: CacheKeyInput): string {
+  return sha256Hex(
+    canonicalJson({
+      format: CACHE_FORMAT,
+      provider: input.providerFingerprint,
+      messages: input.request.messages,
+      vars: input.request.vars ?? {},
+      repeat: input.repeat
+    })
+  )
+}
+
+/** Replay mode found no recorded answer: the run cannot call the provider to make one. */
+export class CacheMissError extends EvalgateError {
+  readonly key: string
+  constructor(key: string, dir: string, what?: string) {
+    super(
+      `no cached answer${what ? ` for ${what}` : ''} (key ${key.slice(0, 12)}…) in ${dir}. ` +
+        'Replay mode never calls a provider — it is how runs without secrets (pull requests from ' +
+        'forks) reuse recorded answers. Record them with cache mode read-write on a trusted ' +
+        'run (push to the default branch) and make that cache directory available to this run.'
+    )
+    this.key = key
+  }
+}
+
+interface CacheEntry {
+  format: typeof CACHE_FORMAT
+  key: string
+  answer: CachedAnswer
+}
+
+function isTokenUsage(value: unknown): value is TokenUsage {
+  if (value === null || typeof value !== 'object') return false
+  const t = value as Record<string, unknown>
+  const count = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v >= 0
+  return (
+    count(t['input']) &&
+    count(t['output']) &&
+    (t['cachedInput'] === undefined || count(t['cachedInput'])) &&
+    (t['reasoning'] === undefined || count(t['reasoning']))
+  )
+}
+
+/** Why a parsed entry is unusable, or undefined when it is fine. */
+function entryProblem(entry: unknown, key: string): string | undefined {
+  if (entry === null || typeof entry !== 'object') return 'not a JSON object'
+  const e = entry as Record<string, unknown>
+  if (e['format'] !== CACHE_FORMAT) return `format ${String(e['format'])}, expected ${CACHE_FORMAT}`
+  if (e['key'] !== key) return 'it records another key'
+  const answer = e['answer'] as Record<string, unknown> | undefined
+  if (!answer || typeof answer['output'] !== 'string') return 'no output'
+  if (answer['tokens'] !== undefined && !isTokenUsage(answer['tokens'])) return 'bad tokens'
+  for (const field of ['model', 'fingerprint']) {
+    if (answer[field] !== undefined && typeof answer[field] !== 'string') return `bad ${field}`
+  }
+  return undefined
+}
+
+/**
+ * Record/replay cache of provider answers on disk, content-addressed: `<dir>/<2 hex>/<key>.json`.
+ * Writes go to a unique temp file renamed into place (rename is atomic on one file system), so
+ * concurrent writers — promises or processes — never leave a half-written entry; the last rename
+ * wins, and entries for one key are equivalent anyway. A corrupt or foreign entry is a miss plus
+ * a warning, never a crash.
+ */
+export class ResponseCache {
+  readonly dir: string
+  readonly mode: CacheMode
+  private readonly warn: (message: string) => void
+
+  constructor(options: { dir: string; mode: CacheMode; warn: (message: string) => void }) {
+    this.dir = options.dir
+    this.mode = options.mode
+    this.warn = options.warn
+  }
+
+  /** Whether `get` can answer: the caller skips the lookup otherwise. */
+  get reads(): boolean {
+    return this.mode === 'read' || this.mode === 'read-write' || this.mode === 'replay'
+  }
+
+  /** Whether `set` records answers. */
+  get writes(): boolean {
+    return this.mode === 'write' || this.mode === 'read-write'
+  }
+
+  private path(key: string): string {
+    if (!/^[0-9a-f]{64}$/.test(key)) throw new Error(`not a cache key: ${key}`)
+    return join(this.dir, key.slice(0, 2), `${key}.json`)
+  }
+
+  /**
+   * The recorded answer, or undefined on a miss (or when this mode does not read). In replay
+   * mode a miss throws CacheMissError; `what` (e.g. "provider gpt, case q1, repeat 0") names it.
+   */
+  async get(key: string, what?: string): Promise<CachedAnswer | undefined> {
+    if (!this.reads) return undefined
+    const file = this.path(key)
+    const answer = await this.read(file, key)
+    if (!answer && this.mode === 'replay') throw new CacheMissError(key, this.dir, what)
+    return answer
+  }
+
+  private async read(file: string, key: string): Promise<CachedAnswer | undefined> {
+    let text: string
+    try {
+      text = await readFile(file, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      this.warn(`cache: cannot read ${file}: ${errorMessage(error)}; calling the provider instead`)
+      return undefined
+    }
+    let entry: unknown
+    try {
+      entry = JSON.parse(text)
+    } catch (error) {
+      this.warn(`cache: ${file} is not valid JSON (${errorMessage(error)}); treated as a miss`)
+      return undefined
+    }
+    const problem = entryProblem(entry, key)
+    if (problem) {
+      this.warn(`cache: ignoring ${file}: ${problem}; treated as a miss`)
+      return undefined
+    }
+    const { answer } = entry as CacheEntry
+    return {
+      output: answer.output,
+      ...(answer.tokens ? { tokens: answer.tokens } : {}),
+      ...(answer.model !== undefined ? { model: answer.model } : {}),
+      ...(answer.fingerprint !== undefined ? { fingerprint: answer.fingerprint } : {})
+    }
+  }
+
+  /**
+   * Records an answer (when this mode writes): output, tokens, model and fingerprint only. A
+   * failed write is a warning: losing a cache entry must not fail the case.
+   */
+  async set(key: string, response: CachedAnswer): Promise<void> {
+    if (!this.writes) return
+    const file = this.path(key)
+    const entry: CacheEntry = {
+      format: CACHE_FORMAT,
+      key,
+      answer: {
+        output: response.output,
+        ...(response.tokens ? { tokens: response.tokens } : {}),
+        ...(response.model !== undefined ? { model: response.model } : {}),
+        ...(response.fingerprint !== undefined ? { fingerprint: response.fingerprint } : {})
+      }
+    }
+    const temp = `${file}.${process.pid}.${randomUUID()}.tmp`
+    try {
+      await mkdir(join(this.dir, key.slice(0, 2)), { recursive: true })
+      await writeFile(temp, JSON.stringify(entry) + '\n', 'utf8')
+      await rename(temp, file)
+    } catch (error) {
+      await rm(temp, { force: true })
+      this.warn(`cache: cannot write ${file}: ${errorMessage(error)}; the answer is not recorded`)
+    }
+  }
+}

@@ -1,0 +1,435 @@
+import { randomUUID } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { EvalgateError, InputError, ProviderError, errorMessage } from '../errors.js'
+import { raceAbort } from '../providers/abort.js'
+import { openAIConfigIdentity } from '../providers/openai.js'
+import { costOf } from '../providers/prices.js'
+import { DEFAULT_RETRY_POLICY, attemptsOf, sleep, withRetries } from '../providers/retry.js'
+import type { RetryPolicy } from '../providers/retry.js'
+import type { Provider, ProviderRequest, ProviderResponse } from '../providers/types.js'
+import { RUN_RESULT_VERSION } from '../results/types.js'
+import type { CaseResult, RunMeta, RunResult, SuiteResult } from '../results/types.js'
+import { fingerprint, sha256Hex } from '../results/fingerprint.js'
+import { createScorers, scoreOutput } from '../score/index.js'
+import type { ModuleLoader } from '../score/index.js'
+import type { Scorer } from '../score/types.js'
+import { renderTemplate } from '../spec/template.js'
+import type { ChatMessage, EvalCase, ProviderSpec, ScorerSpec, SuiteSpec } from '../spec/types.js'
+import type { Plan, PlannedSuite, Shard } from './plan.js'
+import { CacheMissError, cacheKey } from './cache.js'
+import type { ResponseCache } from './cache.js'
+import type { ProgressReporter } from './progress.js'
+import { RateLimiter, estimateTokens } from './rate-limit.js'
+import { silentProgress } from './progress.js'
+
+export interface ExecuteOptions {
+  /** Calls in flight across all providers. */
+  concurrency: number
+  createProvider: (spec: ProviderSpec) => Promise<Provider>
+  loadModule: ModuleLoader
+  /** Aborting stops new calls, cancels those in flight and returns a RunResult marked incomplete. */
+  signal?: AbortSignal
+  /** Record/replay of answers; none means every answer is a call. */
+  cache?: ResponseCache
+  /** Backoff and rate-limit waits, and the jitter; real ones by default. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>
+  random?: () => number
+  progress?: ProgressReporter
+  now?: () => Date
+  toolVersion: string
+  meta?: Pick<RunMeta, 'commit' | 'ref' | 'event' | 'filter'> & { shard?: Shard }
+}
+
+/** One suite × provider: its own queue and concurrency limit, so one slow provider cannot starve the rest. */
+interface Lane {
+  suite: SuiteRun
+  providerIndex: number
+  spec: ProviderSpec
+  provider: Provider
+  limit: number
+  timeoutMs: number
+  retry: RetryPolicy
+  limiter: RateLimiter | undefined
+  /** Request parameters (max tokens) that rate-limit estimates count. */
+  params: Record<string, unknown>
+  /** What cached answers of this provider are keyed on. */
+  cacheIdentity: string
+  inFlight: number
+  /** Next task: task t is case ⌊t / repeats⌋, repeat t mod repeats. */
+  next: number
+  taskCount: number
+}
+
+interface SuiteRun {
+  planned: PlannedSuite
+  scorers: Scorer[]
+  fingerprints: SuiteFingerprints
+  /** Indexed by (caseIndex × providers + providerIndex) × repeats + repeat: spec order, whatever the finishing order. */
+  results: (CaseResult | undefined)[]
+}
+
+function renderMessages(spec: SuiteSpec, evalCase: EvalCase): ChatMessage[] {
+  if (typeof spec.prompt === 'string') {
+    return [{ role: 'user', content: renderTemplate(spec.prompt, evalCase.vars) }]
+  }
+  return spec.prompt.map((m) => ({
+    role: m.role,
+    content: renderTemplate(m.content, evalCase.vars)
+  }))
+}
+
+function buildRequest(spec: SuiteSpec, evalCase: EvalCase, repeat: number): ProviderRequest {
+  const messages = renderMessages(spec, evalCase)
+  return {
+    prompt: messages.map((m) => m.content).join('\n\n'),
+    messages,
+    vars: evalCase.vars,
+    caseId: evalCase.id,
+    repeat
+  }
+}
+
+function caseFingerprint(evalCase: EvalCase): string {
+  return fingerprint({ id: evalCase.id, vars: evalCase.vars })
+}
+
+/** What makes two runs of a suite comparable: the case set and the scorers, not prompt or model. */
+type SuiteFingerprints = Pick<
+  SuiteResult,
+  'fingerprint' | 'casesFingerprint' | 'scorersFingerprint'
+>
+
+/**
+ * A custom scorer is identified by its code, not by where it sits: an absolute path differs
+ * between a laptop and CI, and an edited scorer must not be compared with the old one.
+ */
+async function scorerIdentity(scorer: ScorerSpec): Promise<unknown> {
+  if (scorer.type !== 'javascript') {
+    const { source: _source, ...definition } = scorer
+    return definition
+  }
+  const { source: _source, path, ...definition } = scorer
+  return { ...definition, code: sha256Hex(await readFile(path, 'utf8')) }
+}
+
+async function suiteFingerprints(spec: SuiteSpec): Promise<SuiteFingerprints> {
+  const casesFingerprint = fingerprint(spec.cases.map(caseFingerprint).sort())
+  const scorersFingerprint = fingerprint(await Promise.all(spec.scorers.map(scorerIdentity)))
+  return {
+    fingerprint: fingerprint([casesFingerprint, scorersFingerprint]),
+    casesFingerprint,
+    scorersFingerprint
+  }
+}
+
+async function prepareSuite(planned: PlannedSuite, loadModule: ModuleLoader): Promise<SuiteRun> {
+  let scorers: Scorer[]
+  try {
+    scorers = await createScorers(planned.spec.scorers, loadModule)
+  } catch (error) {
+    if (error instanceof InputError || !(error instanceof EvalgateError)) throw error
+    throw new InputError(
+      [{ ...planned.spec.source, path: 'scorers', message: error.message }],
+      'cannot create a scorer'
+    )
+  }
+  const slots = planned.cases.length * planned.spec.providers.length * planned.repeats
+  return {
+    planned,
+    scorers,
+    fingerprints: await suiteFingerprints(planned.spec),
+    results: new Array<CaseResult | undefined>(slots)
+  }
+}
+
+async function openProviders(suites: SuiteRun[], options: ExecuteOptions): Promise<Lane[]> {
+  const lanes: Lane[] = []
+  for (const suite of suites) {
+    const { spec, cases, repeats } = suite.planned
+    for (const [providerIndex, providerSpec] of spec.providers.entries()) {
+      let provider: Provider
+      try {
+        provider = await options.createProvider(providerSpec)
+      } catch (error) {
+        const message = errorMessage(error)
+        throw new InputError(
+          [{ ...providerSpec.source, path: `providers[${providerIndex}]`, message }],
+          'cannot start a provider'
+        )
+      }
+      const { rateLimit } = providerSpec
+      lanes.push({
+        suite,
+        providerIndex,
+        spec: providerSpec,
+        provider,
+        limit: providerSpec.concurrency ?? options.concurrency,
+        timeoutMs: providerSpec.timeoutMs ?? spec.timeoutMs,
+        retry: providerSpec.retry ?? DEFAULT_RETRY_POLICY,
+        limiter:
+          rateLimit && (rateLimit.requestsPerMinute || rateLimit.tokensPerMinute)
+            ? new RateLimiter({
+                ...rateLimit,
+                now: () => performance.now(),
+                sleep: options.sleep ?? sleep
+              })
+            : undefined,
+        params: providerSpec.type === 'openai' ? providerSpec.params : {},
+        cacheIdentity:
+          providerSpec.type === 'openai'
+            ? openAIConfigIdentity(providerSpec)
+            : providerSpec.configFingerprint,
+        inFlight: 0,
+        next: 0,
+        taskCount: cases.length * repeats
+      })
+    }
+  }
+  return lanes
+}
+
+function errorKind(error: unknown): string {
+  if (error instanceof CacheMissError) return 'cache-miss'
+  return error instanceof ProviderError ? `provider:${error.kind}` : 'provider:unknown'
+}
+
+/** An answer as the scheduler records it: from a call (with its attempts) or from the cache. */
+interface Answer {
+  response: Omit<ProviderResponse, 'latencyMs' | 'attempts'> & { latencyMs: number | null }
+  attempts: number
+  cached: boolean
+}
+
+function modelOf(spec: ProviderSpec): string | undefined {
+  return spec.type === 'openai' ? spec.model : undefined
+}
+
+/**
+ * One answer for a request: replayed from the cache when it has one, else called — each attempt
+ * paced by the provider's rate limiter, given its own timeout, and retried per the provider's
+ * policy — and recorded in the cache.
+ */
+async function answer(
+  lane: Lane,
+  request: ProviderRequest,
+  runSignal: AbortSignal,
+  options: ExecuteOptions
+): Promise<Answer> {
+  const { cache } = options
+  const key =
+    cache && (cache.reads || cache.writes)
+      ? cacheKey({ providerFingerprint: lane.cacheIdentity, request, repeat: request.repeat })
+      : undefined
+  if (cache && key && cache.reads) {
+    const hit = await cache.get(
+      key,
+      `provider ${lane.provider.id}, case ${request.caseId}, repeat ${request.repeat}`
+    )
+    if (hit) return { response: { ...hit, latencyMs: null }, attempts: 0, cached: true }
+  }
+  const estimate = lane.limiter ? estimateTokens(request.messages, lane.params) : 0
+  const outcome = await withRetries(
+    async () => {
+      await lane.limiter?.acquire(estimate, runSignal)
+      const attemptSignal = AbortSignal.any([runSignal, AbortSignal.timeout(lane.timeoutMs)])
+      // Raced against the signal too: a provider that ignores it must not hold its slot forever.
+      const response = await raceAbort(lane.provider.call(request, attemptSignal), attemptSignal)
+      lane.limiter?.record((response.tokens?.input ?? 0) + (response.tokens?.output ?? 0), estimate)
+      return response
+    },
+    lane.retry,
+    { sleep: options.sleep ?? sleep, random: options.random ?? Math.random, signal: runSignal }
+  )
+  if (cache && key && cache.writes) await cache.set(key, outcome.value)
+  return { response: outcome.value, attempts: outcome.attempts, cached: false }
+}
+
+/**
+ * Calls one provider for one case and repeat, then scores the answer. Returns undefined when the
+ * run was cancelled mid-call: a cancelled answer is not a result (it is not an error of the model).
+ */
+async function runTask(
+  lane: Lane,
+  caseIndex: number,
+  repeat: number,
+  runSignal: AbortSignal,
+  options: ExecuteOptions
+): Promise<CaseResult | undefined> {
+  const { spec } = lane.suite.planned
+  const evalCase = lane.suite.planned.cases[caseIndex] as EvalCase
+  const base = { caseId: evalCase.id, providerId: lane.provider.id, repeat }
+  const request = buildRequest(spec, evalCase, repeat)
+  let answered: Answer
+  try {
+    answered = await answer(lane, request, runSignal, options)
+  } catch (error) {
+    if (runSignal.aborted) return undefined
+    return {
+      ...base,
+      output: null,
+      score: null,
+      pass: null,
+      scores: [],
+      latencyMs: null,
+      attempts: error instanceof CacheMissError ? 0 : attemptsOf(error).attempts,
+      cached: false,
+      error: { kind: errorKind(error), message: errorMessage(error) }
+    }
+  }
+  const { response } = answered
+  const model = response.model ?? modelOf(lane.spec)
+  const result = {
+    ...base,
+    output: response.output,
+    latencyMs: response.latencyMs,
+    attempts: answered.attempts,
+    cached: answered.cached,
+    ...(response.ttftMs !== undefined ? { ttftMs: response.ttftMs } : {}),
+    ...(response.tokens
+      ? {
+          tokens: response.tokens,
+          cost: costOf(
+            model ?? '',
+            response.tokens,
+            lane.spec.type === 'openai' ? lane.spec.prices : undefined
+          )
+        }
+      : {}),
+    ...(response.model ? { model: response.model } : {}),
+    ...(response.fingerprint ? { fingerprint: response.fingerprint } : {})
+  }
+  try {
+    const scored = await scoreOutput(lane.suite.scorers, {
+      output: response.output,
+      vars: evalCase.vars,
+      caseId: evalCase.id
+    })
+    return { ...result, score: scored.score, pass: scored.pass, scores: scored.scores }
+  } catch (error) {
+    return {
+      ...result,
+      score: null,
+      pass: null,
+      scores: [],
+      error: { kind: 'scorer', message: errorMessage(error) }
+    }
+  }
+}
+
+/** Runs every lane's tasks with at most `concurrency` in flight overall and `lane.limit` per lane. */
+function schedule(
+  lanes: Lane[],
+  signal: AbortSignal,
+  progress: ProgressReporter,
+  options: ExecuteOptions
+): Promise<{ done: number; errors: number }> {
+  const { concurrency } = options
+  let inFlight = 0
+  let done = 0
+  let errors = 0
+  let cursor = 0
+  return new Promise((resolve, reject) => {
+    const finished = (): boolean =>
+      lanes.every((lane) => lane.next === lane.taskCount || signal.aborted)
+    const pump = (): void => {
+      let started = true
+      while (started && inFlight < concurrency && !signal.aborted) {
+        started = false
+        for (let i = 0; i < lanes.length && inFlight < concurrency; i++) {
+          const lane = lanes[(cursor + i) % lanes.length] as Lane
+          if (lane.next >= lane.taskCount || lane.inFlight >= lane.limit) continue
+          start(lane)
+          started = true
+        }
+        cursor = (cursor + 1) % Math.max(lanes.length, 1)
+      }
+      if (inFlight === 0 && finished()) resolve({ done, errors })
+    }
+    const start = (lane: Lane): void => {
+      const task = lane.next++
+      const { repeats, spec } = lane.suite.planned
+      const caseIndex = Math.floor(task / repeats)
+      const repeat = task % repeats
+      const slot = (caseIndex * spec.providers.length + lane.providerIndex) * repeats + repeat
+      lane.inFlight++
+      inFlight++
+      runTask(lane, caseIndex, repeat, signal, options).then((result) => {
+        lane.inFlight--
+        inFlight--
+        if (result) {
+          lane.suite.results[slot] = result
+          done++
+          if (result.error) errors++
+          progress.update(done, errors)
+        }
+        pump()
+      }, reject)
+    }
+    signal.addEventListener('abort', () => pump(), { once: true })
+    pump()
+  })
+}
+
+function suiteResult(run: SuiteRun): SuiteResult {
+  const { spec, cases, repeats } = run.planned
+  return {
+    suite: spec.suite,
+    ...(spec.description ? { description: spec.description } : {}),
+    file: spec.file,
+    ...run.fingerprints,
+    repeats,
+    minPassRate: spec.minPassRate,
+    gate: spec.gate,
+    providers: spec.providers.map((p) => ({
+      id: p.id,
+      type: p.type,
+      ...(p.label ? { label: p.label } : {}),
+      ...(p.type === 'openai' ? { model: p.model } : {}),
+      configFingerprint: p.configFingerprint
+    })),
+    scorers: spec.scorers.map((s) => ({ name: s.name, type: s.type, weight: s.weight })),
+    cases: cases.map((c) => ({
+      id: c.id,
+      ...(c.cluster !== undefined ? { cluster: c.cluster } : {}),
+      source: `${c.source.file}:${c.source.line ?? 1}`
+    })),
+    results: run.results.filter((r): r is CaseResult => r !== undefined)
+  }
+}
+
+/** Executes a plan and returns its RunResult; a cancelled run returns what finished, marked incomplete. */
+export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<RunResult> {
+  const now = options.now ?? (() => new Date())
+  const signal = options.signal ?? new AbortController().signal
+  const progress = options.progress ?? silentProgress
+  const startedAt = now().toISOString()
+  const suites = await Promise.all(plan.suites.map((s) => prepareSuite(s, options.loadModule)))
+  const lanes = await openProviders(suites, options)
+  let outcome: { done: number; errors: number }
+  try {
+    progress.start(plan.totalCalls)
+    outcome = await schedule(lanes, signal, progress, options)
+    progress.finish(outcome.done, outcome.errors)
+  } finally {
+    await Promise.all(lanes.map((lane) => lane.provider.close?.()))
+  }
+  const { meta = {} } = options
+  const cancelled = signal.aborted
+  return {
+    schemaVersion: RUN_RESULT_VERSION,
+    tool: { name: 'evalgate', version: options.toolVersion },
+    run: {
+      id: randomUUID(),
+      startedAt,
+      finishedAt: now().toISOString(),
+      complete: !cancelled,
+      ...(cancelled
+        ? {
+            incompleteReason: `cancelled (${String(signal.reason ?? 'aborted')}) after ${outcome.done} of ${plan.totalCalls} answers`
+          }
+        : {}),
+      ...meta
+    },
+    suites: suites.map(suiteResult)
+  }
+}

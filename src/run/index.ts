@@ -1,0 +1,69 @@
+import { writeRunResult } from '../io/files.js'
+import { createProvider, importExport } from '../providers/index.js'
+import type { RunMeta, RunResult } from '../results/types.js'
+import { loadSpecs } from '../spec/index.js'
+import { TOOL_VERSION } from '../version.js'
+import { ResponseCache } from './cache.js'
+import type { CacheMode } from './cache.js'
+import { executePlan } from './execute.js'
+import { planRun } from './plan.js'
+import type { Shard } from './plan.js'
+import type { ProgressReporter } from './progress.js'
+
+export { CACHE_MODES, DEFAULT_CACHE_DIR } from './cache.js'
+export type { CacheMode } from './cache.js'
+export { parseShard } from './plan.js'
+export type { Shard } from './plan.js'
+export { lineProgress, silentProgress, terminalProgress } from './progress.js'
+export type { ProgressReporter } from './progress.js'
+
+export interface RunEvalsOptions {
+  /** Spec files or directories; empty means `evals`. */
+  paths: readonly string[]
+  cwd: string
+  env: Record<string, string | undefined>
+  /** Absolute path the RunResult is written to. */
+  out: string
+  concurrency: number
+  repeats?: number
+  shard?: Shard
+  filter?: string
+  progress: ProgressReporter
+  /** Record/replay of answers (default off). */
+  cache?: { mode: CacheMode; dir: string }
+  /** Problems that do not stop the run (a corrupt cache entry). */
+  warn: (message: string) => void
+  signal?: AbortSignal
+  meta?: Pick<RunMeta, 'commit' | 'ref' | 'event'>
+}
+
+/**
+ * spec → plan → execute → RunResult on disk. The file is written before anything else happens
+ * with the results, so a later failure (comment, baseline upload) never loses them.
+ */
+export async function runEvals(options: RunEvalsOptions): Promise<RunResult> {
+  const specs = await loadSpecs(options.paths, { cwd: options.cwd, env: options.env })
+  const plan = planRun(specs, {
+    ...(options.shard ? { shard: options.shard } : {}),
+    ...(options.filter !== undefined ? { filter: options.filter } : {}),
+    ...(options.repeats !== undefined ? { repeats: options.repeats } : {})
+  })
+  const run = await executePlan(plan, {
+    concurrency: options.concurrency,
+    createProvider,
+    loadModule: importExport,
+    progress: options.progress,
+    toolVersion: TOOL_VERSION,
+    ...(options.cache && options.cache.mode !== 'off'
+      ? { cache: new ResponseCache({ ...options.cache, warn: options.warn }) }
+      : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    meta: {
+      ...options.meta,
+      ...(options.shard ? { shard: options.shard } : {}),
+      ...(options.filter !== undefined ? { filter: options.filter } : {})
+    }
+  })
+  await writeRunResult(options.out, run)
+  return run
+}

@@ -1,0 +1,96 @@
+/** Receives the scheduler's progress; the CLI and the action pick how to show it. */
+export interface ProgressReporter {
+  start(total: number): void
+  update(done: number, errors: number): void
+  finish(done: number, errors: number): void
+}
+
+export interface ProgressOutput {
+  write(text: string): void
+}
+
+export const silentProgress: ProgressReporter = {
+  start: () => undefined,
+  update: () => undefined,
+  finish: () => undefined
+}
+
+function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?'
+  const whole = Math.round(seconds)
+  if (whole < 60) return `${whole}s`
+  if (whole < 3600) return `${Math.floor(whole / 60)}m${String(whole % 60).padStart(2, '0')}s`
+  return `${Math.floor(whole / 3600)}h${String(Math.floor((whole % 3600) / 60)).padStart(2, '0')}m`
+}
+
+function describe(done: number, total: number, errors: number, elapsedMs: number): string {
+  const percent = total === 0 ? 100 : Math.floor((done / total) * 100)
+  const rate = elapsedMs > 0 ? done / (elapsedMs / 1000) : 0
+  const eta = rate > 0 ? (total - done) / rate : Number.POSITIVE_INFINITY
+  const errorText = errors === 0 ? '' : `, ${errors} error${errors === 1 ? '' : 's'}`
+  return `${done}/${total} answers (${percent}%)${errorText}, ${rate.toFixed(1)}/s, ETA ${formatDuration(eta)}`
+}
+
+/** A bar redrawn in place (at most every 100 ms), for a terminal. */
+export function terminalProgress(out: ProgressOutput, now: () => number): ProgressReporter {
+  const width = 24
+  let total = 0
+  let startedAt = 0
+  let drawnAt = Number.NEGATIVE_INFINITY
+  const draw = (done: number, errors: number): void => {
+    const filled = total === 0 ? width : Math.round((done / total) * width)
+    const bar = '█'.repeat(filled) + '░'.repeat(width - filled)
+    out.write(`\r\u001b[2K${bar} ${describe(done, total, errors, now() - startedAt)}`)
+  }
+  return {
+    start(count) {
+      total = count
+      startedAt = now()
+    },
+    update(done, errors) {
+      if (now() - drawnAt < 100) return
+      drawnAt = now()
+      draw(done, errors)
+    },
+    finish(done, errors) {
+      draw(done, errors)
+      out.write('\n')
+    }
+  }
+}
+
+/**
+ * Plain lines for logs (GitHub Actions shows no carriage returns): one per 10% of the work, and
+ * at least every `intervalMs` while answers keep coming.
+ */
+export function lineProgress(
+  out: ProgressOutput,
+  now: () => number,
+  intervalMs = 15_000
+): ProgressReporter {
+  let total = 0
+  let startedAt = 0
+  let lastAt = 0
+  let lastDecile = 0
+  const line = (done: number, errors: number): void => {
+    lastAt = now()
+    out.write(`evalgate: ${describe(done, total, errors, lastAt - startedAt)}\n`)
+  }
+  return {
+    start(count) {
+      total = count
+      startedAt = lastAt = now()
+      out.write(`evalgate: running ${count} answers\n`)
+    },
+    update(done, errors) {
+      const decile = total === 0 ? 10 : Math.floor((done / total) * 10)
+      if (decile > lastDecile || now() - lastAt >= intervalMs) {
+        lastDecile = decile
+        line(done, errors)
+      }
+    },
+    finish(done, errors) {
+      if (lastDecile < 10) line(done, errors)
+    }
+  }
+}

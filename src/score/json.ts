@@ -1,0 +1,97 @@
+import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
+import { Ajv2019 } from 'ajv/dist/2019.js'
+import { Ajv2020 } from 'ajv/dist/2020.js'
+import type { JsonSchemaScorerSpec } from '../spec/types.js'
+import { ScorerConfigProblem } from './errors.js'
+import { PASSED, failed, type Outcome, type ScoreFunction } from './outcome.js'
+import { quote, truncate } from './reason.js'
+
+type ParsedJson = { ok: true; value: unknown } | { ok: false; outcome: Outcome }
+
+/**
+ * Strict on purpose: the raw output must be JSON (surrounding whitespace aside). A reply wrapped in
+ * a ```json fence or prose fails, because the system under test is what a caller would parse.
+ */
+function parseOutput(output: string): ParsedJson {
+  try {
+    return { ok: true, value: JSON.parse(output) }
+  } catch (error) {
+    const fenced = /^\s*```/.test(output) ? ' (it is wrapped in a ``` fence)' : ''
+    const why = (error as Error).message
+    return {
+      ok: false,
+      outcome: failed(truncate(`output is not valid JSON${fenced}: ${why}: ${quote(output)}`))
+    }
+  }
+}
+
+/** json-valid: the output parses as JSON; any JSON value counts, a bare `42` or `"text"` too. */
+export function jsonValidScorer(): ScoreFunction {
+  return ({ output }) => {
+    const parsed = parseOutput(output)
+    return parsed.ok ? PASSED : parsed.outcome
+  }
+}
+
+/** The ajv class for the draft the schema declares in `$schema`; draft-07 when it names none. */
+function ajvFor(schema: Record<string, unknown>, options: Options): Ajv | Ajv2019 | Ajv2020 {
+  const declared = typeof schema.$schema === 'string' ? schema.$schema : ''
+  if (declared.includes('2020-12')) return new Ajv2020(options)
+  if (declared.includes('2019-09')) return new Ajv2019(options)
+  return new Ajv(options)
+}
+
+function describe(error: ErrorObject): string {
+  return `${error.instancePath || '/'} ${error.message ?? `fails ${error.keyword}`}`
+}
+
+/** Turns ajv's compile error into a problem a user can act on. */
+function schemaProblem(ajvMessage: string): ScorerConfigProblem {
+  const unknownFormat = /^unknown format "([^"]*)" ignored in schema at path "([^"]*)"/.exec(
+    ajvMessage
+  )
+  if (unknownFormat) {
+    return new ScorerConfigProblem(
+      'schema',
+      `invalid JSON Schema: format "${unknownFormat[1]}" at ${unknownFormat[2]} is not supported`,
+      'evalgate does not check string formats; use a pattern instead'
+    )
+  }
+  const hint = ajvMessage.startsWith('strict mode: unknown keyword')
+    ? 'check the spelling; unknown keywords are rejected so that a typo cannot pass every output'
+    : 'draft-07 by default, or 2019-09 / 2020-12 declared in $schema'
+  return new ScorerConfigProblem('schema', `invalid JSON Schema: ${ajvMessage}`, hint)
+}
+
+/**
+ * json-schema: the output parses as JSON and validates against `schema` (ajv 8, all errors; the
+ * reason names the first). The schema is compiled once, when the scorer is created. Unknown
+ * keywords and formats are rejected then, so a typo cannot make every output pass.
+ */
+export function jsonSchemaScorer(spec: JsonSchemaScorerSpec): ScoreFunction {
+  let validate: ValidateFunction
+  try {
+    // One ajv per scorer: two scorers may reuse a schema `$id` without clashing. strictTypes and
+    // strictTuples only warn about style, so they are off rather than printing to the console.
+    const ajv = ajvFor(spec.schema, {
+      allErrors: true,
+      strictTypes: false,
+      strictTuples: false,
+      logger: false
+    })
+    validate = ajv.compile(spec.schema)
+  } catch (error) {
+    throw schemaProblem((error as Error).message)
+  }
+  return ({ output }) => {
+    const parsed = parseOutput(output)
+    if (!parsed.ok) return parsed.outcome
+    if (validate(parsed.value)) return PASSED
+    const errors = validate.errors ?? []
+    const [first] = errors
+    const more = errors.length > 1 ? ` (+${errors.length - 1} more)` : ''
+    return failed(
+      truncate(`output does not match the schema: ${first ? describe(first) : 'invalid'}${more}`)
+    )
+  }
+}

@@ -1,0 +1,14 @@
+import type { ScorerOutcome } from '../results/types.js'
+import type { ScoreInput } from './types.js'
+
+/** What one scorer says about one output; scoreOutput adds the scorer's name. */
+export type Outcome = Omit<ScorerOutcome, 'scorer'>
+
+/** Scores one output synchronously or not; throwing marks the case errored. */
+export type ScoreFunction = (input: ScoreInput) => Outcome | Promise<Outcome>
+
+export const PASSED: Outcome = Object.freeze({ score: 1, pass: true })
+
+export function failed(reason: string): Outcome {
+  return { score: 0, pass: false, reason }
+}

@@ -1,0 +1,157 @@
+import { renderTemplate, templateVariables } from '../spec/template.js'
+import type {
+  ContainsScorerSpec,
+  EqualsScorerSpec,
+  NumericScorerSpec,
+  RegexScorerSpec,
+  SimilarityScorerSpec
+} from '../spec/types.js'
+import { ScorerConfigProblem } from './errors.js'
+import { similarity } from './levenshtein.js'
+import { PASSED, failed, type ScoreFunction } from './outcome.js'
+import { quote, truncate } from './reason.js'
+
+/**
+ * equals: the output equals the rendered `expected`, after trimming both sides (unless
+ * `trim: false`) and lower-casing both (with `ignoreCase`).
+ */
+export function equalsScorer(spec: EqualsScorerSpec): ScoreFunction {
+  const normalise = (text: string): string => {
+    const trimmed = spec.trim ? text.trim() : text
+    return spec.ignoreCase ? trimmed.toLowerCase() : trimmed
+  }
+  return ({ output, vars }) => {
+    const expected = renderTemplate(spec.expected, vars)
+    return normalise(output) === normalise(expected)
+      ? PASSED
+      : failed(truncate(`expected ${quote(expected)}, got ${quote(output)}`))
+  }
+}
+
+/**
+ * contains / icontains (case-insensitive) / starts-with: the rendered `value` occurs in the output.
+ * starts-with ignores leading whitespace of the output, as models often open with a newline.
+ * A value rendering to an empty string would match anything, so it is an error, not a pass.
+ */
+export function containsScorer(spec: ContainsScorerSpec): ScoreFunction {
+  if (spec.value === '') {
+    throw new ScorerConfigProblem(
+      'value',
+      'an empty value matches every output',
+      'give the text to look for'
+    )
+  }
+  const matches: (output: string, value: string) => boolean =
+    spec.type === 'contains'
+      ? (output, value) => output.includes(value)
+      : spec.type === 'icontains'
+        ? (output, value) => output.toLowerCase().includes(value.toLowerCase())
+        : (output, value) => output.trimStart().startsWith(value)
+  const verb = spec.type === 'starts-with' ? 'start with' : 'contain'
+  const caseNote = spec.type === 'icontains' ? ' (ignoring case)' : ''
+  return ({ output, vars }) => {
+    const value = renderTemplate(spec.value, vars)
+    if (value === '')
+      throw new Error('`value` rendered to an empty string, which matches every output')
+    return matches(output, value)
+      ? PASSED
+      : failed(truncate(`output does not ${verb} ${quote(value)}${caseNote}: ${quote(output)}`))
+  }
+}
+
+/** regex: `new RegExp(pattern, flags)` matches somewhere in the output (anchor it to match all). */
+export function regexScorer(spec: RegexScorerSpec): ScoreFunction {
+  let regex: RegExp
+  try {
+    regex = new RegExp(spec.pattern, spec.flags)
+  } catch (error) {
+    throw new ScorerConfigProblem(
+      'pattern',
+      (error as Error).message,
+      'patterns use JavaScript RegExp syntax; escape backslashes in YAML double quotes'
+    )
+  }
+  return ({ output }) => {
+    // With the g or y flag, test() resumes from lastIndex: reset it so every output is tested whole.
+    regex.lastIndex = 0
+    return regex.test(output)
+      ? PASSED
+      : failed(truncate(`output does not match ${regex.toString()}: ${quote(output)}`))
+  }
+}
+
+// A plain decimal: optional sign, digits with an optional fraction, optional exponent. No
+// thousands separators, units, hex, Infinity or NaN: `1,000` or `42 apples` is not a number.
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/
+
+/** The number a text holds, ignoring surrounding whitespace; undefined when it is not one. */
+export function parseDecimal(text: string): number | undefined {
+  const trimmed = text.trim()
+  if (!DECIMAL.test(trimmed)) return undefined
+  const value = Number(trimmed)
+  return Number.isFinite(value) ? value : undefined
+}
+
+function expectedNumber(rendered: string): number {
+  const value = parseDecimal(rendered)
+  if (value === undefined) throw new Error(`expected value ${quote(rendered)} is not a number`)
+  return value
+}
+
+/**
+ * numeric: the whole output (surrounding whitespace aside) is a plain decimal number within
+ * `tolerance` of the rendered `expected`. Output that is not a number fails (score 0); an expected
+ * value that is not a number is an error.
+ */
+export function numericScorer(spec: NumericScorerSpec): ScoreFunction {
+  if (!Number.isFinite(spec.tolerance) || spec.tolerance < 0) {
+    throw new ScorerConfigProblem(
+      'tolerance',
+      `tolerance must be a number ≥ 0, got ${spec.tolerance}`
+    )
+  }
+  if (templateVariables(spec.expected).length === 0 && parseDecimal(spec.expected) === undefined) {
+    throw new ScorerConfigProblem(
+      'expected',
+      `${quote(spec.expected)} is not a number`,
+      'write a plain number like 42 or 3.5e-2, or a {{variable}} holding one'
+    )
+  }
+  return ({ output, vars }) => {
+    const expected = expectedNumber(renderTemplate(spec.expected, vars))
+    const actual = parseDecimal(output)
+    if (actual === undefined) return failed(truncate(`output is not a number: ${quote(output)}`))
+    // Slack of a few units in the last place, so 1.1 is within 0.1 of 1 despite binary rounding.
+    const slack = 4 * Number.EPSILON * Math.max(1, Math.abs(expected), Math.abs(actual))
+    return Math.abs(actual - expected) <= spec.tolerance + slack
+      ? PASSED
+      : failed(`expected ${expected} ± ${spec.tolerance}, got ${actual}`)
+  }
+}
+
+/**
+ * similarity: score = normalised Levenshtein similarity between the trimmed output and the trimmed
+ * rendered `expected`; passes at or above `threshold`.
+ */
+export function similarityScorer(spec: SimilarityScorerSpec): ScoreFunction {
+  if (!(spec.threshold >= 0 && spec.threshold <= 1)) {
+    throw new ScorerConfigProblem(
+      'threshold',
+      `threshold must be between 0 and 1, got ${spec.threshold}`
+    )
+  }
+  return ({ output, vars }) => {
+    const expected = renderTemplate(spec.expected, vars)
+    const score = similarity(output.trim(), expected.trim())
+    if (score >= spec.threshold) return { score, pass: true }
+    // Rounded down so a score just under the threshold never prints as equal to it.
+    const shown = Math.floor(score * 1000) / 1000
+    return {
+      score,
+      pass: false,
+      reason: truncate(
+        `similarity ${shown} < ${spec.threshold} to ${quote(expected)}, got ${quote(output)}`
+      )
+    }
+  }
+}

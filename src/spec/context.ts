@@ -1,0 +1,72 @@
+import { stat } from 'node:fs/promises'
+import { relative, resolve } from 'node:path'
+import type { Diagnostic, SourceLocation } from '../errors.js'
+import type { FieldPath, YamlFile } from './yaml-file.js'
+
+/** A resolved entry of a spec list and where it is written. */
+export interface Resolved<T> {
+  spec: T
+  path: FieldPath
+}
+
+/** What resolving one spec file needs, and where its problems are collected. */
+export class SpecContext {
+  readonly diagnostics: Diagnostic[] = []
+
+  constructor(
+    readonly yaml: YamlFile,
+    /** Absolute directory of the spec file: relative paths in it start here. */
+    readonly specDir: string,
+    readonly cwd: string,
+    readonly env: Record<string, string | undefined>
+  ) {}
+
+  report(path: FieldPath, message: string, hint?: string): void {
+    this.diagnostics.push(this.yaml.diagnostic(path, message, hint))
+  }
+
+  /** A path as diagnostics and SuiteSpec show it: relative to the working directory. */
+  relative(absolutePath: string): string {
+    return relative(this.cwd, absolutePath) || '.'
+  }
+
+  source(path: FieldPath): SourceLocation {
+    return { file: this.yaml.file, ...this.yaml.position(path) }
+  }
+
+  /**
+   * Resolves a path written in the spec and reports it at `at` when it is not an existing file (or
+   * directory). `written` is the text as written, before `${VAR}` expansion: when it used a
+   * variable, the resolved path is not shown, as it may hold a secret.
+   */
+  async existingPath(check: {
+    written: string
+    expanded: string
+    kind: 'file' | 'directory'
+    at: FieldPath
+    /** What the path names, e.g. `module`, `case file`. */
+    what: string
+    /** Where a relative path starts, with its name for the hint (default: the spec's directory). */
+    base?: { directory: string; name: string }
+  }): Promise<string | undefined> {
+    const base = check.base ?? { directory: this.specDir, name: "the spec file's directory" }
+    const absolute = resolve(base.directory, check.expanded)
+    const resolvedNote = check.written.includes('${')
+      ? ''
+      : `resolved to \`${this.relative(absolute)}\`; `
+    const hint = `${resolvedNote}paths are relative to ${base.name}`
+    let isKind: boolean
+    try {
+      const stats = await stat(absolute)
+      isKind = check.kind === 'file' ? stats.isFile() : stats.isDirectory()
+    } catch {
+      this.report(check.at, `${check.what} \`${check.written}\` does not exist`, hint)
+      return undefined
+    }
+    if (!isKind) {
+      this.report(check.at, `${check.what} \`${check.written}\` is not a ${check.kind}`, hint)
+      return undefined
+    }
+    return absolute
+  }
+}

@@ -1,0 +1,10 @@
+export { findSpecFiles, DEFAULT_SPEC_PATHS } from './find.js'
+export { loadSpecs, type LoadOptions } from './load.js'
+export { derivedCaseId } from './cases.js'
+export {
+  MissingVariableError,
+  isVariableSet,
+  renderTemplate,
+  templateVariables
+} from './template.js'
+export type * from './types.js'

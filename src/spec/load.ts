@@ -1,0 +1,167 @@
+import { readFile } from 'node:fs/promises'
+import { dirname, relative } from 'node:path'
+import { InputError, errorMessage, type Diagnostic, type SourceLocation } from '../errors.js'
+import { loadCases } from './cases.js'
+import { SpecContext, type Resolved } from './context.js'
+import { parseDuration, type Duration } from './duration.js'
+import { findSpecFiles } from './find.js'
+import { resolveProviders } from './providers.js'
+import { checkSpecSchema } from './schema-check.js'
+import { resolveScorers } from './scorers.js'
+import { checkTemplates } from './template-check.js'
+import type { GateSpec, HttpProviderSpec, PromptTemplate, SuiteSpec } from './types.js'
+import { YamlFile } from './yaml-file.js'
+
+export interface LoadOptions {
+  /** Relative paths (given, in specs, in reports) are relative to this. */
+  cwd: string
+  /** The environment `${VAR}` in providers is expanded from. */
+  env: Record<string, string | undefined>
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000
+
+/** The top level of a spec as the schema guarantees it. */
+interface WrittenSpec {
+  suite: string
+  description?: string
+  providers: unknown[]
+  prompt: PromptTemplate
+  cases: unknown[]
+  scorers: unknown[]
+  repeats?: number
+  timeout?: Duration
+  'min-pass-rate'?: number
+  gate?: GateSpec
+}
+
+interface SpecFileResult {
+  suite?: SuiteSpec
+  /** The suite name and where it is written, for the cross-file uniqueness check. */
+  name?: { suite: string; at: SourceLocation }
+  diagnostics: Diagnostic[]
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+/** Parses, validates and resolves one spec file, collecting every problem it has. */
+async function loadSpecFile(absolutePath: string, options: LoadOptions): Promise<SpecFileResult> {
+  const file = relative(options.cwd, absolutePath)
+  let text: string
+  try {
+    text = await readFile(absolutePath, 'utf8')
+  } catch (error) {
+    return {
+      diagnostics: [{ file, path: '', message: `cannot read the file: ${errorMessage(error)}` }]
+    }
+  }
+  const yaml = new YamlFile(file, text)
+  if (yaml.syntaxErrors.length > 0) return { diagnostics: yaml.syntaxErrors }
+  const required = 'a spec needs `suite`, `providers`, `prompt`, `cases` and `scorers`'
+  if (yaml.shape === 'empty') {
+    return {
+      diagnostics: [
+        { file, line: 1, column: 1, path: '', message: 'the spec file is empty', hint: required }
+      ]
+    }
+  }
+  if (yaml.shape !== 'mapping') {
+    return {
+      diagnostics: [
+        yaml.diagnostic([], `expected a mapping of keys, got a ${yaml.shape}`, required)
+      ]
+    }
+  }
+  let data: unknown
+  try {
+    data = yaml.toJS()
+  } catch (error) {
+    return { diagnostics: [yaml.diagnostic([], `invalid YAML: ${errorMessage(error)}`)] }
+  }
+  if (!isMapping(data))
+    return { diagnostics: [yaml.diagnostic([], 'expected a mapping of keys', required)] }
+
+  const schema = checkSpecSchema(data, yaml)
+  const context = new SpecContext(yaml, dirname(absolutePath), options.cwd, options.env)
+  const providers = await resolveProviders(data.providers, schema.isValid, context)
+  const scorers = await resolveScorers(data.scorers, schema.isValid, context)
+  const cases = await loadCases(data.cases, schema.isValid, context)
+
+  const written = data as unknown as WrittenSpec
+  const promptValid = data.prompt !== undefined && schema.isValid(['prompt'])
+  const templateProblems = checkTemplates(
+    {
+      ...(promptValid ? { prompt: written.prompt } : {}),
+      scorers,
+      httpProviders: providers.filter(
+        (entry): entry is Resolved<HttpProviderSpec> => entry.spec.type === 'http'
+      )
+    },
+    cases,
+    yaml
+  )
+
+  const diagnostics = [...schema.diagnostics, ...context.diagnostics, ...templateProblems]
+  const name =
+    typeof data.suite === 'string' && schema.isValid(['suite'])
+      ? { suite: data.suite, at: context.source(['suite']) }
+      : undefined
+  if (diagnostics.length > 0) return { ...(name ? { name } : {}), diagnostics }
+
+  const suite: SuiteSpec = {
+    file,
+    suite: written.suite,
+    ...(written.description === undefined ? {} : { description: written.description }),
+    providers: providers.map(({ spec }) => spec),
+    prompt: written.prompt,
+    cases,
+    scorers: scorers.map(({ spec }) => spec),
+    repeats: written.repeats ?? 1,
+    timeoutMs: written.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(written.timeout),
+    minPassRate: written['min-pass-rate'] ?? 1,
+    gate: written.gate ?? {},
+    source: context.source(['suite'])
+  }
+  return { suite, ...(name ? { name } : {}), diagnostics }
+}
+
+/** Problems of several spec files, most of them at a line of a file. */
+function combinedError(diagnostics: Diagnostic[]): InputError {
+  const count = diagnostics.length
+  return new InputError(diagnostics, `${count} problem${count === 1 ? '' : 's'} in eval specs`)
+}
+
+/**
+ * Finds, parses, validates and resolves every spec named by `paths` (see findSpecFiles). Every
+ * problem of every file is collected first and thrown as one InputError, so a user fixes them all
+ * in one go.
+ */
+export async function loadSpecs(
+  paths: readonly string[],
+  options: LoadOptions
+): Promise<SuiteSpec[]> {
+  const files = await findSpecFiles(paths, options.cwd)
+  const results = await Promise.all(files.map((file) => loadSpecFile(file, options)))
+  const diagnostics = results.flatMap((result) => result.diagnostics)
+
+  const firstBySuite = new Map<string, SourceLocation>()
+  for (const { name } of results) {
+    if (name === undefined) continue
+    const first = firstBySuite.get(name.suite)
+    if (first === undefined) {
+      firstBySuite.set(name.suite, name.at)
+      continue
+    }
+    diagnostics.push({
+      ...name.at,
+      path: 'suite',
+      message: `duplicate suite name \`${name.suite}\`, also in ${first.file}:${first.line ?? 1}`,
+      hint: 'suite names must be unique across all spec files'
+    })
+  }
+
+  if (diagnostics.length > 0) throw combinedError(diagnostics)
+  return results.map((result) => result.suite as SuiteSpec)
+}

@@ -1,0 +1,117 @@
+import type { Diagnostic } from '../errors.js'
+import { closestMatch } from './did-you-mean.js'
+import { isVariableSet, templateVariables } from './template.js'
+import type { EvalCase, HttpProviderSpec, PromptTemplate, ScorerSpec } from './types.js'
+import type { Resolved } from './context.js'
+import type { FieldPath, YamlFile } from './yaml-file.js'
+
+/** Missing-variable diagnostics reported per suite before the rest are only counted. */
+const MISSING_VARIABLE_LIMIT = 20
+
+/** A template of the spec and the variables it uses. */
+interface TemplateSite {
+  path: FieldPath
+  variables: string[]
+}
+
+function site(path: FieldPath, template: string, provided: readonly string[] = []): TemplateSite {
+  return { path, variables: templateVariables(template).filter((name) => !provided.includes(name)) }
+}
+
+function promptSites(prompt: PromptTemplate): TemplateSite[] {
+  if (typeof prompt === 'string') return [site(['prompt'], prompt)]
+  return prompt.map((message, index) => site(['prompt', index, 'content'], message.content))
+}
+
+function scorerSites(scorers: readonly Resolved<ScorerSpec>[]): TemplateSite[] {
+  return scorers.flatMap(({ spec, path }) => {
+    switch (spec.type) {
+      case 'equals':
+      case 'numeric':
+      case 'similarity':
+        return [site([...path, 'expected'], spec.expected)]
+      case 'contains':
+      case 'icontains':
+      case 'starts-with':
+        return [site([...path, 'value'], spec.value)]
+      default:
+        return []
+    }
+  })
+}
+
+/** String leaves of an http body; the http provider adds `prompt` to the case's variables. */
+function bodySites(body: unknown, path: FieldPath): TemplateSite[] {
+  if (typeof body === 'string') return [site(path, body, ['prompt'])]
+  if (Array.isArray(body)) return body.flatMap((item, index) => bodySites(item, [...path, index]))
+  if (body !== null && typeof body === 'object') {
+    return Object.entries(body).flatMap(([key, value]) => bodySites(value, [...path, key]))
+  }
+  return []
+}
+
+export interface TemplateSources {
+  prompt?: PromptTemplate
+  scorers: readonly Resolved<ScorerSpec>[]
+  httpProviders: readonly Resolved<HttpProviderSpec>[]
+}
+
+/** Did-you-mean against the case's variables, then (some of) their names. */
+function variablesHint(name: string, vars: Record<string, unknown>): string {
+  const names = Object.keys(vars)
+  if (names.length === 0) return 'the case has no variables'
+  const list = `the case's variables: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''}`
+  const topLevel = name.split('.')[0] as string
+  const match = closestMatch(topLevel, names)
+  return match === undefined || match === topLevel ? list : `did you mean \`${match}\`? ${list}`
+}
+
+/**
+ * Checks, for every case, that the prompt, the scorers' templates and the http bodies have a value
+ * for every `{{var}}`: at run time a missing variable would fail that case on every call. Each
+ * problem is reported at the template, naming the case and where it is written.
+ */
+export function checkTemplates(
+  sources: TemplateSources,
+  cases: readonly EvalCase[],
+  yaml: YamlFile
+): Diagnostic[] {
+  const sites = [
+    ...(sources.prompt === undefined ? [] : promptSites(sources.prompt)),
+    ...sources.httpProviders.flatMap(({ spec, path }) =>
+      spec.method === 'GET' ? [] : bodySites(spec.body, [...path, 'body'])
+    ),
+    ...scorerSites(sources.scorers)
+  ].filter(({ variables }) => variables.length > 0)
+
+  const diagnostics: Diagnostic[] = []
+  let unreported = 0
+  for (const evalCase of cases) {
+    for (const { path, variables } of sites) {
+      for (const name of variables) {
+        if (isVariableSet(evalCase.vars, name)) continue
+        if (diagnostics.length >= MISSING_VARIABLE_LIMIT) {
+          unreported++
+          continue
+        }
+        const { file, line } = evalCase.source
+        const where = line === undefined ? file : `${file}:${line}`
+        diagnostics.push(
+          yaml.diagnostic(
+            path,
+            `case \`${evalCase.id}\` (${where}) has no variable \`${name}\``,
+            variablesHint(name, evalCase.vars)
+          )
+        )
+      }
+    }
+  }
+  if (unreported > 0) {
+    diagnostics.push({
+      file: yaml.file,
+      path: '',
+      message: `…and ${unreported} more missing template variable${unreported === 1 ? '' : 's'}`
+    })
+  }
+  return diagnostics
+}

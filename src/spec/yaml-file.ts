@@ -1,0 +1,116 @@
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml'
+import type { Diagnostic } from '../errors.js'
+
+/** A field path inside a document: mapping keys and list indexes. */
+export type FieldPath = readonly (string | number)[]
+
+export interface Position {
+  line: number
+  column: number
+}
+
+const PLAIN_KEY = /^[A-Za-z_$][\w$-]*$/
+
+/** `providers[1].headers.Authorization`, as diagnostics show a field. */
+export function formatFieldPath(path: FieldPath): string {
+  let text = ''
+  for (const segment of path) {
+    if (typeof segment === 'number') text += `[${segment}]`
+    else if (PLAIN_KEY.test(segment)) text += text === '' ? segment : `.${segment}`
+    else text += `[${JSON.stringify(segment)}]`
+  }
+  return text
+}
+
+function rangeStart(node: unknown): number | undefined {
+  const range = (node as { range?: readonly number[] } | null)?.range
+  return range?.[0]
+}
+
+/**
+ * A parsed YAML file that remembers where every node is, so a problem found in the plain data
+ * (by the schema, or later) can be reported at its line and column.
+ */
+export class YamlFile {
+  /** Syntax errors, at yaml's own positions; when there are any, the data is not to be trusted. */
+  readonly syntaxErrors: Diagnostic[]
+  private readonly lineCounter: LineCounter
+  private readonly doc: Document
+
+  constructor(
+    /** The file as diagnostics name it (relative to the working directory). */
+    readonly file: string,
+    text: string
+  ) {
+    this.lineCounter = new LineCounter()
+    this.doc = parseDocument(text, { lineCounter: this.lineCounter, prettyErrors: false })
+    this.syntaxErrors = this.doc.errors.map((error) => ({
+      file,
+      ...this.positionOf(error.pos[0]),
+      path: '',
+      message: `invalid YAML: ${error.message}`
+    }))
+  }
+
+  /** The top node: a mapping, a list, a scalar, or undefined for an empty document. */
+  get shape(): 'mapping' | 'list' | 'scalar' | 'empty' {
+    const contents = this.doc.contents
+    if (contents === null) return 'empty'
+    if (isScalar(contents) && contents.value === null) return 'empty'
+    return isMap(contents) ? 'mapping' : isSeq(contents) ? 'list' : 'scalar'
+  }
+
+  /** The plain data; throws on an alias to an undefined anchor (caught by the caller). */
+  toJS(): unknown {
+    return this.doc.toJS({ maxAliasCount: 1000 })
+  }
+
+  /** Where the node at `path` starts; the nearest existing ancestor when it does not exist. */
+  position(path: FieldPath, options: { key?: boolean } = {}): Position {
+    return this.positionOf(rangeStart(this.nodeAt(path, options.key ?? false)) ?? 0)
+  }
+
+  diagnostic(
+    path: FieldPath,
+    message: string,
+    hint?: string,
+    options: { key?: boolean } = {}
+  ): Diagnostic {
+    const diagnostic: Diagnostic = {
+      file: this.file,
+      ...this.position(path, options),
+      path: formatFieldPath(path),
+      message
+    }
+    if (hint !== undefined) diagnostic.hint = hint
+    return diagnostic
+  }
+
+  private positionOf(offset: number): Position {
+    const { line, col } = this.lineCounter.linePos(offset)
+    return { line, column: col }
+  }
+
+  /** The node at `path` (its key node when `key`), or the deepest ancestor that exists. */
+  private nodeAt(path: FieldPath, key: boolean): unknown {
+    let node: unknown = this.doc.contents
+    for (const [index, segment] of path.entries()) {
+      if (isAlias(node)) node = node.resolve(this.doc)
+      let next: unknown
+      if (isMap(node)) {
+        const pair = node.items.find(
+          (item) => isScalar(item.key) && String(item.key.value) === String(segment)
+        )
+        if (pair === undefined) return node
+        if (key && index === path.length - 1) return pair.key
+        // `key:` with nothing after it has no value node: point at the key.
+        next = rangeStart(pair.value) === undefined ? pair.key : pair.value
+      } else if (isSeq(node)) {
+        next = node.items[Number(segment)]
+      }
+      if (rangeStart(next) === undefined) return node
+      node = next
+    }
+    return node
+  }
+}

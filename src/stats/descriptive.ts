@@ -1,0 +1,81 @@
+/**
+ * Descriptive statistics. Conventions follow R: an empty input gives NaN, a NaN in the input
+ * propagates to the result.
+ */
+
+/**
+ * Arithmetic mean, NaN for an empty array. Like R's `mean.default`, the naive mean is refined by a
+ * second pass that adds the mean residual, which recovers most of the precision lost in the sum
+ * of many values (100,000 cases).
+ */
+export function mean(xs: readonly number[]): number {
+  const n = xs.length
+  if (n === 0) return NaN
+  let sum = 0
+  for (const x of xs) sum += x
+  const first = sum / n
+  if (!Number.isFinite(first)) return first
+  let residual = 0
+  for (const x of xs) residual += x - first
+  return first + residual / n
+}
+
+/**
+ * Sample variance with the n − 1 denominator; NaN when n < 2. Two-pass algorithm with the
+ * compensation term of Chan, Golub & LeVeque (1983, "Algorithms for computing the sample
+ * variance"), so a large common offset does not destroy precision.
+ */
+export function variance(xs: readonly number[]): number {
+  const n = xs.length
+  if (n < 2) return NaN
+  const m = mean(xs)
+  if (!Number.isFinite(m)) return NaN
+  let squares = 0
+  let residual = 0
+  for (const x of xs) {
+    const deviation = x - m
+    squares += deviation * deviation
+    residual += deviation
+  }
+  return Math.max(0, (squares - (residual * residual) / n) / (n - 1))
+}
+
+/** Sample standard deviation, sqrt of `variance`; NaN when n < 2. */
+export function standardDeviation(xs: readonly number[]): number {
+  return Math.sqrt(variance(xs))
+}
+
+/**
+ * Quantile of an ascending-sorted array by Hyndman & Fan (1996) definition 7, R's default:
+ * h = (n − 1)p, result x[⌊h⌋] + (h − ⌊h⌋)(x[⌊h⌋+1] − x[⌊h⌋]). Accepts typed arrays so the
+ * bootstrap can sort a Float64Array in place.
+ */
+export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
+  const n = sorted.length
+  if (n === 0 || !(p >= 0 && p <= 1)) return NaN
+  const h = (n - 1) * p
+  const below = Math.floor(h)
+  const low = sorted[below] as number
+  if (below >= n - 1) return low
+  const high = sorted[below + 1] as number
+  const fraction = h - below
+  return fraction === 0 ? low : low + fraction * (high - low)
+}
+
+/**
+ * Type-7 quantile (R's `quantile(x, p)` default, NumPy's `linear`) of an unsorted array; the
+ * input is copied, never reordered. NaN for an empty array, for p outside [0, 1], or when the
+ * array contains NaN (R refuses such input unless `na.rm = TRUE`).
+ */
+export function quantile(xs: readonly number[], p: number): number {
+  if (xs.length === 0 || !(p >= 0 && p <= 1)) return NaN
+  const sorted = Float64Array.from(xs)
+  if (sorted.some(Number.isNaN)) return NaN
+  sorted.sort()
+  return quantileSorted(sorted, p)
+}
+
+/** Median: the type-7 quantile at 0.5 (the mean of the two middle values for even n). */
+export function median(xs: readonly number[]): number {
+  return quantile(xs, 0.5)
+}

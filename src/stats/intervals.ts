@@ -1,0 +1,181 @@
+/**
+ * Confidence intervals and standard errors for paired differences.
+ */
+import { mean, quantileSorted, standardDeviation } from './descriptive.js'
+import { studentTQuantile } from './distributions.js'
+import { randomIndex, type Rng } from './rng.js'
+import { assertFiniteValues, assertOpenUnit, assertPositiveInteger } from './validation.js'
+
+export interface Interval {
+  estimate: number
+  low: number
+  high: number
+  /** Two-sided confidence level, e.g. 0.95. */
+  level: number
+}
+
+const DEFAULT_LEVEL = 0.95
+const DEFAULT_RESAMPLES = 2000
+
+/**
+ * Two-sided Student t confidence interval for the mean difference:
+ * mean ± t_{(1+level)/2, n−1} · sd/√n (Student 1908; any textbook, e.g. Wasserman 2004 §7).
+ * n = 0: everything NaN. n = 1: the estimate, with NaN bounds, standard error and width (no
+ * spread can be estimated from one case); df = 0. All-equal differences give a zero-width
+ * interval. Throws RangeError for a level outside (0, 1).
+ */
+export function tInterval(
+  diffs: readonly number[],
+  level: number = DEFAULT_LEVEL
+): Interval & { standardError: number; df: number } {
+  assertOpenUnit(level, 'level')
+  const n = diffs.length
+  const estimate = mean(diffs)
+  const df = Math.max(0, n - 1)
+  const standardError = standardDeviation(diffs) / Math.sqrt(n)
+  if (!Number.isFinite(standardError)) {
+    return { estimate, low: NaN, high: NaN, level, standardError: NaN, df }
+  }
+  const halfWidth = studentTQuantile((1 + level) / 2, df) * standardError
+  return {
+    estimate,
+    low: estimate - halfWidth,
+    high: estimate + halfWidth,
+    level,
+    standardError,
+    df
+  }
+}
+
+/** Percentile interval from replicates (sorted in place): Efron & Tibshirani 1993 §13.3. */
+function percentileInterval(replicates: Float64Array, estimate: number, level: number): Interval {
+  replicates.sort()
+  const tail = (1 - level) / 2
+  return {
+    estimate,
+    low: quantileSorted(replicates, tail),
+    high: quantileSorted(replicates, 1 - tail),
+    level
+  }
+}
+
+/**
+ * Paired bootstrap percentile interval for the mean difference (Efron & Tibshirani 1993, "An
+ * Introduction to the Bootstrap", §13.3): `resamples` (default 2,000) resamples of the cases with
+ * replacement, bounds at the type-7 quantiles (1 ∓ level)/2 of the resampled means.
+ * Fewer than 2 differences: the estimate (NaN when empty) with NaN bounds, because a single case
+ * would give a zero-width interval that overstates certainty. Throws RangeError for non-finite
+ * differences, a level outside (0, 1) or a non-positive `resamples`.
+ */
+export function bootstrapMeanInterval(
+  diffs: readonly number[],
+  options: { rng: Rng; level?: number; resamples?: number }
+): Interval {
+  const level = options.level ?? DEFAULT_LEVEL
+  const resamples = options.resamples ?? DEFAULT_RESAMPLES
+  assertOpenUnit(level, 'level')
+  assertPositiveInteger(resamples, 'resamples')
+  assertFiniteValues(diffs, 'diffs')
+  const n = diffs.length
+  const estimate = mean(diffs)
+  if (n < 2) return { estimate, low: NaN, high: NaN, level }
+  const values = Float64Array.from(diffs)
+  const replicates = new Float64Array(resamples)
+  for (let r = 0; r < resamples; r++) {
+    let sum = 0
+    for (let i = 0; i < n; i++) sum += values[randomIndex(options.rng, n)] as number
+    replicates[r] = sum / n
+  }
+  return percentileInterval(replicates, estimate, level)
+}
+
+/** Σhead / Σbase, with 0/0 read as 1 ("both zero: no change"). */
+function ratioOfSums(headSum: number, baseSum: number): number {
+  if (headSum === 0 && baseSum === 0) return 1
+  return headSum / baseSum
+}
+
+/**
+ * Paired bootstrap percentile interval for the ratio mean(head) / mean(base), e.g. cost per case:
+ * the (base, head) pairs are resampled together, which keeps the within-case correlation
+ * (Efron & Tibshirani 1993 §13.3; ratio estimators §10.3). Default 2,000 resamples, level 0.95.
+ *
+ * Conventions: 0/0 is read as 1 (both sides cost nothing: no change), x/0 for x > 0 is Infinity,
+ * both for the estimate and for each resample. Fewer than 2 pairs: the estimate with NaN bounds.
+ * Throws RangeError when the arrays differ in length or hold non-finite values, for a level
+ * outside (0, 1) or a non-positive `resamples`.
+ */
+export function bootstrapRatioInterval(
+  base: readonly number[],
+  head: readonly number[],
+  options: { rng: Rng; level?: number; resamples?: number }
+): Interval {
+  const level = options.level ?? DEFAULT_LEVEL
+  const resamples = options.resamples ?? DEFAULT_RESAMPLES
+  assertOpenUnit(level, 'level')
+  assertPositiveInteger(resamples, 'resamples')
+  if (base.length !== head.length) {
+    throw new RangeError(`base and head must pair up, got ${base.length} and ${head.length} values`)
+  }
+  assertFiniteValues(base, 'base')
+  assertFiniteValues(head, 'head')
+  const n = base.length
+  if (n === 0) return { estimate: NaN, low: NaN, high: NaN, level }
+  const estimate = ratioOfSums(mean(head), mean(base))
+  if (n < 2) return { estimate, low: NaN, high: NaN, level }
+  const baseValues = Float64Array.from(base)
+  const headValues = Float64Array.from(head)
+  const replicates = new Float64Array(resamples)
+  for (let r = 0; r < resamples; r++) {
+    let baseSum = 0
+    let headSum = 0
+    for (let i = 0; i < n; i++) {
+      const pick = randomIndex(options.rng, n)
+      baseSum += baseValues[pick] as number
+      headSum += headValues[pick] as number
+    }
+    replicates[r] = ratioOfSums(headSum, baseSum)
+  }
+  return percentileInterval(replicates, estimate, level)
+}
+
+/**
+ * Cluster-robust standard error of the mean (Miller 2024, "Adding Error Bars to Evals: A
+ * Statistical Approach to Language Model Evaluations", arXiv:2411.00640, clustered standard
+ * errors; the Liang & Zeger 1986 sandwich for a mean). With residuals e_i = x_i − x̄, G clusters
+ * and cluster residual sums E_g = Σ_{i∈g} e_i:
+ *
+ *   SE² = G/(G − 1) · Σ_g E_g² / n²
+ *
+ * i.e. Miller's within-cluster covariance sum Σ_g Σ_i Σ_j e_i e_j / n² with the CR1 small-sample
+ * factor G/(G − 1) (Cameron & Miller 2015, "A Practitioner's Guide to Cluster-Robust Inference",
+ * J. Human Resources 50(2)). With every case in its own cluster (G = n) this is exactly the
+ * ordinary SE, sd/√n with the n − 1 denominator. Miller's equation (ordinary SE² plus the
+ * within-cluster cross terms / n²) reaches the same limit by putting n − 1 on the diagonal term
+ * only; CR1 keeps more of the correction when there are few clusters, where the sandwich is known
+ * to be too small. Fewer than 2 clusters: NaN (the between-cluster variance cannot be estimated).
+ * Throws RangeError when the arrays differ in length or values are non-finite.
+ */
+export function clusteredStandardError(
+  values: readonly number[],
+  clusters: readonly string[]
+): number {
+  if (values.length !== clusters.length) {
+    throw new RangeError(
+      `values and clusters must pair up, got ${values.length} and ${clusters.length}`
+    )
+  }
+  assertFiniteValues(values, 'values')
+  const n = values.length
+  const center = mean(values)
+  const residualSums = new Map<string, number>()
+  values.forEach((value, i) => {
+    const cluster = clusters[i] as string
+    residualSums.set(cluster, (residualSums.get(cluster) ?? 0) + (value - center))
+  })
+  const clusterCount = residualSums.size
+  if (clusterCount < 2) return NaN
+  let sumOfSquares = 0
+  for (const sum of residualSums.values()) sumOfSquares += sum * sum
+  return Math.sqrt(((clusterCount / (clusterCount - 1)) * sumOfSquares) / (n * n))
+}
