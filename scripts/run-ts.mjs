@@ -1,8 +1,8 @@
-// Runs a TypeScript entry (a benchmark) on the current node: esbuild bundles it to .bench-build/
-// first, because NodeNext sources import `./x.js` files that only exist as `./x.ts`.
-import { build } from 'esbuild'
+// Runs a TypeScript entry (a benchmark) on the current node: bundled to .bench-build/ first,
+// because NodeNext sources import `./x.js` files that only exist as `./x.ts`.
 import { spawnSync } from 'node:child_process'
 import { basename, resolve } from 'node:path'
+import { bundleForNode } from './esbuild-node.mjs'
 
 const [entry, ...args] = process.argv.slice(2)
 if (!entry) {
@@ -10,17 +10,7 @@ if (!entry) {
   process.exit(2)
 }
 const outfile = resolve('.bench-build', basename(entry).replace(/\.ts$/, '.mjs'))
-await build({
-  entryPoints: [entry],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node22',
-  packages: 'external',
-  sourcemap: 'inline',
-  logLevel: 'warning'
-})
+await bundleForNode({ entry, outfile, external: true, sourcemap: true })
 const child = spawnSync(process.execPath, ['--enable-source-maps', outfile, ...args], {
   stdio: 'inherit'
 })

@@ -6,6 +6,15 @@ import { renderRunMarkdown } from './report/run-report.js'
 import { summarizeRun } from './results/summary.js'
 import { lineProgress, runEvals } from './run/index.js'
 
+/** The job summary is a report, not the verdict: failing to write it only warns. */
+async function writeJobSummary(markdown: string): Promise<void> {
+  try {
+    await core.summary.addHeading('evalgate', 2).addRaw(markdown).write()
+  } catch (error) {
+    core.warning(`evalgate: could not write the job summary: ${errorMessage(error)}`)
+  }
+}
+
 /**
  * The action's entry: runs the eval suites of the workspace, writes the RunResult, the job
  * summary and the outputs, and fails the step when a suite falls below its min-pass-rate.
@@ -45,7 +54,7 @@ export async function run(): Promise<void> {
     const summaries = summarizeRun(run)
     const failing = summaries.filter((s) => s.belowThreshold)
     core.setOutput('passed', String(failing.length === 0))
-    await core.summary.addHeading('evalgate', 2).addRaw(renderRunMarkdown(run, summaries)).write()
+    await writeJobSummary(renderRunMarkdown(run, summaries))
     if (!run.run.complete) {
       core.setFailed(
         `evalgate: ${run.run.incompleteReason ?? 'the run stopped early'}; partial results in ${out}`

@@ -1,8 +1,8 @@
-import { build } from 'esbuild'
 import { spawn } from 'node:child_process'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { bundleForNode } from '../../scripts/esbuild-node.mjs'
 
 /**
  * Bundles an entry (the CLI or the action) the way `npm run bundle` does, into a temp dir, so integration tests run the
@@ -11,18 +11,7 @@ import { join } from 'node:path'
 export async function buildEntry(entry: 'src/cli.ts' | 'src/index.ts'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'evalgate-bundle-'))
   const outfile = join(dir, 'bundle.mjs')
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    logLevel: 'error',
-    banner: {
-      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);"
-    }
-  })
+  await bundleForNode({ entry, outfile })
   return outfile
 }
 

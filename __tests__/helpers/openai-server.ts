@@ -17,12 +17,13 @@ import { fileURLToPath } from 'node:url'
 import type { ValidateFunction } from 'ajv/dist/2020.js'
 
 /**
- * OpenAI's OpenAPI description (2.3.0). Not vendored into the repo yet: `EVALGATE_OPENAI_OPENAPI`
- * overrides the path. A missing file fails loudly — validation is never silently skipped.
+ * OpenAI's official OpenAPI description (2.3.0, MIT, vendored with its licence beside it).
+ * `EVALGATE_OPENAI_OPENAPI` overrides the path. A missing file fails loudly — validation is never
+ * silently skipped.
  */
 const OPENAPI_PATH =
   process.env['EVALGATE_OPENAI_OPENAPI'] ??
-  fileURLToPath(new URL('../../../shared/reference/openai-openapi.yaml', import.meta.url))
+  fileURLToPath(new URL('../fixtures/openai/openai-openapi.yaml', import.meta.url))
 
 const SCHEMA_ID = 'https://evalgate.test/openai-openapi.json'
 

@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { createProvider, importExport } from '../src/providers/index.js'
+import { executePlan } from '../src/run/execute.js'
+import { planRun } from '../src/run/plan.js'
+import type { ProviderSpec, SuiteSpec } from '../src/spec/types.js'
+
+export const CASES = 2000
+export const CONCURRENCY = 50
+export const DELAY_MS = 50
+/** 2,000 calls, 50 at a time, 50 ms each: 40 rounds of 50 ms. */
+export const IDEAL_S = (CASES / CONCURRENCY) * (DELAY_MS / 1000)
+
+/**
+ * Starts this same bench bundle with `--server <kind>` in a child process, so the server's memory
+ * and CPU are not the measured process's; the child prints its base URL.
+ */
+export async function startServerProcess(kind: string): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, [process.argv[1] as string, '--server', kind], {
+    stdio: ['ignore', 'pipe', 'inherit']
+  })
+  const [chunk] = (await once(child.stdout, 'data')) as [Buffer]
+  return { url: chunk.toString().trim(), stop: () => child.kill() }
+}
+
+function suite(provider: ProviderSpec): SuiteSpec {
+  const source = { file: 'bench' }
+  return {
+    file: 'bench',
+    suite: 'bench',
+    source,
+    providers: [provider],
+    prompt: [
+      { role: 'system', content: 'Repeat the word.' },
+      { role: 'user', content: 'say {{word}}' }
+    ],
+    cases: Array.from({ length: CASES }, (_, i) => ({
+      id: `case-${i}`,
+      vars: { word: `w${i}` },
+      source
+    })),
+    scorers: [{ type: 'icontains', name: 'icontains', weight: 1, value: '{{word}}', source }],
+    repeats: 1,
+    timeoutMs: 30_000,
+    minPassRate: 0,
+    gate: {}
+  }
+}
+
+export interface Measurement {
+  wallS: number
+  peakRssMb: number
+}
+
+/** Runs 2,000 cases through the real scheduler and `provider`, sampling this process's RSS. */
+export async function measureScheduler(provider: ProviderSpec): Promise<Measurement> {
+  let peakRss = process.memoryUsage.rss()
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 10)
+  try {
+    const started = performance.now()
+    const run = await executePlan(planRun([suite(provider)]), {
+      concurrency: CONCURRENCY,
+      createProvider,
+      loadModule: importExport,
+      toolVersion: 'bench'
+    })
+    const wallS = (performance.now() - started) / 1000
+    peakRss = Math.max(peakRss, process.memoryUsage.rss())
+    const results = run.suites[0]?.results ?? []
+    const errors = results.filter((r) => r.error)
+    const passed = results.filter((r) => r.pass).length
+    if (errors.length > 0 || passed !== CASES) {
+      throw new Error(
+        `bench run was not clean: ${errors.length} errors (${errors[0]?.error?.message}), ${passed}/${CASES} passed`
+      )
+    }
+    return { wallS, peakRssMb: peakRss / 2 ** 20 }
+  } finally {
+    clearInterval(sampler)
+  }
+}
