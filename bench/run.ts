@@ -12,7 +12,6 @@ import { spawnSync } from 'node:child_process'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { existsSync } from 'node:fs'
-import { startOpenAIServer } from '../__tests__/helpers/openai-server.js'
 import {
   CASES,
   CONCURRENCY,
@@ -29,6 +28,8 @@ const argValue = (flag: string) => {
 
 async function serve(kind: string): Promise<void> {
   if (kind === 'openai') {
+    // Imported here, in the server process only: the measured process must not carry it.
+    const { startOpenAIServer } = await import('../__tests__/helpers/openai-server.js')
     const server = await startOpenAIServer({
       validate: false,
       respond: () => ({ type: 'answer', delayMs: DELAY_MS })

@@ -1,6 +1,7 @@
 import { ProviderError } from '../../src/errors.js'
 import { createProvider } from '../../src/providers/index.js'
-import { OpenAIProvider, openAIConfigIdentity } from '../../src/providers/openai.js'
+import { providerCacheIdentity } from '../../src/providers/identity.js'
+import { OpenAIProvider } from '../../src/providers/openai.js'
 import type { ProviderRequest } from '../../src/providers/types.js'
 import type { OpenAIProviderSpec } from '../../src/spec/types.js'
 import { openAPIProblems, startOpenAIServer } from '../helpers/openai-server.js'
@@ -285,7 +286,7 @@ describe('OpenAIProvider', () => {
       expect(everything.join('\n')).not.toContain('SECRET123')
     }
     expect(logged.join('\n')).not.toContain('SECRET123')
-    expect(openAIConfigIdentity(spec())).not.toContain('SECRET123')
+    expect(providerCacheIdentity(spec())).not.toContain('SECRET123')
   })
 
   it('stops when the signal aborts: timeout and cancellation', async () => {
@@ -321,10 +322,10 @@ describe('OpenAIProvider', () => {
   })
 
   it('has a cache identity that follows model, params and baseUrl but not the key', () => {
-    const base = openAIConfigIdentity(spec())
-    expect(openAIConfigIdentity(spec({ apiKey: 'sk-other' }))).toBe(base)
-    expect(openAIConfigIdentity(spec({ model: 'gpt-4.1' }))).not.toBe(base)
-    expect(openAIConfigIdentity(spec({ params: { temperature: 1 } }))).not.toBe(base)
-    expect(openAIConfigIdentity(spec({ baseUrl: 'http://elsewhere/v1' }))).not.toBe(base)
+    const base = providerCacheIdentity(spec())
+    expect(providerCacheIdentity(spec({ apiKey: 'sk-other' }))).toBe(base)
+    expect(providerCacheIdentity(spec({ model: 'gpt-4.1' }))).not.toBe(base)
+    expect(providerCacheIdentity(spec({ params: { temperature: 1 } }))).not.toBe(base)
+    expect(providerCacheIdentity(spec({ baseUrl: 'http://elsewhere/v1' }))).not.toBe(base)
   })
 })

@@ -2,7 +2,6 @@ import type { ProviderSpec } from '../spec/types.js'
 import { ExecProvider } from './exec.js'
 import { HttpProvider } from './http.js'
 import { ModuleProvider } from './module.js'
-import { OpenAIProvider } from './openai.js'
 import type { Provider } from './types.js'
 
 export type { Provider, ProviderRequest, ProviderResponse } from './types.js'
@@ -17,7 +16,10 @@ export async function createProvider(spec: ProviderSpec): Promise<Provider> {
       return new ExecProvider(spec)
     case 'http':
       return new HttpProvider(spec)
-    case 'openai':
+    case 'openai': {
+      // Loaded on first use: the SDK is a third of the CLI's start-up memory and time.
+      const { OpenAIProvider } = await import('./openai.js')
       return new OpenAIProvider(spec)
+    }
   }
 }

@@ -13,12 +13,13 @@ import type {
 } from 'openai/resources/chat/completions'
 import type { CompletionUsage } from 'openai/resources/completions'
 import { ProviderError, errorMessage } from '../errors.js'
-import { fingerprint } from '../results/fingerprint.js'
 import type { TokenUsage } from '../results/types.js'
 import type { OpenAIProviderSpec } from '../spec/types.js'
+import { Agent } from 'undici'
 import { abortError } from './abort.js'
 import { retryAfterFromHeaders } from './retry.js'
 import type { Provider, ProviderRequest, ProviderResponse } from './types.js'
+import { createUndiciFetch } from './undici-fetch.js'
 
 /**
  * Sent as the key to an OpenAI-compatible server (`baseUrl`) when none is configured: local
@@ -53,20 +54,6 @@ function rootCause(error: unknown): string {
 }
 
 /**
- * What a cache must key an OpenAI provider's answers on: the resolved model, params and base URL
- * (`configFingerprint` is taken before `${VAR}` expansion, so it misses a model set through an
- * environment variable). Never the API key.
- */
-export function openAIConfigIdentity(spec: OpenAIProviderSpec): string {
-  return fingerprint({
-    type: 'openai',
-    model: spec.model,
-    params: spec.params,
-    baseUrl: spec.baseUrl ?? null
-  })
-}
-
-/**
  * The OpenAI Chat Completions API through the official SDK, or any OpenAI-compatible server via
  * `baseUrl`. One attempt per call: the SDK's own retries are off (`maxRetries: 0`) because
  * retries, backoff and rate limits are evalgate's (providers/retry.ts, run/rate-limit.ts), so
@@ -77,6 +64,7 @@ export class OpenAIProvider implements Provider {
   readonly id: string
   private readonly client: OpenAI
   private readonly apiKey: string
+  private readonly agent = new Agent({ keepAliveTimeout: 30_000 })
 
   constructor(
     private readonly spec: OpenAIProviderSpec,
@@ -97,7 +85,8 @@ export class OpenAIProvider implements Provider {
     this.client = new OpenAI({
       apiKey,
       ...(spec.baseUrl ? { baseURL: spec.baseUrl } : {}),
-      maxRetries: 0
+      maxRetries: 0,
+      fetch: createUndiciFetch(this.agent)
     })
   }
 

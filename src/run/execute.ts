@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { EvalgateError, InputError, ProviderError, errorMessage } from '../errors.js'
 import { raceAbort } from '../providers/abort.js'
-import { openAIConfigIdentity } from '../providers/openai.js'
+import { providerCacheIdentity } from '../providers/identity.js'
 import { costOf } from '../providers/prices.js'
 import { DEFAULT_RETRY_POLICY, attemptsOf, sleep, withRetries } from '../providers/retry.js'
 import type { RetryPolicy } from '../providers/retry.js'
@@ -175,10 +175,7 @@ async function openProviders(suites: SuiteRun[], options: ExecuteOptions): Promi
               })
             : undefined,
         params: providerSpec.type === 'openai' ? providerSpec.params : {},
-        cacheIdentity:
-          providerSpec.type === 'openai'
-            ? openAIConfigIdentity(providerSpec)
-            : providerSpec.configFingerprint,
+        cacheIdentity: providerCacheIdentity(providerSpec),
         inFlight: 0,
         next: 0,
         taskCount: cases.length * repeats
