@@ -187,7 +187,7 @@ describe('spec file problems', () => {
         column: 22,
         path: 'providers[0].type',
         message: 'unknown provider type `modul`',
-        hint: 'did you mean `module`? allowed types: module, exec, http'
+        hint: 'did you mean `module`? allowed types: module, exec, http, openai'
       },
       {
         file: FILE,
@@ -197,7 +197,7 @@ describe('spec file problems', () => {
         message: 'unknown scorer type `equal`',
         hint:
           'did you mean `equals`? allowed types: equals, contains, icontains, starts-with, regex, ' +
-          'json-valid, json-schema, numeric, similarity, javascript'
+          'json-valid, json-schema, numeric, similarity, javascript, llm-judge'
       }
     ])
   })

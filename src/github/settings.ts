@@ -4,6 +4,9 @@ import type { CacheMode } from '../run/cache.js'
 import { parseShard } from '../run/plan.js'
 import type { Shard } from '../run/plan.js'
 
+export type CommentMode = 'on' | 'off' | 'on-regression'
+export type BaselineStoreKind = 'branch' | 'file'
+
 /** The action's inputs, parsed and checked once. */
 export interface ActionSettings {
   specs: string[]
@@ -12,8 +15,21 @@ export interface ActionSettings {
   repeats?: number
   shard?: Shard
   filter?: string
-  failOn: 'threshold' | 'never'
   cache: { mode: CacheMode; dir: string }
+  githubToken: string
+  baseline: {
+    store: BaselineStoreKind
+    branch: string
+    dir: string
+    history: number
+    maxDistance: number
+  }
+  comment: CommentMode
+  commentAuthor?: string
+  trackingLabel: string
+  strict: boolean
+  failOnRegression: boolean
+  failOnThreshold: boolean
 }
 
 /** Reads one input as the runner passes it (`INPUT_<NAME>`); empty when unset. */
@@ -28,38 +44,71 @@ function positiveInteger(name: string, text: string): number | undefined {
   return value
 }
 
+function oneOf<T extends string>(
+  name: string,
+  text: string,
+  allowed: readonly T[],
+  fallback: T
+): T {
+  if (text === '') return fallback
+  if (!(allowed as readonly string[]).includes(text)) {
+    throw new UsageError(`input \`${name}\` must be one of ${allowed.join(', ')}, got "${text}"`)
+  }
+  return text as T
+}
+
+/** YAML 1.2 core booleans, as actions/toolkit's getBooleanInput reads them. */
+function boolean(name: string, text: string, fallback: boolean): boolean {
+  if (text === '') return fallback
+  if (['true', 'True', 'TRUE'].includes(text)) return true
+  if (['false', 'False', 'FALSE'].includes(text)) return false
+  throw new UsageError(`input \`${name}\` must be true or false, got "${text}"`)
+}
+
 export function parseSettings(input: InputReader): ActionSettings {
   const specs = input('specs')
     .split(/[\n,]/)
     .map((s) => s.trim())
     .filter((s) => s.length > 0)
-  const failOn = input('fail-on') || 'threshold'
-  if (failOn !== 'threshold' && failOn !== 'never') {
-    throw new UsageError(`input \`fail-on\` must be threshold or never, got "${failOn}"`)
-  }
-  const cacheMode = input('cache') || 'off'
-  if (!(CACHE_MODES as readonly string[]).includes(cacheMode)) {
-    throw new UsageError(
-      `input \`cache\` must be one of ${CACHE_MODES.join(', ')}, got "${cacheMode}"`
-    )
-  }
-  const shard = input('shard')
-  const filter = input('filter')
-  const repeats = positiveInteger('repeats', input('repeats'))
-  let parsedShard: Shard | undefined
+  const shardText = input('shard')
+  let shard: Shard | undefined
   try {
-    parsedShard = shard ? parseShard(shard) : undefined
+    shard = shardText ? parseShard(shardText) : undefined
   } catch {
-    throw new UsageError(`input \`shard\` must be i/n with 1 ≤ i ≤ n, e.g. 2/4; got "${shard}"`)
+    throw new UsageError(`input \`shard\` must be i/n with 1 ≤ i ≤ n, e.g. 2/4; got "${shardText}"`)
   }
+  const repeats = positiveInteger('repeats', input('repeats'))
+  const filter = input('filter')
+  const commentAuthor = input('comment-author')
   return {
     specs,
     resultsPath: input('results-path') || '.evalgate/results.json',
     concurrency: positiveInteger('concurrency', input('concurrency')) ?? 8,
-    failOn,
-    cache: { mode: cacheMode as CacheMode, dir: input('cache-dir') || DEFAULT_CACHE_DIR },
     ...(repeats !== undefined ? { repeats } : {}),
-    ...(parsedShard ? { shard: parsedShard } : {}),
-    ...(filter ? { filter } : {})
+    ...(shard ? { shard } : {}),
+    ...(filter ? { filter } : {}),
+    cache: {
+      mode: oneOf('cache', input('cache'), CACHE_MODES, 'off'),
+      dir: input('cache-dir') || DEFAULT_CACHE_DIR
+    },
+    githubToken: input('github-token'),
+    baseline: {
+      store: oneOf(
+        'baseline-store',
+        input('baseline-store'),
+        ['branch', 'file'] as const,
+        'branch'
+      ),
+      branch: input('baseline-branch') || 'evalgate-data',
+      dir: input('baseline-dir') || '.evalgate/baselines',
+      history: positiveInteger('baseline-history', input('baseline-history')) ?? 200,
+      maxDistance: positiveInteger('baseline-max-distance', input('baseline-max-distance')) ?? 50
+    },
+    comment: oneOf('comment', input('comment'), ['on', 'off', 'on-regression'] as const, 'on'),
+    ...(commentAuthor ? { commentAuthor } : {}),
+    trackingLabel: input('tracking-label') || 'evalgate',
+    strict: boolean('strict', input('strict'), false),
+    failOnRegression: boolean('fail-on-regression', input('fail-on-regression'), true),
+    failOnThreshold: boolean('fail-on-threshold', input('fail-on-threshold'), true)
   }
 }

@@ -1,8 +1,10 @@
 import { ProviderError, errorMessage } from '../errors.js'
 import type { HttpProviderSpec } from '../spec/types.js'
 import { renderTemplate } from '../spec/template.js'
+import type { TokenUsage } from '../results/types.js'
 import type { Provider, ProviderRequest, ProviderResponse } from './types.js'
 import { abortError } from './abort.js'
+import { retryAfterFromHeaders } from './retry.js'
 
 /** Renders every string leaf of a JSON body with the case's variables and `prompt`. */
 function renderBody(body: unknown, vars: Record<string, unknown>): unknown {
@@ -22,6 +24,30 @@ export function valueAtPath(value: unknown, path: string): unknown {
     current = (current as Record<string, unknown>)[key]
   }
   return current
+}
+
+/**
+ * The token counts at the spec's `usage` paths; a path not configured counts 0. A configured path
+ * without a count is a malformed answer: silently dropping it would hide a wrong path.
+ */
+function tokenUsage(
+  parsed: unknown,
+  paths: NonNullable<HttpProviderSpec['usagePaths']>,
+  id: string
+): TokenUsage {
+  const count = (path: string | undefined): number => {
+    if (path === undefined) return 0
+    const value = valueAtPath(parsed, path)
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      const found = (JSON.stringify(value) ?? 'nothing').slice(0, 80)
+      throw new ProviderError(
+        'malformed-response',
+        `provider ${id}: the response has no token count at \`${path}\` (found ${found})`
+      )
+    }
+    return value
+  }
+  return { input: count(paths.input), output: count(paths.output) }
 }
 
 function classifyStatus(status: number): ProviderError['kind'] {
@@ -64,11 +90,17 @@ export class HttpProvider implements Provider {
     })
     if (!response.ok) {
       const kind = classifyStatus(response.status)
+      // Retry-After (and friends) is what a 429 or 503 says about when to come back.
+      const retryAfterMs =
+        response.status === 429 || response.status === 503
+          ? retryAfterFromHeaders((name) => response.headers.get(name), Date.now())
+          : undefined
       throw new ProviderError(
         kind,
         `provider ${this.id}: HTTP ${response.status}: ${text.slice(0, 300)}`,
         {
-          retryable: kind === 'rate-limited' || kind === 'server'
+          retryable: kind === 'rate-limited' || kind === 'server',
+          ...(retryAfterMs === undefined ? {} : { retryAfterMs })
         }
       )
     }
@@ -88,10 +120,12 @@ export class HttpProvider implements Provider {
         `provider ${this.id}: the response has nothing at \`${spec.outputPath}\``
       )
     }
+    const tokens = spec.usagePaths ? tokenUsage(parsed, spec.usagePaths, this.id) : undefined
     return {
       output: typeof output === 'string' ? output : JSON.stringify(output),
       latencyMs: performance.now() - started,
-      attempts: 1
+      attempts: 1,
+      ...(tokens ? { tokens } : {})
     }
   }
 }

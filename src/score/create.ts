@@ -1,8 +1,9 @@
 import { EvalgateError, InputError, errorMessage, type Diagnostic } from '../errors.js'
-import type { ScorerSpec } from '../spec/types.js'
+import type { LlmJudgeScorerSpec, ScorerSpec } from '../spec/types.js'
 import { ScorerConfigProblem } from './errors.js'
 import { javascriptScorer } from './javascript.js'
 import { jsonSchemaScorer, jsonValidScorer } from './json.js'
+import { createLlmJudgeScorer, type JudgeFactory } from './llm-judge.js'
 import type { ScoreFunction } from './outcome.js'
 import {
   containsScorer,
@@ -16,7 +17,15 @@ import type { Scorer } from './types.js'
 /** Loads a JS module export (the javascript scorer's I/O is injected so score/ stays pure and testable). */
 export type ModuleLoader = (absolutePath: string, exportName: string) => Promise<unknown>
 
-async function scoreFunction(spec: ScorerSpec, loadModule: ModuleLoader): Promise<ScoreFunction> {
+export interface CreateScorersOptions {
+  /** Builds an llm-judge's provider (the run passes `createProvider`); without it, an llm-judge is an error. */
+  createJudge?: JudgeFactory
+}
+
+async function scoreFunction(
+  spec: Exclude<ScorerSpec, LlmJudgeScorerSpec>,
+  loadModule: ModuleLoader
+): Promise<ScoreFunction> {
   switch (spec.type) {
     case 'equals':
       return equalsScorer(spec)
@@ -52,24 +61,38 @@ function checkWeight(spec: ScorerSpec): void {
   }
 }
 
-async function createScorer(spec: ScorerSpec, loadModule: ModuleLoader): Promise<Scorer> {
+async function createScorer(
+  spec: ScorerSpec,
+  loadModule: ModuleLoader,
+  options: CreateScorersOptions
+): Promise<Scorer> {
   checkWeight(spec)
+  if (spec.type === 'llm-judge') return createLlmJudgeScorer(spec, options.createJudge)
   const score = await scoreFunction(spec, loadModule)
   return { name: spec.name, type: spec.type, weight: spec.weight, score }
+}
+
+/** Closes what the scorers hold open (llm-judge providers); call once the suite is scored. */
+export async function closeScorers(scorers: readonly Scorer[]): Promise<void> {
+  await Promise.all(scorers.map((scorer) => scorer.close?.()))
 }
 
 /**
  * Builds the scorers of a suite, failing fast on bad configuration: every problem (a regex that
  * does not compile, an invalid JSON Schema, a javascript export that is not a function…) is
  * reported at once in one InputError, each at the scorer's source location with the path
- * `scorers[i].field`, `i` being the scorer's position in `specs`.
+ * `scorers[i].field`, `i` being the scorer's position in `specs`. An llm-judge's provider is
+ * started here through `options.createJudge`; close the scorers with closeScorers when done.
  */
 export async function createScorers(
   specs: readonly ScorerSpec[],
-  loadModule: ModuleLoader
+  loadModule: ModuleLoader,
+  options: CreateScorersOptions = {}
 ): Promise<Scorer[]> {
   if (specs.length === 0) throw new EvalgateError('a suite needs at least one scorer', 2)
-  const settled = await Promise.allSettled(specs.map((spec) => createScorer(spec, loadModule)))
+  const settled = await Promise.allSettled(
+    specs.map((spec) => createScorer(spec, loadModule, options))
+  )
   const scorers: Scorer[] = []
   const problems: Diagnostic[] = []
   settled.forEach((result, index) => {
@@ -89,12 +112,14 @@ export async function createScorers(
     problems.push(diagnostic)
   })
   if (problems.length > 0) {
+    await closeScorers(scorers)
     throw new InputError(
       problems,
       `${problems.length} invalid scorer${problems.length === 1 ? '' : 's'}`
     )
   }
   if (!scorers.some((scorer) => scorer.weight > 0)) {
+    await closeScorers(scorers)
     throw new InputError(
       specs.map((spec, index) => ({
         ...spec.source,

@@ -1,4 +1,9 @@
-export { createScorers, type ModuleLoader } from './create.js'
+export {
+  closeScorers,
+  createScorers,
+  type CreateScorersOptions,
+  type ModuleLoader
+} from './create.js'
 export { scoreOutput, type CaseScore } from './score-output.js'
 export { levenshtein, similarity } from './levenshtein.js'
 export { ScorerFailure } from './errors.js'
@@ -7,4 +12,11 @@ export {
   type JavascriptScorerInput,
   type JavascriptScorerResult
 } from './javascript.js'
-export type { Scorer, ScoreInput } from './types.js'
+export {
+  JUDGEMENT_RESPONSE_FORMAT,
+  JUDGE_TIMEOUT_MS,
+  parseJudgement,
+  type JudgeFactory,
+  type Judgement
+} from './llm-judge.js'
+export type { Scorer, ScoreInput, ScorerResult, ScorerUsage } from './types.js'

@@ -1,8 +1,7 @@
-import type { ScorerOutcome } from '../results/types.js'
-import type { ScoreInput } from './types.js'
+import type { ScoreInput, ScorerResult } from './types.js'
 
 /** What one scorer says about one output; scoreOutput adds the scorer's name. */
-export type Outcome = Omit<ScorerOutcome, 'scorer'>
+export type Outcome = ScorerResult
 
 /** Scores one output synchronously or not; throwing marks the case errored. */
 export type ScoreFunction = (input: ScoreInput) => Outcome | Promise<Outcome>

@@ -1,8 +1,8 @@
 import { EvalgateError } from '../errors.js'
-import type { ScorerOutcome } from '../results/types.js'
+import type { ScorerOutcome, TokenUsage } from '../results/types.js'
 import { ScorerFailure } from './errors.js'
 import type { Outcome } from './outcome.js'
-import type { ScoreInput, Scorer } from './types.js'
+import type { ScoreInput, Scorer, ScorerUsage } from './types.js'
 
 export interface CaseScore {
   /** Weighted mean of the scorers' scores, in [0, 1]. */
@@ -11,33 +11,93 @@ export interface CaseScore {
   pass: boolean
   /** One outcome per scorer, in the scorers' order. */
   scores: ScorerOutcome[]
+  /** Tokens the LLM judges used on this output, summed; absent when none reported any. */
+  judgeTokens?: TokenUsage
+  /** USD the LLM judges cost, summed; null when any judge's cost is unknown; absent without judges. */
+  judgeCost?: number | null
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0
+}
+
+function checkUsage(usage: unknown): ScorerUsage {
+  const { tokens, cost } = (usage ?? {}) as Record<string, unknown>
+  if (cost !== null && !isCount(cost)) throw new Error('returned a usage cost that is not a price')
+  if (tokens === undefined) return { cost }
+  const { input, output, cachedInput, reasoning } = (tokens ?? {}) as Record<string, unknown>
+  const optional = [cachedInput, reasoning].filter((count) => count !== undefined)
+  if (!isCount(input) || !isCount(output) || !optional.every(isCount)) {
+    throw new Error('returned usage tokens that are not counts')
+  }
+  return { tokens: tokens as TokenUsage, cost }
 }
 
 /** Guards against scorers (the Scorer interface is open) that return something that is no score. */
 function checkOutcome(outcome: unknown): Outcome {
-  const { score, pass, reason } = (outcome ?? {}) as Partial<Record<keyof Outcome, unknown>>
+  const { score, pass, reason, usage } = (outcome ?? {}) as Partial<Record<keyof Outcome, unknown>>
   if (typeof score !== 'number' || !Number.isFinite(score) || score < 0 || score > 1) {
     throw new Error(`returned score ${String(score)}, not a number between 0 and 1`)
   }
   if (typeof pass !== 'boolean') throw new Error(`returned pass ${String(pass)}, not true or false`)
   if (reason !== undefined && typeof reason !== 'string')
     throw new Error('returned a reason that is not text')
-  return reason === undefined ? { score, pass } : { score, pass, reason }
+  return {
+    score,
+    pass,
+    ...(reason === undefined ? {} : { reason }),
+    ...(usage === undefined ? {} : { usage: checkUsage(usage) })
+  }
 }
 
-async function runScorer(scorer: Scorer, input: ScoreInput): Promise<ScorerOutcome> {
+interface Scored {
+  outcome: ScorerOutcome
+  usage?: ScorerUsage
+}
+
+async function runScorer(scorer: Scorer, input: ScoreInput): Promise<Scored> {
   try {
-    return { scorer: scorer.name, ...checkOutcome(await scorer.score(input)) }
+    const { usage, ...outcome } = checkOutcome(await scorer.score(input))
+    return { outcome: { scorer: scorer.name, ...outcome }, ...(usage ? { usage } : {}) }
   } catch (error) {
     throw new ScorerFailure(scorer.name, error)
   }
 }
 
+function addTokens(total: TokenUsage | undefined, tokens: TokenUsage): TokenUsage {
+  if (total === undefined) return { ...tokens }
+  const optional = (key: 'cachedInput' | 'reasoning') =>
+    total[key] === undefined && tokens[key] === undefined
+      ? {}
+      : { [key]: (total[key] ?? 0) + (tokens[key] ?? 0) }
+  return {
+    input: total.input + tokens.input,
+    output: total.output + tokens.output,
+    ...optional('cachedInput'),
+    ...optional('reasoning')
+  }
+}
+
+/** What the judges spent, kept apart from the system under test's tokens and cost. */
+function judgeSpending(
+  usages: readonly ScorerUsage[]
+): Pick<CaseScore, 'judgeTokens' | 'judgeCost'> {
+  if (usages.length === 0) return {}
+  let tokens: TokenUsage | undefined
+  let cost: number | null = 0
+  for (const usage of usages) {
+    if (usage.tokens) tokens = addTokens(tokens, usage.tokens)
+    cost = cost === null || usage.cost === null ? null : cost + usage.cost
+  }
+  return { ...(tokens ? { judgeTokens: tokens } : {}), judgeCost: cost }
+}
+
 /**
  * Runs every scorer on one output. The case score is the weight-averaged score; pass = every
- * scorer passed. Rejects with ScorerFailure when a scorer throws or returns something invalid
- * (the first such scorer in order, so the message does not depend on timing); the caller marks
- * that case errored and the run goes on.
+ * scorer passed; what LLM judges spent is summed into judgeTokens / judgeCost. Rejects with
+ * ScorerFailure when a scorer throws or returns something invalid (the first such scorer in
+ * order, so the message does not depend on timing); the caller marks that case errored and the
+ * run goes on.
  */
 export async function scoreOutput(
   scorers: readonly Scorer[],
@@ -45,23 +105,25 @@ export async function scoreOutput(
 ): Promise<CaseScore> {
   if (scorers.length === 0) throw new EvalgateError('no scorers to score the output with')
   const settled = await Promise.allSettled(scorers.map((scorer) => runScorer(scorer, input)))
-  const scores: ScorerOutcome[] = []
+  const results: Scored[] = []
   for (const result of settled) {
     if (result.status === 'rejected') throw result.reason
-    scores.push(result.value)
+    results.push(result.value)
   }
   let weightedSum = 0
   let totalWeight = 0
-  scores.forEach((outcome, index) => {
+  results.forEach(({ outcome }, index) => {
     const weight = (scorers[index] as Scorer).weight
     weightedSum += weight * outcome.score
     totalWeight += weight
   })
   if (!(totalWeight > 0)) throw new EvalgateError('the scorers\u2019 weights add up to 0')
+  const scores = results.map(({ outcome }) => outcome)
   return {
     // Clamped: floating-point rounding of the mean must not leave [0, 1].
     score: Math.min(1, Math.max(0, weightedSum / totalWeight)),
     pass: scores.every((outcome) => outcome.pass),
-    scores
+    scores,
+    ...judgeSpending(results.flatMap(({ usage }) => (usage ? [usage] : [])))
   }
 }

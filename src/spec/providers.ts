@@ -1,4 +1,5 @@
 import { fingerprint } from '../results/fingerprint.js'
+import { DEFAULT_RETRY_POLICY } from '../providers/retry.js'
 import type { ProviderSpec } from './types.js'
 import type { Resolved, SpecContext } from './context.js'
 import { parseDuration, type Duration } from './duration.js'
@@ -12,8 +13,10 @@ interface WrittenProviderBase {
   label?: string
   timeout?: Duration
   concurrency?: number
+  retry?: { 'max-attempts'?: number; 'base-delay'?: Duration; 'max-delay'?: Duration }
+  'rate-limit'?: { 'requests-per-minute'?: number; 'tokens-per-minute'?: number }
 }
-type WrittenProvider = WrittenProviderBase &
+export type WrittenProvider = WrittenProviderBase &
   (
     | { type: 'module'; path: string; export?: string }
     | {
@@ -29,8 +32,21 @@ type WrittenProvider = WrittenProviderBase &
         headers?: Record<string, Text>
         body?: unknown
         output: string
+        usage?: { input?: string; output?: string }
+      }
+    | {
+        type: 'openai'
+        model: string
+        params?: Record<string, unknown>
+        'base-url'?: string
+        'api-key'?: string
+        stream?: boolean
+        prices?: { input: number; 'cached-input'?: number; output: number }
       }
   )
+
+/** The variable an `openai` provider without `api-key` (and without `base-url`) takes its key from. */
+const DEFAULT_API_KEY_VARIABLE = 'OPENAI_API_KEY'
 
 // `${NAME}` is replaced by the environment variable; `$${NAME}` stays a literal `${NAME}`.
 const ENV_REFERENCE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}/g
@@ -67,6 +83,31 @@ export function expandEnv(value: unknown, path: FieldPath, context: SpecContext)
   return value
 }
 
+/** Whether a string uses a `${VAR}` (not just an escaped `$${VAR}`). */
+function usesVariable(text: string): boolean {
+  return Array.from(text.matchAll(ENV_REFERENCE)).some(([, escaped]) => !escaped)
+}
+
+// A credential: `sk-…` (OpenAI, Anthropic…) or a long token mixing letters and digits. Placeholder
+// keys of local servers (`ollama`, `not-needed`, `EMPTY`) are neither.
+const KEY_LIKE = /^sk-|^(?=.*[0-9])(?=.*[A-Za-z])[\w.-]{24,}$/
+
+/**
+ * Reports an `api-key` written as a literal key in a provider entry (schema-valid or not): secrets
+ * never live in the file, which is committed. The message never shows the value.
+ */
+export function checkLiteralApiKey(entry: unknown, path: FieldPath, context: SpecContext): void {
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return
+  const key = (entry as Record<string, unknown>)['api-key']
+  if (typeof key !== 'string' || usesVariable(key) || !KEY_LIKE.test(key.trim())) return
+  context.report(
+    [...path, 'api-key'],
+    'an API key is written in the spec file; secrets never live in the file',
+    `write \`api-key: \${${DEFAULT_API_KEY_VARIABLE}}\` and set ${DEFAULT_API_KEY_VARIABLE} in the ` +
+      'environment (in a workflow, from a secret); revoke the key if this file was ever committed'
+  )
+}
+
 function stringValues(record: Record<string, Text> | undefined): Record<string, string> {
   return Object.fromEntries(
     Object.entries(record ?? {}).map(([key, value]) => [key, String(value)])
@@ -86,11 +127,15 @@ export async function resolveProvider(
   path: FieldPath,
   context: SpecContext
 ): Promise<ProviderSpec | undefined> {
+  const retry = resolveRetry(expanded.retry, [...path, 'retry'], context)
+  const rateLimit = resolveRateLimit(expanded['rate-limit'])
   const base = {
     id: expanded.id,
     ...(expanded.label === undefined ? {} : { label: expanded.label }),
     ...(expanded.timeout === undefined ? {} : { timeoutMs: parseDuration(expanded.timeout) }),
     ...(expanded.concurrency === undefined ? {} : { concurrency: expanded.concurrency }),
+    ...(retry === undefined ? {} : { retry }),
+    ...(rateLimit === undefined ? {} : { rateLimit }),
     configFingerprint: fingerprint(written),
     source: context.source(path)
   }
@@ -141,9 +186,106 @@ export async function resolveProvider(
         method: expanded.method ?? 'POST',
         headers: stringValues(expanded.headers),
         ...(expanded.body === undefined ? {} : { body: expanded.body }),
-        outputPath: expanded.output
+        outputPath: expanded.output,
+        ...(expanded.usage === undefined ? {} : { usagePaths: expanded.usage })
       }
     }
+    case 'openai': {
+      const writtenBaseUrl = (written as { 'base-url'?: string })['base-url']
+      const baseUrl = expanded['base-url']
+      if (baseUrl !== undefined && !isHttpUrl(baseUrl)) {
+        context.report(
+          [...path, 'base-url'],
+          `\`${writtenBaseUrl ?? baseUrl}\` is not an http(s) URL`,
+          "write the server's API root, such as `http://localhost:11434/v1`"
+        )
+        return undefined
+      }
+      let apiKey = expanded['api-key']
+      // An OpenAI-compatible server may need no key; the OpenAI API always does.
+      if (apiKey === undefined && baseUrl === undefined) {
+        apiKey = defaultApiKey(path, context)
+        if (apiKey === undefined) return undefined
+      }
+      const prices = expanded.prices
+      return {
+        ...base,
+        type: 'openai',
+        model: expanded.model,
+        params: expanded.params ?? {},
+        ...(baseUrl === undefined ? {} : { baseUrl }),
+        ...(apiKey === undefined ? {} : { apiKey }),
+        stream: expanded.stream ?? false,
+        ...(prices === undefined
+          ? {}
+          : {
+              prices: {
+                input: prices.input,
+                ...(prices['cached-input'] === undefined
+                  ? {}
+                  : { cachedInput: prices['cached-input'] }),
+                output: prices.output
+              }
+            })
+      }
+    }
+  }
+}
+
+/**
+ * The key of an `openai` provider that names neither `api-key` nor `base-url`: the OpenAI API
+ * needs one, read from OPENAI_API_KEY like an `api-key: ${OPENAI_API_KEY}` would be. Reported at
+ * the provider when the variable is not set.
+ */
+function defaultApiKey(path: FieldPath, context: SpecContext): string | undefined {
+  const key = context.env[DEFAULT_API_KEY_VARIABLE]
+  if (key === undefined) {
+    context.report(
+      path,
+      `environment variable \`${DEFAULT_API_KEY_VARIABLE}\` is not set`,
+      `the OpenAI API key is read from ${DEFAULT_API_KEY_VARIABLE} when \`api-key\` is not set: ` +
+        `export ${DEFAULT_API_KEY_VARIABLE}=... before running, or set it in the workflow's \`env:\``
+    )
+  }
+  return key
+}
+
+/** `retry:` with the defaults of DEFAULT_RETRY_POLICY filled in; undefined when not written. */
+function resolveRetry(
+  retry: WrittenProviderBase['retry'],
+  path: FieldPath,
+  context: SpecContext
+): ProviderSpec['retry'] {
+  if (retry === undefined) return undefined
+  const policy = {
+    maxAttempts: retry['max-attempts'] ?? DEFAULT_RETRY_POLICY.maxAttempts,
+    baseDelayMs:
+      retry['base-delay'] === undefined
+        ? DEFAULT_RETRY_POLICY.baseDelayMs
+        : parseDuration(retry['base-delay']),
+    maxDelayMs:
+      retry['max-delay'] === undefined
+        ? DEFAULT_RETRY_POLICY.maxDelayMs
+        : parseDuration(retry['max-delay'])
+  }
+  // Not an error for the backoff (the cap wins), but surely not what the user meant.
+  if (policy.baseDelayMs > policy.maxDelayMs) {
+    context.report(
+      [...path, retry['base-delay'] === undefined ? 'max-delay' : 'base-delay'],
+      `\`base-delay\` (${policy.baseDelayMs} ms) is longer than \`max-delay\` (${policy.maxDelayMs} ms)`,
+      `the defaults are ${DEFAULT_RETRY_POLICY.baseDelayMs}ms and ${DEFAULT_RETRY_POLICY.maxDelayMs / 1000}s`
+    )
+  }
+  return policy
+}
+
+function resolveRateLimit(limit: WrittenProviderBase['rate-limit']): ProviderSpec['rateLimit'] {
+  if (limit === undefined) return undefined
+  const requests = limit['requests-per-minute']
+  const tokens = limit['tokens-per-minute']
+  return {
+    ...(requests === undefined ? {} : { requestsPerMinute: requests }),
+    ...(tokens === undefined ? {} : { tokensPerMinute: tokens })
   }
 }
 
@@ -201,7 +343,10 @@ export async function resolveProviders(
   // One at a time, so diagnostics come in the order of the file.
   for (const [index, entry] of entries.entries()) {
     const path = ['providers', index]
+    checkLiteralApiKey(entry, path, context)
+    const reported = context.diagnostics.length
     const expanded = expandEnv(entry, path, context) as WrittenProvider
+    const variablesSet = context.diagnostics.length === reported
     if (!isValid(path)) continue
     const written = entry as WrittenProvider
     const seenAt = firstLineOfId.get(written.id)
@@ -214,6 +359,8 @@ export async function resolveProviders(
       continue
     }
     firstLineOfId.set(written.id, context.yaml.position([...path, 'id']).line)
+    // With a variable unset, a URL or path would be reported again as wrong: once is enough.
+    if (!variablesSet) continue
     const provider = await resolveProvider(written, expanded, path, context)
     if (provider !== undefined) providers.push({ spec: provider, path })
   }

@@ -89,10 +89,30 @@ const COMPARISONS: Record<string, string> = {
   exclusiveMaximum: 'less than'
 }
 
-/** `providers[1]` → `provider`: the kind of entry a discriminated list holds. */
+/**
+ * The kind of entry a discriminated schema holds: `providers[1]` → `provider` (an item of a list),
+ * `scorers[0].judge` → `judge` (a key).
+ */
 function entryKind(path: FieldPath): string {
+  const last = path[path.length - 1]
+  if (typeof last === 'string') return last
   const list = path[path.length - 2]
   return typeof list === 'string' ? list.replace(/s$/, '') : 'entry'
+}
+
+/**
+ * The schema of property `key` of an object schema; for a discriminated oneOf (which requires keys
+ * common to every branch, like a provider's `id`), of the first branch that has it.
+ */
+function propertySchema(schema: SchemaNode | undefined, key: string): SchemaNode | undefined {
+  if (schema === undefined) return undefined
+  const own = schema.properties?.[key]
+  if (own !== undefined) return own
+  for (const branch of schema.oneOf ?? []) {
+    const found = resolveRef(branch).properties?.[key]
+    if (found !== undefined) return found
+  }
+  return undefined
 }
 
 function explain(error: ErrorObject, path: FieldPath, yaml: YamlFile): Diagnostic | undefined {
@@ -116,7 +136,7 @@ function explain(error: ErrorObject, path: FieldPath, yaml: YamlFile): Diagnosti
       const keyHint =
         key === tag && schema
           ? `one of: ${tagValues(schema, tag).join(', ')}`
-          : descriptionOf(schema?.properties?.[key])
+          : descriptionOf(propertySchema(schema, key))
       const diagnostic = yaml.diagnostic(path, `missing required key \`${key}\``, keyHint)
       // Located at the mapping that lacks the key, named by the key's own path.
       return { ...diagnostic, path: formatFieldPath([...path, key]) }
@@ -175,6 +195,12 @@ function explain(error: ErrorObject, path: FieldPath, yaml: YamlFile): Diagnosti
       )
     case 'minLength':
       return yaml.diagnostic(path, 'must not be empty', hint)
+    case 'minProperties':
+      return yaml.diagnostic(
+        path,
+        `needs at least one of: ${Object.keys(schema?.properties ?? {}).join(', ')}`,
+        hint
+      )
     default:
       return yaml.diagnostic(path, error.message ?? `fails \`${error.keyword}\``, hint)
   }

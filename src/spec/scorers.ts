@@ -8,6 +8,12 @@ import {
   similarityScorer
 } from '../score/text.js'
 import type { Resolved, SpecContext } from './context.js'
+import {
+  checkLiteralApiKey,
+  expandEnv,
+  resolveProvider,
+  type WrittenProvider
+} from './providers.js'
 import type { ScorerSpec, ScorerType } from './types.js'
 import type { FieldPath } from './yaml-file.js'
 
@@ -29,7 +35,15 @@ interface WrittenScorer {
   threshold?: number
   path?: string
   export?: string
+  rubric?: string
+  scale?: number
+  judge?: Omit<WrittenProvider, 'id'> & { id?: string }
 }
+
+/** The id of a judge that does not name one. */
+const DEFAULT_JUDGE_ID = 'judge'
+const DEFAULT_JUDGE_SCALE = 5
+const DEFAULT_JUDGE_THRESHOLD = 0.5
 
 type ScorerBase = Pick<ScorerSpec, 'name' | 'weight' | 'source'>
 
@@ -37,7 +51,8 @@ async function build(
   written: WrittenScorer,
   base: ScorerBase,
   path: FieldPath,
-  context: SpecContext
+  context: SpecContext,
+  expandedJudge: unknown
 ): Promise<ScorerSpec | undefined> {
   const text = (value: Text | undefined): string => String(value ?? '')
   switch (written.type) {
@@ -84,7 +99,44 @@ async function build(
       if (modulePath === undefined) return undefined
       return { ...base, type: 'javascript', path: modulePath, export: written.export ?? 'default' }
     }
+    case 'llm-judge': {
+      // Already reported: a variable of the judge is not set.
+      if (expandedJudge === undefined) return undefined
+      // Resolved exactly like an entry of `providers:`, with a default id. The fingerprint hashes
+      // the entry as written (no default id, no expanded secret).
+      const expanded = expandedJudge as NonNullable<WrittenScorer['judge']>
+      const judge = await resolveProvider(
+        written.judge as WrittenProvider,
+        { ...expanded, id: expanded.id ?? DEFAULT_JUDGE_ID } as WrittenProvider,
+        [...path, 'judge'],
+        context
+      )
+      if (judge === undefined) return undefined
+      return {
+        ...base,
+        type: 'llm-judge',
+        rubric: written.rubric ?? '',
+        scale: written.scale ?? DEFAULT_JUDGE_SCALE,
+        threshold: written.threshold ?? DEFAULT_JUDGE_THRESHOLD,
+        judge
+      }
+    }
   }
+}
+
+/**
+ * A judge is a provider: its literal API key is reported and `${VAR}` is expanded in it, even in
+ * an entry with schema errors (so every missing variable shows at once). The expanded judge;
+ * undefined for an entry without one, or when a variable it uses is not set.
+ */
+function expandJudge(entry: unknown, path: FieldPath, context: SpecContext): unknown {
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return undefined
+  const { type, judge } = entry as Record<string, unknown>
+  if (type !== 'llm-judge' || judge === undefined) return undefined
+  checkLiteralApiKey(judge, [...path, 'judge'], context)
+  const reported = context.diagnostics.length
+  const expanded = expandEnv(judge, [...path, 'judge'], context)
+  return context.diagnostics.length === reported ? expanded : undefined
 }
 
 /**
@@ -119,6 +171,7 @@ function configProblem(spec: ScorerSpec): ScorerConfigProblem | undefined {
         similarityScorer(spec)
         break
       case 'javascript':
+      case 'llm-judge':
         break
     }
   } catch (error) {
@@ -146,14 +199,20 @@ export async function resolveScorers(
   context: SpecContext
 ): Promise<Resolved<ScorerSpec>[]> {
   if (!Array.isArray(entries)) return []
-  const valid = entries
-    .map((entry: unknown, index) => ({ written: entry as WrittenScorer, path: ['scorers', index] }))
-    .filter(({ path }) => isValid(path))
-  const names = defaultNames(valid.map(({ written }) => written))
+  const validIndexes = entries.flatMap((_entry: unknown, index) =>
+    isValid(['scorers', index]) ? [index] : []
+  )
+  const names = defaultNames(validIndexes.map((index) => entries[index] as WrittenScorer))
+  const nameOf = new Map(validIndexes.map((index, position) => [index, names[position] as string]))
   const firstLineOfName = new Map<string, number>()
   const scorers: Resolved<ScorerSpec>[] = []
-  for (const [index, { written, path }] of valid.entries()) {
-    const name = names[index] as string
+  // One at a time, so diagnostics come in the order of the file.
+  for (const [index, entry] of entries.entries()) {
+    const path = ['scorers', index]
+    const expandedJudge = expandJudge(entry, path, context)
+    const name = nameOf.get(index)
+    if (name === undefined) continue
+    const written = entry as WrittenScorer
     const seenAt = firstLineOfName.get(name)
     if (seenAt !== undefined) {
       context.report(
@@ -165,7 +224,7 @@ export async function resolveScorers(
     }
     firstLineOfName.set(name, context.yaml.position(path).line)
     const base = { name, weight: written.weight ?? 1, source: context.source(path) }
-    const spec = await build(written, base, path, context)
+    const spec = await build(written, base, path, context, expandedJudge)
     if (spec === undefined) continue
     const problem = configProblem(spec)
     if (problem !== undefined) {

@@ -34,6 +34,15 @@ function scorerSites(scorers: readonly Resolved<ScorerSpec>[]): TemplateSite[] {
       case 'icontains':
       case 'starts-with':
         return [site([...path, 'value'], spec.value)]
+      case 'llm-judge': {
+        // An http judge's body is rendered with the case's variables too.
+        const { judge } = spec
+        const body =
+          judge.type === 'http' && judge.method !== 'GET'
+            ? bodySites(judge.body, [...path, 'judge', 'body'])
+            : []
+        return [site([...path, 'rubric'], spec.rubric), ...body]
+      }
       default:
         return []
     }

@@ -1,0 +1,222 @@
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { gunzipSync } from 'node:zlib'
+import { createRequire } from 'node:module'
+import { ACTIONS_TOKEN, READ_ONLY_TOKEN, startGitHubServer } from '../helpers/github-server.js'
+import type { GitHubServer } from '../helpers/github-server.js'
+import { runActionBundle } from '../helpers/action.js'
+import { buildEntry } from '../helpers/cli.js'
+
+/** Real webhook payloads (`@octokit/webhooks-examples`), pointed at the local repository. */
+const examples = createRequire(import.meta.url)(
+  '@octokit/webhooks-examples/api.github.com/index.json'
+) as {
+  name: string
+  examples: Record<string, unknown>[]
+}[]
+
+function example(event: string, action?: string): Record<string, unknown> {
+  const found = examples
+    .find((e) => e.name === event)
+    ?.examples.find((x) => action === undefined || x.action === action)
+  if (!found) throw new Error(`no ${event} ${action ?? ''} example`)
+  return structuredClone(found)
+}
+
+const workspace = resolve('__tests__/fixtures/action')
+let action: string
+let server: GitHubServer
+
+beforeAll(async () => {
+  action = await buildEntry('src/index.ts')
+  server = await startGitHubServer({ owner: 'octo-org', repo: 'triage', defaultBranch: 'main' })
+})
+afterAll(() => server.close())
+afterEach(() => expect(server.violations).toEqual([]))
+
+function repository(): Record<string, unknown> {
+  return {
+    ...(example('push').repository as object),
+    full_name: 'octo-org/triage',
+    name: 'triage',
+    default_branch: 'main'
+  }
+}
+
+/** Runs the action's bundle as the runner does, for this event, against the local GitHub. */
+async function runEvent(
+  eventName: string,
+  payload: Record<string, unknown>,
+  env: Record<string, string>,
+  token = ACTIONS_TOKEN
+) {
+  return runActionBundle(action, {
+    cwd: workspace,
+    payload,
+    inputs: {
+      specs: 'evals',
+      'results-path': join(await mkdtemp(join(tmpdir(), 'evalgate-results-')), 'results.json'),
+      'github-token': token
+    },
+    env: {
+      GITHUB_EVENT_NAME: eventName,
+      GITHUB_API_URL: server.url,
+      GITHUB_WORKFLOW: 'evals',
+      GITHUB_RUN_ID: '1001',
+      GITHUB_SERVER_URL: 'https://github.com',
+      ...env
+    }
+  })
+}
+
+function pushPayload(sha: string): Record<string, unknown> {
+  return { ...example('push'), ref: 'refs/heads/main', after: sha, repository: repository() }
+}
+
+function pullRequestPayload(
+  action: 'opened' | 'synchronize',
+  number: number,
+  baseSha: string,
+  headSha: string
+): Record<string, unknown> {
+  const payload = example('pull_request', action)
+  const pr = payload.pull_request as Record<string, Record<string, unknown>>
+  const repo = { ...(pr.base?.repo as object), full_name: 'octo-org/triage' }
+  return {
+    ...payload,
+    number,
+    repository: repository(),
+    pull_request: {
+      ...pr,
+      number,
+      base: { ...pr.base, ref: 'main', sha: baseSha, repo },
+      head: { ...pr.head, ref: 'feature', sha: headSha, repo }
+    }
+  }
+}
+
+describe('the action by event, against a local GitHub', () => {
+  let mainSha: string
+
+  it('push to the default branch: runs and stores the baseline on the data branch', async () => {
+    mainSha = server.state.linearHistory(3).at(-1) as string
+    const run = await runEvent('push', pushPayload(mainSha), {
+      GITHUB_SHA: mainSha,
+      GITHUB_REF: 'refs/heads/main'
+    })
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    expect(run.stdout).toContain(
+      `evalgate: stored the results as the baseline of ${mainSha.slice(0, 7)}`
+    )
+    expect(run.outputs.verdict).toBe('no-baseline')
+    const stored = server.state.readFile('evalgate-data', `results/${mainSha}.json.gz`)
+    expect(stored).toBeDefined()
+    const baseline = JSON.parse(gunzipSync(stored as Buffer).toString('utf8')) as {
+      run: { commit: string }
+    }
+    expect(baseline.run.commit).toBe(mainSha)
+  })
+
+  let prNumber: number
+  let headSha: string
+  it('pull request with a regression: sticky comment posted, step failed, annotations on case lines', async () => {
+    headSha = server.state.commit({
+      branch: 'feature',
+      parents: [mainSha],
+      files: { 'prompt.txt': 'v2\n' }
+    })
+    prNumber = server.state.addPullRequest({ headBranch: 'feature' }).number
+    const run = await runEvent(
+      'pull_request',
+      pullRequestPayload('opened', prNumber, mainSha, headSha),
+      {
+        GITHUB_SHA: 'f'.repeat(40),
+        GITHUB_REF: `refs/pull/${prNumber}/merge`,
+        EVALGATE_FIXTURE_MODE: 'worse'
+      }
+    )
+    expect(run.code).toBe(1)
+    expect(run.outputs.verdict).toBe('regression')
+    expect(run.stdout).toMatch(/^::error::evalgate: /m)
+    expect(run.stdout).toContain(
+      '::error title=evalgate%3A capitals / app regressed,file=evals/capitals.jsonl,line=1::case c-00 now fails (score 1.00 → 0.00)'
+    )
+    const comments = server.state.commentsOn(prNumber)
+    expect(comments).toHaveLength(1)
+    expect(comments[0]?.user.login).toBe('github-actions[bot]')
+    expect(comments[0]?.body).toContain('<!-- evalgate:evals -->')
+    expect(comments[0]?.body).toContain(
+      `Baseline: \`${mainSha.slice(0, 7)}\` (the merge base \`${mainSha.slice(0, 7)}\` itself`
+    )
+    expect(run.outputs['comment-url']).toContain(
+      `/pull/${prNumber}#issuecomment-${comments[0]?.id}`
+    )
+    expect(run.summary).toContain('capitals')
+  })
+
+  it('the same pull request fixed: the comment is edited in place and the step passes', async () => {
+    const before = server.state.commentsOn(prNumber)[0]
+    const bodyBefore = before?.body
+    const run = await runEvent(
+      'pull_request',
+      pullRequestPayload('synchronize', prNumber, mainSha, headSha),
+      {
+        GITHUB_SHA: 'e'.repeat(40),
+        GITHUB_REF: `refs/pull/${prNumber}/merge`
+      }
+    )
+    expect(run.code).toBe(0)
+    expect(['pass', 'minor-change', 'improvement']).toContain(run.outputs.verdict)
+    const comments = server.state.commentsOn(prNumber)
+    expect(comments).toHaveLength(1)
+    expect(comments[0]?.id).toBe(before?.id)
+    expect(comments[0]?.body).not.toBe(bodyBefore)
+    expect(comments[0]?.body).toContain('## evalgate: PASS')
+  })
+
+  it('nightly regression opens one tracking issue; the next night’s recovery closes it', async () => {
+    const nightly = { schedule: '0 3 * * *' }
+    const env = { GITHUB_SHA: mainSha, GITHUB_REF: 'refs/heads/main' }
+    const bad = await runEvent('schedule', nightly, { ...env, EVALGATE_FIXTURE_MODE: 'worse' })
+    expect(bad.code).toBe(1)
+    const opened = [...server.state.issues.values()].filter(
+      (i) => !i.pullRequest && i.labels.includes('evalgate')
+    )
+    expect(opened).toHaveLength(1)
+    expect(opened[0]?.state).toBe('open')
+    expect(bad.outputs['issue-url']).toContain(`/issues/${opened[0]?.number}`)
+
+    const good = await runEvent('schedule', nightly, env)
+    expect(good.code).toBe(0)
+    const after = [...server.state.issues.values()].filter(
+      (i) => !i.pullRequest && i.labels.includes('evalgate')
+    )
+    expect(after).toHaveLength(1)
+    expect(after[0]?.state).toBe('closed')
+  })
+
+  it('a fork’s read-only token: no failure for lack of permission, the report is in the summary', async () => {
+    const payload = pullRequestPayload('synchronize', prNumber, mainSha, headSha)
+    const pr = payload.pull_request as { head: { repo: { full_name: string } } }
+    pr.head.repo = { ...pr.head.repo, full_name: 'someone/triage-fork' }
+    // With the sticky comment gone, the run must write one, which a read-only token cannot.
+    for (const comment of server.state.commentsOn(prNumber)) server.state.deleteComment(comment.id)
+    const run = await runEvent(
+      'pull_request',
+      payload,
+      {
+        GITHUB_SHA: 'd'.repeat(40),
+        GITHUB_REF: `refs/pull/${prNumber}/merge`
+      },
+      READ_ONLY_TOKEN
+    )
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(
+      /^::warning::evalgate: could not comment on #\d+ .*403.*workflow_run/m
+    )
+    expect(server.state.commentsOn(prNumber)).toHaveLength(0)
+    expect(run.summary).toContain('capitals')
+  })
+})

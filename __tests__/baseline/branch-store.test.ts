@@ -1,0 +1,239 @@
+import { gunzipSync, gzipSync } from 'node:zlib'
+import { BranchStore, storeBaselineSafely } from '../../src/baseline/index.js'
+import type { BranchStoreOptions } from '../../src/baseline/index.js'
+import { RUN_RESULT_VERSION } from '../../src/results/types.js'
+import { faults, READ_ONLY_TOKEN, startGitHubServer, USER_TOKEN } from '../helpers/github-server.js'
+import type { GitHubServer, GitHubServerOptions } from '../helpers/github-server.js'
+import { clientFor, countOf, recordingSleep } from '../github/setup.js'
+import { runResult } from './run-result.js'
+
+let server: GitHubServer
+let warnings: string[]
+
+async function start(options: GitHubServerOptions = {}): Promise<void> {
+  server = await startGitHubServer(options)
+}
+
+beforeEach(async () => {
+  warnings = []
+  await start()
+})
+
+afterEach(async () => {
+  await server.close()
+  expect(server.violations).toEqual([])
+})
+
+function store(options: BranchStoreOptions = {}, token = USER_TOKEN): BranchStore {
+  return new BranchStore(clientFor(server, token), {
+    warn: (message) => warnings.push(message),
+    sleep: recordingSleep().sleep,
+    ...options
+  })
+}
+
+const DATA = 'evalgate-data'
+
+function index(): { sha: string; suites: string[]; toolVersion: string }[] {
+  const file = server.state.readFile(DATA, 'index.json')
+  return (JSON.parse(file?.toString() ?? '{}') as { entries: [] }).entries
+}
+
+describe('BranchStore', () => {
+  it('stores a result on an orphan data branch and reads it back', async () => {
+    const mainBefore = server.state.branchTip('main')
+    const run = runResult('a1b2c3')
+    await store().write('a1b2c3', run)
+
+    expect(await store().read('a1b2c3')).toEqual(run)
+    expect(server.state.listFiles(DATA)).toEqual(['index.json', 'results/a1b2c3.json.gz'])
+    const [tip] = server.state.firstParents(DATA)
+    expect(server.state.object(tip ?? '', 'commit')?.parents).toEqual([])
+    expect(server.state.branchTip('main')).toBe(mainBefore)
+    const stored = server.state.readFile(DATA, 'results/a1b2c3.json.gz')
+    expect(JSON.parse(gunzipSync(stored ?? Buffer.alloc(0)).toString())).toEqual(run)
+    expect(index()).toEqual([
+      { sha: 'a1b2c3', storedAt: expect.any(String), suites: ['triage'], toolVersion: '0.1.0' }
+    ])
+  })
+
+  it('adds commits on top of the branch, moving the ref without force', async () => {
+    const writer = store()
+    await writer.write('aaa111', runResult('aaa111'))
+    await writer.write('bbb222', runResult('bbb222'))
+    expect(server.state.firstParents(DATA)).toHaveLength(2)
+    expect(await writer.shas()).toEqual(['aaa111', 'bbb222'])
+    const updates = server.requests.filter((r) => r.operationId === 'git/update-ref')
+    expect(updates.map((r) => r.body)).toEqual([{ sha: expect.any(String), force: false }])
+  })
+
+  it('answers undefined and no SHAs while the branch does not exist', async () => {
+    expect(await store().read('a1b2c3')).toBeUndefined()
+    expect(await store().shas()).toEqual([])
+  })
+
+  it('replays its change on the new tip when another writer moved the ref', async () => {
+    const first = store()
+    const other = store()
+    await first.write('base00', runResult('base00'))
+    server.before('git/update-ref', () => other.write('other1', runResult('other1', 0.5)))
+
+    await first.write('mine01', runResult('mine01'))
+
+    expect(await store().shas()).toEqual(['base00', 'other1', 'mine01'])
+    expect(await store().read('other1')).toEqual(runResult('other1', 0.5))
+    expect(await store().read('mine01')).toEqual(runResult('mine01'))
+    expect(countOf(server, 'git/update-ref')).toBe(3)
+  })
+
+  it('retries when another writer created the branch first', async () => {
+    const first = store()
+    const other = store()
+    server.before('git/create-ref', () => other.write('other1', runResult('other1')))
+    await first.write('mine01', runResult('mine01'))
+    expect(await store().shas()).toEqual(['other1', 'mine01'])
+  })
+
+  it('keeps every result when several jobs write at once', async () => {
+    const shas = ['c0ffee1', 'c0ffee2', 'c0ffee3', 'c0ffee4']
+    await Promise.all(shas.map((sha) => store().write(sha, runResult(sha))))
+    expect((await store().shas()).sort()).toEqual(shas)
+    for (const sha of shas) expect(await store().read(sha)).toEqual(runResult(sha))
+  })
+
+  it('gives up after a bounded number of attempts when the branch keeps moving', async () => {
+    const writer = store({ maxAttempts: 3 })
+    await writer.write('base00', runResult('base00'))
+    server.before(
+      'git/update-ref',
+      () =>
+        void server.state.commit({ branch: DATA, files: { 'noise.txt': String(Math.random()) } }),
+      { times: Infinity }
+    )
+    const outcome = await storeBaselineSafely(writer, 'mine01', runResult('mine01'))
+    expect(outcome).toEqual({
+      ok: false,
+      error: expect.stringContaining('it moved under 3 attempts in a row')
+    })
+    expect(countOf(server, 'git/update-ref')).toBe(3)
+  })
+
+  it('prunes the oldest results beyond the history length', async () => {
+    const writer = store({ historyLength: 3 })
+    for (const sha of ['s1', 's2', 's3', 's4', 's5']) await writer.write(sha, runResult(sha))
+    expect(await writer.shas()).toEqual(['s3', 's4', 's5'])
+    expect(index().map((e) => e.sha)).toEqual(['s3', 's4', 's5'])
+    expect(server.state.listFiles(DATA)).toEqual([
+      'index.json',
+      'results/s3.json.gz',
+      'results/s4.json.gz',
+      'results/s5.json.gz'
+    ])
+    expect(await writer.read('s1')).toBeUndefined()
+  })
+
+  it('moves a result written again to the newest end', async () => {
+    const writer = store({ historyLength: 2 })
+    await writer.write('s1', runResult('s1'))
+    await writer.write('s2', runResult('s2'))
+    await writer.write('s1', runResult('s1', 0))
+    expect(await writer.shas()).toEqual(['s2', 's1'])
+    expect(await writer.read('s1')).toEqual(runResult('s1', 0))
+  })
+
+  it('treats a corrupt blob as absent and warns', async () => {
+    await store().write('bad001', runResult('bad001'))
+    server.state.commit({ branch: DATA, files: { 'results/bad001.json.gz': 'not gzip at all' } })
+    expect(await store().read('bad001')).toBeUndefined()
+    expect(warnings).toEqual([
+      expect.stringMatching(/ignoring the stored baseline for bad001 on evalgate-data: .*header/)
+    ])
+  })
+
+  it('treats gzip of something that is not a RunResult as absent and warns', async () => {
+    await store().write('bad002', runResult('bad002'))
+    server.state.commit({
+      branch: DATA,
+      files: { 'results/bad002.json.gz': gzipSync('{"schemaVersion": 1, "suites": "none"}') }
+    })
+    expect(await store().read('bad002')).toBeUndefined()
+    expect(warnings).toEqual([expect.stringContaining('is not an evalgate RunResult')])
+  })
+
+  it('skips a result in a newer format with a warning to upgrade', async () => {
+    await store().write('new001', runResult('new001'))
+    const newer = { ...runResult('new001'), schemaVersion: RUN_RESULT_VERSION + 1 }
+    server.state.commit({
+      branch: DATA,
+      files: { 'results/new001.json.gz': gzipSync(JSON.stringify(newer)) }
+    })
+    expect(await store().read('new001')).toBeUndefined()
+    expect(warnings).toEqual([expect.stringContaining('upgrade evalgate')])
+  })
+
+  it('falls back on the file listing when the index is unreadable, and repairs it', async () => {
+    await store().write('s1', runResult('s1'))
+    server.state.commit({ branch: DATA, files: { 'index.json': '{ broken' } })
+    const writer = store()
+    expect(await writer.shas()).toEqual(['s1'])
+    expect(warnings).toEqual([
+      expect.stringContaining('the index of the branch evalgate-data is unreadable')
+    ])
+    await writer.write('s2', runResult('s2'))
+    expect(index().map((e) => e.sha)).toEqual(['s1', 's2'])
+  })
+
+  it('uses the branch it is told to', async () => {
+    await store({ branch: 'ml/baselines' }).write('s1', runResult('s1'))
+    expect(server.state.listFiles('ml/baselines')).toContain('results/s1.json.gz')
+    expect(await store({ branch: 'ml/baselines' }).read('s1')).toEqual(runResult('s1'))
+  })
+
+  it('refuses a key that is not one path component', async () => {
+    await expect(store().write('../main', runResult('x'))).rejects.toThrow(/cannot name a baseline/)
+  })
+})
+
+describe('storeBaselineSafely', () => {
+  it('reports a read-only token instead of throwing', async () => {
+    const outcome = await storeBaselineSafely(store({}, READ_ONLY_TOKEN), 'a1', runResult('a1'))
+    expect(outcome).toEqual({
+      ok: false,
+      error: expect.stringMatching(
+        /could not store the baseline for a1: .*permissions: contents: write/
+      )
+    })
+  })
+
+  it.each([
+    ['a server error', faults.serverError(), /server error after 4 attempts/],
+    ['a rate limit', faults.rateLimited(4_000_000_000), /API rate limit .* used up/],
+    ['a 404', faults.notFound(), /could not create a git commit .*404/],
+    ['a 403', faults.forbidden(), /lacks `permissions: contents: write`/]
+  ])('reports %s instead of throwing', async (_name, fault, message) => {
+    server.fault('git/create-commit', fault, { times: Infinity })
+    const outcome = await storeBaselineSafely(store(), 'a1', runResult('a1'))
+    expect(outcome).toEqual({ ok: false, error: expect.stringMatching(message) })
+    expect(server.state.branchTip(DATA)).toBeUndefined()
+  })
+
+  it('reports a 422 from GitHub instead of throwing', async () => {
+    server.fault('git/create-tree', { status: 422, message: 'Invalid tree info' })
+    const outcome = await storeBaselineSafely(store(), 'a1', runResult('a1'))
+    expect(outcome).toEqual({ ok: false, error: expect.stringContaining('Invalid tree info') })
+  })
+
+  it('reports an empty repository, where GitHub has no git database yet', async () => {
+    await server.close()
+    await start({ empty: true })
+    const outcome = await storeBaselineSafely(store(), 'a1', runResult('a1'))
+    expect(outcome).toEqual({
+      ok: false,
+      error: expect.stringContaining('the repository has no commits yet')
+    })
+  })
+
+  it('says ok when the result is stored', async () => {
+    expect(await storeBaselineSafely(store(), 'a1', runResult('a1'))).toEqual({ ok: true })
+  })
+})

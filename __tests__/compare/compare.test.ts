@@ -1,0 +1,354 @@
+import { compareRuns, comparisonExitCode } from '../../src/compare/index.js'
+import type {
+  Comparison,
+  GroupComparison,
+  MetricComparison,
+  MetricName
+} from '../../src/compare/index.js'
+import { buildRun, buildSuite, errored, lcg, runPair, scored } from './build.js'
+
+const seed = 'a'.repeat(40)
+
+function group(c: Comparison, index = 0): GroupComparison {
+  const g = c.groups[index]
+  if (!g) throw new Error(`no group ${index}`)
+  return g
+}
+
+function metric(c: Comparison, name: MetricName, index = 0): MetricComparison {
+  const m = group(c, index).metrics.find((x) => x.metric === name)
+  if (!m) throw new Error(`no metric ${name}`)
+  return m
+}
+
+/** Case i passes when i < passing (K = 1, scores 0/1). */
+function passingFirst(passing: number) {
+  return (i: number) => scored(i < passing ? 1 : 0)
+}
+
+describe('compareRuns verdicts', () => {
+  it('finds nothing to report between identical runs', () => {
+    const build = {
+      cases: 200,
+      answer: (i: number) => scored(i % 10 < 7 ? 1 : 0, { latencyMs: 100 + (i % 13), cost: 0.001 })
+    }
+    const { base, head } = runPair(build, build)
+    const c = compareRuns(base, head, { seed })
+    expect(c.verdict).toBe('pass')
+    expect(comparisonExitCode(c)).toBe(0)
+    expect(metric(c, 'score')).toMatchObject({ verdict: 'pass', delta: 0, n: 200 })
+    expect(metric(c, 'latency-p50')).toMatchObject({ verdict: 'pass', delta: 1 })
+    expect(metric(c, 'cost')).toMatchObject({ verdict: 'pass', delta: 1 })
+    expect(group(c).flips.passToFail + group(c).flips.failToPass).toBe(0)
+    expect(c.counts.regression).toBe(0)
+  })
+
+  it('calls a 20-point drop on 100 cases a regression and lists the flipped cases', () => {
+    const { base, head } = runPair(
+      { cases: 100, answer: passingFirst(80) },
+      { cases: 100, answer: passingFirst(60) }
+    )
+    const c = compareRuns(base, head, { seed })
+    const score = metric(c, 'score')
+    expect(score.verdict).toBe('regression')
+    expect(score.delta).toBeCloseTo(-0.2, 10)
+    expect(score.test?.method).toBe('mcnemar-mid-p')
+    expect(score.test?.pValueAdjusted).toBeLessThan(0.001)
+    expect(c.verdict).toBe('regression')
+    expect(comparisonExitCode(c)).toBe(1)
+    expect(group(c).flips).toMatchObject({ passToFail: 20, failToPass: 0 })
+    expect(group(c).flips.cases[0]).toMatchObject({
+      direction: 'pass-to-fail',
+      baseScore: 1,
+      headScore: 0
+    })
+  })
+
+  it('calls a significant 1-point drop on 5,000 cases a minor change, not a regression', () => {
+    // 80 cases go pass → fail and 30 fail → pass: −1 point, McNemar p ≈ 1e-6.
+    const baseAnswer = (i: number) => scored(i % 10 === 0 ? 0 : 1)
+    const headAnswer = (i: number) => {
+      if (i % 10 !== 0 && i < 800 && i % 10 === 1) return scored(0)
+      if (i % 10 === 0 && i < 300) return scored(1)
+      return baseAnswer(i)
+    }
+    const { base, head } = runPair(
+      { cases: 5000, answer: baseAnswer },
+      { cases: 5000, answer: headAnswer }
+    )
+    const c = compareRuns(base, head, { seed })
+    const score = metric(c, 'score')
+    expect(score.delta).toBeCloseTo(-0.01, 10)
+    expect(score.test?.pValueAdjusted).toBeLessThan(0.001)
+    expect(score.verdict).toBe('minor-change')
+    expect(comparisonExitCode(c)).toBe(0)
+  })
+
+  it('calls a small drop on 10 cases inconclusive and says how many cases would settle it', () => {
+    const { base, head } = runPair(
+      { cases: 10, answer: () => scored(1) },
+      { cases: 10, answer: (i) => scored(i === 3 ? 0 : 1) }
+    )
+    const c = compareRuns(base, head, { seed })
+    const score = metric(c, 'score')
+    expect(score.verdict).toBe('inconclusive')
+    expect(score.power?.minimumDetectableEffect).toBeGreaterThan(0.05)
+    expect(score.power?.targetEffect).toBe(0.05)
+    expect(score.power?.additionalCases).toBeGreaterThan(100)
+    expect(c.verdict).toBe('inconclusive')
+    expect(comparisonExitCode(c)).toBe(0)
+    expect(comparisonExitCode(compareRuns(base, head, { seed, strict: true }))).toBe(1)
+  })
+
+  it('advises repeats when the noise comes from the repeats', () => {
+    // Every answer is a coin flip: all the variance is within cases, so repeats settle it.
+    const random = lcg(5)
+    const flaky = () => scored(random() < 0.5 ? 1 : 0)
+    const { base, head } = runPair(
+      { cases: 100, repeats: 2, answer: flaky },
+      { cases: 100, repeats: 2, answer: flaky }
+    )
+    const score = metric(compareRuns(base, head, { seed }), 'score')
+    expect(score.verdict).toBe('inconclusive')
+    expect(score.power?.requiredRepeats).toBeGreaterThan(2)
+    expect(score.power?.requiredRepeats).toBeLessThanOrEqual(50)
+  })
+
+  it('reports a provider whose answers mostly errored as an error, never as a quality regression', () => {
+    const { base, head } = runPair(
+      { cases: 50, answer: () => scored(1) },
+      { cases: 50, answer: (i) => (i % 5 === 0 ? scored(0) : errored('provider:server', '503')) }
+    )
+    const c = compareRuns(base, head, { seed })
+    expect(metric(c, 'error-rate').verdict).toBe('error')
+    expect(metric(c, 'error-rate').reason).toContain('80.0%')
+    expect(metric(c, 'score').verdict).toBe('not-gated')
+    expect(c.counts.regression).toBe(0)
+    expect(c.verdict).toBe('error')
+    expect(comparisonExitCode(c)).toBe(1)
+  })
+
+  it('calls more errors of the system’s own making a regression even when the score holds', () => {
+    // Errored answers are left out of the score: the error rate must catch them.
+    const { base, head } = runPair(
+      { cases: 100, answer: () => scored(1) },
+      { cases: 100, answer: (i) => (i < 30 ? errored('provider:bad-request', '400') : scored(1)) }
+    )
+    const c = compareRuns(base, head, { seed })
+    expect(metric(c, 'score').verdict).toBe('pass')
+    expect(metric(c, 'error-rate')).toMatchObject({ verdict: 'regression', head: 0.3 })
+    expect(c.verdict).toBe('regression')
+  })
+
+  it('does not compare scores when the scorers changed, but still compares latency', () => {
+    const { base, head } = runPair(
+      { cases: 60, answer: () => scored(1, { latencyMs: 100 }) },
+      { cases: 60, scorersFingerprint: 'other', answer: () => scored(0, { latencyMs: 300 }) }
+    )
+    const c = compareRuns(base, head, { seed })
+    expect(group(c).comparable).toBe(false)
+    expect(group(c).reason).toMatch(/scorers changed/)
+    expect(metric(c, 'score')).toMatchObject({ verdict: 'not-comparable', delta: null, test: null })
+    expect(metric(c, 'latency-p50').verdict).toBe('regression')
+    expect(group(c).flips.cases).toHaveLength(0)
+  })
+
+  it('reports added and removed cases and pairs only the rest', () => {
+    const { base, head } = runPair(
+      { cases: 10, answer: () => scored(1) },
+      { cases: 10, firstCase: 2, answer: () => scored(1) }
+    )
+    const c = compareRuns(base, head, { seed })
+    expect(group(c).cases).toEqual({
+      paired: 8,
+      added: 2,
+      removed: 2,
+      addedIds: ['case-10', 'case-11'],
+      removedIds: ['case-0', 'case-1']
+    })
+    expect(metric(c, 'score').n).toBe(8)
+  })
+
+  it('calls latency doubling on every case a latency regression', () => {
+    const random = lcg(7)
+    const latencies = Array.from({ length: 30 }, () => 100 + 100 * random())
+    const { base, head } = runPair(
+      { cases: 30, answer: (i) => scored(1, { latencyMs: latencies[i] as number }) },
+      { cases: 30, answer: (i) => scored(1, { latencyMs: 2 * (latencies[i] as number) }) }
+    )
+    const latency = metric(compareRuns(base, head, { seed }), 'latency-p50')
+    expect(latency.verdict).toBe('regression')
+    expect(latency.delta).toBeCloseTo(2, 10)
+    expect(latency.test?.method).toBe('wilcoxon')
+  })
+
+  it('ignores the latencies of cached answers', () => {
+    const { base, head } = runPair(
+      { cases: 60, answer: () => scored(1, { latencyMs: 100 }) },
+      {
+        cases: 60,
+        repeats: 2,
+        // The second repeat comes from the cache: its (bogus) latency must not count.
+        answer: (_i, r) =>
+          scored(1, r === 0 ? { latencyMs: 100 } : { latencyMs: 9000, cached: true })
+      }
+    )
+    const latency = metric(compareRuns(base, head, { seed }), 'latency-p50')
+    expect(latency).toMatchObject({ verdict: 'pass', delta: 1, head: 100 })
+  })
+
+  it('does not gate latency when every head answer came from the cache', () => {
+    const { base, head } = runPair(
+      { cases: 20, answer: () => scored(1, { latencyMs: 100 }) },
+      { cases: 20, answer: () => scored(1, { latencyMs: null, cached: true, attempts: 0 }) }
+    )
+    const latency = metric(compareRuns(base, head, { seed }), 'latency-p50')
+    expect(latency.verdict).toBe('not-gated')
+    expect(latency.reason).toMatch(/cached/)
+  })
+
+  it('gives the same comparison for the same seed, with Monte Carlo tests in play', () => {
+    const random = lcg(11)
+    const scores = Array.from({ length: 300 }, () => random())
+    const build = (shift: number) => ({
+      cases: 100,
+      repeats: 3,
+      answer: (i: number, r: number) =>
+        scored(Math.max(0, (scores[i * 3 + r] as number) - shift), { pass: true })
+    })
+    const { base, head } = runPair(build(0), build(0.03))
+    const first = compareRuns(base, head, { seed })
+    expect(metric(first, 'score').test).toMatchObject({ method: 'sign-flip', exact: false })
+    expect(compareRuns(base, head, { seed })).toEqual(first)
+    expect(JSON.stringify(compareRuns(base, head, { seed }))).toBe(JSON.stringify(first))
+  })
+
+  it('fails an absolute floor on its own', () => {
+    const build = { cases: 50, gate: { score: { min: 0.9 } }, answer: passingFirst(40) }
+    const { base, head } = runPair(build, build)
+    const c = compareRuns(base, head, { seed })
+    expect(metric(c, 'score').verdict).toBe('fail')
+    expect(metric(c, 'score').reason).toMatch(/below the floor 90\.0%/)
+    expect(comparisonExitCode(c)).toBe(1)
+  })
+
+  it('treats an unknown cost as unknown and a 50% dearer case as a cost regression', () => {
+    const unknown = runPair(
+      { cases: 20, answer: () => scored(1, { cost: null }) },
+      { cases: 20, answer: () => scored(1, { cost: null }) }
+    )
+    const cost = metric(compareRuns(unknown.base, unknown.head, { seed }), 'cost')
+    expect(cost).toMatchObject({ verdict: 'not-gated', base: null, head: null })
+    expect(cost.reason).toMatch(/unknown/)
+
+    const dearer = runPair(
+      { cases: 40, answer: (i) => scored(1, { cost: 0.001 * (1 + (i % 4)) }) },
+      { cases: 40, answer: (i) => scored(1, { cost: 0.0015 * (1 + (i % 4)) }) }
+    )
+    const c = compareRuns(dearer.base, dearer.head, { seed })
+    expect(metric(c, 'cost')).toMatchObject({ verdict: 'regression' })
+    expect(metric(c, 'cost').delta).toBeCloseTo(1.5, 10)
+  })
+
+  it('uses clustered errors and flips signs per cluster when cases share clusters', () => {
+    const random = lcg(3)
+    const { base, head } = runPair(
+      {
+        cases: 60,
+        repeats: 2,
+        cluster: (i) => `doc-${i % 12}`,
+        answer: () => scored(random() < 0.7 ? 1 : 0)
+      },
+      {
+        cases: 60,
+        repeats: 2,
+        cluster: (i) => `doc-${i % 12}`,
+        answer: () => scored(random() < 0.7 ? 1 : 0)
+      }
+    )
+    const score = metric(compareRuns(base, head, { seed }), 'score')
+    expect(score.clusters).toBe(12)
+    expect(score.test?.method).toBe('sign-flip-clustered')
+    expect(score.interval?.method).toBe('clustered-t')
+  })
+
+  it('counts a pass rate that repeats the 0/1 scores once in the Holm family', () => {
+    const { base, head } = runPair(
+      { cases: 100, answer: passingFirst(80) },
+      { cases: 100, answer: passingFirst(70) }
+    )
+    const c = compareRuns(base, head, { seed })
+    expect(c.holmFamilySizes.quality).toBe(1)
+    expect(metric(c, 'pass-rate').test?.pValueAdjusted).toBe(
+      metric(c, 'score').test?.pValueAdjusted
+    )
+  })
+
+  it('adjusts p-values over the suites of the run', () => {
+    const suite = (name: string, passing: number) =>
+      buildSuite({ suite: name, cases: 100, answer: passingFirst(passing) })
+    const base = buildRun([suite('a', 80), suite('b', 80), suite('c', 80)])
+    const head = buildRun([suite('a', 74), suite('b', 80), suite('c', 80)])
+    const c = compareRuns(base, head, { seed })
+    const a = metric(c, 'score', 0)
+    expect(c.holmFamilySizes.quality).toBe(3)
+    expect(a.test?.pValueAdjusted).toBeCloseTo(Math.min(1, 3 * (a.test?.pValue ?? NaN)), 12)
+  })
+
+  it('reports suites without a baseline and suites no longer run, without failing', () => {
+    const base = buildRun([buildSuite({ suite: 'old', cases: 5, answer: () => scored(1) })])
+    const head = buildRun([buildSuite({ suite: 'new', cases: 5, answer: () => scored(0) })])
+    const c = compareRuns(base, head, { seed })
+    expect(c.groups.map((g) => [g.suite, g.status, g.verdict])).toEqual([
+      ['new', 'new', 'not-gated'],
+      ['old', 'removed', 'not-gated']
+    ])
+    expect(comparisonExitCode(c)).toBe(0)
+
+    const floored = buildRun([
+      buildSuite({ suite: 'new', cases: 5, gate: { score: { min: 0.5 } }, answer: () => scored(0) })
+    ])
+    expect(compareRuns(base, floored, { seed }).verdict).toBe('fail')
+  })
+
+  it('leaves answers missing from the replay cache out instead of calling them errors', () => {
+    const { base, head } = runPair(
+      { cases: 20, answer: () => scored(1) },
+      { cases: 20, answer: (i) => (i < 15 ? errored('cache-miss', 'not cached') : scored(1)) }
+    )
+    const c = compareRuns(base, head, { seed })
+    expect(metric(c, 'error-rate').verdict).not.toBe('error')
+    expect(metric(c, 'score').n).toBe(5)
+    expect(c.warnings.join('\n')).toMatch(/15 head answers never obtained/)
+  })
+
+  it('flags a changed model fingerprint and warns about an incomplete head run', () => {
+    const { base, head } = runPair(
+      { cases: 5, answer: () => scored(1, { model: 'gpt-x', fingerprint: 'fp_1' }) },
+      { cases: 5, answer: () => scored(1, { model: 'gpt-x', fingerprint: 'fp_2' }) }
+    )
+    head.run.complete = false
+    head.run.incompleteReason = 'cancelled'
+    const c = compareRuns(base, head, { seed })
+    expect(group(c).modelChanged).toBe(true)
+    expect(c.warnings[0]).toMatch(/head run is incomplete \(cancelled\)/)
+  })
+
+  it('keeps NaN and Infinity out of the JSON', () => {
+    const { base, head } = runPair(
+      { cases: 1, answer: () => scored(1, { cost: 0 }) },
+      { cases: 1, answer: () => scored(0, { cost: 0.01 }) }
+    )
+    const c = compareRuns(base, head, { seed })
+    expect(JSON.parse(JSON.stringify(c))).toEqual(c)
+    expect(metric(c, 'cost').delta).toBeNull()
+  })
+
+  it('rejects an alpha outside (0, 1)', () => {
+    const { base, head } = runPair(
+      { cases: 1, answer: () => scored(1) },
+      { cases: 1, answer: () => scored(1) }
+    )
+    expect(() => compareRuns(base, head, { seed, alpha: 1.5 })).toThrow(/alpha/)
+  })
+})

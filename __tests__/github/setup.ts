@@ -1,0 +1,37 @@
+/** Shared by the tests of the GitHub layer and the baseline stores. */
+import { createGitHubClient } from '../../src/github/client.js'
+import type { GitHubClient, RetryPolicy } from '../../src/github/client.js'
+import { USER_TOKEN } from '../helpers/github-server.js'
+import type { GitHubServer } from '../helpers/github-server.js'
+
+/** Waits nobody has to sit through: the delays asked for are recorded instead. */
+export function recordingSleep(): { sleep: (ms: number) => Promise<void>; delays: number[] } {
+  const delays: number[] = []
+  return {
+    delays,
+    sleep: (ms) => {
+      delays.push(ms)
+      return Promise.resolve()
+    }
+  }
+}
+
+/** A client of the local server over real HTTP, as the action would build it. */
+export function clientFor(
+  server: GitHubServer,
+  token = USER_TOKEN,
+  retry: Partial<RetryPolicy> = {}
+): GitHubClient {
+  return createGitHubClient({
+    token,
+    apiUrl: server.url,
+    owner: server.owner,
+    repo: server.repo,
+    retry: { sleep: recordingSleep().sleep, random: () => 0.5, ...retry }
+  })
+}
+
+/** Every count of requests a test makes, by operation. */
+export function countOf(server: GitHubServer, operationId: string): number {
+  return server.requests.filter((r) => r.operationId === operationId).length
+}

@@ -1,0 +1,138 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { ProviderError } from '../../src/errors.js'
+import { createProvider } from '../../src/providers/index.js'
+import type { Provider, ProviderRequest } from '../../src/providers/types.js'
+import { loadSpecs } from '../../src/spec/index.js'
+import { removeWorkspaces, workspace, yaml } from './helpers.js'
+
+/** What the endpoint answers next: status, headers and JSON body. */
+interface Reply {
+  status: number
+  headers?: Record<string, string>
+  body: unknown
+}
+
+let server: Server
+let url: string
+const replies: Reply[] = []
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    req.resume()
+    req.on('end', () => {
+      const reply = replies.shift() ?? { status: 200, body: {} }
+      res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers })
+      res.end(JSON.stringify(reply.body))
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/answer`
+})
+
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve))
+  await removeWorkspaces()
+})
+
+const request: ProviderRequest = {
+  prompt: 'Q: why',
+  messages: [{ role: 'user', content: 'Q: why' }],
+  vars: { question: 'why' },
+  caseId: 'q1',
+  repeat: 0
+}
+const never = new AbortController().signal
+
+/** The http provider the loader makes of an entry with the given `usage:` line. */
+async function providerWithUsage(usage: string): Promise<Provider> {
+  const spec = yaml(
+    'suite: s',
+    'providers:',
+    '  - id: web',
+    '    type: http',
+    '    url: ${ENDPOINT}',
+    '    body: { q: "{{prompt}}" }',
+    '    output: answer',
+    `    ${usage}`,
+    'prompt: "Q: {{question}}"',
+    'cases:',
+    '  - vars: { question: why }',
+    'scorers:',
+    '  - type: json-valid'
+  )
+  const cwd = await workspace({ 'evals/s.eval.yaml': spec })
+  const [suite] = await loadSpecs([], { cwd, env: { ENDPOINT: url } })
+  const provider = suite?.providers[0]
+  if (provider === undefined) throw new Error('no provider')
+  return createProvider(provider)
+}
+
+async function failure(provider: Provider): Promise<ProviderError> {
+  try {
+    await provider.call(request, never)
+  } catch (error) {
+    if (error instanceof ProviderError) return error
+    throw error
+  }
+  throw new Error('expected the call to fail')
+}
+
+describe('http provider `usage:` paths', () => {
+  it('reads the token counts at the dotted paths of the JSON answer', async () => {
+    const provider = await providerWithUsage(
+      'usage: { input: meta.tokens.0.in, output: meta.tokens.0.out }'
+    )
+    replies.push({ status: 200, body: { answer: 'ok', meta: { tokens: [{ in: 31, out: 7 }] } } })
+    const response = await provider.call(request, never)
+    expect(response.output).toBe('ok')
+    expect(response.tokens).toEqual({ input: 31, output: 7 })
+  })
+
+  it('counts a side without a path as 0', async () => {
+    const provider = await providerWithUsage('usage: { output: generated }')
+    replies.push({ status: 200, body: { answer: 'ok', generated: 12 } })
+    expect((await provider.call(request, never)).tokens).toEqual({ input: 0, output: 12 })
+  })
+
+  it('fails the call when a configured path holds no count, naming the path', async () => {
+    const provider = await providerWithUsage('usage: { input: usage.prompt, output: usage.out }')
+    replies.push({ status: 200, body: { answer: 'ok', usage: { prompt: '31', out: 7 } } })
+    const error = await failure(provider)
+    expect(error.kind).toBe('malformed-response')
+    expect(error.retryable).toBe(false)
+    expect(error.message).toBe(
+      'provider web: the response has no token count at `usage.prompt` (found "31")'
+    )
+  })
+
+  it('reports no tokens without `usage:`', async () => {
+    const provider = await providerWithUsage('timeout: 5s')
+    replies.push({ status: 200, body: { answer: 'ok', usage: { in: 1, out: 2 } } })
+    expect((await provider.call(request, never)).tokens).toBeUndefined()
+  })
+})
+
+describe('http provider Retry-After', () => {
+  it('gives a 429 the wait its Retry-After asks for', async () => {
+    const provider = await providerWithUsage('timeout: 5s')
+    replies.push({ status: 429, headers: { 'retry-after': '7' }, body: { error: 'slow down' } })
+    const error = await failure(provider)
+    expect(error).toMatchObject({ kind: 'rate-limited', retryable: true, retryAfterMs: 7000 })
+  })
+
+  it('gives a 503 the wait of retry-after-ms', async () => {
+    const provider = await providerWithUsage('timeout: 5s')
+    replies.push({ status: 503, headers: { 'retry-after-ms': '1500' }, body: {} })
+    const error = await failure(provider)
+    expect(error).toMatchObject({ kind: 'server', retryable: true, retryAfterMs: 1500 })
+  })
+
+  it('leaves the wait unset without the header, and on other statuses', async () => {
+    const provider = await providerWithUsage('timeout: 5s')
+    replies.push({ status: 429, body: {} })
+    expect((await failure(provider)).retryAfterMs).toBeUndefined()
+    replies.push({ status: 500, headers: { 'retry-after': '7' }, body: {} })
+    expect(await failure(provider)).toMatchObject({ kind: 'server', retryAfterMs: undefined })
+  })
+})

@@ -1,0 +1,250 @@
+/**
+ * Baselines on an orphan data branch (default `evalgate-data`), written only through GitHub's Git
+ * Data API — no checkout, no push, so it works from any job with `contents: write` and is readable
+ * by fork PRs. It outlives artifact retention and feeds trends.
+ *
+ * Layout of the branch:
+ *   results/<sha>.json.gz   one RunResult per commit, gzip'ed JSON
+ *   index.json              { formatVersion: 1, entries: [{ sha, storedAt, suites, toolVersion }] },
+ *                           oldest first; pruning drops from the front
+ *
+ * A write builds a new tree on the current tip and moves the ref without force. When another job
+ * moved it first (422 "Update is not a fast forward", or the branch appeared meanwhile), the
+ * change is applied again on the new tip after a jittered backoff, a bounded number of times.
+ * A result that cannot be read (bad gzip or JSON, a newer format) is reported through `warn` and
+ * treated as absent, never as a crash.
+ */
+import { gunzipSync, gzipSync } from 'node:zlib'
+import { EvalgateError, errorMessage } from '../errors.js'
+import type { GitHubClient, TreeChange } from '../github/client.js'
+import { parseRunResult } from '../results/parse.js'
+import type { RunResult } from '../results/types.js'
+import { checkBaselineKey, warnOnStderr } from './store.js'
+import type { BaselineStore, Warn } from './store.js'
+
+export const DEFAULT_DATA_BRANCH = 'evalgate-data'
+export const DEFAULT_HISTORY_LENGTH = 200
+const INDEX_PATH = 'index.json'
+const INDEX_FORMAT = 1
+
+export interface IndexEntry {
+  sha: string
+  storedAt: string
+  suites: string[]
+  toolVersion: string
+}
+
+interface DataIndex {
+  formatVersion: typeof INDEX_FORMAT
+  entries: IndexEntry[]
+}
+
+export interface BranchStoreOptions {
+  branch?: string
+  /** How many results to keep; the oldest go first. */
+  historyLength?: number
+  warn?: Warn
+  /** Tries at moving the ref before giving up. */
+  maxAttempts?: number
+  /** First backoff after a conflict; doubles per attempt, with jitter. */
+  backoffMs?: number
+  sleep?: (ms: number) => Promise<void>
+  random?: () => number
+  now?: () => Date
+}
+
+/** What the branch holds at one tip. */
+interface Snapshot {
+  tip: string
+  tree: string
+  /** Blob SHA by path. */
+  files: Map<string, string>
+  entries: IndexEntry[]
+}
+
+function resultPath(sha: string): string {
+  return `results/${sha}.json.gz`
+}
+
+function isIndexEntry(value: unknown): value is IndexEntry {
+  const entry = value as Partial<IndexEntry> | null
+  return (
+    typeof entry === 'object' &&
+    entry !== null &&
+    typeof entry.sha === 'string' &&
+    typeof entry.storedAt === 'string' &&
+    Array.isArray(entry.suites) &&
+    typeof entry.toolVersion === 'string'
+  )
+}
+
+export class BranchStore implements BaselineStore {
+  readonly branch: string
+  private readonly historyLength: number
+  private readonly warn: Warn
+  private readonly maxAttempts: number
+  private readonly backoffMs: number
+  private readonly sleep: (ms: number) => Promise<void>
+  private readonly random: () => number
+  private readonly now: () => Date
+  /** Reads share one view of the branch; a write drops it. */
+  private snapshot: Promise<Snapshot | undefined> | undefined
+
+  constructor(
+    private readonly client: GitHubClient,
+    options: BranchStoreOptions = {}
+  ) {
+    this.branch = options.branch ?? DEFAULT_DATA_BRANCH
+    this.historyLength = options.historyLength ?? DEFAULT_HISTORY_LENGTH
+    if (!Number.isInteger(this.historyLength) || this.historyLength < 1) {
+      throw new EvalgateError(`the baseline history length must be a positive integer`)
+    }
+    this.warn = options.warn ?? warnOnStderr
+    this.maxAttempts = options.maxAttempts ?? 5
+    this.backoffMs = options.backoffMs ?? 250
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))
+    this.random = options.random ?? Math.random
+    this.now = options.now ?? (() => new Date())
+  }
+
+  private get ref(): string {
+    return `heads/${this.branch}`
+  }
+
+  private view(): Promise<Snapshot | undefined> {
+    if (!this.snapshot) {
+      this.snapshot = this.load().catch((error: unknown) => {
+        this.snapshot = undefined
+        throw error
+      })
+    }
+    return this.snapshot
+  }
+
+  private async load(): Promise<Snapshot | undefined> {
+    const tip = await this.client.getRef(this.ref)
+    if (!tip) return undefined
+    const { tree } = await this.client.getGitCommit(tip)
+    const files = new Map(
+      (await this.client.getTree(tree, { recursive: true }))
+        .filter((entry) => entry.type === 'blob')
+        .map((entry) => [entry.path, entry.sha] as const)
+    )
+    return { tip, tree, files, entries: await this.readIndex(files) }
+  }
+
+  /** The index; rebuilt from the file listing (order unknown) when missing or unreadable. */
+  private async readIndex(files: Map<string, string>): Promise<IndexEntry[]> {
+    const fromListing = () =>
+      [...files.keys()]
+        .map((path) => /^results\/(.+)\.json\.gz$/.exec(path)?.[1])
+        .filter((sha): sha is string => sha !== undefined)
+        .map((sha) => ({ sha, storedAt: '', suites: [], toolVersion: '' }))
+    const blob = files.get(INDEX_PATH)
+    if (!blob) return fromListing()
+    const content = await this.client.getBlob(blob)
+    try {
+      const index = JSON.parse(content.toString('utf8')) as Partial<DataIndex>
+      if (index.formatVersion !== INDEX_FORMAT || !Array.isArray(index.entries)) {
+        throw new Error(`unknown index format ${String(index.formatVersion)}`)
+      }
+      if (!index.entries.every(isIndexEntry)) throw new Error('malformed entries')
+      return index.entries
+    } catch (error) {
+      this.warn(
+        `the index of the branch ${this.branch} is unreadable (${errorMessage(error)}); using the file listing instead`
+      )
+      return fromListing()
+    }
+  }
+
+  async read(sha: string): Promise<RunResult | undefined> {
+    checkBaselineKey(sha)
+    const snapshot = await this.view()
+    const path = resultPath(sha)
+    const blob = snapshot?.files.get(path)
+    if (!blob) return undefined
+    const content = await this.client.getBlob(blob)
+    try {
+      return parseRunResult(gunzipSync(content).toString('utf8'), `${this.branch}:${path}`)
+    } catch (error) {
+      this.warn(`ignoring the stored baseline for ${sha} on ${this.branch}: ${errorMessage(error)}`)
+      return undefined
+    }
+  }
+
+  async shas(): Promise<string[]> {
+    const snapshot = await this.view()
+    if (!snapshot) return []
+    const listed = snapshot.entries.map((entry) => entry.sha)
+    // Files the index does not know about still count (an index rebuilt or edited by hand).
+    const extra = [...snapshot.files.keys()]
+      .map((path) => /^results\/(.+)\.json\.gz$/.exec(path)?.[1])
+      .filter((sha): sha is string => sha !== undefined && !listed.includes(sha))
+    return [...listed, ...extra].filter((sha) => snapshot.files.has(resultPath(sha)))
+  }
+
+  async write(sha: string, run: RunResult): Promise<void> {
+    checkBaselineKey(sha)
+    // Content-addressed: uploaded once, reused by every attempt.
+    const resultBlob = await this.client.createBlob(gzipSync(JSON.stringify(run)))
+    const entry: IndexEntry = {
+      sha,
+      storedAt: this.now().toISOString(),
+      suites: run.suites.map((suite) => suite.suite),
+      toolVersion: run.tool.version
+    }
+    for (let attempt = 1; ; attempt++) {
+      this.snapshot = undefined
+      const current = await this.view()
+      const commit = await this.commitOnto(current, sha, resultBlob, entry)
+      const outcome = current
+        ? await this.client.updateRef(this.ref, commit)
+        : await this.client.createRef(this.ref, commit)
+      if (outcome === 'updated' || outcome === 'created') {
+        this.snapshot = undefined
+        return
+      }
+      if (attempt >= this.maxAttempts) {
+        throw new EvalgateError(
+          `could not store the results of ${sha} on the branch ${this.branch}: it moved under ` +
+            `${this.maxAttempts} attempts in a row (other jobs writing at the same time?); ` +
+            'the verdict is unaffected, the next trusted run stores again'
+        )
+      }
+      await this.sleep(this.backoffMs * 2 ** (attempt - 1) * (0.5 + this.random()))
+    }
+  }
+
+  /** A commit on `current` (or a root commit) that adds the result and prunes the oldest. */
+  private async commitOnto(
+    current: Snapshot | undefined,
+    sha: string,
+    resultBlob: string,
+    entry: IndexEntry
+  ): Promise<string> {
+    const entries = [...(current?.entries ?? []).filter((e) => e.sha !== sha), entry]
+    const pruned = entries.splice(0, Math.max(0, entries.length - this.historyLength))
+    const index: DataIndex = { formatVersion: INDEX_FORMAT, entries }
+    const indexBlob = await this.client.createBlob(
+      Buffer.from(JSON.stringify(index, null, 2) + '\n')
+    )
+    const changes: TreeChange[] = [
+      { path: resultPath(sha), sha: resultBlob },
+      { path: INDEX_PATH, sha: indexBlob },
+      ...pruned
+        .map((old) => resultPath(old.sha))
+        .filter((path) => current?.files.has(path))
+        .map((path) => ({ path, sha: null }))
+    ]
+    const tree = await this.client.createTree({
+      ...(current ? { baseTree: current.tree } : {}),
+      changes
+    })
+    return this.client.createGitCommit({
+      message: `evalgate: store the results of ${sha}`,
+      tree,
+      parents: current ? [current.tip] : []
+    })
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Baselines as files, `<dir>/<sha>.json`: committed, reviewed baselines, and the CLI's default.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { errorMessage } from '../errors.js'
+import { writeRunResult } from '../io/files.js'
+import { parseRunResult } from '../results/parse.js'
+import type { RunResult } from '../results/types.js'
+import { checkBaselineKey, warnOnStderr } from './store.js'
+import type { BaselineStore, Warn } from './store.js'
+
+export class FileStore implements BaselineStore {
+  private readonly warn: Warn
+
+  constructor(
+    readonly dir: string,
+    options: { warn?: Warn } = {}
+  ) {
+    this.warn = options.warn ?? warnOnStderr
+  }
+
+  private path(sha: string): string {
+    checkBaselineKey(sha)
+    return join(this.dir, `${sha}.json`)
+  }
+
+  async read(sha: string): Promise<RunResult | undefined> {
+    const path = this.path(sha)
+    let text: string
+    try {
+      text = await readFile(path, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      throw error
+    }
+    try {
+      return parseRunResult(text, path)
+    } catch (error) {
+      this.warn(`ignoring the baseline ${path}: ${errorMessage(error)}`)
+      return undefined
+    }
+  }
+
+  async write(sha: string, run: RunResult): Promise<void> {
+    await writeRunResult(this.path(sha), run)
+  }
+
+  async shas(): Promise<string[]> {
+    let names: string[]
+    try {
+      names = await readdir(this.dir)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+      throw error
+    }
+    const found = await Promise.all(
+      names
+        .filter((name) => /^[0-9A-Za-z][0-9A-Za-z._-]*\.json$/.test(name))
+        .map(async (name) => ({
+          sha: name.slice(0, -'.json'.length),
+          modified: (await stat(join(this.dir, name))).mtimeMs
+        }))
+    )
+    return found
+      .sort((a, b) => a.modified - b.modified || a.sha.localeCompare(b.sha))
+      .map((entry) => entry.sha)
+  }
+}

@@ -1,0 +1,13 @@
+export { BranchStore, DEFAULT_DATA_BRANCH, DEFAULT_HISTORY_LENGTH } from './branch-store.js'
+export type { BranchStoreOptions, IndexEntry } from './branch-store.js'
+export { FileStore } from './file-store.js'
+export {
+  DEFAULT_MAX_DISTANCE,
+  findBaseline,
+  findPullRequestBaseline,
+  firstParentHistory,
+  mergeBase
+} from './find.js'
+export type { BaselineMatch } from './find.js'
+export { checkBaselineKey, storeBaselineSafely, warnOnStderr } from './store.js'
+export type { BaselineStore, StoreOutcome, Warn } from './store.js'

@@ -1,0 +1,207 @@
+/**
+ * One side (base or head) of a suite × provider, reduced to what the tests need: the case is the
+ * unit (DESIGN "Statistics"), so each case's K repeats are summarised first.
+ */
+import { mean, median } from '../stats/index.js'
+import type { CaseResult, SuiteResult } from '../results/types.js'
+
+/**
+ * Answers that never happened: a replay without a cached answer, a cancelled call. They are not
+ * errors of the system under test (a fork PR without secrets must not look like an outage), so
+ * they are left out of every metric and only counted.
+ */
+const MISSING_KINDS = new Set(['cache-miss', 'cancelled'])
+
+/**
+ * Errors that say the provider or the network was unavailable rather than that the change under
+ * test broke something: more of them is an `error` verdict, never a `regression`.
+ */
+const OUTAGE_KINDS = new Set([
+  'provider:rate-limited',
+  'provider:server',
+  'provider:timeout',
+  'provider:network',
+  'provider:auth',
+  'provider:unknown'
+])
+
+export function isOutageKind(kind: string): boolean {
+  return OUTAGE_KINDS.has(kind)
+}
+
+/**
+ * Timings under a millisecond are timer noise for a ratio (0.02 ms → 0.05 ms is not a 2.5×
+ * slowdown that matters), so latency ratios are taken on values floored at 1 ms.
+ */
+export const LATENCY_FLOOR_MS = 1
+
+export interface CaseSummary {
+  caseId: string
+  /** Answers that were obtained and scored. */
+  answered: CaseResult[]
+  errored: number
+  missing: number
+  /** Mean score of the answered repeats; null when none was answered. */
+  score: number | null
+  /** Share of the answered repeats that passed. */
+  passRate: number | null
+  /** Sample variance of the answered repeats' scores (for repeat advice); null below 2. */
+  scoreVariance: number | null
+  /** Every answered repeat scored exactly 0 or 1. */
+  binaryScores: boolean
+  /** Every answered repeat has pass ⇔ score = 1, so pass rate and score are the same number. */
+  passMatchesScore: boolean
+  /** Measured (not cached) latencies of the answered repeats. */
+  latencies: number[]
+  latency: number | null
+  ttft: number | null
+  /** Mean USD per answered repeat; null when some answered repeat has no known cost. */
+  cost: number | null
+  inputTokens: number | null
+  outputTokens: number | null
+  /** Errored share of the answers obtained (errored + answered); null when none was obtained. */
+  errorRate: number | null
+  calls: number
+  retried: number
+}
+
+export interface SideSummary {
+  cases: Map<string, CaseSummary>
+  answers: number
+  errors: number
+  missing: number
+  errorKinds: Map<string, number>
+  errorExamples: Map<string, string>
+  models: Set<string>
+  fingerprints: Set<string>
+  /** Every answered repeat has a numeric cost. */
+  costKnown: boolean
+  totalCost: number
+  /** Measured latencies over all cases. */
+  measuredLatencies: number
+}
+
+function mapOrNull(values: number[], reduce: (xs: number[]) => number): number | null {
+  return values.length === 0 ? null : reduce(values)
+}
+
+function sampleVariance(xs: readonly number[]): number | null {
+  if (xs.length < 2) return null
+  const m = mean(xs)
+  let sum = 0
+  for (const x of xs) sum += (x - m) * (x - m)
+  return sum / (xs.length - 1)
+}
+
+function summarizeCase(caseId: string, answers: readonly CaseResult[]): CaseSummary {
+  const answered: CaseResult[] = []
+  let errored = 0
+  let missing = 0
+  let calls = 0
+  let retried = 0
+  for (const answer of answers) {
+    if (answer.error && MISSING_KINDS.has(answer.error.kind)) {
+      missing++
+      continue
+    }
+    if (!answer.cached) {
+      calls++
+      if (answer.attempts > 1) retried++
+    }
+    if (answer.error || answer.score === null || answer.pass === null) errored++
+    else answered.push(answer)
+  }
+  const scores = answered.map((a) => a.score as number)
+  const latencies = answered.flatMap((a) => (a.cached || a.latencyMs === null ? [] : [a.latencyMs]))
+  const ttfts = answered.flatMap((a) => (a.cached || a.ttftMs === undefined ? [] : [a.ttftMs]))
+  const costs = answered.flatMap((a) => (typeof a.cost === 'number' ? [a.cost] : []))
+  const withTokens = answered.flatMap((a) => (a.tokens ? [a.tokens] : []))
+  const obtained = answered.length + errored
+  return {
+    caseId,
+    answered,
+    errored,
+    missing,
+    score: mapOrNull(scores, mean),
+    passRate:
+      answered.length === 0 ? null : answered.filter((a) => a.pass).length / answered.length,
+    scoreVariance: sampleVariance(scores),
+    binaryScores: scores.every((s) => s === 0 || s === 1),
+    passMatchesScore: answered.every((a) => a.pass === (a.score === 1)),
+    latencies,
+    latency: mapOrNull(latencies, median),
+    ttft: mapOrNull(ttfts, median),
+    cost: answered.length > 0 && costs.length === answered.length ? mean(costs) : null,
+    inputTokens:
+      withTokens.length === answered.length
+        ? mapOrNull(
+            withTokens.map((t) => t.input),
+            mean
+          )
+        : null,
+    outputTokens:
+      withTokens.length === answered.length
+        ? mapOrNull(
+            withTokens.map((t) => t.output),
+            mean
+          )
+        : null,
+    errorRate: obtained === 0 ? null : errored / obtained,
+    calls,
+    retried
+  }
+}
+
+/** Groups a suite's answers for one provider by case, in first-seen order. */
+export function summarizeSide(suite: SuiteResult, providerId: string): SideSummary {
+  const byCase = new Map<string, CaseResult[]>()
+  const errorKinds = new Map<string, number>()
+  const errorExamples = new Map<string, string>()
+  const models = new Set<string>()
+  const fingerprints = new Set<string>()
+  let totalCost = 0
+  let costKnown = true
+  for (const result of suite.results) {
+    if (result.providerId !== providerId) continue
+    const group = byCase.get(result.caseId)
+    if (group) group.push(result)
+    else byCase.set(result.caseId, [result])
+    if (result.model !== undefined) models.add(result.model)
+    if (result.fingerprint !== undefined) fingerprints.add(result.fingerprint)
+    if (result.error && !MISSING_KINDS.has(result.error.kind)) {
+      errorKinds.set(result.error.kind, (errorKinds.get(result.error.kind) ?? 0) + 1)
+      if (!errorExamples.has(result.error.kind)) {
+        errorExamples.set(result.error.kind, result.error.message)
+      }
+    }
+    if (typeof result.cost === 'number') totalCost += result.cost
+    else if (!result.error && result.score !== null) costKnown = false
+  }
+  const cases = new Map<string, CaseSummary>()
+  let answers = 0
+  let errors = 0
+  let missing = 0
+  let measuredLatencies = 0
+  for (const [caseId, group] of byCase) {
+    const summary = summarizeCase(caseId, group)
+    cases.set(caseId, summary)
+    answers += summary.answered.length + summary.errored
+    errors += summary.errored
+    missing += summary.missing
+    measuredLatencies += summary.latencies.length
+  }
+  const anyAnswered = [...cases.values()].some((c) => c.answered.length > 0)
+  return {
+    cases,
+    answers,
+    errors,
+    missing,
+    errorKinds,
+    errorExamples,
+    models,
+    fingerprints,
+    costKnown: costKnown && anyAnswered,
+    totalCost,
+    measuredLatencies
+  }
+}

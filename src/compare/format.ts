@@ -1,0 +1,154 @@
+/**
+ * Number formats shared by the verdict reasons and the renderers, so a report never says one
+ * thing in its table and another in its prose.
+ */
+import type { MetricComparison, MetricName, MetricUnit, Verdict } from './types.js'
+
+const MINUS = '−'
+
+function signed(text: string, negative: boolean): string {
+  return negative ? `${MINUS}${text}` : `+${text}`
+}
+
+/** A fraction as a percentage: 0.873 → "87.3%". */
+export function formatPercent(x: number): string {
+  return `${(x * 100).toFixed(1)}%`
+}
+
+/** A difference of fractions in percentage points: −0.021 → "−2.1 pts". */
+export function formatPoints(d: number, withSign = true): string {
+  const text = `${Math.abs(d * 100).toFixed(1)} pts`
+  if (!withSign) return text
+  return Math.abs(d * 100) < 0.05 ? `±${text}` : signed(text, d < 0)
+}
+
+export function formatRatio(r: number): string {
+  if (!Number.isFinite(r)) return '×∞'
+  return `×${r < 10 ? r.toFixed(2) : r.toFixed(1)}`
+}
+
+export function formatMs(x: number): string {
+  return x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x >= 10 ? Math.round(x) : x.toFixed(1)} ms`
+}
+
+export function formatUsd(x: number): string {
+  if (x === 0) return '$0'
+  return x >= 1 ? `$${x.toFixed(2)}` : `$${x.toPrecision(3)}`
+}
+
+export function formatTokens(x: number): string {
+  return x >= 100 ? String(Math.round(x)) : x.toFixed(1)
+}
+
+export function formatPValue(p: number): string {
+  if (p < 0.001) return '<0.001'
+  return p.toFixed(3)
+}
+
+/** A metric value in its unit. */
+export function formatValue(x: number | null, unit: MetricUnit): string {
+  if (x === null) return '–'
+  switch (unit) {
+    case 'fraction':
+      return formatPercent(x)
+    case 'ms':
+      return formatMs(x)
+    case 'usd':
+      return formatUsd(x)
+    case 'tokens':
+      return formatTokens(x)
+  }
+}
+
+/** A delta: points for fractions, a ratio, or a signed difference in the metric's unit. */
+export function formatDelta(
+  d: number | null,
+  kind: 'difference' | 'ratio',
+  unit: MetricUnit
+): string {
+  if (d === null) return '–'
+  if (kind === 'ratio') return formatRatio(d)
+  if (unit === 'fraction') return formatPoints(d)
+  if (d === 0) return '±0'
+  return signed(formatValue(Math.abs(d), unit), d < 0)
+}
+
+/** An interval in the delta's terms: "[−3.1, −0.4] pts", "[×1.05, ×1.31]". */
+export function formatInterval(
+  low: number | null,
+  high: number | null,
+  kind: 'difference' | 'ratio',
+  unit: MetricUnit
+): string {
+  if (low === null || high === null) return '–'
+  if (kind === 'ratio') return `[${formatRatio(low)}, ${formatRatio(high)}]`
+  if (unit === 'fraction') {
+    const fmt = (x: number) => `${x < 0 ? MINUS : ''}${Math.abs(x * 100).toFixed(1)}`
+    return `[${fmt(low)}, ${fmt(high)}] pts`
+  }
+  return `[${formatDelta(low, kind, unit)}, ${formatDelta(high, kind, unit)}]`
+}
+
+export function plural(count: number, word: string, many = `${word}s`): string {
+  return `${count} ${count === 1 ? word : many}`
+}
+
+export const METRIC_LABELS: Record<MetricName, string> = {
+  score: 'mean score',
+  'pass-rate': 'pass rate',
+  'error-rate': 'error rate',
+  'latency-p50': 'latency p50',
+  'latency-p95': 'latency p95',
+  'ttft-p50': 'time to first token p50',
+  cost: 'cost per case',
+  'cost-total': 'cost total',
+  'input-tokens': 'input tokens per case',
+  'output-tokens': 'output tokens per case',
+  'retry-rate': 'retry rate'
+}
+
+/** The one clear word a report shows for a verdict. */
+export const VERDICT_WORDS: Record<Verdict, string> = {
+  regression: 'REGRESSION',
+  fail: 'FAIL',
+  error: 'ERROR',
+  inconclusive: 'INCONCLUSIVE',
+  'not-comparable': 'NOT COMPARABLE',
+  improvement: 'IMPROVEMENT',
+  'minor-change': 'MINOR CHANGE',
+  pass: 'PASS',
+  'not-gated': 'NOT GATED'
+}
+
+/** The p-value a report shows: the adjusted one of the test behind the verdict's direction. */
+export function shownPValue(metric: MetricComparison): number | null {
+  const test = metric.verdict === 'improvement' ? metric.improvementTest : metric.test
+  return test?.pValueAdjusted ?? null
+}
+
+/** "needs ~340 more cases (or 5 repeats per case) to detect a 5-point drop", or null. */
+export function powerGuidance(metric: MetricComparison): string | null {
+  const power = metric.power
+  if (metric.verdict !== 'inconclusive' || !power) return null
+  const target =
+    metric.unit === 'fraction'
+      ? `a ${Math.round(power.targetEffect * 1000) / 10}-point drop`
+      : metric.unit === 'ms'
+        ? `a ${formatRatio(power.targetEffect)} slowdown`
+        : `a ${formatRatio(power.targetEffect)} cost increase`
+  const more =
+    power.additionalCases === null
+      ? null
+      : `~${power.additionalCases.toLocaleString('en-US')} more paired cases`
+  const repeats =
+    power.requiredRepeats === null ? null : `${power.requiredRepeats} repeats per case`
+  const needs = [more, repeats].filter((x): x is string => x !== null)
+  if (needs.length === 0) return null
+  const detectable =
+    power.minimumDetectableEffect === null
+      ? ''
+      : metric.unit === 'fraction'
+        ? `; this run could detect ${formatPoints(power.minimumDetectableEffect, false)} or more`
+        : `; this run could detect ${formatRatio(power.minimumDetectableEffect)} or more`
+  return `needs ${needs.join(' or ')} to detect ${target}${detectable}`
+}

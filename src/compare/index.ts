@@ -1,0 +1,517 @@
+/**
+ * compare: a baseline RunResult and a head RunResult in, verdicts out (DESIGN "Statistics").
+ * Pure: no I/O, no clock, no Math.random; the same inputs and seed give the same Comparison.
+ */
+import { UsageError } from '../errors.js'
+import { canonicalJson } from '../results/fingerprint.js'
+import type { ProviderInfo, RunResult, SuiteResult } from '../results/types.js'
+import { holm, mean } from '../stats/index.js'
+import { TOOL_VERSION } from '../version.js'
+import { summarizeSide } from './cases.js'
+import type { SideSummary } from './cases.js'
+import { findFlips } from './flips.js'
+import { formatPercent, plural } from './format.js'
+import { DEFAULT_ALPHA, OUTAGE_ERROR_RATE, resolveGate } from './gate.js'
+import type { ResolvedGate } from './gate.js'
+import {
+  costMetric,
+  costTotalMetric,
+  errorRateMetric,
+  headOnlyQualityMetric,
+  incomparableQualityMetric,
+  latencyMetric,
+  latencyTailMetric,
+  qualityMetric,
+  retryRateMetric,
+  tokenMetric,
+  ttftMetric
+} from './metrics.js'
+import type { GroupContext, Pair, PendingMetric } from './metrics.js'
+import { COMPARISON_VERSION, VERDICT_SEVERITY } from './types.js'
+import type {
+  Comparison,
+  GroupComparison,
+  MetricName,
+  RunInfo,
+  SideInfo,
+  Verdict,
+  VerdictCounts
+} from './types.js'
+
+export * from './types.js'
+export { DEFAULT_ALPHA } from './gate.js'
+
+export interface CompareOptions {
+  /** Seeds every random test: the head commit SHA, so a rerun cannot flip a verdict. */
+  seed: string
+  /** An inconclusive result fails the check too. */
+  strict?: boolean
+  /** One-sided significance level of every gated test, after Holm (default 0.05). */
+  alpha?: number
+}
+
+/**
+ * Holm families (Holm 1979; src/stats `holm`). Quality drop tests (score, pass rate) of every
+ * suite × provider of the run form one family, so that ten suites do not give ten chances of a
+ * false alarm. Latency, cost and error rate form a second one. They are apart because those
+ * tests come with a tolerance on the point estimate (×1.2, ×1.1, +2 points) that a change without
+ * effect practically never passes: each adds almost nothing to the false alarms of the gate but,
+ * in one family with the scores, would cut the α of every score test by the same share as a real
+ * quality test does (bench/gate.ts measures both rates for the whole gate).
+ */
+const HOLM_FAMILY: Record<MetricName, string> = {
+  score: 'quality',
+  'pass-rate': 'quality',
+  'error-rate': 'operational',
+  'latency-p50': 'operational',
+  'latency-p95': 'operational',
+  'ttft-p50': 'operational',
+  cost: 'operational',
+  'cost-total': 'operational',
+  'input-tokens': 'operational',
+  'output-tokens': 'operational',
+  'retry-rate': 'operational'
+}
+
+const MAX_LISTED_IDS = 100
+const MAX_ERROR_EXAMPLE_CHARS = 300
+
+interface PendingGroup {
+  group: GroupComparison
+  pending: PendingMetric[]
+}
+
+function severityRank(verdict: Verdict): number {
+  return VERDICT_SEVERITY.indexOf(verdict)
+}
+
+export function mostSevere(verdicts: Iterable<Verdict>): Verdict {
+  let worst: Verdict = 'not-gated'
+  for (const v of verdicts) if (severityRank(v) < severityRank(worst)) worst = v
+  return worst
+}
+
+function runInfo(run: RunResult): RunInfo {
+  return {
+    id: run.run.id,
+    commit: run.run.commit ?? null,
+    ref: run.run.ref ?? null,
+    event: run.run.event ?? null,
+    startedAt: run.run.startedAt,
+    finishedAt: run.run.finishedAt,
+    complete: run.run.complete,
+    incompleteReason: run.run.incompleteReason ?? null,
+    toolVersion: run.tool.version
+  }
+}
+
+function sideInfo(side: SideSummary, provider: ProviderInfo): SideInfo {
+  const errorKinds = [...side.errorKinds.entries()]
+    .map(([kind, count]) => ({ kind, count }))
+    .sort((a, b) => b.count - a.count || (a.kind < b.kind ? -1 : 1))
+  const example = errorKinds[0] ? side.errorExamples.get(errorKinds[0].kind) : undefined
+  return {
+    cases: side.cases.size,
+    answers: side.answers,
+    errors: side.errors,
+    missing: side.missing,
+    models: [...side.models].sort(),
+    fingerprints: [...side.fingerprints].sort(),
+    configFingerprint: provider.configFingerprint,
+    errorKinds,
+    ...(example !== undefined ? { errorExample: example.slice(0, MAX_ERROR_EXAMPLE_CHARS) } : {})
+  }
+}
+
+/** Values of a side over all its cases, for absolute limits that hold whatever the baseline. */
+function headTotals(side: SideSummary) {
+  const cases = [...side.cases.values()]
+  const meanOf = (values: Array<number | null>) => {
+    const present = values.filter((v): v is number => v !== null)
+    return present.length === 0 ? null : mean(present)
+  }
+  return {
+    score: meanOf(cases.map((c) => c.score)),
+    passRate: meanOf(cases.map((c) => c.passRate)),
+    cost: side.costKnown ? meanOf(cases.map((c) => c.cost)) : null,
+    errorRate: side.answers === 0 ? null : side.errors / side.answers
+  }
+}
+
+function setsDiffer(a: readonly string[], b: readonly string[]): boolean {
+  return a.length > 0 && b.length > 0 && canonicalJson(a) !== canonicalJson(b)
+}
+
+function emptyGroup(
+  suite: SuiteResult,
+  provider: ProviderInfo,
+  status: GroupComparison['status']
+): GroupComparison {
+  return {
+    suite: suite.suite,
+    file: suite.file,
+    providerId: provider.id,
+    ...(provider.label !== undefined ? { providerLabel: provider.label } : {}),
+    status,
+    comparable: false,
+    verdict: 'not-gated',
+    base: null,
+    head: null,
+    repeats: { base: null, head: null },
+    cases: { paired: 0, added: 0, removed: 0, addedIds: [], removedIds: [] },
+    modelChanged: false,
+    configChanged: false,
+    gateChanged: false,
+    metrics: [],
+    flips: { passToFail: 0, failToPass: 0, cases: [], omitted: 0 }
+  }
+}
+
+/** A suite × provider without a baseline: nothing to compare, but absolute limits still hold. */
+function newGroup(suite: SuiteResult, provider: ProviderInfo, gate: ResolvedGate): PendingGroup {
+  const group = emptyGroup(suite, provider, 'new')
+  const head = summarizeSide(suite, provider.id)
+  const totals = headTotals(head)
+  group.head = sideInfo(head, provider)
+  group.repeats.head = suite.repeats
+  group.reason = 'no baseline for this suite and provider yet'
+  group.cases.added = head.cases.size
+  group.cases.addedIds = [...head.cases.keys()].slice(0, MAX_LISTED_IDS)
+  const pending = [
+    headOnlyQualityMetric('score', totals.score, gate.score, head.cases.size),
+    headOnlyQualityMetric('pass-rate', totals.passRate, gate.passRate, head.cases.size)
+  ]
+  // An outage or a broken absolute limit is visible without a baseline.
+  const errors = errorRateMetric({
+    pairs: [],
+    head,
+    noise: gate.errorRate.noise,
+    max: gate.errorRate.max,
+    outageRate: OUTAGE_ERROR_RATE,
+    ctx: { suite: suite.suite, providerId: provider.id, seed: '', alpha: DEFAULT_ALPHA },
+    family: HOLM_FAMILY['error-rate']
+  })
+  errors.metric.head = totals.errorRate
+  pending.push(errors)
+  if (gate.cost.max !== undefined && totals.cost !== null && totals.cost > gate.cost.max) {
+    const cost = costMetric({
+      pairs: [],
+      base: head,
+      head,
+      maxRatio: gate.cost.maxRatio,
+      max: gate.cost.max,
+      headAll: totals.cost,
+      ctx: { suite: suite.suite, providerId: provider.id, seed: '', alpha: DEFAULT_ALPHA },
+      family: HOLM_FAMILY.cost
+    })
+    cost.metric.head = totals.cost
+    pending.push(cost)
+  }
+  return { group, pending }
+}
+
+function comparedGroup(
+  baseSuite: SuiteResult,
+  headSuite: SuiteResult,
+  baseProvider: ProviderInfo,
+  headProvider: ProviderInfo,
+  ctx: GroupContext,
+  warnings: string[]
+): PendingGroup {
+  const group = emptyGroup(headSuite, headProvider, 'compared')
+  const gate = resolveGate(headSuite.gate)
+  const base = summarizeSide(baseSuite, baseProvider.id)
+  const head = summarizeSide(headSuite, headProvider.id)
+  const totals = headTotals(head)
+  const where = `${headSuite.suite} / ${headProvider.id}`
+  group.base = sideInfo(base, baseProvider)
+  group.head = sideInfo(head, headProvider)
+  group.repeats = { base: baseSuite.repeats, head: headSuite.repeats }
+  group.comparable = baseSuite.scorersFingerprint === headSuite.scorersFingerprint
+  if (!group.comparable) {
+    group.reason = 'the scorers changed: scores are not comparable (latency, cost and errors are)'
+  }
+  group.modelChanged =
+    setsDiffer(group.base.models, group.head.models) ||
+    setsDiffer(group.base.fingerprints, group.head.fingerprints)
+  group.configChanged = baseProvider.configFingerprint !== headProvider.configFingerprint
+  group.gateChanged = canonicalJson(baseSuite.gate ?? {}) !== canonicalJson(headSuite.gate ?? {})
+  if (group.gateChanged) {
+    warnings.push(`${where}: the gate block changed; the head's tolerances were used`)
+  }
+  if (head.missing > 0) {
+    warnings.push(
+      `${where}: ${plural(head.missing, 'head answer')} never obtained (replay cache misses or cancelled calls) and left out`
+    )
+  }
+
+  const clusterOf = new Map<string, string>()
+  const sourceOf = new Map<string, string>()
+  for (const info of [...baseSuite.cases, ...headSuite.cases]) {
+    if (info.cluster !== undefined) clusterOf.set(info.id, info.cluster)
+    sourceOf.set(info.id, info.source)
+  }
+  const pairs: Pair[] = []
+  const added: string[] = []
+  for (const [caseId, headCase] of head.cases) {
+    const baseCase = base.cases.get(caseId)
+    if (baseCase)
+      pairs.push({ caseId, base: baseCase, head: headCase, cluster: clusterOf.get(caseId) })
+    else added.push(caseId)
+  }
+  const removed = [...base.cases.keys()].filter((id) => !head.cases.has(id))
+  group.cases = {
+    paired: pairs.length,
+    added: added.length,
+    removed: removed.length,
+    addedIds: added.slice(0, MAX_LISTED_IDS),
+    removedIds: removed.slice(0, MAX_LISTED_IDS)
+  }
+
+  const pending: PendingMetric[] = []
+  const errorRate = errorRateMetric({
+    pairs,
+    head,
+    noise: gate.errorRate.noise,
+    max: gate.errorRate.max,
+    outageRate: OUTAGE_ERROR_RATE,
+    ctx,
+    family: HOLM_FAMILY['error-rate']
+  })
+  if (group.comparable) {
+    const score = qualityMetric({
+      name: 'score',
+      pairs,
+      tolerance: gate.score,
+      ctx,
+      headAll: totals.score,
+      repeats: headSuite.repeats,
+      family: HOLM_FAMILY.score
+    })
+    const passRate = qualityMetric({
+      name: 'pass-rate',
+      pairs,
+      tolerance: gate.passRate,
+      ctx,
+      headAll: totals.passRate,
+      repeats: headSuite.repeats,
+      family: HOLM_FAMILY['pass-rate']
+    })
+    const sameNumbers = pairs.every(
+      (p) =>
+        p.base.passMatchesScore &&
+        p.head.passMatchesScore &&
+        p.base.binaryScores &&
+        p.head.binaryScores
+    )
+    if (sameNumbers) passRate.sameAs = score
+    pending.push(score, passRate)
+  } else {
+    pending.push(
+      incomparableQualityMetric('score', base, head),
+      incomparableQualityMetric('pass-rate', base, head)
+    )
+  }
+  pending.push(errorRate)
+  pending.push(
+    latencyMetric({
+      pairs,
+      maxRatio: gate.latencyP50.maxRatio,
+      ctx,
+      family: HOLM_FAMILY['latency-p50']
+    }),
+    latencyTailMetric({
+      pairs,
+      maxRatio: gate.latencyP95.maxRatio,
+      ctx,
+      family: HOLM_FAMILY['latency-p95']
+    })
+  )
+  const ttft = ttftMetric(pairs)
+  if (ttft) pending.push(ttft)
+  pending.push(
+    costMetric({
+      pairs,
+      base,
+      head,
+      maxRatio: gate.cost.maxRatio,
+      max: gate.cost.max,
+      headAll: totals.cost,
+      ctx,
+      family: HOLM_FAMILY.cost
+    })
+  )
+  for (const extra of [
+    costTotalMetric(base, head),
+    tokenMetric(pairs, 'input-tokens'),
+    tokenMetric(pairs, 'output-tokens'),
+    retryRateMetric(pairs)
+  ]) {
+    if (extra) pending.push(extra)
+  }
+
+  // An outage on either side says nothing about quality, speed or cost: only the error rate of
+  // the head is judged (an outage of the head is an `error`, of the base a reason to rerun it).
+  const baseErrorRate = base.answers === 0 ? 0 : base.errors / base.answers
+  const headOutage = totals.errorRate !== null && totals.errorRate > OUTAGE_ERROR_RATE
+  const baseOutage = baseErrorRate > OUTAGE_ERROR_RATE
+  if (headOutage || baseOutage) {
+    const reason = headOutage
+      ? `not judged: ${formatPercent(totals.errorRate as number)} of the head answers errored`
+      : `not judged: ${formatPercent(baseErrorRate)} of the baseline answers errored; rerun the baseline`
+    if (baseOutage) warnings.push(`${where}: the baseline mostly errored; rerun it`)
+    for (const p of pending) {
+      if (p === errorRate || p.metric.verdict === 'not-comparable') continue
+      p.family = null
+      p.sameAs = undefined
+      p.decide = () => {
+        p.metric.gated = false
+        p.metric.verdict = 'not-gated'
+        p.metric.reason = reason
+      }
+    }
+  }
+  group.flips = findFlips(pairs, (id) => sourceOf.get(id) ?? '', group.comparable)
+  return { group, pending }
+}
+
+function removedGroup(suite: SuiteResult, provider: ProviderInfo): PendingGroup {
+  const group = emptyGroup(suite, provider, 'removed')
+  group.base = sideInfo(summarizeSide(suite, provider.id), provider)
+  group.repeats.base = suite.repeats
+  group.reason = 'in the baseline but not in this run'
+  return { group, pending: [] }
+}
+
+/** Holm within each family, separately for the worse and the better direction. */
+function adjust(pendings: readonly PendingMetric[]): Record<string, number> {
+  const familySizes: Record<string, number> = {}
+  for (const direction of ['test', 'improvementTest'] as const) {
+    const families = new Map<string, PendingMetric[]>()
+    for (const p of pendings) {
+      if (p.family === null || p.sameAs || !p.metric[direction]) continue
+      const members = families.get(p.family)
+      if (members) members.push(p)
+      else families.set(p.family, [p])
+    }
+    for (const [family, members] of families) {
+      const adjusted = holm(members.map((p) => p.metric[direction]?.pValue as number))
+      members.forEach((p, i) => {
+        const test = p.metric[direction]
+        if (test) test.pValueAdjusted = adjusted[i] ?? null
+      })
+      if (direction === 'test') familySizes[family] = members.length
+    }
+  }
+  for (const p of pendings) {
+    const source = p.sameAs?.metric
+    if (!source) continue
+    if (p.metric.test && source.test) p.metric.test.pValueAdjusted = source.test.pValueAdjusted
+    if (p.metric.improvementTest && source.improvementTest) {
+      p.metric.improvementTest.pValueAdjusted = source.improvementTest.pValueAdjusted
+    }
+  }
+  return familySizes
+}
+
+function emptyCounts(): VerdictCounts {
+  return Object.fromEntries(VERDICT_SEVERITY.map((v) => [v, 0])) as VerdictCounts
+}
+
+function summaryLine(verdict: Verdict, counts: VerdictCounts, groups: number): string {
+  const parts = VERDICT_SEVERITY.filter((v) => v !== 'not-gated' && counts[v] > 0).map((v) =>
+    plural(counts[v], v.replace('-', ' '), v === 'pass' ? 'passes' : undefined)
+  )
+  const scope = `${plural(groups, 'suite × provider')}`
+  if (parts.length === 0) return `Nothing gated across ${scope}.`
+  const head = verdict === 'pass' ? 'No regression' : verdict.replace('-', ' ')
+  return `${head[0]?.toUpperCase()}${head.slice(1)}: ${parts.join(', ')} across ${scope}.`
+}
+
+/**
+ * Compares every suite × provider of `head` with the same suite (by name) and provider (by id) of
+ * `base`, pairing cases by id. See DESIGN "Statistics" for the methods.
+ */
+export function compareRuns(base: RunResult, head: RunResult, options: CompareOptions): Comparison {
+  const alpha = options.alpha ?? DEFAULT_ALPHA
+  if (!(alpha > 0 && alpha < 1)) throw new UsageError(`alpha must be between 0 and 1, got ${alpha}`)
+  const strict = options.strict ?? false
+  const warnings: string[] = []
+  for (const [name, run] of [
+    ['head', head],
+    ['baseline', base]
+  ] as const) {
+    if (!run.run.complete) {
+      warnings.push(
+        `the ${name} run is incomplete (${run.run.incompleteReason ?? 'stopped early'}): cases it did not reach are left out`
+      )
+    }
+    if (run.run.shard && run.run.shard.total > 1) {
+      warnings.push(
+        `the ${name} run is shard ${run.run.shard.index} of ${run.run.shard.total}: merge the shards before comparing`
+      )
+    }
+  }
+
+  const pendingGroups: PendingGroup[] = []
+  const baseSuites = new Map(base.suites.map((s) => [s.suite, s]))
+  for (const headSuite of head.suites) {
+    const baseSuite = baseSuites.get(headSuite.suite)
+    for (const headProvider of headSuite.providers) {
+      const baseProvider = baseSuite?.providers.find((p) => p.id === headProvider.id)
+      if (!baseSuite || !baseProvider) {
+        pendingGroups.push(newGroup(headSuite, headProvider, resolveGate(headSuite.gate)))
+        continue
+      }
+      const ctx: GroupContext = {
+        suite: headSuite.suite,
+        providerId: headProvider.id,
+        seed: options.seed,
+        alpha
+      }
+      pendingGroups.push(
+        comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, warnings)
+      )
+    }
+  }
+  const headSuites = new Map(head.suites.map((s) => [s.suite, s]))
+  for (const baseSuite of base.suites) {
+    const headSuite = headSuites.get(baseSuite.suite)
+    for (const provider of baseSuite.providers) {
+      if (headSuite?.providers.some((p) => p.id === provider.id)) continue
+      pendingGroups.push(removedGroup(baseSuite, provider))
+    }
+  }
+
+  const allPending = pendingGroups.flatMap((g) => g.pending)
+  const familySizes = adjust(allPending)
+  for (const p of allPending) p.decide(p.family === null ? 1 : (familySizes[p.family] ?? 1))
+
+  const counts = emptyCounts()
+  const groups = pendingGroups.map(({ group, pending }) => {
+    group.metrics = pending.map((p) => p.metric)
+    group.verdict = mostSevere(group.metrics.map((m) => m.verdict))
+    for (const m of group.metrics) if (m.verdict !== 'not-gated') counts[m.verdict]++
+    return group
+  })
+  const verdict = mostSevere(groups.map((g) => g.verdict))
+  return {
+    schemaVersion: COMPARISON_VERSION,
+    tool: { name: 'evalgate', version: TOOL_VERSION },
+    verdict,
+    summary: summaryLine(verdict, counts, groups.length),
+    options: { seed: options.seed, strict, alpha },
+    holmFamilySizes: familySizes,
+    base: runInfo(base),
+    head: runInfo(head),
+    groups,
+    counts,
+    warnings
+  }
+}
+
+/** 1 on a regression, a broken absolute limit or an error verdict (and inconclusive when strict). */
+export function comparisonExitCode(c: Comparison): 0 | 1 {
+  if (c.verdict === 'regression' || c.verdict === 'fail' || c.verdict === 'error') return 1
+  return c.options.strict && c.verdict === 'inconclusive' ? 1 : 0
+}

@@ -1,0 +1,992 @@
+/**
+ * The metrics of one suite × provider: each is measured and tested first (`PendingMetric`), the
+ * run's p-values are then Holm-adjusted together (index.ts), and only then is each verdict decided.
+ * The statistical methods follow DESIGN "Statistics"; the sources are cited in src/stats.
+ */
+import {
+  bootstrapMeanInterval,
+  bootstrapRatioInterval,
+  clusteredStandardError,
+  createRng,
+  hodgesLehmann,
+  mcnemarExact,
+  mean,
+  median,
+  minimumDetectableEffect,
+  quantile,
+  requiredSampleSize,
+  signFlipTest,
+  standardDeviation,
+  studentTQuantile,
+  tInterval,
+  wilcoxonSignedRank
+} from '../stats/index.js'
+import type { Rng, TestResult } from '../stats/index.js'
+import type { CaseResult } from '../results/types.js'
+import { LATENCY_FLOOR_MS, isOutageKind } from './cases.js'
+import type { CaseSummary, SideSummary } from './cases.js'
+import { P95_MIN_SAMPLES } from './gate.js'
+import type { QualityTolerance } from './gate.js'
+import {
+  formatInterval,
+  formatPValue,
+  formatPercent,
+  formatPoints,
+  formatRatio,
+  formatUsd
+} from './format.js'
+import type {
+  MetricComparison,
+  MetricInterval,
+  MetricName,
+  MetricTest,
+  MetricUnit,
+  PowerAdvice
+} from './types.js'
+
+const LEVEL = 0.95
+/** DESIGN "Statistics": the t-interval from this many paired cases, the bootstrap below. */
+const T_INTERVAL_MIN_CASES = 50
+/** Advice on repeats looks no further than this many per case. */
+const MAX_ADVISED_REPEATS = 50
+
+/** Two cases in the same cluster (same document, same user) are paired with the same key. */
+export interface Pair {
+  caseId: string
+  base: CaseSummary
+  head: CaseSummary
+  /** The case's cluster id, or undefined when the case is its own cluster. */
+  cluster: string | undefined
+}
+
+export interface GroupContext {
+  suite: string
+  providerId: string
+  seed: string
+  alpha: number
+}
+
+export interface PendingMetric {
+  metric: MetricComparison
+  /** The Holm family this metric's tests belong to; null when it is not gated. */
+  family: string | null
+  /**
+   * Set when this metric tests the very same per-case numbers as another one (pass rate = score
+   * when every score is 0 or 1): it takes that metric's adjusted p-values and is not counted
+   * twice in the family, which would only halve the power of both.
+   */
+  sameAs?: PendingMetric
+  /** Sets `verdict`, `reason` (and `power`) once the adjusted p-values are known. */
+  decide: (familySize: number) => void
+}
+
+/**
+ * Every random number of a test comes from its own stream, named by the run's seed (the commit
+ * SHA), the suite, the provider, the metric and the purpose: a rerun of the same commit draws
+ * the same numbers, and no test's draws depend on how many another one made.
+ */
+function rngFor(ctx: GroupContext, metric: MetricName, purpose: string): Rng {
+  return createRng([ctx.seed, ctx.suite, ctx.providerId, metric, purpose].join('\u0000'))
+}
+
+/** JSON has no NaN or Infinity: what cannot be computed is null. */
+export function finiteOrNull(x: number | null | undefined): number | null {
+  return x !== null && x !== undefined && Number.isFinite(x) ? x : null
+}
+
+function asTest(result: TestResult, method: string, alternative: MetricTest['alternative']) {
+  return {
+    method,
+    alternative,
+    pValue: result.pValue,
+    pValueAdjusted: null,
+    exact: result.exact
+  } satisfies MetricTest
+}
+
+function emptyMetric(
+  metric: MetricName,
+  unit: MetricUnit,
+  deltaKind: 'difference' | 'ratio'
+): MetricComparison {
+  return {
+    metric,
+    unit,
+    base: null,
+    head: null,
+    delta: null,
+    deltaKind,
+    n: 0,
+    interval: null,
+    test: null,
+    improvementTest: null,
+    gated: false,
+    tolerance: {},
+    verdict: 'not-gated',
+    reason: ''
+  }
+}
+
+function setVerdict(
+  metric: MetricComparison,
+  verdict: MetricComparison['verdict'],
+  reason: string
+): void {
+  metric.verdict = verdict
+  metric.reason = reason
+}
+
+/** Adjusted p-value below α; an untested direction is never significant. */
+function significant(test: MetricTest | null, alpha: number): boolean {
+  return test !== null && test.pValueAdjusted !== null && test.pValueAdjusted < alpha
+}
+
+function pText(test: MetricTest | null): string {
+  if (!test) return ''
+  const p = test.pValueAdjusted ?? test.pValue
+  return `p ${p < 0.001 ? '<' : '='} ${formatPValue(p).replace('<', '')}`
+}
+
+/** Sums of the differences per cluster: the units of a clustered sign-flip test. */
+function clusterSums(diffs: readonly number[], clusters: readonly string[]): number[] {
+  const sums = new Map<string, number>()
+  diffs.forEach((d, i) => {
+    const key = clusters[i] as string
+    sums.set(key, (sums.get(key) ?? 0) + d)
+  })
+  return [...sums.values()]
+}
+
+function clusterKeys(pairs: readonly Pair[]): { keys: string[]; shared: boolean } {
+  // A case without a cluster is its own cluster; the NUL prefix keeps its key apart from names.
+  const keys = pairs.map((p) => (p.cluster === undefined ? `\u0000${p.caseId}` : `c:${p.cluster}`))
+  return { keys, shared: new Set(keys).size < keys.length }
+}
+
+/**
+ * A 95% interval for the mean paired difference and the per-case standard deviation behind it:
+ * clustered SE with t on G − 1 df when cases share clusters (Miller 2024, "Adding Error Bars to
+ * Evals", §3.2; Cameron & Miller 2015 for the G − 1 df), else the t-interval from 50 cases and
+ * the paired bootstrap below (DESIGN "Statistics").
+ */
+function differenceInterval(
+  diffs: readonly number[],
+  clusters: readonly string[] | null,
+  rng: Rng
+): { interval: MetricInterval | null; sd: number } {
+  const n = diffs.length
+  if (n < 2) return { interval: null, sd: NaN }
+  if (clusters) {
+    const se = clusteredStandardError(diffs, clusters)
+    const groups = new Set(clusters).size
+    if (Number.isFinite(se)) {
+      const estimate = mean(diffs)
+      const halfWidth = studentTQuantile((1 + LEVEL) / 2, groups - 1) * se
+      return {
+        interval: {
+          low: finiteOrNull(estimate - halfWidth),
+          high: finiteOrNull(estimate + halfWidth),
+          level: LEVEL,
+          method: 'clustered-t'
+        },
+        sd: se * Math.sqrt(n)
+      }
+    }
+  }
+  const sd = standardDeviation(diffs)
+  const interval =
+    n >= T_INTERVAL_MIN_CASES
+      ? tInterval(diffs, LEVEL)
+      : bootstrapMeanInterval(diffs, { rng, level: LEVEL })
+  return {
+    interval: {
+      low: finiteOrNull(interval.low),
+      high: finiteOrNull(interval.high),
+      level: LEVEL,
+      method: n >= T_INTERVAL_MIN_CASES ? 't' : 'bootstrap'
+    },
+    sd
+  }
+}
+
+/**
+ * How far an inconclusive result is from settling, by the normal approximation of the one-sided
+ * paired test (src/stats/power.ts) at α / m, Holm's first step: the gate's α split over the family
+ * is what a future run must beat. `within` (mean within-case variances of the repeats, per side)
+ * lets it advise repeats: with K repeats the variance of a paired difference is
+ * τ² + (σ²_base + σ²_head) / K (Miller 2024, §4 "resampling"), so more repeats shrink only the
+ * second term.
+ */
+function powerAdvice(options: {
+  sd: number
+  n: number
+  alpha: number
+  effect: number
+  within?: { base: number; head: number; repeats: number } | undefined
+}): Omit<PowerAdvice, 'targetEffect' | 'minimumDetectableEffect'> & { mde: number | null } {
+  const { sd, n, alpha, effect } = options
+  if (!Number.isFinite(sd) || n < 2) {
+    return { mde: null, requiredCases: null, additionalCases: null, requiredRepeats: null }
+  }
+  const mde = finiteOrNull(minimumDetectableEffect({ sd, n, alpha }))
+  const required = finiteOrNull(requiredSampleSize({ sd, effect, alpha }))
+  let requiredRepeats: number | null = null
+  const within = options.within
+  if (within && required !== null && required > n) {
+    const withinSum = within.base + within.head
+    const between = Math.max(0, sd * sd - withinSum / within.repeats)
+    for (let k = within.repeats + 1; k <= MAX_ADVISED_REPEATS; k++) {
+      const sdK = Math.sqrt(between + withinSum / k)
+      if (requiredSampleSize({ sd: sdK, effect, alpha }) <= n) {
+        requiredRepeats = k
+        break
+      }
+    }
+  }
+  return {
+    mde,
+    requiredCases: required,
+    additionalCases: required === null ? null : Math.max(0, required - n),
+    requiredRepeats
+  }
+}
+
+/** Mean over cases (with ≥ 2 answers) of the sample variance of their answers' values. */
+function meanWithinVariance(
+  cases: readonly CaseSummary[],
+  valueOf: (answer: CaseResult) => number
+): number | null {
+  const variances: number[] = []
+  for (const c of cases) {
+    if (c.answered.length < 2) continue
+    const values = c.answered.map(valueOf)
+    const m = mean(values)
+    let sum = 0
+    for (const v of values) sum += (v - m) * (v - m)
+    variances.push(sum / (values.length - 1))
+  }
+  return variances.length === 0 ? null : mean(variances)
+}
+
+const QUALITY_LABEL = { score: 'mean score', 'pass-rate': 'pass rate' } as const
+
+/**
+ * Mean score or pass rate, per case averaged over its K repeats (errored answers excluded: they are
+ * the error rate's business), d_i = head − base over the paired cases.
+ * Test (one-sided, both directions): exact McNemar mid-p when K = 1 and every value is 0 or 1,
+ * else the paired sign-flip permutation test; with shared clusters the signs flip per cluster
+ * (the cluster is then the exchangeable unit, as in the clustered SE).
+ */
+export function qualityMetric(options: {
+  name: 'score' | 'pass-rate'
+  pairs: readonly Pair[]
+  tolerance: QualityTolerance
+  ctx: GroupContext
+  /** The head's value over all its cases, for the absolute floor. */
+  headAll: number | null
+  repeats: number
+  family: string
+}): PendingMetric {
+  const { name, tolerance, ctx } = options
+  const valueOf = name === 'score' ? (c: CaseSummary) => c.score : (c: CaseSummary) => c.passRate
+  const answerValue =
+    name === 'score' ? (a: CaseResult) => a.score as number : (a: CaseResult) => (a.pass ? 1 : 0)
+  const pairs = options.pairs.filter((p) => valueOf(p.base) !== null && valueOf(p.head) !== null)
+  const baseValues = pairs.map((p) => valueOf(p.base) as number)
+  const headValues = pairs.map((p) => valueOf(p.head) as number)
+  const diffs = headValues.map((h, i) => h - (baseValues[i] as number))
+  const n = pairs.length
+  const metric = emptyMetric(name, 'fraction', 'difference')
+  metric.n = n
+  metric.tolerance = {
+    noise: tolerance.noise,
+    margin: tolerance.margin,
+    ...(tolerance.min !== undefined ? { min: tolerance.min } : {})
+  }
+  let sd = NaN
+  if (n > 0) {
+    metric.base = mean(baseValues)
+    metric.head = mean(headValues)
+    metric.delta = mean(diffs)
+    const { keys, shared } = clusterKeys(pairs)
+    if (shared) metric.clusters = new Set(keys).size
+    const singleAnswers = pairs.every(
+      (p) => p.base.answered.length === 1 && p.head.answered.length === 1
+    )
+    const binary = [...baseValues, ...headValues].every((v) => v === 0 || v === 1)
+    if (!shared && singleAnswers && binary) {
+      let passToFail = 0
+      let failToPass = 0
+      for (const d of diffs) {
+        if (d < 0) passToFail++
+        else if (d > 0) failToPass++
+      }
+      metric.test = asTest(mcnemarExact(passToFail, failToPass, 'less'), 'mcnemar-mid-p', 'less')
+      metric.improvementTest = asTest(
+        mcnemarExact(passToFail, failToPass, 'greater'),
+        'mcnemar-mid-p',
+        'greater'
+      )
+    } else {
+      const units = shared ? clusterSums(diffs, keys) : diffs
+      const method = shared ? 'sign-flip-clustered' : 'sign-flip'
+      metric.test = asTest(
+        signFlipTest(units, { alternative: 'less', rng: rngFor(ctx, name, 'less') }),
+        method,
+        'less'
+      )
+      metric.improvementTest = asTest(
+        signFlipTest(units, { alternative: 'greater', rng: rngFor(ctx, name, 'greater') }),
+        method,
+        'greater'
+      )
+    }
+    const estimate = differenceInterval(diffs, shared ? keys : null, rngFor(ctx, name, 'interval'))
+    metric.interval = estimate.interval
+    sd = estimate.sd
+    metric.gated = true
+  }
+  const label = QUALITY_LABEL[name]
+  const decide = (familySize: number) => {
+    const { alpha } = ctx
+    const floorBroken =
+      tolerance.min !== undefined && options.headAll !== null && options.headAll < tolerance.min
+    const floorReason = () =>
+      `${label} ${formatPercent(options.headAll as number)} is below the floor ${formatPercent(tolerance.min as number)}`
+    if (n === 0 || metric.delta === null) {
+      if (floorBroken) return setVerdict(metric, 'fail', floorReason())
+      metric.gated = false
+      return setVerdict(metric, 'not-gated', 'no paired cases with answers on both sides')
+    }
+    const delta = metric.delta
+    const drop = significant(metric.test, alpha)
+    const gain = significant(metric.improvementTest, alpha)
+    // The noise floor is a condition on the point estimate, on top of the significant drop test.
+    // The alternative (the CI must exclude −noise, i.e. a test of Δ ≥ −noise) would have to show
+    // a drop beyond the noise rather than a drop: at a true 5-point drop with a 2-point noise
+    // floor it tests for 3 points and misses most real regressions at the usual 100–400 cases
+    // (see bench/gate.ts). The false alarm rate is already held at α by the drop test; the
+    // floor only keeps tiny, significant changes of very large suites from failing the check.
+    if (drop && delta < -tolerance.noise) {
+      return setVerdict(
+        metric,
+        'regression',
+        `${label} fell ${formatPoints(delta, false)}, beyond the ${formatPoints(tolerance.noise, false)} noise floor (${pText(metric.test)})`
+      )
+    }
+    if (floorBroken) return setVerdict(metric, 'fail', floorReason())
+    if (gain && delta > tolerance.noise) {
+      return setVerdict(
+        metric,
+        'improvement',
+        `${label} rose ${formatPoints(delta, false)} (${pText(metric.improvementTest)})`
+      )
+    }
+    if (drop || gain) {
+      return setVerdict(
+        metric,
+        'minor-change',
+        `${label} changed ${formatPoints(delta)}: significant (${pText(drop ? metric.test : metric.improvementTest)}) but within the ${formatPoints(tolerance.noise, false)} noise floor`
+      )
+    }
+    const low = metric.interval?.low ?? null
+    if (low !== null && low > -tolerance.margin) {
+      return setVerdict(
+        metric,
+        'pass',
+        `non-inferior: the 95% CI ${formatInterval(low, metric.interval?.high ?? null, 'difference', 'fraction')} stays above the −${formatPoints(tolerance.margin, false)} margin`
+      )
+    }
+    const within = (side: 'base' | 'head') =>
+      meanWithinVariance(
+        pairs.map((p) => p[side]),
+        answerValue
+      )
+    const withinBase = within('base')
+    const withinHead = within('head')
+    const advice = powerAdvice({
+      sd,
+      n,
+      alpha: ctx.alpha / Math.max(1, familySize),
+      effect: tolerance.margin,
+      within:
+        withinBase !== null && withinHead !== null
+          ? { base: withinBase, head: withinHead, repeats: options.repeats }
+          : undefined
+    })
+    metric.power = {
+      minimumDetectableEffect: advice.mde,
+      targetEffect: tolerance.margin,
+      requiredCases: advice.requiredCases,
+      additionalCases: advice.additionalCases,
+      requiredRepeats: advice.requiredRepeats
+    }
+    const detectable =
+      advice.mde === null
+        ? ''
+        : `; this run can detect drops of ${formatPoints(advice.mde, false)} or more`
+    setVerdict(
+      metric,
+      'inconclusive',
+      n < 2
+        ? 'one paired case cannot show a change either way'
+        : `${label} changed ${formatPoints(delta)}, not significant, and the 95% CI reaches below the −${formatPoints(tolerance.margin, false)} margin${detectable}`
+    )
+  }
+  return { metric, family: n > 0 ? options.family : null, decide }
+}
+
+/**
+ * Median latency of the measured (not cached) answers, compared through per-case log ratios
+ * ln(head / base) of the cases' median latencies: Hodges–Lehmann estimate, reported as the ratio
+ * exp(HL), and the Wilcoxon signed-rank test (DESIGN "Statistics"). The interval is the t (from 50
+ * cases) or bootstrap interval of the mean log ratio, exponentiated — a CI of the geometric-mean
+ * ratio, which HL estimates robustly when the log ratios are symmetric.
+ */
+export function latencyMetric(options: {
+  pairs: readonly Pair[]
+  maxRatio: number
+  ctx: GroupContext
+  family: string
+}): PendingMetric {
+  const { maxRatio, ctx } = options
+  const pairs = options.pairs.filter((p) => p.base.latency !== null && p.head.latency !== null)
+  const n = pairs.length
+  const metric = emptyMetric('latency-p50', 'ms', 'ratio')
+  metric.n = n
+  metric.tolerance = { maxRatio }
+  const logs = pairs.map((p) =>
+    Math.log(
+      Math.max(p.head.latency as number, LATENCY_FLOOR_MS) /
+        Math.max(p.base.latency as number, LATENCY_FLOOR_MS)
+    )
+  )
+  let sd = NaN
+  if (n > 0) {
+    metric.base = median(pairs.flatMap((p) => p.base.latencies))
+    metric.head = median(pairs.flatMap((p) => p.head.latencies))
+    metric.delta = finiteOrNull(Math.exp(hodgesLehmann(logs)))
+    metric.test = asTest(wilcoxonSignedRank(logs, 'greater'), 'wilcoxon', 'greater')
+    metric.improvementTest = asTest(wilcoxonSignedRank(logs, 'less'), 'wilcoxon', 'less')
+    const { interval } = differenceInterval(logs, null, rngFor(ctx, 'latency-p50', 'interval'))
+    if (interval && interval.low !== null && interval.high !== null) {
+      metric.interval = {
+        low: finiteOrNull(Math.exp(interval.low)),
+        high: finiteOrNull(Math.exp(interval.high)),
+        level: LEVEL,
+        method: `${interval.method}-log-ratio`
+      }
+    }
+    sd = standardDeviation(logs)
+    metric.gated = true
+  }
+  const decide = (familySize: number) => {
+    const ratio = metric.delta
+    if (n === 0 || ratio === null) {
+      metric.gated = false
+      return setVerdict(
+        metric,
+        'not-gated',
+        'no case has measured latencies on both sides (cached and errored answers carry none)'
+      )
+    }
+    const slower = significant(metric.test, ctx.alpha)
+    const faster = significant(metric.improvementTest, ctx.alpha)
+    if (slower && ratio > maxRatio) {
+      return setVerdict(
+        metric,
+        'regression',
+        `median latency ${formatRatio(ratio)}, beyond the tolerated ${formatRatio(maxRatio)} (${pText(metric.test)})`
+      )
+    }
+    if (faster && ratio < 1 / maxRatio) {
+      return setVerdict(
+        metric,
+        'improvement',
+        `median latency ${formatRatio(ratio)} (${pText(metric.improvementTest)})`
+      )
+    }
+    if (slower || faster) {
+      return setVerdict(
+        metric,
+        'minor-change',
+        `median latency ${formatRatio(ratio)}: significant but within ${formatRatio(maxRatio)}`
+      )
+    }
+    const high = metric.interval?.high ?? null
+    if (high !== null && high < maxRatio) {
+      return setVerdict(
+        metric,
+        'pass',
+        `the 95% CI of the ratio stays below ${formatRatio(maxRatio)}`
+      )
+    }
+    const advice = powerAdvice({
+      sd,
+      n,
+      alpha: ctx.alpha / Math.max(1, familySize),
+      effect: Math.log(maxRatio)
+    })
+    metric.power = {
+      minimumDetectableEffect: advice.mde === null ? null : finiteOrNull(Math.exp(advice.mde)),
+      targetEffect: maxRatio,
+      requiredCases: advice.requiredCases,
+      additionalCases: advice.additionalCases,
+      requiredRepeats: null
+    }
+    setVerdict(
+      metric,
+      'inconclusive',
+      `median latency ${formatRatio(ratio)}, not significant, and the 95% CI reaches ${formatRatio(maxRatio)}`
+    )
+  }
+  return { metric, family: n > 0 ? options.family : null, decide }
+}
+
+/**
+ * 95th-percentile latency over the measured answers of the paired cases, reported always and gated
+ * only from P95_MIN_SAMPLES answers per side (DESIGN "Statistics"). The test is a paired form of
+ * Mood's quantile test (Mood 1950, "Introduction to the Theory of Statistics", §16.4; the median
+ * test generalised to any quantile): with q the 95th percentile of both runs' answers pooled, each
+ * case contributes d_i = (share of its head answers above q) − (share of its base answers above q),
+ * tested with the sign-flip test. q is symmetric in base and head, so flipping a case's sign
+ * leaves it unchanged and the permutation null is exact.
+ */
+export function latencyTailMetric(options: {
+  pairs: readonly Pair[]
+  maxRatio: number
+  ctx: GroupContext
+  family: string
+}): PendingMetric {
+  const { maxRatio, ctx } = options
+  const pairs = options.pairs.filter(
+    (p) => p.base.latencies.length > 0 && p.head.latencies.length > 0
+  )
+  const metric = emptyMetric('latency-p95', 'ms', 'ratio')
+  metric.n = pairs.length
+  metric.tolerance = { maxRatio }
+  const baseAll = pairs.flatMap((p) => p.base.latencies)
+  const headAll = pairs.flatMap((p) => p.head.latencies)
+  const enough = baseAll.length >= P95_MIN_SAMPLES && headAll.length >= P95_MIN_SAMPLES
+  if (pairs.length > 0) {
+    const baseP95 = quantile(baseAll, 0.95)
+    const headP95 = quantile(headAll, 0.95)
+    metric.base = baseP95
+    metric.head = headP95
+    metric.delta = finiteOrNull(
+      Math.max(headP95, LATENCY_FLOOR_MS) / Math.max(baseP95, LATENCY_FLOOR_MS)
+    )
+  }
+  if (enough) {
+    const threshold = quantile([...baseAll, ...headAll], 0.95)
+    const above = (xs: readonly number[]) => xs.filter((x) => x > threshold).length / xs.length
+    const diffs = pairs.map((p) => above(p.head.latencies) - above(p.base.latencies))
+    const method = 'tail-exceedance-sign-flip'
+    metric.test = asTest(
+      signFlipTest(diffs, { alternative: 'greater', rng: rngFor(ctx, 'latency-p95', 'greater') }),
+      method,
+      'greater'
+    )
+    metric.improvementTest = asTest(
+      signFlipTest(diffs, { alternative: 'less', rng: rngFor(ctx, 'latency-p95', 'less') }),
+      method,
+      'less'
+    )
+    metric.gated = true
+  }
+  const decide = () => {
+    const ratio = metric.delta
+    if (!enough || ratio === null) {
+      metric.gated = false
+      return setVerdict(
+        metric,
+        'not-gated',
+        `reported only: gated from ${P95_MIN_SAMPLES} measured answers per side (base ${baseAll.length}, head ${headAll.length})`
+      )
+    }
+    const slower = significant(metric.test, ctx.alpha)
+    const faster = significant(metric.improvementTest, ctx.alpha)
+    if (slower && ratio > maxRatio) {
+      return setVerdict(
+        metric,
+        'regression',
+        `p95 latency ${formatRatio(ratio)}, beyond the tolerated ${formatRatio(maxRatio)} (${pText(metric.test)})`
+      )
+    }
+    if (faster && ratio < 1 / maxRatio) {
+      return setVerdict(metric, 'improvement', `p95 latency ${formatRatio(ratio)}`)
+    }
+    if (slower || faster) {
+      return setVerdict(
+        metric,
+        'minor-change',
+        `p95 latency ${formatRatio(ratio)}: the slowest answers shifted, within ${formatRatio(maxRatio)}`
+      )
+    }
+    setVerdict(metric, 'pass', `no significant shift of the slowest 5% of answers`)
+  }
+  return { metric, family: enough ? options.family : null, decide }
+}
+
+/**
+ * Mean cost per case (USD of the system under test, judges apart), a ratio head / base with the
+ * paired bootstrap CI of the ratio (DESIGN "Statistics"), and the sign-flip test on the per-case
+ * cost differences (mean difference > 0 ⇔ ratio of means > 1).
+ * Regression = a significant increase AND a point ratio beyond the tolerance, the same shape as
+ * the score rule: requiring the CI's lower bound above the tolerance would test for "more than
+ * 10% dearer" and miss most 15–25% increases, while costs are close to deterministic per case,
+ * so significance alone would flag every prompt that adds a few tokens.
+ */
+export function costMetric(options: {
+  pairs: readonly Pair[]
+  base: SideSummary
+  head: SideSummary
+  maxRatio: number
+  max: number | undefined
+  headAll: number | null
+  ctx: GroupContext
+  family: string
+}): PendingMetric {
+  const { maxRatio, ctx } = options
+  const metric = emptyMetric('cost', 'usd', 'ratio')
+  metric.tolerance = { maxRatio, ...(options.max !== undefined ? { max: options.max } : {}) }
+  const known = options.base.costKnown && options.head.costKnown
+  const pairs = known
+    ? options.pairs.filter((p) => p.base.cost !== null && p.head.cost !== null)
+    : []
+  const n = pairs.length
+  metric.n = n
+  const baseValues = pairs.map((p) => p.base.cost as number)
+  const headValues = pairs.map((p) => p.head.cost as number)
+  const diffs = headValues.map((h, i) => h - (baseValues[i] as number))
+  let sd = NaN
+  if (n > 0) {
+    metric.base = mean(baseValues)
+    metric.head = mean(headValues)
+    const ratio = bootstrapRatioInterval(baseValues, headValues, {
+      rng: rngFor(ctx, 'cost', 'interval'),
+      level: LEVEL
+    })
+    metric.delta = finiteOrNull(ratio.estimate)
+    if (n >= 2) {
+      metric.interval = {
+        low: finiteOrNull(ratio.low),
+        high: finiteOrNull(ratio.high),
+        level: LEVEL,
+        method: 'bootstrap-ratio'
+      }
+    }
+    metric.test = asTest(
+      signFlipTest(diffs, { alternative: 'greater', rng: rngFor(ctx, 'cost', 'greater') }),
+      'sign-flip',
+      'greater'
+    )
+    metric.improvementTest = asTest(
+      signFlipTest(diffs, { alternative: 'less', rng: rngFor(ctx, 'cost', 'less') }),
+      'sign-flip',
+      'less'
+    )
+    sd = standardDeviation(diffs)
+    metric.gated = true
+  }
+  const decide = (familySize: number) => {
+    const floorBroken =
+      options.max !== undefined && options.headAll !== null && options.headAll > options.max
+    const floorReason = () =>
+      `mean cost per case ${formatUsd(options.headAll as number)} is above the maximum ${formatUsd(options.max as number)}`
+    if (n === 0) {
+      if (floorBroken) return setVerdict(metric, 'fail', floorReason())
+      metric.gated = false
+      return setVerdict(
+        metric,
+        'not-gated',
+        known
+          ? 'no paired cases with a cost'
+          : 'cost unknown (no price for the model, or no token counts)'
+      )
+    }
+    const ratio = metric.delta ?? Infinity
+    const dearer = significant(metric.test, ctx.alpha)
+    const cheaper = significant(metric.improvementTest, ctx.alpha)
+    if (dearer && ratio > maxRatio) {
+      return setVerdict(
+        metric,
+        'regression',
+        `mean cost per case ${formatRatio(ratio)} (${formatUsd(metric.base as number)} → ${formatUsd(metric.head as number)}), beyond the tolerated ${formatRatio(maxRatio)} (${pText(metric.test)})`
+      )
+    }
+    if (floorBroken) return setVerdict(metric, 'fail', floorReason())
+    if (cheaper && ratio < 1 / maxRatio) {
+      return setVerdict(metric, 'improvement', `mean cost per case ${formatRatio(ratio)}`)
+    }
+    if (dearer || cheaper) {
+      return setVerdict(
+        metric,
+        'minor-change',
+        `mean cost per case ${formatRatio(ratio)}: significant but within ${formatRatio(maxRatio)}`
+      )
+    }
+    const high = metric.interval?.high ?? null
+    if (high !== null && high < maxRatio) {
+      return setVerdict(
+        metric,
+        'pass',
+        `the 95% CI of the ratio stays below ${formatRatio(maxRatio)}`
+      )
+    }
+    const baseMean = metric.base as number
+    const advice = powerAdvice({
+      sd,
+      n,
+      alpha: ctx.alpha / Math.max(1, familySize),
+      effect: (maxRatio - 1) * baseMean
+    })
+    metric.power = {
+      minimumDetectableEffect:
+        advice.mde === null || baseMean <= 0 ? null : 1 + advice.mde / baseMean,
+      targetEffect: maxRatio,
+      requiredCases: advice.requiredCases,
+      additionalCases: advice.additionalCases,
+      requiredRepeats: null
+    }
+    setVerdict(
+      metric,
+      'inconclusive',
+      `mean cost per case ${formatRatio(ratio)}, not significant, and the 95% CI reaches ${formatRatio(maxRatio)}`
+    )
+  }
+  return { metric, family: n > 0 ? options.family : null, decide }
+}
+
+function topKinds(side: SideSummary): string {
+  return [...side.errorKinds.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([kind, count]) => `${kind} ×${count}`)
+    .join(', ')
+}
+
+/**
+ * Errored share of the answers obtained (answers never obtained, like replay misses, are left
+ * out). Per case d_i = head − base of the errored shares; McNemar when every case was asked once,
+ * else the sign-flip test. More errors of the provider's making (rate limits, 5xx, timeouts,
+ * network, auth) is an `error` verdict, more errors of the system's making (bad requests,
+ * malformed responses, a crashing module or command, a throwing scorer) a `regression`: errored
+ * answers are excluded from the score, so without this a change that breaks 30% of the answers
+ * would look like no change at all.
+ */
+export function errorRateMetric(options: {
+  pairs: readonly Pair[]
+  head: SideSummary
+  noise: number
+  max: number | undefined
+  outageRate: number
+  ctx: GroupContext
+  family: string
+}): PendingMetric {
+  const { ctx, noise, head } = options
+  const metric = emptyMetric('error-rate', 'fraction', 'difference')
+  metric.tolerance = {
+    noise,
+    ...(options.max !== undefined ? { max: options.max } : {})
+  }
+  const pairs = options.pairs.filter((p) => p.base.errorRate !== null && p.head.errorRate !== null)
+  const n = pairs.length
+  metric.n = n
+  const obtained = (c: CaseSummary) => c.answered.length + c.errored
+  const rateOver = (side: 'base' | 'head') => {
+    const total = pairs.reduce((sum, p) => sum + obtained(p[side]), 0)
+    return total === 0 ? 0 : pairs.reduce((sum, p) => sum + p[side].errored, 0) / total
+  }
+  const headAll = head.answers === 0 ? null : head.errors / head.answers
+  if (n > 0) {
+    const diffs = pairs.map((p) => (p.head.errorRate as number) - (p.base.errorRate as number))
+    metric.base = rateOver('base')
+    metric.head = rateOver('head')
+    metric.delta = metric.head - metric.base
+    if (pairs.every((p) => obtained(p.base) === 1 && obtained(p.head) === 1)) {
+      // In McNemar's terms an answer "passes" when it did not error: b = ok → error.
+      let okToError = 0
+      let errorToOk = 0
+      for (const d of diffs) {
+        if (d > 0) okToError++
+        else if (d < 0) errorToOk++
+      }
+      metric.test = asTest(mcnemarExact(okToError, errorToOk, 'less'), 'mcnemar-mid-p', 'greater')
+      metric.improvementTest = asTest(
+        mcnemarExact(okToError, errorToOk, 'greater'),
+        'mcnemar-mid-p',
+        'less'
+      )
+    } else {
+      metric.test = asTest(
+        signFlipTest(diffs, { alternative: 'greater', rng: rngFor(ctx, 'error-rate', 'greater') }),
+        'sign-flip',
+        'greater'
+      )
+      metric.improvementTest = asTest(
+        signFlipTest(diffs, { alternative: 'less', rng: rngFor(ctx, 'error-rate', 'less') }),
+        'sign-flip',
+        'less'
+      )
+    }
+    metric.interval = differenceInterval(
+      diffs,
+      null,
+      rngFor(ctx, 'error-rate', 'interval')
+    ).interval
+    metric.gated = true
+  }
+  const decide = () => {
+    if (headAll !== null && headAll > options.outageRate) {
+      metric.gated = true
+      return setVerdict(
+        metric,
+        'error',
+        `provider outage: ${formatPercent(headAll)} of the head answers errored (${topKinds(head)})`
+      )
+    }
+    const floorBroken = options.max !== undefined && headAll !== null && headAll > options.max
+    const floorReason = () =>
+      `error rate ${formatPercent(headAll as number)} is above the maximum ${formatPercent(options.max as number)}`
+    if (n === 0 || metric.delta === null) {
+      if (floorBroken) return setVerdict(metric, 'fail', floorReason())
+      metric.gated = false
+      return setVerdict(metric, 'not-gated', 'no paired cases with answers')
+    }
+    const delta = metric.delta
+    const more = significant(metric.test, ctx.alpha)
+    const fewer = significant(metric.improvementTest, ctx.alpha)
+    if (more && delta > noise) {
+      let outage = 0
+      for (const [kind, count] of head.errorKinds) if (isOutageKind(kind)) outage += count
+      const byProvider = outage * 2 >= head.errors
+      return setVerdict(
+        metric,
+        byProvider ? 'error' : 'regression',
+        `error rate rose ${formatPoints(delta, false)} to ${formatPercent(metric.head as number)} (${topKinds(head)}; ${pText(metric.test)})`
+      )
+    }
+    if (floorBroken) return setVerdict(metric, 'fail', floorReason())
+    if (fewer && delta < -noise) {
+      return setVerdict(metric, 'improvement', `error rate fell ${formatPoints(delta, false)}`)
+    }
+    if (more || fewer) {
+      return setVerdict(
+        metric,
+        'minor-change',
+        `error rate changed ${formatPoints(delta)}: significant but within the noise floor`
+      )
+    }
+    setVerdict(metric, 'pass', 'no significant change of the error rate')
+  }
+  return { metric, family: n > 0 ? options.family : null, decide }
+}
+
+/** A metric that is reported, never gated: the verdict is always `not-gated`. */
+function reported(metric: MetricComparison, reason: string): PendingMetric {
+  metric.reason = reason
+  return { metric, family: null, decide: () => undefined }
+}
+
+/** Time to first token: medians of the measured answers of the paired cases, ratio head / base. */
+export function ttftMetric(pairs: readonly Pair[]): PendingMetric | null {
+  const used = pairs.filter((p) => p.base.ttft !== null && p.head.ttft !== null)
+  if (used.length === 0) return null
+  const metric = emptyMetric('ttft-p50', 'ms', 'ratio')
+  metric.n = used.length
+  metric.base = median(used.map((p) => p.base.ttft as number))
+  metric.head = median(used.map((p) => p.head.ttft as number))
+  metric.delta = finiteOrNull(
+    Math.max(metric.head, LATENCY_FLOOR_MS) / Math.max(metric.base, LATENCY_FLOOR_MS)
+  )
+  return reported(metric, `reported only (median of the cases' median time to first token)`)
+}
+
+/** Mean tokens per case over the paired cases: exact differences, no test (DESIGN). */
+export function tokenMetric(
+  pairs: readonly Pair[],
+  name: 'input-tokens' | 'output-tokens'
+): PendingMetric | null {
+  const valueOf = (c: CaseSummary) => (name === 'input-tokens' ? c.inputTokens : c.outputTokens)
+  const used = pairs.filter((p) => valueOf(p.base) !== null && valueOf(p.head) !== null)
+  if (used.length === 0) return null
+  const metric = emptyMetric(name, 'tokens', 'difference')
+  metric.n = used.length
+  metric.base = mean(used.map((p) => valueOf(p.base) as number))
+  metric.head = mean(used.map((p) => valueOf(p.head) as number))
+  metric.delta = metric.head - metric.base
+  return reported(metric, 'reported only (mean per case)')
+}
+
+/** Total spend of each run over all its answers. */
+export function costTotalMetric(base: SideSummary, head: SideSummary): PendingMetric | null {
+  if (!base.costKnown || !head.costKnown) return null
+  const metric = emptyMetric('cost-total', 'usd', 'ratio')
+  metric.n = head.cases.size
+  metric.base = base.totalCost
+  metric.head = head.totalCost
+  metric.delta = finiteOrNull(
+    base.totalCost === 0 && head.totalCost === 0 ? 1 : head.totalCost / base.totalCost
+  )
+  return reported(
+    metric,
+    'reported only (every answer of each run, cases added or removed included)'
+  )
+}
+
+/** Share of the calls made (cache hits excluded) that needed more than one attempt. */
+export function retryRateMetric(pairs: readonly Pair[]): PendingMetric | null {
+  const calls = (side: 'base' | 'head') => pairs.reduce((sum, p) => sum + p[side].calls, 0)
+  const retried = (side: 'base' | 'head') => pairs.reduce((sum, p) => sum + p[side].retried, 0)
+  if (calls('base') === 0 || calls('head') === 0) return null
+  const metric = emptyMetric('retry-rate', 'fraction', 'difference')
+  metric.n = pairs.length
+  metric.base = retried('base') / calls('base')
+  metric.head = retried('head') / calls('head')
+  metric.delta = metric.head - metric.base
+  return reported(metric, 'reported only (calls that needed more than one attempt)')
+}
+
+/** The not-comparable form of a quality metric: both values shown, nothing computed between them. */
+export function incomparableQualityMetric(
+  name: 'score' | 'pass-rate',
+  base: SideSummary,
+  head: SideSummary
+): PendingMetric {
+  const metric = emptyMetric(name, 'fraction', 'difference')
+  const sideMean = (side: SideSummary) => {
+    const values = [...side.cases.values()].flatMap((c) => {
+      const v = name === 'score' ? c.score : c.passRate
+      return v === null ? [] : [v]
+    })
+    return values.length === 0 ? null : mean(values)
+  }
+  metric.base = sideMean(base)
+  metric.head = sideMean(head)
+  metric.verdict = 'not-comparable'
+  metric.reason = 'the scorers changed: scores of the two runs measure different things'
+  return { metric, family: null, decide: () => undefined }
+}
+
+/** A group's head-only quality metric (no baseline): only the absolute floor can fail it. */
+export function headOnlyQualityMetric(
+  name: 'score' | 'pass-rate',
+  headAll: number | null,
+  tolerance: QualityTolerance,
+  cases: number
+): PendingMetric {
+  const metric = emptyMetric(name, 'fraction', 'difference')
+  metric.head = headAll
+  metric.n = cases
+  metric.tolerance = tolerance.min !== undefined ? { min: tolerance.min } : {}
+  const label = QUALITY_LABEL[name]
+  if (tolerance.min !== undefined && headAll !== null && headAll < tolerance.min) {
+    metric.gated = true
+    metric.verdict = 'fail'
+    metric.reason = `${label} ${formatPercent(headAll)} is below the floor ${formatPercent(tolerance.min)}`
+  } else {
+    metric.reason = 'no baseline to compare with'
+  }
+  return { metric, family: null, decide: () => undefined }
+}

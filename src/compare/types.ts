@@ -1,0 +1,243 @@
+/**
+ * Comparison: the result of comparing a baseline RunResult with a head RunResult. It is plain
+ * JSON (no NaN, no Infinity: a number that cannot be computed is null), the `--format json` output
+ * and the only input of the renderers (PR comment, terminal, JUnit).
+ */
+import type { Alternative } from '../stats/index.js'
+
+export const COMPARISON_VERSION = 1
+
+/**
+ * What a metric's comparison concluded, most severe first:
+ * - regression: a significant change for the worse beyond the tolerance (fails the check);
+ * - fail: an absolute limit of the `gate:` block is broken, whatever the baseline (fails);
+ * - error: the provider mostly failed to answer, an outage rather than a quality change (fails);
+ * - inconclusive: neither a regression nor shown non-inferior (neutral; fails with `strict`);
+ * - not-comparable: the scorers changed, so scores cannot be compared (neutral);
+ * - improvement: a significant change for the better beyond the tolerance;
+ * - minor-change: significant, but within the noise floor;
+ * - pass: non-inferior within the tolerance;
+ * - not-gated: reported only (tokens, retries, unknown cost, too few samples, new suites).
+ */
+export type Verdict =
+  | 'regression'
+  | 'fail'
+  | 'error'
+  | 'inconclusive'
+  | 'not-comparable'
+  | 'improvement'
+  | 'minor-change'
+  | 'pass'
+  | 'not-gated'
+
+/** Most severe first: the verdict of a group (and of the run) is its most severe metric verdict. */
+export const VERDICT_SEVERITY: readonly Verdict[] = [
+  'regression',
+  'fail',
+  'error',
+  'inconclusive',
+  'not-comparable',
+  'improvement',
+  'minor-change',
+  'pass',
+  'not-gated'
+]
+
+export type MetricName =
+  | 'score'
+  | 'pass-rate'
+  | 'error-rate'
+  | 'latency-p50'
+  | 'latency-p95'
+  | 'ttft-p50'
+  | 'cost'
+  | 'cost-total'
+  | 'input-tokens'
+  | 'output-tokens'
+  | 'retry-rate'
+
+/** fraction: in [0, 1], deltas in points; ms, usd, tokens: deltas as a ratio or a difference. */
+export type MetricUnit = 'fraction' | 'ms' | 'usd' | 'tokens'
+
+export interface MetricInterval {
+  low: number | null
+  high: number | null
+  /** Two-sided confidence level, 0.95. */
+  level: number
+  /** t, clustered-t, bootstrap, bootstrap-ratio, t-log-ratio or bootstrap-log-ratio. */
+  method: string
+}
+
+export interface MetricTest {
+  /** mcnemar-mid-p, sign-flip, sign-flip-clustered, wilcoxon or tail-exceedance-sign-flip. */
+  method: string
+  /** In the head − base convention: `less` = the head is lower. */
+  alternative: Alternative
+  pValue: number
+  /** Holm-adjusted over every gated test of the same direction in the run; null if not gated. */
+  pValueAdjusted: number | null
+  exact: boolean
+}
+
+/** How far an inconclusive result is from settling, at the gate's α and 80% power. */
+export interface PowerAdvice {
+  /** The smallest change (in the metric's delta units: points, or a ratio) this run could detect. */
+  minimumDetectableEffect: number | null
+  /** The change the advice is about: the non-inferiority margin, or the tolerated ratio. */
+  targetEffect: number
+  /** Paired cases needed to detect `targetEffect`; null when it cannot be estimated. */
+  requiredCases: number | null
+  additionalCases: number | null
+  /** Repeats per case that would settle it with the current cases; null if none up to 50 would. */
+  requiredRepeats: number | null
+}
+
+export interface MetricTolerance {
+  noise?: number
+  margin?: number
+  maxRatio?: number
+  min?: number
+  max?: number
+}
+
+export interface MetricComparison {
+  metric: MetricName
+  unit: MetricUnit
+  /** Base and head values over the paired units (`cost-total`: over every answer of each run). */
+  base: number | null
+  head: number | null
+  /** head − base for `difference`, head / base for `ratio` (latency: exp of Hodges–Lehmann). */
+  delta: number | null
+  deltaKind: 'difference' | 'ratio'
+  /** Paired units behind the test: cases (clusters are reported in `clusters`). */
+  n: number
+  clusters?: number
+  interval: MetricInterval | null
+  /** The test for a change for the worse (the one the gate acts on). */
+  test: MetricTest | null
+  /** The test for a change for the better, when the estimate points that way. */
+  improvementTest: MetricTest | null
+  gated: boolean
+  tolerance: MetricTolerance
+  verdict: Verdict
+  /** One sentence: why this verdict. */
+  reason: string
+  power?: PowerAdvice
+}
+
+export interface OutputSample {
+  text: string | null
+  /** Characters cut from the end of `text`. */
+  truncated: number
+  repeat: number
+  score: number | null
+  pass: boolean | null
+  /** Reasons of the scorers that failed this answer. */
+  failures: string[]
+}
+
+export interface FlippedCase {
+  caseId: string
+  /** `file:line` of the case, for annotations. */
+  source: string
+  direction: 'pass-to-fail' | 'fail-to-pass'
+  baseScore: number
+  headScore: number
+  scoreDelta: number
+  basePassRate: number
+  headPassRate: number
+  base: OutputSample | null
+  head: OutputSample | null
+}
+
+export interface Flips {
+  /** Paired cases whose majority pass/fail status went from pass to fail, and back. */
+  passToFail: number
+  failToPass: number
+  /** The largest |score change| first; at most a bounded number, see `omitted`. */
+  cases: FlippedCase[]
+  omitted: number
+}
+
+export interface ErrorKindCount {
+  kind: string
+  count: number
+}
+
+export interface SideInfo {
+  cases: number
+  answers: number
+  errors: number
+  /** Answers never obtained (replay cache misses, cancelled): excluded from every metric. */
+  missing: number
+  models: string[]
+  fingerprints: string[]
+  configFingerprint: string
+  errorKinds: ErrorKindCount[]
+  /** One error message of the most frequent kind, truncated. */
+  errorExample?: string
+}
+
+export type GroupStatus = 'compared' | 'new' | 'removed'
+
+/** One suite × provider. */
+export interface GroupComparison {
+  suite: string
+  file: string
+  providerId: string
+  providerLabel?: string
+  status: GroupStatus
+  /** False when the scorers changed: scores are not compared, latency/cost/errors still are. */
+  comparable: boolean
+  reason?: string
+  verdict: Verdict
+  base: SideInfo | null
+  head: SideInfo | null
+  repeats: { base: number | null; head: number | null }
+  cases: {
+    paired: number
+    added: number
+    removed: number
+    /** Up to 100 ids each. */
+    addedIds: string[]
+    removedIds: string[]
+  }
+  /** The reported model id or system fingerprint differs between the runs: possible drift. */
+  modelChanged: boolean
+  configChanged: boolean
+  gateChanged: boolean
+  metrics: MetricComparison[]
+  flips: Flips
+}
+
+export interface RunInfo {
+  id: string
+  commit: string | null
+  ref: string | null
+  event: string | null
+  startedAt: string
+  finishedAt: string
+  complete: boolean
+  incompleteReason: string | null
+  toolVersion: string
+}
+
+export type VerdictCounts = Record<Verdict, number>
+
+export interface Comparison {
+  schemaVersion: typeof COMPARISON_VERSION
+  tool: { name: 'evalgate'; version: string }
+  /** The most severe group verdict; `pass` when nothing at all was compared is never claimed. */
+  verdict: Verdict
+  /** One sentence for the top of a report. */
+  summary: string
+  options: { seed: string; strict: boolean; alpha: number }
+  /** Gated tests per Holm family (direction worse): the m of the adjustment. */
+  holmFamilySizes: Record<string, number>
+  base: RunInfo
+  head: RunInfo
+  groups: GroupComparison[]
+  /** Gated metric verdicts of all groups, by verdict. */
+  counts: VerdictCounts
+  warnings: string[]
+}

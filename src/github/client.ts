@@ -1,0 +1,716 @@
+/**
+ * The GitHub REST calls evalgate makes, behind one small interface: the comment, tracking-issue
+ * and baseline code depend on `GitHubClient`, so tests can run them against a local server or a
+ * typed fake.
+ *
+ * `createGitHubClient` wraps `getOctokit` from @actions/github, which adds no retry and no
+ * throttling of its own (only REST methods and pagination). So this module adds a bounded retry:
+ * - 429, and 403 for a secondary rate limit: wait for `retry-after` (or a minute, GitHub's advice
+ *   when it gives none), for any method — GitHub did not process the request;
+ * - 403 with `x-ratelimit-remaining: 0` (primary limit): wait until `x-ratelimit-reset`;
+ * - 5xx and network failures: exponential backoff with jitter, only for requests that are safe to
+ *   repeat (GET, PATCH, PUT, DELETE and the content-addressed git-data POSTs), never for creating
+ *   an issue or a comment, which could then appear twice.
+ * A wait longer than `maxDelayMs` is not taken: the call fails at once with a message saying when
+ * the limit resets. Every failure becomes a `GitHubApiError` naming the call and the likely fix.
+ */
+import { getOctokit } from '@actions/github'
+import { EvalgateError } from '../errors.js'
+
+export interface IssueComment {
+  id: number
+  body: string
+  /** The author's login; undefined for a deleted ("ghost") account. */
+  author: string | undefined
+  /** The comment on github.com. */
+  url: string
+}
+
+export interface Issue {
+  number: number
+  title: string
+  body: string
+  state: 'open' | 'closed'
+  labels: string[]
+  author: string | undefined
+  url: string
+  /** The issues API lists pull requests too. */
+  isPullRequest: boolean
+}
+
+export interface Label {
+  name: string
+  color: string
+  description: string | null
+}
+
+export interface GitCommit {
+  sha: string
+  tree: string
+  parents: string[]
+}
+
+export interface TreeEntry {
+  path: string
+  mode: string
+  type: 'blob' | 'tree' | 'commit'
+  sha: string
+}
+
+/** One change to a tree: a file to point at `sha`, or to delete when `sha` is null. */
+export interface TreeChange {
+  path: string
+  sha: string | null
+}
+
+/** A commit as the repository shows it (`GET /repos/{o}/{r}/commits/{ref}`). */
+export interface RepoCommit {
+  sha: string
+  parents: string[]
+  committedAt: string | undefined
+}
+
+export interface Comparison {
+  mergeBase: string
+  status: 'diverged' | 'ahead' | 'behind' | 'identical'
+  aheadBy: number
+  behindBy: number
+}
+
+export interface PullRequestInfo {
+  number: number
+  state: 'open' | 'closed'
+  base: { ref: string; sha: string }
+  head: { ref: string; sha: string; repoFullName: string | undefined }
+  /** The head branch lives in another repository: the run has a read-only token, no secrets. */
+  isFork: boolean
+}
+
+export interface GitHubClient {
+  readonly owner: string
+  readonly repo: string
+  /** The login behind the token, or undefined for an installation token (GITHUB_TOKEN). */
+  getAuthenticatedLogin(): Promise<string | undefined>
+  /** Every comment of an issue or PR, oldest first, fetched page by page as iterated. */
+  listIssueComments(issueNumber: number): AsyncIterable<IssueComment>
+  createIssueComment(issueNumber: number, body: string): Promise<IssueComment>
+  updateIssueComment(commentId: number, body: string): Promise<IssueComment>
+  /** Issues (and PRs) matching every label; newest first. */
+  listIssues(filter: {
+    labels?: string[]
+    state?: 'open' | 'closed' | 'all'
+    creator?: string
+  }): AsyncIterable<Issue>
+  createIssue(issue: { title: string; body: string; labels?: string[] }): Promise<Issue>
+  updateIssue(
+    issueNumber: number,
+    change: {
+      title?: string
+      body?: string
+      state?: 'open' | 'closed'
+      stateReason?: 'completed' | 'not_planned' | 'reopened'
+    }
+  ): Promise<Issue>
+  getLabel(name: string): Promise<Label | undefined>
+  createLabel(label: { name: string; color: string; description?: string }): Promise<Label>
+  /** The commit a ref (`heads/<branch>`) points at, or undefined when it does not exist. */
+  getRef(ref: string): Promise<string | undefined>
+  /** `exists` when another writer created it first. */
+  createRef(ref: string, sha: string): Promise<'created' | 'exists'>
+  /** Moves a ref without force: `not-fast-forward` when someone else moved it meanwhile. */
+  updateRef(ref: string, sha: string): Promise<'updated' | 'not-fast-forward'>
+  getGitCommit(sha: string): Promise<GitCommit>
+  createGitCommit(commit: { message: string; tree: string; parents: string[] }): Promise<string>
+  createBlob(content: Buffer): Promise<string>
+  getBlob(sha: string): Promise<Buffer>
+  createTree(tree: { baseTree?: string; changes: TreeChange[] }): Promise<string>
+  getTree(sha: string, options?: { recursive?: boolean }): Promise<TreeEntry[]>
+  getCommit(ref: string): Promise<RepoCommit>
+  compareCommits(base: string, head: string): Promise<Comparison>
+  getPullRequest(pullNumber: number): Promise<PullRequestInfo>
+}
+
+export type GitHubErrorKind =
+  | 'auth'
+  | 'forbidden'
+  | 'not-found'
+  | 'conflict'
+  | 'validation'
+  | 'rate-limited'
+  | 'server'
+  | 'network'
+
+/** A GitHub API call failed; the message names the call and what to do about it. */
+export class GitHubApiError extends EvalgateError {
+  readonly kind: GitHubErrorKind
+  /** HTTP status; undefined when no answer came (network). */
+  readonly status: number | undefined
+  /** What evalgate was doing, e.g. "create a comment on #12". */
+  readonly operation: string
+  constructor(
+    kind: GitHubErrorKind,
+    operation: string,
+    status: number | undefined,
+    message: string
+  ) {
+    super(message, 1)
+    this.kind = kind
+    this.operation = operation
+    this.status = status
+  }
+}
+
+export interface RetryPolicy {
+  /** Retries after the first attempt. */
+  maxRetries: number
+  /** First backoff after a server error; doubles per retry, with jitter. */
+  baseDelayMs: number
+  /** The longest single wait accepted (retry-after, rate-limit reset); longer fails at once. */
+  maxDelayMs: number
+  sleep: (ms: number) => Promise<void>
+  random: () => number
+  /** Epoch milliseconds, for `x-ratelimit-reset`. */
+  now: () => number
+}
+
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxRetries: 3,
+  baseDelayMs: 1000,
+  maxDelayMs: 60_000,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: Math.random,
+  now: Date.now
+}
+
+export interface GitHubClientOptions {
+  token: string
+  /** `GITHUB_API_URL`: https://api.github.com, or a GHES `/api/v3` URL. */
+  apiUrl: string
+  owner: string
+  repo: string
+  retry?: Partial<RetryPolicy>
+}
+
+/** The parts of @octokit/request-error's RequestError this module reads. */
+interface RequestFailure {
+  status?: number
+  message?: string
+  request?: { method?: string; url?: string }
+  response?: {
+    headers?: Record<string, string | number | undefined>
+    data?: unknown
+  }
+}
+
+function asFailure(error: unknown): RequestFailure {
+  return typeof error === 'object' && error !== null ? (error as RequestFailure) : {}
+}
+
+function header(failure: RequestFailure, name: string): string | undefined {
+  const value = failure.response?.headers?.[name]
+  return value === undefined ? undefined : String(value)
+}
+
+/** GitHub's own words: `message` plus any per-field `errors`. */
+function githubMessage(failure: RequestFailure): string {
+  const data = failure.response?.data as
+    | { message?: unknown; errors?: { message?: unknown; code?: unknown; field?: unknown }[] }
+    | undefined
+  const message = typeof data?.message === 'string' ? data.message : (failure.message ?? '')
+  const details = (Array.isArray(data?.errors) ? data.errors : [])
+    .map((e) =>
+      typeof e.message === 'string' ? e.message : [e.field, e.code].filter(Boolean).join(' ')
+    )
+    .filter(Boolean)
+  return [message.trim(), ...details].filter(Boolean).join('; ')
+}
+
+function isSecondaryRateLimit(failure: RequestFailure): boolean {
+  return (
+    failure.status === 403 &&
+    (header(failure, 'retry-after') !== undefined ||
+      /secondary rate limit|abuse/i.test(githubMessage(failure)))
+  )
+}
+
+function isPrimaryRateLimit(failure: RequestFailure): boolean {
+  return (
+    (failure.status === 403 || failure.status === 429) &&
+    header(failure, 'x-ratelimit-remaining') === '0'
+  )
+}
+
+/** Safe to send twice: the second time does what the first did, or fails harmlessly. */
+function isRepeatable(method: string, url: string): boolean {
+  if (method !== 'POST') return true
+  return /\/git\/(blobs|trees|commits|refs)$/.test(new URL(url, 'http://x').pathname)
+}
+
+/** How long to wait before retrying, or undefined to give up now. */
+function retryDelay(
+  failure: RequestFailure,
+  attempt: number,
+  policy: RetryPolicy
+): number | undefined {
+  if (attempt >= policy.maxRetries) return undefined
+  const status = failure.status
+  const retryAfter = header(failure, 'retry-after')
+  if (isPrimaryRateLimit(failure)) {
+    const reset = Number(header(failure, 'x-ratelimit-reset')) * 1000
+    const wait = Number.isFinite(reset) ? Math.max(0, reset - policy.now()) : Infinity
+    return wait <= policy.maxDelayMs ? wait : undefined
+  }
+  if (status === 429 || isSecondaryRateLimit(failure)) {
+    const wait = retryAfter !== undefined ? Number(retryAfter) * 1000 : 60_000
+    return Number.isFinite(wait) && wait <= policy.maxDelayMs ? Math.max(0, wait) : undefined
+  }
+  const serverSide = failure.response === undefined || (status !== undefined && status >= 500)
+  const method = failure.request?.method ?? 'GET'
+  if (serverSide && isRepeatable(method, failure.request?.url ?? '')) {
+    return policy.baseDelayMs * 2 ** attempt * (0.5 + policy.random())
+  }
+  return undefined
+}
+
+/** Attempts made per failed request, for the error message. */
+const attemptsOf = new WeakMap<object, number>()
+
+function describeRequest(failure: RequestFailure): string {
+  const method = failure.request?.method ?? ''
+  const url = failure.request?.url
+  const path = url ? new URL(url, 'http://x').pathname : ''
+  return [method, path].filter(Boolean).join(' ')
+}
+
+/**
+ * Turns an Octokit failure into a GitHubApiError. `permission` is what the call needs in the
+ * workflow's `permissions:` block (undefined for reads).
+ */
+export function toGitHubApiError(
+  error: unknown,
+  operation: string,
+  permission?: string,
+  now: () => number = Date.now
+): GitHubApiError {
+  if (error instanceof GitHubApiError) return error
+  const failure = asFailure(error)
+  const status = failure.response === undefined ? undefined : failure.status
+  const said = githubMessage(failure)
+  const attempts = typeof error === 'object' && error !== null ? attemptsOf.get(error) : undefined
+  const request = describeRequest(failure)
+  const head = `GitHub API: could not ${operation} (${request}${status ? ` → ${status}` : ''}${said ? `: ${said}` : ''})`
+  const tried = attempts && attempts > 1 ? ` after ${attempts} attempts` : ''
+  let kind: GitHubErrorKind
+  let hint: string
+  if (status === undefined) {
+    kind = 'network'
+    hint = `no answer from GitHub${tried}: check the network and \`GITHUB_API_URL\``
+  } else if (isPrimaryRateLimit(failure)) {
+    kind = 'rate-limited'
+    const reset = Number(header(failure, 'x-ratelimit-reset'))
+    const when = Number.isFinite(reset) ? new Date(reset * 1000).toISOString() : 'later'
+    const seconds = Number.isFinite(reset) ? Math.max(0, Math.round(reset - now() / 1000)) : 0
+    hint = `the API rate limit of this token is used up until ${when} (in ${seconds} s); rerun after that, or spread the workflows out`
+  } else if (status === 429 || isSecondaryRateLimit(failure)) {
+    kind = 'rate-limited'
+    hint = `GitHub's secondary rate limit (too many requests in a short time)${tried}; rerun in a few minutes`
+  } else if (status === 401) {
+    kind = 'auth'
+    hint = 'the token was refused: check the `github-token` input (expired or revoked token?)'
+  } else if (status === 403) {
+    kind = 'forbidden'
+    hint = forbiddenHint(permission)
+  } else if (status === 404) {
+    kind = 'not-found'
+    hint = permission
+      ? `check the repository and number, and that the token has \`${permission}\` (GitHub answers 404 rather than 403 to a token that cannot see the repository)`
+      : 'check the repository, ref or number, and that the token can see the repository'
+  } else if (status === 409) {
+    kind = 'conflict'
+    hint = /empty/i.test(said)
+      ? 'the repository has no commits yet: push one before storing baselines on a branch'
+      : 'the repository is in a state that refuses this call'
+  } else if (status === 422) {
+    kind = 'validation'
+    hint = 'GitHub refused the request as invalid'
+  } else if (status >= 500) {
+    kind = 'server'
+    hint = `GitHub answered with a server error${tried}; rerun later (see https://www.githubstatus.com)`
+  } else {
+    kind = 'validation'
+    hint = 'unexpected answer'
+  }
+  return new GitHubApiError(kind, operation, status, `${head}: ${hint}.`)
+}
+
+function forbiddenHint(permission: string | undefined): string {
+  if (!permission) {
+    return 'the token cannot read this: check `permissions:` in the workflow (e.g. `contents: read`)'
+  }
+  if (permission.startsWith('contents')) {
+    return `the token is read-only or lacks \`permissions: ${permission}\` in the workflow; baselines are written only by trusted runs (push to the default branch, schedule, manual dispatch), never by PRs`
+  }
+  return `the token is read-only (fork PR?) or lacks \`permissions: ${permission}\` in the workflow; fork PRs get a read-only GITHUB_TOKEN, so post from a \`workflow_run\` job instead (never \`pull_request_target\` with a checkout of the PR's code)`
+}
+
+function statusOf(error: unknown): number | undefined {
+  const failure = asFailure(error)
+  return failure.response === undefined ? undefined : failure.status
+}
+
+type Octokit = ReturnType<typeof getOctokit>
+
+interface RawUser {
+  login: string
+}
+interface RawComment {
+  id: number
+  body?: string | null
+  html_url: string
+  user: RawUser | null
+}
+interface RawIssue {
+  number: number
+  title: string
+  body?: string | null
+  state: string
+  html_url: string
+  user: RawUser | null
+  labels: (string | { name?: string })[]
+  pull_request?: unknown
+}
+
+function toComment(raw: RawComment): IssueComment {
+  return { id: raw.id, body: raw.body ?? '', author: raw.user?.login, url: raw.html_url }
+}
+
+function toIssue(raw: RawIssue): Issue {
+  return {
+    number: raw.number,
+    title: raw.title,
+    body: raw.body ?? '',
+    state: raw.state === 'closed' ? 'closed' : 'open',
+    labels: raw.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))),
+    author: raw.user?.login,
+    url: raw.html_url,
+    isPullRequest: raw.pull_request !== undefined && raw.pull_request !== null
+  }
+}
+
+export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
+  const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry }
+  const octokit: Octokit = getOctokit(options.token, {
+    baseUrl: options.apiUrl.replace(/\/+$/, '')
+  })
+  octokit.hook.wrap('request', async (request, requestOptions) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await request(requestOptions)
+      } catch (error) {
+        const delay = retryDelay(asFailure(error), attempt, policy)
+        if (delay === undefined) {
+          if (typeof error === 'object' && error !== null) attemptsOf.set(error, attempt + 1)
+          throw error
+        }
+        await policy.sleep(delay)
+      }
+    }
+  })
+  return new OctokitClient(octokit, options.owner, options.repo, policy.now)
+}
+
+class OctokitClient implements GitHubClient {
+  constructor(
+    private readonly octokit: Octokit,
+    readonly owner: string,
+    readonly repo: string,
+    private readonly now: () => number
+  ) {}
+
+  private get where() {
+    return { owner: this.owner, repo: this.repo }
+  }
+
+  private async call<T>(operation: string, permission: string | undefined, run: () => Promise<T>) {
+    try {
+      return await run()
+    } catch (error) {
+      // evalgate's own errors (e.g. a truncated tree) already say what went wrong.
+      if (error instanceof EvalgateError) throw error
+      throw toGitHubApiError(error, operation, permission, this.now)
+    }
+  }
+
+  async getAuthenticatedLogin(): Promise<string | undefined> {
+    try {
+      const { data } = await this.octokit.rest.users.getAuthenticated()
+      return data.login
+    } catch (error) {
+      // GitHub refuses `GET /user` to installation tokens (GITHUB_TOKEN, GitHub Apps) with 403.
+      if (
+        statusOf(error) === 403 &&
+        /not accessible by integration/i.test(githubMessage(asFailure(error)))
+      ) {
+        return undefined
+      }
+      throw toGitHubApiError(error, 'find out who the token belongs to', undefined, this.now)
+    }
+  }
+
+  async *listIssueComments(issueNumber: number): AsyncIterable<IssueComment> {
+    const pages = this.octokit.paginate.iterator(this.octokit.rest.issues.listComments, {
+      ...this.where,
+      issue_number: issueNumber,
+      per_page: 100
+    })
+    const operation = `list the comments of #${issueNumber}`
+    const iterator = pages[Symbol.asyncIterator]()
+    for (;;) {
+      const page = await this.call(operation, undefined, () => iterator.next())
+      if (page.done) return
+      for (const raw of page.value.data) yield toComment(raw)
+    }
+  }
+
+  createIssueComment(issueNumber: number, body: string): Promise<IssueComment> {
+    return this.call(`create a comment on #${issueNumber}`, 'pull-requests: write', async () =>
+      toComment(
+        (
+          await this.octokit.rest.issues.createComment({
+            ...this.where,
+            issue_number: issueNumber,
+            body
+          })
+        ).data
+      )
+    )
+  }
+
+  updateIssueComment(commentId: number, body: string): Promise<IssueComment> {
+    return this.call(`update comment ${commentId}`, 'pull-requests: write', async () =>
+      toComment(
+        (
+          await this.octokit.rest.issues.updateComment({
+            ...this.where,
+            comment_id: commentId,
+            body
+          })
+        ).data
+      )
+    )
+  }
+
+  async *listIssues(filter: {
+    labels?: string[]
+    state?: 'open' | 'closed' | 'all'
+    creator?: string
+  }): AsyncIterable<Issue> {
+    const pages = this.octokit.paginate.iterator(this.octokit.rest.issues.listForRepo, {
+      ...this.where,
+      state: filter.state ?? 'open',
+      per_page: 100,
+      ...(filter.labels?.length ? { labels: filter.labels.join(',') } : {}),
+      ...(filter.creator ? { creator: filter.creator } : {})
+    })
+    const iterator = pages[Symbol.asyncIterator]()
+    for (;;) {
+      const page = await this.call('list issues', undefined, () => iterator.next())
+      if (page.done) return
+      for (const raw of page.value.data) yield toIssue(raw)
+    }
+  }
+
+  createIssue(issue: { title: string; body: string; labels?: string[] }): Promise<Issue> {
+    return this.call(`open the issue "${issue.title}"`, 'issues: write', async () =>
+      toIssue((await this.octokit.rest.issues.create({ ...this.where, ...issue })).data)
+    )
+  }
+
+  updateIssue(
+    issueNumber: number,
+    change: {
+      title?: string
+      body?: string
+      state?: 'open' | 'closed'
+      stateReason?: 'completed' | 'not_planned' | 'reopened'
+    }
+  ): Promise<Issue> {
+    const { stateReason, ...rest } = change
+    return this.call(`update issue #${issueNumber}`, 'issues: write', async () =>
+      toIssue(
+        (
+          await this.octokit.rest.issues.update({
+            ...this.where,
+            issue_number: issueNumber,
+            ...rest,
+            ...(stateReason ? { state_reason: stateReason } : {})
+          })
+        ).data
+      )
+    )
+  }
+
+  async getLabel(name: string): Promise<Label | undefined> {
+    try {
+      const { data } = await this.octokit.rest.issues.getLabel({ ...this.where, name })
+      return { name: data.name, color: data.color, description: data.description }
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined
+      throw toGitHubApiError(error, `read the label "${name}"`, undefined, this.now)
+    }
+  }
+
+  createLabel(label: { name: string; color: string; description?: string }): Promise<Label> {
+    return this.call(`create the label "${label.name}"`, 'issues: write', async () => {
+      const { data } = await this.octokit.rest.issues.createLabel({ ...this.where, ...label })
+      return { name: data.name, color: data.color, description: data.description }
+    })
+  }
+
+  async getRef(ref: string): Promise<string | undefined> {
+    try {
+      const { data } = await this.octokit.rest.git.getRef({ ...this.where, ref })
+      return data.object.sha
+    } catch (error) {
+      // 409: the repository is empty, so no ref exists yet.
+      const status = statusOf(error)
+      if (status === 404 || status === 409) return undefined
+      throw toGitHubApiError(error, `read the ref ${ref}`, undefined, this.now)
+    }
+  }
+
+  async createRef(ref: string, sha: string): Promise<'created' | 'exists'> {
+    try {
+      await this.octokit.rest.git.createRef({ ...this.where, ref: `refs/${ref}`, sha })
+      return 'created'
+    } catch (error) {
+      if (statusOf(error) === 422 && /already exists/i.test(githubMessage(asFailure(error)))) {
+        return 'exists'
+      }
+      throw toGitHubApiError(error, `create the ref ${ref}`, 'contents: write', this.now)
+    }
+  }
+
+  async updateRef(ref: string, sha: string): Promise<'updated' | 'not-fast-forward'> {
+    try {
+      await this.octokit.rest.git.updateRef({ ...this.where, ref, sha, force: false })
+      return 'updated'
+    } catch (error) {
+      if (statusOf(error) === 422 && /not a fast.forward/i.test(githubMessage(asFailure(error)))) {
+        return 'not-fast-forward'
+      }
+      throw toGitHubApiError(error, `move the ref ${ref}`, 'contents: write', this.now)
+    }
+  }
+
+  getGitCommit(sha: string): Promise<GitCommit> {
+    return this.call(`read the git commit ${sha}`, undefined, async () => {
+      const { data } = await this.octokit.rest.git.getCommit({ ...this.where, commit_sha: sha })
+      return { sha: data.sha, tree: data.tree.sha, parents: data.parents.map((p) => p.sha) }
+    })
+  }
+
+  createGitCommit(commit: { message: string; tree: string; parents: string[] }): Promise<string> {
+    return this.call('create a git commit', 'contents: write', async () => {
+      return (await this.octokit.rest.git.createCommit({ ...this.where, ...commit })).data.sha
+    })
+  }
+
+  createBlob(content: Buffer): Promise<string> {
+    return this.call('upload a blob', 'contents: write', async () => {
+      const { data } = await this.octokit.rest.git.createBlob({
+        ...this.where,
+        content: content.toString('base64'),
+        encoding: 'base64'
+      })
+      return data.sha
+    })
+  }
+
+  getBlob(sha: string): Promise<Buffer> {
+    return this.call(`read the blob ${sha}`, undefined, async () => {
+      const { data } = await this.octokit.rest.git.getBlob({ ...this.where, file_sha: sha })
+      return Buffer.from(data.content, data.encoding === 'base64' ? 'base64' : 'utf8')
+    })
+  }
+
+  createTree(tree: { baseTree?: string; changes: TreeChange[] }): Promise<string> {
+    return this.call('create a git tree', 'contents: write', async () => {
+      const { data } = await this.octokit.rest.git.createTree({
+        ...this.where,
+        ...(tree.baseTree ? { base_tree: tree.baseTree } : {}),
+        tree: tree.changes.map((change) => ({
+          path: change.path,
+          mode: '100644' as const,
+          type: 'blob' as const,
+          sha: change.sha
+        }))
+      })
+      return data.sha
+    })
+  }
+
+  getTree(sha: string, options: { recursive?: boolean } = {}): Promise<TreeEntry[]> {
+    return this.call(`read the git tree ${sha}`, undefined, async () => {
+      const { data } = await this.octokit.rest.git.getTree({
+        ...this.where,
+        tree_sha: sha,
+        // GitHub treats any value as "recursive"; omit it for a flat listing.
+        ...(options.recursive ? { recursive: 'true' } : {})
+      })
+      if (data.truncated) {
+        throw new EvalgateError(`the git tree ${sha} is too large for GitHub to list in one answer`)
+      }
+      return data.tree.map((entry) => ({
+        path: entry.path,
+        mode: entry.mode,
+        type: entry.type as TreeEntry['type'],
+        sha: entry.sha
+      }))
+    })
+  }
+
+  getCommit(ref: string): Promise<RepoCommit> {
+    return this.call(`read the commit ${ref}`, undefined, async () => {
+      const { data } = await this.octokit.rest.repos.getCommit({ ...this.where, ref, per_page: 1 })
+      return {
+        sha: data.sha,
+        parents: data.parents.map((p) => p.sha),
+        committedAt: data.commit.committer?.date
+      }
+    })
+  }
+
+  compareCommits(base: string, head: string): Promise<Comparison> {
+    return this.call(`compare ${base}...${head}`, undefined, async () => {
+      const { data } = await this.octokit.rest.repos.compareCommitsWithBasehead({
+        ...this.where,
+        basehead: `${base}...${head}`,
+        // Only the merge base is needed: keep the commit list short.
+        per_page: 1
+      })
+      return {
+        mergeBase: data.merge_base_commit.sha,
+        status: data.status,
+        aheadBy: data.ahead_by,
+        behindBy: data.behind_by
+      }
+    })
+  }
+
+  getPullRequest(pullNumber: number): Promise<PullRequestInfo> {
+    return this.call(`read pull request #${pullNumber}`, undefined, async () => {
+      const { data } = await this.octokit.rest.pulls.get({ ...this.where, pull_number: pullNumber })
+      const headRepo = data.head.repo?.full_name
+      return {
+        number: data.number,
+        state: data.state === 'closed' ? 'closed' : 'open',
+        base: { ref: data.base.ref, sha: data.base.sha },
+        head: { ref: data.head.ref, sha: data.head.sha, repoFullName: headRepo },
+        isFork:
+          headRepo === undefined ||
+          headRepo.toLowerCase() !== `${this.owner}/${this.repo}`.toLowerCase()
+      }
+    })
+  }
+}

@@ -1,0 +1,102 @@
+import { readFile } from 'node:fs/promises'
+import { UsageError } from '../errors.js'
+
+/** The pull request a run belongs to, from the trusted event payload. */
+export interface PullRequestContext {
+  number: number
+  baseRef: string
+  baseSha: string
+  headSha: string
+  /** Opened from another repository: no secrets, a read-only token. */
+  fromFork: boolean
+}
+
+/** What the action needs to know of the workflow run it is in, read once. */
+export interface ActionContext {
+  eventName: string
+  owner: string
+  repo: string
+  sha: string
+  ref: string
+  defaultBranch: string | undefined
+  workflow: string
+  runUrl: string | undefined
+  apiUrl: string
+  pullRequest: PullRequestContext | undefined
+  /** For `workflow_run`: the run whose results to report and the pull requests it belongs to. */
+  workflowRun: { id: number; headSha: string; event: string; pullRequests: number[] } | undefined
+}
+
+interface Payload {
+  repository?: { default_branch?: string; full_name?: string }
+  pull_request?: {
+    number: number
+    base: { ref: string; sha: string; repo: { full_name: string } }
+    head: { sha: string; repo: { full_name: string } | null }
+  }
+  workflow_run?: {
+    id: number
+    head_sha: string
+    event: string
+    pull_requests?: { number: number }[]
+  }
+}
+
+/** Reads the event payload the runner wrote to GITHUB_EVENT_PATH (empty for some events). */
+async function readPayload(path: string | undefined): Promise<Payload> {
+  if (!path) return {}
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as Payload
+  } catch (error) {
+    throw new UsageError(
+      `cannot read the event payload at GITHUB_EVENT_PATH (${path}): ${(error as Error).message}`
+    )
+  }
+}
+
+export async function readActionContext(
+  env: Record<string, string | undefined>
+): Promise<ActionContext> {
+  const payload = await readPayload(env.GITHUB_EVENT_PATH)
+  const [owner, repo] = (env.GITHUB_REPOSITORY ?? payload.repository?.full_name ?? '').split('/')
+  if (!owner || !repo) {
+    throw new UsageError(
+      'GITHUB_REPOSITORY is not set: evalgate runs as a step of a GitHub Actions workflow'
+    )
+  }
+  const pr = payload.pull_request
+  const serverUrl = env.GITHUB_SERVER_URL ?? 'https://github.com'
+  return {
+    eventName: env.GITHUB_EVENT_NAME ?? '',
+    owner,
+    repo,
+    sha: env.GITHUB_SHA ?? '',
+    ref: env.GITHUB_REF ?? '',
+    // Scheduled runs carry no repository in their payload; they always run on the default branch.
+    defaultBranch:
+      payload.repository?.default_branch ??
+      (env.GITHUB_EVENT_NAME === 'schedule' ? env.GITHUB_REF?.replace(/^refs\/heads\//, '') : undefined),
+    workflow: env.GITHUB_WORKFLOW ?? 'evalgate',
+    runUrl: env.GITHUB_RUN_ID
+      ? `${serverUrl}/${owner}/${repo}/actions/runs/${env.GITHUB_RUN_ID}`
+      : undefined,
+    apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
+    pullRequest: pr
+      ? {
+          number: pr.number,
+          baseRef: pr.base.ref,
+          baseSha: pr.base.sha,
+          headSha: pr.head.sha,
+          fromFork: pr.head.repo?.full_name !== pr.base.repo.full_name
+        }
+      : undefined,
+    workflowRun: payload.workflow_run
+      ? {
+          id: payload.workflow_run.id,
+          headSha: payload.workflow_run.head_sha,
+          event: payload.workflow_run.event,
+          pullRequests: (payload.workflow_run.pull_requests ?? []).map((p) => p.number)
+        }
+      : undefined
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * A Comparison for a terminal: the verdict, then one aligned table per suite × provider and the
+ * cases that flipped. ANSI colours only when asked for; untrusted text never carries escape codes.
+ */
+import {
+  METRIC_LABELS,
+  VERDICT_WORDS,
+  formatDelta,
+  formatInterval,
+  formatPValue,
+  formatValue,
+  plural,
+  powerGuidance,
+  shownPValue
+} from '../compare/format.js'
+import type { Comparison, GroupComparison, MetricComparison, Verdict } from '../compare/types.js'
+import { terminalLine } from './escape.js'
+
+const FLIPS_SHOWN = 5
+const HEADERS = ['metric', 'base', 'head', 'Δ', '95% CI', 'p', 'verdict']
+
+type Paint = (text: string) => string
+
+function painter(on: boolean) {
+  const ansi =
+    (...codes: number[]): Paint =>
+    (text) =>
+      on ? `\u001b[${codes.join(';')}m${text}\u001b[0m` : text
+  const verdictColor: Record<Verdict, Paint> = {
+    regression: ansi(1, 31),
+    fail: ansi(1, 31),
+    error: ansi(1, 31),
+    inconclusive: ansi(33),
+    'not-comparable': ansi(35),
+    improvement: ansi(32),
+    'minor-change': ansi(36),
+    pass: ansi(32),
+    'not-gated': ansi(2)
+  }
+  return {
+    bold: ansi(1),
+    dim: ansi(2),
+    verdict: (v: Verdict, text: string) => verdictColor[v](text)
+  }
+}
+
+function row(metric: MetricComparison): string[] {
+  const p = shownPValue(metric)
+  return [
+    METRIC_LABELS[metric.metric],
+    formatValue(metric.base, metric.unit),
+    formatValue(metric.head, metric.unit),
+    formatDelta(metric.delta, metric.deltaKind, metric.unit),
+    formatInterval(
+      metric.interval?.low ?? null,
+      metric.interval?.high ?? null,
+      metric.deltaKind,
+      metric.unit
+    ),
+    p === null ? '–' : formatPValue(p),
+    metric.verdict === 'not-gated' ? '–' : VERDICT_WORDS[metric.verdict]
+  ]
+}
+
+function groupLines(group: GroupComparison, paint: ReturnType<typeof painter>): string[] {
+  const title = `${terminalLine(group.suite, 60)} / ${terminalLine(group.providerLabel ?? group.providerId, 60)}`
+  const counts = [plural(group.cases.paired, 'paired case')]
+  if (group.cases.added > 0) counts.push(`${group.cases.added} added`)
+  if (group.cases.removed > 0) counts.push(`${group.cases.removed} removed`)
+  const lines = [
+    `${paint.bold(title)}  ${paint.verdict(group.verdict, VERDICT_WORDS[group.verdict])}  ${paint.dim(counts.join(' · '))}`
+  ]
+  if (group.reason) lines.push(`  ${paint.dim(terminalLine(group.reason, 160))}`)
+  if (group.modelChanged) {
+    const models = (side: GroupComparison['base']) =>
+      terminalLine([...(side?.models ?? []), ...(side?.fingerprints ?? [])].join(', '), 80)
+    lines.push(`  model changed: ${models(group.base)} → ${models(group.head)}`)
+  }
+  const metrics = group.metrics.filter((m) => m.base !== null || m.head !== null)
+  if (metrics.length > 0) {
+    const cells = [HEADERS, ...metrics.map(row)]
+    const widths = HEADERS.map((_, col) => Math.max(...cells.map((r) => (r[col] ?? '').length)))
+    const format = (r: string[]) =>
+      r
+        .map((cell, col) =>
+          col === 0 || col === r.length - 1
+            ? cell.padEnd(widths[col] ?? 0)
+            : cell.padStart(widths[col] ?? 0)
+        )
+        .join('  ')
+        .trimEnd()
+    lines.push(`  ${paint.dim(format(HEADERS))}`)
+    metrics.forEach((metric, i) => {
+      const text = format(cells[i + 1] ?? [])
+      // Colour the verdict word only, so the numbers stay readable.
+      const word = metric.verdict === 'not-gated' ? '–' : VERDICT_WORDS[metric.verdict]
+      const at = text.lastIndexOf(word)
+      lines.push(
+        `  ${at < 0 ? text : text.slice(0, at) + paint.verdict(metric.verdict, word) + text.slice(at + word.length)}`
+      )
+    })
+  }
+  for (const metric of group.metrics) {
+    if (['pass', 'not-gated', 'not-comparable'].includes(metric.verdict)) continue
+    const guidance = powerGuidance(metric)
+    lines.push(
+      `  ${paint.verdict(metric.verdict, '•')} ${METRIC_LABELS[metric.metric]}: ${terminalLine(metric.reason, 200)}${guidance ? `; ${guidance}` : ''}`
+    )
+  }
+  const { passToFail, failToPass, cases } = group.flips
+  if (passToFail + failToPass > 0) {
+    lines.push(`  flipped: ${passToFail} pass → fail, ${failToPass} fail → pass`)
+    for (const flip of cases.slice(0, FLIPS_SHOWN)) {
+      const arrow = flip.direction === 'pass-to-fail' ? 'pass → fail' : 'fail → pass'
+      const output =
+        flip.head?.text === null || flip.head === null
+          ? ''
+          : `  head: ${terminalLine(flip.head.text, 60)}`
+      lines.push(
+        `    ${terminalLine(flip.caseId, 40)}  ${arrow}  ${flip.baseScore.toFixed(2)} → ${flip.headScore.toFixed(2)}${paint.dim(output)}`
+      )
+    }
+    const more = passToFail + failToPass - Math.min(cases.length, FLIPS_SHOWN)
+    if (more > 0) lines.push(paint.dim(`    … and ${more} more (--format json for all)`))
+  }
+  return lines
+}
+
+export function renderComparisonTerminal(c: Comparison, options: { color: boolean }): string {
+  const paint = painter(options.color)
+  const sha = (s: string | null) => (s === null ? 'unknown' : terminalLine(s.slice(0, 12), 12))
+  const lines = [
+    `${paint.bold('evalgate compare:')} ${paint.verdict(c.verdict, VERDICT_WORDS[c.verdict])}`,
+    terminalLine(c.summary, 200),
+    paint.dim(
+      `baseline ${sha(c.base.commit)} · head ${sha(c.head.commit)} · α ${c.options.alpha} one-sided, Holm-adjusted${c.options.strict ? ' · strict' : ''}`
+    )
+  ]
+  for (const warning of c.warnings)
+    lines.push(paint.verdict('inconclusive', `warning: ${terminalLine(warning, 200)}`))
+  for (const group of c.groups) lines.push('', ...groupLines(group, paint))
+  return lines.join('\n') + '\n'
+}

@@ -1,0 +1,323 @@
+/**
+ * The PR comment (and job summary) for a Comparison: verdict first, then one table per suite ×
+ * provider, guidance for inconclusive results, and the flipped cases with both outputs. Everything
+ * from a RunResult is untrusted (see escape.ts). The body stays under GitHub's 65,536-character
+ * limit: flipped-case details go first, then whole tables, each cut said in the comment.
+ */
+import {
+  METRIC_LABELS,
+  VERDICT_WORDS,
+  formatDelta,
+  formatInterval,
+  formatPValue,
+  formatValue,
+  plural,
+  powerGuidance,
+  shownPValue
+} from '../compare/format.js'
+import type {
+  Comparison,
+  FlippedCase,
+  GroupComparison,
+  MetricComparison,
+  OutputSample,
+  RunInfo
+} from '../compare/types.js'
+import { codeBlock, markdownInline } from './escape.js'
+
+export interface MarkdownOptions {
+  /** Link to the workflow run (or anywhere the full report lives). */
+  runUrl?: string
+  /** Default 65,536, GitHub's limit for a comment body. */
+  maxLength?: number
+  title?: string
+}
+
+const GITHUB_COMMENT_LIMIT = 65536
+/** Characters of one output shown in the comment; the JSON report keeps more. */
+const OUTPUT_CHARS_SHOWN = 1500
+/** Room kept for the notes that say what was cut. */
+const CUT_NOTE_RESERVE = 400
+
+function shortSha(sha: string | null): string {
+  return sha === null ? 'unknown commit' : markdownInline(sha.slice(0, 12), 12)
+}
+
+function daysBetween(earlier: string, later: string): number | null {
+  const ms = Date.parse(later) - Date.parse(earlier)
+  return Number.isFinite(ms) ? ms / 86_400_000 : null
+}
+
+function baselineLine(base: RunInfo, head: RunInfo): string {
+  const ref =
+    base.ref === null ? '' : ` on ${markdownInline(base.ref.replace(/^refs\/heads\//, ''), 80)}`
+  const days = daysBetween(base.startedAt, head.startedAt)
+  const age =
+    days === null
+      ? ''
+      : days < 1 / 24
+        ? ', run just before the head'
+        : days < 2
+          ? `, run ${Math.round(days * 24)} h before the head`
+          : `, run ${Math.round(days)} days before the head`
+  return `Baseline **${shortSha(base.commit)}**${ref}${age} · head **${shortSha(head.commit)}**`
+}
+
+function metricRow(metric: MetricComparison): string {
+  const p = shownPValue(metric)
+  const verdict = metric.verdict === 'not-gated' ? '–' : `**${VERDICT_WORDS[metric.verdict]}**`
+  const cells = [
+    METRIC_LABELS[metric.metric],
+    formatValue(metric.base, metric.unit),
+    formatValue(metric.head, metric.unit),
+    formatDelta(metric.delta, metric.deltaKind, metric.unit),
+    formatInterval(
+      metric.interval?.low ?? null,
+      metric.interval?.high ?? null,
+      metric.deltaKind,
+      metric.unit
+    ),
+    p === null ? '–' : formatPValue(p),
+    verdict
+  ]
+  return `| ${cells.join(' | ')} |`
+}
+
+function caseCounts(group: GroupComparison): string {
+  const parts = [plural(group.cases.paired, 'paired case')]
+  if (group.cases.added > 0) parts.push(`${group.cases.added} added`)
+  if (group.cases.removed > 0) parts.push(`${group.cases.removed} removed`)
+  const { base, head } = group.repeats
+  if (head !== null) {
+    parts.push(base !== null && base !== head ? `repeats ${base} → ${head}` : `${head} repeats`)
+  }
+  const models = group.head?.models ?? []
+  if (models.length > 0) parts.push(`model ${models.map((m) => markdownInline(m, 60)).join(', ')}`)
+  return parts.join(' · ')
+}
+
+function groupNotes(group: GroupComparison): string[] {
+  const notes: string[] = []
+  if (group.reason) notes.push(`*${markdownInline(group.reason, 300)}*`)
+  if (group.modelChanged) {
+    const before = [...(group.base?.models ?? []), ...(group.base?.fingerprints ?? [])]
+    const after = [...(group.head?.models ?? []), ...(group.head?.fingerprints ?? [])]
+    notes.push(
+      `**Model changed**: ${markdownInline(before.join(', '), 120)} → ${markdownInline(after.join(', '), 120)}`
+    )
+  }
+  if (group.configChanged) notes.push('Provider configuration changed in this run.')
+  if (group.cases.added > 0 || group.cases.removed > 0) {
+    const list = (ids: string[], total: number) =>
+      ids
+        .slice(0, 10)
+        .map((id) => markdownInline(id, 60))
+        .join(', ') + (total > 10 ? `, … (${total} in all)` : '')
+    if (group.cases.added > 0)
+      notes.push(`Added (not paired): ${list(group.cases.addedIds, group.cases.added)}`)
+    if (group.cases.removed > 0) {
+      notes.push(`Removed (not paired): ${list(group.cases.removedIds, group.cases.removed)}`)
+    }
+  }
+  const errors = group.head?.errorKinds ?? []
+  if (errors.length > 0 && group.head) {
+    const kinds = errors.map((e) => `${markdownInline(e.kind, 40)} ×${e.count}`).join(', ')
+    const example = group.head.errorExample
+      ? `: ${markdownInline(group.head.errorExample, 200)}`
+      : ''
+    notes.push(`Head errors: ${kinds}${example}`)
+  }
+  return notes
+}
+
+function findings(group: GroupComparison): string[] {
+  const lines: string[] = []
+  for (const metric of group.metrics) {
+    if (metric.verdict === 'pass' || metric.verdict === 'not-gated') continue
+    if (metric.verdict === 'not-comparable' && metric.metric !== 'score') continue
+    const guidance = powerGuidance(metric)
+    lines.push(
+      `- **${METRIC_LABELS[metric.metric]}** ${VERDICT_WORDS[metric.verdict]}: ${markdownInline(metric.reason, 400)}` +
+        (guidance ? `. **${markdownInline(guidance, 300)}.**` : '')
+    )
+  }
+  return lines
+}
+
+function groupTitle(group: GroupComparison): string {
+  const provider = group.providerLabel ?? group.providerId
+  return `${markdownInline(group.suite, 100)} / ${markdownInline(provider, 100)}`
+}
+
+function groupSection(group: GroupComparison): string {
+  const lines = [`### ${groupTitle(group)}: ${VERDICT_WORDS[group.verdict]}`, '', caseCounts(group)]
+  const notes = groupNotes(group)
+  if (notes.length > 0) lines.push('', ...notes.map((n) => `- ${n}`))
+  const rows = group.metrics.filter((m) => m.base !== null || m.head !== null)
+  if (rows.length > 0) {
+    lines.push(
+      '',
+      '| metric | base | head | Δ | 95% CI | p | verdict |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+      ...rows.map(metricRow)
+    )
+  }
+  const found = findings(group)
+  if (found.length > 0) lines.push('', ...found)
+  return lines.join('\n')
+}
+
+function outputBlock(label: string, sample: OutputSample | null): string {
+  if (!sample) return `${label}: no answer`
+  const failures =
+    sample.failures.length > 0
+      ? `; ${sample.failures.map((f) => markdownInline(f, 200)).join('; ')}`
+      : ''
+  const header = `${label} (repeat ${sample.repeat}, ${sample.pass ? 'passed' : 'failed'}${failures}):`
+  if (sample.text === null) return `${header} no output`
+  const shown =
+    sample.text.length > OUTPUT_CHARS_SHOWN ? sample.text.slice(0, OUTPUT_CHARS_SHOWN) : sample.text
+  const cut = sample.text.length - shown.length + sample.truncated
+  return [
+    header,
+    '',
+    codeBlock(shown),
+    ...(cut > 0 ? ['', `*… ${cut.toLocaleString('en-US')} more characters*`] : [])
+  ].join('\n')
+}
+
+function flipEntry(flip: FlippedCase): string {
+  const arrow = flip.direction === 'pass-to-fail' ? 'pass → fail' : 'fail → pass'
+  const source = flip.source ? ` (${markdownInline(flip.source, 120)})` : ''
+  return [
+    `**${markdownInline(flip.caseId, 120)}**${source}: ${arrow}, score ${flip.baseScore.toFixed(2)} → ${flip.headScore.toFixed(2)}`,
+    '',
+    outputBlock('Base', flip.base),
+    '',
+    outputBlock('Head', flip.head)
+  ].join('\n')
+}
+
+function flipsOpen(group: GroupComparison): string {
+  const { passToFail, failToPass } = group.flips
+  return `<details><summary>Flipped cases of ${groupTitle(group)}: ${passToFail} pass → fail, ${failToPass} fail → pass</summary>\n\n`
+}
+
+const FLIPS_CLOSE = '\n\n</details>'
+const FLIP_SEPARATOR = '\n\n---\n\n'
+
+function fullReport(runUrl: string | undefined): string {
+  return runUrl ? `[the full report](${encodeURI(runUrl)})` : 'the full report'
+}
+
+/** The PR comment body; never longer than `maxLength`. */
+export function renderMarkdown(c: Comparison, options: MarkdownOptions = {}): string {
+  const maxLength = options.maxLength ?? GITHUB_COMMENT_LIMIT
+  const title = markdownInline(options.title ?? 'evalgate', 100)
+  const header: string[] = [
+    `## ${title}: ${VERDICT_WORDS[c.verdict]}`,
+    '',
+    markdownInline(c.summary, 500),
+    '',
+    baselineLine(c.base, c.head) + (options.runUrl ? ` · ${fullReport(options.runUrl)}` : '')
+  ]
+  if (c.options.strict) header.push('', 'Strict mode: an inconclusive result fails the check.')
+  if (c.warnings.length > 0) {
+    header.push('', ...c.warnings.map((w) => `> **Warning:** ${markdownInline(w, 500)}`))
+  }
+  const footer = [
+    '',
+    '---',
+    `<sub>p: one-sided, Holm-adjusted at α = ${c.options.alpha} over the run's gated tests; 95% CI of the paired change; seed ${markdownInline(c.options.seed.slice(0, 12), 12)}; evalgate ${markdownInline(c.tool.version, 20)}</sub>`
+  ].join('\n')
+
+  const headText = header.join('\n')
+  const sections = c.groups.map(groupSection)
+  const cutNoteReserve = CUT_NOTE_RESERVE + 2 * (options.runUrl?.length ?? 0)
+  let budget = maxLength - headText.length - footer.length - cutNoteReserve
+  // Tables first, in order, while they fit; a cut is said in the comment.
+  let shownGroups = 0
+  for (const section of sections) {
+    if (section.length + 2 > budget) break
+    budget -= section.length + 2
+    shownGroups++
+  }
+  // Then flipped cases, largest score change first within each group, while they fit.
+  const shownFlips: string[][] = c.groups.map(() => [])
+  let stopped = false
+  for (let g = 0; g < shownGroups && !stopped; g++) {
+    const group = c.groups[g] as GroupComparison
+    const shown = shownFlips[g] as string[]
+    const wrapper = flipsOpen(group).length + FLIPS_CLOSE.length + 2
+    for (const flip of group.flips.cases) {
+      const entry = flipEntry(flip)
+      const cost = entry.length + FLIP_SEPARATOR.length + (shown.length === 0 ? wrapper : 0)
+      if (cost > budget) {
+        stopped = true
+        break
+      }
+      budget -= cost
+      shown.push(entry)
+    }
+  }
+  const text = assemble(c, {
+    headText,
+    footer,
+    sections,
+    shownGroups,
+    shownFlips,
+    runUrl: options.runUrl
+  })
+  if (text.length <= maxLength) return text
+  // Only a maxLength smaller than the essentials gets here. Without flipped cases there is no
+  // code block, so a cut at a line boundary cannot leave a fence open.
+  const essentials = assemble(c, {
+    headText,
+    footer,
+    sections,
+    shownGroups,
+    shownFlips: c.groups.map(() => []),
+    runUrl: options.runUrl
+  })
+  if (essentials.length <= maxLength) return essentials
+  const cut = essentials.slice(0, Math.max(0, maxLength - 2))
+  const lastLine = cut.lastIndexOf('\n')
+  return `${lastLine > 0 ? cut.slice(0, lastLine) : cut}\n…`.slice(0, maxLength)
+}
+
+function assemble(
+  c: Comparison,
+  parts: {
+    headText: string
+    footer: string
+    sections: string[]
+    shownGroups: number
+    shownFlips: string[][]
+    runUrl: string | undefined
+  }
+): string {
+  const body: string[] = [parts.headText]
+  let flipsShown = 0
+  let flipsTotal = 0
+  c.groups.forEach((group, g) => {
+    flipsTotal += group.flips.passToFail + group.flips.failToPass
+    if (g >= parts.shownGroups) return
+    body.push(parts.sections[g] as string)
+    const entries = parts.shownFlips[g] ?? []
+    flipsShown += entries.length
+    if (entries.length > 0) body.push(flipsOpen(group) + entries.join(FLIP_SEPARATOR) + FLIPS_CLOSE)
+  })
+  const cuts: string[] = []
+  if (parts.shownGroups < c.groups.length) {
+    cuts.push(
+      `… ${plural(c.groups.length - parts.shownGroups, 'suite × provider result')} omitted; see ${fullReport(parts.runUrl)}.`
+    )
+  }
+  if (flipsTotal > flipsShown) {
+    cuts.push(
+      `… ${plural(flipsTotal - flipsShown, 'flipped case')} omitted; see ${fullReport(parts.runUrl)}.`
+    )
+  }
+  if (cuts.length > 0) body.push(cuts.join('\n'))
+  return `${body.join('\n\n')}\n${parts.footer}\n`
+}
