@@ -306,19 +306,21 @@ describe('OpenAIProvider', () => {
     expect(error).toMatchObject({ kind: 'timeout', retryable: true })
   })
 
-  it('needs an API key for the OpenAI API itself, but not for a compatible server', async () => {
-    expect(
-      () => new OpenAIProvider(spec({ apiKey: undefined, baseUrl: undefined }), { env: {} })
-    ).toThrow('provider gpt: no API key: set OPENAI_API_KEY')
-    const local = new OpenAIProvider(spec({ apiKey: undefined }), { env: {} })
+  it('needs an API key for the OpenAI API itself (at the first call), never sends it elsewhere', async () => {
+    // Created without a key (a replay run has no secrets); calling it is an auth error.
+    const keyless = new OpenAIProvider(spec({ apiKey: undefined, baseUrl: undefined }), { env: {} })
+    expect(await failure(keyless.call(request, never))).toMatchObject({
+      kind: 'auth',
+      message: expect.stringContaining('provider gpt: no API key: set OPENAI_API_KEY')
+    })
+    const local = new OpenAIProvider(spec({ apiKey: undefined }), {
+      env: { OPENAI_API_KEY: 'sk-real-openai-key' }
+    })
     await expect(local.call(request, never)).resolves.toMatchObject({
       output: 'echo: And of Italy?'
     })
-    const fromEnv = new OpenAIProvider(spec({ apiKey: undefined }), {
-      env: { OPENAI_API_KEY: 'sk-from-env' }
-    })
-    await fromEnv.call(request, never)
-    expect(server.requests[1]?.headers.authorization).toBe('Bearer sk-from-env')
+    // A compatible server named by baseUrl never gets the OpenAI key from the environment.
+    expect(server.requests[0]?.headers.authorization).not.toContain('sk-real-openai-key')
   })
 
   it('has a cache identity that follows model, params and baseUrl but not the key', () => {

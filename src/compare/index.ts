@@ -10,7 +10,7 @@ import { TOOL_VERSION } from '../version.js'
 import { summarizeSide } from './cases.js'
 import type { SideSummary } from './cases.js'
 import { findFlips } from './flips.js'
-import { formatPercent, plural } from './format.js'
+import { VERDICT_WORDS, formatPercent, plural } from './format.js'
 import { DEFAULT_ALPHA, OUTAGE_ERROR_RATE, resolveGate } from './gate.js'
 import type { ResolvedGate } from './gate.js'
 import {
@@ -31,6 +31,7 @@ import { COMPARISON_VERSION, VERDICT_SEVERITY } from './types.js'
 import type {
   Comparison,
   GroupComparison,
+  MetricComparison,
   MetricName,
   RunInfo,
   SideInfo,
@@ -288,15 +289,6 @@ function comparedGroup(
       repeats: headSuite.repeats,
       family: HOLM_FAMILY.score
     })
-    const passRate = qualityMetric({
-      name: 'pass-rate',
-      pairs,
-      tolerance: gate.passRate,
-      ctx,
-      headAll: totals.passRate,
-      repeats: headSuite.repeats,
-      family: HOLM_FAMILY['pass-rate']
-    })
     const sameNumbers = pairs.every(
       (p) =>
         p.base.passMatchesScore &&
@@ -304,7 +296,17 @@ function comparedGroup(
         p.base.binaryScores &&
         p.head.binaryScores
     )
-    if (sameNumbers) passRate.sameAs = score
+    const passRate = qualityMetric({
+      name: 'pass-rate',
+      pairs,
+      tolerance: gate.passRate,
+      ctx,
+      headAll: totals.passRate,
+      repeats: headSuite.repeats,
+      family: HOLM_FAMILY['pass-rate'],
+      ...(sameNumbers ? { sameNumbersAs: score } : {})
+    })
+    if (sameNumbers) passRate.metric.duplicateOf = 'score'
     pending.push(score, passRate)
   } else {
     pending.push(
@@ -414,17 +416,38 @@ function adjust(pendings: readonly PendingMetric[]): Record<string, number> {
   return familySizes
 }
 
+/** A duplicate metric that reached its original's verdict says nothing new. */
+export function isRepeated(
+  metric: MetricComparison,
+  metrics: readonly MetricComparison[]
+): boolean {
+  if (metric.duplicateOf === undefined) return false
+  return metrics.some((m) => m.metric === metric.duplicateOf && m.verdict === metric.verdict)
+}
+
+const COUNT_WORDS: Record<Verdict, [string, string]> = {
+  regression: ['regression', 'regressions'],
+  fail: ['broken limit', 'broken limits'],
+  error: ['error', 'errors'],
+  inconclusive: ['inconclusive result', 'inconclusive results'],
+  'not-comparable': ['incomparable metric', 'incomparable metrics'],
+  improvement: ['improvement', 'improvements'],
+  'minor-change': ['minor change', 'minor changes'],
+  pass: ['pass', 'passes'],
+  'not-gated': ['reported metric', 'reported metrics']
+}
+
 function emptyCounts(): VerdictCounts {
   return Object.fromEntries(VERDICT_SEVERITY.map((v) => [v, 0])) as VerdictCounts
 }
 
 function summaryLine(verdict: Verdict, counts: VerdictCounts, groups: number): string {
   const parts = VERDICT_SEVERITY.filter((v) => v !== 'not-gated' && counts[v] > 0).map((v) =>
-    plural(counts[v], v.replace('-', ' '), v === 'pass' ? 'passes' : undefined)
+    plural(counts[v], COUNT_WORDS[v][0], COUNT_WORDS[v][1])
   )
   const scope = `${plural(groups, 'suite × provider')}`
   if (parts.length === 0) return `Nothing gated across ${scope}.`
-  const head = verdict === 'pass' ? 'No regression' : verdict.replace('-', ' ')
+  const head = verdict === 'pass' ? 'No regression' : VERDICT_WORDS[verdict].toLowerCase()
   return `${head[0]?.toUpperCase()}${head.slice(1)}: ${parts.join(', ')} across ${scope}.`
 }
 
@@ -491,7 +514,9 @@ export function compareRuns(base: RunResult, head: RunResult, options: CompareOp
   const groups = pendingGroups.map(({ group, pending }) => {
     group.metrics = pending.map((p) => p.metric)
     group.verdict = mostSevere(group.metrics.map((m) => m.verdict))
-    for (const m of group.metrics) if (m.verdict !== 'not-gated') counts[m.verdict]++
+    for (const m of group.metrics) {
+      if (m.verdict !== 'not-gated' && !isRepeated(m, group.metrics)) counts[m.verdict]++
+    }
     return group
   })
   const verdict = mostSevere(groups.map((g) => g.verdict))

@@ -78,6 +78,8 @@ export interface PendingMetric {
   sameAs?: PendingMetric
   /** Sets `verdict`, `reason` (and `power`) once the adjusted p-values are known. */
   decide: (familySize: number) => void
+  /** The per-case standard deviation behind a quality metric, for a duplicate to reuse. */
+  measured?: { sd: number }
 }
 
 /**
@@ -286,8 +288,14 @@ export function qualityMetric(options: {
   headAll: number | null
   repeats: number
   family: string
+  /**
+   * The metric measuring the very same per-case numbers (the score, for a pass rate that equals
+   * it): its tests and interval are reused instead of drawn again.
+   */
+  sameNumbersAs?: PendingMetric
 }): PendingMetric {
   const { name, tolerance, ctx } = options
+  const same = options.sameNumbersAs
   const valueOf = name === 'score' ? (c: CaseSummary) => c.score : (c: CaseSummary) => c.passRate
   const answerValue =
     name === 'score' ? (a: CaseResult) => a.score as number : (a: CaseResult) => (a.pass ? 1 : 0)
@@ -304,7 +312,18 @@ export function qualityMetric(options: {
     ...(tolerance.min !== undefined ? { min: tolerance.min } : {})
   }
   let sd = NaN
-  if (n > 0) {
+  if (n > 0 && same?.measured) {
+    const source = same.metric
+    metric.base = source.base
+    metric.head = source.head
+    metric.delta = source.delta
+    if (source.clusters !== undefined) metric.clusters = source.clusters
+    metric.test = source.test && { ...source.test }
+    metric.improvementTest = source.improvementTest && { ...source.improvementTest }
+    metric.interval = source.interval && { ...source.interval }
+    sd = same.measured.sd
+    metric.gated = true
+  } else if (n > 0) {
     metric.base = mean(baseValues)
     metric.head = mean(headValues)
     metric.delta = mean(diffs)
@@ -421,19 +440,21 @@ export function qualityMetric(options: {
       additionalCases: advice.additionalCases,
       requiredRepeats: advice.requiredRepeats
     }
-    const detectable =
-      advice.mde === null
-        ? ''
-        : `; this run can detect drops of ${formatPoints(advice.mde, false)} or more`
     setVerdict(
       metric,
       'inconclusive',
       n < 2
         ? 'one paired case cannot show a change either way'
-        : `${label} changed ${formatPoints(delta)}, not significant, and the 95% CI reaches below the −${formatPoints(tolerance.margin, false)} margin${detectable}`
+        : `${label} changed ${formatPoints(delta)}, not significant, and the 95% CI reaches below the −${formatPoints(tolerance.margin, false)} margin`
     )
   }
-  return { metric, family: n > 0 ? options.family : null, decide }
+  return {
+    metric,
+    family: n > 0 ? options.family : null,
+    decide,
+    measured: { sd },
+    ...(same ? { sameAs: same } : {})
+  }
 }
 
 /**

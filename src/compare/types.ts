@@ -118,6 +118,11 @@ export interface MetricComparison {
   /** The test for a change for the better, when the estimate points that way. */
   improvementTest: MetricTest | null
   gated: boolean
+  /**
+   * Set on the pass rate when every score is 0 or 1 with pass ⇔ score 1: the same numbers as the
+   * score, tested once (counted once in the Holm family and in `counts`).
+   */
+  duplicateOf?: MetricName
   tolerance: MetricTolerance
   verdict: Verdict
   /** One sentence: why this verdict. */

@@ -75,7 +75,9 @@ export async function readActionContext(
     // Scheduled runs carry no repository in their payload; they always run on the default branch.
     defaultBranch:
       payload.repository?.default_branch ??
-      (env.GITHUB_EVENT_NAME === 'schedule' ? env.GITHUB_REF?.replace(/^refs\/heads\//, '') : undefined),
+      (env.GITHUB_EVENT_NAME === 'schedule'
+        ? env.GITHUB_REF?.replace(/^refs\/heads\//, '')
+        : undefined),
     workflow: env.GITHUB_WORKFLOW ?? 'evalgate',
     runUrl: env.GITHUB_RUN_ID
       ? `${serverUrl}/${owner}/${repo}/actions/runs/${env.GITHUB_RUN_ID}`

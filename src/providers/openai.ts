@@ -63,7 +63,7 @@ export class OpenAIProvider implements Provider {
   readonly type = 'openai'
   readonly id: string
   private readonly client: OpenAI
-  private readonly apiKey: string
+  private readonly apiKey: string | undefined
   private readonly agent = new Agent({ keepAliveTimeout: 30_000 })
 
   constructor(
@@ -72,18 +72,14 @@ export class OpenAIProvider implements Provider {
   ) {
     this.id = spec.id
     const env = options.env ?? process.env
-    const apiKey = spec.apiKey ?? env['OPENAI_API_KEY'] ?? (spec.baseUrl ? NO_KEY : undefined)
-    if (!apiKey) {
-      throw new ProviderError(
-        'auth',
-        `provider ${spec.id}: no API key: set OPENAI_API_KEY or the provider's apiKey (e.g. apiKey: \${OPENAI_API_KEY})`
-      )
-    }
+    // With a base URL and no key of its own, OPENAI_API_KEY is not sent to that other server.
+    const apiKey = spec.apiKey ?? (spec.baseUrl ? NO_KEY : env['OPENAI_API_KEY'])
     this.apiKey = apiKey
     // No SDK `timeout`: `timeoutMs` is enforced through the abort signal (below), as for every
     // provider, so a timeout is classified the same way whichever side notices it first.
     this.client = new OpenAI({
-      apiKey,
+      // Without a key (a replay run without secrets) the first call fails as `auth`, below.
+      apiKey: apiKey ?? NO_KEY,
       ...(spec.baseUrl ? { baseURL: spec.baseUrl } : {}),
       maxRetries: 0,
       fetch: createUndiciFetch(this.agent)
@@ -91,6 +87,12 @@ export class OpenAIProvider implements Provider {
   }
 
   async call(request: ProviderRequest, signal: AbortSignal): Promise<ProviderResponse> {
+    if (this.apiKey === undefined) {
+      throw new ProviderError(
+        'auth',
+        `provider ${this.id}: no API key: set OPENAI_API_KEY or the provider's api-key (e.g. api-key: \${OPENAI_API_KEY})`
+      )
+    }
     const callSignal =
       this.spec.timeoutMs !== undefined
         ? AbortSignal.any([signal, AbortSignal.timeout(this.spec.timeoutMs)])
@@ -191,7 +193,7 @@ export class OpenAIProvider implements Provider {
 
   /** Never let the key out: servers echo it in errors, and so could a cause's message. */
   private redact(text: string): string {
-    return text.split(this.apiKey).join('[redacted]')
+    return this.apiKey === undefined ? text : text.split(this.apiKey).join('[redacted]')
   }
 
   private serverMessage(error: APIError): string {

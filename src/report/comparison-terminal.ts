@@ -13,6 +13,7 @@ import {
   powerGuidance,
   shownPValue
 } from '../compare/format.js'
+import { isRepeated } from '../compare/index.js'
 import type { Comparison, GroupComparison, MetricComparison, Verdict } from '../compare/types.js'
 import { terminalLine } from './escape.js'
 
@@ -102,6 +103,7 @@ function groupLines(group: GroupComparison, paint: ReturnType<typeof painter>): 
   }
   for (const metric of group.metrics) {
     if (['pass', 'not-gated', 'not-comparable'].includes(metric.verdict)) continue
+    if (isRepeated(metric, group.metrics)) continue
     const guidance = powerGuidance(metric)
     lines.push(
       `  ${paint.verdict(metric.verdict, '•')} ${METRIC_LABELS[metric.metric]}: ${terminalLine(metric.reason, 200)}${guidance ? `; ${guidance}` : ''}`

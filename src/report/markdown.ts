@@ -15,6 +15,7 @@ import {
   powerGuidance,
   shownPValue
 } from '../compare/format.js'
+import { isRepeated } from '../compare/index.js'
 import type {
   Comparison,
   FlippedCase,
@@ -89,7 +90,9 @@ function caseCounts(group: GroupComparison): string {
   if (group.cases.removed > 0) parts.push(`${group.cases.removed} removed`)
   const { base, head } = group.repeats
   if (head !== null) {
-    parts.push(base !== null && base !== head ? `repeats ${base} → ${head}` : `${head} repeats`)
+    parts.push(
+      base !== null && base !== head ? `repeats ${base} → ${head}` : plural(head, 'repeat')
+    )
   }
   const models = group.head?.models ?? []
   if (models.length > 0) parts.push(`model ${models.map((m) => markdownInline(m, 60)).join(', ')}`)
@@ -135,10 +138,12 @@ function findings(group: GroupComparison): string[] {
   for (const metric of group.metrics) {
     if (metric.verdict === 'pass' || metric.verdict === 'not-gated') continue
     if (metric.verdict === 'not-comparable' && metric.metric !== 'score') continue
+    if (isRepeated(metric, group.metrics)) continue
+    // The guidance is built from numbers only: no untrusted text, nothing to escape.
     const guidance = powerGuidance(metric)
     lines.push(
       `- **${METRIC_LABELS[metric.metric]}** ${VERDICT_WORDS[metric.verdict]}: ${markdownInline(metric.reason, 400)}` +
-        (guidance ? `. **${markdownInline(guidance, 300)}.**` : '')
+        (guidance ? `. **Inconclusive: ${guidance}.**` : '')
     )
   }
   return lines

@@ -34,7 +34,9 @@ export function parseRunResult(text: string, file: string): RunResult {
       'cannot read a results file'
     )
   }
-  validate ??= new Ajv({ allErrors: true, strict: false, validateFormats: false }).compile(runResultSchema)
+  validate ??= new Ajv({ allErrors: true, strict: false, validateFormats: false }).compile(
+    runResultSchema
+  )
   if (!validate(data)) {
     const diagnostics = (validate.errors ?? []).slice(0, 20).map((e) => ({
       file,

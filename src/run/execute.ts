@@ -10,7 +10,7 @@ import type { Provider, ProviderRequest, ProviderResponse } from '../providers/t
 import { RUN_RESULT_VERSION } from '../results/types.js'
 import type { CaseResult, RunMeta, RunResult, SuiteResult } from '../results/types.js'
 import { fingerprint, sha256Hex } from '../results/fingerprint.js'
-import { createScorers, scoreOutput } from '../score/index.js'
+import { closeScorers, createScorers, scoreOutput } from '../score/index.js'
 import type { ModuleLoader } from '../score/index.js'
 import type { Scorer } from '../score/types.js'
 import { renderTemplate } from '../spec/template.js'
@@ -104,6 +104,11 @@ type SuiteFingerprints = Pick<
  * between a laptop and CI, and an edited scorer must not be compared with the old one.
  */
 async function scorerIdentity(scorer: ScorerSpec): Promise<unknown> {
+  if (scorer.type === 'llm-judge') {
+    // The judge by what it is (model, endpoint), never by its key or local paths.
+    const { source: _source, judge, ...definition } = scorer
+    return { ...definition, judge: providerCacheIdentity(judge) }
+  }
   if (scorer.type !== 'javascript') {
     const { source: _source, ...definition } = scorer
     return definition
@@ -122,10 +127,12 @@ async function suiteFingerprints(spec: SuiteSpec): Promise<SuiteFingerprints> {
   }
 }
 
-async function prepareSuite(planned: PlannedSuite, loadModule: ModuleLoader): Promise<SuiteRun> {
+async function prepareSuite(planned: PlannedSuite, options: ExecuteOptions): Promise<SuiteRun> {
   let scorers: Scorer[]
   try {
-    scorers = await createScorers(planned.spec.scorers, loadModule)
+    scorers = await createScorers(planned.spec.scorers, options.loadModule, {
+      createJudge: options.createProvider
+    })
   } catch (error) {
     if (error instanceof InputError || !(error instanceof EvalgateError)) throw error
     throw new InputError(
@@ -299,9 +306,18 @@ async function runTask(
     const scored = await scoreOutput(lane.suite.scorers, {
       output: response.output,
       vars: evalCase.vars,
-      caseId: evalCase.id
+      caseId: evalCase.id,
+      prompt: request.prompt,
+      signal: runSignal
     })
-    return { ...result, score: scored.score, pass: scored.pass, scores: scored.scores }
+    return {
+      ...result,
+      score: scored.score,
+      pass: scored.pass,
+      scores: scored.scores,
+      ...(scored.judgeTokens ? { judgeTokens: scored.judgeTokens } : {}),
+      ...(scored.judgeCost !== undefined ? { judgeCost: scored.judgeCost } : {})
+    }
   } catch (error) {
     return {
       ...result,
@@ -400,7 +416,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   const signal = options.signal ?? new AbortController().signal
   const progress = options.progress ?? silentProgress
   const startedAt = now().toISOString()
-  const suites = await Promise.all(plan.suites.map((s) => prepareSuite(s, options.loadModule)))
+  const suites = await Promise.all(plan.suites.map((s) => prepareSuite(s, options)))
   const lanes = await openProviders(suites, options)
   let outcome: { done: number; errors: number }
   try {
@@ -408,7 +424,10 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     outcome = await schedule(lanes, signal, progress, options)
     progress.finish(outcome.done, outcome.errors)
   } finally {
-    await Promise.all(lanes.map((lane) => lane.provider.close?.()))
+    await Promise.all([
+      ...lanes.map((lane) => lane.provider.close?.()),
+      ...suites.map((suite) => closeScorers(suite.scorers))
+    ])
   }
   const { meta = {} } = options
   const cancelled = signal.aborted

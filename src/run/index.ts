@@ -42,7 +42,12 @@ export interface RunEvalsOptions {
  * with the results, so a later failure (comment, baseline upload) never loses them.
  */
 export async function runEvals(options: RunEvalsOptions): Promise<RunResult> {
-  const specs = await loadSpecs(options.paths, { cwd: options.cwd, env: options.env })
+  const specs = await loadSpecs(options.paths, {
+    cwd: options.cwd,
+    env: options.env,
+    // Replaying every answer calls no provider, so it needs no secret: fork PRs have none.
+    requireSecrets: options.cache?.mode !== 'replay'
+  })
   const plan = planRun(specs, {
     ...(options.shard ? { shard: options.shard } : {}),
     ...(options.filter !== undefined ? { filter: options.filter } : {}),

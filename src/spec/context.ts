@@ -18,7 +18,9 @@ export class SpecContext {
     /** Absolute directory of the spec file: relative paths in it start here. */
     readonly specDir: string,
     readonly cwd: string,
-    readonly env: Record<string, string | undefined>
+    readonly env: Record<string, string | undefined>,
+    /** False when no provider will be called (replay from cache): unset secrets are no error. */
+    readonly requireSecrets = true
   ) {}
 
   report(path: FieldPath, message: string, hint?: string): void {

@@ -17,6 +17,11 @@ export interface LoadOptions {
   cwd: string
   /** The environment `${VAR}` in providers is expanded from. */
   env: Record<string, string | undefined>
+  /**
+   * Report `${VAR}`s (and OPENAI_API_KEY) that are not set (default true). A run that replays
+   * every answer from the cache calls no provider: a fork's pull request has no secrets.
+   */
+  requireSecrets?: boolean
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000
@@ -84,7 +89,13 @@ async function loadSpecFile(absolutePath: string, options: LoadOptions): Promise
     return { diagnostics: [yaml.diagnostic([], 'expected a mapping of keys', required)] }
 
   const schema = checkSpecSchema(data, yaml)
-  const context = new SpecContext(yaml, dirname(absolutePath), options.cwd, options.env)
+  const context = new SpecContext(
+    yaml,
+    dirname(absolutePath),
+    options.cwd,
+    options.env,
+    options.requireSecrets ?? true
+  )
   const providers = await resolveProviders(data.providers, schema.isValid, context)
   const scorers = await resolveScorers(data.scorers, schema.isValid, context)
   const cases = await loadCases(data.cases, schema.isValid, context)

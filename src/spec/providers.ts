@@ -61,7 +61,7 @@ export function expandEnv(value: unknown, path: FieldPath, context: SpecContext)
     const expanded = value.replace(ENV_REFERENCE, (match, escaped: string, name: string) => {
       if (escaped) return match.slice(1)
       const set = context.env[name]
-      if (set === undefined) missing.add(name)
+      if (set === undefined && context.requireSecrets) missing.add(name)
       return set ?? match
     })
     for (const name of missing) {
@@ -239,7 +239,7 @@ export async function resolveProvider(
  */
 function defaultApiKey(path: FieldPath, context: SpecContext): string | undefined {
   const key = context.env[DEFAULT_API_KEY_VARIABLE]
-  if (key === undefined) {
+  if (key === undefined && context.requireSecrets) {
     context.report(
       path,
       `environment variable \`${DEFAULT_API_KEY_VARIABLE}\` is not set`,

@@ -1,0 +1,130 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseRunResult } from '../../src/results/parse.js'
+import { buildEntry, runBundle } from '../helpers/cli.js'
+import { startOpenAIServer } from '../helpers/openai-server.js'
+import type { Behaviour, OpenAIServer, ReceivedRequest } from '../helpers/openai-server.js'
+
+const KEY = 'sk-test-SECRET123'
+let cli: string
+let server: OpenAIServer
+let dir: string
+
+/** The model under test answers capitals; the judge grades politeness as JSON. */
+function respond(request: ReceivedRequest): Behaviour {
+  const body = request.body as { messages: { content: string }[]; response_format?: unknown }
+  if (body.response_format) {
+    return {
+      type: 'answer' as const,
+      text: JSON.stringify({ reasoning: 'Short and correct.', score: 4 }),
+      usage: { promptTokens: 100, completionTokens: 10 }
+    }
+  }
+  const question = body.messages.at(-1)?.content ?? ''
+  return {
+    type: 'answer' as const,
+    text: question.includes('France') ? 'Paris' : 'Berlin',
+    usage: { promptTokens: 20, completionTokens: 2 }
+  }
+}
+
+beforeAll(async () => {
+  cli = await buildEntry('src/cli.ts')
+  server = await startOpenAIServer({ respond })
+  dir = await mkdtemp(join(tmpdir(), 'evalgate-openai-'))
+  await writeFile(
+    join(dir, 'capitals.eval.yaml'),
+    [
+      'suite: capitals',
+      'providers:',
+      '  - id: mini',
+      '    type: openai',
+      '    model: gpt-4o-mini',
+      `    base-url: ${server.baseUrl}`,
+      '    api-key: ${LOCAL_OPENAI_KEY}',
+      '    params: { temperature: 0, seed: 7 }',
+      'prompt:',
+      '  - { role: system, content: Answer with the city only. }',
+      '  - { role: user, content: "Capital of {{country}}?" }',
+      'cases:',
+      '  - { id: fr, vars: { country: France, capital: Paris } }',
+      '  - { id: de, vars: { country: Germany, capital: Berlin } }',
+      'scorers:',
+      '  - type: equals',
+      '    expected: "{{capital}}"',
+      '  - type: llm-judge',
+      '    rubric: The answer is only the city name.',
+      '    judge:',
+      '      type: openai',
+      '      model: gpt-4o-mini',
+      `      base-url: ${server.baseUrl}`,
+      '      api-key: ${LOCAL_OPENAI_KEY}',
+      ''
+    ].join('\n')
+  )
+})
+afterAll(() => server.close())
+
+describe('evalgate run with the openai provider and an LLM judge', () => {
+  it('records tokens, cost and judge cost apart, and replays from the cache without secrets or server', async () => {
+    const recorded = join(dir, 'recorded.json')
+    const cacheDir = join(dir, 'cache')
+    const run = await runBundle(
+      cli,
+      ['run', '.', '--out', recorded, '--cache', 'read-write', '--cache-dir', cacheDir],
+      {
+        cwd: dir,
+        env: { LOCAL_OPENAI_KEY: KEY }
+      }
+    )
+    expect(run.code).toBe(0)
+    expect(run.stdout + run.stderr).not.toContain(KEY)
+    const results = parseRunResult(await readFile(recorded, 'utf8'), recorded)
+    expect(JSON.stringify(results)).not.toContain(KEY)
+    const [fr] = results.suites[0]?.results ?? []
+    // gpt-4o-mini: $0.15 in, $0.60 out per 1M tokens. Answer: 20 × 0.15 + 2 × 0.6 = 4.2e-6 USD;
+    // judge: 100 × 0.15 + 10 × 0.6 = 2.1e-5 USD, counted apart.
+    expect(fr).toMatchObject({
+      output: 'Paris',
+      pass: true,
+      cached: false,
+      tokens: { input: 20, output: 2 },
+      judgeTokens: { input: 100, output: 10 }
+    })
+    expect(fr?.cost).toBeCloseTo(4.2e-6, 15)
+    expect(fr?.judgeCost).toBeCloseTo(2.1e-5, 15)
+    // A judge score of 4 on a 1–5 scale normalises to (4 − 1) / 4.
+    expect(fr?.scores.find((s) => s.scorer === 'llm-judge')).toEqual({
+      scorer: 'llm-judge',
+      score: 0.75,
+      pass: true,
+      reason: 'Short and correct.'
+    })
+    expect(server.violations).toEqual([])
+    const answered = server.requests.filter(
+      (r) => !(r.body as { response_format?: unknown }).response_format
+    )
+    expect(answered).toHaveLength(2)
+    expect(answered[0]?.headers.authorization).toBe(`Bearer ${KEY}`)
+
+    // A fork PR: no key, and the model under test is not called: its answers come from the cache.
+    const replayed = join(dir, 'replayed.json')
+    const replay = await runBundle(
+      cli,
+      ['run', '.', '--out', replayed, '--cache', 'replay', '--cache-dir', cacheDir],
+      { cwd: dir }
+    )
+    expect(replay.stderr).not.toContain('LOCAL_OPENAI_KEY')
+    const replayResults = parseRunResult(await readFile(replayed, 'utf8'), replayed)
+    expect(
+      replayResults.suites[0]?.results.map((r) => [r.output, r.cached, r.latencyMs, r.attempts])
+    ).toEqual([
+      ['Paris', true, null, 0],
+      ['Berlin', true, null, 0]
+    ])
+    expect(
+      server.requests.filter((r) => !(r.body as { response_format?: unknown }).response_format)
+    ).toHaveLength(2)
+  })
+})

@@ -1,0 +1,47 @@
+import { renderComparisonTerminal } from '../../src/report/comparison-terminal.js'
+import { renderComparisonJson } from '../../src/report/comparison-json.js'
+import { regression } from './comparison-fixtures.js'
+
+const c = regression({
+  cases: 50,
+  flipped: 10,
+  output: () => 'evil \u001b[2J\u001b]0;title\u0007 output'
+})
+
+describe('renderComparisonTerminal', () => {
+  it('prints the verdict and an aligned table, plain without colour', () => {
+    const text = renderComparisonTerminal(c, { color: false })
+    expect(text).not.toContain('\u001b')
+    expect(text.split('\n')[0]).toBe('evalgate compare: REGRESSION')
+    const header = text.split('\n').find((l) => l.includes('95% CI')) ?? ''
+    const score = text.split('\n').find((l) => l.trimStart().startsWith('mean score')) ?? ''
+    // Right-aligned numeric columns end where their headers end.
+    expect(score.indexOf('−20.0 pts') + '−20.0 pts'.length).toBe(header.indexOf('Δ') + 1)
+    expect(text).toContain('flipped: 10 pass → fail, 0 fail → pass')
+    expect(text).toContain('head: evil [2J]0;title output')
+  })
+
+  it('colours verdicts only when asked, and never passes escape codes through from outputs', () => {
+    const text = renderComparisonTerminal(c, { color: true })
+    expect(text).toContain('\u001b[1;31mREGRESSION\u001b[0m')
+    expect(text).not.toContain('\u001b[2J')
+    expect(text).not.toContain('\u001b]0;')
+  })
+})
+
+describe('renderComparisonJson', () => {
+  it('round-trips and is byte-stable', () => {
+    const json = renderComparisonJson(c)
+    expect(JSON.parse(json)).toEqual(c)
+    expect(
+      renderComparisonJson(
+        regression({
+          cases: 50,
+          flipped: 10,
+          output: () => 'evil \u001b[2J\u001b]0;title\u0007 output'
+        })
+      )
+    ).toBe(json)
+    expect(json.endsWith('}\n')).toBe(true)
+  })
+})

@@ -1,0 +1,49 @@
+import { renderJunit } from '../../src/report/junit.js'
+import { regression } from './comparison-fixtures.js'
+
+/** A small well-formedness check: balanced tags, quoted attributes, only known entities. */
+function expectWellFormed(xml: string): void {
+  expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n')).toBe(true)
+  const body = xml.replace(/^<\?xml[^>]*\?>\n/, '')
+  const stack: string[] = []
+  const tag = /<(\/?)([A-Za-z][\w-]*)((?:\s+[\w-]+="[^"<]*")*)\s*(\/?)>/g
+  let last = 0
+  for (let match = tag.exec(body); match; match = tag.exec(body)) {
+    expect(body.slice(last, match.index)).not.toMatch(/[<>]/)
+    last = match.index + match[0].length
+    const [, closing, name, , selfClosing] = match
+    if (selfClosing) continue
+    if (closing) expect(stack.pop()).toBe(name)
+    else stack.push(name as string)
+  }
+  expect(body.slice(last).trim()).toBe('')
+  expect(stack).toEqual([])
+  expect(xml).not.toMatch(/&(?!(amp|lt|gt|quot|apos);)/)
+}
+
+describe('renderJunit', () => {
+  it('writes one testcase per metric, failures for regressions, valid XML', () => {
+    const c = regression({ cases: 100, flipped: 30, suite: 'tri<age>&"x"' })
+    const xml = renderJunit(c)
+    expectWellFormed(xml)
+    const metrics = c.groups[0]?.metrics.length ?? 0
+    expect(xml.match(/<testcase /g)?.length).toBe(metrics)
+    expect(xml).toMatch(new RegExp(`<testsuites name="evalgate" tests="${metrics}" failures="2"`))
+    expect(xml).toMatch(
+      /<testcase classname="evalgate\.tri&lt;age&gt;&amp;&quot;x&quot;\.bot" name="mean score">\n\s+<failure message="REGRESSION: mean score fell 30\.0 pts/
+    )
+    expect(xml).toContain('type="regression"')
+  })
+
+  it('marks inconclusive metrics skipped', () => {
+    const xml = renderJunit(regression({ cases: 10, flipped: 1 }))
+    expectWellFormed(xml)
+    expect(xml).toMatch(/name="mean score">\n\s+<skipped message="INCONCLUSIVE: /)
+  })
+
+  it('drops characters XML cannot carry', () => {
+    const xml = renderJunit(regression({ cases: 5, flipped: 0, suite: 'a\u0001b\ud800c' }))
+    expectWellFormed(xml)
+    expect(xml).toContain('name="abc / bot"')
+  })
+})

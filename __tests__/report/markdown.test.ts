@@ -1,0 +1,108 @@
+import { renderMarkdown } from '../../src/report/markdown.js'
+import { compareRuns } from '../../src/compare/index.js'
+import { runPair, scored } from '../compare/build.js'
+import { regression } from './comparison-fixtures.js'
+
+/** The text outside fenced code blocks; fails when a fence is left open. */
+function outsideFences(markdown: string): string {
+  const outside: string[] = []
+  let fence: string | null = null
+  for (const line of markdown.split('\n')) {
+    if (fence === null) {
+      const open = /^(`{3,})/.exec(line)
+      if (open) fence = open[1] as string
+      else outside.push(line)
+    } else if (/^`+\s*$/.test(line) && line.trim().length >= fence.length) {
+      fence = null
+    }
+  }
+  expect(fence).toBeNull()
+  return outside.join('\n')
+}
+
+const hostile = [
+  '<script>alert("x")</script> <img src=x onerror=alert(1)>',
+  '@octocat please look at #12 and GH-7',
+  '`````',
+  '</details>',
+  '| a | b |'
+].join('\n')
+
+describe('renderMarkdown', () => {
+  it('leads with the verdict word, the baseline and a table per suite × provider', () => {
+    const body = renderMarkdown(regression({ cases: 100, flipped: 30 }), {
+      runUrl: 'https://github.com/o/r/actions/runs/1',
+      title: 'Evals'
+    })
+    expect(body.split('\n')[0]).toBe('## Evals: REGRESSION')
+    expect(body).toMatch(/Baseline \*\*bbbbbbbbbbbb\*\* on main/)
+    expect(body).toContain('| metric | base | head | Δ | 95% CI | p | verdict |')
+    expect(body).toMatch(
+      /\| mean score \| 100\.0% \| 70\.0% \| −30\.0 pts \| .* \| <0\.001 \| \*\*REGRESSION\*\* \|/
+    )
+    expect(body).toContain('[the full report](https://github.com/o/r/actions/runs/1)')
+    expect(body).toContain('30 pass → fail, 0 fail → pass')
+  })
+
+  it('escapes untrusted outputs, case ids and reasons', () => {
+    const c = regression({
+      cases: 20,
+      flipped: 2,
+      output: () => hostile,
+      caseId: (i) => `<script>x</script>@octocat#12-${i}`
+    })
+    const body = renderMarkdown(c)
+    const outside = outsideFences(body)
+    expect(outside).not.toMatch(/<script|<img|<b>/i)
+    expect(outside).not.toMatch(/@octocat|@team/)
+    expect(outside).not.toMatch(/#12|GH-7/)
+    expect(outside).toContain('&lt;script&gt;x&lt;/script&gt;')
+    expect(outside).toContain('@\u200doctocat')
+    // The only <details> blocks are the report's own.
+    expect(outside.match(/<details>/g)?.length).toBe(outside.match(/<\/details>/g)?.length)
+    // The output sits in a fence longer than its own backtick run.
+    expect(body).toMatch(/^`{6,}text$/m)
+    expect(body).toContain('<script>alert("x")</script>')
+  })
+
+  it('guides an inconclusive result with the cases needed', () => {
+    const { base, head } = runPair(
+      { cases: 10, answer: () => scored(1) },
+      { cases: 10, answer: (i) => scored(i === 0 ? 0 : 1) }
+    )
+    const body = renderMarkdown(compareRuns(base, head, { seed: 's' }))
+    expect(body.split('\n')[0]).toBe('## evalgate: INCONCLUSIVE')
+    expect(body).toMatch(/needs ~\d+ more paired cases to detect a 5-point drop/)
+  })
+
+  it('cuts flipped cases first to stay under maxLength and says how many', () => {
+    const c = regression({
+      cases: 80,
+      flipped: 60,
+      output: (i, side) => `${side} ${i} `.repeat(300)
+    })
+    const body = renderMarkdown(c, { maxLength: 20000 })
+    expect(body.length).toBeLessThanOrEqual(20000)
+    expect(body).toContain('| mean score |')
+    const shown = body.match(/: pass → fail, score/g)?.length ?? 0
+    expect(shown).toBeGreaterThan(0)
+    expect(shown).toBeLessThan(60)
+    expect(body).toContain(`… ${60 - shown} flipped cases omitted; see the full report.`)
+    outsideFences(body)
+  })
+
+  it('stays under GitHub’s limit by default, however many cases flipped', () => {
+    const c = regression({ cases: 400, flipped: 300, output: () => 'x'.repeat(5000) })
+    const body = renderMarkdown(c)
+    expect(body.length).toBeLessThanOrEqual(65536)
+    expect(body).toMatch(/… \d+ flipped cases omitted/)
+    outsideFences(body)
+  })
+
+  it('cuts whole tables when even they do not fit', () => {
+    const body = renderMarkdown(regression({ cases: 20, flipped: 5 }), { maxLength: 900 })
+    expect(body.length).toBeLessThanOrEqual(900)
+    expect(body).toContain('REGRESSION')
+    outsideFences(body)
+  })
+})
