@@ -64936,16 +64936,11 @@ var init_openai2 = __esm({
         this.spec = spec;
         this.id = spec.id;
         const env = options.env ?? process.env;
-        const apiKey = spec.apiKey ?? env["OPENAI_API_KEY"] ?? (spec.baseUrl ? NO_KEY : void 0);
-        if (!apiKey) {
-          throw new ProviderError(
-            "auth",
-            `provider ${spec.id}: no API key: set OPENAI_API_KEY or the provider's apiKey (e.g. apiKey: \${OPENAI_API_KEY})`
-          );
-        }
+        const apiKey = spec.apiKey ?? (spec.baseUrl ? NO_KEY : env["OPENAI_API_KEY"]);
         this.apiKey = apiKey;
         this.client = new OpenAI({
-          apiKey,
+          // Without a key (a replay run without secrets) the first call fails as `auth`, below.
+          apiKey: apiKey ?? NO_KEY,
           ...spec.baseUrl ? { baseURL: spec.baseUrl } : {},
           maxRetries: 0,
           fetch: createUndiciFetch(this.agent)
@@ -64958,6 +64953,12 @@ var init_openai2 = __esm({
       apiKey;
       agent = new import_undici2.Agent({ keepAliveTimeout: 3e4 });
       async call(request2, signal) {
+        if (this.apiKey === void 0) {
+          throw new ProviderError(
+            "auth",
+            `provider ${this.id}: no API key: set OPENAI_API_KEY or the provider's api-key (e.g. api-key: \${OPENAI_API_KEY})`
+          );
+        }
         const callSignal = this.spec.timeoutMs !== void 0 ? AbortSignal.any([signal, AbortSignal.timeout(this.spec.timeoutMs)]) : signal;
         if (callSignal.aborted) throw abortError(callSignal);
         const started = performance.now();
@@ -65039,7 +65040,7 @@ var init_openai2 = __esm({
       }
       /** Never let the key out: servers echo it in errors, and so could a cause's message. */
       redact(text) {
-        return text.split(this.apiKey).join("[redacted]");
+        return this.apiKey === void 0 ? text : text.split(this.apiKey).join("[redacted]");
       }
       serverMessage(error) {
         const body = error.error;
@@ -73745,12 +73746,7 @@ var run_result_schema_default = {
   description: "The results of one evalgate run: what every stage after execution (compare, report, publish) reads.",
   type: "object",
   additionalProperties: false,
-  required: [
-    "schemaVersion",
-    "tool",
-    "run",
-    "suites"
-  ],
+  required: ["schemaVersion", "tool", "run", "suites"],
   properties: {
     schemaVersion: {
       const: 1,
@@ -73759,10 +73755,7 @@ var run_result_schema_default = {
     tool: {
       type: "object",
       additionalProperties: false,
-      required: [
-        "name",
-        "version"
-      ],
+      required: ["name", "version"],
       properties: {
         name: {
           const: "evalgate"
@@ -73775,12 +73768,7 @@ var run_result_schema_default = {
     run: {
       type: "object",
       additionalProperties: false,
-      required: [
-        "id",
-        "startedAt",
-        "finishedAt",
-        "complete"
-      ],
+      required: ["id", "startedAt", "finishedAt", "complete"],
       properties: {
         id: {
           type: "string"
@@ -73815,10 +73803,7 @@ var run_result_schema_default = {
         shard: {
           type: "object",
           additionalProperties: false,
-          required: [
-            "index",
-            "total"
-          ],
+          required: ["index", "total"],
           properties: {
             index: {
               type: "integer",
@@ -73895,11 +73880,7 @@ var run_result_schema_default = {
           items: {
             type: "object",
             additionalProperties: false,
-            required: [
-              "id",
-              "type",
-              "configFingerprint"
-            ],
+            required: ["id", "type", "configFingerprint"],
             properties: {
               id: {
                 type: "string"
@@ -73924,11 +73905,7 @@ var run_result_schema_default = {
           items: {
             type: "object",
             additionalProperties: false,
-            required: [
-              "name",
-              "type",
-              "weight"
-            ],
+            required: ["name", "type", "weight"],
             properties: {
               name: {
                 type: "string"
@@ -73948,10 +73925,7 @@ var run_result_schema_default = {
           items: {
             type: "object",
             additionalProperties: false,
-            required: [
-              "id",
-              "source"
-            ],
+            required: ["id", "source"],
             properties: {
               id: {
                 type: "string"
@@ -73977,10 +73951,7 @@ var run_result_schema_default = {
     tokens: {
       type: "object",
       additionalProperties: false,
-      required: [
-        "input",
-        "output"
-      ],
+      required: ["input", "output"],
       properties: {
         input: {
           type: "number",
@@ -74027,35 +73998,22 @@ var run_result_schema_default = {
           minimum: 0
         },
         output: {
-          type: [
-            "string",
-            "null"
-          ]
+          type: ["string", "null"]
         },
         score: {
-          type: [
-            "number",
-            "null"
-          ],
+          type: ["number", "null"],
           minimum: 0,
           maximum: 1
         },
         pass: {
-          type: [
-            "boolean",
-            "null"
-          ]
+          type: ["boolean", "null"]
         },
         scores: {
           type: "array",
           items: {
             type: "object",
             additionalProperties: false,
-            required: [
-              "scorer",
-              "score",
-              "pass"
-            ],
+            required: ["scorer", "score", "pass"],
             properties: {
               scorer: {
                 type: "string"
@@ -74075,10 +74033,7 @@ var run_result_schema_default = {
           }
         },
         latencyMs: {
-          type: [
-            "number",
-            "null"
-          ],
+          type: ["number", "null"],
           minimum: 0
         },
         ttftMs: {
@@ -74089,10 +74044,7 @@ var run_result_schema_default = {
           $ref: "#/definitions/tokens"
         },
         cost: {
-          type: [
-            "number",
-            "null"
-          ],
+          type: ["number", "null"],
           minimum: 0
         },
         judgeTokens: {
@@ -74100,10 +74052,7 @@ var run_result_schema_default = {
           description: "Tokens LLM judges used scoring this answer."
         },
         judgeCost: {
-          type: [
-            "number",
-            "null"
-          ],
+          type: ["number", "null"],
           minimum: 0,
           description: "USD LLM judges spent scoring this answer; null when unknown."
         },
@@ -74123,10 +74072,7 @@ var run_result_schema_default = {
         error: {
           type: "object",
           additionalProperties: false,
-          required: [
-            "kind",
-            "message"
-          ],
+          required: ["kind", "message"],
           properties: {
             kind: {
               type: "string"
@@ -74170,7 +74116,9 @@ function parseRunResult(text, file) {
       "cannot read a results file"
     );
   }
-  validate ??= new import_ajv.Ajv({ allErrors: true, strict: false, validateFormats: false }).compile(run_result_schema_default);
+  validate ??= new import_ajv.Ajv({ allErrors: true, strict: false, validateFormats: false }).compile(
+    run_result_schema_default
+  );
   if (!validate(data)) {
     const diagnostics = (validate.errors ?? []).slice(0, 20).map((e) => ({
       file,
@@ -75616,6 +75564,7 @@ function meanWithinVariance(cases, valueOf) {
 var QUALITY_LABEL = { score: "mean score", "pass-rate": "pass rate" };
 function qualityMetric(options) {
   const { name, tolerance, ctx } = options;
+  const same = options.sameNumbersAs;
   const valueOf = name === "score" ? (c) => c.score : (c) => c.passRate;
   const answerValue = name === "score" ? (a) => a.score : (a) => a.pass ? 1 : 0;
   const pairs = options.pairs.filter((p) => valueOf(p.base) !== null && valueOf(p.head) !== null);
@@ -75631,7 +75580,18 @@ function qualityMetric(options) {
     ...tolerance.min !== void 0 ? { min: tolerance.min } : {}
   };
   let sd = NaN;
-  if (n > 0) {
+  if (n > 0 && same?.measured) {
+    const source = same.metric;
+    metric.base = source.base;
+    metric.head = source.head;
+    metric.delta = source.delta;
+    if (source.clusters !== void 0) metric.clusters = source.clusters;
+    metric.test = source.test && { ...source.test };
+    metric.improvementTest = source.improvementTest && { ...source.improvementTest };
+    metric.interval = source.interval && { ...source.interval };
+    sd = same.measured.sd;
+    metric.gated = true;
+  } else if (n > 0) {
     metric.base = mean(baseValues);
     metric.head = mean(headValues);
     metric.delta = mean(diffs);
@@ -75736,14 +75696,19 @@ function qualityMetric(options) {
       additionalCases: advice.additionalCases,
       requiredRepeats: advice.requiredRepeats
     };
-    const detectable = advice.mde === null ? "" : `; this run can detect drops of ${formatPoints(advice.mde, false)} or more`;
     setVerdict(
       metric,
       "inconclusive",
-      n < 2 ? "one paired case cannot show a change either way" : `${label} changed ${formatPoints(delta)}, not significant, and the 95% CI reaches below the −${formatPoints(tolerance.margin, false)} margin${detectable}`
+      n < 2 ? "one paired case cannot show a change either way" : `${label} changed ${formatPoints(delta)}, not significant, and the 95% CI reaches below the −${formatPoints(tolerance.margin, false)} margin`
     );
   };
-  return { metric, family: n > 0 ? options.family : null, decide };
+  return {
+    metric,
+    family: n > 0 ? options.family : null,
+    decide,
+    measured: { sd },
+    ...same ? { sameAs: same } : {}
+  };
 }
 function latencyMetric(options) {
   const { maxRatio, ctx } = options;
@@ -76404,6 +76369,9 @@ function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, wa
       repeats: headSuite.repeats,
       family: HOLM_FAMILY.score
     });
+    const sameNumbers = pairs.every(
+      (p) => p.base.passMatchesScore && p.head.passMatchesScore && p.base.binaryScores && p.head.binaryScores
+    );
     const passRate = qualityMetric({
       name: "pass-rate",
       pairs,
@@ -76411,12 +76379,10 @@ function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, wa
       ctx,
       headAll: totals.passRate,
       repeats: headSuite.repeats,
-      family: HOLM_FAMILY["pass-rate"]
+      family: HOLM_FAMILY["pass-rate"],
+      ...sameNumbers ? { sameNumbersAs: score } : {}
     });
-    const sameNumbers = pairs.every(
-      (p) => p.base.passMatchesScore && p.head.passMatchesScore && p.base.binaryScores && p.head.binaryScores
-    );
-    if (sameNumbers) passRate.sameAs = score;
+    if (sameNumbers) passRate.metric.duplicateOf = "score";
     pending.push(score, passRate);
   } else {
     pending.push(
@@ -76517,16 +76483,31 @@ function adjust(pendings) {
   }
   return familySizes;
 }
+function isRepeated(metric, metrics) {
+  if (metric.duplicateOf === void 0) return false;
+  return metrics.some((m) => m.metric === metric.duplicateOf && m.verdict === metric.verdict);
+}
+var COUNT_WORDS = {
+  regression: ["regression", "regressions"],
+  fail: ["broken limit", "broken limits"],
+  error: ["error", "errors"],
+  inconclusive: ["inconclusive result", "inconclusive results"],
+  "not-comparable": ["incomparable metric", "incomparable metrics"],
+  improvement: ["improvement", "improvements"],
+  "minor-change": ["minor change", "minor changes"],
+  pass: ["pass", "passes"],
+  "not-gated": ["reported metric", "reported metrics"]
+};
 function emptyCounts() {
   return Object.fromEntries(VERDICT_SEVERITY.map((v) => [v, 0]));
 }
 function summaryLine(verdict, counts, groups) {
   const parts = VERDICT_SEVERITY.filter((v) => v !== "not-gated" && counts[v] > 0).map(
-    (v) => plural(counts[v], v.replace("-", " "), v === "pass" ? "passes" : void 0)
+    (v) => plural(counts[v], COUNT_WORDS[v][0], COUNT_WORDS[v][1])
   );
   const scope = `${plural(groups, "suite × provider")}`;
   if (parts.length === 0) return `Nothing gated across ${scope}.`;
-  const head = verdict === "pass" ? "No regression" : verdict.replace("-", " ");
+  const head = verdict === "pass" ? "No regression" : VERDICT_WORDS[verdict].toLowerCase();
   return `${head[0]?.toUpperCase()}${head.slice(1)}: ${parts.join(", ")} across ${scope}.`;
 }
 function compareRuns(base, head, options) {
@@ -76585,7 +76566,9 @@ function compareRuns(base, head, options) {
   const groups = pendingGroups.map(({ group, pending }) => {
     group.metrics = pending.map((p) => p.metric);
     group.verdict = mostSevere(group.metrics.map((m) => m.verdict));
-    for (const m of group.metrics) if (m.verdict !== "not-gated") counts[m.verdict]++;
+    for (const m of group.metrics) {
+      if (m.verdict !== "not-gated" && !isRepeated(m, group.metrics)) counts[m.verdict]++;
+    }
     return group;
   });
   const verdict = mostSevere(groups.map((g) => g.verdict));
@@ -76737,6 +76720,7 @@ function groupLines(group, paint) {
   }
   for (const metric of group.metrics) {
     if (["pass", "not-gated", "not-comparable"].includes(metric.verdict)) continue;
+    if (isRepeated(metric, group.metrics)) continue;
     const guidance = powerGuidance(metric);
     lines.push(
       `  ${paint.verdict(metric.verdict, "•")} ${METRIC_LABELS[metric.metric]}: ${terminalLine(metric.reason, 200)}${guidance ? `; ${guidance}` : ""}`
@@ -76889,7 +76873,9 @@ function caseCounts(group) {
   if (group.cases.removed > 0) parts.push(`${group.cases.removed} removed`);
   const { base, head } = group.repeats;
   if (head !== null) {
-    parts.push(base !== null && base !== head ? `repeats ${base} → ${head}` : `${head} repeats`);
+    parts.push(
+      base !== null && base !== head ? `repeats ${base} → ${head}` : plural(head, "repeat")
+    );
   }
   const models = group.head?.models ?? [];
   if (models.length > 0) parts.push(`model ${models.map((m) => markdownInline(m, 60)).join(", ")}`);
@@ -76927,9 +76913,10 @@ function findings(group) {
   for (const metric of group.metrics) {
     if (metric.verdict === "pass" || metric.verdict === "not-gated") continue;
     if (metric.verdict === "not-comparable" && metric.metric !== "score") continue;
+    if (isRepeated(metric, group.metrics)) continue;
     const guidance = powerGuidance(metric);
     lines.push(
-      `- **${METRIC_LABELS[metric.metric]}** ${VERDICT_WORDS[metric.verdict]}: ${markdownInline(metric.reason, 400)}` + (guidance ? `. **${markdownInline(guidance, 300)}.**` : "")
+      `- **${METRIC_LABELS[metric.metric]}** ${VERDICT_WORDS[metric.verdict]}: ${markdownInline(metric.reason, 400)}` + (guidance ? `. **Inconclusive: ${guidance}.**` : "")
     );
   }
   return lines;
@@ -79583,16 +79570,18 @@ function reportDuplicateIds(cases, diagnostics) {
 import { stat as stat2 } from "node:fs/promises";
 import { relative, resolve as resolve2 } from "node:path";
 var SpecContext = class {
-  constructor(yaml, specDir, cwd, env) {
+  constructor(yaml, specDir, cwd, env, requireSecrets = true) {
     this.yaml = yaml;
     this.specDir = specDir;
     this.cwd = cwd;
     this.env = env;
+    this.requireSecrets = requireSecrets;
   }
   yaml;
   specDir;
   cwd;
   env;
+  requireSecrets;
   diagnostics = [];
   report(path2, message, hint) {
     this.diagnostics.push(this.yaml.diagnostic(path2, message, hint));
@@ -79649,7 +79638,7 @@ function expandEnv(value, path2, context) {
     const expanded = value.replace(ENV_REFERENCE, (match, escaped, name) => {
       if (escaped) return match.slice(1);
       const set = context.env[name];
-      if (set === void 0) missing.add(name);
+      if (set === void 0 && context.requireSecrets) missing.add(name);
       return set ?? match;
     });
     for (const name of missing) {
@@ -79788,7 +79777,7 @@ async function resolveProvider(written, expanded, path2, context) {
 }
 function defaultApiKey(path2, context) {
   const key = context.env[DEFAULT_API_KEY_VARIABLE];
-  if (key === void 0) {
+  if (key === void 0 && context.requireSecrets) {
     context.report(
       path2,
       `environment variable \`${DEFAULT_API_KEY_VARIABLE}\` is not set`,
@@ -81510,7 +81499,13 @@ async function loadSpecFile(absolutePath, options) {
   if (!isMapping(data))
     return { diagnostics: [yaml.diagnostic([], "expected a mapping of keys", required)] };
   const schema = checkSpecSchema(data, yaml);
-  const context = new SpecContext(yaml, dirname2(absolutePath), options.cwd, options.env);
+  const context = new SpecContext(
+    yaml,
+    dirname2(absolutePath),
+    options.cwd,
+    options.env,
+    options.requireSecrets ?? true
+  );
   const providers = await resolveProviders(data.providers, schema.isValid, context);
   const scorers = await resolveScorers(data.scorers, schema.isValid, context);
   const cases = await loadCases(data.cases, schema.isValid, context);
@@ -82344,6 +82339,10 @@ function caseFingerprint(evalCase) {
   return fingerprint({ id: evalCase.id, vars: evalCase.vars });
 }
 async function scorerIdentity(scorer) {
+  if (scorer.type === "llm-judge") {
+    const { source: _source2, judge, ...definition2 } = scorer;
+    return { ...definition2, judge: providerCacheIdentity(judge) };
+  }
   if (scorer.type !== "javascript") {
     const { source: _source2, ...definition2 } = scorer;
     return definition2;
@@ -82360,10 +82359,12 @@ async function suiteFingerprints(spec) {
     scorersFingerprint
   };
 }
-async function prepareSuite(planned, loadModule) {
+async function prepareSuite(planned, options) {
   let scorers;
   try {
-    scorers = await createScorers(planned.spec.scorers, loadModule);
+    scorers = await createScorers(planned.spec.scorers, options.loadModule, {
+      createJudge: options.createProvider
+    });
   } catch (error) {
     if (error instanceof InputError || !(error instanceof EvalgateError)) throw error;
     throw new InputError(
@@ -82496,9 +82497,18 @@ async function runTask(lane, caseIndex, repeat, runSignal, options) {
     const scored = await scoreOutput(lane.suite.scorers, {
       output: response.output,
       vars: evalCase.vars,
-      caseId: evalCase.id
+      caseId: evalCase.id,
+      prompt: request2.prompt,
+      signal: runSignal
     });
-    return { ...result, score: scored.score, pass: scored.pass, scores: scored.scores };
+    return {
+      ...result,
+      score: scored.score,
+      pass: scored.pass,
+      scores: scored.scores,
+      ...scored.judgeTokens ? { judgeTokens: scored.judgeTokens } : {},
+      ...scored.judgeCost !== void 0 ? { judgeCost: scored.judgeCost } : {}
+    };
   } catch (error) {
     return {
       ...result,
@@ -82586,7 +82596,7 @@ async function executePlan(plan, options) {
   const signal = options.signal ?? new AbortController().signal;
   const progress = options.progress ?? silentProgress;
   const startedAt = now().toISOString();
-  const suites = await Promise.all(plan.suites.map((s) => prepareSuite(s, options.loadModule)));
+  const suites = await Promise.all(plan.suites.map((s) => prepareSuite(s, options)));
   const lanes = await openProviders(suites, options);
   let outcome;
   try {
@@ -82594,7 +82604,10 @@ async function executePlan(plan, options) {
     outcome = await schedule(lanes, signal, progress, options);
     progress.finish(outcome.done, outcome.errors);
   } finally {
-    await Promise.all(lanes.map((lane) => lane.provider.close?.()));
+    await Promise.all([
+      ...lanes.map((lane) => lane.provider.close?.()),
+      ...suites.map((suite) => closeScorers(suite.scorers))
+    ]);
   }
   const { meta = {} } = options;
   const cancelled = signal.aborted;
@@ -82672,7 +82685,12 @@ function planRun(specs, options = {}) {
 
 // src/run/index.ts
 async function runEvals(options) {
-  const specs = await loadSpecs(options.paths, { cwd: options.cwd, env: options.env });
+  const specs = await loadSpecs(options.paths, {
+    cwd: options.cwd,
+    env: options.env,
+    // Replaying every answer calls no provider, so it needs no secret: fork PRs have none.
+    requireSecrets: options.cache?.mode !== "replay"
+  });
   const plan = planRun(specs, {
     ...options.shard ? { shard: options.shard } : {},
     ...options.filter !== void 0 ? { filter: options.filter } : {},
