@@ -49,16 +49,14 @@ async function runEvent(
   eventName: string,
   payload: Record<string, unknown>,
   env: Record<string, string>,
-  token = ACTIONS_TOKEN
+  token = ACTIONS_TOKEN,
+  inputs: Record<string, string> = {}
 ) {
-  return runActionBundle(action, {
+  const resultsPath = join(await mkdtemp(join(tmpdir(), 'evalgate-results-')), 'results.json')
+  const run = await runActionBundle(action, {
     cwd: workspace,
     payload,
-    inputs: {
-      specs: 'evals',
-      'results-path': join(await mkdtemp(join(tmpdir(), 'evalgate-results-')), 'results.json'),
-      'github-token': token
-    },
+    inputs: { specs: 'evals', 'results-path': resultsPath, 'github-token': token, ...inputs },
     env: {
       GITHUB_EVENT_NAME: eventName,
       GITHUB_API_URL: server.url,
@@ -68,6 +66,7 @@ async function runEvent(
       ...env
     }
   })
+  return { ...run, resultsPath }
 }
 
 function pushPayload(sha: string): Record<string, unknown> {
@@ -218,5 +217,73 @@ describe('the action by event, against a local GitHub', () => {
     )
     expect(server.state.commentsOn(prNumber)).toHaveLength(0)
     expect(run.summary).toContain('capitals')
+  })
+
+  it('workflow_run: comments a fork PR’s report from its artifact, on the PR the trusted event names', async () => {
+    const pr = await runEvent(
+      'pull_request',
+      pullRequestPayload('synchronize', prNumber, mainSha, headSha),
+      {
+        GITHUB_SHA: 'c'.repeat(40),
+        GITHUB_REF: `refs/pull/${prNumber}/merge`,
+        EVALGATE_FIXTURE_MODE: 'worse'
+      },
+      READ_ONLY_TOKEN
+    )
+    expect(pr.code).toBe(1)
+    expect(server.state.commentsOn(prNumber)).toHaveLength(0)
+    const payload = example('workflow_run', 'completed')
+    // A fork's run: GitHub leaves `pull_requests` empty; the PR is found from the head branch.
+    payload.workflow_run = {
+      ...(payload.workflow_run as object),
+      id: 777,
+      event: 'pull_request',
+      head_sha: headSha,
+      head_branch: 'feature',
+      pull_requests: [],
+      head_repository: {
+        ...(payload.workflow_run as { head_repository: object }).head_repository,
+        owner: { login: 'octo-org' }
+      }
+    }
+    const report = await runEvent(
+      'workflow_run',
+      { ...payload, repository: repository() },
+      { GITHUB_SHA: mainSha, GITHUB_REF: 'refs/heads/main' },
+      ACTIONS_TOKEN,
+      { 'report-from': pr.resultsPath }
+    )
+    expect(report.code).toBe(0)
+    expect(report.stdout).not.toContain('evalgate: running')
+    expect(report.outputs.verdict).toBe('regression')
+    const comments = server.state.commentsOn(prNumber)
+    expect(comments).toHaveLength(1)
+    expect(comments[0]?.body).toContain('## evalgate: REGRESSION')
+    expect(comments[0]?.body).toContain('https://github.com/octo-org/triage/actions/runs/777')
+  })
+
+  it('workflow_run: refuses an artifact whose results are not of the run’s head commit', async () => {
+    const payload = example('workflow_run', 'completed')
+    payload.workflow_run = {
+      ...(payload.workflow_run as object),
+      event: 'pull_request',
+      head_sha: 'a'.repeat(40),
+      pull_requests: [{ number: prNumber }]
+    }
+    const stale = await runEvent('push', pushPayload(mainSha), {
+      GITHUB_SHA: mainSha,
+      GITHUB_REF: 'refs/heads/main'
+    })
+    const report = await runEvent(
+      'workflow_run',
+      { ...payload, repository: repository() },
+      { GITHUB_SHA: mainSha, GITHUB_REF: 'refs/heads/main' },
+      ACTIONS_TOKEN,
+      { 'report-from': stale.resultsPath }
+    )
+    expect(report.code).toBe(1)
+    expect(report.stdout).toMatch(
+      /^::error::.*holds results of [0-9a-f]{40}, not of the run's head a{40}/m
+    )
   })
 })

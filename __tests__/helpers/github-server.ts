@@ -1575,6 +1575,22 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
 
     'repos/compare-commits': (context) => compare(context.params['base'], context.params['head']),
 
+    'pulls/list': (context) => {
+      // `head` is `owner:branch`; the pull requests of this double all come from this repository.
+      const [headOwner, headBranch] = (context.query.get('head') ?? ':').split(':')
+      const stateFilter = context.query.get('state') ?? 'open'
+      const pulls = [...state.issues.values()]
+        .filter((issue) => issue.pullRequest)
+        .filter((issue) => stateFilter === 'all' || issue.state === stateFilter)
+        .filter(
+          (issue) =>
+            !context.query.get('head') ||
+            (headOwner === owner && issue.pullRequest?.headRef === headBranch)
+        )
+        .sort((a, b) => b.number - a.number)
+      return { status: 200, body: pulls.map(pullJson) }
+    },
+
     'pulls/get': (context) => {
       const issue = state.issues.get(intParam(context, 'pull_number'))
       if (!issue?.pullRequest) throw new HttpError(404, 'Not Found')

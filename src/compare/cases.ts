@@ -45,8 +45,6 @@ export interface CaseSummary {
   score: number | null
   /** Share of the answered repeats that passed. */
   passRate: number | null
-  /** Sample variance of the answered repeats' scores (for repeat advice); null below 2. */
-  scoreVariance: number | null
   /** Every answered repeat scored exactly 0 or 1. */
   binaryScores: boolean
   /** Every answered repeat has pass ⇔ score = 1, so pass rate and score are the same number. */
@@ -85,14 +83,6 @@ function mapOrNull(values: number[], reduce: (xs: number[]) => number): number |
   return values.length === 0 ? null : reduce(values)
 }
 
-function sampleVariance(xs: readonly number[]): number | null {
-  if (xs.length < 2) return null
-  const m = mean(xs)
-  let sum = 0
-  for (const x of xs) sum += (x - m) * (x - m)
-  return sum / (xs.length - 1)
-}
-
 function summarizeCase(caseId: string, answers: readonly CaseResult[]): CaseSummary {
   const answered: CaseResult[] = []
   let errored = 0
@@ -125,7 +115,6 @@ function summarizeCase(caseId: string, answers: readonly CaseResult[]): CaseSumm
     score: mapOrNull(scores, mean),
     passRate:
       answered.length === 0 ? null : answered.filter((a) => a.pass).length / answered.length,
-    scoreVariance: sampleVariance(scores),
     binaryScores: scores.every((s) => s === 0 || s === 1),
     passMatchesScore: answered.every((a) => a.pass === (a.score === 1)),
     latencies,

@@ -195,6 +195,7 @@ function newGroup(suite: SuiteResult, provider: ProviderInfo, gate: ResolvedGate
   errors.metric.head = totals.errorRate
   pending.push(errors)
   if (gate.cost.max !== undefined && totals.cost !== null && totals.cost > gate.cost.max) {
+    // No pairs: only the absolute maximum is judged (the head stands in for the missing base).
     const cost = costMetric({
       pairs: [],
       base: head,

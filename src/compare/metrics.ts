@@ -50,12 +50,12 @@ const T_INTERVAL_MIN_CASES = 50
 /** Advice on repeats looks no further than this many per case. */
 const MAX_ADVISED_REPEATS = 50
 
-/** Two cases in the same cluster (same document, same user) are paired with the same key. */
+/** A case answered in both runs. */
 export interface Pair {
   caseId: string
   base: CaseSummary
   head: CaseSummary
-  /** The case's cluster id, or undefined when the case is its own cluster. */
+  /** Its cluster (same document, same user…), or undefined when the case is its own cluster. */
   cluster: string | undefined
 }
 
@@ -147,6 +147,23 @@ function pText(test: MetricTest | null): string {
   if (!test) return ''
   const p = test.pValueAdjusted ?? test.pValue
   return `p ${p < 0.001 ? '<' : '='} ${formatPValue(p).replace('<', '')}`
+}
+
+/** Monte Carlo draws of a sign-flip test whose observed sum points away from its alternative. */
+const AWAY_SAMPLES = 1000
+
+/**
+ * The sign-flip test of src/stats, with fewer draws when the observed sum points away from the
+ * alternative: the null distribution is symmetric about 0, so such a p-value is about 0.5 or more
+ * whatever the draws. It cannot decide a verdict, and in Holm's step-down a p-value that large
+ * only changes adjusted p-values that are at least as large, so its last digits never matter.
+ * At 100,000 cases this saves about half a second per test.
+ */
+function signFlip(units: readonly number[], alternative: 'less' | 'greater', rng: Rng): TestResult {
+  let sum = 0
+  for (const u of units) sum += u
+  const away = alternative === 'less' ? sum >= 0 : sum <= 0
+  return signFlipTest(units, { alternative, rng, ...(away ? { samples: AWAY_SAMPLES } : {}) })
 }
 
 /** Sums of the differences per cluster: the units of a clustered sign-flip test. */
@@ -349,13 +366,9 @@ export function qualityMetric(options: {
     } else {
       const units = shared ? clusterSums(diffs, keys) : diffs
       const method = shared ? 'sign-flip-clustered' : 'sign-flip'
-      metric.test = asTest(
-        signFlipTest(units, { alternative: 'less', rng: rngFor(ctx, name, 'less') }),
-        method,
-        'less'
-      )
+      metric.test = asTest(signFlip(units, 'less', rngFor(ctx, name, 'less')), method, 'less')
       metric.improvementTest = asTest(
-        signFlipTest(units, { alternative: 'greater', rng: rngFor(ctx, name, 'greater') }),
+        signFlip(units, 'greater', rngFor(ctx, name, 'greater')),
         method,
         'greater'
       )
@@ -604,12 +617,12 @@ export function latencyTailMetric(options: {
     const diffs = pairs.map((p) => above(p.head.latencies) - above(p.base.latencies))
     const method = 'tail-exceedance-sign-flip'
     metric.test = asTest(
-      signFlipTest(diffs, { alternative: 'greater', rng: rngFor(ctx, 'latency-p95', 'greater') }),
+      signFlip(diffs, 'greater', rngFor(ctx, 'latency-p95', 'greater')),
       method,
       'greater'
     )
     metric.improvementTest = asTest(
-      signFlipTest(diffs, { alternative: 'less', rng: rngFor(ctx, 'latency-p95', 'less') }),
+      signFlip(diffs, 'less', rngFor(ctx, 'latency-p95', 'less')),
       method,
       'less'
     )
@@ -698,12 +711,12 @@ export function costMetric(options: {
       }
     }
     metric.test = asTest(
-      signFlipTest(diffs, { alternative: 'greater', rng: rngFor(ctx, 'cost', 'greater') }),
+      signFlip(diffs, 'greater', rngFor(ctx, 'cost', 'greater')),
       'sign-flip',
       'greater'
     )
     metric.improvementTest = asTest(
-      signFlipTest(diffs, { alternative: 'less', rng: rngFor(ctx, 'cost', 'less') }),
+      signFlip(diffs, 'less', rngFor(ctx, 'cost', 'less')),
       'sign-flip',
       'less'
     )
@@ -841,12 +854,12 @@ export function errorRateMetric(options: {
       )
     } else {
       metric.test = asTest(
-        signFlipTest(diffs, { alternative: 'greater', rng: rngFor(ctx, 'error-rate', 'greater') }),
+        signFlip(diffs, 'greater', rngFor(ctx, 'error-rate', 'greater')),
         'sign-flip',
         'greater'
       )
       metric.improvementTest = asTest(
-        signFlipTest(diffs, { alternative: 'less', rng: rngFor(ctx, 'error-rate', 'less') }),
+        signFlip(diffs, 'less', rngFor(ctx, 'error-rate', 'less')),
         'sign-flip',
         'less'
       )

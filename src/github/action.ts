@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import {
   BranchStore,
@@ -10,8 +11,8 @@ import {
 import type { BaselineMatch, BaselineStore } from '../baseline/index.js'
 import { compareRuns, comparisonExitCode } from '../compare/index.js'
 import type { Comparison } from '../compare/index.js'
-import { errorMessage } from '../errors.js'
-import { writeFileAtomic } from '../io/files.js'
+import { UsageError, errorMessage } from '../errors.js'
+import { readRunResult, writeFileAtomic } from '../io/files.js'
 import { renderComparisonJson } from '../report/comparison-json.js'
 import { renderMarkdown } from '../report/markdown.js'
 import { renderRunMarkdown } from '../report/run-report.js'
@@ -114,12 +115,17 @@ function annotateRegressions(comparison: Comparison, io: ActionIO): void {
   }
 }
 
+/** The comparison is written beside the results: `results.json` → `results.comparison.json`. */
+function comparisonPathFor(resultsPath: string): string {
+  return resultsPath.replace(/\.json$/, '') + '.comparison.json'
+}
+
 async function writeComparison(
   comparison: Comparison,
   resultsPath: string,
   io: ActionIO
 ): Promise<string> {
-  const path = resultsPath.replace(/\.json$/, '') + '.comparison.json'
+  const path = comparisonPathFor(resultsPath)
   await writeFileAtomic(path, renderComparisonJson(comparison))
   io.setOutput('comparison-path', path)
   io.setOutput('verdict', comparison.verdict)
@@ -151,13 +157,13 @@ async function postComment(
   settings: ActionSettings,
   context: ActionContext,
   client: GitHubClient,
+  pullNumber: number,
   body: string,
   regressed: boolean,
   io: ActionIO
 ): Promise<void> {
-  const pr = context.pullRequest
-  if (!pr || settings.comment === 'off' || (settings.comment === 'on-regression' && !regressed))
-    return
+  const pr = { number: pullNumber }
+  if (settings.comment === 'off' || (settings.comment === 'on-regression' && !regressed)) return
   try {
     const result = await upsertStickyComment(client, {
       issueNumber: pr.number,
@@ -190,6 +196,9 @@ export async function runAction(
   context: ActionContext,
   deps: ActionDeps
 ): Promise<string | undefined> {
+  if (settings.reportFrom !== undefined) {
+    return reportFromArtifact(settings.reportFrom, settings, context, deps)
+  }
   const { io } = deps
   const out = resolve(deps.cwd, settings.resultsPath)
   const run = await runEvals({
@@ -258,6 +267,7 @@ export async function runAction(
       settings,
       context,
       client,
+      pr.number,
       markdown,
       comparison ? failing(comparison) : false,
       io
@@ -372,4 +382,87 @@ async function trackDrift(
     io.setOutput('issue-url', result.url)
     io.info(`evalgate: tracking issue ${result.action}: ${result.url}`)
   }
+}
+
+function isComparison(value: unknown): value is Comparison {
+  const candidate = value as Partial<Comparison> | null
+  return (
+    candidate?.schemaVersion === 1 &&
+    typeof candidate.verdict === 'string' &&
+    Array.isArray(candidate.groups)
+  )
+}
+
+/**
+ * A `workflow_run` job: comments the report of the pull-request run it follows, from that run's
+ * results artifact. The pull request comes from the trusted event (its `pull_requests`, or for a
+ * fork the open pull request from its head branch), never from the artifact, which the PR's code
+ * wrote. This job has the write token a fork's run lacks; it never runs the suites.
+ */
+async function reportFromArtifact(
+  resultsPath: string,
+  settings: ActionSettings,
+  context: ActionContext,
+  deps: ActionDeps
+): Promise<string | undefined> {
+  const { io } = deps
+  const source = context.workflowRun
+  if (context.eventName !== 'workflow_run' || !source) {
+    throw new UsageError(
+      '`report-from` is for a job triggered by `workflow_run`; other events run the suites themselves'
+    )
+  }
+  if (!settings.githubToken) throw new UsageError('`report-from` needs `github-token` to comment')
+  if (source.event !== 'pull_request') {
+    io.info(`evalgate: the ${source.event} run needs no comment`)
+    return undefined
+  }
+  const client = deps.createClient({
+    token: settings.githubToken,
+    apiUrl: context.apiUrl,
+    owner: context.owner,
+    repo: context.repo
+  })
+  const numbers =
+    source.pullRequests.length > 0
+      ? source.pullRequests
+      : source.headLabel
+        ? await client.listOpenPullRequestsFrom(source.headLabel)
+        : []
+  const [pullNumber] = numbers
+  if (pullNumber === undefined) {
+    io.warning(`evalgate: no open pull request for the run of ${shortSha(source.headSha)}`)
+    return undefined
+  }
+  const path = resolve(deps.cwd, resultsPath)
+  const run = await readRunResult(path)
+  if (run.run.commit !== source.headSha) {
+    throw new UsageError(
+      `${resultsPath} holds results of ${run.run.commit ?? 'an unknown commit'}, not of the run's head ${source.headSha}: download the artifact of that run`
+    )
+  }
+  // The link goes to the pull request's run, not to this reporting job.
+  const runUrl = context.runUrl?.replace(/\/\d+$/, `/${source.id}`)
+  let comparison: Comparison | undefined
+  try {
+    const parsed: unknown = JSON.parse(await readFile(comparisonPathFor(path), 'utf8'))
+    comparison = isComparison(parsed) ? parsed : undefined
+  } catch {
+    comparison = undefined
+  }
+  const markdown = comparison
+    ? renderMarkdown(comparison, runUrl ? { runUrl } : {})
+    : noBaselineMarkdown(run, 'The pull request’s run found no baseline.')
+  await postComment(
+    settings,
+    context,
+    client,
+    pullNumber,
+    markdown,
+    comparison ? failing(comparison) : false,
+    io
+  )
+  io.setOutput('verdict', comparison?.verdict ?? 'no-baseline')
+  await io.writeSummary(markdown)
+  return undefined
 }

@@ -128,6 +128,8 @@ export interface GitHubClient {
   getCommit(ref: string): Promise<RepoCommit>
   compareCommits(base: string, head: string): Promise<Comparison>
   getPullRequest(pullNumber: number): Promise<PullRequestInfo>
+  /** Numbers of the open pull requests from `head` (`owner:branch`), newest first. */
+  listOpenPullRequestsFrom(head: string): Promise<number[]>
 }
 
 export type GitHubErrorKind =
@@ -695,6 +697,13 @@ class OctokitClient implements GitHubClient {
         aheadBy: data.ahead_by,
         behindBy: data.behind_by
       }
+    })
+  }
+
+  listOpenPullRequestsFrom(head: string): Promise<number[]> {
+    return this.call(`list the pull requests from ${head}`, undefined, async () => {
+      const { data } = await this.octokit.rest.pulls.list({ ...this.where, head, state: 'open' })
+      return data.map((pr) => pr.number)
     })
   }
 

@@ -24,7 +24,16 @@ export interface ActionContext {
   apiUrl: string
   pullRequest: PullRequestContext | undefined
   /** For `workflow_run`: the run whose results to report and the pull requests it belongs to. */
-  workflowRun: { id: number; headSha: string; event: string; pullRequests: number[] } | undefined
+  workflowRun:
+    | {
+        id: number
+        headSha: string
+        event: string
+        /** Empty for pull requests from forks: then found by `headLabel` (`owner:branch`). */
+        pullRequests: number[]
+        headLabel: string | undefined
+      }
+    | undefined
 }
 
 interface Payload {
@@ -37,8 +46,10 @@ interface Payload {
   workflow_run?: {
     id: number
     head_sha: string
+    head_branch?: string | null
     event: string
     pull_requests?: { number: number }[]
+    head_repository?: { owner?: { login?: string } }
   }
 }
 
@@ -97,7 +108,11 @@ export async function readActionContext(
           id: payload.workflow_run.id,
           headSha: payload.workflow_run.head_sha,
           event: payload.workflow_run.event,
-          pullRequests: (payload.workflow_run.pull_requests ?? []).map((p) => p.number)
+          pullRequests: (payload.workflow_run.pull_requests ?? []).map((p) => p.number),
+          headLabel:
+            payload.workflow_run.head_repository?.owner?.login && payload.workflow_run.head_branch
+              ? `${payload.workflow_run.head_repository.owner.login}:${payload.workflow_run.head_branch}`
+              : undefined
         }
       : undefined
   }

@@ -30,6 +30,11 @@ export interface ActionSettings {
   strict: boolean
   failOnRegression: boolean
   failOnThreshold: boolean
+  /**
+   * A `workflow_run` job's results file (from the artifact of the run it follows): comment it on
+   * that run's pull request instead of running the suites.
+   */
+  reportFrom?: string
 }
 
 /** Reads one input as the runner passes it (`INPUT_<NAME>`); empty when unset. */
@@ -80,6 +85,7 @@ export function parseSettings(input: InputReader): ActionSettings {
   const repeats = positiveInteger('repeats', input('repeats'))
   const filter = input('filter')
   const commentAuthor = input('comment-author')
+  const reportFrom = input('report-from')
   return {
     specs,
     resultsPath: input('results-path') || '.evalgate/results.json',
@@ -106,6 +112,7 @@ export function parseSettings(input: InputReader): ActionSettings {
     },
     comment: oneOf('comment', input('comment'), ['on', 'off', 'on-regression'] as const, 'on'),
     ...(commentAuthor ? { commentAuthor } : {}),
+    ...(reportFrom ? { reportFrom } : {}),
     trackingLabel: input('tracking-label') || 'evalgate',
     strict: boolean('strict', input('strict'), false),
     failOnRegression: boolean('fail-on-regression', input('fail-on-regression'), true),
