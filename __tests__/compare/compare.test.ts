@@ -140,6 +140,35 @@ describe('compareRuns verdicts', () => {
     expect(c.verdict).toBe('regression')
   })
 
+  it('calls more timeouts an error (the provider’s doing), not a regression', () => {
+    const { base, head } = runPair(
+      { cases: 100, answer: () => scored(1) },
+      { cases: 100, answer: (i) => (i < 20 ? errored('provider:timeout', 'timed out') : scored(1)) }
+    )
+    const c = compareRuns(base, head, { seed })
+    expect(metric(c, 'error-rate').verdict).toBe('error')
+    expect(c.verdict).toBe('error')
+  })
+
+  it('gates the p95 latency only from 200 measured answers per side', () => {
+    // Every fifth case gets three times slower: the median holds, the tail does not.
+    const latency = (i: number) => 100 + (i % 7)
+    const build = (cases: number, slow: number) => ({
+      cases,
+      answer: (i: number) => scored(1, { latencyMs: latency(i) * (i % 5 === 0 ? slow : 1) })
+    })
+    const few = runPair(build(150, 1), build(150, 3))
+    expect(metric(compareRuns(few.base, few.head, { seed }), 'latency-p95')).toMatchObject({
+      verdict: 'not-gated',
+      gated: false
+    })
+    const many = runPair(build(300, 1), build(300, 3))
+    const c = compareRuns(many.base, many.head, { seed })
+    expect(metric(c, 'latency-p95').verdict).toBe('regression')
+    expect(metric(c, 'latency-p95').delta).toBeGreaterThan(2.5)
+    expect(metric(c, 'latency-p50').verdict).not.toBe('regression')
+  })
+
   it('does not compare scores when the scorers changed, but still compares latency', () => {
     const { base, head } = runPair(
       { cases: 60, answer: () => scored(1, { latencyMs: 100 }) },
