@@ -237,6 +237,7 @@ describe('the action by event, against a local GitHub', () => {
     payload.workflow_run = {
       ...(payload.workflow_run as object),
       id: 777,
+      name: 'evals',
       event: 'pull_request',
       head_sha: headSha,
       head_branch: 'feature',
@@ -259,6 +260,8 @@ describe('the action by event, against a local GitHub', () => {
     const comments = server.state.commentsOn(prNumber)
     expect(comments).toHaveLength(1)
     expect(comments[0]?.body).toContain('## evalgate: REGRESSION')
+    // The marker of the pull request's own workflow: a same-repo PR keeps one comment, not two.
+    expect(comments[0]?.body).toContain('<!-- evalgate:evals -->')
     expect(comments[0]?.body).toContain('https://github.com/octo-org/triage/actions/runs/777')
   })
 

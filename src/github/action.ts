@@ -155,7 +155,7 @@ async function safely<T>(
 
 async function postComment(
   settings: ActionSettings,
-  context: ActionContext,
+  workflow: string,
   client: GitHubClient,
   pullNumber: number,
   body: string,
@@ -167,7 +167,7 @@ async function postComment(
   try {
     const result = await upsertStickyComment(client, {
       issueNumber: pr.number,
-      marker: stickyMarker(context.workflow),
+      marker: stickyMarker(workflow),
       body,
       ...(settings.commentAuthor ? { author: settings.commentAuthor } : {})
     })
@@ -265,7 +265,7 @@ export async function runAction(
     }
     await postComment(
       settings,
-      context,
+      context.workflow,
       client,
       pr.number,
       markdown,
@@ -453,9 +453,10 @@ async function reportFromArtifact(
   const markdown = comparison
     ? renderMarkdown(comparison, runUrl ? { runUrl } : {})
     : noBaselineMarkdown(run, 'The pull request’s run found no baseline.')
+  // The same sticky comment as the pull request's own run would write: one comment, not two.
   await postComment(
     settings,
-    context,
+    source.workflow ?? context.workflow,
     client,
     pullNumber,
     markdown,

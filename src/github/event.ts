@@ -29,6 +29,8 @@ export interface ActionContext {
         id: number
         headSha: string
         event: string
+        /** The workflow of that run: its sticky comment's marker. */
+        workflow: string | undefined
         /** Empty for pull requests from forks: then found by `headLabel` (`owner:branch`). */
         pullRequests: number[]
         headLabel: string | undefined
@@ -47,6 +49,7 @@ interface Payload {
     id: number
     head_sha: string
     head_branch?: string | null
+    name?: string | null
     event: string
     pull_requests?: { number: number }[]
     head_repository?: { owner?: { login?: string } }
@@ -108,6 +111,7 @@ export async function readActionContext(
           id: payload.workflow_run.id,
           headSha: payload.workflow_run.head_sha,
           event: payload.workflow_run.event,
+          workflow: payload.workflow_run.name ?? undefined,
           pullRequests: (payload.workflow_run.pull_requests ?? []).map((p) => p.number),
           headLabel:
             payload.workflow_run.head_repository?.owner?.login && payload.workflow_run.head_branch
