@@ -6,7 +6,8 @@
  *   openai  the scheduler with the `openai` provider (official SDK) against an
  *           OpenAI-compatible server (schema validation off: the tests validate, here it would
  *           only measure ajv)
- * Then the cold start of the shipped bundles. Targets: ≤ 1.2× ideal, < 150 MB, < 300 ms.
+ * Then the cold start of the shipped bundles, and compare on 100,000 paired cases.
+ * Targets: ≤ 1.2× ideal, < 150 MB, < 300 ms, compare < 2 s.
  */
 import { spawnSync } from 'node:child_process'
 import { createServer } from 'node:http'
@@ -148,6 +149,23 @@ function report(): void {
     )
     lines.push(`action-cold-start-ms: ${action.toFixed(0)}`)
   }
+  // compare on 100,000 paired cases (target < 2 s), measured by the gate benchmark's timing.
+  const compare = spawnSync(
+    process.execPath,
+    ['scripts/run-ts.mjs', 'bench/gate.ts', '--timing-only'],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit']
+    }
+  )
+  const compareLines = compare.stdout.trim().split('\n')
+  console.log(
+    compareLines
+      .filter((line) => !line.startsWith('compare-100k-ms'))
+      .join('\n')
+      .trim()
+  )
+  lines.push(...compareLines.filter((line) => line.startsWith('compare-100k-ms')))
   for (const line of lines) console.log(line)
 }
 

@@ -74631,6 +74631,7 @@ function mcnemarExact(b, c, alternative = "less") {
 }
 var SIGN_FLIP_EXACT_LIMIT = 20;
 var SIGN_FLIP_DEFAULT_SAMPLES = 1e4;
+var SIGN_FLIP_NORMAL_ABOVE = 5e3;
 var SIGN_FLIP_RELATIVE_TOLERANCE = 1e-9;
 function signedSubsetSums(values) {
   let sums = new Float64Array([0]);
@@ -74706,6 +74707,11 @@ function signFlipTest(diffs, options) {
     else if (alternative === "less") extreme2 = countAtMost(observed + tolerance);
     else extreme2 = countAtLeast(twoSidedThreshold) + countAtMost(-twoSidedThreshold);
     return { pValue: Math.min(1, extreme2 / 2 ** m), statistic, exact: true };
+  }
+  if (m > SIGN_FLIP_NORMAL_ABOVE) {
+    const z = observed / Math.sqrt(magnitudes.reduce((sum, d) => sum + d * d, 0));
+    const pValue = alternative === "greater" ? normalCdf(-z) : alternative === "less" ? normalCdf(z) : Math.min(1, 2 * normalCdf(-Math.abs(z)));
+    return { pValue, statistic, exact: false };
   }
   const blocks = Math.ceil(m / 4);
   const table = new Float64Array(blocks * 16);
@@ -75017,6 +75023,34 @@ function clusteredStandardError(values, clusters) {
   let sumOfSquares = 0;
   for (const sum of residualSums.values()) sumOfSquares += sum * sum;
   return Math.sqrt(clusterCount / (clusterCount - 1) * sumOfSquares / (n * n));
+}
+function deltaMethodRatioInterval(base, head, level = DEFAULT_LEVEL) {
+  assertOpenUnit(level, "level");
+  if (base.length !== head.length) {
+    throw new RangeError(`base and head must pair up, got ${base.length} and ${head.length} values`);
+  }
+  assertFiniteValues(base, "base");
+  assertFiniteValues(head, "head");
+  const n = base.length;
+  if (n === 0) return { estimate: NaN, low: NaN, high: NaN, level };
+  const baseMean = mean(base);
+  const headMean = mean(head);
+  const estimate = ratioOfSums(headMean, baseMean);
+  if (n < 2 || baseMean === 0) return { estimate, low: NaN, high: NaN, level };
+  let varBase = 0;
+  let varHead = 0;
+  let covariance = 0;
+  for (let i = 0; i < n; i++) {
+    const x = base[i] - baseMean;
+    const y = head[i] - headMean;
+    varBase += x * x;
+    varHead += y * y;
+    covariance += x * y;
+  }
+  const variance2 = (varHead - 2 * estimate * covariance + estimate * estimate * varBase) / (n - 1) / n;
+  const standardError = Math.sqrt(Math.max(0, variance2)) / Math.abs(baseMean);
+  const half = normalQuantile(1 - (1 - level) / 2) * standardError;
+  return { estimate, low: estimate - half, high: estimate + half, level };
 }
 
 // src/stats/power.ts
@@ -75868,6 +75902,7 @@ function latencyTailMetric(options) {
   };
   return { metric, family: enough ? options.family : null, decide };
 }
+var DELTA_METHOD_FROM = 1e3;
 function costMetric(options) {
   const { maxRatio, ctx } = options;
   const metric = emptyMetric("cost", "usd", "ratio");
@@ -75883,17 +75918,18 @@ function costMetric(options) {
   if (n > 0) {
     metric.base = mean(baseValues);
     metric.head = mean(headValues);
-    const ratio = bootstrapRatioInterval(baseValues, headValues, {
+    const bootstrap = n < DELTA_METHOD_FROM;
+    const ratio = bootstrap ? bootstrapRatioInterval(baseValues, headValues, {
       rng: rngFor(ctx, "cost", "interval"),
       level: LEVEL
-    });
+    }) : deltaMethodRatioInterval(baseValues, headValues, LEVEL);
     metric.delta = finiteOrNull(ratio.estimate);
     if (n >= 2) {
       metric.interval = {
         low: finiteOrNull(ratio.low),
         high: finiteOrNull(ratio.high),
         level: LEVEL,
-        method: "bootstrap-ratio"
+        method: bootstrap ? "bootstrap-ratio" : "delta-method-ratio"
       };
     }
     metric.test = asTest(

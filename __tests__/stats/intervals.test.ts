@@ -3,6 +3,7 @@ import {
   bootstrapRatioInterval,
   clusteredStandardError,
   createRng,
+  deltaMethodRatioInterval,
   standardDeviation,
   studentTCdf,
   tInterval
@@ -99,6 +100,27 @@ describe('bootstrapMeanInterval', () => {
     expect([constant.low, constant.high]).toEqual([1, 1])
     expect(() => bootstrapMeanInterval([1, NaN], { rng })).toThrow(RangeError)
     expect(() => bootstrapMeanInterval([1, 2], { rng, resamples: 0 })).toThrow(RangeError)
+  })
+})
+
+describe('deltaMethodRatioInterval', () => {
+  it('matches the delta-method formula computed by hand', () => {
+    // base 1..4, head [2, 3, 5, 6]: R = 4 / 2.5 = 1.6, s_x² = 5/3, s_y² = 10/3, s_xy = 7/3,
+    // SE = sqrt((10/3 − 2·1.6·7/3 + 1.6²·5/3) / 4) / 2.5 = 0.0730297; ± 1.959964 × SE.
+    const interval = deltaMethodRatioInterval([1, 2, 3, 4], [2, 3, 5, 6])
+    expect(interval.estimate).toBeCloseTo(1.6, 12)
+    expect(interval.low).toBeCloseTo(1.4568644685, 9)
+    expect(interval.high).toBeCloseTo(1.7431355315, 9)
+  })
+
+  it('agrees with the paired bootstrap on a large sample', () => {
+    const rng = createRng('costs')
+    const base = Array.from({ length: 3000 }, () => 1 + rng())
+    const head = base.map((b) => b * 1.1 + (rng() - 0.5) * 0.2)
+    const delta = deltaMethodRatioInterval(base, head)
+    const bootstrap = bootstrapRatioInterval(base, head, { rng: createRng('b') })
+    expect(Math.abs(delta.low - bootstrap.low)).toBeLessThan(0.002)
+    expect(Math.abs(delta.high - bootstrap.high)).toBeLessThan(0.002)
   })
 })
 

@@ -92,6 +92,22 @@ function enumerateSignFlip(diffs: readonly number[], alternative: Alternative): 
 }
 
 describe('signFlipTest', () => {
+  it('uses the normal approximation above 5,000 non-zero differences', () => {
+    // 3,060 × (+1) and 2,940 × (−1): observed sum 120, variance Σd² = 6,000.
+    // R: pnorm(120 / sqrt(6000), lower.tail = FALSE) = 0.06066763
+    const diffs = [...Array<number>(3060).fill(1), ...Array<number>(2940).fill(-1), 0, 0]
+    const greater = signFlipTest(diffs, { alternative: 'greater', rng: createRng('x') })
+    expect(greater.exact).toBe(false)
+    expect(greater.pValue).toBeCloseTo(0.06066763, 7)
+    expect(signFlipTest(diffs, { alternative: 'less', rng: createRng('x') }).pValue).toBeCloseTo(
+      1 - 0.06066763,
+      7
+    )
+    expect(
+      signFlipTest(diffs, { alternative: 'two-sided', rng: createRng('x') }).pValue
+    ).toBeCloseTo(2 * 0.06066763, 7)
+  })
+
   const rng = createRng('unused-for-exact')
 
   it('matches hand computations on [1, 2, 3]', () => {

@@ -6,6 +6,7 @@
 import {
   bootstrapMeanInterval,
   bootstrapRatioInterval,
+  deltaMethodRatioInterval,
   clusteredStandardError,
   createRng,
   hodgesLehmann,
@@ -671,6 +672,9 @@ export function latencyTailMetric(options: {
  * 10% dearer" and miss most 15–25% increases, while costs are close to deterministic per case,
  * so significance alone would flag every prompt that adds a few tokens.
  */
+/** Pairs from which the cost ratio's interval is the delta method's rather than a bootstrap. */
+const DELTA_METHOD_FROM = 1000
+
 export function costMetric(options: {
   pairs: readonly Pair[]
   base: SideSummary
@@ -697,17 +701,22 @@ export function costMetric(options: {
   if (n > 0) {
     metric.base = mean(baseValues)
     metric.head = mean(headValues)
-    const ratio = bootstrapRatioInterval(baseValues, headValues, {
-      rng: rngFor(ctx, 'cost', 'interval'),
-      level: LEVEL
-    })
+    // The bootstrap is 2,000 passes over the pairs: from 1,000 pairs the delta method gives the
+    // same interval in one pass (100,000 cases compare in well under 2 s).
+    const bootstrap = n < DELTA_METHOD_FROM
+    const ratio = bootstrap
+      ? bootstrapRatioInterval(baseValues, headValues, {
+          rng: rngFor(ctx, 'cost', 'interval'),
+          level: LEVEL
+        })
+      : deltaMethodRatioInterval(baseValues, headValues, LEVEL)
     metric.delta = finiteOrNull(ratio.estimate)
     if (n >= 2) {
       metric.interval = {
         low: finiteOrNull(ratio.low),
         high: finiteOrNull(ratio.high),
         level: LEVEL,
-        method: 'bootstrap-ratio'
+        method: bootstrap ? 'bootstrap-ratio' : 'delta-method-ratio'
       }
     }
     metric.test = asTest(

@@ -64,7 +64,7 @@ export interface MetricInterval {
   high: number | null
   /** Two-sided confidence level, 0.95. */
   level: number
-  /** t, clustered-t, bootstrap, bootstrap-ratio, t-log-ratio or bootstrap-log-ratio. */
+  /** t, clustered-t, bootstrap, bootstrap-ratio, delta-method-ratio, t-log-ratio or bootstrap-log-ratio. */
   method: string
 }
 

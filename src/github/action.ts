@@ -70,6 +70,21 @@ function baselineLine(match: BaselineMatch, now: Date, what: string): string {
   return `Baseline: \`${shortSha(match.sha)}\` (${distance}, ${ageText(match.run.run.finishedAt, now)}).`
 }
 
+/** Room left under GitHub's comment limit for the marker and the baseline line. */
+const COMMENT_BUDGET = 65_536 - 1_000
+
+function comparisonMarkdown(
+  comparison: Comparison,
+  runUrl: string | undefined,
+  baseline?: string
+): string {
+  const report = renderMarkdown(comparison, {
+    maxLength: COMMENT_BUDGET,
+    ...(runUrl ? { runUrl } : {})
+  })
+  return baseline ? `${report}\n${baseline}\n` : report
+}
+
 function noBaselineMarkdown(run: RunResult, why: string): string {
   return [
     '### evalgate: no baseline yet',
@@ -256,7 +271,11 @@ export async function runAction(
     )
     if (found?.match) {
       comparison = compareRuns(found.match.run, run, { seed: pr.headSha, strict: settings.strict })
-      markdown = `${renderMarkdown(comparison, context.runUrl ? { runUrl: context.runUrl } : {})}\n${baselineLine(found.match, now, `merge base \`${shortSha(found.mergeBase)}\``)}\n`
+      markdown = comparisonMarkdown(
+        comparison,
+        context.runUrl,
+        baselineLine(found.match, now, `merge base \`${shortSha(found.mergeBase)}\``)
+      )
     } else {
       markdown = noBaselineMarkdown(
         run,
@@ -296,7 +315,11 @@ export async function runAction(
       : undefined
     if (match) {
       comparison = compareRuns(match.run, run, { seed: context.sha, strict: settings.strict })
-      markdown = `${renderMarkdown(comparison, context.runUrl ? { runUrl: context.runUrl } : {})}\n${baselineLine(match, now, 'parent commit')}\n`
+      markdown = comparisonMarkdown(
+        comparison,
+        context.runUrl,
+        baselineLine(match, now, 'parent commit')
+      )
     } else {
       markdown = noBaselineMarkdown(run, 'No stored results for the parent commits.')
     }
@@ -314,7 +337,11 @@ export async function runAction(
     )
     if (match) {
       comparison = compareRuns(match.run, run, { seed: context.sha, strict: settings.strict })
-      markdown = `${renderMarkdown(comparison, context.runUrl ? { runUrl: context.runUrl } : {})}\n${baselineLine(match, now, 'checked-out commit')}\n`
+      markdown = comparisonMarkdown(
+        comparison,
+        context.runUrl,
+        baselineLine(match, now, 'checked-out commit')
+      )
       await trackDrift(settings, context, client, comparison, markdown, io)
     } else {
       markdown = noBaselineMarkdown(run, 'No stored results for this commit or its first parents.')
@@ -451,7 +478,7 @@ async function reportFromArtifact(
     comparison = undefined
   }
   const markdown = comparison
-    ? renderMarkdown(comparison, runUrl ? { runUrl } : {})
+    ? comparisonMarkdown(comparison, runUrl)
     : noBaselineMarkdown(run, 'The pull request’s run found no baseline.')
   // The same sticky comment as the pull request's own run would write: one comment, not two.
   await postComment(

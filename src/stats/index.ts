@@ -27,6 +27,7 @@ export { hodgesLehmann } from './hodgesLehmann.js'
 export {
   bootstrapMeanInterval,
   bootstrapRatioInterval,
+  deltaMethodRatioInterval,
   clusteredStandardError,
   tInterval,
   type Interval
