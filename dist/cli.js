@@ -77129,10 +77129,6 @@ function summaryRow(s) {
     String(s.errors)
   ];
 }
-function oneLine(text, max) {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
 function whyFailed(result) {
   if (result.error) return `error (${result.error.kind}): ${result.error.message}`;
   const failed2 = result.scores.filter((s) => !s.pass);
@@ -77147,7 +77143,7 @@ function problems(run) {
       groups.push({
         title: `${suite.suite} / ${provider.id}: ${bad.length} failed or errored`,
         lines: bad.slice(0, EXAMPLES_SHOWN).map(
-          (r) => `${r.caseId}${suite.repeats > 1 ? ` #${r.repeat}` : ""}: ${oneLine(whyFailed(r), 160)}`
+          (r) => `${r.caseId}${suite.repeats > 1 ? ` #${r.repeat}` : ""}: ${terminalLine(whyFailed(r), 160)}`
         ),
         more: Math.max(0, bad.length - EXAMPLES_SHOWN)
       });

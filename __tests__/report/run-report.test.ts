@@ -108,10 +108,10 @@ describe('renderRunMarkdown', () => {
   it('renders a table and collapsible failures, with output escaped', () => {
     const markdown = renderRunMarkdown(run, summarizeRun(run))
     expect(markdown).toContain(
-      '| triage | bot | 4 | 75.0% &#60; 80.0% | 0.906 | 300ms | 480ms | 1 |'
+      '| triage | bot | 4 | 75.0% &lt; 80.0% | 0.906 | 300ms | 480ms | 1 |'
     )
     expect(markdown).toContain('<details><summary>triage / bot: 2 failed or errored</summary>')
-    expect(markdown).toContain('HTTP 503 &#60;b&#62;busy&#60;/b&#62;')
+    expect(markdown).toContain('HTTP 503 &lt;b&gt;busy&lt;/b&gt;')
     expect(markdown).not.toContain('<b>')
   })
 })

@@ -1,4 +1,5 @@
 import type { ProviderSummary } from '../results/summary.js'
+import { markdownInline, terminalLine } from './escape.js'
 import type { CaseResult, RunResult } from '../results/types.js'
 
 const HEADERS = ['suite', 'provider', 'cases', 'pass rate', 'mean score', 'p50', 'p95', 'errors']
@@ -27,11 +28,6 @@ function summaryRow(s: ProviderSummary): string[] {
   ]
 }
 
-function oneLine(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim()
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
-}
-
 function whyFailed(result: CaseResult): string {
   if (result.error) return `error (${result.error.kind}): ${result.error.message}`
   const failed = result.scores.filter((s) => !s.pass)
@@ -57,7 +53,7 @@ function problems(run: RunResult): Problem[] {
           .slice(0, EXAMPLES_SHOWN)
           .map(
             (r) =>
-              `${r.caseId}${suite.repeats > 1 ? ` #${r.repeat}` : ''}: ${oneLine(whyFailed(r), 160)}`
+              `${r.caseId}${suite.repeats > 1 ? ` #${r.repeat}` : ''}: ${terminalLine(whyFailed(r), 160)}`
           ),
         more: Math.max(0, bad.length - EXAMPLES_SHOWN)
       })
@@ -101,24 +97,28 @@ export function renderRunTerminal(
   return lines.join('\n') + '\n'
 }
 
-function escapeCell(text: string): string {
-  return text.replace(/[|\\`*_<>&@#]/g, (c) => `&#${c.charCodeAt(0)};`)
-}
-
 /** The run report as Markdown, for the job summary of an action run without a baseline. */
 export function renderRunMarkdown(run: RunResult, summaries: readonly ProviderSummary[]): string {
   const lines = [
     `| ${HEADERS.join(' | ')} |`,
     `|${HEADERS.map((_, i) => (i < 2 ? ' --- ' : ' ---: ')).join('|')}|`,
-    ...summaries.map((s) => `| ${summaryRow(s).map(escapeCell).join(' | ')} |`)
+    ...summaries.map(
+      (s) =>
+        `| ${summaryRow(s)
+          .map((cell) => markdownInline(cell))
+          .join(' | ')} |`
+    )
   ]
   for (const group of problems(run)) {
-    lines.push('', `<details><summary>${escapeCell(group.title)}</summary>`, '')
-    lines.push(...group.lines.map((l) => `- ${escapeCell(l)}`))
+    lines.push('', `<details><summary>${markdownInline(group.title)}</summary>`, '')
+    lines.push(...group.lines.map((l) => `- ${markdownInline(l, 500)}`))
     if (group.more > 0) lines.push(`- … and ${group.more} more in the results file`)
     lines.push('', '</details>')
   }
   if (!run.run.complete)
-    lines.push('', `**Incomplete run:** ${escapeCell(run.run.incompleteReason ?? 'stopped early')}`)
+    lines.push(
+      '',
+      `**Incomplete run:** ${markdownInline(run.run.incompleteReason ?? 'stopped early')}`
+    )
   return lines.join('\n') + '\n'
 }
