@@ -196,6 +196,24 @@ describe('the action by event, against a local GitHub', () => {
     expect(after[0]?.state).toBe('closed')
   })
 
+  it('workflow_dispatch on the default branch: compares with its baseline, no new issue when healthy', async () => {
+    const payload = {
+      ...example('workflow_dispatch'),
+      ref: 'refs/heads/main',
+      repository: repository()
+    }
+    const run = await runEvent('workflow_dispatch', payload, {
+      GITHUB_SHA: mainSha,
+      GITHUB_REF: 'refs/heads/main'
+    })
+    expect(run.code).toBe(0)
+    expect(['pass', 'minor-change', 'improvement']).toContain(run.outputs.verdict)
+    const tracking = [...server.state.issues.values()].filter(
+      (i) => !i.pullRequest && i.labels.includes('evalgate')
+    )
+    expect(tracking.map((i) => i.state)).toEqual(['closed'])
+  })
+
   it('a fork’s read-only token: no failure for lack of permission, the report is in the summary', async () => {
     const payload = pullRequestPayload('synchronize', prNumber, mainSha, headSha)
     const pr = payload.pull_request as { head: { repo: { full_name: string } } }
