@@ -1,3 +1,8 @@
+import {
+  DEFAULT_DATA_BRANCH,
+  DEFAULT_HISTORY_LENGTH,
+  DEFAULT_MAX_DISTANCE
+} from '../baseline/index.js'
 import { UsageError } from '../errors.js'
 import { CACHE_MODES, DEFAULT_CACHE_DIR } from '../run/cache.js'
 import type { CacheMode } from '../run/cache.js'
@@ -105,10 +110,13 @@ export function parseSettings(input: InputReader): ActionSettings {
         ['branch', 'file'] as const,
         'branch'
       ),
-      branch: input('baseline-branch') || 'evalgate-data',
+      branch: input('baseline-branch') || DEFAULT_DATA_BRANCH,
       dir: input('baseline-dir') || '.evalgate/baselines',
-      history: positiveInteger('baseline-history', input('baseline-history')) ?? 200,
-      maxDistance: positiveInteger('baseline-max-distance', input('baseline-max-distance')) ?? 50
+      history:
+        positiveInteger('baseline-history', input('baseline-history')) ?? DEFAULT_HISTORY_LENGTH,
+      maxDistance:
+        positiveInteger('baseline-max-distance', input('baseline-max-distance')) ??
+        DEFAULT_MAX_DISTANCE
     },
     comment: oneOf('comment', input('comment'), ['on', 'off', 'on-regression'] as const, 'on'),
     ...(commentAuthor ? { commentAuthor } : {}),

@@ -1,0 +1,69 @@
+import { UsageError } from '../../src/errors.js'
+import { parseSettings } from '../../src/github/settings.js'
+
+const reader = (inputs: Record<string, string>) => (name: string) => inputs[name] ?? ''
+
+describe('parseSettings', () => {
+  it('fills in the documented defaults', () => {
+    expect(parseSettings(reader({ specs: 'evals, more/a.eval.yaml\nthird' }))).toEqual({
+      specs: ['evals', 'more/a.eval.yaml', 'third'],
+      resultsPath: '.evalgate/results.json',
+      concurrency: 8,
+      cache: { mode: 'off', dir: '.evalgate/cache' },
+      githubToken: '',
+      baseline: {
+        store: 'branch',
+        branch: 'evalgate-data',
+        dir: '.evalgate/baselines',
+        history: 200,
+        maxDistance: 50
+      },
+      comment: 'on',
+      trackingLabel: 'evalgate',
+      strict: false,
+      failOnRegression: true,
+      failOnThreshold: true
+    })
+  })
+
+  it('reads every input into the typed settings', () => {
+    const settings = parseSettings(
+      reader({
+        shard: '2/4',
+        repeats: '3',
+        filter: 'triage/*',
+        cache: 'replay',
+        strict: 'true',
+        'fail-on-regression': 'False',
+        comment: 'on-regression',
+        'baseline-store': 'file',
+        'report-from': 'artifact/results.json'
+      })
+    )
+    expect(settings).toMatchObject({
+      shard: { index: 2, total: 4 },
+      repeats: 3,
+      filter: 'triage/*',
+      cache: { mode: 'replay' },
+      strict: true,
+      failOnRegression: false,
+      comment: 'on-regression',
+      baseline: { store: 'file' },
+      reportFrom: 'artifact/results.json'
+    })
+  })
+
+  it.each([
+    [{ concurrency: '0' }, 'input `concurrency` must be a positive integer, got "0"'],
+    [{ shard: '5/4' }, 'input `shard` must be i/n with 1 ≤ i ≤ n, e.g. 2/4; got "5/4"'],
+    [
+      { cache: 'sometimes' },
+      'input `cache` must be one of off, read, write, read-write, replay, got "sometimes"'
+    ],
+    [{ strict: 'yes' }, 'input `strict` must be true or false, got "yes"'],
+    [{ comment: 'always' }, 'input `comment` must be one of on, off, on-regression, got "always"'],
+    [{ 'baseline-store': 's3' }, 'input `baseline-store` must be one of branch, file, got "s3"']
+  ])('rejects %j with one clear error', (inputs, message) => {
+    expect(() => parseSettings(reader(inputs))).toThrow(new UsageError(message))
+  })
+})
