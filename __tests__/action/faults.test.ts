@@ -442,7 +442,7 @@ describe('the sticky comment deleted behind the action’s back', () => {
 
 describe('storing the baseline on a push', () => {
   interface DataIndex {
-    entries: { sha: string }[]
+    entries: { sha: string; storedAt: string; suites: string[]; toolVersion: string }[]
   }
 
   function dataIndex(): DataIndex {
@@ -459,7 +459,12 @@ describe('storing the baseline on a push', () => {
     let otherCommit = ''
     server.before('git/update-ref', () => {
       const index = dataIndex()
-      index.entries.push({ sha: otherSha })
+      index.entries.push({
+        sha: otherSha,
+        storedAt: new Date().toISOString(),
+        suites: ['capitals'],
+        toolVersion: '0.0.0'
+      })
       otherCommit = server.state.commit({
         branch: DATA_BRANCH,
         files: {
@@ -535,10 +540,14 @@ describe('a stored baseline that cannot be read', () => {
     expect(run.outputs.verdict).toBe('no-baseline')
     expect(run.warnings).toEqual([
       expect.stringMatching(
-        new RegExp(`^::warning::ignoring the stored baseline for ${releaseSha} on evalgate-data: `)
+        new RegExp(
+          `^::warning::evalgate: ignoring the stored baseline for ${releaseSha} on evalgate-data: incorrect header check$`
+        )
       ),
       expect.stringMatching(
-        new RegExp(`^::warning::ignoring the stored baseline for ${olderSha} on evalgate-data: `)
+        new RegExp(
+          `^::warning::evalgate: ignoring the stored baseline for ${olderSha} on evalgate-data: .* is not an evalgate RunResult:`
+        )
       )
     ])
     expect(run.summary).toContain('evalgate: no baseline yet')

@@ -100,7 +100,7 @@ function storeFor(
   client: GitHubClient | undefined,
   deps: ActionDeps
 ): BaselineStore | undefined {
-  const warn = (message: string) => deps.io.warning(message)
+  const warn = (message: string) => deps.io.warning(`evalgate: ${message}`)
   if (settings.baseline.store === 'file')
     return new FileStore(resolve(deps.cwd, settings.baseline.dir), { warn })
   if (!client) return undefined
@@ -360,6 +360,7 @@ export async function runAction(
     annotateRegressions(comparison, io)
   } else {
     io.setOutput('verdict', 'no-baseline')
+    if (client) io.info('evalgate: no baseline to compare with; see the job summary')
   }
   await io.writeSummary(markdown)
 
