@@ -41413,11 +41413,11 @@ function* iterateHeaders(headers) {
     shouldClear = true;
     iter = Object.entries(headers ?? {});
   }
-  for (let row2 of iter) {
-    const name = row2[0];
+  for (let row of iter) {
+    const name = row[0];
     if (typeof name !== "string")
       throw new TypeError("expected header name to be a string");
-    const values = isReadonlyArray(row2[1]) ? row2[1] : [row2[1]];
+    const values = isReadonlyArray(row[1]) ? row[1] : [row[1]];
     let didClear = false;
     for (const value of values) {
       if (value === void 0)
@@ -75420,6 +75420,23 @@ function powerGuidance(metric) {
   const detectable = power.minimumDetectableEffect === null ? "" : metric.unit === "fraction" ? `; this run could detect ${formatPoints(power.minimumDetectableEffect, false)} or more` : `; this run could detect ${formatRatio(power.minimumDetectableEffect)} or more`;
   return `needs ${needs.join(" or ")} to detect ${target}${detectable}`;
 }
+function metricCells(metric) {
+  const p = shownPValue(metric);
+  return [
+    METRIC_LABELS[metric.metric],
+    formatValue(metric.base, metric.unit),
+    formatValue(metric.head, metric.unit),
+    formatDelta(metric.delta, metric.deltaKind, metric.unit),
+    formatInterval(
+      metric.interval?.low ?? null,
+      metric.interval?.high ?? null,
+      metric.deltaKind,
+      metric.unit
+    ),
+    p === null ? "–" : formatPValue(p),
+    metric.verdict === "not-gated" ? "–" : VERDICT_WORDS[metric.verdict]
+  ];
+}
 
 // src/compare/gate.ts
 var DEFAULT_ALPHA2 = 0.05;
@@ -76702,23 +76719,6 @@ function painter(on) {
     verdict: (v, text) => verdictColor[v](text)
   };
 }
-function row(metric) {
-  const p = shownPValue(metric);
-  return [
-    METRIC_LABELS[metric.metric],
-    formatValue(metric.base, metric.unit),
-    formatValue(metric.head, metric.unit),
-    formatDelta(metric.delta, metric.deltaKind, metric.unit),
-    formatInterval(
-      metric.interval?.low ?? null,
-      metric.interval?.high ?? null,
-      metric.deltaKind,
-      metric.unit
-    ),
-    p === null ? "–" : formatPValue(p),
-    metric.verdict === "not-gated" ? "–" : VERDICT_WORDS[metric.verdict]
-  ];
-}
 function groupLines(group, paint) {
   const title = `${terminalLine(group.suite, 60)} / ${terminalLine(group.providerLabel ?? group.providerId, 60)}`;
   const counts = [plural(group.cases.paired, "paired case")];
@@ -76734,7 +76734,7 @@ function groupLines(group, paint) {
   }
   const metrics = group.metrics.filter((m) => m.base !== null || m.head !== null);
   if (metrics.length > 0) {
-    const cells = [HEADERS, ...metrics.map(row)];
+    const cells = [HEADERS, ...metrics.map(metricCells)];
     const widths = HEADERS.map((_, col) => Math.max(...cells.map((r) => (r[col] ?? "").length)));
     const format = (r) => r.map(
       (cell, col) => col === 0 || col === r.length - 1 ? cell.padEnd(widths[col] ?? 0) : cell.padStart(widths[col] ?? 0)
@@ -76880,22 +76880,8 @@ function baselineLine(base, head) {
   return `Baseline **${shortSha(base.commit)}**${ref}${age} · head **${shortSha(head.commit)}**`;
 }
 function metricRow(metric) {
-  const p = shownPValue(metric);
-  const verdict = metric.verdict === "not-gated" ? "–" : `**${VERDICT_WORDS[metric.verdict]}**`;
-  const cells = [
-    METRIC_LABELS[metric.metric],
-    formatValue(metric.base, metric.unit),
-    formatValue(metric.head, metric.unit),
-    formatDelta(metric.delta, metric.deltaKind, metric.unit),
-    formatInterval(
-      metric.interval?.low ?? null,
-      metric.interval?.high ?? null,
-      metric.deltaKind,
-      metric.unit
-    ),
-    p === null ? "–" : formatPValue(p),
-    verdict
-  ];
+  const cells = metricCells(metric);
+  if (metric.verdict !== "not-gated") cells[cells.length - 1] = `**${cells.at(-1) ?? ""}**`;
   return `| ${cells.join(" | ")} |`;
 }
 function caseCounts(group) {
@@ -77157,8 +77143,8 @@ function renderRunTerminal(run, summaries, options) {
   const bold = ansi("1", options.color);
   const dim = ansi("2", options.color);
   const rows = [HEADERS2, ...summaries.map(summaryRow)];
-  const widths = HEADERS2.map((_, col) => Math.max(...rows.map((row2) => (row2[col] ?? "").length)));
-  const format = (row2) => row2.map(
+  const widths = HEADERS2.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? "").length)));
+  const format = (row) => row.map(
     (cell, col) => col < 2 ? cell.padEnd(widths[col] ?? 0) : cell.padStart(widths[col] ?? 0)
   ).join("  ");
   const lines = [bold(format(HEADERS2))];
@@ -79395,8 +79381,8 @@ function optionalName(value, key, report) {
   report(`\`${key}\` must be a string or a number, got ${kindOf(value)}`, `\`${key}\` is reserved`);
   return false;
 }
-function caseFromRow(row2, source, path2, diagnostics) {
-  const { id: rawId, cluster: rawCluster, ...rest } = row2;
+function caseFromRow(row, source, path2, diagnostics) {
+  const { id: rawId, cluster: rawCluster, ...rest } = row;
   const nested = isPlainObject(rest.vars) && Object.keys(rest).length === 1;
   const vars = nested ? rest.vars : rest;
   const report = (key) => (message, hint) => diagnostics.push({ ...source, path: formatFieldPath([...path2, key]), message, hint });
@@ -79415,9 +79401,9 @@ function parseJsonl(text, file, diagnostics) {
   text.split(/\r?\n/).forEach((line, index) => {
     const lineNumber = index + 1;
     if (line.trim() === "") return;
-    let row2;
+    let row;
     try {
-      row2 = JSON.parse(line);
+      row = JSON.parse(line);
     } catch (error) {
       const reason = error.message;
       const column = /column (\d+)\)/.exec(reason)?.[1];
@@ -79427,18 +79413,18 @@ function parseJsonl(text, file, diagnostics) {
       });
       return;
     }
-    if (!isPlainObject(row2)) {
+    if (!isPlainObject(row)) {
       diagnostics.push(
         rowProblem(
           file,
           lineNumber,
-          `expected a JSON object, got ${kindOf(row2)}`,
+          `expected a JSON object, got ${kindOf(row)}`,
           'one case per line: {"id": ..., "var": ...}'
         )
       );
       return;
     }
-    const loaded = caseFromRow(row2, { file, line: lineNumber }, [], diagnostics);
+    const loaded = caseFromRow(row, { file, line: lineNumber }, [], diagnostics);
     if (loaded) cases.push(loaded);
   });
   return cases;
@@ -79514,15 +79500,15 @@ function parseYamlCases(text, file, diagnostics) {
     diagnostics.push(yaml.diagnostic([], error.message));
     return [];
   }
-  return rows.flatMap((row2, index) => {
-    if (!isPlainObject(row2)) {
+  return rows.flatMap((row, index) => {
+    if (!isPlainObject(row)) {
       diagnostics.push(
-        yaml.diagnostic([index], `expected a mapping (one case), got ${kindOf(row2)}`)
+        yaml.diagnostic([index], `expected a mapping (one case), got ${kindOf(row)}`)
       );
       return [];
     }
     const { line, column } = yaml.position([index]);
-    const loaded = caseFromRow(row2, { file, line, column }, [index], diagnostics);
+    const loaded = caseFromRow(row, { file, line, column }, [index], diagnostics);
     return loaded ? [loaded] : [];
   });
 }
@@ -79571,8 +79557,8 @@ async function loadCases(sources, isValid, context) {
     if (written.file !== void 0) {
       loaded.push(...await loadCaseFile(written.file, path2, context));
     } else {
-      const row2 = { id: written.id, cluster: written.cluster, vars: written.vars ?? {} };
-      const inline = caseFromRow(row2, context.source(path2), path2, context.diagnostics);
+      const row = { id: written.id, cluster: written.cluster, vars: written.vars ?? {} };
+      const inline = caseFromRow(row, context.source(path2), path2, context.diagnostics);
       if (inline) loaded.push(inline);
     }
   }
@@ -80809,19 +80795,19 @@ function levenshtein(a, b) {
   const rightCore = right.slice(start, rightEnd);
   const [longer, shorter] = leftCore.length >= rightCore.length ? [leftCore, rightCore] : [rightCore, leftCore];
   if (shorter.length === 0) return longer.length;
-  const row2 = new Uint32Array(shorter.length + 1);
-  for (let j = 0; j <= shorter.length; j++) row2[j] = j;
+  const row = new Uint32Array(shorter.length + 1);
+  for (let j = 0; j <= shorter.length; j++) row[j] = j;
   for (let i = 0; i < longer.length; i++) {
-    let diagonal = row2[0];
-    row2[0] = i + 1;
+    let diagonal = row[0];
+    row[0] = i + 1;
     for (let j = 0; j < shorter.length; j++) {
-      const above = row2[j + 1];
+      const above = row[j + 1];
       const substitution = diagonal + (longer[i] === shorter[j] ? 0 : 1);
-      row2[j + 1] = Math.min(above + 1, row2[j] + 1, substitution);
+      row[j + 1] = Math.min(above + 1, row[j] + 1, substitution);
       diagonal = above;
     }
   }
-  return row2[shorter.length];
+  return row[shorter.length];
 }
 function similarity(a, b) {
   const longest = Math.max(codePoints(a).length, codePoints(b).length);

@@ -152,3 +152,25 @@ export function powerGuidance(metric: MetricComparison): string | null {
         : `; this run could detect ${formatRatio(power.minimumDetectableEffect)} or more`
   return `needs ${needs.join(' or ')} to detect ${target}${detectable}`
 }
+
+/**
+ * A metric's row in a report table: label, base, head, Δ, interval, p and verdict word ('–' when
+ * not gated). The terminal and Markdown renderers share it and only style it.
+ */
+export function metricCells(metric: MetricComparison): string[] {
+  const p = shownPValue(metric)
+  return [
+    METRIC_LABELS[metric.metric],
+    formatValue(metric.base, metric.unit),
+    formatValue(metric.head, metric.unit),
+    formatDelta(metric.delta, metric.deltaKind, metric.unit),
+    formatInterval(
+      metric.interval?.low ?? null,
+      metric.interval?.high ?? null,
+      metric.deltaKind,
+      metric.unit
+    ),
+    p === null ? '–' : formatPValue(p),
+    metric.verdict === 'not-gated' ? '–' : VERDICT_WORDS[metric.verdict]
+  ]
+}

@@ -5,16 +5,12 @@
 import {
   METRIC_LABELS,
   VERDICT_WORDS,
-  formatDelta,
-  formatInterval,
-  formatPValue,
-  formatValue,
   plural,
   powerGuidance,
-  shownPValue
+  metricCells
 } from '../compare/format.js'
 import { isRepeated } from '../compare/index.js'
-import type { Comparison, GroupComparison, MetricComparison, Verdict } from '../compare/types.js'
+import type { Comparison, GroupComparison, Verdict } from '../compare/types.js'
 import { terminalLine } from './escape.js'
 
 const FLIPS_SHOWN = 5
@@ -45,24 +41,6 @@ function painter(on: boolean) {
   }
 }
 
-function row(metric: MetricComparison): string[] {
-  const p = shownPValue(metric)
-  return [
-    METRIC_LABELS[metric.metric],
-    formatValue(metric.base, metric.unit),
-    formatValue(metric.head, metric.unit),
-    formatDelta(metric.delta, metric.deltaKind, metric.unit),
-    formatInterval(
-      metric.interval?.low ?? null,
-      metric.interval?.high ?? null,
-      metric.deltaKind,
-      metric.unit
-    ),
-    p === null ? '–' : formatPValue(p),
-    metric.verdict === 'not-gated' ? '–' : VERDICT_WORDS[metric.verdict]
-  ]
-}
-
 function groupLines(group: GroupComparison, paint: ReturnType<typeof painter>): string[] {
   const title = `${terminalLine(group.suite, 60)} / ${terminalLine(group.providerLabel ?? group.providerId, 60)}`
   const counts = [plural(group.cases.paired, 'paired case')]
@@ -79,7 +57,7 @@ function groupLines(group: GroupComparison, paint: ReturnType<typeof painter>): 
   }
   const metrics = group.metrics.filter((m) => m.base !== null || m.head !== null)
   if (metrics.length > 0) {
-    const cells = [HEADERS, ...metrics.map(row)]
+    const cells = [HEADERS, ...metrics.map(metricCells)]
     const widths = HEADERS.map((_, col) => Math.max(...cells.map((r) => (r[col] ?? '').length)))
     const format = (r: string[]) =>
       r

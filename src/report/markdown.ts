@@ -7,13 +7,9 @@
 import {
   METRIC_LABELS,
   VERDICT_WORDS,
-  formatDelta,
-  formatInterval,
-  formatPValue,
-  formatValue,
   plural,
   powerGuidance,
-  shownPValue
+  metricCells
 } from '../compare/format.js'
 import { isRepeated } from '../compare/index.js'
 import type {
@@ -65,22 +61,9 @@ function baselineLine(base: RunInfo, head: RunInfo): string {
 }
 
 function metricRow(metric: MetricComparison): string {
-  const p = shownPValue(metric)
-  const verdict = metric.verdict === 'not-gated' ? '–' : `**${VERDICT_WORDS[metric.verdict]}**`
-  const cells = [
-    METRIC_LABELS[metric.metric],
-    formatValue(metric.base, metric.unit),
-    formatValue(metric.head, metric.unit),
-    formatDelta(metric.delta, metric.deltaKind, metric.unit),
-    formatInterval(
-      metric.interval?.low ?? null,
-      metric.interval?.high ?? null,
-      metric.deltaKind,
-      metric.unit
-    ),
-    p === null ? '–' : formatPValue(p),
-    verdict
-  ]
+  const cells = metricCells(metric)
+  // The verdict word in bold; '–' (not gated) stays plain.
+  if (metric.verdict !== 'not-gated') cells[cells.length - 1] = `**${cells.at(-1) ?? ''}**`
   return `| ${cells.join(' | ')} |`
 }
 
