@@ -5,22 +5,14 @@ import {
   ACTIONS_TOKEN,
   faults,
   READ_ONLY_TOKEN,
-  startGitHubServer,
   USER_LOGIN
 } from '../helpers/github-server.js'
 import type { GitHubServer } from '../helpers/github-server.js'
-import { clientFor, countOf, recordingSleep } from './setup.js'
+import { clientFor, countOf, recordingSleep, useGitHubServer } from './setup.js'
 
 let server: GitHubServer
 
-beforeEach(async () => {
-  server = await startGitHubServer()
-})
-
-afterEach(async () => {
-  await server.close()
-  expect(server.violations).toEqual([])
-})
+useGitHubServer((started) => (server = started))
 
 async function failure(promise: Promise<unknown>): Promise<GitHubApiError> {
   try {

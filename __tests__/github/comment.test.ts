@@ -9,22 +9,14 @@ import {
   ACTIONS_TOKEN,
   OTHER_USER_LOGIN,
   OTHER_USER_TOKEN,
-  startGitHubServer,
   USER_LOGIN
 } from '../helpers/github-server.js'
 import type { GitHubServer } from '../helpers/github-server.js'
-import { clientFor, countOf } from './setup.js'
+import { clientFor, countOf, useGitHubServer } from './setup.js'
 
 let server: GitHubServer
 
-beforeEach(async () => {
-  server = await startGitHubServer()
-})
-
-afterEach(async () => {
-  await server.close()
-  expect(server.violations).toEqual([])
-})
+useGitHubServer((started) => (server = started))
 
 const marker = stickyMarker('CI')
 

@@ -2,24 +2,13 @@
  * The local GitHub server is only worth its tests if it refuses what GitHub refuses and answers
  * what GitHub answers: these prove the checks against the OpenAPI description fire.
  */
-import {
-  ACTIONS_TOKEN,
-  startGitHubServer,
-  USER_LOGIN,
-  USER_TOKEN
-} from '../helpers/github-server.js'
+import { ACTIONS_TOKEN, USER_LOGIN, USER_TOKEN } from '../helpers/github-server.js'
 import type { GitHubServer } from '../helpers/github-server.js'
+import { useGitHubServer } from './setup.js'
 
 let server: GitHubServer
 
-beforeEach(async () => {
-  server = await startGitHubServer()
-})
-
-afterEach(async () => {
-  await server.close()
-  expect(server.violations).toEqual([])
-})
+useGitHubServer((started) => (server = started))
 
 async function api(
   method: string,

@@ -1,19 +1,12 @@
 import { syncTrackingIssue } from '../../src/github/tracking-issue.js'
 import type { TrackingIssueOptions } from '../../src/github/tracking-issue.js'
-import { ACTIONS_TOKEN, startGitHubServer } from '../helpers/github-server.js'
+import { ACTIONS_TOKEN } from '../helpers/github-server.js'
 import type { GitHubServer } from '../helpers/github-server.js'
-import { clientFor, countOf } from './setup.js'
+import { clientFor, countOf, useGitHubServer } from './setup.js'
 
 let server: GitHubServer
 
-beforeEach(async () => {
-  server = await startGitHubServer()
-})
-
-afterEach(async () => {
-  await server.close()
-  expect(server.violations).toEqual([])
-})
+useGitHubServer((started) => (server = started))
 
 const marker = '<!-- evalgate-tracking:nightly -->'
 const base = { marker, label: 'evalgate', title: 'evalgate: nightly model checks are failing' }
