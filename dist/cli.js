@@ -75797,29 +75797,8 @@ function latencyMetric(options) {
         "no case has measured latencies on both sides (cached and errored answers carry none)"
       );
     }
-    const slower = significant(metric.test, ctx.alpha);
-    const faster = significant(metric.improvementTest, ctx.alpha);
-    if (slower && ratio > maxRatio) {
-      return setVerdict(
-        metric,
-        "regression",
-        `median latency ${formatRatio(ratio)}, beyond the tolerated ${formatRatio(maxRatio)} (${pText(metric.test)})`
-      );
-    }
-    if (faster && ratio < 1 / maxRatio) {
-      return setVerdict(
-        metric,
-        "improvement",
-        `median latency ${formatRatio(ratio)} (${pText(metric.improvementTest)})`
-      );
-    }
-    if (slower || faster) {
-      return setVerdict(
-        metric,
-        "minor-change",
-        `median latency ${formatRatio(ratio)}: significant but within ${formatRatio(maxRatio)}`
-      );
-    }
+    const changeNote = `significant but within ${formatRatio(maxRatio)}`;
+    if (ratioChangeVerdict(metric, ratio, maxRatio, ctx.alpha, "median latency", changeNote)) return;
     const high = metric.interval?.high ?? null;
     if (high !== null && high < maxRatio) {
       return setVerdict(
@@ -75896,28 +75875,33 @@ function latencyTailMetric(options) {
         `reported only: gated from ${P95_MIN_SAMPLES} measured answers per side (base ${baseAll.length}, head ${headAll.length})`
       );
     }
-    const slower = significant(metric.test, ctx.alpha);
-    const faster = significant(metric.improvementTest, ctx.alpha);
-    if (slower && ratio > maxRatio) {
-      return setVerdict(
-        metric,
-        "regression",
-        `p95 latency ${formatRatio(ratio)}, beyond the tolerated ${formatRatio(maxRatio)} (${pText(metric.test)})`
-      );
-    }
-    if (faster && ratio < 1 / maxRatio) {
-      return setVerdict(metric, "improvement", `p95 latency ${formatRatio(ratio)}`);
-    }
-    if (slower || faster) {
-      return setVerdict(
-        metric,
-        "minor-change",
-        `p95 latency ${formatRatio(ratio)}: the slowest answers shifted, within ${formatRatio(maxRatio)}`
-      );
-    }
+    const changeNote = `the slowest answers shifted, within ${formatRatio(maxRatio)}`;
+    if (ratioChangeVerdict(metric, ratio, maxRatio, ctx.alpha, "p95 latency", changeNote)) return;
     setVerdict(metric, "pass", `no significant shift of the slowest 5% of answers`);
   };
   return { metric, family: enough ? options.family : null, decide };
+}
+function ratioChangeVerdict(metric, ratio, maxRatio, alpha, label, withinNote) {
+  const worse = significant(metric.test, alpha);
+  const better = significant(metric.improvementTest, alpha);
+  if (worse && ratio > maxRatio) {
+    setVerdict(
+      metric,
+      "regression",
+      `${label} ${formatRatio(ratio)}, beyond the tolerated ${formatRatio(maxRatio)} (${pText(metric.test)})`
+    );
+  } else if (better && ratio < 1 / maxRatio) {
+    setVerdict(
+      metric,
+      "improvement",
+      `${label} ${formatRatio(ratio)} (${pText(metric.improvementTest)})`
+    );
+  } else if (worse || better) {
+    setVerdict(metric, "minor-change", `${label} ${formatRatio(ratio)}: ${withinNote}`);
+  } else {
+    return false;
+  }
+  return true;
 }
 var DELTA_METHOD_FROM = 1e3;
 function costMetric(options) {

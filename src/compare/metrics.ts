@@ -525,29 +525,8 @@ export function latencyMetric(options: {
         'no case has measured latencies on both sides (cached and errored answers carry none)'
       )
     }
-    const slower = significant(metric.test, ctx.alpha)
-    const faster = significant(metric.improvementTest, ctx.alpha)
-    if (slower && ratio > maxRatio) {
-      return setVerdict(
-        metric,
-        'regression',
-        `median latency ${formatRatio(ratio)}, beyond the tolerated ${formatRatio(maxRatio)} (${pText(metric.test)})`
-      )
-    }
-    if (faster && ratio < 1 / maxRatio) {
-      return setVerdict(
-        metric,
-        'improvement',
-        `median latency ${formatRatio(ratio)} (${pText(metric.improvementTest)})`
-      )
-    }
-    if (slower || faster) {
-      return setVerdict(
-        metric,
-        'minor-change',
-        `median latency ${formatRatio(ratio)}: significant but within ${formatRatio(maxRatio)}`
-      )
-    }
+    const changeNote = `significant but within ${formatRatio(maxRatio)}`
+    if (ratioChangeVerdict(metric, ratio, maxRatio, ctx.alpha, 'median latency', changeNote)) return
     const high = metric.interval?.high ?? null
     if (high !== null && high < maxRatio) {
       return setVerdict(
@@ -639,28 +618,46 @@ export function latencyTailMetric(options: {
         `reported only: gated from ${P95_MIN_SAMPLES} measured answers per side (base ${baseAll.length}, head ${headAll.length})`
       )
     }
-    const slower = significant(metric.test, ctx.alpha)
-    const faster = significant(metric.improvementTest, ctx.alpha)
-    if (slower && ratio > maxRatio) {
-      return setVerdict(
-        metric,
-        'regression',
-        `p95 latency ${formatRatio(ratio)}, beyond the tolerated ${formatRatio(maxRatio)} (${pText(metric.test)})`
-      )
-    }
-    if (faster && ratio < 1 / maxRatio) {
-      return setVerdict(metric, 'improvement', `p95 latency ${formatRatio(ratio)}`)
-    }
-    if (slower || faster) {
-      return setVerdict(
-        metric,
-        'minor-change',
-        `p95 latency ${formatRatio(ratio)}: the slowest answers shifted, within ${formatRatio(maxRatio)}`
-      )
-    }
+    const changeNote = `the slowest answers shifted, within ${formatRatio(maxRatio)}`
+    if (ratioChangeVerdict(metric, ratio, maxRatio, ctx.alpha, 'p95 latency', changeNote)) return
     setVerdict(metric, 'pass', `no significant shift of the slowest 5% of answers`)
   }
   return { metric, family: enough ? options.family : null, decide }
+}
+
+/**
+ * The verdict of a latency ratio once a change is significant: a regression beyond the tolerated
+ * ratio, an improvement beyond its inverse, else a minor change. False when neither the worse nor
+ * the better test is significant, leaving the verdict to the caller.
+ */
+function ratioChangeVerdict(
+  metric: MetricComparison,
+  ratio: number,
+  maxRatio: number,
+  alpha: number,
+  label: string,
+  withinNote: string
+): boolean {
+  const worse = significant(metric.test, alpha)
+  const better = significant(metric.improvementTest, alpha)
+  if (worse && ratio > maxRatio) {
+    setVerdict(
+      metric,
+      'regression',
+      `${label} ${formatRatio(ratio)}, beyond the tolerated ${formatRatio(maxRatio)} (${pText(metric.test)})`
+    )
+  } else if (better && ratio < 1 / maxRatio) {
+    setVerdict(
+      metric,
+      'improvement',
+      `${label} ${formatRatio(ratio)} (${pText(metric.improvementTest)})`
+    )
+  } else if (worse || better) {
+    setVerdict(metric, 'minor-change', `${label} ${formatRatio(ratio)}: ${withinNote}`)
+  } else {
+    return false
+  }
+  return true
 }
 
 /**
