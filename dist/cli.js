@@ -75145,15 +75145,23 @@ function isOutageKind(kind) {
   return OUTAGE_KINDS.has(kind);
 }
 var LATENCY_FLOOR_MS = 1;
-function mapOrNull(values, reduce) {
-  return values.length === 0 ? null : reduce(values);
-}
 function summarizeCase(caseId, answers) {
   const answered = [];
+  const latencies = [];
+  const ttfts = [];
   let errored = 0;
   let missing = 0;
   let calls = 0;
   let retried = 0;
+  let scoreSum = 0;
+  let passed = 0;
+  let binaryScores = true;
+  let passMatchesScore = true;
+  let costSum = 0;
+  let costs = 0;
+  let inputTokens = 0;
+  let outputTokens = 0;
+  let withTokens = 0;
   for (const answer2 of answers) {
     if (answer2.error && MISSING_KINDS.has(answer2.error.kind)) {
       missing++;
@@ -75163,36 +75171,46 @@ function summarizeCase(caseId, answers) {
       calls++;
       if (answer2.attempts > 1) retried++;
     }
-    if (answer2.error || answer2.score === null || answer2.pass === null) errored++;
-    else answered.push(answer2);
+    if (answer2.error || answer2.score === null || answer2.pass === null) {
+      errored++;
+      continue;
+    }
+    answered.push(answer2);
+    const score = answer2.score;
+    scoreSum += score;
+    if (answer2.pass) passed++;
+    if (score !== 0 && score !== 1) binaryScores = false;
+    if (answer2.pass !== (score === 1)) passMatchesScore = false;
+    if (!answer2.cached && answer2.latencyMs !== null) latencies.push(answer2.latencyMs);
+    if (!answer2.cached && answer2.ttftMs !== void 0) ttfts.push(answer2.ttftMs);
+    if (typeof answer2.cost === "number") {
+      costSum += answer2.cost;
+      costs++;
+    }
+    if (answer2.tokens) {
+      inputTokens += answer2.tokens.input;
+      outputTokens += answer2.tokens.output;
+      withTokens++;
+    }
   }
-  const scores = answered.map((a) => a.score);
-  const latencies = answered.flatMap((a) => a.cached || a.latencyMs === null ? [] : [a.latencyMs]);
-  const ttfts = answered.flatMap((a) => a.cached || a.ttftMs === void 0 ? [] : [a.ttftMs]);
-  const costs = answered.flatMap((a) => typeof a.cost === "number" ? [a.cost] : []);
-  const withTokens = answered.flatMap((a) => a.tokens ? [a.tokens] : []);
-  const obtained = answered.length + errored;
+  const n = answered.length;
+  const obtained = n + errored;
+  const allTokens = n > 0 && withTokens === n;
   return {
     caseId,
     answered,
     errored,
     missing,
-    score: mapOrNull(scores, mean),
-    passRate: answered.length === 0 ? null : answered.filter((a) => a.pass).length / answered.length,
-    binaryScores: scores.every((s) => s === 0 || s === 1),
-    passMatchesScore: answered.every((a) => a.pass === (a.score === 1)),
+    score: n === 0 ? null : scoreSum / n,
+    passRate: n === 0 ? null : passed / n,
+    binaryScores,
+    passMatchesScore,
     latencies,
-    latency: mapOrNull(latencies, median),
-    ttft: mapOrNull(ttfts, median),
-    cost: answered.length > 0 && costs.length === answered.length ? mean(costs) : null,
-    inputTokens: withTokens.length === answered.length ? mapOrNull(
-      withTokens.map((t) => t.input),
-      mean
-    ) : null,
-    outputTokens: withTokens.length === answered.length ? mapOrNull(
-      withTokens.map((t) => t.output),
-      mean
-    ) : null,
+    latency: latencies.length === 0 ? null : median(latencies),
+    ttft: ttfts.length === 0 ? null : median(ttfts),
+    cost: n > 0 && costs === n ? costSum / n : null,
+    inputTokens: allTokens ? inputTokens / n : null,
+    outputTokens: allTokens ? outputTokens / n : null,
     errorRate: obtained === 0 ? null : errored / obtained,
     calls,
     retried

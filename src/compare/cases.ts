@@ -2,7 +2,7 @@
  * One side (base or head) of a suite × provider, reduced to what the tests need: the case is the
  * unit (DESIGN "Statistics"), so each case's K repeats are summarised first.
  */
-import { mean, median } from '../stats/index.js'
+import { median } from '../stats/index.js'
 import type { CaseResult, SuiteResult } from '../results/types.js'
 
 /**
@@ -79,16 +79,24 @@ export interface SideSummary {
   measuredLatencies: number
 }
 
-function mapOrNull(values: number[], reduce: (xs: number[]) => number): number | null {
-  return values.length === 0 ? null : reduce(values)
-}
-
+/** One pass over a case's answers: this runs for every case of both runs (100,000s). */
 function summarizeCase(caseId: string, answers: readonly CaseResult[]): CaseSummary {
   const answered: CaseResult[] = []
+  const latencies: number[] = []
+  const ttfts: number[] = []
   let errored = 0
   let missing = 0
   let calls = 0
   let retried = 0
+  let scoreSum = 0
+  let passed = 0
+  let binaryScores = true
+  let passMatchesScore = true
+  let costSum = 0
+  let costs = 0
+  let inputTokens = 0
+  let outputTokens = 0
+  let withTokens = 0
   for (const answer of answers) {
     if (answer.error && MISSING_KINDS.has(answer.error.kind)) {
       missing++
@@ -98,43 +106,46 @@ function summarizeCase(caseId: string, answers: readonly CaseResult[]): CaseSumm
       calls++
       if (answer.attempts > 1) retried++
     }
-    if (answer.error || answer.score === null || answer.pass === null) errored++
-    else answered.push(answer)
+    if (answer.error || answer.score === null || answer.pass === null) {
+      errored++
+      continue
+    }
+    answered.push(answer)
+    const score = answer.score
+    scoreSum += score
+    if (answer.pass) passed++
+    if (score !== 0 && score !== 1) binaryScores = false
+    if (answer.pass !== (score === 1)) passMatchesScore = false
+    if (!answer.cached && answer.latencyMs !== null) latencies.push(answer.latencyMs)
+    if (!answer.cached && answer.ttftMs !== undefined) ttfts.push(answer.ttftMs)
+    if (typeof answer.cost === 'number') {
+      costSum += answer.cost
+      costs++
+    }
+    if (answer.tokens) {
+      inputTokens += answer.tokens.input
+      outputTokens += answer.tokens.output
+      withTokens++
+    }
   }
-  const scores = answered.map((a) => a.score as number)
-  const latencies = answered.flatMap((a) => (a.cached || a.latencyMs === null ? [] : [a.latencyMs]))
-  const ttfts = answered.flatMap((a) => (a.cached || a.ttftMs === undefined ? [] : [a.ttftMs]))
-  const costs = answered.flatMap((a) => (typeof a.cost === 'number' ? [a.cost] : []))
-  const withTokens = answered.flatMap((a) => (a.tokens ? [a.tokens] : []))
-  const obtained = answered.length + errored
+  const n = answered.length
+  const obtained = n + errored
+  const allTokens = n > 0 && withTokens === n
   return {
     caseId,
     answered,
     errored,
     missing,
-    score: mapOrNull(scores, mean),
-    passRate:
-      answered.length === 0 ? null : answered.filter((a) => a.pass).length / answered.length,
-    binaryScores: scores.every((s) => s === 0 || s === 1),
-    passMatchesScore: answered.every((a) => a.pass === (a.score === 1)),
+    score: n === 0 ? null : scoreSum / n,
+    passRate: n === 0 ? null : passed / n,
+    binaryScores,
+    passMatchesScore,
     latencies,
-    latency: mapOrNull(latencies, median),
-    ttft: mapOrNull(ttfts, median),
-    cost: answered.length > 0 && costs.length === answered.length ? mean(costs) : null,
-    inputTokens:
-      withTokens.length === answered.length
-        ? mapOrNull(
-            withTokens.map((t) => t.input),
-            mean
-          )
-        : null,
-    outputTokens:
-      withTokens.length === answered.length
-        ? mapOrNull(
-            withTokens.map((t) => t.output),
-            mean
-          )
-        : null,
+    latency: latencies.length === 0 ? null : median(latencies),
+    ttft: ttfts.length === 0 ? null : median(ttfts),
+    cost: n > 0 && costs === n ? costSum / n : null,
+    inputTokens: allTokens ? inputTokens / n : null,
+    outputTokens: allTokens ? outputTokens / n : null,
     errorRate: obtained === 0 ? null : errored / obtained,
     calls,
     retried
