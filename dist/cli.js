@@ -64952,6 +64952,9 @@ var init_openai2 = __esm({
       client;
       apiKey;
       agent = new import_undici3.Agent({ keepAliveTimeout: 3e4 });
+      async close() {
+        await this.agent.close();
+      }
       async call(request2, signal) {
         if (this.apiKey === void 0) {
           throw new ProviderError(
@@ -74971,6 +74974,13 @@ function bootstrapMeanInterval(diffs, options) {
   }
   return percentileInterval(replicates, estimate, level);
 }
+function assertPairs(base, head) {
+  if (base.length !== head.length) {
+    throw new RangeError(`base and head must pair up, got ${base.length} and ${head.length} values`);
+  }
+  assertFiniteValues(base, "base");
+  assertFiniteValues(head, "head");
+}
 function ratioOfSums(headSum, baseSum) {
   if (headSum === 0 && baseSum === 0) return 1;
   return headSum / baseSum;
@@ -74980,11 +74990,7 @@ function bootstrapRatioInterval(base, head, options) {
   const resamples = options.resamples ?? DEFAULT_RESAMPLES;
   assertOpenUnit(level, "level");
   assertPositiveInteger(resamples, "resamples");
-  if (base.length !== head.length) {
-    throw new RangeError(`base and head must pair up, got ${base.length} and ${head.length} values`);
-  }
-  assertFiniteValues(base, "base");
-  assertFiniteValues(head, "head");
+  assertPairs(base, head);
   const n = base.length;
   if (n === 0) return { estimate: NaN, low: NaN, high: NaN, level };
   const estimate = ratioOfSums(mean(head), mean(base));
@@ -75026,11 +75032,7 @@ function clusteredStandardError(values, clusters) {
 }
 function deltaMethodRatioInterval(base, head, level = DEFAULT_LEVEL) {
   assertOpenUnit(level, "level");
-  if (base.length !== head.length) {
-    throw new RangeError(`base and head must pair up, got ${base.length} and ${head.length} values`);
-  }
-  assertFiniteValues(base, "base");
-  assertFiniteValues(head, "head");
+  assertPairs(base, head);
   const n = base.length;
   if (n === 0) return { estimate: NaN, low: NaN, high: NaN, level };
   const baseMean = mean(base);
@@ -75546,6 +75548,15 @@ function signFlip(units, alternative, rng) {
   const away = alternative === "less" ? sum >= 0 : sum <= 0;
   return signFlipTest(units, { alternative, rng, ...away ? { samples: AWAY_SAMPLES } : {} });
 }
+function setSignFlipTests(metric, units, worse, method, ctx, name) {
+  const better = worse === "less" ? "greater" : "less";
+  metric.test = asTest(signFlip(units, worse, rngFor(ctx, name, worse)), method, worse);
+  metric.improvementTest = asTest(
+    signFlip(units, better, rngFor(ctx, name, better)),
+    method,
+    better
+  );
+}
 function clusterSums(diffs, clusters) {
   const sums = /* @__PURE__ */ new Map();
   diffs.forEach((d, i) => {
@@ -75685,12 +75696,7 @@ function qualityMetric(options) {
     } else {
       const units = shared ? clusterSums(diffs, keys) : diffs;
       const method = shared ? "sign-flip-clustered" : "sign-flip";
-      metric.test = asTest(signFlip(units, "less", rngFor(ctx, name, "less")), method, "less");
-      metric.improvementTest = asTest(
-        signFlip(units, "greater", rngFor(ctx, name, "greater")),
-        method,
-        "greater"
-      );
+      setSignFlipTests(metric, units, "less", method, ctx, name);
     }
     const estimate = differenceInterval(diffs, shared ? keys : null, rngFor(ctx, name, "interval"));
     metric.interval = estimate.interval;
@@ -75870,17 +75876,7 @@ function latencyTailMetric(options) {
     const threshold = quantile([...baseAll, ...headAll], 0.95);
     const above = (xs) => xs.filter((x) => x > threshold).length / xs.length;
     const diffs = pairs.map((p) => above(p.head.latencies) - above(p.base.latencies));
-    const method = "tail-exceedance-sign-flip";
-    metric.test = asTest(
-      signFlip(diffs, "greater", rngFor(ctx, "latency-p95", "greater")),
-      method,
-      "greater"
-    );
-    metric.improvementTest = asTest(
-      signFlip(diffs, "less", rngFor(ctx, "latency-p95", "less")),
-      method,
-      "less"
-    );
+    setSignFlipTests(metric, diffs, "greater", "tail-exceedance-sign-flip", ctx, "latency-p95");
     metric.gated = true;
   }
   const decide = () => {
@@ -75951,16 +75947,7 @@ function costMetric(options) {
         method: bootstrap ? "bootstrap-ratio" : "delta-method-ratio"
       };
     }
-    metric.test = asTest(
-      signFlip(diffs, "greater", rngFor(ctx, "cost", "greater")),
-      "sign-flip",
-      "greater"
-    );
-    metric.improvementTest = asTest(
-      signFlip(diffs, "less", rngFor(ctx, "cost", "less")),
-      "sign-flip",
-      "less"
-    );
+    setSignFlipTests(metric, diffs, "greater", "sign-flip", ctx, "cost");
     sd = standardDeviation(diffs);
     metric.gated = true;
   }
@@ -76065,16 +76052,7 @@ function errorRateMetric(options) {
         "less"
       );
     } else {
-      metric.test = asTest(
-        signFlip(diffs, "greater", rngFor(ctx, "error-rate", "greater")),
-        "sign-flip",
-        "greater"
-      );
-      metric.improvementTest = asTest(
-        signFlip(diffs, "less", rngFor(ctx, "error-rate", "less")),
-        "sign-flip",
-        "less"
-      );
+      setSignFlipTests(metric, diffs, "greater", "sign-flip", ctx, "error-rate");
     }
     metric.interval = differenceInterval(
       diffs,

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises'
+import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { gunzipSync } from 'node:zlib'
@@ -281,6 +281,23 @@ describe('the action by event, against a local GitHub', () => {
     // The marker of the pull request's own workflow: a same-repo PR keeps one comment, not two.
     expect(comments[0]?.body).toContain('<!-- evalgate:evals -->')
     expect(comments[0]?.body).toContain('https://github.com/octo-org/triage/actions/runs/777')
+
+    // An unreadable comparison in the artifact is reported, and the comment says no baseline.
+    const comparisonPath = pr.resultsPath.replace(/\.json$/, '.comparison.json')
+    await writeFile(comparisonPath, '{ not json')
+    const again = await runEvent(
+      'workflow_run',
+      { ...payload, repository: repository() },
+      { GITHUB_SHA: mainSha, GITHUB_REF: 'refs/heads/main' },
+      ACTIONS_TOKEN,
+      { 'report-from': pr.resultsPath }
+    )
+    expect(again.code).toBe(0)
+    expect(again.stdout).toContain(
+      `::warning::evalgate: ${comparisonPath} is not an evalgate comparison`
+    )
+    expect(again.outputs.verdict).toBe('no-baseline')
+    expect(server.state.commentsOn(prNumber)[0]?.body).toContain('no baseline yet')
   })
 
   it('workflow_run: refuses an artifact whose results are not of the run’s head commit', async () => {

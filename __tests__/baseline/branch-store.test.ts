@@ -5,7 +5,7 @@ import { RUN_RESULT_VERSION } from '../../src/results/types.js'
 import { faults, READ_ONLY_TOKEN, startGitHubServer, USER_TOKEN } from '../helpers/github-server.js'
 import type { GitHubServer, GitHubServerOptions } from '../helpers/github-server.js'
 import { clientFor, countOf, recordingSleep } from '../github/setup.js'
-import { runResult } from './run-result.js'
+import { runResult } from '../helpers/run-result.js'
 
 let server: GitHubServer
 let warnings: string[]

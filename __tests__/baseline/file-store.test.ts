@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FileStore, storeBaselineSafely } from '../../src/baseline/index.js'
 import { RUN_RESULT_VERSION } from '../../src/results/types.js'
-import { runResult } from './run-result.js'
+import { runResult } from '../helpers/run-result.js'
 
 let dir: string
 let warnings: string[]

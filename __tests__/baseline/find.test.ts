@@ -13,7 +13,7 @@ import type { BaselineStore } from '../../src/baseline/index.js'
 import { startGitHubServer } from '../helpers/github-server.js'
 import type { GitHubServer } from '../helpers/github-server.js'
 import { clientFor, countOf } from '../github/setup.js'
-import { runResult } from './run-result.js'
+import { runResult } from '../helpers/run-result.js'
 
 let server: GitHubServer
 let warnings: string[]

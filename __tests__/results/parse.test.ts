@@ -2,46 +2,9 @@ import { InputError } from '../../src/errors.js'
 import { parseRunResult } from '../../src/results/parse.js'
 import { RUN_RESULT_VERSION } from '../../src/results/types.js'
 import type { RunResult } from '../../src/results/types.js'
+import { runResult } from '../helpers/run-result.js'
 
-const valid: RunResult = {
-  schemaVersion: RUN_RESULT_VERSION,
-  tool: { name: 'evalgate', version: '0.1.0' },
-  run: {
-    id: 'r1',
-    startedAt: '2026-11-28T10:00:00.000Z',
-    finishedAt: '2026-11-28T10:01:00.000Z',
-    complete: true
-  },
-  suites: [
-    {
-      suite: 's',
-      file: 'evals/s.eval.yaml',
-      fingerprint: 'a',
-      casesFingerprint: 'b',
-      scorersFingerprint: 'c',
-      repeats: 1,
-      minPassRate: 1,
-      gate: {},
-      providers: [{ id: 'p', type: 'module', configFingerprint: 'd' }],
-      scorers: [{ name: 'equals', type: 'equals', weight: 1 }],
-      cases: [{ id: 'c1', source: 'evals/s.eval.yaml:9' }],
-      results: [
-        {
-          caseId: 'c1',
-          providerId: 'p',
-          repeat: 0,
-          output: 'x',
-          score: 1,
-          pass: true,
-          scores: [{ scorer: 'equals', score: 1, pass: true }],
-          latencyMs: 3,
-          attempts: 1,
-          cached: false
-        }
-      ]
-    }
-  ]
-}
+const valid: RunResult = runResult('abc123')
 
 describe('parseRunResult', () => {
   it('accepts a RunResult and returns it typed', () => {

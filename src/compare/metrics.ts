@@ -167,6 +167,27 @@ function signFlip(units: readonly number[], alternative: 'less' | 'greater', rng
   return signFlipTest(units, { alternative, rng, ...(away ? { samples: AWAY_SAMPLES } : {}) })
 }
 
+/**
+ * The worse-direction test (`metric.test`) and the better-direction test
+ * (`metric.improvementTest`) of a metric, both sign-flip tests on `units` (head − base).
+ */
+function setSignFlipTests(
+  metric: MetricComparison,
+  units: readonly number[],
+  worse: 'less' | 'greater',
+  method: string,
+  ctx: GroupContext,
+  name: MetricName
+): void {
+  const better = worse === 'less' ? 'greater' : 'less'
+  metric.test = asTest(signFlip(units, worse, rngFor(ctx, name, worse)), method, worse)
+  metric.improvementTest = asTest(
+    signFlip(units, better, rngFor(ctx, name, better)),
+    method,
+    better
+  )
+}
+
 /** Sums of the differences per cluster: the units of a clustered sign-flip test. */
 function clusterSums(diffs: readonly number[], clusters: readonly string[]): number[] {
   const sums = new Map<string, number>()
@@ -367,12 +388,7 @@ export function qualityMetric(options: {
     } else {
       const units = shared ? clusterSums(diffs, keys) : diffs
       const method = shared ? 'sign-flip-clustered' : 'sign-flip'
-      metric.test = asTest(signFlip(units, 'less', rngFor(ctx, name, 'less')), method, 'less')
-      metric.improvementTest = asTest(
-        signFlip(units, 'greater', rngFor(ctx, name, 'greater')),
-        method,
-        'greater'
-      )
+      setSignFlipTests(metric, units, 'less', method, ctx, name)
     }
     const estimate = differenceInterval(diffs, shared ? keys : null, rngFor(ctx, name, 'interval'))
     metric.interval = estimate.interval
@@ -595,17 +611,7 @@ export function latencyTailMetric(options: {
     const threshold = quantile([...baseAll, ...headAll], 0.95)
     const above = (xs: readonly number[]) => xs.filter((x) => x > threshold).length / xs.length
     const diffs = pairs.map((p) => above(p.head.latencies) - above(p.base.latencies))
-    const method = 'tail-exceedance-sign-flip'
-    metric.test = asTest(
-      signFlip(diffs, 'greater', rngFor(ctx, 'latency-p95', 'greater')),
-      method,
-      'greater'
-    )
-    metric.improvementTest = asTest(
-      signFlip(diffs, 'less', rngFor(ctx, 'latency-p95', 'less')),
-      method,
-      'less'
-    )
+    setSignFlipTests(metric, diffs, 'greater', 'tail-exceedance-sign-flip', ctx, 'latency-p95')
     metric.gated = true
   }
   const decide = () => {
@@ -716,16 +722,7 @@ export function costMetric(options: {
         method: bootstrap ? 'bootstrap-ratio' : 'delta-method-ratio'
       }
     }
-    metric.test = asTest(
-      signFlip(diffs, 'greater', rngFor(ctx, 'cost', 'greater')),
-      'sign-flip',
-      'greater'
-    )
-    metric.improvementTest = asTest(
-      signFlip(diffs, 'less', rngFor(ctx, 'cost', 'less')),
-      'sign-flip',
-      'less'
-    )
+    setSignFlipTests(metric, diffs, 'greater', 'sign-flip', ctx, 'cost')
     sd = standardDeviation(diffs)
     metric.gated = true
   }
@@ -859,16 +856,7 @@ export function errorRateMetric(options: {
         'less'
       )
     } else {
-      metric.test = asTest(
-        signFlip(diffs, 'greater', rngFor(ctx, 'error-rate', 'greater')),
-        'sign-flip',
-        'greater'
-      )
-      metric.improvementTest = asTest(
-        signFlip(diffs, 'less', rngFor(ctx, 'error-rate', 'less')),
-        'sign-flip',
-        'less'
-      )
+      setSignFlipTests(metric, diffs, 'greater', 'sign-flip', ctx, 'error-rate')
     }
     metric.interval = differenceInterval(
       diffs,

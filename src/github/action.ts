@@ -412,6 +412,29 @@ async function trackDrift(
   }
 }
 
+/**
+ * The comparison beside an artifact's results: absent when that run had no baseline. A file that
+ * is there but unreadable is reported, then treated as absent.
+ */
+async function readComparison(path: string, io: ActionIO): Promise<Comparison | undefined> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    io.warning(`evalgate: cannot read ${path}: ${errorMessage(error)}`)
+    return undefined
+  }
+  try {
+    const parsed: unknown = JSON.parse(text)
+    if (isComparison(parsed)) return parsed
+  } catch {
+    // Reported below, like any other shape that is not a comparison.
+  }
+  io.warning(`evalgate: ${path} is not an evalgate comparison; reporting without it`)
+  return undefined
+}
+
 function isComparison(value: unknown): value is Comparison {
   const candidate = value as Partial<Comparison> | null
   return (
@@ -471,13 +494,7 @@ async function reportFromArtifact(
   }
   // The link goes to the pull request's run, not to this reporting job.
   const runUrl = context.runUrl?.replace(/\/\d+$/, `/${source.id}`)
-  let comparison: Comparison | undefined
-  try {
-    const parsed: unknown = JSON.parse(await readFile(comparisonPathFor(path), 'utf8'))
-    comparison = isComparison(parsed) ? parsed : undefined
-  } catch {
-    comparison = undefined
-  }
+  const comparison = await readComparison(comparisonPathFor(path), io)
   const markdown = comparison
     ? comparisonMarkdown(comparison, runUrl)
     : noBaselineMarkdown(run, 'The pull request’s run found no baseline.')

@@ -86,6 +86,10 @@ export class OpenAIProvider implements Provider {
     })
   }
 
+  async close(): Promise<void> {
+    await this.agent.close()
+  }
+
   async call(request: ProviderRequest, signal: AbortSignal): Promise<ProviderResponse> {
     if (this.apiKey === undefined) {
       throw new ProviderError(

@@ -89,6 +89,15 @@ export function bootstrapMeanInterval(
   return percentileInterval(replicates, estimate, level)
 }
 
+/** Paired samples: equal lengths, finite values; RangeError otherwise. */
+function assertPairs(base: readonly number[], head: readonly number[]): void {
+  if (base.length !== head.length) {
+    throw new RangeError(`base and head must pair up, got ${base.length} and ${head.length} values`)
+  }
+  assertFiniteValues(base, 'base')
+  assertFiniteValues(head, 'head')
+}
+
 /** Σhead / Σbase, with 0/0 read as 1 ("both zero: no change"). */
 function ratioOfSums(headSum: number, baseSum: number): number {
   if (headSum === 0 && baseSum === 0) return 1
@@ -114,11 +123,7 @@ export function bootstrapRatioInterval(
   const resamples = options.resamples ?? DEFAULT_RESAMPLES
   assertOpenUnit(level, 'level')
   assertPositiveInteger(resamples, 'resamples')
-  if (base.length !== head.length) {
-    throw new RangeError(`base and head must pair up, got ${base.length} and ${head.length} values`)
-  }
-  assertFiniteValues(base, 'base')
-  assertFiniteValues(head, 'head')
+  assertPairs(base, head)
   const n = base.length
   if (n === 0) return { estimate: NaN, low: NaN, high: NaN, level }
   const estimate = ratioOfSums(mean(head), mean(base))
@@ -193,11 +198,7 @@ export function deltaMethodRatioInterval(
   level = DEFAULT_LEVEL
 ): Interval {
   assertOpenUnit(level, 'level')
-  if (base.length !== head.length) {
-    throw new RangeError(`base and head must pair up, got ${base.length} and ${head.length} values`)
-  }
-  assertFiniteValues(base, 'base')
-  assertFiniteValues(head, 'head')
+  assertPairs(base, head)
   const n = base.length
   if (n === 0) return { estimate: NaN, low: NaN, high: NaN, level }
   const baseMean = mean(base)
