@@ -75164,34 +75164,34 @@ function summarizeCase(caseId, answers) {
   let inputTokens = 0;
   let outputTokens = 0;
   let withTokens = 0;
-  for (const answer2 of answers) {
-    if (answer2.error && MISSING_KINDS.has(answer2.error.kind)) {
+  for (const answer of answers) {
+    if (answer.error && MISSING_KINDS.has(answer.error.kind)) {
       missing++;
       continue;
     }
-    if (!answer2.cached) {
+    if (!answer.cached) {
       calls++;
-      if (answer2.attempts > 1) retried++;
+      if (answer.attempts > 1) retried++;
     }
-    if (answer2.error || answer2.score === null || answer2.pass === null) {
+    if (answer.error || answer.score === null || answer.pass === null) {
       errored++;
       continue;
     }
-    answered.push(answer2);
-    const score = answer2.score;
+    answered.push(answer);
+    const score = answer.score;
     scoreSum += score;
-    if (answer2.pass) passed++;
+    if (answer.pass) passed++;
     if (score !== 0 && score !== 1) binaryScores = false;
-    if (answer2.pass !== (score === 1)) passMatchesScore = false;
-    if (!answer2.cached && answer2.latencyMs !== null) latencies.push(answer2.latencyMs);
-    if (!answer2.cached && answer2.ttftMs !== void 0) ttfts.push(answer2.ttftMs);
-    if (typeof answer2.cost === "number") {
-      costSum += answer2.cost;
+    if (answer.pass !== (score === 1)) passMatchesScore = false;
+    if (!answer.cached && answer.latencyMs !== null) latencies.push(answer.latencyMs);
+    if (!answer.cached && answer.ttftMs !== void 0) ttfts.push(answer.ttftMs);
+    if (typeof answer.cost === "number") {
+      costSum += answer.cost;
       costs++;
     }
-    if (answer2.tokens) {
-      inputTokens += answer2.tokens.input;
-      outputTokens += answer2.tokens.output;
+    if (answer.tokens) {
+      inputTokens += answer.tokens.input;
+      outputTokens += answer.tokens.output;
       withTokens++;
     }
   }
@@ -75282,16 +75282,16 @@ function clip(text, max) {
   const kept = points.join("");
   return { text: kept, truncated: text.length - kept.length };
 }
-function sample(answer2) {
-  if (!answer2) return null;
-  const output = answer2.output === null ? null : clip(answer2.output, MAX_OUTPUT_CHARS);
+function sample(answer) {
+  if (!answer) return null;
+  const output = answer.output === null ? null : clip(answer.output, MAX_OUTPUT_CHARS);
   return {
     text: output?.text ?? null,
     truncated: output?.truncated ?? 0,
-    repeat: answer2.repeat,
-    score: answer2.score,
-    pass: answer2.pass,
-    failures: answer2.scores.filter((s) => !s.pass).map((s) => clip(`${s.scorer}${s.reason ? `: ${s.reason}` : ""}`, MAX_REASON_CHARS).text)
+    repeat: answer.repeat,
+    score: answer.score,
+    pass: answer.pass,
+    failures: answer.scores.filter((s) => !s.pass).map((s) => clip(`${s.scorer}${s.reason ? `: ${s.reason}` : ""}`, MAX_REASON_CHARS).text)
   };
 }
 function representative(answers, passed) {
@@ -77448,25 +77448,25 @@ var ModuleProvider = class _ModuleProvider {
   }
   async call(request2, signal) {
     const started = performance.now();
-    let answer2;
+    let answer;
     try {
-      answer2 = await this.fn(request2, { signal });
+      answer = await this.fn(request2, { signal });
     } catch (error) {
       if (error instanceof ProviderError) throw error;
       throw new ProviderError("module", `provider ${this.id} threw: ${errorMessage(error)}`);
     }
     const latencyMs = performance.now() - started;
-    if (isAnswer(answer2)) {
+    if (isAnswer(answer)) {
       return {
-        output: asText(answer2.output),
+        output: asText(answer.output),
         latencyMs,
         attempts: 1,
-        ...answer2.tokens ? { tokens: answer2.tokens } : {},
-        ...answer2.model ? { model: answer2.model } : {},
-        ...answer2.fingerprint ? { fingerprint: answer2.fingerprint } : {}
+        ...answer.tokens ? { tokens: answer.tokens } : {},
+        ...answer.model ? { model: answer.model } : {},
+        ...answer.fingerprint ? { fingerprint: answer.fingerprint } : {}
       };
     }
-    return { output: asText(answer2), latencyMs, attempts: 1 };
+    return { output: asText(answer), latencyMs, attempts: 1 };
   }
 };
 
@@ -81607,11 +81607,11 @@ function entryProblem(entry, key) {
   const e = entry;
   if (e["format"] !== CACHE_FORMAT) return `format ${String(e["format"])}, expected ${CACHE_FORMAT}`;
   if (e["key"] !== key) return "it records another key";
-  const answer2 = e["answer"];
-  if (!answer2 || typeof answer2["output"] !== "string") return "no output";
-  if (answer2["tokens"] !== void 0 && !isTokenUsage(answer2["tokens"])) return "bad tokens";
+  const answer = e["answer"];
+  if (!answer || typeof answer["output"] !== "string") return "no output";
+  if (answer["tokens"] !== void 0 && !isTokenUsage(answer["tokens"])) return "bad tokens";
   for (const field of ["model", "fingerprint"]) {
-    if (answer2[field] !== void 0 && typeof answer2[field] !== "string") return `bad ${field}`;
+    if (answer[field] !== void 0 && typeof answer[field] !== "string") return `bad ${field}`;
   }
   return void 0;
 }
@@ -81643,9 +81643,9 @@ var ResponseCache = class {
   async get(key, what) {
     if (!this.reads) return void 0;
     const file = this.path(key);
-    const answer2 = await this.read(file, key);
-    if (!answer2 && this.mode === "replay") throw new CacheMissError(key, this.dir, what);
-    return answer2;
+    const answer = await this.read(file, key);
+    if (!answer && this.mode === "replay") throw new CacheMissError(key, this.dir, what);
+    return answer;
   }
   async read(file, key) {
     let text;
@@ -81668,12 +81668,12 @@ var ResponseCache = class {
       this.warn(`cache: ignoring ${file}: ${problem}; treated as a miss`);
       return void 0;
     }
-    const { answer: answer2 } = entry;
+    const { answer } = entry;
     return {
-      output: answer2.output,
-      ...answer2.tokens ? { tokens: answer2.tokens } : {},
-      ...answer2.model !== void 0 ? { model: answer2.model } : {},
-      ...answer2.fingerprint !== void 0 ? { fingerprint: answer2.fingerprint } : {}
+      output: answer.output,
+      ...answer.tokens ? { tokens: answer.tokens } : {},
+      ...answer.model !== void 0 ? { model: answer.model } : {},
+      ...answer.fingerprint !== void 0 ? { fingerprint: answer.fingerprint } : {}
     };
   }
   /**
@@ -81707,7 +81707,6 @@ var ResponseCache = class {
 
 // src/run/execute.ts
 init_errors();
-init_abort();
 import { randomUUID as randomUUID2 } from "node:crypto";
 import { readFile as readFile5 } from "node:fs/promises";
 
@@ -81838,8 +81837,6 @@ function javascriptScorer(spec, exported) {
 
 // src/score/llm-judge.ts
 init_errors();
-init_retry();
-var JUDGE_TIMEOUT_MS = 6e4;
 var MAX_JUDGE_REASON_LENGTH = 500;
 var JUDGEMENT_RESPONSE_FORMAT = {
   type: "json_schema",
@@ -81919,14 +81916,12 @@ async function createLlmJudgeScorer(spec, createJudge) {
     throw new ScorerConfigProblem("judge", "LLM judges cannot run here: no judge provider factory");
   }
   const callSpec = judgeCallSpec(spec.judge);
-  let provider;
+  let judge;
   try {
-    provider = await createJudge(callSpec);
+    judge = await createJudge(callSpec);
   } catch (error) {
     throw new ScorerConfigProblem("judge", `cannot start the judge: ${errorMessage(error)}`);
   }
-  const timeoutMs = spec.judge.timeoutMs ?? JUDGE_TIMEOUT_MS;
-  const policy = spec.judge.retry ?? DEFAULT_RETRY_POLICY;
   const score = async (input) => {
     const rubric = renderTemplate(spec.rubric, input.vars);
     const messages = judgeMessages(rubric, spec.scale, input);
@@ -81935,17 +81930,11 @@ async function createLlmJudgeScorer(spec, createJudge) {
       messages,
       vars: input.vars,
       caseId: input.caseId,
-      repeat: 0
+      repeat: input.repeat ?? 0
     };
-    const signal = input.signal ?? NEVER_ABORTED;
     let response;
     try {
-      const outcome = await withRetries(
-        () => provider.call(request2, AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])),
-        policy,
-        { sleep, random: Math.random, signal }
-      );
-      response = outcome.value;
+      response = await judge.call(request2, input.signal ?? NEVER_ABORTED);
     } catch (error) {
       if (error instanceof ProviderError) {
         throw new EvalgateError(`the judge's call failed: ${error.message}`);
@@ -81968,7 +81957,7 @@ async function createLlmJudgeScorer(spec, createJudge) {
     weight: spec.weight,
     score,
     close: async () => {
-      await provider.close?.();
+      await judge.close?.();
     }
   };
 }
@@ -82146,6 +82135,10 @@ async function scoreOutput(scorers, input) {
   };
 }
 
+// src/run/call.ts
+init_abort();
+init_retry();
+
 // src/run/rate-limit.ts
 init_abort();
 var MINUTE_MS = 6e4;
@@ -82237,6 +82230,122 @@ function estimateTokens(messages, params = {}) {
   const characters = messages.reduce((sum, m) => sum + m.content.length, 0);
   const maxOutput = params["max_completion_tokens"] ?? params["max_tokens"];
   return Math.ceil(characters / 4) + (typeof maxOutput === "number" ? maxOutput : 0);
+}
+
+// src/run/call.ts
+var RateLimiters = class {
+  constructor(options) {
+    this.options = options;
+  }
+  options;
+  limiters = /* @__PURE__ */ new Map();
+  for(spec) {
+    const { rateLimit } = spec;
+    if (!rateLimit || !(rateLimit.requestsPerMinute || rateLimit.tokensPerMinute)) return void 0;
+    const key = JSON.stringify([providerCacheIdentity(spec), rateLimit]);
+    let limiter = this.limiters.get(key);
+    if (!limiter) {
+      limiter = new RateLimiter({
+        ...rateLimit,
+        now: this.options.clock ?? (() => performance.now()),
+        sleep: this.options.sleep ?? sleep
+      });
+      this.limiters.set(key, limiter);
+    }
+    return limiter;
+  }
+};
+function callPolicy(spec, provider, timeoutMs, limiters) {
+  return {
+    provider,
+    timeoutMs,
+    retry: spec.retry ?? DEFAULT_RETRY_POLICY,
+    limiter: limiters.for(spec),
+    params: spec.type === "openai" ? spec.params : {},
+    cacheIdentity: providerCacheIdentity(spec)
+  };
+}
+async function callProvider(policy, request2, signal, options, what) {
+  const { cache } = options;
+  const key = cache && (cache.reads || cache.writes) ? cacheKey({ providerFingerprint: policy.cacheIdentity, request: request2, repeat: request2.repeat }) : void 0;
+  if (cache && key && cache.reads) {
+    const hit = await cache.get(key, what);
+    if (hit) return { response: { ...hit, latencyMs: null }, attempts: 0, cached: true };
+  }
+  const estimate = policy.limiter ? estimateTokens(request2.messages, policy.params) : 0;
+  const outcome = await withRetries(
+    async () => {
+      await policy.limiter?.acquire(estimate, signal);
+      const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(policy.timeoutMs)]);
+      const response = await raceAbort(policy.provider.call(request2, attemptSignal), attemptSignal);
+      const used = (response.tokens?.input ?? 0) + (response.tokens?.output ?? 0);
+      policy.limiter?.record(used, estimate);
+      return response;
+    },
+    policy.retry,
+    { sleep: options.sleep ?? sleep, random: options.random ?? Math.random, signal }
+  );
+  if (cache && key && cache.writes) await cache.set(key, outcome.value);
+  return { response: outcome.value, attempts: outcome.attempts, cached: false };
+}
+
+// src/run/judge.ts
+init_abort();
+var JUDGE_TIMEOUT_MS = 6e4;
+var Slots = class {
+  constructor(limit2) {
+    this.limit = limit2;
+  }
+  limit;
+  held = 0;
+  waiting = [];
+  async acquire(signal) {
+    if (signal.aborted) throw abortError(signal);
+    if (this.held < this.limit) {
+      this.held++;
+      return;
+    }
+    await new Promise((resolve4, reject) => {
+      const admit = () => {
+        signal.removeEventListener("abort", onAbort);
+        resolve4();
+      };
+      const onAbort = () => {
+        this.waiting.splice(this.waiting.indexOf(admit), 1);
+        reject(abortError(signal));
+      };
+      this.waiting.push(admit);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+  release() {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.held--;
+  }
+};
+function runJudges(options) {
+  return async (spec) => {
+    const provider = await options.createProvider(spec);
+    const policy = callPolicy(spec, provider, spec.timeoutMs ?? JUDGE_TIMEOUT_MS, options.limiters);
+    const slots = new Slots(spec.concurrency ?? Number.POSITIVE_INFINITY);
+    const judge = {
+      async call(request2, signal) {
+        await slots.acquire(signal);
+        try {
+          const what = `judge ${spec.id}, case ${request2.caseId}, repeat ${request2.repeat}`;
+          const { response } = await callProvider(policy, request2, signal, options, what);
+          return response;
+        } finally {
+          slots.release();
+        }
+      },
+      close: async () => {
+        await provider.close?.();
+      }
+    };
+    return judge;
+  };
 }
 
 // src/run/progress.ts
@@ -82359,12 +82468,10 @@ async function suiteFingerprints(spec) {
     scorersFingerprint
   };
 }
-async function prepareSuite(planned, options) {
+async function prepareSuite(planned, createJudge, options) {
   let scorers;
   try {
-    scorers = await createScorers(planned.spec.scorers, options.loadModule, {
-      createJudge: options.createProvider
-    });
+    scorers = await createScorers(planned.spec.scorers, options.loadModule, { createJudge });
   } catch (error) {
     if (error instanceof InputError || !(error instanceof EvalgateError)) throw error;
     throw new InputError(
@@ -82380,7 +82487,7 @@ async function prepareSuite(planned, options) {
     results: new Array(slots)
   };
 }
-async function openProviders(suites, options) {
+async function openProviders(suites, limiters, options) {
   const lanes = [];
   for (const suite of suites) {
     const { spec, cases, repeats } = suite.planned;
@@ -82395,22 +82502,13 @@ async function openProviders(suites, options) {
           "cannot start a provider"
         );
       }
-      const { rateLimit } = providerSpec;
+      const timeoutMs = providerSpec.timeoutMs ?? spec.timeoutMs;
       lanes.push({
         suite,
         providerIndex,
         spec: providerSpec,
-        provider,
+        call: callPolicy(providerSpec, provider, timeoutMs, limiters),
         limit: providerSpec.concurrency ?? options.concurrency,
-        timeoutMs: providerSpec.timeoutMs ?? spec.timeoutMs,
-        retry: providerSpec.retry ?? DEFAULT_RETRY_POLICY,
-        limiter: rateLimit && (rateLimit.requestsPerMinute || rateLimit.tokensPerMinute) ? new RateLimiter({
-          ...rateLimit,
-          now: () => performance.now(),
-          sleep: options.sleep ?? sleep
-        }) : void 0,
-        params: providerSpec.type === "openai" ? providerSpec.params : {},
-        cacheIdentity: providerCacheIdentity(providerSpec),
         inFlight: 0,
         next: 0,
         taskCount: cases.length * repeats
@@ -82426,39 +82524,15 @@ function errorKind(error) {
 function modelOf(spec) {
   return spec.type === "openai" ? spec.model : void 0;
 }
-async function answer(lane, request2, runSignal, options) {
-  const { cache } = options;
-  const key = cache && (cache.reads || cache.writes) ? cacheKey({ providerFingerprint: lane.cacheIdentity, request: request2, repeat: request2.repeat }) : void 0;
-  if (cache && key && cache.reads) {
-    const hit = await cache.get(
-      key,
-      `provider ${lane.provider.id}, case ${request2.caseId}, repeat ${request2.repeat}`
-    );
-    if (hit) return { response: { ...hit, latencyMs: null }, attempts: 0, cached: true };
-  }
-  const estimate = lane.limiter ? estimateTokens(request2.messages, lane.params) : 0;
-  const outcome = await withRetries(
-    async () => {
-      await lane.limiter?.acquire(estimate, runSignal);
-      const attemptSignal = AbortSignal.any([runSignal, AbortSignal.timeout(lane.timeoutMs)]);
-      const response = await raceAbort(lane.provider.call(request2, attemptSignal), attemptSignal);
-      lane.limiter?.record((response.tokens?.input ?? 0) + (response.tokens?.output ?? 0), estimate);
-      return response;
-    },
-    lane.retry,
-    { sleep: options.sleep ?? sleep, random: options.random ?? Math.random, signal: runSignal }
-  );
-  if (cache && key && cache.writes) await cache.set(key, outcome.value);
-  return { response: outcome.value, attempts: outcome.attempts, cached: false };
-}
 async function runTask(lane, caseIndex, repeat, runSignal, options) {
   const { spec } = lane.suite.planned;
   const evalCase = lane.suite.planned.cases[caseIndex];
-  const base = { caseId: evalCase.id, providerId: lane.provider.id, repeat };
+  const base = { caseId: evalCase.id, providerId: lane.spec.id, repeat };
   const request2 = buildRequest(spec, evalCase, repeat);
   let answered;
   try {
-    answered = await answer(lane, request2, runSignal, options);
+    const what = `provider ${lane.spec.id}, case ${request2.caseId}, repeat ${request2.repeat}`;
+    answered = await callProvider(lane.call, request2, runSignal, options, what);
   } catch (error) {
     if (runSignal.aborted) return void 0;
     return {
@@ -82498,6 +82572,7 @@ async function runTask(lane, caseIndex, repeat, runSignal, options) {
       output: response.output,
       vars: evalCase.vars,
       caseId: evalCase.id,
+      repeat,
       prompt: request2.prompt,
       signal: runSignal
     });
@@ -82596,8 +82671,10 @@ async function executePlan(plan, options) {
   const signal = options.signal ?? new AbortController().signal;
   const progress = options.progress ?? silentProgress;
   const startedAt = now().toISOString();
-  const suites = await Promise.all(plan.suites.map((s) => prepareSuite(s, options)));
-  const lanes = await openProviders(suites, options);
+  const limiters = new RateLimiters(options);
+  const judges = runJudges({ ...options, limiters });
+  const suites = await Promise.all(plan.suites.map((s) => prepareSuite(s, judges, options)));
+  const lanes = await openProviders(suites, limiters, options);
   let outcome;
   try {
     progress.start(plan.totalCalls);
@@ -82605,7 +82682,7 @@ async function executePlan(plan, options) {
     progress.finish(outcome.done, outcome.errors);
   } finally {
     await Promise.all([
-      ...lanes.map((lane) => lane.provider.close?.()),
+      ...lanes.map((lane) => lane.call.provider.close?.()),
       ...suites.map((suite) => closeScorers(suite.scorers))
     ]);
   }

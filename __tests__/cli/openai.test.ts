@@ -107,8 +107,10 @@ describe('evalgate run with the openai provider and an LLM judge', () => {
     )
     expect(answered).toHaveLength(2)
     expect(answered[0]?.headers.authorization).toBe(`Bearer ${KEY}`)
+    // Two answers and two judgements.
+    expect(server.requests).toHaveLength(4)
 
-    // A fork PR: no key, and the model under test is not called: its answers come from the cache.
+    // A fork PR: no key, and nothing is called: answers and grades come from the cache.
     const replayed = join(dir, 'replayed.json')
     const replay = await runBundle(
       cli,
@@ -123,8 +125,10 @@ describe('evalgate run with the openai provider and an LLM judge', () => {
       ['Paris', true, null, 0],
       ['Berlin', true, null, 0]
     ])
-    expect(
-      server.requests.filter((r) => !(r.body as { response_format?: unknown }).response_format)
-    ).toHaveLength(2)
+    // Nothing was called: not the model, and not the judge, whose grades came from the cache too.
+    expect(server.requests).toHaveLength(4)
+    expect(replayResults.suites[0]?.results.map((r) => r.scores)).toEqual(
+      results.suites[0]?.results.map((r) => r.scores)
+    )
   })
 })

@@ -8,7 +8,7 @@ import type { Provider, ProviderRequest, ProviderResponse } from '../../src/prov
 import { executePlan } from '../../src/run/execute.js'
 import type { ExecuteOptions } from '../../src/run/execute.js'
 import { planRun } from '../../src/run/plan.js'
-import type { ProviderSpec, SuiteSpec } from '../../src/spec/types.js'
+import type { ProviderSpec, ScorerSpec, SuiteSpec } from '../../src/spec/types.js'
 import { cases, suiteSpec } from '../helpers/suite.js'
 
 const source = { file: 'evals/test.eval.yaml', line: 4, column: 5 }
@@ -333,11 +333,173 @@ describe('executePlan', () => {
     expect(run.suites[0]?.providers[0]).toMatchObject({ id: 'gpt', model: 'gpt-4o-mini' })
   })
 
+  it('shares one rate limit among the suites that call the same provider', async () => {
+    let now = 0
+    const waits: number[] = []
+    const limited = providerSpec('a', { rateLimit: { requestsPerMinute: 60 } })
+    const a = new FakeProvider('a', upper)
+    await execute(
+      [
+        suiteSpec({ suite: 'one', providers: [limited], cases: cases(2) }),
+        suiteSpec({ suite: 'two', providers: [limited], cases: cases(2) })
+      ],
+      [a],
+      {
+        clock: () => now,
+        sleep: async (ms) => {
+          waits.push(ms)
+          now += ms
+        }
+      }
+    )
+    expect(a.calls).toHaveLength(4)
+    // One a second for the account, not for each suite: four calls take three waits.
+    expect(waits).toEqual([1000, 1000, 1000])
+  })
+
   it('a provider that cannot start is a clear input error naming its spec line', async () => {
     const run = execute([suiteSpec({ providers: [providerSpec('ghost')] })], [])
     await expect(run).rejects.toMatchObject({
       exitCode: 2,
       message: expect.stringContaining('evals/test.eval.yaml:4:5: providers[0]: no fake for ghost')
+    })
+  })
+})
+
+describe('executePlan with an LLM judge', () => {
+  /** A judge that gives every answer 5 of 5, after a tick, and counts its calls in flight. */
+  const judgeFake = () =>
+    new FakeProvider('judge', async () => {
+      await tick()
+      return JSON.stringify({ reasoning: 'Says the word.', score: 5 })
+    })
+
+  function judgedSuite(judge: Partial<ProviderSpec> = {}, count = 3, repeats = 1): SuiteSpec {
+    const scorer: ScorerSpec = {
+      type: 'llm-judge',
+      name: 'judge',
+      weight: 1,
+      rubric: 'The answer is the word in capitals.',
+      scale: 5,
+      threshold: 0.5,
+      judge: providerSpec('judge', judge),
+      source
+    }
+    return suiteSpec({
+      providers: [providerSpec('a')],
+      scorers: [scorer],
+      cases: cases(count),
+      repeats
+    })
+  }
+
+  it('records judgements in the cache: a replay calls neither the model nor the judge', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-cache-'))
+    const warn = () => undefined
+    const suites = [judgedSuite({}, 3, 2)]
+    const judge = judgeFake()
+    const recorded = await execute(suites, [new FakeProvider('a', upper), judge], {
+      cache: new ResponseCache({ dir, mode: 'read-write', warn })
+    })
+    // The same answer twice is judged twice: each repeat's judgement is a sample of its own.
+    expect(judge.calls.map((r) => `${r.caseId}/${r.repeat}`).sort()).toEqual([
+      'case-0/0',
+      'case-0/1',
+      'case-1/0',
+      'case-1/1',
+      'case-2/0',
+      'case-2/1'
+    ])
+
+    const model = new FakeProvider('a', upper)
+    const replayJudge = judgeFake()
+    const replayed = await execute(suites, [model, replayJudge], {
+      cache: new ResponseCache({ dir, mode: 'replay', warn })
+    })
+    expect(model.calls).toHaveLength(0)
+    expect(replayJudge.calls).toHaveLength(0)
+    const scores = (run: typeof recorded) => run.suites[0]?.results.map((r) => r.scores)
+    expect(scores(replayed)).toEqual(scores(recorded))
+    expect(replayed.suites[0]?.results[0]?.scores).toEqual([
+      { scorer: 'judge', score: 1, pass: true, reason: 'Says the word.' }
+    ])
+  })
+
+  it('errors the case, naming the judge, when a replay has no judgement recorded', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-cache-'))
+    const warn = () => undefined
+    // Answers recorded with a plain scorer: the cache has the model's answers, no judgement.
+    await execute([suiteSpec({ providers: [providerSpec('a')] })], [new FakeProvider('a', upper)], {
+      cache: new ResponseCache({ dir, mode: 'read-write', warn })
+    })
+    const judge = judgeFake()
+    const replayed = await execute([judgedSuite()], [new FakeProvider('a', upper), judge], {
+      cache: new ResponseCache({ dir, mode: 'replay', warn })
+    })
+    expect(judge.calls).toHaveLength(0)
+    expect(replayed.suites[0]?.results[0]).toMatchObject({
+      output: 'W0',
+      cached: true,
+      score: null,
+      error: {
+        kind: 'scorer',
+        message: expect.stringContaining('no cached answer for judge judge, case case-0, repeat 0')
+      }
+    })
+  })
+
+  it('keeps at most the judge’s own concurrency in flight', async () => {
+    const judge = judgeFake()
+    const run = await execute(
+      [judgedSuite({ concurrency: 1 }, 12)],
+      [new FakeProvider('a', upper), judge],
+      {
+        concurrency: 6
+      }
+    )
+    expect(judge.calls).toHaveLength(12)
+    expect(judge.maxInFlight).toBe(1)
+    expect(run.suites[0]?.results.every((r) => r.pass === true)).toBe(true)
+  })
+
+  it('paces the judge by its rate limit', async () => {
+    let now = 0
+    const waits: number[] = []
+    const judge = judgeFake()
+    await execute(
+      [judgedSuite({ rateLimit: { requestsPerMinute: 60 } }, 4)],
+      [new FakeProvider('a', upper), judge],
+      {
+        clock: () => now,
+        sleep: async (ms) => {
+          waits.push(ms)
+          now += ms
+        }
+      }
+    )
+    expect(judge.calls).toHaveLength(4)
+    // 60 a minute is one a second, with a one-second bucket: the first goes at once, then one
+    // every 1,000 ms.
+    expect(waits).toEqual([1000, 1000, 1000])
+  })
+
+  it('retries a judge per its own policy and gives up as an errored case, not a score of 0', async () => {
+    const judge = new FakeProvider('judge', async () => {
+      throw new ProviderError('server', 'provider judge: HTTP 503: busy', { retryable: true })
+    })
+    const run = await execute(
+      [judgedSuite({ retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } }, 1)],
+      [new FakeProvider('a', upper), judge],
+      { sleep: noWait }
+    )
+    expect(judge.calls).toHaveLength(3)
+    expect(run.suites[0]?.results[0]).toMatchObject({
+      output: 'W0',
+      score: null,
+      error: {
+        kind: 'scorer',
+        message: expect.stringContaining('HTTP 503: busy (after 3 attempts)')
+      }
     })
   })
 })

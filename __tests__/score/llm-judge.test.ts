@@ -1,6 +1,8 @@
 import { EvalgateError, InputError } from '../../src/errors.js'
 import { createProvider } from '../../src/providers/index.js'
 import type { Provider, ProviderRequest } from '../../src/providers/types.js'
+import { RateLimiters } from '../../src/run/call.js'
+import { runJudges } from '../../src/run/judge.js'
 import {
   JUDGEMENT_RESPONSE_FORMAT,
   ScorerFailure,
@@ -56,7 +58,9 @@ function judgeSpec(fields: Partial<Omit<LlmJudgeScorerSpec, 'type'>> = {}): LlmJ
 }
 
 async function scorersFor(...specs: LlmJudgeScorerSpec[]): Promise<Scorer[]> {
-  const scorers = await createScorers(specs, noModules, { createJudge: createProvider })
+  // The run's judges: timeouts, retries and limits as `evalgate run` applies them.
+  const createJudge = runJudges({ createProvider, limiters: new RateLimiters({}) })
+  const scorers = await createScorers(specs, noModules, { createJudge })
   opened.push(scorers)
   return scorers
 }

@@ -1,39 +1,36 @@
 import { randomUUID } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { EvalgateError, InputError, ProviderError, errorMessage } from '../errors.js'
-import { raceAbort } from '../providers/abort.js'
 import { providerCacheIdentity } from '../providers/identity.js'
 import { costOf } from '../providers/prices.js'
-import { DEFAULT_RETRY_POLICY, attemptsOf, sleep, withRetries } from '../providers/retry.js'
-import type { RetryPolicy } from '../providers/retry.js'
-import type { Provider, ProviderRequest, ProviderResponse } from '../providers/types.js'
+import { attemptsOf } from '../providers/retry.js'
+import type { Provider, ProviderRequest } from '../providers/types.js'
 import { RUN_RESULT_VERSION } from '../results/types.js'
 import type { CaseResult, RunMeta, RunResult, SuiteResult } from '../results/types.js'
 import { fingerprint, sha256Hex } from '../results/fingerprint.js'
 import { closeScorers, createScorers, scoreOutput } from '../score/index.js'
-import type { ModuleLoader } from '../score/index.js'
+import type { JudgeFactory, ModuleLoader } from '../score/index.js'
 import type { Scorer } from '../score/types.js'
 import { renderTemplate } from '../spec/template.js'
 import type { ChatMessage, EvalCase, ProviderSpec, ScorerSpec, SuiteSpec } from '../spec/types.js'
 import type { Plan, PlannedSuite, Shard } from './plan.js'
-import { CacheMissError, cacheKey } from './cache.js'
+import { CacheMissError } from './cache.js'
 import type { ResponseCache } from './cache.js'
+import { RateLimiters, callPolicy, callProvider } from './call.js'
+import type { Answer, CallOptions, CallPolicy } from './call.js'
+import { runJudges } from './judge.js'
 import type { ProgressReporter } from './progress.js'
-import { RateLimiter, estimateTokens } from './rate-limit.js'
 import { silentProgress } from './progress.js'
 
-export interface ExecuteOptions {
+export interface ExecuteOptions extends CallOptions {
   /** Calls in flight across all providers. */
   concurrency: number
   createProvider: (spec: ProviderSpec) => Promise<Provider>
   loadModule: ModuleLoader
   /** Aborting stops new calls, cancels those in flight and returns a RunResult marked incomplete. */
   signal?: AbortSignal
-  /** Record/replay of answers; none means every answer is a call. */
+  /** Record/replay of answers, the judges' too; none means every answer is a call. */
   cache?: ResponseCache
-  /** Backoff and rate-limit waits, and the jitter; real ones by default. */
-  sleep?: (ms: number, signal: AbortSignal) => Promise<void>
-  random?: () => number
   progress?: ProgressReporter
   now?: () => Date
   toolVersion: string
@@ -45,15 +42,8 @@ interface Lane {
   suite: SuiteRun
   providerIndex: number
   spec: ProviderSpec
-  provider: Provider
+  call: CallPolicy
   limit: number
-  timeoutMs: number
-  retry: RetryPolicy
-  limiter: RateLimiter | undefined
-  /** Request parameters (max tokens) that rate-limit estimates count. */
-  params: Record<string, unknown>
-  /** What cached answers of this provider are keyed on. */
-  cacheIdentity: string
   inFlight: number
   /** Next task: task t is case ⌊t / repeats⌋, repeat t mod repeats. */
   next: number
@@ -127,12 +117,14 @@ async function suiteFingerprints(spec: SuiteSpec): Promise<SuiteFingerprints> {
   }
 }
 
-async function prepareSuite(planned: PlannedSuite, options: ExecuteOptions): Promise<SuiteRun> {
+async function prepareSuite(
+  planned: PlannedSuite,
+  createJudge: JudgeFactory,
+  options: ExecuteOptions
+): Promise<SuiteRun> {
   let scorers: Scorer[]
   try {
-    scorers = await createScorers(planned.spec.scorers, options.loadModule, {
-      createJudge: options.createProvider
-    })
+    scorers = await createScorers(planned.spec.scorers, options.loadModule, { createJudge })
   } catch (error) {
     if (error instanceof InputError || !(error instanceof EvalgateError)) throw error
     throw new InputError(
@@ -149,7 +141,11 @@ async function prepareSuite(planned: PlannedSuite, options: ExecuteOptions): Pro
   }
 }
 
-async function openProviders(suites: SuiteRun[], options: ExecuteOptions): Promise<Lane[]> {
+async function openProviders(
+  suites: SuiteRun[],
+  limiters: RateLimiters,
+  options: ExecuteOptions
+): Promise<Lane[]> {
   const lanes: Lane[] = []
   for (const suite of suites) {
     const { spec, cases, repeats } = suite.planned
@@ -164,25 +160,13 @@ async function openProviders(suites: SuiteRun[], options: ExecuteOptions): Promi
           'cannot start a provider'
         )
       }
-      const { rateLimit } = providerSpec
+      const timeoutMs = providerSpec.timeoutMs ?? spec.timeoutMs
       lanes.push({
         suite,
         providerIndex,
         spec: providerSpec,
-        provider,
+        call: callPolicy(providerSpec, provider, timeoutMs, limiters),
         limit: providerSpec.concurrency ?? options.concurrency,
-        timeoutMs: providerSpec.timeoutMs ?? spec.timeoutMs,
-        retry: providerSpec.retry ?? DEFAULT_RETRY_POLICY,
-        limiter:
-          rateLimit && (rateLimit.requestsPerMinute || rateLimit.tokensPerMinute)
-            ? new RateLimiter({
-                ...rateLimit,
-                now: () => performance.now(),
-                sleep: options.sleep ?? sleep
-              })
-            : undefined,
-        params: providerSpec.type === 'openai' ? providerSpec.params : {},
-        cacheIdentity: providerCacheIdentity(providerSpec),
         inFlight: 0,
         next: 0,
         taskCount: cases.length * repeats
@@ -197,55 +181,8 @@ function errorKind(error: unknown): string {
   return error instanceof ProviderError ? `provider:${error.kind}` : 'provider:unknown'
 }
 
-/** An answer as the scheduler records it: from a call (with its attempts) or from the cache. */
-interface Answer {
-  response: Omit<ProviderResponse, 'latencyMs' | 'attempts'> & { latencyMs: number | null }
-  attempts: number
-  cached: boolean
-}
-
 function modelOf(spec: ProviderSpec): string | undefined {
   return spec.type === 'openai' ? spec.model : undefined
-}
-
-/**
- * One answer for a request: replayed from the cache when it has one, else called — each attempt
- * paced by the provider's rate limiter, given its own timeout, and retried per the provider's
- * policy — and recorded in the cache.
- */
-async function answer(
-  lane: Lane,
-  request: ProviderRequest,
-  runSignal: AbortSignal,
-  options: ExecuteOptions
-): Promise<Answer> {
-  const { cache } = options
-  const key =
-    cache && (cache.reads || cache.writes)
-      ? cacheKey({ providerFingerprint: lane.cacheIdentity, request, repeat: request.repeat })
-      : undefined
-  if (cache && key && cache.reads) {
-    const hit = await cache.get(
-      key,
-      `provider ${lane.provider.id}, case ${request.caseId}, repeat ${request.repeat}`
-    )
-    if (hit) return { response: { ...hit, latencyMs: null }, attempts: 0, cached: true }
-  }
-  const estimate = lane.limiter ? estimateTokens(request.messages, lane.params) : 0
-  const outcome = await withRetries(
-    async () => {
-      await lane.limiter?.acquire(estimate, runSignal)
-      const attemptSignal = AbortSignal.any([runSignal, AbortSignal.timeout(lane.timeoutMs)])
-      // Raced against the signal too: a provider that ignores it must not hold its slot forever.
-      const response = await raceAbort(lane.provider.call(request, attemptSignal), attemptSignal)
-      lane.limiter?.record((response.tokens?.input ?? 0) + (response.tokens?.output ?? 0), estimate)
-      return response
-    },
-    lane.retry,
-    { sleep: options.sleep ?? sleep, random: options.random ?? Math.random, signal: runSignal }
-  )
-  if (cache && key && cache.writes) await cache.set(key, outcome.value)
-  return { response: outcome.value, attempts: outcome.attempts, cached: false }
 }
 
 /**
@@ -261,11 +198,12 @@ async function runTask(
 ): Promise<CaseResult | undefined> {
   const { spec } = lane.suite.planned
   const evalCase = lane.suite.planned.cases[caseIndex] as EvalCase
-  const base = { caseId: evalCase.id, providerId: lane.provider.id, repeat }
+  const base = { caseId: evalCase.id, providerId: lane.spec.id, repeat }
   const request = buildRequest(spec, evalCase, repeat)
   let answered: Answer
   try {
-    answered = await answer(lane, request, runSignal, options)
+    const what = `provider ${lane.spec.id}, case ${request.caseId}, repeat ${request.repeat}`
+    answered = await callProvider(lane.call, request, runSignal, options, what)
   } catch (error) {
     if (runSignal.aborted) return undefined
     return {
@@ -307,6 +245,7 @@ async function runTask(
       output: response.output,
       vars: evalCase.vars,
       caseId: evalCase.id,
+      repeat,
       prompt: request.prompt,
       signal: runSignal
     })
@@ -416,8 +355,10 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   const signal = options.signal ?? new AbortController().signal
   const progress = options.progress ?? silentProgress
   const startedAt = now().toISOString()
-  const suites = await Promise.all(plan.suites.map((s) => prepareSuite(s, options)))
-  const lanes = await openProviders(suites, options)
+  const limiters = new RateLimiters(options)
+  const judges = runJudges({ ...options, limiters })
+  const suites = await Promise.all(plan.suites.map((s) => prepareSuite(s, judges, options)))
+  const lanes = await openProviders(suites, limiters, options)
   let outcome: { done: number; errors: number }
   try {
     progress.start(plan.totalCalls)
@@ -425,7 +366,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     progress.finish(outcome.done, outcome.errors)
   } finally {
     await Promise.all([
-      ...lanes.map((lane) => lane.provider.close?.()),
+      ...lanes.map((lane) => lane.call.provider.close?.()),
       ...suites.map((suite) => closeScorers(suite.scorers))
     ])
   }

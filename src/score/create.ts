@@ -18,7 +18,7 @@ import type { Scorer } from './types.js'
 export type ModuleLoader = (absolutePath: string, exportName: string) => Promise<unknown>
 
 export interface CreateScorersOptions {
-  /** Builds an llm-judge's provider (the run passes `createProvider`); without it, an llm-judge is an error. */
+  /** Builds an llm-judge's judge (the run passes `runJudges`); without it, an llm-judge is an error. */
   createJudge?: JudgeFactory
 }
 

@@ -14,8 +14,9 @@ export {
 } from './javascript.js'
 export {
   JUDGEMENT_RESPONSE_FORMAT,
-  JUDGE_TIMEOUT_MS,
   parseJudgement,
+  type Judge,
+  type JudgeAnswer,
   type JudgeFactory,
   type Judgement
 } from './llm-judge.js'

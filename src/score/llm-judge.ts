@@ -1,18 +1,26 @@
 import { EvalgateError, ProviderError, errorMessage } from '../errors.js'
 import { costOf } from '../providers/prices.js'
-import { DEFAULT_RETRY_POLICY, sleep, withRetries } from '../providers/retry.js'
-import type { Provider, ProviderRequest, ProviderResponse } from '../providers/types.js'
+import type { ProviderRequest, ProviderResponse } from '../providers/types.js'
 import { renderTemplate } from '../spec/template.js'
 import type { ChatMessage, LlmJudgeScorerSpec, ProviderSpec } from '../spec/types.js'
 import { ScorerConfigProblem } from './errors.js'
 import { quote, truncate } from './reason.js'
 import type { ScoreInput, Scorer, ScorerResult } from './types.js'
 
-/** Builds the judge's provider from its spec; the run passes `createProvider`. */
-export type JudgeFactory = (spec: ProviderSpec) => Promise<Provider>
+/** What a judge answers: the text to parse, and what the call cost. */
+export type JudgeAnswer = Pick<ProviderResponse, 'output' | 'tokens' | 'model'>
 
-/** Time limit of one judge call when the judge sets no `timeout`. */
-export const JUDGE_TIMEOUT_MS = 60_000
+/**
+ * A judge as the scorer sees it: one call per output to grade. Timeouts, retries, rate limits and
+ * the cache are the caller's (the run's judges, `runJudges`); a plain Provider is a Judge too.
+ */
+export interface Judge {
+  call(request: ProviderRequest, signal: AbortSignal): Promise<JudgeAnswer>
+  close?(): Promise<void>
+}
+
+/** Builds the judge from its spec (as called: see judgeCallSpec); the run passes `runJudges`. */
+export type JudgeFactory = (spec: ProviderSpec) => Promise<Judge>
 
 /** The judge's reasoning becomes the scorer's reason: long enough to explain, short for a PR comment. */
 export const MAX_JUDGE_REASON_LENGTH = 500
@@ -111,7 +119,7 @@ export function parseJudgement(text: string, scale: number): Judgement {
 }
 
 /** What a judge call cost, priced like a call to the system under test. */
-function judgeUsage(judge: ProviderSpec, response: ProviderResponse): ScorerResult['usage'] {
+function judgeUsage(judge: ProviderSpec, response: JudgeAnswer): ScorerResult['usage'] {
   const model = response.model ?? (judge.type === 'openai' ? judge.model : '')
   const prices = judge.type === 'openai' ? judge.prices : undefined
   return {
@@ -124,8 +132,7 @@ const NEVER_ABORTED = new AbortController().signal
 
 /**
  * llm-judge: asks the judge to grade the output against the rendered rubric (with the case's
- * prompt when given), each attempt with its own timeout (the judge's `timeout`, else 60 s) and
- * retried per the judge's `retry` policy like any provider. Score = (s − 1) / (scale − 1), pass =
+ * prompt when given), one judge request per output and repeat. Score = (s − 1) / (scale − 1), pass =
  * score ≥ threshold, reason = the judge's reasoning; its tokens and cost come back as `usage`.
  * A failed call or an answer that is not a judgement throws: the case is errored, never scored 0.
  */
@@ -137,14 +144,12 @@ export async function createLlmJudgeScorer(
     throw new ScorerConfigProblem('judge', 'LLM judges cannot run here: no judge provider factory')
   }
   const callSpec = judgeCallSpec(spec.judge)
-  let provider: Provider
+  let judge: Judge
   try {
-    provider = await createJudge(callSpec)
+    judge = await createJudge(callSpec)
   } catch (error) {
     throw new ScorerConfigProblem('judge', `cannot start the judge: ${errorMessage(error)}`)
   }
-  const timeoutMs = spec.judge.timeoutMs ?? JUDGE_TIMEOUT_MS
-  const policy = spec.judge.retry ?? DEFAULT_RETRY_POLICY
 
   const score = async (input: ScoreInput): Promise<ScorerResult> => {
     const rubric = renderTemplate(spec.rubric, input.vars)
@@ -154,17 +159,11 @@ export async function createLlmJudgeScorer(
       messages,
       vars: input.vars,
       caseId: input.caseId,
-      repeat: 0
+      repeat: input.repeat ?? 0
     }
-    const signal = input.signal ?? NEVER_ABORTED
-    let response: ProviderResponse
+    let response: JudgeAnswer
     try {
-      const outcome = await withRetries(
-        () => provider.call(request, AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])),
-        policy,
-        { sleep, random: Math.random, signal }
-      )
-      response = outcome.value
+      response = await judge.call(request, input.signal ?? NEVER_ABORTED)
     } catch (error) {
       if (error instanceof ProviderError) {
         throw new EvalgateError(`the judge's call failed: ${error.message}`)
@@ -188,7 +187,7 @@ export async function createLlmJudgeScorer(
     weight: spec.weight,
     score,
     close: async () => {
-      await provider.close?.()
+      await judge.close?.()
     }
   }
 }

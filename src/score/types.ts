@@ -4,6 +4,8 @@ export interface ScoreInput {
   output: string
   vars: Record<string, unknown>
   caseId: string
+  /** Which repeat of the case the output answers: each is judged (and cached) on its own. */
+  repeat?: number
   /** The rendered prompt the output answers (messages joined), shown to LLM judges. */
   prompt?: string
   /** The run's signal: aborting it stops a judge's call and its retries. */

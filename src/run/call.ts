@@ -1,0 +1,118 @@
+import { raceAbort } from '../providers/abort.js'
+import { providerCacheIdentity } from '../providers/identity.js'
+import { DEFAULT_RETRY_POLICY, sleep, withRetries } from '../providers/retry.js'
+import type { RetryPolicy } from '../providers/retry.js'
+import type { Provider, ProviderRequest, ProviderResponse } from '../providers/types.js'
+import type { ProviderSpec } from '../spec/types.js'
+import { cacheKey } from './cache.js'
+import type { ResponseCache } from './cache.js'
+import { RateLimiter, estimateTokens } from './rate-limit.js'
+
+/** What every call of the run shares: the cache, and the clock and dice of retries and limits. */
+export interface CallOptions {
+  cache?: ResponseCache
+  /** Backoff and rate-limit waits, and the jitter; real ones by default. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>
+  random?: () => number
+  /** Milliseconds on a monotonic clock, for rate limits; `performance.now` by default. */
+  clock?: () => number
+}
+
+/** How one provider is called: its timeout, retries, rate limits and what its answers are cached under. */
+export interface CallPolicy {
+  provider: Provider
+  timeoutMs: number
+  retry: RetryPolicy
+  limiter: RateLimiter | undefined
+  /** Request parameters (max tokens) that rate-limit estimates count. */
+  params: Record<string, unknown>
+  cacheIdentity: string
+}
+
+/** An answer as the run records it: from a call (with its attempts) or from the cache. */
+export interface Answer {
+  response: Omit<ProviderResponse, 'latencyMs' | 'attempts'> & { latencyMs: number | null }
+  attempts: number
+  cached: boolean
+}
+
+/**
+ * One rate limiter per provider configuration and limits, shared by every suite and judge of the
+ * run that calls it: a limit is the account's, not one suite's.
+ */
+export class RateLimiters {
+  private readonly limiters = new Map<string, RateLimiter>()
+
+  constructor(private readonly options: CallOptions) {}
+
+  for(spec: ProviderSpec): RateLimiter | undefined {
+    const { rateLimit } = spec
+    if (!rateLimit || !(rateLimit.requestsPerMinute || rateLimit.tokensPerMinute)) return undefined
+    const key = JSON.stringify([providerCacheIdentity(spec), rateLimit])
+    let limiter = this.limiters.get(key)
+    if (!limiter) {
+      limiter = new RateLimiter({
+        ...rateLimit,
+        now: this.options.clock ?? (() => performance.now()),
+        sleep: this.options.sleep ?? sleep
+      })
+      this.limiters.set(key, limiter)
+    }
+    return limiter
+  }
+}
+
+export function callPolicy(
+  spec: ProviderSpec,
+  provider: Provider,
+  timeoutMs: number,
+  limiters: RateLimiters
+): CallPolicy {
+  return {
+    provider,
+    timeoutMs,
+    retry: spec.retry ?? DEFAULT_RETRY_POLICY,
+    limiter: limiters.for(spec),
+    params: spec.type === 'openai' ? spec.params : {},
+    cacheIdentity: providerCacheIdentity(spec)
+  }
+}
+
+/**
+ * One answer for a request: replayed from the cache when it has one, else called — each attempt
+ * paced by the provider's rate limiter, given its own timeout, and retried per the provider's
+ * policy — and recorded in the cache. `what` names the call in a cache-miss error.
+ */
+export async function callProvider(
+  policy: CallPolicy,
+  request: ProviderRequest,
+  signal: AbortSignal,
+  options: CallOptions,
+  what: string
+): Promise<Answer> {
+  const { cache } = options
+  const key =
+    cache && (cache.reads || cache.writes)
+      ? cacheKey({ providerFingerprint: policy.cacheIdentity, request, repeat: request.repeat })
+      : undefined
+  if (cache && key && cache.reads) {
+    const hit = await cache.get(key, what)
+    if (hit) return { response: { ...hit, latencyMs: null }, attempts: 0, cached: true }
+  }
+  const estimate = policy.limiter ? estimateTokens(request.messages, policy.params) : 0
+  const outcome = await withRetries(
+    async () => {
+      await policy.limiter?.acquire(estimate, signal)
+      const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(policy.timeoutMs)])
+      // Raced against the signal too: a provider that ignores it must not hold its slot forever.
+      const response = await raceAbort(policy.provider.call(request, attemptSignal), attemptSignal)
+      const used = (response.tokens?.input ?? 0) + (response.tokens?.output ?? 0)
+      policy.limiter?.record(used, estimate)
+      return response
+    },
+    policy.retry,
+    { sleep: options.sleep ?? sleep, random: options.random ?? Math.random, signal }
+  )
+  if (cache && key && cache.writes) await cache.set(key, outcome.value)
+  return { response: outcome.value, attempts: outcome.attempts, cached: false }
+}
