@@ -74063,6 +74063,11 @@ var run_result_schema_default = {
           type: "integer",
           minimum: 0
         },
+        retryWaitMs: {
+          type: "number",
+          exclusiveMinimum: 0,
+          description: "Milliseconds spent waiting between attempts (backoff, Retry-After); absent when there was no wait."
+        },
         cached: {
           type: "boolean"
         },
@@ -82270,7 +82275,8 @@ async function callProvider(policy, request2, signal, options, what) {
   const key = cache && (cache.reads || cache.writes) ? cacheKey({ providerFingerprint: policy.cacheIdentity, request: request2, repeat: request2.repeat }) : void 0;
   if (cache && key && cache.reads) {
     const hit = await cache.get(key, what);
-    if (hit) return { response: { ...hit, latencyMs: null }, attempts: 0, cached: true };
+    if (hit)
+      return { response: { ...hit, latencyMs: null }, attempts: 0, waitedMs: 0, cached: true };
   }
   const estimate = policy.limiter ? estimateTokens(request2.messages, policy.params) : 0;
   const outcome = await withRetries(
@@ -82286,7 +82292,8 @@ async function callProvider(policy, request2, signal, options, what) {
     { sleep: options.sleep ?? sleep, random: options.random ?? Math.random, signal }
   );
   if (cache && key && cache.writes) await cache.set(key, outcome.value);
-  return { response: outcome.value, attempts: outcome.attempts, cached: false };
+  const { value, attempts, waitedMs } = outcome;
+  return { response: value, attempts, waitedMs, cached: false };
 }
 
 // src/run/judge.ts
@@ -82521,6 +82528,9 @@ function errorKind(error) {
   if (error instanceof CacheMissError) return "cache-miss";
   return error instanceof ProviderError ? `provider:${error.kind}` : "provider:unknown";
 }
+function retryWait(waitedMs) {
+  return waitedMs > 0 ? { retryWaitMs: waitedMs } : {};
+}
 function modelOf(spec) {
   return spec.type === "openai" ? spec.model : void 0;
 }
@@ -82535,6 +82545,7 @@ async function runTask(lane, caseIndex, repeat, runSignal, options) {
     answered = await callProvider(lane.call, request2, runSignal, options, what);
   } catch (error) {
     if (runSignal.aborted) return void 0;
+    const { attempts, waitedMs } = error instanceof CacheMissError ? { attempts: 0, waitedMs: 0 } : attemptsOf(error);
     return {
       ...base,
       output: null,
@@ -82542,7 +82553,8 @@ async function runTask(lane, caseIndex, repeat, runSignal, options) {
       pass: null,
       scores: [],
       latencyMs: null,
-      attempts: error instanceof CacheMissError ? 0 : attemptsOf(error).attempts,
+      attempts,
+      ...retryWait(waitedMs),
       cached: false,
       error: { kind: errorKind(error), message: errorMessage(error) }
     };
@@ -82554,6 +82566,7 @@ async function runTask(lane, caseIndex, repeat, runSignal, options) {
     output: response.output,
     latencyMs: response.latencyMs,
     attempts: answered.attempts,
+    ...retryWait(answered.waitedMs),
     cached: answered.cached,
     ...response.ttftMs !== void 0 ? { ttftMs: response.ttftMs } : {},
     ...response.tokens ? {

@@ -260,22 +260,33 @@ describe('executePlan', () => {
     expect(first.suites[0]?.cases[1]).toEqual({ id: 'case-1', source: 'evals/cases.jsonl:2' })
   })
 
-  it('retries a retryable failure and records the attempts', async () => {
+  it('retries a retryable failure and records the attempts and the time waited', async () => {
     let failures = 0
     const a = new FakeProvider('a', async (r) => {
       if (r.caseId === 'case-0' && failures++ < 2)
         throw new ProviderError('server', 'HTTP 503', { retryable: true })
       if (r.caseId === 'case-1') throw new ProviderError('bad-request', 'HTTP 400')
+      if (r.caseId === 'case-2') throw new ProviderError('server', 'HTTP 500', { retryable: true })
       return String(r.vars.word).toUpperCase()
     })
-    const run = await execute([suiteSpec({ providers: [providerSpec('a')] })], [a], {
-      sleep: noWait
-    })
-    const [first, second] = run.suites[0]?.results ?? []
-    expect(first).toMatchObject({ pass: true, attempts: 3 })
+    const policy = { maxAttempts: 3, baseDelayMs: 400, maxDelayMs: 10_000 }
+    const run = await execute(
+      [suiteSpec({ providers: [providerSpec('a', { retry: policy })] })],
+      [a],
+      { sleep: noWait, random: () => 0.5 }
+    )
+    const [first, second, third] = run.suites[0]?.results ?? []
+    // Full jitter at 0.5: half of 400 ms, then half of 800 ms.
+    expect(first).toMatchObject({ pass: true, attempts: 3, retryWaitMs: 600 })
     expect(second).toMatchObject({
       attempts: 1,
       error: { kind: 'provider:bad-request', message: 'HTTP 400' }
+    })
+    expect(second).not.toHaveProperty('retryWaitMs')
+    expect(third).toMatchObject({
+      attempts: 3,
+      retryWaitMs: 600,
+      error: { kind: 'provider:server', message: 'HTTP 500 (after 3 attempts)' }
     })
   })
 

@@ -48,6 +48,8 @@ export interface CaseResult {
   judgeTokens?: TokenUsage
   judgeCost?: number | null
   attempts: number
+  /** Milliseconds spent waiting between attempts (backoff, Retry-After); absent when none. */
+  retryWaitMs?: number
   cached: boolean
   model?: string
   fingerprint?: string

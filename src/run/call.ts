@@ -33,6 +33,8 @@ export interface CallPolicy {
 export interface Answer {
   response: Omit<ProviderResponse, 'latencyMs' | 'attempts'> & { latencyMs: number | null }
   attempts: number
+  /** Time spent between attempts. */
+  waitedMs: number
   cached: boolean
 }
 
@@ -97,7 +99,8 @@ export async function callProvider(
       : undefined
   if (cache && key && cache.reads) {
     const hit = await cache.get(key, what)
-    if (hit) return { response: { ...hit, latencyMs: null }, attempts: 0, cached: true }
+    if (hit)
+      return { response: { ...hit, latencyMs: null }, attempts: 0, waitedMs: 0, cached: true }
   }
   const estimate = policy.limiter ? estimateTokens(request.messages, policy.params) : 0
   const outcome = await withRetries(
@@ -114,5 +117,6 @@ export async function callProvider(
     { sleep: options.sleep ?? sleep, random: options.random ?? Math.random, signal }
   )
   if (cache && key && cache.writes) await cache.set(key, outcome.value)
-  return { response: outcome.value, attempts: outcome.attempts, cached: false }
+  const { value, attempts, waitedMs } = outcome
+  return { response: value, attempts, waitedMs, cached: false }
 }

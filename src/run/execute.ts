@@ -181,6 +181,10 @@ function errorKind(error: unknown): string {
   return error instanceof ProviderError ? `provider:${error.kind}` : 'provider:unknown'
 }
 
+function retryWait(waitedMs: number): Pick<CaseResult, 'retryWaitMs'> {
+  return waitedMs > 0 ? { retryWaitMs: waitedMs } : {}
+}
+
 function modelOf(spec: ProviderSpec): string | undefined {
   return spec.type === 'openai' ? spec.model : undefined
 }
@@ -206,6 +210,8 @@ async function runTask(
     answered = await callProvider(lane.call, request, runSignal, options, what)
   } catch (error) {
     if (runSignal.aborted) return undefined
+    const { attempts, waitedMs } =
+      error instanceof CacheMissError ? { attempts: 0, waitedMs: 0 } : attemptsOf(error)
     return {
       ...base,
       output: null,
@@ -213,7 +219,8 @@ async function runTask(
       pass: null,
       scores: [],
       latencyMs: null,
-      attempts: error instanceof CacheMissError ? 0 : attemptsOf(error).attempts,
+      attempts,
+      ...retryWait(waitedMs),
       cached: false,
       error: { kind: errorKind(error), message: errorMessage(error) }
     }
@@ -225,6 +232,7 @@ async function runTask(
     output: response.output,
     latencyMs: response.latencyMs,
     attempts: answered.attempts,
+    ...retryWait(answered.waitedMs),
     cached: answered.cached,
     ...(response.ttftMs !== undefined ? { ttftMs: response.ttftMs } : {}),
     ...(response.tokens
