@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { ProviderError } from '../../src/errors.js'
 import type { TokenUsage } from '../../src/results/types.js'
 import { ResponseCache } from '../../src/run/cache.js'
+import type { CacheMode } from '../../src/run/cache.js'
 import type { Provider, ProviderRequest, ProviderResponse } from '../../src/providers/types.js'
 import { executePlan } from '../../src/run/execute.js'
 import type { ExecuteOptions } from '../../src/run/execute.js'
@@ -70,6 +71,25 @@ function options(providers: FakeProvider[], extra: Partial<ExecuteOptions> = {})
     },
     ...extra
   }
+}
+
+/** Execute options with a cache in `dir`, quiet about corrupt entries. */
+function cacheIn(dir: string, mode: CacheMode): Partial<ExecuteOptions> {
+  return { cache: new ResponseCache({ dir, mode, warn: () => undefined }) }
+}
+
+/** A clock that only sleeping moves, and the waits it was asked for. */
+function fakeTime() {
+  let now = 0
+  const waits: number[] = []
+  const options: Partial<ExecuteOptions> = {
+    clock: () => now,
+    sleep: async (ms) => {
+      waits.push(ms)
+      now += ms
+    }
+  }
+  return { options, waits }
 }
 
 async function execute(
@@ -292,17 +312,12 @@ describe('executePlan', () => {
 
   it('replays answers from the cache without calling, and without latency', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'evalgate-cache-'))
-    const warn = () => undefined
     const suites = [suiteSpec({ providers: [providerSpec('a')] })]
     const recorder = new FakeProvider('a', upper)
-    await execute(suites, [recorder], {
-      cache: new ResponseCache({ dir, mode: 'read-write', warn })
-    })
+    await execute(suites, [recorder], cacheIn(dir, 'read-write'))
     expect(recorder.calls).toHaveLength(3)
     const replayer = new FakeProvider('a', upper)
-    const replayed = await execute(suites, [replayer], {
-      cache: new ResponseCache({ dir, mode: 'replay', warn })
-    })
+    const replayed = await execute(suites, [replayer], cacheIn(dir, 'replay'))
     expect(replayer.calls).toHaveLength(0)
     expect(replayed.suites[0]?.results[0]).toMatchObject({
       output: 'W0',
@@ -314,7 +329,7 @@ describe('executePlan', () => {
     const more = await execute(
       [suiteSpec({ providers: [providerSpec('a')], cases: cases(4) })],
       [replayer],
-      { cache: new ResponseCache({ dir, mode: 'replay', warn }) }
+      cacheIn(dir, 'replay')
     )
     expect(more.suites[0]?.results[3]).toMatchObject({
       caseId: 'case-3',
@@ -345,8 +360,7 @@ describe('executePlan', () => {
   })
 
   it('shares one rate limit among the suites that call the same provider', async () => {
-    let now = 0
-    const waits: number[] = []
+    const time = fakeTime()
     const limited = providerSpec('a', { rateLimit: { requestsPerMinute: 60 } })
     const a = new FakeProvider('a', upper)
     await execute(
@@ -355,17 +369,11 @@ describe('executePlan', () => {
         suiteSpec({ suite: 'two', providers: [limited], cases: cases(2) })
       ],
       [a],
-      {
-        clock: () => now,
-        sleep: async (ms) => {
-          waits.push(ms)
-          now += ms
-        }
-      }
+      time.options
     )
     expect(a.calls).toHaveLength(4)
     // One a second for the account, not for each suite: four calls take three waits.
-    expect(waits).toEqual([1000, 1000, 1000])
+    expect(time.waits).toEqual([1000, 1000, 1000])
   })
 
   it('a provider that cannot start is a clear input error naming its spec line', async () => {
@@ -406,12 +414,13 @@ describe('executePlan with an LLM judge', () => {
 
   it('records judgements in the cache: a replay calls neither the model nor the judge', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'evalgate-cache-'))
-    const warn = () => undefined
     const suites = [judgedSuite({}, 3, 2)]
     const judge = judgeFake()
-    const recorded = await execute(suites, [new FakeProvider('a', upper), judge], {
-      cache: new ResponseCache({ dir, mode: 'read-write', warn })
-    })
+    const recorded = await execute(
+      suites,
+      [new FakeProvider('a', upper), judge],
+      cacheIn(dir, 'read-write')
+    )
     // The same answer twice is judged twice: each repeat's judgement is a sample of its own.
     expect(judge.calls.map((r) => `${r.caseId}/${r.repeat}`).sort()).toEqual([
       'case-0/0',
@@ -424,9 +433,7 @@ describe('executePlan with an LLM judge', () => {
 
     const model = new FakeProvider('a', upper)
     const replayJudge = judgeFake()
-    const replayed = await execute(suites, [model, replayJudge], {
-      cache: new ResponseCache({ dir, mode: 'replay', warn })
-    })
+    const replayed = await execute(suites, [model, replayJudge], cacheIn(dir, 'replay'))
     expect(model.calls).toHaveLength(0)
     expect(replayJudge.calls).toHaveLength(0)
     const scores = (run: typeof recorded) => run.suites[0]?.results.map((r) => r.scores)
@@ -438,15 +445,18 @@ describe('executePlan with an LLM judge', () => {
 
   it('errors the case, naming the judge, when a replay has no judgement recorded', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'evalgate-cache-'))
-    const warn = () => undefined
     // Answers recorded with a plain scorer: the cache has the model's answers, no judgement.
-    await execute([suiteSpec({ providers: [providerSpec('a')] })], [new FakeProvider('a', upper)], {
-      cache: new ResponseCache({ dir, mode: 'read-write', warn })
-    })
+    await execute(
+      [suiteSpec({ providers: [providerSpec('a')] })],
+      [new FakeProvider('a', upper)],
+      cacheIn(dir, 'read-write')
+    )
     const judge = judgeFake()
-    const replayed = await execute([judgedSuite()], [new FakeProvider('a', upper), judge], {
-      cache: new ResponseCache({ dir, mode: 'replay', warn })
-    })
+    const replayed = await execute(
+      [judgedSuite()],
+      [new FakeProvider('a', upper), judge],
+      cacheIn(dir, 'replay')
+    )
     expect(judge.calls).toHaveLength(0)
     expect(replayed.suites[0]?.results[0]).toMatchObject({
       output: 'W0',
@@ -474,24 +484,17 @@ describe('executePlan with an LLM judge', () => {
   })
 
   it('paces the judge by its rate limit', async () => {
-    let now = 0
-    const waits: number[] = []
+    const time = fakeTime()
     const judge = judgeFake()
     await execute(
       [judgedSuite({ rateLimit: { requestsPerMinute: 60 } }, 4)],
       [new FakeProvider('a', upper), judge],
-      {
-        clock: () => now,
-        sleep: async (ms) => {
-          waits.push(ms)
-          now += ms
-        }
-      }
+      time.options
     )
     expect(judge.calls).toHaveLength(4)
     // 60 a minute is one a second, with a one-second bucket: the first goes at once, then one
     // every 1,000 ms.
-    expect(waits).toEqual([1000, 1000, 1000])
+    expect(time.waits).toEqual([1000, 1000, 1000])
   })
 
   it('retries a judge per its own policy and gives up as an errored case, not a score of 0', async () => {
