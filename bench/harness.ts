@@ -49,12 +49,15 @@ function suite(provider: ProviderSpec): SuiteSpec {
 
 export interface Measurement {
   wallS: number
+  /** RSS before the first call: node, evalgate and the provider's libraries loaded. */
+  loadedRssMb: number
   peakRssMb: number
 }
 
 /** Runs 2,000 cases through the real scheduler and `provider`, sampling this process's RSS. */
 export async function measureScheduler(provider: ProviderSpec): Promise<Measurement> {
-  let peakRss = process.memoryUsage.rss()
+  const loadedRss = process.memoryUsage.rss()
+  let peakRss = loadedRss
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 10)
   try {
     const started = performance.now()
@@ -74,7 +77,7 @@ export async function measureScheduler(provider: ProviderSpec): Promise<Measurem
         `bench run was not clean: ${errors.length} errors (${errors[0]?.error?.message}), ${passed}/${CASES} passed`
       )
     }
-    return { wallS, peakRssMb: peakRss / 2 ** 20 }
+    return { wallS, loadedRssMb: loadedRss / 2 ** 20, peakRssMb: peakRss / 2 ** 20 }
   } finally {
     clearInterval(sampler)
   }

@@ -19,6 +19,7 @@ import {
   CONCURRENCY,
   DELAY_MS,
   IDEAL_S,
+  type Measurement,
   measureScheduler,
   startServerProcess
 } from './harness.js'
@@ -60,7 +61,7 @@ async function measure(kind: string): Promise<void> {
   const server = await startServerProcess(kind)
   const source = { file: 'bench' }
   try {
-    const { wallS, peakRssMb } = await measureScheduler(
+    const measurement = await measureScheduler(
       kind === 'openai'
         ? {
             id: 'openai',
@@ -85,22 +86,19 @@ async function measure(kind: string): Promise<void> {
             source
           }
     )
-    console.log(JSON.stringify({ wallS, peakRssMb }))
+    console.log(JSON.stringify(measurement))
   } finally {
     server.stop()
   }
 }
 
-function runCase(kind: string): { wallS: number; peakRssMb: number } {
+function runCase(kind: string): Measurement {
   const child = spawnSync(process.execPath, [process.argv[1] as string, '--case', kind], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit']
   })
   if (child.status !== 0) throw new Error(`bench case ${kind} failed`)
-  return JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as {
-    wallS: number
-    peakRssMb: number
-  }
+  return JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as Measurement
 }
 
 function coldStartMs(
@@ -127,10 +125,10 @@ function report(): void {
   )
   const lines: string[] = []
   for (const kind of ['http', 'openai']) {
-    const { wallS, peakRssMb } = runCase(kind)
+    const { wallS, loadedRssMb, peakRssMb } = runCase(kind)
     const ratio = wallS / IDEAL_S
     console.log(
-      `  ${kind.padEnd(7)} wall ${wallS.toFixed(3)} s  ratio ${ratio.toFixed(3)}  peak RSS ${peakRssMb.toFixed(1)} MB`
+      `  ${kind.padEnd(7)} wall ${wallS.toFixed(3)} s  ratio ${ratio.toFixed(3)}  peak RSS ${peakRssMb.toFixed(1)} MB (${loadedRssMb.toFixed(1)} MB once loaded, before the first call)`
     )
     // The unsuffixed lines are the real model provider's; the http stub's carry its name.
     const suffix = kind === 'openai' ? '' : `-${kind}`
