@@ -25621,7 +25621,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile: writeFile3, readFile: readFile6, mkdir: mkdir3 } = __require("node:fs/promises");
+    var { writeFile: writeFile2, readFile: readFile5, mkdir: mkdir2 } = __require("node:fs/promises");
     var { dirname: dirname3, resolve: resolve4 } = __require("node:path");
     var { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers");
     var { InvalidArgumentError, UndiciError } = require_errors2();
@@ -25839,7 +25839,7 @@ var require_snapshot_recorder = __commonJS({
           throw new InvalidArgumentError("Snapshot path is required");
         }
         try {
-          const data = await readFile6(resolve4(path2), "utf8");
+          const data = await readFile5(resolve4(path2), "utf8");
           const parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
@@ -25869,12 +25869,12 @@ var require_snapshot_recorder = __commonJS({
           throw new InvalidArgumentError("Snapshot path is required");
         }
         const resolvedPath = resolve4(path2);
-        await mkdir3(dirname3(resolvedPath), { recursive: true });
+        await mkdir2(dirname3(resolvedPath), { recursive: true });
         const data = Array.from(this.#snapshots.entries()).map(([hash, snapshot]) => ({
           hash,
           snapshot
         }));
-        await writeFile3(resolvedPath, JSON.stringify(data, null, 2), { flush: true });
+        await writeFile2(resolvedPath, JSON.stringify(data, null, 2), { flush: true });
       }
       /**
        * Clears all recorded snapshots
@@ -74150,6 +74150,14 @@ async function writeFileAtomic(path2, content) {
     throw error;
   }
 }
+async function readTextIfExists(path2) {
+  try {
+    return await readFile(path2, "utf8");
+  } catch (error) {
+    if (error.code === "ENOENT") return void 0;
+    throw error;
+  }
+}
 async function writeRunResult(path2, run) {
   await writeFileAtomic(path2, JSON.stringify(run, null, 2) + "\n");
 }
@@ -81575,8 +81583,6 @@ async function loadSpecs(paths, options) {
 
 // src/run/cache.ts
 init_errors();
-import { randomUUID } from "node:crypto";
-import { mkdir as mkdir2, readFile as readFile4, rename as rename2, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
 import { join as join2 } from "node:path";
 var DEFAULT_CACHE_DIR = ".evalgate/cache";
 var CACHE_MODES = ["off", "read", "write", "read-write", "replay"];
@@ -81655,12 +81661,12 @@ var ResponseCache = class {
   async read(file, key) {
     let text;
     try {
-      text = await readFile4(file, "utf8");
+      text = await readTextIfExists(file);
     } catch (error) {
-      if (error.code === "ENOENT") return void 0;
       this.warn(`cache: cannot read ${file}: ${errorMessage(error)}; calling the provider instead`);
       return void 0;
     }
+    if (text === void 0) return void 0;
     let entry;
     try {
       entry = JSON.parse(text);
@@ -81698,13 +81704,9 @@ var ResponseCache = class {
         ...response.fingerprint !== void 0 ? { fingerprint: response.fingerprint } : {}
       }
     };
-    const temp = `${file}.${process.pid}.${randomUUID()}.tmp`;
     try {
-      await mkdir2(join2(this.dir, key.slice(0, 2)), { recursive: true });
-      await writeFile2(temp, JSON.stringify(entry) + "\n", "utf8");
-      await rename2(temp, file);
+      await writeFileAtomic(file, JSON.stringify(entry) + "\n");
     } catch (error) {
-      await rm2(temp, { force: true });
       this.warn(`cache: cannot write ${file}: ${errorMessage(error)}; the answer is not recorded`);
     }
   }
@@ -81712,8 +81714,8 @@ var ResponseCache = class {
 
 // src/run/execute.ts
 init_errors();
-import { randomUUID as randomUUID2 } from "node:crypto";
-import { readFile as readFile5 } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { readFile as readFile4 } from "node:fs/promises";
 
 // src/providers/identity.ts
 function providerCacheIdentity(spec) {
@@ -82464,7 +82466,7 @@ async function scorerIdentity(scorer) {
     return definition2;
   }
   const { source: _source, path: path2, ...definition } = scorer;
-  return { ...definition, code: sha256Hex(await readFile5(path2, "utf8")) };
+  return { ...definition, code: sha256Hex(await readFile4(path2, "utf8")) };
 }
 async function suiteFingerprints(spec) {
   const casesFingerprint = fingerprint(spec.cases.map(caseFingerprint).sort());
@@ -82705,7 +82707,7 @@ async function executePlan(plan, options) {
     schemaVersion: RUN_RESULT_VERSION,
     tool: { name: "evalgate", version: options.toolVersion },
     run: {
-      id: randomUUID2(),
+      id: randomUUID(),
       startedAt,
       finishedAt: now().toISOString(),
       complete: !cancelled,

@@ -69,6 +69,17 @@ async function runEvent(
   return { ...run, resultsPath }
 }
 
+/** The trusted `workflow_run` job at `mainSha` on main, commenting from an artifact's results. */
+function reportFrom(payload: Record<string, unknown>, mainSha: string, resultsPath: string) {
+  return runEvent(
+    'workflow_run',
+    { ...payload, repository: repository() },
+    { GITHUB_SHA: mainSha, GITHUB_REF: 'refs/heads/main' },
+    ACTIONS_TOKEN,
+    { 'report-from': resultsPath }
+  )
+}
+
 function pushPayload(sha: string): Record<string, unknown> {
   return { ...example('push'), ref: 'refs/heads/main', after: sha, repository: repository() }
 }
@@ -265,13 +276,7 @@ describe('the action by event, against a local GitHub', () => {
         owner: { login: 'octo-org' }
       }
     }
-    const report = await runEvent(
-      'workflow_run',
-      { ...payload, repository: repository() },
-      { GITHUB_SHA: mainSha, GITHUB_REF: 'refs/heads/main' },
-      ACTIONS_TOKEN,
-      { 'report-from': pr.resultsPath }
-    )
+    const report = await reportFrom(payload, mainSha, pr.resultsPath)
     expect(report.code).toBe(0)
     expect(report.stdout).not.toContain('evalgate: running')
     expect(report.outputs.verdict).toBe('regression')
@@ -285,13 +290,7 @@ describe('the action by event, against a local GitHub', () => {
     // An unreadable comparison in the artifact is reported, and the comment says no baseline.
     const comparisonPath = pr.resultsPath.replace(/\.json$/, '.comparison.json')
     await writeFile(comparisonPath, '{ not json')
-    const again = await runEvent(
-      'workflow_run',
-      { ...payload, repository: repository() },
-      { GITHUB_SHA: mainSha, GITHUB_REF: 'refs/heads/main' },
-      ACTIONS_TOKEN,
-      { 'report-from': pr.resultsPath }
-    )
+    const again = await reportFrom(payload, mainSha, pr.resultsPath)
     expect(again.code).toBe(0)
     expect(again.stdout).toContain(
       `::warning::evalgate: ${comparisonPath} is not an evalgate comparison`
@@ -312,13 +311,7 @@ describe('the action by event, against a local GitHub', () => {
       GITHUB_SHA: mainSha,
       GITHUB_REF: 'refs/heads/main'
     })
-    const report = await runEvent(
-      'workflow_run',
-      { ...payload, repository: repository() },
-      { GITHUB_SHA: mainSha, GITHUB_REF: 'refs/heads/main' },
-      ACTIONS_TOKEN,
-      { 'report-from': stale.resultsPath }
-    )
+    const report = await reportFrom(payload, mainSha, stale.resultsPath)
     expect(report.code).toBe(1)
     expect(report.stdout).toMatch(
       /^::error::.*holds results of [0-9a-f]{40}, not of the run's head a{40}/m

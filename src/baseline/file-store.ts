@@ -1,10 +1,10 @@
 /**
  * Baselines as files, `<dir>/<sha>.json`: committed, reviewed baselines, and the CLI's default.
  */
-import { readdir, readFile, stat } from 'node:fs/promises'
+import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { errorMessage } from '../errors.js'
-import { writeRunResult } from '../io/files.js'
+import { readTextIfExists, writeRunResult } from '../io/files.js'
 import { parseRunResult } from '../results/parse.js'
 import type { RunResult } from '../results/types.js'
 import { checkBaselineKey, warnOnStderr } from './store.js'
@@ -27,13 +27,8 @@ export class FileStore implements BaselineStore {
 
   async read(sha: string): Promise<RunResult | undefined> {
     const path = this.path(sha)
-    let text: string
-    try {
-      text = await readFile(path, 'utf8')
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-      throw error
-    }
+    const text = await readTextIfExists(path)
+    if (text === undefined) return undefined
     try {
       return parseRunResult(text, path)
     } catch (error) {

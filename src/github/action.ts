@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import {
   BranchStore,
@@ -12,7 +11,7 @@ import type { BaselineMatch, BaselineStore } from '../baseline/index.js'
 import { compareRuns, comparisonExitCode } from '../compare/index.js'
 import type { Comparison } from '../compare/index.js'
 import { UsageError, errorMessage } from '../errors.js'
-import { readRunResult, writeFileAtomic } from '../io/files.js'
+import { readRunResult, readTextIfExists, writeFileAtomic } from '../io/files.js'
 import { renderComparisonJson } from '../report/comparison-json.js'
 import { renderMarkdown } from '../report/markdown.js'
 import { renderRunMarkdown } from '../report/run-report.js'
@@ -417,14 +416,14 @@ async function trackDrift(
  * is there but unreadable is reported, then treated as absent.
  */
 async function readComparison(path: string, io: ActionIO): Promise<Comparison | undefined> {
-  let text: string
+  let text: string | undefined
   try {
-    text = await readFile(path, 'utf8')
+    text = await readTextIfExists(path)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     io.warning(`evalgate: cannot read ${path}: ${errorMessage(error)}`)
     return undefined
   }
+  if (text === undefined) return undefined
   try {
     const parsed: unknown = JSON.parse(text)
     if (isComparison(parsed)) return parsed

@@ -18,6 +18,16 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
   }
 }
 
+/** The file's text, or undefined when there is no such file; any other failure throws. */
+export async function readTextIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+}
+
 export async function writeRunResult(path: string, run: RunResult): Promise<void> {
   await writeFileAtomic(path, JSON.stringify(run, null, 2) + '\n')
 }

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto'
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { EvalgateError, errorMessage } from '../errors.js'
+import { readTextIfExists, writeFileAtomic } from '../io/files.js'
 import { canonicalJson, sha256Hex } from '../results/fingerprint.js'
 import type { TokenUsage } from '../results/types.js'
 import type { ProviderRequest, ProviderResponse } from '../providers/types.js'
@@ -142,14 +141,14 @@ export class ResponseCache {
   }
 
   private async read(file: string, key: string): Promise<CachedAnswer | undefined> {
-    let text: string
+    let text: string | undefined
     try {
-      text = await readFile(file, 'utf8')
+      text = await readTextIfExists(file)
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
       this.warn(`cache: cannot read ${file}: ${errorMessage(error)}; calling the provider instead`)
       return undefined
     }
+    if (text === undefined) return undefined
     let entry: unknown
     try {
       entry = JSON.parse(text)
@@ -188,13 +187,9 @@ export class ResponseCache {
         ...(response.fingerprint !== undefined ? { fingerprint: response.fingerprint } : {})
       }
     }
-    const temp = `${file}.${process.pid}.${randomUUID()}.tmp`
     try {
-      await mkdir(join(this.dir, key.slice(0, 2)), { recursive: true })
-      await writeFile(temp, JSON.stringify(entry) + '\n', 'utf8')
-      await rename(temp, file)
+      await writeFileAtomic(file, JSON.stringify(entry) + '\n')
     } catch (error) {
-      await rm(temp, { force: true })
       this.warn(`cache: cannot write ${file}: ${errorMessage(error)}; the answer is not recorded`)
     }
   }
