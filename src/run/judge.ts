@@ -6,7 +6,7 @@ import { callPolicy, callProvider } from './call.js'
 import type { CallOptions, RateLimiters } from './call.js'
 
 /** Time limit of one judge call when the judge sets no `timeout`. */
-export const JUDGE_TIMEOUT_MS = 60_000
+const JUDGE_TIMEOUT_MS = 60_000
 
 /** At most `limit` holders at once; waiters are served in order and leave on abort. */
 class Slots {

@@ -16,7 +16,6 @@ export {
   JUDGEMENT_RESPONSE_FORMAT,
   parseJudgement,
   type Judge,
-  type JudgeAnswer,
   type JudgeFactory,
   type Judgement
 } from './llm-judge.js'
