@@ -3269,28 +3269,28 @@ var require_utils = __commonJS({
         if (left.length === 1 && left[0] === "") left.length = 0;
         if (right.length === 1 && right[0] === "") right.length = 0;
       }
-      const parts = left.concat(right);
+      const parts2 = left.concat(right);
       let hextetCount = 0;
-      for (let i = 0; i < parts.length; i++) {
-        const part = parts[i];
+      for (let i = 0; i < parts2.length; i++) {
+        const part = parts2[i];
         if (part === "") return void 0;
         if (part.indexOf(".") !== -1) {
-          if (i !== parts.length - 1 || compression !== -1 && right.length === 0 || !isIPv4(part)) return void 0;
+          if (i !== parts2.length - 1 || compression !== -1 && right.length === 0 || !isIPv4(part)) return void 0;
           hextetCount += 2;
           continue;
         }
         if (!isHextet(part)) return void 0;
-        parts[i] = parseInt(part, 16).toString(16);
+        parts2[i] = parseInt(part, 16).toString(16);
         hextetCount++;
       }
       if (compression === -1) {
         if (hextetCount !== 8) return void 0;
-        return compressIPv6ZeroRun(parts);
+        return compressIPv6ZeroRun(parts2);
       }
       if (hextetCount >= 8) return void 0;
-      const expanded = parts.slice(0, left.length);
+      const expanded = parts2.slice(0, left.length);
       for (let i = hextetCount; i < 8; i++) expanded.push("0");
-      for (let i = left.length; i < parts.length; i++) expanded.push(parts[i]);
+      for (let i = left.length; i < parts2.length; i++) expanded.push(parts2[i]);
       return compressIPv6ZeroRun(expanded);
     }
     function normalizeIPv6(host) {
@@ -7004,6 +7004,3680 @@ var require_ajv = __commonJS({
   }
 });
 
+// schema/run-result.schema.json
+var run_result_schema_default;
+var init_run_result_schema = __esm({
+  "schema/run-result.schema.json"() {
+    run_result_schema_default = {
+      $schema: "http://json-schema.org/draft-07/schema#",
+      $id: "https://evalgate.dev/schema/run-result.schema.json",
+      title: "evalgate RunResult",
+      description: "The results of one evalgate run: what every stage after execution (compare, report, publish) reads.",
+      type: "object",
+      additionalProperties: false,
+      required: ["schemaVersion", "tool", "run", "suites"],
+      properties: {
+        schemaVersion: {
+          const: 1,
+          description: "Format version; readers refuse newer versions."
+        },
+        tool: {
+          type: "object",
+          additionalProperties: false,
+          required: ["name", "version"],
+          properties: {
+            name: {
+              const: "evalgate"
+            },
+            version: {
+              type: "string"
+            }
+          }
+        },
+        run: {
+          type: "object",
+          additionalProperties: false,
+          required: ["id", "startedAt", "finishedAt", "complete"],
+          properties: {
+            id: {
+              type: "string"
+            },
+            startedAt: {
+              type: "string",
+              format: "date-time"
+            },
+            finishedAt: {
+              type: "string",
+              format: "date-time"
+            },
+            complete: {
+              type: "boolean",
+              description: "False when the run was cancelled or stopped early."
+            },
+            incompleteReason: {
+              type: "string"
+            },
+            commit: {
+              type: "string"
+            },
+            ref: {
+              type: "string"
+            },
+            event: {
+              type: "string"
+            },
+            filter: {
+              type: "string"
+            },
+            shard: {
+              type: "object",
+              additionalProperties: false,
+              required: ["index", "total"],
+              properties: {
+                index: {
+                  type: "integer",
+                  minimum: 1
+                },
+                total: {
+                  type: "integer",
+                  minimum: 1
+                }
+              }
+            }
+          }
+        },
+        suites: {
+          type: "array",
+          items: {
+            $ref: "#/definitions/suite"
+          }
+        }
+      },
+      definitions: {
+        suite: {
+          type: "object",
+          additionalProperties: false,
+          required: [
+            "suite",
+            "file",
+            "fingerprint",
+            "casesFingerprint",
+            "scorersFingerprint",
+            "repeats",
+            "minPassRate",
+            "gate",
+            "providers",
+            "scorers",
+            "cases",
+            "results"
+          ],
+          properties: {
+            suite: {
+              type: "string"
+            },
+            description: {
+              type: "string"
+            },
+            file: {
+              type: "string",
+              description: "The spec file, relative to the repository root."
+            },
+            fingerprint: {
+              type: "string",
+              description: "Runs with equal fingerprints compare case for case."
+            },
+            casesFingerprint: {
+              type: "string"
+            },
+            scorersFingerprint: {
+              type: "string"
+            },
+            repeats: {
+              type: "integer",
+              minimum: 1
+            },
+            minPassRate: {
+              type: "number",
+              minimum: 0,
+              maximum: 1
+            },
+            gate: {
+              type: "object"
+            },
+            providers: {
+              type: "array",
+              items: {
+                type: "object",
+                additionalProperties: false,
+                required: ["id", "type", "configFingerprint"],
+                properties: {
+                  id: {
+                    type: "string"
+                  },
+                  type: {
+                    type: "string"
+                  },
+                  label: {
+                    type: "string"
+                  },
+                  model: {
+                    type: "string"
+                  },
+                  configFingerprint: {
+                    type: "string"
+                  }
+                }
+              }
+            },
+            scorers: {
+              type: "array",
+              items: {
+                type: "object",
+                additionalProperties: false,
+                required: ["name", "type", "weight"],
+                properties: {
+                  name: {
+                    type: "string"
+                  },
+                  type: {
+                    type: "string"
+                  },
+                  weight: {
+                    type: "number",
+                    exclusiveMinimum: 0
+                  }
+                }
+              }
+            },
+            cases: {
+              type: "array",
+              items: {
+                type: "object",
+                additionalProperties: false,
+                required: ["id", "source"],
+                properties: {
+                  id: {
+                    type: "string"
+                  },
+                  cluster: {
+                    type: "string"
+                  },
+                  source: {
+                    type: "string",
+                    description: "file:line where the case is written."
+                  }
+                }
+              }
+            },
+            results: {
+              type: "array",
+              items: {
+                $ref: "#/definitions/caseResult"
+              }
+            }
+          }
+        },
+        tokens: {
+          type: "object",
+          additionalProperties: false,
+          required: ["input", "output"],
+          properties: {
+            input: {
+              type: "number",
+              minimum: 0
+            },
+            output: {
+              type: "number",
+              minimum: 0
+            },
+            cachedInput: {
+              type: "number",
+              minimum: 0
+            },
+            reasoning: {
+              type: "number",
+              minimum: 0
+            }
+          }
+        },
+        caseResult: {
+          type: "object",
+          additionalProperties: false,
+          required: [
+            "caseId",
+            "providerId",
+            "repeat",
+            "output",
+            "score",
+            "pass",
+            "scores",
+            "latencyMs",
+            "attempts",
+            "cached"
+          ],
+          properties: {
+            caseId: {
+              type: "string"
+            },
+            providerId: {
+              type: "string"
+            },
+            repeat: {
+              type: "integer",
+              minimum: 0
+            },
+            output: {
+              type: ["string", "null"]
+            },
+            score: {
+              type: ["number", "null"],
+              minimum: 0,
+              maximum: 1
+            },
+            pass: {
+              type: ["boolean", "null"]
+            },
+            scores: {
+              type: "array",
+              items: {
+                type: "object",
+                additionalProperties: false,
+                required: ["scorer", "score", "pass"],
+                properties: {
+                  scorer: {
+                    type: "string"
+                  },
+                  score: {
+                    type: "number",
+                    minimum: 0,
+                    maximum: 1
+                  },
+                  pass: {
+                    type: "boolean"
+                  },
+                  reason: {
+                    type: "string"
+                  }
+                }
+              }
+            },
+            latencyMs: {
+              type: ["number", "null"],
+              minimum: 0
+            },
+            ttftMs: {
+              type: "number",
+              minimum: 0
+            },
+            tokens: {
+              $ref: "#/definitions/tokens"
+            },
+            cost: {
+              type: ["number", "null"],
+              minimum: 0
+            },
+            judgeTokens: {
+              $ref: "#/definitions/tokens",
+              description: "Tokens LLM judges used scoring this answer."
+            },
+            judgeCost: {
+              type: ["number", "null"],
+              minimum: 0,
+              description: "USD LLM judges spent scoring this answer; null when unknown."
+            },
+            attempts: {
+              type: "integer",
+              minimum: 0
+            },
+            retryWaitMs: {
+              type: "number",
+              exclusiveMinimum: 0,
+              description: "Milliseconds spent waiting between attempts (backoff, Retry-After); absent when there was no wait."
+            },
+            cached: {
+              type: "boolean"
+            },
+            model: {
+              type: "string"
+            },
+            fingerprint: {
+              type: "string"
+            },
+            error: {
+              type: "object",
+              additionalProperties: false,
+              required: ["kind", "message"],
+              properties: {
+                kind: {
+                  type: "string"
+                },
+                message: {
+                  type: "string"
+                }
+              }
+            }
+          }
+        }
+      }
+    };
+  }
+});
+
+// src/results/types.ts
+var RUN_RESULT_VERSION;
+var init_types = __esm({
+  "src/results/types.ts"() {
+    "use strict";
+    RUN_RESULT_VERSION = 1;
+  }
+});
+
+// src/results/parse.ts
+function parseRunResult(text, file) {
+  let data;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new InputError(
+      [{ file, path: "", message: `not valid JSON: ${error.message}` }],
+      "cannot read a results file"
+    );
+  }
+  const version = data?.schemaVersion;
+  if (typeof version === "number" && version > RUN_RESULT_VERSION) {
+    throw new InputError(
+      [
+        {
+          file,
+          path: "schemaVersion",
+          message: `format version ${version} is newer than this evalgate reads (${RUN_RESULT_VERSION})`,
+          hint: "upgrade evalgate"
+        }
+      ],
+      "cannot read a results file"
+    );
+  }
+  validate ??= new import_ajv.Ajv({ allErrors: true, strict: false, validateFormats: false }).compile(
+    run_result_schema_default
+  );
+  if (!validate(data)) {
+    const diagnostics = (validate.errors ?? []).slice(0, 20).map((e) => ({
+      file,
+      path: e.instancePath.replace(/^\//, "").replace(/\//g, "."),
+      message: e.message ?? "invalid"
+    }));
+    throw new InputError(diagnostics, `${file} is not an evalgate RunResult`);
+  }
+  return data;
+}
+var import_ajv, validate;
+var init_parse = __esm({
+  "src/results/parse.ts"() {
+    "use strict";
+    import_ajv = __toESM(require_ajv(), 1);
+    init_errors();
+    init_run_result_schema();
+    init_types();
+  }
+});
+
+// src/io/files.ts
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+async function writeFileAtomic(path2, content) {
+  await mkdir(dirname(path2), { recursive: true });
+  const temp = `${path2}.${randomBytes(6).toString("hex")}.tmp`;
+  try {
+    await writeFile(temp, content);
+    await rename(temp, path2);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+async function readTextIfExists(path2) {
+  try {
+    return await readFile(path2, "utf8");
+  } catch (error) {
+    if (error.code === "ENOENT") return void 0;
+    throw error;
+  }
+}
+async function writeRunResult(path2, run) {
+  await writeFileAtomic(path2, JSON.stringify(run, null, 2) + "\n");
+}
+async function readRunResult(path2) {
+  let text;
+  try {
+    text = await readFile(path2, "utf8");
+  } catch (error) {
+    const code = error.code;
+    throw new InputError(
+      [{ file: path2, path: "", message: code === "ENOENT" ? "no such file" : String(error) }],
+      "cannot read a results file"
+    );
+  }
+  return parseRunResult(text, path2);
+}
+var init_files = __esm({
+  "src/io/files.ts"() {
+    "use strict";
+    init_errors();
+    init_parse();
+  }
+});
+
+// src/results/fingerprint.ts
+import { createHash } from "node:crypto";
+function canonicalJson(value) {
+  return JSON.stringify(
+    value,
+    (_key, v) => v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)) : v
+  );
+}
+function sha256Hex(text) {
+  return createHash("sha256").update(text).digest("hex");
+}
+function fingerprint(value) {
+  return sha256Hex(canonicalJson(value));
+}
+var init_fingerprint = __esm({
+  "src/results/fingerprint.ts"() {
+    "use strict";
+  }
+});
+
+// src/stats/rng.ts
+function cyrb128(text) {
+  let h1 = 1779033703;
+  let h2 = 3144134277;
+  let h3 = 1013904242;
+  let h4 = 2773480762;
+  for (let i = 0; i < text.length; i++) {
+    const k = text.charCodeAt(i);
+    h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
+    h2 = h3 ^ Math.imul(h2 ^ k, 2869860233);
+    h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
+    h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
+  }
+  h1 = Math.imul(h3 ^ h1 >>> 18, 597399067);
+  h2 = Math.imul(h4 ^ h2 >>> 22, 2869860233);
+  h3 = Math.imul(h1 ^ h3 >>> 17, 951274213);
+  h4 = Math.imul(h2 ^ h4 >>> 19, 2716044179);
+  h1 ^= h2 ^ h3 ^ h4;
+  h2 ^= h1;
+  h3 ^= h1;
+  h4 ^= h1;
+  return [h1 >>> 0, h2 >>> 0, h3 >>> 0, h4 >>> 0];
+}
+function createRng(seed) {
+  let [a, b, c, d] = cyrb128(seed);
+  const next = () => {
+    const t = (a + b | 0) + d | 0;
+    d = d + 1 | 0;
+    a = b ^ b >>> 9;
+    b = c + (c << 3) | 0;
+    c = c << 21 | c >>> 11;
+    c = c + t | 0;
+    return (t >>> 0) / TWO_POW_32;
+  };
+  for (let i = 0; i < 15; i++) next();
+  return next;
+}
+function randomIndex(rng, n) {
+  return Math.min(n - 1, Math.floor(rng() * n));
+}
+function randomUint32(rng) {
+  return Math.floor(rng() * TWO_POW_32) >>> 0;
+}
+var TWO_POW_32;
+var init_rng = __esm({
+  "src/stats/rng.ts"() {
+    "use strict";
+    TWO_POW_32 = 4294967296;
+  }
+});
+
+// src/stats/descriptive.ts
+function mean(xs) {
+  const n = xs.length;
+  if (n === 0) return NaN;
+  let sum = 0;
+  for (const x of xs) sum += x;
+  const first = sum / n;
+  if (!Number.isFinite(first)) return first;
+  let residual = 0;
+  for (const x of xs) residual += x - first;
+  return first + residual / n;
+}
+function variance(xs) {
+  const n = xs.length;
+  if (n < 2) return NaN;
+  const m = mean(xs);
+  if (!Number.isFinite(m)) return NaN;
+  let squares = 0;
+  let residual = 0;
+  for (const x of xs) {
+    const deviation = x - m;
+    squares += deviation * deviation;
+    residual += deviation;
+  }
+  return Math.max(0, (squares - residual * residual / n) / (n - 1));
+}
+function standardDeviation(xs) {
+  return Math.sqrt(variance(xs));
+}
+function quantileSorted(sorted, p) {
+  const n = sorted.length;
+  if (n === 0 || !(p >= 0 && p <= 1)) return NaN;
+  const h = (n - 1) * p;
+  const below = Math.floor(h);
+  const low = sorted[below];
+  if (below >= n - 1) return low;
+  const high = sorted[below + 1];
+  const fraction = h - below;
+  return fraction === 0 ? low : low + fraction * (high - low);
+}
+function quantile(xs, p) {
+  if (xs.length === 0 || !(p >= 0 && p <= 1)) return NaN;
+  const sorted = Float64Array.from(xs);
+  if (sorted.some(Number.isNaN)) return NaN;
+  sorted.sort();
+  return quantileSorted(sorted, p);
+}
+function median(xs) {
+  return quantile(xs, 0.5);
+}
+var init_descriptive = __esm({
+  "src/stats/descriptive.ts"() {
+    "use strict";
+  }
+});
+
+// src/stats/distributions.ts
+function logGamma(x) {
+  if (Number.isNaN(x)) return NaN;
+  if (x === Infinity) return Infinity;
+  if (x <= 0 && Number.isInteger(x)) return Infinity;
+  if (x < 0.5) {
+    const sine = Math.abs(Math.sin(Math.PI * (x - Math.round(x))));
+    return Math.log(Math.PI / sine) - logGamma(1 - x);
+  }
+  const z = x - 1;
+  let series = LANCZOS_COEFFICIENTS[0];
+  for (let i = 1; i < LANCZOS_COEFFICIENTS.length; i++) {
+    series += LANCZOS_COEFFICIENTS[i] / (z + i);
+  }
+  const t = z + LANCZOS_G + 0.5;
+  return LN_SQRT_2PI + (z + 0.5) * Math.log(t) - t + Math.log(series);
+}
+function stirlingCorrection(x) {
+  const inverse = 1 / x;
+  const inverseSquared = inverse * inverse;
+  return inverse * (1 / 12 + inverseSquared * (-1 / 360 + inverseSquared * (1 / 1260 + inverseSquared * (-1 / 1680 + inverseSquared * (1 / 1188 + inverseSquared * (-691 / 360360 + inverseSquared / 156))))));
+}
+function logBeta(a, b) {
+  if (Number.isNaN(a) || Number.isNaN(b)) return NaN;
+  const p = Math.min(a, b);
+  const q = Math.max(a, b);
+  if (p < 0) return NaN;
+  if (p === 0) return Infinity;
+  if (q === Infinity) return -Infinity;
+  if (p >= 10) {
+    const correction = stirlingCorrection(p) + stirlingCorrection(q) - stirlingCorrection(p + q);
+    return -0.5 * Math.log(q) + LN_SQRT_2PI + correction + (p - 0.5) * Math.log(p / (p + q)) + q * Math.log1p(-p / (p + q));
+  }
+  if (q >= 10) {
+    const correction = stirlingCorrection(q) - stirlingCorrection(p + q);
+    return logGamma(p) + correction + p - p * Math.log(p + q) + (q - 0.5) * Math.log1p(-p / (p + q));
+  }
+  return logGamma(p) + logGamma(q) - logGamma(p + q);
+}
+function betaContinuedFraction(a, b, x) {
+  const maxIterations = 1e4 + Math.ceil(10 * Math.sqrt(Math.max(a, b)));
+  const sum = a + b;
+  const aPlusOne = a + 1;
+  const aMinusOne = a - 1;
+  let c = 1;
+  let d = 1 - sum * x / aPlusOne;
+  if (Math.abs(d) < TINY) d = TINY;
+  d = 1 / d;
+  let h = d;
+  for (let m = 1; m <= maxIterations; m++) {
+    const m2 = 2 * m;
+    let numerator = m * (b - m) * x / ((aMinusOne + m2) * (a + m2));
+    d = 1 + numerator * d;
+    if (Math.abs(d) < TINY) d = TINY;
+    c = 1 + numerator / c;
+    if (Math.abs(c) < TINY) c = TINY;
+    d = 1 / d;
+    h *= d * c;
+    numerator = -(a + m) * (sum + m) * x / ((a + m2) * (aPlusOne + m2));
+    d = 1 + numerator * d;
+    if (Math.abs(d) < TINY) d = TINY;
+    c = 1 + numerator / c;
+    if (Math.abs(c) < TINY) c = TINY;
+    d = 1 / d;
+    const delta = d * c;
+    h *= delta;
+    if (Math.abs(delta - 1) <= 2 * EPSILON) break;
+  }
+  return h;
+}
+function incompleteBetaTails(a, b, x, y, logX, logY) {
+  if (logX === -Infinity) return [0, 1];
+  if (logY === -Infinity) return [1, 0];
+  const logFront = a * logX + b * logY - logBeta(a, b);
+  if (x < (a + 1) / (a + b + 2)) {
+    const lower = Math.min(1, Math.exp(logFront) * betaContinuedFraction(a, b, x) / a);
+    return [lower, 1 - lower];
+  }
+  const upper = Math.min(1, Math.exp(logFront) * betaContinuedFraction(b, a, y) / b);
+  return [1 - upper, upper];
+}
+function gaussianKernel(x) {
+  const leading = Math.trunc(x * 16) / 16;
+  const rest = (x - leading) * (x + leading);
+  return Math.exp(-leading * leading / 2) * Math.exp(-rest / 2);
+}
+function normalPdf(x) {
+  return gaussianKernel(Math.abs(x)) / SQRT_2PI;
+}
+function normalLowerTail(a) {
+  const z = a / Math.SQRT2;
+  if (z < SERIES_LIMIT) {
+    let term = z;
+    let sum = z;
+    for (let n = 1; term > EPSILON * sum; n++) {
+      term *= 2 * z * z / (2 * n + 1);
+      sum += term;
+    }
+    const erf = 2 / SQRT_PI * gaussianKernel(a) * sum;
+    return 0.5 * (1 - erf);
+  }
+  let f = z;
+  let c = z;
+  let d = 0;
+  for (let k = 1; k < 5e3; k++) {
+    const numerator = k / 2;
+    d = z + numerator * d;
+    if (d === 0) d = TINY;
+    c = z + numerator / c;
+    if (c === 0) c = TINY;
+    d = 1 / d;
+    const delta = c * d;
+    f *= delta;
+    if (Math.abs(delta - 1) <= EPSILON) break;
+  }
+  return 0.5 * gaussianKernel(a) / (SQRT_PI * f);
+}
+function normalCdf(x) {
+  if (Number.isNaN(x)) return NaN;
+  if (x === -Infinity) return 0;
+  if (x === Infinity) return 1;
+  return x < 0 ? normalLowerTail(-x) : 1 - normalLowerTail(x);
+}
+function polynomial(coefficients, x) {
+  let result = 0;
+  for (const coefficient of coefficients) result = result * x + coefficient;
+  return result;
+}
+function normalQuantile(p) {
+  if (!(p >= 0 && p <= 1)) return NaN;
+  if (p === 0) return -Infinity;
+  if (p === 1) return Infinity;
+  if (p > 0.5) return -normalQuantile(1 - p);
+  const lowRegion = 0.02425;
+  let x;
+  if (p < lowRegion) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    x = polynomial(ACKLAM_C, q) / (polynomial(ACKLAM_D, q) * q + 1);
+  } else {
+    const q = p - 0.5;
+    const r = q * q;
+    x = polynomial(ACKLAM_A, r) * q / (polynomial(ACKLAM_B, r) * r + 1);
+  }
+  const density = normalPdf(x);
+  if (density > 0 && Number.isFinite(density)) {
+    const u = (normalCdf(x) - p) / density;
+    x -= u / (1 + x * u / 2);
+  }
+  return x;
+}
+function studentTLowerTail(a, df) {
+  if (df > LARGE_DF) {
+    const correction = 1 / (4 * df);
+    const z = a <= 1 ? a * (1 - correction) / Math.sqrt(1 + a * a * 2 * correction) : (1 - correction) / Math.sqrt(1 / (a * a) + 2 * correction);
+    return normalCdf(-z);
+  }
+  const ratio = a / Math.sqrt(df);
+  let x;
+  let y;
+  let logX;
+  let logY;
+  if (ratio > 1e150) {
+    logX = -2 * Math.log(ratio);
+    x = Math.exp(logX);
+    y = 1;
+    logY = -x;
+  } else {
+    const u = ratio * ratio;
+    x = 1 / (1 + u);
+    y = u / (1 + u);
+    logX = -Math.log1p(u);
+    logY = Math.log(u) - Math.log1p(u);
+  }
+  return 0.5 * incompleteBetaTails(df / 2, 0.5, x, y, logX, logY)[0];
+}
+function studentTDensity(t, df) {
+  const logNormaliser = logGamma((df + 1) / 2) - logGamma(df / 2) - 0.5 * Math.log(df * Math.PI);
+  return Math.exp(logNormaliser - (df + 1) / 2 * Math.log1p(t * t / df));
+}
+function cornishFisherT(z, df) {
+  const z2 = z * z;
+  const g1 = z * (z2 + 1) / 4;
+  const g2 = z * ((5 * z2 + 16) * z2 + 3) / 96;
+  const g3 = z * (((3 * z2 + 19) * z2 + 17) * z2 - 15) / 384;
+  const g4 = z * ((((79 * z2 + 776) * z2 + 1482) * z2 - 1920) * z2 - 945) / 92160;
+  return z + g1 / df + g2 / df ** 2 + g3 / df ** 3 + g4 / df ** 4;
+}
+function bisectNegative(low, high) {
+  if (high === 0) return low < -4 ? -Math.sqrt(-low) : low / 2;
+  return low / high > 4 ? -Math.sqrt(low * high) : (low + high) / 2;
+}
+function studentTQuantile(p, df) {
+  if (!(p >= 0 && p <= 1) || !(df > 0)) return NaN;
+  if (p === 0) return -Infinity;
+  if (p === 1) return Infinity;
+  if (df === Infinity) return normalQuantile(p);
+  if (p > 0.5) return -studentTQuantile(1 - p, df);
+  if (p === 0.5) return 0;
+  if (df === 1) return -1 / Math.tan(Math.PI * p);
+  if (df === 2) return -Math.sqrt(2 / (4 * p * (1 - p)) - 2);
+  const target = p;
+  const f = (t2) => studentTLowerTail(-t2, df) - target;
+  let high = 0;
+  let low = Math.min(-1, cornishFisherT(normalQuantile(p), df));
+  if (!Number.isFinite(low)) low = -1;
+  while (f(low) > 0) {
+    high = low;
+    low *= 2;
+    if (!Number.isFinite(low)) return -Infinity;
+  }
+  let t = low;
+  for (let iteration = 0; iteration < 1e3; iteration++) {
+    const value = f(t);
+    if (value === 0) return t;
+    if (value < 0) low = t;
+    else high = t;
+    const slope = studentTDensity(t, df);
+    let next = slope > 0 ? t - value / slope : NaN;
+    if (!(next > low && next < high)) next = bisectNegative(low, high);
+    if (Math.abs(next - t) <= 1e-15 * Math.abs(next) || next === low || next === high) return next;
+    t = next;
+  }
+  return t;
+}
+function binomialDeviance(x, np) {
+  if (Math.abs(x - np) < 0.1 * (x + np)) {
+    let v = (x - np) / (x + np);
+    let sum = (x - np) * v;
+    let term = 2 * x * v;
+    v = v * v;
+    for (let j = 1; j < 1e3; j++) {
+      term *= v;
+      const next = sum + term / (2 * j + 1);
+      if (next === sum) return next;
+      sum = next;
+    }
+    return sum;
+  }
+  return x * Math.log(x / np) + np - x;
+}
+function stirlingError(n) {
+  if (n >= 10) return stirlingCorrection(n);
+  return logGamma(n + 1) - (n + 0.5) * Math.log(n) + n - LN_SQRT_2PI;
+}
+function binomialPmf(k, n, p) {
+  if (!(n >= 0) || !Number.isInteger(n) || !(p >= 0 && p <= 1) || Number.isNaN(k)) return NaN;
+  if (!Number.isInteger(k) || k < 0 || k > n) return 0;
+  const q = 1 - p;
+  if (p === 0) return k === 0 ? 1 : 0;
+  if (q === 0) return k === n ? 1 : 0;
+  if (k === 0) {
+    if (n === 0) return 1;
+    return Math.exp(p < 0.1 ? -binomialDeviance(n, n * q) - n * p : n * Math.log(q));
+  }
+  if (k === n) {
+    return Math.exp(q < 0.1 ? -binomialDeviance(n, n * p) - n * q : n * Math.log(p));
+  }
+  const logCore = stirlingError(n) - stirlingError(k) - stirlingError(n - k) - binomialDeviance(k, n * p) - binomialDeviance(n - k, n * q);
+  const logScale = Math.log(2 * Math.PI) + Math.log(k) + Math.log1p(-k / n);
+  return Math.exp(logCore - 0.5 * logScale);
+}
+function binomialCdf(k, n, p) {
+  if (!(n >= 0) || !Number.isInteger(n) || !(p >= 0 && p <= 1) || Number.isNaN(k)) return NaN;
+  const floor = Math.floor(k + 1e-7);
+  if (floor < 0) return 0;
+  if (floor >= n) return 1;
+  if (p === 0) return 1;
+  if (p === 1) return 0;
+  return incompleteBetaTails(n - floor, floor + 1, 1 - p, p, Math.log1p(-p), Math.log(p))[0];
+}
+var LN_SQRT_2PI, SQRT_2PI, SQRT_PI, EPSILON, TINY, LANCZOS_G, LANCZOS_COEFFICIENTS, SERIES_LIMIT, ACKLAM_A, ACKLAM_B, ACKLAM_C, ACKLAM_D, LARGE_DF;
+var init_distributions = __esm({
+  "src/stats/distributions.ts"() {
+    "use strict";
+    LN_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+    SQRT_2PI = Math.sqrt(2 * Math.PI);
+    SQRT_PI = Math.sqrt(Math.PI);
+    EPSILON = Number.EPSILON;
+    TINY = 1e-300;
+    LANCZOS_G = 7;
+    LANCZOS_COEFFICIENTS = [
+      0.9999999999998099,
+      676.5203681218851,
+      -1259.1392167224028,
+      771.3234287776531,
+      -176.6150291621406,
+      12.507343278686905,
+      -0.13857109526572012,
+      9984369578019572e-21,
+      15056327351493116e-23
+    ];
+    SERIES_LIMIT = 1;
+    ACKLAM_A = [
+      -39.69683028665376,
+      220.9460984245205,
+      -275.9285104469687,
+      138.357751867269,
+      -30.66479806614716,
+      2.506628277459239
+    ];
+    ACKLAM_B = [
+      -54.47609879822406,
+      161.5858368580409,
+      -155.6989798598866,
+      66.80131188771972,
+      -13.28068155288572
+    ];
+    ACKLAM_C = [
+      -0.007784894002430293,
+      -0.3223964580411365,
+      -2.400758277161838,
+      -2.549732539343734,
+      4.374664141464968,
+      2.938163982698783
+    ];
+    ACKLAM_D = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+    LARGE_DF = 1e7;
+  }
+});
+
+// src/stats/validation.ts
+function assertFiniteValues(values, name) {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) {
+      throw new RangeError(`${name}[${i}] must be a finite number, got ${String(values[i])}`);
+    }
+  }
+}
+function assertCount(value, name) {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new RangeError(`${name} must be a non-negative integer, got ${String(value)}`);
+  }
+}
+function assertPositiveInteger(value, name) {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
+  }
+}
+function assertOpenUnit(value, name) {
+  if (!(value > 0 && value < 1)) {
+    throw new RangeError(`${name} must be strictly between 0 and 1, got ${String(value)}`);
+  }
+}
+var init_validation = __esm({
+  "src/stats/validation.ts"() {
+    "use strict";
+  }
+});
+
+// src/stats/tests.ts
+function mcnemarExact(b, c, alternative = "less") {
+  assertCount(b, "b");
+  assertCount(c, "c");
+  const n = b + c;
+  if (n === 0) return { pValue: 1, statistic: b, exact: true };
+  const halfAtB = 0.5 * binomialPmf(b, n, 0.5);
+  let pValue;
+  if (alternative === "less") {
+    pValue = binomialCdf(n - b - 1, n, 0.5) + halfAtB;
+  } else if (alternative === "greater") {
+    pValue = binomialCdf(b - 1, n, 0.5) + halfAtB;
+  } else {
+    const smaller = Math.min(b, c);
+    pValue = 2 * binomialCdf(smaller, n, 0.5) - binomialPmf(smaller, n, 0.5);
+  }
+  return { pValue: Math.min(1, pValue), statistic: b, exact: true };
+}
+function signedSubsetSums(values) {
+  let sums = new Float64Array([0]);
+  for (const value of values) {
+    const next = new Float64Array(sums.length * 2);
+    for (let i = 0; i < sums.length; i++) {
+      const sum = sums[i];
+      next[2 * i] = sum + value;
+      next[2 * i + 1] = sum - value;
+    }
+    sums = next;
+  }
+  return sums;
+}
+function lowerBound(sorted, threshold) {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = low + high >>> 1;
+    if (sorted[middle] < threshold) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+function upperBound(sorted, threshold) {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = low + high >>> 1;
+    if (sorted[middle] <= threshold) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+function signFlipTest(diffs, options) {
+  const { alternative, rng } = options;
+  const samples = options.samples ?? SIGN_FLIP_DEFAULT_SAMPLES;
+  assertPositiveInteger(samples, "samples");
+  assertFiniteValues(diffs, "diffs");
+  const statistic = mean(diffs);
+  const magnitudes = [];
+  let observed = 0;
+  let total = 0;
+  for (const d of diffs) {
+    if (d === 0) continue;
+    magnitudes.push(Math.abs(d));
+    observed += d;
+    total += Math.abs(d);
+  }
+  const m = magnitudes.length;
+  if (m === 0) return { pValue: 1, statistic, exact: true };
+  const tolerance = SIGN_FLIP_RELATIVE_TOLERANCE * total;
+  const twoSidedThreshold = Math.abs(observed) - tolerance;
+  if (alternative === "two-sided" && twoSidedThreshold <= 0) {
+    return { pValue: 1, statistic, exact: m <= SIGN_FLIP_EXACT_LIMIT };
+  }
+  if (m <= SIGN_FLIP_EXACT_LIMIT) {
+    const half = Math.floor(m / 2);
+    const left = signedSubsetSums(magnitudes.slice(0, half)).sort();
+    const right = signedSubsetSums(magnitudes.slice(half));
+    const countAtLeast = (threshold) => {
+      let count = 0;
+      for (const v of right) count += left.length - lowerBound(left, threshold - v);
+      return count;
+    };
+    const countAtMost = (threshold) => {
+      let count = 0;
+      for (const v of right) count += upperBound(left, threshold - v);
+      return count;
+    };
+    let extreme2;
+    if (alternative === "greater") extreme2 = countAtLeast(observed - tolerance);
+    else if (alternative === "less") extreme2 = countAtMost(observed + tolerance);
+    else extreme2 = countAtLeast(twoSidedThreshold) + countAtMost(-twoSidedThreshold);
+    return { pValue: Math.min(1, extreme2 / 2 ** m), statistic, exact: true };
+  }
+  if (m > SIGN_FLIP_NORMAL_ABOVE) {
+    const z = observed / Math.sqrt(magnitudes.reduce((sum, d) => sum + d * d, 0));
+    const pValue = alternative === "greater" ? normalCdf(-z) : alternative === "less" ? normalCdf(z) : Math.min(1, 2 * normalCdf(-Math.abs(z)));
+    return { pValue, statistic, exact: false };
+  }
+  const blocks = Math.ceil(m / 4);
+  const table = new Float64Array(blocks * 16);
+  for (let block = 0; block < blocks; block++) {
+    for (let mask = 0; mask < 16; mask++) {
+      let sum = 0;
+      for (let bit = 0; bit < 4; bit++) {
+        const value = magnitudes[block * 4 + bit] ?? 0;
+        sum += mask & 1 << bit ? -value : value;
+      }
+      table[block * 16 + mask] = sum;
+    }
+  }
+  let extreme = 0;
+  for (let sample2 = 0; sample2 < samples; sample2++) {
+    let sum = 0;
+    let word = 0;
+    for (let block = 0; block < blocks; block++) {
+      const slot = block & 7;
+      if (slot === 0) word = randomUint32(rng);
+      sum += table[block * 16 + (word >>> slot * 4 & 15)];
+    }
+    if (alternative === "greater") {
+      if (sum >= observed - tolerance) extreme++;
+    } else if (alternative === "less") {
+      if (sum <= observed + tolerance) extreme++;
+    } else if (Math.abs(sum) >= twoSidedThreshold) extreme++;
+  }
+  return { pValue: (1 + extreme) / (1 + samples), statistic, exact: false };
+}
+function signedRankCounts(n) {
+  const maximum = n * (n + 1) / 2;
+  const counts = new Float64Array(maximum + 1);
+  counts[0] = 1;
+  let reach = 0;
+  for (let rank = 1; rank <= n; rank++) {
+    reach += rank;
+    for (let v = reach; v >= rank; v--)
+      counts[v] = counts[v] + counts[v - rank];
+  }
+  return counts;
+}
+function wilcoxonSignedRank(diffs, alternative) {
+  assertFiniteValues(diffs, "diffs");
+  const nonzero = diffs.filter((d) => d !== 0);
+  const n = nonzero.length;
+  if (n === 0) return { pValue: 1, statistic: 0, exact: true };
+  const order = Array.from(nonzero.keys()).sort(
+    (i, j) => Math.abs(nonzero[i]) - Math.abs(nonzero[j])
+  );
+  let statistic = 0;
+  let tieCorrection = 0;
+  for (let start = 0; start < n; ) {
+    const magnitude = Math.abs(nonzero[order[start]]);
+    let end = start + 1;
+    while (end < n && Math.abs(nonzero[order[end]]) === magnitude) end++;
+    const tied = end - start;
+    const averageRank = (start + 1 + end) / 2;
+    for (let k = start; k < end; k++) {
+      if (nonzero[order[k]] > 0) statistic += averageRank;
+    }
+    tieCorrection += tied * tied * tied - tied;
+    start = end;
+  }
+  const expected = n * (n + 1) / 4;
+  if (n <= WILCOXON_EXACT_LIMIT && tieCorrection === 0) {
+    const counts = signedRankCounts(n);
+    const patterns = 2 ** n;
+    const atMost = (v) => {
+      let sum = 0;
+      for (let s = 0; s <= v; s++) sum += counts[s];
+      return sum / patterns;
+    };
+    const atLeast = (v) => atMost(n * (n + 1) / 2 - v);
+    let pValue2;
+    if (alternative === "less") pValue2 = atMost(statistic);
+    else if (alternative === "greater") pValue2 = atLeast(statistic);
+    else pValue2 = Math.min(1, 2 * (statistic > expected ? atLeast(statistic) : atMost(statistic)));
+    return { pValue: pValue2, statistic, exact: true };
+  }
+  const sigma = Math.sqrt(n * (n + 1) * (2 * n + 1) / 24 - tieCorrection / 48);
+  const shift = statistic - expected;
+  let pValue;
+  if (alternative === "less") pValue = normalCdf((shift + 0.5) / sigma);
+  else if (alternative === "greater") pValue = normalCdf(-(shift - 0.5) / sigma);
+  else {
+    const z = (shift - Math.sign(shift) * 0.5) / sigma;
+    pValue = Math.min(1, 2 * normalCdf(-Math.abs(z)));
+  }
+  return { pValue, statistic, exact: false };
+}
+function holm(pValues) {
+  const adjusted = pValues.map(() => NaN);
+  const present = [];
+  pValues.forEach((p, index) => {
+    if (Number.isNaN(p)) return;
+    if (!(p >= 0 && p <= 1)) throw new RangeError(`pValues[${index}] must be in [0, 1], got ${p}`);
+    present.push(index);
+  });
+  present.sort((i, j) => pValues[i] - pValues[j] || i - j);
+  const m = present.length;
+  let runningMax = 0;
+  present.forEach((index, rank) => {
+    runningMax = Math.max(runningMax, Math.min(1, (m - rank) * pValues[index]));
+    adjusted[index] = runningMax;
+  });
+  return adjusted;
+}
+var SIGN_FLIP_EXACT_LIMIT, SIGN_FLIP_DEFAULT_SAMPLES, SIGN_FLIP_NORMAL_ABOVE, SIGN_FLIP_RELATIVE_TOLERANCE, WILCOXON_EXACT_LIMIT;
+var init_tests = __esm({
+  "src/stats/tests.ts"() {
+    "use strict";
+    init_distributions();
+    init_descriptive();
+    init_rng();
+    init_validation();
+    SIGN_FLIP_EXACT_LIMIT = 20;
+    SIGN_FLIP_DEFAULT_SAMPLES = 1e4;
+    SIGN_FLIP_NORMAL_ABOVE = 5e3;
+    SIGN_FLIP_RELATIVE_TOLERANCE = 1e-9;
+    WILCOXON_EXACT_LIMIT = 25;
+  }
+});
+
+// src/stats/hodgesLehmann.ts
+function walsh(a, b) {
+  return (a + b) / 2;
+}
+function countWalshBelow(x, t, strict) {
+  const n = x.length;
+  let count = 0;
+  let j = n - 1;
+  for (let i = 0; i < n; i++) {
+    while (j >= i) {
+      const w = walsh(x[i], x[j]);
+      if (strict ? w < t : w <= t) break;
+      j--;
+    }
+    if (j < i) break;
+    count += j - i + 1;
+  }
+  return count;
+}
+function selectWalsh(x, k) {
+  const n = x.length;
+  const rng = createRng("evalgate:hodges-lehmann");
+  let lowerBound2 = -Infinity;
+  let upperBound2 = Infinity;
+  let countAtOrBelowLower = 0;
+  const first = new Int32Array(n);
+  const last = new Int32Array(n);
+  for (; ; ) {
+    let candidates = 0;
+    let firstAbove = n;
+    let lastBelow = n - 1;
+    for (let i = 0; i < n; i++) {
+      while (firstAbove > 0 && walsh(x[i], x[firstAbove - 1]) > lowerBound2) {
+        firstAbove--;
+      }
+      while (lastBelow >= 0 && walsh(x[i], x[lastBelow]) >= upperBound2) {
+        lastBelow--;
+      }
+      first[i] = Math.max(i, firstAbove);
+      last[i] = lastBelow;
+      candidates += Math.max(0, lastBelow - first[i] + 1);
+    }
+    const rankAmongCandidates = k - countAtOrBelowLower;
+    if (candidates <= Math.max(ENUMERATION_LIMIT, n)) {
+      const values = new Float64Array(candidates);
+      let filled = 0;
+      for (let i = 0; i < n; i++) {
+        for (let j = first[i]; j <= last[i]; j++) {
+          values[filled++] = walsh(x[i], x[j]);
+        }
+      }
+      values.sort();
+      return values[rankAmongCandidates - 1];
+    }
+    let target = Math.floor(rng() * candidates);
+    let pivot = NaN;
+    for (let i = 0; i < n; i++) {
+      const width = Math.max(0, last[i] - first[i] + 1);
+      if (target < width) {
+        pivot = walsh(x[i], x[first[i] + target]);
+        break;
+      }
+      target -= width;
+    }
+    const below = countWalshBelow(x, pivot, true);
+    const atOrBelow = countWalshBelow(x, pivot, false);
+    if (below < k && k <= atOrBelow) return pivot;
+    if (atOrBelow < k) {
+      lowerBound2 = pivot;
+      countAtOrBelowLower = atOrBelow;
+    } else {
+      upperBound2 = pivot;
+    }
+  }
+}
+function nextWalshAbove(x, t) {
+  const n = x.length;
+  let best = Infinity;
+  let j = n;
+  for (let i = 0; i < n; i++) {
+    while (j > 0 && walsh(x[i], x[j - 1]) > t) j--;
+    const column = Math.max(i, j);
+    if (column < n) best = Math.min(best, walsh(x[i], x[column]));
+  }
+  return best;
+}
+function hodgesLehmann(diffs) {
+  const n = diffs.length;
+  if (n === 0 || diffs.some((d) => !Number.isFinite(d))) return NaN;
+  const x = Float64Array.from(diffs).sort();
+  const total = n * (n + 1) / 2;
+  const middle = Math.ceil(total / 2);
+  const lower = selectWalsh(x, middle);
+  if (total % 2 === 1) return lower;
+  const upper = countWalshBelow(x, lower, false) >= middle + 1 ? lower : nextWalshAbove(x, lower);
+  return (lower + upper) / 2;
+}
+var ENUMERATION_LIMIT;
+var init_hodgesLehmann = __esm({
+  "src/stats/hodgesLehmann.ts"() {
+    "use strict";
+    init_rng();
+    ENUMERATION_LIMIT = 2048;
+  }
+});
+
+// src/stats/intervals.ts
+function tInterval(diffs, level = DEFAULT_LEVEL) {
+  assertOpenUnit(level, "level");
+  const n = diffs.length;
+  const estimate = mean(diffs);
+  const df = Math.max(0, n - 1);
+  const standardError = standardDeviation(diffs) / Math.sqrt(n);
+  if (!Number.isFinite(standardError)) {
+    return { estimate, low: NaN, high: NaN, level, standardError: NaN, df };
+  }
+  const halfWidth = studentTQuantile((1 + level) / 2, df) * standardError;
+  return {
+    estimate,
+    low: estimate - halfWidth,
+    high: estimate + halfWidth,
+    level,
+    standardError,
+    df
+  };
+}
+function percentileInterval(replicates, estimate, level) {
+  replicates.sort();
+  const tail = (1 - level) / 2;
+  return {
+    estimate,
+    low: quantileSorted(replicates, tail),
+    high: quantileSorted(replicates, 1 - tail),
+    level
+  };
+}
+function bootstrapMeanInterval(diffs, options) {
+  const level = options.level ?? DEFAULT_LEVEL;
+  const resamples = options.resamples ?? DEFAULT_RESAMPLES;
+  assertOpenUnit(level, "level");
+  assertPositiveInteger(resamples, "resamples");
+  assertFiniteValues(diffs, "diffs");
+  const n = diffs.length;
+  const estimate = mean(diffs);
+  if (n < 2) return { estimate, low: NaN, high: NaN, level };
+  const values = Float64Array.from(diffs);
+  const replicates = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += values[randomIndex(options.rng, n)];
+    replicates[r] = sum / n;
+  }
+  return percentileInterval(replicates, estimate, level);
+}
+function assertPairs(base, head) {
+  if (base.length !== head.length) {
+    throw new RangeError(`base and head must pair up, got ${base.length} and ${head.length} values`);
+  }
+  assertFiniteValues(base, "base");
+  assertFiniteValues(head, "head");
+}
+function ratioOfSums(headSum, baseSum) {
+  if (headSum === 0 && baseSum === 0) return 1;
+  return headSum / baseSum;
+}
+function bootstrapRatioInterval(base, head, options) {
+  const level = options.level ?? DEFAULT_LEVEL;
+  const resamples = options.resamples ?? DEFAULT_RESAMPLES;
+  assertOpenUnit(level, "level");
+  assertPositiveInteger(resamples, "resamples");
+  assertPairs(base, head);
+  const n = base.length;
+  if (n === 0) return { estimate: NaN, low: NaN, high: NaN, level };
+  const estimate = ratioOfSums(mean(head), mean(base));
+  if (n < 2) return { estimate, low: NaN, high: NaN, level };
+  const baseValues = Float64Array.from(base);
+  const headValues = Float64Array.from(head);
+  const replicates = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    let baseSum = 0;
+    let headSum = 0;
+    for (let i = 0; i < n; i++) {
+      const pick = randomIndex(options.rng, n);
+      baseSum += baseValues[pick];
+      headSum += headValues[pick];
+    }
+    replicates[r] = ratioOfSums(headSum, baseSum);
+  }
+  return percentileInterval(replicates, estimate, level);
+}
+function clusteredStandardError(values, clusters) {
+  if (values.length !== clusters.length) {
+    throw new RangeError(
+      `values and clusters must pair up, got ${values.length} and ${clusters.length}`
+    );
+  }
+  assertFiniteValues(values, "values");
+  const n = values.length;
+  const center = mean(values);
+  const residualSums = /* @__PURE__ */ new Map();
+  values.forEach((value, i) => {
+    const cluster = clusters[i];
+    residualSums.set(cluster, (residualSums.get(cluster) ?? 0) + (value - center));
+  });
+  const clusterCount = residualSums.size;
+  if (clusterCount < 2) return NaN;
+  let sumOfSquares = 0;
+  for (const sum of residualSums.values()) sumOfSquares += sum * sum;
+  return Math.sqrt(clusterCount / (clusterCount - 1) * sumOfSquares / (n * n));
+}
+function deltaMethodRatioInterval(base, head, level = DEFAULT_LEVEL) {
+  assertOpenUnit(level, "level");
+  assertPairs(base, head);
+  const n = base.length;
+  if (n === 0) return { estimate: NaN, low: NaN, high: NaN, level };
+  const baseMean = mean(base);
+  const headMean = mean(head);
+  const estimate = ratioOfSums(headMean, baseMean);
+  if (n < 2 || baseMean === 0) return { estimate, low: NaN, high: NaN, level };
+  let varBase = 0;
+  let varHead = 0;
+  let covariance = 0;
+  for (let i = 0; i < n; i++) {
+    const x = base[i] - baseMean;
+    const y = head[i] - headMean;
+    varBase += x * x;
+    varHead += y * y;
+    covariance += x * y;
+  }
+  const variance2 = (varHead - 2 * estimate * covariance + estimate * estimate * varBase) / (n - 1) / n;
+  const standardError = Math.sqrt(Math.max(0, variance2)) / Math.abs(baseMean);
+  const half = normalQuantile(1 - (1 - level) / 2) * standardError;
+  return { estimate, low: estimate - half, high: estimate + half, level };
+}
+var DEFAULT_LEVEL, DEFAULT_RESAMPLES;
+var init_intervals = __esm({
+  "src/stats/intervals.ts"() {
+    "use strict";
+    init_descriptive();
+    init_distributions();
+    init_rng();
+    init_validation();
+    DEFAULT_LEVEL = 0.95;
+    DEFAULT_RESAMPLES = 2e3;
+  }
+});
+
+// src/stats/power.ts
+function zSum(alpha, power) {
+  assertOpenUnit(alpha, "alpha");
+  assertOpenUnit(power, "power");
+  return normalQuantile(1 - alpha) + normalQuantile(power);
+}
+function minimumDetectableEffect(options) {
+  const factor = zSum(options.alpha ?? DEFAULT_ALPHA, options.power ?? DEFAULT_POWER);
+  if (!(options.sd >= 0)) throw new RangeError(`sd must be ≥ 0, got ${options.sd}`);
+  if (!(options.n >= 0)) throw new RangeError(`n must be ≥ 0, got ${options.n}`);
+  if (options.n === 0) return Infinity;
+  return factor * options.sd / Math.sqrt(options.n);
+}
+function requiredSampleSize(options) {
+  const factor = zSum(options.alpha ?? DEFAULT_ALPHA, options.power ?? DEFAULT_POWER);
+  if (!(options.sd >= 0)) throw new RangeError(`sd must be ≥ 0, got ${options.sd}`);
+  if (Number.isNaN(options.effect)) throw new RangeError("effect must be a number, got NaN");
+  const effect = Math.abs(options.effect);
+  if (effect === 0) return options.sd === 0 ? 1 : Infinity;
+  const exact = (factor * options.sd / effect) ** 2;
+  return Math.max(1, Math.ceil(exact - 1e-9 * Math.max(1, exact)));
+}
+var DEFAULT_ALPHA, DEFAULT_POWER;
+var init_power = __esm({
+  "src/stats/power.ts"() {
+    "use strict";
+    init_distributions();
+    init_validation();
+    DEFAULT_ALPHA = 0.05;
+    DEFAULT_POWER = 0.8;
+  }
+});
+
+// src/stats/index.ts
+var init_stats = __esm({
+  "src/stats/index.ts"() {
+    "use strict";
+    init_rng();
+    init_descriptive();
+    init_distributions();
+    init_tests();
+    init_hodgesLehmann();
+    init_intervals();
+    init_power();
+  }
+});
+
+// package.json
+var package_default;
+var init_package = __esm({
+  "package.json"() {
+    package_default = {
+      name: "evalgate",
+      version: "0.1.0",
+      description: "Gate pull requests on real regressions of LLM and ML models: paired statistics over your own eval suites",
+      license: "MIT",
+      type: "module",
+      engines: {
+        node: ">=22.19"
+      },
+      bin: {
+        evalgate: "dist/cli.js"
+      },
+      scripts: {
+        bundle: "node scripts/bundle.mjs",
+        lint: "eslint . && prettier --check .",
+        format: "prettier --write .",
+        typecheck: "tsc --noEmit",
+        test: "NODE_OPTIONS=--experimental-vm-modules jest",
+        bench: "node scripts/run-ts.mjs bench/run.ts",
+        evalgate: "node dist/cli.js",
+        "bench:gate": "node scripts/run-ts.mjs bench/gate.ts"
+      },
+      dependencies: {
+        "@actions/core": "^3.0.1",
+        "@actions/github": "^9.1.1",
+        ajv: "^8.20.0",
+        "csv-parse": "^7.0.3",
+        openai: "^7.59.0",
+        undici: "^8.13.1",
+        yaml: "^2.9.1"
+      },
+      devDependencies: {
+        "@eslint/js": "^10.0.1",
+        "@github/local-action": "^7.0.1",
+        "@octokit/openapi": "^23.0.2",
+        "@octokit/webhooks-examples": "^7.6.1",
+        "@types/jest": "^30.0.0",
+        "@types/node": "^22.20.7",
+        esbuild: "^0.28.2",
+        eslint: "^10.15.0",
+        globals: "^17.14.0",
+        jest: "^30.5.2",
+        prettier: "^3.10.1",
+        "ts-jest": "^29.4.15",
+        typescript: "5.9",
+        "typescript-eslint": "^8.74.0"
+      }
+    };
+  }
+});
+
+// src/version.ts
+var TOOL_VERSION;
+var init_version = __esm({
+  "src/version.ts"() {
+    "use strict";
+    init_package();
+    TOOL_VERSION = package_default.version;
+  }
+});
+
+// src/compare/cases.ts
+function isOutageKind(kind) {
+  return OUTAGE_KINDS.has(kind);
+}
+function summarizeCase(caseId, answers) {
+  const answered = [];
+  const latencies = [];
+  const ttfts = [];
+  let errored = 0;
+  let missing = 0;
+  let calls = 0;
+  let retried = 0;
+  let scoreSum = 0;
+  let passed = 0;
+  let binaryScores = true;
+  let passMatchesScore = true;
+  let costSum = 0;
+  let costs = 0;
+  let inputTokens = 0;
+  let outputTokens = 0;
+  let withTokens = 0;
+  for (const answer of answers) {
+    if (answer.error && MISSING_KINDS.has(answer.error.kind)) {
+      missing++;
+      continue;
+    }
+    if (!answer.cached) {
+      calls++;
+      if (answer.attempts > 1) retried++;
+    }
+    if (answer.error || answer.score === null || answer.pass === null) {
+      errored++;
+      continue;
+    }
+    answered.push(answer);
+    const score = answer.score;
+    scoreSum += score;
+    if (answer.pass) passed++;
+    if (score !== 0 && score !== 1) binaryScores = false;
+    if (answer.pass !== (score === 1)) passMatchesScore = false;
+    if (!answer.cached && answer.latencyMs !== null) latencies.push(answer.latencyMs);
+    if (!answer.cached && answer.ttftMs !== void 0) ttfts.push(answer.ttftMs);
+    if (typeof answer.cost === "number") {
+      costSum += answer.cost;
+      costs++;
+    }
+    if (answer.tokens) {
+      inputTokens += answer.tokens.input;
+      outputTokens += answer.tokens.output;
+      withTokens++;
+    }
+  }
+  const n = answered.length;
+  const obtained = n + errored;
+  const allTokens = n > 0 && withTokens === n;
+  return {
+    caseId,
+    answered,
+    errored,
+    missing,
+    score: n === 0 ? null : scoreSum / n,
+    passRate: n === 0 ? null : passed / n,
+    binaryScores,
+    passMatchesScore,
+    latencies,
+    latency: latencies.length === 0 ? null : median(latencies),
+    ttft: ttfts.length === 0 ? null : median(ttfts),
+    cost: n > 0 && costs === n ? costSum / n : null,
+    inputTokens: allTokens ? inputTokens / n : null,
+    outputTokens: allTokens ? outputTokens / n : null,
+    errorRate: obtained === 0 ? null : errored / obtained,
+    calls,
+    retried
+  };
+}
+function summarizeSide(suite, providerId) {
+  const byCase2 = /* @__PURE__ */ new Map();
+  const errorKinds = /* @__PURE__ */ new Map();
+  const errorExamples = /* @__PURE__ */ new Map();
+  const models = /* @__PURE__ */ new Set();
+  const fingerprints = /* @__PURE__ */ new Set();
+  let totalCost = 0;
+  let costKnown = true;
+  for (const result of suite.results) {
+    if (result.providerId !== providerId) continue;
+    const group = byCase2.get(result.caseId);
+    if (group) group.push(result);
+    else byCase2.set(result.caseId, [result]);
+    if (result.model !== void 0) models.add(result.model);
+    if (result.fingerprint !== void 0) fingerprints.add(result.fingerprint);
+    if (result.error && !MISSING_KINDS.has(result.error.kind)) {
+      errorKinds.set(result.error.kind, (errorKinds.get(result.error.kind) ?? 0) + 1);
+      if (!errorExamples.has(result.error.kind)) {
+        errorExamples.set(result.error.kind, result.error.message);
+      }
+    }
+    if (typeof result.cost === "number") totalCost += result.cost;
+    else if (!result.error && result.score !== null) costKnown = false;
+  }
+  const cases = /* @__PURE__ */ new Map();
+  let answers = 0;
+  let errors = 0;
+  let missing = 0;
+  let measuredLatencies = 0;
+  for (const [caseId, group] of byCase2) {
+    const summary = summarizeCase(caseId, group);
+    cases.set(caseId, summary);
+    answers += summary.answered.length + summary.errored;
+    errors += summary.errored;
+    missing += summary.missing;
+    measuredLatencies += summary.latencies.length;
+  }
+  const anyAnswered = [...cases.values()].some((c) => c.answered.length > 0);
+  return {
+    cases,
+    answers,
+    errors,
+    missing,
+    errorKinds,
+    errorExamples,
+    models,
+    fingerprints,
+    costKnown: costKnown && anyAnswered,
+    totalCost,
+    measuredLatencies
+  };
+}
+var MISSING_KINDS, OUTAGE_KINDS, LATENCY_FLOOR_MS;
+var init_cases = __esm({
+  "src/compare/cases.ts"() {
+    "use strict";
+    init_stats();
+    MISSING_KINDS = /* @__PURE__ */ new Set(["cache-miss", "cancelled"]);
+    OUTAGE_KINDS = /* @__PURE__ */ new Set([
+      "provider:rate-limited",
+      "provider:server",
+      "provider:timeout",
+      "provider:network",
+      "provider:auth",
+      "provider:unknown"
+    ]);
+    LATENCY_FLOOR_MS = 1;
+  }
+});
+
+// src/compare/flips.ts
+function clip(text, max) {
+  if (text.length <= max) return { text, truncated: 0 };
+  const points = Array.from(text.slice(0, max));
+  if (points.join("").length > max) points.pop();
+  const kept = points.join("");
+  return { text: kept, truncated: text.length - kept.length };
+}
+function sample(answer) {
+  if (!answer) return null;
+  const output = answer.output === null ? null : clip(answer.output, MAX_OUTPUT_CHARS);
+  return {
+    text: output?.text ?? null,
+    truncated: output?.truncated ?? 0,
+    repeat: answer.repeat,
+    score: answer.score,
+    pass: answer.pass,
+    failures: answer.scores.filter((s) => !s.pass).map((s) => clip(`${s.scorer}${s.reason ? `: ${s.reason}` : ""}`, MAX_REASON_CHARS).text)
+  };
+}
+function representative(answers, passed) {
+  return answers.find((a) => a.pass === passed) ?? answers[0];
+}
+function casePasses(passRate) {
+  return passRate >= 0.5;
+}
+function findFlips(pairs, sourceOf, comparable) {
+  if (!comparable) return { passToFail: 0, failToPass: 0, cases: [], omitted: 0 };
+  const flipped = [];
+  for (const pair of pairs) {
+    const { base, head } = pair;
+    if (base.passRate === null || head.passRate === null) continue;
+    const basePasses = casePasses(base.passRate);
+    if (basePasses === casePasses(head.passRate)) continue;
+    flipped.push({
+      pair,
+      toFail: basePasses,
+      delta: head.score - base.score
+    });
+  }
+  flipped.sort(
+    (a, b) => Math.abs(b.delta) - Math.abs(a.delta) || (a.pair.caseId < b.pair.caseId ? -1 : a.pair.caseId > b.pair.caseId ? 1 : 0)
+  );
+  const passToFail = flipped.filter((f) => f.toFail).length;
+  const cases = flipped.slice(0, MAX_FLIPPED_CASES).map(({ pair, toFail, delta }) => ({
+    caseId: pair.caseId,
+    source: sourceOf(pair.caseId),
+    direction: toFail ? "pass-to-fail" : "fail-to-pass",
+    baseScore: pair.base.score,
+    headScore: pair.head.score,
+    scoreDelta: delta,
+    basePassRate: pair.base.passRate,
+    headPassRate: pair.head.passRate,
+    base: sample(representative(pair.base.answered, toFail)),
+    head: sample(representative(pair.head.answered, !toFail))
+  }));
+  return {
+    passToFail,
+    failToPass: flipped.length - passToFail,
+    cases,
+    omitted: flipped.length - cases.length
+  };
+}
+var MAX_FLIPPED_CASES, MAX_OUTPUT_CHARS, MAX_REASON_CHARS;
+var init_flips = __esm({
+  "src/compare/flips.ts"() {
+    "use strict";
+    MAX_FLIPPED_CASES = 100;
+    MAX_OUTPUT_CHARS = 4e3;
+    MAX_REASON_CHARS = 500;
+  }
+});
+
+// src/compare/format.ts
+function signed(text, negative) {
+  return negative ? `${MINUS}${text}` : `+${text}`;
+}
+function formatPercent(x) {
+  return `${(x * 100).toFixed(1)}%`;
+}
+function formatPoints(d, withSign = true) {
+  const text = `${Math.abs(d * 100).toFixed(1)} pts`;
+  if (!withSign) return text;
+  return Math.abs(d * 100) < 0.05 ? `±${text}` : signed(text, d < 0);
+}
+function formatRatio(r) {
+  if (!Number.isFinite(r)) return "×∞";
+  return `×${r < 10 ? r.toFixed(2) : r.toFixed(1)}`;
+}
+function formatMs(x) {
+  return x >= 1e3 ? `${(x / 1e3).toFixed(2)} s` : `${x >= 10 ? Math.round(x) : x.toFixed(1)} ms`;
+}
+function formatUsd(x) {
+  if (x === 0) return "$0";
+  return x >= 1 ? `$${x.toFixed(2)}` : `$${x.toPrecision(3)}`;
+}
+function formatTokens(x) {
+  return x >= 100 ? String(Math.round(x)) : x.toFixed(1);
+}
+function formatPValue(p) {
+  if (p < 1e-3) return "<0.001";
+  return p.toFixed(3);
+}
+function formatValue(x, unit) {
+  if (x === null) return "–";
+  switch (unit) {
+    case "fraction":
+      return formatPercent(x);
+    case "ms":
+      return formatMs(x);
+    case "usd":
+      return formatUsd(x);
+    case "tokens":
+      return formatTokens(x);
+  }
+}
+function formatDelta(d, kind, unit) {
+  if (d === null) return "–";
+  if (kind === "ratio") return formatRatio(d);
+  if (unit === "fraction") return formatPoints(d);
+  if (d === 0) return "±0";
+  return signed(formatValue(Math.abs(d), unit), d < 0);
+}
+function formatInterval(low, high, kind, unit) {
+  if (low === null || high === null) return "–";
+  if (kind === "ratio") return `[${formatRatio(low)}, ${formatRatio(high)}]`;
+  if (unit === "fraction") {
+    const fmt = (x) => `${x < 0 ? MINUS : ""}${Math.abs(x * 100).toFixed(1)}`;
+    return `[${fmt(low)}, ${fmt(high)}] pts`;
+  }
+  return `[${formatDelta(low, kind, unit)}, ${formatDelta(high, kind, unit)}]`;
+}
+function plural(count, word, many = `${word}s`) {
+  return `${count} ${count === 1 ? word : many}`;
+}
+function shownPValue(metric) {
+  const test = metric.verdict === "improvement" ? metric.improvementTest : metric.test;
+  return test?.pValueAdjusted ?? null;
+}
+function powerGuidance(metric) {
+  const power = metric.power;
+  if (metric.verdict !== "inconclusive" || !power) return null;
+  const target = metric.unit === "fraction" ? `a ${Math.round(power.targetEffect * 1e3) / 10}-point drop` : metric.unit === "ms" ? `a ${formatRatio(power.targetEffect)} slowdown` : `a ${formatRatio(power.targetEffect)} cost increase`;
+  const more = power.additionalCases === null ? null : `~${power.additionalCases.toLocaleString("en-US")} more paired cases`;
+  const repeats = power.requiredRepeats === null ? null : `${power.requiredRepeats} repeats per case`;
+  const needs = [more, repeats].filter((x) => x !== null);
+  if (needs.length === 0) return null;
+  const detectable = power.minimumDetectableEffect === null ? "" : metric.unit === "fraction" ? `; this run could detect ${formatPoints(power.minimumDetectableEffect, false)} or more` : `; this run could detect ${formatRatio(power.minimumDetectableEffect)} or more`;
+  return `needs ${needs.join(" or ")} to detect ${target}${detectable}`;
+}
+function metricCells(metric) {
+  const p = shownPValue(metric);
+  return [
+    METRIC_LABELS[metric.metric],
+    formatValue(metric.base, metric.unit),
+    formatValue(metric.head, metric.unit),
+    formatDelta(metric.delta, metric.deltaKind, metric.unit),
+    formatInterval(
+      metric.interval?.low ?? null,
+      metric.interval?.high ?? null,
+      metric.deltaKind,
+      metric.unit
+    ),
+    p === null ? "–" : formatPValue(p),
+    metric.verdict === "not-gated" ? "–" : VERDICT_WORDS[metric.verdict]
+  ];
+}
+var MINUS, METRIC_LABELS, VERDICT_WORDS;
+var init_format = __esm({
+  "src/compare/format.ts"() {
+    "use strict";
+    MINUS = "−";
+    METRIC_LABELS = {
+      score: "mean score",
+      "pass-rate": "pass rate",
+      "error-rate": "error rate",
+      "latency-p50": "latency p50",
+      "latency-p95": "latency p95",
+      "ttft-p50": "time to first token p50",
+      cost: "cost per case",
+      "cost-total": "cost total",
+      "input-tokens": "input tokens per case",
+      "output-tokens": "output tokens per case",
+      "retry-rate": "retry rate"
+    };
+    VERDICT_WORDS = {
+      regression: "REGRESSION",
+      fail: "FAIL",
+      error: "ERROR",
+      inconclusive: "INCONCLUSIVE",
+      "not-comparable": "NOT COMPARABLE",
+      improvement: "IMPROVEMENT",
+      "minor-change": "MINOR CHANGE",
+      pass: "PASS",
+      "not-gated": "NOT GATED"
+    };
+  }
+});
+
+// src/compare/gate.ts
+function quality(spec) {
+  return {
+    noise: spec?.noise ?? DEFAULT_NOISE,
+    margin: spec?.["max-drop"] ?? DEFAULT_MARGIN,
+    ...spec?.min !== void 0 ? { min: spec.min } : {}
+  };
+}
+function resolveGate(spec) {
+  const gate = spec ?? {};
+  return {
+    score: quality(gate.score),
+    passRate: quality(gate["pass-rate"]),
+    latencyP50: { maxRatio: gate["latency-p50"]?.["max-ratio"] ?? DEFAULT_LATENCY_RATIO },
+    latencyP95: { maxRatio: gate["latency-p95"]?.["max-ratio"] ?? DEFAULT_LATENCY_RATIO },
+    cost: {
+      maxRatio: gate.cost?.["max-ratio"] ?? DEFAULT_COST_RATIO,
+      ...gate.cost?.max !== void 0 ? { max: gate.cost.max } : {}
+    },
+    // An error-rate increase within the score's noise floor is not a change worth a verdict.
+    errorRate: {
+      noise: gate.score?.noise ?? DEFAULT_NOISE,
+      ...gate["error-rate"]?.max !== void 0 ? { max: gate["error-rate"].max } : {}
+    }
+  };
+}
+var DEFAULT_ALPHA2, DEFAULT_NOISE, DEFAULT_MARGIN, DEFAULT_LATENCY_RATIO, DEFAULT_COST_RATIO, OUTAGE_ERROR_RATE, P95_MIN_SAMPLES;
+var init_gate = __esm({
+  "src/compare/gate.ts"() {
+    "use strict";
+    DEFAULT_ALPHA2 = 0.05;
+    DEFAULT_NOISE = 0.02;
+    DEFAULT_MARGIN = 0.05;
+    DEFAULT_LATENCY_RATIO = 1.2;
+    DEFAULT_COST_RATIO = 1.1;
+    OUTAGE_ERROR_RATE = 0.5;
+    P95_MIN_SAMPLES = 200;
+  }
+});
+
+// src/compare/metrics.ts
+function rngFor(ctx, metric, purpose) {
+  return createRng([ctx.seed, ctx.suite, ctx.providerId, metric, purpose].join("\0"));
+}
+function finiteOrNull(x) {
+  return x !== null && x !== void 0 && Number.isFinite(x) ? x : null;
+}
+function asTest(result, method, alternative) {
+  return {
+    method,
+    alternative,
+    pValue: result.pValue,
+    pValueAdjusted: null,
+    exact: result.exact
+  };
+}
+function emptyMetric(metric, unit, deltaKind) {
+  return {
+    metric,
+    unit,
+    base: null,
+    head: null,
+    delta: null,
+    deltaKind,
+    n: 0,
+    interval: null,
+    test: null,
+    improvementTest: null,
+    gated: false,
+    tolerance: {},
+    verdict: "not-gated",
+    reason: ""
+  };
+}
+function setVerdict(metric, verdict, reason) {
+  metric.verdict = verdict;
+  metric.reason = reason;
+}
+function significant(test, alpha) {
+  return test !== null && test.pValueAdjusted !== null && test.pValueAdjusted < alpha;
+}
+function pText(test) {
+  if (!test) return "";
+  const p = test.pValueAdjusted ?? test.pValue;
+  return `p ${p < 1e-3 ? "<" : "="} ${formatPValue(p).replace("<", "")}`;
+}
+function signFlip(units, alternative, rng) {
+  let sum = 0;
+  for (const u of units) sum += u;
+  const away = alternative === "less" ? sum >= 0 : sum <= 0;
+  return signFlipTest(units, { alternative, rng, ...away ? { samples: AWAY_SAMPLES } : {} });
+}
+function setSignFlipTests(metric, units, worse, method, ctx, name) {
+  const better = worse === "less" ? "greater" : "less";
+  metric.test = asTest(signFlip(units, worse, rngFor(ctx, name, worse)), method, worse);
+  metric.improvementTest = asTest(
+    signFlip(units, better, rngFor(ctx, name, better)),
+    method,
+    better
+  );
+}
+function clusterSums(diffs, clusters) {
+  const sums = /* @__PURE__ */ new Map();
+  diffs.forEach((d, i) => {
+    const key = clusters[i];
+    sums.set(key, (sums.get(key) ?? 0) + d);
+  });
+  return [...sums.values()];
+}
+function clusterKeys(pairs) {
+  const keys = pairs.map((p) => p.cluster === void 0 ? `\0${p.caseId}` : `c:${p.cluster}`);
+  return { keys, shared: new Set(keys).size < keys.length };
+}
+function differenceInterval(diffs, clusters, rng) {
+  const n = diffs.length;
+  if (n < 2) return { interval: null, sd: NaN };
+  if (clusters) {
+    const se = clusteredStandardError(diffs, clusters);
+    const groups = new Set(clusters).size;
+    if (Number.isFinite(se)) {
+      const estimate = mean(diffs);
+      const halfWidth = studentTQuantile((1 + LEVEL) / 2, groups - 1) * se;
+      return {
+        interval: {
+          low: finiteOrNull(estimate - halfWidth),
+          high: finiteOrNull(estimate + halfWidth),
+          level: LEVEL,
+          method: "clustered-t"
+        },
+        sd: se * Math.sqrt(n)
+      };
+    }
+  }
+  const sd = standardDeviation(diffs);
+  const interval = n >= T_INTERVAL_MIN_CASES ? tInterval(diffs, LEVEL) : bootstrapMeanInterval(diffs, { rng, level: LEVEL });
+  return {
+    interval: {
+      low: finiteOrNull(interval.low),
+      high: finiteOrNull(interval.high),
+      level: LEVEL,
+      method: n >= T_INTERVAL_MIN_CASES ? "t" : "bootstrap"
+    },
+    sd
+  };
+}
+function powerAdvice(options) {
+  const { sd, n, alpha, effect } = options;
+  if (!Number.isFinite(sd) || n < 2) {
+    return { mde: null, requiredCases: null, additionalCases: null, requiredRepeats: null };
+  }
+  const mde = finiteOrNull(minimumDetectableEffect({ sd, n, alpha }));
+  const required = finiteOrNull(requiredSampleSize({ sd, effect, alpha }));
+  let requiredRepeats = null;
+  const within = options.within;
+  if (within && required !== null && required > n) {
+    const withinSum = within.base + within.head;
+    const between = Math.max(0, sd * sd - withinSum / within.repeats);
+    for (let k = within.repeats + 1; k <= MAX_ADVISED_REPEATS; k++) {
+      const sdK = Math.sqrt(between + withinSum / k);
+      if (requiredSampleSize({ sd: sdK, effect, alpha }) <= n) {
+        requiredRepeats = k;
+        break;
+      }
+    }
+  }
+  return {
+    mde,
+    requiredCases: required,
+    additionalCases: required === null ? null : Math.max(0, required - n),
+    requiredRepeats
+  };
+}
+function meanWithinVariance(cases, valueOf) {
+  const variances = [];
+  for (const c of cases) {
+    if (c.answered.length < 2) continue;
+    const values = c.answered.map(valueOf);
+    const m = mean(values);
+    let sum = 0;
+    for (const v of values) sum += (v - m) * (v - m);
+    variances.push(sum / (values.length - 1));
+  }
+  return variances.length === 0 ? null : mean(variances);
+}
+function qualityMetric(options) {
+  const { name, tolerance, ctx } = options;
+  const same = options.sameNumbersAs;
+  const valueOf = name === "score" ? (c) => c.score : (c) => c.passRate;
+  const answerValue = name === "score" ? (a) => a.score : (a) => a.pass ? 1 : 0;
+  const pairs = options.pairs.filter((p) => valueOf(p.base) !== null && valueOf(p.head) !== null);
+  const baseValues = pairs.map((p) => valueOf(p.base));
+  const headValues = pairs.map((p) => valueOf(p.head));
+  const diffs = headValues.map((h, i) => h - baseValues[i]);
+  const n = pairs.length;
+  const metric = emptyMetric(name, "fraction", "difference");
+  metric.n = n;
+  metric.tolerance = {
+    noise: tolerance.noise,
+    margin: tolerance.margin,
+    ...tolerance.min !== void 0 ? { min: tolerance.min } : {}
+  };
+  let sd = NaN;
+  if (n > 0 && same?.measured) {
+    const source = same.metric;
+    metric.base = source.base;
+    metric.head = source.head;
+    metric.delta = source.delta;
+    if (source.clusters !== void 0) metric.clusters = source.clusters;
+    metric.test = source.test && { ...source.test };
+    metric.improvementTest = source.improvementTest && { ...source.improvementTest };
+    metric.interval = source.interval && { ...source.interval };
+    sd = same.measured.sd;
+    metric.gated = true;
+  } else if (n > 0) {
+    metric.base = mean(baseValues);
+    metric.head = mean(headValues);
+    metric.delta = mean(diffs);
+    const { keys, shared } = clusterKeys(pairs);
+    if (shared) metric.clusters = new Set(keys).size;
+    const singleAnswers = pairs.every(
+      (p) => p.base.answered.length === 1 && p.head.answered.length === 1
+    );
+    const binary = [...baseValues, ...headValues].every((v) => v === 0 || v === 1);
+    if (!shared && singleAnswers && binary) {
+      let passToFail = 0;
+      let failToPass = 0;
+      for (const d of diffs) {
+        if (d < 0) passToFail++;
+        else if (d > 0) failToPass++;
+      }
+      metric.test = asTest(mcnemarExact(passToFail, failToPass, "less"), "mcnemar-mid-p", "less");
+      metric.improvementTest = asTest(
+        mcnemarExact(passToFail, failToPass, "greater"),
+        "mcnemar-mid-p",
+        "greater"
+      );
+    } else {
+      const units = shared ? clusterSums(diffs, keys) : diffs;
+      const method = shared ? "sign-flip-clustered" : "sign-flip";
+      setSignFlipTests(metric, units, "less", method, ctx, name);
+    }
+    const estimate = differenceInterval(diffs, shared ? keys : null, rngFor(ctx, name, "interval"));
+    metric.interval = estimate.interval;
+    sd = estimate.sd;
+    metric.gated = true;
+  }
+  const label = QUALITY_LABEL[name];
+  const decide = (familySize) => {
+    const { alpha } = ctx;
+    const floorBroken = tolerance.min !== void 0 && options.headAll !== null && options.headAll < tolerance.min;
+    const floorReason = () => `${label} ${formatPercent(options.headAll)} is below the floor ${formatPercent(tolerance.min)}`;
+    if (n === 0 || metric.delta === null) {
+      if (floorBroken) return setVerdict(metric, "fail", floorReason());
+      metric.gated = false;
+      return setVerdict(metric, "not-gated", "no paired cases with answers on both sides");
+    }
+    const delta = metric.delta;
+    const drop = significant(metric.test, alpha);
+    const gain = significant(metric.improvementTest, alpha);
+    if (drop && delta < -tolerance.noise) {
+      return setVerdict(
+        metric,
+        "regression",
+        `${label} fell ${formatPoints(delta, false)}, beyond the ${formatPoints(tolerance.noise, false)} noise floor (${pText(metric.test)})`
+      );
+    }
+    if (floorBroken) return setVerdict(metric, "fail", floorReason());
+    if (gain && delta > tolerance.noise) {
+      return setVerdict(
+        metric,
+        "improvement",
+        `${label} rose ${formatPoints(delta, false)} (${pText(metric.improvementTest)})`
+      );
+    }
+    if (drop || gain) {
+      return setVerdict(
+        metric,
+        "minor-change",
+        `${label} changed ${formatPoints(delta)}: significant (${pText(drop ? metric.test : metric.improvementTest)}) but within the ${formatPoints(tolerance.noise, false)} noise floor`
+      );
+    }
+    const low = metric.interval?.low ?? null;
+    if (low !== null && low > -tolerance.margin) {
+      return setVerdict(
+        metric,
+        "pass",
+        `non-inferior: the 95% CI ${formatInterval(low, metric.interval?.high ?? null, "difference", "fraction")} stays above the −${formatPoints(tolerance.margin, false)} margin`
+      );
+    }
+    const within = (side) => meanWithinVariance(
+      pairs.map((p) => p[side]),
+      answerValue
+    );
+    const withinBase = within("base");
+    const withinHead = within("head");
+    const advice = powerAdvice({
+      sd,
+      n,
+      alpha: ctx.alpha / Math.max(1, familySize),
+      effect: tolerance.margin,
+      within: withinBase !== null && withinHead !== null ? { base: withinBase, head: withinHead, repeats: options.repeats } : void 0
+    });
+    metric.power = {
+      minimumDetectableEffect: advice.mde,
+      targetEffect: tolerance.margin,
+      requiredCases: advice.requiredCases,
+      additionalCases: advice.additionalCases,
+      requiredRepeats: advice.requiredRepeats
+    };
+    setVerdict(
+      metric,
+      "inconclusive",
+      n < 2 ? "one paired case cannot show a change either way" : `${label} changed ${formatPoints(delta)}, not significant, and the 95% CI reaches below the −${formatPoints(tolerance.margin, false)} margin`
+    );
+  };
+  return {
+    metric,
+    family: n > 0 ? options.family : null,
+    decide,
+    measured: { sd },
+    ...same ? { sameAs: same } : {}
+  };
+}
+function latencyMetric(options) {
+  const { maxRatio, ctx } = options;
+  const pairs = options.pairs.filter((p) => p.base.latency !== null && p.head.latency !== null);
+  const n = pairs.length;
+  const metric = emptyMetric("latency-p50", "ms", "ratio");
+  metric.n = n;
+  metric.tolerance = { maxRatio };
+  const logs = pairs.map(
+    (p) => Math.log(
+      Math.max(p.head.latency, LATENCY_FLOOR_MS) / Math.max(p.base.latency, LATENCY_FLOOR_MS)
+    )
+  );
+  let sd = NaN;
+  if (n > 0) {
+    metric.base = median(pairs.flatMap((p) => p.base.latencies));
+    metric.head = median(pairs.flatMap((p) => p.head.latencies));
+    metric.delta = finiteOrNull(Math.exp(hodgesLehmann(logs)));
+    metric.test = asTest(wilcoxonSignedRank(logs, "greater"), "wilcoxon", "greater");
+    metric.improvementTest = asTest(wilcoxonSignedRank(logs, "less"), "wilcoxon", "less");
+    const { interval } = differenceInterval(logs, null, rngFor(ctx, "latency-p50", "interval"));
+    if (interval && interval.low !== null && interval.high !== null) {
+      metric.interval = {
+        low: finiteOrNull(Math.exp(interval.low)),
+        high: finiteOrNull(Math.exp(interval.high)),
+        level: LEVEL,
+        method: `${interval.method}-log-ratio`
+      };
+    }
+    sd = standardDeviation(logs);
+    metric.gated = true;
+  }
+  const decide = (familySize) => {
+    const ratio = metric.delta;
+    if (n === 0 || ratio === null) {
+      metric.gated = false;
+      return setVerdict(
+        metric,
+        "not-gated",
+        "no case has measured latencies on both sides (cached and errored answers carry none)"
+      );
+    }
+    const changeNote = `significant but within ${formatRatio(maxRatio)}`;
+    if (ratioChangeVerdict(metric, ratio, maxRatio, ctx.alpha, "median latency", changeNote)) return;
+    const high = metric.interval?.high ?? null;
+    if (high !== null && high < maxRatio) {
+      return setVerdict(
+        metric,
+        "pass",
+        `the 95% CI of the ratio stays below ${formatRatio(maxRatio)}`
+      );
+    }
+    const advice = powerAdvice({
+      sd,
+      n,
+      alpha: ctx.alpha / Math.max(1, familySize),
+      effect: Math.log(maxRatio)
+    });
+    metric.power = {
+      minimumDetectableEffect: advice.mde === null ? null : finiteOrNull(Math.exp(advice.mde)),
+      targetEffect: maxRatio,
+      requiredCases: advice.requiredCases,
+      additionalCases: advice.additionalCases,
+      requiredRepeats: null
+    };
+    setVerdict(
+      metric,
+      "inconclusive",
+      `median latency ${formatRatio(ratio)}, not significant, and the 95% CI reaches ${formatRatio(maxRatio)}`
+    );
+  };
+  return { metric, family: n > 0 ? options.family : null, decide };
+}
+function latencyTailMetric(options) {
+  const { maxRatio, ctx } = options;
+  const pairs = options.pairs.filter(
+    (p) => p.base.latencies.length > 0 && p.head.latencies.length > 0
+  );
+  const metric = emptyMetric("latency-p95", "ms", "ratio");
+  metric.n = pairs.length;
+  metric.tolerance = { maxRatio };
+  const baseAll = pairs.flatMap((p) => p.base.latencies);
+  const headAll = pairs.flatMap((p) => p.head.latencies);
+  const enough = baseAll.length >= P95_MIN_SAMPLES && headAll.length >= P95_MIN_SAMPLES;
+  if (pairs.length > 0) {
+    const baseP95 = quantile(baseAll, 0.95);
+    const headP95 = quantile(headAll, 0.95);
+    metric.base = baseP95;
+    metric.head = headP95;
+    metric.delta = finiteOrNull(
+      Math.max(headP95, LATENCY_FLOOR_MS) / Math.max(baseP95, LATENCY_FLOOR_MS)
+    );
+  }
+  if (enough) {
+    const threshold = quantile([...baseAll, ...headAll], 0.95);
+    const above = (xs) => xs.filter((x) => x > threshold).length / xs.length;
+    const diffs = pairs.map((p) => above(p.head.latencies) - above(p.base.latencies));
+    setSignFlipTests(metric, diffs, "greater", "tail-exceedance-sign-flip", ctx, "latency-p95");
+    metric.gated = true;
+  }
+  const decide = () => {
+    const ratio = metric.delta;
+    if (!enough || ratio === null) {
+      metric.gated = false;
+      return setVerdict(
+        metric,
+        "not-gated",
+        `reported only: gated from ${P95_MIN_SAMPLES} measured answers per side (base ${baseAll.length}, head ${headAll.length})`
+      );
+    }
+    const changeNote = `the slowest answers shifted, within ${formatRatio(maxRatio)}`;
+    if (ratioChangeVerdict(metric, ratio, maxRatio, ctx.alpha, "p95 latency", changeNote)) return;
+    setVerdict(metric, "pass", `no significant shift of the slowest 5% of answers`);
+  };
+  return { metric, family: enough ? options.family : null, decide };
+}
+function ratioChangeVerdict(metric, ratio, maxRatio, alpha, label, withinNote) {
+  const worse = significant(metric.test, alpha);
+  const better = significant(metric.improvementTest, alpha);
+  if (worse && ratio > maxRatio) {
+    setVerdict(
+      metric,
+      "regression",
+      `${label} ${formatRatio(ratio)}, beyond the tolerated ${formatRatio(maxRatio)} (${pText(metric.test)})`
+    );
+  } else if (better && ratio < 1 / maxRatio) {
+    setVerdict(
+      metric,
+      "improvement",
+      `${label} ${formatRatio(ratio)} (${pText(metric.improvementTest)})`
+    );
+  } else if (worse || better) {
+    setVerdict(metric, "minor-change", `${label} ${formatRatio(ratio)}: ${withinNote}`);
+  } else {
+    return false;
+  }
+  return true;
+}
+function costMetric(options) {
+  const { maxRatio, ctx } = options;
+  const metric = emptyMetric("cost", "usd", "ratio");
+  metric.tolerance = { maxRatio, ...options.max !== void 0 ? { max: options.max } : {} };
+  const known = options.base.costKnown && options.head.costKnown;
+  const pairs = known ? options.pairs.filter((p) => p.base.cost !== null && p.head.cost !== null) : [];
+  const n = pairs.length;
+  metric.n = n;
+  const baseValues = pairs.map((p) => p.base.cost);
+  const headValues = pairs.map((p) => p.head.cost);
+  const diffs = headValues.map((h, i) => h - baseValues[i]);
+  let sd = NaN;
+  if (n > 0) {
+    metric.base = mean(baseValues);
+    metric.head = mean(headValues);
+    const bootstrap = n < DELTA_METHOD_FROM;
+    const ratio = bootstrap ? bootstrapRatioInterval(baseValues, headValues, {
+      rng: rngFor(ctx, "cost", "interval"),
+      level: LEVEL
+    }) : deltaMethodRatioInterval(baseValues, headValues, LEVEL);
+    metric.delta = finiteOrNull(ratio.estimate);
+    if (n >= 2) {
+      metric.interval = {
+        low: finiteOrNull(ratio.low),
+        high: finiteOrNull(ratio.high),
+        level: LEVEL,
+        method: bootstrap ? "bootstrap-ratio" : "delta-method-ratio"
+      };
+    }
+    setSignFlipTests(metric, diffs, "greater", "sign-flip", ctx, "cost");
+    sd = standardDeviation(diffs);
+    metric.gated = true;
+  }
+  const decide = (familySize) => {
+    const floorBroken = options.max !== void 0 && options.headAll !== null && options.headAll > options.max;
+    const floorReason = () => `mean cost per case ${formatUsd(options.headAll)} is above the maximum ${formatUsd(options.max)}`;
+    if (n === 0) {
+      if (floorBroken) return setVerdict(metric, "fail", floorReason());
+      metric.gated = false;
+      return setVerdict(
+        metric,
+        "not-gated",
+        known ? "no paired cases with a cost" : "cost unknown (no price for the model, or no token counts)"
+      );
+    }
+    const ratio = metric.delta ?? Infinity;
+    const dearer = significant(metric.test, ctx.alpha);
+    const cheaper = significant(metric.improvementTest, ctx.alpha);
+    if (dearer && ratio > maxRatio) {
+      return setVerdict(
+        metric,
+        "regression",
+        `mean cost per case ${formatRatio(ratio)} (${formatUsd(metric.base)} → ${formatUsd(metric.head)}), beyond the tolerated ${formatRatio(maxRatio)} (${pText(metric.test)})`
+      );
+    }
+    if (floorBroken) return setVerdict(metric, "fail", floorReason());
+    if (cheaper && ratio < 1 / maxRatio) {
+      return setVerdict(metric, "improvement", `mean cost per case ${formatRatio(ratio)}`);
+    }
+    if (dearer || cheaper) {
+      return setVerdict(
+        metric,
+        "minor-change",
+        `mean cost per case ${formatRatio(ratio)}: significant but within ${formatRatio(maxRatio)}`
+      );
+    }
+    const high = metric.interval?.high ?? null;
+    if (high !== null && high < maxRatio) {
+      return setVerdict(
+        metric,
+        "pass",
+        `the 95% CI of the ratio stays below ${formatRatio(maxRatio)}`
+      );
+    }
+    const baseMean = metric.base;
+    const advice = powerAdvice({
+      sd,
+      n,
+      alpha: ctx.alpha / Math.max(1, familySize),
+      effect: (maxRatio - 1) * baseMean
+    });
+    metric.power = {
+      minimumDetectableEffect: advice.mde === null || baseMean <= 0 ? null : 1 + advice.mde / baseMean,
+      targetEffect: maxRatio,
+      requiredCases: advice.requiredCases,
+      additionalCases: advice.additionalCases,
+      requiredRepeats: null
+    };
+    setVerdict(
+      metric,
+      "inconclusive",
+      `mean cost per case ${formatRatio(ratio)}, not significant, and the 95% CI reaches ${formatRatio(maxRatio)}`
+    );
+  };
+  return { metric, family: n > 0 ? options.family : null, decide };
+}
+function topKinds(side) {
+  return [...side.errorKinds.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([kind, count]) => `${kind} ×${count}`).join(", ");
+}
+function errorRateMetric(options) {
+  const { ctx, noise, head } = options;
+  const metric = emptyMetric("error-rate", "fraction", "difference");
+  metric.tolerance = {
+    noise,
+    ...options.max !== void 0 ? { max: options.max } : {}
+  };
+  const pairs = options.pairs.filter((p) => p.base.errorRate !== null && p.head.errorRate !== null);
+  const n = pairs.length;
+  metric.n = n;
+  const obtained = (c) => c.answered.length + c.errored;
+  const rateOver = (side) => {
+    const total = pairs.reduce((sum, p) => sum + obtained(p[side]), 0);
+    return total === 0 ? 0 : pairs.reduce((sum, p) => sum + p[side].errored, 0) / total;
+  };
+  const headAll = head.answers === 0 ? null : head.errors / head.answers;
+  if (n > 0) {
+    const diffs = pairs.map((p) => p.head.errorRate - p.base.errorRate);
+    metric.base = rateOver("base");
+    metric.head = rateOver("head");
+    metric.delta = metric.head - metric.base;
+    if (pairs.every((p) => obtained(p.base) === 1 && obtained(p.head) === 1)) {
+      let okToError = 0;
+      let errorToOk = 0;
+      for (const d of diffs) {
+        if (d > 0) okToError++;
+        else if (d < 0) errorToOk++;
+      }
+      metric.test = asTest(mcnemarExact(okToError, errorToOk, "less"), "mcnemar-mid-p", "greater");
+      metric.improvementTest = asTest(
+        mcnemarExact(okToError, errorToOk, "greater"),
+        "mcnemar-mid-p",
+        "less"
+      );
+    } else {
+      setSignFlipTests(metric, diffs, "greater", "sign-flip", ctx, "error-rate");
+    }
+    metric.interval = differenceInterval(
+      diffs,
+      null,
+      rngFor(ctx, "error-rate", "interval")
+    ).interval;
+    metric.gated = true;
+  }
+  const decide = () => {
+    if (headAll !== null && headAll > options.outageRate) {
+      metric.gated = true;
+      return setVerdict(
+        metric,
+        "error",
+        `provider outage: ${formatPercent(headAll)} of the head answers errored (${topKinds(head)})`
+      );
+    }
+    const floorBroken = options.max !== void 0 && headAll !== null && headAll > options.max;
+    const floorReason = () => `error rate ${formatPercent(headAll)} is above the maximum ${formatPercent(options.max)}`;
+    if (n === 0 || metric.delta === null) {
+      if (floorBroken) return setVerdict(metric, "fail", floorReason());
+      metric.gated = false;
+      return setVerdict(metric, "not-gated", "no paired cases with answers");
+    }
+    const delta = metric.delta;
+    const more = significant(metric.test, ctx.alpha);
+    const fewer = significant(metric.improvementTest, ctx.alpha);
+    if (more && delta > noise) {
+      let outage = 0;
+      for (const [kind, count] of head.errorKinds) if (isOutageKind(kind)) outage += count;
+      const byProvider = outage * 2 >= head.errors;
+      return setVerdict(
+        metric,
+        byProvider ? "error" : "regression",
+        `error rate rose ${formatPoints(delta, false)} to ${formatPercent(metric.head)} (${topKinds(head)}; ${pText(metric.test)})`
+      );
+    }
+    if (floorBroken) return setVerdict(metric, "fail", floorReason());
+    if (fewer && delta < -noise) {
+      return setVerdict(metric, "improvement", `error rate fell ${formatPoints(delta, false)}`);
+    }
+    if (more || fewer) {
+      return setVerdict(
+        metric,
+        "minor-change",
+        `error rate changed ${formatPoints(delta)}: significant but within the noise floor`
+      );
+    }
+    setVerdict(metric, "pass", "no significant change of the error rate");
+  };
+  return { metric, family: n > 0 ? options.family : null, decide };
+}
+function reported(metric, reason) {
+  metric.reason = reason;
+  return { metric, family: null, decide: () => void 0 };
+}
+function ttftMetric(pairs) {
+  const used = pairs.filter((p) => p.base.ttft !== null && p.head.ttft !== null);
+  if (used.length === 0) return null;
+  const metric = emptyMetric("ttft-p50", "ms", "ratio");
+  metric.n = used.length;
+  metric.base = median(used.map((p) => p.base.ttft));
+  metric.head = median(used.map((p) => p.head.ttft));
+  metric.delta = finiteOrNull(
+    Math.max(metric.head, LATENCY_FLOOR_MS) / Math.max(metric.base, LATENCY_FLOOR_MS)
+  );
+  return reported(metric, `reported only (median of the cases' median time to first token)`);
+}
+function tokenMetric(pairs, name) {
+  const valueOf = (c) => name === "input-tokens" ? c.inputTokens : c.outputTokens;
+  const used = pairs.filter((p) => valueOf(p.base) !== null && valueOf(p.head) !== null);
+  if (used.length === 0) return null;
+  const metric = emptyMetric(name, "tokens", "difference");
+  metric.n = used.length;
+  metric.base = mean(used.map((p) => valueOf(p.base)));
+  metric.head = mean(used.map((p) => valueOf(p.head)));
+  metric.delta = metric.head - metric.base;
+  return reported(metric, "reported only (mean per case)");
+}
+function costTotalMetric(base, head) {
+  if (!base.costKnown || !head.costKnown) return null;
+  const metric = emptyMetric("cost-total", "usd", "ratio");
+  metric.n = head.cases.size;
+  metric.base = base.totalCost;
+  metric.head = head.totalCost;
+  metric.delta = finiteOrNull(
+    base.totalCost === 0 && head.totalCost === 0 ? 1 : head.totalCost / base.totalCost
+  );
+  return reported(
+    metric,
+    "reported only (every answer of each run, cases added or removed included)"
+  );
+}
+function retryRateMetric(pairs) {
+  const calls = (side) => pairs.reduce((sum, p) => sum + p[side].calls, 0);
+  const retried = (side) => pairs.reduce((sum, p) => sum + p[side].retried, 0);
+  if (calls("base") === 0 || calls("head") === 0) return null;
+  const metric = emptyMetric("retry-rate", "fraction", "difference");
+  metric.n = pairs.length;
+  metric.base = retried("base") / calls("base");
+  metric.head = retried("head") / calls("head");
+  metric.delta = metric.head - metric.base;
+  return reported(metric, "reported only (calls that needed more than one attempt)");
+}
+function incomparableQualityMetric(name, base, head) {
+  const metric = emptyMetric(name, "fraction", "difference");
+  const sideMean = (side) => {
+    const values = [...side.cases.values()].flatMap((c) => {
+      const v = name === "score" ? c.score : c.passRate;
+      return v === null ? [] : [v];
+    });
+    return values.length === 0 ? null : mean(values);
+  };
+  metric.base = sideMean(base);
+  metric.head = sideMean(head);
+  metric.verdict = "not-comparable";
+  metric.reason = "the scorers changed: scores of the two runs measure different things";
+  return { metric, family: null, decide: () => void 0 };
+}
+function headOnlyQualityMetric(name, headAll, tolerance, cases) {
+  const metric = emptyMetric(name, "fraction", "difference");
+  metric.head = headAll;
+  metric.n = cases;
+  metric.tolerance = tolerance.min !== void 0 ? { min: tolerance.min } : {};
+  const label = QUALITY_LABEL[name];
+  if (tolerance.min !== void 0 && headAll !== null && headAll < tolerance.min) {
+    metric.gated = true;
+    metric.verdict = "fail";
+    metric.reason = `${label} ${formatPercent(headAll)} is below the floor ${formatPercent(tolerance.min)}`;
+  } else {
+    metric.reason = "no baseline to compare with";
+  }
+  return { metric, family: null, decide: () => void 0 };
+}
+var LEVEL, T_INTERVAL_MIN_CASES, MAX_ADVISED_REPEATS, AWAY_SAMPLES, QUALITY_LABEL, DELTA_METHOD_FROM;
+var init_metrics = __esm({
+  "src/compare/metrics.ts"() {
+    "use strict";
+    init_stats();
+    init_cases();
+    init_gate();
+    init_format();
+    LEVEL = 0.95;
+    T_INTERVAL_MIN_CASES = 50;
+    MAX_ADVISED_REPEATS = 50;
+    AWAY_SAMPLES = 1e3;
+    QUALITY_LABEL = { score: "mean score", "pass-rate": "pass rate" };
+    DELTA_METHOD_FROM = 1e3;
+  }
+});
+
+// src/compare/types.ts
+var COMPARISON_VERSION, VERDICT_SEVERITY;
+var init_types2 = __esm({
+  "src/compare/types.ts"() {
+    "use strict";
+    COMPARISON_VERSION = 1;
+    VERDICT_SEVERITY = [
+      "regression",
+      "fail",
+      "error",
+      "inconclusive",
+      "not-comparable",
+      "improvement",
+      "minor-change",
+      "pass",
+      "not-gated"
+    ];
+  }
+});
+
+// src/compare/index.ts
+function severityRank(verdict) {
+  return VERDICT_SEVERITY.indexOf(verdict);
+}
+function mostSevere(verdicts) {
+  let worst = "not-gated";
+  for (const v of verdicts) if (severityRank(v) < severityRank(worst)) worst = v;
+  return worst;
+}
+function runInfo(run) {
+  return {
+    id: run.run.id,
+    commit: run.run.commit ?? null,
+    ref: run.run.ref ?? null,
+    event: run.run.event ?? null,
+    startedAt: run.run.startedAt,
+    finishedAt: run.run.finishedAt,
+    complete: run.run.complete,
+    incompleteReason: run.run.incompleteReason ?? null,
+    toolVersion: run.tool.version
+  };
+}
+function sideInfo(side, provider) {
+  const errorKinds = [...side.errorKinds.entries()].map(([kind, count]) => ({ kind, count })).sort((a, b) => b.count - a.count || (a.kind < b.kind ? -1 : 1));
+  const example = errorKinds[0] ? side.errorExamples.get(errorKinds[0].kind) : void 0;
+  return {
+    cases: side.cases.size,
+    answers: side.answers,
+    errors: side.errors,
+    missing: side.missing,
+    models: [...side.models].sort(),
+    fingerprints: [...side.fingerprints].sort(),
+    configFingerprint: provider.configFingerprint,
+    errorKinds,
+    ...example !== void 0 ? { errorExample: example.slice(0, MAX_ERROR_EXAMPLE_CHARS) } : {}
+  };
+}
+function headTotals(side) {
+  const cases = [...side.cases.values()];
+  const meanOf = (values) => {
+    const present = values.filter((v) => v !== null);
+    return present.length === 0 ? null : mean(present);
+  };
+  return {
+    score: meanOf(cases.map((c) => c.score)),
+    passRate: meanOf(cases.map((c) => c.passRate)),
+    cost: side.costKnown ? meanOf(cases.map((c) => c.cost)) : null,
+    errorRate: side.answers === 0 ? null : side.errors / side.answers
+  };
+}
+function setsDiffer(a, b) {
+  return a.length > 0 && b.length > 0 && canonicalJson(a) !== canonicalJson(b);
+}
+function emptyGroup(suite, provider, status) {
+  return {
+    suite: suite.suite,
+    file: suite.file,
+    providerId: provider.id,
+    ...provider.label !== void 0 ? { providerLabel: provider.label } : {},
+    status,
+    comparable: false,
+    verdict: "not-gated",
+    base: null,
+    head: null,
+    repeats: { base: null, head: null },
+    cases: { paired: 0, added: 0, removed: 0, addedIds: [], removedIds: [] },
+    modelChanged: false,
+    configChanged: false,
+    gateChanged: false,
+    metrics: [],
+    flips: { passToFail: 0, failToPass: 0, cases: [], omitted: 0 }
+  };
+}
+function newGroup(suite, provider, gate) {
+  const group = emptyGroup(suite, provider, "new");
+  const head = summarizeSide(suite, provider.id);
+  const totals = headTotals(head);
+  group.head = sideInfo(head, provider);
+  group.repeats.head = suite.repeats;
+  group.reason = "no baseline for this suite and provider yet";
+  group.cases.added = head.cases.size;
+  group.cases.addedIds = [...head.cases.keys()].slice(0, MAX_LISTED_IDS);
+  const pending = [
+    headOnlyQualityMetric("score", totals.score, gate.score, head.cases.size),
+    headOnlyQualityMetric("pass-rate", totals.passRate, gate.passRate, head.cases.size)
+  ];
+  const errors = errorRateMetric({
+    pairs: [],
+    head,
+    noise: gate.errorRate.noise,
+    max: gate.errorRate.max,
+    outageRate: OUTAGE_ERROR_RATE,
+    ctx: { suite: suite.suite, providerId: provider.id, seed: "", alpha: DEFAULT_ALPHA2 },
+    family: HOLM_FAMILY["error-rate"]
+  });
+  errors.metric.head = totals.errorRate;
+  pending.push(errors);
+  if (gate.cost.max !== void 0 && totals.cost !== null && totals.cost > gate.cost.max) {
+    const cost = costMetric({
+      pairs: [],
+      base: head,
+      head,
+      maxRatio: gate.cost.maxRatio,
+      max: gate.cost.max,
+      headAll: totals.cost,
+      ctx: { suite: suite.suite, providerId: provider.id, seed: "", alpha: DEFAULT_ALPHA2 },
+      family: HOLM_FAMILY.cost
+    });
+    cost.metric.head = totals.cost;
+    pending.push(cost);
+  }
+  return { group, pending };
+}
+function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, warnings) {
+  const group = emptyGroup(headSuite, headProvider, "compared");
+  const gate = resolveGate(headSuite.gate);
+  const base = summarizeSide(baseSuite, baseProvider.id);
+  const head = summarizeSide(headSuite, headProvider.id);
+  const totals = headTotals(head);
+  const where2 = `${headSuite.suite} / ${headProvider.id}`;
+  group.base = sideInfo(base, baseProvider);
+  group.head = sideInfo(head, headProvider);
+  group.repeats = { base: baseSuite.repeats, head: headSuite.repeats };
+  group.comparable = baseSuite.scorersFingerprint === headSuite.scorersFingerprint;
+  if (!group.comparable) {
+    group.reason = "the scorers changed: scores are not comparable (latency, cost and errors are)";
+  }
+  group.modelChanged = setsDiffer(group.base.models, group.head.models) || setsDiffer(group.base.fingerprints, group.head.fingerprints);
+  group.configChanged = baseProvider.configFingerprint !== headProvider.configFingerprint;
+  group.gateChanged = canonicalJson(baseSuite.gate ?? {}) !== canonicalJson(headSuite.gate ?? {});
+  if (group.gateChanged) {
+    warnings.push(`${where2}: the gate block changed; the head's tolerances were used`);
+  }
+  if (head.missing > 0) {
+    warnings.push(
+      `${where2}: ${plural(head.missing, "head answer")} never obtained (replay cache misses or cancelled calls) and left out`
+    );
+  }
+  const clusterOf = /* @__PURE__ */ new Map();
+  const sourceOf = /* @__PURE__ */ new Map();
+  for (const info of [...baseSuite.cases, ...headSuite.cases]) {
+    if (info.cluster !== void 0) clusterOf.set(info.id, info.cluster);
+    sourceOf.set(info.id, info.source);
+  }
+  const pairs = [];
+  const added = [];
+  for (const [caseId, headCase] of head.cases) {
+    const baseCase = base.cases.get(caseId);
+    if (baseCase)
+      pairs.push({ caseId, base: baseCase, head: headCase, cluster: clusterOf.get(caseId) });
+    else added.push(caseId);
+  }
+  const removed = [...base.cases.keys()].filter((id) => !head.cases.has(id));
+  group.cases = {
+    paired: pairs.length,
+    added: added.length,
+    removed: removed.length,
+    addedIds: added.slice(0, MAX_LISTED_IDS),
+    removedIds: removed.slice(0, MAX_LISTED_IDS)
+  };
+  const pending = [];
+  const errorRate = errorRateMetric({
+    pairs,
+    head,
+    noise: gate.errorRate.noise,
+    max: gate.errorRate.max,
+    outageRate: OUTAGE_ERROR_RATE,
+    ctx,
+    family: HOLM_FAMILY["error-rate"]
+  });
+  if (group.comparable) {
+    const score = qualityMetric({
+      name: "score",
+      pairs,
+      tolerance: gate.score,
+      ctx,
+      headAll: totals.score,
+      repeats: headSuite.repeats,
+      family: HOLM_FAMILY.score
+    });
+    const sameNumbers = pairs.every(
+      (p) => p.base.passMatchesScore && p.head.passMatchesScore && p.base.binaryScores && p.head.binaryScores
+    );
+    const passRate = qualityMetric({
+      name: "pass-rate",
+      pairs,
+      tolerance: gate.passRate,
+      ctx,
+      headAll: totals.passRate,
+      repeats: headSuite.repeats,
+      family: HOLM_FAMILY["pass-rate"],
+      ...sameNumbers ? { sameNumbersAs: score } : {}
+    });
+    if (sameNumbers) passRate.metric.duplicateOf = "score";
+    pending.push(score, passRate);
+  } else {
+    pending.push(
+      incomparableQualityMetric("score", base, head),
+      incomparableQualityMetric("pass-rate", base, head)
+    );
+  }
+  pending.push(errorRate);
+  pending.push(
+    latencyMetric({
+      pairs,
+      maxRatio: gate.latencyP50.maxRatio,
+      ctx,
+      family: HOLM_FAMILY["latency-p50"]
+    }),
+    latencyTailMetric({
+      pairs,
+      maxRatio: gate.latencyP95.maxRatio,
+      ctx,
+      family: HOLM_FAMILY["latency-p95"]
+    })
+  );
+  const ttft = ttftMetric(pairs);
+  if (ttft) pending.push(ttft);
+  pending.push(
+    costMetric({
+      pairs,
+      base,
+      head,
+      maxRatio: gate.cost.maxRatio,
+      max: gate.cost.max,
+      headAll: totals.cost,
+      ctx,
+      family: HOLM_FAMILY.cost
+    })
+  );
+  for (const extra of [
+    costTotalMetric(base, head),
+    tokenMetric(pairs, "input-tokens"),
+    tokenMetric(pairs, "output-tokens"),
+    retryRateMetric(pairs)
+  ]) {
+    if (extra) pending.push(extra);
+  }
+  const baseErrorRate = base.answers === 0 ? 0 : base.errors / base.answers;
+  const headOutage = totals.errorRate !== null && totals.errorRate > OUTAGE_ERROR_RATE;
+  const baseOutage = baseErrorRate > OUTAGE_ERROR_RATE;
+  if (headOutage || baseOutage) {
+    const reason = headOutage ? `not judged: ${formatPercent(totals.errorRate)} of the head answers errored` : `not judged: ${formatPercent(baseErrorRate)} of the baseline answers errored; rerun the baseline`;
+    if (baseOutage) warnings.push(`${where2}: the baseline mostly errored; rerun it`);
+    for (const p of pending) {
+      if (p === errorRate || p.metric.verdict === "not-comparable") continue;
+      p.family = null;
+      p.sameAs = void 0;
+      p.decide = () => {
+        p.metric.gated = false;
+        p.metric.verdict = "not-gated";
+        p.metric.reason = reason;
+      };
+    }
+  }
+  group.flips = findFlips(pairs, (id) => sourceOf.get(id) ?? "", group.comparable);
+  return { group, pending };
+}
+function removedGroup(suite, provider) {
+  const group = emptyGroup(suite, provider, "removed");
+  group.base = sideInfo(summarizeSide(suite, provider.id), provider);
+  group.repeats.base = suite.repeats;
+  group.reason = "in the baseline but not in this run";
+  return { group, pending: [] };
+}
+function adjust(pendings) {
+  const familySizes = {};
+  for (const direction of ["test", "improvementTest"]) {
+    const families = /* @__PURE__ */ new Map();
+    for (const p of pendings) {
+      if (p.family === null || p.sameAs || !p.metric[direction]) continue;
+      const members = families.get(p.family);
+      if (members) members.push(p);
+      else families.set(p.family, [p]);
+    }
+    for (const [family, members] of families) {
+      const adjusted = holm(members.map((p) => p.metric[direction]?.pValue));
+      members.forEach((p, i) => {
+        const test = p.metric[direction];
+        if (test) test.pValueAdjusted = adjusted[i] ?? null;
+      });
+      if (direction === "test") familySizes[family] = members.length;
+    }
+  }
+  for (const p of pendings) {
+    const source = p.sameAs?.metric;
+    if (!source) continue;
+    if (p.metric.test && source.test) p.metric.test.pValueAdjusted = source.test.pValueAdjusted;
+    if (p.metric.improvementTest && source.improvementTest) {
+      p.metric.improvementTest.pValueAdjusted = source.improvementTest.pValueAdjusted;
+    }
+  }
+  return familySizes;
+}
+function isRepeated(metric, metrics) {
+  if (metric.duplicateOf === void 0) return false;
+  return metrics.some((m) => m.metric === metric.duplicateOf && m.verdict === metric.verdict);
+}
+function emptyCounts() {
+  return Object.fromEntries(VERDICT_SEVERITY.map((v) => [v, 0]));
+}
+function summaryLine(verdict, counts, groups) {
+  const parts2 = VERDICT_SEVERITY.filter((v) => v !== "not-gated" && counts[v] > 0).map(
+    (v) => plural(counts[v], COUNT_WORDS[v][0], COUNT_WORDS[v][1])
+  );
+  const scope = `${plural(groups, "suite × provider")}`;
+  if (parts2.length === 0) return `Nothing gated across ${scope}.`;
+  const head = verdict === "pass" ? "No regression" : VERDICT_WORDS[verdict].toLowerCase();
+  return `${head[0]?.toUpperCase()}${head.slice(1)}: ${parts2.join(", ")} across ${scope}.`;
+}
+function compareRuns(base, head, options) {
+  const alpha = options.alpha ?? DEFAULT_ALPHA2;
+  if (!(alpha > 0 && alpha < 1)) throw new UsageError(`alpha must be between 0 and 1, got ${alpha}`);
+  const strict = options.strict ?? false;
+  const warnings = [];
+  for (const [name, run] of [
+    ["head", head],
+    ["baseline", base]
+  ]) {
+    if (!run.run.complete) {
+      warnings.push(
+        `the ${name} run is incomplete (${run.run.incompleteReason ?? "stopped early"}): cases it did not reach are left out`
+      );
+    }
+    if (run.run.shard && run.run.shard.total > 1) {
+      warnings.push(
+        `the ${name} run is shard ${run.run.shard.index} of ${run.run.shard.total}: merge the shards before comparing`
+      );
+    }
+  }
+  const pendingGroups = [];
+  const baseSuites = new Map(base.suites.map((s) => [s.suite, s]));
+  for (const headSuite of head.suites) {
+    const baseSuite = baseSuites.get(headSuite.suite);
+    for (const headProvider of headSuite.providers) {
+      const baseProvider = baseSuite?.providers.find((p) => p.id === headProvider.id);
+      if (!baseSuite || !baseProvider) {
+        pendingGroups.push(newGroup(headSuite, headProvider, resolveGate(headSuite.gate)));
+        continue;
+      }
+      const ctx = {
+        suite: headSuite.suite,
+        providerId: headProvider.id,
+        seed: options.seed,
+        alpha
+      };
+      pendingGroups.push(
+        comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, warnings)
+      );
+    }
+  }
+  const headSuites = new Map(head.suites.map((s) => [s.suite, s]));
+  for (const baseSuite of base.suites) {
+    const headSuite = headSuites.get(baseSuite.suite);
+    for (const provider of baseSuite.providers) {
+      if (headSuite?.providers.some((p) => p.id === provider.id)) continue;
+      pendingGroups.push(removedGroup(baseSuite, provider));
+    }
+  }
+  const allPending = pendingGroups.flatMap((g) => g.pending);
+  const familySizes = adjust(allPending);
+  for (const p of allPending) p.decide(p.family === null ? 1 : familySizes[p.family] ?? 1);
+  const counts = emptyCounts();
+  const groups = pendingGroups.map(({ group, pending }) => {
+    group.metrics = pending.map((p) => p.metric);
+    group.verdict = mostSevere(group.metrics.map((m) => m.verdict));
+    for (const m of group.metrics) {
+      if (m.verdict !== "not-gated" && !isRepeated(m, group.metrics)) counts[m.verdict]++;
+    }
+    return group;
+  });
+  const verdict = mostSevere(groups.map((g) => g.verdict));
+  return {
+    schemaVersion: COMPARISON_VERSION,
+    tool: { name: "evalgate", version: TOOL_VERSION },
+    verdict,
+    summary: summaryLine(verdict, counts, groups.length),
+    options: { seed: options.seed, strict, alpha },
+    holmFamilySizes: familySizes,
+    base: runInfo(base),
+    head: runInfo(head),
+    groups,
+    counts,
+    warnings
+  };
+}
+function comparisonExitCode(c) {
+  if (c.verdict === "regression" || c.verdict === "fail" || c.verdict === "error") return 1;
+  return c.options.strict && c.verdict === "inconclusive" ? 1 : 0;
+}
+var HOLM_FAMILY, MAX_LISTED_IDS, MAX_ERROR_EXAMPLE_CHARS, COUNT_WORDS;
+var init_compare = __esm({
+  "src/compare/index.ts"() {
+    "use strict";
+    init_errors();
+    init_fingerprint();
+    init_stats();
+    init_version();
+    init_cases();
+    init_flips();
+    init_format();
+    init_gate();
+    init_metrics();
+    init_types2();
+    init_types2();
+    init_gate();
+    HOLM_FAMILY = {
+      score: "quality",
+      "pass-rate": "quality",
+      "error-rate": "operational",
+      "latency-p50": "operational",
+      "latency-p95": "operational",
+      "ttft-p50": "operational",
+      cost: "operational",
+      "cost-total": "operational",
+      "input-tokens": "operational",
+      "output-tokens": "operational",
+      "retry-rate": "operational"
+    };
+    MAX_LISTED_IDS = 100;
+    MAX_ERROR_EXAMPLE_CHARS = 300;
+    COUNT_WORDS = {
+      regression: ["regression", "regressions"],
+      fail: ["broken limit", "broken limits"],
+      error: ["error", "errors"],
+      inconclusive: ["inconclusive result", "inconclusive results"],
+      "not-comparable": ["incomparable metric", "incomparable metrics"],
+      improvement: ["improvement", "improvements"],
+      "minor-change": ["minor change", "minor changes"],
+      pass: ["pass", "passes"],
+      "not-gated": ["reported metric", "reported metrics"]
+    };
+  }
+});
+
+// src/report/comparison-json.ts
+function renderComparisonJson(c) {
+  return `${JSON.stringify(c, null, 2)}
+`;
+}
+var init_comparison_json = __esm({
+  "src/report/comparison-json.ts"() {
+    "use strict";
+  }
+});
+
+// src/report/escape.ts
+function stripControl(text) {
+  return text.replace(/\r\n?/g, "\n").replace(UNSAFE_CHARACTERS, "");
+}
+function truncate(text, max) {
+  if (text.length <= max) return text;
+  let cut = text.slice(0, Math.max(0, max - 1));
+  if (/[\ud800-\udbff]$/.test(cut)) cut = cut.slice(0, -1);
+  return `${cut}…`;
+}
+function escapeHtml(text) {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+}
+function neutralizeMentions(text) {
+  return text.replace(/@(?=[A-Za-z0-9])/g, `@${ZERO_WIDTH_JOINER}`);
+}
+function neutralizeReferences(text) {
+  return text.replace(/#(?=\d)/g, `#${ZERO_WIDTH_JOINER}`).replace(/\b(GH)-(?=\d)/gi, `$1-${ZERO_WIDTH_JOINER}`);
+}
+function markdownInline(text, max = 200) {
+  const flat = truncate(stripControl(text).replace(/\s+/g, " ").trim(), max);
+  const escaped = escapeHtml(flat).replace(/[\\`*_[\]|~!]/g, (c) => `\\${c}`);
+  return neutralizeReferences(neutralizeMentions(escaped));
+}
+function longestRun(text, char) {
+  let longest = 0;
+  let current = 0;
+  for (const c of text) {
+    current = c === char ? current + 1 : 0;
+    if (current > longest) longest = current;
+  }
+  return longest;
+}
+function codeBlock(text, info = "text") {
+  const clean = neutralizeReferences(neutralizeMentions(stripControl(text)));
+  const fence = "`".repeat(Math.max(3, longestRun(clean, "`") + 1));
+  return `${fence}${info}
+${clean}${clean.endsWith("\n") ? "" : "\n"}${fence}`;
+}
+function escapeXml(text) {
+  return text.replace(XML_INVALID, "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+}
+function terminalLine(text, max = 120) {
+  return truncate(stripControl(text).replace(/\s+/g, " ").trim(), max);
+}
+var ZERO_WIDTH_JOINER, UNSAFE_CHARACTERS, XML_INVALID;
+var init_escape = __esm({
+  "src/report/escape.ts"() {
+    "use strict";
+    ZERO_WIDTH_JOINER = "‍";
+    UNSAFE_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+    XML_INVALID = // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+  }
+});
+
+// src/report/comparison-terminal.ts
+function painter(on) {
+  const ansi2 = (...codes) => (text) => on ? `\x1B[${codes.join(";")}m${text}\x1B[0m` : text;
+  const verdictColor = {
+    regression: ansi2(1, 31),
+    fail: ansi2(1, 31),
+    error: ansi2(1, 31),
+    inconclusive: ansi2(33),
+    "not-comparable": ansi2(35),
+    improvement: ansi2(32),
+    "minor-change": ansi2(36),
+    pass: ansi2(32),
+    "not-gated": ansi2(2)
+  };
+  return {
+    bold: ansi2(1),
+    dim: ansi2(2),
+    verdict: (v, text) => verdictColor[v](text)
+  };
+}
+function groupLines(group, paint) {
+  const title = `${terminalLine(group.suite, 60)} / ${terminalLine(group.providerLabel ?? group.providerId, 60)}`;
+  const counts = [plural(group.cases.paired, "paired case")];
+  if (group.cases.added > 0) counts.push(`${group.cases.added} added`);
+  if (group.cases.removed > 0) counts.push(`${group.cases.removed} removed`);
+  const lines = [
+    `${paint.bold(title)}  ${paint.verdict(group.verdict, VERDICT_WORDS[group.verdict])}  ${paint.dim(counts.join(" · "))}`
+  ];
+  if (group.reason) lines.push(`  ${paint.dim(terminalLine(group.reason, 160))}`);
+  if (group.modelChanged) {
+    const models = (side) => terminalLine([...side?.models ?? [], ...side?.fingerprints ?? []].join(", "), 80);
+    lines.push(`  model changed: ${models(group.base)} → ${models(group.head)}`);
+  }
+  const metrics = group.metrics.filter((m) => m.base !== null || m.head !== null);
+  if (metrics.length > 0) {
+    const cells = [HEADERS, ...metrics.map(metricCells)];
+    const widths = HEADERS.map((_, col) => Math.max(...cells.map((r) => (r[col] ?? "").length)));
+    const format = (r) => r.map(
+      (cell, col) => col === 0 || col === r.length - 1 ? cell.padEnd(widths[col] ?? 0) : cell.padStart(widths[col] ?? 0)
+    ).join("  ").trimEnd();
+    lines.push(`  ${paint.dim(format(HEADERS))}`);
+    metrics.forEach((metric, i) => {
+      const text = format(cells[i + 1] ?? []);
+      const word = metric.verdict === "not-gated" ? "–" : VERDICT_WORDS[metric.verdict];
+      const at = text.lastIndexOf(word);
+      lines.push(
+        `  ${at < 0 ? text : text.slice(0, at) + paint.verdict(metric.verdict, word) + text.slice(at + word.length)}`
+      );
+    });
+  }
+  for (const metric of group.metrics) {
+    if (["pass", "not-gated", "not-comparable"].includes(metric.verdict)) continue;
+    if (isRepeated(metric, group.metrics)) continue;
+    const guidance = powerGuidance(metric);
+    lines.push(
+      `  ${paint.verdict(metric.verdict, "•")} ${METRIC_LABELS[metric.metric]}: ${terminalLine(metric.reason, 200)}${guidance ? `; ${guidance}` : ""}`
+    );
+  }
+  const { passToFail, failToPass, cases } = group.flips;
+  if (passToFail + failToPass > 0) {
+    lines.push(`  flipped: ${passToFail} pass → fail, ${failToPass} fail → pass`);
+    for (const flip of cases.slice(0, FLIPS_SHOWN)) {
+      const arrow = flip.direction === "pass-to-fail" ? "pass → fail" : "fail → pass";
+      const output = flip.head?.text === null || flip.head === null ? "" : `  head: ${terminalLine(flip.head.text, 60)}`;
+      lines.push(
+        `    ${terminalLine(flip.caseId, 40)}  ${arrow}  ${flip.baseScore.toFixed(2)} → ${flip.headScore.toFixed(2)}${paint.dim(output)}`
+      );
+    }
+    const more = passToFail + failToPass - Math.min(cases.length, FLIPS_SHOWN);
+    if (more > 0) lines.push(paint.dim(`    … and ${more} more (--format json for all)`));
+  }
+  return lines;
+}
+function renderComparisonTerminal(c, options) {
+  const paint = painter(options.color);
+  const sha = (s) => s === null ? "unknown" : terminalLine(s.slice(0, 12), 12);
+  const lines = [
+    `${paint.bold("evalgate compare:")} ${paint.verdict(c.verdict, VERDICT_WORDS[c.verdict])}`,
+    terminalLine(c.summary, 200),
+    paint.dim(
+      `baseline ${sha(c.base.commit)} · head ${sha(c.head.commit)} · α ${c.options.alpha} one-sided, Holm-adjusted${c.options.strict ? " · strict" : ""}`
+    )
+  ];
+  for (const warning of c.warnings)
+    lines.push(paint.verdict("inconclusive", `warning: ${terminalLine(warning, 200)}`));
+  for (const group of c.groups) lines.push("", ...groupLines(group, paint));
+  return lines.join("\n") + "\n";
+}
+var FLIPS_SHOWN, HEADERS;
+var init_comparison_terminal = __esm({
+  "src/report/comparison-terminal.ts"() {
+    "use strict";
+    init_format();
+    init_compare();
+    init_escape();
+    FLIPS_SHOWN = 5;
+    HEADERS = ["metric", "base", "head", "Δ", "95% CI", "p", "verdict"];
+  }
+});
+
+// src/report/junit.ts
+function attributes(values) {
+  return Object.entries(values).map(([name, value]) => ` ${name}="${escapeXml(String(value))}"`).join("");
+}
+function detail(metric) {
+  return [
+    `base ${formatValue(metric.base, metric.unit)}`,
+    `head ${formatValue(metric.head, metric.unit)}`,
+    `change ${formatDelta(metric.delta, metric.deltaKind, metric.unit)}`,
+    ...metric.test?.pValueAdjusted != null ? [`p ${metric.test.pValueAdjusted}`] : []
+  ].join(", ");
+}
+function testcase(group, metric, indent) {
+  const open = `${indent}<testcase${attributes({
+    classname: `evalgate.${group.suite}.${group.providerId}`,
+    name: METRIC_LABELS[metric.metric]
+  })}`;
+  const message = `${VERDICT_WORDS[metric.verdict]}: ${metric.reason}`;
+  if (FAILING.has(metric.verdict)) {
+    return `${open}>
+${indent}  <failure${attributes({ message, type: metric.verdict })}>${escapeXml(detail(metric))}</failure>
+${indent}</testcase>`;
+  }
+  if (SKIPPED.has(metric.verdict)) {
+    return `${open}>
+${indent}  <skipped${attributes({ message })}/>
+${indent}</testcase>`;
+  }
+  return `${open}>
+${indent}  <system-out>${escapeXml(`${message} (${detail(metric)})`)}</system-out>
+${indent}</testcase>`;
+}
+function renderJunit(c) {
+  let tests = 0;
+  let failures = 0;
+  let skipped = 0;
+  const suites = c.groups.map((group) => {
+    const cases = group.metrics.length > 0 ? group.metrics.map((m) => testcase(group, m, "    ")) : [
+      `    <testcase${attributes({ classname: `evalgate.${group.suite}.${group.providerId}`, name: "comparison" })}>
+      <skipped${attributes({ message: group.reason ?? "nothing to compare" })}/>
+    </testcase>`
+    ];
+    const groupFailures = group.metrics.filter((m) => FAILING.has(m.verdict)).length;
+    const groupSkipped = group.metrics.length === 0 ? 1 : group.metrics.filter((m) => SKIPPED.has(m.verdict)).length;
+    tests += cases.length;
+    failures += groupFailures;
+    skipped += groupSkipped;
+    const open = `  <testsuite${attributes({
+      name: `${group.suite} / ${group.providerId}`,
+      tests: cases.length,
+      failures: groupFailures,
+      errors: 0,
+      skipped: groupSkipped
+    })}>`;
+    const properties = [
+      `    <properties>`,
+      `      <property${attributes({ name: "verdict", value: group.verdict })}/>`,
+      `      <property${attributes({ name: "paired-cases", value: group.cases.paired })}/>`,
+      `    </properties>`
+    ];
+    return [open, ...properties, ...cases, "  </testsuite>"].join("\n");
+  });
+  const root = `<testsuites${attributes({
+    name: "evalgate",
+    tests,
+    failures,
+    errors: 0,
+    skipped
+  })}>`;
+  return ['<?xml version="1.0" encoding="UTF-8"?>', root, ...suites, "</testsuites>", ""].join("\n");
+}
+var FAILING, SKIPPED;
+var init_junit = __esm({
+  "src/report/junit.ts"() {
+    "use strict";
+    init_format();
+    init_escape();
+    FAILING = /* @__PURE__ */ new Set(["regression", "fail", "error"]);
+    SKIPPED = /* @__PURE__ */ new Set(["inconclusive", "not-comparable"]);
+  }
+});
+
+// src/report/markdown.ts
+function shortSha(sha) {
+  return sha === null ? "unknown commit" : markdownInline(sha.slice(0, 12), 12);
+}
+function daysBetween(earlier, later) {
+  const ms = Date.parse(later) - Date.parse(earlier);
+  return Number.isFinite(ms) ? ms / 864e5 : null;
+}
+function baselineLine(base, head) {
+  const ref = base.ref === null ? "" : ` on ${markdownInline(base.ref.replace(/^refs\/heads\//, ""), 80)}`;
+  const days = daysBetween(base.startedAt, head.startedAt);
+  const age = days === null ? "" : days < 1 / 24 ? ", run just before the head" : days < 2 ? `, run ${Math.round(days * 24)} h before the head` : `, run ${Math.round(days)} days before the head`;
+  return `Baseline **${shortSha(base.commit)}**${ref}${age} · head **${shortSha(head.commit)}**`;
+}
+function metricRow(metric) {
+  const cells = metricCells(metric);
+  if (metric.verdict !== "not-gated") cells[cells.length - 1] = `**${cells.at(-1) ?? ""}**`;
+  return `| ${cells.join(" | ")} |`;
+}
+function caseCounts(group) {
+  const parts2 = [plural(group.cases.paired, "paired case")];
+  if (group.cases.added > 0) parts2.push(`${group.cases.added} added`);
+  if (group.cases.removed > 0) parts2.push(`${group.cases.removed} removed`);
+  const { base, head } = group.repeats;
+  if (head !== null) {
+    parts2.push(
+      base !== null && base !== head ? `repeats ${base} → ${head}` : plural(head, "repeat")
+    );
+  }
+  const models = group.head?.models ?? [];
+  if (models.length > 0) parts2.push(`model ${models.map((m) => markdownInline(m, 60)).join(", ")}`);
+  return parts2.join(" · ");
+}
+function groupNotes(group) {
+  const notes = [];
+  if (group.reason) notes.push(`*${markdownInline(group.reason, 300)}*`);
+  if (group.modelChanged) {
+    const before = [...group.base?.models ?? [], ...group.base?.fingerprints ?? []];
+    const after = [...group.head?.models ?? [], ...group.head?.fingerprints ?? []];
+    notes.push(
+      `**Model changed**: ${markdownInline(before.join(", "), 120)} → ${markdownInline(after.join(", "), 120)}`
+    );
+  }
+  if (group.configChanged) notes.push("Provider configuration changed in this run.");
+  if (group.cases.added > 0 || group.cases.removed > 0) {
+    const list = (ids, total) => ids.slice(0, 10).map((id) => markdownInline(id, 60)).join(", ") + (total > 10 ? `, … (${total} in all)` : "");
+    if (group.cases.added > 0)
+      notes.push(`Added (not paired): ${list(group.cases.addedIds, group.cases.added)}`);
+    if (group.cases.removed > 0) {
+      notes.push(`Removed (not paired): ${list(group.cases.removedIds, group.cases.removed)}`);
+    }
+  }
+  const errors = group.head?.errorKinds ?? [];
+  if (errors.length > 0 && group.head) {
+    const kinds = errors.map((e) => `${markdownInline(e.kind, 40)} ×${e.count}`).join(", ");
+    const example = group.head.errorExample ? `: ${markdownInline(group.head.errorExample, 200)}` : "";
+    notes.push(`Head errors: ${kinds}${example}`);
+  }
+  return notes;
+}
+function findings(group) {
+  const lines = [];
+  for (const metric of group.metrics) {
+    if (metric.verdict === "pass" || metric.verdict === "not-gated") continue;
+    if (metric.verdict === "not-comparable" && metric.metric !== "score") continue;
+    if (isRepeated(metric, group.metrics)) continue;
+    const guidance = powerGuidance(metric);
+    lines.push(
+      `- **${METRIC_LABELS[metric.metric]}** ${VERDICT_WORDS[metric.verdict]}: ${markdownInline(metric.reason, 400)}` + (guidance ? `. **Inconclusive: ${guidance}.**` : "")
+    );
+  }
+  return lines;
+}
+function groupTitle(group) {
+  const provider = group.providerLabel ?? group.providerId;
+  return `${markdownInline(group.suite, 100)} / ${markdownInline(provider, 100)}`;
+}
+function groupSection(group) {
+  const lines = [`### ${groupTitle(group)}: ${VERDICT_WORDS[group.verdict]}`, "", caseCounts(group)];
+  const notes = groupNotes(group);
+  if (notes.length > 0) lines.push("", ...notes.map((n) => `- ${n}`));
+  const rows = group.metrics.filter((m) => m.base !== null || m.head !== null);
+  if (rows.length > 0) {
+    lines.push(
+      "",
+      "| metric | base | head | Δ | 95% CI | p | verdict |",
+      "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+      ...rows.map(metricRow)
+    );
+  }
+  const found = findings(group);
+  if (found.length > 0) lines.push("", ...found);
+  return lines.join("\n");
+}
+function outputBlock(label, sample2) {
+  if (!sample2) return `${label}: no answer`;
+  const failures = sample2.failures.length > 0 ? `; ${sample2.failures.map((f) => markdownInline(f, 200)).join("; ")}` : "";
+  const header = `${label} (repeat ${sample2.repeat}, ${sample2.pass ? "passed" : "failed"}${failures}):`;
+  if (sample2.text === null) return `${header} no output`;
+  const shown = sample2.text.length > OUTPUT_CHARS_SHOWN ? sample2.text.slice(0, OUTPUT_CHARS_SHOWN) : sample2.text;
+  const cut = sample2.text.length - shown.length + sample2.truncated;
+  return [
+    header,
+    "",
+    codeBlock(shown),
+    ...cut > 0 ? ["", `*… ${cut.toLocaleString("en-US")} more characters*`] : []
+  ].join("\n");
+}
+function flipEntry(flip) {
+  const arrow = flip.direction === "pass-to-fail" ? "pass → fail" : "fail → pass";
+  const source = flip.source ? ` (${markdownInline(flip.source, 120)})` : "";
+  return [
+    `**${markdownInline(flip.caseId, 120)}**${source}: ${arrow}, score ${flip.baseScore.toFixed(2)} → ${flip.headScore.toFixed(2)}`,
+    "",
+    outputBlock("Base", flip.base),
+    "",
+    outputBlock("Head", flip.head)
+  ].join("\n");
+}
+function flipsOpen(group) {
+  const { passToFail, failToPass } = group.flips;
+  return `<details><summary>Flipped cases of ${groupTitle(group)}: ${passToFail} pass → fail, ${failToPass} fail → pass</summary>
+
+`;
+}
+function fullReport(runUrl) {
+  return runUrl ? `[the full report](${encodeURI(runUrl)})` : "the full report";
+}
+function renderMarkdown(c, options = {}) {
+  const maxLength = options.maxLength ?? GITHUB_COMMENT_LIMIT;
+  const title = markdownInline(options.title ?? "evalgate", 100);
+  const header = [
+    `## ${title}: ${VERDICT_WORDS[c.verdict]}`,
+    "",
+    markdownInline(c.summary, 500),
+    "",
+    baselineLine(c.base, c.head) + (options.runUrl ? ` · ${fullReport(options.runUrl)}` : "")
+  ];
+  if (c.options.strict) header.push("", "Strict mode: an inconclusive result fails the check.");
+  if (c.warnings.length > 0) {
+    header.push("", ...c.warnings.map((w) => `> **Warning:** ${markdownInline(w, 500)}`));
+  }
+  const footer = [
+    "",
+    "---",
+    `<sub>p: one-sided, Holm-adjusted at α = ${c.options.alpha} over the run's gated tests; 95% CI of the paired change; seed ${markdownInline(c.options.seed.slice(0, 12), 12)}; evalgate ${markdownInline(c.tool.version, 20)}</sub>`
+  ].join("\n");
+  const headText = header.join("\n");
+  const sections = c.groups.map(groupSection);
+  const cutNoteReserve = CUT_NOTE_RESERVE + 2 * (options.runUrl?.length ?? 0);
+  let budget = maxLength - headText.length - footer.length - cutNoteReserve;
+  let shownGroups = 0;
+  for (const section of sections) {
+    if (section.length + 2 > budget) break;
+    budget -= section.length + 2;
+    shownGroups++;
+  }
+  const shownFlips = c.groups.map(() => []);
+  let stopped = false;
+  for (let g = 0; g < shownGroups && !stopped; g++) {
+    const group = c.groups[g];
+    const shown = shownFlips[g];
+    const wrapper = flipsOpen(group).length + FLIPS_CLOSE.length + 2;
+    for (const flip of group.flips.cases) {
+      const entry = flipEntry(flip);
+      const cost = entry.length + FLIP_SEPARATOR.length + (shown.length === 0 ? wrapper : 0);
+      if (cost > budget) {
+        stopped = true;
+        break;
+      }
+      budget -= cost;
+      shown.push(entry);
+    }
+  }
+  const text = assemble(c, {
+    headText,
+    footer,
+    sections,
+    shownGroups,
+    shownFlips,
+    runUrl: options.runUrl
+  });
+  if (text.length <= maxLength) return text;
+  const essentials = assemble(c, {
+    headText,
+    footer,
+    sections,
+    shownGroups,
+    shownFlips: c.groups.map(() => []),
+    runUrl: options.runUrl
+  });
+  if (essentials.length <= maxLength) return essentials;
+  const cut = essentials.slice(0, Math.max(0, maxLength - 2));
+  const lastLine = cut.lastIndexOf("\n");
+  return `${lastLine > 0 ? cut.slice(0, lastLine) : cut}
+…`.slice(0, maxLength);
+}
+function assemble(c, parts2) {
+  const body = [parts2.headText];
+  let flipsShown = 0;
+  let flipsTotal = 0;
+  c.groups.forEach((group, g) => {
+    flipsTotal += group.flips.passToFail + group.flips.failToPass;
+    if (g >= parts2.shownGroups) return;
+    body.push(parts2.sections[g]);
+    const entries = parts2.shownFlips[g] ?? [];
+    flipsShown += entries.length;
+    if (entries.length > 0) body.push(flipsOpen(group) + entries.join(FLIP_SEPARATOR) + FLIPS_CLOSE);
+  });
+  const cuts = [];
+  if (parts2.shownGroups < c.groups.length) {
+    cuts.push(
+      `… ${plural(c.groups.length - parts2.shownGroups, "suite × provider result")} omitted; see ${fullReport(parts2.runUrl)}.`
+    );
+  }
+  if (flipsTotal > flipsShown) {
+    cuts.push(
+      `… ${plural(flipsTotal - flipsShown, "flipped case")} omitted; see ${fullReport(parts2.runUrl)}.`
+    );
+  }
+  if (cuts.length > 0) body.push(cuts.join("\n"));
+  return `${body.join("\n\n")}
+${parts2.footer}
+`;
+}
+var GITHUB_COMMENT_LIMIT, OUTPUT_CHARS_SHOWN, CUT_NOTE_RESERVE, FLIPS_CLOSE, FLIP_SEPARATOR;
+var init_markdown = __esm({
+  "src/report/markdown.ts"() {
+    "use strict";
+    init_format();
+    init_compare();
+    init_escape();
+    GITHUB_COMMENT_LIMIT = 65536;
+    OUTPUT_CHARS_SHOWN = 1500;
+    CUT_NOTE_RESERVE = 400;
+    FLIPS_CLOSE = "\n\n</details>";
+    FLIP_SEPARATOR = "\n\n---\n\n";
+  }
+});
+
+// src/report/run-report.ts
+function percent(x) {
+  return Number.isNaN(x) ? "–" : `${(x * 100).toFixed(1)}%`;
+}
+function milliseconds(x) {
+  if (Number.isNaN(x)) return "–";
+  return x >= 1e3 ? `${(x / 1e3).toFixed(2)}s` : `${Math.round(x)}ms`;
+}
+function summaryRow(s) {
+  return [
+    s.suite,
+    s.providerId,
+    String(s.cases),
+    percent(s.passRate) + (s.belowThreshold ? ` < ${percent(s.minPassRate)}` : ""),
+    Number.isNaN(s.meanScore) ? "–" : s.meanScore.toFixed(3),
+    milliseconds(s.latencyP50),
+    milliseconds(s.latencyP95),
+    String(s.errors)
+  ];
+}
+function whyFailed(result) {
+  if (result.error) return `error (${result.error.kind}): ${result.error.message}`;
+  const failed2 = result.scores.filter((s) => !s.pass);
+  return failed2.map((s) => `${s.scorer}${s.reason ? `: ${s.reason}` : ""}`).join("; ");
+}
+function problems(run) {
+  const groups = [];
+  for (const suite of run.suites) {
+    for (const provider of suite.providers) {
+      const bad = suite.results.filter((r) => r.providerId === provider.id && r.pass !== true);
+      if (bad.length === 0) continue;
+      groups.push({
+        title: `${suite.suite} / ${provider.id}: ${bad.length} failed or errored`,
+        lines: bad.slice(0, EXAMPLES_SHOWN).map(
+          (r) => `${r.caseId}${suite.repeats > 1 ? ` #${r.repeat}` : ""}: ${terminalLine(whyFailed(r), 160)}`
+        ),
+        more: Math.max(0, bad.length - EXAMPLES_SHOWN)
+      });
+    }
+  }
+  return groups;
+}
+function renderRunTerminal(run, summaries, options) {
+  const red = ansi("31", options.color);
+  const bold = ansi("1", options.color);
+  const dim = ansi("2", options.color);
+  const rows = [HEADERS2, ...summaries.map(summaryRow)];
+  const widths = HEADERS2.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? "").length)));
+  const format = (row) => row.map(
+    (cell, col) => col < 2 ? cell.padEnd(widths[col] ?? 0) : cell.padStart(widths[col] ?? 0)
+  ).join("  ");
+  const lines = [bold(format(HEADERS2))];
+  summaries.forEach((s, i) => {
+    const line = format(rows[i + 1] ?? []);
+    lines.push(s.belowThreshold || s.errors > 0 ? red(line) : line);
+  });
+  for (const group of problems(run)) {
+    lines.push("", bold(group.title));
+    lines.push(...group.lines.map((l) => `  ${l}`));
+    if (group.more > 0) lines.push(dim(`  … and ${group.more} more in the results file`));
+  }
+  if (!run.run.complete)
+    lines.push("", red(`incomplete run: ${run.run.incompleteReason ?? "stopped early"}`));
+  return lines.join("\n") + "\n";
+}
+var HEADERS2, EXAMPLES_SHOWN, ansi;
+var init_run_report = __esm({
+  "src/report/run-report.ts"() {
+    "use strict";
+    init_escape();
+    HEADERS2 = ["suite", "provider", "cases", "pass rate", "mean score", "p50", "p95", "errors"];
+    EXAMPLES_SHOWN = 5;
+    ansi = (code, on) => (text) => on ? `\x1B[${code}m${text}\x1B[0m` : text;
+  }
+});
+
+// src/results/summary.ts
+function byCase(results) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const result of results) {
+    const group = groups.get(result.caseId);
+    if (group) group.push(result);
+    else groups.set(result.caseId, [result]);
+  }
+  return groups;
+}
+function summarizeProvider(suite, providerId) {
+  const results = suite.results.filter((r) => r.providerId === providerId);
+  const cases = [...byCase(results).values()];
+  const passRates = cases.map(
+    (answers) => answers.filter((a) => a.pass === true).length / answers.length
+  );
+  const caseScores = cases.map((answers) => answers.flatMap((a) => a.score === null ? [] : [a.score])).filter((scores) => scores.length > 0).map(mean);
+  const latencies = results.flatMap((r) => r.latencyMs === null || r.cached ? [] : [r.latencyMs]);
+  const passRate = passRates.length === 0 ? Number.NaN : mean(passRates);
+  return {
+    suite: suite.suite,
+    file: suite.file,
+    providerId,
+    cases: cases.length,
+    answers: results.length,
+    passRate,
+    meanScore: caseScores.length === 0 ? Number.NaN : mean(caseScores),
+    latencyP50: quantile(latencies, 0.5),
+    latencyP95: quantile(latencies, 0.95),
+    errors: results.filter((r) => r.error).length,
+    minPassRate: suite.minPassRate,
+    belowThreshold: cases.length > 0 && !(passRate >= suite.minPassRate)
+  };
+}
+function summarizeRun(run) {
+  return run.suites.flatMap((suite) => suite.providers.map((p) => summarizeProvider(suite, p.id)));
+}
+var init_summary = __esm({
+  "src/results/summary.ts"() {
+    "use strict";
+    init_stats();
+  }
+});
+
 // src/providers/abort.ts
 function abortError(signal) {
   const reason = signal.reason;
@@ -7037,6 +10711,125 @@ var init_abort = __esm({
   "src/providers/abort.ts"() {
     "use strict";
     init_errors();
+  }
+});
+
+// src/providers/exec.ts
+import { spawn } from "node:child_process";
+var STDERR_TAIL_CHARS, KILL_GRACE_MS, ExecProvider;
+var init_exec = __esm({
+  "src/providers/exec.ts"() {
+    "use strict";
+    init_errors();
+    init_abort();
+    STDERR_TAIL_CHARS = 500;
+    KILL_GRACE_MS = 2e3;
+    ExecProvider = class {
+      constructor(spec) {
+        this.spec = spec;
+        this.id = spec.id;
+      }
+      spec;
+      type = "exec";
+      id;
+      call(request2, signal) {
+        if (signal.aborted) return Promise.reject(abortError(signal));
+        const [file, ...args] = this.spec.command;
+        if (file === void 0) return Promise.reject(new ProviderError("exec", "empty command"));
+        const started = performance.now();
+        return new Promise((resolve4, reject) => {
+          const child = spawn(file, args, {
+            cwd: this.spec.cwd,
+            env: {
+              ...process.env,
+              ...this.spec.env,
+              EVALGATE_CASE_ID: request2.caseId,
+              EVALGATE_REPEAT: String(request2.repeat),
+              EVALGATE_VARS: JSON.stringify(request2.vars)
+            },
+            stdio: ["pipe", "pipe", "pipe"]
+          });
+          const stdout = [];
+          let stderr = "";
+          child.stdout.on("data", (chunk) => stdout.push(chunk));
+          child.stderr.on("data", (chunk) => {
+            stderr = (stderr + chunk.toString("utf8")).slice(-STDERR_TAIL_CHARS);
+          });
+          child.stdin.on("error", () => void 0);
+          child.stdin.end(request2.prompt);
+          let killTimer;
+          const onAbort = () => {
+            child.kill("SIGTERM");
+            killTimer = setTimeout(() => child.kill("SIGKILL"), KILL_GRACE_MS);
+            killTimer.unref();
+          };
+          signal.addEventListener("abort", onAbort, { once: true });
+          child.on("error", (error) => {
+            signal.removeEventListener("abort", onAbort);
+            reject(
+              new ProviderError("exec", `provider ${this.id}: cannot run \`${file}\`: ${error.message}`)
+            );
+          });
+          child.on("close", (code, killedBy) => {
+            signal.removeEventListener("abort", onAbort);
+            if (killTimer) clearTimeout(killTimer);
+            if (signal.aborted) return reject(abortError(signal));
+            if (code !== 0) {
+              const status = code === null ? `was killed by ${killedBy}` : `exited with code ${code}`;
+              const tail = stderr.trim();
+              return reject(
+                new ProviderError(
+                  "exec",
+                  `provider ${this.id}: command ${status}${tail ? `: ${tail}` : ""}`
+                )
+              );
+            }
+            const output = Buffer.concat(stdout).toString("utf8").replace(/\r?\n$/, "");
+            resolve4({ output, latencyMs: performance.now() - started, attempts: 1 });
+          });
+        });
+      }
+    };
+  }
+});
+
+// src/spec/template.ts
+function lookup(vars, path2) {
+  let value = vars;
+  for (const key of path2.split(".")) {
+    if (value === null || typeof value !== "object" || !Object.hasOwn(value, key)) return void 0;
+    value = value[key];
+  }
+  return value;
+}
+function isVariableSet(vars, path2) {
+  const value = lookup(vars, path2);
+  return value !== void 0 && value !== null;
+}
+function stringify(value) {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+function templateVariables(template) {
+  return [...new Set(Array.from(template.matchAll(PLACEHOLDER), (m) => m[1]))];
+}
+function renderTemplate(template, vars) {
+  return template.replace(PLACEHOLDER, (_match, path2) => {
+    if (!isVariableSet(vars, path2)) throw new MissingVariableError(path2);
+    return stringify(lookup(vars, path2));
+  });
+}
+var PLACEHOLDER, MissingVariableError;
+var init_template = __esm({
+  "src/spec/template.ts"() {
+    "use strict";
+    PLACEHOLDER = /\{\{\s*([A-Za-z_][\w-]*(?:\.[\w-]+)*)\s*\}\}/g;
+    MissingVariableError = class extends Error {
+      variable;
+      constructor(variable) {
+        super(`variable \`${variable}\` is not set`);
+        this.variable = variable;
+      }
+    };
   }
 });
 
@@ -16214,7 +20007,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
           length = null;
         }
         source = object;
-        const parts = (async function* () {
+        const parts2 = (async function* () {
           for (const part of blobParts) {
             if (part.stream) {
               yield* part.stream();
@@ -16223,7 +20016,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
             }
           }
         })();
-        action = () => parts;
+        action = () => parts2;
         type = `multipart/form-data; boundary=${boundary}`;
       } else if (webidl.is.Blob(object)) {
         source = object;
@@ -20974,11 +24767,11 @@ var require_socks5_utils = __commonJS({
     var { InvalidArgumentError } = require_errors2();
     function parseAddress(address) {
       if (net.isIPv4(address)) {
-        const parts = address.split(".").map(Number);
+        const parts2 = address.split(".").map(Number);
         return {
           type: 1,
           // IPv4
-          buffer: Buffer2.from(parts)
+          buffer: Buffer2.from(parts2)
         };
       }
       if (net.isIPv6(address)) {
@@ -21028,9 +24821,9 @@ var require_socks5_utils = __commonJS({
           bufferIndex += 2;
         }
       } else {
-        const parts = normalizedAddress.split(":");
-        for (let i = 0; i < parts.length; i++) {
-          buffer.writeUInt16BE(parseInt(parts[i], 16), i * 2);
+        const parts2 = normalizedAddress.split(":");
+        for (let i = 0; i < parts2.length; i++) {
+          buffer.writeUInt16BE(parseInt(parts2[i], 16), i * 2);
         }
       }
       return buffer;
@@ -21077,12 +24870,12 @@ var require_socks5_utils = __commonJS({
           if (buffer.length < currentOffset + 18) {
             throw new InvalidArgumentError("Buffer too small for IPv6 address");
           }
-          const parts = [];
+          const parts2 = [];
           for (let i = 0; i < 8; i++) {
             const value = buffer.readUInt16BE(currentOffset + i * 2);
-            parts.push(value.toString(16));
+            parts2.push(value.toString(16));
           }
-          address = parts.join(":");
+          address = parts2.join(":");
           currentOffset += 16;
           break;
         }
@@ -21407,12 +25200,12 @@ var require_socks5_client = __commonJS({
           boundAddress = this.buffer.subarray(offset, offset + domainLength).toString();
           offset += domainLength;
         } else if (addressType === ADDRESS_TYPES.IPV6) {
-          const parts = [];
+          const parts2 = [];
           for (let i = 0; i < 8; i++) {
             const value = this.buffer.readUInt16BE(offset + i * 2);
-            parts.push(value.toString(16));
+            parts2.push(value.toString(16));
           }
-          boundAddress = parts.join(":");
+          boundAddress = parts2.join(":");
           offset += 16;
         }
         const boundPort = this.buffer.readUInt16BE(offset);
@@ -25686,7 +29479,7 @@ var require_snapshot_recorder = __commonJS({
       return filtered;
     }
     function createRequestHash(formattedRequest) {
-      const parts = [
+      const parts2 = [
         formattedRequest.method,
         formattedRequest.url
       ];
@@ -25694,14 +29487,14 @@ var require_snapshot_recorder = __commonJS({
         const headerKeys = Object.keys(formattedRequest.headers).sort();
         for (const key of headerKeys) {
           const values = Array.isArray(formattedRequest.headers[key]) ? formattedRequest.headers[key] : [formattedRequest.headers[key]];
-          parts.push(key);
+          parts2.push(key);
           for (const value of values.sort()) {
-            parts.push(String(value));
+            parts2.push(String(value));
           }
         }
       }
-      parts.push(formattedRequest.body);
-      const content = parts.join("|");
+      parts2.push(formattedRequest.body);
+      const content = parts2.join("|");
       return hashId(content);
     }
     var SnapshotRecorder = class {
@@ -27766,9 +31559,9 @@ var require_cache = __commonJS({
       const values = Array.isArray(varyHeader) ? varyHeader : [varyHeader];
       const output = [];
       for (let i = 0; i < values.length; i++) {
-        const parts = values[i].split(",");
-        for (let j = 0; j < parts.length; j++) {
-          output.push(parts[j]);
+        const parts2 = values[i].split(",");
+        for (let j = 0; j < parts2.length; j++) {
+          output.push(parts2[j]);
         }
       }
       return output;
@@ -30274,14 +34067,14 @@ var require_decompress = __commonJS({
        * @throws {Error} - If the number of content-encodings exceeds the maximum allowed
        */
       #createDecompressionChain(encodings) {
-        const parts = encodings.split(",");
+        const parts2 = encodings.split(",");
         const maxContentEncodings = 5;
-        if (parts.length > maxContentEncodings) {
-          throw new Error(`too many content-encodings in response: ${parts.length}, maximum allowed is ${maxContentEncodings}`);
+        if (parts2.length > maxContentEncodings) {
+          throw new Error(`too many content-encodings in response: ${parts2.length}, maximum allowed is ${maxContentEncodings}`);
         }
         const decompressors = [];
-        for (let i = parts.length - 1; i >= 0; i--) {
-          const encoding = parts[i].trim();
+        for (let i = parts2.length - 1; i >= 0; i--) {
+          const encoding = parts2[i].trim();
           if (!encoding) continue;
           if (!supportedEncodings[encoding]) {
             decompressors.length = 0;
@@ -38766,6 +42559,200 @@ ${captureLines}` : capture.stack;
   }
 });
 
+// src/providers/http.ts
+function renderBody(body, vars) {
+  if (typeof body === "string") return renderTemplate(body, vars);
+  if (Array.isArray(body)) return body.map((item) => renderBody(item, vars));
+  if (body !== null && typeof body === "object") {
+    return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, renderBody(v, vars)]));
+  }
+  return body;
+}
+function valueAtPath(value, path2) {
+  let current = value;
+  for (const key of path2.split(".")) {
+    if (current === null || typeof current !== "object") return void 0;
+    current = current[key];
+  }
+  return current;
+}
+function tokenUsage(parsed, paths, id) {
+  const count = (path2) => {
+    if (path2 === void 0) return 0;
+    const value = valueAtPath(parsed, path2);
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+      const found = (JSON.stringify(value) ?? "nothing").slice(0, 80);
+      throw new ProviderError(
+        "malformed-response",
+        `provider ${id}: the response has no token count at \`${path2}\` (found ${found})`
+      );
+    }
+    return value;
+  };
+  return { input: count(paths.input), output: count(paths.output) };
+}
+function classifyStatus(status) {
+  if (status === 401 || status === 403) return "auth";
+  if (status === 429) return "rate-limited";
+  if (status >= 500) return "server";
+  return "bad-request";
+}
+var import_undici, HttpProvider;
+var init_http = __esm({
+  "src/providers/http.ts"() {
+    "use strict";
+    init_errors();
+    init_template();
+    init_abort();
+    init_retry();
+    import_undici = __toESM(require_undici(), 1);
+    HttpProvider = class {
+      constructor(spec) {
+        this.spec = spec;
+        this.id = spec.id;
+      }
+      spec;
+      type = "http";
+      id;
+      /** Keep-alive connections of this provider, closed with it. */
+      agent = new import_undici.Agent({ keepAliveTimeout: 3e4 });
+      async close() {
+        await this.agent.close();
+      }
+      async call(request2, signal) {
+        const { spec } = this;
+        const vars = { ...request2.vars, prompt: request2.prompt };
+        const started = performance.now();
+        let status;
+        let headers;
+        let text;
+        try {
+          const response = await (0, import_undici.request)(spec.url, {
+            method: spec.method,
+            headers: { "content-type": "application/json", ...spec.headers },
+            ...spec.method === "GET" ? {} : { body: JSON.stringify(renderBody(spec.body, vars)) },
+            signal,
+            dispatcher: this.agent
+          });
+          status = response.statusCode;
+          headers = response.headers;
+          text = await response.body.text();
+        } catch (error) {
+          if (signal.aborted) throw abortError(signal);
+          throw new ProviderError("network", `provider ${this.id}: ${errorMessage(error)}`, {
+            retryable: true
+          });
+        }
+        if (status < 200 || status > 299) {
+          const kind = classifyStatus(status);
+          const retryAfterMs = status === 429 || status === 503 ? retryAfterFromHeaders((name) => {
+            const value = headers[name.toLowerCase()];
+            return (Array.isArray(value) ? value[0] : value) ?? null;
+          }, Date.now()) : void 0;
+          throw new ProviderError(kind, `provider ${this.id}: HTTP ${status}: ${text.slice(0, 300)}`, {
+            retryable: kind === "rate-limited" || kind === "server",
+            ...retryAfterMs === void 0 ? {} : { retryAfterMs }
+          });
+        }
+        let parsed;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          throw new ProviderError(
+            "malformed-response",
+            `provider ${this.id}: the response is not JSON: ${text.slice(0, 200)}`
+          );
+        }
+        const output = valueAtPath(parsed, spec.outputPath);
+        if (output === void 0 || output === null) {
+          throw new ProviderError(
+            "malformed-response",
+            `provider ${this.id}: the response has nothing at \`${spec.outputPath}\``
+          );
+        }
+        const tokens = spec.usagePaths ? tokenUsage(parsed, spec.usagePaths, this.id) : void 0;
+        return {
+          output: typeof output === "string" ? output : JSON.stringify(output),
+          latencyMs: performance.now() - started,
+          attempts: 1,
+          ...tokens ? { tokens } : {}
+        };
+      }
+    };
+  }
+});
+
+// src/providers/module.ts
+import { pathToFileURL } from "node:url";
+async function importExport(absolutePath, exportName) {
+  const module = await import(pathToFileURL(absolutePath).href);
+  return module[exportName];
+}
+function isAnswer(value) {
+  return typeof value === "object" && value !== null && "output" in value;
+}
+function asText(value) {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return JSON.stringify(value) ?? "";
+}
+var ModuleProvider;
+var init_module = __esm({
+  "src/providers/module.ts"() {
+    "use strict";
+    init_errors();
+    ModuleProvider = class _ModuleProvider {
+      constructor(id, fn) {
+        this.fn = fn;
+        this.id = id;
+      }
+      fn;
+      type = "module";
+      id;
+      static async create(spec) {
+        let exported;
+        try {
+          exported = await importExport(spec.path, spec.export);
+        } catch (error) {
+          throw new ProviderError(
+            "module",
+            `provider ${spec.id}: cannot load ${spec.path}: ${errorMessage(error)}`
+          );
+        }
+        if (typeof exported !== "function") {
+          throw new ProviderError(
+            "module",
+            `provider ${spec.id}: ${spec.path} has no exported function \`${spec.export}\` (found ${typeof exported})`
+          );
+        }
+        return new _ModuleProvider(spec.id, exported);
+      }
+      async call(request2, signal) {
+        const started = performance.now();
+        let answer;
+        try {
+          answer = await this.fn(request2, { signal });
+        } catch (error) {
+          if (error instanceof ProviderError) throw error;
+          throw new ProviderError("module", `provider ${this.id} threw: ${errorMessage(error)}`);
+        }
+        const latencyMs = performance.now() - started;
+        if (isAnswer(answer)) {
+          return {
+            output: asText(answer.output),
+            latencyMs,
+            attempts: 1,
+            ...answer.tokens ? { tokens: answer.tokens } : {},
+            ...answer.model ? { model: answer.model } : {},
+            ...answer.fingerprint ? { fingerprint: answer.fingerprint } : {}
+          };
+        }
+        return { output: asText(answer), latencyMs, attempts: 1 };
+      }
+    };
+  }
+});
+
 // node_modules/openai/internal/tslib.mjs
 function __classPrivateFieldSet(receiver, state2, value, kind, f) {
   if (kind === "m")
@@ -40222,7 +44209,7 @@ function addRequestID(value, response) {
     enumerable: false
   });
 }
-var init_parse = __esm({
+var init_parse2 = __esm({
   "node_modules/openai/internal/parse.mjs"() {
     init_streaming();
     init_errors2();
@@ -40232,7 +44219,7 @@ var init_parse = __esm({
 
 // node_modules/openai/version.mjs
 var VERSION;
-var init_version = __esm({
+var init_version2 = __esm({
   "node_modules/openai/version.mjs"() {
     VERSION = "7.59.0";
   }
@@ -40277,7 +44264,7 @@ function getBrowserInfo() {
 var isRunningInBrowser, getPlatformProperties, normalizeArch, normalizePlatform, _platformHeaders, getPlatformHeaders;
 var init_detect_platform = __esm({
   "node_modules/openai/internal/detect-platform.mjs"() {
-    init_version();
+    init_version2();
     isRunningInBrowser = () => {
       return (
         // @ts-ignore
@@ -40882,7 +44869,7 @@ var _APIPromise_client, APIPromise;
 var init_api_promise = __esm({
   "node_modules/openai/core/api-promise.mjs"() {
     init_tslib();
-    init_parse();
+    init_parse2();
     APIPromise = class _APIPromise extends Promise {
       constructor(client, responsePromise, parseResponse2 = defaultParseResponse) {
         super((resolve4) => {
@@ -40952,7 +44939,7 @@ var init_pagination = __esm({
   "node_modules/openai/core/pagination.mjs"() {
     init_tslib();
     init_error();
-    init_parse();
+    init_parse2();
     init_api_promise();
     init_values();
     AbstractPage = class {
@@ -42794,32 +46781,32 @@ async function toFile(value, name, options) {
     const responseOptions = options?.type === void 0 && blob.type ? { ...options, type: blob.type } : options;
     return makeFile(await getBytes(blob), name, responseOptions);
   }
-  const parts = await getBytes(value);
+  const parts2 = await getBytes(value);
   name ?? (name = getName(value));
   if (options?.type === void 0) {
-    const typedPart = parts.find((part) => typeof part === "object" && "type" in part && !!part.type);
+    const typedPart = parts2.find((part) => typeof part === "object" && "type" in part && !!part.type);
     if (typedPart) {
       options = { ...options, type: typedPart.type };
     }
   }
-  return makeFile(parts, name, options);
+  return makeFile(parts2, name, options);
 }
 async function getBytes(value) {
-  const parts = [];
+  const parts2 = [];
   if (typeof value === "string" || ArrayBuffer.isView(value) || // includes Uint8Array, Buffer, etc.
   isArrayBuffer(value)) {
-    parts.push(value);
+    parts2.push(value);
   } else if (isBlobLike(value)) {
-    parts.push(value instanceof Blob ? value : new Blob([await value.arrayBuffer()], { type: value.type }));
+    parts2.push(value instanceof Blob ? value : new Blob([await value.arrayBuffer()], { type: value.type }));
   } else if (isAsyncIterable(value)) {
     for await (const chunk of value) {
-      parts.push(...await getBytes(chunk));
+      parts2.push(...await getBytes(chunk));
     }
   } else {
     const constructor = value?.constructor?.name;
     throw new Error(`Unexpected data type: ${typeof value}${constructor ? `; constructor: ${constructor}` : ""}${propsForError(value)}`);
   }
-  return parts;
+  return parts2;
 }
 function propsForError(value) {
   if (typeof value !== "object" || value === null) {
@@ -52331,9 +56318,9 @@ var init_automations = __esm({
 
 // node_modules/openai/lib/beta/agents/files.mjs
 function validateAgentFilePath(path2) {
-  const parts = path2.split("/");
-  const root = parts[2] ?? "";
-  if (!path2.startsWith("/workspace/") || path2.includes("\\") || path2.includes("\0") || parts.slice(1).some((part) => part === "" || part === "." || part === "..") || root === ".codex" || root === ".managed-agents" || root.startsWith(".managed-agents-") || path2 === "/workspace/outputs") {
+  const parts2 = path2.split("/");
+  const root = parts2[2] ?? "";
+  if (!path2.startsWith("/workspace/") || path2.includes("\\") || path2.includes("\0") || parts2.slice(1).some((part) => part === "" || part === "." || part === "..") || root === ".codex" || root === ".managed-agents" || root.startsWith(".managed-agents-") || path2 === "/workspace/outputs") {
     throw new OpenAIError("Agent files require a non-reserved absolute file path inside /workspace");
   }
 }
@@ -52399,7 +56386,7 @@ async function uploadAgentFile(client, resource, environmentID, params, options)
   }
 }
 var AgentFileUploadError;
-var init_files = __esm({
+var init_files2 = __esm({
   "node_modules/openai/lib/beta/agents/files.mjs"() {
     init_error();
     init_headers();
@@ -52419,13 +56406,13 @@ function resolveResourceRequestOptions47(options, buildOptions) {
   return Promise.resolve(options).then(buildOptions);
 }
 var Files;
-var init_files2 = __esm({
+var init_files3 = __esm({
   "node_modules/openai/resources/beta/agents/environments/files.mjs"() {
     init_resource();
     init_pagination();
     init_headers();
     init_path();
-    init_files();
+    init_files2();
     Files = class extends APIResource {
       /**
        * Copies inline bytes or a Files API file into a connected execution environment,
@@ -52665,8 +56652,8 @@ var normalizeRequestOptionsForQueryKeys33, Environments, EnvironmentInfosPage;
 var init_environments = __esm({
   "node_modules/openai/resources/beta/agents/environments/environments.mjs"() {
     init_resource();
-    init_files2();
-    init_files2();
+    init_files3();
+    init_files3();
     init_templates();
     init_templates();
     init_pagination();
@@ -57478,7 +61465,7 @@ function normalizeRequestOptionsForQuery48(value, queryKeys, options) {
   }));
 }
 var normalizeRequestOptionsForQueryKeys48, Files2;
-var init_files3 = __esm({
+var init_files4 = __esm({
   "node_modules/openai/resources/containers/files/files.mjs"() {
     init_resource();
     init_content();
@@ -57587,8 +61574,8 @@ var normalizeRequestOptionsForQueryKeys49, Containers;
 var init_containers = __esm({
   "node_modules/openai/resources/containers/containers.mjs"() {
     init_resource();
-    init_files3();
-    init_files3();
+    init_files4();
+    init_files4();
     init_pagination();
     init_headers();
     init_path();
@@ -58232,7 +62219,7 @@ function normalizeRequestOptionsForQuery53(value, queryKeys, options) {
   }));
 }
 var normalizeRequestOptionsForQueryKeys53, Files3;
-var init_files4 = __esm({
+var init_files5 = __esm({
   "node_modules/openai/resources/files.mjs"() {
     init_resource();
     init_pagination();
@@ -61629,7 +65616,7 @@ function resolveResourceRequestOptions101(options, buildOptions) {
   return Promise.resolve(options).then(buildOptions);
 }
 var Cases;
-var init_cases = __esm({
+var init_cases2 = __esm({
   "node_modules/openai/resources/safety/cases.mjs"() {
     init_resource();
     init_path();
@@ -61651,8 +65638,8 @@ var init_safety = __esm({
     init_resource();
     init_alerts();
     init_alerts();
-    init_cases();
-    init_cases();
+    init_cases2();
+    init_cases2();
     Safety = class extends APIResource {
       constructor() {
         super(...arguments);
@@ -62230,7 +66217,7 @@ function normalizeRequestOptionsForQuery61(value, queryKeys, options) {
   }));
 }
 var normalizeRequestOptionsForQueryKeys61, Files4;
-var init_files5 = __esm({
+var init_files6 = __esm({
   "node_modules/openai/resources/vector-stores/files.mjs"() {
     init_resource();
     init_pagination();
@@ -62402,8 +66389,8 @@ var init_vector_stores = __esm({
     init_resource();
     init_file_batches();
     init_file_batches();
-    init_files5();
-    init_files5();
+    init_files6();
+    init_files6();
     init_pagination();
     init_headers();
     init_path();
@@ -63032,7 +67019,7 @@ var init_resources = __esm({
     init_decisions();
     init_embeddings2();
     init_evals();
-    init_files4();
+    init_files5();
     init_fine_tuning();
     init_graders2();
     init_images();
@@ -63215,12 +67202,12 @@ var init_client = __esm({
     init_sleep();
     init_abort2();
     init_errors2();
-    init_parse();
+    init_parse2();
     init_detect_platform();
     init_shims();
     init_request_options();
     init_query();
-    init_version();
+    init_version2();
     init_data_residency();
     init_error();
     init_pagination();
@@ -63237,7 +67224,7 @@ var init_client = __esm({
     init_content_provenance_checks();
     init_decisions();
     init_embeddings2();
-    init_files4();
+    init_files5();
     init_images();
     init_models();
     init_moderations();
@@ -65115,6 +69102,1865 @@ var init_openai2 = __esm({
   }
 });
 
+// src/providers/index.ts
+async function createProvider(spec) {
+  switch (spec.type) {
+    case "module":
+      return ModuleProvider.create(spec);
+    case "exec":
+      return new ExecProvider(spec);
+    case "http":
+      return new HttpProvider(spec);
+    case "openai": {
+      const { OpenAIProvider: OpenAIProvider2 } = await Promise.resolve().then(() => (init_openai2(), openai_exports));
+      return new OpenAIProvider2(spec);
+    }
+  }
+}
+var init_providers = __esm({
+  "src/providers/index.ts"() {
+    "use strict";
+    init_exec();
+    init_http();
+    init_module();
+    init_module();
+  }
+});
+
+// src/spec/find.ts
+import { readdir, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
+async function specFilesUnder(directory) {
+  const found = [];
+  for (const entry of await readdir(directory, { withFileTypes: true })) {
+    if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
+    const path2 = join(directory, entry.name);
+    if (entry.isDirectory()) found.push(...await specFilesUnder(path2));
+    else if (SPEC_FILE.test(entry.name) && (entry.isFile() || await isFile(path2)))
+      found.push(path2);
+  }
+  return found;
+}
+async function isFile(path2) {
+  try {
+    return (await stat(path2)).isFile();
+  } catch {
+    return false;
+  }
+}
+async function findSpecFiles(paths, cwd) {
+  const searched = paths.length > 0 ? paths : DEFAULT_SPEC_PATHS;
+  const found = /* @__PURE__ */ new Set();
+  const problems2 = [];
+  for (const path2 of searched) {
+    const absolute = resolve(cwd, path2);
+    let isDirectory;
+    try {
+      isDirectory = (await stat(absolute)).isDirectory();
+    } catch {
+      problems2.push({
+        file: path2,
+        path: "",
+        message: "no such file or directory",
+        hint: NAMING_HINT
+      });
+      continue;
+    }
+    for (const file of isDirectory ? await specFilesUnder(absolute) : [absolute]) found.add(file);
+  }
+  if (problems2.length === 0 && found.size === 0) {
+    const where2 = searched.map((path2) => `\`${path2}\``).join(", ");
+    problems2.push({
+      file: searched.join(", "),
+      path: "",
+      message: `no eval spec files found in ${where2}`,
+      hint: `${NAMING_HINT}; pass spec files or directories`
+    });
+  }
+  if (problems2.length > 0) throw new InputError(problems2, "no eval specs to load");
+  return [...found].sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+}
+var DEFAULT_SPEC_PATHS, SPEC_FILE, NAMING_HINT;
+var init_find = __esm({
+  "src/spec/find.ts"() {
+    "use strict";
+    init_errors();
+    DEFAULT_SPEC_PATHS = ["evals"];
+    SPEC_FILE = /\.eval\.ya?ml$/;
+    NAMING_HINT = "spec files are named `*.eval.yaml` or `*.eval.yml`";
+  }
+});
+
+// node_modules/csv-parse/lib/api/CsvError.js
+var CsvError;
+var init_CsvError = __esm({
+  "node_modules/csv-parse/lib/api/CsvError.js"() {
+    CsvError = class _CsvError extends Error {
+      constructor(code, message, options, ...contexts) {
+        if (Array.isArray(message)) message = message.join(" ").trim();
+        super(message);
+        if (Error.captureStackTrace !== void 0) {
+          Error.captureStackTrace(this, _CsvError);
+        }
+        this.code = code;
+        for (const context of contexts) {
+          for (const key in context) {
+            const value = context[key];
+            this[key] = Buffer.isBuffer(value) ? value.toString(options.encoding) : value == null ? value : JSON.parse(JSON.stringify(value));
+          }
+        }
+      }
+    };
+  }
+});
+
+// node_modules/csv-parse/lib/utils/is_object.js
+var is_object;
+var init_is_object = __esm({
+  "node_modules/csv-parse/lib/utils/is_object.js"() {
+    is_object = function(obj) {
+      return typeof obj === "object" && obj !== null && !Array.isArray(obj);
+    };
+  }
+});
+
+// node_modules/csv-parse/lib/api/normalize_columns_array.js
+var normalize_columns_array;
+var init_normalize_columns_array = __esm({
+  "node_modules/csv-parse/lib/api/normalize_columns_array.js"() {
+    init_CsvError();
+    init_is_object();
+    normalize_columns_array = function(columns) {
+      const normalizedColumns = [];
+      for (let i = 0, l = columns.length; i < l; i++) {
+        const column = columns[i];
+        if (column === void 0 || column === null || column === false) {
+          normalizedColumns[i] = { disabled: true };
+        } else if (typeof column === "string" || typeof column === "number") {
+          normalizedColumns[i] = { name: `${column}` };
+        } else if (is_object(column)) {
+          if (typeof column.name !== "string") {
+            throw new CsvError("CSV_OPTION_COLUMNS_MISSING_NAME", [
+              "Option columns missing name:",
+              `property "name" is required at position ${i}`,
+              "when column is an object literal"
+            ]);
+          }
+          normalizedColumns[i] = column;
+        } else {
+          throw new CsvError("CSV_INVALID_COLUMN_DEFINITION", [
+            "Invalid column definition:",
+            "expect a string or a literal object,",
+            `got ${JSON.stringify(column)} at position ${i}`
+          ]);
+        }
+      }
+      return normalizedColumns;
+    };
+  }
+});
+
+// node_modules/csv-parse/lib/utils/ResizeableBuffer.js
+var ResizeableBuffer, ResizeableBuffer_default;
+var init_ResizeableBuffer = __esm({
+  "node_modules/csv-parse/lib/utils/ResizeableBuffer.js"() {
+    ResizeableBuffer = class {
+      constructor(size = 100) {
+        this.size = size;
+        this.length = 0;
+        this.buf = Buffer.allocUnsafe(size);
+      }
+      prepend(val) {
+        if (Buffer.isBuffer(val)) {
+          const length = this.length + val.length;
+          if (length >= this.size) {
+            this.resize();
+            if (length >= this.size) {
+              throw Error("INVALID_BUFFER_STATE");
+            }
+          }
+          const buf = this.buf;
+          this.buf = Buffer.allocUnsafe(this.size);
+          val.copy(this.buf, 0);
+          buf.copy(this.buf, val.length);
+          this.length += val.length;
+        } else {
+          const length = this.length++;
+          if (length === this.size) {
+            this.resize();
+          }
+          const buf = this.clone();
+          this.buf[0] = val;
+          buf.copy(this.buf, 1, 0, length);
+        }
+      }
+      append(val) {
+        const length = this.length++;
+        if (length === this.size) {
+          this.resize();
+        }
+        this.buf[length] = val;
+      }
+      clone() {
+        return Buffer.from(this.buf.slice(0, this.length));
+      }
+      resize() {
+        const length = this.length;
+        this.size = this.size * 2;
+        const buf = Buffer.allocUnsafe(this.size);
+        this.buf.copy(buf, 0, 0, length);
+        this.buf = buf;
+      }
+      toString(encoding) {
+        if (encoding) {
+          return this.buf.toString(encoding, 0, this.length);
+        } else {
+          return Uint8Array.prototype.slice.call(this.buf.slice(0, this.length));
+        }
+      }
+      toJSON() {
+        return this.toString("utf8");
+      }
+      reset() {
+        this.length = 0;
+      }
+    };
+    ResizeableBuffer_default = ResizeableBuffer;
+  }
+});
+
+// node_modules/csv-parse/lib/api/init_state.js
+var init_state;
+var init_init_state = __esm({
+  "node_modules/csv-parse/lib/api/init_state.js"() {
+    init_ResizeableBuffer();
+    init_state = function(options) {
+      const timchars = [
+        // Basic Latin
+        32,
+        // [Space](https://www.fileformat.info/info/unicode/char/0020/index.htm)
+        9,
+        // [CHARACTER TABULATION (HT)](https://www.fileformat.info/info/unicode/char/0009/index.htm)
+        10,
+        // [LINE FEED (LF)](https://www.fileformat.info/info/unicode/char/000a/index.htm)
+        13,
+        // [CARRIAGE RETURN (CR)](https://www.fileformat.info/info/unicode/char/000d/index.htm)
+        12,
+        // [FORM FEED (FF)](https://www.fileformat.info/info/unicode/char/000c/index.htm)
+        11,
+        // [LINE TABULATION (VT)](https://www.fileformat.info/info/unicode/char/000b/index.htm)
+        // Latin-1 Supplement
+        160,
+        // [NO-BREAK SPACE (NBSP)](https://www.fileformat.info/info/unicode/char/00a0/index.htm)
+        // Ogham
+        5760,
+        // [OGHAM SPACE MARK](https://www.fileformat.info/info/unicode/char/1680/index.htm)
+        // General Punctuation
+        8192,
+        // [EN QUAD](https://www.fileformat.info/info/unicode/char/2000/index.htm)
+        8193,
+        // [EM QUAD](https://www.fileformat.info/info/unicode/char/2001/index.htm)
+        8194,
+        // [EN SPACE](https://www.fileformat.info/info/unicode/char/2002/index.htm)
+        8195,
+        // [EM SPACE](https://www.fileformat.info/info/unicode/char/2003/index.htm)
+        8196,
+        // [THREE-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2004/index.htm)
+        8197,
+        // [FOUR-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2005/index.htm)
+        8198,
+        // [SIX-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2006/index.htm)
+        8199,
+        // [FIGURE SPACE](https://www.fileformat.info/info/unicode/char/2007/index.htm)
+        8200,
+        // [PUNCTUATION SPACE](https://www.fileformat.info/info/unicode/char/2008/index.htm)
+        8201,
+        // [THIN SPACE](https://www.fileformat.info/info/unicode/char/2009/index.htm)
+        8202,
+        // [HAIR SPACE](https://www.fileformat.info/info/unicode/char/200a/index.htm)
+        8232,
+        // [LINE SEPARATOR](https://www.fileformat.info/info/unicode/char/2028/index.htm)
+        8233,
+        // [PARAGRAPH SEPARATOR](https://www.fileformat.info/info/unicode/char/2029/index.htm)
+        8239,
+        // [NARROW NO-BREAK SPACE (NNBSP)](https://www.fileformat.info/info/unicode/char/202f/index.htm)
+        8287,
+        // [MEDIUM MATHEMATICAL SPACE (MMSP)](https://www.fileformat.info/info/unicode/char/205f/index.htm)
+        12288,
+        // [IDEOGRAPHIC SPACE](https://www.fileformat.info/info/unicode/char/3000/index.htm)
+        65279
+        // [ZERO WIDTH NO-BREAK SPACE (BOM)](https://www.fileformat.info/info/unicode/char/feff/index.htm)
+      ].reduce((acc, codepoint) => {
+        const encoded = Buffer.from(
+          String.fromCharCode(codepoint),
+          options.encoding
+        );
+        if (codepoint !== 63 && encoded.length === 1 && encoded[0] === 63) {
+          return acc;
+        }
+        acc.push(encoded);
+        return acc;
+      }, []);
+      const timcharFirstBytes = new Uint8Array(256);
+      for (const t of timchars) timcharFirstBytes[t[0]] = 1;
+      return {
+        bomSkipped: false,
+        bufBytesStart: 0,
+        castField: options.cast_function,
+        commenting: false,
+        delimiterBufPrevious: void 0,
+        delimiterDiscovered: false,
+        // Current error encountered by a record
+        error: void 0,
+        enabled: options.from_line === 1,
+        escaping: false,
+        escapeIsQuote: Buffer.isBuffer(options.escape) && Buffer.isBuffer(options.quote) && Buffer.compare(options.escape, options.quote) === 0,
+        // columns can be `false`, `true`, `Array`
+        expectedRecordLength: Array.isArray(options.columns) ? options.columns.length : void 0,
+        field: new ResizeableBuffer_default(20),
+        firstLineToHeaders: options.cast_first_line_to_header,
+        needMoreDataSize: Math.max(
+          // Skip if the remaining buffer smaller than comment
+          options.comment !== null ? options.comment.length : 0,
+          ...options.delimiter ? options.delimiter.map((delimiter) => delimiter.length) : [],
+          // Auto discovery of delimiter is limited to 1 character
+          options.delimiter_auto ? 1 : 0,
+          // Skip if the remaining buffer can be escape sequence
+          options.quote !== null ? options.quote.length : 0,
+          ...timchars.map((t) => t.length)
+        ),
+        previousBuf: void 0,
+        quoting: false,
+        stop: false,
+        rawBuffer: new ResizeableBuffer_default(100),
+        record: [],
+        recordHasError: false,
+        record_length: 0,
+        recordDelimiterMaxLength: options.record_delimiter.length === 0 ? 0 : Math.max(...options.record_delimiter.map((v) => v.length)),
+        trimChars: [
+          Buffer.from(" ", options.encoding)[0],
+          Buffer.from("	", options.encoding)[0]
+        ],
+        wasQuoting: false,
+        wasRowDelimiter: false,
+        timchars,
+        timcharFirstBytes
+      };
+    };
+  }
+});
+
+// node_modules/csv-parse/lib/utils/underscore.js
+var underscore;
+var init_underscore = __esm({
+  "node_modules/csv-parse/lib/utils/underscore.js"() {
+    underscore = function(str) {
+      return str.replace(/([A-Z])/g, function(_, match) {
+        return "_" + match.toLowerCase();
+      });
+    };
+  }
+});
+
+// node_modules/csv-parse/lib/api/normalize_options.js
+var normalize_options;
+var init_normalize_options = __esm({
+  "node_modules/csv-parse/lib/api/normalize_options.js"() {
+    init_normalize_columns_array();
+    init_CsvError();
+    init_underscore();
+    init_is_object();
+    normalize_options = function(opts) {
+      const options = {};
+      for (const opt in opts) {
+        options[underscore(opt)] = opts[opt];
+      }
+      if (options.encoding === void 0 || options.encoding === true) {
+        options.encoding = "utf8";
+      } else if (options.encoding === null || options.encoding === false) {
+        options.encoding = null;
+      } else if (typeof options.encoding !== "string" && options.encoding !== null) {
+        throw new CsvError(
+          "CSV_INVALID_OPTION_ENCODING",
+          [
+            "Invalid option encoding:",
+            "encoding must be a string or null to return a buffer,",
+            `got ${JSON.stringify(options.encoding)}`
+          ],
+          options
+        );
+      }
+      if (options.bom === void 0 || options.bom === null || options.bom === false) {
+        options.bom = false;
+      } else if (options.bom !== true) {
+        throw new CsvError(
+          "CSV_INVALID_OPTION_BOM",
+          [
+            "Invalid option bom:",
+            "bom must be true,",
+            `got ${JSON.stringify(options.bom)}`
+          ],
+          options
+        );
+      }
+      options.cast_function = null;
+      if (options.cast === void 0 || options.cast === null || options.cast === false || options.cast === "") {
+        options.cast = void 0;
+      } else if (typeof options.cast === "function") {
+        options.cast_function = options.cast;
+        options.cast = true;
+      } else if (options.cast !== true) {
+        throw new CsvError(
+          "CSV_INVALID_OPTION_CAST",
+          [
+            "Invalid option cast:",
+            "cast must be true or a function,",
+            `got ${JSON.stringify(options.cast)}`
+          ],
+          options
+        );
+      }
+      if (options.cast_date === void 0 || options.cast_date === null || options.cast_date === false || options.cast_date === "") {
+        options.cast_date = false;
+      } else if (options.cast_date === true) {
+        options.cast_date = function(value) {
+          const date = Date.parse(value);
+          return !isNaN(date) ? new Date(date) : value;
+        };
+      } else if (typeof options.cast_date !== "function") {
+        throw new CsvError(
+          "CSV_INVALID_OPTION_CAST_DATE",
+          [
+            "Invalid option cast_date:",
+            "cast_date must be true or a function,",
+            `got ${JSON.stringify(options.cast_date)}`
+          ],
+          options
+        );
+      }
+      options.cast_first_line_to_header = void 0;
+      if (options.columns === true) {
+        options.cast_first_line_to_header = void 0;
+      } else if (typeof options.columns === "function") {
+        options.cast_first_line_to_header = options.columns;
+        options.columns = true;
+      } else if (Array.isArray(options.columns)) {
+        options.columns = normalize_columns_array(options.columns);
+      } else if (options.columns === void 0 || options.columns === null || options.columns === false) {
+        options.columns = false;
+      } else {
+        throw new CsvError(
+          "CSV_INVALID_OPTION_COLUMNS",
+          [
+            "Invalid option columns:",
+            "expect an array, a function or true,",
+            `got ${JSON.stringify(options.columns)}`
+          ],
+          options
+        );
+      }
+      if (options.group_columns_by_name === void 0 || options.group_columns_by_name === null || options.group_columns_by_name === false) {
+        options.group_columns_by_name = false;
+      } else if (options.group_columns_by_name !== true) {
+        throw new CsvError(
+          "CSV_INVALID_OPTION_GROUP_COLUMNS_BY_NAME",
+          [
+            "Invalid option group_columns_by_name:",
+            "expect an boolean,",
+            `got ${JSON.stringify(options.group_columns_by_name)}`
+          ],
+          options
+        );
+      } else if (options.columns === false) {
+        throw new CsvError(
+          "CSV_INVALID_OPTION_GROUP_COLUMNS_BY_NAME",
+          [
+            "Invalid option group_columns_by_name:",
+            "the `columns` mode must be activated."
+          ],
+          options
+        );
+      }
+      if (options.comment === void 0 || options.comment === null || options.comment === false || options.comment === "") {
+        options.comment = null;
+      } else {
+        if (typeof options.comment === "string") {
+          options.comment = Buffer.from(options.comment, options.encoding);
+        }
+        if (!Buffer.isBuffer(options.comment)) {
+          throw new CsvError(
+            "CSV_INVALID_OPTION_COMMENT",
+            [
+              "Invalid option comment:",
+              "comment must be a buffer or a string,",
+              `got ${JSON.stringify(options.comment)}`
+            ],
+            options
+          );
+        }
+      }
+      if (options.comment_no_infix === void 0 || options.comment_no_infix === null || options.comment_no_infix === false) {
+        options.comment_no_infix = false;
+      } else if (options.comment_no_infix !== true) {
+        throw new CsvError(
+          "CSV_INVALID_OPTION_COMMENT",
+          [
+            "Invalid option comment_no_infix:",
+            "value must be a boolean,",
+            `got ${JSON.stringify(options.comment_no_infix)}`
+          ],
+          options
+        );
+      }
+      if (options.delimiter_auto === void 0 || options.delimiter_auto === null || options.delimiter_auto === false) {
+        options.delimiter_auto = false;
+      } else if (options.delimiter_auto === true) {
+        options.delimiter_auto = {};
+      } else if (!is_object(options.delimiter_auto)) {
+        throw new CsvError(
+          "CSV_INVALID_OPTION_DELIMITER_AUTO",
+          [
+            "Invalid option delimiter_auto:",
+            "delimiter_auto must be a boolean or a configuration object,",
+            `got ${JSON.stringify(options.delimiter_auto)}`
+          ],
+          options
+        );
+      }
+      if (options.delimiter_auto) {
+        if (options.delimiter_auto.preferred === void 0)
+          options.delimiter_auto.preferred = {
+            [",".charCodeAt(0)]: 1.8,
+            ["	".charCodeAt(0)]: 1.8,
+            [";".charCodeAt(0)]: 1.6,
+            [" ".charCodeAt(0)]: 1.6,
+            [":".charCodeAt(0)]: 1.5,
+            [".".charCodeAt(0)]: 1.4,
+            ["/".charCodeAt(0)]: 1.4
+          };
+        else if (!is_object(options.delimiter_auto.preferred)) {
+          throw new CsvError(
+            "CSV_INVALID_OPTION_DELIMITER_AUTO",
+            [
+              "Invalid option delimiter_auto:",
+              "preferred must be an object,",
+              `got ${JSON.stringify(options.delimiter_auto.preferred)}`
+            ],
+            options
+          );
+        }
+        if (options.delimiter_auto.score === void 0)
+          options.delimiter_auto.score = (info, options2) => {
+            return (info.total - info.std) * (options2.preferred[info.char_code] || 1);
+          };
+        else if (typeof options.delimiter_auto.score !== "function") {
+          throw new CsvError(
+            "CSV_INVALID_OPTION_DELIMITER_AUTO",
+            [
+              "Invalid option delimiter_auto:",
+              "score must be a function,",
+              `got ${JSON.stringify(options.delimiter_auto.score)}`
+            ],
+            options
+          );
+        }
+        if (options.delimiter_auto.size === void 0)
+          options.delimiter_auto.size = 2048;
+        else if (typeof options.delimiter_auto.size !== "number") {
+          throw new CsvError(
+            "CSV_INVALID_OPTION_DELIMITER_AUTO",
+            [
+              "Invalid option delimiter_auto:",
+              "size must be a number,",
+              `got ${JSON.stringify(options.delimiter_auto.size)}`
+            ],
+            options
+          );
+        }
+      }
+      const delimiter_json = JSON.stringify(options.delimiter);
+      if (options.delimiter_auto !== false) {
+        options.delimiter = [];
+      }
+      if (!Array.isArray(options.delimiter)) {
+        if (options.delimiter === void 0 || options.delimiter === null || options.delimiter === false) {
+          options.delimiter = Buffer.from(",", options.encoding);
+        }
+        options.delimiter = [options.delimiter];
+      }
+      options.delimiter = options.delimiter.map(function(delimiter) {
+        if (typeof delimiter === "string") {
+          delimiter = Buffer.from(delimiter, options.encoding);
+        }
+        if (!Buffer.isBuffer(delimiter) || delimiter.length === 0) {
+          throw new CsvError(
+            "CSV_INVALID_OPTION_DELIMITER",
+            [
+              "Invalid option delimiter:",
+              "delimiter must be a non empty string or buffer or array of string|buffer,",
+              `got ${delimiter_json}`
+            ],
+            options
+          );
+        }
+        return delimiter;
+      });
+      if (options.escape === void 0 || options.escape === true) {
+        options.escape = Buffer.from('"', options.encoding);
+      } else if (typeof options.escape === "string") {
+        options.escape = Buffer.from(options.escape, options.encoding);
+      } else if (options.escape === null || options.escape === false) {
+        options.escape = null;
+      }
+      if (options.escape !== null) {
+        if (!Buffer.isBuffer(options.escape)) {
+          throw new Error(
+            `Invalid Option: escape must be a buffer, a string or a boolean, got ${JSON.stringify(options.escape)}`
+          );
+        }
+      }
+      if (options.from === void 0 || options.from === null) {
+        options.from = 1;
+      } else {
+        if (typeof options.from === "string" && /\d+/.test(options.from)) {
+          options.from = parseInt(options.from);
+        }
+        if (Number.isInteger(options.from)) {
+          if (options.from < 0) {
+            throw new Error(
+              `Invalid Option: from must be a positive integer, got ${JSON.stringify(opts.from)}`
+            );
+          }
+        } else {
+          throw new Error(
+            `Invalid Option: from must be an integer, got ${JSON.stringify(options.from)}`
+          );
+        }
+      }
+      if (options.from_line === void 0 || options.from_line === null) {
+        options.from_line = 1;
+      } else {
+        if (typeof options.from_line === "string" && /\d+/.test(options.from_line)) {
+          options.from_line = parseInt(options.from_line);
+        }
+        if (Number.isInteger(options.from_line)) {
+          if (options.from_line <= 0) {
+            throw new Error(
+              `Invalid Option: from_line must be a positive integer greater than 0, got ${JSON.stringify(opts.from_line)}`
+            );
+          }
+        } else {
+          throw new Error(
+            `Invalid Option: from_line must be an integer, got ${JSON.stringify(opts.from_line)}`
+          );
+        }
+      }
+      if (options.ignore_last_delimiters === void 0 || options.ignore_last_delimiters === null) {
+        options.ignore_last_delimiters = false;
+      } else if (typeof options.ignore_last_delimiters === "number") {
+        options.ignore_last_delimiters = Math.floor(options.ignore_last_delimiters);
+        if (options.ignore_last_delimiters === 0) {
+          options.ignore_last_delimiters = false;
+        }
+      } else if (typeof options.ignore_last_delimiters !== "boolean") {
+        throw new CsvError(
+          "CSV_INVALID_OPTION_IGNORE_LAST_DELIMITERS",
+          [
+            "Invalid option `ignore_last_delimiters`:",
+            "the value must be a boolean value or an integer,",
+            `got ${JSON.stringify(options.ignore_last_delimiters)}`
+          ],
+          options
+        );
+      }
+      if (options.ignore_last_delimiters === true && options.columns === false) {
+        throw new CsvError(
+          "CSV_IGNORE_LAST_DELIMITERS_REQUIRES_COLUMNS",
+          [
+            "The option `ignore_last_delimiters`",
+            "requires the activation of the `columns` option"
+          ],
+          options
+        );
+      }
+      if (options.info === void 0 || options.info === null || options.info === false) {
+        options.info = false;
+      } else if (options.info !== true) {
+        throw new Error(
+          `Invalid Option: info must be true, got ${JSON.stringify(options.info)}`
+        );
+      }
+      if (options.max_record_size === void 0 || options.max_record_size === null || options.max_record_size === false) {
+        options.max_record_size = 0;
+      } else if (Number.isInteger(options.max_record_size) && options.max_record_size >= 0) {
+      } else if (typeof options.max_record_size === "string" && /\d+/.test(options.max_record_size)) {
+        options.max_record_size = parseInt(options.max_record_size);
+      } else {
+        throw new Error(
+          `Invalid Option: max_record_size must be a positive integer, got ${JSON.stringify(options.max_record_size)}`
+        );
+      }
+      if (options.objname === void 0 || options.objname === null || options.objname === false) {
+        options.objname = void 0;
+      } else if (Buffer.isBuffer(options.objname)) {
+        if (options.objname.length === 0) {
+          throw new Error(`Invalid Option: objname must be a non empty buffer`);
+        }
+        if (options.encoding === null) {
+        } else {
+          options.objname = options.objname.toString(options.encoding);
+        }
+      } else if (typeof options.objname === "string") {
+        if (options.objname.length === 0) {
+          throw new Error(`Invalid Option: objname must be a non empty string`);
+        }
+      } else if (typeof options.objname === "number") {
+      } else {
+        throw new Error(
+          `Invalid Option: objname must be a string or a buffer, got ${options.objname}`
+        );
+      }
+      if (options.objname !== void 0) {
+        if (typeof options.objname === "number") {
+          if (options.columns !== false) {
+            throw Error(
+              "Invalid Option: objname index cannot be combined with columns or be defined as a field"
+            );
+          }
+        } else {
+          if (options.columns === false) {
+            throw Error(
+              "Invalid Option: objname field must be combined with columns or be defined as an index"
+            );
+          }
+        }
+      }
+      if (options.on_record === void 0 || options.on_record === null) {
+        options.on_record = void 0;
+      } else if (typeof options.on_record !== "function") {
+        throw new CsvError(
+          "CSV_INVALID_OPTION_ON_RECORD",
+          [
+            "Invalid option `on_record`:",
+            "expect a function,",
+            `got ${JSON.stringify(options.on_record)}`
+          ],
+          options
+        );
+      }
+      if (options.on_skip !== void 0 && options.on_skip !== null && typeof options.on_skip !== "function") {
+        throw new Error(
+          `Invalid Option: on_skip must be a function, got ${JSON.stringify(options.on_skip)}`
+        );
+      }
+      if (options.quote === null || options.quote === false || options.quote === "") {
+        options.quote = null;
+      } else {
+        if (options.quote === void 0 || options.quote === true) {
+          options.quote = Buffer.from('"', options.encoding);
+        } else if (typeof options.quote === "string") {
+          options.quote = Buffer.from(options.quote, options.encoding);
+        }
+        if (!Buffer.isBuffer(options.quote)) {
+          throw new Error(
+            `Invalid Option: quote must be a buffer or a string, got ${JSON.stringify(options.quote)}`
+          );
+        }
+      }
+      if (options.raw === void 0 || options.raw === null || options.raw === false) {
+        options.raw = false;
+      } else if (options.raw !== true) {
+        throw new Error(
+          `Invalid Option: raw must be true, got ${JSON.stringify(options.raw)}`
+        );
+      }
+      if (options.record_delimiter === void 0) {
+        options.record_delimiter = [];
+      } else if (typeof options.record_delimiter === "string" || Buffer.isBuffer(options.record_delimiter)) {
+        if (options.record_delimiter.length === 0) {
+          throw new CsvError(
+            "CSV_INVALID_OPTION_RECORD_DELIMITER",
+            [
+              "Invalid option `record_delimiter`:",
+              "value must be a non empty string or buffer,",
+              `got ${JSON.stringify(options.record_delimiter)}`
+            ],
+            options
+          );
+        }
+        options.record_delimiter = [options.record_delimiter];
+      } else if (!Array.isArray(options.record_delimiter)) {
+        throw new CsvError(
+          "CSV_INVALID_OPTION_RECORD_DELIMITER",
+          [
+            "Invalid option `record_delimiter`:",
+            "value must be a string, a buffer or array of string|buffer,",
+            `got ${JSON.stringify(options.record_delimiter)}`
+          ],
+          options
+        );
+      }
+      options.record_delimiter = options.record_delimiter.map(function(rd, i) {
+        if (typeof rd !== "string" && !Buffer.isBuffer(rd)) {
+          throw new CsvError(
+            "CSV_INVALID_OPTION_RECORD_DELIMITER",
+            [
+              "Invalid option `record_delimiter`:",
+              "value must be a string, a buffer or array of string|buffer",
+              `at index ${i},`,
+              `got ${JSON.stringify(rd)}`
+            ],
+            options
+          );
+        } else if (rd.length === 0) {
+          throw new CsvError(
+            "CSV_INVALID_OPTION_RECORD_DELIMITER",
+            [
+              "Invalid option `record_delimiter`:",
+              "value must be a non empty string or buffer",
+              `at index ${i},`,
+              `got ${JSON.stringify(rd)}`
+            ],
+            options
+          );
+        }
+        if (typeof rd === "string") {
+          rd = Buffer.from(rd, options.encoding);
+        }
+        return rd;
+      });
+      if (typeof options.relax_column_count === "boolean") {
+      } else if (options.relax_column_count === void 0 || options.relax_column_count === null) {
+        options.relax_column_count = false;
+      } else {
+        throw new Error(
+          `Invalid Option: relax_column_count must be a boolean, got ${JSON.stringify(options.relax_column_count)}`
+        );
+      }
+      if (typeof options.relax_column_count_less === "boolean") {
+      } else if (options.relax_column_count_less === void 0 || options.relax_column_count_less === null) {
+        options.relax_column_count_less = false;
+      } else {
+        throw new Error(
+          `Invalid Option: relax_column_count_less must be a boolean, got ${JSON.stringify(options.relax_column_count_less)}`
+        );
+      }
+      if (typeof options.relax_column_count_more === "boolean") {
+      } else if (options.relax_column_count_more === void 0 || options.relax_column_count_more === null) {
+        options.relax_column_count_more = false;
+      } else {
+        throw new Error(
+          `Invalid Option: relax_column_count_more must be a boolean, got ${JSON.stringify(options.relax_column_count_more)}`
+        );
+      }
+      if (typeof options.relax_quotes === "boolean") {
+      } else if (options.relax_quotes === void 0 || options.relax_quotes === null) {
+        options.relax_quotes = false;
+      } else {
+        throw new Error(
+          `Invalid Option: relax_quotes must be a boolean, got ${JSON.stringify(options.relax_quotes)}`
+        );
+      }
+      if (typeof options.skip_empty_lines === "boolean") {
+      } else if (options.skip_empty_lines === void 0 || options.skip_empty_lines === null) {
+        options.skip_empty_lines = false;
+      } else {
+        throw new Error(
+          `Invalid Option: skip_empty_lines must be a boolean, got ${JSON.stringify(options.skip_empty_lines)}`
+        );
+      }
+      if (typeof options.skip_records_with_empty_values === "boolean") {
+      } else if (options.skip_records_with_empty_values === void 0 || options.skip_records_with_empty_values === null) {
+        options.skip_records_with_empty_values = false;
+      } else {
+        throw new Error(
+          `Invalid Option: skip_records_with_empty_values must be a boolean, got ${JSON.stringify(options.skip_records_with_empty_values)}`
+        );
+      }
+      if (typeof options.skip_records_with_error === "boolean") {
+      } else if (options.skip_records_with_error === void 0 || options.skip_records_with_error === null) {
+        options.skip_records_with_error = false;
+      } else {
+        throw new Error(
+          `Invalid Option: skip_records_with_error must be a boolean, got ${JSON.stringify(options.skip_records_with_error)}`
+        );
+      }
+      if (options.rtrim === void 0 || options.rtrim === null || options.rtrim === false) {
+        options.rtrim = false;
+      } else if (options.rtrim !== true) {
+        throw new Error(
+          `Invalid Option: rtrim must be a boolean, got ${JSON.stringify(options.rtrim)}`
+        );
+      }
+      if (options.ltrim === void 0 || options.ltrim === null || options.ltrim === false) {
+        options.ltrim = false;
+      } else if (options.ltrim !== true) {
+        throw new Error(
+          `Invalid Option: ltrim must be a boolean, got ${JSON.stringify(options.ltrim)}`
+        );
+      }
+      if (options.trim === void 0 || options.trim === null || options.trim === false) {
+        options.trim = false;
+      } else if (options.trim !== true) {
+        throw new Error(
+          `Invalid Option: trim must be a boolean, got ${JSON.stringify(options.trim)}`
+        );
+      }
+      if (options.trim === true && opts.ltrim !== false) {
+        options.ltrim = true;
+      } else if (options.ltrim !== true) {
+        options.ltrim = false;
+      }
+      if (options.trim === true && opts.rtrim !== false) {
+        options.rtrim = true;
+      } else if (options.rtrim !== true) {
+        options.rtrim = false;
+      }
+      if (options.to === void 0 || options.to === null) {
+        options.to = -1;
+      } else if (options.to !== -1) {
+        if (typeof options.to === "string" && /\d+/.test(options.to)) {
+          options.to = parseInt(options.to);
+        }
+        if (Number.isInteger(options.to)) {
+          if (options.to <= 0) {
+            throw new Error(
+              `Invalid Option: to must be a positive integer greater than 0, got ${JSON.stringify(opts.to)}`
+            );
+          }
+        } else {
+          throw new Error(
+            `Invalid Option: to must be an integer, got ${JSON.stringify(opts.to)}`
+          );
+        }
+      }
+      if (options.to_line === void 0 || options.to_line === null) {
+        options.to_line = -1;
+      } else if (options.to_line !== -1) {
+        if (typeof options.to_line === "string" && /\d+/.test(options.to_line)) {
+          options.to_line = parseInt(options.to_line);
+        }
+        if (Number.isInteger(options.to_line)) {
+          if (options.to_line <= 0) {
+            throw new Error(
+              `Invalid Option: to_line must be a positive integer greater than 0, got ${JSON.stringify(opts.to_line)}`
+            );
+          }
+        } else {
+          throw new Error(
+            `Invalid Option: to_line must be an integer, got ${JSON.stringify(opts.to_line)}`
+          );
+        }
+      }
+      return options;
+    };
+  }
+});
+
+// node_modules/csv-parse/lib/utils/delimiter_discover.js
+var delimiter_discover, std;
+var init_delimiter_discover = __esm({
+  "node_modules/csv-parse/lib/utils/delimiter_discover.js"() {
+    init_normalize_options();
+    init_api();
+    delimiter_discover = function(records, options) {
+      if (!options) {
+        ({ delimiter_auto: options } = normalize_options({ delimiter_auto: true }));
+      }
+      if (typeof records === "string") {
+        records = Buffer.from(records);
+      }
+      if (Buffer.isBuffer(records)) {
+        records = ((data) => {
+          const records2 = [];
+          const parser = transform({ delimiter: [] });
+          const push = (record) => records2.push(record);
+          const close = () => {
+          };
+          const error = parser.parse(data, true, push, close);
+          if (error !== void 0) throw error;
+          return records2;
+        })(records);
+      }
+      const info = Array(127).fill().map(() => ({ lines: [] }));
+      records.map(([record], line) => {
+        for (let i = 0, l = record.length; i < l; i++) {
+          const code = record.charCodeAt(i);
+          if (info[code].lines[line] === void 0) info[code].lines[line] = 0;
+          info[code].lines[line]++;
+        }
+      });
+      info.map((info2, i) => {
+        info2.char_code = i;
+        info2.std = std(info2.lines);
+        info2.total = info2.lines.reduce((acc, val) => acc + val, 0);
+        info2.preferred = !!options.preferred[i];
+        info2.score = options.score(info2, options);
+      });
+      const result = info.reduce(
+        (acc, info2) => acc.score > info2.score ? acc : info2,
+        {}
+      );
+      return String.fromCharCode(result.char_code);
+    };
+    std = function(array) {
+      const n = array.length;
+      if (n === 0) return 0;
+      const mean2 = array.reduce((a, b) => a + b) / n;
+      return Math.sqrt(
+        array.map((x) => Math.pow(x - mean2, 2)).reduce((a, b) => a + b) / n
+      );
+    };
+  }
+});
+
+// node_modules/csv-parse/lib/api/index.js
+var isRecordEmpty, cr, nl, boms, transform;
+var init_api = __esm({
+  "node_modules/csv-parse/lib/api/index.js"() {
+    init_normalize_columns_array();
+    init_init_state();
+    init_normalize_options();
+    init_CsvError();
+    init_delimiter_discover();
+    isRecordEmpty = function(record) {
+      return record.every(
+        (field) => field == null || field.toString && field.toString().trim() === ""
+      );
+    };
+    cr = 13;
+    nl = 10;
+    boms = {
+      // Note, the following are equals:
+      // Buffer.from("\ufeff")
+      // Buffer.from([239, 187, 191])
+      // Buffer.from('EFBBBF', 'hex')
+      utf8: Buffer.from([239, 187, 191]),
+      // Note, the following are equals:
+      // Buffer.from "\ufeff", 'utf16le
+      // Buffer.from([255, 254])
+      utf16le: Buffer.from([255, 254])
+    };
+    transform = function(original_options = {}) {
+      const info = {
+        bytes: 0,
+        bytes_records: 0,
+        comment_lines: 0,
+        empty_lines: 0,
+        invalid_field_length: 0,
+        lines: 1,
+        records: 0
+      };
+      const options = normalize_options(original_options);
+      return {
+        info,
+        original_options,
+        options,
+        state: init_state(options),
+        __needMoreData: function(i, bufLen, end) {
+          if (end) return false;
+          const { encoding, escape: escape2, quote: quote2 } = this.options;
+          const { quoting, needMoreDataSize, recordDelimiterMaxLength } = this.state;
+          const numOfCharLeft = bufLen - i - 1;
+          const requiredLength = Math.max(
+            needMoreDataSize,
+            // Skip if the remaining buffer smaller than record delimiter
+            // If "record_delimiter" is yet to be discovered:
+            // 1. It is equals to `[]` and "recordDelimiterMaxLength" equals `0`
+            // 2. We set the length to windows line ending in the current encoding
+            // Note, that encoding is known from user or bom discovery at that point
+            // recordDelimiterMaxLength,
+            recordDelimiterMaxLength === 0 ? Buffer.from("\r\n", encoding).length : recordDelimiterMaxLength,
+            // Skip if remaining buffer can be an escaped quote
+            quoting ? (escape2 === null ? 0 : escape2.length) + quote2.length : 0,
+            // Skip if remaining buffer can be record delimiter following the closing quote
+            quoting ? quote2.length + recordDelimiterMaxLength : 0
+          );
+          return numOfCharLeft < requiredLength;
+        },
+        // Central parser implementation
+        parse: function(nextBuf, end, push, close) {
+          const {
+            bom,
+            comment_no_infix,
+            delimiter_auto,
+            encoding,
+            from_line,
+            ltrim,
+            max_record_size,
+            raw,
+            relax_quotes,
+            rtrim,
+            skip_empty_lines,
+            to,
+            to_line
+          } = this.options;
+          let { comment, escape: escape2, quote: quote2, record_delimiter } = this.options;
+          const {
+            bomSkipped,
+            delimiterDiscovered,
+            delimiterBufPrevious,
+            rawBuffer,
+            escapeIsQuote
+          } = this.state;
+          if (!delimiterDiscovered && delimiter_auto) {
+            let delimiterBuf;
+            if (delimiterBufPrevious === void 0) {
+              delimiterBuf = nextBuf;
+            } else if (delimiterBufPrevious !== void 0 && nextBuf === void 0) {
+              delimiterBuf = delimiterBufPrevious;
+            } else {
+              delimiterBuf = Buffer.concat([delimiterBufPrevious, nextBuf]);
+            }
+            nextBuf = void 0;
+            if (end || delimiterBuf.length > delimiter_auto.size) {
+              this.options.delimiter = [
+                Buffer.from(
+                  delimiter_discover(delimiterBuf, this.options.delimiter_auto)
+                )
+              ];
+              this.state.previousBuf = delimiterBuf;
+              this.state.delimiterBufPrevious = void 0;
+              this.state.delimiterDiscovered = true;
+            } else {
+              this.state.delimiterBufPrevious = delimiterBuf;
+              return;
+            }
+          }
+          const { previousBuf } = this.state;
+          let buf;
+          if (previousBuf === void 0) {
+            if (nextBuf === void 0) {
+              close();
+              return;
+            } else {
+              buf = nextBuf;
+            }
+          } else if (previousBuf !== void 0 && nextBuf === void 0) {
+            buf = previousBuf;
+          } else {
+            buf = Buffer.concat([previousBuf, nextBuf]);
+          }
+          if (bomSkipped === false) {
+            if (bom === false) {
+              this.state.bomSkipped = true;
+            } else if (buf.length < 3) {
+              if (end === false) {
+                this.state.previousBuf = buf;
+                return;
+              }
+            } else {
+              for (const encoding2 in boms) {
+                if (boms[encoding2].compare(buf, 0, boms[encoding2].length) === 0) {
+                  const bomLength = boms[encoding2].length;
+                  this.state.bufBytesStart += bomLength;
+                  buf = buf.slice(bomLength);
+                  const options2 = normalize_options({
+                    ...this.original_options,
+                    encoding: encoding2
+                  });
+                  for (const key in options2) {
+                    this.options[key] = options2[key];
+                  }
+                  ({ comment, escape: escape2, quote: quote2 } = this.options);
+                  break;
+                }
+              }
+              this.state.bomSkipped = true;
+            }
+          }
+          const bufLen = buf.length;
+          let pos;
+          for (pos = 0; pos < bufLen; pos++) {
+            if (this.__needMoreData(pos, bufLen, end)) {
+              break;
+            }
+            if (this.state.wasRowDelimiter === true) {
+              this.info.lines++;
+              this.state.wasRowDelimiter = false;
+            }
+            if (to_line !== -1 && this.info.lines > to_line) {
+              this.state.stop = true;
+              close();
+              return;
+            }
+            if (this.state.quoting === false && record_delimiter.length === 0) {
+              const record_delimiterCount = this.__autoDiscoverRecordDelimiter(
+                buf,
+                pos
+              );
+              if (record_delimiterCount) {
+                record_delimiter = this.options.record_delimiter;
+              }
+            }
+            const chr = buf[pos];
+            if (raw === true) {
+              rawBuffer.append(chr);
+            }
+            if ((chr === cr || chr === nl) && this.state.wasRowDelimiter === false) {
+              this.state.wasRowDelimiter = true;
+            }
+            if (this.state.escaping === true) {
+              this.state.escaping = false;
+            } else {
+              if (escape2 !== null && this.state.quoting === true && this.__isEscape(buf, pos, chr) && pos + escape2.length < bufLen) {
+                if (escapeIsQuote) {
+                  if (this.__isQuote(buf, pos + escape2.length)) {
+                    this.state.escaping = true;
+                    pos += escape2.length - 1;
+                    continue;
+                  }
+                } else {
+                  this.state.escaping = true;
+                  pos += escape2.length - 1;
+                  continue;
+                }
+              }
+              if (this.state.commenting === false && this.__isQuote(buf, pos)) {
+                if (this.state.quoting === true) {
+                  const nextChr = buf[pos + quote2.length];
+                  const isNextChrTrimable = rtrim && this.__isCharTrimable(buf, pos + quote2.length);
+                  const isNextChrComment = comment !== null && this.__compareBytes(comment, buf, pos + quote2.length, nextChr);
+                  const isNextChrDelimiter = this.__isDelimiter(
+                    buf,
+                    pos + quote2.length,
+                    nextChr
+                  );
+                  const isNextChrRecordDelimiter = record_delimiter.length === 0 ? this.__autoDiscoverRecordDelimiter(buf, pos + quote2.length) : this.__isRecordDelimiter(nextChr, buf, pos + quote2.length);
+                  if (escape2 !== null && this.__isEscape(buf, pos, chr) && this.__isQuote(buf, pos + escape2.length)) {
+                    pos += escape2.length - 1;
+                  } else if (!nextChr || isNextChrDelimiter || isNextChrRecordDelimiter || isNextChrComment || isNextChrTrimable) {
+                    this.state.quoting = false;
+                    this.state.wasQuoting = true;
+                    pos += quote2.length - 1;
+                    continue;
+                  } else if (relax_quotes === false) {
+                    const err = this.__error(
+                      new CsvError(
+                        "CSV_INVALID_CLOSING_QUOTE",
+                        [
+                          "Invalid Closing Quote:",
+                          `got "${String.fromCharCode(nextChr)}"`,
+                          `at line ${this.info.lines}`,
+                          "instead of delimiter, record delimiter, trimable character",
+                          "(if activated) or comment"
+                        ],
+                        this.options,
+                        this.__infoField()
+                      )
+                    );
+                    if (err !== void 0) return err;
+                  } else {
+                    this.state.quoting = false;
+                    this.state.wasQuoting = true;
+                    this.state.field.prepend(quote2);
+                    pos += quote2.length - 1;
+                  }
+                } else {
+                  if (this.state.field.length !== 0) {
+                    if (relax_quotes === false) {
+                      const info2 = this.__infoField();
+                      const bom2 = Object.keys(boms).map(
+                        (b) => boms[b].equals(this.state.field.toString()) ? b : false
+                      ).filter(Boolean)[0];
+                      const err = this.__error(
+                        new CsvError(
+                          "INVALID_OPENING_QUOTE",
+                          [
+                            "Invalid Opening Quote:",
+                            `a quote is found on field ${JSON.stringify(info2.column)} at line ${info2.lines}, value is ${JSON.stringify(this.state.field.toString(encoding))}`,
+                            bom2 ? `(${bom2} bom)` : void 0
+                          ],
+                          this.options,
+                          info2,
+                          {
+                            field: this.state.field
+                          }
+                        )
+                      );
+                      if (err !== void 0) return err;
+                    }
+                  } else {
+                    this.state.quoting = true;
+                    pos += quote2.length - 1;
+                    continue;
+                  }
+                }
+              }
+              if (this.state.quoting === false) {
+                const recordDelimiterLength = this.__isRecordDelimiter(
+                  chr,
+                  buf,
+                  pos
+                );
+                if (recordDelimiterLength !== 0) {
+                  const skipCommentLine = this.state.commenting && this.state.wasQuoting === false && this.state.record.length === 0 && this.state.field.length === 0;
+                  if (skipCommentLine) {
+                    this.info.comment_lines++;
+                  } else {
+                    if (this.state.enabled === false && this.info.lines + (this.state.wasRowDelimiter === true ? 1 : 0) >= from_line) {
+                      this.state.enabled = true;
+                      this.__resetField();
+                      this.__resetRecord();
+                      pos += recordDelimiterLength - 1;
+                      continue;
+                    }
+                    if (skip_empty_lines === true && this.state.wasQuoting === false && this.state.record.length === 0 && this.state.field.length === 0) {
+                      this.info.empty_lines++;
+                      pos += recordDelimiterLength - 1;
+                      continue;
+                    }
+                    this.info.bytes = this.state.bufBytesStart + pos;
+                    const errField = this.__onField();
+                    if (errField !== void 0) return errField;
+                    this.info.bytes = this.state.bufBytesStart + pos + recordDelimiterLength;
+                    const errRecord = this.__onRecord(push);
+                    if (errRecord !== void 0) return errRecord;
+                    if (to !== -1 && this.info.records >= to) {
+                      this.state.stop = true;
+                      close();
+                      return;
+                    }
+                  }
+                  this.state.commenting = false;
+                  pos += recordDelimiterLength - 1;
+                  continue;
+                }
+                if (this.state.commenting) {
+                  continue;
+                }
+                if (comment !== null && (comment_no_infix === false || this.state.record.length === 0 && this.state.field.length === 0)) {
+                  const commentCount = this.__compareBytes(comment, buf, pos, chr);
+                  if (commentCount !== 0) {
+                    this.state.commenting = true;
+                    continue;
+                  }
+                }
+                const delimiterLength = this.__isDelimiter(buf, pos, chr);
+                if (delimiterLength !== 0) {
+                  this.info.bytes = this.state.bufBytesStart + pos;
+                  const errField = this.__onField();
+                  if (errField !== void 0) return errField;
+                  pos += delimiterLength - 1;
+                  continue;
+                }
+              }
+            }
+            if (this.state.commenting === false) {
+              if (max_record_size !== 0 && this.state.record_length + this.state.field.length > max_record_size) {
+                return this.__error(
+                  new CsvError(
+                    "CSV_MAX_RECORD_SIZE",
+                    [
+                      "Max Record Size:",
+                      "record exceed the maximum number of tolerated bytes",
+                      `of ${max_record_size}`,
+                      `at line ${this.info.lines}`
+                    ],
+                    this.options,
+                    this.__infoField()
+                  )
+                );
+              }
+            }
+            const lappend = ltrim === false || this.state.quoting === true || this.state.field.length !== 0 || !this.__isCharTrimable(buf, pos);
+            const rappend = rtrim === false || this.state.wasQuoting === false;
+            if (lappend === true && rappend === true) {
+              this.state.field.append(chr);
+            } else if (rtrim === true && !this.__isCharTrimable(buf, pos)) {
+              return this.__error(
+                new CsvError(
+                  "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE",
+                  [
+                    "Invalid Closing Quote:",
+                    "found non trimable byte after quote",
+                    `at line ${this.info.lines}`
+                  ],
+                  this.options,
+                  this.__infoField()
+                )
+              );
+            } else {
+              if (lappend === false) {
+                pos += this.__isCharTrimable(buf, pos) - 1;
+              }
+              continue;
+            }
+          }
+          if (end === true) {
+            if (this.state.quoting === true) {
+              const err = this.__error(
+                new CsvError(
+                  "CSV_QUOTE_NOT_CLOSED",
+                  [
+                    "Quote Not Closed:",
+                    `the parsing is finished with an opening quote at line ${this.info.lines}`
+                  ],
+                  this.options,
+                  this.__infoField()
+                )
+              );
+              if (err !== void 0) return err;
+            } else {
+              if (this.state.wasQuoting === true || this.state.record.length !== 0 || this.state.field.length !== 0) {
+                this.info.bytes = this.state.bufBytesStart + pos;
+                const errField = this.__onField();
+                if (errField !== void 0) return errField;
+                const errRecord = this.__onRecord(push);
+                if (errRecord !== void 0) return errRecord;
+              } else if (this.state.wasRowDelimiter === true) {
+                this.info.empty_lines++;
+              } else if (this.state.commenting === true) {
+                this.info.comment_lines++;
+              }
+            }
+          } else {
+            this.state.bufBytesStart += pos;
+            this.state.previousBuf = buf.slice(pos);
+          }
+          if (this.state.wasRowDelimiter === true) {
+            this.info.lines++;
+            this.state.wasRowDelimiter = false;
+          }
+        },
+        __onRecord: function(push) {
+          const {
+            columns,
+            group_columns_by_name,
+            encoding,
+            info: info2,
+            from,
+            relax_column_count,
+            relax_column_count_less,
+            relax_column_count_more,
+            raw,
+            skip_records_with_empty_values
+          } = this.options;
+          const { enabled, record } = this.state;
+          if (enabled === false) {
+            return this.__resetRecord();
+          }
+          const recordLength = record.length;
+          if (columns === true) {
+            if (skip_records_with_empty_values === true && isRecordEmpty(record)) {
+              this.__resetRecord();
+              return;
+            }
+            return this.__firstLineToColumns(record);
+          }
+          if (columns === false && this.info.records === 0) {
+            this.state.expectedRecordLength = recordLength;
+          }
+          if (recordLength !== this.state.expectedRecordLength) {
+            const err = columns === false ? new CsvError(
+              "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH",
+              [
+                "Invalid Record Length:",
+                `expect ${this.state.expectedRecordLength},`,
+                `got ${recordLength} on line ${this.info.lines}`
+              ],
+              this.options,
+              this.__infoField(),
+              {
+                record
+              }
+            ) : new CsvError(
+              "CSV_RECORD_INCONSISTENT_COLUMNS",
+              [
+                "Invalid Record Length:",
+                `columns length is ${columns.length},`,
+                // rename columns
+                `got ${recordLength} on line ${this.info.lines}`
+              ],
+              this.options,
+              this.__infoField(),
+              {
+                record
+              }
+            );
+            if (relax_column_count === true || relax_column_count_less === true && recordLength < this.state.expectedRecordLength || relax_column_count_more === true && recordLength > this.state.expectedRecordLength) {
+              this.info.invalid_field_length++;
+              this.state.error = err;
+            } else {
+              const finalErr = this.__error(err);
+              if (finalErr) return finalErr;
+            }
+          }
+          if (skip_records_with_empty_values === true && isRecordEmpty(record)) {
+            this.__resetRecord();
+            return;
+          }
+          if (this.state.recordHasError === true) {
+            this.__resetRecord();
+            this.state.recordHasError = false;
+            return;
+          }
+          this.info.records++;
+          if (from === 1 || this.info.records >= from) {
+            const { objname } = this.options;
+            if (columns !== false) {
+              const obj = {};
+              for (let i = 0, l = record.length; i < l; i++) {
+                if (columns[i] === void 0 || columns[i].disabled) continue;
+                if (group_columns_by_name === true && Object.hasOwn(obj, columns[i].name)) {
+                  if (Array.isArray(obj[columns[i].name])) {
+                    obj[columns[i].name] = obj[columns[i].name].concat(record[i]);
+                  } else {
+                    obj[columns[i].name] = [obj[columns[i].name], record[i]];
+                  }
+                } else {
+                  Object.defineProperty(obj, columns[i].name, {
+                    value: record[i],
+                    enumerable: true,
+                    writable: true,
+                    configurable: true
+                  });
+                }
+              }
+              if (raw === true || info2 === true) {
+                const extRecord = Object.assign(
+                  { record: obj },
+                  raw === true ? { raw: this.state.rawBuffer.toString(encoding) } : {},
+                  info2 === true ? { info: this.__infoRecord() } : {}
+                );
+                const err = this.__push(
+                  objname === void 0 ? extRecord : [obj[objname], extRecord],
+                  push
+                );
+                if (err) {
+                  return err;
+                }
+              } else {
+                const err = this.__push(
+                  objname === void 0 ? obj : [obj[objname], obj],
+                  push
+                );
+                if (err) {
+                  return err;
+                }
+              }
+            } else {
+              if (raw === true || info2 === true) {
+                const extRecord = Object.assign(
+                  { record },
+                  raw === true ? { raw: this.state.rawBuffer.toString(encoding) } : {},
+                  info2 === true ? { info: this.__infoRecord() } : {}
+                );
+                const err = this.__push(
+                  objname === void 0 ? extRecord : [record[objname], extRecord],
+                  push
+                );
+                if (err) {
+                  return err;
+                }
+              } else {
+                const err = this.__push(
+                  objname === void 0 ? record : [record[objname], record],
+                  push
+                );
+                if (err) {
+                  return err;
+                }
+              }
+            }
+          }
+          this.__resetRecord();
+        },
+        __firstLineToColumns: function(record) {
+          const { firstLineToHeaders } = this.state;
+          try {
+            const headers = firstLineToHeaders === void 0 ? record : firstLineToHeaders.call(null, record);
+            if (!Array.isArray(headers)) {
+              return this.__error(
+                new CsvError(
+                  "CSV_INVALID_COLUMN_MAPPING",
+                  [
+                    "Invalid Column Mapping:",
+                    "expect an array from column function,",
+                    `got ${JSON.stringify(headers)}`
+                  ],
+                  this.options,
+                  this.__infoField(),
+                  {
+                    headers
+                  }
+                )
+              );
+            }
+            const normalizedHeaders = normalize_columns_array(headers);
+            this.state.expectedRecordLength = normalizedHeaders.length;
+            this.options.columns = normalizedHeaders;
+            this.__resetRecord();
+            return;
+          } catch (err) {
+            return err;
+          }
+        },
+        __resetRecord: function() {
+          if (this.options.raw === true) {
+            this.state.rawBuffer.reset();
+          }
+          this.state.error = void 0;
+          this.state.record = [];
+          this.state.record_length = 0;
+        },
+        __onField: function() {
+          const { cast, encoding, rtrim, max_record_size } = this.options;
+          const { enabled, wasQuoting } = this.state;
+          if (enabled === false) {
+            return this.__resetField();
+          }
+          let field = this.state.field.toString(encoding);
+          if (rtrim === true && wasQuoting === false) {
+            field = field.trimRight();
+          }
+          if (cast === true) {
+            const [err, f] = this.__cast(field);
+            if (err !== void 0) return err;
+            field = f;
+          }
+          this.state.record.push(field);
+          if (max_record_size !== 0 && typeof field === "string") {
+            this.state.record_length += field.length;
+          }
+          this.__resetField();
+        },
+        __resetField: function() {
+          this.state.field.reset();
+          this.state.wasQuoting = false;
+        },
+        __push: function(record, push) {
+          const { on_record } = this.options;
+          if (on_record !== void 0) {
+            const info2 = this.__infoRecord();
+            try {
+              record = on_record.call(null, record, info2);
+            } catch (err) {
+              return err;
+            }
+            if (record === void 0 || record === null) {
+              return;
+            }
+          }
+          this.info.bytes_records += this.info.bytes;
+          push(record);
+        },
+        // Return a tuple with the error and the casted value
+        __cast: function(field) {
+          const { columns, relax_column_count } = this.options;
+          const isColumns = Array.isArray(columns);
+          if (isColumns === true && relax_column_count && this.options.columns.length <= this.state.record.length) {
+            return [void 0, void 0];
+          }
+          if (this.state.castField !== null) {
+            try {
+              const info2 = this.__infoField();
+              return [void 0, this.state.castField.call(null, field, info2)];
+            } catch (err) {
+              return [err];
+            }
+          }
+          if (this.__isFloat(field)) {
+            return [void 0, parseFloat(field)];
+          } else if (this.options.cast_date !== false) {
+            const info2 = this.__infoField();
+            return [void 0, this.options.cast_date.call(null, field, info2)];
+          }
+          return [void 0, field];
+        },
+        __compareBytes: function(sourceBuf, targetBuf, targetPos, firstByte) {
+          if (sourceBuf[0] !== firstByte) return 0;
+          const sourceLength = sourceBuf.length;
+          for (let i = 1; i < sourceLength; i++) {
+            if (sourceBuf[i] !== targetBuf[targetPos + i]) return 0;
+          }
+          return sourceLength;
+        },
+        // Helper to test if a character is trimable
+        __isCharTrimable: function(buf, pos) {
+          const { timchars, timcharFirstBytes } = this.state;
+          const first = buf[pos];
+          if (first === void 0 || timcharFirstBytes[first] === 0) return 0;
+          loop1: for (let i = 0; i < timchars.length; i++) {
+            const timchar = timchars[i];
+            for (let j = 0; j < timchar.length; j++) {
+              if (timchar[j] !== buf[pos + j]) continue loop1;
+            }
+            return timchar.length;
+          }
+          return 0;
+        },
+        __isDelimiter: function(buf, pos, chr) {
+          const { delimiter, ignore_last_delimiters } = this.options;
+          if (ignore_last_delimiters === true && this.state.record.length === this.options.columns.length - 1) {
+            return 0;
+          } else if (ignore_last_delimiters !== false && typeof ignore_last_delimiters === "number" && this.state.record.length === ignore_last_delimiters - 1) {
+            return 0;
+          }
+          loop1: for (let i = 0; i < delimiter.length; i++) {
+            const del = delimiter[i];
+            if (del[0] === chr) {
+              for (let j = 1; j < del.length; j++) {
+                if (del[j] !== buf[pos + j]) continue loop1;
+              }
+              return del.length;
+            }
+          }
+          return 0;
+        },
+        __isEscape: function(buf, pos, chr) {
+          const { escape: escape2 } = this.options;
+          if (escape2 === null) return false;
+          const l = escape2.length;
+          if (escape2[0] === chr) {
+            for (let i = 0; i < l; i++) {
+              if (escape2[i] !== buf[pos + i]) {
+                return false;
+              }
+            }
+            return true;
+          }
+          return false;
+        },
+        __isFloat: function(value) {
+          return value - parseFloat(value) + 1 >= 0;
+        },
+        // Keep it in case we implement the `cast_int` option
+        // __isInt(value){
+        //   // return Number.isInteger(parseInt(value))
+        //   // return !isNaN( parseInt( obj ) );
+        //   return /^(\-|\+)?[1-9][0-9]*$/.test(value)
+        // }
+        __isQuote: function(buf, pos) {
+          const { quote: quote2 } = this.options;
+          if (quote2 === null) return false;
+          const l = quote2.length;
+          for (let i = 0; i < l; i++) {
+            if (quote2[i] !== buf[pos + i]) {
+              return false;
+            }
+          }
+          return true;
+        },
+        __isRecordDelimiter: function(chr, buf, pos) {
+          const { record_delimiter } = this.options;
+          const recordDelimiterLength = record_delimiter.length;
+          loop1: for (let i = 0; i < recordDelimiterLength; i++) {
+            const rd = record_delimiter[i];
+            const rdLength = rd.length;
+            if (rd[0] !== chr) {
+              continue;
+            }
+            for (let j = 1; j < rdLength; j++) {
+              if (rd[j] !== buf[pos + j]) {
+                continue loop1;
+              }
+            }
+            return rd.length;
+          }
+          return 0;
+        },
+        __autoDiscoverRecordDelimiter: function(buf, pos) {
+          const { encoding } = this.options;
+          const rds = [
+            // Important, the windows line ending must be before mac os 9
+            Buffer.from("\r\n", encoding),
+            Buffer.from("\n", encoding),
+            Buffer.from("\r", encoding)
+          ];
+          loop: for (let i = 0; i < rds.length; i++) {
+            const l = rds[i].length;
+            for (let j = 0; j < l; j++) {
+              if (rds[i][j] !== buf[pos + j]) {
+                continue loop;
+              }
+            }
+            this.options.record_delimiter.push(rds[i]);
+            this.state.recordDelimiterMaxLength = rds[i].length;
+            return rds[i].length;
+          }
+          return 0;
+        },
+        __error: function(msg) {
+          const { encoding, raw, skip_records_with_error } = this.options;
+          const err = typeof msg === "string" ? new Error(msg) : msg;
+          if (skip_records_with_error) {
+            this.state.recordHasError = true;
+            if (this.options.on_skip !== void 0) {
+              try {
+                this.options.on_skip(
+                  err,
+                  raw ? this.state.rawBuffer.toString(encoding) : void 0
+                );
+              } catch (err2) {
+                return err2;
+              }
+            }
+            return void 0;
+          } else {
+            return err;
+          }
+        },
+        __infoDataSet: function() {
+          return {
+            ...this.info,
+            columns: this.options.columns
+          };
+        },
+        __infoRecord: function() {
+          const { columns, raw, encoding } = this.options;
+          return {
+            ...this.__infoDataSet(),
+            bytes_records: this.info.bytes,
+            error: this.state.error,
+            header: columns === true,
+            index: this.state.record.length,
+            raw: raw ? this.state.rawBuffer.toString(encoding) : void 0
+          };
+        },
+        __infoField: function() {
+          const { columns } = this.options;
+          const isColumns = Array.isArray(columns);
+          const bytes_records = this.info.bytes_records;
+          return {
+            ...this.__infoRecord(),
+            bytes_records,
+            column: isColumns === true ? columns.length > this.state.record.length ? columns[this.state.record.length].name : null : this.state.record.length,
+            quoting: this.state.wasQuoting
+          };
+        }
+      };
+    };
+  }
+});
+
+// node_modules/csv-parse/lib/sync.js
+var parse;
+var init_sync = __esm({
+  "node_modules/csv-parse/lib/sync.js"() {
+    init_api();
+    init_normalize_options();
+    parse = function(data, opts = {}) {
+      if (typeof data === "string") {
+        data = Buffer.from(data);
+      }
+      const records = opts && opts.objname ? /* @__PURE__ */ Object.create(null) : [];
+      const parser = transform(opts);
+      const push = (record) => {
+        if (parser.options.objname === void 0) records.push(record);
+        else {
+          records[record[0]] = record[1];
+        }
+      };
+      const close = () => {
+      };
+      const error = parser.parse(data, true, push, close);
+      if (error !== void 0) throw error;
+      return records;
+    };
+  }
+});
+
 // node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
   "node_modules/yaml/dist/nodes/identity.js"(exports) {
@@ -65388,26 +71234,26 @@ var require_directives = __commonJS({
           this.tags = Object.assign({}, _Directives.defaultTags);
           this.atNextDocument = false;
         }
-        const parts = line.trim().split(/[ \t]+/);
-        const name = parts.shift();
+        const parts2 = line.trim().split(/[ \t]+/);
+        const name = parts2.shift();
         switch (name) {
           case "%TAG": {
-            if (parts.length !== 2) {
+            if (parts2.length !== 2) {
               onError(0, "%TAG directive should contain exactly two parts");
-              if (parts.length < 2)
+              if (parts2.length < 2)
                 return false;
             }
-            const [handle, prefix] = parts;
+            const [handle, prefix] = parts2;
             this.tags[handle] = prefix;
             return true;
           }
           case "%YAML": {
             this.yaml.explicit = true;
-            if (parts.length !== 1) {
+            if (parts2.length !== 1) {
               onError(0, "%YAML directive should contain exactly one part");
               return false;
             }
-            const [version] = parts;
+            const [version] = parts2;
             if (version === "1.1" || version === "1.2") {
               this.yaml.version = version;
               return true;
@@ -68144,9 +73990,9 @@ var require_timestamp = __commonJS({
     var stringifyNumber = require_stringifyNumber();
     function parseSexagesimal(str, asBigInt) {
       const sign = str[0];
-      const parts = sign === "-" || sign === "+" ? str.substring(1) : str;
+      const parts2 = sign === "-" || sign === "+" ? str.substring(1) : str;
       const num = (n) => asBigInt ? BigInt(n) : Number(n);
-      const res = parts.replace(/_/g, "").split(":").reduce((res2, p) => res2 * num(60) + num(p), num(0));
+      const res = parts2.replace(/_/g, "").split(":").reduce((res2, p) => res2 * num(60) + num(p), num(0));
       return sign === "-" ? num(-1) * res : res;
     }
     function stringifySexagesimal(node) {
@@ -68162,18 +74008,18 @@ var require_timestamp = __commonJS({
         value *= num(-1);
       }
       const _60 = num(60);
-      const parts = [value % _60];
+      const parts2 = [value % _60];
       if (value < 60) {
-        parts.unshift(0);
+        parts2.unshift(0);
       } else {
-        value = (value - parts[0]) / _60;
-        parts.unshift(value % _60);
+        value = (value - parts2[0]) / _60;
+        parts2.unshift(value % _60);
         if (value >= 60) {
-          value = (value - parts[0]) / _60;
-          parts.unshift(value);
+          value = (value - parts2[0]) / _60;
+          parts2.unshift(value);
         }
       }
-      return sign + parts.map((n) => String(n).padStart(2, "0")).join(":").replace(/000000\d*$/, "");
+      return sign + parts2.map((n) => String(n).padStart(2, "0")).join(":").replace(/000000\d*$/, "");
     }
     var intTime = {
       identify: (value) => typeof value === "bigint" || Number.isInteger(value),
@@ -72445,6 +78291,1832 @@ var require_dist = __commonJS({
   }
 });
 
+// src/spec/yaml-file.ts
+function formatFieldPath(path2) {
+  let text = "";
+  for (const segment of path2) {
+    if (typeof segment === "number") text += `[${segment}]`;
+    else if (PLAIN_KEY.test(segment)) text += text === "" ? segment : `.${segment}`;
+    else text += `[${JSON.stringify(segment)}]`;
+  }
+  return text;
+}
+function rangeStart(node) {
+  const range = node?.range;
+  return range?.[0];
+}
+var import_yaml, PLAIN_KEY, YamlFile;
+var init_yaml_file = __esm({
+  "src/spec/yaml-file.ts"() {
+    "use strict";
+    import_yaml = __toESM(require_dist(), 1);
+    PLAIN_KEY = /^[A-Za-z_$][\w$-]*$/;
+    YamlFile = class {
+      constructor(file, text) {
+        this.file = file;
+        this.lineCounter = new import_yaml.LineCounter();
+        this.doc = (0, import_yaml.parseDocument)(text, { lineCounter: this.lineCounter, prettyErrors: false });
+        this.syntaxErrors = this.doc.errors.map((error) => ({
+          file,
+          ...this.positionOf(error.pos[0]),
+          path: "",
+          message: `invalid YAML: ${error.message}`
+        }));
+      }
+      file;
+      /** Syntax errors, at yaml's own positions; when there are any, the data is not to be trusted. */
+      syntaxErrors;
+      lineCounter;
+      doc;
+      /** The top node: a mapping, a list, a scalar, or undefined for an empty document. */
+      get shape() {
+        const contents = this.doc.contents;
+        if (contents === null) return "empty";
+        if ((0, import_yaml.isScalar)(contents) && contents.value === null) return "empty";
+        return (0, import_yaml.isMap)(contents) ? "mapping" : (0, import_yaml.isSeq)(contents) ? "list" : "scalar";
+      }
+      /** The plain data; throws on an alias to an undefined anchor (caught by the caller). */
+      toJS() {
+        return this.doc.toJS({ maxAliasCount: 1e3 });
+      }
+      /** Where the node at `path` starts; the nearest existing ancestor when it does not exist. */
+      position(path2, options = {}) {
+        return this.positionOf(rangeStart(this.nodeAt(path2, options.key ?? false)) ?? 0);
+      }
+      diagnostic(path2, message, hint, options = {}) {
+        const diagnostic = {
+          file: this.file,
+          ...this.position(path2, options),
+          path: formatFieldPath(path2),
+          message
+        };
+        if (hint !== void 0) diagnostic.hint = hint;
+        return diagnostic;
+      }
+      positionOf(offset) {
+        const { line, col } = this.lineCounter.linePos(offset);
+        return { line, column: col };
+      }
+      /** The node at `path` (its key node when `key`), or the deepest ancestor that exists. */
+      nodeAt(path2, key) {
+        let node = this.doc.contents;
+        for (const [index, segment] of path2.entries()) {
+          if ((0, import_yaml.isAlias)(node)) node = node.resolve(this.doc);
+          let next;
+          if ((0, import_yaml.isMap)(node)) {
+            const pair = node.items.find(
+              (item) => (0, import_yaml.isScalar)(item.key) && String(item.key.value) === String(segment)
+            );
+            if (pair === void 0) return node;
+            if (key && index === path2.length - 1) return pair.key;
+            next = rangeStart(pair.value) === void 0 ? pair.key : pair.value;
+          } else if ((0, import_yaml.isSeq)(node)) {
+            next = node.items[Number(segment)];
+          }
+          if (rangeStart(next) === void 0) return node;
+          node = next;
+        }
+        return node;
+      }
+    };
+  }
+});
+
+// src/spec/cases.ts
+import { readFile as readFile2 } from "node:fs/promises";
+import { extname } from "node:path";
+function derivedCaseId(vars) {
+  return fingerprint(vars).slice(0, 12);
+}
+function isPlainObject(value) {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+function kindOf(value) {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+function optionalName(value, key, report) {
+  if (value === void 0 || value === null || value === "") return void 0;
+  if (typeof value === "string") return value;
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  report(`\`${key}\` must be a string or a number, got ${kindOf(value)}`, `\`${key}\` is reserved`);
+  return false;
+}
+function caseFromRow(row, source, path2, diagnostics) {
+  const { id: rawId, cluster: rawCluster, ...rest } = row;
+  const nested = isPlainObject(rest.vars) && Object.keys(rest).length === 1;
+  const vars = nested ? rest.vars : rest;
+  const report = (key) => (message, hint) => diagnostics.push({ ...source, path: formatFieldPath([...path2, key]), message, hint });
+  const id = optionalName(rawId, "id", report("id"));
+  const cluster = optionalName(rawCluster, "cluster", report("cluster"));
+  if (id === false || cluster === false) return void 0;
+  const evalCase = { id: id ?? derivedCaseId(vars), vars, source };
+  if (cluster !== void 0) evalCase.cluster = cluster;
+  return { evalCase, derivedId: id === void 0, path: formatFieldPath(path2) };
+}
+function rowProblem(file, line, message, hint) {
+  return { file, line, path: "", message, ...hint === void 0 ? {} : { hint } };
+}
+function parseJsonl(text, file, diagnostics) {
+  const cases = [];
+  text.split(/\r?\n/).forEach((line, index) => {
+    const lineNumber = index + 1;
+    if (line.trim() === "") return;
+    let row;
+    try {
+      row = JSON.parse(line);
+    } catch (error) {
+      const reason = error.message;
+      const column = /column (\d+)\)/.exec(reason)?.[1];
+      diagnostics.push({
+        ...rowProblem(file, lineNumber, "line is not valid JSON", reason),
+        ...column === void 0 ? {} : { column: Number(column) }
+      });
+      return;
+    }
+    if (!isPlainObject(row)) {
+      diagnostics.push(
+        rowProblem(
+          file,
+          lineNumber,
+          `expected a JSON object, got ${kindOf(row)}`,
+          'one case per line: {"id": ..., "var": ...}'
+        )
+      );
+      return;
+    }
+    const loaded = caseFromRow(row, { file, line: lineNumber }, [], diagnostics);
+    if (loaded) cases.push(loaded);
+  });
+  return cases;
+}
+function parseCsvCases(text, file, diagnostics) {
+  const headerProblems = [];
+  let records;
+  try {
+    records = parse(text.replace(/\r\n/g, "\n"), {
+      // columns: true, plus a check for duplicate or empty column names (which csv-parse merges).
+      columns: (header) => {
+        header.forEach((name, index) => {
+          if (name === "") {
+            headerProblems.push(rowProblem(file, 1, `column ${index + 1} has no name`));
+          } else if (header.indexOf(name) !== index) {
+            headerProblems.push(rowProblem(file, 1, `duplicate column \`${name}\``));
+          }
+        });
+        return header;
+      },
+      bom: true,
+      info: true,
+      raw: true,
+      skip_empty_lines: true,
+      skip_records_with_error: true,
+      on_skip: (error) => {
+        if (error) {
+          const message = error.message.replace(/ (on|at) line \d+$/, "");
+          diagnostics.push(rowProblem(file, Number(error.lines), message));
+        }
+        return void 0;
+      }
+    });
+  } catch (error) {
+    const lines = error.lines;
+    diagnostics.push({
+      file,
+      ...lines === void 0 ? {} : { line: lines },
+      path: "",
+      message: error.message
+    });
+    return [];
+  }
+  diagnostics.push(...headerProblems);
+  if (headerProblems.length > 0) return [];
+  return records.flatMap(({ record, raw, info }) => {
+    const line = info.lines - (raw.replace(/\n$/, "").match(/\n/g)?.length ?? 0);
+    const loaded = caseFromRow(record, { file, line }, [], diagnostics);
+    return loaded ? [loaded] : [];
+  });
+}
+function parseYamlCases(text, file, diagnostics) {
+  const yaml = new YamlFile(file, text);
+  if (yaml.syntaxErrors.length > 0) {
+    diagnostics.push(...yaml.syntaxErrors);
+    return [];
+  }
+  if (yaml.shape === "empty") return [];
+  if (yaml.shape !== "list") {
+    diagnostics.push(
+      yaml.diagnostic(
+        [],
+        `expected a list of cases, got a ${yaml.shape}`,
+        "write one `- key: value` entry per case"
+      )
+    );
+    return [];
+  }
+  let rows;
+  try {
+    rows = yaml.toJS();
+  } catch (error) {
+    diagnostics.push(yaml.diagnostic([], error.message));
+    return [];
+  }
+  return rows.flatMap((row, index) => {
+    if (!isPlainObject(row)) {
+      diagnostics.push(
+        yaml.diagnostic([index], `expected a mapping (one case), got ${kindOf(row)}`)
+      );
+      return [];
+    }
+    const { line, column } = yaml.position([index]);
+    const loaded = caseFromRow(row, { file, line, column }, [index], diagnostics);
+    return loaded ? [loaded] : [];
+  });
+}
+async function loadCaseFile(written, path2, context) {
+  const at = [...path2, "file"];
+  const extension = extname(written).toLowerCase();
+  const parse2 = PARSERS[extension];
+  if (parse2 === void 0) {
+    context.report(
+      at,
+      `unsupported case file type \`${extension || written}\``,
+      "case files are .jsonl, .csv, .yaml or .yml"
+    );
+    return [];
+  }
+  const absolute = await context.existingPath({
+    written,
+    expanded: written,
+    kind: "file",
+    at,
+    what: "case file"
+  });
+  if (absolute === void 0) return [];
+  const file = context.relative(absolute);
+  const text = (await readFile2(absolute, "utf8")).replace(/^\uFEFF/, "");
+  const before = context.diagnostics.length;
+  const cases = parse2(text, file, context.diagnostics);
+  if (cases.length === 0 && context.diagnostics.length === before) {
+    context.report(at, `case file \`${written}\` has no cases`);
+  }
+  return cases;
+}
+async function loadCases(sources, isValid, context) {
+  if (!Array.isArray(sources)) return [];
+  const loaded = [];
+  for (const [index, source] of sources.entries()) {
+    const path2 = ["cases", index];
+    if (!isValid(path2)) continue;
+    const written = source;
+    if (written.file !== void 0) {
+      loaded.push(...await loadCaseFile(written.file, path2, context));
+    } else {
+      const row = { id: written.id, cluster: written.cluster, vars: written.vars ?? {} };
+      const inline = caseFromRow(row, context.source(path2), path2, context.diagnostics);
+      if (inline) loaded.push(inline);
+    }
+  }
+  reportDuplicateIds(loaded, context.diagnostics);
+  return loaded.map(({ evalCase }) => evalCase);
+}
+function where(source) {
+  return [source.file, source.line].filter((part) => part !== void 0).join(":");
+}
+function reportDuplicateIds(cases, diagnostics) {
+  const first = /* @__PURE__ */ new Map();
+  for (const loaded of cases) {
+    const { id, source } = loaded.evalCase;
+    const earlier = first.get(id);
+    if (earlier === void 0) {
+      first.set(id, loaded);
+      continue;
+    }
+    diagnostics.push({
+      ...source,
+      path: loaded.path,
+      message: `duplicate case id \`${id}\`, first at ${where(earlier.evalCase.source)}`,
+      hint: loaded.derivedId || earlier.derivedId ? "cases without an `id` get one derived from their variables, so identical rows collide; give one an `id`" : "case ids must be unique within a suite"
+    });
+  }
+}
+var PARSERS;
+var init_cases3 = __esm({
+  "src/spec/cases.ts"() {
+    "use strict";
+    init_sync();
+    init_fingerprint();
+    init_yaml_file();
+    PARSERS = {
+      ".jsonl": parseJsonl,
+      ".csv": parseCsvCases,
+      ".yaml": parseYamlCases,
+      ".yml": parseYamlCases
+    };
+  }
+});
+
+// src/spec/context.ts
+import { stat as stat2 } from "node:fs/promises";
+import { relative, resolve as resolve2 } from "node:path";
+var SpecContext;
+var init_context = __esm({
+  "src/spec/context.ts"() {
+    "use strict";
+    SpecContext = class {
+      constructor(yaml, specDir, cwd, env, requireSecrets = true) {
+        this.yaml = yaml;
+        this.specDir = specDir;
+        this.cwd = cwd;
+        this.env = env;
+        this.requireSecrets = requireSecrets;
+      }
+      yaml;
+      specDir;
+      cwd;
+      env;
+      requireSecrets;
+      diagnostics = [];
+      report(path2, message, hint) {
+        this.diagnostics.push(this.yaml.diagnostic(path2, message, hint));
+      }
+      /** A path as diagnostics and SuiteSpec show it: relative to the working directory. */
+      relative(absolutePath) {
+        return relative(this.cwd, absolutePath) || ".";
+      }
+      source(path2) {
+        return { file: this.yaml.file, ...this.yaml.position(path2) };
+      }
+      /**
+       * Resolves a path written in the spec and reports it at `at` when it is not an existing file (or
+       * directory). `written` is the text as written, before `${VAR}` expansion: when it used a
+       * variable, the resolved path is not shown, as it may hold a secret.
+       */
+      async existingPath(check) {
+        const base = check.base ?? { directory: this.specDir, name: "the spec file's directory" };
+        const absolute = resolve2(base.directory, check.expanded);
+        const resolvedNote = check.written.includes("${") ? "" : `resolved to \`${this.relative(absolute)}\`; `;
+        const hint = `${resolvedNote}paths are relative to ${base.name}`;
+        let isKind;
+        try {
+          const stats = await stat2(absolute);
+          isKind = check.kind === "file" ? stats.isFile() : stats.isDirectory();
+        } catch {
+          this.report(check.at, `${check.what} \`${check.written}\` does not exist`, hint);
+          return void 0;
+        }
+        if (!isKind) {
+          this.report(check.at, `${check.what} \`${check.written}\` is not a ${check.kind}`, hint);
+          return void 0;
+        }
+        return absolute;
+      }
+    };
+  }
+});
+
+// src/spec/duration.ts
+function parseDuration(duration) {
+  if (typeof duration === "number") return Math.round(duration);
+  const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m)$/.exec(duration);
+  if (match === null) throw new Error(`not a duration: ${duration}`);
+  return Math.round(Number(match[1]) * UNIT_MS[match[2]]);
+}
+var UNIT_MS;
+var init_duration = __esm({
+  "src/spec/duration.ts"() {
+    "use strict";
+    UNIT_MS = { ms: 1, s: 1e3, m: 6e4 };
+  }
+});
+
+// src/spec/providers.ts
+function expandEnv(value, path2, context) {
+  if (typeof value === "string") {
+    const missing = /* @__PURE__ */ new Set();
+    const expanded = value.replace(ENV_REFERENCE, (match, escaped, name) => {
+      if (escaped) return match.slice(1);
+      const set = context.env[name];
+      if (set === void 0 && context.requireSecrets) missing.add(name);
+      return set ?? match;
+    });
+    for (const name of missing) {
+      context.report(
+        path2,
+        `environment variable \`${name}\` is not set`,
+        `export ${name}=... before running, or set it in the workflow's \`env:\``
+      );
+    }
+    return expanded;
+  }
+  if (Array.isArray(value))
+    return value.map((item, index) => expandEnv(item, [...path2, index], context));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, expandEnv(item, [...path2, key], context)])
+    );
+  }
+  return value;
+}
+function usesVariable(text) {
+  return Array.from(text.matchAll(ENV_REFERENCE)).some(([, escaped]) => !escaped);
+}
+function checkLiteralApiKey(entry, path2, context) {
+  if (entry === null || typeof entry !== "object" || Array.isArray(entry)) return;
+  const key = entry["api-key"];
+  if (typeof key !== "string" || usesVariable(key) || !KEY_LIKE.test(key.trim())) return;
+  context.report(
+    [...path2, "api-key"],
+    "an API key is written in the spec file; secrets never live in the file",
+    `write \`api-key: \${${DEFAULT_API_KEY_VARIABLE}}\` and set ${DEFAULT_API_KEY_VARIABLE} in the environment (in a workflow, from a secret); revoke the key if this file was ever committed`
+  );
+}
+function stringValues(record) {
+  return Object.fromEntries(
+    Object.entries(record ?? {}).map(([key, value]) => [key, String(value)])
+  );
+}
+async function resolveProvider(written, expanded, path2, context) {
+  const retry = resolveRetry(expanded.retry, [...path2, "retry"], context);
+  const rateLimit = resolveRateLimit(expanded["rate-limit"]);
+  const base = {
+    id: expanded.id,
+    ...expanded.label === void 0 ? {} : { label: expanded.label },
+    ...expanded.timeout === void 0 ? {} : { timeoutMs: parseDuration(expanded.timeout) },
+    ...expanded.concurrency === void 0 ? {} : { concurrency: expanded.concurrency },
+    ...retry === void 0 ? {} : { retry },
+    ...rateLimit === void 0 ? {} : { rateLimit },
+    configFingerprint: fingerprint(written),
+    source: context.source(path2)
+  };
+  switch (expanded.type) {
+    case "module": {
+      const modulePath = await context.existingPath({
+        written: written.path,
+        expanded: expanded.path,
+        kind: "file",
+        at: [...path2, "path"],
+        what: "module"
+      });
+      if (modulePath === void 0) return void 0;
+      return { ...base, type: "module", path: modulePath, export: expanded.export ?? "default" };
+    }
+    case "exec": {
+      const cwd = await context.existingPath({
+        written: written.cwd ?? ".",
+        expanded: expanded.cwd ?? ".",
+        kind: "directory",
+        at: [...path2, "cwd"],
+        what: "working directory"
+      });
+      if (cwd === void 0) return void 0;
+      const writtenCommand = written.command;
+      const programExists = await checkProgram(writtenCommand, expanded.command, cwd, path2, context);
+      if (!programExists) return void 0;
+      const command = typeof expanded.command === "string" ? ["/bin/sh", "-c", expanded.command] : expanded.command;
+      return { ...base, type: "exec", command, cwd, env: stringValues(expanded.env) };
+    }
+    case "http": {
+      if (!isHttpUrl(expanded.url)) {
+        context.report(
+          [...path2, "url"],
+          `\`${written.url}\` is not an http(s) URL`,
+          "write a full URL such as `http://127.0.0.1:8080/v1/answer`"
+        );
+        return void 0;
+      }
+      return {
+        ...base,
+        type: "http",
+        url: expanded.url,
+        method: expanded.method ?? "POST",
+        headers: stringValues(expanded.headers),
+        ...expanded.body === void 0 ? {} : { body: expanded.body },
+        outputPath: expanded.output,
+        ...expanded.usage === void 0 ? {} : { usagePaths: expanded.usage }
+      };
+    }
+    case "openai": {
+      const writtenBaseUrl = written["base-url"];
+      const baseUrl = expanded["base-url"];
+      if (baseUrl !== void 0 && !isHttpUrl(baseUrl)) {
+        context.report(
+          [...path2, "base-url"],
+          `\`${writtenBaseUrl ?? baseUrl}\` is not an http(s) URL`,
+          "write the server's API root, such as `http://localhost:11434/v1`"
+        );
+        return void 0;
+      }
+      let apiKey = expanded["api-key"];
+      if (apiKey === void 0 && baseUrl === void 0) {
+        apiKey = defaultApiKey(path2, context);
+        if (apiKey === void 0) return void 0;
+      }
+      const prices = expanded.prices;
+      return {
+        ...base,
+        type: "openai",
+        model: expanded.model,
+        params: expanded.params ?? {},
+        ...baseUrl === void 0 ? {} : { baseUrl },
+        ...apiKey === void 0 ? {} : { apiKey },
+        stream: expanded.stream ?? false,
+        ...prices === void 0 ? {} : {
+          prices: {
+            input: prices.input,
+            ...prices["cached-input"] === void 0 ? {} : { cachedInput: prices["cached-input"] },
+            output: prices.output
+          }
+        }
+      };
+    }
+  }
+}
+function defaultApiKey(path2, context) {
+  const key = context.env[DEFAULT_API_KEY_VARIABLE];
+  if (key === void 0 && context.requireSecrets) {
+    context.report(
+      path2,
+      `environment variable \`${DEFAULT_API_KEY_VARIABLE}\` is not set`,
+      `the OpenAI API key is read from ${DEFAULT_API_KEY_VARIABLE} when \`api-key\` is not set: export ${DEFAULT_API_KEY_VARIABLE}=... before running, or set it in the workflow's \`env:\``
+    );
+  }
+  return key;
+}
+function resolveRetry(retry, path2, context) {
+  if (retry === void 0) return void 0;
+  const policy = {
+    maxAttempts: retry["max-attempts"] ?? DEFAULT_RETRY_POLICY.maxAttempts,
+    baseDelayMs: retry["base-delay"] === void 0 ? DEFAULT_RETRY_POLICY.baseDelayMs : parseDuration(retry["base-delay"]),
+    maxDelayMs: retry["max-delay"] === void 0 ? DEFAULT_RETRY_POLICY.maxDelayMs : parseDuration(retry["max-delay"])
+  };
+  if (policy.baseDelayMs > policy.maxDelayMs) {
+    context.report(
+      [...path2, retry["base-delay"] === void 0 ? "max-delay" : "base-delay"],
+      `\`base-delay\` (${policy.baseDelayMs} ms) is longer than \`max-delay\` (${policy.maxDelayMs} ms)`,
+      `the defaults are ${DEFAULT_RETRY_POLICY.baseDelayMs}ms and ${DEFAULT_RETRY_POLICY.maxDelayMs / 1e3}s`
+    );
+  }
+  return policy;
+}
+function resolveRateLimit(limit2) {
+  if (limit2 === void 0) return void 0;
+  const requests = limit2["requests-per-minute"];
+  const tokens = limit2["tokens-per-minute"];
+  return {
+    ...requests === void 0 ? {} : { requestsPerMinute: requests },
+    ...tokens === void 0 ? {} : { tokensPerMinute: tokens }
+  };
+}
+function isHttpUrl(text) {
+  try {
+    const url = new URL(text);
+    return url.protocol === "http:" || url.protocol === "https:";
+  } catch {
+    return false;
+  }
+}
+function programPath(command) {
+  const first = typeof command === "string" ? command.trim().split(/\s+/)[0] : command[0];
+  return first !== void 0 && PATH_LIKE.test(first) ? first : void 0;
+}
+async function checkProgram(written, expanded, cwd, path2, context) {
+  const program = programPath(expanded);
+  if (program === void 0) return true;
+  const found = await context.existingPath({
+    written: programPath(written) ?? program,
+    expanded: program,
+    kind: "file",
+    at: typeof expanded === "string" ? [...path2, "command"] : [...path2, "command", 0],
+    what: "program",
+    base: { directory: cwd, name: "the command's `cwd`" }
+  });
+  return found !== void 0;
+}
+async function resolveProviders(entries, isValid, context) {
+  if (!Array.isArray(entries)) return [];
+  const firstLineOfId = /* @__PURE__ */ new Map();
+  const providers = [];
+  for (const [index, entry] of entries.entries()) {
+    const path2 = ["providers", index];
+    checkLiteralApiKey(entry, path2, context);
+    const reported2 = context.diagnostics.length;
+    const expanded = expandEnv(entry, path2, context);
+    const variablesSet = context.diagnostics.length === reported2;
+    if (!isValid(path2)) continue;
+    const written = entry;
+    const seenAt = firstLineOfId.get(written.id);
+    if (seenAt !== void 0) {
+      context.report(
+        [...path2, "id"],
+        `duplicate provider id \`${written.id}\``,
+        `first used at line ${seenAt}; provider ids must be unique within a spec`
+      );
+      continue;
+    }
+    firstLineOfId.set(written.id, context.yaml.position([...path2, "id"]).line);
+    if (!variablesSet) continue;
+    const provider = await resolveProvider(written, expanded, path2, context);
+    if (provider !== void 0) providers.push({ spec: provider, path: path2 });
+  }
+  return providers;
+}
+var DEFAULT_API_KEY_VARIABLE, ENV_REFERENCE, KEY_LIKE, PATH_LIKE;
+var init_providers2 = __esm({
+  "src/spec/providers.ts"() {
+    "use strict";
+    init_fingerprint();
+    init_retry();
+    init_duration();
+    DEFAULT_API_KEY_VARIABLE = "OPENAI_API_KEY";
+    ENV_REFERENCE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+    KEY_LIKE = /^sk-|^(?=.*[0-9])(?=.*[A-Za-z])[\w.-]{24,}$/;
+    PATH_LIKE = /^(\/|\.\.?\/)/;
+  }
+});
+
+// schema/eval-spec.schema.json
+var eval_spec_schema_default;
+var init_eval_spec_schema = __esm({
+  "schema/eval-spec.schema.json"() {
+    eval_spec_schema_default = {
+      $schema: "http://json-schema.org/draft-07/schema#",
+      title: "evalgate eval spec",
+      description: "One eval suite: the systems under test (providers), the prompt, the cases and how answers are scored. Paths are relative to the spec file's directory.",
+      type: "object",
+      additionalProperties: false,
+      required: ["suite", "providers", "prompt", "cases", "scorers"],
+      properties: {
+        suite: {
+          type: "string",
+          pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$",
+          description: "Name of the suite, unique across all spec files: letters, digits, `.`, `_` and `-`, starting with a letter or digit."
+        },
+        description: {
+          type: "string",
+          description: "What the suite checks, shown in reports."
+        },
+        providers: {
+          type: "array",
+          minItems: 1,
+          description: "The models or systems under test; several give a side-by-side scorecard. Ids must be unique within the file.",
+          items: {
+            $ref: "#/definitions/provider"
+          }
+        },
+        prompt: {
+          type: ["string", "array"],
+          minLength: 1,
+          minItems: 1,
+          description: "The prompt: a string (one user message) or a list of chat messages. `{{var}}` placeholders are filled from each case's variables.",
+          items: {
+            $ref: "#/definitions/message"
+          }
+        },
+        cases: {
+          type: "array",
+          minItems: 1,
+          description: "Where the cases come from: case files (`file:`) and inline cases (`vars:`), in any mix.",
+          items: {
+            $ref: "#/definitions/caseSource"
+          }
+        },
+        scorers: {
+          type: "array",
+          minItems: 1,
+          description: "How each answer is scored; a case's score is the weighted mean of its scorers.",
+          items: {
+            $ref: "#/definitions/scorer"
+          }
+        },
+        repeats: {
+          type: "integer",
+          minimum: 1,
+          maximum: 100,
+          default: 1,
+          description: "Answers asked per case and provider (1 to 100); more repeats measure nondeterministic models better."
+        },
+        timeout: {
+          $ref: "#/definitions/duration",
+          default: "60s",
+          description: "Time limit of one call, for providers without their own `timeout`: milliseconds, or a string like `500ms`, `30s`, `2m`."
+        },
+        "min-pass-rate": {
+          type: "number",
+          minimum: 0,
+          maximum: 1,
+          default: 1,
+          description: "The run fails when a provider's pass rate in this suite is below this fraction (0 to 1)."
+        },
+        gate: {
+          $ref: "#/definitions/gate"
+        },
+        $schema: {
+          type: "string",
+          description: "The JSON Schema of this file, for editors (ignored by evalgate)."
+        }
+      },
+      definitions: {
+        duration: {
+          type: ["number", "string"],
+          exclusiveMinimum: 0,
+          pattern: "^[0-9]+(\\.[0-9]+)?(ms|s|m)$",
+          description: "A duration: a number of milliseconds, or a string like `500ms`, `30s`, `2m`."
+        },
+        name: {
+          type: "string",
+          pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$",
+          description: "An id: letters, digits, `.`, `_` and `-`, starting with a letter or digit."
+        },
+        scalarText: {
+          type: ["string", "number", "boolean"],
+          description: "A text value; numbers and booleans are taken as their text."
+        },
+        message: {
+          type: "object",
+          additionalProperties: false,
+          required: ["role", "content"],
+          description: "A chat message.",
+          properties: {
+            role: {
+              enum: ["system", "user", "assistant"],
+              description: "Who speaks: system, user or assistant."
+            },
+            content: {
+              type: "string",
+              description: "The message text; may hold `{{var}}` placeholders."
+            }
+          }
+        },
+        provider: {
+          type: "object",
+          required: ["type", "id"],
+          description: "A system under test; `type` selects module, exec, http or openai.",
+          discriminator: {
+            propertyName: "type"
+          },
+          oneOf: [
+            {
+              $ref: "#/definitions/moduleProvider"
+            },
+            {
+              $ref: "#/definitions/execProvider"
+            },
+            {
+              $ref: "#/definitions/httpProvider"
+            },
+            {
+              $ref: "#/definitions/openaiProvider"
+            }
+          ]
+        },
+        providerId: {
+          $ref: "#/definitions/name",
+          description: "The provider's id, unique within the file; reports and baselines pair results by it."
+        },
+        providerLabel: {
+          type: "string",
+          description: "Display name in reports (default: the id)."
+        },
+        providerTimeout: {
+          $ref: "#/definitions/duration",
+          description: "Time limit of one call to this provider (default: the suite's `timeout`): milliseconds, or a string like `500ms`, `30s`, `2m`."
+        },
+        providerConcurrency: {
+          type: "integer",
+          minimum: 1,
+          description: "Maximum calls in flight to this provider (default: the run's concurrency)."
+        },
+        providerRetry: {
+          type: "object",
+          additionalProperties: false,
+          description: "How failed calls (429, 5xx, timeouts, resets; never other 4xx) are retried, with exponential backoff and jitter that honours `Retry-After`.",
+          properties: {
+            "max-attempts": {
+              type: "integer",
+              minimum: 1,
+              maximum: 10,
+              default: 4,
+              description: "Calls in all, the first included (1 to 10, default 4); 1 turns retries off."
+            },
+            "base-delay": {
+              $ref: "#/definitions/duration",
+              default: "500ms",
+              description: "Longest wait before the first retry, doubling with each further one (default `500ms`)."
+            },
+            "max-delay": {
+              $ref: "#/definitions/duration",
+              default: "30s",
+              description: "Longest single wait (default `30s`); a provider asking to wait longer is not retried."
+            }
+          }
+        },
+        providerRateLimit: {
+          type: "object",
+          additionalProperties: false,
+          minProperties: 1,
+          description: "Pacing of the calls to this provider: requests and/or tokens per minute.",
+          properties: {
+            "requests-per-minute": {
+              type: "number",
+              exclusiveMinimum: 0,
+              description: "Most calls started per minute (greater than 0)."
+            },
+            "tokens-per-minute": {
+              type: "number",
+              exclusiveMinimum: 0,
+              description: "Most tokens (input + output) used per minute (greater than 0)."
+            }
+          }
+        },
+        moduleProvider: {
+          type: "object",
+          additionalProperties: false,
+          required: ["type", "path"],
+          description: "An exported function of this repository, called with the rendered request.",
+          properties: {
+            type: {
+              const: "module",
+              description: "`module`: a JS function of the repo."
+            },
+            id: {
+              $ref: "#/definitions/providerId"
+            },
+            label: {
+              $ref: "#/definitions/providerLabel"
+            },
+            timeout: {
+              $ref: "#/definitions/providerTimeout"
+            },
+            concurrency: {
+              $ref: "#/definitions/providerConcurrency"
+            },
+            retry: {
+              $ref: "#/definitions/providerRetry"
+            },
+            "rate-limit": {
+              $ref: "#/definitions/providerRateLimit"
+            },
+            path: {
+              type: "string",
+              minLength: 1,
+              description: "The JS module, relative to the spec file's directory; it must exist. `${VAR}` is replaced by the environment variable VAR."
+            },
+            export: {
+              type: "string",
+              minLength: 1,
+              default: "default",
+              description: "The exported function to call (default `default`)."
+            }
+          }
+        },
+        execProvider: {
+          type: "object",
+          additionalProperties: false,
+          required: ["type", "command"],
+          description: "A command run per call: the rendered prompt on stdin, the answer on stdout.",
+          properties: {
+            type: {
+              const: "exec",
+              description: "`exec`: a command (stdin to stdout)."
+            },
+            id: {
+              $ref: "#/definitions/providerId"
+            },
+            label: {
+              $ref: "#/definitions/providerLabel"
+            },
+            timeout: {
+              $ref: "#/definitions/providerTimeout"
+            },
+            concurrency: {
+              $ref: "#/definitions/providerConcurrency"
+            },
+            retry: {
+              $ref: "#/definitions/providerRetry"
+            },
+            "rate-limit": {
+              $ref: "#/definitions/providerRateLimit"
+            },
+            command: {
+              type: ["string", "array"],
+              minLength: 1,
+              minItems: 1,
+              items: {
+                type: "string"
+              },
+              description: "The command: a string (run by `/bin/sh -c`) or a list of arguments (run directly). `${VAR}` is replaced by the environment variable VAR; write `$${VAR}` for a literal `${VAR}`."
+            },
+            cwd: {
+              type: "string",
+              description: "Working directory of the command, relative to the spec file's directory (default: that directory)."
+            },
+            env: {
+              type: "object",
+              additionalProperties: {
+                $ref: "#/definitions/scalarText"
+              },
+              description: "Extra environment variables of the command; values may use `${VAR}`."
+            }
+          }
+        },
+        httpProvider: {
+          type: "object",
+          additionalProperties: false,
+          required: ["type", "url", "output"],
+          description: "Any JSON HTTP endpoint: a templated JSON body in, the answer at a path of the JSON response.",
+          properties: {
+            type: {
+              const: "http",
+              description: "`http`: a JSON HTTP endpoint."
+            },
+            id: {
+              $ref: "#/definitions/providerId"
+            },
+            label: {
+              $ref: "#/definitions/providerLabel"
+            },
+            timeout: {
+              $ref: "#/definitions/providerTimeout"
+            },
+            concurrency: {
+              $ref: "#/definitions/providerConcurrency"
+            },
+            retry: {
+              $ref: "#/definitions/providerRetry"
+            },
+            "rate-limit": {
+              $ref: "#/definitions/providerRateLimit"
+            },
+            url: {
+              type: "string",
+              minLength: 1,
+              description: "The endpoint's http(s) URL; may use `${VAR}`."
+            },
+            method: {
+              enum: ["GET", "POST", "PUT", "PATCH"],
+              default: "POST",
+              description: "HTTP method (default POST); GET sends no body."
+            },
+            headers: {
+              type: "object",
+              additionalProperties: {
+                $ref: "#/definitions/scalarText"
+              },
+              description: "Request headers; values may use `${VAR}`, e.g. `Authorization: Bearer ${API_KEY}`."
+            },
+            body: {
+              description: "The JSON body, any JSON value. String leaves are templates rendered per call with the case's variables and `{{prompt}}`; they may also use `${VAR}`."
+            },
+            output: {
+              type: "string",
+              minLength: 1,
+              description: "Dotted path to the answer in the JSON response; array indexes are numbers, e.g. `choices.0.message.content`."
+            },
+            usage: {
+              type: "object",
+              additionalProperties: false,
+              minProperties: 1,
+              description: "Dotted paths to the token counts in the JSON response, e.g. `{ input: usage.prompt_tokens, output: usage.completion_tokens }`; an unset one counts as 0.",
+              properties: {
+                input: {
+                  type: "string",
+                  minLength: 1,
+                  description: "Dotted path to the input (prompt) token count, e.g. `usage.prompt_tokens`."
+                },
+                output: {
+                  type: "string",
+                  minLength: 1,
+                  description: "Dotted path to the output (completion) token count, e.g. `usage.completion_tokens`."
+                }
+              }
+            }
+          }
+        },
+        openaiProvider: {
+          type: "object",
+          additionalProperties: false,
+          required: ["type", "model"],
+          description: "The OpenAI Chat Completions API, or any OpenAI-compatible server (Ollama, vLLM, Azure…) via `base-url`.",
+          properties: {
+            type: {
+              const: "openai",
+              description: "`openai`: the OpenAI API or an OpenAI-compatible server."
+            },
+            id: {
+              $ref: "#/definitions/providerId"
+            },
+            label: {
+              $ref: "#/definitions/providerLabel"
+            },
+            timeout: {
+              $ref: "#/definitions/providerTimeout"
+            },
+            concurrency: {
+              $ref: "#/definitions/providerConcurrency"
+            },
+            retry: {
+              $ref: "#/definitions/providerRetry"
+            },
+            "rate-limit": {
+              $ref: "#/definitions/providerRateLimit"
+            },
+            model: {
+              type: "string",
+              minLength: 1,
+              description: "The model id, e.g. `gpt-4o-mini`; may use `${VAR}`."
+            },
+            params: {
+              type: "object",
+              description: "Request parameters passed as they are to chat.completions: temperature, max_tokens, seed, response_format…"
+            },
+            "base-url": {
+              type: "string",
+              minLength: 1,
+              description: "An OpenAI-compatible server instead of the OpenAI API, e.g. `http://localhost:11434/v1`; may use `${VAR}`."
+            },
+            "api-key": {
+              type: "string",
+              minLength: 1,
+              description: "The API key, always as an environment variable: `${OPENAI_API_KEY}` (the default without `base-url`). Never write a key in the file."
+            },
+            stream: {
+              type: "boolean",
+              default: false,
+              description: "Stream the answer, to measure the time to first token (default false)."
+            },
+            prices: {
+              type: "object",
+              additionalProperties: false,
+              required: ["input", "output"],
+              description: "USD per 1M tokens, for a model the built-in price table does not know (or to override it).",
+              properties: {
+                input: {
+                  type: "number",
+                  minimum: 0,
+                  description: "USD per 1M input tokens."
+                },
+                "cached-input": {
+                  type: "number",
+                  minimum: 0,
+                  description: "USD per 1M cached input tokens (default: the input price)."
+                },
+                output: {
+                  type: "number",
+                  minimum: 0,
+                  description: "USD per 1M output tokens (reasoning tokens included)."
+                }
+              }
+            }
+          }
+        },
+        judgeProvider: {
+          type: "object",
+          required: ["type"],
+          description: "The judge: a provider entry like one of `providers:` (any type; `id` defaults to `judge`); `${VAR}` is replaced as in providers.",
+          discriminator: {
+            propertyName: "type"
+          },
+          oneOf: [
+            {
+              $ref: "#/definitions/moduleProvider"
+            },
+            {
+              $ref: "#/definitions/execProvider"
+            },
+            {
+              $ref: "#/definitions/httpProvider"
+            },
+            {
+              $ref: "#/definitions/openaiProvider"
+            }
+          ]
+        },
+        caseSource: {
+          description: "A case file (`file:`) or an inline case (`vars:`).",
+          if: {
+            type: "object",
+            required: ["file"]
+          },
+          then: {
+            $ref: "#/definitions/caseFile"
+          },
+          else: {
+            $ref: "#/definitions/inlineCase"
+          }
+        },
+        caseFile: {
+          type: "object",
+          additionalProperties: false,
+          required: ["file"],
+          description: "A file of cases.",
+          properties: {
+            file: {
+              type: "string",
+              minLength: 1,
+              description: "A `.jsonl`, `.csv` or `.yaml`/`.yml` (a list) file of cases, relative to the spec file's directory. Each row's keys are its variables, except `id` and `cluster`."
+            }
+          }
+        },
+        inlineCase: {
+          type: "object",
+          additionalProperties: false,
+          required: ["vars"],
+          description: "One case written in the spec.",
+          properties: {
+            id: {
+              type: ["string", "number"],
+              description: "Stable id of the case, unique in the suite (default: derived from its variables)."
+            },
+            cluster: {
+              type: ["string", "number"],
+              description: "Cases sharing a cluster (same document, same user) are not independent; statistics account for it."
+            },
+            vars: {
+              type: "object",
+              description: "The case's variables, used by `{{var}}` placeholders."
+            }
+          }
+        },
+        scorer: {
+          type: "object",
+          required: ["type"],
+          description: "How an answer is scored; `type` selects the scorer.",
+          discriminator: {
+            propertyName: "type"
+          },
+          oneOf: [
+            {
+              $ref: "#/definitions/equalsScorer"
+            },
+            {
+              $ref: "#/definitions/containsScorer"
+            },
+            {
+              $ref: "#/definitions/regexScorer"
+            },
+            {
+              $ref: "#/definitions/jsonValidScorer"
+            },
+            {
+              $ref: "#/definitions/jsonSchemaScorer"
+            },
+            {
+              $ref: "#/definitions/numericScorer"
+            },
+            {
+              $ref: "#/definitions/similarityScorer"
+            },
+            {
+              $ref: "#/definitions/javascriptScorer"
+            },
+            {
+              $ref: "#/definitions/llmJudgeScorer"
+            }
+          ]
+        },
+        scorerName: {
+          type: "string",
+          minLength: 1,
+          description: "Name in reports, unique in the suite (default: the type, then `-2`, `-3` when a type repeats)."
+        },
+        scorerWeight: {
+          type: "number",
+          exclusiveMinimum: 0,
+          default: 1,
+          description: "Weight in the case's score, greater than 0 (default 1)."
+        },
+        equalsScorer: {
+          type: "object",
+          additionalProperties: false,
+          required: ["type", "expected"],
+          description: "The answer equals `expected`.",
+          properties: {
+            type: {
+              const: "equals",
+              description: "`equals`: the answer equals `expected`."
+            },
+            name: {
+              $ref: "#/definitions/scorerName"
+            },
+            weight: {
+              $ref: "#/definitions/scorerWeight"
+            },
+            expected: {
+              $ref: "#/definitions/scalarText",
+              description: "The expected answer; may hold `{{var}}` placeholders."
+            },
+            "ignore-case": {
+              type: "boolean",
+              default: false,
+              description: "Compare ignoring case (default false)."
+            },
+            trim: {
+              type: "boolean",
+              default: true,
+              description: "Trim surrounding whitespace of both sides first (default true)."
+            }
+          }
+        },
+        containsScorer: {
+          type: "object",
+          additionalProperties: false,
+          required: ["type", "value"],
+          description: "The answer contains (`contains`), contains ignoring case (`icontains`) or starts with (`starts-with`) `value`.",
+          properties: {
+            type: {
+              enum: ["contains", "icontains", "starts-with"],
+              description: "`contains`, `icontains` (ignoring case) or `starts-with`."
+            },
+            name: {
+              $ref: "#/definitions/scorerName"
+            },
+            weight: {
+              $ref: "#/definitions/scorerWeight"
+            },
+            value: {
+              $ref: "#/definitions/scalarText",
+              description: "The text to look for; may hold `{{var}}` placeholders."
+            }
+          }
+        },
+        regexScorer: {
+          type: "object",
+          additionalProperties: false,
+          required: ["type", "pattern"],
+          description: "The answer matches a regular expression.",
+          properties: {
+            type: {
+              const: "regex",
+              description: "`regex`: the answer matches `pattern`."
+            },
+            name: {
+              $ref: "#/definitions/scorerName"
+            },
+            weight: {
+              $ref: "#/definitions/scorerWeight"
+            },
+            pattern: {
+              type: "string",
+              description: "A JavaScript regular expression, matched anywhere in the answer (anchor it with `^…$` to match all of it)."
+            },
+            flags: {
+              type: "string",
+              default: "",
+              description: "RegExp flags, e.g. `i` to ignore case (default none)."
+            }
+          }
+        },
+        jsonValidScorer: {
+          type: "object",
+          additionalProperties: false,
+          required: ["type"],
+          description: "The answer is valid JSON.",
+          properties: {
+            type: {
+              const: "json-valid",
+              description: "`json-valid`: the answer parses as JSON."
+            },
+            name: {
+              $ref: "#/definitions/scorerName"
+            },
+            weight: {
+              $ref: "#/definitions/scorerWeight"
+            }
+          }
+        },
+        jsonSchemaScorer: {
+          type: "object",
+          additionalProperties: false,
+          required: ["type", "schema"],
+          description: "The answer is JSON valid against `schema`.",
+          properties: {
+            type: {
+              const: "json-schema",
+              description: "`json-schema`: the answer is JSON matching `schema`."
+            },
+            name: {
+              $ref: "#/definitions/scorerName"
+            },
+            weight: {
+              $ref: "#/definitions/scorerWeight"
+            },
+            schema: {
+              type: "object",
+              description: "An inline JSON Schema (draft-07, or 2019-09 / 2020-12 via `$schema`); unknown keywords and formats are errors."
+            }
+          }
+        },
+        numericScorer: {
+          type: "object",
+          additionalProperties: false,
+          required: ["type", "expected"],
+          description: "The answer is a number within `tolerance` of `expected`.",
+          properties: {
+            type: {
+              const: "numeric",
+              description: "`numeric`: the answer is a number close to `expected`."
+            },
+            name: {
+              $ref: "#/definitions/scorerName"
+            },
+            weight: {
+              $ref: "#/definitions/scorerWeight"
+            },
+            expected: {
+              type: ["string", "number"],
+              description: "The expected number, or a template rendering to one, e.g. `{{answer}}`."
+            },
+            tolerance: {
+              type: "number",
+              minimum: 0,
+              default: 0,
+              description: "Largest accepted absolute difference (default 0)."
+            }
+          }
+        },
+        similarityScorer: {
+          type: "object",
+          additionalProperties: false,
+          required: ["type", "expected"],
+          description: "The answer is textually similar to `expected` (normalised Levenshtein similarity).",
+          properties: {
+            type: {
+              const: "similarity",
+              description: "`similarity`: the answer is close to `expected`."
+            },
+            name: {
+              $ref: "#/definitions/scorerName"
+            },
+            weight: {
+              $ref: "#/definitions/scorerWeight"
+            },
+            expected: {
+              $ref: "#/definitions/scalarText",
+              description: "The reference answer; may hold `{{var}}` placeholders."
+            },
+            threshold: {
+              type: "number",
+              minimum: 0,
+              maximum: 1,
+              default: 0.8,
+              description: "Similarity (0 to 1) needed to pass (default 0.8)."
+            }
+          }
+        },
+        javascriptScorer: {
+          type: "object",
+          additionalProperties: false,
+          required: ["type", "path"],
+          description: "A JavaScript function of the repo scores the answer.",
+          properties: {
+            type: {
+              const: "javascript",
+              description: "`javascript`: a function of the repo scores the answer."
+            },
+            name: {
+              $ref: "#/definitions/scorerName"
+            },
+            weight: {
+              $ref: "#/definitions/scorerWeight"
+            },
+            path: {
+              type: "string",
+              minLength: 1,
+              description: "The JS module, relative to the spec file's directory; it must exist."
+            },
+            export: {
+              type: "string",
+              minLength: 1,
+              default: "default",
+              description: "The exported scoring function (default `default`)."
+            }
+          }
+        },
+        llmJudgeScorer: {
+          type: "object",
+          additionalProperties: false,
+          required: ["type", "rubric", "judge"],
+          description: "An LLM grades the answer against a rubric, on a scale of 1 to `scale`.",
+          properties: {
+            type: {
+              const: "llm-judge",
+              description: "`llm-judge`: an LLM grades the answer against `rubric`."
+            },
+            name: {
+              $ref: "#/definitions/scorerName"
+            },
+            weight: {
+              $ref: "#/definitions/scorerWeight"
+            },
+            rubric: {
+              type: "string",
+              minLength: 1,
+              description: "What a good answer does, for the judge; may hold `{{var}}` placeholders."
+            },
+            scale: {
+              type: "integer",
+              minimum: 2,
+              maximum: 100,
+              default: 5,
+              description: "The judge scores 1 to `scale` (an integer, 2 to 100, default 5), normalised to 0..1 as (score − 1) / (scale − 1)."
+            },
+            threshold: {
+              type: "number",
+              minimum: 0,
+              maximum: 1,
+              default: 0.5,
+              description: "Normalised score (0 to 1) needed to pass (default 0.5)."
+            },
+            judge: {
+              $ref: "#/definitions/judgeProvider"
+            }
+          }
+        },
+        gate: {
+          type: "object",
+          additionalProperties: false,
+          description: "Tolerances per metric when comparing with the baseline; unset values use evalgate's defaults.",
+          properties: {
+            score: {
+              $ref: "#/definitions/qualityGate",
+              description: "Mean score: noise floor, largest tolerated drop, absolute minimum."
+            },
+            "pass-rate": {
+              $ref: "#/definitions/qualityGate",
+              description: "Pass rate: noise floor, largest tolerated drop, absolute minimum."
+            },
+            "latency-p50": {
+              $ref: "#/definitions/latencyGate",
+              description: "Median latency: largest tolerated ratio head / baseline."
+            },
+            "latency-p95": {
+              $ref: "#/definitions/latencyGate",
+              description: "95th percentile latency (gated only with enough samples): largest tolerated ratio."
+            },
+            cost: {
+              type: "object",
+              additionalProperties: false,
+              description: "Cost per case: largest tolerated ratio head / baseline, absolute maximum.",
+              properties: {
+                "max-ratio": {
+                  type: "number",
+                  exclusiveMinimum: 0,
+                  description: "Largest tolerated ratio of mean cost per case, head / baseline (e.g. 1.1)."
+                },
+                max: {
+                  type: "number",
+                  minimum: 0,
+                  description: "Absolute maximum mean cost per case, in USD."
+                }
+              }
+            },
+            "error-rate": {
+              type: "object",
+              additionalProperties: false,
+              description: "Share of calls ending in an error.",
+              properties: {
+                max: {
+                  type: "number",
+                  minimum: 0,
+                  maximum: 1,
+                  description: "Absolute maximum error rate (0 to 1)."
+                }
+              }
+            }
+          }
+        },
+        qualityGate: {
+          type: "object",
+          additionalProperties: false,
+          description: "Tolerances of a quality metric in [0, 1].",
+          properties: {
+            noise: {
+              type: "number",
+              minimum: 0,
+              maximum: 1,
+              description: "Changes smaller than this are noise, never a regression (e.g. 0.02)."
+            },
+            "max-drop": {
+              type: "number",
+              minimum: 0,
+              maximum: 1,
+              description: "Non-inferiority margin: the largest drop still counted as a pass (e.g. 0.05)."
+            },
+            min: {
+              type: "number",
+              minimum: 0,
+              maximum: 1,
+              description: "Absolute floor: below it the check fails whatever the baseline."
+            }
+          }
+        },
+        latencyGate: {
+          type: "object",
+          additionalProperties: false,
+          description: "Latency tolerance.",
+          properties: {
+            "max-ratio": {
+              type: "number",
+              exclusiveMinimum: 0,
+              description: "Largest tolerated latency ratio head / baseline (e.g. 1.2)."
+            }
+          }
+        }
+      }
+    };
+  }
+});
+
+// src/score/levenshtein.ts
+function codePoints(text) {
+  return Array.from(text, (char) => char.codePointAt(0));
+}
+function levenshtein(a, b) {
+  const left = codePoints(a);
+  const right = codePoints(b);
+  let start = 0;
+  while (start < left.length && start < right.length && left[start] === right[start]) start++;
+  let leftEnd = left.length;
+  let rightEnd = right.length;
+  while (leftEnd > start && rightEnd > start && left[leftEnd - 1] === right[rightEnd - 1]) {
+    leftEnd--;
+    rightEnd--;
+  }
+  const leftCore = left.slice(start, leftEnd);
+  const rightCore = right.slice(start, rightEnd);
+  const [longer, shorter] = leftCore.length >= rightCore.length ? [leftCore, rightCore] : [rightCore, leftCore];
+  if (shorter.length === 0) return longer.length;
+  const row = new Uint32Array(shorter.length + 1);
+  for (let j = 0; j <= shorter.length; j++) row[j] = j;
+  for (let i = 0; i < longer.length; i++) {
+    let diagonal = row[0];
+    row[0] = i + 1;
+    for (let j = 0; j < shorter.length; j++) {
+      const above = row[j + 1];
+      const substitution = diagonal + (longer[i] === shorter[j] ? 0 : 1);
+      row[j + 1] = Math.min(above + 1, row[j] + 1, substitution);
+      diagonal = above;
+    }
+  }
+  return row[shorter.length];
+}
+function similarity(a, b) {
+  const longest = Math.max(codePoints(a).length, codePoints(b).length);
+  return longest === 0 ? 1 : 1 - levenshtein(a, b) / longest;
+}
+var init_levenshtein = __esm({
+  "src/score/levenshtein.ts"() {
+    "use strict";
+  }
+});
+
+// src/spec/did-you-mean.ts
+function closestMatch(word, candidates) {
+  let best;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const distance = levenshtein(word.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  const tolerated = Math.max(2, Math.floor(word.length / 3));
+  return bestDistance <= tolerated && bestDistance < word.length ? best : void 0;
+}
+function suggestOrList(word, candidates, listName) {
+  const match = closestMatch(word, candidates);
+  return match === void 0 ? `${listName}: ${candidates.join(", ")}` : `did you mean \`${match}\`?`;
+}
+function suggestAndList(word, candidates, listName) {
+  const match = closestMatch(word, candidates);
+  const list = `${listName}: ${candidates.join(", ")}`;
+  return match === void 0 ? list : `did you mean \`${match}\`? ${list}`;
+}
+var init_did_you_mean = __esm({
+  "src/spec/did-you-mean.ts"() {
+    "use strict";
+    init_levenshtein();
+  }
+});
+
+// src/spec/schema-check.ts
+function validator() {
+  compiled ??= new import_ajv2.Ajv({
+    allErrors: true,
+    // verbose: errors carry their schema, whose description becomes the fix hint.
+    verbose: true,
+    // Provider and scorer entries select their schema by `type`, so a user sees the errors of the
+    // type they chose instead of one failure per branch of the oneOf.
+    discriminator: true,
+    allowUnionTypes: true
+  }).compile(eval_spec_schema_default);
+  return compiled;
+}
+function resolveRef(schema) {
+  const name = schema.$ref?.match(/^#\/definitions\/(.+)$/)?.[1];
+  const definitions = eval_spec_schema_default.definitions;
+  return name === void 0 ? schema : definitions[name] ?? schema;
+}
+function descriptionOf(schema) {
+  if (schema === void 0) return void 0;
+  return schema.description ?? (schema.$ref ? descriptionOf(resolveRef(schema)) : void 0);
+}
+function tagValues(schema, tag) {
+  return (schema.oneOf ?? []).flatMap((branch) => {
+    const property = resolveRef(branch).properties?.[tag];
+    const values = property?.enum ?? (property?.const === void 0 ? [] : [property.const]);
+    return values.map(String);
+  });
+}
+function pointerToPath(pointer, data) {
+  if (pointer === "") return [];
+  const path2 = [];
+  let current = data;
+  for (const raw of pointer.slice(1).split("/")) {
+    const segment = raw.replaceAll("~1", "/").replaceAll("~0", "~");
+    const isIndex = Array.isArray(current);
+    path2.push(isIndex ? Number(segment) : segment);
+    current = current?.[segment];
+  }
+  return path2;
+}
+function describeValue(value) {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") {
+    const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+    return `string ${JSON.stringify(shown)}`;
+  }
+  return `${typeof value} ${String(value)}`;
+}
+function quoteValue(value) {
+  return typeof value === "string" ? `\`${value}\`` : describeValue(value);
+}
+function entryKind(path2) {
+  const last = path2[path2.length - 1];
+  if (typeof last === "string") return last;
+  const list = path2[path2.length - 2];
+  return typeof list === "string" ? list.replace(/s$/, "") : "entry";
+}
+function propertySchema(schema, key) {
+  if (schema === void 0) return void 0;
+  const own = schema.properties?.[key];
+  if (own !== void 0) return own;
+  for (const branch of schema.oneOf ?? []) {
+    const found = resolveRef(branch).properties?.[key];
+    if (found !== void 0) return found;
+  }
+  return void 0;
+}
+function explain(error, path2, yaml) {
+  const schema = error.parentSchema;
+  const hint = descriptionOf(schema);
+  const params = error.params;
+  switch (error.keyword) {
+    case "additionalProperties": {
+      const key = String(params.additionalProperty);
+      const allowed = Object.keys(schema?.properties ?? {});
+      return yaml.diagnostic(
+        [...path2, key],
+        `unknown key \`${key}\``,
+        suggestOrList(key, allowed, "allowed keys"),
+        { key: true }
+      );
+    }
+    case "required": {
+      const key = String(params.missingProperty);
+      const tag = schema?.discriminator?.propertyName;
+      const keyHint = key === tag && schema ? `one of: ${tagValues(schema, tag).join(", ")}` : descriptionOf(propertySchema(schema, key));
+      const diagnostic = yaml.diagnostic(path2, `missing required key \`${key}\``, keyHint);
+      return { ...diagnostic, path: formatFieldPath([...path2, key]) };
+    }
+    case "type": {
+      const expected = String(params.type).split(",").map((name) => TYPE_NAMES[name] ?? name).join(" or ");
+      return yaml.diagnostic(path2, `expected ${expected}, got ${describeValue(error.data)}`, hint);
+    }
+    case "enum":
+    case "const": {
+      const allowed = (error.keyword === "enum" ? params.allowedValues : [params.allowedValue]).map(String);
+      return yaml.diagnostic(
+        path2,
+        `invalid value ${quoteValue(error.data)}`,
+        suggestAndList(String(error.data), allowed, "allowed values")
+      );
+    }
+    case "discriminator": {
+      if (params.tagValue === void 0 || schema === void 0) return void 0;
+      const tag = String(params.tag);
+      const allowed = tagValues(schema, tag);
+      const message = typeof params.tagValue === "string" ? `unknown ${entryKind(path2)} type \`${params.tagValue}\`` : `expected string, got ${describeValue(params.tagValue)}`;
+      return yaml.diagnostic(
+        [...path2, tag],
+        message,
+        suggestAndList(String(params.tagValue), allowed, "allowed types")
+      );
+    }
+    case "pattern":
+      return yaml.diagnostic(path2, `invalid value ${quoteValue(error.data)}`, hint);
+    case "minimum":
+    case "maximum":
+    case "exclusiveMinimum":
+    case "exclusiveMaximum":
+      return yaml.diagnostic(
+        path2,
+        `must be ${COMPARISONS[error.keyword]} ${String(params.limit)}, got ${String(error.data)}`,
+        hint
+      );
+    case "minItems":
+      return yaml.diagnostic(
+        path2,
+        params.limit === 1 ? "needs at least one entry" : `needs at least ${String(params.limit)} entries`,
+        hint
+      );
+    case "minLength":
+      return yaml.diagnostic(path2, "must not be empty", hint);
+    case "minProperties":
+      return yaml.diagnostic(
+        path2,
+        `needs at least one of: ${Object.keys(schema?.properties ?? {}).join(", ")}`,
+        hint
+      );
+    default:
+      return yaml.diagnostic(path2, error.message ?? `fails \`${error.keyword}\``, hint);
+  }
+}
+function checkSpecSchema(data, yaml) {
+  const validate2 = validator();
+  validate2(data);
+  const errors = validate2.errors ?? [];
+  const seen = /* @__PURE__ */ new Set();
+  const typeErrorAt = new Set(errors.filter((e) => e.keyword === "type").map((e) => e.instancePath));
+  const kept = errors.filter((error) => {
+    if (error.keyword === "if") return false;
+    if (error.keyword !== "type" && typeErrorAt.has(error.instancePath)) return false;
+    const key = `${error.instancePath}|${error.keyword}|${JSON.stringify(error.params)}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const diagnostics = kept.map((error) => explain(error, pointerToPath(error.instancePath, data), yaml)).filter((d) => d !== void 0).sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  const invalidPointers = kept.map((error) => error.instancePath);
+  return {
+    diagnostics,
+    isValid(path2) {
+      const pointer = path2.map((s) => "/" + String(s).replaceAll("~", "~0").replaceAll("/", "~1")).join("");
+      return !invalidPointers.some((p) => p === pointer || p.startsWith(pointer + "/"));
+    }
+  };
+}
+var import_ajv2, compiled, TYPE_NAMES, COMPARISONS;
+var init_schema_check = __esm({
+  "src/spec/schema-check.ts"() {
+    "use strict";
+    import_ajv2 = __toESM(require_ajv(), 1);
+    init_eval_spec_schema();
+    init_did_you_mean();
+    init_yaml_file();
+    TYPE_NAMES = { object: "a mapping", array: "a list" };
+    COMPARISONS = {
+      minimum: "at least",
+      maximum: "at most",
+      exclusiveMinimum: "greater than",
+      exclusiveMaximum: "less than"
+    };
+  }
+});
+
+// src/score/errors.ts
+var ScorerFailure, ScorerConfigProblem;
+var init_errors3 = __esm({
+  "src/score/errors.ts"() {
+    "use strict";
+    init_errors();
+    ScorerFailure = class extends EvalgateError {
+      /** The failing scorer's name, as reports show it. */
+      scorer;
+      constructor(scorer, cause) {
+        super(`scorer "${scorer}" failed: ${errorMessage(cause)}`, 1);
+        this.scorer = scorer;
+        this.cause = cause;
+      }
+    };
+    ScorerConfigProblem = class extends Error {
+      /** Field of the scorer spec at fault, e.g. `pattern`; empty for the scorer as a whole. */
+      field;
+      hint;
+      constructor(field, message, hint) {
+        super(message);
+        this.field = field;
+        this.hint = hint;
+      }
+    };
+  }
+});
+
 // node_modules/ajv/dist/vocabularies/dynamic/dynamicAnchor.js
 var require_dynamicAnchor = __commonJS({
   "node_modules/ajv/dist/vocabularies/dynamic/dynamicAnchor.js"(exports) {
@@ -73725,7326 +81397,19 @@ var require__2 = __commonJS({
   }
 });
 
-// src/cli/main.ts
-init_errors();
-import { execFile } from "node:child_process";
-import { resolve as resolve3 } from "node:path";
-import { promisify } from "node:util";
-
-// src/io/files.ts
-init_errors();
-import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
-
-// src/results/parse.ts
-var import_ajv = __toESM(require_ajv(), 1);
-init_errors();
-
-// schema/run-result.schema.json
-var run_result_schema_default = {
-  $schema: "http://json-schema.org/draft-07/schema#",
-  $id: "https://evalgate.dev/schema/run-result.schema.json",
-  title: "evalgate RunResult",
-  description: "The results of one evalgate run: what every stage after execution (compare, report, publish) reads.",
-  type: "object",
-  additionalProperties: false,
-  required: ["schemaVersion", "tool", "run", "suites"],
-  properties: {
-    schemaVersion: {
-      const: 1,
-      description: "Format version; readers refuse newer versions."
-    },
-    tool: {
-      type: "object",
-      additionalProperties: false,
-      required: ["name", "version"],
-      properties: {
-        name: {
-          const: "evalgate"
-        },
-        version: {
-          type: "string"
-        }
-      }
-    },
-    run: {
-      type: "object",
-      additionalProperties: false,
-      required: ["id", "startedAt", "finishedAt", "complete"],
-      properties: {
-        id: {
-          type: "string"
-        },
-        startedAt: {
-          type: "string",
-          format: "date-time"
-        },
-        finishedAt: {
-          type: "string",
-          format: "date-time"
-        },
-        complete: {
-          type: "boolean",
-          description: "False when the run was cancelled or stopped early."
-        },
-        incompleteReason: {
-          type: "string"
-        },
-        commit: {
-          type: "string"
-        },
-        ref: {
-          type: "string"
-        },
-        event: {
-          type: "string"
-        },
-        filter: {
-          type: "string"
-        },
-        shard: {
-          type: "object",
-          additionalProperties: false,
-          required: ["index", "total"],
-          properties: {
-            index: {
-              type: "integer",
-              minimum: 1
-            },
-            total: {
-              type: "integer",
-              minimum: 1
-            }
-          }
-        }
-      }
-    },
-    suites: {
-      type: "array",
-      items: {
-        $ref: "#/definitions/suite"
-      }
-    }
-  },
-  definitions: {
-    suite: {
-      type: "object",
-      additionalProperties: false,
-      required: [
-        "suite",
-        "file",
-        "fingerprint",
-        "casesFingerprint",
-        "scorersFingerprint",
-        "repeats",
-        "minPassRate",
-        "gate",
-        "providers",
-        "scorers",
-        "cases",
-        "results"
-      ],
-      properties: {
-        suite: {
-          type: "string"
-        },
-        description: {
-          type: "string"
-        },
-        file: {
-          type: "string",
-          description: "The spec file, relative to the repository root."
-        },
-        fingerprint: {
-          type: "string",
-          description: "Runs with equal fingerprints compare case for case."
-        },
-        casesFingerprint: {
-          type: "string"
-        },
-        scorersFingerprint: {
-          type: "string"
-        },
-        repeats: {
-          type: "integer",
-          minimum: 1
-        },
-        minPassRate: {
-          type: "number",
-          minimum: 0,
-          maximum: 1
-        },
-        gate: {
-          type: "object"
-        },
-        providers: {
-          type: "array",
-          items: {
-            type: "object",
-            additionalProperties: false,
-            required: ["id", "type", "configFingerprint"],
-            properties: {
-              id: {
-                type: "string"
-              },
-              type: {
-                type: "string"
-              },
-              label: {
-                type: "string"
-              },
-              model: {
-                type: "string"
-              },
-              configFingerprint: {
-                type: "string"
-              }
-            }
-          }
-        },
-        scorers: {
-          type: "array",
-          items: {
-            type: "object",
-            additionalProperties: false,
-            required: ["name", "type", "weight"],
-            properties: {
-              name: {
-                type: "string"
-              },
-              type: {
-                type: "string"
-              },
-              weight: {
-                type: "number",
-                exclusiveMinimum: 0
-              }
-            }
-          }
-        },
-        cases: {
-          type: "array",
-          items: {
-            type: "object",
-            additionalProperties: false,
-            required: ["id", "source"],
-            properties: {
-              id: {
-                type: "string"
-              },
-              cluster: {
-                type: "string"
-              },
-              source: {
-                type: "string",
-                description: "file:line where the case is written."
-              }
-            }
-          }
-        },
-        results: {
-          type: "array",
-          items: {
-            $ref: "#/definitions/caseResult"
-          }
-        }
-      }
-    },
-    tokens: {
-      type: "object",
-      additionalProperties: false,
-      required: ["input", "output"],
-      properties: {
-        input: {
-          type: "number",
-          minimum: 0
-        },
-        output: {
-          type: "number",
-          minimum: 0
-        },
-        cachedInput: {
-          type: "number",
-          minimum: 0
-        },
-        reasoning: {
-          type: "number",
-          minimum: 0
-        }
-      }
-    },
-    caseResult: {
-      type: "object",
-      additionalProperties: false,
-      required: [
-        "caseId",
-        "providerId",
-        "repeat",
-        "output",
-        "score",
-        "pass",
-        "scores",
-        "latencyMs",
-        "attempts",
-        "cached"
-      ],
-      properties: {
-        caseId: {
-          type: "string"
-        },
-        providerId: {
-          type: "string"
-        },
-        repeat: {
-          type: "integer",
-          minimum: 0
-        },
-        output: {
-          type: ["string", "null"]
-        },
-        score: {
-          type: ["number", "null"],
-          minimum: 0,
-          maximum: 1
-        },
-        pass: {
-          type: ["boolean", "null"]
-        },
-        scores: {
-          type: "array",
-          items: {
-            type: "object",
-            additionalProperties: false,
-            required: ["scorer", "score", "pass"],
-            properties: {
-              scorer: {
-                type: "string"
-              },
-              score: {
-                type: "number",
-                minimum: 0,
-                maximum: 1
-              },
-              pass: {
-                type: "boolean"
-              },
-              reason: {
-                type: "string"
-              }
-            }
-          }
-        },
-        latencyMs: {
-          type: ["number", "null"],
-          minimum: 0
-        },
-        ttftMs: {
-          type: "number",
-          minimum: 0
-        },
-        tokens: {
-          $ref: "#/definitions/tokens"
-        },
-        cost: {
-          type: ["number", "null"],
-          minimum: 0
-        },
-        judgeTokens: {
-          $ref: "#/definitions/tokens",
-          description: "Tokens LLM judges used scoring this answer."
-        },
-        judgeCost: {
-          type: ["number", "null"],
-          minimum: 0,
-          description: "USD LLM judges spent scoring this answer; null when unknown."
-        },
-        attempts: {
-          type: "integer",
-          minimum: 0
-        },
-        retryWaitMs: {
-          type: "number",
-          exclusiveMinimum: 0,
-          description: "Milliseconds spent waiting between attempts (backoff, Retry-After); absent when there was no wait."
-        },
-        cached: {
-          type: "boolean"
-        },
-        model: {
-          type: "string"
-        },
-        fingerprint: {
-          type: "string"
-        },
-        error: {
-          type: "object",
-          additionalProperties: false,
-          required: ["kind", "message"],
-          properties: {
-            kind: {
-              type: "string"
-            },
-            message: {
-              type: "string"
-            }
-          }
-        }
-      }
-    }
-  }
-};
-
-// src/results/types.ts
-var RUN_RESULT_VERSION = 1;
-
-// src/results/parse.ts
-var validate;
-function parseRunResult(text, file) {
-  let data;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new InputError(
-      [{ file, path: "", message: `not valid JSON: ${error.message}` }],
-      "cannot read a results file"
-    );
-  }
-  const version = data?.schemaVersion;
-  if (typeof version === "number" && version > RUN_RESULT_VERSION) {
-    throw new InputError(
-      [
-        {
-          file,
-          path: "schemaVersion",
-          message: `format version ${version} is newer than this evalgate reads (${RUN_RESULT_VERSION})`,
-          hint: "upgrade evalgate"
-        }
-      ],
-      "cannot read a results file"
-    );
-  }
-  validate ??= new import_ajv.Ajv({ allErrors: true, strict: false, validateFormats: false }).compile(
-    run_result_schema_default
-  );
-  if (!validate(data)) {
-    const diagnostics = (validate.errors ?? []).slice(0, 20).map((e) => ({
-      file,
-      path: e.instancePath.replace(/^\//, "").replace(/\//g, "."),
-      message: e.message ?? "invalid"
-    }));
-    throw new InputError(diagnostics, `${file} is not an evalgate RunResult`);
-  }
-  return data;
-}
-
-// src/io/files.ts
-async function writeFileAtomic(path2, content) {
-  await mkdir(dirname(path2), { recursive: true });
-  const temp = `${path2}.${randomBytes(6).toString("hex")}.tmp`;
-  try {
-    await writeFile(temp, content);
-    await rename(temp, path2);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-}
-async function readTextIfExists(path2) {
-  try {
-    return await readFile(path2, "utf8");
-  } catch (error) {
-    if (error.code === "ENOENT") return void 0;
-    throw error;
-  }
-}
-async function writeRunResult(path2, run) {
-  await writeFileAtomic(path2, JSON.stringify(run, null, 2) + "\n");
-}
-async function readRunResult(path2) {
-  let text;
-  try {
-    text = await readFile(path2, "utf8");
-  } catch (error) {
-    const code = error.code;
-    throw new InputError(
-      [{ file: path2, path: "", message: code === "ENOENT" ? "no such file" : String(error) }],
-      "cannot read a results file"
-    );
-  }
-  return parseRunResult(text, path2);
-}
-
-// src/compare/index.ts
-init_errors();
-
-// src/results/fingerprint.ts
-import { createHash } from "node:crypto";
-function canonicalJson(value) {
-  return JSON.stringify(
-    value,
-    (_key, v) => v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)) : v
-  );
-}
-function sha256Hex(text) {
-  return createHash("sha256").update(text).digest("hex");
-}
-function fingerprint(value) {
-  return sha256Hex(canonicalJson(value));
-}
-
-// src/stats/rng.ts
-var TWO_POW_32 = 4294967296;
-function cyrb128(text) {
-  let h1 = 1779033703;
-  let h2 = 3144134277;
-  let h3 = 1013904242;
-  let h4 = 2773480762;
-  for (let i = 0; i < text.length; i++) {
-    const k = text.charCodeAt(i);
-    h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
-    h2 = h3 ^ Math.imul(h2 ^ k, 2869860233);
-    h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
-    h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
-  }
-  h1 = Math.imul(h3 ^ h1 >>> 18, 597399067);
-  h2 = Math.imul(h4 ^ h2 >>> 22, 2869860233);
-  h3 = Math.imul(h1 ^ h3 >>> 17, 951274213);
-  h4 = Math.imul(h2 ^ h4 >>> 19, 2716044179);
-  h1 ^= h2 ^ h3 ^ h4;
-  h2 ^= h1;
-  h3 ^= h1;
-  h4 ^= h1;
-  return [h1 >>> 0, h2 >>> 0, h3 >>> 0, h4 >>> 0];
-}
-function createRng(seed) {
-  let [a, b, c, d] = cyrb128(seed);
-  const next = () => {
-    const t = (a + b | 0) + d | 0;
-    d = d + 1 | 0;
-    a = b ^ b >>> 9;
-    b = c + (c << 3) | 0;
-    c = c << 21 | c >>> 11;
-    c = c + t | 0;
-    return (t >>> 0) / TWO_POW_32;
-  };
-  for (let i = 0; i < 15; i++) next();
-  return next;
-}
-function randomIndex(rng, n) {
-  return Math.min(n - 1, Math.floor(rng() * n));
-}
-function randomUint32(rng) {
-  return Math.floor(rng() * TWO_POW_32) >>> 0;
-}
-
-// src/stats/descriptive.ts
-function mean(xs) {
-  const n = xs.length;
-  if (n === 0) return NaN;
-  let sum = 0;
-  for (const x of xs) sum += x;
-  const first = sum / n;
-  if (!Number.isFinite(first)) return first;
-  let residual = 0;
-  for (const x of xs) residual += x - first;
-  return first + residual / n;
-}
-function variance(xs) {
-  const n = xs.length;
-  if (n < 2) return NaN;
-  const m = mean(xs);
-  if (!Number.isFinite(m)) return NaN;
-  let squares = 0;
-  let residual = 0;
-  for (const x of xs) {
-    const deviation = x - m;
-    squares += deviation * deviation;
-    residual += deviation;
-  }
-  return Math.max(0, (squares - residual * residual / n) / (n - 1));
-}
-function standardDeviation(xs) {
-  return Math.sqrt(variance(xs));
-}
-function quantileSorted(sorted, p) {
-  const n = sorted.length;
-  if (n === 0 || !(p >= 0 && p <= 1)) return NaN;
-  const h = (n - 1) * p;
-  const below = Math.floor(h);
-  const low = sorted[below];
-  if (below >= n - 1) return low;
-  const high = sorted[below + 1];
-  const fraction = h - below;
-  return fraction === 0 ? low : low + fraction * (high - low);
-}
-function quantile(xs, p) {
-  if (xs.length === 0 || !(p >= 0 && p <= 1)) return NaN;
-  const sorted = Float64Array.from(xs);
-  if (sorted.some(Number.isNaN)) return NaN;
-  sorted.sort();
-  return quantileSorted(sorted, p);
-}
-function median(xs) {
-  return quantile(xs, 0.5);
-}
-
-// src/stats/distributions.ts
-var LN_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
-var SQRT_2PI = Math.sqrt(2 * Math.PI);
-var SQRT_PI = Math.sqrt(Math.PI);
-var EPSILON = Number.EPSILON;
-var TINY = 1e-300;
-var LANCZOS_G = 7;
-var LANCZOS_COEFFICIENTS = [
-  0.9999999999998099,
-  676.5203681218851,
-  -1259.1392167224028,
-  771.3234287776531,
-  -176.6150291621406,
-  12.507343278686905,
-  -0.13857109526572012,
-  9984369578019572e-21,
-  15056327351493116e-23
-];
-function logGamma(x) {
-  if (Number.isNaN(x)) return NaN;
-  if (x === Infinity) return Infinity;
-  if (x <= 0 && Number.isInteger(x)) return Infinity;
-  if (x < 0.5) {
-    const sine = Math.abs(Math.sin(Math.PI * (x - Math.round(x))));
-    return Math.log(Math.PI / sine) - logGamma(1 - x);
-  }
-  const z = x - 1;
-  let series = LANCZOS_COEFFICIENTS[0];
-  for (let i = 1; i < LANCZOS_COEFFICIENTS.length; i++) {
-    series += LANCZOS_COEFFICIENTS[i] / (z + i);
-  }
-  const t = z + LANCZOS_G + 0.5;
-  return LN_SQRT_2PI + (z + 0.5) * Math.log(t) - t + Math.log(series);
-}
-function stirlingCorrection(x) {
-  const inverse = 1 / x;
-  const inverseSquared = inverse * inverse;
-  return inverse * (1 / 12 + inverseSquared * (-1 / 360 + inverseSquared * (1 / 1260 + inverseSquared * (-1 / 1680 + inverseSquared * (1 / 1188 + inverseSquared * (-691 / 360360 + inverseSquared / 156))))));
-}
-function logBeta(a, b) {
-  if (Number.isNaN(a) || Number.isNaN(b)) return NaN;
-  const p = Math.min(a, b);
-  const q = Math.max(a, b);
-  if (p < 0) return NaN;
-  if (p === 0) return Infinity;
-  if (q === Infinity) return -Infinity;
-  if (p >= 10) {
-    const correction = stirlingCorrection(p) + stirlingCorrection(q) - stirlingCorrection(p + q);
-    return -0.5 * Math.log(q) + LN_SQRT_2PI + correction + (p - 0.5) * Math.log(p / (p + q)) + q * Math.log1p(-p / (p + q));
-  }
-  if (q >= 10) {
-    const correction = stirlingCorrection(q) - stirlingCorrection(p + q);
-    return logGamma(p) + correction + p - p * Math.log(p + q) + (q - 0.5) * Math.log1p(-p / (p + q));
-  }
-  return logGamma(p) + logGamma(q) - logGamma(p + q);
-}
-function betaContinuedFraction(a, b, x) {
-  const maxIterations = 1e4 + Math.ceil(10 * Math.sqrt(Math.max(a, b)));
-  const sum = a + b;
-  const aPlusOne = a + 1;
-  const aMinusOne = a - 1;
-  let c = 1;
-  let d = 1 - sum * x / aPlusOne;
-  if (Math.abs(d) < TINY) d = TINY;
-  d = 1 / d;
-  let h = d;
-  for (let m = 1; m <= maxIterations; m++) {
-    const m2 = 2 * m;
-    let numerator = m * (b - m) * x / ((aMinusOne + m2) * (a + m2));
-    d = 1 + numerator * d;
-    if (Math.abs(d) < TINY) d = TINY;
-    c = 1 + numerator / c;
-    if (Math.abs(c) < TINY) c = TINY;
-    d = 1 / d;
-    h *= d * c;
-    numerator = -(a + m) * (sum + m) * x / ((a + m2) * (aPlusOne + m2));
-    d = 1 + numerator * d;
-    if (Math.abs(d) < TINY) d = TINY;
-    c = 1 + numerator / c;
-    if (Math.abs(c) < TINY) c = TINY;
-    d = 1 / d;
-    const delta = d * c;
-    h *= delta;
-    if (Math.abs(delta - 1) <= 2 * EPSILON) break;
-  }
-  return h;
-}
-function incompleteBetaTails(a, b, x, y, logX, logY) {
-  if (logX === -Infinity) return [0, 1];
-  if (logY === -Infinity) return [1, 0];
-  const logFront = a * logX + b * logY - logBeta(a, b);
-  if (x < (a + 1) / (a + b + 2)) {
-    const lower = Math.min(1, Math.exp(logFront) * betaContinuedFraction(a, b, x) / a);
-    return [lower, 1 - lower];
-  }
-  const upper = Math.min(1, Math.exp(logFront) * betaContinuedFraction(b, a, y) / b);
-  return [1 - upper, upper];
-}
-function gaussianKernel(x) {
-  const leading = Math.trunc(x * 16) / 16;
-  const rest = (x - leading) * (x + leading);
-  return Math.exp(-leading * leading / 2) * Math.exp(-rest / 2);
-}
-function normalPdf(x) {
-  return gaussianKernel(Math.abs(x)) / SQRT_2PI;
-}
-var SERIES_LIMIT = 1;
-function normalLowerTail(a) {
-  const z = a / Math.SQRT2;
-  if (z < SERIES_LIMIT) {
-    let term = z;
-    let sum = z;
-    for (let n = 1; term > EPSILON * sum; n++) {
-      term *= 2 * z * z / (2 * n + 1);
-      sum += term;
-    }
-    const erf = 2 / SQRT_PI * gaussianKernel(a) * sum;
-    return 0.5 * (1 - erf);
-  }
-  let f = z;
-  let c = z;
-  let d = 0;
-  for (let k = 1; k < 5e3; k++) {
-    const numerator = k / 2;
-    d = z + numerator * d;
-    if (d === 0) d = TINY;
-    c = z + numerator / c;
-    if (c === 0) c = TINY;
-    d = 1 / d;
-    const delta = c * d;
-    f *= delta;
-    if (Math.abs(delta - 1) <= EPSILON) break;
-  }
-  return 0.5 * gaussianKernel(a) / (SQRT_PI * f);
-}
-function normalCdf(x) {
-  if (Number.isNaN(x)) return NaN;
-  if (x === -Infinity) return 0;
-  if (x === Infinity) return 1;
-  return x < 0 ? normalLowerTail(-x) : 1 - normalLowerTail(x);
-}
-var ACKLAM_A = [
-  -39.69683028665376,
-  220.9460984245205,
-  -275.9285104469687,
-  138.357751867269,
-  -30.66479806614716,
-  2.506628277459239
-];
-var ACKLAM_B = [
-  -54.47609879822406,
-  161.5858368580409,
-  -155.6989798598866,
-  66.80131188771972,
-  -13.28068155288572
-];
-var ACKLAM_C = [
-  -0.007784894002430293,
-  -0.3223964580411365,
-  -2.400758277161838,
-  -2.549732539343734,
-  4.374664141464968,
-  2.938163982698783
-];
-var ACKLAM_D = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
-function polynomial(coefficients, x) {
-  let result = 0;
-  for (const coefficient of coefficients) result = result * x + coefficient;
-  return result;
-}
-function normalQuantile(p) {
-  if (!(p >= 0 && p <= 1)) return NaN;
-  if (p === 0) return -Infinity;
-  if (p === 1) return Infinity;
-  if (p > 0.5) return -normalQuantile(1 - p);
-  const lowRegion = 0.02425;
-  let x;
-  if (p < lowRegion) {
-    const q = Math.sqrt(-2 * Math.log(p));
-    x = polynomial(ACKLAM_C, q) / (polynomial(ACKLAM_D, q) * q + 1);
-  } else {
-    const q = p - 0.5;
-    const r = q * q;
-    x = polynomial(ACKLAM_A, r) * q / (polynomial(ACKLAM_B, r) * r + 1);
-  }
-  const density = normalPdf(x);
-  if (density > 0 && Number.isFinite(density)) {
-    const u = (normalCdf(x) - p) / density;
-    x -= u / (1 + x * u / 2);
-  }
-  return x;
-}
-var LARGE_DF = 1e7;
-function studentTLowerTail(a, df) {
-  if (df > LARGE_DF) {
-    const correction = 1 / (4 * df);
-    const z = a <= 1 ? a * (1 - correction) / Math.sqrt(1 + a * a * 2 * correction) : (1 - correction) / Math.sqrt(1 / (a * a) + 2 * correction);
-    return normalCdf(-z);
-  }
-  const ratio = a / Math.sqrt(df);
-  let x;
-  let y;
-  let logX;
-  let logY;
-  if (ratio > 1e150) {
-    logX = -2 * Math.log(ratio);
-    x = Math.exp(logX);
-    y = 1;
-    logY = -x;
-  } else {
-    const u = ratio * ratio;
-    x = 1 / (1 + u);
-    y = u / (1 + u);
-    logX = -Math.log1p(u);
-    logY = Math.log(u) - Math.log1p(u);
-  }
-  return 0.5 * incompleteBetaTails(df / 2, 0.5, x, y, logX, logY)[0];
-}
-function studentTDensity(t, df) {
-  const logNormaliser = logGamma((df + 1) / 2) - logGamma(df / 2) - 0.5 * Math.log(df * Math.PI);
-  return Math.exp(logNormaliser - (df + 1) / 2 * Math.log1p(t * t / df));
-}
-function cornishFisherT(z, df) {
-  const z2 = z * z;
-  const g1 = z * (z2 + 1) / 4;
-  const g2 = z * ((5 * z2 + 16) * z2 + 3) / 96;
-  const g3 = z * (((3 * z2 + 19) * z2 + 17) * z2 - 15) / 384;
-  const g4 = z * ((((79 * z2 + 776) * z2 + 1482) * z2 - 1920) * z2 - 945) / 92160;
-  return z + g1 / df + g2 / df ** 2 + g3 / df ** 3 + g4 / df ** 4;
-}
-function bisectNegative(low, high) {
-  if (high === 0) return low < -4 ? -Math.sqrt(-low) : low / 2;
-  return low / high > 4 ? -Math.sqrt(low * high) : (low + high) / 2;
-}
-function studentTQuantile(p, df) {
-  if (!(p >= 0 && p <= 1) || !(df > 0)) return NaN;
-  if (p === 0) return -Infinity;
-  if (p === 1) return Infinity;
-  if (df === Infinity) return normalQuantile(p);
-  if (p > 0.5) return -studentTQuantile(1 - p, df);
-  if (p === 0.5) return 0;
-  if (df === 1) return -1 / Math.tan(Math.PI * p);
-  if (df === 2) return -Math.sqrt(2 / (4 * p * (1 - p)) - 2);
-  const target = p;
-  const f = (t2) => studentTLowerTail(-t2, df) - target;
-  let high = 0;
-  let low = Math.min(-1, cornishFisherT(normalQuantile(p), df));
-  if (!Number.isFinite(low)) low = -1;
-  while (f(low) > 0) {
-    high = low;
-    low *= 2;
-    if (!Number.isFinite(low)) return -Infinity;
-  }
-  let t = low;
-  for (let iteration = 0; iteration < 1e3; iteration++) {
-    const value = f(t);
-    if (value === 0) return t;
-    if (value < 0) low = t;
-    else high = t;
-    const slope = studentTDensity(t, df);
-    let next = slope > 0 ? t - value / slope : NaN;
-    if (!(next > low && next < high)) next = bisectNegative(low, high);
-    if (Math.abs(next - t) <= 1e-15 * Math.abs(next) || next === low || next === high) return next;
-    t = next;
-  }
-  return t;
-}
-function binomialDeviance(x, np) {
-  if (Math.abs(x - np) < 0.1 * (x + np)) {
-    let v = (x - np) / (x + np);
-    let sum = (x - np) * v;
-    let term = 2 * x * v;
-    v = v * v;
-    for (let j = 1; j < 1e3; j++) {
-      term *= v;
-      const next = sum + term / (2 * j + 1);
-      if (next === sum) return next;
-      sum = next;
-    }
-    return sum;
-  }
-  return x * Math.log(x / np) + np - x;
-}
-function stirlingError(n) {
-  if (n >= 10) return stirlingCorrection(n);
-  return logGamma(n + 1) - (n + 0.5) * Math.log(n) + n - LN_SQRT_2PI;
-}
-function binomialPmf(k, n, p) {
-  if (!(n >= 0) || !Number.isInteger(n) || !(p >= 0 && p <= 1) || Number.isNaN(k)) return NaN;
-  if (!Number.isInteger(k) || k < 0 || k > n) return 0;
-  const q = 1 - p;
-  if (p === 0) return k === 0 ? 1 : 0;
-  if (q === 0) return k === n ? 1 : 0;
-  if (k === 0) {
-    if (n === 0) return 1;
-    return Math.exp(p < 0.1 ? -binomialDeviance(n, n * q) - n * p : n * Math.log(q));
-  }
-  if (k === n) {
-    return Math.exp(q < 0.1 ? -binomialDeviance(n, n * p) - n * q : n * Math.log(p));
-  }
-  const logCore = stirlingError(n) - stirlingError(k) - stirlingError(n - k) - binomialDeviance(k, n * p) - binomialDeviance(n - k, n * q);
-  const logScale = Math.log(2 * Math.PI) + Math.log(k) + Math.log1p(-k / n);
-  return Math.exp(logCore - 0.5 * logScale);
-}
-function binomialCdf(k, n, p) {
-  if (!(n >= 0) || !Number.isInteger(n) || !(p >= 0 && p <= 1) || Number.isNaN(k)) return NaN;
-  const floor = Math.floor(k + 1e-7);
-  if (floor < 0) return 0;
-  if (floor >= n) return 1;
-  if (p === 0) return 1;
-  if (p === 1) return 0;
-  return incompleteBetaTails(n - floor, floor + 1, 1 - p, p, Math.log1p(-p), Math.log(p))[0];
-}
-
-// src/stats/validation.ts
-function assertFiniteValues(values, name) {
-  for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) {
-      throw new RangeError(`${name}[${i}] must be a finite number, got ${String(values[i])}`);
-    }
-  }
-}
-function assertCount(value, name) {
-  if (!Number.isInteger(value) || value < 0) {
-    throw new RangeError(`${name} must be a non-negative integer, got ${String(value)}`);
-  }
-}
-function assertPositiveInteger(value, name) {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
-  }
-}
-function assertOpenUnit(value, name) {
-  if (!(value > 0 && value < 1)) {
-    throw new RangeError(`${name} must be strictly between 0 and 1, got ${String(value)}`);
-  }
-}
-
-// src/stats/tests.ts
-function mcnemarExact(b, c, alternative = "less") {
-  assertCount(b, "b");
-  assertCount(c, "c");
-  const n = b + c;
-  if (n === 0) return { pValue: 1, statistic: b, exact: true };
-  const halfAtB = 0.5 * binomialPmf(b, n, 0.5);
-  let pValue;
-  if (alternative === "less") {
-    pValue = binomialCdf(n - b - 1, n, 0.5) + halfAtB;
-  } else if (alternative === "greater") {
-    pValue = binomialCdf(b - 1, n, 0.5) + halfAtB;
-  } else {
-    const smaller = Math.min(b, c);
-    pValue = 2 * binomialCdf(smaller, n, 0.5) - binomialPmf(smaller, n, 0.5);
-  }
-  return { pValue: Math.min(1, pValue), statistic: b, exact: true };
-}
-var SIGN_FLIP_EXACT_LIMIT = 20;
-var SIGN_FLIP_DEFAULT_SAMPLES = 1e4;
-var SIGN_FLIP_NORMAL_ABOVE = 5e3;
-var SIGN_FLIP_RELATIVE_TOLERANCE = 1e-9;
-function signedSubsetSums(values) {
-  let sums = new Float64Array([0]);
-  for (const value of values) {
-    const next = new Float64Array(sums.length * 2);
-    for (let i = 0; i < sums.length; i++) {
-      const sum = sums[i];
-      next[2 * i] = sum + value;
-      next[2 * i + 1] = sum - value;
-    }
-    sums = next;
-  }
-  return sums;
-}
-function lowerBound(sorted, threshold) {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = low + high >>> 1;
-    if (sorted[middle] < threshold) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-function upperBound(sorted, threshold) {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = low + high >>> 1;
-    if (sorted[middle] <= threshold) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-function signFlipTest(diffs, options) {
-  const { alternative, rng } = options;
-  const samples = options.samples ?? SIGN_FLIP_DEFAULT_SAMPLES;
-  assertPositiveInteger(samples, "samples");
-  assertFiniteValues(diffs, "diffs");
-  const statistic = mean(diffs);
-  const magnitudes = [];
-  let observed = 0;
-  let total = 0;
-  for (const d of diffs) {
-    if (d === 0) continue;
-    magnitudes.push(Math.abs(d));
-    observed += d;
-    total += Math.abs(d);
-  }
-  const m = magnitudes.length;
-  if (m === 0) return { pValue: 1, statistic, exact: true };
-  const tolerance = SIGN_FLIP_RELATIVE_TOLERANCE * total;
-  const twoSidedThreshold = Math.abs(observed) - tolerance;
-  if (alternative === "two-sided" && twoSidedThreshold <= 0) {
-    return { pValue: 1, statistic, exact: m <= SIGN_FLIP_EXACT_LIMIT };
-  }
-  if (m <= SIGN_FLIP_EXACT_LIMIT) {
-    const half = Math.floor(m / 2);
-    const left = signedSubsetSums(magnitudes.slice(0, half)).sort();
-    const right = signedSubsetSums(magnitudes.slice(half));
-    const countAtLeast = (threshold) => {
-      let count = 0;
-      for (const v of right) count += left.length - lowerBound(left, threshold - v);
-      return count;
-    };
-    const countAtMost = (threshold) => {
-      let count = 0;
-      for (const v of right) count += upperBound(left, threshold - v);
-      return count;
-    };
-    let extreme2;
-    if (alternative === "greater") extreme2 = countAtLeast(observed - tolerance);
-    else if (alternative === "less") extreme2 = countAtMost(observed + tolerance);
-    else extreme2 = countAtLeast(twoSidedThreshold) + countAtMost(-twoSidedThreshold);
-    return { pValue: Math.min(1, extreme2 / 2 ** m), statistic, exact: true };
-  }
-  if (m > SIGN_FLIP_NORMAL_ABOVE) {
-    const z = observed / Math.sqrt(magnitudes.reduce((sum, d) => sum + d * d, 0));
-    const pValue = alternative === "greater" ? normalCdf(-z) : alternative === "less" ? normalCdf(z) : Math.min(1, 2 * normalCdf(-Math.abs(z)));
-    return { pValue, statistic, exact: false };
-  }
-  const blocks = Math.ceil(m / 4);
-  const table = new Float64Array(blocks * 16);
-  for (let block = 0; block < blocks; block++) {
-    for (let mask = 0; mask < 16; mask++) {
-      let sum = 0;
-      for (let bit = 0; bit < 4; bit++) {
-        const value = magnitudes[block * 4 + bit] ?? 0;
-        sum += mask & 1 << bit ? -value : value;
-      }
-      table[block * 16 + mask] = sum;
-    }
-  }
-  let extreme = 0;
-  for (let sample2 = 0; sample2 < samples; sample2++) {
-    let sum = 0;
-    let word = 0;
-    for (let block = 0; block < blocks; block++) {
-      const slot = block & 7;
-      if (slot === 0) word = randomUint32(rng);
-      sum += table[block * 16 + (word >>> slot * 4 & 15)];
-    }
-    if (alternative === "greater") {
-      if (sum >= observed - tolerance) extreme++;
-    } else if (alternative === "less") {
-      if (sum <= observed + tolerance) extreme++;
-    } else if (Math.abs(sum) >= twoSidedThreshold) extreme++;
-  }
-  return { pValue: (1 + extreme) / (1 + samples), statistic, exact: false };
-}
-function signedRankCounts(n) {
-  const maximum = n * (n + 1) / 2;
-  const counts = new Float64Array(maximum + 1);
-  counts[0] = 1;
-  let reach = 0;
-  for (let rank = 1; rank <= n; rank++) {
-    reach += rank;
-    for (let v = reach; v >= rank; v--)
-      counts[v] = counts[v] + counts[v - rank];
-  }
-  return counts;
-}
-var WILCOXON_EXACT_LIMIT = 25;
-function wilcoxonSignedRank(diffs, alternative) {
-  assertFiniteValues(diffs, "diffs");
-  const nonzero = diffs.filter((d) => d !== 0);
-  const n = nonzero.length;
-  if (n === 0) return { pValue: 1, statistic: 0, exact: true };
-  const order = Array.from(nonzero.keys()).sort(
-    (i, j) => Math.abs(nonzero[i]) - Math.abs(nonzero[j])
-  );
-  let statistic = 0;
-  let tieCorrection = 0;
-  for (let start = 0; start < n; ) {
-    const magnitude = Math.abs(nonzero[order[start]]);
-    let end = start + 1;
-    while (end < n && Math.abs(nonzero[order[end]]) === magnitude) end++;
-    const tied = end - start;
-    const averageRank = (start + 1 + end) / 2;
-    for (let k = start; k < end; k++) {
-      if (nonzero[order[k]] > 0) statistic += averageRank;
-    }
-    tieCorrection += tied * tied * tied - tied;
-    start = end;
-  }
-  const expected = n * (n + 1) / 4;
-  if (n <= WILCOXON_EXACT_LIMIT && tieCorrection === 0) {
-    const counts = signedRankCounts(n);
-    const patterns = 2 ** n;
-    const atMost = (v) => {
-      let sum = 0;
-      for (let s = 0; s <= v; s++) sum += counts[s];
-      return sum / patterns;
-    };
-    const atLeast = (v) => atMost(n * (n + 1) / 2 - v);
-    let pValue2;
-    if (alternative === "less") pValue2 = atMost(statistic);
-    else if (alternative === "greater") pValue2 = atLeast(statistic);
-    else pValue2 = Math.min(1, 2 * (statistic > expected ? atLeast(statistic) : atMost(statistic)));
-    return { pValue: pValue2, statistic, exact: true };
-  }
-  const sigma = Math.sqrt(n * (n + 1) * (2 * n + 1) / 24 - tieCorrection / 48);
-  const shift = statistic - expected;
-  let pValue;
-  if (alternative === "less") pValue = normalCdf((shift + 0.5) / sigma);
-  else if (alternative === "greater") pValue = normalCdf(-(shift - 0.5) / sigma);
-  else {
-    const z = (shift - Math.sign(shift) * 0.5) / sigma;
-    pValue = Math.min(1, 2 * normalCdf(-Math.abs(z)));
-  }
-  return { pValue, statistic, exact: false };
-}
-function holm(pValues) {
-  const adjusted = pValues.map(() => NaN);
-  const present = [];
-  pValues.forEach((p, index) => {
-    if (Number.isNaN(p)) return;
-    if (!(p >= 0 && p <= 1)) throw new RangeError(`pValues[${index}] must be in [0, 1], got ${p}`);
-    present.push(index);
-  });
-  present.sort((i, j) => pValues[i] - pValues[j] || i - j);
-  const m = present.length;
-  let runningMax = 0;
-  present.forEach((index, rank) => {
-    runningMax = Math.max(runningMax, Math.min(1, (m - rank) * pValues[index]));
-    adjusted[index] = runningMax;
-  });
-  return adjusted;
-}
-
-// src/stats/hodgesLehmann.ts
-var ENUMERATION_LIMIT = 2048;
-function walsh(a, b) {
-  return (a + b) / 2;
-}
-function countWalshBelow(x, t, strict) {
-  const n = x.length;
-  let count = 0;
-  let j = n - 1;
-  for (let i = 0; i < n; i++) {
-    while (j >= i) {
-      const w = walsh(x[i], x[j]);
-      if (strict ? w < t : w <= t) break;
-      j--;
-    }
-    if (j < i) break;
-    count += j - i + 1;
-  }
-  return count;
-}
-function selectWalsh(x, k) {
-  const n = x.length;
-  const rng = createRng("evalgate:hodges-lehmann");
-  let lowerBound2 = -Infinity;
-  let upperBound2 = Infinity;
-  let countAtOrBelowLower = 0;
-  const first = new Int32Array(n);
-  const last = new Int32Array(n);
-  for (; ; ) {
-    let candidates = 0;
-    let firstAbove = n;
-    let lastBelow = n - 1;
-    for (let i = 0; i < n; i++) {
-      while (firstAbove > 0 && walsh(x[i], x[firstAbove - 1]) > lowerBound2) {
-        firstAbove--;
-      }
-      while (lastBelow >= 0 && walsh(x[i], x[lastBelow]) >= upperBound2) {
-        lastBelow--;
-      }
-      first[i] = Math.max(i, firstAbove);
-      last[i] = lastBelow;
-      candidates += Math.max(0, lastBelow - first[i] + 1);
-    }
-    const rankAmongCandidates = k - countAtOrBelowLower;
-    if (candidates <= Math.max(ENUMERATION_LIMIT, n)) {
-      const values = new Float64Array(candidates);
-      let filled = 0;
-      for (let i = 0; i < n; i++) {
-        for (let j = first[i]; j <= last[i]; j++) {
-          values[filled++] = walsh(x[i], x[j]);
-        }
-      }
-      values.sort();
-      return values[rankAmongCandidates - 1];
-    }
-    let target = Math.floor(rng() * candidates);
-    let pivot = NaN;
-    for (let i = 0; i < n; i++) {
-      const width = Math.max(0, last[i] - first[i] + 1);
-      if (target < width) {
-        pivot = walsh(x[i], x[first[i] + target]);
-        break;
-      }
-      target -= width;
-    }
-    const below = countWalshBelow(x, pivot, true);
-    const atOrBelow = countWalshBelow(x, pivot, false);
-    if (below < k && k <= atOrBelow) return pivot;
-    if (atOrBelow < k) {
-      lowerBound2 = pivot;
-      countAtOrBelowLower = atOrBelow;
-    } else {
-      upperBound2 = pivot;
-    }
-  }
-}
-function nextWalshAbove(x, t) {
-  const n = x.length;
-  let best = Infinity;
-  let j = n;
-  for (let i = 0; i < n; i++) {
-    while (j > 0 && walsh(x[i], x[j - 1]) > t) j--;
-    const column = Math.max(i, j);
-    if (column < n) best = Math.min(best, walsh(x[i], x[column]));
-  }
-  return best;
-}
-function hodgesLehmann(diffs) {
-  const n = diffs.length;
-  if (n === 0 || diffs.some((d) => !Number.isFinite(d))) return NaN;
-  const x = Float64Array.from(diffs).sort();
-  const total = n * (n + 1) / 2;
-  const middle = Math.ceil(total / 2);
-  const lower = selectWalsh(x, middle);
-  if (total % 2 === 1) return lower;
-  const upper = countWalshBelow(x, lower, false) >= middle + 1 ? lower : nextWalshAbove(x, lower);
-  return (lower + upper) / 2;
-}
-
-// src/stats/intervals.ts
-var DEFAULT_LEVEL = 0.95;
-var DEFAULT_RESAMPLES = 2e3;
-function tInterval(diffs, level = DEFAULT_LEVEL) {
-  assertOpenUnit(level, "level");
-  const n = diffs.length;
-  const estimate = mean(diffs);
-  const df = Math.max(0, n - 1);
-  const standardError = standardDeviation(diffs) / Math.sqrt(n);
-  if (!Number.isFinite(standardError)) {
-    return { estimate, low: NaN, high: NaN, level, standardError: NaN, df };
-  }
-  const halfWidth = studentTQuantile((1 + level) / 2, df) * standardError;
-  return {
-    estimate,
-    low: estimate - halfWidth,
-    high: estimate + halfWidth,
-    level,
-    standardError,
-    df
-  };
-}
-function percentileInterval(replicates, estimate, level) {
-  replicates.sort();
-  const tail = (1 - level) / 2;
-  return {
-    estimate,
-    low: quantileSorted(replicates, tail),
-    high: quantileSorted(replicates, 1 - tail),
-    level
-  };
-}
-function bootstrapMeanInterval(diffs, options) {
-  const level = options.level ?? DEFAULT_LEVEL;
-  const resamples = options.resamples ?? DEFAULT_RESAMPLES;
-  assertOpenUnit(level, "level");
-  assertPositiveInteger(resamples, "resamples");
-  assertFiniteValues(diffs, "diffs");
-  const n = diffs.length;
-  const estimate = mean(diffs);
-  if (n < 2) return { estimate, low: NaN, high: NaN, level };
-  const values = Float64Array.from(diffs);
-  const replicates = new Float64Array(resamples);
-  for (let r = 0; r < resamples; r++) {
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += values[randomIndex(options.rng, n)];
-    replicates[r] = sum / n;
-  }
-  return percentileInterval(replicates, estimate, level);
-}
-function assertPairs(base, head) {
-  if (base.length !== head.length) {
-    throw new RangeError(`base and head must pair up, got ${base.length} and ${head.length} values`);
-  }
-  assertFiniteValues(base, "base");
-  assertFiniteValues(head, "head");
-}
-function ratioOfSums(headSum, baseSum) {
-  if (headSum === 0 && baseSum === 0) return 1;
-  return headSum / baseSum;
-}
-function bootstrapRatioInterval(base, head, options) {
-  const level = options.level ?? DEFAULT_LEVEL;
-  const resamples = options.resamples ?? DEFAULT_RESAMPLES;
-  assertOpenUnit(level, "level");
-  assertPositiveInteger(resamples, "resamples");
-  assertPairs(base, head);
-  const n = base.length;
-  if (n === 0) return { estimate: NaN, low: NaN, high: NaN, level };
-  const estimate = ratioOfSums(mean(head), mean(base));
-  if (n < 2) return { estimate, low: NaN, high: NaN, level };
-  const baseValues = Float64Array.from(base);
-  const headValues = Float64Array.from(head);
-  const replicates = new Float64Array(resamples);
-  for (let r = 0; r < resamples; r++) {
-    let baseSum = 0;
-    let headSum = 0;
-    for (let i = 0; i < n; i++) {
-      const pick = randomIndex(options.rng, n);
-      baseSum += baseValues[pick];
-      headSum += headValues[pick];
-    }
-    replicates[r] = ratioOfSums(headSum, baseSum);
-  }
-  return percentileInterval(replicates, estimate, level);
-}
-function clusteredStandardError(values, clusters) {
-  if (values.length !== clusters.length) {
-    throw new RangeError(
-      `values and clusters must pair up, got ${values.length} and ${clusters.length}`
-    );
-  }
-  assertFiniteValues(values, "values");
-  const n = values.length;
-  const center = mean(values);
-  const residualSums = /* @__PURE__ */ new Map();
-  values.forEach((value, i) => {
-    const cluster = clusters[i];
-    residualSums.set(cluster, (residualSums.get(cluster) ?? 0) + (value - center));
-  });
-  const clusterCount = residualSums.size;
-  if (clusterCount < 2) return NaN;
-  let sumOfSquares = 0;
-  for (const sum of residualSums.values()) sumOfSquares += sum * sum;
-  return Math.sqrt(clusterCount / (clusterCount - 1) * sumOfSquares / (n * n));
-}
-function deltaMethodRatioInterval(base, head, level = DEFAULT_LEVEL) {
-  assertOpenUnit(level, "level");
-  assertPairs(base, head);
-  const n = base.length;
-  if (n === 0) return { estimate: NaN, low: NaN, high: NaN, level };
-  const baseMean = mean(base);
-  const headMean = mean(head);
-  const estimate = ratioOfSums(headMean, baseMean);
-  if (n < 2 || baseMean === 0) return { estimate, low: NaN, high: NaN, level };
-  let varBase = 0;
-  let varHead = 0;
-  let covariance = 0;
-  for (let i = 0; i < n; i++) {
-    const x = base[i] - baseMean;
-    const y = head[i] - headMean;
-    varBase += x * x;
-    varHead += y * y;
-    covariance += x * y;
-  }
-  const variance2 = (varHead - 2 * estimate * covariance + estimate * estimate * varBase) / (n - 1) / n;
-  const standardError = Math.sqrt(Math.max(0, variance2)) / Math.abs(baseMean);
-  const half = normalQuantile(1 - (1 - level) / 2) * standardError;
-  return { estimate, low: estimate - half, high: estimate + half, level };
-}
-
-// src/stats/power.ts
-var DEFAULT_ALPHA = 0.05;
-var DEFAULT_POWER = 0.8;
-function zSum(alpha, power) {
-  assertOpenUnit(alpha, "alpha");
-  assertOpenUnit(power, "power");
-  return normalQuantile(1 - alpha) + normalQuantile(power);
-}
-function minimumDetectableEffect(options) {
-  const factor = zSum(options.alpha ?? DEFAULT_ALPHA, options.power ?? DEFAULT_POWER);
-  if (!(options.sd >= 0)) throw new RangeError(`sd must be ≥ 0, got ${options.sd}`);
-  if (!(options.n >= 0)) throw new RangeError(`n must be ≥ 0, got ${options.n}`);
-  if (options.n === 0) return Infinity;
-  return factor * options.sd / Math.sqrt(options.n);
-}
-function requiredSampleSize(options) {
-  const factor = zSum(options.alpha ?? DEFAULT_ALPHA, options.power ?? DEFAULT_POWER);
-  if (!(options.sd >= 0)) throw new RangeError(`sd must be ≥ 0, got ${options.sd}`);
-  if (Number.isNaN(options.effect)) throw new RangeError("effect must be a number, got NaN");
-  const effect = Math.abs(options.effect);
-  if (effect === 0) return options.sd === 0 ? 1 : Infinity;
-  const exact = (factor * options.sd / effect) ** 2;
-  return Math.max(1, Math.ceil(exact - 1e-9 * Math.max(1, exact)));
-}
-
-// package.json
-var package_default = {
-  name: "evalgate",
-  version: "0.1.0",
-  description: "Gate pull requests on real regressions of LLM and ML models: paired statistics over your own eval suites",
-  license: "MIT",
-  type: "module",
-  engines: {
-    node: ">=22"
-  },
-  bin: {
-    evalgate: "dist/cli.js"
-  },
-  scripts: {
-    bundle: "node scripts/bundle.mjs",
-    lint: "eslint . && prettier --check .",
-    format: "prettier --write .",
-    typecheck: "tsc --noEmit",
-    test: "NODE_OPTIONS=--experimental-vm-modules jest",
-    bench: "node scripts/run-ts.mjs bench/run.ts",
-    evalgate: "node dist/cli.js",
-    "bench:gate": "node scripts/run-ts.mjs bench/gate.ts"
-  },
-  dependencies: {
-    "@actions/core": "^3.0.1",
-    "@actions/github": "^9.1.1",
-    ajv: "^8.20.0",
-    "csv-parse": "^7.0.3",
-    openai: "^7.59.0",
-    undici: "^8.13.1",
-    yaml: "^2.9.1"
-  },
-  devDependencies: {
-    "@eslint/js": "^10.0.1",
-    "@github/local-action": "^7.0.1",
-    "@octokit/openapi": "^23.0.2",
-    "@octokit/webhooks-examples": "^7.6.1",
-    "@types/jest": "^30.0.0",
-    "@types/node": "^22.20.7",
-    esbuild: "^0.28.2",
-    eslint: "^10.15.0",
-    globals: "^17.14.0",
-    jest: "^30.5.2",
-    prettier: "^3.10.1",
-    "ts-jest": "^29.4.15",
-    typescript: "5.9",
-    "typescript-eslint": "^8.74.0"
-  }
-};
-
-// src/version.ts
-var TOOL_VERSION = package_default.version;
-
-// src/compare/cases.ts
-var MISSING_KINDS = /* @__PURE__ */ new Set(["cache-miss", "cancelled"]);
-var OUTAGE_KINDS = /* @__PURE__ */ new Set([
-  "provider:rate-limited",
-  "provider:server",
-  "provider:timeout",
-  "provider:network",
-  "provider:auth",
-  "provider:unknown"
-]);
-function isOutageKind(kind) {
-  return OUTAGE_KINDS.has(kind);
-}
-var LATENCY_FLOOR_MS = 1;
-function summarizeCase(caseId, answers) {
-  const answered = [];
-  const latencies = [];
-  const ttfts = [];
-  let errored = 0;
-  let missing = 0;
-  let calls = 0;
-  let retried = 0;
-  let scoreSum = 0;
-  let passed = 0;
-  let binaryScores = true;
-  let passMatchesScore = true;
-  let costSum = 0;
-  let costs = 0;
-  let inputTokens = 0;
-  let outputTokens = 0;
-  let withTokens = 0;
-  for (const answer of answers) {
-    if (answer.error && MISSING_KINDS.has(answer.error.kind)) {
-      missing++;
-      continue;
-    }
-    if (!answer.cached) {
-      calls++;
-      if (answer.attempts > 1) retried++;
-    }
-    if (answer.error || answer.score === null || answer.pass === null) {
-      errored++;
-      continue;
-    }
-    answered.push(answer);
-    const score = answer.score;
-    scoreSum += score;
-    if (answer.pass) passed++;
-    if (score !== 0 && score !== 1) binaryScores = false;
-    if (answer.pass !== (score === 1)) passMatchesScore = false;
-    if (!answer.cached && answer.latencyMs !== null) latencies.push(answer.latencyMs);
-    if (!answer.cached && answer.ttftMs !== void 0) ttfts.push(answer.ttftMs);
-    if (typeof answer.cost === "number") {
-      costSum += answer.cost;
-      costs++;
-    }
-    if (answer.tokens) {
-      inputTokens += answer.tokens.input;
-      outputTokens += answer.tokens.output;
-      withTokens++;
-    }
-  }
-  const n = answered.length;
-  const obtained = n + errored;
-  const allTokens = n > 0 && withTokens === n;
-  return {
-    caseId,
-    answered,
-    errored,
-    missing,
-    score: n === 0 ? null : scoreSum / n,
-    passRate: n === 0 ? null : passed / n,
-    binaryScores,
-    passMatchesScore,
-    latencies,
-    latency: latencies.length === 0 ? null : median(latencies),
-    ttft: ttfts.length === 0 ? null : median(ttfts),
-    cost: n > 0 && costs === n ? costSum / n : null,
-    inputTokens: allTokens ? inputTokens / n : null,
-    outputTokens: allTokens ? outputTokens / n : null,
-    errorRate: obtained === 0 ? null : errored / obtained,
-    calls,
-    retried
-  };
-}
-function summarizeSide(suite, providerId) {
-  const byCase2 = /* @__PURE__ */ new Map();
-  const errorKinds = /* @__PURE__ */ new Map();
-  const errorExamples = /* @__PURE__ */ new Map();
-  const models = /* @__PURE__ */ new Set();
-  const fingerprints = /* @__PURE__ */ new Set();
-  let totalCost = 0;
-  let costKnown = true;
-  for (const result of suite.results) {
-    if (result.providerId !== providerId) continue;
-    const group = byCase2.get(result.caseId);
-    if (group) group.push(result);
-    else byCase2.set(result.caseId, [result]);
-    if (result.model !== void 0) models.add(result.model);
-    if (result.fingerprint !== void 0) fingerprints.add(result.fingerprint);
-    if (result.error && !MISSING_KINDS.has(result.error.kind)) {
-      errorKinds.set(result.error.kind, (errorKinds.get(result.error.kind) ?? 0) + 1);
-      if (!errorExamples.has(result.error.kind)) {
-        errorExamples.set(result.error.kind, result.error.message);
-      }
-    }
-    if (typeof result.cost === "number") totalCost += result.cost;
-    else if (!result.error && result.score !== null) costKnown = false;
-  }
-  const cases = /* @__PURE__ */ new Map();
-  let answers = 0;
-  let errors = 0;
-  let missing = 0;
-  let measuredLatencies = 0;
-  for (const [caseId, group] of byCase2) {
-    const summary = summarizeCase(caseId, group);
-    cases.set(caseId, summary);
-    answers += summary.answered.length + summary.errored;
-    errors += summary.errored;
-    missing += summary.missing;
-    measuredLatencies += summary.latencies.length;
-  }
-  const anyAnswered = [...cases.values()].some((c) => c.answered.length > 0);
-  return {
-    cases,
-    answers,
-    errors,
-    missing,
-    errorKinds,
-    errorExamples,
-    models,
-    fingerprints,
-    costKnown: costKnown && anyAnswered,
-    totalCost,
-    measuredLatencies
-  };
-}
-
-// src/compare/flips.ts
-var MAX_FLIPPED_CASES = 100;
-var MAX_OUTPUT_CHARS = 4e3;
-var MAX_REASON_CHARS = 500;
-function clip(text, max) {
-  if (text.length <= max) return { text, truncated: 0 };
-  const points = Array.from(text.slice(0, max));
-  if (points.join("").length > max) points.pop();
-  const kept = points.join("");
-  return { text: kept, truncated: text.length - kept.length };
-}
-function sample(answer) {
-  if (!answer) return null;
-  const output = answer.output === null ? null : clip(answer.output, MAX_OUTPUT_CHARS);
-  return {
-    text: output?.text ?? null,
-    truncated: output?.truncated ?? 0,
-    repeat: answer.repeat,
-    score: answer.score,
-    pass: answer.pass,
-    failures: answer.scores.filter((s) => !s.pass).map((s) => clip(`${s.scorer}${s.reason ? `: ${s.reason}` : ""}`, MAX_REASON_CHARS).text)
-  };
-}
-function representative(answers, passed) {
-  return answers.find((a) => a.pass === passed) ?? answers[0];
-}
-function casePasses(passRate) {
-  return passRate >= 0.5;
-}
-function findFlips(pairs, sourceOf, comparable) {
-  if (!comparable) return { passToFail: 0, failToPass: 0, cases: [], omitted: 0 };
-  const flipped = [];
-  for (const pair of pairs) {
-    const { base, head } = pair;
-    if (base.passRate === null || head.passRate === null) continue;
-    const basePasses = casePasses(base.passRate);
-    if (basePasses === casePasses(head.passRate)) continue;
-    flipped.push({
-      pair,
-      toFail: basePasses,
-      delta: head.score - base.score
-    });
-  }
-  flipped.sort(
-    (a, b) => Math.abs(b.delta) - Math.abs(a.delta) || (a.pair.caseId < b.pair.caseId ? -1 : a.pair.caseId > b.pair.caseId ? 1 : 0)
-  );
-  const passToFail = flipped.filter((f) => f.toFail).length;
-  const cases = flipped.slice(0, MAX_FLIPPED_CASES).map(({ pair, toFail, delta }) => ({
-    caseId: pair.caseId,
-    source: sourceOf(pair.caseId),
-    direction: toFail ? "pass-to-fail" : "fail-to-pass",
-    baseScore: pair.base.score,
-    headScore: pair.head.score,
-    scoreDelta: delta,
-    basePassRate: pair.base.passRate,
-    headPassRate: pair.head.passRate,
-    base: sample(representative(pair.base.answered, toFail)),
-    head: sample(representative(pair.head.answered, !toFail))
-  }));
-  return {
-    passToFail,
-    failToPass: flipped.length - passToFail,
-    cases,
-    omitted: flipped.length - cases.length
-  };
-}
-
-// src/compare/format.ts
-var MINUS = "−";
-function signed(text, negative) {
-  return negative ? `${MINUS}${text}` : `+${text}`;
-}
-function formatPercent(x) {
-  return `${(x * 100).toFixed(1)}%`;
-}
-function formatPoints(d, withSign = true) {
-  const text = `${Math.abs(d * 100).toFixed(1)} pts`;
-  if (!withSign) return text;
-  return Math.abs(d * 100) < 0.05 ? `±${text}` : signed(text, d < 0);
-}
-function formatRatio(r) {
-  if (!Number.isFinite(r)) return "×∞";
-  return `×${r < 10 ? r.toFixed(2) : r.toFixed(1)}`;
-}
-function formatMs(x) {
-  return x >= 1e3 ? `${(x / 1e3).toFixed(2)} s` : `${x >= 10 ? Math.round(x) : x.toFixed(1)} ms`;
-}
-function formatUsd(x) {
-  if (x === 0) return "$0";
-  return x >= 1 ? `$${x.toFixed(2)}` : `$${x.toPrecision(3)}`;
-}
-function formatTokens(x) {
-  return x >= 100 ? String(Math.round(x)) : x.toFixed(1);
-}
-function formatPValue(p) {
-  if (p < 1e-3) return "<0.001";
-  return p.toFixed(3);
-}
-function formatValue(x, unit) {
-  if (x === null) return "–";
-  switch (unit) {
-    case "fraction":
-      return formatPercent(x);
-    case "ms":
-      return formatMs(x);
-    case "usd":
-      return formatUsd(x);
-    case "tokens":
-      return formatTokens(x);
-  }
-}
-function formatDelta(d, kind, unit) {
-  if (d === null) return "–";
-  if (kind === "ratio") return formatRatio(d);
-  if (unit === "fraction") return formatPoints(d);
-  if (d === 0) return "±0";
-  return signed(formatValue(Math.abs(d), unit), d < 0);
-}
-function formatInterval(low, high, kind, unit) {
-  if (low === null || high === null) return "–";
-  if (kind === "ratio") return `[${formatRatio(low)}, ${formatRatio(high)}]`;
-  if (unit === "fraction") {
-    const fmt = (x) => `${x < 0 ? MINUS : ""}${Math.abs(x * 100).toFixed(1)}`;
-    return `[${fmt(low)}, ${fmt(high)}] pts`;
-  }
-  return `[${formatDelta(low, kind, unit)}, ${formatDelta(high, kind, unit)}]`;
-}
-function plural(count, word, many = `${word}s`) {
-  return `${count} ${count === 1 ? word : many}`;
-}
-var METRIC_LABELS = {
-  score: "mean score",
-  "pass-rate": "pass rate",
-  "error-rate": "error rate",
-  "latency-p50": "latency p50",
-  "latency-p95": "latency p95",
-  "ttft-p50": "time to first token p50",
-  cost: "cost per case",
-  "cost-total": "cost total",
-  "input-tokens": "input tokens per case",
-  "output-tokens": "output tokens per case",
-  "retry-rate": "retry rate"
-};
-var VERDICT_WORDS = {
-  regression: "REGRESSION",
-  fail: "FAIL",
-  error: "ERROR",
-  inconclusive: "INCONCLUSIVE",
-  "not-comparable": "NOT COMPARABLE",
-  improvement: "IMPROVEMENT",
-  "minor-change": "MINOR CHANGE",
-  pass: "PASS",
-  "not-gated": "NOT GATED"
-};
-function shownPValue(metric) {
-  const test = metric.verdict === "improvement" ? metric.improvementTest : metric.test;
-  return test?.pValueAdjusted ?? null;
-}
-function powerGuidance(metric) {
-  const power = metric.power;
-  if (metric.verdict !== "inconclusive" || !power) return null;
-  const target = metric.unit === "fraction" ? `a ${Math.round(power.targetEffect * 1e3) / 10}-point drop` : metric.unit === "ms" ? `a ${formatRatio(power.targetEffect)} slowdown` : `a ${formatRatio(power.targetEffect)} cost increase`;
-  const more = power.additionalCases === null ? null : `~${power.additionalCases.toLocaleString("en-US")} more paired cases`;
-  const repeats = power.requiredRepeats === null ? null : `${power.requiredRepeats} repeats per case`;
-  const needs = [more, repeats].filter((x) => x !== null);
-  if (needs.length === 0) return null;
-  const detectable = power.minimumDetectableEffect === null ? "" : metric.unit === "fraction" ? `; this run could detect ${formatPoints(power.minimumDetectableEffect, false)} or more` : `; this run could detect ${formatRatio(power.minimumDetectableEffect)} or more`;
-  return `needs ${needs.join(" or ")} to detect ${target}${detectable}`;
-}
-function metricCells(metric) {
-  const p = shownPValue(metric);
-  return [
-    METRIC_LABELS[metric.metric],
-    formatValue(metric.base, metric.unit),
-    formatValue(metric.head, metric.unit),
-    formatDelta(metric.delta, metric.deltaKind, metric.unit),
-    formatInterval(
-      metric.interval?.low ?? null,
-      metric.interval?.high ?? null,
-      metric.deltaKind,
-      metric.unit
-    ),
-    p === null ? "–" : formatPValue(p),
-    metric.verdict === "not-gated" ? "–" : VERDICT_WORDS[metric.verdict]
-  ];
-}
-
-// src/compare/gate.ts
-var DEFAULT_ALPHA2 = 0.05;
-var DEFAULT_NOISE = 0.02;
-var DEFAULT_MARGIN = 0.05;
-var DEFAULT_LATENCY_RATIO = 1.2;
-var DEFAULT_COST_RATIO = 1.1;
-var OUTAGE_ERROR_RATE = 0.5;
-var P95_MIN_SAMPLES = 200;
-function quality(spec) {
-  return {
-    noise: spec?.noise ?? DEFAULT_NOISE,
-    margin: spec?.["max-drop"] ?? DEFAULT_MARGIN,
-    ...spec?.min !== void 0 ? { min: spec.min } : {}
-  };
-}
-function resolveGate(spec) {
-  const gate = spec ?? {};
-  return {
-    score: quality(gate.score),
-    passRate: quality(gate["pass-rate"]),
-    latencyP50: { maxRatio: gate["latency-p50"]?.["max-ratio"] ?? DEFAULT_LATENCY_RATIO },
-    latencyP95: { maxRatio: gate["latency-p95"]?.["max-ratio"] ?? DEFAULT_LATENCY_RATIO },
-    cost: {
-      maxRatio: gate.cost?.["max-ratio"] ?? DEFAULT_COST_RATIO,
-      ...gate.cost?.max !== void 0 ? { max: gate.cost.max } : {}
-    },
-    // An error-rate increase within the score's noise floor is not a change worth a verdict.
-    errorRate: {
-      noise: gate.score?.noise ?? DEFAULT_NOISE,
-      ...gate["error-rate"]?.max !== void 0 ? { max: gate["error-rate"].max } : {}
-    }
-  };
-}
-
-// src/compare/metrics.ts
-var LEVEL = 0.95;
-var T_INTERVAL_MIN_CASES = 50;
-var MAX_ADVISED_REPEATS = 50;
-function rngFor(ctx, metric, purpose) {
-  return createRng([ctx.seed, ctx.suite, ctx.providerId, metric, purpose].join("\0"));
-}
-function finiteOrNull(x) {
-  return x !== null && x !== void 0 && Number.isFinite(x) ? x : null;
-}
-function asTest(result, method, alternative) {
-  return {
-    method,
-    alternative,
-    pValue: result.pValue,
-    pValueAdjusted: null,
-    exact: result.exact
-  };
-}
-function emptyMetric(metric, unit, deltaKind) {
-  return {
-    metric,
-    unit,
-    base: null,
-    head: null,
-    delta: null,
-    deltaKind,
-    n: 0,
-    interval: null,
-    test: null,
-    improvementTest: null,
-    gated: false,
-    tolerance: {},
-    verdict: "not-gated",
-    reason: ""
-  };
-}
-function setVerdict(metric, verdict, reason) {
-  metric.verdict = verdict;
-  metric.reason = reason;
-}
-function significant(test, alpha) {
-  return test !== null && test.pValueAdjusted !== null && test.pValueAdjusted < alpha;
-}
-function pText(test) {
-  if (!test) return "";
-  const p = test.pValueAdjusted ?? test.pValue;
-  return `p ${p < 1e-3 ? "<" : "="} ${formatPValue(p).replace("<", "")}`;
-}
-var AWAY_SAMPLES = 1e3;
-function signFlip(units, alternative, rng) {
-  let sum = 0;
-  for (const u of units) sum += u;
-  const away = alternative === "less" ? sum >= 0 : sum <= 0;
-  return signFlipTest(units, { alternative, rng, ...away ? { samples: AWAY_SAMPLES } : {} });
-}
-function setSignFlipTests(metric, units, worse, method, ctx, name) {
-  const better = worse === "less" ? "greater" : "less";
-  metric.test = asTest(signFlip(units, worse, rngFor(ctx, name, worse)), method, worse);
-  metric.improvementTest = asTest(
-    signFlip(units, better, rngFor(ctx, name, better)),
-    method,
-    better
-  );
-}
-function clusterSums(diffs, clusters) {
-  const sums = /* @__PURE__ */ new Map();
-  diffs.forEach((d, i) => {
-    const key = clusters[i];
-    sums.set(key, (sums.get(key) ?? 0) + d);
-  });
-  return [...sums.values()];
-}
-function clusterKeys(pairs) {
-  const keys = pairs.map((p) => p.cluster === void 0 ? `\0${p.caseId}` : `c:${p.cluster}`);
-  return { keys, shared: new Set(keys).size < keys.length };
-}
-function differenceInterval(diffs, clusters, rng) {
-  const n = diffs.length;
-  if (n < 2) return { interval: null, sd: NaN };
-  if (clusters) {
-    const se = clusteredStandardError(diffs, clusters);
-    const groups = new Set(clusters).size;
-    if (Number.isFinite(se)) {
-      const estimate = mean(diffs);
-      const halfWidth = studentTQuantile((1 + LEVEL) / 2, groups - 1) * se;
-      return {
-        interval: {
-          low: finiteOrNull(estimate - halfWidth),
-          high: finiteOrNull(estimate + halfWidth),
-          level: LEVEL,
-          method: "clustered-t"
-        },
-        sd: se * Math.sqrt(n)
-      };
-    }
-  }
-  const sd = standardDeviation(diffs);
-  const interval = n >= T_INTERVAL_MIN_CASES ? tInterval(diffs, LEVEL) : bootstrapMeanInterval(diffs, { rng, level: LEVEL });
-  return {
-    interval: {
-      low: finiteOrNull(interval.low),
-      high: finiteOrNull(interval.high),
-      level: LEVEL,
-      method: n >= T_INTERVAL_MIN_CASES ? "t" : "bootstrap"
-    },
-    sd
-  };
-}
-function powerAdvice(options) {
-  const { sd, n, alpha, effect } = options;
-  if (!Number.isFinite(sd) || n < 2) {
-    return { mde: null, requiredCases: null, additionalCases: null, requiredRepeats: null };
-  }
-  const mde = finiteOrNull(minimumDetectableEffect({ sd, n, alpha }));
-  const required = finiteOrNull(requiredSampleSize({ sd, effect, alpha }));
-  let requiredRepeats = null;
-  const within = options.within;
-  if (within && required !== null && required > n) {
-    const withinSum = within.base + within.head;
-    const between = Math.max(0, sd * sd - withinSum / within.repeats);
-    for (let k = within.repeats + 1; k <= MAX_ADVISED_REPEATS; k++) {
-      const sdK = Math.sqrt(between + withinSum / k);
-      if (requiredSampleSize({ sd: sdK, effect, alpha }) <= n) {
-        requiredRepeats = k;
-        break;
-      }
-    }
-  }
-  return {
-    mde,
-    requiredCases: required,
-    additionalCases: required === null ? null : Math.max(0, required - n),
-    requiredRepeats
-  };
-}
-function meanWithinVariance(cases, valueOf) {
-  const variances = [];
-  for (const c of cases) {
-    if (c.answered.length < 2) continue;
-    const values = c.answered.map(valueOf);
-    const m = mean(values);
-    let sum = 0;
-    for (const v of values) sum += (v - m) * (v - m);
-    variances.push(sum / (values.length - 1));
-  }
-  return variances.length === 0 ? null : mean(variances);
-}
-var QUALITY_LABEL = { score: "mean score", "pass-rate": "pass rate" };
-function qualityMetric(options) {
-  const { name, tolerance, ctx } = options;
-  const same = options.sameNumbersAs;
-  const valueOf = name === "score" ? (c) => c.score : (c) => c.passRate;
-  const answerValue = name === "score" ? (a) => a.score : (a) => a.pass ? 1 : 0;
-  const pairs = options.pairs.filter((p) => valueOf(p.base) !== null && valueOf(p.head) !== null);
-  const baseValues = pairs.map((p) => valueOf(p.base));
-  const headValues = pairs.map((p) => valueOf(p.head));
-  const diffs = headValues.map((h, i) => h - baseValues[i]);
-  const n = pairs.length;
-  const metric = emptyMetric(name, "fraction", "difference");
-  metric.n = n;
-  metric.tolerance = {
-    noise: tolerance.noise,
-    margin: tolerance.margin,
-    ...tolerance.min !== void 0 ? { min: tolerance.min } : {}
-  };
-  let sd = NaN;
-  if (n > 0 && same?.measured) {
-    const source = same.metric;
-    metric.base = source.base;
-    metric.head = source.head;
-    metric.delta = source.delta;
-    if (source.clusters !== void 0) metric.clusters = source.clusters;
-    metric.test = source.test && { ...source.test };
-    metric.improvementTest = source.improvementTest && { ...source.improvementTest };
-    metric.interval = source.interval && { ...source.interval };
-    sd = same.measured.sd;
-    metric.gated = true;
-  } else if (n > 0) {
-    metric.base = mean(baseValues);
-    metric.head = mean(headValues);
-    metric.delta = mean(diffs);
-    const { keys, shared } = clusterKeys(pairs);
-    if (shared) metric.clusters = new Set(keys).size;
-    const singleAnswers = pairs.every(
-      (p) => p.base.answered.length === 1 && p.head.answered.length === 1
-    );
-    const binary = [...baseValues, ...headValues].every((v) => v === 0 || v === 1);
-    if (!shared && singleAnswers && binary) {
-      let passToFail = 0;
-      let failToPass = 0;
-      for (const d of diffs) {
-        if (d < 0) passToFail++;
-        else if (d > 0) failToPass++;
-      }
-      metric.test = asTest(mcnemarExact(passToFail, failToPass, "less"), "mcnemar-mid-p", "less");
-      metric.improvementTest = asTest(
-        mcnemarExact(passToFail, failToPass, "greater"),
-        "mcnemar-mid-p",
-        "greater"
-      );
-    } else {
-      const units = shared ? clusterSums(diffs, keys) : diffs;
-      const method = shared ? "sign-flip-clustered" : "sign-flip";
-      setSignFlipTests(metric, units, "less", method, ctx, name);
-    }
-    const estimate = differenceInterval(diffs, shared ? keys : null, rngFor(ctx, name, "interval"));
-    metric.interval = estimate.interval;
-    sd = estimate.sd;
-    metric.gated = true;
-  }
-  const label = QUALITY_LABEL[name];
-  const decide = (familySize) => {
-    const { alpha } = ctx;
-    const floorBroken = tolerance.min !== void 0 && options.headAll !== null && options.headAll < tolerance.min;
-    const floorReason = () => `${label} ${formatPercent(options.headAll)} is below the floor ${formatPercent(tolerance.min)}`;
-    if (n === 0 || metric.delta === null) {
-      if (floorBroken) return setVerdict(metric, "fail", floorReason());
-      metric.gated = false;
-      return setVerdict(metric, "not-gated", "no paired cases with answers on both sides");
-    }
-    const delta = metric.delta;
-    const drop = significant(metric.test, alpha);
-    const gain = significant(metric.improvementTest, alpha);
-    if (drop && delta < -tolerance.noise) {
-      return setVerdict(
-        metric,
-        "regression",
-        `${label} fell ${formatPoints(delta, false)}, beyond the ${formatPoints(tolerance.noise, false)} noise floor (${pText(metric.test)})`
-      );
-    }
-    if (floorBroken) return setVerdict(metric, "fail", floorReason());
-    if (gain && delta > tolerance.noise) {
-      return setVerdict(
-        metric,
-        "improvement",
-        `${label} rose ${formatPoints(delta, false)} (${pText(metric.improvementTest)})`
-      );
-    }
-    if (drop || gain) {
-      return setVerdict(
-        metric,
-        "minor-change",
-        `${label} changed ${formatPoints(delta)}: significant (${pText(drop ? metric.test : metric.improvementTest)}) but within the ${formatPoints(tolerance.noise, false)} noise floor`
-      );
-    }
-    const low = metric.interval?.low ?? null;
-    if (low !== null && low > -tolerance.margin) {
-      return setVerdict(
-        metric,
-        "pass",
-        `non-inferior: the 95% CI ${formatInterval(low, metric.interval?.high ?? null, "difference", "fraction")} stays above the −${formatPoints(tolerance.margin, false)} margin`
-      );
-    }
-    const within = (side) => meanWithinVariance(
-      pairs.map((p) => p[side]),
-      answerValue
-    );
-    const withinBase = within("base");
-    const withinHead = within("head");
-    const advice = powerAdvice({
-      sd,
-      n,
-      alpha: ctx.alpha / Math.max(1, familySize),
-      effect: tolerance.margin,
-      within: withinBase !== null && withinHead !== null ? { base: withinBase, head: withinHead, repeats: options.repeats } : void 0
-    });
-    metric.power = {
-      minimumDetectableEffect: advice.mde,
-      targetEffect: tolerance.margin,
-      requiredCases: advice.requiredCases,
-      additionalCases: advice.additionalCases,
-      requiredRepeats: advice.requiredRepeats
-    };
-    setVerdict(
-      metric,
-      "inconclusive",
-      n < 2 ? "one paired case cannot show a change either way" : `${label} changed ${formatPoints(delta)}, not significant, and the 95% CI reaches below the −${formatPoints(tolerance.margin, false)} margin`
-    );
-  };
-  return {
-    metric,
-    family: n > 0 ? options.family : null,
-    decide,
-    measured: { sd },
-    ...same ? { sameAs: same } : {}
-  };
-}
-function latencyMetric(options) {
-  const { maxRatio, ctx } = options;
-  const pairs = options.pairs.filter((p) => p.base.latency !== null && p.head.latency !== null);
-  const n = pairs.length;
-  const metric = emptyMetric("latency-p50", "ms", "ratio");
-  metric.n = n;
-  metric.tolerance = { maxRatio };
-  const logs = pairs.map(
-    (p) => Math.log(
-      Math.max(p.head.latency, LATENCY_FLOOR_MS) / Math.max(p.base.latency, LATENCY_FLOOR_MS)
-    )
-  );
-  let sd = NaN;
-  if (n > 0) {
-    metric.base = median(pairs.flatMap((p) => p.base.latencies));
-    metric.head = median(pairs.flatMap((p) => p.head.latencies));
-    metric.delta = finiteOrNull(Math.exp(hodgesLehmann(logs)));
-    metric.test = asTest(wilcoxonSignedRank(logs, "greater"), "wilcoxon", "greater");
-    metric.improvementTest = asTest(wilcoxonSignedRank(logs, "less"), "wilcoxon", "less");
-    const { interval } = differenceInterval(logs, null, rngFor(ctx, "latency-p50", "interval"));
-    if (interval && interval.low !== null && interval.high !== null) {
-      metric.interval = {
-        low: finiteOrNull(Math.exp(interval.low)),
-        high: finiteOrNull(Math.exp(interval.high)),
-        level: LEVEL,
-        method: `${interval.method}-log-ratio`
-      };
-    }
-    sd = standardDeviation(logs);
-    metric.gated = true;
-  }
-  const decide = (familySize) => {
-    const ratio = metric.delta;
-    if (n === 0 || ratio === null) {
-      metric.gated = false;
-      return setVerdict(
-        metric,
-        "not-gated",
-        "no case has measured latencies on both sides (cached and errored answers carry none)"
-      );
-    }
-    const changeNote = `significant but within ${formatRatio(maxRatio)}`;
-    if (ratioChangeVerdict(metric, ratio, maxRatio, ctx.alpha, "median latency", changeNote)) return;
-    const high = metric.interval?.high ?? null;
-    if (high !== null && high < maxRatio) {
-      return setVerdict(
-        metric,
-        "pass",
-        `the 95% CI of the ratio stays below ${formatRatio(maxRatio)}`
-      );
-    }
-    const advice = powerAdvice({
-      sd,
-      n,
-      alpha: ctx.alpha / Math.max(1, familySize),
-      effect: Math.log(maxRatio)
-    });
-    metric.power = {
-      minimumDetectableEffect: advice.mde === null ? null : finiteOrNull(Math.exp(advice.mde)),
-      targetEffect: maxRatio,
-      requiredCases: advice.requiredCases,
-      additionalCases: advice.additionalCases,
-      requiredRepeats: null
-    };
-    setVerdict(
-      metric,
-      "inconclusive",
-      `median latency ${formatRatio(ratio)}, not significant, and the 95% CI reaches ${formatRatio(maxRatio)}`
-    );
-  };
-  return { metric, family: n > 0 ? options.family : null, decide };
-}
-function latencyTailMetric(options) {
-  const { maxRatio, ctx } = options;
-  const pairs = options.pairs.filter(
-    (p) => p.base.latencies.length > 0 && p.head.latencies.length > 0
-  );
-  const metric = emptyMetric("latency-p95", "ms", "ratio");
-  metric.n = pairs.length;
-  metric.tolerance = { maxRatio };
-  const baseAll = pairs.flatMap((p) => p.base.latencies);
-  const headAll = pairs.flatMap((p) => p.head.latencies);
-  const enough = baseAll.length >= P95_MIN_SAMPLES && headAll.length >= P95_MIN_SAMPLES;
-  if (pairs.length > 0) {
-    const baseP95 = quantile(baseAll, 0.95);
-    const headP95 = quantile(headAll, 0.95);
-    metric.base = baseP95;
-    metric.head = headP95;
-    metric.delta = finiteOrNull(
-      Math.max(headP95, LATENCY_FLOOR_MS) / Math.max(baseP95, LATENCY_FLOOR_MS)
-    );
-  }
-  if (enough) {
-    const threshold = quantile([...baseAll, ...headAll], 0.95);
-    const above = (xs) => xs.filter((x) => x > threshold).length / xs.length;
-    const diffs = pairs.map((p) => above(p.head.latencies) - above(p.base.latencies));
-    setSignFlipTests(metric, diffs, "greater", "tail-exceedance-sign-flip", ctx, "latency-p95");
-    metric.gated = true;
-  }
-  const decide = () => {
-    const ratio = metric.delta;
-    if (!enough || ratio === null) {
-      metric.gated = false;
-      return setVerdict(
-        metric,
-        "not-gated",
-        `reported only: gated from ${P95_MIN_SAMPLES} measured answers per side (base ${baseAll.length}, head ${headAll.length})`
-      );
-    }
-    const changeNote = `the slowest answers shifted, within ${formatRatio(maxRatio)}`;
-    if (ratioChangeVerdict(metric, ratio, maxRatio, ctx.alpha, "p95 latency", changeNote)) return;
-    setVerdict(metric, "pass", `no significant shift of the slowest 5% of answers`);
-  };
-  return { metric, family: enough ? options.family : null, decide };
-}
-function ratioChangeVerdict(metric, ratio, maxRatio, alpha, label, withinNote) {
-  const worse = significant(metric.test, alpha);
-  const better = significant(metric.improvementTest, alpha);
-  if (worse && ratio > maxRatio) {
-    setVerdict(
-      metric,
-      "regression",
-      `${label} ${formatRatio(ratio)}, beyond the tolerated ${formatRatio(maxRatio)} (${pText(metric.test)})`
-    );
-  } else if (better && ratio < 1 / maxRatio) {
-    setVerdict(
-      metric,
-      "improvement",
-      `${label} ${formatRatio(ratio)} (${pText(metric.improvementTest)})`
-    );
-  } else if (worse || better) {
-    setVerdict(metric, "minor-change", `${label} ${formatRatio(ratio)}: ${withinNote}`);
-  } else {
-    return false;
-  }
-  return true;
-}
-var DELTA_METHOD_FROM = 1e3;
-function costMetric(options) {
-  const { maxRatio, ctx } = options;
-  const metric = emptyMetric("cost", "usd", "ratio");
-  metric.tolerance = { maxRatio, ...options.max !== void 0 ? { max: options.max } : {} };
-  const known = options.base.costKnown && options.head.costKnown;
-  const pairs = known ? options.pairs.filter((p) => p.base.cost !== null && p.head.cost !== null) : [];
-  const n = pairs.length;
-  metric.n = n;
-  const baseValues = pairs.map((p) => p.base.cost);
-  const headValues = pairs.map((p) => p.head.cost);
-  const diffs = headValues.map((h, i) => h - baseValues[i]);
-  let sd = NaN;
-  if (n > 0) {
-    metric.base = mean(baseValues);
-    metric.head = mean(headValues);
-    const bootstrap = n < DELTA_METHOD_FROM;
-    const ratio = bootstrap ? bootstrapRatioInterval(baseValues, headValues, {
-      rng: rngFor(ctx, "cost", "interval"),
-      level: LEVEL
-    }) : deltaMethodRatioInterval(baseValues, headValues, LEVEL);
-    metric.delta = finiteOrNull(ratio.estimate);
-    if (n >= 2) {
-      metric.interval = {
-        low: finiteOrNull(ratio.low),
-        high: finiteOrNull(ratio.high),
-        level: LEVEL,
-        method: bootstrap ? "bootstrap-ratio" : "delta-method-ratio"
-      };
-    }
-    setSignFlipTests(metric, diffs, "greater", "sign-flip", ctx, "cost");
-    sd = standardDeviation(diffs);
-    metric.gated = true;
-  }
-  const decide = (familySize) => {
-    const floorBroken = options.max !== void 0 && options.headAll !== null && options.headAll > options.max;
-    const floorReason = () => `mean cost per case ${formatUsd(options.headAll)} is above the maximum ${formatUsd(options.max)}`;
-    if (n === 0) {
-      if (floorBroken) return setVerdict(metric, "fail", floorReason());
-      metric.gated = false;
-      return setVerdict(
-        metric,
-        "not-gated",
-        known ? "no paired cases with a cost" : "cost unknown (no price for the model, or no token counts)"
-      );
-    }
-    const ratio = metric.delta ?? Infinity;
-    const dearer = significant(metric.test, ctx.alpha);
-    const cheaper = significant(metric.improvementTest, ctx.alpha);
-    if (dearer && ratio > maxRatio) {
-      return setVerdict(
-        metric,
-        "regression",
-        `mean cost per case ${formatRatio(ratio)} (${formatUsd(metric.base)} → ${formatUsd(metric.head)}), beyond the tolerated ${formatRatio(maxRatio)} (${pText(metric.test)})`
-      );
-    }
-    if (floorBroken) return setVerdict(metric, "fail", floorReason());
-    if (cheaper && ratio < 1 / maxRatio) {
-      return setVerdict(metric, "improvement", `mean cost per case ${formatRatio(ratio)}`);
-    }
-    if (dearer || cheaper) {
-      return setVerdict(
-        metric,
-        "minor-change",
-        `mean cost per case ${formatRatio(ratio)}: significant but within ${formatRatio(maxRatio)}`
-      );
-    }
-    const high = metric.interval?.high ?? null;
-    if (high !== null && high < maxRatio) {
-      return setVerdict(
-        metric,
-        "pass",
-        `the 95% CI of the ratio stays below ${formatRatio(maxRatio)}`
-      );
-    }
-    const baseMean = metric.base;
-    const advice = powerAdvice({
-      sd,
-      n,
-      alpha: ctx.alpha / Math.max(1, familySize),
-      effect: (maxRatio - 1) * baseMean
-    });
-    metric.power = {
-      minimumDetectableEffect: advice.mde === null || baseMean <= 0 ? null : 1 + advice.mde / baseMean,
-      targetEffect: maxRatio,
-      requiredCases: advice.requiredCases,
-      additionalCases: advice.additionalCases,
-      requiredRepeats: null
-    };
-    setVerdict(
-      metric,
-      "inconclusive",
-      `mean cost per case ${formatRatio(ratio)}, not significant, and the 95% CI reaches ${formatRatio(maxRatio)}`
-    );
-  };
-  return { metric, family: n > 0 ? options.family : null, decide };
-}
-function topKinds(side) {
-  return [...side.errorKinds.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([kind, count]) => `${kind} ×${count}`).join(", ");
-}
-function errorRateMetric(options) {
-  const { ctx, noise, head } = options;
-  const metric = emptyMetric("error-rate", "fraction", "difference");
-  metric.tolerance = {
-    noise,
-    ...options.max !== void 0 ? { max: options.max } : {}
-  };
-  const pairs = options.pairs.filter((p) => p.base.errorRate !== null && p.head.errorRate !== null);
-  const n = pairs.length;
-  metric.n = n;
-  const obtained = (c) => c.answered.length + c.errored;
-  const rateOver = (side) => {
-    const total = pairs.reduce((sum, p) => sum + obtained(p[side]), 0);
-    return total === 0 ? 0 : pairs.reduce((sum, p) => sum + p[side].errored, 0) / total;
-  };
-  const headAll = head.answers === 0 ? null : head.errors / head.answers;
-  if (n > 0) {
-    const diffs = pairs.map((p) => p.head.errorRate - p.base.errorRate);
-    metric.base = rateOver("base");
-    metric.head = rateOver("head");
-    metric.delta = metric.head - metric.base;
-    if (pairs.every((p) => obtained(p.base) === 1 && obtained(p.head) === 1)) {
-      let okToError = 0;
-      let errorToOk = 0;
-      for (const d of diffs) {
-        if (d > 0) okToError++;
-        else if (d < 0) errorToOk++;
-      }
-      metric.test = asTest(mcnemarExact(okToError, errorToOk, "less"), "mcnemar-mid-p", "greater");
-      metric.improvementTest = asTest(
-        mcnemarExact(okToError, errorToOk, "greater"),
-        "mcnemar-mid-p",
-        "less"
-      );
-    } else {
-      setSignFlipTests(metric, diffs, "greater", "sign-flip", ctx, "error-rate");
-    }
-    metric.interval = differenceInterval(
-      diffs,
-      null,
-      rngFor(ctx, "error-rate", "interval")
-    ).interval;
-    metric.gated = true;
-  }
-  const decide = () => {
-    if (headAll !== null && headAll > options.outageRate) {
-      metric.gated = true;
-      return setVerdict(
-        metric,
-        "error",
-        `provider outage: ${formatPercent(headAll)} of the head answers errored (${topKinds(head)})`
-      );
-    }
-    const floorBroken = options.max !== void 0 && headAll !== null && headAll > options.max;
-    const floorReason = () => `error rate ${formatPercent(headAll)} is above the maximum ${formatPercent(options.max)}`;
-    if (n === 0 || metric.delta === null) {
-      if (floorBroken) return setVerdict(metric, "fail", floorReason());
-      metric.gated = false;
-      return setVerdict(metric, "not-gated", "no paired cases with answers");
-    }
-    const delta = metric.delta;
-    const more = significant(metric.test, ctx.alpha);
-    const fewer = significant(metric.improvementTest, ctx.alpha);
-    if (more && delta > noise) {
-      let outage = 0;
-      for (const [kind, count] of head.errorKinds) if (isOutageKind(kind)) outage += count;
-      const byProvider = outage * 2 >= head.errors;
-      return setVerdict(
-        metric,
-        byProvider ? "error" : "regression",
-        `error rate rose ${formatPoints(delta, false)} to ${formatPercent(metric.head)} (${topKinds(head)}; ${pText(metric.test)})`
-      );
-    }
-    if (floorBroken) return setVerdict(metric, "fail", floorReason());
-    if (fewer && delta < -noise) {
-      return setVerdict(metric, "improvement", `error rate fell ${formatPoints(delta, false)}`);
-    }
-    if (more || fewer) {
-      return setVerdict(
-        metric,
-        "minor-change",
-        `error rate changed ${formatPoints(delta)}: significant but within the noise floor`
-      );
-    }
-    setVerdict(metric, "pass", "no significant change of the error rate");
-  };
-  return { metric, family: n > 0 ? options.family : null, decide };
-}
-function reported(metric, reason) {
-  metric.reason = reason;
-  return { metric, family: null, decide: () => void 0 };
-}
-function ttftMetric(pairs) {
-  const used = pairs.filter((p) => p.base.ttft !== null && p.head.ttft !== null);
-  if (used.length === 0) return null;
-  const metric = emptyMetric("ttft-p50", "ms", "ratio");
-  metric.n = used.length;
-  metric.base = median(used.map((p) => p.base.ttft));
-  metric.head = median(used.map((p) => p.head.ttft));
-  metric.delta = finiteOrNull(
-    Math.max(metric.head, LATENCY_FLOOR_MS) / Math.max(metric.base, LATENCY_FLOOR_MS)
-  );
-  return reported(metric, `reported only (median of the cases' median time to first token)`);
-}
-function tokenMetric(pairs, name) {
-  const valueOf = (c) => name === "input-tokens" ? c.inputTokens : c.outputTokens;
-  const used = pairs.filter((p) => valueOf(p.base) !== null && valueOf(p.head) !== null);
-  if (used.length === 0) return null;
-  const metric = emptyMetric(name, "tokens", "difference");
-  metric.n = used.length;
-  metric.base = mean(used.map((p) => valueOf(p.base)));
-  metric.head = mean(used.map((p) => valueOf(p.head)));
-  metric.delta = metric.head - metric.base;
-  return reported(metric, "reported only (mean per case)");
-}
-function costTotalMetric(base, head) {
-  if (!base.costKnown || !head.costKnown) return null;
-  const metric = emptyMetric("cost-total", "usd", "ratio");
-  metric.n = head.cases.size;
-  metric.base = base.totalCost;
-  metric.head = head.totalCost;
-  metric.delta = finiteOrNull(
-    base.totalCost === 0 && head.totalCost === 0 ? 1 : head.totalCost / base.totalCost
-  );
-  return reported(
-    metric,
-    "reported only (every answer of each run, cases added or removed included)"
-  );
-}
-function retryRateMetric(pairs) {
-  const calls = (side) => pairs.reduce((sum, p) => sum + p[side].calls, 0);
-  const retried = (side) => pairs.reduce((sum, p) => sum + p[side].retried, 0);
-  if (calls("base") === 0 || calls("head") === 0) return null;
-  const metric = emptyMetric("retry-rate", "fraction", "difference");
-  metric.n = pairs.length;
-  metric.base = retried("base") / calls("base");
-  metric.head = retried("head") / calls("head");
-  metric.delta = metric.head - metric.base;
-  return reported(metric, "reported only (calls that needed more than one attempt)");
-}
-function incomparableQualityMetric(name, base, head) {
-  const metric = emptyMetric(name, "fraction", "difference");
-  const sideMean = (side) => {
-    const values = [...side.cases.values()].flatMap((c) => {
-      const v = name === "score" ? c.score : c.passRate;
-      return v === null ? [] : [v];
-    });
-    return values.length === 0 ? null : mean(values);
-  };
-  metric.base = sideMean(base);
-  metric.head = sideMean(head);
-  metric.verdict = "not-comparable";
-  metric.reason = "the scorers changed: scores of the two runs measure different things";
-  return { metric, family: null, decide: () => void 0 };
-}
-function headOnlyQualityMetric(name, headAll, tolerance, cases) {
-  const metric = emptyMetric(name, "fraction", "difference");
-  metric.head = headAll;
-  metric.n = cases;
-  metric.tolerance = tolerance.min !== void 0 ? { min: tolerance.min } : {};
-  const label = QUALITY_LABEL[name];
-  if (tolerance.min !== void 0 && headAll !== null && headAll < tolerance.min) {
-    metric.gated = true;
-    metric.verdict = "fail";
-    metric.reason = `${label} ${formatPercent(headAll)} is below the floor ${formatPercent(tolerance.min)}`;
-  } else {
-    metric.reason = "no baseline to compare with";
-  }
-  return { metric, family: null, decide: () => void 0 };
-}
-
-// src/compare/types.ts
-var COMPARISON_VERSION = 1;
-var VERDICT_SEVERITY = [
-  "regression",
-  "fail",
-  "error",
-  "inconclusive",
-  "not-comparable",
-  "improvement",
-  "minor-change",
-  "pass",
-  "not-gated"
-];
-
-// src/compare/index.ts
-var HOLM_FAMILY = {
-  score: "quality",
-  "pass-rate": "quality",
-  "error-rate": "operational",
-  "latency-p50": "operational",
-  "latency-p95": "operational",
-  "ttft-p50": "operational",
-  cost: "operational",
-  "cost-total": "operational",
-  "input-tokens": "operational",
-  "output-tokens": "operational",
-  "retry-rate": "operational"
-};
-var MAX_LISTED_IDS = 100;
-var MAX_ERROR_EXAMPLE_CHARS = 300;
-function severityRank(verdict) {
-  return VERDICT_SEVERITY.indexOf(verdict);
-}
-function mostSevere(verdicts) {
-  let worst = "not-gated";
-  for (const v of verdicts) if (severityRank(v) < severityRank(worst)) worst = v;
-  return worst;
-}
-function runInfo(run) {
-  return {
-    id: run.run.id,
-    commit: run.run.commit ?? null,
-    ref: run.run.ref ?? null,
-    event: run.run.event ?? null,
-    startedAt: run.run.startedAt,
-    finishedAt: run.run.finishedAt,
-    complete: run.run.complete,
-    incompleteReason: run.run.incompleteReason ?? null,
-    toolVersion: run.tool.version
-  };
-}
-function sideInfo(side, provider) {
-  const errorKinds = [...side.errorKinds.entries()].map(([kind, count]) => ({ kind, count })).sort((a, b) => b.count - a.count || (a.kind < b.kind ? -1 : 1));
-  const example = errorKinds[0] ? side.errorExamples.get(errorKinds[0].kind) : void 0;
-  return {
-    cases: side.cases.size,
-    answers: side.answers,
-    errors: side.errors,
-    missing: side.missing,
-    models: [...side.models].sort(),
-    fingerprints: [...side.fingerprints].sort(),
-    configFingerprint: provider.configFingerprint,
-    errorKinds,
-    ...example !== void 0 ? { errorExample: example.slice(0, MAX_ERROR_EXAMPLE_CHARS) } : {}
-  };
-}
-function headTotals(side) {
-  const cases = [...side.cases.values()];
-  const meanOf = (values) => {
-    const present = values.filter((v) => v !== null);
-    return present.length === 0 ? null : mean(present);
-  };
-  return {
-    score: meanOf(cases.map((c) => c.score)),
-    passRate: meanOf(cases.map((c) => c.passRate)),
-    cost: side.costKnown ? meanOf(cases.map((c) => c.cost)) : null,
-    errorRate: side.answers === 0 ? null : side.errors / side.answers
-  };
-}
-function setsDiffer(a, b) {
-  return a.length > 0 && b.length > 0 && canonicalJson(a) !== canonicalJson(b);
-}
-function emptyGroup(suite, provider, status) {
-  return {
-    suite: suite.suite,
-    file: suite.file,
-    providerId: provider.id,
-    ...provider.label !== void 0 ? { providerLabel: provider.label } : {},
-    status,
-    comparable: false,
-    verdict: "not-gated",
-    base: null,
-    head: null,
-    repeats: { base: null, head: null },
-    cases: { paired: 0, added: 0, removed: 0, addedIds: [], removedIds: [] },
-    modelChanged: false,
-    configChanged: false,
-    gateChanged: false,
-    metrics: [],
-    flips: { passToFail: 0, failToPass: 0, cases: [], omitted: 0 }
-  };
-}
-function newGroup(suite, provider, gate) {
-  const group = emptyGroup(suite, provider, "new");
-  const head = summarizeSide(suite, provider.id);
-  const totals = headTotals(head);
-  group.head = sideInfo(head, provider);
-  group.repeats.head = suite.repeats;
-  group.reason = "no baseline for this suite and provider yet";
-  group.cases.added = head.cases.size;
-  group.cases.addedIds = [...head.cases.keys()].slice(0, MAX_LISTED_IDS);
-  const pending = [
-    headOnlyQualityMetric("score", totals.score, gate.score, head.cases.size),
-    headOnlyQualityMetric("pass-rate", totals.passRate, gate.passRate, head.cases.size)
-  ];
-  const errors = errorRateMetric({
-    pairs: [],
-    head,
-    noise: gate.errorRate.noise,
-    max: gate.errorRate.max,
-    outageRate: OUTAGE_ERROR_RATE,
-    ctx: { suite: suite.suite, providerId: provider.id, seed: "", alpha: DEFAULT_ALPHA2 },
-    family: HOLM_FAMILY["error-rate"]
-  });
-  errors.metric.head = totals.errorRate;
-  pending.push(errors);
-  if (gate.cost.max !== void 0 && totals.cost !== null && totals.cost > gate.cost.max) {
-    const cost = costMetric({
-      pairs: [],
-      base: head,
-      head,
-      maxRatio: gate.cost.maxRatio,
-      max: gate.cost.max,
-      headAll: totals.cost,
-      ctx: { suite: suite.suite, providerId: provider.id, seed: "", alpha: DEFAULT_ALPHA2 },
-      family: HOLM_FAMILY.cost
-    });
-    cost.metric.head = totals.cost;
-    pending.push(cost);
-  }
-  return { group, pending };
-}
-function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, warnings) {
-  const group = emptyGroup(headSuite, headProvider, "compared");
-  const gate = resolveGate(headSuite.gate);
-  const base = summarizeSide(baseSuite, baseProvider.id);
-  const head = summarizeSide(headSuite, headProvider.id);
-  const totals = headTotals(head);
-  const where2 = `${headSuite.suite} / ${headProvider.id}`;
-  group.base = sideInfo(base, baseProvider);
-  group.head = sideInfo(head, headProvider);
-  group.repeats = { base: baseSuite.repeats, head: headSuite.repeats };
-  group.comparable = baseSuite.scorersFingerprint === headSuite.scorersFingerprint;
-  if (!group.comparable) {
-    group.reason = "the scorers changed: scores are not comparable (latency, cost and errors are)";
-  }
-  group.modelChanged = setsDiffer(group.base.models, group.head.models) || setsDiffer(group.base.fingerprints, group.head.fingerprints);
-  group.configChanged = baseProvider.configFingerprint !== headProvider.configFingerprint;
-  group.gateChanged = canonicalJson(baseSuite.gate ?? {}) !== canonicalJson(headSuite.gate ?? {});
-  if (group.gateChanged) {
-    warnings.push(`${where2}: the gate block changed; the head's tolerances were used`);
-  }
-  if (head.missing > 0) {
-    warnings.push(
-      `${where2}: ${plural(head.missing, "head answer")} never obtained (replay cache misses or cancelled calls) and left out`
-    );
-  }
-  const clusterOf = /* @__PURE__ */ new Map();
-  const sourceOf = /* @__PURE__ */ new Map();
-  for (const info of [...baseSuite.cases, ...headSuite.cases]) {
-    if (info.cluster !== void 0) clusterOf.set(info.id, info.cluster);
-    sourceOf.set(info.id, info.source);
-  }
-  const pairs = [];
-  const added = [];
-  for (const [caseId, headCase] of head.cases) {
-    const baseCase = base.cases.get(caseId);
-    if (baseCase)
-      pairs.push({ caseId, base: baseCase, head: headCase, cluster: clusterOf.get(caseId) });
-    else added.push(caseId);
-  }
-  const removed = [...base.cases.keys()].filter((id) => !head.cases.has(id));
-  group.cases = {
-    paired: pairs.length,
-    added: added.length,
-    removed: removed.length,
-    addedIds: added.slice(0, MAX_LISTED_IDS),
-    removedIds: removed.slice(0, MAX_LISTED_IDS)
-  };
-  const pending = [];
-  const errorRate = errorRateMetric({
-    pairs,
-    head,
-    noise: gate.errorRate.noise,
-    max: gate.errorRate.max,
-    outageRate: OUTAGE_ERROR_RATE,
-    ctx,
-    family: HOLM_FAMILY["error-rate"]
-  });
-  if (group.comparable) {
-    const score = qualityMetric({
-      name: "score",
-      pairs,
-      tolerance: gate.score,
-      ctx,
-      headAll: totals.score,
-      repeats: headSuite.repeats,
-      family: HOLM_FAMILY.score
-    });
-    const sameNumbers = pairs.every(
-      (p) => p.base.passMatchesScore && p.head.passMatchesScore && p.base.binaryScores && p.head.binaryScores
-    );
-    const passRate = qualityMetric({
-      name: "pass-rate",
-      pairs,
-      tolerance: gate.passRate,
-      ctx,
-      headAll: totals.passRate,
-      repeats: headSuite.repeats,
-      family: HOLM_FAMILY["pass-rate"],
-      ...sameNumbers ? { sameNumbersAs: score } : {}
-    });
-    if (sameNumbers) passRate.metric.duplicateOf = "score";
-    pending.push(score, passRate);
-  } else {
-    pending.push(
-      incomparableQualityMetric("score", base, head),
-      incomparableQualityMetric("pass-rate", base, head)
-    );
-  }
-  pending.push(errorRate);
-  pending.push(
-    latencyMetric({
-      pairs,
-      maxRatio: gate.latencyP50.maxRatio,
-      ctx,
-      family: HOLM_FAMILY["latency-p50"]
-    }),
-    latencyTailMetric({
-      pairs,
-      maxRatio: gate.latencyP95.maxRatio,
-      ctx,
-      family: HOLM_FAMILY["latency-p95"]
-    })
-  );
-  const ttft = ttftMetric(pairs);
-  if (ttft) pending.push(ttft);
-  pending.push(
-    costMetric({
-      pairs,
-      base,
-      head,
-      maxRatio: gate.cost.maxRatio,
-      max: gate.cost.max,
-      headAll: totals.cost,
-      ctx,
-      family: HOLM_FAMILY.cost
-    })
-  );
-  for (const extra of [
-    costTotalMetric(base, head),
-    tokenMetric(pairs, "input-tokens"),
-    tokenMetric(pairs, "output-tokens"),
-    retryRateMetric(pairs)
-  ]) {
-    if (extra) pending.push(extra);
-  }
-  const baseErrorRate = base.answers === 0 ? 0 : base.errors / base.answers;
-  const headOutage = totals.errorRate !== null && totals.errorRate > OUTAGE_ERROR_RATE;
-  const baseOutage = baseErrorRate > OUTAGE_ERROR_RATE;
-  if (headOutage || baseOutage) {
-    const reason = headOutage ? `not judged: ${formatPercent(totals.errorRate)} of the head answers errored` : `not judged: ${formatPercent(baseErrorRate)} of the baseline answers errored; rerun the baseline`;
-    if (baseOutage) warnings.push(`${where2}: the baseline mostly errored; rerun it`);
-    for (const p of pending) {
-      if (p === errorRate || p.metric.verdict === "not-comparable") continue;
-      p.family = null;
-      p.sameAs = void 0;
-      p.decide = () => {
-        p.metric.gated = false;
-        p.metric.verdict = "not-gated";
-        p.metric.reason = reason;
-      };
-    }
-  }
-  group.flips = findFlips(pairs, (id) => sourceOf.get(id) ?? "", group.comparable);
-  return { group, pending };
-}
-function removedGroup(suite, provider) {
-  const group = emptyGroup(suite, provider, "removed");
-  group.base = sideInfo(summarizeSide(suite, provider.id), provider);
-  group.repeats.base = suite.repeats;
-  group.reason = "in the baseline but not in this run";
-  return { group, pending: [] };
-}
-function adjust(pendings) {
-  const familySizes = {};
-  for (const direction of ["test", "improvementTest"]) {
-    const families = /* @__PURE__ */ new Map();
-    for (const p of pendings) {
-      if (p.family === null || p.sameAs || !p.metric[direction]) continue;
-      const members = families.get(p.family);
-      if (members) members.push(p);
-      else families.set(p.family, [p]);
-    }
-    for (const [family, members] of families) {
-      const adjusted = holm(members.map((p) => p.metric[direction]?.pValue));
-      members.forEach((p, i) => {
-        const test = p.metric[direction];
-        if (test) test.pValueAdjusted = adjusted[i] ?? null;
-      });
-      if (direction === "test") familySizes[family] = members.length;
-    }
-  }
-  for (const p of pendings) {
-    const source = p.sameAs?.metric;
-    if (!source) continue;
-    if (p.metric.test && source.test) p.metric.test.pValueAdjusted = source.test.pValueAdjusted;
-    if (p.metric.improvementTest && source.improvementTest) {
-      p.metric.improvementTest.pValueAdjusted = source.improvementTest.pValueAdjusted;
-    }
-  }
-  return familySizes;
-}
-function isRepeated(metric, metrics) {
-  if (metric.duplicateOf === void 0) return false;
-  return metrics.some((m) => m.metric === metric.duplicateOf && m.verdict === metric.verdict);
-}
-var COUNT_WORDS = {
-  regression: ["regression", "regressions"],
-  fail: ["broken limit", "broken limits"],
-  error: ["error", "errors"],
-  inconclusive: ["inconclusive result", "inconclusive results"],
-  "not-comparable": ["incomparable metric", "incomparable metrics"],
-  improvement: ["improvement", "improvements"],
-  "minor-change": ["minor change", "minor changes"],
-  pass: ["pass", "passes"],
-  "not-gated": ["reported metric", "reported metrics"]
-};
-function emptyCounts() {
-  return Object.fromEntries(VERDICT_SEVERITY.map((v) => [v, 0]));
-}
-function summaryLine(verdict, counts, groups) {
-  const parts = VERDICT_SEVERITY.filter((v) => v !== "not-gated" && counts[v] > 0).map(
-    (v) => plural(counts[v], COUNT_WORDS[v][0], COUNT_WORDS[v][1])
-  );
-  const scope = `${plural(groups, "suite × provider")}`;
-  if (parts.length === 0) return `Nothing gated across ${scope}.`;
-  const head = verdict === "pass" ? "No regression" : VERDICT_WORDS[verdict].toLowerCase();
-  return `${head[0]?.toUpperCase()}${head.slice(1)}: ${parts.join(", ")} across ${scope}.`;
-}
-function compareRuns(base, head, options) {
-  const alpha = options.alpha ?? DEFAULT_ALPHA2;
-  if (!(alpha > 0 && alpha < 1)) throw new UsageError(`alpha must be between 0 and 1, got ${alpha}`);
-  const strict = options.strict ?? false;
-  const warnings = [];
-  for (const [name, run] of [
-    ["head", head],
-    ["baseline", base]
-  ]) {
-    if (!run.run.complete) {
-      warnings.push(
-        `the ${name} run is incomplete (${run.run.incompleteReason ?? "stopped early"}): cases it did not reach are left out`
-      );
-    }
-    if (run.run.shard && run.run.shard.total > 1) {
-      warnings.push(
-        `the ${name} run is shard ${run.run.shard.index} of ${run.run.shard.total}: merge the shards before comparing`
-      );
-    }
-  }
-  const pendingGroups = [];
-  const baseSuites = new Map(base.suites.map((s) => [s.suite, s]));
-  for (const headSuite of head.suites) {
-    const baseSuite = baseSuites.get(headSuite.suite);
-    for (const headProvider of headSuite.providers) {
-      const baseProvider = baseSuite?.providers.find((p) => p.id === headProvider.id);
-      if (!baseSuite || !baseProvider) {
-        pendingGroups.push(newGroup(headSuite, headProvider, resolveGate(headSuite.gate)));
-        continue;
-      }
-      const ctx = {
-        suite: headSuite.suite,
-        providerId: headProvider.id,
-        seed: options.seed,
-        alpha
-      };
-      pendingGroups.push(
-        comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, warnings)
-      );
-    }
-  }
-  const headSuites = new Map(head.suites.map((s) => [s.suite, s]));
-  for (const baseSuite of base.suites) {
-    const headSuite = headSuites.get(baseSuite.suite);
-    for (const provider of baseSuite.providers) {
-      if (headSuite?.providers.some((p) => p.id === provider.id)) continue;
-      pendingGroups.push(removedGroup(baseSuite, provider));
-    }
-  }
-  const allPending = pendingGroups.flatMap((g) => g.pending);
-  const familySizes = adjust(allPending);
-  for (const p of allPending) p.decide(p.family === null ? 1 : familySizes[p.family] ?? 1);
-  const counts = emptyCounts();
-  const groups = pendingGroups.map(({ group, pending }) => {
-    group.metrics = pending.map((p) => p.metric);
-    group.verdict = mostSevere(group.metrics.map((m) => m.verdict));
-    for (const m of group.metrics) {
-      if (m.verdict !== "not-gated" && !isRepeated(m, group.metrics)) counts[m.verdict]++;
-    }
-    return group;
-  });
-  const verdict = mostSevere(groups.map((g) => g.verdict));
-  return {
-    schemaVersion: COMPARISON_VERSION,
-    tool: { name: "evalgate", version: TOOL_VERSION },
-    verdict,
-    summary: summaryLine(verdict, counts, groups.length),
-    options: { seed: options.seed, strict, alpha },
-    holmFamilySizes: familySizes,
-    base: runInfo(base),
-    head: runInfo(head),
-    groups,
-    counts,
-    warnings
-  };
-}
-function comparisonExitCode(c) {
-  if (c.verdict === "regression" || c.verdict === "fail" || c.verdict === "error") return 1;
-  return c.options.strict && c.verdict === "inconclusive" ? 1 : 0;
-}
-
-// src/report/comparison-json.ts
-function renderComparisonJson(c) {
-  return `${JSON.stringify(c, null, 2)}
-`;
-}
-
-// src/report/escape.ts
-var ZERO_WIDTH_JOINER = "‍";
-var UNSAFE_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-function stripControl(text) {
-  return text.replace(/\r\n?/g, "\n").replace(UNSAFE_CHARACTERS, "");
-}
-function truncate(text, max) {
-  if (text.length <= max) return text;
-  let cut = text.slice(0, Math.max(0, max - 1));
-  if (/[\ud800-\udbff]$/.test(cut)) cut = cut.slice(0, -1);
-  return `${cut}…`;
-}
-function escapeHtml(text) {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
-}
-function neutralizeMentions(text) {
-  return text.replace(/@(?=[A-Za-z0-9])/g, `@${ZERO_WIDTH_JOINER}`);
-}
-function neutralizeReferences(text) {
-  return text.replace(/#(?=\d)/g, `#${ZERO_WIDTH_JOINER}`).replace(/\b(GH)-(?=\d)/gi, `$1-${ZERO_WIDTH_JOINER}`);
-}
-function markdownInline(text, max = 200) {
-  const flat = truncate(stripControl(text).replace(/\s+/g, " ").trim(), max);
-  const escaped = escapeHtml(flat).replace(/[\\`*_[\]|~!]/g, (c) => `\\${c}`);
-  return neutralizeReferences(neutralizeMentions(escaped));
-}
-function longestRun(text, char) {
-  let longest = 0;
-  let current = 0;
-  for (const c of text) {
-    current = c === char ? current + 1 : 0;
-    if (current > longest) longest = current;
-  }
-  return longest;
-}
-function codeBlock(text, info = "text") {
-  const clean = neutralizeReferences(neutralizeMentions(stripControl(text)));
-  const fence = "`".repeat(Math.max(3, longestRun(clean, "`") + 1));
-  return `${fence}${info}
-${clean}${clean.endsWith("\n") ? "" : "\n"}${fence}`;
-}
-var XML_INVALID = (
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
-);
-function escapeXml(text) {
-  return text.replace(XML_INVALID, "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
-}
-function terminalLine(text, max = 120) {
-  return truncate(stripControl(text).replace(/\s+/g, " ").trim(), max);
-}
-
-// src/report/comparison-terminal.ts
-var FLIPS_SHOWN = 5;
-var HEADERS = ["metric", "base", "head", "Δ", "95% CI", "p", "verdict"];
-function painter(on) {
-  const ansi2 = (...codes) => (text) => on ? `\x1B[${codes.join(";")}m${text}\x1B[0m` : text;
-  const verdictColor = {
-    regression: ansi2(1, 31),
-    fail: ansi2(1, 31),
-    error: ansi2(1, 31),
-    inconclusive: ansi2(33),
-    "not-comparable": ansi2(35),
-    improvement: ansi2(32),
-    "minor-change": ansi2(36),
-    pass: ansi2(32),
-    "not-gated": ansi2(2)
-  };
-  return {
-    bold: ansi2(1),
-    dim: ansi2(2),
-    verdict: (v, text) => verdictColor[v](text)
-  };
-}
-function groupLines(group, paint) {
-  const title = `${terminalLine(group.suite, 60)} / ${terminalLine(group.providerLabel ?? group.providerId, 60)}`;
-  const counts = [plural(group.cases.paired, "paired case")];
-  if (group.cases.added > 0) counts.push(`${group.cases.added} added`);
-  if (group.cases.removed > 0) counts.push(`${group.cases.removed} removed`);
-  const lines = [
-    `${paint.bold(title)}  ${paint.verdict(group.verdict, VERDICT_WORDS[group.verdict])}  ${paint.dim(counts.join(" · "))}`
-  ];
-  if (group.reason) lines.push(`  ${paint.dim(terminalLine(group.reason, 160))}`);
-  if (group.modelChanged) {
-    const models = (side) => terminalLine([...side?.models ?? [], ...side?.fingerprints ?? []].join(", "), 80);
-    lines.push(`  model changed: ${models(group.base)} → ${models(group.head)}`);
-  }
-  const metrics = group.metrics.filter((m) => m.base !== null || m.head !== null);
-  if (metrics.length > 0) {
-    const cells = [HEADERS, ...metrics.map(metricCells)];
-    const widths = HEADERS.map((_, col) => Math.max(...cells.map((r) => (r[col] ?? "").length)));
-    const format = (r) => r.map(
-      (cell, col) => col === 0 || col === r.length - 1 ? cell.padEnd(widths[col] ?? 0) : cell.padStart(widths[col] ?? 0)
-    ).join("  ").trimEnd();
-    lines.push(`  ${paint.dim(format(HEADERS))}`);
-    metrics.forEach((metric, i) => {
-      const text = format(cells[i + 1] ?? []);
-      const word = metric.verdict === "not-gated" ? "–" : VERDICT_WORDS[metric.verdict];
-      const at = text.lastIndexOf(word);
-      lines.push(
-        `  ${at < 0 ? text : text.slice(0, at) + paint.verdict(metric.verdict, word) + text.slice(at + word.length)}`
-      );
-    });
-  }
-  for (const metric of group.metrics) {
-    if (["pass", "not-gated", "not-comparable"].includes(metric.verdict)) continue;
-    if (isRepeated(metric, group.metrics)) continue;
-    const guidance = powerGuidance(metric);
-    lines.push(
-      `  ${paint.verdict(metric.verdict, "•")} ${METRIC_LABELS[metric.metric]}: ${terminalLine(metric.reason, 200)}${guidance ? `; ${guidance}` : ""}`
-    );
-  }
-  const { passToFail, failToPass, cases } = group.flips;
-  if (passToFail + failToPass > 0) {
-    lines.push(`  flipped: ${passToFail} pass → fail, ${failToPass} fail → pass`);
-    for (const flip of cases.slice(0, FLIPS_SHOWN)) {
-      const arrow = flip.direction === "pass-to-fail" ? "pass → fail" : "fail → pass";
-      const output = flip.head?.text === null || flip.head === null ? "" : `  head: ${terminalLine(flip.head.text, 60)}`;
-      lines.push(
-        `    ${terminalLine(flip.caseId, 40)}  ${arrow}  ${flip.baseScore.toFixed(2)} → ${flip.headScore.toFixed(2)}${paint.dim(output)}`
-      );
-    }
-    const more = passToFail + failToPass - Math.min(cases.length, FLIPS_SHOWN);
-    if (more > 0) lines.push(paint.dim(`    … and ${more} more (--format json for all)`));
-  }
-  return lines;
-}
-function renderComparisonTerminal(c, options) {
-  const paint = painter(options.color);
-  const sha = (s) => s === null ? "unknown" : terminalLine(s.slice(0, 12), 12);
-  const lines = [
-    `${paint.bold("evalgate compare:")} ${paint.verdict(c.verdict, VERDICT_WORDS[c.verdict])}`,
-    terminalLine(c.summary, 200),
-    paint.dim(
-      `baseline ${sha(c.base.commit)} · head ${sha(c.head.commit)} · α ${c.options.alpha} one-sided, Holm-adjusted${c.options.strict ? " · strict" : ""}`
-    )
-  ];
-  for (const warning of c.warnings)
-    lines.push(paint.verdict("inconclusive", `warning: ${terminalLine(warning, 200)}`));
-  for (const group of c.groups) lines.push("", ...groupLines(group, paint));
-  return lines.join("\n") + "\n";
-}
-
-// src/report/junit.ts
-var FAILING = /* @__PURE__ */ new Set(["regression", "fail", "error"]);
-var SKIPPED = /* @__PURE__ */ new Set(["inconclusive", "not-comparable"]);
-function attributes(values) {
-  return Object.entries(values).map(([name, value]) => ` ${name}="${escapeXml(String(value))}"`).join("");
-}
-function detail(metric) {
-  return [
-    `base ${formatValue(metric.base, metric.unit)}`,
-    `head ${formatValue(metric.head, metric.unit)}`,
-    `change ${formatDelta(metric.delta, metric.deltaKind, metric.unit)}`,
-    ...metric.test?.pValueAdjusted != null ? [`p ${metric.test.pValueAdjusted}`] : []
-  ].join(", ");
-}
-function testcase(group, metric, indent) {
-  const open = `${indent}<testcase${attributes({
-    classname: `evalgate.${group.suite}.${group.providerId}`,
-    name: METRIC_LABELS[metric.metric]
-  })}`;
-  const message = `${VERDICT_WORDS[metric.verdict]}: ${metric.reason}`;
-  if (FAILING.has(metric.verdict)) {
-    return `${open}>
-${indent}  <failure${attributes({ message, type: metric.verdict })}>${escapeXml(detail(metric))}</failure>
-${indent}</testcase>`;
-  }
-  if (SKIPPED.has(metric.verdict)) {
-    return `${open}>
-${indent}  <skipped${attributes({ message })}/>
-${indent}</testcase>`;
-  }
-  return `${open}>
-${indent}  <system-out>${escapeXml(`${message} (${detail(metric)})`)}</system-out>
-${indent}</testcase>`;
-}
-function renderJunit(c) {
-  let tests = 0;
-  let failures = 0;
-  let skipped = 0;
-  const suites = c.groups.map((group) => {
-    const cases = group.metrics.length > 0 ? group.metrics.map((m) => testcase(group, m, "    ")) : [
-      `    <testcase${attributes({ classname: `evalgate.${group.suite}.${group.providerId}`, name: "comparison" })}>
-      <skipped${attributes({ message: group.reason ?? "nothing to compare" })}/>
-    </testcase>`
-    ];
-    const groupFailures = group.metrics.filter((m) => FAILING.has(m.verdict)).length;
-    const groupSkipped = group.metrics.length === 0 ? 1 : group.metrics.filter((m) => SKIPPED.has(m.verdict)).length;
-    tests += cases.length;
-    failures += groupFailures;
-    skipped += groupSkipped;
-    const open = `  <testsuite${attributes({
-      name: `${group.suite} / ${group.providerId}`,
-      tests: cases.length,
-      failures: groupFailures,
-      errors: 0,
-      skipped: groupSkipped
-    })}>`;
-    const properties = [
-      `    <properties>`,
-      `      <property${attributes({ name: "verdict", value: group.verdict })}/>`,
-      `      <property${attributes({ name: "paired-cases", value: group.cases.paired })}/>`,
-      `    </properties>`
-    ];
-    return [open, ...properties, ...cases, "  </testsuite>"].join("\n");
-  });
-  const root = `<testsuites${attributes({
-    name: "evalgate",
-    tests,
-    failures,
-    errors: 0,
-    skipped
-  })}>`;
-  return ['<?xml version="1.0" encoding="UTF-8"?>', root, ...suites, "</testsuites>", ""].join("\n");
-}
-
-// src/report/markdown.ts
-var GITHUB_COMMENT_LIMIT = 65536;
-var OUTPUT_CHARS_SHOWN = 1500;
-var CUT_NOTE_RESERVE = 400;
-function shortSha(sha) {
-  return sha === null ? "unknown commit" : markdownInline(sha.slice(0, 12), 12);
-}
-function daysBetween(earlier, later) {
-  const ms = Date.parse(later) - Date.parse(earlier);
-  return Number.isFinite(ms) ? ms / 864e5 : null;
-}
-function baselineLine(base, head) {
-  const ref = base.ref === null ? "" : ` on ${markdownInline(base.ref.replace(/^refs\/heads\//, ""), 80)}`;
-  const days = daysBetween(base.startedAt, head.startedAt);
-  const age = days === null ? "" : days < 1 / 24 ? ", run just before the head" : days < 2 ? `, run ${Math.round(days * 24)} h before the head` : `, run ${Math.round(days)} days before the head`;
-  return `Baseline **${shortSha(base.commit)}**${ref}${age} · head **${shortSha(head.commit)}**`;
-}
-function metricRow(metric) {
-  const cells = metricCells(metric);
-  if (metric.verdict !== "not-gated") cells[cells.length - 1] = `**${cells.at(-1) ?? ""}**`;
-  return `| ${cells.join(" | ")} |`;
-}
-function caseCounts(group) {
-  const parts = [plural(group.cases.paired, "paired case")];
-  if (group.cases.added > 0) parts.push(`${group.cases.added} added`);
-  if (group.cases.removed > 0) parts.push(`${group.cases.removed} removed`);
-  const { base, head } = group.repeats;
-  if (head !== null) {
-    parts.push(
-      base !== null && base !== head ? `repeats ${base} → ${head}` : plural(head, "repeat")
-    );
-  }
-  const models = group.head?.models ?? [];
-  if (models.length > 0) parts.push(`model ${models.map((m) => markdownInline(m, 60)).join(", ")}`);
-  return parts.join(" · ");
-}
-function groupNotes(group) {
-  const notes = [];
-  if (group.reason) notes.push(`*${markdownInline(group.reason, 300)}*`);
-  if (group.modelChanged) {
-    const before = [...group.base?.models ?? [], ...group.base?.fingerprints ?? []];
-    const after = [...group.head?.models ?? [], ...group.head?.fingerprints ?? []];
-    notes.push(
-      `**Model changed**: ${markdownInline(before.join(", "), 120)} → ${markdownInline(after.join(", "), 120)}`
-    );
-  }
-  if (group.configChanged) notes.push("Provider configuration changed in this run.");
-  if (group.cases.added > 0 || group.cases.removed > 0) {
-    const list = (ids, total) => ids.slice(0, 10).map((id) => markdownInline(id, 60)).join(", ") + (total > 10 ? `, … (${total} in all)` : "");
-    if (group.cases.added > 0)
-      notes.push(`Added (not paired): ${list(group.cases.addedIds, group.cases.added)}`);
-    if (group.cases.removed > 0) {
-      notes.push(`Removed (not paired): ${list(group.cases.removedIds, group.cases.removed)}`);
-    }
-  }
-  const errors = group.head?.errorKinds ?? [];
-  if (errors.length > 0 && group.head) {
-    const kinds = errors.map((e) => `${markdownInline(e.kind, 40)} ×${e.count}`).join(", ");
-    const example = group.head.errorExample ? `: ${markdownInline(group.head.errorExample, 200)}` : "";
-    notes.push(`Head errors: ${kinds}${example}`);
-  }
-  return notes;
-}
-function findings(group) {
-  const lines = [];
-  for (const metric of group.metrics) {
-    if (metric.verdict === "pass" || metric.verdict === "not-gated") continue;
-    if (metric.verdict === "not-comparable" && metric.metric !== "score") continue;
-    if (isRepeated(metric, group.metrics)) continue;
-    const guidance = powerGuidance(metric);
-    lines.push(
-      `- **${METRIC_LABELS[metric.metric]}** ${VERDICT_WORDS[metric.verdict]}: ${markdownInline(metric.reason, 400)}` + (guidance ? `. **Inconclusive: ${guidance}.**` : "")
-    );
-  }
-  return lines;
-}
-function groupTitle(group) {
-  const provider = group.providerLabel ?? group.providerId;
-  return `${markdownInline(group.suite, 100)} / ${markdownInline(provider, 100)}`;
-}
-function groupSection(group) {
-  const lines = [`### ${groupTitle(group)}: ${VERDICT_WORDS[group.verdict]}`, "", caseCounts(group)];
-  const notes = groupNotes(group);
-  if (notes.length > 0) lines.push("", ...notes.map((n) => `- ${n}`));
-  const rows = group.metrics.filter((m) => m.base !== null || m.head !== null);
-  if (rows.length > 0) {
-    lines.push(
-      "",
-      "| metric | base | head | Δ | 95% CI | p | verdict |",
-      "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
-      ...rows.map(metricRow)
-    );
-  }
-  const found = findings(group);
-  if (found.length > 0) lines.push("", ...found);
-  return lines.join("\n");
-}
-function outputBlock(label, sample2) {
-  if (!sample2) return `${label}: no answer`;
-  const failures = sample2.failures.length > 0 ? `; ${sample2.failures.map((f) => markdownInline(f, 200)).join("; ")}` : "";
-  const header = `${label} (repeat ${sample2.repeat}, ${sample2.pass ? "passed" : "failed"}${failures}):`;
-  if (sample2.text === null) return `${header} no output`;
-  const shown = sample2.text.length > OUTPUT_CHARS_SHOWN ? sample2.text.slice(0, OUTPUT_CHARS_SHOWN) : sample2.text;
-  const cut = sample2.text.length - shown.length + sample2.truncated;
-  return [
-    header,
-    "",
-    codeBlock(shown),
-    ...cut > 0 ? ["", `*… ${cut.toLocaleString("en-US")} more characters*`] : []
-  ].join("\n");
-}
-function flipEntry(flip) {
-  const arrow = flip.direction === "pass-to-fail" ? "pass → fail" : "fail → pass";
-  const source = flip.source ? ` (${markdownInline(flip.source, 120)})` : "";
-  return [
-    `**${markdownInline(flip.caseId, 120)}**${source}: ${arrow}, score ${flip.baseScore.toFixed(2)} → ${flip.headScore.toFixed(2)}`,
-    "",
-    outputBlock("Base", flip.base),
-    "",
-    outputBlock("Head", flip.head)
-  ].join("\n");
-}
-function flipsOpen(group) {
-  const { passToFail, failToPass } = group.flips;
-  return `<details><summary>Flipped cases of ${groupTitle(group)}: ${passToFail} pass → fail, ${failToPass} fail → pass</summary>
-
-`;
-}
-var FLIPS_CLOSE = "\n\n</details>";
-var FLIP_SEPARATOR = "\n\n---\n\n";
-function fullReport(runUrl) {
-  return runUrl ? `[the full report](${encodeURI(runUrl)})` : "the full report";
-}
-function renderMarkdown(c, options = {}) {
-  const maxLength = options.maxLength ?? GITHUB_COMMENT_LIMIT;
-  const title = markdownInline(options.title ?? "evalgate", 100);
-  const header = [
-    `## ${title}: ${VERDICT_WORDS[c.verdict]}`,
-    "",
-    markdownInline(c.summary, 500),
-    "",
-    baselineLine(c.base, c.head) + (options.runUrl ? ` · ${fullReport(options.runUrl)}` : "")
-  ];
-  if (c.options.strict) header.push("", "Strict mode: an inconclusive result fails the check.");
-  if (c.warnings.length > 0) {
-    header.push("", ...c.warnings.map((w) => `> **Warning:** ${markdownInline(w, 500)}`));
-  }
-  const footer = [
-    "",
-    "---",
-    `<sub>p: one-sided, Holm-adjusted at α = ${c.options.alpha} over the run's gated tests; 95% CI of the paired change; seed ${markdownInline(c.options.seed.slice(0, 12), 12)}; evalgate ${markdownInline(c.tool.version, 20)}</sub>`
-  ].join("\n");
-  const headText = header.join("\n");
-  const sections = c.groups.map(groupSection);
-  const cutNoteReserve = CUT_NOTE_RESERVE + 2 * (options.runUrl?.length ?? 0);
-  let budget = maxLength - headText.length - footer.length - cutNoteReserve;
-  let shownGroups = 0;
-  for (const section of sections) {
-    if (section.length + 2 > budget) break;
-    budget -= section.length + 2;
-    shownGroups++;
-  }
-  const shownFlips = c.groups.map(() => []);
-  let stopped = false;
-  for (let g = 0; g < shownGroups && !stopped; g++) {
-    const group = c.groups[g];
-    const shown = shownFlips[g];
-    const wrapper = flipsOpen(group).length + FLIPS_CLOSE.length + 2;
-    for (const flip of group.flips.cases) {
-      const entry = flipEntry(flip);
-      const cost = entry.length + FLIP_SEPARATOR.length + (shown.length === 0 ? wrapper : 0);
-      if (cost > budget) {
-        stopped = true;
-        break;
-      }
-      budget -= cost;
-      shown.push(entry);
-    }
-  }
-  const text = assemble(c, {
-    headText,
-    footer,
-    sections,
-    shownGroups,
-    shownFlips,
-    runUrl: options.runUrl
-  });
-  if (text.length <= maxLength) return text;
-  const essentials = assemble(c, {
-    headText,
-    footer,
-    sections,
-    shownGroups,
-    shownFlips: c.groups.map(() => []),
-    runUrl: options.runUrl
-  });
-  if (essentials.length <= maxLength) return essentials;
-  const cut = essentials.slice(0, Math.max(0, maxLength - 2));
-  const lastLine = cut.lastIndexOf("\n");
-  return `${lastLine > 0 ? cut.slice(0, lastLine) : cut}
-…`.slice(0, maxLength);
-}
-function assemble(c, parts) {
-  const body = [parts.headText];
-  let flipsShown = 0;
-  let flipsTotal = 0;
-  c.groups.forEach((group, g) => {
-    flipsTotal += group.flips.passToFail + group.flips.failToPass;
-    if (g >= parts.shownGroups) return;
-    body.push(parts.sections[g]);
-    const entries = parts.shownFlips[g] ?? [];
-    flipsShown += entries.length;
-    if (entries.length > 0) body.push(flipsOpen(group) + entries.join(FLIP_SEPARATOR) + FLIPS_CLOSE);
-  });
-  const cuts = [];
-  if (parts.shownGroups < c.groups.length) {
-    cuts.push(
-      `… ${plural(c.groups.length - parts.shownGroups, "suite × provider result")} omitted; see ${fullReport(parts.runUrl)}.`
-    );
-  }
-  if (flipsTotal > flipsShown) {
-    cuts.push(
-      `… ${plural(flipsTotal - flipsShown, "flipped case")} omitted; see ${fullReport(parts.runUrl)}.`
-    );
-  }
-  if (cuts.length > 0) body.push(cuts.join("\n"));
-  return `${body.join("\n\n")}
-${parts.footer}
-`;
-}
-
-// src/report/run-report.ts
-var HEADERS2 = ["suite", "provider", "cases", "pass rate", "mean score", "p50", "p95", "errors"];
-var EXAMPLES_SHOWN = 5;
-function percent(x) {
-  return Number.isNaN(x) ? "–" : `${(x * 100).toFixed(1)}%`;
-}
-function milliseconds(x) {
-  if (Number.isNaN(x)) return "–";
-  return x >= 1e3 ? `${(x / 1e3).toFixed(2)}s` : `${Math.round(x)}ms`;
-}
-function summaryRow(s) {
-  return [
-    s.suite,
-    s.providerId,
-    String(s.cases),
-    percent(s.passRate) + (s.belowThreshold ? ` < ${percent(s.minPassRate)}` : ""),
-    Number.isNaN(s.meanScore) ? "–" : s.meanScore.toFixed(3),
-    milliseconds(s.latencyP50),
-    milliseconds(s.latencyP95),
-    String(s.errors)
-  ];
-}
-function whyFailed(result) {
-  if (result.error) return `error (${result.error.kind}): ${result.error.message}`;
-  const failed2 = result.scores.filter((s) => !s.pass);
-  return failed2.map((s) => `${s.scorer}${s.reason ? `: ${s.reason}` : ""}`).join("; ");
-}
-function problems(run) {
-  const groups = [];
-  for (const suite of run.suites) {
-    for (const provider of suite.providers) {
-      const bad = suite.results.filter((r) => r.providerId === provider.id && r.pass !== true);
-      if (bad.length === 0) continue;
-      groups.push({
-        title: `${suite.suite} / ${provider.id}: ${bad.length} failed or errored`,
-        lines: bad.slice(0, EXAMPLES_SHOWN).map(
-          (r) => `${r.caseId}${suite.repeats > 1 ? ` #${r.repeat}` : ""}: ${terminalLine(whyFailed(r), 160)}`
-        ),
-        more: Math.max(0, bad.length - EXAMPLES_SHOWN)
-      });
-    }
-  }
-  return groups;
-}
-var ansi = (code, on) => (text) => on ? `\x1B[${code}m${text}\x1B[0m` : text;
-function renderRunTerminal(run, summaries, options) {
-  const red = ansi("31", options.color);
-  const bold = ansi("1", options.color);
-  const dim = ansi("2", options.color);
-  const rows = [HEADERS2, ...summaries.map(summaryRow)];
-  const widths = HEADERS2.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? "").length)));
-  const format = (row) => row.map(
-    (cell, col) => col < 2 ? cell.padEnd(widths[col] ?? 0) : cell.padStart(widths[col] ?? 0)
-  ).join("  ");
-  const lines = [bold(format(HEADERS2))];
-  summaries.forEach((s, i) => {
-    const line = format(rows[i + 1] ?? []);
-    lines.push(s.belowThreshold || s.errors > 0 ? red(line) : line);
-  });
-  for (const group of problems(run)) {
-    lines.push("", bold(group.title));
-    lines.push(...group.lines.map((l) => `  ${l}`));
-    if (group.more > 0) lines.push(dim(`  … and ${group.more} more in the results file`));
-  }
-  if (!run.run.complete)
-    lines.push("", red(`incomplete run: ${run.run.incompleteReason ?? "stopped early"}`));
-  return lines.join("\n") + "\n";
-}
-
-// src/results/summary.ts
-function byCase(results) {
-  const groups = /* @__PURE__ */ new Map();
-  for (const result of results) {
-    const group = groups.get(result.caseId);
-    if (group) group.push(result);
-    else groups.set(result.caseId, [result]);
-  }
-  return groups;
-}
-function summarizeProvider(suite, providerId) {
-  const results = suite.results.filter((r) => r.providerId === providerId);
-  const cases = [...byCase(results).values()];
-  const passRates = cases.map(
-    (answers) => answers.filter((a) => a.pass === true).length / answers.length
-  );
-  const caseScores = cases.map((answers) => answers.flatMap((a) => a.score === null ? [] : [a.score])).filter((scores) => scores.length > 0).map(mean);
-  const latencies = results.flatMap((r) => r.latencyMs === null || r.cached ? [] : [r.latencyMs]);
-  const passRate = passRates.length === 0 ? Number.NaN : mean(passRates);
-  return {
-    suite: suite.suite,
-    file: suite.file,
-    providerId,
-    cases: cases.length,
-    answers: results.length,
-    passRate,
-    meanScore: caseScores.length === 0 ? Number.NaN : mean(caseScores),
-    latencyP50: quantile(latencies, 0.5),
-    latencyP95: quantile(latencies, 0.95),
-    errors: results.filter((r) => r.error).length,
-    minPassRate: suite.minPassRate,
-    belowThreshold: cases.length > 0 && !(passRate >= suite.minPassRate)
-  };
-}
-function summarizeRun(run) {
-  return run.suites.flatMap((suite) => suite.providers.map((p) => summarizeProvider(suite, p.id)));
-}
-
-// src/providers/exec.ts
-init_errors();
-init_abort();
-import { spawn } from "node:child_process";
-var STDERR_TAIL_CHARS = 500;
-var KILL_GRACE_MS = 2e3;
-var ExecProvider = class {
-  constructor(spec) {
-    this.spec = spec;
-    this.id = spec.id;
-  }
-  spec;
-  type = "exec";
-  id;
-  call(request2, signal) {
-    if (signal.aborted) return Promise.reject(abortError(signal));
-    const [file, ...args] = this.spec.command;
-    if (file === void 0) return Promise.reject(new ProviderError("exec", "empty command"));
-    const started = performance.now();
-    return new Promise((resolve4, reject) => {
-      const child = spawn(file, args, {
-        cwd: this.spec.cwd,
-        env: {
-          ...process.env,
-          ...this.spec.env,
-          EVALGATE_CASE_ID: request2.caseId,
-          EVALGATE_REPEAT: String(request2.repeat),
-          EVALGATE_VARS: JSON.stringify(request2.vars)
-        },
-        stdio: ["pipe", "pipe", "pipe"]
-      });
-      const stdout = [];
-      let stderr = "";
-      child.stdout.on("data", (chunk) => stdout.push(chunk));
-      child.stderr.on("data", (chunk) => {
-        stderr = (stderr + chunk.toString("utf8")).slice(-STDERR_TAIL_CHARS);
-      });
-      child.stdin.on("error", () => void 0);
-      child.stdin.end(request2.prompt);
-      let killTimer;
-      const onAbort = () => {
-        child.kill("SIGTERM");
-        killTimer = setTimeout(() => child.kill("SIGKILL"), KILL_GRACE_MS);
-        killTimer.unref();
-      };
-      signal.addEventListener("abort", onAbort, { once: true });
-      child.on("error", (error) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(
-          new ProviderError("exec", `provider ${this.id}: cannot run \`${file}\`: ${error.message}`)
-        );
-      });
-      child.on("close", (code, killedBy) => {
-        signal.removeEventListener("abort", onAbort);
-        if (killTimer) clearTimeout(killTimer);
-        if (signal.aborted) return reject(abortError(signal));
-        if (code !== 0) {
-          const status = code === null ? `was killed by ${killedBy}` : `exited with code ${code}`;
-          const tail = stderr.trim();
-          return reject(
-            new ProviderError(
-              "exec",
-              `provider ${this.id}: command ${status}${tail ? `: ${tail}` : ""}`
-            )
-          );
-        }
-        const output = Buffer.concat(stdout).toString("utf8").replace(/\r?\n$/, "");
-        resolve4({ output, latencyMs: performance.now() - started, attempts: 1 });
-      });
-    });
-  }
-};
-
-// src/providers/http.ts
-init_errors();
-
-// src/spec/template.ts
-var PLACEHOLDER = /\{\{\s*([A-Za-z_][\w-]*(?:\.[\w-]+)*)\s*\}\}/g;
-var MissingVariableError = class extends Error {
-  variable;
-  constructor(variable) {
-    super(`variable \`${variable}\` is not set`);
-    this.variable = variable;
-  }
-};
-function lookup(vars, path2) {
-  let value = vars;
-  for (const key of path2.split(".")) {
-    if (value === null || typeof value !== "object" || !Object.hasOwn(value, key)) return void 0;
-    value = value[key];
-  }
-  return value;
-}
-function isVariableSet(vars, path2) {
-  const value = lookup(vars, path2);
-  return value !== void 0 && value !== null;
-}
-function stringify(value) {
-  return typeof value === "string" ? value : JSON.stringify(value);
-}
-function templateVariables(template) {
-  return [...new Set(Array.from(template.matchAll(PLACEHOLDER), (m) => m[1]))];
-}
-function renderTemplate(template, vars) {
-  return template.replace(PLACEHOLDER, (_match, path2) => {
-    if (!isVariableSet(vars, path2)) throw new MissingVariableError(path2);
-    return stringify(lookup(vars, path2));
-  });
-}
-
-// src/providers/http.ts
-init_abort();
-init_retry();
-var import_undici = __toESM(require_undici(), 1);
-function renderBody(body, vars) {
-  if (typeof body === "string") return renderTemplate(body, vars);
-  if (Array.isArray(body)) return body.map((item) => renderBody(item, vars));
-  if (body !== null && typeof body === "object") {
-    return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, renderBody(v, vars)]));
-  }
-  return body;
-}
-function valueAtPath(value, path2) {
-  let current = value;
-  for (const key of path2.split(".")) {
-    if (current === null || typeof current !== "object") return void 0;
-    current = current[key];
-  }
-  return current;
-}
-function tokenUsage(parsed, paths, id) {
-  const count = (path2) => {
-    if (path2 === void 0) return 0;
-    const value = valueAtPath(parsed, path2);
-    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-      const found = (JSON.stringify(value) ?? "nothing").slice(0, 80);
-      throw new ProviderError(
-        "malformed-response",
-        `provider ${id}: the response has no token count at \`${path2}\` (found ${found})`
-      );
-    }
-    return value;
-  };
-  return { input: count(paths.input), output: count(paths.output) };
-}
-function classifyStatus(status) {
-  if (status === 401 || status === 403) return "auth";
-  if (status === 429) return "rate-limited";
-  if (status >= 500) return "server";
-  return "bad-request";
-}
-var HttpProvider = class {
-  constructor(spec) {
-    this.spec = spec;
-    this.id = spec.id;
-  }
-  spec;
-  type = "http";
-  id;
-  /** Keep-alive connections of this provider, closed with it. */
-  agent = new import_undici.Agent({ keepAliveTimeout: 3e4 });
-  async close() {
-    await this.agent.close();
-  }
-  async call(request2, signal) {
-    const { spec } = this;
-    const vars = { ...request2.vars, prompt: request2.prompt };
-    const started = performance.now();
-    let status;
-    let headers;
-    let text;
-    try {
-      const response = await (0, import_undici.request)(spec.url, {
-        method: spec.method,
-        headers: { "content-type": "application/json", ...spec.headers },
-        ...spec.method === "GET" ? {} : { body: JSON.stringify(renderBody(spec.body, vars)) },
-        signal,
-        dispatcher: this.agent
-      });
-      status = response.statusCode;
-      headers = response.headers;
-      text = await response.body.text();
-    } catch (error) {
-      if (signal.aborted) throw abortError(signal);
-      throw new ProviderError("network", `provider ${this.id}: ${errorMessage(error)}`, {
-        retryable: true
-      });
-    }
-    if (status < 200 || status > 299) {
-      const kind = classifyStatus(status);
-      const retryAfterMs = status === 429 || status === 503 ? retryAfterFromHeaders((name) => {
-        const value = headers[name.toLowerCase()];
-        return (Array.isArray(value) ? value[0] : value) ?? null;
-      }, Date.now()) : void 0;
-      throw new ProviderError(kind, `provider ${this.id}: HTTP ${status}: ${text.slice(0, 300)}`, {
-        retryable: kind === "rate-limited" || kind === "server",
-        ...retryAfterMs === void 0 ? {} : { retryAfterMs }
-      });
-    }
-    let parsed;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw new ProviderError(
-        "malformed-response",
-        `provider ${this.id}: the response is not JSON: ${text.slice(0, 200)}`
-      );
-    }
-    const output = valueAtPath(parsed, spec.outputPath);
-    if (output === void 0 || output === null) {
-      throw new ProviderError(
-        "malformed-response",
-        `provider ${this.id}: the response has nothing at \`${spec.outputPath}\``
-      );
-    }
-    const tokens = spec.usagePaths ? tokenUsage(parsed, spec.usagePaths, this.id) : void 0;
-    return {
-      output: typeof output === "string" ? output : JSON.stringify(output),
-      latencyMs: performance.now() - started,
-      attempts: 1,
-      ...tokens ? { tokens } : {}
-    };
-  }
-};
-
-// src/providers/module.ts
-init_errors();
-import { pathToFileURL } from "node:url";
-async function importExport(absolutePath, exportName) {
-  const module = await import(pathToFileURL(absolutePath).href);
-  return module[exportName];
-}
-function isAnswer(value) {
-  return typeof value === "object" && value !== null && "output" in value;
-}
-function asText(value) {
-  if (typeof value === "string") return value;
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  return JSON.stringify(value) ?? "";
-}
-var ModuleProvider = class _ModuleProvider {
-  constructor(id, fn) {
-    this.fn = fn;
-    this.id = id;
-  }
-  fn;
-  type = "module";
-  id;
-  static async create(spec) {
-    let exported;
-    try {
-      exported = await importExport(spec.path, spec.export);
-    } catch (error) {
-      throw new ProviderError(
-        "module",
-        `provider ${spec.id}: cannot load ${spec.path}: ${errorMessage(error)}`
-      );
-    }
-    if (typeof exported !== "function") {
-      throw new ProviderError(
-        "module",
-        `provider ${spec.id}: ${spec.path} has no exported function \`${spec.export}\` (found ${typeof exported})`
-      );
-    }
-    return new _ModuleProvider(spec.id, exported);
-  }
-  async call(request2, signal) {
-    const started = performance.now();
-    let answer;
-    try {
-      answer = await this.fn(request2, { signal });
-    } catch (error) {
-      if (error instanceof ProviderError) throw error;
-      throw new ProviderError("module", `provider ${this.id} threw: ${errorMessage(error)}`);
-    }
-    const latencyMs = performance.now() - started;
-    if (isAnswer(answer)) {
-      return {
-        output: asText(answer.output),
-        latencyMs,
-        attempts: 1,
-        ...answer.tokens ? { tokens: answer.tokens } : {},
-        ...answer.model ? { model: answer.model } : {},
-        ...answer.fingerprint ? { fingerprint: answer.fingerprint } : {}
-      };
-    }
-    return { output: asText(answer), latencyMs, attempts: 1 };
-  }
-};
-
-// src/providers/index.ts
-async function createProvider(spec) {
-  switch (spec.type) {
-    case "module":
-      return ModuleProvider.create(spec);
-    case "exec":
-      return new ExecProvider(spec);
-    case "http":
-      return new HttpProvider(spec);
-    case "openai": {
-      const { OpenAIProvider: OpenAIProvider2 } = await Promise.resolve().then(() => (init_openai2(), openai_exports));
-      return new OpenAIProvider2(spec);
-    }
-  }
-}
-
-// src/spec/find.ts
-init_errors();
-import { readdir, stat } from "node:fs/promises";
-import { join, resolve } from "node:path";
-var DEFAULT_SPEC_PATHS = ["evals"];
-var SPEC_FILE = /\.eval\.ya?ml$/;
-var NAMING_HINT = "spec files are named `*.eval.yaml` or `*.eval.yml`";
-async function specFilesUnder(directory) {
-  const found = [];
-  for (const entry of await readdir(directory, { withFileTypes: true })) {
-    if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
-    const path2 = join(directory, entry.name);
-    if (entry.isDirectory()) found.push(...await specFilesUnder(path2));
-    else if (SPEC_FILE.test(entry.name) && (entry.isFile() || await isFile(path2)))
-      found.push(path2);
-  }
-  return found;
-}
-async function isFile(path2) {
-  try {
-    return (await stat(path2)).isFile();
-  } catch {
-    return false;
-  }
-}
-async function findSpecFiles(paths, cwd) {
-  const searched = paths.length > 0 ? paths : DEFAULT_SPEC_PATHS;
-  const found = /* @__PURE__ */ new Set();
-  const problems2 = [];
-  for (const path2 of searched) {
-    const absolute = resolve(cwd, path2);
-    let isDirectory;
-    try {
-      isDirectory = (await stat(absolute)).isDirectory();
-    } catch {
-      problems2.push({
-        file: path2,
-        path: "",
-        message: "no such file or directory",
-        hint: NAMING_HINT
-      });
-      continue;
-    }
-    for (const file of isDirectory ? await specFilesUnder(absolute) : [absolute]) found.add(file);
-  }
-  if (problems2.length === 0 && found.size === 0) {
-    const where2 = searched.map((path2) => `\`${path2}\``).join(", ");
-    problems2.push({
-      file: searched.join(", "),
-      path: "",
-      message: `no eval spec files found in ${where2}`,
-      hint: `${NAMING_HINT}; pass spec files or directories`
-    });
-  }
-  if (problems2.length > 0) throw new InputError(problems2, "no eval specs to load");
-  return [...found].sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
-}
-
-// src/spec/load.ts
-init_errors();
-import { readFile as readFile3 } from "node:fs/promises";
-import { dirname as dirname2, relative as relative2 } from "node:path";
-
-// src/spec/cases.ts
-import { readFile as readFile2 } from "node:fs/promises";
-import { extname } from "node:path";
-
-// node_modules/csv-parse/lib/api/CsvError.js
-var CsvError = class _CsvError extends Error {
-  constructor(code, message, options, ...contexts) {
-    if (Array.isArray(message)) message = message.join(" ").trim();
-    super(message);
-    if (Error.captureStackTrace !== void 0) {
-      Error.captureStackTrace(this, _CsvError);
-    }
-    this.code = code;
-    for (const context of contexts) {
-      for (const key in context) {
-        const value = context[key];
-        this[key] = Buffer.isBuffer(value) ? value.toString(options.encoding) : value == null ? value : JSON.parse(JSON.stringify(value));
-      }
-    }
-  }
-};
-
-// node_modules/csv-parse/lib/utils/is_object.js
-var is_object = function(obj) {
-  return typeof obj === "object" && obj !== null && !Array.isArray(obj);
-};
-
-// node_modules/csv-parse/lib/api/normalize_columns_array.js
-var normalize_columns_array = function(columns) {
-  const normalizedColumns = [];
-  for (let i = 0, l = columns.length; i < l; i++) {
-    const column = columns[i];
-    if (column === void 0 || column === null || column === false) {
-      normalizedColumns[i] = { disabled: true };
-    } else if (typeof column === "string" || typeof column === "number") {
-      normalizedColumns[i] = { name: `${column}` };
-    } else if (is_object(column)) {
-      if (typeof column.name !== "string") {
-        throw new CsvError("CSV_OPTION_COLUMNS_MISSING_NAME", [
-          "Option columns missing name:",
-          `property "name" is required at position ${i}`,
-          "when column is an object literal"
-        ]);
-      }
-      normalizedColumns[i] = column;
-    } else {
-      throw new CsvError("CSV_INVALID_COLUMN_DEFINITION", [
-        "Invalid column definition:",
-        "expect a string or a literal object,",
-        `got ${JSON.stringify(column)} at position ${i}`
-      ]);
-    }
-  }
-  return normalizedColumns;
-};
-
-// node_modules/csv-parse/lib/utils/ResizeableBuffer.js
-var ResizeableBuffer = class {
-  constructor(size = 100) {
-    this.size = size;
-    this.length = 0;
-    this.buf = Buffer.allocUnsafe(size);
-  }
-  prepend(val) {
-    if (Buffer.isBuffer(val)) {
-      const length = this.length + val.length;
-      if (length >= this.size) {
-        this.resize();
-        if (length >= this.size) {
-          throw Error("INVALID_BUFFER_STATE");
-        }
-      }
-      const buf = this.buf;
-      this.buf = Buffer.allocUnsafe(this.size);
-      val.copy(this.buf, 0);
-      buf.copy(this.buf, val.length);
-      this.length += val.length;
-    } else {
-      const length = this.length++;
-      if (length === this.size) {
-        this.resize();
-      }
-      const buf = this.clone();
-      this.buf[0] = val;
-      buf.copy(this.buf, 1, 0, length);
-    }
-  }
-  append(val) {
-    const length = this.length++;
-    if (length === this.size) {
-      this.resize();
-    }
-    this.buf[length] = val;
-  }
-  clone() {
-    return Buffer.from(this.buf.slice(0, this.length));
-  }
-  resize() {
-    const length = this.length;
-    this.size = this.size * 2;
-    const buf = Buffer.allocUnsafe(this.size);
-    this.buf.copy(buf, 0, 0, length);
-    this.buf = buf;
-  }
-  toString(encoding) {
-    if (encoding) {
-      return this.buf.toString(encoding, 0, this.length);
-    } else {
-      return Uint8Array.prototype.slice.call(this.buf.slice(0, this.length));
-    }
-  }
-  toJSON() {
-    return this.toString("utf8");
-  }
-  reset() {
-    this.length = 0;
-  }
-};
-var ResizeableBuffer_default = ResizeableBuffer;
-
-// node_modules/csv-parse/lib/api/init_state.js
-var init_state = function(options) {
-  const timchars = [
-    // Basic Latin
-    32,
-    // [Space](https://www.fileformat.info/info/unicode/char/0020/index.htm)
-    9,
-    // [CHARACTER TABULATION (HT)](https://www.fileformat.info/info/unicode/char/0009/index.htm)
-    10,
-    // [LINE FEED (LF)](https://www.fileformat.info/info/unicode/char/000a/index.htm)
-    13,
-    // [CARRIAGE RETURN (CR)](https://www.fileformat.info/info/unicode/char/000d/index.htm)
-    12,
-    // [FORM FEED (FF)](https://www.fileformat.info/info/unicode/char/000c/index.htm)
-    11,
-    // [LINE TABULATION (VT)](https://www.fileformat.info/info/unicode/char/000b/index.htm)
-    // Latin-1 Supplement
-    160,
-    // [NO-BREAK SPACE (NBSP)](https://www.fileformat.info/info/unicode/char/00a0/index.htm)
-    // Ogham
-    5760,
-    // [OGHAM SPACE MARK](https://www.fileformat.info/info/unicode/char/1680/index.htm)
-    // General Punctuation
-    8192,
-    // [EN QUAD](https://www.fileformat.info/info/unicode/char/2000/index.htm)
-    8193,
-    // [EM QUAD](https://www.fileformat.info/info/unicode/char/2001/index.htm)
-    8194,
-    // [EN SPACE](https://www.fileformat.info/info/unicode/char/2002/index.htm)
-    8195,
-    // [EM SPACE](https://www.fileformat.info/info/unicode/char/2003/index.htm)
-    8196,
-    // [THREE-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2004/index.htm)
-    8197,
-    // [FOUR-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2005/index.htm)
-    8198,
-    // [SIX-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2006/index.htm)
-    8199,
-    // [FIGURE SPACE](https://www.fileformat.info/info/unicode/char/2007/index.htm)
-    8200,
-    // [PUNCTUATION SPACE](https://www.fileformat.info/info/unicode/char/2008/index.htm)
-    8201,
-    // [THIN SPACE](https://www.fileformat.info/info/unicode/char/2009/index.htm)
-    8202,
-    // [HAIR SPACE](https://www.fileformat.info/info/unicode/char/200a/index.htm)
-    8232,
-    // [LINE SEPARATOR](https://www.fileformat.info/info/unicode/char/2028/index.htm)
-    8233,
-    // [PARAGRAPH SEPARATOR](https://www.fileformat.info/info/unicode/char/2029/index.htm)
-    8239,
-    // [NARROW NO-BREAK SPACE (NNBSP)](https://www.fileformat.info/info/unicode/char/202f/index.htm)
-    8287,
-    // [MEDIUM MATHEMATICAL SPACE (MMSP)](https://www.fileformat.info/info/unicode/char/205f/index.htm)
-    12288,
-    // [IDEOGRAPHIC SPACE](https://www.fileformat.info/info/unicode/char/3000/index.htm)
-    65279
-    // [ZERO WIDTH NO-BREAK SPACE (BOM)](https://www.fileformat.info/info/unicode/char/feff/index.htm)
-  ].reduce((acc, codepoint) => {
-    const encoded = Buffer.from(
-      String.fromCharCode(codepoint),
-      options.encoding
-    );
-    if (codepoint !== 63 && encoded.length === 1 && encoded[0] === 63) {
-      return acc;
-    }
-    acc.push(encoded);
-    return acc;
-  }, []);
-  const timcharFirstBytes = new Uint8Array(256);
-  for (const t of timchars) timcharFirstBytes[t[0]] = 1;
-  return {
-    bomSkipped: false,
-    bufBytesStart: 0,
-    castField: options.cast_function,
-    commenting: false,
-    delimiterBufPrevious: void 0,
-    delimiterDiscovered: false,
-    // Current error encountered by a record
-    error: void 0,
-    enabled: options.from_line === 1,
-    escaping: false,
-    escapeIsQuote: Buffer.isBuffer(options.escape) && Buffer.isBuffer(options.quote) && Buffer.compare(options.escape, options.quote) === 0,
-    // columns can be `false`, `true`, `Array`
-    expectedRecordLength: Array.isArray(options.columns) ? options.columns.length : void 0,
-    field: new ResizeableBuffer_default(20),
-    firstLineToHeaders: options.cast_first_line_to_header,
-    needMoreDataSize: Math.max(
-      // Skip if the remaining buffer smaller than comment
-      options.comment !== null ? options.comment.length : 0,
-      ...options.delimiter ? options.delimiter.map((delimiter) => delimiter.length) : [],
-      // Auto discovery of delimiter is limited to 1 character
-      options.delimiter_auto ? 1 : 0,
-      // Skip if the remaining buffer can be escape sequence
-      options.quote !== null ? options.quote.length : 0,
-      ...timchars.map((t) => t.length)
-    ),
-    previousBuf: void 0,
-    quoting: false,
-    stop: false,
-    rawBuffer: new ResizeableBuffer_default(100),
-    record: [],
-    recordHasError: false,
-    record_length: 0,
-    recordDelimiterMaxLength: options.record_delimiter.length === 0 ? 0 : Math.max(...options.record_delimiter.map((v) => v.length)),
-    trimChars: [
-      Buffer.from(" ", options.encoding)[0],
-      Buffer.from("	", options.encoding)[0]
-    ],
-    wasQuoting: false,
-    wasRowDelimiter: false,
-    timchars,
-    timcharFirstBytes
-  };
-};
-
-// node_modules/csv-parse/lib/utils/underscore.js
-var underscore = function(str) {
-  return str.replace(/([A-Z])/g, function(_, match) {
-    return "_" + match.toLowerCase();
-  });
-};
-
-// node_modules/csv-parse/lib/api/normalize_options.js
-var normalize_options = function(opts) {
-  const options = {};
-  for (const opt in opts) {
-    options[underscore(opt)] = opts[opt];
-  }
-  if (options.encoding === void 0 || options.encoding === true) {
-    options.encoding = "utf8";
-  } else if (options.encoding === null || options.encoding === false) {
-    options.encoding = null;
-  } else if (typeof options.encoding !== "string" && options.encoding !== null) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_ENCODING",
-      [
-        "Invalid option encoding:",
-        "encoding must be a string or null to return a buffer,",
-        `got ${JSON.stringify(options.encoding)}`
-      ],
-      options
-    );
-  }
-  if (options.bom === void 0 || options.bom === null || options.bom === false) {
-    options.bom = false;
-  } else if (options.bom !== true) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_BOM",
-      [
-        "Invalid option bom:",
-        "bom must be true,",
-        `got ${JSON.stringify(options.bom)}`
-      ],
-      options
-    );
-  }
-  options.cast_function = null;
-  if (options.cast === void 0 || options.cast === null || options.cast === false || options.cast === "") {
-    options.cast = void 0;
-  } else if (typeof options.cast === "function") {
-    options.cast_function = options.cast;
-    options.cast = true;
-  } else if (options.cast !== true) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_CAST",
-      [
-        "Invalid option cast:",
-        "cast must be true or a function,",
-        `got ${JSON.stringify(options.cast)}`
-      ],
-      options
-    );
-  }
-  if (options.cast_date === void 0 || options.cast_date === null || options.cast_date === false || options.cast_date === "") {
-    options.cast_date = false;
-  } else if (options.cast_date === true) {
-    options.cast_date = function(value) {
-      const date = Date.parse(value);
-      return !isNaN(date) ? new Date(date) : value;
-    };
-  } else if (typeof options.cast_date !== "function") {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_CAST_DATE",
-      [
-        "Invalid option cast_date:",
-        "cast_date must be true or a function,",
-        `got ${JSON.stringify(options.cast_date)}`
-      ],
-      options
-    );
-  }
-  options.cast_first_line_to_header = void 0;
-  if (options.columns === true) {
-    options.cast_first_line_to_header = void 0;
-  } else if (typeof options.columns === "function") {
-    options.cast_first_line_to_header = options.columns;
-    options.columns = true;
-  } else if (Array.isArray(options.columns)) {
-    options.columns = normalize_columns_array(options.columns);
-  } else if (options.columns === void 0 || options.columns === null || options.columns === false) {
-    options.columns = false;
-  } else {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_COLUMNS",
-      [
-        "Invalid option columns:",
-        "expect an array, a function or true,",
-        `got ${JSON.stringify(options.columns)}`
-      ],
-      options
-    );
-  }
-  if (options.group_columns_by_name === void 0 || options.group_columns_by_name === null || options.group_columns_by_name === false) {
-    options.group_columns_by_name = false;
-  } else if (options.group_columns_by_name !== true) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_GROUP_COLUMNS_BY_NAME",
-      [
-        "Invalid option group_columns_by_name:",
-        "expect an boolean,",
-        `got ${JSON.stringify(options.group_columns_by_name)}`
-      ],
-      options
-    );
-  } else if (options.columns === false) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_GROUP_COLUMNS_BY_NAME",
-      [
-        "Invalid option group_columns_by_name:",
-        "the `columns` mode must be activated."
-      ],
-      options
-    );
-  }
-  if (options.comment === void 0 || options.comment === null || options.comment === false || options.comment === "") {
-    options.comment = null;
-  } else {
-    if (typeof options.comment === "string") {
-      options.comment = Buffer.from(options.comment, options.encoding);
-    }
-    if (!Buffer.isBuffer(options.comment)) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_COMMENT",
-        [
-          "Invalid option comment:",
-          "comment must be a buffer or a string,",
-          `got ${JSON.stringify(options.comment)}`
-        ],
-        options
-      );
-    }
-  }
-  if (options.comment_no_infix === void 0 || options.comment_no_infix === null || options.comment_no_infix === false) {
-    options.comment_no_infix = false;
-  } else if (options.comment_no_infix !== true) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_COMMENT",
-      [
-        "Invalid option comment_no_infix:",
-        "value must be a boolean,",
-        `got ${JSON.stringify(options.comment_no_infix)}`
-      ],
-      options
-    );
-  }
-  if (options.delimiter_auto === void 0 || options.delimiter_auto === null || options.delimiter_auto === false) {
-    options.delimiter_auto = false;
-  } else if (options.delimiter_auto === true) {
-    options.delimiter_auto = {};
-  } else if (!is_object(options.delimiter_auto)) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_DELIMITER_AUTO",
-      [
-        "Invalid option delimiter_auto:",
-        "delimiter_auto must be a boolean or a configuration object,",
-        `got ${JSON.stringify(options.delimiter_auto)}`
-      ],
-      options
-    );
-  }
-  if (options.delimiter_auto) {
-    if (options.delimiter_auto.preferred === void 0)
-      options.delimiter_auto.preferred = {
-        [",".charCodeAt(0)]: 1.8,
-        ["	".charCodeAt(0)]: 1.8,
-        [";".charCodeAt(0)]: 1.6,
-        [" ".charCodeAt(0)]: 1.6,
-        [":".charCodeAt(0)]: 1.5,
-        [".".charCodeAt(0)]: 1.4,
-        ["/".charCodeAt(0)]: 1.4
-      };
-    else if (!is_object(options.delimiter_auto.preferred)) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_DELIMITER_AUTO",
-        [
-          "Invalid option delimiter_auto:",
-          "preferred must be an object,",
-          `got ${JSON.stringify(options.delimiter_auto.preferred)}`
-        ],
-        options
-      );
-    }
-    if (options.delimiter_auto.score === void 0)
-      options.delimiter_auto.score = (info, options2) => {
-        return (info.total - info.std) * (options2.preferred[info.char_code] || 1);
-      };
-    else if (typeof options.delimiter_auto.score !== "function") {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_DELIMITER_AUTO",
-        [
-          "Invalid option delimiter_auto:",
-          "score must be a function,",
-          `got ${JSON.stringify(options.delimiter_auto.score)}`
-        ],
-        options
-      );
-    }
-    if (options.delimiter_auto.size === void 0)
-      options.delimiter_auto.size = 2048;
-    else if (typeof options.delimiter_auto.size !== "number") {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_DELIMITER_AUTO",
-        [
-          "Invalid option delimiter_auto:",
-          "size must be a number,",
-          `got ${JSON.stringify(options.delimiter_auto.size)}`
-        ],
-        options
-      );
-    }
-  }
-  const delimiter_json = JSON.stringify(options.delimiter);
-  if (options.delimiter_auto !== false) {
-    options.delimiter = [];
-  }
-  if (!Array.isArray(options.delimiter)) {
-    if (options.delimiter === void 0 || options.delimiter === null || options.delimiter === false) {
-      options.delimiter = Buffer.from(",", options.encoding);
-    }
-    options.delimiter = [options.delimiter];
-  }
-  options.delimiter = options.delimiter.map(function(delimiter) {
-    if (typeof delimiter === "string") {
-      delimiter = Buffer.from(delimiter, options.encoding);
-    }
-    if (!Buffer.isBuffer(delimiter) || delimiter.length === 0) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_DELIMITER",
-        [
-          "Invalid option delimiter:",
-          "delimiter must be a non empty string or buffer or array of string|buffer,",
-          `got ${delimiter_json}`
-        ],
-        options
-      );
-    }
-    return delimiter;
-  });
-  if (options.escape === void 0 || options.escape === true) {
-    options.escape = Buffer.from('"', options.encoding);
-  } else if (typeof options.escape === "string") {
-    options.escape = Buffer.from(options.escape, options.encoding);
-  } else if (options.escape === null || options.escape === false) {
-    options.escape = null;
-  }
-  if (options.escape !== null) {
-    if (!Buffer.isBuffer(options.escape)) {
-      throw new Error(
-        `Invalid Option: escape must be a buffer, a string or a boolean, got ${JSON.stringify(options.escape)}`
-      );
-    }
-  }
-  if (options.from === void 0 || options.from === null) {
-    options.from = 1;
-  } else {
-    if (typeof options.from === "string" && /\d+/.test(options.from)) {
-      options.from = parseInt(options.from);
-    }
-    if (Number.isInteger(options.from)) {
-      if (options.from < 0) {
-        throw new Error(
-          `Invalid Option: from must be a positive integer, got ${JSON.stringify(opts.from)}`
-        );
-      }
-    } else {
-      throw new Error(
-        `Invalid Option: from must be an integer, got ${JSON.stringify(options.from)}`
-      );
-    }
-  }
-  if (options.from_line === void 0 || options.from_line === null) {
-    options.from_line = 1;
-  } else {
-    if (typeof options.from_line === "string" && /\d+/.test(options.from_line)) {
-      options.from_line = parseInt(options.from_line);
-    }
-    if (Number.isInteger(options.from_line)) {
-      if (options.from_line <= 0) {
-        throw new Error(
-          `Invalid Option: from_line must be a positive integer greater than 0, got ${JSON.stringify(opts.from_line)}`
-        );
-      }
-    } else {
-      throw new Error(
-        `Invalid Option: from_line must be an integer, got ${JSON.stringify(opts.from_line)}`
-      );
-    }
-  }
-  if (options.ignore_last_delimiters === void 0 || options.ignore_last_delimiters === null) {
-    options.ignore_last_delimiters = false;
-  } else if (typeof options.ignore_last_delimiters === "number") {
-    options.ignore_last_delimiters = Math.floor(options.ignore_last_delimiters);
-    if (options.ignore_last_delimiters === 0) {
-      options.ignore_last_delimiters = false;
-    }
-  } else if (typeof options.ignore_last_delimiters !== "boolean") {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_IGNORE_LAST_DELIMITERS",
-      [
-        "Invalid option `ignore_last_delimiters`:",
-        "the value must be a boolean value or an integer,",
-        `got ${JSON.stringify(options.ignore_last_delimiters)}`
-      ],
-      options
-    );
-  }
-  if (options.ignore_last_delimiters === true && options.columns === false) {
-    throw new CsvError(
-      "CSV_IGNORE_LAST_DELIMITERS_REQUIRES_COLUMNS",
-      [
-        "The option `ignore_last_delimiters`",
-        "requires the activation of the `columns` option"
-      ],
-      options
-    );
-  }
-  if (options.info === void 0 || options.info === null || options.info === false) {
-    options.info = false;
-  } else if (options.info !== true) {
-    throw new Error(
-      `Invalid Option: info must be true, got ${JSON.stringify(options.info)}`
-    );
-  }
-  if (options.max_record_size === void 0 || options.max_record_size === null || options.max_record_size === false) {
-    options.max_record_size = 0;
-  } else if (Number.isInteger(options.max_record_size) && options.max_record_size >= 0) {
-  } else if (typeof options.max_record_size === "string" && /\d+/.test(options.max_record_size)) {
-    options.max_record_size = parseInt(options.max_record_size);
-  } else {
-    throw new Error(
-      `Invalid Option: max_record_size must be a positive integer, got ${JSON.stringify(options.max_record_size)}`
-    );
-  }
-  if (options.objname === void 0 || options.objname === null || options.objname === false) {
-    options.objname = void 0;
-  } else if (Buffer.isBuffer(options.objname)) {
-    if (options.objname.length === 0) {
-      throw new Error(`Invalid Option: objname must be a non empty buffer`);
-    }
-    if (options.encoding === null) {
-    } else {
-      options.objname = options.objname.toString(options.encoding);
-    }
-  } else if (typeof options.objname === "string") {
-    if (options.objname.length === 0) {
-      throw new Error(`Invalid Option: objname must be a non empty string`);
-    }
-  } else if (typeof options.objname === "number") {
-  } else {
-    throw new Error(
-      `Invalid Option: objname must be a string or a buffer, got ${options.objname}`
-    );
-  }
-  if (options.objname !== void 0) {
-    if (typeof options.objname === "number") {
-      if (options.columns !== false) {
-        throw Error(
-          "Invalid Option: objname index cannot be combined with columns or be defined as a field"
-        );
-      }
-    } else {
-      if (options.columns === false) {
-        throw Error(
-          "Invalid Option: objname field must be combined with columns or be defined as an index"
-        );
-      }
-    }
-  }
-  if (options.on_record === void 0 || options.on_record === null) {
-    options.on_record = void 0;
-  } else if (typeof options.on_record !== "function") {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_ON_RECORD",
-      [
-        "Invalid option `on_record`:",
-        "expect a function,",
-        `got ${JSON.stringify(options.on_record)}`
-      ],
-      options
-    );
-  }
-  if (options.on_skip !== void 0 && options.on_skip !== null && typeof options.on_skip !== "function") {
-    throw new Error(
-      `Invalid Option: on_skip must be a function, got ${JSON.stringify(options.on_skip)}`
-    );
-  }
-  if (options.quote === null || options.quote === false || options.quote === "") {
-    options.quote = null;
-  } else {
-    if (options.quote === void 0 || options.quote === true) {
-      options.quote = Buffer.from('"', options.encoding);
-    } else if (typeof options.quote === "string") {
-      options.quote = Buffer.from(options.quote, options.encoding);
-    }
-    if (!Buffer.isBuffer(options.quote)) {
-      throw new Error(
-        `Invalid Option: quote must be a buffer or a string, got ${JSON.stringify(options.quote)}`
-      );
-    }
-  }
-  if (options.raw === void 0 || options.raw === null || options.raw === false) {
-    options.raw = false;
-  } else if (options.raw !== true) {
-    throw new Error(
-      `Invalid Option: raw must be true, got ${JSON.stringify(options.raw)}`
-    );
-  }
-  if (options.record_delimiter === void 0) {
-    options.record_delimiter = [];
-  } else if (typeof options.record_delimiter === "string" || Buffer.isBuffer(options.record_delimiter)) {
-    if (options.record_delimiter.length === 0) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_RECORD_DELIMITER",
-        [
-          "Invalid option `record_delimiter`:",
-          "value must be a non empty string or buffer,",
-          `got ${JSON.stringify(options.record_delimiter)}`
-        ],
-        options
-      );
-    }
-    options.record_delimiter = [options.record_delimiter];
-  } else if (!Array.isArray(options.record_delimiter)) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_RECORD_DELIMITER",
-      [
-        "Invalid option `record_delimiter`:",
-        "value must be a string, a buffer or array of string|buffer,",
-        `got ${JSON.stringify(options.record_delimiter)}`
-      ],
-      options
-    );
-  }
-  options.record_delimiter = options.record_delimiter.map(function(rd, i) {
-    if (typeof rd !== "string" && !Buffer.isBuffer(rd)) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_RECORD_DELIMITER",
-        [
-          "Invalid option `record_delimiter`:",
-          "value must be a string, a buffer or array of string|buffer",
-          `at index ${i},`,
-          `got ${JSON.stringify(rd)}`
-        ],
-        options
-      );
-    } else if (rd.length === 0) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_RECORD_DELIMITER",
-        [
-          "Invalid option `record_delimiter`:",
-          "value must be a non empty string or buffer",
-          `at index ${i},`,
-          `got ${JSON.stringify(rd)}`
-        ],
-        options
-      );
-    }
-    if (typeof rd === "string") {
-      rd = Buffer.from(rd, options.encoding);
-    }
-    return rd;
-  });
-  if (typeof options.relax_column_count === "boolean") {
-  } else if (options.relax_column_count === void 0 || options.relax_column_count === null) {
-    options.relax_column_count = false;
-  } else {
-    throw new Error(
-      `Invalid Option: relax_column_count must be a boolean, got ${JSON.stringify(options.relax_column_count)}`
-    );
-  }
-  if (typeof options.relax_column_count_less === "boolean") {
-  } else if (options.relax_column_count_less === void 0 || options.relax_column_count_less === null) {
-    options.relax_column_count_less = false;
-  } else {
-    throw new Error(
-      `Invalid Option: relax_column_count_less must be a boolean, got ${JSON.stringify(options.relax_column_count_less)}`
-    );
-  }
-  if (typeof options.relax_column_count_more === "boolean") {
-  } else if (options.relax_column_count_more === void 0 || options.relax_column_count_more === null) {
-    options.relax_column_count_more = false;
-  } else {
-    throw new Error(
-      `Invalid Option: relax_column_count_more must be a boolean, got ${JSON.stringify(options.relax_column_count_more)}`
-    );
-  }
-  if (typeof options.relax_quotes === "boolean") {
-  } else if (options.relax_quotes === void 0 || options.relax_quotes === null) {
-    options.relax_quotes = false;
-  } else {
-    throw new Error(
-      `Invalid Option: relax_quotes must be a boolean, got ${JSON.stringify(options.relax_quotes)}`
-    );
-  }
-  if (typeof options.skip_empty_lines === "boolean") {
-  } else if (options.skip_empty_lines === void 0 || options.skip_empty_lines === null) {
-    options.skip_empty_lines = false;
-  } else {
-    throw new Error(
-      `Invalid Option: skip_empty_lines must be a boolean, got ${JSON.stringify(options.skip_empty_lines)}`
-    );
-  }
-  if (typeof options.skip_records_with_empty_values === "boolean") {
-  } else if (options.skip_records_with_empty_values === void 0 || options.skip_records_with_empty_values === null) {
-    options.skip_records_with_empty_values = false;
-  } else {
-    throw new Error(
-      `Invalid Option: skip_records_with_empty_values must be a boolean, got ${JSON.stringify(options.skip_records_with_empty_values)}`
-    );
-  }
-  if (typeof options.skip_records_with_error === "boolean") {
-  } else if (options.skip_records_with_error === void 0 || options.skip_records_with_error === null) {
-    options.skip_records_with_error = false;
-  } else {
-    throw new Error(
-      `Invalid Option: skip_records_with_error must be a boolean, got ${JSON.stringify(options.skip_records_with_error)}`
-    );
-  }
-  if (options.rtrim === void 0 || options.rtrim === null || options.rtrim === false) {
-    options.rtrim = false;
-  } else if (options.rtrim !== true) {
-    throw new Error(
-      `Invalid Option: rtrim must be a boolean, got ${JSON.stringify(options.rtrim)}`
-    );
-  }
-  if (options.ltrim === void 0 || options.ltrim === null || options.ltrim === false) {
-    options.ltrim = false;
-  } else if (options.ltrim !== true) {
-    throw new Error(
-      `Invalid Option: ltrim must be a boolean, got ${JSON.stringify(options.ltrim)}`
-    );
-  }
-  if (options.trim === void 0 || options.trim === null || options.trim === false) {
-    options.trim = false;
-  } else if (options.trim !== true) {
-    throw new Error(
-      `Invalid Option: trim must be a boolean, got ${JSON.stringify(options.trim)}`
-    );
-  }
-  if (options.trim === true && opts.ltrim !== false) {
-    options.ltrim = true;
-  } else if (options.ltrim !== true) {
-    options.ltrim = false;
-  }
-  if (options.trim === true && opts.rtrim !== false) {
-    options.rtrim = true;
-  } else if (options.rtrim !== true) {
-    options.rtrim = false;
-  }
-  if (options.to === void 0 || options.to === null) {
-    options.to = -1;
-  } else if (options.to !== -1) {
-    if (typeof options.to === "string" && /\d+/.test(options.to)) {
-      options.to = parseInt(options.to);
-    }
-    if (Number.isInteger(options.to)) {
-      if (options.to <= 0) {
-        throw new Error(
-          `Invalid Option: to must be a positive integer greater than 0, got ${JSON.stringify(opts.to)}`
-        );
-      }
-    } else {
-      throw new Error(
-        `Invalid Option: to must be an integer, got ${JSON.stringify(opts.to)}`
-      );
-    }
-  }
-  if (options.to_line === void 0 || options.to_line === null) {
-    options.to_line = -1;
-  } else if (options.to_line !== -1) {
-    if (typeof options.to_line === "string" && /\d+/.test(options.to_line)) {
-      options.to_line = parseInt(options.to_line);
-    }
-    if (Number.isInteger(options.to_line)) {
-      if (options.to_line <= 0) {
-        throw new Error(
-          `Invalid Option: to_line must be a positive integer greater than 0, got ${JSON.stringify(opts.to_line)}`
-        );
-      }
-    } else {
-      throw new Error(
-        `Invalid Option: to_line must be an integer, got ${JSON.stringify(opts.to_line)}`
-      );
-    }
-  }
-  return options;
-};
-
-// node_modules/csv-parse/lib/utils/delimiter_discover.js
-var delimiter_discover = function(records, options) {
-  if (!options) {
-    ({ delimiter_auto: options } = normalize_options({ delimiter_auto: true }));
-  }
-  if (typeof records === "string") {
-    records = Buffer.from(records);
-  }
-  if (Buffer.isBuffer(records)) {
-    records = ((data) => {
-      const records2 = [];
-      const parser = transform({ delimiter: [] });
-      const push = (record) => records2.push(record);
-      const close = () => {
-      };
-      const error = parser.parse(data, true, push, close);
-      if (error !== void 0) throw error;
-      return records2;
-    })(records);
-  }
-  const info = Array(127).fill().map(() => ({ lines: [] }));
-  records.map(([record], line) => {
-    for (let i = 0, l = record.length; i < l; i++) {
-      const code = record.charCodeAt(i);
-      if (info[code].lines[line] === void 0) info[code].lines[line] = 0;
-      info[code].lines[line]++;
-    }
-  });
-  info.map((info2, i) => {
-    info2.char_code = i;
-    info2.std = std(info2.lines);
-    info2.total = info2.lines.reduce((acc, val) => acc + val, 0);
-    info2.preferred = !!options.preferred[i];
-    info2.score = options.score(info2, options);
-  });
-  const result = info.reduce(
-    (acc, info2) => acc.score > info2.score ? acc : info2,
-    {}
-  );
-  return String.fromCharCode(result.char_code);
-};
-var std = function(array) {
-  const n = array.length;
-  if (n === 0) return 0;
-  const mean2 = array.reduce((a, b) => a + b) / n;
-  return Math.sqrt(
-    array.map((x) => Math.pow(x - mean2, 2)).reduce((a, b) => a + b) / n
-  );
-};
-
-// node_modules/csv-parse/lib/api/index.js
-var isRecordEmpty = function(record) {
-  return record.every(
-    (field) => field == null || field.toString && field.toString().trim() === ""
-  );
-};
-var cr = 13;
-var nl = 10;
-var boms = {
-  // Note, the following are equals:
-  // Buffer.from("\ufeff")
-  // Buffer.from([239, 187, 191])
-  // Buffer.from('EFBBBF', 'hex')
-  utf8: Buffer.from([239, 187, 191]),
-  // Note, the following are equals:
-  // Buffer.from "\ufeff", 'utf16le
-  // Buffer.from([255, 254])
-  utf16le: Buffer.from([255, 254])
-};
-var transform = function(original_options = {}) {
-  const info = {
-    bytes: 0,
-    bytes_records: 0,
-    comment_lines: 0,
-    empty_lines: 0,
-    invalid_field_length: 0,
-    lines: 1,
-    records: 0
-  };
-  const options = normalize_options(original_options);
-  return {
-    info,
-    original_options,
-    options,
-    state: init_state(options),
-    __needMoreData: function(i, bufLen, end) {
-      if (end) return false;
-      const { encoding, escape: escape2, quote: quote2 } = this.options;
-      const { quoting, needMoreDataSize, recordDelimiterMaxLength } = this.state;
-      const numOfCharLeft = bufLen - i - 1;
-      const requiredLength = Math.max(
-        needMoreDataSize,
-        // Skip if the remaining buffer smaller than record delimiter
-        // If "record_delimiter" is yet to be discovered:
-        // 1. It is equals to `[]` and "recordDelimiterMaxLength" equals `0`
-        // 2. We set the length to windows line ending in the current encoding
-        // Note, that encoding is known from user or bom discovery at that point
-        // recordDelimiterMaxLength,
-        recordDelimiterMaxLength === 0 ? Buffer.from("\r\n", encoding).length : recordDelimiterMaxLength,
-        // Skip if remaining buffer can be an escaped quote
-        quoting ? (escape2 === null ? 0 : escape2.length) + quote2.length : 0,
-        // Skip if remaining buffer can be record delimiter following the closing quote
-        quoting ? quote2.length + recordDelimiterMaxLength : 0
-      );
-      return numOfCharLeft < requiredLength;
-    },
-    // Central parser implementation
-    parse: function(nextBuf, end, push, close) {
-      const {
-        bom,
-        comment_no_infix,
-        delimiter_auto,
-        encoding,
-        from_line,
-        ltrim,
-        max_record_size,
-        raw,
-        relax_quotes,
-        rtrim,
-        skip_empty_lines,
-        to,
-        to_line
-      } = this.options;
-      let { comment, escape: escape2, quote: quote2, record_delimiter } = this.options;
-      const {
-        bomSkipped,
-        delimiterDiscovered,
-        delimiterBufPrevious,
-        rawBuffer,
-        escapeIsQuote
-      } = this.state;
-      if (!delimiterDiscovered && delimiter_auto) {
-        let delimiterBuf;
-        if (delimiterBufPrevious === void 0) {
-          delimiterBuf = nextBuf;
-        } else if (delimiterBufPrevious !== void 0 && nextBuf === void 0) {
-          delimiterBuf = delimiterBufPrevious;
-        } else {
-          delimiterBuf = Buffer.concat([delimiterBufPrevious, nextBuf]);
-        }
-        nextBuf = void 0;
-        if (end || delimiterBuf.length > delimiter_auto.size) {
-          this.options.delimiter = [
-            Buffer.from(
-              delimiter_discover(delimiterBuf, this.options.delimiter_auto)
-            )
-          ];
-          this.state.previousBuf = delimiterBuf;
-          this.state.delimiterBufPrevious = void 0;
-          this.state.delimiterDiscovered = true;
-        } else {
-          this.state.delimiterBufPrevious = delimiterBuf;
-          return;
-        }
-      }
-      const { previousBuf } = this.state;
-      let buf;
-      if (previousBuf === void 0) {
-        if (nextBuf === void 0) {
-          close();
-          return;
-        } else {
-          buf = nextBuf;
-        }
-      } else if (previousBuf !== void 0 && nextBuf === void 0) {
-        buf = previousBuf;
-      } else {
-        buf = Buffer.concat([previousBuf, nextBuf]);
-      }
-      if (bomSkipped === false) {
-        if (bom === false) {
-          this.state.bomSkipped = true;
-        } else if (buf.length < 3) {
-          if (end === false) {
-            this.state.previousBuf = buf;
-            return;
-          }
-        } else {
-          for (const encoding2 in boms) {
-            if (boms[encoding2].compare(buf, 0, boms[encoding2].length) === 0) {
-              const bomLength = boms[encoding2].length;
-              this.state.bufBytesStart += bomLength;
-              buf = buf.slice(bomLength);
-              const options2 = normalize_options({
-                ...this.original_options,
-                encoding: encoding2
-              });
-              for (const key in options2) {
-                this.options[key] = options2[key];
-              }
-              ({ comment, escape: escape2, quote: quote2 } = this.options);
-              break;
-            }
-          }
-          this.state.bomSkipped = true;
-        }
-      }
-      const bufLen = buf.length;
-      let pos;
-      for (pos = 0; pos < bufLen; pos++) {
-        if (this.__needMoreData(pos, bufLen, end)) {
-          break;
-        }
-        if (this.state.wasRowDelimiter === true) {
-          this.info.lines++;
-          this.state.wasRowDelimiter = false;
-        }
-        if (to_line !== -1 && this.info.lines > to_line) {
-          this.state.stop = true;
-          close();
-          return;
-        }
-        if (this.state.quoting === false && record_delimiter.length === 0) {
-          const record_delimiterCount = this.__autoDiscoverRecordDelimiter(
-            buf,
-            pos
-          );
-          if (record_delimiterCount) {
-            record_delimiter = this.options.record_delimiter;
-          }
-        }
-        const chr = buf[pos];
-        if (raw === true) {
-          rawBuffer.append(chr);
-        }
-        if ((chr === cr || chr === nl) && this.state.wasRowDelimiter === false) {
-          this.state.wasRowDelimiter = true;
-        }
-        if (this.state.escaping === true) {
-          this.state.escaping = false;
-        } else {
-          if (escape2 !== null && this.state.quoting === true && this.__isEscape(buf, pos, chr) && pos + escape2.length < bufLen) {
-            if (escapeIsQuote) {
-              if (this.__isQuote(buf, pos + escape2.length)) {
-                this.state.escaping = true;
-                pos += escape2.length - 1;
-                continue;
-              }
-            } else {
-              this.state.escaping = true;
-              pos += escape2.length - 1;
-              continue;
-            }
-          }
-          if (this.state.commenting === false && this.__isQuote(buf, pos)) {
-            if (this.state.quoting === true) {
-              const nextChr = buf[pos + quote2.length];
-              const isNextChrTrimable = rtrim && this.__isCharTrimable(buf, pos + quote2.length);
-              const isNextChrComment = comment !== null && this.__compareBytes(comment, buf, pos + quote2.length, nextChr);
-              const isNextChrDelimiter = this.__isDelimiter(
-                buf,
-                pos + quote2.length,
-                nextChr
-              );
-              const isNextChrRecordDelimiter = record_delimiter.length === 0 ? this.__autoDiscoverRecordDelimiter(buf, pos + quote2.length) : this.__isRecordDelimiter(nextChr, buf, pos + quote2.length);
-              if (escape2 !== null && this.__isEscape(buf, pos, chr) && this.__isQuote(buf, pos + escape2.length)) {
-                pos += escape2.length - 1;
-              } else if (!nextChr || isNextChrDelimiter || isNextChrRecordDelimiter || isNextChrComment || isNextChrTrimable) {
-                this.state.quoting = false;
-                this.state.wasQuoting = true;
-                pos += quote2.length - 1;
-                continue;
-              } else if (relax_quotes === false) {
-                const err = this.__error(
-                  new CsvError(
-                    "CSV_INVALID_CLOSING_QUOTE",
-                    [
-                      "Invalid Closing Quote:",
-                      `got "${String.fromCharCode(nextChr)}"`,
-                      `at line ${this.info.lines}`,
-                      "instead of delimiter, record delimiter, trimable character",
-                      "(if activated) or comment"
-                    ],
-                    this.options,
-                    this.__infoField()
-                  )
-                );
-                if (err !== void 0) return err;
-              } else {
-                this.state.quoting = false;
-                this.state.wasQuoting = true;
-                this.state.field.prepend(quote2);
-                pos += quote2.length - 1;
-              }
-            } else {
-              if (this.state.field.length !== 0) {
-                if (relax_quotes === false) {
-                  const info2 = this.__infoField();
-                  const bom2 = Object.keys(boms).map(
-                    (b) => boms[b].equals(this.state.field.toString()) ? b : false
-                  ).filter(Boolean)[0];
-                  const err = this.__error(
-                    new CsvError(
-                      "INVALID_OPENING_QUOTE",
-                      [
-                        "Invalid Opening Quote:",
-                        `a quote is found on field ${JSON.stringify(info2.column)} at line ${info2.lines}, value is ${JSON.stringify(this.state.field.toString(encoding))}`,
-                        bom2 ? `(${bom2} bom)` : void 0
-                      ],
-                      this.options,
-                      info2,
-                      {
-                        field: this.state.field
-                      }
-                    )
-                  );
-                  if (err !== void 0) return err;
-                }
-              } else {
-                this.state.quoting = true;
-                pos += quote2.length - 1;
-                continue;
-              }
-            }
-          }
-          if (this.state.quoting === false) {
-            const recordDelimiterLength = this.__isRecordDelimiter(
-              chr,
-              buf,
-              pos
-            );
-            if (recordDelimiterLength !== 0) {
-              const skipCommentLine = this.state.commenting && this.state.wasQuoting === false && this.state.record.length === 0 && this.state.field.length === 0;
-              if (skipCommentLine) {
-                this.info.comment_lines++;
-              } else {
-                if (this.state.enabled === false && this.info.lines + (this.state.wasRowDelimiter === true ? 1 : 0) >= from_line) {
-                  this.state.enabled = true;
-                  this.__resetField();
-                  this.__resetRecord();
-                  pos += recordDelimiterLength - 1;
-                  continue;
-                }
-                if (skip_empty_lines === true && this.state.wasQuoting === false && this.state.record.length === 0 && this.state.field.length === 0) {
-                  this.info.empty_lines++;
-                  pos += recordDelimiterLength - 1;
-                  continue;
-                }
-                this.info.bytes = this.state.bufBytesStart + pos;
-                const errField = this.__onField();
-                if (errField !== void 0) return errField;
-                this.info.bytes = this.state.bufBytesStart + pos + recordDelimiterLength;
-                const errRecord = this.__onRecord(push);
-                if (errRecord !== void 0) return errRecord;
-                if (to !== -1 && this.info.records >= to) {
-                  this.state.stop = true;
-                  close();
-                  return;
-                }
-              }
-              this.state.commenting = false;
-              pos += recordDelimiterLength - 1;
-              continue;
-            }
-            if (this.state.commenting) {
-              continue;
-            }
-            if (comment !== null && (comment_no_infix === false || this.state.record.length === 0 && this.state.field.length === 0)) {
-              const commentCount = this.__compareBytes(comment, buf, pos, chr);
-              if (commentCount !== 0) {
-                this.state.commenting = true;
-                continue;
-              }
-            }
-            const delimiterLength = this.__isDelimiter(buf, pos, chr);
-            if (delimiterLength !== 0) {
-              this.info.bytes = this.state.bufBytesStart + pos;
-              const errField = this.__onField();
-              if (errField !== void 0) return errField;
-              pos += delimiterLength - 1;
-              continue;
-            }
-          }
-        }
-        if (this.state.commenting === false) {
-          if (max_record_size !== 0 && this.state.record_length + this.state.field.length > max_record_size) {
-            return this.__error(
-              new CsvError(
-                "CSV_MAX_RECORD_SIZE",
-                [
-                  "Max Record Size:",
-                  "record exceed the maximum number of tolerated bytes",
-                  `of ${max_record_size}`,
-                  `at line ${this.info.lines}`
-                ],
-                this.options,
-                this.__infoField()
-              )
-            );
-          }
-        }
-        const lappend = ltrim === false || this.state.quoting === true || this.state.field.length !== 0 || !this.__isCharTrimable(buf, pos);
-        const rappend = rtrim === false || this.state.wasQuoting === false;
-        if (lappend === true && rappend === true) {
-          this.state.field.append(chr);
-        } else if (rtrim === true && !this.__isCharTrimable(buf, pos)) {
-          return this.__error(
-            new CsvError(
-              "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE",
-              [
-                "Invalid Closing Quote:",
-                "found non trimable byte after quote",
-                `at line ${this.info.lines}`
-              ],
-              this.options,
-              this.__infoField()
-            )
-          );
-        } else {
-          if (lappend === false) {
-            pos += this.__isCharTrimable(buf, pos) - 1;
-          }
-          continue;
-        }
-      }
-      if (end === true) {
-        if (this.state.quoting === true) {
-          const err = this.__error(
-            new CsvError(
-              "CSV_QUOTE_NOT_CLOSED",
-              [
-                "Quote Not Closed:",
-                `the parsing is finished with an opening quote at line ${this.info.lines}`
-              ],
-              this.options,
-              this.__infoField()
-            )
-          );
-          if (err !== void 0) return err;
-        } else {
-          if (this.state.wasQuoting === true || this.state.record.length !== 0 || this.state.field.length !== 0) {
-            this.info.bytes = this.state.bufBytesStart + pos;
-            const errField = this.__onField();
-            if (errField !== void 0) return errField;
-            const errRecord = this.__onRecord(push);
-            if (errRecord !== void 0) return errRecord;
-          } else if (this.state.wasRowDelimiter === true) {
-            this.info.empty_lines++;
-          } else if (this.state.commenting === true) {
-            this.info.comment_lines++;
-          }
-        }
-      } else {
-        this.state.bufBytesStart += pos;
-        this.state.previousBuf = buf.slice(pos);
-      }
-      if (this.state.wasRowDelimiter === true) {
-        this.info.lines++;
-        this.state.wasRowDelimiter = false;
-      }
-    },
-    __onRecord: function(push) {
-      const {
-        columns,
-        group_columns_by_name,
-        encoding,
-        info: info2,
-        from,
-        relax_column_count,
-        relax_column_count_less,
-        relax_column_count_more,
-        raw,
-        skip_records_with_empty_values
-      } = this.options;
-      const { enabled, record } = this.state;
-      if (enabled === false) {
-        return this.__resetRecord();
-      }
-      const recordLength = record.length;
-      if (columns === true) {
-        if (skip_records_with_empty_values === true && isRecordEmpty(record)) {
-          this.__resetRecord();
-          return;
-        }
-        return this.__firstLineToColumns(record);
-      }
-      if (columns === false && this.info.records === 0) {
-        this.state.expectedRecordLength = recordLength;
-      }
-      if (recordLength !== this.state.expectedRecordLength) {
-        const err = columns === false ? new CsvError(
-          "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH",
-          [
-            "Invalid Record Length:",
-            `expect ${this.state.expectedRecordLength},`,
-            `got ${recordLength} on line ${this.info.lines}`
-          ],
-          this.options,
-          this.__infoField(),
-          {
-            record
-          }
-        ) : new CsvError(
-          "CSV_RECORD_INCONSISTENT_COLUMNS",
-          [
-            "Invalid Record Length:",
-            `columns length is ${columns.length},`,
-            // rename columns
-            `got ${recordLength} on line ${this.info.lines}`
-          ],
-          this.options,
-          this.__infoField(),
-          {
-            record
-          }
-        );
-        if (relax_column_count === true || relax_column_count_less === true && recordLength < this.state.expectedRecordLength || relax_column_count_more === true && recordLength > this.state.expectedRecordLength) {
-          this.info.invalid_field_length++;
-          this.state.error = err;
-        } else {
-          const finalErr = this.__error(err);
-          if (finalErr) return finalErr;
-        }
-      }
-      if (skip_records_with_empty_values === true && isRecordEmpty(record)) {
-        this.__resetRecord();
-        return;
-      }
-      if (this.state.recordHasError === true) {
-        this.__resetRecord();
-        this.state.recordHasError = false;
-        return;
-      }
-      this.info.records++;
-      if (from === 1 || this.info.records >= from) {
-        const { objname } = this.options;
-        if (columns !== false) {
-          const obj = {};
-          for (let i = 0, l = record.length; i < l; i++) {
-            if (columns[i] === void 0 || columns[i].disabled) continue;
-            if (group_columns_by_name === true && Object.hasOwn(obj, columns[i].name)) {
-              if (Array.isArray(obj[columns[i].name])) {
-                obj[columns[i].name] = obj[columns[i].name].concat(record[i]);
-              } else {
-                obj[columns[i].name] = [obj[columns[i].name], record[i]];
-              }
-            } else {
-              Object.defineProperty(obj, columns[i].name, {
-                value: record[i],
-                enumerable: true,
-                writable: true,
-                configurable: true
-              });
-            }
-          }
-          if (raw === true || info2 === true) {
-            const extRecord = Object.assign(
-              { record: obj },
-              raw === true ? { raw: this.state.rawBuffer.toString(encoding) } : {},
-              info2 === true ? { info: this.__infoRecord() } : {}
-            );
-            const err = this.__push(
-              objname === void 0 ? extRecord : [obj[objname], extRecord],
-              push
-            );
-            if (err) {
-              return err;
-            }
-          } else {
-            const err = this.__push(
-              objname === void 0 ? obj : [obj[objname], obj],
-              push
-            );
-            if (err) {
-              return err;
-            }
-          }
-        } else {
-          if (raw === true || info2 === true) {
-            const extRecord = Object.assign(
-              { record },
-              raw === true ? { raw: this.state.rawBuffer.toString(encoding) } : {},
-              info2 === true ? { info: this.__infoRecord() } : {}
-            );
-            const err = this.__push(
-              objname === void 0 ? extRecord : [record[objname], extRecord],
-              push
-            );
-            if (err) {
-              return err;
-            }
-          } else {
-            const err = this.__push(
-              objname === void 0 ? record : [record[objname], record],
-              push
-            );
-            if (err) {
-              return err;
-            }
-          }
-        }
-      }
-      this.__resetRecord();
-    },
-    __firstLineToColumns: function(record) {
-      const { firstLineToHeaders } = this.state;
-      try {
-        const headers = firstLineToHeaders === void 0 ? record : firstLineToHeaders.call(null, record);
-        if (!Array.isArray(headers)) {
-          return this.__error(
-            new CsvError(
-              "CSV_INVALID_COLUMN_MAPPING",
-              [
-                "Invalid Column Mapping:",
-                "expect an array from column function,",
-                `got ${JSON.stringify(headers)}`
-              ],
-              this.options,
-              this.__infoField(),
-              {
-                headers
-              }
-            )
-          );
-        }
-        const normalizedHeaders = normalize_columns_array(headers);
-        this.state.expectedRecordLength = normalizedHeaders.length;
-        this.options.columns = normalizedHeaders;
-        this.__resetRecord();
-        return;
-      } catch (err) {
-        return err;
-      }
-    },
-    __resetRecord: function() {
-      if (this.options.raw === true) {
-        this.state.rawBuffer.reset();
-      }
-      this.state.error = void 0;
-      this.state.record = [];
-      this.state.record_length = 0;
-    },
-    __onField: function() {
-      const { cast, encoding, rtrim, max_record_size } = this.options;
-      const { enabled, wasQuoting } = this.state;
-      if (enabled === false) {
-        return this.__resetField();
-      }
-      let field = this.state.field.toString(encoding);
-      if (rtrim === true && wasQuoting === false) {
-        field = field.trimRight();
-      }
-      if (cast === true) {
-        const [err, f] = this.__cast(field);
-        if (err !== void 0) return err;
-        field = f;
-      }
-      this.state.record.push(field);
-      if (max_record_size !== 0 && typeof field === "string") {
-        this.state.record_length += field.length;
-      }
-      this.__resetField();
-    },
-    __resetField: function() {
-      this.state.field.reset();
-      this.state.wasQuoting = false;
-    },
-    __push: function(record, push) {
-      const { on_record } = this.options;
-      if (on_record !== void 0) {
-        const info2 = this.__infoRecord();
-        try {
-          record = on_record.call(null, record, info2);
-        } catch (err) {
-          return err;
-        }
-        if (record === void 0 || record === null) {
-          return;
-        }
-      }
-      this.info.bytes_records += this.info.bytes;
-      push(record);
-    },
-    // Return a tuple with the error and the casted value
-    __cast: function(field) {
-      const { columns, relax_column_count } = this.options;
-      const isColumns = Array.isArray(columns);
-      if (isColumns === true && relax_column_count && this.options.columns.length <= this.state.record.length) {
-        return [void 0, void 0];
-      }
-      if (this.state.castField !== null) {
-        try {
-          const info2 = this.__infoField();
-          return [void 0, this.state.castField.call(null, field, info2)];
-        } catch (err) {
-          return [err];
-        }
-      }
-      if (this.__isFloat(field)) {
-        return [void 0, parseFloat(field)];
-      } else if (this.options.cast_date !== false) {
-        const info2 = this.__infoField();
-        return [void 0, this.options.cast_date.call(null, field, info2)];
-      }
-      return [void 0, field];
-    },
-    __compareBytes: function(sourceBuf, targetBuf, targetPos, firstByte) {
-      if (sourceBuf[0] !== firstByte) return 0;
-      const sourceLength = sourceBuf.length;
-      for (let i = 1; i < sourceLength; i++) {
-        if (sourceBuf[i] !== targetBuf[targetPos + i]) return 0;
-      }
-      return sourceLength;
-    },
-    // Helper to test if a character is trimable
-    __isCharTrimable: function(buf, pos) {
-      const { timchars, timcharFirstBytes } = this.state;
-      const first = buf[pos];
-      if (first === void 0 || timcharFirstBytes[first] === 0) return 0;
-      loop1: for (let i = 0; i < timchars.length; i++) {
-        const timchar = timchars[i];
-        for (let j = 0; j < timchar.length; j++) {
-          if (timchar[j] !== buf[pos + j]) continue loop1;
-        }
-        return timchar.length;
-      }
-      return 0;
-    },
-    __isDelimiter: function(buf, pos, chr) {
-      const { delimiter, ignore_last_delimiters } = this.options;
-      if (ignore_last_delimiters === true && this.state.record.length === this.options.columns.length - 1) {
-        return 0;
-      } else if (ignore_last_delimiters !== false && typeof ignore_last_delimiters === "number" && this.state.record.length === ignore_last_delimiters - 1) {
-        return 0;
-      }
-      loop1: for (let i = 0; i < delimiter.length; i++) {
-        const del = delimiter[i];
-        if (del[0] === chr) {
-          for (let j = 1; j < del.length; j++) {
-            if (del[j] !== buf[pos + j]) continue loop1;
-          }
-          return del.length;
-        }
-      }
-      return 0;
-    },
-    __isEscape: function(buf, pos, chr) {
-      const { escape: escape2 } = this.options;
-      if (escape2 === null) return false;
-      const l = escape2.length;
-      if (escape2[0] === chr) {
-        for (let i = 0; i < l; i++) {
-          if (escape2[i] !== buf[pos + i]) {
-            return false;
-          }
-        }
-        return true;
-      }
-      return false;
-    },
-    __isFloat: function(value) {
-      return value - parseFloat(value) + 1 >= 0;
-    },
-    // Keep it in case we implement the `cast_int` option
-    // __isInt(value){
-    //   // return Number.isInteger(parseInt(value))
-    //   // return !isNaN( parseInt( obj ) );
-    //   return /^(\-|\+)?[1-9][0-9]*$/.test(value)
-    // }
-    __isQuote: function(buf, pos) {
-      const { quote: quote2 } = this.options;
-      if (quote2 === null) return false;
-      const l = quote2.length;
-      for (let i = 0; i < l; i++) {
-        if (quote2[i] !== buf[pos + i]) {
-          return false;
-        }
-      }
-      return true;
-    },
-    __isRecordDelimiter: function(chr, buf, pos) {
-      const { record_delimiter } = this.options;
-      const recordDelimiterLength = record_delimiter.length;
-      loop1: for (let i = 0; i < recordDelimiterLength; i++) {
-        const rd = record_delimiter[i];
-        const rdLength = rd.length;
-        if (rd[0] !== chr) {
-          continue;
-        }
-        for (let j = 1; j < rdLength; j++) {
-          if (rd[j] !== buf[pos + j]) {
-            continue loop1;
-          }
-        }
-        return rd.length;
-      }
-      return 0;
-    },
-    __autoDiscoverRecordDelimiter: function(buf, pos) {
-      const { encoding } = this.options;
-      const rds = [
-        // Important, the windows line ending must be before mac os 9
-        Buffer.from("\r\n", encoding),
-        Buffer.from("\n", encoding),
-        Buffer.from("\r", encoding)
-      ];
-      loop: for (let i = 0; i < rds.length; i++) {
-        const l = rds[i].length;
-        for (let j = 0; j < l; j++) {
-          if (rds[i][j] !== buf[pos + j]) {
-            continue loop;
-          }
-        }
-        this.options.record_delimiter.push(rds[i]);
-        this.state.recordDelimiterMaxLength = rds[i].length;
-        return rds[i].length;
-      }
-      return 0;
-    },
-    __error: function(msg) {
-      const { encoding, raw, skip_records_with_error } = this.options;
-      const err = typeof msg === "string" ? new Error(msg) : msg;
-      if (skip_records_with_error) {
-        this.state.recordHasError = true;
-        if (this.options.on_skip !== void 0) {
-          try {
-            this.options.on_skip(
-              err,
-              raw ? this.state.rawBuffer.toString(encoding) : void 0
-            );
-          } catch (err2) {
-            return err2;
-          }
-        }
-        return void 0;
-      } else {
-        return err;
-      }
-    },
-    __infoDataSet: function() {
-      return {
-        ...this.info,
-        columns: this.options.columns
-      };
-    },
-    __infoRecord: function() {
-      const { columns, raw, encoding } = this.options;
-      return {
-        ...this.__infoDataSet(),
-        bytes_records: this.info.bytes,
-        error: this.state.error,
-        header: columns === true,
-        index: this.state.record.length,
-        raw: raw ? this.state.rawBuffer.toString(encoding) : void 0
-      };
-    },
-    __infoField: function() {
-      const { columns } = this.options;
-      const isColumns = Array.isArray(columns);
-      const bytes_records = this.info.bytes_records;
-      return {
-        ...this.__infoRecord(),
-        bytes_records,
-        column: isColumns === true ? columns.length > this.state.record.length ? columns[this.state.record.length].name : null : this.state.record.length,
-        quoting: this.state.wasQuoting
-      };
-    }
-  };
-};
-
-// node_modules/csv-parse/lib/sync.js
-var parse = function(data, opts = {}) {
-  if (typeof data === "string") {
-    data = Buffer.from(data);
-  }
-  const records = opts && opts.objname ? /* @__PURE__ */ Object.create(null) : [];
-  const parser = transform(opts);
-  const push = (record) => {
-    if (parser.options.objname === void 0) records.push(record);
-    else {
-      records[record[0]] = record[1];
-    }
-  };
-  const close = () => {
-  };
-  const error = parser.parse(data, true, push, close);
-  if (error !== void 0) throw error;
-  return records;
-};
-
-// src/spec/yaml-file.ts
-var import_yaml = __toESM(require_dist(), 1);
-var PLAIN_KEY = /^[A-Za-z_$][\w$-]*$/;
-function formatFieldPath(path2) {
-  let text = "";
-  for (const segment of path2) {
-    if (typeof segment === "number") text += `[${segment}]`;
-    else if (PLAIN_KEY.test(segment)) text += text === "" ? segment : `.${segment}`;
-    else text += `[${JSON.stringify(segment)}]`;
-  }
-  return text;
-}
-function rangeStart(node) {
-  const range = node?.range;
-  return range?.[0];
-}
-var YamlFile = class {
-  constructor(file, text) {
-    this.file = file;
-    this.lineCounter = new import_yaml.LineCounter();
-    this.doc = (0, import_yaml.parseDocument)(text, { lineCounter: this.lineCounter, prettyErrors: false });
-    this.syntaxErrors = this.doc.errors.map((error) => ({
-      file,
-      ...this.positionOf(error.pos[0]),
-      path: "",
-      message: `invalid YAML: ${error.message}`
-    }));
-  }
-  file;
-  /** Syntax errors, at yaml's own positions; when there are any, the data is not to be trusted. */
-  syntaxErrors;
-  lineCounter;
-  doc;
-  /** The top node: a mapping, a list, a scalar, or undefined for an empty document. */
-  get shape() {
-    const contents = this.doc.contents;
-    if (contents === null) return "empty";
-    if ((0, import_yaml.isScalar)(contents) && contents.value === null) return "empty";
-    return (0, import_yaml.isMap)(contents) ? "mapping" : (0, import_yaml.isSeq)(contents) ? "list" : "scalar";
-  }
-  /** The plain data; throws on an alias to an undefined anchor (caught by the caller). */
-  toJS() {
-    return this.doc.toJS({ maxAliasCount: 1e3 });
-  }
-  /** Where the node at `path` starts; the nearest existing ancestor when it does not exist. */
-  position(path2, options = {}) {
-    return this.positionOf(rangeStart(this.nodeAt(path2, options.key ?? false)) ?? 0);
-  }
-  diagnostic(path2, message, hint, options = {}) {
-    const diagnostic = {
-      file: this.file,
-      ...this.position(path2, options),
-      path: formatFieldPath(path2),
-      message
-    };
-    if (hint !== void 0) diagnostic.hint = hint;
-    return diagnostic;
-  }
-  positionOf(offset) {
-    const { line, col } = this.lineCounter.linePos(offset);
-    return { line, column: col };
-  }
-  /** The node at `path` (its key node when `key`), or the deepest ancestor that exists. */
-  nodeAt(path2, key) {
-    let node = this.doc.contents;
-    for (const [index, segment] of path2.entries()) {
-      if ((0, import_yaml.isAlias)(node)) node = node.resolve(this.doc);
-      let next;
-      if ((0, import_yaml.isMap)(node)) {
-        const pair = node.items.find(
-          (item) => (0, import_yaml.isScalar)(item.key) && String(item.key.value) === String(segment)
-        );
-        if (pair === void 0) return node;
-        if (key && index === path2.length - 1) return pair.key;
-        next = rangeStart(pair.value) === void 0 ? pair.key : pair.value;
-      } else if ((0, import_yaml.isSeq)(node)) {
-        next = node.items[Number(segment)];
-      }
-      if (rangeStart(next) === void 0) return node;
-      node = next;
-    }
-    return node;
-  }
-};
-
-// src/spec/cases.ts
-function derivedCaseId(vars) {
-  return fingerprint(vars).slice(0, 12);
-}
-function isPlainObject(value) {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-function kindOf(value) {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  return typeof value === "object" ? "an object" : `a ${typeof value}`;
-}
-function optionalName(value, key, report) {
-  if (value === void 0 || value === null || value === "") return void 0;
-  if (typeof value === "string") return value;
-  if (typeof value === "number" && Number.isFinite(value)) return String(value);
-  report(`\`${key}\` must be a string or a number, got ${kindOf(value)}`, `\`${key}\` is reserved`);
-  return false;
-}
-function caseFromRow(row, source, path2, diagnostics) {
-  const { id: rawId, cluster: rawCluster, ...rest } = row;
-  const nested = isPlainObject(rest.vars) && Object.keys(rest).length === 1;
-  const vars = nested ? rest.vars : rest;
-  const report = (key) => (message, hint) => diagnostics.push({ ...source, path: formatFieldPath([...path2, key]), message, hint });
-  const id = optionalName(rawId, "id", report("id"));
-  const cluster = optionalName(rawCluster, "cluster", report("cluster"));
-  if (id === false || cluster === false) return void 0;
-  const evalCase = { id: id ?? derivedCaseId(vars), vars, source };
-  if (cluster !== void 0) evalCase.cluster = cluster;
-  return { evalCase, derivedId: id === void 0, path: formatFieldPath(path2) };
-}
-function rowProblem(file, line, message, hint) {
-  return { file, line, path: "", message, ...hint === void 0 ? {} : { hint } };
-}
-function parseJsonl(text, file, diagnostics) {
-  const cases = [];
-  text.split(/\r?\n/).forEach((line, index) => {
-    const lineNumber = index + 1;
-    if (line.trim() === "") return;
-    let row;
-    try {
-      row = JSON.parse(line);
-    } catch (error) {
-      const reason = error.message;
-      const column = /column (\d+)\)/.exec(reason)?.[1];
-      diagnostics.push({
-        ...rowProblem(file, lineNumber, "line is not valid JSON", reason),
-        ...column === void 0 ? {} : { column: Number(column) }
-      });
-      return;
-    }
-    if (!isPlainObject(row)) {
-      diagnostics.push(
-        rowProblem(
-          file,
-          lineNumber,
-          `expected a JSON object, got ${kindOf(row)}`,
-          'one case per line: {"id": ..., "var": ...}'
-        )
-      );
-      return;
-    }
-    const loaded = caseFromRow(row, { file, line: lineNumber }, [], diagnostics);
-    if (loaded) cases.push(loaded);
-  });
-  return cases;
-}
-function parseCsvCases(text, file, diagnostics) {
-  const headerProblems = [];
-  let records;
-  try {
-    records = parse(text.replace(/\r\n/g, "\n"), {
-      // columns: true, plus a check for duplicate or empty column names (which csv-parse merges).
-      columns: (header) => {
-        header.forEach((name, index) => {
-          if (name === "") {
-            headerProblems.push(rowProblem(file, 1, `column ${index + 1} has no name`));
-          } else if (header.indexOf(name) !== index) {
-            headerProblems.push(rowProblem(file, 1, `duplicate column \`${name}\``));
-          }
-        });
-        return header;
-      },
-      bom: true,
-      info: true,
-      raw: true,
-      skip_empty_lines: true,
-      skip_records_with_error: true,
-      on_skip: (error) => {
-        if (error) {
-          const message = error.message.replace(/ (on|at) line \d+$/, "");
-          diagnostics.push(rowProblem(file, Number(error.lines), message));
-        }
-        return void 0;
-      }
-    });
-  } catch (error) {
-    const lines = error.lines;
-    diagnostics.push({
-      file,
-      ...lines === void 0 ? {} : { line: lines },
-      path: "",
-      message: error.message
-    });
-    return [];
-  }
-  diagnostics.push(...headerProblems);
-  if (headerProblems.length > 0) return [];
-  return records.flatMap(({ record, raw, info }) => {
-    const line = info.lines - (raw.replace(/\n$/, "").match(/\n/g)?.length ?? 0);
-    const loaded = caseFromRow(record, { file, line }, [], diagnostics);
-    return loaded ? [loaded] : [];
-  });
-}
-function parseYamlCases(text, file, diagnostics) {
-  const yaml = new YamlFile(file, text);
-  if (yaml.syntaxErrors.length > 0) {
-    diagnostics.push(...yaml.syntaxErrors);
-    return [];
-  }
-  if (yaml.shape === "empty") return [];
-  if (yaml.shape !== "list") {
-    diagnostics.push(
-      yaml.diagnostic(
-        [],
-        `expected a list of cases, got a ${yaml.shape}`,
-        "write one `- key: value` entry per case"
-      )
-    );
-    return [];
-  }
-  let rows;
-  try {
-    rows = yaml.toJS();
-  } catch (error) {
-    diagnostics.push(yaml.diagnostic([], error.message));
-    return [];
-  }
-  return rows.flatMap((row, index) => {
-    if (!isPlainObject(row)) {
-      diagnostics.push(
-        yaml.diagnostic([index], `expected a mapping (one case), got ${kindOf(row)}`)
-      );
-      return [];
-    }
-    const { line, column } = yaml.position([index]);
-    const loaded = caseFromRow(row, { file, line, column }, [index], diagnostics);
-    return loaded ? [loaded] : [];
-  });
-}
-var PARSERS = {
-  ".jsonl": parseJsonl,
-  ".csv": parseCsvCases,
-  ".yaml": parseYamlCases,
-  ".yml": parseYamlCases
-};
-async function loadCaseFile(written, path2, context) {
-  const at = [...path2, "file"];
-  const extension = extname(written).toLowerCase();
-  const parse2 = PARSERS[extension];
-  if (parse2 === void 0) {
-    context.report(
-      at,
-      `unsupported case file type \`${extension || written}\``,
-      "case files are .jsonl, .csv, .yaml or .yml"
-    );
-    return [];
-  }
-  const absolute = await context.existingPath({
-    written,
-    expanded: written,
-    kind: "file",
-    at,
-    what: "case file"
-  });
-  if (absolute === void 0) return [];
-  const file = context.relative(absolute);
-  const text = (await readFile2(absolute, "utf8")).replace(/^\uFEFF/, "");
-  const before = context.diagnostics.length;
-  const cases = parse2(text, file, context.diagnostics);
-  if (cases.length === 0 && context.diagnostics.length === before) {
-    context.report(at, `case file \`${written}\` has no cases`);
-  }
-  return cases;
-}
-async function loadCases(sources, isValid, context) {
-  if (!Array.isArray(sources)) return [];
-  const loaded = [];
-  for (const [index, source] of sources.entries()) {
-    const path2 = ["cases", index];
-    if (!isValid(path2)) continue;
-    const written = source;
-    if (written.file !== void 0) {
-      loaded.push(...await loadCaseFile(written.file, path2, context));
-    } else {
-      const row = { id: written.id, cluster: written.cluster, vars: written.vars ?? {} };
-      const inline = caseFromRow(row, context.source(path2), path2, context.diagnostics);
-      if (inline) loaded.push(inline);
-    }
-  }
-  reportDuplicateIds(loaded, context.diagnostics);
-  return loaded.map(({ evalCase }) => evalCase);
-}
-function where(source) {
-  return [source.file, source.line].filter((part) => part !== void 0).join(":");
-}
-function reportDuplicateIds(cases, diagnostics) {
-  const first = /* @__PURE__ */ new Map();
-  for (const loaded of cases) {
-    const { id, source } = loaded.evalCase;
-    const earlier = first.get(id);
-    if (earlier === void 0) {
-      first.set(id, loaded);
-      continue;
-    }
-    diagnostics.push({
-      ...source,
-      path: loaded.path,
-      message: `duplicate case id \`${id}\`, first at ${where(earlier.evalCase.source)}`,
-      hint: loaded.derivedId || earlier.derivedId ? "cases without an `id` get one derived from their variables, so identical rows collide; give one an `id`" : "case ids must be unique within a suite"
-    });
-  }
-}
-
-// src/spec/context.ts
-import { stat as stat2 } from "node:fs/promises";
-import { relative, resolve as resolve2 } from "node:path";
-var SpecContext = class {
-  constructor(yaml, specDir, cwd, env, requireSecrets = true) {
-    this.yaml = yaml;
-    this.specDir = specDir;
-    this.cwd = cwd;
-    this.env = env;
-    this.requireSecrets = requireSecrets;
-  }
-  yaml;
-  specDir;
-  cwd;
-  env;
-  requireSecrets;
-  diagnostics = [];
-  report(path2, message, hint) {
-    this.diagnostics.push(this.yaml.diagnostic(path2, message, hint));
-  }
-  /** A path as diagnostics and SuiteSpec show it: relative to the working directory. */
-  relative(absolutePath) {
-    return relative(this.cwd, absolutePath) || ".";
-  }
-  source(path2) {
-    return { file: this.yaml.file, ...this.yaml.position(path2) };
-  }
-  /**
-   * Resolves a path written in the spec and reports it at `at` when it is not an existing file (or
-   * directory). `written` is the text as written, before `${VAR}` expansion: when it used a
-   * variable, the resolved path is not shown, as it may hold a secret.
-   */
-  async existingPath(check) {
-    const base = check.base ?? { directory: this.specDir, name: "the spec file's directory" };
-    const absolute = resolve2(base.directory, check.expanded);
-    const resolvedNote = check.written.includes("${") ? "" : `resolved to \`${this.relative(absolute)}\`; `;
-    const hint = `${resolvedNote}paths are relative to ${base.name}`;
-    let isKind;
-    try {
-      const stats = await stat2(absolute);
-      isKind = check.kind === "file" ? stats.isFile() : stats.isDirectory();
-    } catch {
-      this.report(check.at, `${check.what} \`${check.written}\` does not exist`, hint);
-      return void 0;
-    }
-    if (!isKind) {
-      this.report(check.at, `${check.what} \`${check.written}\` is not a ${check.kind}`, hint);
-      return void 0;
-    }
-    return absolute;
-  }
-};
-
-// src/spec/duration.ts
-var UNIT_MS = { ms: 1, s: 1e3, m: 6e4 };
-function parseDuration(duration) {
-  if (typeof duration === "number") return Math.round(duration);
-  const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m)$/.exec(duration);
-  if (match === null) throw new Error(`not a duration: ${duration}`);
-  return Math.round(Number(match[1]) * UNIT_MS[match[2]]);
-}
-
-// src/spec/providers.ts
-init_retry();
-var DEFAULT_API_KEY_VARIABLE = "OPENAI_API_KEY";
-var ENV_REFERENCE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
-function expandEnv(value, path2, context) {
-  if (typeof value === "string") {
-    const missing = /* @__PURE__ */ new Set();
-    const expanded = value.replace(ENV_REFERENCE, (match, escaped, name) => {
-      if (escaped) return match.slice(1);
-      const set = context.env[name];
-      if (set === void 0 && context.requireSecrets) missing.add(name);
-      return set ?? match;
-    });
-    for (const name of missing) {
-      context.report(
-        path2,
-        `environment variable \`${name}\` is not set`,
-        `export ${name}=... before running, or set it in the workflow's \`env:\``
-      );
-    }
-    return expanded;
-  }
-  if (Array.isArray(value))
-    return value.map((item, index) => expandEnv(item, [...path2, index], context));
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, expandEnv(item, [...path2, key], context)])
-    );
-  }
-  return value;
-}
-function usesVariable(text) {
-  return Array.from(text.matchAll(ENV_REFERENCE)).some(([, escaped]) => !escaped);
-}
-var KEY_LIKE = /^sk-|^(?=.*[0-9])(?=.*[A-Za-z])[\w.-]{24,}$/;
-function checkLiteralApiKey(entry, path2, context) {
-  if (entry === null || typeof entry !== "object" || Array.isArray(entry)) return;
-  const key = entry["api-key"];
-  if (typeof key !== "string" || usesVariable(key) || !KEY_LIKE.test(key.trim())) return;
-  context.report(
-    [...path2, "api-key"],
-    "an API key is written in the spec file; secrets never live in the file",
-    `write \`api-key: \${${DEFAULT_API_KEY_VARIABLE}}\` and set ${DEFAULT_API_KEY_VARIABLE} in the environment (in a workflow, from a secret); revoke the key if this file was ever committed`
-  );
-}
-function stringValues(record) {
-  return Object.fromEntries(
-    Object.entries(record ?? {}).map(([key, value]) => [key, String(value)])
-  );
-}
-var PATH_LIKE = /^(\/|\.\.?\/)/;
-async function resolveProvider(written, expanded, path2, context) {
-  const retry = resolveRetry(expanded.retry, [...path2, "retry"], context);
-  const rateLimit = resolveRateLimit(expanded["rate-limit"]);
-  const base = {
-    id: expanded.id,
-    ...expanded.label === void 0 ? {} : { label: expanded.label },
-    ...expanded.timeout === void 0 ? {} : { timeoutMs: parseDuration(expanded.timeout) },
-    ...expanded.concurrency === void 0 ? {} : { concurrency: expanded.concurrency },
-    ...retry === void 0 ? {} : { retry },
-    ...rateLimit === void 0 ? {} : { rateLimit },
-    configFingerprint: fingerprint(written),
-    source: context.source(path2)
-  };
-  switch (expanded.type) {
-    case "module": {
-      const modulePath = await context.existingPath({
-        written: written.path,
-        expanded: expanded.path,
-        kind: "file",
-        at: [...path2, "path"],
-        what: "module"
-      });
-      if (modulePath === void 0) return void 0;
-      return { ...base, type: "module", path: modulePath, export: expanded.export ?? "default" };
-    }
-    case "exec": {
-      const cwd = await context.existingPath({
-        written: written.cwd ?? ".",
-        expanded: expanded.cwd ?? ".",
-        kind: "directory",
-        at: [...path2, "cwd"],
-        what: "working directory"
-      });
-      if (cwd === void 0) return void 0;
-      const writtenCommand = written.command;
-      const programExists = await checkProgram(writtenCommand, expanded.command, cwd, path2, context);
-      if (!programExists) return void 0;
-      const command = typeof expanded.command === "string" ? ["/bin/sh", "-c", expanded.command] : expanded.command;
-      return { ...base, type: "exec", command, cwd, env: stringValues(expanded.env) };
-    }
-    case "http": {
-      if (!isHttpUrl(expanded.url)) {
-        context.report(
-          [...path2, "url"],
-          `\`${written.url}\` is not an http(s) URL`,
-          "write a full URL such as `http://127.0.0.1:8080/v1/answer`"
-        );
-        return void 0;
-      }
-      return {
-        ...base,
-        type: "http",
-        url: expanded.url,
-        method: expanded.method ?? "POST",
-        headers: stringValues(expanded.headers),
-        ...expanded.body === void 0 ? {} : { body: expanded.body },
-        outputPath: expanded.output,
-        ...expanded.usage === void 0 ? {} : { usagePaths: expanded.usage }
-      };
-    }
-    case "openai": {
-      const writtenBaseUrl = written["base-url"];
-      const baseUrl = expanded["base-url"];
-      if (baseUrl !== void 0 && !isHttpUrl(baseUrl)) {
-        context.report(
-          [...path2, "base-url"],
-          `\`${writtenBaseUrl ?? baseUrl}\` is not an http(s) URL`,
-          "write the server's API root, such as `http://localhost:11434/v1`"
-        );
-        return void 0;
-      }
-      let apiKey = expanded["api-key"];
-      if (apiKey === void 0 && baseUrl === void 0) {
-        apiKey = defaultApiKey(path2, context);
-        if (apiKey === void 0) return void 0;
-      }
-      const prices = expanded.prices;
-      return {
-        ...base,
-        type: "openai",
-        model: expanded.model,
-        params: expanded.params ?? {},
-        ...baseUrl === void 0 ? {} : { baseUrl },
-        ...apiKey === void 0 ? {} : { apiKey },
-        stream: expanded.stream ?? false,
-        ...prices === void 0 ? {} : {
-          prices: {
-            input: prices.input,
-            ...prices["cached-input"] === void 0 ? {} : { cachedInput: prices["cached-input"] },
-            output: prices.output
-          }
-        }
-      };
-    }
-  }
-}
-function defaultApiKey(path2, context) {
-  const key = context.env[DEFAULT_API_KEY_VARIABLE];
-  if (key === void 0 && context.requireSecrets) {
-    context.report(
-      path2,
-      `environment variable \`${DEFAULT_API_KEY_VARIABLE}\` is not set`,
-      `the OpenAI API key is read from ${DEFAULT_API_KEY_VARIABLE} when \`api-key\` is not set: export ${DEFAULT_API_KEY_VARIABLE}=... before running, or set it in the workflow's \`env:\``
-    );
-  }
-  return key;
-}
-function resolveRetry(retry, path2, context) {
-  if (retry === void 0) return void 0;
-  const policy = {
-    maxAttempts: retry["max-attempts"] ?? DEFAULT_RETRY_POLICY.maxAttempts,
-    baseDelayMs: retry["base-delay"] === void 0 ? DEFAULT_RETRY_POLICY.baseDelayMs : parseDuration(retry["base-delay"]),
-    maxDelayMs: retry["max-delay"] === void 0 ? DEFAULT_RETRY_POLICY.maxDelayMs : parseDuration(retry["max-delay"])
-  };
-  if (policy.baseDelayMs > policy.maxDelayMs) {
-    context.report(
-      [...path2, retry["base-delay"] === void 0 ? "max-delay" : "base-delay"],
-      `\`base-delay\` (${policy.baseDelayMs} ms) is longer than \`max-delay\` (${policy.maxDelayMs} ms)`,
-      `the defaults are ${DEFAULT_RETRY_POLICY.baseDelayMs}ms and ${DEFAULT_RETRY_POLICY.maxDelayMs / 1e3}s`
-    );
-  }
-  return policy;
-}
-function resolveRateLimit(limit2) {
-  if (limit2 === void 0) return void 0;
-  const requests = limit2["requests-per-minute"];
-  const tokens = limit2["tokens-per-minute"];
-  return {
-    ...requests === void 0 ? {} : { requestsPerMinute: requests },
-    ...tokens === void 0 ? {} : { tokensPerMinute: tokens }
-  };
-}
-function isHttpUrl(text) {
-  try {
-    const url = new URL(text);
-    return url.protocol === "http:" || url.protocol === "https:";
-  } catch {
-    return false;
-  }
-}
-function programPath(command) {
-  const first = typeof command === "string" ? command.trim().split(/\s+/)[0] : command[0];
-  return first !== void 0 && PATH_LIKE.test(first) ? first : void 0;
-}
-async function checkProgram(written, expanded, cwd, path2, context) {
-  const program = programPath(expanded);
-  if (program === void 0) return true;
-  const found = await context.existingPath({
-    written: programPath(written) ?? program,
-    expanded: program,
-    kind: "file",
-    at: typeof expanded === "string" ? [...path2, "command"] : [...path2, "command", 0],
-    what: "program",
-    base: { directory: cwd, name: "the command's `cwd`" }
-  });
-  return found !== void 0;
-}
-async function resolveProviders(entries, isValid, context) {
-  if (!Array.isArray(entries)) return [];
-  const firstLineOfId = /* @__PURE__ */ new Map();
-  const providers = [];
-  for (const [index, entry] of entries.entries()) {
-    const path2 = ["providers", index];
-    checkLiteralApiKey(entry, path2, context);
-    const reported2 = context.diagnostics.length;
-    const expanded = expandEnv(entry, path2, context);
-    const variablesSet = context.diagnostics.length === reported2;
-    if (!isValid(path2)) continue;
-    const written = entry;
-    const seenAt = firstLineOfId.get(written.id);
-    if (seenAt !== void 0) {
-      context.report(
-        [...path2, "id"],
-        `duplicate provider id \`${written.id}\``,
-        `first used at line ${seenAt}; provider ids must be unique within a spec`
-      );
-      continue;
-    }
-    firstLineOfId.set(written.id, context.yaml.position([...path2, "id"]).line);
-    if (!variablesSet) continue;
-    const provider = await resolveProvider(written, expanded, path2, context);
-    if (provider !== void 0) providers.push({ spec: provider, path: path2 });
-  }
-  return providers;
-}
-
-// src/spec/schema-check.ts
-var import_ajv2 = __toESM(require_ajv(), 1);
-
-// schema/eval-spec.schema.json
-var eval_spec_schema_default = {
-  $schema: "http://json-schema.org/draft-07/schema#",
-  title: "evalgate eval spec",
-  description: "One eval suite: the systems under test (providers), the prompt, the cases and how answers are scored. Paths are relative to the spec file's directory.",
-  type: "object",
-  additionalProperties: false,
-  required: ["suite", "providers", "prompt", "cases", "scorers"],
-  properties: {
-    suite: {
-      type: "string",
-      pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$",
-      description: "Name of the suite, unique across all spec files: letters, digits, `.`, `_` and `-`, starting with a letter or digit."
-    },
-    description: {
-      type: "string",
-      description: "What the suite checks, shown in reports."
-    },
-    providers: {
-      type: "array",
-      minItems: 1,
-      description: "The models or systems under test; several give a side-by-side scorecard. Ids must be unique within the file.",
-      items: {
-        $ref: "#/definitions/provider"
-      }
-    },
-    prompt: {
-      type: ["string", "array"],
-      minLength: 1,
-      minItems: 1,
-      description: "The prompt: a string (one user message) or a list of chat messages. `{{var}}` placeholders are filled from each case's variables.",
-      items: {
-        $ref: "#/definitions/message"
-      }
-    },
-    cases: {
-      type: "array",
-      minItems: 1,
-      description: "Where the cases come from: case files (`file:`) and inline cases (`vars:`), in any mix.",
-      items: {
-        $ref: "#/definitions/caseSource"
-      }
-    },
-    scorers: {
-      type: "array",
-      minItems: 1,
-      description: "How each answer is scored; a case's score is the weighted mean of its scorers.",
-      items: {
-        $ref: "#/definitions/scorer"
-      }
-    },
-    repeats: {
-      type: "integer",
-      minimum: 1,
-      maximum: 100,
-      default: 1,
-      description: "Answers asked per case and provider (1 to 100); more repeats measure nondeterministic models better."
-    },
-    timeout: {
-      $ref: "#/definitions/duration",
-      default: "60s",
-      description: "Time limit of one call, for providers without their own `timeout`: milliseconds, or a string like `500ms`, `30s`, `2m`."
-    },
-    "min-pass-rate": {
-      type: "number",
-      minimum: 0,
-      maximum: 1,
-      default: 1,
-      description: "The run fails when a provider's pass rate in this suite is below this fraction (0 to 1)."
-    },
-    gate: {
-      $ref: "#/definitions/gate"
-    },
-    $schema: {
-      type: "string",
-      description: "The JSON Schema of this file, for editors (ignored by evalgate)."
-    }
-  },
-  definitions: {
-    duration: {
-      type: ["number", "string"],
-      exclusiveMinimum: 0,
-      pattern: "^[0-9]+(\\.[0-9]+)?(ms|s|m)$",
-      description: "A duration: a number of milliseconds, or a string like `500ms`, `30s`, `2m`."
-    },
-    name: {
-      type: "string",
-      pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$",
-      description: "An id: letters, digits, `.`, `_` and `-`, starting with a letter or digit."
-    },
-    scalarText: {
-      type: ["string", "number", "boolean"],
-      description: "A text value; numbers and booleans are taken as their text."
-    },
-    message: {
-      type: "object",
-      additionalProperties: false,
-      required: ["role", "content"],
-      description: "A chat message.",
-      properties: {
-        role: {
-          enum: ["system", "user", "assistant"],
-          description: "Who speaks: system, user or assistant."
-        },
-        content: {
-          type: "string",
-          description: "The message text; may hold `{{var}}` placeholders."
-        }
-      }
-    },
-    provider: {
-      type: "object",
-      required: ["type", "id"],
-      description: "A system under test; `type` selects module, exec, http or openai.",
-      discriminator: {
-        propertyName: "type"
-      },
-      oneOf: [
-        {
-          $ref: "#/definitions/moduleProvider"
-        },
-        {
-          $ref: "#/definitions/execProvider"
-        },
-        {
-          $ref: "#/definitions/httpProvider"
-        },
-        {
-          $ref: "#/definitions/openaiProvider"
-        }
-      ]
-    },
-    providerId: {
-      $ref: "#/definitions/name",
-      description: "The provider's id, unique within the file; reports and baselines pair results by it."
-    },
-    providerLabel: {
-      type: "string",
-      description: "Display name in reports (default: the id)."
-    },
-    providerTimeout: {
-      $ref: "#/definitions/duration",
-      description: "Time limit of one call to this provider (default: the suite's `timeout`): milliseconds, or a string like `500ms`, `30s`, `2m`."
-    },
-    providerConcurrency: {
-      type: "integer",
-      minimum: 1,
-      description: "Maximum calls in flight to this provider (default: the run's concurrency)."
-    },
-    providerRetry: {
-      type: "object",
-      additionalProperties: false,
-      description: "How failed calls (429, 5xx, timeouts, resets; never other 4xx) are retried, with exponential backoff and jitter that honours `Retry-After`.",
-      properties: {
-        "max-attempts": {
-          type: "integer",
-          minimum: 1,
-          maximum: 10,
-          default: 4,
-          description: "Calls in all, the first included (1 to 10, default 4); 1 turns retries off."
-        },
-        "base-delay": {
-          $ref: "#/definitions/duration",
-          default: "500ms",
-          description: "Longest wait before the first retry, doubling with each further one (default `500ms`)."
-        },
-        "max-delay": {
-          $ref: "#/definitions/duration",
-          default: "30s",
-          description: "Longest single wait (default `30s`); a provider asking to wait longer is not retried."
-        }
-      }
-    },
-    providerRateLimit: {
-      type: "object",
-      additionalProperties: false,
-      minProperties: 1,
-      description: "Pacing of the calls to this provider: requests and/or tokens per minute.",
-      properties: {
-        "requests-per-minute": {
-          type: "number",
-          exclusiveMinimum: 0,
-          description: "Most calls started per minute (greater than 0)."
-        },
-        "tokens-per-minute": {
-          type: "number",
-          exclusiveMinimum: 0,
-          description: "Most tokens (input + output) used per minute (greater than 0)."
-        }
-      }
-    },
-    moduleProvider: {
-      type: "object",
-      additionalProperties: false,
-      required: ["type", "path"],
-      description: "An exported function of this repository, called with the rendered request.",
-      properties: {
-        type: {
-          const: "module",
-          description: "`module`: a JS function of the repo."
-        },
-        id: {
-          $ref: "#/definitions/providerId"
-        },
-        label: {
-          $ref: "#/definitions/providerLabel"
-        },
-        timeout: {
-          $ref: "#/definitions/providerTimeout"
-        },
-        concurrency: {
-          $ref: "#/definitions/providerConcurrency"
-        },
-        retry: {
-          $ref: "#/definitions/providerRetry"
-        },
-        "rate-limit": {
-          $ref: "#/definitions/providerRateLimit"
-        },
-        path: {
-          type: "string",
-          minLength: 1,
-          description: "The JS module, relative to the spec file's directory; it must exist. `${VAR}` is replaced by the environment variable VAR."
-        },
-        export: {
-          type: "string",
-          minLength: 1,
-          default: "default",
-          description: "The exported function to call (default `default`)."
-        }
-      }
-    },
-    execProvider: {
-      type: "object",
-      additionalProperties: false,
-      required: ["type", "command"],
-      description: "A command run per call: the rendered prompt on stdin, the answer on stdout.",
-      properties: {
-        type: {
-          const: "exec",
-          description: "`exec`: a command (stdin to stdout)."
-        },
-        id: {
-          $ref: "#/definitions/providerId"
-        },
-        label: {
-          $ref: "#/definitions/providerLabel"
-        },
-        timeout: {
-          $ref: "#/definitions/providerTimeout"
-        },
-        concurrency: {
-          $ref: "#/definitions/providerConcurrency"
-        },
-        retry: {
-          $ref: "#/definitions/providerRetry"
-        },
-        "rate-limit": {
-          $ref: "#/definitions/providerRateLimit"
-        },
-        command: {
-          type: ["string", "array"],
-          minLength: 1,
-          minItems: 1,
-          items: {
-            type: "string"
-          },
-          description: "The command: a string (run by `/bin/sh -c`) or a list of arguments (run directly). `${VAR}` is replaced by the environment variable VAR; write `$${VAR}` for a literal `${VAR}`."
-        },
-        cwd: {
-          type: "string",
-          description: "Working directory of the command, relative to the spec file's directory (default: that directory)."
-        },
-        env: {
-          type: "object",
-          additionalProperties: {
-            $ref: "#/definitions/scalarText"
-          },
-          description: "Extra environment variables of the command; values may use `${VAR}`."
-        }
-      }
-    },
-    httpProvider: {
-      type: "object",
-      additionalProperties: false,
-      required: ["type", "url", "output"],
-      description: "Any JSON HTTP endpoint: a templated JSON body in, the answer at a path of the JSON response.",
-      properties: {
-        type: {
-          const: "http",
-          description: "`http`: a JSON HTTP endpoint."
-        },
-        id: {
-          $ref: "#/definitions/providerId"
-        },
-        label: {
-          $ref: "#/definitions/providerLabel"
-        },
-        timeout: {
-          $ref: "#/definitions/providerTimeout"
-        },
-        concurrency: {
-          $ref: "#/definitions/providerConcurrency"
-        },
-        retry: {
-          $ref: "#/definitions/providerRetry"
-        },
-        "rate-limit": {
-          $ref: "#/definitions/providerRateLimit"
-        },
-        url: {
-          type: "string",
-          minLength: 1,
-          description: "The endpoint's http(s) URL; may use `${VAR}`."
-        },
-        method: {
-          enum: ["GET", "POST", "PUT", "PATCH"],
-          default: "POST",
-          description: "HTTP method (default POST); GET sends no body."
-        },
-        headers: {
-          type: "object",
-          additionalProperties: {
-            $ref: "#/definitions/scalarText"
-          },
-          description: "Request headers; values may use `${VAR}`, e.g. `Authorization: Bearer ${API_KEY}`."
-        },
-        body: {
-          description: "The JSON body, any JSON value. String leaves are templates rendered per call with the case's variables and `{{prompt}}`; they may also use `${VAR}`."
-        },
-        output: {
-          type: "string",
-          minLength: 1,
-          description: "Dotted path to the answer in the JSON response; array indexes are numbers, e.g. `choices.0.message.content`."
-        },
-        usage: {
-          type: "object",
-          additionalProperties: false,
-          minProperties: 1,
-          description: "Dotted paths to the token counts in the JSON response, e.g. `{ input: usage.prompt_tokens, output: usage.completion_tokens }`; an unset one counts as 0.",
-          properties: {
-            input: {
-              type: "string",
-              minLength: 1,
-              description: "Dotted path to the input (prompt) token count, e.g. `usage.prompt_tokens`."
-            },
-            output: {
-              type: "string",
-              minLength: 1,
-              description: "Dotted path to the output (completion) token count, e.g. `usage.completion_tokens`."
-            }
-          }
-        }
-      }
-    },
-    openaiProvider: {
-      type: "object",
-      additionalProperties: false,
-      required: ["type", "model"],
-      description: "The OpenAI Chat Completions API, or any OpenAI-compatible server (Ollama, vLLM, Azure…) via `base-url`.",
-      properties: {
-        type: {
-          const: "openai",
-          description: "`openai`: the OpenAI API or an OpenAI-compatible server."
-        },
-        id: {
-          $ref: "#/definitions/providerId"
-        },
-        label: {
-          $ref: "#/definitions/providerLabel"
-        },
-        timeout: {
-          $ref: "#/definitions/providerTimeout"
-        },
-        concurrency: {
-          $ref: "#/definitions/providerConcurrency"
-        },
-        retry: {
-          $ref: "#/definitions/providerRetry"
-        },
-        "rate-limit": {
-          $ref: "#/definitions/providerRateLimit"
-        },
-        model: {
-          type: "string",
-          minLength: 1,
-          description: "The model id, e.g. `gpt-4o-mini`; may use `${VAR}`."
-        },
-        params: {
-          type: "object",
-          description: "Request parameters passed as they are to chat.completions: temperature, max_tokens, seed, response_format…"
-        },
-        "base-url": {
-          type: "string",
-          minLength: 1,
-          description: "An OpenAI-compatible server instead of the OpenAI API, e.g. `http://localhost:11434/v1`; may use `${VAR}`."
-        },
-        "api-key": {
-          type: "string",
-          minLength: 1,
-          description: "The API key, always as an environment variable: `${OPENAI_API_KEY}` (the default without `base-url`). Never write a key in the file."
-        },
-        stream: {
-          type: "boolean",
-          default: false,
-          description: "Stream the answer, to measure the time to first token (default false)."
-        },
-        prices: {
-          type: "object",
-          additionalProperties: false,
-          required: ["input", "output"],
-          description: "USD per 1M tokens, for a model the built-in price table does not know (or to override it).",
-          properties: {
-            input: {
-              type: "number",
-              minimum: 0,
-              description: "USD per 1M input tokens."
-            },
-            "cached-input": {
-              type: "number",
-              minimum: 0,
-              description: "USD per 1M cached input tokens (default: the input price)."
-            },
-            output: {
-              type: "number",
-              minimum: 0,
-              description: "USD per 1M output tokens (reasoning tokens included)."
-            }
-          }
-        }
-      }
-    },
-    judgeProvider: {
-      type: "object",
-      required: ["type"],
-      description: "The judge: a provider entry like one of `providers:` (any type; `id` defaults to `judge`); `${VAR}` is replaced as in providers.",
-      discriminator: {
-        propertyName: "type"
-      },
-      oneOf: [
-        {
-          $ref: "#/definitions/moduleProvider"
-        },
-        {
-          $ref: "#/definitions/execProvider"
-        },
-        {
-          $ref: "#/definitions/httpProvider"
-        },
-        {
-          $ref: "#/definitions/openaiProvider"
-        }
-      ]
-    },
-    caseSource: {
-      description: "A case file (`file:`) or an inline case (`vars:`).",
-      if: {
-        type: "object",
-        required: ["file"]
-      },
-      then: {
-        $ref: "#/definitions/caseFile"
-      },
-      else: {
-        $ref: "#/definitions/inlineCase"
-      }
-    },
-    caseFile: {
-      type: "object",
-      additionalProperties: false,
-      required: ["file"],
-      description: "A file of cases.",
-      properties: {
-        file: {
-          type: "string",
-          minLength: 1,
-          description: "A `.jsonl`, `.csv` or `.yaml`/`.yml` (a list) file of cases, relative to the spec file's directory. Each row's keys are its variables, except `id` and `cluster`."
-        }
-      }
-    },
-    inlineCase: {
-      type: "object",
-      additionalProperties: false,
-      required: ["vars"],
-      description: "One case written in the spec.",
-      properties: {
-        id: {
-          type: ["string", "number"],
-          description: "Stable id of the case, unique in the suite (default: derived from its variables)."
-        },
-        cluster: {
-          type: ["string", "number"],
-          description: "Cases sharing a cluster (same document, same user) are not independent; statistics account for it."
-        },
-        vars: {
-          type: "object",
-          description: "The case's variables, used by `{{var}}` placeholders."
-        }
-      }
-    },
-    scorer: {
-      type: "object",
-      required: ["type"],
-      description: "How an answer is scored; `type` selects the scorer.",
-      discriminator: {
-        propertyName: "type"
-      },
-      oneOf: [
-        {
-          $ref: "#/definitions/equalsScorer"
-        },
-        {
-          $ref: "#/definitions/containsScorer"
-        },
-        {
-          $ref: "#/definitions/regexScorer"
-        },
-        {
-          $ref: "#/definitions/jsonValidScorer"
-        },
-        {
-          $ref: "#/definitions/jsonSchemaScorer"
-        },
-        {
-          $ref: "#/definitions/numericScorer"
-        },
-        {
-          $ref: "#/definitions/similarityScorer"
-        },
-        {
-          $ref: "#/definitions/javascriptScorer"
-        },
-        {
-          $ref: "#/definitions/llmJudgeScorer"
-        }
-      ]
-    },
-    scorerName: {
-      type: "string",
-      minLength: 1,
-      description: "Name in reports, unique in the suite (default: the type, then `-2`, `-3` when a type repeats)."
-    },
-    scorerWeight: {
-      type: "number",
-      exclusiveMinimum: 0,
-      default: 1,
-      description: "Weight in the case's score, greater than 0 (default 1)."
-    },
-    equalsScorer: {
-      type: "object",
-      additionalProperties: false,
-      required: ["type", "expected"],
-      description: "The answer equals `expected`.",
-      properties: {
-        type: {
-          const: "equals",
-          description: "`equals`: the answer equals `expected`."
-        },
-        name: {
-          $ref: "#/definitions/scorerName"
-        },
-        weight: {
-          $ref: "#/definitions/scorerWeight"
-        },
-        expected: {
-          $ref: "#/definitions/scalarText",
-          description: "The expected answer; may hold `{{var}}` placeholders."
-        },
-        "ignore-case": {
-          type: "boolean",
-          default: false,
-          description: "Compare ignoring case (default false)."
-        },
-        trim: {
-          type: "boolean",
-          default: true,
-          description: "Trim surrounding whitespace of both sides first (default true)."
-        }
-      }
-    },
-    containsScorer: {
-      type: "object",
-      additionalProperties: false,
-      required: ["type", "value"],
-      description: "The answer contains (`contains`), contains ignoring case (`icontains`) or starts with (`starts-with`) `value`.",
-      properties: {
-        type: {
-          enum: ["contains", "icontains", "starts-with"],
-          description: "`contains`, `icontains` (ignoring case) or `starts-with`."
-        },
-        name: {
-          $ref: "#/definitions/scorerName"
-        },
-        weight: {
-          $ref: "#/definitions/scorerWeight"
-        },
-        value: {
-          $ref: "#/definitions/scalarText",
-          description: "The text to look for; may hold `{{var}}` placeholders."
-        }
-      }
-    },
-    regexScorer: {
-      type: "object",
-      additionalProperties: false,
-      required: ["type", "pattern"],
-      description: "The answer matches a regular expression.",
-      properties: {
-        type: {
-          const: "regex",
-          description: "`regex`: the answer matches `pattern`."
-        },
-        name: {
-          $ref: "#/definitions/scorerName"
-        },
-        weight: {
-          $ref: "#/definitions/scorerWeight"
-        },
-        pattern: {
-          type: "string",
-          description: "A JavaScript regular expression, matched anywhere in the answer (anchor it with `^…$` to match all of it)."
-        },
-        flags: {
-          type: "string",
-          default: "",
-          description: "RegExp flags, e.g. `i` to ignore case (default none)."
-        }
-      }
-    },
-    jsonValidScorer: {
-      type: "object",
-      additionalProperties: false,
-      required: ["type"],
-      description: "The answer is valid JSON.",
-      properties: {
-        type: {
-          const: "json-valid",
-          description: "`json-valid`: the answer parses as JSON."
-        },
-        name: {
-          $ref: "#/definitions/scorerName"
-        },
-        weight: {
-          $ref: "#/definitions/scorerWeight"
-        }
-      }
-    },
-    jsonSchemaScorer: {
-      type: "object",
-      additionalProperties: false,
-      required: ["type", "schema"],
-      description: "The answer is JSON valid against `schema`.",
-      properties: {
-        type: {
-          const: "json-schema",
-          description: "`json-schema`: the answer is JSON matching `schema`."
-        },
-        name: {
-          $ref: "#/definitions/scorerName"
-        },
-        weight: {
-          $ref: "#/definitions/scorerWeight"
-        },
-        schema: {
-          type: "object",
-          description: "An inline JSON Schema (draft-07, or 2019-09 / 2020-12 via `$schema`); unknown keywords and formats are errors."
-        }
-      }
-    },
-    numericScorer: {
-      type: "object",
-      additionalProperties: false,
-      required: ["type", "expected"],
-      description: "The answer is a number within `tolerance` of `expected`.",
-      properties: {
-        type: {
-          const: "numeric",
-          description: "`numeric`: the answer is a number close to `expected`."
-        },
-        name: {
-          $ref: "#/definitions/scorerName"
-        },
-        weight: {
-          $ref: "#/definitions/scorerWeight"
-        },
-        expected: {
-          type: ["string", "number"],
-          description: "The expected number, or a template rendering to one, e.g. `{{answer}}`."
-        },
-        tolerance: {
-          type: "number",
-          minimum: 0,
-          default: 0,
-          description: "Largest accepted absolute difference (default 0)."
-        }
-      }
-    },
-    similarityScorer: {
-      type: "object",
-      additionalProperties: false,
-      required: ["type", "expected"],
-      description: "The answer is textually similar to `expected` (normalised Levenshtein similarity).",
-      properties: {
-        type: {
-          const: "similarity",
-          description: "`similarity`: the answer is close to `expected`."
-        },
-        name: {
-          $ref: "#/definitions/scorerName"
-        },
-        weight: {
-          $ref: "#/definitions/scorerWeight"
-        },
-        expected: {
-          $ref: "#/definitions/scalarText",
-          description: "The reference answer; may hold `{{var}}` placeholders."
-        },
-        threshold: {
-          type: "number",
-          minimum: 0,
-          maximum: 1,
-          default: 0.8,
-          description: "Similarity (0 to 1) needed to pass (default 0.8)."
-        }
-      }
-    },
-    javascriptScorer: {
-      type: "object",
-      additionalProperties: false,
-      required: ["type", "path"],
-      description: "A JavaScript function of the repo scores the answer.",
-      properties: {
-        type: {
-          const: "javascript",
-          description: "`javascript`: a function of the repo scores the answer."
-        },
-        name: {
-          $ref: "#/definitions/scorerName"
-        },
-        weight: {
-          $ref: "#/definitions/scorerWeight"
-        },
-        path: {
-          type: "string",
-          minLength: 1,
-          description: "The JS module, relative to the spec file's directory; it must exist."
-        },
-        export: {
-          type: "string",
-          minLength: 1,
-          default: "default",
-          description: "The exported scoring function (default `default`)."
-        }
-      }
-    },
-    llmJudgeScorer: {
-      type: "object",
-      additionalProperties: false,
-      required: ["type", "rubric", "judge"],
-      description: "An LLM grades the answer against a rubric, on a scale of 1 to `scale`.",
-      properties: {
-        type: {
-          const: "llm-judge",
-          description: "`llm-judge`: an LLM grades the answer against `rubric`."
-        },
-        name: {
-          $ref: "#/definitions/scorerName"
-        },
-        weight: {
-          $ref: "#/definitions/scorerWeight"
-        },
-        rubric: {
-          type: "string",
-          minLength: 1,
-          description: "What a good answer does, for the judge; may hold `{{var}}` placeholders."
-        },
-        scale: {
-          type: "integer",
-          minimum: 2,
-          maximum: 100,
-          default: 5,
-          description: "The judge scores 1 to `scale` (an integer, 2 to 100, default 5), normalised to 0..1 as (score − 1) / (scale − 1)."
-        },
-        threshold: {
-          type: "number",
-          minimum: 0,
-          maximum: 1,
-          default: 0.5,
-          description: "Normalised score (0 to 1) needed to pass (default 0.5)."
-        },
-        judge: {
-          $ref: "#/definitions/judgeProvider"
-        }
-      }
-    },
-    gate: {
-      type: "object",
-      additionalProperties: false,
-      description: "Tolerances per metric when comparing with the baseline; unset values use evalgate's defaults.",
-      properties: {
-        score: {
-          $ref: "#/definitions/qualityGate",
-          description: "Mean score: noise floor, largest tolerated drop, absolute minimum."
-        },
-        "pass-rate": {
-          $ref: "#/definitions/qualityGate",
-          description: "Pass rate: noise floor, largest tolerated drop, absolute minimum."
-        },
-        "latency-p50": {
-          $ref: "#/definitions/latencyGate",
-          description: "Median latency: largest tolerated ratio head / baseline."
-        },
-        "latency-p95": {
-          $ref: "#/definitions/latencyGate",
-          description: "95th percentile latency (gated only with enough samples): largest tolerated ratio."
-        },
-        cost: {
-          type: "object",
-          additionalProperties: false,
-          description: "Cost per case: largest tolerated ratio head / baseline, absolute maximum.",
-          properties: {
-            "max-ratio": {
-              type: "number",
-              exclusiveMinimum: 0,
-              description: "Largest tolerated ratio of mean cost per case, head / baseline (e.g. 1.1)."
-            },
-            max: {
-              type: "number",
-              minimum: 0,
-              description: "Absolute maximum mean cost per case, in USD."
-            }
-          }
-        },
-        "error-rate": {
-          type: "object",
-          additionalProperties: false,
-          description: "Share of calls ending in an error.",
-          properties: {
-            max: {
-              type: "number",
-              minimum: 0,
-              maximum: 1,
-              description: "Absolute maximum error rate (0 to 1)."
-            }
-          }
-        }
-      }
-    },
-    qualityGate: {
-      type: "object",
-      additionalProperties: false,
-      description: "Tolerances of a quality metric in [0, 1].",
-      properties: {
-        noise: {
-          type: "number",
-          minimum: 0,
-          maximum: 1,
-          description: "Changes smaller than this are noise, never a regression (e.g. 0.02)."
-        },
-        "max-drop": {
-          type: "number",
-          minimum: 0,
-          maximum: 1,
-          description: "Non-inferiority margin: the largest drop still counted as a pass (e.g. 0.05)."
-        },
-        min: {
-          type: "number",
-          minimum: 0,
-          maximum: 1,
-          description: "Absolute floor: below it the check fails whatever the baseline."
-        }
-      }
-    },
-    latencyGate: {
-      type: "object",
-      additionalProperties: false,
-      description: "Latency tolerance.",
-      properties: {
-        "max-ratio": {
-          type: "number",
-          exclusiveMinimum: 0,
-          description: "Largest tolerated latency ratio head / baseline (e.g. 1.2)."
-        }
-      }
-    }
-  }
-};
-
-// src/score/levenshtein.ts
-function codePoints(text) {
-  return Array.from(text, (char) => char.codePointAt(0));
-}
-function levenshtein(a, b) {
-  const left = codePoints(a);
-  const right = codePoints(b);
-  let start = 0;
-  while (start < left.length && start < right.length && left[start] === right[start]) start++;
-  let leftEnd = left.length;
-  let rightEnd = right.length;
-  while (leftEnd > start && rightEnd > start && left[leftEnd - 1] === right[rightEnd - 1]) {
-    leftEnd--;
-    rightEnd--;
-  }
-  const leftCore = left.slice(start, leftEnd);
-  const rightCore = right.slice(start, rightEnd);
-  const [longer, shorter] = leftCore.length >= rightCore.length ? [leftCore, rightCore] : [rightCore, leftCore];
-  if (shorter.length === 0) return longer.length;
-  const row = new Uint32Array(shorter.length + 1);
-  for (let j = 0; j <= shorter.length; j++) row[j] = j;
-  for (let i = 0; i < longer.length; i++) {
-    let diagonal = row[0];
-    row[0] = i + 1;
-    for (let j = 0; j < shorter.length; j++) {
-      const above = row[j + 1];
-      const substitution = diagonal + (longer[i] === shorter[j] ? 0 : 1);
-      row[j + 1] = Math.min(above + 1, row[j] + 1, substitution);
-      diagonal = above;
-    }
-  }
-  return row[shorter.length];
-}
-function similarity(a, b) {
-  const longest = Math.max(codePoints(a).length, codePoints(b).length);
-  return longest === 0 ? 1 : 1 - levenshtein(a, b) / longest;
-}
-
-// src/spec/did-you-mean.ts
-function closestMatch(word, candidates) {
-  let best;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const distance = levenshtein(word.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  const tolerated = Math.max(2, Math.floor(word.length / 3));
-  return bestDistance <= tolerated && bestDistance < word.length ? best : void 0;
-}
-function suggestOrList(word, candidates, listName) {
-  const match = closestMatch(word, candidates);
-  return match === void 0 ? `${listName}: ${candidates.join(", ")}` : `did you mean \`${match}\`?`;
-}
-function suggestAndList(word, candidates, listName) {
-  const match = closestMatch(word, candidates);
-  const list = `${listName}: ${candidates.join(", ")}`;
-  return match === void 0 ? list : `did you mean \`${match}\`? ${list}`;
-}
-
-// src/spec/schema-check.ts
-var compiled;
-function validator() {
-  compiled ??= new import_ajv2.Ajv({
-    allErrors: true,
-    // verbose: errors carry their schema, whose description becomes the fix hint.
-    verbose: true,
-    // Provider and scorer entries select their schema by `type`, so a user sees the errors of the
-    // type they chose instead of one failure per branch of the oneOf.
-    discriminator: true,
-    allowUnionTypes: true
-  }).compile(eval_spec_schema_default);
-  return compiled;
-}
-function resolveRef(schema) {
-  const name = schema.$ref?.match(/^#\/definitions\/(.+)$/)?.[1];
-  const definitions = eval_spec_schema_default.definitions;
-  return name === void 0 ? schema : definitions[name] ?? schema;
-}
-function descriptionOf(schema) {
-  if (schema === void 0) return void 0;
-  return schema.description ?? (schema.$ref ? descriptionOf(resolveRef(schema)) : void 0);
-}
-function tagValues(schema, tag) {
-  return (schema.oneOf ?? []).flatMap((branch) => {
-    const property = resolveRef(branch).properties?.[tag];
-    const values = property?.enum ?? (property?.const === void 0 ? [] : [property.const]);
-    return values.map(String);
-  });
-}
-function pointerToPath(pointer, data) {
-  if (pointer === "") return [];
-  const path2 = [];
-  let current = data;
-  for (const raw of pointer.slice(1).split("/")) {
-    const segment = raw.replaceAll("~1", "/").replaceAll("~0", "~");
-    const isIndex = Array.isArray(current);
-    path2.push(isIndex ? Number(segment) : segment);
-    current = current?.[segment];
-  }
-  return path2;
-}
-function describeValue(value) {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a mapping";
-  if (typeof value === "string") {
-    const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
-    return `string ${JSON.stringify(shown)}`;
-  }
-  return `${typeof value} ${String(value)}`;
-}
-function quoteValue(value) {
-  return typeof value === "string" ? `\`${value}\`` : describeValue(value);
-}
-var TYPE_NAMES = { object: "a mapping", array: "a list" };
-var COMPARISONS = {
-  minimum: "at least",
-  maximum: "at most",
-  exclusiveMinimum: "greater than",
-  exclusiveMaximum: "less than"
-};
-function entryKind(path2) {
-  const last = path2[path2.length - 1];
-  if (typeof last === "string") return last;
-  const list = path2[path2.length - 2];
-  return typeof list === "string" ? list.replace(/s$/, "") : "entry";
-}
-function propertySchema(schema, key) {
-  if (schema === void 0) return void 0;
-  const own = schema.properties?.[key];
-  if (own !== void 0) return own;
-  for (const branch of schema.oneOf ?? []) {
-    const found = resolveRef(branch).properties?.[key];
-    if (found !== void 0) return found;
-  }
-  return void 0;
-}
-function explain(error, path2, yaml) {
-  const schema = error.parentSchema;
-  const hint = descriptionOf(schema);
-  const params = error.params;
-  switch (error.keyword) {
-    case "additionalProperties": {
-      const key = String(params.additionalProperty);
-      const allowed = Object.keys(schema?.properties ?? {});
-      return yaml.diagnostic(
-        [...path2, key],
-        `unknown key \`${key}\``,
-        suggestOrList(key, allowed, "allowed keys"),
-        { key: true }
-      );
-    }
-    case "required": {
-      const key = String(params.missingProperty);
-      const tag = schema?.discriminator?.propertyName;
-      const keyHint = key === tag && schema ? `one of: ${tagValues(schema, tag).join(", ")}` : descriptionOf(propertySchema(schema, key));
-      const diagnostic = yaml.diagnostic(path2, `missing required key \`${key}\``, keyHint);
-      return { ...diagnostic, path: formatFieldPath([...path2, key]) };
-    }
-    case "type": {
-      const expected = String(params.type).split(",").map((name) => TYPE_NAMES[name] ?? name).join(" or ");
-      return yaml.diagnostic(path2, `expected ${expected}, got ${describeValue(error.data)}`, hint);
-    }
-    case "enum":
-    case "const": {
-      const allowed = (error.keyword === "enum" ? params.allowedValues : [params.allowedValue]).map(String);
-      return yaml.diagnostic(
-        path2,
-        `invalid value ${quoteValue(error.data)}`,
-        suggestAndList(String(error.data), allowed, "allowed values")
-      );
-    }
-    case "discriminator": {
-      if (params.tagValue === void 0 || schema === void 0) return void 0;
-      const tag = String(params.tag);
-      const allowed = tagValues(schema, tag);
-      const message = typeof params.tagValue === "string" ? `unknown ${entryKind(path2)} type \`${params.tagValue}\`` : `expected string, got ${describeValue(params.tagValue)}`;
-      return yaml.diagnostic(
-        [...path2, tag],
-        message,
-        suggestAndList(String(params.tagValue), allowed, "allowed types")
-      );
-    }
-    case "pattern":
-      return yaml.diagnostic(path2, `invalid value ${quoteValue(error.data)}`, hint);
-    case "minimum":
-    case "maximum":
-    case "exclusiveMinimum":
-    case "exclusiveMaximum":
-      return yaml.diagnostic(
-        path2,
-        `must be ${COMPARISONS[error.keyword]} ${String(params.limit)}, got ${String(error.data)}`,
-        hint
-      );
-    case "minItems":
-      return yaml.diagnostic(
-        path2,
-        params.limit === 1 ? "needs at least one entry" : `needs at least ${String(params.limit)} entries`,
-        hint
-      );
-    case "minLength":
-      return yaml.diagnostic(path2, "must not be empty", hint);
-    case "minProperties":
-      return yaml.diagnostic(
-        path2,
-        `needs at least one of: ${Object.keys(schema?.properties ?? {}).join(", ")}`,
-        hint
-      );
-    default:
-      return yaml.diagnostic(path2, error.message ?? `fails \`${error.keyword}\``, hint);
-  }
-}
-function checkSpecSchema(data, yaml) {
-  const validate2 = validator();
-  validate2(data);
-  const errors = validate2.errors ?? [];
-  const seen = /* @__PURE__ */ new Set();
-  const typeErrorAt = new Set(errors.filter((e) => e.keyword === "type").map((e) => e.instancePath));
-  const kept = errors.filter((error) => {
-    if (error.keyword === "if") return false;
-    if (error.keyword !== "type" && typeErrorAt.has(error.instancePath)) return false;
-    const key = `${error.instancePath}|${error.keyword}|${JSON.stringify(error.params)}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-  const diagnostics = kept.map((error) => explain(error, pointerToPath(error.instancePath, data), yaml)).filter((d) => d !== void 0).sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
-  const invalidPointers = kept.map((error) => error.instancePath);
-  return {
-    diagnostics,
-    isValid(path2) {
-      const pointer = path2.map((s) => "/" + String(s).replaceAll("~", "~0").replaceAll("/", "~1")).join("");
-      return !invalidPointers.some((p) => p === pointer || p.startsWith(pointer + "/"));
-    }
-  };
-}
-
-// src/score/errors.ts
-init_errors();
-var ScorerFailure = class extends EvalgateError {
-  /** The failing scorer's name, as reports show it. */
-  scorer;
-  constructor(scorer, cause) {
-    super(`scorer "${scorer}" failed: ${errorMessage(cause)}`, 1);
-    this.scorer = scorer;
-    this.cause = cause;
-  }
-};
-var ScorerConfigProblem = class extends Error {
-  /** Field of the scorer spec at fault, e.g. `pattern`; empty for the scorer as a whole. */
-  field;
-  hint;
-  constructor(field, message, hint) {
-    super(message);
-    this.field = field;
-    this.hint = hint;
-  }
-};
-
-// src/score/json.ts
-var import_ajv3 = __toESM(require_ajv(), 1);
-var import__ = __toESM(require__(), 1);
-var import__2 = __toESM(require__2(), 1);
-
 // src/score/outcome.ts
-var PASSED = Object.freeze({ score: 1, pass: true });
 function failed(reason) {
   return { score: 0, pass: false, reason };
 }
+var PASSED;
+var init_outcome = __esm({
+  "src/score/outcome.ts"() {
+    "use strict";
+    PASSED = Object.freeze({ score: 1, pass: true });
+  }
+});
 
 // src/score/reason.ts
-var MAX_REASON_LENGTH = 200;
-var MAX_QUOTED_LENGTH = 80;
 function truncate2(text, max = MAX_REASON_LENGTH) {
   const codePoints2 = Array.from(text);
   return codePoints2.length <= max ? text : codePoints2.slice(0, max - 1).join("") + "…";
@@ -81052,6 +81417,14 @@ function truncate2(text, max = MAX_REASON_LENGTH) {
 function quote(text) {
   return JSON.stringify(truncate2(text, MAX_QUOTED_LENGTH));
 }
+var MAX_REASON_LENGTH, MAX_QUOTED_LENGTH;
+var init_reason = __esm({
+  "src/score/reason.ts"() {
+    "use strict";
+    MAX_REASON_LENGTH = 200;
+    MAX_QUOTED_LENGTH = 80;
+  }
+});
 
 // src/score/json.ts
 function parseOutput(output) {
@@ -81120,6 +81493,18 @@ function jsonSchemaScorer(spec) {
     );
   };
 }
+var import_ajv3, import__, import__2;
+var init_json = __esm({
+  "src/score/json.ts"() {
+    "use strict";
+    import_ajv3 = __toESM(require_ajv(), 1);
+    import__ = __toESM(require__(), 1);
+    import__2 = __toESM(require__2(), 1);
+    init_errors3();
+    init_outcome();
+    init_reason();
+  }
+});
 
 // src/score/text.ts
 function equalsScorer(spec) {
@@ -81166,7 +81551,6 @@ function regexScorer(spec) {
     return regex.test(output) ? PASSED : failed(truncate2(`output does not match ${regex.toString()}: ${quote(output)}`));
   };
 }
-var DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 function parseDecimal(text) {
   const trimmed = text.trim();
   if (!DECIMAL.test(trimmed)) return void 0;
@@ -81221,11 +81605,20 @@ function similarityScorer(spec) {
     };
   };
 }
+var DECIMAL;
+var init_text = __esm({
+  "src/score/text.ts"() {
+    "use strict";
+    init_template();
+    init_errors3();
+    init_levenshtein();
+    init_outcome();
+    init_reason();
+    DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+  }
+});
 
 // src/spec/scorers.ts
-var DEFAULT_JUDGE_ID = "judge";
-var DEFAULT_JUDGE_SCALE = 5;
-var DEFAULT_JUDGE_THRESHOLD = 0.5;
 async function build(written, base, path2, context, expandedJudge) {
   const text = (value) => String(value ?? "");
   switch (written.type) {
@@ -81384,9 +81777,21 @@ async function resolveScorers(entries, isValid, context) {
   }
   return scorers;
 }
+var DEFAULT_JUDGE_ID, DEFAULT_JUDGE_SCALE, DEFAULT_JUDGE_THRESHOLD;
+var init_scorers = __esm({
+  "src/spec/scorers.ts"() {
+    "use strict";
+    init_errors3();
+    init_json();
+    init_text();
+    init_providers2();
+    DEFAULT_JUDGE_ID = "judge";
+    DEFAULT_JUDGE_SCALE = 5;
+    DEFAULT_JUDGE_THRESHOLD = 0.5;
+  }
+});
 
 // src/spec/template-check.ts
-var MISSING_VARIABLE_LIMIT = 20;
 function site(path2, template, provided = []) {
   return { path: path2, variables: templateVariables(template).filter((name) => !provided.includes(name)) };
 }
@@ -81470,9 +81875,19 @@ function checkTemplates(sources, cases, yaml) {
   }
   return diagnostics;
 }
+var MISSING_VARIABLE_LIMIT;
+var init_template_check = __esm({
+  "src/spec/template-check.ts"() {
+    "use strict";
+    init_did_you_mean();
+    init_template();
+    MISSING_VARIABLE_LIMIT = 20;
+  }
+});
 
 // src/spec/load.ts
-var DEFAULT_TIMEOUT_MS = 6e4;
+import { readFile as readFile3 } from "node:fs/promises";
+import { dirname as dirname2, relative as relative2 } from "node:path";
 function isMapping(value) {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
@@ -81580,13 +81995,37 @@ async function loadSpecs(paths, options) {
   if (diagnostics.length > 0) throw combinedError(diagnostics);
   return results.map((result) => result.suite);
 }
+var DEFAULT_TIMEOUT_MS;
+var init_load = __esm({
+  "src/spec/load.ts"() {
+    "use strict";
+    init_errors();
+    init_cases3();
+    init_context();
+    init_duration();
+    init_find();
+    init_providers2();
+    init_schema_check();
+    init_scorers();
+    init_template_check();
+    init_yaml_file();
+    DEFAULT_TIMEOUT_MS = 6e4;
+  }
+});
+
+// src/spec/index.ts
+var init_spec = __esm({
+  "src/spec/index.ts"() {
+    "use strict";
+    init_find();
+    init_load();
+    init_cases3();
+    init_template();
+  }
+});
 
 // src/run/cache.ts
-init_errors();
 import { join as join2 } from "node:path";
-var DEFAULT_CACHE_DIR = ".evalgate/cache";
-var CACHE_MODES = ["off", "read", "write", "read-write", "replay"];
-var CACHE_FORMAT = 1;
 function cacheKey(input) {
   return sha256Hex(
     canonicalJson({
@@ -81598,15 +82037,6 @@ function cacheKey(input) {
     })
   );
 }
-var CacheMissError = class extends EvalgateError {
-  key;
-  constructor(key, dir, what) {
-    super(
-      `no cached answer${what ? ` for ${what}` : ""} (key ${key.slice(0, 12)}…) in ${dir}. Replay mode never calls a provider — it is how runs without secrets (pull requests from forks) reuse recorded answers. Record them with cache mode read-write on a trusted run (push to the default branch) and make that cache directory available to this run.`
-    );
-    this.key = key;
-  }
-};
 function isTokenUsage(value) {
   if (value === null || typeof value !== "object") return false;
   const t = value;
@@ -81626,96 +82056,112 @@ function entryProblem(entry, key) {
   }
   return void 0;
 }
-var ResponseCache = class {
-  dir;
-  mode;
-  warn;
-  constructor(options) {
-    this.dir = options.dir;
-    this.mode = options.mode;
-    this.warn = options.warn;
-  }
-  /** Whether `get` can answer: the caller skips the lookup otherwise. */
-  get reads() {
-    return this.mode === "read" || this.mode === "read-write" || this.mode === "replay";
-  }
-  /** Whether `set` records answers. */
-  get writes() {
-    return this.mode === "write" || this.mode === "read-write";
-  }
-  path(key) {
-    if (!/^[0-9a-f]{64}$/.test(key)) throw new Error(`not a cache key: ${key}`);
-    return join2(this.dir, key.slice(0, 2), `${key}.json`);
-  }
-  /**
-   * The recorded answer, or undefined on a miss (or when this mode does not read). In replay
-   * mode a miss throws CacheMissError; `what` (e.g. "provider gpt, case q1, repeat 0") names it.
-   */
-  async get(key, what) {
-    if (!this.reads) return void 0;
-    const file = this.path(key);
-    const answer = await this.read(file, key);
-    if (!answer && this.mode === "replay") throw new CacheMissError(key, this.dir, what);
-    return answer;
-  }
-  async read(file, key) {
-    let text;
-    try {
-      text = await readTextIfExists(file);
-    } catch (error) {
-      this.warn(`cache: cannot read ${file}: ${errorMessage(error)}; calling the provider instead`);
-      return void 0;
-    }
-    if (text === void 0) return void 0;
-    let entry;
-    try {
-      entry = JSON.parse(text);
-    } catch (error) {
-      this.warn(`cache: ${file} is not valid JSON (${errorMessage(error)}); treated as a miss`);
-      return void 0;
-    }
-    const problem = entryProblem(entry, key);
-    if (problem) {
-      this.warn(`cache: ignoring ${file}: ${problem}; treated as a miss`);
-      return void 0;
-    }
-    const { answer } = entry;
-    return {
-      output: answer.output,
-      ...answer.tokens ? { tokens: answer.tokens } : {},
-      ...answer.model !== void 0 ? { model: answer.model } : {},
-      ...answer.fingerprint !== void 0 ? { fingerprint: answer.fingerprint } : {}
-    };
-  }
-  /**
-   * Records an answer (when this mode writes): output, tokens, model and fingerprint only. A
-   * failed write is a warning: losing a cache entry must not fail the case.
-   */
-  async set(key, response) {
-    if (!this.writes) return;
-    const file = this.path(key);
-    const entry = {
-      format: CACHE_FORMAT,
-      key,
-      answer: {
-        output: response.output,
-        ...response.tokens ? { tokens: response.tokens } : {},
-        ...response.model !== void 0 ? { model: response.model } : {},
-        ...response.fingerprint !== void 0 ? { fingerprint: response.fingerprint } : {}
+var DEFAULT_CACHE_DIR, CACHE_MODES, CACHE_FORMAT, CacheMissError, ResponseCache;
+var init_cache = __esm({
+  "src/run/cache.ts"() {
+    "use strict";
+    init_errors();
+    init_files();
+    init_fingerprint();
+    DEFAULT_CACHE_DIR = ".evalgate/cache";
+    CACHE_MODES = ["off", "read", "write", "read-write", "replay"];
+    CACHE_FORMAT = 1;
+    CacheMissError = class extends EvalgateError {
+      key;
+      constructor(key, dir, what) {
+        super(
+          `no cached answer${what ? ` for ${what}` : ""} (key ${key.slice(0, 12)}…) in ${dir}. Replay mode never calls a provider — it is how runs without secrets (pull requests from forks) reuse recorded answers. Record them with cache mode read-write on a trusted run (push to the default branch) and make that cache directory available to this run.`
+        );
+        this.key = key;
       }
     };
-    try {
-      await writeFileAtomic(file, JSON.stringify(entry) + "\n");
-    } catch (error) {
-      this.warn(`cache: cannot write ${file}: ${errorMessage(error)}; the answer is not recorded`);
-    }
+    ResponseCache = class {
+      dir;
+      mode;
+      warn;
+      constructor(options) {
+        this.dir = options.dir;
+        this.mode = options.mode;
+        this.warn = options.warn;
+      }
+      /** Whether `get` can answer: the caller skips the lookup otherwise. */
+      get reads() {
+        return this.mode === "read" || this.mode === "read-write" || this.mode === "replay";
+      }
+      /** Whether `set` records answers. */
+      get writes() {
+        return this.mode === "write" || this.mode === "read-write";
+      }
+      path(key) {
+        if (!/^[0-9a-f]{64}$/.test(key)) throw new Error(`not a cache key: ${key}`);
+        return join2(this.dir, key.slice(0, 2), `${key}.json`);
+      }
+      /**
+       * The recorded answer, or undefined on a miss (or when this mode does not read). In replay
+       * mode a miss throws CacheMissError; `what` (e.g. "provider gpt, case q1, repeat 0") names it.
+       */
+      async get(key, what) {
+        if (!this.reads) return void 0;
+        const file = this.path(key);
+        const answer = await this.read(file, key);
+        if (!answer && this.mode === "replay") throw new CacheMissError(key, this.dir, what);
+        return answer;
+      }
+      async read(file, key) {
+        let text;
+        try {
+          text = await readTextIfExists(file);
+        } catch (error) {
+          this.warn(`cache: cannot read ${file}: ${errorMessage(error)}; calling the provider instead`);
+          return void 0;
+        }
+        if (text === void 0) return void 0;
+        let entry;
+        try {
+          entry = JSON.parse(text);
+        } catch (error) {
+          this.warn(`cache: ${file} is not valid JSON (${errorMessage(error)}); treated as a miss`);
+          return void 0;
+        }
+        const problem = entryProblem(entry, key);
+        if (problem) {
+          this.warn(`cache: ignoring ${file}: ${problem}; treated as a miss`);
+          return void 0;
+        }
+        const { answer } = entry;
+        return {
+          output: answer.output,
+          ...answer.tokens ? { tokens: answer.tokens } : {},
+          ...answer.model !== void 0 ? { model: answer.model } : {},
+          ...answer.fingerprint !== void 0 ? { fingerprint: answer.fingerprint } : {}
+        };
+      }
+      /**
+       * Records an answer (when this mode writes): output, tokens, model and fingerprint only. A
+       * failed write is a warning: losing a cache entry must not fail the case.
+       */
+      async set(key, response) {
+        if (!this.writes) return;
+        const file = this.path(key);
+        const entry = {
+          format: CACHE_FORMAT,
+          key,
+          answer: {
+            output: response.output,
+            ...response.tokens ? { tokens: response.tokens } : {},
+            ...response.model !== void 0 ? { model: response.model } : {},
+            ...response.fingerprint !== void 0 ? { fingerprint: response.fingerprint } : {}
+          }
+        };
+        try {
+          await writeFileAtomic(file, JSON.stringify(entry) + "\n");
+        } catch (error) {
+          this.warn(`cache: cannot write ${file}: ${errorMessage(error)}; the answer is not recorded`);
+        }
+      }
+    };
   }
-};
-
-// src/run/execute.ts
-init_errors();
-import { randomUUID } from "node:crypto";
-import { readFile as readFile4 } from "node:fs/promises";
+});
 
 // src/providers/identity.ts
 function providerCacheIdentity(spec) {
@@ -81740,10 +82186,14 @@ function providerCacheIdentity(spec) {
       return spec.configFingerprint;
   }
 }
+var init_identity = __esm({
+  "src/providers/identity.ts"() {
+    "use strict";
+    init_fingerprint();
+  }
+});
 
 // src/providers/prices.ts
-var SOURCE = "https://openai.com/api/pricing";
-var AS_OF = "2025-08-07";
 function price(input, cachedInput, output) {
   return {
     input,
@@ -81753,22 +82203,6 @@ function price(input, cachedInput, output) {
     source: SOURCE
   };
 }
-var BUILT_IN_PRICES = {
-  "gpt-5": price(1.25, 0.125, 10),
-  "gpt-5-mini": price(0.25, 0.025, 2),
-  "gpt-5-nano": price(0.05, 5e-3, 0.4),
-  "gpt-4.1": price(2, 0.5, 8),
-  "gpt-4.1-mini": price(0.4, 0.1, 1.6),
-  "gpt-4.1-nano": price(0.1, 0.025, 0.4),
-  "gpt-4o": price(2.5, 1.25, 10),
-  // The first gpt-4o snapshot kept its launch price and had no cached-input discount.
-  "gpt-4o-2024-05-13": price(5, void 0, 15),
-  "gpt-4o-mini": price(0.15, 0.075, 0.6),
-  o3: price(2, 0.5, 8),
-  "o3-mini": price(1.1, 0.55, 4.4),
-  "o4-mini": price(1.1, 0.275, 4.4),
-  o1: price(15, 7.5, 60)
-};
 function baseModel(model) {
   return model.replace(/-\d{4}-\d{2}-\d{2}$/, "");
 }
@@ -81782,16 +82216,32 @@ function costOf(model, tokens, override) {
   const perMillion = (tokens.input - cached) * rates.input + cached * (rates.cachedInput ?? rates.input) + tokens.output * rates.output;
   return perMillion / 1e6;
 }
-
-// src/run/execute.ts
-init_retry();
-
-// src/score/create.ts
-init_errors();
+var SOURCE, AS_OF, BUILT_IN_PRICES;
+var init_prices = __esm({
+  "src/providers/prices.ts"() {
+    "use strict";
+    SOURCE = "https://openai.com/api/pricing";
+    AS_OF = "2025-08-07";
+    BUILT_IN_PRICES = {
+      "gpt-5": price(1.25, 0.125, 10),
+      "gpt-5-mini": price(0.25, 0.025, 2),
+      "gpt-5-nano": price(0.05, 5e-3, 0.4),
+      "gpt-4.1": price(2, 0.5, 8),
+      "gpt-4.1-mini": price(0.4, 0.1, 1.6),
+      "gpt-4.1-nano": price(0.1, 0.025, 0.4),
+      "gpt-4o": price(2.5, 1.25, 10),
+      // The first gpt-4o snapshot kept its launch price and had no cached-input discount.
+      "gpt-4o-2024-05-13": price(5, void 0, 15),
+      "gpt-4o-mini": price(0.15, 0.075, 0.6),
+      o3: price(2, 0.5, 8),
+      "o3-mini": price(1.1, 0.55, 4.4),
+      "o4-mini": price(1.1, 0.275, 4.4),
+      o1: price(15, 7.5, 60)
+    };
+  }
+});
 
 // src/score/javascript.ts
-var JAVASCRIPT_PASS_SCORE = 0.5;
-var SIGNATURE = "(input: { output, vars, caseId }) => number | boolean | { score, pass?, reason? }";
 function checkScore(score) {
   if (typeof score !== "number" || !Number.isFinite(score) || score < 0 || score > 1) {
     throw new Error(`returned score ${String(score)}; a score must be a number between 0 and 1`);
@@ -81841,24 +82291,18 @@ function javascriptScorer(spec, exported) {
     return toOutcome(returned);
   };
 }
+var JAVASCRIPT_PASS_SCORE, SIGNATURE;
+var init_javascript = __esm({
+  "src/score/javascript.ts"() {
+    "use strict";
+    init_errors3();
+    init_reason();
+    JAVASCRIPT_PASS_SCORE = 0.5;
+    SIGNATURE = "(input: { output, vars, caseId }) => number | boolean | { score, pass?, reason? }";
+  }
+});
 
 // src/score/llm-judge.ts
-init_errors();
-var MAX_JUDGE_REASON_LENGTH = 500;
-var JUDGEMENT_RESPONSE_FORMAT = {
-  type: "json_schema",
-  json_schema: {
-    name: "evalgate_judgement",
-    strict: true,
-    schema: {
-      type: "object",
-      properties: { reasoning: { type: "string" }, score: { type: "integer" } },
-      required: ["reasoning", "score"],
-      additionalProperties: false
-    }
-  }
-};
-var FIXED_TEMPERATURE_MODEL = /^(o\d|gpt-5)/;
 function judgeCallSpec(judge) {
   if (judge.type !== "openai") return judge;
   const temperature = FIXED_TEMPERATURE_MODEL.test(judge.model) ? {} : { temperature: 0 };
@@ -81917,7 +82361,6 @@ function judgeUsage(judge, response) {
     cost: costOf(model, response.tokens, prices)
   };
 }
-var NEVER_ABORTED = new AbortController().signal;
 async function createLlmJudgeScorer(spec, createJudge) {
   if (createJudge === void 0) {
     throw new ScorerConfigProblem("judge", "LLM judges cannot run here: no judge provider factory");
@@ -81968,6 +82411,33 @@ async function createLlmJudgeScorer(spec, createJudge) {
     }
   };
 }
+var MAX_JUDGE_REASON_LENGTH, JUDGEMENT_RESPONSE_FORMAT, FIXED_TEMPERATURE_MODEL, NEVER_ABORTED;
+var init_llm_judge = __esm({
+  "src/score/llm-judge.ts"() {
+    "use strict";
+    init_errors();
+    init_prices();
+    init_template();
+    init_errors3();
+    init_reason();
+    MAX_JUDGE_REASON_LENGTH = 500;
+    JUDGEMENT_RESPONSE_FORMAT = {
+      type: "json_schema",
+      json_schema: {
+        name: "evalgate_judgement",
+        strict: true,
+        schema: {
+          type: "object",
+          properties: { reasoning: { type: "string" }, score: { type: "integer" } },
+          required: ["reasoning", "score"],
+          additionalProperties: false
+        }
+      }
+    };
+    FIXED_TEMPERATURE_MODEL = /^(o\d|gpt-5)/;
+    NEVER_ABORTED = new AbortController().signal;
+  }
+});
 
 // src/score/create.ts
 async function scoreFunction(spec, loadModule) {
@@ -82056,9 +82526,19 @@ async function createScorers(specs, loadModule, options = {}) {
   }
   return scorers;
 }
+var init_create = __esm({
+  "src/score/create.ts"() {
+    "use strict";
+    init_errors();
+    init_errors3();
+    init_javascript();
+    init_json();
+    init_llm_judge();
+    init_text();
+  }
+});
 
 // src/score/score-output.ts
-init_errors();
 function isCount(value) {
   return typeof value === "number" && Number.isFinite(value) && value >= 0;
 }
@@ -82141,127 +82621,127 @@ async function scoreOutput(scorers, input) {
     ...judgeSpending(results.flatMap(({ usage }) => usage ? [usage] : []))
   };
 }
+var init_score_output = __esm({
+  "src/score/score-output.ts"() {
+    "use strict";
+    init_errors();
+    init_errors3();
+  }
+});
 
-// src/run/call.ts
-init_abort();
-init_retry();
+// src/score/index.ts
+var init_score = __esm({
+  "src/score/index.ts"() {
+    "use strict";
+    init_create();
+    init_score_output();
+    init_levenshtein();
+    init_errors3();
+    init_javascript();
+    init_llm_judge();
+  }
+});
 
 // src/run/rate-limit.ts
-init_abort();
-var MINUTE_MS = 6e4;
-var Bucket = class {
-  capacity;
-  perMs;
-  level;
-  updatedAt;
-  constructor(perMinute, now) {
-    this.perMs = perMinute / MINUTE_MS;
-    this.capacity = Math.max(1, perMinute / 60);
-    this.level = this.capacity;
-    this.updatedAt = now;
-  }
-  refill(now) {
-    this.level = Math.min(this.capacity, this.level + (now - this.updatedAt) * this.perMs);
-    this.updatedAt = now;
-  }
-  /** Milliseconds until the level reaches `needed` (0 when it has). */
-  waitFor(needed) {
-    return this.level >= needed ? 0 : (needed - this.level) / this.perMs;
-  }
-};
-var RateLimiter = class {
-  requests;
-  tokens;
-  now;
-  sleep;
-  /** The last waiter in line: each acquire starts when the previous one is served. */
-  line = Promise.resolve();
-  constructor(options) {
-    const start = options.now();
-    if (options.requestsPerMinute !== void 0) {
-      this.requests = new Bucket(options.requestsPerMinute, start);
-    }
-    if (options.tokensPerMinute !== void 0) {
-      this.tokens = new Bucket(options.tokensPerMinute, start);
-    }
-    this.now = options.now;
-    this.sleep = options.sleep;
-  }
-  /** Waits for a request slot and `estimatedTokens` of budget, then charges both. */
-  acquire(estimatedTokens, signal) {
-    if (!this.requests && !this.tokens) return Promise.resolve();
-    const turn = this.line.then(() => this.admit(estimatedTokens, signal));
-    this.line = turn.catch(() => void 0);
-    if (signal.aborted) return Promise.reject(abortError(signal));
-    return new Promise((resolve4, reject) => {
-      const onAbort = () => reject(abortError(signal));
-      signal.addEventListener("abort", onAbort, { once: true });
-      turn.then(
-        () => {
-          signal.removeEventListener("abort", onAbort);
-          resolve4();
-        },
-        (error) => {
-          signal.removeEventListener("abort", onAbort);
-          reject(error);
-        }
-      );
-    });
-  }
-  async admit(estimatedTokens, signal) {
-    for (; ; ) {
-      if (signal.aborted) throw abortError(signal);
-      const now = this.now();
-      this.requests?.refill(now);
-      this.tokens?.refill(now);
-      const waitMs = Math.max(
-        this.requests?.waitFor(1) ?? 0,
-        this.tokens?.waitFor(Math.min(estimatedTokens, this.tokens.capacity)) ?? 0
-      );
-      if (waitMs <= 0) {
-        if (this.requests) this.requests.level -= 1;
-        if (this.tokens) this.tokens.level -= estimatedTokens;
-        return;
-      }
-      await this.sleep(Math.ceil(waitMs), signal);
-    }
-  }
-  /** After a call: charges the tokens it used beyond what `acquire` reserved for it. */
-  record(actualTokens, estimatedTokens = 0) {
-    if (!this.tokens || actualTokens <= estimatedTokens) return;
-    this.tokens.refill(this.now());
-    this.tokens.level -= actualTokens - estimatedTokens;
-  }
-};
 function estimateTokens(messages, params = {}) {
   const characters = messages.reduce((sum, m) => sum + m.content.length, 0);
   const maxOutput = params["max_completion_tokens"] ?? params["max_tokens"];
   return Math.ceil(characters / 4) + (typeof maxOutput === "number" ? maxOutput : 0);
 }
+var MINUTE_MS, Bucket, RateLimiter;
+var init_rate_limit = __esm({
+  "src/run/rate-limit.ts"() {
+    "use strict";
+    init_abort();
+    MINUTE_MS = 6e4;
+    Bucket = class {
+      capacity;
+      perMs;
+      level;
+      updatedAt;
+      constructor(perMinute, now) {
+        this.perMs = perMinute / MINUTE_MS;
+        this.capacity = Math.max(1, perMinute / 60);
+        this.level = this.capacity;
+        this.updatedAt = now;
+      }
+      refill(now) {
+        this.level = Math.min(this.capacity, this.level + (now - this.updatedAt) * this.perMs);
+        this.updatedAt = now;
+      }
+      /** Milliseconds until the level reaches `needed` (0 when it has). */
+      waitFor(needed) {
+        return this.level >= needed ? 0 : (needed - this.level) / this.perMs;
+      }
+    };
+    RateLimiter = class {
+      requests;
+      tokens;
+      now;
+      sleep;
+      /** The last waiter in line: each acquire starts when the previous one is served. */
+      line = Promise.resolve();
+      constructor(options) {
+        const start = options.now();
+        if (options.requestsPerMinute !== void 0) {
+          this.requests = new Bucket(options.requestsPerMinute, start);
+        }
+        if (options.tokensPerMinute !== void 0) {
+          this.tokens = new Bucket(options.tokensPerMinute, start);
+        }
+        this.now = options.now;
+        this.sleep = options.sleep;
+      }
+      /** Waits for a request slot and `estimatedTokens` of budget, then charges both. */
+      acquire(estimatedTokens, signal) {
+        if (!this.requests && !this.tokens) return Promise.resolve();
+        const turn = this.line.then(() => this.admit(estimatedTokens, signal));
+        this.line = turn.catch(() => void 0);
+        if (signal.aborted) return Promise.reject(abortError(signal));
+        return new Promise((resolve4, reject) => {
+          const onAbort = () => reject(abortError(signal));
+          signal.addEventListener("abort", onAbort, { once: true });
+          turn.then(
+            () => {
+              signal.removeEventListener("abort", onAbort);
+              resolve4();
+            },
+            (error) => {
+              signal.removeEventListener("abort", onAbort);
+              reject(error);
+            }
+          );
+        });
+      }
+      async admit(estimatedTokens, signal) {
+        for (; ; ) {
+          if (signal.aborted) throw abortError(signal);
+          const now = this.now();
+          this.requests?.refill(now);
+          this.tokens?.refill(now);
+          const waitMs = Math.max(
+            this.requests?.waitFor(1) ?? 0,
+            this.tokens?.waitFor(Math.min(estimatedTokens, this.tokens.capacity)) ?? 0
+          );
+          if (waitMs <= 0) {
+            if (this.requests) this.requests.level -= 1;
+            if (this.tokens) this.tokens.level -= estimatedTokens;
+            return;
+          }
+          await this.sleep(Math.ceil(waitMs), signal);
+        }
+      }
+      /** After a call: charges the tokens it used beyond what `acquire` reserved for it. */
+      record(actualTokens, estimatedTokens = 0) {
+        if (!this.tokens || actualTokens <= estimatedTokens) return;
+        this.tokens.refill(this.now());
+        this.tokens.level -= actualTokens - estimatedTokens;
+      }
+    };
+  }
+});
 
 // src/run/call.ts
-var RateLimiters = class {
-  constructor(options) {
-    this.options = options;
-  }
-  options;
-  limiters = /* @__PURE__ */ new Map();
-  for(spec) {
-    const { rateLimit } = spec;
-    if (!rateLimit || !(rateLimit.requestsPerMinute || rateLimit.tokensPerMinute)) return void 0;
-    const key = JSON.stringify([providerCacheIdentity(spec), rateLimit]);
-    let limiter = this.limiters.get(key);
-    if (!limiter) {
-      limiter = new RateLimiter({
-        ...rateLimit,
-        now: this.options.clock ?? (() => performance.now()),
-        sleep: this.options.sleep ?? sleep
-      });
-      this.limiters.set(key, limiter);
-    }
-    return limiter;
-  }
-};
 function callPolicy(spec, provider, timeoutMs, limiters) {
   return {
     provider,
@@ -82297,42 +82777,41 @@ async function callProvider(policy, request2, signal, options, what) {
   const { value, attempts, waitedMs } = outcome;
   return { response: value, attempts, waitedMs, cached: false };
 }
+var RateLimiters;
+var init_call = __esm({
+  "src/run/call.ts"() {
+    "use strict";
+    init_abort();
+    init_identity();
+    init_retry();
+    init_cache();
+    init_rate_limit();
+    RateLimiters = class {
+      constructor(options) {
+        this.options = options;
+      }
+      options;
+      limiters = /* @__PURE__ */ new Map();
+      for(spec) {
+        const { rateLimit } = spec;
+        if (!rateLimit || !(rateLimit.requestsPerMinute || rateLimit.tokensPerMinute)) return void 0;
+        const key = JSON.stringify([providerCacheIdentity(spec), rateLimit]);
+        let limiter = this.limiters.get(key);
+        if (!limiter) {
+          limiter = new RateLimiter({
+            ...rateLimit,
+            now: this.options.clock ?? (() => performance.now()),
+            sleep: this.options.sleep ?? sleep
+          });
+          this.limiters.set(key, limiter);
+        }
+        return limiter;
+      }
+    };
+  }
+});
 
 // src/run/judge.ts
-init_abort();
-var JUDGE_TIMEOUT_MS = 6e4;
-var Slots = class {
-  constructor(limit2) {
-    this.limit = limit2;
-  }
-  limit;
-  held = 0;
-  waiting = [];
-  async acquire(signal) {
-    if (signal.aborted) throw abortError(signal);
-    if (this.held < this.limit) {
-      this.held++;
-      return;
-    }
-    await new Promise((resolve4, reject) => {
-      const admit = () => {
-        signal.removeEventListener("abort", onAbort);
-        resolve4();
-      };
-      const onAbort = () => {
-        this.waiting.splice(this.waiting.indexOf(admit), 1);
-        reject(abortError(signal));
-      };
-      this.waiting.push(admit);
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
-  }
-  release() {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.held--;
-  }
-};
 function runJudges(options) {
   return async (spec) => {
     const provider = await options.createProvider(spec);
@@ -82356,13 +82835,49 @@ function runJudges(options) {
     return judge;
   };
 }
+var JUDGE_TIMEOUT_MS, Slots;
+var init_judge = __esm({
+  "src/run/judge.ts"() {
+    "use strict";
+    init_abort();
+    init_call();
+    JUDGE_TIMEOUT_MS = 6e4;
+    Slots = class {
+      constructor(limit2) {
+        this.limit = limit2;
+      }
+      limit;
+      held = 0;
+      waiting = [];
+      async acquire(signal) {
+        if (signal.aborted) throw abortError(signal);
+        if (this.held < this.limit) {
+          this.held++;
+          return;
+        }
+        await new Promise((resolve4, reject) => {
+          const admit = () => {
+            signal.removeEventListener("abort", onAbort);
+            resolve4();
+          };
+          const onAbort = () => {
+            this.waiting.splice(this.waiting.indexOf(admit), 1);
+            reject(abortError(signal));
+          };
+          this.waiting.push(admit);
+          signal.addEventListener("abort", onAbort, { once: true });
+        });
+      }
+      release() {
+        const next = this.waiting.shift();
+        if (next) next();
+        else this.held--;
+      }
+    };
+  }
+});
 
 // src/run/progress.ts
-var silentProgress = {
-  start: () => void 0,
-  update: () => void 0,
-  finish: () => void 0
-};
 function formatDuration(seconds) {
   if (!Number.isFinite(seconds)) return "?";
   const whole = Math.round(seconds);
@@ -82432,8 +82947,21 @@ function lineProgress(out, now, intervalMs = 15e3) {
     }
   };
 }
+var silentProgress;
+var init_progress = __esm({
+  "src/run/progress.ts"() {
+    "use strict";
+    silentProgress = {
+      start: () => void 0,
+      update: () => void 0,
+      finish: () => void 0
+    };
+  }
+});
 
 // src/run/execute.ts
+import { randomUUID } from "node:crypto";
+import { readFile as readFile4 } from "node:fs/promises";
 function renderMessages(spec, evalCase) {
   if (typeof spec.prompt === "string") {
     return [{ role: "user", content: renderTemplate(spec.prompt, evalCase.vars) }];
@@ -82719,9 +83247,25 @@ async function executePlan(plan, options) {
     suites: suites.map(suiteResult)
   };
 }
+var init_execute = __esm({
+  "src/run/execute.ts"() {
+    "use strict";
+    init_errors();
+    init_identity();
+    init_prices();
+    init_retry();
+    init_types();
+    init_fingerprint();
+    init_score();
+    init_template();
+    init_cache();
+    init_call();
+    init_judge();
+    init_progress();
+  }
+});
 
 // src/run/plan.ts
-init_errors();
 function parseShard(text) {
   const match = /^(\d+)\/(\d+)$/.exec(text.trim());
   const index = Number(match?.[1]);
@@ -82774,6 +83318,13 @@ function planRun(specs, options = {}) {
   }
   return { suites, totalCalls };
 }
+var init_plan = __esm({
+  "src/run/plan.ts"() {
+    "use strict";
+    init_errors();
+    init_fingerprint();
+  }
+});
 
 // src/run/index.ts
 async function runEvals(options) {
@@ -82805,9 +83356,23 @@ async function runEvals(options) {
   await writeRunResult(options.out, run);
   return run;
 }
+var init_run = __esm({
+  "src/run/index.ts"() {
+    "use strict";
+    init_files();
+    init_providers();
+    init_spec();
+    init_version();
+    init_cache();
+    init_execute();
+    init_plan();
+    init_cache();
+    init_plan();
+    init_progress();
+  }
+});
 
 // src/cli/args.ts
-init_errors();
 import { parseArgs } from "node:util";
 function parseCommandArgs(command, argv, options) {
   try {
@@ -82833,9 +83398,19 @@ function oneOf(flag, text, allowed) {
   }
   return text;
 }
+var init_args = __esm({
+  "src/cli/args.ts"() {
+    "use strict";
+    init_errors();
+  }
+});
 
 // src/cli/help.ts
-var MAIN_HELP = `evalgate — gate changes on real regressions of LLM and ML models
+var MAIN_HELP, VALIDATE_HELP, RUN_HELP, COMPARE_HELP;
+var init_help = __esm({
+  "src/cli/help.ts"() {
+    "use strict";
+    MAIN_HELP = `evalgate — gate changes on real regressions of LLM and ML models
 
 Usage:
   evalgate validate [paths...]            check eval specs and case files
@@ -82848,13 +83423,13 @@ Usage:
 Paths are spec files or directories searched for *.eval.yaml (default: evals).
 Exit codes: 0 ok, 1 failed cases or a regression, 2 bad input, 130/143 cancelled.
 `;
-var VALIDATE_HELP = `Usage: evalgate validate [paths...]
+    VALIDATE_HELP = `Usage: evalgate validate [paths...]
 
 Loads every spec (*.eval.yaml under the given directories, or the named files; default: evals),
 its case files and templates, and reports every problem at once with file:line:column.
 Exit 0 when all are valid, 2 otherwise.
 `;
-var RUN_HELP = `Usage: evalgate run [paths...] [options]
+    RUN_HELP = `Usage: evalgate run [paths...] [options]
 
 Runs the eval suites and writes a RunResult (JSON) even when cancelled (marked incomplete).
 
@@ -82878,7 +83453,7 @@ Options:
   --quiet                 no progress output
   --no-color              plain text even on a terminal
 `;
-var COMPARE_HELP = `Usage: evalgate compare <base.json> <head.json> [options]
+    COMPARE_HELP = `Usage: evalgate compare <base.json> <head.json> [options]
 
 Pairs the cases of two RunResults by suite, provider and case id and tests each metric
 (score, pass rate, latency, cost, errors) for a real change.
@@ -82891,11 +83466,17 @@ Options:
   --no-color       plain text even on a terminal
 Exit 1 on a regression (or an error verdict), 0 otherwise.
 `;
+  }
+});
 
 // src/cli/main.ts
-var DEFAULT_CONCURRENCY = 8;
-var DEFAULT_OUT = ".evalgate/results.json";
-var COMPARE_FORMATS = ["terminal", "markdown", "json", "junit"];
+var main_exports = {};
+__export(main_exports, {
+  runCli: () => runCli
+});
+import { execFile } from "node:child_process";
+import { resolve as resolve3 } from "node:path";
+import { promisify } from "node:util";
 async function currentCommit(cwd, env) {
   if (env.GITHUB_SHA) return env.GITHUB_SHA;
   try {
@@ -82929,7 +83510,7 @@ async function validateCommand(argv, io) {
   for (const spec of specs) {
     const calls = spec.cases.length * spec.providers.length * spec.repeats;
     io.stdout.write(
-      `ok ${spec.file}: suite ${spec.suite}, ${spec.cases.length} cases × ${spec.providers.length} providers × ${spec.repeats} repeats = ${calls} calls
+      `ok ${spec.file}: suite ${spec.suite}, ${plural(spec.cases.length, "case")} × ${plural(spec.providers.length, "provider")} × ${plural(spec.repeats, "repeat")} = ${plural(calls, "call")}
 `
     );
   }
@@ -83085,8 +83666,57 @@ ${error.stack ?? ""}
     return 70;
   }
 }
+var DEFAULT_CONCURRENCY, DEFAULT_OUT, COMPARE_FORMATS;
+var init_main = __esm({
+  "src/cli/main.ts"() {
+    "use strict";
+    init_errors();
+    init_files();
+    init_compare();
+    init_format();
+    init_comparison_json();
+    init_comparison_terminal();
+    init_junit();
+    init_markdown();
+    init_run_report();
+    init_summary();
+    init_run();
+    init_spec();
+    init_version();
+    init_args();
+    init_help();
+    DEFAULT_CONCURRENCY = 8;
+    DEFAULT_OUT = ".evalgate/results.json";
+    COMPARE_FORMATS = ["terminal", "markdown", "json", "junit"];
+  }
+});
+
+// src/cli/node-version.ts
+var MINIMUM_NODE = "22.19.0";
+function parts(version) {
+  return version.replace(/^v/, "").split(".").map((part) => Number.parseInt(part, 10) || 0);
+}
+function unsupportedNode(version) {
+  const have = parts(version);
+  const need = parts(MINIMUM_NODE);
+  for (let i = 0; i < need.length; i++) {
+    const difference = (have[i] ?? 0) - (need[i] ?? 0);
+    if (difference > 0) return void 0;
+    if (difference < 0) {
+      return `Node.js ${MINIMUM_NODE} or newer is needed, this is ${version.replace(/^v/, "")}: install a current Node.js (24 is what GitHub's runners use)`;
+    }
+  }
+  return void 0;
+}
 
 // src/cli.ts
+var unsupported = unsupportedNode(process.versions.node);
+if (unsupported) {
+  process.stderr.write(`evalgate: ${unsupported}
+`);
+  process.exit(2);
+}
+var { runCli: runCli2 } = await Promise.resolve().then(() => (init_main(), main_exports));
 var controller = new AbortController();
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => {
@@ -83097,7 +83727,7 @@ evalgate: ${signal} received, stopping and writing partial results…
     controller.abort(signal);
   });
 }
-process.exitCode = await runCli(process.argv.slice(2), {
+process.exitCode = await runCli2(process.argv.slice(2), {
   cwd: process.cwd(),
   env: process.env,
   stdout: process.stdout,

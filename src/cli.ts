@@ -1,4 +1,12 @@
-import { runCli } from './cli/main.js'
+import { unsupportedNode } from './cli/node-version.js'
+
+// Checked before the rest loads: on an older Node.js, loading undici throws a stack trace.
+const unsupported = unsupportedNode(process.versions.node)
+if (unsupported) {
+  process.stderr.write(`evalgate: ${unsupported}\n`)
+  process.exit(2)
+}
+const { runCli } = await import('./cli/main.js')
 
 // The CLI's process edge: signals become a cancellation, the exit code becomes the process's.
 const controller = new AbortController()

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { unsupportedNode } from '../../src/cli/node-version.js'
 import { parseRunResult } from '../../src/results/parse.js'
 import type { RunResult } from '../../src/results/types.js'
 import { buildEntry, runBundle as runCliProcess } from '../helpers/cli.js'
@@ -123,6 +124,32 @@ describe('exit codes', () => {
     expect(unknown.stderr).toMatch(/^evalgate: evalgate run: Unknown option '--concurency'/)
   })
 
+  it('exits 2 with one line, not a stack trace, on a Node.js older than 22.19', async () => {
+    // The child reports the version an older installation would; the check runs before undici loads.
+    const older = 'Object.defineProperty(process.versions, "node", { value: "22.18.0" })'
+    const run = await runCliProcess(cli, ['--version'], {
+      cwd: repo,
+      env: { NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(older)}` }
+    })
+    expect(run.code).toBe(2)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toBe(
+      "evalgate: Node.js 22.19.0 or newer is needed, this is 22.18.0: install a current Node.js (24 is what GitHub's runners use)\n"
+    )
+  })
+
+  it.each([
+    ['22.19.0', false],
+    ['v22.20.1', false],
+    ['23.0.0', false],
+    ['24.22.3', false],
+    ['22.18.9', true],
+    ['v20.20.2', true],
+    ['18.0.0', true]
+  ])('Node.js %s is refused: %s', (version, refused) => {
+    expect(unsupportedNode(version) !== undefined).toBe(refused)
+  })
+
   it('on SIGINT writes the partial results marked incomplete and exits 130', async () => {
     let sent = false
     const run = await runCliProcess(cli, ['run', 'slow', '--out', out, '--concurrency', '2'], {
@@ -151,8 +178,8 @@ describe('validate and help', () => {
     const run = await runCliProcess(cli, ['validate'], { cwd: repo })
     expect(run.code).toBe(0)
     expect(run.stdout).toBe(
-      'ok evals/refunds.eval.yaml: suite refunds, 11 cases × 1 providers × 1 repeats = 11 calls\n' +
-        'ok evals/triage.eval.yaml: suite ticket-triage, 60 cases × 2 providers × 1 repeats = 120 calls\n'
+      'ok evals/refunds.eval.yaml: suite refunds, 11 cases × 1 provider × 1 repeat = 11 calls\n' +
+        'ok evals/triage.eval.yaml: suite ticket-triage, 60 cases × 2 providers × 1 repeat = 120 calls\n'
     )
   })
 

@@ -5,6 +5,7 @@ import { EvalgateError, errorMessage } from '../errors.js'
 import { readRunResult, writeFileAtomic } from '../io/files.js'
 import { compareRuns, comparisonExitCode } from '../compare/index.js'
 import type { Comparison } from '../compare/index.js'
+import { plural } from '../compare/format.js'
 import { renderComparisonJson } from '../report/comparison-json.js'
 import { renderComparisonTerminal } from '../report/comparison-terminal.js'
 import { renderJunit } from '../report/junit.js'
@@ -86,7 +87,7 @@ async function validateCommand(argv: string[], io: CliEnvironment): Promise<numb
   for (const spec of specs) {
     const calls = spec.cases.length * spec.providers.length * spec.repeats
     io.stdout.write(
-      `ok ${spec.file}: suite ${spec.suite}, ${spec.cases.length} cases × ${spec.providers.length} providers × ${spec.repeats} repeats = ${calls} calls\n`
+      `ok ${spec.file}: suite ${spec.suite}, ${plural(spec.cases.length, 'case')} × ${plural(spec.providers.length, 'provider')} × ${plural(spec.repeats, 'repeat')} = ${plural(calls, 'call')}\n`
     )
   }
   return 0
