@@ -476,11 +476,11 @@ var require_codegen = __commonJS({
         const rhs = this.rhs === void 0 ? "" : ` = ${this.rhs}`;
         return `${varKind} ${this.name}${rhs};` + _n;
       }
-      optimizeNames(names, constants) {
+      optimizeNames(names, constants2) {
         if (!names[this.name.str])
           return;
         if (this.rhs)
-          this.rhs = optimizeExpr(this.rhs, names, constants);
+          this.rhs = optimizeExpr(this.rhs, names, constants2);
         return this;
       }
       get names() {
@@ -497,10 +497,10 @@ var require_codegen = __commonJS({
       render({ _n }) {
         return `${this.lhs} = ${this.rhs};` + _n;
       }
-      optimizeNames(names, constants) {
+      optimizeNames(names, constants2) {
         if (this.lhs instanceof code_1.Name && !names[this.lhs.str] && !this.sideEffects)
           return;
-        this.rhs = optimizeExpr(this.rhs, names, constants);
+        this.rhs = optimizeExpr(this.rhs, names, constants2);
         return this;
       }
       get names() {
@@ -561,8 +561,8 @@ var require_codegen = __commonJS({
       optimizeNodes() {
         return `${this.code}` ? this : void 0;
       }
-      optimizeNames(names, constants) {
-        this.code = optimizeExpr(this.code, names, constants);
+      optimizeNames(names, constants2) {
+        this.code = optimizeExpr(this.code, names, constants2);
         return this;
       }
       get names() {
@@ -591,12 +591,12 @@ var require_codegen = __commonJS({
         }
         return nodes.length > 0 ? this : void 0;
       }
-      optimizeNames(names, constants) {
+      optimizeNames(names, constants2) {
         const { nodes } = this;
         let i = nodes.length;
         while (i--) {
           const n = nodes[i];
-          if (n.optimizeNames(names, constants))
+          if (n.optimizeNames(names, constants2))
             continue;
           subtractNames(names, n.names);
           nodes.splice(i, 1);
@@ -649,12 +649,12 @@ var require_codegen = __commonJS({
           return void 0;
         return this;
       }
-      optimizeNames(names, constants) {
+      optimizeNames(names, constants2) {
         var _a5;
-        this.else = (_a5 = this.else) === null || _a5 === void 0 ? void 0 : _a5.optimizeNames(names, constants);
-        if (!(super.optimizeNames(names, constants) || this.else))
+        this.else = (_a5 = this.else) === null || _a5 === void 0 ? void 0 : _a5.optimizeNames(names, constants2);
+        if (!(super.optimizeNames(names, constants2) || this.else))
           return;
-        this.condition = optimizeExpr(this.condition, names, constants);
+        this.condition = optimizeExpr(this.condition, names, constants2);
         return this;
       }
       get names() {
@@ -677,10 +677,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.iteration})` + super.render(opts);
       }
-      optimizeNames(names, constants) {
-        if (!super.optimizeNames(names, constants))
+      optimizeNames(names, constants2) {
+        if (!super.optimizeNames(names, constants2))
           return;
-        this.iteration = optimizeExpr(this.iteration, names, constants);
+        this.iteration = optimizeExpr(this.iteration, names, constants2);
         return this;
       }
       get names() {
@@ -716,10 +716,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.varKind} ${this.name} ${this.loop} ${this.iterable})` + super.render(opts);
       }
-      optimizeNames(names, constants) {
-        if (!super.optimizeNames(names, constants))
+      optimizeNames(names, constants2) {
+        if (!super.optimizeNames(names, constants2))
           return;
-        this.iterable = optimizeExpr(this.iterable, names, constants);
+        this.iterable = optimizeExpr(this.iterable, names, constants2);
         return this;
       }
       get names() {
@@ -761,11 +761,11 @@ var require_codegen = __commonJS({
         (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNodes();
         return this;
       }
-      optimizeNames(names, constants) {
+      optimizeNames(names, constants2) {
         var _a5, _b;
-        super.optimizeNames(names, constants);
-        (_a5 = this.catch) === null || _a5 === void 0 ? void 0 : _a5.optimizeNames(names, constants);
-        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants);
+        super.optimizeNames(names, constants2);
+        (_a5 = this.catch) === null || _a5 === void 0 ? void 0 : _a5.optimizeNames(names, constants2);
+        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants2);
         return this;
       }
       get names() {
@@ -1066,7 +1066,7 @@ var require_codegen = __commonJS({
     function addExprNames(names, from) {
       return from instanceof code_1._CodeOrName ? addNames(names, from.names) : names;
     }
-    function optimizeExpr(expr, names, constants) {
+    function optimizeExpr(expr, names, constants2) {
       if (expr instanceof code_1.Name)
         return replaceName(expr);
       if (!canOptimize(expr))
@@ -1081,14 +1081,14 @@ var require_codegen = __commonJS({
         return items;
       }, []));
       function replaceName(n) {
-        const c = constants[n.str];
+        const c = constants2[n.str];
         if (c === void 0 || names[n.str] !== 1)
           return n;
         delete names[n.str];
         return c;
       }
       function canOptimize(e) {
-        return e instanceof code_1._Code && e._items.some((c) => c instanceof code_1.Name && names[c.str] === 1 && constants[c.str] !== void 0);
+        return e instanceof code_1._Code && e._items.some((c) => c instanceof code_1.Name && names[c.str] === 1 && constants2[c.str] !== void 0);
       }
     }
     function subtractNames(names, from) {
@@ -7423,8 +7423,9 @@ var init_parse = __esm({
 
 // src/io/files.ts
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { constants } from "node:fs";
+import { access, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 async function writeFileAtomic(path2, content) {
   await mkdir(dirname(path2), { recursive: true });
   const temp = `${path2}.${randomBytes(6).toString("hex")}.tmp`;
@@ -7442,6 +7443,20 @@ async function readTextIfExists(path2) {
   } catch (error) {
     if (error.code === "ENOENT") return void 0;
     throw error;
+  }
+}
+async function assertWritableFile(path2) {
+  const existing = await stat(path2).catch(() => void 0);
+  if (existing?.isDirectory()) {
+    throw new UsageError(
+      `the results path ${path2} is a directory: name a file, e.g. ${join(path2, "results.json")}`
+    );
+  }
+  try {
+    await mkdir(dirname(path2), { recursive: true });
+    await access(dirname(path2), constants.W_OK);
+  } catch (error) {
+    throw new UsageError(`cannot write the results to ${path2}: ${errorMessage(error)}`);
   }
 }
 async function writeRunResult(path2, run) {
@@ -8665,7 +8680,7 @@ var init_cases = __esm({
       "provider:auth",
       "provider:unknown"
     ]);
-    LATENCY_FLOOR_MS = 1;
+    LATENCY_FLOOR_MS = 10;
   }
 });
 
@@ -10097,7 +10112,7 @@ function neutralizeMentions(text) {
   return text.replace(/@(?=[A-Za-z0-9])/g, `@${ZERO_WIDTH_JOINER}`);
 }
 function neutralizeReferences(text) {
-  return text.replace(/#(?=\d)/g, `#${ZERO_WIDTH_JOINER}`).replace(/\b(GH)-(?=\d)/gi, `$1-${ZERO_WIDTH_JOINER}`);
+  return text.replace(/(?<!&)#(?=\d)/g, `#${ZERO_WIDTH_JOINER}`).replace(/\b(GH)-(?=\d)/gi, `$1-${ZERO_WIDTH_JOINER}`);
 }
 function markdownInline(text, max = 200) {
   const flat = truncate(stripControl(text).replace(/\s+/g, " ").trim(), max);
@@ -20276,7 +20291,7 @@ var require_client_h1 = __commonJS({
       kClosed,
       kUseMilo
     } = require_symbols();
-    var constants = require_constants3();
+    var constants2 = require_constants3();
     var { H1Parser, getMiloEnabled } = typeof esbuildDetection === "undefined" ? require_parser_h1() : {};
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
@@ -20420,7 +20435,7 @@ var require_client_h1 = __commonJS({
        */
       constructor(client, socket, { exports: exports2 }) {
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants2.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -20520,11 +20535,11 @@ var require_client_h1 = __commonJS({
             currentParser = null;
             currentBufferRef = null;
           }
-          if (ret !== constants.ERROR.OK) {
+          if (ret !== constants2.ERROR.OK) {
             const data = chunk.subarray(llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr);
-            if (ret === constants.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants2.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(data);
-            } else if (ret === constants.ERROR.PAUSED) {
+            } else if (ret === constants2.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(data);
             } else {
@@ -20559,10 +20574,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants.ERROR.OK) {
+        if (ret === constants2.ERROR.OK) {
           return null;
         }
-        if (ret === constants.ERROR.PAUSED || ret === constants.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants2.ERROR.PAUSED || ret === constants2.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -20579,7 +20594,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants.ERROR[ret], data);
+        return new HTTPParserError(message, constants2.ERROR[ret], data);
       }
       destroy() {
         assert(currentParser === null);
@@ -20801,7 +20816,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants.ERROR.PAUSED : 0;
+        return pause ? constants2.ERROR.PAUSED : 0;
       }
       /**
        * @param {Buffer} buf
@@ -20827,7 +20842,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request2.onResponseData(buf) === false) {
-          return constants.ERROR.PAUSED;
+          return constants2.ERROR.PAUSED;
         }
         return 0;
       }
@@ -20868,13 +20883,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants.ERROR.PAUSED;
+          return constants2.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants.ERROR.PAUSED;
+          return constants2.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants.ERROR.PAUSED;
+          return constants2.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(client[kResume]);
         } else {
@@ -33822,7 +33837,7 @@ var require_cache2 = __commonJS({
 var require_decompress = __commonJS({
   "node_modules/undici/lib/interceptor/decompress.js"(exports, module) {
     "use strict";
-    var { createInflate, createGunzip, createBrotliDecompress, createZstdDecompress, constants } = __require("node:zlib");
+    var { createInflate, createGunzip, createBrotliDecompress, createZstdDecompress, constants: constants2 } = __require("node:zlib");
     var { pipeline, Transform: TransformStream2 } = __require("node:stream");
     var { InvalidArgumentError, ResponseExceededMaxSizeError } = require_errors2();
     var DecoratorHandler = require_decorator_handler();
@@ -33888,7 +33903,7 @@ var require_decompress = __commonJS({
       br: createBrotliDecompress,
       deflate: createInflate,
       // https://www.rfc-editor.org/rfc/rfc9659.html#section-3
-      zstd: createZstdDecompress.bind(null, { params: { [constants.ZSTD_d_windowLogMax]: 23 } })
+      zstd: createZstdDecompress.bind(null, { params: { [constants2.ZSTD_d_windowLogMax]: 23 } })
     };
     var defaultSkipStatusCodes = (
       /** @type {const} */
@@ -69128,13 +69143,13 @@ var init_providers = __esm({
 });
 
 // src/spec/find.ts
-import { readdir, stat } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { readdir, stat as stat2 } from "node:fs/promises";
+import { join as join2, resolve } from "node:path";
 async function specFilesUnder(directory) {
   const found = [];
   for (const entry of await readdir(directory, { withFileTypes: true })) {
     if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
-    const path2 = join(directory, entry.name);
+    const path2 = join2(directory, entry.name);
     if (entry.isDirectory()) found.push(...await specFilesUnder(path2));
     else if (SPEC_FILE.test(entry.name) && (entry.isFile() || await isFile(path2)))
       found.push(path2);
@@ -69143,7 +69158,7 @@ async function specFilesUnder(directory) {
 }
 async function isFile(path2) {
   try {
-    return (await stat(path2)).isFile();
+    return (await stat2(path2)).isFile();
   } catch {
     return false;
   }
@@ -69156,7 +69171,7 @@ async function findSpecFiles(paths, cwd) {
     const absolute = resolve(cwd, path2);
     let isDirectory;
     try {
-      isDirectory = (await stat(absolute)).isDirectory();
+      isDirectory = (await stat2(absolute)).isDirectory();
     } catch {
       problems2.push({
         file: path2,
@@ -78618,7 +78633,7 @@ var init_cases3 = __esm({
 });
 
 // src/spec/context.ts
-import { stat as stat2 } from "node:fs/promises";
+import { stat as stat3 } from "node:fs/promises";
 import { relative, resolve as resolve2 } from "node:path";
 var SpecContext;
 var init_context = __esm({
@@ -78660,7 +78675,7 @@ var init_context = __esm({
         const hint = `${resolvedNote}paths are relative to ${base.name}`;
         let isKind;
         try {
-          const stats = await stat2(absolute);
+          const stats = await stat3(absolute);
           isKind = check.kind === "file" ? stats.isFile() : stats.isDirectory();
         } catch {
           this.report(check.at, `${check.what} \`${check.written}\` does not exist`, hint);
@@ -82025,7 +82040,7 @@ var init_spec = __esm({
 });
 
 // src/run/cache.ts
-import { join as join2 } from "node:path";
+import { join as join3 } from "node:path";
 function cacheKey(input) {
   return sha256Hex(
     canonicalJson({
@@ -82094,7 +82109,7 @@ var init_cache = __esm({
       }
       path(key) {
         if (!/^[0-9a-f]{64}$/.test(key)) throw new Error(`not a cache key: ${key}`);
-        return join2(this.dir, key.slice(0, 2), `${key}.json`);
+        return join3(this.dir, key.slice(0, 2), `${key}.json`);
       }
       /**
        * The recorded answer, or undefined on a miss (or when this mode does not read). In replay
@@ -83292,7 +83307,7 @@ function parseFilter(text) {
   });
   if (patterns.length === 0) {
     throw new UsageError(
-      `--filter "${text}" is empty; use suite-glob[/case-glob], e.g. triage/refund-*`
+      `the filter "${text}" is empty; use suite-glob[/case-glob], e.g. triage/refund-*`
     );
   }
   return (suite, caseId) => patterns.some((p) => p.suite.test(suite) && p.case.test(caseId));
@@ -83313,7 +83328,7 @@ function planRun(specs, options = {}) {
   }
   if (filter && suites.length === 0) {
     throw new UsageError(
-      `--filter "${options.filter}" matches no case; suites: ${specs.map((s) => s.suite).join(", ")}`
+      `the filter "${options.filter}" matches no case; suites: ${specs.map((s) => s.suite).join(", ")}`
     );
   }
   return { suites, totalCalls };
@@ -83339,6 +83354,7 @@ async function runEvals(options) {
     ...options.filter !== void 0 ? { filter: options.filter } : {},
     ...options.repeats !== void 0 ? { repeats: options.repeats } : {}
   });
+  await assertWritableFile(options.out);
   const run = await executePlan(plan, {
     concurrency: options.concurrency,
     createProvider,
@@ -83385,8 +83401,8 @@ function parseCommandArgs(command, argv, options) {
 }
 function positiveInteger(flag, text) {
   if (text === void 0) return void 0;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) {
+  const value = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(value) || value < 1) {
     throw new UsageError(`--${flag} must be a positive integer, got "${text}"`);
   }
   return value;

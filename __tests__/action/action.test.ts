@@ -51,11 +51,16 @@ describe('the action bundle without a token', () => {
       /^::error::evalgate: pass rate below min-pass-rate in flaky\/half-right; results in .*r\.json$/m
     )
     expect(result.outputs.passed).toBe('false')
+    // The report says first why the check fails, whatever a comparison would say.
+    expect(result.summary).toMatch(
+      /^> \[!CAUTION\]\n> \*\*Below min-pass-rate, so this check fails:\*\* flaky \/ half-right passed 50\.0% \(min-pass-rate 75\.0%\)\.\n/
+    )
     const lenient = await run(
       { specs: 'threshold', 'fail-on-threshold': 'false' },
       resolve('__tests__/fixtures/cli')
     )
     expect(lenient.code).toBe(0)
+    expect(lenient.summary).not.toContain('CAUTION')
   })
 
   it('reports a bad input as one error, without running', async () => {

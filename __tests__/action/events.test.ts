@@ -153,6 +153,11 @@ describe('the action by event, against a local GitHub', () => {
     expect(run.stdout).toContain(
       '::error title=evalgate%3A capitals / app regressed,file=evals/capitals.jsonl,line=1::case c-00 now fails (score 1.00 → 0.00)'
     )
+    // 10 cases now fail; GitHub shows 10 error annotations per step, one of them the verdict's.
+    expect(run.stdout.match(/^::error title=/gm)).toHaveLength(9)
+    expect(run.stdout).toContain(
+      'evalgate: cases that now fail but are not annotated (GitHub shows 10 error annotations per step): 1 more'
+    )
     const comments = server.state.commentsOn(prNumber)
     expect(comments).toHaveLength(1)
     expect(comments[0]?.user.login).toBe('github-actions[bot]')
@@ -184,6 +189,35 @@ describe('the action by event, against a local GitHub', () => {
     expect(comments[0]?.id).toBe(before?.id)
     expect(comments[0]?.body).not.toBe(bodyBefore)
     expect(comments[0]?.body).toContain('## evalgate: PASS')
+  })
+
+  it('comment: on-regression writes no comment on a pass, and keeps one it wrote current once fixed', async () => {
+    const quietSha = server.state.commit({ branch: 'quiet', parents: [mainSha] })
+    const number = server.state.addPullRequest({ headBranch: 'quiet' }).number
+    const onRegression = (mode: 'same' | 'worse', sha: string) =>
+      runEvent(
+        'pull_request',
+        pullRequestPayload('synchronize', number, mainSha, quietSha),
+        {
+          GITHUB_SHA: sha.repeat(40),
+          GITHUB_REF: `refs/pull/${number}/merge`,
+          ...(mode === 'worse' ? { EVALGATE_FIXTURE_MODE: 'worse' } : {})
+        },
+        ACTIONS_TOKEN,
+        { comment: 'on-regression' }
+      )
+    expect((await onRegression('same', '1')).code).toBe(0)
+    expect(server.state.commentsOn(number)).toHaveLength(0)
+    expect((await onRegression('worse', '2')).code).toBe(1)
+    expect(server.state.commentsOn(number).map((c) => c.body)).toEqual([
+      expect.stringContaining('## evalgate: REGRESSION')
+    ])
+    const fixed = await onRegression('same', '3')
+    expect(fixed.code).toBe(0)
+    expect(server.state.commentsOn(number).map((c) => c.body)).toEqual([
+      expect.stringContaining('## evalgate: PASS')
+    ])
+    expect(fixed.outputs['comment-url']).toContain(`/pull/${number}#issuecomment-`)
   })
 
   it('nightly regression opens one tracking issue; the next night’s recovery closes it', async () => {
@@ -219,6 +253,30 @@ describe('the action by event, against a local GitHub', () => {
     })
     expect(run.code).toBe(0)
     expect(['pass', 'minor-change', 'improvement']).toContain(run.outputs.verdict)
+    const tracking = [...server.state.issues.values()].filter(
+      (i) => !i.pullRequest && i.labels.includes('evalgate')
+    )
+    expect(tracking.map((i) => i.state)).toEqual(['closed'])
+  })
+
+  it('workflow_dispatch on another branch: reports its regression, leaves the tracking issue alone', async () => {
+    const fixSha = server.state.commit({ branch: 'fix', parents: [mainSha] })
+    const payload = {
+      ...example('workflow_dispatch'),
+      ref: 'refs/heads/fix',
+      repository: repository()
+    }
+    const run = await runEvent('workflow_dispatch', payload, {
+      GITHUB_SHA: fixSha,
+      GITHUB_REF: 'refs/heads/fix',
+      EVALGATE_FIXTURE_MODE: 'worse'
+    })
+    expect(run.code).toBe(1)
+    expect(run.outputs.verdict).toBe('regression')
+    expect(run.outputs['issue-url']).toBeUndefined()
+    expect(run.stdout).toContain(
+      'refs/heads/fix is not the default branch: the tracking issue is left alone'
+    )
     const tracking = [...server.state.issues.values()].filter(
       (i) => !i.pullRequest && i.labels.includes('evalgate')
     )

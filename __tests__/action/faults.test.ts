@@ -267,22 +267,26 @@ describe('GitHub failing while the pull request’s baseline is read', () => {
   ]
 
   it.each(readFaults)(
-    '$operationId answers $what: no baseline, a warning, the step passes',
+    '$operationId answers $what: the baseline said unavailable, a warning, the step passes',
     async ({ operationId, reply, times = 1, nth = 1, says }) => {
       failNth(operationId, nth, reply, times)
       const run = await pullRequestRun('same')
       await expectResultsSurvived(run, headSha)
       expect(calls(run, operationId)).toHaveLength(nth - 1 + times)
       expect(run.code).toBe(0)
-      expect(run.outputs.verdict).toBe('no-baseline')
+      expect(run.outputs.verdict).toBe('baseline-unavailable')
       expect(run.warnings).toEqual([
         expect.stringMatching(/^::warning::evalgate: reading the baseline: GitHub API: /)
       ])
       expect(run.warnings[0]).toMatch(says)
-      expect(run.summary).toContain('evalgate: no baseline yet')
-      // The report still reaches the pull request, saying there was nothing to compare with.
+      // An outage is not passed off as "no baseline yet": the report says the read failed.
+      expect(run.summary).toContain('### evalgate: baseline unavailable')
+      expect(run.summary).not.toContain('no baseline yet')
       expect(ourComments()).toHaveLength(1)
-      expect(ourComments()[0]?.body).toContain('no baseline yet')
+      expect(ourComments()[0]?.body).toContain(
+        'The baseline could not be read from GitHub: GitHub API:'
+      )
+      expect(ourComments()[0]?.body).toContain('re-run the job to compare')
     }
   )
 

@@ -119,9 +119,22 @@ describe('exit codes', () => {
     const run = await runCliProcess(cli, ['run', '--concurrency', 'lots'], { cwd: repo })
     expect(run.code).toBe(2)
     expect(run.stderr).toBe('evalgate: --concurrency must be a positive integer, got "lots"\n')
+    const exponent = await runCliProcess(cli, ['run', '--repeats', '1e2'], { cwd: repo })
+    expect(exponent.code).toBe(2)
+    expect(exponent.stderr).toBe('evalgate: --repeats must be a positive integer, got "1e2"\n')
     const unknown = await runCliProcess(cli, ['run', '--concurency', '3'], { cwd: repo })
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toMatch(/^evalgate: evalgate run: Unknown option '--concurency'/)
+  })
+
+  it('exits 2 before running when --out is a directory, instead of losing the run at the end', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-outdir-'))
+    const run = await runCliProcess(cli, ['run', 'evals', '--out', dir], { cwd: repo })
+    expect(run.code).toBe(2)
+    expect(run.stderr).toBe(
+      `evalgate: the results path ${dir} is a directory: name a file, e.g. ${join(dir, 'results.json')}\n`
+    )
+    expect(run.stdout).toBe('')
   })
 
   it('exits 2 with one line, not a stack trace, on a Node.js older than 22.19', async () => {

@@ -211,6 +211,19 @@ describe('compareRuns verdicts', () => {
     expect(latency.test?.method).toBe('wilcoxon')
   })
 
+  it('never reads a verdict into latency jitter under 10 ms (in-process providers)', () => {
+    const random = lcg(11)
+    // A function answering in ~0.1 ms, with the odd GC pause of a few ms on either side.
+    const jitter = () => (random() < 0.2 ? 1 + 8 * random() : 0.05 + 0.1 * random())
+    const { base, head } = runPair(
+      { cases: 11, answer: () => scored(1, { latencyMs: jitter() }) },
+      { cases: 11, answer: () => scored(1, { latencyMs: jitter() }) }
+    )
+    const latency = metric(compareRuns(base, head, { seed }), 'latency-p50')
+    expect(latency).toMatchObject({ verdict: 'pass', delta: 1 })
+    expect(latency.interval).toMatchObject({ low: 1, high: 1 })
+  })
+
   it('ignores the latencies of cached answers', () => {
     const { base, head } = runPair(
       { cases: 60, answer: () => scored(1, { latencyMs: 100 }) },

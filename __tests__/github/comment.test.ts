@@ -36,13 +36,36 @@ describe('upsertStickyComment', () => {
         marker,
         body: `verdict of run ${run}`
       })
-      actions.push(result.action)
+      actions.push(result?.action ?? 'none')
     }
     expect(actions).toEqual(['created', 'updated', 'updated'])
     const comments = server.state.commentsOn(pr)
     expect(comments).toHaveLength(1)
     expect(comments[0]?.body).toBe(`${marker}\nverdict of run 3`)
     expect(comments[0]?.user.login).toBe(USER_LOGIN)
+  })
+
+  it('with create: false keeps an existing comment current but never starts one', async () => {
+    const pr = pullRequest()
+    const client = clientFor(server)
+    const none = await upsertStickyComment(client, {
+      issueNumber: pr,
+      marker,
+      body: 'a',
+      create: false
+    })
+    expect(none).toBeUndefined()
+    expect(server.state.commentsOn(pr)).toEqual([])
+
+    await upsertStickyComment(client, { issueNumber: pr, marker, body: 'regression' })
+    const kept = await upsertStickyComment(client, {
+      issueNumber: pr,
+      marker,
+      body: 'fixed',
+      create: false
+    })
+    expect(kept?.action).toBe('updated')
+    expect(server.state.commentsOn(pr).map((c) => c.body)).toEqual([`${marker}\nfixed`])
   })
 
   it('returns the comment on github.com', async () => {
@@ -53,7 +76,7 @@ describe('upsertStickyComment', () => {
       body: 'x'
     })
     const id = server.state.commentsOn(pr)[0]?.id
-    expect(result.url).toBe(
+    expect(result?.url).toBe(
       `https://github.com/${server.owner}/${server.repo}/pull/${pr}#issuecomment-${id}`
     )
   })
@@ -70,7 +93,7 @@ describe('upsertStickyComment', () => {
       body: 'new verdict'
     })
 
-    expect(result.action).toBe('updated')
+    expect(result?.action).toBe('updated')
     expect(server.state.commentsOn(pr)).toHaveLength(250)
     expect(server.state.comments.get(ours.id)?.body).toBe(`${marker}\nnew verdict`)
     const pages = server.requests
@@ -89,7 +112,7 @@ describe('upsertStickyComment', () => {
       body: 'verdict'
     })
 
-    expect(result.action).toBe('created')
+    expect(result?.action).toBe('created')
     expect(server.state.comments.get(theirs.id)?.body).toBe(`${marker}\ncopied by hand`)
     expect(server.state.commentsOn(pr).map((c) => c.user.login)).toEqual([
       OTHER_USER_LOGIN,
@@ -106,7 +129,7 @@ describe('upsertStickyComment', () => {
 
     const result = await upsertStickyComment(client, { issueNumber: pr, marker, body: 'second' })
 
-    expect(result.action).toBe('created')
+    expect(result?.action).toBe('created')
     expect(server.state.commentsOn(pr).map((c) => c.body)).toEqual([`${marker}\nsecond`])
   })
 
@@ -121,7 +144,7 @@ describe('upsertStickyComment', () => {
       body: 'new'
     })
 
-    expect(result.action).toBe('created')
+    expect(result?.action).toBe('created')
     expect(server.state.commentsOn(pr).map((c) => c.body)).toEqual([`${marker}\nnew`])
   })
 
@@ -133,7 +156,7 @@ describe('upsertStickyComment', () => {
       marker,
       body: 'new'
     })
-    expect(result.action).toBe('updated')
+    expect(result?.action).toBe('updated')
     expect(server.state.comments.get(mine.id)?.body).toBe(`${marker}\nnew`)
   })
 
@@ -173,7 +196,7 @@ describe('upsertStickyComment', () => {
       marker,
       body: 'row\n'.repeat(20_000)
     })
-    expect(result.truncated).toBe(true)
+    expect(result?.truncated).toBe(true)
     const body = server.state.commentsOn(pr)[0]?.body ?? ''
     expect(body.length).toBeLessThanOrEqual(COMMENT_LIMIT)
     expect(body.startsWith(marker)).toBe(true)

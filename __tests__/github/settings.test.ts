@@ -55,6 +55,12 @@ describe('parseSettings', () => {
 
   it.each([
     [{ concurrency: '0' }, 'input `concurrency` must be a positive integer, got "0"'],
+    [{ concurrency: '1e3' }, 'input `concurrency` must be a positive integer, got "1e3"'],
+    [{ repeats: '0x10' }, 'input `repeats` must be a positive integer, got "0x10"'],
+    [
+      { 'baseline-history': '2.5' },
+      'input `baseline-history` must be a positive integer, got "2.5"'
+    ],
     [{ shard: '5/4' }, 'input `shard` must be i/n with 1 ≤ i ≤ n, e.g. 2/4; got "5/4"'],
     [
       { cache: 'sometimes' },

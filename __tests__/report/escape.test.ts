@@ -15,6 +15,13 @@ describe('escape', () => {
     expect(markdownInline('x'.repeat(50), 10)).toBe(`${'x'.repeat(9)}…`)
   })
 
+  it('leaves its own HTML entities whole while neutralising the text’s references', () => {
+    // GitHub shows `&#‍39;` literally: the apostrophe of "Unexpected token 'x'" must survive.
+    expect(markdownInline("Unexpected token 'x', see #12 and &#35;7")).toBe(
+      'Unexpected token &#39;x&#39;, see #\u200d12 and &amp;#\u200d35;7'
+    )
+  })
+
   it('removes what XML cannot carry and escapes the rest', () => {
     expect(escapeXml('a\u0000b<c>&"\'\ud83d\ude00\udc00')).toBe(
       'ab&lt;c&gt;&amp;&quot;&apos;\ud83d\ude00'

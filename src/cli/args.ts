@@ -17,8 +17,9 @@ export function parseCommandArgs<T extends Options>(command: string, argv: strin
 
 export function positiveInteger(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined
-  const value = Number(text)
-  if (!Number.isInteger(value) || value < 1) {
+  // Digits only: Number() would also take "1e3", "0x10" and " ".
+  const value = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN
+  if (!Number.isSafeInteger(value) || value < 1) {
     throw new UsageError(`--${flag} must be a positive integer, got "${text}"`)
   }
   return value

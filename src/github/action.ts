@@ -14,8 +14,10 @@ import { UsageError, errorMessage } from '../errors.js'
 import { readRunResult, readTextIfExists, writeFileAtomic } from '../io/files.js'
 import { renderComparisonJson } from '../report/comparison-json.js'
 import { renderMarkdown } from '../report/markdown.js'
-import { renderRunMarkdown } from '../report/run-report.js'
+import { markdownInline } from '../report/escape.js'
+import { renderRunMarkdown, thresholdAlert } from '../report/run-report.js'
 import { summarizeRun } from '../results/summary.js'
+import type { ProviderSummary } from '../results/summary.js'
 import type { RunResult } from '../results/types.js'
 import { lineProgress, runEvals } from '../run/index.js'
 import type { GitHubClient, GitHubClientOptions } from './client.js'
@@ -94,6 +96,23 @@ function noBaselineMarkdown(run: RunResult, why: string): string {
   ].join('\n')
 }
 
+/** GitHub failed while the baseline was read: said as such, never passed off as "no baseline". */
+function baselineUnavailableMarkdown(run: RunResult, error: string): string {
+  return [
+    '### evalgate: baseline unavailable',
+    '',
+    `The baseline could not be read from GitHub: ${markdownInline(error, 500)}. Nothing was compared and this check does not fail for it; re-run the job to compare.`,
+    '',
+    renderRunMarkdown(run, summarizeRun(run))
+  ].join('\n')
+}
+
+/** A report with the suites below their min-pass-rate said first, since they fail the check. */
+function withThresholdAlert(markdown: string, summaries: readonly ProviderSummary[]): string {
+  const alert = thresholdAlert(summaries)
+  return alert ? `${alert}\n${markdown}` : markdown
+}
+
 function storeFor(
   settings: ActionSettings,
   client: GitHubClient | undefined,
@@ -110,22 +129,39 @@ function storeFor(
   })
 }
 
+/**
+ * GitHub shows 10 error annotations per step and drops the rest; one is kept for the step's own
+ * failure message, which would otherwise be the one dropped.
+ */
+const CASE_ANNOTATIONS = 9
+
 /** Annotations on the lines of the cases that went from pass to fail in regressed groups. */
 function annotateRegressions(comparison: Comparison, io: ActionIO): void {
-  for (const group of comparison.groups) {
-    if (group.verdict !== 'regression' && group.verdict !== 'fail') continue
-    for (const flip of group.flips.cases) {
-      if (flip.direction !== 'pass-to-fail') continue
-      const [file, line] = flip.source.split(/:(?=\d+$)/)
-      io.annotate(
-        `case ${flip.caseId} now fails (score ${flip.baseScore.toFixed(2)} → ${flip.headScore.toFixed(2)})`,
-        {
-          file: file ?? flip.source,
-          ...(line ? { line: Number(line) } : {}),
-          title: `evalgate: ${group.suite} / ${group.providerId} regressed`
-        }
-      )
-    }
+  const regressed = comparison.groups.filter(
+    (group) => group.verdict === 'regression' || group.verdict === 'fail'
+  )
+  const flips = regressed.flatMap((group) =>
+    group.flips.cases
+      .filter((flip) => flip.direction === 'pass-to-fail')
+      .map((flip) => ({ group, flip }))
+  )
+  for (const { group, flip } of flips.slice(0, CASE_ANNOTATIONS)) {
+    const [file, line] = flip.source.split(/:(?=\d+$)/)
+    io.annotate(
+      `case ${flip.caseId} now fails (score ${flip.baseScore.toFixed(2)} → ${flip.headScore.toFixed(2)})`,
+      {
+        file: file ?? flip.source,
+        ...(line ? { line: Number(line) } : {}),
+        title: `evalgate: ${group.suite} / ${group.providerId} regressed`
+      }
+    )
+  }
+  const annotated = Math.min(flips.length, CASE_ANNOTATIONS)
+  const failingCases = regressed.reduce((total, group) => total + group.flips.passToFail, 0)
+  if (failingCases > annotated) {
+    io.info(
+      `evalgate: cases that now fail but are not annotated (GitHub shows 10 error annotations per step): ${failingCases - annotated} more; see the comment or the comparison file`
+    )
   }
 }
 
@@ -150,20 +186,19 @@ async function writeComparison(
   return path
 }
 
+type Attempt<T> = { ok: true; value: T } | { ok: false; error: string }
+
 /**
- * Reading a baseline is best effort: an API failure is reported, and the run is shown as having
- * no baseline rather than failing for it.
+ * Reading a baseline or updating the tracking issue is best effort: an API failure is reported
+ * and returned, so the report can say what failed, and never fails the step.
  */
-async function safely<T>(
-  what: string,
-  io: ActionIO,
-  work: () => Promise<T>
-): Promise<T | undefined> {
+async function attempt<T>(what: string, io: ActionIO, work: () => Promise<T>): Promise<Attempt<T>> {
   try {
-    return await work()
+    return { ok: true, value: await work() }
   } catch (error) {
-    io.warning(`evalgate: ${what}: ${errorMessage(error)}`)
-    return undefined
+    const message = errorMessage(error)
+    io.warning(`evalgate: ${what}: ${message}`)
+    return { ok: false, error: message }
   }
 }
 
@@ -177,14 +212,17 @@ async function postComment(
   io: ActionIO
 ): Promise<void> {
   const pr = { number: pullNumber }
-  if (settings.comment === 'off' || (settings.comment === 'on-regression' && !regressed)) return
+  if (settings.comment === 'off') return
   try {
+    // on-regression: a new comment only on a regression, but one already there is kept current.
     const result = await upsertStickyComment(client, {
       issueNumber: pr.number,
       marker: stickyMarker(workflow),
       body,
+      create: settings.comment === 'on' || regressed,
       ...(settings.commentAuthor ? { author: settings.commentAuthor } : {})
     })
+    if (!result) return
     io.setOutput('comment-url', result.url)
     io.info(`evalgate: ${result.action} the comment ${result.url}`)
   } catch (error) {
@@ -198,6 +236,77 @@ async function postComment(
     }
     io.warning(`evalgate: could not comment on #${pr.number}: ${errorMessage(error)}`)
   }
+}
+
+/** The baseline an event compares with: found, known to be missing, or unreadable right now. */
+type BaselineLookup =
+  | { status: 'found'; match: BaselineMatch; what: string }
+  | { status: 'none'; why: string }
+  | { status: 'unavailable'; error: string }
+
+function lookupOf(
+  found: Attempt<BaselineMatch | undefined>,
+  what: string,
+  why: string
+): BaselineLookup {
+  if (!found.ok) return { status: 'unavailable', error: found.error }
+  return found.value ? { status: 'found', match: found.value, what } : { status: 'none', why }
+}
+
+/**
+ * The baseline this event compares with (DESIGN "The action's behaviour by event"): a pull
+ * request's merge base, a push's parent, a scheduled run's own commit, each walking back first
+ * parents. Undefined for an event that compares nothing.
+ */
+async function lookUpBaseline(
+  context: ActionContext,
+  isDefaultBranch: boolean,
+  client: GitHubClient,
+  store: BaselineStore,
+  settings: ActionSettings,
+  io: ActionIO
+): Promise<BaselineLookup | undefined> {
+  const maxDistance = settings.baseline.maxDistance
+  const walkFrom = async (sha: string, what: string, why: string) =>
+    lookupOf(
+      await attempt('reading the baseline', io, () =>
+        findBaseline(store, firstParentHistory(client, sha, maxDistance + 1), { maxDistance })
+      ),
+      what,
+      why
+    )
+  if (context.eventName === 'pull_request' && context.pullRequest) {
+    const pr = context.pullRequest
+    const found = await attempt('reading the baseline', io, () =>
+      findPullRequestBaseline(client, store, { base: pr.baseSha, head: pr.headSha, maxDistance })
+    )
+    if (!found.ok) return { status: 'unavailable', error: found.error }
+    const { match, mergeBase } = found.value
+    return match
+      ? { status: 'found', match, what: `merge base \`${shortSha(mergeBase)}\`` }
+      : {
+          status: 'none',
+          why: `No stored results for the merge base or its ${maxDistance} first parents.`
+        }
+  }
+  if (context.eventName === 'push' && isDefaultBranch) {
+    const parent = await attempt(
+      'reading the parent commit',
+      io,
+      async () => (await client.getCommit(context.sha)).parents[0]
+    )
+    if (!parent.ok) return { status: 'unavailable', error: parent.error }
+    if (parent.value === undefined) return { status: 'none', why: 'This is a root commit.' }
+    return walkFrom(parent.value, 'parent commit', 'No stored results for the parent commits.')
+  }
+  if (context.eventName === 'schedule' || context.eventName === 'workflow_dispatch') {
+    return walkFrom(
+      context.sha,
+      'checked-out commit',
+      'No stored results for this commit or its first parents.'
+    )
+  }
+  return undefined
 }
 
 /**
@@ -254,43 +363,11 @@ export async function runAction(
   if (!client) io.warning('evalgate: no `github-token`: no baseline, comment or tracking issue')
   const store = storeFor(settings, client, deps)
   const now = deps.now()
-  let comparison: Comparison | undefined
-  let markdown: string
-
   const isDefaultBranch =
     context.defaultBranch !== undefined && context.ref === `refs/heads/${context.defaultBranch}`
-  if (context.eventName === 'pull_request' && context.pullRequest && store && client) {
-    const pr = context.pullRequest
-    const found = await safely('reading the baseline', io, () =>
-      findPullRequestBaseline(client, store, {
-        base: pr.baseSha,
-        head: pr.headSha,
-        maxDistance: settings.baseline.maxDistance
-      })
-    )
-    if (found?.match) {
-      comparison = compareRuns(found.match.run, run, { seed: pr.headSha, strict: settings.strict })
-      markdown = comparisonMarkdown(
-        comparison,
-        context.runUrl,
-        baselineLine(found.match, now, `merge base \`${shortSha(found.mergeBase)}\``)
-      )
-    } else {
-      markdown = noBaselineMarkdown(
-        run,
-        `No stored results for the merge base or its ${settings.baseline.maxDistance} first parents.`
-      )
-    }
-    await postComment(
-      settings,
-      context.workflow,
-      client,
-      pr.number,
-      markdown,
-      comparison ? failing(comparison) : false,
-      io
-    )
-  } else if (context.eventName === 'push' && isDefaultBranch && store && client) {
+  const failsOnThreshold = settings.failOnThreshold && belowThreshold.length > 0
+  const scheduled = context.eventName === 'schedule' || context.eventName === 'workflow_dispatch'
+  if (context.eventName === 'push' && isDefaultBranch && store && client) {
     const stored = await storeBaselineSafely(store, context.sha, run)
     if (stored.ok)
       io.info(`evalgate: stored the results as the baseline of ${shortSha(context.sha)}`)
@@ -298,65 +375,61 @@ export async function runAction(
       io.warning(
         `evalgate: could not store the baseline (the verdict is unaffected): ${stored.error}`
       )
-    const parent = await safely(
-      'reading the parent commit',
-      io,
-      async () => (await client.getCommit(context.sha)).parents[0]
-    )
-    const match = parent
-      ? await safely('reading the baseline', io, () =>
-          findBaseline(
-            store,
-            firstParentHistory(client, parent, settings.baseline.maxDistance + 1),
-            { maxDistance: settings.baseline.maxDistance }
-          )
-        )
+  }
+  const lookup =
+    store && client
+      ? await lookUpBaseline(context, isDefaultBranch, client, store, settings, io)
       : undefined
-    if (match) {
-      comparison = compareRuns(match.run, run, { seed: context.sha, strict: settings.strict })
-      markdown = comparisonMarkdown(
-        comparison,
-        context.runUrl,
-        baselineLine(match, now, 'parent commit')
-      )
-    } else {
-      markdown = noBaselineMarkdown(run, 'No stored results for the parent commits.')
-    }
-  } else if (
-    (context.eventName === 'schedule' || context.eventName === 'workflow_dispatch') &&
-    store &&
-    client
-  ) {
-    const match = await safely('reading the baseline', io, () =>
-      findBaseline(
-        store,
-        firstParentHistory(client, context.sha, settings.baseline.maxDistance + 1),
-        { maxDistance: settings.baseline.maxDistance }
-      )
+
+  let comparison: Comparison | undefined
+  let markdown: string
+  if (lookup?.status === 'found') {
+    comparison = compareRuns(lookup.match.run, run, {
+      seed: context.pullRequest?.headSha ?? context.sha,
+      strict: settings.strict
+    })
+    markdown = comparisonMarkdown(
+      comparison,
+      context.runUrl,
+      baselineLine(lookup.match, now, lookup.what)
     )
-    if (match) {
-      comparison = compareRuns(match.run, run, { seed: context.sha, strict: settings.strict })
-      markdown = comparisonMarkdown(
-        comparison,
-        context.runUrl,
-        baselineLine(match, now, 'checked-out commit')
-      )
-      await trackDrift(settings, context, client, comparison, markdown, io)
-    } else {
-      markdown = noBaselineMarkdown(run, 'No stored results for this commit or its first parents.')
+  } else if (lookup?.status === 'none') markdown = noBaselineMarkdown(run, lookup.why)
+  else if (lookup?.status === 'unavailable')
+    markdown = baselineUnavailableMarkdown(run, lookup.error)
+  else markdown = renderRunMarkdown(run, summaries)
+  if (settings.failOnThreshold) markdown = withThresholdAlert(markdown, summaries)
+
+  if (context.eventName === 'pull_request' && context.pullRequest && client && lookup) {
+    const failed = (comparison !== undefined && failing(comparison)) || failsOnThreshold
+    await postComment(
+      settings,
+      context.workflow,
+      client,
+      context.pullRequest.number,
+      markdown,
+      failed,
+      io
+    )
+  } else if (scheduled && lookup) {
+    if (comparison && client) {
+      // The tracking issue follows the default branch; a dispatch elsewhere only reports.
+      if (isDefaultBranch) await trackDrift(settings, context, client, comparison, markdown, io)
+      else
+        io.info(
+          `evalgate: ${context.ref || 'this ref'} is not the default branch: the tracking issue is left alone`
+        )
+    } else if (lookup.status === 'none' && isDefaultBranch && store) {
       // The first trusted run of a commit becomes its baseline, so the next night has one.
-      if (isDefaultBranch) {
-        const stored = await storeBaselineSafely(store, context.sha, run)
-        if (!stored.ok) io.warning(`evalgate: could not store the baseline: ${stored.error}`)
-      }
+      const stored = await storeBaselineSafely(store, context.sha, run)
+      if (!stored.ok) io.warning(`evalgate: could not store the baseline: ${stored.error}`)
     }
-  } else {
-    markdown = renderRunMarkdown(run, summaries)
   }
 
   if (comparison) {
     await writeComparison(comparison, out, io)
     annotateRegressions(comparison, io)
+  } else if (lookup?.status === 'unavailable') {
+    io.setOutput('verdict', 'baseline-unavailable')
   } else {
     io.setOutput('verdict', 'no-baseline')
     if (client) io.info('evalgate: no baseline to compare with; see the job summary')
@@ -371,7 +444,7 @@ export async function runAction(
   ) {
     return `evalgate: ${comparison.summary}`
   }
-  if (settings.failOnThreshold && belowThreshold.length > 0) {
+  if (failsOnThreshold) {
     return `evalgate: pass rate below min-pass-rate in ${belowThreshold.map((s) => `${s.suite}/${s.providerId}`).join(', ')}; results in ${out}`
   }
   return undefined
@@ -394,7 +467,7 @@ async function trackDrift(
     drifted.length > 0
       ? `\n\nThe provider reports a different model or system fingerprint for: ${drifted.join(', ')}.`
       : ''
-  const result = await safely('updating the tracking issue', io, () =>
+  const result = await attempt('updating the tracking issue', io, () =>
     syncTrackingIssue(client, {
       marker: `<!-- evalgate-tracking:${context.workflow.replace(/[^\w .-]/g, '')} -->`,
       label: settings.trackingLabel,
@@ -405,9 +478,9 @@ async function trackDrift(
         : `Recovered: ${comparison.summary}${context.runUrl ? ` ([run](${context.runUrl}))` : ''}`
     })
   )
-  if (result?.url) {
-    io.setOutput('issue-url', result.url)
-    io.info(`evalgate: tracking issue ${result.action}: ${result.url}`)
+  if (result.ok && result.value.url) {
+    io.setOutput('issue-url', result.value.url)
+    io.info(`evalgate: tracking issue ${result.value.action}: ${result.value.url}`)
   }
 }
 

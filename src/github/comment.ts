@@ -65,6 +65,11 @@ export interface StickyCommentOptions {
    * `github-actions[bot]` for an installation token (see identity.ts); set it for a GitHub App.
    */
   author?: string
+  /**
+   * Write a new comment when there is none (default true). False only keeps an existing comment
+   * current: `comment: on-regression` must not leave a stale regression report once fixed.
+   */
+  create?: boolean
 }
 
 export interface StickyCommentResult {
@@ -74,10 +79,11 @@ export interface StickyCommentResult {
   truncated: boolean
 }
 
+/** The comment written, or undefined when there was none and `create` is false. */
 export async function upsertStickyComment(
   client: GitHubClient,
   options: StickyCommentOptions
-): Promise<StickyCommentResult> {
+): Promise<StickyCommentResult | undefined> {
   assertMarker(options.marker)
   const author = options.author ?? (await resolveTokenIdentity(client)).login
   const composed = options.body.includes(options.marker)
@@ -97,6 +103,7 @@ export async function upsertStickyComment(
       break
     }
   }
+  if (options.create === false) return undefined
   const created = await client.createIssueComment(options.issueNumber, body)
   return { url: created.url, action: 'created', truncated }
 }

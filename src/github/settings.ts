@@ -47,8 +47,9 @@ export type InputReader = (name: string) => string
 
 function positiveInteger(name: string, text: string): number | undefined {
   if (text === '') return undefined
-  const value = Number(text)
-  if (!Number.isInteger(value) || value < 1) {
+  // Digits only: Number() would also take "1e3", "0x10" and " ".
+  const value = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN
+  if (!Number.isSafeInteger(value) || value < 1) {
     throw new UsageError(`input \`${name}\` must be a positive integer, got "${text}"`)
   }
   return value

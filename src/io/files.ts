@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
-import { InputError } from '../errors.js'
+import { constants } from 'node:fs'
+import { access, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { InputError, UsageError, errorMessage } from '../errors.js'
 import { parseRunResult } from '../results/parse.js'
 import type { RunResult } from '../results/types.js'
 
@@ -25,6 +26,25 @@ export async function readTextIfExists(path: string): Promise<string | undefined
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw error
+  }
+}
+
+/**
+ * Checks, before a run, that its results can be written to `path`: a path that is a directory or
+ * lies under a file would otherwise lose a whole run at the end.
+ */
+export async function assertWritableFile(path: string): Promise<void> {
+  const existing = await stat(path).catch(() => undefined)
+  if (existing?.isDirectory()) {
+    throw new UsageError(
+      `the results path ${path} is a directory: name a file, e.g. ${join(path, 'results.json')}`
+    )
+  }
+  try {
+    await mkdir(dirname(path), { recursive: true })
+    await access(dirname(path), constants.W_OK)
+  } catch (error) {
+    throw new UsageError(`cannot write the results to ${path}: ${errorMessage(error)}`)
   }
 }
 

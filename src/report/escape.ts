@@ -42,10 +42,13 @@ export function neutralizeMentions(text: string): string {
   return text.replace(/@(?=[A-Za-z0-9])/g, `@${ZERO_WIDTH_JOINER}`)
 }
 
-/** `#123`, `owner/repo#123` and `GH-123` no longer link (or cross-reference) issues. */
+/**
+ * `#123`, `owner/repo#123` and `GH-123` no longer link (or cross-reference) issues. A `#` right
+ * after `&` is escapeHtml's own `&#39;`, left whole (an `&` of the text is `&amp;` by then).
+ */
 export function neutralizeReferences(text: string): string {
   return text
-    .replace(/#(?=\d)/g, `#${ZERO_WIDTH_JOINER}`)
+    .replace(/(?<!&)#(?=\d)/g, `#${ZERO_WIDTH_JOINER}`)
     .replace(/\b(GH)-(?=\d)/gi, `$1-${ZERO_WIDTH_JOINER}`)
 }
 

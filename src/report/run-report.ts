@@ -98,6 +98,20 @@ export function renderRunTerminal(
 }
 
 /** The run report as Markdown, for the job summary of an action run without a baseline. */
+/**
+ * The suites below their `min-pass-rate`, as an alert for the top of a report: the check fails
+ * for them whatever the comparison says. Undefined when every suite met its minimum.
+ */
+export function thresholdAlert(summaries: readonly ProviderSummary[]): string | undefined {
+  const below = summaries.filter((s) => s.belowThreshold)
+  if (below.length === 0) return undefined
+  const items = below.map(
+    (s) =>
+      `${markdownInline(s.suite)} / ${markdownInline(s.providerId)} passed ${percent(s.passRate)} (min-pass-rate ${percent(s.minPassRate)})`
+  )
+  return `> [!CAUTION]\n> **Below min-pass-rate, so this check fails:** ${items.join('; ')}.\n`
+}
+
 export function renderRunMarkdown(run: RunResult, summaries: readonly ProviderSummary[]): string {
   const lines = [
     `| ${HEADERS.join(' | ')} |`,

@@ -1,4 +1,4 @@
-import { writeRunResult } from '../io/files.js'
+import { assertWritableFile, writeRunResult } from '../io/files.js'
 import { createProvider, importExport } from '../providers/index.js'
 import type { RunMeta, RunResult } from '../results/types.js'
 import { loadSpecs } from '../spec/index.js'
@@ -53,6 +53,7 @@ export async function runEvals(options: RunEvalsOptions): Promise<RunResult> {
     ...(options.filter !== undefined ? { filter: options.filter } : {}),
     ...(options.repeats !== undefined ? { repeats: options.repeats } : {})
   })
+  await assertWritableFile(options.out)
   const run = await executePlan(plan, {
     concurrency: options.concurrency,
     createProvider,

@@ -71,7 +71,7 @@ export function parseFilter(text: string): CaseFilter {
     })
   if (patterns.length === 0) {
     throw new UsageError(
-      `--filter "${text}" is empty; use suite-glob[/case-glob], e.g. triage/refund-*`
+      `the filter "${text}" is empty; use suite-glob[/case-glob], e.g. triage/refund-*`
     )
   }
   return (suite, caseId) => patterns.some((p) => p.suite.test(suite) && p.case.test(caseId))
@@ -96,7 +96,7 @@ export function planRun(specs: readonly SuiteSpec[], options: PlanOptions = {}):
   }
   if (filter && suites.length === 0) {
     throw new UsageError(
-      `--filter "${options.filter}" matches no case; suites: ${specs.map((s) => s.suite).join(', ')}`
+      `the filter "${options.filter}" matches no case; suites: ${specs.map((s) => s.suite).join(', ')}`
     )
   }
   return { suites, totalCalls }
