@@ -283,6 +283,43 @@ describe('the action by event, against a local GitHub', () => {
     expect(tracking.map((i) => i.state)).toEqual(['closed'])
   })
 
+  it('a matrix of shards: each shard job only reports, the merge-from job gates the whole run', async () => {
+    const matrixSha = server.state.commit({ branch: 'matrix', parents: [mainSha] })
+    const number = server.state.addPullRequest({ headBranch: 'matrix' }).number
+    const shardsDir = await mkdtemp(join(tmpdir(), 'evalgate-shards-'))
+    const event = (inputs: Record<string, string>) =>
+      runEvent(
+        'pull_request',
+        pullRequestPayload('synchronize', number, mainSha, matrixSha),
+        {
+          GITHUB_SHA: '9'.repeat(40),
+          GITHUB_REF: `refs/pull/${number}/merge`,
+          EVALGATE_FIXTURE_MODE: 'worse'
+        },
+        ACTIONS_TOKEN,
+        inputs
+      )
+    for (const shard of ['1/2', '2/2']) {
+      const part = await event({
+        shard,
+        'results-path': join(shardsDir, `results-${shard[0]}.json`)
+      })
+      expect(part.code).toBe(0)
+      expect(part.outputs.verdict).toBeUndefined()
+      expect(part.summary).toContain(`### evalgate: shard ${shard[0]} of 2`)
+    }
+    expect(server.state.commentsOn(number)).toHaveLength(0)
+
+    const gate = await event({ 'merge-from': shardsDir })
+    expect(gate.code).toBe(1)
+    expect(gate.outputs.verdict).toBe('regression')
+    expect(gate.stdout).not.toContain('evalgate: running')
+    const comments = server.state.commentsOn(number)
+    expect(comments).toHaveLength(1)
+    expect(comments[0]?.body).toContain('## evalgate: REGRESSION')
+    expect(comments[0]?.body).toContain('40 paired cases')
+  })
+
   it('a fork’s read-only token: no failure for lack of permission, the report is in the summary', async () => {
     const payload = pullRequestPayload('synchronize', prNumber, mainSha, headSha)
     const pr = payload.pull_request as { head: { repo: { full_name: string } } }

@@ -48,10 +48,12 @@ describe('evalgate run on the example', () => {
     expect(exec?.output).toMatch(/^\{"queue":"(billing|bug|account)","reply":"Hi! /)
   })
 
-  it('shards split the cases with none lost or doubled', async () => {
+  it('shards split the cases with none lost or doubled, and merge back into the whole run', async () => {
     const ids: string[] = []
+    const paths: string[] = []
     for (const shard of ['1/3', '2/3', '3/3']) {
       const path = `${out}.${shard.replace('/', '-')}`
+      paths.push(path)
       const run = await runCliProcess(
         cli,
         ['run', 'evals/triage.eval.yaml', '--out', path, '--shard', shard, '--quiet'],
@@ -64,6 +66,34 @@ describe('evalgate run on the example', () => {
     }
     expect(ids).toHaveLength(60)
     expect(new Set(ids).size).toBe(60)
+
+    const partial = await runCliProcess(cli, ['merge', ...paths.slice(0, 2)], { cwd: repo })
+    expect(partial.code).toBe(2)
+    expect(partial.stderr).toBe(
+      'evalgate: shard 3/3 is missing: merge the results of every shard (2 of 3 given)\n'
+    )
+    const mergedPath = `${out}.merged`
+    const merged = await runCliProcess(cli, ['merge', ...paths, '--out', mergedPath], { cwd: repo })
+    expect(merged.code).toBe(0)
+    expect(merged.stdout).toBe(`merged 3 shards: 1 suite, 120 answers → ${mergedPath}\n`)
+    const whole = await readResults(mergedPath)
+    expect(whole.run.shard).toBeUndefined()
+    expect(whole.run.complete).toBe(true)
+    expect(new Set(whole.suites[0]?.cases.map((c) => c.id)).size).toBe(60)
+    // The merged run compares with an unsharded one case for case, with no shard warning.
+    const full = `${out}.full`
+    await runCliProcess(cli, ['run', 'evals/triage.eval.yaml', '--out', full, '--quiet'], {
+      cwd: repo
+    })
+    const compared = await runCliProcess(cli, ['compare', full, mergedPath, '--format', 'json'], {
+      cwd: repo
+    })
+    const comparison = JSON.parse(compared.stdout) as {
+      warnings: string[]
+      groups: { cases: { paired: number } }[]
+    }
+    expect(comparison.warnings).toEqual([])
+    expect(comparison.groups.map((g) => g.cases.paired)).toEqual([60, 60])
   })
 
   it('--filter and --repeats narrow and widen the run', async () => {

@@ -36,8 +36,7 @@ describe('parseSettings', () => {
         strict: 'true',
         'fail-on-regression': 'False',
         comment: 'on-regression',
-        'baseline-store': 'file',
-        'report-from': 'artifact/results.json'
+        'baseline-store': 'file'
       })
     )
     expect(settings).toMatchObject({
@@ -48,9 +47,16 @@ describe('parseSettings', () => {
       strict: true,
       failOnRegression: false,
       comment: 'on-regression',
-      baseline: { store: 'file' },
-      reportFrom: 'artifact/results.json'
+      baseline: { store: 'file' }
     })
+    // The modes that replace running the suites, one at a time.
+    expect(parseSettings(reader({ 'report-from': 'artifact/results.json' })).reportFrom).toBe(
+      'artifact/results.json'
+    )
+    expect(parseSettings(reader({ 'merge-from': 'a.json,\n shards/\n' })).mergeFrom).toEqual([
+      'a.json',
+      'shards/'
+    ])
   })
 
   it.each([
@@ -68,7 +74,11 @@ describe('parseSettings', () => {
     ],
     [{ strict: 'yes' }, 'input `strict` must be true or false, got "yes"'],
     [{ comment: 'always' }, 'input `comment` must be one of on, off, on-regression, got "always"'],
-    [{ 'baseline-store': 's3' }, 'input `baseline-store` must be one of branch, file, got "s3"']
+    [{ 'baseline-store': 's3' }, 'input `baseline-store` must be one of branch, file, got "s3"'],
+    [
+      { shard: '1/2', 'merge-from': 'shards' },
+      'inputs `shard` and `merge-from` exclude each other: a matrix job runs one `shard`, a later job merges them with `merge-from`, and `report-from` only comments'
+    ]
   ])('rejects %j with one clear error', (inputs, message) => {
     expect(() => parseSettings(reader(inputs))).toThrow(new UsageError(message))
   })

@@ -5,6 +5,8 @@ Usage:
   evalgate run [paths...] [options]       run eval suites, write a RunResult
   evalgate compare <base.json> <head.json> [options]
                                           compare two RunResults with paired statistics
+  evalgate merge <shard.json...> [--out <file>]
+                                          merge the results of --shard runs into one
   evalgate <command> --help               options of a command
   evalgate --version
 
@@ -56,4 +58,15 @@ Options:
   --seed <text>    seed of the random tests (default: the head run's commit)
   --no-color       plain text even on a terminal
 Exit 1 on a regression (or an error verdict), 0 otherwise.
+`
+
+export const MERGE_HELP = `Usage: evalgate merge <shard.json|dir...> [--out <file>]
+
+Merges the RunResults of \`evalgate run --shard i/n\` (one per shard, or directories holding
+them) into the RunResult of the whole run, to compare or store as a baseline. Every shard of one
+commit must be there, each once.
+
+Options:
+  --out <file>     where to write the merged RunResult (default: .evalgate/results.json)
+Exit 0 when merged, 2 when the files are not the shards of one run.
 `

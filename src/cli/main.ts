@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process'
 import { resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { EvalgateError, errorMessage } from '../errors.js'
-import { readRunResult, writeFileAtomic } from '../io/files.js'
+import { readRunResult, resultsFiles, writeFileAtomic, writeRunResult } from '../io/files.js'
 import { compareRuns, comparisonExitCode } from '../compare/index.js'
 import type { Comparison } from '../compare/index.js'
 import { plural } from '../compare/format.js'
@@ -11,6 +11,7 @@ import { renderComparisonTerminal } from '../report/comparison-terminal.js'
 import { renderJunit } from '../report/junit.js'
 import { renderMarkdown } from '../report/markdown.js'
 import { renderRunTerminal } from '../report/run-report.js'
+import { mergeShards } from '../results/merge.js'
 import { summarizeRun } from '../results/summary.js'
 import type { RunResult } from '../results/types.js'
 import {
@@ -25,7 +26,7 @@ import {
 import { loadSpecs } from '../spec/index.js'
 import { TOOL_VERSION } from '../version.js'
 import { oneOf, parseCommandArgs, positiveInteger } from './args.js'
-import { COMPARE_HELP, MAIN_HELP, RUN_HELP, VALIDATE_HELP } from './help.js'
+import { COMPARE_HELP, MAIN_HELP, MERGE_HELP, RUN_HELP, VALIDATE_HELP } from './help.js'
 
 export interface OutputStream {
   write(text: string): unknown
@@ -216,6 +217,32 @@ async function compareCommand(argv: string[], io: CliEnvironment): Promise<numbe
   return comparisonExitCode(comparison)
 }
 
+async function mergeCommand(argv: string[], io: CliEnvironment): Promise<number> {
+  const { values, positionals } = parseCommandArgs('merge', argv, {
+    help: { type: 'boolean', short: 'h' },
+    out: { type: 'string', short: 'o' }
+  })
+  if (values.help) return (io.stdout.write(MERGE_HELP), 0)
+  if (positionals.length === 0) {
+    throw new EvalgateError(
+      "evalgate merge takes every shard's results file (or a directory of them). See `evalgate merge --help`.",
+      2
+    )
+  }
+  const files = await resultsFiles(positionals.map((path) => resolve(io.cwd, path)))
+  const shards = await Promise.all(
+    files.map(async (file) => ({ file, run: await readRunResult(file) }))
+  )
+  const merged = mergeShards(shards)
+  const out = resolve(io.cwd, values.out ?? DEFAULT_OUT)
+  await writeRunResult(out, merged)
+  const answers = merged.suites.reduce((total, suite) => total + suite.results.length, 0)
+  io.stdout.write(
+    `merged ${shards.length} shards: ${plural(merged.suites.length, 'suite')}, ${plural(answers, 'answer')}${merged.run.complete ? '' : ' (incomplete)'} → ${out}\n`
+  )
+  return 0
+}
+
 /** Runs one CLI invocation and returns its exit code; user errors are printed, never thrown. */
 export async function runCli(argv: string[], io: CliEnvironment): Promise<number> {
   const [command, ...rest] = argv
@@ -237,6 +264,8 @@ export async function runCli(argv: string[], io: CliEnvironment): Promise<number
         return await runCommand(rest, io)
       case 'compare':
         return await compareCommand(rest, io)
+      case 'merge':
+        return await mergeCommand(rest, io)
       default:
         io.stderr.write(`evalgate: unknown command "${command}"\n\n${MAIN_HELP}`)
         return 2

@@ -476,7 +476,7 @@ export function compareRuns(base: RunResult, head: RunResult, options: CompareOp
     }
     if (run.run.shard && run.run.shard.total > 1) {
       warnings.push(
-        `the ${name} run is shard ${run.run.shard.index} of ${run.run.shard.total}: merge the shards before comparing`
+        `the ${name} run is shard ${run.run.shard.index} of ${run.run.shard.total}: merge every shard first (evalgate merge, or the action's merge-from input)`
       )
     }
   }

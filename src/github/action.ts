@@ -11,11 +11,18 @@ import type { BaselineMatch, BaselineStore } from '../baseline/index.js'
 import { compareRuns, comparisonExitCode } from '../compare/index.js'
 import type { Comparison } from '../compare/index.js'
 import { UsageError, errorMessage } from '../errors.js'
-import { readRunResult, readTextIfExists, writeFileAtomic } from '../io/files.js'
+import {
+  readRunResult,
+  readTextIfExists,
+  resultsFiles,
+  writeFileAtomic,
+  writeRunResult
+} from '../io/files.js'
 import { renderComparisonJson } from '../report/comparison-json.js'
 import { renderMarkdown } from '../report/markdown.js'
 import { markdownInline } from '../report/escape.js'
 import { renderRunMarkdown, thresholdAlert } from '../report/run-report.js'
+import { mergeShards } from '../results/merge.js'
 import { summarizeRun } from '../results/summary.js'
 import type { ProviderSummary } from '../results/summary.js'
 import type { RunResult } from '../results/types.js'
@@ -238,6 +245,29 @@ async function postComment(
   }
 }
 
+/** A matrix job's shards, merged and written as this job's results (before any GitHub call). */
+async function mergeShardResults(
+  paths: readonly string[],
+  out: string,
+  commit: string,
+  deps: ActionDeps
+): Promise<RunResult> {
+  const files = await resultsFiles(paths.map((path) => resolve(deps.cwd, path)))
+  const shards = await Promise.all(
+    files.map(async (file) => ({ file, run: await readRunResult(file) }))
+  )
+  const merged = mergeShards(shards)
+  // Stale artifacts would be compared, or stored as this commit's baseline, under the wrong SHA.
+  if (merged.run.commit !== commit) {
+    throw new UsageError(
+      `the shards in ${paths.join(', ')} hold results of ${merged.run.commit ?? 'an unknown commit'}, not of this run's ${commit}: download the artifacts of this workflow run`
+    )
+  }
+  await writeRunResult(out, merged)
+  deps.io.info(`evalgate: merged ${shards.length} shards into ${out}`)
+  return merged
+}
+
 /** The baseline an event compares with: found, known to be missing, or unreadable right now. */
 type BaselineLookup =
   | { status: 'found'; match: BaselineMatch; what: string }
@@ -324,25 +354,34 @@ export async function runAction(
   }
   const { io } = deps
   const out = resolve(deps.cwd, settings.resultsPath)
-  const run = await runEvals({
-    paths: settings.specs,
-    cwd: deps.cwd,
-    env: deps.env,
-    out,
-    concurrency: settings.concurrency,
-    cache: { mode: settings.cache.mode, dir: resolve(deps.cwd, settings.cache.dir) },
-    warn: (message) => io.warning(message),
-    progress: lineProgress({ write: (text) => io.info(text.trimEnd()) }, () => performance.now()),
-    signal: deps.signal,
-    ...(settings.repeats !== undefined ? { repeats: settings.repeats } : {}),
-    ...(settings.shard ? { shard: settings.shard } : {}),
-    ...(settings.filter !== undefined ? { filter: settings.filter } : {}),
-    meta: {
-      ...(context.sha ? { commit: context.pullRequest?.headSha ?? context.sha } : {}),
-      ...(context.ref ? { ref: context.ref } : {}),
-      ...(context.eventName ? { event: context.eventName } : {})
-    }
-  })
+  const run = settings.mergeFrom
+    ? await mergeShardResults(
+        settings.mergeFrom,
+        out,
+        context.pullRequest?.headSha ?? context.sha,
+        deps
+      )
+    : await runEvals({
+        paths: settings.specs,
+        cwd: deps.cwd,
+        env: deps.env,
+        out,
+        concurrency: settings.concurrency,
+        cache: { mode: settings.cache.mode, dir: resolve(deps.cwd, settings.cache.dir) },
+        warn: (message) => io.warning(message),
+        progress: lineProgress({ write: (text) => io.info(text.trimEnd()) }, () =>
+          performance.now()
+        ),
+        signal: deps.signal,
+        ...(settings.repeats !== undefined ? { repeats: settings.repeats } : {}),
+        ...(settings.shard ? { shard: settings.shard } : {}),
+        ...(settings.filter !== undefined ? { filter: settings.filter } : {}),
+        meta: {
+          ...(context.sha ? { commit: context.pullRequest?.headSha ?? context.sha } : {}),
+          ...(context.ref ? { ref: context.ref } : {}),
+          ...(context.eventName ? { event: context.eventName } : {})
+        }
+      })
   io.setOutput('results-path', out)
   const summaries = summarizeRun(run)
   const belowThreshold = summaries.filter((s) => s.belowThreshold)
@@ -350,6 +389,15 @@ export async function runAction(
   if (!run.run.complete) {
     await io.writeSummary(renderRunMarkdown(run, summaries))
     return `evalgate: ${run.run.incompleteReason ?? 'the run stopped early'}; partial results in ${out}`
+  }
+  if (run.run.shard) {
+    // A part of the run gates nothing: the job that merges every shard compares and comments.
+    const { index, total } = run.run.shard
+    await io.writeSummary(
+      `### evalgate: shard ${index} of ${total}\n\nThis job ran only its shard of the cases, so it compares, comments and stores nothing; a later job merges every shard's results with \`merge-from\` and gates the whole run.\n\n${renderRunMarkdown(run, summaries)}`
+    )
+    io.info(`evalgate: shard ${index}/${total} done; merge every shard's results with merge-from`)
+    return undefined
   }
 
   const client = settings.githubToken

@@ -40,6 +40,11 @@ export interface ActionSettings {
    * that run's pull request instead of running the suites.
    */
   reportFrom?: string
+  /**
+   * The results files (or directories of them) of every shard of a matrix job: merged, then
+   * compared, commented and stored as if this job had run the suites.
+   */
+  mergeFrom?: string[]
 }
 
 /** Reads one input as the runner passes it (`INPUT_<NAME>`); empty when unset. */
@@ -76,11 +81,16 @@ function boolean(name: string, text: string, fallback: boolean): boolean {
   throw new UsageError(`input \`${name}\` must be true or false, got "${text}"`)
 }
 
-export function parseSettings(input: InputReader): ActionSettings {
-  const specs = input('specs')
+/** A list input: items separated by commas or newlines. */
+function list(text: string): string[] {
+  return text
     .split(/[\n,]/)
     .map((s) => s.trim())
     .filter((s) => s.length > 0)
+}
+
+export function parseSettings(input: InputReader): ActionSettings {
+  const specs = list(input('specs'))
   const shardText = input('shard')
   let shard: Shard | undefined
   try {
@@ -92,6 +102,17 @@ export function parseSettings(input: InputReader): ActionSettings {
   const filter = input('filter')
   const commentAuthor = input('comment-author')
   const reportFrom = input('report-from')
+  const mergeFrom = list(input('merge-from'))
+  const modes = [
+    shardText && '`shard`',
+    reportFrom && '`report-from`',
+    mergeFrom.length > 0 && '`merge-from`'
+  ].filter(Boolean)
+  if (modes.length > 1) {
+    throw new UsageError(
+      `inputs ${modes.join(' and ')} exclude each other: a matrix job runs one \`shard\`, a later job merges them with \`merge-from\`, and \`report-from\` only comments`
+    )
+  }
   return {
     specs,
     resultsPath: input('results-path') || '.evalgate/results.json',
@@ -122,6 +143,7 @@ export function parseSettings(input: InputReader): ActionSettings {
     comment: oneOf('comment', input('comment'), ['on', 'off', 'on-regression'] as const, 'on'),
     ...(commentAuthor ? { commentAuthor } : {}),
     ...(reportFrom ? { reportFrom } : {}),
+    ...(mergeFrom.length > 0 ? { mergeFrom } : {}),
     trackingLabel: input('tracking-label') || 'evalgate',
     strict: boolean('strict', input('strict'), false),
     failOnRegression: boolean('fail-on-regression', input('fail-on-regression'), true),

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
-import { access, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { access, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { InputError, UsageError, errorMessage } from '../errors.js'
 import { parseRunResult } from '../results/parse.js'
@@ -64,4 +64,25 @@ export async function readRunResult(path: string): Promise<RunResult> {
     )
   }
   return parseRunResult(text, path)
+}
+
+/**
+ * The results files named, a directory standing for every RunResult in it (`*.json`, not the
+ * `*.comparison.json` written beside them), as a matrix job's downloaded artifacts are laid out.
+ */
+export async function resultsFiles(paths: readonly string[]): Promise<string[]> {
+  const files: string[] = []
+  for (const path of paths) {
+    const info = await stat(path).catch(() => undefined)
+    if (!info?.isDirectory()) {
+      files.push(path)
+      continue
+    }
+    const names = (await readdir(path, { recursive: true }))
+      .filter((name) => name.endsWith('.json') && !name.endsWith('.comparison.json'))
+      .sort()
+    if (names.length === 0) throw new UsageError(`${path} holds no results file (*.json)`)
+    files.push(...names.map((name) => join(path, name)))
+  }
+  return files
 }

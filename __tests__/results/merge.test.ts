@@ -1,0 +1,91 @@
+import { UsageError } from '../../src/errors.js'
+import { mergeShards } from '../../src/results/merge.js'
+import type { RunResult } from '../../src/results/types.js'
+import { runResult } from '../helpers/run-result.js'
+
+/** Shard `index` of `total` of one commit's run, holding the one case `caseId`. */
+function shard(index: number, total: number, caseId: string, edit?: (run: RunResult) => void) {
+  const run = runResult('abc123')
+  run.run = {
+    ...run.run,
+    id: `run-${index}`,
+    startedAt: `2026-11-28T10:0${index}:00.000Z`,
+    finishedAt: `2026-11-28T10:1${index}:00.000Z`,
+    shard: { index, total }
+  }
+  const suite = run.suites[0]
+  if (!suite) throw new Error('the helper run has a suite')
+  suite.cases = [{ id: caseId, source: `evals/triage.eval.yaml:${index + 8}` }]
+  suite.results = suite.results.map((r) => ({ ...r, caseId }))
+  edit?.(run)
+  return { file: `shard-${index}.json`, run }
+}
+
+describe('mergeShards', () => {
+  it('makes the run a single job would have made: every case, no shard, the whole time span', () => {
+    const merged = mergeShards([shard(2, 2, 'c2'), shard(1, 2, 'c1')])
+    expect(merged.run.shard).toBeUndefined()
+    expect(merged.run).toMatchObject({
+      complete: true,
+      commit: 'abc123',
+      startedAt: '2026-11-28T10:01:00.000Z',
+      finishedAt: '2026-11-28T10:12:00.000Z'
+    })
+    expect(merged.suites).toHaveLength(1)
+    expect(merged.suites[0]?.cases.map((c) => c.id)).toEqual(['c1', 'c2'])
+    expect(merged.suites[0]?.results.map((r) => r.caseId)).toEqual(['c1', 'c2'])
+    // The same shards always merge into the same run.
+    expect(mergeShards([shard(1, 2, 'c1'), shard(2, 2, 'c2')]).run.id).toBe(merged.run.id)
+  })
+
+  it('is incomplete when a shard was, and says which', () => {
+    const cancelled = shard(2, 2, 'c2', (run) => {
+      run.run.complete = false
+      run.run.incompleteReason = 'cancelled (SIGTERM) after 0 of 1 answers'
+    })
+    const merged = mergeShards([shard(1, 2, 'c1'), cancelled])
+    expect(merged.run.complete).toBe(false)
+    expect(merged.run.incompleteReason).toBe(
+      'shard-2.json (shard 2/2): cancelled (SIGTERM) after 0 of 1 answers'
+    )
+  })
+
+  it.each([
+    ['nothing', [], 'nothing to merge: give the results files of every shard'],
+    [
+      'a run without --shard',
+      [shard(1, 2, 'c1', (run) => delete run.run.shard)],
+      "shard-1.json is not a shard's results (it was run without --shard)"
+    ],
+    [
+      'a shard twice',
+      [shard(1, 2, 'c1'), { ...shard(1, 2, 'c2'), file: 'again.json' }],
+      'again.json and shard-1.json are both shard 1/2'
+    ],
+    [
+      'shards of two commits',
+      [shard(1, 2, 'c1'), shard(2, 2, 'c2', (run) => (run.run.commit = 'def456'))],
+      'shard-2.json (shard 2/2) is of commit def456, shard-1.json (shard 1/2) of abc123: merge shards of one commit'
+    ],
+    [
+      'two ways of splitting',
+      [shard(1, 2, 'c1'), shard(2, 3, 'c2')],
+      'shard-2.json (shard 2/3) and shard-1.json (shard 1/2) split the cases differently: merge shards of one run'
+    ],
+    [
+      'a case in two shards',
+      [shard(1, 2, 'c1'), shard(2, 2, 'c1')],
+      'case c1 of suite triage is in both shard-1.json and shard-2.json: merge shards of one run'
+    ],
+    [
+      'a suite whose cases changed',
+      [
+        shard(1, 2, 'c1'),
+        shard(2, 2, 'c2', (run) => ((run.suites[0] as { fingerprint: string }).fingerprint = 'z'))
+      ],
+      'suite triage differs between shard-2.json (shard 2/2) and shard-1.json (shard 1/2) (its cases, scorers or repeats): merge shards of one run'
+    ]
+  ])('refuses %s with one clear error', (_what, shards, message) => {
+    expect(() => mergeShards(shards)).toThrow(new UsageError(message))
+  })
+})

@@ -1,0 +1,128 @@
+/**
+ * Shards → one RunResult (DESIGN "RunResult": "Shards merge into one RunResult"). Each shard of a
+ * matrix job ran some cases of every suite; merged, they are the run a single job would have
+ * made, so compare, report and the baseline store never see a partial run.
+ */
+import { UsageError } from '../errors.js'
+import { fingerprint } from './fingerprint.js'
+import type { RunResult, SuiteResult } from './types.js'
+
+/** A shard's RunResult and the file it came from, for messages. */
+export interface ShardFile {
+  file: string
+  run: RunResult
+}
+
+function shardLabel(shard: ShardFile): string {
+  const index = shard.run.run.shard
+  return index ? `${shard.file} (shard ${index.index}/${index.total})` : shard.file
+}
+
+/** Every shard must be a different part of the same run: same commit, filter and shard count. */
+function checkShards(shards: readonly ShardFile[]): number {
+  const [first] = shards
+  if (!first) throw new UsageError('nothing to merge: give the results files of every shard')
+  const total = first.run.run.shard?.total
+  const seen = new Map<number, string>()
+  for (const shard of shards) {
+    const { run } = shard.run
+    if (!run.shard) {
+      throw new UsageError(`${shard.file} is not a shard's results (it was run without --shard)`)
+    }
+    if (run.shard.total !== total) {
+      throw new UsageError(
+        `${shardLabel(shard)} and ${shardLabel(first)} split the cases differently: merge shards of one run`
+      )
+    }
+    if (run.commit !== first.run.run.commit) {
+      throw new UsageError(
+        `${shardLabel(shard)} is of commit ${run.commit ?? 'unknown'}, ${shardLabel(first)} of ${first.run.run.commit ?? 'unknown'}: merge shards of one commit`
+      )
+    }
+    if (run.filter !== first.run.run.filter) {
+      throw new UsageError(
+        `${shardLabel(shard)} and ${shardLabel(first)} ran different filters: merge shards of one run`
+      )
+    }
+    const twin = seen.get(run.shard.index)
+    if (twin !== undefined) {
+      throw new UsageError(`${shard.file} and ${twin} are both shard ${run.shard.index}/${total}`)
+    }
+    seen.set(run.shard.index, shard.file)
+  }
+  const shardTotal = total as number
+  const missing = Array.from({ length: shardTotal }, (_, i) => i + 1).filter((i) => !seen.has(i))
+  if (missing.length > 0) {
+    throw new UsageError(
+      `shard ${missing.map((i) => `${i}/${shardTotal}`).join(', ')} is missing: merge the results of every shard (${shards.length} of ${shardTotal} given)`
+    )
+  }
+  return shardTotal
+}
+
+function mergeSuite(parts: readonly { shard: ShardFile; suite: SuiteResult }[]): SuiteResult {
+  const [first] = parts as [{ shard: ShardFile; suite: SuiteResult }]
+  const cases: SuiteResult['cases'] = []
+  const results: SuiteResult['results'] = []
+  const caseOwner = new Map<string, string>()
+  for (const { shard, suite } of parts) {
+    if (suite.fingerprint !== first.suite.fingerprint || suite.repeats !== first.suite.repeats) {
+      throw new UsageError(
+        `suite ${suite.suite} differs between ${shardLabel(shard)} and ${shardLabel(first.shard)} (its cases, scorers or repeats): merge shards of one run`
+      )
+    }
+    for (const info of suite.cases) {
+      const owner = caseOwner.get(info.id)
+      if (owner !== undefined) {
+        throw new UsageError(
+          `case ${info.id} of suite ${suite.suite} is in both ${owner} and ${shard.file}: merge shards of one run`
+        )
+      }
+      caseOwner.set(info.id, shard.file)
+      cases.push(info)
+    }
+    results.push(...suite.results)
+  }
+  return { ...first.suite, cases, results }
+}
+
+/** The shards of one run as the RunResult of the whole run. */
+export function mergeShards(shards: readonly ShardFile[]): RunResult {
+  checkShards(shards)
+  const ordered = [...shards].sort(
+    (a, b) => (a.run.run.shard?.index ?? 0) - (b.run.run.shard?.index ?? 0)
+  )
+  const first = ordered[0] as ShardFile
+  const suiteParts = new Map<string, { shard: ShardFile; suite: SuiteResult }[]>()
+  for (const shard of ordered) {
+    for (const suite of shard.run.suites) {
+      const parts = suiteParts.get(suite.suite) ?? []
+      parts.push({ shard, suite })
+      suiteParts.set(suite.suite, parts)
+    }
+  }
+  const incomplete = ordered.filter((shard) => !shard.run.run.complete)
+  const { shard: _shard, incompleteReason: _reason, ...meta } = first.run.run
+  return {
+    ...first.run,
+    run: {
+      ...meta,
+      // Deterministic: merging the same shards twice gives the same run.
+      id: fingerprint(ordered.map((shard) => shard.run.run.id)).slice(0, 32),
+      startedAt: ordered.map((s) => s.run.run.startedAt).sort()[0] as string,
+      finishedAt: ordered
+        .map((s) => s.run.run.finishedAt)
+        .sort()
+        .at(-1) as string,
+      complete: incomplete.length === 0,
+      ...(incomplete.length > 0
+        ? {
+            incompleteReason: incomplete
+              .map((s) => `${shardLabel(s)}: ${s.run.run.incompleteReason ?? 'stopped early'}`)
+              .join('; ')
+          }
+        : {})
+    },
+    suites: [...suiteParts.values()].map(mergeSuite)
+  }
+}
