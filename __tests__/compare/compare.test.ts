@@ -346,6 +346,13 @@ describe('compareRuns verdicts', () => {
       ['old', 'removed', 'not-gated']
     ])
     expect(comparisonExitCode(c)).toBe(0)
+    // A suite gone from the head run is said at the top, not only in its table.
+    expect(c.warnings).toEqual([
+      'old / bot is in the baseline but not in the head run, so not compared (renamed or deleted?)'
+    ])
+    const filtered = buildRun([buildSuite({ suite: 'new', cases: 5, answer: () => scored(0) })])
+    filtered.run.filter = 'new'
+    expect(compareRuns(base, filtered, { seed }).warnings).toEqual([])
 
     const floored = buildRun([
       buildSuite({ suite: 'new', cases: 5, gate: { score: { min: 0.5 } }, answer: () => scored(0) })

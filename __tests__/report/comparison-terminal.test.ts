@@ -1,5 +1,7 @@
 import { renderComparisonTerminal } from '../../src/report/comparison-terminal.js'
 import { renderComparisonJson } from '../../src/report/comparison-json.js'
+import { compareRuns } from '../../src/compare/index.js'
+import { errored, runPair, scored } from '../compare/build.js'
 import { regression } from './comparison-fixtures.js'
 
 const c = regression({
@@ -18,7 +20,28 @@ describe('renderComparisonTerminal', () => {
     // Right-aligned numeric columns end where their headers end.
     expect(score.indexOf('−20.0 pts') + '−20.0 pts'.length).toBe(header.indexOf('Δ') + 1)
     expect(text).toContain('flipped: 10 pass → fail, 0 fail → pass')
-    expect(text).toContain('head: evil [2J]0;title output')
+    // Both answers of a flipped case, and why the head's failed.
+    expect(text).toContain('      base: "evil [2J]0;title output"\n')
+    expect(text).toContain(
+      '      head: "evil [2J]0;title output"  (equals: expected <b>billing</b> @team)\n'
+    )
+  })
+
+  it('lists added and removed cases and the head errors, as the Markdown report does', () => {
+    const { base, head } = runPair(
+      { cases: 12, answer: () => scored(1) },
+      {
+        cases: 12,
+        firstCase: 2,
+        answer: (i) => (i < 6 ? errored('provider:server', '503 upstream down') : scored(1))
+      }
+    )
+    const text = renderComparisonTerminal(compareRuns(base, head, { seed: 'f'.repeat(40) }), {
+      color: false
+    })
+    expect(text).toContain('  added (not paired): case-12, case-13\n')
+    expect(text).toContain('  removed (not paired): case-0, case-1\n')
+    expect(text).toContain('  head errors: provider:server ×4: 503 upstream down\n')
   })
 
   it('colours verdicts only when asked, and never passes escape codes through from outputs', () => {

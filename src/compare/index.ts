@@ -503,12 +503,20 @@ export function compareRuns(base: RunResult, head: RunResult, options: CompareOp
     }
   }
   const headSuites = new Map(head.suites.map((s) => [s.suite, s]))
+  const removed: string[] = []
   for (const baseSuite of base.suites) {
     const headSuite = headSuites.get(baseSuite.suite)
     for (const provider of baseSuite.providers) {
       if (headSuite?.providers.some((p) => p.id === provider.id)) continue
       pendingGroups.push(removedGroup(baseSuite, provider))
+      removed.push(`${baseSuite.suite} / ${provider.id}`)
     }
+  }
+  // Said at the top, not only in a table: renaming or deleting a suite must not pass unnoticed.
+  if (removed.length > 0 && head.run.filter === undefined) {
+    warnings.push(
+      `${removed.join(', ')} ${removed.length === 1 ? 'is' : 'are'} in the baseline but not in the head run, so not compared (renamed or deleted?)`
+    )
   }
 
   const allPending = pendingGroups.flatMap((g) => g.pending)

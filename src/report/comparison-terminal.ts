@@ -10,10 +10,12 @@ import {
   metricCells
 } from '../compare/format.js'
 import { isRepeated } from '../compare/index.js'
-import type { Comparison, GroupComparison, Verdict } from '../compare/types.js'
+import type { Comparison, GroupComparison, OutputSample, Verdict } from '../compare/types.js'
 import { terminalLine } from './escape.js'
 
 const FLIPS_SHOWN = 5
+/** Added or removed case ids listed per group; the JSON format has them all. */
+const IDS_SHOWN = 10
 const HEADERS = ['metric', 'base', 'head', 'Δ', '95% CI', 'p', 'verdict']
 
 type Paint = (text: string) => string
@@ -41,6 +43,15 @@ function painter(on: boolean) {
   }
 }
 
+/** One flipped case's answer on one side, on one line. */
+function sampleText(sample: OutputSample | null): string {
+  if (!sample) return 'no answer'
+  if (sample.text === null) return 'no output'
+  const why =
+    sample.failures.length > 0 ? `  (${terminalLine(sample.failures.join('; '), 80)})` : ''
+  return `${JSON.stringify(terminalLine(sample.text, 100))}${why}`
+}
+
 function groupLines(group: GroupComparison, paint: ReturnType<typeof painter>): string[] {
   const title = `${terminalLine(group.suite, 60)} / ${terminalLine(group.providerLabel ?? group.providerId, 60)}`
   const counts = [plural(group.cases.paired, 'paired case')]
@@ -50,6 +61,23 @@ function groupLines(group: GroupComparison, paint: ReturnType<typeof painter>): 
     `${paint.bold(title)}  ${paint.verdict(group.verdict, VERDICT_WORDS[group.verdict])}  ${paint.dim(counts.join(' · '))}`
   ]
   if (group.reason) lines.push(`  ${paint.dim(terminalLine(group.reason, 160))}`)
+  const ids = (list: readonly string[], total: number) =>
+    list
+      .slice(0, IDS_SHOWN)
+      .map((id) => terminalLine(id, 40))
+      .join(', ') + (total > IDS_SHOWN ? `, … (${total} in all)` : '')
+  if (group.cases.added > 0)
+    lines.push(`  added (not paired): ${ids(group.cases.addedIds, group.cases.added)}`)
+  if (group.cases.removed > 0)
+    lines.push(`  removed (not paired): ${ids(group.cases.removedIds, group.cases.removed)}`)
+  const errors = group.head?.errorKinds ?? []
+  if (errors.length > 0) {
+    const kinds = errors.map((e) => `${terminalLine(e.kind, 40)} ×${e.count}`).join(', ')
+    const example = group.head?.errorExample
+      ? `: ${terminalLine(group.head.errorExample, 160)}`
+      : ''
+    lines.push(`  head errors: ${kinds}${example}`)
+  }
   if (group.modelChanged) {
     const models = (side: GroupComparison['base']) =>
       terminalLine([...(side?.models ?? []), ...(side?.fingerprints ?? [])].join(', '), 80)
@@ -92,12 +120,10 @@ function groupLines(group: GroupComparison, paint: ReturnType<typeof painter>): 
     lines.push(`  flipped: ${passToFail} pass → fail, ${failToPass} fail → pass`)
     for (const flip of cases.slice(0, FLIPS_SHOWN)) {
       const arrow = flip.direction === 'pass-to-fail' ? 'pass → fail' : 'fail → pass'
-      const output =
-        flip.head?.text === null || flip.head === null
-          ? ''
-          : `  head: ${terminalLine(flip.head.text, 60)}`
       lines.push(
-        `    ${terminalLine(flip.caseId, 40)}  ${arrow}  ${flip.baseScore.toFixed(2)} → ${flip.headScore.toFixed(2)}${paint.dim(output)}`
+        `    ${terminalLine(flip.caseId, 40)}  ${arrow}  ${flip.baseScore.toFixed(2)} → ${flip.headScore.toFixed(2)}`,
+        paint.dim(`      base: ${sampleText(flip.base)}`),
+        paint.dim(`      head: ${sampleText(flip.head)}`)
       )
     }
     const more = passToFail + failToPass - Math.min(cases.length, FLIPS_SHOWN)
