@@ -96,6 +96,29 @@ describe('evalgate run on the example', () => {
     expect(comparison.groups.map((g) => g.cases.paired)).toEqual([60, 60])
   })
 
+  it('a replay with nothing cached says so, and does not count the gaps as failures', async () => {
+    const emptyCache = await mkdtemp(join(tmpdir(), 'evalgate-cache-'))
+    const run = await runCliProcess(
+      cli,
+      [
+        'run',
+        'evals/refunds.eval.yaml',
+        '--out',
+        out,
+        '--cache',
+        'replay',
+        '--cache-dir',
+        emptyCache
+      ],
+      { cwd: repo, env: { NO_COLOR: '1' } }
+    )
+    expect(run.code).toBe(0)
+    expect(run.stdout).toContain(
+      '11 answers were never obtained (not in the replay cache, or cancelled) and left out of the rates'
+    )
+    expect(run.stdout).not.toContain('failed or errored')
+  })
+
   it('--filter and --repeats narrow and widen the run', async () => {
     const run = await runCliProcess(
       cli,

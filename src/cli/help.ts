@@ -38,8 +38,8 @@ Options:
   --strict                with --baseline: an inconclusive result fails too
   --format <f>            with --baseline: terminal (default), markdown or json
   --cache <mode>          record/replay provider answers: off (default), read, write,
-                          read-write, or replay (a missing answer is an error: runs without
-                          secrets, e.g. fork PRs)
+                          read-write, or replay (no call at all, for runs without secrets
+                          such as fork PRs; an answer not in the cache is left out and counted)
   --cache-dir <dir>       where cached answers live (default: .evalgate/cache)
   --commit <sha>          commit recorded in the RunResult (default: $GITHUB_SHA or git HEAD)
   --quiet                 no progress output

@@ -3,14 +3,8 @@
  * unit (DESIGN "Statistics"), so each case's K repeats are summarised first.
  */
 import { median } from '../stats/index.js'
+import { isMissingAnswer } from '../results/summary.js'
 import type { CaseResult, SuiteResult } from '../results/types.js'
-
-/**
- * Answers that never happened: a replay without a cached answer, a cancelled call. They are not
- * errors of the system under test (a fork PR without secrets must not look like an outage), so
- * they are left out of every metric and only counted.
- */
-const MISSING_KINDS = new Set(['cache-miss', 'cancelled'])
 
 /**
  * Errors that say the provider or the network was unavailable rather than that the change under
@@ -99,7 +93,7 @@ function summarizeCase(caseId: string, answers: readonly CaseResult[]): CaseSumm
   let outputTokens = 0
   let withTokens = 0
   for (const answer of answers) {
-    if (answer.error && MISSING_KINDS.has(answer.error.kind)) {
+    if (answer.error && isMissingAnswer(answer)) {
       missing++
       continue
     }
@@ -169,7 +163,7 @@ export function summarizeSide(suite: SuiteResult, providerId: string): SideSumma
     else byCase.set(result.caseId, [result])
     if (result.model !== undefined) models.add(result.model)
     if (result.fingerprint !== undefined) fingerprints.add(result.fingerprint)
-    if (result.error && !MISSING_KINDS.has(result.error.kind)) {
+    if (result.error && !isMissingAnswer(result)) {
       errorKinds.set(result.error.kind, (errorKinds.get(result.error.kind) ?? 0) + 1)
       if (!errorExamples.has(result.error.kind)) {
         errorExamples.set(result.error.kind, result.error.message)

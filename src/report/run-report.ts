@@ -1,3 +1,4 @@
+import { isMissingAnswer } from '../results/summary.js'
 import type { ProviderSummary } from '../results/summary.js'
 import { markdownInline, terminalLine } from './escape.js'
 import type { CaseResult, RunResult } from '../results/types.js'
@@ -45,7 +46,9 @@ function problems(run: RunResult): Problem[] {
   const groups: Problem[] = []
   for (const suite of run.suites) {
     for (const provider of suite.providers) {
-      const bad = suite.results.filter((r) => r.providerId === provider.id && r.pass !== true)
+      const bad = suite.results.filter(
+        (r) => r.providerId === provider.id && r.pass !== true && !isMissingAnswer(r)
+      )
       if (bad.length === 0) continue
       groups.push({
         title: `${suite.suite} / ${provider.id}: ${bad.length} failed or errored`,
@@ -60,6 +63,13 @@ function problems(run: RunResult): Problem[] {
     }
   }
   return groups
+}
+
+/** Why some answers are not in the report's rates, when some are not; plain text. */
+function missingNote(summaries: readonly ProviderSummary[]): string | undefined {
+  const missing = summaries.reduce((total, s) => total + s.missing, 0)
+  if (missing === 0) return undefined
+  return `${missing} answer${missing === 1 ? ' was' : 's were'} never obtained (not in the replay cache, or cancelled) and left out of the rates: to replay a run, record its answers first with --cache write (the action's cache input) and restore that cache directory.`
 }
 
 const ansi = (code: string, on: boolean) => (text: string) =>
@@ -92,6 +102,8 @@ export function renderRunTerminal(
     lines.push(...group.lines.map((l) => `  ${l}`))
     if (group.more > 0) lines.push(dim(`  … and ${group.more} more in the results file`))
   }
+  const missing = missingNote(summaries)
+  if (missing) lines.push('', red(missing))
   if (!run.run.complete)
     lines.push('', red(`incomplete run: ${run.run.incompleteReason ?? 'stopped early'}`))
   return lines.join('\n') + '\n'
@@ -129,6 +141,8 @@ export function renderRunMarkdown(run: RunResult, summaries: readonly ProviderSu
     if (group.more > 0) lines.push(`- … and ${group.more} more in the results file`)
     lines.push('', '</details>')
   }
+  const missing = missingNote(summaries)
+  if (missing) lines.push('', `> [!WARNING]\n> ${markdownInline(missing, 500)}`)
   if (!run.run.complete)
     lines.push(
       '',

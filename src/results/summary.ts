@@ -15,9 +15,20 @@ export interface ProviderSummary {
   latencyP50: number
   latencyP95: number
   errors: number
+  /** Answers never obtained (replay cache misses, cancelled calls): not in any rate. */
+  missing: number
   minPassRate: number
   /** Below the suite's `min-pass-rate`: the run exits 1. */
   belowThreshold: boolean
+}
+
+/**
+ * Answers that never happened: a replay without a cached answer, a cancelled call. They are not
+ * errors of the system under test (a fork PR without secrets must not look like an outage), so
+ * they are left out of every rate and metric and only counted.
+ */
+export function isMissingAnswer(result: CaseResult): boolean {
+  return result.error?.kind === 'cache-miss' || result.error?.kind === 'cancelled'
 }
 
 function byCase(results: readonly CaseResult[]): Map<string, CaseResult[]> {
@@ -31,7 +42,8 @@ function byCase(results: readonly CaseResult[]): Map<string, CaseResult[]> {
 }
 
 function summarizeProvider(suite: SuiteResult, providerId: string): ProviderSummary {
-  const results = suite.results.filter((r) => r.providerId === providerId)
+  const all = suite.results.filter((r) => r.providerId === providerId)
+  const results = all.filter((r) => !isMissingAnswer(r))
   const cases = [...byCase(results).values()]
   const passRates = cases.map(
     (answers) => answers.filter((a) => a.pass === true).length / answers.length
@@ -53,6 +65,7 @@ function summarizeProvider(suite: SuiteResult, providerId: string): ProviderSumm
     latencyP50: quantile(latencies, 0.5),
     latencyP95: quantile(latencies, 0.95),
     errors: results.filter((r) => r.error).length,
+    missing: all.length - results.length,
     minPassRate: suite.minPassRate,
     belowThreshold: cases.length > 0 && !(passRate >= suite.minPassRate)
   }
