@@ -37,6 +37,32 @@ describe('parseRunResult', () => {
     )
   })
 
+  it('says an empty file is empty', () => {
+    expect(() => parseRunResult(' \n', 'empty.json')).toThrow(
+      'empty.json: the file is empty (point at the results file a run wrote)'
+    )
+  })
+
+  it('refuses answers of unlisted cases or providers, and a second answer for one repeat', () => {
+    const edited = structuredClone(valid)
+    const suite = edited.suites[0]
+    const answer = suite?.results[0]
+    if (!suite || !answer) throw new Error('the helper run has an answer')
+    suite.results.push(
+      { ...answer, caseId: 'ghost' },
+      { ...answer, providerId: 'other' },
+      { ...answer }
+    )
+    expect(() => parseRunResult(JSON.stringify(edited), 'edited.json')).toThrow(
+      [
+        'edited.json is not a consistent evalgate RunResult:',
+        "  edited.json: suites.0.results.1: case ghost is not in the suite's cases",
+        "  edited.json: suites.0.results.2: provider other is not in the suite's providers",
+        '  edited.json: suites.0.results.3: a second answer for c1 × p × repeat 0'
+      ].join('\n')
+    )
+  })
+
   it('says when the file is not JSON at all', () => {
     expect(() => parseRunResult('{"schemaVersion": 1,', 'x.json')).toThrow(
       /x\.json: not valid JSON/

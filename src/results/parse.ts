@@ -11,6 +11,19 @@ let validate: ReturnType<Ajv['compile']> | undefined
  * A newer format is refused with an upgrade hint rather than misread.
  */
 export function parseRunResult(text: string, file: string): RunResult {
+  if (text.trim() === '') {
+    throw new InputError(
+      [
+        {
+          file,
+          path: '',
+          message: 'the file is empty',
+          hint: 'point at the results file a run wrote'
+        }
+      ],
+      'cannot read a results file'
+    )
+  }
   let data: unknown
   try {
     data = JSON.parse(text)
@@ -45,5 +58,42 @@ export function parseRunResult(text: string, file: string): RunResult {
     }))
     throw new InputError(diagnostics, `${file} is not an evalgate RunResult`)
   }
-  return data as unknown as RunResult
+  const run = data as unknown as RunResult
+  const inconsistent = answerProblems(run)
+  if (inconsistent.length > 0) {
+    throw new InputError(
+      inconsistent.slice(0, 20).map(({ path, message }) => ({ file, path, message })),
+      `${file} is not a consistent evalgate RunResult`
+    )
+  }
+  return run
+}
+
+/**
+ * What the schema cannot say: every answer belongs to a listed case and provider, once per
+ * repeat. An edited or hand-built file that breaks this would be compared wrongly, not refused.
+ */
+function answerProblems(run: RunResult): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = []
+  run.suites.forEach((suite, s) => {
+    const cases = new Set(suite.cases.map((c) => c.id))
+    const providers = new Set(suite.providers.map((p) => p.id))
+    const seen = new Set<string>()
+    suite.results.forEach((result, r) => {
+      const path = `suites.${s}.results.${r}`
+      const answer = `${result.caseId} × ${result.providerId} × repeat ${result.repeat}`
+      if (!cases.has(result.caseId)) {
+        problems.push({ path, message: `case ${result.caseId} is not in the suite's cases` })
+      } else if (!providers.has(result.providerId)) {
+        problems.push({
+          path,
+          message: `provider ${result.providerId} is not in the suite's providers`
+        })
+      } else if (seen.has(answer)) {
+        problems.push({ path, message: `a second answer for ${answer}` })
+      }
+      seen.add(answer)
+    })
+  })
+  return problems
 }
