@@ -9,6 +9,14 @@ if (unsupported) {
 const { runCli } = await import('./cli/main.js')
 
 // The CLI's process edge: signals become a cancellation, the exit code becomes the process's.
+// A reader that went away (`evalgate run | head`) ends the CLI quietly, as SIGPIPE ends a
+// C program; the results file is written before anything is printed about it.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+    process.exit()
+  })
+}
 const controller = new AbortController()
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -119,6 +121,26 @@ describe('evalgate run on the example', () => {
     expect(run.stdout).not.toContain('failed or errored')
   })
 
+  it('run --baseline --format json leaves stdout to the comparison alone, for a pipe', async () => {
+    const spec = 'evals/refunds.eval.yaml'
+    await runCliProcess(cli, ['run', spec, '--out', out, '--quiet'], { cwd: repo })
+    const head = `${out}.head`
+    const run = await runCliProcess(
+      cli,
+      ['run', spec, '--out', head, '--quiet', '--baseline', out, '--format', 'json'],
+      { cwd: repo, env: { NO_COLOR: '1' } }
+    )
+    expect(run.code).toBe(0)
+    expect((JSON.parse(run.stdout) as { verdict: string }).verdict).toBe('pass')
+    expect(run.stderr).toContain(`results: ${head}`)
+
+    const alone = await runCliProcess(cli, ['run', spec, '--format', 'json'], { cwd: repo })
+    expect(alone.code).toBe(2)
+    expect(alone.stderr).toBe(
+      'evalgate: --format applies to the comparison: add --baseline <file>, or compare later with `evalgate compare`\n'
+    )
+  })
+
   it('--filter and --repeats narrow and widen the run', async () => {
     const run = await runCliProcess(
       cli,
@@ -214,6 +236,25 @@ describe('exit codes', () => {
     ['18.0.0', true]
   ])('Node.js %s is refused: %s', (version, refused) => {
     expect(unsupportedNode(version) !== undefined).toBe(refused)
+  })
+
+  it('ends quietly when the reader of its output went away (`| head`), results written', async () => {
+    const child = spawn(
+      process.execPath,
+      [cli, 'run', 'evals/refunds.eval.yaml', '--quiet', '--out', out],
+      {
+        cwd: repo,
+        stdio: ['ignore', 'pipe', 'pipe']
+      }
+    )
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    // Like `| head -0`: the reader is gone before the CLI writes its report.
+    child.stdout.destroy()
+    const [code] = (await once(child, 'close')) as [number | null]
+    expect(stderr).not.toMatch(/EPIPE|\n\s+at /)
+    expect(code).toBe(0)
+    expect((await readResults(out)).run.complete).toBe(true)
   })
 
   it('on SIGINT writes the partial results marked incomplete and exits 130', async () => {

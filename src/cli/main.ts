@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process'
 import { resolve } from 'node:path'
 import { promisify } from 'node:util'
-import { EvalgateError, errorMessage } from '../errors.js'
+import { EvalgateError, UsageError, errorMessage } from '../errors.js'
 import { readRunResult, resultsFiles, writeFileAtomic, writeRunResult } from '../io/files.js'
 import { compareRuns, comparisonExitCode } from '../compare/index.js'
 import type { Comparison } from '../compare/index.js'
@@ -130,6 +130,11 @@ async function runCommand(argv: string[], io: CliEnvironment): Promise<number> {
   const shard = values.shard === undefined ? undefined : parseShard(values.shard)
   const failOn = oneOf('fail-on', values['fail-on'], ['threshold', 'never'] as const) ?? 'threshold'
   const format = oneOf('format', values.format, COMPARE_FORMATS) ?? 'terminal'
+  if (values.baseline === undefined && (values.format !== undefined || values.strict)) {
+    throw new UsageError(
+      `--${values.format !== undefined ? 'format' : 'strict'} applies to the comparison: add --baseline <file>, or compare later with \`evalgate compare\``
+    )
+  }
   const cacheMode = oneOf('cache', values.cache, CACHE_MODES) ?? 'off'
   const out = resolve(io.cwd, values.out ?? DEFAULT_OUT)
   const color = useColor(io.stdout, io.env, values['no-color'])
@@ -165,8 +170,10 @@ async function runCommand(argv: string[], io: CliEnvironment): Promise<number> {
     }
   })
   const summaries = summarizeRun(run)
-  io.stdout.write(renderRunTerminal(run, summaries, { color }))
-  io.stdout.write(`\nresults: ${out}\n`)
+  // A machine-readable comparison owns stdout (for `| jq`); the run report goes to stderr then.
+  const report = format === 'terminal' ? io.stdout : io.stderr
+  report.write(renderRunTerminal(run, summaries, { color }))
+  report.write(`\nresults: ${out}\n`)
   if (!run.run.complete) return io.signal?.reason === 'SIGTERM' ? 143 : 130
 
   let exitCode = failOn === 'threshold' && summaries.some((s) => s.belowThreshold) ? 1 : 0
@@ -177,7 +184,7 @@ async function runCommand(argv: string[], io: CliEnvironment): Promise<number> {
       format,
       color
     })
-    io.stdout.write('\n' + text)
+    io.stdout.write(format === 'terminal' ? '\n' + text : text)
     exitCode = Math.max(exitCode, comparisonExitCode(comparison))
   }
   return exitCode
