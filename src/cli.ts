@@ -33,3 +33,6 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stderr: process.stderr,
   signal: controller.signal
 })
+// Everything is written by now; a timer left behind by the code under test (a call that ignored
+// its abort signal) must not hold the process open.
+setTimeout(() => process.exit(), 1000).unref()

@@ -257,6 +257,14 @@ describe('exit codes', () => {
     expect((await readResults(out)).run.complete).toBe(true)
   })
 
+  it('ends when its work is done although the code under test left a timer behind', async () => {
+    const run = await runCliProcess(cli, ['run', 'lingering', '--out', out, '--quiet'], {
+      cwd: fixtures
+    })
+    expect(run.code).toBe(0)
+    expect((await readResults(out)).run.complete).toBe(true)
+  })
+
   it('on SIGINT writes the partial results marked incomplete and exits 130', async () => {
     let sent = false
     const run = await runCliProcess(cli, ['run', 'slow', '--out', out, '--concurrency', '2'], {

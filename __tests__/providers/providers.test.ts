@@ -1,6 +1,10 @@
+import { mkdtemp, readFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { ProviderError } from '../../src/errors.js'
 import { createProvider } from '../../src/providers/index.js'
@@ -110,6 +114,30 @@ describe('exec provider', () => {
     const call = provider.call(request, controller.signal)
     setTimeout(() => controller.abort(new DOMException('timed out', 'TimeoutError')), 50)
     await expect(call).rejects.toMatchObject({ kind: 'timeout' })
+  })
+
+  it('on a timeout also stops what the command started, which would hold the call open', async () => {
+    const pidFile = join(await mkdtemp(join(tmpdir(), 'evalgate-exec-')), 'pid')
+    // A script's child that keeps stdout open: killing only the shell would leave the call waiting.
+    const provider = await createProvider(
+      execSpec(['sh', '-c', `sleep 30 & echo $! > ${pidFile}; wait`])
+    )
+    const controller = new AbortController()
+    const call = provider.call(request, controller.signal)
+    while (!(await readFile(pidFile, 'utf8').catch(() => '')).trim()) await sleep(10)
+    controller.abort(new DOMException('timed out', 'TimeoutError'))
+    await expect(call).rejects.toMatchObject({ kind: 'timeout' })
+    const sleeper = Number(await readFile(pidFile, 'utf8'))
+    const alive = () => {
+      try {
+        return process.kill(sleeper, 0)
+      } catch {
+        return false
+      }
+    }
+    // Gone once init has reaped it; without the group kill it lives its 30 s and this times out.
+    while (alive()) await sleep(10)
+    expect(alive()).toBe(false)
   })
 })
 

@@ -8,6 +8,8 @@ import { abortError } from './abort.js'
 const STDERR_TAIL_CHARS = 500
 /** Grace between SIGTERM and SIGKILL for a command that outlives its timeout. */
 const KILL_GRACE_MS = 2000
+/** Process groups (and killing one with a negative pid) are POSIX; Windows kills the child only. */
+const GROUP_KILL = process.platform !== 'win32'
 
 /**
  * Runs a command per call: the rendered prompt on stdin, the answer on stdout (one trailing
@@ -37,7 +39,10 @@ export class ExecProvider implements Provider {
           EVALGATE_REPEAT: String(request.repeat),
           EVALGATE_VARS: JSON.stringify(request.vars)
         },
-        stdio: ['pipe', 'pipe', 'pipe']
+        stdio: ['pipe', 'pipe', 'pipe'],
+        // Its own process group, so a timeout stops what it started too (`sh -c 'sleep 30'`):
+        // a grandchild holding stdout open would otherwise keep the run waiting.
+        detached: GROUP_KILL
       })
       const stdout: Buffer[] = []
       let stderr = ''
@@ -50,9 +55,17 @@ export class ExecProvider implements Provider {
       child.stdin.end(request.prompt)
 
       let killTimer: NodeJS.Timeout | undefined
+      const stop = (signalName: NodeJS.Signals): void => {
+        try {
+          if (GROUP_KILL && child.pid !== undefined) process.kill(-child.pid, signalName)
+          else child.kill(signalName)
+        } catch {
+          // Already gone.
+        }
+      }
       const onAbort = (): void => {
-        child.kill('SIGTERM')
-        killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS)
+        stop('SIGTERM')
+        killTimer = setTimeout(() => stop('SIGKILL'), KILL_GRACE_MS)
         killTimer.unref()
       }
       signal.addEventListener('abort', onAbort, { once: true })
