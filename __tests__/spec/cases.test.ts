@@ -57,6 +57,17 @@ describe('case sources', () => {
     ])
   })
 
+  it('gives a CSV row after blank lines the line it is on', async () => {
+    const cases = await loadCases(['  - file: ./c.csv'], {
+      'evals/c.csv': yaml('id,q', 'r1,a', '', '', 'r2,"b', 'c"', '', 'r3,d')
+    })
+    expect(cases.map(({ id, source }) => [id, source.line])).toEqual([
+      ['r1', 2],
+      ['r2', 5],
+      ['r3', 8]
+    ])
+  })
+
   it('reports an empty case file', async () => {
     await expect(
       loadCases(['  - file: ./c.jsonl'], { 'evals/c.jsonl': '\n\n' })

@@ -106,4 +106,42 @@ describe('${VAR} in providers', () => {
     ])
     expect(error.message).not.toContain('pw@host')
   })
+
+  it('reports a malformed ${…} where it is written instead of sending it as text; $${ stays literal', async () => {
+    const malformed = yaml(
+      'suite: s',
+      'providers:',
+      '  - id: web',
+      '    type: http',
+      '    url: http://127.0.0.1:9/${API KEY}', // line 5, the URL at column 10
+      "    headers: { Authorization: 'Bearer ${API_KEY', X-Literal: '$${not a name' }", // line 6
+      '    output: text',
+      'prompt: "{{q}}"',
+      'cases:',
+      '  - vars: { q: hi }',
+      'scorers:',
+      '  - type: json-valid'
+    )
+    const cwd = await workspace({ 'evals/s.eval.yaml': malformed })
+    const hint =
+      'write `${NAME}`: a letter or `_`, then letters, digits or `_`, and a closing `}`; `$${` keeps a literal `${`'
+    expect((await loadError(cwd, [], { API_KEY: SECRET })).diagnostics).toEqual([
+      {
+        file: 'evals/s.eval.yaml',
+        line: 5,
+        column: 10,
+        path: 'providers[0].url',
+        message: 'malformed environment variable reference `${API KEY}`',
+        hint
+      },
+      {
+        file: 'evals/s.eval.yaml',
+        line: 6,
+        column: 31,
+        path: 'providers[0].headers.Authorization',
+        message: 'malformed environment variable reference `${API_KEY`',
+        hint
+      }
+    ])
+  })
 })

@@ -250,7 +250,7 @@ describe('spec file problems', () => {
         column: 10,
         path: 'timeout',
         message: 'invalid value `30 sec`',
-        hint: 'A duration: a number of milliseconds, or a string like `500ms`, `30s`, `2m`.'
+        hint: 'A duration of at most 24 hours: a number of milliseconds, or a string like `500ms`, `30s`, `2m`.'
       },
       {
         file: FILE,
@@ -267,6 +267,46 @@ describe('spec file problems', () => {
         path: 'gate.latency-p50.max-ratio',
         message: 'must be greater than 0, got 0',
         hint: 'Largest tolerated latency ratio head / baseline (e.g. 1.2).'
+      }
+    ])
+  })
+
+  it('rejects durations longer than 24 hours, which would break every call', async () => {
+    const spec = yaml(
+      SUITE,
+      'timeout: 99999999999999999999s', // line 2, the value at column 10
+      'providers:',
+      '  - { id: app, type: module, path: ./app.js, timeout: 2147483648 }', // line 4, column 55
+      '  - { id: cli, type: exec, command: echo, retry: { max-delay: 1441m } }', // line 5, column 63
+      PROMPT,
+      ...CASES,
+      ...SCORERS
+    )
+    const hint = 'a duration is at most 24 hours: `1440m`, `86400s` or `86400000` milliseconds'
+    expect(await specProblems(spec, APP)).toEqual([
+      {
+        file: FILE,
+        line: 4,
+        column: 55,
+        path: 'providers[0].timeout',
+        message: 'must be at most 86400000, got 2147483648',
+        hint: 'A duration of at most 24 hours: a number of milliseconds, or a string like `500ms`, `30s`, `2m`.'
+      },
+      {
+        file: FILE,
+        line: 2,
+        column: 10,
+        path: 'timeout',
+        message: 'duration `99999999999999999999s` is longer than 24 hours',
+        hint
+      },
+      {
+        file: FILE,
+        line: 5,
+        column: 63,
+        path: 'providers[1].retry.max-delay',
+        message: 'duration `1441m` is longer than 24 hours',
+        hint
       }
     ])
   })
@@ -414,32 +454,99 @@ describe('case file rows', () => {
     ])
   })
 
-  it('reports CSV rows with the wrong number of columns, each at its line', async () => {
+  it('reports CSV rows with the wrong number of fields in plain words, at the extra field', async () => {
     const csv = yaml('id,question', 'q1,why', 'q2,how,extra', '', 'q3', 'q4,what')
+    const columns = 'the columns are: id, question'
     expect(
       await specProblems(withCaseFile('./cases.csv'), { ...APP, 'evals/cases.csv': csv })
     ).toEqual([
       {
         file: 'evals/cases.csv',
         line: 3,
+        column: 8, // `extra`
         path: '',
-        message: 'Invalid Record Length: columns length is 2, got 3'
+        message: 'row has 3 fields, the header has 2',
+        hint: `quote a value that holds a comma, like "a, b"; ${columns}`
       },
       {
         file: 'evals/cases.csv',
         line: 5,
+        column: 1,
         path: '',
-        message: 'Invalid Record Length: columns length is 2, got 1'
+        message: 'row has 1 field, the header has 2',
+        hint: `give every column a value (an empty one is nothing between two commas); ${columns}`
       }
     ])
   })
 
-  it('reports a CSV header with a duplicate column', async () => {
-    const csv = yaml('question,question', 'a,b')
+  it('reports CSV quoting mistakes once per row, at the value and with how to quote', async () => {
+    const csv = yaml(
+      'id,question',
+      'q1,say "hi"', // line 2: a quote inside an unquoted value, at column 4
+      'q2,fine',
+      'q3,"never closed', // line 4: swallows the rest of the file
+      'q4,lost'
+    )
+    const trailing = yaml('id,question', 'q1,"hi" there') // text after the closing quote
+    const spec = yaml(
+      SUITE,
+      ...PROVIDERS,
+      PROMPT,
+      'cases:',
+      '  - file: ./cases.csv',
+      '  - file: ./trailing.csv',
+      ...SCORERS
+    )
+    const files = { ...APP, 'evals/cases.csv': csv, 'evals/trailing.csv': trailing }
+    expect(await specProblems(spec, files)).toEqual([
+      {
+        file: 'evals/cases.csv',
+        line: 2,
+        column: 4,
+        path: '',
+        message: 'a quote `"` inside a value that does not start with one',
+        hint: 'quote the whole value and double the quotes inside it: "say ""hi"""'
+      },
+      {
+        file: 'evals/cases.csv',
+        line: 4,
+        column: 4,
+        path: '',
+        message: 'a quoted value is never closed',
+        hint: 'add the closing `"`; write a quote inside a quoted value as `""`'
+      },
+      {
+        file: 'evals/trailing.csv',
+        line: 2,
+        column: 4,
+        path: '',
+        message: 'text after the closing quote of a quoted value',
+        hint: 'a quoted value ends at its closing `"`; write a quote inside it as `""`'
+      }
+    ])
+  })
+
+  it('reports a CSV header with a duplicate or an empty column name, at the column', async () => {
+    const csv = yaml('question,,question', 'a,b,c')
     expect(
       await specProblems(withCaseFile('./cases.csv'), { ...APP, 'evals/cases.csv': csv })
     ).toEqual([
-      { file: 'evals/cases.csv', line: 1, path: '', message: 'duplicate column `question`' }
+      {
+        file: 'evals/cases.csv',
+        line: 1,
+        column: 10,
+        path: '',
+        message: 'column 2 has no name',
+        hint: 'name every column in the header row (the first line)'
+      },
+      {
+        file: 'evals/cases.csv',
+        line: 1,
+        column: 11,
+        path: '',
+        message: 'duplicate column `question`',
+        hint: 'each column needs its own name: rename or remove one'
+      }
     ])
   })
 
@@ -685,6 +792,127 @@ describe('template variables', () => {
   })
 })
 
+describe('template placeholders', () => {
+  const PLACEHOLDER_HINT =
+    'write `{{name}}` or `{{name.field}}`: a variable name of letters, digits, `_` and `-`, between `{{` and `}}`'
+
+  it('reports each broken {{…}} once, at its template; well-formed and dotted ones are fine', async () => {
+    const spec = yaml(
+      SUITE,
+      ...PROVIDERS,
+      "prompt: 'x {{ a }} {{b} {{ c.d }} {{}} {{a b}}'", // line 4, the template at column 9
+      'cases:',
+      '  - vars: { a: 1, c: { d: 2 } }',
+      '  - vars: { a: 3, c: { d: 4 } }',
+      'scorers:',
+      "  - { type: contains, value: '{{a' }", // line 9, the value at column 30
+      '  - { type: equals, expected: \'{{{a}}} {{"json": 1}}\' }' // neither is a placeholder try
+    )
+    expect(await specProblems(spec, APP)).toEqual([
+      {
+        file: FILE,
+        line: 4,
+        column: 9,
+        path: 'prompt',
+        message: 'placeholder `{{b}` is not closed by `}}`',
+        hint: PLACEHOLDER_HINT
+      },
+      {
+        file: FILE,
+        line: 4,
+        column: 9,
+        path: 'prompt',
+        message: 'empty placeholder `{{}}`',
+        hint: PLACEHOLDER_HINT
+      },
+      {
+        file: FILE,
+        line: 4,
+        column: 9,
+        path: 'prompt',
+        message: 'placeholder `{{a b}}` is not a variable name',
+        hint: PLACEHOLDER_HINT
+      },
+      {
+        file: FILE,
+        line: 9,
+        column: 30,
+        path: 'scorers[0].value',
+        message: 'placeholder `{{a` is not closed by `}}`',
+        hint: PLACEHOLDER_HINT
+      }
+    ])
+  })
+
+  it('says a variable set to null is null, and how to give it a value', async () => {
+    const spec = yaml(
+      SUITE,
+      ...PROVIDERS,
+      "prompt: 'x {{obj}} {{n}} {{customer.name}}'", // line 4, the template at column 9
+      'cases:',
+      '  - id: c-1', // line 6
+      '    vars: { obj: { a: 1 }, n: null, customer: ~ }',
+      ...SCORERS
+    )
+    const hint = (name: string) =>
+      `give \`${name}\` a value in the case, or \`""\` for empty text; \`null\`, \`~\` and a key with nothing after it are null`
+    expect(await specProblems(spec, APP)).toEqual([
+      {
+        file: FILE,
+        line: 4,
+        column: 9,
+        path: 'prompt',
+        message: 'case `c-1` (evals/s.eval.yaml:6) has variable `n` set to null',
+        hint: hint('n')
+      },
+      {
+        file: FILE,
+        line: 4,
+        column: 9,
+        path: 'prompt',
+        message:
+          'case `c-1` (evals/s.eval.yaml:6) has variable `customer` set to null, so `{{customer.name}}` has no value',
+        hint: hint('customer')
+      }
+    ])
+  })
+})
+
+describe('YAML merge keys', () => {
+  const spec = (exportName: string) =>
+    yaml(
+      SUITE,
+      'providers:',
+      '  - &app',
+      '    id: a',
+      '    type: module',
+      '    path: ./app.js',
+      `    export: ${exportName}`, // line 7, the value at column 13
+      '  - <<: *app',
+      '    id: b',
+      PROMPT,
+      ...CASES,
+      ...SCORERS
+    )
+
+  it("takes the fields of `<<: *anchor`, the entry's own keys first", async () => {
+    const cwd = await workspace({ [FILE]: spec('default'), ...APP })
+    const [suite] = await loadSpecs([], { cwd, env: {} })
+    expect(suite?.providers).toMatchObject([
+      { id: 'a', type: 'module', export: 'default' },
+      { id: 'b', type: 'module', export: 'default' }
+    ])
+  })
+
+  it('reports a problem of a merged field where the field is written', async () => {
+    const problems = await specProblems(spec('answr'), APP)
+    expect(problems.map(({ line, column, path }) => ({ line, column, path }))).toEqual([
+      { line: 7, column: 13, path: 'providers[0].export' },
+      { line: 7, column: 13, path: 'providers[1].export' }
+    ])
+  })
+})
+
 describe('several problems at once', () => {
   it('reports every problem of every file in one InputError', async () => {
     const error = await loadError(FIXTURES, ['two-broken'])
@@ -705,7 +933,7 @@ describe('several problems at once', () => {
       [`${b}:1:1`, 'scorers', 'missing required key `scorers`'],
       [`${b}:4:11`, 'providers[0].type', 'unknown provider type `htp`'],
       [`${b}:9:1`, 'scorer', 'unknown key `scorer`'],
-      ['two-broken/cases.csv:3', '', 'Invalid Record Length: columns length is 2, got 3'],
+      ['two-broken/cases.csv:3:9', '', 'row has 3 fields, the header has 2'],
       [`${b}:1:8`, 'suite', 'duplicate suite name `shared-name`, also in two-broken/a.eval.yaml:1']
     ])
     expect(error.message.split('\n')[0]).toBe('8 problems in eval specs:')

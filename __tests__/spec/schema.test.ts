@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { Ajv } from 'ajv'
+import { MAX_DURATION_MS } from '../../src/spec/duration.js'
 
 type Schema = Record<string, unknown>
 
@@ -46,5 +47,10 @@ describe('schema/eval-spec.schema.json', () => {
       .filter(([, node]) => !described(node))
       .map(([pointer]) => pointer)
     expect(undescribed).toEqual([])
+  })
+
+  it('bounds a duration in milliseconds as the loader bounds every duration', async () => {
+    const definitions = (await specSchema()).definitions as Record<string, Schema>
+    expect(definitions.duration?.maximum).toBe(MAX_DURATION_MS)
   })
 })

@@ -20,10 +20,43 @@ export type ModuleFunction = (
   context: { signal: AbortSignal }
 ) => unknown | Promise<unknown>
 
-/** Imports `exportName` of the ES module or CommonJS file at `absolutePath`. */
+/** The exports of the ES module or CommonJS file at `absolutePath`, as `import()` gives them. */
+export async function importModule(absolutePath: string): Promise<Record<string, unknown>> {
+  return (await import(pathToFileURL(absolutePath).href)) as Record<string, unknown>
+}
+
+/** `module.exports` of a CommonJS module: the default export, when it is a plain object. */
+function commonJsExports(module: Record<string, unknown>): Record<string, unknown> | undefined {
+  const exported = module.default
+  return typeof exported === 'object' && exported !== null && !Array.isArray(exported)
+    ? (exported as Record<string, unknown>)
+    : undefined
+}
+
+/**
+ * Export `exportName` of an imported module. Imported from ESM, a CommonJS module only has the
+ * named exports Node's lexer detects (not those of `module.exports = { f: async () => … }`), so a
+ * function of a default-exported object counts as an export too.
+ */
+export function exportOf(module: Record<string, unknown>, exportName: string): unknown {
+  const named = module[exportName]
+  if (named !== undefined || exportName === 'default') return named
+  const fromObject = commonJsExports(module)?.[exportName]
+  return typeof fromObject === 'function' ? fromObject : undefined
+}
+
+/** The names of the functions exportOf finds in `module`, for hints. */
+export function exportedFunctions(module: Record<string, unknown>): string[] {
+  // Node also exports CommonJS `module.exports` under the name `module.exports`.
+  const candidates = [...Object.keys(module), ...Object.keys(commonJsExports(module) ?? {})].filter(
+    (name) => name !== 'module.exports'
+  )
+  return [...new Set(candidates)].filter((name) => typeof exportOf(module, name) === 'function')
+}
+
+/** Imports `exportName` of the ES module or CommonJS file at `absolutePath` (see exportOf). */
 export async function importExport(absolutePath: string, exportName: string): Promise<unknown> {
-  const module = (await import(pathToFileURL(absolutePath).href)) as Record<string, unknown>
-  return module[exportName]
+  return exportOf(await importModule(absolutePath), exportName)
 }
 
 function isAnswer(value: unknown): value is ModuleAnswer {

@@ -112,33 +112,162 @@ interface CsvRecord {
   info: { lines: number }
 }
 
+/** What csv-parse says of a record it skips (`on_skip`), as far as the diagnostics need it. */
+interface CsvSkip {
+  code: string
+  message: string
+  /** The line the parser had reached: the record's last. */
+  lines: number
+  /** The record's text so far. */
+  raw?: string
+  /** The field being read. */
+  index?: number
+  /** The fields read, for a record with the wrong number of them. */
+  record?: unknown[]
+}
+
+/** A record's text without the empty lines csv-parse skipped before it. */
+function recordText(raw: string): string {
+  return raw.replace(/^\n+/, '')
+}
+
+/** How many line breaks a record's text holds, a final one aside. */
+function innerLineBreaks(text: string): number {
+  return text.replace(/\n$/, '').match(/\n/g)?.length ?? 0
+}
+
+/**
+ * Where field `index` (0-based) of a CSV record starts: the line (counted from the record's
+ * first) and the column. Fields before it are complete, so their quotes pair up.
+ */
+function csvFieldStart(raw: string, index: number): { lineOffset: number; column: number } {
+  let field = 0
+  let quoted = false
+  let lineOffset = 0
+  let lineStart = 0
+  for (let position = 0; position < raw.length && field < index; position++) {
+    const char = raw[position]
+    if (char === '"') quoted = !quoted
+    else if (char === '\n') {
+      lineOffset++
+      lineStart = position + 1
+    } else if (char === ',' && !quoted && ++field === index) {
+      return { lineOffset, column: position + 2 - lineStart }
+    }
+  }
+  return { lineOffset: 0, column: 1 }
+}
+
+const CSV_FORMAT_HINT =
+  'one header row, then one row per case, values separated by commas; quote a value that holds a comma, a quote or a line break'
+
+/** The line a skipped record starts on (a quoted value may span lines). */
+function skippedRecordLine(skip: CsvSkip): number {
+  return skip.lines - innerLineBreaks(recordText(skip.raw ?? ''))
+}
+
+/** A record csv-parse skipped, in plain words, at the line and column of the problem. */
+function csvSkipProblem(skip: CsvSkip, file: string, header: readonly string[]): Diagnostic {
+  const raw = recordText(skip.raw ?? '')
+  const at = (fieldIndex: number) => {
+    const { lineOffset, column } = csvFieldStart(raw, fieldIndex)
+    return { file, line: skippedRecordLine(skip) + lineOffset, column, path: '' }
+  }
+  const columns = `the columns are: ${header.join(', ')}`
+  switch (skip.code) {
+    case 'CSV_RECORD_INCONSISTENT_COLUMNS':
+    case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH': {
+      const count = skip.record?.length ?? 0
+      const message = `row has ${count} field${count === 1 ? '' : 's'}, the header has ${header.length}`
+      return count > header.length
+        ? {
+            ...at(header.length),
+            message,
+            hint: `quote a value that holds a comma, like "a, b"; ${columns}`
+          }
+        : {
+            ...at(0),
+            message,
+            hint: `give every column a value (an empty one is nothing between two commas); ${columns}`
+          }
+    }
+    case 'INVALID_OPENING_QUOTE':
+      return {
+        ...at(skip.index ?? 0),
+        message: 'a quote `"` inside a value that does not start with one',
+        hint: 'quote the whole value and double the quotes inside it: "say ""hi"""'
+      }
+    case 'CSV_INVALID_CLOSING_QUOTE':
+    case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
+      return {
+        ...at(skip.index ?? 0),
+        message: 'text after the closing quote of a quoted value',
+        hint: 'a quoted value ends at its closing `"`; write a quote inside it as `""`'
+      }
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return {
+        ...at(skip.index ?? 0),
+        message: 'a quoted value is never closed',
+        hint: 'add the closing `"`; write a quote inside a quoted value as `""`'
+      }
+    default:
+      // The location carries the line, so the message's own " on line N" is dropped.
+      return {
+        ...at(0),
+        message: skip.message.replace(/ (on|at) line \d+$/, ''),
+        hint: CSV_FORMAT_HINT
+      }
+  }
+}
+
+/** Empty and duplicate column names, which csv-parse would silently merge. */
+function csvHeaderProblems(header: readonly string[], text: string, file: string): Diagnostic[] {
+  return header.flatMap((name, index) => {
+    const { lineOffset, column } = csvFieldStart(text, index)
+    const at = { file, line: 1 + lineOffset, column, path: '' }
+    if (name === '') {
+      return [
+        {
+          ...at,
+          message: `column ${index + 1} has no name`,
+          hint: 'name every column in the header row (the first line)'
+        }
+      ]
+    }
+    if (header.indexOf(name) !== index) {
+      return [
+        {
+          ...at,
+          message: `duplicate column \`${name}\``,
+          hint: 'each column needs its own name: rename or remove one'
+        }
+      ]
+    }
+    return []
+  })
+}
+
 function parseCsvCases(text: string, file: string, diagnostics: Diagnostic[]): LoadedCase[] {
-  const headerProblems: Diagnostic[] = []
+  // CRLF is normalised first: csv-parse miscounts lines after an empty CRLF line.
+  const normalized = text.replace(/\r\n/g, '\n')
+  let header: string[] = []
+  // csv-parse may report a record more than once (one bad quote, then another): its first
+  // problem is the one to fix.
+  const recordsReported = new Set<number>()
   let records: CsvRecord[]
   try {
-    // CRLF is normalised first: csv-parse miscounts lines after an empty CRLF line.
-    records = parseCsv(text.replace(/\r\n/g, '\n'), {
-      // columns: true, plus a check for duplicate or empty column names (which csv-parse merges).
-      columns: (header: string[]) => {
-        header.forEach((name, index) => {
-          if (name === '') {
-            headerProblems.push(rowProblem(file, 1, `column ${index + 1} has no name`))
-          } else if (header.indexOf(name) !== index) {
-            headerProblems.push(rowProblem(file, 1, `duplicate column \`${name}\``))
-          }
-        })
-        return header
-      },
+    records = parseCsv(normalized, {
+      columns: (names: string[]) => (header = names),
       bom: true,
       info: true,
       raw: true,
       skip_empty_lines: true,
       skip_records_with_error: true,
       on_skip: (error) => {
-        // The location carries the line, so the message's own " on line N" is dropped.
-        if (error) {
-          const message = error.message.replace(/ (on|at) line \d+$/, '')
-          diagnostics.push(rowProblem(file, Number(error.lines), message))
+        const skip = error as unknown as CsvSkip | undefined
+        if (skip !== undefined && !recordsReported.has(skippedRecordLine(skip))) {
+          recordsReported.add(skippedRecordLine(skip))
+          diagnostics.push(csvSkipProblem(skip, file, header))
         }
         return undefined
       }
@@ -149,15 +278,17 @@ function parseCsvCases(text: string, file: string, diagnostics: Diagnostic[]): L
       file,
       ...(lines === undefined ? {} : { line: lines }),
       path: '',
-      message: (error as Error).message
+      message: (error as Error).message,
+      hint: CSV_FORMAT_HINT
     })
     return []
   }
+  const headerProblems = csvHeaderProblems(header, normalized, file)
   diagnostics.push(...headerProblems)
   if (headerProblems.length > 0) return []
   return records.flatMap(({ record, raw, info }) => {
     // info.lines is the record's last line; a quoted field may span several.
-    const line = info.lines - (raw.replace(/\n$/, '').match(/\n/g)?.length ?? 0)
+    const line = info.lines - innerLineBreaks(recordText(raw))
     const loaded = caseFromRow(record, { file, line }, [], diagnostics)
     return loaded ? [loaded] : []
   })

@@ -1,7 +1,17 @@
+import type { SpecContext } from './context.js'
+import type { FieldPath } from './yaml-file.js'
+
 /** A duration as the schema accepts it: milliseconds, or `500ms` / `30s` / `2m`. */
 export type Duration = number | string
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 }
+
+/**
+ * The longest duration a spec may set: no call or retry wait is meant to take longer, and Node's
+ * timers fire at once for 2^31 ms (about 24.8 days) or more, which would fail every call.
+ * The schema's `maximum` for a duration in milliseconds.
+ */
+export const MAX_DURATION_MS = 24 * 60 * 60 * 1000
 
 /** Milliseconds of a schema-valid duration. */
 export function parseDuration(duration: Duration): number {
@@ -9,4 +19,23 @@ export function parseDuration(duration: Duration): number {
   const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m)$/.exec(duration)
   if (match === null) throw new Error(`not a duration: ${duration}`)
   return Math.round(Number(match[1]) * (UNIT_MS[match[2] as string] as number))
+}
+
+/**
+ * Milliseconds of a schema-valid duration written at `path`; undefined, and reported, when it is
+ * longer than MAX_DURATION_MS (the schema only bounds plain numbers, not `99999s`).
+ */
+export function checkedDuration(
+  duration: Duration,
+  path: FieldPath,
+  context: SpecContext
+): number | undefined {
+  const ms = parseDuration(duration)
+  if (ms <= MAX_DURATION_MS) return ms
+  context.report(
+    path,
+    `duration \`${String(duration)}\` is longer than 24 hours`,
+    'a duration is at most 24 hours: `1440m`, `86400s` or `86400000` milliseconds'
+  )
+  return undefined
 }

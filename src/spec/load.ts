@@ -3,7 +3,7 @@ import { dirname, relative } from 'node:path'
 import { InputError, errorMessage, type Diagnostic, type SourceLocation } from '../errors.js'
 import { loadCases } from './cases.js'
 import { SpecContext, type Resolved } from './context.js'
-import { parseDuration, type Duration } from './duration.js'
+import { checkedDuration, type Duration } from './duration.js'
 import { findSpecFiles } from './find.js'
 import { resolveProviders } from './providers.js'
 import { checkSpecSchema } from './schema-check.js'
@@ -96,11 +96,18 @@ async function loadSpecFile(absolutePath: string, options: LoadOptions): Promise
     options.env,
     options.requireSecrets ?? true
   )
+  const written = data as unknown as WrittenSpec
+  // Undefined when the timeout is invalid: reported (by the schema or the check).
+  const timeoutMs =
+    written.timeout === undefined
+      ? DEFAULT_TIMEOUT_MS
+      : schema.isValid(['timeout'])
+        ? checkedDuration(written.timeout, ['timeout'], context)
+        : undefined
   const providers = await resolveProviders(data.providers, schema.isValid, context)
   const scorers = await resolveScorers(data.scorers, schema.isValid, context)
   const cases = await loadCases(data.cases, schema.isValid, context)
 
-  const written = data as unknown as WrittenSpec
   const promptValid = data.prompt !== undefined && schema.isValid(['prompt'])
   const templateProblems = checkTemplates(
     {
@@ -119,7 +126,9 @@ async function loadSpecFile(absolutePath: string, options: LoadOptions): Promise
     typeof data.suite === 'string' && schema.isValid(['suite'])
       ? { suite: data.suite, at: context.source(['suite']) }
       : undefined
-  if (diagnostics.length > 0) return { ...(name ? { name } : {}), diagnostics }
+  if (diagnostics.length > 0 || timeoutMs === undefined) {
+    return { ...(name ? { name } : {}), diagnostics }
+  }
 
   const suite: SuiteSpec = {
     file,
@@ -130,7 +139,7 @@ async function loadSpecFile(absolutePath: string, options: LoadOptions): Promise
     cases,
     scorers: scorers.map(({ spec }) => spec),
     repeats: written.repeats ?? 1,
-    timeoutMs: written.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(written.timeout),
+    timeoutMs,
     minPassRate: written['min-pass-rate'] ?? 1,
     gate: written.gate ?? {},
     source: context.source(['suite'])

@@ -2,7 +2,8 @@ import { fingerprint } from '../results/fingerprint.js'
 import { DEFAULT_RETRY_POLICY } from '../providers/retry.js'
 import type { ProviderSpec } from './types.js'
 import type { Resolved, SpecContext } from './context.js'
-import { parseDuration, type Duration } from './duration.js'
+import { checkedDuration, type Duration } from './duration.js'
+import { checkModuleExport } from './module-export.js'
 import type { FieldPath } from './yaml-file.js'
 
 type Text = string | number | boolean
@@ -50,20 +51,46 @@ const DEFAULT_API_KEY_VARIABLE = 'OPENAI_API_KEY'
 
 // `${NAME}` is replaced by the environment variable; `$${NAME}` stays a literal `${NAME}`.
 const ENV_REFERENCE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}/g
+// Every `${` or `$${`, with the name and `}` when well formed: a `${` without them is a mistake.
+const ENV_REFERENCE_OR_BROKEN = /\$(\$?)\{(?:([A-Za-z_][A-Za-z0-9_]*)\})?/g
+
+/** A broken `${…}` as written: up to its `}`, or a short way when there is none. */
+function brokenReferenceText(text: string, start: number): string {
+  const rest = text.slice(start)
+  const end = rest.indexOf('}')
+  const written = end === -1 ? rest : rest.slice(0, end + 1)
+  return written.length > 40 ? `${written.slice(0, 40)}…` : written
+}
 
 /**
  * Replaces `${VAR}` in every string of a provider entry, reporting each variable that is not set
- * at the string that uses it. Messages name variables, never their values.
+ * and each malformed `${…}` at the string that holds it. Messages name variables, never values.
  */
 export function expandEnv(value: unknown, path: FieldPath, context: SpecContext): unknown {
   if (typeof value === 'string') {
     const missing = new Set<string>()
-    const expanded = value.replace(ENV_REFERENCE, (match, escaped: string, name: string) => {
-      if (escaped) return match.slice(1)
-      const set = context.env[name]
-      if (set === undefined && context.requireSecrets) missing.add(name)
-      return set ?? match
-    })
+    const broken: string[] = []
+    const expanded = value.replace(
+      ENV_REFERENCE_OR_BROKEN,
+      (match, escaped: string, name: string | undefined, offset: number) => {
+        // An escape: `$${NAME}` becomes `${NAME}`; whatever else follows `$${` is left as written.
+        if (escaped) return name === undefined ? match : match.slice(1)
+        if (name === undefined) {
+          broken.push(brokenReferenceText(value, offset))
+          return match
+        }
+        const set = context.env[name]
+        if (set === undefined && context.requireSecrets) missing.add(name)
+        return set ?? match
+      }
+    )
+    for (const text of broken) {
+      context.report(
+        path,
+        `malformed environment variable reference \`${text}\``,
+        'write `${NAME}`: a letter or `_`, then letters, digits or `_`, and a closing `}`; `$${` keeps a literal `${`'
+      )
+    }
     for (const name of missing) {
       context.report(
         path,
@@ -127,12 +154,18 @@ export async function resolveProvider(
   path: FieldPath,
   context: SpecContext
 ): Promise<ProviderSpec | undefined> {
+  // A duration too long is reported and left out; the rest is still checked, so every problem of
+  // the entry shows at once (a reported problem keeps the suite from being built).
+  const timeoutMs =
+    expanded.timeout === undefined
+      ? undefined
+      : checkedDuration(expanded.timeout, [...path, 'timeout'], context)
   const retry = resolveRetry(expanded.retry, [...path, 'retry'], context)
   const rateLimit = resolveRateLimit(expanded['rate-limit'])
   const base = {
     id: expanded.id,
     ...(expanded.label === undefined ? {} : { label: expanded.label }),
-    ...(expanded.timeout === undefined ? {} : { timeoutMs: parseDuration(expanded.timeout) }),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
     ...(expanded.concurrency === undefined ? {} : { concurrency: expanded.concurrency }),
     ...(retry === undefined ? {} : { retry }),
     ...(rateLimit === undefined ? {} : { rateLimit }),
@@ -149,6 +182,17 @@ export async function resolveProvider(
         what: 'module'
       })
       if (modulePath === undefined) return undefined
+      const exportFound = await checkModuleExport(
+        {
+          absolutePath: modulePath,
+          written: (written as { path: string }).path,
+          exportName: expanded.export,
+          at: path,
+          what: 'module'
+        },
+        context
+      )
+      if (!exportFound) return undefined
       return { ...base, type: 'module', path: modulePath, export: expanded.export ?? 'default' }
     }
     case 'exec': {
@@ -250,23 +294,27 @@ function defaultApiKey(path: FieldPath, context: SpecContext): string | undefine
   return key
 }
 
-/** `retry:` with the defaults of DEFAULT_RETRY_POLICY filled in; undefined when not written. */
+/**
+ * `retry:` with the defaults of DEFAULT_RETRY_POLICY filled in; undefined when not written, or
+ * when a delay is too long (reported).
+ */
 function resolveRetry(
   retry: WrittenProviderBase['retry'],
   path: FieldPath,
   context: SpecContext
 ): ProviderSpec['retry'] {
   if (retry === undefined) return undefined
+  const delay = (key: 'base-delay' | 'max-delay', fallback: number): number | undefined => {
+    const written = retry[key]
+    return written === undefined ? fallback : checkedDuration(written, [...path, key], context)
+  }
+  const baseDelayMs = delay('base-delay', DEFAULT_RETRY_POLICY.baseDelayMs)
+  const maxDelayMs = delay('max-delay', DEFAULT_RETRY_POLICY.maxDelayMs)
+  if (baseDelayMs === undefined || maxDelayMs === undefined) return undefined
   const policy = {
     maxAttempts: retry['max-attempts'] ?? DEFAULT_RETRY_POLICY.maxAttempts,
-    baseDelayMs:
-      retry['base-delay'] === undefined
-        ? DEFAULT_RETRY_POLICY.baseDelayMs
-        : parseDuration(retry['base-delay']),
-    maxDelayMs:
-      retry['max-delay'] === undefined
-        ? DEFAULT_RETRY_POLICY.maxDelayMs
-        : parseDuration(retry['max-delay'])
+    baseDelayMs,
+    maxDelayMs
   }
   // Not an error for the backoff (the cap wins), but surely not what the user meant.
   if (policy.baseDelayMs > policy.maxDelayMs) {

@@ -14,6 +14,7 @@ import {
   resolveProvider,
   type WrittenProvider
 } from './providers.js'
+import { checkModuleExport } from './module-export.js'
 import type { ScorerSpec, ScorerType } from './types.js'
 import type { FieldPath } from './yaml-file.js'
 
@@ -97,6 +98,17 @@ async function build(
         what: 'scorer module'
       })
       if (modulePath === undefined) return undefined
+      const exportFound = await checkModuleExport(
+        {
+          absolutePath: modulePath,
+          written: written.path ?? '',
+          exportName: written.export,
+          at: path,
+          what: 'scorer module'
+        },
+        context
+      )
+      if (!exportFound) return undefined
       return { ...base, type: 'javascript', path: modulePath, export: written.export ?? 'default' }
     }
     case 'llm-judge': {
@@ -142,7 +154,7 @@ function expandJudge(entry: unknown, path: FieldPath, context: SpecContext): unk
 /**
  * Builds the scorer the run would build, so a configuration the run would reject (a regex that
  * does not compile, an invalid JSON Schema, a non-numeric `expected`…) is a load error instead.
- * The javascript scorer needs its module loaded, which is the run's business.
+ * A javascript scorer's module and export are checked when it is built (checkModuleExport).
  */
 function configProblem(spec: ScorerSpec): ScorerConfigProblem | undefined {
   try {

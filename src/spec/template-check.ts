@@ -1,6 +1,6 @@
 import type { Diagnostic } from '../errors.js'
 import { closestMatch } from './did-you-mean.js'
-import { isVariableSet, templateVariables } from './template.js'
+import { brokenPlaceholders, isVariableSet, nullPart, templateVariables } from './template.js'
 import type { EvalCase, HttpProviderSpec, PromptTemplate, ScorerSpec } from './types.js'
 import type { Resolved } from './context.js'
 import type { FieldPath, YamlFile } from './yaml-file.js'
@@ -11,11 +11,42 @@ const MISSING_VARIABLE_LIMIT = 20
 /** A template of the spec and the variables it uses. */
 interface TemplateSite {
   path: FieldPath
+  template: string
   variables: string[]
 }
 
 function site(path: FieldPath, template: string, provided: readonly string[] = []): TemplateSite {
-  return { path, variables: templateVariables(template).filter((name) => !provided.includes(name)) }
+  return {
+    path,
+    template,
+    variables: templateVariables(template).filter((name) => !provided.includes(name))
+  }
+}
+
+const PLACEHOLDER_HINT =
+  'write `{{name}}` or `{{name.field}}`: a variable name of letters, digits, `_` and `-`, between `{{` and `}}`'
+
+/** Placeholders that are not well formed, once per template (they are wrong for every case). */
+function brokenPlaceholderProblems(sites: readonly TemplateSite[], yaml: YamlFile): Diagnostic[] {
+  return sites.flatMap(({ path, template }) =>
+    brokenPlaceholders(template).map((problem) => yaml.diagnostic(path, problem, PLACEHOLDER_HINT))
+  )
+}
+
+/** Why a case has no value for `{{name}}`, and how to give it one. */
+function missingVariableProblem(
+  name: string,
+  vars: Record<string, unknown>
+): { problem: string; hint: string } {
+  const nullName = nullPart(vars, name)
+  if (nullName === undefined) {
+    return { problem: `has no variable \`${name}\``, hint: variablesHint(name, vars) }
+  }
+  const consequence = nullName === name ? '' : `, so \`{{${name}}}\` has no value`
+  return {
+    problem: `has variable \`${nullName}\` set to null${consequence}`,
+    hint: `give \`${nullName}\` a value in the case, or \`""\` for empty text; \`null\`, \`~\` and a key with nothing after it are null`
+  }
 }
 
 function promptSites(prompt: PromptTemplate): TemplateSite[] {
@@ -85,36 +116,32 @@ export function checkTemplates(
   cases: readonly EvalCase[],
   yaml: YamlFile
 ): Diagnostic[] {
-  const sites = [
+  const allSites = [
     ...(sources.prompt === undefined ? [] : promptSites(sources.prompt)),
     ...sources.httpProviders.flatMap(({ spec, path }) =>
       spec.method === 'GET' ? [] : bodySites(spec.body, [...path, 'body'])
     ),
     ...scorerSites(sources.scorers)
-  ].filter(({ variables }) => variables.length > 0)
+  ]
+  const sites = allSites.filter(({ variables }) => variables.length > 0)
 
-  const diagnostics: Diagnostic[] = []
-  let unreported = 0
+  const diagnostics: Diagnostic[] = brokenPlaceholderProblems(allSites, yaml)
+  let missing = 0
   for (const evalCase of cases) {
     for (const { path, variables } of sites) {
       for (const name of variables) {
         if (isVariableSet(evalCase.vars, name)) continue
-        if (diagnostics.length >= MISSING_VARIABLE_LIMIT) {
-          unreported++
-          continue
-        }
+        if (missing++ >= MISSING_VARIABLE_LIMIT) continue
         const { file, line } = evalCase.source
         const where = line === undefined ? file : `${file}:${line}`
+        const { problem, hint } = missingVariableProblem(name, evalCase.vars)
         diagnostics.push(
-          yaml.diagnostic(
-            path,
-            `case \`${evalCase.id}\` (${where}) has no variable \`${name}\``,
-            variablesHint(name, evalCase.vars)
-          )
+          yaml.diagnostic(path, `case \`${evalCase.id}\` (${where}) ${problem}`, hint)
         )
       }
     }
   }
+  const unreported = missing - MISSING_VARIABLE_LIMIT
   if (unreported > 0) {
     diagnostics.push({
       file: yaml.file,

@@ -5,6 +5,13 @@
  */
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][\w-]*(?:\.[\w-]+)*)\s*\}\}/g
 
+// A well-formed placeholder, or a `{{` that starts something meant as one (a name, `}` or the end
+// follows) but is not. Other `{{` (`{{{`, `{{"key": …}}` in a JSON example) stay literal text.
+const PLACEHOLDER_OR_BROKEN = new RegExp(
+  `${PLACEHOLDER.source}|\\{\\{(?=\\s*(?:[\\w.-]|\\}|$))`,
+  'g'
+)
+
 export class MissingVariableError extends Error {
   readonly variable: string
   constructor(variable: string) {
@@ -22,6 +29,19 @@ function lookup(vars: Record<string, unknown>, path: string): unknown {
   return value
 }
 
+/**
+ * The part of `path` (all of it, or a variable or field along it) whose value is null, if any: a
+ * `{{customer.name}}` of a case with `customer: null` has `customer` null.
+ */
+export function nullPart(vars: Record<string, unknown>, path: string): string | undefined {
+  const keys = path.split('.')
+  for (let length = 1; length <= keys.length; length++) {
+    const part = keys.slice(0, length).join('.')
+    if (lookup(vars, part) === null) return part
+  }
+  return undefined
+}
+
 /** Whether `vars` has a value for `path`: what renderTemplate requires of every placeholder. */
 export function isVariableSet(vars: Record<string, unknown>, path: string): boolean {
   const value = lookup(vars, path)
@@ -35,6 +55,25 @@ function stringify(value: unknown): string {
 /** The variables a template refers to, in order of first use. */
 export function templateVariables(template: string): string[] {
   return [...new Set(Array.from(template.matchAll(PLACEHOLDER), (m) => m[1] as string))]
+}
+
+/** What is wrong with the `{{` at `start`, which does not start a well-formed placeholder. */
+function brokenPlaceholder(template: string, start: number): string {
+  // As written: up to its closing braces, or a short way.
+  const text = /^\{\{[^{}\n]{0,40}\}{0,2}/.exec(template.slice(start))?.[0] ?? '{{'
+  if (!text.endsWith('}}')) return `placeholder \`${text}\` is not closed by \`}}\``
+  if (text.slice(2, -2).trim() === '') return `empty placeholder \`${text}\``
+  return `placeholder \`${text}\` is not a variable name`
+}
+
+/**
+ * What is wrong with each placeholder of `template` that is not well formed (`{{b}`, `{{}}`,
+ * `{{a b}}`, an unclosed `{{a`): renderTemplate would leave it as text, never what was meant.
+ */
+export function brokenPlaceholders(template: string): string[] {
+  return Array.from(template.matchAll(PLACEHOLDER_OR_BROKEN))
+    .filter((match) => match[1] === undefined)
+    .map((match) => brokenPlaceholder(template, match.index))
 }
 
 /** Renders `template`; throws MissingVariableError for the first placeholder without a value. */

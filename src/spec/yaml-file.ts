@@ -1,4 +1,14 @@
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml'
+import {
+  LineCounter,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  parseDocument,
+  type Document,
+  type Pair,
+  type YAMLMap
+} from 'yaml'
 import type { Diagnostic } from '../errors.js'
 
 /** A field path inside a document: mapping keys and list indexes. */
@@ -22,6 +32,11 @@ export function formatFieldPath(path: FieldPath): string {
   return text
 }
 
+/** A `<<` key, which the `merge` option parses as a scalar holding a symbol. */
+function isMergeKey(key: unknown): boolean {
+  return isScalar(key) && typeof key.value === 'symbol' && key.value.description === '<<'
+}
+
 function rangeStart(node: unknown): number | undefined {
   const range = (node as { range?: readonly number[] } | null)?.range
   return range?.[0]
@@ -43,7 +58,13 @@ export class YamlFile {
     text: string
   ) {
     this.lineCounter = new LineCounter()
-    this.doc = parseDocument(text, { lineCounter: this.lineCounter, prettyErrors: false })
+    // `merge`: `<<: *anchor` merge keys, which YAML 1.2 leaves out but spec files use to share
+    // provider settings.
+    this.doc = parseDocument(text, {
+      lineCounter: this.lineCounter,
+      prettyErrors: false,
+      merge: true
+    })
     this.syntaxErrors = this.doc.errors.map((error) => ({
       file,
       ...this.positionOf(error.pos[0]),
@@ -91,6 +112,28 @@ export class YamlFile {
     return { line, column: col }
   }
 
+  /**
+   * The pair of `map` with key `key`: its own, else one a `<<` merge key brings in (its own keys
+   * win, then the merged mappings in order), so a merged field is found where it is written.
+   */
+  private pairAt(map: YAMLMap, key: string): Pair | undefined {
+    const own = map.items.find(
+      (item) => isScalar(item.key) && !isMergeKey(item.key) && String(item.key.value) === key
+    )
+    if (own !== undefined) return own
+    for (const item of map.items) {
+      if (!isMergeKey(item.key)) continue
+      const value = isAlias(item.value) ? item.value.resolve(this.doc) : item.value
+      const sources = isSeq(value) ? value.items : [value]
+      for (const source of sources) {
+        const merged = isAlias(source) ? source.resolve(this.doc) : source
+        const pair = isMap(merged) ? this.pairAt(merged, key) : undefined
+        if (pair !== undefined) return pair
+      }
+    }
+    return undefined
+  }
+
   /** The node at `path` (its key node when `key`), or the deepest ancestor that exists. */
   private nodeAt(path: FieldPath, key: boolean): unknown {
     let node: unknown = this.doc.contents
@@ -98,9 +141,7 @@ export class YamlFile {
       if (isAlias(node)) node = node.resolve(this.doc)
       let next: unknown
       if (isMap(node)) {
-        const pair = node.items.find(
-          (item) => isScalar(item.key) && String(item.key.value) === String(segment)
-        )
+        const pair = this.pairAt(node, String(segment))
         if (pair === undefined) return node
         if (key && index === path.length - 1) return pair.key
         // `key:` with nothing after it has no value node: point at the key.
