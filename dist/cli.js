@@ -7374,6 +7374,19 @@ var init_types = __esm({
 
 // src/results/parse.ts
 function parseRunResult(text, file) {
+  if (text.trim() === "") {
+    throw new InputError(
+      [
+        {
+          file,
+          path: "",
+          message: "the file is empty",
+          hint: "point at the results file a run wrote"
+        }
+      ],
+      "cannot read a results file"
+    );
+  }
   let data;
   try {
     data = JSON.parse(text);
@@ -7408,7 +7421,39 @@ function parseRunResult(text, file) {
     }));
     throw new InputError(diagnostics, `${file} is not an evalgate RunResult`);
   }
-  return data;
+  const run = data;
+  const inconsistent = answerProblems(run);
+  if (inconsistent.length > 0) {
+    throw new InputError(
+      inconsistent.slice(0, 20).map(({ path: path2, message }) => ({ file, path: path2, message })),
+      `${file} is not a consistent evalgate RunResult`
+    );
+  }
+  return run;
+}
+function answerProblems(run) {
+  const problems2 = [];
+  run.suites.forEach((suite, s) => {
+    const cases = new Set(suite.cases.map((c) => c.id));
+    const providers = new Set(suite.providers.map((p) => p.id));
+    const seen = /* @__PURE__ */ new Set();
+    suite.results.forEach((result, r) => {
+      const path2 = `suites.${s}.results.${r}`;
+      const answer = `${result.caseId} × ${result.providerId} × repeat ${result.repeat}`;
+      if (!cases.has(result.caseId)) {
+        problems2.push({ path: path2, message: `case ${result.caseId} is not in the suite's cases` });
+      } else if (!providers.has(result.providerId)) {
+        problems2.push({
+          path: path2,
+          message: `provider ${result.providerId} is not in the suite's providers`
+        });
+      } else if (seen.has(answer)) {
+        problems2.push({ path: path2, message: `a second answer for ${answer}` });
+      }
+      seen.add(answer);
+    });
+  });
+  return problems2;
 }
 var import_ajv, validate;
 var init_parse = __esm({
@@ -7424,7 +7469,7 @@ var init_parse = __esm({
 // src/io/files.ts
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { access, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { access, mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 async function writeFileAtomic(path2, content) {
   await mkdir(dirname(path2), { recursive: true });
@@ -7474,6 +7519,20 @@ async function readRunResult(path2) {
     );
   }
   return parseRunResult(text, path2);
+}
+async function resultsFiles(paths) {
+  const files = [];
+  for (const path2 of paths) {
+    const info = await stat(path2).catch(() => void 0);
+    if (!info?.isDirectory()) {
+      files.push(path2);
+      continue;
+    }
+    const names = (await readdir(path2, { recursive: true })).filter((name) => name.endsWith(".json") && !name.endsWith(".comparison.json")).sort();
+    if (names.length === 0) throw new UsageError(`${path2} holds no results file (*.json)`);
+    files.push(...names.map((name) => join(path2, name)));
+  }
+  return files;
 }
 var init_files = __esm({
   "src/io/files.ts"() {
@@ -8539,6 +8598,55 @@ var init_version = __esm({
   }
 });
 
+// src/results/summary.ts
+function isMissingAnswer(result) {
+  return result.error?.kind === "cache-miss" || result.error?.kind === "cancelled";
+}
+function byCase(results) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const result of results) {
+    const group = groups.get(result.caseId);
+    if (group) group.push(result);
+    else groups.set(result.caseId, [result]);
+  }
+  return groups;
+}
+function summarizeProvider(suite, providerId) {
+  const all = suite.results.filter((r) => r.providerId === providerId);
+  const results = all.filter((r) => !isMissingAnswer(r));
+  const cases = [...byCase(results).values()];
+  const passRates = cases.map(
+    (answers) => answers.filter((a) => a.pass === true).length / answers.length
+  );
+  const caseScores = cases.map((answers) => answers.flatMap((a) => a.score === null ? [] : [a.score])).filter((scores) => scores.length > 0).map(mean);
+  const latencies = results.flatMap((r) => r.latencyMs === null || r.cached ? [] : [r.latencyMs]);
+  const passRate = passRates.length === 0 ? Number.NaN : mean(passRates);
+  return {
+    suite: suite.suite,
+    file: suite.file,
+    providerId,
+    cases: cases.length,
+    answers: results.length,
+    passRate,
+    meanScore: caseScores.length === 0 ? Number.NaN : mean(caseScores),
+    latencyP50: quantile(latencies, 0.5),
+    latencyP95: quantile(latencies, 0.95),
+    errors: results.filter((r) => r.error).length,
+    missing: all.length - results.length,
+    minPassRate: suite.minPassRate,
+    belowThreshold: cases.length > 0 && !(passRate >= suite.minPassRate)
+  };
+}
+function summarizeRun(run) {
+  return run.suites.flatMap((suite) => suite.providers.map((p) => summarizeProvider(suite, p.id)));
+}
+var init_summary = __esm({
+  "src/results/summary.ts"() {
+    "use strict";
+    init_stats();
+  }
+});
+
 // src/compare/cases.ts
 function isOutageKind(kind) {
   return OUTAGE_KINDS.has(kind);
@@ -8561,7 +8669,7 @@ function summarizeCase(caseId, answers) {
   let outputTokens = 0;
   let withTokens = 0;
   for (const answer of answers) {
-    if (answer.error && MISSING_KINDS.has(answer.error.kind)) {
+    if (answer.error && isMissingAnswer(answer)) {
       missing++;
       continue;
     }
@@ -8629,7 +8737,7 @@ function summarizeSide(suite, providerId) {
     else byCase2.set(result.caseId, [result]);
     if (result.model !== void 0) models.add(result.model);
     if (result.fingerprint !== void 0) fingerprints.add(result.fingerprint);
-    if (result.error && !MISSING_KINDS.has(result.error.kind)) {
+    if (result.error && !isMissingAnswer(result)) {
       errorKinds.set(result.error.kind, (errorKinds.get(result.error.kind) ?? 0) + 1);
       if (!errorExamples.has(result.error.kind)) {
         errorExamples.set(result.error.kind, result.error.message);
@@ -8666,12 +8774,12 @@ function summarizeSide(suite, providerId) {
     measuredLatencies
   };
 }
-var MISSING_KINDS, OUTAGE_KINDS, LATENCY_FLOOR_MS;
+var OUTAGE_KINDS, LATENCY_FLOOR_MS;
 var init_cases = __esm({
   "src/compare/cases.ts"() {
     "use strict";
     init_stats();
-    MISSING_KINDS = /* @__PURE__ */ new Set(["cache-miss", "cancelled"]);
+    init_summary();
     OUTAGE_KINDS = /* @__PURE__ */ new Set([
       "provider:rate-limited",
       "provider:server",
@@ -9975,7 +10083,7 @@ function compareRuns(base, head, options) {
     }
     if (run.run.shard && run.run.shard.total > 1) {
       warnings.push(
-        `the ${name} run is shard ${run.run.shard.index} of ${run.run.shard.total}: merge the shards before comparing`
+        `the ${name} run is shard ${run.run.shard.index} of ${run.run.shard.total}: merge every shard first (evalgate merge, or the action's merge-from input)`
       );
     }
   }
@@ -10001,12 +10109,19 @@ function compareRuns(base, head, options) {
     }
   }
   const headSuites = new Map(head.suites.map((s) => [s.suite, s]));
+  const removed = [];
   for (const baseSuite of base.suites) {
     const headSuite = headSuites.get(baseSuite.suite);
     for (const provider of baseSuite.providers) {
       if (headSuite?.providers.some((p) => p.id === provider.id)) continue;
       pendingGroups.push(removedGroup(baseSuite, provider));
+      removed.push(`${baseSuite.suite} / ${provider.id}`);
     }
+  }
+  if (removed.length > 0 && head.run.filter === void 0) {
+    warnings.push(
+      `${removed.join(", ")} ${removed.length === 1 ? "is" : "are"} in the baseline but not in the head run, so not compared (renamed or deleted?)`
+    );
   }
   const allPending = pendingGroups.flatMap((g) => g.pending);
   const familySizes = adjust(allPending);
@@ -10171,6 +10286,12 @@ function painter(on) {
     verdict: (v, text) => verdictColor[v](text)
   };
 }
+function sampleText(sample2) {
+  if (!sample2) return "no answer";
+  if (sample2.text === null) return "no output";
+  const why = sample2.failures.length > 0 ? `  (${terminalLine(sample2.failures.join("; "), 80)})` : "";
+  return `${JSON.stringify(terminalLine(sample2.text, 100))}${why}`;
+}
 function groupLines(group, paint) {
   const title = `${terminalLine(group.suite, 60)} / ${terminalLine(group.providerLabel ?? group.providerId, 60)}`;
   const counts = [plural(group.cases.paired, "paired case")];
@@ -10180,6 +10301,17 @@ function groupLines(group, paint) {
     `${paint.bold(title)}  ${paint.verdict(group.verdict, VERDICT_WORDS[group.verdict])}  ${paint.dim(counts.join(" · "))}`
   ];
   if (group.reason) lines.push(`  ${paint.dim(terminalLine(group.reason, 160))}`);
+  const ids = (list, total) => list.slice(0, IDS_SHOWN).map((id) => terminalLine(id, 40)).join(", ") + (total > IDS_SHOWN ? `, … (${total} in all)` : "");
+  if (group.cases.added > 0)
+    lines.push(`  added (not paired): ${ids(group.cases.addedIds, group.cases.added)}`);
+  if (group.cases.removed > 0)
+    lines.push(`  removed (not paired): ${ids(group.cases.removedIds, group.cases.removed)}`);
+  const errors = group.head?.errorKinds ?? [];
+  if (errors.length > 0) {
+    const kinds = errors.map((e) => `${terminalLine(e.kind, 40)} ×${e.count}`).join(", ");
+    const example = group.head?.errorExample ? `: ${terminalLine(group.head.errorExample, 160)}` : "";
+    lines.push(`  head errors: ${kinds}${example}`);
+  }
   if (group.modelChanged) {
     const models = (side) => terminalLine([...side?.models ?? [], ...side?.fingerprints ?? []].join(", "), 80);
     lines.push(`  model changed: ${models(group.base)} → ${models(group.head)}`);
@@ -10214,9 +10346,10 @@ function groupLines(group, paint) {
     lines.push(`  flipped: ${passToFail} pass → fail, ${failToPass} fail → pass`);
     for (const flip of cases.slice(0, FLIPS_SHOWN)) {
       const arrow = flip.direction === "pass-to-fail" ? "pass → fail" : "fail → pass";
-      const output = flip.head?.text === null || flip.head === null ? "" : `  head: ${terminalLine(flip.head.text, 60)}`;
       lines.push(
-        `    ${terminalLine(flip.caseId, 40)}  ${arrow}  ${flip.baseScore.toFixed(2)} → ${flip.headScore.toFixed(2)}${paint.dim(output)}`
+        `    ${terminalLine(flip.caseId, 40)}  ${arrow}  ${flip.baseScore.toFixed(2)} → ${flip.headScore.toFixed(2)}`,
+        paint.dim(`      base: ${sampleText(flip.base)}`),
+        paint.dim(`      head: ${sampleText(flip.head)}`)
       );
     }
     const more = passToFail + failToPass - Math.min(cases.length, FLIPS_SHOWN);
@@ -10239,7 +10372,7 @@ function renderComparisonTerminal(c, options) {
   for (const group of c.groups) lines.push("", ...groupLines(group, paint));
   return lines.join("\n") + "\n";
 }
-var FLIPS_SHOWN, HEADERS;
+var FLIPS_SHOWN, IDS_SHOWN, HEADERS;
 var init_comparison_terminal = __esm({
   "src/report/comparison-terminal.ts"() {
     "use strict";
@@ -10247,6 +10380,7 @@ var init_comparison_terminal = __esm({
     init_compare();
     init_escape();
     FLIPS_SHOWN = 5;
+    IDS_SHOWN = 10;
     HEADERS = ["metric", "base", "head", "Δ", "95% CI", "p", "verdict"];
   }
 });
@@ -10602,7 +10736,9 @@ function problems(run) {
   const groups = [];
   for (const suite of run.suites) {
     for (const provider of suite.providers) {
-      const bad = suite.results.filter((r) => r.providerId === provider.id && r.pass !== true);
+      const bad = suite.results.filter(
+        (r) => r.providerId === provider.id && r.pass !== true && !isMissingAnswer(r)
+      );
       if (bad.length === 0) continue;
       groups.push({
         title: `${suite.suite} / ${provider.id}: ${bad.length} failed or errored`,
@@ -10614,6 +10750,11 @@ function problems(run) {
     }
   }
   return groups;
+}
+function missingNote(summaries) {
+  const missing = summaries.reduce((total, s) => total + s.missing, 0);
+  if (missing === 0) return void 0;
+  return `${missing} answer${missing === 1 ? " was" : "s were"} never obtained (not in the replay cache, or cancelled) and left out of the rates: to replay a run, record its answers first with --cache write (the action's cache input) and restore that cache directory.`;
 }
 function renderRunTerminal(run, summaries, options) {
   const red = ansi("31", options.color);
@@ -10634,6 +10775,8 @@ function renderRunTerminal(run, summaries, options) {
     lines.push(...group.lines.map((l) => `  ${l}`));
     if (group.more > 0) lines.push(dim(`  … and ${group.more} more in the results file`));
   }
+  const missing = missingNote(summaries);
+  if (missing) lines.push("", red(missing));
   if (!run.run.complete)
     lines.push("", red(`incomplete run: ${run.run.incompleteReason ?? "stopped early"}`));
   return lines.join("\n") + "\n";
@@ -10642,6 +10785,7 @@ var HEADERS2, EXAMPLES_SHOWN, ansi;
 var init_run_report = __esm({
   "src/report/run-report.ts"() {
     "use strict";
+    init_summary();
     init_escape();
     HEADERS2 = ["suite", "provider", "cases", "pass rate", "mean score", "p50", "p95", "errors"];
     EXAMPLES_SHOWN = 5;
@@ -10649,47 +10793,113 @@ var init_run_report = __esm({
   }
 });
 
-// src/results/summary.ts
-function byCase(results) {
-  const groups = /* @__PURE__ */ new Map();
-  for (const result of results) {
-    const group = groups.get(result.caseId);
-    if (group) group.push(result);
-    else groups.set(result.caseId, [result]);
-  }
-  return groups;
+// src/results/merge.ts
+function shardLabel(shard) {
+  const index = shard.run.run.shard;
+  return index ? `${shard.file} (shard ${index.index}/${index.total})` : shard.file;
 }
-function summarizeProvider(suite, providerId) {
-  const results = suite.results.filter((r) => r.providerId === providerId);
-  const cases = [...byCase(results).values()];
-  const passRates = cases.map(
-    (answers) => answers.filter((a) => a.pass === true).length / answers.length
+function checkShards(shards) {
+  const [first] = shards;
+  if (!first) throw new UsageError("nothing to merge: give the results files of every shard");
+  const total = first.run.run.shard?.total;
+  const seen = /* @__PURE__ */ new Map();
+  for (const shard of shards) {
+    const { run } = shard.run;
+    if (!run.shard) {
+      throw new UsageError(`${shard.file} is not a shard's results (it was run without --shard)`);
+    }
+    if (run.shard.total !== total) {
+      throw new UsageError(
+        `${shardLabel(shard)} and ${shardLabel(first)} split the cases differently: merge shards of one run`
+      );
+    }
+    if (run.commit !== first.run.run.commit) {
+      throw new UsageError(
+        `${shardLabel(shard)} is of commit ${run.commit ?? "unknown"}, ${shardLabel(first)} of ${first.run.run.commit ?? "unknown"}: merge shards of one commit`
+      );
+    }
+    if (run.filter !== first.run.run.filter) {
+      throw new UsageError(
+        `${shardLabel(shard)} and ${shardLabel(first)} ran different filters: merge shards of one run`
+      );
+    }
+    const twin = seen.get(run.shard.index);
+    if (twin !== void 0) {
+      throw new UsageError(`${shard.file} and ${twin} are both shard ${run.shard.index}/${total}`);
+    }
+    seen.set(run.shard.index, shard.file);
+  }
+  const shardTotal = total;
+  const missing = Array.from({ length: shardTotal }, (_, i) => i + 1).filter((i) => !seen.has(i));
+  if (missing.length > 0) {
+    throw new UsageError(
+      `shard ${missing.map((i) => `${i}/${shardTotal}`).join(", ")} is missing: merge the results of every shard (${shards.length} of ${shardTotal} given)`
+    );
+  }
+  return shardTotal;
+}
+function mergeSuite(parts2) {
+  const [first] = parts2;
+  const cases = [];
+  const results = [];
+  const caseOwner = /* @__PURE__ */ new Map();
+  for (const { shard, suite } of parts2) {
+    if (suite.fingerprint !== first.suite.fingerprint || suite.repeats !== first.suite.repeats) {
+      throw new UsageError(
+        `suite ${suite.suite} differs between ${shardLabel(shard)} and ${shardLabel(first.shard)} (its cases, scorers or repeats): merge shards of one run`
+      );
+    }
+    for (const info of suite.cases) {
+      const owner = caseOwner.get(info.id);
+      if (owner !== void 0) {
+        throw new UsageError(
+          `case ${info.id} of suite ${suite.suite} is in both ${owner} and ${shard.file}: merge shards of one run`
+        );
+      }
+      caseOwner.set(info.id, shard.file);
+      cases.push(info);
+    }
+    results.push(...suite.results);
+  }
+  return { ...first.suite, cases, results };
+}
+function mergeShards(shards) {
+  checkShards(shards);
+  const ordered = [...shards].sort(
+    (a, b) => (a.run.run.shard?.index ?? 0) - (b.run.run.shard?.index ?? 0)
   );
-  const caseScores = cases.map((answers) => answers.flatMap((a) => a.score === null ? [] : [a.score])).filter((scores) => scores.length > 0).map(mean);
-  const latencies = results.flatMap((r) => r.latencyMs === null || r.cached ? [] : [r.latencyMs]);
-  const passRate = passRates.length === 0 ? Number.NaN : mean(passRates);
+  const first = ordered[0];
+  const suiteParts = /* @__PURE__ */ new Map();
+  for (const shard of ordered) {
+    for (const suite of shard.run.suites) {
+      const parts2 = suiteParts.get(suite.suite) ?? [];
+      parts2.push({ shard, suite });
+      suiteParts.set(suite.suite, parts2);
+    }
+  }
+  const incomplete = ordered.filter((shard) => !shard.run.run.complete);
+  const { shard: _shard, incompleteReason: _reason, ...meta } = first.run.run;
   return {
-    suite: suite.suite,
-    file: suite.file,
-    providerId,
-    cases: cases.length,
-    answers: results.length,
-    passRate,
-    meanScore: caseScores.length === 0 ? Number.NaN : mean(caseScores),
-    latencyP50: quantile(latencies, 0.5),
-    latencyP95: quantile(latencies, 0.95),
-    errors: results.filter((r) => r.error).length,
-    minPassRate: suite.minPassRate,
-    belowThreshold: cases.length > 0 && !(passRate >= suite.minPassRate)
+    ...first.run,
+    run: {
+      ...meta,
+      // Deterministic: merging the same shards twice gives the same run.
+      id: fingerprint(ordered.map((shard) => shard.run.run.id)).slice(0, 32),
+      startedAt: ordered.map((s) => s.run.run.startedAt).sort()[0],
+      finishedAt: ordered.map((s) => s.run.run.finishedAt).sort().at(-1),
+      complete: incomplete.length === 0,
+      ...incomplete.length > 0 ? {
+        incompleteReason: incomplete.map((s) => `${shardLabel(s)}: ${s.run.run.incompleteReason ?? "stopped early"}`).join("; ")
+      } : {}
+    },
+    suites: [...suiteParts.values()].map(mergeSuite)
   };
 }
-function summarizeRun(run) {
-  return run.suites.flatMap((suite) => suite.providers.map((p) => summarizeProvider(suite, p.id)));
-}
-var init_summary = __esm({
-  "src/results/summary.ts"() {
+var init_merge = __esm({
+  "src/results/merge.ts"() {
     "use strict";
-    init_stats();
+    init_errors();
+    init_fingerprint();
   }
 });
 
@@ -10731,7 +10941,7 @@ var init_abort = __esm({
 
 // src/providers/exec.ts
 import { spawn } from "node:child_process";
-var STDERR_TAIL_CHARS, KILL_GRACE_MS, ExecProvider;
+var STDERR_TAIL_CHARS, KILL_GRACE_MS, GROUP_KILL, ExecProvider;
 var init_exec = __esm({
   "src/providers/exec.ts"() {
     "use strict";
@@ -10739,6 +10949,7 @@ var init_exec = __esm({
     init_abort();
     STDERR_TAIL_CHARS = 500;
     KILL_GRACE_MS = 2e3;
+    GROUP_KILL = process.platform !== "win32";
     ExecProvider = class {
       constructor(spec) {
         this.spec = spec;
@@ -10762,7 +10973,10 @@ var init_exec = __esm({
               EVALGATE_REPEAT: String(request2.repeat),
               EVALGATE_VARS: JSON.stringify(request2.vars)
             },
-            stdio: ["pipe", "pipe", "pipe"]
+            stdio: ["pipe", "pipe", "pipe"],
+            // Its own process group, so a timeout stops what it started too (`sh -c 'sleep 30'`):
+            // a grandchild holding stdout open would otherwise keep the run waiting.
+            detached: GROUP_KILL
           });
           const stdout = [];
           let stderr = "";
@@ -10773,9 +10987,16 @@ var init_exec = __esm({
           child.stdin.on("error", () => void 0);
           child.stdin.end(request2.prompt);
           let killTimer;
+          const stop = (signalName) => {
+            try {
+              if (GROUP_KILL && child.pid !== void 0) process.kill(-child.pid, signalName);
+              else child.kill(signalName);
+            } catch {
+            }
+          };
           const onAbort = () => {
-            child.kill("SIGTERM");
-            killTimer = setTimeout(() => child.kill("SIGKILL"), KILL_GRACE_MS);
+            stop("SIGTERM");
+            killTimer = setTimeout(() => stop("SIGKILL"), KILL_GRACE_MS);
             killTimer.unref();
           };
           signal.addEventListener("abort", onAbort, { once: true });
@@ -10817,6 +11038,14 @@ function lookup(vars, path2) {
   }
   return value;
 }
+function nullPart(vars, path2) {
+  const keys = path2.split(".");
+  for (let length = 1; length <= keys.length; length++) {
+    const part = keys.slice(0, length).join(".");
+    if (lookup(vars, part) === null) return part;
+  }
+  return void 0;
+}
 function isVariableSet(vars, path2) {
   const value = lookup(vars, path2);
   return value !== void 0 && value !== null;
@@ -10827,17 +11056,30 @@ function stringify(value) {
 function templateVariables(template) {
   return [...new Set(Array.from(template.matchAll(PLACEHOLDER), (m) => m[1]))];
 }
+function brokenPlaceholder(template, start) {
+  const text = /^\{\{[^{}\n]{0,40}\}{0,2}/.exec(template.slice(start))?.[0] ?? "{{";
+  if (!text.endsWith("}}")) return `placeholder \`${text}\` is not closed by \`}}\``;
+  if (text.slice(2, -2).trim() === "") return `empty placeholder \`${text}\``;
+  return `placeholder \`${text}\` is not a variable name`;
+}
+function brokenPlaceholders(template) {
+  return Array.from(template.matchAll(PLACEHOLDER_OR_BROKEN)).filter((match) => match[1] === void 0).map((match) => brokenPlaceholder(template, match.index));
+}
 function renderTemplate(template, vars) {
   return template.replace(PLACEHOLDER, (_match, path2) => {
     if (!isVariableSet(vars, path2)) throw new MissingVariableError(path2);
     return stringify(lookup(vars, path2));
   });
 }
-var PLACEHOLDER, MissingVariableError;
+var PLACEHOLDER, PLACEHOLDER_OR_BROKEN, MissingVariableError;
 var init_template = __esm({
   "src/spec/template.ts"() {
     "use strict";
     PLACEHOLDER = /\{\{\s*([A-Za-z_][\w-]*(?:\.[\w-]+)*)\s*\}\}/g;
+    PLACEHOLDER_OR_BROKEN = new RegExp(
+      `${PLACEHOLDER.source}|\\{\\{(?=\\s*(?:[\\w.-]|\\}|$))`,
+      "g"
+    );
     MissingVariableError = class extends Error {
       variable;
       constructor(variable) {
@@ -42699,9 +42941,27 @@ var init_http = __esm({
 
 // src/providers/module.ts
 import { pathToFileURL } from "node:url";
+async function importModule(absolutePath) {
+  return await import(pathToFileURL(absolutePath).href);
+}
+function commonJsExports(module) {
+  const exported = module.default;
+  return typeof exported === "object" && exported !== null && !Array.isArray(exported) ? exported : void 0;
+}
+function exportOf(module, exportName) {
+  const named = module[exportName];
+  if (named !== void 0 || exportName === "default") return named;
+  const fromObject = commonJsExports(module)?.[exportName];
+  return typeof fromObject === "function" ? fromObject : void 0;
+}
+function exportedFunctions(module) {
+  const candidates = [...Object.keys(module), ...Object.keys(commonJsExports(module) ?? {})].filter(
+    (name) => name !== "module.exports"
+  );
+  return [...new Set(candidates)].filter((name) => typeof exportOf(module, name) === "function");
+}
 async function importExport(absolutePath, exportName) {
-  const module = await import(pathToFileURL(absolutePath).href);
-  return module[exportName];
+  return exportOf(await importModule(absolutePath), exportName);
 }
 function isAnswer(value) {
   return typeof value === "object" && value !== null && "output" in value;
@@ -69143,11 +69403,11 @@ var init_providers = __esm({
 });
 
 // src/spec/find.ts
-import { readdir, stat as stat2 } from "node:fs/promises";
+import { readdir as readdir2, stat as stat2 } from "node:fs/promises";
 import { join as join2, resolve } from "node:path";
 async function specFilesUnder(directory) {
   const found = [];
-  for (const entry of await readdir(directory, { withFileTypes: true })) {
+  for (const entry of await readdir2(directory, { withFileTypes: true })) {
     if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
     const path2 = join2(directory, entry.name);
     if (entry.isDirectory()) found.push(...await specFilesUnder(path2));
@@ -72651,7 +72911,7 @@ var require_merge = __commonJS({
       }),
       stringify: () => MERGE_KEY
     };
-    var isMergeKey = (ctx, key) => (merge.identify(key) || identity.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge.tag && tag.default);
+    var isMergeKey2 = (ctx, key) => (merge.identify(key) || identity.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge.tag && tag.default);
     function addMergeToJSMap(ctx, map, value) {
       const source = resolveAliasValue(ctx, value);
       if (identity.isSeq(source))
@@ -72689,7 +72949,7 @@ var require_merge = __commonJS({
       return ctx && identity.isAlias(value) ? value.resolve(ctx.doc, ctx) : value;
     }
     exports.addMergeToJSMap = addMergeToJSMap;
-    exports.isMergeKey = isMergeKey;
+    exports.isMergeKey = isMergeKey2;
     exports.merge = merge;
   }
 });
@@ -78316,6 +78576,9 @@ function formatFieldPath(path2) {
   }
   return text;
 }
+function isMergeKey(key) {
+  return (0, import_yaml.isScalar)(key) && typeof key.value === "symbol" && key.value.description === "<<";
+}
 function rangeStart(node) {
   const range = node?.range;
   return range?.[0];
@@ -78330,7 +78593,11 @@ var init_yaml_file = __esm({
       constructor(file, text) {
         this.file = file;
         this.lineCounter = new import_yaml.LineCounter();
-        this.doc = (0, import_yaml.parseDocument)(text, { lineCounter: this.lineCounter, prettyErrors: false });
+        this.doc = (0, import_yaml.parseDocument)(text, {
+          lineCounter: this.lineCounter,
+          prettyErrors: false,
+          merge: true
+        });
         this.syntaxErrors = this.doc.errors.map((error) => ({
           file,
           ...this.positionOf(error.pos[0]),
@@ -78372,6 +78639,27 @@ var init_yaml_file = __esm({
         const { line, col } = this.lineCounter.linePos(offset);
         return { line, column: col };
       }
+      /**
+       * The pair of `map` with key `key`: its own, else one a `<<` merge key brings in (its own keys
+       * win, then the merged mappings in order), so a merged field is found where it is written.
+       */
+      pairAt(map, key) {
+        const own = map.items.find(
+          (item) => (0, import_yaml.isScalar)(item.key) && !isMergeKey(item.key) && String(item.key.value) === key
+        );
+        if (own !== void 0) return own;
+        for (const item of map.items) {
+          if (!isMergeKey(item.key)) continue;
+          const value = (0, import_yaml.isAlias)(item.value) ? item.value.resolve(this.doc) : item.value;
+          const sources = (0, import_yaml.isSeq)(value) ? value.items : [value];
+          for (const source of sources) {
+            const merged = (0, import_yaml.isAlias)(source) ? source.resolve(this.doc) : source;
+            const pair = (0, import_yaml.isMap)(merged) ? this.pairAt(merged, key) : void 0;
+            if (pair !== void 0) return pair;
+          }
+        }
+        return void 0;
+      }
       /** The node at `path` (its key node when `key`), or the deepest ancestor that exists. */
       nodeAt(path2, key) {
         let node = this.doc.contents;
@@ -78379,9 +78667,7 @@ var init_yaml_file = __esm({
           if ((0, import_yaml.isAlias)(node)) node = node.resolve(this.doc);
           let next;
           if ((0, import_yaml.isMap)(node)) {
-            const pair = node.items.find(
-              (item) => (0, import_yaml.isScalar)(item.key) && String(item.key.value) === String(segment)
-            );
+            const pair = this.pairAt(node, String(segment));
             if (pair === void 0) return node;
             if (key && index === path2.length - 1) return pair.key;
             next = rangeStart(pair.value) === void 0 ? pair.key : pair.value;
@@ -78466,31 +78752,124 @@ function parseJsonl(text, file, diagnostics) {
   });
   return cases;
 }
+function recordText(raw) {
+  return raw.replace(/^\n+/, "");
+}
+function innerLineBreaks(text) {
+  return text.replace(/\n$/, "").match(/\n/g)?.length ?? 0;
+}
+function csvFieldStart(raw, index) {
+  let field = 0;
+  let quoted = false;
+  let lineOffset = 0;
+  let lineStart = 0;
+  for (let position = 0; position < raw.length && field < index; position++) {
+    const char = raw[position];
+    if (char === '"') quoted = !quoted;
+    else if (char === "\n") {
+      lineOffset++;
+      lineStart = position + 1;
+    } else if (char === "," && !quoted && ++field === index) {
+      return { lineOffset, column: position + 2 - lineStart };
+    }
+  }
+  return { lineOffset: 0, column: 1 };
+}
+function skippedRecordLine(skip) {
+  return skip.lines - innerLineBreaks(recordText(skip.raw ?? ""));
+}
+function csvSkipProblem(skip, file, header) {
+  const raw = recordText(skip.raw ?? "");
+  const at = (fieldIndex) => {
+    const { lineOffset, column } = csvFieldStart(raw, fieldIndex);
+    return { file, line: skippedRecordLine(skip) + lineOffset, column, path: "" };
+  };
+  const columns = `the columns are: ${header.join(", ")}`;
+  switch (skip.code) {
+    case "CSV_RECORD_INCONSISTENT_COLUMNS":
+    case "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH": {
+      const count = skip.record?.length ?? 0;
+      const message = `row has ${count} field${count === 1 ? "" : "s"}, the header has ${header.length}`;
+      return count > header.length ? {
+        ...at(header.length),
+        message,
+        hint: `quote a value that holds a comma, like "a, b"; ${columns}`
+      } : {
+        ...at(0),
+        message,
+        hint: `give every column a value (an empty one is nothing between two commas); ${columns}`
+      };
+    }
+    case "INVALID_OPENING_QUOTE":
+      return {
+        ...at(skip.index ?? 0),
+        message: 'a quote `"` inside a value that does not start with one',
+        hint: 'quote the whole value and double the quotes inside it: "say ""hi"""'
+      };
+    case "CSV_INVALID_CLOSING_QUOTE":
+    case "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE":
+      return {
+        ...at(skip.index ?? 0),
+        message: "text after the closing quote of a quoted value",
+        hint: 'a quoted value ends at its closing `"`; write a quote inside it as `""`'
+      };
+    case "CSV_QUOTE_NOT_CLOSED":
+      return {
+        ...at(skip.index ?? 0),
+        message: "a quoted value is never closed",
+        hint: 'add the closing `"`; write a quote inside a quoted value as `""`'
+      };
+    default:
+      return {
+        ...at(0),
+        message: skip.message.replace(/ (on|at) line \d+$/, ""),
+        hint: CSV_FORMAT_HINT
+      };
+  }
+}
+function csvHeaderProblems(header, text, file) {
+  return header.flatMap((name, index) => {
+    const { lineOffset, column } = csvFieldStart(text, index);
+    const at = { file, line: 1 + lineOffset, column, path: "" };
+    if (name === "") {
+      return [
+        {
+          ...at,
+          message: `column ${index + 1} has no name`,
+          hint: "name every column in the header row (the first line)"
+        }
+      ];
+    }
+    if (header.indexOf(name) !== index) {
+      return [
+        {
+          ...at,
+          message: `duplicate column \`${name}\``,
+          hint: "each column needs its own name: rename or remove one"
+        }
+      ];
+    }
+    return [];
+  });
+}
 function parseCsvCases(text, file, diagnostics) {
-  const headerProblems = [];
+  const normalized = text.replace(/\r\n/g, "\n");
+  let header = [];
+  const recordsReported = /* @__PURE__ */ new Set();
   let records;
   try {
-    records = parse(text.replace(/\r\n/g, "\n"), {
-      // columns: true, plus a check for duplicate or empty column names (which csv-parse merges).
-      columns: (header) => {
-        header.forEach((name, index) => {
-          if (name === "") {
-            headerProblems.push(rowProblem(file, 1, `column ${index + 1} has no name`));
-          } else if (header.indexOf(name) !== index) {
-            headerProblems.push(rowProblem(file, 1, `duplicate column \`${name}\``));
-          }
-        });
-        return header;
-      },
+    records = parse(normalized, {
+      columns: (names) => header = names,
       bom: true,
       info: true,
       raw: true,
       skip_empty_lines: true,
       skip_records_with_error: true,
       on_skip: (error) => {
-        if (error) {
-          const message = error.message.replace(/ (on|at) line \d+$/, "");
-          diagnostics.push(rowProblem(file, Number(error.lines), message));
+        const skip = error;
+        if (skip !== void 0 && !recordsReported.has(skippedRecordLine(skip))) {
+          recordsReported.add(skippedRecordLine(skip));
+          diagnostics.push(csvSkipProblem(skip, file, header));
         }
         return void 0;
       }
@@ -78501,14 +78880,16 @@ function parseCsvCases(text, file, diagnostics) {
       file,
       ...lines === void 0 ? {} : { line: lines },
       path: "",
-      message: error.message
+      message: error.message,
+      hint: CSV_FORMAT_HINT
     });
     return [];
   }
+  const headerProblems = csvHeaderProblems(header, normalized, file);
   diagnostics.push(...headerProblems);
   if (headerProblems.length > 0) return [];
   return records.flatMap(({ record, raw, info }) => {
-    const line = info.lines - (raw.replace(/\n$/, "").match(/\n/g)?.length ?? 0);
+    const line = info.lines - innerLineBreaks(recordText(raw));
     const loaded = caseFromRow(record, { file, line }, [], diagnostics);
     return loaded ? [loaded] : [];
   });
@@ -78616,13 +78997,14 @@ function reportDuplicateIds(cases, diagnostics) {
     });
   }
 }
-var PARSERS;
+var CSV_FORMAT_HINT, PARSERS;
 var init_cases3 = __esm({
   "src/spec/cases.ts"() {
     "use strict";
     init_sync();
     init_fingerprint();
     init_yaml_file();
+    CSV_FORMAT_HINT = "one header row, then one row per case, values separated by commas; quote a value that holds a comma, a quote or a line break";
     PARSERS = {
       ".jsonl": parseJsonl,
       ".csv": parseCsvCases,
@@ -78698,24 +79080,181 @@ function parseDuration(duration) {
   if (match === null) throw new Error(`not a duration: ${duration}`);
   return Math.round(Number(match[1]) * UNIT_MS[match[2]]);
 }
-var UNIT_MS;
+function checkedDuration(duration, path2, context) {
+  const ms = parseDuration(duration);
+  if (ms <= MAX_DURATION_MS) return ms;
+  context.report(
+    path2,
+    `duration \`${String(duration)}\` is longer than 24 hours`,
+    "a duration is at most 24 hours: `1440m`, `86400s` or `86400000` milliseconds"
+  );
+  return void 0;
+}
+var UNIT_MS, MAX_DURATION_MS;
 var init_duration = __esm({
   "src/spec/duration.ts"() {
     "use strict";
     UNIT_MS = { ms: 1, s: 1e3, m: 6e4 };
+    MAX_DURATION_MS = 24 * 60 * 60 * 1e3;
+  }
+});
+
+// src/score/levenshtein.ts
+function codePoints(text) {
+  return Array.from(text, (char) => char.codePointAt(0));
+}
+function levenshtein(a, b) {
+  const left = codePoints(a);
+  const right = codePoints(b);
+  let start = 0;
+  while (start < left.length && start < right.length && left[start] === right[start]) start++;
+  let leftEnd = left.length;
+  let rightEnd = right.length;
+  while (leftEnd > start && rightEnd > start && left[leftEnd - 1] === right[rightEnd - 1]) {
+    leftEnd--;
+    rightEnd--;
+  }
+  const leftCore = left.slice(start, leftEnd);
+  const rightCore = right.slice(start, rightEnd);
+  const [longer, shorter] = leftCore.length >= rightCore.length ? [leftCore, rightCore] : [rightCore, leftCore];
+  if (shorter.length === 0) return longer.length;
+  const row = new Uint32Array(shorter.length + 1);
+  for (let j = 0; j <= shorter.length; j++) row[j] = j;
+  for (let i = 0; i < longer.length; i++) {
+    let diagonal = row[0];
+    row[0] = i + 1;
+    for (let j = 0; j < shorter.length; j++) {
+      const above = row[j + 1];
+      const substitution = diagonal + (longer[i] === shorter[j] ? 0 : 1);
+      row[j + 1] = Math.min(above + 1, row[j] + 1, substitution);
+      diagonal = above;
+    }
+  }
+  return row[shorter.length];
+}
+function similarity(a, b) {
+  const longest = Math.max(codePoints(a).length, codePoints(b).length);
+  return longest === 0 ? 1 : 1 - levenshtein(a, b) / longest;
+}
+var init_levenshtein = __esm({
+  "src/score/levenshtein.ts"() {
+    "use strict";
+  }
+});
+
+// src/spec/did-you-mean.ts
+function closestMatch(word, candidates) {
+  let best;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const distance = levenshtein(word.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  const tolerated = Math.max(2, Math.floor(word.length / 3));
+  return bestDistance <= tolerated && bestDistance < word.length ? best : void 0;
+}
+function suggestOrList(word, candidates, listName) {
+  const match = closestMatch(word, candidates);
+  return match === void 0 ? `${listName}: ${candidates.join(", ")}` : `did you mean \`${match}\`?`;
+}
+function suggestAndList(word, candidates, listName) {
+  const match = closestMatch(word, candidates);
+  const list = `${listName}: ${candidates.join(", ")}`;
+  return match === void 0 ? list : `did you mean \`${match}\`? ${list}`;
+}
+var init_did_you_mean = __esm({
+  "src/spec/did-you-mean.ts"() {
+    "use strict";
+    init_levenshtein();
+  }
+});
+
+// src/spec/module-export.ts
+function describeValue(value) {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+function functionsHint(name, functions) {
+  if (functions.length === 0) return "the module exports no functions";
+  return suggestAndList(name, functions, "its exported functions");
+}
+async function checkModuleExport(check, context) {
+  const module = `${check.what} \`${check.written}\``;
+  let exports;
+  try {
+    exports = await importModule(check.absolutePath);
+  } catch (error) {
+    const reason = errorMessage(error).split("\n")[0];
+    context.report(
+      [...check.at, "path"],
+      `cannot load ${module}: ${reason}`,
+      `the module must import without an error, as \`evalgate run\` imports it; \`node ${context.relative(check.absolutePath)}\` shows where it fails`
+    );
+    return false;
+  }
+  const name = check.exportName ?? "default";
+  const exported = exportOf(exports, name);
+  if (typeof exported === "function") return true;
+  const functions = exportedFunctions(exports);
+  if (check.exportName === void 0) {
+    context.report(
+      [...check.at, "path"],
+      exported === void 0 ? `${module} has no default export` : `the default export of ${module} is ${describeValue(exported)}, not a function`,
+      functions.length === 0 ? "export a function as `export default` (or `module.exports = function …`)" : `set \`export\` to one of its exported functions: ${functions.join(", ")}`
+    );
+    return false;
+  }
+  context.report(
+    [...check.at, "export"],
+    exported === void 0 ? `${module} has no exported function \`${name}\`` : `export \`${name}\` of ${module} is ${describeValue(exported)}, not a function`,
+    functionsHint(name, functions)
+  );
+  return false;
+}
+var init_module_export = __esm({
+  "src/spec/module-export.ts"() {
+    "use strict";
+    init_errors();
+    init_module();
+    init_did_you_mean();
   }
 });
 
 // src/spec/providers.ts
+function brokenReferenceText(text, start) {
+  const rest = text.slice(start);
+  const end = rest.indexOf("}");
+  const written = end === -1 ? rest : rest.slice(0, end + 1);
+  return written.length > 40 ? `${written.slice(0, 40)}…` : written;
+}
 function expandEnv(value, path2, context) {
   if (typeof value === "string") {
     const missing = /* @__PURE__ */ new Set();
-    const expanded = value.replace(ENV_REFERENCE, (match, escaped, name) => {
-      if (escaped) return match.slice(1);
-      const set = context.env[name];
-      if (set === void 0 && context.requireSecrets) missing.add(name);
-      return set ?? match;
-    });
+    const broken = [];
+    const expanded = value.replace(
+      ENV_REFERENCE_OR_BROKEN,
+      (match, escaped, name, offset) => {
+        if (escaped) return name === void 0 ? match : match.slice(1);
+        if (name === void 0) {
+          broken.push(brokenReferenceText(value, offset));
+          return match;
+        }
+        const set = context.env[name];
+        if (set === void 0 && context.requireSecrets) missing.add(name);
+        return set ?? match;
+      }
+    );
+    for (const text of broken) {
+      context.report(
+        path2,
+        `malformed environment variable reference \`${text}\``,
+        "write `${NAME}`: a letter or `_`, then letters, digits or `_`, and a closing `}`; `$${` keeps a literal `${`"
+      );
+    }
     for (const name of missing) {
       context.report(
         path2,
@@ -78753,12 +79292,13 @@ function stringValues(record) {
   );
 }
 async function resolveProvider(written, expanded, path2, context) {
+  const timeoutMs = expanded.timeout === void 0 ? void 0 : checkedDuration(expanded.timeout, [...path2, "timeout"], context);
   const retry = resolveRetry(expanded.retry, [...path2, "retry"], context);
   const rateLimit = resolveRateLimit(expanded["rate-limit"]);
   const base = {
     id: expanded.id,
     ...expanded.label === void 0 ? {} : { label: expanded.label },
-    ...expanded.timeout === void 0 ? {} : { timeoutMs: parseDuration(expanded.timeout) },
+    ...timeoutMs === void 0 ? {} : { timeoutMs },
     ...expanded.concurrency === void 0 ? {} : { concurrency: expanded.concurrency },
     ...retry === void 0 ? {} : { retry },
     ...rateLimit === void 0 ? {} : { rateLimit },
@@ -78775,6 +79315,17 @@ async function resolveProvider(written, expanded, path2, context) {
         what: "module"
       });
       if (modulePath === void 0) return void 0;
+      const exportFound = await checkModuleExport(
+        {
+          absolutePath: modulePath,
+          written: written.path,
+          exportName: expanded.export,
+          at: path2,
+          what: "module"
+        },
+        context
+      );
+      if (!exportFound) return void 0;
       return { ...base, type: "module", path: modulePath, export: expanded.export ?? "default" };
     }
     case "exec": {
@@ -78861,10 +79412,17 @@ function defaultApiKey(path2, context) {
 }
 function resolveRetry(retry, path2, context) {
   if (retry === void 0) return void 0;
+  const delay2 = (key, fallback) => {
+    const written = retry[key];
+    return written === void 0 ? fallback : checkedDuration(written, [...path2, key], context);
+  };
+  const baseDelayMs = delay2("base-delay", DEFAULT_RETRY_POLICY.baseDelayMs);
+  const maxDelayMs = delay2("max-delay", DEFAULT_RETRY_POLICY.maxDelayMs);
+  if (baseDelayMs === void 0 || maxDelayMs === void 0) return void 0;
   const policy = {
     maxAttempts: retry["max-attempts"] ?? DEFAULT_RETRY_POLICY.maxAttempts,
-    baseDelayMs: retry["base-delay"] === void 0 ? DEFAULT_RETRY_POLICY.baseDelayMs : parseDuration(retry["base-delay"]),
-    maxDelayMs: retry["max-delay"] === void 0 ? DEFAULT_RETRY_POLICY.maxDelayMs : parseDuration(retry["max-delay"])
+    baseDelayMs,
+    maxDelayMs
   };
   if (policy.baseDelayMs > policy.maxDelayMs) {
     context.report(
@@ -78937,15 +79495,17 @@ async function resolveProviders(entries, isValid, context) {
   }
   return providers;
 }
-var DEFAULT_API_KEY_VARIABLE, ENV_REFERENCE, KEY_LIKE, PATH_LIKE;
+var DEFAULT_API_KEY_VARIABLE, ENV_REFERENCE, ENV_REFERENCE_OR_BROKEN, KEY_LIKE, PATH_LIKE;
 var init_providers2 = __esm({
   "src/spec/providers.ts"() {
     "use strict";
     init_fingerprint();
     init_retry();
     init_duration();
+    init_module_export();
     DEFAULT_API_KEY_VARIABLE = "OPENAI_API_KEY";
     ENV_REFERENCE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+    ENV_REFERENCE_OR_BROKEN = /\$(\$?)\{(?:([A-Za-z_][A-Za-z0-9_]*)\})?/g;
     KEY_LIKE = /^sk-|^(?=.*[0-9])(?=.*[A-Za-z])[\w.-]{24,}$/;
     PATH_LIKE = /^(\/|\.\.?\/)/;
   }
@@ -79036,8 +79596,9 @@ var init_eval_spec_schema = __esm({
         duration: {
           type: ["number", "string"],
           exclusiveMinimum: 0,
+          maximum: 864e5,
           pattern: "^[0-9]+(\\.[0-9]+)?(ms|s|m)$",
-          description: "A duration: a number of milliseconds, or a string like `500ms`, `30s`, `2m`."
+          description: "A duration of at most 24 hours: a number of milliseconds, or a string like `500ms`, `30s`, `2m`."
         },
         name: {
           type: "string",
@@ -79844,79 +80405,6 @@ var init_eval_spec_schema = __esm({
   }
 });
 
-// src/score/levenshtein.ts
-function codePoints(text) {
-  return Array.from(text, (char) => char.codePointAt(0));
-}
-function levenshtein(a, b) {
-  const left = codePoints(a);
-  const right = codePoints(b);
-  let start = 0;
-  while (start < left.length && start < right.length && left[start] === right[start]) start++;
-  let leftEnd = left.length;
-  let rightEnd = right.length;
-  while (leftEnd > start && rightEnd > start && left[leftEnd - 1] === right[rightEnd - 1]) {
-    leftEnd--;
-    rightEnd--;
-  }
-  const leftCore = left.slice(start, leftEnd);
-  const rightCore = right.slice(start, rightEnd);
-  const [longer, shorter] = leftCore.length >= rightCore.length ? [leftCore, rightCore] : [rightCore, leftCore];
-  if (shorter.length === 0) return longer.length;
-  const row = new Uint32Array(shorter.length + 1);
-  for (let j = 0; j <= shorter.length; j++) row[j] = j;
-  for (let i = 0; i < longer.length; i++) {
-    let diagonal = row[0];
-    row[0] = i + 1;
-    for (let j = 0; j < shorter.length; j++) {
-      const above = row[j + 1];
-      const substitution = diagonal + (longer[i] === shorter[j] ? 0 : 1);
-      row[j + 1] = Math.min(above + 1, row[j] + 1, substitution);
-      diagonal = above;
-    }
-  }
-  return row[shorter.length];
-}
-function similarity(a, b) {
-  const longest = Math.max(codePoints(a).length, codePoints(b).length);
-  return longest === 0 ? 1 : 1 - levenshtein(a, b) / longest;
-}
-var init_levenshtein = __esm({
-  "src/score/levenshtein.ts"() {
-    "use strict";
-  }
-});
-
-// src/spec/did-you-mean.ts
-function closestMatch(word, candidates) {
-  let best;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const distance = levenshtein(word.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  const tolerated = Math.max(2, Math.floor(word.length / 3));
-  return bestDistance <= tolerated && bestDistance < word.length ? best : void 0;
-}
-function suggestOrList(word, candidates, listName) {
-  const match = closestMatch(word, candidates);
-  return match === void 0 ? `${listName}: ${candidates.join(", ")}` : `did you mean \`${match}\`?`;
-}
-function suggestAndList(word, candidates, listName) {
-  const match = closestMatch(word, candidates);
-  const list = `${listName}: ${candidates.join(", ")}`;
-  return match === void 0 ? list : `did you mean \`${match}\`? ${list}`;
-}
-var init_did_you_mean = __esm({
-  "src/spec/did-you-mean.ts"() {
-    "use strict";
-    init_levenshtein();
-  }
-});
-
 // src/spec/schema-check.ts
 function validator() {
   compiled ??= new import_ajv2.Ajv({
@@ -79958,7 +80446,7 @@ function pointerToPath(pointer, data) {
   }
   return path2;
 }
-function describeValue(value) {
+function describeValue2(value) {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
@@ -79969,7 +80457,7 @@ function describeValue(value) {
   return `${typeof value} ${String(value)}`;
 }
 function quoteValue(value) {
-  return typeof value === "string" ? `\`${value}\`` : describeValue(value);
+  return typeof value === "string" ? `\`${value}\`` : describeValue2(value);
 }
 function entryKind(path2) {
   const last = path2[path2.length - 1];
@@ -80011,7 +80499,7 @@ function explain(error, path2, yaml) {
     }
     case "type": {
       const expected = String(params.type).split(",").map((name) => TYPE_NAMES[name] ?? name).join(" or ");
-      return yaml.diagnostic(path2, `expected ${expected}, got ${describeValue(error.data)}`, hint);
+      return yaml.diagnostic(path2, `expected ${expected}, got ${describeValue2(error.data)}`, hint);
     }
     case "enum":
     case "const": {
@@ -80026,7 +80514,7 @@ function explain(error, path2, yaml) {
       if (params.tagValue === void 0 || schema === void 0) return void 0;
       const tag = String(params.tag);
       const allowed = tagValues(schema, tag);
-      const message = typeof params.tagValue === "string" ? `unknown ${entryKind(path2)} type \`${params.tagValue}\`` : `expected string, got ${describeValue(params.tagValue)}`;
+      const message = typeof params.tagValue === "string" ? `unknown ${entryKind(path2)} type \`${params.tagValue}\`` : `expected string, got ${describeValue2(params.tagValue)}`;
       return yaml.diagnostic(
         [...path2, tag],
         message,
@@ -81678,6 +82166,17 @@ async function build(written, base, path2, context, expandedJudge) {
         what: "scorer module"
       });
       if (modulePath === void 0) return void 0;
+      const exportFound = await checkModuleExport(
+        {
+          absolutePath: modulePath,
+          written: written.path ?? "",
+          exportName: written.export,
+          at: path2,
+          what: "scorer module"
+        },
+        context
+      );
+      if (!exportFound) return void 0;
       return { ...base, type: "javascript", path: modulePath, export: written.export ?? "default" };
     }
     case "llm-judge": {
@@ -81800,6 +82299,7 @@ var init_scorers = __esm({
     init_json();
     init_text();
     init_providers2();
+    init_module_export();
     DEFAULT_JUDGE_ID = "judge";
     DEFAULT_JUDGE_SCALE = 5;
     DEFAULT_JUDGE_THRESHOLD = 0.5;
@@ -81808,7 +82308,27 @@ var init_scorers = __esm({
 
 // src/spec/template-check.ts
 function site(path2, template, provided = []) {
-  return { path: path2, variables: templateVariables(template).filter((name) => !provided.includes(name)) };
+  return {
+    path: path2,
+    template,
+    variables: templateVariables(template).filter((name) => !provided.includes(name))
+  };
+}
+function brokenPlaceholderProblems(sites, yaml) {
+  return sites.flatMap(
+    ({ path: path2, template }) => brokenPlaceholders(template).map((problem) => yaml.diagnostic(path2, problem, PLACEHOLDER_HINT))
+  );
+}
+function missingVariableProblem(name, vars) {
+  const nullName = nullPart(vars, name);
+  if (nullName === void 0) {
+    return { problem: `has no variable \`${name}\``, hint: variablesHint(name, vars) };
+  }
+  const consequence = nullName === name ? "" : `, so \`{{${name}}}\` has no value`;
+  return {
+    problem: `has variable \`${nullName}\` set to null${consequence}`,
+    hint: `give \`${nullName}\` a value in the case, or \`""\` for empty text; \`null\`, \`~\` and a key with nothing after it are null`
+  };
 }
 function promptSites(prompt) {
   if (typeof prompt === "string") return [site(["prompt"], prompt)];
@@ -81852,35 +82372,31 @@ function variablesHint(name, vars) {
   return match === void 0 || match === topLevel ? list : `did you mean \`${match}\`? ${list}`;
 }
 function checkTemplates(sources, cases, yaml) {
-  const sites = [
+  const allSites = [
     ...sources.prompt === void 0 ? [] : promptSites(sources.prompt),
     ...sources.httpProviders.flatMap(
       ({ spec, path: path2 }) => spec.method === "GET" ? [] : bodySites(spec.body, [...path2, "body"])
     ),
     ...scorerSites(sources.scorers)
-  ].filter(({ variables }) => variables.length > 0);
-  const diagnostics = [];
-  let unreported = 0;
+  ];
+  const sites = allSites.filter(({ variables }) => variables.length > 0);
+  const diagnostics = brokenPlaceholderProblems(allSites, yaml);
+  let missing = 0;
   for (const evalCase of cases) {
     for (const { path: path2, variables } of sites) {
       for (const name of variables) {
         if (isVariableSet(evalCase.vars, name)) continue;
-        if (diagnostics.length >= MISSING_VARIABLE_LIMIT) {
-          unreported++;
-          continue;
-        }
+        if (missing++ >= MISSING_VARIABLE_LIMIT) continue;
         const { file, line } = evalCase.source;
         const where2 = line === void 0 ? file : `${file}:${line}`;
+        const { problem, hint } = missingVariableProblem(name, evalCase.vars);
         diagnostics.push(
-          yaml.diagnostic(
-            path2,
-            `case \`${evalCase.id}\` (${where2}) has no variable \`${name}\``,
-            variablesHint(name, evalCase.vars)
-          )
+          yaml.diagnostic(path2, `case \`${evalCase.id}\` (${where2}) ${problem}`, hint)
         );
       }
     }
   }
+  const unreported = missing - MISSING_VARIABLE_LIMIT;
   if (unreported > 0) {
     diagnostics.push({
       file: yaml.file,
@@ -81890,13 +82406,14 @@ function checkTemplates(sources, cases, yaml) {
   }
   return diagnostics;
 }
-var MISSING_VARIABLE_LIMIT;
+var MISSING_VARIABLE_LIMIT, PLACEHOLDER_HINT;
 var init_template_check = __esm({
   "src/spec/template-check.ts"() {
     "use strict";
     init_did_you_mean();
     init_template();
     MISSING_VARIABLE_LIMIT = 20;
+    PLACEHOLDER_HINT = "write `{{name}}` or `{{name.field}}`: a variable name of letters, digits, `_` and `-`, between `{{` and `}}`";
   }
 });
 
@@ -81949,10 +82466,11 @@ async function loadSpecFile(absolutePath, options) {
     options.env,
     options.requireSecrets ?? true
   );
+  const written = data;
+  const timeoutMs = written.timeout === void 0 ? DEFAULT_TIMEOUT_MS : schema.isValid(["timeout"]) ? checkedDuration(written.timeout, ["timeout"], context) : void 0;
   const providers = await resolveProviders(data.providers, schema.isValid, context);
   const scorers = await resolveScorers(data.scorers, schema.isValid, context);
   const cases = await loadCases(data.cases, schema.isValid, context);
-  const written = data;
   const promptValid = data.prompt !== void 0 && schema.isValid(["prompt"]);
   const templateProblems = checkTemplates(
     {
@@ -81967,7 +82485,9 @@ async function loadSpecFile(absolutePath, options) {
   );
   const diagnostics = [...schema.diagnostics, ...context.diagnostics, ...templateProblems];
   const name = typeof data.suite === "string" && schema.isValid(["suite"]) ? { suite: data.suite, at: context.source(["suite"]) } : void 0;
-  if (diagnostics.length > 0) return { ...name ? { name } : {}, diagnostics };
+  if (diagnostics.length > 0 || timeoutMs === void 0) {
+    return { ...name ? { name } : {}, diagnostics };
+  }
   const suite = {
     file,
     suite: written.suite,
@@ -81977,7 +82497,7 @@ async function loadSpecFile(absolutePath, options) {
     cases,
     scorers: scorers.map(({ spec }) => spec),
     repeats: written.repeats ?? 1,
-    timeoutMs: written.timeout === void 0 ? DEFAULT_TIMEOUT_MS : parseDuration(written.timeout),
+    timeoutMs,
     minPassRate: written["min-pass-rate"] ?? 1,
     gate: written.gate ?? {},
     source: context.source(["suite"])
@@ -82263,7 +82783,7 @@ function checkScore(score) {
   }
   return score;
 }
-function describeValue2(value) {
+function describeValue3(value) {
   if (value === null || value === void 0) return String(value);
   if (typeof value === "function") return "a function";
   if (Array.isArray(value)) return "an array";
@@ -82281,22 +82801,22 @@ function toOutcome(returned) {
     const { score, pass, reason } = returned;
     const checked = checkScore(score);
     if (pass !== void 0 && typeof pass !== "boolean") {
-      throw new Error(`returned pass ${describeValue2(pass)}; pass must be true or false`);
+      throw new Error(`returned pass ${describeValue3(pass)}; pass must be true or false`);
     }
     if (reason !== void 0 && typeof reason !== "string") {
-      throw new Error(`returned reason ${describeValue2(reason)}; reason must be a string`);
+      throw new Error(`returned reason ${describeValue3(reason)}; reason must be a string`);
     }
     const outcome = { score: checked, pass: pass ?? checked >= JAVASCRIPT_PASS_SCORE };
     if (reason !== void 0 && reason !== "") outcome.reason = truncate2(reason);
     return outcome;
   }
-  throw new Error(`returned ${describeValue2(returned)}; expected ${SIGNATURE}`);
+  throw new Error(`returned ${describeValue3(returned)}; expected ${SIGNATURE}`);
 }
 function javascriptScorer(spec, exported) {
   if (typeof exported !== "function") {
     throw new ScorerConfigProblem(
       "export",
-      `export "${spec.export}" of ${spec.path} is not a function (it is ${describeValue2(exported)})`,
+      `export "${spec.export}" of ${spec.path} is not a function (it is ${describeValue3(exported)})`,
       `export a function ${SIGNATURE}`
     );
   }
@@ -83422,7 +83942,7 @@ var init_args = __esm({
 });
 
 // src/cli/help.ts
-var MAIN_HELP, VALIDATE_HELP, RUN_HELP, COMPARE_HELP;
+var MAIN_HELP, VALIDATE_HELP, RUN_HELP, COMPARE_HELP, MERGE_HELP;
 var init_help = __esm({
   "src/cli/help.ts"() {
     "use strict";
@@ -83433,6 +83953,8 @@ Usage:
   evalgate run [paths...] [options]       run eval suites, write a RunResult
   evalgate compare <base.json> <head.json> [options]
                                           compare two RunResults with paired statistics
+  evalgate merge <shard.json...> [--out <file>]
+                                          merge the results of --shard runs into one
   evalgate <command> --help               options of a command
   evalgate --version
 
@@ -83460,10 +83982,12 @@ Options:
                           never: exit 0 whenever the run completes
   --baseline <file>       compare with this RunResult after the run (exit 1 on a regression)
   --strict                with --baseline: an inconclusive result fails too
-  --format <f>            with --baseline: terminal (default), markdown or json
+  --format <f>            with --baseline: terminal (default), markdown, json or junit;
+                          other than terminal, stdout holds the comparison alone and the
+                          run report goes to stderr
   --cache <mode>          record/replay provider answers: off (default), read, write,
-                          read-write, or replay (a missing answer is an error: runs without
-                          secrets, e.g. fork PRs)
+                          read-write, or replay (no call at all, for runs without secrets
+                          such as fork PRs; an answer not in the cache is left out and counted)
   --cache-dir <dir>       where cached answers live (default: .evalgate/cache)
   --commit <sha>          commit recorded in the RunResult (default: $GITHUB_SHA or git HEAD)
   --quiet                 no progress output
@@ -83481,6 +84005,16 @@ Options:
   --seed <text>    seed of the random tests (default: the head run's commit)
   --no-color       plain text even on a terminal
 Exit 1 on a regression (or an error verdict), 0 otherwise.
+`;
+    MERGE_HELP = `Usage: evalgate merge <shard.json|dir...> [--out <file>]
+
+Merges the RunResults of \`evalgate run --shard i/n\` (one per shard, or directories holding
+them) into the RunResult of the whole run, to compare or store as a baseline. Every shard of one
+commit must be there, each once.
+
+Options:
+  --out <file>     where to write the merged RunResult (default: .evalgate/results.json)
+Exit 0 when merged, 2 when the files are not the shards of one run.
 `;
   }
 });
@@ -83563,6 +84097,11 @@ async function runCommand(argv, io) {
   const shard = values.shard === void 0 ? void 0 : parseShard(values.shard);
   const failOn = oneOf("fail-on", values["fail-on"], ["threshold", "never"]) ?? "threshold";
   const format = oneOf("format", values.format, COMPARE_FORMATS) ?? "terminal";
+  if (values.baseline === void 0 && (values.format !== void 0 || values.strict)) {
+    throw new UsageError(
+      `--${values.format !== void 0 ? "format" : "strict"} applies to the comparison: add --baseline <file>, or compare later with \`evalgate compare\``
+    );
+  }
   const cacheMode = oneOf("cache", values.cache, CACHE_MODES) ?? "off";
   const out = resolve3(io.cwd, values.out ?? DEFAULT_OUT);
   const color = useColor(io.stdout, io.env, values["no-color"]);
@@ -83590,8 +84129,9 @@ async function runCommand(argv, io) {
     }
   });
   const summaries = summarizeRun(run);
-  io.stdout.write(renderRunTerminal(run, summaries, { color }));
-  io.stdout.write(`
+  const report = format === "terminal" ? io.stdout : io.stderr;
+  report.write(renderRunTerminal(run, summaries, { color }));
+  report.write(`
 results: ${out}
 `);
   if (!run.run.complete) return io.signal?.reason === "SIGTERM" ? 143 : 130;
@@ -83603,7 +84143,7 @@ results: ${out}
       format,
       color
     });
-    io.stdout.write("\n" + text);
+    io.stdout.write(format === "terminal" ? "\n" + text : text);
     exitCode = Math.max(exitCode, comparisonExitCode(comparison));
   }
   return exitCode;
@@ -83641,6 +84181,32 @@ async function compareCommand(argv, io) {
   io.stdout.write(text);
   return comparisonExitCode(comparison);
 }
+async function mergeCommand(argv, io) {
+  const { values, positionals } = parseCommandArgs("merge", argv, {
+    help: { type: "boolean", short: "h" },
+    out: { type: "string", short: "o" }
+  });
+  if (values.help) return io.stdout.write(MERGE_HELP), 0;
+  if (positionals.length === 0) {
+    throw new EvalgateError(
+      "evalgate merge takes every shard's results file (or a directory of them). See `evalgate merge --help`.",
+      2
+    );
+  }
+  const files = await resultsFiles(positionals.map((path2) => resolve3(io.cwd, path2)));
+  const shards = await Promise.all(
+    files.map(async (file) => ({ file, run: await readRunResult(file) }))
+  );
+  const merged = mergeShards(shards);
+  const out = resolve3(io.cwd, values.out ?? DEFAULT_OUT);
+  await writeRunResult(out, merged);
+  const answers = merged.suites.reduce((total, suite) => total + suite.results.length, 0);
+  io.stdout.write(
+    `merged ${shards.length} shards: ${plural(merged.suites.length, "suite")}, ${plural(answers, "answer")}${merged.run.complete ? "" : " (incomplete)"} → ${out}
+`
+  );
+  return 0;
+}
 async function runCli(argv, io) {
   const [command, ...rest] = argv;
   try {
@@ -83662,6 +84228,8 @@ async function runCli(argv, io) {
         return await runCommand(rest, io);
       case "compare":
         return await compareCommand(rest, io);
+      case "merge":
+        return await mergeCommand(rest, io);
       default:
         io.stderr.write(`evalgate: unknown command "${command}"
 
@@ -83695,6 +84263,7 @@ var init_main = __esm({
     init_junit();
     init_markdown();
     init_run_report();
+    init_merge();
     init_summary();
     init_run();
     init_spec();
@@ -83733,6 +84302,12 @@ if (unsupported) {
   process.exit(2);
 }
 var { runCli: runCli2 } = await Promise.resolve().then(() => (init_main(), main_exports));
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error) => {
+    if (error.code !== "EPIPE") throw error;
+    process.exit();
+  });
+}
 var controller = new AbortController();
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => {
@@ -83750,3 +84325,4 @@ process.exitCode = await runCli2(process.argv.slice(2), {
   stderr: process.stderr,
   signal: controller.signal
 });
+setTimeout(() => process.exit(), 1e3).unref();
