@@ -366,6 +366,35 @@ describe('llm-judge with other judges', () => {
     expect(request?.prompt).toBe(request?.messages.map((m) => m.content).join('\n\n'))
     expect(request?.vars).toEqual(input.vars)
   })
+
+  it('keeps what the judges spent when another scorer errors the case: they were paid', async () => {
+    const judgeAs = (id: string): ProviderSpec => ({
+      id,
+      type: 'module',
+      path: `/repo/${id}.js`,
+      export: 'default',
+      configFingerprint: id,
+      source: { file: 'evals/x.eval.yaml', line: 9 }
+    })
+    const scorers = await createScorers(
+      [
+        judgeSpec({ name: 'paid', judge: judgeAs('paid') }),
+        judgeSpec({ name: 'broken', judge: judgeAs('broken') })
+      ],
+      noModules,
+      {
+        createJudge: async (judge) =>
+          recordingJudge(judge.id === 'paid' ? judgement(5) : 'not a judgement', [])
+      }
+    )
+    const failure = await scoreFailure(scorers)
+    expect(failure.scorer).toBe('broken')
+    // Both judges answered, the unparseable one included: both calls are counted.
+    expect(failure.judgeSpending).toEqual({
+      judgeTokens: { input: 20, output: 10 },
+      judgeCost: null
+    })
+  })
 })
 
 describe('creating llm-judge scorers', () => {

@@ -8,7 +8,7 @@ import type { Provider, ProviderRequest } from '../providers/types.js'
 import { RUN_RESULT_VERSION } from '../results/types.js'
 import type { CaseResult, RunMeta, RunResult, SuiteResult } from '../results/types.js'
 import { fingerprint, sha256Hex } from '../results/fingerprint.js'
-import { closeScorers, createScorers, scoreOutput } from '../score/index.js'
+import { ScorerFailure, closeScorers, createScorers, scoreOutput } from '../score/index.js'
 import type { JudgeFactory, ModuleLoader } from '../score/index.js'
 import type { Scorer } from '../score/types.js'
 import { renderTemplate } from '../spec/template.js'
@@ -271,6 +271,7 @@ async function runTask(
       score: null,
       pass: null,
       scores: [],
+      ...(error instanceof ScorerFailure ? error.judgeSpending : {}),
       error: { kind: 'scorer', message: errorMessage(error) }
     }
   }

@@ -1,4 +1,12 @@
 import { EvalgateError, errorMessage } from '../errors.js'
+import type { TokenUsage } from '../results/types.js'
+import type { ScorerUsage } from './types.js'
+
+/** What LLM judges spent on one output: recorded apart from the system under test. */
+export interface JudgeSpending {
+  judgeTokens?: TokenUsage
+  judgeCost?: number | null
+}
 
 /**
  * A scorer threw (or returned something that is not a score) while scoring one output. The caller
@@ -7,6 +15,8 @@ import { EvalgateError, errorMessage } from '../errors.js'
 export class ScorerFailure extends EvalgateError {
   /** The failing scorer's name, as reports show it. */
   readonly scorer: string
+  /** What the judges that did answer spent before the case errored: paid for all the same. */
+  judgeSpending: JudgeSpending = {}
   constructor(scorer: string, cause: unknown) {
     super(`scorer "${scorer}" failed: ${errorMessage(cause)}`, 1)
     this.scorer = scorer
@@ -23,5 +33,17 @@ export class ScorerConfigProblem extends Error {
     super(message)
     this.field = field
     this.hint = hint
+  }
+}
+
+/**
+ * A scorer that spent money before it failed: an LLM judge that answered with something that is
+ * no judgement. The case is errored, and what the call cost is still counted.
+ */
+export class PaidScorerError extends EvalgateError {
+  readonly usage: ScorerUsage
+  constructor(message: string, usage: ScorerUsage) {
+    super(message, 1)
+    this.usage = usage
   }
 }

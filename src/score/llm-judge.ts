@@ -3,9 +3,9 @@ import { costOf } from '../providers/prices.js'
 import type { ProviderRequest, ProviderResponse } from '../providers/types.js'
 import { renderTemplate } from '../spec/template.js'
 import type { ChatMessage, LlmJudgeScorerSpec, ProviderSpec } from '../spec/types.js'
-import { ScorerConfigProblem } from './errors.js'
+import { PaidScorerError, ScorerConfigProblem } from './errors.js'
 import { quote, truncate } from './reason.js'
-import type { ScoreInput, Scorer, ScorerResult } from './types.js'
+import type { ScoreInput, Scorer, ScorerResult, ScorerUsage } from './types.js'
 
 /** What a judge answers: the text to parse, and what the call cost. */
 export type JudgeAnswer = Pick<ProviderResponse, 'output' | 'tokens' | 'model'>
@@ -119,7 +119,7 @@ export function parseJudgement(text: string, scale: number): Judgement {
 }
 
 /** What a judge call cost, priced like a call to the system under test. */
-function judgeUsage(judge: ProviderSpec, response: JudgeAnswer): ScorerResult['usage'] {
+function judgeUsage(judge: ProviderSpec, response: JudgeAnswer): ScorerUsage {
   const model = response.model ?? (judge.type === 'openai' ? judge.model : '')
   const prices = judge.type === 'openai' ? judge.prices : undefined
   return {
@@ -170,7 +170,12 @@ export async function createLlmJudgeScorer(
       }
       throw error
     }
-    const judgement = parseJudgement(response.output, spec.scale)
+    let judgement: { score: number; reasoning: string }
+    try {
+      judgement = parseJudgement(response.output, spec.scale)
+    } catch (error) {
+      throw new PaidScorerError(errorMessage(error), judgeUsage(callSpec, response))
+    }
     const normalised = (judgement.score - 1) / (spec.scale - 1)
     const reason = truncate(judgement.reasoning.trim(), MAX_JUDGE_REASON_LENGTH)
     return {

@@ -1,20 +1,22 @@
 import { EvalgateError } from '../errors.js'
 import type { ScorerOutcome, TokenUsage } from '../results/types.js'
-import { ScorerFailure } from './errors.js'
+import { PaidScorerError, ScorerFailure } from './errors.js'
+import type { JudgeSpending } from './errors.js'
 import type { Outcome } from './outcome.js'
 import type { ScoreInput, Scorer, ScorerUsage } from './types.js'
 
-export interface CaseScore {
+/**
+ * judgeTokens: the tokens the LLM judges used on this output, summed; absent when none reported
+ * any. judgeCost: USD they cost, summed; null when any judge's cost is unknown; absent without
+ * judges.
+ */
+export interface CaseScore extends JudgeSpending {
   /** Weighted mean of the scorers' scores, in [0, 1]. */
   score: number
   /** Every scorer passed. */
   pass: boolean
   /** One outcome per scorer, in the scorers' order. */
   scores: ScorerOutcome[]
-  /** Tokens the LLM judges used on this output, summed; absent when none reported any. */
-  judgeTokens?: TokenUsage
-  /** USD the LLM judges cost, summed; null when any judge's cost is unknown; absent without judges. */
-  judgeCost?: number | null
 }
 
 function isCount(value: unknown): value is number {
@@ -79,9 +81,7 @@ function addTokens(total: TokenUsage | undefined, tokens: TokenUsage): TokenUsag
 }
 
 /** What the judges spent, kept apart from the system under test's tokens and cost. */
-function judgeSpending(
-  usages: readonly ScorerUsage[]
-): Pick<CaseScore, 'judgeTokens' | 'judgeCost'> {
+function judgeSpending(usages: readonly ScorerUsage[]): JudgeSpending {
   if (usages.length === 0) return {}
   let tokens: TokenUsage | undefined
   let cost: number | null = 0
@@ -96,8 +96,8 @@ function judgeSpending(
  * Runs every scorer on one output. The case score is the weight-averaged score; pass = every
  * scorer passed; what LLM judges spent is summed into judgeTokens / judgeCost. Rejects with
  * ScorerFailure when a scorer throws or returns something invalid (the first such scorer in
- * order, so the message does not depend on timing); the caller marks that case errored and the
- * run goes on.
+ * order, so the message does not depend on timing), carrying what the other judges spent; the
+ * caller marks that case errored and the run goes on.
  */
 export async function scoreOutput(
   scorers: readonly Scorer[],
@@ -105,10 +105,18 @@ export async function scoreOutput(
 ): Promise<CaseScore> {
   if (scorers.length === 0) throw new EvalgateError('no scorers to score the output with')
   const settled = await Promise.allSettled(scorers.map((scorer) => runScorer(scorer, input)))
-  const results: Scored[] = []
-  for (const result of settled) {
-    if (result.status === 'rejected') throw result.reason
-    results.push(result.value)
+  const results = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))
+  const failures = settled.flatMap((result) =>
+    result.status === 'rejected' ? [result.reason as ScorerFailure] : []
+  )
+  const [failure] = failures
+  if (failure) {
+    // Every judge that answered was paid, whether its scorer or another one failed.
+    failure.judgeSpending = judgeSpending([
+      ...results.flatMap(({ usage }) => (usage ? [usage] : [])),
+      ...failures.flatMap(({ cause }) => (cause instanceof PaidScorerError ? [cause.usage] : []))
+    ])
+    throw failure
   }
   let weightedSum = 0
   let totalWeight = 0
