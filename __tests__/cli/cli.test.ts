@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtemp, readFile } from 'node:fs/promises'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { unsupportedNode } from '../../src/cli/node-version.js'
@@ -285,6 +287,66 @@ describe('exit codes', () => {
     expect(answered.length).toBeGreaterThan(0)
     expect(answered.length).toBeLessThan(300)
     expect(answered.every((r) => r.pass === true)).toBe(true)
+  })
+})
+
+describe('secrets', () => {
+  it('never reach the results or the output, whatever a server or a command echoes', async () => {
+    const secret = 'sk-test-0123456789abcdefSECRET'
+    // A server that quotes the Authorization header it got in its 401, as some do.
+    const server = createServer((req, res) => {
+      res.writeHead(401, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ error: `unauthorized: ${req.headers.authorization ?? ''}` }))
+    })
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const port = (server.address() as AddressInfo).port
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-secrets-'))
+    await writeFile(
+      join(dir, 'leaky.eval.yaml'),
+      [
+        'suite: leaky',
+        'providers:',
+        '  - id: web',
+        '    type: http',
+        `    url: http://127.0.0.1:${port}/answer`,
+        "    headers: { Authorization: 'Bearer ${LEAKY_KEY}' }",
+        "    body: { q: '{{prompt}}' }",
+        '    output: answer',
+        '    retry: { max-attempts: 1 }',
+        '  - id: printer',
+        '    type: exec',
+        '    command: \'echo "my key is $KEY"; echo "and again $KEY" >&2; exit 3\'',
+        "    env: { KEY: '${LEAKY_KEY}' }",
+        '  - id: echo',
+        '    type: exec',
+        '    command: \'echo "key $KEY"\'',
+        "    env: { KEY: '${LEAKY_KEY}' }",
+        "prompt: 'hi'",
+        'cases:',
+        '  - { id: one, vars: {} }',
+        'scorers:',
+        "  - { type: equals, expected: 'nothing' }",
+        'min-pass-rate: 0'
+      ].join('\n')
+    )
+    try {
+      const run = await runCliProcess(cli, ['run', '.', '--out', out], {
+        cwd: dir,
+        env: { LEAKY_KEY: secret, NO_COLOR: '1' }
+      })
+      expect(run.code).toBe(0)
+      const written = await readFile(out, 'utf8')
+      for (const text of [written, run.stdout, run.stderr]) expect(text).not.toContain(secret)
+      const results = (await readResults(out)).suites[0]?.results ?? []
+      const byProvider = Object.fromEntries(results.map((r) => [r.providerId, r]))
+      expect(byProvider.web?.error?.message).toContain('unauthorized: Bearer ${LEAKY_KEY}')
+      expect(byProvider.printer?.error?.message).toContain('and again ${LEAKY_KEY}')
+      expect(byProvider.echo?.output).toBe('key ${LEAKY_KEY}')
+      expect(byProvider.echo?.scores[0]?.reason).toContain('${LEAKY_KEY}')
+    } finally {
+      server.close()
+    }
   })
 })
 

@@ -52,6 +52,8 @@ describe('loadSpecs on a valid spec', () => {
       command: ['/bin/sh', '-c', 'node ./app/cli.js'],
       cwd: join(GOOD, 'app'),
       env: { MODE: 'fast', RETRIES: '2', TOKEN: 'cli-token-value' },
+      // Written back as `${CLI_TOKEN}` wherever a call's text is recorded.
+      secrets: [{ name: 'CLI_TOKEN', value: 'cli-token-value' }],
       configFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
       source: { file: 'good/triage.eval.yaml', line: 12, column: 5 }
     })
@@ -64,6 +66,7 @@ describe('loadSpecs on a valid spec', () => {
       body: { input: '{{prompt}}', ticket: '{{ticket}}' },
       outputPath: 'answer.text',
       timeoutMs: 1500,
+      secrets: [{ name: 'API_KEY', value: 'api-key-value' }],
       configFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
       source: { file: 'good/triage.eval.yaml', line: 17, column: 5 }
     })

@@ -45,6 +45,7 @@ describe('openai providers, retry, rate-limit and http usage in a valid spec', (
         response_format: { type: 'json_object' }
       },
       apiKey: ENV_KEY,
+      secrets: [{ name: 'OPENAI_API_KEY', value: ENV_KEY }],
       stream: true,
       retry: { maxAttempts: 6, baseDelayMs: 250, maxDelayMs: 10_000 },
       rateLimit: { requestsPerMinute: 500, tokensPerMinute: 200_000 },
@@ -62,6 +63,7 @@ describe('openai providers, retry, rate-limit and http usage in a valid spec', (
       model: 'llama3.1',
       params: {},
       baseUrl: 'http://127.0.0.1:11434/v1',
+      secrets: [{ name: 'LOCAL_LLM_URL', value: 'http://127.0.0.1:11434' }],
       stream: false,
       retry: { maxAttempts: 2, baseDelayMs: 500, maxDelayMs: 30_000 },
       configFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
@@ -97,6 +99,7 @@ describe('openai providers, retry, rate-limit and http usage in a valid spec', (
         model: 'gpt-4o',
         params: {},
         apiKey: ENV_KEY,
+        secrets: [{ name: 'OPENAI_API_KEY', value: ENV_KEY }],
         stream: false,
         timeoutMs: 20_000,
         configFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
@@ -120,6 +123,7 @@ describe('openai providers, retry, rate-limit and http usage in a valid spec', (
         body: { question: '{{prompt}}', ticket: '{{ticket}}' },
         outputPath: 'grade',
         retry: { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 2000 },
+        secrets: [{ name: 'JUDGE_URL', value: 'http://127.0.0.1:9000/grade' }],
         configFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
         source: source(48, 7)
       },

@@ -12,13 +12,21 @@ import { ScorerFailure, closeScorers, createScorers, scoreOutput } from '../scor
 import type { JudgeFactory, ModuleLoader } from '../score/index.js'
 import type { Scorer } from '../score/types.js'
 import { renderTemplate } from '../spec/template.js'
-import type { ChatMessage, EvalCase, ProviderSpec, ScorerSpec, SuiteSpec } from '../spec/types.js'
+import type {
+  ChatMessage,
+  EvalCase,
+  ProviderSpec,
+  ScorerSpec,
+  SecretValue,
+  SuiteSpec
+} from '../spec/types.js'
 import type { Plan, PlannedSuite, Shard } from './plan.js'
 import { CacheMissError } from './cache.js'
 import type { ResponseCache } from './cache.js'
 import { RateLimiters, callPolicy, callProvider } from './call.js'
 import type { Answer, CallOptions, CallPolicy } from './call.js'
 import { runJudges } from './judge.js'
+import { redactResult } from './redact.js'
 import type { ProgressReporter } from './progress.js'
 import { silentProgress } from './progress.js'
 
@@ -56,6 +64,18 @@ interface SuiteRun {
   fingerprints: SuiteFingerprints
   /** Indexed by (caseIndex × providers + providerIndex) × repeats + repeat: spec order, whatever the finishing order. */
   results: (CaseResult | undefined)[]
+  /** Of its providers and judges: never recorded as they are (redact.ts). */
+  secrets: SecretValue[]
+}
+
+function suiteSecrets(spec: SuiteSpec): SecretValue[] {
+  const judges = spec.scorers.flatMap((scorer) =>
+    scorer.type === 'llm-judge' ? [scorer.judge] : []
+  )
+  // Longest first, so a secret holding another is written back whole.
+  return [...spec.providers, ...judges]
+    .flatMap((provider) => provider.secrets ?? [])
+    .sort((a, b) => b.value.length - a.value.length)
 }
 
 function renderMessages(spec: SuiteSpec, evalCase: EvalCase): ChatMessage[] {
@@ -137,7 +157,8 @@ async function prepareSuite(
     planned,
     scorers,
     fingerprints: await suiteFingerprints(planned.spec),
-    results: new Array<CaseResult | undefined>(slots)
+    results: new Array<CaseResult | undefined>(slots),
+    secrets: suiteSecrets(planned.spec)
   }
 }
 
@@ -318,7 +339,7 @@ function schedule(
         lane.inFlight--
         inFlight--
         if (result) {
-          lane.suite.results[slot] = result
+          lane.suite.results[slot] = redactResult(result, lane.suite.secrets)
           done++
           if (result.error) errors++
           progress.update(done, errors)

@@ -1,6 +1,6 @@
 import { fingerprint } from '../results/fingerprint.js'
 import { DEFAULT_RETRY_POLICY } from '../providers/retry.js'
-import type { ProviderSpec } from './types.js'
+import type { ProviderSpec, SecretValue } from './types.js'
 import type { Resolved, SpecContext } from './context.js'
 import { checkedDuration, type Duration } from './duration.js'
 import { checkModuleExport } from './module-export.js'
@@ -110,6 +110,30 @@ export function expandEnv(value: unknown, path: FieldPath, context: SpecContext)
   return value
 }
 
+/**
+ * Values shorter than this are not credentials (`1`, `fast`, `true`): written back as `${NAME}`,
+ * they would only garble the text they appear in.
+ */
+const SECRET_MIN_LENGTH = 6
+
+/** The values of the `${VAR}`s a provider entry uses, as written (not escaped) and set. */
+function secretValues(entry: unknown, context: SpecContext): SecretValue[] {
+  const names = new Set<string>()
+  const visit = (value: unknown): void => {
+    if (typeof value === 'string') {
+      for (const [, escaped, name] of value.matchAll(ENV_REFERENCE)) {
+        if (!escaped && name !== undefined) names.add(name)
+      }
+    } else if (Array.isArray(value)) value.forEach(visit)
+    else if (value !== null && typeof value === 'object') Object.values(value).forEach(visit)
+  }
+  visit(entry)
+  return [...names].flatMap((name) => {
+    const value = context.env[name]
+    return value !== undefined && value.length >= SECRET_MIN_LENGTH ? [{ name, value }] : []
+  })
+}
+
 /** Whether a string uses a `${VAR}` (not just an escaped `$${VAR}`). */
 function usesVariable(text: string): boolean {
   return Array.from(text.matchAll(ENV_REFERENCE)).some(([, escaped]) => !escaped)
@@ -162,6 +186,7 @@ export async function resolveProvider(
       : checkedDuration(expanded.timeout, [...path, 'timeout'], context)
   const retry = resolveRetry(expanded.retry, [...path, 'retry'], context)
   const rateLimit = resolveRateLimit(expanded['rate-limit'])
+  const secrets = secretValues(written, context)
   const base = {
     id: expanded.id,
     ...(expanded.label === undefined ? {} : { label: expanded.label }),
@@ -169,6 +194,7 @@ export async function resolveProvider(
     ...(expanded.concurrency === undefined ? {} : { concurrency: expanded.concurrency }),
     ...(retry === undefined ? {} : { retry }),
     ...(rateLimit === undefined ? {} : { rateLimit }),
+    ...(secrets.length === 0 ? {} : { secrets }),
     configFingerprint: fingerprint(written),
     source: context.source(path)
   }
@@ -247,13 +273,16 @@ export async function resolveProvider(
       }
       let apiKey = expanded['api-key']
       // An OpenAI-compatible server may need no key; the OpenAI API always does.
+      let defaultKey: SecretValue[] = []
       if (apiKey === undefined && baseUrl === undefined) {
         apiKey = defaultApiKey(path, context)
         if (apiKey === undefined) return undefined
+        defaultKey = [{ name: DEFAULT_API_KEY_VARIABLE, value: apiKey }]
       }
       const prices = expanded.prices
       return {
         ...base,
+        ...(defaultKey.length === 0 ? {} : { secrets: [...secrets, ...defaultKey] }),
         type: 'openai',
         model: expanded.model,
         params: expanded.params ?? {},

@@ -31,7 +31,17 @@ interface ProviderSpecBase {
   retry?: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number }
   /** Per-provider pacing (`rate-limit:`). */
   rateLimit?: { requestsPerMinute?: number; tokensPerMinute?: number }
+  /**
+   * The values the entry's `${VAR}`s (and a default OPENAI_API_KEY) stand for: wherever text a
+   * call produced is recorded (outputs, errors, reasons), each is written back as `${NAME}`.
+   */
+  secrets?: SecretValue[]
   source: SourceLocation
+}
+
+export interface SecretValue {
+  name: string
+  value: string
 }
 
 /** An exported function of the repository under test. */

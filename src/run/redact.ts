@@ -1,0 +1,28 @@
+/**
+ * Secrets out of the RunResult: a server that echoes its Authorization header in an error, a
+ * command that prints its environment, a model that repeats its key. What a call produced is
+ * recorded with each secret value written back as the `${NAME}` it came from, which says what
+ * was there without saying what it is.
+ */
+import type { CaseResult } from '../results/types.js'
+import type { SecretValue } from '../spec/types.js'
+
+export function redactText(text: string, secrets: readonly SecretValue[]): string {
+  let redacted = text
+  for (const { name, value } of secrets) redacted = redacted.split(value).join(`\${${name}}`)
+  return redacted
+}
+
+/** The answer with its output, error message and scorer reasons redacted. */
+export function redactResult(result: CaseResult, secrets: readonly SecretValue[]): CaseResult {
+  if (secrets.length === 0) return result
+  const text = (value: string) => redactText(value, secrets)
+  return {
+    ...result,
+    output: result.output === null ? null : text(result.output),
+    scores: result.scores.map((score) =>
+      score.reason === undefined ? score : { ...score, reason: text(score.reason) }
+    ),
+    ...(result.error ? { error: { ...result.error, message: text(result.error.message) } } : {})
+  }
+}
