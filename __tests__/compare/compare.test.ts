@@ -198,6 +198,27 @@ describe('compareRuns verdicts', () => {
     expect(metric(c, 'score').n).toBe(8)
   })
 
+  it('says when too few cases or clusters can never be significant, instead of advising 0 more', () => {
+    const collapse = (build: { cases: number; cluster?: (i: number) => string }) => {
+      const { base, head } = runPair(
+        { ...build, repeats: 3, answer: () => scored(1) },
+        { ...build, repeats: 3, answer: () => scored(0) }
+      )
+      return compareRuns(base, head, { seed })
+    }
+    const fewCases = metric(collapse({ cases: 4 }), 'score')
+    expect(fewCases).toMatchObject({ verdict: 'inconclusive', delta: -1 })
+    expect(fewCases.reason).toBe(
+      'mean score changed −100.0 pts, but with 4 paired cases no change can be significant (the smallest possible p is 0.063): it takes 5 or more, or an absolute floor such as `gate: { score: { min: 0.8 } }`'
+    )
+    expect(fewCases.power).toMatchObject({ minimumDetectableEffect: null, additionalCases: 1 })
+    // 60 cases in 4 clusters: the cluster is the unit, and 4 cannot be significant either.
+    const fewClusters = metric(collapse({ cases: 60, cluster: (i) => `k${i % 4}` }), 'score')
+    expect(fewClusters.reason).toContain('with 4 clusters no change can be significant')
+    // Five cases can: the same collapse is a regression.
+    expect(metric(collapse({ cases: 5 }), 'score').verdict).toBe('regression')
+  })
+
   it('calls latency doubling on every case a latency regression', () => {
     const random = lcg(7)
     const latencies = Array.from({ length: 30 }, () => 100 + 100 * random())

@@ -1,4 +1,8 @@
-import { minimumDetectableEffect, requiredSampleSize } from '../../src/stats/index.js'
+import {
+  fewestSignificantUnits,
+  minimumDetectableEffect,
+  requiredSampleSize
+} from '../../src/stats/index.js'
 
 // z_{0.95} + z_{0.8} = 1.644854 + 0.841621 = 2.486475
 // (SciPy: stats.norm.ppf(0.95) + stats.norm.ppf(0.8) = 2.4864748605243863)
@@ -55,5 +59,21 @@ describe('requiredSampleSize', () => {
     expect(requiredSampleSize({ sd: 1, effect: 100 })).toBe(1)
     expect(() => requiredSampleSize({ sd: 1, effect: 0.1, power: 1 })).toThrow(RangeError)
     expect(() => requiredSampleSize({ sd: 1, effect: NaN })).toThrow(RangeError)
+  })
+})
+
+describe('fewestSignificantUnits', () => {
+  // The exact one-sided sign test's smallest p on u units is 2^−u (R: binom.test(4, 4,
+  // alternative = "greater")$p.value = 0.0625, and 0.03125 for 5 of 5).
+  it('is the smallest u with 2^−u ≤ α', () => {
+    expect(fewestSignificantUnits(0.05)).toBe(5)
+    expect(fewestSignificantUnits(0.0625)).toBe(4)
+    expect(fewestSignificantUnits(0.025)).toBe(6)
+    expect(fewestSignificantUnits(0.01)).toBe(7)
+  })
+
+  it('refuses an α outside (0, 1)', () => {
+    expect(() => fewestSignificantUnits(0)).toThrow(RangeError)
+    expect(() => fewestSignificantUnits(1)).toThrow(RangeError)
   })
 })

@@ -9,6 +9,7 @@ import {
   deltaMethodRatioInterval,
   clusteredStandardError,
   createRng,
+  fewestSignificantUnits,
   hodgesLehmann,
   mcnemarExact,
   mean,
@@ -34,7 +35,8 @@ import {
   formatPercent,
   formatPoints,
   formatRatio,
-  formatUsd
+  formatUsd,
+  plural
 } from './format.js'
 import type {
   MetricComparison,
@@ -444,6 +446,25 @@ export function qualityMetric(options: {
         metric,
         'pass',
         `non-inferior: the 95% CI ${formatInterval(low, metric.interval?.high ?? null, 'difference', 'fraction')} stays above the −${formatPoints(tolerance.margin, false)} margin`
+      )
+    }
+    // Too few units for the exact test to ever reach α: say so, rather than advise from a
+    // normal approximation that a total collapse of 4 cases "needs 0 more".
+    const units = metric.clusters ?? n
+    const unit = metric.clusters === undefined ? 'paired case' : 'cluster'
+    const fewest = fewestSignificantUnits(alpha / Math.max(1, familySize))
+    if (metric.test?.method.startsWith('sign-flip') && units < fewest) {
+      metric.power = {
+        minimumDetectableEffect: null,
+        targetEffect: tolerance.margin,
+        requiredCases: metric.clusters === undefined ? fewest : null,
+        additionalCases: metric.clusters === undefined ? fewest - n : null,
+        requiredRepeats: null
+      }
+      return setVerdict(
+        metric,
+        'inconclusive',
+        `${label} changed ${formatPoints(delta)}, but with ${plural(units, unit)} no change can be significant (the smallest possible p is ${formatPValue(2 ** -units)}): it takes ${fewest} or more, or an absolute floor such as \`gate: { ${name}: { min: 0.8 } }\``
       )
     }
     const within = (side: 'base' | 'head') =>

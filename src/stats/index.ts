@@ -32,4 +32,4 @@ export {
   tInterval,
   type Interval
 } from './intervals.js'
-export { minimumDetectableEffect, requiredSampleSize } from './power.js'
+export { fewestSignificantUnits, minimumDetectableEffect, requiredSampleSize } from './power.js'

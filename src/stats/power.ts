@@ -55,3 +55,14 @@ export function requiredSampleSize(options: {
   const exact = ((factor * options.sd) / effect) ** 2
   return Math.max(1, Math.ceil(exact - 1e-9 * Math.max(1, exact)))
 }
+
+/**
+ * The fewest paired units (cases, or clusters) with which an exact one-sided sign-flip test can
+ * reach `alpha`: its smallest p-value on u units, all moved the same way, is 2^−u, so
+ * u ≥ log2(1 / α) — 5 at α = 0.05. Below it no change, however large, is significant.
+ * Throws RangeError for α outside (0, 1).
+ */
+export function fewestSignificantUnits(alpha: number): number {
+  if (!(alpha > 0 && alpha < 1)) throw new RangeError(`alpha must be in (0, 1), got ${alpha}`)
+  return Math.ceil(Math.log2(1 / alpha) - 1e-12)
+}
