@@ -348,6 +348,58 @@ describe('secrets', () => {
       server.close()
     }
   })
+
+  it('held in a URL or body, are not needed to replay what a run with them recorded', async () => {
+    const server = createServer((req, res) => {
+      res.setHeader('content-type', 'application/json')
+      res.end(JSON.stringify({ answer: req.url?.includes('key=') ? 'nothing' : 'no key' }))
+    })
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const port = (server.address() as AddressInfo).port
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-replay-'))
+    await writeFile(
+      join(dir, 'keyed.eval.yaml'),
+      [
+        'suite: keyed',
+        'providers:',
+        '  - id: web',
+        '    type: http',
+        "    url: '${KEYED_URL}/answer?key=${KEYED_KEY}'",
+        "    body: { q: '{{prompt}}', token: '${KEYED_KEY}' }",
+        '    output: answer',
+        "prompt: 'hi'",
+        'cases:',
+        '  - { id: one, vars: {} }',
+        'scorers:',
+        "  - { type: equals, expected: 'nothing' }"
+      ].join('\n')
+    )
+    const cache = ['--cache-dir', join(dir, 'cache')]
+    try {
+      const recorded = await runCliProcess(
+        cli,
+        ['run', '.', '--out', out, '--cache', 'write', ...cache],
+        {
+          cwd: dir,
+          env: { KEYED_URL: `http://127.0.0.1:${port}`, KEYED_KEY: 'key-0123456789abcdef' }
+        }
+      )
+      expect(recorded.code).toBe(0)
+    } finally {
+      server.close()
+    }
+    // A fork's pull request: neither variable is set, and nothing is called.
+    const replayed = await runCliProcess(
+      cli,
+      ['run', '.', '--out', out, '--quiet', '--cache', 'replay', ...cache],
+      { cwd: dir }
+    )
+    expect(replayed.stderr).toBe('')
+    expect(replayed.code).toBe(0)
+    const [answer] = (await readResults(out)).suites[0]?.results ?? []
+    expect(answer).toMatchObject({ cached: true, output: 'nothing', pass: true })
+  })
 })
 
 describe('validate and help', () => {

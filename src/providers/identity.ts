@@ -1,28 +1,44 @@
 import { fingerprint } from '../results/fingerprint.js'
-import type { ProviderSpec } from '../spec/types.js'
+import { redactText } from '../spec/secrets.js'
+import type { ProviderSpec, SecretValue } from '../spec/types.js'
+
+/** Every string in `value` with the secrets written back as `${NAME}`. */
+function withSecretsWritten<T>(value: T, secrets: readonly SecretValue[]): T {
+  if (typeof value === 'string') return redactText(value, secrets) as T
+  if (Array.isArray(value)) return value.map((item) => withSecretsWritten(item, secrets)) as T
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, withSecretsWritten(item, secrets)])
+    ) as T
+  }
+  return value
+}
 
 /**
  * What cached answers of a provider are keyed on. For `openai` and `http` the resolved endpoint
  * and request shape (`configFingerprint` is taken before `${VAR}` expansion, so it misses a model
- * or URL set through an environment variable), never the API key or headers that may carry
- * secrets. For `module` and `exec` the config as written: their resolved paths differ between a
- * laptop and CI, which would make a restored cache useless.
+ * or URL set through an environment variable), with the values of secrets written back as their
+ * `${VAR}`, and never the API key or headers. For `module` and `exec` the config as written:
+ * their resolved paths differ between a laptop and CI, which would make a restored cache useless.
  */
 export function providerCacheIdentity(spec: ProviderSpec): string {
+  // A secret in a URL or body is keyed as the `${VAR}` it came from, so a replay without it (a
+  // fork's pull request) finds the answers a run with it recorded.
+  const written = <T>(value: T): T => withSecretsWritten(value, spec.secrets ?? [])
   switch (spec.type) {
     case 'openai':
       return fingerprint({
         type: 'openai',
         model: spec.model,
         params: spec.params,
-        baseUrl: spec.baseUrl ?? null
+        baseUrl: spec.baseUrl === undefined ? null : written(spec.baseUrl)
       })
     case 'http':
       return fingerprint({
         type: 'http',
-        url: spec.url,
+        url: written(spec.url),
         method: spec.method,
-        body: spec.body ?? null,
+        body: spec.body === undefined ? null : written(spec.body),
         output: spec.outputPath
       })
     case 'module':

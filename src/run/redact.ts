@@ -5,13 +5,8 @@
  * was there without saying what it is.
  */
 import type { CaseResult } from '../results/types.js'
+import { redactText } from '../spec/secrets.js'
 import type { SecretValue } from '../spec/types.js'
-
-export function redactText(text: string, secrets: readonly SecretValue[]): string {
-  let redacted = text
-  for (const { name, value } of secrets) redacted = redacted.split(value).join(`\${${name}}`)
-  return redacted
-}
 
 /** The answer with its output, error message and scorer reasons redacted. */
 export function redactResult(result: CaseResult, secrets: readonly SecretValue[]): CaseResult {

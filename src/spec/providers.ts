@@ -128,10 +128,15 @@ function secretValues(entry: unknown, context: SpecContext): SecretValue[] {
     else if (value !== null && typeof value === 'object') Object.values(value).forEach(visit)
   }
   visit(entry)
-  return [...names].flatMap((name) => {
-    const value = context.env[name]
-    return value !== undefined && value.length >= SECRET_MIN_LENGTH ? [{ name, value }] : []
-  })
+  return (
+    [...names]
+      .flatMap((name) => {
+        const value = context.env[name]
+        return value !== undefined && value.length >= SECRET_MIN_LENGTH ? [{ name, value }] : []
+      })
+      // Longest first, so a secret holding another is written back whole.
+      .sort((a, b) => b.value.length - a.value.length)
+  )
 }
 
 /** Whether a string uses a `${VAR}` (not just an escaped `$${VAR}`). */
@@ -240,7 +245,7 @@ export async function resolveProvider(
       return { ...base, type: 'exec', command, cwd, env: stringValues(expanded.env) }
     }
     case 'http': {
-      if (!isHttpUrl(expanded.url)) {
+      if (!isUsableUrl(expanded.url, context)) {
         // The URL as written: the expanded one may hold a secret.
         context.report(
           [...path, 'url'],
@@ -263,7 +268,7 @@ export async function resolveProvider(
     case 'openai': {
       const writtenBaseUrl = (written as { 'base-url'?: string })['base-url']
       const baseUrl = expanded['base-url']
-      if (baseUrl !== undefined && !isHttpUrl(baseUrl)) {
+      if (baseUrl !== undefined && !isUsableUrl(baseUrl, context)) {
         context.report(
           [...path, 'base-url'],
           `\`${writtenBaseUrl ?? baseUrl}\` is not an http(s) URL`,
@@ -364,6 +369,14 @@ function resolveRateLimit(limit: WrittenProviderBase['rate-limit']): ProviderSpe
     ...(requests === undefined ? {} : { requestsPerMinute: requests }),
     ...(tokens === undefined ? {} : { tokensPerMinute: tokens })
   }
+}
+
+/**
+ * A URL is an http(s) URL, or, in a run that calls no provider (a replay needs no secrets),
+ * still holds a `${VAR}` left unset: no request is ever sent to it.
+ */
+function isUsableUrl(text: string, context: SpecContext): boolean {
+  return isHttpUrl(text) || (!context.requireSecrets && usesVariable(text))
 }
 
 function isHttpUrl(text: string): boolean {
