@@ -212,6 +212,13 @@ describe('exit codes', () => {
       `evalgate: the results path ${dir} is a directory: name a file, e.g. ${join(dir, 'results.json')}\n`
     )
     expect(run.stdout).toBe('')
+    // Under a file rather than a directory: refused before running, too.
+    await writeFile(out, '')
+    const underFile = await runCliProcess(cli, ['run', 'evals', '--out', join(out, 'x.json')], {
+      cwd: repo
+    })
+    expect(underFile.code).toBe(2)
+    expect(underFile.stderr).toMatch(/^evalgate: cannot write the results to .*x\.json: E[A-Z]+/)
   })
 
   it('exits 2 with one line, not a stack trace, on a Node.js older than 22.19', async () => {

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { constants } from 'node:fs'
-import { access, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { InputError, UsageError, errorMessage } from '../errors.js'
 import { parseRunResult } from '../results/parse.js'
@@ -40,9 +39,12 @@ export async function assertWritableFile(path: string): Promise<void> {
       `the results path ${path} is a directory: name a file, e.g. ${join(path, 'results.json')}`
     )
   }
+  // A real write, not access(W_OK): that says yes to root everywhere, /proc included.
+  const probe = join(dirname(path), `.evalgate-write-check-${randomBytes(6).toString('hex')}`)
   try {
     await mkdir(dirname(path), { recursive: true })
-    await access(dirname(path), constants.W_OK)
+    await writeFile(probe, '')
+    await rm(probe, { force: true })
   } catch (error) {
     throw new UsageError(`cannot write the results to ${path}: ${errorMessage(error)}`)
   }
