@@ -223,7 +223,7 @@ describe('OpenAIProvider', () => {
     server.enqueue({ type: 'error', status: 401, message: 'Incorrect API key provided' })
     const auth = await failure(new OpenAIProvider(spec()).call(request, never))
     expect(auth.message).toBe(
-      'provider gpt: HTTP 401 (not authorised): Incorrect API key provided; check OPENAI_API_KEY / apiKey'
+      "provider gpt: HTTP 401 (not authorised): Incorrect API key provided; check the provider's api-key (OPENAI_API_KEY when it has none)"
     )
     const closed = await startOpenAIServer()
     const unreachable = closed.baseUrl
@@ -233,7 +233,7 @@ describe('OpenAIProvider', () => {
     )
     expect(network.kind).toBe('network')
     expect(network.message).toContain(`the connection to ${unreachable} failed`)
-    expect(network.message).toContain('check baseUrl')
+    expect(network.message).toContain('check base-url')
   })
 
   it('reads how long a 429 asks to wait from its headers', async () => {

@@ -214,7 +214,7 @@ describe('executePlan', () => {
     // Timeouts are retried (DEFAULT_RETRY_POLICY: 4 attempts), each attempt with its own timeout.
     expect(run.suites[0]?.results[0]?.error).toEqual({
       kind: 'provider:timeout',
-      message: 'the call timed out (after 4 attempts)'
+      message: 'provider a: no answer within its timeout of 30 ms (after 4 attempts)'
     })
     expect(run.suites[0]?.results[0]?.attempts).toBe(4)
     expect(run.suites[0]?.results[2]?.pass).toBe(true)

@@ -222,7 +222,7 @@ export class OpenAIProvider implements Provider {
       return new ProviderError(
         'network',
         this.redact(
-          `provider ${id}: the connection to ${where} failed: ${rootCause(error)}; check baseUrl and the network`
+          `provider ${id}: the connection to ${where} failed: ${rootCause(error)}; check base-url and the network`
         ),
         { retryable: true }
       )
@@ -249,7 +249,7 @@ export class OpenAIProvider implements Provider {
     if (status === 401 || status === 403) {
       return new ProviderError(
         'auth',
-        `provider ${id}: HTTP ${status} (not authorised): ${detail}; check OPENAI_API_KEY / apiKey`
+        `provider ${id}: HTTP ${status} (not authorised): ${detail}; check the provider's api-key (OPENAI_API_KEY when it has none)`
       )
     }
     const retryAfterMs = error.headers
@@ -269,7 +269,7 @@ export class OpenAIProvider implements Provider {
         ...after
       })
     }
-    const hint = status === 404 ? '; check model and baseUrl' : '; check model and params'
+    const hint = status === 404 ? '; check model and base-url' : '; check model and params'
     return new ProviderError('bad-request', `provider ${id}: HTTP ${status}: ${detail}${hint}`)
   }
 }

@@ -1,3 +1,4 @@
+import { ProviderError } from '../errors.js'
 import { raceAbort } from '../providers/abort.js'
 import { providerCacheIdentity } from '../providers/identity.js'
 import { DEFAULT_RETRY_POLICY, sleep, withRetries } from '../providers/retry.js'
@@ -80,6 +81,13 @@ export function callPolicy(
   }
 }
 
+/** A timeout as a spec would write it: `1500 ms`, `60 s`, `2.5 min`. */
+function formatMs(ms: number): string {
+  if (ms < 1000) return `${ms} ms`
+  if (ms < 120_000) return `${ms / 1000} s`
+  return `${ms / 60_000} min`
+}
+
 /**
  * One answer for a request: replayed from the cache when it has one, else called — each attempt
  * paced by the provider's rate limiter, given its own timeout, and retried per the provider's
@@ -106,12 +114,32 @@ export async function callProvider(
   const outcome = await withRetries(
     async () => {
       await policy.limiter?.acquire(estimate, signal)
-      const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(policy.timeoutMs)])
-      // Raced against the signal too: a provider that ignores it must not hold its slot forever.
-      const response = await raceAbort(policy.provider.call(request, attemptSignal), attemptSignal)
-      const used = (response.tokens?.input ?? 0) + (response.tokens?.output ?? 0)
-      policy.limiter?.record(used, estimate)
-      return response
+      // The timeout aborts with an error that names the provider and its limit.
+      const timeout = new AbortController()
+      const timer = setTimeout(
+        () =>
+          timeout.abort(
+            new ProviderError(
+              'timeout',
+              `provider ${policy.provider.id}: no answer within its timeout of ${formatMs(policy.timeoutMs)}`,
+              { retryable: true }
+            )
+          ),
+        policy.timeoutMs
+      )
+      try {
+        const attemptSignal = AbortSignal.any([signal, timeout.signal])
+        // Raced against the signal too: a provider that ignores it must not hold its slot forever.
+        const response = await raceAbort(
+          policy.provider.call(request, attemptSignal),
+          attemptSignal
+        )
+        const used = (response.tokens?.input ?? 0) + (response.tokens?.output ?? 0)
+        policy.limiter?.record(used, estimate)
+        return response
+      } finally {
+        clearTimeout(timer)
+      }
     },
     policy.retry,
     { sleep: options.sleep ?? sleep, random: options.random ?? Math.random, signal }
