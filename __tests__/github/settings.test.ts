@@ -63,6 +63,7 @@ describe('parseSettings', () => {
     [{ concurrency: '0' }, 'input `concurrency` must be a positive integer, got "0"'],
     [{ concurrency: '1e3' }, 'input `concurrency` must be a positive integer, got "1e3"'],
     [{ repeats: '0x10' }, 'input `repeats` must be a positive integer, got "0x10"'],
+    [{ repeats: '1000' }, 'input `repeats` must be at most 100, as in a spec; got 1000'],
     [
       { 'baseline-history': '2.5' },
       'input `baseline-history` must be a positive integer, got "2.5"'

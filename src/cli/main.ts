@@ -17,6 +17,7 @@ import type { RunResult } from '../results/types.js'
 import {
   CACHE_MODES,
   DEFAULT_CACHE_DIR,
+  MAX_REPEATS,
   lineProgress,
   parseShard,
   runEvals,
@@ -127,6 +128,9 @@ async function runCommand(argv: string[], io: CliEnvironment): Promise<number> {
   if (values.help) return (io.stdout.write(RUN_HELP), 0)
   const concurrency = positiveInteger('concurrency', values.concurrency) ?? DEFAULT_CONCURRENCY
   const repeats = positiveInteger('repeats', values.repeats)
+  if (repeats !== undefined && repeats > MAX_REPEATS) {
+    throw new UsageError(`--repeats must be at most ${MAX_REPEATS}, as in a spec; got ${repeats}`)
+  }
   const shard = values.shard === undefined ? undefined : parseShard(values.shard)
   const failOn = oneOf('fail-on', values['fail-on'], ['threshold', 'never'] as const) ?? 'threshold'
   const format = oneOf('format', values.format, COMPARE_FORMATS) ?? 'terminal'

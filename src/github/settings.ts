@@ -6,7 +6,7 @@ import {
 import { UsageError } from '../errors.js'
 import { CACHE_MODES, DEFAULT_CACHE_DIR } from '../run/cache.js'
 import type { CacheMode } from '../run/cache.js'
-import { parseShard } from '../run/plan.js'
+import { MAX_REPEATS, parseShard } from '../run/plan.js'
 import type { Shard } from '../run/plan.js'
 
 export type CommentMode = 'on' | 'off' | 'on-regression'
@@ -99,6 +99,11 @@ export function parseSettings(input: InputReader): ActionSettings {
     throw new UsageError(`input \`shard\` must be i/n with 1 ≤ i ≤ n, e.g. 2/4; got "${shardText}"`)
   }
   const repeats = positiveInteger('repeats', input('repeats'))
+  if (repeats !== undefined && repeats > MAX_REPEATS) {
+    throw new UsageError(
+      `input \`repeats\` must be at most ${MAX_REPEATS}, as in a spec; got ${repeats}`
+    )
+  }
   const filter = input('filter')
   const commentAuthor = input('comment-author')
   const reportFrom = input('report-from')

@@ -12,7 +12,7 @@ import type { ProgressReporter } from './progress.js'
 
 export { CACHE_MODES, DEFAULT_CACHE_DIR } from './cache.js'
 export type { CacheMode } from './cache.js'
-export { parseShard } from './plan.js'
+export { MAX_REPEATS, parseShard } from './plan.js'
 export type { Shard } from './plan.js'
 export { lineProgress, silentProgress, terminalProgress } from './progress.js'
 export type { ProgressReporter } from './progress.js'

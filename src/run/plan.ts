@@ -29,6 +29,9 @@ export interface Plan {
   totalCalls: number
 }
 
+/** The most answers per case and provider a run asks for: a spec's `repeats` maximum too. */
+export const MAX_REPEATS = 100
+
 export function parseShard(text: string): Shard {
   const match = /^(\d+)\/(\d+)$/.exec(text.trim())
   const index = Number(match?.[1])
