@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { loadSpecs, type SuiteSpec } from '../../src/spec/index.js'
-import { FIXTURES, sha12 } from './helpers.js'
+import { FIXTURES, removeWorkspaces, sha12, workspace } from './helpers.js'
 
 const GOOD = join(FIXTURES, 'good')
 const ENV = { CLI_TOKEN: 'cli-token-value', API_KEY: 'api-key-value' }
@@ -183,6 +183,30 @@ describe('loadSpecs on a valid spec', () => {
         source: { file: 'good/triage.eval.yaml', line: 33, column: 5 }
       }
     ])
+  })
+
+  it('takes a number in a text field as written: `expected: 1.10` is "1.10", not "1.1"', async () => {
+    const cwd = await workspace({
+      'n.eval.yaml': [
+        'suite: numbers',
+        'providers: [{ id: p, type: exec, command: cat }]',
+        "prompt: 'x'",
+        'cases: [{ id: a, vars: {} }]',
+        'scorers:',
+        '  - { type: equals, expected: 1.10 }',
+        '  - { type: contains, value: 007 }',
+        "  - { type: numeric, expected: '2.50' }",
+        '  - { type: similarity, expected: 1e3 }'
+      ].join('\n')
+    })
+    try {
+      const [suite] = await loadSpecs(['n.eval.yaml'], { cwd, env: {} })
+      expect(
+        suite?.scorers.map((s) => ('expected' in s ? s.expected : 'value' in s ? s.value : ''))
+      ).toEqual(['1.10', '007', '2.50', '1e3'])
+    } finally {
+      await removeWorkspaces()
+    }
   })
 
   it('gives the same suite on every load', async () => {

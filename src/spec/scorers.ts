@@ -55,20 +55,23 @@ async function build(
   context: SpecContext,
   expandedJudge: unknown
 ): Promise<ScorerSpec | undefined> {
-  const text = (value: Text | undefined): string => String(value ?? '')
+  // A number is taken as its text as written: `expected: 1.10` means "1.10", not "1.1".
+  const text = (value: Text | undefined, field: string): string =>
+    (typeof value === 'number' ? context.yaml.numberAsWritten([...path, field]) : undefined) ??
+    String(value ?? '')
   switch (written.type) {
     case 'equals':
       return {
         ...base,
         type: 'equals',
-        expected: text(written.expected),
+        expected: text(written.expected, 'expected'),
         ignoreCase: written['ignore-case'] ?? false,
         trim: written.trim ?? true
       }
     case 'contains':
     case 'icontains':
     case 'starts-with':
-      return { ...base, type: written.type, value: text(written.value) }
+      return { ...base, type: written.type, value: text(written.value, 'value') }
     case 'regex':
       return { ...base, type: 'regex', pattern: written.pattern ?? '', flags: written.flags ?? '' }
     case 'json-valid':
@@ -79,14 +82,14 @@ async function build(
       return {
         ...base,
         type: 'numeric',
-        expected: text(written.expected),
+        expected: text(written.expected, 'expected'),
         tolerance: written.tolerance ?? 0
       }
     case 'similarity':
       return {
         ...base,
         type: 'similarity',
-        expected: text(written.expected),
+        expected: text(written.expected, 'expected'),
         threshold: written.threshold ?? 0.8
       }
     case 'javascript': {

@@ -55,7 +55,7 @@ export class YamlFile {
   constructor(
     /** The file as diagnostics name it (relative to the working directory). */
     readonly file: string,
-    text: string
+    private readonly text: string
   ) {
     this.lineCounter = new LineCounter()
     // `merge`: `<<: *anchor` merge keys, which YAML 1.2 leaves out but spec files use to share
@@ -84,6 +84,17 @@ export class YamlFile {
   /** The plain data; throws on an alias to an undefined anchor (caught by the caller). */
   toJS(): unknown {
     return this.doc.toJS({ maxAliasCount: 1000 })
+  }
+
+  /**
+   * A plain number as written (`1.10`, `007`), for a field that takes text: YAML reads it as the
+   * number 1.1 or 7, whose digits are not what the file says. Undefined for anything else.
+   */
+  numberAsWritten(path: FieldPath): string | undefined {
+    const node = this.nodeAt(path, false)
+    if (!isScalar(node) || typeof node.value !== 'number' || node.type !== 'PLAIN') return undefined
+    const [start, end] = node.range ?? []
+    return start === undefined || end === undefined ? undefined : this.text.slice(start, end)
   }
 
   /** Where the node at `path` starts; the nearest existing ancestor when it does not exist. */
