@@ -29,22 +29,38 @@ describe('spec file problems', () => {
       '    type: module', // line 4: column 11 is where yaml sees the nested mapping begin
       '     path: ./app.js'
     )
+    // The first error only: the ones after it are that mistake seen from further on.
     expect(await specProblems(spec)).toEqual([
       {
         file: FILE,
         line: 4,
         column: 11,
         path: '',
-        message: 'invalid YAML: Nested mappings are not allowed in compact mappings'
-      },
-      {
-        file: FILE,
-        line: 4,
-        column: 11,
-        path: '',
-        message: 'invalid YAML: Implicit keys need to be on a single line'
+        message:
+          'invalid YAML: Nested mappings are not allowed in compact mappings (and 1 more after it, likely caused by it)'
       }
     ])
+  })
+
+  it('says to quote an unquoted ${VAR} or {{var}} when YAML trips on one', async () => {
+    const spec = yaml(
+      'suite: s',
+      'providers:',
+      '  - id: cli',
+      '    type: exec',
+      '    command: ./run.sh',
+      '    env: { KEY: ${API_KEY} }',
+      "prompt: 'x'"
+    )
+    const [problem, ...others] = await specProblems(spec)
+    expect(others).toEqual([])
+    expect(problem).toMatchObject({
+      line: 6,
+      message: expect.stringMatching(
+        /^invalid YAML: .*\(and \d+ more after it, likely caused by it\)$/
+      ),
+      hint: "quote a value holding `${VAR}` or `{{var}}`, e.g. `key: '${VAR}'`"
+    })
   })
 
   it('reports an empty spec file', async () => {

@@ -65,12 +65,30 @@ export class YamlFile {
       prettyErrors: false,
       merge: true
     })
-    this.syntaxErrors = this.doc.errors.map((error) => ({
-      file,
-      ...this.positionOf(error.pos[0]),
+    this.syntaxErrors = this.firstSyntaxError()
+  }
+
+  /**
+   * The first YAML error, the one to fix: a parser thrown off by one mistake reports every token
+   * after it too (34 errors for one unquoted `${VAR}` in a `{ … }` mapping).
+   */
+  private firstSyntaxError(): Diagnostic[] {
+    const [first, ...rest] = this.doc.errors
+    if (first === undefined) return []
+    const position = this.positionOf(first.pos[0])
+    const line = this.text.split(/\r?\n/)[position.line - 1] ?? ''
+    const more = rest.length === 0 ? '' : ` (and ${rest.length} more after it, likely caused by it)`
+    const diagnostic: Diagnostic = {
+      file: this.file,
+      ...position,
       path: '',
-      message: `invalid YAML: ${error.message}`
-    }))
+      message: `invalid YAML: ${first.message}${more}`
+    }
+    // `{` starts a mapping in YAML: an unquoted `${VAR}` or `{{var}}` value is the usual cause.
+    if (/(^|[\s:,[{])(\$\{|\{\{)/.test(line.replace(/'[^']*'|"[^"]*"/g, "''"))) {
+      diagnostic.hint = "quote a value holding `${VAR}` or `{{var}}`, e.g. `key: '${VAR}'`"
+    }
+    return [diagnostic]
   }
 
   /** The top node: a mapping, a list, a scalar, or undefined for an empty document. */
