@@ -410,6 +410,39 @@ describe('secrets', () => {
     const [answer] = (await readResults(out)).suites[0]?.results ?? []
     expect(answer).toMatchObject({ cached: true, output: 'nothing', pass: true })
   })
+
+  it('of a suite that --filter leaves out are not needed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-filter-'))
+    const suite = (name: string, url?: string) =>
+      writeFile(
+        join(dir, `${name}.eval.yaml`),
+        [
+          `suite: ${name}`,
+          'providers:',
+          '  - { id: p, type: exec, command: cat }',
+          ...(url
+            ? [`  - { id: web, type: http, url: '${url}', body: { q: 'x' }, output: a }`]
+            : []),
+          "prompt: 'x'",
+          'cases: [{ id: one, vars: {} }]',
+          "scorers: [{ type: equals, expected: 'x' }]",
+          'min-pass-rate: 0'
+        ].join('\n')
+      )
+    await suite('needs-secret', '${NEVER_SET_URL}/a')
+    await suite('plain')
+    const all = await runCliProcess(cli, ['validate', '.'], { cwd: dir })
+    expect(all.code).toBe(2)
+    expect(all.stderr).toContain('environment variable `NEVER_SET_URL` is not set')
+    const filtered = await runCliProcess(
+      cli,
+      ['run', '.', '--filter', 'plain/*', '--out', out, '--quiet'],
+      { cwd: dir }
+    )
+    expect(filtered.stderr).toBe('')
+    expect(filtered.code).toBe(0)
+    expect((await readResults(out)).suites.map((s) => s.suite)).toEqual(['plain'])
+  })
 })
 
 describe('validate and help', () => {

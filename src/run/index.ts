@@ -6,7 +6,7 @@ import { TOOL_VERSION } from '../version.js'
 import { ResponseCache } from './cache.js'
 import type { CacheMode } from './cache.js'
 import { executePlan } from './execute.js'
-import { planRun } from './plan.js'
+import { filterCoversSuite, planRun } from './plan.js'
 import type { Shard } from './plan.js'
 import type { ProgressReporter } from './progress.js'
 
@@ -46,7 +46,8 @@ export async function runEvals(options: RunEvalsOptions): Promise<RunResult> {
     cwd: options.cwd,
     env: options.env,
     // Replaying every answer calls no provider, so it needs no secret: fork PRs have none.
-    requireSecrets: options.cache?.mode !== 'replay'
+    requireSecrets: options.cache?.mode !== 'replay',
+    ...(options.filter !== undefined ? { runsSuite: filterCoversSuite(options.filter) } : {})
   })
   const plan = planRun(specs, {
     ...(options.shard ? { shard: options.shard } : {}),

@@ -61,7 +61,7 @@ function globToRegExp(glob: string): RegExp {
 
 type CaseFilter = (suite: string, caseId: string) => boolean
 
-export function parseFilter(text: string): CaseFilter {
+function filterPatterns(text: string): { suite: RegExp; case: RegExp }[] {
   const patterns = text
     .split(',')
     .map((part) => part.trim())
@@ -77,7 +77,18 @@ export function parseFilter(text: string): CaseFilter {
       `the filter "${text}" is empty; use suite-glob[/case-glob], e.g. triage/refund-*`
     )
   }
+  return patterns
+}
+
+export function parseFilter(text: string): CaseFilter {
+  const patterns = filterPatterns(text)
   return (suite, caseId) => patterns.some((p) => p.suite.test(suite) && p.case.test(caseId))
+}
+
+/** Whether a filter can select any case of `suite`: one it cannot needs no secret to load. */
+export function filterCoversSuite(text: string): (suite: string) => boolean {
+  const patterns = filterPatterns(text)
+  return (suite) => patterns.some((p) => p.suite.test(suite))
 }
 
 /** Decides which cases of which suites this run executes, and how many times. */

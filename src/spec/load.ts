@@ -22,6 +22,11 @@ export interface LoadOptions {
    * every answer from the cache calls no provider: a fork's pull request has no secrets.
    */
   requireSecrets?: boolean
+  /**
+   * Whether a suite will run at all (a `--filter` may leave it out); one that will not needs no
+   * secret either. Default: every suite runs.
+   */
+  runsSuite?: (suite: string) => boolean
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000
@@ -94,7 +99,8 @@ async function loadSpecFile(absolutePath: string, options: LoadOptions): Promise
     dirname(absolutePath),
     options.cwd,
     options.env,
-    options.requireSecrets ?? true
+    (options.requireSecrets ?? true) &&
+      (typeof data.suite !== 'string' || (options.runsSuite?.(data.suite) ?? true))
   )
   const written = data as unknown as WrittenSpec
   // Undefined when the timeout is invalid: reported (by the schema or the check).
