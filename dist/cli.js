@@ -476,11 +476,11 @@ var require_codegen = __commonJS({
         const rhs = this.rhs === void 0 ? "" : ` = ${this.rhs}`;
         return `${varKind} ${this.name}${rhs};` + _n;
       }
-      optimizeNames(names, constants2) {
+      optimizeNames(names, constants) {
         if (!names[this.name.str])
           return;
         if (this.rhs)
-          this.rhs = optimizeExpr(this.rhs, names, constants2);
+          this.rhs = optimizeExpr(this.rhs, names, constants);
         return this;
       }
       get names() {
@@ -497,10 +497,10 @@ var require_codegen = __commonJS({
       render({ _n }) {
         return `${this.lhs} = ${this.rhs};` + _n;
       }
-      optimizeNames(names, constants2) {
+      optimizeNames(names, constants) {
         if (this.lhs instanceof code_1.Name && !names[this.lhs.str] && !this.sideEffects)
           return;
-        this.rhs = optimizeExpr(this.rhs, names, constants2);
+        this.rhs = optimizeExpr(this.rhs, names, constants);
         return this;
       }
       get names() {
@@ -561,8 +561,8 @@ var require_codegen = __commonJS({
       optimizeNodes() {
         return `${this.code}` ? this : void 0;
       }
-      optimizeNames(names, constants2) {
-        this.code = optimizeExpr(this.code, names, constants2);
+      optimizeNames(names, constants) {
+        this.code = optimizeExpr(this.code, names, constants);
         return this;
       }
       get names() {
@@ -591,12 +591,12 @@ var require_codegen = __commonJS({
         }
         return nodes.length > 0 ? this : void 0;
       }
-      optimizeNames(names, constants2) {
+      optimizeNames(names, constants) {
         const { nodes } = this;
         let i = nodes.length;
         while (i--) {
           const n = nodes[i];
-          if (n.optimizeNames(names, constants2))
+          if (n.optimizeNames(names, constants))
             continue;
           subtractNames(names, n.names);
           nodes.splice(i, 1);
@@ -649,12 +649,12 @@ var require_codegen = __commonJS({
           return void 0;
         return this;
       }
-      optimizeNames(names, constants2) {
+      optimizeNames(names, constants) {
         var _a5;
-        this.else = (_a5 = this.else) === null || _a5 === void 0 ? void 0 : _a5.optimizeNames(names, constants2);
-        if (!(super.optimizeNames(names, constants2) || this.else))
+        this.else = (_a5 = this.else) === null || _a5 === void 0 ? void 0 : _a5.optimizeNames(names, constants);
+        if (!(super.optimizeNames(names, constants) || this.else))
           return;
-        this.condition = optimizeExpr(this.condition, names, constants2);
+        this.condition = optimizeExpr(this.condition, names, constants);
         return this;
       }
       get names() {
@@ -677,10 +677,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.iteration})` + super.render(opts);
       }
-      optimizeNames(names, constants2) {
-        if (!super.optimizeNames(names, constants2))
+      optimizeNames(names, constants) {
+        if (!super.optimizeNames(names, constants))
           return;
-        this.iteration = optimizeExpr(this.iteration, names, constants2);
+        this.iteration = optimizeExpr(this.iteration, names, constants);
         return this;
       }
       get names() {
@@ -716,10 +716,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.varKind} ${this.name} ${this.loop} ${this.iterable})` + super.render(opts);
       }
-      optimizeNames(names, constants2) {
-        if (!super.optimizeNames(names, constants2))
+      optimizeNames(names, constants) {
+        if (!super.optimizeNames(names, constants))
           return;
-        this.iterable = optimizeExpr(this.iterable, names, constants2);
+        this.iterable = optimizeExpr(this.iterable, names, constants);
         return this;
       }
       get names() {
@@ -761,11 +761,11 @@ var require_codegen = __commonJS({
         (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNodes();
         return this;
       }
-      optimizeNames(names, constants2) {
+      optimizeNames(names, constants) {
         var _a5, _b;
-        super.optimizeNames(names, constants2);
-        (_a5 = this.catch) === null || _a5 === void 0 ? void 0 : _a5.optimizeNames(names, constants2);
-        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants2);
+        super.optimizeNames(names, constants);
+        (_a5 = this.catch) === null || _a5 === void 0 ? void 0 : _a5.optimizeNames(names, constants);
+        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants);
         return this;
       }
       get names() {
@@ -1066,7 +1066,7 @@ var require_codegen = __commonJS({
     function addExprNames(names, from) {
       return from instanceof code_1._CodeOrName ? addNames(names, from.names) : names;
     }
-    function optimizeExpr(expr, names, constants2) {
+    function optimizeExpr(expr, names, constants) {
       if (expr instanceof code_1.Name)
         return replaceName(expr);
       if (!canOptimize(expr))
@@ -1081,14 +1081,14 @@ var require_codegen = __commonJS({
         return items;
       }, []));
       function replaceName(n) {
-        const c = constants2[n.str];
+        const c = constants[n.str];
         if (c === void 0 || names[n.str] !== 1)
           return n;
         delete names[n.str];
         return c;
       }
       function canOptimize(e) {
-        return e instanceof code_1._Code && e._items.some((c) => c instanceof code_1.Name && names[c.str] === 1 && constants2[c.str] !== void 0);
+        return e instanceof code_1._Code && e._items.some((c) => c instanceof code_1.Name && names[c.str] === 1 && constants[c.str] !== void 0);
       }
     }
     function subtractNames(names, from) {
@@ -7468,8 +7468,7 @@ var init_parse = __esm({
 
 // src/io/files.ts
 import { randomBytes } from "node:crypto";
-import { constants } from "node:fs";
-import { access, mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 async function writeFileAtomic(path2, content) {
   await mkdir(dirname(path2), { recursive: true });
@@ -7497,9 +7496,11 @@ async function assertWritableFile(path2) {
       `the results path ${path2} is a directory: name a file, e.g. ${join(path2, "results.json")}`
     );
   }
+  const probe = join(dirname(path2), `.evalgate-write-check-${randomBytes(6).toString("hex")}`);
   try {
     await mkdir(dirname(path2), { recursive: true });
-    await access(dirname(path2), constants.W_OK);
+    await writeFile(probe, "");
+    await rm(probe, { force: true });
   } catch (error) {
     throw new UsageError(`cannot write the results to ${path2}: ${errorMessage(error)}`);
   }
@@ -8508,6 +8509,10 @@ function requiredSampleSize(options) {
   const exact = (factor * options.sd / effect) ** 2;
   return Math.max(1, Math.ceil(exact - 1e-9 * Math.max(1, exact)));
 }
+function fewestSignificantUnits(alpha) {
+  if (!(alpha > 0 && alpha < 1)) throw new RangeError(`alpha must be in (0, 1), got ${alpha}`);
+  return Math.ceil(Math.log2(1 / alpha) - 1e-12);
+}
 var DEFAULT_ALPHA, DEFAULT_POWER;
 var init_power = __esm({
   "src/stats/power.ts"() {
@@ -9278,6 +9283,23 @@ function qualityMetric(options) {
         metric,
         "pass",
         `non-inferior: the 95% CI ${formatInterval(low, metric.interval?.high ?? null, "difference", "fraction")} stays above the −${formatPoints(tolerance.margin, false)} margin`
+      );
+    }
+    const units = metric.clusters ?? n;
+    const unit = metric.clusters === void 0 ? "paired case" : "cluster";
+    const fewest = fewestSignificantUnits(alpha / Math.max(1, familySize));
+    if (metric.test?.method.startsWith("sign-flip") && units < fewest) {
+      metric.power = {
+        minimumDetectableEffect: null,
+        targetEffect: tolerance.margin,
+        requiredCases: metric.clusters === void 0 ? fewest : null,
+        additionalCases: metric.clusters === void 0 ? fewest - n : null,
+        requiredRepeats: null
+      };
+      return setVerdict(
+        metric,
+        "inconclusive",
+        `${label} changed ${formatPoints(delta)}, but with ${plural(units, unit)} no change can be significant (the smallest possible p is ${formatPValue(2 ** -units)}): it takes ${fewest} or more, or an absolute floor such as \`gate: { ${name}: { min: 0.8 } }\``
       );
     }
     const within = (side) => meanWithinVariance(
@@ -20533,7 +20555,7 @@ var require_client_h1 = __commonJS({
       kClosed,
       kUseMilo
     } = require_symbols();
-    var constants2 = require_constants3();
+    var constants = require_constants3();
     var { H1Parser, getMiloEnabled } = typeof esbuildDetection === "undefined" ? require_parser_h1() : {};
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
@@ -20677,7 +20699,7 @@ var require_client_h1 = __commonJS({
        */
       constructor(client, socket, { exports: exports2 }) {
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants2.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -20777,11 +20799,11 @@ var require_client_h1 = __commonJS({
             currentParser = null;
             currentBufferRef = null;
           }
-          if (ret !== constants2.ERROR.OK) {
+          if (ret !== constants.ERROR.OK) {
             const data = chunk.subarray(llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr);
-            if (ret === constants2.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(data);
-            } else if (ret === constants2.ERROR.PAUSED) {
+            } else if (ret === constants.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(data);
             } else {
@@ -20816,10 +20838,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants2.ERROR.OK) {
+        if (ret === constants.ERROR.OK) {
           return null;
         }
-        if (ret === constants2.ERROR.PAUSED || ret === constants2.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants.ERROR.PAUSED || ret === constants.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -20836,7 +20858,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants2.ERROR[ret], data);
+        return new HTTPParserError(message, constants.ERROR[ret], data);
       }
       destroy() {
         assert(currentParser === null);
@@ -21058,7 +21080,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants2.ERROR.PAUSED : 0;
+        return pause ? constants.ERROR.PAUSED : 0;
       }
       /**
        * @param {Buffer} buf
@@ -21084,7 +21106,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request2.onResponseData(buf) === false) {
-          return constants2.ERROR.PAUSED;
+          return constants.ERROR.PAUSED;
         }
         return 0;
       }
@@ -21125,13 +21147,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants2.ERROR.PAUSED;
+          return constants.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants2.ERROR.PAUSED;
+          return constants.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants2.ERROR.PAUSED;
+          return constants.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(client[kResume]);
         } else {
@@ -34079,7 +34101,7 @@ var require_cache2 = __commonJS({
 var require_decompress = __commonJS({
   "node_modules/undici/lib/interceptor/decompress.js"(exports, module) {
     "use strict";
-    var { createInflate, createGunzip, createBrotliDecompress, createZstdDecompress, constants: constants2 } = __require("node:zlib");
+    var { createInflate, createGunzip, createBrotliDecompress, createZstdDecompress, constants } = __require("node:zlib");
     var { pipeline, Transform: TransformStream2 } = __require("node:stream");
     var { InvalidArgumentError, ResponseExceededMaxSizeError } = require_errors2();
     var DecoratorHandler = require_decorator_handler();
@@ -34145,7 +34167,7 @@ var require_decompress = __commonJS({
       br: createBrotliDecompress,
       deflate: createInflate,
       // https://www.rfc-editor.org/rfc/rfc9659.html#section-3
-      zstd: createZstdDecompress.bind(null, { params: { [constants2.ZSTD_d_windowLogMax]: 23 } })
+      zstd: createZstdDecompress.bind(null, { params: { [constants.ZSTD_d_windowLogMax]: 23 } })
     };
     var defaultSkipStatusCodes = (
       /** @type {const} */
@@ -69327,7 +69349,7 @@ var init_openai2 = __esm({
           return new ProviderError(
             "network",
             this.redact(
-              `provider ${id}: the connection to ${where2} failed: ${rootCause(error)}; check baseUrl and the network`
+              `provider ${id}: the connection to ${where2} failed: ${rootCause(error)}; check base-url and the network`
             ),
             { retryable: true }
           );
@@ -69352,7 +69374,7 @@ var init_openai2 = __esm({
         if (status === 401 || status === 403) {
           return new ProviderError(
             "auth",
-            `provider ${id}: HTTP ${status} (not authorised): ${detail2}; check OPENAI_API_KEY / apiKey`
+            `provider ${id}: HTTP ${status} (not authorised): ${detail2}; check the provider's api-key (OPENAI_API_KEY when it has none)`
           );
         }
         const retryAfterMs = error.headers ? retryAfterFromHeaders((name) => error.headers?.get(name), Date.now()) : void 0;
@@ -69370,7 +69392,7 @@ var init_openai2 = __esm({
             ...after
           });
         }
-        const hint = status === 404 ? "; check model and baseUrl" : "; check model and params";
+        const hint = status === 404 ? "; check model and base-url" : "; check model and params";
         return new ProviderError("bad-request", `provider ${id}: HTTP ${status}: ${detail2}${hint}`);
       }
     };
@@ -78592,24 +78614,42 @@ var init_yaml_file = __esm({
     YamlFile = class {
       constructor(file, text) {
         this.file = file;
+        this.text = text;
         this.lineCounter = new import_yaml.LineCounter();
         this.doc = (0, import_yaml.parseDocument)(text, {
           lineCounter: this.lineCounter,
           prettyErrors: false,
           merge: true
         });
-        this.syntaxErrors = this.doc.errors.map((error) => ({
-          file,
-          ...this.positionOf(error.pos[0]),
-          path: "",
-          message: `invalid YAML: ${error.message}`
-        }));
+        this.syntaxErrors = this.firstSyntaxError();
       }
       file;
+      text;
       /** Syntax errors, at yaml's own positions; when there are any, the data is not to be trusted. */
       syntaxErrors;
       lineCounter;
       doc;
+      /**
+       * The first YAML error, the one to fix: a parser thrown off by one mistake reports every token
+       * after it too (34 errors for one unquoted `${VAR}` in a `{ … }` mapping).
+       */
+      firstSyntaxError() {
+        const [first, ...rest] = this.doc.errors;
+        if (first === void 0) return [];
+        const position = this.positionOf(first.pos[0]);
+        const line = this.text.split(/\r?\n/)[position.line - 1] ?? "";
+        const more = rest.length === 0 ? "" : ` (and ${rest.length} more after it, likely caused by it)`;
+        const diagnostic = {
+          file: this.file,
+          ...position,
+          path: "",
+          message: `invalid YAML: ${first.message}${more}`
+        };
+        if (/(^|[\s:,[{])(\$\{|\{\{)/.test(line.replace(/'[^']*'|"[^"]*"/g, "''"))) {
+          diagnostic.hint = "quote a value holding `${VAR}` or `{{var}}`, e.g. `key: '${VAR}'`";
+        }
+        return [diagnostic];
+      }
       /** The top node: a mapping, a list, a scalar, or undefined for an empty document. */
       get shape() {
         const contents = this.doc.contents;
@@ -78620,6 +78660,16 @@ var init_yaml_file = __esm({
       /** The plain data; throws on an alias to an undefined anchor (caught by the caller). */
       toJS() {
         return this.doc.toJS({ maxAliasCount: 1e3 });
+      }
+      /**
+       * A plain number as written (`1.10`, `007`), for a field that takes text: YAML reads it as the
+       * number 1.1 or 7, whose digits are not what the file says. Undefined for anything else.
+       */
+      numberAsWritten(path2) {
+        const node = this.nodeAt(path2, false);
+        if (!(0, import_yaml.isScalar)(node) || typeof node.value !== "number" || node.type !== "PLAIN") return void 0;
+        const [start, end] = node.range ?? [];
+        return start === void 0 || end === void 0 ? void 0 : this.text.slice(start, end);
       }
       /** Where the node at `path` starts; the nearest existing ancestor when it does not exist. */
       position(path2, options = {}) {
@@ -79273,6 +79323,22 @@ function expandEnv(value, path2, context) {
   }
   return value;
 }
+function secretValues(entry, context) {
+  const names = /* @__PURE__ */ new Set();
+  const visit = (value) => {
+    if (typeof value === "string") {
+      for (const [, escaped, name] of value.matchAll(ENV_REFERENCE)) {
+        if (!escaped && name !== void 0) names.add(name);
+      }
+    } else if (Array.isArray(value)) value.forEach(visit);
+    else if (value !== null && typeof value === "object") Object.values(value).forEach(visit);
+  };
+  visit(entry);
+  return [...names].flatMap((name) => {
+    const value = context.env[name];
+    return value !== void 0 && value.length >= SECRET_MIN_LENGTH ? [{ name, value }] : [];
+  }).sort((a, b) => b.value.length - a.value.length);
+}
 function usesVariable(text) {
   return Array.from(text.matchAll(ENV_REFERENCE)).some(([, escaped]) => !escaped);
 }
@@ -79295,6 +79361,7 @@ async function resolveProvider(written, expanded, path2, context) {
   const timeoutMs = expanded.timeout === void 0 ? void 0 : checkedDuration(expanded.timeout, [...path2, "timeout"], context);
   const retry = resolveRetry(expanded.retry, [...path2, "retry"], context);
   const rateLimit = resolveRateLimit(expanded["rate-limit"]);
+  const secrets = secretValues(written, context);
   const base = {
     id: expanded.id,
     ...expanded.label === void 0 ? {} : { label: expanded.label },
@@ -79302,6 +79369,7 @@ async function resolveProvider(written, expanded, path2, context) {
     ...expanded.concurrency === void 0 ? {} : { concurrency: expanded.concurrency },
     ...retry === void 0 ? {} : { retry },
     ...rateLimit === void 0 ? {} : { rateLimit },
+    ...secrets.length === 0 ? {} : { secrets },
     configFingerprint: fingerprint(written),
     source: context.source(path2)
   };
@@ -79344,7 +79412,7 @@ async function resolveProvider(written, expanded, path2, context) {
       return { ...base, type: "exec", command, cwd, env: stringValues(expanded.env) };
     }
     case "http": {
-      if (!isHttpUrl(expanded.url)) {
+      if (!isUsableUrl(expanded.url, context)) {
         context.report(
           [...path2, "url"],
           `\`${written.url}\` is not an http(s) URL`,
@@ -79366,7 +79434,7 @@ async function resolveProvider(written, expanded, path2, context) {
     case "openai": {
       const writtenBaseUrl = written["base-url"];
       const baseUrl = expanded["base-url"];
-      if (baseUrl !== void 0 && !isHttpUrl(baseUrl)) {
+      if (baseUrl !== void 0 && !isUsableUrl(baseUrl, context)) {
         context.report(
           [...path2, "base-url"],
           `\`${writtenBaseUrl ?? baseUrl}\` is not an http(s) URL`,
@@ -79375,13 +79443,16 @@ async function resolveProvider(written, expanded, path2, context) {
         return void 0;
       }
       let apiKey = expanded["api-key"];
+      let defaultKey = [];
       if (apiKey === void 0 && baseUrl === void 0) {
         apiKey = defaultApiKey(path2, context);
         if (apiKey === void 0) return void 0;
+        defaultKey = [{ name: DEFAULT_API_KEY_VARIABLE, value: apiKey }];
       }
       const prices = expanded.prices;
       return {
         ...base,
+        ...defaultKey.length === 0 ? {} : { secrets: [...secrets, ...defaultKey] },
         type: "openai",
         model: expanded.model,
         params: expanded.params ?? {},
@@ -79442,6 +79513,9 @@ function resolveRateLimit(limit2) {
     ...tokens === void 0 ? {} : { tokensPerMinute: tokens }
   };
 }
+function isUsableUrl(text, context) {
+  return isHttpUrl(text) || !context.requireSecrets && usesVariable(text);
+}
 function isHttpUrl(text) {
   try {
     const url = new URL(text);
@@ -79495,7 +79569,7 @@ async function resolveProviders(entries, isValid, context) {
   }
   return providers;
 }
-var DEFAULT_API_KEY_VARIABLE, ENV_REFERENCE, ENV_REFERENCE_OR_BROKEN, KEY_LIKE, PATH_LIKE;
+var DEFAULT_API_KEY_VARIABLE, ENV_REFERENCE, ENV_REFERENCE_OR_BROKEN, SECRET_MIN_LENGTH, KEY_LIKE, PATH_LIKE;
 var init_providers2 = __esm({
   "src/spec/providers.ts"() {
     "use strict";
@@ -79506,6 +79580,7 @@ var init_providers2 = __esm({
     DEFAULT_API_KEY_VARIABLE = "OPENAI_API_KEY";
     ENV_REFERENCE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
     ENV_REFERENCE_OR_BROKEN = /\$(\$?)\{(?:([A-Za-z_][A-Za-z0-9_]*)\})?/g;
+    SECRET_MIN_LENGTH = 6;
     KEY_LIKE = /^sk-|^(?=.*[0-9])(?=.*[A-Za-z])[\w.-]{24,}$/;
     PATH_LIKE = /^(\/|\.\.?\/)/;
   }
@@ -80593,7 +80668,7 @@ var init_schema_check = __esm({
 });
 
 // src/score/errors.ts
-var ScorerFailure, ScorerConfigProblem;
+var ScorerFailure, ScorerConfigProblem, PaidScorerError;
 var init_errors3 = __esm({
   "src/score/errors.ts"() {
     "use strict";
@@ -80601,6 +80676,8 @@ var init_errors3 = __esm({
     ScorerFailure = class extends EvalgateError {
       /** The failing scorer's name, as reports show it. */
       scorer;
+      /** What the judges that did answer spent before the case errored: paid for all the same. */
+      judgeSpending = {};
       constructor(scorer, cause) {
         super(`scorer "${scorer}" failed: ${errorMessage(cause)}`, 1);
         this.scorer = scorer;
@@ -80615,6 +80692,13 @@ var init_errors3 = __esm({
         super(message);
         this.field = field;
         this.hint = hint;
+      }
+    };
+    PaidScorerError = class extends EvalgateError {
+      usage;
+      constructor(message, usage) {
+        super(message, 1);
+        this.usage = usage;
       }
     };
   }
@@ -82123,20 +82207,20 @@ var init_text = __esm({
 
 // src/spec/scorers.ts
 async function build(written, base, path2, context, expandedJudge) {
-  const text = (value) => String(value ?? "");
+  const text = (value, field) => (typeof value === "number" ? context.yaml.numberAsWritten([...path2, field]) : void 0) ?? String(value ?? "");
   switch (written.type) {
     case "equals":
       return {
         ...base,
         type: "equals",
-        expected: text(written.expected),
+        expected: text(written.expected, "expected"),
         ignoreCase: written["ignore-case"] ?? false,
         trim: written.trim ?? true
       };
     case "contains":
     case "icontains":
     case "starts-with":
-      return { ...base, type: written.type, value: text(written.value) };
+      return { ...base, type: written.type, value: text(written.value, "value") };
     case "regex":
       return { ...base, type: "regex", pattern: written.pattern ?? "", flags: written.flags ?? "" };
     case "json-valid":
@@ -82147,14 +82231,14 @@ async function build(written, base, path2, context, expandedJudge) {
       return {
         ...base,
         type: "numeric",
-        expected: text(written.expected),
+        expected: text(written.expected, "expected"),
         tolerance: written.tolerance ?? 0
       };
     case "similarity":
       return {
         ...base,
         type: "similarity",
-        expected: text(written.expected),
+        expected: text(written.expected, "expected"),
         threshold: written.threshold ?? 0.8
       };
     case "javascript": {
@@ -82464,7 +82548,7 @@ async function loadSpecFile(absolutePath, options) {
     dirname2(absolutePath),
     options.cwd,
     options.env,
-    options.requireSecrets ?? true
+    (options.requireSecrets ?? true) && (typeof data.suite !== "string" || (options.runsSuite?.(data.suite) ?? true))
   );
   const written = data;
   const timeoutMs = written.timeout === void 0 ? DEFAULT_TIMEOUT_MS : schema.isValid(["timeout"]) ? checkedDuration(written.timeout, ["timeout"], context) : void 0;
@@ -82698,22 +82782,45 @@ var init_cache = __esm({
   }
 });
 
+// src/spec/secrets.ts
+function redactText(text, secrets) {
+  let redacted = text;
+  for (const { name, value } of secrets) redacted = redacted.split(value).join(`\${${name}}`);
+  return redacted;
+}
+var init_secrets = __esm({
+  "src/spec/secrets.ts"() {
+    "use strict";
+  }
+});
+
 // src/providers/identity.ts
+function withSecretsWritten(value, secrets) {
+  if (typeof value === "string") return redactText(value, secrets);
+  if (Array.isArray(value)) return value.map((item) => withSecretsWritten(item, secrets));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, withSecretsWritten(item, secrets)])
+    );
+  }
+  return value;
+}
 function providerCacheIdentity(spec) {
+  const written = (value) => withSecretsWritten(value, spec.secrets ?? []);
   switch (spec.type) {
     case "openai":
       return fingerprint({
         type: "openai",
         model: spec.model,
         params: spec.params,
-        baseUrl: spec.baseUrl ?? null
+        baseUrl: spec.baseUrl === void 0 ? null : written(spec.baseUrl)
       });
     case "http":
       return fingerprint({
         type: "http",
-        url: spec.url,
+        url: written(spec.url),
         method: spec.method,
-        body: spec.body ?? null,
+        body: spec.body === void 0 ? null : written(spec.body),
         output: spec.outputPath
       });
     case "module":
@@ -82725,6 +82832,7 @@ var init_identity = __esm({
   "src/providers/identity.ts"() {
     "use strict";
     init_fingerprint();
+    init_secrets();
   }
 });
 
@@ -82926,7 +83034,12 @@ async function createLlmJudgeScorer(spec, createJudge) {
       }
       throw error;
     }
-    const judgement = parseJudgement(response.output, spec.scale);
+    let judgement;
+    try {
+      judgement = parseJudgement(response.output, spec.scale);
+    } catch (error) {
+      throw new PaidScorerError(errorMessage(error), judgeUsage(callSpec, response));
+    }
     const normalised = (judgement.score - 1) / (spec.scale - 1);
     const reason = truncate2(judgement.reasoning.trim(), MAX_JUDGE_REASON_LENGTH);
     return {
@@ -83134,10 +83247,17 @@ function judgeSpending(usages) {
 async function scoreOutput(scorers, input) {
   if (scorers.length === 0) throw new EvalgateError("no scorers to score the output with");
   const settled = await Promise.allSettled(scorers.map((scorer) => runScorer(scorer, input)));
-  const results = [];
-  for (const result of settled) {
-    if (result.status === "rejected") throw result.reason;
-    results.push(result.value);
+  const results = settled.flatMap((result) => result.status === "fulfilled" ? [result.value] : []);
+  const failures = settled.flatMap(
+    (result) => result.status === "rejected" ? [result.reason] : []
+  );
+  const [failure] = failures;
+  if (failure) {
+    failure.judgeSpending = judgeSpending([
+      ...results.flatMap(({ usage }) => usage ? [usage] : []),
+      ...failures.flatMap(({ cause }) => cause instanceof PaidScorerError ? [cause.usage] : [])
+    ]);
+    throw failure;
   }
   let weightedSum = 0;
   let totalWeight = 0;
@@ -83287,6 +83407,11 @@ function callPolicy(spec, provider, timeoutMs, limiters) {
     cacheIdentity: providerCacheIdentity(spec)
   };
 }
+function formatMs2(ms) {
+  if (ms < 1e3) return `${ms} ms`;
+  if (ms < 12e4) return `${ms / 1e3} s`;
+  return `${ms / 6e4} min`;
+}
 async function callProvider(policy, request2, signal, options, what) {
   const { cache } = options;
   const key = cache && (cache.reads || cache.writes) ? cacheKey({ providerFingerprint: policy.cacheIdentity, request: request2, repeat: request2.repeat }) : void 0;
@@ -83299,11 +83424,29 @@ async function callProvider(policy, request2, signal, options, what) {
   const outcome = await withRetries(
     async () => {
       await policy.limiter?.acquire(estimate, signal);
-      const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(policy.timeoutMs)]);
-      const response = await raceAbort(policy.provider.call(request2, attemptSignal), attemptSignal);
-      const used = (response.tokens?.input ?? 0) + (response.tokens?.output ?? 0);
-      policy.limiter?.record(used, estimate);
-      return response;
+      const timeout = new AbortController();
+      const timer = setTimeout(
+        () => timeout.abort(
+          new ProviderError(
+            "timeout",
+            `provider ${policy.provider.id}: no answer within its timeout of ${formatMs2(policy.timeoutMs)}`,
+            { retryable: true }
+          )
+        ),
+        policy.timeoutMs
+      );
+      try {
+        const attemptSignal = AbortSignal.any([signal, timeout.signal]);
+        const response = await raceAbort(
+          policy.provider.call(request2, attemptSignal),
+          attemptSignal
+        );
+        const used = (response.tokens?.input ?? 0) + (response.tokens?.output ?? 0);
+        policy.limiter?.record(used, estimate);
+        return response;
+      } finally {
+        clearTimeout(timer);
+      }
     },
     policy.retry,
     { sleep: options.sleep ?? sleep, random: options.random ?? Math.random, signal }
@@ -83316,6 +83459,7 @@ var RateLimiters;
 var init_call = __esm({
   "src/run/call.ts"() {
     "use strict";
+    init_errors();
     init_abort();
     init_identity();
     init_retry();
@@ -83412,6 +83556,26 @@ var init_judge = __esm({
   }
 });
 
+// src/run/redact.ts
+function redactResult(result, secrets) {
+  if (secrets.length === 0) return result;
+  const text = (value) => redactText(value, secrets);
+  return {
+    ...result,
+    output: result.output === null ? null : text(result.output),
+    scores: result.scores.map(
+      (score) => score.reason === void 0 ? score : { ...score, reason: text(score.reason) }
+    ),
+    ...result.error ? { error: { ...result.error, message: text(result.error.message) } } : {}
+  };
+}
+var init_redact = __esm({
+  "src/run/redact.ts"() {
+    "use strict";
+    init_secrets();
+  }
+});
+
 // src/run/progress.ts
 function formatDuration(seconds) {
   if (!Number.isFinite(seconds)) return "?";
@@ -83497,6 +83661,12 @@ var init_progress = __esm({
 // src/run/execute.ts
 import { randomUUID } from "node:crypto";
 import { readFile as readFile4 } from "node:fs/promises";
+function suiteSecrets(spec) {
+  const judges = spec.scorers.flatMap(
+    (scorer) => scorer.type === "llm-judge" ? [scorer.judge] : []
+  );
+  return [...spec.providers, ...judges].flatMap((provider) => provider.secrets ?? []).sort((a, b) => b.value.length - a.value.length);
+}
 function renderMessages(spec, evalCase) {
   if (typeof spec.prompt === "string") {
     return [{ role: "user", content: renderTemplate(spec.prompt, evalCase.vars) }];
@@ -83556,7 +83726,8 @@ async function prepareSuite(planned, createJudge, options) {
     planned,
     scorers,
     fingerprints: await suiteFingerprints(planned.spec),
-    results: new Array(slots)
+    results: new Array(slots),
+    secrets: suiteSecrets(planned.spec)
   };
 }
 async function openProviders(suites, limiters, options) {
@@ -83668,6 +83839,7 @@ async function runTask(lane, caseIndex, repeat, runSignal, options) {
       score: null,
       pass: null,
       scores: [],
+      ...error instanceof ScorerFailure ? error.judgeSpending : {},
       error: { kind: "scorer", message: errorMessage(error) }
     };
   }
@@ -83706,7 +83878,7 @@ function schedule(lanes, signal, progress, options) {
         lane.inFlight--;
         inFlight--;
         if (result) {
-          lane.suite.results[slot] = result;
+          lane.suite.results[slot] = redactResult(result, lane.suite.secrets);
           done++;
           if (result.error) errors++;
           progress.update(done, errors);
@@ -83796,6 +83968,7 @@ var init_execute = __esm({
     init_cache();
     init_call();
     init_judge();
+    init_redact();
     init_progress();
   }
 });
@@ -83818,7 +83991,7 @@ function globToRegExp(glob) {
   const escaped = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
   return new RegExp(`^${escaped}$`);
 }
-function parseFilter(text) {
+function filterPatterns(text) {
   const patterns = text.split(",").map((part) => part.trim()).filter((part) => part.length > 0).map((part) => {
     const slash = part.indexOf("/");
     const suiteGlob = slash === -1 ? part : part.slice(0, slash);
@@ -83830,7 +84003,15 @@ function parseFilter(text) {
       `the filter "${text}" is empty; use suite-glob[/case-glob], e.g. triage/refund-*`
     );
   }
+  return patterns;
+}
+function parseFilter(text) {
+  const patterns = filterPatterns(text);
   return (suite, caseId) => patterns.some((p) => p.suite.test(suite) && p.case.test(caseId));
+}
+function filterCoversSuite(text) {
+  const patterns = filterPatterns(text);
+  return (suite) => patterns.some((p) => p.suite.test(suite));
 }
 function planRun(specs, options = {}) {
   const filter = options.filter === void 0 ? void 0 : parseFilter(options.filter);
@@ -83853,11 +84034,13 @@ function planRun(specs, options = {}) {
   }
   return { suites, totalCalls };
 }
+var MAX_REPEATS;
 var init_plan = __esm({
   "src/run/plan.ts"() {
     "use strict";
     init_errors();
     init_fingerprint();
+    MAX_REPEATS = 100;
   }
 });
 
@@ -83867,7 +84050,8 @@ async function runEvals(options) {
     cwd: options.cwd,
     env: options.env,
     // Replaying every answer calls no provider, so it needs no secret: fork PRs have none.
-    requireSecrets: options.cache?.mode !== "replay"
+    requireSecrets: options.cache?.mode !== "replay",
+    ...options.filter !== void 0 ? { runsSuite: filterCoversSuite(options.filter) } : {}
   });
   const plan = planRun(specs, {
     ...options.shard ? { shard: options.shard } : {},
@@ -84094,6 +84278,9 @@ async function runCommand(argv, io) {
   if (values.help) return io.stdout.write(RUN_HELP), 0;
   const concurrency = positiveInteger("concurrency", values.concurrency) ?? DEFAULT_CONCURRENCY;
   const repeats = positiveInteger("repeats", values.repeats);
+  if (repeats !== void 0 && repeats > MAX_REPEATS) {
+    throw new UsageError(`--repeats must be at most ${MAX_REPEATS}, as in a spec; got ${repeats}`);
+  }
   const shard = values.shard === void 0 ? void 0 : parseShard(values.shard);
   const failOn = oneOf("fail-on", values["fail-on"], ["threshold", "never"]) ?? "threshold";
   const format = oneOf("format", values.format, COMPARE_FORMATS) ?? "terminal";
