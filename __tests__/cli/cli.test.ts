@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -442,6 +442,56 @@ describe('secrets', () => {
     expect(filtered.stderr).toBe('')
     expect(filtered.code).toBe(0)
     expect((await readResults(out)).suites.map((s) => s.suite)).toEqual(['plain'])
+  })
+
+  it('never reach the cache, which a fork’s replay restores, nor a reason cut inside them', async () => {
+    const secret = 'sk-proj-SUPERSECRET0123456789abcdefghijklmnopqrstuvwxyz'
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-cached-'))
+    await writeFile(
+      join(dir, 'cached.eval.yaml'),
+      [
+        'suite: cached',
+        'providers:',
+        '  - id: printer',
+        '    type: exec',
+        '    command: \'echo "The request was sent with key $TOK and more words after it"\'',
+        "    env: { TOK: '${CACHED_TOKEN}' }",
+        "prompt: 'hi'",
+        'cases: [{ id: one, vars: {} }]',
+        "scorers: [{ type: equals, expected: 'nothing' }]",
+        'min-pass-rate: 0'
+      ].join('\n')
+    )
+    const cacheDir = join(dir, 'cache')
+    const recorded = await runCliProcess(
+      cli,
+      ['run', '.', '--out', out, '--cache', 'read-write', '--cache-dir', cacheDir],
+      { cwd: dir, env: { CACHED_TOKEN: secret, NO_COLOR: '1' } }
+    )
+    expect(recorded.code).toBe(0)
+    const cached = await readdir(cacheDir, { recursive: true, withFileTypes: true })
+    const entries = cached.filter((entry) => entry.isFile())
+    expect(entries.length).toBeGreaterThan(0)
+    for (const entry of entries) {
+      expect(await readFile(join(entry.parentPath, entry.name), 'utf8')).not.toContain(
+        secret.slice(0, 12)
+      )
+    }
+    // The reason quotes the output cut short, inside the secret: no piece of it is left.
+    const [answer] = (await readResults(out)).suites[0]?.results ?? []
+    expect(answer?.output).toBe(
+      'The request was sent with key ${CACHED_TOKEN} and more words after it'
+    )
+    expect(answer?.scores[0]?.reason).not.toMatch(/SUPERSECRET|0123456789/)
+    expect(recorded.stdout).not.toMatch(/SUPERSECRET|0123456789/)
+
+    const replayed = await runCliProcess(
+      cli,
+      ['run', '.', '--out', out, '--cache', 'replay', '--cache-dir', cacheDir],
+      { cwd: dir, env: { NO_COLOR: '1' } }
+    )
+    expect(replayed.code).toBe(0)
+    expect(`${replayed.stdout}${await readFile(out, 'utf8')}`).not.toMatch(/SUPERSECRET/)
   })
 })
 

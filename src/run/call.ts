@@ -4,7 +4,8 @@ import { providerCacheIdentity } from '../providers/identity.js'
 import { DEFAULT_RETRY_POLICY, sleep, withRetries } from '../providers/retry.js'
 import type { RetryPolicy } from '../providers/retry.js'
 import type { Provider, ProviderRequest, ProviderResponse } from '../providers/types.js'
-import type { ProviderSpec } from '../spec/types.js'
+import { redactText } from '../spec/secrets.js'
+import type { ProviderSpec, SecretValue } from '../spec/types.js'
 import { cacheKey } from './cache.js'
 import type { ResponseCache } from './cache.js'
 import { RateLimiter, estimateTokens } from './rate-limit.js'
@@ -28,6 +29,8 @@ export interface CallPolicy {
   /** Request parameters (max tokens) that rate-limit estimates count. */
   params: Record<string, unknown>
   cacheIdentity: string
+  /** Written back as `${NAME}` in what the provider answers, before anything else sees it. */
+  secrets: SecretValue[]
 }
 
 /** An answer as the run records it: from a call (with its attempts) or from the cache. */
@@ -77,8 +80,20 @@ export function callPolicy(
     retry: spec.retry ?? DEFAULT_RETRY_POLICY,
     limiter: limiters.for(spec),
     params: spec.type === 'openai' ? spec.params : {},
-    cacheIdentity: providerCacheIdentity(spec)
+    cacheIdentity: providerCacheIdentity(spec),
+    secrets: spec.secrets ?? []
   }
+}
+
+/** A provider's error with its secrets written back, as its answers are. */
+function withSecretsRedacted(error: unknown, secrets: readonly SecretValue[]): unknown {
+  if (!(error instanceof ProviderError) || secrets.length === 0) return error
+  const message = redactText(error.message, secrets)
+  if (message === error.message) return error
+  return new ProviderError(error.kind, message, {
+    retryable: error.retryable,
+    ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {})
+  })
 }
 
 /** A timeout as a spec would write it: `1500 ms`, `60 s`, `2.5 min`. */
@@ -133,10 +148,13 @@ export async function callProvider(
         const response = await raceAbort(
           policy.provider.call(request, attemptSignal),
           attemptSignal
-        )
+        ).catch((error: unknown) => {
+          throw withSecretsRedacted(error, policy.secrets)
+        })
         const used = (response.tokens?.input ?? 0) + (response.tokens?.output ?? 0)
         policy.limiter?.record(used, estimate)
-        return response
+        // Before the cache (restored into forks' runs) and the scorers (whose reasons quote it).
+        return { ...response, output: redactText(response.output, policy.secrets) }
       } finally {
         clearTimeout(timer)
       }

@@ -1,11 +1,43 @@
 import type { SecretValue } from './types.js'
 
 /**
+ * Shortest piece of a secret, at a cut end of a text, still written back: shorter pieces are as
+ * likely to be ordinary text as a secret's end.
+ */
+const SHORTEST_PIECE = 6
+
+/**
+ * A text cut short (an error quoting the last 500 characters of stderr, a reason quoting the
+ * first 80 of an output) may hold only the end or the start of a secret: written back as well.
+ */
+function redactCutEnds(text: string, name: string, value: string): string {
+  let redacted = text
+  for (let length = value.length - 1; length >= SHORTEST_PIECE; length--) {
+    if (redacted.startsWith(value.slice(-length))) {
+      redacted = `\${${name}}${redacted.slice(length)}`
+      break
+    }
+  }
+  // The start of a secret at the end, before the `…` that says where the text was cut.
+  const ellipsis = redacted.endsWith('…') ? 1 : 0
+  const body = redacted.slice(0, redacted.length - ellipsis)
+  for (let length = value.length - 1; length >= SHORTEST_PIECE; length--) {
+    if (body.endsWith(value.slice(0, length))) {
+      return `${body.slice(0, body.length - length)}\${${name}}${redacted.slice(body.length)}`
+    }
+  }
+  return redacted
+}
+
+/**
  * `text` with every secret value written back as the `${NAME}` it came from: the inverse of the
- * spec's `${VAR}` expansion, which says what was there without saying what it is.
+ * spec's `${VAR}` expansion, which says what was there without saying what it is. Secrets go
+ * longest first, so one holding another is written back whole.
  */
 export function redactText(text: string, secrets: readonly SecretValue[]): string {
   let redacted = text
-  for (const { name, value } of secrets) redacted = redacted.split(value).join(`\${${name}}`)
+  for (const { name, value } of secrets) {
+    redacted = redactCutEnds(redacted.split(value).join(`\${${name}}`), name, value)
+  }
   return redacted
 }
