@@ -27,6 +27,18 @@ const io: ActionIO = {
   }
 }
 
+/**
+ * The runner's tokens that an action's process gets and a `run:` step does not: the inputs (the
+ * github-token among them) and the runtime tokens. The code under test — module and exec
+ * providers, javascript scorers — runs in or from this process, and none of them is its business.
+ */
+const RUNNER_SECRETS = /^(INPUT_|ACTIONS_RUNTIME_TOKEN$|ACTIONS_ID_TOKEN_REQUEST_TOKEN$)/
+
+/** Removes them once the inputs are read, so nothing under test can print them. */
+function withholdRunnerSecrets(env: NodeJS.ProcessEnv): void {
+  for (const name of Object.keys(env)) if (RUNNER_SECRETS.test(name)) delete env[name]
+}
+
 /** The action's entry: the one place a step is marked failed. */
 export async function run(): Promise<void> {
   const controller = new AbortController()
@@ -37,6 +49,7 @@ export async function run(): Promise<void> {
   try {
     const settings = parseSettings((name) => core.getInput(name))
     if (settings.githubToken) core.setSecret(settings.githubToken)
+    withholdRunnerSecrets(process.env)
     const context = await readActionContext(process.env)
     const failure = await runAction(settings, context, {
       io,

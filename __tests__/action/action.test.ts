@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseRunResult } from '../../src/results/parse.js'
@@ -61,6 +61,41 @@ describe('the action bundle without a token', () => {
     )
     expect(lenient.code).toBe(0)
     expect(lenient.summary).not.toContain('CAUTION')
+  })
+
+  it('withholds its inputs and the runner’s tokens from the code under test', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'evalgate-env-'))
+    await writeFile(
+      join(cwd, 'env.eval.yaml'),
+      [
+        'suite: env',
+        'providers:',
+        '  - id: printer',
+        '    type: exec',
+        '    command:',
+        '      - node',
+        '      - -e',
+        "      - process.stdout.write(Object.keys(process.env).filter((k) => /^(INPUT_|ACTIONS_)/.test(k)).join(',') || 'none')",
+        "prompt: 'x'",
+        'cases: [{ id: one, vars: {} }]',
+        "scorers: [{ type: equals, expected: 'none' }]"
+      ].join('\n')
+    )
+    const result = await runActionBundle(action, {
+      cwd,
+      inputs: { 'results-path': results, specs: '.', 'github-token': 'ghs_notForTheCodeUnderTest' },
+      env: {
+        GITHUB_SHA: 'f00dfeed',
+        // An event that compares nothing: no call to GitHub, only the run.
+        GITHUB_EVENT_NAME: 'release',
+        ACTIONS_RUNTIME_TOKEN: 'runtime-token-value',
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'id-token-value'
+      }
+    })
+    expect(result.code).toBe(0)
+    const [answer] =
+      parseRunResult(await readFile(results, 'utf8'), results).suites[0]?.results ?? []
+    expect(answer).toMatchObject({ output: 'none', pass: true })
   })
 
   it('reports a bad input as one error, without running', async () => {
