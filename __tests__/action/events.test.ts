@@ -394,6 +394,31 @@ describe('the action by event, against a local GitHub', () => {
     expect(server.state.commentsOn(prNumber)[0]?.body).toContain('no baseline yet')
   })
 
+  it('nightly below min-pass-rate, with no regression, opens the tracking issue all the same', async () => {
+    // A main commit whose own baseline is already broken: the night compares equal, yet fails.
+    const brokenSha = server.state.commit({ branch: 'main', files: { 'prompt.txt': 'v9\n' } })
+    const env = { GITHUB_SHA: brokenSha, GITHUB_REF: 'refs/heads/main' }
+    const pushed = await runEvent('push', pushPayload(brokenSha), {
+      ...env,
+      EVALGATE_FIXTURE_MODE: 'broken'
+    })
+    expect(pushed.stdout).toContain(
+      `stored the results as the baseline of ${brokenSha.slice(0, 7)}`
+    )
+    const night = await runEvent(
+      'schedule',
+      { schedule: '0 3 * * *' },
+      { ...env, EVALGATE_FIXTURE_MODE: 'broken' }
+    )
+    expect(night.code).toBe(1)
+    expect(['pass', 'minor-change']).toContain(night.outputs.verdict)
+    const tracking = [...server.state.issues.values()].filter(
+      (i) => !i.pullRequest && i.labels.includes('evalgate')
+    )
+    expect(tracking.map((i) => i.state)).toEqual(['open'])
+    expect(tracking[0]?.body).toContain('Below min-pass-rate, so this check fails')
+  })
+
   it('workflow_run: refuses an artifact whose results are not of the run’s head commit', async () => {
     const payload = example('workflow_run', 'completed')
     payload.workflow_run = {

@@ -461,8 +461,9 @@ export async function runAction(
   } else if (scheduled && lookup) {
     if (comparison && client) {
       // The tracking issue follows the default branch; a dispatch elsewhere only reports.
-      if (isDefaultBranch) await trackDrift(settings, context, client, comparison, markdown, io)
-      else
+      if (isDefaultBranch) {
+        await trackDrift(settings, context, client, { comparison, markdown, failsOnThreshold }, io)
+      } else
         io.info(
           `evalgate: ${context.ref || 'this ref'} is not the default branch: the tracking issue is left alone`
         )
@@ -503,14 +504,19 @@ async function trackDrift(
   settings: ActionSettings,
   context: ActionContext,
   client: GitHubClient,
-  comparison: Comparison,
-  markdown: string,
+  night: {
+    comparison: Comparison
+    markdown: string
+    /** A suite below its min-pass-rate fails the run: no recovery while one is. */
+    failsOnThreshold: boolean
+  },
   io: ActionIO
 ): Promise<void> {
+  const { comparison, markdown } = night
   const drifted = comparison.groups
     .filter((g) => g.modelChanged)
     .map((g) => `${g.suite}/${g.providerId}`)
-  const unhealthy = failing(comparison) || drifted.length > 0
+  const unhealthy = failing(comparison) || night.failsOnThreshold || drifted.length > 0
   const driftNote =
     drifted.length > 0
       ? `\n\nThe provider reports a different model or system fingerprint for: ${drifted.join(', ')}.`
