@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { createRequire } from 'node:module'
-import { ACTIONS_TOKEN, READ_ONLY_TOKEN, startGitHubServer } from '../helpers/github-server.js'
+import {
+  ACTIONS_TOKEN,
+  READ_ONLY_TOKEN,
+  faults,
+  startGitHubServer
+} from '../helpers/github-server.js'
 import type { GitHubServer } from '../helpers/github-server.js'
 import { runActionBundle } from '../helpers/action.js'
 import { buildEntry } from '../helpers/cli.js'
@@ -417,6 +422,43 @@ describe('the action by event, against a local GitHub', () => {
     )
     expect(tracking.map((i) => i.state)).toEqual(['open'])
     expect(tracking[0]?.body).toContain('Below min-pass-rate, so this check fails')
+  })
+
+  it('workflow_run: comments what the pull request’s run found — an unreadable baseline, a broken threshold', async () => {
+    const sha = server.state.commit({ branch: 'unlucky', parents: [mainSha] })
+    const number = server.state.addPullRequest({ headBranch: 'unlucky' }).number
+    // GitHub refuses the comparison of the merge base while the pull request's run reads it.
+    server.fault('repos/compare-commits', faults.forbidden())
+    const pr = await runEvent(
+      'pull_request',
+      pullRequestPayload('synchronize', number, mainSha, sha),
+      {
+        GITHUB_SHA: '8'.repeat(40),
+        GITHUB_REF: `refs/pull/${number}/merge`,
+        EVALGATE_FIXTURE_MODE: 'broken'
+      },
+      READ_ONLY_TOKEN
+    )
+    expect(pr.code).toBe(1)
+    expect(pr.outputs.verdict).toBe('baseline-unavailable')
+    const payload = example('workflow_run', 'completed')
+    payload.workflow_run = {
+      ...(payload.workflow_run as object),
+      id: 778,
+      name: 'evals',
+      event: 'pull_request',
+      head_sha: sha,
+      pull_requests: [{ number }]
+    }
+    const report = await reportFrom(payload, mainSha, pr.resultsPath)
+    expect(report.code).toBe(0)
+    expect(report.outputs.verdict).toBe('baseline-unavailable')
+    const [comment] = server.state.commentsOn(number)
+    expect(comment?.body).toContain(
+      '> **Below min-pass-rate, so this check fails:** capitals / app'
+    )
+    expect(comment?.body).toContain('### evalgate: baseline unavailable')
+    expect(comment?.body).not.toContain('no baseline yet')
   })
 
   it('workflow_run: refuses an artifact whose results are not of the run’s head commit', async () => {

@@ -14,6 +14,7 @@ import { UsageError, errorMessage } from '../errors.js'
 import {
   readRunResult,
   readTextIfExists,
+  removeFile,
   resultsFiles,
   writeFileAtomic,
   writeRunResult
@@ -175,6 +176,32 @@ function annotateRegressions(comparison: Comparison, io: ActionIO): void {
 /** The comparison is written beside the results: `results.json` → `results.comparison.json`. */
 function comparisonPathFor(resultsPath: string): string {
   return resultsPath.replace(/\.json$/, '') + '.comparison.json'
+}
+
+/**
+ * Beside the results when GitHub failed while the baseline was read: a `workflow_run` job that
+ * comments from the artifact says so too, rather than "no baseline yet".
+ */
+function baselineErrorPathFor(resultsPath: string): string {
+  return resultsPath.replace(/\.json$/, '') + '.baseline-unavailable.json'
+}
+
+async function recordBaselineError(resultsPath: string, error: string | undefined): Promise<void> {
+  const path = baselineErrorPathFor(resultsPath)
+  if (error === undefined) await removeFile(path)
+  else await writeFileAtomic(path, JSON.stringify({ error }) + '\n')
+}
+
+/** The error the pull request's run recorded, if any; what is not one is ignored. */
+async function readBaselineError(resultsPath: string): Promise<string | undefined> {
+  const text = await readTextIfExists(baselineErrorPathFor(resultsPath)).catch(() => undefined)
+  if (text === undefined) return undefined
+  try {
+    const { error } = JSON.parse(text) as { error?: unknown }
+    return typeof error === 'string' ? error : undefined
+  } catch {
+    return undefined
+  }
 }
 
 async function writeComparison(
@@ -428,6 +455,7 @@ export async function runAction(
     store && client
       ? await lookUpBaseline(context, isDefaultBranch, client, store, settings, io)
       : undefined
+  await recordBaselineError(out, lookup?.status === 'unavailable' ? lookup.error : undefined)
 
   let comparison: Comparison | undefined
   let markdown: string
@@ -621,9 +649,16 @@ async function reportFromArtifact(
   // The link goes to the pull request's run, not to this reporting job.
   const runUrl = context.runUrl?.replace(/\/\d+$/, `/${source.id}`)
   const comparison = await readComparison(comparisonPathFor(path), io)
-  const markdown = comparison
+  const baselineError = comparison ? undefined : await readBaselineError(path)
+  let markdown = comparison
     ? comparisonMarkdown(comparison, runUrl)
-    : noBaselineMarkdown(run, 'The pull request’s run found no baseline.')
+    : baselineError !== undefined
+      ? baselineUnavailableMarkdown(run, baselineError)
+      : noBaselineMarkdown(run, 'The pull request’s run found no baseline.')
+  // The same report as the pull request's own run wrote: its threshold failures first.
+  const summaries = summarizeRun(run)
+  const failsOnThreshold = settings.failOnThreshold && summaries.some((s) => s.belowThreshold)
+  if (settings.failOnThreshold) markdown = withThresholdAlert(markdown, summaries)
   // The same sticky comment as the pull request's own run would write: one comment, not two.
   await postComment(
     settings,
@@ -631,10 +666,13 @@ async function reportFromArtifact(
     client,
     pullNumber,
     markdown,
-    comparison ? failing(comparison) : false,
+    (comparison !== undefined && failing(comparison)) || failsOnThreshold,
     io
   )
-  io.setOutput('verdict', comparison?.verdict ?? 'no-baseline')
+  io.setOutput(
+    'verdict',
+    comparison?.verdict ?? (baselineError !== undefined ? 'baseline-unavailable' : 'no-baseline')
+  )
   await io.writeSummary(markdown)
   return undefined
 }

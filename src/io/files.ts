@@ -18,6 +18,11 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
   }
 }
 
+/** Removes a file, if there is one. */
+export async function removeFile(path: string): Promise<void> {
+  await rm(path, { force: true })
+}
+
 /** The file's text, or undefined when there is no such file; any other failure throws. */
 export async function readTextIfExists(path: string): Promise<string | undefined> {
   try {
