@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -77,6 +77,23 @@ describe('evalgate run on the example', () => {
       'evalgate: shard 3/3 is missing: merge the results of every shard (2 of 3 given)\n'
     )
     const mergedPath = `${out}.merged`
+    // Named twice, or found again in their directory beside a merged run and a cache: once each.
+    const shardsDir = await mkdtemp(join(tmpdir(), 'evalgate-shards-'))
+    for (const [i, path] of paths.entries()) {
+      await writeFile(join(shardsDir, `shard-${i}.json`), await readFile(path, 'utf8'))
+    }
+    const unsharded = JSON.parse(await readFile(paths[0] as string, 'utf8')) as RunResult
+    delete unsharded.run.shard
+    await writeFile(join(shardsDir, 'results.json'), JSON.stringify(unsharded))
+    await mkdir(join(shardsDir, 'cache', 'ab'), { recursive: true })
+    await writeFile(join(shardsDir, 'cache', 'ab', 'entry.json'), '{"output": "cached"}')
+    const fromDir = await runCliProcess(
+      cli,
+      ['merge', shardsDir, join(shardsDir, 'shard-0.json'), '--out', `${mergedPath}.dir`],
+      { cwd: repo }
+    )
+    expect(fromDir.stderr).toBe('')
+    expect(fromDir.code).toBe(0)
     const merged = await runCliProcess(cli, ['merge', ...paths, '--out', mergedPath], { cwd: repo })
     expect(merged.code).toBe(0)
     expect(merged.stdout).toBe(`merged 3 shards: 1 suite, 120 answers → ${mergedPath}\n`)

@@ -84,6 +84,14 @@ describe('mergeShards', () => {
         shard(2, 2, 'c2', (run) => ((run.suites[0] as { fingerprint: string }).fingerprint = 'z'))
       ],
       'suite triage differs between shard-2.json (shard 2/2) and shard-1.json (shard 1/2) (its cases, scorers or repeats): merge shards of one run'
+    ],
+    [
+      'shards of different suites',
+      [
+        shard(1, 2, 'c1'),
+        shard(2, 2, 'c2', (run) => ((run.suites[0] as { suite: string }).suite = 'other'))
+      ],
+      'shard-2.json (shard 2/2) ran the suites other, shard-1.json (shard 1/2) triage: merge shards of one run'
     ]
   ])('refuses %s with one clear error', (_what, shards, message) => {
     expect(() => mergeShards(shards)).toThrow(new UsageError(message))

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process'
 import { resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { EvalgateError, UsageError, errorMessage } from '../errors.js'
-import { readRunResult, resultsFiles, writeFileAtomic, writeRunResult } from '../io/files.js'
+import { readRunResult, readShardFiles, writeFileAtomic, writeRunResult } from '../io/files.js'
 import { compareRuns, comparisonExitCode } from '../compare/index.js'
 import type { Comparison } from '../compare/index.js'
 import { plural } from '../compare/format.js'
@@ -240,10 +240,7 @@ async function mergeCommand(argv: string[], io: CliEnvironment): Promise<number>
       2
     )
   }
-  const files = await resultsFiles(positionals.map((path) => resolve(io.cwd, path)))
-  const shards = await Promise.all(
-    files.map(async (file) => ({ file, run: await readRunResult(file) }))
-  )
+  const shards = await readShardFiles(positionals.map((path) => resolve(io.cwd, path)))
   const merged = mergeShards(shards)
   const out = resolve(io.cwd, values.out ?? DEFAULT_OUT)
   await writeRunResult(out, merged)

@@ -14,8 +14,8 @@ import { UsageError, errorMessage } from '../errors.js'
 import {
   readRunResult,
   readTextIfExists,
+  readShardFiles,
   removeFile,
-  resultsFiles,
   writeFileAtomic,
   writeRunResult
 } from '../io/files.js'
@@ -279,10 +279,7 @@ async function mergeShardResults(
   commit: string,
   deps: ActionDeps
 ): Promise<RunResult> {
-  const files = await resultsFiles(paths.map((path) => resolve(deps.cwd, path)))
-  const shards = await Promise.all(
-    files.map(async (file) => ({ file, run: await readRunResult(file) }))
-  )
+  const shards = await readShardFiles(paths.map((path) => resolve(deps.cwd, path)))
   const merged = mergeShards(shards)
   // Stale artifacts would be compared, or stored as this commit's baseline, under the wrong SHA.
   if (merged.run.commit !== commit) {

@@ -73,23 +73,53 @@ export async function readRunResult(path: string): Promise<RunResult> {
   return parseRunResult(text, path)
 }
 
+/** Files written beside a results file, which are not results. */
+const BESIDE_RESULTS = /\.(comparison|baseline-unavailable)\.json$/
+
 /**
- * The results files named, a directory standing for every RunResult in it (`*.json`, not the
- * `*.comparison.json` written beside them), as a matrix job's downloaded artifacts are laid out.
+ * The results files named, each once; a directory stands for the `*.json` directly in it (not
+ * the files written beside results, nor subdirectories such as a cache), as a matrix job's
+ * downloaded artifacts are laid out. `fromDirectory` marks those, which callers may sift.
  */
-export async function resultsFiles(paths: readonly string[]): Promise<string[]> {
-  const files: string[] = []
+async function resultsFiles(
+  paths: readonly string[]
+): Promise<{ file: string; fromDirectory: boolean }[]> {
+  const files = new Map<string, boolean>()
   for (const path of paths) {
     const info = await stat(path).catch(() => undefined)
     if (!info?.isDirectory()) {
-      files.push(path)
+      files.set(path, files.get(path) ?? false)
       continue
     }
-    const names = (await readdir(path, { recursive: true }))
-      .filter((name) => name.endsWith('.json') && !name.endsWith('.comparison.json'))
+    const names = (await readdir(path, { withFileTypes: true }))
+      .filter((entry) => entry.isFile() && entry.name.endsWith('.json'))
+      .map((entry) => entry.name)
+      .filter((name) => !BESIDE_RESULTS.test(name))
       .sort()
     if (names.length === 0) throw new UsageError(`${path} holds no results file (*.json)`)
-    files.push(...names.map((name) => join(path, name)))
+    for (const name of names) {
+      const file = join(path, name)
+      files.set(file, files.get(file) ?? true)
+    }
   }
-  return files
+  return [...files].map(([file, fromDirectory]) => ({ file, fromDirectory }))
+}
+
+/**
+ * The shards' RunResults to merge: every file named, and the shard results of each directory — a
+ * RunResult there that is no shard's (a merged run written earlier) is passed over.
+ */
+export async function readShardFiles(
+  paths: readonly string[]
+): Promise<{ file: string; run: RunResult }[]> {
+  const read = await Promise.all(
+    (await resultsFiles(paths)).map(async ({ file, fromDirectory }) => ({
+      file,
+      fromDirectory,
+      run: await readRunResult(file)
+    }))
+  )
+  return read
+    .filter(({ run, fromDirectory }) => !fromDirectory || run.run.shard !== undefined)
+    .map(({ file, run }) => ({ file, run }))
 }

@@ -50,6 +50,21 @@ function checkShards(shards: readonly ShardFile[]): number {
     }
     seen.set(run.shard.index, shard.file)
   }
+  // Without a filter every shard lists every suite, if only with no case of its own: shards of
+  // different spec sets would merge into a "complete" run with cases missing.
+  if (first.run.run.filter === undefined) {
+    const suites = (shard: ShardFile) =>
+      shard.run.suites
+        .map((suite) => suite.suite)
+        .sort()
+        .join(', ')
+    const other = shards.find((shard) => suites(shard) !== suites(first))
+    if (other) {
+      throw new UsageError(
+        `${shardLabel(other)} ran the suites ${suites(other) || '(none)'}, ${shardLabel(first)} ${suites(first) || '(none)'}: merge shards of one run`
+      )
+    }
+  }
   const shardTotal = total as number
   const missing = Array.from({ length: shardTotal }, (_, i) => i + 1).filter((i) => !seen.has(i))
   if (missing.length > 0) {
