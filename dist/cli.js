@@ -7522,24 +7522,39 @@ async function readRunResult(path2) {
   return parseRunResult(text, path2);
 }
 async function resultsFiles(paths) {
-  const files = [];
+  const files = /* @__PURE__ */ new Map();
   for (const path2 of paths) {
     const info = await stat(path2).catch(() => void 0);
     if (!info?.isDirectory()) {
-      files.push(path2);
+      files.set(path2, files.get(path2) ?? false);
       continue;
     }
-    const names = (await readdir(path2, { recursive: true })).filter((name) => name.endsWith(".json") && !name.endsWith(".comparison.json")).sort();
+    const names = (await readdir(path2, { withFileTypes: true })).filter((entry) => entry.isFile() && entry.name.endsWith(".json")).map((entry) => entry.name).filter((name) => !BESIDE_RESULTS.test(name)).sort();
     if (names.length === 0) throw new UsageError(`${path2} holds no results file (*.json)`);
-    files.push(...names.map((name) => join(path2, name)));
+    for (const name of names) {
+      const file = join(path2, name);
+      files.set(file, files.get(file) ?? true);
+    }
   }
-  return files;
+  return [...files].map(([file, fromDirectory]) => ({ file, fromDirectory }));
 }
+async function readShardFiles(paths) {
+  const read = await Promise.all(
+    (await resultsFiles(paths)).map(async ({ file, fromDirectory }) => ({
+      file,
+      fromDirectory,
+      run: await readRunResult(file)
+    }))
+  );
+  return read.filter(({ run, fromDirectory }) => !fromDirectory || run.run.shard !== void 0).map(({ file, run }) => ({ file, run }));
+}
+var BESIDE_RESULTS;
 var init_files = __esm({
   "src/io/files.ts"() {
     "use strict";
     init_errors();
     init_parse();
+    BESIDE_RESULTS = /\.(comparison|baseline-unavailable)\.json$/;
   }
 });
 
@@ -10850,6 +10865,15 @@ function checkShards(shards) {
       throw new UsageError(`${shard.file} and ${twin} are both shard ${run.shard.index}/${total}`);
     }
     seen.set(run.shard.index, shard.file);
+  }
+  if (first.run.run.filter === void 0) {
+    const suites = (shard) => shard.run.suites.map((suite) => suite.suite).sort().join(", ");
+    const other = shards.find((shard) => suites(shard) !== suites(first));
+    if (other) {
+      throw new UsageError(
+        `${shardLabel(other)} ran the suites ${suites(other) || "(none)"}, ${shardLabel(first)} ${suites(first) || "(none)"}: merge shards of one run`
+      );
+    }
   }
   const shardTotal = total;
   const missing = Array.from({ length: shardTotal }, (_, i) => i + 1).filter((i) => !seen.has(i));
@@ -82783,14 +82807,35 @@ var init_cache = __esm({
 });
 
 // src/spec/secrets.ts
-function redactText(text, secrets) {
+function redactCutEnds(text, name, value) {
   let redacted = text;
-  for (const { name, value } of secrets) redacted = redacted.split(value).join(`\${${name}}`);
+  for (let length = value.length - 1; length >= SHORTEST_PIECE; length--) {
+    if (redacted.startsWith(value.slice(-length))) {
+      redacted = `\${${name}}${redacted.slice(length)}`;
+      break;
+    }
+  }
+  const ellipsis = redacted.endsWith("…") ? 1 : 0;
+  const body = redacted.slice(0, redacted.length - ellipsis);
+  for (let length = value.length - 1; length >= SHORTEST_PIECE; length--) {
+    if (body.endsWith(value.slice(0, length))) {
+      return `${body.slice(0, body.length - length)}\${${name}}${redacted.slice(body.length)}`;
+    }
+  }
   return redacted;
 }
+function redactText(text, secrets) {
+  let redacted = text;
+  for (const { name, value } of secrets) {
+    redacted = redactCutEnds(redacted.split(value).join(`\${${name}}`), name, value);
+  }
+  return redacted;
+}
+var SHORTEST_PIECE;
 var init_secrets = __esm({
   "src/spec/secrets.ts"() {
     "use strict";
+    SHORTEST_PIECE = 6;
   }
 });
 
@@ -83404,8 +83449,18 @@ function callPolicy(spec, provider, timeoutMs, limiters) {
     retry: spec.retry ?? DEFAULT_RETRY_POLICY,
     limiter: limiters.for(spec),
     params: spec.type === "openai" ? spec.params : {},
-    cacheIdentity: providerCacheIdentity(spec)
+    cacheIdentity: providerCacheIdentity(spec),
+    secrets: spec.secrets ?? []
   };
+}
+function withSecretsRedacted(error, secrets) {
+  if (!(error instanceof ProviderError) || secrets.length === 0) return error;
+  const message = redactText(error.message, secrets);
+  if (message === error.message) return error;
+  return new ProviderError(error.kind, message, {
+    retryable: error.retryable,
+    ...error.retryAfterMs !== void 0 ? { retryAfterMs: error.retryAfterMs } : {}
+  });
 }
 function formatMs2(ms) {
   if (ms < 1e3) return `${ms} ms`;
@@ -83440,10 +83495,12 @@ async function callProvider(policy, request2, signal, options, what) {
         const response = await raceAbort(
           policy.provider.call(request2, attemptSignal),
           attemptSignal
-        );
+        ).catch((error) => {
+          throw withSecretsRedacted(error, policy.secrets);
+        });
         const used = (response.tokens?.input ?? 0) + (response.tokens?.output ?? 0);
         policy.limiter?.record(used, estimate);
-        return response;
+        return { ...response, output: redactText(response.output, policy.secrets) };
       } finally {
         clearTimeout(timer);
       }
@@ -83463,6 +83520,7 @@ var init_call = __esm({
     init_abort();
     init_identity();
     init_retry();
+    init_secrets();
     init_cache();
     init_rate_limit();
     RateLimiters = class {
@@ -84380,10 +84438,7 @@ async function mergeCommand(argv, io) {
       2
     );
   }
-  const files = await resultsFiles(positionals.map((path2) => resolve3(io.cwd, path2)));
-  const shards = await Promise.all(
-    files.map(async (file) => ({ file, run: await readRunResult(file) }))
-  );
+  const shards = await readShardFiles(positionals.map((path2) => resolve3(io.cwd, path2)));
   const merged = mergeShards(shards);
   const out = resolve3(io.cwd, values.out ?? DEFAULT_OUT);
   await writeRunResult(out, merged);
