@@ -1,4 +1,6 @@
 import { codeBlock, escapeXml, markdownInline, terminalLine } from '../../src/report/escape.js'
+import { renderMarkdown } from '../../src/report/markdown.js'
+import { regression } from './comparison-fixtures.js'
 
 describe('escape', () => {
   it('fences text with a fence longer than any backtick run inside', () => {
@@ -20,6 +22,19 @@ describe('escape', () => {
     expect(markdownInline("Unexpected token 'x', see #12 and &#35;7")).toBe(
       'Unexpected token &#39;x&#39;, see #\u200d12 and &amp;#\u200d35;7'
     )
+  })
+
+  it('never cuts a surrogate pair in two, in a comparison or a comment', () => {
+    // Pairs start at odd indices, so cuts at 1,500 and 4,000 fall inside one.
+    const rockets = 'x' + '🚀'.repeat(3000)
+    const c = regression({
+      cases: 10,
+      flipped: 1,
+      output: (i, side) => (side === 'head' && i === 0 ? rockets : 'ok')
+    })
+    const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+    expect(c.groups[0]?.flips.cases[0]?.head?.text).not.toMatch(loneSurrogate)
+    expect(renderMarkdown(c)).not.toMatch(loneSurrogate)
   })
 
   it('removes what XML cannot carry and escapes the rest', () => {

@@ -14,9 +14,9 @@ const MAX_REASON_CHARS = 500
 function clip(text: string, max: number): { text: string; truncated: number } {
   // Cut on a code point boundary, never in the middle of a surrogate pair.
   if (text.length <= max) return { text, truncated: 0 }
-  const points = Array.from(text.slice(0, max))
-  if (points.join('').length > max) points.pop()
-  const kept = points.join('')
+  // A cut after the first half of a pair would leave a lone surrogate (U+FFFD, invalid JSON).
+  const end = /[\ud800-\udbff]/.test(text.charAt(max - 1)) ? max - 1 : max
+  const kept = text.slice(0, end)
   return { text: kept, truncated: text.length - kept.length }
 }
 

@@ -19,13 +19,16 @@ export function stripControl(text: string): string {
   return text.replace(/\r\n?/g, '\n').replace(UNSAFE_CHARACTERS, '')
 }
 
+/** The first `max` UTF-16 units of `text`, one fewer rather than half of a surrogate pair. */
+export function sliceWhole(text: string, max: number): string {
+  const cut = text.slice(0, Math.max(0, max))
+  return /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut
+}
+
 /** At most `max` characters (code points kept whole), with "…" when cut. */
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text
-  let cut = text.slice(0, Math.max(0, max - 1))
-  // Do not leave half of a surrogate pair behind.
-  if (/[\ud800-\udbff]$/.test(cut)) cut = cut.slice(0, -1)
-  return `${cut}…`
+  return `${sliceWhole(text, max - 1)}…`
 }
 
 export function escapeHtml(text: string): string {

@@ -20,7 +20,7 @@ import type {
   OutputSample,
   RunInfo
 } from '../compare/types.js'
-import { codeBlock, markdownInline } from './escape.js'
+import { codeBlock, markdownInline, sliceWhole } from './escape.js'
 
 export interface MarkdownOptions {
   /** Link to the workflow run (or anywhere the full report lives). */
@@ -164,7 +164,9 @@ function outputBlock(label: string, sample: OutputSample | null): string {
   const header = `${label} (repeat ${sample.repeat}, ${sample.pass ? 'passed' : 'failed'}${failures}):`
   if (sample.text === null) return `${header} no output`
   const shown =
-    sample.text.length > OUTPUT_CHARS_SHOWN ? sample.text.slice(0, OUTPUT_CHARS_SHOWN) : sample.text
+    sample.text.length > OUTPUT_CHARS_SHOWN
+      ? sliceWhole(sample.text, OUTPUT_CHARS_SHOWN)
+      : sample.text
   const cut = sample.text.length - shown.length + sample.truncated
   return [
     header,
