@@ -134,6 +134,21 @@ describe('the action by event, against a local GitHub', () => {
     expect(baseline.run.commit).toBe(mainSha)
   })
 
+  it('push with the file store: says the baseline lives only as long as the workspace unless committed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-baselines-'))
+    const run = await runEvent(
+      'push',
+      pushPayload(mainSha),
+      { GITHUB_SHA: mainSha, GITHUB_REF: 'refs/heads/main' },
+      ACTIONS_TOKEN,
+      { 'baseline-store': 'file', 'baseline-dir': dir }
+    )
+    expect(run.code).toBe(0)
+    expect(run.stdout).toContain(
+      `::warning::evalgate: wrote the baseline of ${mainSha.slice(0, 7)} to ${dir}; the workspace ends with this job, so commit that directory to keep it`
+    )
+  })
+
   let prNumber: number
   let headSha: string
   it('pull request with a regression: sticky comment posted, step failed, annotations on case lines', async () => {
@@ -453,6 +468,7 @@ describe('the action by event, against a local GitHub', () => {
     const report = await reportFrom(payload, mainSha, pr.resultsPath)
     expect(report.code).toBe(0)
     expect(report.outputs.verdict).toBe('baseline-unavailable')
+    expect(report.outputs.passed).toBe('false')
     const [comment] = server.state.commentsOn(number)
     expect(comment?.body).toContain(
       '> **Below min-pass-rate, so this check fails:** capitals / app'

@@ -327,6 +327,27 @@ describe('spec file problems', () => {
     ])
   })
 
+  it('rejects a zero duration written as text, as the schema rejects 0', async () => {
+    const spec = yaml(
+      SUITE,
+      "timeout: '0s'", // line 2, the value at column 10
+      ...PROVIDERS,
+      PROMPT,
+      ...CASES,
+      ...SCORERS
+    )
+    expect(await specProblems(spec, APP)).toEqual([
+      {
+        file: FILE,
+        line: 2,
+        column: 10,
+        path: 'timeout',
+        message: 'duration `0s` is zero',
+        hint: 'a duration is at least 1 ms, e.g. `500ms` or `30s`'
+      }
+    ])
+  })
+
   it('reports an invalid suite name', async () => {
     const spec = yaml('suite: ticket triage', ...PROVIDERS, PROMPT, ...CASES, ...SCORERS)
     expect(await specProblems(spec, APP)).toEqual([

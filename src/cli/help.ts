@@ -33,7 +33,8 @@ Options:
   --filter <pattern>      suite-glob[/case-glob], comma-separated, e.g. triage/refund-*
   --fail-on <when>        threshold: exit 1 when a provider's pass rate is below the suite's
                           min-pass-rate (errored answers count as failed; default);
-                          never: exit 0 whenever the run completes
+                          never: thresholds never fail the run (a regression
+                          found with --baseline still exits 1)
   --baseline <file>       compare with this RunResult after the run (exit 1 on a regression)
   --strict                with --baseline: an inconclusive result fails too
   --format <f>            with --baseline: terminal (default), markdown, json or junit;
@@ -59,7 +60,8 @@ Options:
   --strict         an inconclusive result fails too
   --seed <text>    seed of the random tests (default: the head run's commit)
   --no-color       plain text even on a terminal
-Exit 1 on a regression (or an error verdict), 0 otherwise.
+Exit 1 on a regression, a broken absolute limit or an error verdict (and, with --strict, an
+inconclusive one); 2 on bad input; 0 otherwise.
 `
 
 export const MERGE_HELP = `Usage: evalgate merge <shard.json|dir...> [--out <file>]

@@ -441,7 +441,12 @@ export async function runAction(
   const scheduled = context.eventName === 'schedule' || context.eventName === 'workflow_dispatch'
   if (context.eventName === 'push' && isDefaultBranch && store && client) {
     const stored = await storeBaselineSafely(store, context.sha, run)
-    if (stored.ok)
+    if (stored.ok && settings.baseline.store === 'file') {
+      // The file store writes into the workspace, which ends with the job: only a commit keeps it.
+      io.warning(
+        `evalgate: wrote the baseline of ${shortSha(context.sha)} to ${settings.baseline.dir}; the workspace ends with this job, so commit that directory to keep it (or use baseline-store: branch)`
+      )
+    } else if (stored.ok)
       io.info(`evalgate: stored the results as the baseline of ${shortSha(context.sha)}`)
     else
       io.warning(
@@ -670,6 +675,7 @@ async function reportFromArtifact(
     'verdict',
     comparison?.verdict ?? (baselineError !== undefined ? 'baseline-unavailable' : 'no-baseline')
   )
+  io.setOutput('passed', String(!summaries.some((s) => s.belowThreshold)))
   await io.writeSummary(markdown)
   return undefined
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { InputError, UsageError, errorMessage } from '../errors.js'
 import { parseRunResult } from '../results/parse.js'
@@ -55,8 +55,50 @@ export async function assertWritableFile(path: string): Promise<void> {
   }
 }
 
+/**
+ * The RunResult as JSON, in pieces: one string of a whole run can pass V8's limit (about 512 MB:
+ * 20,000 cases of 30 KB answers), and a run must never be lost to its own size. The suites'
+ * answers are one line each; the rest is indented as `JSON.stringify(…, null, 2)` would.
+ */
+function* runResultChunks(run: RunResult): Generator<string> {
+  const { suites, ...head } = run
+  yield JSON.stringify(head, null, 2).replace(/\n}$/, ',\n  "suites": [')
+  for (const [index, suite] of suites.entries()) {
+    const { results, ...rest } = suite
+    const fields = JSON.stringify(rest, null, 2).replace(/\n/g, '\n    ')
+    yield `${index === 0 ? '' : ','}\n    ${fields.replace(/\n {4}}$/, ',\n      "results": [')}`
+    for (const [i, result] of results.entries()) {
+      yield `${i === 0 ? '' : ','}\n        ${JSON.stringify(result)}`
+    }
+    yield `${results.length === 0 ? '' : '\n      '}]\n    }`
+  }
+  yield `${suites.length === 0 ? '' : '\n  '}]\n}\n`
+}
+
+/** Written through a temp file and a rename, as writeFileAtomic, a piece at a time. */
 export async function writeRunResult(path: string, run: RunResult): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(run, null, 2) + '\n')
+  await mkdir(dirname(path), { recursive: true })
+  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`
+  try {
+    const file = await open(temp, 'w')
+    try {
+      let buffered = ''
+      for (const chunk of runResultChunks(run)) {
+        buffered += chunk
+        if (buffered.length >= 1 << 20) {
+          await file.write(buffered)
+          buffered = ''
+        }
+      }
+      await file.write(buffered)
+    } finally {
+      await file.close()
+    }
+    await rename(temp, path)
+  } catch (error) {
+    await rm(temp, { force: true })
+    throw error
+  }
 }
 
 export async function readRunResult(path: string): Promise<RunResult> {

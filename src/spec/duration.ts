@@ -23,7 +23,7 @@ export function parseDuration(duration: Duration): number {
 
 /**
  * Milliseconds of a schema-valid duration written at `path`; undefined, and reported, when it is
- * longer than MAX_DURATION_MS (the schema only bounds plain numbers, not `99999s`).
+ * zero or longer than MAX_DURATION_MS (the schema only bounds plain numbers, not `0s` or `99999s`).
  */
 export function checkedDuration(
   duration: Duration,
@@ -31,6 +31,15 @@ export function checkedDuration(
   context: SpecContext
 ): number | undefined {
   const ms = parseDuration(duration)
+  if (ms < 1) {
+    // The schema refuses 0 as a number; `0s` is the same zero, and every call would time out.
+    context.report(
+      path,
+      `duration \`${String(duration)}\` is zero`,
+      'a duration is at least 1 ms, e.g. `500ms` or `30s`'
+    )
+    return undefined
+  }
   if (ms <= MAX_DURATION_MS) return ms
   context.report(
     path,
