@@ -7468,7 +7468,7 @@ var init_parse = __esm({
 
 // src/io/files.ts
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 async function writeFileAtomic(path2, content) {
   await mkdir(dirname(path2), { recursive: true });
@@ -7505,8 +7505,48 @@ async function assertWritableFile(path2) {
     throw new UsageError(`cannot write the results to ${path2}: ${errorMessage(error)}`);
   }
 }
+function* runResultChunks(run) {
+  const { suites, ...head } = run;
+  yield JSON.stringify(head, null, 2).replace(/\n}$/, ',\n  "suites": [');
+  for (const [index, suite] of suites.entries()) {
+    const { results, ...rest } = suite;
+    const fields = JSON.stringify(rest, null, 2).replace(/\n/g, "\n    ");
+    yield `${index === 0 ? "" : ","}
+    ${fields.replace(/\n {4}}$/, ',\n      "results": [')}`;
+    for (const [i, result] of results.entries()) {
+      yield `${i === 0 ? "" : ","}
+        ${JSON.stringify(result)}`;
+    }
+    yield `${results.length === 0 ? "" : "\n      "}]
+    }`;
+  }
+  yield `${suites.length === 0 ? "" : "\n  "}]
+}
+`;
+}
 async function writeRunResult(path2, run) {
-  await writeFileAtomic(path2, JSON.stringify(run, null, 2) + "\n");
+  await mkdir(dirname(path2), { recursive: true });
+  const temp = `${path2}.${randomBytes(6).toString("hex")}.tmp`;
+  try {
+    const file = await open(temp, "w");
+    try {
+      let buffered = "";
+      for (const chunk of runResultChunks(run)) {
+        buffered += chunk;
+        if (buffered.length >= 1 << 20) {
+          await file.write(buffered);
+          buffered = "";
+        }
+      }
+      await file.write(buffered);
+    } finally {
+      await file.close();
+    }
+    await rename(temp, path2);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
 }
 async function readRunResult(path2) {
   let text;
@@ -8815,9 +8855,8 @@ var init_cases = __esm({
 // src/compare/flips.ts
 function clip(text, max) {
   if (text.length <= max) return { text, truncated: 0 };
-  const points = Array.from(text.slice(0, max));
-  if (points.join("").length > max) points.pop();
-  const kept = points.join("");
+  const end = /[\ud800-\udbff]/.test(text.charAt(max - 1)) ? max - 1 : max;
+  const kept = text.slice(0, end);
   return { text: kept, truncated: text.length - kept.length };
 }
 function sample(answer) {
@@ -10251,11 +10290,13 @@ var init_comparison_json = __esm({
 function stripControl(text) {
   return text.replace(/\r\n?/g, "\n").replace(UNSAFE_CHARACTERS, "");
 }
+function sliceWhole(text, max) {
+  const cut = text.slice(0, Math.max(0, max));
+  return /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut;
+}
 function truncate(text, max) {
   if (text.length <= max) return text;
-  let cut = text.slice(0, Math.max(0, max - 1));
-  if (/[\ud800-\udbff]$/.test(cut)) cut = cut.slice(0, -1);
-  return `${cut}…`;
+  return `${sliceWhole(text, max - 1)}…`;
 }
 function escapeHtml(text) {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
@@ -10435,22 +10476,22 @@ function detail(metric) {
   ].join(", ");
 }
 function testcase(group, metric, indent) {
-  const open = `${indent}<testcase${attributes({
+  const open2 = `${indent}<testcase${attributes({
     classname: `evalgate.${group.suite}.${group.providerId}`,
     name: METRIC_LABELS[metric.metric]
   })}`;
   const message = `${VERDICT_WORDS[metric.verdict]}: ${metric.reason}`;
   if (FAILING.has(metric.verdict)) {
-    return `${open}>
+    return `${open2}>
 ${indent}  <failure${attributes({ message, type: metric.verdict })}>${escapeXml(detail(metric))}</failure>
 ${indent}</testcase>`;
   }
   if (SKIPPED.has(metric.verdict)) {
-    return `${open}>
+    return `${open2}>
 ${indent}  <skipped${attributes({ message })}/>
 ${indent}</testcase>`;
   }
-  return `${open}>
+  return `${open2}>
 ${indent}  <system-out>${escapeXml(`${message} (${detail(metric)})`)}</system-out>
 ${indent}</testcase>`;
 }
@@ -10469,7 +10510,7 @@ function renderJunit(c) {
     tests += cases.length;
     failures += groupFailures;
     skipped += groupSkipped;
-    const open = `  <testsuite${attributes({
+    const open2 = `  <testsuite${attributes({
       name: `${group.suite} / ${group.providerId}`,
       tests: cases.length,
       failures: groupFailures,
@@ -10482,7 +10523,7 @@ function renderJunit(c) {
       `      <property${attributes({ name: "paired-cases", value: group.cases.paired })}/>`,
       `    </properties>`
     ];
-    return [open, ...properties, ...cases, "  </testsuite>"].join("\n");
+    return [open2, ...properties, ...cases, "  </testsuite>"].join("\n");
   });
   const root = `<testsuites${attributes({
     name: "evalgate",
@@ -10603,7 +10644,7 @@ function outputBlock(label, sample2) {
   const failures = sample2.failures.length > 0 ? `; ${sample2.failures.map((f) => markdownInline(f, 200)).join("; ")}` : "";
   const header = `${label} (repeat ${sample2.repeat}, ${sample2.pass ? "passed" : "failed"}${failures}):`;
   if (sample2.text === null) return `${header} no output`;
-  const shown = sample2.text.length > OUTPUT_CHARS_SHOWN ? sample2.text.slice(0, OUTPUT_CHARS_SHOWN) : sample2.text;
+  const shown = sample2.text.length > OUTPUT_CHARS_SHOWN ? sliceWhole(sample2.text, OUTPUT_CHARS_SHOWN) : sample2.text;
   const cut = sample2.text.length - shown.length + sample2.truncated;
   return [
     header,
@@ -79156,6 +79197,14 @@ function parseDuration(duration) {
 }
 function checkedDuration(duration, path2, context) {
   const ms = parseDuration(duration);
+  if (ms < 1) {
+    context.report(
+      path2,
+      `duration \`${String(duration)}\` is zero`,
+      "a duration is at least 1 ms, e.g. `500ms` or `30s`"
+    );
+    return void 0;
+  }
   if (ms <= MAX_DURATION_MS) return ms;
   context.report(
     path2,
@@ -84221,7 +84270,8 @@ Options:
   --filter <pattern>      suite-glob[/case-glob], comma-separated, e.g. triage/refund-*
   --fail-on <when>        threshold: exit 1 when a provider's pass rate is below the suite's
                           min-pass-rate (errored answers count as failed; default);
-                          never: exit 0 whenever the run completes
+                          never: thresholds never fail the run (a regression
+                          found with --baseline still exits 1)
   --baseline <file>       compare with this RunResult after the run (exit 1 on a regression)
   --strict                with --baseline: an inconclusive result fails too
   --format <f>            with --baseline: terminal (default), markdown, json or junit;
@@ -84246,7 +84296,8 @@ Options:
   --strict         an inconclusive result fails too
   --seed <text>    seed of the random tests (default: the head run's commit)
   --no-color       plain text even on a terminal
-Exit 1 on a regression (or an error verdict), 0 otherwise.
+Exit 1 on a regression, a broken absolute limit or an error verdict (and, with --strict, an
+inconclusive one); 2 on bad input; 0 otherwise.
 `;
     MERGE_HELP = `Usage: evalgate merge <shard.json|dir...> [--out <file>]
 
