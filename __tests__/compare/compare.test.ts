@@ -373,7 +373,10 @@ describe('compareRuns verdicts', () => {
     ])
     const filtered = buildRun([buildSuite({ suite: 'new', cases: 5, answer: () => scored(0) })])
     filtered.run.filter = 'new'
-    expect(compareRuns(base, filtered, { seed }).warnings).toEqual([])
+    // Not deleted, only not run: said as such.
+    expect(compareRuns(base, filtered, { seed }).warnings).toEqual([
+      "the head run ran only the cases of the filter new: the baseline's other cases are listed as removed because they were not run, not because they were deleted"
+    ])
 
     const floored = buildRun([
       buildSuite({ suite: 'new', cases: 5, gate: { score: { min: 0.5 } }, answer: () => scored(0) })

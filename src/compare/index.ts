@@ -512,6 +512,11 @@ export function compareRuns(base: RunResult, head: RunResult, options: CompareOp
       removed.push(`${baseSuite.suite} / ${provider.id}`)
     }
   }
+  if (head.run.filter !== undefined && head.run.filter !== base.run.filter) {
+    warnings.push(
+      `the head run ran only the cases of the filter ${head.run.filter}: the baseline's other cases are listed as removed because they were not run, not because they were deleted`
+    )
+  }
   // Said at the top, not only in a table: renaming or deleting a suite must not pass unnoticed.
   if (removed.length > 0 && head.run.filter === undefined) {
     warnings.push(
