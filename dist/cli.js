@@ -10194,6 +10194,11 @@ function compareRuns(base, head, options) {
       removed.push(`${baseSuite.suite} / ${provider.id}`);
     }
   }
+  if (head.run.filter !== void 0 && head.run.filter !== base.run.filter) {
+    warnings.push(
+      `the head run ran only the cases of the filter ${head.run.filter}: the baseline's other cases are listed as removed because they were not run, not because they were deleted`
+    );
+  }
   if (removed.length > 0 && head.run.filter === void 0) {
     warnings.push(
       `${removed.join(", ")} ${removed.length === 1 ? "is" : "are"} in the baseline but not in the head run, so not compared (renamed or deleted?)`
