@@ -10928,7 +10928,6 @@ function checkShards(shards) {
       `shard ${missing.map((i) => `${i}/${shardTotal}`).join(", ")} is missing: merge the results of every shard (${shards.length} of ${shardTotal} given)`
     );
   }
-  return shardTotal;
 }
 function mergeSuite(parts2) {
   const [first] = parts2;

@@ -19,7 +19,7 @@ function shardLabel(shard: ShardFile): string {
 }
 
 /** Every shard must be a different part of the same run: same commit, filter and shard count. */
-function checkShards(shards: readonly ShardFile[]): number {
+function checkShards(shards: readonly ShardFile[]): void {
   const [first] = shards
   if (!first) throw new UsageError('nothing to merge: give the results files of every shard')
   const total = first.run.run.shard?.total
@@ -72,7 +72,6 @@ function checkShards(shards: readonly ShardFile[]): number {
       `shard ${missing.map((i) => `${i}/${shardTotal}`).join(', ')} is missing: merge the results of every shard (${shards.length} of ${shardTotal} given)`
     )
   }
-  return shardTotal
 }
 
 function mergeSuite(parts: readonly { shard: ShardFile; suite: SuiteResult }[]): SuiteResult {
