@@ -79414,7 +79414,7 @@ function secretValues(entry, context) {
   return [...names].flatMap((name) => {
     const value = context.env[name];
     return value !== void 0 && value.length >= SECRET_MIN_LENGTH ? [{ name, value }] : [];
-  }).sort((a, b) => b.value.length - a.value.length);
+  });
 }
 function usesVariable(text) {
   return Array.from(text.matchAll(ENV_REFERENCE)).some(([, escaped]) => !escaped);
@@ -82879,10 +82879,20 @@ function redactCutEnds(text, name, value) {
 }
 function redactText(text, secrets) {
   let redacted = text;
-  for (const { name, value } of secrets) {
+  for (const { name, value } of [...secrets].sort((a, b) => b.value.length - a.value.length)) {
     redacted = redactCutEnds(redacted.split(value).join(`\${${name}}`), name, value);
   }
   return redacted;
+}
+function redactValue(value, secrets) {
+  if (typeof value === "string") return redactText(value, secrets);
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, secrets));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, redactValue(item, secrets)])
+    );
+  }
+  return value;
 }
 var SHORTEST_PIECE;
 var init_secrets = __esm({
@@ -82893,18 +82903,8 @@ var init_secrets = __esm({
 });
 
 // src/providers/identity.ts
-function withSecretsWritten(value, secrets) {
-  if (typeof value === "string") return redactText(value, secrets);
-  if (Array.isArray(value)) return value.map((item) => withSecretsWritten(item, secrets));
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, withSecretsWritten(item, secrets)])
-    );
-  }
-  return value;
-}
 function providerCacheIdentity(spec) {
-  const written = (value) => withSecretsWritten(value, spec.secrets ?? []);
+  const written = (value) => redactValue(value, spec.secrets ?? []);
   switch (spec.type) {
     case "openai":
       return fingerprint({
@@ -83776,7 +83776,7 @@ function suiteSecrets(spec) {
   const judges = spec.scorers.flatMap(
     (scorer) => scorer.type === "llm-judge" ? [scorer.judge] : []
   );
-  return [...spec.providers, ...judges].flatMap((provider) => provider.secrets ?? []).sort((a, b) => b.value.length - a.value.length);
+  return [...spec.providers, ...judges].flatMap((provider) => provider.secrets ?? []);
 }
 function renderMessages(spec, evalCase) {
   if (typeof spec.prompt === "string") {
@@ -84488,9 +84488,8 @@ async function mergeCommand(argv, io) {
   });
   if (values.help) return io.stdout.write(MERGE_HELP), 0;
   if (positionals.length === 0) {
-    throw new EvalgateError(
-      "evalgate merge takes every shard's results file (or a directory of them). See `evalgate merge --help`.",
-      2
+    throw new UsageError(
+      "evalgate merge takes every shard's results file (or a directory of them). See `evalgate merge --help`."
     );
   }
   const shards = await readShardFiles(positionals.map((path2) => resolve3(io.cwd, path2)));

@@ -235,9 +235,8 @@ async function mergeCommand(argv: string[], io: CliEnvironment): Promise<number>
   })
   if (values.help) return (io.stdout.write(MERGE_HELP), 0)
   if (positionals.length === 0) {
-    throw new EvalgateError(
-      "evalgate merge takes every shard's results file (or a directory of them). See `evalgate merge --help`.",
-      2
+    throw new UsageError(
+      "evalgate merge takes every shard's results file (or a directory of them). See `evalgate merge --help`."
     )
   }
   const shards = await readShardFiles(positionals.map((path) => resolve(io.cwd, path)))

@@ -1,18 +1,6 @@
 import { fingerprint } from '../results/fingerprint.js'
-import { redactText } from '../spec/secrets.js'
-import type { ProviderSpec, SecretValue } from '../spec/types.js'
-
-/** Every string in `value` with the secrets written back as `${NAME}`. */
-function withSecretsWritten<T>(value: T, secrets: readonly SecretValue[]): T {
-  if (typeof value === 'string') return redactText(value, secrets) as T
-  if (Array.isArray(value)) return value.map((item) => withSecretsWritten(item, secrets)) as T
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, withSecretsWritten(item, secrets)])
-    ) as T
-  }
-  return value
-}
+import { redactValue } from '../spec/secrets.js'
+import type { ProviderSpec } from '../spec/types.js'
 
 /**
  * What cached answers of a provider are keyed on. For `openai` and `http` the resolved endpoint
@@ -24,7 +12,7 @@ function withSecretsWritten<T>(value: T, secrets: readonly SecretValue[]): T {
 export function providerCacheIdentity(spec: ProviderSpec): string {
   // A secret in a URL or body is keyed as the `${VAR}` it came from, so a replay without it (a
   // fork's pull request) finds the answers a run with it recorded.
-  const written = <T>(value: T): T => withSecretsWritten(value, spec.secrets ?? [])
+  const written = <T>(value: T): T => redactValue(value, spec.secrets ?? [])
   switch (spec.type) {
     case 'openai':
       return fingerprint({

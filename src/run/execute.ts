@@ -72,10 +72,7 @@ function suiteSecrets(spec: SuiteSpec): SecretValue[] {
   const judges = spec.scorers.flatMap((scorer) =>
     scorer.type === 'llm-judge' ? [scorer.judge] : []
   )
-  // Longest first, so a secret holding another is written back whole.
-  return [...spec.providers, ...judges]
-    .flatMap((provider) => provider.secrets ?? [])
-    .sort((a, b) => b.value.length - a.value.length)
+  return [...spec.providers, ...judges].flatMap((provider) => provider.secrets ?? [])
 }
 
 function renderMessages(spec: SuiteSpec, evalCase: EvalCase): ChatMessage[] {

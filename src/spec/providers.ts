@@ -128,15 +128,10 @@ function secretValues(entry: unknown, context: SpecContext): SecretValue[] {
     else if (value !== null && typeof value === 'object') Object.values(value).forEach(visit)
   }
   visit(entry)
-  return (
-    [...names]
-      .flatMap((name) => {
-        const value = context.env[name]
-        return value !== undefined && value.length >= SECRET_MIN_LENGTH ? [{ name, value }] : []
-      })
-      // Longest first, so a secret holding another is written back whole.
-      .sort((a, b) => b.value.length - a.value.length)
-  )
+  return [...names].flatMap((name) => {
+    const value = context.env[name]
+    return value !== undefined && value.length >= SECRET_MIN_LENGTH ? [{ name, value }] : []
+  })
 }
 
 /** Whether a string uses a `${VAR}` (not just an escaped `$${VAR}`). */

@@ -36,8 +36,20 @@ function redactCutEnds(text: string, name: string, value: string): string {
  */
 export function redactText(text: string, secrets: readonly SecretValue[]): string {
   let redacted = text
-  for (const { name, value } of secrets) {
+  for (const { name, value } of [...secrets].sort((a, b) => b.value.length - a.value.length)) {
     redacted = redactCutEnds(redacted.split(value).join(`\${${name}}`), name, value)
   }
   return redacted
+}
+
+/** Every string in `value` (deeply: arrays, objects) with the secrets written back. */
+export function redactValue<T>(value: T, secrets: readonly SecretValue[]): T {
+  if (typeof value === 'string') return redactText(value, secrets) as T
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, secrets)) as T
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, redactValue(item, secrets)])
+    ) as T
+  }
+  return value
 }
