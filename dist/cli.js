@@ -82878,6 +82878,7 @@ function redactCutEnds(text, name, value) {
   return redacted;
 }
 function redactText(text, secrets) {
+  if (secrets.length === 0) return text;
   let redacted = text;
   for (const { name, value } of [...secrets].sort((a, b) => b.value.length - a.value.length)) {
     redacted = redactCutEnds(redacted.split(value).join(`\${${name}}`), name, value);

@@ -35,6 +35,7 @@ function redactCutEnds(text: string, name: string, value: string): string {
  * longest first, so one holding another is written back whole.
  */
 export function redactText(text: string, secrets: readonly SecretValue[]): string {
+  if (secrets.length === 0) return text
   let redacted = text
   for (const { name, value } of [...secrets].sort((a, b) => b.value.length - a.value.length)) {
     redacted = redactCutEnds(redacted.split(value).join(`\${${name}}`), name, value)
