@@ -1,20 +1,41 @@
 import { lineProgress, terminalProgress } from '../../src/run/progress.js'
+import type { Ticker } from '../../src/run/progress.js'
 
+/** A clock moved by hand, and a ticker whose ticks fire as the clock passes them. */
 function recorder() {
   const writes: string[] = []
   let clock = 0
+  const tickers: { every: number; next: number; tick: () => void; cancelled: boolean }[] = []
+  const ticker: Ticker = {
+    every(ms, tick) {
+      const entry = { every: ms, next: clock + ms, tick, cancelled: false }
+      tickers.push(entry)
+      return () => void (entry.cancelled = true)
+    }
+  }
   return {
     writes,
+    ticker,
     out: { write: (text: string) => void writes.push(text) },
     now: () => clock,
-    advance: (ms: number) => (clock += ms)
+    advance: (ms: number) => {
+      const until = clock + ms
+      for (const entry of tickers) {
+        while (!entry.cancelled && entry.next <= until) {
+          clock = entry.next
+          entry.next += entry.every
+          entry.tick()
+        }
+      }
+      clock = until
+    }
   }
 }
 
 describe('lineProgress (logs)', () => {
   it('prints a line per 10% and at the end, not one per answer', () => {
     const r = recorder()
-    const progress = lineProgress(r.out, r.now)
+    const progress = lineProgress(r.out, r.now, { ticker: r.ticker })
     progress.start(200)
     for (let done = 1; done <= 200; done++) {
       r.advance(10)
@@ -27,18 +48,38 @@ describe('lineProgress (logs)', () => {
     expect(r.writes.at(-1)).toBe('evalgate: 200/200 answers (100%), 10 errors, 100.0/s, ETA 0s\n')
   })
 
-  it('prints at least every interval while answers trickle in', () => {
+  it('prints at least every interval while answers trickle in, between answers too', () => {
     const r = recorder()
-    const progress = lineProgress(r.out, r.now, 15_000)
+    const progress = lineProgress(r.out, r.now, { intervalMs: 15_000, ticker: r.ticker })
     progress.start(1000)
     for (let done = 1; done <= 5; done++) {
       r.advance(10_000)
       progress.update(done, 0)
     }
     expect(r.writes.slice(1)).toEqual([
-      'evalgate: 2/1000 answers (0%), 0.1/s, ETA 2h46m\n',
-      'evalgate: 4/1000 answers (0%), 0.1/s, ETA 2h46m\n'
+      'evalgate: 1/1000 answers (0%), 0.1/s, ETA 4h09m\n',
+      'evalgate: 2/1000 answers (0%), 0.1/s, ETA 4h09m\n',
+      'evalgate: 4/1000 answers (0%), 0.1/s, ETA 3h06m\n'
     ])
+  })
+
+  it('keeps printing while no answer arrives, saying how long it has waited, until the end', () => {
+    const r = recorder()
+    const progress = lineProgress(r.out, r.now, { intervalMs: 15_000, ticker: r.ticker })
+    progress.start(10)
+    r.advance(5_000)
+    progress.update(1, 0)
+    r.advance(60_000)
+    expect(r.writes.slice(1)).toEqual([
+      'evalgate: 1/10 answers (10%), 0.2/s, ETA 45s\n',
+      'evalgate: 1/10 answers (10%), 0.0/s, ETA 4m30s; no answer for 25s\n',
+      'evalgate: 1/10 answers (10%), 0.0/s, ETA 6m45s; no answer for 40s\n',
+      'evalgate: 1/10 answers (10%), 0.0/s, ETA 9m00s; no answer for 55s\n'
+    ])
+    progress.finish(1, 0)
+    const atFinish = r.writes.length
+    r.advance(120_000)
+    expect(r.writes).toHaveLength(atFinish)
   })
 })
 

@@ -295,17 +295,25 @@ async function runTask(
   }
 }
 
-/** Runs every lane's tasks with at most `concurrency` in flight overall and `lane.limit` per lane. */
+/** Answers received so far, and how many of them are errors. */
+interface Tally {
+  done: number
+  errors: number
+}
+
+/**
+ * Runs every lane's tasks with at most `concurrency` in flight overall and `lane.limit` per lane,
+ * counting answers in `tally`.
+ */
 function schedule(
   lanes: Lane[],
   signal: AbortSignal,
   progress: ProgressReporter,
+  tally: Tally,
   options: ExecuteOptions
-): Promise<{ done: number; errors: number }> {
+): Promise<void> {
   const { concurrency } = options
   let inFlight = 0
-  let done = 0
-  let errors = 0
   let cursor = 0
   return new Promise((resolve, reject) => {
     const finished = (): boolean =>
@@ -322,7 +330,7 @@ function schedule(
         }
         cursor = (cursor + 1) % Math.max(lanes.length, 1)
       }
-      if (inFlight === 0 && finished()) resolve({ done, errors })
+      if (inFlight === 0 && finished()) resolve()
     }
     const start = (lane: Lane): void => {
       const task = lane.next++
@@ -337,9 +345,9 @@ function schedule(
         inFlight--
         if (result) {
           lane.suite.results[slot] = redactResult(result, lane.suite.secrets)
-          done++
-          if (result.error) errors++
-          progress.update(done, errors)
+          tally.done++
+          if (result.error) tally.errors++
+          progress.update(tally.done, tally.errors)
         }
         pump()
       }, reject)
@@ -386,12 +394,13 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   const judges = runJudges({ ...options, limiters })
   const suites = await Promise.all(plan.suites.map((s) => prepareSuite(s, judges, options)))
   const lanes = await openProviders(suites, limiters, options)
-  let outcome: { done: number; errors: number }
+  const outcome: Tally = { done: 0, errors: 0 }
   try {
     progress.start(plan.totalCalls)
-    outcome = await schedule(lanes, signal, progress, options)
-    progress.finish(outcome.done, outcome.errors)
+    await schedule(lanes, signal, progress, outcome, options)
   } finally {
+    // Also when the schedule fails: the reporter's last line, and no heartbeat after the run.
+    progress.finish(outcome.done, outcome.errors)
     await Promise.all([
       ...lanes.map((lane) => lane.call.provider.close?.()),
       ...suites.map((suite) => closeScorers(suite.scorers))

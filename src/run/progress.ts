@@ -59,38 +59,74 @@ export function terminalProgress(out: ProgressOutput, now: () => number): Progre
   }
 }
 
+/** Calls `tick` every `ms` until cancelled; real timers never hold the process open. */
+export interface Ticker {
+  every(ms: number, tick: () => void): () => void
+}
+
+export const intervalTicker: Ticker = {
+  every(ms, tick) {
+    const timer = setInterval(tick, ms)
+    timer.unref()
+    return () => clearInterval(timer)
+  }
+}
+
+export interface LineProgressOptions {
+  /** The longest a log goes without a line while the run lasts (default 15 s). */
+  intervalMs?: number
+  ticker?: Ticker
+}
+
 /**
  * Plain lines for logs (GitHub Actions shows no carriage returns): one per 10% of the work, and
- * at least every `intervalMs` while answers keep coming.
+ * at least every `intervalMs` while the run lasts — also while no answer arrives (a slow model, a
+ * long rate-limit wait), so a silent log never looks like a hung job.
  */
 export function lineProgress(
   out: ProgressOutput,
   now: () => number,
-  intervalMs = 15_000
+  { intervalMs = 15_000, ticker = intervalTicker }: LineProgressOptions = {}
 ): ProgressReporter {
   let total = 0
   let startedAt = 0
   let lastAt = 0
+  let lastAnswerAt = 0
   let lastDecile = 0
-  const line = (done: number, errors: number): void => {
+  let done = 0
+  let errors = 0
+  let stopHeartbeat: (() => void) | undefined
+  const line = (suffix = ''): void => {
     lastAt = now()
-    out.write(`evalgate: ${describe(done, total, errors, lastAt - startedAt)}\n`)
+    out.write(`evalgate: ${describe(done, total, errors, lastAt - startedAt)}${suffix}\n`)
+  }
+  const heartbeat = (): void => {
+    if (now() - lastAt < intervalMs) return
+    const waited = now() - lastAnswerAt
+    line(waited >= intervalMs ? `; no answer for ${formatDuration(waited / 1000)}` : '')
   }
   return {
     start(count) {
       total = count
-      startedAt = lastAt = now()
+      startedAt = lastAt = lastAnswerAt = now()
       out.write(`evalgate: running ${count} answers\n`)
+      stopHeartbeat = ticker.every(intervalMs, heartbeat)
     },
-    update(done, errors) {
+    update(answered, failed) {
+      done = answered
+      errors = failed
+      lastAnswerAt = now()
       const decile = total === 0 ? 10 : Math.floor((done / total) * 10)
       if (decile > lastDecile || now() - lastAt >= intervalMs) {
         lastDecile = decile
-        line(done, errors)
+        line()
       }
     },
-    finish(done, errors) {
-      if (lastDecile < 10) line(done, errors)
+    finish(answered, failed) {
+      stopHeartbeat?.()
+      done = answered
+      errors = failed
+      if (lastDecile < 10) line()
     }
   }
 }
