@@ -44,6 +44,16 @@ export class InputError extends EvalgateError {
   }
 }
 
+/**
+ * A run's results could not be written where asked; the message says where they were saved
+ * instead. Exit 73, sysexits' "cannot create output file".
+ */
+export class ResultsWriteError extends EvalgateError {
+  constructor(message: string) {
+    super(message, 73)
+  }
+}
+
 /** A command-line or action-input mistake with no file behind it. */
 export class UsageError extends EvalgateError {
   constructor(message: string) {
@@ -81,6 +91,11 @@ export class ProviderError extends EvalgateError {
   }
 }
 
+/** An error's message; also of an Error from another realm (a vm context, a worker). */
 export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+  if (error instanceof Error) return error.message
+  const message = (error as { message?: unknown } | null)?.message
+  return typeof message === 'string' && Object.prototype.toString.call(error) === '[object Error]'
+    ? message
+    : String(error)
 }

@@ -241,6 +241,47 @@ describe('exit codes', () => {
     expect(underFile.stderr).toMatch(/^evalgate: cannot write the results to .*x\.json: E[A-Z]+/)
   })
 
+  it('saves the results to a temp file and exits 73 when the results path breaks during the run', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-rescue-'))
+    const resultsDir = join(dir, 'results')
+    // The system under test replaces the results directory by a file: the write at the end fails.
+    await writeFile(
+      join(dir, 'app.mjs'),
+      `import { rmSync, writeFileSync } from 'node:fs'
+export function answer({ vars }) {
+  rmSync(${JSON.stringify(resultsDir)}, { recursive: true, force: true })
+  writeFileSync(${JSON.stringify(resultsDir)}, '')
+  return String(vars.n)
+}
+`
+    )
+    await writeFile(
+      join(dir, 'rescue.eval.yaml'),
+      `suite: rescue
+providers:
+  - { id: app, type: module, path: ./app.mjs, export: answer }
+prompt: '{{n}}'
+cases:
+  - { id: one, vars: { n: 1 } }
+scorers:
+  - { type: equals, expected: '{{n}}' }
+`
+    )
+    const run = await runCliProcess(
+      cli,
+      ['run', 'rescue.eval.yaml', '--out', join(resultsDir, 'results.json'), '--quiet'],
+      { cwd: dir, env: { TMPDIR: dir } }
+    )
+    expect(run.code).toBe(73)
+    const saved = /they were saved to (\S+evalgate-results-[0-9a-f]+\.json) instead\n$/.exec(
+      run.stderr
+    )?.[1]
+    expect(run.stderr).toMatch(/^evalgate: cannot write the results to \S+results\.json: E[A-Z]+: /)
+    expect(saved?.startsWith(dir)).toBe(true)
+    const rescued = await readResults(saved as string)
+    expect(rescued.suites[0]?.results).toMatchObject([{ caseId: 'one', output: '1', pass: true }])
+  })
+
   it('exits 2 with one line, not a stack trace, on a Node.js older than 22.19', async () => {
     // The child reports the version an older installation would; the check runs before undici loads.
     const older = 'Object.defineProperty(process.versions, "node", { value: "22.18.0" })'

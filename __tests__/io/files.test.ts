@@ -1,7 +1,8 @@
-import { mkdtemp, readFile } from 'node:fs/promises'
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { readRunResult, writeRunResult } from '../../src/io/files.js'
+import { ResultsWriteError } from '../../src/errors.js'
+import { readRunResult, writeRunResult, writeRunResultOrRescue } from '../../src/io/files.js'
 import type { RunResult } from '../../src/results/types.js'
 import { runResult } from '../helpers/run-result.js'
 
@@ -33,5 +34,32 @@ describe('writeRunResult', () => {
   it('writes a run without suites', async () => {
     const empty = { ...runResult('abc123'), suites: [] }
     expect((await roundTrip(empty)).read).toEqual(empty)
+  })
+})
+
+describe('writeRunResultOrRescue', () => {
+  it('writes where asked when it can, and nothing in the rescue directory', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-rescue-'))
+    const rescueDir = await mkdtemp(join(tmpdir(), 'evalgate-rescue-dir-'))
+    await writeRunResultOrRescue(join(dir, 'results.json'), runResult('abc123'), rescueDir)
+    expect(await readdir(dir)).toEqual(['results.json'])
+    expect(await readdir(rescueDir)).toEqual([])
+  })
+
+  it('says so when the rescue fails too', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-rescue-'))
+    const blocker = join(dir, 'a-file')
+    await writeFile(blocker, '')
+    const failed = writeRunResultOrRescue(
+      join(blocker, 'results.json'),
+      runResult('abc123'),
+      join(blocker, 'rescue')
+    )
+    await expect(failed).rejects.toThrow(ResultsWriteError)
+    await expect(failed).rejects.toThrow(
+      new RegExp(
+        `^cannot write the results to ${blocker}/results\\.json: E[A-Z]+: .*; nor to ${blocker}/rescue/evalgate-results-[0-9a-f]+\\.json: E[A-Z]+: `
+      )
+    )
   })
 })

@@ -11,7 +11,8 @@ Usage:
   evalgate --version
 
 Paths are spec files or directories searched for *.eval.yaml (default: evals).
-Exit codes: 0 ok, 1 failed cases or a regression, 2 bad input, 130/143 cancelled.
+Exit codes: 0 ok, 1 failed cases or a regression, 2 bad input, 73 the results could not be
+written where asked (saved to a temp file instead), 130/143 cancelled.
 `
 
 export const VALIDATE_HELP = `Usage: evalgate validate [paths...]

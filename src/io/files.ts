@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { InputError, UsageError, errorMessage } from '../errors.js'
+import { InputError, ResultsWriteError, UsageError, errorMessage } from '../errors.js'
 import { parseRunResult } from '../results/parse.js'
 import type { RunResult } from '../results/types.js'
 
@@ -98,6 +99,31 @@ export async function writeRunResult(path: string, run: RunResult): Promise<void
   } catch (error) {
     await rm(temp, { force: true })
     throw error
+  }
+}
+
+/**
+ * Writes a run's results to `path`, or — when that fails after the run (a full disk, a path
+ * removed meanwhile) — to a new file in `rescueDir`, and throws a ResultsWriteError naming it:
+ * hours of answers are never lost to one failed write.
+ */
+export async function writeRunResultOrRescue(
+  path: string,
+  run: RunResult,
+  rescueDir = tmpdir()
+): Promise<void> {
+  try {
+    await writeRunResult(path, run)
+    return
+  } catch (error) {
+    const rescue = join(rescueDir, `evalgate-results-${randomBytes(6).toString('hex')}.json`)
+    const failed = `cannot write the results to ${path}: ${errorMessage(error)}`
+    try {
+      await writeRunResult(rescue, run)
+    } catch (rescueError) {
+      throw new ResultsWriteError(`${failed}; nor to ${rescue}: ${errorMessage(rescueError)}`)
+    }
+    throw new ResultsWriteError(`${failed}; they were saved to ${rescue} instead`)
   }
 }
 

@@ -1,4 +1,4 @@
-import { assertWritableFile, writeRunResult } from '../io/files.js'
+import { assertWritableFile, writeRunResultOrRescue } from '../io/files.js'
 import { createProvider, importExport } from '../providers/index.js'
 import type { RunMeta, RunResult } from '../results/types.js'
 import { loadSpecs } from '../spec/index.js'
@@ -71,6 +71,6 @@ export async function runEvals(options: RunEvalsOptions): Promise<RunResult> {
       ...(options.filter !== undefined ? { filter: options.filter } : {})
     }
   })
-  await writeRunResult(options.out, run)
+  await writeRunResultOrRescue(options.out, run)
   return run
 }
