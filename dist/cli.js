@@ -56,9 +56,11 @@ function formatDiagnostic(d) {
   return `${where2}:${field} ${d.message}${hint}`;
 }
 function errorMessage(error) {
-  return error instanceof Error ? error.message : String(error);
+  if (error instanceof Error) return error.message;
+  const message = error?.message;
+  return typeof message === "string" && Object.prototype.toString.call(error) === "[object Error]" ? message : String(error);
 }
-var EvalgateError, InputError, UsageError, ProviderError;
+var EvalgateError, InputError, ResultsWriteError, UsageError, ProviderError;
 var init_errors = __esm({
   "src/errors.ts"() {
     "use strict";
@@ -77,6 +79,11 @@ var init_errors = __esm({
         const head = summary ?? `${count} problem${count === 1 ? "" : "s"} in the input`;
         super([head + ":", ...diagnostics.map((d) => "  " + formatDiagnostic(d))].join("\n"), 2);
         this.diagnostics = diagnostics;
+      }
+    };
+    ResultsWriteError = class extends EvalgateError {
+      constructor(message) {
+        super(message, 73);
       }
     };
     UsageError = class extends EvalgateError {
@@ -3050,7 +3057,7 @@ var require_compile = __commonJS({
       const schOrFunc = root.refs[ref];
       if (schOrFunc)
         return schOrFunc;
-      let _sch = resolve4.call(this, root, ref);
+      let _sch = resolve5.call(this, root, ref);
       if (_sch === void 0) {
         const schema = (_a5 = root.localRefs) === null || _a5 === void 0 ? void 0 : _a5[ref];
         const { schemaId } = this.opts;
@@ -3077,7 +3084,7 @@ var require_compile = __commonJS({
     function sameSchemaEnv(s1, s2) {
       return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
     }
-    function resolve4(root, ref) {
+    function resolve5(root, ref) {
       let sch;
       while (typeof (sch = this.refs[ref]) == "string")
         ref = sch;
@@ -3941,7 +3948,7 @@ var require_fast_uri = __commonJS({
       }
       return uri;
     }
-    function resolve4(baseURI, relativeURI, options) {
+    function resolve5(baseURI, relativeURI, options) {
       const schemelessOptions = options ? Object.assign({ scheme: "null" }, options) : { scheme: "null" };
       const {
         parsed: baseParsed,
@@ -3977,50 +3984,50 @@ var require_fast_uri = __commonJS({
       schemelessOptions.skipEscape = true;
       return serialize(resolved, schemelessOptions);
     }
-    function resolveComponent(base, relative3, options, skipNormalization) {
+    function resolveComponent(base, relative4, options, skipNormalization) {
       const target = {};
       if (!skipNormalization) {
         base = parse2(serialize(base, options), options);
-        relative3 = parse2(serialize(relative3, options), options);
+        relative4 = parse2(serialize(relative4, options), options);
       }
       options = options || {};
-      if (!options.tolerant && relative3.scheme) {
-        target.scheme = relative3.scheme;
-        target.userinfo = relative3.userinfo;
-        target.host = relative3.host;
-        target.port = relative3.port;
-        target.path = removeDotSegments(relative3.path || "");
-        target.query = relative3.query;
+      if (!options.tolerant && relative4.scheme) {
+        target.scheme = relative4.scheme;
+        target.userinfo = relative4.userinfo;
+        target.host = relative4.host;
+        target.port = relative4.port;
+        target.path = removeDotSegments(relative4.path || "");
+        target.query = relative4.query;
       } else {
-        if (relative3.userinfo !== void 0 || relative3.host !== void 0 || relative3.port !== void 0) {
-          target.userinfo = relative3.userinfo;
-          target.host = relative3.host;
-          target.port = relative3.port;
-          target.path = removeDotSegments(relative3.path || "");
-          target.query = relative3.query;
+        if (relative4.userinfo !== void 0 || relative4.host !== void 0 || relative4.port !== void 0) {
+          target.userinfo = relative4.userinfo;
+          target.host = relative4.host;
+          target.port = relative4.port;
+          target.path = removeDotSegments(relative4.path || "");
+          target.query = relative4.query;
         } else {
-          if (!relative3.path) {
+          if (!relative4.path) {
             target.path = base.path;
-            if (relative3.query !== void 0) {
-              target.query = relative3.query;
+            if (relative4.query !== void 0) {
+              target.query = relative4.query;
             } else {
               target.query = base.query;
             }
           } else {
-            if (relative3.path[0] === "/") {
-              target.path = removeDotSegments(relative3.path);
+            if (relative4.path[0] === "/") {
+              target.path = removeDotSegments(relative4.path);
             } else {
               const baseHasAuthority = base.userinfo !== void 0 || base.host !== void 0 || base.port !== void 0;
               if (baseHasAuthority && !base.path) {
-                target.path = "/" + relative3.path;
+                target.path = "/" + relative4.path;
               } else if (!base.path) {
-                target.path = relative3.path;
+                target.path = relative4.path;
               } else {
-                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative3.path;
+                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative4.path;
               }
               target.path = base.scheme === void 0 && !baseHasAuthority && target.path[0] !== "/" ? removeDotSegmentsRelative(target.path) : removeDotSegments(target.path);
             }
-            target.query = relative3.query;
+            target.query = relative4.query;
           }
           target.userinfo = base.userinfo;
           target.host = base.host;
@@ -4028,7 +4035,7 @@ var require_fast_uri = __commonJS({
         }
         target.scheme = base.scheme;
       }
-      target.fragment = relative3.fragment;
+      target.fragment = relative4.fragment;
       return target;
     }
     function equal(uriA, uriB, options) {
@@ -4332,7 +4339,7 @@ var require_fast_uri = __commonJS({
     var fastUri = {
       SCHEMES,
       normalize,
-      resolve: resolve4,
+      resolve: resolve5,
       resolveComponent,
       equal,
       serialize,
@@ -7469,7 +7476,8 @@ var init_parse = __esm({
 // src/io/files.ts
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
 async function writeFileAtomic(path2, content) {
   await mkdir(dirname(path2), { recursive: true });
   const temp = `${path2}.${randomBytes(6).toString("hex")}.tmp`;
@@ -7480,6 +7488,24 @@ async function writeFileAtomic(path2, content) {
     await rm(temp, { force: true });
     throw error;
   }
+}
+async function repositoryRoot(dir) {
+  for (let current = dir; ; current = dirname(current)) {
+    if (await stat(join(current, ".git")).catch(() => void 0)) return current;
+    if (dirname(current) === current) return void 0;
+  }
+}
+async function repositoryPaths(cwd, files) {
+  const roots = /* @__PURE__ */ new Map();
+  const recorded = /* @__PURE__ */ new Map();
+  for (const file of new Set(files)) {
+    const absolute = resolve(cwd, file);
+    const dir = dirname(absolute);
+    if (!roots.has(dir)) roots.set(dir, repositoryRoot(dir));
+    const root = await roots.get(dir);
+    recorded.set(file, root === void 0 ? file : relative(root, absolute).split("\\").join("/"));
+  }
+  return (file) => recorded.get(file) ?? file;
 }
 async function readTextIfExists(path2) {
   try {
@@ -7546,6 +7572,21 @@ async function writeRunResult(path2, run) {
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
+  }
+}
+async function writeRunResultOrRescue(path2, run, rescueDir = tmpdir()) {
+  try {
+    await writeRunResult(path2, run);
+    return;
+  } catch (error) {
+    const rescue = join(rescueDir, `evalgate-results-${randomBytes(6).toString("hex")}.json`);
+    const failed2 = `cannot write the results to ${path2}: ${errorMessage(error)}`;
+    try {
+      await writeRunResult(rescue, run);
+    } catch (rescueError) {
+      throw new ResultsWriteError(`${failed2}; nor to ${rescue}: ${errorMessage(rescueError)}`);
+    }
+    throw new ResultsWriteError(`${failed2}; they were saved to ${rescue} instead`);
   }
 }
 async function readRunResult(path2) {
@@ -11008,13 +11049,13 @@ function raceAbort(work, signal) {
     work.catch(() => void 0);
     return Promise.reject(abortError(signal));
   }
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve5, reject) => {
     const onAbort = () => reject(abortError(signal));
     signal.addEventListener("abort", onAbort, { once: true });
     work.then(
       (value) => {
         signal.removeEventListener("abort", onAbort);
-        resolve4(value);
+        resolve5(value);
       },
       (error) => {
         signal.removeEventListener("abort", onAbort);
@@ -11054,7 +11095,7 @@ var init_exec = __esm({
         const [file, ...args] = this.spec.command;
         if (file === void 0) return Promise.reject(new ProviderError("exec", "empty command"));
         const started = performance.now();
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           const child = spawn(file, args, {
             cwd: this.spec.cwd,
             env: {
@@ -11112,7 +11153,7 @@ var init_exec = __esm({
               );
             }
             const output = Buffer.concat(stdout).toString("utf8").replace(/\r?\n$/, "");
-            resolve4({ output, latencyMs: performance.now() - started, attempts: 1 });
+            resolve5({ output, latencyMs: performance.now() - started, attempts: 1 });
           });
         });
       }
@@ -16290,9 +16331,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve4, reject) => {
+          return new Promise((resolve5, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve4(data);
+              return err ? reject(err) : resolve5(data);
             });
           });
         }
@@ -16330,9 +16371,9 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve4, reject) => {
+          return new Promise((resolve5, reject) => {
             this.destroy(err, (err2, data) => {
-              return err2 ? reject(err2) : resolve4(data);
+              return err2 ? reject(err2) : resolve5(data);
             });
           });
         }
@@ -21745,12 +21786,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve4, reject) => {
+      const waitForDrain = () => new Promise((resolve5, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve4;
+          callback = resolve5;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -23274,12 +23315,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve4, reject) => {
+      const waitForDrain = () => new Promise((resolve5, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve4;
+          callback = resolve5;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -23661,16 +23702,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       [kClose]() {
-        return new Promise((resolve4) => {
+        return new Promise((resolve5) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve4;
+            this[kClosedResolve] = resolve5;
           } else {
-            resolve4(null);
+            resolve5(null);
           }
         });
       }
       [kDestroy](err) {
-        return new Promise((resolve4) => {
+        return new Promise((resolve5) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -23683,7 +23724,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve4(null);
+            resolve5(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -24274,8 +24315,8 @@ var require_pool_base = __commonJS({
         if (this[kQueued] === 0) {
           return closeClients(this);
         } else {
-          return new Promise((resolve4) => {
-            this[kClosedResolve] = resolve4;
+          return new Promise((resolve5) => {
+            this[kClosedResolve] = resolve5;
           });
         }
       }
@@ -24349,8 +24390,8 @@ var require_pool_base = __commonJS({
         }
         let done = false;
         let resolveClosed;
-        const closed = new Promise((resolve4) => {
-          resolveClosed = resolve4;
+        const closed = new Promise((resolve5) => {
+          resolveClosed = resolve5;
         });
         this[kRetiring].set(client, closed);
         client.close(() => {
@@ -27192,7 +27233,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return Promise.resolve(null);
         }
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           if (this[kContentLength] && this[kContentLength] > limit2 || this[kBytesRead] > limit2) {
             this.destroy(new AbortError());
           }
@@ -27206,11 +27247,11 @@ var require_readable = __commonJS({
               if (signal.aborted) {
                 reject(signal.reason ?? new AbortError());
               } else {
-                resolve4(null);
+                resolve5(null);
               }
             });
           } else {
-            this.on("close", resolve4);
+            this.on("close", resolve5);
           }
           this.on("error", noop2).on("data", () => {
             if (this[kBytesRead] > limit2) {
@@ -27238,7 +27279,7 @@ var require_readable = __commonJS({
     }
     function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve4, reject) => {
+      return new Promise((resolve5, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -27253,7 +27294,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve4,
+              resolve: resolve5,
               reject,
               length: 0,
               body: []
@@ -27331,18 +27372,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2, encoding) {
-      const { type, body, resolve: resolve4, stream, length } = consume2;
+      const { type, body, resolve: resolve5, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve4(chunksDecode(body, length, encoding));
+          resolve5(chunksDecode(body, length, encoding));
         } else if (type === "json") {
-          resolve4(JSON.parse(chunksDecode(body, length, encoding)));
+          resolve5(JSON.parse(chunksDecode(body, length, encoding)));
         } else if (type === "arrayBuffer") {
-          resolve4(chunksConcat(body, length).buffer);
+          resolve5(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve4(new Blob(body, { type: stream[kContentType] }));
+          resolve5(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve4(chunksConcat(body, length));
+          resolve5(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -27646,9 +27687,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve4(data);
+            return err ? reject(err) : resolve5(data);
           });
         });
       }
@@ -27861,9 +27902,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve4(data);
+            return err ? reject(err) : resolve5(data);
           });
         });
       }
@@ -28172,9 +28213,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve4(data);
+            return err ? reject(err) : resolve5(data);
           });
         });
       }
@@ -28272,9 +28313,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve4(data);
+            return err ? reject(err) : resolve5(data);
           });
         });
       }
@@ -29763,7 +29804,7 @@ var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
     var { writeFile: writeFile2, readFile: readFile5, mkdir: mkdir2 } = __require("node:fs/promises");
-    var { dirname: dirname3, resolve: resolve4 } = __require("node:path");
+    var { dirname: dirname3, resolve: resolve5 } = __require("node:path");
     var { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers");
     var { InvalidArgumentError, UndiciError } = require_errors2();
     var { setHeader } = require_util2();
@@ -29980,7 +30021,7 @@ var require_snapshot_recorder = __commonJS({
           throw new InvalidArgumentError("Snapshot path is required");
         }
         try {
-          const data = await readFile5(resolve4(path2), "utf8");
+          const data = await readFile5(resolve5(path2), "utf8");
           const parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
@@ -30009,7 +30050,7 @@ var require_snapshot_recorder = __commonJS({
         if (!path2) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
-        const resolvedPath = resolve4(path2);
+        const resolvedPath = resolve5(path2);
         await mkdir2(dirname3(resolvedPath), { recursive: true });
         const data = Array.from(this.#snapshots.entries()).map(([hash, snapshot]) => ({
           hash,
@@ -38318,7 +38359,7 @@ var require_fetch = __commonJS({
         const hasTrailingQuestionMark = url.search.length === 0 && url.href[url.href.length - url.hash.length - 1] === "?";
         return dispatchWithProtocolPreference(body);
         function dispatchWithProtocolPreference(body2, allowH2) {
-          return new Promise((resolve4, reject) => agent.dispatch(
+          return new Promise((resolve5, reject) => agent.dispatch(
             {
               path: hasTrailingQuestionMark ? `${path2}?` : path2,
               origin: url.origin,
@@ -38406,7 +38447,7 @@ var require_fetch = __commonJS({
                 this.nullBodyStatus = nullBodyStatus.includes(status);
                 this.body = new Readable2({ read: () => controller2.resume() });
                 const onError = (err) => this.onResponseError(controller2, err);
-                resolve4({
+                resolve5({
                   status,
                   statusText,
                   headersList,
@@ -38447,7 +38488,7 @@ var require_fetch = __commonJS({
                   return;
                 }
                 if (request2.mode === "websocket" && allowH2 !== false && error?.code === "UND_ERR_INFO" && error?.message === "HTTP/2: Extended CONNECT protocol not supported by server") {
-                  resolve4(dispatchWithProtocolPreference(body2, false));
+                  resolve5(dispatchWithProtocolPreference(body2, false));
                   return;
                 }
                 this.body?.destroy(error);
@@ -38466,7 +38507,7 @@ var require_fetch = __commonJS({
                 const rawHeaders = controller2?.rawHeaders ?? [];
                 const headersList = new HeadersList();
                 appendHeadersListFromResponseHeaders(headersList, headers, rawHeaders);
-                resolve4({
+                resolve5({
                   status,
                   statusText: STATUS_CODES[status],
                   headersList,
@@ -43388,7 +43429,7 @@ var init_values = __esm({
 var sleep2;
 var init_sleep = __esm({
   "node_modules/openai/internal/utils/sleep.mjs"() {
-    sleep2 = (ms, ...signals) => new Promise((resolve4, reject) => {
+    sleep2 = (ms, ...signals) => new Promise((resolve5, reject) => {
       const activeSignals = [...new Set(signals.filter((signal) => signal != null))];
       let timeout;
       let settled = false;
@@ -43420,7 +43461,7 @@ var init_sleep = __esm({
         return;
       }
       timeout = setTimeout(() => {
-        settle(resolve4);
+        settle(resolve5);
       }, ms);
       for (const signal of activeSignals) {
         if (settled) {
@@ -43966,8 +44007,8 @@ function createAbortableSSESource(body, signal) {
   let interrupt;
   const waitForAbort = () => (
     // oxlint-disable-next-line promise/avoid-new -- AbortSignal callbacks need a portable Promise bridge.
-    new Promise((resolve4) => {
-      interrupt = resolve4;
+    new Promise((resolve5) => {
+      interrupt = resolve5;
     })
   );
   const cancel = () => {
@@ -45238,8 +45279,8 @@ var init_api_promise = __esm({
     init_parse2();
     APIPromise = class _APIPromise extends Promise {
       constructor(client, responsePromise, parseResponse2 = defaultParseResponse) {
-        super((resolve4) => {
-          resolve4(null);
+        super((resolve5) => {
+          resolve5(null);
         });
         this.responsePromise = responsePromise;
         this.parseResponse = parseResponse2;
@@ -48411,12 +48452,12 @@ var init_EventStream = __esm({
         _EventStream_aborted.set(this, false);
         _EventStream_catchingPromiseCreated.set(this, false);
         _EventStream_terminalFailure.set(this, void 0);
-        __classPrivateFieldSet(this, _EventStream_connectedPromise, new Promise((resolve4, reject) => {
-          __classPrivateFieldSet(this, _EventStream_resolveConnectedPromise, resolve4, "f");
+        __classPrivateFieldSet(this, _EventStream_connectedPromise, new Promise((resolve5, reject) => {
+          __classPrivateFieldSet(this, _EventStream_resolveConnectedPromise, resolve5, "f");
           __classPrivateFieldSet(this, _EventStream_rejectConnectedPromise, reject, "f");
         }), "f");
-        __classPrivateFieldSet(this, _EventStream_endPromise, new Promise((resolve4, reject) => {
-          __classPrivateFieldSet(this, _EventStream_resolveEndPromise, resolve4, "f");
+        __classPrivateFieldSet(this, _EventStream_endPromise, new Promise((resolve5, reject) => {
+          __classPrivateFieldSet(this, _EventStream_resolveEndPromise, resolve5, "f");
           __classPrivateFieldSet(this, _EventStream_rejectEndPromise, reject, "f");
         }), "f");
         __classPrivateFieldGet(this, _EventStream_connectedPromise, "f").catch(() => void 0);
@@ -48554,7 +48595,7 @@ var init_EventStream = __esm({
        *   const message = await stream.emitted('message') // rejects if the stream errors
        */
       emitted(event) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           __classPrivateFieldSet(this, _EventStream_catchingPromiseCreated, true, "f");
           const onError = (error) => {
             this.off(event, onEvent);
@@ -48564,7 +48605,7 @@ var init_EventStream = __esm({
             if (event !== "error") {
               this.off("error", onError);
             }
-            resolve4(values.length > 1 ? values : values[0]);
+            resolve5(values.length > 1 ? values : values[0]);
           };
           if (event !== "error") {
             __classPrivateFieldGet(this, _EventStream_instances, "m", _EventStream_onceForEmitted).call(this, "error", onError);
@@ -48780,8 +48821,8 @@ var init_EventStream = __esm({
             if (ended) {
               return Promise.resolve(doneResult());
             }
-            return new Promise((resolve4, reject) => {
-              readQueue.enqueue({ resolve: resolve4, reject });
+            return new Promise((resolve5, reject) => {
+              readQueue.enqueue({ resolve: resolve5, reject });
             });
           },
           return: () => {
@@ -58218,8 +58259,8 @@ var init_tool_dispatcher = __esm({
         try {
           await __classPrivateFieldGet(this, _AgentToolDispatcher_instances, "m", _AgentToolDispatcher_wait).call(this, () => (
             // oxlint-disable-next-line promise/avoid-new -- Own the registration timer so cancellation clears it promptly.
-            new Promise((resolve4) => {
-              timer = setTimeout(resolve4, delay2);
+            new Promise((resolve5) => {
+              timer = setTimeout(resolve5, delay2);
             })
           ));
         } finally {
@@ -60173,7 +60214,7 @@ var init_steps = __esm({
 
 // node_modules/openai/lib/polling.mjs
 function sleepUntilAborted(milliseconds2, signal) {
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve5, reject) => {
     let timer;
     let registered;
     let settled = false;
@@ -60222,7 +60263,7 @@ function sleepUntilAborted(milliseconds2, signal) {
       }
       settled = true;
       cleanup();
-      resolve4();
+      resolve5();
     }, milliseconds2);
     registered = abort;
     try {
@@ -69495,7 +69536,7 @@ var init_providers = __esm({
 
 // src/spec/find.ts
 import { readdir as readdir2, stat as stat2 } from "node:fs/promises";
-import { join as join2, resolve } from "node:path";
+import { join as join2, resolve as resolve2 } from "node:path";
 async function specFilesUnder(directory) {
   const found = [];
   for (const entry of await readdir2(directory, { withFileTypes: true })) {
@@ -69519,7 +69560,7 @@ async function findSpecFiles(paths, cwd) {
   const found = /* @__PURE__ */ new Set();
   const problems2 = [];
   for (const path2 of searched) {
-    const absolute = resolve(cwd, path2);
+    const absolute = resolve2(cwd, path2);
     let isDirectory;
     try {
       isDirectory = (await stat2(absolute)).isDirectory();
@@ -79135,7 +79176,7 @@ var init_cases3 = __esm({
 
 // src/spec/context.ts
 import { stat as stat3 } from "node:fs/promises";
-import { relative, resolve as resolve2 } from "node:path";
+import { relative as relative2, resolve as resolve3 } from "node:path";
 var SpecContext;
 var init_context = __esm({
   "src/spec/context.ts"() {
@@ -79159,7 +79200,7 @@ var init_context = __esm({
       }
       /** A path as diagnostics and SuiteSpec show it: relative to the working directory. */
       relative(absolutePath) {
-        return relative(this.cwd, absolutePath) || ".";
+        return relative2(this.cwd, absolutePath) || ".";
       }
       source(path2) {
         return { file: this.yaml.file, ...this.yaml.position(path2) };
@@ -79171,7 +79212,7 @@ var init_context = __esm({
        */
       async existingPath(check) {
         const base = check.base ?? { directory: this.specDir, name: "the spec file's directory" };
-        const absolute = resolve2(base.directory, check.expanded);
+        const absolute = resolve3(base.directory, check.expanded);
         const resolvedNote = check.written.includes("${") ? "" : `resolved to \`${this.relative(absolute)}\`; `;
         const hint = `${resolvedNote}paths are relative to ${base.name}`;
         let isKind;
@@ -82580,12 +82621,12 @@ var init_template_check = __esm({
 
 // src/spec/load.ts
 import { readFile as readFile3 } from "node:fs/promises";
-import { dirname as dirname2, relative as relative2 } from "node:path";
+import { dirname as dirname2, relative as relative3 } from "node:path";
 function isMapping(value) {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 async function loadSpecFile(absolutePath, options) {
-  const file = relative2(options.cwd, absolutePath);
+  const file = relative3(options.cwd, absolutePath);
   let text;
   try {
     text = await readFile3(absolutePath, "utf8");
@@ -83452,13 +83493,13 @@ var init_rate_limit = __esm({
         const turn = this.line.then(() => this.admit(estimatedTokens, signal));
         this.line = turn.catch(() => void 0);
         if (signal.aborted) return Promise.reject(abortError(signal));
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           const onAbort = () => reject(abortError(signal));
           signal.addEventListener("abort", onAbort, { once: true });
           turn.then(
             () => {
               signal.removeEventListener("abort", onAbort);
-              resolve4();
+              resolve5();
             },
             (error) => {
               signal.removeEventListener("abort", onAbort);
@@ -83646,10 +83687,10 @@ var init_judge = __esm({
           this.held++;
           return;
         }
-        await new Promise((resolve4, reject) => {
+        await new Promise((resolve5, reject) => {
           const admit = () => {
             signal.removeEventListener("abort", onAbort);
-            resolve4();
+            resolve5();
           };
           const onAbort = () => {
             this.waiting.splice(this.waiting.indexOf(admit), 1);
@@ -83729,36 +83770,52 @@ function terminalProgress(out, now) {
     }
   };
 }
-function lineProgress(out, now, intervalMs = 15e3) {
+function lineProgress(out, now, { intervalMs = 15e3, ticker = intervalTicker } = {}) {
   let total = 0;
   let startedAt = 0;
   let lastAt = 0;
+  let lastAnswerAt = 0;
   let lastDecile = 0;
-  const line = (done, errors) => {
+  let done = 0;
+  let errors = 0;
+  let stopHeartbeat;
+  const line = (suffix = "") => {
     lastAt = now();
-    out.write(`evalgate: ${describe2(done, total, errors, lastAt - startedAt)}
+    out.write(`evalgate: ${describe2(done, total, errors, lastAt - startedAt)}${suffix}
 `);
+  };
+  const heartbeat = () => {
+    if (now() - lastAt < intervalMs) return;
+    const waited = now() - lastAnswerAt;
+    line(waited >= intervalMs ? `; no answer for ${formatDuration(waited / 1e3)}` : "");
   };
   return {
     start(count) {
       total = count;
-      startedAt = lastAt = now();
+      startedAt = lastAt = lastAnswerAt = now();
       out.write(`evalgate: running ${count} answers
 `);
+      stopHeartbeat = ticker.every(intervalMs, heartbeat);
     },
-    update(done, errors) {
+    update(answered, failed2) {
+      done = answered;
+      errors = failed2;
+      lastAnswerAt = now();
       const decile = total === 0 ? 10 : Math.floor(done / total * 10);
       if (decile > lastDecile || now() - lastAt >= intervalMs) {
         lastDecile = decile;
-        line(done, errors);
+        line();
       }
     },
-    finish(done, errors) {
-      if (lastDecile < 10) line(done, errors);
+    finish(answered, failed2) {
+      stopHeartbeat?.();
+      done = answered;
+      errors = failed2;
+      if (lastDecile < 10) line();
     }
   };
 }
-var silentProgress;
+var silentProgress, intervalTicker;
 var init_progress = __esm({
   "src/run/progress.ts"() {
     "use strict";
@@ -83766,6 +83823,13 @@ var init_progress = __esm({
       start: () => void 0,
       update: () => void 0,
       finish: () => void 0
+    };
+    intervalTicker = {
+      every(ms, tick) {
+        const timer = setInterval(tick, ms);
+        timer.unref();
+        return () => clearInterval(timer);
+      }
     };
   }
 });
@@ -83956,13 +84020,11 @@ async function runTask(lane, caseIndex, repeat, runSignal, options) {
     };
   }
 }
-function schedule(lanes, signal, progress, options) {
+function schedule(lanes, signal, progress, tally, options) {
   const { concurrency } = options;
   let inFlight = 0;
-  let done = 0;
-  let errors = 0;
   let cursor = 0;
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve5, reject) => {
     const finished = () => lanes.every((lane) => lane.next === lane.taskCount || signal.aborted);
     const pump = () => {
       let started = true;
@@ -83976,7 +84038,7 @@ function schedule(lanes, signal, progress, options) {
         }
         cursor = (cursor + 1) % Math.max(lanes.length, 1);
       }
-      if (inFlight === 0 && finished()) resolve4({ done, errors });
+      if (inFlight === 0 && finished()) resolve5();
     };
     const start = (lane) => {
       const task = lane.next++;
@@ -83991,9 +84053,9 @@ function schedule(lanes, signal, progress, options) {
         inFlight--;
         if (result) {
           lane.suite.results[slot] = redactResult(result, lane.suite.secrets);
-          done++;
-          if (result.error) errors++;
-          progress.update(done, errors);
+          tally.done++;
+          if (result.error) tally.errors++;
+          progress.update(tally.done, tally.errors);
         }
         pump();
       }, reject);
@@ -84002,12 +84064,12 @@ function schedule(lanes, signal, progress, options) {
     pump();
   });
 }
-function suiteResult(run) {
+function suiteResult(run, recordedPath) {
   const { spec, cases, repeats } = run.planned;
   return {
     suite: spec.suite,
     ...spec.description ? { description: spec.description } : {},
-    file: spec.file,
+    file: recordedPath(spec.file),
     ...run.fingerprints,
     repeats,
     minPassRate: spec.minPassRate,
@@ -84023,7 +84085,7 @@ function suiteResult(run) {
     cases: cases.map((c) => ({
       id: c.id,
       ...c.cluster !== void 0 ? { cluster: c.cluster } : {},
-      source: `${c.source.file}:${c.source.line ?? 1}`
+      source: `${recordedPath(c.source.file)}:${c.source.line ?? 1}`
     })),
     results: run.results.filter((r) => r !== void 0)
   };
@@ -84037,12 +84099,12 @@ async function executePlan(plan, options) {
   const judges = runJudges({ ...options, limiters });
   const suites = await Promise.all(plan.suites.map((s) => prepareSuite(s, judges, options)));
   const lanes = await openProviders(suites, limiters, options);
-  let outcome;
+  const outcome = { done: 0, errors: 0 };
   try {
     progress.start(plan.totalCalls);
-    outcome = await schedule(lanes, signal, progress, options);
-    progress.finish(outcome.done, outcome.errors);
+    await schedule(lanes, signal, progress, outcome, options);
   } finally {
+    progress.finish(outcome.done, outcome.errors);
     await Promise.all([
       ...lanes.map((lane) => lane.call.provider.close?.()),
       ...suites.map((suite) => closeScorers(suite.scorers))
@@ -84063,7 +84125,7 @@ async function executePlan(plan, options) {
       } : {},
       ...meta
     },
-    suites: suites.map(suiteResult)
+    suites: suites.map((suite) => suiteResult(suite, options.recordedPath ?? ((file) => file)))
   };
 }
 var init_execute = __esm({
@@ -84171,7 +84233,12 @@ async function runEvals(options) {
     ...options.repeats !== void 0 ? { repeats: options.repeats } : {}
   });
   await assertWritableFile(options.out);
+  const recordedPath = await repositoryPaths(
+    options.cwd,
+    plan.suites.flatMap(({ spec, cases }) => [spec.file, ...cases.map((c) => c.source.file)])
+  );
   const run = await executePlan(plan, {
+    recordedPath,
     concurrency: options.concurrency,
     createProvider,
     loadModule: importExport,
@@ -84185,7 +84252,7 @@ async function runEvals(options) {
       ...options.filter !== void 0 ? { filter: options.filter } : {}
     }
   });
-  await writeRunResult(options.out, run);
+  await writeRunResultOrRescue(options.out, run);
   return run;
 }
 var init_run = __esm({
@@ -84255,7 +84322,8 @@ Usage:
   evalgate --version
 
 Paths are spec files or directories searched for *.eval.yaml (default: evals).
-Exit codes: 0 ok, 1 failed cases or a regression, 2 bad input, 130/143 cancelled.
+Exit codes: 0 ok, 1 failed cases or a regression, 2 bad input, 73 the results could not be
+written where asked (saved to a temp file instead), 130/143 cancelled.
 `;
     VALIDATE_HELP = `Usage: evalgate validate [paths...]
 
@@ -84323,7 +84391,7 @@ __export(main_exports, {
   runCli: () => runCli
 });
 import { execFile } from "node:child_process";
-import { resolve as resolve3 } from "node:path";
+import { resolve as resolve4 } from "node:path";
 import { promisify } from "node:util";
 async function currentCommit(cwd, env) {
   if (env.GITHUB_SHA) return env.GITHUB_SHA;
@@ -84404,9 +84472,9 @@ async function runCommand(argv, io) {
     );
   }
   const cacheMode = oneOf("cache", values.cache, CACHE_MODES) ?? "off";
-  const out = resolve3(io.cwd, values.out ?? DEFAULT_OUT);
+  const out = resolve4(io.cwd, values.out ?? DEFAULT_OUT);
   const color = useColor(io.stdout, io.env, values["no-color"]);
-  const baseline = values.baseline === void 0 ? void 0 : await readRunResult(resolve3(io.cwd, values.baseline));
+  const baseline = values.baseline === void 0 ? void 0 : await readRunResult(resolve4(io.cwd, values.baseline));
   const now = () => performance.now();
   const progress = values.quiet ? silentProgress : io.stderr.isTTY ? terminalProgress(io.stderr, now) : lineProgress(io.stderr, now);
   const commit = values.commit ?? await currentCommit(io.cwd, io.env);
@@ -84417,7 +84485,7 @@ async function runCommand(argv, io) {
     out,
     concurrency,
     progress,
-    cache: { mode: cacheMode, dir: resolve3(io.cwd, values["cache-dir"] ?? DEFAULT_CACHE_DIR) },
+    cache: { mode: cacheMode, dir: resolve4(io.cwd, values["cache-dir"] ?? DEFAULT_CACHE_DIR) },
     warn: (message) => io.stderr.write(`evalgate: warning: ${message}
 `),
     ...repeats !== void 0 ? { repeats } : {},
@@ -84468,8 +84536,8 @@ async function compareCommand(argv, io) {
   }
   const format = oneOf("format", values.format, COMPARE_FORMATS) ?? "terminal";
   const [base, head] = await Promise.all([
-    readRunResult(resolve3(io.cwd, basePath)),
-    readRunResult(resolve3(io.cwd, headPath))
+    readRunResult(resolve4(io.cwd, basePath)),
+    readRunResult(resolve4(io.cwd, headPath))
   ]);
   const color = useColor(io.stdout, io.env, values["no-color"]) && values.out === void 0;
   const { comparison, text } = compareAndReport(base, head, {
@@ -84478,7 +84546,7 @@ async function compareCommand(argv, io) {
     format,
     color
   });
-  if (values.out !== void 0) await writeFileAtomic(resolve3(io.cwd, values.out), text);
+  if (values.out !== void 0) await writeFileAtomic(resolve4(io.cwd, values.out), text);
   io.stdout.write(text);
   return comparisonExitCode(comparison);
 }
@@ -84493,9 +84561,9 @@ async function mergeCommand(argv, io) {
       "evalgate merge takes every shard's results file (or a directory of them). See `evalgate merge --help`."
     );
   }
-  const shards = await readShardFiles(positionals.map((path2) => resolve3(io.cwd, path2)));
+  const shards = await readShardFiles(positionals.map((path2) => resolve4(io.cwd, path2)));
   const merged = mergeShards(shards);
-  const out = resolve3(io.cwd, values.out ?? DEFAULT_OUT);
+  const out = resolve4(io.cwd, values.out ?? DEFAULT_OUT);
   await writeRunResult(out, merged);
   const answers = merged.suites.reduce((total, suite) => total + suite.results.length, 0);
   io.stdout.write(

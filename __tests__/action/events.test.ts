@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { gunzipSync } from 'node:zlib'
@@ -29,11 +29,23 @@ function example(event: string, action?: string): Record<string, unknown> {
   return structuredClone(found)
 }
 
-const workspace = resolve('__tests__/fixtures/action')
+/**
+ * The workspace as `actions/checkout` leaves it: the fixture repository in `path` (the
+ * workspace itself by default), with its `.git`.
+ */
+async function checkout(path = '.'): Promise<string> {
+  const workspace = await mkdtemp(join(tmpdir(), 'evalgate-workspace-'))
+  await cp(resolve('__tests__/fixtures/action'), join(workspace, path), { recursive: true })
+  await mkdir(join(workspace, path, '.git'))
+  return workspace
+}
+
+let workspace: string
 let action: string
 let server: GitHubServer
 
 beforeAll(async () => {
+  workspace = await checkout()
   action = await buildEntry('src/index.ts')
   server = await startGitHubServer({ owner: 'octo-org', repo: 'triage', defaultBranch: 'main' })
 })
@@ -55,11 +67,12 @@ async function runEvent(
   payload: Record<string, unknown>,
   env: Record<string, string>,
   token = ACTIONS_TOKEN,
-  inputs: Record<string, string> = {}
+  inputs: Record<string, string> = {},
+  cwd = workspace
 ) {
   const resultsPath = join(await mkdtemp(join(tmpdir(), 'evalgate-results-')), 'results.json')
   const run = await runActionBundle(action, {
-    cwd: workspace,
+    cwd,
     payload,
     inputs: { specs: 'evals', 'results-path': resultsPath, 'github-token': token, ...inputs },
     env: {
@@ -189,6 +202,31 @@ describe('the action by event, against a local GitHub', () => {
       `/pull/${prNumber}#issuecomment-${comments[0]?.id}`
     )
     expect(run.summary).toContain('capitals')
+  })
+
+  it('a repository checked out into a subdirectory: annotations still name its own files', async () => {
+    const sha = server.state.commit({
+      branch: 'feature-sub',
+      parents: [mainSha],
+      files: { 'prompt.txt': 'v3\n' }
+    })
+    const number = server.state.addPullRequest({ headBranch: 'feature-sub' }).number
+    const run = await runEvent(
+      'pull_request',
+      pullRequestPayload('opened', number, mainSha, sha),
+      {
+        GITHUB_SHA: 'e'.repeat(40),
+        GITHUB_REF: `refs/pull/${number}/merge`,
+        EVALGATE_FIXTURE_MODE: 'worse'
+      },
+      ACTIONS_TOKEN,
+      { specs: 'app/evals' },
+      await checkout('app')
+    )
+    expect(run.code).toBe(1)
+    expect(run.stdout).toContain(
+      '::error title=evalgate%3A capitals / app regressed,file=evals/capitals.jsonl,line=1::'
+    )
   })
 
   it('the same pull request fixed: the comment is edited in place and the step passes', async () => {

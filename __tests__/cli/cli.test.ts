@@ -52,6 +52,39 @@ describe('evalgate run on the example', () => {
     expect(exec?.output).toMatch(/^\{"queue":"(billing|bug|account)","reply":"Hi! /)
   })
 
+  it('records spec and case files relative to the repository root, from whatever directory it runs', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'evalgate-repo-'))
+    await mkdir(join(root, '.git'))
+    await mkdir(join(root, 'evals', 'data'), { recursive: true })
+    await writeFile(join(root, 'evals', 'data', 'cases.jsonl'), '{"id":"a","n":1}\n')
+    await writeFile(
+      join(root, 'evals', 'echo.eval.yaml'),
+      `suite: echo
+providers:
+  - { id: echo, type: exec, command: cat }
+prompt: '{{n}}'
+cases:
+  - file: ./data/cases.jsonl
+  - { id: b, vars: { n: 2 } }
+scorers:
+  - { type: equals, expected: '{{n}}' }
+`
+    )
+    const sources: string[][] = []
+    for (const [cwd, spec] of [
+      [root, 'evals/echo.eval.yaml'],
+      [join(root, 'evals'), 'echo.eval.yaml'],
+      [join(root, 'evals', 'data'), '../echo.eval.yaml']
+    ] as const) {
+      const run = await runCliProcess(cli, ['run', spec, '--out', out, '--quiet'], { cwd })
+      expect(run.code).toBe(0)
+      const suite = (await readResults(out)).suites[0]
+      sources.push([suite?.file ?? '', ...(suite?.cases.map((c) => c.source) ?? [])])
+    }
+    const expected = ['evals/echo.eval.yaml', 'evals/data/cases.jsonl:1', 'evals/echo.eval.yaml:7']
+    expect(sources).toEqual([expected, expected, expected])
+  })
+
   it('shards split the cases with none lost or doubled, and merge back into the whole run', async () => {
     const ids: string[] = []
     const paths: string[] = []

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { InputError, ResultsWriteError, UsageError, errorMessage } from '../errors.js'
 import { parseRunResult } from '../results/parse.js'
 import type { RunResult } from '../results/types.js'
@@ -17,6 +17,35 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
     await rm(temp, { force: true })
     throw error
   }
+}
+
+/** The nearest directory from `dir` up that holds `.git` (a directory, or a worktree's file). */
+async function repositoryRoot(dir: string): Promise<string | undefined> {
+  for (let current = dir; ; current = dirname(current)) {
+    if (await stat(join(current, '.git')).catch(() => undefined)) return current
+    if (dirname(current) === current) return undefined
+  }
+}
+
+/**
+ * Maps `files` (relative to `cwd`) to paths relative to the root of the git repository holding
+ * each, as a RunResult records them: the same whichever directory a run starts in, and what
+ * GitHub's annotations expect. A file in no repository stays as given; so does any other path.
+ */
+export async function repositoryPaths(
+  cwd: string,
+  files: Iterable<string>
+): Promise<(file: string) => string> {
+  const roots = new Map<string, Promise<string | undefined>>()
+  const recorded = new Map<string, string>()
+  for (const file of new Set(files)) {
+    const absolute = resolve(cwd, file)
+    const dir = dirname(absolute)
+    if (!roots.has(dir)) roots.set(dir, repositoryRoot(dir))
+    const root = await roots.get(dir)
+    recorded.set(file, root === undefined ? file : relative(root, absolute).split('\\').join('/'))
+  }
+  return (file) => recorded.get(file) ?? file
 }
 
 /** Removes a file, if there is one. */

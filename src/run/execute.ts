@@ -42,6 +42,11 @@ export interface ExecuteOptions extends CallOptions {
   progress?: ProgressReporter
   now?: () => Date
   toolVersion: string
+  /**
+   * A spec or case file as the RunResult records it (relative to its repository's root), from
+   * the path the spec shows (relative to the working directory); default: as the spec shows it.
+   */
+  recordedPath?: (file: string) => string
   meta?: Pick<RunMeta, 'commit' | 'ref' | 'event' | 'filter'> & { shard?: Shard }
 }
 
@@ -357,12 +362,12 @@ function schedule(
   })
 }
 
-function suiteResult(run: SuiteRun): SuiteResult {
+function suiteResult(run: SuiteRun, recordedPath: (file: string) => string): SuiteResult {
   const { spec, cases, repeats } = run.planned
   return {
     suite: spec.suite,
     ...(spec.description ? { description: spec.description } : {}),
-    file: spec.file,
+    file: recordedPath(spec.file),
     ...run.fingerprints,
     repeats,
     minPassRate: spec.minPassRate,
@@ -378,7 +383,7 @@ function suiteResult(run: SuiteRun): SuiteResult {
     cases: cases.map((c) => ({
       id: c.id,
       ...(c.cluster !== undefined ? { cluster: c.cluster } : {}),
-      source: `${c.source.file}:${c.source.line ?? 1}`
+      source: `${recordedPath(c.source.file)}:${c.source.line ?? 1}`
     })),
     results: run.results.filter((r): r is CaseResult => r !== undefined)
   }
@@ -423,6 +428,6 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
         : {}),
       ...meta
     },
-    suites: suites.map(suiteResult)
+    suites: suites.map((suite) => suiteResult(suite, options.recordedPath ?? ((file) => file)))
   }
 }

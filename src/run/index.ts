@@ -1,4 +1,4 @@
-import { assertWritableFile, writeRunResultOrRescue } from '../io/files.js'
+import { assertWritableFile, repositoryPaths, writeRunResultOrRescue } from '../io/files.js'
 import { createProvider, importExport } from '../providers/index.js'
 import type { RunMeta, RunResult } from '../results/types.js'
 import { loadSpecs } from '../spec/index.js'
@@ -55,7 +55,12 @@ export async function runEvals(options: RunEvalsOptions): Promise<RunResult> {
     ...(options.repeats !== undefined ? { repeats: options.repeats } : {})
   })
   await assertWritableFile(options.out)
+  const recordedPath = await repositoryPaths(
+    options.cwd,
+    plan.suites.flatMap(({ spec, cases }) => [spec.file, ...cases.map((c) => c.source.file)])
+  )
   const run = await executePlan(plan, {
+    recordedPath,
     concurrency: options.concurrency,
     createProvider,
     loadModule: importExport,
