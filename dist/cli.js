@@ -7370,6 +7370,189 @@ var init_run_result_schema = __esm({
   }
 });
 
+// src/results/json-in-pieces.ts
+function isWhitespace(byte) {
+  return byte === 32 || byte === 10 || byte === 13 || byte === 9;
+}
+function skipWhitespace(bytes, at) {
+  while (isWhitespace(bytes[at])) at++;
+  return at;
+}
+function stringEnd(bytes, start) {
+  for (let at = start + 1; at < bytes.length; at++) {
+    const byte = bytes[at];
+    if (byte === BACKSLASH) at++;
+    else if (byte === QUOTE) return at + 1;
+  }
+  throw new JsonPieceError("a string is not closed", start);
+}
+function valueEnd(bytes, start) {
+  const first = bytes[start];
+  if (first === QUOTE) return stringEnd(bytes, start);
+  if (first !== OPEN_OBJECT && first !== OPEN_ARRAY) {
+    let at = start;
+    while (at < bytes.length) {
+      const byte = bytes[at];
+      if (byte === COMMA || byte === CLOSE_OBJECT || byte === CLOSE_ARRAY || isWhitespace(byte))
+        break;
+      at++;
+    }
+    if (at === start) throw new JsonPieceError("a value is missing", start);
+    return at;
+  }
+  const closers = [];
+  for (let at = start; at < bytes.length; at++) {
+    const byte = bytes[at];
+    if (byte === QUOTE) at = stringEnd(bytes, at) - 1;
+    else if (byte === OPEN_OBJECT) closers.push(CLOSE_OBJECT);
+    else if (byte === OPEN_ARRAY) closers.push(CLOSE_ARRAY);
+    else if (byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) {
+      if (closers.pop() !== byte)
+        throw new JsonPieceError(`an unexpected \`${String.fromCharCode(byte)}\``, at);
+      if (closers.length === 0) return at + 1;
+    }
+  }
+  throw new JsonPieceError(
+    `${first === OPEN_OBJECT ? "an object" : "an array"} is not closed`,
+    start
+  );
+}
+function parseWhole(bytes, start, end) {
+  let text;
+  try {
+    text = decoder.decode(bytes.subarray(start, end));
+  } catch {
+    throw new JsonPieceError("the text is not valid UTF-8", start);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const message = error.message;
+    const position = /at position (\d+)/.exec(message)?.[1];
+    const offset = position === void 0 ? start : start + encoder.encode(text.slice(0, Number(position))).length;
+    throw new JsonPieceError(message.replace(/ in JSON at position.*$/, ""), offset);
+  }
+}
+function parseJsonInPieces(bytes, maxPiece = 64 * 2 ** 20) {
+  const reader = new Reader(bytes, maxPiece);
+  reader.at = skipWhitespace(bytes, 0);
+  if (reader.at === bytes.length) throw new JsonPieceError("there is no JSON value", 0);
+  const value = reader.value();
+  const rest = skipWhitespace(bytes, reader.at);
+  if (rest !== bytes.length) throw new JsonPieceError("unexpected text after the JSON value", rest);
+  return value;
+}
+function lineAndColumn(bytes, offset) {
+  let line = 1;
+  let column = 1;
+  for (let at = 0; at < offset && at < bytes.length; at++) {
+    const byte = bytes[at];
+    if (byte === 10) {
+      line++;
+      column = 1;
+    } else if ((byte & 192) !== 128) {
+      column++;
+    }
+  }
+  return { line, column };
+}
+var OPEN_OBJECT, CLOSE_OBJECT, OPEN_ARRAY, CLOSE_ARRAY, QUOTE, BACKSLASH, COMMA, COLON, JsonPieceError, decoder, encoder, Reader;
+var init_json_in_pieces = __esm({
+  "src/results/json-in-pieces.ts"() {
+    "use strict";
+    OPEN_OBJECT = 123;
+    CLOSE_OBJECT = 125;
+    OPEN_ARRAY = 91;
+    CLOSE_ARRAY = 93;
+    QUOTE = 34;
+    BACKSLASH = 92;
+    COMMA = 44;
+    COLON = 58;
+    JsonPieceError = class extends Error {
+      offset;
+      constructor(message, offset) {
+        super(message);
+        this.offset = offset;
+      }
+    };
+    decoder = new TextDecoder("utf-8", { fatal: true });
+    encoder = new TextEncoder();
+    Reader = class _Reader {
+      constructor(bytes, maxPiece) {
+        this.bytes = bytes;
+        this.maxPiece = maxPiece;
+      }
+      bytes;
+      maxPiece;
+      at = 0;
+      value() {
+        const start = this.at;
+        const end = valueEnd(this.bytes, start);
+        const first = this.bytes[start];
+        if (first !== OPEN_OBJECT && first !== OPEN_ARRAY) {
+          this.at = end;
+          return parseWhole(this.bytes, start, end);
+        }
+        if (end - start <= this.maxPiece) {
+          this.at = end;
+          try {
+            return parseWhole(this.bytes, start, end);
+          } catch (error) {
+            const apart = new _Reader(this.bytes, 0);
+            apart.at = start;
+            apart.value();
+            throw error;
+          }
+        }
+        this.at = start + 1;
+        return first === OPEN_ARRAY ? this.array() : this.object();
+      }
+      array() {
+        const items = [];
+        this.members(CLOSE_ARRAY, () => items.push(this.value()));
+        return items;
+      }
+      object() {
+        const object = {};
+        this.members(CLOSE_OBJECT, () => {
+          if (this.bytes[this.at] !== QUOTE) throw new JsonPieceError("a key is missing", this.at);
+          const keyEnd = stringEnd(this.bytes, this.at);
+          const key = parseWhole(this.bytes, this.at, keyEnd);
+          this.at = skipWhitespace(this.bytes, keyEnd);
+          if (this.bytes[this.at] !== COLON) throw new JsonPieceError("a `:` is missing", this.at);
+          this.at = skipWhitespace(this.bytes, this.at + 1);
+          Object.defineProperty(object, key, {
+            value: this.value(),
+            writable: true,
+            enumerable: true,
+            configurable: true
+          });
+        });
+        return object;
+      }
+      /** The members up to `closer`, separated by commas, each read by `member`. */
+      members(closer, member) {
+        this.at = skipWhitespace(this.bytes, this.at);
+        if (this.bytes[this.at] === closer) {
+          this.at++;
+          return;
+        }
+        for (; ; ) {
+          member();
+          this.at = skipWhitespace(this.bytes, this.at);
+          const byte = this.bytes[this.at];
+          if (byte === closer) {
+            this.at++;
+            return;
+          }
+          if (byte !== COMMA) throw new JsonPieceError("a `,` is missing", this.at);
+          this.at = skipWhitespace(this.bytes, this.at + 1);
+        }
+      }
+    };
+  }
+});
+
 // src/results/types.ts
 var RUN_RESULT_VERSION;
 var init_types = __esm({
@@ -7403,6 +7586,29 @@ function parseRunResult(text, file) {
       "cannot read a results file"
     );
   }
+  return checkRunResult(data, file);
+}
+function parseLargeRunResult(bytes, file) {
+  let data;
+  try {
+    data = parseJsonInPieces(bytes);
+  } catch (error) {
+    if (!(error instanceof JsonPieceError)) throw error;
+    throw new InputError(
+      [
+        {
+          file,
+          ...lineAndColumn(bytes, error.offset),
+          path: "",
+          message: `not valid JSON: ${error.message}`
+        }
+      ],
+      "cannot read a results file"
+    );
+  }
+  return checkRunResult(data, file);
+}
+function checkRunResult(data, file) {
   const version = data?.schemaVersion;
   if (typeof version === "number" && version > RUN_RESULT_VERSION) {
     throw new InputError(
@@ -7469,6 +7675,7 @@ var init_parse = __esm({
     import_ajv = __toESM(require_ajv(), 1);
     init_errors();
     init_run_result_schema();
+    init_json_in_pieces();
     init_types();
   }
 });
@@ -7589,10 +7796,13 @@ async function writeRunResultOrRescue(path2, run, rescueDir = tmpdir()) {
     throw new ResultsWriteError(`${failed2}; they were saved to ${rescue} instead`);
   }
 }
+function runResultOf(bytes, file) {
+  return bytes.length > WHOLE_TEXT_LIMIT ? parseLargeRunResult(bytes, file) : parseRunResult(bytes.toString("utf8"), file);
+}
 async function readRunResult(path2) {
-  let text;
+  let bytes;
   try {
-    text = await readFile(path2, "utf8");
+    bytes = await readFile(path2);
   } catch (error) {
     const code = error.code;
     throw new InputError(
@@ -7600,7 +7810,7 @@ async function readRunResult(path2) {
       "cannot read a results file"
     );
   }
-  return parseRunResult(text, path2);
+  return runResultOf(bytes, path2);
 }
 async function resultsFiles(paths) {
   const files = /* @__PURE__ */ new Map();
@@ -7629,12 +7839,13 @@ async function readShardFiles(paths) {
   );
   return read.filter(({ run, fromDirectory }) => !fromDirectory || run.run.shard !== void 0).map(({ file, run }) => ({ file, run }));
 }
-var BESIDE_RESULTS;
+var WHOLE_TEXT_LIMIT, BESIDE_RESULTS;
 var init_files = __esm({
   "src/io/files.ts"() {
     "use strict";
     init_errors();
     init_parse();
+    WHOLE_TEXT_LIMIT = 256 * 2 ** 20;
     BESIDE_RESULTS = /\.(comparison|baseline-unavailable)\.json$/;
   }
 });
@@ -13862,7 +14073,7 @@ var require_data_url = __commonJS({
     "use strict";
     var assert = __require("node:assert");
     var { asciiLowercase, forgivingBase64, collectASequenceOfCodePoints, collectASequenceOfCodePointsFast, isomorphicDecode, removeASCIIWhitespace, removeChars } = require_infra();
-    var encoder = new TextEncoder();
+    var encoder2 = new TextEncoder();
     var HTTP_TOKEN_CODEPOINTS = /^[-!#$%&'*+.^_`|~A-Za-z0-9]+$/u;
     var HTTP_WHITESPACE_REGEX = /[\u000A\u000D\u0009\u0020]/u;
     var HTTP_QUOTED_STRING_TOKENS = /^[\u0009\u0020-\u007E\u0080-\u00FF]+$/u;
@@ -13916,7 +14127,7 @@ var require_data_url = __commonJS({
       return serialized;
     }
     function stringPercentDecode(input) {
-      const bytes = encoder.encode(input);
+      const bytes = encoder2.encode(input);
       return percentDecode(bytes);
     }
     function isHexCharByte(byte) {
@@ -19953,7 +20164,7 @@ var require_formdata_parser = __commonJS({
     var assert = __require("node:assert");
     var { isomorphicDecode } = require_infra();
     var dd = Buffer.from("--");
-    var decoder = new TextDecoder();
+    var decoder2 = new TextDecoder();
     var decoderIgnoreBOM = new TextDecoder("utf-8", { ignoreBOM: true });
     function isAsciiString(chars) {
       for (let i = 0; i < chars.length; ++i) {
@@ -20090,7 +20301,7 @@ var require_formdata_parser = __commonJS({
         headerValue2[4] !== 56) {
           throw parsingError("unknown charset, expected utf-8");
         }
-        value = decodeURIComponent(decoder.decode(headerValue2.subarray(languageSeparator + 1)));
+        value = decodeURIComponent(decoder2.decode(headerValue2.subarray(languageSeparator + 1)));
       } else if (input[position.position] === 34) {
         position.position++;
         const quotedValue = collectASequenceOfBytes(
@@ -20103,7 +20314,7 @@ var require_formdata_parser = __commonJS({
           throw parsingError("Closing quote not found");
         }
         position.position++;
-        value = decoder.decode(quotedValue).replace(/%0A/ig, "\n").replace(/%0D/ig, "\r").replace(/%22/g, '"');
+        value = decoder2.decode(quotedValue).replace(/%0A/ig, "\n").replace(/%0D/ig, "\r").replace(/%22/g, '"');
       } else {
         const tokenValue = collectASequenceOfBytes(
           (char) => isToken(char) && char !== 59,
@@ -20111,7 +20322,7 @@ var require_formdata_parser = __commonJS({
           input,
           position
         );
-        value = decoder.decode(tokenValue);
+        value = decoder2.decode(tokenValue);
       }
       return { name: attrNameStr, value, extended: isExtended };
     }
@@ -20550,8 +20761,8 @@ Content-Type: ${value.type || "application/octet-stream"}\r
             return emptyStream;
           }
           const stream = this_.body.stream;
-          const decoder = new TextDecoderStream("UTF-8");
-          return stream.pipeThrough(decoder);
+          const decoder2 = new TextDecoderStream("UTF-8");
+          return stream.pipeThrough(decoder2);
         }
       };
       return methods;
@@ -27327,9 +27538,9 @@ var require_readable = __commonJS({
           consumePush(consume2, chunk);
         }
       }
-      const decoder = state2.decoder;
-      if (decoder != null && decoder.lastNeed > 0) {
-        consumePush(consume2, Buffer.from(decoder.lastChar.subarray(0, decoder.lastTotal - decoder.lastNeed)));
+      const decoder2 = state2.decoder;
+      if (decoder2 != null && decoder2.lastNeed > 0) {
+        consumePush(consume2, Buffer.from(decoder2.lastChar.subarray(0, decoder2.lastTotal - decoder2.lastNeed)));
       }
       if (state2.endEmitted) {
         consumeEnd(consume2, state2.encoding);
@@ -42019,7 +42230,7 @@ var require_eventsource_stream = __commonJS({
     var BOM = [239, 187, 191];
     var LF = 10;
     var CR = 13;
-    var COLON = 58;
+    var COLON2 = 58;
     var SPACE = 32;
     var defaultMaxEventSize = buffer.kStringMaxLength;
     var DATA = Buffer.from("data");
@@ -42204,7 +42415,7 @@ var require_eventsource_stream = __commonJS({
         if (line.length === 0) {
           return;
         }
-        const colonPosition = line.indexOf(COLON);
+        const colonPosition = line.indexOf(COLON2);
         if (colonPosition === 0) {
           return;
         }
@@ -43634,12 +43845,12 @@ var init_shims = __esm({
 
 // node_modules/openai/internal/utils/bytes.mjs
 function encodeUTF8(str) {
-  let encoder;
-  return (encodeUTF8_ ?? (encoder = new globalThis.TextEncoder(), encodeUTF8_ = encoder.encode.bind(encoder)))(str);
+  let encoder2;
+  return (encodeUTF8_ ?? (encoder2 = new globalThis.TextEncoder(), encodeUTF8_ = encoder2.encode.bind(encoder2)))(str);
 }
 function decodeUTF8(bytes) {
-  let decoder;
-  return (decodeUTF8_ ?? (decoder = new globalThis.TextDecoder(), decodeUTF8_ = decoder.decode.bind(decoder)))(bytes);
+  let decoder2;
+  return (decodeUTF8_ ?? (decoder2 = new globalThis.TextDecoder(), decodeUTF8_ = decoder2.decode.bind(decoder2)))(bytes);
 }
 var encodeUTF8_, decodeUTF8_;
 var init_bytes = __esm({
@@ -44936,7 +45147,7 @@ var init_utils = __esm({
 function is_non_nullish_primitive(v) {
   return typeof v === "string" || typeof v === "number" || typeof v === "boolean" || typeof v === "symbol" || typeof v === "bigint";
 }
-function inner_stringify(object, prefix, generateArrayPrefix, commaRoundTrip, allowEmptyArrays, strictNullHandling, skipNulls, encodeDotInKeys, encoder, filter, sort, allowDots, serializeDate, format, formatter, encodeValuesOnly, charset, sideChannel) {
+function inner_stringify(object, prefix, generateArrayPrefix, commaRoundTrip, allowEmptyArrays, strictNullHandling, skipNulls, encodeDotInKeys, encoder2, filter, sort, allowDots, serializeDate, format, formatter, encodeValuesOnly, charset, sideChannel) {
   let obj = object;
   let tmp_sc = sideChannel;
   let step = 0;
@@ -44969,22 +45180,22 @@ function inner_stringify(object, prefix, generateArrayPrefix, commaRoundTrip, al
   }
   if (obj === null) {
     if (strictNullHandling) {
-      return encoder && !encodeValuesOnly ? (
+      return encoder2 && !encodeValuesOnly ? (
         // @ts-expect-error
-        encoder(prefix, defaults.encoder, charset, "key", format)
+        encoder2(prefix, defaults.encoder, charset, "key", format)
       ) : prefix;
     }
     obj = "";
   }
   if (is_non_nullish_primitive(obj) || is_buffer(obj)) {
-    if (encoder) {
+    if (encoder2) {
       const key_value = encodeValuesOnly ? prefix : (
         // @ts-expect-error
-        encoder(prefix, defaults.encoder, charset, "key", format)
+        encoder2(prefix, defaults.encoder, charset, "key", format)
       );
       return [
         formatter?.(key_value) + "=" + // @ts-expect-error
-        formatter?.(encoder(obj, defaults.encoder, charset, "value", format))
+        formatter?.(encoder2(obj, defaults.encoder, charset, "value", format))
       ];
     }
     return [formatter?.(prefix) + "=" + formatter?.(String(obj))];
@@ -44995,8 +45206,8 @@ function inner_stringify(object, prefix, generateArrayPrefix, commaRoundTrip, al
   }
   let obj_keys;
   if (generateArrayPrefix === "comma" && isArray(obj)) {
-    if (encodeValuesOnly && encoder) {
-      obj = maybe_map(obj, encoder);
+    if (encodeValuesOnly && encoder2) {
+      obj = maybe_map(obj, encoder2);
     }
     obj_keys = [{ value: obj.length > 0 ? obj.join(",") || null : void 0 }];
   } else if (isArray(filter)) {
@@ -45040,7 +45251,7 @@ function inner_stringify(object, prefix, generateArrayPrefix, commaRoundTrip, al
       skipNulls,
       encodeDotInKeys,
       // @ts-ignore
-      generateArrayPrefix === "comma" && encodeValuesOnly && isArray(obj) ? null : encoder,
+      generateArrayPrefix === "comma" && encodeValuesOnly && isArray(obj) ? null : encoder2,
       filter,
       sort,
       allowDots,
@@ -75990,13 +76201,13 @@ var require_resolve_flow_scalar = __commonJS({
             range: [offset, offset + source.length, offset + source.length]
           };
       }
-      const valueEnd = offset + source.length;
-      const re = resolveEnd.resolveEnd(end, valueEnd, strict, onError);
+      const valueEnd2 = offset + source.length;
+      const re = resolveEnd.resolveEnd(end, valueEnd2, strict, onError);
       return {
         value,
         type: _type,
         comment: re.comment,
-        range: [offset, valueEnd, re.offset]
+        range: [offset, valueEnd2, re.offset]
       };
     }
     function plainValue(source, onError) {
@@ -76382,9 +76593,9 @@ var require_compose_node = __commonJS({
         onError(offset, "BAD_ALIAS", "Alias cannot be an empty string");
       if (alias.source.endsWith(":"))
         onError(offset + source.length - 1, "BAD_ALIAS", "Alias ending in : is ambiguous", true);
-      const valueEnd = offset + source.length;
-      const re = resolveEnd.resolveEnd(end, valueEnd, options.strict, onError);
-      alias.range = [offset, valueEnd, re.offset];
+      const valueEnd2 = offset + source.length;
+      const re = resolveEnd.resolveEnd(end, valueEnd2, options.strict, onError);
+      alias.range = [offset, valueEnd2, re.offset];
       if (re.comment)
         alias.comment = re.comment;
       return alias;

@@ -3,9 +3,8 @@
  */
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { errorMessage } from '../errors.js'
-import { readTextIfExists, writeRunResult } from '../io/files.js'
-import { parseRunResult } from '../results/parse.js'
+import { InputError, errorMessage } from '../errors.js'
+import { readRunResultIfExists, writeRunResult } from '../io/files.js'
 import type { RunResult } from '../results/types.js'
 import { checkBaselineKey, warnOnStderr } from './store.js'
 import type { BaselineStore, Warn } from './store.js'
@@ -27,11 +26,10 @@ export class FileStore implements BaselineStore {
 
   async read(sha: string): Promise<RunResult | undefined> {
     const path = this.path(sha)
-    const text = await readTextIfExists(path)
-    if (text === undefined) return undefined
     try {
-      return parseRunResult(text, path)
+      return await readRunResultIfExists(path)
     } catch (error) {
+      if (!(error instanceof InputError)) throw error
       this.warn(`ignoring the baseline ${path}: ${errorMessage(error)}`)
       return undefined
     }

@@ -3,7 +3,7 @@ import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'nod
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { InputError, ResultsWriteError, UsageError, errorMessage } from '../errors.js'
-import { parseRunResult } from '../results/parse.js'
+import { parseLargeRunResult, parseRunResult } from '../results/parse.js'
 import type { RunResult } from '../results/types.js'
 
 /** Writes through a temp file and a rename, so a reader never sees half a file. */
@@ -156,10 +156,23 @@ export async function writeRunResultOrRescue(
   }
 }
 
+/**
+ * Results files above this are parsed a piece at a time: one string of the whole file would pass
+ * V8's limit (about 512 MB) or double the memory of a large run.
+ */
+const WHOLE_TEXT_LIMIT = 256 * 2 ** 20
+
+/** A results file's bytes as a RunResult; `file` names it in errors. */
+function runResultOf(bytes: Buffer, file: string): RunResult {
+  return bytes.length > WHOLE_TEXT_LIMIT
+    ? parseLargeRunResult(bytes, file)
+    : parseRunResult(bytes.toString('utf8'), file)
+}
+
 export async function readRunResult(path: string): Promise<RunResult> {
-  let text: string
+  let bytes: Buffer
   try {
-    text = await readFile(path, 'utf8')
+    bytes = await readFile(path)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     throw new InputError(
@@ -167,7 +180,22 @@ export async function readRunResult(path: string): Promise<RunResult> {
       'cannot read a results file'
     )
   }
-  return parseRunResult(text, path)
+  return runResultOf(bytes, path)
+}
+
+/**
+ * The RunResult in `path`, or undefined when there is no such file; a file that is no valid
+ * RunResult throws an InputError, any other failure to read it its own error.
+ */
+export async function readRunResultIfExists(path: string): Promise<RunResult | undefined> {
+  let bytes: Buffer
+  try {
+    bytes = await readFile(path)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+  return runResultOf(bytes, path)
 }
 
 /** Files written beside a results file, which are not results. */

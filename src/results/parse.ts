@@ -1,6 +1,7 @@
 import { Ajv } from 'ajv'
 import { InputError } from '../errors.js'
 import runResultSchema from '../../schema/run-result.schema.json' with { type: 'json' }
+import { JsonPieceError, lineAndColumn, parseJsonInPieces } from './json-in-pieces.js'
 import { RUN_RESULT_VERSION } from './types.js'
 import type { RunResult } from './types.js'
 
@@ -33,6 +34,36 @@ export function parseRunResult(text: string, file: string): RunResult {
       'cannot read a results file'
     )
   }
+  return checkRunResult(data, file)
+}
+
+/**
+ * As parseRunResult, for a file too large to be one string (over about 512 MB, which a run can
+ * write): parsed a piece at a time.
+ */
+export function parseLargeRunResult(bytes: Uint8Array, file: string): RunResult {
+  let data: unknown
+  try {
+    data = parseJsonInPieces(bytes)
+  } catch (error) {
+    if (!(error instanceof JsonPieceError)) throw error
+    throw new InputError(
+      [
+        {
+          file,
+          ...lineAndColumn(bytes, error.offset),
+          path: '',
+          message: `not valid JSON: ${error.message}`
+        }
+      ],
+      'cannot read a results file'
+    )
+  }
+  return checkRunResult(data, file)
+}
+
+/** The checks of a parsed results file: its version, the schema, the answers' consistency. */
+function checkRunResult(data: unknown, file: string): RunResult {
   const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion
   if (typeof version === 'number' && version > RUN_RESULT_VERSION) {
     throw new InputError(
