@@ -7588,6 +7588,9 @@ function parseRunResult(text, file) {
   }
   return checkRunResult(data, file);
 }
+function parseRunResultBytes(bytes, file) {
+  return bytes.length > WHOLE_TEXT_LIMIT ? parseLargeRunResult(bytes, file) : parseRunResult(new TextDecoder().decode(bytes), file);
+}
 function parseLargeRunResult(bytes, file) {
   let data;
   try {
@@ -7668,7 +7671,7 @@ function answerProblems(run) {
   });
   return problems2;
 }
-var import_ajv, validate;
+var import_ajv, validate, WHOLE_TEXT_LIMIT;
 var init_parse = __esm({
   "src/results/parse.ts"() {
     "use strict";
@@ -7677,6 +7680,7 @@ var init_parse = __esm({
     init_run_result_schema();
     init_json_in_pieces();
     init_types();
+    WHOLE_TEXT_LIMIT = 256 * 2 ** 20;
   }
 });
 
@@ -7796,9 +7800,6 @@ async function writeRunResultOrRescue(path2, run, rescueDir = tmpdir()) {
     throw new ResultsWriteError(`${failed2}; they were saved to ${rescue} instead`);
   }
 }
-function runResultOf(bytes, file) {
-  return bytes.length > WHOLE_TEXT_LIMIT ? parseLargeRunResult(bytes, file) : parseRunResult(bytes.toString("utf8"), file);
-}
 async function readRunResult(path2) {
   let bytes;
   try {
@@ -7810,7 +7811,7 @@ async function readRunResult(path2) {
       "cannot read a results file"
     );
   }
-  return runResultOf(bytes, path2);
+  return parseRunResultBytes(bytes, path2);
 }
 async function resultsFiles(paths) {
   const files = /* @__PURE__ */ new Map();
@@ -7839,13 +7840,12 @@ async function readShardFiles(paths) {
   );
   return read.filter(({ run, fromDirectory }) => !fromDirectory || run.run.shard !== void 0).map(({ file, run }) => ({ file, run }));
 }
-var WHOLE_TEXT_LIMIT, BESIDE_RESULTS;
+var BESIDE_RESULTS;
 var init_files = __esm({
   "src/io/files.ts"() {
     "use strict";
     init_errors();
     init_parse();
-    WHOLE_TEXT_LIMIT = 256 * 2 ** 20;
     BESIDE_RESULTS = /\.(comparison|baseline-unavailable)\.json$/;
   }
 });

@@ -17,7 +17,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { EvalgateError, errorMessage } from '../errors.js'
 import type { GitHubClient, TreeChange } from '../github/client.js'
-import { parseRunResult } from '../results/parse.js'
+import { parseRunResultBytes } from '../results/parse.js'
 import type { RunResult } from '../results/types.js'
 import { checkBaselineKey, warnOnStderr } from './store.js'
 import type { BaselineStore, Warn } from './store.js'
@@ -166,7 +166,7 @@ export class BranchStore implements BaselineStore {
     if (!blob) return undefined
     const content = await this.client.getBlob(blob)
     try {
-      return parseRunResult(gunzipSync(content).toString('utf8'), `${this.branch}:${path}`)
+      return parseRunResultBytes(gunzipSync(content), `${this.branch}:${path}`)
     } catch (error) {
       this.warn(`ignoring the stored baseline for ${sha} on ${this.branch}: ${errorMessage(error)}`)
       return undefined

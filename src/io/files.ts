@@ -3,7 +3,7 @@ import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'nod
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { InputError, ResultsWriteError, UsageError, errorMessage } from '../errors.js'
-import { parseLargeRunResult, parseRunResult } from '../results/parse.js'
+import { parseRunResultBytes } from '../results/parse.js'
 import type { RunResult } from '../results/types.js'
 
 /** Writes through a temp file and a rename, so a reader never sees half a file. */
@@ -156,19 +156,6 @@ export async function writeRunResultOrRescue(
   }
 }
 
-/**
- * Results files above this are parsed a piece at a time: one string of the whole file would pass
- * V8's limit (about 512 MB) or double the memory of a large run.
- */
-const WHOLE_TEXT_LIMIT = 256 * 2 ** 20
-
-/** A results file's bytes as a RunResult; `file` names it in errors. */
-function runResultOf(bytes: Buffer, file: string): RunResult {
-  return bytes.length > WHOLE_TEXT_LIMIT
-    ? parseLargeRunResult(bytes, file)
-    : parseRunResult(bytes.toString('utf8'), file)
-}
-
 export async function readRunResult(path: string): Promise<RunResult> {
   let bytes: Buffer
   try {
@@ -180,7 +167,7 @@ export async function readRunResult(path: string): Promise<RunResult> {
       'cannot read a results file'
     )
   }
-  return runResultOf(bytes, path)
+  return parseRunResultBytes(bytes, path)
 }
 
 /**
@@ -195,7 +182,7 @@ export async function readRunResultIfExists(path: string): Promise<RunResult | u
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw error
   }
-  return runResultOf(bytes, path)
+  return parseRunResultBytes(bytes, path)
 }
 
 /** Files written beside a results file, which are not results. */

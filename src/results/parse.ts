@@ -38,6 +38,19 @@ export function parseRunResult(text: string, file: string): RunResult {
 }
 
 /**
+ * Results files above this are parsed a piece at a time: one string of the whole file would pass
+ * V8's limit (about 512 MB) or double the memory of a large run.
+ */
+const WHOLE_TEXT_LIMIT = 256 * 2 ** 20
+
+/** A results file's bytes (UTF-8) as a RunResult, whatever its size; `file` names it in errors. */
+export function parseRunResultBytes(bytes: Uint8Array, file: string): RunResult {
+  return bytes.length > WHOLE_TEXT_LIMIT
+    ? parseLargeRunResult(bytes, file)
+    : parseRunResult(new TextDecoder().decode(bytes), file)
+}
+
+/**
  * As parseRunResult, for a file too large to be one string (over about 512 MB, which a run can
  * write): parsed a piece at a time.
  */
