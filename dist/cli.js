@@ -9190,7 +9190,9 @@ function formatPoints(d, withSign = true) {
 }
 function formatRatio(r) {
   if (!Number.isFinite(r)) return "×∞";
-  return `×${r < 10 ? r.toFixed(2) : r.toFixed(1)}`;
+  if (r >= 10) return `×${r.toFixed(1)}`;
+  const digits = r.toFixed(2) === "1.00" && Math.abs(r - 1) >= 5e-4 ? 3 : 2;
+  return `×${r.toFixed(digits)}`;
 }
 function formatMs(x) {
   return x >= 1e3 ? `${(x / 1e3).toFixed(2)} s` : `${x >= 10 ? Math.round(x) : x.toFixed(1)} ms`;

@@ -232,6 +232,18 @@ describe('compareRuns verdicts', () => {
     expect(latency.test?.method).toBe('wilcoxon')
   })
 
+  it('gives a significant latency change that rounds to ×1.00 its third digit', () => {
+    const random = lcg(5)
+    const latencies = Array.from({ length: 2000 }, () => 100 + 100 * random())
+    const { base, head } = runPair(
+      { cases: 2000, answer: (i) => scored(1, { latencyMs: latencies[i] as number }) },
+      { cases: 2000, answer: (i) => scored(1, { latencyMs: 1.004 * (latencies[i] as number) }) }
+    )
+    const latency = metric(compareRuns(base, head, { seed }), 'latency-p50')
+    expect(latency.verdict).toBe('minor-change')
+    expect(latency.reason).toBe('median latency ×1.004: significant but within ×1.20')
+  })
+
   it('never reads a verdict into latency jitter under 10 ms (in-process providers)', () => {
     const random = lcg(11)
     // A function answering in ~0.1 ms, with the odd GC pause of a few ms on either side.

@@ -24,7 +24,10 @@ export function formatPoints(d: number, withSign = true): string {
 
 export function formatRatio(r: number): string {
   if (!Number.isFinite(r)) return '×∞'
-  return `×${r < 10 ? r.toFixed(2) : r.toFixed(1)}`
+  if (r >= 10) return `×${r.toFixed(1)}`
+  // A real change that rounds to ×1.00 (a large suite detects one) keeps a third digit.
+  const digits = r.toFixed(2) === '1.00' && Math.abs(r - 1) >= 0.0005 ? 3 : 2
+  return `×${r.toFixed(digits)}`
 }
 
 export function formatMs(x: number): string {
