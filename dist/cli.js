@@ -83955,7 +83955,8 @@ function describe2(done, total, errors, elapsedMs) {
   const rate = elapsedMs > 0 ? done / (elapsedMs / 1e3) : 0;
   const eta = rate > 0 ? (total - done) / rate : Number.POSITIVE_INFINITY;
   const errorText = errors === 0 ? "" : `, ${errors} error${errors === 1 ? "" : "s"}`;
-  return `${done}/${total} answers (${percent2}%)${errorText}, ${rate.toFixed(1)}/s, ETA ${formatDuration(eta)}`;
+  const rateText = rate > 0 && rate < 0.1 ? `${(rate * 60).toFixed(1)}/min` : `${rate.toFixed(1)}/s`;
+  return `${done}/${total} answers (${percent2}%)${errorText}, ${rateText}, ETA ${formatDuration(eta)}`;
 }
 function terminalProgress(out, now) {
   const width = 24;

@@ -57,9 +57,9 @@ describe('lineProgress (logs)', () => {
       progress.update(done, 0)
     }
     expect(r.writes.slice(1)).toEqual([
-      'evalgate: 1/1000 answers (0%), 0.1/s, ETA 4h09m\n',
-      'evalgate: 2/1000 answers (0%), 0.1/s, ETA 4h09m\n',
-      'evalgate: 4/1000 answers (0%), 0.1/s, ETA 3h06m\n'
+      'evalgate: 1/1000 answers (0%), 4.0/min, ETA 4h09m\n',
+      'evalgate: 2/1000 answers (0%), 4.0/min, ETA 4h09m\n',
+      'evalgate: 4/1000 answers (0%), 5.3/min, ETA 3h06m\n'
     ])
   })
 
@@ -72,9 +72,9 @@ describe('lineProgress (logs)', () => {
     r.advance(60_000)
     expect(r.writes.slice(1)).toEqual([
       'evalgate: 1/10 answers (10%), 0.2/s, ETA 45s\n',
-      'evalgate: 1/10 answers (10%), 0.0/s, ETA 4m30s; no answer for 25s\n',
-      'evalgate: 1/10 answers (10%), 0.0/s, ETA 6m45s; no answer for 40s\n',
-      'evalgate: 1/10 answers (10%), 0.0/s, ETA 9m00s; no answer for 55s\n'
+      'evalgate: 1/10 answers (10%), 2.0/min, ETA 4m30s; no answer for 25s\n',
+      'evalgate: 1/10 answers (10%), 1.3/min, ETA 6m45s; no answer for 40s\n',
+      'evalgate: 1/10 answers (10%), 1.0/min, ETA 9m00s; no answer for 55s\n'
     ])
     progress.finish(1, 0)
     const atFinish = r.writes.length

@@ -28,7 +28,9 @@ function describe(done: number, total: number, errors: number, elapsedMs: number
   const rate = elapsedMs > 0 ? done / (elapsedMs / 1000) : 0
   const eta = rate > 0 ? (total - done) / rate : Number.POSITIVE_INFINITY
   const errorText = errors === 0 ? '' : `, ${errors} error${errors === 1 ? '' : 's'}`
-  return `${done}/${total} answers (${percent}%)${errorText}, ${rate.toFixed(1)}/s, ETA ${formatDuration(eta)}`
+  // Slow models (minutes an answer) would read "0.0/s": a rate under 0.1/s is given per minute.
+  const rateText = rate > 0 && rate < 0.1 ? `${(rate * 60).toFixed(1)}/min` : `${rate.toFixed(1)}/s`
+  return `${done}/${total} answers (${percent}%)${errorText}, ${rateText}, ETA ${formatDuration(eta)}`
 }
 
 /** A bar redrawn in place (at most every 100 ms), for a terminal. */
