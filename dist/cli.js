@@ -11398,6 +11398,18 @@ function isVariableSet(vars, path2) {
 function stringify(value) {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
+function rememberWrittenNumber(holder, key, text) {
+  const value = holder[key];
+  if (typeof value !== "number" || text === String(value)) return;
+  const target = holder;
+  target[WRITTEN_AS] = { ...target[WRITTEN_AS], [key]: text };
+}
+function writtenNumber(vars, path2) {
+  const dot = path2.lastIndexOf(".");
+  const holder = dot === -1 ? vars : lookup(vars, path2.slice(0, dot));
+  if (holder === null || typeof holder !== "object") return void 0;
+  return holder[WRITTEN_AS]?.[path2.slice(dot + 1)];
+}
 function templateVariables(template) {
   return [...new Set(Array.from(template.matchAll(PLACEHOLDER), (m) => m[1]))];
 }
@@ -11413,10 +11425,10 @@ function brokenPlaceholders(template) {
 function renderTemplate(template, vars) {
   return template.replace(PLACEHOLDER, (_match, path2) => {
     if (!isVariableSet(vars, path2)) throw new MissingVariableError(path2);
-    return stringify(lookup(vars, path2));
+    return writtenNumber(vars, path2) ?? stringify(lookup(vars, path2));
   });
 }
-var PLACEHOLDER, PLACEHOLDER_OR_BROKEN, MissingVariableError;
+var PLACEHOLDER, PLACEHOLDER_OR_BROKEN, MissingVariableError, WRITTEN_AS;
 var init_template = __esm({
   "src/spec/template.ts"() {
     "use strict";
@@ -11432,6 +11444,7 @@ var init_template = __esm({
         this.variable = variable;
       }
     };
+    WRITTEN_AS = /* @__PURE__ */ Symbol("evalgate.writtenAs");
   }
 });
 
@@ -79092,6 +79105,23 @@ function caseFromRow(row, source, path2, diagnostics) {
 function rowProblem(file, line, message, hint) {
   return { file, line, path: "", message, ...hint === void 0 ? {} : { hint } };
 }
+function rememberNumbersAsWritten(key, value, context) {
+  if (typeof value === "number" && context?.source !== void 0 && isPlainObject(this)) {
+    rememberWrittenNumber(this, key, context.source);
+  }
+  return value;
+}
+function rememberYamlNumbers(yaml, path2, value) {
+  if (!isPlainObject(value)) return;
+  for (const [key, child] of Object.entries(value)) {
+    if (typeof child === "number") {
+      const text = yaml.numberAsWritten([...path2, key]);
+      if (text !== void 0) rememberWrittenNumber(value, key, text);
+    } else {
+      rememberYamlNumbers(yaml, [...path2, key], child);
+    }
+  }
+}
 function parseJsonl(text, file, diagnostics) {
   const cases = [];
   text.split(/\r?\n/).forEach((line, index) => {
@@ -79099,7 +79129,7 @@ function parseJsonl(text, file, diagnostics) {
     if (line.trim() === "") return;
     let row;
     try {
-      row = JSON.parse(line);
+      row = JSON.parse(line, rememberNumbersAsWritten);
     } catch (error) {
       const reason = error.message;
       const column = /column (\d+)\)/.exec(reason)?.[1];
@@ -79299,6 +79329,7 @@ function parseYamlCases(text, file, diagnostics) {
       return [];
     }
     const { line, column } = yaml.position([index]);
+    rememberYamlNumbers(yaml, [index], row);
     const loaded = caseFromRow(row, { file, line, column }, [index], diagnostics);
     return loaded ? [loaded] : [];
   });
@@ -79343,6 +79374,7 @@ async function loadCases(sources, isValid, context) {
       loaded.push(...await loadCaseFile(written.file, path2, context));
     } else {
       const row = { id: written.id, cluster: written.cluster, vars: written.vars ?? {} };
+      rememberYamlNumbers(context.yaml, [...path2, "vars"], row.vars);
       const inline = caseFromRow(row, context.source(path2), path2, context.diagnostics);
       if (inline) loaded.push(inline);
     }
@@ -79376,6 +79408,7 @@ var init_cases3 = __esm({
     "use strict";
     init_sync();
     init_fingerprint();
+    init_template();
     init_yaml_file();
     CSV_FORMAT_HINT = "one header row, then one row per case, values separated by commas; quote a value that holds a comma, a quote or a line break";
     PARSERS = {

@@ -85,6 +85,58 @@ scorers:
     expect(sources).toEqual([expected, expected, expected])
   })
 
+  it('renders number variables in templates as the case files write them; code still gets numbers', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-numbers-'))
+    await writeFile(
+      join(dir, 'types.mjs'),
+      'export const types = ({ vars }) => JSON.stringify([vars.zip, vars.price, vars.c.total])\n'
+    )
+    await writeFile(
+      join(dir, 'cases.yaml'),
+      '- { id: yaml, zip: 00501, price: 1e3, c: { total: 2.0 } }\n'
+    )
+    await writeFile(
+      join(dir, 'cases.jsonl'),
+      '{"id": "jsonl", "zip": 12345, "price": 0.10, "c": {"total": 3.00}}\n'
+    )
+    await writeFile(
+      join(dir, 'numbers.eval.yaml'),
+      `suite: numbers
+providers:
+  - { id: echo, type: exec, command: cat }
+  - { id: types, type: module, path: ./types.mjs, export: types }
+prompt: 'zip {{zip}} price {{price}} total {{c.total}}'
+cases:
+  - { id: inline, vars: { zip: 02139, price: 9.90, c: { total: 1.50 } } }
+  - file: ./cases.yaml
+  - file: ./cases.jsonl
+scorers:
+  - { type: contains, value: 'price {{price}}' }
+`
+    )
+    const run = await runCliProcess(cli, ['run', 'numbers.eval.yaml', '--out', out, '--quiet'], {
+      cwd: dir
+    })
+    const results = (await readResults(out)).suites[0]?.results ?? []
+    const outputs = (provider: string) =>
+      Object.fromEntries(
+        results.filter((r) => r.providerId === provider).map((r) => [r.caseId, r.output])
+      )
+    expect(outputs('echo')).toEqual({
+      inline: 'zip 02139 price 9.90 total 1.50',
+      yaml: 'zip 00501 price 1e3 total 2.0',
+      jsonl: 'zip 12345 price 0.10 total 3.00'
+    })
+    expect(results.filter((r) => r.providerId === 'echo').every((r) => r.pass)).toBe(true)
+    expect(outputs('types')).toEqual({
+      inline: '[2139,9.9,1.5]',
+      yaml: '[501,1000,2]',
+      jsonl: '[12345,0.1,3]'
+    })
+    // The module's answers fail the scorer: the run exits 1 for them, and only for them.
+    expect(run.code).toBe(1)
+  })
+
   it('shards split the cases with none lost or doubled, and merge back into the whole run', async () => {
     const ids: string[] = []
     const paths: string[] = []

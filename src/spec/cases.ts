@@ -4,6 +4,7 @@ import { parse as parseCsv } from 'csv-parse/sync'
 import type { Diagnostic, SourceLocation } from '../errors.js'
 import { fingerprint } from '../results/fingerprint.js'
 import type { SpecContext } from './context.js'
+import { rememberWrittenNumber } from './template.js'
 import type { EvalCase } from './types.js'
 import { YamlFile, formatFieldPath, type FieldPath } from './yaml-file.js'
 
@@ -71,6 +72,37 @@ function rowProblem(file: string, line: number, message: string, hint?: string):
   return { file, line, path: '', message, ...(hint === undefined ? {} : { hint }) }
 }
 
+/** JSON.parse's source text of a value (Node ≥ 22), which TypeScript's lib does not type yet. */
+interface JsonReviverContext {
+  source?: string
+}
+
+/** A JSON.parse reviver keeping the text of numbers as the line writes them (`9.90`). */
+function rememberNumbersAsWritten(
+  this: unknown,
+  key: string,
+  value: unknown,
+  context?: JsonReviverContext
+): unknown {
+  if (typeof value === 'number' && context?.source !== undefined && isPlainObject(this)) {
+    rememberWrittenNumber(this, key, context.source)
+  }
+  return value
+}
+
+/** Remembers, through `value` (the data at `path` of `yaml`), the text of each number as written. */
+function rememberYamlNumbers(yaml: YamlFile, path: FieldPath, value: unknown): void {
+  if (!isPlainObject(value)) return
+  for (const [key, child] of Object.entries(value)) {
+    if (typeof child === 'number') {
+      const text = yaml.numberAsWritten([...path, key])
+      if (text !== undefined) rememberWrittenNumber(value, key, text)
+    } else {
+      rememberYamlNumbers(yaml, [...path, key], child)
+    }
+  }
+}
+
 function parseJsonl(text: string, file: string, diagnostics: Diagnostic[]): LoadedCase[] {
   const cases: LoadedCase[] = []
   text.split(/\r?\n/).forEach((line, index) => {
@@ -78,7 +110,7 @@ function parseJsonl(text: string, file: string, diagnostics: Diagnostic[]): Load
     if (line.trim() === '') return
     let row: unknown
     try {
-      row = JSON.parse(line)
+      row = JSON.parse(line, rememberNumbersAsWritten)
     } catch (error) {
       const reason = (error as Error).message
       // V8 says where: "... in JSON at position 12 (line 1 column 13)".
@@ -326,6 +358,7 @@ function parseYamlCases(text: string, file: string, diagnostics: Diagnostic[]): 
       return []
     }
     const { line, column } = yaml.position([index])
+    rememberYamlNumbers(yaml, [index], row)
     const loaded = caseFromRow(row, { file, line, column }, [index], diagnostics)
     return loaded ? [loaded] : []
   })
@@ -401,6 +434,7 @@ export async function loadCases(
       loaded.push(...(await loadCaseFile(written.file, path, context)))
     } else {
       const row = { id: written.id, cluster: written.cluster, vars: written.vars ?? {} }
+      rememberYamlNumbers(context.yaml, [...path, 'vars'], row.vars)
       const inline = caseFromRow(row, context.source(path), path, context.diagnostics)
       if (inline) loaded.push(inline)
     }

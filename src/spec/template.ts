@@ -52,6 +52,36 @@ function stringify(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value)
 }
 
+/**
+ * The text a number variable was written as in its case file (`02139`, `9.90`), where it differs
+ * from the number's own (2139, 9.9): templates render what the file says, while the variable stays
+ * a number for the code that receives it (module providers, javascript scorers). A symbol key, so
+ * JSON, Object.keys, case ids and fingerprints never see it; spreads copy it along.
+ */
+const WRITTEN_AS = Symbol('evalgate.writtenAs')
+
+type WithWrittenNumbers = Record<string, unknown> & { [WRITTEN_AS]?: Record<string, string> }
+
+/** Remembers that `holder[key]`, a number, was written as `text` in its file. */
+export function rememberWrittenNumber(
+  holder: Record<string, unknown>,
+  key: string,
+  text: string
+): void {
+  const value = holder[key]
+  if (typeof value !== 'number' || text === String(value)) return
+  const target = holder as WithWrittenNumbers
+  target[WRITTEN_AS] = { ...target[WRITTEN_AS], [key]: text }
+}
+
+/** The text as written of the number at `path`, if it was written otherwise than it prints. */
+function writtenNumber(vars: Record<string, unknown>, path: string): string | undefined {
+  const dot = path.lastIndexOf('.')
+  const holder = dot === -1 ? vars : lookup(vars, path.slice(0, dot))
+  if (holder === null || typeof holder !== 'object') return undefined
+  return (holder as WithWrittenNumbers)[WRITTEN_AS]?.[path.slice(dot + 1)]
+}
+
 /** The variables a template refers to, in order of first use. */
 export function templateVariables(template: string): string[] {
   return [...new Set(Array.from(template.matchAll(PLACEHOLDER), (m) => m[1] as string))]
@@ -80,6 +110,6 @@ export function brokenPlaceholders(template: string): string[] {
 export function renderTemplate(template: string, vars: Record<string, unknown>): string {
   return template.replace(PLACEHOLDER, (_match, path: string) => {
     if (!isVariableSet(vars, path)) throw new MissingVariableError(path)
-    return stringify(lookup(vars, path))
+    return writtenNumber(vars, path) ?? stringify(lookup(vars, path))
   })
 }
