@@ -9241,8 +9241,13 @@ function plural(count, word, many = `${word}s`) {
   return `${count} ${count === 1 ? word : many}`;
 }
 function shownPValue(metric) {
-  const test = metric.verdict === "improvement" ? metric.improvementTest : metric.test;
-  return test?.pValueAdjusted ?? null;
+  const worse = metric.test?.pValueAdjusted ?? null;
+  const better = metric.improvementTest?.pValueAdjusted ?? null;
+  if (metric.verdict === "improvement") return better;
+  if (metric.verdict === "minor-change" && better !== null && (worse === null || better < worse)) {
+    return better;
+  }
+  return worse;
 }
 function powerGuidance(metric) {
   const power = metric.power;
@@ -9438,13 +9443,20 @@ function differenceInterval(diffs, clusters, rng) {
     }
   }
   const sd = standardDeviation(diffs);
-  const interval = n >= T_INTERVAL_MIN_CASES ? tInterval(diffs, LEVEL) : bootstrapMeanInterval(diffs, { rng, level: LEVEL });
+  const t = tInterval(diffs, LEVEL);
+  if (n >= T_INTERVAL_MIN_CASES) {
+    return {
+      interval: { low: finiteOrNull(t.low), high: finiteOrNull(t.high), level: LEVEL, method: "t" },
+      sd
+    };
+  }
+  const bootstrap = bootstrapMeanInterval(diffs, { rng, level: LEVEL });
   return {
     interval: {
-      low: finiteOrNull(interval.low),
-      high: finiteOrNull(interval.high),
+      low: finiteOrNull(Math.min(bootstrap.low, t.low)),
+      high: finiteOrNull(Math.max(bootstrap.high, t.high)),
       level: LEVEL,
-      method: n >= T_INTERVAL_MIN_CASES ? "t" : "bootstrap"
+      method: "bootstrap-and-t"
     },
     sd
   };
@@ -9585,31 +9597,6 @@ function qualityMetric(options) {
         `${label} changed ${formatPoints(delta)}: significant (${pText(drop ? metric.test : metric.improvementTest)}) but within the ${formatPoints(tolerance.noise, false)} noise floor`
       );
     }
-    const low = metric.interval?.low ?? null;
-    if (low !== null && low > -tolerance.margin) {
-      return setVerdict(
-        metric,
-        "pass",
-        `non-inferior: the 95% CI ${formatInterval(low, metric.interval?.high ?? null, "difference", "fraction")} stays above the −${formatPoints(tolerance.margin, false)} margin`
-      );
-    }
-    const units = metric.clusters ?? n;
-    const unit = metric.clusters === void 0 ? "paired case" : "cluster";
-    const fewest = fewestSignificantUnits(alpha / Math.max(1, familySize));
-    if (metric.test?.method.startsWith("sign-flip") && units < fewest) {
-      metric.power = {
-        minimumDetectableEffect: null,
-        targetEffect: tolerance.margin,
-        requiredCases: metric.clusters === void 0 ? fewest : null,
-        additionalCases: metric.clusters === void 0 ? fewest - n : null,
-        requiredRepeats: null
-      };
-      return setVerdict(
-        metric,
-        "inconclusive",
-        `${label} changed ${formatPoints(delta)}, but with ${plural(units, unit)} no change can be significant (the smallest possible p is ${formatPValue(2 ** -units)}): it takes ${fewest} or more, or an absolute floor such as \`gate: { ${name}: { min: 0.8 } }\``
-      );
-    }
     const within = (side) => meanWithinVariance(
       pairs.map((p) => p[side]),
       answerValue
@@ -9623,6 +9610,33 @@ function qualityMetric(options) {
       effect: tolerance.margin,
       within: withinBase !== null && withinHead !== null ? { base: withinBase, head: withinHead, repeats: options.repeats } : void 0
     });
+    const units = metric.clusters ?? n;
+    const unit = metric.clusters === void 0 ? "paired case" : "cluster";
+    const midP = metric.test?.method === "mcnemar-mid-p";
+    const fewest = fewestSignificantUnits(alpha / Math.max(1, familySize)) - (midP ? 1 : 0);
+    if (units < fewest) {
+      const required = metric.clusters === void 0 ? Math.max(fewest, advice.requiredCases ?? fewest) : null;
+      metric.power = {
+        minimumDetectableEffect: null,
+        targetEffect: tolerance.margin,
+        requiredCases: required,
+        additionalCases: required === null ? null : required - n,
+        requiredRepeats: null
+      };
+      return setVerdict(
+        metric,
+        "inconclusive",
+        `${label} changed ${formatPoints(delta)}, but with ${plural(units, unit)} no change can be significant (the smallest possible p is ${formatPValue(2 ** -(units + (midP ? 1 : 0)))}): it takes ${fewest} or more, or an absolute floor such as \`gate: { ${name}: { min: 0.8 } }\``
+      );
+    }
+    const low = metric.interval?.low ?? null;
+    if (low !== null && low > -tolerance.margin) {
+      return setVerdict(
+        metric,
+        "pass",
+        `non-inferior: the 95% CI ${formatInterval(low, metric.interval?.high ?? null, "difference", "fraction")} stays above the −${formatPoints(tolerance.margin, false)} margin`
+      );
+    }
     metric.power = {
       minimumDetectableEffect: advice.mde,
       targetEffect: tolerance.margin,
@@ -9685,7 +9699,7 @@ function latencyMetric(options) {
         "no case has measured latencies on both sides (cached and errored answers carry none)"
       );
     }
-    const changeNote = `significant but within ${formatRatio(maxRatio)}`;
+    const changeNote = (bound) => `significant but within ${bound}`;
     if (ratioChangeVerdict(metric, ratio, maxRatio, ctx.alpha, "median latency", changeNote)) return;
     const high = metric.interval?.high ?? null;
     if (high !== null && high < maxRatio) {
@@ -9753,7 +9767,7 @@ function latencyTailMetric(options) {
         `reported only: gated from ${P95_MIN_SAMPLES} measured answers per side (base ${baseAll.length}, head ${headAll.length})`
       );
     }
-    const changeNote = `the slowest answers shifted, within ${formatRatio(maxRatio)}`;
+    const changeNote = (bound) => `the slowest answers shifted, within ${bound}`;
     if (ratioChangeVerdict(metric, ratio, maxRatio, ctx.alpha, "p95 latency", changeNote)) return;
     setVerdict(metric, "pass", `no significant shift of the slowest 5% of answers`);
   };
@@ -9775,7 +9789,8 @@ function ratioChangeVerdict(metric, ratio, maxRatio, alpha, label, withinNote) {
       `${label} ${formatRatio(ratio)} (${pText(metric.improvementTest)})`
     );
   } else if (worse || better) {
-    setVerdict(metric, "minor-change", `${label} ${formatRatio(ratio)}: ${withinNote}`);
+    const bound = formatRatio(ratio < 1 ? 1 / maxRatio : maxRatio);
+    setVerdict(metric, "minor-change", `${label} ${formatRatio(ratio)}: ${withinNote(bound)}`);
   } else {
     return false;
   }
@@ -9844,7 +9859,7 @@ function costMetric(options) {
       return setVerdict(
         metric,
         "minor-change",
-        `mean cost per case ${formatRatio(ratio)}: significant but within ${formatRatio(maxRatio)}`
+        `mean cost per case ${formatRatio(ratio)}: significant but within ${formatRatio(ratio < 1 ? 1 / maxRatio : maxRatio)}`
       );
     }
     const high = metric.interval?.high ?? null;
@@ -10675,7 +10690,7 @@ function groupLines(group, paint) {
     if (isRepeated(metric, group.metrics)) continue;
     const guidance = powerGuidance(metric);
     lines.push(
-      `  ${paint.verdict(metric.verdict, "•")} ${METRIC_LABELS[metric.metric]}: ${terminalLine(metric.reason, 200)}${guidance ? `; ${guidance}` : ""}`
+      `  ${paint.verdict(metric.verdict, "•")} ${METRIC_LABELS[metric.metric]}: ${terminalLine(metric.reason, 500)}${guidance ? `; ${guidance}` : ""}`
     );
   }
   const { passToFail, failToPass, cases } = group.flips;
@@ -10727,11 +10742,12 @@ function attributes(values) {
   return Object.entries(values).map(([name, value]) => ` ${name}="${escapeXml(String(value))}"`).join("");
 }
 function detail(metric) {
+  const p = shownPValue(metric);
   return [
     `base ${formatValue(metric.base, metric.unit)}`,
     `head ${formatValue(metric.head, metric.unit)}`,
     `change ${formatDelta(metric.delta, metric.deltaKind, metric.unit)}`,
-    ...metric.test?.pValueAdjusted != null ? [`p ${metric.test.pValueAdjusted}`] : []
+    ...p !== null ? [`p ${p}`] : []
   ].join(", ");
 }
 function testcase(group, metric, indent) {
@@ -10949,7 +10965,7 @@ function renderMarkdown(c, options = {}) {
   const footer = [
     "",
     "---",
-    `<sub>p: one-sided, Holm-adjusted at α = ${c.options.alpha} over the run's gated tests; 95% CI of the paired change; seed ${markdownInline(c.options.seed.slice(0, 12), 12)}; evalgate ${markdownInline(c.tool.version, 20)}</sub>`
+    `<sub>p: one-sided, Holm-adjusted at α = ${c.options.alpha} over the run's gated quality tests and, apart, its operational ones; 95% CI of the paired change; seed ${markdownInline(c.options.seed.slice(0, 12), 12)}; evalgate ${markdownInline(c.tool.version, 20)}</sub>`
   ].join("\n");
   const headText = header.join("\n");
   const sections = c.groups.map(groupSection);

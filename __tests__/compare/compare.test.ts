@@ -1,4 +1,5 @@
 import { compareRuns, comparisonExitCode } from '../../src/compare/index.js'
+import { renderJunit } from '../../src/report/junit.js'
 import type {
   Comparison,
   GroupComparison,
@@ -219,6 +220,69 @@ describe('compareRuns verdicts', () => {
     expect(metric(collapse({ cases: 5 }), 'score').verdict).toBe('regression')
   })
 
+  it('calls no suite of 3 cases non-inferior, and advises the cases a 5-point drop needs', () => {
+    // Small differences: a bootstrap interval of 3 cases alone would clear the margin.
+    const baseScores = [0.8, 0.7, 0.8]
+    const headScores = [0.77, 0.67, 0.8]
+    const { base, head } = runPair(
+      { cases: 3, answer: (i) => scored(baseScores[i] as number) },
+      { cases: 3, answer: (i) => scored(headScores[i] as number) }
+    )
+    const score = metric(compareRuns(base, head, { seed }), 'score')
+    expect(score.verdict).toBe('inconclusive')
+    expect(score.reason).toMatch(
+      /^mean score changed −2\.0 pts, but with 3 paired cases no change can be significant/
+    )
+    // The interval spans the t-interval's [−7.0, 3.0] pts, not the bootstrap's alone.
+    expect(score.interval).toMatchObject({ method: 'bootstrap-and-t' })
+    expect(score.interval?.low).toBeCloseTo(-0.02 - 4.302653 * (0.017320508 / Math.sqrt(3)), 5)
+    // Noisy differences on 4 cases: settling a 5-point drop takes far more than the 5 or 6
+    // cases a significant p first needs.
+    const noisy = [0.4, -0.5, 0.3, -0.3]
+    const pair = runPair(
+      { cases: 4, answer: () => scored(0.5) },
+      { cases: 4, answer: (i) => scored(0.5 + (noisy[i] as number)) }
+    )
+    const advice = metric(compareRuns(pair.base, pair.head, { seed }), 'score')
+    expect(advice.verdict).toBe('inconclusive')
+    expect(advice.power?.requiredCases).toBeGreaterThan(400)
+  })
+
+  it('knows that McNemar at one repeat can reach α from 4 cases, the sign-flip test from 5', () => {
+    const collapse = (cases: number) => {
+      const { base, head } = runPair(
+        { cases, answer: () => scored(1) },
+        { cases, answer: () => scored(0) }
+      )
+      return metric(compareRuns(base, head, { seed }), 'pass-rate')
+    }
+    const three = collapse(3)
+    expect(three.verdict).toBe('inconclusive')
+    expect(three.reason).toMatch(
+      /with 3 paired cases no change can be significant \(the smallest possible p is 0\.063\): it takes [4-9] or more/
+    )
+    expect(collapse(4).verdict).toBe('regression')
+  })
+
+  it('shows the p of the direction that made a minor change significant', () => {
+    // 3,000 cases, 30 of them fail → pass: a significant gain of 1 point, within the noise floor.
+    const { base, head } = runPair(
+      { cases: 3000, answer: (i) => scored(i % 10 < 7 ? 1 : 0) },
+      { cases: 3000, answer: (i) => scored(i % 10 < 7 || i < 100 ? 1 : 0) }
+    )
+    const c = compareRuns(base, head, { seed })
+    const pass = metric(c, 'pass-rate')
+    expect(pass.verdict).toBe('minor-change')
+    expect(pass.improvementTest?.pValueAdjusted).toBeLessThan(0.001)
+    expect(renderJunit(c)).toMatch(
+      /name="pass rate">\n\s+<system-out>MINOR CHANGE: [^<]*, p [0-9.e-]+\)/
+    )
+    const shown = /name="pass rate">\n\s+<system-out>[^<]*, p ([0-9.e-]+)\)/.exec(
+      renderJunit(c)
+    )?.[1]
+    expect(Number(shown)).toBe(pass.improvementTest?.pValueAdjusted)
+  })
+
   it('calls latency doubling on every case a latency regression', () => {
     const random = lcg(7)
     const latencies = Array.from({ length: 30 }, () => 100 + 100 * random())
@@ -242,6 +306,14 @@ describe('compareRuns verdicts', () => {
     const latency = metric(compareRuns(base, head, { seed }), 'latency-p50')
     expect(latency.verdict).toBe('minor-change')
     expect(latency.reason).toBe('median latency ×1.004: significant but within ×1.20')
+    // A speed-up is within the bound on its own side.
+    const faster = runPair(
+      { cases: 2000, answer: (i) => scored(1, { latencyMs: latencies[i] as number }) },
+      { cases: 2000, answer: (i) => scored(1, { latencyMs: 0.95 * (latencies[i] as number) }) }
+    )
+    expect(metric(compareRuns(faster.base, faster.head, { seed }), 'latency-p50').reason).toBe(
+      'median latency ×0.95: significant but within ×0.83'
+    )
   })
 
   it('never reads a verdict into latency jitter under 10 ms (in-process providers)', () => {

@@ -125,8 +125,14 @@ export const VERDICT_WORDS: Record<Verdict, string> = {
 
 /** The p-value a report shows: the adjusted one of the test behind the verdict's direction. */
 export function shownPValue(metric: MetricComparison): number | null {
-  const test = metric.verdict === 'improvement' ? metric.improvementTest : metric.test
-  return test?.pValueAdjusted ?? null
+  const worse = metric.test?.pValueAdjusted ?? null
+  const better = metric.improvementTest?.pValueAdjusted ?? null
+  if (metric.verdict === 'improvement') return better
+  // A minor change is significant in one direction: the p shown is that direction's test.
+  if (metric.verdict === 'minor-change' && better !== null && (worse === null || better < worse)) {
+    return better
+  }
+  return worse
 }
 
 /** "needs ~340 more cases (or 5 repeats per case) to detect a 5-point drop", or null. */

@@ -112,7 +112,7 @@ function groupLines(group: GroupComparison, paint: ReturnType<typeof painter>): 
     if (isRepeated(metric, group.metrics)) continue
     const guidance = powerGuidance(metric)
     lines.push(
-      `  ${paint.verdict(metric.verdict, '•')} ${METRIC_LABELS[metric.metric]}: ${terminalLine(metric.reason, 200)}${guidance ? `; ${guidance}` : ''}`
+      `  ${paint.verdict(metric.verdict, '•')} ${METRIC_LABELS[metric.metric]}: ${terminalLine(metric.reason, 500)}${guidance ? `; ${guidance}` : ''}`
     )
   }
   const { passToFail, failToPass, cases } = group.flips

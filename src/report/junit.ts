@@ -3,7 +3,13 @@
  * <testcase> per metric. Regression, fail and error verdicts are <failure>s, inconclusive and
  * not-comparable ones <skipped>; everything else passes.
  */
-import { METRIC_LABELS, VERDICT_WORDS, formatDelta, formatValue } from '../compare/format.js'
+import {
+  METRIC_LABELS,
+  VERDICT_WORDS,
+  formatDelta,
+  formatValue,
+  shownPValue
+} from '../compare/format.js'
 import type { Comparison, GroupComparison, MetricComparison } from '../compare/types.js'
 import { escapeXml } from './escape.js'
 
@@ -17,11 +23,12 @@ function attributes(values: Record<string, string | number>): string {
 }
 
 function detail(metric: MetricComparison): string {
+  const p = shownPValue(metric)
   return [
     `base ${formatValue(metric.base, metric.unit)}`,
     `head ${formatValue(metric.head, metric.unit)}`,
     `change ${formatDelta(metric.delta, metric.deltaKind, metric.unit)}`,
-    ...(metric.test?.pValueAdjusted != null ? [`p ${metric.test.pValueAdjusted}`] : [])
+    ...(p !== null ? [`p ${p}`] : [])
   ].join(', ')
 }
 

@@ -218,7 +218,7 @@ export function renderMarkdown(c: Comparison, options: MarkdownOptions = {}): st
   const footer = [
     '',
     '---',
-    `<sub>p: one-sided, Holm-adjusted at α = ${c.options.alpha} over the run's gated tests; 95% CI of the paired change; seed ${markdownInline(c.options.seed.slice(0, 12), 12)}; evalgate ${markdownInline(c.tool.version, 20)}</sub>`
+    `<sub>p: one-sided, Holm-adjusted at α = ${c.options.alpha} over the run's gated quality tests and, apart, its operational ones; 95% CI of the paired change; seed ${markdownInline(c.options.seed.slice(0, 12), 12)}; evalgate ${markdownInline(c.tool.version, 20)}</sub>`
   ].join('\n')
 
   const headText = header.join('\n')
