@@ -7788,7 +7788,6 @@ async function writeRunResult(path2, run) {
 async function writeRunResultOrRescue(path2, run, rescueDir = tmpdir()) {
   try {
     await writeRunResult(path2, run);
-    return;
   } catch (error) {
     const rescue = join(rescueDir, `evalgate-results-${randomBytes(6).toString("hex")}.json`);
     const failed2 = `cannot write the results to ${path2}: ${errorMessage(error)}`;
@@ -84362,12 +84361,12 @@ async function executePlan(plan, options) {
   const judges = runJudges({ ...options, limiters });
   const suites = await Promise.all(plan.suites.map((s) => prepareSuite(s, judges, options)));
   const lanes = await openProviders(suites, limiters, options);
-  const outcome = { done: 0, errors: 0 };
+  const tally = { done: 0, errors: 0 };
   try {
     progress.start(plan.totalCalls);
-    await schedule(lanes, signal, progress, outcome, options);
+    await schedule(lanes, signal, progress, tally, options);
   } finally {
-    progress.finish(outcome.done, outcome.errors);
+    progress.finish(tally.done, tally.errors);
     await Promise.all([
       ...lanes.map((lane) => lane.call.provider.close?.()),
       ...suites.map((suite) => closeScorers(suite.scorers))
@@ -84384,7 +84383,7 @@ async function executePlan(plan, options) {
       finishedAt: now().toISOString(),
       complete: !cancelled,
       ...cancelled ? {
-        incompleteReason: `cancelled (${String(signal.reason ?? "aborted")}) after ${outcome.done} of ${plan.totalCalls} answers`
+        incompleteReason: `cancelled (${String(signal.reason ?? "aborted")}) after ${tally.done} of ${plan.totalCalls} answers`
       } : {},
       ...meta
     },

@@ -143,7 +143,6 @@ export async function writeRunResultOrRescue(
 ): Promise<void> {
   try {
     await writeRunResult(path, run)
-    return
   } catch (error) {
     const rescue = join(rescueDir, `evalgate-results-${randomBytes(6).toString('hex')}.json`)
     const failed = `cannot write the results to ${path}: ${errorMessage(error)}`

@@ -399,13 +399,13 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   const judges = runJudges({ ...options, limiters })
   const suites = await Promise.all(plan.suites.map((s) => prepareSuite(s, judges, options)))
   const lanes = await openProviders(suites, limiters, options)
-  const outcome: Tally = { done: 0, errors: 0 }
+  const tally: Tally = { done: 0, errors: 0 }
   try {
     progress.start(plan.totalCalls)
-    await schedule(lanes, signal, progress, outcome, options)
+    await schedule(lanes, signal, progress, tally, options)
   } finally {
     // Also when the schedule fails: the reporter's last line, and no heartbeat after the run.
-    progress.finish(outcome.done, outcome.errors)
+    progress.finish(tally.done, tally.errors)
     await Promise.all([
       ...lanes.map((lane) => lane.call.provider.close?.()),
       ...suites.map((suite) => closeScorers(suite.scorers))
@@ -423,7 +423,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
       complete: !cancelled,
       ...(cancelled
         ? {
-            incompleteReason: `cancelled (${String(signal.reason ?? 'aborted')}) after ${outcome.done} of ${plan.totalCalls} answers`
+            incompleteReason: `cancelled (${String(signal.reason ?? 'aborted')}) after ${tally.done} of ${plan.totalCalls} answers`
           }
         : {}),
       ...meta
