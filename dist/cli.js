@@ -43227,7 +43227,7 @@ function classifyStatus(status) {
   if (status >= 500) return "server";
   return "bad-request";
 }
-var import_undici, HttpProvider;
+var import_undici, STATUS_HINTS, HttpProvider;
 var init_http = __esm({
   "src/providers/http.ts"() {
     "use strict";
@@ -43236,6 +43236,10 @@ var init_http = __esm({
     init_abort();
     init_retry();
     import_undici = __toESM(require_undici(), 1);
+    STATUS_HINTS = {
+      auth: "; check the provider's headers (its key)",
+      "bad-request": "; check url, method and body"
+    };
     HttpProvider = class {
       constructor(spec) {
         this.spec = spec;
@@ -43269,20 +43273,30 @@ var init_http = __esm({
           text = await response.body.text();
         } catch (error) {
           if (signal.aborted) throw abortError(signal);
-          throw new ProviderError("network", `provider ${this.id}: ${errorMessage(error)}`, {
-            retryable: true
-          });
+          if (error.code === "UND_ERR_INVALID_ARG") {
+            throw new ProviderError(
+              "bad-request",
+              `provider ${this.id}: ${errorMessage(error)}; check the provider's headers (a value from \${VAR} may end with a newline)`
+            );
+          }
+          throw new ProviderError(
+            "network",
+            `provider ${this.id}: the connection to ${spec.url} failed: ${errorMessage(error)}; check url and the network`,
+            { retryable: true }
+          );
         }
         if (status < 200 || status > 299) {
           const kind = classifyStatus(status);
-          const retryAfterMs = status === 429 || status === 503 ? retryAfterFromHeaders((name) => {
+          const retryable = kind === "rate-limited" || kind === "server";
+          const retryAfterMs = retryable ? retryAfterFromHeaders((name) => {
             const value = headers[name.toLowerCase()];
             return (Array.isArray(value) ? value[0] : value) ?? null;
           }, Date.now()) : void 0;
-          throw new ProviderError(kind, `provider ${this.id}: HTTP ${status}: ${text.slice(0, 300)}`, {
-            retryable: kind === "rate-limited" || kind === "server",
-            ...retryAfterMs === void 0 ? {} : { retryAfterMs }
-          });
+          throw new ProviderError(
+            kind,
+            `provider ${this.id}: HTTP ${status}: ${text.slice(0, 300)}${STATUS_HINTS[kind] ?? ""}`,
+            { retryable, ...retryAfterMs === void 0 ? {} : { retryAfterMs } }
+          );
         }
         let parsed;
         try {
@@ -43297,7 +43311,7 @@ var init_http = __esm({
         if (output === void 0 || output === null) {
           throw new ProviderError(
             "malformed-response",
-            `provider ${this.id}: the response has nothing at \`${spec.outputPath}\``
+            `provider ${this.id}: the response has nothing at \`${spec.outputPath}\`: ${text.slice(0, 200)}; check the provider's output path`
           );
         }
         const tokens = spec.usagePaths ? tokenUsage(parsed, spec.usagePaths, this.id) : void 0;
@@ -69500,6 +69514,50 @@ var init_openai = __esm({
   }
 });
 
+// src/spec/secrets.ts
+function redactCutEnds(text, name, value) {
+  let redacted = text;
+  for (let length = value.length - 1; length >= SHORTEST_PIECE; length--) {
+    if (redacted.startsWith(value.slice(-length))) {
+      redacted = `\${${name}}${redacted.slice(length)}`;
+      break;
+    }
+  }
+  const ellipsis = redacted.endsWith("…") ? 1 : 0;
+  const body = redacted.slice(0, redacted.length - ellipsis);
+  for (let length = value.length - 1; length >= SHORTEST_PIECE; length--) {
+    if (body.endsWith(value.slice(0, length))) {
+      return `${body.slice(0, body.length - length)}\${${name}}${redacted.slice(body.length)}`;
+    }
+  }
+  return redacted;
+}
+function redactText(text, secrets) {
+  if (secrets.length === 0) return text;
+  let redacted = text;
+  for (const { name, value } of [...secrets].sort((a, b) => b.value.length - a.value.length)) {
+    redacted = redactCutEnds(redacted.split(value).join(`\${${name}}`), name, value);
+  }
+  return redacted;
+}
+function redactValue(value, secrets) {
+  if (typeof value === "string") return redactText(value, secrets);
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, secrets));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, redactValue(item, secrets)])
+    );
+  }
+  return value;
+}
+var SHORTEST_PIECE;
+var init_secrets = __esm({
+  "src/spec/secrets.ts"() {
+    "use strict";
+    SHORTEST_PIECE = 6;
+  }
+});
+
 // src/providers/undici-fetch.ts
 import { Readable } from "node:stream";
 function createUndiciFetch(agent) {
@@ -69561,6 +69619,7 @@ var init_openai2 = __esm({
     init_openai();
     init_errors();
     import_undici3 = __toESM(require_undici(), 1);
+    init_secrets();
     init_abort();
     init_retry();
     init_undici_fetch();
@@ -69578,6 +69637,8 @@ var init_openai2 = __esm({
           apiKey: apiKey ?? NO_KEY,
           ...spec.baseUrl ? { baseURL: spec.baseUrl } : {},
           maxRetries: 0,
+          // The SDK would print raw server chunks to stderr; every failure is reported as an error.
+          logLevel: "off",
           fetch: createUndiciFetch(this.agent)
         });
       }
@@ -69622,7 +69683,9 @@ var init_openai2 = __esm({
         const message = completion.choices?.[0]?.message;
         const output = message?.content ?? message?.refusal;
         if (typeof output !== "string") {
-          throw this.malformed(message ? "the answer has no text content" : "the answer has no choices");
+          throw this.malformed(
+            message ? "the answer has no text content" : "the answer has no choices (not a chat completion); check base-url: the server's API root, such as `http://localhost:11434/v1`"
+          );
         }
         const tokens = tokenUsage2(completion.usage);
         return {
@@ -69678,7 +69741,8 @@ var init_openai2 = __esm({
       }
       /** Never let the key out: servers echo it in errors, and so could a cause's message. */
       redact(text) {
-        return this.apiKey === void 0 ? text : text.split(this.apiKey).join("[redacted]");
+        const written = redactText(text, this.spec.secrets ?? []);
+        return this.apiKey === void 0 ? written : written.split(this.apiKey).join("[redacted]");
       }
       serverMessage(error) {
         const body = error.error;
@@ -69707,6 +69771,13 @@ var init_openai2 = __esm({
         }
         if (error instanceof APIError && error.status !== void 0) {
           return this.classifyStatus(error, error.status);
+        }
+        if (error instanceof APIError) {
+          return new ProviderError(
+            "server",
+            `provider ${id}: the stream broke off with an error: ${this.serverMessage(error)}`,
+            { retryable: true }
+          );
         }
         if (error instanceof SyntaxError || error instanceof OpenAIError) {
           return this.malformed(
@@ -79702,6 +79773,9 @@ function expandEnv(value, path2, context) {
   }
   return value;
 }
+function secretForms(name, value) {
+  return [.../* @__PURE__ */ new Set([value, value.trim()])].filter((form) => form.length >= SECRET_MIN_LENGTH).map((form) => ({ name, value: form }));
+}
 function secretValues(entry, context) {
   const names = /* @__PURE__ */ new Set();
   const visit = (value) => {
@@ -79715,7 +79789,7 @@ function secretValues(entry, context) {
   visit(entry);
   return [...names].flatMap((name) => {
     const value = context.env[name];
-    return value !== void 0 && value.length >= SECRET_MIN_LENGTH ? [{ name, value }] : [];
+    return value === void 0 ? [] : secretForms(name, value);
   });
 }
 function usesVariable(text) {
@@ -79825,8 +79899,8 @@ async function resolveProvider(written, expanded, path2, context) {
       let defaultKey = [];
       if (apiKey === void 0 && baseUrl === void 0) {
         apiKey = defaultApiKey(path2, context);
-        if (apiKey === void 0) return void 0;
-        defaultKey = [{ name: DEFAULT_API_KEY_VARIABLE, value: apiKey }];
+        if (apiKey !== void 0) defaultKey = secretForms(DEFAULT_API_KEY_VARIABLE, apiKey);
+        else if (context.requireSecrets) return void 0;
       }
       const prices = expanded.prices;
       return {
@@ -83161,50 +83235,6 @@ var init_cache = __esm({
   }
 });
 
-// src/spec/secrets.ts
-function redactCutEnds(text, name, value) {
-  let redacted = text;
-  for (let length = value.length - 1; length >= SHORTEST_PIECE; length--) {
-    if (redacted.startsWith(value.slice(-length))) {
-      redacted = `\${${name}}${redacted.slice(length)}`;
-      break;
-    }
-  }
-  const ellipsis = redacted.endsWith("…") ? 1 : 0;
-  const body = redacted.slice(0, redacted.length - ellipsis);
-  for (let length = value.length - 1; length >= SHORTEST_PIECE; length--) {
-    if (body.endsWith(value.slice(0, length))) {
-      return `${body.slice(0, body.length - length)}\${${name}}${redacted.slice(body.length)}`;
-    }
-  }
-  return redacted;
-}
-function redactText(text, secrets) {
-  if (secrets.length === 0) return text;
-  let redacted = text;
-  for (const { name, value } of [...secrets].sort((a, b) => b.value.length - a.value.length)) {
-    redacted = redactCutEnds(redacted.split(value).join(`\${${name}}`), name, value);
-  }
-  return redacted;
-}
-function redactValue(value, secrets) {
-  if (typeof value === "string") return redactText(value, secrets);
-  if (Array.isArray(value)) return value.map((item) => redactValue(item, secrets));
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, redactValue(item, secrets)])
-    );
-  }
-  return value;
-}
-var SHORTEST_PIECE;
-var init_secrets = __esm({
-  "src/spec/secrets.ts"() {
-    "use strict";
-    SHORTEST_PIECE = 6;
-  }
-});
-
 // src/providers/identity.ts
 function providerCacheIdentity(spec) {
   const written = (value) => redactValue(value, spec.secrets ?? []);
@@ -83221,9 +83251,26 @@ function providerCacheIdentity(spec) {
         type: "http",
         url: written(spec.url),
         method: spec.method,
+        headers: written(spec.headers),
         body: spec.body === void 0 ? null : written(spec.body),
         output: spec.outputPath
       });
+    case "module":
+    case "exec":
+      return spec.configFingerprint;
+  }
+}
+function rateLimitIdentity(spec) {
+  const written = (value) => redactValue(value, spec.secrets ?? []);
+  switch (spec.type) {
+    case "openai":
+      return fingerprint({
+        type: "openai",
+        model: spec.model,
+        baseUrl: spec.baseUrl === void 0 ? null : written(spec.baseUrl)
+      });
+    case "http":
+      return fingerprint({ type: "http", url: written(spec.url) });
     case "module":
     case "exec":
       return spec.configFingerprint;
@@ -83798,15 +83845,15 @@ var init_rate_limit = __esm({
 });
 
 // src/run/call.ts
-function callPolicy(spec, provider, timeoutMs, limiters) {
+function callPolicy(spec, provider, run) {
   return {
     provider,
-    timeoutMs,
+    timeoutMs: run.timeoutMs,
     retry: spec.retry ?? DEFAULT_RETRY_POLICY,
-    limiter: limiters.for(spec),
+    limiter: run.limiters.for(spec),
     params: spec.type === "openai" ? spec.params : {},
     cacheIdentity: providerCacheIdentity(spec),
-    secrets: spec.secrets ?? []
+    secrets: run.secrets
   };
 }
 function withSecretsRedacted(error, secrets) {
@@ -83888,7 +83935,7 @@ var init_call = __esm({
       for(spec) {
         const { rateLimit } = spec;
         if (!rateLimit || !(rateLimit.requestsPerMinute || rateLimit.tokensPerMinute)) return void 0;
-        const key = JSON.stringify([providerCacheIdentity(spec), rateLimit]);
+        const key = JSON.stringify([rateLimitIdentity(spec), rateLimit]);
         let limiter = this.limiters.get(key);
         if (!limiter) {
           limiter = new RateLimiter({
@@ -83908,7 +83955,11 @@ var init_call = __esm({
 function runJudges(options) {
   return async (spec) => {
     const provider = await options.createProvider(spec);
-    const policy = callPolicy(spec, provider, spec.timeoutMs ?? JUDGE_TIMEOUT_MS, options.limiters);
+    const policy = callPolicy(spec, provider, {
+      timeoutMs: spec.timeoutMs ?? JUDGE_TIMEOUT_MS,
+      limiters: options.limiters,
+      secrets: options.secrets
+    });
     const slots = new Slots(spec.concurrency ?? Number.POSITIVE_INFINITY);
     const judge = {
       async call(request2, signal) {
@@ -84099,11 +84150,17 @@ var init_progress = __esm({
 // src/run/execute.ts
 import { randomUUID } from "node:crypto";
 import { readFile as readFile4 } from "node:fs/promises";
-function suiteSecrets(spec) {
-  const judges = spec.scorers.flatMap(
-    (scorer) => scorer.type === "llm-judge" ? [scorer.judge] : []
-  );
-  return [...spec.providers, ...judges].flatMap((provider) => provider.secrets ?? []);
+function runSecrets(plan) {
+  const secrets = /* @__PURE__ */ new Map();
+  for (const { spec } of plan.suites) {
+    const judges = spec.scorers.flatMap(
+      (scorer) => scorer.type === "llm-judge" ? [scorer.judge] : []
+    );
+    for (const provider of [...spec.providers, ...judges]) {
+      for (const secret of provider.secrets ?? []) secrets.set(JSON.stringify(secret), secret);
+    }
+  }
+  return [...secrets.values()];
 }
 function renderMessages(spec, evalCase) {
   if (typeof spec.prompt === "string") {
@@ -84164,11 +84221,10 @@ async function prepareSuite(planned, createJudge, options) {
     planned,
     scorers,
     fingerprints: await suiteFingerprints(planned.spec),
-    results: new Array(slots),
-    secrets: suiteSecrets(planned.spec)
+    results: new Array(slots)
   };
 }
-async function openProviders(suites, limiters, options) {
+async function openProviders(suites, limiters, secrets, options) {
   const lanes = [];
   for (const suite of suites) {
     const { spec, cases, repeats } = suite.planned;
@@ -84188,7 +84244,7 @@ async function openProviders(suites, limiters, options) {
         suite,
         providerIndex,
         spec: providerSpec,
-        call: callPolicy(providerSpec, provider, timeoutMs, limiters),
+        call: callPolicy(providerSpec, provider, { timeoutMs, limiters, secrets }),
         limit: providerSpec.concurrency ?? options.concurrency,
         inFlight: 0,
         next: 0,
@@ -84272,13 +84328,14 @@ async function runTask(lane, caseIndex, repeat, runSignal, options) {
       ...scored.judgeCost !== void 0 ? { judgeCost: scored.judgeCost } : {}
     };
   } catch (error) {
+    const missing = error instanceof ScorerFailure && error.cause instanceof CacheMissError;
     return {
       ...result,
       score: null,
       pass: null,
       scores: [],
       ...error instanceof ScorerFailure ? error.judgeSpending : {},
-      error: { kind: "scorer", message: errorMessage(error) }
+      error: { kind: missing ? "cache-miss" : "scorer", message: errorMessage(error) }
     };
   }
 }
@@ -84314,7 +84371,7 @@ function schedule(lanes, signal, progress, tally, options) {
         lane.inFlight--;
         inFlight--;
         if (result) {
-          lane.suite.results[slot] = redactResult(result, lane.suite.secrets);
+          lane.suite.results[slot] = redactResult(result, lane.call.secrets);
           tally.done++;
           if (result.error) tally.errors++;
           progress.update(tally.done, tally.errors);
@@ -84358,9 +84415,10 @@ async function executePlan(plan, options) {
   const progress = options.progress ?? silentProgress;
   const startedAt = now().toISOString();
   const limiters = new RateLimiters(options);
-  const judges = runJudges({ ...options, limiters });
+  const secrets = runSecrets(plan);
+  const judges = runJudges({ ...options, limiters, secrets });
   const suites = await Promise.all(plan.suites.map((s) => prepareSuite(s, judges, options)));
-  const lanes = await openProviders(suites, limiters, options);
+  const lanes = await openProviders(suites, limiters, secrets, options);
   const tally = { done: 0, errors: 0 };
   try {
     progress.start(plan.totalCalls);

@@ -219,6 +219,47 @@ describe('OpenAIProvider', () => {
     expect(error).toMatchObject({ kind: 'network', retryable: true })
   })
 
+  it('classifies an error event in the middle of a stream as a retryable server error, printing nothing', async () => {
+    const printed: unknown[] = []
+    const original = console.error
+    console.error = (...args: unknown[]) => void printed.push(args)
+    try {
+      server.enqueue({ type: 'malformed', body: '{"error": {"message": "overloaded mid-stream"}}' })
+      const overloaded = await failure(
+        new OpenAIProvider(spec({ stream: true })).call(request, never)
+      )
+      expect(overloaded).toMatchObject({
+        kind: 'server',
+        retryable: true,
+        message: 'provider gpt: the stream broke off with an error: overloaded mid-stream'
+      })
+      // An unparseable event: the SDK's own logger would print the raw chunk to stderr.
+      server.enqueue({ type: 'malformed', body: '{"id": "x", "cho' })
+      await failure(new OpenAIProvider(spec({ stream: true })).call(request, never))
+    } finally {
+      console.error = original
+    }
+    expect(printed).toEqual([])
+  })
+
+  it('writes a key echoed in an error back as the ${VAR} it came from', async () => {
+    server.enqueue({
+      type: 'error',
+      status: 401,
+      message: (received) => `bad key ${received.headers.authorization ?? ''}`
+    })
+    const error = await failure(
+      new OpenAIProvider(
+        spec({
+          apiKey: 'sk-echoed-secret-1234',
+          secrets: [{ name: 'MY_KEY', value: 'sk-echoed-secret-1234' }]
+        })
+      ).call(request, never)
+    )
+    expect(error.message).toContain('bad key Bearer ${MY_KEY}')
+    expect(error.message).not.toContain('sk-echoed')
+  })
+
   it('tells what to check: the key for auth errors, baseUrl for network errors', async () => {
     server.enqueue({ type: 'error', status: 401, message: 'Incorrect API key provided' })
     const auth = await failure(new OpenAIProvider(spec()).call(request, never))

@@ -7,12 +7,15 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { ProviderError } from '../../src/errors.js'
+import { providerCacheIdentity } from '../../src/providers/identity.js'
 import { createProvider } from '../../src/providers/index.js'
+import { RateLimiters } from '../../src/run/call.js'
 import type { ProviderRequest } from '../../src/providers/types.js'
 import type {
   ExecProviderSpec,
   HttpProviderSpec,
-  ModuleProviderSpec
+  ModuleProviderSpec,
+  ProviderSpec
 } from '../../src/spec/types.js'
 
 const source = { file: 'evals/x.eval.yaml', line: 3 }
@@ -161,7 +164,7 @@ describe('http provider', () => {
   })
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
 
-  function httpSpec(): HttpProviderSpec {
+  function httpSpec(fields: Partial<HttpProviderSpec> = {}): HttpProviderSpec {
     return {
       id: 'api',
       type: 'http',
@@ -171,7 +174,8 @@ describe('http provider', () => {
       body: { input: '{{prompt}}', meta: { word: '{{word}}', n: 1 } },
       outputPath: 'choices.0.text',
       configFingerprint: 'f',
-      source
+      source,
+      ...fields
     }
   }
 
@@ -187,17 +191,62 @@ describe('http provider', () => {
   })
 
   it.each([
-    [401, 'auth'],
-    [429, 'rate-limited'],
-    [400, 'bad-request'],
-    [503, 'server']
-  ])('classifies HTTP %i as %s', async (status, kind) => {
+    [401, 'auth', "; check the provider's headers (its key)"],
+    [429, 'rate-limited', ''],
+    [400, 'bad-request', '; check url, method and body'],
+    [503, 'server', '']
+  ])('classifies HTTP %i as %s, with what to check', async (status, kind, hint) => {
     reply = { status, body: '{"error":"nope"}' }
     const provider = await createProvider(httpSpec())
     await expect(provider.call(request, never)).rejects.toMatchObject({
       kind,
-      message: `provider api: HTTP ${status}: {"error":"nope"}`
+      message: `provider api: HTTP ${status}: {"error":"nope"}${hint}`
     })
+  })
+
+  it('refuses a header value HTTP cannot carry: the spec is wrong, the network is not retried', async () => {
+    const provider = await createProvider(
+      httpSpec({ headers: { authorization: 'Bearer sk-key-with-a-newline\n' } })
+    )
+    await expect(provider.call(request, never)).rejects.toMatchObject({
+      kind: 'bad-request',
+      retryable: false,
+      message: expect.stringMatching(
+        /^provider api: invalid authorization header; check the provider's headers/
+      )
+    })
+  })
+
+  it('keys cached answers on the headers too, a secret in them as the ${VAR} it came from', () => {
+    const base = providerCacheIdentity(httpSpec({ headers: { 'x-model': 'v1' } }))
+    expect(providerCacheIdentity(httpSpec({ headers: { 'x-model': 'v2' } }))).not.toBe(base)
+    const recorded = httpSpec({
+      headers: { authorization: 'Bearer sk-recorded-key-0123' },
+      secrets: [{ name: 'MY_KEY', value: 'sk-recorded-key-0123' }]
+    })
+    // A replay without the secret keeps the reference as written.
+    const replayed = httpSpec({ headers: { authorization: 'Bearer ${MY_KEY}' } })
+    expect(providerCacheIdentity(recorded)).toBe(providerCacheIdentity(replayed))
+  })
+
+  it('shares a rate limit between a judge and a provider of the same endpoint, whatever their params', () => {
+    const limiters = new RateLimiters({})
+    const model = (params: Record<string, unknown>): ProviderSpec => ({
+      id: 'gpt',
+      type: 'openai',
+      model: 'gpt-4o-mini',
+      params,
+      stream: false,
+      rateLimit: { requestsPerMinute: 60 },
+      configFingerprint: 'f',
+      source
+    })
+    const underTest = limiters.for(model({ temperature: 0.7 }))
+    expect(underTest).toBeDefined()
+    expect(limiters.for(model({ temperature: 0, response_format: { type: 'json_object' } }))).toBe(
+      underTest
+    )
+    expect(limiters.for({ ...model({}), model: 'gpt-4.1' } as ProviderSpec)).not.toBe(underTest)
   })
 
   it('a response without the output path, or not JSON, is malformed', async () => {
@@ -205,7 +254,8 @@ describe('http provider', () => {
     reply = { status: 200, body: '{"choices":[]}' }
     await expect(provider.call(request, never)).rejects.toMatchObject({
       kind: 'malformed-response',
-      message: 'provider api: the response has nothing at `choices.0.text`'
+      message:
+        'provider api: the response has nothing at `choices.0.text`: {"choices":[]}; check the provider\'s output path'
     })
     reply = { status: 200, body: '<html>' }
     await expect(provider.call(request, never)).rejects.toMatchObject({

@@ -1,7 +1,8 @@
-import { mkdtemp } from 'node:fs/promises'
+import { mkdtemp, readFile, readdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ProviderError } from '../../src/errors.js'
+import { summarizeRun } from '../../src/results/summary.js'
 import type { TokenUsage } from '../../src/results/types.js'
 import { ResponseCache } from '../../src/run/cache.js'
 import type { CacheMode } from '../../src/run/cache.js'
@@ -385,6 +386,39 @@ describe('executePlan', () => {
   })
 })
 
+describe('executePlan and secrets', () => {
+  it("writes back every provider's secret in every answer, before the cache and the results", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-cache-'))
+    const secret = 'sk-secret-of-a-0123456789'
+    // `b`, a command under test, prints the key of provider `a` of the same suite.
+    const a = new FakeProvider('a', upper)
+    const b = new FakeProvider('b', async () => `leaked ${secret}`)
+    const run = await execute(
+      [
+        suiteSpec({
+          providers: [
+            providerSpec('a', { secrets: [{ name: 'A_KEY', value: secret }] }),
+            providerSpec('b')
+          ]
+        })
+      ],
+      [a, b],
+      cacheIn(dir, 'write')
+    )
+    const answers = run.suites[0]?.results.filter((r) => r.providerId === 'b') ?? []
+    expect(answers.length).toBeGreaterThan(0)
+    expect(answers.every((r) => r.output === 'leaked ${A_KEY}')).toBe(true)
+    const cached = await Promise.all(
+      (await readdir(dir, { recursive: true, withFileTypes: true }))
+        .filter((entry) => entry.isFile())
+        .map((entry) => readFile(join(entry.parentPath, entry.name), 'utf8'))
+    )
+    expect(cached.length).toBeGreaterThan(0)
+    expect(cached.join('\n')).not.toContain(secret)
+    expect(cached.join('\n')).toContain('leaked ${A_KEY}')
+  })
+})
+
 describe('executePlan with an LLM judge', () => {
   /** A judge that gives every answer 5 of 5, after a tick, and counts its calls in flight. */
   const judgeFake = () =>
@@ -443,7 +477,7 @@ describe('executePlan with an LLM judge', () => {
     ])
   })
 
-  it('errors the case, naming the judge, when a replay has no judgement recorded', async () => {
+  it('leaves the case out as a cache miss, naming the judge, when a replay has no judgement recorded', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'evalgate-cache-'))
     // Answers recorded with a plain scorer: the cache has the model's answers, no judgement.
     await execute(
@@ -463,10 +497,13 @@ describe('executePlan with an LLM judge', () => {
       cached: true,
       score: null,
       error: {
-        kind: 'scorer',
+        kind: 'cache-miss',
         message: expect.stringContaining('no cached answer for judge judge, case case-0, repeat 0')
       }
     })
+    // Missing, as an answer missing from the cache is: out of the pass rate, counted apart.
+    const summary = summarizeRun(replayed)[0]
+    expect(summary).toMatchObject({ missing: replayed.suites[0]?.results.length, errors: 0 })
   })
 
   it('keeps at most the judge’s own concurrency in flight', async () => {

@@ -59,7 +59,7 @@ function judgeSpec(fields: Partial<Omit<LlmJudgeScorerSpec, 'type'>> = {}): LlmJ
 
 async function scorersFor(...specs: LlmJudgeScorerSpec[]): Promise<Scorer[]> {
   // The run's judges: timeouts, retries and limits as `evalgate run` applies them.
-  const createJudge = runJudges({ createProvider, limiters: new RateLimiters({}) })
+  const createJudge = runJudges({ createProvider, limiters: new RateLimiters({}), secrets: [] })
   const scorers = await createScorers(specs, noModules, { createJudge })
   opened.push(scorers)
   return scorers

@@ -128,11 +128,13 @@ describe('http provider Retry-After', () => {
     expect(error).toMatchObject({ kind: 'server', retryable: true, retryAfterMs: 1500 })
   })
 
-  it('leaves the wait unset without the header, and on other statuses', async () => {
+  it('honours it on any 5xx, leaves the wait unset without it, and ignores it on a 4xx', async () => {
     const provider = await providerWithUsage('timeout: 5s')
     replies.push({ status: 429, body: {} })
     expect((await failure(provider)).retryAfterMs).toBeUndefined()
     replies.push({ status: 500, headers: { 'retry-after': '7' }, body: {} })
-    expect(await failure(provider)).toMatchObject({ kind: 'server', retryAfterMs: undefined })
+    expect(await failure(provider)).toMatchObject({ kind: 'server', retryAfterMs: 7000 })
+    replies.push({ status: 400, headers: { 'retry-after': '7' }, body: {} })
+    expect(await failure(provider)).toMatchObject({ kind: 'bad-request', retryAfterMs: undefined })
   })
 })

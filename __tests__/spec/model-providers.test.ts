@@ -256,6 +256,21 @@ describe('problems with openai providers, retry and llm judges', () => {
     ])
   })
 
+  it('keeps, for a replay, an openai provider whose default OPENAI_API_KEY is not set', async () => {
+    const [suite] = await loadSpecs(['models'], { cwd: FIXTURES, env: {}, requireSecrets: false })
+    const gpt = suite?.providers.find((p) => p.id === 'gpt')
+    expect(gpt).toMatchObject({ id: 'gpt', type: 'openai', model: 'gpt-4o-mini' })
+    expect(gpt).not.toHaveProperty('apiKey')
+  })
+
+  it('counts a key saved with a trailing newline as a secret both as set and as sent, trimmed', async () => {
+    const { providers } = await loadModels({ ...ENV, OPENAI_API_KEY: `${ENV_KEY}\n` })
+    expect(providers[0]?.secrets).toEqual([
+      { name: 'OPENAI_API_KEY', value: `${ENV_KEY}\n` },
+      { name: 'OPENAI_API_KEY', value: ENV_KEY }
+    ])
+  })
+
   it('reports a base-url that is not an http(s) URL, as written', async () => {
     const spec = yaml(
       'suite: s',

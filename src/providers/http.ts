@@ -1,4 +1,5 @@
 import { ProviderError, errorMessage } from '../errors.js'
+import type { ProviderErrorKind } from '../errors.js'
 import type { HttpProviderSpec } from '../spec/types.js'
 import { renderTemplate } from '../spec/template.js'
 import type { TokenUsage } from '../results/types.js'
@@ -59,6 +60,12 @@ function classifyStatus(status: number): ProviderError['kind'] {
   return 'bad-request'
 }
 
+/** What to check, after an error status of each kind. */
+const STATUS_HINTS: Partial<Record<ProviderErrorKind, string>> = {
+  auth: "; check the provider's headers (its key)",
+  'bad-request': '; check url, method and body'
+}
+
 /** Any JSON HTTP endpoint: a templated body in, the output at a path of the JSON answer. */
 export class HttpProvider implements Provider {
   readonly type = 'http'
@@ -96,24 +103,34 @@ export class HttpProvider implements Provider {
       text = await response.body.text()
     } catch (error) {
       if (signal.aborted) throw abortError(signal)
-      throw new ProviderError('network', `provider ${this.id}: ${errorMessage(error)}`, {
-        retryable: true
-      })
+      // A header value undici refuses (a key with a newline) is the spec's, and fails every time.
+      if ((error as { code?: unknown }).code === 'UND_ERR_INVALID_ARG') {
+        throw new ProviderError(
+          'bad-request',
+          `provider ${this.id}: ${errorMessage(error)}; check the provider's headers (a value from \${VAR} may end with a newline)`
+        )
+      }
+      throw new ProviderError(
+        'network',
+        `provider ${this.id}: the connection to ${spec.url} failed: ${errorMessage(error)}; check url and the network`,
+        { retryable: true }
+      )
     }
     if (status < 200 || status > 299) {
       const kind = classifyStatus(status)
-      // Retry-After (and friends) is what a 429 or 503 says about when to come back.
-      const retryAfterMs =
-        status === 429 || status === 503
-          ? retryAfterFromHeaders((name) => {
-              const value = headers[name.toLowerCase()]
-              return (Array.isArray(value) ? value[0] : value) ?? null
-            }, Date.now())
-          : undefined
-      throw new ProviderError(kind, `provider ${this.id}: HTTP ${status}: ${text.slice(0, 300)}`, {
-        retryable: kind === 'rate-limited' || kind === 'server',
-        ...(retryAfterMs === undefined ? {} : { retryAfterMs })
-      })
+      const retryable = kind === 'rate-limited' || kind === 'server'
+      // Retry-After (and friends) is what a 429 or 5xx says about when to come back.
+      const retryAfterMs = retryable
+        ? retryAfterFromHeaders((name) => {
+            const value = headers[name.toLowerCase()]
+            return (Array.isArray(value) ? value[0] : value) ?? null
+          }, Date.now())
+        : undefined
+      throw new ProviderError(
+        kind,
+        `provider ${this.id}: HTTP ${status}: ${text.slice(0, 300)}${STATUS_HINTS[kind] ?? ''}`,
+        { retryable, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) }
+      )
     }
     let parsed: unknown
     try {
@@ -128,7 +145,7 @@ export class HttpProvider implements Provider {
     if (output === undefined || output === null) {
       throw new ProviderError(
         'malformed-response',
-        `provider ${this.id}: the response has nothing at \`${spec.outputPath}\``
+        `provider ${this.id}: the response has nothing at \`${spec.outputPath}\`: ${text.slice(0, 200)}; check the provider's output path`
       )
     }
     const tokens = spec.usagePaths ? tokenUsage(parsed, spec.usagePaths, this.id) : undefined

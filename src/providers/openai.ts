@@ -16,6 +16,7 @@ import { ProviderError, errorMessage } from '../errors.js'
 import type { TokenUsage } from '../results/types.js'
 import type { OpenAIProviderSpec } from '../spec/types.js'
 import { Agent } from 'undici'
+import { redactText } from '../spec/secrets.js'
 import { abortError } from './abort.js'
 import { retryAfterFromHeaders } from './retry.js'
 import type { Provider, ProviderRequest, ProviderResponse } from './types.js'
@@ -82,6 +83,8 @@ export class OpenAIProvider implements Provider {
       apiKey: apiKey ?? NO_KEY,
       ...(spec.baseUrl ? { baseURL: spec.baseUrl } : {}),
       maxRetries: 0,
+      // The SDK would print raw server chunks to stderr; every failure is reported as an error.
+      logLevel: 'off',
       fetch: createUndiciFetch(this.agent)
     })
   }
@@ -134,7 +137,11 @@ export class OpenAIProvider implements Provider {
     const message = completion.choices?.[0]?.message
     const output = message?.content ?? message?.refusal
     if (typeof output !== 'string') {
-      throw this.malformed(message ? 'the answer has no text content' : 'the answer has no choices')
+      throw this.malformed(
+        message
+          ? 'the answer has no text content'
+          : "the answer has no choices (not a chat completion); check base-url: the server's API root, such as `http://localhost:11434/v1`"
+      )
     }
     const tokens = tokenUsage(completion.usage)
     return {
@@ -197,7 +204,9 @@ export class OpenAIProvider implements Provider {
 
   /** Never let the key out: servers echo it in errors, and so could a cause's message. */
   private redact(text: string): string {
-    return this.apiKey === undefined ? text : text.split(this.apiKey).join('[redacted]')
+    const written = redactText(text, this.spec.secrets ?? [])
+    // A key from no `${VAR}` of the spec (the SDK's environment) has no name to be written as.
+    return this.apiKey === undefined ? written : written.split(this.apiKey).join('[redacted]')
   }
 
   private serverMessage(error: APIError): string {
@@ -229,6 +238,15 @@ export class OpenAIProvider implements Provider {
     }
     if (error instanceof APIError && error.status !== undefined) {
       return this.classifyStatus(error, error.status)
+    }
+    if (error instanceof APIError) {
+      // An `error` event in the middle of a stream (the server overloaded mid-answer): no status,
+      // and as passing as a 5xx.
+      return new ProviderError(
+        'server',
+        `provider ${id}: the stream broke off with an error: ${this.serverMessage(error)}`,
+        { retryable: true }
+      )
     }
     if (error instanceof SyntaxError || error instanceof OpenAIError) {
       return this.malformed(

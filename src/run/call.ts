@@ -1,6 +1,6 @@
 import { ProviderError } from '../errors.js'
 import { raceAbort } from '../providers/abort.js'
-import { providerCacheIdentity } from '../providers/identity.js'
+import { providerCacheIdentity, rateLimitIdentity } from '../providers/identity.js'
 import { DEFAULT_RETRY_POLICY, sleep, withRetries } from '../providers/retry.js'
 import type { RetryPolicy } from '../providers/retry.js'
 import type { Provider, ProviderRequest, ProviderResponse } from '../providers/types.js'
@@ -43,7 +43,7 @@ export interface Answer {
 }
 
 /**
- * One rate limiter per provider configuration and limits, shared by every suite and judge of the
+ * One rate limiter per endpoint (and model) and limits, shared by every suite and judge of the
  * run that calls it: a limit is the account's, not one suite's.
  */
 export class RateLimiters {
@@ -54,7 +54,7 @@ export class RateLimiters {
   for(spec: ProviderSpec): RateLimiter | undefined {
     const { rateLimit } = spec
     if (!rateLimit || !(rateLimit.requestsPerMinute || rateLimit.tokensPerMinute)) return undefined
-    const key = JSON.stringify([providerCacheIdentity(spec), rateLimit])
+    const key = JSON.stringify([rateLimitIdentity(spec), rateLimit])
     let limiter = this.limiters.get(key)
     if (!limiter) {
       limiter = new RateLimiter({
@@ -71,17 +71,21 @@ export class RateLimiters {
 export function callPolicy(
   spec: ProviderSpec,
   provider: Provider,
-  timeoutMs: number,
-  limiters: RateLimiters
+  run: {
+    timeoutMs: number
+    limiters: RateLimiters
+    /** The run's secrets, written back in whatever this provider answers. */
+    secrets: SecretValue[]
+  }
 ): CallPolicy {
   return {
     provider,
-    timeoutMs,
+    timeoutMs: run.timeoutMs,
     retry: spec.retry ?? DEFAULT_RETRY_POLICY,
-    limiter: limiters.for(spec),
+    limiter: run.limiters.for(spec),
     params: spec.type === 'openai' ? spec.params : {},
     cacheIdentity: providerCacheIdentity(spec),
-    secrets: spec.secrets ?? []
+    secrets: run.secrets
   }
 }
 

@@ -69,15 +69,24 @@ interface SuiteRun {
   fingerprints: SuiteFingerprints
   /** Indexed by (caseIndex × providers + providerIndex) × repeats + repeat: spec order, whatever the finishing order. */
   results: (CaseResult | undefined)[]
-  /** Of its providers and judges: never recorded as they are (redact.ts). */
-  secrets: SecretValue[]
 }
 
-function suiteSecrets(spec: SuiteSpec): SecretValue[] {
-  const judges = spec.scorers.flatMap((scorer) =>
-    scorer.type === 'llm-judge' ? [scorer.judge] : []
-  )
-  return [...spec.providers, ...judges].flatMap((provider) => provider.secrets ?? [])
+/**
+ * The secrets of every provider and judge of the run, each once. Every call's answer is redacted
+ * of all of them, not only its own provider's: a command under test can print another
+ * provider's key as well as its own.
+ */
+function runSecrets(plan: Plan): SecretValue[] {
+  const secrets = new Map<string, SecretValue>()
+  for (const { spec } of plan.suites) {
+    const judges = spec.scorers.flatMap((scorer) =>
+      scorer.type === 'llm-judge' ? [scorer.judge] : []
+    )
+    for (const provider of [...spec.providers, ...judges]) {
+      for (const secret of provider.secrets ?? []) secrets.set(JSON.stringify(secret), secret)
+    }
+  }
+  return [...secrets.values()]
 }
 
 function renderMessages(spec: SuiteSpec, evalCase: EvalCase): ChatMessage[] {
@@ -159,14 +168,14 @@ async function prepareSuite(
     planned,
     scorers,
     fingerprints: await suiteFingerprints(planned.spec),
-    results: new Array<CaseResult | undefined>(slots),
-    secrets: suiteSecrets(planned.spec)
+    results: new Array<CaseResult | undefined>(slots)
   }
 }
 
 async function openProviders(
   suites: SuiteRun[],
   limiters: RateLimiters,
+  secrets: SecretValue[],
   options: ExecuteOptions
 ): Promise<Lane[]> {
   const lanes: Lane[] = []
@@ -188,7 +197,7 @@ async function openProviders(
         suite,
         providerIndex,
         spec: providerSpec,
-        call: callPolicy(providerSpec, provider, timeoutMs, limiters),
+        call: callPolicy(providerSpec, provider, { timeoutMs, limiters, secrets }),
         limit: providerSpec.concurrency ?? options.concurrency,
         inFlight: 0,
         next: 0,
@@ -289,13 +298,16 @@ async function runTask(
       ...(scored.judgeCost !== undefined ? { judgeCost: scored.judgeCost } : {})
     }
   } catch (error) {
+    // A judge's grade missing from a replay's cache says nothing of the answer, as a missing
+    // answer says nothing of the model: left out as a cache miss, not failed as a scorer error.
+    const missing = error instanceof ScorerFailure && error.cause instanceof CacheMissError
     return {
       ...result,
       score: null,
       pass: null,
       scores: [],
       ...(error instanceof ScorerFailure ? error.judgeSpending : {}),
-      error: { kind: 'scorer', message: errorMessage(error) }
+      error: { kind: missing ? 'cache-miss' : 'scorer', message: errorMessage(error) }
     }
   }
 }
@@ -349,7 +361,7 @@ function schedule(
         lane.inFlight--
         inFlight--
         if (result) {
-          lane.suite.results[slot] = redactResult(result, lane.suite.secrets)
+          lane.suite.results[slot] = redactResult(result, lane.call.secrets)
           tally.done++
           if (result.error) tally.errors++
           progress.update(tally.done, tally.errors)
@@ -396,9 +408,10 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   const progress = options.progress ?? silentProgress
   const startedAt = now().toISOString()
   const limiters = new RateLimiters(options)
-  const judges = runJudges({ ...options, limiters })
+  const secrets = runSecrets(plan)
+  const judges = runJudges({ ...options, limiters, secrets })
   const suites = await Promise.all(plan.suites.map((s) => prepareSuite(s, judges, options)))
-  const lanes = await openProviders(suites, limiters, options)
+  const lanes = await openProviders(suites, limiters, secrets, options)
   const tally: Tally = { done: 0, errors: 0 }
   try {
     progress.start(plan.totalCalls)

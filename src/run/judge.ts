@@ -1,7 +1,7 @@
 import { abortError } from '../providers/abort.js'
 import type { Provider } from '../providers/types.js'
 import type { Judge, JudgeFactory } from '../score/index.js'
-import type { ProviderSpec } from '../spec/types.js'
+import type { ProviderSpec, SecretValue } from '../spec/types.js'
 import { callPolicy, callProvider } from './call.js'
 import type { CallOptions, RateLimiters } from './call.js'
 
@@ -46,6 +46,8 @@ class Slots {
 export interface JudgeFactoryOptions extends CallOptions {
   createProvider: (spec: ProviderSpec) => Promise<Provider>
   limiters: RateLimiters
+  /** The run's secrets, written back in every judge's answer. */
+  secrets: SecretValue[]
 }
 
 /**
@@ -56,7 +58,11 @@ export interface JudgeFactoryOptions extends CallOptions {
 export function runJudges(options: JudgeFactoryOptions): JudgeFactory {
   return async (spec) => {
     const provider = await options.createProvider(spec)
-    const policy = callPolicy(spec, provider, spec.timeoutMs ?? JUDGE_TIMEOUT_MS, options.limiters)
+    const policy = callPolicy(spec, provider, {
+      timeoutMs: spec.timeoutMs ?? JUDGE_TIMEOUT_MS,
+      limiters: options.limiters,
+      secrets: options.secrets
+    })
     const slots = new Slots(spec.concurrency ?? Number.POSITIVE_INFINITY)
     const judge: Judge = {
       async call(request, signal) {

@@ -116,6 +116,16 @@ export function expandEnv(value: unknown, path: FieldPath, context: SpecContext)
  */
 const SECRET_MIN_LENGTH = 6
 
+/**
+ * The secret `value` of variable `name` as it may appear: also trimmed, since a key saved with a
+ * trailing newline is sent trimmed (a header cannot hold the newline) and echoed so by a server.
+ */
+function secretForms(name: string, value: string): SecretValue[] {
+  return [...new Set([value, value.trim()])]
+    .filter((form) => form.length >= SECRET_MIN_LENGTH)
+    .map((form) => ({ name, value: form }))
+}
+
 /** The values of the `${VAR}`s a provider entry uses, as written (not escaped) and set. */
 function secretValues(entry: unknown, context: SpecContext): SecretValue[] {
   const names = new Set<string>()
@@ -130,7 +140,7 @@ function secretValues(entry: unknown, context: SpecContext): SecretValue[] {
   visit(entry)
   return [...names].flatMap((name) => {
     const value = context.env[name]
-    return value !== undefined && value.length >= SECRET_MIN_LENGTH ? [{ name, value }] : []
+    return value === undefined ? [] : secretForms(name, value)
   })
 }
 
@@ -276,8 +286,9 @@ export async function resolveProvider(
       let defaultKey: SecretValue[] = []
       if (apiKey === undefined && baseUrl === undefined) {
         apiKey = defaultApiKey(path, context)
-        if (apiKey === undefined) return undefined
-        defaultKey = [{ name: DEFAULT_API_KEY_VARIABLE, value: apiKey }]
+        // Without the key, a run that calls no provider (a replay) still has the provider.
+        if (apiKey !== undefined) defaultKey = secretForms(DEFAULT_API_KEY_VARIABLE, apiKey)
+        else if (context.requireSecrets) return undefined
       }
       const prices = expanded.prices
       return {
