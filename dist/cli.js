@@ -7686,7 +7686,17 @@ var init_parse = __esm({
 
 // src/io/files.ts
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import {
+  mkdir,
+  open,
+  readFile,
+  readdir,
+  realpath,
+  rename,
+  rm,
+  stat,
+  writeFile
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 async function writeFileAtomic(path2, content) {
@@ -7706,17 +7716,23 @@ async function repositoryRoot(dir) {
     if (dirname(current) === current) return void 0;
   }
 }
-async function repositoryPaths(cwd, files) {
-  const roots = /* @__PURE__ */ new Map();
+async function realPathOf(path2) {
+  return realpath(path2).catch(() => path2);
+}
+async function repositoryPaths(cwd, suites) {
   const recorded = /* @__PURE__ */ new Map();
-  for (const file of new Set(files)) {
-    const absolute = resolve(cwd, file);
-    const dir = dirname(absolute);
-    if (!roots.has(dir)) roots.set(dir, repositoryRoot(dir));
-    const root = await roots.get(dir);
-    recorded.set(file, root === void 0 ? file : relative(root, absolute).split("\\").join("/"));
+  for (const { specFile, files } of suites) {
+    if (recorded.has(specFile)) continue;
+    const spec = await realPathOf(resolve(cwd, specFile));
+    const root = await repositoryRoot(dirname(spec));
+    const paths = /* @__PURE__ */ new Map();
+    for (const file of /* @__PURE__ */ new Set([specFile, ...files])) {
+      const path2 = root === void 0 ? file : relative(root, await realPathOf(resolve(cwd, file)));
+      paths.set(file, path2.split("\\").join("/"));
+    }
+    recorded.set(specFile, paths);
   }
-  return (file) => recorded.get(file) ?? file;
+  return (file, specFile) => recorded.get(specFile)?.get(file) ?? file;
 }
 async function readTextIfExists(path2) {
   try {
@@ -11410,20 +11426,36 @@ function isVariableSet(vars, path2) {
   const value = lookup(vars, path2);
   return value !== void 0 && value !== null;
 }
-function stringify(value) {
-  return typeof value === "string" ? value : JSON.stringify(value);
-}
 function rememberWrittenNumber(holder, key, text) {
   const value = holder[key];
   if (typeof value !== "number" || text === String(value)) return;
   const target = holder;
   target[WRITTEN_AS] = { ...target[WRITTEN_AS], [key]: text };
 }
+function writtenAs(holder, key) {
+  return holder !== null && typeof holder === "object" ? holder[WRITTEN_AS]?.[key] : void 0;
+}
+function jsonAsWritten(value) {
+  if (value === null || typeof value !== "object") return JSON.stringify(value);
+  const member = (key, item) => {
+    const text = writtenAs(value, key);
+    return text !== void 0 && JSON_NUMBER.test(text) ? text : jsonAsWritten(item);
+  };
+  if (Array.isArray(value)) {
+    return `[${value.map((item, index) => member(String(index), item)).join(",")}]`;
+  }
+  const fields = Object.entries(value).map(
+    ([key, item]) => `${JSON.stringify(key)}:${member(key, item)}`
+  );
+  return `{${fields.join(",")}}`;
+}
+function stringify(value) {
+  return typeof value === "string" ? value : jsonAsWritten(value);
+}
 function writtenNumber(vars, path2) {
   const dot = path2.lastIndexOf(".");
   const holder = dot === -1 ? vars : lookup(vars, path2.slice(0, dot));
-  if (holder === null || typeof holder !== "object") return void 0;
-  return holder[WRITTEN_AS]?.[path2.slice(dot + 1)];
+  return writtenAs(holder, path2.slice(dot + 1));
 }
 function templateVariables(template) {
   return [...new Set(Array.from(template.matchAll(PLACEHOLDER), (m) => m[1]))];
@@ -11443,7 +11475,7 @@ function renderTemplate(template, vars) {
     return writtenNumber(vars, path2) ?? stringify(lookup(vars, path2));
   });
 }
-var PLACEHOLDER, PLACEHOLDER_OR_BROKEN, MissingVariableError, WRITTEN_AS;
+var PLACEHOLDER, PLACEHOLDER_OR_BROKEN, MissingVariableError, WRITTEN_AS, JSON_NUMBER;
 var init_template = __esm({
   "src/spec/template.ts"() {
     "use strict";
@@ -11460,6 +11492,7 @@ var init_template = __esm({
       }
     };
     WRITTEN_AS = /* @__PURE__ */ Symbol("evalgate.writtenAs");
+    JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
   }
 });
 
@@ -79192,17 +79225,17 @@ function rowProblem(file, line, message, hint) {
   return { file, line, path: "", message, ...hint === void 0 ? {} : { hint } };
 }
 function rememberNumbersAsWritten(key, value, context) {
-  if (typeof value === "number" && context?.source !== void 0 && isPlainObject(this)) {
+  if (typeof value === "number" && context?.source !== void 0 && (isPlainObject(this) || Array.isArray(this))) {
     rememberWrittenNumber(this, key, context.source);
   }
   return value;
 }
 function rememberYamlNumbers(yaml, path2, value) {
-  if (!isPlainObject(value)) return;
-  for (const [key, child] of Object.entries(value)) {
+  const entries = Array.isArray(value) ? value.map((item, index) => [index, item]) : isPlainObject(value) ? Object.entries(value) : [];
+  for (const [key, child] of entries) {
     if (typeof child === "number") {
       const text = yaml.numberAsWritten([...path2, key]);
-      if (text !== void 0) rememberWrittenNumber(value, key, text);
+      if (text !== void 0) rememberWrittenNumber(value, String(key), text);
     } else {
       rememberYamlNumbers(yaml, [...path2, key], child);
     }
@@ -84108,7 +84141,7 @@ function lineProgress(out, now, { intervalMs = 15e3, ticker = intervalTicker } =
       startedAt = lastAt = lastAnswerAt = now();
       out.write(`evalgate: running ${count} answers
 `);
-      stopHeartbeat = ticker.every(intervalMs, heartbeat);
+      stopHeartbeat = ticker.every(Math.min(HEARTBEAT_CHECK_MS, intervalMs), heartbeat);
     },
     update(answered, failed2) {
       done = answered;
@@ -84128,7 +84161,7 @@ function lineProgress(out, now, { intervalMs = 15e3, ticker = intervalTicker } =
     }
   };
 }
-var silentProgress, intervalTicker;
+var silentProgress, intervalTicker, HEARTBEAT_CHECK_MS;
 var init_progress = __esm({
   "src/run/progress.ts"() {
     "use strict";
@@ -84144,6 +84177,7 @@ var init_progress = __esm({
         return () => clearInterval(timer);
       }
     };
+    HEARTBEAT_CHECK_MS = 1e3;
   }
 });
 
@@ -84388,7 +84422,7 @@ function suiteResult(run, recordedPath) {
   return {
     suite: spec.suite,
     ...spec.description ? { description: spec.description } : {},
-    file: recordedPath(spec.file),
+    file: recordedPath(spec.file, spec.file),
     ...run.fingerprints,
     repeats,
     minPassRate: spec.minPassRate,
@@ -84404,7 +84438,7 @@ function suiteResult(run, recordedPath) {
     cases: cases.map((c) => ({
       id: c.id,
       ...c.cluster !== void 0 ? { cluster: c.cluster } : {},
-      source: `${recordedPath(c.source.file)}:${c.source.line ?? 1}`
+      source: `${recordedPath(c.source.file, spec.file)}:${c.source.line ?? 1}`
     })),
     results: run.results.filter((r) => r !== void 0)
   };
@@ -84555,7 +84589,10 @@ async function runEvals(options) {
   await assertWritableFile(options.out);
   const recordedPath = await repositoryPaths(
     options.cwd,
-    plan.suites.flatMap(({ spec, cases }) => [spec.file, ...cases.map((c) => c.source.file)])
+    plan.suites.map(({ spec, cases }) => ({
+      specFile: spec.file,
+      files: cases.map((c) => c.source.file)
+    }))
   );
   const run = await executePlan(plan, {
     recordedPath,
@@ -84572,12 +84609,18 @@ async function runEvals(options) {
       ...options.filter !== void 0 ? { filter: options.filter } : {}
     }
   });
-  await writeRunResultOrRescue(options.out, run);
-  return run;
+  try {
+    await writeRunResultOrRescue(options.out, run);
+  } catch (error) {
+    if (error instanceof ResultsWriteError) return { run, rescue: error };
+    throw error;
+  }
+  return { run };
 }
 var init_run = __esm({
   "src/run/index.ts"() {
     "use strict";
+    init_errors();
     init_files();
     init_providers();
     init_spec();
@@ -84798,7 +84841,7 @@ async function runCommand(argv, io) {
   const now = () => performance.now();
   const progress = values.quiet ? silentProgress : io.stderr.isTTY ? terminalProgress(io.stderr, now) : lineProgress(io.stderr, now);
   const commit = values.commit ?? await currentCommit(io.cwd, io.env);
-  const run = await runEvals({
+  const { run, rescue } = await runEvals({
     paths: positionals,
     cwd: io.cwd,
     env: io.env,
@@ -84821,7 +84864,7 @@ async function runCommand(argv, io) {
   const report = format === "terminal" ? io.stdout : io.stderr;
   report.write(renderRunTerminal(run, summaries, { color }));
   report.write(`
-results: ${out}
+results: ${rescue ? "not written, see below" : out}
 `);
   if (!run.run.complete) return io.signal?.reason === "SIGTERM" ? 143 : 130;
   let exitCode = failOn === "threshold" && summaries.some((s) => s.belowThreshold) ? 1 : 0;
@@ -84834,6 +84877,11 @@ results: ${out}
     });
     io.stdout.write(format === "terminal" ? "\n" + text : text);
     exitCode = Math.max(exitCode, comparisonExitCode(comparison));
+  }
+  if (rescue) {
+    io.stderr.write(`evalgate: ${rescue.message}
+`);
+    return rescue.exitCode;
   }
   return exitCode;
 }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, readdir, symlink, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -57,6 +57,9 @@ describe('evalgate run on the example', () => {
     await mkdir(join(root, '.git'))
     await mkdir(join(root, 'evals', 'data'), { recursive: true })
     await writeFile(join(root, 'evals', 'data', 'cases.jsonl'), '{"id":"a","n":1}\n')
+    // A case file in a repository nested in this one (a submodule) is still this one's file.
+    await mkdir(join(root, 'vendor', '.git'), { recursive: true })
+    await writeFile(join(root, 'vendor', 'more.jsonl'), '{"id":"c","n":3}\n')
     await writeFile(
       join(root, 'evals', 'echo.eval.yaml'),
       `suite: echo
@@ -66,23 +69,50 @@ prompt: '{{n}}'
 cases:
   - file: ./data/cases.jsonl
   - { id: b, vars: { n: 2 } }
+  - file: ../vendor/more.jsonl
 scorers:
   - { type: equals, expected: '{{n}}' }
 `
     )
+    // The repository reached through a symbolic link from outside it.
+    const outside = await mkdtemp(join(tmpdir(), 'evalgate-outside-'))
+    await symlink(root, join(outside, 'linked'))
     const sources: string[][] = []
     for (const [cwd, spec] of [
       [root, 'evals/echo.eval.yaml'],
       [join(root, 'evals'), 'echo.eval.yaml'],
-      [join(root, 'evals', 'data'), '../echo.eval.yaml']
+      [join(root, 'evals', 'data'), '../echo.eval.yaml'],
+      [outside, 'linked/evals/echo.eval.yaml']
     ] as const) {
       const run = await runCliProcess(cli, ['run', spec, '--out', out, '--quiet'], { cwd })
       expect(run.code).toBe(0)
       const suite = (await readResults(out)).suites[0]
       sources.push([suite?.file ?? '', ...(suite?.cases.map((c) => c.source) ?? [])])
     }
-    const expected = ['evals/echo.eval.yaml', 'evals/data/cases.jsonl:1', 'evals/echo.eval.yaml:7']
-    expect(sources).toEqual([expected, expected, expected])
+    const expected = [
+      'evals/echo.eval.yaml',
+      'evals/data/cases.jsonl:1',
+      'evals/echo.eval.yaml:7',
+      'vendor/more.jsonl:1'
+    ]
+    expect(sources).toEqual([expected, expected, expected, expected])
+    // A link to a directory inside the repository: the repository is found from where it leads.
+    await writeFile(
+      join(root, 'evals', 'solo.eval.yaml'),
+      "suite: solo\nproviders:\n  - { id: echo, type: exec, command: cat }\nprompt: '{{n}}'\ncases:\n  - file: ./data/cases.jsonl\nscorers:\n  - { type: equals, expected: '{{n}}' }\n"
+    )
+    await symlink(join(root, 'evals'), join(outside, 'evals-link'))
+    const linked = await runCliProcess(
+      cli,
+      ['run', 'evals-link/solo.eval.yaml', '--out', out, '--quiet'],
+      { cwd: outside }
+    )
+    expect(linked.code).toBe(0)
+    const solo = (await readResults(out)).suites[0]
+    expect([solo?.file, solo?.cases[0]?.source]).toEqual([
+      'evals/solo.eval.yaml',
+      'evals/data/cases.jsonl:1'
+    ])
   })
 
   it('renders number variables in templates as the case files write them; code still gets numbers', async () => {
@@ -93,11 +123,11 @@ scorers:
     )
     await writeFile(
       join(dir, 'cases.yaml'),
-      '- { id: yaml, zip: 00501, price: 1e3, c: { total: 2.0 } }\n'
+      '- { id: yaml, zip: 00501, price: 1e3, c: { total: 2.0 }, items: [1e3, 0.50] }\n'
     )
     await writeFile(
       join(dir, 'cases.jsonl'),
-      '{"id": "jsonl", "zip": 12345, "price": 0.10, "c": {"total": 3.00}}\n'
+      '{"id": "jsonl", "zip": 12345, "price": 0.10, "c": {"total": 3.00}, "items": [1.10, 2]}\n'
     )
     await writeFile(
       join(dir, 'numbers.eval.yaml'),
@@ -105,9 +135,9 @@ scorers:
 providers:
   - { id: echo, type: exec, command: cat }
   - { id: types, type: module, path: ./types.mjs, export: types }
-prompt: 'zip {{zip}} price {{price}} total {{c.total}}'
+prompt: 'zip {{zip}} price {{price}} total {{c.total}} c {{c}} items {{items}} second {{items.1}}'
 cases:
-  - { id: inline, vars: { zip: 02139, price: 9.90, c: { total: 1.50 } } }
+  - { id: inline, vars: { zip: 02139, price: 9.90, c: { total: 1.50 }, items: [9.90, 02139] } }
   - file: ./cases.yaml
   - file: ./cases.jsonl
 scorers:
@@ -123,9 +153,10 @@ scorers:
         results.filter((r) => r.providerId === provider).map((r) => [r.caseId, r.output])
       )
     expect(outputs('echo')).toEqual({
-      inline: 'zip 02139 price 9.90 total 1.50',
-      yaml: 'zip 00501 price 1e3 total 2.0',
-      jsonl: 'zip 12345 price 0.10 total 3.00'
+      // In JSON (a whole object or list) as written where JSON allows: 02139 is not JSON.
+      inline: 'zip 02139 price 9.90 total 1.50 c {"total":1.50} items [9.90,2139] second 02139',
+      yaml: 'zip 00501 price 1e3 total 2.0 c {"total":2.0} items [1e3,0.50] second 0.50',
+      jsonl: 'zip 12345 price 0.10 total 3.00 c {"total":3.00} items [1.10,2] second 2'
     })
     expect(results.filter((r) => r.providerId === 'echo').every((r) => r.pass)).toBe(true)
     expect(outputs('types')).toEqual({
@@ -326,7 +357,7 @@ describe('exit codes', () => {
     expect(underFile.stderr).toMatch(/^evalgate: cannot write the results to .*x\.json: E[A-Z]+/)
   })
 
-  it('saves the results to a temp file and exits 73 when the results path breaks during the run', async () => {
+  it('reports the run, saves its results to a temp file and exits 73 when the results path breaks during the run', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'evalgate-rescue-'))
     const resultsDir = join(dir, 'results')
     // The system under test replaces the results directory by a file: the write at the end fails.
@@ -358,6 +389,9 @@ scorers:
       { cwd: dir, env: { TMPDIR: dir } }
     )
     expect(run.code).toBe(73)
+    // The run is reported all the same: only where its file is has changed.
+    expect(run.stdout).toMatch(/^rescue\s+app\s+1\s+100\.0%/m)
+    expect(run.stdout).toContain('results: not written, see below')
     const saved = /they were saved to (\S+evalgate-results-[0-9a-f]+\.json) instead\n$/.exec(
       run.stderr
     )?.[1]

@@ -72,9 +72,11 @@ describe('lineProgress (logs)', () => {
     r.advance(60_000)
     expect(r.writes.slice(1)).toEqual([
       'evalgate: 1/10 answers (10%), 0.2/s, ETA 45s\n',
-      'evalgate: 1/10 answers (10%), 2.0/min, ETA 4m30s; no answer for 25s\n',
-      'evalgate: 1/10 answers (10%), 1.3/min, ETA 6m45s; no answer for 40s\n',
-      'evalgate: 1/10 answers (10%), 1.0/min, ETA 9m00s; no answer for 55s\n'
+      // 15 s after the last line, whenever that was.
+      'evalgate: 1/10 answers (10%), 3.0/min, ETA 3m00s; no answer for 15s\n',
+      'evalgate: 1/10 answers (10%), 1.7/min, ETA 5m15s; no answer for 30s\n',
+      'evalgate: 1/10 answers (10%), 1.2/min, ETA 7m30s; no answer for 45s\n',
+      'evalgate: 1/10 answers (10%), 0.9/min, ETA 9m45s; no answer for 1m00s\n'
     ])
     progress.finish(1, 0)
     const atFinish = r.writes.length

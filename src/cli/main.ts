@@ -155,7 +155,7 @@ async function runCommand(argv: string[], io: CliEnvironment): Promise<number> {
       ? terminalProgress(io.stderr, now)
       : lineProgress(io.stderr, now)
   const commit = values.commit ?? (await currentCommit(io.cwd, io.env))
-  const run = await runEvals({
+  const { run, rescue } = await runEvals({
     paths: positionals,
     cwd: io.cwd,
     env: io.env,
@@ -177,7 +177,7 @@ async function runCommand(argv: string[], io: CliEnvironment): Promise<number> {
   // A machine-readable comparison owns stdout (for `| jq`); the run report goes to stderr then.
   const report = format === 'terminal' ? io.stdout : io.stderr
   report.write(renderRunTerminal(run, summaries, { color }))
-  report.write(`\nresults: ${out}\n`)
+  report.write(`\nresults: ${rescue ? 'not written, see below' : out}\n`)
   if (!run.run.complete) return io.signal?.reason === 'SIGTERM' ? 143 : 130
 
   let exitCode = failOn === 'threshold' && summaries.some((s) => s.belowThreshold) ? 1 : 0
@@ -190,6 +190,11 @@ async function runCommand(argv: string[], io: CliEnvironment): Promise<number> {
     })
     io.stdout.write(format === 'terminal' ? '\n' + text : text)
     exitCode = Math.max(exitCode, comparisonExitCode(comparison))
+  }
+  // Reported last, after the report and the comparison of the run it saved.
+  if (rescue) {
+    io.stderr.write(`evalgate: ${rescue.message}\n`)
+    return rescue.exitCode
   }
   return exitCode
 }

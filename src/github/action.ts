@@ -28,6 +28,7 @@ import { summarizeRun } from '../results/summary.js'
 import type { ProviderSummary } from '../results/summary.js'
 import type { RunResult } from '../results/types.js'
 import { lineProgress, runEvals } from '../run/index.js'
+import type { RunEvalsOptions } from '../run/index.js'
 import type { GitHubClient, GitHubClientOptions } from './client.js'
 import { GitHubApiError } from './client.js'
 import { stickyMarker, upsertStickyComment } from './comment.js'
@@ -363,6 +364,13 @@ async function lookUpBaseline(
   return undefined
 }
 
+/** The run; results that could not be written fail the step, naming where they were saved. */
+async function runEvalsOrThrow(options: RunEvalsOptions): Promise<RunResult> {
+  const { run, rescue } = await runEvals(options)
+  if (rescue) throw rescue
+  return run
+}
+
 /**
  * The action, by event (DESIGN "The action's behaviour by event"). The results file is written
  * first; every GitHub call after it is best effort and cannot lose them. Returns the reason to
@@ -385,7 +393,7 @@ export async function runAction(
         context.pullRequest?.headSha ?? context.sha,
         deps
       )
-    : await runEvals({
+    : await runEvalsOrThrow({
         paths: settings.specs,
         cwd: deps.cwd,
         env: deps.env,

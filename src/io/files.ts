@@ -1,5 +1,15 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
+import {
+  mkdir,
+  open,
+  readFile,
+  readdir,
+  realpath,
+  rename,
+  rm,
+  stat,
+  writeFile
+} from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { InputError, ResultsWriteError, UsageError, errorMessage } from '../errors.js'
@@ -27,25 +37,35 @@ async function repositoryRoot(dir: string): Promise<string | undefined> {
   }
 }
 
+/** The path with symbolic links resolved; as it is when it cannot be (it does not exist). */
+async function realPathOf(path: string): Promise<string> {
+  return realpath(path).catch(() => path)
+}
+
 /**
- * Maps `files` (relative to `cwd`) to paths relative to the root of the git repository holding
- * each, as a RunResult records them: the same whichever directory a run starts in, and what
- * GitHub's annotations expect. A file in no repository stays as given; so does any other path.
+ * For each spec file (relative to `cwd`), how its files are recorded in a RunResult: relative to
+ * the root of the git repository holding the spec — the spec itself and its case files, even one
+ * in a nested repository or outside it — so they are the same whichever directory a run starts
+ * in, and what GitHub's annotations expect. Symbolic links are resolved first. A spec in no
+ * repository keeps its files relative to `cwd`.
  */
 export async function repositoryPaths(
   cwd: string,
-  files: Iterable<string>
-): Promise<(file: string) => string> {
-  const roots = new Map<string, Promise<string | undefined>>()
-  const recorded = new Map<string, string>()
-  for (const file of new Set(files)) {
-    const absolute = resolve(cwd, file)
-    const dir = dirname(absolute)
-    if (!roots.has(dir)) roots.set(dir, repositoryRoot(dir))
-    const root = await roots.get(dir)
-    recorded.set(file, root === undefined ? file : relative(root, absolute).split('\\').join('/'))
+  suites: Iterable<{ specFile: string; files: Iterable<string> }>
+): Promise<(file: string, specFile: string) => string> {
+  const recorded = new Map<string, Map<string, string>>()
+  for (const { specFile, files } of suites) {
+    if (recorded.has(specFile)) continue
+    const spec = await realPathOf(resolve(cwd, specFile))
+    const root = await repositoryRoot(dirname(spec))
+    const paths = new Map<string, string>()
+    for (const file of new Set([specFile, ...files])) {
+      const path = root === undefined ? file : relative(root, await realPathOf(resolve(cwd, file)))
+      paths.set(file, path.split('\\').join('/'))
+    }
+    recorded.set(specFile, paths)
   }
-  return (file) => recorded.get(file) ?? file
+  return (file, specFile) => recorded.get(specFile)?.get(file) ?? file
 }
 
 /** Removes a file, if there is one. */

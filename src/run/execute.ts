@@ -43,10 +43,11 @@ export interface ExecuteOptions extends CallOptions {
   now?: () => Date
   toolVersion: string
   /**
-   * A spec or case file as the RunResult records it (relative to its repository's root), from
-   * the path the spec shows (relative to the working directory); default: as the spec shows it.
+   * A spec or case file of the suite of `specFile` as the RunResult records it (relative to the
+   * root of the spec's repository), from the path the spec shows (relative to the working
+   * directory); default: as the spec shows it.
    */
-  recordedPath?: (file: string) => string
+  recordedPath?: (file: string, specFile: string) => string
   meta?: Pick<RunMeta, 'commit' | 'ref' | 'event' | 'filter'> & { shard?: Shard }
 }
 
@@ -374,12 +375,15 @@ function schedule(
   })
 }
 
-function suiteResult(run: SuiteRun, recordedPath: (file: string) => string): SuiteResult {
+function suiteResult(
+  run: SuiteRun,
+  recordedPath: (file: string, specFile: string) => string
+): SuiteResult {
   const { spec, cases, repeats } = run.planned
   return {
     suite: spec.suite,
     ...(spec.description ? { description: spec.description } : {}),
-    file: recordedPath(spec.file),
+    file: recordedPath(spec.file, spec.file),
     ...run.fingerprints,
     repeats,
     minPassRate: spec.minPassRate,
@@ -395,7 +399,7 @@ function suiteResult(run: SuiteRun, recordedPath: (file: string) => string): Sui
     cases: cases.map((c) => ({
       id: c.id,
       ...(c.cluster !== undefined ? { cluster: c.cluster } : {}),
-      source: `${recordedPath(c.source.file)}:${c.source.line ?? 1}`
+      source: `${recordedPath(c.source.file, spec.file)}:${c.source.line ?? 1}`
     })),
     results: run.results.filter((r): r is CaseResult => r !== undefined)
   }

@@ -1,3 +1,4 @@
+import { ResultsWriteError } from '../errors.js'
 import { assertWritableFile, repositoryPaths, writeRunResultOrRescue } from '../io/files.js'
 import { createProvider, importExport } from '../providers/index.js'
 import type { RunMeta, RunResult } from '../results/types.js'
@@ -37,11 +38,19 @@ export interface RunEvalsOptions {
   meta?: Pick<RunMeta, 'commit' | 'ref' | 'event'>
 }
 
+/** A run, and — when its results could not be written to `out` — where they were saved instead. */
+export interface EvalsRun {
+  run: RunResult
+  rescue?: ResultsWriteError
+}
+
 /**
  * spec → plan → execute → RunResult on disk. The file is written before anything else happens
- * with the results, so a later failure (comment, baseline upload) never loses them.
+ * with the results, so a later failure (comment, baseline upload) never loses them; when it
+ * cannot be, the run is saved elsewhere and returned with that news, for the caller to report
+ * the run all the same.
  */
-export async function runEvals(options: RunEvalsOptions): Promise<RunResult> {
+export async function runEvals(options: RunEvalsOptions): Promise<EvalsRun> {
   const specs = await loadSpecs(options.paths, {
     cwd: options.cwd,
     env: options.env,
@@ -57,7 +66,10 @@ export async function runEvals(options: RunEvalsOptions): Promise<RunResult> {
   await assertWritableFile(options.out)
   const recordedPath = await repositoryPaths(
     options.cwd,
-    plan.suites.flatMap(({ spec, cases }) => [spec.file, ...cases.map((c) => c.source.file)])
+    plan.suites.map(({ spec, cases }) => ({
+      specFile: spec.file,
+      files: cases.map((c) => c.source.file)
+    }))
   )
   const run = await executePlan(plan, {
     recordedPath,
@@ -76,6 +88,11 @@ export async function runEvals(options: RunEvalsOptions): Promise<RunResult> {
       ...(options.filter !== undefined ? { filter: options.filter } : {})
     }
   })
-  await writeRunResultOrRescue(options.out, run)
-  return run
+  try {
+    await writeRunResultOrRescue(options.out, run)
+  } catch (error) {
+    if (error instanceof ResultsWriteError) return { run, rescue: error }
+    throw error
+  }
+  return { run }
 }

@@ -74,6 +74,9 @@ export const intervalTicker: Ticker = {
   }
 }
 
+/** How often the log reporter checks whether a line is due. */
+const HEARTBEAT_CHECK_MS = 1000
+
 export interface LineProgressOptions {
   /** The longest a log goes without a line while the run lasts (default 15 s). */
   intervalMs?: number
@@ -112,7 +115,8 @@ export function lineProgress(
       total = count
       startedAt = lastAt = lastAnswerAt = now()
       out.write(`evalgate: running ${count} answers\n`)
-      stopHeartbeat = ticker.every(intervalMs, heartbeat)
+      // Checked every second, so a line follows the last one by the interval, not up to twice it.
+      stopHeartbeat = ticker.every(Math.min(HEARTBEAT_CHECK_MS, intervalMs), heartbeat)
     },
     update(answered, failed) {
       done = answered

@@ -84,7 +84,11 @@ function rememberNumbersAsWritten(
   value: unknown,
   context?: JsonReviverContext
 ): unknown {
-  if (typeof value === 'number' && context?.source !== undefined && isPlainObject(this)) {
+  if (
+    typeof value === 'number' &&
+    context?.source !== undefined &&
+    (isPlainObject(this) || Array.isArray(this))
+  ) {
     rememberWrittenNumber(this, key, context.source)
   }
   return value
@@ -92,11 +96,15 @@ function rememberNumbersAsWritten(
 
 /** Remembers, through `value` (the data at `path` of `yaml`), the text of each number as written. */
 function rememberYamlNumbers(yaml: YamlFile, path: FieldPath, value: unknown): void {
-  if (!isPlainObject(value)) return
-  for (const [key, child] of Object.entries(value)) {
+  const entries: [string | number, unknown][] = Array.isArray(value)
+    ? value.map((item, index) => [index, item])
+    : isPlainObject(value)
+      ? Object.entries(value)
+      : []
+  for (const [key, child] of entries) {
     if (typeof child === 'number') {
       const text = yaml.numberAsWritten([...path, key])
-      if (text !== undefined) rememberWrittenNumber(value, key, text)
+      if (text !== undefined) rememberWrittenNumber(value as object, String(key), text)
     } else {
       rememberYamlNumbers(yaml, [...path, key], child)
     }

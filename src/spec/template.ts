@@ -48,10 +48,6 @@ export function isVariableSet(vars: Record<string, unknown>, path: string): bool
   return value !== undefined && value !== null
 }
 
-function stringify(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value)
-}
-
 /**
  * The text a number variable was written as in its case file (`02139`, `9.90`), where it differs
  * from the number's own (2139, 9.9): templates render what the file says, while the variable stays
@@ -60,26 +56,50 @@ function stringify(value: unknown): string {
  */
 const WRITTEN_AS = Symbol('evalgate.writtenAs')
 
-type WithWrittenNumbers = Record<string, unknown> & { [WRITTEN_AS]?: Record<string, string> }
+type WithWrittenNumbers = object & { [WRITTEN_AS]?: Record<string, string> }
 
-/** Remembers that `holder[key]`, a number, was written as `text` in its file. */
-export function rememberWrittenNumber(
-  holder: Record<string, unknown>,
-  key: string,
-  text: string
-): void {
-  const value = holder[key]
+/** Remembers that `holder[key]` (an object's field or an array's item), a number, was written as `text`. */
+export function rememberWrittenNumber(holder: object, key: string, text: string): void {
+  const value = (holder as Record<string, unknown>)[key]
   if (typeof value !== 'number' || text === String(value)) return
   const target = holder as WithWrittenNumbers
   target[WRITTEN_AS] = { ...target[WRITTEN_AS], [key]: text }
+}
+
+function writtenAs(holder: unknown, key: string): string | undefined {
+  return holder !== null && typeof holder === 'object'
+    ? (holder as WithWrittenNumbers)[WRITTEN_AS]?.[key]
+    : undefined
+}
+
+/** A number as JSON may write it: the written text is kept only where it is still valid JSON. */
+const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/
+
+/** JSON of a variable's value, its numbers as the case file writes them where JSON allows. */
+function jsonAsWritten(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value)
+  const member = (key: string, item: unknown): string => {
+    const text = writtenAs(value, key)
+    return text !== undefined && JSON_NUMBER.test(text) ? text : jsonAsWritten(item)
+  }
+  if (Array.isArray(value)) {
+    return `[${value.map((item, index) => member(String(index), item)).join(',')}]`
+  }
+  const fields = Object.entries(value).map(
+    ([key, item]) => `${JSON.stringify(key)}:${member(key, item)}`
+  )
+  return `{${fields.join(',')}}`
+}
+
+function stringify(value: unknown): string {
+  return typeof value === 'string' ? value : jsonAsWritten(value)
 }
 
 /** The text as written of the number at `path`, if it was written otherwise than it prints. */
 function writtenNumber(vars: Record<string, unknown>, path: string): string | undefined {
   const dot = path.lastIndexOf('.')
   const holder = dot === -1 ? vars : lookup(vars, path.slice(0, dot))
-  if (holder === null || typeof holder !== 'object') return undefined
-  return (holder as WithWrittenNumbers)[WRITTEN_AS]?.[path.slice(dot + 1)]
+  return writtenAs(holder, path.slice(dot + 1))
 }
 
 /** The variables a template refers to, in order of first use. */
