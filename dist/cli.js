@@ -45536,11 +45536,11 @@ function resolveDataResidency(options) {
   if (hasOwn(options, "baseURL")) {
     throw new OpenAIError("The `dataResidency` and `baseURL` options are mutually exclusive.");
   }
-  const endpoint = endpoints.get(options.dataResidency);
-  if (endpoint === void 0) {
+  const endpoint2 = endpoints.get(options.dataResidency);
+  if (endpoint2 === void 0) {
     throw new OpenAIError("Invalid `dataResidency`; expected one of: global, us, eu, ae, au, in, jp.");
   }
-  return endpoint;
+  return endpoint2;
 }
 var endpoints;
 var init_data_residency = __esm({
@@ -83269,23 +83269,26 @@ var init_cache = __esm({
 });
 
 // src/providers/identity.ts
+function asWritten(spec, value) {
+  return redactValue(value, spec.secrets ?? []);
+}
+function endpoint(spec) {
+  return spec.type === "openai" ? {
+    type: "openai",
+    model: spec.model,
+    baseUrl: spec.baseUrl === void 0 ? null : asWritten(spec, spec.baseUrl)
+  } : { type: "http", url: asWritten(spec, spec.url) };
+}
 function providerCacheIdentity(spec) {
-  const written = (value) => redactValue(value, spec.secrets ?? []);
   switch (spec.type) {
     case "openai":
-      return fingerprint({
-        type: "openai",
-        model: spec.model,
-        params: spec.params,
-        baseUrl: spec.baseUrl === void 0 ? null : written(spec.baseUrl)
-      });
+      return fingerprint({ ...endpoint(spec), params: spec.params });
     case "http":
       return fingerprint({
-        type: "http",
-        url: written(spec.url),
+        ...endpoint(spec),
         method: spec.method,
-        headers: written(spec.headers),
-        body: spec.body === void 0 ? null : written(spec.body),
+        headers: asWritten(spec, spec.headers),
+        body: spec.body === void 0 ? null : asWritten(spec, spec.body),
         output: spec.outputPath
       });
     case "module":
@@ -83294,20 +83297,7 @@ function providerCacheIdentity(spec) {
   }
 }
 function rateLimitIdentity(spec) {
-  const written = (value) => redactValue(value, spec.secrets ?? []);
-  switch (spec.type) {
-    case "openai":
-      return fingerprint({
-        type: "openai",
-        model: spec.model,
-        baseUrl: spec.baseUrl === void 0 ? null : written(spec.baseUrl)
-      });
-    case "http":
-      return fingerprint({ type: "http", url: written(spec.url) });
-    case "module":
-    case "exec":
-      return spec.configFingerprint;
-  }
+  return spec.type === "openai" || spec.type === "http" ? fingerprint(endpoint(spec)) : spec.configFingerprint;
 }
 var init_identity = __esm({
   "src/providers/identity.ts"() {
