@@ -84856,7 +84856,11 @@ async function runCommand(argv, io) {
   report.write(`
 results: ${rescue ? "not written, see below" : out}
 `);
-  if (!run.run.complete) return io.signal?.reason === "SIGTERM" ? 143 : 130;
+  if (!run.run.complete) {
+    if (rescue) io.stderr.write(`evalgate: ${rescue.message}
+`);
+    return io.signal?.reason === "SIGTERM" ? 143 : 130;
+  }
   let exitCode = failOn === "threshold" && summaries.some((s) => s.belowThreshold) ? 1 : 0;
   if (baseline) {
     const { comparison, text } = compareAndReport(baseline, run, {

@@ -178,7 +178,10 @@ async function runCommand(argv: string[], io: CliEnvironment): Promise<number> {
   const report = format === 'terminal' ? io.stdout : io.stderr
   report.write(renderRunTerminal(run, summaries, { color }))
   report.write(`\nresults: ${rescue ? 'not written, see below' : out}\n`)
-  if (!run.run.complete) return io.signal?.reason === 'SIGTERM' ? 143 : 130
+  if (!run.run.complete) {
+    if (rescue) io.stderr.write(`evalgate: ${rescue.message}\n`)
+    return io.signal?.reason === 'SIGTERM' ? 143 : 130
+  }
 
   let exitCode = failOn === 'threshold' && summaries.some((s) => s.belowThreshold) ? 1 : 0
   if (baseline) {
