@@ -9275,13 +9275,17 @@ function powerGuidance(metric) {
   const detectable = power.minimumDetectableEffect === null ? "" : metric.unit === "fraction" ? `; this run could detect ${formatPoints(power.minimumDetectableEffect, false)} or more` : `; this run could detect ${formatRatio(power.minimumDetectableEffect)} or more`;
   return `needs ${needs.join(" or ")} to detect ${target}${detectable}`;
 }
+function formatMetricDelta(metric) {
+  const fromNothing = metric.delta === null && metric.deltaKind === "ratio" && metric.base === 0 && metric.head !== null && metric.head > 0;
+  return fromNothing ? formatRatio(Infinity) : formatDelta(metric.delta, metric.deltaKind, metric.unit);
+}
 function metricCells(metric) {
   const p = shownPValue(metric);
   return [
     METRIC_LABELS[metric.metric],
     formatValue(metric.base, metric.unit),
     formatValue(metric.head, metric.unit),
-    formatDelta(metric.delta, metric.deltaKind, metric.unit),
+    formatMetricDelta(metric),
     formatInterval(
       metric.interval?.low ?? null,
       metric.interval?.high ?? null,
@@ -10761,7 +10765,7 @@ function detail(metric) {
   return [
     `base ${formatValue(metric.base, metric.unit)}`,
     `head ${formatValue(metric.head, metric.unit)}`,
-    `change ${formatDelta(metric.delta, metric.deltaKind, metric.unit)}`,
+    `change ${formatMetricDelta(metric)}`,
     ...p !== null ? [`p ${p}`] : []
   ].join(", ");
 }

@@ -1,4 +1,5 @@
 import { compareRuns, comparisonExitCode } from '../../src/compare/index.js'
+import { metricCells } from '../../src/compare/format.js'
 import { renderJunit } from '../../src/report/junit.js'
 import type {
   Comparison,
@@ -281,6 +282,17 @@ describe('compareRuns verdicts', () => {
       renderJunit(c)
     )?.[1]
     expect(Number(shown)).toBe(pass.improvementTest?.pValueAdjusted)
+  })
+
+  it('shows a cost from $0 as ×∞ in the table, as its reason says', () => {
+    const { base, head } = runPair(
+      { cases: 30, answer: () => scored(1, { cost: 0 }) },
+      { cases: 30, answer: () => scored(1, { cost: 0.001 }) }
+    )
+    const cost = metric(compareRuns(base, head, { seed }), 'cost')
+    expect(cost.verdict).toBe('regression')
+    expect(cost.reason).toMatch(/^mean cost per case ×∞ \(\$0 → \$0\.00100\)/)
+    expect(metricCells(cost)[3]).toBe('×∞')
   })
 
   it('calls latency doubling on every case a latency regression', () => {

@@ -163,6 +163,22 @@ export function powerGuidance(metric: MetricComparison): string | null {
 }
 
 /**
+ * A metric's change as a report shows it: a ratio from nothing to something (a cost from $0) is
+ * no number the Comparison can hold, but ×∞ all the same, as its reason says.
+ */
+export function formatMetricDelta(metric: MetricComparison): string {
+  const fromNothing =
+    metric.delta === null &&
+    metric.deltaKind === 'ratio' &&
+    metric.base === 0 &&
+    metric.head !== null &&
+    metric.head > 0
+  return fromNothing
+    ? formatRatio(Infinity)
+    : formatDelta(metric.delta, metric.deltaKind, metric.unit)
+}
+
+/**
  * A metric's row in a report table: label, base, head, Δ, interval, p and verdict word ('–' when
  * not gated). The terminal and Markdown renderers share it and only style it.
  */
@@ -172,7 +188,7 @@ export function metricCells(metric: MetricComparison): string[] {
     METRIC_LABELS[metric.metric],
     formatValue(metric.base, metric.unit),
     formatValue(metric.head, metric.unit),
-    formatDelta(metric.delta, metric.deltaKind, metric.unit),
+    formatMetricDelta(metric),
     formatInterval(
       metric.interval?.low ?? null,
       metric.interval?.high ?? null,

@@ -6,7 +6,7 @@
 import {
   METRIC_LABELS,
   VERDICT_WORDS,
-  formatDelta,
+  formatMetricDelta,
   formatValue,
   shownPValue
 } from '../compare/format.js'
@@ -27,7 +27,7 @@ function detail(metric: MetricComparison): string {
   return [
     `base ${formatValue(metric.base, metric.unit)}`,
     `head ${formatValue(metric.head, metric.unit)}`,
-    `change ${formatDelta(metric.delta, metric.deltaKind, metric.unit)}`,
+    `change ${formatMetricDelta(metric)}`,
     ...(p !== null ? [`p ${p}`] : [])
   ].join(', ')
 }
