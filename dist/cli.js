@@ -79902,14 +79902,7 @@ async function resolveProvider(written, expanded, path2, context) {
       return { ...base, type: "exec", command, cwd, env: stringValues(expanded.env) };
     }
     case "http": {
-      if (!isUsableUrl(expanded.url, context)) {
-        context.report(
-          [...path2, "url"],
-          `\`${written.url}\` is not an http(s) URL`,
-          "write a full URL such as `http://127.0.0.1:8080/v1/answer`"
-        );
-        return void 0;
-      }
+      if (!checkEndpointUrl(written, expanded, path2, context)) return void 0;
       return {
         ...base,
         type: "http",
@@ -79922,16 +79915,8 @@ async function resolveProvider(written, expanded, path2, context) {
       };
     }
     case "openai": {
-      const writtenBaseUrl = written["base-url"];
       const baseUrl = expanded["base-url"];
-      if (baseUrl !== void 0 && !isUsableUrl(baseUrl, context)) {
-        context.report(
-          [...path2, "base-url"],
-          `\`${writtenBaseUrl ?? baseUrl}\` is not an http(s) URL`,
-          "write the server's API root, such as `http://localhost:11434/v1`"
-        );
-        return void 0;
-      }
+      if (!checkEndpointUrl(written, expanded, path2, context)) return void 0;
       let apiKey = expanded["api-key"];
       let defaultKey = [];
       if (apiKey === void 0 && baseUrl === void 0) {
@@ -80003,6 +79988,19 @@ function resolveRateLimit(limit2) {
     ...tokens === void 0 ? {} : { tokensPerMinute: tokens }
   };
 }
+function checkEndpointUrl(written, expanded, path2, context) {
+  const entry = expanded;
+  const field = entry.type === "http" ? "url" : entry.type === "openai" ? "base-url" : void 0;
+  const url = field === void 0 ? void 0 : entry[field];
+  if (field === void 0 || typeof url !== "string" || isUsableUrl(url, context)) return true;
+  const asWritten2 = written[field];
+  context.report(
+    [...path2, field],
+    `\`${typeof asWritten2 === "string" ? asWritten2 : url}\` is not an http(s) URL`,
+    field === "url" ? "write a full URL such as `http://127.0.0.1:8080/v1/answer`" : "write the server's API root, such as `http://localhost:11434/v1`"
+  );
+  return false;
+}
 function isUsableUrl(text, context) {
   return isHttpUrl(text) || !context.requireSecrets && usesVariable(text);
 }
@@ -80041,7 +80039,12 @@ async function resolveProviders(entries, isValid, context) {
     const reported2 = context.diagnostics.length;
     const expanded = expandEnv(entry, path2, context);
     const variablesSet = context.diagnostics.length === reported2;
-    if (!isValid(path2)) continue;
+    if (!isValid(path2)) {
+      if (variablesSet && isValid([...path2, "url"]) && isValid([...path2, "base-url"])) {
+        checkEndpointUrl(entry, expanded, path2, context);
+      }
+      continue;
+    }
     const written = entry;
     const seenAt = firstLineOfId.get(written.id);
     if (seenAt !== void 0) {

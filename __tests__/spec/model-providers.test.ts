@@ -271,6 +271,26 @@ describe('problems with openai providers, retry and llm judges', () => {
     ])
   })
 
+  it('reports a wrong base-url or url with the other problems of its provider entry', async () => {
+    const spec = yaml(
+      'suite: s',
+      'providers:',
+      '  - { id: local, type: openai, model: m, base-url: "127.0.0.1:8080/v1", stream: yes }',
+      '  - { id: web, type: http, url: "localhost:9/x", output: a, concurrency: many }',
+      ...REST
+    )
+    const problems = await specProblems(spec)
+    expect(problems.map((p) => p.path).sort()).toEqual([
+      'providers[0].base-url',
+      'providers[0].stream',
+      'providers[1].concurrency',
+      'providers[1].url'
+    ])
+    expect(problems.find((p) => p.path === 'providers[1].url')?.message).toBe(
+      '`localhost:9/x` is not an http(s) URL'
+    )
+  })
+
   it('reports a base-url that is not an http(s) URL, as written', async () => {
     const spec = yaml(
       'suite: s',

@@ -250,15 +250,7 @@ export async function resolveProvider(
       return { ...base, type: 'exec', command, cwd, env: stringValues(expanded.env) }
     }
     case 'http': {
-      if (!isUsableUrl(expanded.url, context)) {
-        // The URL as written: the expanded one may hold a secret.
-        context.report(
-          [...path, 'url'],
-          `\`${(written as { url: string }).url}\` is not an http(s) URL`,
-          'write a full URL such as `http://127.0.0.1:8080/v1/answer`'
-        )
-        return undefined
-      }
+      if (!checkEndpointUrl(written, expanded, path, context)) return undefined
       return {
         ...base,
         type: 'http',
@@ -271,16 +263,8 @@ export async function resolveProvider(
       }
     }
     case 'openai': {
-      const writtenBaseUrl = (written as { 'base-url'?: string })['base-url']
       const baseUrl = expanded['base-url']
-      if (baseUrl !== undefined && !isUsableUrl(baseUrl, context)) {
-        context.report(
-          [...path, 'base-url'],
-          `\`${writtenBaseUrl ?? baseUrl}\` is not an http(s) URL`,
-          "write the server's API root, such as `http://localhost:11434/v1`"
-        )
-        return undefined
-      }
+      if (!checkEndpointUrl(written, expanded, path, context)) return undefined
       let apiKey = expanded['api-key']
       // An OpenAI-compatible server may need no key; the OpenAI API always does.
       let defaultKey: SecretValue[] = []
@@ -378,6 +362,33 @@ function resolveRateLimit(limit: WrittenProviderBase['rate-limit']): ProviderSpe
 }
 
 /**
+ * Reports the `url` of an `http` provider or the `base-url` of an `openai` one when it is no
+ * http(s) URL; true when there is nothing to report. The entry need not be valid otherwise: a
+ * wrong URL is reported together with the entry's other problems.
+ */
+function checkEndpointUrl(
+  written: unknown,
+  expanded: unknown,
+  path: FieldPath,
+  context: SpecContext
+): boolean {
+  const entry = expanded as { type?: unknown; url?: unknown; 'base-url'?: unknown }
+  const field = entry.type === 'http' ? 'url' : entry.type === 'openai' ? 'base-url' : undefined
+  const url = field === undefined ? undefined : entry[field]
+  if (field === undefined || typeof url !== 'string' || isUsableUrl(url, context)) return true
+  // The URL as written: the expanded one may hold a secret.
+  const asWritten = (written as Record<string, unknown>)[field]
+  context.report(
+    [...path, field],
+    `\`${typeof asWritten === 'string' ? asWritten : url}\` is not an http(s) URL`,
+    field === 'url'
+      ? 'write a full URL such as `http://127.0.0.1:8080/v1/answer`'
+      : "write the server's API root, such as `http://localhost:11434/v1`"
+  )
+  return false
+}
+
+/**
  * A URL is an http(s) URL, or, in a run that calls no provider (a replay needs no secrets),
  * still holds a `${VAR}` left unset: no request is ever sent to it.
  */
@@ -443,7 +454,13 @@ export async function resolveProviders(
     const reported = context.diagnostics.length
     const expanded = expandEnv(entry, path, context) as WrittenProvider
     const variablesSet = context.diagnostics.length === reported
-    if (!isValid(path)) continue
+    if (!isValid(path)) {
+      // Its other fields are not to be trusted, but a wrong URL is still worth saying now.
+      if (variablesSet && isValid([...path, 'url']) && isValid([...path, 'base-url'])) {
+        checkEndpointUrl(entry, expanded, path, context)
+      }
+      continue
+    }
     const written = entry as WrittenProvider
     const seenAt = firstLineOfId.get(written.id)
     if (seenAt !== undefined) {
