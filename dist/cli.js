@@ -82657,11 +82657,14 @@ function numericScorer(spec) {
     );
   }
   return ({ output, vars }) => {
-    const expected = expectedNumber(renderTemplate(spec.expected, vars));
+    const expectedText = renderTemplate(spec.expected, vars);
+    const expected = expectedNumber(expectedText);
     const actual = parseDecimal(output);
     if (actual === void 0) return failed(truncate2(`output is not a number: ${quote(output)}`));
     const slack = 4 * Number.EPSILON * Math.max(1, Math.abs(expected), Math.abs(actual));
-    return Math.abs(actual - expected) <= spec.tolerance + slack ? PASSED : failed(`expected ${expected} ± ${spec.tolerance}, got ${actual}`);
+    return Math.abs(actual - expected) <= spec.tolerance + slack ? PASSED : failed(
+      truncate2(`expected ${expectedText.trim()} ± ${spec.tolerance}, got ${output.trim()}`)
+    );
   };
 }
 function similarityScorer(spec) {
@@ -84699,7 +84702,7 @@ Options:
   --out <file>            where to write the RunResult (default: .evalgate/results.json)
   --concurrency <n>       calls in flight across providers (default: 8)
   --repeats <k>           answers per case, overriding each suite's \`repeats\`
-  --shard <i/n>           run only shard i of n (cases split by a hash of their id)
+  --shard <i/n>           run only shard i of n (cases split by a hash of suite and case id)
   --filter <pattern>      suite-glob[/case-glob], comma-separated, e.g. triage/refund-*
   --fail-on <when>        threshold: exit 1 when a provider's pass rate is below the suite's
                           min-pass-rate (errored answers count as failed; default);

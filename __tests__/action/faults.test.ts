@@ -287,6 +287,7 @@ describe('GitHub failing while the pull request’s baseline is read', () => {
         'The baseline could not be read from GitHub: GitHub API:'
       )
       expect(ourComments()[0]?.body).toContain('re-run the job to compare')
+      expect(ourComments()[0]?.body).toMatch(/[^.]\. Nothing was compared/)
     }
   )
 

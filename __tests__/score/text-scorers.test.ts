@@ -188,6 +188,9 @@ describe('numeric', () => {
       pass: false,
       reason: 'expected 42 ± 0.5, got 43'
     })
+    // Both numbers as written, not as JavaScript prints them.
+    const written = spec({ type: 'numeric', expected: '1.10', tolerance: 0 })
+    expect((await outcome(written, '9.90\n', {})).reason).toBe('expected 1.10 ± 0, got 9.90')
   })
 
   it('treats a tolerance reached exactly as a pass despite binary rounding', async () => {

@@ -30,7 +30,7 @@ Options:
   --out <file>            where to write the RunResult (default: .evalgate/results.json)
   --concurrency <n>       calls in flight across providers (default: 8)
   --repeats <k>           answers per case, overriding each suite's \`repeats\`
-  --shard <i/n>           run only shard i of n (cases split by a hash of their id)
+  --shard <i/n>           run only shard i of n (cases split by a hash of suite and case id)
   --filter <pattern>      suite-glob[/case-glob], comma-separated, e.g. triage/refund-*
   --fail-on <when>        threshold: exit 1 when a provider's pass rate is below the suite's
                           min-pass-rate (errored answers count as failed; default);

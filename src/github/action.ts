@@ -110,7 +110,7 @@ function baselineUnavailableMarkdown(run: RunResult, error: string): string {
   return [
     '### evalgate: baseline unavailable',
     '',
-    `The baseline could not be read from GitHub: ${markdownInline(error, 500)}. Nothing was compared and this check does not fail for it; re-run the job to compare.`,
+    `The baseline could not be read from GitHub: ${markdownInline(error.replace(/\.$/, ''), 500)}. Nothing was compared and this check does not fail for it; re-run the job to compare.`,
     '',
     renderRunMarkdown(run, summarizeRun(run))
   ].join('\n')

@@ -118,14 +118,18 @@ export function numericScorer(spec: NumericScorerSpec): ScoreFunction {
     )
   }
   return ({ output, vars }) => {
-    const expected = expectedNumber(renderTemplate(spec.expected, vars))
+    const expectedText = renderTemplate(spec.expected, vars)
+    const expected = expectedNumber(expectedText)
     const actual = parseDecimal(output)
     if (actual === undefined) return failed(truncate(`output is not a number: ${quote(output)}`))
     // Slack of a few units in the last place, so 1.1 is within 0.1 of 1 despite binary rounding.
     const slack = 4 * Number.EPSILON * Math.max(1, Math.abs(expected), Math.abs(actual))
+    // Both numbers as written (`1.10`, `9.90`), as the spec and the answer say them.
     return Math.abs(actual - expected) <= spec.tolerance + slack
       ? PASSED
-      : failed(`expected ${expected} ± ${spec.tolerance}, got ${actual}`)
+      : failed(
+          truncate(`expected ${expectedText.trim()} ± ${spec.tolerance}, got ${output.trim()}`)
+        )
   }
 }
 
