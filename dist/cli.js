@@ -7699,8 +7699,21 @@ import {
 } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
+async function makeDirectory(dir) {
+  try {
+    await mkdir(dir);
+  } catch (error) {
+    const code = error.code;
+    if (code === "EEXIST") return;
+    if (code !== "ENOENT" || dirname(dir) === dir) throw error;
+    await makeDirectory(dirname(dir));
+    await mkdir(dir).catch((again) => {
+      if (again.code !== "EEXIST") throw again;
+    });
+  }
+}
 async function writeFileAtomic(path2, content) {
-  await mkdir(dirname(path2), { recursive: true });
+  await makeDirectory(dirname(path2));
   const temp = `${path2}.${randomBytes(6).toString("hex")}.tmp`;
   try {
     await writeFile(temp, content);
@@ -7751,7 +7764,7 @@ async function assertWritableFile(path2) {
   }
   const probe = join(dirname(path2), `.evalgate-write-check-${randomBytes(6).toString("hex")}`);
   try {
-    await mkdir(dirname(path2), { recursive: true });
+    await makeDirectory(dirname(path2));
     await writeFile(probe, "");
     await rm(probe, { force: true });
   } catch (error) {
@@ -7778,7 +7791,7 @@ function* runResultChunks(run) {
 `;
 }
 async function writeRunResult(path2, run) {
-  await mkdir(dirname(path2), { recursive: true });
+  await makeDirectory(dirname(path2));
   const temp = `${path2}.${randomBytes(6).toString("hex")}.tmp`;
   try {
     const file = await open(temp, "w");

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { once } from 'node:events'
 import { mkdir, mkdtemp, readFile, readdir, symlink, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
@@ -355,6 +356,16 @@ describe('exit codes', () => {
     })
     expect(underFile.code).toBe(2)
     expect(underFile.stderr).toMatch(/^evalgate: cannot write the results to .*x\.json: E[A-Z]+/)
+    // Where no directory can be made (Linux's /proc; Node's own recursive mkdir spins forever).
+    if (existsSync('/proc/self')) {
+      const proc = await runCliProcess(cli, ['run', 'evals', '--out', '/proc/evalgate-x/r.json'], {
+        cwd: repo
+      })
+      expect(proc.code).toBe(2)
+      expect(proc.stderr).toMatch(
+        /^evalgate: cannot write the results to \/proc\/evalgate-x\/r\.json: ENOENT/
+      )
+    }
   })
 
   it('reports the run, saves its results to a temp file and exits 73 when the results path breaks during the run', async () => {

@@ -16,9 +16,27 @@ import { InputError, ResultsWriteError, UsageError, errorMessage } from '../erro
 import { parseRunResultBytes } from '../results/parse.js'
 import type { RunResult } from '../results/types.js'
 
+/**
+ * `mkdir -p`, one level at a time: Node's recursive mkdir never returns for a directory that
+ * cannot be made under one that exists (`/proc/x`), and a run must fail, not hang.
+ */
+async function makeDirectory(dir: string): Promise<void> {
+  try {
+    await mkdir(dir)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EEXIST') return
+    if (code !== 'ENOENT' || dirname(dir) === dir) throw error
+    await makeDirectory(dirname(dir))
+    await mkdir(dir).catch((again: NodeJS.ErrnoException) => {
+      if (again.code !== 'EEXIST') throw again
+    })
+  }
+}
+
 /** Writes through a temp file and a rename, so a reader never sees half a file. */
 export async function writeFileAtomic(path: string, content: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true })
+  await makeDirectory(dirname(path))
   const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`
   try {
     await writeFile(temp, content)
@@ -97,7 +115,7 @@ export async function assertWritableFile(path: string): Promise<void> {
   // A real write, not access(W_OK): that says yes to root everywhere, /proc included.
   const probe = join(dirname(path), `.evalgate-write-check-${randomBytes(6).toString('hex')}`)
   try {
-    await mkdir(dirname(path), { recursive: true })
+    await makeDirectory(dirname(path))
     await writeFile(probe, '')
     await rm(probe, { force: true })
   } catch (error) {
@@ -127,7 +145,7 @@ function* runResultChunks(run: RunResult): Generator<string> {
 
 /** Written through a temp file and a rename, as writeFileAtomic, a piece at a time. */
 export async function writeRunResult(path: string, run: RunResult): Promise<void> {
-  await mkdir(dirname(path), { recursive: true })
+  await makeDirectory(dirname(path))
   const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`
   try {
     const file = await open(temp, 'w')
