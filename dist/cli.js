@@ -7712,16 +7712,26 @@ async function makeDirectory(dir) {
     });
   }
 }
-async function writeFileAtomic(path2, content) {
+async function writeThroughTemp(path2, write) {
   await makeDirectory(dirname(path2));
   const temp = `${path2}.${randomBytes(6).toString("hex")}.tmp`;
   try {
-    await writeFile(temp, content);
+    const file = await open(temp, "w");
+    try {
+      await write(file);
+    } finally {
+      await file.close();
+    }
     await rename(temp, path2);
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
   }
+}
+async function writeFileAtomic(path2, content) {
+  await writeThroughTemp(path2, async (file) => {
+    await file.writeFile(content);
+  });
 }
 async function repositoryRoot(dir) {
   for (let current = dir; ; current = dirname(current)) {
@@ -7791,28 +7801,17 @@ function* runResultChunks(run) {
 `;
 }
 async function writeRunResult(path2, run) {
-  await makeDirectory(dirname(path2));
-  const temp = `${path2}.${randomBytes(6).toString("hex")}.tmp`;
-  try {
-    const file = await open(temp, "w");
-    try {
-      let buffered = "";
-      for (const chunk of runResultChunks(run)) {
-        buffered += chunk;
-        if (buffered.length >= 1 << 20) {
-          await file.write(buffered);
-          buffered = "";
-        }
+  await writeThroughTemp(path2, async (file) => {
+    let buffered = "";
+    for (const chunk of runResultChunks(run)) {
+      buffered += chunk;
+      if (buffered.length >= 1 << 20) {
+        await file.write(buffered);
+        buffered = "";
       }
-      await file.write(buffered);
-    } finally {
-      await file.close();
     }
-    await rename(temp, path2);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+    await file.write(buffered);
+  });
 }
 async function writeRunResultOrRescue(path2, run, rescueDir = tmpdir()) {
   try {
@@ -7828,18 +7827,26 @@ async function writeRunResultOrRescue(path2, run, rescueDir = tmpdir()) {
     throw new ResultsWriteError(`${failed2}; they were saved to ${rescue} instead`);
   }
 }
-async function readRunResult(path2) {
+async function readRunResultIfExists(path2) {
   let bytes;
   try {
     bytes = await readFile(path2);
   } catch (error) {
-    const code = error.code;
-    throw new InputError(
-      [{ file: path2, path: "", message: code === "ENOENT" ? "no such file" : String(error) }],
-      "cannot read a results file"
-    );
+    if (error.code === "ENOENT") return void 0;
+    throw error;
   }
   return parseRunResultBytes(bytes, path2);
+}
+async function readRunResult(path2) {
+  const unreadable = (message) => new InputError([{ file: path2, path: "", message }], "cannot read a results file");
+  let run;
+  try {
+    run = await readRunResultIfExists(path2);
+  } catch (error) {
+    throw error instanceof InputError ? error : unreadable(String(error));
+  }
+  if (run === void 0) throw unreadable("no such file");
+  return run;
 }
 async function resultsFiles(paths) {
   const files = /* @__PURE__ */ new Map();
@@ -83911,7 +83918,7 @@ function withSecretsRedacted(error, secrets) {
     ...error.retryAfterMs !== void 0 ? { retryAfterMs: error.retryAfterMs } : {}
   });
 }
-function formatMs2(ms) {
+function timeoutText(ms) {
   if (ms < 1e3) return `${ms} ms`;
   if (ms < 12e4) return `${ms / 1e3} s`;
   return `${ms / 6e4} min`;
@@ -83921,8 +83928,15 @@ async function callProvider(policy, request2, signal, options, what) {
   const key = cache && (cache.reads || cache.writes) ? cacheKey({ providerFingerprint: policy.cacheIdentity, request: request2, repeat: request2.repeat }) : void 0;
   if (cache && key && cache.reads) {
     const hit = await cache.get(key, what);
-    if (hit)
-      return { response: { ...hit, latencyMs: null }, attempts: 0, waitedMs: 0, cached: true };
+    if (hit) {
+      const output = redactText(hit.output, policy.secrets);
+      return {
+        response: { ...hit, output, latencyMs: null },
+        attempts: 0,
+        waitedMs: 0,
+        cached: true
+      };
+    }
   }
   const estimate = policy.limiter ? estimateTokens(request2.messages, policy.params) : 0;
   const outcome = await withRetries(
@@ -83933,7 +83947,7 @@ async function callProvider(policy, request2, signal, options, what) {
         () => timeout.abort(
           new ProviderError(
             "timeout",
-            `provider ${policy.provider.id}: no answer within its timeout of ${formatMs2(policy.timeoutMs)}`,
+            `provider ${policy.provider.id}: no answer within its timeout of ${timeoutText(policy.timeoutMs)}`,
             { retryable: true }
           )
         ),

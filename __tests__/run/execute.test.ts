@@ -446,6 +446,24 @@ describe('executePlan with an LLM judge', () => {
     })
   }
 
+  it('redacts an answer read from the cache before the judge sees it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-cache-'))
+    const secret = 'sk-judge-key-0123456789'
+    const leaky = new FakeProvider('a', async () => `leaked ${secret}`)
+    // Recorded before the secret was one of the run's: the cache holds it as answered.
+    await execute([judgedSuite()], [leaky, judgeFake()], cacheIn(dir, 'read-write'))
+    const judge = judgeFake()
+    const run = await execute(
+      [judgedSuite({ secrets: [{ name: 'J_KEY', value: secret }] })],
+      [new FakeProvider('a', upper), judge],
+      cacheIn(dir, 'read-write')
+    )
+    expect(run.suites[0]?.results.every((r) => r.cached)).toBe(true)
+    expect(judge.calls.length).toBeGreaterThan(0)
+    expect(judge.calls.map((c) => c.prompt).join('\n')).toContain('leaked ${J_KEY}')
+    expect(judge.calls.map((c) => c.prompt).join('\n')).not.toContain(secret)
+  })
+
   it('records judgements in the cache: a replay calls neither the model nor the judge', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'evalgate-cache-'))
     const suites = [judgedSuite({}, 3, 2)]

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import type { FileHandle } from 'node:fs/promises'
 import {
   mkdir,
   open,
@@ -34,17 +35,35 @@ async function makeDirectory(dir: string): Promise<void> {
   }
 }
 
-/** Writes through a temp file and a rename, so a reader never sees half a file. */
-export async function writeFileAtomic(path: string, content: string): Promise<void> {
+/**
+ * Writes `path` through a temp file beside it and a rename, so a reader never sees half a file:
+ * `write` fills the open temp file.
+ */
+async function writeThroughTemp(
+  path: string,
+  write: (file: FileHandle) => Promise<void>
+): Promise<void> {
   await makeDirectory(dirname(path))
   const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`
   try {
-    await writeFile(temp, content)
+    const file = await open(temp, 'w')
+    try {
+      await write(file)
+    } finally {
+      await file.close()
+    }
     await rename(temp, path)
   } catch (error) {
     await rm(temp, { force: true })
     throw error
   }
+}
+
+/** Writes `content` to `path` at once, for readers: never half a file. */
+export async function writeFileAtomic(path: string, content: string): Promise<void> {
+  await writeThroughTemp(path, async (file) => {
+    await file.writeFile(content)
+  })
 }
 
 /** The nearest directory from `dir` up that holds `.git` (a directory, or a worktree's file). */
@@ -143,30 +162,19 @@ function* runResultChunks(run: RunResult): Generator<string> {
   yield `${suites.length === 0 ? '' : '\n  '}]\n}\n`
 }
 
-/** Written through a temp file and a rename, as writeFileAtomic, a piece at a time. */
+/** Written as writeFileAtomic writes, a piece at a time. */
 export async function writeRunResult(path: string, run: RunResult): Promise<void> {
-  await makeDirectory(dirname(path))
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`
-  try {
-    const file = await open(temp, 'w')
-    try {
-      let buffered = ''
-      for (const chunk of runResultChunks(run)) {
-        buffered += chunk
-        if (buffered.length >= 1 << 20) {
-          await file.write(buffered)
-          buffered = ''
-        }
+  await writeThroughTemp(path, async (file) => {
+    let buffered = ''
+    for (const chunk of runResultChunks(run)) {
+      buffered += chunk
+      if (buffered.length >= 1 << 20) {
+        await file.write(buffered)
+        buffered = ''
       }
-      await file.write(buffered)
-    } finally {
-      await file.close()
     }
-    await rename(temp, path)
-  } catch (error) {
-    await rm(temp, { force: true })
-    throw error
-  }
+    await file.write(buffered)
+  })
 }
 
 /**
@@ -193,20 +201,6 @@ export async function writeRunResultOrRescue(
   }
 }
 
-export async function readRunResult(path: string): Promise<RunResult> {
-  let bytes: Buffer
-  try {
-    bytes = await readFile(path)
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new InputError(
-      [{ file: path, path: '', message: code === 'ENOENT' ? 'no such file' : String(error) }],
-      'cannot read a results file'
-    )
-  }
-  return parseRunResultBytes(bytes, path)
-}
-
 /**
  * The RunResult in `path`, or undefined when there is no such file; a file that is no valid
  * RunResult throws an InputError, any other failure to read it its own error.
@@ -220,6 +214,20 @@ export async function readRunResultIfExists(path: string): Promise<RunResult | u
     throw error
   }
   return parseRunResultBytes(bytes, path)
+}
+
+/** The RunResult in `path`; a missing or unreadable file is an InputError too. */
+export async function readRunResult(path: string): Promise<RunResult> {
+  const unreadable = (message: string) =>
+    new InputError([{ file: path, path: '', message }], 'cannot read a results file')
+  let run: RunResult | undefined
+  try {
+    run = await readRunResultIfExists(path)
+  } catch (error) {
+    throw error instanceof InputError ? error : unreadable(String(error))
+  }
+  if (run === undefined) throw unreadable('no such file')
+  return run
 }
 
 /** Files written beside a results file, which are not results. */

@@ -29,7 +29,10 @@ export interface CallPolicy {
   /** Request parameters (max tokens) that rate-limit estimates count. */
   params: Record<string, unknown>
   cacheIdentity: string
-  /** Written back as `${NAME}` in what the provider answers, before anything else sees it. */
+  /**
+   * Written back as `${NAME}` in what the provider answers (its output, its errors, cached or
+   * not), before anything else sees it.
+   */
   secrets: SecretValue[]
 }
 
@@ -101,7 +104,7 @@ function withSecretsRedacted(error: unknown, secrets: readonly SecretValue[]): u
 }
 
 /** A timeout as a spec would write it: `1500 ms`, `60 s`, `2.5 min`. */
-function formatMs(ms: number): string {
+function timeoutText(ms: number): string {
   if (ms < 1000) return `${ms} ms`
   if (ms < 120_000) return `${ms / 1000} s`
   return `${ms / 60_000} min`
@@ -126,8 +129,16 @@ export async function callProvider(
       : undefined
   if (cache && key && cache.reads) {
     const hit = await cache.get(key, what)
-    if (hit)
-      return { response: { ...hit, latencyMs: null }, attempts: 0, waitedMs: 0, cached: true }
+    if (hit) {
+      // A cache recorded before a secret was known to this run is redacted on the way out.
+      const output = redactText(hit.output, policy.secrets)
+      return {
+        response: { ...hit, output, latencyMs: null },
+        attempts: 0,
+        waitedMs: 0,
+        cached: true
+      }
+    }
   }
   const estimate = policy.limiter ? estimateTokens(request.messages, policy.params) : 0
   const outcome = await withRetries(
@@ -140,7 +151,7 @@ export async function callProvider(
           timeout.abort(
             new ProviderError(
               'timeout',
-              `provider ${policy.provider.id}: no answer within its timeout of ${formatMs(policy.timeoutMs)}`,
+              `provider ${policy.provider.id}: no answer within its timeout of ${timeoutText(policy.timeoutMs)}`,
               { retryable: true }
             )
           ),
