@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import OpenAI from 'openai'
+import { Agent } from 'undici'
 import { createProvider, importExport } from '../src/providers/index.js'
 import { executePlan } from '../src/run/execute.js'
 import { planRun } from '../src/run/plan.js'
+import { createUndiciFetch } from '../src/providers/undici-fetch.js'
 import type { ProviderSpec, SuiteSpec } from '../src/spec/types.js'
 
 export const CASES = 2000
@@ -54,21 +57,31 @@ export interface Measurement {
   peakRssMb: number
 }
 
-/** Runs 2,000 cases through the real scheduler and `provider`, sampling this process's RSS. */
-export async function measureScheduler(provider: ProviderSpec): Promise<Measurement> {
+/** Samples this process's RSS every 10 ms while `work` runs. */
+async function sampleRss(work: () => Promise<void>): Promise<Measurement> {
   const loadedRss = process.memoryUsage.rss()
   let peakRss = loadedRss
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 10)
   try {
     const started = performance.now()
+    await work()
+    const wallS = (performance.now() - started) / 1000
+    peakRss = Math.max(peakRss, process.memoryUsage.rss())
+    return { wallS, loadedRssMb: loadedRss / 2 ** 20, peakRssMb: peakRss / 2 ** 20 }
+  } finally {
+    clearInterval(sampler)
+  }
+}
+
+/** Runs 2,000 cases through the real scheduler and `provider`, sampling this process's RSS. */
+export async function measureScheduler(provider: ProviderSpec): Promise<Measurement> {
+  return sampleRss(async () => {
     const run = await executePlan(planRun([suite(provider)]), {
       concurrency: CONCURRENCY,
       createProvider,
       loadModule: importExport,
       toolVersion: 'bench'
     })
-    const wallS = (performance.now() - started) / 1000
-    peakRss = Math.max(peakRss, process.memoryUsage.rss())
     const results = run.suites[0]?.results ?? []
     const errors = results.filter((r) => r.error)
     const passed = results.filter((r) => r.pass).length
@@ -77,8 +90,45 @@ export async function measureScheduler(provider: ProviderSpec): Promise<Measurem
         `bench run was not clean: ${errors.length} errors (${errors[0]?.error?.message}), ${passed}/${CASES} passed`
       )
     }
-    return { wallS, loadedRssMb: loadedRss / 2 ** 20, peakRssMb: peakRss / 2 ** 20 }
+  })
+}
+
+/**
+ * The floor under the openai measurement: the same 2,000 calls, 50 at a time, made by the official
+ * SDK alone over the transport evalgate gives it, with no scheduler, scoring or results. What the
+ * scheduler measurement adds to this is evalgate's own overhead.
+ */
+export async function measureSdkAlone(baseUrl: string): Promise<Measurement> {
+  const agent = new Agent({ keepAliveTimeout: 30_000 })
+  const client = new OpenAI({
+    apiKey: 'sk-bench',
+    baseURL: baseUrl,
+    maxRetries: 0,
+    logLevel: 'off',
+    fetch: createUndiciFetch(agent)
+  })
+  try {
+    return await sampleRss(async () => {
+      let next = 0
+      const worker = async () => {
+        while (next < CASES) {
+          const word = `w${next++}`
+          const completion = await client.chat.completions.create({
+            model: 'gpt-4o-mini',
+            temperature: 0,
+            messages: [
+              { role: 'system', content: 'Repeat the word.' },
+              { role: 'user', content: `say ${word}` }
+            ]
+          })
+          if (!completion.choices[0]?.message.content?.includes(word)) {
+            throw new Error(`bench SDK call for ${word} got another answer`)
+          }
+        }
+      }
+      await Promise.all(Array.from({ length: CONCURRENCY }, worker))
+    })
   } finally {
-    clearInterval(sampler)
+    await agent.close()
   }
 }

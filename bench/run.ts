@@ -6,9 +6,11 @@
  *   openai  the scheduler with the `openai` provider (official SDK) against an
  *           OpenAI-compatible server (schema validation off: the tests validate, here it would
  *           only measure ajv)
+ *   sdk     the floor under `openai`: the same calls made by the SDK alone, no evalgate
  * Then the cold start of the shipped bundles, and compare on 100,000 paired cases.
  * Targets: ≤ 1.2× ideal, < 150 MB, < 300 ms, compare < 2 s. The lines `ratio-to-ideal:` and
- * `peak-rss-mb:` are the openai provider's; `-http` ones are the http provider's.
+ * `peak-rss-mb:` are the openai provider's; `-http` ones are the http provider's, `-sdk-alone`
+ * ones the SDK's alone.
  */
 import { spawnSync } from 'node:child_process'
 import { createServer } from 'node:http'
@@ -21,6 +23,7 @@ import {
   IDEAL_S,
   type Measurement,
   measureScheduler,
+  measureSdkAlone,
   startServerProcess
 } from './harness.js'
 
@@ -58,9 +61,13 @@ async function serve(kind: string): Promise<void> {
 }
 
 async function measure(kind: string): Promise<void> {
-  const server = await startServerProcess(kind)
+  const server = await startServerProcess(kind === 'sdk' ? 'openai' : kind)
   const source = { file: 'bench' }
   try {
+    if (kind === 'sdk') {
+      console.log(JSON.stringify(await measureSdkAlone(server.url)))
+      return
+    }
     const measurement = await measureScheduler(
       kind === 'openai'
         ? {
@@ -124,14 +131,19 @@ function report(): void {
     `${CASES} cases, concurrency ${CONCURRENCY}, ${DELAY_MS} ms answers: ideal ${IDEAL_S.toFixed(1)} s`
   )
   const lines: string[] = []
-  for (const kind of ['http', 'openai']) {
+  const label = {
+    http: 'http',
+    openai: 'openai',
+    sdk: 'openai SDK alone (same calls, no evalgate)'
+  }
+  for (const kind of ['http', 'openai', 'sdk'] as const) {
     const { wallS, loadedRssMb, peakRssMb } = runCase(kind)
     const ratio = wallS / IDEAL_S
     console.log(
-      `  ${kind.padEnd(7)} wall ${wallS.toFixed(3)} s  ratio ${ratio.toFixed(3)}  peak RSS ${peakRssMb.toFixed(1)} MB (${loadedRssMb.toFixed(1)} MB once loaded, before the first call)`
+      `  ${label[kind].padEnd(7)} wall ${wallS.toFixed(3)} s  ratio ${ratio.toFixed(3)}  peak RSS ${peakRssMb.toFixed(1)} MB (${loadedRssMb.toFixed(1)} MB once loaded, before the first call)`
     )
-    // The unsuffixed lines are the real model provider's; the http stub's carry its name.
-    const suffix = kind === 'openai' ? '' : `-${kind}`
+    // The unsuffixed lines are the real model provider's; the others carry their case's name.
+    const suffix = kind === 'openai' ? '' : `-${kind === 'sdk' ? 'sdk-alone' : kind}`
     lines.push(`ratio-to-ideal${suffix}: ${ratio.toFixed(3)}`)
     lines.push(`peak-rss-mb${suffix}: ${peakRssMb.toFixed(1)}`)
   }
