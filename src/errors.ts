@@ -24,6 +24,8 @@ export interface Diagnostic extends SourceLocation {
   path: string
   message: string
   hint?: string
+  /** Set when the problem is this environment variable not being set (a fork gets no secrets). */
+  unsetVariable?: string
 }
 
 export function formatDiagnostic(d: Diagnostic): string {

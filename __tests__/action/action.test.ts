@@ -106,4 +106,17 @@ describe('the action bundle without a token', () => {
     )
     expect(result.outputs).toEqual({})
   })
+
+  it('refuses merge-from into a results path that is a directory, before reading any shard', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-out-'))
+    const result = await runActionBundle(action, {
+      cwd: resolve('.'),
+      inputs: { 'results-path': dir, 'merge-from': 'no-such-shards' },
+      env: { GITHUB_SHA: 'f00dfeed', GITHUB_EVENT_NAME: 'push', GITHUB_REF: 'refs/heads/main' }
+    })
+    expect(result.code).toBe(1)
+    expect(result.stdout).toContain(
+      `::error::the results path ${dir} is a directory: name a file, e.g. ${join(dir, 'results.json')}`
+    )
+  })
 })

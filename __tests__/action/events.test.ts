@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { gunzipSync } from 'node:zlib'
@@ -401,6 +401,57 @@ describe('the action by event, against a local GitHub', () => {
     expect(run.summary).toContain('capitals')
   })
 
+  it('a fork whose specs need a secret it is not given: replayed from the cache with a warning, not failed', async () => {
+    const fork = await checkout()
+    await writeFile(
+      join(fork, 'evals', 'llm.eval.yaml'),
+      [
+        'suite: llm',
+        'providers:',
+        '  - { id: mini, type: openai, model: gpt-4o-mini }',
+        "prompt: 'Capital of {{country}}?'",
+        'cases:',
+        '  - { id: fr, vars: { country: France, capital: Paris } }',
+        'scorers:',
+        "  - { type: equals, expected: '{{capital}}' }",
+        ''
+      ].join('\n')
+    )
+    const payload = pullRequestPayload('synchronize', prNumber, mainSha, headSha)
+    const pr = payload.pull_request as { head: { repo: { full_name: string } } }
+    pr.head.repo = { ...pr.head.repo, full_name: 'someone/triage-fork' }
+    const run = await runEvent(
+      'pull_request',
+      payload,
+      { GITHUB_SHA: 'e'.repeat(40), GITHUB_REF: `refs/pull/${prNumber}/merge` },
+      READ_ONLY_TOKEN,
+      {},
+      fork
+    )
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(
+      /^::warning::evalgate: this pull request comes from a fork, and GitHub gives forks no secrets \(OPENAI_API_KEY not set\): answers are replayed from the cache/m
+    )
+    const results = JSON.parse(await readFile(run.resultsPath, 'utf8')) as {
+      suites: { suite: string; results: { error?: { kind: string } }[] }[]
+    }
+    const kinds = results.suites.flatMap((s) => s.results.map((r) => r.error?.kind))
+    expect(results.suites.map((s) => s.suite).sort()).toEqual(['capitals', 'llm'])
+    expect(new Set(kinds)).toEqual(new Set(['cache-miss']))
+
+    // The same spec in the base repository's own pull request: a missing secret is an error.
+    const own = await runEvent(
+      'pull_request',
+      pullRequestPayload('synchronize', prNumber, mainSha, headSha),
+      { GITHUB_SHA: 'e'.repeat(40), GITHUB_REF: `refs/pull/${prNumber}/merge` },
+      READ_ONLY_TOKEN,
+      {},
+      fork
+    )
+    expect(own.code).toBe(1)
+    expect(own.stdout).toMatch(/^::error::.*environment variable `OPENAI_API_KEY` is not set/m)
+  })
+
   it('workflow_run: comments a fork PR’s report from its artifact, on the PR the trusted event names', async () => {
     const pr = await runEvent(
       'pull_request',
@@ -433,6 +484,10 @@ describe('the action by event, against a local GitHub', () => {
     expect(report.code).toBe(0)
     expect(report.stdout).not.toContain('evalgate: running')
     expect(report.outputs.verdict).toBe('regression')
+    // The outputs of the pull request's own run, for steps after the comment.
+    expect(report.outputs['regression-count']).toBe(pr.outputs['regression-count'])
+    expect(report.outputs['results-path']).toBe(pr.resultsPath)
+    expect(report.outputs['comparison-path']).toBe(pr.outputs['comparison-path'])
     const comments = server.state.commentsOn(prNumber)
     expect(comments).toHaveLength(1)
     expect(comments[0]?.body).toContain('## evalgate: REGRESSION')
@@ -440,8 +495,22 @@ describe('the action by event, against a local GitHub', () => {
     expect(comments[0]?.body).toContain('<!-- evalgate:evals -->')
     expect(comments[0]?.body).toContain('https://github.com/octo-org/triage/actions/runs/777')
 
-    // An unreadable comparison in the artifact is reported, and the comment says no baseline.
+    // A forged comparison (the artifact is the PR's code's to write) is refused, never rendered:
+    // its text where a number belongs would reach the comment unescaped.
     const comparisonPath = pr.resultsPath.replace(/\.json$/, '.comparison.json')
+    const forged = JSON.parse(await readFile(comparisonPath, 'utf8')) as {
+      options: { alpha: unknown }
+    }
+    forged.options.alpha = '0.05 @octo-org/security <img src=x>'
+    await writeFile(comparisonPath, JSON.stringify(forged))
+    const refused = await reportFrom(payload, mainSha, pr.resultsPath)
+    expect(refused.code).toBe(0)
+    expect(refused.stdout).toContain(
+      `::warning::evalgate: ${comparisonPath} is not an evalgate comparison (/options/alpha must be number)`
+    )
+    expect(server.state.commentsOn(prNumber)[0]?.body).not.toContain('@octo-org/security')
+
+    // An unreadable comparison in the artifact is reported, and the comment says no baseline.
     await writeFile(comparisonPath, '{ not json')
     const again = await reportFrom(payload, mainSha, pr.resultsPath)
     expect(again.code).toBe(0)
@@ -532,5 +601,39 @@ describe('the action by event, against a local GitHub', () => {
     expect(report.stdout).toMatch(
       /^::error::.*holds results of [0-9a-f]{40}, not of the run's head a{40}/m
     )
+  })
+
+  it('a repository that runs evals only nightly: a new commit’s first healthy night becomes its baseline, a failing one does not', async () => {
+    const nightly = { schedule: '0 3 * * *' }
+    const base = server.state.commit({ branch: 'main', files: { 'prompt.txt': 'v10\n' } })
+    const first = await runEvent('schedule', nightly, {
+      GITHUB_SHA: base,
+      GITHUB_REF: 'refs/heads/main'
+    })
+    expect(first.code).toBe(0)
+    expect(server.state.readFile('evalgate-data', `results/${base}.json.gz`)).toBeDefined()
+
+    // A later commit, never pushed through evalgate: its first night compares one commit back…
+    const next = server.state.commit({ branch: 'main', files: { 'prompt.txt': 'v11\n' } })
+    const healthy = await runEvent('schedule', nightly, {
+      GITHUB_SHA: next,
+      GITHUB_REF: 'refs/heads/main'
+    })
+    expect(healthy.code).toBe(0)
+    expect(healthy.stdout).toContain(`stored the results as the baseline of ${next.slice(0, 7)}`)
+    expect(server.state.readFile('evalgate-data', `results/${next}.json.gz`)).toBeDefined()
+
+    // …and a night that regresses is not kept: the next night would pass against it.
+    const broken = server.state.commit({ branch: 'main', files: { 'prompt.txt': 'v12\n' } })
+    const failed = await runEvent('schedule', nightly, {
+      GITHUB_SHA: broken,
+      GITHUB_REF: 'refs/heads/main',
+      EVALGATE_FIXTURE_MODE: 'worse'
+    })
+    expect(failed.code).toBe(1)
+    expect(failed.stdout).toContain(
+      `not stored as the baseline of ${broken.slice(0, 7)}: it failed or its model changed against ${next.slice(0, 7)}`
+    )
+    expect(server.state.readFile('evalgate-data', `results/${broken}.json.gz`)).toBeUndefined()
   })
 })

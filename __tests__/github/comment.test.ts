@@ -1,3 +1,4 @@
+import { renderGfm } from '../helpers/gfm.js'
 import {
   COMMENT_LIMIT,
   fitCommentBody,
@@ -173,6 +174,37 @@ describe('upsertStickyComment', () => {
     expect(countOf(server, 'users/get-authenticated')).toBe(0)
   })
 
+  it('warns of a comment written as another login than the one it looks for (an App without comment-author)', async () => {
+    const pr = pullRequest()
+    const result = await upsertStickyComment(clientFor(server, OTHER_USER_TOKEN), {
+      issueNumber: pr,
+      marker,
+      body: 'new',
+      author: ACTIONS_BOT_LOGIN
+    })
+    expect(result?.action).toBe('created')
+    expect(result?.unexpectedAuthor).toEqual({
+      expected: ACTIONS_BOT_LOGIN,
+      actual: OTHER_USER_LOGIN
+    })
+  })
+
+  it('is not taken over by another workflow whose marker a model quoted in the report', async () => {
+    const pr = pullRequest()
+    const client = clientFor(server)
+    const nightly = stickyMarker('nightly')
+    await upsertStickyComment(client, {
+      issueNumber: pr,
+      marker: stickyMarker('ci'),
+      body: `report\n\`\`\`text\nsure ${nightly}\n\`\`\``
+    })
+    await upsertStickyComment(client, { issueNumber: pr, marker: nightly, body: 'nightly report' })
+    const bodies = server.state.commentsOn(pr).map((c) => c.body)
+    expect(bodies).toHaveLength(2)
+    expect(bodies[0]?.startsWith(stickyMarker('ci'))).toBe(true)
+    expect(bodies[1]).toBe(`${nightly}\nnightly report`)
+  })
+
   it('keeps separate comments for separate workflows', async () => {
     const pr = pullRequest()
     const client = clientFor(server)
@@ -214,6 +246,20 @@ describe('fitCommentBody', () => {
     const fitted = fitCommentBody(body)
     expect(fitted.body.length).toBeLessThanOrEqual(COMMENT_LIMIT)
     expect(fitted.body.match(/^```/gm)).toHaveLength(2)
+  })
+
+  it('closes a longer fence, and the <details> it sits in, so the note shows outside both', () => {
+    // An LLM answer in a report: its own ``` fences sit inside the report's longer fence.
+    const answer = 'Here is the fix:\n```python\nprint(1)\n```\n'.repeat(3000)
+    const body = `## report\n\n<details><summary>Flipped cases</summary>\n\n\`\`\`\`text\n${answer}\`\`\`\`\n\n</details>\n`
+    const fitted = fitCommentBody(body)
+    expect(fitted.truncated).toBe(true)
+    expect(fitted.body.length).toBeLessThanOrEqual(COMMENT_LIMIT)
+    const html = renderGfm(fitted.body)
+    expect(html).toMatch(/<blockquote>\s*<p>\[!NOTE\]\s*evalgate cut this comment/)
+    expect(html.match(/<details>/g)).toHaveLength(1)
+    expect(html.match(/<\/details>/g)).toHaveLength(1)
+    expect(html.indexOf('</details>')).toBeLessThan(html.indexOf('evalgate cut this comment'))
   })
 
   it('never splits a surrogate pair', () => {

@@ -68,7 +68,11 @@ describe('parseSettings', () => {
       { 'baseline-history': '2.5' },
       'input `baseline-history` must be a positive integer, got "2.5"'
     ],
-    [{ shard: '5/4' }, 'input `shard` must be i/n with 1 ≤ i ≤ n, e.g. 2/4; got "5/4"'],
+    [{ shard: '5/4' }, 'input `shard` must be i/n with 1 ≤ i ≤ n ≤ 10000, e.g. 2/4; got "5/4"'],
+    [
+      { shard: '1/10001' },
+      'input `shard` must be i/n with 1 ≤ i ≤ n ≤ 10000, e.g. 2/4; got "1/10001"'
+    ],
     [
       { cache: 'sometimes' },
       'input `cache` must be one of off, read, write, read-write, replay, got "sometimes"'

@@ -1,4 +1,12 @@
-import { codeBlock, escapeXml, markdownInline, terminalLine } from '../../src/report/escape.js'
+import {
+  codeBlock,
+  escapeXml,
+  escapeXmlAttribute,
+  htmlInline,
+  markdownInline,
+  terminalLine
+} from '../../src/report/escape.js'
+import { renderGfm } from '../helpers/gfm.js'
 import { renderMarkdown } from '../../src/report/markdown.js'
 import { regression } from './comparison-fixtures.js'
 
@@ -12,9 +20,24 @@ describe('escape', () => {
 
   it('makes inline text inert: HTML, Markdown, mentions, references, line breaks', () => {
     expect(markdownInline('<b>x</b> & [link](http://e) | *y*\n@alice #3')).toBe(
-      '&lt;b&gt;x&lt;/b&gt; &amp; \\[link\\](http://e) \\| \\*y\\* @\u200dalice #\u200d3'
+      '&lt;b&gt;x&lt;/b&gt; &amp; \\[link\\](http:\u200d//e) \\| \\*y\\* @\u200dalice #\u200d3'
     )
     expect(markdownInline('x'.repeat(50), 10)).toBe(`${'x'.repeat(9)}…`)
+  })
+
+  it('leaves no text that GitHub would turn into a link (and a cross-reference)', () => {
+    const text = 'see https://github.com/o/r/issues/1, www.example.com/login and ftp://x.org'
+    const html = renderGfm(
+      `- ${markdownInline(text, 500)}\n- <summary>${htmlInline(text, 500)}</summary>`
+    )
+    expect(html).not.toContain('<a ')
+    expect(html).toContain('https:\u200d//github.com/o/r/issues/1')
+  })
+
+  it('makes text inert inside raw HTML without Markdown escapes, which would show', () => {
+    expect(htmlInline('suite|a *b* [c] `d` <e> @bob #4')).toBe(
+      'suite|a *b* [c] `d` &lt;e&gt; @\u200dbob #\u200d4'
+    )
   })
 
   it('leaves its own HTML entities whole while neutralising the text’s references', () => {
@@ -41,6 +64,10 @@ describe('escape', () => {
     expect(escapeXml('a\u0000b<c>&"\'\ud83d\ude00\udc00')).toBe(
       'ab&lt;c&gt;&amp;&quot;&apos;\ud83d\ude00'
     )
+  })
+
+  it('keeps tabs and line breaks of an attribute value as character references', () => {
+    expect(escapeXmlAttribute('a\nb\tc\rd<')).toBe('a&#10;b&#9;c&#13;d&lt;')
   })
 
   it('strips terminal escape sequences and bidi overrides', () => {

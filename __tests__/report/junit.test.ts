@@ -18,7 +18,7 @@ function expectWellFormed(xml: string): void {
   }
   expect(body.slice(last).trim()).toBe('')
   expect(stack).toEqual([])
-  expect(xml).not.toMatch(/&(?!(amp|lt|gt|quot|apos);)/)
+  expect(xml).not.toMatch(/&(?!(amp|lt|gt|quot|apos|#\d+);)/)
 }
 
 describe('renderJunit', () => {
@@ -33,6 +33,14 @@ describe('renderJunit', () => {
       /<testcase classname="evalgate\.tri&lt;age&gt;&amp;&quot;x&quot;\.bot" name="mean score">\n\s+<failure message="REGRESSION: mean score fell 30\.0 pts/
     )
     expect(xml).toContain('type="regression"')
+    // The p as the other reports show it, not a float's every digit.
+    expect(xml).toMatch(/<failure [^>]*>[^<]*, p &lt;0\.001<\/failure>/)
+  })
+
+  it('keeps line breaks of a name in its attribute, where a parser would read spaces', () => {
+    const xml = renderJunit(regression({ cases: 5, flipped: 0, suite: 'two\nlines' }))
+    expectWellFormed(xml)
+    expect(xml).toContain('name="two&#10;lines / bot"')
   })
 
   it('marks inconclusive metrics skipped', () => {

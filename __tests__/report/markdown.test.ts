@@ -1,6 +1,7 @@
 import { renderMarkdown } from '../../src/report/markdown.js'
 import { compareRuns } from '../../src/compare/index.js'
 import { runPair, scored } from '../compare/build.js'
+import { renderGfm } from '../helpers/gfm.js'
 import { regression } from './comparison-fixtures.js'
 
 /** The text outside fenced code blocks; fails when a fence is left open. */
@@ -104,5 +105,46 @@ describe('renderMarkdown', () => {
     expect(body.length).toBeLessThanOrEqual(900)
     expect(body).toContain('REGRESSION')
     outsideFences(body)
+  })
+
+  it('keeps a failing suite × provider when tables must be cut, and says what was left out', () => {
+    const providers = Array.from({ length: 40 }, (_, i) => `prov${i}`)
+    const { base, head } = runPair(
+      { providers, cases: 12, answer: () => scored(1) },
+      { providers, cases: 12, answer: (i, _, p) => scored(p === 'prov39' && i < 10 ? 0 : 1) }
+    )
+    const body = renderMarkdown(compareRuns(base, head, { seed: 's' }), { maxLength: 8_000 })
+    expect(body.length).toBeLessThanOrEqual(8_000)
+    expect(body.split('\n')[0]).toBe('## evalgate: REGRESSION')
+    expect(body).toContain('### triage / prov39: REGRESSION')
+    const shown = body.match(/^### /gm)?.length ?? 0
+    expect(shown).toBeLessThan(40)
+    expect(body).toContain(`… ${40 - shown} suite × provider results omitted (${40 - shown} PASS)`)
+  })
+
+  it('turns no case id, output or reason into a link', () => {
+    const c = regression({
+      cases: 10,
+      flipped: 2,
+      caseId: (i) => `see https://github.com/o/r/issues/${i} or www.example.com`
+    })
+    const html = renderGfm(renderMarkdown(c, { runUrl: 'https://github.com/o/r/actions/runs/1' }))
+    const links = html.match(/<a href="[^"]*"/g) ?? []
+    expect(new Set(links)).toEqual(new Set(['<a href="https://github.com/o/r/actions/runs/1"']))
+  })
+
+  it('shows names in a collapsed section’s summary as written, without Markdown escapes', () => {
+    const html = renderGfm(renderMarkdown(regression({ cases: 10, flipped: 2, suite: 'a|b*c' })))
+    expect(html).toContain('<summary>Flipped cases of a|b*c / bot:')
+  })
+
+  it('says a baseline that ran after the head ran after it', () => {
+    const { base, head } = runPair(
+      { cases: 10, answer: () => scored(1) },
+      { cases: 10, answer: () => scored(1) }
+    )
+    base.run.startedAt = '2025-01-08T00:00:00.000Z'
+    const body = renderMarkdown(compareRuns(base, head, { seed: 's' }))
+    expect(body).toContain(', run 7 days after the head')
   })
 })

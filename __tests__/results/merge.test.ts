@@ -86,6 +86,38 @@ describe('mergeShards', () => {
       'suite triage differs between shard-2.json (shard 2/2) and shard-1.json (shard 1/2) (its cases, scorers or repeats): merge shards of one run'
     ],
     [
+      'shards that asked different providers',
+      [
+        shard(1, 2, 'c1'),
+        shard(2, 2, 'c2', (run) =>
+          run.suites[0]?.providers.push({ id: 'echo3', type: 'exec', configFingerprint: 'e' })
+        )
+      ],
+      'suite triage has the providers echo3, p in shard-2.json (shard 2/2) but p in shard-1.json (shard 1/2): merge shards of one run'
+    ],
+    [
+      'shards that configured a provider differently',
+      [
+        shard(1, 2, 'c1'),
+        shard(2, 2, 'c2', (run) => {
+          const provider = run.suites[0]?.providers[0]
+          if (provider) provider.configFingerprint = '0123456789abcdef0123'
+        })
+      ],
+      'suite triage: provider p has the configuration fingerprint 0123456789ab in shard-2.json (shard 2/2) but d in shard-1.json (shard 1/2) (its model, parameters or settings changed between the shards): merge shards of one run'
+    ],
+    [
+      'filtered shards of different suites',
+      [
+        shard(1, 2, 'c1', (run) => (run.run.filter = 'triage,other')),
+        shard(2, 2, 'c2', (run) => {
+          run.run.filter = 'triage,other'
+          ;(run.suites[0] as { suite: string }).suite = 'other'
+        })
+      ],
+      'shard-2.json (shard 2/2) ran the suites other, shard-1.json (shard 1/2) triage: merge shards of one run'
+    ],
+    [
       'shards of different suites',
       [
         shard(1, 2, 'c1'),

@@ -1,12 +1,18 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
-import { CacheMissError, ResponseCache, cacheKey } from '../../src/run/cache.js'
+import {
+  CacheMissError,
+  ResponseCache,
+  assertUsableCacheDir,
+  cacheKey
+} from '../../src/run/cache.js'
 import type { CacheMode, CachedAnswer } from '../../src/run/cache.js'
+import { UsageError } from '../../src/errors.js'
 
 const answer: CachedAnswer = {
   output: 'Rome.',
@@ -139,6 +145,25 @@ describe('ResponseCache robustness', () => {
     expect(warnings).toHaveLength(1)
   })
 
+  it('an entry it cannot read is a miss in replay mode, with no word of calling a provider', async () => {
+    // A file where the cache's directories should be: every read fails with ENOTDIR.
+    const blocker = join(dir, 'not-a-dir')
+    await writeFile(blocker, '')
+    const replay = new ResponseCache({
+      dir: blocker,
+      mode: 'replay',
+      warn: (m) => warnings.push(m)
+    })
+    await expect(replay.get(key)).rejects.toBeInstanceOf(CacheMissError)
+    const read = new ResponseCache({ dir: blocker, mode: 'read', warn: (m) => warnings.push(m) })
+    await expect(read.get(key)).resolves.toBeUndefined()
+    const file = join(blocker, key.slice(0, 2), `${key}.json`)
+    expect(warnings).toEqual([
+      `cache: cannot read ${file}: ENOTDIR: not a directory, open '${file}'; counted as a cache miss`,
+      `cache: cannot read ${file}: ENOTDIR: not a directory, open '${file}'; calling the provider instead`
+    ])
+  })
+
   it('survives many concurrent writers of one key and leaves no temp files', async () => {
     const c = cache('read-write')
     const outputs = Array.from({ length: 64 }, (_, i) => `answer ${i}`)
@@ -194,5 +219,45 @@ describe('ResponseCache robustness', () => {
     expect(warnings).toEqual([])
     expect(hits).toBeGreaterThan(0)
     expect(await readdir(join(cacheDir, key.slice(0, 2)))).toEqual([`${key}.json`])
+  })
+})
+
+describe('assertUsableCacheDir', () => {
+  it.each<CacheMode>(['read', 'write', 'read-write', 'replay'])(
+    'refuses a file as the cache directory in %s mode, once, before the run',
+    async (mode) => {
+      const file = join(dir, 'cache')
+      await writeFile(file, '')
+      await expect(assertUsableCacheDir(file, mode)).rejects.toThrow(
+        new UsageError(
+          `the cache directory ${file} is not a directory: point cache-dir at a directory (default .evalgate/cache)`
+        )
+      )
+    }
+  )
+
+  it('refuses a cache directory under a file, naming the cause', async () => {
+    const file = join(dir, 'file')
+    await writeFile(file, '')
+    const under = join(file, 'cache')
+    await expect(assertUsableCacheDir(under, 'read-write')).rejects.toThrow(
+      new RegExp(
+        `^cannot use the cache directory ${under}: ENOTDIR: .*; point cache-dir at a directory this run can read and write$`
+      )
+    )
+    await expect(assertUsableCacheDir(under, 'replay')).rejects.toThrow(
+      /; point cache-dir at a directory this run can read$/
+    )
+  })
+
+  it('accepts a missing directory: made when the mode writes, all misses when it only reads', async () => {
+    await expect(assertUsableCacheDir(join(dir, 'replayed'), 'replay')).resolves.toBeUndefined()
+    await expect(stat(join(dir, 'replayed'))).rejects.toThrow(/ENOENT/)
+    await expect(assertUsableCacheDir(join(dir, 'a', 'b'), 'write')).resolves.toBeUndefined()
+    expect(await readdir(join(dir, 'a', 'b'))).toEqual([])
+    // Off ignores the directory altogether.
+    const file = join(dir, 'file')
+    await writeFile(file, '')
+    await expect(assertUsableCacheDir(file, 'off')).resolves.toBeUndefined()
   })
 })

@@ -1,5 +1,5 @@
 import { UsageError } from '../../src/errors.js'
-import { parseShard, planRun, shardOf } from '../../src/run/plan.js'
+import { MAX_SHARDS, parseShard, planRun, shardOf } from '../../src/run/plan.js'
 import { cases, suiteSpec } from '../helpers/suite.js'
 
 const provider = {
@@ -70,6 +70,23 @@ describe('planRun', () => {
     expect(() => planRun([triage, refunds], { filter: 'nope' })).toThrow(
       /matches no case; suites: triage, refunds/
     )
+    expect(() =>
+      planRun([triage, refunds], { filter: 'nope', shard: { index: 1, total: 2 } })
+    ).toThrow(/matches no case; suites: triage, refunds/)
+  })
+
+  it('with --filter, a shard that gets none of the filtered cases is an empty shard, not an error', () => {
+    const alpha = suiteSpec({ suite: 'alpha', cases: cases(300, 'a'), providers: [provider] })
+    const beta = suiteSpec({ suite: 'beta', cases: cases(3, 'b'), providers: [provider] })
+    const plans = [1, 2, 3, 4, 5].map((index) =>
+      planRun([alpha, beta], { filter: 'beta', shard: { index, total: 5 } })
+    )
+    // Every shard lists the filtered suite, so the shards merge; together they hold its 3 cases.
+    for (const plan of plans) expect(plan.suites.map((s) => s.spec.suite)).toEqual(['beta'])
+    const sizes = plans.map((plan) => plan.suites[0]?.cases.length ?? -1)
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(3)
+    expect(sizes.filter((size) => size === 0).length).toBeGreaterThanOrEqual(2)
+    expect(plans.map((plan) => plan.totalCalls)).toEqual(sizes)
   })
 })
 
@@ -79,5 +96,37 @@ describe('parseShard', () => {
   })
   it.each(['0/4', '5/4', '2', 'a/b', '1/0'])('rejects %s', (text) => {
     expect(() => parseShard(text)).toThrow(UsageError)
+  })
+  it('accepts up to MAX_SHARDS shards', () => {
+    expect(parseShard(`${MAX_SHARDS}/${MAX_SHARDS}`)).toEqual({
+      index: MAX_SHARDS,
+      total: MAX_SHARDS
+    })
+  })
+  it.each([
+    '1/99999999999999999999999',
+    '99999999999999999999999/99999999999999999999999',
+    '1/10001'
+  ])('rejects %s, which would run no case or the wrong ones, saying the limit', (text) => {
+    expect(() => parseShard(text)).toThrow(
+      new UsageError(
+        `--shard "${text}" has ${text.split('/')[1]} shards; at most 10000 are allowed, e.g. --shard 2/4`
+      )
+    )
+  })
+})
+
+describe('shardOf', () => {
+  it('spreads cases over every shard up to MAX_SHARDS', () => {
+    const counts = new Map<number, number>()
+    for (let i = 0; i < 3 * MAX_SHARDS; i++) {
+      const shard = shardOf('triage', `case-${i}`, MAX_SHARDS)
+      expect(Number.isInteger(shard) && shard >= 1 && shard <= MAX_SHARDS).toBe(true)
+      counts.set(shard, (counts.get(shard) ?? 0) + 1)
+    }
+    // Three cases per shard on average: about 95% of the shards get one (1 − e⁻³).
+    expect(counts.size).toBeGreaterThan(0.93 * MAX_SHARDS)
+    const upperHalf = [...counts.keys()].filter((shard) => shard > MAX_SHARDS / 2).length
+    expect(Math.abs(upperHalf / counts.size - 0.5)).toBeLessThan(0.03)
   })
 })

@@ -30,7 +30,8 @@ Options:
   --out <file>            where to write the RunResult (default: .evalgate/results.json)
   --concurrency <n>       calls in flight across providers (default: 8)
   --repeats <k>           answers per case, overriding each suite's \`repeats\`
-  --shard <i/n>           run only shard i of n (cases split by a hash of suite and case id)
+  --shard <i/n>           run only shard i of n ≤ 10000 (cases split by a hash of suite and
+                          case id; a shard may get no case, and still merges)
   --filter <pattern>      suite-glob[/case-glob], comma-separated, e.g. triage/refund-*
   --fail-on <when>        threshold: exit 1 when a provider's pass rate is below the suite's
                           min-pass-rate (errored answers count as failed; default);
@@ -69,7 +70,7 @@ export const MERGE_HELP = `Usage: evalgate merge <shard.json|dir...> [--out <fil
 
 Merges the RunResults of \`evalgate run --shard i/n\` (one per shard, or directories holding
 them) into the RunResult of the whole run, to compare or store as a baseline. Every shard of one
-commit must be there, each once.
+commit must be there, each once, with the same suites and providers configured alike.
 
 Options:
   --out <file>     where to write the merged RunResult (default: .evalgate/results.json)

@@ -2,7 +2,13 @@ import { execFile } from 'node:child_process'
 import { resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { EvalgateError, UsageError, errorMessage } from '../errors.js'
-import { readRunResult, readShardFiles, writeFileAtomic, writeRunResult } from '../io/files.js'
+import {
+  assertWritableFile,
+  readRunResult,
+  readShardFiles,
+  writeFileAtomic,
+  writeRunResult
+} from '../io/files.js'
 import { compareRuns, comparisonExitCode } from '../compare/index.js'
 import type { Comparison } from '../compare/index.js'
 import { plural } from '../compare/format.js'
@@ -48,6 +54,13 @@ const DEFAULT_CONCURRENCY = 8
 const DEFAULT_OUT = '.evalgate/results.json'
 const COMPARE_FORMATS = ['terminal', 'markdown', 'json', 'junit'] as const
 type CompareFormat = (typeof COMPARE_FORMATS)[number]
+/** A file name `compare --out <dir>` suggests, by format. */
+const COMPARISON_FILE: Record<CompareFormat, string> = {
+  terminal: 'comparison.txt',
+  markdown: 'comparison.md',
+  json: 'comparison.json',
+  junit: 'comparison.xml'
+}
 
 async function currentCommit(cwd: string, env: CliEnvironment['env']): Promise<string | undefined> {
   if (env.GITHUB_SHA) return env.GITHUB_SHA
@@ -59,12 +72,21 @@ async function currentCommit(cwd: string, env: CliEnvironment['env']): Promise<s
   }
 }
 
-function useColor(
+/**
+ * Colours as command-line tools agree: never with `--no-color`; `FORCE_COLOR` (other than `0` or
+ * `false`) even into a pipe, `FORCE_COLOR=0` never; otherwise on a terminal, unless `NO_COLOR` is
+ * set and not empty (no-color.org) or the terminal is `dumb`.
+ */
+export function useColor(
   stream: OutputStream,
   env: CliEnvironment['env'],
   noColor: boolean | undefined
 ): boolean {
-  return stream.isTTY === true && !noColor && env.NO_COLOR === undefined
+  if (noColor) return false
+  const force = env.FORCE_COLOR
+  if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false'
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false
+  return stream.isTTY === true && env.TERM !== 'dumb'
 }
 
 function renderComparison(comparison: Comparison, format: CompareFormat, color: boolean): string {
@@ -220,6 +242,10 @@ async function compareCommand(argv: string[], io: CliEnvironment): Promise<numbe
     )
   }
   const format = oneOf('format', values.format, COMPARE_FORMATS) ?? 'terminal'
+  const out = values.out === undefined ? undefined : resolve(io.cwd, values.out)
+  if (out !== undefined) {
+    await assertWritableFile(out, { what: 'comparison', example: COMPARISON_FILE[format] })
+  }
   const [base, head] = await Promise.all([
     readRunResult(resolve(io.cwd, basePath)),
     readRunResult(resolve(io.cwd, headPath))
@@ -231,7 +257,7 @@ async function compareCommand(argv: string[], io: CliEnvironment): Promise<numbe
     format,
     color
   })
-  if (values.out !== undefined) await writeFileAtomic(resolve(io.cwd, values.out), text)
+  if (out !== undefined) await writeFileAtomic(out, text)
   io.stdout.write(text)
   return comparisonExitCode(comparison)
 }
@@ -247,9 +273,10 @@ async function mergeCommand(argv: string[], io: CliEnvironment): Promise<number>
       "evalgate merge takes every shard's results file (or a directory of them). See `evalgate merge --help`."
     )
   }
+  const out = resolve(io.cwd, values.out ?? DEFAULT_OUT)
+  await assertWritableFile(out)
   const shards = await readShardFiles(positionals.map((path) => resolve(io.cwd, path)))
   const merged = mergeShards(shards)
-  const out = resolve(io.cwd, values.out ?? DEFAULT_OUT)
   await writeRunResult(out, merged)
   const answers = merged.suites.reduce((total, suite) => total + suite.results.length, 0)
   io.stdout.write(

@@ -5,7 +5,7 @@
 import { UsageError } from '../errors.js'
 import { canonicalJson } from '../results/fingerprint.js'
 import type { ProviderInfo, RunResult, SuiteResult } from '../results/types.js'
-import { holm, mean } from '../stats/index.js'
+import { holm } from '../stats/index.js'
 import { TOOL_VERSION } from '../version.js'
 import { summarizeSide } from './cases.js'
 import type { SideSummary } from './cases.js'
@@ -21,6 +21,7 @@ import {
   incomparableQualityMetric,
   latencyMetric,
   latencyTailMetric,
+  meanOfKnown,
   qualityMetric,
   retryRateMetric,
   tokenMetric,
@@ -41,6 +42,7 @@ import type {
 
 export * from './types.js'
 export { DEFAULT_ALPHA } from './gate.js'
+export { checkComparison } from './parse.js'
 
 export interface CompareOptions {
   /** Seeds every random test: the head commit SHA, so a rerun cannot flip a verdict. */
@@ -131,14 +133,10 @@ function sideInfo(side: SideSummary, provider: ProviderInfo): SideInfo {
 /** Values of a side over all its cases, for absolute limits that hold whatever the baseline. */
 function headTotals(side: SideSummary) {
   const cases = [...side.cases.values()]
-  const meanOf = (values: Array<number | null>) => {
-    const present = values.filter((v): v is number => v !== null)
-    return present.length === 0 ? null : mean(present)
-  }
   return {
-    score: meanOf(cases.map((c) => c.score)),
-    passRate: meanOf(cases.map((c) => c.passRate)),
-    cost: side.costKnown ? meanOf(cases.map((c) => c.cost)) : null,
+    score: meanOfKnown(cases.map((c) => c.score)),
+    passRate: meanOfKnown(cases.map((c) => c.passRate)),
+    cost: side.costKnown ? meanOfKnown(cases.map((c) => c.cost)) : null,
     errorRate: side.answers === 0 ? null : side.errors / side.answers
   }
 }

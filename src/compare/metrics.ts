@@ -54,6 +54,12 @@ const T_INTERVAL_MIN_CASES = 50
 const MAX_ADVISED_REPEATS = 50
 
 /** A case answered in both runs. */
+/** The mean of the values that are known; null when none is. */
+export function meanOfKnown(values: readonly (number | null)[]): number | null {
+  const known = values.filter((v): v is number => v !== null)
+  return known.length === 0 ? null : mean(known)
+}
+
 export interface Pair {
   caseId: string
   base: CaseSummary
@@ -733,6 +739,13 @@ export function costMetric(options: {
     : []
   const n = pairs.length
   metric.n = n
+  if (!known) {
+    // The side whose cost is known still shows it, so a cost that became unknown is seen.
+    const knownMean = (side: 'base' | 'head') =>
+      options[side].costKnown ? meanOfKnown(options.pairs.map((p) => p[side].cost)) : null
+    metric.base = knownMean('base')
+    metric.head = knownMean('head')
+  }
   const baseValues = pairs.map((p) => p.base.cost as number)
   const headValues = pairs.map((p) => p.head.cost as number)
   const diffs = headValues.map((h, i) => h - (baseValues[i] as number))
@@ -775,7 +788,7 @@ export function costMetric(options: {
         'not-gated',
         known
           ? 'no paired cases with a cost'
-          : 'cost unknown (no price for the model, or no token counts)'
+          : `cost unknown${options.base.costKnown ? ' in the head run' : options.head.costKnown ? ' in the base run' : ''} (no price for the model, or no token counts)`
       )
     }
     const ratio = metric.delta ?? Infinity

@@ -8,10 +8,11 @@ import {
   storeBaselineSafely
 } from '../baseline/index.js'
 import type { BaselineMatch, BaselineStore } from '../baseline/index.js'
-import { compareRuns, comparisonExitCode } from '../compare/index.js'
+import { checkComparison, compareRuns, comparisonExitCode } from '../compare/index.js'
 import type { Comparison } from '../compare/index.js'
-import { UsageError, errorMessage } from '../errors.js'
+import { InputError, UsageError, errorMessage } from '../errors.js'
 import {
+  assertWritableFile,
   readRunResult,
   readTextIfExists,
   readShardFiles,
@@ -60,6 +61,11 @@ function failing(comparison: Comparison): boolean {
   return comparisonExitCode(comparison) === 1
 }
 
+/** A night that fails, or whose model changed: the tracking issue stays open for it. */
+function unhealthy(comparison: Comparison, failsOnThreshold: boolean): boolean {
+  return failing(comparison) || failsOnThreshold || comparison.groups.some((g) => g.modelChanged)
+}
+
 function shortSha(sha: string): string {
   return sha.slice(0, 7)
 }
@@ -83,16 +89,17 @@ function baselineLine(match: BaselineMatch, now: Date, what: string): string {
 /** Room left under GitHub's comment limit for the marker and the baseline line. */
 const COMMENT_BUDGET = 65_536 - 1_000
 
+/** `room`: characters kept free for what goes above the report (the threshold alert). */
 function comparisonMarkdown(
   comparison: Comparison,
   runUrl: string | undefined,
-  baseline?: string
+  options: { baseline?: string; room?: number } = {}
 ): string {
   const report = renderMarkdown(comparison, {
-    maxLength: COMMENT_BUDGET,
+    maxLength: COMMENT_BUDGET - (options.room ?? 0),
     ...(runUrl ? { runUrl } : {})
   })
-  return baseline ? `${report}\n${baseline}\n` : report
+  return options.baseline ? `${report}\n${options.baseline}\n` : report
 }
 
 function noBaselineMarkdown(run: RunResult, why: string): string {
@@ -116,10 +123,13 @@ function baselineUnavailableMarkdown(run: RunResult, error: string): string {
   ].join('\n')
 }
 
-/** A report with the suites below their min-pass-rate said first, since they fail the check. */
-function withThresholdAlert(markdown: string, summaries: readonly ProviderSummary[]): string {
-  const alert = thresholdAlert(summaries)
-  return alert ? `${alert}\n${markdown}` : markdown
+/** The suites below their min-pass-rate, said first since they fail the check; or undefined. */
+function alertFor(
+  settings: ActionSettings,
+  summaries: readonly ProviderSummary[]
+): string | undefined {
+  const alert = settings.failOnThreshold ? thresholdAlert(summaries) : undefined
+  return alert === undefined ? undefined : `${alert}\n`
 }
 
 function storeFor(
@@ -212,13 +222,17 @@ async function writeComparison(
 ): Promise<string> {
   const path = comparisonPathFor(resultsPath)
   await writeFileAtomic(path, renderComparisonJson(comparison))
+  setComparisonOutputs(comparison, path, io)
+  return path
+}
+
+function setComparisonOutputs(comparison: Comparison, path: string, io: ActionIO): void {
   io.setOutput('comparison-path', path)
   io.setOutput('verdict', comparison.verdict)
   io.setOutput(
     'regression-count',
     String(comparison.counts.regression + comparison.counts.fail + comparison.counts.error)
   )
-  return path
 }
 
 type Attempt<T> = { ok: true; value: T } | { ok: false; error: string }
@@ -260,6 +274,12 @@ async function postComment(
     if (!result) return
     io.setOutput('comment-url', result.url)
     io.info(`evalgate: ${result.action} the comment ${result.url}`)
+    if (result.unexpectedAuthor) {
+      const { expected, actual } = result.unexpectedAuthor
+      io.warning(
+        `evalgate: the comment was written as ${actual ?? 'an unknown user'}, but evalgate looks for its comment among ${expected}'s, so the next run will write another: set the input comment-author: ${actual ?? '<the login>'}`
+      )
+    }
   } catch (error) {
     // A fork PR's token is read-only: report, never fail for lack of permission.
     if (error instanceof GitHubApiError && (error.kind === 'forbidden' || error.kind === 'auth')) {
@@ -280,6 +300,7 @@ async function mergeShardResults(
   commit: string,
   deps: ActionDeps
 ): Promise<RunResult> {
+  await assertWritableFile(out)
   const shards = await readShardFiles(paths.map((path) => resolve(deps.cwd, path)))
   const merged = mergeShards(shards)
   // Stale artifacts would be compared, or stored as this commit's baseline, under the wrong SHA.
@@ -371,6 +392,37 @@ async function runEvalsOrThrow(options: RunEvalsOptions): Promise<RunResult> {
   return run
 }
 
+/** The variables of specs that failed to load only because these were not set; else undefined. */
+function onlyUnsetVariables(error: unknown): string[] | undefined {
+  if (!(error instanceof InputError)) return undefined
+  const names = error.diagnostics.map((d) => d.unsetVariable)
+  if (names.length === 0 || names.some((name) => name === undefined)) return undefined
+  return [...new Set(names as string[])]
+}
+
+/**
+ * A fork's pull request gets no secrets (DESIGN: "replay from cache or report neutral"). When its
+ * specs need variables that are not set, the answers are replayed from the cache instead: a miss
+ * is reported and gates nothing, where calling the providers would fail them all.
+ */
+async function runEvalsForEvent(
+  options: RunEvalsOptions,
+  context: ActionContext,
+  io: ActionIO
+): Promise<RunResult> {
+  try {
+    return await runEvalsOrThrow(options)
+  } catch (error) {
+    const unset = onlyUnsetVariables(error)
+    const cache = options.cache
+    if (!context.pullRequest?.fromFork || !cache || cache.mode === 'replay' || !unset) throw error
+    io.warning(
+      `evalgate: this pull request comes from a fork, and GitHub gives forks no secrets (${unset.join(', ')} not set): answers are replayed from the cache in ${cache.dir} instead of calling the providers; an answer not there is reported as missing and fails nothing (see "Pull requests from forks" in the README)`
+    )
+    return runEvalsOrThrow({ ...options, cache: { ...cache, mode: 'replay' } })
+  }
+}
+
 /**
  * The action, by event (DESIGN "The action's behaviour by event"). The results file is written
  * first; every GitHub call after it is best effort and cannot lose them. Returns the reason to
@@ -393,27 +445,31 @@ export async function runAction(
         context.pullRequest?.headSha ?? context.sha,
         deps
       )
-    : await runEvalsOrThrow({
-        paths: settings.specs,
-        cwd: deps.cwd,
-        env: deps.env,
-        out,
-        concurrency: settings.concurrency,
-        cache: { mode: settings.cache.mode, dir: resolve(deps.cwd, settings.cache.dir) },
-        warn: (message) => io.warning(message),
-        progress: lineProgress({ write: (text) => io.info(text.trimEnd()) }, () =>
-          performance.now()
-        ),
-        signal: deps.signal,
-        ...(settings.repeats !== undefined ? { repeats: settings.repeats } : {}),
-        ...(settings.shard ? { shard: settings.shard } : {}),
-        ...(settings.filter !== undefined ? { filter: settings.filter } : {}),
-        meta: {
-          ...(context.sha ? { commit: context.pullRequest?.headSha ?? context.sha } : {}),
-          ...(context.ref ? { ref: context.ref } : {}),
-          ...(context.eventName ? { event: context.eventName } : {})
-        }
-      })
+    : await runEvalsForEvent(
+        {
+          paths: settings.specs,
+          cwd: deps.cwd,
+          env: deps.env,
+          out,
+          concurrency: settings.concurrency,
+          cache: { mode: settings.cache.mode, dir: resolve(deps.cwd, settings.cache.dir) },
+          warn: (message) => io.warning(message),
+          progress: lineProgress({ write: (text) => io.info(text.trimEnd()) }, () =>
+            performance.now()
+          ),
+          signal: deps.signal,
+          ...(settings.repeats !== undefined ? { repeats: settings.repeats } : {}),
+          ...(settings.shard ? { shard: settings.shard } : {}),
+          ...(settings.filter !== undefined ? { filter: settings.filter } : {}),
+          meta: {
+            ...(context.sha ? { commit: context.pullRequest?.headSha ?? context.sha } : {}),
+            ...(context.ref ? { ref: context.ref } : {}),
+            ...(context.eventName ? { event: context.eventName } : {})
+          }
+        },
+        context,
+        io
+      )
   io.setOutput('results-path', out)
   const summaries = summarizeRun(run)
   const belowThreshold = summaries.filter((s) => s.belowThreshold)
@@ -469,21 +525,21 @@ export async function runAction(
 
   let comparison: Comparison | undefined
   let markdown: string
+  const alert = alertFor(settings, summaries)
   if (lookup?.status === 'found') {
     comparison = compareRuns(lookup.match.run, run, {
       seed: context.pullRequest?.headSha ?? context.sha,
       strict: settings.strict
     })
-    markdown = comparisonMarkdown(
-      comparison,
-      context.runUrl,
-      baselineLine(lookup.match, now, lookup.what)
-    )
+    markdown = comparisonMarkdown(comparison, context.runUrl, {
+      baseline: baselineLine(lookup.match, now, lookup.what),
+      room: alert?.length ?? 0
+    })
   } else if (lookup?.status === 'none') markdown = noBaselineMarkdown(run, lookup.why)
   else if (lookup?.status === 'unavailable')
     markdown = baselineUnavailableMarkdown(run, lookup.error)
   else markdown = renderRunMarkdown(run, summaries)
-  if (settings.failOnThreshold) markdown = withThresholdAlert(markdown, summaries)
+  if (alert) markdown = alert + markdown
 
   if (context.eventName === 'pull_request' && context.pullRequest && client && lookup) {
     const failed = (comparison !== undefined && failing(comparison)) || failsOnThreshold
@@ -505,10 +561,22 @@ export async function runAction(
         io.info(
           `evalgate: ${context.ref || 'this ref'} is not the default branch: the tracking issue is left alone`
         )
-    } else if (lookup.status === 'none' && isDefaultBranch && store) {
-      // The first trusted run of a commit becomes its baseline, so the next night has one.
-      const stored = await storeBaselineSafely(store, context.sha, run)
-      if (!stored.ok) io.warning(`evalgate: could not store the baseline: ${stored.error}`)
+    }
+    const ownBaseline = lookup.status === 'found' && lookup.match.distance === 0
+    if (isDefaultBranch && store && lookup.status !== 'unavailable' && !ownBaseline) {
+      // The first trusted run of a commit becomes its baseline, so later nights compare with
+      // this commit, not an ever older one (a repository may run evals only on a schedule).
+      // Not a run that regressed or whose model changed: the next night would pass against it.
+      if (lookup.status === 'found' && comparison && unhealthy(comparison, failsOnThreshold)) {
+        io.info(
+          `evalgate: not stored as the baseline of ${shortSha(context.sha)}: it failed or its model changed against ${shortSha(lookup.match.sha)}`
+        )
+      } else {
+        const stored = await storeBaselineSafely(store, context.sha, run)
+        if (stored.ok)
+          io.info(`evalgate: stored the results as the baseline of ${shortSha(context.sha)}`)
+        else io.warning(`evalgate: could not store the baseline: ${stored.error}`)
+      }
     }
   }
 
@@ -554,7 +622,7 @@ async function trackDrift(
   const drifted = comparison.groups
     .filter((g) => g.modelChanged)
     .map((g) => `${g.suite}/${g.providerId}`)
-  const unhealthy = failing(comparison) || night.failsOnThreshold || drifted.length > 0
+  const failingNight = unhealthy(comparison, night.failsOnThreshold)
   const driftNote =
     drifted.length > 0
       ? `\n\nThe provider reports a different model or system fingerprint for: ${drifted.join(', ')}.`
@@ -564,8 +632,8 @@ async function trackDrift(
       marker: `<!-- evalgate-tracking:${context.workflow.replace(/[^\w .-]/g, '')} -->`,
       label: settings.trackingLabel,
       title: `evalgate: regression or model drift in ${context.workflow}`,
-      state: unhealthy ? 'failing' : 'healthy',
-      body: unhealthy
+      state: failingNight ? 'failing' : 'healthy',
+      body: failingNight
         ? `${markdown}${driftNote}`
         : `Recovered: ${comparison.summary}${context.runUrl ? ` ([run](${context.runUrl}))` : ''}`
     })
@@ -589,23 +657,17 @@ async function readComparison(path: string, io: ActionIO): Promise<Comparison | 
     return undefined
   }
   if (text === undefined) return undefined
+  let problem: string
   try {
-    const parsed: unknown = JSON.parse(text)
-    if (isComparison(parsed)) return parsed
-  } catch {
-    // Reported below, like any other shape that is not a comparison.
+    const checked = checkComparison(JSON.parse(text))
+    if (checked.problem === undefined) return checked.comparison
+    problem = checked.problem
+  } catch (error) {
+    problem = `not JSON: ${errorMessage(error)}`
   }
-  io.warning(`evalgate: ${path} is not an evalgate comparison; reporting without it`)
+  // The artifact is the pull request's code's to write: what fails the check is never rendered.
+  io.warning(`evalgate: ${path} is not an evalgate comparison (${problem}); reporting without it`)
   return undefined
-}
-
-function isComparison(value: unknown): value is Comparison {
-  const candidate = value as Partial<Comparison> | null
-  return (
-    candidate?.schemaVersion === 1 &&
-    typeof candidate.verdict === 'string' &&
-    Array.isArray(candidate.groups)
-  )
 }
 
 /**
@@ -660,15 +722,16 @@ async function reportFromArtifact(
   const runUrl = context.runUrl?.replace(/\/\d+$/, `/${source.id}`)
   const comparison = await readComparison(comparisonPathFor(path), io)
   const baselineError = comparison ? undefined : await readBaselineError(path)
-  let markdown = comparison
-    ? comparisonMarkdown(comparison, runUrl)
-    : baselineError !== undefined
-      ? baselineUnavailableMarkdown(run, baselineError)
-      : noBaselineMarkdown(run, 'The pull request’s run found no baseline.')
   // The same report as the pull request's own run wrote: its threshold failures first.
   const summaries = summarizeRun(run)
   const failsOnThreshold = settings.failOnThreshold && summaries.some((s) => s.belowThreshold)
-  if (settings.failOnThreshold) markdown = withThresholdAlert(markdown, summaries)
+  const alert = alertFor(settings, summaries)
+  const report = comparison
+    ? comparisonMarkdown(comparison, runUrl, { room: alert?.length ?? 0 })
+    : baselineError !== undefined
+      ? baselineUnavailableMarkdown(run, baselineError)
+      : noBaselineMarkdown(run, 'The pull request’s run found no baseline.')
+  const markdown = (alert ?? '') + report
   // The same sticky comment as the pull request's own run would write: one comment, not two.
   await postComment(
     settings,
@@ -679,10 +742,10 @@ async function reportFromArtifact(
     (comparison !== undefined && failing(comparison)) || failsOnThreshold,
     io
   )
-  io.setOutput(
-    'verdict',
-    comparison?.verdict ?? (baselineError !== undefined ? 'baseline-unavailable' : 'no-baseline')
-  )
+  // The outputs the pull request's own run set, for steps after this one.
+  io.setOutput('results-path', path)
+  if (comparison) setComparisonOutputs(comparison, comparisonPathFor(path), io)
+  else io.setOutput('verdict', baselineError !== undefined ? 'baseline-unavailable' : 'no-baseline')
   io.setOutput('passed', String(!summaries.some((s) => s.belowThreshold)))
   await io.writeSummary(markdown)
   return undefined

@@ -6,6 +6,7 @@ import { EvalgateError } from '../errors.js'
 import { GitHubApiError } from './client.js'
 import type { GitHubClient } from './client.js'
 import { resolveTokenIdentity, sameLogin } from './identity.js'
+import { sliceWhole } from '../report/escape.js'
 
 /** GitHub refuses a comment or issue body longer than this (422 "body is too long"). */
 export const COMMENT_LIMIT = 65_536
@@ -33,25 +34,61 @@ function assertMarker(marker: string): void {
 }
 
 /**
+ * What is still open at the end of `markdown`: the code fence (as the line that closes it) and
+ * how many `<details>` blocks. A fence closes only on a line of at least its own length of its
+ * own character, so shorter fences quoted inside it do not count.
+ */
+function openBlocks(markdown: string): { fence: string | undefined; details: number } {
+  let fence: string | undefined
+  let details = 0
+  for (const line of markdown.split('\n')) {
+    if (fence !== undefined) {
+      const close = /^ {0,3}(`{3,}|~{3,})\s*$/.exec(line)?.[1]
+      if (close && close[0] === fence[0] && close.length >= fence.length) fence = undefined
+      continue
+    }
+    // A backtick fence's info string has no backtick: "```x```" is inline code, not a fence.
+    const open = /^ {0,3}(`{3,}(?=[^`]*$)|~{3,})/.exec(line)?.[1]
+    if (open) {
+      fence = open
+      continue
+    }
+    details +=
+      (line.match(/<details[\s>]/gi)?.length ?? 0) - (line.match(/<\/details>/gi)?.length ?? 0)
+    details = Math.max(0, details)
+  }
+  return { fence, details }
+}
+
+/** The text that closes what `markdown` leaves open, so what follows it renders as Markdown. */
+function closingOf(markdown: string): string {
+  const { fence, details } = openBlocks(markdown)
+  return (fence === undefined ? '' : `\n${fence}`) + '\n\n</details>'.repeat(details)
+}
+
+/**
  * Keeps `body` within `limit` characters (UTF-16 code units, which never undercount GitHub's
  * count). The report renderer already caps its output; this is the last line of defence: it cuts
- * at a line end, closes a code fence left open, never splits a surrogate pair, and says so.
+ * at a line end, closes the code fence and `<details>` blocks left open, never splits a surrogate
+ * pair, and says so.
  */
 export function fitCommentBody(
   body: string,
   limit = COMMENT_LIMIT
 ): { body: string; truncated: boolean } {
   if (body.length <= limit) return { body, truncated: false }
-  const closingFence = '\n```'
-  let cut = Math.max(0, limit - TRUNCATION_NOTE.length - closingFence.length)
-  const lastKept = body.charCodeAt(cut - 1)
-  if (lastKept >= 0xd800 && lastKept <= 0xdbff) cut--
-  let kept = body.slice(0, cut)
-  const lineEnd = kept.lastIndexOf('\n')
-  if (lineEnd > cut * 0.9) kept = kept.slice(0, lineEnd)
-  const fences = kept.match(/^ {0,3}(```|~~~)/gm)?.length ?? 0
-  if (fences % 2 === 1) kept += closingFence
-  return { body: kept + TRUNCATION_NOTE, truncated: true }
+  let cut = limit - TRUNCATION_NOTE.length
+  for (;;) {
+    let kept = sliceWhole(body, Math.max(0, cut))
+    const lineEnd = kept.lastIndexOf('\n')
+    if (lineEnd > kept.length * 0.9) kept = kept.slice(0, lineEnd)
+    const closing = closingOf(kept)
+    const over = kept.length + closing.length + TRUNCATION_NOTE.length - limit
+    if (over <= 0 || kept.length === 0) {
+      return { body: kept + closing + TRUNCATION_NOTE, truncated: true }
+    }
+    cut = kept.length - over
+  }
 }
 
 export interface StickyCommentOptions {
@@ -77,6 +114,11 @@ export interface StickyCommentResult {
   action: 'created' | 'updated'
   /** The body was cut to fit GitHub's limit. */
   truncated: boolean
+  /**
+   * Set when the comment just created is not by the login evalgate looks for (an App's token
+   * without `comment-author`): the next run would not find it and write another.
+   */
+  unexpectedAuthor?: { expected: string; actual: string | undefined }
 }
 
 /** The comment written, or undefined when there was none and `create` is false. */
@@ -86,13 +128,14 @@ export async function upsertStickyComment(
 ): Promise<StickyCommentResult | undefined> {
   assertMarker(options.marker)
   const author = options.author ?? (await resolveTokenIdentity(client)).login
-  const composed = options.body.includes(options.marker)
+  // The marker leads the body: one quoted inside a model's output is not this workflow's.
+  const composed = options.body.startsWith(options.marker)
     ? options.body
     : `${options.marker}\n${options.body}`
   const { body, truncated } = fitCommentBody(composed)
 
   for await (const comment of client.listIssueComments(options.issueNumber)) {
-    if (!sameLogin(comment.author, author) || !comment.body.includes(options.marker)) continue
+    if (!sameLogin(comment.author, author) || !comment.body.startsWith(options.marker)) continue
     if (comment.body === body) return { url: comment.url, action: 'updated', truncated }
     try {
       const updated = await client.updateIssueComment(comment.id, body)
@@ -105,5 +148,12 @@ export async function upsertStickyComment(
   }
   if (options.create === false) return undefined
   const created = await client.createIssueComment(options.issueNumber, body)
-  return { url: created.url, action: 'created', truncated }
+  return {
+    url: created.url,
+    action: 'created',
+    truncated,
+    ...(sameLogin(created.author, author)
+      ? {}
+      : { unexpectedAuthor: { expected: author, actual: created.author } })
+  }
 }

@@ -6,7 +6,7 @@ import {
 import { UsageError } from '../errors.js'
 import { CACHE_MODES, DEFAULT_CACHE_DIR } from '../run/cache.js'
 import type { CacheMode } from '../run/cache.js'
-import { MAX_REPEATS, parseShard } from '../run/plan.js'
+import { MAX_REPEATS, MAX_SHARDS, parseShard } from '../run/plan.js'
 import type { Shard } from '../run/plan.js'
 
 export type CommentMode = 'on' | 'off' | 'on-regression'
@@ -96,7 +96,9 @@ export function parseSettings(input: InputReader): ActionSettings {
   try {
     shard = shardText ? parseShard(shardText) : undefined
   } catch {
-    throw new UsageError(`input \`shard\` must be i/n with 1 ≤ i ≤ n, e.g. 2/4; got "${shardText}"`)
+    throw new UsageError(
+      `input \`shard\` must be i/n with 1 ≤ i ≤ n ≤ ${MAX_SHARDS}, e.g. 2/4; got "${shardText}"`
+    )
   }
   const repeats = positiveInteger('repeats', input('repeats'))
   if (repeats !== undefined && repeats > MAX_REPEATS) {

@@ -42,7 +42,8 @@ async function findIssue(
   state: 'open' | 'closed'
 ): Promise<Issue | undefined> {
   for await (const issue of client.listIssues({ labels: [options.label], state })) {
-    if (!issue.isPullRequest && issue.body.includes(options.marker)) return issue
+    // The marker leads the body: one quoted inside a model's output does not count.
+    if (!issue.isPullRequest && issue.body.startsWith(options.marker)) return issue
   }
   return undefined
 }
@@ -62,7 +63,7 @@ async function alreadyCommented(
   marker: string
 ): Promise<boolean> {
   for await (const comment of client.listIssueComments(issueNumber)) {
-    if (comment.body.includes(marker)) return true
+    if (comment.body.startsWith(marker)) return true
   }
   return false
 }
@@ -91,7 +92,9 @@ export async function syncTrackingIssue(
   await ensureLabel(client, options)
 
   if (open) {
-    const seen = open.body.includes(key) || (await alreadyCommented(client, open.number, key))
+    const seen =
+      open.body.startsWith(`${options.marker}\n${key}\n`) ||
+      (await alreadyCommented(client, open.number, key))
     if (open.body !== body) await client.updateIssue(open.number, { body })
     if (!seen) await client.createIssueComment(open.number, comment)
     return { action: 'updated', url: open.url }

@@ -121,24 +121,46 @@ export async function readTextIfExists(path: string): Promise<string | undefined
 }
 
 /**
- * Checks, before a run, that its results can be written to `path`: a path that is a directory or
- * lies under a file would otherwise lose a whole run at the end.
+ * Writes and removes a probe file in `dir`, made first if need be; throws what the file system
+ * says when it cannot. A real write, not access(W_OK): that says yes to root everywhere, /proc
+ * included.
  */
-export async function assertWritableFile(path: string): Promise<void> {
+export async function probeWritableDirectory(dir: string): Promise<void> {
+  const probe = join(dir, `.evalgate-write-check-${randomBytes(6).toString('hex')}`)
+  await makeDirectory(dir)
+  await writeFile(probe, '')
+  await rm(probe, { force: true })
+}
+
+/** What a file written for the user holds, for messages: `the results`, a file name to suggest. */
+export interface OutputFileKind {
+  /** e.g. `results`, `comparison` */
+  what: string
+  /** A file name to suggest when a directory is given, e.g. `results.json`. */
+  example: string
+}
+
+const RESULTS_FILE: OutputFileKind = { what: 'results', example: 'results.json' }
+
+/**
+ * Checks, before the work (a run, a merge, a comparison), that its output can be written to
+ * `path`: a path that is a directory or lies under a file would otherwise lose the work at the
+ * end, or fail with no clear message.
+ */
+export async function assertWritableFile(
+  path: string,
+  kind: OutputFileKind = RESULTS_FILE
+): Promise<void> {
   const existing = await stat(path).catch(() => undefined)
   if (existing?.isDirectory()) {
     throw new UsageError(
-      `the results path ${path} is a directory: name a file, e.g. ${join(path, 'results.json')}`
+      `the ${kind.what} path ${path} is a directory: name a file, e.g. ${join(path, kind.example)}`
     )
   }
-  // A real write, not access(W_OK): that says yes to root everywhere, /proc included.
-  const probe = join(dirname(path), `.evalgate-write-check-${randomBytes(6).toString('hex')}`)
   try {
-    await makeDirectory(dirname(path))
-    await writeFile(probe, '')
-    await rm(probe, { force: true })
+    await probeWritableDirectory(dirname(path))
   } catch (error) {
-    throw new UsageError(`cannot write the results to ${path}: ${errorMessage(error)}`)
+    throw new UsageError(`cannot write the ${kind.what} to ${path}: ${errorMessage(error)}`)
   }
 }
 

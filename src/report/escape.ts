@@ -56,14 +56,36 @@ export function neutralizeReferences(text: string): string {
 }
 
 /**
+ * `https://…` and `www.…` are no longer turned into links by GitHub's autolinking (a link to an
+ * issue or pull request would also cross-reference it); the text reads the same.
+ */
+export function neutralizeLinks(text: string): string {
+  return text
+    .replace(/([a-z][a-z0-9+.-]*):\/\//gi, `$1:${ZERO_WIDTH_JOINER}//`)
+    .replace(/\b(www)\./gi, `$1${ZERO_WIDTH_JOINER}.`)
+}
+
+/** One line of at most `max` characters: whitespace runs collapsed, unsafe characters gone. */
+function oneLine(text: string, max: number): string {
+  return truncate(stripControl(text).replace(/\s+/g, ' ').trim(), max)
+}
+
+/**
  * Untrusted text for inline Markdown (a table cell, a heading, a list item): one line, at most
  * `max` characters, no HTML, no Markdown syntax (so no links, images, emphasis or table
  * breaks), no mentions, no issue references.
  */
 export function markdownInline(text: string, max = 200): string {
-  const flat = truncate(stripControl(text).replace(/\s+/g, ' ').trim(), max)
-  const escaped = escapeHtml(flat).replace(/[\\`*_[\]|~!]/g, (c) => `\\${c}`)
-  return neutralizeReferences(neutralizeMentions(escaped))
+  const escaped = escapeHtml(oneLine(text, max)).replace(/[\\`*_[\]|~!]/g, (c) => `\\${c}`)
+  return neutralizeReferences(neutralizeMentions(neutralizeLinks(escaped)))
+}
+
+/**
+ * Untrusted text inside raw HTML of a comment (a `<summary>`), where Markdown is not parsed, so
+ * backslash escapes would show: HTML-escaped only, one line, no mentions, references or links.
+ */
+export function htmlInline(text: string, max = 200): string {
+  return neutralizeReferences(neutralizeMentions(neutralizeLinks(escapeHtml(oneLine(text, max)))))
 }
 
 /** The longest run of `char` in `text`. */
@@ -97,7 +119,7 @@ const XML_INVALID =
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
   /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
 
-/** Text for an XML attribute value or element content. */
+/** Text for XML element content. */
 export function escapeXml(text: string): string {
   return text
     .replace(XML_INVALID, '')
@@ -108,7 +130,15 @@ export function escapeXml(text: string): string {
     .replace(/'/g, '&apos;')
 }
 
+/**
+ * Text for an XML attribute value: tab and line breaks as character references, since a parser
+ * reads them as spaces when written as they are.
+ */
+export function escapeXmlAttribute(text: string): string {
+  return escapeXml(text).replace(/[\t\n\r]/g, (c) => `&#${c.charCodeAt(0)};`)
+}
+
 /** Untrusted text for one terminal line: no escape sequences, no line breaks. */
 export function terminalLine(text: string, max = 120): string {
-  return truncate(stripControl(text).replace(/\s+/g, ' ').trim(), max)
+  return oneLine(text, max)
 }

@@ -7,18 +7,19 @@ import {
   METRIC_LABELS,
   VERDICT_WORDS,
   formatMetricDelta,
+  formatPValue,
   formatValue,
   shownPValue
 } from '../compare/format.js'
 import type { Comparison, GroupComparison, MetricComparison } from '../compare/types.js'
-import { escapeXml } from './escape.js'
+import { escapeXml, escapeXmlAttribute } from './escape.js'
 
 const FAILING = new Set(['regression', 'fail', 'error'])
 const SKIPPED = new Set(['inconclusive', 'not-comparable'])
 
 function attributes(values: Record<string, string | number>): string {
   return Object.entries(values)
-    .map(([name, value]) => ` ${name}="${escapeXml(String(value))}"`)
+    .map(([name, value]) => ` ${name}="${escapeXmlAttribute(String(value))}"`)
     .join('')
 }
 
@@ -28,7 +29,7 @@ function detail(metric: MetricComparison): string {
     `base ${formatValue(metric.base, metric.unit)}`,
     `head ${formatValue(metric.head, metric.unit)}`,
     `change ${formatMetricDelta(metric)}`,
-    ...(p !== null ? [`p ${p}`] : [])
+    ...(p !== null ? [`p ${formatPValue(p)}`] : [])
   ].join(', ')
 }
 

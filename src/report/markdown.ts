@@ -12,6 +12,7 @@ import {
   metricCells
 } from '../compare/format.js'
 import { isRepeated } from '../compare/index.js'
+import { VERDICT_SEVERITY } from '../compare/types.js'
 import type {
   Comparison,
   FlippedCase,
@@ -20,7 +21,7 @@ import type {
   OutputSample,
   RunInfo
 } from '../compare/types.js'
-import { codeBlock, markdownInline, sliceWhole } from './escape.js'
+import { codeBlock, htmlInline, markdownInline, sliceWhole } from './escape.js'
 
 export interface MarkdownOptions {
   /** Link to the workflow run (or anywhere the full report lives). */
@@ -49,14 +50,16 @@ function baselineLine(base: RunInfo, head: RunInfo): string {
   const ref =
     base.ref === null ? '' : ` on ${markdownInline(base.ref.replace(/^refs\/heads\//, ''), 80)}`
   const days = daysBetween(base.startedAt, head.startedAt)
+  const when = days !== null && days < 0 ? 'after' : 'before'
+  const apart = days === null ? null : Math.abs(days)
   const age =
-    days === null
+    apart === null
       ? ''
-      : days < 1 / 24
-        ? ', run just before the head'
-        : days < 2
-          ? `, run ${Math.round(days * 24)} h before the head`
-          : `, run ${Math.round(days)} days before the head`
+      : apart < 1 / 24
+        ? `, run just ${when} the head`
+        : apart < 2
+          ? `, run ${Math.round(apart * 24)} h ${when} the head`
+          : `, run ${Math.round(apart)} days ${when} the head`
   return `Baseline **${shortSha(base.commit)}**${ref}${age} · head **${shortSha(head.commit)}**`
 }
 
@@ -132,9 +135,10 @@ function findings(group: GroupComparison): string[] {
   return lines
 }
 
-function groupTitle(group: GroupComparison): string {
+/** `inline` is markdownInline in Markdown, htmlInline inside raw HTML. */
+function groupTitle(group: GroupComparison, inline = markdownInline): string {
   const provider = group.providerLabel ?? group.providerId
-  return `${markdownInline(group.suite, 100)} / ${markdownInline(provider, 100)}`
+  return `${inline(group.suite, 100)} / ${inline(provider, 100)}`
 }
 
 function groupSection(group: GroupComparison): string {
@@ -190,7 +194,7 @@ function flipEntry(flip: FlippedCase): string {
 
 function flipsOpen(group: GroupComparison): string {
   const { passToFail, failToPass } = group.flips
-  return `<details><summary>Flipped cases of ${groupTitle(group)}: ${passToFail} pass → fail, ${failToPass} fail → pass</summary>\n\n`
+  return `<details><summary>Flipped cases of ${groupTitle(group, htmlInline)}: ${passToFail} pass → fail, ${failToPass} fail → pass</summary>\n\n`
 }
 
 const FLIPS_CLOSE = '\n\n</details>'
@@ -225,17 +229,25 @@ export function renderMarkdown(c: Comparison, options: MarkdownOptions = {}): st
   const sections = c.groups.map(groupSection)
   const cutNoteReserve = CUT_NOTE_RESERVE + 2 * (options.runUrl?.length ?? 0)
   let budget = maxLength - headText.length - footer.length - cutNoteReserve
-  // Tables first, in order, while they fit; a cut is said in the comment.
-  let shownGroups = 0
-  for (const section of sections) {
-    if (section.length + 2 > budget) break
+  // Tables while they fit, the most severe verdicts first, so a cut never hides a failing group
+  // behind passing ones; they are shown in the comparison's order, each cut said in the comment.
+  const bySeverity = c.groups
+    .map((group, g) => ({ g, rank: VERDICT_SEVERITY.indexOf(group.verdict) }))
+    .sort((a, b) => a.rank - b.rank)
+    .map(({ g }) => g)
+  const shownGroups = c.groups.map(() => false)
+  for (const g of bySeverity) {
+    const section = sections[g] as string
+    if (section.length + 2 > budget) continue
     budget -= section.length + 2
-    shownGroups++
+    shownGroups[g] = true
   }
   // Then flipped cases, largest score change first within each group, while they fit.
   const shownFlips: string[][] = c.groups.map(() => [])
   let stopped = false
-  for (let g = 0; g < shownGroups && !stopped; g++) {
+  for (const g of bySeverity) {
+    if (stopped) break
+    if (!shownGroups[g]) continue
     const group = c.groups[g] as GroupComparison
     const shown = shownFlips[g] as string[]
     const wrapper = flipsOpen(group).length + FLIPS_CLOSE.length + 2
@@ -281,7 +293,7 @@ function assemble(
     headText: string
     footer: string
     sections: string[]
-    shownGroups: number
+    shownGroups: boolean[]
     shownFlips: string[][]
     runUrl: string | undefined
   }
@@ -289,18 +301,26 @@ function assemble(
   const body: string[] = [parts.headText]
   let flipsShown = 0
   let flipsTotal = 0
+  const omitted = new Map<GroupComparison['verdict'], number>()
   c.groups.forEach((group, g) => {
     flipsTotal += group.flips.passToFail + group.flips.failToPass
-    if (g >= parts.shownGroups) return
+    if (!parts.shownGroups[g]) {
+      omitted.set(group.verdict, (omitted.get(group.verdict) ?? 0) + 1)
+      return
+    }
     body.push(parts.sections[g] as string)
     const entries = parts.shownFlips[g] ?? []
     flipsShown += entries.length
     if (entries.length > 0) body.push(flipsOpen(group) + entries.join(FLIP_SEPARATOR) + FLIPS_CLOSE)
   })
   const cuts: string[] = []
-  if (parts.shownGroups < c.groups.length) {
+  if (omitted.size > 0) {
+    const count = [...omitted.values()].reduce((sum, n) => sum + n, 0)
+    const verdicts = VERDICT_SEVERITY.filter((v) => omitted.has(v))
+      .map((v) => `${omitted.get(v)} ${VERDICT_WORDS[v]}`)
+      .join(', ')
     cuts.push(
-      `… ${plural(c.groups.length - parts.shownGroups, 'suite × provider result')} omitted; see ${fullReport(parts.runUrl)}.`
+      `… ${plural(count, 'suite × provider result')} omitted (${verdicts}); see ${fullReport(parts.runUrl)}.`
     )
   }
   if (flipsTotal > flipsShown) {

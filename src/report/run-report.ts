@@ -1,6 +1,6 @@
 import { isMissingAnswer } from '../results/summary.js'
 import type { ProviderSummary } from '../results/summary.js'
-import { markdownInline, terminalLine } from './escape.js'
+import { htmlInline, markdownInline, terminalLine } from './escape.js'
 import type { CaseResult, RunResult } from '../results/types.js'
 
 const HEADERS = ['suite', 'provider', 'cases', 'pass rate', 'mean score', 'p50', 'p95', 'errors']
@@ -110,6 +110,8 @@ export function renderRunTerminal(
 }
 
 /** The run report as Markdown, for the job summary of an action run without a baseline. */
+const ALERT_ITEMS = 10
+
 /**
  * The suites below their `min-pass-rate`, as an alert for the top of a report: the check fails
  * for them whatever the comparison says. Undefined when every suite met its minimum.
@@ -117,10 +119,14 @@ export function renderRunTerminal(
 export function thresholdAlert(summaries: readonly ProviderSummary[]): string | undefined {
   const below = summaries.filter((s) => s.belowThreshold)
   if (below.length === 0) return undefined
-  const items = below.map(
-    (s) =>
-      `${markdownInline(s.suite)} / ${markdownInline(s.providerId)} passed ${percent(s.passRate)} (min-pass-rate ${percent(s.minPassRate)})`
-  )
+  // At most ALERT_ITEMS named, so the alert cannot crowd the report out of the comment.
+  const items = below
+    .slice(0, ALERT_ITEMS)
+    .map(
+      (s) =>
+        `${markdownInline(s.suite, 100)} / ${markdownInline(s.providerId, 100)} passed ${percent(s.passRate)} (min-pass-rate ${percent(s.minPassRate)})`
+    )
+  if (below.length > ALERT_ITEMS) items.push(`and ${below.length - ALERT_ITEMS} more`)
   return `> [!CAUTION]\n> **Below min-pass-rate, so this check fails:** ${items.join('; ')}.\n`
 }
 
@@ -136,7 +142,7 @@ export function renderRunMarkdown(run: RunResult, summaries: readonly ProviderSu
     )
   ]
   for (const group of problems(run)) {
-    lines.push('', `<details><summary>${markdownInline(group.title)}</summary>`, '')
+    lines.push('', `<details><summary>${htmlInline(group.title)}</summary>`, '')
     lines.push(...group.lines.map((l) => `- ${markdownInline(l, 500)}`))
     if (group.more > 0) lines.push(`- … and ${group.more} more in the results file`)
     lines.push('', '</details>')

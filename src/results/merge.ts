@@ -50,20 +50,19 @@ function checkShards(shards: readonly ShardFile[]): void {
     }
     seen.set(run.shard.index, shard.file)
   }
-  // Without a filter every shard lists every suite, if only with no case of its own: shards of
-  // different spec sets would merge into a "complete" run with cases missing.
-  if (first.run.run.filter === undefined) {
-    const suites = (shard: ShardFile) =>
-      shard.run.suites
-        .map((suite) => suite.suite)
-        .sort()
-        .join(', ')
-    const other = shards.find((shard) => suites(shard) !== suites(first))
-    if (other) {
-      throw new UsageError(
-        `${shardLabel(other)} ran the suites ${suites(other) || '(none)'}, ${shardLabel(first)} ${suites(first) || '(none)'}: merge shards of one run`
-      )
-    }
+  // Every shard lists every suite the run selects (all, or those its filter matches), if only
+  // with no case of its own: shards of different spec sets would merge into a "complete" run
+  // with cases missing.
+  const suites = (shard: ShardFile) =>
+    shard.run.suites
+      .map((suite) => suite.suite)
+      .sort()
+      .join(', ')
+  const other = shards.find((shard) => suites(shard) !== suites(first))
+  if (other) {
+    throw new UsageError(
+      `${shardLabel(other)} ran the suites ${suites(other) || '(none)'}, ${shardLabel(first)} ${suites(first) || '(none)'}: merge shards of one run`
+    )
   }
   const shardTotal = total as number
   const missing = Array.from({ length: shardTotal }, (_, i) => i + 1).filter((i) => !seen.has(i))
@@ -71,6 +70,37 @@ function checkShards(shards: readonly ShardFile[]): void {
     throw new UsageError(
       `shard ${missing.map((i) => `${i}/${shardTotal}`).join(', ')} is missing: merge the results of every shard (${shards.length} of ${shardTotal} given)`
     )
+  }
+}
+
+function providerIds(suite: SuiteResult): string {
+  return suite.providers
+    .map((provider) => provider.id)
+    .sort()
+    .join(', ')
+}
+
+/**
+ * Every shard of a suite must have asked the same providers, configured alike: a merged run is
+ * compared as one, and answers of two configurations under one provider id would pass for one.
+ */
+function checkProviders(
+  part: { shard: ShardFile; suite: SuiteResult },
+  first: { shard: ShardFile; suite: SuiteResult }
+): void {
+  const { suite } = part
+  if (providerIds(suite) !== providerIds(first.suite)) {
+    throw new UsageError(
+      `suite ${suite.suite} has the providers ${providerIds(suite) || '(none)'} in ${shardLabel(part.shard)} but ${providerIds(first.suite) || '(none)'} in ${shardLabel(first.shard)}: merge shards of one run`
+    )
+  }
+  for (const provider of suite.providers) {
+    const expected = first.suite.providers.find((p) => p.id === provider.id)?.configFingerprint
+    if (expected !== undefined && provider.configFingerprint !== expected) {
+      throw new UsageError(
+        `suite ${suite.suite}: provider ${provider.id} has the configuration fingerprint ${provider.configFingerprint.slice(0, 12)} in ${shardLabel(part.shard)} but ${expected.slice(0, 12)} in ${shardLabel(first.shard)} (its model, parameters or settings changed between the shards): merge shards of one run`
+      )
+    }
   }
 }
 
@@ -85,6 +115,7 @@ function mergeSuite(parts: readonly { shard: ShardFile; suite: SuiteResult }[]):
         `suite ${suite.suite} differs between ${shardLabel(shard)} and ${shardLabel(first.shard)} (its cases, scorers or repeats): merge shards of one run`
       )
     }
+    checkProviders({ shard, suite }, first)
     for (const info of suite.cases) {
       const owner = caseOwner.get(info.id)
       if (owner !== undefined) {

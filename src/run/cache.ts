@@ -1,6 +1,8 @@
+import { opendir, stat } from 'node:fs/promises'
+import type { Stats } from 'node:fs'
 import { join } from 'node:path'
-import { EvalgateError, errorMessage } from '../errors.js'
-import { readTextIfExists, writeFileAtomic } from '../io/files.js'
+import { EvalgateError, UsageError, errorMessage } from '../errors.js'
+import { probeWritableDirectory, readTextIfExists, writeFileAtomic } from '../io/files.js'
 import { canonicalJson, sha256Hex } from '../results/fingerprint.js'
 import type { TokenUsage } from '../results/types.js'
 import type { ProviderRequest, ProviderResponse } from '../providers/types.js'
@@ -59,6 +61,40 @@ export class CacheMissError extends EvalgateError {
         'run (push to the default branch) and make that cache directory available to this run.'
     )
     this.key = key
+  }
+}
+
+/**
+ * Checks, before a run, that the cache directory can serve `mode`: one that is a file, or cannot
+ * be read or written, would otherwise warn on every lookup and every write of the run. A
+ * directory that does not exist yet is fine to read from (every lookup misses); one the mode
+ * writes to is made.
+ */
+export async function assertUsableCacheDir(dir: string, mode: CacheMode): Promise<void> {
+  if (mode === 'off') return
+  const access = { read: 'read', replay: 'read', write: 'write', 'read-write': 'read and write' }[
+    mode
+  ]
+  const unusable = (error: unknown) =>
+    new UsageError(
+      `cannot use the cache directory ${dir}: ${errorMessage(error)}; point cache-dir at a directory this run can ${access}`
+    )
+  let existing: Stats | undefined
+  try {
+    existing = await stat(dir)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw unusable(error)
+  }
+  if (existing && !existing.isDirectory()) {
+    throw new UsageError(
+      `the cache directory ${dir} is not a directory: point cache-dir at a directory (default ${DEFAULT_CACHE_DIR})`
+    )
+  }
+  try {
+    if (mode === 'write' || mode === 'read-write') await probeWritableDirectory(dir)
+    else if (existing) await (await opendir(dir)).close()
+  } catch (error) {
+    throw unusable(error)
   }
 }
 
@@ -145,7 +181,10 @@ export class ResponseCache {
     try {
       text = await readTextIfExists(file)
     } catch (error) {
-      this.warn(`cache: cannot read ${file}: ${errorMessage(error)}; calling the provider instead`)
+      // Replay never calls a provider: the entry it cannot read is a cache miss.
+      const instead =
+        this.mode === 'replay' ? 'counted as a cache miss' : 'calling the provider instead'
+      this.warn(`cache: cannot read ${file}: ${errorMessage(error)}; ${instead}`)
       return undefined
     }
     if (text === undefined) return undefined

@@ -4,7 +4,7 @@ import { createProvider, importExport } from '../providers/index.js'
 import type { RunMeta, RunResult } from '../results/types.js'
 import { loadSpecs } from '../spec/index.js'
 import { TOOL_VERSION } from '../version.js'
-import { ResponseCache } from './cache.js'
+import { ResponseCache, assertUsableCacheDir } from './cache.js'
 import type { CacheMode } from './cache.js'
 import { executePlan } from './execute.js'
 import { filterCoversSuite, planRun } from './plan.js'
@@ -64,6 +64,7 @@ export async function runEvals(options: RunEvalsOptions): Promise<EvalsRun> {
     ...(options.repeats !== undefined ? { repeats: options.repeats } : {})
   })
   await assertWritableFile(options.out)
+  if (options.cache) await assertUsableCacheDir(options.cache.dir, options.cache.mode)
   const recordedPath = await repositoryPaths(
     options.cwd,
     plan.suites.map(({ spec, cases }) => ({

@@ -32,6 +32,12 @@ export interface Plan {
 /** The most answers per case and provider a run asks for: a spec's `repeats` maximum too. */
 export const MAX_REPEATS = 100
 
+/**
+ * The most shards a run splits into: far more than any CI matrix runs (GitHub's allows 256), and
+ * small enough that shardOf's 48 hash bits spread cases evenly (a bias under 10⁻¹⁰).
+ */
+export const MAX_SHARDS = 10_000
+
 export function parseShard(text: string): Shard {
   const match = /^(\d+)\/(\d+)$/.exec(text.trim())
   const index = Number(match?.[1])
@@ -39,12 +45,20 @@ export function parseShard(text: string): Shard {
   if (!match || total < 1 || index < 1 || index > total) {
     throw new UsageError(`--shard "${text}" must be i/n with 1 ≤ i ≤ n, e.g. --shard 2/4`)
   }
+  // Past 2⁵³ the digits are rounded, and past shardOf's 48 hash bits most shards get no case:
+  // either would run the wrong cases, or none, and exit 0.
+  if (total > MAX_SHARDS) {
+    throw new UsageError(
+      `--shard "${text}" has ${match[2]} shards; at most ${MAX_SHARDS} are allowed, e.g. --shard 2/4`
+    )
+  }
   return { index, total }
 }
 
 /**
  * The shard a case belongs to: from a hash of suite and case id, so a case stays in its shard
- * when other cases are added or removed, and every machine agrees without coordination.
+ * when other cases are added or removed, and every machine agrees without coordination. 48 bits
+ * of the hash modulo at most MAX_SHARDS is uniform to within 10⁻¹⁰.
  */
 export function shardOf(suite: string, caseId: string, total: number): number {
   const hash = sha256Hex(`${suite}\u0000${caseId}`)
@@ -98,16 +112,18 @@ export function planRun(specs: readonly SuiteSpec[], options: PlanOptions = {}):
   const suites: PlannedSuite[] = []
   let totalCalls = 0
   for (const spec of specs) {
-    const cases = spec.cases.filter(
-      (c) =>
-        (!filter || filter(spec.suite, c.id)) &&
-        (!shard || shardOf(spec.suite, c.id, shard.total) === shard.index)
-    )
-    if (filter && cases.length === 0) continue
+    const selected = filter ? spec.cases.filter((c) => filter(spec.suite, c.id)) : spec.cases
+    if (filter && selected.length === 0) continue
+    // A suite the filter selects stays in every shard, if only with no case of its own: an empty
+    // shard is still a part of the run, and merge checks every shard ran the same suites.
+    const cases = shard
+      ? selected.filter((c) => shardOf(spec.suite, c.id, shard.total) === shard.index)
+      : selected
     const repeats = options.repeats ?? spec.repeats
     suites.push({ spec, cases, repeats })
     totalCalls += cases.length * spec.providers.length * repeats
   }
+  // Decided on the filter alone, before sharding: a shard that got none of its cases is valid.
   if (filter && suites.length === 0) {
     throw new UsageError(
       `the filter "${options.filter}" matches no case; suites: ${specs.map((s) => s.suite).join(', ')}`

@@ -27,6 +27,14 @@ export class SpecContext {
     this.diagnostics.push(this.yaml.diagnostic(path, message, hint))
   }
 
+  /** An environment variable the spec needs is not set: its own kind of problem (see Diagnostic). */
+  reportUnsetVariable(path: FieldPath, name: string, hint: string): void {
+    this.diagnostics.push({
+      ...this.yaml.diagnostic(path, `environment variable \`${name}\` is not set`, hint),
+      unsetVariable: name
+    })
+  }
+
   /** A path as diagnostics and SuiteSpec show it: relative to the working directory. */
   relative(absolutePath: string): string {
     return relative(this.cwd, absolutePath) || '.'

@@ -92,9 +92,9 @@ export function expandEnv(value: unknown, path: FieldPath, context: SpecContext)
       )
     }
     for (const name of missing) {
-      context.report(
+      context.reportUnsetVariable(
         path,
-        `environment variable \`${name}\` is not set`,
+        name,
         `export ${name}=... before running, or set it in the workflow's \`env:\``
       )
     }
@@ -308,9 +308,9 @@ export async function resolveProvider(
 function defaultApiKey(path: FieldPath, context: SpecContext): string | undefined {
   const key = context.env[DEFAULT_API_KEY_VARIABLE]
   if (key === undefined && context.requireSecrets) {
-    context.report(
+    context.reportUnsetVariable(
       path,
-      `environment variable \`${DEFAULT_API_KEY_VARIABLE}\` is not set`,
+      DEFAULT_API_KEY_VARIABLE,
       `the OpenAI API key is read from ${DEFAULT_API_KEY_VARIABLE} when \`api-key\` is not set: ` +
         `export ${DEFAULT_API_KEY_VARIABLE}=... before running, or set it in the workflow's \`env:\``
     )

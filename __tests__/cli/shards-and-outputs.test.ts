@@ -1,0 +1,235 @@
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseRunResult } from '../../src/results/parse.js'
+import type { RunResult } from '../../src/results/types.js'
+import { buildEntry, runBundle } from '../helpers/cli.js'
+import { runResult } from '../helpers/run-result.js'
+
+let cli: string
+let dir: string
+
+beforeAll(async () => {
+  cli = await buildEntry('src/cli.ts')
+})
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'evalgate-shards-'))
+})
+
+async function readResults(path: string): Promise<RunResult> {
+  return parseRunResult(await readFile(path, 'utf8'), path)
+}
+
+/** A spec of `count` cases whose number is echoed back by `command` (one provider each). */
+async function writeSpec(
+  suite: string,
+  count: number,
+  providers: { id: string; command: string }[] = [{ id: 'echo', command: 'cat' }]
+): Promise<void> {
+  const lines = Array.from({ length: count }, (_, i) =>
+    JSON.stringify({ id: `${suite}-${i}`, n: i })
+  )
+  await writeFile(join(dir, `${suite}.jsonl`), lines.join('\n') + '\n')
+  await writeFile(
+    join(dir, `${suite}.eval.yaml`),
+    [
+      `suite: ${suite}`,
+      'providers:',
+      ...providers.map((p) => `  - { id: ${p.id}, type: exec, command: '${p.command}' }`),
+      "prompt: '{{n}}'",
+      'cases:',
+      `  - file: ./${suite}.jsonl`,
+      'scorers:',
+      "  - { type: equals, expected: '{{n}}' }"
+    ].join('\n') + '\n'
+  )
+}
+
+/** Shard `index` of `total` of one small run, as `run --shard` writes it. */
+async function writeShard(index: number, total: number): Promise<string> {
+  const run = runResult('abc123')
+  run.run = { ...run.run, id: `run-${index}`, shard: { index, total } }
+  for (const suite of run.suites) {
+    suite.cases = suite.cases.map((info) => ({ ...info, id: `c${index}` }))
+    suite.results = suite.results.map((result) => ({ ...result, caseId: `c${index}` }))
+  }
+  const path = join(dir, `shard-${index}.json`)
+  await writeFile(path, JSON.stringify(run))
+  return path
+}
+
+describe('run --shard', () => {
+  it('with --filter: a shard with none of the filtered cases exits 0 and writes a RunResult that merges', async () => {
+    await writeSpec('alpha', 300)
+    await writeSpec('beta', 3)
+    const shards: string[] = []
+    for (let index = 1; index <= 5; index++) {
+      const out = join(dir, 'fsh', `r${index}.json`)
+      const run = await runBundle(
+        cli,
+        ['run', '.', '--filter', 'beta', '--shard', `${index}/5`, '--out', out, '--quiet'],
+        { cwd: dir, env: { NO_COLOR: '1' } }
+      )
+      expect(run.stderr).toBe('')
+      expect(run.code).toBe(0)
+      expect((await readResults(out)).suites.map((s) => s.suite)).toEqual(['beta'])
+      shards.push(out)
+    }
+    const merged = join(dir, 'merged.json')
+    const merge = await runBundle(cli, ['merge', join(dir, 'fsh'), '--out', merged], { cwd: dir })
+    expect(merge.stderr).toBe('')
+    expect(merge.code).toBe(0)
+    expect(merge.stdout).toBe(`merged 5 shards: 1 suite, 3 answers → ${merged}\n`)
+    const whole = await readResults(merged)
+    expect(whole.run.complete).toBe(true)
+    expect(whole.suites[0]?.cases.map((c) => c.id).sort()).toEqual(['beta-0', 'beta-1', 'beta-2'])
+  })
+
+  it.each(['1/99999999999999999999999', '1/10001'])(
+    'exits 2 on --shard %s, past the limit of 10000 shards (a huge one ran nothing and exited 0)',
+    async (shard) => {
+      await writeSpec('alpha', 3)
+      const out = join(dir, 'results.json')
+      const run = await runBundle(cli, ['run', '.', '--shard', shard, '--out', out], { cwd: dir })
+      expect(run.code).toBe(2)
+      expect(run.stderr).toBe(
+        `evalgate: --shard "${shard}" has ${shard.slice(2)} shards; at most 10000 are allowed, e.g. --shard 2/4\n`
+      )
+      expect(existsSync(out)).toBe(false)
+    }
+  )
+})
+
+describe('merge', () => {
+  /** Shard 1 of 2 run on the spec as it is, shard 2 after `change` rewrote it. */
+  async function shardsAcrossAChange(change: () => Promise<void>): Promise<string[]> {
+    await writeSpec('echo', 8)
+    const paths = [join(dir, 'r1.json'), join(dir, 'r2.json')]
+    for (const [i, path] of paths.entries()) {
+      if (i === 1) await change()
+      const run = await runBundle(
+        cli,
+        ['run', '.', '--shard', `${i + 1}/2`, '--out', path, '--quiet', '--commit', 'abc123'],
+        { cwd: dir }
+      )
+      expect(run.code).toBe(0)
+    }
+    return paths
+  }
+
+  it('refuses shards that asked different providers, naming the suite, shards and providers', async () => {
+    const [first, second] = await shardsAcrossAChange(() =>
+      writeSpec('echo', 8, [
+        { id: 'echo', command: 'cat' },
+        { id: 'echo3', command: 'cat' }
+      ])
+    )
+    const out = join(dir, 'merged.json')
+    const merge = await runBundle(cli, ['merge', first ?? '', second ?? '', '--out', out], {
+      cwd: dir
+    })
+    expect(merge.code).toBe(2)
+    expect(merge.stderr).toBe(
+      `evalgate: suite echo has the providers echo, echo3 in ${second} (shard 2/2) but echo in ${first} (shard 1/2): merge shards of one run\n`
+    )
+    expect(existsSync(out)).toBe(false)
+  })
+
+  it("refuses shards that configured a provider differently, naming its configuration's fingerprints", async () => {
+    const [first, second] = await shardsAcrossAChange(() =>
+      writeSpec('echo', 8, [{ id: 'echo', command: 'cat -' }])
+    )
+    const out = join(dir, 'merged.json')
+    const merge = await runBundle(cli, ['merge', first ?? '', second ?? '', '--out', out], {
+      cwd: dir
+    })
+    expect(merge.code).toBe(2)
+    expect(merge.stderr).toMatch(
+      new RegExp(
+        `^evalgate: suite echo: provider echo has the configuration fingerprint [0-9a-f]{12} in ${second} \\(shard 2/2\\) but [0-9a-f]{12} in ${first} \\(shard 1/2\\) \\(its model, parameters or settings changed between the shards\\): merge shards of one run\\n$`
+      )
+    )
+    expect(existsSync(out)).toBe(false)
+  })
+
+  it('exits 2 before merging when --out is a directory or lies under a file', async () => {
+    const shards = [await writeShard(1, 2), await writeShard(2, 2)]
+    const outDir = join(dir, 'out')
+    await mkdir(outDir)
+    const intoDir = await runBundle(cli, ['merge', ...shards, '--out', outDir], { cwd: dir })
+    expect(intoDir.code).toBe(2)
+    expect(intoDir.stderr).toBe(
+      `evalgate: the results path ${outDir} is a directory: name a file, e.g. ${join(outDir, 'results.json')}\n`
+    )
+    const underFile = await runBundle(
+      cli,
+      ['merge', ...shards, '--out', join(shards[0] ?? '', 'merged.json')],
+      { cwd: dir }
+    )
+    expect(underFile.code).toBe(2)
+    expect(underFile.stderr).toMatch(
+      /^evalgate: cannot write the results to \S+shard-1\.json\/merged\.json: ENOTDIR: [^\n]+\n$/
+    )
+    // The same shards merge where a file can be written.
+    const merged = await runBundle(
+      cli,
+      ['merge', ...shards, '--out', join(outDir, 'merged.json')],
+      {
+        cwd: dir
+      }
+    )
+    expect(merged.code).toBe(0)
+  })
+})
+
+describe('compare --out', () => {
+  it('exits 2 before comparing when it is a directory or lies under a file', async () => {
+    const base = join(dir, 'base.json')
+    const head = join(dir, 'head.json')
+    await writeFile(base, JSON.stringify(runResult('abc123')))
+    await writeFile(head, JSON.stringify(runResult('def456')))
+    const intoDir = await runBundle(
+      cli,
+      ['compare', base, head, '--format', 'markdown', '--out', dir],
+      { cwd: dir }
+    )
+    expect(intoDir.code).toBe(2)
+    expect(intoDir.stderr).toBe(
+      `evalgate: the comparison path ${dir} is a directory: name a file, e.g. ${join(dir, 'comparison.md')}\n`
+    )
+    expect(intoDir.stdout).toBe('')
+    const underFile = await runBundle(
+      cli,
+      ['compare', base, head, '--out', join(base, 'comparison.txt')],
+      { cwd: dir }
+    )
+    expect(underFile.code).toBe(2)
+    expect(underFile.stderr).toMatch(
+      /^evalgate: cannot write the comparison to \S+base\.json\/comparison\.txt: ENOTDIR: [^\n]+\n$/
+    )
+  })
+})
+
+describe('run --cache-dir', () => {
+  it.each(['read-write', 'replay'])(
+    'exits 2 before running in %s mode when it is a file, not a directory',
+    async (mode) => {
+      await writeSpec('echo', 3)
+      const cacheFile = join(dir, 'cache')
+      await writeFile(cacheFile, '')
+      const out = join(dir, 'results.json')
+      const run = await runBundle(
+        cli,
+        ['run', '.', '--cache', mode, '--cache-dir', cacheFile, '--out', out],
+        { cwd: dir }
+      )
+      expect(run.code).toBe(2)
+      expect(run.stderr).toBe(
+        `evalgate: the cache directory ${cacheFile} is not a directory: point cache-dir at a directory (default .evalgate/cache)\n`
+      )
+      expect(run.stdout).toBe('')
+      expect(existsSync(out)).toBe(false)
+    }
+  )
+})
