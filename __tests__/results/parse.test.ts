@@ -37,6 +37,15 @@ describe('parseRunResult', () => {
     )
   })
 
+  it('refuses a cost, latency or token count no answer can have, which sums would overflow', () => {
+    const huge = structuredClone(valid)
+    const result = huge.suites[0]?.results[0]
+    if (result) result.cost = 1e308
+    expect(() => parseRunResult(JSON.stringify(huge), 'huge.json')).toThrow(
+      'huge.json: suites.0.results.0.cost: must be <= 1000000'
+    )
+  })
+
   it('says an empty file is empty', () => {
     expect(() => parseRunResult(' \n', 'empty.json')).toThrow(
       'empty.json: the file is empty (point at the results file a run wrote)'
