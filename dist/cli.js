@@ -66,10 +66,10 @@ var init_errors = __esm({
     "use strict";
     EvalgateError = class extends Error {
       exitCode;
-      constructor(message, exitCode = 1) {
+      constructor(message, exitCode2 = 1) {
         super(message);
         this.name = new.target.name;
-        this.exitCode = exitCode;
+        this.exitCode = exitCode2;
       }
     };
     InputError = class extends EvalgateError {
@@ -7231,19 +7231,23 @@ var init_run_result_schema = __esm({
           properties: {
             input: {
               type: "number",
-              minimum: 0
+              minimum: 0,
+              maximum: 1e12
             },
             output: {
               type: "number",
-              minimum: 0
+              minimum: 0,
+              maximum: 1e12
             },
             cachedInput: {
               type: "number",
-              minimum: 0
+              minimum: 0,
+              maximum: 1e12
             },
             reasoning: {
               type: "number",
-              minimum: 0
+              minimum: 0,
+              maximum: 1e12
             }
           }
         },
@@ -7310,18 +7314,21 @@ var init_run_result_schema = __esm({
             },
             latencyMs: {
               type: ["number", "null"],
-              minimum: 0
+              minimum: 0,
+              maximum: 1e9
             },
             ttftMs: {
               type: "number",
-              minimum: 0
+              minimum: 0,
+              maximum: 1e9
             },
             tokens: {
               $ref: "#/definitions/tokens"
             },
             cost: {
               type: ["number", "null"],
-              minimum: 0
+              minimum: 0,
+              maximum: 1e6
             },
             judgeTokens: {
               $ref: "#/definitions/tokens",
@@ -7330,7 +7337,8 @@ var init_run_result_schema = __esm({
             judgeCost: {
               type: ["number", "null"],
               minimum: 0,
-              description: "USD LLM judges spent scoring this answer; null when unknown."
+              description: "USD LLM judges spent scoring this answer; null when unknown.",
+              maximum: 1e6
             },
             attempts: {
               type: "integer",
@@ -7339,7 +7347,8 @@ var init_run_result_schema = __esm({
             retryWaitMs: {
               type: "number",
               exclusiveMinimum: 0,
-              description: "Milliseconds spent waiting between attempts (backoff, Retry-After); absent when there was no wait."
+              description: "Milliseconds spent waiting between attempts (backoff, Retry-After); absent when there was no wait.",
+              maximum: 1e9
             },
             cached: {
               type: "boolean"
@@ -7765,20 +7774,23 @@ async function readTextIfExists(path2) {
     throw error;
   }
 }
-async function assertWritableFile(path2) {
+async function probeWritableDirectory(dir) {
+  const probe = join(dir, `.evalgate-write-check-${randomBytes(6).toString("hex")}`);
+  await makeDirectory(dir);
+  await writeFile(probe, "");
+  await rm(probe, { force: true });
+}
+async function assertWritableFile(path2, kind = RESULTS_FILE) {
   const existing = await stat(path2).catch(() => void 0);
   if (existing?.isDirectory()) {
     throw new UsageError(
-      `the results path ${path2} is a directory: name a file, e.g. ${join(path2, "results.json")}`
+      `the ${kind.what} path ${path2} is a directory: name a file, e.g. ${join(path2, kind.example)}`
     );
   }
-  const probe = join(dirname(path2), `.evalgate-write-check-${randomBytes(6).toString("hex")}`);
   try {
-    await makeDirectory(dirname(path2));
-    await writeFile(probe, "");
-    await rm(probe, { force: true });
+    await probeWritableDirectory(dirname(path2));
   } catch (error) {
-    throw new UsageError(`cannot write the results to ${path2}: ${errorMessage(error)}`);
+    throw new UsageError(`cannot write the ${kind.what} to ${path2}: ${errorMessage(error)}`);
   }
 }
 function* runResultChunks(run) {
@@ -7875,12 +7887,13 @@ async function readShardFiles(paths) {
   );
   return read.filter(({ run, fromDirectory }) => !fromDirectory || run.run.shard !== void 0).map(({ file, run }) => ({ file, run }));
 }
-var BESIDE_RESULTS;
+var RESULTS_FILE, BESIDE_RESULTS;
 var init_files = __esm({
   "src/io/files.ts"() {
     "use strict";
     init_errors();
     init_parse();
+    RESULTS_FILE = { what: "results", example: "results.json" };
     BESIDE_RESULTS = /\.(comparison|baseline-unavailable)\.json$/;
   }
 });
@@ -8926,6 +8939,8 @@ var init_package = __esm({
         eslint: "^10.15.0",
         globals: "^17.14.0",
         jest: "^30.5.2",
+        micromark: "^4.0.3",
+        "micromark-extension-gfm": "^3.0.0",
         prettier: "^3.10.1",
         "ts-jest": "^29.4.15",
         typescript: "5.9",
@@ -9389,6 +9404,10 @@ var init_gate = __esm({
 });
 
 // src/compare/metrics.ts
+function meanOfKnown(values) {
+  const known = values.filter((v) => v !== null);
+  return known.length === 0 ? null : mean(known);
+}
 function rngFor(ctx, metric, purpose) {
   return createRng([ctx.seed, ctx.suite, ctx.providerId, metric, purpose].join("\0"));
 }
@@ -9843,6 +9862,11 @@ function costMetric(options) {
   const pairs = known ? options.pairs.filter((p) => p.base.cost !== null && p.head.cost !== null) : [];
   const n = pairs.length;
   metric.n = n;
+  if (!known) {
+    const knownMean = (side) => options[side].costKnown ? meanOfKnown(options.pairs.map((p) => p[side].cost)) : null;
+    metric.base = knownMean("base");
+    metric.head = knownMean("head");
+  }
   const baseValues = pairs.map((p) => p.base.cost);
   const headValues = pairs.map((p) => p.head.cost);
   const diffs = headValues.map((h, i) => h - baseValues[i]);
@@ -9877,7 +9901,7 @@ function costMetric(options) {
       return setVerdict(
         metric,
         "not-gated",
-        known ? "no paired cases with a cost" : "cost unknown (no price for the model, or no token counts)"
+        known ? "no paired cases with a cost" : `cost unknown${options.base.costKnown ? " in the head run" : options.head.costKnown ? " in the base run" : ""} (no price for the model, or no token counts)`
       );
     }
     const ratio = metric.delta ?? Infinity;
@@ -10141,6 +10165,13 @@ var init_types2 = __esm({
   }
 });
 
+// src/compare/parse.ts
+var init_parse2 = __esm({
+  "src/compare/parse.ts"() {
+    "use strict";
+  }
+});
+
 // src/compare/index.ts
 function severityRank(verdict) {
   return VERDICT_SEVERITY.indexOf(verdict);
@@ -10180,14 +10211,10 @@ function sideInfo(side, provider) {
 }
 function headTotals(side) {
   const cases = [...side.cases.values()];
-  const meanOf = (values) => {
-    const present = values.filter((v) => v !== null);
-    return present.length === 0 ? null : mean(present);
-  };
   return {
-    score: meanOf(cases.map((c) => c.score)),
-    passRate: meanOf(cases.map((c) => c.passRate)),
-    cost: side.costKnown ? meanOf(cases.map((c) => c.cost)) : null,
+    score: meanOfKnown(cases.map((c) => c.score)),
+    passRate: meanOfKnown(cases.map((c) => c.passRate)),
+    cost: side.costKnown ? meanOfKnown(cases.map((c) => c.cost)) : null,
     errorRate: side.answers === 0 ? null : side.errors / side.answers
   };
 }
@@ -10559,6 +10586,7 @@ var init_compare = __esm({
     init_types2();
     init_types2();
     init_gate();
+    init_parse2();
     HOLM_FAMILY = {
       score: "quality",
       "pass-rate": "quality",
@@ -10620,10 +10648,18 @@ function neutralizeMentions(text) {
 function neutralizeReferences(text) {
   return text.replace(/(?<!&)#(?=\d)/g, `#${ZERO_WIDTH_JOINER}`).replace(/\b(GH)-(?=\d)/gi, `$1-${ZERO_WIDTH_JOINER}`);
 }
+function neutralizeLinks(text) {
+  return text.replace(/([a-z][a-z0-9+.-]*):\/\//gi, `$1:${ZERO_WIDTH_JOINER}//`).replace(/\b(www)\./gi, `$1${ZERO_WIDTH_JOINER}.`);
+}
+function oneLine(text, max) {
+  return truncate(stripControl(text).replace(/\s+/g, " ").trim(), max);
+}
 function markdownInline(text, max = 200) {
-  const flat = truncate(stripControl(text).replace(/\s+/g, " ").trim(), max);
-  const escaped = escapeHtml(flat).replace(/[\\`*_[\]|~!]/g, (c) => `\\${c}`);
-  return neutralizeReferences(neutralizeMentions(escaped));
+  const escaped = escapeHtml(oneLine(text, max)).replace(/[\\`*_[\]|~!]/g, (c) => `\\${c}`);
+  return neutralizeReferences(neutralizeMentions(neutralizeLinks(escaped)));
+}
+function htmlInline(text, max = 200) {
+  return neutralizeReferences(neutralizeMentions(neutralizeLinks(escapeHtml(oneLine(text, max)))));
 }
 function longestRun(text, char) {
   let longest = 0;
@@ -10643,8 +10679,11 @@ ${clean}${clean.endsWith("\n") ? "" : "\n"}${fence}`;
 function escapeXml(text) {
   return text.replace(XML_INVALID, "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
 }
+function escapeXmlAttribute(text) {
+  return escapeXml(text).replace(/[\t\n\r]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
 function terminalLine(text, max = 120) {
-  return truncate(stripControl(text).replace(/\s+/g, " ").trim(), max);
+  return oneLine(text, max);
 }
 var ZERO_WIDTH_JOINER, UNSAFE_CHARACTERS, XML_INVALID;
 var init_escape = __esm({
@@ -10778,7 +10817,7 @@ var init_comparison_terminal = __esm({
 
 // src/report/junit.ts
 function attributes(values) {
-  return Object.entries(values).map(([name, value]) => ` ${name}="${escapeXml(String(value))}"`).join("");
+  return Object.entries(values).map(([name, value]) => ` ${name}="${escapeXmlAttribute(String(value))}"`).join("");
 }
 function detail(metric) {
   const p = shownPValue(metric);
@@ -10786,7 +10825,7 @@ function detail(metric) {
     `base ${formatValue(metric.base, metric.unit)}`,
     `head ${formatValue(metric.head, metric.unit)}`,
     `change ${formatMetricDelta(metric)}`,
-    ...p !== null ? [`p ${p}`] : []
+    ...p !== null ? [`p ${formatPValue(p)}`] : []
   ].join(", ");
 }
 function testcase(group, metric, indent) {
@@ -10870,7 +10909,9 @@ function daysBetween(earlier, later) {
 function baselineLine(base, head) {
   const ref = base.ref === null ? "" : ` on ${markdownInline(base.ref.replace(/^refs\/heads\//, ""), 80)}`;
   const days = daysBetween(base.startedAt, head.startedAt);
-  const age = days === null ? "" : days < 1 / 24 ? ", run just before the head" : days < 2 ? `, run ${Math.round(days * 24)} h before the head` : `, run ${Math.round(days)} days before the head`;
+  const when = days !== null && days < 0 ? "after" : "before";
+  const apart = days === null ? null : Math.abs(days);
+  const age = apart === null ? "" : apart < 1 / 24 ? `, run just ${when} the head` : apart < 2 ? `, run ${Math.round(apart * 24)} h ${when} the head` : `, run ${Math.round(apart)} days ${when} the head`;
   return `Baseline **${shortSha(base.commit)}**${ref}${age} · head **${shortSha(head.commit)}**`;
 }
 function metricRow(metric) {
@@ -10932,9 +10973,9 @@ function findings(group) {
   }
   return lines;
 }
-function groupTitle(group) {
+function groupTitle(group, inline = markdownInline) {
   const provider = group.providerLabel ?? group.providerId;
-  return `${markdownInline(group.suite, 100)} / ${markdownInline(provider, 100)}`;
+  return `${inline(group.suite, 100)} / ${inline(provider, 100)}`;
 }
 function groupSection(group) {
   const lines = [`### ${groupTitle(group)}: ${VERDICT_WORDS[group.verdict]}`, "", caseCounts(group)];
@@ -10980,7 +11021,7 @@ function flipEntry(flip) {
 }
 function flipsOpen(group) {
   const { passToFail, failToPass } = group.flips;
-  return `<details><summary>Flipped cases of ${groupTitle(group)}: ${passToFail} pass → fail, ${failToPass} fail → pass</summary>
+  return `<details><summary>Flipped cases of ${groupTitle(group, htmlInline)}: ${passToFail} pass → fail, ${failToPass} fail → pass</summary>
 
 `;
 }
@@ -11010,15 +11051,19 @@ function renderMarkdown(c, options = {}) {
   const sections = c.groups.map(groupSection);
   const cutNoteReserve = CUT_NOTE_RESERVE + 2 * (options.runUrl?.length ?? 0);
   let budget = maxLength - headText.length - footer.length - cutNoteReserve;
-  let shownGroups = 0;
-  for (const section of sections) {
-    if (section.length + 2 > budget) break;
+  const bySeverity = c.groups.map((group, g) => ({ g, rank: VERDICT_SEVERITY.indexOf(group.verdict) })).sort((a, b) => a.rank - b.rank).map(({ g }) => g);
+  const shownGroups = c.groups.map(() => false);
+  for (const g of bySeverity) {
+    const section = sections[g];
+    if (section.length + 2 > budget) continue;
     budget -= section.length + 2;
-    shownGroups++;
+    shownGroups[g] = true;
   }
   const shownFlips = c.groups.map(() => []);
   let stopped = false;
-  for (let g = 0; g < shownGroups && !stopped; g++) {
+  for (const g of bySeverity) {
+    if (stopped) break;
+    if (!shownGroups[g]) continue;
     const group = c.groups[g];
     const shown = shownFlips[g];
     const wrapper = flipsOpen(group).length + FLIPS_CLOSE.length + 2;
@@ -11060,18 +11105,24 @@ function assemble(c, parts2) {
   const body = [parts2.headText];
   let flipsShown = 0;
   let flipsTotal = 0;
+  const omitted = /* @__PURE__ */ new Map();
   c.groups.forEach((group, g) => {
     flipsTotal += group.flips.passToFail + group.flips.failToPass;
-    if (g >= parts2.shownGroups) return;
+    if (!parts2.shownGroups[g]) {
+      omitted.set(group.verdict, (omitted.get(group.verdict) ?? 0) + 1);
+      return;
+    }
     body.push(parts2.sections[g]);
     const entries = parts2.shownFlips[g] ?? [];
     flipsShown += entries.length;
     if (entries.length > 0) body.push(flipsOpen(group) + entries.join(FLIP_SEPARATOR) + FLIPS_CLOSE);
   });
   const cuts = [];
-  if (parts2.shownGroups < c.groups.length) {
+  if (omitted.size > 0) {
+    const count = [...omitted.values()].reduce((sum, n) => sum + n, 0);
+    const verdicts = VERDICT_SEVERITY.filter((v) => omitted.has(v)).map((v) => `${omitted.get(v)} ${VERDICT_WORDS[v]}`).join(", ");
     cuts.push(
-      `… ${plural(c.groups.length - parts2.shownGroups, "suite × provider result")} omitted; see ${fullReport(parts2.runUrl)}.`
+      `… ${plural(count, "suite × provider result")} omitted (${verdicts}); see ${fullReport(parts2.runUrl)}.`
     );
   }
   if (flipsTotal > flipsShown) {
@@ -11090,6 +11141,7 @@ var init_markdown = __esm({
     "use strict";
     init_format();
     init_compare();
+    init_types2();
     init_escape();
     GITHUB_COMMENT_LIMIT = 65536;
     OUTPUT_CHARS_SHOWN = 1500;
@@ -11221,14 +11273,12 @@ function checkShards(shards) {
     }
     seen.set(run.shard.index, shard.file);
   }
-  if (first.run.run.filter === void 0) {
-    const suites = (shard) => shard.run.suites.map((suite) => suite.suite).sort().join(", ");
-    const other = shards.find((shard) => suites(shard) !== suites(first));
-    if (other) {
-      throw new UsageError(
-        `${shardLabel(other)} ran the suites ${suites(other) || "(none)"}, ${shardLabel(first)} ${suites(first) || "(none)"}: merge shards of one run`
-      );
-    }
+  const suites = (shard) => shard.run.suites.map((suite) => suite.suite).sort().join(", ");
+  const other = shards.find((shard) => suites(shard) !== suites(first));
+  if (other) {
+    throw new UsageError(
+      `${shardLabel(other)} ran the suites ${suites(other) || "(none)"}, ${shardLabel(first)} ${suites(first) || "(none)"}: merge shards of one run`
+    );
   }
   const shardTotal = total;
   const missing = Array.from({ length: shardTotal }, (_, i) => i + 1).filter((i) => !seen.has(i));
@@ -11236,6 +11286,25 @@ function checkShards(shards) {
     throw new UsageError(
       `shard ${missing.map((i) => `${i}/${shardTotal}`).join(", ")} is missing: merge the results of every shard (${shards.length} of ${shardTotal} given)`
     );
+  }
+}
+function providerIds(suite) {
+  return suite.providers.map((provider) => provider.id).sort().join(", ");
+}
+function checkProviders(part, first) {
+  const { suite } = part;
+  if (providerIds(suite) !== providerIds(first.suite)) {
+    throw new UsageError(
+      `suite ${suite.suite} has the providers ${providerIds(suite) || "(none)"} in ${shardLabel(part.shard)} but ${providerIds(first.suite) || "(none)"} in ${shardLabel(first.shard)}: merge shards of one run`
+    );
+  }
+  for (const provider of suite.providers) {
+    const expected = first.suite.providers.find((p) => p.id === provider.id)?.configFingerprint;
+    if (expected !== void 0 && provider.configFingerprint !== expected) {
+      throw new UsageError(
+        `suite ${suite.suite}: provider ${provider.id} has the configuration fingerprint ${provider.configFingerprint.slice(0, 12)} in ${shardLabel(part.shard)} but ${expected.slice(0, 12)} in ${shardLabel(first.shard)} (its model, parameters or settings changed between the shards): merge shards of one run`
+      );
+    }
   }
 }
 function mergeSuite(parts2) {
@@ -11249,6 +11318,7 @@ function mergeSuite(parts2) {
         `suite ${suite.suite} differs between ${shardLabel(shard)} and ${shardLabel(first.shard)} (its cases, scorers or repeats): merge shards of one run`
       );
     }
+    checkProviders({ shard, suite }, first);
     for (const info of suite.cases) {
       const owner = caseOwner.get(info.id);
       if (owner !== void 0) {
@@ -11312,13 +11382,13 @@ function abortError(signal) {
   }
   return new ProviderError("cancelled", "the run was cancelled");
 }
-function raceAbort(work, signal) {
+function raceAbort(work, signal, reasonOf = abortError) {
   if (signal.aborted) {
     work.catch(() => void 0);
-    return Promise.reject(abortError(signal));
+    return Promise.reject(reasonOf(signal));
   }
   return new Promise((resolve5, reject) => {
-    const onAbort = () => reject(abortError(signal));
+    const onAbort = () => reject(reasonOf(signal));
     signal.addEventListener("abort", onAbort, { once: true });
     work.then(
       (value) => {
@@ -11341,7 +11411,24 @@ var init_abort = __esm({
 
 // src/providers/exec.ts
 import { spawn } from "node:child_process";
-var STDERR_TAIL_CHARS, KILL_GRACE_MS, GROUP_KILL, ExecProvider;
+function stop(child, signalName) {
+  try {
+    if (GROUP_KILL && child.pid !== void 0) process.kill(-child.pid, signalName);
+    else child.kill(signalName);
+  } catch {
+  }
+}
+function trackUntilClosed(child) {
+  if (!killedOnExit) {
+    killedOnExit = true;
+    process.on("exit", () => {
+      for (const running of runningCommands) stop(running, "SIGKILL");
+    });
+  }
+  runningCommands.add(child);
+  child.on("close", () => runningCommands.delete(child));
+}
+var STDERR_TAIL_CHARS, KILL_GRACE_MS, GROUP_KILL, runningCommands, killedOnExit, ExecProvider;
 var init_exec = __esm({
   "src/providers/exec.ts"() {
     "use strict";
@@ -11350,6 +11437,8 @@ var init_exec = __esm({
     STDERR_TAIL_CHARS = 500;
     KILL_GRACE_MS = 2e3;
     GROUP_KILL = process.platform !== "win32";
+    runningCommands = /* @__PURE__ */ new Set();
+    killedOnExit = false;
     ExecProvider = class {
       constructor(spec) {
         this.spec = spec;
@@ -11378,6 +11467,7 @@ var init_exec = __esm({
             // a grandchild holding stdout open would otherwise keep the run waiting.
             detached: GROUP_KILL
           });
+          trackUntilClosed(child);
           const stdout = [];
           let stderr = "";
           child.stdout.on("data", (chunk) => stdout.push(chunk));
@@ -11387,16 +11477,9 @@ var init_exec = __esm({
           child.stdin.on("error", () => void 0);
           child.stdin.end(request2.prompt);
           let killTimer;
-          const stop = (signalName) => {
-            try {
-              if (GROUP_KILL && child.pid !== void 0) process.kill(-child.pid, signalName);
-              else child.kill(signalName);
-            } catch {
-            }
-          };
           const onAbort = () => {
-            stop("SIGTERM");
-            killTimer = setTimeout(() => stop("SIGKILL"), KILL_GRACE_MS);
+            stop(child, "SIGTERM");
+            killTimer = setTimeout(() => stop(child, "SIGKILL"), KILL_GRACE_MS);
             killTimer.unref();
           };
           signal.addEventListener("abort", onAbort, { once: true });
@@ -21954,10 +22037,10 @@ upgrade: ${upgrade}\r
     }
     function writeStream(abort, body, client, request2, socket, contentLength, header, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
-      let finished = false;
+      let finished2 = false;
       const writer = new AsyncWriter({ abort, socket, request: request2, contentLength, client, expectsPayload, header });
       const onData = function(chunk) {
-        if (finished) {
+        if (finished2) {
           return;
         }
         try {
@@ -21969,7 +22052,7 @@ upgrade: ${upgrade}\r
         }
       };
       const onDrain = function() {
-        if (finished) {
+        if (finished2) {
           return;
         }
         if (body.resume) {
@@ -21980,16 +22063,16 @@ upgrade: ${upgrade}\r
         queueMicrotask(() => {
           body.removeListener("error", onFinished);
         });
-        if (!finished) {
+        if (!finished2) {
           const err = new RequestAbortedError();
           queueMicrotask(() => onFinished(err));
         }
       };
       const onFinished = function(err) {
-        if (finished) {
+        if (finished2) {
           return;
         }
-        finished = true;
+        finished2 = true;
         assert(socket.destroyed || socket[kWriting] && client[kRunning] <= 1);
         socket.off("drain", onDrain).off("error", onFinished);
         body.removeListener("data", onData).removeListener("end", onFinished).removeListener("close", onClose);
@@ -37719,7 +37802,7 @@ var require_fetch = __commonJS({
       subresourceSet
     } = require_constants2();
     var EE = __require("node:events");
-    var { Readable: Readable2, pipeline, finished, isErrored, isReadable } = __require("node:stream");
+    var { Readable: Readable2, pipeline, finished: finished2, isErrored, isReadable } = __require("node:stream");
     var { addAbortListener, bufferToLowerCasedHeaderName } = require_util2();
     var { SocketError, InformationalError } = require_errors2();
     var { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url();
@@ -38221,7 +38304,7 @@ var require_fetch = __commonJS({
       if (internalResponse.body == null) {
         processResponseEndOfBody();
       } else {
-        finished(internalResponse.body.stream, () => {
+        finished2(internalResponse.body.stream, () => {
           processResponseEndOfBody();
         });
       }
@@ -44928,7 +45011,7 @@ function addRequestID(value, response) {
     enumerable: false
   });
 }
-var init_parse2 = __esm({
+var init_parse3 = __esm({
   "node_modules/openai/internal/parse.mjs"() {
     init_streaming();
     init_errors2();
@@ -45588,7 +45671,7 @@ var _APIPromise_client, APIPromise;
 var init_api_promise = __esm({
   "node_modules/openai/core/api-promise.mjs"() {
     init_tslib();
-    init_parse2();
+    init_parse3();
     APIPromise = class _APIPromise extends Promise {
       constructor(client, responsePromise, parseResponse2 = defaultParseResponse) {
         super((resolve5) => {
@@ -45658,7 +45741,7 @@ var init_pagination = __esm({
   "node_modules/openai/core/pagination.mjs"() {
     init_tslib();
     init_error();
-    init_parse2();
+    init_parse3();
     init_api_promise();
     init_values();
     AbstractPage = class {
@@ -64516,19 +64599,19 @@ var init_output_text_index = __esm({
           throw new RangeError(`missing output at index ${end}`);
         }
         let start = this.capacity;
-        let stop = this.capacity + end;
+        let stop2 = this.capacity + end;
         let sum = 0;
-        while (start < stop) {
+        while (start < stop2) {
           if (start % 2 === 1) {
             sum += this.values[start] ?? 0;
             start += 1;
           }
-          if (stop % 2 === 1) {
-            stop -= 1;
-            sum += this.values[stop] ?? 0;
+          if (stop2 % 2 === 1) {
+            stop2 -= 1;
+            sum += this.values[stop2] ?? 0;
           }
           start = Math.floor(start / 2);
-          stop = Math.floor(stop / 2);
+          stop2 = Math.floor(stop2 / 2);
         }
         return sum;
       }
@@ -67921,7 +68004,7 @@ var init_client = __esm({
     init_sleep();
     init_abort2();
     init_errors2();
-    init_parse2();
+    init_parse3();
     init_detect_platform();
     init_shims();
     init_request_options();
@@ -79587,6 +79670,13 @@ var init_context = __esm({
       report(path2, message, hint) {
         this.diagnostics.push(this.yaml.diagnostic(path2, message, hint));
       }
+      /** An environment variable the spec needs is not set: its own kind of problem (see Diagnostic). */
+      reportUnsetVariable(path2, name, hint) {
+        this.diagnostics.push({
+          ...this.yaml.diagnostic(path2, `environment variable \`${name}\` is not set`, hint),
+          unsetVariable: name
+        });
+      }
       /** A path as diagnostics and SuiteSpec show it: relative to the working directory. */
       relative(absolutePath) {
         return relative2(this.cwd, absolutePath) || ".";
@@ -79623,6 +79713,11 @@ var init_context = __esm({
 });
 
 // src/spec/duration.ts
+function durationText(ms) {
+  if (ms < 1e3) return `${ms} ms`;
+  if (ms < 12e4) return `${ms / 1e3} s`;
+  return `${ms / 6e4} min`;
+}
 function parseDuration(duration) {
   if (typeof duration === "number") return Math.round(duration);
   const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m)$/.exec(duration);
@@ -79813,9 +79908,9 @@ function expandEnv(value, path2, context) {
       );
     }
     for (const name of missing) {
-      context.report(
+      context.reportUnsetVariable(
         path2,
-        `environment variable \`${name}\` is not set`,
+        name,
         `export ${name}=... before running, or set it in the workflow's \`env:\``
       );
     }
@@ -79968,9 +80063,9 @@ async function resolveProvider(written, expanded, path2, context) {
 function defaultApiKey(path2, context) {
   const key = context.env[DEFAULT_API_KEY_VARIABLE];
   if (key === void 0 && context.requireSecrets) {
-    context.report(
+    context.reportUnsetVariable(
       path2,
-      `environment variable \`${DEFAULT_API_KEY_VARIABLE}\` is not set`,
+      DEFAULT_API_KEY_VARIABLE,
       `the OpenAI API key is read from ${DEFAULT_API_KEY_VARIABLE} when \`api-key\` is not set: export ${DEFAULT_API_KEY_VARIABLE}=... before running, or set it in the workflow's \`env:\``
     );
   }
@@ -83160,6 +83255,7 @@ var init_spec = __esm({
 });
 
 // src/run/cache.ts
+import { opendir, stat as stat4 } from "node:fs/promises";
 import { join as join3 } from "node:path";
 function cacheKey(input) {
   return sha256Hex(
@@ -83171,6 +83267,30 @@ function cacheKey(input) {
       repeat: input.repeat
     })
   );
+}
+async function assertUsableCacheDir(dir, mode) {
+  if (mode === "off") return;
+  const access = { read: "read", replay: "read", write: "write", "read-write": "read and write" }[mode];
+  const unusable = (error) => new UsageError(
+    `cannot use the cache directory ${dir}: ${errorMessage(error)}; point cache-dir at a directory this run can ${access}`
+  );
+  let existing;
+  try {
+    existing = await stat4(dir);
+  } catch (error) {
+    if (error.code !== "ENOENT") throw unusable(error);
+  }
+  if (existing && !existing.isDirectory()) {
+    throw new UsageError(
+      `the cache directory ${dir} is not a directory: point cache-dir at a directory (default ${DEFAULT_CACHE_DIR})`
+    );
+  }
+  try {
+    if (mode === "write" || mode === "read-write") await probeWritableDirectory(dir);
+    else if (existing) await (await opendir(dir)).close();
+  } catch (error) {
+    throw unusable(error);
+  }
 }
 function isTokenUsage(value) {
   if (value === null || typeof value !== "object") return false;
@@ -83247,7 +83367,8 @@ var init_cache = __esm({
         try {
           text = await readTextIfExists(file);
         } catch (error) {
-          this.warn(`cache: cannot read ${file}: ${errorMessage(error)}; calling the provider instead`);
+          const instead = this.mode === "replay" ? "counted as a cache miss" : "calling the provider instead";
+          this.warn(`cache: cannot read ${file}: ${errorMessage(error)}; ${instead}`);
           return void 0;
         }
         if (text === void 0) return void 0;
@@ -83421,7 +83542,7 @@ function toOutcome(returned) {
   }
   throw new Error(`returned ${describeValue3(returned)}; expected ${SIGNATURE}`);
 }
-function javascriptScorer(spec, exported) {
+function javascriptScorer(spec, exported, timeoutMs) {
   if (typeof exported !== "function") {
     throw new ScorerConfigProblem(
       "export",
@@ -83430,19 +83551,33 @@ function javascriptScorer(spec, exported) {
     );
   }
   const scorerFunction = exported;
-  return async ({ output, vars, caseId }) => {
-    const returned = await scorerFunction({ output, vars: structuredClone(vars), caseId });
-    return toOutcome(returned);
+  const timedOut = `no result within the suite's timeout of ${durationText(timeoutMs)}`;
+  return async ({ output, vars, caseId, signal }) => {
+    const limit2 = new AbortController();
+    const timer = setTimeout(() => limit2.abort(new Error(timedOut)), timeoutMs);
+    const scorerSignal = signal ? AbortSignal.any([signal, limit2.signal]) : limit2.signal;
+    try {
+      const returned = scorerFunction(
+        { output, vars: structuredClone(vars), caseId },
+        { signal: scorerSignal }
+      );
+      const settled = raceAbort(Promise.resolve(returned), scorerSignal, (s) => s.reason);
+      return toOutcome(await settled);
+    } finally {
+      clearTimeout(timer);
+    }
   };
 }
 var JAVASCRIPT_PASS_SCORE, SIGNATURE;
 var init_javascript = __esm({
   "src/score/javascript.ts"() {
     "use strict";
+    init_abort();
+    init_duration();
     init_errors3();
     init_reason();
     JAVASCRIPT_PASS_SCORE = 0.5;
-    SIGNATURE = "(input: { output, vars, caseId }) => number | boolean | { score, pass?, reason? }";
+    SIGNATURE = "(input: { output, vars, caseId }, { signal }) => number | boolean | { score, pass?, reason? }";
   }
 });
 
@@ -83589,7 +83724,7 @@ var init_llm_judge = __esm({
 });
 
 // src/score/create.ts
-async function scoreFunction(spec, loadModule) {
+async function scoreFunction(spec, loadModule, options) {
   switch (spec.type) {
     case "equals":
       return equalsScorer(spec);
@@ -83614,7 +83749,7 @@ async function scoreFunction(spec, loadModule) {
       } catch (error) {
         throw new ScorerConfigProblem("path", `cannot load ${spec.path}: ${errorMessage(error)}`);
       }
-      return javascriptScorer(spec, exported);
+      return javascriptScorer(spec, exported, options.timeoutMs ?? DEFAULT_TIMEOUT_MS2);
     }
   }
 }
@@ -83626,7 +83761,7 @@ function checkWeight(spec) {
 async function createScorer(spec, loadModule, options) {
   checkWeight(spec);
   if (spec.type === "llm-judge") return createLlmJudgeScorer(spec, options.createJudge);
-  const score = await scoreFunction(spec, loadModule);
+  const score = await scoreFunction(spec, loadModule, options);
   return { name: spec.name, type: spec.type, weight: spec.weight, score };
 }
 async function closeScorers(scorers) {
@@ -83675,6 +83810,7 @@ async function createScorers(specs, loadModule, options = {}) {
   }
   return scorers;
 }
+var DEFAULT_TIMEOUT_MS2;
 var init_create = __esm({
   "src/score/create.ts"() {
     "use strict";
@@ -83684,6 +83820,7 @@ var init_create = __esm({
     init_json();
     init_llm_judge();
     init_text();
+    DEFAULT_TIMEOUT_MS2 = 6e4;
   }
 });
 
@@ -83918,11 +84055,6 @@ function withSecretsRedacted(error, secrets) {
     ...error.retryAfterMs !== void 0 ? { retryAfterMs: error.retryAfterMs } : {}
   });
 }
-function timeoutText(ms) {
-  if (ms < 1e3) return `${ms} ms`;
-  if (ms < 12e4) return `${ms / 1e3} s`;
-  return `${ms / 6e4} min`;
-}
 async function callProvider(policy, request2, signal, options, what) {
   const { cache } = options;
   const key = cache && (cache.reads || cache.writes) ? cacheKey({ providerFingerprint: policy.cacheIdentity, request: request2, repeat: request2.repeat }) : void 0;
@@ -83947,7 +84079,7 @@ async function callProvider(policy, request2, signal, options, what) {
         () => timeout.abort(
           new ProviderError(
             "timeout",
-            `provider ${policy.provider.id}: no answer within its timeout of ${timeoutText(policy.timeoutMs)}`,
+            `provider ${policy.provider.id}: no answer within its timeout of ${durationText(policy.timeoutMs)}`,
             { retryable: true }
           )
         ),
@@ -83983,6 +84115,7 @@ var init_call = __esm({
     init_abort();
     init_identity();
     init_retry();
+    init_duration();
     init_secrets();
     init_cache();
     init_rate_limit();
@@ -84269,7 +84402,10 @@ async function suiteFingerprints(spec) {
 async function prepareSuite(planned, createJudge, options) {
   let scorers;
   try {
-    scorers = await createScorers(planned.spec.scorers, options.loadModule, { createJudge });
+    scorers = await createScorers(planned.spec.scorers, options.loadModule, {
+      createJudge,
+      timeoutMs: planned.spec.timeoutMs
+    });
   } catch (error) {
     if (error instanceof InputError || !(error instanceof EvalgateError)) throw error;
     throw new InputError(
@@ -84372,7 +84508,7 @@ async function runTask(lane, caseIndex, repeat, runSignal, options) {
     ...response.fingerprint ? { fingerprint: response.fingerprint } : {}
   };
   try {
-    const scored = await scoreOutput(lane.suite.scorers, {
+    const scoring = scoreOutput(lane.suite.scorers, {
       output: response.output,
       vars: evalCase.vars,
       caseId: evalCase.id,
@@ -84380,6 +84516,7 @@ async function runTask(lane, caseIndex, repeat, runSignal, options) {
       prompt: request2.prompt,
       signal: runSignal
     });
+    const scored = await raceAbort(scoring, runSignal);
     return {
       ...result,
       score: scored.score,
@@ -84389,6 +84526,7 @@ async function runTask(lane, caseIndex, repeat, runSignal, options) {
       ...scored.judgeCost !== void 0 ? { judgeCost: scored.judgeCost } : {}
     };
   } catch (error) {
+    if (runSignal.aborted) return void 0;
     const missing = error instanceof ScorerFailure && error.cause instanceof CacheMissError;
     return {
       ...result,
@@ -84405,7 +84543,7 @@ function schedule(lanes, signal, progress, tally, options) {
   let inFlight = 0;
   let cursor = 0;
   return new Promise((resolve5, reject) => {
-    const finished = () => lanes.every((lane) => lane.next === lane.taskCount || signal.aborted);
+    const finished2 = () => lanes.every((lane) => lane.next === lane.taskCount || signal.aborted);
     const pump = () => {
       let started = true;
       while (started && inFlight < concurrency && !signal.aborted) {
@@ -84418,7 +84556,7 @@ function schedule(lanes, signal, progress, tally, options) {
         }
         cursor = (cursor + 1) % Math.max(lanes.length, 1);
       }
-      if (inFlight === 0 && finished()) resolve5();
+      if (inFlight === 0 && finished2()) resolve5();
     };
     const start = (lane) => {
       const task = lane.next++;
@@ -84513,6 +84651,7 @@ var init_execute = __esm({
   "src/run/execute.ts"() {
     "use strict";
     init_errors();
+    init_abort();
     init_identity();
     init_prices();
     init_retry();
@@ -84535,6 +84674,11 @@ function parseShard(text) {
   const total = Number(match?.[2]);
   if (!match || total < 1 || index < 1 || index > total) {
     throw new UsageError(`--shard "${text}" must be i/n with 1 ≤ i ≤ n, e.g. --shard 2/4`);
+  }
+  if (total > MAX_SHARDS) {
+    throw new UsageError(
+      `--shard "${text}" has ${match[2]} shards; at most ${MAX_SHARDS} are allowed, e.g. --shard 2/4`
+    );
   }
   return { index, total };
 }
@@ -84574,10 +84718,9 @@ function planRun(specs, options = {}) {
   const suites = [];
   let totalCalls = 0;
   for (const spec of specs) {
-    const cases = spec.cases.filter(
-      (c) => (!filter || filter(spec.suite, c.id)) && (!shard || shardOf(spec.suite, c.id, shard.total) === shard.index)
-    );
-    if (filter && cases.length === 0) continue;
+    const selected = filter ? spec.cases.filter((c) => filter(spec.suite, c.id)) : spec.cases;
+    if (filter && selected.length === 0) continue;
+    const cases = shard ? selected.filter((c) => shardOf(spec.suite, c.id, shard.total) === shard.index) : selected;
     const repeats = options.repeats ?? spec.repeats;
     suites.push({ spec, cases, repeats });
     totalCalls += cases.length * spec.providers.length * repeats;
@@ -84589,13 +84732,14 @@ function planRun(specs, options = {}) {
   }
   return { suites, totalCalls };
 }
-var MAX_REPEATS;
+var MAX_REPEATS, MAX_SHARDS;
 var init_plan = __esm({
   "src/run/plan.ts"() {
     "use strict";
     init_errors();
     init_fingerprint();
     MAX_REPEATS = 100;
+    MAX_SHARDS = 1e4;
   }
 });
 
@@ -84614,6 +84758,7 @@ async function runEvals(options) {
     ...options.repeats !== void 0 ? { repeats: options.repeats } : {}
   });
   await assertWritableFile(options.out);
+  if (options.cache) await assertUsableCacheDir(options.cache.dir, options.cache.mode);
   const recordedPath = await repositoryPaths(
     options.cwd,
     plan.suites.map(({ spec, cases }) => ({
@@ -84712,8 +84857,9 @@ Usage:
   evalgate --version
 
 Paths are spec files or directories searched for *.eval.yaml (default: evals).
-Exit codes: 0 ok, 1 failed cases or a regression, 2 bad input, 73 the results could not be
-written where asked (saved to a temp file instead), 130/143 cancelled.
+Exit codes: 0 ok, 1 failed cases or a regression, 2 bad input, 70 stalled (the code under test
+awaits what never settles; partial results written if they can be) or an internal error, 73 the
+results could not be written where asked (saved to a temp file instead), 130/143 cancelled.
 `;
     VALIDATE_HELP = `Usage: evalgate validate [paths...]
 
@@ -84729,7 +84875,8 @@ Options:
   --out <file>            where to write the RunResult (default: .evalgate/results.json)
   --concurrency <n>       calls in flight across providers (default: 8)
   --repeats <k>           answers per case, overriding each suite's \`repeats\`
-  --shard <i/n>           run only shard i of n (cases split by a hash of suite and case id)
+  --shard <i/n>           run only shard i of n ≤ 10000 (cases split by a hash of suite and
+                          case id; a shard may get no case, and still merges)
   --filter <pattern>      suite-glob[/case-glob], comma-separated, e.g. triage/refund-*
   --fail-on <when>        threshold: exit 1 when a provider's pass rate is below the suite's
                           min-pass-rate (errored answers count as failed; default);
@@ -84766,7 +84913,7 @@ inconclusive one); 2 on bad input; 0 otherwise.
 
 Merges the RunResults of \`evalgate run --shard i/n\` (one per shard, or directories holding
 them) into the RunResult of the whole run, to compare or store as a baseline. Every shard of one
-commit must be there, each once.
+commit must be there, each once, with the same suites and providers configured alike.
 
 Options:
   --out <file>     where to write the merged RunResult (default: .evalgate/results.json)
@@ -84778,7 +84925,8 @@ Exit 0 when merged, 2 when the files are not the shards of one run.
 // src/cli/main.ts
 var main_exports = {};
 __export(main_exports, {
-  runCli: () => runCli
+  runCli: () => runCli,
+  useColor: () => useColor
 });
 import { execFile } from "node:child_process";
 import { resolve as resolve4 } from "node:path";
@@ -84793,7 +84941,11 @@ async function currentCommit(cwd, env) {
   }
 }
 function useColor(stream, env, noColor) {
-  return stream.isTTY === true && !noColor && env.NO_COLOR === void 0;
+  if (noColor) return false;
+  const force = env.FORCE_COLOR;
+  if (force !== void 0) return force !== "0" && force.toLowerCase() !== "false";
+  if (env.NO_COLOR !== void 0 && env.NO_COLOR !== "") return false;
+  return stream.isTTY === true && env.TERM !== "dumb";
 }
 function renderComparison(comparison, format, color) {
   switch (format) {
@@ -84898,7 +85050,7 @@ results: ${rescue ? "not written, see below" : out}
 `);
     return io.signal?.reason === "SIGTERM" ? 143 : 130;
   }
-  let exitCode = failOn === "threshold" && summaries.some((s) => s.belowThreshold) ? 1 : 0;
+  let exitCode2 = failOn === "threshold" && summaries.some((s) => s.belowThreshold) ? 1 : 0;
   if (baseline) {
     const { comparison, text } = compareAndReport(baseline, run, {
       strict: values.strict ?? false,
@@ -84907,14 +85059,14 @@ results: ${rescue ? "not written, see below" : out}
       color
     });
     io.stdout.write(format === "terminal" ? "\n" + text : text);
-    exitCode = Math.max(exitCode, comparisonExitCode(comparison));
+    exitCode2 = Math.max(exitCode2, comparisonExitCode(comparison));
   }
   if (rescue) {
     io.stderr.write(`evalgate: ${rescue.message}
 `);
     return rescue.exitCode;
   }
-  return exitCode;
+  return exitCode2;
 }
 async function compareCommand(argv, io) {
   const { values, positionals } = parseCommandArgs("compare", argv, {
@@ -84934,6 +85086,10 @@ async function compareCommand(argv, io) {
     );
   }
   const format = oneOf("format", values.format, COMPARE_FORMATS) ?? "terminal";
+  const out = values.out === void 0 ? void 0 : resolve4(io.cwd, values.out);
+  if (out !== void 0) {
+    await assertWritableFile(out, { what: "comparison", example: COMPARISON_FILE[format] });
+  }
   const [base, head] = await Promise.all([
     readRunResult(resolve4(io.cwd, basePath)),
     readRunResult(resolve4(io.cwd, headPath))
@@ -84945,7 +85101,7 @@ async function compareCommand(argv, io) {
     format,
     color
   });
-  if (values.out !== void 0) await writeFileAtomic(resolve4(io.cwd, values.out), text);
+  if (out !== void 0) await writeFileAtomic(out, text);
   io.stdout.write(text);
   return comparisonExitCode(comparison);
 }
@@ -84960,9 +85116,10 @@ async function mergeCommand(argv, io) {
       "evalgate merge takes every shard's results file (or a directory of them). See `evalgate merge --help`."
     );
   }
+  const out = resolve4(io.cwd, values.out ?? DEFAULT_OUT);
+  await assertWritableFile(out);
   const shards = await readShardFiles(positionals.map((path2) => resolve4(io.cwd, path2)));
   const merged = mergeShards(shards);
-  const out = resolve4(io.cwd, values.out ?? DEFAULT_OUT);
   await writeRunResult(out, merged);
   const answers = merged.suites.reduce((total, suite) => total + suite.results.length, 0);
   io.stdout.write(
@@ -85014,7 +85171,7 @@ ${error.stack ?? ""}
     return 70;
   }
 }
-var DEFAULT_CONCURRENCY, DEFAULT_OUT, COMPARE_FORMATS;
+var DEFAULT_CONCURRENCY, DEFAULT_OUT, COMPARE_FORMATS, COMPARISON_FILE;
 var init_main = __esm({
   "src/cli/main.ts"() {
     "use strict";
@@ -85037,6 +85194,12 @@ var init_main = __esm({
     DEFAULT_CONCURRENCY = 8;
     DEFAULT_OUT = ".evalgate/results.json";
     COMPARE_FORMATS = ["terminal", "markdown", "json", "junit"];
+    COMPARISON_FILE = {
+      terminal: "comparison.txt",
+      markdown: "comparison.md",
+      json: "comparison.json",
+      junit: "comparison.xml"
+    };
   }
 });
 
@@ -85082,11 +85245,29 @@ evalgate: ${signal} received, stopping and writing partial results…
     controller.abort(signal);
   });
 }
-process.exitCode = await runCli2(process.argv.slice(2), {
+var EXIT_STALLED = 70;
+var STALLED = "stalled";
+var finished = false;
+process.on("beforeExit", () => {
+  if (finished) return;
+  if (!controller.signal.aborted) {
+    process.stderr.write(
+      "\nevalgate: stalled: the run waits for something that can never settle (a promise of the code under test that nothing resolves, such as a module's top-level await); stopping and writing partial results…\n"
+    );
+    controller.abort(STALLED);
+    setImmediate(() => void 0);
+    return;
+  }
+  process.stderr.write("evalgate: stalled: the run could not be stopped; no results written\n");
+  process.exit(EXIT_STALLED);
+});
+var exitCode = await runCli2(process.argv.slice(2), {
   cwd: process.cwd(),
   env: process.env,
   stdout: process.stdout,
   stderr: process.stderr,
   signal: controller.signal
 });
+finished = true;
+process.exitCode = controller.signal.reason === STALLED ? EXIT_STALLED : exitCode;
 setTimeout(() => process.exit(), 1e3).unref();

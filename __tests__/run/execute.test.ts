@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, readdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { ProviderError } from '../../src/errors.js'
 import { summarizeRun } from '../../src/results/summary.js'
 import type { TokenUsage } from '../../src/results/types.js'
@@ -262,6 +263,79 @@ describe('executePlan', () => {
     expect(results.length).toBeLessThan(12)
     expect(results.every((r) => r.error === undefined)).toBe(true)
     expect(a.calls.length).toBeLessThan(13)
+  })
+
+  describe('with a javascript scorer that never settles on case-1', () => {
+    /** The scorer as the suite's module exports it; `onHang` runs when it starts hanging. */
+    function hangingScorer(onHang: () => void = () => undefined) {
+      return ({ output, vars }: { output: string; vars: Record<string, unknown> }) => {
+        if (vars.word === 'w1') {
+          onHang()
+          return new Promise<boolean>(() => undefined)
+        }
+        return output === vars.expected
+      }
+    }
+    const javascriptSpec: ScorerSpec = {
+      type: 'javascript',
+      name: 'checks-word',
+      weight: 1,
+      // Read for the scorers' fingerprint; loadModule below supplies the function.
+      path: fileURLToPath(import.meta.url),
+      export: 'default',
+      source
+    }
+
+    it('errors that case once the suite’s timeout has passed, naming scorer and limit, and goes on', async () => {
+      const run = await execute(
+        [
+          suiteSpec({
+            providers: [providerSpec('a')],
+            scorers: [javascriptSpec],
+            timeoutMs: 50
+          })
+        ],
+        [new FakeProvider('a', upper)],
+        { loadModule: async () => hangingScorer() }
+      )
+      expect(run.run.complete).toBe(true)
+      const [first, second, third] = run.suites[0]?.results ?? []
+      expect(second).toMatchObject({
+        caseId: 'case-1',
+        output: 'W1',
+        score: null,
+        pass: null,
+        error: {
+          kind: 'scorer',
+          message: 'scorer "checks-word" failed: no result within the suite\'s timeout of 50 ms'
+        }
+      })
+      expect([first?.pass, third?.pass]).toEqual([true, true])
+    })
+
+    it('on cancellation returns what finished, marked incomplete, without waiting for it', async () => {
+      const controller = new AbortController()
+      const run = await execute(
+        [
+          suiteSpec({
+            providers: [providerSpec('a')],
+            scorers: [javascriptSpec],
+            timeoutMs: 60_000
+          })
+        ],
+        [new FakeProvider('a', upper)],
+        {
+          concurrency: 1,
+          signal: controller.signal,
+          loadModule: async () => hangingScorer(() => controller.abort('SIGINT'))
+        }
+      )
+      expect(run.run).toMatchObject({
+        complete: false,
+        incompleteReason: 'cancelled (SIGINT) after 1 of 3 answers'
+      })
+      expect(run.suites[0]?.results.map((r) => [r.caseId, r.pass])).toEqual([['case-0', true]])
+    })
   })
 
   it('fingerprints the case set and scorers, not the prompt or providers', async () => {
@@ -550,6 +624,25 @@ describe('executePlan with an LLM judge', () => {
     // 60 a minute is one a second, with a one-second bucket: the first goes at once, then one
     // every 1,000 ms.
     expect(time.waits).toEqual([1000, 1000, 1000])
+  })
+
+  it('leaves out a case whose judge the cancellation cut short, rather than erroring it', async () => {
+    const controller = new AbortController()
+    const judge = new FakeProvider('judge', async (request, signal) => {
+      if (request.caseId === 'case-1') {
+        controller.abort('SIGINT')
+        if (signal.aborted) throw new ProviderError('cancelled', 'the run was cancelled')
+      }
+      return JSON.stringify({ reasoning: 'Says the word.', score: 5 })
+    })
+    const run = await execute([judgedSuite()], [new FakeProvider('a', upper), judge], {
+      concurrency: 1,
+      signal: controller.signal
+    })
+    expect(run.run.complete).toBe(false)
+    expect(run.suites[0]?.results.map((r) => [r.caseId, r.pass, r.error])).toEqual([
+      ['case-0', true, undefined]
+    ])
   })
 
   it('retries a judge per its own policy and gives up as an errored case, not a score of 0', async () => {

@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url'
 import { InputError } from '../../src/errors.js'
 import { createScorers, scoreOutput, ScorerFailure } from '../../src/score/index.js'
 import type { ScorerOutcome } from '../../src/results/types.js'
@@ -95,6 +96,37 @@ describe('javascript scorer loaded from a real module', () => {
     expect(error).toBeInstanceOf(ScorerFailure)
     expect((error as ScorerFailure).scorer).toBe(exportName)
     expect((error as ScorerFailure).message).toContain(message)
+  })
+
+  it('fails when no result comes within the suite’s timeout, naming the scorer and the limit', async () => {
+    const scorers = await createScorers([javascript('neverSettles')], importLoader, {
+      timeoutMs: 40
+    })
+    const error: unknown = await scoreOutput(scorers, {
+      output: 'x',
+      vars: {},
+      caseId: 'c'
+    }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ScorerFailure)
+    expect((error as ScorerFailure).message).toBe(
+      'scorer "neverSettles" failed: no result within the suite\'s timeout of 40 ms'
+    )
+  })
+
+  it('gives the function a signal that aborts at its time limit or when the run is cancelled', async () => {
+    const { abortReasons } = (await import(pathToFileURL(SCORERS_FIXTURE).href)) as {
+      abortReasons: unknown[]
+    }
+    const scorers = await createScorers([javascript('waitsForAbort')], importLoader, {
+      timeoutMs: 40
+    })
+    const input = { output: 'x', vars: {}, caseId: 'c' }
+    await expect(scoreOutput(scorers, input)).rejects.toThrow('timeout of 40 ms')
+    const run = new AbortController()
+    const cancelled = scoreOutput(scorers, { ...input, signal: run.signal })
+    run.abort('SIGINT')
+    await expect(cancelled).rejects.toBeInstanceOf(ScorerFailure)
+    expect(abortReasons).toEqual(["no result within the suite's timeout of 40 ms", 'SIGINT'])
   })
 
   it('rejects at creation when the export is not a function, naming file and export', async () => {

@@ -63,7 +63,8 @@ describe('${VAR} in providers', () => {
       column,
       path,
       message: 'environment variable `API_KEY` is not set',
-      hint
+      hint,
+      unsetVariable: 'API_KEY'
     })
     expect(error.diagnostics).toEqual([
       at(6, 31, 'providers[0].headers.Authorization'),

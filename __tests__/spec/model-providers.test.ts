@@ -251,7 +251,8 @@ describe('problems with openai providers, retry and llm judges', () => {
         message: 'environment variable `OPENAI_API_KEY` is not set',
         hint:
           'the OpenAI API key is read from OPENAI_API_KEY when `api-key` is not set: export ' +
-          "OPENAI_API_KEY=... before running, or set it in the workflow's `env:`"
+          "OPENAI_API_KEY=... before running, or set it in the workflow's `env:`",
+        unsetVariable: 'OPENAI_API_KEY'
       }
     ])
   })
@@ -456,7 +457,8 @@ describe('problems with openai providers, retry and llm judges', () => {
         column: 31,
         path: 'scorers[1].judge.url',
         message: 'environment variable `GRADER_URL` is not set',
-        hint: "export GRADER_URL=... before running, or set it in the workflow's `env:`"
+        hint: "export GRADER_URL=... before running, or set it in the workflow's `env:`",
+        unsetVariable: 'GRADER_URL'
       },
       {
         file: FILE,

@@ -12,16 +12,21 @@ export function abortError(signal: AbortSignal): ProviderError {
 
 /**
  * Settles with `work`, or rejects as soon as `signal` aborts — for calls (user functions) that may
- * ignore the signal, so a timeout still frees the slot.
+ * ignore the signal, so a timeout still frees the slot. It rejects with `reasonOf(signal)`: by
+ * default the ProviderError a call ends with.
  */
-export function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+export function raceAbort<T>(
+  work: Promise<T>,
+  signal: AbortSignal,
+  reasonOf: (signal: AbortSignal) => unknown = abortError
+): Promise<T> {
   if (signal.aborted) {
     // The abandoned call may still fail later; that failure is already accounted for.
     work.catch(() => undefined)
-    return Promise.reject(abortError(signal))
+    return Promise.reject(reasonOf(signal))
   }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortError(signal))
+    const onAbort = (): void => reject(reasonOf(signal))
     signal.addEventListener('abort', onAbort, { once: true })
     work.then(
       (value) => {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { ProviderError } from '../errors.js'
 import type { ExecProviderSpec } from '../spec/types.js'
 import type { Provider, ProviderRequest, ProviderResponse } from './types.js'
@@ -10,6 +10,35 @@ const STDERR_TAIL_CHARS = 500
 const KILL_GRACE_MS = 2000
 /** Process groups (and killing one with a negative pid) are POSIX; Windows kills the child only. */
 const GROUP_KILL = process.platform !== 'win32'
+
+/** Sends `signalName` to the command's process group (to the command alone on Windows). */
+function stop(child: ChildProcess, signalName: NodeJS.Signals): void {
+  try {
+    if (GROUP_KILL && child.pid !== undefined) process.kill(-child.pid, signalName)
+    else child.kill(signalName)
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * Commands started and not yet ended. One that ignores SIGTERM would outlive evalgate, orphaned:
+ * whatever is left when evalgate exits, however it exits, is SIGKILLed then. process.kill is
+ * synchronous, so it works in an 'exit' listener; the listener is added with the first command.
+ */
+const runningCommands = new Set<ChildProcess>()
+let killedOnExit = false
+
+function trackUntilClosed(child: ChildProcess): void {
+  if (!killedOnExit) {
+    killedOnExit = true
+    process.on('exit', () => {
+      for (const running of runningCommands) stop(running, 'SIGKILL')
+    })
+  }
+  runningCommands.add(child)
+  child.on('close', () => runningCommands.delete(child))
+}
 
 /**
  * Runs a command per call: the rendered prompt on stdin, the answer on stdout (one trailing
@@ -44,6 +73,7 @@ export class ExecProvider implements Provider {
         // a grandchild holding stdout open would otherwise keep the run waiting.
         detached: GROUP_KILL
       })
+      trackUntilClosed(child)
       const stdout: Buffer[] = []
       let stderr = ''
       child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk))
@@ -55,17 +85,10 @@ export class ExecProvider implements Provider {
       child.stdin.end(request.prompt)
 
       let killTimer: NodeJS.Timeout | undefined
-      const stop = (signalName: NodeJS.Signals): void => {
-        try {
-          if (GROUP_KILL && child.pid !== undefined) process.kill(-child.pid, signalName)
-          else child.kill(signalName)
-        } catch {
-          // Already gone.
-        }
-      }
       const onAbort = (): void => {
-        stop('SIGTERM')
-        killTimer = setTimeout(() => stop('SIGKILL'), KILL_GRACE_MS)
+        stop(child, 'SIGTERM')
+        // Unref'd: evalgate need not wait for it, as its exit SIGKILLs what is still running.
+        killTimer = setTimeout(() => stop(child, 'SIGKILL'), KILL_GRACE_MS)
         killTimer.unref()
       }
       signal.addEventListener('abort', onAbort, { once: true })

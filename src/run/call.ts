@@ -4,6 +4,7 @@ import { providerCacheIdentity, rateLimitIdentity } from '../providers/identity.
 import { DEFAULT_RETRY_POLICY, sleep, withRetries } from '../providers/retry.js'
 import type { RetryPolicy } from '../providers/retry.js'
 import type { Provider, ProviderRequest, ProviderResponse } from '../providers/types.js'
+import { durationText } from '../spec/duration.js'
 import { redactText } from '../spec/secrets.js'
 import type { ProviderSpec, SecretValue } from '../spec/types.js'
 import { cacheKey } from './cache.js'
@@ -103,13 +104,6 @@ function withSecretsRedacted(error: unknown, secrets: readonly SecretValue[]): u
   })
 }
 
-/** A timeout as a spec would write it: `1500 ms`, `60 s`, `2.5 min`. */
-function timeoutText(ms: number): string {
-  if (ms < 1000) return `${ms} ms`
-  if (ms < 120_000) return `${ms / 1000} s`
-  return `${ms / 60_000} min`
-}
-
 /**
  * One answer for a request: replayed from the cache when it has one, else called — each attempt
  * paced by the provider's rate limiter, given its own timeout, and retried per the provider's
@@ -151,7 +145,7 @@ export async function callProvider(
           timeout.abort(
             new ProviderError(
               'timeout',
-              `provider ${policy.provider.id}: no answer within its timeout of ${timeoutText(policy.timeoutMs)}`,
+              `provider ${policy.provider.id}: no answer within its timeout of ${durationText(policy.timeoutMs)}`,
               { retryable: true }
             )
           ),

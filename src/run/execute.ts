@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { EvalgateError, InputError, ProviderError, errorMessage } from '../errors.js'
+import { raceAbort } from '../providers/abort.js'
 import { providerCacheIdentity } from '../providers/identity.js'
 import { costOf } from '../providers/prices.js'
 import { attemptsOf } from '../providers/retry.js'
@@ -156,7 +157,10 @@ async function prepareSuite(
 ): Promise<SuiteRun> {
   let scorers: Scorer[]
   try {
-    scorers = await createScorers(planned.spec.scorers, options.loadModule, { createJudge })
+    scorers = await createScorers(planned.spec.scorers, options.loadModule, {
+      createJudge,
+      timeoutMs: planned.spec.timeoutMs
+    })
   } catch (error) {
     if (error instanceof InputError || !(error instanceof EvalgateError)) throw error
     throw new InputError(
@@ -224,7 +228,8 @@ function modelOf(spec: ProviderSpec): string | undefined {
 
 /**
  * Calls one provider for one case and repeat, then scores the answer. Returns undefined when the
- * run was cancelled mid-call: a cancelled answer is not a result (it is not an error of the model).
+ * run was cancelled mid-call or mid-scoring: a cancelled answer is not a result (it is not an
+ * error of the model).
  */
 async function runTask(
   lane: Lane,
@@ -282,7 +287,8 @@ async function runTask(
     ...(response.fingerprint ? { fingerprint: response.fingerprint } : {})
   }
   try {
-    const scored = await scoreOutput(lane.suite.scorers, {
+    // Raced against the run's signal: a cancelled run is written at once, whatever a scorer does.
+    const scoring = scoreOutput(lane.suite.scorers, {
       output: response.output,
       vars: evalCase.vars,
       caseId: evalCase.id,
@@ -290,6 +296,7 @@ async function runTask(
       prompt: request.prompt,
       signal: runSignal
     })
+    const scored = await raceAbort(scoring, runSignal)
     return {
       ...result,
       score: scored.score,
@@ -299,6 +306,8 @@ async function runTask(
       ...(scored.judgeCost !== undefined ? { judgeCost: scored.judgeCost } : {})
     }
   } catch (error) {
+    // Scoring cut short by the cancellation says nothing of the answer: not a result either.
+    if (runSignal.aborted) return undefined
     // A judge's grade missing from a replay's cache says nothing of the answer, as a missing
     // answer says nothing of the model: left out as a cache miss, not failed as a scorer error.
     const missing = error instanceof ScorerFailure && error.cause instanceof CacheMissError

@@ -17,14 +17,23 @@ import type { Scorer } from './types.js'
 /** Loads a JS module export (the javascript scorer's I/O is injected so score/ stays pure and testable). */
 export type ModuleLoader = (absolutePath: string, exportName: string) => Promise<unknown>
 
+/** A suite's `timeout` when it sets none. */
+const DEFAULT_TIMEOUT_MS = 60_000
+
 export interface CreateScorersOptions {
+  /**
+   * How long a javascript scorer may take to score one output: the run passes the suite's
+   * `timeout`; 60 s (its default) when not given.
+   */
+  timeoutMs?: number
   /** Builds an llm-judge's judge (the run passes `runJudges`); without it, an llm-judge is an error. */
   createJudge?: JudgeFactory
 }
 
 async function scoreFunction(
   spec: Exclude<ScorerSpec, LlmJudgeScorerSpec>,
-  loadModule: ModuleLoader
+  loadModule: ModuleLoader,
+  options: CreateScorersOptions
 ): Promise<ScoreFunction> {
   switch (spec.type) {
     case 'equals':
@@ -50,7 +59,7 @@ async function scoreFunction(
       } catch (error) {
         throw new ScorerConfigProblem('path', `cannot load ${spec.path}: ${errorMessage(error)}`)
       }
-      return javascriptScorer(spec, exported)
+      return javascriptScorer(spec, exported, options.timeoutMs ?? DEFAULT_TIMEOUT_MS)
     }
   }
 }
@@ -68,7 +77,7 @@ async function createScorer(
 ): Promise<Scorer> {
   checkWeight(spec)
   if (spec.type === 'llm-judge') return createLlmJudgeScorer(spec, options.createJudge)
-  const score = await scoreFunction(spec, loadModule)
+  const score = await scoreFunction(spec, loadModule, options)
   return { name: spec.name, type: spec.type, weight: spec.weight, score }
 }
 

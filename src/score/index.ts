@@ -9,6 +9,7 @@ export { levenshtein, similarity } from './levenshtein.js'
 export { ScorerFailure } from './errors.js'
 export {
   JAVASCRIPT_PASS_SCORE,
+  type JavascriptScorerContext,
   type JavascriptScorerInput,
   type JavascriptScorerResult
 } from './javascript.js'

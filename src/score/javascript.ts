@@ -1,3 +1,5 @@
+import { raceAbort } from '../providers/abort.js'
+import { durationText } from '../spec/duration.js'
 import type { JavascriptScorerSpec } from '../spec/types.js'
 import { ScorerConfigProblem } from './errors.js'
 import type { Outcome, ScoreFunction } from './outcome.js'
@@ -10,6 +12,12 @@ export interface JavascriptScorerInput {
   caseId: string
 }
 
+/** The second argument of a javascript scorer function. */
+export interface JavascriptScorerContext {
+  /** Aborts when the scorer runs out of time or the run is cancelled: its result is not awaited then. */
+  signal: AbortSignal
+}
+
 /** What a javascript scorer function may return (or resolve to). */
 export type JavascriptScorerResult =
   number | boolean | { score: number; pass?: boolean; reason?: string }
@@ -18,7 +26,7 @@ export type JavascriptScorerResult =
 export const JAVASCRIPT_PASS_SCORE = 0.5
 
 const SIGNATURE =
-  '(input: { output, vars, caseId }) => number | boolean | { score, pass?, reason? }'
+  '(input: { output, vars, caseId }, { signal }) => number | boolean | { score, pass?, reason? }'
 
 function checkScore(score: unknown): number {
   if (typeof score !== 'number' || !Number.isFinite(score) || score < 0 || score > 1) {
@@ -69,9 +77,14 @@ export function toOutcome(returned: unknown): Outcome {
 
 /**
  * javascript: calls the user's exported function (already loaded by the caller's loader) with
- * `{ output, vars, caseId }`; it may be async. See toOutcome for how its result is read.
+ * `{ output, vars, caseId }` and `{ signal }`; it may be async. See toOutcome for how its result
+ * is read. A result that has not come within `timeoutMs` (the suite's `timeout`) is an error.
  */
-export function javascriptScorer(spec: JavascriptScorerSpec, exported: unknown): ScoreFunction {
+export function javascriptScorer(
+  spec: JavascriptScorerSpec,
+  exported: unknown,
+  timeoutMs: number
+): ScoreFunction {
   if (typeof exported !== 'function') {
     throw new ScorerConfigProblem(
       'export',
@@ -79,10 +92,28 @@ export function javascriptScorer(spec: JavascriptScorerSpec, exported: unknown):
       `export a function ${SIGNATURE}`
     )
   }
-  const scorerFunction = exported as (input: JavascriptScorerInput) => unknown
-  return async ({ output, vars, caseId }) => {
-    // A copy, so a scorer that mutates vars cannot change what later scorers or cases see.
-    const returned = await scorerFunction({ output, vars: structuredClone(vars), caseId })
-    return toOutcome(returned)
+  const scorerFunction = exported as (
+    input: JavascriptScorerInput,
+    context: JavascriptScorerContext
+  ) => unknown
+  const timedOut = `no result within the suite's timeout of ${durationText(timeoutMs)}`
+  return async ({ output, vars, caseId, signal }) => {
+    const limit = new AbortController()
+    // A ref'd timer: it also keeps the process alive while the scorer awaits something that
+    // nothing else keeps alive, so the limit always comes.
+    const timer = setTimeout(() => limit.abort(new Error(timedOut)), timeoutMs)
+    const scorerSignal = signal ? AbortSignal.any([signal, limit.signal]) : limit.signal
+    try {
+      // A copy, so a scorer that mutates vars cannot change what later scorers or cases see.
+      const returned = scorerFunction(
+        { output, vars: structuredClone(vars), caseId },
+        { signal: scorerSignal }
+      )
+      // A scorer that ignores its signal cannot hold the case, and with it the run, forever.
+      const settled = raceAbort(Promise.resolve(returned), scorerSignal, (s) => s.reason)
+      return toOutcome(await settled)
+    } finally {
+      clearTimeout(timer)
+    }
   }
 }

@@ -13,6 +13,13 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 }
  */
 export const MAX_DURATION_MS = 24 * 60 * 60 * 1000
 
+/** A duration as a spec would write it: `1500 ms`, `60 s`, `2.5 min`. */
+export function durationText(ms: number): string {
+  if (ms < 1000) return `${ms} ms`
+  if (ms < 120_000) return `${ms / 1000} s`
+  return `${ms / 60_000} min`
+}
+
 /** Milliseconds of a schema-valid duration. */
 export function parseDuration(duration: Duration): number {
   if (typeof duration === 'number') return Math.round(duration)

@@ -1,0 +1,250 @@
+import { execFile, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as delay } from 'node:timers/promises'
+import { promisify } from 'node:util'
+import { parseRunResult } from '../../src/results/parse.js'
+import type { RunResult } from '../../src/results/types.js'
+import { buildEntry } from '../helpers/cli.js'
+
+// The CLI as a process, where what goes wrong is what the process does: hang, end without
+// results, or leave commands running behind it.
+
+let cli: string
+let dir: string
+const started: ChildProcess[] = []
+
+beforeAll(async () => {
+  cli = await buildEntry('src/cli.ts')
+})
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'evalgate-edge-'))
+})
+afterEach(() => {
+  // A test that failed must not leave a hung CLI behind.
+  for (const child of started.splice(0)) if (child.exitCode === null) child.kill('SIGKILL')
+})
+
+interface Ended {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+function startCli(args: string[]): { child: ChildProcess; ended: Promise<Ended> } {
+  const child = spawn(process.execPath, [cli, ...args], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  started.push(child)
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const ended = once(child, 'close').then(([code]) => ({
+    code: code as number | null,
+    stdout,
+    stderr
+  }))
+  return { child, ended }
+}
+
+async function untilExists(path: string): Promise<void> {
+  while (!existsSync(path)) await delay(20)
+}
+
+async function readResults(path: string): Promise<RunResult> {
+  return parseRunResult(await readFile(path, 'utf8'), path)
+}
+
+/** Live (not zombie) processes of process group `group`. */
+async function processesOf(group: number): Promise<string[]> {
+  const { stdout } = await promisify(execFile)('ps', ['-eo', 'pgid=,stat=,args='])
+  return stdout
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([pgid, stat]) => Number(pgid) === group && !stat?.startsWith('Z'))
+    .map((fields) => fields.slice(2).join(' '))
+}
+
+/**
+ * The processes of `group` once they are gone, or those still there after a while. SIGKILL is
+ * sent before evalgate exits, yet a process dies when the kernel next schedules it.
+ */
+async function survivorsOf(group: number): Promise<string[]> {
+  for (let checks = 0; checks < 50; checks++) {
+    const live = await processesOf(group)
+    if (live.length === 0) return live
+    await delay(100)
+  }
+  return processesOf(group)
+}
+
+/** Cases `c0`… with the answer expected of the module provider, which echoes it. */
+async function writeSuite(scorerModule: string, timeout: string, caseCount: number) {
+  await writeFile(join(dir, 'app.js'), 'export default ({ vars }) => vars.expected\n')
+  await writeFile(join(dir, 'scorer.js'), scorerModule)
+  const lines = Array.from({ length: caseCount }, (_, i) =>
+    JSON.stringify({ id: `c${i}`, i, expected: `E${i}` })
+  )
+  await writeFile(join(dir, 'cases.jsonl'), lines.join('\n') + '\n')
+  await writeFile(
+    join(dir, 'hang.eval.yaml'),
+    [
+      'suite: hang',
+      'providers:',
+      '  - { id: app, type: module, path: ./app.js }',
+      "prompt: 'say {{expected}}'",
+      `timeout: ${timeout}`,
+      'cases:',
+      '  - file: ./cases.jsonl',
+      'scorers:',
+      '  - { type: javascript, name: checks-answer, path: ./scorer.js }'
+    ].join('\n') + '\n'
+  )
+}
+
+describe('a javascript scorer that never settles', () => {
+  it('errors its case after the suite’s timeout; the run ends with every other result written', async () => {
+    // Nothing keeps the process alive while this promise is pending: Node once ended here with
+    // exit code 13 ("unsettled top-level await") and no results file.
+    await writeSuite(
+      'export default async ({ output, vars }) => vars.i === 5 ? new Promise(() => {}) : output === vars.expected\n',
+      '1s',
+      40
+    )
+    const out = join(dir, 'results.json')
+    const run = await startCli(['run', 'hang.eval.yaml', '--out', out, '-q']).ended
+    expect(run.stderr).not.toMatch(/unsettled top-level await/)
+    expect(run.code).toBe(1)
+    expect(run.stdout).toContain(
+      'c5: error (scorer): scorer "checks-answer" failed: no result within the suite\'s timeout of 1 s'
+    )
+    const results = await readResults(out)
+    expect(results.run.complete).toBe(true)
+    const answers = results.suites[0]?.results ?? []
+    expect(answers).toHaveLength(40)
+    expect(answers.filter((r) => r.pass !== true).map((r) => [r.caseId, r.error?.kind])).toEqual([
+      ['c5', 'scorer']
+    ])
+  })
+
+  it('does not keep a cancelled run from writing its partial results and exiting 130', async () => {
+    // This one keeps a timer alive, so the run waits for it; the timeout is far off.
+    const marker = join(dir, 'hanging')
+    await writeSuite(
+      [
+        "import { writeFileSync } from 'node:fs'",
+        'export default async ({ output, vars }) => {',
+        '  if (vars.i !== 5) return output === vars.expected',
+        `  writeFileSync(${JSON.stringify(marker)}, '')`,
+        '  return new Promise(() => setInterval(() => {}, 1000))',
+        '}'
+      ].join('\n') + '\n',
+      '60s',
+      10
+    )
+    const out = join(dir, 'results.json')
+    const { child, ended } = startCli(['run', 'hang.eval.yaml', '--out', out, '-q'])
+    await untilExists(marker)
+    child.kill('SIGINT')
+    const run = await ended
+    expect(run.code).toBe(130)
+    expect(run.stdout).toMatch(/incomplete run: cancelled \(SIGINT\) after \d+ of 10 answers/)
+    const results = await readResults(out)
+    expect(results.run.complete).toBe(false)
+    const answers = results.suites[0]?.results ?? []
+    expect(answers.map((r) => r.caseId)).not.toContain('c5')
+    expect(answers.every((r) => r.pass === true)).toBe(true)
+  })
+})
+
+it('ends with exit code 70 and says why when it waits for a module that never finishes loading', async () => {
+  await writeSuite('await new Promise(() => {})\nexport default () => true\n', '1s', 1)
+  const run = await startCli(['run', 'hang.eval.yaml', '--out', join(dir, 'results.json')]).ended
+  expect(run.stderr).not.toMatch(/unsettled top-level await/)
+  expect(run.stderr).toContain('evalgate: stalled: the run waits for something that can never')
+  expect(run.stderr).toContain('evalgate: stalled: the run could not be stopped; no results')
+  expect(run.code).toBe(70)
+})
+
+describe('an exec command that ignores SIGTERM', () => {
+  /** A spec whose one command ignores SIGTERM, writes its process group, then sleeps. */
+  async function writeStubbornSuite(timeout: string): Promise<string> {
+    const groupFile = join(dir, 'group')
+    const command = `trap "" TERM; ps -o pgid= -p $$ > ${groupFile}; sleep 300; echo x`
+    await writeFile(
+      join(dir, 'stubborn.eval.yaml'),
+      [
+        'suite: stubborn',
+        'providers:',
+        '  - id: stubborn',
+        '    type: exec',
+        `    command: ${JSON.stringify(`sh -c '${command}'`)}`,
+        '    retry: { max-attempts: 1 }',
+        "prompt: 'hi'",
+        `timeout: ${timeout}`,
+        'cases:',
+        '  - { id: a, vars: {} }',
+        'scorers:',
+        '  - { type: equals, expected: x }'
+      ].join('\n') + '\n'
+    )
+    return groupFile
+  }
+
+  async function groupIn(groupFile: string): Promise<number> {
+    await untilExists(groupFile)
+    let text = ''
+    while (text.trim() === '') text = await readFile(groupFile, 'utf8')
+    return Number(text.trim())
+  }
+
+  /** Kills what a failed test left running. */
+  function killGroup(group: number | undefined): void {
+    try {
+      if (group !== undefined) process.kill(-group, 'SIGKILL')
+    } catch {
+      // Already gone, as it should be.
+    }
+  }
+
+  it('is killed, with all it started, by the time evalgate has ended after its timeout', async () => {
+    const groupFile = await writeStubbornSuite('1s')
+    const out = join(dir, 'results.json')
+    let group: number | undefined
+    try {
+      const { ended } = startCli(['run', 'stubborn.eval.yaml', '--out', out, '-q'])
+      group = await groupIn(groupFile)
+      const run = await ended
+      expect(run.code).toBe(1)
+      const results = await readResults(out)
+      expect(results.suites[0]?.results[0]?.error?.kind).toBe('provider:timeout')
+      expect(await survivorsOf(group)).toEqual([])
+    } finally {
+      killGroup(group)
+    }
+  })
+
+  it('is killed, with all it started, by the time evalgate has ended on SIGINT', async () => {
+    const groupFile = await writeStubbornSuite('60s')
+    const out = join(dir, 'results.json')
+    let group: number | undefined
+    try {
+      const { child, ended } = startCli(['run', 'stubborn.eval.yaml', '--out', out, '-q'])
+      group = await groupIn(groupFile)
+      child.kill('SIGINT')
+      const run = await ended
+      expect(run.code).toBe(130)
+      expect((await readResults(out)).run.complete).toBe(false)
+      expect(await survivorsOf(group)).toEqual([])
+    } finally {
+      killGroup(group)
+    }
+  })
+})
