@@ -84808,12 +84808,19 @@ var init_run = __esm({
 
 // src/cli/args.ts
 import { parseArgs } from "node:util";
+function usageText(message) {
+  const flag = /^Option '(?:-\w, )?(--[\w-]+)[^']*' argument (?:missing|is ambiguous)/.exec(
+    message
+  )?.[1];
+  if (flag) return `${flag} needs a value (one that starts with a dash is written ${flag}=-value)`;
+  return message.replace(/\.$/, "");
+}
 function parseCommandArgs(command, argv, options) {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
     throw new UsageError(
-      `evalgate ${command}: ${error.message}. See \`evalgate ${command} --help\`.`
+      `evalgate ${command}: ${usageText(error.message)}. See \`evalgate ${command} --help\`.`
     );
   }
 }

@@ -339,6 +339,17 @@ describe('exit codes', () => {
     const unknown = await runCliProcess(cli, ['run', '--concurency', '3'], { cwd: repo })
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toMatch(/^evalgate: evalgate run: Unknown option '--concurency'/)
+    // A flag without its value, at the end or followed by another flag: one plain line.
+    for (const args of [
+      ['run', '--out'],
+      ['run', '--out', '--quiet']
+    ]) {
+      const missing = await runCliProcess(cli, args, { cwd: repo })
+      expect(missing.code).toBe(2)
+      expect(missing.stderr).toBe(
+        'evalgate: evalgate run: --out needs a value (one that starts with a dash is written --out=-value). See `evalgate run --help`.\n'
+      )
+    }
   })
 
   it('exits 2 before running when --out is a directory, instead of losing the run at the end', async () => {

@@ -4,13 +4,25 @@ import { UsageError } from '../errors.js'
 
 type Options = NonNullable<ParseArgsConfig['options']>
 
+/**
+ * parseArgs's message in one line: an option without its value (given none, or followed by
+ * another option) says so plainly, rather than in node's three lines about `--out=-XYZ`.
+ */
+function usageText(message: string): string {
+  const flag = /^Option '(?:-\w, )?(--[\w-]+)[^']*' argument (?:missing|is ambiguous)/.exec(
+    message
+  )?.[1]
+  if (flag) return `${flag} needs a value (one that starts with a dash is written ${flag}=-value)`
+  return message.replace(/\.$/, '')
+}
+
 /** node's parseArgs, with its errors turned into one-line usage errors naming the command. */
 export function parseCommandArgs<T extends Options>(command: string, argv: string[], options: T) {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true })
   } catch (error) {
     throw new UsageError(
-      `evalgate ${command}: ${(error as Error).message}. See \`evalgate ${command} --help\`.`
+      `evalgate ${command}: ${usageText((error as Error).message)}. See \`evalgate ${command} --help\`.`
     )
   }
 }
