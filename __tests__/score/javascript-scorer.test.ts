@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url'
 import { InputError } from '../../src/errors.js'
 import { createScorers, scoreOutput, ScorerFailure } from '../../src/score/index.js'
 import type { ScorerOutcome } from '../../src/results/types.js'
+import type { Scorer } from '../../src/score/types.js'
 import { importLoader, SCORERS_FIXTURE, spec } from './helpers.js'
 
 function javascript(exportName: string) {
@@ -16,6 +17,11 @@ async function outcome(
   const scorers = await createScorers([javascript(exportName)], importLoader)
   const result = await scoreOutput(scorers, { output, vars, caseId: 'case-7' })
   return result.scores[0] as ScorerOutcome
+}
+
+/** What scoring one output rejects with. */
+function failureOf(scorers: Scorer[]): Promise<unknown> {
+  return scoreOutput(scorers, { output: 'x', vars: {}, caseId: 'c' }).catch((e: unknown) => e)
 }
 
 describe('javascript scorer loaded from a real module', () => {
@@ -88,11 +94,7 @@ describe('javascript scorer loaded from a real module', () => {
     ['returnsText', 'scorer "returnsText" failed: returned string yes; expected (input:']
   ])('rejects with ScorerFailure when %s', async (exportName, message) => {
     const scorers = await createScorers([javascript(exportName)], importLoader)
-    const error: unknown = await scoreOutput(scorers, {
-      output: 'x',
-      vars: {},
-      caseId: 'c'
-    }).catch((e: unknown) => e)
+    const error: unknown = await failureOf(scorers)
     expect(error).toBeInstanceOf(ScorerFailure)
     expect((error as ScorerFailure).scorer).toBe(exportName)
     expect((error as ScorerFailure).message).toContain(message)
@@ -102,11 +104,7 @@ describe('javascript scorer loaded from a real module', () => {
     const scorers = await createScorers([javascript('neverSettles')], importLoader, {
       timeoutMs: 40
     })
-    const error: unknown = await scoreOutput(scorers, {
-      output: 'x',
-      vars: {},
-      caseId: 'c'
-    }).catch((e: unknown) => e)
+    const error: unknown = await failureOf(scorers)
     expect(error).toBeInstanceOf(ScorerFailure)
     expect((error as ScorerFailure).message).toBe(
       'scorer "neverSettles" failed: no result within the suite\'s timeout of 40 ms'
