@@ -7328,7 +7328,7 @@ var init_run_result_schema = __esm({
             cost: {
               type: ["number", "null"],
               minimum: 0,
-              maximum: 1e6
+              maximum: 1e15
             },
             judgeTokens: {
               $ref: "#/definitions/tokens",
@@ -7338,7 +7338,7 @@ var init_run_result_schema = __esm({
               type: ["number", "null"],
               minimum: 0,
               description: "USD LLM judges spent scoring this answer; null when unknown.",
-              maximum: 1e6
+              maximum: 1e15
             },
             attempts: {
               type: "integer",
@@ -11418,17 +11418,16 @@ function stop(child, signalName) {
   } catch {
   }
 }
-function trackUntilClosed(child) {
-  if (!killedOnExit) {
-    killedOnExit = true;
+function killGroupOnExit(child) {
+  if (!exitHookAdded) {
+    exitHookAdded = true;
     process.on("exit", () => {
-      for (const running of runningCommands) stop(running, "SIGKILL");
+      for (const group of killOnExit) stop(group, "SIGKILL");
     });
   }
-  runningCommands.add(child);
-  child.on("close", () => runningCommands.delete(child));
+  killOnExit.add(child);
 }
-var STDERR_TAIL_CHARS, KILL_GRACE_MS, GROUP_KILL, runningCommands, killedOnExit, ExecProvider;
+var STDERR_TAIL_CHARS, KILL_GRACE_MS, GROUP_KILL, killOnExit, exitHookAdded, ExecProvider;
 var init_exec = __esm({
   "src/providers/exec.ts"() {
     "use strict";
@@ -11437,8 +11436,8 @@ var init_exec = __esm({
     STDERR_TAIL_CHARS = 500;
     KILL_GRACE_MS = 2e3;
     GROUP_KILL = process.platform !== "win32";
-    runningCommands = /* @__PURE__ */ new Set();
-    killedOnExit = false;
+    killOnExit = /* @__PURE__ */ new Set();
+    exitHookAdded = false;
     ExecProvider = class {
       constructor(spec) {
         this.spec = spec;
@@ -11467,7 +11466,7 @@ var init_exec = __esm({
             // a grandchild holding stdout open would otherwise keep the run waiting.
             detached: GROUP_KILL
           });
-          trackUntilClosed(child);
+          killGroupOnExit(child);
           const stdout = [];
           let stderr = "";
           child.stdout.on("data", (chunk) => stdout.push(chunk));
@@ -11476,11 +11475,14 @@ var init_exec = __esm({
           });
           child.stdin.on("error", () => void 0);
           child.stdin.end(request2.prompt);
-          let killTimer;
+          let terminated = false;
           const onAbort = () => {
+            terminated = true;
             stop(child, "SIGTERM");
-            killTimer = setTimeout(() => stop(child, "SIGKILL"), KILL_GRACE_MS);
-            killTimer.unref();
+            setTimeout(() => {
+              stop(child, "SIGKILL");
+              killOnExit.delete(child);
+            }, KILL_GRACE_MS).unref();
           };
           signal.addEventListener("abort", onAbort, { once: true });
           child.on("error", (error) => {
@@ -11491,7 +11493,7 @@ var init_exec = __esm({
           });
           child.on("close", (code, killedBy) => {
             signal.removeEventListener("abort", onAbort);
-            if (killTimer) clearTimeout(killTimer);
+            if (!terminated) killOnExit.delete(child);
             if (signal.aborted) return reject(abortError(signal));
             if (code !== 0) {
               const status = code === null ? `was killed by ${killedBy}` : `exited with code ${code}`;
@@ -22037,10 +22039,10 @@ upgrade: ${upgrade}\r
     }
     function writeStream(abort, body, client, request2, socket, contentLength, header, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
-      let finished2 = false;
+      let finished = false;
       const writer = new AsyncWriter({ abort, socket, request: request2, contentLength, client, expectsPayload, header });
       const onData = function(chunk) {
-        if (finished2) {
+        if (finished) {
           return;
         }
         try {
@@ -22052,7 +22054,7 @@ upgrade: ${upgrade}\r
         }
       };
       const onDrain = function() {
-        if (finished2) {
+        if (finished) {
           return;
         }
         if (body.resume) {
@@ -22063,16 +22065,16 @@ upgrade: ${upgrade}\r
         queueMicrotask(() => {
           body.removeListener("error", onFinished);
         });
-        if (!finished2) {
+        if (!finished) {
           const err = new RequestAbortedError();
           queueMicrotask(() => onFinished(err));
         }
       };
       const onFinished = function(err) {
-        if (finished2) {
+        if (finished) {
           return;
         }
-        finished2 = true;
+        finished = true;
         assert(socket.destroyed || socket[kWriting] && client[kRunning] <= 1);
         socket.off("drain", onDrain).off("error", onFinished);
         body.removeListener("data", onData).removeListener("end", onFinished).removeListener("close", onClose);
@@ -37802,7 +37804,7 @@ var require_fetch = __commonJS({
       subresourceSet
     } = require_constants2();
     var EE = __require("node:events");
-    var { Readable: Readable2, pipeline, finished: finished2, isErrored, isReadable } = __require("node:stream");
+    var { Readable: Readable2, pipeline, finished, isErrored, isReadable } = __require("node:stream");
     var { addAbortListener, bufferToLowerCasedHeaderName } = require_util2();
     var { SocketError, InformationalError } = require_errors2();
     var { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url();
@@ -38304,7 +38306,7 @@ var require_fetch = __commonJS({
       if (internalResponse.body == null) {
         processResponseEndOfBody();
       } else {
-        finished2(internalResponse.body.stream, () => {
+        finished(internalResponse.body.stream, () => {
           processResponseEndOfBody();
         });
       }
@@ -80614,17 +80616,20 @@ var init_eval_spec_schema = __esm({
                 input: {
                   type: "number",
                   minimum: 0,
-                  description: "USD per 1M input tokens."
+                  description: "USD per 1M input tokens.",
+                  maximum: 1e6
                 },
                 "cached-input": {
                   type: "number",
                   minimum: 0,
-                  description: "USD per 1M cached input tokens (default: the input price)."
+                  description: "USD per 1M cached input tokens (default: the input price).",
+                  maximum: 1e6
                 },
                 output: {
                   type: "number",
                   minimum: 0,
-                  description: "USD per 1M output tokens (reasoning tokens included)."
+                  description: "USD per 1M output tokens (reasoning tokens included).",
+                  maximum: 1e6
                 }
               }
             }
@@ -84055,6 +84060,19 @@ function withSecretsRedacted(error, secrets) {
     ...error.retryAfterMs !== void 0 ? { retryAfterMs: error.retryAfterMs } : {}
   });
 }
+function checkTokenCounts(tokens, providerId) {
+  if (tokens === void 0) return;
+  for (const field of ["input", "output", "cachedInput", "reasoning"]) {
+    const count = tokens[field];
+    if (field !== "input" && field !== "output" && count === void 0) continue;
+    if (typeof count !== "number" || !(count >= 0 && count <= MAX_TOKENS)) {
+      throw new ProviderError(
+        "malformed-response",
+        `provider ${providerId}: reported ${String(count).slice(0, 40)} ${field} tokens; a token count is a number from 0 to ${MAX_TOKENS.toExponential()}`
+      );
+    }
+  }
+}
 async function callProvider(policy, request2, signal, options, what) {
   const { cache } = options;
   const key = cache && (cache.reads || cache.writes) ? cacheKey({ providerFingerprint: policy.cacheIdentity, request: request2, repeat: request2.repeat }) : void 0;
@@ -84093,6 +84111,7 @@ async function callProvider(policy, request2, signal, options, what) {
         ).catch((error) => {
           throw withSecretsRedacted(error, policy.secrets);
         });
+        checkTokenCounts(response.tokens, policy.provider.id);
         const used = (response.tokens?.input ?? 0) + (response.tokens?.output ?? 0);
         policy.limiter?.record(used, estimate);
         return { ...response, output: redactText(response.output, policy.secrets) };
@@ -84107,7 +84126,7 @@ async function callProvider(policy, request2, signal, options, what) {
   const { value, attempts, waitedMs } = outcome;
   return { response: value, attempts, waitedMs, cached: false };
 }
-var RateLimiters;
+var RateLimiters, MAX_TOKENS;
 var init_call = __esm({
   "src/run/call.ts"() {
     "use strict";
@@ -84141,6 +84160,7 @@ var init_call = __esm({
         return limiter;
       }
     };
+    MAX_TOKENS = 1e12;
   }
 });
 
@@ -84543,7 +84563,7 @@ function schedule(lanes, signal, progress, tally, options) {
   let inFlight = 0;
   let cursor = 0;
   return new Promise((resolve5, reject) => {
-    const finished2 = () => lanes.every((lane) => lane.next === lane.taskCount || signal.aborted);
+    const finished = () => lanes.every((lane) => lane.next === lane.taskCount || signal.aborted);
     const pump = () => {
       let started = true;
       while (started && inFlight < concurrency && !signal.aborted) {
@@ -84556,7 +84576,7 @@ function schedule(lanes, signal, progress, tally, options) {
         }
         cursor = (cursor + 1) % Math.max(lanes.length, 1);
       }
-      if (inFlight === 0 && finished2()) resolve5();
+      if (inFlight === 0 && finished()) resolve5();
     };
     const start = (lane) => {
       const task = lane.next++;
@@ -85228,6 +85248,23 @@ function unsupportedNode(version) {
   return void 0;
 }
 
+// src/stall.ts
+var STALLED = "stalled";
+var STALLED_MESSAGE = "stalled: the run waits for something that can never settle (a promise of the code under test that nothing resolves, such as a module's top-level await); stopping and writing partial results…";
+function cancelWhenStalled(controller2, tell) {
+  const onBeforeExit = () => {
+    if (controller2.signal.aborted) {
+      tell.giveUp("stalled: the run could not be stopped; no results written");
+      return;
+    }
+    tell.stalled(STALLED_MESSAGE);
+    controller2.abort(STALLED);
+    setImmediate(() => void 0);
+  };
+  process.on("beforeExit", onBeforeExit);
+  return () => process.off("beforeExit", onBeforeExit);
+}
+
 // src/cli.ts
 var unsupported = unsupportedNode(process.versions.node);
 if (unsupported) {
@@ -85253,20 +85290,15 @@ evalgate: ${signal} received, stopping and writing partial results…
   });
 }
 var EXIT_STALLED = 70;
-var STALLED = "stalled";
-var finished = false;
-process.on("beforeExit", () => {
-  if (finished) return;
-  if (!controller.signal.aborted) {
-    process.stderr.write(
-      "\nevalgate: stalled: the run waits for something that can never settle (a promise of the code under test that nothing resolves, such as a module's top-level await); stopping and writing partial results…\n"
-    );
-    controller.abort(STALLED);
-    setImmediate(() => void 0);
-    return;
+var runDone = cancelWhenStalled(controller, {
+  stalled: (message) => process.stderr.write(`
+evalgate: ${message}
+`),
+  giveUp: (message) => {
+    process.stderr.write(`evalgate: ${message}
+`);
+    process.exit(EXIT_STALLED);
   }
-  process.stderr.write("evalgate: stalled: the run could not be stopped; no results written\n");
-  process.exit(EXIT_STALLED);
 });
 var exitCode = await runCli2(process.argv.slice(2), {
   cwd: process.cwd(),
@@ -85275,6 +85307,6 @@ var exitCode = await runCli2(process.argv.slice(2), {
   stderr: process.stderr,
   signal: controller.signal
 });
-finished = true;
+runDone();
 process.exitCode = controller.signal.reason === STALLED ? EXIT_STALLED : exitCode;
 setTimeout(() => process.exit(), 1e3).unref();

@@ -1,4 +1,5 @@
 import { unsupportedNode } from './cli/node-version.js'
+import { STALLED, cancelWhenStalled } from './stall.js'
 
 // Checked before the rest loads: on an older Node.js, loading undici throws a stack trace.
 const unsupported = unsupportedNode(process.versions.node)
@@ -28,25 +29,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 /** Exit code of a run that waited for what nothing could settle any more (sysexits' EX_SOFTWARE). */
 const EXIT_STALLED = 70
-const STALLED = 'stalled'
-let finished = false
-// Node empties its event loop with the run still pending: nothing left can settle what the run
-// awaits (say, a module's top-level await that never settles). Node would end with exit code 13
-// and a warning, the answers so far unwritten: cancel instead, so the run writes what finished;
-// if even that cannot settle, say so and end.
-process.on('beforeExit', () => {
-  if (finished) return
-  if (!controller.signal.aborted) {
-    process.stderr.write(
-      "\nevalgate: stalled: the run waits for something that can never settle (a promise of the code under test that nothing resolves, such as a module's top-level await); stopping and writing partial results…\n"
-    )
-    controller.abort(STALLED)
-    // One more turn of the loop, to see whether the cancellation let the run finish.
-    setImmediate(() => undefined)
-    return
+const runDone = cancelWhenStalled(controller, {
+  stalled: (message) => process.stderr.write(`\nevalgate: ${message}\n`),
+  giveUp: (message) => {
+    process.stderr.write(`evalgate: ${message}\n`)
+    process.exit(EXIT_STALLED)
   }
-  process.stderr.write('evalgate: stalled: the run could not be stopped; no results written\n')
-  process.exit(EXIT_STALLED)
 })
 
 const exitCode = await runCli(process.argv.slice(2), {
@@ -56,7 +44,7 @@ const exitCode = await runCli(process.argv.slice(2), {
   stderr: process.stderr,
   signal: controller.signal
 })
-finished = true
+runDone()
 process.exitCode = controller.signal.reason === STALLED ? EXIT_STALLED : exitCode
 // Everything is written by now; a timer left behind by the code under test (a call that ignored
 // its abort signal) must not hold the process open. Commands still running are killed on exit.

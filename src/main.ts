@@ -5,6 +5,7 @@ import type { ActionIO } from './github/action.js'
 import { createGitHubClient } from './github/client.js'
 import { readActionContext } from './github/event.js'
 import { parseSettings } from './github/settings.js'
+import { cancelWhenStalled } from './stall.js'
 
 /** @actions/core as the action's side effects: the only place the toolkit is used. */
 const io: ActionIO = {
@@ -46,6 +47,13 @@ export async function run(): Promise<void> {
   const cancel = (signal: NodeJS.Signals) => controller.abort(signal)
   process.once('SIGINT', cancel)
   process.once('SIGTERM', cancel)
+  const runDone = cancelWhenStalled(controller, {
+    stalled: (message) => core.error(`evalgate: ${message}`),
+    giveUp: (message) => {
+      core.setFailed(`evalgate: ${message}`)
+      process.exit()
+    }
+  })
   try {
     const settings = parseSettings((name) => core.getInput(name))
     if (settings.githubToken) core.setSecret(settings.githubToken)
@@ -67,6 +75,7 @@ export async function run(): Promise<void> {
         : `evalgate: internal error: ${errorMessage(error)}`
     )
   } finally {
+    runDone()
     process.off('SIGINT', cancel)
     process.off('SIGTERM', cancel)
   }

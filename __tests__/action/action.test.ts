@@ -107,6 +107,37 @@ describe('the action bundle without a token', () => {
     expect(result.outputs).toEqual({})
   })
 
+  it('fails with a message, not Node’s exit 13, when a module never finishes loading', async () => {
+    const workspace = await mkdtemp(join(tmpdir(), 'evalgate-stall-'))
+    await writeFile(
+      join(workspace, 'app.js'),
+      'await new Promise(() => {})\nexport default () => "x"\n'
+    )
+    await writeFile(
+      join(workspace, 'hang.eval.yaml'),
+      [
+        'suite: hang',
+        'providers:',
+        '  - { id: app, type: module, path: ./app.js }',
+        "prompt: 'hi'",
+        'cases:',
+        '  - { id: a, vars: {} }',
+        'scorers:',
+        '  - { type: equals, expected: x }',
+        ''
+      ].join('\n')
+    )
+    const result = await run({ specs: 'hang.eval.yaml' }, workspace)
+    expect(result.stderr).not.toMatch(/unsettled top-level await/)
+    expect(result.stdout).toContain(
+      '::error::evalgate: stalled: the run waits for something that can never settle'
+    )
+    expect(result.stdout).toContain(
+      '::error::evalgate: stalled: the run could not be stopped; no results written'
+    )
+    expect(result.code).toBe(1)
+  })
+
   it('refuses merge-from into a results path that is a directory, before reading any shard', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'evalgate-out-'))
     const result = await runActionBundle(action, {

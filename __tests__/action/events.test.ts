@@ -500,6 +500,7 @@ describe('the action by event, against a local GitHub', () => {
     const comparisonPath = pr.resultsPath.replace(/\.json$/, '.comparison.json')
     const forged = JSON.parse(await readFile(comparisonPath, 'utf8')) as {
       options: { alpha: unknown }
+      tool: unknown
     }
     forged.options.alpha = '0.05 @octo-org/security <img src=x>'
     await writeFile(comparisonPath, JSON.stringify(forged))
@@ -508,17 +509,33 @@ describe('the action by event, against a local GitHub', () => {
     expect(refused.stdout).toContain(
       `::warning::evalgate: ${comparisonPath} is not an evalgate comparison (/options/alpha must be number)`
     )
-    expect(server.state.commentsOn(prNumber)[0]?.body).not.toContain('@octo-org/security')
+    const shown = server.state.commentsOn(prNumber)[0]?.body ?? ''
+    expect(shown).not.toContain('@octo-org/security')
+    // Said as such, never passed off as "no baseline".
+    expect(refused.outputs.verdict).toBe('comparison-unreadable')
+    expect(shown).toContain('### evalgate: comparison not shown')
+    expect(shown).toContain('(/options/alpha must be number)')
 
-    // An unreadable comparison in the artifact is reported, and the comment says no baseline.
+    // One of another evalgate version says which: the pull request may have changed it.
+    forged.options.alpha = 0.05
+    await writeFile(
+      comparisonPath,
+      JSON.stringify({ ...forged, tool: { name: 'evalgate', version: '9.0.0' }, extra: 1 })
+    )
+    await reportFrom(payload, mainSha, pr.resultsPath)
+    expect(server.state.commentsOn(prNumber)[0]?.body).toMatch(
+      /must NOT have additional properties; it was written by evalgate 9\.0\.0, this job runs \d+\.\d+\.\d+\)/
+    )
+
+    // Not even JSON: refused the same way.
     await writeFile(comparisonPath, '{ not json')
     const again = await reportFrom(payload, mainSha, pr.resultsPath)
     expect(again.code).toBe(0)
     expect(again.stdout).toContain(
-      `::warning::evalgate: ${comparisonPath} is not an evalgate comparison`
+      `::warning::evalgate: ${comparisonPath} is not an evalgate comparison (not JSON:`
     )
-    expect(again.outputs.verdict).toBe('no-baseline')
-    expect(server.state.commentsOn(prNumber)[0]?.body).toContain('no baseline yet')
+    expect(again.outputs.verdict).toBe('comparison-unreadable')
+    expect(server.state.commentsOn(prNumber)[0]?.body).not.toContain('no baseline yet')
   })
 
   it('nightly below min-pass-rate, with no regression, opens the tracking issue all the same', async () => {
@@ -635,5 +652,21 @@ describe('the action by event, against a local GitHub', () => {
       `not stored as the baseline of ${broken.slice(0, 7)}: it failed or its model changed against ${next.slice(0, 7)}`
     )
     expect(server.state.readFile('evalgate-data', `results/${broken}.json.gz`)).toBeUndefined()
+
+    // A filtered dispatch holds only some cases: never a baseline, which a full run of the same
+    // commit would then find and not replace.
+    const later = server.state.commit({ branch: 'main', files: { 'prompt.txt': 'v13\n' } })
+    const filtered = await runEvent(
+      'workflow_dispatch',
+      { ...example('workflow_dispatch'), ref: 'refs/heads/main', repository: repository() },
+      { GITHUB_SHA: later, GITHUB_REF: 'refs/heads/main' },
+      ACTIONS_TOKEN,
+      { filter: 'capitals/c-0*' }
+    )
+    expect(filtered.code).toBe(0)
+    expect(filtered.stdout).toContain(
+      `not stored as the baseline of ${later.slice(0, 7)}: the run was filtered (capitals/c-0*), so it holds only some cases`
+    )
+    expect(server.state.readFile('evalgate-data', `results/${later}.json.gz`)).toBeUndefined()
   })
 })

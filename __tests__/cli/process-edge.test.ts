@@ -174,10 +174,20 @@ it('ends with exit code 70 and says why when it waits for a module that never fi
 })
 
 describe('an exec command that ignores SIGTERM', () => {
-  /** A spec whose one command ignores SIGTERM, writes its process group, then sleeps. */
-  async function writeStubbornSuite(timeout: string): Promise<string> {
+  /**
+   * A spec whose one command writes its process group, then sleeps: it ignores SIGTERM itself,
+   * or (`background`) leaves behind a process that does, detached from its output.
+   */
+  async function writeStubbornSuite(
+    timeout: string,
+    stubborn: 'itself' | 'background' = 'itself'
+  ): Promise<string> {
     const groupFile = join(dir, 'group')
-    const command = `trap "" TERM; ps -o pgid= -p $$ > ${groupFile}; sleep 300; echo x`
+    const group = `ps -o pgid= -p $$ > ${groupFile}`
+    const command =
+      stubborn === 'itself'
+        ? `trap "" TERM; ${group}; sleep 300; echo x`
+        : `(trap "" TERM; exec sleep 301) </dev/null >/dev/null 2>&1 & ${group}; sleep 300; echo x`
     await writeFile(
       join(dir, 'stubborn.eval.yaml'),
       [
@@ -225,6 +235,21 @@ describe('an exec command that ignores SIGTERM', () => {
       expect(run.code).toBe(1)
       const results = await readResults(out)
       expect(results.suites[0]?.results[0]?.error?.kind).toBe('provider:timeout')
+      expect(await survivorsOf(group)).toEqual([])
+    } finally {
+      killGroup(group)
+    }
+  })
+
+  it('started, in the background, a process that outlives it: killed too once the grace ends', async () => {
+    const groupFile = await writeStubbornSuite('1s', 'background')
+    const out = join(dir, 'results.json')
+    let group: number | undefined
+    try {
+      const { ended } = startCli(['run', 'stubborn.eval.yaml', '--out', out, '-q'])
+      group = await groupIn(groupFile)
+      const run = await ended
+      expect(run.code).toBe(1)
       expect(await survivorsOf(group)).toEqual([])
     } finally {
       killGroup(group)

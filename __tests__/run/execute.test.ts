@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ProviderError } from '../../src/errors.js'
+import { parseRunResult } from '../../src/results/parse.js'
 import { summarizeRun } from '../../src/results/summary.js'
 import type { TokenUsage } from '../../src/results/types.js'
 import { ResponseCache } from '../../src/run/cache.js'
@@ -432,6 +433,21 @@ describe('executePlan', () => {
     // (600 × 0.15 + 400 × 0.075 + 200 × 0.6) / 1e6 = (90 + 30 + 120) / 1e6 = 0.00024
     expect(run.suites[0]?.results[0]?.cost).toBeCloseTo(0.00024, 12)
     expect(run.suites[0]?.providers[0]).toMatchObject({ id: 'gpt', model: 'gpt-4o-mini' })
+  })
+
+  it('errors an answer whose token counts no answer can have, so its RunResult stays readable', async () => {
+    const huge = new FakeProvider('a', upper)
+    huge.tokens = { input: 1e308, output: 1 }
+    const run = await execute([suiteSpec({ providers: [providerSpec('a')] })], [huge])
+    const [result] = run.suites[0]?.results ?? []
+    expect(result).toMatchObject({ output: null, score: null })
+    expect(result?.tokens).toBeUndefined()
+    expect(result?.error).toEqual({
+      kind: 'provider:malformed-response',
+      message: 'provider a: reported 1e+308 input tokens; a token count is a number from 0 to 1e+12'
+    })
+    // What a run writes, its reader takes back.
+    expect(() => parseRunResult(JSON.stringify(run), 'run.json')).not.toThrow()
   })
 
   it('shares one rate limit among the suites that call the same provider', async () => {

@@ -11,6 +11,7 @@ import type { BaselineMatch, BaselineStore } from '../baseline/index.js'
 import { checkComparison, compareRuns, comparisonExitCode } from '../compare/index.js'
 import type { Comparison } from '../compare/index.js'
 import { InputError, UsageError, errorMessage } from '../errors.js'
+import { TOOL_VERSION } from '../version.js'
 import {
   assertWritableFile,
   readRunResult,
@@ -503,7 +504,15 @@ export async function runAction(
     context.defaultBranch !== undefined && context.ref === `refs/heads/${context.defaultBranch}`
   const failsOnThreshold = settings.failOnThreshold && belowThreshold.length > 0
   const scheduled = context.eventName === 'schedule' || context.eventName === 'workflow_dispatch'
-  if (context.eventName === 'push' && isDefaultBranch && store && client) {
+  // A filtered run holds only some cases: as a baseline it would leave the others unpaired, and
+  // a full run of the same commit, finding it, would not replace it.
+  const partial = run.run.filter !== undefined
+  if (partial && isDefaultBranch && (context.eventName === 'push' || scheduled)) {
+    io.info(
+      `evalgate: not stored as the baseline of ${shortSha(context.sha)}: the run was filtered (${run.run.filter}), so it holds only some cases`
+    )
+  }
+  if (context.eventName === 'push' && isDefaultBranch && store && client && !partial) {
     const stored = await storeBaselineSafely(store, context.sha, run)
     if (stored.ok && settings.baseline.store === 'file') {
       // The file store writes into the workspace, which ends with the job: only a commit keeps it.
@@ -563,7 +572,7 @@ export async function runAction(
         )
     }
     const ownBaseline = lookup.status === 'found' && lookup.match.distance === 0
-    if (isDefaultBranch && store && lookup.status !== 'unavailable' && !ownBaseline) {
+    if (isDefaultBranch && store && lookup.status !== 'unavailable' && !ownBaseline && !partial) {
       // The first trusted run of a commit becomes its baseline, so later nights compare with
       // this commit, not an ever older one (a repository may run evals only on a schedule).
       // Not a run that regressed or whose model changed: the next night would pass against it.
@@ -648,26 +657,48 @@ async function trackDrift(
  * The comparison beside an artifact's results: absent when that run had no baseline. A file that
  * is there but unreadable is reported, then treated as absent.
  */
-async function readComparison(path: string, io: ActionIO): Promise<Comparison | undefined> {
+/** The artifact's comparison: read, refused (and why), or not there (no baseline was found). */
+type ArtifactComparison = { comparison: Comparison } | { refused: string } | undefined
+
+async function readComparison(path: string, io: ActionIO): Promise<ArtifactComparison> {
   let text: string | undefined
   try {
     text = await readTextIfExists(path)
   } catch (error) {
     io.warning(`evalgate: cannot read ${path}: ${errorMessage(error)}`)
-    return undefined
+    return { refused: `it cannot be read: ${errorMessage(error)}` }
   }
   if (text === undefined) return undefined
   let problem: string
+  let writtenBy: unknown
   try {
-    const checked = checkComparison(JSON.parse(text))
-    if (checked.problem === undefined) return checked.comparison
+    const parsed: unknown = JSON.parse(text)
+    writtenBy = (parsed as { tool?: { version?: unknown } } | null)?.tool?.version
+    const checked = checkComparison(parsed)
+    if (checked.problem === undefined) return { comparison: checked.comparison }
     problem = checked.problem
   } catch (error) {
     problem = `not JSON: ${errorMessage(error)}`
   }
   // The artifact is the pull request's code's to write: what fails the check is never rendered.
+  // An evalgate of another version (the PR may change it) writes another shape: said so.
+  const version =
+    typeof writtenBy === 'string' && writtenBy !== TOOL_VERSION
+      ? `; it was written by evalgate ${markdownInline(writtenBy, 20)}, this job runs ${TOOL_VERSION}`
+      : ''
   io.warning(`evalgate: ${path} is not an evalgate comparison (${problem}); reporting without it`)
-  return undefined
+  return { refused: `${markdownInline(problem, 200)}${version}` }
+}
+
+/** The pull request's run compared, but this job refuses what it wrote: said as such. */
+function refusedComparisonMarkdown(run: RunResult, why: string): string {
+  return [
+    '### evalgate: comparison not shown',
+    '',
+    `The pull request’s run wrote a comparison this job does not accept (${why}), so its verdict is not shown here; the run's own report follows, and the pull request's job summary has the comparison.`,
+    '',
+    renderRunMarkdown(run, summarizeRun(run))
+  ].join('\n')
 }
 
 /**
@@ -720,17 +751,21 @@ async function reportFromArtifact(
   }
   // The link goes to the pull request's run, not to this reporting job.
   const runUrl = context.runUrl?.replace(/\/\d+$/, `/${source.id}`)
-  const comparison = await readComparison(comparisonPathFor(path), io)
-  const baselineError = comparison ? undefined : await readBaselineError(path)
+  const read = await readComparison(comparisonPathFor(path), io)
+  const comparison = read && 'comparison' in read ? read.comparison : undefined
+  const refused = read && 'refused' in read ? read.refused : undefined
+  const baselineError = read ? undefined : await readBaselineError(path)
   // The same report as the pull request's own run wrote: its threshold failures first.
   const summaries = summarizeRun(run)
   const failsOnThreshold = settings.failOnThreshold && summaries.some((s) => s.belowThreshold)
   const alert = alertFor(settings, summaries)
   const report = comparison
     ? comparisonMarkdown(comparison, runUrl, { room: alert?.length ?? 0 })
-    : baselineError !== undefined
-      ? baselineUnavailableMarkdown(run, baselineError)
-      : noBaselineMarkdown(run, 'The pull request’s run found no baseline.')
+    : refused !== undefined
+      ? refusedComparisonMarkdown(run, refused)
+      : baselineError !== undefined
+        ? baselineUnavailableMarkdown(run, baselineError)
+        : noBaselineMarkdown(run, 'The pull request’s run found no baseline.')
   const markdown = (alert ?? '') + report
   // The same sticky comment as the pull request's own run would write: one comment, not two.
   await postComment(
@@ -745,7 +780,15 @@ async function reportFromArtifact(
   // The outputs the pull request's own run set, for steps after this one.
   io.setOutput('results-path', path)
   if (comparison) setComparisonOutputs(comparison, comparisonPathFor(path), io)
-  else io.setOutput('verdict', baselineError !== undefined ? 'baseline-unavailable' : 'no-baseline')
+  else
+    io.setOutput(
+      'verdict',
+      refused !== undefined
+        ? 'comparison-unreadable'
+        : baselineError !== undefined
+          ? 'baseline-unavailable'
+          : 'no-baseline'
+    )
   io.setOutput('passed', String(!summaries.some((s) => s.belowThreshold)))
   await io.writeSummary(markdown)
   return undefined

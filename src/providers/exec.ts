@@ -22,22 +22,22 @@ function stop(child: ChildProcess, signalName: NodeJS.Signals): void {
 }
 
 /**
- * Commands started and not yet ended. One that ignores SIGTERM would outlive evalgate, orphaned:
- * whatever is left when evalgate exits, however it exits, is SIGKILLed then. process.kill is
- * synchronous, so it works in an 'exit' listener; the listener is added with the first command.
+ * Process groups to SIGKILL when evalgate exits, however it exits: commands still running, and
+ * those sent SIGTERM whose grace has not run out — what they started may ignore SIGTERM and
+ * outlive them, orphaned. process.kill is synchronous, so it works in an 'exit' listener, which
+ * is added with the first command.
  */
-const runningCommands = new Set<ChildProcess>()
-let killedOnExit = false
+const killOnExit = new Set<ChildProcess>()
+let exitHookAdded = false
 
-function trackUntilClosed(child: ChildProcess): void {
-  if (!killedOnExit) {
-    killedOnExit = true
+function killGroupOnExit(child: ChildProcess): void {
+  if (!exitHookAdded) {
+    exitHookAdded = true
     process.on('exit', () => {
-      for (const running of runningCommands) stop(running, 'SIGKILL')
+      for (const group of killOnExit) stop(group, 'SIGKILL')
     })
   }
-  runningCommands.add(child)
-  child.on('close', () => runningCommands.delete(child))
+  killOnExit.add(child)
 }
 
 /**
@@ -73,7 +73,7 @@ export class ExecProvider implements Provider {
         // a grandchild holding stdout open would otherwise keep the run waiting.
         detached: GROUP_KILL
       })
-      trackUntilClosed(child)
+      killGroupOnExit(child)
       const stdout: Buffer[] = []
       let stderr = ''
       child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk))
@@ -84,12 +84,16 @@ export class ExecProvider implements Provider {
       child.stdin.on('error', () => undefined)
       child.stdin.end(request.prompt)
 
-      let killTimer: NodeJS.Timeout | undefined
+      let terminated = false
       const onAbort = (): void => {
+        terminated = true
         stop(child, 'SIGTERM')
-        // Unref'd: evalgate need not wait for it, as its exit SIGKILLs what is still running.
-        killTimer = setTimeout(() => stop(child, 'SIGKILL'), KILL_GRACE_MS)
-        killTimer.unref()
+        // The group is killed after the grace even once the command has closed: what it started
+        // may ignore SIGTERM. Unref'd: evalgate need not wait, its exit SIGKILLs the group too.
+        setTimeout(() => {
+          stop(child, 'SIGKILL')
+          killOnExit.delete(child)
+        }, KILL_GRACE_MS).unref()
       }
       signal.addEventListener('abort', onAbort, { once: true })
 
@@ -101,7 +105,7 @@ export class ExecProvider implements Provider {
       })
       child.on('close', (code, killedBy) => {
         signal.removeEventListener('abort', onAbort)
-        if (killTimer) clearTimeout(killTimer)
+        if (!terminated) killOnExit.delete(child)
         if (signal.aborted) return reject(abortError(signal))
         if (code !== 0) {
           const status = code === null ? `was killed by ${killedBy}` : `exited with code ${code}`

@@ -104,6 +104,28 @@ function withSecretsRedacted(error: unknown, secrets: readonly SecretValue[]): u
   })
 }
 
+/** The most tokens one answer may report: the RunResult schema's bound, far above any model's. */
+const MAX_TOKENS = 1e12
+
+/**
+ * Token counts as a provider reported them (a module returns them, an endpoint or a compatible
+ * server sends them): a count that is not a number from 0 to MAX_TOKENS is a malformed answer,
+ * never written into a RunResult that its own reader would refuse.
+ */
+function checkTokenCounts(tokens: ProviderResponse['tokens'], providerId: string): void {
+  if (tokens === undefined) return
+  for (const field of ['input', 'output', 'cachedInput', 'reasoning'] as const) {
+    const count: unknown = tokens[field]
+    if (field !== 'input' && field !== 'output' && count === undefined) continue
+    if (typeof count !== 'number' || !(count >= 0 && count <= MAX_TOKENS)) {
+      throw new ProviderError(
+        'malformed-response',
+        `provider ${providerId}: reported ${String(count).slice(0, 40)} ${field} tokens; a token count is a number from 0 to ${MAX_TOKENS.toExponential()}`
+      )
+    }
+  }
+}
+
 /**
  * One answer for a request: replayed from the cache when it has one, else called — each attempt
  * paced by the provider's rate limiter, given its own timeout, and retried per the provider's
@@ -160,6 +182,7 @@ export async function callProvider(
         ).catch((error: unknown) => {
           throw withSecretsRedacted(error, policy.secrets)
         })
+        checkTokenCounts(response.tokens, policy.provider.id)
         const used = (response.tokens?.input ?? 0) + (response.tokens?.output ?? 0)
         policy.limiter?.record(used, estimate)
         // Before the cache (restored into forks' runs) and the scorers (whose reasons quote it).

@@ -1,0 +1,31 @@
+/** The cancellation reason of a run that stalled. */
+export const STALLED = 'stalled'
+
+const STALLED_MESSAGE =
+  "stalled: the run waits for something that can never settle (a promise of the code under test that nothing resolves, such as a module's top-level await); stopping and writing partial results…"
+
+/**
+ * For the process edges (the CLI and the action). Node empties its event loop with the run still
+ * pending: nothing left can settle what it awaits (say, a module's top-level await that never
+ * settles). Node would end with exit code 13 and a warning, the answers so far unwritten. Instead
+ * `stalled` is told and the run cancelled through `controller` with the reason STALLED, so it
+ * writes what finished; if even that cannot settle, `giveUp` is told and must end the process.
+ * Returns what to call once the run is done.
+ */
+export function cancelWhenStalled(
+  controller: AbortController,
+  tell: { stalled: (message: string) => void; giveUp: (message: string) => void }
+): () => void {
+  const onBeforeExit = (): void => {
+    if (controller.signal.aborted) {
+      tell.giveUp('stalled: the run could not be stopped; no results written')
+      return
+    }
+    tell.stalled(STALLED_MESSAGE)
+    controller.abort(STALLED)
+    // One more turn of the loop, to see whether the cancellation let the run finish.
+    setImmediate(() => undefined)
+  }
+  process.on('beforeExit', onBeforeExit)
+  return () => process.off('beforeExit', onBeforeExit)
+}
