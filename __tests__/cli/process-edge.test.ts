@@ -224,37 +224,28 @@ describe('an exec command that ignores SIGTERM', () => {
     }
   }
 
-  it('is killed, with all it started, by the time evalgate has ended after its timeout', async () => {
-    const groupFile = await writeStubbornSuite('1s')
-    const out = join(dir, 'results.json')
-    let group: number | undefined
-    try {
-      const { ended } = startCli(['run', 'stubborn.eval.yaml', '--out', out, '-q'])
-      group = await groupIn(groupFile)
-      const run = await ended
-      expect(run.code).toBe(1)
-      const results = await readResults(out)
-      expect(results.suites[0]?.results[0]?.error?.kind).toBe('provider:timeout')
-      expect(await survivorsOf(group)).toEqual([])
-    } finally {
-      killGroup(group)
+  it.each([
+    ['ignores SIGTERM itself', 'itself'],
+    ['leaves a background process that ignores it', 'background']
+  ] as const)(
+    'is killed, with all it started, by the time evalgate has ended after its timeout, when it %s',
+    async (_, stubborn) => {
+      const groupFile = await writeStubbornSuite('1s', stubborn)
+      const out = join(dir, 'results.json')
+      let group: number | undefined
+      try {
+        const { ended } = startCli(['run', 'stubborn.eval.yaml', '--out', out, '-q'])
+        group = await groupIn(groupFile)
+        const run = await ended
+        expect(run.code).toBe(1)
+        const results = await readResults(out)
+        expect(results.suites[0]?.results[0]?.error?.kind).toBe('provider:timeout')
+        expect(await survivorsOf(group)).toEqual([])
+      } finally {
+        killGroup(group)
+      }
     }
-  })
-
-  it('started, in the background, a process that outlives it: killed too once the grace ends', async () => {
-    const groupFile = await writeStubbornSuite('1s', 'background')
-    const out = join(dir, 'results.json')
-    let group: number | undefined
-    try {
-      const { ended } = startCli(['run', 'stubborn.eval.yaml', '--out', out, '-q'])
-      group = await groupIn(groupFile)
-      const run = await ended
-      expect(run.code).toBe(1)
-      expect(await survivorsOf(group)).toEqual([])
-    } finally {
-      killGroup(group)
-    }
-  })
+  )
 
   it('is killed, with all it started, by the time evalgate has ended on SIGINT', async () => {
     const groupFile = await writeStubbornSuite('60s')
