@@ -69836,7 +69836,8 @@ var init_openai2 = __esm({
           attempts: 1,
           ...tokens ? { tokens } : {},
           ...completion.model ? { model: completion.model } : {},
-          ...completion.system_fingerprint ? { fingerprint: completion.system_fingerprint } : {}
+          ...completion.system_fingerprint ? { fingerprint: completion.system_fingerprint } : {},
+          ...completion.service_tier ? { serviceTier: completion.service_tier } : {}
         };
       }
       async callStreaming(request2, signal, started) {
@@ -69875,7 +69876,8 @@ var init_openai2 = __esm({
           attempts: 1,
           ...tokens ? { tokens } : {},
           ...last?.model ? { model: last.model } : {},
-          ...last?.system_fingerprint ? { fingerprint: last.system_fingerprint } : {}
+          ...last?.system_fingerprint ? { fingerprint: last.system_fingerprint } : {},
+          ...last?.service_tier ? { serviceTier: last.service_tier } : {}
         };
       }
       malformed(what) {
@@ -83464,20 +83466,22 @@ var init_identity = __esm({
 });
 
 // src/providers/prices.ts
-function price(input, cachedInput, output) {
+function price(input, cachedInput, output, read = PRICING_PAGE) {
   return {
     input,
     ...cachedInput !== void 0 ? { cachedInput } : {},
     output,
-    asOf: AS_OF,
-    source: SOURCE
+    ...read
   };
 }
 function baseModel(model) {
   return model.replace(/-\d{4}-\d{2}-\d{2}$/, "");
 }
 function builtInPrice(model) {
-  return BUILT_IN_PRICES[model] ?? BUILT_IN_PRICES[baseModel(model)];
+  for (const name of [model, baseModel(model)]) {
+    if (Object.hasOwn(BUILT_IN_PRICES, name)) return BUILT_IN_PRICES[name];
+  }
+  return void 0;
 }
 function costOf(model, tokens, override) {
   const rates = override ?? builtInPrice(model);
@@ -83486,13 +83490,31 @@ function costOf(model, tokens, override) {
   const perMillion = (tokens.input - cached) * rates.input + cached * (rates.cachedInput ?? rates.input) + tokens.output * rates.output;
   return perMillion / 1e6;
 }
-var SOURCE, AS_OF, BUILT_IN_PRICES;
+function atBuiltInPrices(spec, serviceTier) {
+  if (serviceTier !== void 0 && serviceTier !== "default") return false;
+  if (spec.type !== "openai" || spec.baseUrl === void 0) return true;
+  return URL.parse(spec.baseUrl)?.hostname === "api.openai.com";
+}
+function callCost(spec, answer) {
+  const override = spec.type === "openai" ? spec.prices : void 0;
+  if (!override && !atBuiltInPrices(spec, answer.serviceTier)) return null;
+  const model = answer.model ?? (spec.type === "openai" ? spec.model : "");
+  return costOf(model, answer.tokens, override);
+}
+var PRICING_PAGE, BUILT_IN_PRICES;
 var init_prices = __esm({
   "src/providers/prices.ts"() {
     "use strict";
-    SOURCE = "https://openai.com/api/pricing";
-    AS_OF = "2025-08-07";
+    PRICING_PAGE = { asOf: "2025-08-07", source: "https://openai.com/api/pricing" };
     BUILT_IN_PRICES = {
+      "gpt-5.2": price(1.75, 0.175, 14, {
+        asOf: "2026-11-29",
+        source: "https://nicolalazzari.ai/articles/openai-api-pricing-explained-2026"
+      }),
+      "gpt-5.1": price(1.25, 0.125, 10, {
+        asOf: "2026-11-29",
+        source: "https://koishiai.com/en/articles/openai-gpt-5-1-api-pricing-limits"
+      }),
       "gpt-5": price(1.25, 0.125, 10),
       "gpt-5-mini": price(0.25, 0.025, 2),
       "gpt-5-nano": price(0.05, 5e-3, 0.4),
@@ -83638,11 +83660,9 @@ function parseJudgement(text, scale) {
   return { score, reasoning };
 }
 function judgeUsage(judge, response) {
-  const model = response.model ?? (judge.type === "openai" ? judge.model : "");
-  const prices = judge.type === "openai" ? judge.prices : void 0;
   return {
     ...response.tokens ? { tokens: response.tokens } : {},
-    cost: costOf(model, response.tokens, prices)
+    cost: callCost(judge, response)
   };
 }
 async function createLlmJudgeScorer(spec, createJudge) {
@@ -84478,9 +84498,6 @@ function errorKind(error) {
 function retryWait(waitedMs) {
   return waitedMs > 0 ? { retryWaitMs: waitedMs } : {};
 }
-function modelOf(spec) {
-  return spec.type === "openai" ? spec.model : void 0;
-}
 async function runTask(lane, caseIndex, repeat, runSignal, options) {
   const { spec } = lane.suite.planned;
   const evalCase = lane.suite.planned.cases[caseIndex];
@@ -84507,7 +84524,6 @@ async function runTask(lane, caseIndex, repeat, runSignal, options) {
     };
   }
   const { response } = answered;
-  const model = response.model ?? modelOf(lane.spec);
   const result = {
     ...base,
     output: response.output,
@@ -84516,14 +84532,7 @@ async function runTask(lane, caseIndex, repeat, runSignal, options) {
     ...retryWait(answered.waitedMs),
     cached: answered.cached,
     ...response.ttftMs !== void 0 ? { ttftMs: response.ttftMs } : {},
-    ...response.tokens ? {
-      tokens: response.tokens,
-      cost: costOf(
-        model ?? "",
-        response.tokens,
-        lane.spec.type === "openai" ? lane.spec.prices : void 0
-      )
-    } : {},
+    ...response.tokens ? { tokens: response.tokens, cost: callCost(lane.spec, response) } : {},
     ...response.model ? { model: response.model } : {},
     ...response.fingerprint ? { fingerprint: response.fingerprint } : {}
   };

@@ -44,6 +44,8 @@ beforeAll(async () => {
       `    base-url: ${server.baseUrl}`,
       '    api-key: ${LOCAL_OPENAI_KEY}',
       '    params: { temperature: 0, seed: 7 }',
+      // A compatible server is not OpenAI's API: its answers are priced by `prices:` only.
+      '    prices: { input: 0.15, output: 0.6 }',
       'prompt:',
       '  - { role: system, content: Answer with the city only. }',
       '  - { role: user, content: "Capital of {{country}}?" }',
@@ -60,6 +62,7 @@ beforeAll(async () => {
       '      model: gpt-4o-mini',
       `      base-url: ${server.baseUrl}`,
       '      api-key: ${LOCAL_OPENAI_KEY}',
+      '      prices: { input: 0.15, output: 0.6 }',
       ''
     ].join('\n')
   )
@@ -83,7 +86,7 @@ describe('evalgate run with the openai provider and an LLM judge', () => {
     const results = parseRunResult(await readFile(recorded, 'utf8'), recorded)
     expect(JSON.stringify(results)).not.toContain(KEY)
     const [fr] = results.suites[0]?.results ?? []
-    // gpt-4o-mini: $0.15 in, $0.60 out per 1M tokens. Answer: 20 × 0.15 + 2 × 0.6 = 4.2e-6 USD;
+    // $0.15 in, $0.60 out per 1M tokens. Answer: 20 × 0.15 + 2 × 0.6 = 4.2e-6 USD;
     // judge: 100 × 0.15 + 10 × 0.6 = 2.1e-5 USD, counted apart.
     expect(fr).toMatchObject({
       output: 'Paris',

@@ -66,6 +66,8 @@ export type Behaviour =
       chunkDelayMs?: number
       /** The model id reported back; defaults to the requested one. */
       model?: string
+      /** The service tier reported back; defaults to `default`. */
+      serviceTier?: 'default' | 'flex' | 'priority' | 'scale'
       usage?: UsageScript
       /** An answer with `choices: []` (valid per the schema, useless to a caller). */
       noChoices?: boolean
@@ -333,7 +335,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
               }
             ],
         usage,
-        service_tier: 'default'
+        service_tier: behaviour.serviceTier ?? 'default'
       }
       check('response', completion, 'CreateChatCompletionResponse')
       return sendJson(res, 200, completion)
@@ -342,7 +344,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
     const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => ({
       ...base,
       object: 'chat.completion.chunk',
-      service_tier: 'default',
+      service_tier: behaviour.serviceTier ?? 'default',
       choices,
       ...(includeUsage ? { usage: null } : {}),
       ...extra

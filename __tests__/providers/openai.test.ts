@@ -142,7 +142,8 @@ describe('OpenAIProvider', () => {
       attempts: 1,
       tokens: { input: 40, output: 12, cachedInput: 32, reasoning: 10 },
       model: 'gpt-4o-mini-2024-07-18',
-      fingerprint: 'fp_evalgate_test'
+      fingerprint: 'fp_evalgate_test',
+      serviceTier: 'default'
     })
     expect(response.latencyMs).toBeGreaterThan(0)
     expect(response.ttftMs).toBeUndefined()
@@ -163,14 +164,17 @@ describe('OpenAIProvider', () => {
       type: 'answer',
       text: 'Rome is the capital of Italy.',
       chunkDelayMs: 15,
-      usage: { promptTokens: 30, completionTokens: 7 }
+      usage: { promptTokens: 30, completionTokens: 7 },
+      serviceTier: 'flex'
     })
     const response = await new OpenAIProvider(spec({ stream: true })).call(request, never)
     expect(response).toMatchObject({
       output: 'Rome is the capital of Italy.',
       tokens: { input: 30, output: 7, cachedInput: 0, reasoning: 0 },
       model: 'gpt-4o-mini',
-      fingerprint: 'fp_evalgate_test'
+      fingerprint: 'fp_evalgate_test',
+      // The tier that answered, which decides whether the built-in prices hold.
+      serviceTier: 'flex'
     })
     expect(response.ttftMs).toBeGreaterThan(0)
     expect(response.ttftMs).toBeLessThan(response.latencyMs)

@@ -1,4 +1,5 @@
-import { BUILT_IN_PRICES, builtInPrice, costOf } from '../../src/providers/prices.js'
+import { BUILT_IN_PRICES, builtInPrice, callCost, costOf } from '../../src/providers/prices.js'
+import type { OpenAIProviderSpec } from '../../src/spec/types.js'
 
 describe('costOf', () => {
   it('bills cached input at the cached rate and not also at the full rate', () => {
@@ -71,8 +72,61 @@ describe('costOf', () => {
   it('dates every built-in price and names its source', () => {
     for (const [model, entry] of Object.entries(BUILT_IN_PRICES)) {
       expect({ model, asOf: /^\d{4}-\d{2}-\d{2}$/.test(entry.asOf) }).toEqual({ model, asOf: true })
-      expect(entry.source).toBe('https://openai.com/api/pricing')
+      expect(entry.source).toMatch(/^https:\/\//)
       expect(entry.output).toBeGreaterThan(0)
     }
+  })
+
+  it('prices gpt-5.1 and gpt-5.2, and knows no price for a name of an object’s machinery', () => {
+    // gpt-5.2: $1.75 in, $0.175 cached, $14 out: 1000 × 1.75 + 1000 × 14 = 15750 → $0.01575
+    expect(costOf('gpt-5.2-2025-12-11', { input: 1000, output: 1000 })).toBeCloseTo(0.01575, 12)
+    // gpt-5.1: $1.25 in, $10 out: 1000 × 1.25 + 1000 × 10 = 11250 → $0.01125
+    expect(costOf('gpt-5.1', { input: 1000, output: 1000 })).toBeCloseTo(0.01125, 12)
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      expect(costOf(name, { input: 10, output: 10 })).toBeNull()
+    }
+  })
+})
+
+describe('callCost', () => {
+  const openai = (extra: Partial<OpenAIProviderSpec> = {}): OpenAIProviderSpec => ({
+    id: 'gpt',
+    type: 'openai',
+    model: 'gpt-4o-mini',
+    params: {},
+    stream: false,
+    configFingerprint: 'f',
+    source: { file: 'evals/x.eval.yaml' },
+    ...extra
+  })
+  const tokens = { input: 1_000_000, output: 1_000_000 }
+
+  it('prices OpenAI’s own API at its standard tier from the table', () => {
+    // gpt-4o-mini: $0.15 + $0.60
+    expect(callCost(openai(), { tokens })).toBeCloseTo(0.75, 12)
+    expect(callCost(openai({ baseUrl: 'https://api.openai.com/v1' }), { tokens })).toBeCloseTo(
+      0.75,
+      12
+    )
+    expect(callCost(openai(), { tokens, serviceTier: 'default' })).toBeCloseTo(0.75, 12)
+  })
+
+  it('leaves unknown, not wrong, a compatible server’s answer and another tier’s', () => {
+    expect(callCost(openai({ baseUrl: 'http://localhost:8000/v1' }), { tokens })).toBeNull()
+    expect(
+      callCost(openai({ baseUrl: 'https://x.openai.azure.com/openai/v1' }), { tokens })
+    ).toBeNull()
+    expect(callCost(openai(), { tokens, serviceTier: 'flex' })).toBeNull()
+    expect(callCost(openai(), { tokens, serviceTier: 'priority' })).toBeNull()
+  })
+
+  it('prices at the spec’s prices wherever the answer came from', () => {
+    const prices = { input: 1, output: 2 }
+    expect(
+      callCost(openai({ baseUrl: 'http://localhost:8000/v1', prices }), {
+        tokens,
+        serviceTier: 'flex'
+      })
+    ).toBeCloseTo(3, 12)
   })
 })

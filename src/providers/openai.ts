@@ -150,7 +150,8 @@ export class OpenAIProvider implements Provider {
       attempts: 1,
       ...(tokens ? { tokens } : {}),
       ...(completion.model ? { model: completion.model } : {}),
-      ...(completion.system_fingerprint ? { fingerprint: completion.system_fingerprint } : {})
+      ...(completion.system_fingerprint ? { fingerprint: completion.system_fingerprint } : {}),
+      ...(completion.service_tier ? { serviceTier: completion.service_tier } : {})
     }
   }
 
@@ -194,7 +195,8 @@ export class OpenAIProvider implements Provider {
       attempts: 1,
       ...(tokens ? { tokens } : {}),
       ...(last?.model ? { model: last.model } : {}),
-      ...(last?.system_fingerprint ? { fingerprint: last.system_fingerprint } : {})
+      ...(last?.system_fingerprint ? { fingerprint: last.system_fingerprint } : {}),
+      ...(last?.service_tier ? { serviceTier: last.service_tier } : {})
     }
   }
 

@@ -1,5 +1,5 @@
 import type { TokenUsage } from '../results/types.js'
-import type { PriceSpec } from '../spec/types.js'
+import type { PriceSpec, ProviderSpec } from '../spec/types.js'
 
 /** USD per 1M tokens, with the date the price was read and where. */
 export interface ModelPrice extends PriceSpec {
@@ -7,26 +7,38 @@ export interface ModelPrice extends PriceSpec {
   source: string
 }
 
-const SOURCE = 'https://openai.com/api/pricing'
-const AS_OF = '2025-08-07'
+/** The price page of every entry read on the same day, before OpenAI moved it. */
+const PRICING_PAGE = { asOf: '2025-08-07', source: 'https://openai.com/api/pricing' }
 
-function price(input: number, cachedInput: number | undefined, output: number): ModelPrice {
+function price(
+  input: number,
+  cachedInput: number | undefined,
+  output: number,
+  read: { asOf: string; source: string } = PRICING_PAGE
+): ModelPrice {
   return {
     input,
     ...(cachedInput !== undefined ? { cachedInput } : {}),
     output,
-    asOf: AS_OF,
-    source: SOURCE
+    ...read
   }
 }
 
 /**
  * Standard (not batch, not flex, not priority) text-token prices of OpenAI models, keyed by the
  * model id without its date. Only prices known for certain are listed: an unknown model costs
- * `null` (unknown), never 0. A spec's `prices:` overrides this table; prices change, so the
- * `asOf` date says how old an entry is.
+ * `null` (unknown), never 0. Later models are left out where sources disagree; a spec's
+ * `prices:` prices them, and overrides this table. Prices change: `asOf` says how old an entry is.
  */
 export const BUILT_IN_PRICES: Readonly<Record<string, ModelPrice>> = {
+  'gpt-5.2': price(1.75, 0.175, 14, {
+    asOf: '2026-11-29',
+    source: 'https://nicolalazzari.ai/articles/openai-api-pricing-explained-2026'
+  }),
+  'gpt-5.1': price(1.25, 0.125, 10, {
+    asOf: '2026-11-29',
+    source: 'https://koishiai.com/en/articles/openai-gpt-5-1-api-pricing-limits'
+  }),
   'gpt-5': price(1.25, 0.125, 10),
   'gpt-5-mini': price(0.25, 0.025, 2),
   'gpt-5-nano': price(0.05, 0.005, 0.4),
@@ -50,10 +62,14 @@ function baseModel(model: string): string {
 
 /**
  * The built-in price of a model as the API reports it (`response.model`, often a dated snapshot)
- * or as configured. Fine-tuned (`ft:…`) and unknown models have none.
+ * or as configured. Fine-tuned (`ft:…`) and unknown models have none; so have the names of an
+ * object's own machinery (`constructor`).
  */
 export function builtInPrice(model: string): ModelPrice | undefined {
-  return BUILT_IN_PRICES[model] ?? BUILT_IN_PRICES[baseModel(model)]
+  for (const name of [model, baseModel(model)]) {
+    if (Object.hasOwn(BUILT_IN_PRICES, name)) return BUILT_IN_PRICES[name]
+  }
+  return undefined
 }
 
 /**
@@ -76,4 +92,26 @@ export function costOf(
     cached * (rates.cachedInput ?? rates.input) +
     tokens.output * rates.output
   return perMillion / 1_000_000
+}
+
+/**
+ * The built-in prices are OpenAI's own API's at its standard tier. A compatible server elsewhere
+ * (`base-url`: vLLM, a proxy, Azure) bills differently or not at all, and so does another tier
+ * (`flex`, `priority`): their cost is unknown rather than wrong, unless the spec sets `prices:`.
+ */
+function atBuiltInPrices(spec: ProviderSpec, serviceTier: string | undefined): boolean {
+  if (serviceTier !== undefined && serviceTier !== 'default') return false
+  if (spec.type !== 'openai' || spec.baseUrl === undefined) return true
+  return URL.parse(spec.baseUrl)?.hostname === 'api.openai.com'
+}
+
+/** What one answer of `spec` (a provider under test or a judge) cost; null when unknown. */
+export function callCost(
+  spec: ProviderSpec,
+  answer: { model?: string; tokens?: TokenUsage; serviceTier?: string }
+): number | null {
+  const override = spec.type === 'openai' ? spec.prices : undefined
+  if (!override && !atBuiltInPrices(spec, answer.serviceTier)) return null
+  const model = answer.model ?? (spec.type === 'openai' ? spec.model : '')
+  return costOf(model, answer.tokens, override)
 }

@@ -19,6 +19,8 @@ export interface ProviderResponse {
   /** The model id the provider reports, and its fingerprint (e.g. OpenAI's system_fingerprint). */
   model?: string
   fingerprint?: string
+  /** The service tier that answered (OpenAI: `default`, `flex`, `priority`…), when reported. */
+  serviceTier?: string
   attempts: number
 }
 

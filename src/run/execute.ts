@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { EvalgateError, InputError, ProviderError, errorMessage } from '../errors.js'
 import { raceAbort } from '../providers/abort.js'
 import { providerCacheIdentity } from '../providers/identity.js'
-import { costOf } from '../providers/prices.js'
+import { callCost } from '../providers/prices.js'
 import { attemptsOf } from '../providers/retry.js'
 import type { Provider, ProviderRequest } from '../providers/types.js'
 import { RUN_RESULT_VERSION } from '../results/types.js'
@@ -222,10 +222,6 @@ function retryWait(waitedMs: number): Pick<CaseResult, 'retryWaitMs'> {
   return waitedMs > 0 ? { retryWaitMs: waitedMs } : {}
 }
 
-function modelOf(spec: ProviderSpec): string | undefined {
-  return spec.type === 'openai' ? spec.model : undefined
-}
-
 /**
  * Calls one provider for one case and repeat, then scores the answer. Returns undefined when the
  * run was cancelled mid-call or mid-scoring: a cancelled answer is not a result (it is not an
@@ -264,7 +260,6 @@ async function runTask(
     }
   }
   const { response } = answered
-  const model = response.model ?? modelOf(lane.spec)
   const result = {
     ...base,
     output: response.output,
@@ -273,16 +268,7 @@ async function runTask(
     ...retryWait(answered.waitedMs),
     cached: answered.cached,
     ...(response.ttftMs !== undefined ? { ttftMs: response.ttftMs } : {}),
-    ...(response.tokens
-      ? {
-          tokens: response.tokens,
-          cost: costOf(
-            model ?? '',
-            response.tokens,
-            lane.spec.type === 'openai' ? lane.spec.prices : undefined
-          )
-        }
-      : {}),
+    ...(response.tokens ? { tokens: response.tokens, cost: callCost(lane.spec, response) } : {}),
     ...(response.model ? { model: response.model } : {}),
     ...(response.fingerprint ? { fingerprint: response.fingerprint } : {})
   }

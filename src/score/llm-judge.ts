@@ -1,5 +1,5 @@
 import { EvalgateError, ProviderError, errorMessage } from '../errors.js'
-import { costOf } from '../providers/prices.js'
+import { callCost } from '../providers/prices.js'
 import type { ProviderRequest, ProviderResponse } from '../providers/types.js'
 import { renderTemplate } from '../spec/template.js'
 import type { ChatMessage, LlmJudgeScorerSpec, ProviderSpec } from '../spec/types.js'
@@ -8,7 +8,7 @@ import { quote, truncate } from './reason.js'
 import type { ScoreInput, Scorer, ScorerResult, ScorerUsage } from './types.js'
 
 /** What a judge answers: the text to parse, and what the call cost. */
-export type JudgeAnswer = Pick<ProviderResponse, 'output' | 'tokens' | 'model'>
+export type JudgeAnswer = Pick<ProviderResponse, 'output' | 'tokens' | 'model' | 'serviceTier'>
 
 /**
  * A judge as the scorer sees it: one call per output to grade. Timeouts, retries, rate limits and
@@ -120,11 +120,9 @@ export function parseJudgement(text: string, scale: number): Judgement {
 
 /** What a judge call cost, priced like a call to the system under test. */
 function judgeUsage(judge: ProviderSpec, response: JudgeAnswer): ScorerUsage {
-  const model = response.model ?? (judge.type === 'openai' ? judge.model : '')
-  const prices = judge.type === 'openai' ? judge.prices : undefined
   return {
     ...(response.tokens ? { tokens: response.tokens } : {}),
-    cost: costOf(model, response.tokens, prices)
+    cost: callCost(judge, response)
   }
 }
 
