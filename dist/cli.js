@@ -9519,6 +9519,16 @@ function differenceInterval(diffs, clusters, rng) {
     sd
   };
 }
+function fractionDifferenceInterval(diffs, clusters, rng) {
+  const estimate = differenceInterval(diffs, clusters, rng);
+  const { interval } = estimate;
+  if (interval === null) return estimate;
+  const clamp = (x) => x === null ? null : Math.min(1, Math.max(-1, x));
+  return {
+    ...estimate,
+    interval: { ...interval, low: clamp(interval.low), high: clamp(interval.high) }
+  };
+}
 function powerAdvice(options) {
   const { sd, n, alpha, effect } = options;
   if (!Number.isFinite(sd) || n < 2) {
@@ -9615,7 +9625,11 @@ function qualityMetric(options) {
       const method = shared ? "sign-flip-clustered" : "sign-flip";
       setSignFlipTests(metric, units, "less", method, ctx, name);
     }
-    const estimate = differenceInterval(diffs, shared ? keys : null, rngFor(ctx, name, "interval"));
+    const estimate = fractionDifferenceInterval(
+      diffs,
+      shared ? keys : null,
+      rngFor(ctx, name, "interval")
+    );
     metric.interval = estimate.interval;
     sd = estimate.sd;
     metric.gated = true;
@@ -9995,7 +10009,7 @@ function errorRateMetric(options) {
     } else {
       setSignFlipTests(metric, diffs, "greater", "sign-flip", ctx, "error-rate");
     }
-    metric.interval = differenceInterval(
+    metric.interval = fractionDifferenceInterval(
       diffs,
       null,
       rngFor(ctx, "error-rate", "interval")
@@ -84773,6 +84787,17 @@ var init_plan = __esm({
 });
 
 // src/run/index.ts
+function warnOfCachedCode(plan, warn) {
+  const ids = new Set(
+    plan.suites.flatMap(
+      ({ spec }) => spec.providers.filter((p) => p.type === "module" || p.type === "exec").map((p) => p.id)
+    )
+  );
+  if (ids.size === 0) return;
+  warn(
+    `the cache answers for the module and exec providers ${[...ids].join(", ")} by their request, not their code: a change of that code is not seen in a cached answer (use cache: off where the code is what you test)`
+  );
+}
 async function runEvals(options) {
   const specs = await loadSpecs(options.paths, {
     cwd: options.cwd,
@@ -84795,6 +84820,8 @@ async function runEvals(options) {
       files: cases.map((c) => c.source.file)
     }))
   );
+  const cache = options.cache && options.cache.mode !== "off" ? new ResponseCache({ ...options.cache, warn: options.warn }) : void 0;
+  if (cache?.reads) warnOfCachedCode(plan, options.warn);
   const run = await executePlan(plan, {
     recordedPath,
     concurrency: options.concurrency,
@@ -84802,7 +84829,7 @@ async function runEvals(options) {
     loadModule: importExport,
     progress: options.progress,
     toolVersion: TOOL_VERSION,
-    ...options.cache && options.cache.mode !== "off" ? { cache: new ResponseCache({ ...options.cache, warn: options.warn }) } : {},
+    ...cache ? { cache } : {},
     ...options.signal ? { signal: options.signal } : {},
     meta: {
       ...options.meta,
@@ -84912,7 +84939,8 @@ Options:
   --concurrency <n>       calls in flight across providers (default: 8)
   --repeats <k>           answers per case, overriding each suite's \`repeats\`
   --shard <i/n>           run only shard i of n ≤ 10000 (cases split by a hash of suite and
-                          case id; a shard may get no case, and still merges)
+                          case id; a shard may get no case, and still merges); a shard's pass
+                          rate is not its suite's: \`merge\` applies min-pass-rate
   --filter <pattern>      suite-glob[/case-glob], comma-separated, e.g. triage/refund-*
   --fail-on <when>        threshold: exit 1 when a provider's pass rate is below the suite's
                           min-pass-rate (errored answers count as failed; default);
@@ -84953,7 +84981,10 @@ commit must be there, each once, with the same suites and providers configured a
 
 Options:
   --out <file>     where to write the merged RunResult (default: .evalgate/results.json)
-Exit 0 when merged, 2 when the files are not the shards of one run.
+  --fail-on <when> threshold (default): exit 1 when a provider's pass rate over the whole run
+                   is below the suite's min-pass-rate, as \`run\` does; never
+  --no-color       plain text even on a terminal
+Exit 0 when merged, 1 below a min-pass-rate, 2 when the files are not the shards of one run.
 `;
   }
 });
@@ -85017,6 +85048,9 @@ function compareAndReport(base, head, options) {
   });
   return { comparison, text: renderComparison(comparison, options.format, options.color) };
 }
+function belowThreshold(summaries) {
+  return summaries.some((s) => s.belowThreshold);
+}
 async function runCommand(argv, io) {
   const { values, positionals } = parseCommandArgs("run", argv, {
     help: { type: "boolean", short: "h" },
@@ -85042,7 +85076,7 @@ async function runCommand(argv, io) {
     throw new UsageError(`--repeats must be at most ${MAX_REPEATS}, as in a spec; got ${repeats}`);
   }
   const shard = values.shard === void 0 ? void 0 : parseShard(values.shard);
-  const failOn = oneOf("fail-on", values["fail-on"], ["threshold", "never"]) ?? "threshold";
+  const failOn = oneOf("fail-on", values["fail-on"], FAIL_ON) ?? "threshold";
   const format = oneOf("format", values.format, COMPARE_FORMATS) ?? "terminal";
   if (values.baseline === void 0 && (values.format !== void 0 || values.strict)) {
     throw new UsageError(
@@ -85086,7 +85120,14 @@ results: ${rescue ? "not written, see below" : out}
 `);
     return io.signal?.reason === "SIGTERM" ? 143 : 130;
   }
-  let exitCode2 = failOn === "threshold" && summaries.some((s) => s.belowThreshold) ? 1 : 0;
+  let exitCode2 = failOn === "threshold" && !shard && belowThreshold(summaries) ? 1 : 0;
+  if (shard && belowThreshold(summaries)) {
+    report.write(
+      `
+shard ${shard.index}/${shard.total}: min-pass-rate is checked on the whole run, by \`evalgate merge\`
+`
+    );
+  }
   if (baseline) {
     const { comparison, text } = compareAndReport(baseline, run, {
       strict: values.strict ?? false,
@@ -85144,7 +85185,9 @@ async function compareCommand(argv, io) {
 async function mergeCommand(argv, io) {
   const { values, positionals } = parseCommandArgs("merge", argv, {
     help: { type: "boolean", short: "h" },
-    out: { type: "string", short: "o" }
+    out: { type: "string", short: "o" },
+    "fail-on": { type: "string" },
+    "no-color": { type: "boolean" }
   });
   if (values.help) return io.stdout.write(MERGE_HELP), 0;
   if (positionals.length === 0) {
@@ -85152,17 +85195,25 @@ async function mergeCommand(argv, io) {
       "evalgate merge takes every shard's results file (or a directory of them). See `evalgate merge --help`."
     );
   }
+  const failOn = oneOf("fail-on", values["fail-on"], FAIL_ON) ?? "threshold";
   const out = resolve4(io.cwd, values.out ?? DEFAULT_OUT);
   await assertWritableFile(out);
   const shards = await readShardFiles(positionals.map((path2) => resolve4(io.cwd, path2)));
   const merged = mergeShards(shards);
   await writeRunResult(out, merged);
   const answers = merged.suites.reduce((total, suite) => total + suite.results.length, 0);
+  const summaries = summarizeRun(merged);
   io.stdout.write(
-    `merged ${shards.length} shards: ${plural(merged.suites.length, "suite")}, ${plural(answers, "answer")}${merged.run.complete ? "" : " (incomplete)"} → ${out}
+    renderRunTerminal(merged, summaries, {
+      color: useColor(io.stdout, io.env, values["no-color"])
+    })
+  );
+  io.stdout.write(
+    `
+merged ${shards.length} shards: ${plural(merged.suites.length, "suite")}, ${plural(answers, "answer")}${merged.run.complete ? "" : " (incomplete)"} → ${out}
 `
   );
-  return 0;
+  return failOn === "threshold" && belowThreshold(summaries) ? 1 : 0;
 }
 async function runCli(argv, io) {
   const [command, ...rest] = argv;
@@ -85207,7 +85258,7 @@ ${error.stack ?? ""}
     return 70;
   }
 }
-var DEFAULT_CONCURRENCY, DEFAULT_OUT, COMPARE_FORMATS, COMPARISON_FILE;
+var DEFAULT_CONCURRENCY, DEFAULT_OUT, COMPARE_FORMATS, FAIL_ON, COMPARISON_FILE;
 var init_main = __esm({
   "src/cli/main.ts"() {
     "use strict";
@@ -85230,6 +85281,7 @@ var init_main = __esm({
     DEFAULT_CONCURRENCY = 8;
     DEFAULT_OUT = ".evalgate/results.json";
     COMPARE_FORMATS = ["terminal", "markdown", "json", "junit"];
+    FAIL_ON = ["threshold", "never"];
     COMPARISON_FILE = {
       terminal: "comparison.txt",
       markdown: "comparison.md",

@@ -180,7 +180,8 @@ scorers:
         ['run', 'evals/triage.eval.yaml', '--out', path, '--shard', shard, '--quiet'],
         { cwd: repo }
       )
-      expect(run.code).not.toBe(2)
+      // A shard's pass rate is not its suite's: only merge checks min-pass-rate.
+      expect(run.code).toBe(0)
       const results = await readResults(path)
       expect(results.run.shard).toEqual({ index: Number(shard[0]), total: 3 })
       ids.push(...(results.suites[0]?.cases.map((c) => c.id) ?? []))
@@ -213,7 +214,22 @@ scorers:
     expect(fromDir.code).toBe(0)
     const merged = await runCliProcess(cli, ['merge', ...paths, '--out', mergedPath], { cwd: repo })
     expect(merged.code).toBe(0)
-    expect(merged.stdout).toBe(`merged 3 shards: 1 suite, 120 answers → ${mergedPath}\n`)
+    expect(merged.stdout).toContain('router-v1')
+    expect(merged.stdout.endsWith(`merged 3 shards: 1 suite, 120 answers → ${mergedPath}\n`)).toBe(
+      true
+    )
+    // The whole run's min-pass-rate is merge's to check: raised to 1, the merged run fails it.
+    const strictDir = await mkdtemp(join(tmpdir(), 'evalgate-strict-shards-'))
+    for (const [i, path] of paths.entries()) {
+      const shardRun = JSON.parse(await readFile(path, 'utf8')) as RunResult
+      for (const suite of shardRun.suites) suite.minPassRate = 1
+      await writeFile(join(strictDir, `shard-${i}.json`), JSON.stringify(shardRun))
+    }
+    const strict = ['merge', strictDir, '--out', `${mergedPath}.strict`]
+    expect((await runCliProcess(cli, strict, { cwd: repo })).code).toBe(1)
+    expect((await runCliProcess(cli, [...strict, '--fail-on', 'never'], { cwd: repo })).code).toBe(
+      0
+    )
     const whole = await readResults(mergedPath)
     expect(whole.run.shard).toBeUndefined()
     expect(whole.run.complete).toBe(true)
@@ -255,6 +271,10 @@ scorers:
       '11 answers were never obtained (not in the replay cache, or cancelled) and left out of the rates'
     )
     expect(run.stdout).not.toContain('failed or errored')
+    // A module provider's answers are its code's: a cached one would hide a change of it.
+    expect(run.stderr).toContain(
+      'evalgate: warning: the cache answers for the module and exec providers calculator by their request, not their code'
+    )
   })
 
   it('run --baseline --format json leaves stdout to the comparison alone, for a pipe', async () => {

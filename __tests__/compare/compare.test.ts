@@ -281,6 +281,18 @@ describe('compareRuns verdicts', () => {
     )
   })
 
+  it('keeps the interval of a score change within ±100 points, however few the cases', () => {
+    // 3 cases, one flipped: the t-interval alone would be −33 ± 143 points.
+    const { base, head } = runPair(
+      { cases: 3, answer: () => scored(1) },
+      { cases: 3, answer: (i) => scored(i === 0 ? 0 : 1) }
+    )
+    const score = metric(compareRuns(base, head, { seed }), 'score')
+    expect(score.delta).toBeCloseTo(-1 / 3, 12)
+    expect(score.interval?.low).toBe(-1)
+    expect(score.interval?.high).toBeLessThanOrEqual(1)
+  })
+
   it('shows a cost from $0 as ×∞ in the table, as its reason says', () => {
     const { base, head } = runPair(
       { cases: 30, answer: () => scored(1, { cost: 0 }) },

@@ -32,7 +32,8 @@ Options:
   --concurrency <n>       calls in flight across providers (default: 8)
   --repeats <k>           answers per case, overriding each suite's \`repeats\`
   --shard <i/n>           run only shard i of n ≤ 10000 (cases split by a hash of suite and
-                          case id; a shard may get no case, and still merges)
+                          case id; a shard may get no case, and still merges); a shard's pass
+                          rate is not its suite's: \`merge\` applies min-pass-rate
   --filter <pattern>      suite-glob[/case-glob], comma-separated, e.g. triage/refund-*
   --fail-on <when>        threshold: exit 1 when a provider's pass rate is below the suite's
                           min-pass-rate (errored answers count as failed; default);
@@ -75,5 +76,8 @@ commit must be there, each once, with the same suites and providers configured a
 
 Options:
   --out <file>     where to write the merged RunResult (default: .evalgate/results.json)
-Exit 0 when merged, 2 when the files are not the shards of one run.
+  --fail-on <when> threshold (default): exit 1 when a provider's pass rate over the whole run
+                   is below the suite's min-pass-rate, as \`run\` does; never
+  --no-color       plain text even on a terminal
+Exit 0 when merged, 1 below a min-pass-rate, 2 when the files are not the shards of one run.
 `

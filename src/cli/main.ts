@@ -19,6 +19,7 @@ import { renderMarkdown } from '../report/markdown.js'
 import { renderRunTerminal } from '../report/run-report.js'
 import { mergeShards } from '../results/merge.js'
 import { summarizeRun } from '../results/summary.js'
+import type { ProviderSummary } from '../results/summary.js'
 import type { RunResult } from '../results/types.js'
 import {
   CACHE_MODES,
@@ -53,6 +54,7 @@ export interface CliEnvironment {
 const DEFAULT_CONCURRENCY = 8
 const DEFAULT_OUT = '.evalgate/results.json'
 const COMPARE_FORMATS = ['terminal', 'markdown', 'json', 'junit'] as const
+const FAIL_ON = ['threshold', 'never'] as const
 type CompareFormat = (typeof COMPARE_FORMATS)[number]
 /** A file name `compare --out <dir>` suggests, by format. */
 const COMPARISON_FILE: Record<CompareFormat, string> = {
@@ -129,6 +131,11 @@ function compareAndReport(
   return { comparison, text: renderComparison(comparison, options.format, options.color) }
 }
 
+/** A provider of a suite passed less than the suite's min-pass-rate. */
+function belowThreshold(summaries: readonly ProviderSummary[]): boolean {
+  return summaries.some((s) => s.belowThreshold)
+}
+
 async function runCommand(argv: string[], io: CliEnvironment): Promise<number> {
   const { values, positionals } = parseCommandArgs('run', argv, {
     help: { type: 'boolean', short: 'h' },
@@ -154,7 +161,7 @@ async function runCommand(argv: string[], io: CliEnvironment): Promise<number> {
     throw new UsageError(`--repeats must be at most ${MAX_REPEATS}, as in a spec; got ${repeats}`)
   }
   const shard = values.shard === undefined ? undefined : parseShard(values.shard)
-  const failOn = oneOf('fail-on', values['fail-on'], ['threshold', 'never'] as const) ?? 'threshold'
+  const failOn = oneOf('fail-on', values['fail-on'], FAIL_ON) ?? 'threshold'
   const format = oneOf('format', values.format, COMPARE_FORMATS) ?? 'terminal'
   if (values.baseline === undefined && (values.format !== undefined || values.strict)) {
     throw new UsageError(
@@ -205,7 +212,13 @@ async function runCommand(argv: string[], io: CliEnvironment): Promise<number> {
     return io.signal?.reason === 'SIGTERM' ? 143 : 130
   }
 
-  let exitCode = failOn === 'threshold' && summaries.some((s) => s.belowThreshold) ? 1 : 0
+  // A shard's pass rate is not its suite's: merge applies min-pass-rate to the whole run.
+  let exitCode = failOn === 'threshold' && !shard && belowThreshold(summaries) ? 1 : 0
+  if (shard && belowThreshold(summaries)) {
+    report.write(
+      `\nshard ${shard.index}/${shard.total}: min-pass-rate is checked on the whole run, by \`evalgate merge\`\n`
+    )
+  }
   if (baseline) {
     const { comparison, text } = compareAndReport(baseline, run, {
       strict: values.strict ?? false,
@@ -265,7 +278,9 @@ async function compareCommand(argv: string[], io: CliEnvironment): Promise<numbe
 async function mergeCommand(argv: string[], io: CliEnvironment): Promise<number> {
   const { values, positionals } = parseCommandArgs('merge', argv, {
     help: { type: 'boolean', short: 'h' },
-    out: { type: 'string', short: 'o' }
+    out: { type: 'string', short: 'o' },
+    'fail-on': { type: 'string' },
+    'no-color': { type: 'boolean' }
   })
   if (values.help) return (io.stdout.write(MERGE_HELP), 0)
   if (positionals.length === 0) {
@@ -273,16 +288,24 @@ async function mergeCommand(argv: string[], io: CliEnvironment): Promise<number>
       "evalgate merge takes every shard's results file (or a directory of them). See `evalgate merge --help`."
     )
   }
+  const failOn = oneOf('fail-on', values['fail-on'], FAIL_ON) ?? 'threshold'
   const out = resolve(io.cwd, values.out ?? DEFAULT_OUT)
   await assertWritableFile(out)
   const shards = await readShardFiles(positionals.map((path) => resolve(io.cwd, path)))
   const merged = mergeShards(shards)
   await writeRunResult(out, merged)
   const answers = merged.suites.reduce((total, suite) => total + suite.results.length, 0)
+  // The whole run's report and thresholds, which no shard could check on its own.
+  const summaries = summarizeRun(merged)
   io.stdout.write(
-    `merged ${shards.length} shards: ${plural(merged.suites.length, 'suite')}, ${plural(answers, 'answer')}${merged.run.complete ? '' : ' (incomplete)'} → ${out}\n`
+    renderRunTerminal(merged, summaries, {
+      color: useColor(io.stdout, io.env, values['no-color'])
+    })
   )
-  return 0
+  io.stdout.write(
+    `\nmerged ${shards.length} shards: ${plural(merged.suites.length, 'suite')}, ${plural(answers, 'answer')}${merged.run.complete ? '' : ' (incomplete)'} → ${out}\n`
+  )
+  return failOn === 'threshold' && belowThreshold(summaries) ? 1 : 0
 }
 
 /** Runs one CLI invocation and returns its exit code; user errors are printed, never thrown. */

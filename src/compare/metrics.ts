@@ -267,6 +267,26 @@ function differenceInterval(
 }
 
 /**
+ * differenceInterval of per-case differences of fractions (scores, pass or error rates), which lie
+ * in [−1, 1], as their mean does: so does its interval, which a t quantile of a few cases would
+ * stretch far past (±170 points at 3 cases) without changing any verdict.
+ */
+function fractionDifferenceInterval(
+  diffs: readonly number[],
+  clusters: readonly string[] | null,
+  rng: Rng
+): { interval: MetricInterval | null; sd: number } {
+  const estimate = differenceInterval(diffs, clusters, rng)
+  const { interval } = estimate
+  if (interval === null) return estimate
+  const clamp = (x: number | null) => (x === null ? null : Math.min(1, Math.max(-1, x)))
+  return {
+    ...estimate,
+    interval: { ...interval, low: clamp(interval.low), high: clamp(interval.high) }
+  }
+}
+
+/**
  * How far an inconclusive result is from settling, by the normal approximation of the one-sided
  * paired test (src/stats/power.ts) at α / m, Holm's first step: the gate's α split over the family
  * is what a future run must beat. `within` (mean within-case variances of the repeats, per side)
@@ -406,7 +426,11 @@ export function qualityMetric(options: {
       const method = shared ? 'sign-flip-clustered' : 'sign-flip'
       setSignFlipTests(metric, units, 'less', method, ctx, name)
     }
-    const estimate = differenceInterval(diffs, shared ? keys : null, rngFor(ctx, name, 'interval'))
+    const estimate = fractionDifferenceInterval(
+      diffs,
+      shared ? keys : null,
+      rngFor(ctx, name, 'interval')
+    )
     metric.interval = estimate.interval
     sd = estimate.sd
     metric.gated = true
@@ -907,7 +931,7 @@ export function errorRateMetric(options: {
     } else {
       setSignFlipTests(metric, diffs, 'greater', 'sign-flip', ctx, 'error-rate')
     }
-    metric.interval = differenceInterval(
+    metric.interval = fractionDifferenceInterval(
       diffs,
       null,
       rngFor(ctx, 'error-rate', 'interval')

@@ -8,6 +8,7 @@ import { ResponseCache, assertUsableCacheDir } from './cache.js'
 import type { CacheMode } from './cache.js'
 import { executePlan } from './execute.js'
 import { filterCoversSuite, planRun } from './plan.js'
+import type { Plan } from './plan.js'
 import type { Shard } from './plan.js'
 import type { ProgressReporter } from './progress.js'
 
@@ -36,6 +37,23 @@ export interface RunEvalsOptions {
   warn: (message: string) => void
   signal?: AbortSignal
   meta?: Pick<RunMeta, 'commit' | 'ref' | 'event'>
+}
+
+/**
+ * A cached answer is found by its provider's configuration and request, not by the code behind a
+ * module or exec provider: read from the cache, such an answer does not follow a change of that
+ * code, which is often what a pull request changes. Said once, before the run.
+ */
+function warnOfCachedCode(plan: Plan, warn: (message: string) => void): void {
+  const ids = new Set(
+    plan.suites.flatMap(({ spec }) =>
+      spec.providers.filter((p) => p.type === 'module' || p.type === 'exec').map((p) => p.id)
+    )
+  )
+  if (ids.size === 0) return
+  warn(
+    `the cache answers for the module and exec providers ${[...ids].join(', ')} by their request, not their code: a change of that code is not seen in a cached answer (use cache: off where the code is what you test)`
+  )
 }
 
 /** A run, and — when its results could not be written to `out` — where they were saved instead. */
@@ -72,6 +90,11 @@ export async function runEvals(options: RunEvalsOptions): Promise<EvalsRun> {
       files: cases.map((c) => c.source.file)
     }))
   )
+  const cache =
+    options.cache && options.cache.mode !== 'off'
+      ? new ResponseCache({ ...options.cache, warn: options.warn })
+      : undefined
+  if (cache?.reads) warnOfCachedCode(plan, options.warn)
   const run = await executePlan(plan, {
     recordedPath,
     concurrency: options.concurrency,
@@ -79,9 +102,7 @@ export async function runEvals(options: RunEvalsOptions): Promise<EvalsRun> {
     loadModule: importExport,
     progress: options.progress,
     toolVersion: TOOL_VERSION,
-    ...(options.cache && options.cache.mode !== 'off'
-      ? { cache: new ResponseCache({ ...options.cache, warn: options.warn }) }
-      : {}),
+    ...(cache ? { cache } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     meta: {
       ...options.meta,
