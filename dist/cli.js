@@ -69759,8 +69759,8 @@ function tokenUsage2(usage) {
   return {
     input: usage.prompt_tokens,
     output: usage.completion_tokens,
-    ...cached !== void 0 ? { cachedInput: cached } : {},
-    ...reasoning !== void 0 ? { reasoning } : {}
+    ...cached != null ? { cachedInput: cached } : {},
+    ...reasoning != null ? { reasoning } : {}
   };
 }
 function rootCause(error) {
@@ -69768,7 +69768,7 @@ function rootCause(error) {
   while (current instanceof Error && current.cause instanceof Error) current = current.cause;
   return errorMessage(current);
 }
-var import_undici3, NO_KEY, SERVER_MESSAGE_CHARS, OpenAIProvider;
+var import_undici3, NO_KEY, SERVER_MESSAGE_CHARS, OPENAI_API, OpenAIProvider;
 var init_openai2 = __esm({
   "src/providers/openai.ts"() {
     "use strict";
@@ -69781,6 +69781,7 @@ var init_openai2 = __esm({
     init_undici_fetch();
     NO_KEY = "evalgate-no-api-key";
     SERVER_MESSAGE_CHARS = 300;
+    OPENAI_API = "https://api.openai.com/v1";
     OpenAIProvider = class {
       constructor(spec, options = {}) {
         this.spec = spec;
@@ -69791,7 +69792,9 @@ var init_openai2 = __esm({
         this.client = new OpenAI({
           // Without a key (a replay run without secrets) the first call fails as `auth`, below.
           apiKey: apiKey ?? NO_KEY,
-          ...spec.baseUrl ? { baseURL: spec.baseUrl } : {},
+          // The endpoint is the spec's alone: OPENAI_BASE_URL, which the SDK would read, is not (a
+          // hidden input would send the key elsewhere and price its answers as OpenAI's).
+          baseURL: spec.baseUrl ?? OPENAI_API,
           maxRetries: 0,
           // The SDK would print raw server chunks to stderr; every failure is reported as an error.
           logLevel: "off",
@@ -83275,6 +83278,36 @@ var init_spec = __esm({
   }
 });
 
+// src/providers/tokens.ts
+function tokenCountProblem(tokens) {
+  if (tokens === null || typeof tokens !== "object") return "token counts that are not an object";
+  const counts = tokens;
+  for (const field of FIELDS) {
+    const count = counts[field];
+    if (count === void 0 && (field === "cachedInput" || field === "reasoning")) continue;
+    if (typeof count !== "number" || !(count >= 0 && count <= MAX_TOKENS)) {
+      return `${String(count).slice(0, 40)} ${field} tokens; a token count is a number from 0 to ${MAX_TOKENS.toExponential()}`;
+    }
+  }
+  return void 0;
+}
+function recordedTokens(tokens) {
+  return {
+    input: tokens.input,
+    output: tokens.output,
+    ...tokens.cachedInput !== void 0 ? { cachedInput: tokens.cachedInput } : {},
+    ...tokens.reasoning !== void 0 ? { reasoning: tokens.reasoning } : {}
+  };
+}
+var MAX_TOKENS, FIELDS;
+var init_tokens = __esm({
+  "src/providers/tokens.ts"() {
+    "use strict";
+    MAX_TOKENS = 1e12;
+    FIELDS = ["input", "output", "cachedInput", "reasoning"];
+  }
+});
+
 // src/run/cache.ts
 import { opendir, stat as stat4 } from "node:fs/promises";
 import { join as join3 } from "node:path";
@@ -83313,11 +83346,14 @@ async function assertUsableCacheDir(dir, mode) {
     throw unusable(error);
   }
 }
-function isTokenUsage(value) {
-  if (value === null || typeof value !== "object") return false;
-  const t = value;
-  const count = (v) => typeof v === "number" && Number.isFinite(v) && v >= 0;
-  return count(t["input"]) && count(t["output"]) && (t["cachedInput"] === void 0 || count(t["cachedInput"])) && (t["reasoning"] === void 0 || count(t["reasoning"]));
+function cachedAnswer(answer) {
+  return {
+    output: answer.output,
+    ...answer.tokens ? { tokens: recordedTokens(answer.tokens) } : {},
+    ...answer.model !== void 0 ? { model: answer.model } : {},
+    ...answer.fingerprint !== void 0 ? { fingerprint: answer.fingerprint } : {},
+    ...answer.serviceTier !== void 0 ? { serviceTier: answer.serviceTier } : {}
+  };
 }
 function entryProblem(entry, key) {
   if (entry === null || typeof entry !== "object") return "not a JSON object";
@@ -83326,8 +83362,9 @@ function entryProblem(entry, key) {
   if (e["key"] !== key) return "it records another key";
   const answer = e["answer"];
   if (!answer || typeof answer["output"] !== "string") return "no output";
-  if (answer["tokens"] !== void 0 && !isTokenUsage(answer["tokens"])) return "bad tokens";
-  for (const field of ["model", "fingerprint"]) {
+  const tokens = answer["tokens"] === void 0 ? void 0 : tokenCountProblem(answer["tokens"]);
+  if (tokens) return `bad token counts: ${tokens}`;
+  for (const field of ["model", "fingerprint", "serviceTier"]) {
     if (answer[field] !== void 0 && typeof answer[field] !== "string") return `bad ${field}`;
   }
   return void 0;
@@ -83339,6 +83376,7 @@ var init_cache = __esm({
     init_errors();
     init_files();
     init_fingerprint();
+    init_tokens();
     DEFAULT_CACHE_DIR = ".evalgate/cache";
     CACHE_MODES = ["off", "read", "write", "read-write", "replay"];
     CACHE_FORMAT = 1;
@@ -83406,15 +83444,10 @@ var init_cache = __esm({
           return void 0;
         }
         const { answer } = entry;
-        return {
-          output: answer.output,
-          ...answer.tokens ? { tokens: answer.tokens } : {},
-          ...answer.model !== void 0 ? { model: answer.model } : {},
-          ...answer.fingerprint !== void 0 ? { fingerprint: answer.fingerprint } : {}
-        };
+        return cachedAnswer(answer);
       }
       /**
-       * Records an answer (when this mode writes): output, tokens, model and fingerprint only. A
+       * Records an answer (when this mode writes), as cachedAnswer keeps it. A
        * failed write is a warning: losing a cache entry must not fail the case.
        */
       async set(key, response) {
@@ -83423,12 +83456,7 @@ var init_cache = __esm({
         const entry = {
           format: CACHE_FORMAT,
           key,
-          answer: {
-            output: response.output,
-            ...response.tokens ? { tokens: response.tokens } : {},
-            ...response.model !== void 0 ? { model: response.model } : {},
-            ...response.fingerprint !== void 0 ? { fingerprint: response.fingerprint } : {}
-          }
+          answer: cachedAnswer(response)
         };
         try {
           await writeFileAtomic(file, JSON.stringify(entry) + "\n");
@@ -84094,18 +84122,13 @@ function withSecretsRedacted(error, secrets) {
     ...error.retryAfterMs !== void 0 ? { retryAfterMs: error.retryAfterMs } : {}
   });
 }
-function checkTokenCounts(tokens, providerId) {
-  if (tokens === void 0) return;
-  for (const field of ["input", "output", "cachedInput", "reasoning"]) {
-    const count = tokens[field];
-    if (field !== "input" && field !== "output" && count === void 0) continue;
-    if (typeof count !== "number" || !(count >= 0 && count <= MAX_TOKENS)) {
-      throw new ProviderError(
-        "malformed-response",
-        `provider ${providerId}: reported ${String(count).slice(0, 40)} ${field} tokens; a token count is a number from 0 to ${MAX_TOKENS.toExponential()}`
-      );
-    }
+function checkedTokens(response, providerId) {
+  if (response.tokens === void 0) return response;
+  const problem = tokenCountProblem(response.tokens);
+  if (problem) {
+    throw new ProviderError("malformed-response", `provider ${providerId}: reported ${problem}`);
   }
+  return { ...response, tokens: recordedTokens(response.tokens) };
 }
 async function callProvider(policy, request2, signal, options, what) {
   const { cache } = options;
@@ -84139,13 +84162,13 @@ async function callProvider(policy, request2, signal, options, what) {
       );
       try {
         const attemptSignal = AbortSignal.any([signal, timeout.signal]);
-        const response = await raceAbort(
+        const answered = await raceAbort(
           policy.provider.call(request2, attemptSignal),
           attemptSignal
         ).catch((error) => {
           throw withSecretsRedacted(error, policy.secrets);
         });
-        checkTokenCounts(response.tokens, policy.provider.id);
+        const response = checkedTokens(answered, policy.provider.id);
         const used = (response.tokens?.input ?? 0) + (response.tokens?.output ?? 0);
         policy.limiter?.record(used, estimate);
         return { ...response, output: redactText(response.output, policy.secrets) };
@@ -84160,7 +84183,7 @@ async function callProvider(policy, request2, signal, options, what) {
   const { value, attempts, waitedMs } = outcome;
   return { response: value, attempts, waitedMs, cached: false };
 }
-var RateLimiters, MAX_TOKENS;
+var RateLimiters;
 var init_call = __esm({
   "src/run/call.ts"() {
     "use strict";
@@ -84169,6 +84192,7 @@ var init_call = __esm({
     init_identity();
     init_retry();
     init_duration();
+    init_tokens();
     init_secrets();
     init_cache();
     init_rate_limit();
@@ -84194,7 +84218,6 @@ var init_call = __esm({
         return limiter;
       }
     };
-    MAX_TOKENS = 1e12;
   }
 });
 
@@ -84788,14 +84811,19 @@ var init_plan = __esm({
 
 // src/run/index.ts
 function warnOfCachedCode(plan, warn) {
-  const ids = new Set(
-    plan.suites.flatMap(
-      ({ spec }) => spec.providers.filter((p) => p.type === "module" || p.type === "exec").map((p) => p.id)
-    )
+  const isCode = (p) => p.type === "module" || p.type === "exec";
+  const names = new Set(
+    plan.suites.flatMap(({ spec }) => [
+      ...spec.providers.filter(isCode).map((p) => p.id),
+      // A judge's grades are cached too.
+      ...spec.scorers.flatMap(
+        (scorer) => scorer.type === "llm-judge" && isCode(scorer.judge) ? [`the judge of ${scorer.name}`] : []
+      )
+    ])
   );
-  if (ids.size === 0) return;
+  if (names.size === 0) return;
   warn(
-    `the cache answers for the module and exec providers ${[...ids].join(", ")} by their request, not their code: a change of that code is not seen in a cached answer (use cache: off where the code is what you test)`
+    `the cache answers for the module and exec providers ${[...names].join(", ")} by their request, not their code: a change of that code is not seen in a cached answer (use cache: off where the code is what you test)`
   );
 }
 async function runEvals(options) {
@@ -84984,7 +85012,8 @@ Options:
   --fail-on <when> threshold (default): exit 1 when a provider's pass rate over the whole run
                    is below the suite's min-pass-rate, as \`run\` does; never
   --no-color       plain text even on a terminal
-Exit 0 when merged, 1 below a min-pass-rate, 2 when the files are not the shards of one run.
+Exit 0 when merged, 1 below a min-pass-rate or when a shard was incomplete (cancelled), 2 when
+the files are not the shards of one run.
 `;
   }
 });
@@ -85213,6 +85242,13 @@ async function mergeCommand(argv, io) {
 merged ${shards.length} shards: ${plural(merged.suites.length, "suite")}, ${plural(answers, "answer")}${merged.run.complete ? "" : " (incomplete)"} → ${out}
 `
   );
+  if (!merged.run.complete) {
+    io.stderr.write(
+      `evalgate: the merged run is incomplete (${merged.run.incompleteReason ?? "a shard stopped early"}): rerun that shard, then merge again
+`
+    );
+    return 1;
+  }
   return failOn === "threshold" && belowThreshold(summaries) ? 1 : 0;
 }
 async function runCli(argv, io) {

@@ -668,5 +668,14 @@ describe('the action by event, against a local GitHub', () => {
       `not stored as the baseline of ${later.slice(0, 7)}: the run was filtered (capitals/c-0*), so it holds only some cases`
     )
     expect(server.state.readFile('evalgate-data', `results/${later}.json.gz`)).toBeUndefined()
+    // Nor does it close the tracking issue the regressed night opened: it may have skipped the
+    // very cases that regressed.
+    expect(filtered.stdout).toContain(
+      'evalgate: the run was filtered (capitals/c-0*): the tracking issue is left alone'
+    )
+    const tracking = [...server.state.issues.values()].filter(
+      (i) => !i.pullRequest && i.labels.includes('evalgate')
+    )
+    expect(tracking.map((i) => i.state)).toEqual(['open'])
   })
 })

@@ -230,6 +230,25 @@ scorers:
     expect((await runCliProcess(cli, [...strict, '--fail-on', 'never'], { cwd: repo })).code).toBe(
       0
     )
+    // A shard that was cancelled leaves the merged run incomplete: its rates cannot stand.
+    const cancelledDir = await mkdtemp(join(tmpdir(), 'evalgate-cancelled-shards-'))
+    for (const [i, path] of paths.entries()) {
+      const shardRun = JSON.parse(await readFile(path, 'utf8')) as RunResult
+      if (i === 0) {
+        shardRun.run.complete = false
+        shardRun.run.incompleteReason = 'cancelled (SIGINT) after 3 of 40 answers'
+      }
+      await writeFile(join(cancelledDir, `shard-${i}.json`), JSON.stringify(shardRun))
+    }
+    const cancelled = await runCliProcess(
+      cli,
+      ['merge', cancelledDir, '--out', `${mergedPath}.cancelled`],
+      { cwd: repo }
+    )
+    expect(cancelled.code).toBe(1)
+    expect(cancelled.stderr).toBe(
+      `evalgate: the merged run is incomplete (${join(cancelledDir, 'shard-0.json')} (shard 1/3): cancelled (SIGINT) after 3 of 40 answers): rerun that shard, then merge again\n`
+    )
     const whole = await readResults(mergedPath)
     expect(whole.run.shard).toBeUndefined()
     expect(whole.run.complete).toBe(true)

@@ -232,4 +232,27 @@ describe('run --cache-dir', () => {
       expect(existsSync(out)).toBe(false)
     }
   )
+
+  it('warns, once, that cached answers of code (providers and judges) do not follow the code', async () => {
+    await writeSpec('echo', 3)
+    await writeFile(
+      join(dir, 'judge.mjs'),
+      'export default () => JSON.stringify({ reasoning: "fine", score: 5 })\n'
+    )
+    const spec = await readFile(join(dir, 'echo.eval.yaml'), 'utf8')
+    await writeFile(
+      join(dir, 'echo.eval.yaml'),
+      spec +
+        "  - { type: llm-judge, name: graded, rubric: 'Is it right?', judge: { type: module, path: ./judge.mjs } }\n"
+    )
+    const args = ['run', '.', '--cache', 'read-write', '--cache-dir', join(dir, 'cache')]
+    const run = await runBundle(cli, [...args, '--out', join(dir, 'results.json'), '-q'], {
+      cwd: dir
+    })
+    expect(run.code).toBe(0)
+    const warnings = run.stderr.split('\n').filter((line) => line.includes('by their request'))
+    expect(warnings).toEqual([
+      'evalgate: warning: the cache answers for the module and exec providers echo, the judge of graded by their request, not their code: a change of that code is not seen in a cached answer (use cache: off where the code is what you test)'
+    ])
+  })
 })

@@ -159,6 +159,45 @@ describe('OpenAIProvider', () => {
     expect(received?.body).not.toHaveProperty('stream')
   })
 
+  it('takes a null token breakdown (a proxy’s) as absent', async () => {
+    server.enqueue({
+      type: 'malformed',
+      body: JSON.stringify({
+        id: 'chatcmpl-1',
+        object: 'chat.completion',
+        created: 1,
+        model: 'gpt-4o-mini',
+        choices: [
+          { index: 0, message: { role: 'assistant', content: 'Rome.' }, finish_reason: 'stop' }
+        ],
+        usage: {
+          prompt_tokens: 40,
+          completion_tokens: 12,
+          total_tokens: 52,
+          prompt_tokens_details: { cached_tokens: null },
+          completion_tokens_details: { reasoning_tokens: null }
+        }
+      })
+    })
+    const response = await new OpenAIProvider(spec()).call(request, never)
+    expect(response.tokens).toEqual({ input: 40, output: 12 })
+  })
+
+  it('goes where the spec says, never where OPENAI_BASE_URL points', async () => {
+    const { baseUrl: _, ...withoutBaseUrl } = spec()
+    process.env.OPENAI_BASE_URL = server.baseUrl
+    try {
+      const provider = new OpenAIProvider(withoutBaseUrl)
+      // Bound to OpenAI's API (unreachable here): the call fails, and the local server, which
+      // the variable names, sees nothing of it or of the key.
+      await failure(provider.call(request, AbortSignal.timeout(3000)))
+      await provider.close()
+    } finally {
+      delete process.env.OPENAI_BASE_URL
+    }
+    expect(server.requests).toHaveLength(0)
+  })
+
   it('streams with include_usage and measures the time to the first content', async () => {
     server.enqueue({
       type: 'answer',

@@ -138,6 +138,32 @@ describe('ResponseCache robustness', () => {
     ])
   })
 
+  it('keeps the service tier that answered, which decides its price, and only the four counts', async () => {
+    const c = cache('read-write')
+    const flex = {
+      ...answer,
+      serviceTier: 'flex',
+      tokens: { input: 10, output: 2, total: 12 } as CachedAnswer['tokens']
+    }
+    await c.set(key, flex)
+    await expect(c.get(key)).resolves.toEqual({
+      ...answer,
+      serviceTier: 'flex',
+      tokens: { input: 10, output: 2 }
+    })
+  })
+
+  it('ignores an entry whose token counts a RunResult could not hold', async () => {
+    const c = cache('read-write')
+    await mkdir(join(dir, key.slice(0, 2)), { recursive: true })
+    const huge = { ...answer, tokens: { input: 1e13, output: 1 } }
+    await writeFile(entryPath(key), JSON.stringify({ format: 1, key, answer: huge }))
+    await expect(c.get(key)).resolves.toBeUndefined()
+    expect(warnings).toEqual([
+      `cache: ignoring ${entryPath(key)}: bad token counts: 10000000000000 input tokens; a token count is a number from 0 to 1e+12; treated as a miss`
+    ])
+  })
+
   it('a corrupt entry in replay mode is a miss error too, not a crash', async () => {
     await mkdir(join(dir, key.slice(0, 2)), { recursive: true })
     await writeFile(entryPath(key), 'garbage')

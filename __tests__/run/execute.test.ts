@@ -450,6 +450,14 @@ describe('executePlan', () => {
     expect(() => parseRunResult(JSON.stringify(run), 'run.json')).not.toThrow()
   })
 
+  it('records the four token counts of an answer, not whatever else a provider sent along', async () => {
+    const chatty = new FakeProvider('a', upper)
+    chatty.tokens = { input: 5, output: 1, total: 6 } as TokenUsage
+    const run = await execute([suiteSpec({ providers: [providerSpec('a')] })], [chatty])
+    expect(run.suites[0]?.results[0]?.tokens).toEqual({ input: 5, output: 1 })
+    expect(() => parseRunResult(JSON.stringify(run), 'run.json')).not.toThrow()
+  })
+
   it('shares one rate limit among the suites that call the same provider', async () => {
     const time = fakeTime()
     const limited = providerSpec('a', { rateLimit: { requestsPerMinute: 60 } })

@@ -79,5 +79,6 @@ Options:
   --fail-on <when> threshold (default): exit 1 when a provider's pass rate over the whole run
                    is below the suite's min-pass-rate, as \`run\` does; never
   --no-color       plain text even on a terminal
-Exit 0 when merged, 1 below a min-pass-rate, 2 when the files are not the shards of one run.
+Exit 0 when merged, 1 below a min-pass-rate or when a shard was incomplete (cancelled), 2 when
+the files are not the shards of one run.
 `

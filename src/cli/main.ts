@@ -305,6 +305,13 @@ async function mergeCommand(argv: string[], io: CliEnvironment): Promise<number>
   io.stdout.write(
     `\nmerged ${shards.length} shards: ${plural(merged.suites.length, 'suite')}, ${plural(answers, 'answer')}${merged.run.complete ? '' : ' (incomplete)'} → ${out}\n`
   )
+  if (!merged.run.complete) {
+    // As the action's merge-from: pass rates of the answers obtained cannot stand for the run.
+    io.stderr.write(
+      `evalgate: the merged run is incomplete (${merged.run.incompleteReason ?? 'a shard stopped early'}): rerun that shard, then merge again\n`
+    )
+    return 1
+  }
   return failOn === 'threshold' && belowThreshold(summaries) ? 1 : 0
 }
 

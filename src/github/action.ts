@@ -563,12 +563,15 @@ export async function runAction(
     )
   } else if (scheduled && lookup) {
     if (comparison && client) {
-      // The tracking issue follows the default branch; a dispatch elsewhere only reports.
-      if (isDefaultBranch) {
+      // The tracking issue follows the default branch's whole suites: a dispatch elsewhere, or a
+      // filtered run (which may skip the very cases that regressed), only reports.
+      if (isDefaultBranch && !partial) {
         await trackDrift(settings, context, client, { comparison, markdown, failsOnThreshold }, io)
       } else
         io.info(
-          `evalgate: ${context.ref || 'this ref'} is not the default branch: the tracking issue is left alone`
+          partial
+            ? `evalgate: the run was filtered (${run.run.filter}): the tracking issue is left alone`
+            : `evalgate: ${context.ref || 'this ref'} is not the default branch: the tracking issue is left alone`
         )
     }
     const ownBaseline = lookup.status === 'found' && lookup.match.distance === 0

@@ -35,15 +35,19 @@ export interface OpenAIProviderOptions {
   env?: Record<string, string | undefined>
 }
 
+/** OpenAI's own API: where an `openai` provider without `base-url` goes. */
+const OPENAI_API = 'https://api.openai.com/v1'
+
 function tokenUsage(usage: CompletionUsage | null | undefined): TokenUsage | undefined {
   if (!usage) return undefined
-  const cached = usage.prompt_tokens_details?.cached_tokens
-  const reasoning = usage.completion_tokens_details?.reasoning_tokens
+  // Compatible servers (proxies) send an unknown breakdown as null: absent, as when left out.
+  const cached: unknown = usage.prompt_tokens_details?.cached_tokens
+  const reasoning: unknown = usage.completion_tokens_details?.reasoning_tokens
   return {
     input: usage.prompt_tokens,
     output: usage.completion_tokens,
-    ...(cached !== undefined ? { cachedInput: cached } : {}),
-    ...(reasoning !== undefined ? { reasoning } : {})
+    ...(cached != null ? { cachedInput: cached as number } : {}),
+    ...(reasoning != null ? { reasoning: reasoning as number } : {})
   }
 }
 
@@ -81,7 +85,9 @@ export class OpenAIProvider implements Provider {
     this.client = new OpenAI({
       // Without a key (a replay run without secrets) the first call fails as `auth`, below.
       apiKey: apiKey ?? NO_KEY,
-      ...(spec.baseUrl ? { baseURL: spec.baseUrl } : {}),
+      // The endpoint is the spec's alone: OPENAI_BASE_URL, which the SDK would read, is not (a
+      // hidden input would send the key elsewhere and price its answers as OpenAI's).
+      baseURL: spec.baseUrl ?? OPENAI_API,
       maxRetries: 0,
       // The SDK would print raw server chunks to stderr; every failure is reported as an error.
       logLevel: 'off',

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { EvalgateError, UsageError, errorMessage } from '../errors.js'
 import { probeWritableDirectory, readTextIfExists, writeFileAtomic } from '../io/files.js'
 import { canonicalJson, sha256Hex } from '../results/fingerprint.js'
-import type { TokenUsage } from '../results/types.js'
+import { recordedTokens, tokenCountProblem } from '../providers/tokens.js'
 import type { ProviderRequest, ProviderResponse } from '../providers/types.js'
 
 export const DEFAULT_CACHE_DIR = '.evalgate/cache'
@@ -27,7 +27,10 @@ const CACHE_FORMAT = 1
  * What a cached answer restores. No latency, ttft or attempts: nothing was called, so the caller
  * marks the result `cached: true` with `latencyMs: null` and it is never a latency sample.
  */
-export type CachedAnswer = Pick<ProviderResponse, 'output' | 'tokens' | 'model' | 'fingerprint'>
+export type CachedAnswer = Pick<
+  ProviderResponse,
+  'output' | 'tokens' | 'model' | 'fingerprint' | 'serviceTier'
+>
 
 export interface CacheKeyInput {
   /** Identity of the provider's resolved configuration (never a secret). */
@@ -104,16 +107,18 @@ interface CacheEntry {
   answer: CachedAnswer
 }
 
-function isTokenUsage(value: unknown): value is TokenUsage {
-  if (value === null || typeof value !== 'object') return false
-  const t = value as Record<string, unknown>
-  const count = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v >= 0
-  return (
-    count(t['input']) &&
-    count(t['output']) &&
-    (t['cachedInput'] === undefined || count(t['cachedInput'])) &&
-    (t['reasoning'] === undefined || count(t['reasoning']))
-  )
+/**
+ * What the cache keeps of an answer, and gives back: the output, the token counts, the model, its
+ * fingerprint and the service tier that answered (which decides its price); not its latency.
+ */
+function cachedAnswer(answer: CachedAnswer): CachedAnswer {
+  return {
+    output: answer.output,
+    ...(answer.tokens ? { tokens: recordedTokens(answer.tokens) } : {}),
+    ...(answer.model !== undefined ? { model: answer.model } : {}),
+    ...(answer.fingerprint !== undefined ? { fingerprint: answer.fingerprint } : {}),
+    ...(answer.serviceTier !== undefined ? { serviceTier: answer.serviceTier } : {})
+  }
 }
 
 /** Why a parsed entry is unusable, or undefined when it is fine. */
@@ -124,8 +129,9 @@ function entryProblem(entry: unknown, key: string): string | undefined {
   if (e['key'] !== key) return 'it records another key'
   const answer = e['answer'] as Record<string, unknown> | undefined
   if (!answer || typeof answer['output'] !== 'string') return 'no output'
-  if (answer['tokens'] !== undefined && !isTokenUsage(answer['tokens'])) return 'bad tokens'
-  for (const field of ['model', 'fingerprint']) {
+  const tokens = answer['tokens'] === undefined ? undefined : tokenCountProblem(answer['tokens'])
+  if (tokens) return `bad token counts: ${tokens}`
+  for (const field of ['model', 'fingerprint', 'serviceTier']) {
     if (answer[field] !== undefined && typeof answer[field] !== 'string') return `bad ${field}`
   }
   return undefined
@@ -201,16 +207,11 @@ export class ResponseCache {
       return undefined
     }
     const { answer } = entry as CacheEntry
-    return {
-      output: answer.output,
-      ...(answer.tokens ? { tokens: answer.tokens } : {}),
-      ...(answer.model !== undefined ? { model: answer.model } : {}),
-      ...(answer.fingerprint !== undefined ? { fingerprint: answer.fingerprint } : {})
-    }
+    return cachedAnswer(answer)
   }
 
   /**
-   * Records an answer (when this mode writes): output, tokens, model and fingerprint only. A
+   * Records an answer (when this mode writes), as cachedAnswer keeps it. A
    * failed write is a warning: losing a cache entry must not fail the case.
    */
   async set(key: string, response: CachedAnswer): Promise<void> {
@@ -219,12 +220,7 @@ export class ResponseCache {
     const entry: CacheEntry = {
       format: CACHE_FORMAT,
       key,
-      answer: {
-        output: response.output,
-        ...(response.tokens ? { tokens: response.tokens } : {}),
-        ...(response.model !== undefined ? { model: response.model } : {}),
-        ...(response.fingerprint !== undefined ? { fingerprint: response.fingerprint } : {})
-      }
+      answer: cachedAnswer(response)
     }
     try {
       await writeFileAtomic(file, JSON.stringify(entry) + '\n')

@@ -5,6 +5,7 @@ import { DEFAULT_RETRY_POLICY, sleep, withRetries } from '../providers/retry.js'
 import type { RetryPolicy } from '../providers/retry.js'
 import type { Provider, ProviderRequest, ProviderResponse } from '../providers/types.js'
 import { durationText } from '../spec/duration.js'
+import { recordedTokens, tokenCountProblem } from '../providers/tokens.js'
 import { redactText } from '../spec/secrets.js'
 import type { ProviderSpec, SecretValue } from '../spec/types.js'
 import { cacheKey } from './cache.js'
@@ -104,26 +105,19 @@ function withSecretsRedacted(error: unknown, secrets: readonly SecretValue[]): u
   })
 }
 
-/** The most tokens one answer may report: the RunResult schema's bound, far above any model's. */
-const MAX_TOKENS = 1e12
-
 /**
  * Token counts as a provider reported them (a module returns them, an endpoint or a compatible
  * server sends them): a count that is not a number from 0 to MAX_TOKENS is a malformed answer,
- * never written into a RunResult that its own reader would refuse.
+ * never written into a RunResult that its own reader would refuse; fields beyond the four
+ * counts are left out.
  */
-function checkTokenCounts(tokens: ProviderResponse['tokens'], providerId: string): void {
-  if (tokens === undefined) return
-  for (const field of ['input', 'output', 'cachedInput', 'reasoning'] as const) {
-    const count: unknown = tokens[field]
-    if (field !== 'input' && field !== 'output' && count === undefined) continue
-    if (typeof count !== 'number' || !(count >= 0 && count <= MAX_TOKENS)) {
-      throw new ProviderError(
-        'malformed-response',
-        `provider ${providerId}: reported ${String(count).slice(0, 40)} ${field} tokens; a token count is a number from 0 to ${MAX_TOKENS.toExponential()}`
-      )
-    }
+function checkedTokens(response: ProviderResponse, providerId: string): ProviderResponse {
+  if (response.tokens === undefined) return response
+  const problem = tokenCountProblem(response.tokens)
+  if (problem) {
+    throw new ProviderError('malformed-response', `provider ${providerId}: reported ${problem}`)
   }
+  return { ...response, tokens: recordedTokens(response.tokens) }
 }
 
 /**
@@ -176,13 +170,13 @@ export async function callProvider(
       try {
         const attemptSignal = AbortSignal.any([signal, timeout.signal])
         // Raced against the signal too: a provider that ignores it must not hold its slot forever.
-        const response = await raceAbort(
+        const answered = await raceAbort(
           policy.provider.call(request, attemptSignal),
           attemptSignal
         ).catch((error: unknown) => {
           throw withSecretsRedacted(error, policy.secrets)
         })
-        checkTokenCounts(response.tokens, policy.provider.id)
+        const response = checkedTokens(answered, policy.provider.id)
         const used = (response.tokens?.input ?? 0) + (response.tokens?.output ?? 0)
         policy.limiter?.record(used, estimate)
         // Before the cache (restored into forks' runs) and the scorers (whose reasons quote it).

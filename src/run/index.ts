@@ -9,6 +9,7 @@ import type { CacheMode } from './cache.js'
 import { executePlan } from './execute.js'
 import { filterCoversSuite, planRun } from './plan.js'
 import type { Plan } from './plan.js'
+import type { ProviderSpec } from '../spec/types.js'
 import type { Shard } from './plan.js'
 import type { ProgressReporter } from './progress.js'
 
@@ -45,14 +46,19 @@ export interface RunEvalsOptions {
  * code, which is often what a pull request changes. Said once, before the run.
  */
 function warnOfCachedCode(plan: Plan, warn: (message: string) => void): void {
-  const ids = new Set(
-    plan.suites.flatMap(({ spec }) =>
-      spec.providers.filter((p) => p.type === 'module' || p.type === 'exec').map((p) => p.id)
-    )
+  const isCode = (p: ProviderSpec) => p.type === 'module' || p.type === 'exec'
+  const names = new Set(
+    plan.suites.flatMap(({ spec }) => [
+      ...spec.providers.filter(isCode).map((p) => p.id),
+      // A judge's grades are cached too.
+      ...spec.scorers.flatMap((scorer) =>
+        scorer.type === 'llm-judge' && isCode(scorer.judge) ? [`the judge of ${scorer.name}`] : []
+      )
+    ])
   )
-  if (ids.size === 0) return
+  if (names.size === 0) return
   warn(
-    `the cache answers for the module and exec providers ${[...ids].join(', ')} by their request, not their code: a change of that code is not seen in a cached answer (use cache: off where the code is what you test)`
+    `the cache answers for the module and exec providers ${[...names].join(', ')} by their request, not their code: a change of that code is not seen in a cached answer (use cache: off where the code is what you test)`
   )
 }
 
