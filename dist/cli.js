@@ -83447,8 +83447,8 @@ var init_cache = __esm({
         return cachedAnswer(answer);
       }
       /**
-       * Records an answer (when this mode writes), as cachedAnswer keeps it. A
-       * failed write is a warning: losing a cache entry must not fail the case.
+       * Records an answer (when this mode writes), as cachedAnswer keeps it. A failed write is a
+       * warning: losing a cache entry must not fail the case.
        */
       async set(key, response) {
         if (!this.writes) return;

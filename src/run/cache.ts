@@ -211,8 +211,8 @@ export class ResponseCache {
   }
 
   /**
-   * Records an answer (when this mode writes), as cachedAnswer keeps it. A
-   * failed write is a warning: losing a cache entry must not fail the case.
+   * Records an answer (when this mode writes), as cachedAnswer keeps it. A failed write is a
+   * warning: losing a cache entry must not fail the case.
    */
   async set(key: string, response: CachedAnswer): Promise<void> {
     if (!this.writes) return
