@@ -69795,6 +69795,8 @@ var init_openai2 = __esm({
           // The endpoint is the spec's alone: OPENAI_BASE_URL, which the SDK would read, is not (a
           // hidden input would send the key elsewhere and price its answers as OpenAI's).
           baseURL: spec.baseUrl ?? OPENAI_API,
+          // OPENAI_ORG_ID and OPENAI_PROJECT_ID, which the SDK would send anywhere, are OpenAI's.
+          ...spec.baseUrl ? { organization: null, project: null } : {},
           maxRetries: 0,
           // The SDK would print raw server chunks to stderr; every failure is reported as an error.
           logLevel: "off",
@@ -83379,7 +83381,7 @@ var init_cache = __esm({
     init_tokens();
     DEFAULT_CACHE_DIR = ".evalgate/cache";
     CACHE_MODES = ["off", "read", "write", "read-write", "replay"];
-    CACHE_FORMAT = 1;
+    CACHE_FORMAT = 2;
     CacheMissError = class extends EvalgateError {
       key;
       constructor(key, dir, what) {
@@ -84812,18 +84814,18 @@ var init_plan = __esm({
 // src/run/index.ts
 function warnOfCachedCode(plan, warn) {
   const isCode = (p) => p.type === "module" || p.type === "exec";
-  const names = new Set(
+  const answering = new Set(
     plan.suites.flatMap(({ spec }) => [
-      ...spec.providers.filter(isCode).map((p) => p.id),
+      ...spec.providers.filter(isCode).map((p) => `provider ${p.id}`),
       // A judge's grades are cached too.
       ...spec.scorers.flatMap(
         (scorer) => scorer.type === "llm-judge" && isCode(scorer.judge) ? [`the judge of ${scorer.name}`] : []
       )
     ])
   );
-  if (names.size === 0) return;
+  if (answering.size === 0) return;
   warn(
-    `the cache answers for the module and exec providers ${[...names].join(", ")} by their request, not their code: a change of that code is not seen in a cached answer (use cache: off where the code is what you test)`
+    `the cache finds an answer by its request, not by the code that gave it: a cached answer of ${[...answering].join(", ")} (module or exec) does not follow a change of that code; use cache: off where the code is what you test`
   );
 }
 async function runEvals(options) {

@@ -292,7 +292,7 @@ scorers:
     expect(run.stdout).not.toContain('failed or errored')
     // A module provider's answers are its code's: a cached one would hide a change of it.
     expect(run.stderr).toContain(
-      'evalgate: warning: the cache answers for the module and exec providers calculator by their request, not their code'
+      'evalgate: warning: the cache finds an answer by its request, not by the code that gave it: a cached answer of provider calculator (module or exec)'
     )
   })
 

@@ -250,9 +250,9 @@ describe('run --cache-dir', () => {
       cwd: dir
     })
     expect(run.code).toBe(0)
-    const warnings = run.stderr.split('\n').filter((line) => line.includes('by their request'))
+    const warnings = run.stderr.split('\n').filter((line) => line.includes('by its request'))
     expect(warnings).toEqual([
-      'evalgate: warning: the cache answers for the module and exec providers echo, the judge of graded by their request, not their code: a change of that code is not seen in a cached answer (use cache: off where the code is what you test)'
+      'evalgate: warning: the cache finds an answer by its request, not by the code that gave it: a cached answer of provider echo, the judge of graded (module or exec) does not follow a change of that code; use cache: off where the code is what you test'
     ])
   })
 })

@@ -183,6 +183,21 @@ describe('OpenAIProvider', () => {
     expect(response.tokens).toEqual({ input: 40, output: 12 })
   })
 
+  it('sends OpenAI’s organization and project only to OpenAI, not to a base-url server', async () => {
+    process.env.OPENAI_ORG_ID = 'org-private'
+    process.env.OPENAI_PROJECT_ID = 'proj_private'
+    try {
+      server.enqueue({ type: 'answer', text: 'Rome.' })
+      await new OpenAIProvider(spec()).call(request, never)
+    } finally {
+      delete process.env.OPENAI_ORG_ID
+      delete process.env.OPENAI_PROJECT_ID
+    }
+    const [received] = server.requests
+    expect(received?.headers['openai-organization']).toBeUndefined()
+    expect(received?.headers['openai-project']).toBeUndefined()
+  })
+
   it('goes where the spec says, never where OPENAI_BASE_URL points', async () => {
     const { baseUrl: _, ...withoutBaseUrl } = spec()
     process.env.OPENAI_BASE_URL = server.baseUrl

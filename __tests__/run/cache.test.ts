@@ -127,10 +127,10 @@ describe('ResponseCache robustness', () => {
   it('ignores an entry of the wrong shape or for another key', async () => {
     const c = cache('read-write')
     await mkdir(join(dir, key.slice(0, 2)), { recursive: true })
-    await writeFile(entryPath(key), JSON.stringify({ format: 1, key, answer: { output: 42 } }))
+    await writeFile(entryPath(key), JSON.stringify({ format: 2, key, answer: { output: 42 } }))
     await expect(c.get(key)).resolves.toBeUndefined()
     const other = cacheKey({ providerFingerprint: 'provider-z', request, repeat: 0 })
-    await writeFile(entryPath(key), JSON.stringify({ format: 1, key: other, answer }))
+    await writeFile(entryPath(key), JSON.stringify({ format: 2, key: other, answer }))
     await expect(c.get(key)).resolves.toBeUndefined()
     expect(warnings).toEqual([
       `cache: ignoring ${entryPath(key)}: no output; treated as a miss`,
@@ -157,7 +157,7 @@ describe('ResponseCache robustness', () => {
     const c = cache('read-write')
     await mkdir(join(dir, key.slice(0, 2)), { recursive: true })
     const huge = { ...answer, tokens: { input: 1e13, output: 1 } }
-    await writeFile(entryPath(key), JSON.stringify({ format: 1, key, answer: huge }))
+    await writeFile(entryPath(key), JSON.stringify({ format: 2, key, answer: huge }))
     await expect(c.get(key)).resolves.toBeUndefined()
     expect(warnings).toEqual([
       `cache: ignoring ${entryPath(key)}: bad token counts: 10000000000000 input tokens; a token count is a number from 0 to 1e+12; treated as a miss`

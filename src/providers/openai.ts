@@ -88,6 +88,8 @@ export class OpenAIProvider implements Provider {
       // The endpoint is the spec's alone: OPENAI_BASE_URL, which the SDK would read, is not (a
       // hidden input would send the key elsewhere and price its answers as OpenAI's).
       baseURL: spec.baseUrl ?? OPENAI_API,
+      // OPENAI_ORG_ID and OPENAI_PROJECT_ID, which the SDK would send anywhere, are OpenAI's.
+      ...(spec.baseUrl ? { organization: null, project: null } : {}),
       maxRetries: 0,
       // The SDK would print raw server chunks to stderr; every failure is reported as an error.
       logLevel: 'off',

@@ -20,8 +20,11 @@ export type CacheMode = 'off' | 'read' | 'write' | 'read-write' | 'replay'
 
 export const CACHE_MODES: readonly CacheMode[] = ['off', 'read', 'write', 'read-write', 'replay']
 
-/** Bumped when the key's inputs or the entry format change: old entries then simply miss. */
-const CACHE_FORMAT = 1
+/**
+ * Bumped when the key's inputs or the entry format change: old entries then simply miss. 2: an
+ * entry keeps the service tier that answered (a flex answer of format 1 would replay as standard).
+ */
+const CACHE_FORMAT = 2
 
 /**
  * What a cached answer restores. No latency, ttft or attempts: nothing was called, so the caller

@@ -47,18 +47,18 @@ export interface RunEvalsOptions {
  */
 function warnOfCachedCode(plan: Plan, warn: (message: string) => void): void {
   const isCode = (p: ProviderSpec) => p.type === 'module' || p.type === 'exec'
-  const names = new Set(
+  const answering = new Set(
     plan.suites.flatMap(({ spec }) => [
-      ...spec.providers.filter(isCode).map((p) => p.id),
+      ...spec.providers.filter(isCode).map((p) => `provider ${p.id}`),
       // A judge's grades are cached too.
       ...spec.scorers.flatMap((scorer) =>
         scorer.type === 'llm-judge' && isCode(scorer.judge) ? [`the judge of ${scorer.name}`] : []
       )
     ])
   )
-  if (names.size === 0) return
+  if (answering.size === 0) return
   warn(
-    `the cache answers for the module and exec providers ${[...names].join(', ')} by their request, not their code: a change of that code is not seen in a cached answer (use cache: off where the code is what you test)`
+    `the cache finds an answer by its request, not by the code that gave it: a cached answer of ${[...answering].join(', ')} (module or exec) does not follow a change of that code; use cache: off where the code is what you test`
   )
 }
 
