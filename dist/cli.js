@@ -7787,6 +7787,11 @@ async function assertWritableFile(path2, kind = RESULTS_FILE) {
       `the ${kind.what} path ${path2} is a directory: name a file, e.g. ${join(path2, kind.example)}`
     );
   }
+  if (existing && !existing.isFile()) {
+    throw new UsageError(
+      `the ${kind.what} path ${path2} is not a regular file (a device or a pipe), which writing would replace: name a file, e.g. ${kind.example}`
+    );
+  }
   try {
     await probeWritableDirectory(dirname(path2));
   } catch (error) {

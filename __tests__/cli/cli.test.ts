@@ -1,11 +1,12 @@
-import { spawn } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { once } from 'node:events'
-import { mkdir, mkdtemp, readFile, readdir, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
 import { unsupportedNode } from '../../src/cli/node-version.js'
 import { parseRunResult } from '../../src/results/parse.js'
 import type { RunResult } from '../../src/results/types.js'
@@ -406,6 +407,15 @@ describe('exit codes', () => {
     })
     expect(underFile.code).toBe(2)
     expect(underFile.stderr).toMatch(/^evalgate: cannot write the results to .*x\.json: E[A-Z]+/)
+    // A pipe (or a device) there would be replaced by the file renamed into place.
+    const fifo = join(dir, 'pipe')
+    await promisify(execFile)('mkfifo', [fifo])
+    const toPipe = await runCliProcess(cli, ['run', 'evals', '--out', fifo], { cwd: repo })
+    expect(toPipe.code).toBe(2)
+    expect(toPipe.stderr).toBe(
+      `evalgate: the results path ${fifo} is not a regular file (a device or a pipe), which writing would replace: name a file, e.g. results.json\n`
+    )
+    expect((await stat(fifo)).isFIFO()).toBe(true)
     // Where no directory can be made (Linux's /proc; Node's own recursive mkdir spins forever).
     if (existsSync('/proc/self')) {
       const proc = await runCliProcess(cli, ['run', 'evals', '--out', '/proc/evalgate-x/r.json'], {

@@ -157,6 +157,12 @@ export async function assertWritableFile(
       `the ${kind.what} path ${path} is a directory: name a file, e.g. ${join(path, kind.example)}`
     )
   }
+  // The file is written whole and renamed into place: a device or a pipe there would be replaced.
+  if (existing && !existing.isFile()) {
+    throw new UsageError(
+      `the ${kind.what} path ${path} is not a regular file (a device or a pipe), which writing would replace: name a file, e.g. ${kind.example}`
+    )
+  }
   try {
     await probeWritableDirectory(dirname(path))
   } catch (error) {
