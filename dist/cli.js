@@ -9413,6 +9413,9 @@ function meanOfKnown(values) {
   const known = values.filter((v) => v !== null);
   return known.length === 0 ? null : mean(known);
 }
+function toleratedBound(ratio, maxRatio) {
+  return formatRatio(ratio < 1 ? 1 / maxRatio : maxRatio);
+}
 function rngFor(ctx, metric, purpose) {
   return createRng([ctx.seed, ctx.suite, ctx.providerId, metric, purpose].join("\0"));
 }
@@ -9866,8 +9869,8 @@ function ratioChangeVerdict(metric, ratio, maxRatio, alpha, label, withinNote) {
       `${label} ${formatRatio(ratio)} (${pText(metric.improvementTest)})`
     );
   } else if (worse || better) {
-    const bound = formatRatio(ratio < 1 ? 1 / maxRatio : maxRatio);
-    setVerdict(metric, "minor-change", `${label} ${formatRatio(ratio)}: ${withinNote(bound)}`);
+    const note = withinNote(toleratedBound(ratio, maxRatio));
+    setVerdict(metric, "minor-change", `${label} ${formatRatio(ratio)}: ${note}`);
   } else {
     return false;
   }
@@ -9941,7 +9944,7 @@ function costMetric(options) {
       return setVerdict(
         metric,
         "minor-change",
-        `mean cost per case ${formatRatio(ratio)}: significant but within ${formatRatio(ratio < 1 ? 1 / maxRatio : maxRatio)}`
+        `mean cost per case ${formatRatio(ratio)}: significant but within ${toleratedBound(ratio, maxRatio)}`
       );
     }
     const high = metric.interval?.high ?? null;
@@ -69719,6 +69722,76 @@ var init_secrets = __esm({
   }
 });
 
+// src/providers/prices.ts
+function price(input, cachedInput, output, read = PRICING_PAGE) {
+  return {
+    input,
+    ...cachedInput !== void 0 ? { cachedInput } : {},
+    output,
+    ...read
+  };
+}
+function baseModel(model) {
+  return model.replace(/-\d{4}-\d{2}-\d{2}$/, "");
+}
+function builtInPrice(model) {
+  for (const name of [model, baseModel(model)]) {
+    if (Object.hasOwn(BUILT_IN_PRICES, name)) return BUILT_IN_PRICES[name];
+  }
+  return void 0;
+}
+function costOf(model, tokens, override) {
+  const rates = override ?? builtInPrice(model);
+  if (!rates || !tokens) return null;
+  const cached = Math.min(tokens.cachedInput ?? 0, tokens.input);
+  const perMillion = (tokens.input - cached) * rates.input + cached * (rates.cachedInput ?? rates.input) + tokens.output * rates.output;
+  return perMillion / 1e6;
+}
+function atBuiltInPrices(spec, serviceTier) {
+  if (serviceTier !== void 0 && serviceTier !== "default") return false;
+  if (spec.type !== "openai" || spec.baseUrl === void 0) return true;
+  return URL.parse(spec.baseUrl)?.hostname === OPENAI_API_HOST;
+}
+function callCost(spec, answer) {
+  const override = spec.type === "openai" ? spec.prices : void 0;
+  if (!override && !atBuiltInPrices(spec, answer.serviceTier)) return null;
+  const model = answer.model ?? (spec.type === "openai" ? spec.model : "");
+  return costOf(model, answer.tokens, override);
+}
+var OPENAI_API_URL, OPENAI_API_HOST, PRICING_PAGE, BUILT_IN_PRICES;
+var init_prices = __esm({
+  "src/providers/prices.ts"() {
+    "use strict";
+    OPENAI_API_URL = "https://api.openai.com/v1";
+    OPENAI_API_HOST = new URL(OPENAI_API_URL).hostname;
+    PRICING_PAGE = { asOf: "2025-08-07", source: "https://openai.com/api/pricing" };
+    BUILT_IN_PRICES = {
+      "gpt-5.2": price(1.75, 0.175, 14, {
+        asOf: "2026-11-29",
+        source: "https://nicolalazzari.ai/articles/openai-api-pricing-explained-2026"
+      }),
+      "gpt-5.1": price(1.25, 0.125, 10, {
+        asOf: "2026-11-29",
+        source: "https://koishiai.com/en/articles/openai-gpt-5-1-api-pricing-limits"
+      }),
+      "gpt-5": price(1.25, 0.125, 10),
+      "gpt-5-mini": price(0.25, 0.025, 2),
+      "gpt-5-nano": price(0.05, 5e-3, 0.4),
+      "gpt-4.1": price(2, 0.5, 8),
+      "gpt-4.1-mini": price(0.4, 0.1, 1.6),
+      "gpt-4.1-nano": price(0.1, 0.025, 0.4),
+      "gpt-4o": price(2.5, 1.25, 10),
+      // The first gpt-4o snapshot kept its launch price and had no cached-input discount.
+      "gpt-4o-2024-05-13": price(5, void 0, 15),
+      "gpt-4o-mini": price(0.15, 0.075, 0.6),
+      o3: price(2, 0.5, 8),
+      "o3-mini": price(1.1, 0.55, 4.4),
+      "o4-mini": price(1.1, 0.275, 4.4),
+      o1: price(15, 7.5, 60)
+    };
+  }
+});
+
 // src/providers/undici-fetch.ts
 import { Readable } from "node:stream";
 function createUndiciFetch(agent) {
@@ -69773,7 +69846,7 @@ function rootCause(error) {
   while (current instanceof Error && current.cause instanceof Error) current = current.cause;
   return errorMessage(current);
 }
-var import_undici3, NO_KEY, SERVER_MESSAGE_CHARS, OPENAI_API, OpenAIProvider;
+var import_undici3, NO_KEY, SERVER_MESSAGE_CHARS, OpenAIProvider;
 var init_openai2 = __esm({
   "src/providers/openai.ts"() {
     "use strict";
@@ -69782,11 +69855,11 @@ var init_openai2 = __esm({
     import_undici3 = __toESM(require_undici(), 1);
     init_secrets();
     init_abort();
+    init_prices();
     init_retry();
     init_undici_fetch();
     NO_KEY = "evalgate-no-api-key";
     SERVER_MESSAGE_CHARS = 300;
-    OPENAI_API = "https://api.openai.com/v1";
     OpenAIProvider = class {
       constructor(spec, options = {}) {
         this.spec = spec;
@@ -69799,7 +69872,7 @@ var init_openai2 = __esm({
           apiKey: apiKey ?? NO_KEY,
           // The endpoint is the spec's alone: OPENAI_BASE_URL, which the SDK would read, is not (a
           // hidden input would send the key elsewhere and price its answers as OpenAI's).
-          baseURL: spec.baseUrl ?? OPENAI_API,
+          baseURL: spec.baseUrl ?? OPENAI_API_URL,
           // OPENAI_ORG_ID and OPENAI_PROJECT_ID, which the SDK would send anywhere, are OpenAI's.
           ...spec.baseUrl ? { organization: null, project: null } : {},
           maxRetries: 0,
@@ -83511,74 +83584,6 @@ var init_identity = __esm({
     "use strict";
     init_fingerprint();
     init_secrets();
-  }
-});
-
-// src/providers/prices.ts
-function price(input, cachedInput, output, read = PRICING_PAGE) {
-  return {
-    input,
-    ...cachedInput !== void 0 ? { cachedInput } : {},
-    output,
-    ...read
-  };
-}
-function baseModel(model) {
-  return model.replace(/-\d{4}-\d{2}-\d{2}$/, "");
-}
-function builtInPrice(model) {
-  for (const name of [model, baseModel(model)]) {
-    if (Object.hasOwn(BUILT_IN_PRICES, name)) return BUILT_IN_PRICES[name];
-  }
-  return void 0;
-}
-function costOf(model, tokens, override) {
-  const rates = override ?? builtInPrice(model);
-  if (!rates || !tokens) return null;
-  const cached = Math.min(tokens.cachedInput ?? 0, tokens.input);
-  const perMillion = (tokens.input - cached) * rates.input + cached * (rates.cachedInput ?? rates.input) + tokens.output * rates.output;
-  return perMillion / 1e6;
-}
-function atBuiltInPrices(spec, serviceTier) {
-  if (serviceTier !== void 0 && serviceTier !== "default") return false;
-  if (spec.type !== "openai" || spec.baseUrl === void 0) return true;
-  return URL.parse(spec.baseUrl)?.hostname === "api.openai.com";
-}
-function callCost(spec, answer) {
-  const override = spec.type === "openai" ? spec.prices : void 0;
-  if (!override && !atBuiltInPrices(spec, answer.serviceTier)) return null;
-  const model = answer.model ?? (spec.type === "openai" ? spec.model : "");
-  return costOf(model, answer.tokens, override);
-}
-var PRICING_PAGE, BUILT_IN_PRICES;
-var init_prices = __esm({
-  "src/providers/prices.ts"() {
-    "use strict";
-    PRICING_PAGE = { asOf: "2025-08-07", source: "https://openai.com/api/pricing" };
-    BUILT_IN_PRICES = {
-      "gpt-5.2": price(1.75, 0.175, 14, {
-        asOf: "2026-11-29",
-        source: "https://nicolalazzari.ai/articles/openai-api-pricing-explained-2026"
-      }),
-      "gpt-5.1": price(1.25, 0.125, 10, {
-        asOf: "2026-11-29",
-        source: "https://koishiai.com/en/articles/openai-gpt-5-1-api-pricing-limits"
-      }),
-      "gpt-5": price(1.25, 0.125, 10),
-      "gpt-5-mini": price(0.25, 0.025, 2),
-      "gpt-5-nano": price(0.05, 5e-3, 0.4),
-      "gpt-4.1": price(2, 0.5, 8),
-      "gpt-4.1-mini": price(0.4, 0.1, 1.6),
-      "gpt-4.1-nano": price(0.1, 0.025, 0.4),
-      "gpt-4o": price(2.5, 1.25, 10),
-      // The first gpt-4o snapshot kept its launch price and had no cached-input discount.
-      "gpt-4o-2024-05-13": price(5, void 0, 15),
-      "gpt-4o-mini": price(0.15, 0.075, 0.6),
-      o3: price(2, 0.5, 8),
-      "o3-mini": price(1.1, 0.55, 4.4),
-      "o4-mini": price(1.1, 0.275, 4.4),
-      o1: price(15, 7.5, 60)
-    };
   }
 });
 

@@ -53,13 +53,18 @@ const T_INTERVAL_MIN_CASES = 50
 /** Advice on repeats looks no further than this many per case. */
 const MAX_ADVISED_REPEATS = 50
 
-/** A case answered in both runs. */
 /** The mean of the values that are known; null when none is. */
 export function meanOfKnown(values: readonly (number | null)[]): number | null {
   const known = values.filter((v): v is number => v !== null)
   return known.length === 0 ? null : mean(known)
 }
 
+/** The tolerated ratio on the side a change went: ×1.20 for a slowdown, ×0.83 for a speed-up. */
+function toleratedBound(ratio: number, maxRatio: number): string {
+  return formatRatio(ratio < 1 ? 1 / maxRatio : maxRatio)
+}
+
+/** A case answered in both runs. */
 export interface Pair {
   caseId: string
   base: CaseSummary
@@ -724,8 +729,8 @@ function ratioChangeVerdict(
       `${label} ${formatRatio(ratio)} (${pText(metric.improvementTest)})`
     )
   } else if (worse || better) {
-    const bound = formatRatio(ratio < 1 ? 1 / maxRatio : maxRatio)
-    setVerdict(metric, 'minor-change', `${label} ${formatRatio(ratio)}: ${withinNote(bound)}`)
+    const note = withinNote(toleratedBound(ratio, maxRatio))
+    setVerdict(metric, 'minor-change', `${label} ${formatRatio(ratio)}: ${note}`)
   } else {
     return false
   }
@@ -833,7 +838,7 @@ export function costMetric(options: {
       return setVerdict(
         metric,
         'minor-change',
-        `mean cost per case ${formatRatio(ratio)}: significant but within ${formatRatio(ratio < 1 ? 1 / maxRatio : maxRatio)}`
+        `mean cost per case ${formatRatio(ratio)}: significant but within ${toleratedBound(ratio, maxRatio)}`
       )
     }
     const high = metric.interval?.high ?? null

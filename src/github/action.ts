@@ -103,25 +103,55 @@ function comparisonMarkdown(
   return options.baseline ? `${report}\n${options.baseline}\n` : report
 }
 
-function noBaselineMarkdown(run: RunResult, why: string): string {
-  return [
-    '### evalgate: no baseline yet',
-    '',
+/** A report that compares nothing: why, then the run's own report. */
+function uncomparedMarkdown(
+  title: string,
+  why: string,
+  run: RunResult,
+  summaries: readonly ProviderSummary[]
+): string {
+  return [`### evalgate: ${title}`, '', why, '', renderRunMarkdown(run, summaries)].join('\n')
+}
+
+function noBaselineMarkdown(
+  why: string,
+  run: RunResult,
+  summaries: readonly ProviderSummary[]
+): string {
+  return uncomparedMarkdown(
+    'no baseline yet',
     `${why} Nothing was compared and this check does not fail for it. Baselines are stored by runs on pushes to the default branch.`,
-    '',
-    renderRunMarkdown(run, summarizeRun(run))
-  ].join('\n')
+    run,
+    summaries
+  )
 }
 
 /** GitHub failed while the baseline was read: said as such, never passed off as "no baseline". */
-function baselineUnavailableMarkdown(run: RunResult, error: string): string {
-  return [
-    '### evalgate: baseline unavailable',
-    '',
+function baselineUnavailableMarkdown(
+  error: string,
+  run: RunResult,
+  summaries: readonly ProviderSummary[]
+): string {
+  return uncomparedMarkdown(
+    'baseline unavailable',
     `The baseline could not be read from GitHub: ${markdownInline(error.replace(/\.$/, ''), 500)}. Nothing was compared and this check does not fail for it; re-run the job to compare.`,
-    '',
-    renderRunMarkdown(run, summarizeRun(run))
-  ].join('\n')
+    run,
+    summaries
+  )
+}
+
+/** The pull request's run compared, but this job refuses what it wrote: said as such. */
+function refusedComparisonMarkdown(
+  why: string,
+  run: RunResult,
+  summaries: readonly ProviderSummary[]
+): string {
+  return uncomparedMarkdown(
+    'comparison not shown',
+    `The pull request’s run wrote a comparison this job does not accept (${why}), so its verdict is not shown here; the run's own report follows, and the pull request's job summary has the comparison.`,
+    run,
+    summaries
+  )
 }
 
 /** The suites below their min-pass-rate, said first since they fail the check; or undefined. */
@@ -544,9 +574,9 @@ export async function runAction(
       baseline: baselineLine(lookup.match, now, lookup.what),
       room: alert?.length ?? 0
     })
-  } else if (lookup?.status === 'none') markdown = noBaselineMarkdown(run, lookup.why)
+  } else if (lookup?.status === 'none') markdown = noBaselineMarkdown(lookup.why, run, summaries)
   else if (lookup?.status === 'unavailable')
-    markdown = baselineUnavailableMarkdown(run, lookup.error)
+    markdown = baselineUnavailableMarkdown(lookup.error, run, summaries)
   else markdown = renderRunMarkdown(run, summaries)
   if (alert) markdown = alert + markdown
 
@@ -669,7 +699,7 @@ async function readComparison(path: string, io: ActionIO): Promise<ArtifactCompa
     text = await readTextIfExists(path)
   } catch (error) {
     io.warning(`evalgate: cannot read ${path}: ${errorMessage(error)}`)
-    return { refused: `it cannot be read: ${errorMessage(error)}` }
+    return { refused: `it cannot be read: ${markdownInline(errorMessage(error), 200)}` }
   }
   if (text === undefined) return undefined
   let problem: string
@@ -691,17 +721,6 @@ async function readComparison(path: string, io: ActionIO): Promise<ArtifactCompa
       : ''
   io.warning(`evalgate: ${path} is not an evalgate comparison (${problem}); reporting without it`)
   return { refused: `${markdownInline(problem, 200)}${version}` }
-}
-
-/** The pull request's run compared, but this job refuses what it wrote: said as such. */
-function refusedComparisonMarkdown(run: RunResult, why: string): string {
-  return [
-    '### evalgate: comparison not shown',
-    '',
-    `The pull request’s run wrote a comparison this job does not accept (${why}), so its verdict is not shown here; the run's own report follows, and the pull request's job summary has the comparison.`,
-    '',
-    renderRunMarkdown(run, summarizeRun(run))
-  ].join('\n')
 }
 
 /**
@@ -765,10 +784,10 @@ async function reportFromArtifact(
   const report = comparison
     ? comparisonMarkdown(comparison, runUrl, { room: alert?.length ?? 0 })
     : refused !== undefined
-      ? refusedComparisonMarkdown(run, refused)
+      ? refusedComparisonMarkdown(refused, run, summaries)
       : baselineError !== undefined
-        ? baselineUnavailableMarkdown(run, baselineError)
-        : noBaselineMarkdown(run, 'The pull request’s run found no baseline.')
+        ? baselineUnavailableMarkdown(baselineError, run, summaries)
+        : noBaselineMarkdown('The pull request’s run found no baseline.', run, summaries)
   const markdown = (alert ?? '') + report
   // The same sticky comment as the pull request's own run would write: one comment, not two.
   await postComment(

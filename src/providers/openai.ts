@@ -18,6 +18,7 @@ import type { OpenAIProviderSpec } from '../spec/types.js'
 import { Agent } from 'undici'
 import { redactText } from '../spec/secrets.js'
 import { abortError } from './abort.js'
+import { OPENAI_API_URL } from './prices.js'
 import { retryAfterFromHeaders } from './retry.js'
 import type { Provider, ProviderRequest, ProviderResponse } from './types.js'
 import { createUndiciFetch } from './undici-fetch.js'
@@ -34,9 +35,6 @@ export interface OpenAIProviderOptions {
   /** Where OPENAI_API_KEY is read when the spec has no apiKey (default process.env). */
   env?: Record<string, string | undefined>
 }
-
-/** OpenAI's own API: where an `openai` provider without `base-url` goes. */
-const OPENAI_API = 'https://api.openai.com/v1'
 
 function tokenUsage(usage: CompletionUsage | null | undefined): TokenUsage | undefined {
   if (!usage) return undefined
@@ -87,7 +85,7 @@ export class OpenAIProvider implements Provider {
       apiKey: apiKey ?? NO_KEY,
       // The endpoint is the spec's alone: OPENAI_BASE_URL, which the SDK would read, is not (a
       // hidden input would send the key elsewhere and price its answers as OpenAI's).
-      baseURL: spec.baseUrl ?? OPENAI_API,
+      baseURL: spec.baseUrl ?? OPENAI_API_URL,
       // OPENAI_ORG_ID and OPENAI_PROJECT_ID, which the SDK would send anywhere, are OpenAI's.
       ...(spec.baseUrl ? { organization: null, project: null } : {}),
       maxRetries: 0,

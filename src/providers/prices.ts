@@ -1,6 +1,10 @@
 import type { TokenUsage } from '../results/types.js'
 import type { PriceSpec, ProviderSpec } from '../spec/types.js'
 
+/** OpenAI's own API: where an `openai` provider without `base-url` goes, and whose prices are built in. */
+export const OPENAI_API_URL = 'https://api.openai.com/v1'
+const OPENAI_API_HOST = new URL(OPENAI_API_URL).hostname
+
 /** USD per 1M tokens, with the date the price was read and where. */
 export interface ModelPrice extends PriceSpec {
   asOf: string
@@ -102,7 +106,7 @@ export function costOf(
 function atBuiltInPrices(spec: ProviderSpec, serviceTier: string | undefined): boolean {
   if (serviceTier !== undefined && serviceTier !== 'default') return false
   if (spec.type !== 'openai' || spec.baseUrl === undefined) return true
-  return URL.parse(spec.baseUrl)?.hostname === 'api.openai.com'
+  return URL.parse(spec.baseUrl)?.hostname === OPENAI_API_HOST
 }
 
 /** What one answer of `spec` (a provider under test or a judge) cost; null when unknown. */

@@ -109,7 +109,7 @@ export function renderRunTerminal(
   return lines.join('\n') + '\n'
 }
 
-/** The run report as Markdown, for the job summary of an action run without a baseline. */
+/** The most suites the min-pass-rate alert names, so it cannot crowd the report out of a comment. */
 const ALERT_ITEMS = 10
 
 /**
@@ -119,7 +119,6 @@ const ALERT_ITEMS = 10
 export function thresholdAlert(summaries: readonly ProviderSummary[]): string | undefined {
   const below = summaries.filter((s) => s.belowThreshold)
   if (below.length === 0) return undefined
-  // At most ALERT_ITEMS named, so the alert cannot crowd the report out of the comment.
   const items = below
     .slice(0, ALERT_ITEMS)
     .map(
@@ -130,6 +129,7 @@ export function thresholdAlert(summaries: readonly ProviderSummary[]): string | 
   return `> [!CAUTION]\n> **Below min-pass-rate, so this check fails:** ${items.join('; ')}.\n`
 }
 
+/** The run report as Markdown, for the job summary of an action run without a baseline. */
 export function renderRunMarkdown(run: RunResult, summaries: readonly ProviderSummary[]): string {
   const lines = [
     `| ${HEADERS.join(' | ')} |`,
