@@ -104,6 +104,20 @@ describe('exec provider', () => {
     )
   })
 
+  it('quotes the end of stderr without the end of a secret cut at its start', async () => {
+    const key = 'sk-exec-SECRETKEY-1234567890abcdef'
+    // The key, then exactly 490 characters: the 500 quoted begin inside the key.
+    const script = `process.stderr.write(process.env.API_KEY + 'y'.repeat(490)); process.exit(1)`
+    const provider = await createProvider({
+      ...execSpec([node, '-e', script]),
+      env: { API_KEY: key },
+      secrets: [{ name: 'API_KEY', value: key }]
+    })
+    const error = (await provider.call(request, never).catch((e: unknown) => e)) as Error
+    expect(error.message).toMatch(/^provider cli: command exited with code 1: \S*y{490}$/)
+    expect(error.message).not.toContain(key.slice(-8))
+  })
+
   it('a command that does not exist is an error naming it', async () => {
     const provider = await createProvider(execSpec(['/no/such/binary']))
     await expect(provider.call(request, never)).rejects.toThrow(
@@ -261,6 +275,35 @@ describe('http provider', () => {
     await expect(provider.call(request, never)).rejects.toMatchObject({
       kind: 'malformed-response'
     })
+  })
+
+  it('never lets part of a key out where an error quotes the start of an answer', async () => {
+    const key = 'sk-test-SECRETKEY-1234567890abcdef'
+    const provider = await createProvider(
+      httpSpec({
+        headers: { authorization: `Bearer ${key}` },
+        secrets: [{ name: 'API_KEY', value: key }],
+        usagePaths: { input: 'usage.in' }
+      })
+    )
+    // Each echo puts the key across the point where the quoted excerpt is cut.
+    const messages: string[] = []
+    for (const [status, body] of [
+      [401, `${'x'.repeat(281)}Bearer ${key}`],
+      [200, JSON.stringify({ other: `${'x'.repeat(163)}Bearer ${key}` })],
+      [200, `${'x'.repeat(180)}Bearer ${key}`],
+      [200, JSON.stringify({ choices: [{ text: 'hi' }], usage: { in: `${'x'.repeat(60)}${key}` } })]
+    ] as const) {
+      reply = { status, body }
+      const error = (await provider.call(request, never).catch((e: unknown) => e)) as Error
+      messages.push(error.message)
+    }
+    expect(messages).toHaveLength(4)
+    for (const message of messages) {
+      expect(message).not.toContain(key.slice(0, 8))
+      expect(message).toContain('${API_KEY}')
+    }
+    expect(messages[0]).toMatch(/^provider api: HTTP 401: x+Bearer \$\{API_KEY\}; check the provider's headers/)
   })
 
   it('an unreachable server is a network error', async () => {

@@ -3,6 +3,7 @@ import { ProviderError } from '../errors.js'
 import type { ExecProviderSpec } from '../spec/types.js'
 import type { Provider, ProviderRequest, ProviderResponse } from './types.js'
 import { abortError } from './abort.js'
+import { redactText } from '../spec/secrets.js'
 
 /** How much of stderr an error message quotes: enough to see the cause, not a log dump. */
 const STDERR_TAIL_CHARS = 500
@@ -75,10 +76,14 @@ export class ExecProvider implements Provider {
       })
       killGroupOnExit(child)
       const stdout: Buffer[] = []
+      // Kept a secret's length longer than quoted: cut after the secrets are written back, a key
+      // cut in half at the start of the quote would no longer be recognisable.
+      const secrets = this.spec.secrets ?? []
+      const kept = STDERR_TAIL_CHARS + Math.max(0, ...secrets.map((s) => s.value.length))
       let stderr = ''
       child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk))
       child.stderr.on('data', (chunk: Buffer) => {
-        stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_TAIL_CHARS)
+        stderr = (stderr + chunk.toString('utf8')).slice(-kept)
       })
       // A command that exits without reading stdin closes the pipe: not the command's fault.
       child.stdin.on('error', () => undefined)
@@ -109,7 +114,7 @@ export class ExecProvider implements Provider {
         if (signal.aborted) return reject(abortError(signal))
         if (code !== 0) {
           const status = code === null ? `was killed by ${killedBy}` : `exited with code ${code}`
-          const tail = stderr.trim()
+          const tail = redactText(stderr, secrets).slice(-STDERR_TAIL_CHARS).trim()
           return reject(
             new ProviderError(
               'exec',

@@ -2,6 +2,7 @@ import { ProviderError, errorMessage } from '../errors.js'
 import type { ProviderErrorKind } from '../errors.js'
 import type { HttpProviderSpec } from '../spec/types.js'
 import { renderTemplate } from '../spec/template.js'
+import { redactText } from '../spec/secrets.js'
 import type { TokenUsage } from '../results/types.js'
 import type { Provider, ProviderRequest, ProviderResponse } from './types.js'
 import { abortError } from './abort.js'
@@ -36,13 +37,14 @@ export function valueAtPath(value: unknown, path: string): unknown {
 function tokenUsage(
   parsed: unknown,
   paths: NonNullable<HttpProviderSpec['usagePaths']>,
-  id: string
+  id: string,
+  excerpt: (text: string, chars: number) => string
 ): TokenUsage {
   const count = (path: string | undefined): number => {
     if (path === undefined) return 0
     const value = valueAtPath(parsed, path)
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      const found = (JSON.stringify(value) ?? 'nothing').slice(0, 80)
+      const found = excerpt(JSON.stringify(value) ?? 'nothing', 80)
       throw new ProviderError(
         'malformed-response',
         `provider ${id}: the response has no token count at \`${path}\` (found ${found})`
@@ -76,6 +78,14 @@ export class HttpProvider implements Provider {
 
   constructor(private readonly spec: HttpProviderSpec) {
     this.id = spec.id
+  }
+
+  /**
+   * The start of what the server sent, for an error message: secrets written back before the cut,
+   * since a key cut in half is no longer recognisable as the key (servers echo headers in errors).
+   */
+  private excerpt(text: string, chars: number): string {
+    return redactText(text, this.spec.secrets ?? []).slice(0, chars)
   }
 
   async close(): Promise<void> {
@@ -128,7 +138,7 @@ export class HttpProvider implements Provider {
         : undefined
       throw new ProviderError(
         kind,
-        `provider ${this.id}: HTTP ${status}: ${text.slice(0, 300)}${STATUS_HINTS[kind] ?? ''}`,
+        `provider ${this.id}: HTTP ${status}: ${this.excerpt(text, 300)}${STATUS_HINTS[kind] ?? ''}`,
         { retryable, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) }
       )
     }
@@ -138,17 +148,19 @@ export class HttpProvider implements Provider {
     } catch {
       throw new ProviderError(
         'malformed-response',
-        `provider ${this.id}: the response is not JSON: ${text.slice(0, 200)}`
+        `provider ${this.id}: the response is not JSON: ${this.excerpt(text, 200)}`
       )
     }
     const output = valueAtPath(parsed, spec.outputPath)
     if (output === undefined || output === null) {
       throw new ProviderError(
         'malformed-response',
-        `provider ${this.id}: the response has nothing at \`${spec.outputPath}\`: ${text.slice(0, 200)}; check the provider's output path`
+        `provider ${this.id}: the response has nothing at \`${spec.outputPath}\`: ${this.excerpt(text, 200)}; check the provider's output path`
       )
     }
-    const tokens = spec.usagePaths ? tokenUsage(parsed, spec.usagePaths, this.id) : undefined
+    const tokens = spec.usagePaths ? tokenUsage(parsed, spec.usagePaths, this.id, (text, chars) =>
+          this.excerpt(text, chars)
+        ) : undefined
     return {
       output: typeof output === 'string' ? output : JSON.stringify(output),
       latencyMs: performance.now() - started,
