@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import OpenAI from 'openai'
-import { Agent } from 'undici'
 import { createProvider, importExport } from '../src/providers/index.js'
 import { executePlan } from '../src/run/execute.js'
 import { planRun } from '../src/run/plan.js'
 import { createUndiciFetch } from '../src/providers/undici-fetch.js'
+import { providerConnections } from '../src/providers/connections.js'
 import type { ProviderSpec, SuiteSpec } from '../src/spec/types.js'
 
 export const CASES = 2000
@@ -99,7 +99,7 @@ export async function measureScheduler(provider: ProviderSpec): Promise<Measurem
  * scheduler measurement adds to this is evalgate's own overhead.
  */
 export async function measureSdkAlone(baseUrl: string): Promise<Measurement> {
-  const agent = new Agent({ keepAliveTimeout: 30_000 })
+  const agent = providerConnections()
   const client = new OpenAI({
     apiKey: 'sk-bench',
     baseURL: baseUrl,

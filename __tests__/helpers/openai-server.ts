@@ -7,13 +7,14 @@
  * `ErrorResponse` from OpenAI's official OpenAPI description, so a test cannot pass against an API
  * that does not exist. Violations are collected in `server.violations` (tests assert it is empty);
  * an invalid request is also answered 400, as the real API does. Only the deliberately malformed
- * answers (`{ type: 'malformed' }`) skip response validation.
+ * answers (`{ type: 'malformed' }`, `{ type: 'raw' }`) skip response validation.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
 import type { ValidateFunction } from 'ajv/dist/2020.js'
 
 /**
@@ -71,6 +72,8 @@ export type Behaviour =
       usage?: UsageScript
       /** An answer with `choices: []` (valid per the schema, useless to a caller). */
       noChoices?: boolean
+      /** A gzip'ed body (`content-encoding: gzip`), whatever the request accepted. */
+      gzip?: boolean
     }
   | {
       type: 'error'
@@ -80,13 +83,18 @@ export type Behaviour =
       message?: string | ((request: ReceivedRequest) => string)
       delayMs?: number
     }
-  /** Destroys the socket: before any answer, or after `afterChunks` streamed chunks. */
-  | { type: 'reset'; afterChunks?: number; delayMs?: number }
+  /**
+   * Destroys the socket: before any answer, or after `afterChunks` streamed chunks. With
+   * `endCleanly`, a stream ends there as a complete response would (no last choice, no [DONE]).
+   */
+  | { type: 'reset'; afterChunks?: number; delayMs?: number; endCleanly?: boolean }
   /**
    * Sends this text as a 200 `application/json` body, or as the data of one SSE event when the
    * request streams (not validated: it is meant to be wrong).
    */
   | { type: 'malformed'; body: string }
+  /** Anything at all, not validated: a status no API description has (204, 302), a huge body. */
+  | { type: 'raw'; status: number; headers?: Record<string, string>; body?: string }
 
 export interface OpenAIServerOptions {
   /** Answers requests once the queue is empty; defaults to an echo answer. */
@@ -338,6 +346,10 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
         service_tier: behaviour.serviceTier ?? 'default'
       }
       check('response', completion, 'CreateChatCompletionResponse')
+      if (behaviour.gzip) {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' })
+        return void res.end(gzipSync(JSON.stringify(completion)))
+      }
       return sendJson(res, 200, completion)
     }
     const includeUsage = body.stream_options?.include_usage === true
@@ -423,11 +435,15 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
             check('chunk', data, 'CreateChatCompletionStreamResponse')
             res.write(`data: ${JSON.stringify(data)}\n\n`)
           }
+          if (behaviour.endCleanly) return void res.end()
           // Let the chunks reach the client before the connection dies.
           await wait(20)
         }
         req.socket.destroy()
         return
+      case 'raw':
+        res.writeHead(behaviour.status, behaviour.headers)
+        return void res.end(behaviour.body)
       case 'malformed':
         if (body.stream) {
           res.writeHead(200, { 'content-type': 'text/event-stream' })

@@ -277,6 +277,57 @@ describe('OpenAIProvider', () => {
     expect(error).toMatchObject({ kind: 'network', retryable: true })
   })
 
+  it('does not take a stream that ends cleanly before its last choice for a whole answer', async () => {
+    server.enqueue({ type: 'reset', afterChunks: 1, endCleanly: true })
+    const error = await failure(new OpenAIProvider(spec({ stream: true })).call(request, never))
+    expect(error).toMatchObject({
+      kind: 'network',
+      retryable: true,
+      message: expect.stringMatching(
+        /^provider gpt: the stream ended before the answer was finished \(no finish_reason\)/
+      )
+    })
+  })
+
+  it('reads an answer gzip-ed by the server whatever the request asked', async () => {
+    server.enqueue({ type: 'answer', text: 'squeezed', gzip: true })
+    const response = await new OpenAIProvider(spec()).call(request, never)
+    expect(response.output).toBe('squeezed')
+  })
+
+  it.each([
+    [
+      'an answer without a body (204)',
+      { type: 'raw', status: 204 } as const,
+      /^provider gpt: the answer has no choices \(not a chat completion\); check base-url/
+    ],
+    [
+      'an answer over 32 MB',
+      {
+        type: 'raw',
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: `{"pad":"${'x'.repeat(33 * 2 ** 20)}"}`
+      } as const,
+      /^provider gpt: the answer is larger than 32 MB; check what the endpoint returns$/
+    ],
+    [
+      'a redirect',
+      {
+        type: 'raw',
+        status: 302,
+        headers: { location: 'https://api.example.test/v2/chat/completions' }
+      } as const,
+      /^provider gpt: HTTP 302: the server redirects to https:\/\/api\.example\.test\/v2\/chat\/completions, and redirects are not followed .*; set base-url to where it points$/
+    ]
+  ])('tells %s for what it is, without retrying', async (_name, behaviour, message) => {
+    server.enqueue(behaviour)
+    const error = await failure(new OpenAIProvider(spec()).call(request, never))
+    expect(error.retryable).toBe(false)
+    expect(error.message).toMatch(message)
+    expect(server.requests).toHaveLength(1)
+  })
+
   it('classifies an error event in the middle of a stream as a retryable server error, printing nothing', async () => {
     const printed: unknown[] = []
     const original = console.error

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
 import { ProviderError } from '../../src/errors.js'
 import { providerCacheIdentity } from '../../src/providers/identity.js'
 import { createProvider } from '../../src/providers/index.js'
@@ -162,7 +163,10 @@ describe('http provider', () => {
   let server: Server
   let url: string
   const received: { body: unknown; headers: IncomingMessage['headers'] }[] = []
-  let reply: { status: number; body: string } = { status: 200, body: '' }
+  let reply: { status: number; body: string | Buffer; headers?: Record<string, string> } = {
+    status: 200,
+    body: ''
+  }
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -170,7 +174,9 @@ describe('http provider', () => {
       req.on('data', (chunk: Buffer) => (body += chunk.toString()))
       req.on('end', () => {
         received.push({ body: JSON.parse(body) as unknown, headers: req.headers })
-        res.writeHead(reply.status, { 'content-type': 'application/json' }).end(reply.body)
+        res
+          .writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers })
+          .end(reply.body)
       })
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -304,6 +310,39 @@ describe('http provider', () => {
       expect(message).toContain('${API_KEY}')
     }
     expect(messages[0]).toMatch(/^provider api: HTTP 401: x+Bearer \$\{API_KEY\}; check the provider's headers/)
+  })
+
+  it('reads an answer the server compressed, and refuses one over 32 MB without retrying', async () => {
+    const provider = await createProvider(httpSpec())
+    reply = {
+      status: 200,
+      headers: { 'content-encoding': 'gzip' },
+      body: gzipSync(JSON.stringify({ choices: [{ text: 'squeezed' }] }))
+    }
+    await expect(provider.call(request, never)).resolves.toMatchObject({ output: 'squeezed' })
+    // Small on the wire, huge once decompressed, as a runaway server's answer can be.
+    reply = {
+      status: 200,
+      headers: { 'content-encoding': 'gzip' },
+      body: gzipSync(`{"choices":[{"text":"${'x'.repeat(33 * 2 ** 20)}"}]}`)
+    }
+    await expect(provider.call(request, never)).rejects.toMatchObject({
+      kind: 'malformed-response',
+      retryable: false,
+      message: 'provider api: the answer is larger than 32 MB; check what the endpoint returns'
+    })
+  })
+
+  it('says where a redirect points instead of following it with the headers', async () => {
+    const provider = await createProvider(httpSpec())
+    reply = { status: 307, body: '', headers: { location: 'https://new.example.test/answer' } }
+    await expect(provider.call(request, never)).rejects.toMatchObject({
+      kind: 'bad-request',
+      retryable: false,
+      message: expect.stringMatching(
+        /^provider api: HTTP 307: the server redirects to https:\/\/new\.example\.test\/answer, .*; set url to where it points$/
+      )
+    })
   })
 
   it('an unreachable server is a network error', async () => {

@@ -7,7 +7,13 @@ import type { TokenUsage } from '../results/types.js'
 import type { Provider, ProviderRequest, ProviderResponse } from './types.js'
 import { abortError } from './abort.js'
 import { retryAfterFromHeaders } from './retry.js'
-import { Agent, request as httpRequest } from 'undici'
+import {
+  isOversizedAnswer,
+  oversizedAnswerMessage,
+  providerConnections,
+  redirectMessage
+} from './connections.js'
+import { request as httpRequest } from 'undici'
 import type { IncomingHttpHeaders } from 'undici/types/header.js'
 
 /** Renders every string leaf of a JSON body with the case's variables and `prompt`. */
@@ -74,7 +80,7 @@ export class HttpProvider implements Provider {
   readonly id: string
 
   /** Keep-alive connections of this provider, closed with it. */
-  private readonly agent = new Agent({ keepAliveTimeout: 30_000 })
+  private readonly agent = providerConnections()
 
   constructor(private readonly spec: HttpProviderSpec) {
     this.id = spec.id
@@ -113,6 +119,9 @@ export class HttpProvider implements Provider {
       text = await response.body.text()
     } catch (error) {
       if (signal.aborted) throw abortError(signal)
+      if (isOversizedAnswer(error)) {
+        throw new ProviderError('malformed-response', oversizedAnswerMessage(this.id))
+      }
       // A header value undici refuses (a key with a newline) is the spec's, and fails every time.
       if ((error as { code?: unknown }).code === 'UND_ERR_INVALID_ARG') {
         throw new ProviderError(
@@ -124,6 +133,18 @@ export class HttpProvider implements Provider {
         'network',
         `provider ${this.id}: the connection to ${spec.url} failed: ${errorMessage(error)}; check url and the network`,
         { retryable: true }
+      )
+    }
+    if (status >= 300 && status <= 399) {
+      const location = headers['location']
+      throw new ProviderError(
+        'bad-request',
+        redirectMessage(
+          this.id,
+          status,
+          typeof location === 'string' ? this.excerpt(location, 300) : undefined,
+          'url'
+        )
       )
     }
     if (status < 200 || status > 299) {

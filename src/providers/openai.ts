@@ -15,13 +15,18 @@ import type { CompletionUsage } from 'openai/resources/completions'
 import { ProviderError, errorMessage } from '../errors.js'
 import type { TokenUsage } from '../results/types.js'
 import type { OpenAIProviderSpec } from '../spec/types.js'
-import { Agent } from 'undici'
 import { redactText } from '../spec/secrets.js'
 import { abortError } from './abort.js'
 import { OPENAI_API_URL } from './prices.js'
 import { retryAfterFromHeaders } from './retry.js'
 import type { Provider, ProviderRequest, ProviderResponse } from './types.js'
 import { createUndiciFetch } from './undici-fetch.js'
+import {
+  isOversizedAnswer,
+  oversizedAnswerMessage,
+  providerConnections,
+  redirectMessage
+} from './connections.js'
 
 /**
  * Sent as the key to an OpenAI-compatible server (`baseUrl`) when none is configured: local
@@ -67,7 +72,7 @@ export class OpenAIProvider implements Provider {
   readonly id: string
   private readonly client: OpenAI
   private readonly apiKey: string | undefined
-  private readonly agent = new Agent({ keepAliveTimeout: 30_000 })
+  private readonly agent = providerConnections()
 
   constructor(
     private readonly spec: OpenAIProviderSpec,
@@ -135,12 +140,13 @@ export class OpenAIProvider implements Provider {
     signal: AbortSignal,
     started: number
   ): Promise<ProviderResponse> {
-    const completion: ChatCompletion = await this.client.chat.completions.create(
+    // The SDK gives null for an answer without a body (HTTP 204).
+    const completion: ChatCompletion | null = await this.client.chat.completions.create(
       this.body(request),
       { signal }
     )
     const latencyMs = performance.now() - started
-    const message = completion.choices?.[0]?.message
+    const message = completion?.choices?.[0]?.message
     const output = message?.content ?? message?.refusal
     if (typeof output !== 'string') {
       throw this.malformed(
@@ -176,13 +182,16 @@ export class OpenAIProvider implements Provider {
     let content = ''
     let refusal = ''
     let sawChoice = false
+    let finished = false
     let ttftMs: number | undefined
     let last: ChatCompletionChunk | undefined
     let usage: CompletionUsage | undefined
     for await (const chunk of stream) {
       last = chunk
       if (chunk.usage) usage = chunk.usage
-      const delta = chunk.choices?.[0]?.delta
+      const choice = chunk.choices?.[0]
+      if (choice?.finish_reason) finished = true
+      const delta = choice?.delta
       if (!delta) continue
       sawChoice = true
       if (delta.content) {
@@ -193,6 +202,15 @@ export class OpenAIProvider implements Provider {
     }
     const latencyMs = performance.now() - started
     if (!sawChoice) throw this.malformed('the stream had no choices')
+    // A stream closed cleanly before its last choice says why it stopped was cut short: scoring
+    // the text so far would score half an answer.
+    if (!finished) {
+      throw new ProviderError(
+        'network',
+        `provider ${this.id}: the stream ended before the answer was finished (no finish_reason); the connection to ${this.spec.baseUrl ?? this.client.baseURL} was cut`,
+        { retryable: true }
+      )
+    }
     const tokens = tokenUsage(usage)
     return {
       output: content || refusal,
@@ -229,6 +247,9 @@ export class OpenAIProvider implements Provider {
     if (error instanceof ProviderError) return error
     if (signal.aborted) return abortError(signal)
     const id = this.id
+    if (isOversizedAnswer(error)) {
+      return new ProviderError('malformed-response', oversizedAnswerMessage(id))
+    }
     const where = this.spec.baseUrl ?? this.client.baseURL
     if (error instanceof APIConnectionTimeoutError || error instanceof APIUserAbortError) {
       return new ProviderError('timeout', `provider ${id}: no answer from ${where} in time`, {
@@ -294,6 +315,13 @@ export class OpenAIProvider implements Provider {
         retryable: true,
         ...after
       })
+    }
+    if (status >= 300 && status <= 399) {
+      const location = error.headers?.get('location') ?? undefined
+      return new ProviderError(
+        'bad-request',
+        redirectMessage(id, status, location && this.redact(location).slice(0, 300), 'base-url')
+      )
     }
     const hint = status === 404 ? '; check model and base-url' : '; check model and params'
     return new ProviderError('bad-request', `provider ${id}: HTTP ${status}: ${detail}${hint}`)

@@ -1,13 +1,13 @@
 import { Readable } from 'node:stream'
 import { request } from 'undici'
-import type { Agent } from 'undici'
+import type { Dispatcher } from 'undici'
 
 /**
  * A `fetch` for the OpenAI SDK built on undici's `request`: the same HTTP, without the WHATWG
  * request/stream machinery that global fetch allocates per call — at concurrency 50 that machinery
  * is most of the harness's memory. Bodies the SDK sends are strings; responses stay streamable.
  */
-export function createUndiciFetch(agent: Agent): typeof fetch {
+export function createUndiciFetch(agent: Dispatcher): typeof fetch {
   return async (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
     const headers = new Headers(init?.headers)
