@@ -678,4 +678,59 @@ describe('the action by event, against a local GitHub', () => {
     )
     expect(tracking.map((i) => i.state)).toEqual(['open'])
   })
+
+  it('a run made while the provider was down never becomes a baseline, on a push or a first night', async () => {
+    // The suite's endpoint refuses every connection: an outage, not a change of the model.
+    const down = await checkout()
+    await mkdir(join(down, 'evals-down'))
+    await writeFile(
+      join(down, 'evals-down', 'down.eval.yaml'),
+      [
+        'suite: down',
+        'providers:',
+        '  - id: api',
+        '    type: http',
+        '    url: http://127.0.0.1:1/answer',
+        "    body: { q: '{{prompt}}' }",
+        '    output: answer',
+        '    retry: { max-attempts: 1 }',
+        "prompt: '{{q}}'",
+        'cases:',
+        '  - { id: a, vars: { q: one } }',
+        '  - { id: b, vars: { q: two } }',
+        'scorers:',
+        '  - { type: contains, value: o }',
+        'min-pass-rate: 0',
+        ''
+      ].join('\n')
+    )
+    const env = (sha: string) => ({ GITHUB_SHA: sha, GITHUB_REF: 'refs/heads/main' })
+    const pushed = server.state.commit({ branch: 'main', files: { 'prompt.txt': 'v20\n' } })
+    const push = await runEvent(
+      'push',
+      pushPayload(pushed),
+      env(pushed),
+      ACTIONS_TOKEN,
+      {
+        specs: 'evals-down'
+      },
+      down
+    )
+    expect(push.stdout).toContain(
+      `evalgate: not stored as the baseline of ${pushed.slice(0, 7)}: down / api mostly failed to reach the provider (an outage), so it would compare nothing`
+    )
+    expect(server.state.readFile('evalgate-data', `results/${pushed}.json.gz`)).toBeUndefined()
+
+    const night = server.state.commit({ branch: 'main', files: { 'prompt.txt': 'v21\n' } })
+    const scheduled = await runEvent(
+      'schedule',
+      { schedule: '0 3 * * *' },
+      env(night),
+      ACTIONS_TOKEN,
+      { specs: 'evals-down' },
+      down
+    )
+    expect(scheduled.stdout).toContain(`not stored as the baseline of ${night.slice(0, 7)}`)
+    expect(server.state.readFile('evalgate-data', `results/${night}.json.gz`)).toBeUndefined()
+  })
 })

@@ -130,6 +130,47 @@ describe('compareRuns verdicts', () => {
     expect(comparisonExitCode(c)).toBe(1)
   })
 
+  it('calls nothing an improvement over a baseline that mostly failed to reach its provider', () => {
+    const { base, head } = runPair(
+      { cases: 100, answer: (i) => (i < 60 ? errored('provider:server', '503') : scored(1)) },
+      // Worse where it can be seen, and below the score floor of the gate.
+      { cases: 100, gate: { score: { min: 0.9 } }, answer: (i) => scored(i % 4 === 0 ? 0 : 1) }
+    )
+    const c = compareRuns(base, head, { seed })
+    expect(metric(c, 'pass-rate')).toMatchObject({
+      verdict: 'inconclusive',
+      reason:
+        'not judged: 60.0% of the baseline answers could not be obtained from the provider; rerun the baseline'
+    })
+    expect(metric(c, 'score')).toMatchObject({
+      verdict: 'fail',
+      reason: expect.stringContaining('floor')
+    })
+    expect(c.verdict).toBe('fail')
+    expect(c.warnings).toContain('triage / bot: the baseline mostly errored; rerun it')
+
+    const withoutFloor = runPair(
+      { cases: 100, answer: (i) => (i < 60 ? errored('provider:server', '503') : scored(1)) },
+      { cases: 100, answer: () => scored(1) }
+    )
+    const healthyHead = compareRuns(withoutFloor.base, withoutFloor.head, { seed })
+    expect(healthyHead.verdict).toBe('inconclusive')
+    expect(comparisonExitCode(healthyHead)).toBe(0)
+    expect(
+      comparisonExitCode(compareRuns(withoutFloor.base, withoutFloor.head, { seed, strict: true }))
+    ).toBe(1)
+  })
+
+  it('calls a system under test that crashes on most cases a regression, not a provider outage', () => {
+    const { base, head } = runPair(
+      { cases: 50, answer: () => scored(1) },
+      { cases: 50, answer: (i) => (i < 30 ? errored('provider:module', 'TypeError') : scored(1)) }
+    )
+    const c = compareRuns(base, head, { seed })
+    expect(metric(c, 'error-rate').verdict).toBe('regression')
+    expect(c.verdict).toBe('regression')
+  })
+
   it('calls more errors of the system’s own making a regression even when the score holds', () => {
     // Errored answers are left out of the score: the error rate must catch them.
     const { base, head } = runPair(

@@ -23,6 +23,18 @@ export function isOutageKind(kind: string): boolean {
   return OUTAGE_KINDS.has(kind)
 }
 
+/** How many of a side's answers failed for want of the provider (an outage, not a change). */
+export function outageErrors(side: SideSummary): number {
+  let count = 0
+  for (const [kind, errors] of side.errorKinds) if (isOutageKind(kind)) count += errors
+  return count
+}
+
+/** The share of a side's answers lost to an outage; null without answers. */
+export function outageShare(side: SideSummary): number | null {
+  return side.answers === 0 ? null : outageErrors(side) / side.answers
+}
+
 /**
  * Timings under 10 ms are scheduling noise on a shared CI runner (a GC pause or a busy core turns
  * an in-process 0.1 ms answer into 5 ms), not a slowdown that matters, so latency ratios are taken

@@ -7,7 +7,7 @@ import { canonicalJson } from '../results/fingerprint.js'
 import type { ProviderInfo, RunResult, SuiteResult } from '../results/types.js'
 import { holm } from '../stats/index.js'
 import { TOOL_VERSION } from '../version.js'
-import { summarizeSide } from './cases.js'
+import { outageShare, summarizeSide } from './cases.js'
 import type { SideSummary } from './cases.js'
 import { findFlips } from './flips.js'
 import { VERDICT_WORDS, formatPercent, plural } from './format.js'
@@ -356,23 +356,26 @@ function comparedGroup(
   }
 
   // An outage on either side says nothing about quality, speed or cost: only the error rate of
-  // the head is judged (an outage of the head is an `error`, of the base a reason to rerun it).
-  const baseErrorRate = base.answers === 0 ? 0 : base.errors / base.answers
-  const headOutage = totals.errorRate !== null && totals.errorRate > OUTAGE_ERROR_RATE
-  const baseOutage = baseErrorRate > OUTAGE_ERROR_RATE
-  if (headOutage || baseOutage) {
+  // the head and the gate's absolute limits are judged. An outage of the head is an `error`; of
+  // the base, the quality is unknown (inconclusive, never an improvement) until it is rerun.
+  const headOutage = (outageShare(head) ?? 0) > OUTAGE_ERROR_RATE
+  const baseOutageShare = outageShare(base) ?? 0
+  if (headOutage || baseOutageShare > OUTAGE_ERROR_RATE) {
     const reason = headOutage
-      ? `not judged: ${formatPercent(totals.errorRate as number)} of the head answers errored`
-      : `not judged: ${formatPercent(baseErrorRate)} of the baseline answers errored; rerun the baseline`
-    if (baseOutage) warnings.push(`${where}: the baseline mostly errored; rerun it`)
+      ? `not judged: ${formatPercent(outageShare(head) as number)} of the head answers could not be obtained from the provider`
+      : `not judged: ${formatPercent(baseOutageShare)} of the baseline answers could not be obtained from the provider; rerun the baseline`
+    if (!headOutage) warnings.push(`${where}: the baseline mostly errored; rerun it`)
     for (const p of pending) {
       if (p === errorRate || p.metric.verdict === 'not-comparable') continue
       p.family = null
       p.sameAs = undefined
       p.decide = () => {
-        p.metric.gated = false
-        p.metric.verdict = 'not-gated'
-        p.metric.reason = reason
+        const limit = p.brokenLimit?.()
+        const unknownQuality =
+          !headOutage && (p.metric.metric === 'score' || p.metric.metric === 'pass-rate')
+        p.metric.gated = limit !== undefined || unknownQuality
+        p.metric.verdict = limit ? 'fail' : unknownQuality ? 'inconclusive' : 'not-gated'
+        p.metric.reason = limit ?? reason
       }
     }
   }
@@ -555,4 +558,16 @@ export function compareRuns(base: RunResult, head: RunResult, options: CompareOp
 export function comparisonExitCode(c: Comparison): 0 | 1 {
   if (c.verdict === 'regression' || c.verdict === 'fail' || c.verdict === 'error') return 1
   return c.options.strict && c.verdict === 'inconclusive' ? 1 : 0
+}
+
+/**
+ * The suite × provider results of `run` that mostly failed to reach their provider: as a
+ * baseline, such a result compares nothing (every later run would only be told to rerun it).
+ */
+export function outages(run: RunResult): string[] {
+  return run.suites.flatMap((suite) =>
+    suite.providers
+      .filter((p) => (outageShare(summarizeSide(suite, p.id)) ?? 0) > OUTAGE_ERROR_RATE)
+      .map((p) => `${suite.suite} / ${p.id}`)
+  )
 }

@@ -25,7 +25,7 @@ import {
 } from '../stats/index.js'
 import type { Rng, TestResult } from '../stats/index.js'
 import type { CaseResult } from '../results/types.js'
-import { LATENCY_FLOOR_MS, isOutageKind } from './cases.js'
+import { LATENCY_FLOOR_MS, outageErrors, outageShare } from './cases.js'
 import type { CaseSummary, SideSummary } from './cases.js'
 import { P95_MIN_SAMPLES } from './gate.js'
 import type { QualityTolerance } from './gate.js'
@@ -94,6 +94,8 @@ export interface PendingMetric {
   decide: (familySize: number) => void
   /** The per-case standard deviation behind a quality metric, for a duplicate to reuse. */
   measured?: { sd: number }
+  /** Why the head alone breaks an absolute limit of the gate, whatever the baseline. */
+  brokenLimit?: () => string | undefined
 }
 
 /**
@@ -441,14 +443,15 @@ export function qualityMetric(options: {
     metric.gated = true
   }
   const label = QUALITY_LABEL[name]
+  const brokenLimit = () =>
+    tolerance.min !== undefined && options.headAll !== null && options.headAll < tolerance.min
+      ? `${label} ${formatPercent(options.headAll)} is below the floor ${formatPercent(tolerance.min)}`
+      : undefined
   const decide = (familySize: number) => {
     const { alpha } = ctx
-    const floorBroken =
-      tolerance.min !== undefined && options.headAll !== null && options.headAll < tolerance.min
-    const floorReason = () =>
-      `${label} ${formatPercent(options.headAll as number)} is below the floor ${formatPercent(tolerance.min as number)}`
+    const floorBroken = brokenLimit()
     if (n === 0 || metric.delta === null) {
-      if (floorBroken) return setVerdict(metric, 'fail', floorReason())
+      if (floorBroken) return setVerdict(metric, 'fail', floorBroken)
       metric.gated = false
       return setVerdict(metric, 'not-gated', 'no paired cases with answers on both sides')
     }
@@ -468,7 +471,7 @@ export function qualityMetric(options: {
         `${label} fell ${formatPoints(delta, false)}, beyond the ${formatPoints(tolerance.noise, false)} noise floor (${pText(metric.test)})`
       )
     }
-    if (floorBroken) return setVerdict(metric, 'fail', floorReason())
+    if (floorBroken) return setVerdict(metric, 'fail', floorBroken)
     if (gain && delta > tolerance.noise) {
       return setVerdict(
         metric,
@@ -551,6 +554,7 @@ export function qualityMetric(options: {
     metric,
     family: n > 0 ? options.family : null,
     decide,
+    brokenLimit,
     measured: { sd },
     ...(same ? { sameAs: same } : {})
   }
@@ -804,13 +808,14 @@ export function costMetric(options: {
     sd = standardDeviation(diffs)
     metric.gated = true
   }
+  const brokenLimit = () =>
+    options.max !== undefined && options.headAll !== null && options.headAll > options.max
+      ? `mean cost per case ${formatUsd(options.headAll)} is above the maximum ${formatUsd(options.max)}`
+      : undefined
   const decide = (familySize: number) => {
-    const floorBroken =
-      options.max !== undefined && options.headAll !== null && options.headAll > options.max
-    const floorReason = () =>
-      `mean cost per case ${formatUsd(options.headAll as number)} is above the maximum ${formatUsd(options.max as number)}`
+    const floorBroken = brokenLimit()
     if (n === 0) {
-      if (floorBroken) return setVerdict(metric, 'fail', floorReason())
+      if (floorBroken) return setVerdict(metric, 'fail', floorBroken)
       metric.gated = false
       return setVerdict(
         metric,
@@ -830,7 +835,7 @@ export function costMetric(options: {
         `mean cost per case ${formatRatio(ratio)} (${formatUsd(metric.base as number)} → ${formatUsd(metric.head as number)}), beyond the tolerated ${formatRatio(maxRatio)} (${pText(metric.test)})`
       )
     }
-    if (floorBroken) return setVerdict(metric, 'fail', floorReason())
+    if (floorBroken) return setVerdict(metric, 'fail', floorBroken)
     if (cheaper && ratio < 1 / maxRatio) {
       return setVerdict(metric, 'improvement', `mean cost per case ${formatRatio(ratio)}`)
     }
@@ -870,7 +875,7 @@ export function costMetric(options: {
       `mean cost per case ${formatRatio(ratio)}, not significant, and the 95% CI reaches ${formatRatio(maxRatio)}`
     )
   }
-  return { metric, family: n > 0 ? options.family : null, decide }
+  return { metric, family: n > 0 ? options.family : null, decide, brokenLimit }
 }
 
 function topKinds(side: SideSummary): string {
@@ -944,12 +949,15 @@ export function errorRateMetric(options: {
     metric.gated = true
   }
   const decide = () => {
-    if (headAll !== null && headAll > options.outageRate) {
+    // Only errors that say the provider was unreachable make an outage: a system under test
+    // that crashes on most cases (module, exec, scorer errors) has regressed.
+    const outage = outageShare(head)
+    if (outage !== null && outage > options.outageRate) {
       metric.gated = true
       return setVerdict(
         metric,
         'error',
-        `provider outage: ${formatPercent(headAll)} of the head answers errored (${topKinds(head)})`
+        `provider outage: ${formatPercent(outage)} of the head answers could not be obtained from the provider (${topKinds(head)})`
       )
     }
     const floorBroken = options.max !== undefined && headAll !== null && headAll > options.max
@@ -964,9 +972,7 @@ export function errorRateMetric(options: {
     const more = significant(metric.test, ctx.alpha)
     const fewer = significant(metric.improvementTest, ctx.alpha)
     if (more && delta > noise) {
-      let outage = 0
-      for (const [kind, count] of head.errorKinds) if (isOutageKind(kind)) outage += count
-      const byProvider = outage * 2 >= head.errors
+      const byProvider = outageErrors(head) * 2 >= head.errors
       return setVerdict(
         metric,
         byProvider ? 'error' : 'regression',

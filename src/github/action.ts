@@ -8,7 +8,7 @@ import {
   storeBaselineSafely
 } from '../baseline/index.js'
 import type { BaselineMatch, BaselineStore } from '../baseline/index.js'
-import { checkComparison, compareRuns, comparisonExitCode } from '../compare/index.js'
+import { checkComparison, compareRuns, comparisonExitCode, outages } from '../compare/index.js'
 import type { Comparison } from '../compare/index.js'
 import { InputError, UsageError, errorMessage } from '../errors.js'
 import { TOOL_VERSION } from '../version.js'
@@ -535,14 +535,19 @@ export async function runAction(
   const failsOnThreshold = settings.failOnThreshold && belowThreshold.length > 0
   const scheduled = context.eventName === 'schedule' || context.eventName === 'workflow_dispatch'
   // A filtered run holds only some cases: as a baseline it would leave the others unpaired, and
-  // a full run of the same commit, finding it, would not replace it.
+  // a full run of the same commit, finding it, would not replace it. A run made during an outage
+  // would compare nothing: the baseline search goes on to an earlier commit instead.
   const partial = run.run.filter !== undefined
-  if (partial && isDefaultBranch && (context.eventName === 'push' || scheduled)) {
-    io.info(
-      `evalgate: not stored as the baseline of ${shortSha(context.sha)}: the run was filtered (${run.run.filter}), so it holds only some cases`
-    )
+  const outage = outages(run)
+  const unfitAsBaseline = partial
+    ? `the run was filtered (${run.run.filter}), so it holds only some cases`
+    : outage.length > 0
+      ? `${outage.join(', ')} mostly failed to reach the provider (an outage), so it would compare nothing`
+      : undefined
+  if (unfitAsBaseline && isDefaultBranch && (context.eventName === 'push' || scheduled)) {
+    io.info(`evalgate: not stored as the baseline of ${shortSha(context.sha)}: ${unfitAsBaseline}`)
   }
-  if (context.eventName === 'push' && isDefaultBranch && store && client && !partial) {
+  if (context.eventName === 'push' && isDefaultBranch && store && client && !unfitAsBaseline) {
     const stored = await storeBaselineSafely(store, context.sha, run)
     if (stored.ok && settings.baseline.store === 'file') {
       // The file store writes into the workspace, which ends with the job: only a commit keeps it.
@@ -605,7 +610,13 @@ export async function runAction(
         )
     }
     const ownBaseline = lookup.status === 'found' && lookup.match.distance === 0
-    if (isDefaultBranch && store && lookup.status !== 'unavailable' && !ownBaseline && !partial) {
+    if (
+      isDefaultBranch &&
+      store &&
+      lookup.status !== 'unavailable' &&
+      !ownBaseline &&
+      !unfitAsBaseline
+    ) {
       // The first trusted run of a commit becomes its baseline, so later nights compare with
       // this commit, not an ever older one (a repository may run evals only on a schedule).
       // Not a run that regressed or whose model changed: the next night would pass against it.
@@ -686,10 +697,6 @@ async function trackDrift(
   }
 }
 
-/**
- * The comparison beside an artifact's results: absent when that run had no baseline. A file that
- * is there but unreadable is reported, then treated as absent.
- */
 /** The artifact's comparison: read, refused (and why), or not there (no baseline was found). */
 type ArtifactComparison = { comparison: Comparison } | { refused: string } | undefined
 
