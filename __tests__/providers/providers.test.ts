@@ -309,7 +309,9 @@ describe('http provider', () => {
       expect(message).not.toContain(key.slice(0, 8))
       expect(message).toContain('${API_KEY}')
     }
-    expect(messages[0]).toMatch(/^provider api: HTTP 401: x+Bearer \$\{API_KEY\}; check the provider's headers/)
+    expect(messages[0]).toMatch(
+      /^provider api: HTTP 401: x+Bearer \$\{API_KEY\}; check the provider's headers/
+    )
   })
 
   it('reads an answer the server compressed, and refuses one over 32 MB without retrying', async () => {
