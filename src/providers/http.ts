@@ -179,9 +179,9 @@ export class HttpProvider implements Provider {
         `provider ${this.id}: the response has nothing at \`${spec.outputPath}\`: ${this.excerpt(text, 200)}; check the provider's output path`
       )
     }
-    const tokens = spec.usagePaths ? tokenUsage(parsed, spec.usagePaths, this.id, (text, chars) =>
-          this.excerpt(text, chars)
-        ) : undefined
+    const tokens = spec.usagePaths
+      ? tokenUsage(parsed, spec.usagePaths, this.id, (text, chars) => this.excerpt(text, chars))
+      : undefined
     return {
       output: typeof output === 'string' ? output : JSON.stringify(output),
       latencyMs: performance.now() - started,
