@@ -420,10 +420,12 @@ describe('the action by event, against a local GitHub', () => {
     const payload = pullRequestPayload('synchronize', prNumber, mainSha, headSha)
     const pr = payload.pull_request as { head: { repo: { full_name: string } } }
     pr.head.repo = { ...pr.head.repo, full_name: 'someone/triage-fork' }
+    // As the workflow's `env: { OPENAI_API_KEY: ${{ secrets.OPENAI_API_KEY }} }` gives a fork.
+    const noSecret = { OPENAI_API_KEY: '' }
     const run = await runEvent(
       'pull_request',
       payload,
-      { GITHUB_SHA: 'e'.repeat(40), GITHUB_REF: `refs/pull/${prNumber}/merge` },
+      { GITHUB_SHA: 'e'.repeat(40), GITHUB_REF: `refs/pull/${prNumber}/merge`, ...noSecret },
       READ_ONLY_TOKEN,
       {},
       fork
@@ -443,13 +445,15 @@ describe('the action by event, against a local GitHub', () => {
     const own = await runEvent(
       'pull_request',
       pullRequestPayload('synchronize', prNumber, mainSha, headSha),
-      { GITHUB_SHA: 'e'.repeat(40), GITHUB_REF: `refs/pull/${prNumber}/merge` },
+      { GITHUB_SHA: 'e'.repeat(40), GITHUB_REF: `refs/pull/${prNumber}/merge`, ...noSecret },
       READ_ONLY_TOKEN,
       {},
       fork
     )
     expect(own.code).toBe(1)
-    expect(own.stdout).toMatch(/^::error::.*environment variable `OPENAI_API_KEY` is not set/m)
+    expect(own.stdout).toMatch(
+      /^::error::.*environment variable `OPENAI_API_KEY` is not set \(or empty\)/m
+    )
   })
 
   it('workflow_run: comments a fork PR’s report from its artifact, on the PR the trusted event names', async () => {

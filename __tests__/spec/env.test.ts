@@ -55,14 +55,15 @@ describe('${VAR} in providers', () => {
 
   it('reports each unset variable where it is used, naming the variable and never a value', async () => {
     const cwd = await workspace({ 'evals/s.eval.yaml': spec })
-    const error = await loadError(cwd, [], { BASE_URL: 'http://127.0.0.1:9' })
+    // Empty, as GitHub gives a workflow a secret it cannot see: the same as unset.
+    const error = await loadError(cwd, [], { BASE_URL: 'http://127.0.0.1:9', API_KEY: '' })
     const hint = "export API_KEY=... before running, or set it in the workflow's `env:`"
     const at = (line: number, column: number, path: string) => ({
       file: 'evals/s.eval.yaml',
       line,
       column,
       path,
-      message: 'environment variable `API_KEY` is not set',
+      message: 'environment variable `API_KEY` is not set (or empty)',
       hint,
       unsetVariable: 'API_KEY'
     })

@@ -248,7 +248,7 @@ describe('problems with openai providers, retry and llm judges', () => {
         line: 3,
         column: 5,
         path: 'providers[0]',
-        message: 'environment variable `OPENAI_API_KEY` is not set',
+        message: 'environment variable `OPENAI_API_KEY` is not set (or empty)',
         hint:
           'the OpenAI API key is read from OPENAI_API_KEY when `api-key` is not set: export ' +
           "OPENAI_API_KEY=... before running, or set it in the workflow's `env:`",
@@ -456,7 +456,7 @@ describe('problems with openai providers, retry and llm judges', () => {
         line: 14,
         column: 31,
         path: 'scorers[1].judge.url',
-        message: 'environment variable `GRADER_URL` is not set',
+        message: 'environment variable `GRADER_URL` is not set (or empty)',
         hint: "export GRADER_URL=... before running, or set it in the workflow's `env:`",
         unsetVariable: 'GRADER_URL'
       },

@@ -81,7 +81,8 @@ export class OpenAIProvider implements Provider {
     this.id = spec.id
     const env = options.env ?? process.env
     // With a base URL and no key of its own, OPENAI_API_KEY is not sent to that other server.
-    const apiKey = spec.apiKey ?? (spec.baseUrl ? NO_KEY : env['OPENAI_API_KEY'])
+    // An empty OPENAI_API_KEY (a secret a fork's pull request cannot see) is no key.
+    const apiKey = spec.apiKey ?? (spec.baseUrl ? NO_KEY : env['OPENAI_API_KEY'] || undefined)
     this.apiKey = apiKey
     // No SDK `timeout`: `timeoutMs` is enforced through the abort signal (below), as for every
     // provider, so a timeout is classified the same way whichever side notices it first.

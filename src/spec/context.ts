@@ -12,16 +12,23 @@ export interface Resolved<T> {
 /** What resolving one spec file needs, and where its problems are collected. */
 export class SpecContext {
   readonly diagnostics: Diagnostic[] = []
+  /**
+   * The environment `${VAR}`s are read from. An empty value is unset: GitHub passes a secret the
+   * workflow cannot see (a fork's pull request) as an empty string.
+   */
+  readonly env: Record<string, string | undefined>
 
   constructor(
     readonly yaml: YamlFile,
     /** Absolute directory of the spec file: relative paths in it start here. */
     readonly specDir: string,
     readonly cwd: string,
-    readonly env: Record<string, string | undefined>,
+    env: Record<string, string | undefined>,
     /** False when no provider will be called (replay from cache): unset secrets are no error. */
     readonly requireSecrets = true
-  ) {}
+  ) {
+    this.env = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''))
+  }
 
   report(path: FieldPath, message: string, hint?: string): void {
     this.diagnostics.push(this.yaml.diagnostic(path, message, hint))
@@ -30,7 +37,7 @@ export class SpecContext {
   /** An environment variable the spec needs is not set: its own kind of problem (see Diagnostic). */
   reportUnsetVariable(path: FieldPath, name: string, hint: string): void {
     this.diagnostics.push({
-      ...this.yaml.diagnostic(path, `environment variable \`${name}\` is not set`, hint),
+      ...this.yaml.diagnostic(path, `environment variable \`${name}\` is not set (or empty)`, hint),
       unsetVariable: name
     })
   }
