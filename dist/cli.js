@@ -9018,6 +9018,14 @@ var init_summary = __esm({
 function isOutageKind(kind) {
   return OUTAGE_KINDS.has(kind);
 }
+function outageErrors(side) {
+  let count = 0;
+  for (const [kind, errors] of side.errorKinds) if (isOutageKind(kind)) count += errors;
+  return count;
+}
+function outageShare(side) {
+  return side.answers === 0 ? null : outageErrors(side) / side.answers;
+}
 function summarizeCase(caseId, answers) {
   const answered = [];
   const latencies = [];
@@ -9643,12 +9651,12 @@ function qualityMetric(options) {
     metric.gated = true;
   }
   const label = QUALITY_LABEL[name];
+  const brokenLimit = () => tolerance.min !== void 0 && options.headAll !== null && options.headAll < tolerance.min ? `${label} ${formatPercent(options.headAll)} is below the floor ${formatPercent(tolerance.min)}` : void 0;
   const decide = (familySize) => {
     const { alpha } = ctx;
-    const floorBroken = tolerance.min !== void 0 && options.headAll !== null && options.headAll < tolerance.min;
-    const floorReason = () => `${label} ${formatPercent(options.headAll)} is below the floor ${formatPercent(tolerance.min)}`;
+    const floorBroken = brokenLimit();
     if (n === 0 || metric.delta === null) {
-      if (floorBroken) return setVerdict(metric, "fail", floorReason());
+      if (floorBroken) return setVerdict(metric, "fail", floorBroken);
       metric.gated = false;
       return setVerdict(metric, "not-gated", "no paired cases with answers on both sides");
     }
@@ -9662,7 +9670,7 @@ function qualityMetric(options) {
         `${label} fell ${formatPoints(delta, false)}, beyond the ${formatPoints(tolerance.noise, false)} noise floor (${pText(metric.test)})`
       );
     }
-    if (floorBroken) return setVerdict(metric, "fail", floorReason());
+    if (floorBroken) return setVerdict(metric, "fail", floorBroken);
     if (gain && delta > tolerance.noise) {
       return setVerdict(
         metric,
@@ -9734,6 +9742,7 @@ function qualityMetric(options) {
     metric,
     family: n > 0 ? options.family : null,
     decide,
+    brokenLimit,
     measured: { sd },
     ...same ? { sameAs: same } : {}
   };
@@ -9914,11 +9923,11 @@ function costMetric(options) {
     sd = standardDeviation(diffs);
     metric.gated = true;
   }
+  const brokenLimit = () => options.max !== void 0 && options.headAll !== null && options.headAll > options.max ? `mean cost per case ${formatUsd(options.headAll)} is above the maximum ${formatUsd(options.max)}` : void 0;
   const decide = (familySize) => {
-    const floorBroken = options.max !== void 0 && options.headAll !== null && options.headAll > options.max;
-    const floorReason = () => `mean cost per case ${formatUsd(options.headAll)} is above the maximum ${formatUsd(options.max)}`;
+    const floorBroken = brokenLimit();
     if (n === 0) {
-      if (floorBroken) return setVerdict(metric, "fail", floorReason());
+      if (floorBroken) return setVerdict(metric, "fail", floorBroken);
       metric.gated = false;
       return setVerdict(
         metric,
@@ -9936,7 +9945,7 @@ function costMetric(options) {
         `mean cost per case ${formatRatio(ratio)} (${formatUsd(metric.base)} → ${formatUsd(metric.head)}), beyond the tolerated ${formatRatio(maxRatio)} (${pText(metric.test)})`
       );
     }
-    if (floorBroken) return setVerdict(metric, "fail", floorReason());
+    if (floorBroken) return setVerdict(metric, "fail", floorBroken);
     if (cheaper && ratio < 1 / maxRatio) {
       return setVerdict(metric, "improvement", `mean cost per case ${formatRatio(ratio)}`);
     }
@@ -9975,7 +9984,7 @@ function costMetric(options) {
       `mean cost per case ${formatRatio(ratio)}, not significant, and the 95% CI reaches ${formatRatio(maxRatio)}`
     );
   };
-  return { metric, family: n > 0 ? options.family : null, decide };
+  return { metric, family: n > 0 ? options.family : null, decide, brokenLimit };
 }
 function topKinds(side) {
   return [...side.errorKinds.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([kind, count]) => `${kind} ×${count}`).join(", ");
@@ -10025,12 +10034,13 @@ function errorRateMetric(options) {
     metric.gated = true;
   }
   const decide = () => {
-    if (headAll !== null && headAll > options.outageRate) {
+    const outage = outageShare(head);
+    if (outage !== null && outage > options.outageRate) {
       metric.gated = true;
       return setVerdict(
         metric,
         "error",
-        `provider outage: ${formatPercent(headAll)} of the head answers errored (${topKinds(head)})`
+        `provider outage: ${formatPercent(outage)} of the head answers could not be obtained from the provider (${topKinds(head)})`
       );
     }
     const floorBroken = options.max !== void 0 && headAll !== null && headAll > options.max;
@@ -10044,9 +10054,7 @@ function errorRateMetric(options) {
     const more = significant(metric.test, ctx.alpha);
     const fewer = significant(metric.improvementTest, ctx.alpha);
     if (more && delta > noise) {
-      let outage = 0;
-      for (const [kind, count] of head.errorKinds) if (isOutageKind(kind)) outage += count;
-      const byProvider = outage * 2 >= head.errors;
+      const byProvider = outageErrors(head) * 2 >= head.errors;
       return setVerdict(
         metric,
         byProvider ? "error" : "regression",
@@ -10428,20 +10436,21 @@ function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, wa
   ]) {
     if (extra) pending.push(extra);
   }
-  const baseErrorRate = base.answers === 0 ? 0 : base.errors / base.answers;
-  const headOutage = totals.errorRate !== null && totals.errorRate > OUTAGE_ERROR_RATE;
-  const baseOutage = baseErrorRate > OUTAGE_ERROR_RATE;
-  if (headOutage || baseOutage) {
-    const reason = headOutage ? `not judged: ${formatPercent(totals.errorRate)} of the head answers errored` : `not judged: ${formatPercent(baseErrorRate)} of the baseline answers errored; rerun the baseline`;
-    if (baseOutage) warnings.push(`${where2}: the baseline mostly errored; rerun it`);
+  const headOutage = (outageShare(head) ?? 0) > OUTAGE_ERROR_RATE;
+  const baseOutageShare = outageShare(base) ?? 0;
+  if (headOutage || baseOutageShare > OUTAGE_ERROR_RATE) {
+    const reason = headOutage ? `not judged: ${formatPercent(outageShare(head))} of the head answers could not be obtained from the provider` : `not judged: ${formatPercent(baseOutageShare)} of the baseline answers could not be obtained from the provider; rerun the baseline`;
+    if (!headOutage) warnings.push(`${where2}: the baseline mostly errored; rerun it`);
     for (const p of pending) {
       if (p === errorRate || p.metric.verdict === "not-comparable") continue;
       p.family = null;
       p.sameAs = void 0;
       p.decide = () => {
-        p.metric.gated = false;
-        p.metric.verdict = "not-gated";
-        p.metric.reason = reason;
+        const limit2 = p.brokenLimit?.();
+        const unknownQuality = !headOutage && (p.metric.metric === "score" || p.metric.metric === "pass-rate");
+        p.metric.gated = limit2 !== void 0 || unknownQuality;
+        p.metric.verdict = limit2 ? "fail" : unknownQuality ? "inconclusive" : "not-gated";
+        p.metric.reason = limit2 ?? reason;
       };
     }
   }
@@ -11431,6 +11440,50 @@ var init_abort = __esm({
   }
 });
 
+// src/spec/secrets.ts
+function redactCutEnds(text, name, value) {
+  let redacted = text;
+  for (let length = value.length - 1; length >= SHORTEST_PIECE; length--) {
+    if (redacted.startsWith(value.slice(-length))) {
+      redacted = `\${${name}}${redacted.slice(length)}`;
+      break;
+    }
+  }
+  const ellipsis = redacted.endsWith("…") ? 1 : 0;
+  const body = redacted.slice(0, redacted.length - ellipsis);
+  for (let length = value.length - 1; length >= SHORTEST_PIECE; length--) {
+    if (body.endsWith(value.slice(0, length))) {
+      return `${body.slice(0, body.length - length)}\${${name}}${redacted.slice(body.length)}`;
+    }
+  }
+  return redacted;
+}
+function redactText(text, secrets) {
+  if (secrets.length === 0) return text;
+  let redacted = text;
+  for (const { name, value } of [...secrets].sort((a, b) => b.value.length - a.value.length)) {
+    redacted = redactCutEnds(redacted.split(value).join(`\${${name}}`), name, value);
+  }
+  return redacted;
+}
+function redactValue(value, secrets) {
+  if (typeof value === "string") return redactText(value, secrets);
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, secrets));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, redactValue(item, secrets)])
+    );
+  }
+  return value;
+}
+var SHORTEST_PIECE;
+var init_secrets = __esm({
+  "src/spec/secrets.ts"() {
+    "use strict";
+    SHORTEST_PIECE = 6;
+  }
+});
+
 // src/providers/exec.ts
 import { spawn } from "node:child_process";
 function stop(child, signalName) {
@@ -11455,6 +11508,7 @@ var init_exec = __esm({
     "use strict";
     init_errors();
     init_abort();
+    init_secrets();
     STDERR_TAIL_CHARS = 500;
     KILL_GRACE_MS = 2e3;
     GROUP_KILL = process.platform !== "win32";
@@ -11490,10 +11544,12 @@ var init_exec = __esm({
           });
           killGroupOnExit(child);
           const stdout = [];
+          const secrets = this.spec.secrets ?? [];
+          const kept = STDERR_TAIL_CHARS + Math.max(0, ...secrets.map((s) => s.value.length));
           let stderr = "";
           child.stdout.on("data", (chunk) => stdout.push(chunk));
           child.stderr.on("data", (chunk) => {
-            stderr = (stderr + chunk.toString("utf8")).slice(-STDERR_TAIL_CHARS);
+            stderr = (stderr + chunk.toString("utf8")).slice(-kept);
           });
           child.stdin.on("error", () => void 0);
           child.stdin.end(request2.prompt);
@@ -11519,7 +11575,7 @@ var init_exec = __esm({
             if (signal.aborted) return reject(abortError(signal));
             if (code !== 0) {
               const status = code === null ? `was killed by ${killedBy}` : `exited with code ${code}`;
-              const tail = stderr.trim();
+              const tail = redactText(stderr, secrets).slice(-STDERR_TAIL_CHARS).trim();
               return reject(
                 new ProviderError(
                   "exec",
@@ -16634,11 +16690,11 @@ var require_dispatcher = __commonJS({
         throw new Error("not implemented");
       }
       compose(...args) {
-        const interceptors = Array.isArray(args[0]) ? args[0] : args;
+        const interceptors2 = Array.isArray(args[0]) ? args[0] : args;
         const interceptorOrigin = this[kOriginless] === true ? null : this[kUrl]?.origin;
         let dispatch = this.dispatch.bind(this);
         const orderSensitiveKinds = [];
-        for (const interceptor of interceptors) {
+        for (const interceptor of interceptors2) {
           if (interceptor == null) {
             continue;
           }
@@ -25326,7 +25382,7 @@ var require_agent = __commonJS({
     function defaultFactory(origin, opts) {
       return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool(origin, opts);
     }
-    var Agent3 = class extends DispatcherBase {
+    var Agent2 = class extends DispatcherBase {
       constructor({ factory = defaultFactory, maxOrigins = Infinity, connect, tls, ...options } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
@@ -25451,7 +25507,7 @@ var require_agent = __commonJS({
         return allClientStats;
       }
     };
-    module.exports = Agent3;
+    module.exports = Agent2;
   }
 });
 
@@ -26322,7 +26378,7 @@ var require_proxy_agent = __commonJS({
   "node_modules/undici/lib/dispatcher/proxy-agent.js"(exports, module) {
     "use strict";
     var { kProxy, kClose, kDestroy, kDispatch } = require_symbols();
-    var Agent3 = require_agent();
+    var Agent2 = require_agent();
     var Pool = require_pool();
     var DispatcherBase = require_dispatcher_base();
     var { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError, ProxyConnectionError } = require_errors2();
@@ -26478,7 +26534,7 @@ var require_proxy_agent = __commonJS({
         } else {
           this[kClient] = clientFactory(url, { connect });
         }
-        this[kAgent] = new Agent3({
+        this[kAgent] = new Agent2({
           ...opts,
           factory,
           connect: async (opts2, callback) => {
@@ -26648,7 +26704,7 @@ var require_env_http_proxy_agent = __commonJS({
     var DispatcherBase = require_dispatcher_base();
     var { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = require_symbols();
     var ProxyAgent = require_proxy_agent();
-    var Agent3 = require_agent();
+    var Agent2 = require_agent();
     var DEFAULT_PORTS = {
       "http:": 80,
       "https:": 443
@@ -26661,7 +26717,7 @@ var require_env_http_proxy_agent = __commonJS({
         super(opts);
         this.#opts = opts;
         const { httpProxy, httpsProxy, noProxy, ...agentOpts } = opts;
-        this[kNoProxyAgent] = new Agent3(agentOpts);
+        this[kNoProxyAgent] = new Agent2(agentOpts);
         const HTTP_PROXY = httpProxy ?? process.env.http_proxy ?? process.env.HTTP_PROXY;
         if (HTTP_PROXY) {
           this[kHttpProxyAgent] = new ProxyAgent({ ...agentOpts, uri: HTTP_PROXY });
@@ -29921,7 +29977,7 @@ var require_mock_agent = __commonJS({
   "node_modules/undici/lib/mock/mock-agent.js"(exports, module) {
     "use strict";
     var { kClients } = require_symbols();
-    var Agent3 = require_agent();
+    var Agent2 = require_agent();
     var {
       kAgent,
       kMockAgentSet,
@@ -29959,7 +30015,7 @@ var require_mock_agent = __commonJS({
         if (opts?.agent && typeof opts.agent.dispatch !== "function") {
           throw new InvalidArgumentError("Argument opts.agent must implement Agent");
         }
-        const agent = opts?.agent ? opts.agent : new Agent3(opts);
+        const agent = opts?.agent ? opts.agent : new Agent2(opts);
         this[kAgent] = agent;
         this[kClients] = agent[kClients];
         this[kOptions] = mockOptions;
@@ -30600,7 +30656,7 @@ var require_snapshot_recorder = __commonJS({
 var require_snapshot_agent = __commonJS({
   "node_modules/undici/lib/mock/snapshot-agent.js"(exports, module) {
     "use strict";
-    var Agent3 = require_agent();
+    var Agent2 = require_agent();
     var MockAgent = require_mock_agent();
     var { SnapshotRecorder } = require_snapshot_recorder();
     var { InvalidArgumentError, UndiciError } = require_errors2();
@@ -30653,7 +30709,7 @@ var require_snapshot_agent = __commonJS({
         });
         this[kSnapshotLoaded] = false;
         if (this[kSnapshotMode] === "record" || this[kSnapshotMode] === "update" || this[kSnapshotMode] === "playback" && opts.excludeUrls && opts.excludeUrls.length > 0) {
-          this[kRealAgent] = new Agent3(opts);
+          this[kRealAgent] = new Agent2(opts);
         }
         if ((this[kSnapshotMode] === "playback" || this[kSnapshotMode] === "update") && this[kSnapshotPath]) {
           this.loadSnapshots().catch(() => {
@@ -30902,11 +30958,11 @@ var require_global2 = __commonJS({
     var globalDispatcher = /* @__PURE__ */ Symbol.for("undici.globalDispatcher.2");
     var legacyGlobalDispatcher = /* @__PURE__ */ Symbol.for("undici.globalDispatcher.1");
     var { InvalidArgumentError } = require_errors2();
-    var Agent3 = require_agent();
+    var Agent2 = require_agent();
     var Dispatcher1Wrapper = require_dispatcher1_wrapper();
     var fallbackDispatcher;
     if (getGlobalDispatcher() === void 0) {
-      setGlobalDispatcher(new Agent3());
+      setGlobalDispatcher(new Agent2());
     }
     function setGlobalDispatcher(agent) {
       if (!agent || typeof agent.dispatch !== "function") {
@@ -43165,7 +43221,7 @@ var require_undici = __commonJS({
     var Pool = require_pool();
     var BalancedPool = require_balanced_pool();
     var RoundRobinPool = require_round_robin_pool();
-    var Agent3 = require_agent();
+    var Agent2 = require_agent();
     var Dispatcher1Wrapper = require_dispatcher1_wrapper();
     var ProxyAgent = require_proxy_agent();
     var Socks5ProxyAgent = require_socks5_proxy_agent();
@@ -43193,7 +43249,7 @@ var require_undici = __commonJS({
     module.exports.Pool = Pool;
     module.exports.BalancedPool = BalancedPool;
     module.exports.RoundRobinPool = RoundRobinPool;
-    module.exports.Agent = Agent3;
+    module.exports.Agent = Agent2;
     module.exports.Dispatcher1Wrapper = Dispatcher1Wrapper;
     module.exports.ProxyAgent = ProxyAgent;
     module.exports.Socks5ProxyAgent = Socks5ProxyAgent;
@@ -43353,6 +43409,34 @@ ${captureLines}` : capture.stack;
   }
 });
 
+// src/providers/connections.ts
+function providerConnections() {
+  return new import_undici.Agent({ keepAliveTimeout: 3e4, maxResponseSize: MAX_ANSWER_BYTES }).compose(
+    import_undici.interceptors.decompress({ maxSize: MAX_ANSWER_BYTES, skipErrorResponses: false })
+  );
+}
+function isOversizedAnswer(error) {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if (current.code === "UND_ERR_RES_EXCEEDED_MAX_SIZE") return true;
+  }
+  return false;
+}
+function oversizedAnswerMessage(id) {
+  return `provider ${id}: the answer is larger than ${MAX_ANSWER_BYTES / 2 ** 20} MB; check what the endpoint returns`;
+}
+function redirectMessage(id, status, location, setting) {
+  const to = location ? ` to ${location}` : "";
+  return `provider ${id}: HTTP ${status}: the server redirects${to}, and redirects are not followed (a key goes only where the spec says); set ${setting} to where it points`;
+}
+var import_undici, MAX_ANSWER_BYTES;
+var init_connections = __esm({
+  "src/providers/connections.ts"() {
+    "use strict";
+    import_undici = __toESM(require_undici(), 1);
+    MAX_ANSWER_BYTES = 32 * 2 ** 20;
+  }
+});
+
 // src/providers/http.ts
 function renderBody(body, vars) {
   if (typeof body === "string") return renderTemplate(body, vars);
@@ -43370,12 +43454,12 @@ function valueAtPath(value, path2) {
   }
   return current;
 }
-function tokenUsage(parsed, paths, id) {
+function tokenUsage(parsed, paths, id, excerpt) {
   const count = (path2) => {
     if (path2 === void 0) return 0;
     const value = valueAtPath(parsed, path2);
     if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-      const found = (JSON.stringify(value) ?? "nothing").slice(0, 80);
+      const found = excerpt(JSON.stringify(value) ?? "nothing", 80);
       throw new ProviderError(
         "malformed-response",
         `provider ${id}: the response has no token count at \`${path2}\` (found ${found})`
@@ -43391,15 +43475,17 @@ function classifyStatus(status) {
   if (status >= 500) return "server";
   return "bad-request";
 }
-var import_undici, STATUS_HINTS, HttpProvider;
+var import_undici2, STATUS_HINTS, HttpProvider;
 var init_http = __esm({
   "src/providers/http.ts"() {
     "use strict";
     init_errors();
     init_template();
+    init_secrets();
     init_abort();
     init_retry();
-    import_undici = __toESM(require_undici(), 1);
+    init_connections();
+    import_undici2 = __toESM(require_undici(), 1);
     STATUS_HINTS = {
       auth: "; check the provider's headers (its key)",
       "bad-request": "; check url, method and body"
@@ -43413,7 +43499,14 @@ var init_http = __esm({
       type = "http";
       id;
       /** Keep-alive connections of this provider, closed with it. */
-      agent = new import_undici.Agent({ keepAliveTimeout: 3e4 });
+      agent = providerConnections();
+      /**
+       * The start of what the server sent, for an error message: secrets written back before the cut,
+       * since a key cut in half is no longer recognisable as the key (servers echo headers in errors).
+       */
+      excerpt(text, chars) {
+        return redactText(text, this.spec.secrets ?? []).slice(0, chars);
+      }
       async close() {
         await this.agent.close();
       }
@@ -43425,7 +43518,7 @@ var init_http = __esm({
         let headers;
         let text;
         try {
-          const response = await (0, import_undici.request)(spec.url, {
+          const response = await (0, import_undici2.request)(spec.url, {
             method: spec.method,
             headers: { "content-type": "application/json", ...spec.headers },
             ...spec.method === "GET" ? {} : { body: JSON.stringify(renderBody(spec.body, vars)) },
@@ -43437,6 +43530,9 @@ var init_http = __esm({
           text = await response.body.text();
         } catch (error) {
           if (signal.aborted) throw abortError(signal);
+          if (isOversizedAnswer(error)) {
+            throw new ProviderError("malformed-response", oversizedAnswerMessage(this.id));
+          }
           if (error.code === "UND_ERR_INVALID_ARG") {
             throw new ProviderError(
               "bad-request",
@@ -43449,6 +43545,18 @@ var init_http = __esm({
             { retryable: true }
           );
         }
+        if (status >= 300 && status <= 399) {
+          const location = headers["location"];
+          throw new ProviderError(
+            "bad-request",
+            redirectMessage(
+              this.id,
+              status,
+              typeof location === "string" ? this.excerpt(location, 300) : void 0,
+              "url"
+            )
+          );
+        }
         if (status < 200 || status > 299) {
           const kind = classifyStatus(status);
           const retryable = kind === "rate-limited" || kind === "server";
@@ -43458,7 +43566,7 @@ var init_http = __esm({
           }, Date.now()) : void 0;
           throw new ProviderError(
             kind,
-            `provider ${this.id}: HTTP ${status}: ${text.slice(0, 300)}${STATUS_HINTS[kind] ?? ""}`,
+            `provider ${this.id}: HTTP ${status}: ${this.excerpt(text, 300)}${STATUS_HINTS[kind] ?? ""}`,
             { retryable, ...retryAfterMs === void 0 ? {} : { retryAfterMs } }
           );
         }
@@ -43468,17 +43576,17 @@ var init_http = __esm({
         } catch {
           throw new ProviderError(
             "malformed-response",
-            `provider ${this.id}: the response is not JSON: ${text.slice(0, 200)}`
+            `provider ${this.id}: the response is not JSON: ${this.excerpt(text, 200)}`
           );
         }
         const output = valueAtPath(parsed, spec.outputPath);
         if (output === void 0 || output === null) {
           throw new ProviderError(
             "malformed-response",
-            `provider ${this.id}: the response has nothing at \`${spec.outputPath}\`: ${text.slice(0, 200)}; check the provider's output path`
+            `provider ${this.id}: the response has nothing at \`${spec.outputPath}\`: ${this.excerpt(text, 200)}; check the provider's output path`
           );
         }
-        const tokens = spec.usagePaths ? tokenUsage(parsed, spec.usagePaths, this.id) : void 0;
+        const tokens = spec.usagePaths ? tokenUsage(parsed, spec.usagePaths, this.id, (text2, chars) => this.excerpt(text2, chars)) : void 0;
         return {
           output: typeof output === "string" ? output : JSON.stringify(output),
           latencyMs: performance.now() - started,
@@ -69678,50 +69786,6 @@ var init_openai = __esm({
   }
 });
 
-// src/spec/secrets.ts
-function redactCutEnds(text, name, value) {
-  let redacted = text;
-  for (let length = value.length - 1; length >= SHORTEST_PIECE; length--) {
-    if (redacted.startsWith(value.slice(-length))) {
-      redacted = `\${${name}}${redacted.slice(length)}`;
-      break;
-    }
-  }
-  const ellipsis = redacted.endsWith("…") ? 1 : 0;
-  const body = redacted.slice(0, redacted.length - ellipsis);
-  for (let length = value.length - 1; length >= SHORTEST_PIECE; length--) {
-    if (body.endsWith(value.slice(0, length))) {
-      return `${body.slice(0, body.length - length)}\${${name}}${redacted.slice(body.length)}`;
-    }
-  }
-  return redacted;
-}
-function redactText(text, secrets) {
-  if (secrets.length === 0) return text;
-  let redacted = text;
-  for (const { name, value } of [...secrets].sort((a, b) => b.value.length - a.value.length)) {
-    redacted = redactCutEnds(redacted.split(value).join(`\${${name}}`), name, value);
-  }
-  return redacted;
-}
-function redactValue(value, secrets) {
-  if (typeof value === "string") return redactText(value, secrets);
-  if (Array.isArray(value)) return value.map((item) => redactValue(item, secrets));
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, redactValue(item, secrets)])
-    );
-  }
-  return value;
-}
-var SHORTEST_PIECE;
-var init_secrets = __esm({
-  "src/spec/secrets.ts"() {
-    "use strict";
-    SHORTEST_PIECE = 6;
-  }
-});
-
 // src/providers/prices.ts
 function price(input, cachedInput, output, read = PRICING_PAGE) {
   return {
@@ -69798,7 +69862,7 @@ function createUndiciFetch(agent) {
   return async (input, init) => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     const headers = new Headers(init?.headers);
-    const response = await (0, import_undici2.request)(url, {
+    const response = await (0, import_undici3.request)(url, {
       method: init?.method ?? "GET",
       headers: Object.fromEntries(headers),
       body: typeof init?.body === "string" ? init.body : void 0,
@@ -69817,11 +69881,11 @@ function createUndiciFetch(agent) {
     });
   };
 }
-var import_undici2;
+var import_undici3;
 var init_undici_fetch = __esm({
   "src/providers/undici-fetch.ts"() {
     "use strict";
-    import_undici2 = __toESM(require_undici(), 1);
+    import_undici3 = __toESM(require_undici(), 1);
   }
 });
 
@@ -69846,18 +69910,18 @@ function rootCause(error) {
   while (current instanceof Error && current.cause instanceof Error) current = current.cause;
   return errorMessage(current);
 }
-var import_undici3, NO_KEY, SERVER_MESSAGE_CHARS, OpenAIProvider;
+var NO_KEY, SERVER_MESSAGE_CHARS, OpenAIProvider;
 var init_openai2 = __esm({
   "src/providers/openai.ts"() {
     "use strict";
     init_openai();
     init_errors();
-    import_undici3 = __toESM(require_undici(), 1);
     init_secrets();
     init_abort();
     init_prices();
     init_retry();
     init_undici_fetch();
+    init_connections();
     NO_KEY = "evalgate-no-api-key";
     SERVER_MESSAGE_CHARS = 300;
     OpenAIProvider = class {
@@ -69865,7 +69929,7 @@ var init_openai2 = __esm({
         this.spec = spec;
         this.id = spec.id;
         const env = options.env ?? process.env;
-        const apiKey = spec.apiKey ?? (spec.baseUrl ? NO_KEY : env["OPENAI_API_KEY"]);
+        const apiKey = spec.apiKey ?? (spec.baseUrl ? NO_KEY : env["OPENAI_API_KEY"] || void 0);
         this.apiKey = apiKey;
         this.client = new OpenAI({
           // Without a key (a replay run without secrets) the first call fails as `auth`, below.
@@ -69886,7 +69950,7 @@ var init_openai2 = __esm({
       id;
       client;
       apiKey;
-      agent = new import_undici3.Agent({ keepAliveTimeout: 3e4 });
+      agent = providerConnections();
       async close() {
         await this.agent.close();
       }
@@ -69919,7 +69983,7 @@ var init_openai2 = __esm({
           { signal }
         );
         const latencyMs = performance.now() - started;
-        const message = completion.choices?.[0]?.message;
+        const message = completion?.choices?.[0]?.message;
         const output = message?.content ?? message?.refusal;
         if (typeof output !== "string") {
           throw this.malformed(
@@ -69948,13 +70012,16 @@ var init_openai2 = __esm({
         let content = "";
         let refusal = "";
         let sawChoice = false;
+        let finished = false;
         let ttftMs;
         let last;
         let usage;
         for await (const chunk of stream) {
           last = chunk;
           if (chunk.usage) usage = chunk.usage;
-          const delta = chunk.choices?.[0]?.delta;
+          const choice = chunk.choices?.[0];
+          if (choice?.finish_reason) finished = true;
+          const delta = choice?.delta;
           if (!delta) continue;
           sawChoice = true;
           if (delta.content) {
@@ -69965,6 +70032,13 @@ var init_openai2 = __esm({
         }
         const latencyMs = performance.now() - started;
         if (!sawChoice) throw this.malformed("the stream had no choices");
+        if (!finished) {
+          throw new ProviderError(
+            "network",
+            `provider ${this.id}: the stream ended before the answer was finished (no finish_reason); the connection to ${this.spec.baseUrl ?? this.client.baseURL} was cut`,
+            { retryable: true }
+          );
+        }
         const tokens = tokenUsage2(usage);
         return {
           output: content || refusal,
@@ -69995,6 +70069,9 @@ var init_openai2 = __esm({
         if (error instanceof ProviderError) return error;
         if (signal.aborted) return abortError(signal);
         const id = this.id;
+        if (isOversizedAnswer(error)) {
+          return new ProviderError("malformed-response", oversizedAnswerMessage(id));
+        }
         const where2 = this.spec.baseUrl ?? this.client.baseURL;
         if (error instanceof APIConnectionTimeoutError || error instanceof APIUserAbortError) {
           return new ProviderError("timeout", `provider ${id}: no answer from ${where2} in time`, {
@@ -70054,6 +70131,13 @@ var init_openai2 = __esm({
             retryable: true,
             ...after
           });
+        }
+        if (status >= 300 && status <= 399) {
+          const location = error.headers?.get("location") ?? void 0;
+          return new ProviderError(
+            "bad-request",
+            redirectMessage(id, status, location && this.redact(location).slice(0, 300), "base-url")
+          );
         }
         const hint = status === 404 ? "; check model and base-url" : "; check model and params";
         return new ProviderError("bad-request", `provider ${id}: HTTP ${status}: ${detail2}${hint}`);
@@ -79268,6 +79352,9 @@ function rangeStart(node) {
   const range = node?.range;
   return range?.[0];
 }
+function isMapping(value) {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
 var import_yaml, PLAIN_KEY, YamlFile;
 var init_yaml_file = __esm({
   "src/spec/yaml-file.ts"() {
@@ -79759,22 +79846,26 @@ var init_context = __esm({
         this.yaml = yaml;
         this.specDir = specDir;
         this.cwd = cwd;
-        this.env = env;
         this.requireSecrets = requireSecrets;
+        this.env = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
       }
       yaml;
       specDir;
       cwd;
-      env;
       requireSecrets;
       diagnostics = [];
+      /**
+       * The environment `${VAR}`s are read from. An empty value is unset: GitHub passes a secret the
+       * workflow cannot see (a fork's pull request) as an empty string.
+       */
+      env;
       report(path2, message, hint) {
         this.diagnostics.push(this.yaml.diagnostic(path2, message, hint));
       }
       /** An environment variable the spec needs is not set: its own kind of problem (see Diagnostic). */
       reportUnsetVariable(path2, name, hint) {
         this.diagnostics.push({
-          ...this.yaml.diagnostic(path2, `environment variable \`${name}\` is not set`, hint),
+          ...this.yaml.diagnostic(path2, `environment variable \`${name}\` is not set (or empty)`, hint),
           unsetVariable: name
         });
       }
@@ -80256,7 +80347,7 @@ async function resolveProviders(entries, isValid, context) {
     const expanded = expandEnv(entry, path2, context);
     const variablesSet = context.diagnostics.length === reported2;
     if (!isValid(path2)) {
-      if (variablesSet && isValid([...path2, "url"]) && isValid([...path2, "base-url"])) {
+      if (variablesSet && isMapping(entry) && isValid([...path2, "url"]) && isValid([...path2, "base-url"])) {
         checkEndpointUrl(entry, expanded, path2, context);
       }
       continue;
@@ -80286,6 +80377,7 @@ var init_providers2 = __esm({
     init_retry();
     init_duration();
     init_module_export();
+    init_yaml_file();
     DEFAULT_API_KEY_VARIABLE = "OPENAI_API_KEY";
     ENV_REFERENCE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
     ENV_REFERENCE_OR_BROKEN = /\$(\$?)\{(?:([A-Za-z_][A-Za-z0-9_]*)\})?/g;
@@ -83219,9 +83311,6 @@ var init_template_check = __esm({
 // src/spec/load.ts
 import { readFile as readFile3 } from "node:fs/promises";
 import { dirname as dirname2, relative as relative3 } from "node:path";
-function isMapping(value) {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 async function loadSpecFile(absolutePath, options) {
   const file = relative3(options.cwd, absolutePath);
   let text;

@@ -587,6 +587,17 @@ describe('case file rows', () => {
     ])
   })
 
+  it('reports an empty entry of a list for what it is, beside a valid one', async () => {
+    const spec = yaml(SUITE, ...PROVIDERS, '  -', PROMPT, ...CASES, ...SCORERS)
+    expect(await specProblems(spec, APP)).toEqual([
+      expect.objectContaining({
+        line: 4,
+        path: 'providers[1]',
+        message: 'expected a mapping, got null'
+      })
+    ])
+  })
+
   it('reports YAML case files that are not a list of mappings', async () => {
     const cases = yaml('- question: a', '- just text')
     expect(

@@ -10,7 +10,7 @@ import { checkSpecSchema } from './schema-check.js'
 import { resolveScorers } from './scorers.js'
 import { checkTemplates } from './template-check.js'
 import type { GateSpec, HttpProviderSpec, PromptTemplate, SuiteSpec } from './types.js'
-import { YamlFile } from './yaml-file.js'
+import { YamlFile, isMapping } from './yaml-file.js'
 
 export interface LoadOptions {
   /** Relative paths (given, in specs, in reports) are relative to this. */
@@ -50,10 +50,6 @@ interface SpecFileResult {
   /** The suite name and where it is written, for the cross-file uniqueness check. */
   name?: { suite: string; at: SourceLocation }
   diagnostics: Diagnostic[]
-}
-
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
 
 /** Parses, validates and resolves one spec file, collecting every problem it has. */

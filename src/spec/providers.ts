@@ -4,6 +4,7 @@ import type { ProviderSpec, SecretValue } from './types.js'
 import type { Resolved, SpecContext } from './context.js'
 import { checkedDuration, type Duration } from './duration.js'
 import { checkModuleExport } from './module-export.js'
+import { isMapping } from './yaml-file.js'
 import type { FieldPath } from './yaml-file.js'
 
 type Text = string | number | boolean
@@ -456,7 +457,12 @@ export async function resolveProviders(
     const variablesSet = context.diagnostics.length === reported
     if (!isValid(path)) {
       // Its other fields are not to be trusted, but a wrong URL is still worth saying now.
-      if (variablesSet && isValid([...path, 'url']) && isValid([...path, 'base-url'])) {
+      if (
+        variablesSet &&
+        isMapping(entry) &&
+        isValid([...path, 'url']) &&
+        isValid([...path, 'base-url'])
+      ) {
         checkEndpointUrl(entry, expanded, path, context)
       }
       continue

@@ -184,3 +184,8 @@ export class YamlFile {
     return node
   }
 }
+
+/** Whether parsed YAML is a mapping (not null, a list or a scalar). */
+export function isMapping(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
