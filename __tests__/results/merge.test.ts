@@ -38,6 +38,18 @@ describe('mergeShards', () => {
     expect(mergeShards([shard(1, 2, 'c1'), shard(2, 2, 'c2')]).run.id).toBe(merged.run.id)
   })
 
+  it('merges shards of 200,000 answers each', () => {
+    const big = (index: number) =>
+      shard(index, 2, `c${index}`, (run) => {
+        const suite = run.suites[0]
+        const answer = suite?.results[0]
+        if (!suite || !answer) throw new Error('the helper run has an answer')
+        suite.results = Array.from({ length: 200_000 }, (_, repeat) => ({ ...answer, repeat }))
+      })
+    const merged = mergeShards([big(1), big(2)])
+    expect(merged.suites[0]?.results).toHaveLength(400_000)
+  })
+
   it('is incomplete when a shard was, and says which', () => {
     const cancelled = shard(2, 2, 'c2', (run) => {
       run.run.complete = false

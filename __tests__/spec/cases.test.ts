@@ -1,3 +1,5 @@
+import { truncate } from 'node:fs/promises'
+import { join } from 'node:path'
 import { derivedCaseId, loadSpecs, type EvalCase } from '../../src/spec/index.js'
 import { removeWorkspaces, sha12, workspace, yaml } from './helpers.js'
 
@@ -5,9 +7,8 @@ afterAll(removeWorkspaces)
 
 const APP = { 'evals/app.js': 'export default () => "ok"\n' }
 
-/** Loads a suite whose cases come from `sources` (YAML lines under `cases:`) and `files`. */
-async function loadCases(sources: string[], files: Record<string, string>): Promise<EvalCase[]> {
-  const spec = yaml(
+function specWith(sources: string[]): string {
+  return yaml(
     'suite: s',
     'providers:',
     '  - { id: app, type: module, path: ./app.js }',
@@ -17,7 +18,14 @@ async function loadCases(sources: string[], files: Record<string, string>): Prom
     'scorers:',
     '  - type: json-valid'
   )
-  const cwd = await workspace({ ...APP, 'evals/s.eval.yaml': spec, ...files })
+}
+
+/** Loads a suite whose cases come from `sources` (YAML lines under `cases:`) and `files`. */
+async function loadCases(
+  sources: string[],
+  files: Record<string, string | Buffer>
+): Promise<EvalCase[]> {
+  const cwd = await workspace({ ...APP, 'evals/s.eval.yaml': specWith(sources), ...files })
   const [suite] = await loadSpecs([], { cwd, env: {} })
   return suite?.cases ?? []
 }
@@ -41,6 +49,13 @@ describe('case sources', () => {
       { id: 'y', cluster: undefined, vars: { q: 'd', n: 1 } },
       { id: '5', cluster: '9', vars: { q: 'e' } }
     ])
+  })
+
+  it('loads a case file of 200,000 rows', async () => {
+    const rows = Array.from({ length: 200_000 }, (_, i) => `{"id":"c${i}","q":"x"}`)
+    const cases = await loadCases(['  - file: ./big.jsonl'], { 'evals/big.jsonl': rows.join('\n') })
+    expect(cases).toHaveLength(200_000)
+    expect(cases.at(-1)?.id).toBe('c199999')
   })
 
   it('keeps CSV values as strings and treats an empty id cell as no id', async () => {
@@ -78,6 +93,56 @@ describe('case sources', () => {
           column: 11,
           path: 'cases[0].file',
           message: 'case file `./c.jsonl` has no cases'
+        })
+      ]
+    })
+  })
+})
+
+describe('case files that cannot be read as they are', () => {
+  it('refuses text that is not UTF-8 rather than feed the model replacement characters', async () => {
+    const latin1 = Buffer.from('id,q\nc1,caf\u00e9\n', 'latin1')
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('id,q\nc1,a\n', 'utf16le')])
+    for (const bytes of [latin1, utf16]) {
+      await expect(
+        loadCases(['  - file: ./c.csv'], { 'evals/c.csv': bytes })
+      ).rejects.toMatchObject({
+        diagnostics: [
+          expect.objectContaining({
+            path: 'cases[0].file',
+            message: 'case file `./c.csv` is not UTF-8 text',
+            hint: 'save it as UTF-8 (from a spreadsheet: "CSV UTF-8")'
+          })
+        ]
+      })
+    }
+    // A spec file too: its strings become prompts.
+    const spec = Buffer.from("suite: s\nprompt: 'caf\u00e9'\n", 'latin1')
+    const cwd = await workspace({ 'evals/s.eval.yaml': spec })
+    await expect(loadSpecs([], { cwd, env: {} })).rejects.toMatchObject({
+      diagnostics: [
+        { file: 'evals/s.eval.yaml', path: '', message: 'the spec file is not UTF-8 text' }
+      ]
+    })
+    const withBom = Buffer.from('\ufeffid,q\nc1,caf\u00e9\n', 'utf8')
+    const [read] = await loadCases(['  - file: ./c.csv'], { 'evals/c.csv': withBom })
+    expect(read).toMatchObject({ id: 'c1', vars: { q: 'caf\u00e9' } })
+  })
+
+  it('refuses a case file larger than 256 MB before reading it as text', async () => {
+    const cwd = await workspace({
+      ...APP,
+      'evals/s.eval.yaml': specWith(['  - file: ./big.jsonl']),
+      'evals/big.jsonl': ''
+    })
+    // Sparse: 257 MB on paper, nothing on disk.
+    await truncate(join(cwd, 'evals/big.jsonl'), 257 * 2 ** 20)
+    await expect(loadSpecs([], { cwd, env: {} })).rejects.toMatchObject({
+      diagnostics: [
+        expect.objectContaining({
+          path: 'cases[0].file',
+          message: 'case file `./big.jsonl` is 257 MB, more than the 256 MB a case file may hold',
+          hint: 'split it into several files, each listed under `cases:`'
         })
       ]
     })

@@ -10,7 +10,7 @@ export const FIXTURES = resolve('__tests__/fixtures/specs')
 const created: string[] = []
 
 /** Writes `files` (path → content) into a fresh temporary directory and returns it. */
-export async function workspace(files: Record<string, string>): Promise<string> {
+export async function workspace(files: Record<string, string | Buffer>): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'evalgate-spec-'))
   created.push(root)
   for (const [path, content] of Object.entries(files)) {

@@ -110,6 +110,18 @@ export async function removeFile(path: string): Promise<void> {
   await rm(path, { force: true })
 }
 
+/**
+ * Bytes read as UTF-8 text, without a byte order mark; undefined when they are not UTF-8 (a
+ * Latin-1 or UTF-16 export), which Node would otherwise turn into U+FFFD without a word.
+ */
+export function utf8Text(bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    return undefined
+  }
+}
+
 /** The file's text, or undefined when there is no such file; any other failure throws. */
 export async function readTextIfExists(path: string): Promise<string | undefined> {
   try {

@@ -126,7 +126,8 @@ function mergeSuite(parts: readonly { shard: ShardFile; suite: SuiteResult }[]):
       caseOwner.set(info.id, shard.file)
       cases.push(info)
     }
-    results.push(...suite.results)
+    // One by one: spreading a shard's 100,000+ answers as arguments overflows the stack.
+    for (const result of suite.results) results.push(result)
   }
   return { ...first.suite, cases, results }
 }

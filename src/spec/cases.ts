@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { extname } from 'node:path'
 import { parse as parseCsv } from 'csv-parse/sync'
 import type { Diagnostic, SourceLocation } from '../errors.js'
+import { utf8Text } from '../io/files.js'
 import { fingerprint } from '../results/fingerprint.js'
 import type { SpecContext } from './context.js'
 import { rememberWrittenNumber } from './template.js'
@@ -372,6 +373,9 @@ function parseYamlCases(text: string, file: string, diagnostics: Diagnostic[]): 
   })
 }
 
+/** Far above any eval suite; a larger file would pass what a string can hold once parsed. */
+const MAX_CASE_FILE_BYTES = 256 * 2 ** 20
+
 const PARSERS: Record<
   string,
   (text: string, file: string, diagnostics: Diagnostic[]) => LoadedCase[]
@@ -407,7 +411,24 @@ async function loadCaseFile(
   })
   if (absolute === undefined) return []
   const file = context.relative(absolute)
-  const text = (await readFile(absolute, 'utf8')).replace(/^\uFEFF/, '')
+  const bytes = await readFile(absolute)
+  if (bytes.length > MAX_CASE_FILE_BYTES) {
+    context.report(
+      at,
+      `case file \`${written}\` is ${Math.round(bytes.length / 2 ** 20)} MB, more than the ${MAX_CASE_FILE_BYTES / 2 ** 20} MB a case file may hold`,
+      'split it into several files, each listed under `cases:`'
+    )
+    return []
+  }
+  const text = utf8Text(bytes)
+  if (text === undefined) {
+    context.report(
+      at,
+      `case file \`${written}\` is not UTF-8 text`,
+      'save it as UTF-8 (from a spreadsheet: "CSV UTF-8")'
+    )
+    return []
+  }
   const before = context.diagnostics.length
   const cases = parse(text, file, context.diagnostics)
   if (cases.length === 0 && context.diagnostics.length === before) {
@@ -439,7 +460,8 @@ export async function loadCases(
     if (!isValid(path)) continue
     const written = source as WrittenCaseSource
     if (written.file !== undefined) {
-      loaded.push(...(await loadCaseFile(written.file, path, context)))
+      // One by one: spreading a file of 100,000+ cases as arguments overflows the stack.
+      for (const row of await loadCaseFile(written.file, path, context)) loaded.push(row)
     } else {
       const row = { id: written.id, cluster: written.cluster, vars: written.vars ?? {} }
       rememberYamlNumbers(context.yaml, [...path, 'vars'], row.vars)

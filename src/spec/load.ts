@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { dirname, relative } from 'node:path'
 import { InputError, errorMessage, type Diagnostic, type SourceLocation } from '../errors.js'
+import { utf8Text } from '../io/files.js'
 import { loadCases } from './cases.js'
 import { SpecContext, type Resolved } from './context.js'
 import { checkedDuration, type Duration } from './duration.js'
@@ -55,12 +56,19 @@ interface SpecFileResult {
 /** Parses, validates and resolves one spec file, collecting every problem it has. */
 async function loadSpecFile(absolutePath: string, options: LoadOptions): Promise<SpecFileResult> {
   const file = relative(options.cwd, absolutePath)
-  let text: string
+  let text: string | undefined
   try {
-    text = await readFile(absolutePath, 'utf8')
+    text = utf8Text(await readFile(absolutePath))
   } catch (error) {
     return {
       diagnostics: [{ file, path: '', message: `cannot read the file: ${errorMessage(error)}` }]
+    }
+  }
+  if (text === undefined) {
+    return {
+      diagnostics: [
+        { file, path: '', message: 'the spec file is not UTF-8 text', hint: 'save it as UTF-8' }
+      ]
     }
   }
   const yaml = new YamlFile(file, text)
