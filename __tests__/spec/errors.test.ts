@@ -587,6 +587,55 @@ describe('case file rows', () => {
     ])
   })
 
+  it('reports an alias without an anchor, or inside what it stands for, at the alias', async () => {
+    const unknown = yaml(SUITE, 'timeout: *t', ...PROVIDERS, PROMPT, ...CASES, ...SCORERS)
+    expect(await specProblems(unknown, APP)).toEqual([
+      {
+        file: FILE,
+        line: 2,
+        column: 10,
+        path: '',
+        message: 'the alias `*t` has no anchor `&t` before it',
+        hint: 'define `&name` on a value above it, or write the value itself'
+      }
+    ])
+    const merged = yaml(
+      SUITE,
+      'providers:',
+      '  - id: app',
+      '    <<: *shared',
+      '    type: module',
+      '    path: ./app.js',
+      PROMPT,
+      ...CASES,
+      ...SCORERS
+    )
+    expect(await specProblems(merged, APP)).toEqual([
+      expect.objectContaining({
+        line: 4,
+        message: 'the alias `*shared` has no anchor `&shared` before it'
+      })
+    ])
+    const recursive = yaml(
+      SUITE,
+      ...PROVIDERS,
+      PROMPT,
+      'cases:',
+      '  - vars: &v { question: why, again: [*v] }',
+      ...SCORERS
+    )
+    expect(await specProblems(recursive, APP)).toEqual([
+      {
+        file: FILE,
+        line: 6,
+        column: 39,
+        path: '',
+        message: 'the alias `*v` is inside the value it stands for, which would never end',
+        hint: 'write the values out instead of the alias'
+      }
+    ])
+  })
+
   it('reports an empty entry of a list for what it is, beside a valid one', async () => {
     const spec = yaml(SUITE, ...PROVIDERS, '  -', PROMPT, ...CASES, ...SCORERS)
     expect(await specProblems(spec, APP)).toEqual([

@@ -352,13 +352,12 @@ function parseYamlCases(text: string, file: string, diagnostics: Diagnostic[]): 
     )
     return []
   }
-  let rows: unknown[]
-  try {
-    rows = yaml.toJS() as unknown[]
-  } catch (error) {
-    diagnostics.push(yaml.diagnostic([], (error as Error).message))
+  const parsed = yaml.data()
+  if ('problem' in parsed) {
+    diagnostics.push(parsed.problem)
     return []
   }
+  const rows = parsed.value as unknown[]
   return rows.flatMap((row, index) => {
     if (!isPlainObject(row)) {
       diagnostics.push(

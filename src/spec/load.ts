@@ -88,12 +88,9 @@ async function loadSpecFile(absolutePath: string, options: LoadOptions): Promise
       ]
     }
   }
-  let data: unknown
-  try {
-    data = yaml.toJS()
-  } catch (error) {
-    return { diagnostics: [yaml.diagnostic([], `invalid YAML: ${errorMessage(error)}`)] }
-  }
+  const parsed = yaml.data()
+  if ('problem' in parsed) return { diagnostics: [parsed.problem] }
+  const data = parsed.value
   if (!isMapping(data))
     return { diagnostics: [yaml.diagnostic([], 'expected a mapping of keys', required)] }
 

@@ -5,11 +5,12 @@ import {
   isScalar,
   isSeq,
   parseDocument,
+  visit,
   type Document,
   type Pair,
   type YAMLMap
 } from 'yaml'
-import type { Diagnostic } from '../errors.js'
+import { errorMessage, type Diagnostic } from '../errors.js'
 
 /** A field path inside a document: mapping keys and list indexes. */
 export type FieldPath = readonly (string | number)[]
@@ -99,9 +100,40 @@ export class YamlFile {
     return isMap(contents) ? 'mapping' : isSeq(contents) ? 'list' : 'scalar'
   }
 
-  /** The plain data; throws on an alias to an undefined anchor (caught by the caller). */
-  toJS(): unknown {
-    return this.doc.toJS({ maxAliasCount: 1000 })
+  /** The plain data, or the problem (at the alias) that keeps the YAML from having any. */
+  data(): { value: unknown } | { problem: Diagnostic } {
+    let problem: Diagnostic | undefined
+    visit(this.doc, {
+      Alias: (_, alias) => {
+        const at = rangeStart(alias) ?? 0
+        const target = alias.resolve(this.doc)
+        const [start, , end] = target?.range ?? []
+        if (target === undefined) {
+          problem = this.problemAt(
+            at,
+            `the alias \`*${alias.source}\` has no anchor \`&${alias.source}\` before it`,
+            'define `&name` on a value above it, or write the value itself'
+          )
+        } else if (start !== undefined && end !== undefined && at >= start && at < end) {
+          problem = this.problemAt(
+            at,
+            `the alias \`*${alias.source}\` is inside the value it stands for, which would never end`,
+            'write the values out instead of the alias'
+          )
+        }
+        return problem ? visit.BREAK : undefined
+      }
+    })
+    if (problem) return { problem }
+    try {
+      return { value: this.doc.toJS({ maxAliasCount: 1000 }) }
+    } catch (error) {
+      return { problem: this.diagnostic([], `invalid YAML: ${errorMessage(error)}`) }
+    }
+  }
+
+  private problemAt(offset: number, message: string, hint: string): Diagnostic {
+    return { file: this.file, ...this.positionOf(offset), path: '', message, hint }
   }
 
   /**
