@@ -1,4 +1,6 @@
 import { unsupportedNode } from './cli/node-version.js'
+import { writeSync } from 'node:fs'
+import { failEarlySuccessfulExit } from './exit-guard.js'
 import { STALLED, cancelWhenStalled } from './stall.js'
 
 // Checked before the rest loads: on an older Node.js, loading undici throws a stack trace.
@@ -9,12 +11,20 @@ if (unsupported) {
 }
 const { runCli } = await import('./cli/main.js')
 
+/** Exit code of a run that waited for what nothing could settle any more (sysexits' EX_SOFTWARE). */
+const EXIT_STALLED = 70
+const exitGuardDone = failEarlySuccessfulExit(
+  (message) => writeSync(2, `\nevalgate: ${message}\n`),
+  EXIT_STALLED
+)
+
 // The CLI's process edge: signals become a cancellation, the exit code becomes the process's.
 // A reader that went away (`evalgate run | head`) ends the CLI quietly, as SIGPIPE ends a
 // C program; the results file is written before anything is printed about it.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error
+    exitGuardDone()
     process.exit()
   })
 }
@@ -27,8 +37,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   })
 }
 
-/** Exit code of a run that waited for what nothing could settle any more (sysexits' EX_SOFTWARE). */
-const EXIT_STALLED = 70
 const runDone = cancelWhenStalled(controller, {
   stalled: (message) => process.stderr.write(`\nevalgate: ${message}\n`),
   giveUp: (message) => {
@@ -45,6 +53,7 @@ const exitCode = await runCli(process.argv.slice(2), {
   signal: controller.signal
 })
 runDone()
+exitGuardDone()
 process.exitCode = controller.signal.reason === STALLED ? EXIT_STALLED : exitCode
 // Everything is written by now; a timer left behind by the code under test (a call that ignored
 // its abort signal) must not hold the process open. Commands still running are killed on exit.

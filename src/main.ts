@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs'
 import * as core from '@actions/core'
 import { EvalgateError, errorMessage } from './errors.js'
 import { runAction } from './github/action.js'
@@ -5,6 +6,7 @@ import type { ActionIO } from './github/action.js'
 import { createGitHubClient } from './github/client.js'
 import { readActionContext } from './github/event.js'
 import { parseSettings } from './github/settings.js'
+import { failEarlySuccessfulExit } from './exit-guard.js'
 import { cancelWhenStalled } from './stall.js'
 
 /** @actions/core as the action's side effects: the only place the toolkit is used. */
@@ -47,6 +49,11 @@ export async function run(): Promise<void> {
   const cancel = (signal: NodeJS.Signals) => controller.abort(signal)
   process.once('SIGINT', cancel)
   process.once('SIGTERM', cancel)
+  // A workflow command written straight to stdout: the process is ending, nothing async runs.
+  const exitGuardDone = failEarlySuccessfulExit(
+    (message) => writeSync(1, `::error::evalgate: ${message}\n`),
+    1
+  )
   const runDone = cancelWhenStalled(controller, {
     stalled: (message) => core.error(`evalgate: ${message}`),
     giveUp: (message) => {
@@ -76,6 +83,7 @@ export async function run(): Promise<void> {
     )
   } finally {
     runDone()
+    exitGuardDone()
     process.off('SIGINT', cancel)
     process.off('SIGTERM', cancel)
   }

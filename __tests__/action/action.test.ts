@@ -107,6 +107,30 @@ describe('the action bundle without a token', () => {
     expect(result.outputs).toEqual({})
   })
 
+  it('fails the step, and says why, when the code under test ends the process with exit code 0', async () => {
+    const workspace = await mkdtemp(join(tmpdir(), 'evalgate-exit-'))
+    await writeFile(join(workspace, 'app.js'), 'export default () => process.exit(0)\n')
+    await writeFile(
+      join(workspace, 'exit.eval.yaml'),
+      [
+        'suite: exit',
+        'providers:',
+        '  - { id: app, type: module, path: ./app.js }',
+        "prompt: 'hi'",
+        'cases:',
+        '  - { id: a, vars: {} }',
+        'scorers:',
+        '  - { type: equals, expected: x }',
+        ''
+      ].join('\n')
+    )
+    const result = await run({ specs: 'exit.eval.yaml' }, workspace)
+    expect(result.stdout).toContain(
+      '::error::evalgate: the code under test ended the process (process.exit) before evalgate finished: no results written'
+    )
+    expect(result.code).toBe(1)
+  })
+
   it('fails with a message, not Node’s exit 13, when a module never finishes loading', async () => {
     const workspace = await mkdtemp(join(tmpdir(), 'evalgate-stall-'))
     await writeFile(

@@ -173,6 +173,22 @@ it('ends with exit code 70 and says why when it waits for a module that never fi
   expect(run.code).toBe(70)
 })
 
+it('fails, and says why, when the code under test ends the process with exit code 0', async () => {
+  // A scorer that "passes" by ending the process: the run has not written a thing.
+  await writeSuite('export default () => process.exit(0)\n', '1s', 3)
+  const out = join(dir, 'results.json')
+  const run = await startCli(['run', 'hang.eval.yaml', '--out', out, '-q']).ended
+  expect(run.stderr).toContain(
+    'evalgate: the code under test ended the process (process.exit) before evalgate finished: no results written'
+  )
+  expect(run.code).toBe(70)
+  expect(existsSync(out)).toBe(false)
+  // The same code under `validate`, which imports it.
+  await writeFile(join(dir, 'scorer.js'), 'process.exit(0)\nexport default () => true\n')
+  const validate = await startCli(['validate', 'hang.eval.yaml']).ended
+  expect(validate.code).toBe(70)
+})
+
 describe('an exec command that ignores SIGTERM', () => {
   /**
    * A spec whose one command writes its process group, then sleeps: it ignores SIGTERM itself,
