@@ -86,6 +86,31 @@ describe('compareRuns verdicts', () => {
     expect(comparisonExitCode(c)).toBe(0)
   })
 
+  it('gives a change exactly at a tolerance one verdict, whatever the rounding', () => {
+    // A drop of exactly the 2-point noise floor is not beyond it, at any n.
+    for (const n of [250, 1000, 1850, 2000]) {
+      const { base, head } = runPair(
+        { cases: n, answer: () => scored(1) },
+        { cases: n, answer: passingFirst(n - n / 50) }
+      )
+      const score = metric(compareRuns(base, head, { seed }), 'score')
+      expect({ n, delta: score.delta, verdict: score.verdict }).toEqual({
+        n,
+        delta: -0.02,
+        verdict: 'minor-change'
+      })
+    }
+    // A slowdown of exactly the tolerated ×1.2 is not beyond it, at any scale.
+    const verdicts = [10, 100, 1000].map((ms) => {
+      const { base, head } = runPair(
+        { cases: 200, answer: () => scored(1, { latencyMs: ms }) },
+        { cases: 200, answer: () => scored(1, { latencyMs: ms * 1.2 }) }
+      )
+      return metric(compareRuns(base, head, { seed }), 'latency-p50').verdict
+    })
+    expect(verdicts).toEqual(['minor-change', 'minor-change', 'minor-change'])
+  })
+
   it('calls a small drop on 10 cases inconclusive and says how many cases would settle it', () => {
     const { base, head } = runPair(
       { cases: 10, answer: () => scored(1) },

@@ -16,6 +16,17 @@ describe('mean, variance, standardDeviation', () => {
     expect(mean(xs)).toBe(1e9 + 10)
   })
 
+  it('are exact where the data allow it, as a compensated sum is', () => {
+    // Python: math.fsum([-1] * 5 + [0] * 245) / 250 = -0.02 (numpy.mean: -0.02); a plain or
+    // residual-refined sum gave -0.020000000000000066, a verdict flip at a 2-point noise floor.
+    expect(mean([...Array<number>(5).fill(-1), ...Array<number>(245).fill(0)])).toBe(-0.02)
+    // math.fsum([0.1] * 10) / 10 = 0.1
+    expect(mean(Array<number>(10).fill(0.1))).toBe(0.1)
+    // Python: statistics.mean([0.2] * 3) = 0.2 (exact rational arithmetic)
+    expect(mean([0.2, 0.2, 0.2])).toBe(0.2)
+    expect(mean([1, Infinity])).toBe(Infinity)
+  })
+
   it('follow R at the edges: NaN when empty or n < 2, 0 for constant input, NaN propagates', () => {
     expect(mean([])).toBeNaN()
     expect(variance([3])).toBeNaN()

@@ -59,6 +59,16 @@ export function meanOfKnown(values: readonly (number | null)[]): number | null {
   return known.length === 0 ? null : mean(known)
 }
 
+/**
+ * Whether `value` is beyond `limit` (above it; below it for `beneath`) by more than rounding: a
+ * change exactly at a tolerance (a 2.00-point drop, a ×1.20 ratio) must get one verdict, whatever
+ * the last bit the arithmetic left on it.
+ */
+function beyond(value: number, limit: number, side: 'above' | 'beneath' = 'above'): boolean {
+  const slack = 1e-9 * Math.max(1, Math.abs(limit))
+  return side === 'above' ? value > limit + slack : value < limit - slack
+}
+
 /** The tolerated ratio on the side a change went: ×1.20 for a slowdown, ×0.83 for a speed-up. */
 function toleratedBound(ratio: number, maxRatio: number): string {
   return formatRatio(ratio < 1 ? 1 / maxRatio : maxRatio)
@@ -444,7 +454,9 @@ export function qualityMetric(options: {
   }
   const label = QUALITY_LABEL[name]
   const brokenLimit = () =>
-    tolerance.min !== undefined && options.headAll !== null && options.headAll < tolerance.min
+    tolerance.min !== undefined &&
+    options.headAll !== null &&
+    beyond(options.headAll, tolerance.min, 'beneath')
       ? `${label} ${formatPercent(options.headAll)} is below the floor ${formatPercent(tolerance.min)}`
       : undefined
   const decide = (familySize: number) => {
@@ -464,7 +476,7 @@ export function qualityMetric(options: {
     // floor it tests for 3 points and misses most real regressions at the usual 100–400 cases
     // (see bench/gate.ts). The false alarm rate is already held at α by the drop test; the
     // floor only keeps tiny, significant changes of very large suites from failing the check.
-    if (drop && delta < -tolerance.noise) {
+    if (drop && beyond(delta, -tolerance.noise, 'beneath')) {
       return setVerdict(
         metric,
         'regression',
@@ -472,7 +484,7 @@ export function qualityMetric(options: {
       )
     }
     if (floorBroken) return setVerdict(metric, 'fail', floorBroken)
-    if (gain && delta > tolerance.noise) {
+    if (gain && beyond(delta, tolerance.noise)) {
       return setVerdict(
         metric,
         'improvement',
@@ -720,13 +732,13 @@ function ratioChangeVerdict(
 ): boolean {
   const worse = significant(metric.test, alpha)
   const better = significant(metric.improvementTest, alpha)
-  if (worse && ratio > maxRatio) {
+  if (worse && beyond(ratio, maxRatio)) {
     setVerdict(
       metric,
       'regression',
       `${label} ${formatRatio(ratio)}, beyond the tolerated ${formatRatio(maxRatio)} (${pText(metric.test)})`
     )
-  } else if (better && ratio < 1 / maxRatio) {
+  } else if (better && beyond(ratio, 1 / maxRatio, 'beneath')) {
     setVerdict(
       metric,
       'improvement',
@@ -809,7 +821,7 @@ export function costMetric(options: {
     metric.gated = true
   }
   const brokenLimit = () =>
-    options.max !== undefined && options.headAll !== null && options.headAll > options.max
+    options.max !== undefined && options.headAll !== null && beyond(options.headAll, options.max)
       ? `mean cost per case ${formatUsd(options.headAll)} is above the maximum ${formatUsd(options.max)}`
       : undefined
   const decide = (familySize: number) => {
@@ -828,7 +840,7 @@ export function costMetric(options: {
     const ratio = metric.delta ?? Infinity
     const dearer = significant(metric.test, ctx.alpha)
     const cheaper = significant(metric.improvementTest, ctx.alpha)
-    if (dearer && ratio > maxRatio) {
+    if (dearer && beyond(ratio, maxRatio)) {
       return setVerdict(
         metric,
         'regression',
@@ -836,7 +848,7 @@ export function costMetric(options: {
       )
     }
     if (floorBroken) return setVerdict(metric, 'fail', floorBroken)
-    if (cheaper && ratio < 1 / maxRatio) {
+    if (cheaper && beyond(ratio, 1 / maxRatio, 'beneath')) {
       return setVerdict(metric, 'improvement', `mean cost per case ${formatRatio(ratio)}`)
     }
     if (dearer || cheaper) {
@@ -960,7 +972,8 @@ export function errorRateMetric(options: {
         `provider outage: ${formatPercent(outage)} of the head answers could not be obtained from the provider (${topKinds(head)})`
       )
     }
-    const floorBroken = options.max !== undefined && headAll !== null && headAll > options.max
+    const floorBroken =
+      options.max !== undefined && headAll !== null && beyond(headAll, options.max)
     const floorReason = () =>
       `error rate ${formatPercent(headAll as number)} is above the maximum ${formatPercent(options.max as number)}`
     if (n === 0 || metric.delta === null) {
@@ -971,7 +984,7 @@ export function errorRateMetric(options: {
     const delta = metric.delta
     const more = significant(metric.test, ctx.alpha)
     const fewer = significant(metric.improvementTest, ctx.alpha)
-    if (more && delta > noise) {
+    if (more && beyond(delta, noise)) {
       const byProvider = outageErrors(head) * 2 >= head.errors
       return setVerdict(
         metric,
@@ -980,7 +993,7 @@ export function errorRateMetric(options: {
       )
     }
     if (floorBroken) return setVerdict(metric, 'fail', floorReason())
-    if (fewer && delta < -noise) {
+    if (fewer && beyond(delta, -noise, 'beneath')) {
       return setVerdict(metric, 'improvement', `error rate fell ${formatPoints(delta, false)}`)
     }
     if (more || fewer) {
@@ -1093,7 +1106,11 @@ export function headOnlyQualityMetric(
   metric.n = cases
   metric.tolerance = tolerance.min !== undefined ? { min: tolerance.min } : {}
   const label = QUALITY_LABEL[name]
-  if (tolerance.min !== undefined && headAll !== null && headAll < tolerance.min) {
+  if (
+    tolerance.min !== undefined &&
+    headAll !== null &&
+    beyond(headAll, tolerance.min, 'beneath')
+  ) {
     metric.gated = true
     metric.verdict = 'fail'
     metric.reason = `${label} ${formatPercent(headAll)} is below the floor ${formatPercent(tolerance.min)}`
