@@ -237,6 +237,24 @@ describe('compareRuns verdicts', () => {
     expect(metric(c, 'latency-p50').verdict).not.toBe('regression')
   })
 
+  it('does not pass a p95 latency ×2.8 slower that the test cannot confirm', () => {
+    // 200 cases: 180 at 100 ms, then the slowest 20 — 10 s on the base, 4–5 s on the head
+    // for all but half of them, which go from 1 s to 4 s: p95 1450 → 4050 ms.
+    const latency = (side: 'base' | 'head') => (i: number) => {
+      if (i < 180) return 100
+      if (i < 190) return side === 'base' ? 1000 : 4000
+      return side === 'base' ? 10_000 : 5000
+    }
+    const { base, head } = runPair(
+      { cases: 200, answer: (i) => scored(1, { latencyMs: latency('base')(i) }) },
+      { cases: 200, answer: (i) => scored(1, { latencyMs: latency('head')(i) }) }
+    )
+    expect(metric(compareRuns(base, head, { seed }), 'latency-p95')).toMatchObject({
+      verdict: 'inconclusive',
+      delta: expect.closeTo(4050 / 1450, 6) as number
+    })
+  })
+
   it('does not compare scores when the scorers changed, but still compares latency', () => {
     const { base, head } = runPair(
       { cases: 60, answer: () => scored(1, { latencyMs: 100 }) },

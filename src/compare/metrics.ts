@@ -711,6 +711,15 @@ export function latencyTailMetric(options: {
     }
     const changeNote = (bound: string) => `the slowest answers shifted, within ${bound}`
     if (ratioChangeVerdict(metric, ratio, maxRatio, ctx.alpha, 'p95 latency', changeNote)) return
+    // Without an interval of the p95 ratio, a ratio past the tolerance that the test cannot
+    // confirm (too few slow answers) is not shown to be within it.
+    if (beyond(ratio, maxRatio)) {
+      return setVerdict(
+        metric,
+        'inconclusive',
+        `p95 latency ${formatRatio(ratio)}, beyond the tolerated ${formatRatio(maxRatio)} but not significant (${pText(metric.test)}): too few slow answers to tell`
+      )
+    }
     setVerdict(metric, 'pass', `no significant shift of the slowest 5% of answers`)
   }
   return { metric, family: enough ? options.family : null, decide }
