@@ -110,6 +110,18 @@ describe('ResponseCache modes', () => {
   })
 })
 
+describe('ResponseCache and what the caller can use', () => {
+  it('takes an entry the caller cannot use for a miss: read, or replay', async () => {
+    await cache('write').set(key, answer)
+    const unusable = (a: CachedAnswer) => a.output !== 'Rome.'
+    await expect(cache('read-write').get(key, 'judge j', unusable)).resolves.toBeUndefined()
+    await expect(cache('replay').get(key, 'judge j', unusable)).rejects.toBeInstanceOf(
+      CacheMissError
+    )
+    await expect(cache('replay').get(key, 'judge j', () => true)).resolves.toEqual(answer)
+  })
+})
+
 describe('ResponseCache robustness', () => {
   it('treats a corrupt entry as a miss with a warning, and a new write repairs it', async () => {
     await mkdir(join(dir, key.slice(0, 2)), { recursive: true })

@@ -593,6 +593,25 @@ describe('executePlan with an LLM judge', () => {
     ])
   })
 
+  it('records no answer of the judge that is not a verdict, so the next run asks again', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-cache-'))
+    const refusing = new FakeProvider('judge', async () => "I'm sorry, I can't help with that.")
+    const refused = await execute(
+      [judgedSuite()],
+      [new FakeProvider('a', upper), refusing],
+      cacheIn(dir, 'read-write')
+    )
+    expect(refused.suites[0]?.results[0]?.error?.message).toContain('not JSON')
+    const judge = judgeFake()
+    const next = await execute(
+      [judgedSuite()],
+      [new FakeProvider('a', upper), judge],
+      cacheIn(dir, 'read-write')
+    )
+    expect(judge.calls).toHaveLength(3)
+    expect(next.suites[0]?.results.every((r) => r.pass === true)).toBe(true)
+  })
+
   it('leaves the case out as a cache miss, naming the judge, when a replay has no judgement recorded', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'evalgate-cache-'))
     // Answers recorded with a plain scorer: the cache has the model's answers, no judgement.

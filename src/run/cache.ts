@@ -174,13 +174,19 @@ export class ResponseCache {
   }
 
   /**
-   * The recorded answer, or undefined on a miss (or when this mode does not read). In replay
-   * mode a miss throws CacheMissError; `what` (e.g. "provider gpt, case q1, repeat 0") names it.
+   * The recorded answer, or undefined on a miss (or when this mode does not read); one that is
+   * not `usable` to the caller is a miss. In replay mode a miss throws CacheMissError; `what`
+   * (e.g. "provider gpt, case q1, repeat 0") names it.
    */
-  async get(key: string, what?: string): Promise<CachedAnswer | undefined> {
+  async get(
+    key: string,
+    what?: string,
+    usable: (answer: CachedAnswer) => boolean = () => true
+  ): Promise<CachedAnswer | undefined> {
     if (!this.reads) return undefined
     const file = this.path(key)
-    const answer = await this.read(file, key)
+    const read = await this.read(file, key)
+    const answer = read && usable(read) ? read : undefined
     if (!answer && this.mode === 'replay') throw new CacheMissError(key, this.dir, what)
     return answer
   }

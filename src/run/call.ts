@@ -9,7 +9,7 @@ import { recordedTokens, tokenCountProblem } from '../providers/tokens.js'
 import { redactText } from '../spec/secrets.js'
 import type { ProviderSpec, SecretValue } from '../spec/types.js'
 import { cacheKey } from './cache.js'
-import type { ResponseCache } from './cache.js'
+import type { CachedAnswer, ResponseCache } from './cache.js'
 import { RateLimiter, estimateTokens } from './rate-limit.js'
 
 /** What every call of the run shares: the cache, and the clock and dice of retries and limits. */
@@ -123,14 +123,16 @@ function checkedTokens(response: ProviderResponse, providerId: string): Provider
 /**
  * One answer for a request: replayed from the cache when it has one, else called — each attempt
  * paced by the provider's rate limiter, given its own timeout, and retried per the provider's
- * policy — and recorded in the cache. `what` names the call in a cache-miss error.
+ * policy — and recorded in the cache. `what` names the call in a cache-miss error; an answer
+ * that is not `usable` (a judge's that is no verdict) is neither recorded nor replayed.
  */
 export async function callProvider(
   policy: CallPolicy,
   request: ProviderRequest,
   signal: AbortSignal,
   options: CallOptions,
-  what: string
+  what: string,
+  usable: (answer: CachedAnswer) => boolean = () => true
 ): Promise<Answer> {
   const { cache } = options
   const key =
@@ -138,7 +140,7 @@ export async function callProvider(
       ? cacheKey({ providerFingerprint: policy.cacheIdentity, request, repeat: request.repeat })
       : undefined
   if (cache && key && cache.reads) {
-    const hit = await cache.get(key, what)
+    const hit = await cache.get(key, what, usable)
     if (hit) {
       // A cache recorded before a secret was known to this run is redacted on the way out.
       const output = redactText(hit.output, policy.secrets)
@@ -188,7 +190,7 @@ export async function callProvider(
     policy.retry,
     { sleep: options.sleep ?? sleep, random: options.random ?? Math.random, signal }
   )
-  if (cache && key && cache.writes) await cache.set(key, outcome.value)
+  if (cache && key && cache.writes && usable(outcome.value)) await cache.set(key, outcome.value)
   const { value, attempts, waitedMs } = outcome
   return { response: value, attempts, waitedMs, cached: false }
 }

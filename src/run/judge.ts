@@ -65,11 +65,11 @@ export function runJudges(options: JudgeFactoryOptions): JudgeFactory {
     })
     const slots = new Slots(spec.concurrency ?? Number.POSITIVE_INFINITY)
     const judge: Judge = {
-      async call(request, signal) {
+      async call(request, signal, usable) {
         await slots.acquire(signal)
         try {
           const what = `judge ${spec.id}, case ${request.caseId}, repeat ${request.repeat}`
-          const { response } = await callProvider(policy, request, signal, options, what)
+          const { response } = await callProvider(policy, request, signal, options, what, usable)
           return response
         } finally {
           slots.release()

@@ -15,7 +15,15 @@ export type JudgeAnswer = Pick<ProviderResponse, 'output' | 'tokens' | 'model' |
  * the cache are the caller's (the run's judges, `runJudges`); a plain Provider is a Judge too.
  */
 export interface Judge {
-  call(request: ProviderRequest, signal: AbortSignal): Promise<JudgeAnswer>
+  /**
+   * `usable` says whether an answer is a verdict at all: one that is not (a refusal, prose) is
+   * neither kept for a later run nor taken from an earlier one.
+   */
+  call(
+    request: ProviderRequest,
+    signal: AbortSignal,
+    usable?: (answer: JudgeAnswer) => boolean
+  ): Promise<JudgeAnswer>
   close?(): Promise<void>
 }
 
@@ -161,7 +169,14 @@ export async function createLlmJudgeScorer(
     }
     let response: JudgeAnswer
     try {
-      response = await judge.call(request, input.signal ?? NEVER_ABORTED)
+      response = await judge.call(request, input.signal ?? NEVER_ABORTED, (answer) => {
+        try {
+          parseJudgement(answer.output, spec.scale)
+          return true
+        } catch {
+          return false
+        }
+      })
     } catch (error) {
       if (error instanceof ProviderError) {
         throw new EvalgateError(`the judge's call failed: ${error.message}`)
