@@ -85,6 +85,19 @@ describe('module provider', () => {
   })
 })
 
+describe('the cache key of a module or exec provider', () => {
+  it('tells apart the same config written in two spec directories, which run two programs', () => {
+    const exec = execSpec(['node', './app.js'])
+    const inDir = (file: string) => providerCacheIdentity({ ...exec, source: { file, line: 3 } })
+    expect(inDir('evals/a/s.eval.yaml')).not.toBe(inDir('evals/b/s.eval.yaml'))
+    expect(inDir('evals/a/s.eval.yaml')).toBe(inDir('evals/a/other.eval.yaml'))
+    const module = moduleSpec('default')
+    expect(providerCacheIdentity({ ...module, source: { file: 'a/s.eval.yaml' } })).not.toBe(
+      providerCacheIdentity({ ...module, source: { file: 'b/s.eval.yaml' } })
+    )
+  })
+})
+
 describe('exec provider', () => {
   const node = process.execPath
   it('writes the prompt to stdin and reads stdout, with the case in the environment', async () => {

@@ -1,3 +1,4 @@
+import { posix } from 'node:path'
 import { fingerprint } from '../results/fingerprint.js'
 import { redactValue } from '../spec/secrets.js'
 import type { HttpProviderSpec, OpenAIProviderSpec, ProviderSpec } from '../spec/types.js'
@@ -27,8 +28,10 @@ function endpoint(spec: OpenAIProviderSpec | HttpProviderSpec): Record<string, u
  * and request shape (`configFingerprint` is taken before `${VAR}` expansion, so it misses a model
  * or URL set through an environment variable), with the values of secrets written back as their
  * `${VAR}`: never the API key, while an `http` header that selects a model or a version counts.
- * For `module` and `exec` the config as written: their resolved paths differ between a laptop
- * and CI, which would make a restored cache useless.
+ * For `module` and `exec` the config as written and the directory of its spec file (as the run
+ * names it, from its working directory), which its relative paths start from: two suites that
+ * write the same `./app.js` run two programs. Not the resolved paths: they differ between a
+ * laptop and CI, which would make a restored cache useless.
  */
 export function providerCacheIdentity(spec: ProviderSpec): string {
   switch (spec.type) {
@@ -44,7 +47,10 @@ export function providerCacheIdentity(spec: ProviderSpec): string {
       })
     case 'module':
     case 'exec':
-      return spec.configFingerprint
+      return fingerprint({
+        config: spec.configFingerprint,
+        specDir: posix.dirname(spec.source.file.split('\\').join('/'))
+      })
   }
 }
 
