@@ -183,6 +183,34 @@ describe('BranchStore', () => {
     expect(index().map((e) => e.sha)).toEqual(['s1', 's2'])
   })
 
+  it('prunes nothing while the index is unreadable: which result is the oldest is unknown', async () => {
+    const writer = store({ historyLength: 3 })
+    // Stored newest last: ccc, bbb, then aaa, whose name sorts first.
+    for (const sha of ['ccc', 'bbb', 'aaa']) await writer.write(sha, runResult(sha))
+    server.state.commit({ branch: DATA, files: { 'index.json': '{ broken' } })
+    await store({ historyLength: 3 }).write('ddd', runResult('ddd'))
+    expect(server.state.listFiles(DATA)).toEqual([
+      'index.json',
+      'results/aaa.json.gz',
+      'results/bbb.json.gz',
+      'results/ccc.json.gz',
+      'results/ddd.json.gz'
+    ])
+  })
+
+  it('reads, but never overwrites, an index of a newer format', async () => {
+    await store().write('s1', runResult('s1'))
+    const newer = JSON.stringify({ formatVersion: 2, entries: [], more: 'kept' })
+    server.state.commit({ branch: DATA, files: { 'index.json': newer } })
+    const writer = store()
+    expect(await writer.shas()).toEqual(['s1'])
+    await expect(writer.write('s2', runResult('s2'))).rejects.toThrow(
+      'not storing the results of s2 on the branch evalgate-data: a newer evalgate writes it'
+    )
+    expect(server.state.readFile(DATA, 'index.json')?.toString()).toBe(newer)
+    expect(warnings).toEqual([expect.stringContaining('is of a newer format (2)')])
+  })
+
   it('uses the branch it is told to', async () => {
     await store({ branch: 'ml/baselines' }).write('s1', runResult('s1'))
     expect(server.state.listFiles('ml/baselines')).toContain('results/s1.json.gz')

@@ -396,12 +396,16 @@ function treeSortKey(item: TreeItem): string {
   return item.type === 'tree' ? `${item.name}/` : item.name
 }
 
-function encodeTree(entries: TreeItem[]): Buffer {
-  const sorted = [...entries].sort((a, b) =>
+/** Entries in git's order, which a tree object keeps and GitHub lists them in. */
+function gitOrder(entries: readonly TreeItem[]): TreeItem[] {
+  return [...entries].sort((a, b) =>
     Buffer.compare(Buffer.from(treeSortKey(a)), Buffer.from(treeSortKey(b)))
   )
+}
+
+function encodeTree(entries: TreeItem[]): Buffer {
   return Buffer.concat(
-    sorted.flatMap((e) => [
+    gitOrder(entries).flatMap((e) => [
       Buffer.from(`${e.mode.replace(/^0+/, '')} ${e.name}\0`),
       Buffer.from(e.sha, 'hex')
     ])
@@ -468,7 +472,7 @@ export class FakeRepository {
 
   putTree(entries: TreeItem[]): string {
     const sha = gitHash('tree', encodeTree(entries))
-    this.objects.set(sha, { type: 'tree', entries: [...entries] })
+    this.objects.set(sha, { type: 'tree', entries: gitOrder(entries) })
     return sha
   }
 

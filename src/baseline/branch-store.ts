@@ -60,6 +60,12 @@ interface Snapshot {
   /** Blob SHA by path. */
   files: Map<string, string>
   entries: IndexEntry[]
+  /**
+   * Where `entries` come from: the index; the file listing when the index is missing or
+   * unreadable (their order unknown, so none is pruned as the oldest); or the listing because
+   * the index is of a newer format than this evalgate writes (which must not overwrite it).
+   */
+  order: 'index' | 'unknown' | 'newer-format'
 }
 
 function resultPath(sha: string): string {
@@ -82,6 +88,8 @@ export class BranchStore implements BaselineStore {
   readonly branch: string
   private readonly historyLength: number
   private readonly warn: Warn
+  /** What the index said was wrong: a write reloads the branch, and need not say it again. */
+  private readonly indexWarnings = new Set<string>()
   private readonly maxAttempts: number
   private readonly backoffMs: number
   private readonly sleep: (ms: number) => Promise<void>
@@ -130,32 +138,46 @@ export class BranchStore implements BaselineStore {
         .filter((entry) => entry.type === 'blob')
         .map((entry) => [entry.path, entry.sha] as const)
     )
-    return { tip, tree, files, entries: await this.readIndex(files) }
+    return { tip, tree, files, ...(await this.readIndex(files)) }
   }
 
-  /** The index; rebuilt from the file listing (order unknown) when missing or unreadable. */
-  private async readIndex(files: Map<string, string>): Promise<IndexEntry[]> {
+  /** The index; rebuilt from the file listing when missing, unreadable or of a newer format. */
+  private async readIndex(
+    files: Map<string, string>
+  ): Promise<Pick<Snapshot, 'entries' | 'order'>> {
     const fromListing = () =>
       [...files.keys()]
         .map((path) => /^results\/(.+)\.json\.gz$/.exec(path)?.[1])
         .filter((sha): sha is string => sha !== undefined)
         .map((sha) => ({ sha, storedAt: '', suites: [], toolVersion: '' }))
     const blob = files.get(INDEX_PATH)
-    if (!blob) return fromListing()
+    if (!blob) return { entries: fromListing(), order: 'unknown' }
     const content = await this.client.getBlob(blob)
     try {
       const index = JSON.parse(content.toString('utf8')) as Partial<DataIndex>
+      if (typeof index.formatVersion === 'number' && index.formatVersion > INDEX_FORMAT) {
+        this.warnOnce(
+          `the index of the branch ${this.branch} is of a newer format (${index.formatVersion}) than this evalgate's (${INDEX_FORMAT}); reading the file listing, writing nothing`
+        )
+        return { entries: fromListing(), order: 'newer-format' }
+      }
       if (index.formatVersion !== INDEX_FORMAT || !Array.isArray(index.entries)) {
         throw new Error(`unknown index format ${String(index.formatVersion)}`)
       }
       if (!index.entries.every(isIndexEntry)) throw new Error('malformed entries')
-      return index.entries
+      return { entries: index.entries, order: 'index' }
     } catch (error) {
-      this.warn(
+      this.warnOnce(
         `the index of the branch ${this.branch} is unreadable (${errorMessage(error)}); using the file listing instead`
       )
-      return fromListing()
+      return { entries: fromListing(), order: 'unknown' }
     }
+  }
+
+  private warnOnce(message: string): void {
+    if (this.indexWarnings.has(message)) return
+    this.indexWarnings.add(message)
+    this.warn(message)
   }
 
   async read(sha: string): Promise<RunResult | undefined> {
@@ -197,6 +219,11 @@ export class BranchStore implements BaselineStore {
     for (let attempt = 1; ; attempt++) {
       this.snapshot = undefined
       const current = await this.view()
+      if (current?.order === 'newer-format') {
+        throw new EvalgateError(
+          `not storing the results of ${sha} on the branch ${this.branch}: a newer evalgate writes it; update the action (or CLI) that stores baselines`
+        )
+      }
       const commit = await this.commitOnto(current, sha, resultBlob, entry)
       const outcome = current
         ? await this.client.updateRef(this.ref, commit)
@@ -224,7 +251,11 @@ export class BranchStore implements BaselineStore {
     entry: IndexEntry
   ): Promise<string> {
     const entries = [...(current?.entries ?? []).filter((e) => e.sha !== sha), entry]
-    const pruned = entries.splice(0, Math.max(0, entries.length - this.historyLength))
+    // Which results are the oldest is known only from the index: without it, none is pruned.
+    const pruned =
+      current?.order === 'unknown'
+        ? []
+        : entries.splice(0, Math.max(0, entries.length - this.historyLength))
     const index: DataIndex = { formatVersion: INDEX_FORMAT, entries }
     const indexBlob = await this.client.createBlob(
       Buffer.from(JSON.stringify(index, null, 2) + '\n')
