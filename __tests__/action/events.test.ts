@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -148,17 +149,37 @@ describe('the action by event, against a local GitHub', () => {
   })
 
   it('push with the file store: says the baseline lives only as long as the workspace unless committed', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'evalgate-baselines-'))
     const run = await runEvent(
       'push',
       pushPayload(mainSha),
       { GITHUB_SHA: mainSha, GITHUB_REF: 'refs/heads/main' },
       ACTIONS_TOKEN,
-      { 'baseline-store': 'file', 'baseline-dir': dir }
+      { 'baseline-store': 'file', 'baseline-dir': 'ci/baselines' }
     )
     expect(run.code).toBe(0)
     expect(run.stdout).toContain(
-      `::warning::evalgate: wrote the baseline of ${mainSha.slice(0, 7)} to ${dir}; the workspace ends with this job, so commit that directory to keep it`
+      `::warning::evalgate: wrote the baseline of ${mainSha.slice(0, 7)} to ci/baselines; the workspace ends with this job, so commit that directory to keep it`
+    )
+    expect(existsSync(join(workspace, 'ci/baselines', `${mainSha}.json`))).toBe(true)
+  })
+
+  it('refuses, before running, a baseline store that would write on the branch under test or outside the repository', async () => {
+    const env = { GITHUB_SHA: mainSha, GITHUB_REF: 'refs/heads/main' }
+    const onMain = await runEvent('push', pushPayload(mainSha), env, ACTIONS_TOKEN, {
+      'baseline-branch': 'main'
+    })
+    expect(onMain.code).toBe(1)
+    expect(onMain.stdout).toContain(
+      '::error::input `baseline-branch` names the branch under test (main): baselines go on a branch of their own, such as the default evalgate-data'
+    )
+    expect(onMain.outputs).toEqual({})
+    const outside = await runEvent('push', pushPayload(mainSha), env, ACTIONS_TOKEN, {
+      'baseline-store': 'file',
+      'baseline-dir': '../outside-baselines'
+    })
+    expect(outside.code).toBe(1)
+    expect(outside.stdout).toContain(
+      `::error::input \`baseline-dir\` must be inside the repository (${workspace}), where it can be committed; got "../outside-baselines"`
     )
   })
 

@@ -80,11 +80,20 @@ describe('parseSettings', () => {
     [{ strict: 'yes' }, 'input `strict` must be true or false, got "yes"'],
     [{ comment: 'always' }, 'input `comment` must be one of on, off, on-regression, got "always"'],
     [{ 'baseline-store': 's3' }, 'input `baseline-store` must be one of branch, file, got "s3"'],
+    ...['ml/base lines', 'a..b', 'x.lock', '.hidden', 'data/', '-data', 'a:b'].map((branch) => [
+      { 'baseline-branch': branch },
+      `input \`baseline-branch\` is not a valid branch name, got "${branch}": no spaces, \`..\`, \`~^:?*[\\\`, or a part that starts with \`.\` or ends with \`.lock\``
+    ]),
     [
       { shard: '1/2', 'merge-from': 'shards' },
       'inputs `shard` and `merge-from` exclude each other: a matrix job runs one `shard`, a later job merges them with `merge-from`, and `report-from` only comments'
     ]
-  ])('rejects %j with one clear error', (inputs, message) => {
+  ] as [Record<string, string>, string][])('rejects %j with one clear error', (inputs, message) => {
     expect(() => parseSettings(reader(inputs))).toThrow(new UsageError(message))
+  })
+
+  it('takes the branch names git takes', () => {
+    for (const branch of ['evalgate-data', 'ml/baselines', 'data_2026.v1', 'x@y'])
+      expect(parseSettings(reader({ 'baseline-branch': branch })).baseline.branch).toBe(branch)
   })
 })

@@ -1,6 +1,7 @@
-import { resolve } from 'node:path'
+import { isAbsolute, relative, resolve } from 'node:path'
 import {
   BranchStore,
+  DEFAULT_DATA_BRANCH,
   FileStore,
   findBaseline,
   findPullRequestBaseline,
@@ -459,6 +460,34 @@ async function runEvalsForEvent(
  * first; every GitHub call after it is best effort and cannot lose them. Returns the reason to
  * fail the step, if any.
  */
+/**
+ * Refuses, before anything runs, a baseline store that would write where it must not: the data
+ * branch onto the branch under test, the file store outside the repository it is to be
+ * committed in.
+ */
+function checkBaselineLocation(settings: ActionSettings, context: ActionContext, cwd: string) {
+  const { baseline } = settings
+  if (baseline.store === 'branch') {
+    const underTest = [
+      context.defaultBranch,
+      context.pullRequest?.baseRef,
+      context.ref.replace(/^refs\/heads\//, '')
+    ]
+    if (underTest.includes(baseline.branch)) {
+      throw new UsageError(
+        `input \`baseline-branch\` names the branch under test (${baseline.branch}): baselines go on a branch of their own, such as the default ${DEFAULT_DATA_BRANCH}`
+      )
+    }
+  } else {
+    const inside = relative(cwd, resolve(cwd, baseline.dir))
+    if (inside.startsWith('..') || isAbsolute(inside)) {
+      throw new UsageError(
+        `input \`baseline-dir\` must be inside the repository (${cwd}), where it can be committed; got "${baseline.dir}"`
+      )
+    }
+  }
+}
+
 export async function runAction(
   settings: ActionSettings,
   context: ActionContext,
@@ -467,6 +496,7 @@ export async function runAction(
   if (settings.reportFrom !== undefined) {
     return reportFromArtifact(settings.reportFrom, settings, context, deps)
   }
+  checkBaselineLocation(settings, context, deps.cwd)
   const { io } = deps
   const out = resolve(deps.cwd, settings.resultsPath)
   const run = settings.mergeFrom

@@ -81,6 +81,24 @@ function boolean(name: string, text: string, fallback: boolean): boolean {
   throw new UsageError(`input \`${name}\` must be true or false, got "${text}"`)
 }
 
+/**
+ * A branch name as `git check-ref-format --branch` takes it; GitHub refuses the others, which
+ * would show only as a warning on every push that stores a baseline.
+ */
+function branchName(name: string, text: string): string {
+  const invalid =
+    text.startsWith('-') ||
+    text === '@' ||
+    [...text].some((c) => c <= ' ' || c === '\x7f') ||
+    /[~^:?*[\\]|\.\.|@\{|\/\/|^\/|\/$|\.$|\.lock$|\.lock\/|(^|\/)\./.test(text)
+  if (invalid) {
+    throw new UsageError(
+      `input \`${name}\` is not a valid branch name, got "${text}": no spaces, \`..\`, \`~^:?*[\\\`, or a part that starts with \`.\` or ends with \`.lock\``
+    )
+  }
+  return text
+}
+
 /** A list input: items separated by commas or newlines. */
 function list(text: string): string[] {
   return text
@@ -139,7 +157,7 @@ export function parseSettings(input: InputReader): ActionSettings {
         ['branch', 'file'] as const,
         'branch'
       ),
-      branch: input('baseline-branch') || DEFAULT_DATA_BRANCH,
+      branch: branchName('baseline-branch', input('baseline-branch') || DEFAULT_DATA_BRANCH),
       dir: input('baseline-dir') || '.evalgate/baselines',
       history:
         positiveInteger('baseline-history', input('baseline-history')) ?? DEFAULT_HISTORY_LENGTH,
