@@ -75,6 +75,13 @@ describe('mergeBase', () => {
     server.state.linearHistory(3)
     expect(await mergeBase(clientFor(server), 'main', 'feature')).toBe(forkPoint)
   })
+
+  it('is none for a branch that shares no history with the base (GitHub: 404 No common ancestor)', async () => {
+    server.state.linearHistory(2)
+    server.state.commit({ branch: 'unrelated', parents: [] })
+    expect(await mergeBase(clientFor(server), 'main', 'unrelated')).toBeUndefined()
+    await expect(mergeBase(clientFor(server), 'main', 'no-such-branch')).rejects.toThrow()
+  })
 })
 
 describe('findBaseline', () => {

@@ -65,23 +65,30 @@ export async function* firstParentHistory(
   }
 }
 
-/** The merge base of `head` with `base` (branches or SHAs), from the compare endpoint. */
+/**
+ * The merge base of `head` with `base` (branches or SHAs), from the compare endpoint; undefined
+ * when they share no history.
+ */
 export async function mergeBase(
   client: Pick<GitHubClient, 'compareCommits'>,
   base: string,
   head: string
-): Promise<string> {
-  return (await client.compareCommits(base, head)).mergeBase
+): Promise<string | undefined> {
+  return (await client.compareCommits(base, head))?.mergeBase
 }
 
-/** A PR's baseline: the merge base of head with base, or its nearest stored first parent. */
+/**
+ * A PR's baseline: the merge base of head with base, or its nearest stored first parent; no
+ * merge base (unrelated histories), no baseline.
+ */
 export async function findPullRequestBaseline(
   client: Pick<GitHubClient, 'compareCommits' | 'getCommit'>,
   store: BaselineStore,
   refs: { base: string; head: string; maxDistance?: number }
-): Promise<{ mergeBase: string; match: BaselineMatch | undefined }> {
+): Promise<{ mergeBase: string | undefined; match: BaselineMatch | undefined }> {
   const maxDistance = refs.maxDistance ?? DEFAULT_MAX_DISTANCE
   const base = await mergeBase(client, refs.base, refs.head)
+  if (base === undefined) return { mergeBase: undefined, match: undefined }
   const match = await findBaseline(store, firstParentHistory(client, base, maxDistance + 1), {
     maxDistance
   })

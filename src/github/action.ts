@@ -390,6 +390,12 @@ async function lookUpBaseline(
     )
     if (!found.ok) return { status: 'unavailable', error: found.error }
     const { match, mergeBase } = found.value
+    if (mergeBase === undefined) {
+      return {
+        status: 'none',
+        why: 'The pull request shares no history with its base branch: there is no merge base to compare with.'
+      }
+    }
     return match
       ? { status: 'found', match, what: `merge base \`${shortSha(mergeBase)}\`` }
       : {

@@ -15,7 +15,7 @@
  * the limit resets. Every failure becomes a `GitHubApiError` naming the call and the likely fix.
  */
 import { getOctokit } from '@actions/github'
-import { EvalgateError } from '../errors.js'
+import { EvalgateError, errorMessage } from '../errors.js'
 
 export interface IssueComment {
   id: number
@@ -126,7 +126,8 @@ export interface GitHubClient {
   createTree(tree: { baseTree?: string; changes: TreeChange[] }): Promise<string>
   getTree(sha: string, options?: { recursive?: boolean }): Promise<TreeEntry[]>
   getCommit(ref: string): Promise<RepoCommit>
-  compareCommits(base: string, head: string): Promise<Comparison>
+  /** Undefined when the two share no history (no merge base). */
+  compareCommits(base: string, head: string): Promise<Comparison | undefined>
   getPullRequest(pullNumber: number): Promise<PullRequestInfo>
   /** Numbers of the open pull requests from `head` (`owner:branch`), newest first. */
   listOpenPullRequestsFrom(head: string): Promise<number[]>
@@ -683,14 +684,21 @@ class OctokitClient implements GitHubClient {
     })
   }
 
-  compareCommits(base: string, head: string): Promise<Comparison> {
+  compareCommits(base: string, head: string): Promise<Comparison | undefined> {
     return this.call(`compare ${base}...${head}`, undefined, async () => {
-      const { data } = await this.octokit.rest.repos.compareCommitsWithBasehead({
-        ...this.where,
-        basehead: `${base}...${head}`,
-        // Only the merge base is needed: keep the commit list short.
-        per_page: 1
-      })
+      let data
+      try {
+        ;({ data } = await this.octokit.rest.repos.compareCommitsWithBasehead({
+          ...this.where,
+          basehead: `${base}...${head}`,
+          // Only the merge base is needed: keep the commit list short.
+          per_page: 1
+        }))
+      } catch (error) {
+        // Unrelated histories: GitHub answers 404 "No common ancestor between … and …".
+        if (statusOf(error) === 404 && /no common ancestor/i.test(errorMessage(error))) return
+        throw error
+      }
       return {
         mergeBase: data.merge_base_commit.sha,
         status: data.status,
