@@ -253,7 +253,7 @@ describe('spec file problems', () => {
       SUITE,
       'timeout: 30 sec',
       'min-pass-rate: 2',
-      'gate: { latency-p50: { max-ratio: 0 } }', // line 4, the 0 at column 35
+      'gate: { latency-p50: { max-ratio: 0.5 }, score: { noise: 0.5, max-drop: 0.01 } }', // line 4
       ...PROVIDERS,
       PROMPT,
       ...CASES,
@@ -281,8 +281,16 @@ describe('spec file problems', () => {
         line: 4,
         column: 35,
         path: 'gate.latency-p50.max-ratio',
-        message: 'must be greater than 0, got 0',
-        hint: 'Largest tolerated latency ratio head / baseline (e.g. 1.2).'
+        message: 'must be at least 1, got 0.5',
+        hint: 'Largest tolerated latency ratio head / baseline (e.g. 1.2); 1 tolerates no slowdown.'
+      },
+      {
+        file: FILE,
+        line: 4,
+        column: 58,
+        path: 'gate.score.noise',
+        message: 'the noise floor 0.5 is above `max-drop` 0.01',
+        hint: '`noise` is the change too small to matter, `max-drop` the largest drop still a pass: noise ≤ max-drop'
       }
     ])
   })

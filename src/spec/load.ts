@@ -11,7 +11,7 @@ import { checkSpecSchema } from './schema-check.js'
 import { resolveScorers } from './scorers.js'
 import { checkTemplates } from './template-check.js'
 import type { GateSpec, HttpProviderSpec, PromptTemplate, SuiteSpec } from './types.js'
-import { YamlFile, isMapping } from './yaml-file.js'
+import { YamlFile, isMapping, type FieldPath } from './yaml-file.js'
 
 export interface LoadOptions {
   /** Relative paths (given, in specs, in reports) are relative to this. */
@@ -115,6 +115,8 @@ async function loadSpecFile(absolutePath: string, options: LoadOptions): Promise
   const scorers = await resolveScorers(data.scorers, schema.isValid, context)
   const cases = await loadCases(data.cases, schema.isValid, context)
 
+  checkGateOrder(written.gate, schema.isValid, context)
+
   const promptValid = data.prompt !== undefined && schema.isValid(['prompt'])
   const templateProblems = checkTemplates(
     {
@@ -152,6 +154,28 @@ async function loadSpecFile(absolutePath: string, options: LoadOptions): Promise
     source: context.source(['suite'])
   }
   return { suite, ...(name ? { name } : {}), diagnostics }
+}
+
+/**
+ * A quality metric's noise floor (changes too small to matter) cannot exceed its `max-drop`
+ * (the largest drop still a pass): a drop between the two would be neither.
+ */
+function checkGateOrder(
+  gate: GateSpec | undefined,
+  isValid: (path: FieldPath) => boolean,
+  context: SpecContext
+): void {
+  for (const metric of ['score', 'pass-rate'] as const) {
+    const tolerance = gate?.[metric]
+    const path = ['gate', metric]
+    if (tolerance?.noise === undefined || tolerance['max-drop'] === undefined) continue
+    if (!isValid(path) || tolerance.noise <= tolerance['max-drop']) continue
+    context.report(
+      [...path, 'noise'],
+      `the noise floor ${tolerance.noise} is above \`max-drop\` ${tolerance['max-drop']}`,
+      '`noise` is the change too small to matter, `max-drop` the largest drop still a pass: noise ≤ max-drop'
+    )
+  }
 }
 
 /** Problems of several spec files, most of them at a line of a file. */
