@@ -212,6 +212,37 @@ describe('problems with openai providers, retry and llm judges', () => {
     ])
   })
 
+  it('reports the request fields evalgate sets itself when written in params', async () => {
+    const spec = yaml(
+      'suite: s',
+      'providers:',
+      '  - id: local',
+      '    type: openai',
+      '    model: llama3',
+      '    base-url: http://localhost:11434/v1',
+      '    params: { temperature: 0, stream: true, model: other }', // line 7
+      ...REST
+    )
+    expect(await specProblems(spec)).toEqual([
+      {
+        file: FILE,
+        line: 7,
+        column: 39,
+        path: 'providers[0].params.stream',
+        message: '`stream` is not a request parameter',
+        hint: 'write `stream: true` beside `params:` (evalgate reads the stream, and measures the time to the first token)'
+      },
+      {
+        file: FILE,
+        line: 7,
+        column: 52,
+        path: 'providers[0].params.model',
+        message: '`model` is not a request parameter',
+        hint: "the model is the provider's `model:`"
+      }
+    ])
+  })
+
   it('reports a missing `model`, and a missing provider `id`, at the entry', async () => {
     const spec = yaml(
       'suite: s',

@@ -63,6 +63,23 @@ function brokenReferenceText(text: string, start: number): string {
   return written.length > 40 ? `${written.slice(0, 40)}…` : written
 }
 
+/** Request fields evalgate sets itself, and where to say what they mean instead. */
+const FIELDS_NOT_PARAMS: Record<string, string> = {
+  model: "the model is the provider's `model:`",
+  messages: "the messages are the suite's `prompt:`",
+  stream:
+    'write `stream: true` beside `params:` (evalgate reads the stream, and measures the time to the first token)'
+}
+
+/** Refuses, in an openai provider's `params`, the fields evalgate sets itself. */
+function checkParams(params: Record<string, unknown>, path: FieldPath, context: SpecContext) {
+  const misplaced = Object.keys(params).filter((key) => key in FIELDS_NOT_PARAMS)
+  for (const key of misplaced) {
+    context.report([...path, key], `\`${key}\` is not a request parameter`, FIELDS_NOT_PARAMS[key])
+  }
+  return misplaced.length === 0
+}
+
 /**
  * Replaces `${VAR}` in every string of a provider entry, reporting each variable that is not set
  * and each malformed `${…}` at the string that holds it. Messages name variables, never values.
@@ -266,6 +283,7 @@ export async function resolveProvider(
     case 'openai': {
       const baseUrl = expanded['base-url']
       if (!checkEndpointUrl(written, expanded, path, context)) return undefined
+      if (!checkParams(expanded.params ?? {}, [...path, 'params'], context)) return undefined
       let apiKey = expanded['api-key']
       // An OpenAI-compatible server may need no key; the OpenAI API always does.
       let defaultKey: SecretValue[] = []
