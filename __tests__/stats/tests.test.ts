@@ -228,32 +228,54 @@ describe('wilcoxonSignedRank', () => {
     expect(wilcoxonSignedRank(depression, 'less').pValue).toBeCloseTo(505 / 512, 15)
   })
 
-  it('reproduces R on the sleep data (ties and a zero → normal approximation)', () => {
-    // R: wilcox.test(extra ~ group, data = sleep, paired = TRUE) → V = 0, p-value = 0.009091
-    // SciPy: stats.wilcoxon(d, method='approx', correction=True) = 0.009090698015925044
+  it('is exact on the sleep data, with ties and a zero, where R approximates', () => {
+    // R: wilcox.test(extra ~ group, data = sleep, paired = TRUE) → V = 0, p = 0.009091 (normal
+    // approximation: ties). SciPy: stats.wilcoxon(d, method=stats.PermutationMethod()).pvalue
+    // = 0.00390625 two-sided, 0.001953125 less (= 2 / 2^9 and 1 / 2^9: the exact null of the
+    // 9 non-zero differences' midranks).
     const sleep = [-1.2, -2.4, -1.3, -1.3, 0, -1.0, -1.8, -0.8, -4.6, -1.4]
     const twoSided = wilcoxonSignedRank(sleep, 'two-sided')
-    expect(twoSided.statistic).toBe(0)
-    expect(twoSided.exact).toBe(false)
-    expectRelativelyClose(twoSided.pValue, 0.009090698015925044, 1e-12)
-    // SciPy: ... alternative='less' → 0.004545349007962522
-    expectRelativelyClose(wilcoxonSignedRank(sleep, 'less').pValue, 0.004545349007962522, 1e-12)
+    expect(twoSided).toEqual({ pValue: 0.00390625, statistic: 0, exact: true })
+    expect(wilcoxonSignedRank(sleep, 'less').pValue).toBe(0.001953125)
+  })
+
+  it('never goes below the smallest p a few tied differences allow (five equal ratios: 1/32)', () => {
+    // SciPy: stats.wilcoxon([log(1.5)] * 5, alternative='greater').pvalue = 0.03125
+    expect(wilcoxonSignedRank(Array<number>(5).fill(Math.log(1.5)), 'greater').pValue).toBe(0.03125)
   })
 
   it.each([
     // d = [1, 1, 2, −1, 3, 3, 0, 4, −2, 5, −0.5, 2]: n = 11 after the zero, ties in 1, 2, 3;
-    // V = 66 − (3 + 6 + 1) = 56. SciPy: stats.wilcoxon(d, alternative=..., method='approx',
-    // correction=True) (same as R's exact = FALSE, correct = TRUE)
-    ['less', 0.9820808857814272],
-    ['greater', 0.02224475513652939],
-    ['two-sided', 0.04448951027305878]
-  ] as const)('normal approximation with tie correction: %s', (alternative, expected) => {
+    // V = 66 − (3 + 6 + 1) = 56. SciPy: stats.wilcoxon(d, alternative=...,
+    // method=stats.PermutationMethod()).pvalue, exact over the 2^11 sign patterns
+    ['less', 0.9833984375],
+    ['greater', 0.02197265625],
+    ['two-sided', 0.0439453125]
+  ] as const)('exact with ties and a zero: %s', (alternative, expected) => {
     const d = [1, 1, 2, -1, 3, 3, 0, 4, -2, 5, -0.5, 2]
     const result = wilcoxonSignedRank(d, alternative)
-    expect(result.statistic).toBe(56)
-    expect(result.exact).toBe(false)
-    expectRelativelyClose(result.pValue, expected, 1e-12)
+    expect(result).toEqual({ pValue: expected, statistic: 56, exact: true })
   })
+
+  it.each([
+    // d_i = ((i mod 5) + 1), negated when i is a multiple of 3, i = 1..30: n > 25 with ties.
+    // SciPy: stats.wilcoxon(d, alternative=..., method='approx', correction=True), V = 310
+    ['less', 0.9464979105928263],
+    ['greater', 0.055788839826308195],
+    ['two-sided', 0.11157767965261639]
+  ] as const)(
+    'normal approximation with tie correction for n = 30: %s',
+    (alternative, expected) => {
+      const d = Array.from(
+        { length: 30 },
+        (_, k) => (((k + 1) % 5) + 1) * ((k + 1) % 3 === 0 ? -1 : 1)
+      )
+      const result = wilcoxonSignedRank(d, alternative)
+      expect(result.statistic).toBe(310)
+      expect(result.exact).toBe(false)
+      expectRelativelyClose(result.pValue, expected, 1e-12)
+    }
+  )
 
   it.each([
     // d_i = −i if i is a multiple of 3 else i, i = 1..30 (n > 25 → normal approximation)

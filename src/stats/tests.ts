@@ -219,13 +219,16 @@ export function signFlipTest(
   return { pValue: (1 + extreme) / (1 + samples), statistic, exact: false }
 }
 
-/** Exact distribution of V for n untied ranks: counts[v] = #subsets of {1..n} summing to v. */
-function signedRankCounts(n: number): Float64Array {
-  const maximum = (n * (n + 1)) / 2
+/**
+ * Exact null distribution of 2V given the ranks (midranks where tied), doubled to integers:
+ * counts[v] = the number of the 2^n sign patterns whose positive ranks sum to v / 2.
+ */
+function signedRankCounts(doubledRanks: readonly number[]): Float64Array {
+  const maximum = doubledRanks.reduce((sum, rank) => sum + rank, 0)
   const counts = new Float64Array(maximum + 1)
   counts[0] = 1
   let reach = 0
-  for (let rank = 1; rank <= n; rank++) {
+  for (const rank of doubledRanks) {
     reach += rank
     for (let v = reach; v >= rank; v--)
       counts[v] = (counts[v] as number) + (counts[v - rank] as number)
@@ -241,9 +244,10 @@ const WILCOXON_EXACT_LIMIT = 25
  * zeros are dropped (Wilcoxon's method), tied |d| get average ranks, and `statistic` is
  * V = the sum of the ranks of the positive differences.
  *
- * - n ≤ 25 non-zero differences without ties: exact null distribution of V (subset-sum counts).
- *   Unlike R, which falls back to the normal approximation whenever zeros were present, the
- *   exact distribution is used for the n non-zero differences that remain.
+ * - n ≤ 25 non-zero differences: the exact null distribution of V given their ranks, midranks
+ *   where tied (subset-sum counts; SciPy's permutation p-value). Unlike R, which falls back to
+ *   the normal approximation whenever zeros or ties were present, so that five equal latency
+ *   ratios got p = 0.018 where no sign pattern of five can go below 1/32.
  * - otherwise: normal approximation with mean n(n+1)/4, variance
  *   n(n+1)(2n+1)/24 − Σ(t³ − t)/48 over tie groups of size t, and continuity correction ½
  *   (R's `exact = FALSE, correct = TRUE`).
@@ -262,6 +266,7 @@ export function wilcoxonSignedRank(diffs: readonly number[], alternative: Altern
   )
   let statistic = 0
   let tieCorrection = 0
+  const doubledRanks: number[] = []
   for (let start = 0; start < n;) {
     const magnitude = Math.abs(nonzero[order[start] as number] as number)
     let end = start + 1
@@ -270,18 +275,19 @@ export function wilcoxonSignedRank(diffs: readonly number[], alternative: Altern
     const averageRank = (start + 1 + end) / 2
     for (let k = start; k < end; k++) {
       if ((nonzero[order[k] as number] as number) > 0) statistic += averageRank
+      doubledRanks.push(start + 1 + end)
     }
     tieCorrection += tied * tied * tied - tied
     start = end
   }
   const expected = (n * (n + 1)) / 4
 
-  if (n <= WILCOXON_EXACT_LIMIT && tieCorrection === 0) {
-    const counts = signedRankCounts(n)
+  if (n <= WILCOXON_EXACT_LIMIT) {
+    const counts = signedRankCounts(doubledRanks)
     const patterns = 2 ** n
     const atMost = (v: number): number => {
       let sum = 0
-      for (let s = 0; s <= v; s++) sum += counts[s] as number
+      for (let s = 0; s <= 2 * v; s++) sum += counts[s] ?? 0
       return sum / patterns
     }
     const atLeast = (v: number): number => atMost((n * (n + 1)) / 2 - v)
