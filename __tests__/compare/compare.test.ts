@@ -1,5 +1,5 @@
 import { compareRuns, comparisonExitCode } from '../../src/compare/index.js'
-import { metricCells } from '../../src/compare/format.js'
+import { metricCells, powerGuidance } from '../../src/compare/format.js'
 import { renderJunit } from '../../src/report/junit.js'
 import type {
   Comparison,
@@ -125,6 +125,41 @@ describe('compareRuns verdicts', () => {
     expect(c.verdict).toBe('inconclusive')
     expect(comparisonExitCode(c)).toBe(0)
     expect(comparisonExitCode(compareRuns(base, head, { seed, strict: true }))).toBe(1)
+  })
+
+  it('never advises "~0 more cases": a drop carried by 3 of 100 cases is said to be too few', () => {
+    // K = 3: 3 cases go from always passing to always failing, 97 hold.
+    const { base, head } = runPair(
+      { cases: 100, repeats: 3, answer: () => scored(1) },
+      { cases: 100, repeats: 3, answer: (i) => scored(i < 3 ? 0 : 1) }
+    )
+    const c = compareRuns(base, head, { seed })
+    const score = metric(c, 'score')
+    expect(score.verdict).toBe('inconclusive')
+    expect(score.reason).toContain('carried by 3 paired cases that changed: it takes 5 or more')
+    expect(powerGuidance(score)).toBeNull()
+  })
+
+  it('passes no latency or cost on fewer cases than a test could ever call significant', () => {
+    const { base, head } = runPair(
+      { cases: 2, answer: () => scored(1, { latencyMs: 100, cost: 0.01 }) },
+      { cases: 2, answer: () => scored(1, { latencyMs: 100, cost: 0.01 }) }
+    )
+    const c = compareRuns(base, head, { seed })
+    for (const name of ['latency-p50', 'cost'] as const) {
+      expect(metric(c, name)).toMatchObject({
+        verdict: 'inconclusive',
+        reason: expect.stringContaining('2 paired cases can show no change either way') as string
+      })
+    }
+    // Slower ×10 on 3 cases: no "needs ~0 more" from an approximation without spread.
+    const slower = runPair(
+      { cases: 3, answer: () => scored(1, { latencyMs: 100 }) },
+      { cases: 3, answer: () => scored(1, { latencyMs: 1000 }) }
+    )
+    expect(
+      powerGuidance(metric(compareRuns(slower.base, slower.head, { seed }), 'latency-p50'))
+    ).toBeNull()
   })
 
   it('advises repeats when the noise comes from the repeats', () => {

@@ -319,7 +319,9 @@ function powerAdvice(options: {
   within?: { base: number; head: number; repeats: number } | undefined
 }): Omit<PowerAdvice, 'targetEffect' | 'minimumDetectableEffect'> & { mde: number | null } {
   const { sd, n, alpha, effect } = options
-  if (!Number.isFinite(sd) || n < 2) {
+  // Without spread (every case changed alike) the normal approximation would say any change is
+  // detectable on two cases, which the exact tests cannot show: no advice rather than a wrong one.
+  if (!Number.isFinite(sd) || sd === 0 || n < 2) {
     return { mde: null, requiredCases: null, additionalCases: null, requiredRepeats: null }
   }
   const mde = finiteOrNull(minimumDetectableEffect({ sd, n, alpha }))
@@ -337,10 +339,13 @@ function powerAdvice(options: {
       }
     }
   }
+  // Enough cases by the approximation, yet not significant: more cases of the same kind are not
+  // what it takes (the change sits on a few cases), so none are advised.
+  const short = required !== null && required > n
   return {
     mde,
-    requiredCases: required,
-    additionalCases: required === null ? null : Math.max(0, required - n),
+    requiredCases: short ? required : null,
+    additionalCases: short ? required - n : null,
     requiredRepeats
   }
 }
@@ -547,12 +552,24 @@ export function qualityMetric(options: {
         `non-inferior: the 95% CI ${formatInterval(low, metric.interval?.high ?? null, 'difference', 'fraction')} stays above the −${formatPoints(tolerance.margin, false)} margin`
       )
     }
+
     metric.power = {
       minimumDetectableEffect: advice.mde,
       targetEffect: tolerance.margin,
       requiredCases: advice.requiredCases,
       additionalCases: advice.additionalCases,
       requiredRepeats: advice.requiredRepeats
+    }
+    // Enough cases by the approximation, yet the tests, which see only the units that changed,
+    // cannot reach α on so few of them: say that, not "~0 more cases".
+    const { keys, shared } = clusterKeys(pairs)
+    const changed = (shared ? clusterSums(diffs, keys) : diffs).filter((d) => d !== 0).length
+    if (changed < fewest && advice.additionalCases === null) {
+      return setVerdict(
+        metric,
+        'inconclusive',
+        `${label} changed ${formatPoints(delta)}, carried by ${plural(changed, unit)} that changed: it takes ${fewest} or more for a change to be significant, and the 95% CI reaches below the −${formatPoints(tolerance.margin, false)} margin`
+      )
     }
     setVerdict(
       metric,
@@ -624,6 +641,14 @@ export function latencyMetric(options: {
         metric,
         'not-gated',
         'no case has measured latencies on both sides (cached and errored answers carry none)'
+      )
+    }
+    const fewest = fewestSignificantUnits(ctx.alpha / Math.max(1, familySize))
+    if (n < fewest) {
+      return setVerdict(
+        metric,
+        'inconclusive',
+        `median latency ${formatRatio(ratio)}, but ${plural(n, 'paired case')} can show no change either way: it takes ${fewest} or more`
       )
     }
     const changeNote = (bound: string) => `significant but within ${bound}`
@@ -865,6 +890,14 @@ export function costMetric(options: {
         metric,
         'minor-change',
         `mean cost per case ${formatRatio(ratio)}: significant but within ${toleratedBound(ratio, maxRatio)}`
+      )
+    }
+    const fewest = fewestSignificantUnits(ctx.alpha / Math.max(1, familySize))
+    if (n < fewest) {
+      return setVerdict(
+        metric,
+        'inconclusive',
+        `mean cost per case ${formatRatio(ratio)}, but ${plural(n, 'paired case')} can show no change either way: it takes ${fewest} or more`
       )
     }
     const high = metric.interval?.high ?? null
