@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtemp, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdtemp, mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -134,6 +134,19 @@ describe('ResponseCache robustness', () => {
     await c.set(key, answer)
     await expect(c.get(key)).resolves.toEqual(answer)
     expect(warnings).toHaveLength(1)
+  })
+
+  it('treats a FIFO or a device in place of an entry as a miss, without waiting on it', async () => {
+    await mkdir(join(dir, key.slice(0, 2)), { recursive: true })
+    execFileSync('mkfifo', [entryPath(key)])
+    await expect(cache('replay').get(key)).rejects.toBeInstanceOf(CacheMissError)
+    await rm(entryPath(key))
+    await symlink('/dev/zero', entryPath(key))
+    await expect(cache('read').get(key)).resolves.toBeUndefined()
+    expect(warnings).toEqual([
+      `cache: cannot read ${entryPath(key)}: not a regular file; counted as a cache miss`,
+      `cache: cannot read ${entryPath(key)}: not a regular file; calling the provider instead`
+    ])
   })
 
   it('ignores an entry of the wrong shape or for another key', async () => {

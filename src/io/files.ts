@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { constants } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import {
   mkdir,
@@ -119,6 +120,32 @@ export function utf8Text(bytes: Uint8Array): string | undefined {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
   } catch {
     return undefined
+  }
+}
+
+/**
+ * The text of a regular file of at most `maxBytes`, or undefined when there is no such file.
+ * Anything else throws: a FIFO (opened without blocking, so it cannot hang the read), a device,
+ * a directory, a larger file — what a tampered cache directory may hold in place of an entry.
+ */
+export async function readRegularFileIfExists(
+  path: string,
+  maxBytes: number
+): Promise<string | undefined> {
+  let handle: FileHandle
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+  try {
+    const info = await handle.stat()
+    if (!info.isFile()) throw new Error('not a regular file')
+    if (info.size > maxBytes) throw new Error(`larger than ${maxBytes} bytes`)
+    return await handle.readFile('utf8')
+  } finally {
+    await handle.close()
   }
 }
 

@@ -2,12 +2,15 @@ import { opendir, stat } from 'node:fs/promises'
 import type { Stats } from 'node:fs'
 import { join } from 'node:path'
 import { EvalgateError, UsageError, errorMessage } from '../errors.js'
-import { probeWritableDirectory, readTextIfExists, writeFileAtomic } from '../io/files.js'
+import { probeWritableDirectory, readRegularFileIfExists, writeFileAtomic } from '../io/files.js'
 import { canonicalJson, sha256Hex } from '../results/fingerprint.js'
 import { recordedTokens, tokenCountProblem } from '../providers/tokens.js'
 import type { ProviderRequest, ProviderResponse } from '../providers/types.js'
 
 export const DEFAULT_CACHE_DIR = '.evalgate/cache'
+
+/** An entry holds one answer, itself capped at 32 MB (providers/connections.ts), in JSON. */
+const MAX_ENTRY_BYTES = 64 * 2 ** 20
 
 /**
  * - `off`: never read, never write.
@@ -194,7 +197,7 @@ export class ResponseCache {
   private async read(file: string, key: string): Promise<CachedAnswer | undefined> {
     let text: string | undefined
     try {
-      text = await readTextIfExists(file)
+      text = await readRegularFileIfExists(file, MAX_ENTRY_BYTES)
     } catch (error) {
       // Replay never calls a provider: the entry it cannot read is a cache miss.
       const instead =
