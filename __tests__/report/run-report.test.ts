@@ -104,6 +104,37 @@ describe('renderRunTerminal', () => {
   })
 })
 
+describe('what LLM judges spent', () => {
+  const judged = (costs: (number | null)[]): RunResult => {
+    const suite = run.suites[0]
+    if (!suite) throw new Error('the run has a suite')
+    return {
+      ...run,
+      suites: [
+        {
+          ...suite,
+          results: costs.map((judgeCost, i) =>
+            answer(`j${i}`, 0, true, 100, { judgeCost, judgeTokens: { input: 900, output: 100 } })
+          )
+        }
+      ]
+    }
+  }
+
+  it('is said apart from the systems under test, in both reports', () => {
+    const note =
+      'LLM judges: $0.00300, 2,000 tokens over 2 graded answers (apart from the cost of the systems under test)'
+    const paid = judged([0.001, 0.002])
+    expect(renderRunTerminal(paid, summarizeRun(paid), { color: false })).toContain(note)
+    expect(renderRunMarkdown(paid, summarizeRun(paid))).toContain(note)
+    const unpriced = judged([0.001, null])
+    expect(renderRunMarkdown(unpriced, summarizeRun(unpriced))).toContain(
+      'LLM judges: cost unknown (no price for a judge model), 2,000 tokens over 2 graded answers'
+    )
+    expect(renderRunMarkdown(run, summarizeRun(run))).not.toContain('LLM judges')
+  })
+})
+
 describe('renderRunMarkdown', () => {
   it('renders a table and collapsible failures, with output escaped', () => {
     const markdown = renderRunMarkdown(run, summarizeRun(run))

@@ -1,5 +1,6 @@
 import { isMissingAnswer } from '../results/summary.js'
 import type { ProviderSummary } from '../results/summary.js'
+import { formatUsd } from '../compare/format.js'
 import { htmlInline, markdownInline, terminalLine } from './escape.js'
 import type { CaseResult, RunResult } from '../results/types.js'
 
@@ -72,6 +73,27 @@ function missingNote(summaries: readonly ProviderSummary[]): string | undefined 
   return `${missing} answer${missing === 1 ? ' was' : 's were'} never obtained (not in the replay cache, or cancelled) and left out of the rates: to replay a run, record its answers first with --cache write (the action's cache input) and restore that cache directory.`
 }
 
+/**
+ * What the run's LLM judges spent, apart from the systems under test (whose cost is compared);
+ * undefined when no judge graded anything. Plain text.
+ */
+function judgeSpendNote(run: RunResult): string | undefined {
+  let graded = 0
+  let cost: number | null = 0
+  let tokens = 0
+  for (const suite of run.suites) {
+    for (const result of suite.results) {
+      if (result.judgeCost === undefined && result.judgeTokens === undefined) continue
+      graded++
+      cost = result.judgeCost === null || cost === null ? null : cost + (result.judgeCost ?? 0)
+      tokens += (result.judgeTokens?.input ?? 0) + (result.judgeTokens?.output ?? 0)
+    }
+  }
+  if (graded === 0) return undefined
+  const spent = cost === null ? 'cost unknown (no price for a judge model)' : formatUsd(cost)
+  return `LLM judges: ${spent}, ${tokens.toLocaleString('en-US')} tokens over ${graded.toLocaleString('en-US')} graded answers (apart from the cost of the systems under test)`
+}
+
 const ansi = (code: string, on: boolean) => (text: string) =>
   on ? `\u001b[${code}m${text}\u001b[0m` : text
 
@@ -102,6 +124,8 @@ export function renderRunTerminal(
     lines.push(...group.lines.map((l) => `  ${l}`))
     if (group.more > 0) lines.push(dim(`  … and ${group.more} more in the results file`))
   }
+  const judges = judgeSpendNote(run)
+  if (judges) lines.push('', dim(judges))
   const missing = missingNote(summaries)
   if (missing) lines.push('', red(missing))
   if (!run.run.complete)
@@ -147,6 +171,8 @@ export function renderRunMarkdown(run: RunResult, summaries: readonly ProviderSu
     if (group.more > 0) lines.push(`- … and ${group.more} more in the results file`)
     lines.push('', '</details>')
   }
+  const judges = judgeSpendNote(run)
+  if (judges) lines.push('', markdownInline(judges, 500))
   const missing = missingNote(summaries)
   if (missing) lines.push('', `> [!WARNING]\n> ${markdownInline(missing, 500)}`)
   if (!run.run.complete)
