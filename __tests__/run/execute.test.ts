@@ -484,6 +484,41 @@ describe('executePlan', () => {
   })
 })
 
+describe('executePlan and the cache', () => {
+  it('keys an openai answer on what is sent: a fix of an expected label still replays', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-cache-'))
+    const openai = providerSpec('a', {
+      type: 'openai',
+      model: 'gpt-4o-mini',
+      params: {},
+      stream: false
+    } as Partial<ProviderSpec>)
+    const relabelled = cases(3).map((c) => ({ ...c, vars: { ...c.vars, expected: 'fixed' } }))
+    await execute([suiteSpec({ providers: [openai] })], [new FakeProvider('a', upper)], {
+      ...cacheIn(dir, 'write')
+    })
+    const model = new FakeProvider('a', upper)
+    const replayed = await execute(
+      [suiteSpec({ providers: [openai], cases: relabelled })],
+      [model],
+      cacheIn(dir, 'replay')
+    )
+    expect(model.calls).toHaveLength(0)
+    expect(replayed.suites[0]?.results.every((r) => r.cached && r.error === undefined)).toBe(true)
+
+    // A module provider is given the variables: a change of any of them is a new request.
+    const moduleModel = new FakeProvider('b', upper)
+    await execute([suiteSpec({ providers: [providerSpec('b')] })], [moduleModel], {
+      ...cacheIn(dir, 'write')
+    })
+    const again = new FakeProvider('b', upper)
+    await execute([suiteSpec({ providers: [providerSpec('b')], cases: relabelled })], [again], {
+      ...cacheIn(dir, 'read-write')
+    })
+    expect(again.calls).toHaveLength(3)
+  })
+})
+
 describe('executePlan and secrets', () => {
   it("writes back every provider's secret in every answer, before the cache and the results", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'evalgate-cache-'))

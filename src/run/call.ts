@@ -32,6 +32,12 @@ export interface CallPolicy {
   params: Record<string, unknown>
   cacheIdentity: string
   /**
+   * Whether the case's variables reach the provider (module and exec providers get them, an
+   * http body is rendered from them): an openai provider sends only the messages, so a variable
+   * it never sends (a fix of an expected label) must not miss its recorded answers.
+   */
+  keysVars: boolean
+  /**
    * Written back as `${NAME}` in what the provider answers (its output, its errors, cached or
    * not), before anything else sees it.
    */
@@ -90,6 +96,7 @@ export function callPolicy(
     limiter: run.limiters.for(spec),
     params: spec.type === 'openai' ? spec.params : {},
     cacheIdentity: providerCacheIdentity(spec),
+    keysVars: spec.type !== 'openai',
     secrets: run.secrets
   }
 }
@@ -137,7 +144,11 @@ export async function callProvider(
   const { cache } = options
   const key =
     cache && (cache.reads || cache.writes)
-      ? cacheKey({ providerFingerprint: policy.cacheIdentity, request, repeat: request.repeat })
+      ? cacheKey({
+          providerFingerprint: policy.cacheIdentity,
+          request: policy.keysVars ? request : { messages: request.messages },
+          repeat: request.repeat
+        })
       : undefined
   if (cache && key && cache.reads) {
     const hit = await cache.get(key, what, usable)
