@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -10,6 +10,7 @@ import { gzipSync } from 'node:zlib'
 import { ProviderError } from '../../src/errors.js'
 import { providerCacheIdentity } from '../../src/providers/identity.js'
 import { createProvider } from '../../src/providers/index.js'
+import { importModule } from '../../src/providers/module.js'
 import { RateLimiters } from '../../src/run/call.js'
 import type { ProviderRequest } from '../../src/providers/types.js'
 import type {
@@ -52,6 +53,21 @@ function execSpec(command: string[]): ExecProviderSpec {
     source
   }
 }
+
+describe('importModule', () => {
+  it('gives up on a module whose top-level await waits on a timer that never fires', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-module-'))
+    const path = join(dir, 'slow.mjs')
+    // Unref'd so that the test process is not held open by it once the test is done.
+    await writeFile(
+      path,
+      'await new Promise((r) => setTimeout(r, 1e9).unref())\nexport default 1\n'
+    )
+    await expect(importModule(path, 100)).rejects.toThrow(
+      'it did not finish loading within 0.1 s (a top-level await that never settles?)'
+    )
+  })
+})
 
 describe('module provider', () => {
   it('calls the exported function with the rendered request', async () => {

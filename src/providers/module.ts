@@ -20,9 +20,43 @@ export type ModuleFunction = (
   context: { signal: AbortSignal }
 ) => unknown | Promise<unknown>
 
-/** The exports of the ES module or CommonJS file at `absolutePath`, as `import()` gives them. */
-export async function importModule(absolutePath: string): Promise<Record<string, unknown>> {
-  return (await import(pathToFileURL(absolutePath).href)) as Record<string, unknown>
+/**
+ * How long a module of the repository may take to load: far beyond any import, even one that
+ * loads a model at the top level, but not forever (a top-level await on a timer that never
+ * fires would otherwise hang `validate` and the run without a word).
+ */
+export const MODULE_LOAD_TIMEOUT_MS = 120_000
+
+/**
+ * The exports of the ES module or CommonJS file at `absolutePath`, as `import()` gives them;
+ * throws when it has not loaded within `timeoutMs`.
+ */
+export async function importModule(
+  absolutePath: string,
+  timeoutMs = MODULE_LOAD_TIMEOUT_MS
+): Promise<Record<string, unknown>> {
+  let timer: NodeJS.Timeout | undefined
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `it did not finish loading within ${timeoutMs / 1000} s (a top-level await that never settles?)`
+          )
+        ),
+      timeoutMs
+    )
+    // The loop's own stall detection tells a wait that nothing can end sooner.
+    timer.unref()
+  })
+  try {
+    return (await Promise.race([import(pathToFileURL(absolutePath).href), timedOut])) as Record<
+      string,
+      unknown
+    >
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 /** `module.exports` of a CommonJS module: the default export, when it is a plain object. */
