@@ -644,6 +644,21 @@ describe('case file rows', () => {
     ])
   })
 
+  it('reports a missing module function with another problem of the same provider, at once', async () => {
+    const spec = yaml(
+      SUITE,
+      'providers:',
+      '  - { id: app, type: module, path: ./app.js, export: nope, timeout: 0 }', // line 3
+      PROMPT,
+      ...CASES,
+      ...SCORERS
+    )
+    expect((await specProblems(spec, APP)).map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'providers[0].timeout: must be greater than 0, got 0',
+      'providers[0].export: module `./app.js` has no exported function `nope`'
+    ])
+  })
+
   it('reports an empty entry of a list for what it is, beside a valid one', async () => {
     const spec = yaml(SUITE, ...PROVIDERS, '  -', PROMPT, ...CASES, ...SCORERS)
     expect(await specProblems(spec, APP)).toEqual([

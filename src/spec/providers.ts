@@ -228,25 +228,13 @@ export async function resolveProvider(
   }
   switch (expanded.type) {
     case 'module': {
-      const modulePath = await context.existingPath({
-        written: (written as { path: string }).path,
-        expanded: expanded.path,
-        kind: 'file',
-        at: [...path, 'path'],
-        what: 'module'
-      })
-      if (modulePath === undefined) return undefined
-      const exportFound = await checkModuleExport(
-        {
-          absolutePath: modulePath,
-          written: (written as { path: string }).path,
-          exportName: expanded.export,
-          at: path,
-          what: 'module'
-        },
+      const modulePath = await checkedModule(
+        (written as { path: string }).path,
+        expanded,
+        path,
         context
       )
-      if (!exportFound) return undefined
+      if (modulePath === undefined) return undefined
       return { ...base, type: 'module', path: modulePath, export: expanded.export ?? 'default' }
     }
     case 'exec': {
@@ -455,6 +443,37 @@ async function checkProgram(
 }
 
 /**
+ * A module provider's file, resolved, when it exists and exports the function `export` names;
+ * undefined (reported) otherwise.
+ */
+async function checkedModule(
+  writtenPath: string,
+  expanded: { path: string; export?: string },
+  path: FieldPath,
+  context: SpecContext
+): Promise<string | undefined> {
+  const modulePath = await context.existingPath({
+    written: writtenPath,
+    expanded: expanded.path,
+    kind: 'file',
+    at: [...path, 'path'],
+    what: 'module'
+  })
+  if (modulePath === undefined) return undefined
+  const exportFound = await checkModuleExport(
+    {
+      absolutePath: modulePath,
+      written: writtenPath,
+      exportName: expanded.export,
+      at: path,
+      what: 'module'
+    },
+    context
+  )
+  return exportFound ? modulePath : undefined
+}
+
+/**
  * Resolves the `providers:` list: expands `${VAR}` in every entry (even one with schema errors, so
  * all missing variables show at once), checks ids are unique and resolves the valid entries.
  */
@@ -474,14 +493,29 @@ export async function resolveProviders(
     const expanded = expandEnv(entry, path, context) as WrittenProvider
     const variablesSet = context.diagnostics.length === reported
     if (!isValid(path)) {
-      // Its other fields are not to be trusted, but a wrong URL is still worth saying now.
-      if (
-        variablesSet &&
-        isMapping(entry) &&
-        isValid([...path, 'url']) &&
-        isValid([...path, 'base-url'])
-      ) {
-        checkEndpointUrl(entry, expanded, path, context)
+      // Its other fields are not to be trusted, but a wrong URL, or a module without its
+      // function, is still worth saying now: all at once, not one round of fixes after another.
+      if (variablesSet && isMapping(entry)) {
+        if (isValid([...path, 'url']) && isValid([...path, 'base-url'])) {
+          checkEndpointUrl(entry, expanded, path, context)
+        }
+        const module = expanded as { type?: unknown; path?: unknown; export?: unknown }
+        if (
+          module.type === 'module' &&
+          typeof module.path === 'string' &&
+          isValid([...path, 'path']) &&
+          isValid([...path, 'export'])
+        ) {
+          await checkedModule(
+            entry.path as string,
+            {
+              path: module.path,
+              ...(typeof module.export === 'string' ? { export: module.export } : {})
+            },
+            path,
+            context
+          )
+        }
       }
       continue
     }
