@@ -828,21 +828,21 @@ describe('template variables', () => {
     const spec = yaml(
       SUITE,
       ...PROVIDERS,
-      'prompt: "Q: {{question}} from {{customer.name}}"', // line 4, the template at column 9
+      'prompt: "Q: {{question}} from {{customer.name}}"', // line 4, `{{customer` at column 31
       'cases:',
       '  - id: c-1', // line 6
       '    vars: { question: why, customer: { name: Ada } }',
       '  - file: ./more.jsonl',
       'scorers:',
       '  - type: equals',
-      '    expected: "{{answr}}"' // line 11, the template at column 15
+      '    expected: "{{answr}}"' // line 11, `{{answr}}` at column 16
     )
     const jsonl = yaml('{"id": "c-2", "question": "how", "answer": "so"}')
     expect(await specProblems(spec, { ...APP, 'evals/more.jsonl': jsonl })).toEqual([
       {
         file: FILE,
         line: 11,
-        column: 15,
+        column: 16,
         path: 'scorers[0].expected',
         message: 'case `c-1` (evals/s.eval.yaml:6) has no variable `answr`',
         hint: "the case's variables: question, customer"
@@ -850,7 +850,7 @@ describe('template variables', () => {
       {
         file: FILE,
         line: 4,
-        column: 9,
+        column: 31,
         path: 'prompt',
         message: 'case `c-2` (evals/more.jsonl:1) has no variable `customer.name`',
         hint: "the case's variables: question, answer"
@@ -858,11 +858,31 @@ describe('template variables', () => {
       {
         file: FILE,
         line: 11,
-        column: 15,
+        column: 16,
         path: 'scorers[0].expected',
         message: 'case `c-2` (evals/more.jsonl:1) has no variable `answr`',
         hint: "did you mean `answer`? the case's variables: question, answer"
       }
+    ])
+  })
+
+  it('points inside a multi-line prompt at the line and column of the placeholder', async () => {
+    const spec = yaml(
+      SUITE,
+      ...PROVIDERS,
+      'prompt: |', // line 4
+      '  Route this ticket.',
+      '',
+      '  Ticket: {{ticket}', // line 7, `{{ticket}` at column 11
+      '  From: {{usr}}', // line 8, `{{usr}}` at column 9
+      ...CASES,
+      ...SCORERS
+    )
+    expect(
+      (await specProblems(spec, APP)).map((p) => `${p.line}:${p.column} ${p.message}`)
+    ).toEqual([
+      '7:11 placeholder `{{ticket}` is not closed by `}}`',
+      '8:9 case `' + sha12('{"question":"why"}') + '` (evals/s.eval.yaml:10) has no variable `usr`'
     ])
   })
 
@@ -874,7 +894,7 @@ describe('template variables', () => {
     expect(problems[19]).toEqual({
       file: FILE,
       line: 4,
-      column: 9,
+      column: 13,
       path: 'prompt',
       message: 'case `c19` (evals/many.jsonl:20) has no variable `question`',
       hint: "the case's variables: other"
@@ -893,7 +913,7 @@ describe('template variables', () => {
       '  - id: web',
       '    type: http',
       '    url: http://127.0.0.1:1/',
-      '    body: { input: "{{prompt}}", lang: "{{language}}" }', // line 6, `lang` at column 40
+      '    body: { input: "{{prompt}}", lang: "{{language}}" }', // line 6, `{{language}}` at column 41
       '    output: text',
       PROMPT,
       ...CASES, // the case is on line 10
@@ -903,7 +923,7 @@ describe('template variables', () => {
       {
         file: FILE,
         line: 6,
-        column: 40,
+        column: 41,
         path: 'providers[0].body.lang',
         message: `case \`${sha12('{"question":"why"}')}\` (evals/s.eval.yaml:10) has no variable \`language\``,
         hint: "the case's variables: question"
@@ -920,19 +940,19 @@ describe('template placeholders', () => {
     const spec = yaml(
       SUITE,
       ...PROVIDERS,
-      "prompt: 'x {{ a }} {{b} {{ c.d }} {{}} {{a b}}'", // line 4, the template at column 9
+      "prompt: 'x {{ a }} {{b} {{ c.d }} {{}} {{a b}}'", // line 4: `{{b}` at column 20, `{{}}` at 35, `{{a b}}` at 40
       'cases:',
       '  - vars: { a: 1, c: { d: 2 } }',
       '  - vars: { a: 3, c: { d: 4 } }',
       'scorers:',
-      "  - { type: contains, value: '{{a' }", // line 9, the value at column 30
+      "  - { type: contains, value: '{{a' }", // line 9, `{{a` at column 31
       '  - { type: equals, expected: \'{{{a}}} {{"json": 1}}\' }' // neither is a placeholder try
     )
     expect(await specProblems(spec, APP)).toEqual([
       {
         file: FILE,
         line: 4,
-        column: 9,
+        column: 20,
         path: 'prompt',
         message: 'placeholder `{{b}` is not closed by `}}`',
         hint: PLACEHOLDER_HINT
@@ -940,7 +960,7 @@ describe('template placeholders', () => {
       {
         file: FILE,
         line: 4,
-        column: 9,
+        column: 35,
         path: 'prompt',
         message: 'empty placeholder `{{}}`',
         hint: PLACEHOLDER_HINT
@@ -948,7 +968,7 @@ describe('template placeholders', () => {
       {
         file: FILE,
         line: 4,
-        column: 9,
+        column: 40,
         path: 'prompt',
         message: 'placeholder `{{a b}}` is not a variable name',
         hint: PLACEHOLDER_HINT
@@ -956,7 +976,7 @@ describe('template placeholders', () => {
       {
         file: FILE,
         line: 9,
-        column: 30,
+        column: 31,
         path: 'scorers[0].value',
         message: 'placeholder `{{a` is not closed by `}}`',
         hint: PLACEHOLDER_HINT
@@ -968,7 +988,7 @@ describe('template placeholders', () => {
     const spec = yaml(
       SUITE,
       ...PROVIDERS,
-      "prompt: 'x {{obj}} {{n}} {{customer.name}}'", // line 4, the template at column 9
+      "prompt: 'x {{obj}} {{n}} {{customer.name}}'", // line 4: `{{obj}}` at column 12, `{{n}}` at 20, `{{customer.name}}` at 26
       'cases:',
       '  - id: c-1', // line 6
       '    vars: { obj: { a: 1 }, n: null, customer: ~ }',
@@ -980,7 +1000,7 @@ describe('template placeholders', () => {
       {
         file: FILE,
         line: 4,
-        column: 9,
+        column: 20,
         path: 'prompt',
         message: 'case `c-1` (evals/s.eval.yaml:6) has variable `n` set to null',
         hint: hint('n')
@@ -988,7 +1008,7 @@ describe('template placeholders', () => {
       {
         file: FILE,
         line: 4,
-        column: 9,
+        column: 26,
         path: 'prompt',
         message:
           'case `c-1` (evals/s.eval.yaml:6) has variable `customer` set to null, so `{{customer.name}}` has no value',
@@ -1046,7 +1066,7 @@ describe('several problems at once', () => {
       [`${a}:12:10`, 'repeats', 'must be at least 1, got 0'],
       [`${a}:5:11`, 'providers[0].path', 'module `./missing.js` does not exist'],
       [
-        `${a}:11:15`,
+        `${a}:11:16`,
         'scorers[0].expected',
         `case \`${sha12('{"name":"Ada"}')}\` (${a}:8) has no variable \`greeting\``
       ],

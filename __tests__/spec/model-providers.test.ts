@@ -467,7 +467,7 @@ describe('problems with openai providers, retry and llm judges', () => {
       '    vars: { question: why }',
       'scorers:',
       '  - type: llm-judge',
-      '    rubric: Explains {{topic}}.', // line 10
+      '    rubric: Explains {{topic}}.', // line 10, `{{topic}}` at column 22
       '    judge: { type: openai, model: gpt-4o, api-key: sk-abc0123456789 }', // line 11
       '  - type: llm-judge',
       '    rubric: Answers.',
@@ -494,7 +494,7 @@ describe('problems with openai providers, retry and llm judges', () => {
       {
         file: FILE,
         line: 10,
-        column: 13,
+        column: 22,
         path: 'scorers[0].rubric',
         message: 'case `q1` (evals/s.eval.yaml:6) has no variable `topic`',
         hint: "the case's variables: question"

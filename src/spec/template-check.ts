@@ -1,6 +1,12 @@
 import type { Diagnostic } from '../errors.js'
 import { closestMatch } from './did-you-mean.js'
-import { brokenPlaceholders, isVariableSet, nullPart, templateVariables } from './template.js'
+import {
+  brokenPlaceholders,
+  isVariableSet,
+  nullPart,
+  placeholderOffset,
+  templateVariables
+} from './template.js'
 import type { EvalCase, HttpProviderSpec, PromptTemplate, ScorerSpec } from './types.js'
 import type { Resolved } from './context.js'
 import type { FieldPath, YamlFile } from './yaml-file.js'
@@ -29,7 +35,9 @@ const PLACEHOLDER_HINT =
 /** Placeholders that are not well formed, once per template (they are wrong for every case). */
 function brokenPlaceholderProblems(sites: readonly TemplateSite[], yaml: YamlFile): Diagnostic[] {
   return sites.flatMap(({ path, template }) =>
-    brokenPlaceholders(template).map((problem) => yaml.diagnostic(path, problem, PLACEHOLDER_HINT))
+    brokenPlaceholders(template).map(({ problem, offset }) =>
+      yaml.diagnostic(path, problem, PLACEHOLDER_HINT, { offset })
+    )
   )
 }
 
@@ -128,7 +136,7 @@ export function checkTemplates(
   const diagnostics: Diagnostic[] = brokenPlaceholderProblems(allSites, yaml)
   let missing = 0
   for (const evalCase of cases) {
-    for (const { path, variables } of sites) {
+    for (const { path, template, variables } of sites) {
       for (const name of variables) {
         if (isVariableSet(evalCase.vars, name)) continue
         if (missing++ >= MISSING_VARIABLE_LIMIT) continue
@@ -136,7 +144,9 @@ export function checkTemplates(
         const where = line === undefined ? file : `${file}:${line}`
         const { problem, hint } = missingVariableProblem(name, evalCase.vars)
         diagnostics.push(
-          yaml.diagnostic(path, `case \`${evalCase.id}\` (${where}) ${problem}`, hint)
+          yaml.diagnostic(path, `case \`${evalCase.id}\` (${where}) ${problem}`, hint, {
+            offset: placeholderOffset(template, name)
+          })
         )
       }
     }

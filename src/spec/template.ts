@@ -118,12 +118,18 @@ function brokenPlaceholder(template: string, start: number): string {
 
 /**
  * What is wrong with each placeholder of `template` that is not well formed (`{{b}`, `{{}}`,
- * `{{a b}}`, an unclosed `{{a`): renderTemplate would leave it as text, never what was meant.
+ * `{{a b}}`, an unclosed `{{a`), and where it starts: renderTemplate would leave it as text,
+ * never what was meant.
  */
-export function brokenPlaceholders(template: string): string[] {
+export function brokenPlaceholders(template: string): { problem: string; offset: number }[] {
   return Array.from(template.matchAll(PLACEHOLDER_OR_BROKEN))
     .filter((match) => match[1] === undefined)
-    .map((match) => brokenPlaceholder(template, match.index))
+    .map((match) => ({ problem: brokenPlaceholder(template, match.index), offset: match.index }))
+}
+
+/** Where `{{name}}` first appears in `template`; 0 when it does not. */
+export function placeholderOffset(template: string, name: string): number {
+  return Array.from(template.matchAll(PLACEHOLDER)).find((m) => m[1] === name)?.index ?? 0
 }
 
 /** Renders `template`; throws MissingVariableError for the first placeholder without a value. */

@@ -152,15 +152,43 @@ export class YamlFile {
     return this.positionOf(rangeStart(this.nodeAt(path, options.key ?? false)) ?? 0)
   }
 
+  /**
+   * Where character `offset` of the string at `path` is written: inside a literal block (`|`)
+   * or a one-line scalar whose text is written as it reads; the scalar's start otherwise
+   * (folded or escaped text does not map character by character).
+   */
+  positionInString(path: FieldPath, offset: number): Position {
+    const node = this.nodeAt(path, false)
+    const start = this.position(path)
+    if (!isScalar(node) || typeof node.value !== 'string' || !node.range) return start
+    const value = node.value
+    const [from, to] = node.range
+    if (node.type === 'BLOCK_LITERAL') {
+      const before = value.slice(0, offset).split('\n')
+      const lineInValue = before.length - 1
+      const column = (before.at(-1) ?? '').length
+      const firstContent = this.text.slice(from, to).split(/\r?\n/).slice(1)
+      const indent = /^ */.exec(firstContent.find((line) => line.trim() !== '') ?? '')?.[0] ?? ''
+      return { line: start.line + 1 + lineInValue, column: indent.length + column + 1 }
+    }
+    const quote = node.type === 'QUOTE_SINGLE' || node.type === 'QUOTE_DOUBLE' ? 1 : 0
+    const written = this.text.slice(from + quote, to - quote)
+    if (node.type !== 'PLAIN' && quote === 0) return start
+    if (written !== value || value.includes('\n')) return start
+    return { line: start.line, column: start.column + quote + offset }
+  }
+
   diagnostic(
     path: FieldPath,
     message: string,
     hint?: string,
-    options: { key?: boolean } = {}
+    options: { key?: boolean; offset?: number } = {}
   ): Diagnostic {
     const diagnostic: Diagnostic = {
       file: this.file,
-      ...this.position(path, options),
+      ...(options.offset === undefined
+        ? this.position(path, options)
+        : this.positionInString(path, options.offset)),
       path: formatFieldPath(path),
       message
     }
