@@ -798,7 +798,9 @@ describe('scorer configuration', () => {
       'scorers:',
       '  - { type: regex, pattern: "(unclosed" }', // line 8, the pattern at column 29
       '  - type: json-schema',
-      '    schema: { type: objekt }' // line 10, the schema at column 13
+      '    schema: { type: objekt }', // line 10, the schema at column 13
+      '  - { type: regex, name: r2, pattern: "^a$", flags: q }', // line 11, flags at column 53
+      "  - { type: regex, name: r3, pattern: '^answer {{question}}$' }" // line 12, at column 39
     )
     expect(await specProblems(spec, APP)).toEqual([
       {
@@ -818,6 +820,22 @@ describe('scorer configuration', () => {
           /^invalid JSON Schema: .*data\/type must be equal to one of the allowed values/
         ),
         hint: expect.any(String)
+      },
+      {
+        file: FILE,
+        line: 11,
+        column: 53,
+        path: 'scorers[2].flags',
+        message: 'invalid regular expression flags `q`',
+        hint: 'flags are letters of d, g, i, m, s, u, v and y, each at most once (not u with v)'
+      },
+      {
+        file: FILE,
+        line: 12,
+        column: 39,
+        path: 'scorers[3].pattern',
+        message: '`{{question}}` would be matched as written: a pattern is not a template',
+        hint: "to check for a case's value, use `contains` or `equals` with `{{question}}`"
       }
     ])
   })

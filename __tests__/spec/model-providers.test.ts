@@ -243,6 +243,24 @@ describe('problems with openai providers, retry and llm judges', () => {
     ])
   })
 
+  it('reports what an http provider would not send: a body with GET, a {{var}} in the url', async () => {
+    const spec = yaml(
+      'suite: s',
+      'providers:',
+      '  - id: api',
+      '    type: http',
+      '    method: GET',
+      '    url: http://127.0.0.1:9/answer?q={{question}}', // line 6
+      "    body: { q: '{{question}}' }", // line 7
+      '    output: answer',
+      ...REST
+    )
+    expect((await specProblems(spec)).map((p) => `${p.line} ${p.path}: ${p.message}`)).toEqual([
+      '7 providers[0].body: a GET request sends no body, so this one would never be sent',
+      '6 providers[0].url: `{{question}}` would be sent as written: the url is not a template'
+    ])
+  })
+
   it('reports a missing `model`, and a missing provider `id`, at the entry', async () => {
     const spec = yaml(
       'suite: s',

@@ -61,6 +61,23 @@ export function containsScorer(spec: ContainsScorerSpec): ScoreFunction {
 
 /** regex: `new RegExp(pattern, flags)` matches somewhere in the output (anchor it to match all). */
 export function regexScorer(spec: RegexScorerSpec): ScoreFunction {
+  try {
+    new RegExp('', spec.flags)
+  } catch {
+    throw new ScorerConfigProblem(
+      'flags',
+      `invalid regular expression flags \`${spec.flags}\``,
+      'flags are letters of d, g, i, m, s, u, v and y, each at most once (not u with v)'
+    )
+  }
+  const placeholder = templateVariables(spec.pattern)[0]
+  if (placeholder !== undefined) {
+    throw new ScorerConfigProblem(
+      'pattern',
+      `\`{{${placeholder}}}\` would be matched as written: a pattern is not a template`,
+      `to check for a case's value, use \`contains\` or \`equals\` with \`{{${placeholder}}}\``
+    )
+  }
   let regex: RegExp
   try {
     regex = new RegExp(spec.pattern, spec.flags)

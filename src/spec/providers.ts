@@ -4,6 +4,7 @@ import type { ProviderSpec, SecretValue } from './types.js'
 import type { Resolved, SpecContext } from './context.js'
 import { checkedDuration, type Duration } from './duration.js'
 import { checkModuleExport } from './module-export.js'
+import { templateVariables } from './template.js'
 import { isMapping } from './yaml-file.js'
 import type { FieldPath } from './yaml-file.js'
 
@@ -257,6 +258,7 @@ export async function resolveProvider(
     }
     case 'http': {
       if (!checkEndpointUrl(written, expanded, path, context)) return undefined
+      if (!checkHttpRequestShape(expanded, path, context)) return undefined
       return {
         ...base,
         type: 'http',
@@ -393,6 +395,36 @@ function checkEndpointUrl(
       : "write the server's API root, such as `http://localhost:11434/v1`"
   )
   return false
+}
+
+/**
+ * What an http provider's spec would silently not send: a body with GET, a `{{var}}` in the URL
+ * (the body is the template; the URL is sent as written).
+ */
+function checkHttpRequestShape(
+  entry: { url: string; method?: string; body?: unknown },
+  path: FieldPath,
+  context: SpecContext
+): boolean {
+  let fine = true
+  if (entry.method === 'GET' && entry.body !== undefined) {
+    context.report(
+      [...path, 'body'],
+      'a GET request sends no body, so this one would never be sent',
+      'remove `body`, or send it with `method: POST` (the default)'
+    )
+    fine = false
+  }
+  const [placeholder] = templateVariables(entry.url)
+  if (placeholder !== undefined) {
+    context.report(
+      [...path, 'url'],
+      `\`{{${placeholder}}}\` would be sent as written: the url is not a template`,
+      "put a case's values in the `body`, which is rendered for each case"
+    )
+    fine = false
+  }
+  return fine
 }
 
 /**
