@@ -483,11 +483,11 @@ var require_codegen = __commonJS({
         const rhs = this.rhs === void 0 ? "" : ` = ${this.rhs}`;
         return `${varKind} ${this.name}${rhs};` + _n;
       }
-      optimizeNames(names, constants) {
+      optimizeNames(names, constants2) {
         if (!names[this.name.str])
           return;
         if (this.rhs)
-          this.rhs = optimizeExpr(this.rhs, names, constants);
+          this.rhs = optimizeExpr(this.rhs, names, constants2);
         return this;
       }
       get names() {
@@ -504,10 +504,10 @@ var require_codegen = __commonJS({
       render({ _n }) {
         return `${this.lhs} = ${this.rhs};` + _n;
       }
-      optimizeNames(names, constants) {
+      optimizeNames(names, constants2) {
         if (this.lhs instanceof code_1.Name && !names[this.lhs.str] && !this.sideEffects)
           return;
-        this.rhs = optimizeExpr(this.rhs, names, constants);
+        this.rhs = optimizeExpr(this.rhs, names, constants2);
         return this;
       }
       get names() {
@@ -568,8 +568,8 @@ var require_codegen = __commonJS({
       optimizeNodes() {
         return `${this.code}` ? this : void 0;
       }
-      optimizeNames(names, constants) {
-        this.code = optimizeExpr(this.code, names, constants);
+      optimizeNames(names, constants2) {
+        this.code = optimizeExpr(this.code, names, constants2);
         return this;
       }
       get names() {
@@ -598,12 +598,12 @@ var require_codegen = __commonJS({
         }
         return nodes.length > 0 ? this : void 0;
       }
-      optimizeNames(names, constants) {
+      optimizeNames(names, constants2) {
         const { nodes } = this;
         let i = nodes.length;
         while (i--) {
           const n = nodes[i];
-          if (n.optimizeNames(names, constants))
+          if (n.optimizeNames(names, constants2))
             continue;
           subtractNames(names, n.names);
           nodes.splice(i, 1);
@@ -656,12 +656,12 @@ var require_codegen = __commonJS({
           return void 0;
         return this;
       }
-      optimizeNames(names, constants) {
+      optimizeNames(names, constants2) {
         var _a5;
-        this.else = (_a5 = this.else) === null || _a5 === void 0 ? void 0 : _a5.optimizeNames(names, constants);
-        if (!(super.optimizeNames(names, constants) || this.else))
+        this.else = (_a5 = this.else) === null || _a5 === void 0 ? void 0 : _a5.optimizeNames(names, constants2);
+        if (!(super.optimizeNames(names, constants2) || this.else))
           return;
-        this.condition = optimizeExpr(this.condition, names, constants);
+        this.condition = optimizeExpr(this.condition, names, constants2);
         return this;
       }
       get names() {
@@ -684,10 +684,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.iteration})` + super.render(opts);
       }
-      optimizeNames(names, constants) {
-        if (!super.optimizeNames(names, constants))
+      optimizeNames(names, constants2) {
+        if (!super.optimizeNames(names, constants2))
           return;
-        this.iteration = optimizeExpr(this.iteration, names, constants);
+        this.iteration = optimizeExpr(this.iteration, names, constants2);
         return this;
       }
       get names() {
@@ -723,10 +723,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.varKind} ${this.name} ${this.loop} ${this.iterable})` + super.render(opts);
       }
-      optimizeNames(names, constants) {
-        if (!super.optimizeNames(names, constants))
+      optimizeNames(names, constants2) {
+        if (!super.optimizeNames(names, constants2))
           return;
-        this.iterable = optimizeExpr(this.iterable, names, constants);
+        this.iterable = optimizeExpr(this.iterable, names, constants2);
         return this;
       }
       get names() {
@@ -768,11 +768,11 @@ var require_codegen = __commonJS({
         (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNodes();
         return this;
       }
-      optimizeNames(names, constants) {
+      optimizeNames(names, constants2) {
         var _a5, _b;
-        super.optimizeNames(names, constants);
-        (_a5 = this.catch) === null || _a5 === void 0 ? void 0 : _a5.optimizeNames(names, constants);
-        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants);
+        super.optimizeNames(names, constants2);
+        (_a5 = this.catch) === null || _a5 === void 0 ? void 0 : _a5.optimizeNames(names, constants2);
+        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants2);
         return this;
       }
       get names() {
@@ -1073,7 +1073,7 @@ var require_codegen = __commonJS({
     function addExprNames(names, from) {
       return from instanceof code_1._CodeOrName ? addNames(names, from.names) : names;
     }
-    function optimizeExpr(expr, names, constants) {
+    function optimizeExpr(expr, names, constants2) {
       if (expr instanceof code_1.Name)
         return replaceName(expr);
       if (!canOptimize(expr))
@@ -1088,14 +1088,14 @@ var require_codegen = __commonJS({
         return items;
       }, []));
       function replaceName(n) {
-        const c = constants[n.str];
+        const c = constants2[n.str];
         if (c === void 0 || names[n.str] !== 1)
           return n;
         delete names[n.str];
         return c;
       }
       function canOptimize(e) {
-        return e instanceof code_1._Code && e._items.some((c) => c instanceof code_1.Name && names[c.str] === 1 && constants[c.str] !== void 0);
+        return e instanceof code_1._Code && e._items.some((c) => c instanceof code_1.Name && names[c.str] === 1 && constants2[c.str] !== void 0);
       }
     }
     function subtractNames(names, from) {
@@ -7695,6 +7695,7 @@ var init_parse = __esm({
 
 // src/io/files.ts
 import { randomBytes } from "node:crypto";
+import { constants } from "node:fs";
 import {
   mkdir,
   open,
@@ -7766,12 +7767,28 @@ async function repositoryPaths(cwd, suites) {
   }
   return (file, specFile) => recorded.get(specFile)?.get(file) ?? file;
 }
-async function readTextIfExists(path2) {
+function utf8Text(bytes) {
   try {
-    return await readFile(path2, "utf8");
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return void 0;
+  }
+}
+async function readRegularFileIfExists(path2, maxBytes) {
+  let handle;
+  try {
+    handle = await open(path2, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     if (error.code === "ENOENT") return void 0;
     throw error;
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new Error("not a regular file");
+    if (info.size > maxBytes) throw new Error(`larger than ${maxBytes} bytes`);
+    return await handle.readFile("utf8");
+  } finally {
+    await handle.close();
   }
 }
 async function probeWritableDirectory(dir) {
@@ -7975,16 +7992,23 @@ var init_rng = __esm({
 });
 
 // src/stats/descriptive.ts
+function compensatedSum(xs, shift = 0) {
+  let sum = 0;
+  let compensation = 0;
+  for (const value of xs) {
+    const x = value - shift;
+    const next = sum + x;
+    compensation += Math.abs(sum) >= Math.abs(x) ? sum - next + x : x - next + sum;
+    sum = next;
+  }
+  return Number.isFinite(sum) ? sum + compensation : sum;
+}
 function mean(xs) {
   const n = xs.length;
   if (n === 0) return NaN;
-  let sum = 0;
-  for (const x of xs) sum += x;
-  const first = sum / n;
+  const first = compensatedSum(xs) / n;
   if (!Number.isFinite(first)) return first;
-  let residual = 0;
-  for (const x of xs) residual += x - first;
-  return first + residual / n;
+  return first + compensatedSum(xs, first) / n;
 }
 function variance(xs) {
   const n = xs.length;
@@ -8506,12 +8530,12 @@ function signFlipTest(diffs, options) {
   }
   return { pValue: (1 + extreme) / (1 + samples), statistic, exact: false };
 }
-function signedRankCounts(n) {
-  const maximum = n * (n + 1) / 2;
+function signedRankCounts(doubledRanks) {
+  const maximum = doubledRanks.reduce((sum, rank) => sum + rank, 0);
   const counts = new Float64Array(maximum + 1);
   counts[0] = 1;
   let reach = 0;
-  for (let rank = 1; rank <= n; rank++) {
+  for (const rank of doubledRanks) {
     reach += rank;
     for (let v = reach; v >= rank; v--)
       counts[v] = counts[v] + counts[v - rank];
@@ -8528,6 +8552,7 @@ function wilcoxonSignedRank(diffs, alternative) {
   );
   let statistic = 0;
   let tieCorrection = 0;
+  const doubledRanks = [];
   for (let start = 0; start < n; ) {
     const magnitude = Math.abs(nonzero[order[start]]);
     let end = start + 1;
@@ -8536,17 +8561,18 @@ function wilcoxonSignedRank(diffs, alternative) {
     const averageRank = (start + 1 + end) / 2;
     for (let k = start; k < end; k++) {
       if (nonzero[order[k]] > 0) statistic += averageRank;
+      doubledRanks.push(start + 1 + end);
     }
     tieCorrection += tied * tied * tied - tied;
     start = end;
   }
   const expected = n * (n + 1) / 4;
-  if (n <= WILCOXON_EXACT_LIMIT && tieCorrection === 0) {
-    const counts = signedRankCounts(n);
+  if (n <= WILCOXON_EXACT_LIMIT) {
+    const counts = signedRankCounts(doubledRanks);
     const patterns = 2 ** n;
     const atMost = (v) => {
       let sum = 0;
-      for (let s = 0; s <= v; s++) sum += counts[s];
+      for (let s = 0; s <= 2 * v; s++) sum += counts[s] ?? 0;
       return sum / patterns;
     };
     const atLeast = (v) => atMost(n * (n + 1) / 2 - v);
@@ -9421,6 +9447,10 @@ function meanOfKnown(values) {
   const known = values.filter((v) => v !== null);
   return known.length === 0 ? null : mean(known);
 }
+function beyond(value, limit2, side = "above") {
+  const slack = 1e-9 * Math.max(1, Math.abs(limit2));
+  return side === "above" ? value > limit2 + slack : value < limit2 - slack;
+}
 function toleratedBound(ratio, maxRatio) {
   return formatRatio(ratio < 1 ? 1 / maxRatio : maxRatio);
 }
@@ -9547,7 +9577,7 @@ function fractionDifferenceInterval(diffs, clusters, rng) {
 }
 function powerAdvice(options) {
   const { sd, n, alpha, effect } = options;
-  if (!Number.isFinite(sd) || n < 2) {
+  if (!Number.isFinite(sd) || sd === 0 || n < 2) {
     return { mde: null, requiredCases: null, additionalCases: null, requiredRepeats: null };
   }
   const mde = finiteOrNull(minimumDetectableEffect({ sd, n, alpha }));
@@ -9565,10 +9595,11 @@ function powerAdvice(options) {
       }
     }
   }
+  const short = required !== null && required > n;
   return {
     mde,
-    requiredCases: required,
-    additionalCases: required === null ? null : Math.max(0, required - n),
+    requiredCases: short ? required : null,
+    additionalCases: short ? required - n : null,
     requiredRepeats
   };
 }
@@ -9651,7 +9682,7 @@ function qualityMetric(options) {
     metric.gated = true;
   }
   const label = QUALITY_LABEL[name];
-  const brokenLimit = () => tolerance.min !== void 0 && options.headAll !== null && options.headAll < tolerance.min ? `${label} ${formatPercent(options.headAll)} is below the floor ${formatPercent(tolerance.min)}` : void 0;
+  const brokenLimit = () => tolerance.min !== void 0 && options.headAll !== null && beyond(options.headAll, tolerance.min, "beneath") ? `${label} ${formatPercent(options.headAll)} is below the floor ${formatPercent(tolerance.min)}` : void 0;
   const decide = (familySize) => {
     const { alpha } = ctx;
     const floorBroken = brokenLimit();
@@ -9663,7 +9694,7 @@ function qualityMetric(options) {
     const delta = metric.delta;
     const drop = significant(metric.test, alpha);
     const gain = significant(metric.improvementTest, alpha);
-    if (drop && delta < -tolerance.noise) {
+    if (drop && beyond(delta, -tolerance.noise, "beneath")) {
       return setVerdict(
         metric,
         "regression",
@@ -9671,7 +9702,7 @@ function qualityMetric(options) {
       );
     }
     if (floorBroken) return setVerdict(metric, "fail", floorBroken);
-    if (gain && delta > tolerance.noise) {
+    if (gain && beyond(delta, tolerance.noise)) {
       return setVerdict(
         metric,
         "improvement",
@@ -9732,6 +9763,15 @@ function qualityMetric(options) {
       additionalCases: advice.additionalCases,
       requiredRepeats: advice.requiredRepeats
     };
+    const { keys, shared } = clusterKeys(pairs);
+    const changed = (shared ? clusterSums(diffs, keys) : diffs).filter((d) => d !== 0).length;
+    if (changed < fewest && advice.additionalCases === null) {
+      return setVerdict(
+        metric,
+        "inconclusive",
+        `${label} changed ${formatPoints(delta)}, carried by ${plural(changed, unit)} that changed: it takes ${fewest} or more for a change to be significant, and the 95% CI reaches below the −${formatPoints(tolerance.margin, false)} margin`
+      );
+    }
     setVerdict(
       metric,
       "inconclusive",
@@ -9786,6 +9826,14 @@ function latencyMetric(options) {
         metric,
         "not-gated",
         "no case has measured latencies on both sides (cached and errored answers carry none)"
+      );
+    }
+    const fewest = fewestSignificantUnits(ctx.alpha / Math.max(1, familySize));
+    if (n < fewest) {
+      return setVerdict(
+        metric,
+        "inconclusive",
+        `median latency ${formatRatio(ratio)}, but ${plural(n, "paired case")} can show no change either way: it takes ${fewest} or more`
       );
     }
     const changeNote = (bound) => `significant but within ${bound}`;
@@ -9858,6 +9906,13 @@ function latencyTailMetric(options) {
     }
     const changeNote = (bound) => `the slowest answers shifted, within ${bound}`;
     if (ratioChangeVerdict(metric, ratio, maxRatio, ctx.alpha, "p95 latency", changeNote)) return;
+    if (beyond(ratio, maxRatio)) {
+      return setVerdict(
+        metric,
+        "inconclusive",
+        `p95 latency ${formatRatio(ratio)}, beyond the tolerated ${formatRatio(maxRatio)} but not significant (${pText(metric.test)}): too few slow answers to tell`
+      );
+    }
     setVerdict(metric, "pass", `no significant shift of the slowest 5% of answers`);
   };
   return { metric, family: enough ? options.family : null, decide };
@@ -9865,13 +9920,13 @@ function latencyTailMetric(options) {
 function ratioChangeVerdict(metric, ratio, maxRatio, alpha, label, withinNote) {
   const worse = significant(metric.test, alpha);
   const better = significant(metric.improvementTest, alpha);
-  if (worse && ratio > maxRatio) {
+  if (worse && beyond(ratio, maxRatio)) {
     setVerdict(
       metric,
       "regression",
       `${label} ${formatRatio(ratio)}, beyond the tolerated ${formatRatio(maxRatio)} (${pText(metric.test)})`
     );
-  } else if (better && ratio < 1 / maxRatio) {
+  } else if (better && beyond(ratio, 1 / maxRatio, "beneath")) {
     setVerdict(
       metric,
       "improvement",
@@ -9923,7 +9978,7 @@ function costMetric(options) {
     sd = standardDeviation(diffs);
     metric.gated = true;
   }
-  const brokenLimit = () => options.max !== void 0 && options.headAll !== null && options.headAll > options.max ? `mean cost per case ${formatUsd(options.headAll)} is above the maximum ${formatUsd(options.max)}` : void 0;
+  const brokenLimit = () => options.max !== void 0 && options.headAll !== null && beyond(options.headAll, options.max) ? `mean cost per case ${formatUsd(options.headAll)} is above the maximum ${formatUsd(options.max)}` : void 0;
   const decide = (familySize) => {
     const floorBroken = brokenLimit();
     if (n === 0) {
@@ -9938,7 +9993,7 @@ function costMetric(options) {
     const ratio = metric.delta ?? Infinity;
     const dearer = significant(metric.test, ctx.alpha);
     const cheaper = significant(metric.improvementTest, ctx.alpha);
-    if (dearer && ratio > maxRatio) {
+    if (dearer && beyond(ratio, maxRatio)) {
       return setVerdict(
         metric,
         "regression",
@@ -9946,7 +10001,7 @@ function costMetric(options) {
       );
     }
     if (floorBroken) return setVerdict(metric, "fail", floorBroken);
-    if (cheaper && ratio < 1 / maxRatio) {
+    if (cheaper && beyond(ratio, 1 / maxRatio, "beneath")) {
       return setVerdict(metric, "improvement", `mean cost per case ${formatRatio(ratio)}`);
     }
     if (dearer || cheaper) {
@@ -9954,6 +10009,14 @@ function costMetric(options) {
         metric,
         "minor-change",
         `mean cost per case ${formatRatio(ratio)}: significant but within ${toleratedBound(ratio, maxRatio)}`
+      );
+    }
+    const fewest = fewestSignificantUnits(ctx.alpha / Math.max(1, familySize));
+    if (n < fewest) {
+      return setVerdict(
+        metric,
+        "inconclusive",
+        `mean cost per case ${formatRatio(ratio)}, but ${plural(n, "paired case")} can show no change either way: it takes ${fewest} or more`
       );
     }
     const high = metric.interval?.high ?? null;
@@ -10043,7 +10106,7 @@ function errorRateMetric(options) {
         `provider outage: ${formatPercent(outage)} of the head answers could not be obtained from the provider (${topKinds(head)})`
       );
     }
-    const floorBroken = options.max !== void 0 && headAll !== null && headAll > options.max;
+    const floorBroken = options.max !== void 0 && headAll !== null && beyond(headAll, options.max);
     const floorReason = () => `error rate ${formatPercent(headAll)} is above the maximum ${formatPercent(options.max)}`;
     if (n === 0 || metric.delta === null) {
       if (floorBroken) return setVerdict(metric, "fail", floorReason());
@@ -10053,7 +10116,7 @@ function errorRateMetric(options) {
     const delta = metric.delta;
     const more = significant(metric.test, ctx.alpha);
     const fewer = significant(metric.improvementTest, ctx.alpha);
-    if (more && delta > noise) {
+    if (more && beyond(delta, noise)) {
       const byProvider = outageErrors(head) * 2 >= head.errors;
       return setVerdict(
         metric,
@@ -10062,7 +10125,7 @@ function errorRateMetric(options) {
       );
     }
     if (floorBroken) return setVerdict(metric, "fail", floorReason());
-    if (fewer && delta < -noise) {
+    if (fewer && beyond(delta, -noise, "beneath")) {
       return setVerdict(metric, "improvement", `error rate fell ${formatPoints(delta, false)}`);
     }
     if (more || fewer) {
@@ -10149,7 +10212,7 @@ function headOnlyQualityMetric(name, headAll, tolerance, cases) {
   metric.n = cases;
   metric.tolerance = tolerance.min !== void 0 ? { min: tolerance.min } : {};
   const label = QUALITY_LABEL[name];
-  if (tolerance.min !== void 0 && headAll !== null && headAll < tolerance.min) {
+  if (tolerance.min !== void 0 && headAll !== null && beyond(headAll, tolerance.min, "beneath")) {
     metric.gated = true;
     metric.verdict = "fail";
     metric.reason = `${label} ${formatPercent(headAll)} is below the floor ${formatPercent(tolerance.min)}`;
@@ -11231,6 +11294,22 @@ function missingNote(summaries) {
   if (missing === 0) return void 0;
   return `${missing} answer${missing === 1 ? " was" : "s were"} never obtained (not in the replay cache, or cancelled) and left out of the rates: to replay a run, record its answers first with --cache write (the action's cache input) and restore that cache directory.`;
 }
+function judgeSpendNote(run) {
+  let graded = 0;
+  let cost = 0;
+  let tokens = 0;
+  for (const suite of run.suites) {
+    for (const result of suite.results) {
+      if (result.judgeCost === void 0 && result.judgeTokens === void 0) continue;
+      graded++;
+      cost = result.judgeCost === null || cost === null ? null : cost + (result.judgeCost ?? 0);
+      tokens += (result.judgeTokens?.input ?? 0) + (result.judgeTokens?.output ?? 0);
+    }
+  }
+  if (graded === 0) return void 0;
+  const spent = cost === null ? "cost unknown (no price for a judge model)" : formatUsd(cost);
+  return `LLM judges: ${spent}, ${tokens.toLocaleString("en-US")} tokens over ${graded.toLocaleString("en-US")} graded answers (apart from the cost of the systems under test)`;
+}
 function renderRunTerminal(run, summaries, options) {
   const red = ansi("31", options.color);
   const bold = ansi("1", options.color);
@@ -11250,6 +11329,8 @@ function renderRunTerminal(run, summaries, options) {
     lines.push(...group.lines.map((l) => `  ${l}`));
     if (group.more > 0) lines.push(dim(`  … and ${group.more} more in the results file`));
   }
+  const judges = judgeSpendNote(run);
+  if (judges) lines.push("", dim(judges));
   const missing = missingNote(summaries);
   if (missing) lines.push("", red(missing));
   if (!run.run.complete)
@@ -11261,6 +11342,7 @@ var init_run_report = __esm({
   "src/report/run-report.ts"() {
     "use strict";
     init_summary();
+    init_format();
     init_escape();
     HEADERS2 = ["suite", "provider", "cases", "pass rate", "mean score", "p50", "p95", "errors"];
     EXAMPLES_SHOWN = 5;
@@ -11360,7 +11442,7 @@ function mergeSuite(parts2) {
       caseOwner.set(info.id, shard.file);
       cases.push(info);
     }
-    results.push(...suite.results);
+    for (const result of suite.results) results.push(result);
   }
   return { ...first.suite, cases, results };
 }
@@ -11654,7 +11736,10 @@ function brokenPlaceholder(template, start) {
   return `placeholder \`${text}\` is not a variable name`;
 }
 function brokenPlaceholders(template) {
-  return Array.from(template.matchAll(PLACEHOLDER_OR_BROKEN)).filter((match) => match[1] === void 0).map((match) => brokenPlaceholder(template, match.index));
+  return Array.from(template.matchAll(PLACEHOLDER_OR_BROKEN)).filter((match) => match[1] === void 0).map((match) => ({ problem: brokenPlaceholder(template, match.index), offset: match.index }));
+}
+function placeholderOffset(template, name) {
+  return Array.from(template.matchAll(PLACEHOLDER)).find((m) => m[1] === name)?.index ?? 0;
 }
 function renderTemplate(template, vars) {
   return template.replace(PLACEHOLDER, (_match, path2) => {
@@ -21126,7 +21211,7 @@ var require_client_h1 = __commonJS({
       kClosed,
       kUseMilo
     } = require_symbols();
-    var constants = require_constants3();
+    var constants2 = require_constants3();
     var { H1Parser, getMiloEnabled } = typeof esbuildDetection === "undefined" ? require_parser_h1() : {};
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
@@ -21270,7 +21355,7 @@ var require_client_h1 = __commonJS({
        */
       constructor(client, socket, { exports: exports2 }) {
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants2.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -21370,11 +21455,11 @@ var require_client_h1 = __commonJS({
             currentParser = null;
             currentBufferRef = null;
           }
-          if (ret !== constants.ERROR.OK) {
+          if (ret !== constants2.ERROR.OK) {
             const data = chunk.subarray(llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr);
-            if (ret === constants.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants2.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(data);
-            } else if (ret === constants.ERROR.PAUSED) {
+            } else if (ret === constants2.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(data);
             } else {
@@ -21409,10 +21494,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants.ERROR.OK) {
+        if (ret === constants2.ERROR.OK) {
           return null;
         }
-        if (ret === constants.ERROR.PAUSED || ret === constants.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants2.ERROR.PAUSED || ret === constants2.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -21429,7 +21514,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants.ERROR[ret], data);
+        return new HTTPParserError(message, constants2.ERROR[ret], data);
       }
       destroy() {
         assert(currentParser === null);
@@ -21651,7 +21736,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants.ERROR.PAUSED : 0;
+        return pause ? constants2.ERROR.PAUSED : 0;
       }
       /**
        * @param {Buffer} buf
@@ -21677,7 +21762,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request2.onResponseData(buf) === false) {
-          return constants.ERROR.PAUSED;
+          return constants2.ERROR.PAUSED;
         }
         return 0;
       }
@@ -21718,13 +21803,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants.ERROR.PAUSED;
+          return constants2.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants.ERROR.PAUSED;
+          return constants2.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants.ERROR.PAUSED;
+          return constants2.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(client[kResume]);
         } else {
@@ -34672,7 +34757,7 @@ var require_cache2 = __commonJS({
 var require_decompress = __commonJS({
   "node_modules/undici/lib/interceptor/decompress.js"(exports, module) {
     "use strict";
-    var { createInflate, createGunzip, createBrotliDecompress, createZstdDecompress, constants } = __require("node:zlib");
+    var { createInflate, createGunzip, createBrotliDecompress, createZstdDecompress, constants: constants2 } = __require("node:zlib");
     var { pipeline, Transform: TransformStream2 } = __require("node:stream");
     var { InvalidArgumentError, ResponseExceededMaxSizeError } = require_errors2();
     var DecoratorHandler = require_decorator_handler();
@@ -34738,7 +34823,7 @@ var require_decompress = __commonJS({
       br: createBrotliDecompress,
       deflate: createInflate,
       // https://www.rfc-editor.org/rfc/rfc9659.html#section-3
-      zstd: createZstdDecompress.bind(null, { params: { [constants.ZSTD_d_windowLogMax]: 23 } })
+      zstd: createZstdDecompress.bind(null, { params: { [constants2.ZSTD_d_windowLogMax]: 23 } })
     };
     var defaultSkipStatusCodes = (
       /** @type {const} */
@@ -43600,8 +43685,24 @@ var init_http = __esm({
 
 // src/providers/module.ts
 import { pathToFileURL } from "node:url";
-async function importModule(absolutePath) {
-  return await import(pathToFileURL(absolutePath).href);
+async function importModule(absolutePath, timeoutMs = MODULE_LOAD_TIMEOUT_MS) {
+  let timer;
+  const timedOut = new Promise((_, reject) => {
+    timer = setTimeout(
+      () => reject(
+        new Error(
+          `it did not finish loading within ${timeoutMs / 1e3} s (a top-level await that never settles?)`
+        )
+      ),
+      timeoutMs
+    );
+    timer.unref();
+  });
+  try {
+    return await Promise.race([import(pathToFileURL(absolutePath).href), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 function commonJsExports(module) {
   const exported = module.default;
@@ -43630,11 +43731,12 @@ function asText(value) {
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   return JSON.stringify(value) ?? "";
 }
-var ModuleProvider;
+var MODULE_LOAD_TIMEOUT_MS, ModuleProvider;
 var init_module = __esm({
   "src/providers/module.ts"() {
     "use strict";
     init_errors();
+    MODULE_LOAD_TIMEOUT_MS = 12e4;
     ModuleProvider = class _ModuleProvider {
       constructor(id, fn) {
         this.fn = fn;
@@ -48281,7 +48383,7 @@ function getRetainedStorageBrand(current) {
   }
   return void 0;
 }
-function estimateRetainedBufferBytes(current, visit, depth) {
+function estimateRetainedBufferBytes(current, visit2, depth) {
   if (ArrayBuffer.isView(current)) {
     let buffer;
     let kind2 = "typed-array";
@@ -48294,7 +48396,7 @@ function estimateRetainedBufferBytes(current, visit, depth) {
     if (typeof buffer !== "object" || buffer === null) {
       return { bytes: Number.POSITIVE_INFINITY, kind: kind2 };
     }
-    visit(buffer, depth + 1);
+    visit2(buffer, depth + 1);
     return { bytes: 0, kind: kind2 };
   }
   const brand = getRetainedStorageBrand(current);
@@ -48339,17 +48441,17 @@ function estimateRetainedBufferBytes(current, visit, depth) {
     kind
   };
 }
-function visitHiddenEventValues(current, kind, visit) {
+function visitHiddenEventValues(current, kind, visit2) {
   if (kind === "map") {
     for (const [key, entry] of mapEntries.call(current)) {
-      if (!visit(key, 8) || !visit(entry, 8)) {
+      if (!visit2(key, 8) || !visit2(entry, 8)) {
         return false;
       }
     }
   }
   if (kind === "set") {
     for (const entry of setValues.call(current)) {
-      if (!visit(entry, 8)) {
+      if (!visit2(entry, 8)) {
         return false;
       }
     }
@@ -48359,7 +48461,7 @@ function visitHiddenEventValues(current, kind, visit) {
       return false;
     }
     for (const [name, value] of headersEntries.call(current)) {
-      if (!visit(name, 8) || !visit(value, 8)) {
+      if (!visit2(name, 8) || !visit2(value, 8)) {
         return false;
       }
     }
@@ -48389,7 +48491,7 @@ function getInspectableEventKeys(current, kind, availableBytes) {
     return !Number.isInteger(index) || index < 0 || index >= length || String(index) !== key;
   });
 }
-function visitInspectableEventProperties(current, kind, depth, availableBytes, charge, visit) {
+function visitInspectableEventProperties(current, kind, depth, availableBytes, charge, visit2) {
   const keys = getInspectableEventKeys(current, kind, availableBytes());
   if (keys === void 0) {
     return false;
@@ -48399,7 +48501,7 @@ function visitInspectableEventProperties(current, kind, depth, availableBytes, c
       return false;
     }
     if (typeof key === "symbol") {
-      visit(key, depth + 1);
+      visit2(key, depth + 1);
     }
     const descriptor = Object.getOwnPropertyDescriptor(current, key);
     if (!descriptor) {
@@ -48411,11 +48513,11 @@ function visitInspectableEventProperties(current, kind, depth, availableBytes, c
       }
       return false;
     }
-    visit(descriptor.value, depth + 1, kind === "blob");
+    visit2(descriptor.value, depth + 1, kind === "blob");
   }
   return true;
 }
-function visitRetainedEventPrototypes(current, depth, isBlobInternalHandle, visited, availableBytes, charge, visit, retainPrototype) {
+function visitRetainedEventPrototypes(current, depth, isBlobInternalHandle, visited, availableBytes, charge, visit2, retainPrototype) {
   let prototype = Object.getPrototypeOf(current);
   for (let prototypeDepth = depth + 1; prototype !== null; prototypeDepth += 1) {
     if (prototypeDepth >= MAX_BUFFERED_EVENT_DEPTH) {
@@ -48425,7 +48527,7 @@ function visitRetainedEventPrototypes(current, depth, isBlobInternalHandle, visi
       return true;
     }
     if (visited.has(prototype)) {
-      visit(prototype, prototypeDepth);
+      visit2(prototype, prototypeDepth);
       return availableBytes() >= 0;
     }
     visited.add(prototype);
@@ -48436,7 +48538,7 @@ function visitRetainedEventPrototypes(current, depth, isBlobInternalHandle, visi
       }
       const intrinsic = getTrustedForeignIntrinsic(retainedPrototype);
       if (!intrinsic) {
-        return visitInspectableEventProperties(retainedPrototype, void 0, prototypeDepth, availableBytes, charge, visit);
+        return visitInspectableEventProperties(retainedPrototype, void 0, prototypeDepth, availableBytes, charge, visit2);
       }
       for (const key of Reflect.ownKeys(retainedPrototype)) {
         const descriptor = Object.getOwnPropertyDescriptor(retainedPrototype, key);
@@ -48450,9 +48552,9 @@ function visitRetainedEventPrototypes(current, depth, isBlobInternalHandle, visi
           return false;
         }
         if (typeof key === "symbol") {
-          visit(key, prototypeDepth + 1);
+          visit2(key, prototypeDepth + 1);
         }
-        visit(descriptor.value, prototypeDepth + 1);
+        visit2(descriptor.value, prototypeDepth + 1);
       }
       return availableBytes() >= 0;
     });
@@ -48521,7 +48623,7 @@ function inspectBufferedEventGraph(value, remainingBytes) {
       bytes = remainingBytes + 1;
     }
   };
-  const visit = (current, depth, isBlobInternalHandle = false) => {
+  const visit2 = (current, depth, isBlobInternalHandle = false) => {
     if (bytes > remainingBytes) {
       return;
     }
@@ -48559,8 +48661,8 @@ function inspectBufferedEventGraph(value, remainingBytes) {
       if (!charge(16)) {
         return false;
       }
-      const retainedStorage = estimateRetainedBufferBytes(current, visit, depth);
-      if (!visitRetainedEventPrototypes(current, depth, isBlobInternalHandle, visited, availableBytes, charge, visit, retainIdentity)) {
+      const retainedStorage = estimateRetainedBufferBytes(current, visit2, depth);
+      if (!visitRetainedEventPrototypes(current, depth, isBlobInternalHandle, visited, availableBytes, charge, visit2, retainIdentity)) {
         return false;
       }
       if (retainedStorage !== void 0 && !charge(retainedStorage.bytes)) {
@@ -48570,18 +48672,18 @@ function inspectBufferedEventGraph(value, remainingBytes) {
         if (!charge(overhead)) {
           return false;
         }
-        visit(hiddenValue, depth + 1);
+        visit2(hiddenValue, depth + 1);
         return bytes <= remainingBytes;
       })) {
         return false;
       }
-      return visitInspectableEventProperties(current, retainedStorage?.kind, depth, availableBytes, charge, visit);
+      return visitInspectableEventProperties(current, retainedStorage?.kind, depth, availableBytes, charge, visit2);
     })) {
       bytes = remainingBytes + 1;
     }
   };
   try {
-    visit(value, 0);
+    visit2(value, 0);
   } catch {
     return void 0;
   }
@@ -50603,7 +50705,7 @@ function canonicalSerializedParserSchema(value, budget) {
     budget.bytes += bytes;
     return true;
   };
-  const visit = (current, depth) => {
+  const visit2 = (current, depth) => {
     if (depth > MAX_SERIALIZED_PARSER_SCHEMA_DEPTH || budget.nodes >= MAX_SERIALIZED_PARSER_SCHEMA_NODES) {
       return UNSAFE_SERIALIZED_PARSER_VALUE;
     }
@@ -50671,7 +50773,7 @@ function canonicalSerializedParserSchema(value, budget) {
           if (!("value" in descriptor)) {
             return UNSAFE_SERIALIZED_PARSER_VALUE;
           }
-          const item = visit(descriptor.value, depth + 1);
+          const item = visit2(descriptor.value, depth + 1);
           if (item === UNSAFE_SERIALIZED_PARSER_VALUE) {
             return item;
           }
@@ -50708,7 +50810,7 @@ function canonicalSerializedParserSchema(value, budget) {
       });
       const fields = [];
       for (const [key, entry] of entries) {
-        const normalized = visit(entry, depth + 1);
+        const normalized = visit2(entry, depth + 1);
         if (normalized === UNSAFE_SERIALIZED_PARSER_VALUE) {
           return normalized;
         }
@@ -50726,7 +50828,7 @@ function canonicalSerializedParserSchema(value, budget) {
     }
   };
   try {
-    const normalized = visit(value, 0);
+    const normalized = visit2(value, 0);
     return typeof normalized === "string" ? normalized : void 0;
   } catch {
     return void 0;
@@ -72070,7 +72172,7 @@ var require_visit = __commonJS({
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove node");
-    function visit(node, visitor) {
+    function visit2(node, visitor) {
       const visitor_ = initVisitor(visitor);
       if (identity.isDocument(node)) {
         const cd = visit_(null, node.contents, visitor_, Object.freeze([node]));
@@ -72079,9 +72181,9 @@ var require_visit = __commonJS({
       } else
         visit_(null, node, visitor_, Object.freeze([]));
     }
-    visit.BREAK = BREAK;
-    visit.SKIP = SKIP;
-    visit.REMOVE = REMOVE;
+    visit2.BREAK = BREAK;
+    visit2.SKIP = SKIP;
+    visit2.REMOVE = REMOVE;
     function visit_(key, node, visitor, path2) {
       const ctrl = callVisitor(key, node, visitor, path2);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
@@ -72215,7 +72317,7 @@ var require_visit = __commonJS({
         throw new Error(`Cannot replace node with ${pt} parent`);
       }
     }
-    exports.visit = visit;
+    exports.visit = visit2;
     exports.visitAsync = visitAsync;
   }
 });
@@ -72225,7 +72327,7 @@ var require_directives = __commonJS({
   "node_modules/yaml/dist/doc/directives.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var visit = require_visit();
+    var visit2 = require_visit();
     var escapeChars = {
       "!": "%21",
       ",": "%2C",
@@ -72369,7 +72471,7 @@ var require_directives = __commonJS({
         let tagNames;
         if (doc && tagEntries.length > 0 && identity.isNode(doc.contents)) {
           const tags = {};
-          visit.visit(doc.contents, (_key, node) => {
+          visit2.visit(doc.contents, (_key, node) => {
             if (identity.isNode(node) && node.tag)
               tags[node.tag] = true;
           });
@@ -72396,7 +72498,7 @@ var require_anchors = __commonJS({
   "node_modules/yaml/dist/doc/anchors.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var visit = require_visit();
+    var visit2 = require_visit();
     function anchorIsValid(anchor) {
       if (/[\x00-\x19\s,[\]{}]/.test(anchor)) {
         const sa = JSON.stringify(anchor);
@@ -72407,7 +72509,7 @@ var require_anchors = __commonJS({
     }
     function anchorNames(root) {
       const anchors = /* @__PURE__ */ new Set();
-      visit.visit(root, {
+      visit2.visit(root, {
         Value(_key, node) {
           if (node.anchor)
             anchors.add(node.anchor);
@@ -72587,7 +72689,7 @@ var require_Alias = __commonJS({
   "node_modules/yaml/dist/nodes/Alias.js"(exports) {
     "use strict";
     var anchors = require_anchors();
-    var visit = require_visit();
+    var visit2 = require_visit();
     var identity = require_identity();
     var Node = require_Node();
     var toJS = require_toJS();
@@ -72613,7 +72715,7 @@ var require_Alias = __commonJS({
           nodes = ctx.aliasResolveCache;
         } else {
           nodes = [];
-          visit.visit(doc, {
+          visit2.visit(doc, {
             Node: (_key, node) => {
               if (identity.isAlias(node) || identity.hasAnchor(node))
                 nodes.push(node);
@@ -77535,15 +77637,15 @@ var require_cst_visit = __commonJS({
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove item");
-    function visit(cst, visitor) {
+    function visit2(cst, visitor) {
       if ("type" in cst && cst.type === "document")
         cst = { start: cst.start, value: cst.value };
       _visit(Object.freeze([]), cst, visitor);
     }
-    visit.BREAK = BREAK;
-    visit.SKIP = SKIP;
-    visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path2) => {
+    visit2.BREAK = BREAK;
+    visit2.SKIP = SKIP;
+    visit2.REMOVE = REMOVE;
+    visit2.itemAtPath = (cst, path2) => {
       let item = cst;
       for (const [field, index] of path2) {
         const tok = item?.[field];
@@ -77554,8 +77656,8 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path2) => {
-      const parent = visit.itemAtPath(cst, path2.slice(0, -1));
+    visit2.parentCollection = (cst, path2) => {
+      const parent = visit2.itemAtPath(cst, path2.slice(0, -1));
       const field = path2[path2.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
@@ -77586,7 +77688,7 @@ var require_cst_visit = __commonJS({
       }
       return typeof ctrl === "function" ? ctrl(item, path2) : ctrl;
     }
-    exports.visit = visit;
+    exports.visit = visit2;
   }
 });
 
@@ -79302,7 +79404,7 @@ var require_dist = __commonJS({
     var lineCounter = require_line_counter();
     var parser = require_parser();
     var publicApi = require_public_api();
-    var visit = require_visit();
+    var visit2 = require_visit();
     exports.Composer = composer.Composer;
     exports.Document = Document.Document;
     exports.Schema = Schema.Schema;
@@ -79330,8 +79432,8 @@ var require_dist = __commonJS({
     exports.parseAllDocuments = publicApi.parseAllDocuments;
     exports.parseDocument = publicApi.parseDocument;
     exports.stringify = publicApi.stringify;
-    exports.visit = visit.visit;
-    exports.visitAsync = visit.visitAsync;
+    exports.visit = visit2.visit;
+    exports.visitAsync = visit2.visitAsync;
   }
 });
 
@@ -79360,6 +79462,7 @@ var init_yaml_file = __esm({
   "src/spec/yaml-file.ts"() {
     "use strict";
     import_yaml = __toESM(require_dist(), 1);
+    init_errors();
     PLAIN_KEY = /^[A-Za-z_$][\w$-]*$/;
     YamlFile = class {
       constructor(file, text) {
@@ -79384,8 +79487,32 @@ var init_yaml_file = __esm({
        * after it too (34 errors for one unquoted `${VAR}` in a `{ … }` mapping).
        */
       firstSyntaxError() {
-        const [first, ...rest] = this.doc.errors;
+        const errors = this.doc.errors;
+        if (errors.length > 0 && errors.every((e) => e.code === "DUPLICATE_KEY")) {
+          return errors.map((error) => {
+            const key = /^[^\n:]*/.exec(this.text.slice(error.pos[0]))?.[0].trim() ?? "";
+            return {
+              file: this.file,
+              ...this.positionOf(error.pos[0]),
+              path: "",
+              message: `duplicate key \`${key}\``,
+              hint: "a key appears once in a mapping: remove or merge the other one"
+            };
+          });
+        }
+        const [first, ...rest] = errors;
         if (first === void 0) return [];
+        if (first.code === "MULTIPLE_DOCS") {
+          return [
+            {
+              file: this.file,
+              ...this.positionOf(first.pos[0]),
+              path: "",
+              message: "a second YAML document (after `---`): a spec file holds one",
+              hint: "remove the `---` line, or move that document to a spec file of its own"
+            }
+          ];
+        }
         const position = this.positionOf(first.pos[0]);
         const line = this.text.split(/\r?\n/)[position.line - 1] ?? "";
         const more = rest.length === 0 ? "" : ` (and ${rest.length} more after it, likely caused by it)`;
@@ -79407,9 +79534,39 @@ var init_yaml_file = __esm({
         if ((0, import_yaml.isScalar)(contents) && contents.value === null) return "empty";
         return (0, import_yaml.isMap)(contents) ? "mapping" : (0, import_yaml.isSeq)(contents) ? "list" : "scalar";
       }
-      /** The plain data; throws on an alias to an undefined anchor (caught by the caller). */
-      toJS() {
-        return this.doc.toJS({ maxAliasCount: 1e3 });
+      /** The plain data, or the problem (at the alias) that keeps the YAML from having any. */
+      data() {
+        let problem;
+        (0, import_yaml.visit)(this.doc, {
+          Alias: (_, alias) => {
+            const at = rangeStart(alias) ?? 0;
+            const target = alias.resolve(this.doc);
+            const [start, , end] = target?.range ?? [];
+            if (target === void 0) {
+              problem = this.problemAt(
+                at,
+                `the alias \`*${alias.source}\` has no anchor \`&${alias.source}\` before it`,
+                "define `&name` on a value above it, or write the value itself"
+              );
+            } else if (start !== void 0 && end !== void 0 && at >= start && at < end) {
+              problem = this.problemAt(
+                at,
+                `the alias \`*${alias.source}\` is inside the value it stands for, which would never end`,
+                "write the values out instead of the alias"
+              );
+            }
+            return problem ? import_yaml.visit.BREAK : void 0;
+          }
+        });
+        if (problem) return { problem };
+        try {
+          return { value: this.doc.toJS({ maxAliasCount: 1e3 }) };
+        } catch (error) {
+          return { problem: this.diagnostic([], `invalid YAML: ${errorMessage(error)}`) };
+        }
+      }
+      problemAt(offset, message, hint) {
+        return { file: this.file, ...this.positionOf(offset), path: "", message, hint };
       }
       /**
        * A plain number as written (`1.10`, `007`), for a field that takes text: YAML reads it as the
@@ -79425,10 +79582,35 @@ var init_yaml_file = __esm({
       position(path2, options = {}) {
         return this.positionOf(rangeStart(this.nodeAt(path2, options.key ?? false)) ?? 0);
       }
+      /**
+       * Where character `offset` of the string at `path` is written: inside a literal block (`|`)
+       * or a one-line scalar whose text is written as it reads; the scalar's start otherwise
+       * (folded or escaped text does not map character by character).
+       */
+      positionInString(path2, offset) {
+        const node = this.nodeAt(path2, false);
+        const start = this.position(path2);
+        if (!(0, import_yaml.isScalar)(node) || typeof node.value !== "string" || !node.range) return start;
+        const value = node.value;
+        const [from, to] = node.range;
+        if (node.type === "BLOCK_LITERAL") {
+          const before = value.slice(0, offset).split("\n");
+          const lineInValue = before.length - 1;
+          const column = (before.at(-1) ?? "").length;
+          const firstContent = this.text.slice(from, to).split(/\r?\n/).slice(1);
+          const indent = /^ */.exec(firstContent.find((line) => line.trim() !== "") ?? "")?.[0] ?? "";
+          return { line: start.line + 1 + lineInValue, column: indent.length + column + 1 };
+        }
+        const quote2 = node.type === "QUOTE_SINGLE" || node.type === "QUOTE_DOUBLE" ? 1 : 0;
+        const written = this.text.slice(from + quote2, to - quote2);
+        if (node.type !== "PLAIN" && quote2 === 0) return start;
+        if (written !== value || value.includes("\n")) return start;
+        return { line: start.line, column: start.column + quote2 + offset };
+      }
       diagnostic(path2, message, hint, options = {}) {
         const diagnostic = {
           file: this.file,
-          ...this.position(path2, options),
+          ...options.offset === void 0 ? this.position(path2, options) : this.positionInString(path2, options.offset),
           path: formatFieldPath(path2),
           message
         };
@@ -79728,13 +79910,12 @@ function parseYamlCases(text, file, diagnostics) {
     );
     return [];
   }
-  let rows;
-  try {
-    rows = yaml.toJS();
-  } catch (error) {
-    diagnostics.push(yaml.diagnostic([], error.message));
+  const parsed = yaml.data();
+  if ("problem" in parsed) {
+    diagnostics.push(parsed.problem);
     return [];
   }
+  const rows = parsed.value;
   return rows.flatMap((row, index) => {
     if (!isPlainObject(row)) {
       diagnostics.push(
@@ -79769,7 +79950,24 @@ async function loadCaseFile(written, path2, context) {
   });
   if (absolute === void 0) return [];
   const file = context.relative(absolute);
-  const text = (await readFile2(absolute, "utf8")).replace(/^\uFEFF/, "");
+  const bytes = await readFile2(absolute);
+  if (bytes.length > MAX_CASE_FILE_BYTES) {
+    context.report(
+      at,
+      `case file \`${written}\` is ${Math.round(bytes.length / 2 ** 20)} MB, more than the ${MAX_CASE_FILE_BYTES / 2 ** 20} MB a case file may hold`,
+      "split it into several files, each listed under `cases:`"
+    );
+    return [];
+  }
+  const text = utf8Text(bytes);
+  if (text === void 0) {
+    context.report(
+      at,
+      `case file \`${written}\` is not UTF-8 text`,
+      'save it as UTF-8 (from a spreadsheet: "CSV UTF-8")'
+    );
+    return [];
+  }
   const before = context.diagnostics.length;
   const cases = parse2(text, file, context.diagnostics);
   if (cases.length === 0 && context.diagnostics.length === before) {
@@ -79785,7 +79983,7 @@ async function loadCases(sources, isValid, context) {
     if (!isValid(path2)) continue;
     const written = source;
     if (written.file !== void 0) {
-      loaded.push(...await loadCaseFile(written.file, path2, context));
+      for (const row of await loadCaseFile(written.file, path2, context)) loaded.push(row);
     } else {
       const row = { id: written.id, cluster: written.cluster, vars: written.vars ?? {} };
       rememberYamlNumbers(context.yaml, [...path2, "vars"], row.vars);
@@ -79816,15 +80014,17 @@ function reportDuplicateIds(cases, diagnostics) {
     });
   }
 }
-var CSV_FORMAT_HINT, PARSERS;
+var CSV_FORMAT_HINT, MAX_CASE_FILE_BYTES, PARSERS;
 var init_cases3 = __esm({
   "src/spec/cases.ts"() {
     "use strict";
     init_sync();
+    init_files();
     init_fingerprint();
     init_template();
     init_yaml_file();
     CSV_FORMAT_HINT = "one header row, then one row per case, values separated by commas; quote a value that holds a comma, a quote or a line break";
+    MAX_CASE_FILE_BYTES = 256 * 2 ** 20;
     PARSERS = {
       ".jsonl": parseJsonl,
       ".csv": parseCsvCases,
@@ -80075,6 +80275,13 @@ function brokenReferenceText(text, start) {
   const written = end === -1 ? rest : rest.slice(0, end + 1);
   return written.length > 40 ? `${written.slice(0, 40)}…` : written;
 }
+function checkParams(params, path2, context) {
+  const misplaced = Object.keys(params).filter((key) => key in FIELDS_NOT_PARAMS);
+  for (const key of misplaced) {
+    context.report([...path2, key], `\`${key}\` is not a request parameter`, FIELDS_NOT_PARAMS[key]);
+  }
+  return misplaced.length === 0;
+}
 function expandEnv(value, path2, context) {
   if (typeof value === "string") {
     const missing = /* @__PURE__ */ new Set();
@@ -80122,15 +80329,15 @@ function secretForms(name, value) {
 }
 function secretValues(entry, context) {
   const names = /* @__PURE__ */ new Set();
-  const visit = (value) => {
+  const visit2 = (value) => {
     if (typeof value === "string") {
       for (const [, escaped, name] of value.matchAll(ENV_REFERENCE)) {
         if (!escaped && name !== void 0) names.add(name);
       }
-    } else if (Array.isArray(value)) value.forEach(visit);
-    else if (value !== null && typeof value === "object") Object.values(value).forEach(visit);
+    } else if (Array.isArray(value)) value.forEach(visit2);
+    else if (value !== null && typeof value === "object") Object.values(value).forEach(visit2);
   };
-  visit(entry);
+  visit2(entry);
   return [...names].flatMap((name) => {
     const value = context.env[name];
     return value === void 0 ? [] : secretForms(name, value);
@@ -80172,25 +80379,13 @@ async function resolveProvider(written, expanded, path2, context) {
   };
   switch (expanded.type) {
     case "module": {
-      const modulePath = await context.existingPath({
-        written: written.path,
-        expanded: expanded.path,
-        kind: "file",
-        at: [...path2, "path"],
-        what: "module"
-      });
-      if (modulePath === void 0) return void 0;
-      const exportFound = await checkModuleExport(
-        {
-          absolutePath: modulePath,
-          written: written.path,
-          exportName: expanded.export,
-          at: path2,
-          what: "module"
-        },
+      const modulePath = await checkedModule(
+        written.path,
+        expanded,
+        path2,
         context
       );
-      if (!exportFound) return void 0;
+      if (modulePath === void 0) return void 0;
       return { ...base, type: "module", path: modulePath, export: expanded.export ?? "default" };
     }
     case "exec": {
@@ -80210,6 +80405,7 @@ async function resolveProvider(written, expanded, path2, context) {
     }
     case "http": {
       if (!checkEndpointUrl(written, expanded, path2, context)) return void 0;
+      if (!checkHttpRequestShape(expanded, path2, context)) return void 0;
       return {
         ...base,
         type: "http",
@@ -80224,6 +80420,7 @@ async function resolveProvider(written, expanded, path2, context) {
     case "openai": {
       const baseUrl = expanded["base-url"];
       if (!checkEndpointUrl(written, expanded, path2, context)) return void 0;
+      if (!checkParams(expanded.params ?? {}, [...path2, "params"], context)) return void 0;
       let apiKey = expanded["api-key"];
       let defaultKey = [];
       if (apiKey === void 0 && baseUrl === void 0) {
@@ -80308,6 +80505,27 @@ function checkEndpointUrl(written, expanded, path2, context) {
   );
   return false;
 }
+function checkHttpRequestShape(entry, path2, context) {
+  let fine = true;
+  if (entry.method === "GET" && entry.body !== void 0) {
+    context.report(
+      [...path2, "body"],
+      "a GET request sends no body, so this one would never be sent",
+      "remove `body`, or send it with `method: POST` (the default)"
+    );
+    fine = false;
+  }
+  const [placeholder] = templateVariables(entry.url);
+  if (placeholder !== void 0) {
+    context.report(
+      [...path2, "url"],
+      `\`{{${placeholder}}}\` would be sent as written: the url is not a template`,
+      "put a case's values in the `body`, which is rendered for each case"
+    );
+    fine = false;
+  }
+  return fine;
+}
 function isUsableUrl(text, context) {
   return isHttpUrl(text) || !context.requireSecrets && usesVariable(text);
 }
@@ -80336,6 +80554,27 @@ async function checkProgram(written, expanded, cwd, path2, context) {
   });
   return found !== void 0;
 }
+async function checkedModule(writtenPath, expanded, path2, context) {
+  const modulePath = await context.existingPath({
+    written: writtenPath,
+    expanded: expanded.path,
+    kind: "file",
+    at: [...path2, "path"],
+    what: "module"
+  });
+  if (modulePath === void 0) return void 0;
+  const exportFound = await checkModuleExport(
+    {
+      absolutePath: modulePath,
+      written: writtenPath,
+      exportName: expanded.export,
+      at: path2,
+      what: "module"
+    },
+    context
+  );
+  return exportFound ? modulePath : void 0;
+}
 async function resolveProviders(entries, isValid, context) {
   if (!Array.isArray(entries)) return [];
   const firstLineOfId = /* @__PURE__ */ new Map();
@@ -80347,8 +80586,22 @@ async function resolveProviders(entries, isValid, context) {
     const expanded = expandEnv(entry, path2, context);
     const variablesSet = context.diagnostics.length === reported2;
     if (!isValid(path2)) {
-      if (variablesSet && isMapping(entry) && isValid([...path2, "url"]) && isValid([...path2, "base-url"])) {
-        checkEndpointUrl(entry, expanded, path2, context);
+      if (variablesSet && isMapping(entry)) {
+        if (isValid([...path2, "url"]) && isValid([...path2, "base-url"])) {
+          checkEndpointUrl(entry, expanded, path2, context);
+        }
+        const module = expanded;
+        if (module.type === "module" && typeof module.path === "string" && isValid([...path2, "path"]) && isValid([...path2, "export"])) {
+          await checkedModule(
+            entry.path,
+            {
+              path: module.path,
+              ...typeof module.export === "string" ? { export: module.export } : {}
+            },
+            path2,
+            context
+          );
+        }
       }
       continue;
     }
@@ -80369,7 +80622,7 @@ async function resolveProviders(entries, isValid, context) {
   }
   return providers;
 }
-var DEFAULT_API_KEY_VARIABLE, ENV_REFERENCE, ENV_REFERENCE_OR_BROKEN, SECRET_MIN_LENGTH, KEY_LIKE, PATH_LIKE;
+var DEFAULT_API_KEY_VARIABLE, ENV_REFERENCE, ENV_REFERENCE_OR_BROKEN, FIELDS_NOT_PARAMS, SECRET_MIN_LENGTH, KEY_LIKE, PATH_LIKE;
 var init_providers2 = __esm({
   "src/spec/providers.ts"() {
     "use strict";
@@ -80377,10 +80630,16 @@ var init_providers2 = __esm({
     init_retry();
     init_duration();
     init_module_export();
+    init_template();
     init_yaml_file();
     DEFAULT_API_KEY_VARIABLE = "OPENAI_API_KEY";
     ENV_REFERENCE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
     ENV_REFERENCE_OR_BROKEN = /\$(\$?)\{(?:([A-Za-z_][A-Za-z0-9_]*)\})?/g;
+    FIELDS_NOT_PARAMS = {
+      model: "the model is the provider's `model:`",
+      messages: "the messages are the suite's `prompt:`",
+      stream: "write `stream: true` beside `params:` (evalgate reads the stream, and measures the time to the first token)"
+    };
     SECRET_MIN_LENGTH = 6;
     KEY_LIKE = /^sk-|^(?=.*[0-9])(?=.*[A-Za-z])[\w.-]{24,}$/;
     PATH_LIKE = /^(\/|\.\.?\/)/;
@@ -81217,8 +81476,8 @@ var init_eval_spec_schema = __esm({
               properties: {
                 "max-ratio": {
                   type: "number",
-                  exclusiveMinimum: 0,
-                  description: "Largest tolerated ratio of mean cost per case, head / baseline (e.g. 1.1)."
+                  minimum: 1,
+                  description: "Largest tolerated ratio of mean cost per case, head / baseline (e.g. 1.1); 1 tolerates no increase."
                 },
                 max: {
                   type: "number",
@@ -81274,8 +81533,8 @@ var init_eval_spec_schema = __esm({
           properties: {
             "max-ratio": {
               type: "number",
-              exclusiveMinimum: 0,
-              description: "Largest tolerated latency ratio head / baseline (e.g. 1.2)."
+              minimum: 1,
+              description: "Largest tolerated latency ratio head / baseline (e.g. 1.2); 1 tolerates no slowdown."
             }
           }
         }
@@ -82927,6 +83186,23 @@ function containsScorer(spec) {
   };
 }
 function regexScorer(spec) {
+  try {
+    new RegExp("", spec.flags);
+  } catch {
+    throw new ScorerConfigProblem(
+      "flags",
+      `invalid regular expression flags \`${spec.flags}\``,
+      "flags are letters of d, g, i, m, s, u, v and y, each at most once (not u with v)"
+    );
+  }
+  const placeholder = templateVariables(spec.pattern)[0];
+  if (placeholder !== void 0) {
+    throw new ScorerConfigProblem(
+      "pattern",
+      `\`{{${placeholder}}}\` would be matched as written: a pattern is not a template`,
+      `to check for a case's value, use \`contains\` or \`equals\` with \`{{${placeholder}}}\``
+    );
+  }
   let regex;
   try {
     regex = new RegExp(spec.pattern, spec.flags);
@@ -83207,7 +83483,9 @@ function site(path2, template, provided = []) {
 }
 function brokenPlaceholderProblems(sites, yaml) {
   return sites.flatMap(
-    ({ path: path2, template }) => brokenPlaceholders(template).map((problem) => yaml.diagnostic(path2, problem, PLACEHOLDER_HINT))
+    ({ path: path2, template }) => brokenPlaceholders(template).map(
+      ({ problem, offset }) => yaml.diagnostic(path2, problem, PLACEHOLDER_HINT, { offset })
+    )
   );
 }
 function missingVariableProblem(name, vars) {
@@ -83274,7 +83552,7 @@ function checkTemplates(sources, cases, yaml) {
   const diagnostics = brokenPlaceholderProblems(allSites, yaml);
   let missing = 0;
   for (const evalCase of cases) {
-    for (const { path: path2, variables } of sites) {
+    for (const { path: path2, template, variables } of sites) {
       for (const name of variables) {
         if (isVariableSet(evalCase.vars, name)) continue;
         if (missing++ >= MISSING_VARIABLE_LIMIT) continue;
@@ -83282,7 +83560,9 @@ function checkTemplates(sources, cases, yaml) {
         const where2 = line === void 0 ? file : `${file}:${line}`;
         const { problem, hint } = missingVariableProblem(name, evalCase.vars);
         diagnostics.push(
-          yaml.diagnostic(path2, `case \`${evalCase.id}\` (${where2}) ${problem}`, hint)
+          yaml.diagnostic(path2, `case \`${evalCase.id}\` (${where2}) ${problem}`, hint, {
+            offset: placeholderOffset(template, name)
+          })
         );
       }
     }
@@ -83315,10 +83595,17 @@ async function loadSpecFile(absolutePath, options) {
   const file = relative3(options.cwd, absolutePath);
   let text;
   try {
-    text = await readFile3(absolutePath, "utf8");
+    text = utf8Text(await readFile3(absolutePath));
   } catch (error) {
     return {
       diagnostics: [{ file, path: "", message: `cannot read the file: ${errorMessage(error)}` }]
+    };
+  }
+  if (text === void 0) {
+    return {
+      diagnostics: [
+        { file, path: "", message: "the spec file is not UTF-8 text", hint: "save it as UTF-8" }
+      ]
     };
   }
   const yaml = new YamlFile(file, text);
@@ -83338,12 +83625,9 @@ async function loadSpecFile(absolutePath, options) {
       ]
     };
   }
-  let data;
-  try {
-    data = yaml.toJS();
-  } catch (error) {
-    return { diagnostics: [yaml.diagnostic([], `invalid YAML: ${errorMessage(error)}`)] };
-  }
+  const parsed = yaml.data();
+  if ("problem" in parsed) return { diagnostics: [parsed.problem] };
+  const data = parsed.value;
   if (!isMapping(data))
     return { diagnostics: [yaml.diagnostic([], "expected a mapping of keys", required)] };
   const schema = checkSpecSchema(data, yaml);
@@ -83359,6 +83643,7 @@ async function loadSpecFile(absolutePath, options) {
   const providers = await resolveProviders(data.providers, schema.isValid, context);
   const scorers = await resolveScorers(data.scorers, schema.isValid, context);
   const cases = await loadCases(data.cases, schema.isValid, context);
+  checkGateOrder(written.gate, schema.isValid, context);
   const promptValid = data.prompt !== void 0 && schema.isValid(["prompt"]);
   const templateProblems = checkTemplates(
     {
@@ -83392,6 +83677,19 @@ async function loadSpecFile(absolutePath, options) {
   };
   return { suite, ...name ? { name } : {}, diagnostics };
 }
+function checkGateOrder(gate, isValid, context) {
+  for (const metric of ["score", "pass-rate"]) {
+    const tolerance = gate?.[metric];
+    const path2 = ["gate", metric];
+    if (tolerance?.noise === void 0 || tolerance["max-drop"] === void 0) continue;
+    if (!isValid(path2) || tolerance.noise <= tolerance["max-drop"]) continue;
+    context.report(
+      [...path2, "noise"],
+      `the noise floor ${tolerance.noise} is above \`max-drop\` ${tolerance["max-drop"]}`,
+      "`noise` is the change too small to matter, `max-drop` the largest drop still a pass: noise ≤ max-drop"
+    );
+  }
+}
 function combinedError(diagnostics) {
   const count = diagnostics.length;
   return new InputError(diagnostics, `${count} problem${count === 1 ? "" : "s"} in eval specs`);
@@ -83423,6 +83721,7 @@ var init_load = __esm({
   "src/spec/load.ts"() {
     "use strict";
     init_errors();
+    init_files();
     init_cases3();
     init_context();
     init_duration();
@@ -83538,7 +83837,7 @@ function entryProblem(entry, key) {
   }
   return void 0;
 }
-var DEFAULT_CACHE_DIR, CACHE_MODES, CACHE_FORMAT, CacheMissError, ResponseCache;
+var DEFAULT_CACHE_DIR, MAX_ENTRY_BYTES, CACHE_MODES, CACHE_FORMAT, CacheMissError, ResponseCache;
 var init_cache = __esm({
   "src/run/cache.ts"() {
     "use strict";
@@ -83547,6 +83846,7 @@ var init_cache = __esm({
     init_fingerprint();
     init_tokens();
     DEFAULT_CACHE_DIR = ".evalgate/cache";
+    MAX_ENTRY_BYTES = 64 * 2 ** 20;
     CACHE_MODES = ["off", "read", "write", "read-write", "replay"];
     CACHE_FORMAT = 2;
     CacheMissError = class extends EvalgateError {
@@ -83580,20 +83880,22 @@ var init_cache = __esm({
         return join3(this.dir, key.slice(0, 2), `${key}.json`);
       }
       /**
-       * The recorded answer, or undefined on a miss (or when this mode does not read). In replay
-       * mode a miss throws CacheMissError; `what` (e.g. "provider gpt, case q1, repeat 0") names it.
+       * The recorded answer, or undefined on a miss (or when this mode does not read); one that is
+       * not `usable` to the caller is a miss. In replay mode a miss throws CacheMissError; `what`
+       * (e.g. "provider gpt, case q1, repeat 0") names it.
        */
-      async get(key, what) {
+      async get(key, what, usable = () => true) {
         if (!this.reads) return void 0;
         const file = this.path(key);
-        const answer = await this.read(file, key);
+        const read = await this.read(file, key);
+        const answer = read && usable(read) ? read : void 0;
         if (!answer && this.mode === "replay") throw new CacheMissError(key, this.dir, what);
         return answer;
       }
       async read(file, key) {
         let text;
         try {
-          text = await readTextIfExists(file);
+          text = await readRegularFileIfExists(file, MAX_ENTRY_BYTES);
         } catch (error) {
           const instead = this.mode === "replay" ? "counted as a cache miss" : "calling the provider instead";
           this.warn(`cache: cannot read ${file}: ${errorMessage(error)}; ${instead}`);
@@ -83638,6 +83940,7 @@ var init_cache = __esm({
 });
 
 // src/providers/identity.ts
+import { posix } from "node:path";
 function asWritten(spec, value) {
   return redactValue(value, spec.secrets ?? []);
 }
@@ -83662,7 +83965,10 @@ function providerCacheIdentity(spec) {
       });
     case "module":
     case "exec":
-      return spec.configFingerprint;
+      return fingerprint({
+        config: spec.configFingerprint,
+        specDir: posix.dirname(spec.source.file.split("\\").join("/"))
+      });
   }
 }
 function rateLimitIdentity(spec) {
@@ -83773,11 +84079,17 @@ function judgeSystemMessage(rubric, scale) {
     `{"reasoning": "<why, in one to three sentences>", "score": <integer from 1 to ${scale}>}`
   ].join("\n");
 }
+function asMaterial(text) {
+  return text.replace(/<(\s*\/?\s*(?:answer|prompt)\b)/gi, "&lt;$1");
+}
 function judgeMessages(rubric, scale, input) {
-  const prompt = input.prompt === void 0 ? [] : ["<prompt>", input.prompt, "</prompt>", ""];
+  const prompt = input.prompt === void 0 ? [] : ["<prompt>", asMaterial(input.prompt), "</prompt>", ""];
   return [
     { role: "system", content: judgeSystemMessage(rubric, scale) },
-    { role: "user", content: [...prompt, "<answer>", input.output, "</answer>"].join("\n") }
+    {
+      role: "user",
+      content: [...prompt, "<answer>", asMaterial(input.output), "</answer>"].join("\n")
+    }
   ];
 }
 function parseJudgement(text, scale) {
@@ -83831,7 +84143,14 @@ async function createLlmJudgeScorer(spec, createJudge) {
     };
     let response;
     try {
-      response = await judge.call(request2, input.signal ?? NEVER_ABORTED);
+      response = await judge.call(request2, input.signal ?? NEVER_ABORTED, (answer) => {
+        try {
+          parseJudgement(answer.output, spec.scale);
+          return true;
+        } catch {
+          return false;
+        }
+      });
     } catch (error) {
       if (error instanceof ProviderError) {
         throw new EvalgateError(`the judge's call failed: ${error.message}`);
@@ -84211,6 +84530,7 @@ function callPolicy(spec, provider, run) {
     limiter: run.limiters.for(spec),
     params: spec.type === "openai" ? spec.params : {},
     cacheIdentity: providerCacheIdentity(spec),
+    keysVars: spec.type !== "openai",
     secrets: run.secrets
   };
 }
@@ -84231,11 +84551,15 @@ function checkedTokens(response, providerId) {
   }
   return { ...response, tokens: recordedTokens(response.tokens) };
 }
-async function callProvider(policy, request2, signal, options, what) {
+async function callProvider(policy, request2, signal, options, what, usable = () => true) {
   const { cache } = options;
-  const key = cache && (cache.reads || cache.writes) ? cacheKey({ providerFingerprint: policy.cacheIdentity, request: request2, repeat: request2.repeat }) : void 0;
+  const key = cache && (cache.reads || cache.writes) ? cacheKey({
+    providerFingerprint: policy.cacheIdentity,
+    request: policy.keysVars ? request2 : { messages: request2.messages },
+    repeat: request2.repeat
+  }) : void 0;
   if (cache && key && cache.reads) {
-    const hit = await cache.get(key, what);
+    const hit = await cache.get(key, what, usable);
     if (hit) {
       const output = redactText(hit.output, policy.secrets);
       return {
@@ -84280,7 +84604,7 @@ async function callProvider(policy, request2, signal, options, what) {
     policy.retry,
     { sleep: options.sleep ?? sleep, random: options.random ?? Math.random, signal }
   );
-  if (cache && key && cache.writes) await cache.set(key, outcome.value);
+  if (cache && key && cache.writes && usable(outcome.value)) await cache.set(key, outcome.value);
   const { value, attempts, waitedMs } = outcome;
   return { response: value, attempts, waitedMs, cached: false };
 }
@@ -84333,11 +84657,11 @@ function runJudges(options) {
     });
     const slots = new Slots(spec.concurrency ?? Number.POSITIVE_INFINITY);
     const judge = {
-      async call(request2, signal) {
+      async call(request2, signal, usable) {
         await slots.acquire(signal);
         try {
           const what = `judge ${spec.id}, case ${request2.caseId}, repeat ${request2.repeat}`;
-          const { response } = await callProvider(policy, request2, signal, options, what);
+          const { response } = await callProvider(policy, request2, signal, options, what, usable);
           return response;
         } finally {
           slots.release();
@@ -85050,8 +85374,9 @@ Usage:
 
 Paths are spec files or directories searched for *.eval.yaml (default: evals).
 Exit codes: 0 ok, 1 failed cases or a regression, 2 bad input, 70 stalled (the code under test
-awaits what never settles; partial results written if they can be) or an internal error, 73 the
-results could not be written where asked (saved to a temp file instead), 130/143 cancelled.
+awaits what never settles; partial results written if they can be), ended by the code under test
+(process.exit) or an internal error, 73 the results could not be written where asked (saved to a
+temp file instead), 130/143 cancelled.
 `;
     VALIDATE_HELP = `Usage: evalgate validate [paths...]
 
@@ -85446,6 +85771,22 @@ function unsupportedNode(version) {
   return void 0;
 }
 
+// src/cli.ts
+import { writeSync } from "node:fs";
+
+// src/exit-guard.ts
+function failEarlySuccessfulExit(tell, failureCode) {
+  const onExit = (code) => {
+    if (code !== 0) return;
+    tell(
+      "the code under test ended the process (process.exit) before evalgate finished: no results written"
+    );
+    process.exitCode = failureCode;
+  };
+  process.on("exit", onExit);
+  return () => process.off("exit", onExit);
+}
+
 // src/stall.ts
 var STALLED = "stalled";
 var STALLED_MESSAGE = "stalled: the run waits for something that can never settle (a promise of the code under test that nothing resolves, such as a module's top-level await); stopping and writing partial results…";
@@ -85471,9 +85812,17 @@ if (unsupported) {
   process.exit(2);
 }
 var { runCli: runCli2 } = await Promise.resolve().then(() => (init_main(), main_exports));
+var EXIT_STALLED = 70;
+var exitGuardDone = failEarlySuccessfulExit(
+  (message) => writeSync(2, `
+evalgate: ${message}
+`),
+  EXIT_STALLED
+);
 for (const stream of [process.stdout, process.stderr]) {
   stream.on("error", (error) => {
     if (error.code !== "EPIPE") throw error;
+    exitGuardDone();
     process.exit();
   });
 }
@@ -85487,7 +85836,6 @@ evalgate: ${signal} received, stopping and writing partial results…
     controller.abort(signal);
   });
 }
-var EXIT_STALLED = 70;
 var runDone = cancelWhenStalled(controller, {
   stalled: (message) => process.stderr.write(`
 evalgate: ${message}
@@ -85506,5 +85854,6 @@ var exitCode = await runCli2(process.argv.slice(2), {
   signal: controller.signal
 });
 runDone();
+exitGuardDone();
 process.exitCode = controller.signal.reason === STALLED ? EXIT_STALLED : exitCode;
 setTimeout(() => process.exit(), 1e3).unref();

@@ -42,6 +42,26 @@ describe('spec file problems', () => {
     ])
   })
 
+  it('names each duplicate key, and says a second document is one', async () => {
+    const duplicates = yaml(SUITE, 'suite: t', ...PROVIDERS, PROMPT, PROMPT, ...CASES, ...SCORERS)
+    const hint = 'a key appears once in a mapping: remove or merge the other one'
+    expect(await specProblems(duplicates, APP)).toEqual([
+      { file: FILE, line: 2, column: 1, path: '', message: 'duplicate key `suite`', hint },
+      { file: FILE, line: 6, column: 1, path: '', message: 'duplicate key `prompt`', hint }
+    ])
+    const twoDocuments = yaml(SUITE, ...PROVIDERS, PROMPT, ...CASES, ...SCORERS, '---', SUITE)
+    expect(await specProblems(twoDocuments, APP)).toEqual([
+      {
+        file: FILE,
+        line: 9,
+        column: 1,
+        path: '',
+        message: 'a second YAML document (after `---`): a spec file holds one',
+        hint: 'remove the `---` line, or move that document to a spec file of its own'
+      }
+    ])
+  })
+
   it('says to quote an unquoted ${VAR} or {{var}} when YAML trips on one', async () => {
     const spec = yaml(
       'suite: s',

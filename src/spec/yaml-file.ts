@@ -74,8 +74,33 @@ export class YamlFile {
    * after it too (34 errors for one unquoted `${VAR}` in a `{ … }` mapping).
    */
   private firstSyntaxError(): Diagnostic[] {
-    const [first, ...rest] = this.doc.errors
+    const errors = this.doc.errors
+    // Duplicate keys are each a mistake of their own, and the file is otherwise read as meant.
+    if (errors.length > 0 && errors.every((e) => e.code === 'DUPLICATE_KEY')) {
+      return errors.map((error) => {
+        const key = /^[^\n:]*/.exec(this.text.slice(error.pos[0]))?.[0].trim() ?? ''
+        return {
+          file: this.file,
+          ...this.positionOf(error.pos[0]),
+          path: '',
+          message: `duplicate key \`${key}\``,
+          hint: 'a key appears once in a mapping: remove or merge the other one'
+        }
+      })
+    }
+    const [first, ...rest] = errors
     if (first === undefined) return []
+    if (first.code === 'MULTIPLE_DOCS') {
+      return [
+        {
+          file: this.file,
+          ...this.positionOf(first.pos[0]),
+          path: '',
+          message: 'a second YAML document (after `---`): a spec file holds one',
+          hint: 'remove the `---` line, or move that document to a spec file of its own'
+        }
+      ]
+    }
     const position = this.positionOf(first.pos[0])
     const line = this.text.split(/\r?\n/)[position.line - 1] ?? ''
     const more = rest.length === 0 ? '' : ` (and ${rest.length} more after it, likely caused by it)`
