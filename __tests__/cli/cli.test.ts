@@ -378,7 +378,13 @@ describe('exit codes', () => {
     expect(many.stderr).toBe('evalgate: --repeats must be at most 100, as in a spec; got 1000\n')
     const unknown = await runCliProcess(cli, ['run', '--concurency', '3'], { cwd: repo })
     expect(unknown.code).toBe(2)
-    expect(unknown.stderr).toMatch(/^evalgate: evalgate run: Unknown option '--concurency'/)
+    expect(unknown.stderr).toBe(
+      'evalgate: evalgate run: unknown option --concurency (did you mean --concurrency?). See `evalgate run --help`.\n'
+    )
+    const unlike = await runCliProcess(cli, ['compare', '--zzz'], { cwd: repo })
+    expect(unlike.stderr).toBe(
+      'evalgate: evalgate compare: unknown option --zzz. See `evalgate compare --help`.\n'
+    )
     // A flag without its value, at the end or followed by another flag: one plain line.
     for (const args of [
       ['run', '--out'],

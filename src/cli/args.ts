@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import type { ParseArgsConfig } from 'node:util'
 import { UsageError } from '../errors.js'
+import { closestMatch } from '../spec/did-you-mean.js'
 
 type Options = NonNullable<ParseArgsConfig['options']>
 
@@ -8,11 +9,17 @@ type Options = NonNullable<ParseArgsConfig['options']>
  * parseArgs's message in one line: an option without its value (given none, or followed by
  * another option) says so plainly, rather than in node's three lines about `--out=-XYZ`.
  */
-function usageText(message: string): string {
+function usageText(message: string, options: Options): string {
   const flag = /^Option '(?:-\w, )?(--[\w-]+)[^']*' argument (?:missing|is ambiguous)/.exec(
     message
   )?.[1]
   if (flag) return `${flag} needs a value (one that starts with a dash is written ${flag}=-value)`
+  const unknown = /^Unknown option '(-{1,2})([^'=]*)/.exec(message)
+  if (unknown) {
+    const [, dashes, name = ''] = unknown
+    const match = closestMatch(name, Object.keys(options))
+    return `unknown option ${dashes}${name}${match ? ` (did you mean --${match}?)` : ''}`
+  }
   return message.replace(/\.$/, '')
 }
 
@@ -22,7 +29,7 @@ export function parseCommandArgs<T extends Options>(command: string, argv: strin
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true })
   } catch (error) {
     throw new UsageError(
-      `evalgate ${command}: ${usageText((error as Error).message)}. See \`evalgate ${command} --help\`.`
+      `evalgate ${command}: ${usageText((error as Error).message, options)}. See \`evalgate ${command} --help\`.`
     )
   }
 }
