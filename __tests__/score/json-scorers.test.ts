@@ -95,6 +95,26 @@ describe('json-schema', () => {
     expect(tooLong.reason).toContain('must NOT have more than 2 items')
   })
 
+  it('checks the string formats of the JSON Schema specification', async () => {
+    const schema = {
+      type: 'object',
+      properties: { email: { format: 'email' }, at: { format: 'date-time' } }
+    }
+    const scorers = await createScorers(
+      [spec({ type: 'json-schema', name: 'contact', schema })],
+      noModules
+    )
+    const score = (output: string) => scoreOutput(scorers, { output, vars: {}, caseId: 'c' })
+    expect((await score('{"email": "ada@example.com", "at": "2026-11-29T10:00:00Z"}')).pass).toBe(
+      true
+    )
+    const wrong = await score('{"email": "ada at example", "at": "yesterday"}')
+    expect(wrong.pass).toBe(false)
+    expect(wrong.scores[0]?.reason).toBe(
+      'output does not match the schema: /email must match format "email" (+1 more)'
+    )
+  })
+
   it('lets two scorers use the same $id', async () => {
     const withId = { $id: 'https://example.com/ticket', ...ticketSchema }
     const scorers = await createScorers(
@@ -119,7 +139,11 @@ describe('json-schema', () => {
       { type: 'object', requird: ['q'] },
       'unknown keyword: "requird"'
     ],
-    ['an unsupported string format', { format: 'email' }, 'format "email" at # is not supported']
+    [
+      'a string format the specification does not define',
+      { format: 'postcode' },
+      'format "postcode" at # is not supported'
+    ]
   ])('rejects %s at creation, naming the scorer', async (_label, schema, cause) => {
     const error: unknown = await createScorers(
       [spec({ type: 'json-schema', name: 'ticket-shape', schema })],

@@ -1,10 +1,14 @@
 import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
 import { Ajv2019 } from 'ajv/dist/2019.js'
 import { Ajv2020 } from 'ajv/dist/2020.js'
+import ajvFormats from 'ajv-formats'
 import type { JsonSchemaScorerSpec } from '../spec/types.js'
 import { ScorerConfigProblem } from './errors.js'
 import { PASSED, failed, type Outcome, type ScoreFunction } from './outcome.js'
 import { quote, truncate } from './reason.js'
+
+// A CommonJS module whose `exports.default` is the plugin: the default import is its exports.
+const addFormats = ajvFormats.default
 
 type ParsedJson = { ok: true; value: unknown } | { ok: false; outcome: Outcome }
 
@@ -54,7 +58,7 @@ function schemaProblem(ajvMessage: string): ScorerConfigProblem {
     return new ScorerConfigProblem(
       'schema',
       `invalid JSON Schema: format "${unknownFormat[1]}" at ${unknownFormat[2]} is not supported`,
-      'evalgate does not check string formats; use a pattern instead'
+      'the formats of the JSON Schema specification are (date-time, email, uri, uuid…); for another, use a pattern'
     )
   }
   const hint = ajvMessage.startsWith('strict mode: unknown keyword')
@@ -79,6 +83,8 @@ export function jsonSchemaScorer(spec: JsonSchemaScorerSpec): ScoreFunction {
       strictTuples: false,
       logger: false
     })
+    // The formats of the JSON Schema specification (email, date-time, uri…), checked in full.
+    addFormats(ajv, { mode: 'full' })
     validate = ajv.compile(spec.schema)
   } catch (error) {
     throw schemaProblem((error as Error).message)
