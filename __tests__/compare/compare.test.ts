@@ -336,6 +336,10 @@ describe('compareRuns verdicts', () => {
     // 60 cases in 4 clusters: the cluster is the unit, and 4 cannot be significant either.
     const fewClusters = metric(collapse({ cases: 60, cluster: (i) => `k${i % 4}` }), 'score')
     expect(fewClusters.reason).toContain('with 4 clusters no change can be significant')
+    // One cluster is one unit: no interval, rather than the cases' own that ignores it.
+    const oneCluster = metric(collapse({ cases: 60, cluster: () => 'all' }), 'score')
+    expect(oneCluster).toMatchObject({ verdict: 'inconclusive', clusters: 1 })
+    expect(oneCluster.interval ?? null).toBeNull()
     // Five cases can: the same collapse is a regression.
     expect(metric(collapse({ cases: 5 }), 'score').verdict).toBe('regression')
   })

@@ -243,8 +243,11 @@ function differenceInterval(
   const n = diffs.length
   if (n < 2) return { interval: null, sd: NaN }
   if (clusters) {
-    const se = clusteredStandardError(diffs, clusters)
     const groups = new Set(clusters).size
+    // One cluster is one unit: its spread cannot be estimated, and the cases' own interval would
+    // claim a precision that correlated cases do not have.
+    if (groups < 2) return { interval: null, sd: NaN }
+    const se = clusteredStandardError(diffs, clusters)
     if (Number.isFinite(se)) {
       const estimate = mean(diffs)
       const halfWidth = studentTQuantile((1 + LEVEL) / 2, groups - 1) * se
