@@ -924,6 +924,27 @@ describe('template variables', () => {
     ])
   })
 
+  it('reports a case whose numeric expected value is not a number, before any model is called', async () => {
+    const spec = yaml(
+      SUITE,
+      ...PROVIDERS,
+      PROMPT,
+      'cases:',
+      '  - { id: ok, vars: { question: a, r: "2.5" } }',
+      '  - { id: bad, vars: { question: b, r: abc } }', // line 7
+      'scorers:',
+      "  - { type: numeric, expected: '{{r}}' }" // line 9
+    )
+    expect(await specProblems(spec, APP)).toEqual([
+      expect.objectContaining({
+        line: 9,
+        path: 'scorers[0].expected',
+        message: 'case `bad` (evals/s.eval.yaml:7) gives `expected` "abc", not a number',
+        hint: 'numeric compares with a plain decimal number, such as 42, -0.5 or 1e-3'
+      })
+    ])
+  })
+
   it('reports at most 20 missing variables per suite, then how many more', async () => {
     const rows = Array.from({ length: 30 }, (_, i) => JSON.stringify({ id: `c${i}`, other: i }))
     const spec = yaml(SUITE, ...PROVIDERS, PROMPT, 'cases:', '  - file: ./many.jsonl', ...SCORERS)

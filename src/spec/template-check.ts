@@ -5,9 +5,17 @@ import {
   isVariableSet,
   nullPart,
   placeholderOffset,
+  renderTemplate,
   templateVariables
 } from './template.js'
-import type { EvalCase, HttpProviderSpec, PromptTemplate, ScorerSpec } from './types.js'
+import { parseDecimal } from '../score/text.js'
+import type {
+  EvalCase,
+  HttpProviderSpec,
+  NumericScorerSpec,
+  PromptTemplate,
+  ScorerSpec
+} from './types.js'
 import type { Resolved } from './context.js'
 import type { FieldPath, YamlFile } from './yaml-file.js'
 
@@ -151,12 +159,48 @@ export function checkTemplates(
       }
     }
   }
+  // A numeric scorer's expected value, rendered per case, must be a number: else every answer of
+  // that case errors, after the model was paid for it.
+  let notNumbers = 0
+  const numeric = sources.scorers.filter(
+    (entry): entry is Resolved<NumericScorerSpec> =>
+      entry.spec.type === 'numeric' && templateVariables(entry.spec.expected).length > 0
+  )
+  for (const evalCase of cases) {
+    for (const { spec, path } of numeric) {
+      let rendered: string
+      try {
+        rendered = renderTemplate(spec.expected, evalCase.vars)
+      } catch {
+        continue // a missing variable, reported above
+      }
+      if (parseDecimal(rendered) !== undefined) continue
+      if (notNumbers++ >= MISSING_VARIABLE_LIMIT) continue
+      const { file, line } = evalCase.source
+      const where = line === undefined ? file : `${file}:${line}`
+      diagnostics.push(
+        yaml.diagnostic(
+          [...path, 'expected'],
+          `case \`${evalCase.id}\` (${where}) gives \`expected\` ${JSON.stringify(rendered.slice(0, 60))}, not a number`,
+          'numeric compares with a plain decimal number, such as 42, -0.5 or 1e-3'
+        )
+      )
+    }
+  }
   const unreported = missing - MISSING_VARIABLE_LIMIT
   if (unreported > 0) {
     diagnostics.push({
       file: yaml.file,
       path: '',
       message: `…and ${unreported} more missing template variable${unreported === 1 ? '' : 's'}`
+    })
+  }
+  const unreportedNumbers = notNumbers - MISSING_VARIABLE_LIMIT
+  if (unreportedNumbers > 0) {
+    diagnostics.push({
+      file: yaml.file,
+      path: '',
+      message: `…and ${unreportedNumbers} more cases whose numeric \`expected\` is not a number`
     })
   }
   return diagnostics
