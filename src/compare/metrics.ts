@@ -555,7 +555,6 @@ export function qualityMetric(options: {
         `non-inferior: the 95% CI ${formatInterval(low, metric.interval?.high ?? null, 'difference', 'fraction')} stays above the −${formatPoints(tolerance.margin, false)} margin`
       )
     }
-
     metric.power = {
       minimumDetectableEffect: advice.mde,
       targetEffect: tolerance.margin,
