@@ -270,6 +270,72 @@ describe('the action by event, against a local GitHub', () => {
     expect(comments[0]?.body).toContain('## evalgate: PASS')
   })
 
+  it('merge_group: the queue’s commit is compared with the base tip’s baseline, and a regression fails', async () => {
+    const queued = server.state.commit({
+      branch: 'gh-readonly-queue/main/pr-7',
+      parents: [mainSha],
+      files: { 'prompt.txt': 'queued\n' }
+    })
+    const payload = {
+      ...example('merge_group'),
+      repository: repository(),
+      merge_group: {
+        ...(example('merge_group').merge_group as object),
+        head_sha: queued,
+        head_ref: 'refs/heads/gh-readonly-queue/main/pr-7',
+        base_sha: mainSha,
+        base_ref: 'refs/heads/main'
+      }
+    }
+    const env = { GITHUB_SHA: queued, GITHUB_REF: 'refs/heads/gh-readonly-queue/main/pr-7' }
+    const worse = await runEvent('merge_group', payload, { ...env, EVALGATE_FIXTURE_MODE: 'worse' })
+    expect(worse.code).toBe(1)
+    expect(worse.outputs.verdict).toBe('regression')
+    expect(worse.summary).toContain(`\`${mainSha.slice(0, 7)}\``)
+    const same = await runEvent('merge_group', payload, env)
+    expect(same.code).toBe(0)
+    expect(same.outputs.verdict).toBe('pass')
+    // Nothing is stored for the queue's commit.
+    expect(server.state.readFile('evalgate-data', `results/${queued}.json.gz`)).toBeUndefined()
+  })
+
+  it('pull_request_target: refused before anything runs, with what to use instead', async () => {
+    const payload = pullRequestPayload('opened', prNumber, mainSha, headSha)
+    const run = await runEvent('pull_request_target', payload, {
+      GITHUB_SHA: mainSha,
+      GITHUB_REF: 'refs/heads/main'
+    })
+    expect(run.code).toBe(1)
+    expect(run.stdout).toContain(
+      '::error::evalgate does not run on pull_request_target: run it on pull_request, and for pull requests from forks post the comment from a workflow_run job with report-from (see the README)'
+    )
+    expect(run.outputs).toEqual({})
+  })
+
+  it('an event that compares nothing says so, not "no baseline"', async () => {
+    const run = await runEvent(
+      'release',
+      { ...example('release', 'published'), repository: repository() },
+      { GITHUB_SHA: mainSha, GITHUB_REF: 'refs/tags/v1.0.0' }
+    )
+    expect(run.code).toBe(0)
+    expect(run.outputs.verdict).toBe('not-compared')
+    expect(run.stdout).toContain('evalgate: a release event compares nothing')
+  })
+
+  it('a pull_request payload without its base: one clear error, not an internal one', async () => {
+    const payload = pullRequestPayload('opened', prNumber, mainSha, headSha)
+    delete (payload.pull_request as { base?: unknown }).base
+    const run = await runEvent('pull_request', payload, {
+      GITHUB_SHA: 'f'.repeat(40),
+      GITHUB_REF: `refs/pull/${prNumber}/merge`
+    })
+    expect(run.code).toBe(1)
+    expect(run.stdout).toContain(
+      '::error::the event payload at GITHUB_EVENT_PATH has a pull_request without base.ref, base.sha, base.repo.full_name'
+    )
+  })
+
   it('comment: on-regression writes no comment on a pass, and keeps one it wrote current once fixed', async () => {
     const quietSha = server.state.commit({ branch: 'quiet', parents: [mainSha] })
     const number = server.state.addPullRequest({ headBranch: 'quiet' }).number

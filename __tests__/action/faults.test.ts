@@ -409,6 +409,23 @@ describe('GitHub failing while the sticky comment is written', () => {
   )
 })
 
+describe('a locked pull request', () => {
+  it('gets no comment and a warning saying so, not one about permissions; the verdict stands', async () => {
+    deleteAllComments()
+    server.fault('issues/create-comment', {
+      status: 403,
+      message: 'Unable to create comment because issue is locked.'
+    })
+    const run = await pullRequestRun('worse')
+    await expectResultsSurvived(run, headSha)
+    expect(run.code).toBe(1)
+    expect(run.outputs.verdict).toBe('regression')
+    expect(run.warnings).toEqual([
+      `::warning::evalgate: no comment on #${prNumber}: the pull request is locked. The verdict stands; the job summary and ${run.resultsPath} have the report.`
+    ])
+  })
+})
+
 describe('the sticky comment deleted behind the action’s back', () => {
   it('deleted between two runs: the next run writes it again, once', async () => {
     deleteAllComments()

@@ -313,6 +313,12 @@ async function postComment(
       )
     }
   } catch (error) {
+    if (error instanceof GitHubApiError && error.kind === 'locked') {
+      io.warning(
+        `evalgate: no comment on #${pr.number}: the pull request is locked. The verdict stands; the job summary and ${settings.resultsPath} have the report.`
+      )
+      return
+    }
     // A fork PR's token is read-only: report, never fail for lack of permission.
     if (error instanceof GitHubApiError && (error.kind === 'forbidden' || error.kind === 'auth')) {
       io.warning(
@@ -402,6 +408,14 @@ async function lookUpBaseline(
           status: 'none',
           why: `No stored results for the merge base or its ${maxDistance} first parents.`
         }
+  }
+  if (context.eventName === 'merge_group' && context.mergeGroup) {
+    // The queue's commit is built on the base branch's tip: that tip is the baseline.
+    return walkFrom(
+      context.mergeGroup.baseSha,
+      'base of the merge queue',
+      'No stored results for the base of the merge queue or its first parents.'
+    )
   }
   if (context.eventName === 'push' && isDefaultBranch) {
     const parent = await attempt(
@@ -499,6 +513,13 @@ export async function runAction(
   context: ActionContext,
   deps: ActionDeps
 ): Promise<string | undefined> {
+  if (context.eventName === 'pull_request_target') {
+    // Its default checkout is the base branch: the run would measure the base's code and pass
+    // it off as the pull request's; a checkout of the PR's code would run it with secrets.
+    throw new UsageError(
+      'evalgate does not run on pull_request_target: run it on pull_request, and for pull requests from forks post the comment from a workflow_run job with report-from (see the README)'
+    )
+  }
   if (settings.reportFrom !== undefined) {
     return reportFromArtifact(settings.reportFrom, settings, context, deps)
   }
@@ -674,6 +695,11 @@ export async function runAction(
     annotateRegressions(comparison, io)
   } else if (lookup?.status === 'unavailable') {
     io.setOutput('verdict', 'baseline-unavailable')
+  } else if (client && !lookup) {
+    io.setOutput('verdict', 'not-compared')
+    io.info(
+      `evalgate: a ${context.eventName || 'run of this'} event compares nothing (pull_request, merge_group, push to the default branch, schedule and workflow_dispatch do); the report is in the job summary`
+    )
   } else {
     io.setOutput('verdict', 'no-baseline')
     if (client) io.info('evalgate: no baseline to compare with; see the job summary')

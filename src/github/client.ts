@@ -142,6 +142,8 @@ export type GitHubErrorKind =
   | 'rate-limited'
   | 'server'
   | 'network'
+  /** The issue or pull request is locked: it takes no comments, whatever the token. */
+  | 'locked'
 
 /** A GitHub API call failed; the message names the call and what to do about it. */
 export class GitHubApiError extends EvalgateError {
@@ -317,6 +319,9 @@ export function toGitHubApiError(
   } else if (status === 429 || isSecondaryRateLimit(failure)) {
     kind = 'rate-limited'
     hint = `GitHub's secondary rate limit (too many requests in a short time)${tried}; rerun in a few minutes`
+  } else if ((status === 403 || status === 422) && /\blocked\b/i.test(said)) {
+    kind = 'locked'
+    hint = 'the conversation is locked, so it takes no comments'
   } else if (status === 401) {
     kind = 'auth'
     hint = 'the token was refused: check the `github-token` input (expired or revoked token?)'

@@ -23,6 +23,8 @@ export interface ActionContext {
   runUrl: string | undefined
   apiUrl: string
   pullRequest: PullRequestContext | undefined
+  /** For `merge_group` (a merge queue): the commit under test and the tip it was built on. */
+  mergeGroup: { headSha: string; baseSha: string; baseRef: string } | undefined
   /** For `workflow_run`: the run whose results to report and the pull requests it belongs to. */
   workflowRun:
     | {
@@ -45,6 +47,7 @@ interface Payload {
     base: { ref: string; sha: string; repo: { full_name: string } }
     head: { sha: string; repo: { full_name: string } | null }
   }
+  merge_group?: { head_sha: string; base_sha: string; base_ref: string }
   workflow_run?: {
     id: number
     head_sha: string
@@ -79,6 +82,21 @@ export async function readActionContext(
     )
   }
   const pr = payload.pull_request
+  if (pr !== undefined) {
+    const missing = [
+      typeof pr.number === 'number' ? undefined : 'number',
+      typeof pr.base?.ref === 'string' ? undefined : 'base.ref',
+      typeof pr.base?.sha === 'string' ? undefined : 'base.sha',
+      typeof pr.base?.repo?.full_name === 'string' ? undefined : 'base.repo.full_name',
+      typeof pr.head?.sha === 'string' ? undefined : 'head.sha'
+    ].filter((field) => field !== undefined)
+    if (missing.length > 0) {
+      throw new UsageError(
+        `the event payload at GITHUB_EVENT_PATH has a pull_request without ${missing.join(', ')}: evalgate reads the payload GitHub writes for the event`
+      )
+    }
+  }
+  const group = payload.merge_group
   const serverUrl = env.GITHUB_SERVER_URL ?? 'https://github.com'
   return {
     eventName: env.GITHUB_EVENT_NAME ?? '',
@@ -106,6 +124,10 @@ export async function readActionContext(
           fromFork: pr.head.repo?.full_name !== pr.base.repo.full_name
         }
       : undefined,
+    mergeGroup:
+      group?.head_sha && group.base_sha
+        ? { headSha: group.head_sha, baseSha: group.base_sha, baseRef: group.base_ref }
+        : undefined,
     workflowRun: payload.workflow_run
       ? {
           id: payload.workflow_run.id,
