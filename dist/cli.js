@@ -10505,7 +10505,18 @@ function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, wa
   const baseOutageShare = outageShare(base) ?? 0;
   if (headOutage || baseOutageShare > OUTAGE_ERROR_RATE) {
     const reason = headOutage ? `not judged: ${formatPercent(outageShare(head))} of the head answers could not be obtained from the provider` : `not judged: ${formatPercent(baseOutageShare)} of the baseline answers could not be obtained from the provider; rerun the baseline`;
-    if (!headOutage) warnings.push(`${where2}: the baseline mostly errored; rerun it`);
+    if (!headOutage) {
+      warnings.push(`${where2}: the baseline mostly errored; rerun it`);
+      const judgeErrorRate = errorRate.decide;
+      errorRate.family = null;
+      errorRate.decide = (familySize) => {
+        judgeErrorRate(familySize);
+        if (errorRate.metric.verdict === "fail") return;
+        errorRate.metric.gated = false;
+        errorRate.metric.verdict = "not-gated";
+        errorRate.metric.reason = reason;
+      };
+    }
     for (const p of pending) {
       if (p === errorRate || p.metric.verdict === "not-comparable") continue;
       p.family = null;
@@ -79492,7 +79503,8 @@ var init_yaml_file = __esm({
         const errors = this.doc.errors;
         if (errors.length > 0 && errors.every((e) => e.code === "DUPLICATE_KEY")) {
           return errors.map((error) => {
-            const key = /^[^\n:]*/.exec(this.text.slice(error.pos[0]))?.[0].trim() ?? "";
+            const rest2 = this.text.slice(error.pos[0]);
+            const key = (/^("(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^\n:]*)/.exec(rest2)?.[0] ?? "").trim();
             return {
               file: this.file,
               ...this.positionOf(error.pos[0]),
@@ -79599,9 +79611,12 @@ var init_yaml_file = __esm({
           const before = value.slice(0, offset).split("\n");
           const lineInValue = before.length - 1;
           const column = (before.at(-1) ?? "").length;
-          const firstContent = this.text.slice(from, to).split(/\r?\n/).slice(1);
-          const indent = /^ */.exec(firstContent.find((line) => line.trim() !== "") ?? "")?.[0] ?? "";
-          return { line: start.line + 1 + lineInValue, column: indent.length + column + 1 };
+          const [header = "", ...content] = this.text.slice(from, to).split(/\r?\n/);
+          const indicator = /^\|[+-]?([1-9])/.exec(header)?.[1];
+          const lineStart = this.text.lastIndexOf("\n", from - 1) + 1;
+          const ownIndent = /^ *(?:- +)*/.exec(this.text.slice(lineStart, from))?.[0].length ?? 0;
+          const indent = indicator !== void 0 ? ownIndent + Number(indicator) : /^ */.exec(content.find((line) => line.trim() !== "") ?? "")?.[0].length ?? 0;
+          return { line: start.line + 1 + lineInValue, column: indent + column + 1 };
         }
         const quote2 = node.type === "QUOTE_SINGLE" || node.type === "QUOTE_DOUBLE" ? 1 : 0;
         const written = this.text.slice(from + quote2, to - quote2);
@@ -79668,7 +79683,7 @@ var init_yaml_file = __esm({
 });
 
 // src/spec/cases.ts
-import { readFile as readFile2 } from "node:fs/promises";
+import { readFile as readFile2, stat as stat3 } from "node:fs/promises";
 import { extname } from "node:path";
 function derivedCaseId(vars) {
   return fingerprint(vars).slice(0, 12);
@@ -79952,15 +79967,16 @@ async function loadCaseFile(written, path2, context) {
   });
   if (absolute === void 0) return [];
   const file = context.relative(absolute);
-  const bytes = await readFile2(absolute);
-  if (bytes.length > MAX_CASE_FILE_BYTES) {
+  const { size } = await stat3(absolute);
+  if (size > MAX_CASE_FILE_BYTES) {
     context.report(
       at,
-      `case file \`${written}\` is ${Math.round(bytes.length / 2 ** 20)} MB, more than the ${MAX_CASE_FILE_BYTES / 2 ** 20} MB a case file may hold`,
+      `case file \`${written}\` is ${Math.round(size / 2 ** 20)} MB, more than the ${MAX_CASE_FILE_BYTES / 2 ** 20} MB a case file may hold`,
       "split it into several files, each listed under `cases:`"
     );
     return [];
   }
+  const bytes = await readFile2(absolute);
   const text = utf8Text(bytes);
   if (text === void 0) {
     context.report(
@@ -80037,7 +80053,7 @@ var init_cases3 = __esm({
 });
 
 // src/spec/context.ts
-import { stat as stat3 } from "node:fs/promises";
+import { stat as stat4 } from "node:fs/promises";
 import { relative as relative2, resolve as resolve3 } from "node:path";
 var SpecContext;
 var init_context = __esm({
@@ -80090,7 +80106,7 @@ var init_context = __esm({
         const hint = `${resolvedNote}paths are relative to ${base.name}`;
         let isKind;
         try {
-          const stats = await stat3(absolute);
+          const stats = await stat4(absolute);
           isKind = check.kind === "file" ? stats.isFile() : stats.isDirectory();
         } catch {
           this.report(check.at, `${check.what} \`${check.written}\` does not exist`, hint);
@@ -83431,7 +83447,7 @@ function schemaProblem(ajvMessage) {
     return new ScorerConfigProblem(
       "schema",
       `invalid JSON Schema: format "${unknownFormat[1]}" at ${unknownFormat[2]} is not supported`,
-      "the formats of the JSON Schema specification are (date-time, email, uri, uuid…); for another, use a pattern"
+      "the formats checked are those of ajv-formats (date, time, date-time, duration, email, hostname, ipv4, ipv6, uri, uuid, regex…); for another, use a pattern"
     );
   }
   const hint = ajvMessage.startsWith("strict mode: unknown keyword") ? "check the spelling; unknown keywords are rejected so that a typo cannot pass every output" : "draft-07 by default, or 2019-09 / 2020-12 declared in $schema";
@@ -84037,11 +84053,14 @@ function checkGateOrder(gate, isValid, context) {
   for (const metric of ["score", "pass-rate"]) {
     const tolerance = gate?.[metric];
     const path2 = ["gate", metric];
-    if (tolerance?.noise === void 0 || tolerance["max-drop"] === void 0) continue;
-    if (!isValid(path2) || tolerance.noise <= tolerance["max-drop"]) continue;
+    if (tolerance === void 0 || !isValid(path2)) continue;
+    const noise = tolerance.noise ?? DEFAULT_NOISE;
+    const maxDrop = tolerance["max-drop"] ?? DEFAULT_MARGIN;
+    if (noise <= maxDrop) continue;
+    const written = (value, fallback) => value === void 0 ? `${fallback} (the default)` : String(value);
     context.report(
-      [...path2, "noise"],
-      `the noise floor ${tolerance.noise} is above \`max-drop\` ${tolerance["max-drop"]}`,
+      [...path2, tolerance.noise === void 0 ? "max-drop" : "noise"],
+      `the noise floor ${written(tolerance.noise, DEFAULT_NOISE)} is above \`max-drop\` ${written(tolerance["max-drop"], DEFAULT_MARGIN)}`,
       "`noise` is the change too small to matter, `max-drop` the largest drop still a pass: noise ≤ max-drop"
     );
   }
@@ -84077,6 +84096,7 @@ var init_load = __esm({
   "src/spec/load.ts"() {
     "use strict";
     init_errors();
+    init_gate();
     init_files();
     init_cases3();
     init_context();
@@ -84133,7 +84153,7 @@ var init_tokens = __esm({
 });
 
 // src/run/cache.ts
-import { opendir, stat as stat4 } from "node:fs/promises";
+import { opendir, stat as stat5 } from "node:fs/promises";
 import { join as join3 } from "node:path";
 function cacheKey(input) {
   return sha256Hex(
@@ -84154,7 +84174,7 @@ async function assertUsableCacheDir(dir, mode) {
   );
   let existing;
   try {
-    existing = await stat4(dir);
+    existing = await stat5(dir);
   } catch (error) {
     if (error.code !== "ENOENT") throw unusable(error);
   }

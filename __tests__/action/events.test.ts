@@ -177,6 +177,13 @@ describe('the action by event, against a local GitHub', () => {
       'baseline-store': 'file',
       'baseline-dir': '../outside-baselines'
     })
+    // A name that merely starts with two dots is inside.
+    const dotted = await runEvent('push', pushPayload(mainSha), env, ACTIONS_TOKEN, {
+      'baseline-store': 'file',
+      'baseline-dir': '..baselines'
+    })
+    expect(dotted.code).toBe(0)
+    expect(existsSync(join(workspace, '..baselines', `${mainSha}.json`))).toBe(true)
     expect(outside.code).toBe(1)
     expect(outside.stdout).toContain(
       `::error::input \`baseline-dir\` must be inside the repository (${workspace}), where it can be committed; got "../outside-baselines"`

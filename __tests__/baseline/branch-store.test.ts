@@ -196,6 +196,17 @@ describe('BranchStore', () => {
       'results/ccc.json.gz',
       'results/ddd.json.gz'
     ])
+    // With the index written again, those three are still of unknown order: the next writes
+    // prune only results whose time of storing the index knows.
+    await store({ historyLength: 3 }).write('eee', runResult('eee'))
+    await store({ historyLength: 3 }).write('fff', runResult('fff'))
+    expect(server.state.listFiles(DATA)).toEqual([
+      'index.json',
+      'results/aaa.json.gz',
+      'results/bbb.json.gz',
+      'results/ccc.json.gz',
+      'results/fff.json.gz'
+    ])
   })
 
   it('reads, but never overwrites, an index of a newer format', async () => {

@@ -215,6 +215,9 @@ describe('compareRuns verdicts', () => {
     )
     const healthyHead = compareRuns(withoutFloor.base, withoutFloor.head, { seed })
     expect(healthyHead.verdict).toBe('inconclusive')
+    // Fewer errors than during the baseline's outage is the provider's recovery.
+    expect(metric(healthyHead, 'error-rate').verdict).toBe('not-gated')
+    expect(healthyHead.counts.improvement).toBe(0)
     expect(comparisonExitCode(healthyHead)).toBe(0)
     expect(
       comparisonExitCode(compareRuns(withoutFloor.base, withoutFloor.head, { seed, strict: true }))

@@ -273,7 +273,7 @@ describe('spec file problems', () => {
       SUITE,
       'timeout: 30 sec',
       'min-pass-rate: 2',
-      'gate: { latency-p50: { max-ratio: 0.5 }, score: { noise: 0.5, max-drop: 0.01 } }', // line 4
+      'gate: { latency-p50: { max-ratio: 0.5 }, score: { noise: 0.5, max-drop: 0.01 }, pass-rate: { max-drop: 0.01 } }', // line 4
       ...PROVIDERS,
       PROMPT,
       ...CASES,
@@ -310,6 +310,14 @@ describe('spec file problems', () => {
         column: 58,
         path: 'gate.score.noise',
         message: 'the noise floor 0.5 is above `max-drop` 0.01',
+        hint: '`noise` is the change too small to matter, `max-drop` the largest drop still a pass: noise ≤ max-drop'
+      },
+      {
+        file: FILE,
+        line: 4,
+        column: 104,
+        path: 'gate.pass-rate.max-drop',
+        message: 'the noise floor 0.02 (the default) is above `max-drop` 0.01',
         hint: '`noise` is the change too small to matter, `max-drop` the largest drop still a pass: noise ≤ max-drop'
       }
     ])
@@ -943,6 +951,24 @@ describe('template variables', () => {
         hint: 'numeric compares with a plain decimal number, such as 42, -0.5 or 1e-3'
       })
     ])
+  })
+
+  it('counts a block with an indentation indicator from its indicator, not its first line', async () => {
+    const spec = yaml(
+      SUITE,
+      ...PROVIDERS,
+      'prompt: |2', // line 4: the text is indented 2
+      '     Five spaces, three of them text.',
+      '  Then {{usr}} here.', // line 6, `{{usr}}` at column 8
+      ...CASES,
+      ...SCORERS
+    )
+    expect((await specProblems(spec, APP)).map((p) => `${p.line}:${p.column}`)).toEqual(['6:8'])
+  })
+
+  it('names a quoted duplicate key whole, colon and all', async () => {
+    const spec = yaml(SUITE, '"x:y": 1', '"x:y": 2', ...PROVIDERS, PROMPT, ...CASES, ...SCORERS)
+    expect((await specProblems(spec, APP)).map((p) => p.message)).toEqual(['duplicate key `"x:y"`'])
   })
 
   it('reports at most 20 missing variables per suite, then how many more', async () => {

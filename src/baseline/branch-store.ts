@@ -250,12 +250,15 @@ export class BranchStore implements BaselineStore {
     resultBlob: string,
     entry: IndexEntry
   ): Promise<string> {
-    const entries = [...(current?.entries ?? []).filter((e) => e.sha !== sha), entry]
-    // Which results are the oldest is known only from the index: without it, none is pruned.
+    const kept = [...(current?.entries ?? []).filter((e) => e.sha !== sha), entry]
+    // Which results are the oldest is known only from the index, by when they were stored: a
+    // result listed without that time (from a lost index) is never taken for the oldest.
+    const excess = Math.max(0, kept.length - this.historyLength)
     const pruned =
       current?.order === 'unknown'
         ? []
-        : entries.splice(0, Math.max(0, entries.length - this.historyLength))
+        : kept.filter((e) => e.storedAt !== '' && e !== entry).slice(0, excess)
+    const entries = kept.filter((e) => !pruned.includes(e))
     const index: DataIndex = { formatVersion: INDEX_FORMAT, entries }
     const indexBlob = await this.client.createBlob(
       Buffer.from(JSON.stringify(index, null, 2) + '\n')

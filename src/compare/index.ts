@@ -364,7 +364,20 @@ function comparedGroup(
     const reason = headOutage
       ? `not judged: ${formatPercent(outageShare(head) as number)} of the head answers could not be obtained from the provider`
       : `not judged: ${formatPercent(baseOutageShare)} of the baseline answers could not be obtained from the provider; rerun the baseline`
-    if (!headOutage) warnings.push(`${where}: the baseline mostly errored; rerun it`)
+    if (!headOutage) {
+      warnings.push(`${where}: the baseline mostly errored; rerun it`)
+      // Fewer errors than during the baseline's outage is the provider's recovery, not the
+      // change's doing: no improvement, unless an absolute maximum is broken all the same.
+      const judgeErrorRate = errorRate.decide
+      errorRate.family = null
+      errorRate.decide = (familySize) => {
+        judgeErrorRate(familySize)
+        if (errorRate.metric.verdict === 'fail') return
+        errorRate.metric.gated = false
+        errorRate.metric.verdict = 'not-gated'
+        errorRate.metric.reason = reason
+      }
+    }
     for (const p of pending) {
       if (p === errorRate || p.metric.verdict === 'not-comparable') continue
       p.family = null

@@ -1,4 +1,4 @@
-import { isAbsolute, relative, resolve } from 'node:path'
+import { isAbsolute, relative, resolve, sep } from 'node:path'
 import {
   BranchStore,
   DEFAULT_DATA_BRANCH,
@@ -500,7 +500,7 @@ function checkBaselineLocation(settings: ActionSettings, context: ActionContext,
     }
   } else {
     const inside = relative(cwd, resolve(cwd, baseline.dir))
-    if (inside.startsWith('..') || isAbsolute(inside)) {
+    if (inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
       throw new UsageError(
         `input \`baseline-dir\` must be inside the repository (${cwd}), where it can be committed; got "${baseline.dir}"`
       )

@@ -58,7 +58,7 @@ function schemaProblem(ajvMessage: string): ScorerConfigProblem {
     return new ScorerConfigProblem(
       'schema',
       `invalid JSON Schema: format "${unknownFormat[1]}" at ${unknownFormat[2]} is not supported`,
-      'the formats of the JSON Schema specification are (date-time, email, uri, uuid…); for another, use a pattern'
+      'the formats checked are those of ajv-formats (date, time, date-time, duration, email, hostname, ipv4, ipv6, uri, uuid, regex…); for another, use a pattern'
     )
   }
   const hint = ajvMessage.startsWith('strict mode: unknown keyword')

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { extname } from 'node:path'
 import { parse as parseCsv } from 'csv-parse/sync'
 import type { Diagnostic, SourceLocation } from '../errors.js'
@@ -410,15 +410,17 @@ async function loadCaseFile(
   })
   if (absolute === undefined) return []
   const file = context.relative(absolute)
-  const bytes = await readFile(absolute)
-  if (bytes.length > MAX_CASE_FILE_BYTES) {
+  // Measured before it is read: a file of gigabytes would not even fit in a buffer.
+  const { size } = await stat(absolute)
+  if (size > MAX_CASE_FILE_BYTES) {
     context.report(
       at,
-      `case file \`${written}\` is ${Math.round(bytes.length / 2 ** 20)} MB, more than the ${MAX_CASE_FILE_BYTES / 2 ** 20} MB a case file may hold`,
+      `case file \`${written}\` is ${Math.round(size / 2 ** 20)} MB, more than the ${MAX_CASE_FILE_BYTES / 2 ** 20} MB a case file may hold`,
       'split it into several files, each listed under `cases:`'
     )
     return []
   }
+  const bytes = await readFile(absolute)
   const text = utf8Text(bytes)
   if (text === undefined) {
     context.report(

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { dirname, relative } from 'node:path'
 import { InputError, errorMessage, type Diagnostic, type SourceLocation } from '../errors.js'
+import { DEFAULT_MARGIN, DEFAULT_NOISE } from '../compare/gate.js'
 import { utf8Text } from '../io/files.js'
 import { loadCases } from './cases.js'
 import { SpecContext, type Resolved } from './context.js'
@@ -168,11 +169,16 @@ function checkGateOrder(
   for (const metric of ['score', 'pass-rate'] as const) {
     const tolerance = gate?.[metric]
     const path = ['gate', metric]
-    if (tolerance?.noise === undefined || tolerance['max-drop'] === undefined) continue
-    if (!isValid(path) || tolerance.noise <= tolerance['max-drop']) continue
+    if (tolerance === undefined || !isValid(path)) continue
+    // A value left out is the default: `max-drop: 0.01` alone is below the default noise floor.
+    const noise = tolerance.noise ?? DEFAULT_NOISE
+    const maxDrop = tolerance['max-drop'] ?? DEFAULT_MARGIN
+    if (noise <= maxDrop) continue
+    const written = (value: number | undefined, fallback: number) =>
+      value === undefined ? `${fallback} (the default)` : String(value)
     context.report(
-      [...path, 'noise'],
-      `the noise floor ${tolerance.noise} is above \`max-drop\` ${tolerance['max-drop']}`,
+      [...path, tolerance.noise === undefined ? 'max-drop' : 'noise'],
+      `the noise floor ${written(tolerance.noise, DEFAULT_NOISE)} is above \`max-drop\` ${written(tolerance['max-drop'], DEFAULT_MARGIN)}`,
       '`noise` is the change too small to matter, `max-drop` the largest drop still a pass: noise ≤ max-drop'
     )
   }

@@ -78,7 +78,8 @@ export class YamlFile {
     // Duplicate keys are each a mistake of their own, and the file is otherwise read as meant.
     if (errors.length > 0 && errors.every((e) => e.code === 'DUPLICATE_KEY')) {
       return errors.map((error) => {
-        const key = /^[^\n:]*/.exec(this.text.slice(error.pos[0]))?.[0].trim() ?? ''
+        const rest = this.text.slice(error.pos[0])
+        const key = (/^("(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^\n:]*)/.exec(rest)?.[0] ?? '').trim()
         return {
           file: this.file,
           ...this.positionOf(error.pos[0]),
@@ -192,9 +193,17 @@ export class YamlFile {
       const before = value.slice(0, offset).split('\n')
       const lineInValue = before.length - 1
       const column = (before.at(-1) ?? '').length
-      const firstContent = this.text.slice(from, to).split(/\r?\n/).slice(1)
-      const indent = /^ */.exec(firstContent.find((line) => line.trim() !== '') ?? '')?.[0] ?? ''
-      return { line: start.line + 1 + lineInValue, column: indent.length + column + 1 }
+      const [header = '', ...content] = this.text.slice(from, to).split(/\r?\n/)
+      // An indentation indicator (`|2`) sets the indentation, counted from the key's (after a
+      // `- ` of a list item); without one, the first line with text does.
+      const indicator = /^\|[+-]?([1-9])/.exec(header)?.[1]
+      const lineStart = this.text.lastIndexOf('\n', from - 1) + 1
+      const ownIndent = /^ *(?:- +)*/.exec(this.text.slice(lineStart, from))?.[0].length ?? 0
+      const indent =
+        indicator !== undefined
+          ? ownIndent + Number(indicator)
+          : (/^ */.exec(content.find((line) => line.trim() !== '') ?? '')?.[0].length ?? 0)
+      return { line: start.line + 1 + lineInValue, column: indent + column + 1 }
     }
     const quote = node.type === 'QUOTE_SINGLE' || node.type === 'QUOTE_DOUBLE' ? 1 : 0
     const written = this.text.slice(from + quote, to - quote)
