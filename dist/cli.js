@@ -68218,8 +68218,8 @@ function createRequestController(callerSignal, originalSignal) {
     if (originalSignal && originalSignal !== callerSignal) {
       signals.push(originalSignal);
     }
-    const composed = nativeAbortSignal.any(signals);
-    Object.defineProperty(controller2, "signal", { value: composed, configurable: true });
+    const composed2 = nativeAbortSignal.any(signals);
+    Object.defineProperty(controller2, "signal", { value: composed2, configurable: true });
     composedCallerSignals.set(controller2, callerSignal);
   } catch {
   }
@@ -69160,8 +69160,8 @@ var init_client = __esm({
       async fetchWithTimeout(url, init, ms, controller2) {
         const { signal, method, ...options } = init || {};
         const abort = this._makeAbort(controller2);
-        const composed = !!signal && composedCallerSignals.get(controller2) === signal;
-        const cleanup = signal && !composed ? addRequestAbortListener(signal, abort, controller2.signal) : void 0;
+        const composed2 = !!signal && composedCallerSignals.get(controller2) === signal;
+        const cleanup = signal && !composed2 ? addRequestAbortListener(signal, abort, controller2.signal) : void 0;
         const timeout = setTimeout(abort, ms);
         const isReadableBody = globalThis.ReadableStream && options.body instanceof globalThis.ReadableStream || typeof options.body === "object" && options.body !== null && Symbol.asyncIterator in options.body;
         const fetchOptions = {
@@ -83399,15 +83399,27 @@ function truncate2(text, max = MAX_REASON_LENGTH) {
   const codePoints2 = Array.from(text);
   return codePoints2.length <= max ? text : codePoints2.slice(0, max - 1).join("") + "…";
 }
-function quote(text) {
-  return JSON.stringify(truncate2(text, MAX_QUOTED_LENGTH));
+function quote(text, from = 0) {
+  const shown = from > 0 ? `…${Array.from(text).slice(from).join("")}` : text;
+  return JSON.stringify(truncate2(shown, MAX_QUOTED_LENGTH)).replace(
+    UNSEEN,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+  );
 }
-var MAX_REASON_LENGTH, MAX_QUOTED_LENGTH;
+function quoteStartForDifference(a, b) {
+  const x = Array.from(a);
+  const y = Array.from(b);
+  let first = 0;
+  while (first < x.length && first < y.length && x[first] === y[first]) first++;
+  return first < MAX_QUOTED_LENGTH - 20 ? 0 : first - 20;
+}
+var MAX_REASON_LENGTH, MAX_QUOTED_LENGTH, UNSEEN;
 var init_reason = __esm({
   "src/score/reason.ts"() {
     "use strict";
     MAX_REASON_LENGTH = 200;
     MAX_QUOTED_LENGTH = 80;
+    UNSEEN = /[\u00a0\u0300-\u036f\u2000-\u200f\u2028-\u202f\u205f-\u206f\ufeff]/g;
   }
 });
 
@@ -83495,14 +83507,25 @@ var init_json = __esm({
 });
 
 // src/score/text.ts
+function composed(text) {
+  return text.normalize("NFC");
+}
+function caseless(text) {
+  return composed(text).toUpperCase().toLowerCase();
+}
 function equalsScorer(spec) {
   const normalise = (text) => {
     const trimmed = spec.trim ? text.trim() : text;
-    return spec.ignoreCase ? trimmed.toLowerCase() : trimmed;
+    return spec.ignoreCase ? caseless(trimmed) : composed(trimmed);
   };
+  const caseNote = spec.ignoreCase ? " (ignoring case)" : "";
   return ({ output, vars }) => {
     const expected = renderTemplate(spec.expected, vars);
-    return normalise(output) === normalise(expected) ? PASSED : failed(truncate2(`expected ${quote(expected)}, got ${quote(output)}`));
+    if (normalise(output) === normalise(expected)) return PASSED;
+    const from = quoteStartForDifference(expected, output);
+    return failed(
+      truncate2(`expected ${quote(expected, from)}, got ${quote(output, from)}${caseNote}`)
+    );
   };
 }
 function containsScorer(spec) {
@@ -83513,7 +83536,7 @@ function containsScorer(spec) {
       "give the text to look for"
     );
   }
-  const matches = spec.type === "contains" ? (output, value) => output.includes(value) : spec.type === "icontains" ? (output, value) => output.toLowerCase().includes(value.toLowerCase()) : (output, value) => output.trimStart().startsWith(value);
+  const matches = spec.type === "contains" ? (output, value) => composed(output).includes(composed(value)) : spec.type === "icontains" ? (output, value) => caseless(output).includes(caseless(value)) : (output, value) => composed(/^\s/.test(value) ? output : output.trimStart()).startsWith(composed(value));
   const verb = spec.type === "starts-with" ? "start with" : "contain";
   const caseNote = spec.type === "icontains" ? " (ignoring case)" : "";
   return ({ output, vars }) => {
@@ -83586,7 +83609,7 @@ function numericScorer(spec) {
     const expected = expectedNumber(expectedText);
     const actual = parseDecimal(output);
     if (actual === void 0) return failed(truncate2(`output is not a number: ${quote(output)}`));
-    const slack = 4 * Number.EPSILON * Math.max(1, Math.abs(expected), Math.abs(actual));
+    const slack = Number.EPSILON * Math.max(1, Math.abs(expected), Math.abs(actual));
     return Math.abs(actual - expected) <= spec.tolerance + slack ? PASSED : failed(
       truncate2(`expected ${expectedText.trim()} ± ${spec.tolerance}, got ${output.trim()}`)
     );
@@ -83601,8 +83624,8 @@ function similarityScorer(spec) {
   }
   return ({ output, vars }) => {
     const expected = renderTemplate(spec.expected, vars);
-    const score = similarity(output.trim(), expected.trim());
-    if (score >= spec.threshold) return { score, pass: true };
+    const score = similarity(composed(output.trim()), composed(expected.trim()));
+    if (score >= spec.threshold - 1e-12) return { score, pass: true };
     const shown = Math.floor(score * 1e3) / 1e3;
     return {
       score,
@@ -84361,7 +84384,8 @@ var init_identity = __esm({
 // src/score/javascript.ts
 function checkScore(score) {
   if (typeof score !== "number" || !Number.isFinite(score) || score < 0 || score > 1) {
-    throw new Error(`returned score ${String(score)}; a score must be a number between 0 and 1`);
+    const given = typeof score === "number" ? String(score) : describeValue3(score);
+    throw new Error(`returned score ${given}; a score must be a number between 0 and 1`);
   }
   return score;
 }
@@ -84390,6 +84414,7 @@ function toOutcome(returned) {
     }
     const outcome = { score: checked, pass: pass ?? checked >= JAVASCRIPT_PASS_SCORE };
     if (reason !== void 0 && reason !== "") outcome.reason = truncate2(reason);
+    else if (!outcome.pass) outcome.reason = `returned score ${checked} without a reason`;
     return outcome;
   }
   throw new Error(`returned ${describeValue3(returned)}; expected ${SIGNATURE}`);

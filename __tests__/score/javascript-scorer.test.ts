@@ -71,7 +71,12 @@ describe('javascript scorer loaded from a real module', () => {
 
   it('defaults pass of an object to score ≥ 0.5', async () => {
     expect(await outcome('scoreOnly', 'long enough')).toMatchObject({ score: 0.6, pass: true })
-    expect(await outcome('scoreOnly', 'no')).toMatchObject({ score: 0.2, pass: false })
+    // A failure without a reason still says why, as a bare score's does.
+    expect(await outcome('scoreOnly', 'no')).toMatchObject({
+      score: 0.2,
+      pass: false,
+      reason: 'returned score 0.2 without a reason'
+    })
   })
 
   it('gives the function a copy of the vars', async () => {
@@ -91,7 +96,11 @@ describe('javascript scorer loaded from a real module', () => {
       'outOfRange',
       'scorer "outOfRange" failed: returned score 1.5; a score must be a number between 0 and 1'
     ],
-    ['returnsText', 'scorer "returnsText" failed: returned string yes; expected (input:']
+    ['returnsText', 'scorer "returnsText" failed: returned string yes; expected (input:'],
+    [
+      'scoreAsText',
+      'scorer "scoreAsText" failed: returned score string 1; a score must be a number between 0 and 1'
+    ]
   ])('rejects with ScorerFailure when %s', async (exportName, message) => {
     const scorers = await createScorers([javascript(exportName)], importLoader)
     const error: unknown = await failureOf(scorers)

@@ -66,6 +66,28 @@ describe('equals', () => {
     )
   })
 
+  it('compares the composed forms, so an é written with a combining accent equals é', async () => {
+    expect((await outcome(equals, 'cafe\u0301', { queue: 'caf\u00e9' })).pass).toBe(true)
+  })
+
+  it('folds case beyond ASCII with ignoreCase, and says it did', async () => {
+    const loose = spec({ type: 'equals', expected: '{{queue}}', ignoreCase: true, trim: true })
+    expect((await outcome(loose, 'STRASSE', { queue: 'stra\u00dfe' })).pass).toBe(true)
+    expect((await outcome(loose, 'street', { queue: 'stra\u00dfe' })).reason).toBe(
+      'expected "stra\u00dfe", got "street" (ignoring case)'
+    )
+  })
+
+  it('shows characters no one can see, and where long texts first differ', async () => {
+    const hidden = await outcome(equals, 'a\u00a0b', { queue: 'a b' })
+    expect(hidden.reason).toBe('expected "a b", got "a\\u00a0b"')
+    const sentence = 'The quick brown fox jumps over the lazy dog, '.repeat(3)
+    const late = await outcome(equals, `${sentence}then sat.`, { queue: `${sentence}then ran.` })
+    expect(late.reason).toBe(
+      `expected "…${sentence.slice(-15)}then ran.", got "…${sentence.slice(-15)}then sat."`
+    )
+  })
+
   it('keeps long values short in the reason', async () => {
     const long = 'x'.repeat(1000)
     const result = await outcome(equals, long, { queue: 'billing' })
@@ -118,6 +140,17 @@ describe('contains, icontains, starts-with', () => {
       pass: false,
       reason: 'output does not start with "Queue:": "The queue: billing"'
     })
+  })
+
+  it('starts-with keeps the leading whitespace of the output when the value has some', async () => {
+    const indented = spec({ type: 'starts-with', value: '{{pre}}' })
+    expect((await outcome(indented, '    def main():', { pre: '    def' })).pass).toBe(true)
+    expect((await outcome(indented, 'def main():', { pre: '    def' })).pass).toBe(false)
+  })
+
+  it('icontains folds case beyond ASCII', async () => {
+    const icontains = spec({ type: 'icontains', value: 'stra\u00dfe' })
+    expect((await outcome(icontains, 'Go down STRASSE 5')).pass).toBe(true)
   })
 
   it('rejects an empty value at creation and an empty rendered value when scoring', async () => {
@@ -193,6 +226,12 @@ describe('numeric', () => {
     expect((await outcome(written, '9.90\n', {})).reason).toBe('expected 1.10 ± 0, got 9.90')
   })
 
+  it('tells apart large whole numbers that differ, at tolerance 0', async () => {
+    const exact = spec({ type: 'numeric', expected: '10000000000000000', tolerance: 0 })
+    expect((await outcome(exact, '10000000000000008')).pass).toBe(false)
+    expect((await outcome(exact, '1e16')).pass).toBe(true)
+  })
+
   it('treats a tolerance reached exactly as a pass despite binary rounding', async () => {
     const tight = spec({ type: 'numeric', expected: '1', tolerance: 0.1 })
     expect((await outcome(tight, '1.1')).pass).toBe(true)
@@ -239,6 +278,12 @@ describe('similarity scorer', () => {
     // 1 edit over 5 → exactly 0.8 passes.
     const atThreshold = await outcome(similar, 'abcdx', { answer: 'abcde' })
     expect(atThreshold).toEqual({ scorer: 'similarity', score: 0.8, pass: true })
+  })
+
+  it('passes a similarity exactly at the threshold whatever the rounding', async () => {
+    // One character of five in common: 1 − 4/5 = 0.2 exactly, 0.19999999999999996 in doubles.
+    const fifth = spec({ type: 'similarity', expected: 'abcde', threshold: 0.2 })
+    expect(await outcome(fifth, 'aWXYZ')).toMatchObject({ pass: true })
   })
 
   it('ignores surrounding whitespace', async () => {

@@ -30,7 +30,8 @@ const SIGNATURE =
 
 function checkScore(score: unknown): number {
   if (typeof score !== 'number' || !Number.isFinite(score) || score < 0 || score > 1) {
-    throw new Error(`returned score ${String(score)}; a score must be a number between 0 and 1`)
+    const given = typeof score === 'number' ? String(score) : describeValue(score)
+    throw new Error(`returned score ${given}; a score must be a number between 0 and 1`)
   }
   return score
 }
@@ -70,6 +71,8 @@ export function toOutcome(returned: unknown): Outcome {
     }
     const outcome: Outcome = { score: checked, pass: pass ?? checked >= JAVASCRIPT_PASS_SCORE }
     if (reason !== undefined && reason !== '') outcome.reason = truncate(reason)
+    // A failure says why, as a bare score's does, when the function gave no reason.
+    else if (!outcome.pass) outcome.reason = `returned score ${checked} without a reason`
     return outcome
   }
   throw new Error(`returned ${describeValue(returned)}; expected ${SIGNATURE}`)

@@ -7,7 +7,32 @@ export function truncate(text: string, max = MAX_REASON_LENGTH): string {
   return codePoints.length <= max ? text : codePoints.slice(0, max - 1).join('') + '…'
 }
 
-/** A value as a JSON string literal (so newlines and quotes stay visible), cut to fit in a reason. */
-export function quote(text: string): string {
-  return JSON.stringify(truncate(text, MAX_QUOTED_LENGTH))
+/**
+ * Characters a reader cannot see or tell apart from a neighbour: no-break and zero-width spaces,
+ * directional marks, a byte order mark, combining accents (an `e` + U+0301 looks like `é`).
+ */
+const UNSEEN = /[\u00a0\u0300-\u036f\u2000-\u200f\u2028-\u202f\u205f-\u206f\ufeff]/g
+
+/**
+ * A value as a JSON string literal (so newlines, quotes and unseen characters stay visible, the
+ * latter as \uXXXX), cut to fit in a reason; `from` starts it at a code point, after a `…`.
+ */
+export function quote(text: string, from = 0): string {
+  const shown = from > 0 ? `…${Array.from(text).slice(from).join('')}` : text
+  return JSON.stringify(truncate(shown, MAX_QUOTED_LENGTH)).replace(
+    UNSEEN,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+  )
+}
+
+/**
+ * Where two texts that should be equal first differ, for a reason that shows it: a code point
+ * a little before the difference when quoting from the start would cut it off, else 0.
+ */
+export function quoteStartForDifference(a: string, b: string): number {
+  const x = Array.from(a)
+  const y = Array.from(b)
+  let first = 0
+  while (first < x.length && first < y.length && x[first] === y[first]) first++
+  return first < MAX_QUOTED_LENGTH - 20 ? 0 : first - 20
 }

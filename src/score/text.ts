@@ -9,28 +9,46 @@ import type {
 import { ScorerConfigProblem } from './errors.js'
 import { similarity } from './levenshtein.js'
 import { PASSED, failed, type ScoreFunction } from './outcome.js'
-import { quote, truncate } from './reason.js'
+import { quote, quoteStartForDifference, truncate } from './reason.js'
+
+/**
+ * Text as the text scorers compare it: in Unicode's composed form (NFC), so an `é` typed as `e`
+ * and a combining accent equals the `é` that looks the same.
+ */
+function composed(text: string): string {
+  return text.normalize('NFC')
+}
+
+/** Case-insensitive form: upper then lower case, so `ß` meets `SS` (`STRASSE` = `straße`). */
+function caseless(text: string): string {
+  return composed(text).toUpperCase().toLowerCase()
+}
 
 /**
  * equals: the output equals the rendered `expected`, after trimming both sides (unless
- * `trim: false`) and lower-casing both (with `ignoreCase`).
+ * `trim: false`), in composed form, and case-insensitively with `ignoreCase`.
  */
 export function equalsScorer(spec: EqualsScorerSpec): ScoreFunction {
   const normalise = (text: string): string => {
     const trimmed = spec.trim ? text.trim() : text
-    return spec.ignoreCase ? trimmed.toLowerCase() : trimmed
+    return spec.ignoreCase ? caseless(trimmed) : composed(trimmed)
   }
+  const caseNote = spec.ignoreCase ? ' (ignoring case)' : ''
   return ({ output, vars }) => {
     const expected = renderTemplate(spec.expected, vars)
-    return normalise(output) === normalise(expected)
-      ? PASSED
-      : failed(truncate(`expected ${quote(expected)}, got ${quote(output)}`))
+    if (normalise(output) === normalise(expected)) return PASSED
+    // Long texts that differ late are quoted from near the difference, which is what to see.
+    const from = quoteStartForDifference(expected, output)
+    return failed(
+      truncate(`expected ${quote(expected, from)}, got ${quote(output, from)}${caseNote}`)
+    )
   }
 }
 
 /**
- * contains / icontains (case-insensitive) / starts-with: the rendered `value` occurs in the output.
- * starts-with ignores leading whitespace of the output, as models often open with a newline.
+ * contains / icontains (case-insensitive) / starts-with: the rendered `value` occurs in the output,
+ * both in composed form. starts-with ignores leading whitespace of the output, as models often
+ * open with a newline — unless the value itself starts with whitespace (indented code).
  * A value rendering to an empty string would match anything, so it is an error, not a pass.
  */
 export function containsScorer(spec: ContainsScorerSpec): ScoreFunction {
@@ -43,10 +61,11 @@ export function containsScorer(spec: ContainsScorerSpec): ScoreFunction {
   }
   const matches: (output: string, value: string) => boolean =
     spec.type === 'contains'
-      ? (output, value) => output.includes(value)
+      ? (output, value) => composed(output).includes(composed(value))
       : spec.type === 'icontains'
-        ? (output, value) => output.toLowerCase().includes(value.toLowerCase())
-        : (output, value) => output.trimStart().startsWith(value)
+        ? (output, value) => caseless(output).includes(caseless(value))
+        : (output, value) =>
+            composed(/^\s/.test(value) ? output : output.trimStart()).startsWith(composed(value))
   const verb = spec.type === 'starts-with' ? 'start with' : 'contain'
   const caseNote = spec.type === 'icontains' ? ' (ignoring case)' : ''
   return ({ output, vars }) => {
@@ -139,8 +158,9 @@ export function numericScorer(spec: NumericScorerSpec): ScoreFunction {
     const expected = expectedNumber(expectedText)
     const actual = parseDecimal(output)
     if (actual === undefined) return failed(truncate(`output is not a number: ${quote(output)}`))
-    // Slack of a few units in the last place, so 1.1 is within 0.1 of 1 despite binary rounding.
-    const slack = 4 * Number.EPSILON * Math.max(1, Math.abs(expected), Math.abs(actual))
+    // Slack of a unit in the last place, so 1.1 is within 0.1 of 1 despite binary rounding, and
+    // no more: at 1e16 a few units are whole numbers apart.
+    const slack = Number.EPSILON * Math.max(1, Math.abs(expected), Math.abs(actual))
     // Both numbers as written (`1.10`, `9.90`), as the spec and the answer say them.
     return Math.abs(actual - expected) <= spec.tolerance + slack
       ? PASSED
@@ -163,8 +183,9 @@ export function similarityScorer(spec: SimilarityScorerSpec): ScoreFunction {
   }
   return ({ output, vars }) => {
     const expected = renderTemplate(spec.expected, vars)
-    const score = similarity(output.trim(), expected.trim())
-    if (score >= spec.threshold) return { score, pass: true }
+    const score = similarity(composed(output.trim()), composed(expected.trim()))
+    // Past rounding: a similarity of exactly 1/5 meets a threshold of 0.2.
+    if (score >= spec.threshold - 1e-12) return { score, pass: true }
     // Rounded down so a score just under the threshold never prints as equal to it.
     const shown = Math.floor(score * 1000) / 1000
     return {
