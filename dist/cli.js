@@ -83399,12 +83399,15 @@ function truncate2(text, max = MAX_REASON_LENGTH) {
   const codePoints2 = Array.from(text);
   return codePoints2.length <= max ? text : codePoints2.slice(0, max - 1).join("") + "…";
 }
+function isUnseen(codePoint) {
+  return codePoint === 160 || codePoint === 65279 || codePoint >= 768 && codePoint <= 879 || codePoint >= 8192 && codePoint <= 8207 || codePoint >= 8232 && codePoint <= 8239 || codePoint >= 8287 && codePoint <= 8303;
+}
 function quote(text, from = 0) {
   const shown = from > 0 ? `…${Array.from(text).slice(from).join("")}` : text;
-  return JSON.stringify(truncate2(shown, MAX_QUOTED_LENGTH)).replace(
-    UNSEEN,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
-  );
+  return Array.from(JSON.stringify(truncate2(shown, MAX_QUOTED_LENGTH)), (c) => {
+    const codePoint = c.codePointAt(0) ?? 0;
+    return isUnseen(codePoint) ? `\\u${codePoint.toString(16).padStart(4, "0")}` : c;
+  }).join("");
 }
 function quoteStartForDifference(a, b) {
   const x = Array.from(a);
@@ -83413,13 +83416,12 @@ function quoteStartForDifference(a, b) {
   while (first < x.length && first < y.length && x[first] === y[first]) first++;
   return first < MAX_QUOTED_LENGTH - 20 ? 0 : first - 20;
 }
-var MAX_REASON_LENGTH, MAX_QUOTED_LENGTH, UNSEEN;
+var MAX_REASON_LENGTH, MAX_QUOTED_LENGTH;
 var init_reason = __esm({
   "src/score/reason.ts"() {
     "use strict";
     MAX_REASON_LENGTH = 200;
     MAX_QUOTED_LENGTH = 80;
-    UNSEEN = /[\u00a0\u0300-\u036f\u2000-\u200f\u2028-\u202f\u205f-\u206f\ufeff]/g;
   }
 });
 

@@ -11,7 +11,16 @@ export function truncate(text: string, max = MAX_REASON_LENGTH): string {
  * Characters a reader cannot see or tell apart from a neighbour: no-break and zero-width spaces,
  * directional marks, a byte order mark, combining accents (an `e` + U+0301 looks like `é`).
  */
-const UNSEEN = /[\u00a0\u0300-\u036f\u2000-\u200f\u2028-\u202f\u205f-\u206f\ufeff]/g
+function isUnseen(codePoint: number): boolean {
+  return (
+    codePoint === 0xa0 ||
+    codePoint === 0xfeff ||
+    (codePoint >= 0x300 && codePoint <= 0x36f) ||
+    (codePoint >= 0x2000 && codePoint <= 0x200f) ||
+    (codePoint >= 0x2028 && codePoint <= 0x202f) ||
+    (codePoint >= 0x205f && codePoint <= 0x206f)
+  )
+}
 
 /**
  * A value as a JSON string literal (so newlines, quotes and unseen characters stay visible, the
@@ -19,10 +28,10 @@ const UNSEEN = /[\u00a0\u0300-\u036f\u2000-\u200f\u2028-\u202f\u205f-\u206f\ufef
  */
 export function quote(text: string, from = 0): string {
   const shown = from > 0 ? `…${Array.from(text).slice(from).join('')}` : text
-  return JSON.stringify(truncate(shown, MAX_QUOTED_LENGTH)).replace(
-    UNSEEN,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
-  )
+  return Array.from(JSON.stringify(truncate(shown, MAX_QUOTED_LENGTH)), (c) => {
+    const codePoint = c.codePointAt(0) ?? 0
+    return isUnseen(codePoint) ? `\\u${codePoint.toString(16).padStart(4, '0')}` : c
+  }).join('')
 }
 
 /**
