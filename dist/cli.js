@@ -11710,7 +11710,7 @@ function isVariableSet(vars, path2) {
 }
 function rememberWrittenNumber(holder, key, text) {
   const value = holder[key];
-  if (typeof value !== "number" || text === String(value)) return;
+  if (typeof value !== "number" && typeof value !== "boolean" || text === String(value)) return;
   const target = holder;
   target[WRITTEN_AS] = { ...target[WRITTEN_AS], [key]: text };
 }
@@ -79583,12 +79583,14 @@ var init_yaml_file = __esm({
         return { file: this.file, ...this.positionOf(offset), path: "", message, hint };
       }
       /**
-       * A plain number as written (`1.10`, `007`), for a field that takes text: YAML reads it as the
-       * number 1.1 or 7, whose digits are not what the file says. Undefined for anything else.
+       * A plain number or boolean as written (`1.10`, `007`, `True`), for a field that takes text:
+       * YAML reads it as 1.1, 7 or true, which is not what the file says. Undefined for anything else.
        */
-      numberAsWritten(path2) {
+      scalarAsWritten(path2) {
         const node = this.nodeAt(path2, false);
-        if (!(0, import_yaml.isScalar)(node) || typeof node.value !== "number" || node.type !== "PLAIN") return void 0;
+        const value = (0, import_yaml.isScalar)(node) ? node.value : void 0;
+        const readAsText = typeof value === "number" || typeof value === "boolean";
+        if (!(0, import_yaml.isScalar)(node) || !readAsText || node.type !== "PLAIN") return void 0;
         const [start, end] = node.range ?? [];
         return start === void 0 || end === void 0 ? void 0 : this.text.slice(start, end);
       }
@@ -79727,8 +79729,8 @@ function rememberNumbersAsWritten(key, value, context) {
 function rememberYamlNumbers(yaml, path2, value) {
   const entries = Array.isArray(value) ? value.map((item, index) => [index, item]) : isPlainObject(value) ? Object.entries(value) : [];
   for (const [key, child] of entries) {
-    if (typeof child === "number") {
-      const text = yaml.numberAsWritten([...path2, key]);
+    if (typeof child === "number" || typeof child === "boolean") {
+      const text = yaml.scalarAsWritten([...path2, key]);
       if (text !== void 0) rememberWrittenNumber(value, String(key), text);
     } else {
       rememberYamlNumbers(yaml, [...path2, key], child);
@@ -83653,7 +83655,7 @@ var init_text = __esm({
 
 // src/spec/scorers.ts
 async function build(written, base, path2, context, expandedJudge) {
-  const text = (value, field) => (typeof value === "number" ? context.yaml.numberAsWritten([...path2, field]) : void 0) ?? String(value ?? "");
+  const text = (value, field) => (typeof value === "number" || typeof value === "boolean" ? context.yaml.scalarAsWritten([...path2, field]) : void 0) ?? String(value ?? "");
   switch (written.type) {
     case "equals":
       return {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
+import { renderTemplate } from '../../src/spec/template.js'
 import { loadSpecs, type SuiteSpec } from '../../src/spec/index.js'
 import { FIXTURES, removeWorkspaces, sha12, workspace } from './helpers.js'
 
@@ -204,6 +205,27 @@ describe('loadSpecs on a valid spec', () => {
       expect(
         suite?.scorers.map((s) => ('expected' in s ? s.expected : 'value' in s ? s.value : ''))
       ).toEqual(['1.10', '007', '2.50', '1e3'])
+    } finally {
+      await removeWorkspaces()
+    }
+  })
+
+  it('takes a boolean as written too: `True` is "True", in a scorer and in a case', async () => {
+    const cwd = await workspace({
+      'b.eval.yaml': [
+        'suite: booleans',
+        'providers: [{ id: p, type: exec, command: cat }]',
+        "prompt: 'x'",
+        'cases: [{ id: a, vars: { flag: True, other: false } }]',
+        'scorers:',
+        '  - { type: contains, value: True }'
+      ].join('\n')
+    })
+    try {
+      const [suite] = await loadSpecs(['b.eval.yaml'], { cwd, env: {} })
+      expect(suite?.scorers.map((s) => ('value' in s ? s.value : ''))).toEqual(['True'])
+      const vars = suite?.cases[0]?.vars ?? {}
+      expect(renderTemplate('{{flag}} {{other}}', vars)).toBe('True false')
     } finally {
       await removeWorkspaces()
     }

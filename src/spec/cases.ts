@@ -95,7 +95,10 @@ function rememberNumbersAsWritten(
   return value
 }
 
-/** Remembers, through `value` (the data at `path` of `yaml`), the text of each number as written. */
+/**
+ * Remembers, through `value` (the data at `path` of `yaml`), the text of each number and boolean
+ * as written.
+ */
 function rememberYamlNumbers(yaml: YamlFile, path: FieldPath, value: unknown): void {
   const entries: [string | number, unknown][] = Array.isArray(value)
     ? value.map((item, index) => [index, item])
@@ -103,8 +106,8 @@ function rememberYamlNumbers(yaml: YamlFile, path: FieldPath, value: unknown): v
       ? Object.entries(value)
       : []
   for (const [key, child] of entries) {
-    if (typeof child === 'number') {
-      const text = yaml.numberAsWritten([...path, key])
+    if (typeof child === 'number' || typeof child === 'boolean') {
+      const text = yaml.scalarAsWritten([...path, key])
       if (text !== undefined) rememberWrittenNumber(value as object, String(key), text)
     } else {
       rememberYamlNumbers(yaml, [...path, key], child)

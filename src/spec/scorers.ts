@@ -55,10 +55,12 @@ async function build(
   context: SpecContext,
   expandedJudge: unknown
 ): Promise<ScorerSpec | undefined> {
-  // A number is taken as its text as written: `expected: 1.10` means "1.10", not "1.1".
+  // A number or boolean is taken as its text as written: `expected: 1.10` means "1.10", not
+  // "1.1", and `value: True` means "True".
   const text = (value: Text | undefined, field: string): string =>
-    (typeof value === 'number' ? context.yaml.numberAsWritten([...path, field]) : undefined) ??
-    String(value ?? '')
+    (typeof value === 'number' || typeof value === 'boolean'
+      ? context.yaml.scalarAsWritten([...path, field])
+      : undefined) ?? String(value ?? '')
   switch (written.type) {
     case 'equals':
       return {

@@ -58,10 +58,13 @@ const WRITTEN_AS = Symbol('evalgate.writtenAs')
 
 type WithWrittenNumbers = object & { [WRITTEN_AS]?: Record<string, string> }
 
-/** Remembers that `holder[key]` (an object's field or an array's item), a number, was written as `text`. */
+/**
+ * Remembers that `holder[key]` (an object's field or an array's item), a number or a boolean, was
+ * written as `text`.
+ */
 export function rememberWrittenNumber(holder: object, key: string, text: string): void {
   const value = (holder as Record<string, unknown>)[key]
-  if (typeof value !== 'number' || text === String(value)) return
+  if ((typeof value !== 'number' && typeof value !== 'boolean') || text === String(value)) return
   const target = holder as WithWrittenNumbers
   target[WRITTEN_AS] = { ...target[WRITTEN_AS], [key]: text }
 }

@@ -163,12 +163,14 @@ export class YamlFile {
   }
 
   /**
-   * A plain number as written (`1.10`, `007`), for a field that takes text: YAML reads it as the
-   * number 1.1 or 7, whose digits are not what the file says. Undefined for anything else.
+   * A plain number or boolean as written (`1.10`, `007`, `True`), for a field that takes text:
+   * YAML reads it as 1.1, 7 or true, which is not what the file says. Undefined for anything else.
    */
-  numberAsWritten(path: FieldPath): string | undefined {
+  scalarAsWritten(path: FieldPath): string | undefined {
     const node = this.nodeAt(path, false)
-    if (!isScalar(node) || typeof node.value !== 'number' || node.type !== 'PLAIN') return undefined
+    const value: unknown = isScalar(node) ? node.value : undefined
+    const readAsText = typeof value === 'number' || typeof value === 'boolean'
+    if (!isScalar(node) || !readAsText || node.type !== 'PLAIN') return undefined
     const [start, end] = node.range ?? []
     return start === undefined || end === undefined ? undefined : this.text.slice(start, end)
   }
