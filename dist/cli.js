@@ -86201,11 +86201,11 @@ function failEarlySuccessfulExit(tell, failureCode) {
 
 // src/stall.ts
 var STALLED = "stalled";
-var STALLED_MESSAGE = "stalled: the run waits for something that can never settle (a promise of the code under test that nothing resolves, such as a module's top-level await); stopping and writing partial results…";
+var STALLED_MESSAGE = "stalled: evalgate waits for something that can never settle (a promise of the code under test that nothing resolves, such as a module's top-level await); stopping, with the results so far if a run was under way…";
 function cancelWhenStalled(controller2, tell) {
   const onBeforeExit = () => {
     if (controller2.signal.aborted) {
-      tell.giveUp("stalled: the run could not be stopped; no results written");
+      tell.giveUp("stalled: evalgate could not stop what it waits for; no results written");
       return;
     }
     tell.stalled(STALLED_MESSAGE);

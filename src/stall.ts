@@ -2,7 +2,7 @@
 export const STALLED = 'stalled'
 
 const STALLED_MESSAGE =
-  "stalled: the run waits for something that can never settle (a promise of the code under test that nothing resolves, such as a module's top-level await); stopping and writing partial results…"
+  "stalled: evalgate waits for something that can never settle (a promise of the code under test that nothing resolves, such as a module's top-level await); stopping, with the results so far if a run was under way…"
 
 /**
  * For the process edges (the CLI and the action). Node empties its event loop with the run still
@@ -18,7 +18,7 @@ export function cancelWhenStalled(
 ): () => void {
   const onBeforeExit = (): void => {
     if (controller.signal.aborted) {
-      tell.giveUp('stalled: the run could not be stopped; no results written')
+      tell.giveUp('stalled: evalgate could not stop what it waits for; no results written')
       return
     }
     tell.stalled(STALLED_MESSAGE)

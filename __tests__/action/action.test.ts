@@ -154,10 +154,10 @@ describe('the action bundle without a token', () => {
     const result = await run({ specs: 'hang.eval.yaml' }, workspace)
     expect(result.stderr).not.toMatch(/unsettled top-level await/)
     expect(result.stdout).toContain(
-      '::error::evalgate: stalled: the run waits for something that can never settle'
+      '::error::evalgate: stalled: evalgate waits for something that can never settle'
     )
     expect(result.stdout).toContain(
-      '::error::evalgate: stalled: the run could not be stopped; no results written'
+      '::error::evalgate: stalled: evalgate could not stop what it waits for; no results written'
     )
     expect(result.code).toBe(1)
   })

@@ -168,9 +168,15 @@ it('ends with exit code 70 and says why when it waits for a module that never fi
   await writeSuite('await new Promise(() => {})\nexport default () => true\n', '1s', 1)
   const run = await startCli(['run', 'hang.eval.yaml', '--out', join(dir, 'results.json')]).ended
   expect(run.stderr).not.toMatch(/unsettled top-level await/)
-  expect(run.stderr).toContain('evalgate: stalled: the run waits for something that can never')
-  expect(run.stderr).toContain('evalgate: stalled: the run could not be stopped; no results')
+  expect(run.stderr).toContain('evalgate: stalled: evalgate waits for something that can never')
+  expect(run.stderr).toContain(
+    'evalgate: stalled: evalgate could not stop what it waits for; no results'
+  )
   expect(run.code).toBe(70)
+  // validate imports the module as the run would: the same words, which speak of no run.
+  const validate = await startCli(['validate', 'hang.eval.yaml']).ended
+  expect(validate.stderr).toContain('evalgate: stalled: evalgate waits for something')
+  expect(validate.code).toBe(70)
 })
 
 it('fails, and says why, when the code under test ends the process with exit code 0', async () => {
