@@ -84256,7 +84256,7 @@ var init_cache = __esm({
       key;
       constructor(key, dir, what) {
         super(
-          `no cached answer${what ? ` for ${what}` : ""} (key ${key.slice(0, 12)}…) in ${dir}. Replay mode never calls a provider — it is how runs without secrets (pull requests from forks) reuse recorded answers. Record them with cache mode read-write on a trusted run (push to the default branch) and make that cache directory available to this run.`
+          `no cached answer${what ? ` for ${what}` : ""} (key ${key.slice(0, 12)}…) in ${dir}. Replay mode never calls a provider — it is how runs without secrets (pull requests from forks) reuse recorded answers. Record them with cache mode write on a trusted run (push to the default branch) and make that cache directory available to this run.`
         );
         this.key = key;
       }
