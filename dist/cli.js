@@ -9005,8 +9005,7 @@ function byCase(results) {
   }
   return groups;
 }
-function summarizeProvider(suite, providerId) {
-  const all = suite.results.filter((r) => r.providerId === providerId);
+function summarizeProvider(suite, providerId, all) {
   const results = all.filter((r) => !isMissingAnswer(r));
   const cases = [...byCase(results).values()];
   const passRates = cases.map(
@@ -9031,8 +9030,20 @@ function summarizeProvider(suite, providerId) {
     belowThreshold: cases.length > 0 && !(passRate >= suite.minPassRate)
   };
 }
+function resultsByProvider(suite) {
+  const byProvider = /* @__PURE__ */ new Map();
+  for (const result of suite.results) {
+    const group = byProvider.get(result.providerId);
+    if (group) group.push(result);
+    else byProvider.set(result.providerId, [result]);
+  }
+  return byProvider;
+}
 function summarizeRun(run) {
-  return run.suites.flatMap((suite) => suite.providers.map((p) => summarizeProvider(suite, p.id)));
+  return run.suites.flatMap((suite) => {
+    const byProvider = resultsByProvider(suite);
+    return suite.providers.map((p) => summarizeProvider(suite, p.id, byProvider.get(p.id) ?? []));
+  });
 }
 var init_summary = __esm({
   "src/results/summary.ts"() {
@@ -11286,9 +11297,10 @@ function whyFailed(result) {
 function problems(run) {
   const groups = [];
   for (const suite of run.suites) {
+    const byProvider = resultsByProvider(suite);
     for (const provider of suite.providers) {
-      const bad = suite.results.filter(
-        (r) => r.providerId === provider.id && r.pass !== true && !isMissingAnswer(r)
+      const bad = (byProvider.get(provider.id) ?? []).filter(
+        (r) => r.pass !== true && !isMissingAnswer(r)
       );
       if (bad.length === 0) continue;
       groups.push({
@@ -80345,7 +80357,18 @@ function expandEnv(value, path2, context) {
   return value;
 }
 function secretForms(name, value) {
-  return [.../* @__PURE__ */ new Set([value, value.trim()])].filter((form) => form.length >= SECRET_MIN_LENGTH).map((form) => ({ name, value: form }));
+  const sent = value.trim();
+  const forms = [
+    value,
+    sent,
+    // As servers echo what was sent: inside JSON (PHP also escapes `/`), in a URL, in a case.
+    JSON.stringify(sent).slice(1, -1),
+    JSON.stringify(sent).slice(1, -1).split("/").join("\\/"),
+    encodeURIComponent(sent),
+    sent.toLowerCase(),
+    sent.toUpperCase()
+  ];
+  return [...new Set(forms)].filter((form) => form.length >= SECRET_MIN_LENGTH).map((form) => ({ name, value: form }));
 }
 function secretValues(entry, context) {
   const names = /* @__PURE__ */ new Set();
@@ -84939,6 +84962,16 @@ function callPolicy(spec, provider, run) {
     secrets: run.secrets
   };
 }
+function redactAnswer(answer, secrets) {
+  const text = (value) => value === void 0 ? void 0 : redactText(value, secrets);
+  return {
+    ...answer,
+    output: redactText(answer.output, secrets),
+    ...answer.model === void 0 ? {} : { model: text(answer.model) },
+    ...answer.fingerprint === void 0 ? {} : { fingerprint: text(answer.fingerprint) },
+    ...answer.serviceTier === void 0 ? {} : { serviceTier: text(answer.serviceTier) }
+  };
+}
 function withSecretsRedacted(error, secrets) {
   if (!(error instanceof ProviderError) || secrets.length === 0) return error;
   const message = redactText(error.message, secrets);
@@ -84966,9 +84999,8 @@ async function callProvider(policy, request2, signal, options, what, usable = ()
   if (cache && key && cache.reads) {
     const hit = await cache.get(key, what, usable);
     if (hit) {
-      const output = redactText(hit.output, policy.secrets);
       return {
-        response: { ...hit, output, latencyMs: null },
+        response: { ...redactAnswer(hit, policy.secrets), latencyMs: null },
         attempts: 0,
         waitedMs: 0,
         cached: true
@@ -85001,7 +85033,7 @@ async function callProvider(policy, request2, signal, options, what, usable = ()
         const response = checkedTokens(answered, policy.provider.id);
         const used = (response.tokens?.input ?? 0) + (response.tokens?.output ?? 0);
         policy.limiter?.record(used, estimate);
-        return { ...response, output: redactText(response.output, policy.secrets) };
+        return redactAnswer(response, policy.secrets);
       } finally {
         clearTimeout(timer);
       }
@@ -85128,6 +85160,8 @@ function redactResult(result, secrets) {
   return {
     ...result,
     output: result.output === null ? null : text(result.output),
+    ...result.model === void 0 ? {} : { model: text(result.model) },
+    ...result.fingerprint === void 0 ? {} : { fingerprint: text(result.fingerprint) },
     scores: result.scores.map(
       (score) => score.reason === void 0 ? score : { ...score, reason: text(score.reason) }
     ),

@@ -7,7 +7,11 @@ import { createGitHubClient } from './github/client.js'
 import { readActionContext } from './github/event.js'
 import { parseSettings } from './github/settings.js'
 import { failEarlySuccessfulExit } from './exit-guard.js'
+import { cutMarkdown } from './report/run-report.js'
 import { cancelWhenStalled } from './stall.js'
+
+/** GitHub refuses a step's job summary over 1 MiB. */
+const MAX_SUMMARY_BYTES = 2 ** 20
 
 /** @actions/core as the action's side effects: the only place the toolkit is used. */
 const io: ActionIO = {
@@ -23,7 +27,15 @@ const io: ActionIO = {
   writeSummary: async (markdown) => {
     // The job summary is a report, not the verdict: failing to write it only warns.
     try {
-      await core.summary.addRaw(markdown).write()
+      await core.summary
+        .addRaw(
+          cutMarkdown(
+            markdown,
+            MAX_SUMMARY_BYTES,
+            'a job summary holds 1 MiB; the results file has the whole run'
+          )
+        )
+        .write()
     } catch (error) {
       core.warning(`evalgate: could not write the job summary: ${errorMessage(error)}`)
     }

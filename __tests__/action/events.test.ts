@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readFile, truncate, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { gunzipSync } from 'node:zlib'
@@ -715,6 +715,25 @@ describe('the action by event, against a local GitHub', () => {
     expect(report.code).toBe(1)
     expect(report.stdout).toMatch(
       /^::error::.*holds results of [0-9a-f]{40}, not of the run's head a{40}/m
+    )
+  })
+
+  it('workflow_run: reads no results file larger than a run makes, from an artifact', async () => {
+    const payload = example('workflow_run', 'completed')
+    payload.workflow_run = {
+      ...(payload.workflow_run as object),
+      event: 'pull_request',
+      head_sha: 'a'.repeat(40),
+      pull_requests: [{ number: prNumber }]
+    }
+    const huge = join(await mkdtemp(join(tmpdir(), 'evalgate-artifact-')), 'results.json')
+    await writeFile(huge, '')
+    // Sparse: 257 MB on paper, nothing on disk.
+    await truncate(huge, 257 * 2 ** 20)
+    const report = await reportFrom(payload, mainSha, huge)
+    expect(report.code).toBe(1)
+    expect(report.stdout).toContain(
+      `::error::${huge} is 257 MB, more than the 256 MB report-from reads from an artifact`
     )
   })
 

@@ -1,4 +1,4 @@
-import { renderRunMarkdown, renderRunTerminal } from '../../src/report/run-report.js'
+import { cutMarkdown, renderRunMarkdown, renderRunTerminal } from '../../src/report/run-report.js'
 import { summarizeRun } from '../../src/results/summary.js'
 import type { CaseResult, RunResult } from '../../src/results/types.js'
 
@@ -144,5 +144,19 @@ describe('renderRunMarkdown', () => {
     expect(markdown).toContain('<details><summary>triage / bot: 2 failed or errored</summary>')
     expect(markdown).toContain('HTTP 503 &lt;b&gt;busy&lt;/b&gt;')
     expect(markdown).not.toContain('<b>')
+  })
+})
+
+describe('cutMarkdown', () => {
+  it('keeps what fits, cut at a line end, with a note, within the bytes given', () => {
+    const lines = Array.from({ length: 100 }, (_, i) => `| row ${i} | é |`)
+    const markdown = lines.join('\n')
+    expect(cutMarkdown(markdown, 10_000, 'too long')).toBe(markdown)
+    const cut = cutMarkdown(markdown, 300, 'a job summary holds 1 MiB')
+    expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(300)
+    expect(cut.endsWith('\n\n… cut: a job summary holds 1 MiB.\n')).toBe(true)
+    const kept = cut.split('\n\n… cut:')[0]?.split('\n') ?? []
+    expect(kept.length).toBeGreaterThan(5)
+    expect(kept.every((line, i) => line === lines[i])).toBe(true)
   })
 })

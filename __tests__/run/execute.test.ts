@@ -14,6 +14,7 @@ import type { ExecuteOptions } from '../../src/run/execute.js'
 import { planRun } from '../../src/run/plan.js'
 import type { ProviderSpec, ScorerSpec, SuiteSpec } from '../../src/spec/types.js'
 import { cases, suiteSpec } from '../helpers/suite.js'
+import { secretForms } from '../../src/spec/providers.js'
 
 const source = { file: 'evals/test.eval.yaml', line: 4, column: 5 }
 
@@ -38,6 +39,8 @@ class FakeProvider implements Provider {
   maxInFlight = 0
   calls: ProviderRequest[] = []
   tokens: TokenUsage | undefined
+  /** The model and fingerprint the provider reports, as a server would. */
+  reported: Pick<ProviderResponse, 'model' | 'fingerprint'> = {}
   constructor(
     readonly id: string,
     private readonly answer: Answer
@@ -48,7 +51,13 @@ class FakeProvider implements Provider {
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight)
     try {
       const output = await this.answer(request, signal)
-      return { output, latencyMs: 5, attempts: 1, ...(this.tokens ? { tokens: this.tokens } : {}) }
+      return {
+        output,
+        latencyMs: 5,
+        attempts: 1,
+        ...(this.tokens ? { tokens: this.tokens } : {}),
+        ...this.reported
+      }
     } finally {
       this.inFlight--
     }
@@ -520,6 +529,32 @@ describe('executePlan and the cache', () => {
 })
 
 describe('executePlan and secrets', () => {
+  it('writes back a secret a server echoes in the model or fingerprint it reports, or escaped', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-cache-'))
+    const secret = 'sk-live/ECHOED+key-0123456789'
+    const proxy = new FakeProvider('a', async () => `{"auth":"${secret.replace('/', '\\/')}"}`)
+    proxy.reported = { model: `proxy(Bearer ${secret})`, fingerprint: `fp-${secret.toLowerCase()}` }
+    const run = await execute(
+      [suiteSpec({ providers: [providerSpec('a', { secrets: secretForms('KEY', secret) })] })],
+      [proxy],
+      cacheIn(dir, 'write')
+    )
+    const written = JSON.stringify(run)
+    const cached = await Promise.all(
+      (await readdir(dir, { recursive: true, withFileTypes: true }))
+        .filter((entry) => entry.isFile())
+        .map((entry) => readFile(join(entry.parentPath, entry.name), 'utf8'))
+    )
+    for (const text of [written, cached.join('\n')]) {
+      expect(text).not.toContain('ECHOED')
+      expect(text).not.toContain('echoed')
+    }
+    expect(run.suites[0]?.results[0]).toMatchObject({
+      model: 'proxy(Bearer ${KEY})',
+      fingerprint: 'fp-${KEY}'
+    })
+  })
+
   it("writes back every provider's secret in every answer, before the cache and the results", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'evalgate-cache-'))
     const secret = 'sk-secret-of-a-0123456789'

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { renderTemplate } from '../../src/spec/template.js'
+import { secretForms } from '../../src/spec/providers.js'
 import { loadSpecs, type SuiteSpec } from '../../src/spec/index.js'
 import { FIXTURES, removeWorkspaces, sha12, workspace } from './helpers.js'
 
@@ -54,7 +55,7 @@ describe('loadSpecs on a valid spec', () => {
       cwd: join(GOOD, 'app'),
       env: { MODE: 'fast', RETRIES: '2', TOKEN: 'cli-token-value' },
       // Written back as `${CLI_TOKEN}` wherever a call's text is recorded.
-      secrets: [{ name: 'CLI_TOKEN', value: 'cli-token-value' }],
+      secrets: secretForms('CLI_TOKEN', 'cli-token-value'),
       configFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
       source: { file: 'good/triage.eval.yaml', line: 12, column: 5 }
     })
@@ -67,7 +68,7 @@ describe('loadSpecs on a valid spec', () => {
       body: { input: '{{prompt}}', ticket: '{{ticket}}' },
       outputPath: 'answer.text',
       timeoutMs: 1500,
-      secrets: [{ name: 'API_KEY', value: 'api-key-value' }],
+      secrets: secretForms('API_KEY', 'api-key-value'),
       configFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
       source: { file: 'good/triage.eval.yaml', line: 17, column: 5 }
     })

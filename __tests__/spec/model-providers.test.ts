@@ -1,3 +1,4 @@
+import { secretForms } from '../../src/spec/providers.js'
 import { loadSpecs, type SuiteSpec } from '../../src/spec/index.js'
 import { FIXTURES, loadError, removeWorkspaces, specProblems, workspace, yaml } from './helpers.js'
 
@@ -45,7 +46,7 @@ describe('openai providers, retry, rate-limit and http usage in a valid spec', (
         response_format: { type: 'json_object' }
       },
       apiKey: ENV_KEY,
-      secrets: [{ name: 'OPENAI_API_KEY', value: ENV_KEY }],
+      secrets: secretForms('OPENAI_API_KEY', ENV_KEY),
       stream: true,
       retry: { maxAttempts: 6, baseDelayMs: 250, maxDelayMs: 10_000 },
       rateLimit: { requestsPerMinute: 500, tokensPerMinute: 200_000 },
@@ -63,7 +64,7 @@ describe('openai providers, retry, rate-limit and http usage in a valid spec', (
       model: 'llama3.1',
       params: {},
       baseUrl: 'http://127.0.0.1:11434/v1',
-      secrets: [{ name: 'LOCAL_LLM_URL', value: 'http://127.0.0.1:11434' }],
+      secrets: secretForms('LOCAL_LLM_URL', 'http://127.0.0.1:11434'),
       stream: false,
       retry: { maxAttempts: 2, baseDelayMs: 500, maxDelayMs: 30_000 },
       configFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
@@ -99,7 +100,7 @@ describe('openai providers, retry, rate-limit and http usage in a valid spec', (
         model: 'gpt-4o',
         params: {},
         apiKey: ENV_KEY,
-        secrets: [{ name: 'OPENAI_API_KEY', value: ENV_KEY }],
+        secrets: secretForms('OPENAI_API_KEY', ENV_KEY),
         stream: false,
         timeoutMs: 20_000,
         configFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
@@ -123,7 +124,7 @@ describe('openai providers, retry, rate-limit and http usage in a valid spec', (
         body: { question: '{{prompt}}', ticket: '{{ticket}}' },
         outputPath: 'grade',
         retry: { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 2000 },
-        secrets: [{ name: 'JUDGE_URL', value: 'http://127.0.0.1:9000/grade' }],
+        secrets: secretForms('JUDGE_URL', 'http://127.0.0.1:9000/grade'),
         configFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
         source: source(48, 7)
       },
@@ -315,10 +316,17 @@ describe('problems with openai providers, retry and llm judges', () => {
 
   it('counts a key saved with a trailing newline as a secret both as set and as sent, trimmed', async () => {
     const { providers } = await loadModels({ ...ENV, OPENAI_API_KEY: `${ENV_KEY}\n` })
-    expect(providers[0]?.secrets).toEqual([
-      { name: 'OPENAI_API_KEY', value: `${ENV_KEY}\n` },
-      { name: 'OPENAI_API_KEY', value: ENV_KEY }
-    ])
+    expect(providers[0]?.secrets).toEqual(
+      expect.arrayContaining([
+        { name: 'OPENAI_API_KEY', value: `${ENV_KEY}\n` },
+        { name: 'OPENAI_API_KEY', value: ENV_KEY }
+      ])
+    )
+    // The forms a server may echo back are of the key as sent: trimmed.
+    expect(providers[0]?.secrets).toContainEqual({
+      name: 'OPENAI_API_KEY',
+      value: ENV_KEY.toUpperCase()
+    })
   })
 
   it('reports a wrong base-url or url with the other problems of its provider entry', async () => {

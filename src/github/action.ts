@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises'
 import { isAbsolute, relative, resolve, sep } from 'node:path'
 import {
   BranchStore,
@@ -15,6 +16,7 @@ import { InputError, UsageError, errorMessage } from '../errors.js'
 import { TOOL_VERSION } from '../version.js'
 import {
   assertWritableFile,
+  readRegularFileIfExists,
   readRunResult,
   readTextIfExists,
   readShardFiles,
@@ -759,13 +761,20 @@ async function trackDrift(
   }
 }
 
+/**
+ * The most report-from reads of an artifact, which the pull request's code writes: far above what
+ * a run of 100,000 cases makes, and below what would keep the trusted job busy for long.
+ */
+const MAX_ARTIFACT_RESULTS_BYTES = 256 * 2 ** 20
+const MAX_ARTIFACT_COMPARISON_BYTES = 64 * 2 ** 20
+
 /** The artifact's comparison: read, refused (and why), or not there (no baseline was found). */
 type ArtifactComparison = { comparison: Comparison } | { refused: string } | undefined
 
 async function readComparison(path: string, io: ActionIO): Promise<ArtifactComparison> {
   let text: string | undefined
   try {
-    text = await readTextIfExists(path)
+    text = await readRegularFileIfExists(path, MAX_ARTIFACT_COMPARISON_BYTES)
   } catch (error) {
     io.warning(`evalgate: cannot read ${path}: ${errorMessage(error)}`)
     return { refused: `it cannot be read: ${markdownInline(errorMessage(error), 200)}` }
@@ -834,6 +843,13 @@ async function reportFromArtifact(
     return undefined
   }
   const path = resolve(deps.cwd, resultsPath)
+  // The artifact is the pull request's to write: this job reads no more than a run makes.
+  const size = (await stat(path).catch(() => undefined))?.size ?? 0
+  if (size > MAX_ARTIFACT_RESULTS_BYTES) {
+    throw new UsageError(
+      `${resultsPath} is ${Math.round(size / 2 ** 20)} MB, more than the ${MAX_ARTIFACT_RESULTS_BYTES / 2 ** 20} MB report-from reads from an artifact`
+    )
+  }
   const run = await readRunResult(path)
   if (run.run.commit !== source.headSha) {
     throw new UsageError(

@@ -1,4 +1,4 @@
-import { isMissingAnswer } from '../results/summary.js'
+import { isMissingAnswer, resultsByProvider } from '../results/summary.js'
 import type { ProviderSummary } from '../results/summary.js'
 import { formatUsd } from '../compare/format.js'
 import { htmlInline, markdownInline, terminalLine } from './escape.js'
@@ -46,9 +46,10 @@ interface Problem {
 function problems(run: RunResult): Problem[] {
   const groups: Problem[] = []
   for (const suite of run.suites) {
+    const byProvider = resultsByProvider(suite)
     for (const provider of suite.providers) {
-      const bad = suite.results.filter(
-        (r) => r.providerId === provider.id && r.pass !== true && !isMissingAnswer(r)
+      const bad = (byProvider.get(provider.id) ?? []).filter(
+        (r) => r.pass !== true && !isMissingAnswer(r)
       )
       if (bad.length === 0) continue
       groups.push({
@@ -181,4 +182,18 @@ export function renderRunMarkdown(run: RunResult, summaries: readonly ProviderSu
       `**Incomplete run:** ${markdownInline(run.run.incompleteReason ?? 'stopped early')}`
     )
   return lines.join('\n') + '\n'
+}
+
+/**
+ * `markdown` in at most `maxBytes` of UTF-8, cut at a line end with `note` saying so: what GitHub
+ * refuses whole (a job summary over 1 MiB) is shown in part.
+ */
+export function cutMarkdown(markdown: string, maxBytes: number, note: string): string {
+  if (Buffer.byteLength(markdown) <= maxBytes) return markdown
+  const ending = `\n\n… cut: ${note}.\n`
+  const kept = Buffer.from(markdown)
+    .subarray(0, Math.max(0, maxBytes - Buffer.byteLength(ending)))
+    .toString('utf8')
+  // Cut at the last whole line: a character cut in two would decode as U+FFFD.
+  return `${kept.slice(0, Math.max(0, kept.lastIndexOf('\n')))}${ending}`
 }

@@ -41,8 +41,11 @@ function byCase(results: readonly CaseResult[]): Map<string, CaseResult[]> {
   return groups
 }
 
-function summarizeProvider(suite: SuiteResult, providerId: string): ProviderSummary {
-  const all = suite.results.filter((r) => r.providerId === providerId)
+function summarizeProvider(
+  suite: SuiteResult,
+  providerId: string,
+  all: readonly CaseResult[]
+): ProviderSummary {
   const results = all.filter((r) => !isMissingAnswer(r))
   const cases = [...byCase(results).values()]
   const passRates = cases.map(
@@ -71,6 +74,20 @@ function summarizeProvider(suite: SuiteResult, providerId: string): ProviderSumm
   }
 }
 
+/** Each provider's answers of a suite, in one pass (a run may have many providers). */
+export function resultsByProvider(suite: SuiteResult): Map<string, CaseResult[]> {
+  const byProvider = new Map<string, CaseResult[]>()
+  for (const result of suite.results) {
+    const group = byProvider.get(result.providerId)
+    if (group) group.push(result)
+    else byProvider.set(result.providerId, [result])
+  }
+  return byProvider
+}
+
 export function summarizeRun(run: RunResult): ProviderSummary[] {
-  return run.suites.flatMap((suite) => suite.providers.map((p) => summarizeProvider(suite, p.id)))
+  return run.suites.flatMap((suite) => {
+    const byProvider = resultsByProvider(suite)
+    return suite.providers.map((p) => summarizeProvider(suite, p.id, byProvider.get(p.id) ?? []))
+  })
 }

@@ -101,6 +101,19 @@ export function callPolicy(
   }
 }
 
+/** An answer with the secrets written back in every text the server sent. */
+function redactAnswer<T extends CachedAnswer>(answer: T, secrets: readonly SecretValue[]): T {
+  const text = (value: string | undefined) =>
+    value === undefined ? undefined : redactText(value, secrets)
+  return {
+    ...answer,
+    output: redactText(answer.output, secrets),
+    ...(answer.model === undefined ? {} : { model: text(answer.model) }),
+    ...(answer.fingerprint === undefined ? {} : { fingerprint: text(answer.fingerprint) }),
+    ...(answer.serviceTier === undefined ? {} : { serviceTier: text(answer.serviceTier) })
+  }
+}
+
 /** A provider's error with its secrets written back, as its answers are. */
 function withSecretsRedacted(error: unknown, secrets: readonly SecretValue[]): unknown {
   if (!(error instanceof ProviderError) || secrets.length === 0) return error
@@ -154,9 +167,8 @@ export async function callProvider(
     const hit = await cache.get(key, what, usable)
     if (hit) {
       // A cache recorded before a secret was known to this run is redacted on the way out.
-      const output = redactText(hit.output, policy.secrets)
       return {
-        response: { ...hit, output, latencyMs: null },
+        response: { ...redactAnswer(hit, policy.secrets), latencyMs: null },
         attempts: 0,
         waitedMs: 0,
         cached: true
@@ -192,8 +204,9 @@ export async function callProvider(
         const response = checkedTokens(answered, policy.provider.id)
         const used = (response.tokens?.input ?? 0) + (response.tokens?.output ?? 0)
         policy.limiter?.record(used, estimate)
-        // Before the cache (restored into forks' runs) and the scorers (whose reasons quote it).
-        return { ...response, output: redactText(response.output, policy.secrets) }
+        // Before the cache (restored into forks' runs) and the scorers (whose reasons quote it);
+        // what else the server reports (its model, fingerprint, tier) is its text too.
+        return redactAnswer(response, policy.secrets)
       } finally {
         clearTimeout(timer)
       }

@@ -137,10 +137,22 @@ const SECRET_MIN_LENGTH = 6
 
 /**
  * The secret `value` of variable `name` as it may appear: also trimmed, since a key saved with a
- * trailing newline is sent trimmed (a header cannot hold the newline) and echoed so by a server.
+ * trailing newline is sent trimmed (a header cannot hold the newline) and echoed so by a server;
+ * and as a server may echo it, escaped in JSON, encoded in a URL or in another case.
  */
-function secretForms(name: string, value: string): SecretValue[] {
-  return [...new Set([value, value.trim()])]
+export function secretForms(name: string, value: string): SecretValue[] {
+  const sent = value.trim()
+  const forms = [
+    value,
+    sent,
+    // As servers echo what was sent: inside JSON (PHP also escapes `/`), in a URL, in a case.
+    JSON.stringify(sent).slice(1, -1),
+    JSON.stringify(sent).slice(1, -1).split('/').join('\\/'),
+    encodeURIComponent(sent),
+    sent.toLowerCase(),
+    sent.toUpperCase()
+  ]
+  return [...new Set(forms)]
     .filter((form) => form.length >= SECRET_MIN_LENGTH)
     .map((form) => ({ name, value: form }))
 }
