@@ -9135,6 +9135,14 @@ function summarizeCase(caseId, answers) {
     retried
   };
 }
+function answersOf(suite, providerId) {
+  let grouped = groupedByProvider.get(suite);
+  if (!grouped) {
+    grouped = resultsByProvider(suite);
+    groupedByProvider.set(suite, grouped);
+  }
+  return grouped.get(providerId) ?? [];
+}
 function summarizeSide(suite, providerId) {
   const byCase2 = /* @__PURE__ */ new Map();
   const errorKinds = /* @__PURE__ */ new Map();
@@ -9143,8 +9151,7 @@ function summarizeSide(suite, providerId) {
   const fingerprints = /* @__PURE__ */ new Set();
   let totalCost = 0;
   let costKnown = true;
-  for (const result of suite.results) {
-    if (result.providerId !== providerId) continue;
+  for (const result of answersOf(suite, providerId)) {
     const group = byCase2.get(result.caseId);
     if (group) group.push(result);
     else byCase2.set(result.caseId, [result]);
@@ -9187,7 +9194,7 @@ function summarizeSide(suite, providerId) {
     measuredLatencies
   };
 }
-var OUTAGE_KINDS, LATENCY_FLOOR_MS;
+var OUTAGE_KINDS, LATENCY_FLOOR_MS, groupedByProvider;
 var init_cases = __esm({
   "src/compare/cases.ts"() {
     "use strict";
@@ -9202,6 +9209,7 @@ var init_cases = __esm({
       "provider:unknown"
     ]);
     LATENCY_FLOOR_MS = 10;
+    groupedByProvider = /* @__PURE__ */ new WeakMap();
   }
 });
 

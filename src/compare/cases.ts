@@ -3,7 +3,7 @@
  * unit (DESIGN "Statistics"), so each case's K repeats are summarised first.
  */
 import { median } from '../stats/index.js'
-import { isMissingAnswer } from '../results/summary.js'
+import { isMissingAnswer, resultsByProvider } from '../results/summary.js'
 import type { CaseResult, SuiteResult } from '../results/types.js'
 
 /**
@@ -159,6 +159,21 @@ function summarizeCase(caseId: string, answers: readonly CaseResult[]): CaseSumm
   }
 }
 
+/**
+ * Each suite's answers by provider, grouped once: summarizing every provider of a suite by
+ * scanning all its answers each time would be quadratic in a run of many providers.
+ */
+const groupedByProvider = new WeakMap<SuiteResult, Map<string, CaseResult[]>>()
+
+function answersOf(suite: SuiteResult, providerId: string): readonly CaseResult[] {
+  let grouped = groupedByProvider.get(suite)
+  if (!grouped) {
+    grouped = resultsByProvider(suite)
+    groupedByProvider.set(suite, grouped)
+  }
+  return grouped.get(providerId) ?? []
+}
+
 /** Groups a suite's answers for one provider by case, in first-seen order. */
 export function summarizeSide(suite: SuiteResult, providerId: string): SideSummary {
   const byCase = new Map<string, CaseResult[]>()
@@ -168,8 +183,7 @@ export function summarizeSide(suite: SuiteResult, providerId: string): SideSumma
   const fingerprints = new Set<string>()
   let totalCost = 0
   let costKnown = true
-  for (const result of suite.results) {
-    if (result.providerId !== providerId) continue
+  for (const result of answersOf(suite, providerId)) {
     const group = byCase.get(result.caseId)
     if (group) group.push(result)
     else byCase.set(result.caseId, [result])
