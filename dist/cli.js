@@ -79757,6 +79757,27 @@ function rememberYamlNumbers(yaml, path2, value) {
     }
   }
 }
+function duplicateKey(json) {
+  const open2 = [];
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (c === "{") open2.push(/* @__PURE__ */ new Set());
+    else if (c === "[") open2.push(null);
+    else if (c === "}" || c === "]") open2.pop();
+    else if (c === '"') {
+      let end = i + 1;
+      while (json[end] !== '"') end += json[end] === "\\" ? 2 : 1;
+      const keys = open2.at(-1);
+      if (keys && /^\s*:/.test(json.slice(end + 1, end + 64))) {
+        const key = JSON.parse(json.slice(i, end + 1));
+        if (keys.has(key)) return { key, offset: i };
+        keys.add(key);
+      }
+      i = end;
+    }
+  }
+  return void 0;
+}
 function parseJsonl(text, file, diagnostics) {
   const cases = [];
   text.split(/\r?\n/).forEach((line, index) => {
@@ -79766,11 +79787,25 @@ function parseJsonl(text, file, diagnostics) {
     try {
       row = JSON.parse(line, rememberNumbersAsWritten);
     } catch (error) {
-      const reason = error.message;
-      const column = /column (\d+)\)/.exec(reason)?.[1];
+      const message = error.message;
+      const column = /column (\d+)\)/.exec(message)?.[1];
+      const reason = message.replace(/ \(line \d+ column \d+\)/, "");
       diagnostics.push({
         ...rowProblem(file, lineNumber, "line is not valid JSON", reason),
         ...column === void 0 ? {} : { column: Number(column) }
+      });
+      return;
+    }
+    const repeated = duplicateKey(line);
+    if (repeated) {
+      diagnostics.push({
+        ...rowProblem(
+          file,
+          lineNumber,
+          `key \`${repeated.key}\` appears twice in one object`,
+          "JSON would keep the second value and drop the first without a word: keep one"
+        ),
+        column: repeated.offset + 1
       });
       return;
     }

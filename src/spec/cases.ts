@@ -115,6 +115,33 @@ function rememberYamlNumbers(yaml: YamlFile, path: FieldPath, value: unknown): v
   }
 }
 
+/**
+ * The first key written twice in one object of `json` (valid JSON), where it is written, or
+ * undefined: JSON.parse keeps the last value without a word, where YAML refuses the file.
+ */
+function duplicateKey(json: string): { key: string; offset: number } | undefined {
+  // The keys seen in each enclosing object; null for an array.
+  const open: (Set<string> | null)[] = []
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i]
+    if (c === '{') open.push(new Set())
+    else if (c === '[') open.push(null)
+    else if (c === '}' || c === ']') open.pop()
+    else if (c === '"') {
+      let end = i + 1
+      while (json[end] !== '"') end += json[end] === '\\' ? 2 : 1
+      const keys = open.at(-1)
+      if (keys && /^\s*:/.test(json.slice(end + 1, end + 64))) {
+        const key = JSON.parse(json.slice(i, end + 1)) as string
+        if (keys.has(key)) return { key, offset: i }
+        keys.add(key)
+      }
+      i = end
+    }
+  }
+  return undefined
+}
+
 function parseJsonl(text: string, file: string, diagnostics: Diagnostic[]): LoadedCase[] {
   const cases: LoadedCase[] = []
   text.split(/\r?\n/).forEach((line, index) => {
@@ -124,12 +151,27 @@ function parseJsonl(text: string, file: string, diagnostics: Diagnostic[]): Load
     try {
       row = JSON.parse(line, rememberNumbersAsWritten)
     } catch (error) {
-      const reason = (error as Error).message
-      // V8 says where: "... in JSON at position 12 (line 1 column 13)".
-      const column = /column (\d+)\)/.exec(reason)?.[1]
+      const message = (error as Error).message
+      // V8 says where: "... in JSON at position 12 (line 1 column 13)", of the line alone: the
+      // column is kept, the line of the file is the diagnostic's own.
+      const column = /column (\d+)\)/.exec(message)?.[1]
+      const reason = message.replace(/ \(line \d+ column \d+\)/, '')
       diagnostics.push({
         ...rowProblem(file, lineNumber, 'line is not valid JSON', reason),
         ...(column === undefined ? {} : { column: Number(column) })
+      })
+      return
+    }
+    const repeated = duplicateKey(line)
+    if (repeated) {
+      diagnostics.push({
+        ...rowProblem(
+          file,
+          lineNumber,
+          `key \`${repeated.key}\` appears twice in one object`,
+          'JSON would keep the second value and drop the first without a word: keep one'
+        ),
+        column: repeated.offset + 1
       })
       return
     }
