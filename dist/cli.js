@@ -84246,7 +84246,7 @@ var init_tokens = __esm({
 });
 
 // src/run/cache.ts
-import { opendir, stat as stat5 } from "node:fs/promises";
+import { opendir, readdir as readdir3, rm as rm2, stat as stat5 } from "node:fs/promises";
 import { join as join3 } from "node:path";
 function cacheKey(input) {
   return sha256Hex(
@@ -84306,7 +84306,7 @@ function entryProblem(entry, key) {
   }
   return void 0;
 }
-var DEFAULT_CACHE_DIR, MAX_ENTRY_BYTES, CACHE_MODES, CACHE_FORMAT, CacheMissError, ResponseCache;
+var DEFAULT_CACHE_DIR, UNFINISHED_WRITE_AGE_MS, MAX_ENTRY_BYTES, CACHE_MODES, CACHE_FORMAT, CacheMissError, ResponseCache;
 var init_cache = __esm({
   "src/run/cache.ts"() {
     "use strict";
@@ -84315,6 +84315,7 @@ var init_cache = __esm({
     init_fingerprint();
     init_tokens();
     DEFAULT_CACHE_DIR = ".evalgate/cache";
+    UNFINISHED_WRITE_AGE_MS = 60 * 60 * 1e3;
     MAX_ENTRY_BYTES = 64 * 2 ** 20;
     CACHE_MODES = ["off", "read", "write", "read-write", "replay"];
     CACHE_FORMAT = 2;
@@ -84385,6 +84386,27 @@ var init_cache = __esm({
         }
         const { answer } = entry;
         return cachedAnswer(answer);
+      }
+      /**
+       * Removes the temp files of writes that never finished (a writer killed between its write and
+       * its rename), an hour old or more: younger ones may be another process's, still writing.
+       * Best effort: a file that cannot be removed stays.
+       */
+      async sweepUnfinishedWrites(now = Date.now()) {
+        if (!this.writes) return;
+        const subdirectories = await readdir3(this.dir).catch(() => []);
+        for (const name of subdirectories) {
+          if (!/^[0-9a-f]{2}$/.test(name)) continue;
+          const sub = join3(this.dir, name);
+          for (const file of await readdir3(sub).catch(() => [])) {
+            if (!file.endsWith(".tmp")) continue;
+            const path2 = join3(sub, file);
+            const modified = (await stat5(path2).catch(() => void 0))?.mtimeMs;
+            if (modified !== void 0 && now - modified >= UNFINISHED_WRITE_AGE_MS) {
+              await rm2(path2, { force: true }).catch(() => void 0);
+            }
+          }
+        }
       }
       /**
        * Records an answer (when this mode writes), as cachedAnswer keeps it. A failed write is a
@@ -85757,6 +85779,7 @@ async function runEvals(options) {
   );
   const cache = options.cache && options.cache.mode !== "off" ? new ResponseCache({ ...options.cache, warn: options.warn }) : void 0;
   if (cache?.reads) warnOfCachedCode(plan, options.warn);
+  await cache?.sweepUnfinishedWrites();
   const run = await executePlan(plan, {
     recordedPath,
     concurrency: options.concurrency,

@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtemp, mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises'
+import { mkdtemp, mkdir, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -119,6 +119,25 @@ describe('ResponseCache and what the caller can use', () => {
       CacheMissError
     )
     await expect(cache('replay').get(key, 'judge j', () => true)).resolves.toEqual(answer)
+  })
+})
+
+describe('ResponseCache leftovers', () => {
+  it('sweeps the temp files of writers killed an hour ago or more, and no younger one', async () => {
+    const sub = join(dir, key.slice(0, 2))
+    await mkdir(sub, { recursive: true })
+    const old = join(sub, `${key}.json.0a1b2c3d4e5f.tmp`)
+    const young = join(sub, `${key}.json.f5e4d3c2b1a0.tmp`)
+    await writeFile(old, '{"format": 2')
+    await writeFile(young, '{"format": 2')
+    const hourAgo = new Date(Date.now() - 61 * 60 * 1000)
+    await utimes(old, hourAgo, hourAgo)
+    await cache('read').sweepUnfinishedWrites()
+    expect((await readdir(sub)).sort()).toEqual(
+      [old, young].map((p) => p.slice(sub.length + 1)).sort()
+    )
+    await cache('write').sweepUnfinishedWrites()
+    expect(await readdir(sub)).toEqual([young.slice(sub.length + 1)])
   })
 })
 

@@ -1,4 +1,4 @@
-import { opendir, stat } from 'node:fs/promises'
+import { opendir, readdir, rm, stat } from 'node:fs/promises'
 import type { Stats } from 'node:fs'
 import { join } from 'node:path'
 import { EvalgateError, UsageError, errorMessage } from '../errors.js'
@@ -8,6 +8,9 @@ import { recordedTokens, tokenCountProblem } from '../providers/tokens.js'
 import type { ProviderRequest, ProviderResponse } from '../providers/types.js'
 
 export const DEFAULT_CACHE_DIR = '.evalgate/cache'
+
+/** How old a temp file of the cache is before it counts as the leftover of a killed writer. */
+const UNFINISHED_WRITE_AGE_MS = 60 * 60 * 1000
 
 /** An entry holds one answer, itself capped at 32 MB (providers/connections.ts), in JSON. */
 const MAX_ENTRY_BYTES = 64 * 2 ** 20
@@ -220,6 +223,28 @@ export class ResponseCache {
     }
     const { answer } = entry as CacheEntry
     return cachedAnswer(answer)
+  }
+
+  /**
+   * Removes the temp files of writes that never finished (a writer killed between its write and
+   * its rename), an hour old or more: younger ones may be another process's, still writing.
+   * Best effort: a file that cannot be removed stays.
+   */
+  async sweepUnfinishedWrites(now = Date.now()): Promise<void> {
+    if (!this.writes) return
+    const subdirectories = await readdir(this.dir).catch(() => [])
+    for (const name of subdirectories) {
+      if (!/^[0-9a-f]{2}$/.test(name)) continue
+      const sub = join(this.dir, name)
+      for (const file of await readdir(sub).catch(() => [])) {
+        if (!file.endsWith('.tmp')) continue
+        const path = join(sub, file)
+        const modified = (await stat(path).catch(() => undefined))?.mtimeMs
+        if (modified !== undefined && now - modified >= UNFINISHED_WRITE_AGE_MS) {
+          await rm(path, { force: true }).catch(() => undefined)
+        }
+      }
+    }
   }
 
   /**

@@ -100,6 +100,7 @@ export async function runEvals(options: RunEvalsOptions): Promise<EvalsRun> {
       ? new ResponseCache({ ...options.cache, warn: options.warn })
       : undefined
   if (cache?.reads) warnOfCachedCode(plan, options.warn)
+  await cache?.sweepUnfinishedWrites()
   const run = await executePlan(plan, {
     recordedPath,
     concurrency: options.concurrency,
