@@ -11,7 +11,10 @@ if (unsupported) {
 }
 const { runCli } = await import('./cli/main.js')
 
-/** Exit code of a run that waited for what nothing could settle any more (sysexits' EX_SOFTWARE). */
+/**
+ * Exit code of a command the code under test kept from finishing (sysexits' EX_SOFTWARE): it
+ * waited for what nothing could settle any more, or the process was ended under it.
+ */
 const EXIT_STALLED = 70
 const exitGuardDone = failEarlySuccessfulExit(
   (message) => writeSync(2, `\nevalgate: ${message}\n`),
