@@ -9471,6 +9471,16 @@ function beyond(value, limit2, side = "above") {
   const slack = 1e-9 * Math.max(1, Math.abs(limit2));
   return side === "above" ? value > limit2 + slack : value < limit2 - slack;
 }
+function tooFewToJudge(metric, change, n, alpha, familySize) {
+  const fewest = fewestSignificantUnits(alpha / Math.max(1, familySize));
+  if (n >= fewest) return false;
+  setVerdict(
+    metric,
+    "inconclusive",
+    `${change}, but ${plural(n, "paired case")} can show no change either way: it takes ${fewest} or more`
+  );
+  return true;
+}
 function toleratedBound(ratio, maxRatio) {
   return formatRatio(ratio < 1 ? 1 / maxRatio : maxRatio);
 }
@@ -9849,13 +9859,8 @@ function latencyMetric(options) {
         "no case has measured latencies on both sides (cached and errored answers carry none)"
       );
     }
-    const fewest = fewestSignificantUnits(ctx.alpha / Math.max(1, familySize));
-    if (n < fewest) {
-      return setVerdict(
-        metric,
-        "inconclusive",
-        `median latency ${formatRatio(ratio)}, but ${plural(n, "paired case")} can show no change either way: it takes ${fewest} or more`
-      );
+    if (tooFewToJudge(metric, `median latency ${formatRatio(ratio)}`, n, ctx.alpha, familySize)) {
+      return;
     }
     const changeNote = (bound) => `significant but within ${bound}`;
     if (ratioChangeVerdict(metric, ratio, maxRatio, ctx.alpha, "median latency", changeNote)) return;
@@ -10032,13 +10037,8 @@ function costMetric(options) {
         `mean cost per case ${formatRatio(ratio)}: significant but within ${toleratedBound(ratio, maxRatio)}`
       );
     }
-    const fewest = fewestSignificantUnits(ctx.alpha / Math.max(1, familySize));
-    if (n < fewest) {
-      return setVerdict(
-        metric,
-        "inconclusive",
-        `mean cost per case ${formatRatio(ratio)}, but ${plural(n, "paired case")} can show no change either way: it takes ${fewest} or more`
-      );
+    if (tooFewToJudge(metric, `mean cost per case ${formatRatio(ratio)}`, n, ctx.alpha, familySize)) {
+      return;
     }
     const high = metric.interval?.high ?? null;
     if (high !== null && high < maxRatio) {
@@ -83963,6 +83963,10 @@ function bodySites(body, path2) {
   }
   return [];
 }
+function caseNamed(evalCase) {
+  const { file, line } = evalCase.source;
+  return `case \`${evalCase.id}\` (${line === void 0 ? file : `${file}:${line}`})`;
+}
 function variablesHint(name, vars) {
   const names = Object.keys(vars);
   if (names.length === 0) return "the case has no variables";
@@ -83987,11 +83991,9 @@ function checkTemplates(sources, cases, yaml) {
       for (const name of variables) {
         if (isVariableSet(evalCase.vars, name)) continue;
         if (missing++ >= MISSING_VARIABLE_LIMIT) continue;
-        const { file, line } = evalCase.source;
-        const where2 = line === void 0 ? file : `${file}:${line}`;
         const { problem, hint } = missingVariableProblem(name, evalCase.vars);
         diagnostics.push(
-          yaml.diagnostic(path2, `case \`${evalCase.id}\` (${where2}) ${problem}`, hint, {
+          yaml.diagnostic(path2, `${caseNamed(evalCase)} ${problem}`, hint, {
             offset: placeholderOffset(template, name)
           })
         );
@@ -84007,17 +84009,16 @@ function checkTemplates(sources, cases, yaml) {
       let rendered;
       try {
         rendered = renderTemplate(spec.expected, evalCase.vars);
-      } catch {
-        continue;
+      } catch (error) {
+        if (error instanceof MissingVariableError) continue;
+        throw error;
       }
       if (parseDecimal(rendered) !== void 0) continue;
       if (notNumbers++ >= MISSING_VARIABLE_LIMIT) continue;
-      const { file, line } = evalCase.source;
-      const where2 = line === void 0 ? file : `${file}:${line}`;
       diagnostics.push(
         yaml.diagnostic(
           [...path2, "expected"],
-          `case \`${evalCase.id}\` (${where2}) gives \`expected\` ${JSON.stringify(rendered.slice(0, 60))}, not a number`,
+          `${caseNamed(evalCase)} gives \`expected\` ${JSON.stringify(rendered.slice(0, 60))}, not a number`,
           "numeric compares with a plain decimal number, such as 42, -0.5 or 1e-3"
         )
       );
@@ -85225,8 +85226,6 @@ function redactResult(result, secrets) {
   return {
     ...result,
     output: result.output === null ? null : text(result.output),
-    ...result.model === void 0 ? {} : { model: text(result.model) },
-    ...result.fingerprint === void 0 ? {} : { fingerprint: text(result.fingerprint) },
     scores: result.scores.map(
       (score) => score.reason === void 0 ? score : { ...score, reason: text(score.reason) }
     ),

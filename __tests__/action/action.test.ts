@@ -23,6 +23,27 @@ function run(inputs: Record<string, string>, cwd = resolve('.')) {
   })
 }
 
+/** A workspace whose `one.eval.yaml` asks `app.js` (of `appSource`) one case. */
+async function oneCaseWorkspace(appSource: string): Promise<string> {
+  const workspace = await mkdtemp(join(tmpdir(), 'evalgate-one-'))
+  await writeFile(join(workspace, 'app.js'), appSource)
+  await writeFile(
+    join(workspace, 'one.eval.yaml'),
+    [
+      'suite: one',
+      'providers:',
+      '  - { id: app, type: module, path: ./app.js }',
+      "prompt: 'hi'",
+      'cases:',
+      '  - { id: a, vars: {} }',
+      'scorers:',
+      '  - { type: equals, expected: x }',
+      ''
+    ].join('\n')
+  )
+  return workspace
+}
+
 describe('the action bundle without a token', () => {
   it('runs the suites, writes the results, outputs and job summary', async () => {
     const result = await run({ specs: 'evals', concurrency: '4' })
@@ -108,23 +129,8 @@ describe('the action bundle without a token', () => {
   })
 
   it('fails the step, and says why, when the code under test ends the process with exit code 0', async () => {
-    const workspace = await mkdtemp(join(tmpdir(), 'evalgate-exit-'))
-    await writeFile(join(workspace, 'app.js'), 'export default () => process.exit(0)\n')
-    await writeFile(
-      join(workspace, 'exit.eval.yaml'),
-      [
-        'suite: exit',
-        'providers:',
-        '  - { id: app, type: module, path: ./app.js }',
-        "prompt: 'hi'",
-        'cases:',
-        '  - { id: a, vars: {} }',
-        'scorers:',
-        '  - { type: equals, expected: x }',
-        ''
-      ].join('\n')
-    )
-    const result = await run({ specs: 'exit.eval.yaml' }, workspace)
+    const workspace = await oneCaseWorkspace('export default () => process.exit(0)\n')
+    const result = await run({ specs: 'one.eval.yaml' }, workspace)
     expect(result.stdout).toContain(
       '::error::evalgate: the code under test ended the process (process.exit) before evalgate finished: no results written'
     )
@@ -132,26 +138,10 @@ describe('the action bundle without a token', () => {
   })
 
   it('fails with a message, not Node’s exit 13, when a module never finishes loading', async () => {
-    const workspace = await mkdtemp(join(tmpdir(), 'evalgate-stall-'))
-    await writeFile(
-      join(workspace, 'app.js'),
+    const workspace = await oneCaseWorkspace(
       'await new Promise(() => {})\nexport default () => "x"\n'
     )
-    await writeFile(
-      join(workspace, 'hang.eval.yaml'),
-      [
-        'suite: hang',
-        'providers:',
-        '  - { id: app, type: module, path: ./app.js }',
-        "prompt: 'hi'",
-        'cases:',
-        '  - { id: a, vars: {} }',
-        'scorers:',
-        '  - { type: equals, expected: x }',
-        ''
-      ].join('\n')
-    )
-    const result = await run({ specs: 'hang.eval.yaml' }, workspace)
+    const result = await run({ specs: 'one.eval.yaml' }, workspace)
     expect(result.stderr).not.toMatch(/unsettled top-level await/)
     expect(result.stdout).toContain(
       '::error::evalgate: stalled: evalgate waits for something that can never settle'

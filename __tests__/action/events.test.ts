@@ -53,6 +53,13 @@ beforeAll(async () => {
 afterAll(() => server.close())
 afterEach(() => expect(server.violations).toEqual([]))
 
+/** The issues (not pull requests) labelled as evalgate's tracking issue. */
+function trackingIssues() {
+  return [...server.state.issues.values()].filter(
+    (i) => !i.pullRequest && i.labels.includes('evalgate')
+  )
+}
+
 function repository(): Record<string, unknown> {
   return {
     ...(example('push').repository as object),
@@ -377,18 +384,14 @@ describe('the action by event, against a local GitHub', () => {
     const env = { GITHUB_SHA: mainSha, GITHUB_REF: 'refs/heads/main' }
     const bad = await runEvent('schedule', nightly, { ...env, EVALGATE_FIXTURE_MODE: 'worse' })
     expect(bad.code).toBe(1)
-    const opened = [...server.state.issues.values()].filter(
-      (i) => !i.pullRequest && i.labels.includes('evalgate')
-    )
+    const opened = trackingIssues()
     expect(opened).toHaveLength(1)
     expect(opened[0]?.state).toBe('open')
     expect(bad.outputs['issue-url']).toContain(`/issues/${opened[0]?.number}`)
 
     const good = await runEvent('schedule', nightly, env)
     expect(good.code).toBe(0)
-    const after = [...server.state.issues.values()].filter(
-      (i) => !i.pullRequest && i.labels.includes('evalgate')
-    )
+    const after = trackingIssues()
     expect(after).toHaveLength(1)
     expect(after[0]?.state).toBe('closed')
   })
@@ -405,9 +408,7 @@ describe('the action by event, against a local GitHub', () => {
     })
     expect(run.code).toBe(0)
     expect(['pass', 'minor-change', 'improvement']).toContain(run.outputs.verdict)
-    const tracking = [...server.state.issues.values()].filter(
-      (i) => !i.pullRequest && i.labels.includes('evalgate')
-    )
+    const tracking = trackingIssues()
     expect(tracking.map((i) => i.state)).toEqual(['closed'])
   })
 
@@ -429,9 +430,7 @@ describe('the action by event, against a local GitHub', () => {
     expect(run.stdout).toContain(
       'refs/heads/fix is not the default branch: the tracking issue is left alone'
     )
-    const tracking = [...server.state.issues.values()].filter(
-      (i) => !i.pullRequest && i.labels.includes('evalgate')
-    )
+    const tracking = trackingIssues()
     expect(tracking.map((i) => i.state)).toEqual(['closed'])
   })
 
@@ -654,9 +653,7 @@ describe('the action by event, against a local GitHub', () => {
     )
     expect(night.code).toBe(1)
     expect(['pass', 'minor-change']).toContain(night.outputs.verdict)
-    const tracking = [...server.state.issues.values()].filter(
-      (i) => !i.pullRequest && i.labels.includes('evalgate')
-    )
+    const tracking = trackingIssues()
     expect(tracking.map((i) => i.state)).toEqual(['open'])
     expect(tracking[0]?.body).toContain('Below min-pass-rate, so this check fails')
   })
@@ -790,9 +787,7 @@ describe('the action by event, against a local GitHub', () => {
     expect(filtered.stdout).toContain(
       'evalgate: the run was filtered (capitals/c-0*): the tracking issue is left alone'
     )
-    const tracking = [...server.state.issues.values()].filter(
-      (i) => !i.pullRequest && i.labels.includes('evalgate')
-    )
+    const tracking = trackingIssues()
     expect(tracking.map((i) => i.state)).toEqual(['open'])
   })
 

@@ -69,6 +69,28 @@ function beyond(value: number, limit: number, side: 'above' | 'beneath' = 'above
   return side === 'above' ? value > limit + slack : value < limit - slack
 }
 
+/**
+ * Inconclusive when `n` paired cases are fewer than any exact test needs to call a change
+ * significant at α split over the family: then neither a change nor its absence can be shown.
+ * Says whether it decided.
+ */
+function tooFewToJudge(
+  metric: MetricComparison,
+  change: string,
+  n: number,
+  alpha: number,
+  familySize: number
+): boolean {
+  const fewest = fewestSignificantUnits(alpha / Math.max(1, familySize))
+  if (n >= fewest) return false
+  setVerdict(
+    metric,
+    'inconclusive',
+    `${change}, but ${plural(n, 'paired case')} can show no change either way: it takes ${fewest} or more`
+  )
+  return true
+}
+
 /** The tolerated ratio on the side a change went: ×1.20 for a slowdown, ×0.83 for a speed-up. */
 function toleratedBound(ratio: number, maxRatio: number): string {
   return formatRatio(ratio < 1 ? 1 / maxRatio : maxRatio)
@@ -645,13 +667,8 @@ export function latencyMetric(options: {
         'no case has measured latencies on both sides (cached and errored answers carry none)'
       )
     }
-    const fewest = fewestSignificantUnits(ctx.alpha / Math.max(1, familySize))
-    if (n < fewest) {
-      return setVerdict(
-        metric,
-        'inconclusive',
-        `median latency ${formatRatio(ratio)}, but ${plural(n, 'paired case')} can show no change either way: it takes ${fewest} or more`
-      )
+    if (tooFewToJudge(metric, `median latency ${formatRatio(ratio)}`, n, ctx.alpha, familySize)) {
+      return
     }
     const changeNote = (bound: string) => `significant but within ${bound}`
     if (ratioChangeVerdict(metric, ratio, maxRatio, ctx.alpha, 'median latency', changeNote)) return
@@ -894,13 +911,10 @@ export function costMetric(options: {
         `mean cost per case ${formatRatio(ratio)}: significant but within ${toleratedBound(ratio, maxRatio)}`
       )
     }
-    const fewest = fewestSignificantUnits(ctx.alpha / Math.max(1, familySize))
-    if (n < fewest) {
-      return setVerdict(
-        metric,
-        'inconclusive',
-        `mean cost per case ${formatRatio(ratio)}, but ${plural(n, 'paired case')} can show no change either way: it takes ${fewest} or more`
-      )
+    if (
+      tooFewToJudge(metric, `mean cost per case ${formatRatio(ratio)}`, n, ctx.alpha, familySize)
+    ) {
+      return
     }
     const high = metric.interval?.high ?? null
     if (high !== null && high < maxRatio) {

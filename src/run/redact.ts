@@ -8,15 +8,16 @@ import type { CaseResult } from '../results/types.js'
 import { redactText } from '../spec/secrets.js'
 import type { SecretValue } from '../spec/types.js'
 
-/** The answer with its output, model, fingerprint, error message and scorer reasons redacted. */
+/**
+ * The answer with its output, error message and scorer reasons redacted (its model and
+ * fingerprint were, with its output, when it was called or read from the cache: callProvider).
+ */
 export function redactResult(result: CaseResult, secrets: readonly SecretValue[]): CaseResult {
   if (secrets.length === 0) return result
   const text = (value: string) => redactText(value, secrets)
   return {
     ...result,
     output: result.output === null ? null : text(result.output),
-    ...(result.model === undefined ? {} : { model: text(result.model) }),
-    ...(result.fingerprint === undefined ? {} : { fingerprint: text(result.fingerprint) }),
     scores: result.scores.map((score) =>
       score.reason === undefined ? score : { ...score, reason: text(score.reason) }
     ),

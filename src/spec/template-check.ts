@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../errors.js'
 import { closestMatch } from './did-you-mean.js'
 import {
+  MissingVariableError,
   brokenPlaceholders,
   isVariableSet,
   nullPart,
@@ -112,6 +113,12 @@ export interface TemplateSources {
   httpProviders: readonly Resolved<HttpProviderSpec>[]
 }
 
+/** A case as a problem of its values names it: its id and where it is written. */
+function caseNamed(evalCase: EvalCase): string {
+  const { file, line } = evalCase.source
+  return `case \`${evalCase.id}\` (${line === undefined ? file : `${file}:${line}`})`
+}
+
 /** Did-you-mean against the case's variables, then (some of) their names. */
 function variablesHint(name: string, vars: Record<string, unknown>): string {
   const names = Object.keys(vars)
@@ -148,11 +155,9 @@ export function checkTemplates(
       for (const name of variables) {
         if (isVariableSet(evalCase.vars, name)) continue
         if (missing++ >= MISSING_VARIABLE_LIMIT) continue
-        const { file, line } = evalCase.source
-        const where = line === undefined ? file : `${file}:${line}`
         const { problem, hint } = missingVariableProblem(name, evalCase.vars)
         diagnostics.push(
-          yaml.diagnostic(path, `case \`${evalCase.id}\` (${where}) ${problem}`, hint, {
+          yaml.diagnostic(path, `${caseNamed(evalCase)} ${problem}`, hint, {
             offset: placeholderOffset(template, name)
           })
         )
@@ -171,17 +176,16 @@ export function checkTemplates(
       let rendered: string
       try {
         rendered = renderTemplate(spec.expected, evalCase.vars)
-      } catch {
-        continue // a missing variable, reported above
+      } catch (error) {
+        if (error instanceof MissingVariableError) continue // reported above
+        throw error
       }
       if (parseDecimal(rendered) !== undefined) continue
       if (notNumbers++ >= MISSING_VARIABLE_LIMIT) continue
-      const { file, line } = evalCase.source
-      const where = line === undefined ? file : `${file}:${line}`
       diagnostics.push(
         yaml.diagnostic(
           [...path, 'expected'],
-          `case \`${evalCase.id}\` (${where}) gives \`expected\` ${JSON.stringify(rendered.slice(0, 60))}, not a number`,
+          `${caseNamed(evalCase)} gives \`expected\` ${JSON.stringify(rendered.slice(0, 60))}, not a number`,
           'numeric compares with a plain decimal number, such as 42, -0.5 or 1e-3'
         )
       )
