@@ -135,3 +135,40 @@ describe('evalgate run with the openai provider and an LLM judge', () => {
     )
   })
 })
+
+describe('a model chosen through ${VAR}', () => {
+  it('is recorded as the model the server reports, not written back as the variable', async () => {
+    const modelDir = await mkdtemp(join(tmpdir(), 'evalgate-openai-model-'))
+    await writeFile(
+      join(modelDir, 'capitals.eval.yaml'),
+      [
+        'suite: capitals',
+        'providers:',
+        '  - id: chosen',
+        '    type: openai',
+        '    model: ${EVAL_MODEL}',
+        `    base-url: ${server.baseUrl}`,
+        '    api-key: ${LOCAL_OPENAI_KEY}',
+        '    prices: { input: 0.15, output: 0.6 }',
+        'prompt: "Capital of {{country}}?"',
+        'cases:',
+        '  - { id: fr, vars: { country: France } }',
+        'scorers:',
+        '  - type: equals',
+        '    expected: Paris',
+        ''
+      ].join('\n')
+    )
+    const out = join(modelDir, 'results.json')
+    const run = await runBundle(cli, ['run', '.', '--out', out], {
+      cwd: modelDir,
+      env: { LOCAL_OPENAI_KEY: KEY, EVAL_MODEL: 'gpt-4o-mini' }
+    })
+    expect(run.code).toBe(0)
+    const results = parseRunResult(await readFile(out, 'utf8'), out)
+    // The model is published as the provider's; the key stays written back.
+    expect(results.suites[0]?.providers[0]?.model).toBe('gpt-4o-mini')
+    expect(results.suites[0]?.results[0]?.model).toBe('gpt-4o-mini')
+    expect(JSON.stringify(results)).not.toContain(KEY)
+  })
+})

@@ -157,19 +157,29 @@ export function secretForms(name: string, value: string): SecretValue[] {
     .map((form) => ({ name, value: form }))
 }
 
-/** The values of the `${VAR}`s a provider entry uses, as written (not escaped) and set. */
-function secretValues(entry: unknown, context: SpecContext): SecretValue[] {
-  const names = new Set<string>()
-  const visit = (value: unknown): void => {
-    if (typeof value === 'string') {
-      for (const [, escaped, name] of value.matchAll(ENV_REFERENCE)) {
-        if (!escaped && name !== undefined) names.add(name)
-      }
-    } else if (Array.isArray(value)) value.forEach(visit)
-    else if (value !== null && typeof value === 'object') Object.values(value).forEach(visit)
+/** The names of the `${VAR}`s `value` uses (deeply), not counting escaped `$${VAR}`s. */
+function variableNames(value: unknown, names = new Set<string>()): Set<string> {
+  if (typeof value === 'string') {
+    for (const [, escaped, name] of value.matchAll(ENV_REFERENCE)) {
+      if (!escaped && name !== undefined) names.add(name)
+    }
+  } else if (Array.isArray(value)) value.forEach((item) => variableNames(item, names))
+  else if (value !== null && typeof value === 'object') {
+    Object.values(value).forEach((item) => variableNames(item, names))
   }
-  visit(entry)
-  return [...names].flatMap((name) => {
+  return names
+}
+
+/**
+ * The values of the `${VAR}`s a provider entry uses, as written (not escaped) and set. A variable
+ * the `model:` uses is none: the run records the model in clear, and writing it back in the model
+ * a server reports would leave every answer unpriced.
+ */
+function secretValues(entry: unknown, context: SpecContext): SecretValue[] {
+  const { model, ...settings } = entry as Record<string, unknown>
+  const published = variableNames(model)
+  const names = [...variableNames(settings)].filter((name) => !published.has(name))
+  return names.flatMap((name) => {
     const value = context.env[name]
     return value === undefined ? [] : secretForms(name, value)
   })
