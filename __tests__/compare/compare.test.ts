@@ -1,6 +1,7 @@
 import { compareRuns, comparisonExitCode } from '../../src/compare/index.js'
 import { metricCells, powerGuidance } from '../../src/compare/format.js'
 import { renderJunit } from '../../src/report/junit.js'
+import { renderMarkdown } from '../../src/report/markdown.js'
 import type {
   Comparison,
   GroupComparison,
@@ -544,7 +545,7 @@ describe('compareRuns verdicts', () => {
     const lostCost = metric(compareRuns(lost.base, lost.head, { seed }), 'cost')
     expect(lostCost).toMatchObject({ verdict: 'not-gated', base: 0.001, head: null, delta: null })
     expect(lostCost.reason).toBe(
-      'cost unknown in the head run (no price for the model, or no token counts)'
+      'cost unknown: 20 of 20 head answers without a cost (no price for the model or its service tier, or no token counts)'
     )
 
     const dearer = runPair(
@@ -554,6 +555,54 @@ describe('compareRuns verdicts', () => {
     const c = compareRuns(dearer.base, dearer.head, { seed })
     expect(metric(c, 'cost')).toMatchObject({ verdict: 'regression' })
     expect(metric(c, 'cost').delta).toBeCloseTo(1.5, 10)
+  })
+
+  it('gates cost on the cases priced in both runs when some answers have no cost, and says so', () => {
+    // Ten times dearer on every case; one head answer came from another service tier (no price).
+    const { base, head } = runPair(
+      { cases: 20, answer: () => scored(1, { cost: 0.0075 }) },
+      {
+        cases: 20,
+        gate: { cost: { max: 0.01 } },
+        answer: (i) => scored(1, { cost: i === 0 ? null : 0.075 })
+      }
+    )
+    const c = compareRuns(base, head, { seed })
+    expect(metric(c, 'cost')).toMatchObject({ verdict: 'regression', n: 19 })
+    expect(metric(c, 'cost').reason).toMatch(
+      /; on the 19 cases priced in both runs: 1 of 20 head answers without a cost \(no price for the model or its service tier, or no token counts\)$/
+    )
+    expect(c.verdict).toBe('regression')
+    expect(comparisonExitCode(c)).toBe(1)
+
+    // The maximum is checked over the answers priced, whatever the baseline.
+    const cheapBase = runPair(
+      { cases: 20, answer: () => scored(1, { cost: 0.075 }) },
+      {
+        cases: 20,
+        gate: { cost: { max: 0.01 } },
+        answer: (i) => scored(1, { cost: i === 0 ? null : 0.075 })
+      }
+    )
+    const capped = metric(compareRuns(cheapBase.base, cheapBase.head, { seed }), 'cost')
+    expect(capped.verdict).toBe('fail')
+    expect(capped.reason).toMatch(
+      /^mean cost per case \$0\.0750 \(over the cases priced\) is above the maximum \$0\.0100/
+    )
+  })
+
+  it('calls a maximum cost that cannot be checked inconclusive, and shows it in the reports', () => {
+    const { base, head } = runPair(
+      { cases: 20, answer: () => scored(1, { cost: null }) },
+      { cases: 20, gate: { cost: { max: 0.01 } }, answer: () => scored(1, { cost: null }) }
+    )
+    const c = compareRuns(base, head, { seed })
+    expect(metric(c, 'cost')).toMatchObject({ verdict: 'inconclusive', base: null, head: null })
+    expect(metric(c, 'cost').reason).toBe(
+      'cost unknown: 20 of 20 base answers and 20 of 20 head answers without a cost (no price for the model or its service tier, or no token counts); the maximum $0.0100 per case cannot be checked'
+    )
+    expect(renderMarkdown(c)).toContain('| cost per case | – | – | – | – | – | **INCONCLUSIVE** |')
+    expect(comparisonExitCode(compareRuns(base, head, { seed, strict: true }))).toBe(1)
   })
 
   it('uses clustered errors and flips signs per cluster when cases share clusters', () => {

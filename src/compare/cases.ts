@@ -79,8 +79,10 @@ export interface SideSummary {
   errorExamples: Map<string, string>
   models: Set<string>
   fingerprints: Set<string>
-  /** Every answered repeat has a numeric cost. */
-  costKnown: boolean
+  /** Answered repeats with a numeric cost, and without one (no price, or no token counts). */
+  pricedAnswers: number
+  unpricedAnswers: number
+  /** USD over the priced answers. */
   totalCost: number
   /** Measured latencies over all cases. */
   measuredLatencies: number
@@ -182,7 +184,8 @@ export function summarizeSide(suite: SuiteResult, providerId: string): SideSumma
   const models = new Set<string>()
   const fingerprints = new Set<string>()
   let totalCost = 0
-  let costKnown = true
+  let pricedAnswers = 0
+  let unpricedAnswers = 0
   for (const result of answersOf(suite, providerId)) {
     const group = byCase.get(result.caseId)
     if (group) group.push(result)
@@ -195,8 +198,10 @@ export function summarizeSide(suite: SuiteResult, providerId: string): SideSumma
         errorExamples.set(result.error.kind, result.error.message)
       }
     }
-    if (typeof result.cost === 'number') totalCost += result.cost
-    else if (!result.error && result.score !== null) costKnown = false
+    if (typeof result.cost === 'number') {
+      totalCost += result.cost
+      pricedAnswers++
+    } else if (!result.error && result.score !== null) unpricedAnswers++
   }
   const cases = new Map<string, CaseSummary>()
   let answers = 0
@@ -211,7 +216,6 @@ export function summarizeSide(suite: SuiteResult, providerId: string): SideSumma
     missing += summary.missing
     measuredLatencies += summary.latencies.length
   }
-  const anyAnswered = [...cases.values()].some((c) => c.answered.length > 0)
   return {
     cases,
     answers,
@@ -221,7 +225,8 @@ export function summarizeSide(suite: SuiteResult, providerId: string): SideSumma
     errorExamples,
     models,
     fingerprints,
-    costKnown: costKnown && anyAnswered,
+    pricedAnswers,
+    unpricedAnswers,
     totalCost,
     measuredLatencies
   }

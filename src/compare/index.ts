@@ -136,7 +136,7 @@ function headTotals(side: SideSummary) {
   return {
     score: meanOfKnown(cases.map((c) => c.score)),
     passRate: meanOfKnown(cases.map((c) => c.passRate)),
-    cost: side.costKnown ? meanOfKnown(cases.map((c) => c.cost)) : null,
+    cost: meanOfKnown(cases.map((c) => c.cost)),
     errorRate: side.answers === 0 ? null : side.errors / side.answers
   }
 }
@@ -196,7 +196,8 @@ function newGroup(suite: SuiteResult, provider: ProviderInfo, gate: ResolvedGate
   })
   errors.metric.head = totals.errorRate
   pending.push(errors)
-  if (gate.cost.max !== undefined && totals.cost !== null && totals.cost > gate.cost.max) {
+  const costUnknown = totals.cost === null && head.unpricedAnswers > 0
+  if (gate.cost.max !== undefined && (costUnknown || (totals.cost ?? 0) > gate.cost.max)) {
     // No pairs: only the absolute maximum is judged (the head stands in for the missing base).
     const cost = costMetric({
       pairs: [],
@@ -433,6 +434,16 @@ function adjust(pendings: readonly PendingMetric[]): Record<string, number> {
     }
   }
   return familySizes
+}
+
+/**
+ * The metrics a report's table shows: those with a value on either side, and those without one
+ * that still reached a verdict (a maximum cost that cannot be checked).
+ */
+export function shownMetrics(group: GroupComparison): MetricComparison[] {
+  return group.metrics.filter(
+    (m) => m.base !== null || m.head !== null || m.verdict !== 'not-gated'
+  )
 }
 
 /** A duplicate metric that reached its original's verdict says nothing new. */

@@ -831,18 +831,16 @@ export function costMetric(options: {
   const { maxRatio, ctx } = options
   const metric = emptyMetric('cost', 'usd', 'ratio')
   metric.tolerance = { maxRatio, ...(options.max !== undefined ? { max: options.max } : {}) }
-  const known = options.base.costKnown && options.head.costKnown
-  const pairs = known
-    ? options.pairs.filter((p) => p.base.cost !== null && p.head.cost !== null)
-    : []
+  // Gated on the cases priced in both runs: an answer without a price leaves its case out, not
+  // the whole metric (and the maximum) ungated.
+  const pairs = options.pairs.filter((p) => p.base.cost !== null && p.head.cost !== null)
   const n = pairs.length
   metric.n = n
-  if (!known) {
+  const unpriced = unpricedAnswers(options.base, options.head)
+  if (n === 0) {
     // The side whose cost is known still shows it, so a cost that became unknown is seen.
-    const knownMean = (side: 'base' | 'head') =>
-      options[side].costKnown ? meanOfKnown(options.pairs.map((p) => p[side].cost)) : null
-    metric.base = knownMean('base')
-    metric.head = knownMean('head')
+    metric.base = meanOfKnown(options.pairs.map((p) => p.base.cost))
+    metric.head = meanOfKnown(options.pairs.map((p) => p.head.cost))
   }
   const baseValues = pairs.map((p) => p.base.cost as number)
   const headValues = pairs.map((p) => p.head.cost as number)
@@ -873,21 +871,28 @@ export function costMetric(options: {
     sd = standardDeviation(diffs)
     metric.gated = true
   }
+  const headPartlyPriced = options.head.unpricedAnswers > 0 ? ' (over the cases priced)' : ''
   const brokenLimit = () =>
     options.max !== undefined && options.headAll !== null && beyond(options.headAll, options.max)
-      ? `mean cost per case ${formatUsd(options.headAll)} is above the maximum ${formatUsd(options.max)}`
+      ? `mean cost per case ${formatUsd(options.headAll)}${headPartlyPriced} is above the maximum ${formatUsd(options.max)}`
       : undefined
-  const decide = (familySize: number) => {
+  const judge = (familySize: number) => {
     const floorBroken = brokenLimit()
     if (n === 0) {
       if (floorBroken) return setVerdict(metric, 'fail', floorBroken)
       metric.gated = false
+      if (options.max !== undefined && options.headAll === null && unpriced) {
+        // A maximum the spec sets is a promise: unknown is not "within it".
+        return setVerdict(
+          metric,
+          'inconclusive',
+          `cost unknown: ${unpriced}; the maximum ${formatUsd(options.max)} per case cannot be checked`
+        )
+      }
       return setVerdict(
         metric,
         'not-gated',
-        known
-          ? 'no paired cases with a cost'
-          : `cost unknown${options.base.costKnown ? ' in the head run' : options.head.costKnown ? ' in the base run' : ''} (no price for the model, or no token counts)`
+        unpriced ? `cost unknown: ${unpriced}` : 'no paired cases with a cost'
       )
     }
     const ratio = metric.delta ?? Infinity
@@ -945,7 +950,31 @@ export function costMetric(options: {
       `mean cost per case ${formatRatio(ratio)}, not significant, and the 95% CI reaches ${formatRatio(maxRatio)}`
     )
   }
+  const decide = (familySize: number) => {
+    judge(familySize)
+    if (n > 0 && unpriced) {
+      metric.reason = `${metric.reason ?? ''}; on the ${n} cases priced in both runs: ${unpriced}`
+    }
+  }
   return { metric, family: n > 0 ? options.family : null, decide, brokenLimit }
+}
+
+/**
+ * The answers of either run without a cost, and why there can be none: `2 of 10 head answers
+ * without a cost (…)`; undefined when every answer is priced.
+ */
+function unpricedAnswers(base: SideSummary, head: SideSummary): string | undefined {
+  // Without a baseline the head stands in for the base: said once.
+  const sides = (['base', 'head'] as const)
+    .map((name) => ({ name, side: name === 'base' ? base : head }))
+    .filter(({ name, side }) => side.unpricedAnswers > 0 && !(name === 'base' && base === head))
+    .map(
+      ({ name, side }) =>
+        `${side.unpricedAnswers} of ${side.unpricedAnswers + side.pricedAnswers} ${name} answers`
+    )
+  return sides.length === 0
+    ? undefined
+    : `${sides.join(' and ')} without a cost (no price for the model or its service tier, or no token counts)`
 }
 
 function topKinds(side: SideSummary): string {
@@ -1104,7 +1133,8 @@ export function tokenMetric(
 
 /** Total spend of each run over all its answers. */
 export function costTotalMetric(base: SideSummary, head: SideSummary): PendingMetric | null {
-  if (!base.costKnown || !head.costKnown) return null
+  const fullyPriced = (side: SideSummary) => side.pricedAnswers > 0 && side.unpricedAnswers === 0
+  if (!fullyPriced(base) || !fullyPriced(head)) return null
   const metric = emptyMetric('cost-total', 'usd', 'ratio')
   metric.n = head.cases.size
   metric.base = base.totalCost

@@ -9,7 +9,7 @@ import {
   powerGuidance,
   metricCells
 } from '../compare/format.js'
-import { isRepeated } from '../compare/index.js'
+import { isRepeated, shownMetrics } from '../compare/index.js'
 import type { Comparison, GroupComparison, OutputSample, Verdict } from '../compare/types.js'
 import { terminalLine } from './escape.js'
 
@@ -83,7 +83,7 @@ function groupLines(group: GroupComparison, paint: ReturnType<typeof painter>): 
       terminalLine([...(side?.models ?? []), ...(side?.fingerprints ?? [])].join(', '), 80)
     lines.push(`  model changed: ${models(group.base)} → ${models(group.head)}`)
   }
-  const metrics = group.metrics.filter((m) => m.base !== null || m.head !== null)
+  const metrics = shownMetrics(group)
   if (metrics.length > 0) {
     const cells = [HEADERS, ...metrics.map(metricCells)]
     const widths = HEADERS.map((_, col) => Math.max(...cells.map((r) => (r[col] ?? '').length)))

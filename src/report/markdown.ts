@@ -11,7 +11,7 @@ import {
   powerGuidance,
   metricCells
 } from '../compare/format.js'
-import { isRepeated } from '../compare/index.js'
+import { isRepeated, shownMetrics } from '../compare/index.js'
 import { VERDICT_SEVERITY } from '../compare/types.js'
 import type {
   Comparison,
@@ -145,7 +145,7 @@ function groupSection(group: GroupComparison): string {
   const lines = [`### ${groupTitle(group)}: ${VERDICT_WORDS[group.verdict]}`, '', caseCounts(group)]
   const notes = groupNotes(group)
   if (notes.length > 0) lines.push('', ...notes.map((n) => `- ${n}`))
-  const rows = group.metrics.filter((m) => m.base !== null || m.head !== null)
+  const rows = shownMetrics(group)
   if (rows.length > 0) {
     lines.push(
       '',
