@@ -120,6 +120,20 @@ describe('callCost', () => {
     expect(callCost(openai(), { tokens, serviceTier: 'priority' })).toBeNull()
   })
 
+  it('prices a module, exec or http provider’s answers at its `prices:`', () => {
+    const module = {
+      id: 'app',
+      type: 'module',
+      path: '/repo/app.js',
+      export: 'default',
+      prices: { input: 1, output: 2 },
+      configFingerprint: 'f',
+      source: { file: 'evals/x.eval.yaml' }
+    } as const
+    // A model the table does not know: 1M × $1 + 1M × $2.
+    expect(callCost(module, { model: 'my-finetune', tokens })).toBeCloseTo(3, 12)
+  })
+
   it('prices at the spec’s prices wherever the answer came from', () => {
     const prices = { input: 1, output: 2 }
     expect(

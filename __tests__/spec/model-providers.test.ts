@@ -147,6 +147,31 @@ describe('openai providers, retry, rate-limit and http usage in a valid spec', (
 })
 
 describe('problems with openai providers, retry and llm judges', () => {
+  it('takes `prices:` on any provider type, for answers that report their tokens', async () => {
+    const spec = yaml(
+      'suite: s',
+      'providers:',
+      '  - id: web',
+      '    type: http',
+      '    url: http://127.0.0.1:9000/answer',
+      '    body: { q: "{{prompt}}" }',
+      '    output: answer',
+      '    usage: { input: usage.in, output: usage.out }',
+      '    prices: { input: 3, cached-input: 1, output: 15 }',
+      '  - id: app',
+      '    type: module',
+      '    path: ./app.js',
+      '    prices: { input: 1, output: 2 }',
+      ...REST
+    )
+    const cwd = await workspace({ [FILE]: spec, 'evals/app.js': 'export default () => "x"\n' })
+    const [suite] = await loadSpecs([], { cwd, env: ENV })
+    expect(suite?.providers.map((p) => p.prices)).toEqual([
+      { input: 3, cachedInput: 1, output: 15 },
+      { input: 1, output: 2 }
+    ])
+  })
+
   it('reports an API key written in the file, without showing it', async () => {
     const literal = 'sk-proj-abcdef0123456789'
     const spec = yaml(

@@ -114,7 +114,7 @@ export function callCost(
   spec: ProviderSpec,
   answer: { model?: string; tokens?: TokenUsage; serviceTier?: string }
 ): number | null {
-  const override = spec.type === 'openai' ? spec.prices : undefined
+  const override = spec.prices
   if (!override && !atBuiltInPrices(spec, answer.serviceTier)) return null
   const model = answer.model ?? (spec.type === 'openai' ? spec.model : '')
   return costOf(model, answer.tokens, override)

@@ -1,6 +1,6 @@
 import { fingerprint } from '../results/fingerprint.js'
 import { DEFAULT_RETRY_POLICY } from '../providers/retry.js'
-import type { ProviderSpec, SecretValue } from './types.js'
+import type { PriceSpec, ProviderSpec, SecretValue } from './types.js'
 import type { Resolved, SpecContext } from './context.js'
 import { checkedDuration, type Duration } from './duration.js'
 import { checkModuleExport } from './module-export.js'
@@ -18,6 +18,7 @@ interface WrittenProviderBase {
   concurrency?: number
   retry?: { 'max-attempts'?: number; 'base-delay'?: Duration; 'max-delay'?: Duration }
   'rate-limit'?: { 'requests-per-minute'?: number; 'tokens-per-minute'?: number }
+  prices?: { input: number; 'cached-input'?: number; output: number }
 }
 export type WrittenProvider = WrittenProviderBase &
   (
@@ -44,7 +45,6 @@ export type WrittenProvider = WrittenProviderBase &
         'base-url'?: string
         'api-key'?: string
         stream?: boolean
-        prices?: { input: number; 'cached-input'?: number; output: number }
       }
   )
 
@@ -185,6 +185,14 @@ function secretValues(entry: unknown, context: SpecContext): SecretValue[] {
   })
 }
 
+function resolvePrices(prices: NonNullable<WrittenProviderBase['prices']>): PriceSpec {
+  return {
+    input: prices.input,
+    ...(prices['cached-input'] === undefined ? {} : { cachedInput: prices['cached-input'] }),
+    output: prices.output
+  }
+}
+
 /** Whether a string uses a `${VAR}` (not just an escaped `$${VAR}`). */
 function usesVariable(text: string): boolean {
   return Array.from(text.matchAll(ENV_REFERENCE)).some(([, escaped]) => !escaped)
@@ -245,6 +253,7 @@ export async function resolveProvider(
     ...(expanded.concurrency === undefined ? {} : { concurrency: expanded.concurrency }),
     ...(retry === undefined ? {} : { retry }),
     ...(rateLimit === undefined ? {} : { rateLimit }),
+    ...(expanded.prices === undefined ? {} : { prices: resolvePrices(expanded.prices) }),
     ...(secrets.length === 0 ? {} : { secrets }),
     configFingerprint: fingerprint(written),
     source: context.source(path)
@@ -305,7 +314,6 @@ export async function resolveProvider(
         if (apiKey !== undefined) defaultKey = secretForms(DEFAULT_API_KEY_VARIABLE, apiKey)
         else if (context.requireSecrets) return undefined
       }
-      const prices = expanded.prices
       return {
         ...base,
         ...(defaultKey.length === 0 ? {} : { secrets: [...secrets, ...defaultKey] }),
@@ -314,18 +322,7 @@ export async function resolveProvider(
         params: expanded.params ?? {},
         ...(baseUrl === undefined ? {} : { baseUrl }),
         ...(apiKey === undefined ? {} : { apiKey }),
-        stream: expanded.stream ?? false,
-        ...(prices === undefined
-          ? {}
-          : {
-              prices: {
-                input: prices.input,
-                ...(prices['cached-input'] === undefined
-                  ? {}
-                  : { cachedInput: prices['cached-input'] }),
-                output: prices.output
-              }
-            })
+        stream: expanded.stream ?? false
       }
     }
   }

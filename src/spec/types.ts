@@ -31,6 +31,8 @@ interface ProviderSpecBase {
   retry?: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number }
   /** Per-provider pacing (`rate-limit:`). */
   rateLimit?: { requestsPerMinute?: number; tokensPerMinute?: number }
+  /** What its answers cost (`prices:`), over the built-in table. */
+  prices?: PriceSpec
   /**
    * The values the entry's `${VAR}`s (and a default OPENAI_API_KEY) stand for: wherever text a
    * call produced is recorded (outputs, errors, reasons), each is written back as `${NAME}`.
@@ -93,7 +95,6 @@ export interface OpenAIProviderSpec extends ProviderSpecBase {
   apiKey?: string
   /** Stream the answer to measure time to first token. */
   stream: boolean
-  prices?: PriceSpec
 }
 
 export type ProviderSpec =
