@@ -591,6 +591,18 @@ describe('compareRuns verdicts', () => {
     )
   })
 
+  it('says which answers of the cost total were replayed from the cache, paid for earlier', () => {
+    const { base, head } = runPair(
+      { cases: 10, answer: () => scored(1, { cost: 0.01 }) },
+      { cases: 10, answer: (i) => scored(1, { cost: 0.01, cached: i < 4, latencyMs: null }) }
+    )
+    const total = metric(compareRuns(base, head, { seed }), 'cost-total')
+    expect(total.head).toBeCloseTo(0.1, 12)
+    expect(total.reason).toBe(
+      'reported only: what every answer of each run cost, cases added or removed included; 4 of 10 head answers came from the cache, paid for when they were recorded'
+    )
+  })
+
   it('calls a maximum cost that cannot be checked inconclusive, and shows it in the reports', () => {
     const { base, head } = runPair(
       { cases: 20, answer: () => scored(1, { cost: null }) },

@@ -84,6 +84,8 @@ export interface SideSummary {
   unpricedAnswers: number
   /** USD over the priced answers. */
   totalCost: number
+  /** Priced answers replayed from the cache: their cost was paid when they were recorded. */
+  cachedPricedAnswers: number
   /** Measured latencies over all cases. */
   measuredLatencies: number
 }
@@ -186,6 +188,7 @@ export function summarizeSide(suite: SuiteResult, providerId: string): SideSumma
   let totalCost = 0
   let pricedAnswers = 0
   let unpricedAnswers = 0
+  let cachedPricedAnswers = 0
   for (const result of answersOf(suite, providerId)) {
     const group = byCase.get(result.caseId)
     if (group) group.push(result)
@@ -201,6 +204,7 @@ export function summarizeSide(suite: SuiteResult, providerId: string): SideSumma
     if (typeof result.cost === 'number') {
       totalCost += result.cost
       pricedAnswers++
+      if (result.cached) cachedPricedAnswers++
     } else if (!result.error && result.score !== null) unpricedAnswers++
   }
   const cases = new Map<string, CaseSummary>()
@@ -228,6 +232,7 @@ export function summarizeSide(suite: SuiteResult, providerId: string): SideSumma
     pricedAnswers,
     unpricedAnswers,
     totalCost,
+    cachedPricedAnswers,
     measuredLatencies
   }
 }

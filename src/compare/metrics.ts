@@ -1142,9 +1142,17 @@ export function costTotalMetric(base: SideSummary, head: SideSummary): PendingMe
   metric.delta = finiteOrNull(
     base.totalCost === 0 && head.totalCost === 0 ? 1 : head.totalCost / base.totalCost
   )
+  const replayed = (['base', 'head'] as const)
+    .map((name) => ({ name, side: name === 'base' ? base : head }))
+    .filter(({ side }) => side.cachedPricedAnswers > 0)
+    .map(({ name, side }) => `${side.cachedPricedAnswers} of ${side.pricedAnswers} ${name}`)
+  const cached =
+    replayed.length === 0
+      ? ''
+      : `; ${replayed.join(' and ')} answers came from the cache, paid for when they were recorded`
   return reported(
     metric,
-    'reported only (every answer of each run, cases added or removed included)'
+    `reported only: what every answer of each run cost, cases added or removed included${cached}`
   )
 }
 
