@@ -763,7 +763,7 @@ describe('the action by event, against a local GitHub', () => {
     })
     expect(failed.code).toBe(1)
     expect(failed.stdout).toContain(
-      `not stored as the baseline of ${broken.slice(0, 7)}: it failed or its model changed against ${next.slice(0, 7)}`
+      `not stored as the baseline of ${broken.slice(0, 7)}: it fails against the baseline of ${next.slice(0, 7)}`
     )
     expect(server.state.readFile('evalgate-data', `results/${broken}.json.gz`)).toBeUndefined()
 

@@ -59,7 +59,8 @@ describe('retries', () => {
     const client = clientFor(server, undefined, { sleep, baseDelayMs: 100 })
 
     const comments = []
-    for await (const comment of client.listIssueComments(issue.number)) comments.push(comment)
+    for await (const comment of client.listIssueComments(issue.number, 'issue'))
+      comments.push(comment)
 
     expect(comments).toEqual([])
     expect(countOf(server, 'issues/list-comments')).toBe(3)
@@ -78,7 +79,9 @@ describe('retries', () => {
   it('never repeats creating a comment after a server error (it could appear twice)', async () => {
     const issue = server.state.addIssue({ title: 'x' })
     server.fault('issues/create-comment', faults.serverError())
-    const error = await failure(clientFor(server).createIssueComment(issue.number, 'hi'))
+    const error = await failure(
+      clientFor(server).createIssueComment(issue.number, 'hi', 'pull request')
+    )
     expect(error.kind).toBe('server')
     expect(error.message).toMatch(/could not create a comment on #\d+ \(POST \/repos\/.+ → 500/)
     expect(countOf(server, 'issues/create-comment')).toBe(1)
@@ -88,7 +91,11 @@ describe('retries', () => {
     const issue = server.state.addIssue({ title: 'x' })
     server.fault('issues/create-comment', faults.tooManyRequests(7))
     const { sleep, delays } = recordingSleep()
-    await clientFor(server, undefined, { sleep }).createIssueComment(issue.number, 'hi')
+    await clientFor(server, undefined, { sleep }).createIssueComment(
+      issue.number,
+      'hi',
+      'pull request'
+    )
     expect(delays).toEqual([7000])
     expect(server.state.commentsOn(issue.number)).toHaveLength(1)
   })
@@ -124,7 +131,7 @@ describe('errors name the call and the likely fix', () => {
   it('a read-only token (fork PR) writing a comment', async () => {
     const issue = server.state.addIssue({ title: 'x' })
     const error = await failure(
-      clientFor(server, READ_ONLY_TOKEN).createIssueComment(issue.number, 'hi')
+      clientFor(server, READ_ONLY_TOKEN).createIssueComment(issue.number, 'hi', 'pull request')
     )
     expect(error.kind).toBe('forbidden')
     expect(error.status).toBe(403)
@@ -132,6 +139,36 @@ describe('errors name the call and the likely fix', () => {
     expect(error.message).toContain('the token is read-only (fork PR?)')
     expect(error.message).toContain('permissions: pull-requests: write')
     expect(error.message).toContain('workflow_run')
+  })
+
+  it('a token without the issues permissions the tracking issue needs: which one, and no fork advice', async () => {
+    const issue = server.state.addIssue({ title: 'tracking' })
+    const client = clientFor(server, READ_ONLY_TOKEN)
+    const comment = await failure(client.createIssueComment(issue.number, 'hi', 'issue'))
+    const label = await failure(client.addLabels(issue.number, ['evalgate']))
+    server.fault('issues/list-for-repo', faults.forbidden())
+    const issues = client.listIssues({ labels: ['evalgate'] })
+    const list = await failure(issues[Symbol.asyncIterator]().next())
+    for (const [error, permission] of [
+      [comment, 'issues: write'],
+      [label, 'issues: write'],
+      [list, 'issues: read']
+    ] as const) {
+      expect(error.kind).toBe('forbidden')
+      expect(error.message).toContain(
+        `the token lacks \`permissions: ${permission}\` in the workflow: give it to the job that runs on schedule and workflow_dispatch, which keeps the tracking issue (or set the input \`tracking-issue: false\`)`
+      )
+      expect(error.message).not.toMatch(/fork|workflow_run|pull-requests|contents/)
+    }
+  })
+
+  it('a repository with issues turned off (410)', async () => {
+    server.fault('issues/create', { status: 410, message: 'Issues are disabled for this repo' })
+    const error = await failure(clientFor(server).createIssue({ title: 'x', body: 'y' }))
+    expect(error.kind).toBe('gone')
+    expect(error.message).toBe(
+      'GitHub API: could not open the issue "x" (POST /repos/octo-org/evalgate-demo/issues → 410: Issues are disabled for this repo): the repository has issues turned off: turn them on in the repository\'s settings (General → Features → Issues), or set the input `tracking-issue: false`.'
+    )
   })
 
   it('a missing issue', async () => {

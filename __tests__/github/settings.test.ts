@@ -19,6 +19,7 @@ describe('parseSettings', () => {
         maxDistance: 50
       },
       comment: 'on',
+      trackingIssue: true,
       trackingLabel: 'evalgate',
       strict: false,
       failOnRegression: true,
@@ -36,7 +37,8 @@ describe('parseSettings', () => {
         strict: 'true',
         'fail-on-regression': 'False',
         comment: 'on-regression',
-        'baseline-store': 'file'
+        'baseline-store': 'file',
+        'tracking-issue': 'false'
       })
     )
     expect(settings).toMatchObject({
@@ -47,7 +49,8 @@ describe('parseSettings', () => {
       strict: true,
       failOnRegression: false,
       comment: 'on-regression',
-      baseline: { store: 'file' }
+      baseline: { store: 'file' },
+      trackingIssue: false
     })
     // The modes that replace running the suites, one at a time.
     expect(parseSettings(reader({ 'report-from': 'artifact/results.json' })).reportFrom).toBe(
@@ -78,6 +81,7 @@ describe('parseSettings', () => {
       'input `cache` must be one of off, read, write, read-write, replay, got "sometimes"'
     ],
     [{ strict: 'yes' }, 'input `strict` must be true or false, got "yes"'],
+    [{ 'tracking-issue': 'off' }, 'input `tracking-issue` must be true or false, got "off"'],
     [{ comment: 'always' }, 'input `comment` must be one of on, off, on-regression, got "always"'],
     [{ 'baseline-store': 's3' }, 'input `baseline-store` must be one of branch, file, got "s3"'],
     ...['ml/base lines', 'a..b', 'x.lock', '.hidden', 'data/', '-data', 'a:b'].map((branch) => [

@@ -1,6 +1,6 @@
 import { syncTrackingIssue } from '../../src/github/tracking-issue.js'
 import type { TrackingIssueOptions } from '../../src/github/tracking-issue.js'
-import { ACTIONS_TOKEN } from '../helpers/github-server.js'
+import { ACTIONS_TOKEN, OTHER_USER_LOGIN, USER_LOGIN } from '../helpers/github-server.js'
 import type { GitHubServer } from '../helpers/github-server.js'
 import { clientFor, countOf, useGitHubServer } from './setup.js'
 
@@ -79,37 +79,109 @@ describe('syncTrackingIssue', () => {
     await syncTrackingIssue(client, night('2026-11-01', 'failing', 'broke'))
     await syncTrackingIssue(client, night('2026-11-02', 'healthy', 'fixed'))
     const again = await syncTrackingIssue(client, night('2026-11-09', 'failing', 'broke again'))
-    expect(again.action).toBe('opened')
+    expect(again.action).toBe('reopened')
     expect(server.state.issues.size).toBe(1)
     const [issue] = [...server.state.issues.values()]
     expect(issue?.state).toBe('open')
     expect(server.state.commentsOn(issue?.number ?? 0).at(-1)?.body).toContain('broke again')
   })
 
-  it('needs both the marker and the label to recognise its issue', async () => {
+  it('needs the marker, and the label or the token as the author, to recognise its issue', async () => {
     server.state.addIssue({ title: 'labelled by hand', body: 'no marker', labels: ['evalgate'] })
-    server.state.addIssue({ title: 'marker without label', body: `${marker}\ncopied` })
+    server.state.addIssue({
+      title: 'marker copied by someone else',
+      body: `${marker}\ncopied`,
+      author: OTHER_USER_LOGIN
+    })
     const result = await syncTrackingIssue(clientFor(server), night('2026-11-01', 'failing', 'x'))
     expect(result.action).toBe('opened')
     expect(server.state.issues.size).toBe(3)
   })
 
-  it('creates the label when missing and reuses it afterwards', async () => {
+  it('finds its issue after someone deleted the label, labels it again and closes it on recovery', async () => {
+    const client = clientFor(server)
+    const opened = await syncTrackingIssue(client, night('2026-11-01', 'failing', 'broke'))
+    // Deleting a label takes it off every issue.
+    server.state.labels.clear()
+    for (const issue of server.state.issues.values()) issue.labels = []
+    const seen = server.requests.length
+
+    const updated = await syncTrackingIssue(client, night('2026-11-02', 'failing', 'still'))
+    expect(updated).toEqual({ action: 'updated', url: opened.url })
+    expect(server.state.issues.size).toBe(1)
+    const [issue] = [...server.state.issues.values()]
+    expect(issue?.labels).toEqual(['evalgate'])
+    expect(server.state.labels.get('evalgate')?.color).toBe('d93f0b')
+    const byCreator = server.requests
+      .slice(seen)
+      .filter((r) => new URL(r.path, server.url).searchParams.get('creator') === USER_LOGIN)
+    expect(byCreator.map((r) => new URL(r.path, server.url).searchParams.get('state'))).toEqual([
+      'open'
+    ])
+
+    server.state.labels.clear()
+    issue!.labels = []
+    const closed = await syncTrackingIssue(client, night('2026-11-03', 'healthy', 'fixed'))
+    expect(closed).toEqual({ action: 'closed', url: opened.url })
+    expect(issue?.state).toBe('closed')
+
+    server.state.labels.clear()
+    issue!.labels = []
+    const reopened = await syncTrackingIssue(client, night('2026-11-04', 'failing', 'again'))
+    expect(reopened).toEqual({ action: 'reopened', url: opened.url })
+    expect(server.state.issues.size).toBe(1)
+    expect(issue?.labels).toEqual(['evalgate'])
+  })
+
+  it('closes an issue whose last night only drifted with the comment for it', async () => {
+    const client = clientFor(server)
+    await syncTrackingIssue(client, night('2026-11-01', 'failing', 'regressed'))
+    await syncTrackingIssue(client, night('2026-11-02', 'drifted', 'model changed'))
+    const [issue] = [...server.state.issues.values()]
+    await syncTrackingIssue(client, {
+      ...night('2026-11-03', 'healthy', 'recovered'),
+      afterDrift: 'the new model is the baseline'
+    })
+    expect(issue?.state).toBe('closed')
+    expect(server.state.commentsOn(issue?.number ?? 0).at(-1)?.body).toBe(
+      'the new model is the baseline'
+    )
+
+    // A failing night after a drift: the recovery is a recovery again.
+    await syncTrackingIssue(client, night('2026-11-04', 'drifted', 'model changed'))
+    await syncTrackingIssue(client, night('2026-11-05', 'failing', 'regressed'))
+    await syncTrackingIssue(client, {
+      ...night('2026-11-06', 'healthy', 'recovered'),
+      afterDrift: 'the new model is the baseline'
+    })
+    expect(server.state.commentsOn(issue?.number ?? 0).at(-1)?.body).toBe('recovered')
+  })
+
+  it('creates the label when missing, only for an issue it opens', async () => {
     const client = clientFor(server)
     await syncTrackingIssue(client, night('2026-11-01', 'failing', 'a'))
+    const labelCalls = () =>
+      countOf(server, 'issues/get-label') + countOf(server, 'issues/create-label')
+    expect(labelCalls()).toBe(2)
     await syncTrackingIssue(client, night('2026-11-02', 'failing', 'b'))
+    await syncTrackingIssue(client, night('2026-11-03', 'healthy', 'c'))
+    expect(labelCalls()).toBe(2)
     expect(countOf(server, 'issues/create-label')).toBe(1)
     expect(server.state.labels.get('evalgate')).toEqual(
       expect.objectContaining({ color: 'd93f0b', description: expect.stringContaining('evalgate') })
     )
   })
 
-  it('lists issues by label, so the filter applies on GitHub', async () => {
+  it('lists issues by label, or by the token as their author, so the filter applies on GitHub', async () => {
     await syncTrackingIssue(clientFor(server), night('2026-11-01', 'failing', 'a'))
-    const lists = server.requests.filter((r) => r.operationId === 'issues/list-for-repo')
-    expect(lists.length).toBeGreaterThan(0)
-    for (const list of lists) {
-      expect(new URL(list.path, server.url).searchParams.get('labels')).toBe('evalgate')
-    }
+    const lists = server.requests
+      .filter((r) => r.operationId === 'issues/list-for-repo')
+      .map((r) => Object.fromEntries(new URL(r.path, server.url).searchParams))
+    expect(lists).toEqual([
+      expect.objectContaining({ labels: 'evalgate', state: 'open' }),
+      expect.objectContaining({ creator: USER_LOGIN, state: 'open' }),
+      expect.objectContaining({ labels: 'evalgate', state: 'closed' }),
+      expect.objectContaining({ creator: USER_LOGIN, state: 'closed' })
+    ])
   })
 })

@@ -1371,6 +1371,19 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       return { status: 200, body: issueJson(issue) }
     },
 
+    'issues/add-labels': (context) => {
+      const issue = issueOr404(intParam(context, 'issue_number'))
+      // GitHub creates a label it does not know yet, and keeps the issue's others.
+      for (const name of labelNames(context.body['labels'])) {
+        const label = state.ensureLabel(name)
+        if (!issue.labels.some((l) => l.toLowerCase() === label.name.toLowerCase())) {
+          issue.labels.push(label.name)
+        }
+      }
+      issue.updatedAt = state.timestamp()
+      return { status: 200, body: issue.labels.map((name) => labelJson(state.ensureLabel(name))) }
+    },
+
     'issues/get-label': (context) => {
       const label = state.labels.get((context.params['name'] ?? '').toLowerCase())
       if (!label) throw new HttpError(404, 'Not Found')

@@ -65,11 +65,6 @@ function failing(comparison: Comparison): boolean {
   return comparisonExitCode(comparison) === 1
 }
 
-/** A night that fails, or whose model changed: the tracking issue stays open for it. */
-function unhealthy(comparison: Comparison, failsOnThreshold: boolean): boolean {
-  return failing(comparison) || failsOnThreshold || comparison.groups.some((g) => g.modelChanged)
-}
-
 function shortSha(sha: string): string {
   return sha.slice(0, 7)
 }
@@ -116,14 +111,16 @@ function uncomparedMarkdown(
   return [`### evalgate: ${title}`, '', why, '', renderRunMarkdown(run, summaries)].join('\n')
 }
 
+/** `stored`: where baselines come from, when not only from pushes to the default branch. */
 function noBaselineMarkdown(
   why: string,
   run: RunResult,
-  summaries: readonly ProviderSummary[]
+  summaries: readonly ProviderSummary[],
+  stored = 'Baselines are stored by runs on pushes to the default branch.'
 ): string {
   return uncomparedMarkdown(
     'no baseline yet',
-    `${why} Nothing was compared and this check does not fail for it. Baselines are stored by runs on pushes to the default branch.`,
+    `${why} Nothing was compared and this check does not fail for it. ${stored}`,
     run,
     summaries
   )
@@ -607,18 +604,7 @@ export async function runAction(
     io.info(`evalgate: not stored as the baseline of ${shortSha(context.sha)}: ${unfitAsBaseline}`)
   }
   if (context.eventName === 'push' && isDefaultBranch && store && client && !unfitAsBaseline) {
-    const stored = await storeBaselineSafely(store, context.sha, run)
-    if (stored.ok && settings.baseline.store === 'file') {
-      // The file store writes into the workspace, which ends with the job: only a commit keeps it.
-      io.warning(
-        `evalgate: wrote the baseline of ${shortSha(context.sha)} to ${settings.baseline.dir}; the workspace ends with this job, so commit that directory to keep it (or use baseline-store: branch)`
-      )
-    } else if (stored.ok)
-      io.info(`evalgate: stored the results as the baseline of ${shortSha(context.sha)}`)
-    else
-      io.warning(
-        `evalgate: could not store the baseline (the verdict is unaffected): ${stored.error}`
-      )
+    await storeBaseline(store, context.sha, run, settings, io)
   }
   const lookup =
     store && client
@@ -626,20 +612,40 @@ export async function runAction(
       : undefined
   await recordBaselineError(out, lookup?.status === 'unavailable' ? lookup.error : undefined)
 
-  let comparison: Comparison | undefined
+  const comparison =
+    lookup?.status === 'found'
+      ? compareRuns(lookup.match.run, run, {
+          seed: context.pullRequest?.headSha ?? context.sha,
+          strict: settings.strict
+        })
+      : undefined
+  const storedNight =
+    scheduled && isDefaultBranch && store && lookup && !unfitAsBaseline
+      ? await storeNight(
+          store,
+          context.sha,
+          run,
+          { lookup, comparison, belowThreshold },
+          settings,
+          io
+        )
+      : false
+
   let markdown: string
   const alert = alertFor(settings, summaries)
-  if (lookup?.status === 'found') {
-    comparison = compareRuns(lookup.match.run, run, {
-      seed: context.pullRequest?.headSha ?? context.sha,
-      strict: settings.strict
-    })
+  if (lookup?.status === 'found' && comparison) {
     markdown = comparisonMarkdown(comparison, context.runUrl, {
       baseline: baselineLine(lookup.match, now, lookup.what),
       room: alert?.length ?? 0
     })
-  } else if (lookup?.status === 'none') markdown = noBaselineMarkdown(lookup.why, run, summaries)
-  else if (lookup?.status === 'unavailable')
+  } else if (lookup?.status === 'none') {
+    const stored = storedNight
+      ? `This run is now the baseline of \`${shortSha(context.sha)}\`: later runs compare with it.`
+      : scheduled
+        ? 'Baselines are stored by runs on pushes to the default branch, and by the first healthy scheduled run of a commit on it.'
+        : undefined
+    markdown = noBaselineMarkdown(lookup.why, run, summaries, stored)
+  } else if (lookup?.status === 'unavailable')
     markdown = baselineUnavailableMarkdown(lookup.error, run, summaries)
   else markdown = renderRunMarkdown(run, summaries)
   if (alert) markdown = alert + markdown
@@ -655,41 +661,31 @@ export async function runAction(
       failed,
       io
     )
-  } else if (scheduled && lookup) {
-    if (comparison && client) {
-      // The tracking issue follows the default branch's whole suites: a dispatch elsewhere, or a
-      // filtered run (which may skip the very cases that regressed), only reports.
-      if (isDefaultBranch && !partial) {
-        await trackDrift(settings, context, client, { comparison, markdown, failsOnThreshold }, io)
-      } else
-        io.info(
-          partial
-            ? `evalgate: the run was filtered (${run.run.filter}): the tracking issue is left alone`
-            : `evalgate: ${context.ref || 'this ref'} is not the default branch: the tracking issue is left alone`
-        )
-    }
-    const ownBaseline = lookup.status === 'found' && lookup.match.distance === 0
-    if (
-      isDefaultBranch &&
-      store &&
-      lookup.status !== 'unavailable' &&
-      !ownBaseline &&
-      !unfitAsBaseline
-    ) {
-      // The first trusted run of a commit becomes its baseline, so later nights compare with
-      // this commit, not an ever older one (a repository may run evals only on a schedule).
-      // Not a run that regressed or whose model changed: the next night would pass against it.
-      if (lookup.status === 'found' && comparison && unhealthy(comparison, failsOnThreshold)) {
-        io.info(
-          `evalgate: not stored as the baseline of ${shortSha(context.sha)}: it failed or its model changed against ${shortSha(lookup.match.sha)}`
-        )
-      } else {
-        const stored = await storeBaselineSafely(store, context.sha, run)
-        if (stored.ok)
-          io.info(`evalgate: stored the results as the baseline of ${shortSha(context.sha)}`)
-        else io.warning(`evalgate: could not store the baseline: ${stored.error}`)
-      }
-    }
+  } else if (
+    scheduled &&
+    lookup &&
+    client &&
+    settings.trackingIssue &&
+    // A broken threshold fails the night whatever the baseline; a healthy one closes the issue
+    // only when compared.
+    (comparison || failsOnThreshold)
+  ) {
+    // The tracking issue follows the default branch's whole suites: a dispatch elsewhere, or a
+    // filtered run (which may skip the very cases that regressed), only reports.
+    if (isDefaultBranch && !partial) {
+      await trackNight(
+        settings,
+        context,
+        client,
+        { comparison, markdown, failsOnThreshold, storedAsBaseline: storedNight },
+        io
+      )
+    } else
+      io.info(
+        partial
+          ? `evalgate: the run was filtered (${run.run.filter}): the tracking issue is left alone`
+          : `evalgate: ${context.ref || 'this ref'} is not the default branch: the tracking issue is left alone`
+      )
   }
 
   if (comparison) {
@@ -722,37 +718,131 @@ export async function runAction(
   return undefined
 }
 
-/** Nightly: one tracking issue, opened or updated on a regression or a changed model, closed on recovery. */
-async function trackDrift(
+/** Stores `run` as the baseline of `sha`, saying so; false (and a warning) when it could not. */
+async function storeBaseline(
+  store: BaselineStore,
+  sha: string,
+  run: RunResult,
+  settings: ActionSettings,
+  io: ActionIO
+): Promise<boolean> {
+  const stored = await storeBaselineSafely(store, sha, run)
+  if (!stored.ok) {
+    io.warning(
+      `evalgate: could not store the baseline (the verdict is unaffected): ${stored.error}`
+    )
+  } else if (settings.baseline.store === 'file') {
+    // The file store writes into the workspace, which ends with the job: only a commit keeps it.
+    io.warning(
+      `evalgate: wrote the baseline of ${shortSha(sha)} to ${settings.baseline.dir}; the workspace ends with this job, so commit that directory to keep it (or use baseline-store: branch)`
+    )
+  } else io.info(`evalgate: stored the results as the baseline of ${shortSha(sha)}`)
+  return stored.ok
+}
+
+/** The suites and providers whose model or system fingerprint changed since the baseline. */
+function driftedGroups(comparison: Comparison | undefined): Comparison['groups'] {
+  return comparison?.groups.filter((group) => group.modelChanged) ?? []
+}
+
+/**
+ * A scheduled run on the default branch becomes the baseline of its commit when it is the first
+ * healthy one there (a repository may run evals only on a schedule), or when its model changed
+ * and nothing else did: the default branch now runs that model, and pull requests must compare
+ * with it. Not a night that fails: the next night would pass against it. Whether it was stored.
+ */
+async function storeNight(
+  store: BaselineStore,
+  sha: string,
+  run: RunResult,
+  night: {
+    lookup: BaselineLookup
+    comparison: Comparison | undefined
+    belowThreshold: readonly ProviderSummary[]
+  },
+  settings: ActionSettings,
+  io: ActionIO
+): Promise<boolean> {
+  const { lookup, comparison } = night
+  if (lookup.status === 'unavailable') return false
+  // The commit has its baseline already: replaced only by the model it now runs.
+  const ownBaseline = lookup.status === 'found' && lookup.match.distance === 0
+  if (ownBaseline && driftedGroups(comparison).length === 0) return false
+  const notStored = (why: string) => {
+    io.info(`evalgate: not stored as the baseline of ${shortSha(sha)}: ${why}`)
+    return false
+  }
+  if (comparison && failing(comparison) && lookup.status === 'found') {
+    return notStored(`it fails against the baseline of ${shortSha(lookup.match.sha)}`)
+  }
+  if (settings.failOnThreshold && night.belowThreshold.length > 0) {
+    return notStored(
+      `below min-pass-rate in ${night.belowThreshold.map((s) => `${s.suite}/${s.providerId}`).join(', ')}`
+    )
+  }
+  return storeBaseline(store, sha, run, settings, io)
+}
+
+/** What changed, as `suite / provider (before → after)`, escaped: model ids come from the provider. */
+function driftList(groups: Comparison['groups']): string {
+  const described = groups.slice(0, 10).map((group) => {
+    const side = (info: typeof group.base) => [
+      ...(info?.models ?? []),
+      ...(info?.fingerprints ?? [])
+    ]
+    return `${markdownInline(group.suite, 100)} / ${markdownInline(group.providerId, 100)} (${markdownInline(side(group.base).join(', '), 120)} → ${markdownInline(side(group.head).join(', '), 120)})`
+  })
+  if (groups.length > 10) described.push(`and ${groups.length - 10} more`)
+  return described.join('; ')
+}
+
+/**
+ * Nightly: one tracking issue, opened or updated on a regression, a broken threshold or a changed
+ * model, closed when a night passes again; a changed model is reported once, and taken as the
+ * new baseline.
+ */
+async function trackNight(
   settings: ActionSettings,
   context: ActionContext,
   client: GitHubClient,
   night: {
-    comparison: Comparison
+    comparison: Comparison | undefined
     markdown: string
     /** A suite below its min-pass-rate fails the run: no recovery while one is. */
     failsOnThreshold: boolean
+    storedAsBaseline: boolean
   },
   io: ActionIO
 ): Promise<void> {
   const { comparison, markdown } = night
-  const drifted = comparison.groups
-    .filter((g) => g.modelChanged)
-    .map((g) => `${g.suite}/${g.providerId}`)
-  const failingNight = unhealthy(comparison, night.failsOnThreshold)
+  const fails = (comparison !== undefined && failing(comparison)) || night.failsOnThreshold
+  const drifted = driftedGroups(comparison)
+  const changed = `> **The model changed:** the provider reports another model or system fingerprint for ${driftList(drifted)}.`
   const driftNote =
-    drifted.length > 0
-      ? `\n\nThe provider reports a different model or system fingerprint for: ${drifted.join(', ')}.`
-      : ''
+    drifted.length === 0
+      ? ''
+      : fails
+        ? `> [!WARNING]\n${changed} This night fails as well, so it was not taken as the baseline: the next night compares with the old model again.\n\n`
+        : night.storedAsBaseline
+          ? `> [!NOTE]\n${changed} Nothing else failed, so this night's results are now the baseline of \`${shortSha(context.sha)}\`: pull requests and the next nights compare with the new model, and the next night that matches it closes this issue.\n\n`
+          : `> [!WARNING]\n${changed} This night's results could not be stored as the baseline (see the run's log), so the next night compares with the old model again.\n\n`
+  const state =
+    fails || (drifted.length > 0 && !night.storedAsBaseline)
+      ? 'failing'
+      : drifted.length > 0
+        ? 'drifted'
+        : 'healthy'
+  const run = context.runUrl ? ` ([run](${context.runUrl}))` : ''
+  const summary = comparison?.summary ?? ''
   const result = await attempt('updating the tracking issue', io, () =>
     syncTrackingIssue(client, {
       marker: `<!-- evalgate-tracking:${context.workflow.replace(/[^\w .-]/g, '')} -->`,
       label: settings.trackingLabel,
       title: `evalgate: regression or model drift in ${context.workflow}`,
-      state: failingNight ? 'failing' : 'healthy',
-      body: failingNight
-        ? `${markdown}${driftNote}`
-        : `Recovered: ${comparison.summary}${context.runUrl ? ` ([run](${context.runUrl}))` : ''}`
+      state,
+      body: state === 'healthy' ? `Recovered: ${summary}${run}` : `${driftNote}${markdown}`,
+      afterDrift: `The changed model reported here was taken as the new baseline; tonight's run reports the same model and compares with it: ${summary}${run}`,
+      ...(settings.commentAuthor ? { author: settings.commentAuthor } : {})
     })
   )
   if (result.ok && result.value.url) {

@@ -86,16 +86,22 @@ export interface PullRequestInfo {
   isFork: boolean
 }
 
+/**
+ * What a comment is on: the same API serves both, but a workflow's token needs
+ * `pull-requests: write` to comment on a pull request and `issues: write` on an issue.
+ */
+export type CommentTarget = 'pull request' | 'issue'
+
 export interface GitHubClient {
   readonly owner: string
   readonly repo: string
   /** The login behind the token, or undefined for an installation token (GITHUB_TOKEN). */
   getAuthenticatedLogin(): Promise<string | undefined>
   /** Every comment of an issue or PR, oldest first, fetched page by page as iterated. */
-  listIssueComments(issueNumber: number): AsyncIterable<IssueComment>
-  createIssueComment(issueNumber: number, body: string): Promise<IssueComment>
+  listIssueComments(issueNumber: number, on: CommentTarget): AsyncIterable<IssueComment>
+  createIssueComment(issueNumber: number, body: string, on: CommentTarget): Promise<IssueComment>
   updateIssueComment(commentId: number, body: string): Promise<IssueComment>
-  /** Issues (and PRs) matching every label; newest first. */
+  /** Issues (and PRs) matching every filter given; newest first. */
   listIssues(filter: {
     labels?: string[]
     state?: 'open' | 'closed' | 'all'
@@ -112,6 +118,8 @@ export interface GitHubClient {
     }
   ): Promise<Issue>
   getLabel(name: string): Promise<Label | undefined>
+  /** Adds labels to an issue, keeping those it has. */
+  addLabels(issueNumber: number, labels: string[]): Promise<void>
   createLabel(label: { name: string; color: string; description?: string }): Promise<Label>
   /** The commit a ref (`heads/<branch>`) points at, or undefined when it does not exist. */
   getRef(ref: string): Promise<string | undefined>
@@ -144,6 +152,8 @@ export type GitHubErrorKind =
   | 'network'
   /** The issue or pull request is locked: it takes no comments, whatever the token. */
   | 'locked'
+  /** 410: the repository has its issues turned off (or the issue was deleted). */
+  | 'gone'
 
 /** A GitHub API call failed; the message names the call and what to do about it. */
 export class GitHubApiError extends EvalgateError {
@@ -338,6 +348,11 @@ export function toGitHubApiError(
     hint = /empty/i.test(said)
       ? 'the repository has no commits yet: push one before storing baselines on a branch'
       : 'the repository is in a state that refuses this call'
+  } else if (status === 410) {
+    kind = 'gone'
+    hint = /issues are disabled/i.test(said)
+      ? "the repository has issues turned off: turn them on in the repository's settings (General → Features → Issues), or set the input `tracking-issue: false`"
+      : 'it was deleted'
   } else if (status === 422) {
     kind = 'validation'
     hint = 'GitHub refused the request as invalid'
@@ -358,7 +373,18 @@ function forbiddenHint(permission: string | undefined): string {
   if (permission.startsWith('contents')) {
     return `the token is read-only or lacks \`permissions: ${permission}\` in the workflow; baselines are written only by trusted runs (push to the default branch, schedule, manual dispatch), never by PRs`
   }
+  // Only scheduled and dispatched runs touch issues (the tracking issue): no pull request's token.
+  if (permission.startsWith('issues')) {
+    return `the token lacks \`permissions: ${permission}\` in the workflow: give it to the job that runs on schedule and workflow_dispatch, which keeps the tracking issue (or set the input \`tracking-issue: false\`)`
+  }
+  if (permission.endsWith(': read')) {
+    return `the token lacks \`permissions: ${permission}\` in the workflow`
+  }
   return `the token is read-only (fork PR?) or lacks \`permissions: ${permission}\` in the workflow; fork PRs get a read-only GITHUB_TOKEN, so post from a \`workflow_run\` job instead (never \`pull_request_target\` with a checkout of the PR's code)`
+}
+
+function permissionFor(on: CommentTarget, access: 'read' | 'write'): string {
+  return `${on === 'issue' ? 'issues' : 'pull-requests'}: ${access}`
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -465,7 +491,7 @@ class OctokitClient implements GitHubClient {
     }
   }
 
-  async *listIssueComments(issueNumber: number): AsyncIterable<IssueComment> {
+  async *listIssueComments(issueNumber: number, on: CommentTarget): AsyncIterable<IssueComment> {
     const pages = this.octokit.paginate.iterator(this.octokit.rest.issues.listComments, {
       ...this.where,
       issue_number: issueNumber,
@@ -474,14 +500,15 @@ class OctokitClient implements GitHubClient {
     const operation = `list the comments of #${issueNumber}`
     const iterator = pages[Symbol.asyncIterator]()
     for (;;) {
-      const page = await this.call(operation, undefined, () => iterator.next())
+      const page = await this.call(operation, permissionFor(on, 'read'), () => iterator.next())
       if (page.done) return
       for (const raw of page.value.data) yield toComment(raw)
     }
   }
 
-  createIssueComment(issueNumber: number, body: string): Promise<IssueComment> {
-    return this.call(`create a comment on #${issueNumber}`, 'pull-requests: write', async () =>
+  createIssueComment(issueNumber: number, body: string, on: CommentTarget): Promise<IssueComment> {
+    const operation = `create a comment on #${issueNumber}`
+    return this.call(operation, permissionFor(on, 'write'), async () =>
       toComment(
         (
           await this.octokit.rest.issues.createComment({
@@ -522,7 +549,7 @@ class OctokitClient implements GitHubClient {
     })
     const iterator = pages[Symbol.asyncIterator]()
     for (;;) {
-      const page = await this.call('list issues', undefined, () => iterator.next())
+      const page = await this.call('list issues', 'issues: read', () => iterator.next())
       if (page.done) return
       for (const raw of page.value.data) yield toIssue(raw)
     }
@@ -566,6 +593,12 @@ class OctokitClient implements GitHubClient {
       if (statusOf(error) === 404) return undefined
       throw toGitHubApiError(error, `read the label "${name}"`, undefined, this.now)
     }
+  }
+
+  addLabels(issueNumber: number, labels: string[]): Promise<void> {
+    return this.call(`label issue #${issueNumber}`, 'issues: write', async () => {
+      await this.octokit.rest.issues.addLabels({ ...this.where, issue_number: issueNumber, labels })
+    })
   }
 
   createLabel(label: { name: string; color: string; description?: string }): Promise<Label> {

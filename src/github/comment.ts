@@ -134,7 +134,7 @@ export async function upsertStickyComment(
     : `${options.marker}\n${options.body}`
   const { body, truncated } = fitCommentBody(composed)
 
-  for await (const comment of client.listIssueComments(options.issueNumber)) {
+  for await (const comment of client.listIssueComments(options.issueNumber, 'pull request')) {
     if (!sameLogin(comment.author, author) || !comment.body.startsWith(options.marker)) continue
     if (comment.body === body) return { url: comment.url, action: 'updated', truncated }
     try {
@@ -147,7 +147,7 @@ export async function upsertStickyComment(
     }
   }
   if (options.create === false) return undefined
-  const created = await client.createIssueComment(options.issueNumber, body)
+  const created = await client.createIssueComment(options.issueNumber, body, 'pull request')
   return {
     url: created.url,
     action: 'created',

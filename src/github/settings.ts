@@ -31,6 +31,8 @@ export interface ActionSettings {
   }
   comment: CommentMode
   commentAuthor?: string
+  /** Scheduled runs keep a tracking issue; off for a repository without issues. */
+  trackingIssue: boolean
   trackingLabel: string
   strict: boolean
   failOnRegression: boolean
@@ -169,6 +171,7 @@ export function parseSettings(input: InputReader): ActionSettings {
     ...(commentAuthor ? { commentAuthor } : {}),
     ...(reportFrom ? { reportFrom } : {}),
     ...(mergeFrom.length > 0 ? { mergeFrom } : {}),
+    trackingIssue: boolean('tracking-issue', input('tracking-issue'), true),
     trackingLabel: input('tracking-label') || 'evalgate',
     strict: boolean('strict', input('strict'), false),
     failOnRegression: boolean('fail-on-regression', input('fail-on-regression'), true),

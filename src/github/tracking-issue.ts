@@ -1,49 +1,64 @@
 /**
  * The tracking issue of scheduled runs: one issue, found by a hidden marker and a label, that is
  * opened when the checks start failing, updated while they keep failing (its body holds the latest
- * report, and each new night adds one comment), and closed with a recovery comment when they pass
- * again. A later failure reopens the same issue, so the history of one problem stays in one place.
+ * report, and each new night adds one comment), and closed with a comment when they pass again. A
+ * later failure reopens the same issue, so the history of one problem stays in one place.
+ *
+ * A night whose only news is a changed model is "drifted": reported in the issue like a failure,
+ * but its results became the new baseline, so the next night that matches them closes the issue
+ * saying so, rather than as a recovery.
  */
 import type { GitHubClient, Issue } from './client.js'
 import { fitCommentBody } from './comment.js'
+import { resolveTokenIdentity } from './identity.js'
 
 export interface TrackingIssueOptions {
   /** A hidden HTML comment naming the workflow, e.g. `<!-- evalgate-tracking:nightly -->`. */
   marker: string
   label: string
   title: string
-  state: 'failing' | 'healthy'
-  /** Failing: the issue body (the latest report). Healthy: the recovery comment. */
+  /**
+   * `failing`: the checks fail. `drifted`: only the model changed, and the night's results were
+   * taken as the new baseline. `healthy`: neither.
+   */
+  state: 'failing' | 'drifted' | 'healthy'
+  /** Failing or drifted: the issue body (the latest report). Healthy: the closing comment. */
   body: string
-  /** Failing: the comment for a new night; defaults to `body`. */
+  /** Healthy, when the last night the issue reports had drifted: the closing comment instead. */
+  afterDrift?: string
+  /** Failing or drifted: the comment for a new night; defaults to `body`. */
   comment?: string
   /**
    * One comment per key while failing; defaults to the UTC date, so a rerun the same night
    * updates the body without adding a second comment.
    */
   runKey?: string
+  /** The login the token writes as, when GitHub cannot tell (a GitHub App's `<slug>[bot]`). */
+  author?: string
   labelColor?: string
   labelDescription?: string
   now?: () => Date
 }
 
 export interface TrackingIssueResult {
-  action: 'opened' | 'updated' | 'closed' | 'none'
+  action: 'opened' | 'reopened' | 'updated' | 'closed' | 'none'
   url?: string
 }
+
+/** The line under the run key of an issue whose last night had only drifted. */
+const DRIFTED = '<!-- evalgate-drifted -->'
 
 function runMarker(key: string): string {
   return `<!-- evalgate-run:${key.replace(/-{2,}|>/g, '_')} -->`
 }
 
-async function findIssue(
-  client: GitHubClient,
-  options: TrackingIssueOptions,
-  state: 'open' | 'closed'
+async function firstMarked(
+  issues: AsyncIterable<Issue>,
+  marker: string
 ): Promise<Issue | undefined> {
-  for await (const issue of client.listIssues({ labels: [options.label], state })) {
+  for await (const issue of issues) {
     // The marker leads the body: one quoted inside a model's output does not count.
-    if (!issue.isPullRequest && issue.body.startsWith(options.marker)) return issue
+    if (!issue.isPullRequest && issue.body.startsWith(marker)) return issue
   }
   return undefined
 }
@@ -57,12 +72,38 @@ async function ensureLabel(client: GitHubClient, options: TrackingIssueOptions):
   })
 }
 
+/**
+ * The tracking issue in `state`, by its label; or, when someone deleted the label (which GitHub
+ * then takes off the issue), among the issues the token's identity opened, labelled again.
+ */
+async function findIssue(
+  client: GitHubClient,
+  options: TrackingIssueOptions,
+  state: Issue['state'],
+  tokenLogin: () => Promise<string>
+): Promise<Issue | undefined> {
+  const labelled = await firstMarked(
+    client.listIssues({ labels: [options.label], state }),
+    options.marker
+  )
+  if (labelled) return labelled
+  const own = await firstMarked(
+    client.listIssues({ creator: await tokenLogin(), state }),
+    options.marker
+  )
+  if (own) {
+    await ensureLabel(client, options)
+    await client.addLabels(own.number, [options.label])
+  }
+  return own
+}
+
 async function alreadyCommented(
   client: GitHubClient,
   issueNumber: number,
   marker: string
 ): Promise<boolean> {
-  for await (const comment of client.listIssueComments(issueNumber)) {
+  for await (const comment of client.listIssueComments(issueNumber, 'issue')) {
     if (comment.body.startsWith(marker)) return true
   }
   return false
@@ -72,11 +113,16 @@ export async function syncTrackingIssue(
   client: GitHubClient,
   options: TrackingIssueOptions
 ): Promise<TrackingIssueResult> {
-  const open = await findIssue(client, options, 'open')
+  let login: Promise<string> | undefined
+  const tokenLogin = () =>
+    (login ??= resolveTokenIdentity(client, options.author).then((identity) => identity.login))
+  const open = await findIssue(client, options, 'open', tokenLogin)
 
   if (options.state === 'healthy') {
     if (!open) return { action: 'none' }
-    await client.createIssueComment(open.number, fitCommentBody(options.body).body)
+    const drifted = open.body.split('\n', 3)[2] === DRIFTED
+    const comment = drifted && options.afterDrift !== undefined ? options.afterDrift : options.body
+    await client.createIssueComment(open.number, fitCommentBody(comment).body, 'issue')
     const closed = await client.updateIssue(open.number, {
       state: 'closed',
       stateReason: 'completed'
@@ -87,20 +133,20 @@ export async function syncTrackingIssue(
   const key = runMarker(
     options.runKey ?? (options.now ?? (() => new Date()))().toISOString().slice(0, 10)
   )
-  const body = fitCommentBody(`${options.marker}\n${key}\n${options.body}`).body
+  const head = `${options.marker}\n${key}\n${options.state === 'drifted' ? `${DRIFTED}\n` : ''}`
+  const body = fitCommentBody(`${head}${options.body}`).body
   const comment = fitCommentBody(`${key}\n${options.comment ?? options.body}`).body
-  await ensureLabel(client, options)
 
   if (open) {
     const seen =
       open.body.startsWith(`${options.marker}\n${key}\n`) ||
       (await alreadyCommented(client, open.number, key))
     if (open.body !== body) await client.updateIssue(open.number, { body })
-    if (!seen) await client.createIssueComment(open.number, comment)
+    if (!seen) await client.createIssueComment(open.number, comment, 'issue')
     return { action: 'updated', url: open.url }
   }
 
-  const closed = await findIssue(client, options, 'closed')
+  const closed = await findIssue(client, options, 'closed', tokenLogin)
   if (closed) {
     const reopened = await client.updateIssue(closed.number, {
       state: 'open',
@@ -108,10 +154,12 @@ export async function syncTrackingIssue(
       title: options.title,
       body
     })
-    await client.createIssueComment(closed.number, comment)
-    return { action: 'opened', url: reopened.url }
+    await client.createIssueComment(closed.number, comment, 'issue')
+    return { action: 'reopened', url: reopened.url }
   }
 
+  // The label is made only now, for an issue that needs it.
+  await ensureLabel(client, options)
   const created = await client.createIssue({ title: options.title, body, labels: [options.label] })
   return { action: 'opened', url: created.url }
 }

@@ -1,0 +1,242 @@
+/**
+ * The nightly path (`schedule`, `workflow_dispatch`) night after night, each test against a
+ * fresh local GitHub: what is stored as the baseline, and what the one tracking issue says.
+ */
+import { existsSync } from 'node:fs'
+import { appendFile, cp, mkdir, mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { ACTIONS_TOKEN, READ_ONLY_TOKEN, startGitHubServer } from '../helpers/github-server.js'
+import type { GitHubServer } from '../helpers/github-server.js'
+import { runActionBundle } from '../helpers/action.js'
+import { buildEntry } from '../helpers/cli.js'
+
+const repository = { full_name: 'octo-org/triage', name: 'triage', default_branch: 'main' }
+const MARKER = '<!-- evalgate-tracking:evals -->'
+
+let action: string
+let workspace: string
+let server: GitHubServer
+/** The commit of main the nights run on. */
+let sha: string
+
+beforeAll(async () => {
+  action = await buildEntry('src/index.ts')
+  workspace = await mkdtemp(join(tmpdir(), 'evalgate-workspace-'))
+  await cp(resolve('__tests__/fixtures/action'), workspace, { recursive: true })
+  await mkdir(join(workspace, '.git'))
+  // An in-process function's latency measures the busy test machine: nights that compare a few
+  // times in a row are decided by their answers and models alone.
+  await appendFile(
+    join(workspace, 'evals', 'qa.eval.yaml'),
+    'gate: { latency-p50: { max-ratio: 1000 }, latency-p95: { max-ratio: 1000 } }\n'
+  )
+})
+beforeEach(async () => {
+  server = await startGitHubServer({ owner: 'octo-org', repo: 'triage', defaultBranch: 'main' })
+  sha = server.state.commit({ branch: 'main' })
+})
+afterEach(async () => {
+  await server.close()
+  expect(server.violations).toEqual([])
+})
+
+/** A run of the action at `sha` on main; `env` sets the fixture's mode and model. */
+async function runEvent(
+  eventName: 'push' | 'schedule',
+  env: Record<string, string> = {},
+  inputs: Record<string, string> = {},
+  token = ACTIONS_TOKEN
+) {
+  const resultsPath = join(await mkdtemp(join(tmpdir(), 'evalgate-results-')), 'results.json')
+  const run = await runActionBundle(action, {
+    cwd: workspace,
+    payload:
+      eventName === 'push'
+        ? { ref: 'refs/heads/main', after: sha, repository }
+        : { schedule: '0 3 * * *' },
+    inputs: { specs: 'evals', 'results-path': resultsPath, 'github-token': token, ...inputs },
+    env: {
+      GITHUB_EVENT_NAME: eventName,
+      GITHUB_API_URL: server.url,
+      GITHUB_WORKFLOW: 'evals',
+      GITHUB_RUN_ID: '3003',
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_SHA: sha,
+      GITHUB_REF: 'refs/heads/main',
+      ...env
+    }
+  })
+  return {
+    ...run,
+    warnings: run.stdout.split('\n').filter((line) => line.startsWith('::warning::'))
+  }
+}
+
+const night = (env: Record<string, string> = {}, inputs: Record<string, string> = {}) =>
+  runEvent('schedule', env, inputs)
+
+function trackingIssues() {
+  return [...server.state.issues.values()].filter((issue) => issue.body?.startsWith(MARKER))
+}
+
+/** The issue's body as it shows, without its hidden markers. */
+function shown(body: string | null | undefined): string {
+  return (body ?? '').replace(/^(<!--.*-->\n)+/, '')
+}
+
+function lastComment(issueNumber: number): string | undefined {
+  return server.state.commentsOn(issueNumber).at(-1)?.body
+}
+
+function storedBaseline(): Buffer | undefined {
+  return server.state.readFile('evalgate-data', `results/${sha}.json.gz`)
+}
+
+describe('a night whose only news is a changed model', () => {
+  it('is reported once and becomes the baseline; the next night closes the issue saying so', async () => {
+    expect((await runEvent('push', { EVALGATE_FIXTURE_MODEL: 'gpt-a' })).code).toBe(0)
+    const stored = storedBaseline()
+
+    const drifted = await night({ EVALGATE_FIXTURE_MODEL: 'gpt-b' })
+    expect(drifted.code).toBe(0)
+    expect(drifted.stdout).toContain(`stored the results as the baseline of ${sha.slice(0, 7)}`)
+    expect(storedBaseline()).not.toEqual(stored)
+    const [issue] = trackingIssues()
+    expect(drifted.stdout).toContain(
+      `evalgate: tracking issue opened: ${drifted.outputs['issue-url']}`
+    )
+    // What changed leads the body, before the report's verdict.
+    expect(shown(issue?.body)).toMatch(
+      new RegExp(
+        `^> \\[!NOTE\\]\\n> \\*\\*The model changed:\\*\\* the provider reports another model or system fingerprint for capitals / app \\(gpt-a → gpt-b\\)\\. Nothing else failed, so this night's results are now the baseline of \`${sha.slice(0, 7)}\`: pull requests and the next nights compare with the new model, and the next night that matches it closes this issue\\.\\n\\n## evalgate: PASS`
+      )
+    )
+
+    const matching = await night({ EVALGATE_FIXTURE_MODEL: 'gpt-b' })
+    expect(matching.code).toBe(0)
+    expect(matching.stdout).toContain(
+      `evalgate: tracking issue closed: ${drifted.outputs['issue-url']}`
+    )
+    expect(issue?.state).toBe('closed')
+    expect(lastComment(issue?.number ?? 0)).toMatch(
+      /^The changed model reported here was taken as the new baseline; tonight's run reports the same model and compares with it: No regression: .* \(\[run\]\(https:\/\/github\.com\/octo-org\/triage\/actions\/runs\/3003\)\)$/
+    )
+
+    // The model changes again: the same issue is reopened, and said to be.
+    const again = await night({ EVALGATE_FIXTURE_MODEL: 'gpt-c' })
+    expect(again.stdout).toContain(
+      `evalgate: tracking issue reopened: ${drifted.outputs['issue-url']}`
+    )
+    expect(trackingIssues()).toEqual([issue])
+    expect(issue?.state).toBe('open')
+
+    // Closed by hand: the next night, on the new model, leaves it closed.
+    issue!.state = 'closed'
+    const comments = server.state.commentsOn(issue?.number ?? 0).length
+    const after = await night({ EVALGATE_FIXTURE_MODEL: 'gpt-c' })
+    expect(after.code).toBe(0)
+    expect(after.outputs.verdict).toBe('pass')
+    expect(issue?.state).toBe('closed')
+    expect(server.state.commentsOn(issue?.number ?? 0)).toHaveLength(comments)
+  })
+
+  it('that also regressed is not the baseline, and the issue says both, the change first', async () => {
+    await runEvent('push', { EVALGATE_FIXTURE_MODEL: 'gpt-a' })
+    const stored = storedBaseline()
+    const run = await night({ EVALGATE_FIXTURE_MODEL: 'gpt-b', EVALGATE_FIXTURE_MODE: 'worse' })
+    expect(run.code).toBe(1)
+    expect(run.stdout).toContain(
+      `evalgate: not stored as the baseline of ${sha.slice(0, 7)}: it fails against the baseline of ${sha.slice(0, 7)}`
+    )
+    expect(storedBaseline()).toEqual(stored)
+    const [issue] = trackingIssues()
+    expect(shown(issue?.body)).toMatch(
+      /^> \[!WARNING\]\n> \*\*The model changed:\*\* .* \(gpt-a → gpt-b\)\. This night fails as well, so it was not taken as the baseline: the next night compares with the old model again\.\n\n## evalgate: REGRESSION/
+    )
+
+    // Fixed, on the old model: a recovery, said as one.
+    await night({ EVALGATE_FIXTURE_MODEL: 'gpt-a' })
+    expect(issue?.state).toBe('closed')
+    expect(lastComment(issue?.number ?? 0)).toMatch(/^Recovered: No regression/)
+  })
+})
+
+describe('a first night without a baseline', () => {
+  it('below min-pass-rate opens the tracking issue and is not stored; the first healthy one is', async () => {
+    const broken = await night({ EVALGATE_FIXTURE_MODE: 'broken' })
+    expect(broken.code).toBe(1)
+    expect(broken.outputs.verdict).toBe('no-baseline')
+    expect(broken.stdout).toContain(
+      `evalgate: not stored as the baseline of ${sha.slice(0, 7)}: below min-pass-rate in capitals/app`
+    )
+    expect(storedBaseline()).toBeUndefined()
+    expect(broken.summary).toContain(
+      'Baselines are stored by runs on pushes to the default branch, and by the first healthy scheduled run of a commit on it.'
+    )
+    const [issue] = trackingIssues()
+    expect(issue?.state).toBe('open')
+    expect(issue?.body).toContain('**Below min-pass-rate, so this check fails:** capitals / app')
+    expect(broken.outputs['issue-url']).toBe(
+      `https://github.com/octo-org/triage/issues/${issue?.number}`
+    )
+
+    const healthy = await night()
+    expect(healthy.code).toBe(0)
+    expect(storedBaseline()).toBeDefined()
+    expect(healthy.summary).toContain(
+      `Nothing was compared and this check does not fail for it. This run is now the baseline of \`${sha.slice(0, 7)}\`: later runs compare with it.`
+    )
+
+    // The night after compares with it, and closes the issue.
+    const compared = await night()
+    expect(compared.outputs.verdict).toBe('pass')
+    expect(issue?.state).toBe('closed')
+  })
+
+  it('with the file store: says the baseline lives only as long as the workspace unless committed', async () => {
+    const dir = `ci/nightly-${Date.now()}`
+    const run = await night({}, { 'baseline-store': 'file', 'baseline-dir': dir })
+    expect(run.code).toBe(0)
+    expect(run.warnings).toContain(
+      `::warning::evalgate: wrote the baseline of ${sha.slice(0, 7)} to ${dir}; the workspace ends with this job, so commit that directory to keep it (or use baseline-store: branch)`
+    )
+    expect(existsSync(join(workspace, dir, `${sha}.json`))).toBe(true)
+  })
+})
+
+describe('the tracking issue when GitHub refuses it', () => {
+  it('names the issues permission the job lacks, with no advice for pull requests', async () => {
+    await runEvent('push')
+    await night({ EVALGATE_FIXTURE_MODE: 'worse' })
+    const [issue] = trackingIssues()
+    const run = await runEvent('schedule', {}, {}, READ_ONLY_TOKEN)
+    expect(run.code).toBe(0)
+    expect(run.warnings).toEqual([
+      `::warning::evalgate: updating the tracking issue: GitHub API: could not create a comment on #${issue?.number} (POST /repos/octo-org/triage/issues/${issue?.number}/comments → 403: Resource not accessible by integration): the token lacks \`permissions: issues: write\` in the workflow: give it to the job that runs on schedule and workflow_dispatch, which keeps the tracking issue (or set the input \`tracking-issue: false\`).`
+    ])
+  })
+
+  it('says when the repository has issues turned off, and tracking-issue: false leaves issues alone', async () => {
+    await runEvent('push')
+    server.fault(
+      'issues/create',
+      { status: 410, message: 'Issues are disabled for this repo' },
+      { times: Infinity }
+    )
+    const run = await night({ EVALGATE_FIXTURE_MODE: 'worse' })
+    expect(run.code).toBe(1)
+    expect(run.warnings).toEqual([
+      `::warning::evalgate: updating the tracking issue: GitHub API: could not open the issue "evalgate: regression or model drift in evals" (POST /repos/octo-org/triage/issues → 410: Issues are disabled for this repo): the repository has issues turned off: turn them on in the repository's settings (General → Features → Issues), or set the input \`tracking-issue: false\`.`
+    ])
+
+    const seen = server.requests.length
+    const off = await night({ EVALGATE_FIXTURE_MODE: 'worse' }, { 'tracking-issue': 'false' })
+    expect(off.code).toBe(1)
+    expect(off.outputs.verdict).toBe('regression')
+    expect(off.warnings).toEqual([])
+    expect(server.requests.slice(seen).filter((r) => r.operationId?.startsWith('issues/'))).toEqual(
+      []
+    )
+  })
+})
