@@ -253,6 +253,21 @@ describe('http provider', () => {
     })
   })
 
+  it('waits for the reset of a rate limit only on a 429 that used it up, for a 5xx as a 5xx', async () => {
+    const limits = { 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '42s' }
+    const provider = await createProvider(httpSpec())
+    const asked = async (status: number, headers: Record<string, string>) => {
+      reply = { status, body: '{}', headers }
+      const error = await provider.call(request, never).catch((e: unknown) => e)
+      return (error as ProviderError).retryAfterMs
+    }
+    expect(await asked(429, limits)).toBe(42_000)
+    expect(await asked(429, { ...limits, 'x-ratelimit-remaining-requests': '7' })).toBeUndefined()
+    expect(await asked(503, limits)).toBeUndefined()
+    expect(await asked(503, { ...limits, 'retry-after': '3' })).toBe(3000)
+    await provider.close?.()
+  })
+
   it('refuses a header value HTTP cannot carry: the spec is wrong, the network is not retried', async () => {
     const provider = await createProvider(
       httpSpec({ headers: { authorization: 'Bearer sk-key-with-a-newline\n' } })

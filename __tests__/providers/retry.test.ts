@@ -5,6 +5,7 @@ import {
   attemptsOf,
   fullJitterDelayMs,
   parseDurationMs,
+  parseHttpDate,
   retryAfterFromHeaders,
   withRetries
 } from '../../src/providers/retry.js'
@@ -164,21 +165,69 @@ describe('retry-after headers', () => {
   const headers = (values: Record<string, string>) => (name: string) => values[name]
 
   it('reads retry-after-ms, retry-after in seconds and as an HTTP date', () => {
-    expect(retryAfterFromHeaders(headers({ 'retry-after-ms': '1500' }), now)).toBe(1500)
-    expect(retryAfterFromHeaders(headers({ 'retry-after': '7' }), now)).toBe(7000)
+    expect(retryAfterFromHeaders(headers({ 'retry-after-ms': '1500' }), now, 429)).toBe(1500)
+    expect(retryAfterFromHeaders(headers({ 'retry-after': '7' }), now, 429)).toBe(7000)
     expect(
-      retryAfterFromHeaders(headers({ 'retry-after': 'Thu, 01 Jan 2026 00:00:12 GMT' }), now)
+      retryAfterFromHeaders(headers({ 'retry-after': 'Thu, 01 Jan 2026 00:00:12 GMT' }), now, 503)
     ).toBe(12_000)
-    expect(retryAfterFromHeaders(headers({}), now)).toBeUndefined()
-    expect(retryAfterFromHeaders(headers({ 'retry-after': 'soon' }), now)).toBeUndefined()
+    expect(retryAfterFromHeaders(headers({}), now, 429)).toBeUndefined()
+    expect(retryAfterFromHeaders(headers({ 'retry-after': 'soon' }), now, 429)).toBeUndefined()
   })
 
-  it("uses the reset of OpenAI's exhausted limit, else the later reset", () => {
+  it('ignores a retry header in no form HTTP defines, and reads the next one', () => {
+    const exhausted = { 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '2s' }
+    // V8's Date.parse reads `abc 2` as a date in 2001: a wait of 0, the reset never read.
+    expect(retryAfterFromHeaders(headers({ 'retry-after': 'abc 2', ...exhausted }), now, 429)).toBe(
+      2000
+    )
+    // Number('') is 0.
+    expect(
+      retryAfterFromHeaders(headers({ 'retry-after-ms': '', 'retry-after': '5' }), now, 429)
+    ).toBe(5000)
+    for (const malformed of ['-1', '1e3', '0x10', '1.5', '5 s', 'Thu, 01 Jan 2026 00:00:12']) {
+      expect(retryAfterFromHeaders(headers({ 'retry-after': malformed }), now, 503)).toBeUndefined()
+    }
+    for (const malformed of ['', ' ', '-5', '1e3', 'Infinity', '0x10']) {
+      expect(
+        retryAfterFromHeaders(headers({ 'retry-after-ms': malformed }), now, 429)
+      ).toBeUndefined()
+    }
+    // A date that is not one (31 February), or whose weekday is wrong.
+    expect(
+      retryAfterFromHeaders(headers({ 'retry-after': 'Sat, 31 Feb 2026 00:00:12 GMT' }), now, 503)
+    ).toBeUndefined()
+    expect(
+      retryAfterFromHeaders(headers({ 'retry-after': 'Mon, 01 Jan 2026 00:00:12 GMT' }), now, 503)
+    ).toBeUndefined()
+    expect(parseHttpDate('Thu, 01 Jan 2026 00:00:12 GMT')).toBe(now + 12_000)
+  })
+
+  it("waits for the reset of OpenAI's limit only when a 429 says it is used up", () => {
     const both = { 'x-ratelimit-reset-requests': '1s', 'x-ratelimit-reset-tokens': '6m0s' }
     expect(
-      retryAfterFromHeaders(headers({ ...both, 'x-ratelimit-remaining-requests': '0' }), now)
+      retryAfterFromHeaders(headers({ ...both, 'x-ratelimit-remaining-requests': '0' }), now, 429)
     ).toBe(1000)
-    expect(retryAfterFromHeaders(headers(both), now)).toBe(360_000)
+    const bothUsedUp = {
+      ...both,
+      'x-ratelimit-remaining-requests': '0',
+      'x-ratelimit-remaining-tokens': '0'
+    }
+    expect(retryAfterFromHeaders(headers(bothUsedUp), now, 429)).toBe(360_000)
+    // A reset is when a limit is full again, not when the next request may go.
+    expect(retryAfterFromHeaders(headers(both), now, 429)).toBeUndefined()
+    expect(
+      retryAfterFromHeaders(
+        headers({
+          ...both,
+          'x-ratelimit-remaining-requests': '12',
+          'x-ratelimit-remaining-tokens': '900'
+        }),
+        now,
+        429
+      )
+    ).toBeUndefined()
+    // A server error is no rate limit, whatever the headers OpenAI sends on every answer say.
+    expect(retryAfterFromHeaders(headers(bothUsedUp), now, 500)).toBeUndefined()
   })
 
   it('parses Go-style durations', () => {

@@ -152,10 +152,14 @@ export class HttpProvider implements Provider {
       const retryable = kind === 'rate-limited' || kind === 'server'
       // Retry-After (and friends) is what a 429 or 5xx says about when to come back.
       const retryAfterMs = retryable
-        ? retryAfterFromHeaders((name) => {
-            const value = headers[name.toLowerCase()]
-            return (Array.isArray(value) ? value[0] : value) ?? null
-          }, Date.now())
+        ? retryAfterFromHeaders(
+            (name) => {
+              const value = headers[name.toLowerCase()]
+              return (Array.isArray(value) ? value[0] : value) ?? null
+            },
+            Date.now(),
+            status
+          )
         : undefined
       throw new ProviderError(
         kind,

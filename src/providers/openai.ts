@@ -301,7 +301,7 @@ export class OpenAIProvider implements Provider {
       )
     }
     const retryAfterMs = error.headers
-      ? retryAfterFromHeaders((name) => error.headers?.get(name), Date.now())
+      ? retryAfterFromHeaders((name) => error.headers?.get(name), Date.now(), status)
       : undefined
     const after = retryAfterMs !== undefined ? { retryAfterMs } : {}
     if (status === 429) {

@@ -146,31 +146,43 @@ export function parseDurationMs(text: string): number | undefined {
 }
 
 /**
- * How long a 429 or 5xx answer asks us to wait, from its headers, in order of precision:
- * `retry-after-ms` (milliseconds; OpenAI and Azure), `retry-after` (seconds or an HTTP date,
- * RFC 9110 §10.2.3), then OpenAI's `x-ratelimit-reset-requests` / `-tokens` (the reset of the
- * limit that is exhausted — remaining `0` — or the later of the two when that is not said).
+ * An HTTP-date in its one current form, IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`, RFC 9110
+ * §5.6.7), as epoch milliseconds; anything else is undefined. `Date.parse` alone reads almost any
+ * text as some date (`abc 2` is a day in 2001); a text that is what the date it names prints as
+ * (`toUTCString` is IMF-fixdate) is one.
+ */
+export function parseHttpDate(text: string): number | undefined {
+  const ms = Date.parse(text)
+  return Number.isFinite(ms) && new Date(ms).toUTCString() === text ? ms : undefined
+}
+
+/**
+ * How long a 429 or 5xx answer (its `status`) asks us to wait, from its headers, or undefined
+ * when it does not say — the full-jitter backoff then decides. In order of precision:
+ * `retry-after-ms` (milliseconds; OpenAI and Azure), `retry-after` (delta-seconds or an
+ * HTTP-date, RFC 9110 §10.2.3); a value in any other form is ignored, as if absent. Then, for a
+ * 429 only, OpenAI's `x-ratelimit-reset-requests` / `-tokens` of a limit used up (remaining
+ * `0`): a reset is when a limit refills in full, which says nothing of when the next request may
+ * go while some of it is left.
  */
 export function retryAfterFromHeaders(
   header: (name: string) => string | null | undefined,
-  nowMs: number
+  nowMs: number,
+  status: number
 ): number | undefined {
-  const millis = Number(header('retry-after-ms') ?? Number.NaN)
-  if (Number.isFinite(millis) && millis >= 0) return millis
-  const retryAfter = header('retry-after')?.trim()
-  if (retryAfter) {
-    if (/^\d+(\.\d+)?$/.test(retryAfter)) return Number(retryAfter) * 1000
-    const date = Date.parse(retryAfter)
-    if (Number.isFinite(date)) return Math.max(0, date - nowMs)
-  }
-  const resets: number[] = []
+  const millis = header('retry-after-ms')?.trim() ?? ''
+  if (/^\d+(\.\d+)?$/.test(millis)) return Number(millis)
+  const retryAfter = header('retry-after')?.trim() ?? ''
+  if (/^\d+$/.test(retryAfter)) return Number(retryAfter) * 1000
+  const date = parseHttpDate(retryAfter)
+  if (date !== undefined) return Math.max(0, date - nowMs)
+  if (status !== 429) return undefined
   const exhausted: number[] = []
   for (const limit of ['requests', 'tokens']) {
     const reset = parseDurationMs(header(`x-ratelimit-reset-${limit}`) ?? '')
-    if (reset === undefined) continue
-    resets.push(reset)
-    if (header(`x-ratelimit-remaining-${limit}`)?.trim() === '0') exhausted.push(reset)
+    if (reset !== undefined && header(`x-ratelimit-remaining-${limit}`)?.trim() === '0') {
+      exhausted.push(reset)
+    }
   }
-  const relevant = exhausted.length ? exhausted : resets
-  return relevant.length ? Math.max(...relevant) : undefined
+  return exhausted.length ? Math.max(...exhausted) : undefined
 }
