@@ -9,12 +9,17 @@ export const MAX_ANSWER_BYTES = 32 * 2 ** 20
 
 /**
  * A provider's connections: kept alive between calls, answers decompressed as `fetch` would
- * (a server may gzip whatever the request asked) and refused past MAX_ANSWER_BYTES.
+ * (a server may gzip whatever the request asked) and refused past MAX_ANSWER_BYTES. undici's own
+ * limits on waiting for headers and between body chunks (300 s each by default) are off: a call's
+ * time limit is its `timeout`, up to 24 hours, enforced through its abort signal.
  */
 export function providerConnections(): Dispatcher {
-  return new Agent({ keepAliveTimeout: 30_000, maxResponseSize: MAX_ANSWER_BYTES }).compose(
-    interceptors.decompress({ maxSize: MAX_ANSWER_BYTES, skipErrorResponses: false })
-  )
+  return new Agent({
+    keepAliveTimeout: 30_000,
+    maxResponseSize: MAX_ANSWER_BYTES,
+    headersTimeout: 0,
+    bodyTimeout: 0
+  }).compose(interceptors.decompress({ maxSize: MAX_ANSWER_BYTES, skipErrorResponses: false }))
 }
 
 /** Whether `error`, or a cause of it, is the refusal of an answer over MAX_ANSWER_BYTES. */

@@ -15,6 +15,7 @@ import type { CompletionUsage } from 'openai/resources/completions'
 import { ProviderError, errorMessage } from '../errors.js'
 import type { TokenUsage } from '../results/types.js'
 import type { OpenAIProviderSpec } from '../spec/types.js'
+import { MAX_DURATION_MS } from '../spec/duration.js'
 import { redactText } from '../spec/secrets.js'
 import { abortError } from './abort.js'
 import { OPENAI_API_URL } from './prices.js'
@@ -84,8 +85,9 @@ export class OpenAIProvider implements Provider {
     // An empty OPENAI_API_KEY (a secret a fork's pull request cannot see) is no key.
     const apiKey = spec.apiKey ?? (spec.baseUrl ? NO_KEY : env['OPENAI_API_KEY'] || undefined)
     this.apiKey = apiKey
-    // No SDK `timeout`: `timeoutMs` is enforced through the abort signal (below), as for every
-    // provider, so a timeout is classified the same way whichever side notices it first.
+    // The SDK's `timeout` (10 min by default) is longer than any a spec may set, never reached:
+    // `timeoutMs` is enforced through the abort signal (below), as for every provider, so a
+    // timeout is classified and worded the same way whatever its length.
     this.client = new OpenAI({
       // Without a key (a replay run without secrets) the first call fails as `auth`, below.
       apiKey: apiKey ?? NO_KEY,
@@ -95,6 +97,7 @@ export class OpenAIProvider implements Provider {
       // OPENAI_ORG_ID and OPENAI_PROJECT_ID, which the SDK would send anywhere, are OpenAI's.
       ...(spec.baseUrl ? { organization: null, project: null } : {}),
       maxRetries: 0,
+      timeout: MAX_DURATION_MS + 60_000,
       // The SDK would print raw server chunks to stderr; every failure is reported as an error.
       logLevel: 'off',
       fetch: createUndiciFetch(this.agent)
