@@ -16,18 +16,66 @@ function fakeTime() {
 }
 
 const never = new AbortController().signal
+const MINUTE_MS = 60_000
+
+interface Charge {
+  at: number
+  amount: number
+}
+
+/** The most admitted in any 60 seconds, from one admission up to (not including) a minute later. */
+function mostInAnyMinute(admitted: Charge[]): number {
+  let most = 0
+  for (const start of admitted) {
+    const inWindow = admitted.filter((c) => c.at >= start.at && c.at < start.at + MINUTE_MS)
+    most = Math.max(
+      most,
+      inWindow.reduce((sum, c) => sum + c.amount, 0)
+    )
+  }
+  return most
+}
 
 describe('RateLimiter', () => {
   it('paces requests per minute, a second of burst at most', async () => {
     const time = fakeTime()
-    // 120/min = 2 per second: a bucket of 2, refilled every 500 ms.
+    // 120/min = 2 per second: a bucket of 2, refilled at 120 − 2 + 1 = 119 a minute, one every
+    // 504.2 ms (a waiter sleeps whole milliseconds).
     const limiter = new RateLimiter({ requestsPerMinute: 120, ...time })
     const admittedAt: number[] = []
     for (let i = 0; i < 5; i++) {
       await limiter.acquire(0, never)
       admittedAt.push(time.clock.now)
     }
-    expect(admittedAt).toEqual([0, 0, 500, 1000, 1500])
+    expect(admittedAt).toEqual([0, 0, 505, 1009, 1513])
+  })
+
+  it('admits no more requests than the limit in any 60 seconds, and that many', async () => {
+    for (const perMinute of [1, 6, 60, 120, 500, 3000]) {
+      const time = fakeTime()
+      const limiter = new RateLimiter({ requestsPerMinute: perMinute, ...time })
+      const admitted: Charge[] = []
+      while (time.clock.now < 3 * MINUTE_MS) {
+        await limiter.acquire(0, never)
+        admitted.push({ at: time.clock.now, amount: 1 })
+      }
+      expect({ perMinute, most: mostInAnyMinute(admitted) }).toEqual({ perMinute, most: perMinute })
+    }
+  })
+
+  it('admits no more estimated tokens than the limit in any 60 seconds, large calls too', async () => {
+    const time = fakeTime()
+    // A bucket of 100 tokens; every fifth call is estimated at 8 times that.
+    const limiter = new RateLimiter({ tokensPerMinute: 6000, ...time })
+    const admitted: Charge[] = []
+    for (let i = 0; time.clock.now < 5 * MINUTE_MS; i++) {
+      const estimate = i % 5 === 4 ? 800 : 30
+      await limiter.acquire(estimate, never)
+      admitted.push({ at: time.clock.now, amount: estimate })
+    }
+    const most = mostInAnyMinute(admitted)
+    expect(most).toBeLessThanOrEqual(6000)
+    expect(most).toBeGreaterThan(5500)
   })
 
   it('serves concurrent waiters in arrival order', async () => {
@@ -42,13 +90,13 @@ describe('RateLimiter', () => {
 
   it('charges estimated tokens per minute', async () => {
     const time = fakeTime()
-    // 6000/min = 100 per second (bucket of 100), 0.1 per ms.
+    // 6000/min = 100 per second (bucket of 100), refilled at 5901 a minute: 0.09835 per ms.
     const limiter = new RateLimiter({ tokensPerMinute: 6000, ...time })
     await limiter.acquire(80, never)
     expect(time.clock.now).toBe(0)
-    // 20 left, 80 needed: (80 − 20) / 0.1 = 600 ms.
+    // 20 left, 80 needed: (80 − 20) / 0.09835 = 610.1 ms.
     await limiter.acquire(80, never)
-    expect(time.clock.now).toBe(600)
+    expect(time.clock.now).toBe(611)
   })
 
   it('charges tokens used beyond the estimate when the call reports them', async () => {
@@ -57,13 +105,13 @@ describe('RateLimiter', () => {
     await limiter.acquire(50, never)
     // Used 150, estimated 50: 100 more charged → level 100 − 50 − 100 = −50.
     limiter.record(150, 50)
-    // Needs 10: (10 + 50) / 0.1 = 600 ms.
+    // Needs 10: (10 + 50) / 0.09835 = 610.1 ms.
     await limiter.acquire(10, never)
-    expect(time.clock.now).toBe(600)
+    expect(time.clock.now).toBe(611)
     // Using less than estimated gives nothing back.
     limiter.record(0, 10)
     await limiter.acquire(0, never)
-    expect(time.clock.now).toBe(600)
+    expect(time.clock.now).toBe(611)
   })
 
   it('lets a call larger than the bucket go once it is full, then makes the next wait', async () => {
@@ -71,19 +119,19 @@ describe('RateLimiter', () => {
     const limiter = new RateLimiter({ tokensPerMinute: 6000, ...time })
     await limiter.acquire(500, never)
     expect(time.clock.now).toBe(0)
-    // Level 100 − 500 = −400; needs 10: 410 / 0.1 = 4100 ms.
+    // Level 100 − 500 = −400; needs 10: 410 / 0.09835 = 4168.8 ms.
     await limiter.acquire(10, never)
-    expect(time.clock.now).toBe(4100)
+    expect(time.clock.now).toBe(4169)
   })
 
   it('waits for both limits', async () => {
     const time = fakeTime()
     const limiter = new RateLimiter({ requestsPerMinute: 600, tokensPerMinute: 600, ...time })
-    // Requests: 10/s. Tokens: 10/s, bucket of 10.
+    // Requests: 10/s, bucket of 10. Tokens: bucket of 10, refilled at 591 a minute.
     await limiter.acquire(10, never)
     await limiter.acquire(10, never)
-    // The token bucket decides: empty after 10, refills 10 in 1000 ms.
-    expect(time.clock.now).toBe(1000)
+    // The token bucket decides: empty after 10, refills 10 in 10 / 0.00985 = 1015.2 ms.
+    expect(time.clock.now).toBe(1016)
   })
 
   it('is free without limits', async () => {

@@ -12,10 +12,13 @@ export interface RateLimiterOptions {
 const MINUTE_MS = 60_000
 
 /**
- * One token bucket: refills continuously at `perMinute`, holds at most one second's worth (at
- * least one unit). OpenAI enforces per-minute limits over shorter windows ("60,000 requests per
- * minute may be enforced as 1,000 requests per second"), so a full minute's burst would be
- * refused; a one-second bucket paces calls evenly instead.
+ * One token bucket: holds at most one second's worth (at least one unit) and starts full. OpenAI
+ * enforces per-minute limits over shorter windows ("60,000 requests per minute may be enforced
+ * as 1,000 requests per second"), so a full minute's burst would be refused; a one-second bucket
+ * paces calls evenly instead. A unit is taken only from a level of at least one, so a 60-second
+ * window admits at most a full bucket plus the refill during it: refilled at `perMinute` less
+ * the bucket, plus the one unit that needs no refill, it admits `perMinute` (refilled at
+ * `perMinute`, a second's worth more). Tokens of a call larger than the bucket: MinuteRecord.
  */
 class Bucket {
   readonly capacity: number
@@ -24,8 +27,8 @@ class Bucket {
   private updatedAt: number
 
   constructor(perMinute: number, now: number) {
-    this.perMs = perMinute / MINUTE_MS
     this.capacity = Math.max(1, perMinute / 60)
+    this.perMs = (perMinute - this.capacity + 1) / MINUTE_MS
     this.level = this.capacity
     this.updatedAt = now
   }
@@ -42,15 +45,57 @@ class Bucket {
 }
 
 /**
+ * What was charged in the last 60 seconds: a call estimated above the bucket's second of tokens
+ * goes once the bucket is full, and a bucket alone would let it through at the end of a minute
+ * that its refill already spent. A charge is admitted only while the minute before it holds no
+ * more than `perMinute` with it — or holds nothing, for a call larger than a whole minute's.
+ */
+class MinuteRecord {
+  private readonly charges: { at: number; amount: number }[] = []
+  private total = 0
+
+  constructor(private readonly perMinute: number) {}
+
+  private expire(now: number): void {
+    for (let first = this.charges[0]; first && first.at <= now - MINUTE_MS;) {
+      this.charges.shift()
+      this.total -= first.amount
+      first = this.charges[0]
+    }
+  }
+
+  /** Milliseconds until `amount` more fits in the 60 seconds before it (0 when it does). */
+  waitFor(amount: number, now: number): number {
+    this.expire(now)
+    if (this.total <= 0 || this.total + amount <= this.perMinute) return 0
+    let left = this.total
+    for (const charge of this.charges) {
+      left -= charge.amount
+      if (left <= 0 || left + amount <= this.perMinute) return charge.at + MINUTE_MS - now
+    }
+    return 0
+  }
+
+  charge(amount: number, now: number): void {
+    if (amount <= 0) return
+    this.charges.push({ at: now, amount })
+    this.total += amount
+  }
+}
+
+/**
  * Per-provider requests-per-minute and tokens-per-minute limits. Waiters are served first come,
  * first served. Tokens are charged at `acquire` with the caller's estimate — as OpenAI counts
  * them against its limit, from the request's size and max_tokens — and `record` charges what a
  * call used beyond that estimate (a call cannot take back what it was charged). A call larger
- * than the bucket may go once the bucket is full, leaving it in debt that later calls wait out.
+ * than the bucket may go once the bucket is full, leaving it in debt that later calls wait out,
+ * and once the last 60 seconds leave room for it. No 60-second window admits more than either
+ * limit (bar a call estimated above a whole minute's tokens, which goes alone).
  */
 export class RateLimiter {
   private readonly requests: Bucket | undefined
   private readonly tokens: Bucket | undefined
+  private readonly tokensInMinute: MinuteRecord | undefined
   private readonly now: () => number
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>
   /** The last waiter in line: each acquire starts when the previous one is served. */
@@ -63,6 +108,7 @@ export class RateLimiter {
     }
     if (options.tokensPerMinute !== undefined) {
       this.tokens = new Bucket(options.tokensPerMinute, start)
+      this.tokensInMinute = new MinuteRecord(options.tokensPerMinute)
     }
     this.now = options.now
     this.sleep = options.sleep
@@ -99,11 +145,13 @@ export class RateLimiter {
       this.tokens?.refill(now)
       const waitMs = Math.max(
         this.requests?.waitFor(1) ?? 0,
-        this.tokens?.waitFor(Math.min(estimatedTokens, this.tokens.capacity)) ?? 0
+        this.tokens?.waitFor(Math.min(estimatedTokens, this.tokens.capacity)) ?? 0,
+        this.tokensInMinute?.waitFor(estimatedTokens, now) ?? 0
       )
       if (waitMs <= 0) {
         if (this.requests) this.requests.level -= 1
         if (this.tokens) this.tokens.level -= estimatedTokens
+        this.tokensInMinute?.charge(estimatedTokens, now)
         return
       }
       await this.sleep(Math.ceil(waitMs), signal)
@@ -113,8 +161,10 @@ export class RateLimiter {
   /** After a call: charges the tokens it used beyond what `acquire` reserved for it. */
   record(actualTokens: number, estimatedTokens = 0): void {
     if (!this.tokens || actualTokens <= estimatedTokens) return
-    this.tokens.refill(this.now())
+    const now = this.now()
+    this.tokens.refill(now)
     this.tokens.level -= actualTokens - estimatedTokens
+    this.tokensInMinute?.charge(actualTokens - estimatedTokens, now)
   }
 }
 
