@@ -11,7 +11,7 @@ import { ProviderError } from '../../src/errors.js'
 import { providerCacheIdentity } from '../../src/providers/identity.js'
 import { createProvider } from '../../src/providers/index.js'
 import { importModule } from '../../src/providers/module.js'
-import { RateLimiters } from '../../src/run/call.js'
+import { CallLimits } from '../../src/run/call.js'
 import type { ProviderRequest } from '../../src/providers/types.js'
 import type {
   ExecProviderSpec,
@@ -294,7 +294,7 @@ describe('http provider', () => {
   })
 
   it('shares a rate limit between a judge and a provider of the same endpoint, whatever their params', () => {
-    const limiters = new RateLimiters({})
+    const limiters = new CallLimits({})
     const model = (params: Record<string, unknown>): ProviderSpec => ({
       id: 'gpt',
       type: 'openai',
@@ -305,12 +305,14 @@ describe('http provider', () => {
       configFingerprint: 'f',
       source
     })
-    const underTest = limiters.for(model({ temperature: 0.7 }))
+    const underTest = limiters.rateLimiter(model({ temperature: 0.7 }))
     expect(underTest).toBeDefined()
-    expect(limiters.for(model({ temperature: 0, response_format: { type: 'json_object' } }))).toBe(
+    expect(
+      limiters.rateLimiter(model({ temperature: 0, response_format: { type: 'json_object' } }))
+    ).toBe(underTest)
+    expect(limiters.rateLimiter({ ...model({}), model: 'gpt-4.1' } as ProviderSpec)).not.toBe(
       underTest
     )
-    expect(limiters.for({ ...model({}), model: 'gpt-4.1' } as ProviderSpec)).not.toBe(underTest)
   })
 
   it('a response without the output path, or not JSON, is malformed', async () => {

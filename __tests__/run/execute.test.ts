@@ -484,6 +484,101 @@ describe('executePlan', () => {
     expect(time.waits).toEqual([1000, 1000, 1000])
   })
 
+  describe('while a provider waits for its rate limit or a retry', () => {
+    /** A clock that stands still: every sleep waits until the test lets the time pass. */
+    function stoppedTime() {
+      let now = 0
+      const sleeping: { ms: number; wake: () => void }[] = []
+      const options: Partial<ExecuteOptions> = {
+        clock: () => now,
+        sleep: (ms) => new Promise<void>((wake) => sleeping.push({ ms, wake })),
+        random: () => 0.5
+      }
+      /** Wakes the sleepers, the clock moved on by the longest wait. */
+      const pass = () => {
+        const woken = sleeping.splice(0)
+        now += Math.max(0, ...woken.map((s) => s.ms))
+        for (const sleeper of woken) sleeper.wake()
+      }
+      return { options, pass }
+    }
+
+    /** Lets the run go on until `done`, without the clock moving (a bounded number of turns). */
+    async function turnsUntil(done: () => boolean) {
+      for (let turn = 0; turn < 500 && !done(); turn++) await tick()
+    }
+
+    it.each([
+      ['its rate limit', { rateLimit: { requestsPerMinute: 6 } }, upper],
+      [
+        'a retry',
+        { retry: { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 10_000 } },
+        async (r: ProviderRequest): Promise<string> => {
+          await tick()
+          if (r.caseId !== 'case-0')
+            throw new ProviderError('server', 'HTTP 503', { retryable: true })
+          return String(r.vars.word).toUpperCase()
+        }
+      ]
+    ] as const)(
+      'holds none of the run’s concurrency while it waits for %s',
+      async (_what, a, answer) => {
+        const time = stoppedTime()
+        const waiting = new FakeProvider('a', answer)
+        const other = new FakeProvider('b', upper)
+        const running = execute(
+          [
+            suiteSpec({
+              cases: cases(6),
+              providers: [providerSpec('a', a as Partial<ProviderSpec>), providerSpec('b')]
+            })
+          ],
+          [waiting, other],
+          { concurrency: 2, ...time.options }
+        )
+        // No time passes: provider a is still waiting, yet b answers every case.
+        await turnsUntil(() => other.calls.length === 6)
+        expect(other.calls).toHaveLength(6)
+        expect(waiting.calls.length).toBeLessThan(6)
+        let finished = false
+        const finish = () => void (finished = true)
+        running.then(finish, finish)
+        while (!finished) {
+          time.pass()
+          await tick()
+        }
+        const run = await running
+        expect(run.suites[0]?.results).toHaveLength(12)
+      }
+    )
+  })
+
+  it('shares a provider’s concurrency among the suites that call it, the smallest one set', async () => {
+    const a = new FakeProvider('a', async (request) => {
+      for (let i = 0; i < 5; i++) await tick()
+      return String(request.vars.word).toUpperCase()
+    })
+    await execute(
+      [
+        suiteSpec({
+          suite: 'one',
+          providers: [providerSpec('a', { concurrency: 3 })],
+          cases: cases(12)
+        }),
+        suiteSpec({
+          suite: 'two',
+          providers: [providerSpec('a', { concurrency: 2 })],
+          cases: cases(12)
+        }),
+        suiteSpec({ suite: 'three', providers: [providerSpec('a')], cases: cases(12) })
+      ],
+      [a],
+      { concurrency: 10 }
+    )
+    expect(a.calls).toHaveLength(36)
+    expect(a.maxInFlight).toBe(2)
+  })
+
   it('a provider that cannot start is a clear input error naming its spec line', async () => {
     const run = execute([suiteSpec({ providers: [providerSpec('ghost')] })], [])
     await expect(run).rejects.toMatchObject({
@@ -711,18 +806,21 @@ describe('executePlan with an LLM judge', () => {
     expect(summary).toMatchObject({ missing: replayed.suites[0]?.results.length, errors: 0 })
   })
 
-  it('keeps at most the judge’s own concurrency in flight', async () => {
+  it('keeps at most the judge’s own concurrency in flight, whichever suites it judges', async () => {
     const judge = judgeFake()
     const run = await execute(
-      [judgedSuite({ concurrency: 1 }, 12)],
+      [
+        judgedSuite({ concurrency: 1 }, 12),
+        { ...judgedSuite({ concurrency: 1 }, 12), suite: 'other' }
+      ],
       [new FakeProvider('a', upper), judge],
       {
         concurrency: 6
       }
     )
-    expect(judge.calls).toHaveLength(12)
+    expect(judge.calls).toHaveLength(24)
     expect(judge.maxInFlight).toBe(1)
-    expect(run.suites[0]?.results.every((r) => r.pass === true)).toBe(true)
+    expect(run.suites.flatMap((suite) => suite.results).every((r) => r.pass === true)).toBe(true)
   })
 
   it('paces the judge by its rate limit', async () => {

@@ -1,5 +1,6 @@
 import { ProviderError } from '../../src/errors.js'
 import { RateLimiter, estimateTokens } from '../../src/run/rate-limit.js'
+import { Slots } from '../../src/run/slots.js'
 
 /** A fake clock whose sleep advances time instead of waiting. */
 function fakeTime() {
@@ -132,6 +133,41 @@ describe('RateLimiter', () => {
     await limiter.acquire(10, never)
     // The token bucket decides: empty after 10, refills 10 in 10 / 0.00985 = 1015.2 ms.
     expect(time.clock.now).toBe(1016)
+  })
+
+  it('takes the gate only once its limits let the call go, and holds it when it resolves', async () => {
+    const time = fakeTime()
+    const limiter = new RateLimiter({ requestsPerMinute: 60, ...time })
+    const gate = new Slots(1)
+    await limiter.acquire(0, never, gate)
+    // The gate is held: the next call waits out the limit (1 s) first, holding nothing meanwhile.
+    let admitted = false
+    const next = limiter.acquire(0, never, gate).then(() => (admitted = true))
+    for (let i = 0; i < 5; i++) await Promise.resolve()
+    expect(time.clock.sleeps).toEqual([1000])
+    expect(admitted).toBe(false)
+    gate.release()
+    await next
+    // Now it holds the gate: a caller without the limiter waits for it.
+    const controller = new AbortController()
+    const other = gate.acquire(controller.signal)
+    controller.abort()
+    await expect(other).rejects.toMatchObject({ kind: 'cancelled' })
+  })
+
+  it('gives the gate back when the caller leaves while waiting for it', async () => {
+    const time = fakeTime()
+    const limiter = new RateLimiter({ requestsPerMinute: 60, ...time })
+    const gate = new Slots(1)
+    await gate.acquire(never)
+    const controller = new AbortController()
+    const leaving = limiter.acquire(0, controller.signal, gate)
+    controller.abort()
+    await expect(leaving).rejects.toMatchObject({ kind: 'cancelled' })
+    gate.release()
+    // Free again: the next caller gets the limit and the gate.
+    await limiter.acquire(0, never, gate)
+    expect(time.clock.now).toBe(0)
   })
 
   it('is free without limits', async () => {

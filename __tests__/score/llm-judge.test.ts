@@ -1,7 +1,7 @@
 import { EvalgateError, InputError } from '../../src/errors.js'
 import { createProvider } from '../../src/providers/index.js'
 import type { Provider, ProviderRequest } from '../../src/providers/types.js'
-import { RateLimiters } from '../../src/run/call.js'
+import { CallLimits } from '../../src/run/call.js'
 import { runJudges } from '../../src/run/judge.js'
 import {
   JUDGEMENT_RESPONSE_FORMAT,
@@ -59,7 +59,7 @@ function judgeSpec(fields: Partial<Omit<LlmJudgeScorerSpec, 'type'>> = {}): LlmJ
 
 async function scorersFor(...specs: LlmJudgeScorerSpec[]): Promise<Scorer[]> {
   // The run's judges: timeouts, retries and limits as `evalgate run` applies them.
-  const createJudge = runJudges({ createProvider, limiters: new RateLimiters({}), secrets: [] })
+  const createJudge = runJudges({ createProvider, limiters: new CallLimits({}), secrets: [] })
   const scorers = await createScorers(specs, noModules, { createJudge })
   opened.push(scorers)
   return scorers

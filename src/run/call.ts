@@ -11,9 +11,13 @@ import type { ProviderSpec, SecretValue } from '../spec/types.js'
 import { cacheKey } from './cache.js'
 import type { CachedAnswer, ResponseCache } from './cache.js'
 import { RateLimiter, estimateTokens } from './rate-limit.js'
+import { Slots, allOf } from './slots.js'
+import type { Gate } from './slots.js'
 
 /** What every call of the run shares: the cache, and the clock and dice of retries and limits. */
 export interface CallOptions {
+  /** Calls in flight across all providers and judges; unbounded by default. */
+  concurrency?: number
   cache?: ResponseCache
   /** Backoff and rate-limit waits, and the jitter; real ones by default. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>
@@ -28,6 +32,11 @@ export interface CallPolicy {
   timeoutMs: number
   retry: RetryPolicy
   limiter: RateLimiter | undefined
+  /**
+   * Held while an attempt is made, not while it waits for its rate limit or a retry: a share of
+   * its endpoint's `concurrency` and of the run's.
+   */
+  inFlight: Gate
   /** Request parameters (max tokens) that rate-limit estimates count. */
   params: Record<string, unknown>
   cacheIdentity: string
@@ -54,15 +63,22 @@ export interface Answer {
 }
 
 /**
- * One rate limiter per endpoint (and model) and limits, shared by every suite and judge of the
- * run that calls it: a limit is the account's, not one suite's.
+ * The limits every suite and judge of the run share: one rate limiter per endpoint (and model)
+ * and limits, one cap on calls in flight per endpoint — the smallest `concurrency` any of its
+ * callers sets — and the run's own cap. A limit is the account's or the server's, not one
+ * suite's.
  */
-export class RateLimiters {
+export class CallLimits {
+  /** Calls in flight across the run. */
+  private readonly run: Slots
   private readonly limiters = new Map<string, RateLimiter>()
+  private readonly endpoints = new Map<string, Slots>()
 
-  constructor(private readonly options: CallOptions) {}
+  constructor(private readonly options: CallOptions) {
+    this.run = new Slots(options.concurrency ?? Number.POSITIVE_INFINITY)
+  }
 
-  for(spec: ProviderSpec): RateLimiter | undefined {
+  rateLimiter(spec: ProviderSpec): RateLimiter | undefined {
     const { rateLimit } = spec
     if (!rateLimit || !(rateLimit.requestsPerMinute || rateLimit.tokensPerMinute)) return undefined
     const key = JSON.stringify([rateLimitIdentity(spec), rateLimit])
@@ -77,6 +93,22 @@ export class RateLimiters {
     }
     return limiter
   }
+
+  /**
+   * What a call to `spec`'s endpoint holds while it is made: a share of the endpoint's cap,
+   * lowered to `spec`'s `concurrency`, then of the run's. Every caller is given it before the
+   * run's first call.
+   */
+  inFlight(spec: ProviderSpec): Gate {
+    const identity = rateLimitIdentity(spec)
+    let endpoint = this.endpoints.get(identity)
+    if (!endpoint) {
+      endpoint = new Slots(Number.POSITIVE_INFINITY)
+      this.endpoints.set(identity, endpoint)
+    }
+    if (spec.concurrency !== undefined) endpoint.cap(spec.concurrency)
+    return allOf([endpoint, this.run])
+  }
 }
 
 export function callPolicy(
@@ -84,7 +116,7 @@ export function callPolicy(
   provider: Provider,
   run: {
     timeoutMs: number
-    limiters: RateLimiters
+    limiters: CallLimits
     /** The run's secrets, written back in whatever this provider answers. */
     secrets: SecretValue[]
   }
@@ -93,7 +125,8 @@ export function callPolicy(
     provider,
     timeoutMs: run.timeoutMs,
     retry: spec.retry ?? DEFAULT_RETRY_POLICY,
-    limiter: run.limiters.for(spec),
+    limiter: run.limiters.rateLimiter(spec),
+    inFlight: run.limiters.inFlight(spec),
     params: spec.type === 'openai' ? spec.params : {},
     cacheIdentity: providerCacheIdentity(spec),
     keysVars: spec.type !== 'openai',
@@ -142,9 +175,11 @@ function checkedTokens(response: ProviderResponse, providerId: string): Provider
 
 /**
  * One answer for a request: replayed from the cache when it has one, else called — each attempt
- * paced by the provider's rate limiter, given its own timeout, and retried per the provider's
- * policy — and recorded in the cache. `what` names the call in a cache-miss error; an answer
- * that is not `usable` (a judge's that is no verdict) is neither recorded nor replayed.
+ * paced by the provider's rate limiter, made holding a share of its endpoint's and the run's
+ * concurrency (none while it waits for its limit or a retry), given its own timeout, and retried
+ * per the provider's policy — and recorded in the cache. `what` names the call in a cache-miss
+ * error; an answer that is not `usable` (a judge's that is no verdict) is neither recorded nor
+ * replayed.
  */
 export async function callProvider(
   policy: CallPolicy,
@@ -176,9 +211,12 @@ export async function callProvider(
     }
   }
   const estimate = policy.limiter ? estimateTokens(request.messages, policy.params) : 0
+  const { inFlight } = policy
   const outcome = await withRetries(
     async () => {
-      await policy.limiter?.acquire(estimate, signal)
+      await (policy.limiter
+        ? policy.limiter.acquire(estimate, signal, inFlight)
+        : inFlight.acquire(signal))
       // The timeout aborts with an error that names the provider and its limit.
       const timeout = new AbortController()
       const timer = setTimeout(
@@ -209,6 +247,7 @@ export async function callProvider(
         return redactAnswer(response, policy.secrets)
       } finally {
         clearTimeout(timer)
+        inFlight.release()
       }
     },
     policy.retry,

@@ -24,7 +24,7 @@ import type {
 import type { Plan, PlannedSuite, Shard } from './plan.js'
 import { CacheMissError } from './cache.js'
 import type { ResponseCache } from './cache.js'
-import { RateLimiters, callPolicy, callProvider } from './call.js'
+import { CallLimits, callPolicy, callProvider } from './call.js'
 import type { Answer, CallOptions, CallPolicy } from './call.js'
 import { runJudges } from './judge.js'
 import { redactResult } from './redact.js'
@@ -179,7 +179,7 @@ async function prepareSuite(
 
 async function openProviders(
   suites: SuiteRun[],
-  limiters: RateLimiters,
+  limiters: CallLimits,
   secrets: SecretValue[],
   options: ExecuteOptions
 ): Promise<Lane[]> {
@@ -315,8 +315,9 @@ interface Tally {
 }
 
 /**
- * Runs every lane's tasks with at most `concurrency` in flight overall and `lane.limit` per lane,
- * counting answers in `tally`.
+ * Runs every lane's tasks, at most `lane.limit` at once per lane, counting answers in `tally`.
+ * The run's `concurrency` caps calls, not tasks (callProvider): a task waiting for its rate limit
+ * or a retry holds none of it, so a rate-limited provider cannot hold up the others.
  */
 function schedule(
   lanes: Lane[],
@@ -325,7 +326,6 @@ function schedule(
   tally: Tally,
   options: ExecuteOptions
 ): Promise<void> {
-  const { concurrency } = options
   let inFlight = 0
   let cursor = 0
   return new Promise((resolve, reject) => {
@@ -333,9 +333,9 @@ function schedule(
       lanes.every((lane) => lane.next === lane.taskCount || signal.aborted)
     const pump = (): void => {
       let started = true
-      while (started && inFlight < concurrency && !signal.aborted) {
+      while (started && !signal.aborted) {
         started = false
-        for (let i = 0; i < lanes.length && inFlight < concurrency; i++) {
+        for (let i = 0; i < lanes.length; i++) {
           const lane = lanes[(cursor + i) % lanes.length] as Lane
           if (lane.next >= lane.taskCount || lane.inFlight >= lane.limit) continue
           start(lane)
@@ -406,7 +406,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   const signal = options.signal ?? new AbortController().signal
   const progress = options.progress ?? silentProgress
   const startedAt = now().toISOString()
-  const limiters = new RateLimiters(options)
+  const limiters = new CallLimits(options)
   const secrets = runSecrets(plan)
   const judges = runJudges({ ...options, limiters, secrets })
   const suites = await Promise.all(plan.suites.map((s) => prepareSuite(s, judges, options)))

@@ -1,5 +1,6 @@
 import { abortError } from '../providers/abort.js'
 import type { ChatMessage } from '../spec/types.js'
+import type { Gate } from './slots.js'
 
 export interface RateLimiterOptions {
   requestsPerMinute?: number
@@ -114,20 +115,31 @@ export class RateLimiter {
     this.sleep = options.sleep
   }
 
-  /** Waits for a request slot and `estimatedTokens` of budget, then charges both. */
-  acquire(estimatedTokens: number, signal: AbortSignal): Promise<void> {
-    if (!this.requests && !this.tokens) return Promise.resolve()
-    const turn = this.line.then(() => this.admit(estimatedTokens, signal))
+  /**
+   * Waits for a request slot and `estimatedTokens` of budget, then charges both. With a `gate`
+   * (the slots a call holds while it is made), the waiter first in line takes it once the limits
+   * let it go, and the limits are charged only then: a call held back by its limits holds no
+   * slot meanwhile, and its charge is when it is sent. Resolves holding the gate.
+   */
+  acquire(estimatedTokens: number, signal: AbortSignal, gate?: Gate): Promise<void> {
+    if (!this.requests && !this.tokens) return gate ? gate.acquire(signal) : Promise.resolve()
+    const turn = this.line.then(() => this.admit(estimatedTokens, signal, gate))
     this.line = turn.catch(() => undefined)
     if (signal.aborted) return Promise.reject(abortError(signal))
     // Leave the line at once on abort; the turn itself also ends as soon as it starts.
     return new Promise((resolve, reject) => {
-      const onAbort = (): void => reject(abortError(signal))
+      let left = false
+      const onAbort = (): void => {
+        left = true
+        reject(abortError(signal))
+      }
       signal.addEventListener('abort', onAbort, { once: true })
       turn.then(
         () => {
           signal.removeEventListener('abort', onAbort)
-          resolve()
+          // Admitted as the caller left: nobody will make the call, or give the gate back.
+          if (left) gate?.release()
+          else resolve()
         },
         (error: unknown) => {
           signal.removeEventListener('abort', onAbort)
@@ -137,24 +149,43 @@ export class RateLimiter {
     })
   }
 
-  private async admit(estimatedTokens: number, signal: AbortSignal): Promise<void> {
-    for (;;) {
-      if (signal.aborted) throw abortError(signal)
-      const now = this.now()
-      this.requests?.refill(now)
-      this.tokens?.refill(now)
-      const waitMs = Math.max(
-        this.requests?.waitFor(1) ?? 0,
-        this.tokens?.waitFor(Math.min(estimatedTokens, this.tokens.capacity)) ?? 0,
-        this.tokensInMinute?.waitFor(estimatedTokens, now) ?? 0
-      )
-      if (waitMs <= 0) {
-        if (this.requests) this.requests.level -= 1
-        if (this.tokens) this.tokens.level -= estimatedTokens
-        this.tokensInMinute?.charge(estimatedTokens, now)
-        return
+  /** Milliseconds until both limits let `estimatedTokens` go (0 when they do). */
+  private waitMs(estimatedTokens: number): number {
+    const now = this.now()
+    this.requests?.refill(now)
+    this.tokens?.refill(now)
+    return Math.max(
+      this.requests?.waitFor(1) ?? 0,
+      this.tokens?.waitFor(Math.min(estimatedTokens, this.tokens.capacity)) ?? 0,
+      this.tokensInMinute?.waitFor(estimatedTokens, now) ?? 0
+    )
+  }
+
+  private async admit(estimatedTokens: number, signal: AbortSignal, gate?: Gate): Promise<void> {
+    let holding = false
+    try {
+      for (;;) {
+        if (signal.aborted) throw abortError(signal)
+        const waitMs = this.waitMs(estimatedTokens)
+        if (waitMs > 0) {
+          // Given back while the limits hold the call back: a call that used more tokens than
+          // it was charged may have finished while this one waited for the gate.
+          if (holding) gate?.release()
+          holding = false
+          await this.sleep(Math.ceil(waitMs), signal)
+        } else if (gate && !holding) {
+          await gate.acquire(signal)
+          holding = true
+        } else {
+          if (this.requests) this.requests.level -= 1
+          if (this.tokens) this.tokens.level -= estimatedTokens
+          this.tokensInMinute?.charge(estimatedTokens, this.now())
+          return
+        }
       }
-      await this.sleep(Math.ceil(waitMs), signal)
+    } catch (error) {
+      if (holding) gate?.release()
+      throw error
     }
   }
 
