@@ -140,6 +140,15 @@ describe('withRetries', () => {
     })
   })
 
+  it('waits out a long Retry-After once max-delay is raised to it', async () => {
+    const { attempt, calls } = scripted<string>(rateLimited(120_000), 'ok')
+    const { deps, slept } = fakeDeps()
+    const patient = { ...policy, maxDelayMs: 5 * 60_000 }
+    await expect(withRetries(attempt, patient, deps)).resolves.toMatchObject({ attempts: 2 })
+    expect(calls).toEqual([1, 2])
+    expect(slept).toEqual([120_000])
+  })
+
   it('rethrows an error that is not a ProviderError without retrying it', async () => {
     const bug = new TypeError('x is undefined')
     const { attempt, calls } = scripted<string>(bug, 'ok')
