@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseRunResult } from '../../src/results/parse.js'
@@ -254,5 +254,93 @@ describe('run --cache-dir', () => {
     expect(warnings).toEqual([
       'evalgate: warning: the cache finds an answer by its request, not by the code that gave it: a cached answer of provider echo, the judge of graded (module or exec) does not follow a change of that code; use cache: off where the code is what you test'
     ])
+  })
+})
+
+describe('an output that is an input of the command', () => {
+  it('run refuses --out naming its spec, a case file or the code it runs, also through a link, before running', async () => {
+    await writeSpec('echo', 3, [{ id: 'echo', command: 'node ./echo.mjs' }])
+    await writeFile(join(dir, 'echo.mjs'), 'process.stdin.pipe(process.stdout)\n')
+    await symlink(join(dir, 'echo.eval.yaml'), join(dir, 'latest.json'))
+    const written = {
+      'echo.eval.yaml': await readFile(join(dir, 'echo.eval.yaml'), 'utf8'),
+      'echo.jsonl': await readFile(join(dir, 'echo.jsonl'), 'utf8'),
+      'echo.mjs': await readFile(join(dir, 'echo.mjs'), 'utf8')
+    }
+    const refusals: [string, string][] = [
+      ['echo.eval.yaml', 'the spec (echo.eval.yaml)'],
+      ['latest.json', 'the spec (echo.eval.yaml)'],
+      ['echo.jsonl', 'a case file (echo.jsonl)'],
+      ['echo.mjs', 'a file of the command of provider echo (echo.mjs)']
+    ]
+    for (const [out, input] of refusals) {
+      const run = await runBundle(cli, ['run', '.', '--out', out], { cwd: dir })
+      expect(run.code).toBe(2)
+      expect(run.stderr).toBe(
+        `evalgate: --out ${out} would overwrite ${input}: write the results to another file\n`
+      )
+      expect(run.stdout).toBe('')
+    }
+    for (const [file, text] of Object.entries(written)) {
+      expect(await readFile(join(dir, file), 'utf8')).toBe(text)
+    }
+  })
+
+  it('run --baseline refuses the default --out when it is the baseline, saying to pass --out', async () => {
+    await writeSpec('echo', 3)
+    const first = await runBundle(cli, ['run', '.', '--quiet'], { cwd: dir })
+    expect(first.code).toBe(0)
+    const baseline = await readFile(join(dir, '.evalgate/results.json'), 'utf8')
+    const rerun = await runBundle(cli, ['run', '.', '--baseline', '.evalgate/results.json'], {
+      cwd: dir
+    })
+    expect(rerun.code).toBe(2)
+    expect(rerun.stderr).toBe(
+      'evalgate: the results, written by default to .evalgate/results.json, would overwrite the baseline (.evalgate/results.json): pass --out another file (e.g. --out .evalgate/head.json), or copy the baseline elsewhere and pass the copy to --baseline\n'
+    )
+    const named = await runBundle(
+      cli,
+      ['run', '.', '--baseline', '.evalgate/results.json', '--out', './.evalgate/results.json'],
+      { cwd: dir }
+    )
+    expect(named.code).toBe(2)
+    expect(named.stderr).toBe(
+      'evalgate: --out ./.evalgate/results.json would overwrite the baseline (.evalgate/results.json): write the results to another file\n'
+    )
+    expect(await readFile(join(dir, '.evalgate/results.json'), 'utf8')).toBe(baseline)
+    const elsewhere = await runBundle(
+      cli,
+      ['run', '.', '--baseline', '.evalgate/results.json', '--out', 'head.json', '--quiet'],
+      { cwd: dir }
+    )
+    expect(elsewhere.code).toBe(0)
+  })
+
+  it('compare refuses --out naming the base or head run; merge, a shard', async () => {
+    await writeFile(join(dir, 'base.json'), JSON.stringify(runResult('abc123')))
+    await writeFile(join(dir, 'head.json'), JSON.stringify(runResult('def456')))
+    const head = await readFile(join(dir, 'head.json'), 'utf8')
+    const compare = await runBundle(
+      cli,
+      ['compare', 'base.json', 'head.json', '--out', 'head.json'],
+      {
+        cwd: dir
+      }
+    )
+    expect(compare.code).toBe(2)
+    expect(compare.stderr).toBe(
+      'evalgate: --out head.json would overwrite the head run (head.json): write the report to another file, e.g. comparison.txt\n'
+    )
+    expect(compare.stdout).toBe('')
+    expect(await readFile(join(dir, 'head.json'), 'utf8')).toBe(head)
+
+    const shards = [await writeShard(1, 2), await writeShard(2, 2)]
+    const shard = await readFile(shards[0] ?? '', 'utf8')
+    const merge = await runBundle(cli, ['merge', dir, '--out', 'shard-1.json'], { cwd: dir })
+    expect(merge.code).toBe(2)
+    expect(merge.stderr).toBe(
+      'evalgate: --out shard-1.json would overwrite the shard (shard-1.json): write the merged run to another file, e.g. --out merged.json\n'
+    )
+    expect(await readFile(shards[0] ?? '', 'utf8')).toBe(shard)
   })
 })

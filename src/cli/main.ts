@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { EvalgateError, UsageError, errorMessage } from '../errors.js'
 import {
+  assertNotAnInput,
   assertWritableFile,
   readRunResult,
   readShardFiles,
@@ -170,12 +171,25 @@ async function runCommand(argv: string[], io: CliEnvironment): Promise<number> {
   }
   const cacheMode = oneOf('cache', values.cache, CACHE_MODES) ?? 'off'
   const out = resolve(io.cwd, values.out ?? DEFAULT_OUT)
+  const outName =
+    values.out === undefined
+      ? `the results, written by default to ${DEFAULT_OUT},`
+      : `--out ${values.out}`
   const color = useColor(io.stdout, io.env, values['no-color'])
+  const baselinePath = values.baseline === undefined ? undefined : resolve(io.cwd, values.baseline)
+  if (baselinePath !== undefined) {
+    // Rerun, a baseline replaced by the run compared with it would hide the regression it shows.
+    await assertNotAnInput(out, [{ what: 'the baseline', path: baselinePath }], {
+      cwd: io.cwd,
+      shown: outName,
+      advice:
+        values.out === undefined
+          ? `pass --out another file (e.g. --out .evalgate/head.json), or copy the baseline elsewhere and pass the copy to --baseline`
+          : 'write the results to another file'
+    })
+  }
   // Read the baseline before spending a run on it: a typo should fail in a second, not an hour.
-  const baseline =
-    values.baseline === undefined
-      ? undefined
-      : await readRunResult(resolve(io.cwd, values.baseline))
+  const baseline = baselinePath === undefined ? undefined : await readRunResult(baselinePath)
 
   const now = () => performance.now()
   const progress = values.quiet
@@ -189,6 +203,7 @@ async function runCommand(argv: string[], io: CliEnvironment): Promise<number> {
     cwd: io.cwd,
     env: io.env,
     out,
+    outName,
     concurrency,
     progress,
     cache: { mode: cacheMode, dir: resolve(io.cwd, values['cache-dir'] ?? DEFAULT_CACHE_DIR) },
@@ -256,15 +271,22 @@ async function compareCommand(argv: string[], io: CliEnvironment): Promise<numbe
   }
   const format = oneOf('format', values.format, COMPARE_FORMATS) ?? 'terminal'
   const out = values.out === undefined ? undefined : resolve(io.cwd, values.out)
+  const [base, head] = [resolve(io.cwd, basePath), resolve(io.cwd, headPath)]
   if (out !== undefined) {
     await assertWritableFile(out, { what: 'comparison', example: COMPARISON_FILE[format] })
+    const inputs = [
+      { what: 'the baseline run', path: base },
+      { what: 'the head run', path: head }
+    ]
+    await assertNotAnInput(out, inputs, {
+      cwd: io.cwd,
+      shown: `--out ${values.out}`,
+      advice: `write the report to another file, e.g. ${COMPARISON_FILE[format]}`
+    })
   }
-  const [base, head] = await Promise.all([
-    readRunResult(resolve(io.cwd, basePath)),
-    readRunResult(resolve(io.cwd, headPath))
-  ])
+  const [baseRun, headRun] = await Promise.all([readRunResult(base), readRunResult(head)])
   const color = useColor(io.stdout, io.env, values['no-color']) && values.out === undefined
-  const { comparison, text } = compareAndReport(base, head, {
+  const { comparison, text } = compareAndReport(baseRun, headRun, {
     strict: values.strict ?? false,
     seed: values.seed,
     format,
@@ -292,6 +314,18 @@ async function mergeCommand(argv: string[], io: CliEnvironment): Promise<number>
   const out = resolve(io.cwd, values.out ?? DEFAULT_OUT)
   await assertWritableFile(out)
   const shards = await readShardFiles(positionals.map((path) => resolve(io.cwd, path)))
+  await assertNotAnInput(
+    out,
+    shards.map(({ file }) => ({ what: 'the shard', path: file })),
+    {
+      cwd: io.cwd,
+      shown:
+        values.out === undefined
+          ? `the merged run, written by default to ${DEFAULT_OUT},`
+          : `--out ${values.out}`,
+      advice: 'write the merged run to another file, e.g. --out merged.json'
+    }
+  )
   const merged = mergeShards(shards)
   await writeRunResult(out, merged)
   const answers = merged.suites.reduce((total, suite) => total + suite.results.length, 0)

@@ -13,7 +13,7 @@ import {
   writeFile
 } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join, relative, resolve } from 'node:path'
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { InputError, ResultsWriteError, UsageError, errorMessage } from '../errors.js'
 import { parseRunResultBytes } from '../results/parse.js'
 import type { RunResult } from '../results/types.js'
@@ -206,6 +206,42 @@ export async function assertWritableFile(
     await probeWritableDirectory(dirname(path))
   } catch (error) {
     throw new UsageError(`cannot write the ${kind.what} to ${path}: ${errorMessage(error)}`)
+  }
+}
+
+/** `path` relative to `cwd` when it lies under it, for messages; absolute otherwise. */
+function shownPath(cwd: string, path: string): string {
+  const under = relative(cwd, path)
+  return under.startsWith('..') || isAbsolute(under) ? path : under
+}
+
+/** A file a command reads, for the message when its output would overwrite it. */
+export interface CommandInput {
+  /** What the file is to the command, e.g. `the baseline`, `the spec`. */
+  what: string
+  path: string
+}
+
+/**
+ * Refuses to write a command's output over one of its inputs (a spec replaced by results, a
+ * baseline by the run compared with it, a shard by the merge): the same file by device and inode,
+ * so also through a symbolic or hard link or another spelling of the path. `shown` is the output
+ * as the user named it; `advice` says what to do instead.
+ */
+export async function assertNotAnInput(
+  out: string,
+  inputs: readonly CommandInput[],
+  { cwd, shown, advice }: { cwd: string; shown: string; advice: string }
+): Promise<void> {
+  const target = await stat(out).catch(() => undefined)
+  if (!target) return
+  for (const input of inputs) {
+    const info = await stat(input.path).catch(() => undefined)
+    if (info?.dev === target.dev && info.ino === target.ino) {
+      throw new UsageError(
+        `${shown} would overwrite ${input.what} (${shownPath(cwd, input.path)}): ${advice}`
+      )
+    }
   }
 }
 

@@ -1,5 +1,12 @@
 import { ResultsWriteError } from '../errors.js'
-import { assertWritableFile, repositoryPaths, writeRunResultOrRescue } from '../io/files.js'
+import { resolve } from 'node:path'
+import {
+  assertNotAnInput,
+  assertWritableFile,
+  repositoryPaths,
+  writeRunResultOrRescue
+} from '../io/files.js'
+import type { CommandInput } from '../io/files.js'
 import { createProvider, importExport } from '../providers/index.js'
 import type { RunMeta, RunResult } from '../results/types.js'
 import { loadSpecs } from '../spec/index.js'
@@ -9,7 +16,7 @@ import type { CacheMode } from './cache.js'
 import { executePlan } from './execute.js'
 import { filterCoversSuite, planRun } from './plan.js'
 import type { Plan, Shard } from './plan.js'
-import type { ProviderSpec } from '../spec/types.js'
+import type { ProviderSpec, SuiteSpec } from '../spec/types.js'
 import type { ProgressReporter } from './progress.js'
 
 export { CACHE_MODES, DEFAULT_CACHE_DIR } from './cache.js'
@@ -26,6 +33,8 @@ export interface RunEvalsOptions {
   env: Record<string, string | undefined>
   /** Absolute path the RunResult is written to. */
   out: string
+  /** How messages name `out`, e.g. `--out results.json` (default: the path). */
+  outName?: string
   concurrency: number
   repeats?: number
   shard?: Shard
@@ -61,6 +70,40 @@ function warnOfCachedCode(plan: Plan, warn: (message: string) => void): void {
   )
 }
 
+/**
+ * The files of a provider's code, named for messages: a module's, and the words of a command
+ * that may name a file (those that do not name one are never matched).
+ */
+function codeFiles(provider: ProviderSpec, owner: string): CommandInput[] {
+  if (provider.type === 'module') return [{ what: `the code of ${owner}`, path: provider.path }]
+  if (provider.type !== 'exec') return []
+  // A command written as one string runs as `/bin/sh -c <string>`: its words are what it names.
+  const words = provider.command.flatMap((word) => word.split(/\s+/)).filter(Boolean)
+  return words.map((word) => ({
+    what: `a file of the command of ${owner}`,
+    path: resolve(provider.cwd, word)
+  }))
+}
+
+/** Every file the suites are read from: specs, case files, the code of providers and scorers. */
+function specInputs(specs: readonly SuiteSpec[], cwd: string): CommandInput[] {
+  return specs.flatMap((spec) => [
+    { what: 'the spec', path: resolve(cwd, spec.file) },
+    ...[...new Set(spec.cases.map((c) => c.source.file))].map((file) => ({
+      what: 'a case file',
+      path: resolve(cwd, file)
+    })),
+    ...spec.providers.flatMap((provider) => codeFiles(provider, `provider ${provider.id}`)),
+    ...spec.scorers.flatMap((scorer) =>
+      scorer.type === 'javascript'
+        ? [{ what: `the code of scorer ${scorer.name}`, path: scorer.path }]
+        : scorer.type === 'llm-judge'
+          ? codeFiles(scorer.judge, `the judge of scorer ${scorer.name}`)
+          : []
+    )
+  ])
+}
+
 /** A run, and — when its results could not be written to `out` — where they were saved instead. */
 export interface EvalsRun {
   run: RunResult
@@ -87,6 +130,11 @@ export async function runEvals(options: RunEvalsOptions): Promise<EvalsRun> {
     ...(options.repeats !== undefined ? { repeats: options.repeats } : {})
   })
   await assertWritableFile(options.out)
+  await assertNotAnInput(options.out, specInputs(specs, options.cwd), {
+    cwd: options.cwd,
+    shown: options.outName ?? options.out,
+    advice: 'write the results to another file'
+  })
   if (options.cache) await assertUsableCacheDir(options.cache.dir, options.cache.mode)
   const recordedPath = await repositoryPaths(
     options.cwd,
