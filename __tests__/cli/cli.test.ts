@@ -317,6 +317,66 @@ scorers:
     )
   })
 
+  it.each(['json', 'junit', 'markdown'])(
+    'run --baseline --format %s sends what the code under test prints to stderr, not into the comparison',
+    async (format) => {
+      const dir = await mkdtemp(join(tmpdir(), 'evalgate-noisy-'))
+      await writeFile(
+        join(dir, 'app.mjs'),
+        `export function answer({ vars }) {
+  console.log('provider says hello')
+  process.stdout.write('provider writes to stdout\\n')
+  return String(vars.n)
+}
+export function check({ output }) {
+  console.log('scorer says hello')
+  return output.length > 0
+}
+`
+      )
+      await writeFile(
+        join(dir, 'noisy.eval.yaml'),
+        `suite: noisy
+providers:
+  - { id: app, type: module, path: ./app.mjs, export: answer }
+prompt: '{{n}}'
+cases:
+  - { id: one, vars: { n: 1 } }
+scorers:
+  - { type: equals, expected: '{{n}}' }
+  - { type: javascript, path: ./app.mjs, export: check }
+`
+      )
+      const baseline = join(dir, 'baseline.json')
+      expect(
+        (await runCliProcess(cli, ['run', '.', '--out', baseline, '-q'], { cwd: dir })).code
+      ).toBe(0)
+      const run = await runCliProcess(
+        cli,
+        [
+          'run',
+          '.',
+          '--out',
+          join(dir, 'head.json'),
+          '-q',
+          '--baseline',
+          baseline,
+          '--format',
+          format
+        ],
+        { cwd: dir, env: { NO_COLOR: '1' } }
+      )
+      expect(run.code).toBe(0)
+      expect(run.stdout).not.toContain('hello')
+      expect(run.stdout).not.toContain('provider writes')
+      if (format === 'json') expect(JSON.parse(run.stdout)).toHaveProperty('verdict')
+      if (format === 'junit') expect(run.stdout).toMatch(/^<\?xml /)
+      expect(run.stderr).toContain('provider says hello\n')
+      expect(run.stderr).toContain('provider writes to stdout\n')
+      expect(run.stderr).toContain('scorer says hello\n')
+    }
+  )
+
   it('--filter and --repeats narrow and widen the run', async () => {
     const run = await runCliProcess(
       cli,

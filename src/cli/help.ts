@@ -43,8 +43,9 @@ Options:
   --baseline <file>       compare with this RunResult after the run (exit 1 on a regression)
   --strict                with --baseline: an inconclusive result fails too
   --format <f>            with --baseline: terminal (default), markdown, json or junit;
-                          other than terminal, stdout holds the comparison alone and the
-                          run report goes to stderr
+                          other than terminal, stdout holds the comparison alone: the run
+                          report, and what module providers and javascript scorers print,
+                          go to stderr
   --cache <mode>          record/replay provider answers: off (default), read, write,
                           read-write, or replay (no call at all, for runs without secrets
                           such as fork PRs; an answer not in the cache is left out and counted)

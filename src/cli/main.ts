@@ -132,6 +132,23 @@ function compareAndReport(
   return { comparison, text: renderComparison(comparison, options.format, options.color) }
 }
 
+/**
+ * Runs `work` with what is written to the process's stdout sent to stderr, when `divert`: module
+ * providers and javascript scorers run in-process, and their console.log would otherwise land in
+ * the middle of a JSON, JUnit or Markdown comparison meant for a pipe.
+ */
+async function withStdoutOnStderr<T>(divert: boolean, work: () => Promise<T>): Promise<T> {
+  if (!divert) return work()
+  const stdout = process.stdout
+  const write = stdout.write
+  stdout.write = process.stderr.write.bind(process.stderr) as typeof stdout.write
+  try {
+    return await work()
+  } finally {
+    stdout.write = write
+  }
+}
+
 /** A provider of a suite passed less than the suite's min-pass-rate. */
 function belowThreshold(summaries: readonly ProviderSummary[]): boolean {
   return summaries.some((s) => s.belowThreshold)
@@ -171,25 +188,31 @@ async function runCommand(argv: string[], io: CliEnvironment): Promise<number> {
   }
   const cacheMode = oneOf('cache', values.cache, CACHE_MODES) ?? 'off'
   const out = resolve(io.cwd, values.out ?? DEFAULT_OUT)
+  const color = useColor(io.stdout, io.env, values['no-color'])
+  // Read the baseline before spending a run on it: a typo should fail in a second, not an hour.
+  const baseline =
+    values.baseline === undefined
+      ? undefined
+      : await readRunResult(resolve(io.cwd, values.baseline))
   const outName =
     values.out === undefined
       ? `the results, written by default to ${DEFAULT_OUT},`
       : `--out ${values.out}`
-  const color = useColor(io.stdout, io.env, values['no-color'])
-  const baselinePath = values.baseline === undefined ? undefined : resolve(io.cwd, values.baseline)
-  if (baselinePath !== undefined) {
+  if (values.baseline !== undefined) {
     // Rerun, a baseline replaced by the run compared with it would hide the regression it shows.
-    await assertNotAnInput(out, [{ what: 'the baseline', path: baselinePath }], {
-      cwd: io.cwd,
-      shown: outName,
-      advice:
-        values.out === undefined
-          ? `pass --out another file (e.g. --out .evalgate/head.json), or copy the baseline elsewhere and pass the copy to --baseline`
-          : 'write the results to another file'
-    })
+    await assertNotAnInput(
+      out,
+      [{ what: 'the baseline', path: resolve(io.cwd, values.baseline) }],
+      {
+        cwd: io.cwd,
+        shown: outName,
+        advice:
+          values.out === undefined
+            ? `pass --out another file (e.g. --out .evalgate/head.json), or copy the baseline elsewhere and pass the copy to --baseline`
+            : 'write the results to another file'
+      }
+    )
   }
-  // Read the baseline before spending a run on it: a typo should fail in a second, not an hour.
-  const baseline = baselinePath === undefined ? undefined : await readRunResult(baselinePath)
 
   const now = () => performance.now()
   const progress = values.quiet
@@ -198,25 +221,28 @@ async function runCommand(argv: string[], io: CliEnvironment): Promise<number> {
       ? terminalProgress(io.stderr, now)
       : lineProgress(io.stderr, now)
   const commit = values.commit ?? (await currentCommit(io.cwd, io.env))
-  const { run, rescue } = await runEvals({
-    paths: positionals,
-    cwd: io.cwd,
-    env: io.env,
-    out,
-    outName,
-    concurrency,
-    progress,
-    cache: { mode: cacheMode, dir: resolve(io.cwd, values['cache-dir'] ?? DEFAULT_CACHE_DIR) },
-    warn: (message) => io.stderr.write(`evalgate: warning: ${message}\n`),
-    ...(repeats !== undefined ? { repeats } : {}),
-    ...(shard ? { shard } : {}),
-    ...(values.filter !== undefined ? { filter: values.filter } : {}),
-    ...(io.signal ? { signal: io.signal } : {}),
-    meta: {
-      ...(commit ? { commit } : {}),
-      ...(io.env.GITHUB_REF ? { ref: io.env.GITHUB_REF } : {})
-    }
-  })
+  // stdout carries a machine-readable comparison: what the code under test prints goes elsewhere.
+  const { run, rescue } = await withStdoutOnStderr(format !== 'terminal', () =>
+    runEvals({
+      paths: positionals,
+      cwd: io.cwd,
+      env: io.env,
+      out,
+      outName,
+      concurrency,
+      progress,
+      cache: { mode: cacheMode, dir: resolve(io.cwd, values['cache-dir'] ?? DEFAULT_CACHE_DIR) },
+      warn: (message) => io.stderr.write(`evalgate: warning: ${message}\n`),
+      ...(repeats !== undefined ? { repeats } : {}),
+      ...(shard ? { shard } : {}),
+      ...(values.filter !== undefined ? { filter: values.filter } : {}),
+      ...(io.signal ? { signal: io.signal } : {}),
+      meta: {
+        ...(commit ? { commit } : {}),
+        ...(io.env.GITHUB_REF ? { ref: io.env.GITHUB_REF } : {})
+      }
+    })
+  )
   const summaries = summarizeRun(run)
   // A machine-readable comparison owns stdout (for `| jq`); the run report goes to stderr then.
   const report = format === 'terminal' ? io.stdout : io.stderr
