@@ -9,8 +9,9 @@ import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { unsupportedNode } from '../../src/cli/node-version.js'
 import { parseRunResult } from '../../src/results/parse.js'
-import type { RunResult } from '../../src/results/types.js'
+import type { CaseInfo, CaseResult, RunResult } from '../../src/results/types.js'
 import { buildEntry, runBundle as runCliProcess } from '../helpers/cli.js'
+import { runResult } from '../helpers/run-result.js'
 
 const repo = resolve('.')
 const fixtures = resolve('__tests__/fixtures/cli')
@@ -408,6 +409,62 @@ describe('exit codes', () => {
       { cwd: fixtures }
     )
     expect(lenient.code).toBe(0)
+  })
+
+  it('compare --strict exits 1 when a suite with a baseline could not be gated; a new suite passes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-strict-'))
+    const write = async (name: string, run: RunResult) => {
+      await writeFile(join(dir, name), JSON.stringify(run))
+      return name
+    }
+    const base = await write('base.json', runResult('abc123'))
+    const renamedCases = runResult('def456')
+    for (const suite of renamedCases.suites) {
+      suite.cases = suite.cases.map((info) => ({ ...info, id: 'c9' }))
+      suite.results = suite.results.map((result) => ({ ...result, caseId: 'c9' }))
+    }
+    const newScorers = runResult('def456')
+    for (const suite of newScorers.suites) suite.scorersFingerprint = 'e'
+    const cases: [string, string][] = [
+      [
+        await write('renamed.json', renamedCases),
+        'no case id is in both runs; an id derived from the content changes with it, so give cases an `id`'
+      ],
+      [await write('scorers.json', newScorers), 'its scorers changed']
+    ]
+    for (const [head, why] of cases) {
+      const lenient = await runCliProcess(cli, ['compare', base, head], { cwd: dir })
+      expect(lenient.code).toBe(0)
+      expect(lenient.stderr).toBe('')
+      const strict = await runCliProcess(cli, ['compare', base, head, '--strict'], { cwd: dir })
+      expect(strict.code).toBe(1)
+      expect(strict.stderr).toBe(
+        `evalgate: --strict: triage / p could not be gated against its baseline (${why}): it fails as inconclusive\n`
+      )
+    }
+    // A suite × provider new to this run has nothing to be held to yet.
+    const withCases = (run: RunResult) => {
+      for (const suite of run.suites) {
+        const [info, result] = [suite.cases[0], suite.results[0]] as [CaseInfo, CaseResult]
+        const ids = Array.from({ length: 40 }, (_, i) => `c${i}`)
+        suite.cases = ids.map((id) => ({ ...info, id }))
+        suite.results = ids.map((caseId) => ({ ...result, caseId }))
+      }
+      return run
+    }
+    const wholeBase = await write('whole.json', withCases(runResult('abc123')))
+    const added = await write('added.json', {
+      ...withCases(runResult('def456')),
+      suites: [
+        ...withCases(runResult('def456')).suites,
+        ...runResult('def456', 1, 'refunds').suites
+      ]
+    })
+    const strictAdded = await runCliProcess(cli, ['compare', wholeBase, added, '--strict'], {
+      cwd: dir
+    })
+    expect(strictAdded.stderr).toBe('')
+    expect(strictAdded.code).toBe(0)
   })
 
   it('exits 2 with every spec problem at once and no stack trace', async () => {

@@ -41,7 +41,9 @@ Options:
                           never: thresholds never fail the run (a regression
                           found with --baseline still exits 1)
   --baseline <file>       compare with this RunResult after the run (exit 1 on a regression)
-  --strict                with --baseline: an inconclusive result fails too
+  --strict                with --baseline: an inconclusive result fails too, and so
+                          does a suite not gated against its baseline (its scorers
+                          changed, or no case was answered in both runs)
   --format <f>            with --baseline: terminal (default), markdown, json or junit;
                           other than terminal, stdout holds the comparison alone: the run
                           report, and what module providers and javascript scorers print,
@@ -63,11 +65,13 @@ Pairs the cases of two RunResults by suite, provider and case id and tests each 
 Options:
   --format <f>     terminal (default), markdown, json or junit
   --out <file>     also write the report to this file
-  --strict         an inconclusive result fails too
+  --strict         an inconclusive result fails too, and so does a suite not gated
+                   against its baseline (its scorers changed, or no case was answered
+                   in both runs)
   --seed <text>    seed of the random tests (default: the head run's commit)
   --no-color       plain text even on a terminal
 Exit 1 on a regression, a broken absolute limit or an error verdict (and, with --strict, an
-inconclusive one); 2 on bad input; 0 otherwise.
+inconclusive one or a suite not gated against its baseline); 2 on bad input; 0 otherwise.
 `
 
 export const MERGE_HELP = `Usage: evalgate merge <shard.json|dir...> [--out <file>]

@@ -10,7 +10,7 @@ import {
   writeFileAtomic,
   writeRunResult
 } from '../io/files.js'
-import { compareRuns, comparisonExitCode } from '../compare/index.js'
+import { compareRuns, comparisonExitCode, ungatedAgainstBaseline } from '../compare/index.js'
 import type { Comparison } from '../compare/index.js'
 import { plural } from '../compare/format.js'
 import { renderComparisonJson } from '../report/comparison-json.js'
@@ -149,6 +149,24 @@ async function withStdoutOnStderr<T>(divert: boolean, work: () => Promise<T>): P
   }
 }
 
+/**
+ * Under --strict, names the suites that fail because nothing could be gated against their
+ * baseline: their verdicts (not comparable, not gated) do not say that they fail.
+ */
+function reportUngated(comparison: Comparison, io: CliEnvironment): void {
+  if (!comparison.options.strict) return
+  for (const group of ungatedAgainstBaseline(comparison)) {
+    const why = !group.comparable
+      ? 'its scorers changed'
+      : group.cases.paired === 0
+        ? 'no case id is in both runs; an id derived from the content changes with it, so give cases an `id`'
+        : 'no case was answered in both runs'
+    io.stderr.write(
+      `evalgate: --strict: ${group.suite} / ${group.providerId} could not be gated against its baseline (${why}): it fails as inconclusive\n`
+    )
+  }
+}
+
 /** A provider of a suite passed less than the suite's min-pass-rate. */
 function belowThreshold(summaries: readonly ProviderSummary[]): boolean {
   return summaries.some((s) => s.belowThreshold)
@@ -268,6 +286,7 @@ async function runCommand(argv: string[], io: CliEnvironment): Promise<number> {
       color
     })
     io.stdout.write(format === 'terminal' ? '\n' + text : text)
+    reportUngated(comparison, io)
     exitCode = Math.max(exitCode, comparisonExitCode(comparison))
   }
   // Reported last, after the report and the comparison of the run it saved.
@@ -320,6 +339,7 @@ async function compareCommand(argv: string[], io: CliEnvironment): Promise<numbe
   })
   if (out !== undefined) await writeFileAtomic(out, text)
   io.stdout.write(text)
+  reportUngated(comparison, io)
   return comparisonExitCode(comparison)
 }
 

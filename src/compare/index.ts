@@ -578,10 +578,29 @@ export function compareRuns(base: RunResult, head: RunResult, options: CompareOp
   }
 }
 
-/** 1 on a regression, a broken absolute limit or an error verdict (and inconclusive when strict). */
+/**
+ * The suite × providers that had a baseline but whose quality could not be judged against it:
+ * their scorers changed, or no case was answered in both runs (case ids that changed with their
+ * content, every answer missing from a replay cache). Strict mode counts them as inconclusive.
+ */
+export function ungatedAgainstBaseline(c: Comparison): GroupComparison[] {
+  return c.groups.filter(
+    (g) =>
+      g.status === 'compared' &&
+      g.metrics.some(
+        (m) => m.metric === 'score' && (m.verdict === 'not-comparable' || m.verdict === 'not-gated')
+      )
+  )
+}
+
+/**
+ * 1 on a regression, a broken absolute limit or an error verdict; when strict, also on an
+ * inconclusive one and on a baseline that could not be gated, which proves no more.
+ */
 export function comparisonExitCode(c: Comparison): 0 | 1 {
   if (c.verdict === 'regression' || c.verdict === 'fail' || c.verdict === 'error') return 1
-  return c.options.strict && c.verdict === 'inconclusive' ? 1 : 0
+  if (!c.options.strict) return 0
+  return c.verdict === 'inconclusive' || ungatedAgainstBaseline(c).length > 0 ? 1 : 0
 }
 
 /**
