@@ -32,9 +32,16 @@ for (const stream of [process.stdout, process.stderr]) {
   })
 }
 const controller = new AbortController()
+const [command] = process.argv.slice(2)
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (controller.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143)
+    const exitCode = signal === 'SIGINT' ? 130 : 143
+    // Only a run has partial results worth writing; any other command just stops.
+    if (command !== 'run') {
+      process.stderr.write(`\nevalgate: ${signal} received, ${command ?? 'evalgate'} stopped\n`)
+      process.exit(exitCode)
+    }
+    if (controller.signal.aborted) process.exit(exitCode)
     process.stderr.write(`\nevalgate: ${signal} received, stopping and writing partial results…\n`)
     controller.abort(signal)
   })

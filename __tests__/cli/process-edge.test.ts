@@ -164,6 +164,36 @@ describe('a javascript scorer that never settles', () => {
   })
 })
 
+it.each([
+  ['SIGINT', 130],
+  ['SIGTERM', 143]
+] as const)(
+  'validate stops on %s with exit code %d, rather than finishing and exiting 0',
+  async (signal, code) => {
+    // The scorer's module is imported by validate: it takes 20 s to load.
+    const marker = join(dir, 'loading')
+    await writeSuite(
+      [
+        "import { writeFileSync } from 'node:fs'",
+        `writeFileSync(${JSON.stringify(marker)}, '')`,
+        'await new Promise((resolve) => setTimeout(resolve, 20000))',
+        'export default () => true'
+      ].join('\n') + '\n',
+      '1s',
+      1
+    )
+    const { child, ended } = startCli(['validate', 'hang.eval.yaml'])
+    await untilExists(marker)
+    const sentAt = Date.now()
+    child.kill(signal)
+    const run = await ended
+    expect(run.code).toBe(code)
+    expect(Date.now() - sentAt).toBeLessThan(5000)
+    expect(run.stderr).toBe(`\nevalgate: ${signal} received, validate stopped\n`)
+    expect(run.stdout).toBe('')
+  }
+)
+
 it('ends with exit code 70 and says why when it waits for a module that never finishes loading', async () => {
   await writeSuite('await new Promise(() => {})\nexport default () => true\n', '1s', 1)
   const run = await startCli(['run', 'hang.eval.yaml', '--out', join(dir, 'results.json')]).ended
