@@ -153,6 +153,36 @@ describe('merge', () => {
     expect(existsSync(out)).toBe(false)
   })
 
+  it.each([
+    ['prompt', "prompt: 'number {{n}}'", 'its prompt'],
+    ['timeout', 'timeout: 5s', 'timeout 5000 ms and 60000 ms'],
+    ['min-pass-rate', 'min-pass-rate: 0.5', 'min-pass-rate 0.5 and 1']
+  ])(
+    'refuses shards run on specs of another %s, naming the suite and what differs',
+    async (_what, line, difference) => {
+      const [first, second] = await shardsAcrossAChange(async () => {
+        const spec = join(dir, 'echo.eval.yaml')
+        const text = await readFile(spec, 'utf8')
+        const key = line.slice(0, line.indexOf(':') + 1)
+        await writeFile(
+          spec,
+          text.includes(`\n${key}`)
+            ? text.replace(new RegExp(`\n${key}.*\n`), `\n${line}\n`)
+            : text + line + '\n'
+        )
+      })
+      const out = join(dir, 'merged.json')
+      const merge = await runBundle(cli, ['merge', first ?? '', second ?? '', '--out', out], {
+        cwd: dir
+      })
+      expect(merge.stderr).toBe(
+        `evalgate: suite echo differs between ${second} (shard 2/2) and ${first} (shard 1/2) (${difference}): merge shards of one run\n`
+      )
+      expect(merge.code).toBe(2)
+      expect(existsSync(out)).toBe(false)
+    }
+  )
+
   it('exits 2 before merging when --out is a directory or lies under a file', async () => {
     const shards = [await writeShard(1, 2), await writeShard(2, 2)]
     const outDir = join(dir, 'out')

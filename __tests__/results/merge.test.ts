@@ -1,6 +1,6 @@
 import { UsageError } from '../../src/errors.js'
 import { mergeShards } from '../../src/results/merge.js'
-import type { RunResult } from '../../src/results/types.js'
+import type { RunResult, SuiteResult } from '../../src/results/types.js'
 import { runResult } from '../helpers/run-result.js'
 
 /** Shard `index` of `total` of one commit's run, holding the one case `caseId`. */
@@ -19,6 +19,12 @@ function shard(index: number, total: number, caseId: string, edit?: (run: RunRes
   suite.results = suite.results.map((r) => ({ ...r, caseId }))
   edit?.(run)
   return { file: `shard-${index}.json`, run }
+}
+
+/** The prompt and timeout a current run records of each suite (older results have neither). */
+function recordDefinition(run: RunResult): void {
+  for (const suite of run.suites)
+    Object.assign(suite, { promptFingerprint: 'f1', timeoutMs: 60000 })
 }
 
 describe('mergeShards', () => {
@@ -95,8 +101,36 @@ describe('mergeShards', () => {
         shard(1, 2, 'c1'),
         shard(2, 2, 'c2', (run) => ((run.suites[0] as { fingerprint: string }).fingerprint = 'z'))
       ],
-      'suite triage differs between shard-2.json (shard 2/2) and shard-1.json (shard 1/2) (its cases, scorers or repeats): merge shards of one run'
+      'suite triage differs between shard-2.json (shard 2/2) and shard-1.json (shard 1/2) (its cases or scorers): merge shards of one run'
     ],
+    [
+      'shards of two evalgate versions',
+      [shard(1, 2, 'c1'), shard(2, 2, 'c2', (run) => (run.tool.version = '0.2.0'))],
+      'shard-2.json (shard 2/2) was written by evalgate 0.2.0, shard-1.json (shard 1/2) by 0.1.0: run every shard with one version of evalgate'
+    ],
+    ...(
+      [
+        ['repeats', (suite) => (suite.repeats = 3), 'repeats 3 and 1'],
+        ['min-pass-rate', (suite) => (suite.minPassRate = 0.8), 'min-pass-rate 0.8 and 1'],
+        [
+          'gate',
+          (suite) => (suite.gate = { score: { min: 0.9 } }),
+          'gate {"score":{"min":0.9}} and {}'
+        ],
+        ['prompt', (suite) => (suite.promptFingerprint = 'f2'), 'its prompt'],
+        ['timeout', (suite) => (suite.timeoutMs = 30000), 'timeout 30000 ms and 60000 ms']
+      ] as [string, (suite: SuiteResult) => void, string][]
+    ).map(([what, edit, difference]): [string, ReturnType<typeof shard>[], string] => [
+      `a suite whose ${what} changed`,
+      [
+        shard(1, 2, 'c1', recordDefinition),
+        shard(2, 2, 'c2', (run) => {
+          recordDefinition(run)
+          edit(run.suites[0] as SuiteResult)
+        })
+      ],
+      `suite triage differs between shard-2.json (shard 2/2) and shard-1.json (shard 1/2) (${difference}): merge shards of one run`
+    ]),
     [
       'shards that asked different providers',
       [
@@ -139,5 +173,10 @@ describe('mergeShards', () => {
     ]
   ])('refuses %s with one clear error', (_what, shards, message) => {
     expect(() => mergeShards(shards)).toThrow(new UsageError(message))
+  })
+
+  it('merges shards whose results predate the recorded prompt and timeout, or one that has them', () => {
+    const merged = mergeShards([shard(1, 2, 'c1'), shard(2, 2, 'c2', recordDefinition)])
+    expect(merged.suites[0]?.cases.map((c) => c.id)).toEqual(['c1', 'c2'])
   })
 })

@@ -78,7 +78,8 @@ export const MERGE_HELP = `Usage: evalgate merge <shard.json|dir...> [--out <fil
 
 Merges the RunResults of \`evalgate run --shard i/n\` (one per shard, or directories holding
 them) into the RunResult of the whole run, to compare or store as a baseline. Every shard of one
-commit must be there, each once, with the same suites and providers configured alike.
+commit must be there, each once, written by one evalgate version, with the same suites (prompt,
+timeout, repeats, min-pass-rate, gate) and providers configured alike.
 
 Options:
   --out <file>     where to write the merged RunResult (default: .evalgate/results.json)

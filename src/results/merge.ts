@@ -4,7 +4,7 @@
  * made, so compare, report and the baseline store never see a partial run.
  */
 import { UsageError } from '../errors.js'
-import { fingerprint } from './fingerprint.js'
+import { canonicalJson, fingerprint } from './fingerprint.js'
 import type { RunResult, SuiteResult } from './types.js'
 
 /** A shard's RunResult and the file it came from, for messages. */
@@ -18,7 +18,10 @@ function shardLabel(shard: ShardFile): string {
   return index ? `${shard.file} (shard ${index.index}/${index.total})` : shard.file
 }
 
-/** Every shard must be a different part of the same run: same commit, filter and shard count. */
+/**
+ * Every shard must be a different part of the same run: same commit, filter, shard count and
+ * evalgate version.
+ */
 function checkShards(shards: readonly ShardFile[]): void {
   const [first] = shards
   if (!first) throw new UsageError('nothing to merge: give the results files of every shard')
@@ -37,6 +40,11 @@ function checkShards(shards: readonly ShardFile[]): void {
     if (run.commit !== first.run.run.commit) {
       throw new UsageError(
         `${shardLabel(shard)} is of commit ${run.commit ?? 'unknown'}, ${shardLabel(first)} of ${first.run.run.commit ?? 'unknown'}: merge shards of one commit`
+      )
+    }
+    if (shard.run.tool.version !== first.run.tool.version) {
+      throw new UsageError(
+        `${shardLabel(shard)} was written by evalgate ${shard.run.tool.version}, ${shardLabel(first)} by ${first.run.tool.version}: run every shard with one version of evalgate`
       )
     }
     if (run.filter !== first.run.run.filter) {
@@ -104,15 +112,39 @@ function checkProviders(
   }
 }
 
+/**
+ * What differs between two shards' definitions of a suite, or undefined: the merged run keeps
+ * the first shard's settings, which must then hold for every shard's answers.
+ */
+function definitionDifference(suite: SuiteResult, first: SuiteResult): string | undefined {
+  if (suite.fingerprint !== first.fingerprint) return 'its cases or scorers'
+  if (suite.repeats !== first.repeats) return `repeats ${suite.repeats} and ${first.repeats}`
+  if (suite.minPassRate !== first.minPassRate) {
+    return `min-pass-rate ${suite.minPassRate} and ${first.minPassRate}`
+  }
+  if (canonicalJson(suite.gate) !== canonicalJson(first.gate)) {
+    return `gate ${canonicalJson(suite.gate)} and ${canonicalJson(first.gate)}`
+  }
+  // Older results do not record these: a shard without them is not held to them.
+  const recordedApart = <T>(a: T | undefined, b: T | undefined) =>
+    a !== undefined && b !== undefined && a !== b
+  if (recordedApart(suite.promptFingerprint, first.promptFingerprint)) return 'its prompt'
+  if (recordedApart(suite.timeoutMs, first.timeoutMs)) {
+    return `timeout ${suite.timeoutMs} ms and ${first.timeoutMs} ms`
+  }
+  return undefined
+}
+
 function mergeSuite(parts: readonly { shard: ShardFile; suite: SuiteResult }[]): SuiteResult {
   const [first] = parts as [{ shard: ShardFile; suite: SuiteResult }]
   const cases: SuiteResult['cases'] = []
   const results: SuiteResult['results'] = []
   const caseOwner = new Map<string, string>()
   for (const { shard, suite } of parts) {
-    if (suite.fingerprint !== first.suite.fingerprint || suite.repeats !== first.suite.repeats) {
+    const difference = definitionDifference(suite, first.suite)
+    if (difference !== undefined) {
       throw new UsageError(
-        `suite ${suite.suite} differs between ${shardLabel(shard)} and ${shardLabel(first.shard)} (its cases, scorers or repeats): merge shards of one run`
+        `suite ${suite.suite} differs between ${shardLabel(shard)} and ${shardLabel(first.shard)} (${difference}): merge shards of one run`
       )
     }
     checkProviders({ shard, suite }, first)

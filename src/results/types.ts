@@ -85,6 +85,13 @@ export interface SuiteResult {
   fingerprint: string
   casesFingerprint: string
   scorersFingerprint: string
+  /**
+   * sha256 over the prompt template: not part of comparability (the prompt is what a change
+   * changes), but shards of one run must share it. Absent in older results.
+   */
+  promptFingerprint?: string
+  /** The suite's timeout per call and per scorer, which shards of one run must share. */
+  timeoutMs?: number
   repeats: number
   minPassRate: number
   /** The suite's `gate:` block as written; compare fills in the defaults. */

@@ -116,10 +116,13 @@ function caseFingerprint(evalCase: EvalCase): string {
   return fingerprint({ id: evalCase.id, vars: evalCase.vars })
 }
 
-/** What makes two runs of a suite comparable: the case set and the scorers, not prompt or model. */
+/**
+ * What makes two runs of a suite comparable: the case set and the scorers, not prompt or model;
+ * and the prompt, which shards of one run must share.
+ */
 type SuiteFingerprints = Pick<
   SuiteResult,
-  'fingerprint' | 'casesFingerprint' | 'scorersFingerprint'
+  'fingerprint' | 'casesFingerprint' | 'scorersFingerprint' | 'promptFingerprint'
 >
 
 /**
@@ -146,7 +149,8 @@ async function suiteFingerprints(spec: SuiteSpec): Promise<SuiteFingerprints> {
   return {
     fingerprint: fingerprint([casesFingerprint, scorersFingerprint]),
     casesFingerprint,
-    scorersFingerprint
+    scorersFingerprint,
+    promptFingerprint: fingerprint(spec.prompt)
   }
 }
 
@@ -380,6 +384,7 @@ function suiteResult(
     ...(spec.description ? { description: spec.description } : {}),
     file: recordedPath(spec.file, spec.file),
     ...run.fingerprints,
+    timeoutMs: spec.timeoutMs,
     repeats,
     minPassRate: spec.minPassRate,
     gate: spec.gate,
