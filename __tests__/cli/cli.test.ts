@@ -291,6 +291,9 @@ scorers:
     expect(run.stdout).toContain(
       '11 answers were never obtained (not in the replay cache, or cancelled) and left out of the rates'
     )
+    // The progress counts them as the report does: missing, not errors.
+    expect(run.stderr).toMatch(/^evalgate: 11\/11 answers \(100%\), 11 missing from the cache, /m)
+    expect(run.stderr).not.toMatch(/\d+ errors?\b/)
     expect(run.stdout).not.toContain('failed or errored')
     // A module provider's answers are its code's: a cached one would hide a change of it.
     expect(run.stderr).toContain(
@@ -496,12 +499,10 @@ describe('exit codes', () => {
     const unknown = await runCliProcess(cli, ['run', '--concurency', '3'], { cwd: repo })
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toBe(
-      'evalgate: evalgate run: unknown option --concurency (did you mean --concurrency?). See `evalgate run --help`.\n'
+      'evalgate: unknown option --concurency (did you mean --concurrency?). See `evalgate run --help`.\n'
     )
     const unlike = await runCliProcess(cli, ['compare', '--zzz'], { cwd: repo })
-    expect(unlike.stderr).toBe(
-      'evalgate: evalgate compare: unknown option --zzz. See `evalgate compare --help`.\n'
-    )
+    expect(unlike.stderr).toBe('evalgate: unknown option --zzz. See `evalgate compare --help`.\n')
     // A flag without its value, at the end or followed by another flag: one plain line.
     for (const args of [
       ['run', '--out'],
@@ -510,7 +511,7 @@ describe('exit codes', () => {
       const missing = await runCliProcess(cli, args, { cwd: repo })
       expect(missing.code).toBe(2)
       expect(missing.stderr).toBe(
-        'evalgate: evalgate run: --out needs a value (one that starts with a dash is written --out=-value). See `evalgate run --help`.\n'
+        'evalgate: --out needs a value (one that starts with a dash is written --out=-value). See `evalgate run --help`.\n'
       )
     }
   })
@@ -880,6 +881,53 @@ describe('validate and help', () => {
     const run = await runCliProcess(cli, [command, '--help'], { cwd: repo })
     expect(run.code).toBe(0)
     expect(run.stdout).toMatch(new RegExp(`^Usage: evalgate ${command}`))
+  })
+
+  it.each(['run', 'validate', 'compare', 'merge'])(
+    '`help %s` prints the usage of that command',
+    async (command) => {
+      const run = await runCliProcess(cli, ['help', command], { cwd: repo })
+      expect(run.code).toBe(0)
+      expect(run.stdout).toMatch(new RegExp(`^Usage: evalgate ${command}`))
+    }
+  )
+
+  it('`help` of no command exits 2 naming the commands', async () => {
+    const run = await runCliProcess(cli, ['help', 'rnu'], { cwd: repo })
+    expect(run.code).toBe(2)
+    expect(run.stderr).toBe(
+      'evalgate: help takes one command, one of validate, run, compare, merge; got "rnu"\n'
+    )
+  })
+
+  it('with no command, prints the overview on stderr and exits 2', async () => {
+    const run = await runCliProcess(cli, [], { cwd: repo })
+    expect(run.code).toBe(2)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toMatch(/^evalgate — gate changes/)
+  })
+
+  it.each(['run', 'validate', 'compare', 'merge'])(
+    '%s --version prints the version, as evalgate --version does',
+    async (command) => {
+      const version = await runCliProcess(cli, ['--version'], { cwd: repo })
+      expect(version.stdout).toMatch(/^\d+\.\d+\.\d+/)
+      const run = await runCliProcess(cli, [command, '--version'], { cwd: repo })
+      expect(run.code).toBe(0)
+      expect(run.stdout).toBe(version.stdout)
+    }
+  )
+
+  it('a usage error names evalgate once', async () => {
+    const run = await runCliProcess(cli, ['compare', 'base.json'], { cwd: repo })
+    expect(run.code).toBe(2)
+    expect(run.stderr).toBe(
+      'evalgate: compare takes two files: <base.json> <head.json>. See `evalgate compare --help`.\n'
+    )
+    const merge = await runCliProcess(cli, ['merge'], { cwd: repo })
+    expect(merge.stderr).toBe(
+      "evalgate: merge takes every shard's results file (or a directory of them). See `evalgate merge --help`.\n"
+    )
   })
 
   it('an unknown command exits 2 with the overview', async () => {

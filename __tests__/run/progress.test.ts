@@ -48,6 +48,17 @@ describe('lineProgress (logs)', () => {
     expect(r.writes.at(-1)).toBe('evalgate: 200/200 answers (100%), 10 errors, 100.0/s, ETA 0s\n')
   })
 
+  it('counts answers missing from a replay cache apart from errors', () => {
+    const r = recorder()
+    const progress = lineProgress(r.out, r.now, { ticker: r.ticker })
+    progress.start(100)
+    r.advance(1000)
+    progress.finish(100, 2, 98)
+    expect(r.writes.at(-1)).toBe(
+      'evalgate: 100/100 answers (100%), 2 errors, 98 missing from the cache, 100.0/s, ETA 0s\n'
+    )
+  })
+
   it('prints at least every interval while answers trickle in, between answers too', () => {
     const r = recorder()
     const progress = lineProgress(r.out, r.now, { intervalMs: 15_000, ticker: r.ticker })

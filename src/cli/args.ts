@@ -23,13 +23,13 @@ function usageText(message: string, options: Options): string {
   return message.replace(/\.$/, '')
 }
 
-/** node's parseArgs, with its errors turned into one-line usage errors naming the command. */
+/** node's parseArgs, with its errors turned into one-line usage errors pointing at the command's help. */
 export function parseCommandArgs<T extends Options>(command: string, argv: string[], options: T) {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true })
   } catch (error) {
     throw new UsageError(
-      `evalgate ${command}: ${usageText((error as Error).message, options)}. See \`evalgate ${command} --help\`.`
+      `${usageText((error as Error).message, options)}. See \`evalgate ${command} --help\`.`
     )
   }
 }

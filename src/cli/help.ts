@@ -7,7 +7,7 @@ Usage:
                                           compare two RunResults with paired statistics
   evalgate merge <shard.json...> [--out <file>]
                                           merge the results of --shard runs into one
-  evalgate <command> --help               options of a command
+  evalgate <command> --help               options of a command (or: evalgate help <command>)
   evalgate --version
 
 Paths are spec files or directories searched for *.eval.yaml (default: evals).

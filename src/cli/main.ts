@@ -107,9 +107,11 @@ function renderComparison(comparison: Comparison, format: CompareFormat, color: 
 
 async function validateCommand(argv: string[], io: CliEnvironment): Promise<number> {
   const { values, positionals } = parseCommandArgs('validate', argv, {
-    help: { type: 'boolean', short: 'h' }
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean', short: 'v' }
   })
   if (values.help) return (io.stdout.write(VALIDATE_HELP), 0)
+  if (values.version) return printVersion(io)
   const specs = await loadSpecs(positionals, { cwd: io.cwd, env: io.env })
   for (const spec of specs) {
     const calls = spec.cases.length * spec.providers.length * spec.repeats
@@ -175,6 +177,7 @@ function belowThreshold(summaries: readonly ProviderSummary[]): boolean {
 async function runCommand(argv: string[], io: CliEnvironment): Promise<number> {
   const { values, positionals } = parseCommandArgs('run', argv, {
     help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean', short: 'v' },
     out: { type: 'string', short: 'o' },
     concurrency: { type: 'string', short: 'c' },
     repeats: { type: 'string' },
@@ -191,6 +194,7 @@ async function runCommand(argv: string[], io: CliEnvironment): Promise<number> {
     'no-color': { type: 'boolean' }
   })
   if (values.help) return (io.stdout.write(RUN_HELP), 0)
+  if (values.version) return printVersion(io)
   const concurrency = positiveInteger('concurrency', values.concurrency) ?? DEFAULT_CONCURRENCY
   const repeats = positiveInteger('repeats', values.repeats)
   if (repeats !== undefined && repeats > MAX_REPEATS) {
@@ -300,6 +304,7 @@ async function runCommand(argv: string[], io: CliEnvironment): Promise<number> {
 async function compareCommand(argv: string[], io: CliEnvironment): Promise<number> {
   const { values, positionals } = parseCommandArgs('compare', argv, {
     help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean', short: 'v' },
     format: { type: 'string', short: 'f' },
     out: { type: 'string', short: 'o' },
     strict: { type: 'boolean' },
@@ -307,10 +312,11 @@ async function compareCommand(argv: string[], io: CliEnvironment): Promise<numbe
     'no-color': { type: 'boolean' }
   })
   if (values.help) return (io.stdout.write(COMPARE_HELP), 0)
+  if (values.version) return printVersion(io)
   const [basePath, headPath, ...extra] = positionals
   if (basePath === undefined || headPath === undefined || extra.length > 0) {
     throw new EvalgateError(
-      'evalgate compare takes two files: <base.json> <head.json>. See `evalgate compare --help`.',
+      'compare takes two files: <base.json> <head.json>. See `evalgate compare --help`.',
       2
     )
   }
@@ -346,14 +352,16 @@ async function compareCommand(argv: string[], io: CliEnvironment): Promise<numbe
 async function mergeCommand(argv: string[], io: CliEnvironment): Promise<number> {
   const { values, positionals } = parseCommandArgs('merge', argv, {
     help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean', short: 'v' },
     out: { type: 'string', short: 'o' },
     'fail-on': { type: 'string' },
     'no-color': { type: 'boolean' }
   })
   if (values.help) return (io.stdout.write(MERGE_HELP), 0)
+  if (values.version) return printVersion(io)
   if (positionals.length === 0) {
     throw new UsageError(
-      "evalgate merge takes every shard's results file (or a directory of them). See `evalgate merge --help`."
+      "merge takes every shard's results file (or a directory of them). See `evalgate merge --help`."
     )
   }
   const failOn = oneOf('fail-on', values['fail-on'], FAIL_ON) ?? 'threshold'
@@ -395,21 +403,46 @@ async function mergeCommand(argv: string[], io: CliEnvironment): Promise<number>
   return failOn === 'threshold' && belowThreshold(summaries) ? 1 : 0
 }
 
+const COMMAND_HELP: Record<string, string> = {
+  validate: VALIDATE_HELP,
+  run: RUN_HELP,
+  compare: COMPARE_HELP,
+  merge: MERGE_HELP
+}
+
+/** `evalgate help [command]`: the overview, or a command's usage as `<command> --help` prints it. */
+function helpCommand([topic, ...extra]: string[], io: CliEnvironment): number {
+  if (topic === undefined) return (io.stdout.write(MAIN_HELP), 0)
+  const help = Object.hasOwn(COMMAND_HELP, topic) ? COMMAND_HELP[topic] : undefined
+  if (help === undefined || extra.length > 0) {
+    throw new UsageError(
+      `help takes one command, one of ${Object.keys(COMMAND_HELP).join(', ')}; got "${[topic, ...extra].join(' ')}"`
+    )
+  }
+  return (io.stdout.write(help), 0)
+}
+
+function printVersion(io: CliEnvironment): number {
+  io.stdout.write(`${TOOL_VERSION}\n`)
+  return 0
+}
+
 /** Runs one CLI invocation and returns its exit code; user errors are printed, never thrown. */
 export async function runCli(argv: string[], io: CliEnvironment): Promise<number> {
   const [command, ...rest] = argv
   try {
     switch (command) {
       case undefined:
+        // No command is a usage error: the overview goes with it to stderr.
+        io.stderr.write(MAIN_HELP)
+        return 2
       case 'help':
       case '--help':
       case '-h':
-        io.stdout.write(MAIN_HELP)
-        return command === undefined ? 2 : 0
+        return helpCommand(rest, io)
       case '--version':
       case '-v':
-        io.stdout.write(`${TOOL_VERSION}\n`)
-        return 0
+        return printVersion(io)
       case 'validate':
         return await validateCommand(rest, io)
       case 'run':

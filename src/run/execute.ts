@@ -312,10 +312,11 @@ async function runTask(
   }
 }
 
-/** Answers received so far, and how many of them are errors. */
+/** Answers received so far, how many of them are errors, and how many a replay did not find. */
 interface Tally {
   done: number
   errors: number
+  missing: number
 }
 
 /**
@@ -363,8 +364,9 @@ function schedule(
         if (result) {
           lane.suite.results[slot] = redactResult(result, lane.call.secrets)
           tally.done++
-          if (result.error) tally.errors++
-          progress.update(tally.done, tally.errors)
+          if (result.error?.kind === 'cache-miss') tally.missing++
+          else if (result.error) tally.errors++
+          progress.update(tally.done, tally.errors, tally.missing)
         }
         pump()
       }, reject)
@@ -416,13 +418,13 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   const judges = runJudges({ ...options, limiters, secrets })
   const suites = await Promise.all(plan.suites.map((s) => prepareSuite(s, judges, options)))
   const lanes = await openProviders(suites, limiters, secrets, options)
-  const tally: Tally = { done: 0, errors: 0 }
+  const tally: Tally = { done: 0, errors: 0, missing: 0 }
   try {
     progress.start(plan.totalCalls)
     await schedule(lanes, signal, progress, tally, options)
   } finally {
     // Also when the schedule fails: the reporter's last line, and no heartbeat after the run.
-    progress.finish(tally.done, tally.errors)
+    progress.finish(tally.done, tally.errors, tally.missing)
     await Promise.all([
       ...lanes.map((lane) => lane.call.provider.close?.()),
       ...suites.map((suite) => closeScorers(suite.scorers))

@@ -1,8 +1,11 @@
-/** Receives the scheduler's progress; the CLI and the action pick how to show it. */
+/**
+ * Receives the scheduler's progress; the CLI and the action pick how to show it. `missing`
+ * counts the answers a replay did not find in the cache, which are no errors of the model.
+ */
 export interface ProgressReporter {
   start(total: number): void
-  update(done: number, errors: number): void
-  finish(done: number, errors: number): void
+  update(done: number, errors: number, missing?: number): void
+  finish(done: number, errors: number, missing?: number): void
 }
 
 export interface ProgressOutput {
@@ -23,11 +26,19 @@ function formatDuration(seconds: number): string {
   return `${Math.floor(whole / 3600)}h${String(Math.floor((whole % 3600) / 60)).padStart(2, '0')}m`
 }
 
-function describe(done: number, total: number, errors: number, elapsedMs: number): string {
+function describe(
+  done: number,
+  total: number,
+  errors: number,
+  missing: number,
+  elapsedMs: number
+): string {
   const percent = total === 0 ? 100 : Math.floor((done / total) * 100)
   const rate = elapsedMs > 0 ? done / (elapsedMs / 1000) : 0
   const eta = rate > 0 ? (total - done) / rate : Number.POSITIVE_INFINITY
-  const errorText = errors === 0 ? '' : `, ${errors} error${errors === 1 ? '' : 's'}`
+  const errorText =
+    (errors === 0 ? '' : `, ${errors} error${errors === 1 ? '' : 's'}`) +
+    (missing === 0 ? '' : `, ${missing} missing from the cache`)
   // Slow models (minutes an answer) would read "0.0/s": a rate under 0.1/s is given per minute.
   const rateText = rate > 0 && rate < 0.1 ? `${(rate * 60).toFixed(1)}/min` : `${rate.toFixed(1)}/s`
   return `${done}/${total} answers (${percent}%)${errorText}, ${rateText}, ETA ${formatDuration(eta)}`
@@ -39,23 +50,23 @@ export function terminalProgress(out: ProgressOutput, now: () => number): Progre
   let total = 0
   let startedAt = 0
   let drawnAt = Number.NEGATIVE_INFINITY
-  const draw = (done: number, errors: number): void => {
+  const draw = (done: number, errors: number, missing: number): void => {
     const filled = total === 0 ? width : Math.round((done / total) * width)
     const bar = '█'.repeat(filled) + '░'.repeat(width - filled)
-    out.write(`\r\u001b[2K${bar} ${describe(done, total, errors, now() - startedAt)}`)
+    out.write(`\r\u001b[2K${bar} ${describe(done, total, errors, missing, now() - startedAt)}`)
   }
   return {
     start(count) {
       total = count
       startedAt = now()
     },
-    update(done, errors) {
+    update(done, errors, missing = 0) {
       if (now() - drawnAt < 100) return
       drawnAt = now()
-      draw(done, errors)
+      draw(done, errors, missing)
     },
-    finish(done, errors) {
-      draw(done, errors)
+    finish(done, errors, missing = 0) {
+      draw(done, errors, missing)
       out.write('\n')
     }
   }
@@ -100,10 +111,11 @@ export function lineProgress(
   let lastDecile = 0
   let done = 0
   let errors = 0
+  let missing = 0
   let stopHeartbeat: (() => void) | undefined
   const line = (suffix = ''): void => {
     lastAt = now()
-    out.write(`evalgate: ${describe(done, total, errors, lastAt - startedAt)}${suffix}\n`)
+    out.write(`evalgate: ${describe(done, total, errors, missing, lastAt - startedAt)}${suffix}\n`)
   }
   const heartbeat = (): void => {
     if (now() - lastAt < intervalMs) return
@@ -118,9 +130,10 @@ export function lineProgress(
       // Checked every second, so a line follows the last one by the interval, not up to twice it.
       stopHeartbeat = ticker.every(Math.min(HEARTBEAT_CHECK_MS, intervalMs), heartbeat)
     },
-    update(answered, failed) {
+    update(answered, failed, notCached = 0) {
       done = answered
       errors = failed
+      missing = notCached
       lastAnswerAt = now()
       const decile = total === 0 ? 10 : Math.floor((done / total) * 10)
       if (decile > lastDecile || now() - lastAt >= intervalMs) {
@@ -128,10 +141,11 @@ export function lineProgress(
         line()
       }
     },
-    finish(answered, failed) {
+    finish(answered, failed, notCached = 0) {
       stopHeartbeat?.()
       done = answered
       errors = failed
+      missing = notCached
       if (lastDecile < 10) line()
     }
   }
