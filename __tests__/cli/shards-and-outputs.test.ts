@@ -183,6 +183,56 @@ describe('merge', () => {
     }
   )
 
+  it('prints no escape codes of the shards: suite, provider, case ids, failures, why a shard stopped', async () => {
+    const hostile =
+      '\u001b[2J\u001b]0;title\u0007\u001b]8;;https://evil.example\u0007link\u001b]8;;\u0007\u009b31m\u202eevil'
+    const shards = []
+    for (const index of [1, 2]) {
+      const run = runResult('abc123', 0, `suite${hostile}`)
+      run.run = {
+        ...run.run,
+        id: `run-${index}`,
+        shard: { index, total: 2 },
+        ...(index === 2 ? { complete: false, incompleteReason: `stopped ${hostile}` } : {})
+      }
+      for (const suite of run.suites) {
+        suite.providers = suite.providers.map((p) => ({ ...p, id: `p${hostile}` }))
+        suite.cases = suite.cases.map((info) => ({ ...info, id: `c${index}${hostile}` }))
+        suite.results = suite.results.map((result) => ({
+          ...result,
+          providerId: `p${hostile}`,
+          caseId: `c${index}${hostile}`
+        }))
+      }
+      const path = join(dir, `shard-${index}.json`)
+      await writeFile(path, JSON.stringify(run))
+      shards.push(path)
+    }
+    const merge = await runBundle(cli, ['merge', ...shards, '--out', join(dir, 'merged.json')], {
+      cwd: dir
+    })
+    expect(merge.code).toBe(1)
+    expect(merge.stdout).toContain('c1[2J]0;title]8;;https://evil.example')
+    expect(merge.stdout).toContain('(shard 2/2): stopped [2J]0;title')
+    expect(merge.stderr).toContain('(shard 2/2): stopped [2J]0;title')
+    // eslint-disable-next-line no-control-regex -- no control or bidi character may reach the terminal
+    const unsafe = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
+    expect(merge.stdout).not.toMatch(unsafe)
+    expect(merge.stderr).not.toMatch(unsafe)
+  })
+
+  it('quotes a shard in an error without its escape codes', async () => {
+    const shards = [await writeShard(1, 2), await writeShard(2, 2)]
+    const second = JSON.parse(await readFile(shards[1] ?? '', 'utf8')) as RunResult
+    for (const suite of second.suites) suite.suite = 'evil\u001b]0;title\u0007\u001b[2J'
+    await writeFile(shards[1] ?? '', JSON.stringify(second))
+    const merge = await runBundle(cli, ['merge', ...shards, '--out', join(dir, 'm.json')], {
+      cwd: dir
+    })
+    expect(merge.code).toBe(2)
+    expect(merge.stderr).toContain('ran the suites evil]0;title[2J,')
+  })
+
   it('exits 2 before merging when --out is a directory or lies under a file', async () => {
     const shards = [await writeShard(1, 2), await writeShard(2, 2)]
     const outDir = join(dir, 'out')

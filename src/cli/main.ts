@@ -17,6 +17,7 @@ import { renderComparisonJson } from '../report/comparison-json.js'
 import { renderComparisonTerminal } from '../report/comparison-terminal.js'
 import { renderJunit } from '../report/junit.js'
 import { renderMarkdown } from '../report/markdown.js'
+import { stripControl, terminalLine } from '../report/escape.js'
 import { renderRunTerminal } from '../report/run-report.js'
 import { mergeShards } from '../results/merge.js'
 import { summarizeRun } from '../results/summary.js'
@@ -396,7 +397,7 @@ async function mergeCommand(argv: string[], io: CliEnvironment): Promise<number>
   if (!merged.run.complete) {
     // As the action's merge-from: pass rates of the answers obtained cannot stand for the run.
     io.stderr.write(
-      `evalgate: the merged run is incomplete (${merged.run.incompleteReason ?? 'a shard stopped early'}): rerun that shard, then merge again\n`
+      `evalgate: the merged run is incomplete (${terminalLine(merged.run.incompleteReason ?? 'a shard stopped early', 300)}): rerun that shard, then merge again\n`
     )
     return 1
   }
@@ -457,7 +458,8 @@ export async function runCli(argv: string[], io: CliEnvironment): Promise<number
     }
   } catch (error) {
     if (error instanceof EvalgateError) {
-      io.stderr.write(`evalgate: ${error.message}\n`)
+      // Messages can quote a results file (a shard's suite or case ids): no escape codes from it.
+      io.stderr.write(`evalgate: ${stripControl(error.message)}\n`)
       return error.exitCode
     }
     io.stderr.write(

@@ -52,13 +52,14 @@ function problems(run: RunResult): Problem[] {
         (r) => r.pass !== true && !isMissingAnswer(r)
       )
       if (bad.length === 0) continue
+      // Plain one-line text from the results file (a shard's, maybe): each report escapes it.
       groups.push({
-        title: `${suite.suite} / ${provider.id}: ${bad.length} failed or errored`,
+        title: `${terminalLine(suite.suite, 60)} / ${terminalLine(provider.id, 60)}: ${bad.length} failed or errored`,
         lines: bad
           .slice(0, EXAMPLES_SHOWN)
           .map(
             (r) =>
-              `${r.caseId}${suite.repeats > 1 ? ` #${r.repeat}` : ''}: ${terminalLine(whyFailed(r), 160)}`
+              `${terminalLine(r.caseId, 80)}${suite.repeats > 1 ? ` #${r.repeat}` : ''}: ${terminalLine(whyFailed(r), 160)}`
           ),
         more: Math.max(0, bad.length - EXAMPLES_SHOWN)
       })
@@ -107,7 +108,10 @@ export function renderRunTerminal(
   const red = ansi('31', options.color)
   const bold = ansi('1', options.color)
   const dim = ansi('2', options.color)
-  const rows = [HEADERS, ...summaries.map(summaryRow)]
+  const rows = [
+    HEADERS,
+    ...summaries.map((s) => summaryRow(s).map((cell) => terminalLine(cell, 60)))
+  ]
   const widths = HEADERS.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length)))
   const format = (row: string[]) =>
     row
@@ -130,7 +134,10 @@ export function renderRunTerminal(
   const missing = missingNote(summaries)
   if (missing) lines.push('', red(missing))
   if (!run.run.complete)
-    lines.push('', red(`incomplete run: ${run.run.incompleteReason ?? 'stopped early'}`))
+    lines.push(
+      '',
+      red(`incomplete run: ${terminalLine(run.run.incompleteReason ?? 'stopped early', 300)}`)
+    )
   return lines.join('\n') + '\n'
 }
 
