@@ -26,7 +26,9 @@ describe('escape', () => {
   })
 
   it('leaves no text that GitHub would turn into a link (and a cross-reference)', () => {
-    const text = 'see https://github.com/o/r/issues/1, www.example.com/login and ftp://x.org'
+    const text =
+      'see https://github.com/o/r/issues/1, www.example.com/login and ftp://x.org, ' +
+      'x_www.a.example _www.b.example *www.c.example ~WWW.d.example (www.e.example) [www.f.example]'
     const html = renderGfm(
       `- ${markdownInline(text, 500)}\n- <summary>${htmlInline(text, 500)}</summary>`
     )

@@ -57,12 +57,13 @@ export function neutralizeReferences(text: string): string {
 
 /**
  * `https://…` and `www.…` are no longer turned into links by GitHub's autolinking (a link to an
- * issue or pull request would also cross-reference it); the text reads the same.
+ * issue or pull request would also cross-reference it); the text reads the same. GFM links a
+ * `www.` after any character but a letter or digit, `_` too (no word boundary there).
  */
 export function neutralizeLinks(text: string): string {
   return text
     .replace(/([a-z][a-z0-9+.-]*):\/\//gi, `$1:${ZERO_WIDTH_JOINER}//`)
-    .replace(/\b(www)\./gi, `$1${ZERO_WIDTH_JOINER}.`)
+    .replace(/(?<![A-Za-z0-9])(www)\./gi, `$1${ZERO_WIDTH_JOINER}.`)
 }
 
 /** One line of at most `max` characters: whitespace runs collapsed, unsafe characters gone. */
