@@ -49,6 +49,19 @@ describe('renderJunit', () => {
     expect(xml).toMatch(/name="mean score">\n\s+<skipped message="INCONCLUSIVE: /)
   })
 
+  it('fails inconclusive metrics in strict mode, where they fail the check', () => {
+    const c = regression({ cases: 10, flipped: 1 })
+    const inconclusive = c.groups[0]?.metrics.filter((m) => m.verdict === 'inconclusive').length
+    expect(inconclusive).toBeGreaterThan(0)
+    const xml = renderJunit({ ...c, options: { ...c.options, strict: true } })
+    expectWellFormed(xml)
+    expect(xml).toMatch(
+      /name="mean score">\n\s+<failure message="INCONCLUSIVE: [^"]*" type="inconclusive">/
+    )
+    expect(xml).not.toContain('<skipped')
+    expect(xml).toMatch(new RegExp(`<testsuites [^>]*failures="${inconclusive}" [^>]*skipped="0"`))
+  })
+
   it('drops characters XML cannot carry', () => {
     const xml = renderJunit(regression({ cases: 5, flipped: 0, suite: 'a\u0001b\ud800c' }))
     expectWellFormed(xml)

@@ -1,7 +1,8 @@
 /**
  * A Comparison as JUnit XML for CI test reporters: one <testsuite> per suite × provider, one
  * <testcase> per metric. Regression, fail and error verdicts are <failure>s, inconclusive and
- * not-comparable ones <skipped>; everything else passes.
+ * not-comparable ones <skipped>; everything else passes. In strict mode an inconclusive verdict
+ * fails the check, so it is a <failure> too.
  */
 import {
   METRIC_LABELS,
@@ -11,11 +12,17 @@ import {
   formatValue,
   shownPValue
 } from '../compare/format.js'
-import type { Comparison, GroupComparison, MetricComparison } from '../compare/types.js'
+import type { Comparison, GroupComparison, MetricComparison, Verdict } from '../compare/types.js'
 import { escapeXml, escapeXmlAttribute } from './escape.js'
 
-const FAILING = new Set(['regression', 'fail', 'error'])
-const SKIPPED = new Set(['inconclusive', 'not-comparable'])
+type Outcome = 'failure' | 'skipped' | 'passed'
+
+/** What a verdict is to a test reporter: as the exit code, strict mode fails an inconclusive one. */
+function outcomeOf(verdict: Verdict, strict: boolean): Outcome {
+  if (verdict === 'regression' || verdict === 'fail' || verdict === 'error') return 'failure'
+  if (verdict === 'inconclusive') return strict ? 'failure' : 'skipped'
+  return verdict === 'not-comparable' ? 'skipped' : 'passed'
+}
 
 function attributes(values: Record<string, string | number>): string {
   return Object.entries(values)
@@ -33,16 +40,21 @@ function detail(metric: MetricComparison): string {
   ].join(', ')
 }
 
-function testcase(group: GroupComparison, metric: MetricComparison, indent: string): string {
+function testcase(
+  group: GroupComparison,
+  metric: MetricComparison,
+  outcome: Outcome,
+  indent: string
+): string {
   const open = `${indent}<testcase${attributes({
     classname: `evalgate.${group.suite}.${group.providerId}`,
     name: METRIC_LABELS[metric.metric]
   })}`
   const message = `${VERDICT_WORDS[metric.verdict]}: ${metric.reason}`
-  if (FAILING.has(metric.verdict)) {
+  if (outcome === 'failure') {
     return `${open}>\n${indent}  <failure${attributes({ message, type: metric.verdict })}>${escapeXml(detail(metric))}</failure>\n${indent}</testcase>`
   }
-  if (SKIPPED.has(metric.verdict)) {
+  if (outcome === 'skipped') {
     return `${open}>\n${indent}  <skipped${attributes({ message })}/>\n${indent}</testcase>`
   }
   return `${open}>\n${indent}  <system-out>${escapeXml(`${message} (${detail(metric)})`)}</system-out>\n${indent}</testcase>`
@@ -53,15 +65,16 @@ export function renderJunit(c: Comparison): string {
   let failures = 0
   let skipped = 0
   const suites = c.groups.map((group) => {
+    const outcomes = group.metrics.map((m) => outcomeOf(m.verdict, c.options.strict))
     const cases =
       group.metrics.length > 0
-        ? group.metrics.map((m) => testcase(group, m, '    '))
+        ? group.metrics.map((m, i) => testcase(group, m, outcomes[i] ?? 'passed', '    '))
         : [
             `    <testcase${attributes({ classname: `evalgate.${group.suite}.${group.providerId}`, name: 'comparison' })}>\n      <skipped${attributes({ message: group.reason ?? 'nothing to compare' })}/>\n    </testcase>`
           ]
-    const groupFailures = group.metrics.filter((m) => FAILING.has(m.verdict)).length
+    const groupFailures = outcomes.filter((o) => o === 'failure').length
     const groupSkipped =
-      group.metrics.length === 0 ? 1 : group.metrics.filter((m) => SKIPPED.has(m.verdict)).length
+      group.metrics.length === 0 ? 1 : outcomes.filter((o) => o === 'skipped').length
     tests += cases.length
     failures += groupFailures
     skipped += groupSkipped
