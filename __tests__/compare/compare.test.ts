@@ -527,6 +527,29 @@ describe('compareRuns verdicts', () => {
     expect(comparisonExitCode(c)).toBe(1)
   })
 
+  it('never shows a value that broke a limit as equal to it', () => {
+    // 1,999 of 2,000 cases pass: 99.95%, which one decimal would round up to the 100% floor.
+    const floor = { cases: 2000, gate: { score: { min: 1 } }, answer: passingFirst(1999) }
+    const scores = runPair(floor, floor)
+    expect(metric(compareRuns(scores.base, scores.head, { seed }), 'score').reason).toBe(
+      'mean score 99.95% is below the floor 100.0%'
+    )
+    const newSuite = buildRun([buildSuite({ ...floor, suite: 'new' })])
+    expect(metric(compareRuns(scores.base, newSuite, { seed }), 'score').reason).toBe(
+      'mean score 99.95% is below the floor 100.0%'
+    )
+    // 101 errors in 5,000 answers: 2.02%, which one decimal shows as the 2.0% maximum.
+    const errors = {
+      cases: 5000,
+      gate: { 'error-rate': { max: 0.02 } },
+      answer: (i: number) => (i < 101 ? errored('provider:server', '503') : scored(1))
+    }
+    const rates = runPair(errors, errors)
+    expect(metric(compareRuns(rates.base, rates.head, { seed }), 'error-rate').reason).toBe(
+      'error rate 2.02% is above the maximum 2.00%'
+    )
+  })
+
   it('treats an unknown cost as unknown and a 50% dearer case as a cost regression', () => {
     const unknown = runPair(
       { cases: 20, answer: () => scored(1, { cost: null }) },

@@ -1,4 +1,9 @@
-import { cutMarkdown, renderRunMarkdown, renderRunTerminal } from '../../src/report/run-report.js'
+import {
+  cutMarkdown,
+  renderRunMarkdown,
+  renderRunTerminal,
+  thresholdAlert
+} from '../../src/report/run-report.js'
 import { summarizeRun } from '../../src/results/summary.js'
 import type { CaseResult, RunResult } from '../../src/results/types.js'
 
@@ -83,6 +88,54 @@ describe('summarizeRun', () => {
     expect(summary?.latencyP50).toBe(300)
     expect(summary?.latencyP95).toBeCloseTo(480, 12)
     expect(summary).toMatchObject({ cases: 4, answers: 7, errors: 1, belowThreshold: true })
+  })
+})
+
+describe('min-pass-rate', () => {
+  /** One suite of `cases` cases × `repeats` answers; `passes(i)` of case i's answers pass. */
+  const suiteRun = (
+    cases: number,
+    repeats: number,
+    minPassRate: number,
+    passes: (i: number) => number
+  ): RunResult => {
+    const suite = run.suites[0]
+    if (!suite) throw new Error('the run has a suite')
+    const ids = Array.from({ length: cases }, (_, i) => `case-${i}`)
+    return {
+      ...run,
+      run: { ...run.run, complete: true },
+      suites: [
+        {
+          ...suite,
+          repeats,
+          minPassRate,
+          cases: ids.map((id) => ({ id, source: `evals/t.jsonl:${id}` })),
+          results: ids.flatMap((id, i) =>
+            Array.from({ length: repeats }, (_, r) => answer(id, r, r < passes(i), 100))
+          )
+        }
+      ]
+    }
+  }
+
+  it('is met by a pass rate at it, whatever rounding the average leaves', () => {
+    // Three cases pass 2 of 3 repeats, two pass all 3: 80%, averaged to 0.7999999999999999.
+    const atMinimum = suiteRun(5, 3, 0.8, (i) => (i < 3 ? 2 : 3))
+    const [summary] = summarizeRun(atMinimum)
+    expect(summary?.belowThreshold).toBe(false)
+    expect(renderRunTerminal(atMinimum, summarizeRun(atMinimum), { color: false })).toContain(
+      '  80.0%  '
+    )
+  })
+
+  it('shows a pass rate below it with the decimals that tell them apart', () => {
+    // 1,999 of 2,000 cases pass: 99.95%, which one decimal would round up to 100.0%.
+    const below = suiteRun(2000, 1, 1, (i) => (i === 0 ? 0 : 1))
+    const summaries = summarizeRun(below)
+    expect(renderRunTerminal(below, summaries, { color: false })).toContain(' 99.95% < 100.0% ')
+    expect(renderRunMarkdown(below, summaries)).toContain('| 99.95% &lt; 100.0% |')
+    expect(thresholdAlert(summaries)).toContain('triage / bot passed 99.95% (min-pass-rate 100.0%)')
   })
 })
 

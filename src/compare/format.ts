@@ -10,9 +10,36 @@ function signed(text: string, negative: boolean): string {
   return negative ? `${MINUS}${text}` : `+${text}`
 }
 
-/** A fraction as a percentage: 0.873 → "87.3%". */
-export function formatPercent(x: number): string {
-  return `${(x * 100).toFixed(1)}%`
+/**
+ * Most decimals shown to tell a value from a limit it broke (they differ by more than 1e-9 of
+ * the limit), or from 0% and 100%.
+ */
+const MAX_DECIMALS = 10
+
+/**
+ * A fraction as a percentage: 0.873 → "87.3%". A value short of 100% keeps the decimals that
+ * show it (0.9996 → "99.96%", not "100.0%"), as does one above 0%.
+ */
+export function formatPercent(x: number, decimals = 1): string {
+  const roundsOff = (text: string) =>
+    (x < 1 && Number(text) >= 100) || (x > 0 && Number(text) === 0)
+  let text = (x * 100).toFixed(decimals)
+  for (let more = decimals + 1; roundsOff(text) && more <= MAX_DECIMALS; more++) {
+    text = (x * 100).toFixed(more)
+  }
+  return `${text}%`
+}
+
+/**
+ * A value and the limit it broke, as percentages with as many decimals as it takes to tell them
+ * apart: "99.96% is below the floor 100.0%", never "100.0% is below the floor 100.0%".
+ */
+export function formatPercentsApart(value: number, limit: number): [string, string] {
+  let shown: [string, string] = [formatPercent(value), formatPercent(limit)]
+  for (let decimals = 2; shown[0] === shown[1] && decimals <= MAX_DECIMALS; decimals++) {
+    shown = [formatPercent(value, decimals), formatPercent(limit, decimals)]
+  }
+  return shown
 }
 
 /** A difference of fractions in percentage points: −0.021 → "−2.1 pts". */

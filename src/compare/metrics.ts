@@ -33,6 +33,7 @@ import {
   formatInterval,
   formatPValue,
   formatPercent,
+  formatPercentsApart,
   formatPoints,
   formatRatio,
   formatUsd,
@@ -487,7 +488,7 @@ export function qualityMetric(options: {
     tolerance.min !== undefined &&
     options.headAll !== null &&
     beyond(options.headAll, tolerance.min, 'beneath')
-      ? `${label} ${formatPercent(options.headAll)} is below the floor ${formatPercent(tolerance.min)}`
+      ? `${label} ${formatPercentsApart(options.headAll, tolerance.min).join(' is below the floor ')}`
       : undefined
   const decide = (familySize: number) => {
     const { alpha } = ctx
@@ -1062,7 +1063,7 @@ export function errorRateMetric(options: {
     const floorBroken =
       options.max !== undefined && headAll !== null && beyond(headAll, options.max)
     const floorReason = () =>
-      `error rate ${formatPercent(headAll as number)} is above the maximum ${formatPercent(options.max as number)}`
+      `error rate ${formatPercentsApart(headAll as number, options.max as number).join(' is above the maximum ')}`
     if (n === 0 || metric.delta === null) {
       if (floorBroken) return setVerdict(metric, 'fail', floorReason())
       metric.gated = false
@@ -1209,7 +1210,7 @@ export function headOnlyQualityMetric(
   ) {
     metric.gated = true
     metric.verdict = 'fail'
-    metric.reason = `${label} ${formatPercent(headAll)} is below the floor ${formatPercent(tolerance.min)}`
+    metric.reason = `${label} ${formatPercentsApart(headAll, tolerance.min).join(' is below the floor ')}`
   } else {
     metric.reason = 'no baseline to compare with'
   }

@@ -1,6 +1,6 @@
 import { isMissingAnswer, resultsByProvider } from '../results/summary.js'
 import type { ProviderSummary } from '../results/summary.js'
-import { formatUsd } from '../compare/format.js'
+import { formatPercent, formatPercentsApart, formatUsd } from '../compare/format.js'
 import { htmlInline, markdownInline, terminalLine } from './escape.js'
 import type { CaseResult, RunResult } from '../results/types.js'
 
@@ -9,7 +9,12 @@ const HEADERS = ['suite', 'provider', 'cases', 'pass rate', 'mean score', 'p50',
 const EXAMPLES_SHOWN = 5
 
 function percent(x: number): string {
-  return Number.isNaN(x) ? '–' : `${(x * 100).toFixed(1)}%`
+  return Number.isNaN(x) ? '–' : formatPercent(x)
+}
+
+/** "78.0% < 80.0%": a pass rate below its minimum never reads as equal to it. */
+function belowMinimum(s: ProviderSummary): string {
+  return formatPercentsApart(s.passRate, s.minPassRate).join(' < ')
 }
 
 function milliseconds(x: number): string {
@@ -22,7 +27,7 @@ function summaryRow(s: ProviderSummary): string[] {
     s.suite,
     s.providerId,
     String(s.cases),
-    percent(s.passRate) + (s.belowThreshold ? ` < ${percent(s.minPassRate)}` : ''),
+    s.belowThreshold ? belowMinimum(s) : percent(s.passRate),
     Number.isNaN(s.meanScore) ? '–' : s.meanScore.toFixed(3),
     milliseconds(s.latencyP50),
     milliseconds(s.latencyP95),
@@ -151,12 +156,10 @@ const ALERT_ITEMS = 10
 export function thresholdAlert(summaries: readonly ProviderSummary[]): string | undefined {
   const below = summaries.filter((s) => s.belowThreshold)
   if (below.length === 0) return undefined
-  const items = below
-    .slice(0, ALERT_ITEMS)
-    .map(
-      (s) =>
-        `${markdownInline(s.suite, 100)} / ${markdownInline(s.providerId, 100)} passed ${percent(s.passRate)} (min-pass-rate ${percent(s.minPassRate)})`
-    )
+  const items = below.slice(0, ALERT_ITEMS).map((s) => {
+    const [passed, minimum] = formatPercentsApart(s.passRate, s.minPassRate)
+    return `${markdownInline(s.suite, 100)} / ${markdownInline(s.providerId, 100)} passed ${passed} (min-pass-rate ${minimum})`
+  })
   if (below.length > ALERT_ITEMS) items.push(`and ${below.length - ALERT_ITEMS} more`)
   return `> [!CAUTION]\n> **Below min-pass-rate, so this check fails:** ${items.join('; ')}.\n`
 }
