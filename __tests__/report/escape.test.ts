@@ -36,6 +36,26 @@ describe('escape', () => {
     expect(html).toContain('https:\u200d//github.com/o/r/issues/1')
   })
 
+  it('opens no block with what text starts with, in a list item or a line of its own', () => {
+    const starts = [
+      '# All checks passed',
+      '1. one',
+      '2) two',
+      '+ plus',
+      '- minus',
+      '---',
+      '= =',
+      '>'
+    ]
+    for (const text of starts) {
+      const shown = text.replace('>', '&gt;')
+      expect(renderGfm(`- ${markdownInline(text)}`)).toBe(`<ul>\n<li>${shown}</li>\n</ul>`)
+      expect(renderGfm(`before\n${markdownInline(text)}`)).toBe(`<p>before\n${shown}</p>`)
+    }
+    // Text that opens nothing keeps its characters unescaped.
+    expect(markdownInline('-0.5 #tag 1.5 +1')).toBe('-0.5 #tag 1.5 +1')
+  })
+
   it('makes text inert inside raw HTML without Markdown escapes, which would show', () => {
     expect(htmlInline('suite|a *b* [c] `d` <e> @bob #4')).toBe(
       'suite|a *b* [c] `d` &lt;e&gt; @\u200dbob #\u200d4'

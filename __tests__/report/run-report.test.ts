@@ -5,6 +5,7 @@ import {
   thresholdAlert
 } from '../../src/report/run-report.js'
 import { summarizeRun } from '../../src/results/summary.js'
+import { renderGfm } from '../helpers/gfm.js'
 import type { CaseResult, RunResult } from '../../src/results/types.js'
 
 function answer(
@@ -197,6 +198,21 @@ describe('renderRunMarkdown', () => {
     expect(markdown).toContain('<details><summary>triage / bot: 2 failed or errored</summary>')
     expect(markdown).toContain('HTTP 503 &lt;b&gt;busy&lt;/b&gt;')
     expect(markdown).not.toContain('<b>')
+  })
+})
+
+describe('renderRunMarkdown with hostile case ids', () => {
+  it('lists a case id that reads as Markdown block syntax as text', () => {
+    const suite = run.suites[0]
+    if (!suite) throw new Error('the run has a suite')
+    const ids = ['# All checks passed', '1. fine', '---']
+    const hostile: RunResult = {
+      ...run,
+      suites: [{ ...suite, results: ids.map((id) => answer(id, 0, false, 100)) }]
+    }
+    const html = renderGfm(renderRunMarkdown(hostile, summarizeRun(hostile)))
+    expect(html).not.toMatch(/<h\d|<ol|<hr/)
+    expect(html).toContain('<li># All checks passed #\u200d0: equals: expected')
   })
 })
 

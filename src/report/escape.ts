@@ -72,13 +72,26 @@ function oneLine(text: string, max: number): string {
 }
 
 /**
+ * What would open a block at the start of a line, or of a list item: a heading (`#`), a list item
+ * (`-`, `+`, `1.`, `1)`), a thematic break (`---`) or a setext underline (`===`). (`*`, `_`, `~`,
+ * backticks and `>` are escaped everywhere already.)
+ */
+function escapeLeadingBlockMarker(text: string): string {
+  return text
+    .replace(/^(\d{1,9})([.)])(?= |$)/, '$1\\$2')
+    .replace(/^(?:#|[-+](?= |$)|[-=](?=[-= ]*$))/, (c) => `\\${c}`)
+}
+
+/**
  * Untrusted text for inline Markdown (a table cell, a heading, a list item): one line, at most
- * `max` characters, no HTML, no Markdown syntax (so no links, images, emphasis or table
- * breaks), no mentions, no issue references.
+ * `max` characters, no HTML, no Markdown syntax (so no links, images, emphasis, table breaks or
+ * blocks), no mentions, no issue references.
  */
 export function markdownInline(text: string, max = 200): string {
   const escaped = escapeHtml(oneLine(text, max)).replace(/[\\`*_[\]|~!]/g, (c) => `\\${c}`)
-  return neutralizeReferences(neutralizeMentions(neutralizeLinks(escaped)))
+  return neutralizeReferences(
+    neutralizeMentions(neutralizeLinks(escapeLeadingBlockMarker(escaped)))
+  )
 }
 
 /**
