@@ -122,6 +122,31 @@ describe('renderMarkdown', () => {
     expect(body).toContain(`… ${40 - shown} suite × provider results omitted (${40 - shown} PASS)`)
   })
 
+  it('lists ten warnings and counts the rest, so the tables stay', () => {
+    const c = regression({ cases: 20, flipped: 5 })
+    const warnings = Array.from({ length: 300 }, (_, i) => `warning ${i}: ${'w'.repeat(400)}`)
+    const body = renderMarkdown({ ...c, warnings })
+    expect(body.match(/^> \*\*Warning:\*\* /gm)?.length).toBe(10)
+    expect(body).toContain('> … and 290 more warnings; see the full report.')
+    expect(body).toContain('| mean score |')
+    expect(body).toContain('pass → fail, score')
+    expect(body).toMatch(/<sub>p: one-sided, .*<\/sub>\n$/)
+  })
+
+  it('keeps the note of what was omitted and the footer when even the header does not fit', () => {
+    const c = regression({ cases: 20, flipped: 5 })
+    const warnings = Array.from({ length: 10 }, (_, i) => `warning ${i}: ${'w'.repeat(400)}`)
+    const body = renderMarkdown({ ...c, warnings }, { maxLength: 3000 })
+    expect(body.length).toBeLessThanOrEqual(3000)
+    expect(body.split('\n')[0]).toBe('## evalgate: REGRESSION')
+    expect(body).toContain('> **Warning:** warning 0: ')
+    expect(body).not.toContain('warning 9: ')
+    expect(body).toContain(
+      '… 1 suite × provider result omitted (1 REGRESSION); see the full report.'
+    )
+    expect(body).toMatch(/<sub>p: one-sided, .*<\/sub>\n$/)
+  })
+
   it('turns no case id, output or reason into a link', () => {
     const c = regression({
       cases: 10,

@@ -36,6 +36,8 @@ const GITHUB_COMMENT_LIMIT = 65536
 const OUTPUT_CHARS_SHOWN = 1500
 /** Room kept for the notes that say what was cut. */
 const CUT_NOTE_RESERVE = 400
+/** Warnings listed in the comment, so they cannot crowd the verdict's evidence out of it. */
+const WARNINGS_SHOWN = 10
 
 function shortSha(sha: string | null): string {
   return sha === null ? 'unknown commit' : markdownInline(sha.slice(0, 12), 12)
@@ -217,7 +219,13 @@ export function renderMarkdown(c: Comparison, options: MarkdownOptions = {}): st
   ]
   if (c.options.strict) header.push('', 'Strict mode: an inconclusive result fails the check.')
   if (c.warnings.length > 0) {
-    header.push('', ...c.warnings.map((w) => `> **Warning:** ${markdownInline(w, 500)}`))
+    const shown = c.warnings.slice(0, WARNINGS_SHOWN)
+    header.push('', ...shown.map((w) => `> **Warning:** ${markdownInline(w, 500)}`))
+    if (c.warnings.length > shown.length) {
+      header.push(
+        `> … and ${plural(c.warnings.length - shown.length, 'more warning')}; see ${fullReport(options.runUrl)}.`
+      )
+    }
   }
   const footer = [
     '',
@@ -282,9 +290,26 @@ export function renderMarkdown(c: Comparison, options: MarkdownOptions = {}): st
     runUrl: options.runUrl
   })
   if (essentials.length <= maxLength) return essentials
+  // The header alone is too long: it is cut at a line end, and the note of what was omitted and
+  // the footer stay.
+  const withHeader = (head: string) =>
+    assemble(c, {
+      headText: head,
+      footer,
+      sections,
+      shownGroups: c.groups.map(() => false),
+      shownFlips: c.groups.map(() => []),
+      runUrl: options.runUrl
+    })
+  const cutMark = '\n…'
+  const room = maxLength - (withHeader('').length + cutMark.length)
+  const kept = headText.slice(0, Math.max(0, room))
+  const lastLine = kept.lastIndexOf('\n')
+  if (lastLine > 0) return withHeader(kept.slice(0, lastLine) + cutMark)
+  // Not even the title fits with the notes: the most that does.
   const cut = essentials.slice(0, Math.max(0, maxLength - 2))
-  const lastLine = cut.lastIndexOf('\n')
-  return `${lastLine > 0 ? cut.slice(0, lastLine) : cut}\n…`.slice(0, maxLength)
+  const cutLine = cut.lastIndexOf('\n')
+  return `${cutLine > 0 ? cut.slice(0, cutLine) : cut}\n…`.slice(0, maxLength)
 }
 
 function assemble(
