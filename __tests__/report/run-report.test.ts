@@ -228,4 +228,30 @@ describe('cutMarkdown', () => {
     expect(kept.length).toBeGreaterThan(5)
     expect(kept.every((line, i) => line === lines[i])).toBe(true)
   })
+
+  it('closes the <details> and code fence it cuts into, so its note shows', () => {
+    const suite = run.suites[0]
+    if (!suite) throw new Error('the run has a suite')
+    const failing: RunResult = {
+      ...run,
+      suites: Array.from({ length: 20 }, (_, i) => ({
+        ...suite,
+        suite: `suite-${i}`,
+        results: ['a', 'b', 'c'].map((id) => answer(id, 0, false, 100))
+      }))
+    }
+    const markdown = renderRunMarkdown(failing, summarizeRun(failing))
+    // Inside the tenth suite's failures, which a cut at a line end leaves open.
+    const inside = markdown.indexOf('- c #', markdown.indexOf('suite-9 /'))
+    const cut = cutMarkdown(markdown, Buffer.byteLength(markdown.slice(0, inside)), 'cut')
+    const html = renderGfm(cut)
+    expect(html.match(/<details>/g)?.length).toBe(10)
+    expect(html.match(/<\/details>/g)?.length).toBe(10)
+    expect(html).toMatch(/<\/details>\n<p>… cut: cut\.<\/p>\n$/)
+
+    const fenced = ['intro', '', '````text', ...Array.from({ length: 50 }, () => 'output')]
+    const fencedCut = cutMarkdown(fenced.join('\n') + '\n````\n', 200, 'cut')
+    expect(Buffer.byteLength(fencedCut)).toBeLessThanOrEqual(200)
+    expect(renderGfm(fencedCut)).toMatch(/output\n<\/code><\/pre>\n<p>… cut: cut\.<\/p>\n$/)
+  })
 })

@@ -2,6 +2,7 @@ import { isMissingAnswer, resultsByProvider } from '../results/summary.js'
 import type { ProviderSummary } from '../results/summary.js'
 import { formatPercent, formatPercentsApart, formatUsd } from '../compare/format.js'
 import { htmlInline, markdownInline, terminalLine } from './escape.js'
+import { closingOf } from './markdown-blocks.js'
 import type { CaseResult, RunResult } from '../results/types.js'
 
 const HEADERS = ['suite', 'provider', 'cases', 'pass rate', 'mean score', 'p50', 'p95', 'errors']
@@ -196,14 +197,21 @@ export function renderRunMarkdown(run: RunResult, summaries: readonly ProviderSu
 
 /**
  * `markdown` in at most `maxBytes` of UTF-8, cut at a line end with `note` saying so: what GitHub
- * refuses whole (a job summary over 1 MiB) is shown in part.
+ * refuses whole (a job summary over 1 MiB) is shown in part. The code fence and `<details>` left
+ * open by the cut are closed first, so the note shows.
  */
 export function cutMarkdown(markdown: string, maxBytes: number, note: string): string {
   if (Buffer.byteLength(markdown) <= maxBytes) return markdown
+  const bytes = Buffer.from(markdown)
   const ending = `\n\n… cut: ${note}.\n`
-  const kept = Buffer.from(markdown)
-    .subarray(0, Math.max(0, maxBytes - Buffer.byteLength(ending)))
-    .toString('utf8')
-  // Cut at the last whole line: a character cut in two would decode as U+FFFD.
-  return `${kept.slice(0, Math.max(0, kept.lastIndexOf('\n')))}${ending}`
+  let room = maxBytes - Buffer.byteLength(ending)
+  for (;;) {
+    const decoded = bytes.subarray(0, Math.max(0, room)).toString('utf8')
+    // Cut at the last whole line: a character cut in two would decode as U+FFFD.
+    const kept = decoded.slice(0, Math.max(0, decoded.lastIndexOf('\n')))
+    const closing = closingOf(kept)
+    const over = Buffer.byteLength(kept + closing + ending) - maxBytes
+    if (over <= 0 || kept.length === 0) return kept + closing + ending
+    room = Buffer.byteLength(kept) - over
+  }
 }
