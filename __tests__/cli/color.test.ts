@@ -1,4 +1,7 @@
-import { useColor } from '../../src/cli/main.js'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { runCli, useColor } from '../../src/cli/main.js'
 
 const terminal = { write: () => true, isTTY: true }
 const pipe = { write: () => true, isTTY: false }
@@ -22,5 +25,34 @@ describe('useColor', () => {
     ['TERM=dumb', terminal, { TERM: 'dumb' }, undefined, false]
   ])('%s', (_, stream, env: Record<string, string>, flag, expected) => {
     expect(useColor(stream, env, flag)).toBe(expected)
+  })
+})
+
+describe('run --baseline --format json', () => {
+  /** A stream that keeps what is written to it. */
+  function captured(isTTY: boolean) {
+    const stream = { text: '', isTTY, write: (text: string) => (stream.text += text) }
+    return stream
+  }
+
+  it('colours the run report, on stderr, by whether stderr is a terminal', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-color-'))
+    const spec = 'evals/refunds.eval.yaml'
+    const base = join(dir, 'base.json')
+    const cwd = resolve('.')
+    const env = {}
+    const first = { cwd, env, stdout: captured(false), stderr: captured(false) }
+    expect(await runCli(['run', spec, '--out', base, '--quiet'], first)).toBe(0)
+    const compared = (stdoutTTY: boolean, stderrTTY: boolean) => {
+      const io = { cwd, env, stdout: captured(stdoutTTY), stderr: captured(stderrTTY) }
+      const args = ['run', spec, '--out', join(dir, 'head.json'), '--quiet', '--baseline', base]
+      return runCli([...args, '--format', 'json'], io).then(() => io)
+    }
+    const intoPipe = await compared(true, false)
+    expect(intoPipe.stderr.text).toContain('calculator')
+    expect(intoPipe.stderr.text).not.toContain('\u001b[')
+    const onTerminal = await compared(false, true)
+    expect(onTerminal.stderr.text).toContain('\u001b[1msuite')
+    expect(onTerminal.stdout.text).not.toContain('\u001b[')
   })
 })

@@ -267,9 +267,12 @@ async function runCommand(argv: string[], io: CliEnvironment): Promise<number> {
     })
   )
   const summaries = summarizeRun(run)
-  // A machine-readable comparison owns stdout (for `| jq`); the run report goes to stderr then.
+  // A machine-readable comparison owns stdout (for `| jq`); the run report goes to stderr then,
+  // coloured for where it goes.
   const report = format === 'terminal' ? io.stdout : io.stderr
-  report.write(renderRunTerminal(run, summaries, { color }))
+  report.write(
+    renderRunTerminal(run, summaries, { color: useColor(report, io.env, values['no-color']) })
+  )
   report.write(`\nresults: ${rescue ? 'not written, see below' : out}\n`)
   if (!run.run.complete) {
     if (rescue) io.stderr.write(`evalgate: ${rescue.message}\n`)
