@@ -1,5 +1,5 @@
 import { compareRuns, comparisonExitCode } from '../../src/compare/index.js'
-import { metricCells, powerGuidance } from '../../src/compare/format.js'
+import { formatInterval, metricCells, powerGuidance } from '../../src/compare/format.js'
 import { renderJunit } from '../../src/report/junit.js'
 import { renderMarkdown } from '../../src/report/markdown.js'
 import type {
@@ -429,6 +429,36 @@ describe('compareRuns verdicts', () => {
     expect(cost.verdict).toBe('regression')
     expect(cost.reason).toMatch(/^mean cost per case ×∞ \(\$0 → \$0\.00100\)/)
     expect(metricCells(cost)[3]).toBe('×∞')
+  })
+
+  it('writes tiny costs out, shows no −0.0 and switches to seconds where ms round to 1000', () => {
+    const { base, head } = runPair(
+      {
+        cases: 100,
+        answer: () =>
+          scored(1, { cost: 0.0000005, tokens: { input: 500, output: 20 }, latencyMs: 999.6 })
+      },
+      {
+        cases: 100,
+        answer: (i) =>
+          scored(1, {
+            cost: i === 0 ? 0.0000004 : 0.0000005,
+            tokens: { input: i === 0 ? 499 : 500, output: 20 },
+            latencyMs: 999.6
+          })
+      }
+    )
+    const c = compareRuns(base, head, { seed })
+    expect(metricCells(metric(c, 'cost')).slice(0, 3)).toEqual([
+      'cost per case',
+      '$0.000000500',
+      '$0.000000499'
+    ])
+    expect(metricCells(metric(c, 'cost-total')).slice(1, 3)).toEqual(['$0.0000500', '$0.0000499'])
+    // 500 → 499.99 input tokens per case: a change that rounds to zero has no sign.
+    expect(metricCells(metric(c, 'input-tokens')).slice(1, 4)).toEqual(['500', '500', '±0.0'])
+    expect(metricCells(metric(c, 'latency-p50')).slice(1, 3)).toEqual(['1.00 s', '1.00 s'])
+    expect(formatInterval(-0.0004, 0.0004, 'difference', 'fraction')).toBe('[0.0, 0.0] pts')
   })
 
   it('calls latency doubling on every case a latency regression', () => {

@@ -153,6 +153,18 @@ describe('renderRunTerminal', () => {
     expect(text).toContain('incomplete run: cancelled (SIGINT) after 7 of 9 answers')
   })
 
+  it('shows latencies that round to 1000 ms in seconds', () => {
+    const suite = run.suites[0]
+    if (!suite) throw new Error('the run has a suite')
+    const slow: RunResult = {
+      ...run,
+      suites: [{ ...suite, results: [answer('a', 0, true, 999.6)] }]
+    }
+    expect(renderRunTerminal(slow, summarizeRun(slow), { color: false })).toMatch(
+      / {2}1\.00s {2}1\.00s {2}/
+    )
+  })
+
   it('colours failing rows only when asked', () => {
     expect(renderRunTerminal(run, summarizeRun(run), { color: true })).toContain('\u001b[31mtriage')
   })

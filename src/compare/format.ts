@@ -11,6 +11,14 @@ function signed(text: string, negative: boolean): string {
 }
 
 /**
+ * A change as shown with its sign; one that rounds to zero is ±0 whichever side it is on, never
+ * "−0.0".
+ */
+function signedChange(text: string, d: number): string {
+  return /[1-9]/.test(text) ? signed(text, d < 0) : `±${text}`
+}
+
+/**
  * Most decimals shown to tell a value from a limit it broke (they differ by more than 1e-9 of
  * the limit), or from 0% and 100%.
  */
@@ -45,29 +53,37 @@ export function formatPercentsApart(value: number, limit: number): [string, stri
 /** A difference of fractions in percentage points: −0.021 → "−2.1 pts". */
 export function formatPoints(d: number, withSign = true): string {
   const text = `${Math.abs(d * 100).toFixed(1)} pts`
-  if (!withSign) return text
-  return Math.abs(d * 100) < 0.05 ? `±${text}` : signed(text, d < 0)
+  return withSign ? signedChange(text, d) : text
 }
 
 export function formatRatio(r: number): string {
   if (!Number.isFinite(r)) return '×∞'
-  if (r >= 10) return `×${r.toFixed(1)}`
+  // ×9.996 is ×10.0, as shown from ×10 up.
+  if (Number(r.toFixed(2)) >= 10) return `×${r.toFixed(1)}`
   // A real change that rounds to ×1.00 (a large suite detects one) keeps a third digit.
   const digits = r.toFixed(2) === '1.00' && Math.abs(r - 1) >= 0.0005 ? 3 : 2
   return `×${r.toFixed(digits)}`
 }
 
+/** Milliseconds, in seconds from what rounds to 1000 ms up: 999.6 → "1.00 s", not "1000 ms". */
 export function formatMs(x: number): string {
-  return x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x >= 10 ? Math.round(x) : x.toFixed(1)} ms`
+  if (Math.round(x) >= 1000) return `${(x / 1000).toFixed(2)} s`
+  return Number(x.toFixed(1)) >= 10 ? `${Math.round(x)} ms` : `${x.toFixed(1)} ms`
 }
 
+/**
+ * Dollars: cents from $1 up, else three significant digits written out however small: $0.00300,
+ * $0.000000500, never $5.00e-7.
+ */
 export function formatUsd(x: number): string {
   if (x === 0) return '$0'
-  return x >= 1 ? `$${x.toFixed(2)}` : `$${x.toPrecision(3)}`
+  if (Math.abs(x) >= 1) return `$${x.toFixed(2)}`
+  const rounded = Number(x.toPrecision(3))
+  return `$${rounded.toFixed(2 - Math.floor(Math.log10(Math.abs(rounded))))}`
 }
 
 export function formatTokens(x: number): string {
-  return x >= 100 ? String(Math.round(x)) : x.toFixed(1)
+  return Number(x.toFixed(1)) >= 100 ? String(Math.round(x)) : x.toFixed(1)
 }
 
 export function formatPValue(p: number): string {
@@ -99,8 +115,7 @@ export function formatDelta(
   if (d === null) return '–'
   if (kind === 'ratio') return formatRatio(d)
   if (unit === 'fraction') return formatPoints(d)
-  if (d === 0) return '±0'
-  return signed(formatValue(Math.abs(d), unit), d < 0)
+  return signedChange(formatValue(Math.abs(d), unit), d)
 }
 
 /** An interval in the delta's terms: "[−3.1, −0.4] pts", "[×1.05, ×1.31]". */
@@ -113,7 +128,10 @@ export function formatInterval(
   if (low === null || high === null) return '–'
   if (kind === 'ratio') return `[${formatRatio(low)}, ${formatRatio(high)}]`
   if (unit === 'fraction') {
-    const fmt = (x: number) => `${x < 0 ? MINUS : ''}${Math.abs(x * 100).toFixed(1)}`
+    const fmt = (x: number) => {
+      const points = Math.abs(x * 100).toFixed(1)
+      return x < 0 && /[1-9]/.test(points) ? `${MINUS}${points}` : points
+    }
     return `[${fmt(low)}, ${fmt(high)}] pts`
   }
   return `[${formatDelta(low, kind, unit)}, ${formatDelta(high, kind, unit)}]`

@@ -20,7 +20,7 @@ function belowMinimum(s: ProviderSummary): string {
 
 function milliseconds(x: number): string {
   if (Number.isNaN(x)) return '–'
-  return x >= 1000 ? `${(x / 1000).toFixed(2)}s` : `${Math.round(x)}ms`
+  return Math.round(x) >= 1000 ? `${(x / 1000).toFixed(2)}s` : `${Math.round(x)}ms`
 }
 
 function summaryRow(s: ProviderSummary): string[] {
