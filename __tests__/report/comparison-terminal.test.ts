@@ -44,6 +44,18 @@ describe('renderComparisonTerminal', () => {
     expect(text).toContain('  head errors: provider:server ×4: 503 upstream down\n')
   })
 
+  it('says how many flipped cases the JSON format lists, when it cannot list them all', () => {
+    const text = renderComparisonTerminal(regression({ cases: 300, flipped: 250 }), {
+      color: false
+    })
+    expect(text).toContain(
+      '    … and 245 more (--format json lists the 100 largest changes; the results files have every answer)\n'
+    )
+    expect(renderComparisonTerminal(c, { color: false })).toContain(
+      '    … and 5 more (--format json for all)\n'
+    )
+  })
+
   it('colours verdicts only when asked, and never passes escape codes through from outputs', () => {
     const text = renderComparisonTerminal(c, { color: true })
     expect(text).toContain('\u001b[1;31mREGRESSION\u001b[0m')

@@ -127,7 +127,12 @@ function groupLines(group: GroupComparison, paint: ReturnType<typeof painter>): 
       )
     }
     const more = passToFail + failToPass - Math.min(cases.length, FLIPS_SHOWN)
-    if (more > 0) lines.push(paint.dim(`    … and ${more} more (--format json for all)`))
+    // The Comparison keeps the largest changes only (MAX_FLIPPED_CASES), so may not list all.
+    const where =
+      cases.length === passToFail + failToPass
+        ? '--format json for all'
+        : `--format json lists the ${cases.length} largest changes; the results files have every answer`
+    if (more > 0) lines.push(paint.dim(`    … and ${more} more (${where})`))
   }
   return lines
 }
