@@ -13,6 +13,7 @@ import {
 import type { GitHubServer } from '../helpers/github-server.js'
 import { runActionBundle } from '../helpers/action.js'
 import { buildEntry } from '../helpers/cli.js'
+import { listedPullRequest } from '../helpers/events.js'
 
 /** Real webhook payloads (`@octokit/webhooks-examples`), pointed at the local repository. */
 const examples = createRequire(import.meta.url)(
@@ -682,7 +683,14 @@ describe('the action by event, against a local GitHub', () => {
       name: 'evals',
       event: 'pull_request',
       head_sha: sha,
-      pull_requests: [{ number }]
+      // This file's repository keeps the push example's id.
+      pull_requests: [
+        listedPullRequest(number, sha, {
+          id: repository().id as number,
+          url: `${server.url}/repos/octo-org/triage`,
+          name: 'triage'
+        })
+      ]
     }
     const report = await reportFrom(payload, mainSha, pr.resultsPath)
     expect(report.code).toBe(0)

@@ -1123,7 +1123,10 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       repo: repoJson
     })
     const url = `${repoPath()}/pulls/${issue.number}`
-    const mergeBase = state.mergeBase(pr.baseSha, pr.headSha)
+    // As on GitHub, an open pull request's head follows its branch.
+    const headSha =
+      issue.state === 'open' ? (state.branchTip(pr.headRef) ?? pr.headSha) : pr.headSha
+    const mergeBase = state.mergeBase(pr.baseSha, headSha)
     return {
       ...example,
       url,
@@ -1137,7 +1140,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       review_comments_url: `${url}/comments`,
       review_comment_url: `${repoPath()}/pulls/comments{/number}`,
       comments_url: `${repoPath()}/issues/${issue.number}/comments`,
-      statuses_url: `${repoPath()}/statuses/${pr.headSha}`,
+      statuses_url: `${repoPath()}/statuses/${headSha}`,
       number: issue.number,
       state: issue.state,
       locked: false,
@@ -1155,7 +1158,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       closed_at: issue.closedAt,
       merged_at: null,
       merge_commit_sha: mergeBase ?? null,
-      head: side(pr.headRef, pr.headSha),
+      head: side(pr.headRef, headSha),
       base: side(pr.baseRef, pr.baseSha),
       merged: false,
       merged_by: null,

@@ -553,29 +553,44 @@ export function compareRuns(base: RunResult, head: RunResult, options: CompareOp
   const familySizes = adjust(allPending)
   for (const p of allPending) p.decide(p.family === null ? 1 : (familySizes[p.family] ?? 1))
 
-  const counts = emptyCounts()
   const groups = pendingGroups.map(({ group, pending }) => {
     group.metrics = pending.map((p) => p.metric)
-    group.verdict = mostSevere(group.metrics.map((m) => m.verdict))
-    for (const m of group.metrics) {
-      if (m.verdict !== 'not-gated' && !isRepeated(m, group.metrics)) counts[m.verdict]++
-    }
     return group
   })
-  const verdict = mostSevere(groups.map((g) => g.verdict))
   return {
     schemaVersion: COMPARISON_VERSION,
     tool: { name: 'evalgate', version: TOOL_VERSION },
-    verdict,
-    summary: summaryLine(verdict, counts, groups.length),
+    ...verdictsOf(groups),
     options: { seed: options.seed, strict, alpha },
     holmFamilySizes: familySizes,
     base: runInfo(base),
     head: runInfo(head),
-    groups,
-    counts,
     warnings
   }
+}
+
+/** Each group's verdict from its metrics', then the counts, the run's verdict and its summary. */
+function verdictsOf(
+  metricsOfGroups: readonly GroupComparison[]
+): Pick<Comparison, 'verdict' | 'summary' | 'groups' | 'counts'> {
+  const counts = emptyCounts()
+  const groups = metricsOfGroups.map((group) => {
+    for (const m of group.metrics) {
+      if (m.verdict !== 'not-gated' && !isRepeated(m, group.metrics)) counts[m.verdict]++
+    }
+    return { ...group, verdict: mostSevere(group.metrics.map((m) => m.verdict)) }
+  })
+  const verdict = mostSevere(groups.map((g) => g.verdict))
+  return { verdict, summary: summaryLine(verdict, counts, groups.length), groups, counts }
+}
+
+/**
+ * A comparison read back from a file (which a pull request's code may have written) with its
+ * verdicts derived again from its metrics' verdicts, as its tables show them: a verdict or
+ * summary written to pass cannot stand above a table that says regression.
+ */
+export function withDerivedVerdicts(comparison: Comparison): Comparison {
+  return { ...comparison, ...verdictsOf(comparison.groups) }
 }
 
 /**

@@ -10,7 +10,13 @@ import {
   storeBaselineSafely
 } from '../baseline/index.js'
 import type { BaselineMatch, BaselineStore } from '../baseline/index.js'
-import { checkComparison, compareRuns, comparisonExitCode, outages } from '../compare/index.js'
+import {
+  checkComparison,
+  compareRuns,
+  comparisonExitCode,
+  outages,
+  withDerivedVerdicts
+} from '../compare/index.js'
 import type { Comparison } from '../compare/index.js'
 import { InputError, UsageError, errorMessage } from '../errors.js'
 import { TOOL_VERSION } from '../version.js'
@@ -861,7 +867,12 @@ const MAX_ARTIFACT_COMPARISON_BYTES = 64 * 2 ** 20
 /** The artifact's comparison: read, refused (and why), or not there (no baseline was found). */
 type ArtifactComparison = { comparison: Comparison } | { refused: string } | undefined
 
-async function readComparison(path: string, io: ActionIO): Promise<ArtifactComparison> {
+/** The artifact's comparison, when it is a comparison of `run` (the results beside it). */
+async function readComparison(
+  path: string,
+  run: RunResult,
+  io: ActionIO
+): Promise<ArtifactComparison> {
   let text: string | undefined
   try {
     text = await readRegularFileIfExists(path, MAX_ARTIFACT_COMPARISON_BYTES)
@@ -876,7 +887,18 @@ async function readComparison(path: string, io: ActionIO): Promise<ArtifactCompa
     const parsed: unknown = JSON.parse(text)
     writtenBy = (parsed as { tool?: { version?: unknown } } | null)?.tool?.version
     const checked = checkComparison(parsed)
-    if (checked.problem === undefined) return { comparison: checked.comparison }
+    if (checked.problem === undefined) {
+      const { head } = checked.comparison
+      // Another run's comparison beside these results (an older commit's) is not their verdict.
+      if (head.id !== run.run.id || head.commit !== (run.run.commit ?? null)) {
+        const of = `${markdownInline(head.commit ?? 'an unknown commit', 40)}, run ${markdownInline(head.id, 40)}`
+        io.warning(
+          `evalgate: ${path} compares the results of ${of}, not those beside it (${run.run.commit ?? 'an unknown commit'}, run ${run.run.id}); reporting without it`
+        )
+        return { refused: `it compares the results of ${of}, not those of this run` }
+      }
+      return { comparison: withDerivedVerdicts(checked.comparison) }
+    }
     problem = checked.problem
   } catch (error) {
     problem = `not JSON: ${errorMessage(error)}`
@@ -892,10 +914,43 @@ async function readComparison(path: string, io: ActionIO): Promise<ArtifactCompa
 }
 
 /**
+ * The open pull request a `workflow_run` is for, confirmed on GitHub: of the event's pull requests
+ * (or, for a fork, the open ones from its head branch), the one whose head is still the run's
+ * commit. Undefined, and said why, when there is none: a run of an older commit, finishing late,
+ * must not replace the report of the pull request's current head.
+ */
+async function pullRequestOfRun(
+  client: GitHubClient,
+  source: NonNullable<ActionContext['workflowRun']>,
+  io: ActionIO
+): Promise<number | undefined> {
+  const candidates =
+    source.pullRequests.length > 0
+      ? source.pullRequests
+      : source.headLabel
+        ? await client.listOpenPullRequestsFrom(source.headLabel)
+        : []
+  const movedOn: string[] = []
+  for (const number of candidates) {
+    const pr = await client.getPullRequest(number)
+    if (pr.state !== 'open') continue
+    if (pr.head.sha === source.headSha) return number
+    movedOn.push(`#${number} is at ${shortSha(pr.head.sha)} now`)
+  }
+  if (movedOn.length > 0) {
+    io.info(
+      `evalgate: no comment: this report is of ${shortSha(source.headSha)}, but ${movedOn.join(', ')}; the run of that commit reports on it`
+    )
+  } else io.warning(`evalgate: no open pull request for the run of ${shortSha(source.headSha)}`)
+  return undefined
+}
+
+/**
  * A `workflow_run` job: comments the report of the pull-request run it follows, from that run's
  * results artifact. The pull request comes from the trusted event (its `pull_requests`, or for a
- * fork the open pull request from its head branch), never from the artifact, which the PR's code
- * wrote. This job has the write token a fork's run lacks; it never runs the suites.
+ * fork the open pull request from its head branch), confirmed on GitHub, never from the artifact,
+ * which the PR's code wrote. This job has the write token a fork's run lacks; it never runs the
+ * suites.
  */
 async function reportFromArtifact(
   resultsPath: string,
@@ -915,23 +970,6 @@ async function reportFromArtifact(
     io.info(`evalgate: the ${source.event} run needs no comment`)
     return undefined
   }
-  const client = deps.createClient({
-    token: settings.githubToken,
-    apiUrl: context.apiUrl,
-    owner: context.owner,
-    repo: context.repo
-  })
-  const numbers =
-    source.pullRequests.length > 0
-      ? source.pullRequests
-      : source.headLabel
-        ? await client.listOpenPullRequestsFrom(source.headLabel)
-        : []
-  const [pullNumber] = numbers
-  if (pullNumber === undefined) {
-    io.warning(`evalgate: no open pull request for the run of ${shortSha(source.headSha)}`)
-    return undefined
-  }
   const path = resolve(deps.cwd, resultsPath)
   // The artifact is the pull request's to write: this job reads no more than a run makes.
   const size = (await stat(path).catch(() => undefined))?.size ?? 0
@@ -946,9 +984,17 @@ async function reportFromArtifact(
       `${resultsPath} holds results of ${run.run.commit ?? 'an unknown commit'}, not of the run's head ${source.headSha}: download the artifact of that run`
     )
   }
+  const client = deps.createClient({
+    token: settings.githubToken,
+    apiUrl: context.apiUrl,
+    owner: context.owner,
+    repo: context.repo
+  })
+  const pullNumber = await pullRequestOfRun(client, source, io)
+  if (pullNumber === undefined) return undefined
   // The link goes to the pull request's run, not to this reporting job.
   const runUrl = context.runUrl?.replace(/\/\d+$/, `/${source.id}`)
-  const read = await readComparison(comparisonPathFor(path), io)
+  const read = await readComparison(comparisonPathFor(path), run, io)
   const comparison = read && 'comparison' in read ? read.comparison : undefined
   const refused = read && 'refused' in read ? read.refused : undefined
   const baselineError = read ? undefined : await readBaselineError(path)

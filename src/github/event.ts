@@ -33,15 +33,25 @@ export interface ActionContext {
         event: string
         /** The workflow of that run: its sticky comment's marker. */
         workflow: string | undefined
-        /** Empty for pull requests from forks: then found by `headLabel` (`owner:branch`). */
+        /**
+         * This repository's pull requests the event lists for the run's commit. Empty for pull
+         * requests from forks: then found by `headLabel` (`owner:branch`).
+         */
         pullRequests: number[]
         headLabel: string | undefined
       }
     | undefined
 }
 
+/** An entry of a workflow run's `pull_requests`, as GitHub lists it. */
+interface ListedPullRequest {
+  number: number
+  head?: { sha?: string }
+  base?: { repo?: { id?: number; url?: string } }
+}
+
 interface Payload {
-  repository?: { default_branch?: string; full_name?: string }
+  repository?: { id?: number; default_branch?: string; full_name?: string }
   pull_request?: {
     number: number
     base: { ref: string; sha: string; repo: { full_name: string } }
@@ -54,9 +64,29 @@ interface Payload {
     head_branch?: string | null
     name?: string | null
     event: string
-    pull_requests?: { number: number }[]
+    pull_requests?: ListedPullRequest[]
     head_repository?: { owner?: { login?: string } }
   }
+}
+
+/**
+ * The pull requests of a workflow run that are this repository's, for the run's own commit.
+ * GitHub lists by head branch, so a fork's run can name pull requests of other repositories that
+ * share the branch's name, or of another commit (@octokit/webhooks-examples, the third
+ * `workflow_run completed`): commenting on those would put one pull request's report on another.
+ */
+function runPullRequests(
+  listed: readonly ListedPullRequest[],
+  headSha: string,
+  repository: { id: number | undefined; url: string }
+): number[] {
+  const ours = (repo: { id?: number; url?: string } | undefined) =>
+    repository.id !== undefined && repo?.id !== undefined
+      ? repo.id === repository.id
+      : repo?.url?.toLowerCase() === repository.url.toLowerCase()
+  return listed
+    .filter((pr) => ours(pr.base?.repo) && pr.head?.sha === headSha)
+    .map((pr) => pr.number)
 }
 
 /** Reads the event payload the runner wrote to GITHUB_EVENT_PATH (empty for some events). */
@@ -98,6 +128,7 @@ export async function readActionContext(
   }
   const group = payload.merge_group
   const serverUrl = env.GITHUB_SERVER_URL ?? 'https://github.com'
+  const apiUrl = env.GITHUB_API_URL ?? 'https://api.github.com'
   return {
     eventName: env.GITHUB_EVENT_NAME ?? '',
     owner,
@@ -114,7 +145,7 @@ export async function readActionContext(
     runUrl: env.GITHUB_RUN_ID
       ? `${serverUrl}/${owner}/${repo}/actions/runs/${env.GITHUB_RUN_ID}`
       : undefined,
-    apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
+    apiUrl,
     pullRequest: pr
       ? {
           number: pr.number,
@@ -134,7 +165,14 @@ export async function readActionContext(
           headSha: payload.workflow_run.head_sha,
           event: payload.workflow_run.event,
           workflow: payload.workflow_run.name ?? undefined,
-          pullRequests: (payload.workflow_run.pull_requests ?? []).map((p) => p.number),
+          pullRequests: runPullRequests(
+            payload.workflow_run.pull_requests ?? [],
+            payload.workflow_run.head_sha,
+            {
+              id: payload.repository?.id,
+              url: `${apiUrl.replace(/\/+$/, '')}/repos/${owner}/${repo}`
+            }
+          ),
           headLabel:
             payload.workflow_run.head_repository?.owner?.login && payload.workflow_run.head_branch
               ? `${payload.workflow_run.head_repository.owner.login}:${payload.workflow_run.head_branch}`

@@ -1,0 +1,211 @@
+import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ACTIONS_TOKEN, READ_ONLY_TOKEN, startGitHubServer } from '../helpers/github-server.js'
+import type { GitHubServer } from '../helpers/github-server.js'
+import { runActionBundle } from '../helpers/action.js'
+import { buildEntry } from '../helpers/cli.js'
+import {
+  checkout,
+  example,
+  listedPullRequest,
+  pullRequestPayload,
+  pushPayload,
+  workflowRunPayload
+} from '../helpers/events.js'
+
+let workspace: string
+let action: string
+let server: GitHubServer
+let mainSha: string
+
+async function runEvent(
+  eventName: string,
+  payload: Record<string, unknown>,
+  env: Record<string, string>,
+  token: string,
+  inputs: Record<string, string> = {}
+) {
+  const resultsPath = join(await mkdtemp(join(tmpdir(), 'evalgate-results-')), 'results.json')
+  const run = await runActionBundle(action, {
+    cwd: workspace,
+    payload,
+    inputs: { specs: 'evals', 'results-path': resultsPath, 'github-token': token, ...inputs },
+    env: {
+      GITHUB_EVENT_NAME: eventName,
+      GITHUB_API_URL: server.url,
+      GITHUB_WORKFLOW: 'evals',
+      GITHUB_RUN_ID: '1001',
+      GITHUB_SERVER_URL: 'https://github.com',
+      ...env
+    }
+  })
+  return { ...run, resultsPath }
+}
+
+/** A fork's pull request run of `headSha` (read-only token, no comment), and its artifact. */
+async function forkRun(
+  pull: { number: number; headSha: string; headBranch: string },
+  env: Record<string, string> = {}
+) {
+  const run = await runEvent(
+    'pull_request',
+    pullRequestPayload({ ...pull, baseSha: mainSha }, 'someone/triage-fork'),
+    { GITHUB_SHA: '9'.repeat(40), GITHUB_REF: `refs/pull/${pull.number}/merge`, ...env },
+    READ_ONLY_TOKEN
+  )
+  // As download-artifact leaves it: the results and what the run wrote beside them.
+  const artifact = join(await mkdtemp(join(tmpdir(), 'evalgate-artifact-')), 'results.json')
+  await copyFile(run.resultsPath, artifact)
+  const comparison = run.resultsPath.replace(/\.json$/, '.comparison.json')
+  await copyFile(comparison, artifact.replace(/\.json$/, '.comparison.json'))
+  return { run, artifact }
+}
+
+/** The trusted `workflow_run` job on main, commenting from an artifact's results. */
+function reportFrom(payload: Record<string, unknown>, resultsPath: string) {
+  return runEvent(
+    'workflow_run',
+    payload,
+    { GITHUB_SHA: mainSha, GITHUB_REF: 'refs/heads/main', GITHUB_RUN_ID: '2002' },
+    ACTIONS_TOKEN,
+    { 'report-from': resultsPath }
+  )
+}
+
+function newPullRequest(branch: string) {
+  const headSha = server.state.commit({ branch, parents: [mainSha], files: { [branch]: '1\n' } })
+  const { number } = server.state.addPullRequest({ headBranch: branch })
+  return { number, headSha, headBranch: branch }
+}
+
+beforeAll(async () => {
+  workspace = await checkout()
+  action = await buildEntry('src/index.ts')
+  server = await startGitHubServer({ owner: 'octo-org', repo: 'triage', defaultBranch: 'main' })
+  mainSha = server.state.linearHistory(2).at(-1) as string
+  const push = await runEvent(
+    'push',
+    pushPayload(mainSha),
+    { GITHUB_SHA: mainSha, GITHUB_REF: 'refs/heads/main' },
+    ACTIONS_TOKEN
+  )
+  expect(push.code).toBe(0)
+})
+afterAll(() => server.close())
+afterEach(() => expect(server.violations).toEqual([]))
+
+describe('report-from: the pull request it comments on', () => {
+  it('ignores a listed pull request of another repository or commit, and comments on the fork’s own', async () => {
+    // Another pull request, with its own report: a regression.
+    const victim = newPullRequest('victim')
+    const own = await runEvent(
+      'pull_request',
+      pullRequestPayload({ ...victim, baseSha: mainSha }),
+      {
+        GITHUB_SHA: '7'.repeat(40),
+        GITHUB_REF: `refs/pull/${victim.number}/merge`,
+        EVALGATE_FIXTURE_MODE: 'worse'
+      },
+      ACTIONS_TOKEN
+    )
+    expect(own.outputs.verdict).toBe('regression')
+    const victimReport = server.state.commentsOn(victim.number)[0]?.body
+
+    const fork = newPullRequest('attack')
+    const { artifact } = await forkRun(fork)
+    // As GitHub lists them for a fork's branch (the third `workflow_run completed` example): a
+    // pull request of another repository, and one of this repository for another commit.
+    const foreign = (
+      example('workflow_run', 'completed', 2).workflow_run as {
+        pull_requests: { number: number }[]
+      }
+    ).pull_requests[0] as { number: number }
+    const payload = workflowRunPayload({
+      id: 901,
+      headSha: fork.headSha,
+      headBranch: fork.headBranch,
+      pullRequests: [
+        { ...foreign, number: victim.number },
+        listedPullRequest(victim.number, 'e'.repeat(40))
+      ]
+    })
+    const report = await reportFrom(payload, artifact)
+    expect(report.code).toBe(0)
+    expect(server.state.commentsOn(victim.number).map((c) => c.body)).toEqual([victimReport])
+    const [comment] = server.state.commentsOn(fork.number)
+    expect(comment?.body).toContain('## evalgate: PASS')
+    expect(report.outputs['comment-url']).toContain(`/pull/${fork.number}#issuecomment-`)
+  })
+
+  it('a late run of an older commit leaves the report of the pull request’s current head alone', async () => {
+    const pull = newPullRequest('late')
+    const older = await forkRun(pull)
+    const headSha = server.state.commit({ branch: 'late', files: { late: '2\n' } })
+    const newer = await forkRun({ ...pull, headSha }, { EVALGATE_FIXTURE_MODE: 'worse' })
+    const listed = (sha: string) => [listedPullRequest(pull.number, sha)]
+    const current = await reportFrom(
+      workflowRunPayload({ id: 902, headSha, headBranch: 'late', pullRequests: listed(headSha) }),
+      newer.artifact
+    )
+    expect(current.outputs.verdict).toBe('regression')
+    const report = server.state.commentsOn(pull.number)[0]?.body
+
+    const late = await reportFrom(
+      workflowRunPayload({
+        id: 901,
+        headSha: pull.headSha,
+        headBranch: 'late',
+        pullRequests: listed(pull.headSha)
+      }),
+      older.artifact
+    )
+    expect(late.code).toBe(0)
+    expect(late.stdout).toContain(
+      `evalgate: no comment: this report is of ${pull.headSha.slice(0, 7)}, but #${pull.number} is at ${headSha.slice(0, 7)} now; the run of that commit reports on it`
+    )
+    expect(late.outputs['comment-url']).toBeUndefined()
+    expect(server.state.commentsOn(pull.number).map((c) => c.body)).toEqual([report])
+  })
+})
+
+describe('report-from: the comparison it shows', () => {
+  it('refuses the comparison of another run beside the results, and derives the verdict from the groups', async () => {
+    const pull = newPullRequest('mixed')
+    const older = await forkRun(pull)
+    const headSha = server.state.commit({ branch: 'mixed', files: { mixed: '2\n' } })
+    const newer = await forkRun({ ...pull, headSha }, { EVALGATE_FIXTURE_MODE: 'worse' })
+    const payload = workflowRunPayload({
+      id: 903,
+      headSha,
+      headBranch: 'mixed',
+      pullRequests: [listedPullRequest(pull.number, headSha)]
+    })
+    const comparisonOf = (artifact: string) => artifact.replace(/\.json$/, '.comparison.json')
+    const newerComparison = await readFile(comparisonOf(newer.artifact), 'utf8')
+
+    // The older commit's passing comparison beside the newer commit's results.
+    await copyFile(comparisonOf(older.artifact), comparisonOf(newer.artifact))
+    const mixed = await reportFrom(payload, newer.artifact)
+    expect(mixed.code).toBe(0)
+    expect(mixed.outputs.verdict).toBe('comparison-unreadable')
+    expect(mixed.stdout).toContain(
+      `::warning::evalgate: ${comparisonOf(newer.artifact)} compares the results of ${pull.headSha}`
+    )
+    const shown = server.state.commentsOn(pull.number)[0]?.body ?? ''
+    expect(shown).toContain('### evalgate: comparison not shown')
+    expect(shown).toContain(`it compares the results of ${pull.headSha}`)
+
+    // Its own comparison, with a top-level verdict and summary rewritten to pass.
+    const rewritten = JSON.parse(newerComparison) as Record<string, unknown>
+    await writeFile(
+      comparisonOf(newer.artifact),
+      JSON.stringify({ ...rewritten, verdict: 'pass', summary: 'No regression.' })
+    )
+    const forged = await reportFrom(payload, newer.artifact)
+    expect(forged.outputs.verdict).toBe('regression')
+    const body = server.state.commentsOn(pull.number)[0]?.body ?? ''
+    expect(body).toContain('## evalgate: REGRESSION')
+    expect(body).not.toContain('No regression.')
+  })
+})
