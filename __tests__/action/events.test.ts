@@ -495,7 +495,7 @@ describe('the action by event, against a local GitHub', () => {
     expect(run.summary).toContain('capitals')
   })
 
-  it('a fork whose specs need a secret it is not given: replayed from the cache with a warning, not failed', async () => {
+  it('a fork whose specs need a secret it is not given: only that provider is replayed, the fork’s own code still runs and is gated', async () => {
     const fork = await checkout()
     await writeFile(
       join(fork, 'evals', 'llm.eval.yaml'),
@@ -519,21 +519,32 @@ describe('the action by event, against a local GitHub', () => {
     const run = await runEvent(
       'pull_request',
       payload,
-      { GITHUB_SHA: 'e'.repeat(40), GITHUB_REF: `refs/pull/${prNumber}/merge`, ...noSecret },
+      {
+        GITHUB_SHA: 'e'.repeat(40),
+        GITHUB_REF: `refs/pull/${prNumber}/merge`,
+        EVALGATE_FIXTURE_MODE: 'worse',
+        ...noSecret
+      },
       READ_ONLY_TOKEN,
       {},
       fork
     )
-    expect(run.code).toBe(0)
     expect(run.stdout).toMatch(
-      /^::warning::evalgate: this pull request comes from a fork, and GitHub gives forks no secrets \(OPENAI_API_KEY not set\): answers are replayed from the cache/m
+      /^::warning::evalgate: this pull request comes from a fork, and GitHub gives forks no secrets: llm \/ provider mini \(OPENAI_API_KEY not set\) replayed answers from the cache in .* instead of calling/m
     )
     const results = JSON.parse(await readFile(run.resultsPath, 'utf8')) as {
       suites: { suite: string; results: { error?: { kind: string } }[] }[]
     }
-    const kinds = results.suites.flatMap((s) => s.results.map((r) => r.error?.kind))
-    expect(results.suites.map((s) => s.suite).sort()).toEqual(['capitals', 'llm'])
-    expect(new Set(kinds)).toEqual(new Set(['cache-miss']))
+    const kinds = (suite: string) =>
+      new Set(results.suites.find((s) => s.suite === suite)?.results.map((r) => r.error?.kind))
+    expect(kinds('llm')).toEqual(new Set(['cache-miss']))
+    // The module provider, the fork's own code, is called and compared: its regression fails.
+    expect(kinds('capitals')).toEqual(new Set([undefined]))
+    expect(run.code).toBe(1)
+    expect(run.outputs.verdict).toBe('regression')
+    expect(run.summary).toContain(
+      '> **Replayed from the cache, not called:** llm / provider mini (OPENAI\\_API\\_KEY not set).'
+    )
 
     // The same spec in the base repository's own pull request: a missing secret is an error.
     const own = await runEvent(

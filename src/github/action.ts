@@ -18,7 +18,7 @@ import {
   withDerivedVerdicts
 } from '../compare/index.js'
 import type { Comparison } from '../compare/index.js'
-import { InputError, UsageError, errorMessage } from '../errors.js'
+import { UsageError, errorMessage } from '../errors.js'
 import { TOOL_VERSION } from '../version.js'
 import {
   assertWritableFile,
@@ -39,7 +39,7 @@ import { summarizeRun } from '../results/summary.js'
 import type { ProviderSummary } from '../results/summary.js'
 import type { RunResult } from '../results/types.js'
 import { lineProgress, runEvals } from '../run/index.js'
-import type { RunEvalsOptions } from '../run/index.js'
+import type { ReplayedProvider, RunEvalsOptions } from '../run/index.js'
 import type { GitHubClient, GitHubClientOptions } from './client.js'
 import { GitHubApiError } from './client.js'
 import { stickyMarker, upsertStickyComment } from './comment.js'
@@ -442,42 +442,47 @@ async function lookUpBaseline(
   return undefined
 }
 
-/** The run; results that could not be written fail the step, naming where they were saved. */
-async function runEvalsOrThrow(options: RunEvalsOptions): Promise<RunResult> {
-  const { run, rescue } = await runEvals(options)
-  if (rescue) throw rescue
-  return run
-}
-
-/** The variables of specs that failed to load only because these were not set; else undefined. */
-function onlyUnsetVariables(error: unknown): string[] | undefined {
-  if (!(error instanceof InputError)) return undefined
-  const names = error.diagnostics.map((d) => d.unsetVariable)
-  if (names.length === 0 || names.some((name) => name === undefined)) return undefined
-  return [...new Set(names as string[])]
-}
-
 /**
- * A fork's pull request gets no secrets (DESIGN: "replay from cache or report neutral"). When its
- * specs need variables that are not set, the answers are replayed from the cache instead: a miss
- * is reported and gates nothing, where calling the providers would fail them all.
+ * The run; results that could not be written fail the step, naming where they were saved. A
+ * fork's pull request gets no secrets (DESIGN: "replay from cache or report neutral"): the
+ * providers and judges whose variables are not set are replayed from the cache — a miss is
+ * reported and gates nothing — while the others, the pull request's own code among them, run and
+ * are gated as usual.
  */
 async function runEvalsForEvent(
   options: RunEvalsOptions,
   context: ActionContext,
   io: ActionIO
-): Promise<RunResult> {
-  try {
-    return await runEvalsOrThrow(options)
-  } catch (error) {
-    const unset = onlyUnsetVariables(error)
-    const cache = options.cache
-    if (!context.pullRequest?.fromFork || !cache || cache.mode === 'replay' || !unset) throw error
+): Promise<{ run: RunResult; replayed: ReplayedProvider[] }> {
+  const fromFork = context.pullRequest?.fromFork === true
+  const cache = options.cache && fromFork ? { ...options.cache, replayUnset: true } : options.cache
+  const { run, rescue, replayed } = await runEvals({
+    ...options,
+    ...(cache ? { cache } : {})
+  })
+  if (rescue) throw rescue
+  if (replayed.length > 0) {
     io.warning(
-      `evalgate: this pull request comes from a fork, and GitHub gives forks no secrets (${unset.join(', ')} not set): answers are replayed from the cache in ${cache.dir} instead of calling the providers; an answer not there is reported as missing and fails nothing (see "Pull requests from forks" in the README)`
+      `evalgate: this pull request comes from a fork, and GitHub gives forks no secrets: ${replayedList(replayed)} replayed answers from the cache in ${options.cache?.dir ?? 'the cache directory'} instead of calling; an answer not there is reported as missing and fails nothing. The other providers ran and are compared as usual (see "Pull requests from forks" in the README)`
     )
-    return runEvalsOrThrow({ ...options, cache: { ...cache, mode: 'replay' } })
   }
+  return { run, replayed }
+}
+
+/** `suite / provider x (VAR not set)`, for the log and the report. */
+function replayedList(replayed: readonly ReplayedProvider[]): string {
+  return replayed
+    .map(
+      ({ suite, what, unsetVariables }) =>
+        `${suite} / ${what} (${unsetVariables.join(', ')} not set)`
+    )
+    .join(', ')
+}
+
+/** Said above the report of a fork's run: which answers were replayed rather than called, and why. */
+function replayNote(replayed: readonly ReplayedProvider[]): string | undefined {
+  if (replayed.length === 0) return undefined
+  return `> **Replayed from the cache, not called:** ${markdownInline(replayedList(replayed), 1_000)}. GitHub gives a fork's pull request no secrets; a missing answer fails nothing. The other providers ran and are compared as usual.\n`
 }
 
 /**
@@ -531,13 +536,16 @@ export async function runAction(
   checkBaselineLocation(settings, context, deps.cwd)
   const { io } = deps
   const out = resolve(deps.cwd, settings.resultsPath)
-  const run = settings.mergeFrom
-    ? await mergeShardResults(
-        settings.mergeFrom,
-        out,
-        context.pullRequest?.headSha ?? context.sha,
-        deps
-      )
+  const { run, replayed } = settings.mergeFrom
+    ? {
+        run: await mergeShardResults(
+          settings.mergeFrom,
+          out,
+          context.pullRequest?.headSha ?? context.sha,
+          deps
+        ),
+        replayed: []
+      }
     : await runEvalsForEvent(
         {
           paths: settings.specs,
@@ -638,11 +646,12 @@ export async function runAction(
       : false
 
   let markdown: string
-  const alert = alertFor(settings, summaries)
+  // Said first: the suites that fail the check, then the answers replayed for want of secrets.
+  const preface = (alertFor(settings, summaries) ?? '') + (replayNote(replayed) ?? '')
   if (lookup?.status === 'found' && comparison) {
     markdown = comparisonMarkdown(comparison, context.runUrl, {
       baseline: baselineLine(lookup.match, now, lookup.what),
-      room: alert?.length ?? 0
+      room: preface.length
     })
   } else if (lookup?.status === 'none') {
     const stored = storedNight
@@ -654,7 +663,7 @@ export async function runAction(
   } else if (lookup?.status === 'unavailable')
     markdown = baselineUnavailableMarkdown(lookup.error, run, summaries)
   else markdown = renderRunMarkdown(run, summaries)
-  if (alert) markdown = alert + markdown
+  markdown = preface + markdown
 
   if (context.eventName === 'pull_request' && context.pullRequest && client && lookup) {
     const failed = (comparison !== undefined && failing(comparison)) || failsOnThreshold

@@ -19,6 +19,11 @@ export interface CallOptions {
   /** Calls in flight across all providers and judges; unbounded by default. */
   concurrency?: number
   cache?: ResponseCache
+  /**
+   * Where the providers and judges whose `${VAR}`s are not set find their answers: they cannot
+   * be called, only replayed (a fork's pull request has no secrets), whatever `cache` does.
+   */
+  replayCache?: ResponseCache
   /** Backoff and rate-limit waits, and the jitter; real ones by default. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>
   random?: () => number
@@ -40,6 +45,8 @@ export interface CallPolicy {
   /** Request parameters (max tokens) that rate-limit estimates count. */
   params: Record<string, unknown>
   cacheIdentity: string
+  /** The provider's secrets are not set: its answers come from `replayCache`, never a call. */
+  replays: boolean
   /**
    * Whether the case's variables reach the provider (module and exec providers get them, an
    * http body is rendered from them): an openai provider sends only the messages, so a variable
@@ -129,6 +136,7 @@ export function callPolicy(
     inFlight: run.limiters.inFlight(spec),
     params: spec.type === 'openai' ? spec.params : {},
     cacheIdentity: providerCacheIdentity(spec),
+    replays: spec.unsetVariables !== undefined,
     keysVars: spec.type !== 'openai',
     secrets: run.secrets
   }
@@ -189,7 +197,7 @@ export async function callProvider(
   what: string,
   usable: (answer: CachedAnswer) => boolean = () => true
 ): Promise<Answer> {
-  const { cache } = options
+  const cache = policy.replays ? options.replayCache : options.cache
   const key =
     cache && (cache.reads || cache.writes)
       ? cacheKey({

@@ -40,8 +40,12 @@ export interface RunEvalsOptions {
   shard?: Shard
   filter?: string
   progress: ProgressReporter
-  /** Record/replay of answers (default off). */
-  cache?: { mode: CacheMode; dir: string }
+  /**
+   * Record/replay of answers (default off). With `replayUnset`, a provider or judge whose
+   * `${VAR}`s are not set is replayed from `dir` rather than refused by the spec check: the
+   * others run as `mode` says (a fork's pull request has no secrets, but its code can run).
+   */
+  cache?: { mode: CacheMode; dir: string; replayUnset?: boolean }
   /** Problems that do not stop the run (a corrupt cache entry). */
   warn: (message: string) => void
   signal?: AbortSignal
@@ -104,10 +108,47 @@ function specInputs(specs: readonly SuiteSpec[], cwd: string): CommandInput[] {
   ])
 }
 
+/** A provider or judge replayed from the cache because its `${VAR}`s are not set. */
+export interface ReplayedProvider {
+  suite: string
+  /** `provider <id>`, or `the judge of <scorer>`. */
+  what: string
+  unsetVariables: string[]
+}
+
 /** A run, and — when its results could not be written to `out` — where they were saved instead. */
 export interface EvalsRun {
   run: RunResult
   rescue?: ResultsWriteError
+  /** Replayed, not called, for want of their secrets (with `cache.replayUnset`). */
+  replayed: ReplayedProvider[]
+}
+
+function replayedProviders(plan: Plan): ReplayedProvider[] {
+  return plan.suites.flatMap(({ spec }) => [
+    ...spec.providers.flatMap((provider) =>
+      provider.unsetVariables
+        ? [
+            {
+              suite: spec.suite,
+              what: `provider ${provider.id}`,
+              unsetVariables: provider.unsetVariables
+            }
+          ]
+        : []
+    ),
+    ...spec.scorers.flatMap((scorer) =>
+      scorer.type === 'llm-judge' && scorer.judge.unsetVariables
+        ? [
+            {
+              suite: spec.suite,
+              what: `the judge of ${scorer.name}`,
+              unsetVariables: scorer.judge.unsetVariables
+            }
+          ]
+        : []
+    )
+  ])
 }
 
 /**
@@ -121,7 +162,7 @@ export async function runEvals(options: RunEvalsOptions): Promise<EvalsRun> {
     cwd: options.cwd,
     env: options.env,
     // Replaying every answer calls no provider, so it needs no secret: fork PRs have none.
-    requireSecrets: options.cache?.mode !== 'replay',
+    requireSecrets: options.cache?.mode !== 'replay' && !options.cache?.replayUnset,
     ...(options.filter !== undefined ? { runsSuite: filterCoversSuite(options.filter) } : {})
   })
   const plan = planRun(specs, {
@@ -149,6 +190,13 @@ export async function runEvals(options: RunEvalsOptions): Promise<EvalsRun> {
       : undefined
   if (cache?.reads) warnOfCachedCode(plan, options.warn)
   await cache?.sweepUnfinishedWrites()
+  const replayed = replayedProviders(plan)
+  const replayCache =
+    options.cache && replayed.length > 0
+      ? cache?.mode === 'replay'
+        ? cache
+        : new ResponseCache({ dir: options.cache.dir, mode: 'replay', warn: options.warn })
+      : undefined
   const run = await executePlan(plan, {
     recordedPath,
     concurrency: options.concurrency,
@@ -157,6 +205,7 @@ export async function runEvals(options: RunEvalsOptions): Promise<EvalsRun> {
     progress: options.progress,
     toolVersion: TOOL_VERSION,
     ...(cache ? { cache } : {}),
+    ...(replayCache ? { replayCache } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     meta: {
       ...options.meta,
@@ -167,8 +216,8 @@ export async function runEvals(options: RunEvalsOptions): Promise<EvalsRun> {
   try {
     await writeRunResultOrRescue(options.out, run)
   } catch (error) {
-    if (error instanceof ResultsWriteError) return { run, rescue: error }
+    if (error instanceof ResultsWriteError) return { run, rescue: error, replayed }
     throw error
   }
-  return { run }
+  return { run, replayed }
 }

@@ -246,6 +246,8 @@ export async function resolveProvider(
   const retry = resolveRetry(expanded.retry, [...path, 'retry'], context)
   const rateLimit = resolveRateLimit(expanded['rate-limit'])
   const secrets = secretValues(written, context)
+  // Only in a load that lets variables be unset: otherwise each is reported and the entry dropped.
+  const unset = [...variableNames(written)].filter((name) => context.env[name] === undefined)
   const base = {
     id: expanded.id,
     ...(expanded.label === undefined ? {} : { label: expanded.label }),
@@ -255,6 +257,7 @@ export async function resolveProvider(
     ...(rateLimit === undefined ? {} : { rateLimit }),
     ...(expanded.prices === undefined ? {} : { prices: resolvePrices(expanded.prices) }),
     ...(secrets.length === 0 ? {} : { secrets }),
+    ...(unset.length === 0 ? {} : { unsetVariables: unset }),
     configFingerprint: fingerprint(written),
     source: context.source(path)
   }
@@ -313,9 +316,11 @@ export async function resolveProvider(
         // Without the key, a run that calls no provider (a replay) still has the provider.
         if (apiKey !== undefined) defaultKey = secretForms(DEFAULT_API_KEY_VARIABLE, apiKey)
         else if (context.requireSecrets) return undefined
+        else unset.push(DEFAULT_API_KEY_VARIABLE)
       }
       return {
         ...base,
+        ...(unset.length === 0 ? {} : { unsetVariables: unset }),
         ...(defaultKey.length === 0 ? {} : { secrets: [...secrets, ...defaultKey] }),
         type: 'openai',
         model: expanded.model,

@@ -38,6 +38,12 @@ interface ProviderSpecBase {
    * call produced is recorded (outputs, errors, reasons), each is written back as `${NAME}`.
    */
   secrets?: SecretValue[]
+  /**
+   * The `${VAR}`s of the entry (and a default OPENAI_API_KEY) that are not set, in a load that
+   * lets them be (a fork's pull request has no secrets): this provider cannot be called, only
+   * replayed from the cache.
+   */
+  unsetVariables?: string[]
   source: SourceLocation
 }
 

@@ -1,0 +1,50 @@
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { runEvals, silentProgress } from '../../src/run/index.js'
+
+describe('runEvals with cache.replayUnset (a fork’s pull request, without secrets)', () => {
+  it('replays only the provider and judge whose variables are not set; the module runs', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-replay-unset-'))
+    await writeFile(join(dir, 'app.mjs'), 'export const echo = ({ vars }) => vars.word\n')
+    await writeFile(
+      join(dir, 'echo.eval.yaml'),
+      [
+        'suite: echo',
+        'providers:',
+        '  - { id: app, type: module, path: ./app.mjs, export: echo }',
+        '  - { id: api, type: http, url: "${ECHO_URL}", body: { q: "{{word}}" }, output: answer }',
+        "prompt: 'Say {{word}}'",
+        'cases:',
+        '  - { id: a, vars: { word: alpha } }',
+        'scorers:',
+        '  - { type: equals, expected: alpha }',
+        '  - { type: llm-judge, name: tone, rubric: Polite., judge: { type: openai, model: gpt-4o-mini } }',
+        ''
+      ].join('\n')
+    )
+    const warnings: string[] = []
+    const { run, replayed } = await runEvals({
+      paths: [dir],
+      cwd: dir,
+      env: { OPENAI_API_KEY: '', ECHO_URL: '' },
+      out: join(dir, 'results.json'),
+      concurrency: 2,
+      progress: silentProgress,
+      cache: { mode: 'off', dir: join(dir, 'cache'), replayUnset: true },
+      warn: (message) => warnings.push(message)
+    })
+    expect(replayed).toEqual([
+      { suite: 'echo', what: 'provider api', unsetVariables: ['ECHO_URL'] },
+      { suite: 'echo', what: 'the judge of tone', unsetVariables: ['OPENAI_API_KEY'] }
+    ])
+    const results = run.suites[0]?.results ?? []
+    const app = results.find((r) => r.providerId === 'app')
+    const api = results.find((r) => r.providerId === 'api')
+    // The module was called (its answer is no cache's); only the judge's grade was missing.
+    expect(app).toMatchObject({ output: 'alpha', cached: false, error: { kind: 'cache-miss' } })
+    expect(app?.error?.message).toContain('judge')
+    expect(api).toMatchObject({ output: null, error: { kind: 'cache-miss' } })
+    expect(warnings).toEqual([])
+  })
+})
