@@ -18,7 +18,7 @@ const io: ActionIO = {
   info: (message) => core.info(message),
   warning: (message) => core.warning(message),
   annotate: (message, location) =>
-    core.error(message, {
+    (location.level === 'error' ? core.error : core.warning)(message, {
       file: location.file,
       title: location.title,
       ...(location.line !== undefined ? { startLine: location.line } : {})

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ACTIONS_TOKEN, READ_ONLY_TOKEN, startGitHubServer } from '../helpers/github-server.js'
 import type { GitHubServer } from '../helpers/github-server.js'
-import { runActionBundle } from '../helpers/action.js'
 import { buildEntry } from '../helpers/cli.js'
 import {
   checkout,
+  eventRunner,
   example,
   listedPullRequest,
   pullRequestPayload,
@@ -18,30 +18,7 @@ let workspace: string
 let action: string
 let server: GitHubServer
 let mainSha: string
-
-async function runEvent(
-  eventName: string,
-  payload: Record<string, unknown>,
-  env: Record<string, string>,
-  token: string,
-  inputs: Record<string, string> = {}
-) {
-  const resultsPath = join(await mkdtemp(join(tmpdir(), 'evalgate-results-')), 'results.json')
-  const run = await runActionBundle(action, {
-    cwd: workspace,
-    payload,
-    inputs: { specs: 'evals', 'results-path': resultsPath, 'github-token': token, ...inputs },
-    env: {
-      GITHUB_EVENT_NAME: eventName,
-      GITHUB_API_URL: server.url,
-      GITHUB_WORKFLOW: 'evals',
-      GITHUB_RUN_ID: '1001',
-      GITHUB_SERVER_URL: 'https://github.com',
-      ...env
-    }
-  })
-  return { ...run, resultsPath }
-}
+let runEvent: ReturnType<typeof eventRunner>
 
 /** A fork's pull request run of `headSha` (read-only token, no comment), and its artifact. */
 async function forkRun(
@@ -83,6 +60,7 @@ beforeAll(async () => {
   workspace = await checkout()
   action = await buildEntry('src/index.ts')
   server = await startGitHubServer({ owner: 'octo-org', repo: 'triage', defaultBranch: 'main' })
+  runEvent = eventRunner(action, workspace, server.url)
   mainSha = server.state.linearHistory(2).at(-1) as string
   const push = await runEvent(
     'push',

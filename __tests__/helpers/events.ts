@@ -3,6 +3,7 @@ import { cp, mkdir, mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createRequire } from 'node:module'
+import { runActionBundle } from './action.js'
 
 /** Real webhook payloads (`@octokit/webhooks-examples`), pointed at the local repository. */
 const examples = createRequire(import.meta.url)(
@@ -110,5 +111,35 @@ export function workflowRunPayload(run: {
       pull_requests: run.pullRequests,
       head_repository: { ...workflowRun.head_repository, owner: { login: 'octo-org' } }
     }
+  }
+}
+
+/**
+ * Runs the action's `bundle` in `workspace` as the runner does, for an event, against the local
+ * GitHub at `apiUrl`, with the results in a fresh directory.
+ */
+export function eventRunner(bundle: string, workspace: string, apiUrl: string) {
+  return async (
+    eventName: string,
+    payload: Record<string, unknown>,
+    env: Record<string, string>,
+    token: string,
+    inputs: Record<string, string> = {}
+  ) => {
+    const resultsPath = join(await mkdtemp(join(tmpdir(), 'evalgate-results-')), 'results.json')
+    const run = await runActionBundle(bundle, {
+      cwd: workspace,
+      payload,
+      inputs: { specs: 'evals', 'results-path': resultsPath, 'github-token': token, ...inputs },
+      env: {
+        GITHUB_EVENT_NAME: eventName,
+        GITHUB_API_URL: apiUrl,
+        GITHUB_WORKFLOW: 'evals',
+        GITHUB_RUN_ID: '1001',
+        GITHUB_SERVER_URL: 'https://github.com',
+        ...env
+      }
+    })
+    return { ...run, resultsPath }
   }
 }

@@ -51,8 +51,14 @@ import { syncTrackingIssue } from './tracking-issue.js'
 export interface ActionIO {
   info(message: string): void
   warning(message: string): void
-  /** An error annotation on a line of a file of the repository. */
-  annotate(message: string, location: { file: string; line?: number; title: string }): void
+  /**
+   * An annotation on a line of a file of the repository: an error when the step fails, else a
+   * warning (an error on a step that passes reads as a failure it is not).
+   */
+  annotate(
+    message: string,
+    location: { file: string; line?: number; title: string; level: 'error' | 'warning' }
+  ): void
   setOutput(name: string, value: string): void
   writeSummary(markdown: string): Promise<void>
 }
@@ -186,13 +192,20 @@ function storeFor(
 }
 
 /**
- * GitHub shows 10 error annotations per step and drops the rest; one is kept for the step's own
- * failure message, which would otherwise be the one dropped.
+ * GitHub shows 10 annotations of a kind per step and drops the rest; one is kept for the step's
+ * own failure message (or another warning), which would otherwise be the one dropped.
  */
 const CASE_ANNOTATIONS = 9
 
-/** Annotations on the lines of the cases that went from pass to fail in regressed groups. */
-function annotateRegressions(comparison: Comparison, io: ActionIO): void {
+/**
+ * Annotations on the lines of the cases that went from pass to fail in regressed groups: errors
+ * when the step fails, warnings when it passes all the same (a push, `fail-on-regression: false`).
+ */
+function annotateRegressions(
+  comparison: Comparison,
+  level: 'error' | 'warning',
+  io: ActionIO
+): void {
   const regressed = comparison.groups.filter(
     (group) => group.verdict === 'regression' || group.verdict === 'fail'
   )
@@ -208,7 +221,8 @@ function annotateRegressions(comparison: Comparison, io: ActionIO): void {
       {
         file: file ?? flip.source,
         ...(line ? { line: Number(line) } : {}),
-        title: `evalgate: ${group.suite} / ${group.providerId} regressed`
+        title: `evalgate: ${group.suite} / ${group.providerId} regressed`,
+        level
       }
     )
   }
@@ -216,7 +230,7 @@ function annotateRegressions(comparison: Comparison, io: ActionIO): void {
   const failingCases = regressed.reduce((total, group) => total + group.flips.passToFail, 0)
   if (failingCases > annotated) {
     io.info(
-      `evalgate: cases that now fail but are not annotated (GitHub shows 10 error annotations per step): ${failingCases - annotated} more; see the comment or the comparison file`
+      `evalgate: cases that now fail but are not annotated (GitHub shows 10 ${level} annotations per step): ${failingCases - annotated} more; see the comment or the comparison file`
     )
   }
 }
@@ -703,9 +717,16 @@ export async function runAction(
       )
   }
 
+  // A regression fails neither a push (merged already) nor a run told not to fail on one.
+  const failsOnRegression =
+    settings.failOnRegression &&
+    comparison !== undefined &&
+    failing(comparison) &&
+    context.eventName !== 'push'
   if (comparison) {
     await writeComparison(comparison, out, io)
-    annotateRegressions(comparison, io)
+    const stepFails = failsOnRegression || failsOnThreshold
+    annotateRegressions(comparison, stepFails ? 'error' : 'warning', io)
   } else if (lookup?.status === 'unavailable') {
     io.setOutput('verdict', 'baseline-unavailable')
   } else if (client && !lookup) {
@@ -719,14 +740,7 @@ export async function runAction(
   }
   await io.writeSummary(markdown)
 
-  if (
-    settings.failOnRegression &&
-    comparison &&
-    failing(comparison) &&
-    context.eventName !== 'push'
-  ) {
-    return `evalgate: ${comparison.summary}`
-  }
+  if (comparison && failsOnRegression) return `evalgate: ${comparison.summary}`
   if (failsOnThreshold) {
     return `evalgate: pass rate below min-pass-rate in ${belowThreshold.map((s) => `${s.suite}/${s.providerId}`).join(', ')}; results in ${out}`
   }

@@ -1,0 +1,92 @@
+import { ACTIONS_TOKEN, startGitHubServer } from '../helpers/github-server.js'
+import type { GitHubServer } from '../helpers/github-server.js'
+import { buildEntry } from '../helpers/cli.js'
+import { checkout, eventRunner, pullRequestPayload, pushPayload } from '../helpers/events.js'
+
+let server: GitHubServer
+let mainSha: string
+let runEvent: ReturnType<typeof eventRunner>
+
+beforeAll(async () => {
+  const workspace = await checkout()
+  const action = await buildEntry('src/index.ts')
+  server = await startGitHubServer({ owner: 'octo-org', repo: 'triage', defaultBranch: 'main' })
+  runEvent = eventRunner(action, workspace, server.url)
+  mainSha = server.state.linearHistory(2).at(-1) as string
+  const push = await runEvent(
+    'push',
+    pushPayload(mainSha),
+    { GITHUB_SHA: mainSha, GITHUB_REF: 'refs/heads/main' },
+    ACTIONS_TOKEN
+  )
+  expect(push.code).toBe(0)
+})
+afterAll(() => server.close())
+afterEach(() => expect(server.violations).toEqual([]))
+
+function newPullRequest(branch: string) {
+  const headSha = server.state.commit({ branch, parents: [mainSha], files: { [branch]: '1\n' } })
+  const { number } = server.state.addPullRequest({ headBranch: branch })
+  return { number, headSha, headBranch: branch, baseSha: mainSha }
+}
+
+/** The pull request's run, with the inputs and environment given. */
+function pullRequestRun(
+  pull: ReturnType<typeof newPullRequest>,
+  env: Record<string, string> = {},
+  inputs: Record<string, string> = {}
+) {
+  return runEvent(
+    'pull_request',
+    pullRequestPayload(pull),
+    { GITHUB_SHA: 'f'.repeat(40), GITHUB_REF: `refs/pull/${pull.number}/merge`, ...env },
+    ACTIONS_TOKEN,
+    inputs
+  )
+}
+
+/** The workflow commands of a kind the step wrote: `error` or `warning` annotations. */
+function annotations(stdout: string, kind: 'error' | 'warning'): string[] {
+  return stdout.split('\n').filter((line) => line.startsWith(`::${kind} title=`))
+}
+
+describe('annotations on the cases that regressed', () => {
+  it('are warnings, not errors, on a step that passes: fail-on-regression false, a push', async () => {
+    const lenient = await pullRequestRun(
+      newPullRequest('lenient'),
+      { EVALGATE_FIXTURE_MODE: 'worse' },
+      { 'fail-on-regression': 'false' }
+    )
+    expect(lenient.code).toBe(0)
+    expect(lenient.outputs.verdict).toBe('regression')
+    expect(lenient.stdout).not.toMatch(/^::error/m)
+    expect(annotations(lenient.stdout, 'warning')).toHaveLength(9)
+    expect(annotations(lenient.stdout, 'warning')[0]).toBe(
+      '::warning title=evalgate%3A capitals / app regressed,file=evals/capitals.jsonl,line=1::case c-00 now fails (score 1.00 → 0.00)'
+    )
+    expect(lenient.stdout).toContain(
+      'cases that now fail but are not annotated (GitHub shows 10 warning annotations per step): 1 more'
+    )
+
+    const next = server.state.commit({ branch: 'main', files: { next: '1\n' } })
+    const push = await runEvent(
+      'push',
+      pushPayload(next),
+      { GITHUB_SHA: next, GITHUB_REF: 'refs/heads/main', EVALGATE_FIXTURE_MODE: 'worse' },
+      ACTIONS_TOKEN
+    )
+    expect(push.code).toBe(0)
+    expect(push.outputs.verdict).toBe('regression')
+    expect(push.stdout).not.toMatch(/^::error/m)
+    expect(annotations(push.stdout, 'warning')).toHaveLength(9)
+  })
+
+  it('are errors on a step that fails', async () => {
+    const strict = await pullRequestRun(newPullRequest('strict'), {
+      EVALGATE_FIXTURE_MODE: 'worse'
+    })
+    expect(strict.code).toBe(1)
+    expect(annotations(strict.stdout, 'error')).toHaveLength(9)
+    expect(annotations(strict.stdout, 'warning')).toEqual([])
+  })
+})
