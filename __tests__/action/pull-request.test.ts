@@ -90,3 +90,56 @@ describe('annotations on the cases that regressed', () => {
     expect(annotations(strict.stdout, 'warning')).toEqual([])
   })
 })
+
+describe('the sticky comment of each job', () => {
+  it('two jobs of one workflow, and two legs of a matrix, keep a comment each', async () => {
+    const pull = newPullRequest('two-jobs')
+    const regressed = await pullRequestRun(pull, {
+      GITHUB_JOB: 'evals-app',
+      EVALGATE_FIXTURE_MODE: 'worse'
+    })
+    expect(regressed.code).toBe(1)
+    const passed = await pullRequestRun(pull, { GITHUB_JOB: 'evals-other' })
+    expect(passed.code).toBe(0)
+    const legs = ['gpt-4o', 'gpt-4o-mini']
+    for (const leg of legs) {
+      await pullRequestRun(pull, { GITHUB_JOB: 'matrix' }, { 'comment-key': `matrix ${leg}` })
+    }
+    const bodies = server.state.commentsOn(pull.number).map((c) => c.body)
+    expect(bodies.map((body) => body.split('\n')[0])).toEqual([
+      '<!-- evalgate:evals#evals-app -->',
+      '<!-- evalgate:evals#evals-other -->',
+      '<!-- evalgate:evals#matrix gpt-4o -->',
+      '<!-- evalgate:evals#matrix gpt-4o-mini -->'
+    ])
+    expect(bodies[0]).toContain('## evalgate: REGRESSION')
+    expect(bodies[1]).toContain('## evalgate: PASS')
+  })
+
+  it('takes over the comment an earlier evalgate marked by workflow alone', async () => {
+    const pull = newPullRequest('upgrade')
+    const earlier = server.state.addComment(
+      pull.number,
+      '<!-- evalgate:evals -->\n## evalgate: REGRESSION',
+      'github-actions[bot]'
+    )
+    const run = await pullRequestRun(pull, { GITHUB_JOB: 'evals' })
+    expect(run.outputs['comment-url']).toContain(`#issuecomment-${earlier.id}`)
+    const comments = server.state.commentsOn(pull.number)
+    expect(comments.map((c) => c.id)).toEqual([earlier.id])
+    expect(comments[0]?.body).toMatch(/^<!-- evalgate:evals#evals -->\n## evalgate: PASS/)
+  })
+
+  it('the copy two concurrent runs left is deleted, the first one kept current', async () => {
+    const pull = newPullRequest('race')
+    const marker = '<!-- evalgate:evals#evals -->'
+    const first = server.state.addComment(pull.number, `${marker}\nrun 1`, 'github-actions[bot]')
+    server.state.addComment(pull.number, `${marker}\nrun 2`, 'github-actions[bot]')
+    const someoneElses = server.state.addComment(pull.number, `${marker}\nquoted`, 'someone-else')
+    const run = await pullRequestRun(pull, { GITHUB_JOB: 'evals', EVALGATE_FIXTURE_MODE: 'worse' })
+    expect(run.outputs['comment-url']).toContain(`#issuecomment-${first.id}`)
+    const comments = server.state.commentsOn(pull.number)
+    expect(comments.map((c) => c.id)).toEqual([first.id, someoneElses.id])
+    expect(comments[0]?.body).toContain('## evalgate: REGRESSION')
+  })
+})

@@ -147,6 +147,38 @@ describe('report-from: the pull request it comments on', () => {
   })
 })
 
+describe('report-from: the comment it writes', () => {
+  it('is the pull request job’s own, by the job the results record', async () => {
+    const pull = newPullRequest('same-repo')
+    const job = await runEvent(
+      'pull_request',
+      pullRequestPayload({ ...pull, baseSha: mainSha }),
+      {
+        GITHUB_SHA: '8'.repeat(40),
+        GITHUB_REF: `refs/pull/${pull.number}/merge`,
+        GITHUB_JOB: 'pull-request'
+      },
+      ACTIONS_TOKEN
+    )
+    const [written] = server.state.commentsOn(pull.number)
+    expect(written?.body).toMatch(/^<!-- evalgate:evals#pull-request -->/)
+    const report = await runEvent(
+      'workflow_run',
+      workflowRunPayload({
+        id: 904,
+        headSha: pull.headSha,
+        headBranch: pull.headBranch,
+        pullRequests: [listedPullRequest(pull.number, pull.headSha)]
+      }),
+      { GITHUB_SHA: mainSha, GITHUB_REF: 'refs/heads/main', GITHUB_JOB: 'comment' },
+      ACTIONS_TOKEN,
+      { 'report-from': job.resultsPath }
+    )
+    expect(report.outputs['comment-url']).toContain(`#issuecomment-${written?.id}`)
+    expect(server.state.commentsOn(pull.number).map((c) => c.id)).toEqual([written?.id])
+  })
+})
+
 describe('report-from: the comparison it shows', () => {
   it('refuses the comparison of another run beside the results, and derives the verdict from the groups', async () => {
     const pull = newPullRequest('mixed')

@@ -304,7 +304,8 @@ async function attempt<T>(what: string, io: ActionIO, work: () => Promise<T>): P
 
 async function postComment(
   settings: ActionSettings,
-  workflow: string,
+  /** The workflow and the job (or `comment-key`) the sticky comment belongs to. */
+  owner: { workflow: string; key: string | undefined },
   client: GitHubClient,
   pullNumber: number,
   body: string,
@@ -317,7 +318,9 @@ async function postComment(
     // on-regression: a new comment only on a regression, but one already there is kept current.
     const result = await upsertStickyComment(client, {
       issueNumber: pr.number,
-      marker: stickyMarker(workflow),
+      marker: stickyMarker(owner.workflow, owner.key),
+      // The comment of an evalgate that marked it by workflow alone is taken over, not doubled.
+      ...(owner.key === undefined ? {} : { formerMarker: stickyMarker(owner.workflow) }),
       body,
       create: settings.comment === 'on' || regressed,
       ...(settings.commentAuthor ? { author: settings.commentAuthor } : {})
@@ -354,18 +357,22 @@ async function postComment(
 async function mergeShardResults(
   paths: readonly string[],
   out: string,
-  commit: string,
+  run: { commit: string; commentKey: string | undefined },
   deps: ActionDeps
 ): Promise<RunResult> {
   await assertWritableFile(out)
   const shards = await readShardFiles(paths.map((path) => resolve(deps.cwd, path)))
-  const merged = mergeShards(shards)
+  const { commit, commentKey } = run
+  const shardsRun = mergeShards(shards)
   // Stale artifacts would be compared, or stored as this commit's baseline, under the wrong SHA.
-  if (merged.run.commit !== commit) {
+  if (shardsRun.run.commit !== commit) {
     throw new UsageError(
-      `the shards in ${paths.join(', ')} hold results of ${merged.run.commit ?? 'an unknown commit'}, not of this run's ${commit}: download the artifacts of this workflow run`
+      `the shards in ${paths.join(', ')} hold results of ${shardsRun.run.commit ?? 'an unknown commit'}, not of this run's ${commit}: download the artifacts of this workflow run`
     )
   }
+  // This job comments, not the shards' jobs.
+  const { commentKey: _shardJob, ...meta } = shardsRun.run
+  const merged = { ...shardsRun, run: { ...meta, ...(commentKey ? { commentKey } : {}) } }
   await writeRunResult(out, merged)
   deps.io.info(`evalgate: merged ${shards.length} shards into ${out}`)
   return merged
@@ -550,12 +557,13 @@ export async function runAction(
   checkBaselineLocation(settings, context, deps.cwd)
   const { io } = deps
   const out = resolve(deps.cwd, settings.resultsPath)
+  const commentKey = settings.commentKey ?? context.job
   const { run, replayed } = settings.mergeFrom
     ? {
         run: await mergeShardResults(
           settings.mergeFrom,
           out,
-          context.pullRequest?.headSha ?? context.sha,
+          { commit: context.pullRequest?.headSha ?? context.sha, commentKey },
           deps
         ),
         replayed: []
@@ -579,7 +587,8 @@ export async function runAction(
           meta: {
             ...(context.sha ? { commit: context.pullRequest?.headSha ?? context.sha } : {}),
             ...(context.ref ? { ref: context.ref } : {}),
-            ...(context.eventName ? { event: context.eventName } : {})
+            ...(context.eventName ? { event: context.eventName } : {}),
+            ...(commentKey ? { commentKey } : {})
           }
         },
         context,
@@ -683,7 +692,7 @@ export async function runAction(
     const failed = (comparison !== undefined && failing(comparison)) || failsOnThreshold
     await postComment(
       settings,
-      context.workflow,
+      { workflow: context.workflow, key: commentKey },
       client,
       context.pullRequest.number,
       markdown,
@@ -1033,10 +1042,10 @@ async function reportFromArtifact(
         ? baselineUnavailableMarkdown(baselineError, run, summaries)
         : noBaselineMarkdown('The pull request’s run found no baseline.', run, summaries)
   const markdown = (alert ?? '') + report
-  // The same sticky comment as the pull request's own run would write: one comment, not two.
+  // The same sticky comment as the pull request's own job would write: one comment, not two.
   await postComment(
     settings,
-    source.workflow ?? context.workflow,
+    { workflow: source.workflow ?? context.workflow, key: run.run.commentKey },
     client,
     pullNumber,
     markdown,

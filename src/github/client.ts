@@ -139,6 +139,8 @@ export interface GitHubClient {
   getPullRequest(pullNumber: number): Promise<PullRequestInfo>
   /** Numbers of the open pull requests from `head` (`owner:branch`), newest first. */
   listOpenPullRequestsFrom(head: string): Promise<number[]>
+  /** Deletes a comment of an issue or PR; one already gone is no error. */
+  deleteIssueComment(commentId: number): Promise<void>
 }
 
 export type GitHubErrorKind =
@@ -767,5 +769,14 @@ class OctokitClient implements GitHubClient {
           headRepo.toLowerCase() !== `${this.owner}/${this.repo}`.toLowerCase()
       }
     })
+  }
+
+  async deleteIssueComment(commentId: number): Promise<void> {
+    try {
+      await this.octokit.rest.issues.deleteComment({ ...this.where, comment_id: commentId })
+    } catch (error) {
+      if (statusOf(error) === 404) return
+      throw toGitHubApiError(error, `delete comment ${commentId}`, 'pull-requests: write', this.now)
+    }
   }
 }

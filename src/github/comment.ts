@@ -4,7 +4,7 @@
  */
 import { EvalgateError } from '../errors.js'
 import { GitHubApiError } from './client.js'
-import type { GitHubClient } from './client.js'
+import type { GitHubClient, IssueComment } from './client.js'
 import { resolveTokenIdentity, sameLogin } from './identity.js'
 import { sliceWhole } from '../report/escape.js'
 import { closingOf } from '../report/markdown-blocks.js'
@@ -15,17 +15,24 @@ export const COMMENT_LIMIT = 65_536
 const TRUNCATION_NOTE =
   "\n\n> [!NOTE]\n> evalgate cut this comment to fit GitHub's 65,536-character limit; the full report is in the job summary and the results file."
 
-/**
- * The hidden marker of one workflow's comment, e.g. `<!-- evalgate:CI -->`. Characters that
- * would end the HTML comment early (`--`, `>`) or break the line are replaced.
- */
-export function stickyMarker(workflow: string): string {
-  const safe = workflow
+/** `text` fit for a hidden HTML comment: what would end it early (`--`, `>`) or break the line goes. */
+function markerText(text: string): string {
+  return text
     .replace(/[\r\n]+/g, ' ')
     .replace(/-{2,}/g, '-')
     .replace(/>/g, '')
     .trim()
-  return `<!-- evalgate:${safe || 'default'} -->`
+}
+
+/**
+ * The hidden marker of one job's comment, e.g. `<!-- evalgate:CI#evals -->`: the workflow, then
+ * the job (or the `comment-key` of a matrix leg), so two jobs of a workflow keep a comment each.
+ * Without a key, the workflow's alone (`<!-- evalgate:CI -->`), as evalgate wrote it before.
+ */
+export function stickyMarker(workflow: string, key?: string): string {
+  const name = markerText(workflow) || 'default'
+  const job = key === undefined ? '' : markerText(key)
+  return `<!-- evalgate:${name}${job ? `#${job}` : ''} -->`
 }
 
 function assertMarker(marker: string): void {
@@ -62,8 +69,13 @@ export function fitCommentBody(
 export interface StickyCommentOptions {
   /** The PR (or issue) number. */
   issueNumber: number
-  /** From `stickyMarker(workflowName)`; put first in the body when the body lacks it. */
+  /** From `stickyMarker(workflow, key)`; put first in the body when the body lacks it. */
   marker: string
+  /**
+   * The marker an earlier evalgate wrote for this comment (the workflow's alone): such a comment
+   * is taken over when there is none with `marker`, rather than left beside a new one.
+   */
+  formerMarker?: string
   body: string
   /**
    * The login whose comments are evalgate's. Default: the token's identity — the PAT's user, or
@@ -102,16 +114,26 @@ export async function upsertStickyComment(
     : `${options.marker}\n${options.body}`
   const { body, truncated } = fitCommentBody(composed)
 
+  const marked: IssueComment[] = []
+  let former: IssueComment | undefined
   for await (const comment of client.listIssueComments(options.issueNumber, 'pull request')) {
-    if (!sameLogin(comment.author, author) || !comment.body.startsWith(options.marker)) continue
-    if (comment.body === body) return { url: comment.url, action: 'updated', truncated }
+    if (!sameLogin(comment.author, author)) continue
+    if (comment.body.startsWith(options.marker)) marked.push(comment)
+    else if (options.formerMarker && comment.body.startsWith(options.formerMarker))
+      former ??= comment
+  }
+  // The oldest is kept: two runs that each found none wrote one each, and the newer would
+  // otherwise never be updated again, showing a stale report beside the current one.
+  const [kept, ...duplicates] = marked.length > 0 ? marked : former ? [former] : []
+  for (const duplicate of duplicates) await client.deleteIssueComment(duplicate.id)
+  if (kept?.body === body) return { url: kept.url, action: 'updated', truncated }
+  if (kept) {
     try {
-      const updated = await client.updateIssueComment(comment.id, body)
+      const updated = await client.updateIssueComment(kept.id, body)
       return { url: updated.url, action: 'updated', truncated }
     } catch (error) {
-      // Deleted between listing and editing: fall through and write a new one.
+      // Deleted between listing and editing: write a new one.
       if (!(error instanceof GitHubApiError && error.kind === 'not-found')) throw error
-      break
     }
   }
   if (options.create === false) return undefined

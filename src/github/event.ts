@@ -20,6 +20,8 @@ export interface ActionContext {
   ref: string
   defaultBranch: string | undefined
   workflow: string
+  /** The job's id in the workflow (GITHUB_JOB). */
+  job: string | undefined
   runUrl: string | undefined
   apiUrl: string
   pullRequest: PullRequestContext | undefined
@@ -142,6 +144,7 @@ export async function readActionContext(
         ? env.GITHUB_REF?.replace(/^refs\/heads\//, '')
         : undefined),
     workflow: env.GITHUB_WORKFLOW ?? 'evalgate',
+    job: env.GITHUB_JOB || undefined,
     runUrl: env.GITHUB_RUN_ID
       ? `${serverUrl}/${owner}/${repo}/actions/runs/${env.GITHUB_RUN_ID}`
       : undefined,

@@ -33,6 +33,11 @@ export interface ActionSettings {
   commentAuthor?: string
   /** Scheduled runs keep a tracking issue; off for a repository without issues. */
   trackingIssue: boolean
+  /**
+   * Tells this job's sticky comment from the other jobs' of the workflow, e.g. a matrix leg's
+   * (`comment-key`); default: the job's id (GITHUB_JOB).
+   */
+  commentKey?: string
   trackingLabel: string
   strict: boolean
   failOnRegression: boolean
@@ -128,6 +133,7 @@ export function parseSettings(input: InputReader): ActionSettings {
   }
   const filter = input('filter')
   const commentAuthor = input('comment-author')
+  const commentKey = input('comment-key')
   const reportFrom = input('report-from')
   const mergeFrom = list(input('merge-from'))
   const modes = [
@@ -169,6 +175,7 @@ export function parseSettings(input: InputReader): ActionSettings {
     },
     comment: oneOf('comment', input('comment'), ['on', 'off', 'on-regression'] as const, 'on'),
     ...(commentAuthor ? { commentAuthor } : {}),
+    ...(commentKey ? { commentKey } : {}),
     ...(reportFrom ? { reportFrom } : {}),
     ...(mergeFrom.length > 0 ? { mergeFrom } : {}),
     trackingIssue: boolean('tracking-issue', input('tracking-issue'), true),

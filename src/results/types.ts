@@ -114,6 +114,11 @@ export interface RunMeta {
   event?: string
   shard?: { index: number; total: number }
   filter?: string
+  /**
+   * The action's job whose sticky comment reports this run (its `comment-key`, or GITHUB_JOB):
+   * a `report-from` job comments in that same comment.
+   */
+  commentKey?: string
 }
 
 export interface RunResult {

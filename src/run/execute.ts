@@ -49,7 +49,7 @@ export interface ExecuteOptions extends CallOptions {
    * directory); default: as the spec shows it.
    */
   recordedPath?: (file: string, specFile: string) => string
-  meta?: Pick<RunMeta, 'commit' | 'ref' | 'event' | 'filter'> & { shard?: Shard }
+  meta?: Pick<RunMeta, 'commit' | 'ref' | 'event' | 'filter' | 'commentKey'> & { shard?: Shard }
 }
 
 /** One suite × provider: its own queue and concurrency limit, so one slow provider cannot starve the rest. */

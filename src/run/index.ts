@@ -49,7 +49,7 @@ export interface RunEvalsOptions {
   /** Problems that do not stop the run (a corrupt cache entry). */
   warn: (message: string) => void
   signal?: AbortSignal
-  meta?: Pick<RunMeta, 'commit' | 'ref' | 'event'>
+  meta?: Pick<RunMeta, 'commit' | 'ref' | 'event' | 'commentKey'>
 }
 
 /**
