@@ -148,7 +148,7 @@ describe('report-from: the pull request it comments on', () => {
 })
 
 describe('report-from: the comment it writes', () => {
-  it('is the pull request job’s own, by the job the results record', async () => {
+  it('is the pull request job’s own, by the job the results record, with its baseline line', async () => {
     const pull = newPullRequest('same-repo')
     const job = await runEvent(
       'pull_request',
@@ -175,7 +175,12 @@ describe('report-from: the comment it writes', () => {
       { 'report-from': job.resultsPath }
     )
     expect(report.outputs['comment-url']).toContain(`#issuecomment-${written?.id}`)
-    expect(server.state.commentsOn(pull.number).map((c) => c.id)).toEqual([written?.id])
+    const comments = server.state.commentsOn(pull.number)
+    expect(comments.map((c) => c.id)).toEqual([written?.id])
+    // Where the baseline came from, as the job's own comment said it.
+    const baseline = `Baseline: \`${mainSha.slice(0, 7)}\` (the merge base \`${mainSha.slice(0, 7)}\` itself, less than an hour old).`
+    expect(written?.body).toContain(baseline)
+    expect(comments[0]?.body).toContain(baseline)
   })
 })
 

@@ -245,4 +245,9 @@ export interface Comparison {
   /** Gated metric verdicts of all groups, by verdict. */
   counts: VerdictCounts
   warnings: string[]
+  /**
+   * Of a pull request's comparison (set by the action): its merge base, and how many first
+   * parents before it the baseline's commit (`base.commit`) is.
+   */
+  baseline?: { mergeBase: string; distance: number }
 }

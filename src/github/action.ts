@@ -89,12 +89,28 @@ function ageText(from: string, now: Date): string {
 }
 
 /** Where the baseline came from, as the report's first line after the verdict. */
-function baselineLine(match: BaselineMatch, now: Date, what: string): string {
+function baselineLine(
+  baseline: { sha: string; distance: number; finishedAt: string },
+  now: Date,
+  what: string
+): string {
   const distance =
-    match.distance === 0
+    baseline.distance === 0
       ? `the ${what} itself`
-      : `${match.distance} commit${match.distance === 1 ? '' : 's'} before the ${what}`
-  return `Baseline: \`${shortSha(match.sha)}\` (${distance}, ${ageText(match.run.run.finishedAt, now)}).`
+      : `${baseline.distance} commit${baseline.distance === 1 ? '' : 's'} before the ${what}`
+  return `Baseline: \`${shortSha(baseline.sha)}\` (${distance}, ${ageText(baseline.finishedAt, now)}).`
+}
+
+/** The baseline line of a pull request's comparison, from what it records; or undefined. */
+function pullRequestBaselineLine(comparison: Comparison, now: Date): string | undefined {
+  const sha = comparison.base.commit
+  if (!comparison.baseline || sha === null) return undefined
+  const { mergeBase, distance } = comparison.baseline
+  return baselineLine(
+    { sha, distance, finishedAt: comparison.base.finishedAt },
+    now,
+    `merge base \`${shortSha(mergeBase)}\``
+  )
 }
 
 /** Room left under GitHub's comment limit for the marker and the baseline line. */
@@ -380,7 +396,7 @@ async function mergeShardResults(
 
 /** The baseline an event compares with: found, known to be missing, or unreadable right now. */
 type BaselineLookup =
-  | { status: 'found'; match: BaselineMatch; what: string }
+  | { status: 'found'; match: BaselineMatch; what: string; mergeBase?: string }
   | { status: 'none'; why: string }
   | { status: 'unavailable'; error: string }
 
@@ -429,7 +445,7 @@ async function lookUpBaseline(
       }
     }
     return match
-      ? { status: 'found', match, what: `merge base \`${shortSha(mergeBase)}\`` }
+      ? { status: 'found', match, what: `merge base \`${shortSha(mergeBase)}\``, mergeBase }
       : {
           status: 'none',
           why: `No stored results for the merge base or its ${maxDistance} first parents.`
@@ -672,8 +688,17 @@ export async function runAction(
   // Said first: the suites that fail the check, then the answers replayed for want of secrets.
   const preface = (alertFor(settings, summaries) ?? '') + (replayNote(replayed) ?? '')
   if (lookup?.status === 'found' && comparison) {
+    // Recorded for a report-from job, which says where the baseline came from too.
+    if (lookup.mergeBase !== undefined) {
+      comparison.baseline = { mergeBase: lookup.mergeBase, distance: lookup.match.distance }
+    }
+    const { match } = lookup
     markdown = comparisonMarkdown(comparison, context.runUrl, {
-      baseline: baselineLine(lookup.match, now, lookup.what),
+      baseline: baselineLine(
+        { sha: match.sha, distance: match.distance, finishedAt: match.run.run.finishedAt },
+        now,
+        lookup.what
+      ),
       room: preface.length
     })
   } else if (lookup?.status === 'none') {
@@ -1034,8 +1059,12 @@ async function reportFromArtifact(
   const summaries = summarizeRun(run)
   const failsOnThreshold = settings.failOnThreshold && summaries.some((s) => s.belowThreshold)
   const alert = alertFor(settings, summaries)
+  const baseline = comparison && pullRequestBaselineLine(comparison, deps.now())
   const report = comparison
-    ? comparisonMarkdown(comparison, runUrl, { room: alert?.length ?? 0 })
+    ? comparisonMarkdown(comparison, runUrl, {
+        room: alert?.length ?? 0,
+        ...(baseline ? { baseline } : {})
+      })
     : refused !== undefined
       ? refusedComparisonMarkdown(refused, run, summaries)
       : baselineError !== undefined
