@@ -3057,7 +3057,7 @@ var require_compile = __commonJS({
       const schOrFunc = root.refs[ref];
       if (schOrFunc)
         return schOrFunc;
-      let _sch = resolve5.call(this, root, ref);
+      let _sch = resolve6.call(this, root, ref);
       if (_sch === void 0) {
         const schema = (_a5 = root.localRefs) === null || _a5 === void 0 ? void 0 : _a5[ref];
         const { schemaId } = this.opts;
@@ -3084,7 +3084,7 @@ var require_compile = __commonJS({
     function sameSchemaEnv(s1, s2) {
       return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
     }
-    function resolve5(root, ref) {
+    function resolve6(root, ref) {
       let sch;
       while (typeof (sch = this.refs[ref]) == "string")
         ref = sch;
@@ -3948,7 +3948,7 @@ var require_fast_uri = __commonJS({
       }
       return uri;
     }
-    function resolve5(baseURI, relativeURI, options) {
+    function resolve6(baseURI, relativeURI, options) {
       const schemelessOptions = options ? Object.assign({ scheme: "null" }, options) : { scheme: "null" };
       const {
         parsed: baseParsed,
@@ -4339,7 +4339,7 @@ var require_fast_uri = __commonJS({
     var fastUri = {
       SCHEMES,
       normalize,
-      resolve: resolve5,
+      resolve: resolve6,
       resolveComponent,
       equal,
       serialize,
@@ -7076,6 +7076,13 @@ var init_run_result_schema = __esm({
             filter: {
               type: "string"
             },
+            commentKey: {
+              type: "string",
+              minLength: 1,
+              maxLength: 100,
+              pattern: "^[^\\r\\n]*$",
+              description: "The action's job whose sticky comment reports this run (comment-key or GITHUB_JOB)."
+            },
             shard: {
               type: "object",
               additionalProperties: false,
@@ -7138,6 +7145,15 @@ var init_run_result_schema = __esm({
             },
             scorersFingerprint: {
               type: "string"
+            },
+            promptFingerprint: {
+              type: "string",
+              description: "sha256 of the prompt template; not part of comparability, but shards of one run share it. Absent in older results."
+            },
+            timeoutMs: {
+              type: "integer",
+              minimum: 1,
+              description: "The suite's timeout per call and per scorer, in milliseconds. Absent in older results."
             },
             repeats: {
               type: "integer",
@@ -7708,7 +7724,7 @@ import {
   writeFile
 } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 async function makeDirectory(dir) {
   try {
     await mkdir(dir);
@@ -7813,6 +7829,22 @@ async function assertWritableFile(path2, kind = RESULTS_FILE) {
     await probeWritableDirectory(dirname(path2));
   } catch (error) {
     throw new UsageError(`cannot write the ${kind.what} to ${path2}: ${errorMessage(error)}`);
+  }
+}
+function shownPath(cwd, path2) {
+  const under = relative(cwd, path2);
+  return under.startsWith("..") || isAbsolute(under) ? path2 : under;
+}
+async function assertNotAnInput(out, inputs, { cwd, shown, advice }) {
+  const target = await stat(out).catch(() => void 0);
+  if (!target) return;
+  for (const input of inputs) {
+    const info = await stat(input.path).catch(() => void 0);
+    if (info?.dev === target.dev && info.ino === target.ino) {
+      throw new UsageError(
+        `${shown} would overwrite ${input.what} (${shownPath(cwd, input.path)}): ${advice}`
+      );
+    }
   }
 }
 function* runResultChunks(run) {
@@ -9027,7 +9059,9 @@ function summarizeProvider(suite, providerId, all) {
     errors: results.filter((r) => r.error).length,
     missing: all.length - results.length,
     minPassRate: suite.minPassRate,
-    belowThreshold: cases.length > 0 && !(passRate >= suite.minPassRate)
+    // Below by more than rounding: five cases, three passing 2 of 3 repeats and two all 3 (80%),
+    // average to 0.7999999999999999.
+    belowThreshold: cases.length > 0 && !(passRate >= suite.minPassRate - 1e-9)
   };
 }
 function resultsByProvider(suite) {
@@ -9150,7 +9184,9 @@ function summarizeSide(suite, providerId) {
   const models = /* @__PURE__ */ new Set();
   const fingerprints = /* @__PURE__ */ new Set();
   let totalCost = 0;
-  let costKnown = true;
+  let pricedAnswers = 0;
+  let unpricedAnswers2 = 0;
+  let cachedPricedAnswers = 0;
   for (const result of answersOf(suite, providerId)) {
     const group = byCase2.get(result.caseId);
     if (group) group.push(result);
@@ -9163,8 +9199,11 @@ function summarizeSide(suite, providerId) {
         errorExamples.set(result.error.kind, result.error.message);
       }
     }
-    if (typeof result.cost === "number") totalCost += result.cost;
-    else if (!result.error && result.score !== null) costKnown = false;
+    if (typeof result.cost === "number") {
+      totalCost += result.cost;
+      pricedAnswers++;
+      if (result.cached) cachedPricedAnswers++;
+    } else if (!result.error && result.score !== null) unpricedAnswers2++;
   }
   const cases = /* @__PURE__ */ new Map();
   let answers = 0;
@@ -9179,7 +9218,6 @@ function summarizeSide(suite, providerId) {
     missing += summary.missing;
     measuredLatencies += summary.latencies.length;
   }
-  const anyAnswered = [...cases.values()].some((c) => c.answered.length > 0);
   return {
     cases,
     answers,
@@ -9189,8 +9227,10 @@ function summarizeSide(suite, providerId) {
     errorExamples,
     models,
     fingerprints,
-    costKnown: costKnown && anyAnswered,
+    pricedAnswers,
+    unpricedAnswers: unpricedAnswers2,
     totalCost,
+    cachedPricedAnswers,
     measuredLatencies
   };
 }
@@ -9289,29 +9329,46 @@ var init_flips = __esm({
 function signed(text, negative) {
   return negative ? `${MINUS}${text}` : `+${text}`;
 }
-function formatPercent(x) {
-  return `${(x * 100).toFixed(1)}%`;
+function signedChange(text, d) {
+  return /[1-9]/.test(text) ? signed(text, d < 0) : `±${text}`;
+}
+function formatPercent(x, decimals = 1) {
+  const roundsOff = (text2) => x < 1 && Number(text2) >= 100 || x > 0 && Number(text2) === 0;
+  let text = (x * 100).toFixed(decimals);
+  for (let more = decimals + 1; roundsOff(text) && more <= MAX_DECIMALS; more++) {
+    text = (x * 100).toFixed(more);
+  }
+  return `${text}%`;
+}
+function formatPercentsApart(value, limit2) {
+  let shown = [formatPercent(value), formatPercent(limit2)];
+  for (let decimals = 2; shown[0] === shown[1] && decimals <= MAX_DECIMALS; decimals++) {
+    shown = [formatPercent(value, decimals), formatPercent(limit2, decimals)];
+  }
+  return shown;
 }
 function formatPoints(d, withSign = true) {
   const text = `${Math.abs(d * 100).toFixed(1)} pts`;
-  if (!withSign) return text;
-  return Math.abs(d * 100) < 0.05 ? `±${text}` : signed(text, d < 0);
+  return withSign ? signedChange(text, d) : text;
 }
 function formatRatio(r) {
   if (!Number.isFinite(r)) return "×∞";
-  if (r >= 10) return `×${r.toFixed(1)}`;
+  if (Number(r.toFixed(2)) >= 10) return `×${r.toFixed(1)}`;
   const digits = r.toFixed(2) === "1.00" && Math.abs(r - 1) >= 5e-4 ? 3 : 2;
   return `×${r.toFixed(digits)}`;
 }
 function formatMs(x) {
-  return x >= 1e3 ? `${(x / 1e3).toFixed(2)} s` : `${x >= 10 ? Math.round(x) : x.toFixed(1)} ms`;
+  if (Math.round(x) >= 1e3) return `${(x / 1e3).toFixed(2)} s`;
+  return Number(x.toFixed(1)) >= 10 ? `${Math.round(x)} ms` : `${x.toFixed(1)} ms`;
 }
 function formatUsd(x) {
   if (x === 0) return "$0";
-  return x >= 1 ? `$${x.toFixed(2)}` : `$${x.toPrecision(3)}`;
+  if (Math.abs(x) >= 1) return `$${x.toFixed(2)}`;
+  const rounded = Number(x.toPrecision(3));
+  return `$${rounded.toFixed(2 - Math.floor(Math.log10(Math.abs(rounded))))}`;
 }
 function formatTokens(x) {
-  return x >= 100 ? String(Math.round(x)) : x.toFixed(1);
+  return Number(x.toFixed(1)) >= 100 ? String(Math.round(x)) : x.toFixed(1);
 }
 function formatPValue(p) {
   if (p < 1e-3) return "<0.001";
@@ -9334,14 +9391,16 @@ function formatDelta(d, kind, unit) {
   if (d === null) return "–";
   if (kind === "ratio") return formatRatio(d);
   if (unit === "fraction") return formatPoints(d);
-  if (d === 0) return "±0";
-  return signed(formatValue(Math.abs(d), unit), d < 0);
+  return signedChange(formatValue(Math.abs(d), unit), d);
 }
 function formatInterval(low, high, kind, unit) {
   if (low === null || high === null) return "–";
   if (kind === "ratio") return `[${formatRatio(low)}, ${formatRatio(high)}]`;
   if (unit === "fraction") {
-    const fmt = (x) => `${x < 0 ? MINUS : ""}${Math.abs(x * 100).toFixed(1)}`;
+    const fmt = (x) => {
+      const points = Math.abs(x * 100).toFixed(1);
+      return x < 0 && /[1-9]/.test(points) ? `${MINUS}${points}` : points;
+    };
     return `[${fmt(low)}, ${fmt(high)}] pts`;
   }
   return `[${formatDelta(low, kind, unit)}, ${formatDelta(high, kind, unit)}]`;
@@ -9390,11 +9449,12 @@ function metricCells(metric) {
     metric.verdict === "not-gated" ? "–" : VERDICT_WORDS[metric.verdict]
   ];
 }
-var MINUS, METRIC_LABELS, VERDICT_WORDS;
+var MINUS, MAX_DECIMALS, METRIC_LABELS, VERDICT_WORDS;
 var init_format = __esm({
   "src/compare/format.ts"() {
     "use strict";
     MINUS = "−";
+    MAX_DECIMALS = 10;
     METRIC_LABELS = {
       score: "mean score",
       "pass-rate": "pass rate",
@@ -9713,7 +9773,7 @@ function qualityMetric(options) {
     metric.gated = true;
   }
   const label = QUALITY_LABEL[name];
-  const brokenLimit = () => tolerance.min !== void 0 && options.headAll !== null && beyond(options.headAll, tolerance.min, "beneath") ? `${label} ${formatPercent(options.headAll)} is below the floor ${formatPercent(tolerance.min)}` : void 0;
+  const brokenLimit = () => tolerance.min !== void 0 && options.headAll !== null && beyond(options.headAll, tolerance.min, "beneath") ? `${label} ${formatPercentsApart(options.headAll, tolerance.min).join(" is below the floor ")}` : void 0;
   const decide = (familySize) => {
     const { alpha } = ctx;
     const floorBroken = brokenLimit();
@@ -9970,14 +10030,13 @@ function costMetric(options) {
   const { maxRatio, ctx } = options;
   const metric = emptyMetric("cost", "usd", "ratio");
   metric.tolerance = { maxRatio, ...options.max !== void 0 ? { max: options.max } : {} };
-  const known = options.base.costKnown && options.head.costKnown;
-  const pairs = known ? options.pairs.filter((p) => p.base.cost !== null && p.head.cost !== null) : [];
+  const pairs = options.pairs.filter((p) => p.base.cost !== null && p.head.cost !== null);
   const n = pairs.length;
   metric.n = n;
-  if (!known) {
-    const knownMean = (side) => options[side].costKnown ? meanOfKnown(options.pairs.map((p) => p[side].cost)) : null;
-    metric.base = knownMean("base");
-    metric.head = knownMean("head");
+  const unpriced = unpricedAnswers(options.base, options.head);
+  if (n === 0) {
+    metric.base = meanOfKnown(options.pairs.map((p) => p.base.cost));
+    metric.head = meanOfKnown(options.pairs.map((p) => p.head.cost));
   }
   const baseValues = pairs.map((p) => p.base.cost);
   const headValues = pairs.map((p) => p.head.cost);
@@ -10004,16 +10063,24 @@ function costMetric(options) {
     sd = standardDeviation(diffs);
     metric.gated = true;
   }
-  const brokenLimit = () => options.max !== void 0 && options.headAll !== null && beyond(options.headAll, options.max) ? `mean cost per case ${formatUsd(options.headAll)} is above the maximum ${formatUsd(options.max)}` : void 0;
-  const decide = (familySize) => {
+  const headPartlyPriced = options.head.unpricedAnswers > 0 ? " (over the cases priced)" : "";
+  const brokenLimit = () => options.max !== void 0 && options.headAll !== null && beyond(options.headAll, options.max) ? `mean cost per case ${formatUsd(options.headAll)}${headPartlyPriced} is above the maximum ${formatUsd(options.max)}` : void 0;
+  const judge = (familySize) => {
     const floorBroken = brokenLimit();
     if (n === 0) {
       if (floorBroken) return setVerdict(metric, "fail", floorBroken);
       metric.gated = false;
+      if (options.max !== void 0 && options.headAll === null && unpriced) {
+        return setVerdict(
+          metric,
+          "inconclusive",
+          `cost unknown: ${unpriced}; the maximum ${formatUsd(options.max)} per case cannot be checked`
+        );
+      }
       return setVerdict(
         metric,
         "not-gated",
-        known ? "no paired cases with a cost" : `cost unknown${options.base.costKnown ? " in the head run" : options.head.costKnown ? " in the base run" : ""} (no price for the model, or no token counts)`
+        unpriced ? `cost unknown: ${unpriced}` : "no paired cases with a cost"
       );
     }
     const ratio = metric.delta ?? Infinity;
@@ -10068,7 +10135,19 @@ function costMetric(options) {
       `mean cost per case ${formatRatio(ratio)}, not significant, and the 95% CI reaches ${formatRatio(maxRatio)}`
     );
   };
+  const decide = (familySize) => {
+    judge(familySize);
+    if (n > 0 && unpriced) {
+      metric.reason = `${metric.reason ?? ""}; on the ${n} cases priced in both runs: ${unpriced}`;
+    }
+  };
   return { metric, family: n > 0 ? options.family : null, decide, brokenLimit };
+}
+function unpricedAnswers(base, head) {
+  const sides = ["base", "head"].map((name) => ({ name, side: name === "base" ? base : head })).filter(({ name, side }) => side.unpricedAnswers > 0 && !(name === "base" && base === head)).map(
+    ({ name, side }) => `${side.unpricedAnswers} of ${side.unpricedAnswers + side.pricedAnswers} ${name} answers`
+  );
+  return sides.length === 0 ? void 0 : `${sides.join(" and ")} without a cost (no price for the model or its service tier, or no token counts)`;
 }
 function topKinds(side) {
   return [...side.errorKinds.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([kind, count]) => `${kind} ×${count}`).join(", ");
@@ -10128,7 +10207,7 @@ function errorRateMetric(options) {
       );
     }
     const floorBroken = options.max !== void 0 && headAll !== null && beyond(headAll, options.max);
-    const floorReason = () => `error rate ${formatPercent(headAll)} is above the maximum ${formatPercent(options.max)}`;
+    const floorReason = () => `error rate ${formatPercentsApart(headAll, options.max).join(" is above the maximum ")}`;
     if (n === 0 || metric.delta === null) {
       if (floorBroken) return setVerdict(metric, "fail", floorReason());
       metric.gated = false;
@@ -10188,7 +10267,8 @@ function tokenMetric(pairs, name) {
   return reported(metric, "reported only (mean per case)");
 }
 function costTotalMetric(base, head) {
-  if (!base.costKnown || !head.costKnown) return null;
+  const fullyPriced = (side) => side.pricedAnswers > 0 && side.unpricedAnswers === 0;
+  if (!fullyPriced(base) || !fullyPriced(head)) return null;
   const metric = emptyMetric("cost-total", "usd", "ratio");
   metric.n = head.cases.size;
   metric.base = base.totalCost;
@@ -10196,9 +10276,11 @@ function costTotalMetric(base, head) {
   metric.delta = finiteOrNull(
     base.totalCost === 0 && head.totalCost === 0 ? 1 : head.totalCost / base.totalCost
   );
+  const replayed = ["base", "head"].map((name) => ({ name, side: name === "base" ? base : head })).filter(({ side }) => side.cachedPricedAnswers > 0).map(({ name, side }) => `${side.cachedPricedAnswers} of ${side.pricedAnswers} ${name}`);
+  const cached = replayed.length === 0 ? "" : `; ${replayed.join(" and ")} answers came from the cache, paid for when they were recorded`;
   return reported(
     metric,
-    "reported only (every answer of each run, cases added or removed included)"
+    `reported only: what every answer of each run cost, cases added or removed included${cached}`
   );
 }
 function retryRateMetric(pairs) {
@@ -10236,7 +10318,7 @@ function headOnlyQualityMetric(name, headAll, tolerance, cases) {
   if (tolerance.min !== void 0 && headAll !== null && beyond(headAll, tolerance.min, "beneath")) {
     metric.gated = true;
     metric.verdict = "fail";
-    metric.reason = `${label} ${formatPercent(headAll)} is below the floor ${formatPercent(tolerance.min)}`;
+    metric.reason = `${label} ${formatPercentsApart(headAll, tolerance.min).join(" is below the floor ")}`;
   } else {
     metric.reason = "no baseline to compare with";
   }
@@ -10328,7 +10410,7 @@ function headTotals(side) {
   return {
     score: meanOfKnown(cases.map((c) => c.score)),
     passRate: meanOfKnown(cases.map((c) => c.passRate)),
-    cost: side.costKnown ? meanOfKnown(cases.map((c) => c.cost)) : null,
+    cost: meanOfKnown(cases.map((c) => c.cost)),
     errorRate: side.answers === 0 ? null : side.errors / side.answers
   };
 }
@@ -10379,7 +10461,8 @@ function newGroup(suite, provider, gate) {
   });
   errors.metric.head = totals.errorRate;
   pending.push(errors);
-  if (gate.cost.max !== void 0 && totals.cost !== null && totals.cost > gate.cost.max) {
+  const costUnknown = totals.cost === null && head.unpricedAnswers > 0;
+  if (gate.cost.max !== void 0 && (costUnknown || (totals.cost ?? 0) > gate.cost.max)) {
     const cost = costMetric({
       pairs: [],
       base: head,
@@ -10588,6 +10671,11 @@ function adjust(pendings) {
   }
   return familySizes;
 }
+function shownMetrics(group) {
+  return group.metrics.filter(
+    (m) => m.base !== null || m.head !== null || m.verdict !== "not-gated"
+  );
+}
 function isRepeated(metric, metrics) {
   if (metric.duplicateOf === void 0) return false;
   return metrics.some((m) => m.metric === metric.duplicateOf && m.verdict === metric.verdict);
@@ -10668,33 +10756,43 @@ function compareRuns(base, head, options) {
   const allPending = pendingGroups.flatMap((g) => g.pending);
   const familySizes = adjust(allPending);
   for (const p of allPending) p.decide(p.family === null ? 1 : familySizes[p.family] ?? 1);
-  const counts = emptyCounts();
   const groups = pendingGroups.map(({ group, pending }) => {
     group.metrics = pending.map((p) => p.metric);
-    group.verdict = mostSevere(group.metrics.map((m) => m.verdict));
-    for (const m of group.metrics) {
-      if (m.verdict !== "not-gated" && !isRepeated(m, group.metrics)) counts[m.verdict]++;
-    }
     return group;
   });
-  const verdict = mostSevere(groups.map((g) => g.verdict));
   return {
     schemaVersion: COMPARISON_VERSION,
     tool: { name: "evalgate", version: TOOL_VERSION },
-    verdict,
-    summary: summaryLine(verdict, counts, groups.length),
+    ...verdictsOf(groups),
     options: { seed: options.seed, strict, alpha },
     holmFamilySizes: familySizes,
     base: runInfo(base),
     head: runInfo(head),
-    groups,
-    counts,
     warnings
   };
 }
+function verdictsOf(metricsOfGroups) {
+  const counts = emptyCounts();
+  const groups = metricsOfGroups.map((group) => {
+    for (const m of group.metrics) {
+      if (m.verdict !== "not-gated" && !isRepeated(m, group.metrics)) counts[m.verdict]++;
+    }
+    return { ...group, verdict: mostSevere(group.metrics.map((m) => m.verdict)) };
+  });
+  const verdict = mostSevere(groups.map((g) => g.verdict));
+  return { verdict, summary: summaryLine(verdict, counts, groups.length), groups, counts };
+}
+function ungatedAgainstBaseline(c) {
+  return c.groups.filter(
+    (g) => g.status === "compared" && g.metrics.some(
+      (m) => m.metric === "score" && (m.verdict === "not-comparable" || m.verdict === "not-gated")
+    )
+  );
+}
 function comparisonExitCode(c) {
   if (c.verdict === "regression" || c.verdict === "fail" || c.verdict === "error") return 1;
-  return c.options.strict && c.verdict === "inconclusive" ? 1 : 0;
+  if (!c.options.strict) return 0;
+  return c.verdict === "inconclusive" || ungatedAgainstBaseline(c).length > 0 ? 1 : 0;
 }
 var HOLM_FAMILY, MAX_LISTED_IDS, MAX_ERROR_EXAMPLE_CHARS, COUNT_WORDS;
 var init_compare = __esm({
@@ -10775,14 +10873,19 @@ function neutralizeReferences(text) {
   return text.replace(/(?<!&)#(?=\d)/g, `#${ZERO_WIDTH_JOINER}`).replace(/\b(GH)-(?=\d)/gi, `$1-${ZERO_WIDTH_JOINER}`);
 }
 function neutralizeLinks(text) {
-  return text.replace(/([a-z][a-z0-9+.-]*):\/\//gi, `$1:${ZERO_WIDTH_JOINER}//`).replace(/\b(www)\./gi, `$1${ZERO_WIDTH_JOINER}.`);
+  return text.replace(/([a-z][a-z0-9+.-]*):\/\//gi, `$1:${ZERO_WIDTH_JOINER}//`).replace(/(?<![A-Za-z0-9])(www)\./gi, `$1${ZERO_WIDTH_JOINER}.`);
 }
 function oneLine(text, max) {
   return truncate(stripControl(text).replace(/\s+/g, " ").trim(), max);
 }
+function escapeLeadingBlockMarker(text) {
+  return text.replace(/^(\d{1,9})([.)])(?= |$)/, "$1\\$2").replace(/^(?:#|[-+](?= |$)|[-=](?=[-= ]*$))/, (c) => `\\${c}`);
+}
 function markdownInline(text, max = 200) {
   const escaped = escapeHtml(oneLine(text, max)).replace(/[\\`*_[\]|~!]/g, (c) => `\\${c}`);
-  return neutralizeReferences(neutralizeMentions(neutralizeLinks(escaped)));
+  return neutralizeReferences(
+    neutralizeMentions(neutralizeLinks(escapeLeadingBlockMarker(escaped)))
+  );
 }
 function htmlInline(text, max = 200) {
   return neutralizeReferences(neutralizeMentions(neutralizeLinks(escapeHtml(oneLine(text, max)))));
@@ -10872,7 +10975,7 @@ function groupLines(group, paint) {
     const models = (side) => terminalLine([...side?.models ?? [], ...side?.fingerprints ?? []].join(", "), 80);
     lines.push(`  model changed: ${models(group.base)} → ${models(group.head)}`);
   }
-  const metrics = group.metrics.filter((m) => m.base !== null || m.head !== null);
+  const metrics = shownMetrics(group);
   if (metrics.length > 0) {
     const cells = [HEADERS, ...metrics.map(metricCells)];
     const widths = HEADERS.map((_, col) => Math.max(...cells.map((r) => (r[col] ?? "").length)));
@@ -10909,7 +11012,8 @@ function groupLines(group, paint) {
       );
     }
     const more = passToFail + failToPass - Math.min(cases.length, FLIPS_SHOWN);
-    if (more > 0) lines.push(paint.dim(`    … and ${more} more (--format json for all)`));
+    const where2 = cases.length === passToFail + failToPass ? "--format json for all" : `--format json lists the ${cases.length} largest changes; the results files have every answer`;
+    if (more > 0) lines.push(paint.dim(`    … and ${more} more (${where2})`));
   }
   return lines;
 }
@@ -10942,6 +11046,11 @@ var init_comparison_terminal = __esm({
 });
 
 // src/report/junit.ts
+function outcomeOf(verdict, strict) {
+  if (verdict === "regression" || verdict === "fail" || verdict === "error") return "failure";
+  if (verdict === "inconclusive") return strict ? "failure" : "skipped";
+  return verdict === "not-comparable" ? "skipped" : "passed";
+}
 function attributes(values) {
   return Object.entries(values).map(([name, value]) => ` ${name}="${escapeXmlAttribute(String(value))}"`).join("");
 }
@@ -10954,18 +11063,18 @@ function detail(metric) {
     ...p !== null ? [`p ${formatPValue(p)}`] : []
   ].join(", ");
 }
-function testcase(group, metric, indent) {
+function testcase(group, metric, outcome, indent) {
   const open2 = `${indent}<testcase${attributes({
     classname: `evalgate.${group.suite}.${group.providerId}`,
     name: METRIC_LABELS[metric.metric]
   })}`;
   const message = `${VERDICT_WORDS[metric.verdict]}: ${metric.reason}`;
-  if (FAILING.has(metric.verdict)) {
+  if (outcome === "failure") {
     return `${open2}>
 ${indent}  <failure${attributes({ message, type: metric.verdict })}>${escapeXml(detail(metric))}</failure>
 ${indent}</testcase>`;
   }
-  if (SKIPPED.has(metric.verdict)) {
+  if (outcome === "skipped") {
     return `${open2}>
 ${indent}  <skipped${attributes({ message })}/>
 ${indent}</testcase>`;
@@ -10979,13 +11088,14 @@ function renderJunit(c) {
   let failures = 0;
   let skipped = 0;
   const suites = c.groups.map((group) => {
-    const cases = group.metrics.length > 0 ? group.metrics.map((m) => testcase(group, m, "    ")) : [
+    const outcomes = group.metrics.map((m) => outcomeOf(m.verdict, c.options.strict));
+    const cases = group.metrics.length > 0 ? group.metrics.map((m, i) => testcase(group, m, outcomes[i] ?? "passed", "    ")) : [
       `    <testcase${attributes({ classname: `evalgate.${group.suite}.${group.providerId}`, name: "comparison" })}>
       <skipped${attributes({ message: group.reason ?? "nothing to compare" })}/>
     </testcase>`
     ];
-    const groupFailures = group.metrics.filter((m) => FAILING.has(m.verdict)).length;
-    const groupSkipped = group.metrics.length === 0 ? 1 : group.metrics.filter((m) => SKIPPED.has(m.verdict)).length;
+    const groupFailures = outcomes.filter((o) => o === "failure").length;
+    const groupSkipped = group.metrics.length === 0 ? 1 : outcomes.filter((o) => o === "skipped").length;
     tests += cases.length;
     failures += groupFailures;
     skipped += groupSkipped;
@@ -11013,14 +11123,11 @@ function renderJunit(c) {
   })}>`;
   return ['<?xml version="1.0" encoding="UTF-8"?>', root, ...suites, "</testsuites>", ""].join("\n");
 }
-var FAILING, SKIPPED;
 var init_junit = __esm({
   "src/report/junit.ts"() {
     "use strict";
     init_format();
     init_escape();
-    FAILING = /* @__PURE__ */ new Set(["regression", "fail", "error"]);
-    SKIPPED = /* @__PURE__ */ new Set(["inconclusive", "not-comparable"]);
   }
 });
 
@@ -11107,7 +11214,7 @@ function groupSection(group) {
   const lines = [`### ${groupTitle(group)}: ${VERDICT_WORDS[group.verdict]}`, "", caseCounts(group)];
   const notes = groupNotes(group);
   if (notes.length > 0) lines.push("", ...notes.map((n) => `- ${n}`));
-  const rows = group.metrics.filter((m) => m.base !== null || m.head !== null);
+  const rows = shownMetrics(group);
   if (rows.length > 0) {
     lines.push(
       "",
@@ -11166,7 +11273,13 @@ function renderMarkdown(c, options = {}) {
   ];
   if (c.options.strict) header.push("", "Strict mode: an inconclusive result fails the check.");
   if (c.warnings.length > 0) {
-    header.push("", ...c.warnings.map((w) => `> **Warning:** ${markdownInline(w, 500)}`));
+    const shown = c.warnings.slice(0, WARNINGS_SHOWN);
+    header.push("", ...shown.map((w) => `> **Warning:** ${markdownInline(w, 500)}`));
+    if (c.warnings.length > shown.length) {
+      header.push(
+        `> … and ${plural(c.warnings.length - shown.length, "more warning")}; see ${fullReport(options.runUrl)}.`
+      );
+    }
   }
   const footer = [
     "",
@@ -11222,9 +11335,22 @@ function renderMarkdown(c, options = {}) {
     runUrl: options.runUrl
   });
   if (essentials.length <= maxLength) return essentials;
+  const withHeader = (head) => assemble(c, {
+    headText: head,
+    footer,
+    sections,
+    shownGroups: c.groups.map(() => false),
+    shownFlips: c.groups.map(() => []),
+    runUrl: options.runUrl
+  });
+  const cutMark = "\n…";
+  const room = maxLength - (withHeader("").length + cutMark.length);
+  const kept = headText.slice(0, Math.max(0, room));
+  const lastLine = kept.lastIndexOf("\n");
+  if (lastLine > 0) return withHeader(kept.slice(0, lastLine) + cutMark);
   const cut = essentials.slice(0, Math.max(0, maxLength - 2));
-  const lastLine = cut.lastIndexOf("\n");
-  return `${lastLine > 0 ? cut.slice(0, lastLine) : cut}
+  const cutLine = cut.lastIndexOf("\n");
+  return `${cutLine > 0 ? cut.slice(0, cutLine) : cut}
 …`.slice(0, maxLength);
 }
 function assemble(c, parts2) {
@@ -11261,7 +11387,7 @@ function assemble(c, parts2) {
 ${parts2.footer}
 `;
 }
-var GITHUB_COMMENT_LIMIT, OUTPUT_CHARS_SHOWN, CUT_NOTE_RESERVE, FLIPS_CLOSE, FLIP_SEPARATOR;
+var GITHUB_COMMENT_LIMIT, OUTPUT_CHARS_SHOWN, CUT_NOTE_RESERVE, WARNINGS_SHOWN, FLIPS_CLOSE, FLIP_SEPARATOR;
 var init_markdown = __esm({
   "src/report/markdown.ts"() {
     "use strict";
@@ -11272,25 +11398,36 @@ var init_markdown = __esm({
     GITHUB_COMMENT_LIMIT = 65536;
     OUTPUT_CHARS_SHOWN = 1500;
     CUT_NOTE_RESERVE = 400;
+    WARNINGS_SHOWN = 10;
     FLIPS_CLOSE = "\n\n</details>";
     FLIP_SEPARATOR = "\n\n---\n\n";
   }
 });
 
+// src/report/markdown-blocks.ts
+var init_markdown_blocks = __esm({
+  "src/report/markdown-blocks.ts"() {
+    "use strict";
+  }
+});
+
 // src/report/run-report.ts
 function percent(x) {
-  return Number.isNaN(x) ? "–" : `${(x * 100).toFixed(1)}%`;
+  return Number.isNaN(x) ? "–" : formatPercent(x);
+}
+function belowMinimum(s) {
+  return formatPercentsApart(s.passRate, s.minPassRate).join(" < ");
 }
 function milliseconds(x) {
   if (Number.isNaN(x)) return "–";
-  return x >= 1e3 ? `${(x / 1e3).toFixed(2)}s` : `${Math.round(x)}ms`;
+  return Math.round(x) >= 1e3 ? `${(x / 1e3).toFixed(2)}s` : `${Math.round(x)}ms`;
 }
 function summaryRow(s) {
   return [
     s.suite,
     s.providerId,
     String(s.cases),
-    percent(s.passRate) + (s.belowThreshold ? ` < ${percent(s.minPassRate)}` : ""),
+    s.belowThreshold ? belowMinimum(s) : percent(s.passRate),
     Number.isNaN(s.meanScore) ? "–" : s.meanScore.toFixed(3),
     milliseconds(s.latencyP50),
     milliseconds(s.latencyP95),
@@ -11312,9 +11449,9 @@ function problems(run) {
       );
       if (bad.length === 0) continue;
       groups.push({
-        title: `${suite.suite} / ${provider.id}: ${bad.length} failed or errored`,
+        title: `${terminalLine(suite.suite, 60)} / ${terminalLine(provider.id, 60)}: ${bad.length} failed or errored`,
         lines: bad.slice(0, EXAMPLES_SHOWN).map(
-          (r) => `${r.caseId}${suite.repeats > 1 ? ` #${r.repeat}` : ""}: ${terminalLine(whyFailed(r), 160)}`
+          (r) => `${terminalLine(r.caseId, 80)}${suite.repeats > 1 ? ` #${r.repeat}` : ""}: ${terminalLine(whyFailed(r), 160)}`
         ),
         more: Math.max(0, bad.length - EXAMPLES_SHOWN)
       });
@@ -11347,7 +11484,10 @@ function renderRunTerminal(run, summaries, options) {
   const red = ansi("31", options.color);
   const bold = ansi("1", options.color);
   const dim = ansi("2", options.color);
-  const rows = [HEADERS2, ...summaries.map(summaryRow)];
+  const rows = [
+    HEADERS2,
+    ...summaries.map((s) => summaryRow(s).map((cell) => terminalLine(cell, 60)))
+  ];
   const widths = HEADERS2.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? "").length)));
   const format = (row) => row.map(
     (cell, col) => col < 2 ? cell.padEnd(widths[col] ?? 0) : cell.padStart(widths[col] ?? 0)
@@ -11367,7 +11507,10 @@ function renderRunTerminal(run, summaries, options) {
   const missing = missingNote(summaries);
   if (missing) lines.push("", red(missing));
   if (!run.run.complete)
-    lines.push("", red(`incomplete run: ${run.run.incompleteReason ?? "stopped early"}`));
+    lines.push(
+      "",
+      red(`incomplete run: ${terminalLine(run.run.incompleteReason ?? "stopped early", 300)}`)
+    );
   return lines.join("\n") + "\n";
 }
 var HEADERS2, EXAMPLES_SHOWN, ansi;
@@ -11377,6 +11520,7 @@ var init_run_report = __esm({
     init_summary();
     init_format();
     init_escape();
+    init_markdown_blocks();
     HEADERS2 = ["suite", "provider", "cases", "pass rate", "mean score", "p50", "p95", "errors"];
     EXAMPLES_SHOWN = 5;
     ansi = (code, on) => (text) => on ? `\x1B[${code}m${text}\x1B[0m` : text;
@@ -11406,6 +11550,11 @@ function checkShards(shards) {
     if (run.commit !== first.run.run.commit) {
       throw new UsageError(
         `${shardLabel(shard)} is of commit ${run.commit ?? "unknown"}, ${shardLabel(first)} of ${first.run.run.commit ?? "unknown"}: merge shards of one commit`
+      );
+    }
+    if (shard.run.tool.version !== first.run.tool.version) {
+      throw new UsageError(
+        `${shardLabel(shard)} was written by evalgate ${shard.run.tool.version}, ${shardLabel(first)} by ${first.run.tool.version}: run every shard with one version of evalgate`
       );
     }
     if (run.filter !== first.run.run.filter) {
@@ -11453,15 +11602,32 @@ function checkProviders(part, first) {
     }
   }
 }
+function definitionDifference(suite, first) {
+  if (suite.fingerprint !== first.fingerprint) return "its cases or scorers";
+  if (suite.repeats !== first.repeats) return `repeats ${suite.repeats} and ${first.repeats}`;
+  if (suite.minPassRate !== first.minPassRate) {
+    return `min-pass-rate ${suite.minPassRate} and ${first.minPassRate}`;
+  }
+  if (canonicalJson(suite.gate) !== canonicalJson(first.gate)) {
+    return `gate ${canonicalJson(suite.gate)} and ${canonicalJson(first.gate)}`;
+  }
+  const recordedApart = (a, b) => a !== void 0 && b !== void 0 && a !== b;
+  if (recordedApart(suite.promptFingerprint, first.promptFingerprint)) return "its prompt";
+  if (recordedApart(suite.timeoutMs, first.timeoutMs)) {
+    return `timeout ${suite.timeoutMs} ms and ${first.timeoutMs} ms`;
+  }
+  return void 0;
+}
 function mergeSuite(parts2) {
   const [first] = parts2;
   const cases = [];
   const results = [];
   const caseOwner = /* @__PURE__ */ new Map();
   for (const { shard, suite } of parts2) {
-    if (suite.fingerprint !== first.suite.fingerprint || suite.repeats !== first.suite.repeats) {
+    const difference = definitionDifference(suite, first.suite);
+    if (difference !== void 0) {
       throw new UsageError(
-        `suite ${suite.suite} differs between ${shardLabel(shard)} and ${shardLabel(first.shard)} (its cases, scorers or repeats): merge shards of one run`
+        `suite ${suite.suite} differs between ${shardLabel(shard)} and ${shardLabel(first.shard)} (${difference}): merge shards of one run`
       );
     }
     checkProviders({ shard, suite }, first);
@@ -11533,13 +11699,13 @@ function raceAbort(work, signal, reasonOf = abortError) {
     work.catch(() => void 0);
     return Promise.reject(reasonOf(signal));
   }
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve6, reject) => {
     const onAbort = () => reject(reasonOf(signal));
     signal.addEventListener("abort", onAbort, { once: true });
     work.then(
       (value) => {
         signal.removeEventListener("abort", onAbort);
-        resolve5(value);
+        resolve6(value);
       },
       (error) => {
         signal.removeEventListener("abort", onAbort);
@@ -11642,7 +11808,7 @@ var init_exec = __esm({
         const [file, ...args] = this.spec.command;
         if (file === void 0) return Promise.reject(new ProviderError("exec", "empty command"));
         const started = performance.now();
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           const child = spawn(file, args, {
             cwd: this.spec.cwd,
             env: {
@@ -11699,7 +11865,7 @@ var init_exec = __esm({
               );
             }
             const output = Buffer.concat(stdout).toString("utf8").replace(/\r?\n$/, "");
-            resolve5({ output, latencyMs: performance.now() - started, attempts: 1 });
+            resolve6({ output, latencyMs: performance.now() - started, attempts: 1 });
           });
         });
       }
@@ -11852,25 +12018,26 @@ function parseDurationMs(text) {
   }
   return total;
 }
-function retryAfterFromHeaders(header, nowMs) {
-  const millis = Number(header("retry-after-ms") ?? Number.NaN);
-  if (Number.isFinite(millis) && millis >= 0) return millis;
-  const retryAfter = header("retry-after")?.trim();
-  if (retryAfter) {
-    if (/^\d+(\.\d+)?$/.test(retryAfter)) return Number(retryAfter) * 1e3;
-    const date = Date.parse(retryAfter);
-    if (Number.isFinite(date)) return Math.max(0, date - nowMs);
-  }
-  const resets = [];
+function parseHttpDate(text) {
+  const ms = Date.parse(text);
+  return Number.isFinite(ms) && new Date(ms).toUTCString() === text ? ms : void 0;
+}
+function retryAfterFromHeaders(header, nowMs, status) {
+  const millis = header("retry-after-ms")?.trim() ?? "";
+  if (/^\d+(\.\d+)?$/.test(millis)) return Number(millis);
+  const retryAfter = header("retry-after")?.trim() ?? "";
+  if (/^\d+$/.test(retryAfter)) return Number(retryAfter) * 1e3;
+  const date = parseHttpDate(retryAfter);
+  if (date !== void 0) return Math.max(0, date - nowMs);
+  if (status !== 429) return void 0;
   const exhausted = [];
   for (const limit2 of ["requests", "tokens"]) {
     const reset = parseDurationMs(header(`x-ratelimit-reset-${limit2}`) ?? "");
-    if (reset === void 0) continue;
-    resets.push(reset);
-    if (header(`x-ratelimit-remaining-${limit2}`)?.trim() === "0") exhausted.push(reset);
+    if (reset !== void 0 && header(`x-ratelimit-remaining-${limit2}`)?.trim() === "0") {
+      exhausted.push(reset);
+    }
   }
-  const relevant = exhausted.length ? exhausted : resets;
-  return relevant.length ? Math.max(...relevant) : void 0;
+  return exhausted.length ? Math.max(...exhausted) : void 0;
 }
 var DEFAULT_RETRY_POLICY, ProviderFailure;
 var init_retry = __esm({
@@ -16910,9 +17077,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve5, reject) => {
+          return new Promise((resolve6, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve5(data);
+              return err ? reject(err) : resolve6(data);
             });
           });
         }
@@ -16950,9 +17117,9 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve5, reject) => {
+          return new Promise((resolve6, reject) => {
             this.destroy(err, (err2, data) => {
-              return err2 ? reject(err2) : resolve5(data);
+              return err2 ? reject(err2) : resolve6(data);
             });
           });
         }
@@ -22365,12 +22532,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve5, reject) => {
+      const waitForDrain = () => new Promise((resolve6, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve5;
+          callback = resolve6;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -23894,12 +24061,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve5, reject) => {
+      const waitForDrain = () => new Promise((resolve6, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve5;
+          callback = resolve6;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -24281,16 +24448,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       [kClose]() {
-        return new Promise((resolve5) => {
+        return new Promise((resolve6) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve5;
+            this[kClosedResolve] = resolve6;
           } else {
-            resolve5(null);
+            resolve6(null);
           }
         });
       }
       [kDestroy](err) {
-        return new Promise((resolve5) => {
+        return new Promise((resolve6) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -24303,7 +24470,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve5(null);
+            resolve6(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -24894,8 +25061,8 @@ var require_pool_base = __commonJS({
         if (this[kQueued] === 0) {
           return closeClients(this);
         } else {
-          return new Promise((resolve5) => {
-            this[kClosedResolve] = resolve5;
+          return new Promise((resolve6) => {
+            this[kClosedResolve] = resolve6;
           });
         }
       }
@@ -24969,8 +25136,8 @@ var require_pool_base = __commonJS({
         }
         let done = false;
         let resolveClosed;
-        const closed = new Promise((resolve5) => {
-          resolveClosed = resolve5;
+        const closed = new Promise((resolve6) => {
+          resolveClosed = resolve6;
         });
         this[kRetiring].set(client, closed);
         client.close(() => {
@@ -26113,11 +26280,11 @@ var require_socks5_client = __commonJS({
       /**
        * Build a SOCKS5 request
        */
-      buildConnectRequest(command, address, port) {
+      buildConnectRequest(command2, address, port) {
         const { type: addressType, buffer: addressBuffer } = parseAddress(address);
         const request2 = Buffer2.alloc(4 + addressBuffer.length + 2);
         request2[0] = SOCKS_VERSION;
-        request2[1] = command;
+        request2[1] = command2;
         request2[2] = 0;
         request2[3] = addressType;
         addressBuffer.copy(request2, 4);
@@ -27812,7 +27979,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return Promise.resolve(null);
         }
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           if (this[kContentLength] && this[kContentLength] > limit2 || this[kBytesRead] > limit2) {
             this.destroy(new AbortError());
           }
@@ -27826,11 +27993,11 @@ var require_readable = __commonJS({
               if (signal.aborted) {
                 reject(signal.reason ?? new AbortError());
               } else {
-                resolve5(null);
+                resolve6(null);
               }
             });
           } else {
-            this.on("close", resolve5);
+            this.on("close", resolve6);
           }
           this.on("error", noop2).on("data", () => {
             if (this[kBytesRead] > limit2) {
@@ -27858,7 +28025,7 @@ var require_readable = __commonJS({
     }
     function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve5, reject) => {
+      return new Promise((resolve6, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -27873,7 +28040,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve5,
+              resolve: resolve6,
               reject,
               length: 0,
               body: []
@@ -27951,18 +28118,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2, encoding) {
-      const { type, body, resolve: resolve5, stream, length } = consume2;
+      const { type, body, resolve: resolve6, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve5(chunksDecode(body, length, encoding));
+          resolve6(chunksDecode(body, length, encoding));
         } else if (type === "json") {
-          resolve5(JSON.parse(chunksDecode(body, length, encoding)));
+          resolve6(JSON.parse(chunksDecode(body, length, encoding)));
         } else if (type === "arrayBuffer") {
-          resolve5(chunksConcat(body, length).buffer);
+          resolve6(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve5(new Blob(body, { type: stream[kContentType] }));
+          resolve6(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve5(chunksConcat(body, length));
+          resolve6(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -28266,9 +28433,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve5(data);
+            return err ? reject(err) : resolve6(data);
           });
         });
       }
@@ -28481,9 +28648,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve5(data);
+            return err ? reject(err) : resolve6(data);
           });
         });
       }
@@ -28792,9 +28959,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve5(data);
+            return err ? reject(err) : resolve6(data);
           });
         });
       }
@@ -28892,9 +29059,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve5(data);
+            return err ? reject(err) : resolve6(data);
           });
         });
       }
@@ -30383,7 +30550,7 @@ var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
     var { writeFile: writeFile2, readFile: readFile5, mkdir: mkdir2 } = __require("node:fs/promises");
-    var { dirname: dirname3, resolve: resolve5 } = __require("node:path");
+    var { dirname: dirname3, resolve: resolve6 } = __require("node:path");
     var { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers");
     var { InvalidArgumentError, UndiciError } = require_errors2();
     var { setHeader } = require_util2();
@@ -30600,7 +30767,7 @@ var require_snapshot_recorder = __commonJS({
           throw new InvalidArgumentError("Snapshot path is required");
         }
         try {
-          const data = await readFile5(resolve5(path2), "utf8");
+          const data = await readFile5(resolve6(path2), "utf8");
           const parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
@@ -30629,7 +30796,7 @@ var require_snapshot_recorder = __commonJS({
         if (!path2) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
-        const resolvedPath = resolve5(path2);
+        const resolvedPath = resolve6(path2);
         await mkdir2(dirname3(resolvedPath), { recursive: true });
         const data = Array.from(this.#snapshots.entries()).map(([hash, snapshot]) => ({
           hash,
@@ -32640,7 +32807,7 @@ var require_cache = __commonJS({
 var require_date = __commonJS({
   "node_modules/undici/lib/util/date.js"(exports, module) {
     "use strict";
-    function parseHttpDate(date) {
+    function parseHttpDate2(date) {
       switch (date[3]) {
         case ",":
           return parseImfDate(date);
@@ -33131,7 +33298,7 @@ var require_date = __commonJS({
       return makeDate(year, monthIdx, day, hour, minute, second, weekday);
     }
     module.exports = {
-      parseHttpDate
+      parseHttpDate: parseHttpDate2
     };
   }
 });
@@ -33150,7 +33317,7 @@ var require_cache_handler = __commonJS({
       isInvalidOrWildcardVaryHeader,
       isEtagUsable
     } = require_cache();
-    var { parseHttpDate } = require_date();
+    var { parseHttpDate: parseHttpDate2 } = require_date();
     function noop2() {
     }
     var CacheController = class {
@@ -33779,7 +33946,7 @@ var require_cache_handler = __commonJS({
       if (typeof dateValue !== "string") {
         return null;
       }
-      return parseHttpDate(dateValue);
+      return parseHttpDate2(dateValue);
     }
     function getAge(ageHeader) {
       let ageValue = ageHeader;
@@ -33825,7 +33992,7 @@ var require_cache_handler = __commonJS({
         if (typeof resHeaders.expires !== "string") {
           return 0;
         }
-        const expiresDate = parseHttpDate(resHeaders.expires);
+        const expiresDate = parseHttpDate2(resHeaders.expires);
         if (!expiresDate) {
           return 0;
         }
@@ -33845,7 +34012,7 @@ var require_cache_handler = __commonJS({
         return expiresDate.getTime() - now;
       }
       if (typeof resHeaders["last-modified"] === "string") {
-        const lastModified = parseHttpDate(resHeaders["last-modified"]);
+        const lastModified = parseHttpDate2(resHeaders["last-modified"]);
         if (lastModified) {
           if (lastModified.getTime() >= now) {
             return void 0;
@@ -34274,7 +34441,7 @@ var require_cache2 = __commonJS({
     } = require_cache();
     var { AbortError } = require_errors2();
     var { kQueuedAbort } = require_symbols();
-    var { parseHttpDate } = require_date();
+    var { parseHttpDate: parseHttpDate2 } = require_date();
     var { kInterceptorKind } = require_symbols();
     function assertCacheOrigins(origins, name) {
       if (origins === void 0) return;
@@ -34371,7 +34538,7 @@ var require_cache2 = __commonJS({
     }
     function getUsableLastModified(headers) {
       const lastModified = headers?.["last-modified"];
-      if (typeof lastModified === "string" && parseHttpDate(lastModified)) {
+      if (typeof lastModified === "string" && parseHttpDate2(lastModified)) {
         return lastModified;
       }
     }
@@ -38938,7 +39105,7 @@ var require_fetch = __commonJS({
         const hasTrailingQuestionMark = url.search.length === 0 && url.href[url.href.length - url.hash.length - 1] === "?";
         return dispatchWithProtocolPreference(body);
         function dispatchWithProtocolPreference(body2, allowH2) {
-          return new Promise((resolve5, reject) => agent.dispatch(
+          return new Promise((resolve6, reject) => agent.dispatch(
             {
               path: hasTrailingQuestionMark ? `${path2}?` : path2,
               origin: url.origin,
@@ -39026,7 +39193,7 @@ var require_fetch = __commonJS({
                 this.nullBodyStatus = nullBodyStatus.includes(status);
                 this.body = new Readable2({ read: () => controller2.resume() });
                 const onError = (err) => this.onResponseError(controller2, err);
-                resolve5({
+                resolve6({
                   status,
                   statusText,
                   headersList,
@@ -39067,7 +39234,7 @@ var require_fetch = __commonJS({
                   return;
                 }
                 if (request2.mode === "websocket" && allowH2 !== false && error?.code === "UND_ERR_INFO" && error?.message === "HTTP/2: Extended CONNECT protocol not supported by server") {
-                  resolve5(dispatchWithProtocolPreference(body2, false));
+                  resolve6(dispatchWithProtocolPreference(body2, false));
                   return;
                 }
                 this.body?.destroy(error);
@@ -39086,7 +39253,7 @@ var require_fetch = __commonJS({
                 const rawHeaders = controller2?.rawHeaders ?? [];
                 const headersList = new HeadersList();
                 appendHeadersListFromResponseHeaders(headersList, headers, rawHeaders);
-                resolve5({
+                resolve6({
                   status,
                   statusText: STATUS_CODES[status],
                   headersList,
@@ -43529,9 +43696,12 @@ ${captureLines}` : capture.stack;
 
 // src/providers/connections.ts
 function providerConnections() {
-  return new import_undici.Agent({ keepAliveTimeout: 3e4, maxResponseSize: MAX_ANSWER_BYTES }).compose(
-    import_undici.interceptors.decompress({ maxSize: MAX_ANSWER_BYTES, skipErrorResponses: false })
-  );
+  return new import_undici.Agent({
+    keepAliveTimeout: 3e4,
+    maxResponseSize: MAX_ANSWER_BYTES,
+    headersTimeout: 0,
+    bodyTimeout: 0
+  }).compose(import_undici.interceptors.decompress({ maxSize: MAX_ANSWER_BYTES, skipErrorResponses: false }));
 }
 function isOversizedAnswer(error) {
   for (let current = error; current instanceof Error; current = current.cause) {
@@ -43678,10 +43848,14 @@ var init_http = __esm({
         if (status < 200 || status > 299) {
           const kind = classifyStatus(status);
           const retryable = kind === "rate-limited" || kind === "server";
-          const retryAfterMs = retryable ? retryAfterFromHeaders((name) => {
-            const value = headers[name.toLowerCase()];
-            return (Array.isArray(value) ? value[0] : value) ?? null;
-          }, Date.now()) : void 0;
+          const retryAfterMs = retryable ? retryAfterFromHeaders(
+            (name) => {
+              const value = headers[name.toLowerCase()];
+              return (Array.isArray(value) ? value[0] : value) ?? null;
+            },
+            Date.now(),
+            status
+          ) : void 0;
           throw new ProviderError(
             kind,
             `provider ${this.id}: HTTP ${status}: ${this.excerpt(text, 300)}${STATUS_HINTS[kind] ?? ""}`,
@@ -44091,7 +44265,7 @@ var init_values = __esm({
 var sleep2;
 var init_sleep = __esm({
   "node_modules/openai/internal/utils/sleep.mjs"() {
-    sleep2 = (ms, ...signals) => new Promise((resolve5, reject) => {
+    sleep2 = (ms, ...signals) => new Promise((resolve6, reject) => {
       const activeSignals = [...new Set(signals.filter((signal) => signal != null))];
       let timeout;
       let settled = false;
@@ -44123,7 +44297,7 @@ var init_sleep = __esm({
         return;
       }
       timeout = setTimeout(() => {
-        settle(resolve5);
+        settle(resolve6);
       }, ms);
       for (const signal of activeSignals) {
         if (settled) {
@@ -44669,8 +44843,8 @@ function createAbortableSSESource(body, signal) {
   let interrupt;
   const waitForAbort = () => (
     // oxlint-disable-next-line promise/avoid-new -- AbortSignal callbacks need a portable Promise bridge.
-    new Promise((resolve5) => {
-      interrupt = resolve5;
+    new Promise((resolve6) => {
+      interrupt = resolve6;
     })
   );
   const cancel = () => {
@@ -45941,8 +46115,8 @@ var init_api_promise = __esm({
     init_parse3();
     APIPromise = class _APIPromise extends Promise {
       constructor(client, responsePromise, parseResponse2 = defaultParseResponse) {
-        super((resolve5) => {
-          resolve5(null);
+        super((resolve6) => {
+          resolve6(null);
         });
         this.responsePromise = responsePromise;
         this.parseResponse = parseResponse2;
@@ -49114,12 +49288,12 @@ var init_EventStream = __esm({
         _EventStream_aborted.set(this, false);
         _EventStream_catchingPromiseCreated.set(this, false);
         _EventStream_terminalFailure.set(this, void 0);
-        __classPrivateFieldSet(this, _EventStream_connectedPromise, new Promise((resolve5, reject) => {
-          __classPrivateFieldSet(this, _EventStream_resolveConnectedPromise, resolve5, "f");
+        __classPrivateFieldSet(this, _EventStream_connectedPromise, new Promise((resolve6, reject) => {
+          __classPrivateFieldSet(this, _EventStream_resolveConnectedPromise, resolve6, "f");
           __classPrivateFieldSet(this, _EventStream_rejectConnectedPromise, reject, "f");
         }), "f");
-        __classPrivateFieldSet(this, _EventStream_endPromise, new Promise((resolve5, reject) => {
-          __classPrivateFieldSet(this, _EventStream_resolveEndPromise, resolve5, "f");
+        __classPrivateFieldSet(this, _EventStream_endPromise, new Promise((resolve6, reject) => {
+          __classPrivateFieldSet(this, _EventStream_resolveEndPromise, resolve6, "f");
           __classPrivateFieldSet(this, _EventStream_rejectEndPromise, reject, "f");
         }), "f");
         __classPrivateFieldGet(this, _EventStream_connectedPromise, "f").catch(() => void 0);
@@ -49257,7 +49431,7 @@ var init_EventStream = __esm({
        *   const message = await stream.emitted('message') // rejects if the stream errors
        */
       emitted(event) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           __classPrivateFieldSet(this, _EventStream_catchingPromiseCreated, true, "f");
           const onError = (error) => {
             this.off(event, onEvent);
@@ -49267,7 +49441,7 @@ var init_EventStream = __esm({
             if (event !== "error") {
               this.off("error", onError);
             }
-            resolve5(values.length > 1 ? values : values[0]);
+            resolve6(values.length > 1 ? values : values[0]);
           };
           if (event !== "error") {
             __classPrivateFieldGet(this, _EventStream_instances, "m", _EventStream_onceForEmitted).call(this, "error", onError);
@@ -49483,8 +49657,8 @@ var init_EventStream = __esm({
             if (ended) {
               return Promise.resolve(doneResult());
             }
-            return new Promise((resolve5, reject) => {
-              readQueue.enqueue({ resolve: resolve5, reject });
+            return new Promise((resolve6, reject) => {
+              readQueue.enqueue({ resolve: resolve6, reject });
             });
           },
           return: () => {
@@ -58921,8 +59095,8 @@ var init_tool_dispatcher = __esm({
         try {
           await __classPrivateFieldGet(this, _AgentToolDispatcher_instances, "m", _AgentToolDispatcher_wait).call(this, () => (
             // oxlint-disable-next-line promise/avoid-new -- Own the registration timer so cancellation clears it promptly.
-            new Promise((resolve5) => {
-              timer = setTimeout(resolve5, delay2);
+            new Promise((resolve6) => {
+              timer = setTimeout(resolve6, delay2);
             })
           ));
         } finally {
@@ -60876,7 +61050,7 @@ var init_steps = __esm({
 
 // node_modules/openai/lib/polling.mjs
 function sleepUntilAborted(milliseconds2, signal) {
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve6, reject) => {
     let timer;
     let registered;
     let settled = false;
@@ -60925,7 +61099,7 @@ function sleepUntilAborted(milliseconds2, signal) {
       }
       settled = true;
       cleanup();
-      resolve5();
+      resolve6();
     }, milliseconds2);
     registered = abort;
     try {
@@ -69921,6 +70095,45 @@ var init_openai = __esm({
   }
 });
 
+// src/spec/duration.ts
+function durationText(ms) {
+  if (ms < 1e3) return `${ms} ms`;
+  if (ms < 12e4) return `${ms / 1e3} s`;
+  return `${ms / 6e4} min`;
+}
+function parseDuration(duration) {
+  if (typeof duration === "number") return Math.round(duration);
+  const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m)$/.exec(duration);
+  if (match === null) throw new Error(`not a duration: ${duration}`);
+  return Math.round(Number(match[1]) * UNIT_MS[match[2]]);
+}
+function checkedDuration(duration, path2, context) {
+  const ms = parseDuration(duration);
+  if (ms < 1) {
+    context.report(
+      path2,
+      `duration \`${String(duration)}\` is zero`,
+      "a duration is at least 1 ms, e.g. `500ms` or `30s`"
+    );
+    return void 0;
+  }
+  if (ms <= MAX_DURATION_MS) return ms;
+  context.report(
+    path2,
+    `duration \`${String(duration)}\` is longer than 24 hours`,
+    "a duration is at most 24 hours: `1440m`, `86400s` or `86400000` milliseconds"
+  );
+  return void 0;
+}
+var UNIT_MS, MAX_DURATION_MS;
+var init_duration = __esm({
+  "src/spec/duration.ts"() {
+    "use strict";
+    UNIT_MS = { ms: 1, s: 1e3, m: 6e4 };
+    MAX_DURATION_MS = 24 * 60 * 60 * 1e3;
+  }
+});
+
 // src/providers/prices.ts
 function price(input, cachedInput, output, read = PRICING_PAGE) {
   return {
@@ -69952,7 +70165,7 @@ function atBuiltInPrices(spec, serviceTier) {
   return URL.parse(spec.baseUrl)?.hostname === OPENAI_API_HOST;
 }
 function callCost(spec, answer) {
-  const override = spec.type === "openai" ? spec.prices : void 0;
+  const override = spec.prices;
   if (!override && !atBuiltInPrices(spec, answer.serviceTier)) return null;
   const model = answer.model ?? (spec.type === "openai" ? spec.model : "");
   return costOf(model, answer.tokens, override);
@@ -70051,6 +70264,7 @@ var init_openai2 = __esm({
     "use strict";
     init_openai();
     init_errors();
+    init_duration();
     init_secrets();
     init_abort();
     init_prices();
@@ -70075,6 +70289,7 @@ var init_openai2 = __esm({
           // OPENAI_ORG_ID and OPENAI_PROJECT_ID, which the SDK would send anywhere, are OpenAI's.
           ...spec.baseUrl ? { organization: null, project: null } : {},
           maxRetries: 0,
+          timeout: MAX_DURATION_MS + 6e4,
           // The SDK would print raw server chunks to stderr; every failure is reported as an error.
           logLevel: "off",
           fetch: createUndiciFetch(this.agent)
@@ -70252,7 +70467,7 @@ var init_openai2 = __esm({
             `provider ${id}: HTTP ${status} (not authorised): ${detail2}; check the provider's api-key (OPENAI_API_KEY when it has none)`
           );
         }
-        const retryAfterMs = error.headers ? retryAfterFromHeaders((name) => error.headers?.get(name), Date.now()) : void 0;
+        const retryAfterMs = error.headers ? retryAfterFromHeaders((name) => error.headers?.get(name), Date.now(), status) : void 0;
         const after = retryAfterMs !== void 0 ? { retryAfterMs } : {};
         if (status === 429) {
           return new ProviderError(
@@ -80179,45 +80394,6 @@ var init_context = __esm({
   }
 });
 
-// src/spec/duration.ts
-function durationText(ms) {
-  if (ms < 1e3) return `${ms} ms`;
-  if (ms < 12e4) return `${ms / 1e3} s`;
-  return `${ms / 6e4} min`;
-}
-function parseDuration(duration) {
-  if (typeof duration === "number") return Math.round(duration);
-  const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m)$/.exec(duration);
-  if (match === null) throw new Error(`not a duration: ${duration}`);
-  return Math.round(Number(match[1]) * UNIT_MS[match[2]]);
-}
-function checkedDuration(duration, path2, context) {
-  const ms = parseDuration(duration);
-  if (ms < 1) {
-    context.report(
-      path2,
-      `duration \`${String(duration)}\` is zero`,
-      "a duration is at least 1 ms, e.g. `500ms` or `30s`"
-    );
-    return void 0;
-  }
-  if (ms <= MAX_DURATION_MS) return ms;
-  context.report(
-    path2,
-    `duration \`${String(duration)}\` is longer than 24 hours`,
-    "a duration is at most 24 hours: `1440m`, `86400s` or `86400000` milliseconds"
-  );
-  return void 0;
-}
-var UNIT_MS, MAX_DURATION_MS;
-var init_duration = __esm({
-  "src/spec/duration.ts"() {
-    "use strict";
-    UNIT_MS = { ms: 1, s: 1e3, m: 6e4 };
-    MAX_DURATION_MS = 24 * 60 * 60 * 1e3;
-  }
-});
-
 // src/score/levenshtein.ts
 function codePoints(text) {
   return Array.from(text, (char) => char.codePointAt(0));
@@ -80413,21 +80589,32 @@ function secretForms(name, value) {
   ];
   return [...new Set(forms)].filter((form) => form.length >= SECRET_MIN_LENGTH).map((form) => ({ name, value: form }));
 }
+function variableNames(value, names = /* @__PURE__ */ new Set()) {
+  if (typeof value === "string") {
+    for (const [, escaped, name] of value.matchAll(ENV_REFERENCE)) {
+      if (!escaped && name !== void 0) names.add(name);
+    }
+  } else if (Array.isArray(value)) value.forEach((item) => variableNames(item, names));
+  else if (value !== null && typeof value === "object") {
+    Object.values(value).forEach((item) => variableNames(item, names));
+  }
+  return names;
+}
 function secretValues(entry, context) {
-  const names = /* @__PURE__ */ new Set();
-  const visit2 = (value) => {
-    if (typeof value === "string") {
-      for (const [, escaped, name] of value.matchAll(ENV_REFERENCE)) {
-        if (!escaped && name !== void 0) names.add(name);
-      }
-    } else if (Array.isArray(value)) value.forEach(visit2);
-    else if (value !== null && typeof value === "object") Object.values(value).forEach(visit2);
-  };
-  visit2(entry);
-  return [...names].flatMap((name) => {
+  const { model, ...settings } = entry;
+  const published = variableNames(model);
+  const names = [...variableNames(settings)].filter((name) => !published.has(name));
+  return names.flatMap((name) => {
     const value = context.env[name];
     return value === void 0 ? [] : secretForms(name, value);
   });
+}
+function resolvePrices(prices) {
+  return {
+    input: prices.input,
+    ...prices["cached-input"] === void 0 ? {} : { cachedInput: prices["cached-input"] },
+    output: prices.output
+  };
 }
 function usesVariable(text) {
   return Array.from(text.matchAll(ENV_REFERENCE)).some(([, escaped]) => !escaped);
@@ -80452,6 +80639,7 @@ async function resolveProvider(written, expanded, path2, context) {
   const retry = resolveRetry(expanded.retry, [...path2, "retry"], context);
   const rateLimit = resolveRateLimit(expanded["rate-limit"]);
   const secrets = secretValues(written, context);
+  const unset = [...variableNames(written)].filter((name) => context.env[name] === void 0);
   const base = {
     id: expanded.id,
     ...expanded.label === void 0 ? {} : { label: expanded.label },
@@ -80459,7 +80647,9 @@ async function resolveProvider(written, expanded, path2, context) {
     ...expanded.concurrency === void 0 ? {} : { concurrency: expanded.concurrency },
     ...retry === void 0 ? {} : { retry },
     ...rateLimit === void 0 ? {} : { rateLimit },
+    ...expanded.prices === void 0 ? {} : { prices: resolvePrices(expanded.prices) },
     ...secrets.length === 0 ? {} : { secrets },
+    ...unset.length === 0 ? {} : { unsetVariables: unset },
     configFingerprint: fingerprint(written),
     source: context.source(path2)
   };
@@ -80486,8 +80676,8 @@ async function resolveProvider(written, expanded, path2, context) {
       const writtenCommand = written.command;
       const programExists = await checkProgram(writtenCommand, expanded.command, cwd, path2, context);
       if (!programExists) return void 0;
-      const command = typeof expanded.command === "string" ? ["/bin/sh", "-c", expanded.command] : expanded.command;
-      return { ...base, type: "exec", command, cwd, env: stringValues(expanded.env) };
+      const command2 = typeof expanded.command === "string" ? ["/bin/sh", "-c", expanded.command] : expanded.command;
+      return { ...base, type: "exec", command: command2, cwd, env: stringValues(expanded.env) };
     }
     case "http": {
       if (!checkEndpointUrl(written, expanded, path2, context)) return void 0;
@@ -80513,24 +80703,18 @@ async function resolveProvider(written, expanded, path2, context) {
         apiKey = defaultApiKey(path2, context);
         if (apiKey !== void 0) defaultKey = secretForms(DEFAULT_API_KEY_VARIABLE, apiKey);
         else if (context.requireSecrets) return void 0;
+        else unset.push(DEFAULT_API_KEY_VARIABLE);
       }
-      const prices = expanded.prices;
       return {
         ...base,
+        ...unset.length === 0 ? {} : { unsetVariables: unset },
         ...defaultKey.length === 0 ? {} : { secrets: [...secrets, ...defaultKey] },
         type: "openai",
         model: expanded.model,
         params: expanded.params ?? {},
         ...baseUrl === void 0 ? {} : { baseUrl },
         ...apiKey === void 0 ? {} : { apiKey },
-        stream: expanded.stream ?? false,
-        ...prices === void 0 ? {} : {
-          prices: {
-            input: prices.input,
-            ...prices["cached-input"] === void 0 ? {} : { cachedInput: prices["cached-input"] },
-            output: prices.output
-          }
-        }
+        stream: expanded.stream ?? false
       };
     }
   }
@@ -80623,8 +80807,8 @@ function isHttpUrl(text) {
     return false;
   }
 }
-function programPath(command) {
-  const first = typeof command === "string" ? command.trim().split(/\s+/)[0] : command[0];
+function programPath(command2) {
+  const first = typeof command2 === "string" ? command2.trim().split(/\s+/)[0] : command2[0];
   return first !== void 0 && PATH_LIKE.test(first) ? first : void 0;
 }
 async function checkProgram(written, expanded, cwd, path2, context) {
@@ -80883,7 +81067,7 @@ var init_eval_spec_schema = __esm({
         providerConcurrency: {
           type: "integer",
           minimum: 1,
-          description: "Maximum calls in flight to this provider (default: the run's concurrency)."
+          description: "Maximum calls in flight to this provider (default: the run's concurrency), shared by every suite and judge calling the same endpoint and model: the smallest one set applies."
         },
         providerRetry: {
           type: "object",
@@ -80927,6 +81111,32 @@ var init_eval_spec_schema = __esm({
             }
           }
         },
+        providerPrices: {
+          type: "object",
+          additionalProperties: false,
+          required: ["input", "output"],
+          description: "USD per 1M tokens of this provider's answers: for a model the built-in price table does not know, a server that bills otherwise, or to override the table.",
+          properties: {
+            input: {
+              type: "number",
+              minimum: 0,
+              description: "USD per 1M input tokens.",
+              maximum: 1e6
+            },
+            "cached-input": {
+              type: "number",
+              minimum: 0,
+              description: "USD per 1M cached input tokens (default: the input price).",
+              maximum: 1e6
+            },
+            output: {
+              type: "number",
+              minimum: 0,
+              description: "USD per 1M output tokens (reasoning tokens included).",
+              maximum: 1e6
+            }
+          }
+        },
         moduleProvider: {
           type: "object",
           additionalProperties: false,
@@ -80954,6 +81164,9 @@ var init_eval_spec_schema = __esm({
             },
             "rate-limit": {
               $ref: "#/definitions/providerRateLimit"
+            },
+            prices: {
+              $ref: "#/definitions/providerPrices"
             },
             path: {
               type: "string",
@@ -81046,6 +81259,9 @@ var init_eval_spec_schema = __esm({
             "rate-limit": {
               $ref: "#/definitions/providerRateLimit"
             },
+            prices: {
+              $ref: "#/definitions/providerPrices"
+            },
             url: {
               type: "string",
               minLength: 1,
@@ -81119,6 +81335,9 @@ var init_eval_spec_schema = __esm({
             "rate-limit": {
               $ref: "#/definitions/providerRateLimit"
             },
+            prices: {
+              $ref: "#/definitions/providerPrices"
+            },
             model: {
               type: "string",
               minLength: 1,
@@ -81142,32 +81361,6 @@ var init_eval_spec_schema = __esm({
               type: "boolean",
               default: false,
               description: "Stream the answer, to measure the time to first token (default false)."
-            },
-            prices: {
-              type: "object",
-              additionalProperties: false,
-              required: ["input", "output"],
-              description: "USD per 1M tokens, for a model the built-in price table does not know (or to override it).",
-              properties: {
-                input: {
-                  type: "number",
-                  minimum: 0,
-                  description: "USD per 1M input tokens.",
-                  maximum: 1e6
-                },
-                "cached-input": {
-                  type: "number",
-                  minimum: 0,
-                  description: "USD per 1M cached input tokens (default: the input price).",
-                  maximum: 1e6
-                },
-                output: {
-                  type: "number",
-                  minimum: 0,
-                  description: "USD per 1M output tokens (reasoning tokens included).",
-                  maximum: 1e6
-                }
-              }
             }
           }
         },
@@ -84922,7 +85115,7 @@ function estimateTokens(messages, params = {}) {
   const maxOutput = params["max_completion_tokens"] ?? params["max_tokens"];
   return Math.ceil(characters / 4) + (typeof maxOutput === "number" ? maxOutput : 0);
 }
-var MINUTE_MS, Bucket, RateLimiter;
+var MINUTE_MS, Bucket, MinuteRecord, RateLimiter;
 var init_rate_limit = __esm({
   "src/run/rate-limit.ts"() {
     "use strict";
@@ -84934,8 +85127,8 @@ var init_rate_limit = __esm({
       level;
       updatedAt;
       constructor(perMinute, now) {
-        this.perMs = perMinute / MINUTE_MS;
         this.capacity = Math.max(1, perMinute / 60);
+        this.perMs = (perMinute - this.capacity + 1) / MINUTE_MS;
         this.level = this.capacity;
         this.updatedAt = now;
       }
@@ -84948,9 +85141,41 @@ var init_rate_limit = __esm({
         return this.level >= needed ? 0 : (needed - this.level) / this.perMs;
       }
     };
+    MinuteRecord = class {
+      constructor(perMinute) {
+        this.perMinute = perMinute;
+      }
+      perMinute;
+      charges = [];
+      total = 0;
+      expire(now) {
+        for (let first = this.charges[0]; first && first.at <= now - MINUTE_MS; ) {
+          this.charges.shift();
+          this.total -= first.amount;
+          first = this.charges[0];
+        }
+      }
+      /** Milliseconds until `amount` more fits in the 60 seconds before it (0 when it does). */
+      waitFor(amount, now) {
+        this.expire(now);
+        if (this.total <= 0 || this.total + amount <= this.perMinute) return 0;
+        let left = this.total;
+        for (const charge of this.charges) {
+          left -= charge.amount;
+          if (left <= 0 || left + amount <= this.perMinute) return charge.at + MINUTE_MS - now;
+        }
+        return 0;
+      }
+      charge(amount, now) {
+        if (amount <= 0) return;
+        this.charges.push({ at: now, amount });
+        this.total += amount;
+      }
+    };
     RateLimiter = class {
       requests;
       tokens;
+      tokensInMinute;
       now;
       sleep;
       /** The last waiter in line: each acquire starts when the previous one is served. */
@@ -84962,23 +85187,34 @@ var init_rate_limit = __esm({
         }
         if (options.tokensPerMinute !== void 0) {
           this.tokens = new Bucket(options.tokensPerMinute, start);
+          this.tokensInMinute = new MinuteRecord(options.tokensPerMinute);
         }
         this.now = options.now;
         this.sleep = options.sleep;
       }
-      /** Waits for a request slot and `estimatedTokens` of budget, then charges both. */
-      acquire(estimatedTokens, signal) {
-        if (!this.requests && !this.tokens) return Promise.resolve();
-        const turn = this.line.then(() => this.admit(estimatedTokens, signal));
+      /**
+       * Waits for a request slot and `estimatedTokens` of budget, then charges both. With a `gate`
+       * (the slots a call holds while it is made), the waiter first in line takes it once the limits
+       * let it go, and the limits are charged only then: a call held back by its limits holds no
+       * slot meanwhile, and its charge is when it is sent. Resolves holding the gate.
+       */
+      acquire(estimatedTokens, signal, gate) {
+        if (!this.requests && !this.tokens) return gate ? gate.acquire(signal) : Promise.resolve();
+        const turn = this.line.then(() => this.admit(estimatedTokens, signal, gate));
         this.line = turn.catch(() => void 0);
         if (signal.aborted) return Promise.reject(abortError(signal));
-        return new Promise((resolve5, reject) => {
-          const onAbort = () => reject(abortError(signal));
+        return new Promise((resolve6, reject) => {
+          let left = false;
+          const onAbort = () => {
+            left = true;
+            reject(abortError(signal));
+          };
           signal.addEventListener("abort", onAbort, { once: true });
           turn.then(
             () => {
               signal.removeEventListener("abort", onAbort);
-              resolve5();
+              if (left) gate?.release();
+              else resolve6();
             },
             (error) => {
               signal.removeEventListener("abort", onAbort);
@@ -84987,29 +85223,111 @@ var init_rate_limit = __esm({
           );
         });
       }
-      async admit(estimatedTokens, signal) {
-        for (; ; ) {
-          if (signal.aborted) throw abortError(signal);
-          const now = this.now();
-          this.requests?.refill(now);
-          this.tokens?.refill(now);
-          const waitMs = Math.max(
-            this.requests?.waitFor(1) ?? 0,
-            this.tokens?.waitFor(Math.min(estimatedTokens, this.tokens.capacity)) ?? 0
-          );
-          if (waitMs <= 0) {
-            if (this.requests) this.requests.level -= 1;
-            if (this.tokens) this.tokens.level -= estimatedTokens;
-            return;
+      /** Milliseconds until both limits let `estimatedTokens` go (0 when they do). */
+      waitMs(estimatedTokens) {
+        const now = this.now();
+        this.requests?.refill(now);
+        this.tokens?.refill(now);
+        return Math.max(
+          this.requests?.waitFor(1) ?? 0,
+          this.tokens?.waitFor(Math.min(estimatedTokens, this.tokens.capacity)) ?? 0,
+          this.tokensInMinute?.waitFor(estimatedTokens, now) ?? 0
+        );
+      }
+      async admit(estimatedTokens, signal, gate) {
+        let holding = false;
+        try {
+          for (; ; ) {
+            if (signal.aborted) throw abortError(signal);
+            const waitMs = this.waitMs(estimatedTokens);
+            if (waitMs > 0) {
+              if (holding) gate?.release();
+              holding = false;
+              await this.sleep(Math.ceil(waitMs), signal);
+            } else if (gate && !holding) {
+              await gate.acquire(signal);
+              holding = true;
+            } else {
+              if (this.requests) this.requests.level -= 1;
+              if (this.tokens) this.tokens.level -= estimatedTokens;
+              this.tokensInMinute?.charge(estimatedTokens, this.now());
+              return;
+            }
           }
-          await this.sleep(Math.ceil(waitMs), signal);
+        } catch (error) {
+          if (holding) gate?.release();
+          throw error;
         }
       }
       /** After a call: charges the tokens it used beyond what `acquire` reserved for it. */
       record(actualTokens, estimatedTokens = 0) {
         if (!this.tokens || actualTokens <= estimatedTokens) return;
-        this.tokens.refill(this.now());
+        const now = this.now();
+        this.tokens.refill(now);
         this.tokens.level -= actualTokens - estimatedTokens;
+        this.tokensInMinute?.charge(actualTokens - estimatedTokens, now);
+      }
+    };
+  }
+});
+
+// src/run/slots.ts
+function allOf(gates) {
+  return {
+    async acquire(signal) {
+      for (const [taken, gate] of gates.entries()) {
+        try {
+          await gate.acquire(signal);
+        } catch (error) {
+          for (const held of gates.slice(0, taken).reverse()) held.release();
+          throw error;
+        }
+      }
+    },
+    release() {
+      for (const gate of [...gates].reverse()) gate.release();
+    }
+  };
+}
+var Slots;
+var init_slots = __esm({
+  "src/run/slots.ts"() {
+    "use strict";
+    init_abort();
+    Slots = class {
+      constructor(limit2) {
+        this.limit = limit2;
+      }
+      limit;
+      held = 0;
+      waiting = [];
+      /** Lowers the limit to `limit` if it is lower; before any holder, as the run is set up. */
+      cap(limit2) {
+        this.limit = Math.min(this.limit, limit2);
+      }
+      async acquire(signal) {
+        if (signal.aborted) throw abortError(signal);
+        if (this.held < this.limit) {
+          this.held++;
+          return;
+        }
+        await new Promise((resolve6, reject) => {
+          const admit = () => {
+            signal.removeEventListener("abort", onAbort);
+            resolve6();
+          };
+          const onAbort = () => {
+            this.waiting.splice(this.waiting.indexOf(admit), 1);
+            reject(abortError(signal));
+          };
+          this.waiting.push(admit);
+          signal.addEventListener("abort", onAbort, { once: true });
+        });
+      }
+      release() {
+        const next = this.waiting.shift();
+        if (next) next();
+        else this.held--;
       }
     };
   }
@@ -85021,9 +85339,11 @@ function callPolicy(spec, provider, run) {
     provider,
     timeoutMs: run.timeoutMs,
     retry: spec.retry ?? DEFAULT_RETRY_POLICY,
-    limiter: run.limiters.for(spec),
+    limiter: run.limiters.rateLimiter(spec),
+    inFlight: run.limiters.inFlight(spec),
     params: spec.type === "openai" ? spec.params : {},
     cacheIdentity: providerCacheIdentity(spec),
+    replays: spec.unsetVariables !== void 0,
     keysVars: spec.type !== "openai",
     secrets: run.secrets
   };
@@ -85056,7 +85376,7 @@ function checkedTokens(response, providerId) {
   return { ...response, tokens: recordedTokens(response.tokens) };
 }
 async function callProvider(policy, request2, signal, options, what, usable = () => true) {
-  const { cache } = options;
+  const cache = policy.replays ? options.replayCache : options.cache;
   const key = cache && (cache.reads || cache.writes) ? cacheKey({
     providerFingerprint: policy.cacheIdentity,
     request: policy.keysVars ? request2 : { messages: request2.messages },
@@ -85074,9 +85394,10 @@ async function callProvider(policy, request2, signal, options, what, usable = ()
     }
   }
   const estimate = policy.limiter ? estimateTokens(request2.messages, policy.params) : 0;
+  const { inFlight } = policy;
   const outcome = await withRetries(
     async () => {
-      await policy.limiter?.acquire(estimate, signal);
+      await (policy.limiter ? policy.limiter.acquire(estimate, signal, inFlight) : inFlight.acquire(signal));
       const timeout = new AbortController();
       const timer = setTimeout(
         () => timeout.abort(
@@ -85102,6 +85423,7 @@ async function callProvider(policy, request2, signal, options, what, usable = ()
         return redactAnswer(response, policy.secrets);
       } finally {
         clearTimeout(timer);
+        inFlight.release();
       }
     },
     policy.retry,
@@ -85111,7 +85433,7 @@ async function callProvider(policy, request2, signal, options, what, usable = ()
   const { value, attempts, waitedMs } = outcome;
   return { response: value, attempts, waitedMs, cached: false };
 }
-var RateLimiters;
+var CallLimits;
 var init_call = __esm({
   "src/run/call.ts"() {
     "use strict";
@@ -85124,13 +85446,18 @@ var init_call = __esm({
     init_secrets();
     init_cache();
     init_rate_limit();
-    RateLimiters = class {
+    init_slots();
+    CallLimits = class {
       constructor(options) {
         this.options = options;
+        this.run = new Slots(options.concurrency ?? Number.POSITIVE_INFINITY);
       }
       options;
+      /** Calls in flight across the run. */
+      run;
       limiters = /* @__PURE__ */ new Map();
-      for(spec) {
+      endpoints = /* @__PURE__ */ new Map();
+      rateLimiter(spec) {
         const { rateLimit } = spec;
         if (!rateLimit || !(rateLimit.requestsPerMinute || rateLimit.tokensPerMinute)) return void 0;
         const key = JSON.stringify([rateLimitIdentity(spec), rateLimit]);
@@ -85145,6 +85472,21 @@ var init_call = __esm({
         }
         return limiter;
       }
+      /**
+       * What a call to `spec`'s endpoint holds while it is made: a share of the endpoint's cap,
+       * lowered to `spec`'s `concurrency`, then of the run's. Every caller is given it before the
+       * run's first call.
+       */
+      inFlight(spec) {
+        const identity = rateLimitIdentity(spec);
+        let endpoint2 = this.endpoints.get(identity);
+        if (!endpoint2) {
+          endpoint2 = new Slots(Number.POSITIVE_INFINITY);
+          this.endpoints.set(identity, endpoint2);
+        }
+        if (spec.concurrency !== void 0) endpoint2.cap(spec.concurrency);
+        return allOf([endpoint2, this.run]);
+      }
     };
   }
 });
@@ -85158,17 +85500,11 @@ function runJudges(options) {
       limiters: options.limiters,
       secrets: options.secrets
     });
-    const slots = new Slots(spec.concurrency ?? Number.POSITIVE_INFINITY);
     const judge = {
       async call(request2, signal, usable) {
-        await slots.acquire(signal);
-        try {
-          const what = `judge ${spec.id}, case ${request2.caseId}, repeat ${request2.repeat}`;
-          const { response } = await callProvider(policy, request2, signal, options, what, usable);
-          return response;
-        } finally {
-          slots.release();
-        }
+        const what = `judge ${spec.id}, case ${request2.caseId}, repeat ${request2.repeat}`;
+        const { response } = await callProvider(policy, request2, signal, options, what, usable);
+        return response;
       },
       close: async () => {
         await provider.close?.();
@@ -85177,45 +85513,12 @@ function runJudges(options) {
     return judge;
   };
 }
-var JUDGE_TIMEOUT_MS, Slots;
+var JUDGE_TIMEOUT_MS;
 var init_judge = __esm({
   "src/run/judge.ts"() {
     "use strict";
-    init_abort();
     init_call();
     JUDGE_TIMEOUT_MS = 6e4;
-    Slots = class {
-      constructor(limit2) {
-        this.limit = limit2;
-      }
-      limit;
-      held = 0;
-      waiting = [];
-      async acquire(signal) {
-        if (signal.aborted) throw abortError(signal);
-        if (this.held < this.limit) {
-          this.held++;
-          return;
-        }
-        await new Promise((resolve5, reject) => {
-          const admit = () => {
-            signal.removeEventListener("abort", onAbort);
-            resolve5();
-          };
-          const onAbort = () => {
-            this.waiting.splice(this.waiting.indexOf(admit), 1);
-            reject(abortError(signal));
-          };
-          this.waiting.push(admit);
-          signal.addEventListener("abort", onAbort, { once: true });
-        });
-      }
-      release() {
-        const next = this.waiting.shift();
-        if (next) next();
-        else this.held--;
-      }
-    };
   }
 });
 
@@ -85247,11 +85550,11 @@ function formatDuration(seconds) {
   if (whole < 3600) return `${Math.floor(whole / 60)}m${String(whole % 60).padStart(2, "0")}s`;
   return `${Math.floor(whole / 3600)}h${String(Math.floor(whole % 3600 / 60)).padStart(2, "0")}m`;
 }
-function describe2(done, total, errors, elapsedMs) {
+function describe2(done, total, errors, missing, elapsedMs) {
   const percent2 = total === 0 ? 100 : Math.floor(done / total * 100);
   const rate = elapsedMs > 0 ? done / (elapsedMs / 1e3) : 0;
   const eta = rate > 0 ? (total - done) / rate : Number.POSITIVE_INFINITY;
-  const errorText = errors === 0 ? "" : `, ${errors} error${errors === 1 ? "" : "s"}`;
+  const errorText = (errors === 0 ? "" : `, ${errors} error${errors === 1 ? "" : "s"}`) + (missing === 0 ? "" : `, ${missing} missing from the cache`);
   const rateText = rate > 0 && rate < 0.1 ? `${(rate * 60).toFixed(1)}/min` : `${rate.toFixed(1)}/s`;
   return `${done}/${total} answers (${percent2}%)${errorText}, ${rateText}, ETA ${formatDuration(eta)}`;
 }
@@ -85260,23 +85563,23 @@ function terminalProgress(out, now) {
   let total = 0;
   let startedAt = 0;
   let drawnAt = Number.NEGATIVE_INFINITY;
-  const draw = (done, errors) => {
+  const draw = (done, errors, missing) => {
     const filled = total === 0 ? width : Math.round(done / total * width);
     const bar = "█".repeat(filled) + "░".repeat(width - filled);
-    out.write(`\r\x1B[2K${bar} ${describe2(done, total, errors, now() - startedAt)}`);
+    out.write(`\r\x1B[2K${bar} ${describe2(done, total, errors, missing, now() - startedAt)}`);
   };
   return {
     start(count) {
       total = count;
       startedAt = now();
     },
-    update(done, errors) {
+    update(done, errors, missing = 0) {
       if (now() - drawnAt < 100) return;
       drawnAt = now();
-      draw(done, errors);
+      draw(done, errors, missing);
     },
-    finish(done, errors) {
-      draw(done, errors);
+    finish(done, errors, missing = 0) {
+      draw(done, errors, missing);
       out.write("\n");
     }
   };
@@ -85289,10 +85592,11 @@ function lineProgress(out, now, { intervalMs = 15e3, ticker = intervalTicker } =
   let lastDecile = 0;
   let done = 0;
   let errors = 0;
+  let missing = 0;
   let stopHeartbeat;
   const line = (suffix = "") => {
     lastAt = now();
-    out.write(`evalgate: ${describe2(done, total, errors, lastAt - startedAt)}${suffix}
+    out.write(`evalgate: ${describe2(done, total, errors, missing, lastAt - startedAt)}${suffix}
 `);
   };
   const heartbeat = () => {
@@ -85308,9 +85612,10 @@ function lineProgress(out, now, { intervalMs = 15e3, ticker = intervalTicker } =
 `);
       stopHeartbeat = ticker.every(Math.min(HEARTBEAT_CHECK_MS, intervalMs), heartbeat);
     },
-    update(answered, failed2) {
+    update(answered, failed2, notCached = 0) {
       done = answered;
       errors = failed2;
+      missing = notCached;
       lastAnswerAt = now();
       const decile = total === 0 ? 10 : Math.floor(done / total * 10);
       if (decile > lastDecile || now() - lastAt >= intervalMs) {
@@ -85318,10 +85623,11 @@ function lineProgress(out, now, { intervalMs = 15e3, ticker = intervalTicker } =
         line();
       }
     },
-    finish(answered, failed2) {
+    finish(answered, failed2, notCached = 0) {
       stopHeartbeat?.();
       done = answered;
       errors = failed2;
+      missing = notCached;
       if (lastDecile < 10) line();
     }
   };
@@ -85401,7 +85707,8 @@ async function suiteFingerprints(spec) {
   return {
     fingerprint: fingerprint([casesFingerprint, scorersFingerprint]),
     casesFingerprint,
-    scorersFingerprint
+    scorersFingerprint,
+    promptFingerprint: fingerprint(spec.prompt)
   };
 }
 async function prepareSuite(planned, createJudge, options) {
@@ -85533,16 +85840,15 @@ async function runTask(lane, caseIndex, repeat, runSignal, options) {
   }
 }
 function schedule(lanes, signal, progress, tally, options) {
-  const { concurrency } = options;
   let inFlight = 0;
   let cursor = 0;
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve6, reject) => {
     const finished = () => lanes.every((lane) => lane.next === lane.taskCount || signal.aborted);
     const pump = () => {
       let started = true;
-      while (started && inFlight < concurrency && !signal.aborted) {
+      while (started && !signal.aborted) {
         started = false;
-        for (let i = 0; i < lanes.length && inFlight < concurrency; i++) {
+        for (let i = 0; i < lanes.length; i++) {
           const lane = lanes[(cursor + i) % lanes.length];
           if (lane.next >= lane.taskCount || lane.inFlight >= lane.limit) continue;
           start(lane);
@@ -85550,7 +85856,7 @@ function schedule(lanes, signal, progress, tally, options) {
         }
         cursor = (cursor + 1) % Math.max(lanes.length, 1);
       }
-      if (inFlight === 0 && finished()) resolve5();
+      if (inFlight === 0 && finished()) resolve6();
     };
     const start = (lane) => {
       const task = lane.next++;
@@ -85566,8 +85872,9 @@ function schedule(lanes, signal, progress, tally, options) {
         if (result) {
           lane.suite.results[slot] = redactResult(result, lane.call.secrets);
           tally.done++;
-          if (result.error) tally.errors++;
-          progress.update(tally.done, tally.errors);
+          if (result.error?.kind === "cache-miss") tally.missing++;
+          else if (result.error) tally.errors++;
+          progress.update(tally.done, tally.errors, tally.missing);
         }
         pump();
       }, reject);
@@ -85583,6 +85890,7 @@ function suiteResult(run, recordedPath) {
     ...spec.description ? { description: spec.description } : {},
     file: recordedPath(spec.file, spec.file),
     ...run.fingerprints,
+    timeoutMs: spec.timeoutMs,
     repeats,
     minPassRate: spec.minPassRate,
     gate: spec.gate,
@@ -85607,17 +85915,17 @@ async function executePlan(plan, options) {
   const signal = options.signal ?? new AbortController().signal;
   const progress = options.progress ?? silentProgress;
   const startedAt = now().toISOString();
-  const limiters = new RateLimiters(options);
+  const limiters = new CallLimits(options);
   const secrets = runSecrets(plan);
   const judges = runJudges({ ...options, limiters, secrets });
   const suites = await Promise.all(plan.suites.map((s) => prepareSuite(s, judges, options)));
   const lanes = await openProviders(suites, limiters, secrets, options);
-  const tally = { done: 0, errors: 0 };
+  const tally = { done: 0, errors: 0, missing: 0 };
   try {
     progress.start(plan.totalCalls);
     await schedule(lanes, signal, progress, tally, options);
   } finally {
-    progress.finish(tally.done, tally.errors);
+    progress.finish(tally.done, tally.errors, tally.missing);
     await Promise.all([
       ...lanes.map((lane) => lane.call.provider.close?.()),
       ...suites.map((suite) => closeScorers(suite.scorers))
@@ -85738,6 +86046,7 @@ var init_plan = __esm({
 });
 
 // src/run/index.ts
+import { resolve as resolve4 } from "node:path";
 function warnOfCachedCode(plan, warn) {
   const isCode = (p) => p.type === "module" || p.type === "exec";
   const answering = new Set(
@@ -85754,12 +86063,56 @@ function warnOfCachedCode(plan, warn) {
     `the cache finds an answer by its request, not by the code that gave it: a cached answer of ${[...answering].join(", ")} (module or exec) does not follow a change of that code; use cache: off where the code is what you test`
   );
 }
+function codeFiles(provider, owner) {
+  if (provider.type === "module") return [{ what: `the code of ${owner}`, path: provider.path }];
+  if (provider.type !== "exec") return [];
+  const words = provider.command.flatMap((word) => word.split(/\s+/)).filter(Boolean);
+  return words.map((word) => ({
+    what: `a file of the command of ${owner}`,
+    path: resolve4(provider.cwd, word)
+  }));
+}
+function specInputs(specs, cwd) {
+  return specs.flatMap((spec) => [
+    { what: "the spec", path: resolve4(cwd, spec.file) },
+    ...[...new Set(spec.cases.map((c) => c.source.file))].map((file) => ({
+      what: "a case file",
+      path: resolve4(cwd, file)
+    })),
+    ...spec.providers.flatMap((provider) => codeFiles(provider, `provider ${provider.id}`)),
+    ...spec.scorers.flatMap(
+      (scorer) => scorer.type === "javascript" ? [{ what: `the code of scorer ${scorer.name}`, path: scorer.path }] : scorer.type === "llm-judge" ? codeFiles(scorer.judge, `the judge of scorer ${scorer.name}`) : []
+    )
+  ]);
+}
+function replayedProviders(plan) {
+  return plan.suites.flatMap(({ spec }) => [
+    ...spec.providers.flatMap(
+      (provider) => provider.unsetVariables ? [
+        {
+          suite: spec.suite,
+          what: `provider ${provider.id}`,
+          unsetVariables: provider.unsetVariables
+        }
+      ] : []
+    ),
+    ...spec.scorers.flatMap(
+      (scorer) => scorer.type === "llm-judge" && scorer.judge.unsetVariables ? [
+        {
+          suite: spec.suite,
+          what: `the judge of ${scorer.name}`,
+          unsetVariables: scorer.judge.unsetVariables
+        }
+      ] : []
+    )
+  ]);
+}
 async function runEvals(options) {
   const specs = await loadSpecs(options.paths, {
     cwd: options.cwd,
     env: options.env,
     // Replaying every answer calls no provider, so it needs no secret: fork PRs have none.
-    requireSecrets: options.cache?.mode !== "replay",
+    requireSecrets: options.cache?.mode !== "replay" && !options.cache?.replayUnset,
     ...options.filter !== void 0 ? { runsSuite: filterCoversSuite(options.filter) } : {}
   });
   const plan = planRun(specs, {
@@ -85768,6 +86121,11 @@ async function runEvals(options) {
     ...options.repeats !== void 0 ? { repeats: options.repeats } : {}
   });
   await assertWritableFile(options.out);
+  await assertNotAnInput(options.out, specInputs(specs, options.cwd), {
+    cwd: options.cwd,
+    shown: options.outName ?? options.out,
+    advice: "write the results to another file"
+  });
   if (options.cache) await assertUsableCacheDir(options.cache.dir, options.cache.mode);
   const recordedPath = await repositoryPaths(
     options.cwd,
@@ -85779,6 +86137,8 @@ async function runEvals(options) {
   const cache = options.cache && options.cache.mode !== "off" ? new ResponseCache({ ...options.cache, warn: options.warn }) : void 0;
   if (cache?.reads) warnOfCachedCode(plan, options.warn);
   await cache?.sweepUnfinishedWrites();
+  const replayed = replayedProviders(plan);
+  const replayCache = options.cache && replayed.length > 0 ? cache?.mode === "replay" ? cache : new ResponseCache({ dir: options.cache.dir, mode: "replay", warn: options.warn }) : void 0;
   const run = await executePlan(plan, {
     recordedPath,
     concurrency: options.concurrency,
@@ -85787,6 +86147,7 @@ async function runEvals(options) {
     progress: options.progress,
     toolVersion: TOOL_VERSION,
     ...cache ? { cache } : {},
+    ...replayCache ? { replayCache } : {},
     ...options.signal ? { signal: options.signal } : {},
     meta: {
       ...options.meta,
@@ -85797,10 +86158,10 @@ async function runEvals(options) {
   try {
     await writeRunResultOrRescue(options.out, run);
   } catch (error) {
-    if (error instanceof ResultsWriteError) return { run, rescue: error };
+    if (error instanceof ResultsWriteError) return { run, rescue: error, replayed };
     throw error;
   }
-  return { run };
+  return { run, replayed };
 }
 var init_run = __esm({
   "src/run/index.ts"() {
@@ -85834,12 +86195,12 @@ function usageText(message, options) {
   }
   return message.replace(/\.$/, "");
 }
-function parseCommandArgs(command, argv, options) {
+function parseCommandArgs(command2, argv, options) {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
     throw new UsageError(
-      `evalgate ${command}: ${usageText(error.message, options)}. See \`evalgate ${command} --help\`.`
+      `${usageText(error.message, options)}. See \`evalgate ${command2} --help\`.`
     );
   }
 }
@@ -85880,7 +86241,7 @@ Usage:
                                           compare two RunResults with paired statistics
   evalgate merge <shard.json...> [--out <file>]
                                           merge the results of --shard runs into one
-  evalgate <command> --help               options of a command
+  evalgate <command> --help               options of a command (or: evalgate help <command>)
   evalgate --version
 
 Paths are spec files or directories searched for *.eval.yaml (default: evals).
@@ -85912,10 +86273,13 @@ Options:
                           never: thresholds never fail the run (a regression
                           found with --baseline still exits 1)
   --baseline <file>       compare with this RunResult after the run (exit 1 on a regression)
-  --strict                with --baseline: an inconclusive result fails too
+  --strict                with --baseline: an inconclusive result fails too, and so
+                          does a suite not gated against its baseline (its scorers
+                          changed, or no case was answered in both runs)
   --format <f>            with --baseline: terminal (default), markdown, json or junit;
-                          other than terminal, stdout holds the comparison alone and the
-                          run report goes to stderr
+                          other than terminal, stdout holds the comparison alone: the run
+                          report, and what module providers and javascript scorers print,
+                          go to stderr
   --cache <mode>          record/replay provider answers: off (default), read, write,
                           read-write, or replay (no call at all, for runs without secrets
                           such as fork PRs; an answer not in the cache is left out and counted)
@@ -85932,17 +86296,20 @@ Pairs the cases of two RunResults by suite, provider and case id and tests each 
 Options:
   --format <f>     terminal (default), markdown, json or junit
   --out <file>     also write the report to this file
-  --strict         an inconclusive result fails too
+  --strict         an inconclusive result fails too, and so does a suite not gated
+                   against its baseline (its scorers changed, or no case was answered
+                   in both runs)
   --seed <text>    seed of the random tests (default: the head run's commit)
   --no-color       plain text even on a terminal
 Exit 1 on a regression, a broken absolute limit or an error verdict (and, with --strict, an
-inconclusive one); 2 on bad input; 0 otherwise.
+inconclusive one or a suite not gated against its baseline); 2 on bad input; 0 otherwise.
 `;
     MERGE_HELP = `Usage: evalgate merge <shard.json|dir...> [--out <file>]
 
 Merges the RunResults of \`evalgate run --shard i/n\` (one per shard, or directories holding
 them) into the RunResult of the whole run, to compare or store as a baseline. Every shard of one
-commit must be there, each once, with the same suites and providers configured alike.
+commit must be there, each once, written by one evalgate version, with the same suites (prompt,
+timeout, repeats, min-pass-rate, gate) and providers configured alike.
 
 Options:
   --out <file>     where to write the merged RunResult (default: .evalgate/results.json)
@@ -85962,7 +86329,7 @@ __export(main_exports, {
   useColor: () => useColor
 });
 import { execFile } from "node:child_process";
-import { resolve as resolve4 } from "node:path";
+import { resolve as resolve5 } from "node:path";
 import { promisify } from "node:util";
 async function currentCommit(cwd, env) {
   if (env.GITHUB_SHA) return env.GITHUB_SHA;
@@ -85994,9 +86361,11 @@ function renderComparison(comparison, format, color) {
 }
 async function validateCommand(argv, io) {
   const { values, positionals } = parseCommandArgs("validate", argv, {
-    help: { type: "boolean", short: "h" }
+    help: { type: "boolean", short: "h" },
+    version: { type: "boolean", short: "v" }
   });
   if (values.help) return io.stdout.write(VALIDATE_HELP), 0;
+  if (values.version) return printVersion(io);
   const specs = await loadSpecs(positionals, { cwd: io.cwd, env: io.env });
   for (const spec of specs) {
     const calls = spec.cases.length * spec.providers.length * spec.repeats;
@@ -86014,12 +86383,34 @@ function compareAndReport(base, head, options) {
   });
   return { comparison, text: renderComparison(comparison, options.format, options.color) };
 }
+async function withStdoutOnStderr(divert, work) {
+  if (!divert) return work();
+  const stdout = process.stdout;
+  const write = stdout.write;
+  stdout.write = process.stderr.write.bind(process.stderr);
+  try {
+    return await work();
+  } finally {
+    stdout.write = write;
+  }
+}
+function reportUngated(comparison, io) {
+  if (!comparison.options.strict) return;
+  for (const group of ungatedAgainstBaseline(comparison)) {
+    const why = !group.comparable ? "its scorers changed" : group.cases.paired === 0 ? "no case id is in both runs; an id derived from the content changes with it, so give cases an `id`" : "no case was answered in both runs";
+    io.stderr.write(
+      `evalgate: --strict: ${group.suite} / ${group.providerId} could not be gated against its baseline (${why}): it fails as inconclusive
+`
+    );
+  }
+}
 function belowThreshold(summaries) {
   return summaries.some((s) => s.belowThreshold);
 }
 async function runCommand(argv, io) {
   const { values, positionals } = parseCommandArgs("run", argv, {
     help: { type: "boolean", short: "h" },
+    version: { type: "boolean", short: "v" },
     out: { type: "string", short: "o" },
     concurrency: { type: "string", short: "c" },
     repeats: { type: "string" },
@@ -86036,6 +86427,7 @@ async function runCommand(argv, io) {
     "no-color": { type: "boolean" }
   });
   if (values.help) return io.stdout.write(RUN_HELP), 0;
+  if (values.version) return printVersion(io);
   const concurrency = positiveInteger("concurrency", values.concurrency) ?? DEFAULT_CONCURRENCY;
   const repeats = positiveInteger("repeats", values.repeats);
   if (repeats !== void 0 && repeats > MAX_REPEATS) {
@@ -86050,34 +86442,52 @@ async function runCommand(argv, io) {
     );
   }
   const cacheMode = oneOf("cache", values.cache, CACHE_MODES) ?? "off";
-  const out = resolve4(io.cwd, values.out ?? DEFAULT_OUT);
+  const out = resolve5(io.cwd, values.out ?? DEFAULT_OUT);
   const color = useColor(io.stdout, io.env, values["no-color"]);
-  const baseline = values.baseline === void 0 ? void 0 : await readRunResult(resolve4(io.cwd, values.baseline));
+  const baseline = values.baseline === void 0 ? void 0 : await readRunResult(resolve5(io.cwd, values.baseline));
+  const outName = values.out === void 0 ? `the results, written by default to ${DEFAULT_OUT},` : `--out ${values.out}`;
+  if (values.baseline !== void 0) {
+    await assertNotAnInput(
+      out,
+      [{ what: "the baseline", path: resolve5(io.cwd, values.baseline) }],
+      {
+        cwd: io.cwd,
+        shown: outName,
+        advice: values.out === void 0 ? `pass --out another file (e.g. --out .evalgate/head.json), or copy the baseline elsewhere and pass the copy to --baseline` : "write the results to another file"
+      }
+    );
+  }
   const now = () => performance.now();
   const progress = values.quiet ? silentProgress : io.stderr.isTTY ? terminalProgress(io.stderr, now) : lineProgress(io.stderr, now);
   const commit = values.commit ?? await currentCommit(io.cwd, io.env);
-  const { run, rescue } = await runEvals({
-    paths: positionals,
-    cwd: io.cwd,
-    env: io.env,
-    out,
-    concurrency,
-    progress,
-    cache: { mode: cacheMode, dir: resolve4(io.cwd, values["cache-dir"] ?? DEFAULT_CACHE_DIR) },
-    warn: (message) => io.stderr.write(`evalgate: warning: ${message}
+  const { run, rescue } = await withStdoutOnStderr(
+    format !== "terminal",
+    () => runEvals({
+      paths: positionals,
+      cwd: io.cwd,
+      env: io.env,
+      out,
+      outName,
+      concurrency,
+      progress,
+      cache: { mode: cacheMode, dir: resolve5(io.cwd, values["cache-dir"] ?? DEFAULT_CACHE_DIR) },
+      warn: (message) => io.stderr.write(`evalgate: warning: ${message}
 `),
-    ...repeats !== void 0 ? { repeats } : {},
-    ...shard ? { shard } : {},
-    ...values.filter !== void 0 ? { filter: values.filter } : {},
-    ...io.signal ? { signal: io.signal } : {},
-    meta: {
-      ...commit ? { commit } : {},
-      ...io.env.GITHUB_REF ? { ref: io.env.GITHUB_REF } : {}
-    }
-  });
+      ...repeats !== void 0 ? { repeats } : {},
+      ...shard ? { shard } : {},
+      ...values.filter !== void 0 ? { filter: values.filter } : {},
+      ...io.signal ? { signal: io.signal } : {},
+      meta: {
+        ...commit ? { commit } : {},
+        ...io.env.GITHUB_REF ? { ref: io.env.GITHUB_REF } : {}
+      }
+    })
+  );
   const summaries = summarizeRun(run);
   const report = format === "terminal" ? io.stdout : io.stderr;
-  report.write(renderRunTerminal(run, summaries, { color }));
+  report.write(
+    renderRunTerminal(run, summaries, { color: useColor(report, io.env, values["no-color"]) })
+  );
   report.write(`
 results: ${rescue ? "not written, see below" : out}
 `);
@@ -86102,6 +86512,7 @@ shard ${shard.index}/${shard.total}: min-pass-rate is checked on the whole run, 
       color
     });
     io.stdout.write(format === "terminal" ? "\n" + text : text);
+    reportUngated(comparison, io);
     exitCode2 = Math.max(exitCode2, comparisonExitCode(comparison));
   }
   if (rescue) {
@@ -86114,6 +86525,7 @@ shard ${shard.index}/${shard.total}: min-pass-rate is checked on the whole run, 
 async function compareCommand(argv, io) {
   const { values, positionals } = parseCommandArgs("compare", argv, {
     help: { type: "boolean", short: "h" },
+    version: { type: "boolean", short: "v" },
     format: { type: "string", short: "f" },
     out: { type: "string", short: "o" },
     strict: { type: "boolean" },
@@ -86121,24 +86533,32 @@ async function compareCommand(argv, io) {
     "no-color": { type: "boolean" }
   });
   if (values.help) return io.stdout.write(COMPARE_HELP), 0;
+  if (values.version) return printVersion(io);
   const [basePath, headPath, ...extra] = positionals;
   if (basePath === void 0 || headPath === void 0 || extra.length > 0) {
     throw new EvalgateError(
-      "evalgate compare takes two files: <base.json> <head.json>. See `evalgate compare --help`.",
+      "compare takes two files: <base.json> <head.json>. See `evalgate compare --help`.",
       2
     );
   }
   const format = oneOf("format", values.format, COMPARE_FORMATS) ?? "terminal";
-  const out = values.out === void 0 ? void 0 : resolve4(io.cwd, values.out);
+  const out = values.out === void 0 ? void 0 : resolve5(io.cwd, values.out);
+  const [base, head] = [resolve5(io.cwd, basePath), resolve5(io.cwd, headPath)];
   if (out !== void 0) {
     await assertWritableFile(out, { what: "comparison", example: COMPARISON_FILE[format] });
+    const inputs = [
+      { what: "the baseline run", path: base },
+      { what: "the head run", path: head }
+    ];
+    await assertNotAnInput(out, inputs, {
+      cwd: io.cwd,
+      shown: `--out ${values.out}`,
+      advice: `write the report to another file, e.g. ${COMPARISON_FILE[format]}`
+    });
   }
-  const [base, head] = await Promise.all([
-    readRunResult(resolve4(io.cwd, basePath)),
-    readRunResult(resolve4(io.cwd, headPath))
-  ]);
+  const [baseRun, headRun] = await Promise.all([readRunResult(base), readRunResult(head)]);
   const color = useColor(io.stdout, io.env, values["no-color"]) && values.out === void 0;
-  const { comparison, text } = compareAndReport(base, head, {
+  const { comparison, text } = compareAndReport(baseRun, headRun, {
     strict: values.strict ?? false,
     seed: values.seed,
     format,
@@ -86146,25 +86566,37 @@ async function compareCommand(argv, io) {
   });
   if (out !== void 0) await writeFileAtomic(out, text);
   io.stdout.write(text);
+  reportUngated(comparison, io);
   return comparisonExitCode(comparison);
 }
 async function mergeCommand(argv, io) {
   const { values, positionals } = parseCommandArgs("merge", argv, {
     help: { type: "boolean", short: "h" },
+    version: { type: "boolean", short: "v" },
     out: { type: "string", short: "o" },
     "fail-on": { type: "string" },
     "no-color": { type: "boolean" }
   });
   if (values.help) return io.stdout.write(MERGE_HELP), 0;
+  if (values.version) return printVersion(io);
   if (positionals.length === 0) {
     throw new UsageError(
-      "evalgate merge takes every shard's results file (or a directory of them). See `evalgate merge --help`."
+      "merge takes every shard's results file (or a directory of them). See `evalgate merge --help`."
     );
   }
   const failOn = oneOf("fail-on", values["fail-on"], FAIL_ON) ?? "threshold";
-  const out = resolve4(io.cwd, values.out ?? DEFAULT_OUT);
+  const out = resolve5(io.cwd, values.out ?? DEFAULT_OUT);
   await assertWritableFile(out);
-  const shards = await readShardFiles(positionals.map((path2) => resolve4(io.cwd, path2)));
+  const shards = await readShardFiles(positionals.map((path2) => resolve5(io.cwd, path2)));
+  await assertNotAnInput(
+    out,
+    shards.map(({ file }) => ({ what: "the shard", path: file })),
+    {
+      cwd: io.cwd,
+      shown: values.out === void 0 ? `the merged run, written by default to ${DEFAULT_OUT},` : `--out ${values.out}`,
+      advice: "write the merged run to another file, e.g. --out merged.json"
+    }
+  );
   const merged = mergeShards(shards);
   await writeRunResult(out, merged);
   const answers = merged.suites.reduce((total, suite) => total + suite.results.length, 0);
@@ -86181,28 +86613,42 @@ merged ${shards.length} shards: ${plural(merged.suites.length, "suite")}, ${plur
   );
   if (!merged.run.complete) {
     io.stderr.write(
-      `evalgate: the merged run is incomplete (${merged.run.incompleteReason ?? "a shard stopped early"}): rerun that shard, then merge again
+      `evalgate: the merged run is incomplete (${terminalLine(merged.run.incompleteReason ?? "a shard stopped early", 300)}): rerun that shard, then merge again
 `
     );
     return 1;
   }
   return failOn === "threshold" && belowThreshold(summaries) ? 1 : 0;
 }
+function helpCommand([topic, ...extra], io) {
+  if (topic === void 0) return io.stdout.write(MAIN_HELP), 0;
+  const help = Object.hasOwn(COMMAND_HELP, topic) ? COMMAND_HELP[topic] : void 0;
+  if (help === void 0 || extra.length > 0) {
+    throw new UsageError(
+      `help takes one command, one of ${Object.keys(COMMAND_HELP).join(", ")}; got "${[topic, ...extra].join(" ")}"`
+    );
+  }
+  return io.stdout.write(help), 0;
+}
+function printVersion(io) {
+  io.stdout.write(`${TOOL_VERSION}
+`);
+  return 0;
+}
 async function runCli(argv, io) {
-  const [command, ...rest] = argv;
+  const [command2, ...rest] = argv;
   try {
-    switch (command) {
+    switch (command2) {
       case void 0:
+        io.stderr.write(MAIN_HELP);
+        return 2;
       case "help":
       case "--help":
       case "-h":
-        io.stdout.write(MAIN_HELP);
-        return command === void 0 ? 2 : 0;
+        return helpCommand(rest, io);
       case "--version":
       case "-v":
-        io.stdout.write(`${TOOL_VERSION}
-`);
-        return 0;
+        return printVersion(io);
       case "validate":
         return await validateCommand(rest, io);
       case "run":
@@ -86212,14 +86658,14 @@ async function runCli(argv, io) {
       case "merge":
         return await mergeCommand(rest, io);
       default:
-        io.stderr.write(`evalgate: unknown command "${command}"
+        io.stderr.write(`evalgate: unknown command "${command2}"
 
 ${MAIN_HELP}`);
         return 2;
     }
   } catch (error) {
     if (error instanceof EvalgateError) {
-      io.stderr.write(`evalgate: ${error.message}
+      io.stderr.write(`evalgate: ${stripControl(error.message)}
 `);
       return error.exitCode;
     }
@@ -86231,7 +86677,7 @@ ${error.stack ?? ""}
     return 70;
   }
 }
-var DEFAULT_CONCURRENCY, DEFAULT_OUT, COMPARE_FORMATS, FAIL_ON, COMPARISON_FILE;
+var DEFAULT_CONCURRENCY, DEFAULT_OUT, COMPARE_FORMATS, FAIL_ON, COMPARISON_FILE, COMMAND_HELP;
 var init_main = __esm({
   "src/cli/main.ts"() {
     "use strict";
@@ -86243,6 +86689,7 @@ var init_main = __esm({
     init_comparison_terminal();
     init_junit();
     init_markdown();
+    init_escape();
     init_run_report();
     init_merge();
     init_summary();
@@ -86260,6 +86707,12 @@ var init_main = __esm({
       markdown: "comparison.md",
       json: "comparison.json",
       junit: "comparison.xml"
+    };
+    COMMAND_HELP = {
+      validate: VALIDATE_HELP,
+      run: RUN_HELP,
+      compare: COMPARE_HELP,
+      merge: MERGE_HELP
     };
   }
 });
@@ -86338,9 +86791,17 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 var controller = new AbortController();
+var [command] = process.argv.slice(2);
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => {
-    if (controller.signal.aborted) process.exit(signal === "SIGINT" ? 130 : 143);
+    const exitCode2 = signal === "SIGINT" ? 130 : 143;
+    if (command !== "run") {
+      process.stderr.write(`
+evalgate: ${signal} received, ${command ?? "evalgate"} stopped
+`);
+      process.exit(exitCode2);
+    }
+    if (controller.signal.aborted) process.exit(exitCode2);
     process.stderr.write(`
 evalgate: ${signal} received, stopping and writing partial results…
 `);
