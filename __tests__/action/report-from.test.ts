@@ -224,3 +224,48 @@ describe('report-from: the comparison it shows', () => {
     expect(body).not.toContain('No regression.')
   })
 })
+
+describe('report-from: the job summary', () => {
+  it('has room for what the comment leaves out, which it points to', async () => {
+    const pull = newPullRequest('long')
+    const { artifact } = await forkRun(pull, { EVALGATE_FIXTURE_MODE: 'worse' })
+    const comparisonPath = artifact.replace(/\.json$/, '.comparison.json')
+    const comparison = JSON.parse(await readFile(comparisonPath, 'utf8')) as {
+      groups: { flips: { passToFail: number; cases: { caseId: string; head: unknown }[] } }[]
+    }
+    // A hundred flipped cases with long answers: far more than a comment holds.
+    const flips = comparison.groups[0]?.flips
+    const flip = flips?.cases[0]
+    if (!flips || !flip) throw new Error('the regressed run flipped no case')
+    flips.cases = Array.from({ length: 100 }, (_, i) => ({
+      ...flip,
+      caseId: `long-${i}`,
+      head: {
+        text: `answer ${i} `.repeat(120),
+        truncated: 0,
+        repeat: 0,
+        score: 0,
+        pass: false,
+        failures: []
+      }
+    }))
+    flips.passToFail = 100
+    await writeFile(comparisonPath, JSON.stringify(comparison))
+    const report = await reportFrom(
+      workflowRunPayload({
+        id: 904,
+        headSha: pull.headSha,
+        headBranch: 'long',
+        pullRequests: [listedPullRequest(pull.number, pull.headSha)]
+      }),
+      artifact
+    )
+    expect(report.code).toBe(0)
+    const comment = server.state.commentsOn(pull.number)[0]?.body ?? ''
+    const shownIn = (text: string) => (text.match(/long-\d+/g) ?? []).length
+    expect(comment).toMatch(/flipped cases? omitted; see \[the full report\]/)
+    expect(shownIn(comment)).toBeLessThan(100)
+    expect(shownIn(report.summary)).toBeGreaterThanOrEqual(100)
+    expect(report.summary).not.toContain('omitted; see')
+  })
+})

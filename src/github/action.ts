@@ -116,14 +116,23 @@ function pullRequestBaselineLine(comparison: Comparison, now: Date): string | un
 /** Room left under GitHub's comment limit for the marker and the baseline line. */
 const COMMENT_BUDGET = 65_536 - 1_000
 
-/** `room`: characters kept free for what goes above the report (the threshold alert). */
+/**
+ * The job summary's room: 1 MiB, in characters that may take two bytes each. The comment points
+ * there for what it had to leave out, so the summary is rendered again with this room.
+ */
+const SUMMARY_BUDGET = 2 ** 19 - 1_000
+
+/**
+ * `room`: characters kept free for what goes above the report (the threshold alert); `budget`:
+ * the whole report's room (a comment's by default).
+ */
 function comparisonMarkdown(
   comparison: Comparison,
   runUrl: string | undefined,
-  options: { baseline?: string; room?: number } = {}
+  options: { baseline?: string; room?: number; budget?: number } = {}
 ): string {
   const report = renderMarkdown(comparison, {
-    maxLength: COMMENT_BUDGET - (options.room ?? 0),
+    maxLength: (options.budget ?? COMMENT_BUDGET) - (options.room ?? 0),
     ...(runUrl ? { runUrl } : {})
   })
   return options.baseline ? `${report}\n${options.baseline}\n` : report
@@ -685,6 +694,7 @@ export async function runAction(
       : false
 
   let markdown: string
+  let summaryMarkdown: string | undefined
   // Said first: the suites that fail the check, then the answers replayed for want of secrets.
   const preface = (alertFor(settings, summaries) ?? '') + (replayNote(replayed) ?? '')
   if (lookup?.status === 'found' && comparison) {
@@ -693,14 +703,18 @@ export async function runAction(
       comparison.baseline = { mergeBase: lookup.mergeBase, distance: lookup.match.distance }
     }
     const { match } = lookup
-    markdown = comparisonMarkdown(comparison, context.runUrl, {
+    const reportOptions = {
       baseline: baselineLine(
         { sha: match.sha, distance: match.distance, finishedAt: match.run.run.finishedAt },
         now,
         lookup.what
       ),
       room: preface.length
-    })
+    }
+    markdown = comparisonMarkdown(comparison, context.runUrl, reportOptions)
+    summaryMarkdown =
+      preface +
+      comparisonMarkdown(comparison, context.runUrl, { ...reportOptions, budget: SUMMARY_BUDGET })
   } else if (lookup?.status === 'none') {
     const stored = storedNight
       ? `This run is now the baseline of \`${shortSha(context.sha)}\`: later runs compare with it.`
@@ -772,7 +786,7 @@ export async function runAction(
     io.setOutput('verdict', 'no-baseline')
     if (client) io.info('evalgate: no baseline to compare with; see the job summary')
   }
-  await io.writeSummary(markdown)
+  await io.writeSummary(summaryMarkdown ?? markdown)
 
   if (comparison && failsOnRegression) return `evalgate: ${comparison.summary}`
   if (failsOnThreshold) {
@@ -1060,11 +1074,9 @@ async function reportFromArtifact(
   const failsOnThreshold = settings.failOnThreshold && summaries.some((s) => s.belowThreshold)
   const alert = alertFor(settings, summaries)
   const baseline = comparison && pullRequestBaselineLine(comparison, deps.now())
+  const reportOptions = { room: alert?.length ?? 0, ...(baseline ? { baseline } : {}) }
   const report = comparison
-    ? comparisonMarkdown(comparison, runUrl, {
-        room: alert?.length ?? 0,
-        ...(baseline ? { baseline } : {})
-      })
+    ? comparisonMarkdown(comparison, runUrl, reportOptions)
     : refused !== undefined
       ? refusedComparisonMarkdown(refused, run, summaries)
       : baselineError !== undefined
@@ -1094,6 +1106,11 @@ async function reportFromArtifact(
           : 'no-baseline'
     )
   io.setOutput('passed', String(!summaries.some((s) => s.belowThreshold)))
-  await io.writeSummary(markdown)
+  await io.writeSummary(
+    comparison
+      ? (alert ?? '') +
+          comparisonMarkdown(comparison, runUrl, { ...reportOptions, budget: SUMMARY_BUDGET })
+      : markdown
+  )
   return undefined
 }
