@@ -52,7 +52,11 @@ export interface ExecuteOptions extends CallOptions {
   meta?: Pick<RunMeta, 'commit' | 'ref' | 'event' | 'filter' | 'commentKey'> & { shard?: Shard }
 }
 
-/** One suite × provider: its own queue and concurrency limit, so one slow provider cannot starve the rest. */
+/**
+ * One suite × provider: its own queue, at most `limit` of its tasks started at once. A started
+ * task holds the run's and its endpoint's slots only while a call is made (`callProvider`), so
+ * one slow or rate-limited provider cannot starve the rest.
+ */
 interface Lane {
   suite: SuiteRun
   providerIndex: number
