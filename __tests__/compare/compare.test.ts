@@ -656,6 +656,16 @@ describe('compareRuns verdicts', () => {
     )
   })
 
+  it('never shows a cost above its maximum as equal to it', () => {
+    const { base, head } = runPair(
+      { cases: 20, answer: () => scored(1, { cost: 0.010001 }) },
+      { cases: 20, gate: { cost: { max: 0.01 } }, answer: () => scored(1, { cost: 0.010001 }) }
+    )
+    const cost = metric(compareRuns(base, head, { seed }), 'cost')
+    expect(cost.verdict).toBe('fail')
+    expect(cost.reason).toBe('mean cost per case $0.010001 is above the maximum $0.010000')
+  })
+
   it('calls a maximum cost that cannot be checked inconclusive, and shows it in the reports', () => {
     const { base, head } = runPair(
       { cases: 20, answer: () => scored(1, { cost: null }) },

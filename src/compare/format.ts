@@ -75,11 +75,23 @@ export function formatMs(x: number): string {
  * Dollars: cents from $1 up, else three significant digits written out however small: $0.00300,
  * $0.000000500, never $5.00e-7.
  */
-export function formatUsd(x: number): string {
+export function formatUsd(x: number, digits = 3): string {
   if (x === 0) return '$0'
-  if (Math.abs(x) >= 1) return `$${x.toFixed(2)}`
-  const rounded = Number(x.toPrecision(3))
-  return `$${rounded.toFixed(2 - Math.floor(Math.log10(Math.abs(rounded))))}`
+  if (Math.abs(x) >= 1 && digits === 3) return `$${x.toFixed(2)}`
+  const rounded = Number(x.toPrecision(digits))
+  return `$${rounded.toFixed(Math.max(0, digits - 1 - Math.floor(Math.log10(Math.abs(rounded)))))}`
+}
+
+/**
+ * An amount and the limit it broke, with as many significant digits as it takes to tell them
+ * apart: "$0.01001 is above the maximum $0.01000", never "$0.0100 … $0.0100".
+ */
+export function formatUsdsApart(value: number, limit: number): [string, string] {
+  let shown: [string, string] = [formatUsd(value), formatUsd(limit)]
+  for (let digits = 4; shown[0] === shown[1] && digits <= MAX_DECIMALS; digits++) {
+    shown = [formatUsd(value, digits), formatUsd(limit, digits)]
+  }
+  return shown
 }
 
 export function formatTokens(x: number): string {

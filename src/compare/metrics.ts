@@ -37,6 +37,7 @@ import {
   formatPoints,
   formatRatio,
   formatUsd,
+  formatUsdsApart,
   plural
 } from './format.js'
 import type {
@@ -875,7 +876,7 @@ export function costMetric(options: {
   const headPartlyPriced = options.head.unpricedAnswers > 0 ? ' (over the cases priced)' : ''
   const brokenLimit = () =>
     options.max !== undefined && options.headAll !== null && beyond(options.headAll, options.max)
-      ? `mean cost per case ${formatUsd(options.headAll)}${headPartlyPriced} is above the maximum ${formatUsd(options.max)}`
+      ? `mean cost per case ${formatUsdsApart(options.headAll, options.max).join(`${headPartlyPriced} is above the maximum `)}`
       : undefined
   const judge = (familySize: number) => {
     const floorBroken = brokenLimit()
