@@ -1,25 +1,14 @@
-import { ACTIONS_TOKEN, startGitHubServer } from '../helpers/github-server.js'
+import { ACTIONS_TOKEN } from '../helpers/github-server.js'
 import type { GitHubServer } from '../helpers/github-server.js'
-import { buildEntry } from '../helpers/cli.js'
-import { checkout, eventRunner, pullRequestPayload, pushPayload } from '../helpers/events.js'
+import { pullRequestPayload, pushPayload, repositoryWithBaseline } from '../helpers/events.js'
+import type { eventRunner } from '../helpers/events.js'
 
 let server: GitHubServer
 let mainSha: string
 let runEvent: ReturnType<typeof eventRunner>
 
 beforeAll(async () => {
-  const workspace = await checkout()
-  const action = await buildEntry('src/index.ts')
-  server = await startGitHubServer({ owner: 'octo-org', repo: 'triage', defaultBranch: 'main' })
-  runEvent = eventRunner(action, workspace, server.url)
-  mainSha = server.state.linearHistory(2).at(-1) as string
-  const push = await runEvent(
-    'push',
-    pushPayload(mainSha),
-    { GITHUB_SHA: mainSha, GITHUB_REF: 'refs/heads/main' },
-    ACTIONS_TOKEN
-  )
-  expect(push.code).toBe(0)
+  ;({ server, runEvent, mainSha } = await repositoryWithBaseline())
 })
 afterAll(() => server.close())
 afterEach(() => expect(server.violations).toEqual([]))

@@ -1,21 +1,17 @@
 import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ACTIONS_TOKEN, READ_ONLY_TOKEN, startGitHubServer } from '../helpers/github-server.js'
+import { ACTIONS_TOKEN, READ_ONLY_TOKEN } from '../helpers/github-server.js'
 import type { GitHubServer } from '../helpers/github-server.js'
-import { buildEntry } from '../helpers/cli.js'
 import {
-  checkout,
-  eventRunner,
   example,
   listedPullRequest,
   pullRequestPayload,
-  pushPayload,
+  repositoryWithBaseline,
   workflowRunPayload
 } from '../helpers/events.js'
+import type { eventRunner } from '../helpers/events.js'
 
-let workspace: string
-let action: string
 let server: GitHubServer
 let mainSha: string
 let runEvent: ReturnType<typeof eventRunner>
@@ -57,18 +53,7 @@ function newPullRequest(branch: string) {
 }
 
 beforeAll(async () => {
-  workspace = await checkout()
-  action = await buildEntry('src/index.ts')
-  server = await startGitHubServer({ owner: 'octo-org', repo: 'triage', defaultBranch: 'main' })
-  runEvent = eventRunner(action, workspace, server.url)
-  mainSha = server.state.linearHistory(2).at(-1) as string
-  const push = await runEvent(
-    'push',
-    pushPayload(mainSha),
-    { GITHUB_SHA: mainSha, GITHUB_REF: 'refs/heads/main' },
-    ACTIONS_TOKEN
-  )
-  expect(push.code).toBe(0)
+  ;({ server, runEvent, mainSha } = await repositoryWithBaseline())
 })
 afterAll(() => server.close())
 afterEach(() => expect(server.violations).toEqual([]))

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createRequire } from 'node:module'
 import { runActionBundle } from './action.js'
+import { buildEntry } from './cli.js'
+import { ACTIONS_TOKEN, startGitHubServer } from './github-server.js'
 
 /** Real webhook payloads (`@octokit/webhooks-examples`), pointed at the local repository. */
 const examples = createRequire(import.meta.url)(
@@ -142,4 +144,28 @@ export function eventRunner(bundle: string, workspace: string, apiUrl: string) {
     })
     return { ...run, resultsPath }
   }
+}
+
+/**
+ * The fixture repository on a local GitHub, its `main` two commits long with the baseline of its
+ * last commit stored by a push run: what a pull request's run compares with.
+ */
+export async function repositoryWithBaseline() {
+  const workspace = await checkout()
+  const action = await buildEntry('src/index.ts')
+  const server = await startGitHubServer({
+    owner: 'octo-org',
+    repo: 'triage',
+    defaultBranch: 'main'
+  })
+  const runEvent = eventRunner(action, workspace, server.url)
+  const mainSha = server.state.linearHistory(2).at(-1) as string
+  const push = await runEvent(
+    'push',
+    pushPayload(mainSha),
+    { GITHUB_SHA: mainSha, GITHUB_REF: 'refs/heads/main' },
+    ACTIONS_TOKEN
+  )
+  if (push.code !== 0) throw new Error(`the push run storing the baseline failed:\n${push.stdout}`)
+  return { workspace, action, server, runEvent, mainSha }
 }
