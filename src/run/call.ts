@@ -1,5 +1,5 @@
 import { ProviderError } from '../errors.js'
-import { raceAbort } from '../providers/abort.js'
+import { abortAfter, raceAbort } from '../providers/abort.js'
 import { providerCacheIdentity, rateLimitIdentity } from '../providers/identity.js'
 import { DEFAULT_RETRY_POLICY, sleep, withRetries } from '../providers/retry.js'
 import type { RetryPolicy } from '../providers/retry.js'
@@ -226,20 +226,18 @@ export async function callProvider(
         ? policy.limiter.acquire(estimate, signal, inFlight)
         : inFlight.acquire(signal))
       // The timeout aborts with an error that names the provider and its limit.
-      const timeout = new AbortController()
-      const timer = setTimeout(
+      const attempt = abortAfter(
+        signal,
+        policy.timeoutMs,
         () =>
-          timeout.abort(
-            new ProviderError(
-              'timeout',
-              `provider ${policy.provider.id}: no answer within its timeout of ${durationText(policy.timeoutMs)}`,
-              { retryable: true }
-            )
-          ),
-        policy.timeoutMs
+          new ProviderError(
+            'timeout',
+            `provider ${policy.provider.id}: no answer within its timeout of ${durationText(policy.timeoutMs)}`,
+            { retryable: true }
+          )
       )
       try {
-        const attemptSignal = AbortSignal.any([signal, timeout.signal])
+        const attemptSignal = attempt.signal
         // Raced against the signal too: a provider that ignores it must not hold its slot forever.
         const answered = await raceAbort(
           policy.provider.call(request, attemptSignal),
@@ -254,7 +252,7 @@ export async function callProvider(
         // what else the server reports (its model, fingerprint, tier) is its text too.
         return redactAnswer(response, policy.secrets)
       } finally {
-        clearTimeout(timer)
+        attempt.dispose()
         inFlight.release()
       }
     },
