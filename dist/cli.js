@@ -9361,11 +9361,18 @@ function formatMs(x) {
   if (Math.round(x) >= 1e3) return `${(x / 1e3).toFixed(2)} s`;
   return Number(x.toFixed(1)) >= 10 ? `${Math.round(x)} ms` : `${x.toFixed(1)} ms`;
 }
-function formatUsd(x) {
+function formatUsd(x, digits = 3) {
   if (x === 0) return "$0";
-  if (Math.abs(x) >= 1) return `$${x.toFixed(2)}`;
-  const rounded = Number(x.toPrecision(3));
-  return `$${rounded.toFixed(2 - Math.floor(Math.log10(Math.abs(rounded))))}`;
+  if (Math.abs(x) >= 1 && digits === 3) return `$${x.toFixed(2)}`;
+  const rounded = Number(x.toPrecision(digits));
+  return `$${rounded.toFixed(Math.max(0, digits - 1 - Math.floor(Math.log10(Math.abs(rounded)))))}`;
+}
+function formatUsdsApart(value, limit2) {
+  let shown = [formatUsd(value), formatUsd(limit2)];
+  for (let digits = 4; shown[0] === shown[1] && digits <= MAX_DECIMALS; digits++) {
+    shown = [formatUsd(value, digits), formatUsd(limit2, digits)];
+  }
+  return shown;
 }
 function formatTokens(x) {
   return Number(x.toFixed(1)) >= 100 ? String(Math.round(x)) : x.toFixed(1);
@@ -10064,7 +10071,7 @@ function costMetric(options) {
     metric.gated = true;
   }
   const headPartlyPriced = options.head.unpricedAnswers > 0 ? " (over the cases priced)" : "";
-  const brokenLimit = () => options.max !== void 0 && options.headAll !== null && beyond(options.headAll, options.max) ? `mean cost per case ${formatUsd(options.headAll)}${headPartlyPriced} is above the maximum ${formatUsd(options.max)}` : void 0;
+  const brokenLimit = () => options.max !== void 0 && options.headAll !== null && beyond(options.headAll, options.max) ? `mean cost per case ${formatUsdsApart(options.headAll, options.max).join(`${headPartlyPriced} is above the maximum `)}` : void 0;
   const judge = (familySize) => {
     const floorBroken = brokenLimit();
     if (n === 0) {
@@ -11713,6 +11720,20 @@ function raceAbort(work, signal, reasonOf = abortError) {
       }
     );
   });
+}
+function abortAfter(signal, ms, timeoutReason) {
+  const controller2 = new AbortController();
+  const onAbort = () => controller2.abort(signal.reason);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener("abort", onAbort, { once: true });
+  const timer = setTimeout(() => controller2.abort(timeoutReason()), ms);
+  return {
+    signal: controller2.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+    }
+  };
 }
 var init_abort = __esm({
   "src/providers/abort.ts"() {
@@ -85398,19 +85419,17 @@ async function callProvider(policy, request2, signal, options, what, usable = ()
   const outcome = await withRetries(
     async () => {
       await (policy.limiter ? policy.limiter.acquire(estimate, signal, inFlight) : inFlight.acquire(signal));
-      const timeout = new AbortController();
-      const timer = setTimeout(
-        () => timeout.abort(
-          new ProviderError(
-            "timeout",
-            `provider ${policy.provider.id}: no answer within its timeout of ${durationText(policy.timeoutMs)}`,
-            { retryable: true }
-          )
-        ),
-        policy.timeoutMs
+      const attempt = abortAfter(
+        signal,
+        policy.timeoutMs,
+        () => new ProviderError(
+          "timeout",
+          `provider ${policy.provider.id}: no answer within its timeout of ${durationText(policy.timeoutMs)}`,
+          { retryable: true }
+        )
       );
       try {
-        const attemptSignal = AbortSignal.any([signal, timeout.signal]);
+        const attemptSignal = attempt.signal;
         const answered = await raceAbort(
           policy.provider.call(request2, attemptSignal),
           attemptSignal
@@ -85422,7 +85441,7 @@ async function callProvider(policy, request2, signal, options, what, usable = ()
         policy.limiter?.record(used, estimate);
         return redactAnswer(response, policy.secrets);
       } finally {
-        clearTimeout(timer);
+        attempt.dispose();
         inFlight.release();
       }
     },
