@@ -18,6 +18,12 @@ describe('parseRunResult', () => {
     )
   })
 
+  it('writes version 2, which an evalgate that reads 1 refuses with its upgrade hint, and reads 1', () => {
+    expect(valid.schemaVersion).toBe(2)
+    const before = { ...structuredClone(valid), schemaVersion: 1 }
+    expect(parseRunResult(JSON.stringify(before), 'base.json').schemaVersion).toBe(1)
+  })
+
   it('names the file and field of a malformed result', () => {
     const broken = structuredClone(valid) as unknown as {
       suites: { results: { score: unknown }[] }[]

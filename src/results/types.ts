@@ -5,7 +5,12 @@
  */
 import type { GateSpec } from '../spec/types.js'
 
-export const RUN_RESULT_VERSION = 1
+/**
+ * 2 added `run.commentKey` and each suite's `promptFingerprint` and `timeoutMs`, which an evalgate
+ * reading version 1 refuses as unknown: told the file is newer, it says to upgrade. Version 1
+ * files are read as they are (the fields are optional).
+ */
+export const RUN_RESULT_VERSION = 2
 
 export interface TokenUsage {
   input: number
@@ -122,7 +127,7 @@ export interface RunMeta {
 }
 
 export interface RunResult {
-  schemaVersion: typeof RUN_RESULT_VERSION
+  schemaVersion: 1 | typeof RUN_RESULT_VERSION
   tool: { name: 'evalgate'; version: string }
   run: RunMeta
   suites: SuiteResult[]
