@@ -1,14 +1,17 @@
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { ACTIONS_TOKEN } from '../helpers/github-server.js'
 import type { GitHubServer } from '../helpers/github-server.js'
 import { pullRequestPayload, pushPayload, repositoryWithBaseline } from '../helpers/events.js'
 import type { eventRunner } from '../helpers/events.js'
 
 let server: GitHubServer
+let workspace: string
 let mainSha: string
 let runEvent: ReturnType<typeof eventRunner>
 
 beforeAll(async () => {
-  ;({ server, runEvent, mainSha } = await repositoryWithBaseline())
+  ;({ server, runEvent, mainSha, workspace } = await repositoryWithBaseline())
 })
 afterAll(() => server.close())
 afterEach(() => expect(server.violations).toEqual([]))
@@ -130,5 +133,23 @@ describe('the sticky comment of each job', () => {
     const comments = server.state.commentsOn(pull.number)
     expect(comments.map((c) => c.id)).toEqual([first.id, someoneElses.id])
     expect(comments[0]?.body).toContain('## evalgate: REGRESSION')
+  })
+})
+
+describe('strict mode', () => {
+  it('fails a suite its baseline cannot gate, and says which and why', async () => {
+    const spec = join(workspace, 'evals', 'qa.eval.yaml')
+    const written = await readFile(spec, 'utf8')
+    await writeFile(spec, written.replace('ignore-case: true', 'ignore-case: false'))
+    try {
+      const strict = await pullRequestRun(newPullRequest('strict'), {}, { strict: 'true' })
+      expect(strict.code).toBe(1)
+      expect(strict.outputs.verdict).toBe('not-comparable')
+      const why = 'capitals / app could not be gated against its baseline (its scorers changed)'
+      expect(strict.stdout).toContain(`Strict mode fails: ${why}.`)
+      expect(strict.summary).toContain(`**Fails in strict mode:** ${why}.`)
+    } finally {
+      await writeFile(spec, written)
+    }
   })
 })

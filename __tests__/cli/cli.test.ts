@@ -444,6 +444,23 @@ describe('exit codes', () => {
       expect(strict.stderr).toBe(
         `evalgate: --strict: triage / p could not be gated against its baseline (${why}): it fails as inconclusive\n`
       )
+      // The reports a CI shows say it too: the test reporter fails it, the comment names it.
+      const junit = await runCliProcess(
+        cli,
+        ['compare', base, head, '--strict', '--format', 'junit'],
+        { cwd: dir }
+      )
+      expect(junit.code).toBe(1)
+      expect(junit.stdout).toMatch(/<testsuites [^>]*failures="[1-9]/)
+      expect(junit.stdout).toContain(
+        `<failure message="fails in strict mode: could not be gated against its baseline (${why})"`
+      )
+      const markdown = await runCliProcess(
+        cli,
+        ['compare', base, head, '--strict', '--format', 'markdown'],
+        { cwd: dir }
+      )
+      expect(markdown.stdout).toContain('**Fails in strict mode:** triage / p could not be gated')
     }
     // A suite × provider new to this run has nothing to be held to yet.
     const withCases = (run: RunResult) => {

@@ -10,7 +10,7 @@ import {
   writeFileAtomic,
   writeRunResult
 } from '../io/files.js'
-import { compareRuns, comparisonExitCode, ungatedAgainstBaseline } from '../compare/index.js'
+import { compareRuns, comparisonExitCode, strictFailures } from '../compare/index.js'
 import type { Comparison } from '../compare/index.js'
 import { plural } from '../compare/format.js'
 import { renderComparisonJson } from '../report/comparison-json.js'
@@ -157,16 +157,8 @@ async function withStdoutOnStderr<T>(divert: boolean, work: () => Promise<T>): P
  * baseline: their verdicts (not comparable, not gated) do not say that they fail.
  */
 function reportUngated(comparison: Comparison, io: CliEnvironment): void {
-  if (!comparison.options.strict) return
-  for (const group of ungatedAgainstBaseline(comparison)) {
-    const why = !group.comparable
-      ? 'its scorers changed'
-      : group.cases.paired === 0
-        ? 'no case id is in both runs; an id derived from the content changes with it, so give cases an `id`'
-        : 'no case was answered in both runs'
-    io.stderr.write(
-      `evalgate: --strict: ${group.suite} / ${group.providerId} could not be gated against its baseline (${why}): it fails as inconclusive\n`
-    )
+  for (const failure of strictFailures(comparison)) {
+    io.stderr.write(`evalgate: --strict: ${terminalLine(failure, 300)}: it fails as inconclusive\n`)
   }
 }
 

@@ -608,6 +608,27 @@ export function ungatedAgainstBaseline(c: Comparison): GroupComparison[] {
   )
 }
 
+/** Why a group with a baseline could not be gated against it (see ungatedAgainstBaseline). */
+export function ungatedReason(group: GroupComparison): string {
+  return !group.comparable
+    ? 'its scorers changed'
+    : group.cases.paired === 0
+      ? 'no case id is in both runs; an id derived from the content changes with it, so give cases an `id`'
+      : 'no case was answered in both runs'
+}
+
+/**
+ * What fails a strict comparison that no verdict says fails: `suite / provider could not be gated
+ * against its baseline (why)`, one per group; empty when not strict.
+ */
+export function strictFailures(c: Comparison): string[] {
+  if (!c.options.strict) return []
+  return ungatedAgainstBaseline(c).map(
+    (group) =>
+      `${group.suite} / ${group.providerId} could not be gated against its baseline (${ungatedReason(group)})`
+  )
+}
+
 /**
  * 1 on a regression, a broken absolute limit or an error verdict; when strict, also on an
  * inconclusive one and on a baseline that could not be gated, which proves no more.

@@ -15,6 +15,7 @@ import {
   compareRuns,
   comparisonExitCode,
   outages,
+  strictFailures,
   withDerivedVerdicts
 } from '../compare/index.js'
 import type { Comparison } from '../compare/index.js'
@@ -788,7 +789,10 @@ export async function runAction(
   }
   await io.writeSummary(summaryMarkdown ?? markdown)
 
-  if (comparison && failsOnRegression) return `evalgate: ${comparison.summary}`
+  if (comparison && failsOnRegression) {
+    const strict = strictFailures(comparison)
+    return `evalgate: ${comparison.summary}${strict.length > 0 ? ` Strict mode fails: ${strict.join('; ')}.` : ''}`
+  }
   if (failsOnThreshold) {
     return `evalgate: pass rate below min-pass-rate in ${belowThreshold.map((s) => `${s.suite}/${s.providerId}`).join(', ')}; results in ${out}`
   }

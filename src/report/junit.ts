@@ -12,6 +12,7 @@ import {
   formatValue,
   shownPValue
 } from '../compare/format.js'
+import { ungatedAgainstBaseline, ungatedReason } from '../compare/index.js'
 import type { Comparison, GroupComparison, MetricComparison, Verdict } from '../compare/types.js'
 import { escapeXml, escapeXmlAttribute } from './escape.js'
 
@@ -44,13 +45,13 @@ function testcase(
   group: GroupComparison,
   metric: MetricComparison,
   outcome: Outcome,
-  indent: string
+  indent: string,
+  message = `${VERDICT_WORDS[metric.verdict]}: ${metric.reason}`
 ): string {
   const open = `${indent}<testcase${attributes({
     classname: `evalgate.${group.suite}.${group.providerId}`,
     name: METRIC_LABELS[metric.metric]
   })}`
-  const message = `${VERDICT_WORDS[metric.verdict]}: ${metric.reason}`
   if (outcome === 'failure') {
     return `${open}>\n${indent}  <failure${attributes({ message, type: metric.verdict })}>${escapeXml(detail(metric))}</failure>\n${indent}</testcase>`
   }
@@ -64,11 +65,28 @@ export function renderJunit(c: Comparison): string {
   let tests = 0
   let failures = 0
   let skipped = 0
+  // Strict mode fails a suite that could not be gated against its baseline: its score says so.
+  const ungated = new Map(
+    (c.options.strict ? ungatedAgainstBaseline(c) : []).map((g) => [g, ungatedReason(g)])
+  )
   const suites = c.groups.map((group) => {
-    const outcomes = group.metrics.map((m) => outcomeOf(m.verdict, c.options.strict))
+    const strictlyFailed = (m: MetricComparison) => m.metric === 'score' && ungated.has(group)
+    const outcomes = group.metrics.map((m) =>
+      strictlyFailed(m) ? 'failure' : outcomeOf(m.verdict, c.options.strict)
+    )
     const cases =
       group.metrics.length > 0
-        ? group.metrics.map((m, i) => testcase(group, m, outcomes[i] ?? 'passed', '    '))
+        ? group.metrics.map((m, i) =>
+            testcase(
+              group,
+              m,
+              outcomes[i] ?? 'passed',
+              '    ',
+              strictlyFailed(m)
+                ? `fails in strict mode: could not be gated against its baseline (${ungated.get(group) ?? ''})`
+                : undefined
+            )
+          )
         : [
             `    <testcase${attributes({ classname: `evalgate.${group.suite}.${group.providerId}`, name: 'comparison' })}>\n      <skipped${attributes({ message: group.reason ?? 'nothing to compare' })}/>\n    </testcase>`
           ]

@@ -11,7 +11,7 @@ import {
   powerGuidance,
   metricCells
 } from '../compare/format.js'
-import { isRepeated, shownMetrics } from '../compare/index.js'
+import { isRepeated, shownMetrics, strictFailures } from '../compare/index.js'
 import { VERDICT_SEVERITY } from '../compare/types.js'
 import type {
   Comparison,
@@ -218,6 +218,15 @@ export function renderMarkdown(c: Comparison, options: MarkdownOptions = {}): st
     baselineLine(c.base, c.head) + (options.runUrl ? ` · ${fullReport(options.runUrl)}` : '')
   ]
   if (c.options.strict) header.push('', 'Strict mode: an inconclusive result fails the check.')
+  const ungated = strictFailures(c)
+  if (ungated.length > 0) {
+    const more =
+      ungated.length > WARNINGS_SHOWN ? `; and ${ungated.length - WARNINGS_SHOWN} more` : ''
+    header.push(
+      '',
+      `**Fails in strict mode:** ${markdownInline(ungated.slice(0, WARNINGS_SHOWN).join('; '), 2_000)}${more}.`
+    )
+  }
   if (c.warnings.length > 0) {
     const shown = c.warnings.slice(0, WARNINGS_SHOWN)
     header.push('', ...shown.map((w) => `> **Warning:** ${markdownInline(w, 500)}`))
