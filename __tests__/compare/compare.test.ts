@@ -762,6 +762,33 @@ describe('compareRuns verdicts', () => {
     expect(c.warnings.join('\n')).toMatch(/15 head answers never obtained/)
   })
 
+  it('calls the quality inconclusive, not a pass, when paired answers are missing from a replay', () => {
+    // The 10 answers that changed missed the cache; the 30 that did not are replayed as before.
+    const { base, head } = runPair(
+      { cases: 40, answer: () => scored(1) },
+      { cases: 40, answer: (i) => (i < 10 ? errored('cache-miss', 'not cached') : scored(1)) }
+    )
+    const c = compareRuns(base, head, { seed })
+    for (const name of ['score', 'pass-rate'] as const) {
+      expect(metric(c, name).verdict).toBe('inconclusive')
+      expect(metric(c, name).reason).toBe(
+        '10 answers of paired cases missing from the replay cache (or cancelled): a replay misses where an answer or what a judge grades changed, so the cases answered cannot show the quality held'
+      )
+    }
+    expect(c.verdict).toBe('inconclusive')
+    // A regression the answered cases show stands.
+    const worse = runPair(
+      { cases: 40, answer: () => scored(1) },
+      {
+        cases: 40,
+        answer: (i) => (i < 5 ? errored('cache-miss', 'not cached') : scored(i < 25 ? 0 : 1))
+      }
+    )
+    expect(metric(compareRuns(worse.base, worse.head, { seed }), 'score').verdict).toBe(
+      'regression'
+    )
+  })
+
   it('flags a changed model fingerprint and warns about an incomplete head run', () => {
     const { base, head } = runPair(
       { cases: 5, answer: () => scored(1, { model: 'gpt-x', fingerprint: 'fp_1' }) },

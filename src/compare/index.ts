@@ -393,6 +393,23 @@ function comparedGroup(
       }
     }
   }
+  // A replay misses exactly where an answer, or what a judge grades, changed: the cases that
+  // were answered cannot show that the quality held where it may have changed (a regression they
+  // show stands).
+  const unanswered = pairs.reduce((n, p) => n + p.head.missing, 0)
+  if (unanswered > 0) {
+    for (const p of pending) {
+      if (p.metric.metric !== 'score' && p.metric.metric !== 'pass-rate') continue
+      const judge = p.decide
+      p.decide = (familySize) => {
+        judge(familySize)
+        if (!['pass', 'improvement', 'minor-change', 'not-gated'].includes(p.metric.verdict)) return
+        p.metric.gated = true
+        p.metric.verdict = 'inconclusive'
+        p.metric.reason = `${plural(unanswered, 'answer')} of paired cases missing from the replay cache (or cancelled): a replay misses where an answer or what a judge grades changed, so the cases answered cannot show the quality held`
+      }
+    }
+  }
   group.flips = findFlips(pairs, (id) => sourceOf.get(id) ?? '', group.comparable)
   return { group, pending }
 }
