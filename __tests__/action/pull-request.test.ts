@@ -153,3 +153,22 @@ describe('strict mode', () => {
     }
   })
 })
+
+describe('cache: replay on a pull request from this repository', () => {
+  it('replays as asked, without the fork’s note, though a variable of the spec is not set', async () => {
+    const spec = join(workspace, 'evals', 'qa.eval.yaml')
+    const written = await readFile(spec, 'utf8')
+    await writeFile(
+      spec,
+      written.replace('    type: module\n', '    type: module\n    label: app ${APP_FLAVOUR}\n')
+    )
+    try {
+      const replay = await pullRequestRun(newPullRequest('replay'), {}, { cache: 'replay' })
+      expect(replay.stdout).toContain('evalgate: running 40 answers')
+      expect(replay.stdout).not.toContain('comes from a fork')
+      expect(replay.summary).not.toContain('Replayed from the cache, not called')
+    } finally {
+      await writeFile(spec, written)
+    }
+  })
+})

@@ -83,6 +83,14 @@ describe('parseSettings', () => {
     [{ strict: 'yes' }, 'input `strict` must be true or false, got "yes"'],
     [{ 'tracking-issue': 'off' }, 'input `tracking-issue` must be true or false, got "off"'],
     [{ comment: 'always' }, 'input `comment` must be one of on, off, on-regression, got "always"'],
+    [
+      { 'comment-key': '{\n  "model": "gpt"\n}' },
+      'input `comment-key` must be one line of at most 100 characters, got several lines: use one value of the matrix, e.g. ${{ matrix.model }}'
+    ],
+    [
+      { 'comment-key': 'k'.repeat(101) },
+      'input `comment-key` must be one line of at most 100 characters, got 101 characters: use one value of the matrix, e.g. ${{ matrix.model }}'
+    ],
     [{ 'baseline-store': 's3' }, 'input `baseline-store` must be one of branch, file, got "s3"'],
     ...['ml/base lines', 'a..b', 'x.lock', '.hidden', 'data/', '-data', 'a:b'].map((branch) => [
       { 'baseline-branch': branch },

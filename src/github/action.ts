@@ -508,6 +508,8 @@ async function runEvalsForEvent(
     ...(cache ? { cache } : {})
   })
   if (rescue) throw rescue
+  // Outside a fork, only `cache: replay` replays: every answer, as asked, for no missing secret.
+  if (!fromFork) return { run, replayed: [] }
   if (replayed.length > 0) {
     io.warning(
       `evalgate: this pull request comes from a fork, and GitHub gives forks no secrets: ${replayedList(replayed)} replayed answers from the cache in ${options.cache?.dir ?? 'the cache directory'} instead of calling; an answer not there is reported as missing and fails nothing. The other providers ran and are compared as usual (see "Pull requests from forks" in the README)`

@@ -134,6 +134,12 @@ export function parseSettings(input: InputReader): ActionSettings {
   const filter = input('filter')
   const commentAuthor = input('comment-author')
   const commentKey = input('comment-key')
+  // It marks the job's comment and is recorded in the results, whose readers refuse more.
+  if (commentKey !== undefined && (commentKey.length > 100 || /[\r\n]/.test(commentKey))) {
+    throw new UsageError(
+      `input \`comment-key\` must be one line of at most 100 characters, got ${/[\r\n]/.test(commentKey) ? 'several lines' : `${commentKey.length} characters`}: use one value of the matrix, e.g. \${{ matrix.model }}`
+    )
+  }
   const reportFrom = input('report-from')
   const mergeFrom = list(input('merge-from'))
   const modes = [
