@@ -7025,8 +7025,8 @@ var init_run_result_schema = __esm({
       required: ["schemaVersion", "tool", "run", "suites"],
       properties: {
         schemaVersion: {
-          const: 1,
-          description: "Format version; readers refuse newer versions."
+          enum: [1, 2],
+          description: "Format version: 2 adds run.commentKey and each suite's promptFingerprint and timeoutMs; readers refuse newer versions."
         },
         tool: {
           type: "object",
@@ -7583,7 +7583,7 @@ var RUN_RESULT_VERSION;
 var init_types = __esm({
   "src/results/types.ts"() {
     "use strict";
-    RUN_RESULT_VERSION = 1;
+    RUN_RESULT_VERSION = 2;
   }
 });
 
@@ -10639,6 +10639,20 @@ function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, wa
       };
     }
   }
+  const unanswered = pairs.reduce((n, p) => n + p.head.missing, 0);
+  if (unanswered > 0) {
+    for (const p of pending) {
+      if (p.metric.metric !== "score" && p.metric.metric !== "pass-rate") continue;
+      const judge = p.decide;
+      p.decide = (familySize) => {
+        judge(familySize);
+        if (!["pass", "improvement", "minor-change", "not-gated"].includes(p.metric.verdict)) return;
+        p.metric.gated = true;
+        p.metric.verdict = "inconclusive";
+        p.metric.reason = `${plural(unanswered, "answer")} of paired cases missing from the replay cache (or cancelled): a replay misses where an answer or what a judge grades changed, so the cases answered cannot show the quality held`;
+      };
+    }
+  }
   group.flips = findFlips(pairs, (id) => sourceOf.get(id) ?? "", group.comparable);
   return { group, pending };
 }
@@ -10794,6 +10808,15 @@ function ungatedAgainstBaseline(c) {
     (g) => g.status === "compared" && g.metrics.some(
       (m) => m.metric === "score" && (m.verdict === "not-comparable" || m.verdict === "not-gated")
     )
+  );
+}
+function ungatedReason(group) {
+  return !group.comparable ? "its scorers changed" : group.cases.paired === 0 ? "no case id is in both runs; an id derived from the content changes with it, so give cases an `id`" : "no case was answered in both runs";
+}
+function strictFailures(c) {
+  if (!c.options.strict) return [];
+  return ungatedAgainstBaseline(c).map(
+    (group) => `${group.suite} / ${group.providerId} could not be gated against its baseline (${ungatedReason(group)})`
   );
 }
 function comparisonExitCode(c) {
@@ -11070,12 +11093,11 @@ function detail(metric) {
     ...p !== null ? [`p ${formatPValue(p)}`] : []
   ].join(", ");
 }
-function testcase(group, metric, outcome, indent) {
+function testcase(group, metric, outcome, indent, message = `${VERDICT_WORDS[metric.verdict]}: ${metric.reason}`) {
   const open2 = `${indent}<testcase${attributes({
     classname: `evalgate.${group.suite}.${group.providerId}`,
     name: METRIC_LABELS[metric.metric]
   })}`;
-  const message = `${VERDICT_WORDS[metric.verdict]}: ${metric.reason}`;
   if (outcome === "failure") {
     return `${open2}>
 ${indent}  <failure${attributes({ message, type: metric.verdict })}>${escapeXml(detail(metric))}</failure>
@@ -11094,9 +11116,23 @@ function renderJunit(c) {
   let tests = 0;
   let failures = 0;
   let skipped = 0;
+  const ungated = new Map(
+    (c.options.strict ? ungatedAgainstBaseline(c) : []).map((g) => [g, ungatedReason(g)])
+  );
   const suites = c.groups.map((group) => {
-    const outcomes = group.metrics.map((m) => outcomeOf(m.verdict, c.options.strict));
-    const cases = group.metrics.length > 0 ? group.metrics.map((m, i) => testcase(group, m, outcomes[i] ?? "passed", "    ")) : [
+    const strictlyFailed = (m) => m.metric === "score" && ungated.has(group);
+    const outcomes = group.metrics.map(
+      (m) => strictlyFailed(m) ? "failure" : outcomeOf(m.verdict, c.options.strict)
+    );
+    const cases = group.metrics.length > 0 ? group.metrics.map(
+      (m, i) => testcase(
+        group,
+        m,
+        outcomes[i] ?? "passed",
+        "    ",
+        strictlyFailed(m) ? `fails in strict mode: could not be gated against its baseline (${ungated.get(group) ?? ""})` : void 0
+      )
+    ) : [
       `    <testcase${attributes({ classname: `evalgate.${group.suite}.${group.providerId}`, name: "comparison" })}>
       <skipped${attributes({ message: group.reason ?? "nothing to compare" })}/>
     </testcase>`
@@ -11134,6 +11170,7 @@ var init_junit = __esm({
   "src/report/junit.ts"() {
     "use strict";
     init_format();
+    init_compare();
     init_escape();
   }
 });
@@ -11279,6 +11316,14 @@ function renderMarkdown(c, options = {}) {
     baselineLine(c.base, c.head) + (options.runUrl ? ` · ${fullReport(options.runUrl)}` : "")
   ];
   if (c.options.strict) header.push("", "Strict mode: an inconclusive result fails the check.");
+  const ungated = strictFailures(c);
+  if (ungated.length > 0) {
+    const more = ungated.length > WARNINGS_SHOWN ? `; and ${ungated.length - WARNINGS_SHOWN} more` : "";
+    header.push(
+      "",
+      `**Fails in strict mode:** ${markdownInline(ungated.slice(0, WARNINGS_SHOWN).join("; "), 2e3)}${more}.`
+    );
+  }
   if (c.warnings.length > 0) {
     const shown = c.warnings.slice(0, WARNINGS_SHOWN);
     header.push("", ...shown.map((w) => `> **Warning:** ${markdownInline(w, 500)}`));
@@ -86414,13 +86459,9 @@ async function withStdoutOnStderr(divert, work) {
   }
 }
 function reportUngated(comparison, io) {
-  if (!comparison.options.strict) return;
-  for (const group of ungatedAgainstBaseline(comparison)) {
-    const why = !group.comparable ? "its scorers changed" : group.cases.paired === 0 ? "no case id is in both runs; an id derived from the content changes with it, so give cases an `id`" : "no case was answered in both runs";
-    io.stderr.write(
-      `evalgate: --strict: ${group.suite} / ${group.providerId} could not be gated against its baseline (${why}): it fails as inconclusive
-`
-    );
+  for (const failure of strictFailures(comparison)) {
+    io.stderr.write(`evalgate: --strict: ${terminalLine(failure, 300)}: it fails as inconclusive
+`);
   }
 }
 function belowThreshold(summaries) {
