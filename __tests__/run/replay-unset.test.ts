@@ -12,7 +12,7 @@ describe('runEvals with cache.replayUnset (a fork’s pull request, without secr
       [
         'suite: echo',
         'providers:',
-        '  - { id: app, type: module, path: ./app.mjs, export: echo }',
+        '  - { id: app, label: "app ${APP_FLAVOUR}", type: module, path: ./app.mjs, export: echo }',
         '  - { id: api, type: http, url: "${ECHO_URL}", body: { q: "{{word}}" }, output: answer }',
         "prompt: 'Say {{word}}'",
         'cases:',
@@ -41,7 +41,8 @@ describe('runEvals with cache.replayUnset (a fork’s pull request, without secr
     const results = run.suites[0]?.results ?? []
     const app = results.find((r) => r.providerId === 'app')
     const api = results.find((r) => r.providerId === 'api')
-    // The module was called (its answer is no cache's); only the judge's grade was missing.
+    // The module was called (its answer is no cache's), though a variable of its label is not
+    // set; only the judge's grade was missing.
     expect(app).toMatchObject({ output: 'alpha', cached: false, error: { kind: 'cache-miss' } })
     expect(app?.error?.message).toContain('judge')
     expect(api).toMatchObject({ output: null, error: { kind: 'cache-miss' } })

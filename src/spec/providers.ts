@@ -247,7 +247,9 @@ export async function resolveProvider(
   const rateLimit = resolveRateLimit(expanded['rate-limit'])
   const secrets = secretValues(written, context)
   // Only in a load that lets variables be unset: otherwise each is reported and the entry dropped.
-  const unset = [...variableNames(written)].filter((name) => context.env[name] === undefined)
+  // Not the label's: it is only shown, so it never keeps a provider from being called.
+  const { label: _shownOnly, ...sent } = written
+  const unset = [...variableNames(sent)].filter((name) => context.env[name] === undefined)
   const base = {
     id: expanded.id,
     ...(expanded.label === undefined ? {} : { label: expanded.label }),
