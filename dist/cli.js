@@ -80705,7 +80705,8 @@ async function resolveProvider(written, expanded, path2, context) {
   const retry = resolveRetry(expanded.retry, [...path2, "retry"], context);
   const rateLimit = resolveRateLimit(expanded["rate-limit"]);
   const secrets = secretValues(written, context);
-  const unset = [...variableNames(written)].filter((name) => context.env[name] === void 0);
+  const { label: _shownOnly, ...sent } = written;
+  const unset = [...variableNames(sent)].filter((name) => context.env[name] === void 0);
   const base = {
     id: expanded.id,
     ...expanded.label === void 0 ? {} : { label: expanded.label },
