@@ -254,3 +254,30 @@ describe('report-from: the job summary', () => {
     expect(report.summary).not.toContain('omitted; see')
   })
 })
+
+describe('report-from: what the fork replayed', () => {
+  it('is said above the report, as the fork’s own run said it', async () => {
+    const pull = newPullRequest('replayed')
+    const { artifact } = await forkRun(pull)
+    const results = JSON.parse(await readFile(artifact, 'utf8')) as {
+      run: Record<string, unknown>
+    }
+    results.run.replayed = [
+      { suite: 'capitals', what: 'the judge of tone', unsetVariables: ['OPENAI_API_KEY'] }
+    ]
+    await writeFile(artifact, JSON.stringify(results))
+    const report = await reportFrom(
+      workflowRunPayload({
+        id: 905,
+        headSha: pull.headSha,
+        headBranch: 'replayed',
+        pullRequests: [listedPullRequest(pull.number, pull.headSha)]
+      }),
+      artifact
+    )
+    expect(report.code).toBe(0)
+    expect(server.state.commentsOn(pull.number)[0]?.body ?? '').toContain(
+      '> **Replayed from the cache, not called:** capitals / the judge of tone (OPENAI\\_API\\_KEY not set).'
+    )
+  })
+})

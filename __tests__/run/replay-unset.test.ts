@@ -38,6 +38,8 @@ describe('runEvals with cache.replayUnset (a fork’s pull request, without secr
       { suite: 'echo', what: 'provider api', unsetVariables: ['ECHO_URL'] },
       { suite: 'echo', what: 'the judge of tone', unsetVariables: ['OPENAI_API_KEY'] }
     ])
+    // Recorded, for the job that comments from the results to say so too.
+    expect(run.run.replayed).toEqual(replayed)
     const results = run.suites[0]?.results ?? []
     const app = results.find((r) => r.providerId === 'app')
     const api = results.find((r) => r.providerId === 'api')

@@ -38,9 +38,9 @@ import { renderRunMarkdown, thresholdAlert } from '../report/run-report.js'
 import { mergeShards } from '../results/merge.js'
 import { summarizeRun } from '../results/summary.js'
 import type { ProviderSummary } from '../results/summary.js'
-import type { RunResult } from '../results/types.js'
+import type { ReplayedProvider, RunResult } from '../results/types.js'
 import { lineProgress, runEvals } from '../run/index.js'
-import type { ReplayedProvider, RunEvalsOptions } from '../run/index.js'
+import type { RunEvalsOptions } from '../run/index.js'
 import type { GitHubClient, GitHubClientOptions } from './client.js'
 import { GitHubApiError } from './client.js'
 import { stickyMarker, upsertStickyComment } from './comment.js'
@@ -1078,9 +1078,10 @@ async function reportFromArtifact(
   // The same report as the pull request's own run wrote: its threshold failures first.
   const summaries = summarizeRun(run)
   const failsOnThreshold = settings.failOnThreshold && summaries.some((s) => s.belowThreshold)
-  const alert = alertFor(settings, summaries)
+  // As the pull request's run said it: its threshold failures, then what it replayed.
+  const alert = (alertFor(settings, summaries) ?? '') + (replayNote(run.run.replayed ?? []) ?? '')
   const baseline = comparison && pullRequestBaselineLine(comparison, deps.now())
-  const reportOptions = { room: alert?.length ?? 0, ...(baseline ? { baseline } : {}) }
+  const reportOptions = { room: alert.length, ...(baseline ? { baseline } : {}) }
   const report = comparison
     ? comparisonMarkdown(comparison, runUrl, reportOptions)
     : refused !== undefined
@@ -1088,7 +1089,7 @@ async function reportFromArtifact(
       : baselineError !== undefined
         ? baselineUnavailableMarkdown(baselineError, run, summaries)
         : noBaselineMarkdown('The pull request’s run found no baseline.', run, summaries)
-  const markdown = (alert ?? '') + report
+  const markdown = alert + report
   // The same sticky comment as the pull request's own job would write: one comment, not two.
   await postComment(
     settings,
@@ -1114,8 +1115,7 @@ async function reportFromArtifact(
   io.setOutput('passed', String(!summaries.some((s) => s.belowThreshold)))
   await io.writeSummary(
     comparison
-      ? (alert ?? '') +
-          comparisonMarkdown(comparison, runUrl, { ...reportOptions, budget: SUMMARY_BUDGET })
+      ? alert + comparisonMarkdown(comparison, runUrl, { ...reportOptions, budget: SUMMARY_BUDGET })
       : markdown
   )
   return undefined

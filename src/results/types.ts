@@ -6,7 +6,7 @@
 import type { GateSpec } from '../spec/types.js'
 
 /**
- * 2 added `run.commentKey` and each suite's `promptFingerprint` and `timeoutMs`, which an evalgate
+ * 2 added `run.commentKey`, `run.replayed` and each suite's `promptFingerprint` and `timeoutMs`, which an evalgate
  * reading version 1 refuses as unknown: told the file is newer, it says to upgrade. Version 1
  * files are read as they are (the fields are optional).
  */
@@ -124,6 +124,19 @@ export interface RunMeta {
    * a `report-from` job comments in that same comment.
    */
   commentKey?: string
+  /**
+   * The providers and judges a fork's run replayed from the cache for want of their secrets, for
+   * the `report-from` job's comment to say so too.
+   */
+  replayed?: ReplayedProvider[]
+}
+
+/** A provider or judge replayed from the cache because its `${VAR}`s are not set. */
+export interface ReplayedProvider {
+  suite: string
+  /** `provider <id>`, or `the judge of <scorer>`. */
+  what: string
+  unsetVariables: string[]
 }
 
 export interface RunResult {

@@ -49,7 +49,9 @@ export interface ExecuteOptions extends CallOptions {
    * directory); default: as the spec shows it.
    */
   recordedPath?: (file: string, specFile: string) => string
-  meta?: Pick<RunMeta, 'commit' | 'ref' | 'event' | 'filter' | 'commentKey'> & { shard?: Shard }
+  meta?: Pick<RunMeta, 'commit' | 'ref' | 'event' | 'filter' | 'commentKey' | 'replayed'> & {
+    shard?: Shard
+  }
 }
 
 /**

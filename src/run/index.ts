@@ -8,7 +8,7 @@ import {
 } from '../io/files.js'
 import type { CommandInput } from '../io/files.js'
 import { createProvider, importExport } from '../providers/index.js'
-import type { RunMeta, RunResult } from '../results/types.js'
+import type { ReplayedProvider, RunMeta, RunResult } from '../results/types.js'
 import { loadSpecs } from '../spec/index.js'
 import { TOOL_VERSION } from '../version.js'
 import { ResponseCache, assertUsableCacheDir } from './cache.js'
@@ -108,14 +108,6 @@ function specInputs(specs: readonly SuiteSpec[], cwd: string): CommandInput[] {
   ])
 }
 
-/** A provider or judge replayed from the cache because its `${VAR}`s are not set. */
-export interface ReplayedProvider {
-  suite: string
-  /** `provider <id>`, or `the judge of <scorer>`. */
-  what: string
-  unsetVariables: string[]
-}
-
 /** A run, and — when its results could not be written to `out` — where they were saved instead. */
 export interface EvalsRun {
   run: RunResult
@@ -209,6 +201,7 @@ export async function runEvals(options: RunEvalsOptions): Promise<EvalsRun> {
     ...(options.signal ? { signal: options.signal } : {}),
     meta: {
       ...options.meta,
+      ...(options.cache?.replayUnset && replayed.length > 0 ? { replayed } : {}),
       ...(options.shard ? { shard: options.shard } : {}),
       ...(options.filter !== undefined ? { filter: options.filter } : {})
     }
