@@ -7026,7 +7026,7 @@ var init_run_result_schema = __esm({
       properties: {
         schemaVersion: {
           enum: [1, 2],
-          description: "Format version: 2 adds run.commentKey and each suite's promptFingerprint and timeoutMs; readers refuse newer versions."
+          description: "Format version: 2 adds run.commentKey, run.replayed and each suite's promptFingerprint and timeoutMs; readers refuse newer versions."
         },
         tool: {
           type: "object",
@@ -7095,6 +7095,30 @@ var init_run_result_schema = __esm({
                 total: {
                   type: "integer",
                   minimum: 1
+                }
+              }
+            },
+            replayed: {
+              type: "array",
+              maxItems: 1e4,
+              description: "The providers and judges a fork's run replayed from the cache for want of their secrets.",
+              items: {
+                type: "object",
+                additionalProperties: false,
+                required: ["suite", "what", "unsetVariables"],
+                properties: {
+                  suite: {
+                    type: "string"
+                  },
+                  what: {
+                    type: "string"
+                  },
+                  unsetVariables: {
+                    type: "array",
+                    items: {
+                      type: "string"
+                    }
+                  }
                 }
               }
             }
@@ -86216,6 +86240,7 @@ async function runEvals(options) {
     ...options.signal ? { signal: options.signal } : {},
     meta: {
       ...options.meta,
+      ...options.cache?.replayUnset && replayed.length > 0 ? { replayed } : {},
       ...options.shard ? { shard: options.shard } : {},
       ...options.filter !== void 0 ? { filter: options.filter } : {}
     }
