@@ -73,3 +73,34 @@ export async function checkModuleExport(
   )
   return false
 }
+
+/**
+ * The file of a module provider or javascript scorer, resolved, when it exists and exports the
+ * function `export` names; undefined (reported) otherwise.
+ */
+export async function checkedModule(
+  writtenPath: string,
+  expanded: { path: string; export?: string },
+  entry: { at: FieldPath; what: string },
+  context: SpecContext
+): Promise<string | undefined> {
+  const modulePath = await context.existingPath({
+    written: writtenPath,
+    expanded: expanded.path,
+    kind: 'file',
+    at: [...entry.at, 'path'],
+    what: entry.what
+  })
+  if (modulePath === undefined) return undefined
+  const exportFound = await checkModuleExport(
+    {
+      absolutePath: modulePath,
+      written: writtenPath,
+      exportName: expanded.export,
+      at: entry.at,
+      what: entry.what
+    },
+    context
+  )
+  return exportFound ? modulePath : undefined
+}

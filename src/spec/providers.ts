@@ -3,7 +3,7 @@ import { DEFAULT_RETRY_POLICY } from '../providers/retry.js'
 import type { PriceSpec, ProviderSpec, SecretValue } from './types.js'
 import type { Resolved, SpecContext } from './context.js'
 import { checkedDuration, type Duration } from './duration.js'
-import { checkModuleExport } from './module-export.js'
+import { checkedModule } from './module-export.js'
 import { templateVariables } from './template.js'
 import { isMapping } from './yaml-file.js'
 import type { FieldPath } from './yaml-file.js'
@@ -268,7 +268,7 @@ export async function resolveProvider(
       const modulePath = await checkedModule(
         (written as { path: string }).path,
         expanded,
-        path,
+        { at: path, what: 'module' },
         context
       )
       if (modulePath === undefined) return undefined
@@ -501,37 +501,6 @@ async function checkProgram(
 }
 
 /**
- * A module provider's file, resolved, when it exists and exports the function `export` names;
- * undefined (reported) otherwise.
- */
-async function checkedModule(
-  writtenPath: string,
-  expanded: { path: string; export?: string },
-  path: FieldPath,
-  context: SpecContext
-): Promise<string | undefined> {
-  const modulePath = await context.existingPath({
-    written: writtenPath,
-    expanded: expanded.path,
-    kind: 'file',
-    at: [...path, 'path'],
-    what: 'module'
-  })
-  if (modulePath === undefined) return undefined
-  const exportFound = await checkModuleExport(
-    {
-      absolutePath: modulePath,
-      written: writtenPath,
-      exportName: expanded.export,
-      at: path,
-      what: 'module'
-    },
-    context
-  )
-  return exportFound ? modulePath : undefined
-}
-
-/**
  * Resolves the `providers:` list: expands `${VAR}` in every entry (even one with schema errors, so
  * all missing variables show at once), checks ids are unique and resolves the valid entries.
  */
@@ -570,7 +539,7 @@ export async function resolveProviders(
               path: module.path,
               ...(typeof module.export === 'string' ? { export: module.export } : {})
             },
-            path,
+            { at: path, what: 'module' },
             context
           )
         }

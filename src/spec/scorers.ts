@@ -14,7 +14,7 @@ import {
   resolveProvider,
   type WrittenProvider
 } from './providers.js'
-import { checkModuleExport } from './module-export.js'
+import { checkedModule } from './module-export.js'
 import type { ScorerSpec, ScorerType } from './types.js'
 import type { FieldPath } from './yaml-file.js'
 
@@ -95,25 +95,16 @@ async function build(
         threshold: written.threshold ?? 0.8
       }
     case 'javascript': {
-      const modulePath = await context.existingPath({
-        written: written.path ?? '',
-        expanded: written.path ?? '',
-        kind: 'file',
-        at: [...path, 'path'],
-        what: 'scorer module'
-      })
-      if (modulePath === undefined) return undefined
-      const exportFound = await checkModuleExport(
+      const modulePath = await checkedModule(
+        written.path ?? '',
         {
-          absolutePath: modulePath,
-          written: written.path ?? '',
-          exportName: written.export,
-          at: path,
-          what: 'scorer module'
+          path: written.path ?? '',
+          ...(written.export === undefined ? {} : { export: written.export })
         },
+        { at: path, what: 'scorer module' },
         context
       )
-      if (!exportFound) return undefined
+      if (modulePath === undefined) return undefined
       return { ...base, type: 'javascript', path: modulePath, export: written.export ?? 'default' }
     }
     case 'llm-judge': {
@@ -159,7 +150,7 @@ function expandJudge(entry: unknown, path: FieldPath, context: SpecContext): unk
 /**
  * Builds the scorer the run would build, so a configuration the run would reject (a regex that
  * does not compile, an invalid JSON Schema, a non-numeric `expected`…) is a load error instead.
- * A javascript scorer's module and export are checked when it is built (checkModuleExport).
+ * A javascript scorer's module and export are checked when it is built (checkedModule).
  */
 function configProblem(spec: ScorerSpec): ScorerConfigProblem | undefined {
   try {
