@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs'
-import { cp, mkdir, mkdtemp, readFile, truncate, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, truncate, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
-import { createRequire } from 'node:module'
 import {
   ACTIONS_TOKEN,
   READ_ONLY_TOKEN,
@@ -13,34 +12,7 @@ import {
 import type { GitHubServer } from '../helpers/github-server.js'
 import { runActionBundle } from '../helpers/action.js'
 import { buildEntry } from '../helpers/cli.js'
-import { listedPullRequest } from '../helpers/events.js'
-
-/** Real webhook payloads (`@octokit/webhooks-examples`), pointed at the local repository. */
-const examples = createRequire(import.meta.url)(
-  '@octokit/webhooks-examples/api.github.com/index.json'
-) as {
-  name: string
-  examples: Record<string, unknown>[]
-}[]
-
-function example(event: string, action?: string): Record<string, unknown> {
-  const found = examples
-    .find((e) => e.name === event)
-    ?.examples.find((x) => action === undefined || x.action === action)
-  if (!found) throw new Error(`no ${event} ${action ?? ''} example`)
-  return structuredClone(found)
-}
-
-/**
- * The workspace as `actions/checkout` leaves it: the fixture repository in `path` (the
- * workspace itself by default), with its `.git`.
- */
-async function checkout(path = '.'): Promise<string> {
-  const workspace = await mkdtemp(join(tmpdir(), 'evalgate-workspace-'))
-  await cp(resolve('__tests__/fixtures/action'), join(workspace, path), { recursive: true })
-  await mkdir(join(workspace, path, '.git'))
-  return workspace
-}
+import { checkout, example, listedPullRequest, pushPayload, repository } from '../helpers/events.js'
 
 let workspace: string
 let action: string
@@ -59,15 +31,6 @@ function trackingIssues() {
   return [...server.state.issues.values()].filter(
     (i) => !i.pullRequest && i.labels.includes('evalgate')
   )
-}
-
-function repository(): Record<string, unknown> {
-  return {
-    ...(example('push').repository as object),
-    full_name: 'octo-org/triage',
-    name: 'triage',
-    default_branch: 'main'
-  }
 }
 
 /** Runs the action's bundle as the runner does, for this event, against the local GitHub. */
@@ -105,10 +68,6 @@ function reportFrom(payload: Record<string, unknown>, mainSha: string, resultsPa
     ACTIONS_TOKEN,
     { 'report-from': resultsPath }
   )
-}
-
-function pushPayload(sha: string): Record<string, unknown> {
-  return { ...example('push'), ref: 'refs/heads/main', after: sha, repository: repository() }
 }
 
 function pullRequestPayload(

@@ -20,11 +20,14 @@ export function example(event: string, action?: string, index = 0): Record<strin
   return structuredClone(found)
 }
 
-/** The workspace as `actions/checkout` leaves it: the fixture repository, with its `.git`. */
-export async function checkout(): Promise<string> {
+/**
+ * The workspace as `actions/checkout` leaves it: the fixture repository in `path` (the workspace
+ * itself by default), with its `.git`.
+ */
+export async function checkout(path = '.'): Promise<string> {
   const workspace = await mkdtemp(join(tmpdir(), 'evalgate-workspace-'))
-  await cp(resolve('__tests__/fixtures/action'), workspace, { recursive: true })
-  await mkdir(join(workspace, '.git'))
+  await cp(resolve('__tests__/fixtures/action'), join(workspace, path), { recursive: true })
+  await mkdir(join(workspace, path, '.git'))
   return workspace
 }
 
