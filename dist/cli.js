@@ -80600,6 +80600,27 @@ async function checkModuleExport(check, context) {
   );
   return false;
 }
+async function checkedModule(writtenPath, expanded, entry, context) {
+  const modulePath = await context.existingPath({
+    written: writtenPath,
+    expanded: expanded.path,
+    kind: "file",
+    at: [...entry.at, "path"],
+    what: entry.what
+  });
+  if (modulePath === void 0) return void 0;
+  const exportFound = await checkModuleExport(
+    {
+      absolutePath: modulePath,
+      written: writtenPath,
+      exportName: expanded.export,
+      at: entry.at,
+      what: entry.what
+    },
+    context
+  );
+  return exportFound ? modulePath : void 0;
+}
 var init_module_export = __esm({
   "src/spec/module-export.ts"() {
     "use strict";
@@ -80749,7 +80770,7 @@ async function resolveProvider(written, expanded, path2, context) {
       const modulePath = await checkedModule(
         written.path,
         expanded,
-        path2,
+        { at: path2, what: "module" },
         context
       );
       if (modulePath === void 0) return void 0;
@@ -80915,27 +80936,6 @@ async function checkProgram(written, expanded, cwd, path2, context) {
   });
   return found !== void 0;
 }
-async function checkedModule(writtenPath, expanded, path2, context) {
-  const modulePath = await context.existingPath({
-    written: writtenPath,
-    expanded: expanded.path,
-    kind: "file",
-    at: [...path2, "path"],
-    what: "module"
-  });
-  if (modulePath === void 0) return void 0;
-  const exportFound = await checkModuleExport(
-    {
-      absolutePath: modulePath,
-      written: writtenPath,
-      exportName: expanded.export,
-      at: path2,
-      what: "module"
-    },
-    context
-  );
-  return exportFound ? modulePath : void 0;
-}
 async function resolveProviders(entries, isValid, context) {
   if (!Array.isArray(entries)) return [];
   const firstLineOfId = /* @__PURE__ */ new Map();
@@ -80959,7 +80959,7 @@ async function resolveProviders(entries, isValid, context) {
               path: module.path,
               ...typeof module.export === "string" ? { export: module.export } : {}
             },
-            path2,
+            { at: path2, what: "module" },
             context
           );
         }
@@ -84040,25 +84040,16 @@ async function build(written, base, path2, context, expandedJudge) {
         threshold: written.threshold ?? 0.8
       };
     case "javascript": {
-      const modulePath = await context.existingPath({
-        written: written.path ?? "",
-        expanded: written.path ?? "",
-        kind: "file",
-        at: [...path2, "path"],
-        what: "scorer module"
-      });
-      if (modulePath === void 0) return void 0;
-      const exportFound = await checkModuleExport(
+      const modulePath = await checkedModule(
+        written.path ?? "",
         {
-          absolutePath: modulePath,
-          written: written.path ?? "",
-          exportName: written.export,
-          at: path2,
-          what: "scorer module"
+          path: written.path ?? "",
+          ...written.export === void 0 ? {} : { export: written.export }
         },
+        { at: path2, what: "scorer module" },
         context
       );
-      if (!exportFound) return void 0;
+      if (modulePath === void 0) return void 0;
       return { ...base, type: "javascript", path: modulePath, export: written.export ?? "default" };
     }
     case "llm-judge": {
