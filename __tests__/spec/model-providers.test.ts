@@ -482,6 +482,60 @@ describe('problems with openai providers, retry and llm judges', () => {
     ])
   })
 
+  it('rejects an http judge whose request does not send `{{prompt}}`: it would grade blind', async () => {
+    const spec = yaml(
+      'suite: s',
+      'providers:',
+      '  - { id: app, type: exec, command: node app.js }',
+      'prompt: "Capital of {{country}}?"',
+      'cases:',
+      '  - vars: { country: France }',
+      'scorers:',
+      '  - type: llm-judge',
+      '    rubric: Names the capital.',
+      '    judge: { type: http, method: GET, url: "${JUDGE_URL}", output: text }', // line 10, `GET` at column 34
+      '  - type: llm-judge',
+      '    rubric: Names the capital.',
+      '    judge: { type: http, url: "${JUDGE_URL}", body: { q: "{{country}}" }, output: text }', // line 13, the body at column 53
+      '  - type: llm-judge',
+      '    rubric: Names the capital.',
+      '    judge: { type: http, url: "${JUDGE_URL}", output: text }', // line 16
+      '  - type: llm-judge',
+      '    rubric: Names the capital.',
+      '    judge: { type: http, url: "${JUDGE_URL}", body: { q: ["{{ prompt }}"] }, output: text }'
+    )
+    const hint =
+      "send it in the body, e.g. `body: { input: '{{prompt}}' }`: `{{prompt}}` holds the grading instructions, the rubric and the answer"
+    expect(await specProblems(spec, {}, ENV)).toEqual([
+      {
+        file: FILE,
+        line: 10,
+        column: 34,
+        path: 'scorers[0].judge.method',
+        message:
+          'a GET request sends no body, so the judge would never see the rubric or the answer',
+        hint: `use \`method: POST\` (the default) and ${hint}`
+      },
+      {
+        file: FILE,
+        line: 13,
+        column: 53,
+        path: 'scorers[1].judge.body',
+        message:
+          'the body never sends `{{prompt}}`, so the judge would never see the rubric or the answer',
+        hint
+      },
+      {
+        file: FILE,
+        line: 16,
+        column: 12,
+        path: 'scorers[2].judge',
+        message: 'an http judge without a `body` never sees the rubric or the answer',
+        hint
+      }
+    ])
+  })
+
   it('reports a judge of an unknown type, with the closest type', async () => {
     const spec = yaml(
       'suite: s',

@@ -15,6 +15,7 @@ import {
   type WrittenProvider
 } from './providers.js'
 import { checkedModule } from './module-export.js'
+import { templateVariables } from './template.js'
 import type { ScorerSpec, ScorerType } from './types.js'
 import type { FieldPath } from './yaml-file.js'
 
@@ -113,13 +114,15 @@ async function build(
       // Resolved exactly like an entry of `providers:`, with a default id. The fingerprint hashes
       // the entry as written (no default id, no expanded secret).
       const expanded = expandedJudge as NonNullable<WrittenScorer['judge']>
+      const entry = { ...expanded, id: expanded.id ?? DEFAULT_JUDGE_ID } as WrittenProvider
+      const sendsPrompt = checkHttpJudgeSendsPrompt(entry, [...path, 'judge'], context)
       const judge = await resolveProvider(
         written.judge as WrittenProvider,
-        { ...expanded, id: expanded.id ?? DEFAULT_JUDGE_ID } as WrittenProvider,
+        entry,
         [...path, 'judge'],
         context
       )
-      if (judge === undefined) return undefined
+      if (judge === undefined || !sendsPrompt) return undefined
       return {
         ...base,
         type: 'llm-judge',
@@ -130,6 +133,46 @@ async function build(
       }
     }
   }
+}
+
+/** Whether a string leaf of an http body holds `{{prompt}}`. */
+function bodySendsPrompt(body: unknown): boolean {
+  if (typeof body === 'string') return templateVariables(body).includes('prompt')
+  if (Array.isArray(body)) return body.some(bodySendsPrompt)
+  if (body !== null && typeof body === 'object') return Object.values(body).some(bodySendsPrompt)
+  return false
+}
+
+const JUDGE_BODY_HINT =
+  "send it in the body, e.g. `body: { input: '{{prompt}}' }`: `{{prompt}}` holds the grading instructions, the rubric and the answer"
+
+/**
+ * An http judge reads only what its request sends, and the rubric and the answer to grade are in
+ * `{{prompt}}` alone: a request without it would be graded blind, whatever the answer.
+ */
+function checkHttpJudgeSendsPrompt(
+  judge: WrittenProvider,
+  path: FieldPath,
+  context: SpecContext
+): boolean {
+  if (judge.type !== 'http') return true
+  if (judge.method === 'GET') {
+    context.report(
+      [...path, 'method'],
+      'a GET request sends no body, so the judge would never see the rubric or the answer',
+      `use \`method: POST\` (the default) and ${JUDGE_BODY_HINT}`
+    )
+    return false
+  }
+  if (bodySendsPrompt(judge.body)) return true
+  context.report(
+    judge.body === undefined ? path : [...path, 'body'],
+    judge.body === undefined
+      ? 'an http judge without a `body` never sees the rubric or the answer'
+      : 'the body never sends `{{prompt}}`, so the judge would never see the rubric or the answer',
+    JUDGE_BODY_HINT
+  )
+  return false
 }
 
 /**

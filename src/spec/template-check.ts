@@ -83,12 +83,9 @@ function scorerSites(scorers: readonly Resolved<ScorerSpec>[]): TemplateSite[] {
       case 'starts-with':
         return [site([...path, 'value'], spec.value)]
       case 'llm-judge': {
-        // An http judge's body is rendered with the case's variables too.
+        // An http judge's body is rendered with the case's variables too (it is never a GET).
         const { judge } = spec
-        const body =
-          judge.type === 'http' && judge.method !== 'GET'
-            ? bodySites(judge.body, [...path, 'judge', 'body'])
-            : []
+        const body = judge.type === 'http' ? bodySites(judge.body, [...path, 'judge', 'body']) : []
         return [site([...path, 'rubric'], spec.rubric), ...body]
       }
       default:
