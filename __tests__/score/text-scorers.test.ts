@@ -202,6 +202,24 @@ describe('regex', () => {
     expect(error.message).toContain('Unterminated group')
   })
 
+  it('errors the case, naming the pattern, when matching outlasts the suite timeout', async () => {
+    const scorers = await createScorers(
+      [spec({ type: 'regex', pattern: '^(a+)+$', flags: '' })],
+      noModules,
+      {
+        timeoutMs: 100
+      }
+    )
+    // Backtracks for about 2^28 steps (seconds): this output is stopped at the timeout.
+    const stuck = { output: 'a'.repeat(28) + '!', vars: {}, caseId: 'c' }
+    await expect(scoreOutput(scorers, stuck)).rejects.toThrow(
+      'scorer "regex" failed: /^(a+)+$/ did not finish matching within the suite\'s timeout of 100 ms'
+    )
+    // The scorer goes on with the next output.
+    const fine = await scoreOutput(scorers, { output: 'aaaa', vars: {}, caseId: 'd' })
+    expect(fine.pass).toBe(true)
+  })
+
   it('fails at creation on unknown flags', async () => {
     const error = await creationError(spec({ type: 'regex', pattern: 'a', flags: 'q' }))
     expect(error.message).toMatch(/scorer "regex": .*flags/i)

@@ -22,7 +22,7 @@ const DEFAULT_TIMEOUT_MS = 60_000
 
 export interface CreateScorersOptions {
   /**
-   * How long a javascript scorer may take to score one output: the run passes the suite's
+   * How long a javascript or regex scorer may take to score one output: the run passes the suite's
    * `timeout`; 60 s (its default) when not given.
    */
   timeoutMs?: number
@@ -43,7 +43,7 @@ async function scoreFunction(
     case 'starts-with':
       return containsScorer(spec)
     case 'regex':
-      return regexScorer(spec)
+      return regexScorer(spec, options.timeoutMs ?? DEFAULT_TIMEOUT_MS)
     case 'json-valid':
       return jsonValidScorer()
     case 'json-schema':

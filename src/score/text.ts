@@ -1,3 +1,5 @@
+import { Script, createContext } from 'node:vm'
+import { durationText } from '../spec/duration.js'
 import { renderTemplate, templateVariables } from '../spec/template.js'
 import type {
   ContainsScorerSpec,
@@ -78,8 +80,8 @@ export function containsScorer(spec: ContainsScorerSpec): ScoreFunction {
   }
 }
 
-/** regex: `new RegExp(pattern, flags)` matches somewhere in the output (anchor it to match all). */
-export function regexScorer(spec: RegexScorerSpec): ScoreFunction {
+/** The scorer's regular expression; a ScorerConfigProblem when its flags or pattern are wrong. */
+export function scorerRegex(spec: RegexScorerSpec): RegExp {
   try {
     new RegExp('', spec.flags)
   } catch {
@@ -97,9 +99,8 @@ export function regexScorer(spec: RegexScorerSpec): ScoreFunction {
       `to check for a case's value, use \`contains\` or \`equals\` with \`{{${placeholder}}}\``
     )
   }
-  let regex: RegExp
   try {
-    regex = new RegExp(spec.pattern, spec.flags)
+    return new RegExp(spec.pattern, spec.flags)
   } catch (error) {
     throw new ScorerConfigProblem(
       'pattern',
@@ -107,10 +108,34 @@ export function regexScorer(spec: RegexScorerSpec): ScoreFunction {
       'patterns use JavaScript RegExp syntax; escape backslashes in YAML double quotes'
     )
   }
+}
+
+// With the g or y flag, test() resumes from lastIndex: reset so every output is tested whole.
+const REGEX_TEST = new Script('regex.lastIndex = 0; regex.test(output)')
+
+/**
+ * regex: `new RegExp(pattern, flags)` matches somewhere in the output (anchor it to match all).
+ * A pattern that backtracks without end on some output (`^(a+)+$` on `aaa…a!`) would hold the
+ * whole process; the match runs in a vm context with `timeoutMs` (the suite's `timeout`) instead,
+ * and an unfinished match is an error.
+ */
+export function regexScorer(spec: RegexScorerSpec, timeoutMs: number): ScoreFunction {
+  const regex = scorerRegex(spec)
+  // One context per scorer: creating one costs far more than a match.
+  const context = createContext({ regex, output: '' })
   return ({ output }) => {
-    // With the g or y flag, test() resumes from lastIndex: reset it so every output is tested whole.
-    regex.lastIndex = 0
-    return regex.test(output)
+    context.output = output
+    let matched: unknown
+    try {
+      matched = REGEX_TEST.runInContext(context, { timeout: timeoutMs })
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw error
+      throw new Error(
+        `${regex.toString()} did not finish matching within the suite's timeout of ${durationText(timeoutMs)} (it backtracks too much on this output; rewrite it without nested repetition such as \`(a+)+\`)`,
+        { cause: error }
+      )
+    }
+    return matched === true
       ? PASSED
       : failed(truncate(`output does not match ${regex.toString()}: ${quote(output)}`))
   }

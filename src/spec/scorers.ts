@@ -4,7 +4,7 @@ import {
   containsScorer,
   equalsScorer,
   numericScorer,
-  regexScorer,
+  scorerRegex,
   similarityScorer
 } from '../score/text.js'
 import type { Resolved, SpecContext } from './context.js'
@@ -207,7 +207,7 @@ function configProblem(spec: ScorerSpec): ScorerConfigProblem | undefined {
         containsScorer(spec)
         break
       case 'regex':
-        regexScorer(spec)
+        scorerRegex(spec)
         break
       case 'json-valid':
         jsonValidScorer()
