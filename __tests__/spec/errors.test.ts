@@ -161,6 +161,27 @@ describe('spec file problems', () => {
     ])
   })
 
+  it("says a number must be finite where YAML's .inf or .nan is written", async () => {
+    const spec = yaml(
+      SUITE,
+      ...PROVIDERS,
+      PROMPT,
+      ...CASES,
+      'scorers:',
+      '  - type: equals', // line 8
+      '    expected: ok',
+      '    weight: .inf',
+      '  - type: similarity',
+      '    expected: ok',
+      '    threshold: .nan'
+    )
+    const problems = await specProblems(spec, APP)
+    expect(problems.map(({ line, path, message }) => ({ line, path, message }))).toEqual([
+      { line: 10, path: 'scorers[0].weight', message: 'must be a finite number, got Infinity' },
+      { line: 13, path: 'scorers[1].threshold', message: 'must be a finite number, got NaN' }
+    ])
+  })
+
   it('reports a missing required key at the entry that lacks it', async () => {
     const spec = yaml(
       SUITE,

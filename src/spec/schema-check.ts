@@ -142,6 +142,10 @@ function explain(error: ErrorObject, path: FieldPath, yaml: YamlFile): Diagnosti
       return { ...diagnostic, path: formatFieldPath([...path, key]) }
     }
     case 'type': {
+      // YAML's .inf and .nan are numbers to JavaScript, but not to JSON Schema.
+      if (typeof error.data === 'number' && !Number.isFinite(error.data)) {
+        return yaml.diagnostic(path, `must be a finite number, got ${error.data}`, hint)
+      }
       const expected = String(params.type)
         .split(',')
         .map((name) => TYPE_NAMES[name] ?? name)
