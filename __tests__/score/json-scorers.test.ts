@@ -24,6 +24,16 @@ describe('json-valid', () => {
     }
   )
 
+  it('ignores a leading byte order mark, as the text scorers do', async () => {
+    expect(await outcome(jsonValid, '\uFEFF{"a":1}')).toEqual({
+      scorer: 'json-valid',
+      score: 1,
+      pass: true
+    })
+    const schema = spec({ type: 'json-schema', schema: { type: 'object' } })
+    expect((await outcome(schema, '\uFEFF{"a":1}')).pass).toBe(true)
+  })
+
   it('fails on text that is not JSON, with the parser message', async () => {
     const result = await outcome(jsonValid, "{queue: 'billing'}")
     expect(result).toMatchObject({ score: 0, pass: false })

@@ -13,12 +13,14 @@ const addFormats = ajvFormats.default
 type ParsedJson = { ok: true; value: unknown } | { ok: false; outcome: Outcome }
 
 /**
- * Strict on purpose: the raw output must be JSON (surrounding whitespace aside). A reply wrapped in
+ * Strict on purpose: the raw output must be JSON (surrounding whitespace and a byte order mark
+ * aside). A reply wrapped in
  * a ```json fence or prose fails, because the system under test is what a caller would parse.
  */
 function parseOutput(output: string): ParsedJson {
   try {
-    return { ok: true, value: JSON.parse(output) }
+    // A leading byte order mark is no part of the text, as the text scorers' trimming drops it.
+    return { ok: true, value: JSON.parse(output.replace(/^\uFEFF/, '')) }
   } catch (error) {
     const fenced = /^\s*```/.test(output) ? ' (it is wrapped in a ``` fence)' : ''
     const why = (error as Error).message
