@@ -182,6 +182,58 @@ describe('spec file problems', () => {
     ])
   })
 
+  it('reports every mistake of a json-schema at its own line, with the allowed type names', async () => {
+    const spec = yaml(
+      SUITE,
+      ...PROVIDERS,
+      PROMPT,
+      ...CASES,
+      'scorers:',
+      '  - type: json-schema', // line 8
+      '    schema:',
+      '      type: object',
+      '      properties:',
+      '        priority: { type: integr }', // line 12, `integr` at column 27
+      '        size: { minimum: big }' // line 13, `big` at column 26
+    )
+    expect(await specProblems(spec, APP)).toEqual([
+      {
+        file: FILE,
+        line: 12,
+        column: 27,
+        path: 'scorers[0].schema.properties.priority.type',
+        message: 'invalid JSON Schema: "integr" is not one of its values',
+        hint: 'did you mean `integer`?'
+      },
+      {
+        file: FILE,
+        line: 13,
+        column: 26,
+        path: 'scorers[0].schema.properties.size.minimum',
+        message: 'invalid JSON Schema: must be number',
+        hint: 'draft-07 by default, or 2019-09 / 2020-12 declared in $schema'
+      }
+    ])
+  })
+
+  it('suggests the keyword meant for an unknown json-schema keyword', async () => {
+    const spec = yaml(
+      SUITE,
+      ...PROVIDERS,
+      PROMPT,
+      ...CASES,
+      'scorers:',
+      '  - type: json-schema',
+      '    schema: { type: array, itms: { type: string } }'
+    )
+    const [problem] = await specProblems(spec, APP)
+    expect(problem).toMatchObject({
+      path: 'scorers[0].schema',
+      message: 'invalid JSON Schema: strict mode: unknown keyword: "itms"',
+      hint: expect.stringMatching(/^did you mean `items`\?/)
+    })
+  })
+
   it('reports a missing required key at the entry that lacks it', async () => {
     const spec = yaml(
       SUITE,
@@ -857,7 +909,7 @@ describe('scorer configuration', () => {
       'scorers:',
       '  - { type: regex, pattern: "(unclosed" }', // line 8, the pattern at column 29
       '  - type: json-schema',
-      '    schema: { type: objekt }', // line 10, the schema at column 13
+      '    schema: { type: objekt }', // line 10, `objekt` at column 21
       '  - { type: regex, name: r2, pattern: "^a$", flags: q }', // line 11, flags at column 53
       "  - { type: regex, name: r3, pattern: '^answer {{question}}$' }" // line 12, at column 39
     )
@@ -873,12 +925,10 @@ describe('scorer configuration', () => {
       {
         file: FILE,
         line: 10,
-        column: 13,
-        path: 'scorers[1].schema',
-        message: expect.stringMatching(
-          /^invalid JSON Schema: .*data\/type must be equal to one of the allowed values/
-        ),
-        hint: expect.any(String)
+        column: 21,
+        path: 'scorers[1].schema.type',
+        message: 'invalid JSON Schema: "objekt" is not one of its values',
+        hint: 'did you mean `object`?'
       },
       {
         file: FILE,

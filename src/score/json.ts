@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
 import { Ajv2019 } from 'ajv/dist/2019.js'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import ajvFormats from 'ajv-formats'
+import { suggestOrList } from '../spec/did-you-mean.js'
 import type { JsonSchemaScorerSpec } from '../spec/types.js'
 import { ScorerConfigProblem } from './errors.js'
 import { PASSED, failed, type Outcome, type ScoreFunction } from './outcome.js'
@@ -51,8 +52,63 @@ function describe(error: ErrorObject): string {
   return `${error.instancePath || '/'} ${error.message ?? `fails ${error.keyword}`}`
 }
 
+/** A mistake at one place of a JSON Schema: the keys and indexes that lead there, and what is wrong. */
+export interface SchemaMistake {
+  at: (string | number)[]
+  message: string
+  hint: string
+}
+
+const DRAFTS_HINT = 'draft-07 by default, or 2019-09 / 2020-12 declared in $schema'
+
+/** The keys and indexes a JSON Pointer names in `value`. */
+function pointerPath(pointer: string, value: unknown): (string | number)[] {
+  const path: (string | number)[] = []
+  let current = value
+  for (const raw of pointer.split('/').slice(1)) {
+    const segment = raw.replaceAll('~1', '/').replaceAll('~0', '~')
+    path.push(Array.isArray(current) ? Number(segment) : segment)
+    current = (current as Record<string, unknown> | undefined)?.[segment]
+  }
+  return path
+}
+
+/**
+ * Every place where `schema` breaks its draft's meta-schema (a type name that is no type, a
+ * `minimum` that is no number…), at once: compiling stops at the first.
+ */
+export function schemaMistakes(schema: Record<string, unknown>): SchemaMistake[] {
+  const ajv = ajvFor(schema, { allErrors: true, verbose: true, logger: false })
+  if (ajv.validateSchema(schema) === true) return []
+  const errors = ajv.errors ?? []
+  // `type` is one name or a list of names: when a name is wrong, the "must be array" of the
+  // other form and the anyOf over both say nothing more.
+  const named = new Set(errors.filter((e) => e.keyword === 'enum').map((e) => e.instancePath))
+  return errors
+    .filter((error) => error.keyword !== 'anyOf')
+    .filter((error) => error.keyword === 'enum' || !named.has(error.instancePath))
+    .map((error) => {
+      const at = pointerPath(error.instancePath, schema)
+      if (error.keyword !== 'enum') {
+        return {
+          at,
+          message: `invalid JSON Schema: ${error.message ?? error.keyword}`,
+          hint: DRAFTS_HINT
+        }
+      }
+      const allowed = ((error.params as { allowedValues?: unknown[] }).allowedValues ?? []).map(
+        String
+      )
+      return {
+        at,
+        message: `invalid JSON Schema: ${JSON.stringify(error.data)} is not one of its values`,
+        hint: suggestOrList(String(error.data), allowed, 'allowed values')
+      }
+    })
+}
+
 /** Turns ajv's compile error into a problem a user can act on. */
-function schemaProblem(ajvMessage: string): ScorerConfigProblem {
+function schemaProblem(ajvMessage: string, keywords: readonly string[]): ScorerConfigProblem {
   const unknownFormat = /^unknown format "([^"]*)" ignored in schema at path "([^"]*)"/.exec(
     ajvMessage
   )
@@ -63,9 +119,10 @@ function schemaProblem(ajvMessage: string): ScorerConfigProblem {
       'the formats checked are those of ajv-formats (date, time, date-time, duration, email, hostname, ipv4, ipv6, uri, uuid, regex…); for another, use a pattern'
     )
   }
-  const hint = ajvMessage.startsWith('strict mode: unknown keyword')
-    ? 'check the spelling; unknown keywords are rejected so that a typo cannot pass every output'
-    : 'draft-07 by default, or 2019-09 / 2020-12 declared in $schema'
+  const unknownKeyword = /^strict mode: unknown keyword: "([^"]*)"/.exec(ajvMessage)
+  const hint = unknownKeyword
+    ? `${suggestOrList(unknownKeyword[1] ?? '', keywords, 'known keywords')}; unknown keywords are rejected so that a typo cannot pass every output`
+    : DRAFTS_HINT
   return new ScorerConfigProblem('schema', `invalid JSON Schema: ${ajvMessage}`, hint)
 }
 
@@ -76,6 +133,7 @@ function schemaProblem(ajvMessage: string): ScorerConfigProblem {
  */
 export function jsonSchemaScorer(spec: JsonSchemaScorerSpec): ScoreFunction {
   let validate: ValidateFunction
+  let keywords: string[] = []
   try {
     // One ajv per scorer: two scorers may reuse a schema `$id` without clashing. strictTypes and
     // strictTuples only warn about style, so they are off rather than printing to the console.
@@ -87,9 +145,10 @@ export function jsonSchemaScorer(spec: JsonSchemaScorerSpec): ScoreFunction {
     })
     // The formats of the JSON Schema specification (email, date-time, uri…), checked in full.
     addFormats(ajv, { mode: 'full' })
+    keywords = Object.keys(ajv.RULES.keywords)
     validate = ajv.compile(spec.schema)
   } catch (error) {
-    throw schemaProblem((error as Error).message)
+    throw schemaProblem((error as Error).message, keywords)
   }
   return ({ output }) => {
     const parsed = parseOutput(output)

@@ -1,5 +1,5 @@
 import { ScorerConfigProblem } from '../score/errors.js'
-import { jsonSchemaScorer, jsonValidScorer } from '../score/json.js'
+import { jsonSchemaScorer, jsonValidScorer, schemaMistakes } from '../score/json.js'
 import {
   containsScorer,
   equalsScorer,
@@ -277,6 +277,14 @@ export async function resolveScorers(
     const base = { name, weight: written.weight ?? 1, source: context.source(path) }
     const spec = await build(written, base, path, context, expandedJudge)
     if (spec === undefined) continue
+    if (spec.type === 'json-schema') {
+      // Every mistake of the schema at its own line: compiling it would stop at the first.
+      const mistakes = schemaMistakes(spec.schema)
+      for (const { at, message, hint } of mistakes) {
+        context.report([...path, 'schema', ...at], message, hint)
+      }
+      if (mistakes.length > 0) continue
+    }
     const problem = configProblem(spec)
     if (problem !== undefined) {
       context.report(problem.field ? [...path, problem.field] : path, problem.message, problem.hint)
