@@ -119,6 +119,12 @@ describe('ResponseCache and what the caller can use', () => {
       CacheMissError
     )
     await expect(cache('replay').get(key, 'judge j', () => true)).resolves.toEqual(answer)
+    // Said each time, naming the entry: it would otherwise look like an answer never recorded.
+    expect(warnings).toEqual(
+      Array(2).fill(
+        `cache: ${entryPath(key)} is not a usable answer for judge j (for a judge: not a verdict on its scale); treated as a miss`
+      )
+    )
   })
 })
 
@@ -153,6 +159,16 @@ describe('ResponseCache robustness', () => {
     await c.set(key, answer)
     await expect(c.get(key)).resolves.toEqual(answer)
     expect(warnings).toHaveLength(1)
+  })
+
+  it('treats an entry that is not UTF-8 as a miss with a warning, never replaying U+FFFD', async () => {
+    await mkdir(join(dir, key.slice(0, 2)), { recursive: true })
+    const entry = JSON.stringify({ format: 2, key, answer: { output: 'Rome_' } })
+    const bytes = Buffer.from(entry)
+    bytes[bytes.indexOf('_')] = 0xff
+    await writeFile(entryPath(key), bytes)
+    await expect(cache('replay').get(key)).rejects.toBeInstanceOf(CacheMissError)
+    expect(warnings).toEqual([`cache: ${entryPath(key)} is not UTF-8; treated as a miss`])
   })
 
   it('treats a FIFO or a device in place of an entry as a miss, without waiting on it', async () => {

@@ -952,7 +952,7 @@ async function readComparison(
 ): Promise<ArtifactComparison> {
   let text: string | undefined
   try {
-    text = await readRegularFileIfExists(path, MAX_ARTIFACT_COMPARISON_BYTES)
+    text = (await readRegularFileIfExists(path, MAX_ARTIFACT_COMPARISON_BYTES))?.toString('utf8')
   } catch (error) {
     io.warning(`evalgate: cannot read ${path}: ${errorMessage(error)}`)
     return { refused: `it cannot be read: ${markdownInline(errorMessage(error), 200)}` }

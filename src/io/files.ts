@@ -124,14 +124,14 @@ export function utf8Text(bytes: Uint8Array): string | undefined {
 }
 
 /**
- * The text of a regular file of at most `maxBytes`, or undefined when there is no such file.
+ * The bytes of a regular file of at most `maxBytes`, or undefined when there is no such file.
  * Anything else throws: a FIFO (opened without blocking, so it cannot hang the read), a device,
  * a directory, a larger file — what a tampered cache directory may hold in place of an entry.
  */
 export async function readRegularFileIfExists(
   path: string,
   maxBytes: number
-): Promise<string | undefined> {
+): Promise<Buffer | undefined> {
   let handle: FileHandle
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK)
@@ -143,7 +143,7 @@ export async function readRegularFileIfExists(
     const info = await handle.stat()
     if (!info.isFile()) throw new Error('not a regular file')
     if (info.size > maxBytes) throw new Error(`larger than ${maxBytes} bytes`)
-    return await handle.readFile('utf8')
+    return await handle.readFile()
   } finally {
     await handle.close()
   }

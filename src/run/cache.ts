@@ -2,7 +2,12 @@ import { opendir, readdir, rm, stat } from 'node:fs/promises'
 import type { Stats } from 'node:fs'
 import { join } from 'node:path'
 import { EvalgateError, UsageError, errorMessage } from '../errors.js'
-import { probeWritableDirectory, readRegularFileIfExists, writeFileAtomic } from '../io/files.js'
+import {
+  probeWritableDirectory,
+  readRegularFileIfExists,
+  utf8Text,
+  writeFileAtomic
+} from '../io/files.js'
 import { canonicalJson, sha256Hex } from '../results/fingerprint.js'
 import { recordedTokens, tokenCountProblem } from '../providers/tokens.js'
 import type { ProviderRequest, ProviderResponse } from '../providers/types.js'
@@ -193,14 +198,19 @@ export class ResponseCache {
     const file = this.path(key)
     const read = await this.read(file, key)
     const answer = read && usable(read) ? read : undefined
+    if (read && !answer) {
+      this.warn(
+        `cache: ${file} is not a usable answer${what ? ` for ${what}` : ''} (for a judge: not a verdict on its scale); treated as a miss`
+      )
+    }
     if (!answer && this.mode === 'replay') throw new CacheMissError(key, this.dir, what)
     return answer
   }
 
   private async read(file: string, key: string): Promise<CachedAnswer | undefined> {
-    let text: string | undefined
+    let bytes: Buffer | undefined
     try {
-      text = await readRegularFileIfExists(file, MAX_ENTRY_BYTES)
+      bytes = await readRegularFileIfExists(file, MAX_ENTRY_BYTES)
     } catch (error) {
       // Replay never calls a provider: the entry it cannot read is a cache miss.
       const instead =
@@ -208,7 +218,13 @@ export class ResponseCache {
       this.warn(`cache: cannot read ${file}: ${errorMessage(error)}; ${instead}`)
       return undefined
     }
-    if (text === undefined) return undefined
+    if (bytes === undefined) return undefined
+    // Decoded strictly: a lossy decoding would replay U+FFFD in place of what was recorded.
+    const text = utf8Text(bytes)
+    if (text === undefined) {
+      this.warn(`cache: ${file} is not UTF-8; treated as a miss`)
+      return undefined
+    }
     let entry: unknown
     try {
       entry = JSON.parse(text)
