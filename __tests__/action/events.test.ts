@@ -504,6 +504,12 @@ describe('the action by event, against a local GitHub', () => {
     expect(run.summary).toContain(
       '> **Replayed from the cache, not called:** llm / provider mini (OPENAI\\_API\\_KEY not set).'
     )
+    // No cache was restored: said, naming the directory, but what the fork cannot call fails nothing.
+    expect(run.stdout).toMatch(
+      /^::warning::the cache directory \S+\/\.evalgate\/cache does not exist: every answer this run reads from the cache misses;/m
+    )
+    expect(run.outputs.passed).toBe('true')
+    expect(run.summary).not.toContain('without any answer')
 
     // The same spec in the base repository's own pull request: a missing secret is an error.
     const own = await runEvent(

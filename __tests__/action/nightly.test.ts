@@ -168,7 +168,7 @@ describe('a first night without a baseline', () => {
     expect(broken.code).toBe(1)
     expect(broken.outputs.verdict).toBe('no-baseline')
     expect(broken.stdout).toContain(
-      `evalgate: not stored as the baseline of ${sha.slice(0, 7)}: below min-pass-rate in capitals/app`
+      `evalgate: not stored as the baseline of ${sha.slice(0, 7)}: pass rate below min-pass-rate in capitals/app`
     )
     expect(storedBaseline()).toBeUndefined()
     expect(broken.summary).toContain(

@@ -167,6 +167,18 @@ describe('cache: replay on a pull request from this repository', () => {
       expect(replay.stdout).toContain('evalgate: running 40 answers')
       expect(replay.stdout).not.toContain('comes from a fork')
       expect(replay.summary).not.toContain('Replayed from the cache, not called')
+      // No cache was restored: no answer at all is no pass, and the step says why.
+      expect(replay.stdout).toMatch(
+        /^::warning::the cache directory \S+\/\.evalgate\/cache does not exist: every answer this run reads from the cache misses;/m
+      )
+      expect(replay.code).toBe(1)
+      expect(replay.outputs.passed).toBe('false')
+      expect(replay.stdout).toMatch(
+        /^::error::evalgate: no answer obtained in capitals\/app \(every one missing from the replay cache, or cancelled\); results in /m
+      )
+      expect(replay.summary).toContain(
+        '**Below min-pass-rate or without any answer, so this check fails:** capitals / app obtained no answer (all 40 missing from the replay cache, or cancelled)'
+      )
     } finally {
       await writeFile(spec, written)
     }

@@ -271,7 +271,7 @@ scorers:
     expect(comparison.groups.map((g) => g.cases.paired)).toEqual([60, 60])
   })
 
-  it('a replay with nothing cached says so, and does not count the gaps as failures', async () => {
+  it('a replay with nothing cached says so, does not count the gaps as failures, and fails for want of any answer', async () => {
     const emptyCache = await mkdtemp(join(tmpdir(), 'evalgate-cache-'))
     const run = await runCliProcess(
       cli,
@@ -287,9 +287,18 @@ scorers:
       ],
       { cwd: repo, env: { NO_COLOR: '1' } }
     )
-    expect(run.code).toBe(0)
+    // Nothing was measured: a pass rate of nothing must not pass for one that met its minimum.
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain(
+      `evalgate: warning: the cache directory ${emptyCache} holds no cached answer: every answer this run reads from the cache misses;`
+    )
+    expect(run.stdout).toMatch(/refunds +calculator +0 +no answer +– +– +– +0/)
     expect(run.stdout).toContain(
-      '11 answers were never obtained (not in the replay cache, or cancelled) and left out of the rates'
+      'refunds / calculator: no answer obtained (11 missing), so the run fails\n  error (cache-miss): no cached answer for provider calculator, case '
+    )
+    expect(run.stdout).toContain(`in ${emptyCache}. Replay mode never calls a provider`)
+    expect(run.stdout).toContain(
+      '11 answers were never obtained (not in the replay cache, or cancelled), and left out of the rates'
     )
     // The progress counts them as the report does: missing, not errors.
     expect(run.stderr).toMatch(/^evalgate: 11\/11 answers \(100%\), 11 missing from the cache, /m)
@@ -299,6 +308,28 @@ scorers:
     expect(run.stderr).toContain(
       'evalgate: warning: the cache finds an answer by its request, not by the code that gave it: a cached answer of provider calculator (module or exec)'
     )
+  })
+
+  it('a replay from a cache directory that does not exist names it, and fails with a baseline too', async () => {
+    await runCliProcess(cli, ['run', 'evals/refunds.eval.yaml', '--out', out, '-q'], { cwd: repo })
+    const head = `${out}.head`
+    const missing = join(await mkdtemp(join(tmpdir(), 'evalgate-cache-')), 'nonexist')
+    const run = await runCliProcess(
+      cli,
+      ['run', 'evals/refunds.eval.yaml', '--out', head, '-q', '--baseline', out].concat([
+        '--cache',
+        'replay',
+        '--cache-dir',
+        missing
+      ]),
+      { cwd: repo, env: { NO_COLOR: '1' } }
+    )
+    expect(run.stderr).toContain(
+      `evalgate: warning: the cache directory ${missing} does not exist: every answer this run reads from the cache misses;`
+    )
+    // The comparison is inconclusive, which alone passes: the answers never obtained fail the run.
+    expect(run.stdout).toContain('inconclusive')
+    expect(run.code).toBe(1)
   })
 
   it('run --baseline --format json leaves stdout to the comparison alone, for a pipe', async () => {

@@ -201,6 +201,50 @@ describe('what LLM judges spent', () => {
   })
 })
 
+describe('answers never obtained', () => {
+  const miss = (kind: 'answer' | 'grade', caseId: string): CaseResult =>
+    answer(caseId, 0, null, null, {
+      ...(kind === 'grade' ? { output: 'out' } : {}),
+      error: { kind: 'cache-miss', message: `no cached answer for the ${kind} of ${caseId} in /c` }
+    })
+  function replay(results: CaseResult[], replayed: string[] = []): RunResult {
+    const [suite] = run.suites
+    return {
+      ...run,
+      run: {
+        ...run.run,
+        complete: true,
+        replayed: replayed.map((what) => ({ suite: 'triage', what, unsetVariables: ['KEY'] }))
+      },
+      suites: suite ? [{ ...suite, results }] : []
+    }
+  }
+
+  it('tells a grade missing from the replay cache apart from an answer missing', () => {
+    const partly = replay([miss('answer', 'a'), miss('grade', 'b'), answer('c', 0, true, null)])
+    expect(renderRunTerminal(partly, summarizeRun(partly), { color: false })).toContain(
+      "1 answer was never obtained (not in the replay cache, or cancelled), and 1 answer was obtained but not graded (an LLM judge's grade not in the replay cache), and left out of the rates"
+    )
+  })
+
+  it('fail the run when none was obtained, saying why, unless a fork could not call for want of secrets', () => {
+    const none = replay([miss('answer', 'a'), miss('grade', 'b')])
+    const [summary] = summarizeRun(none)
+    expect(summary).toMatchObject({ noAnswer: true, belowThreshold: true, missingGrades: 1 })
+    expect(renderRunTerminal(none, summarizeRun(none), { color: false })).toContain(
+      'triage / bot: no answer obtained (2 missing), so the run fails\n  error (cache-miss): no cached answer for the answer of a in /c'
+    )
+    expect(thresholdAlert(summarizeRun(none))).toBe(
+      '> [!CAUTION]\n> **Below min-pass-rate or without any answer, so this check fails:** triage / bot obtained no answer (all 2 missing from the replay cache, or cancelled).\n'
+    )
+    // A fork's run replays what it has no secret for: what is missing there fails nothing.
+    const fork = replay(none.suites[0]?.results ?? [], ['provider bot', 'the judge of polite'])
+    expect(summarizeRun(fork)[0]).toMatchObject({ noAnswer: false, belowThreshold: false })
+    const ownJudge = replay(none.suites[0]?.results ?? [], ['provider bot'])
+    expect(summarizeRun(ownJudge)[0]).toMatchObject({ noAnswer: true, belowThreshold: true })
+  })
+})
+
 describe('renderRunMarkdown', () => {
   it('renders a table and collapsible failures, with output escaped', () => {
     const markdown = renderRunMarkdown(run, summarizeRun(run))

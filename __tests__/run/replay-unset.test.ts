@@ -48,6 +48,9 @@ describe('runEvals with cache.replayUnset (a fork’s pull request, without secr
     expect(app).toMatchObject({ output: 'alpha', cached: false, error: { kind: 'cache-miss' } })
     expect(app?.error?.message).toContain('judge')
     expect(api).toMatchObject({ output: null, error: { kind: 'cache-miss' } })
-    expect(warnings).toEqual([])
+    // No cache was restored: said once, before the run, naming the directory.
+    expect(warnings).toEqual([
+      `the cache directory ${join(dir, 'cache')} does not exist: every answer this run reads from the cache misses; record the answers first with cache mode write on a trusted run and restore that directory (or point cache-dir at it) before this run`
+    ])
   })
 })

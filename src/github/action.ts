@@ -36,7 +36,7 @@ import { renderMarkdown } from '../report/markdown.js'
 import { markdownInline } from '../report/escape.js'
 import { renderRunMarkdown, thresholdAlert } from '../report/run-report.js'
 import { mergeShards } from '../results/merge.js'
-import { summarizeRun } from '../results/summary.js'
+import { summarizeRun, thresholdFailures } from '../results/summary.js'
 import type { ProviderSummary } from '../results/summary.js'
 import type { ReplayedProvider, RunResult } from '../results/types.js'
 import { lineProgress, runEvals } from '../run/index.js'
@@ -796,7 +796,7 @@ export async function runAction(
     return `evalgate: ${comparison.summary}${strict.length > 0 ? ` Strict mode fails: ${strict.join('; ')}.` : ''}`
   }
   if (failsOnThreshold) {
-    return `evalgate: pass rate below min-pass-rate in ${belowThreshold.map((s) => `${s.suite}/${s.providerId}`).join(', ')}; results in ${out}`
+    return `evalgate: ${thresholdFailures(belowThreshold)}; results in ${out}`
   }
   return undefined
 }
@@ -859,9 +859,7 @@ async function storeNight(
     return notStored(`it fails against the baseline of ${shortSha(lookup.match.sha)}`)
   }
   if (settings.failOnThreshold && night.belowThreshold.length > 0) {
-    return notStored(
-      `below min-pass-rate in ${night.belowThreshold.map((s) => `${s.suite}/${s.providerId}`).join(', ')}`
-    )
+    return notStored(thresholdFailures(night.belowThreshold))
   }
   return storeBaseline(store, sha, run, settings, io)
 }

@@ -28,7 +28,7 @@ function summaryRow(s: ProviderSummary): string[] {
     s.suite,
     s.providerId,
     String(s.cases),
-    s.belowThreshold ? belowMinimum(s) : percent(s.passRate),
+    s.noAnswer ? 'no answer' : s.belowThreshold ? belowMinimum(s) : percent(s.passRate),
     Number.isNaN(s.meanScore) ? '–' : s.meanScore.toFixed(3),
     milliseconds(s.latencyP50),
     milliseconds(s.latencyP95),
@@ -48,15 +48,27 @@ interface Problem {
   more: number
 }
 
-/** The failed and errored answers worth showing, grouped by suite × provider. */
-function problems(run: RunResult): Problem[] {
+/**
+ * The failed and errored answers worth showing, grouped by suite × provider; for one that
+ * obtained no answer at all, why the first was missing (its cache miss names the directory).
+ */
+function problems(run: RunResult, summaries: readonly ProviderSummary[]): Problem[] {
   const groups: Problem[] = []
   for (const suite of run.suites) {
     const byProvider = resultsByProvider(suite)
     for (const provider of suite.providers) {
-      const bad = (byProvider.get(provider.id) ?? []).filter(
-        (r) => r.pass !== true && !isMissingAnswer(r)
-      )
+      const results = byProvider.get(provider.id) ?? []
+      const summary = summaries.find((s) => s.suite === suite.suite && s.providerId === provider.id)
+      const firstMissing = results.find(isMissingAnswer)
+      if (summary?.noAnswer && firstMissing) {
+        groups.push({
+          title: `${terminalLine(suite.suite, 60)} / ${terminalLine(provider.id, 60)}: no answer obtained (${summary.missing} missing), so the run fails`,
+          lines: [terminalLine(whyFailed(firstMissing), 600)],
+          more: 0
+        })
+        continue
+      }
+      const bad = results.filter((r) => r.pass !== true && !isMissingAnswer(r))
       if (bad.length === 0) continue
       // Plain one-line text from the results file (a shard's, maybe): each report escapes it.
       groups.push({
@@ -76,9 +88,22 @@ function problems(run: RunResult): Problem[] {
 
 /** Why some answers are not in the report's rates, when some are not; plain text. */
 function missingNote(summaries: readonly ProviderSummary[]): string | undefined {
-  const missing = summaries.reduce((total, s) => total + s.missing, 0)
-  if (missing === 0) return undefined
-  return `${missing} answer${missing === 1 ? ' was' : 's were'} never obtained (not in the replay cache, or cancelled) and left out of the rates: to replay a run, record its answers first with --cache write (the action's cache input) and restore that cache directory.`
+  const grades = summaries.reduce((total, s) => total + s.missingGrades, 0)
+  const answers = summaries.reduce((total, s) => total + s.missing, 0) - grades
+  if (answers + grades === 0) return undefined
+  const missing = [
+    ...(answers > 0
+      ? [
+          `${answers} answer${answers === 1 ? ' was' : 's were'} never obtained (not in the replay cache, or cancelled)`
+        ]
+      : []),
+    ...(grades > 0
+      ? [
+          `${grades} answer${grades === 1 ? ' was' : 's were'} obtained but not graded (an LLM judge's grade not in the replay cache)`
+        ]
+      : [])
+  ]
+  return `${missing.join(', and ')}, and left out of the rates: to replay a run, record its answers first with --cache write (the action's cache input) and restore that cache directory.`
 }
 
 /**
@@ -130,7 +155,7 @@ export function renderRunTerminal(
     const line = format(rows[i + 1] ?? [])
     lines.push(s.belowThreshold || s.errors > 0 ? red(line) : line)
   })
-  for (const group of problems(run)) {
+  for (const group of problems(run, summaries)) {
     lines.push('', bold(group.title))
     lines.push(...group.lines.map((l) => `  ${l}`))
     if (group.more > 0) lines.push(dim(`  … and ${group.more} more in the results file`))
@@ -158,11 +183,17 @@ export function thresholdAlert(summaries: readonly ProviderSummary[]): string | 
   const below = summaries.filter((s) => s.belowThreshold)
   if (below.length === 0) return undefined
   const items = below.slice(0, ALERT_ITEMS).map((s) => {
+    if (s.noAnswer) {
+      return `${markdownInline(s.suite, 100)} / ${markdownInline(s.providerId, 100)} obtained no answer (all ${s.missing} missing from the replay cache, or cancelled)`
+    }
     const [passed, minimum] = formatPercentsApart(s.passRate, s.minPassRate)
     return `${markdownInline(s.suite, 100)} / ${markdownInline(s.providerId, 100)} passed ${passed} (min-pass-rate ${minimum})`
   })
   if (below.length > ALERT_ITEMS) items.push(`and ${below.length - ALERT_ITEMS} more`)
-  return `> [!CAUTION]\n> **Below min-pass-rate, so this check fails:** ${items.join('; ')}.\n`
+  const what = below.some((s) => s.noAnswer)
+    ? 'Below min-pass-rate or without any answer'
+    : 'Below min-pass-rate'
+  return `> [!CAUTION]\n> **${what}, so this check fails:** ${items.join('; ')}.\n`
 }
 
 /** The run report as Markdown, for the job summary of an action run without a baseline. */
@@ -177,7 +208,7 @@ export function renderRunMarkdown(run: RunResult, summaries: readonly ProviderSu
           .join(' | ')} |`
     )
   ]
-  for (const group of problems(run)) {
+  for (const group of problems(run, summaries)) {
     lines.push('', `<details><summary>${htmlInline(group.title)}</summary>`, '')
     lines.push(...group.lines.map((l) => `- ${markdownInline(l, 500)}`))
     if (group.more > 0) lines.push(`- … and ${group.more} more in the results file`)

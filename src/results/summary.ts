@@ -1,5 +1,5 @@
 import { mean, quantile } from '../stats/index.js'
-import type { CaseResult, RunResult, SuiteResult } from './types.js'
+import type { CaseResult, ReplayedProvider, RunResult, SuiteResult } from './types.js'
 
 /** What the run report shows for one suite × provider; derived from the RunResult, never stored. */
 export interface ProviderSummary {
@@ -17,8 +17,16 @@ export interface ProviderSummary {
   errors: number
   /** Answers never obtained (replay cache misses, cancelled calls): not in any rate. */
   missing: number
+  /** Of `missing`, answers obtained whose LLM judge's grade was not in the replay cache. */
+  missingGrades: number
+  /**
+   * Every answer missing: nothing was measured, and a pass rate of nothing must not pass for
+   * one that met its minimum. Not set when only what a fork's run replayed for want of its
+   * secrets is missing (that fails nothing: DESIGN "replay from cache or report neutral").
+   */
+  noAnswer: boolean
   minPassRate: number
-  /** Below the suite's `min-pass-rate`: the run exits 1. */
+  /** Below the suite's `min-pass-rate`, or `noAnswer`: the run exits 1. */
   belowThreshold: boolean
 }
 
@@ -41,12 +49,29 @@ function byCase(results: readonly CaseResult[]): Map<string, CaseResult[]> {
   return groups
 }
 
+/** A missing answer, or grade, of what a fork's run replayed from the cache for want of secrets. */
+function replayedForWantOfSecrets(
+  suite: SuiteResult,
+  providerId: string,
+  replayed: readonly ReplayedProvider[]
+): (result: CaseResult) => boolean {
+  const ofSuite = replayed.filter((r) => r.suite === suite.suite)
+  const provider = ofSuite.some((r) => r.what === `provider ${providerId}`)
+  const judge = ofSuite.some((r) => r.what.startsWith('the judge of '))
+  // An answer never obtained has no output; an answer whose grade is missing has one.
+  return (result) => (result.output === null ? provider : judge)
+}
+
 function summarizeProvider(
   suite: SuiteResult,
   providerId: string,
-  all: readonly CaseResult[]
+  all: readonly CaseResult[],
+  replayed: readonly ReplayedProvider[]
 ): ProviderSummary {
   const results = all.filter((r) => !isMissingAnswer(r))
+  const missing = all.filter(isMissingAnswer)
+  const excused = replayedForWantOfSecrets(suite, providerId, replayed)
+  const noAnswer = results.length === 0 && missing.length > 0 && !missing.every(excused)
   const cases = [...byCase(results).values()]
   const passRates = cases.map(
     (answers) => answers.filter((a) => a.pass === true).length / answers.length
@@ -68,12 +93,34 @@ function summarizeProvider(
     latencyP50: quantile(latencies, 0.5),
     latencyP95: quantile(latencies, 0.95),
     errors: results.filter((r) => r.error).length,
-    missing: all.length - results.length,
+    missing: missing.length,
+    missingGrades: missing.filter((r) => r.error?.kind === 'cache-miss' && r.output !== null)
+      .length,
+    noAnswer,
     minPassRate: suite.minPassRate,
     // Below by more than rounding: five cases, three passing 2 of 3 repeats and two all 3 (80%),
     // average to 0.7999999999999999.
-    belowThreshold: cases.length > 0 && !(passRate >= suite.minPassRate - 1e-9)
+    belowThreshold: noAnswer || (cases.length > 0 && !(passRate >= suite.minPassRate - 1e-9))
   }
+}
+
+/**
+ * The threshold failures of `below` (summaries with `belowThreshold`), for a one-line message:
+ * `pass rate below min-pass-rate in a/x; no answer obtained in b/y (…)`.
+ */
+export function thresholdFailures(below: readonly ProviderSummary[]): string {
+  const names = (list: readonly ProviderSummary[]) =>
+    list.map((s) => `${s.suite}/${s.providerId}`).join(', ')
+  const low = below.filter((s) => !s.noAnswer)
+  const none = below.filter((s) => s.noAnswer)
+  return [
+    ...(low.length > 0 ? [`pass rate below min-pass-rate in ${names(low)}`] : []),
+    ...(none.length > 0
+      ? [
+          `no answer obtained in ${names(none)} (every one missing from the replay cache, or cancelled)`
+        ]
+      : [])
+  ].join('; ')
 }
 
 /** Each provider's answers of a suite, in one pass (a run may have many providers). */
@@ -90,6 +137,8 @@ export function resultsByProvider(suite: SuiteResult): Map<string, CaseResult[]>
 export function summarizeRun(run: RunResult): ProviderSummary[] {
   return run.suites.flatMap((suite) => {
     const byProvider = resultsByProvider(suite)
-    return suite.providers.map((p) => summarizeProvider(suite, p.id, byProvider.get(p.id) ?? []))
+    return suite.providers.map((p) =>
+      summarizeProvider(suite, p.id, byProvider.get(p.id) ?? [], run.run.replayed ?? [])
+    )
   })
 }

@@ -115,6 +115,27 @@ export async function assertUsableCacheDir(dir: string, mode: CacheMode): Promis
   }
 }
 
+/**
+ * Why a cache directory a run reads from can answer nothing — it does not exist, or holds no
+ * entry — or undefined when it holds one: every lookup would miss, which a replay reports only
+ * as answers never obtained, far from its cause (a cache not restored, a mistyped cache-dir).
+ */
+export async function emptyCacheDir(dir: string): Promise<string | undefined> {
+  let names: string[]
+  try {
+    names = await readdir(dir)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'does not exist'
+    throw error
+  }
+  for (const name of names) {
+    if (!/^[0-9a-f]{2}$/.test(name)) continue
+    const entries = await readdir(join(dir, name)).catch(() => [])
+    if (entries.some((file) => /^[0-9a-f]{64}\.json$/.test(file))) return undefined
+  }
+  return 'holds no cached answer'
+}
+
 interface CacheEntry {
   format: typeof CACHE_FORMAT
   key: string

@@ -11,7 +11,7 @@ import { createProvider, importExport } from '../providers/index.js'
 import type { ReplayedProvider, RunMeta, RunResult } from '../results/types.js'
 import { loadSpecs } from '../spec/index.js'
 import { TOOL_VERSION } from '../version.js'
-import { ResponseCache, assertUsableCacheDir } from './cache.js'
+import { ResponseCache, assertUsableCacheDir, emptyCacheDir } from './cache.js'
 import type { CacheMode } from './cache.js'
 import { executePlan } from './execute.js'
 import { filterCoversSuite, planRun } from './plan.js'
@@ -189,6 +189,16 @@ export async function runEvals(options: RunEvalsOptions): Promise<EvalsRun> {
         ? cache
         : new ResponseCache({ dir: options.cache.dir, mode: 'replay', warn: options.warn })
       : undefined
+  // A run that writes fills an empty directory; one that only reads gets nothing from it.
+  const mustFindAnswers =
+    cache?.mode === 'read' || cache?.mode === 'replay' || replayCache !== undefined
+  const empty =
+    options.cache && mustFindAnswers ? await emptyCacheDir(options.cache.dir) : undefined
+  if (options.cache && empty) {
+    options.warn(
+      `the cache directory ${options.cache.dir} ${empty}: every answer this run reads from the cache misses${cache?.mode === 'read' ? ' and is called instead' : ''}; record the answers first with cache mode write on a trusted run and restore that directory (or point cache-dir at it) before this run`
+    )
+  }
   const run = await executePlan(plan, {
     recordedPath,
     concurrency: options.concurrency,
