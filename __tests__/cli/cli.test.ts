@@ -332,6 +332,27 @@ scorers:
     expect(run.code).toBe(1)
   })
 
+  it('refuses an empty --cache-dir, and warns of one given while the cache is off', async () => {
+    const empty = await runCliProcess(
+      cli,
+      ['run', 'evals/refunds.eval.yaml', '--out', out, '--cache', 'write', '--cache-dir='],
+      { cwd: repo }
+    )
+    expect(empty.code).toBe(2)
+    expect(empty.stderr).toBe(
+      'evalgate: --cache-dir is empty: name the cache directory (default .evalgate/cache), or leave the option out\n'
+    )
+    const ignored = await runCliProcess(
+      cli,
+      ['run', 'evals/refunds.eval.yaml', '--out', out, '-q', '--cache-dir', 'elsewhere'],
+      { cwd: repo }
+    )
+    expect(ignored.code).toBe(0)
+    expect(ignored.stderr).toContain(
+      'evalgate: warning: --cache-dir is ignored: the cache is off; add --cache read, write, read-write or replay to use it\n'
+    )
+  })
+
   it('run --baseline --format json leaves stdout to the comparison alone, for a pipe', async () => {
     const spec = 'evals/refunds.eval.yaml'
     await runCliProcess(cli, ['run', spec, '--out', out, '--quiet'], { cwd: repo })

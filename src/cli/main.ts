@@ -202,6 +202,17 @@ async function runCommand(argv: string[], io: CliEnvironment): Promise<number> {
     )
   }
   const cacheMode = oneOf('cache', values.cache, CACHE_MODES) ?? 'off'
+  // resolve(cwd, '') is the working directory: entries would be written all over the project.
+  if (values['cache-dir'] === '') {
+    throw new UsageError(
+      `--cache-dir is empty: name the cache directory (default ${DEFAULT_CACHE_DIR}), or leave the option out`
+    )
+  }
+  if (values['cache-dir'] !== undefined && cacheMode === 'off') {
+    io.stderr.write(
+      `evalgate: warning: --cache-dir is ignored: the cache is off; add --cache read, write, read-write or replay to use it\n`
+    )
+  }
   const out = resolve(io.cwd, values.out ?? DEFAULT_OUT)
   const color = useColor(io.stdout, io.env, values['no-color'])
   // Read the baseline before spending a run on it: a typo should fail in a second, not an hour.
