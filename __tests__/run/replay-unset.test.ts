@@ -54,3 +54,38 @@ describe('runEvals with cache.replayUnset (a fork’s pull request, without secr
     ])
   })
 })
+
+describe('a replay with the variable of an openai model unset', () => {
+  it('says, before the run, that the unset model is why every answer misses', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-replay-model-'))
+    await writeFile(
+      join(dir, 'model.eval.yaml'),
+      [
+        'suite: model',
+        'providers:',
+        '  - { id: chosen, type: openai, model: "${EVAL_MODEL}", base-url: "http://127.0.0.1:9" }',
+        "prompt: 'Say {{word}}'",
+        'cases:',
+        '  - { id: a, vars: { word: alpha } }',
+        'scorers:',
+        '  - { type: equals, expected: alpha }',
+        ''
+      ].join('\n')
+    )
+    const warnings: string[] = []
+    const { run } = await runEvals({
+      paths: [dir],
+      cwd: dir,
+      env: {},
+      out: join(dir, 'results.json'),
+      concurrency: 1,
+      progress: silentProgress,
+      cache: { mode: 'replay', dir: join(dir, 'cache') },
+      warn: (message) => warnings.push(message)
+    })
+    expect(run.suites[0]?.results[0]?.error?.kind).toBe('cache-miss')
+    expect(warnings).toContain(
+      'suite model, provider chosen: its model is ${EVAL_MODEL}, and EVAL_MODEL is not set: the cache finds an answer by the model named, so the answers recorded with it set all miss; set EVAL_MODEL as the recording run did'
+    )
+  })
+})

@@ -75,6 +75,33 @@ function warnOfCachedCode(plan: Plan, warn: (message: string) => void): void {
 }
 
 /**
+ * An `openai` provider's answers are keyed by the model it names: with the `${VAR}` of its
+ * `model:` unset, that is the literal `${VAR}`, under which nothing was recorded. Every answer
+ * would miss with no word of why; said once, before the run.
+ */
+function warnOfUnsetModels(plan: Plan, warn: (message: string) => void): void {
+  for (const { spec } of plan.suites) {
+    const entries = [
+      ...spec.providers.map((p) => ({ what: `provider ${p.id}`, provider: p })),
+      ...spec.scorers.flatMap((scorer) =>
+        scorer.type === 'llm-judge'
+          ? [{ what: `the judge of ${scorer.name}`, provider: scorer.judge }]
+          : []
+      )
+    ]
+    for (const { what, provider } of entries) {
+      if (provider.type !== 'openai') continue
+      const { model } = provider
+      const names = (provider.unsetVariables ?? []).filter((name) => model.includes(`\${${name}}`))
+      if (names.length === 0) continue
+      warn(
+        `suite ${spec.suite}, ${what}: its model is ${model}, and ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} not set: the cache finds an answer by the model named, so the answers recorded with ${names.length === 1 ? 'it' : 'them'} set all miss; set ${names.join(', ')} as the recording run did`
+      )
+    }
+  }
+}
+
+/**
  * The files of a provider's code, named for messages: a module's, and the words of a command
  * that may name a file (those that do not name one are never matched).
  */
@@ -189,6 +216,8 @@ export async function runEvals(options: RunEvalsOptions): Promise<EvalsRun> {
         ? cache
         : new ResponseCache({ dir: options.cache.dir, mode: 'replay', warn: options.warn })
       : undefined
+  // Variables are left unset only where answers are replayed, never called.
+  warnOfUnsetModels(plan, options.warn)
   // A run that writes fills an empty directory; one that only reads gets nothing from it.
   const mustFindAnswers =
     cache?.mode === 'read' || cache?.mode === 'replay' || replayCache !== undefined
