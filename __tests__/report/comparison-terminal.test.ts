@@ -1,5 +1,6 @@
 import { renderComparisonTerminal } from '../../src/report/comparison-terminal.js'
 import { renderComparisonJson } from '../../src/report/comparison-json.js'
+import { renderMarkdown } from '../../src/report/markdown.js'
 import { compareRuns } from '../../src/compare/index.js'
 import { errored, runPair, scored } from '../compare/build.js'
 import { regression } from './comparison-fixtures.js'
@@ -42,6 +43,18 @@ describe('renderComparisonTerminal', () => {
     expect(text).toContain('  added (not paired): case-12, case-13\n')
     expect(text).toContain('  removed (not paired): case-0, case-1\n')
     expect(text).toContain('  head errors: provider:server ×4: 503 upstream down\n')
+  })
+
+  it('says that answers came from the cache, which have no latency, as the Markdown report does', () => {
+    const { base, head } = runPair(
+      { cases: 12, answer: () => scored(1) },
+      { cases: 12, answer: () => scored(1, { cached: true, latencyMs: null }) }
+    )
+    const comparison = compareRuns(base, head, { seed: 'f'.repeat(40) })
+    const note =
+      '12 of 12 head answers came from the cache (no latency measured: latency compares the others)'
+    expect(renderComparisonTerminal(comparison, { color: false })).toContain(`\n  ${note}\n`)
+    expect(renderMarkdown(comparison)).toContain(note)
   })
 
   it('says how many flipped cases the JSON format lists, when it cannot list them all', () => {

@@ -199,6 +199,24 @@ describe('what LLM judges spent', () => {
     )
     expect(renderRunMarkdown(run, summarizeRun(run))).not.toContain('LLM judges')
   })
+
+  it('is the recorded cost, not this run’s spending, for the answers from the cache', () => {
+    const replayed = judged([0.001, 0.002])
+    const [first, ...rest] = replayed.suites[0]?.results ?? []
+    const suite = replayed.suites[0]
+    if (!first || !suite) throw new Error('two answers')
+    const run = {
+      ...replayed,
+      suites: [{ ...suite, results: [{ ...first, cached: true, latencyMs: null }, ...rest] }]
+    }
+    const text = renderRunTerminal(run, summarizeRun(run), { color: false })
+    expect(text).toContain(
+      '1 of 2 answers came from the cache (no latency measured: p50 and p95 are of the others)'
+    )
+    expect(text).toContain(
+      "over 2 graded answers (apart from the cost of the systems under test); 1 of them came from the cache, and their grades' cost is the one recorded, not spent by this run"
+    )
+  })
 })
 
 describe('answers never obtained', () => {

@@ -86,6 +86,8 @@ export interface SideSummary {
   totalCost: number
   /** Priced answers replayed from the cache: their cost was paid when they were recorded. */
   cachedPricedAnswers: number
+  /** Answers replayed from the cache: they have no latency. */
+  cachedAnswers: number
   /** Measured latencies over all cases. */
   measuredLatencies: number
 }
@@ -189,7 +191,9 @@ export function summarizeSide(suite: SuiteResult, providerId: string): SideSumma
   let pricedAnswers = 0
   let unpricedAnswers = 0
   let cachedPricedAnswers = 0
+  let cachedAnswers = 0
   for (const result of answersOf(suite, providerId)) {
+    if (result.cached) cachedAnswers++
     const group = byCase.get(result.caseId)
     if (group) group.push(result)
     else byCase.set(result.caseId, [result])
@@ -233,6 +237,7 @@ export function summarizeSide(suite: SuiteResult, providerId: string): SideSumma
     unpricedAnswers,
     totalCost,
     cachedPricedAnswers,
+    cachedAnswers,
     measuredLatencies
   }
 }

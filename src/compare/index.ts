@@ -122,6 +122,7 @@ function sideInfo(side: SideSummary, provider: ProviderInfo): SideInfo {
     answers: side.answers,
     errors: side.errors,
     missing: side.missing,
+    ...(side.cachedAnswers > 0 ? { cached: side.cachedAnswers } : {}),
     models: [...side.models].sort(),
     fingerprints: [...side.fingerprints].sort(),
     configFingerprint: provider.configFingerprint,

@@ -175,6 +175,8 @@ export interface SideInfo {
   errors: number
   /** Answers never obtained (replay cache misses, cancelled): excluded from every metric. */
   missing: number
+  /** Answers replayed from the cache, which have no latency; absent when none. */
+  cached?: number
   models: string[]
   fingerprints: string[]
   configFingerprint: string

@@ -12,6 +12,7 @@ import {
 import { isRepeated, shownMetrics } from '../compare/index.js'
 import type { Comparison, GroupComparison, OutputSample, Verdict } from '../compare/types.js'
 import { terminalLine } from './escape.js'
+import { cachedAnswers } from './markdown.js'
 
 const FLIPS_SHOWN = 5
 /** Added or removed case ids listed per group; the JSON format has them all. */
@@ -70,6 +71,8 @@ function groupLines(group: GroupComparison, paint: ReturnType<typeof painter>): 
     lines.push(`  added (not paired): ${ids(group.cases.addedIds, group.cases.added)}`)
   if (group.cases.removed > 0)
     lines.push(`  removed (not paired): ${ids(group.cases.removedIds, group.cases.removed)}`)
+  const cached = cachedAnswers(group)
+  if (cached) lines.push(`  ${cached}`)
   const errors = group.head?.errorKinds ?? []
   if (errors.length > 0) {
     const kinds = errors.map((e) => `${terminalLine(e.kind, 40)} ×${e.count}`).join(', ')

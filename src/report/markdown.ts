@@ -87,6 +87,16 @@ function caseCounts(group: GroupComparison): string {
   return parts.join(' · ')
 }
 
+/** "3 of 10 head answers came from the cache (no latency measured)", or undefined; plain text. */
+export function cachedAnswers(group: GroupComparison): string | undefined {
+  const sides = (['base', 'head'] as const).flatMap((name) => {
+    const side = group[name]
+    return side?.cached ? [`${side.cached} of ${side.answers} ${name}`] : []
+  })
+  if (sides.length === 0) return undefined
+  return `${sides.join(' and ')} answers came from the cache (no latency measured: latency compares the others)`
+}
+
 function groupNotes(group: GroupComparison): string[] {
   const notes: string[] = []
   if (group.reason) notes.push(`*${markdownInline(group.reason, 300)}*`)
@@ -110,6 +120,8 @@ function groupNotes(group: GroupComparison): string[] {
       notes.push(`Removed (not paired): ${list(group.cases.removedIds, group.cases.removed)}`)
     }
   }
+  const cached = cachedAnswers(group)
+  if (cached) notes.push(cached)
   const errors = group.head?.errorKinds ?? []
   if (errors.length > 0 && group.head) {
     const kinds = errors.map((e) => `${markdownInline(e.kind, 40)} ×${e.count}`).join(', ')

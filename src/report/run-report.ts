@@ -112,19 +112,34 @@ function missingNote(summaries: readonly ProviderSummary[]): string | undefined 
  */
 function judgeSpendNote(run: RunResult): string | undefined {
   let graded = 0
+  let gradedCached = 0
   let cost: number | null = 0
   let tokens = 0
   for (const suite of run.suites) {
     for (const result of suite.results) {
       if (result.judgeCost === undefined && result.judgeTokens === undefined) continue
       graded++
+      if (result.cached) gradedCached++
       cost = result.judgeCost === null || cost === null ? null : cost + (result.judgeCost ?? 0)
       tokens += (result.judgeTokens?.input ?? 0) + (result.judgeTokens?.output ?? 0)
     }
   }
   if (graded === 0) return undefined
   const spent = cost === null ? 'cost unknown (no price for a judge model)' : formatUsd(cost)
-  return `LLM judges: ${spent}, ${tokens.toLocaleString('en-US')} tokens over ${graded.toLocaleString('en-US')} graded answers (apart from the cost of the systems under test)`
+  // A cached answer's grade is found in the cache by that answer: its cost was spent when recorded.
+  const recorded =
+    gradedCached === 0
+      ? ''
+      : `; ${gradedCached.toLocaleString('en-US')} of them came from the cache, and their grades' cost is the one recorded, not spent by this run`
+  return `LLM judges: ${spent}, ${tokens.toLocaleString('en-US')} tokens over ${graded.toLocaleString('en-US')} graded answers (apart from the cost of the systems under test)${recorded}`
+}
+
+/** How many answers the cache gave, which have no latency; plain text, undefined when none. */
+function cachedNote(summaries: readonly ProviderSummary[]): string | undefined {
+  const cached = summaries.reduce((total, s) => total + s.cachedAnswers, 0)
+  if (cached === 0) return undefined
+  const answers = summaries.reduce((total, s) => total + s.answers, 0)
+  return `${cached.toLocaleString('en-US')} of ${answers.toLocaleString('en-US')} answers came from the cache (no latency measured: p50 and p95 are of the others)`
 }
 
 const ansi = (code: string, on: boolean) => (text: string) =>
@@ -160,6 +175,8 @@ export function renderRunTerminal(
     lines.push(...group.lines.map((l) => `  ${l}`))
     if (group.more > 0) lines.push(dim(`  … and ${group.more} more in the results file`))
   }
+  const cached = cachedNote(summaries)
+  if (cached) lines.push('', dim(cached))
   const judges = judgeSpendNote(run)
   if (judges) lines.push('', dim(judges))
   const missing = missingNote(summaries)
@@ -214,6 +231,8 @@ export function renderRunMarkdown(run: RunResult, summaries: readonly ProviderSu
     if (group.more > 0) lines.push(`- … and ${group.more} more in the results file`)
     lines.push('', '</details>')
   }
+  const cached = cachedNote(summaries)
+  if (cached) lines.push('', markdownInline(cached, 500))
   const judges = judgeSpendNote(run)
   if (judges) lines.push('', markdownInline(judges, 500))
   const missing = missingNote(summaries)

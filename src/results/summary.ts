@@ -8,6 +8,8 @@ export interface ProviderSummary {
   providerId: string
   cases: number
   answers: number
+  /** Of `answers`, those replayed from the cache: no latency, so in neither p50 nor p95. */
+  cachedAnswers: number
   /** Mean over cases of the fraction of repeats that passed; an errored answer did not pass. */
   passRate: number
   /** Mean over cases of the mean score of their scored repeats; NaN when nothing was scored. */
@@ -88,6 +90,7 @@ function summarizeProvider(
     providerId,
     cases: cases.length,
     answers: results.length,
+    cachedAnswers: results.filter((r) => r.cached).length,
     passRate,
     meanScore: caseScores.length === 0 ? Number.NaN : mean(caseScores),
     latencyP50: quantile(latencies, 0.5),
