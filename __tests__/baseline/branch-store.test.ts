@@ -183,29 +183,35 @@ describe('BranchStore', () => {
     expect(index().map((e) => e.sha)).toEqual(['s1', 's2'])
   })
 
-  it('prunes nothing while the index is unreadable: which result is the oldest is unknown', async () => {
+  it('after the index was lost, prunes the undated results first and keeps the newest', async () => {
     const writer = store({ historyLength: 3 })
-    // Stored newest last: ccc, bbb, then aaa, whose name sorts first.
-    for (const sha of ['ccc', 'bbb', 'aaa']) await writer.write(sha, runResult(sha))
-    server.state.commit({ branch: DATA, files: { 'index.json': '{ broken' } })
+    for (const sha of ['aaa', 'bbb', 'ccc']) await writer.write(sha, runResult(sha))
+    server.state.commit({ branch: DATA, files: { 'index.json': null } })
+    const results = () => server.state.listFiles(DATA).filter((path) => path !== 'index.json')
+
     await store({ historyLength: 3 }).write('ddd', runResult('ddd'))
+    expect(results()).toHaveLength(3)
+    expect(results()).toContain('results/ddd.json.gz')
+    for (const sha of ['eee', 'fff', 'ggg']) {
+      await store({ historyLength: 3 }).write(sha, runResult(sha))
+    }
+    expect(results()).toEqual(['results/eee.json.gz', 'results/fff.json.gz', 'results/ggg.json.gz'])
+    expect(index().map((e) => e.sha)).toEqual(['eee', 'fff', 'ggg'])
+  })
+
+  it('takes a result the index does not list for older than those it lists', async () => {
+    const writer = store({ historyLength: 2 })
+    await writer.write('s1', runResult('s1'))
+    await writer.write('s2', runResult('s2'))
+    const blob = server.state.readFile(DATA, 'results/s1.json.gz') ?? Buffer.alloc(0)
+    server.state.commit({ branch: DATA, files: { 'results/zzz.json.gz': blob } })
+    expect(await store().shas()).toEqual(['zzz', 's1', 's2'])
+
+    await store({ historyLength: 2 }).write('s3', runResult('s3'))
     expect(server.state.listFiles(DATA)).toEqual([
       'index.json',
-      'results/aaa.json.gz',
-      'results/bbb.json.gz',
-      'results/ccc.json.gz',
-      'results/ddd.json.gz'
-    ])
-    // With the index written again, those three are still of unknown order: the next writes
-    // prune only results whose time of storing the index knows.
-    await store({ historyLength: 3 }).write('eee', runResult('eee'))
-    await store({ historyLength: 3 }).write('fff', runResult('fff'))
-    expect(server.state.listFiles(DATA)).toEqual([
-      'index.json',
-      'results/aaa.json.gz',
-      'results/bbb.json.gz',
-      'results/ccc.json.gz',
-      'results/fff.json.gz'
+      'results/s2.json.gz',
+      'results/s3.json.gz'
     ])
   })
 
@@ -220,6 +226,42 @@ describe('BranchStore', () => {
     )
     expect(server.state.readFile(DATA, 'index.json')?.toString()).toBe(newer)
     expect(warnings).toEqual([expect.stringContaining('is of a newer format (2)')])
+  })
+
+  it("never overwrites an index.json that is not evalgate's: the branch is not its own", async () => {
+    const site = '{"site":"my docs search index"}\n'
+    server.state.commit({ branch: 'gh-pages', orphan: true, files: { 'index.json': site } })
+    const writer = store({ branch: 'gh-pages' })
+    await expect(writer.write('s1', runResult('s1'))).rejects.toThrow(
+      "not storing the results of s1 on the branch gh-pages: it is not an evalgate data branch (its index.json is not evalgate's), and evalgate would overwrite it; choose a branch of evalgate's own, such as the default evalgate-data"
+    )
+    expect(server.state.readFile('gh-pages', 'index.json')?.toString()).toBe(site)
+    expect(server.state.listFiles('gh-pages')).toEqual(['index.json'])
+    expect(warnings).toEqual([
+      expect.stringContaining('the branch gh-pages is not an evalgate data branch')
+    ])
+  })
+
+  it.each(['Reference cannot be updated', 'Reference update failed'])(
+    'applies its change again when GitHub answers "%s" to a race',
+    async (message) => {
+      const writer = store()
+      await writer.write('base00', runResult('base00'))
+      server.fault('git/update-ref', { status: 422, message })
+      await writer.write('mine01', runResult('mine01'))
+      expect(await store().shas()).toEqual(['base00', 'mine01'])
+      expect(countOf(server, 'git/update-ref')).toBe(2)
+    }
+  )
+
+  it('creates the branch again when it was deleted before the ref was moved', async () => {
+    const writer = store()
+    await writer.write('base00', runResult('base00'))
+    server.before('git/update-ref', () => void server.state.refs.delete(`refs/heads/${DATA}`))
+    await writer.write('mine01', runResult('mine01'))
+    expect(server.state.listFiles(DATA)).toEqual(['index.json', 'results/mine01.json.gz'])
+    expect(await store().read('mine01')).toEqual(runResult('mine01'))
+    expect(countOf(server, 'git/create-ref')).toBe(2)
   })
 
   it('uses the branch it is told to', async () => {

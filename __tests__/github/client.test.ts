@@ -200,7 +200,7 @@ describe('refs', () => {
   it('reports a ref that moved and a ref that already exists as outcomes, not errors', async () => {
     const client = clientFor(server)
     const [older] = server.state.linearHistory(2)
-    expect(await client.updateRef('heads/main', older as string)).toBe('not-fast-forward')
+    expect(await client.updateRef('heads/main', older as string)).toBe('moved')
     expect(await client.createRef('heads/main', older as string)).toBe('exists')
     expect(await client.getRef('heads/missing')).toBeUndefined()
     const moved = await client.updateRef('heads/main', server.state.commit())

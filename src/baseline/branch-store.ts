@@ -7,10 +7,12 @@
  *   results/<sha>.json.gz   one RunResult per commit, gzip'ed JSON
  *   index.json              { formatVersion: 1, entries: [{ sha, storedAt, suites, toolVersion }] },
  *                           oldest first; pruning drops from the front
+ * The branch holds evalgate's data only: an index.json that is not evalgate's is never overwritten.
  *
  * A write builds a new tree on the current tip and moves the ref without force. When another job
- * moved it first (422 "Update is not a fast forward", or the branch appeared meanwhile), the
- * change is applied again on the new tip after a jittered backoff, a bounded number of times.
+ * moved it first (422 "Update is not a fast forward" or a lost race, or the branch appeared or
+ * was deleted meanwhile), the change is applied again on the new tip after a jittered backoff, a
+ * bounded number of times.
  * A result that cannot be read (bad gzip or JSON, a newer format) is reported through `warn` and
  * treated as absent, never as a crash.
  */
@@ -59,13 +61,18 @@ interface Snapshot {
   tree: string
   /** Blob SHA by path. */
   files: Map<string, string>
+  /**
+   * Oldest first. Results listed on the branch but not in the index (a lost or unreadable index)
+   * come first with an empty `storedAt`: when they were stored is unknown, so they are pruned
+   * before any result the index dates, never the newest ones.
+   */
   entries: IndexEntry[]
   /**
    * Where `entries` come from: the index; the file listing when the index is missing or
-   * unreadable (their order unknown, so none is pruned as the oldest); or the listing because
-   * the index is of a newer format than this evalgate writes (which must not overwrite it).
+   * unreadable; or the listing because the index must not be overwritten: of a newer format
+   * than this evalgate writes, or not evalgate's at all (`foreign`).
    */
-  order: 'index' | 'unknown' | 'newer-format'
+  source: 'index' | 'listing' | 'newer-format' | 'foreign'
 }
 
 function resultPath(sha: string): string {
@@ -141,37 +148,56 @@ export class BranchStore implements BaselineStore {
     return { tip, tree, files, ...(await this.readIndex(files)) }
   }
 
-  /** The index; rebuilt from the file listing when missing, unreadable or of a newer format. */
+  /**
+   * The index, after the results it does not list; rebuilt from the file listing when missing,
+   * unreadable, of a newer format or not evalgate's.
+   */
   private async readIndex(
     files: Map<string, string>
-  ): Promise<Pick<Snapshot, 'entries' | 'order'>> {
-    const fromListing = () =>
-      [...files.keys()]
-        .map((path) => /^results\/(.+)\.json\.gz$/.exec(path)?.[1])
-        .filter((sha): sha is string => sha !== undefined)
+  ): Promise<Pick<Snapshot, 'entries' | 'source'>> {
+    const listed = [...files.keys()]
+      .map((path) => /^results\/(.+)\.json\.gz$/.exec(path)?.[1])
+      .filter((sha): sha is string => sha !== undefined)
+    const undatedBesides = (dated: IndexEntry[]): IndexEntry[] =>
+      listed
+        .filter((sha) => !dated.some((entry) => entry.sha === sha))
         .map((sha) => ({ sha, storedAt: '', suites: [], toolVersion: '' }))
-    const blob = files.get(INDEX_PATH)
-    if (!blob) return { entries: fromListing(), order: 'unknown' }
-    const content = await this.client.getBlob(blob)
-    try {
-      const index = JSON.parse(content.toString('utf8')) as Partial<DataIndex>
-      if (typeof index.formatVersion === 'number' && index.formatVersion > INDEX_FORMAT) {
-        this.warnOnce(
-          `the index of the branch ${this.branch} is of a newer format (${index.formatVersion}) than this evalgate's (${INDEX_FORMAT}); reading the file listing, writing nothing`
-        )
-        return { entries: fromListing(), order: 'newer-format' }
-      }
-      if (index.formatVersion !== INDEX_FORMAT || !Array.isArray(index.entries)) {
-        throw new Error(`unknown index format ${String(index.formatVersion)}`)
-      }
-      if (!index.entries.every(isIndexEntry)) throw new Error('malformed entries')
-      return { entries: index.entries, order: 'index' }
-    } catch (error) {
+    const fromListing = (source: Snapshot['source']) => ({ entries: undatedBesides([]), source })
+    // An index of evalgate's that cannot be read: rebuilt from the listing, repaired by a write.
+    const unreadable = (why: string) => {
       this.warnOnce(
-        `the index of the branch ${this.branch} is unreadable (${errorMessage(error)}); using the file listing instead`
+        `the index of the branch ${this.branch} is unreadable (${why}); using the file listing instead`
       )
-      return { entries: fromListing(), order: 'unknown' }
+      return fromListing('listing')
     }
+    const blob = files.get(INDEX_PATH)
+    if (!blob) return fromListing('listing')
+    const content = await this.client.getBlob(blob)
+    let index: Partial<DataIndex> | null
+    try {
+      index = JSON.parse(content.toString('utf8')) as Partial<DataIndex> | null
+    } catch (error) {
+      return unreadable(errorMessage(error))
+    }
+    if (typeof index !== 'object' || index === null || typeof index.formatVersion !== 'number') {
+      this.warnOnce(
+        `the branch ${this.branch} is not an evalgate data branch: its index.json is not evalgate's; reading the file listing, writing nothing`
+      )
+      return fromListing('foreign')
+    }
+    if (index.formatVersion > INDEX_FORMAT) {
+      this.warnOnce(
+        `the index of the branch ${this.branch} is of a newer format (${index.formatVersion}) than this evalgate's (${INDEX_FORMAT}); reading the file listing, writing nothing`
+      )
+      return fromListing('newer-format')
+    }
+    if (index.formatVersion !== INDEX_FORMAT || !Array.isArray(index.entries)) {
+      return unreadable(`unknown index format ${index.formatVersion}`)
+    }
+    if (!index.entries.every(isIndexEntry)) {
+      return unreadable('malformed entries')
+    }
+    return { entries: [...undatedBesides(index.entries), ...index.entries], source: 'index' }
   }
 
   private warnOnce(message: string): void {
@@ -198,12 +224,9 @@ export class BranchStore implements BaselineStore {
   async shas(): Promise<string[]> {
     const snapshot = await this.view()
     if (!snapshot) return []
-    const listed = snapshot.entries.map((entry) => entry.sha)
-    // Files the index does not know about still count (an index rebuilt or edited by hand).
-    const extra = [...snapshot.files.keys()]
-      .map((path) => /^results\/(.+)\.json\.gz$/.exec(path)?.[1])
-      .filter((sha): sha is string => sha !== undefined && !listed.includes(sha))
-    return [...listed, ...extra].filter((sha) => snapshot.files.has(resultPath(sha)))
+    return snapshot.entries
+      .map((entry) => entry.sha)
+      .filter((sha) => snapshot.files.has(resultPath(sha)))
   }
 
   async write(sha: string, run: RunResult): Promise<void> {
@@ -219,9 +242,14 @@ export class BranchStore implements BaselineStore {
     for (let attempt = 1; ; attempt++) {
       this.snapshot = undefined
       const current = await this.view()
-      if (current?.order === 'newer-format') {
+      if (current?.source === 'newer-format') {
         throw new EvalgateError(
           `not storing the results of ${sha} on the branch ${this.branch}: a newer evalgate writes it; update the action (or CLI) that stores baselines`
+        )
+      }
+      if (current?.source === 'foreign') {
+        throw new EvalgateError(
+          `not storing the results of ${sha} on the branch ${this.branch}: it is not an evalgate data branch (its index.json is not evalgate's), and evalgate would overwrite it; choose a branch of evalgate's own, such as the default ${DEFAULT_DATA_BRANCH}`
         )
       }
       const commit = await this.commitOnto(current, sha, resultBlob, entry)
@@ -250,15 +278,18 @@ export class BranchStore implements BaselineStore {
     resultBlob: string,
     entry: IndexEntry
   ): Promise<string> {
-    const kept = [...(current?.entries ?? []).filter((e) => e.sha !== sha), entry]
-    // Which results are the oldest is known only from the index, by when they were stored: a
-    // result listed without that time (from a lost index) is never taken for the oldest.
+    const previous = (current?.entries ?? []).filter((e) => e.sha !== sha)
+    // A result whose time of storing is unknown (from a lost index) is taken for older than any
+    // the index dates: the newest results are the ones kept. The history length is at least 1,
+    // so this run's own entry, the last, is never pruned.
+    const kept = [
+      ...previous.filter((e) => e.storedAt === ''),
+      ...previous.filter((e) => e.storedAt !== ''),
+      entry
+    ]
     const excess = Math.max(0, kept.length - this.historyLength)
-    const pruned =
-      current?.order === 'unknown'
-        ? []
-        : kept.filter((e) => e.storedAt !== '' && e !== entry).slice(0, excess)
-    const entries = kept.filter((e) => !pruned.includes(e))
+    const pruned = kept.slice(0, excess)
+    const entries = kept.slice(excess)
     const index: DataIndex = { formatVersion: INDEX_FORMAT, entries }
     const indexBlob = await this.client.createBlob(
       Buffer.from(JSON.stringify(index, null, 2) + '\n')

@@ -125,8 +125,12 @@ export interface GitHubClient {
   getRef(ref: string): Promise<string | undefined>
   /** `exists` when another writer created it first. */
   createRef(ref: string, sha: string): Promise<'created' | 'exists'>
-  /** Moves a ref without force: `not-fast-forward` when someone else moved it meanwhile. */
-  updateRef(ref: string, sha: string): Promise<'updated' | 'not-fast-forward'>
+  /**
+   * Moves a ref without force: `moved` when another writer moved it meanwhile (GitHub says "not
+   * a fast forward", or "cannot be updated" / "update failed" when two updates race), `missing`
+   * when it was deleted meanwhile.
+   */
+  updateRef(ref: string, sha: string): Promise<'updated' | 'moved' | 'missing'>
   getGitCommit(sha: string): Promise<GitCommit>
   createGitCommit(commit: { message: string; tree: string; parents: string[] }): Promise<string>
   createBlob(content: Buffer): Promise<string>
@@ -634,13 +638,15 @@ class OctokitClient implements GitHubClient {
     }
   }
 
-  async updateRef(ref: string, sha: string): Promise<'updated' | 'not-fast-forward'> {
+  async updateRef(ref: string, sha: string): Promise<'updated' | 'moved' | 'missing'> {
     try {
       await this.octokit.rest.git.updateRef({ ...this.where, ref, sha, force: false })
       return 'updated'
     } catch (error) {
-      if (statusOf(error) === 422 && /not a fast.forward/i.test(githubMessage(asFailure(error)))) {
-        return 'not-fast-forward'
+      if (statusOf(error) === 422) {
+        const said = githubMessage(asFailure(error))
+        if (/not a fast.forward|cannot be updated|update failed/i.test(said)) return 'moved'
+        if (/reference does not exist/i.test(said)) return 'missing'
       }
       throw toGitHubApiError(error, `move the ref ${ref}`, 'contents: write', this.now)
     }
