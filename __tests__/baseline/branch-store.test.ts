@@ -1,6 +1,10 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { BranchStore, storeBaselineSafely } from '../../src/baseline/index.js'
 import type { BranchStoreOptions } from '../../src/baseline/index.js'
+import { writeRunResult } from '../../src/io/files.js'
 import { RUN_RESULT_VERSION } from '../../src/results/types.js'
 import { faults, READ_ONLY_TOKEN, startGitHubServer, USER_TOKEN } from '../helpers/github-server.js'
 import type { GitHubServer, GitHubServerOptions } from '../helpers/github-server.js'
@@ -262,6 +266,43 @@ describe('BranchStore', () => {
     expect(server.state.listFiles(DATA)).toEqual(['index.json', 'results/mine01.json.gz'])
     expect(await store().read('mine01')).toEqual(runResult('mine01'))
     expect(countOf(server, 'git/create-ref')).toBe(2)
+  })
+
+  it("stores the JSON the results file holds, gzip'ed", async () => {
+    const run = runResult('a1b2c3')
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-results-'))
+    await writeRunResult(join(dir, 'results.json'), run)
+    await store().write('a1b2c3', run)
+    const stored = server.state.readFile(DATA, 'results/a1b2c3.json.gz') ?? Buffer.alloc(0)
+    expect(gunzipSync(stored).toString()).toBe(await readFile(join(dir, 'results.json'), 'utf8'))
+    await rm(dir, { recursive: true })
+  })
+
+  it('stores a run too large to be one string', async () => {
+    const answer = 'x'.repeat(1_000_000)
+    const run = runResult('b1g000')
+    const [suite] = run.suites
+    const [result] = suite?.results ?? []
+    if (!suite || !result) throw new Error('runResult has a result')
+    suite.results = Array.from({ length: 560 }, (_, repeat) => ({
+      ...result,
+      repeat,
+      output: answer
+    }))
+    expect(() => JSON.stringify(run)).toThrow('Invalid string length')
+
+    await store().write('b1g000', run)
+    const stored = server.state.readFile(DATA, 'results/b1g000.json.gz') ?? Buffer.alloc(0)
+    expect(gunzipSync(stored).length).toBeGreaterThan(560_000_000)
+    expect(index().map((e) => e.sha)).toEqual(['b1g000'])
+  }, 60_000)
+
+  it('refuses a result larger than a blob GitHub takes, uploading nothing', async () => {
+    await expect(store({ maxBlobBytes: 100 }).write('s1', runResult('s1'))).rejects.toThrow(
+      "not storing the results of s1 on the branch evalgate-data: gzip'ed, they are over the 0 MB"
+    )
+    expect(countOf(server, 'git/create-blob')).toBe(0)
+    expect(server.state.branchTip(DATA)).toBeUndefined()
   })
 
   it('uses the branch it is told to', async () => {

@@ -16,9 +16,12 @@
  * A result that cannot be read (bad gzip or JSON, a newer format) is reported through `warn` and
  * treated as absent, never as a crash.
  */
-import { gunzipSync, gzipSync } from 'node:zlib'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { createGzip, gunzipSync } from 'node:zlib'
 import { EvalgateError, errorMessage } from '../errors.js'
 import type { GitHubClient, TreeChange } from '../github/client.js'
+import { runResultChunks } from '../io/files.js'
 import { parseRunResultBytes } from '../results/parse.js'
 import type { RunResult } from '../results/types.js'
 import { checkBaselineKey, warnOnStderr } from './store.js'
@@ -28,6 +31,8 @@ export const DEFAULT_DATA_BRANCH = 'evalgate-data'
 export const DEFAULT_HISTORY_LENGTH = 200
 const INDEX_PATH = 'index.json'
 const INDEX_FORMAT = 1
+/** The largest blob GitHub's Git Data API takes. */
+const MAX_BLOB_BYTES = 100 * 1000 * 1000
 
 export interface IndexEntry {
   sha: string
@@ -53,6 +58,8 @@ export interface BranchStoreOptions {
   sleep?: (ms: number) => Promise<void>
   random?: () => number
   now?: () => Date
+  /** The largest gzip'ed result uploaded (GitHub's limit of a blob by default). */
+  maxBlobBytes?: number
 }
 
 /** What the branch holds at one tip. */
@@ -102,6 +109,7 @@ export class BranchStore implements BaselineStore {
   private readonly sleep: (ms: number) => Promise<void>
   private readonly random: () => number
   private readonly now: () => Date
+  private readonly maxBlobBytes: number
   /** Reads share one view of the branch; a write drops it. */
   private snapshot: Promise<Snapshot | undefined> | undefined
 
@@ -120,6 +128,7 @@ export class BranchStore implements BaselineStore {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))
     this.random = options.random ?? Math.random
     this.now = options.now ?? (() => new Date())
+    this.maxBlobBytes = options.maxBlobBytes ?? MAX_BLOB_BYTES
   }
 
   private get ref(): string {
@@ -232,7 +241,7 @@ export class BranchStore implements BaselineStore {
   async write(sha: string, run: RunResult): Promise<void> {
     checkBaselineKey(sha)
     // Content-addressed: uploaded once, reused by every attempt.
-    const resultBlob = await this.client.createBlob(gzipSync(JSON.stringify(run)))
+    const resultBlob = await this.client.createBlob(await this.gzipped(sha, run))
     const entry: IndexEntry = {
       sha,
       storedAt: this.now().toISOString(),
@@ -269,6 +278,27 @@ export class BranchStore implements BaselineStore {
       }
       await this.sleep(this.backoffMs * 2 ** (attempt - 1) * (0.5 + this.random()))
     }
+  }
+
+  /**
+   * The run as gzip'ed JSON, written and compressed a piece at a time: a large run is more than
+   * one string can hold. Refused past the largest blob GitHub takes.
+   */
+  private async gzipped(sha: string, run: RunResult): Promise<Buffer> {
+    const parts: Buffer[] = []
+    let size = 0
+    await pipeline(Readable.from(runResultChunks(run)), createGzip(), async (gzip) => {
+      for await (const part of gzip as AsyncIterable<Buffer>) {
+        size += part.length
+        if (size > this.maxBlobBytes) {
+          throw new EvalgateError(
+            `not storing the results of ${sha} on the branch ${this.branch}: gzip'ed, they are over the ${Math.floor(this.maxBlobBytes / 1e6)} MB GitHub takes in one blob; split the suites among jobs, each with a baseline-branch of its own`
+          )
+        }
+        parts.push(part)
+      }
+    })
+    return Buffer.concat(parts)
   }
 
   /** A commit on `current` (or a root commit) that adds the result and prunes the oldest. */

@@ -250,7 +250,7 @@ export async function assertNotAnInput(
  * 20,000 cases of 30 KB answers), and a run must never be lost to its own size. The suites'
  * answers are one line each; the rest is indented as `JSON.stringify(…, null, 2)` would.
  */
-function* runResultChunks(run: RunResult): Generator<string> {
+export function* runResultChunks(run: RunResult): Generator<string> {
   const { suites, ...head } = run
   yield JSON.stringify(head, null, 2).replace(/\n}$/, ',\n  "suites": [')
   for (const [index, suite] of suites.entries()) {
