@@ -157,6 +157,44 @@ describe('the action by event, against a local GitHub', () => {
     )
   })
 
+  it('fails a pull request whose baseline-dir the file system refuses, saying what to move', async () => {
+    const head = server.state.commit({ branch: 'local-dirs', parents: [mainSha] })
+    const number = server.state.addPullRequest({ headBranch: 'local-dirs' }).number
+    const env = { GITHUB_SHA: 'f'.repeat(40), GITHUB_REF: `refs/pull/${number}/merge` }
+    const withDir = (dir: string) =>
+      runEvent(
+        'pull_request',
+        pullRequestPayload('opened', number, mainSha, head),
+        env,
+        ACTIONS_TOKEN,
+        {
+          'baseline-store': 'file',
+          'baseline-dir': dir,
+          comment: 'off'
+        }
+      )
+    await mkdir(join(workspace, 'ci'), { recursive: true })
+    await writeFile(join(workspace, 'ci/a-file'), 'not a directory')
+    await mkdir(join(workspace, 'ci/dirs', `${mainSha}.json`), { recursive: true })
+
+    const notADirectory = await withDir('ci/a-file')
+    const aDirectory = await withDir('ci/dirs')
+
+    for (const [run, path, code] of [
+      [notADirectory, 'ci/a-file', 'ENOTDIR'],
+      [aDirectory, `ci/dirs/${mainSha}.json`, 'EISDIR']
+    ] as const) {
+      expect(run.code).toBe(1)
+      expect(run.stdout).toContain(
+        `::error::cannot read the baselines at ${join(workspace, path)}: ${code}`
+      )
+      expect(run.stdout).toContain(
+        '`baseline-dir` must be a directory of <commit sha>.json files: move what is there out of the way'
+      )
+      expect(run.stdout).not.toMatch(/GitHub|re-run/)
+    }
+  })
+
   let prNumber: number
   let headSha: string
   it('pull request with a regression: sticky comment posted, step failed, annotations on case lines', async () => {

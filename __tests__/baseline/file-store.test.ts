@@ -1,7 +1,8 @@
-import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FileStore, storeBaselineSafely } from '../../src/baseline/index.js'
+import { UsageError } from '../../src/errors.js'
 import { RUN_RESULT_VERSION } from '../../src/results/types.js'
 import { runResult } from '../helpers/run-result.js'
 
@@ -55,6 +56,19 @@ describe('FileStore', () => {
     await writeFile(join(dir, 'baselines', 'abc123.json'), JSON.stringify(newer))
     expect(await store().read('abc123')).toBeUndefined()
     expect(warnings).toEqual([expect.stringContaining('upgrade evalgate')])
+  })
+
+  it('refuses, as a usage error, a baseline path the file system cannot read', async () => {
+    await mkdir(join(dir, 'baselines', 'abc123.json'), { recursive: true })
+    await expect(store().read('abc123')).rejects.toThrow(
+      new UsageError(
+        `cannot read the baselines at ${join(dir, 'baselines', 'abc123.json')}: EISDIR: illegal operation on a directory, read; \`baseline-dir\` must be a directory of <commit sha>.json files: move what is there out of the way`
+      )
+    )
+    await rm(join(dir, 'baselines'), { recursive: true })
+    await writeFile(join(dir, 'baselines'), 'a file where the directory should be')
+    await expect(store().shas()).rejects.toThrow(/^cannot read the baselines at .*: ENOTDIR/)
+    expect(warnings).toEqual([])
   })
 
   it('refuses a key that would leave the directory', async () => {

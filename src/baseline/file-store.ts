@@ -3,11 +3,21 @@
  */
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { InputError, errorMessage } from '../errors.js'
+import { InputError, UsageError, errorMessage } from '../errors.js'
 import { readRunResultIfExists, writeRunResult } from '../io/files.js'
 import type { RunResult } from '../results/types.js'
 import { checkBaselineKey, warnOnStderr } from './store.js'
 import type { BaselineStore, Warn } from './store.js'
+
+/**
+ * A baseline path the file system refuses (a file where the directory should be, a directory
+ * named <sha>.json): the workspace's to fix, never mistaken for a missing baseline.
+ */
+function unusablePath(path: string, error: unknown): UsageError {
+  return new UsageError(
+    `cannot read the baselines at ${path}: ${errorMessage(error)}; \`baseline-dir\` must be a directory of <commit sha>.json files: move what is there out of the way`
+  )
+}
 
 export class FileStore implements BaselineStore {
   private readonly warn: Warn
@@ -29,7 +39,7 @@ export class FileStore implements BaselineStore {
     try {
       return await readRunResultIfExists(path)
     } catch (error) {
-      if (!(error instanceof InputError)) throw error
+      if (!(error instanceof InputError)) throw unusablePath(path, error)
       this.warn(`ignoring the baseline ${path}: ${errorMessage(error)}`)
       return undefined
     }
@@ -45,7 +55,7 @@ export class FileStore implements BaselineStore {
       names = await readdir(this.dir)
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
-      throw error
+      throw unusablePath(this.dir, error)
     }
     const found = await Promise.all(
       names

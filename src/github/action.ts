@@ -316,12 +316,14 @@ type Attempt<T> = { ok: true; value: T } | { ok: false; error: string }
 
 /**
  * Reading a baseline or updating the tracking issue is best effort: an API failure is reported
- * and returned, so the report can say what failed, and never fails the step.
+ * and returned, so the report can say what failed, and never fails the step. A usage error (a
+ * baseline directory the file system refuses) is the user's to fix, and fails it.
  */
 async function attempt<T>(what: string, io: ActionIO, work: () => Promise<T>): Promise<Attempt<T>> {
   try {
     return { ok: true, value: await work() }
   } catch (error) {
+    if (error instanceof UsageError) throw error
     const message = errorMessage(error)
     io.warning(`evalgate: ${what}: ${message}`)
     return { ok: false, error: message }
