@@ -195,6 +195,35 @@ describe('the action by event, against a local GitHub', () => {
     }
   })
 
+  it('a pull request whose data branch does not exist says so, not only that nothing is stored', async () => {
+    const head = server.state.commit({ branch: 'typo', parents: [mainSha] })
+    const number = server.state.addPullRequest({ headBranch: 'typo' }).number
+    const env = { GITHUB_SHA: 'f'.repeat(40), GITHUB_REF: `refs/pull/${number}/merge` }
+    const payload = pullRequestPayload('opened', number, mainSha, head)
+    const inputs = { comment: 'off', 'baseline-max-distance': '1' }
+    const typo = await runEvent('pull_request', payload, env, ACTIONS_TOKEN, {
+      ...inputs,
+      'baseline-branch': 'evalgate-dta'
+    })
+    expect(typo.code).toBe(0)
+    expect(typo.outputs.verdict).toBe('no-baseline')
+    expect(typo.summary).toContain(
+      'No stored results for the merge base or its first parent. The data branch `evalgate-dta` does not exist: a push to the default branch creates it; if pushes store on another branch, check the input `baseline-branch`.'
+    )
+    // The branch exists, holding no result for the merge base or its parent: nothing said of it.
+    const base = server.state.commit({ branch: 'typo', parents: [head] })
+    const unstored = server.state.commit({ branch: 'typo', parents: [base] })
+    const elsewhere = await runEvent(
+      'pull_request',
+      pullRequestPayload('synchronize', number, base, unstored),
+      env,
+      ACTIONS_TOKEN,
+      inputs
+    )
+    expect(elsewhere.summary).toContain('No stored results for the merge base or its first parent.')
+    expect(elsewhere.summary).not.toContain('does not exist')
+  })
+
   let prNumber: number
   let headSha: string
   it('pull request with a regression: sticky comment posted, step failed, annotations on case lines', async () => {

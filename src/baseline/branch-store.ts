@@ -230,6 +230,11 @@ export class BranchStore implements BaselineStore {
     }
   }
 
+  /** Whether the branch exists, from the view reads share. */
+  async exists(): Promise<boolean> {
+    return (await this.view()) !== undefined
+  }
+
   async shas(): Promise<string[]> {
     const snapshot = await this.view()
     if (!snapshot) return []

@@ -421,6 +421,12 @@ function lookupOf(
   return found.value ? { status: 'found', match: found.value, what } : { status: 'none', why }
 }
 
+/** Said when the data branch does not exist at all: not yet, or `baseline-branch` has a typo. */
+async function missingBranchNote(store: BaselineStore): Promise<string> {
+  if (!(store instanceof BranchStore) || (await store.exists())) return ''
+  return ` The data branch \`${store.branch}\` does not exist: a push to the default branch creates it; if pushes store on another branch, check the input \`baseline-branch\`.`
+}
+
 /**
  * The baseline this event compares with (DESIGN "The action's behaviour by event"): a pull
  * request's merge base, a push's parent, a scheduled run's own commit, each walking back first
@@ -456,12 +462,19 @@ async function lookUpBaseline(
         why: 'The pull request shares no history with its base branch: there is no merge base to compare with.'
       }
     }
-    return match
-      ? { status: 'found', match, what: `merge base \`${shortSha(mergeBase)}\``, mergeBase }
-      : {
-          status: 'none',
-          why: `No stored results for the merge base or its ${maxDistance} first parents.`
-        }
+    if (match) {
+      return { status: 'found', match, what: `merge base \`${shortSha(mergeBase)}\``, mergeBase }
+    }
+    const parents =
+      maxDistance === 0
+        ? ''
+        : maxDistance === 1
+          ? ' or its first parent'
+          : ` or its ${maxDistance} first parents`
+    return {
+      status: 'none',
+      why: `No stored results for the merge base${parents}.${await missingBranchNote(store)}`
+    }
   }
   if (context.eventName === 'merge_group' && context.mergeGroup) {
     // The queue's commit is built on the base branch's tip: that tip is the baseline.
