@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals'
 import { InputError } from '../../src/errors.js'
 import { loadSpecs } from '../../src/spec/index.js'
 import {
@@ -1179,6 +1180,125 @@ describe('template placeholders', () => {
         message:
           'case `c-1` (evals/s.eval.yaml:6) has variable `customer` set to null, so `{{customer.name}}` has no value',
         hint: hint('customer')
+      }
+    ])
+  })
+})
+
+describe('YAML that does not read as written', () => {
+  const TAG_HINT =
+    'evalgate reads no YAML tags, so no includes or environment lookups: write the value itself'
+
+  it('refuses an unknown tag at the tag, in a spec and in a case file', async () => {
+    const spec = yaml(SUITE, ...PROVIDERS, 'prompt: !include prompt.txt', ...CASES, ...SCORERS)
+    expect(await specProblems(spec, { ...APP, 'evals/prompt.txt': 'Q: {{question}}' })).toEqual([
+      {
+        file: FILE,
+        line: 4,
+        column: 9,
+        path: '',
+        message: 'unknown YAML tag `!include`',
+        hint: TAG_HINT
+      }
+    ])
+    const withCaseFile = yaml(
+      SUITE,
+      ...PROVIDERS,
+      PROMPT,
+      'cases:',
+      '  - file: ./c.yaml',
+      ...SCORERS
+    )
+    expect(
+      await specProblems(withCaseFile, { ...APP, 'evals/c.yaml': yaml('- question: !env HOME') })
+    ).toEqual([
+      {
+        file: 'evals/c.yaml',
+        line: 1,
+        column: 13,
+        path: '',
+        message: 'unknown YAML tag `!env`',
+        hint: TAG_HINT
+      }
+    ])
+  })
+
+  it('says to quote an unquoted {{var}}, which YAML reads as a mapping, wherever it is', async () => {
+    const warn = jest.spyOn(process, 'emitWarning')
+    const spec = yaml(
+      SUITE,
+      ...PROVIDERS,
+      PROMPT,
+      'cases:',
+      '  - vars: { question: {{name}} }', // line 6, column 23
+      '  - file: ./c.yaml',
+      'scorers:',
+      '  - { type: contains, value: {{question}} }' // line 9, column 30
+    )
+    const caseFile = yaml('- question: {{name}}', '- question: [{{name}}]')
+    expect(await specProblems(spec, { ...APP, 'evals/c.yaml': caseFile })).toEqual([
+      {
+        file: FILE,
+        line: 6,
+        column: 23,
+        path: '',
+        message: '`{{name}}` unquoted is a YAML mapping, not text',
+        hint: "quote it: '{{name}}'"
+      },
+      {
+        file: FILE,
+        line: 9,
+        column: 30,
+        path: '',
+        message: '`{{question}}` unquoted is a YAML mapping, not text',
+        hint: "quote it: '{{question}}'"
+      }
+    ])
+    const withCaseFile = yaml(
+      SUITE,
+      ...PROVIDERS,
+      PROMPT,
+      'cases:',
+      '  - file: ./c.yaml',
+      ...SCORERS
+    )
+    expect(await specProblems(withCaseFile, { ...APP, 'evals/c.yaml': caseFile })).toEqual([
+      expect.objectContaining({ file: 'evals/c.yaml', line: 1, column: 13 }),
+      expect.objectContaining({ file: 'evals/c.yaml', line: 2, column: 14 })
+    ])
+    // yaml would stringify the mapping key with a Node warning of its own.
+    expect(warn).not.toHaveBeenCalled()
+    warn.mockRestore()
+  })
+
+  it('reports a mapping used as a key, and a merge of something else than a mapping, at the key', async () => {
+    const spec = yaml(
+      SUITE,
+      'providers:',
+      '  - id: app',
+      '    <<: 1', // line 4
+      '    type: module',
+      '    path: ./app.js',
+      PROMPT,
+      'cases:',
+      '  - vars: { question: why, ? [a]: b }' // line 9, column 30
+    )
+    expect(await specProblems(spec, APP)).toEqual([
+      {
+        file: FILE,
+        line: 4,
+        column: 5,
+        path: '',
+        message: '`<<` merges a mapping into this one, but its value is not a mapping',
+        hint: 'write `<<: *name` with `&name` on a mapping above, or a list of such aliases'
+      },
+      {
+        file: FILE,
+        line: 9,
+        column: 30,
+        path: '',
+        message: 'a mapping or list used as a key',
+        hint: "a key is text: quote it, e.g. `'{a: 1}': value`"
       }
     ])
   })

@@ -398,8 +398,8 @@ function parseYamlCases(text: string, file: string, diagnostics: Diagnostic[]): 
     return []
   }
   const parsed = yaml.data()
-  if ('problem' in parsed) {
-    diagnostics.push(parsed.problem)
+  if ('problems' in parsed) {
+    diagnostics.push(...parsed.problems)
     return []
   }
   const rows = parsed.value as unknown[]

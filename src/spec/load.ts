@@ -90,7 +90,7 @@ async function loadSpecFile(absolutePath: string, options: LoadOptions): Promise
     }
   }
   const parsed = yaml.data()
-  if ('problem' in parsed) return { diagnostics: [parsed.problem] }
+  if ('problems' in parsed) return { diagnostics: parsed.problems }
   const data = parsed.value
   if (!isMapping(data))
     return { diagnostics: [yaml.diagnostic([], 'expected a mapping of keys', required)] }

@@ -1,11 +1,13 @@
 import {
   LineCounter,
   isAlias,
+  isCollection,
   isMap,
   isScalar,
   isSeq,
   parseDocument,
   visit,
+  type Alias,
   type Document,
   type Pair,
   type YAMLMap
@@ -48,7 +50,10 @@ function rangeStart(node: unknown): number | undefined {
  * (by the schema, or later) can be reported at its line and column.
  */
 export class YamlFile {
-  /** Syntax errors, at yaml's own positions; when there are any, the data is not to be trusted. */
+  /**
+   * Syntax errors, at yaml's own positions, else the tags evalgate does not read: when there are
+   * any, the data is not to be trusted.
+   */
   readonly syntaxErrors: Diagnostic[]
   private readonly lineCounter: LineCounter
   private readonly doc: Document
@@ -66,7 +71,26 @@ export class YamlFile {
       prettyErrors: false,
       merge: true
     })
-    this.syntaxErrors = this.firstSyntaxError()
+    const syntaxErrors = this.firstSyntaxError()
+    this.syntaxErrors = syntaxErrors.length > 0 ? syntaxErrors : this.tagProblems()
+  }
+
+  /**
+   * Tags yaml cannot resolve (`!include`, `!env`): yaml only warns and reads the value as if
+   * untagged, so `!include prompt.txt` would be the text `prompt.txt`.
+   */
+  private tagProblems(): Diagnostic[] {
+    return this.doc.warnings
+      .filter((warning) => warning.code === 'TAG_RESOLVE_FAILED')
+      .map((warning) => {
+        const tag = this.text.slice(warning.pos[0], warning.pos[1])
+        const unknown = warning.message.startsWith('Unresolved tag')
+        return this.problemAt(
+          warning.pos[0],
+          unknown ? `unknown YAML tag \`${tag}\`` : `YAML tag \`${tag}\` does not fit its value`,
+          'evalgate reads no YAML tags, so no includes or environment lookups: write the value itself'
+        )
+      })
   }
 
   /**
@@ -126,36 +150,95 @@ export class YamlFile {
     return isMap(contents) ? 'mapping' : isSeq(contents) ? 'list' : 'scalar'
   }
 
-  /** The plain data, or the problem (at the alias) that keeps the YAML from having any. */
-  data(): { value: unknown } | { problem: Diagnostic } {
-    let problem: Diagnostic | undefined
+  /**
+   * The plain data, or the problems (at the node) that keep the YAML from having any, or any that
+   * means what the file says: a bad alias or merge, or a mapping where text was meant.
+   */
+  data(): { value: unknown } | { problems: Diagnostic[] } {
+    const problems: Diagnostic[] = []
     visit(this.doc, {
       Alias: (_, alias) => {
-        const at = rangeStart(alias) ?? 0
-        const target = alias.resolve(this.doc)
-        const [start, , end] = target?.range ?? []
-        if (target === undefined) {
-          problem = this.problemAt(
-            at,
-            `the alias \`*${alias.source}\` has no anchor \`&${alias.source}\` before it`,
-            'define `&name` on a value above it, or write the value itself'
+        const problem = this.aliasProblem(alias)
+        if (problem === undefined) return undefined
+        problems.push(problem)
+        // One bad alias is enough: the rest of the walk may loop through it.
+        return visit.BREAK
+      },
+      Map: (_, map) => {
+        const [start, end] = map.range ?? []
+        const written = start === undefined ? '' : this.text.slice(start, end)
+        if (!/^\{\{[^{}]*\}\}$/.test(written)) return undefined
+        problems.push(
+          this.problemAt(
+            start ?? 0,
+            `\`${written}\` unquoted is a YAML mapping, not text`,
+            `quote it: '${written}'`
           )
-        } else if (start !== undefined && end !== undefined && at >= start && at < end) {
-          problem = this.problemAt(
-            at,
-            `the alias \`*${alias.source}\` is inside the value it stands for, which would never end`,
-            'write the values out instead of the alias'
-          )
-        }
-        return problem ? visit.BREAK : undefined
+        )
+        return visit.SKIP
+      },
+      Pair: (_, pair) => {
+        const problem = isMergeKey(pair.key) ? this.mergeProblem(pair) : this.keyProblem(pair)
+        if (problem !== undefined) problems.push(problem)
       }
     })
-    if (problem) return { problem }
+    if (problems.length > 0) return { problems }
     try {
       return { value: this.doc.toJS({ maxAliasCount: 1000 }) }
     } catch (error) {
-      return { problem: this.diagnostic([], `invalid YAML: ${errorMessage(error)}`) }
+      return { problems: [this.diagnostic([], `invalid YAML: ${errorMessage(error)}`)] }
     }
+  }
+
+  private resolved(node: unknown): unknown {
+    return isAlias(node) ? node.resolve(this.doc) : node
+  }
+
+  /** An alias without an anchor, or inside the value it stands for. */
+  private aliasProblem(alias: Alias): Diagnostic | undefined {
+    const at = rangeStart(alias) ?? 0
+    const target = alias.resolve(this.doc)
+    const [start, , end] = target?.range ?? []
+    if (target === undefined) {
+      return this.problemAt(
+        at,
+        `the alias \`*${alias.source}\` has no anchor \`&${alias.source}\` before it`,
+        'define `&name` on a value above it, or write the value itself'
+      )
+    }
+    if (start !== undefined && end !== undefined && at >= start && at < end) {
+      return this.problemAt(
+        at,
+        `the alias \`*${alias.source}\` is inside the value it stands for, which would never end`,
+        'write the values out instead of the alias'
+      )
+    }
+    return undefined
+  }
+
+  /** A `<<` merge whose value is not a mapping, or a list of mappings, to take keys from. */
+  private mergeProblem(pair: Pair): Diagnostic | undefined {
+    const value = this.resolved(pair.value)
+    const sources = isSeq(value) ? value.items : [value]
+    // An alias without an anchor resolves to nothing: reported as that.
+    const isMergeable = (source: unknown) =>
+      isMap(this.resolved(source)) || (isAlias(source) && source.resolve(this.doc) === undefined)
+    if (value === undefined || sources.every(isMergeable)) return undefined
+    return this.problemAt(
+      rangeStart(pair.key) ?? 0,
+      '`<<` merges a mapping into this one, but its value is not a mapping',
+      'write `<<: *name` with `&name` on a mapping above, or a list of such aliases'
+    )
+  }
+
+  /** A mapping or list written as a key, which plain data cannot have. */
+  private keyProblem(pair: Pair): Diagnostic | undefined {
+    if (!isCollection(this.resolved(pair.key))) return undefined
+    return this.problemAt(
+      rangeStart(pair.key) ?? 0,
+      'a mapping or list used as a key',
+      "a key is text: quote it, e.g. `'{a: 1}': value`"
+    )
   }
 
   private problemAt(offset: number, message: string, hint: string): Diagnostic {
