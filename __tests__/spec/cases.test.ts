@@ -51,6 +51,31 @@ describe('case sources', () => {
     ])
   })
 
+  it('keeps ids and clusters written as numbers as they are written, in YAML and JSONL', async () => {
+    const cases = await loadCases(
+      [
+        '  - { id: 007, cluster: 0x10, vars: { q: a } }',
+        '  - { id: 1.10, vars: { q: a } }',
+        '  - { id: 1.1, vars: { q: a } }',
+        '  - file: ./c.jsonl',
+        '  - file: ./c.yml'
+      ],
+      {
+        'evals/c.jsonl': yaml('{"id": 1.100, "cluster": 2.0, "q": "b"}', '{"id": 1e1, "q": "b"}'),
+        'evals/c.yml': yaml('- { id: 08, q: c }', '- { id: 2.50, vars: { q: d } }')
+      }
+    )
+    expect(cases.map(({ id, cluster }) => [id, cluster])).toEqual([
+      ['007', '0x10'],
+      ['1.10', undefined],
+      ['1.1', undefined],
+      ['1.100', '2.0'],
+      ['1e1', undefined],
+      ['08', undefined],
+      ['2.50', undefined]
+    ])
+  })
+
   it('loads a case file of 200,000 rows', async () => {
     const rows = Array.from({ length: 200_000 }, (_, i) => `{"id":"c${i}","q":"x"}`)
     const cases = await loadCases(['  - file: ./big.jsonl'], { 'evals/big.jsonl': rows.join('\n') })

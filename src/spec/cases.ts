@@ -5,7 +5,7 @@ import type { Diagnostic, SourceLocation } from '../errors.js'
 import { utf8Text } from '../io/files.js'
 import { fingerprint } from '../results/fingerprint.js'
 import type { SpecContext } from './context.js'
-import { rememberWrittenNumber } from './template.js'
+import { rememberWrittenNumber, writtenAs } from './template.js'
 import type { EvalCase } from './types.js'
 import { YamlFile, formatFieldPath, type FieldPath } from './yaml-file.js'
 
@@ -33,15 +33,21 @@ function kindOf(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`
 }
 
-/** `id` / `cluster` of a row: strings and numbers count; empty (a blank CSV cell) means none. */
+/**
+ * `id` / `cluster` of a row: strings and numbers count, a number as written (`007`, `1.10`);
+ * empty (a blank CSV cell) means none.
+ */
 function optionalName(
-  value: unknown,
+  row: Record<string, unknown>,
   key: 'id' | 'cluster',
   report: (message: string, hint: string) => void
 ): string | undefined | false {
+  const value = row[key]
   if (value === undefined || value === null || value === '') return undefined
   if (typeof value === 'string') return value
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value)
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    return writtenAs(row, key) ?? String(value)
+  }
   report(`\`${key}\` must be a string or a number, got ${kindOf(value)}`, `\`${key}\` is reserved`)
   return false
 }
@@ -56,13 +62,13 @@ function caseFromRow(
   path: FieldPath,
   diagnostics: Diagnostic[]
 ): LoadedCase | undefined {
-  const { id: rawId, cluster: rawCluster, ...rest } = row
+  const { id: _id, cluster: _cluster, ...rest } = row
   const nested = isPlainObject(rest.vars) && Object.keys(rest).length === 1
   const vars = nested ? (rest.vars as Record<string, unknown>) : rest
   const report = (key: string) => (message: string, hint: string) =>
     diagnostics.push({ ...source, path: formatFieldPath([...path, key]), message, hint })
-  const id = optionalName(rawId, 'id', report('id'))
-  const cluster = optionalName(rawCluster, 'cluster', report('cluster'))
+  const id = optionalName(row, 'id', report('id'))
+  const cluster = optionalName(row, 'cluster', report('cluster'))
   if (id === false || cluster === false) return undefined
   const evalCase: EvalCase = { id: id ?? derivedCaseId(vars), vars, source }
   if (cluster !== undefined) evalCase.cluster = cluster
@@ -510,7 +516,7 @@ export async function loadCases(
       for (const row of await loadCaseFile(written.file, path, context)) loaded.push(row)
     } else {
       const row = { id: written.id, cluster: written.cluster, vars: written.vars ?? {} }
-      rememberYamlNumbers(context.yaml, [...path, 'vars'], row.vars)
+      rememberYamlNumbers(context.yaml, path, row)
       const inline = caseFromRow(row, context.source(path), path, context.diagnostics)
       if (inline) loaded.push(inline)
     }

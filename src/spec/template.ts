@@ -69,7 +69,8 @@ export function rememberWrittenNumber(holder: object, key: string, text: string)
   target[WRITTEN_AS] = { ...target[WRITTEN_AS], [key]: text }
 }
 
-function writtenAs(holder: unknown, key: string): string | undefined {
+/** The text `holder[key]` was written as, when it reads otherwise as a number or boolean. */
+export function writtenAs(holder: unknown, key: string): string | undefined {
   return holder !== null && typeof holder === 'object'
     ? (holder as WithWrittenNumbers)[WRITTEN_AS]?.[key]
     : undefined
