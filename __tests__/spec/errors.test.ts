@@ -611,6 +611,62 @@ describe('case file rows', () => {
     ])
   })
 
+  it('reports the first 20 problems of a case file, then how many more', async () => {
+    const jsonl = Array.from({ length: 1000 }, () => 'bad').join('\n')
+    const problems = await specProblems(withCaseFile('./cases.jsonl'), {
+      ...APP,
+      'evals/cases.jsonl': jsonl
+    })
+    expect(problems).toHaveLength(21)
+    expect(problems[19]).toMatchObject({ line: 20, message: 'line is not valid JSON' })
+    expect(problems[20]).toEqual({
+      file: 'evals/cases.jsonl',
+      path: '',
+      message: '…and 980 more problems in this file',
+      hint: 'fix the ones above first: the rest are often the same mistake'
+    })
+    const sameRows = Array.from({ length: 100 }, () => '{"question": "why"}').join('\n')
+    const duplicates = await specProblems(withCaseFile('./cases.jsonl'), {
+      ...APP,
+      'evals/cases.jsonl': sameRows
+    })
+    expect(duplicates).toHaveLength(21)
+    expect(duplicates[20]).toEqual({
+      file: 'evals/cases.jsonl',
+      line: 22,
+      path: '',
+      message: '…and 79 more duplicate case ids'
+    })
+  })
+
+  it('says a pretty-printed JSON array or object is not JSON Lines, once, with how to convert', async () => {
+    const array = yaml('[', '  {"question": "a"},', '  {"question": "b"}', ']')
+    expect(
+      await specProblems(withCaseFile('./cases.jsonl'), { ...APP, 'evals/cases.jsonl': array })
+    ).toEqual([
+      {
+        file: 'evals/cases.jsonl',
+        line: 1,
+        column: 1,
+        path: '',
+        message:
+          'the file is one JSON array over several lines, not JSON Lines (one case per line)',
+        hint: "write each case as a JSON object on a line of its own; `jq -c '.[]' cases.json > cases.jsonl` converts it"
+      }
+    ])
+    const object = yaml('', '{', '  "question": "a"', '}')
+    expect(
+      await specProblems(withCaseFile('./cases.jsonl'), { ...APP, 'evals/cases.jsonl': object })
+    ).toEqual([
+      expect.objectContaining({
+        line: 2,
+        message:
+          'the file is one JSON object over several lines, not JSON Lines (one case per line)',
+        hint: "write each case as a JSON object on a line of its own; `jq -c '.' cases.json > cases.jsonl` converts it"
+      })
+    ])
+  })
+
   it('reports CSV rows with the wrong number of fields in plain words, at the extra field', async () => {
     const csv = yaml('id,question', 'q1,why', 'q2,how,extra', '', 'q3', 'q4,what')
     const columns = 'the columns are: id, question'

@@ -148,9 +148,44 @@ function duplicateKey(json: string): { key: string; offset: number } | undefined
   return undefined
 }
 
+/**
+ * The problem of a file that is one JSON array or object over several lines, not a case per line:
+ * reported once, instead of "not valid JSON" for each of its lines.
+ */
+function notJsonLines(lines: readonly string[], file: string): Diagnostic | undefined {
+  const index = lines.findIndex((line) => line.trim() !== '')
+  const first = (lines[index] ?? '').trim()
+  if (!first.startsWith('[') && !first.startsWith('{')) return undefined
+  if (first !== '[' && first !== '{' && isJson(first)) return undefined
+  const array = first.startsWith('[')
+  return {
+    file,
+    line: index + 1,
+    column: 1,
+    path: '',
+    message: `the file is one JSON ${array ? 'array' : 'object'} over several lines, not JSON Lines (one case per line)`,
+    hint: `write each case as a JSON object on a line of its own; \`jq -c '${array ? '.[]' : '.'}' cases.json > cases.jsonl\` converts it`
+  }
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text)
+    return true
+  } catch {
+    return false
+  }
+}
+
 function parseJsonl(text: string, file: string, diagnostics: Diagnostic[]): LoadedCase[] {
   const cases: LoadedCase[] = []
-  text.split(/\r?\n/).forEach((line, index) => {
+  const lines = text.split(/\r?\n/)
+  const wholeFile = notJsonLines(lines, file)
+  if (wholeFile !== undefined) {
+    diagnostics.push(wholeFile)
+    return []
+  }
+  lines.forEach((line, index) => {
     const lineNumber = index + 1
     if (line.trim() === '') return
     let row: unknown
@@ -426,14 +461,35 @@ function parseYamlCases(text: string, file: string, diagnostics: Diagnostic[]): 
 /** Far above any eval suite; a larger file would pass what a string can hold once parsed. */
 const MAX_CASE_FILE_BYTES = 256 * 2 ** 20
 
-const PARSERS: Record<
-  string,
-  (text: string, file: string, diagnostics: Diagnostic[]) => LoadedCase[]
-> = {
-  '.jsonl': parseJsonl,
-  '.csv': parseCsvCases,
-  '.yaml': parseYamlCases,
-  '.yml': parseYamlCases
+type CaseFileParser = (text: string, file: string, diagnostics: Diagnostic[]) => LoadedCase[]
+
+/** Problems reported per case file before the rest are only counted. */
+const CASE_FILE_PROBLEM_LIMIT = 20
+
+/** `parse`, reporting the first problems of a file only: 100,000 bad rows would bury the first. */
+function capped(parse: CaseFileParser): CaseFileParser {
+  return (text, file, diagnostics) => {
+    const problems: Diagnostic[] = []
+    const cases = parse(text, file, problems)
+    diagnostics.push(...problems.slice(0, CASE_FILE_PROBLEM_LIMIT))
+    const unreported = problems.length - CASE_FILE_PROBLEM_LIMIT
+    if (unreported > 0) {
+      diagnostics.push({
+        file,
+        path: '',
+        message: `…and ${unreported} more problem${unreported === 1 ? '' : 's'} in this file`,
+        hint: 'fix the ones above first: the rest are often the same mistake'
+      })
+    }
+    return cases
+  }
+}
+
+const PARSERS: Record<string, CaseFileParser> = {
+  '.jsonl': capped(parseJsonl),
+  '.csv': capped(parseCsvCases),
+  '.yaml': capped(parseYamlCases),
+  '.yml': capped(parseYamlCases)
 }
 
 async function loadCaseFile(
@@ -531,11 +587,17 @@ function where(source: SourceLocation): string {
 
 function reportDuplicateIds(cases: readonly LoadedCase[], diagnostics: Diagnostic[]): void {
   const first = new Map<string, LoadedCase>()
+  let duplicates = 0
+  let firstUnreported: SourceLocation | undefined
   for (const loaded of cases) {
     const { id, source } = loaded.evalCase
     const earlier = first.get(id)
     if (earlier === undefined) {
       first.set(id, loaded)
+      continue
+    }
+    if (duplicates++ >= CASE_FILE_PROBLEM_LIMIT) {
+      firstUnreported ??= source
       continue
     }
     diagnostics.push({
@@ -546,6 +608,15 @@ function reportDuplicateIds(cases: readonly LoadedCase[], diagnostics: Diagnosti
         loaded.derivedId || earlier.derivedId
           ? 'cases without an `id` get one derived from their variables, so identical rows collide; give one an `id`'
           : 'case ids must be unique within a suite'
+    })
+  }
+  const unreported = duplicates - CASE_FILE_PROBLEM_LIMIT
+  if (firstUnreported !== undefined) {
+    diagnostics.push({
+      file: firstUnreported.file,
+      ...(firstUnreported.line === undefined ? {} : { line: firstUnreported.line }),
+      path: '',
+      message: `…and ${unreported} more duplicate case id${unreported === 1 ? '' : 's'}`
     })
   }
 }
