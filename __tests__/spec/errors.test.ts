@@ -112,15 +112,8 @@ describe('spec file problems', () => {
 
   it('reports an unknown key at the key, suggesting the closest allowed key', async () => {
     const spec = yaml(SUITE, ...PROVIDERS, PROMPT, ...CASES, 'scorer:', '  - type: json-valid')
+    // Not also `scorers` as a missing required key: the misspelling is the one mistake.
     expect(await specProblems(spec, APP)).toEqual([
-      {
-        file: FILE,
-        line: 1,
-        column: 1,
-        path: 'scorers',
-        message: 'missing required key `scorers`',
-        hint: "How each answer is scored; a case's score is the weighted mean of its scorers."
-      },
       {
         file: FILE,
         line: 7,
@@ -253,6 +246,29 @@ describe('spec file problems', () => {
         path: 'providers[0].path',
         message: 'missing required key `path`',
         hint: "The JS module, relative to the spec file's directory; it must exist. `${VAR}` is replaced by the environment variable VAR."
+      }
+    ])
+  })
+
+  it('reports a misspelled required key of an entry once, as the unknown key it is', async () => {
+    const spec = yaml(
+      SUITE,
+      'providers:',
+      '  - id: app',
+      '    type: module',
+      '    pth: ./app.js', // line 5
+      PROMPT,
+      ...CASES,
+      ...SCORERS
+    )
+    expect(await specProblems(spec, APP)).toEqual([
+      {
+        file: FILE,
+        line: 5,
+        column: 5,
+        path: 'providers[0].pth',
+        message: 'unknown key `pth`',
+        hint: 'did you mean `path`?'
       }
     ])
   })
@@ -1412,13 +1428,12 @@ describe('several problems at once', () => {
         'scorers[0].expected',
         `case \`${sha12('{"name":"Ada"}')}\` (${a}:8) has no variable \`greeting\``
       ],
-      [`${b}:1:1`, 'scorers', 'missing required key `scorers`'],
       [`${b}:4:11`, 'providers[0].type', 'unknown provider type `htp`'],
       [`${b}:9:1`, 'scorer', 'unknown key `scorer`'],
       ['two-broken/cases.csv:3:9', '', 'row has 3 fields, the header has 2'],
       [`${b}:1:8`, 'suite', 'duplicate suite name `shared-name`, also in two-broken/a.eval.yaml:1']
     ])
-    expect(error.message.split('\n')[0]).toBe('8 problems in eval specs:')
+    expect(error.message.split('\n')[0]).toBe('7 problems in eval specs:')
     expect(error.message).toContain(
       `  ${b}:9:1: scorer: unknown key \`scorer\` (did you mean \`scorers\`?)`
     )

@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import specSchema from '../../schema/eval-spec.schema.json' with { type: 'json' }
 import type { Diagnostic } from '../errors.js'
-import { suggestAndList, suggestOrList } from './did-you-mean.js'
+import { closestMatch, suggestAndList, suggestOrList } from './did-you-mean.js'
 import { formatFieldPath, type FieldPath, type YamlFile } from './yaml-file.js'
 
 /** The part of a JSON Schema object this module reads to explain an error. */
@@ -228,7 +228,21 @@ export function checkSpecSchema(data: unknown, yaml: YamlFile): SchemaCheck {
 
   const seen = new Set<string>()
   const typeErrorAt = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath))
+  // `scorer:` for `scorers:` is one mistake: the unknown key's "did you mean" says it all.
+  const misspelledAt = new Set(
+    errors.flatMap((error) => {
+      if (error.keyword !== 'additionalProperties') return []
+      const key = String((error.params as { additionalProperty: unknown }).additionalProperty)
+      const allowed = Object.keys((error.parentSchema as SchemaNode | undefined)?.properties ?? {})
+      const meant = closestMatch(key, allowed)
+      return meant === undefined ? [] : [`${error.instancePath}/${meant}`]
+    })
+  )
   const kept = errors.filter((error) => {
+    if (error.keyword === 'required') {
+      const missing = String((error.params as { missingProperty: unknown }).missingProperty)
+      if (misspelledAt.has(`${error.instancePath}/${missing}`)) return false
+    }
     // `if` only says a `then`/`else` failed; that branch's own errors say why.
     if (error.keyword === 'if') return false
     // A value of the wrong type fails its other keywords too: the type error says it all.
