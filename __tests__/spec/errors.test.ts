@@ -755,6 +755,27 @@ describe('case file rows', () => {
     ])
   })
 
+  it('reads on after a CSV quote mistake, so the rows after it get their own problems', async () => {
+    const csv = yaml(
+      'id,question',
+      'e,"bad"x', // line 2: text after the closing quote, which would swallow the rest
+      'f,ab"c', // line 3
+      'g,ok',
+      'h,"never closed', // line 5
+      'i,one,two' // line 6: a field too many
+    )
+    const problems = await specProblems(withCaseFile('./cases.csv'), {
+      ...APP,
+      'evals/cases.csv': csv
+    })
+    expect(problems.map(({ line, column, message }) => [line, column, message])).toEqual([
+      [2, 3, 'text after the closing quote of a quoted value'],
+      [3, 3, 'a quote `"` inside a value that does not start with one'],
+      [5, 3, 'a quoted value is never closed'],
+      [6, 7, 'row has 3 fields, the header has 2']
+    ])
+  })
+
   it('reports a CSV header with a duplicate or an empty column name, at the column', async () => {
     const csv = yaml('question,,question', 'a,b,c')
     expect(

@@ -374,41 +374,73 @@ function csvHeaderProblems(header: readonly string[], text: string, file: string
   })
 }
 
+/**
+ * Quote mistakes after which csv-parse reads on as if inside a quoted value, swallowing the rest of
+ * the file: parsing starts again on the next line, so later rows get their own problems.
+ */
+const RUNS_ON_QUOTED = new Set([
+  'CSV_INVALID_CLOSING_QUOTE',
+  'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE',
+  'CSV_QUOTE_NOT_CLOSED'
+])
+
+/** Thrown from `on_skip` to stop a pass at a quote mistake, and start again after its line. */
+class StartAgainAfter {
+  constructor(readonly line: number) {}
+}
+
 function parseCsvCases(text: string, file: string, diagnostics: Diagnostic[]): LoadedCase[] {
   // CRLF is normalised first: csv-parse miscounts lines after an empty CRLF line.
   const normalized = text.replace(/\r\n/g, '\n')
+  const lines = normalized.split('\n')
   let header: string[] = []
   // csv-parse may report a record more than once (one bad quote, then another): its first
   // problem is the one to fix.
   const recordsReported = new Set<number>()
-  let records: CsvRecord[]
-  try {
-    records = parseCsv(normalized, {
-      columns: (names: string[]) => (header = names),
-      bom: true,
-      info: true,
-      raw: true,
-      skip_empty_lines: true,
-      skip_records_with_error: true,
-      on_skip: (error) => {
-        const skip = error as unknown as CsvSkip | undefined
-        if (skip !== undefined && !recordsReported.has(skippedRecordLine(skip))) {
+  const records: CsvRecord[] = []
+  // Each pass parses from line `offset + 1` on, the header row being the first pass's.
+  for (let offset: number | undefined = 0; offset !== undefined;) {
+    const passOffset = offset
+    offset = undefined
+    try {
+      parseCsv(passOffset === 0 ? normalized : lines.slice(passOffset).join('\n'), {
+        columns: passOffset === 0 ? (names: string[]) => (header = names) : header,
+        bom: true,
+        info: true,
+        raw: true,
+        skip_empty_lines: true,
+        skip_records_with_error: true,
+        on_record: (record: CsvRecord) => {
+          records.push({ ...record, info: { lines: record.info.lines + passOffset } })
+          return null
+        },
+        on_skip: (error) => {
+          if (error === undefined) return undefined
+          const { code, message, lines: reached, raw, index, record } = error as unknown as CsvSkip
+          const skip = { code, message, lines: reached + passOffset, raw, index, record }
+          if (recordsReported.has(skippedRecordLine(skip))) return undefined
           recordsReported.add(skippedRecordLine(skip))
-          diagnostics.push(csvSkipProblem(skip, file, header))
+          const problem = csvSkipProblem(skip, file, header)
+          diagnostics.push(problem)
+          if (RUNS_ON_QUOTED.has(code)) throw new StartAgainAfter(problem.line ?? skip.lines)
+          return undefined
         }
-        return undefined
+      })
+    } catch (error) {
+      if (error instanceof StartAgainAfter) {
+        if (error.line < lines.length) offset = error.line
+        continue
       }
-    }) as unknown as CsvRecord[]
-  } catch (error) {
-    const lines = (error as { lines?: number }).lines
-    diagnostics.push({
-      file,
-      ...(lines === undefined ? {} : { line: lines }),
-      path: '',
-      message: (error as Error).message,
-      hint: CSV_FORMAT_HINT
-    })
-    return []
+      const reached = (error as { lines?: number }).lines
+      diagnostics.push({
+        file,
+        ...(reached === undefined ? {} : { line: reached + passOffset }),
+        path: '',
+        message: (error as Error).message,
+        hint: CSV_FORMAT_HINT
+      })
+      return []
+    }
   }
   const headerProblems = csvHeaderProblems(header, normalized, file)
   diagnostics.push(...headerProblems)
