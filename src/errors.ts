@@ -28,11 +28,22 @@ export interface Diagnostic extends SourceLocation {
   unsetVariable?: string
 }
 
+/**
+ * Characters a terminal shows as nothing, or as a plain space: control and format characters (a
+ * NUL, a byte order mark, a zero-width space), line separators and spaces other than U+0020.
+ */
+const UNSEEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/gu
+
+/** `text` with each unseen character written as `\uXXXX`, so a problem it causes can be seen. */
+export function showUnseen(text: string): string {
+  return text.replace(UNSEEN, (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`)
+}
+
 export function formatDiagnostic(d: Diagnostic): string {
   const where = [d.file, d.line, d.column].filter((part) => part !== undefined).join(':')
   const field = d.path ? ` ${d.path}:` : ''
   const hint = d.hint ? ` (${d.hint})` : ''
-  return `${where}:${field} ${d.message}${hint}`
+  return showUnseen(`${where}:${field} ${d.message}${hint}`)
 }
 
 /** Bad input (specs, case files, flags, inputs): every problem at once, exit code 2. */

@@ -776,6 +776,66 @@ describe('case file rows', () => {
     ])
   })
 
+  it('shows invisible characters in messages as \\uXXXX, and says a CSV column name has a space', async () => {
+    const spec = yaml(
+      SUITE,
+      ...PROVIDERS,
+      PROMPT,
+      'cases:',
+      '  - file: ./bad.jsonl',
+      '  - file: ./spaced.jsonl',
+      ...SCORERS
+    )
+    const cwd = await workspace({
+      ...APP,
+      [FILE]: spec,
+      'evals/bad.jsonl': yaml('{"question": "a"}', '\uFEFF{"question": "b"}', '{"id": \u0000}'),
+      'evals/spaced.jsonl': yaml('{" question": "c"}')
+    })
+    const lines = (await loadError(cwd)).message.split('\n')
+    expect(lines).toContain(
+      `  evals/bad.jsonl:2: line is not valid JSON (Unexpected token '\\ufeff', "\\ufeff{"question": "b"}" is not valid JSON)`
+    )
+    expect(lines).toContain(
+      `  evals/bad.jsonl:3: line is not valid JSON (Unexpected token '\\u0000', "{"id": \\u0000}" is not valid JSON)`
+    )
+    expect(lines).toContainEqual(
+      expect.stringContaining(
+        `has no variable \`question\` (did you mean " question"? the case's variables: " question")`
+      )
+    )
+    const csv = await specProblems(withCaseFile('./cases.csv'), {
+      ...APP,
+      'evals/cases.csv': yaml('id, question', 'q1,why')
+    })
+    expect(csv).toEqual([
+      {
+        file: 'evals/cases.csv',
+        line: 1,
+        column: 4,
+        path: '',
+        message: 'column name " question" has a space before or after it',
+        hint: 'a space after a comma is part of the name in CSV: write the header as `id,question`'
+      }
+    ])
+    const noBreakIndent = yaml(
+      SUITE,
+      'providers:',
+      '  - id: app',
+      '    type: module',
+      '\u00a0\u00a0\u00a0\u00a0path: ./app.js', // line 5
+      PROMPT,
+      ...CASES,
+      ...SCORERS
+    )
+    expect(await specProblems(noBreakIndent, APP)).toContainEqual(
+      expect.objectContaining({
+        line: 5,
+        hint: 'the key starts with \\u00a0, which looks like a space but is not one: indent with plain spaces'
+      })
+    )
+  })
+
   it('reports a CSV header with a duplicate or an empty column name, at the column', async () => {
     const csv = yaml('question,,question', 'a,b,c')
     expect(

@@ -347,7 +347,10 @@ function csvSkipProblem(skip: CsvSkip, file: string, header: readonly string[]):
   }
 }
 
-/** Empty and duplicate column names, which csv-parse would silently merge. */
+/**
+ * Empty and duplicate column names, which csv-parse would silently merge, and names with spaces
+ * around them, which no `{{name}}` would match.
+ */
 function csvHeaderProblems(header: readonly string[], text: string, file: string): Diagnostic[] {
   return header.flatMap((name, index) => {
     const { lineOffset, column } = csvFieldStart(text, index)
@@ -358,6 +361,15 @@ function csvHeaderProblems(header: readonly string[], text: string, file: string
           ...at,
           message: `column ${index + 1} has no name`,
           hint: 'name every column in the header row (the first line)'
+        }
+      ]
+    }
+    if (name.trim() !== name) {
+      return [
+        {
+          ...at,
+          message: `column name ${JSON.stringify(name)} has a space before or after it`,
+          hint: `a space after a comma is part of the name in CSV: write the header as \`${header.map((column) => column.trim()).join(',')}\``
         }
       ]
     }

@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import specSchema from '../../schema/eval-spec.schema.json' with { type: 'json' }
-import type { Diagnostic } from '../errors.js'
+import { showUnseen, type Diagnostic } from '../errors.js'
 import { closestMatch, suggestAndList, suggestOrList } from './did-you-mean.js'
 import { formatFieldPath, type FieldPath, type YamlFile } from './yaml-file.js'
 
@@ -123,10 +123,14 @@ function explain(error: ErrorObject, path: FieldPath, yaml: YamlFile): Diagnosti
     case 'additionalProperties': {
       const key = String(params.additionalProperty)
       const allowed = Object.keys(schema?.properties ?? {})
+      // A no-break space or tab is no YAML indentation: the key lands in the mapping above.
+      const oddlyIndented = /^[^\S ]/u.test(key)
       return yaml.diagnostic(
         [...path, key],
         `unknown key \`${key}\``,
-        suggestOrList(key, allowed, 'allowed keys'),
+        oddlyIndented
+          ? `the key starts with ${showUnseen(key.slice(0, 1))}, which looks like a space but is not one: indent with plain spaces`
+          : suggestOrList(key, allowed, 'allowed keys'),
         { key: true }
       )
     }

@@ -116,14 +116,22 @@ function caseNamed(evalCase: EvalCase): string {
   return `case \`${evalCase.id}\` (${line === undefined ? file : `${file}:${line}`})`
 }
 
+/** A name as a list shows it: quoted when it holds more than letters, digits, `_`, `-` and `.`. */
+function displayName(name: string): string {
+  return /^[\w.-]+$/.test(name) ? name : JSON.stringify(name)
+}
+
 /** Did-you-mean against the case's variables, then (some of) their names. */
 function variablesHint(name: string, vars: Record<string, unknown>): string {
   const names = Object.keys(vars)
   if (names.length === 0) return 'the case has no variables'
-  const list = `the case's variables: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''}`
+  const shown = names.slice(0, 12).map(displayName)
+  const list = `the case's variables: ${shown.join(', ')}${names.length > 12 ? ', …' : ''}`
   const topLevel = name.split('.')[0] as string
   const match = closestMatch(topLevel, names)
-  return match === undefined || match === topLevel ? list : `did you mean \`${match}\`? ${list}`
+  if (match === undefined || match === topLevel) return list
+  const meant = displayName(match) === match ? `\`${match}\`` : displayName(match)
+  return `did you mean ${meant}? ${list}`
 }
 
 /**
