@@ -842,8 +842,9 @@ describe('the action by event, against a local GitHub', () => {
     expect(tracking.map((i) => i.state)).toEqual(['open'])
   })
 
-  it('a run made while the provider was down never becomes a baseline, on a push or a first night', async () => {
-    // The suite's endpoint refuses every connection: an outage, not a change of the model.
+  it('a run made while the provider or a judge was down never becomes a baseline, on a push or a first night', async () => {
+    // The suite's endpoint refuses every connection: an outage, not a change of the model; and
+    // so does the judge of another suite, whose answers then cannot be graded.
     const down = await checkout()
     await mkdir(join(down, 'evals-down'))
     await writeFile(
@@ -867,6 +868,29 @@ describe('the action by event, against a local GitHub', () => {
         ''
       ].join('\n')
     )
+    await writeFile(
+      join(down, 'evals-down', 'judged.eval.yaml'),
+      [
+        'suite: judged',
+        'providers:',
+        '  - { id: app, type: exec, command: echo Paris }',
+        "prompt: '{{q}}'",
+        'cases:',
+        '  - { id: a, vars: { q: one } }',
+        '  - { id: b, vars: { q: two } }',
+        'scorers:',
+        '  - type: llm-judge',
+        '    rubric: The answer is a city.',
+        '    judge:',
+        '      type: http',
+        '      url: http://127.0.0.1:1/grade',
+        "      body: { q: '{{prompt}}' }",
+        '      output: answer',
+        '      retry: { max-attempts: 1 }',
+        'min-pass-rate: 0',
+        ''
+      ].join('\n')
+    )
     const env = (sha: string) => ({ GITHUB_SHA: sha, GITHUB_REF: 'refs/heads/main' })
     const pushed = server.state.commit({ branch: 'main', files: { 'prompt.txt': 'v20\n' } })
     const push = await runEvent(
@@ -880,7 +904,7 @@ describe('the action by event, against a local GitHub', () => {
       down
     )
     expect(push.stdout).toContain(
-      `evalgate: not stored as the baseline of ${pushed.slice(0, 7)}: down / api mostly failed to reach the provider (an outage), so it would compare nothing`
+      `evalgate: not stored as the baseline of ${pushed.slice(0, 7)}: down / api, judged / app mostly failed to reach the provider or its judge (an outage), so it would compare nothing`
     )
     expect(server.state.readFile('evalgate-data', `results/${pushed}.json.gz`)).toBeUndefined()
 

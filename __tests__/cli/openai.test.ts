@@ -11,9 +11,15 @@ let cli: string
 let server: OpenAIServer
 let dir: string
 
+/** A judge that is down answers 503 to every call. */
+let judgeDown = false
+
 /** The model under test answers capitals; the judge grades politeness as JSON. */
 function respond(request: ReceivedRequest): Behaviour {
   const body = request.body as { messages: { content: string }[]; response_format?: unknown }
+  if (body.response_format && judgeDown) {
+    return { type: 'error', status: 503, message: 'the judge is overloaded' }
+  }
   if (body.response_format) {
     return {
       type: 'answer' as const,
@@ -133,6 +139,66 @@ describe('evalgate run with the openai provider and an LLM judge', () => {
     expect(replayResults.suites[0]?.results.map((r) => r.scores)).toEqual(
       results.suites[0]?.results.map((r) => r.scores)
     )
+  })
+})
+
+describe('a judge that is down', () => {
+  afterEach(() => {
+    judgeDown = false
+  })
+
+  it('is an outage (an error verdict), not a regression of the model it grades', async () => {
+    const judgedDir = await mkdtemp(join(tmpdir(), 'evalgate-openai-judge-down-'))
+    await writeFile(
+      join(judgedDir, 'capitals.eval.yaml'),
+      [
+        'suite: capitals',
+        'providers:',
+        '  - id: mini',
+        '    type: openai',
+        '    model: gpt-4o-mini',
+        `    base-url: ${server.baseUrl}`,
+        '    api-key: ${LOCAL_OPENAI_KEY}',
+        'prompt: "Capital of {{country}}?"',
+        'cases:',
+        ...['France', 'Germany', 'Spain', 'Italy', 'Peru', 'Chile'].map(
+          (country) => `  - { id: ${country}, vars: { country: ${country} } }`
+        ),
+        'scorers:',
+        '  - type: llm-judge',
+        '    rubric: The answer is only the city name.',
+        '    judge:',
+        '      type: openai',
+        '      model: gpt-4o-mini',
+        `      base-url: ${server.baseUrl}`,
+        '      api-key: ${LOCAL_OPENAI_KEY}',
+        '      retry: { max-attempts: 1 }',
+        'min-pass-rate: 0',
+        ''
+      ].join('\n')
+    )
+    const run = (out: string) =>
+      runBundle(cli, ['run', '.', '--quiet', '--out', out], {
+        cwd: judgedDir,
+        env: { LOCAL_OPENAI_KEY: KEY }
+      })
+    const base = join(judgedDir, 'base.json')
+    const head = join(judgedDir, 'head.json')
+    expect((await run(base)).code).toBe(0)
+    judgeDown = true
+    expect((await run(head)).code).toBe(0)
+    const headResults = parseRunResult(await readFile(head, 'utf8'), head)
+    expect(headResults.suites[0]?.results[0]?.error?.kind).toBe('judge:server')
+
+    const compared = await runBundle(cli, ['compare', base, head, '--no-color'], {
+      cwd: judgedDir
+    })
+    expect(compared.code).toBe(1)
+    expect(compared.stdout).toContain('evalgate compare: ERROR')
+    expect(compared.stdout).toContain(
+      'outage: 100.0% of the head answers could not be graded: the judge was unavailable (judge:server ×6)'
+    )
+    expect(compared.stdout).not.toContain('REGRESSION')
   })
 })
 

@@ -1,4 +1,4 @@
-import { compareRuns, comparisonExitCode } from '../../src/compare/index.js'
+import { compareRuns, comparisonExitCode, outages } from '../../src/compare/index.js'
 import { formatInterval, metricCells, powerGuidance } from '../../src/compare/format.js'
 import { renderJunit } from '../../src/report/junit.js'
 import { renderMarkdown } from '../../src/report/markdown.js'
@@ -189,6 +189,43 @@ describe('compareRuns verdicts', () => {
     expect(c.counts.regression).toBe(0)
     expect(c.verdict).toBe('error')
     expect(comparisonExitCode(c)).toBe(1)
+  })
+
+  it('reports a judge that was down as an error, never as a regression of the model, nor as a baseline', () => {
+    const judgeDown = (i: number) =>
+      i % 2 === 0
+        ? errored('judge:server', 'scorer "polite" failed: the judge\'s call failed: HTTP 503')
+        : errored(
+            'judge:rate-limited',
+            'scorer "polite" failed: the judge\'s call failed: HTTP 429'
+          )
+    const { base, head } = runPair(
+      { cases: 20, answer: () => scored(1) },
+      { cases: 20, answer: judgeDown }
+    )
+    const c = compareRuns(base, head, { seed })
+    expect(metric(c, 'error-rate')).toMatchObject({
+      verdict: 'error',
+      reason:
+        'outage: 100.0% of the head answers could not be graded: the judge was unavailable (judge:server ×10, judge:rate-limited ×10)'
+    })
+    expect(c.counts.regression).toBe(0)
+    expect(c.verdict).toBe('error')
+    expect(comparisonExitCode(c)).toBe(1)
+    expect(outages(head)).toEqual(['triage / bot'])
+    expect(outages(base)).toEqual([])
+
+    // Compared with a baseline made while the judge was down, a head whose judge fails on
+    // every answer is no improvement.
+    const failing = runPair(
+      { cases: 20, answer: judgeDown },
+      { cases: 20, answer: () => errored('scorer', 'scorer "polite" failed: not JSON') }
+    )
+    const overOutage = compareRuns(failing.base, failing.head, { seed })
+    expect(metric(overOutage, 'error-rate').reason).toBe(
+      'not judged: 100.0% of the baseline answers could not be graded: the judge was unavailable; rerun the baseline'
+    )
+    expect(overOutage.counts.improvement).toBe(0)
   })
 
   it('calls nothing an improvement over a baseline that mostly failed to reach its provider', () => {

@@ -856,7 +856,7 @@ describe('executePlan with an LLM judge', () => {
     ])
   })
 
-  it('retries a judge per its own policy and gives up as an errored case, not a score of 0', async () => {
+  it('retries a judge per its own policy and gives up as an errored case of the judge, not a score of 0', async () => {
     const judge = new FakeProvider('judge', async () => {
       throw new ProviderError('server', 'provider judge: HTTP 503: busy', { retryable: true })
     })
@@ -870,7 +870,8 @@ describe('executePlan with an LLM judge', () => {
       output: 'W0',
       score: null,
       error: {
-        kind: 'scorer',
+        // The judge's kind, not `scorer`: a judge that is down is an outage, not a broken answer.
+        kind: 'judge:server',
         message: expect.stringContaining('HTTP 503: busy (after 3 attempts)')
       }
     })

@@ -7,20 +7,32 @@ import { isMissingAnswer, resultsByProvider } from '../results/summary.js'
 import type { CaseResult, SuiteResult } from '../results/types.js'
 
 /**
- * Errors that say the provider or the network was unavailable rather than that the change under
- * test broke something: more of them is an `error` verdict, never a `regression`.
+ * Errors that say the provider, an LLM judge or the network was unavailable rather than that the
+ * change under test broke something: more of them is an `error` verdict, never a `regression`.
  */
-const OUTAGE_KINDS = new Set([
-  'provider:rate-limited',
-  'provider:server',
-  'provider:timeout',
-  'provider:network',
-  'provider:auth',
-  'provider:unknown'
-])
+const OUTAGE_CAUSES = ['rate-limited', 'server', 'timeout', 'network', 'auth', 'unknown']
+const OUTAGE_KINDS = new Set(
+  OUTAGE_CAUSES.flatMap((cause) => [`provider:${cause}`, `judge:${cause}`])
+)
 
 export function isOutageKind(kind: string): boolean {
   return OUTAGE_KINDS.has(kind)
+}
+
+/**
+ * What an outage of a side's answers lost them, for its verdict's reason: `could not be obtained
+ * from the provider`, `could not be graded: the judge was unavailable`, or both.
+ */
+export function outageLoss(side: SideSummary): string {
+  const kinds = [...side.errorKinds.keys()].filter(isOutageKind)
+  const provider = kinds.some((kind) => kind.startsWith('provider:'))
+  const judge = kinds.some((kind) => kind.startsWith('judge:'))
+  if (provider && judge) {
+    return 'could not be obtained from the provider or graded by the judge (both unavailable)'
+  }
+  return judge
+    ? 'could not be graded: the judge was unavailable'
+    : 'could not be obtained from the provider'
 }
 
 /** How many of a side's answers failed for want of the provider (an outage, not a change). */

@@ -7,7 +7,7 @@ import { canonicalJson } from '../results/fingerprint.js'
 import type { ProviderInfo, RunResult, SuiteResult } from '../results/types.js'
 import { holm } from '../stats/index.js'
 import { TOOL_VERSION } from '../version.js'
-import { outageShare, summarizeSide } from './cases.js'
+import { outageLoss, outageShare, summarizeSide } from './cases.js'
 import type { SideSummary } from './cases.js'
 import { findFlips } from './flips.js'
 import { VERDICT_WORDS, formatPercent, plural } from './format.js'
@@ -364,8 +364,8 @@ function comparedGroup(
   const baseOutageShare = outageShare(base) ?? 0
   if (headOutage || baseOutageShare > OUTAGE_ERROR_RATE) {
     const reason = headOutage
-      ? `not judged: ${formatPercent(outageShare(head) as number)} of the head answers could not be obtained from the provider`
-      : `not judged: ${formatPercent(baseOutageShare)} of the baseline answers could not be obtained from the provider; rerun the baseline`
+      ? `not judged: ${formatPercent(outageShare(head) as number)} of the head answers ${outageLoss(head)}`
+      : `not judged: ${formatPercent(baseOutageShare)} of the baseline answers ${outageLoss(base)}; rerun the baseline`
     if (!headOutage) {
       warnings.push(`${where}: the baseline mostly errored; rerun it`)
       // Fewer errors than during the baseline's outage is the provider's recovery, not the
@@ -658,8 +658,9 @@ export function comparisonExitCode(c: Comparison): 0 | 1 {
 }
 
 /**
- * The suite × provider results of `run` that mostly failed to reach their provider: as a
- * baseline, such a result compares nothing (every later run would only be told to rerun it).
+ * The suite × provider results of `run` that mostly failed to reach their provider or its LLM
+ * judge: as a baseline, such a result compares nothing (every later run would only be told to
+ * rerun it).
  */
 export function outages(run: RunResult): string[] {
   return run.suites.flatMap((suite) =>

@@ -25,7 +25,7 @@ import {
 } from '../stats/index.js'
 import type { Rng, TestResult } from '../stats/index.js'
 import type { CaseResult } from '../results/types.js'
-import { LATENCY_FLOOR_MS, outageErrors, outageShare } from './cases.js'
+import { LATENCY_FLOOR_MS, outageErrors, outageLoss, outageShare } from './cases.js'
 import type { CaseSummary, SideSummary } from './cases.js'
 import { P95_MIN_SAMPLES } from './gate.js'
 import type { QualityTolerance } from './gate.js'
@@ -1050,15 +1050,15 @@ export function errorRateMetric(options: {
     metric.gated = true
   }
   const decide = () => {
-    // Only errors that say the provider was unreachable make an outage: a system under test
-    // that crashes on most cases (module, exec, scorer errors) has regressed.
+    // Only errors that say the provider or a judge was unreachable make an outage: a system
+    // under test that crashes on most cases (module, exec, scorer errors) has regressed.
     const outage = outageShare(head)
     if (outage !== null && outage > options.outageRate) {
       metric.gated = true
       return setVerdict(
         metric,
         'error',
-        `provider outage: ${formatPercent(outage)} of the head answers could not be obtained from the provider (${topKinds(head)})`
+        `outage: ${formatPercent(outage)} of the head answers ${outageLoss(head)} (${topKinds(head)})`
       )
     }
     const floorBroken =

@@ -11,7 +11,8 @@ export const COMPARISON_VERSION = 1
  * What a metric's comparison concluded, most severe first:
  * - regression: a significant change for the worse beyond the tolerance (fails the check);
  * - fail: an absolute limit of the `gate:` block is broken, whatever the baseline (fails);
- * - error: the provider mostly failed to answer, an outage rather than a quality change (fails);
+ * - error: the provider (or an LLM judge) mostly failed to answer, an outage rather than a
+ *   quality change (fails);
  * - inconclusive: neither a regression nor shown non-inferior (neutral; fails with `strict`);
  * - not-comparable: the scorers changed, so scores cannot be compared (neutral);
  * - improvement: a significant change for the better beyond the tolerance;

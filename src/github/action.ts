@@ -678,7 +678,7 @@ export async function runAction(
   const unfitAsBaseline = partial
     ? `the run was filtered (${run.run.filter}), so it holds only some cases`
     : outage.length > 0
-      ? `${outage.join(', ')} mostly failed to reach the provider (an outage), so it would compare nothing`
+      ? `${outage.join(', ')} mostly failed to reach the provider or its judge (an outage), so it would compare nothing`
       : undefined
   if (unfitAsBaseline && isDefaultBranch && (context.eventName === 'push' || scheduled)) {
     io.info(`evalgate: not stored as the baseline of ${shortSha(context.sha)}: ${unfitAsBaseline}`)

@@ -27,7 +27,10 @@ export interface ScorerOutcome {
 }
 
 export interface CaseError {
-  /** `provider:<kind>` for a failed call, `scorer` for a scorer that threw, `cancelled`. */
+  /**
+   * `provider:<kind>` for a failed call, `judge:<kind>` for an LLM judge's failed call, `scorer`
+   * for a scorer that threw, `cache-miss`, `cancelled`.
+   */
   kind: string
   message: string
 }

@@ -9,7 +9,13 @@ import type { Provider, ProviderRequest } from '../providers/types.js'
 import { RUN_RESULT_VERSION } from '../results/types.js'
 import type { CaseResult, RunMeta, RunResult, SuiteResult } from '../results/types.js'
 import { fingerprint, sha256Hex } from '../results/fingerprint.js'
-import { ScorerFailure, closeScorers, createScorers, scoreOutput } from '../score/index.js'
+import {
+  JudgeCallError,
+  ScorerFailure,
+  closeScorers,
+  createScorers,
+  scoreOutput
+} from '../score/index.js'
 import type { JudgeFactory, ModuleLoader } from '../score/index.js'
 import type { Scorer } from '../score/types.js'
 import { renderTemplate } from '../spec/template.js'
@@ -228,6 +234,17 @@ function errorKind(error: unknown): string {
   return error instanceof ProviderError ? `provider:${error.kind}` : 'provider:unknown'
 }
 
+/**
+ * A judge's grade missing from a replay's cache says nothing of the answer, as a missing answer
+ * says nothing of the model: a cache miss. A judge whose call failed keeps its provider's kind
+ * (`judge:server`…), so that a judge's outage is told from an answer that broke a scorer.
+ */
+function scoringErrorKind(error: unknown): string {
+  const cause = error instanceof ScorerFailure ? error.cause : undefined
+  if (cause instanceof CacheMissError) return 'cache-miss'
+  return cause instanceof JudgeCallError ? `judge:${cause.kind}` : 'scorer'
+}
+
 function retryWait(waitedMs: number): Pick<CaseResult, 'retryWaitMs'> {
   return waitedMs > 0 ? { retryWaitMs: waitedMs } : {}
 }
@@ -304,16 +321,13 @@ async function runTask(
   } catch (error) {
     // Scoring cut short by the cancellation says nothing of the answer: not a result either.
     if (runSignal.aborted) return undefined
-    // A judge's grade missing from a replay's cache says nothing of the answer, as a missing
-    // answer says nothing of the model: left out as a cache miss, not failed as a scorer error.
-    const missing = error instanceof ScorerFailure && error.cause instanceof CacheMissError
     return {
       ...result,
       score: null,
       pass: null,
       scores: [],
       ...(error instanceof ScorerFailure ? error.judgeSpending : {}),
-      error: { kind: missing ? 'cache-miss' : 'scorer', message: errorMessage(error) }
+      error: { kind: scoringErrorKind(error), message: errorMessage(error) }
     }
   }
 }

@@ -1,4 +1,5 @@
 import { EvalgateError, errorMessage } from '../errors.js'
+import type { ProviderError, ProviderErrorKind } from '../errors.js'
 import type { TokenUsage } from '../results/types.js'
 import type { ScorerUsage } from './types.js'
 
@@ -45,5 +46,19 @@ export class PaidScorerError extends EvalgateError {
   constructor(message: string, usage: ScorerUsage) {
     super(message, 1)
     this.usage = usage
+  }
+}
+
+/**
+ * An LLM judge's call failed: its provider's error kind is kept, so that a judge that was
+ * unavailable (rate limited, down, timing out, refusing its key) is told from an answer that
+ * broke a scorer. The caller records the case as errored with kind `judge:<kind>`.
+ */
+export class JudgeCallError extends EvalgateError {
+  readonly kind: ProviderErrorKind
+  constructor(cause: ProviderError, hint?: string) {
+    super(`the judge's call failed: ${cause.message}${hint === undefined ? '' : ` (${hint})`}`, 1)
+    this.kind = cause.kind
+    this.cause = cause
   }
 }

@@ -1,9 +1,9 @@
-import { EvalgateError, ProviderError, errorMessage } from '../errors.js'
+import { ProviderError, errorMessage } from '../errors.js'
 import { callCost } from '../providers/prices.js'
 import type { ProviderRequest, ProviderResponse } from '../providers/types.js'
 import { renderTemplate } from '../spec/template.js'
 import type { ChatMessage, LlmJudgeScorerSpec, ProviderSpec } from '../spec/types.js'
-import { PaidScorerError, ScorerConfigProblem } from './errors.js'
+import { JudgeCallError, PaidScorerError, ScorerConfigProblem } from './errors.js'
 import { quote, truncate } from './reason.js'
 import type { ScoreInput, Scorer, ScorerResult, ScorerUsage } from './types.js'
 
@@ -191,9 +191,7 @@ export async function createLlmJudgeScorer(
         }
       })
     } catch (error) {
-      if (error instanceof ProviderError) {
-        throw new EvalgateError(`the judge's call failed: ${error.message}`)
-      }
+      if (error instanceof ProviderError) throw new JudgeCallError(error)
       throw error
     }
     let judgement: { score: number; reasoning: string }
