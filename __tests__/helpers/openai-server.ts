@@ -74,6 +74,8 @@ export type Behaviour =
       noChoices?: boolean
       /** A gzip'ed body (`content-encoding: gzip`), whatever the request accepted. */
       gzip?: boolean
+      /** Why the answer ended; defaults to `stop` (`length`: cut off at max_tokens). */
+      finishReason?: 'stop' | 'length'
     }
   | {
       type: 'error'
@@ -339,7 +341,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
                 index: 0,
                 message: { role: 'assistant', content: text, refusal: null, annotations: [] },
                 logprobs: null,
-                finish_reason: 'stop'
+                finish_reason: behaviour.finishReason ?? 'stop'
               }
             ],
         usage,
@@ -369,7 +371,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
           ...pieces.map((piece) =>
             chunk([{ index: 0, delta: { content: piece }, finish_reason: null }])
           ),
-          chunk([{ index: 0, delta: {}, finish_reason: 'stop' }])
+          chunk([{ index: 0, delta: {}, finish_reason: behaviour.finishReason ?? 'stop' }])
         ]
     if (includeUsage) chunks.push(chunk([], { usage }))
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })

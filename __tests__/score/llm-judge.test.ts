@@ -259,6 +259,46 @@ describe('llm-judge with an openai judge (over HTTP, against the OpenAPI descrip
     )
   })
 
+  it('sends temperature 0 unless told, and says how to change it when the model refuses it', async () => {
+    // An Azure deployment of a reasoning model can have any name: no prefix tells it apart.
+    const judge = openaiJudge({ model: 'my-o4-mini-deployment' })
+    server.enqueue({
+      type: 'error',
+      status: 400,
+      message:
+        "Unsupported value: 'temperature' does not support 0 with this model. Only the default (1) value is supported."
+    })
+    const failure = await scoreFailure(await scorersFor(judgeSpec({ judge })))
+    expect(server.requests[0]?.body).toMatchObject({ temperature: 0 })
+    expect(failure.message).toContain(
+      "(the judge is sent temperature 0 unless it sets one: a model that accepts only its default temperature needs the judge's `params: { temperature: 1 }`)"
+    )
+
+    server.enqueue({ type: 'error', status: 400, message: "Unsupported value: 'temperature'" })
+    const chosen = openaiJudge({ model: 'my-o4-mini-deployment', params: { temperature: 0.5 } })
+    const refused = await scoreFailure(await scorersFor(judgeSpec({ judge: chosen })))
+    expect(refused.message).toContain(
+      "(set the judge's params.temperature to a value its model accepts)"
+    )
+  })
+
+  it('says a verdict cut off at max_tokens was cut off, streamed or not', async () => {
+    for (const stream of [false, true]) {
+      server.enqueue({ type: 'answer', text: '{"reasoning":"the answer', finishReason: 'length' })
+      const judge = openaiJudge({ stream, params: { max_tokens: 5 } })
+      const failure = await scoreFailure(await scorersFor(judgeSpec({ judge })))
+      expect(failure.message).toBe(
+        `scorer "llm-judge" failed: the judge's answer was cut off at max_tokens; raise the judge's params.max_tokens: ${JSON.stringify('{"reasoning":"the answer')}`
+      )
+    }
+  })
+
+  it('reads a verdict that starts with a byte order mark', async () => {
+    server.enqueue({ type: 'answer', text: `\uFEFF${judgement(5)}` })
+    const result = await scoreOutput(await scorersFor(judgeSpec()), input)
+    expect(result).toMatchObject({ score: 1, pass: true })
+  })
+
   it('stops when the run is cancelled', async () => {
     const controller = new AbortController()
     controller.abort()

@@ -150,7 +150,8 @@ export class OpenAIProvider implements Provider {
       { signal }
     )
     const latencyMs = performance.now() - started
-    const message = completion?.choices?.[0]?.message
+    const choice = completion?.choices?.[0]
+    const message = choice?.message
     const output = message?.content ?? message?.refusal
     if (typeof output !== 'string') {
       throw this.malformed(
@@ -167,7 +168,8 @@ export class OpenAIProvider implements Provider {
       ...(tokens ? { tokens } : {}),
       ...(completion.model ? { model: completion.model } : {}),
       ...(completion.system_fingerprint ? { fingerprint: completion.system_fingerprint } : {}),
-      ...(completion.service_tier ? { serviceTier: completion.service_tier } : {})
+      ...(completion.service_tier ? { serviceTier: completion.service_tier } : {}),
+      ...(choice?.finish_reason === 'length' ? { truncated: true as const } : {})
     }
   }
 
@@ -187,6 +189,7 @@ export class OpenAIProvider implements Provider {
     let refusal = ''
     let sawChoice = false
     let finished = false
+    let truncated = false
     let ttftMs: number | undefined
     let last: ChatCompletionChunk | undefined
     let usage: CompletionUsage | undefined
@@ -195,6 +198,7 @@ export class OpenAIProvider implements Provider {
       if (chunk.usage) usage = chunk.usage
       const choice = chunk.choices?.[0]
       if (choice?.finish_reason) finished = true
+      if (choice?.finish_reason === 'length') truncated = true
       const delta = choice?.delta
       if (!delta) continue
       sawChoice = true
@@ -224,7 +228,8 @@ export class OpenAIProvider implements Provider {
       ...(tokens ? { tokens } : {}),
       ...(last?.model ? { model: last.model } : {}),
       ...(last?.system_fingerprint ? { fingerprint: last.system_fingerprint } : {}),
-      ...(last?.service_tier ? { serviceTier: last.service_tier } : {})
+      ...(last?.service_tier ? { serviceTier: last.service_tier } : {}),
+      ...(truncated ? { truncated: true as const } : {})
     }
   }
 

@@ -21,6 +21,8 @@ export interface ProviderResponse {
   fingerprint?: string
   /** The service tier that answered (OpenAI: `default`, `flex`, `priority`…), when reported. */
   serviceTier?: string
+  /** The answer was cut off at the token limit (OpenAI's finish_reason `length`), when reported. */
+  truncated?: true
   attempts: number
 }
 

@@ -8,7 +8,10 @@ import { quote, truncate } from './reason.js'
 import type { ScoreInput, Scorer, ScorerResult, ScorerUsage } from './types.js'
 
 /** What a judge answers: the text to parse, and what the call cost. */
-export type JudgeAnswer = Pick<ProviderResponse, 'output' | 'tokens' | 'model' | 'serviceTier'>
+export type JudgeAnswer = Pick<
+  ProviderResponse,
+  'output' | 'tokens' | 'model' | 'serviceTier' | 'truncated'
+>
 
 /**
  * A judge as the scorer sees it: one call per output to grade. Timeouts, retries, rate limits and
@@ -53,7 +56,7 @@ export const JUDGEMENT_RESPONSE_FORMAT = {
 } as const
 
 // Reasoning models (o1, o3, o4-mini, gpt-5…) accept only the default temperature: setting 0 would
-// make every judge call a 400.
+// make every judge call a 400. A deployment named otherwise (Azure) is told by that 400's hint.
 const FIXED_TEMPERATURE_MODEL = /^(o\d|gpt-5)/
 
 /**
@@ -112,15 +115,22 @@ export interface Judgement {
 }
 
 /**
- * Reads the judge's answer strictly: a JSON object (surrounding whitespace aside) with an integer
- * `score` from 1 to `scale` and a string `reasoning`; other keys are ignored. Anything else throws,
- * so the case is errored rather than scored on a guess.
+ * Reads the judge's answer strictly: a JSON object (surrounding whitespace and a leading byte
+ * order mark aside) with an integer `score` from 1 to `scale` and a string `reasoning`; other keys
+ * are ignored. Anything else throws, so the case is errored rather than scored on a guess; an
+ * answer the judge's token limit cut off (`truncated`) says so, since only a higher limit helps.
  */
-export function parseJudgement(text: string, scale: number): Judgement {
+export function parseJudgement(text: string, scale: number, truncated = false): Judgement {
   let value: unknown
   try {
-    value = JSON.parse(text)
+    // Some servers and proxies start the text with U+FEFF, which JSON.parse rejects.
+    value = JSON.parse(text.replace(/^\uFEFF/, ''))
   } catch {
+    if (truncated) {
+      throw new Error(
+        `the judge's answer was cut off at max_tokens; raise the judge's params.max_tokens: ${quote(text)}`
+      )
+    }
     throw new Error(`the judge's answer is not JSON: ${quote(text)}`)
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -145,6 +155,25 @@ function judgeUsage(judge: ProviderSpec, response: JudgeAnswer): ScorerUsage {
     ...(response.tokens ? { tokens: response.tokens } : {}),
     cost: callCost(judge, response)
   }
+}
+
+/**
+ * For a judge's 400 that names `temperature`: how to set one the model accepts. evalgate sends an
+ * `openai` judge temperature 0 unless its params set one, and reasoning models (an Azure deployment
+ * of one can have any name) accept only their default.
+ */
+function temperatureHint(
+  judge: ProviderSpec,
+  callSpec: ProviderSpec,
+  error: ProviderError
+): string | undefined {
+  if (judge.type !== 'openai' || callSpec.type !== 'openai') return undefined
+  if (error.kind !== 'bad-request' || !/temperature/i.test(error.message)) return undefined
+  if (judge.params.temperature !== undefined) {
+    return "set the judge's params.temperature to a value its model accepts"
+  }
+  if (callSpec.params.temperature === undefined) return undefined
+  return "the judge is sent temperature 0 unless it sets one: a model that accepts only its default temperature needs the judge's `params: { temperature: 1 }`"
 }
 
 const NEVER_ABORTED = new AbortController().signal
@@ -184,19 +213,21 @@ export async function createLlmJudgeScorer(
     try {
       response = await judge.call(request, input.signal ?? NEVER_ABORTED, (answer) => {
         try {
-          parseJudgement(answer.output, spec.scale)
+          parseJudgement(answer.output, spec.scale, answer.truncated)
           return true
         } catch {
           return false
         }
       })
     } catch (error) {
-      if (error instanceof ProviderError) throw new JudgeCallError(error)
+      if (error instanceof ProviderError) {
+        throw new JudgeCallError(error, temperatureHint(spec.judge, callSpec, error))
+      }
       throw error
     }
     let judgement: { score: number; reasoning: string }
     try {
-      judgement = parseJudgement(response.output, spec.scale)
+      judgement = parseJudgement(response.output, spec.scale, response.truncated)
     } catch (error) {
       throw new PaidScorerError(errorMessage(error), judgeUsage(callSpec, response))
     }
