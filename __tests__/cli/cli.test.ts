@@ -496,6 +496,12 @@ describe('exit codes', () => {
       expect(strict.stderr).toBe(
         `evalgate: --strict: triage / p could not be gated against its baseline (${why}): it fails as inconclusive\n`
       )
+      // The report says so as well, from its first line: the exit code is not left to explain it.
+      const [headline, , failure] = strict.stdout.split('\n')
+      expect(headline).toMatch(/^evalgate compare: [A-Z ]+ · FAILS IN STRICT MODE$/)
+      expect(failure).toBe(
+        `fails in strict mode: triage / p could not be gated against its baseline (${why})`
+      )
       // The reports a CI shows say it too: the test reporter fails it, the comment names it.
       const junit = await runCliProcess(
         cli,

@@ -57,6 +57,20 @@ describe('renderComparisonTerminal', () => {
     expect(renderMarkdown(comparison)).toContain(note)
   })
 
+  it('says in its headline that an inconclusive comparison fails in strict mode, and only then', () => {
+    // Three cases can never be significant, nor shown non-inferior: inconclusive.
+    const { base, head } = runPair(
+      { cases: 3, answer: () => scored(1) },
+      { cases: 3, answer: () => scored(1) }
+    )
+    const headline = (strict: boolean) =>
+      renderComparisonTerminal(compareRuns(base, head, { seed: 'f'.repeat(40), strict }), {
+        color: false
+      }).split('\n')[0]
+    expect(headline(true)).toBe('evalgate compare: INCONCLUSIVE · FAILS IN STRICT MODE')
+    expect(headline(false)).toBe('evalgate compare: INCONCLUSIVE')
+  })
+
   it('says how many flipped cases the JSON format lists, when it cannot list them all', () => {
     const text = renderComparisonTerminal(regression({ cases: 300, flipped: 250 }), {
       color: false
