@@ -869,7 +869,7 @@ describe('secrets', () => {
           'providers:',
           '  - { id: p, type: exec, command: cat }',
           ...(url
-            ? [`  - { id: web, type: http, url: '${url}', body: { q: 'x' }, output: a }`]
+            ? [`  - { id: web, type: http, url: '${url}', body: { q: '{{prompt}}' }, output: a }`]
             : []),
           "prompt: 'x'",
           'cases: [{ id: one, vars: {} }]',

@@ -40,7 +40,9 @@ describe('${VAR} in providers', () => {
     expect(web).toMatchObject({
       url: 'http://127.0.0.1:9/v1/answer',
       headers: { Authorization: `Bearer ${SECRET}`, 'X-Literal': '${API_KEY}' },
-      body: { input: '{{prompt}}', key: SECRET }
+      // The body's `${VAR}`s are replaced after its template is rendered, on each call.
+      body: { input: '{{prompt}}', key: '${API_KEY}' },
+      bodyEnv: { API_KEY: SECRET }
     })
     expect(cli).toMatchObject({
       command: ['node', `--token=${SECRET}`],

@@ -13,24 +13,27 @@ import {
   providerConnections,
   redirectMessage
 } from './connections.js'
+import { withEnvValues } from '../spec/env-reference.js'
 import { request as httpRequest } from 'undici'
-import type { IncomingHttpHeaders } from 'undici/types/header.js'
+import type { Dispatcher } from 'undici'
 
-/** Renders every string leaf of a JSON body with the case's variables and `prompt`. */
-function renderBody(body: unknown, vars: Record<string, unknown>): unknown {
-  if (typeof body === 'string') return renderTemplate(body, vars)
-  if (Array.isArray(body)) return body.map((item) => renderBody(item, vars))
+/** Every string leaf of a JSON body, as `leaf` makes it. */
+export function mapBodyText(body: unknown, leaf: (text: string) => string): unknown {
+  if (typeof body === 'string') return leaf(body)
+  if (Array.isArray(body)) return body.map((item) => mapBodyText(item, leaf))
   if (body !== null && typeof body === 'object') {
-    return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, renderBody(v, vars)]))
+    return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, mapBodyText(v, leaf)]))
   }
   return body
 }
 
-/** Follows a dotted path (`choices.0.message.content`) into parsed JSON. */
+/** Follows a dotted path (`choices.0.message.content`) into parsed JSON: own fields only. */
 export function valueAtPath(value: unknown, path: string): unknown {
   let current = value
   for (const key of path.split('.')) {
-    if (current === null || typeof current !== 'object') return undefined
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key)) {
+      return undefined
+    }
     current = (current as Record<string, unknown>)[key]
   }
   return current
@@ -49,7 +52,7 @@ function tokenUsage(
   const count = (path: string | undefined): number => {
     if (path === undefined) return 0
     const value = valueAtPath(parsed, path)
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
       const found = excerpt(JSON.stringify(value) ?? 'nothing', 80)
       throw new ProviderError(
         'malformed-response',
@@ -72,6 +75,46 @@ function classifyStatus(status: number): ProviderError['kind'] {
 const STATUS_HINTS: Partial<Record<ProviderErrorKind, string>> = {
   auth: "; check the provider's headers (its key)",
   'bad-request': '; check url, method and body'
+}
+
+/** How much of an error status's answer is read: its error message is at the start. */
+const ERROR_TEXT_BYTES = 64 * 1024
+
+/** The first `bytes` (about) of an answer, the rest left unread. */
+async function textPrefix(body: Dispatcher.ResponseData['body'], bytes: number): Promise<string> {
+  const chunks: Buffer[] = []
+  let read = 0
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    chunks.push(chunk)
+    read += chunk.length
+    if (read >= bytes) break
+  }
+  body.destroy()
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+/**
+ * Whether `error`, or a cause of it, is zlib's or brotli's refusal of what it was to decompress
+ * (an Error of node's own realm, not always `instanceof` this one's).
+ */
+function isDecodingError(error: unknown): boolean {
+  for (let current = error; typeof current === 'object' && current !== null;) {
+    const { code, cause } = current as { code?: unknown; cause?: unknown }
+    if (typeof code === 'string' && /^(Z_|ERR_BROTLI|ERR__ERROR_FORMAT|ERR_ZSTD)/.test(code)) {
+      return true
+    }
+    current = cause
+  }
+  return false
+}
+
+/** A Location header as the URL it points to: a relative one resolved against the request's. */
+function absoluteUrl(location: string, requestUrl: string): string {
+  try {
+    return new URL(location, requestUrl).href
+  } catch {
+    return location
+  }
 }
 
 /** Any JSON HTTP endpoint: a templated body in, the output at a path of the JSON answer. */
@@ -101,50 +144,50 @@ export class HttpProvider implements Provider {
   async call(request: ProviderRequest, signal: AbortSignal): Promise<ProviderResponse> {
     const { spec } = this
     const vars = { ...request.vars, prompt: request.prompt }
+    const env = spec.bodyEnv ?? {}
+    const body =
+      spec.method === 'GET' || spec.body === undefined
+        ? undefined
+        : JSON.stringify(
+            mapBodyText(spec.body, (text) =>
+              withEnvValues(text, env, (literal) => renderTemplate(literal, vars))
+            )
+          )
+    // The user's Content-Type, in whatever case it is written, is the one sent.
+    const headers =
+      body === undefined || Object.keys(spec.headers).some((name) => /^content-type$/i.test(name))
+        ? spec.headers
+        : { 'content-type': 'application/json', ...spec.headers }
     const started = performance.now()
-    let status: number
-    let headers: IncomingHttpHeaders
-    let text: string
+    let response: Dispatcher.ResponseData
     try {
       // undici's request, not fetch: the same HTTP without WHATWG streams per call (memory).
-      const response = await httpRequest(spec.url, {
+      response = await httpRequest(spec.url, {
         method: spec.method,
-        headers: { 'content-type': 'application/json', ...spec.headers },
-        ...(spec.method === 'GET' ? {} : { body: JSON.stringify(renderBody(spec.body, vars)) }),
+        headers,
+        ...(body === undefined ? {} : { body }),
         signal,
         dispatcher: this.agent
       })
-      status = response.statusCode
-      headers = response.headers
-      text = await response.body.text()
     } catch (error) {
-      if (signal.aborted) throw abortError(signal)
-      if (isOversizedAnswer(error)) {
-        throw new ProviderError('malformed-response', oversizedAnswerMessage(this.id))
-      }
-      // A header value undici refuses (a key with a newline) is the spec's, and fails every time.
-      if ((error as { code?: unknown }).code === 'UND_ERR_INVALID_ARG') {
-        throw new ProviderError(
-          'bad-request',
-          `provider ${this.id}: ${errorMessage(error)}; check the provider's headers (a value from \${VAR} may end with a newline)`
-        )
-      }
-      throw new ProviderError(
-        'network',
-        `provider ${this.id}: the connection to ${spec.url} failed: ${errorMessage(error)}; check url and the network`,
-        { retryable: true }
-      )
+      throw this.connectionError(error, signal)
     }
-    if (status >= 300 && status <= 399) {
-      const location = headers['location']
+    const { statusCode: status, headers: answerHeaders } = response
+    let text: string
+    try {
+      // Of an error status, only the start is quoted: a huge one keeps its status's retry.
+      text =
+        status >= 200 && status <= 299
+          ? await response.body.text()
+          : await textPrefix(response.body, ERROR_TEXT_BYTES)
+    } catch (error) {
+      throw this.connectionError(error, signal)
+    }
+    const location = answerHeaders['location']
+    if (status >= 300 && status <= 399 && status !== 304 && typeof location === 'string') {
       throw new ProviderError(
         'bad-request',
-        redirectMessage(
-          this.id,
-          status,
-          typeof location === 'string' ? this.excerpt(location, 300) : undefined,
-          'url'
-        )
+        redirectMessage(this.id, status, this.excerpt(absoluteUrl(location, spec.url), 300), 'url')
       )
     }
     if (status < 200 || status > 299) {
@@ -154,7 +197,7 @@ export class HttpProvider implements Provider {
       const retryAfterMs = retryable
         ? retryAfterFromHeaders(
             (name) => {
-              const value = headers[name.toLowerCase()]
+              const value = answerHeaders[name.toLowerCase()]
               return (Array.isArray(value) ? value[0] : value) ?? null
             },
             Date.now(),
@@ -165,6 +208,12 @@ export class HttpProvider implements Provider {
         kind,
         `provider ${this.id}: HTTP ${status}: ${this.excerpt(text, 300)}${STATUS_HINTS[kind] ?? ''}`,
         { retryable, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) }
+      )
+    }
+    if (text.trim() === '') {
+      throw new ProviderError(
+        'malformed-response',
+        `provider ${this.id}: HTTP ${status}: the response is empty; the output must be at \`${spec.outputPath}\` of a JSON answer`
       )
     }
     let parsed: unknown
@@ -186,11 +235,42 @@ export class HttpProvider implements Provider {
     const tokens = spec.usagePaths
       ? tokenUsage(parsed, spec.usagePaths, this.id, (text, chars) => this.excerpt(text, chars))
       : undefined
+    const model = spec.modelPath === undefined ? undefined : valueAtPath(parsed, spec.modelPath)
     return {
       output: typeof output === 'string' ? output : JSON.stringify(output),
       latencyMs: performance.now() - started,
       attempts: 1,
-      ...(tokens ? { tokens } : {})
+      ...(tokens ? { tokens } : {}),
+      ...(typeof model === 'string' && model !== '' ? { model } : {})
     }
+  }
+
+  /**
+   * The error of a request that got no whole answer. One that does not decompress is the
+   * server's doing, the same on a retry.
+   */
+  private connectionError(error: unknown, signal: AbortSignal): Error {
+    if (signal.aborted) return abortError(signal)
+    if (isOversizedAnswer(error)) {
+      return new ProviderError('malformed-response', oversizedAnswerMessage(this.id))
+    }
+    if (isDecodingError(error)) {
+      return new ProviderError(
+        'malformed-response',
+        `provider ${this.id}: the answer's compression (its Content-Encoding) is corrupt: ${errorMessage(error)}; check what the endpoint returns`
+      )
+    }
+    // A header value undici refuses (a key with a newline) is the spec's, and fails every time.
+    if ((error as { code?: unknown }).code === 'UND_ERR_INVALID_ARG') {
+      return new ProviderError(
+        'bad-request',
+        `provider ${this.id}: ${errorMessage(error)}; check the provider's headers (a value from \${VAR} may end with a newline)`
+      )
+    }
+    return new ProviderError(
+      'network',
+      `provider ${this.id}: the connection to ${this.spec.url} failed: ${errorMessage(error)}; check url and the network`,
+      { retryable: true }
+    )
   }
 }

@@ -1,6 +1,8 @@
 import { posix } from 'node:path'
 import { fingerprint } from '../results/fingerprint.js'
 import { redactValue } from '../spec/secrets.js'
+import { withEnvValues } from '../spec/env-reference.js'
+import { mapBodyText } from './http.js'
 import type { HttpProviderSpec, OpenAIProviderSpec, ProviderSpec } from '../spec/types.js'
 
 /**
@@ -42,7 +44,13 @@ export function providerCacheIdentity(spec: ProviderSpec): string {
         ...endpoint(spec),
         method: spec.method,
         headers: asWritten(spec, spec.headers),
-        body: spec.body === undefined ? null : asWritten(spec, spec.body),
+        body:
+          spec.body === undefined
+            ? null
+            : asWritten(
+                spec,
+                mapBodyText(spec.body, (text) => withEnvValues(text, spec.bodyEnv ?? {}))
+              ),
         output: spec.outputPath
       })
     case 'module':

@@ -3,6 +3,7 @@ import { DEFAULT_RETRY_POLICY } from '../providers/retry.js'
 import type { PriceSpec, ProviderSpec, SecretValue } from './types.js'
 import type { Resolved, SpecContext } from './context.js'
 import { checkedDuration, type Duration } from './duration.js'
+import { ENV_REFERENCE } from './env-reference.js'
 import { checkedModule } from './module-export.js'
 import { templateVariables } from './template.js'
 import { isMapping } from './yaml-file.js'
@@ -37,6 +38,7 @@ export type WrittenProvider = WrittenProviderBase &
         body?: unknown
         output: string
         usage?: { input?: string; output?: string }
+        model?: string
       }
     | {
         type: 'openai'
@@ -51,8 +53,6 @@ export type WrittenProvider = WrittenProviderBase &
 /** The variable an `openai` provider without `api-key` (and without `base-url`) takes its key from. */
 const DEFAULT_API_KEY_VARIABLE = 'OPENAI_API_KEY'
 
-// `${NAME}` is replaced by the environment variable; `$${NAME}` stays a literal `${NAME}`.
-const ENV_REFERENCE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}/g
 // Every `${` or `$${`, with the name and `}` when well formed: a `${` without them is a mistake.
 const ENV_REFERENCE_OR_BROKEN = /\$(\$?)\{(?:([A-Za-z_][A-Za-z0-9_]*)\})?/g
 
@@ -294,16 +294,27 @@ export async function resolveProvider(
     }
     case 'http': {
       if (!checkEndpointUrl(written, expanded, path, context)) return undefined
-      if (!checkHttpRequestShape(expanded, path, context)) return undefined
+      // The body as written: its template is rendered before its `${VAR}`s are replaced, so an
+      // environment value is sent exactly as set, never read as a template.
+      const writtenHttp = written as typeof expanded
+      if (!checkHttpRequestShape(writtenHttp, path, context)) return undefined
+      const bodyEnv = Object.fromEntries(
+        [...variableNames(writtenHttp.body)].flatMap((name) => {
+          const value = context.env[name]
+          return value === undefined ? [] : [[name, value]]
+        })
+      )
       return {
         ...base,
         type: 'http',
         url: expanded.url,
         method: expanded.method ?? 'POST',
         headers: stringValues(expanded.headers),
-        ...(expanded.body === undefined ? {} : { body: expanded.body }),
+        ...(writtenHttp.body === undefined ? {} : { body: writtenHttp.body }),
+        ...(Object.keys(bodyEnv).length === 0 ? {} : { bodyEnv }),
         outputPath: expanded.output,
-        ...(expanded.usage === undefined ? {} : { usagePaths: expanded.usage })
+        ...(expanded.usage === undefined ? {} : { usagePaths: expanded.usage }),
+        ...(expanded.model === undefined ? {} : { modelPath: expanded.model })
       }
     }
     case 'openai': {
@@ -423,34 +434,120 @@ function checkEndpointUrl(
   return false
 }
 
+/** The text of every string in `value`, deeply. */
+function textLeaves(value: unknown): string[] {
+  if (typeof value === 'string') return [value]
+  if (Array.isArray(value)) return value.flatMap(textLeaves)
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(textLeaves)
+  return []
+}
+
+// A header name HTTP can carry: an RFC 9110 token.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
+/** A response path as evalgate reads it: names and indexes between dots, none empty. */
+function isDottedPath(path: string): boolean {
+  return path.split('.').every((key) => key !== '') && !/[[\]]/.test(path)
+}
+
+/** `choices[0]['message'].content.` as the dotted path it means: `choices.0.message.content`. */
+function dottedPath(path: string): string {
+  return path
+    .replace(/\[\s*(?:'([^']*)'|"([^"]*)"|([^\]]*?))\s*\]/g, (_match, a, b, c) => `.${a ?? b ?? c}`)
+    .split('.')
+    .filter((key) => key !== '')
+    .join('.')
+}
+
 /**
- * What an http provider's spec would silently not send: a body with GET, a `{{var}}` in the URL
- * (the body is the template; the URL is sent as written).
+ * What an http provider's spec (as written, before `${VAR}` expansion) would silently not send, or
+ * could never read: a body with GET, a `{{var}}` in the URL (the body is the template; the URL is
+ * sent as written), a request without anything of the case (every case would get the same
+ * answer), a header name HTTP cannot carry, a response path that is not dotted.
  */
 function checkHttpRequestShape(
-  entry: { url: string; method?: string; body?: unknown },
+  entry: {
+    url: string
+    method?: string
+    headers?: Record<string, Text>
+    body?: unknown
+    output: string
+    usage?: { input?: string; output?: string }
+    model?: string
+  },
   path: FieldPath,
   context: SpecContext
 ): boolean {
   let fine = true
+  const report = (at: FieldPath, message: string, hint: string) => {
+    context.report([...path, ...at], message, hint)
+    fine = false
+  }
   if (entry.method === 'GET' && entry.body !== undefined) {
-    context.report(
-      [...path, 'body'],
+    report(
+      ['body'],
       'a GET request sends no body, so this one would never be sent',
       'remove `body`, or send it with `method: POST` (the default)'
     )
-    fine = false
+  } else {
+    const sent = entry.method === 'GET' ? [] : textLeaves(entry.body)
+    if (!sent.some((text) => templateVariables(text).length > 0)) {
+      report(
+        entry.body === undefined ? [] : ['body'],
+        "the request carries neither `{{prompt}}` nor a case's variable: every case would get the same answer",
+        "put them in the `body`, rendered for each case and sent with POST (the default): `body: { input: '{{prompt}}' }`"
+      )
+    }
+  }
+  if (typeof entry.body === 'string' && isJsonContainer(entry.body)) {
+    report(
+      ['body'],
+      'the body is a string of JSON, so it would be sent as one JSON string (quoted and escaped)',
+      "write the body as a YAML mapping, such as `body: { input: '{{prompt}}' }`"
+    )
   }
   const [placeholder] = templateVariables(entry.url)
   if (placeholder !== undefined) {
-    context.report(
-      [...path, 'url'],
+    report(
+      ['url'],
       `\`{{${placeholder}}}\` would be sent as written: the url is not a template`,
       "put a case's values in the `body`, which is rendered for each case"
     )
-    fine = false
+  }
+  for (const name of Object.keys(entry.headers ?? {})) {
+    if (HEADER_NAME.test(name)) continue
+    report(
+      ['headers', name],
+      `\`${name}\` is not a header name HTTP can carry`,
+      'a header name is letters, digits and `-` (no spaces or `:`), such as `X-Api-Key`'
+    )
+  }
+  const responsePaths: [FieldPath, string | undefined][] = [
+    [['output'], entry.output],
+    [['usage', 'input'], entry.usage?.input],
+    [['usage', 'output'], entry.usage?.output],
+    [['model'], entry.model]
+  ]
+  for (const [at, responsePath] of responsePaths) {
+    if (responsePath === undefined || isDottedPath(responsePath)) continue
+    const meant = dottedPath(responsePath)
+    report(
+      at,
+      `\`${responsePath}\` is not a dotted path`,
+      `${meant === '' ? '' : `did you mean \`${meant}\`? `}names and array indexes go between dots, none empty`
+    )
   }
   return fine
+}
+
+/** Whether `text` is a JSON object or array. */
+function isJsonContainer(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text)
+    return value !== null && typeof value === 'object'
+  } catch {
+    return false
+  }
 }
 
 /**

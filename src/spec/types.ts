@@ -75,12 +75,18 @@ export interface HttpProviderSpec extends ProviderSpecBase {
   url: string
   method: 'GET' | 'POST' | 'PUT' | 'PATCH'
   headers: Record<string, string>
-  /** JSON body; string leaves may hold `{{prompt}}` and `{{var}}` placeholders. */
+  /**
+   * JSON body as written: string leaves may hold `{{prompt}}` and `{{var}}` placeholders, and
+   * `${VAR}`s, replaced by their values in `bodyEnv` once the template around them is rendered.
+   */
   body?: unknown
+  bodyEnv?: Record<string, string>
   /** Dotted path to the output in the JSON response, e.g. `choices.0.message.content`. */
   outputPath: string
   /** Dotted paths to token counts in the JSON response (`usage: { input, output }`). */
   usagePaths?: { input?: string; output?: string }
+  /** Dotted path to the model id in the JSON response, recorded and priced by. */
+  modelPath?: string
 }
 
 /** Prices in USD per 1M tokens; overrides the built-in table for this provider. */
