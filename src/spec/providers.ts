@@ -235,7 +235,8 @@ export async function resolveProvider(
   written: WrittenProvider,
   expanded: WrittenProvider,
   path: FieldPath,
-  context: SpecContext
+  context: SpecContext,
+  role: 'provider' | 'judge' = 'provider'
 ): Promise<ProviderSpec | undefined> {
   // A duration too long is reported and left out; the rest is still checked, so every problem of
   // the entry shows at once (a reported problem keeps the suite from being built).
@@ -297,7 +298,7 @@ export async function resolveProvider(
       // The body as written: its template is rendered before its `${VAR}`s are replaced, so an
       // environment value is sent exactly as set, never read as a template.
       const writtenHttp = written as typeof expanded
-      if (!checkHttpRequestShape(writtenHttp, path, context)) return undefined
+      if (!checkHttpRequestShape(writtenHttp, path, context, role)) return undefined
       const bodyEnv = Object.fromEntries(
         [...variableNames(writtenHttp.body)].flatMap((name) => {
           const value = context.env[name]
@@ -462,8 +463,8 @@ function dottedPath(path: string): string {
 /**
  * What an http provider's spec (as written, before `${VAR}` expansion) would silently not send, or
  * could never read: a body with GET, a `{{var}}` in the URL (the body is the template; the URL is
- * sent as written), a request without anything of the case (every case would get the same
- * answer), a header name HTTP cannot carry, a response path that is not dotted.
+ * sent as written), a provider's request without anything of the case (every case would get the
+ * same answer), a header name HTTP cannot carry, a response path that is not dotted.
  */
 function checkHttpRequestShape(
   entry: {
@@ -476,7 +477,8 @@ function checkHttpRequestShape(
     model?: string
   },
   path: FieldPath,
-  context: SpecContext
+  context: SpecContext,
+  role: 'provider' | 'judge'
 ): boolean {
   let fine = true
   const report = (at: FieldPath, message: string, hint: string) => {
@@ -489,7 +491,8 @@ function checkHttpRequestShape(
       'a GET request sends no body, so this one would never be sent',
       'remove `body`, or send it with `method: POST` (the default)'
     )
-  } else {
+  } else if (role === 'provider') {
+    // A judge's request is checked for `{{prompt}}`, its rubric and answer, by its scorer.
     const sent = entry.method === 'GET' ? [] : textLeaves(entry.body)
     if (!sent.some((text) => templateVariables(text).length > 0)) {
       report(

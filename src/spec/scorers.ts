@@ -120,7 +120,8 @@ async function build(
         written.judge as WrittenProvider,
         entry,
         [...path, 'judge'],
-        context
+        context,
+        'judge'
       )
       if (judge === undefined || !sendsPrompt) return undefined
       return {
