@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { createProvider } from '../../src/providers/index.js'
 import { loadSpecs, type HttpProviderSpec, type SuiteSpec } from '../../src/spec/index.js'
 import { loadError, removeWorkspaces, workspace, yaml } from './helpers.js'
 
@@ -147,5 +148,53 @@ describe('${VAR} in providers', () => {
         hint
       }
     ])
+  })
+
+  describe('in a command run by the shell', () => {
+    const execSpec = (command: string, env = '{}') =>
+      yaml(
+        'suite: s',
+        'providers:',
+        '  - id: cli',
+        '    type: exec',
+        `    command: ${JSON.stringify(command)}`, // line 5
+        `    env: ${env}`,
+        'prompt: "{{q}}"',
+        'cases:',
+        '  - vars: { q: hi }',
+        'scorers:',
+        '  - type: json-valid'
+      )
+    const answer = async (command: string, env: Record<string, string>, specEnv?: string) => {
+      const cwd = await workspace({ 'evals/s.eval.yaml': execSpec(command, specEnv) })
+      const [suite] = await loadSpecs([], { cwd, env })
+      const provider = await createProvider(suite!.providers[0]!)
+      const request = { prompt: 'hi', messages: [], vars: {}, caseId: 'c', repeat: 0 }
+      return (await provider.call(request, new AbortController().signal)).output
+    }
+
+    it('arrives as written, never run as shell code', async () => {
+      const value = 'pa$$word;x `id` $(id) \'q\' "d"'
+      expect(await answer('echo token=${TOKEN}', { TOKEN: 'pa$$word;x' })).toBe('token=pa$$word;x')
+      expect(await answer('printf %s "${TOKEN}"', { TOKEN: value })).toBe(value)
+      // `$${VAR}` is still the shell's own variable, here of `env:`.
+      expect(await answer('printf %s "$${MODE}"', {}, '{ MODE: fast }')).toBe('fast')
+    })
+
+    it('is refused when `env:` sets the same name: which value is meant cannot be told', async () => {
+      const cwd = await workspace({
+        'evals/s.eval.yaml': execSpec('run --token ${TOKEN}', '{ TOKEN: x }')
+      })
+      expect((await loadError(cwd, [], { TOKEN: SECRET })).diagnostics).toEqual([
+        {
+          file: 'evals/s.eval.yaml',
+          line: 5,
+          column: 14,
+          path: 'providers[0].command',
+          message: '`${TOKEN}` in the command is also set in `env:`',
+          hint: "the shell reads `${TOKEN}` from the command's environment: write `$${TOKEN}` for the value of `env:`, or rename one of the two"
+        }
+      ])
+    })
   })
 })

@@ -287,11 +287,19 @@ export async function resolveProvider(
       const writtenCommand = (written as { command: string | string[] }).command
       const programExists = await checkProgram(writtenCommand, expanded.command, cwd, path, context)
       if (!programExists) return undefined
-      const command =
-        typeof expanded.command === 'string'
-          ? ['/bin/sh', '-c', expanded.command]
-          : expanded.command
-      return { ...base, type: 'exec', command, cwd, env: stringValues(expanded.env) }
+      const env = stringValues(expanded.env)
+      if (typeof writtenCommand !== 'string') {
+        return { ...base, type: 'exec', command: expanded.command as string[], cwd, env }
+      }
+      const shell = shellCommand(writtenCommand, env, path, context)
+      if (shell === undefined) return undefined
+      return {
+        ...base,
+        type: 'exec',
+        command: ['/bin/sh', '-c', shell.command],
+        cwd,
+        env: { ...shell.variables, ...env }
+      }
     }
     case 'http': {
       if (!checkEndpointUrl(written, expanded, path, context)) return undefined
@@ -568,6 +576,38 @@ function isHttpUrl(text: string): boolean {
   } catch {
     return false
   }
+}
+
+/**
+ * A command written as one string, for `/bin/sh -c`. Its `${VAR}`s are left for the shell to
+ * expand from the command's environment, where their values are put: pasted into the command
+ * line, a value holding `;`, `$` or a quote would be run as shell code. `$${VAR}` is the shell's
+ * `${VAR}` (of `env:` or evalgate's environment) as before. A variable that `env:` also sets is
+ * refused: which of the two values the command means cannot be told.
+ */
+function shellCommand(
+  written: string,
+  env: Record<string, string>,
+  path: FieldPath,
+  context: SpecContext
+): { command: string; variables: Record<string, string> } | undefined {
+  const variables: Record<string, string> = {}
+  const clashes = new Set<string>()
+  const command = written.replace(ENV_REFERENCE, (match, escaped: string, name: string) => {
+    if (escaped) return match.slice(1)
+    if (name in env) clashes.add(name)
+    const value = context.env[name]
+    if (value !== undefined) variables[name] = value
+    return match
+  })
+  for (const name of clashes) {
+    context.report(
+      [...path, 'command'],
+      `\`\${${name}}\` in the command is also set in \`env:\``,
+      `the shell reads \`\${${name}}\` from the command's environment: write \`$\${${name}}\` for the value of \`env:\`, or rename one of the two`
+    )
+  }
+  return clashes.size > 0 ? undefined : { command, variables }
 }
 
 /** The command's first word, when it is written as a path (`./bin/app`). */
