@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process'
+import { mkdir, symlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { InputError } from '../../src/errors.js'
 import { findSpecFiles } from '../../src/spec/index.js'
@@ -39,6 +41,59 @@ describe('findSpecFiles', () => {
         path: '',
         message: 'no such file or directory',
         hint: 'spec files are named `*.eval.yaml` or `*.eval.yml`'
+      }
+    ])
+  })
+
+  it('follows links to directories as to files, once each even when a link loops back up', async () => {
+    const cwd = await workspace({
+      'evals/a.eval.yaml': '',
+      'other/b.eval.yaml': '',
+      'other/deeper/c.eval.yml': '',
+      'shared/d.eval.yaml': ''
+    })
+    await symlink('../other', join(cwd, 'evals/linked'))
+    await symlink('../evals', join(cwd, 'other/up'))
+    await symlink('../shared/d.eval.yaml', join(cwd, 'evals/d.eval.yaml'))
+    // A broken link that is no spec is not evalgate's business.
+    await symlink('missing', join(cwd, 'evals/notes'))
+    expect(await findSpecFiles(['evals'], cwd)).toEqual([
+      join(cwd, 'evals/a.eval.yaml'),
+      join(cwd, 'evals/d.eval.yaml'),
+      join(cwd, 'evals/linked/b.eval.yaml'),
+      join(cwd, 'evals/linked/deeper/c.eval.yml')
+    ])
+  })
+
+  it('reports a spec that is a broken link or a pipe, named or found, instead of skipping or hanging on it', async () => {
+    const cwd = await workspace({ 'evals/a.eval.yaml': '' })
+    await symlink('gone.eval.yaml', join(cwd, 'evals/broken.eval.yaml'))
+    execFileSync('mkfifo', [join(cwd, 'evals/pipe.eval.yaml')])
+    await mkdir(join(cwd, 'named'))
+    execFileSync('mkfifo', [join(cwd, 'named/fifo.yaml')])
+    const error = await findSpecFiles(['evals', 'named/fifo.yaml'], cwd).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(InputError)
+    const notRegular = 'not a regular file (a pipe, a device or a socket), which cannot hold a spec'
+    expect((error as InputError).diagnostics).toEqual([
+      {
+        file: join('evals', 'broken.eval.yaml'),
+        path: '',
+        message: `cannot read the file: ENOENT: no such file or directory, stat '${join(cwd, 'evals/broken.eval.yaml')}'`
+      },
+      { file: join('evals', 'pipe.eval.yaml'), path: '', message: notRegular },
+      { file: 'named/fifo.yaml', path: '', message: notRegular }
+    ])
+  })
+
+  it('says that a pattern is not expanded, and what to name instead', async () => {
+    const cwd = await workspace({ 'evals/b.eval.yaml': '' })
+    const error = await findSpecFiles(['evals/*.eval.yaml'], cwd).catch((e: unknown) => e)
+    expect((error as InputError).diagnostics).toEqual([
+      {
+        file: 'evals/*.eval.yaml',
+        path: '',
+        message: 'no such file or directory (patterns such as `*` are not expanded)',
+        hint: 'name the directory instead: it is searched for `*.eval.yaml` and `*.eval.yml`'
       }
     ])
   })

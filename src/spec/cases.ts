@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises'
 import { extname } from 'node:path'
 import { parse as parseCsv } from 'csv-parse/sync'
-import type { Diagnostic, SourceLocation } from '../errors.js'
+import { errorMessage, type Diagnostic, type SourceLocation } from '../errors.js'
 import { utf8Text } from '../io/files.js'
 import { fingerprint } from '../results/fingerprint.js'
 import type { SpecContext } from './context.js'
@@ -561,8 +561,17 @@ async function loadCaseFile(
   })
   if (absolute === undefined) return []
   const file = context.relative(absolute)
+  const unreadable = (error: unknown): LoadedCase[] => {
+    context.report(at, `cannot read case file \`${written}\`: ${errorMessage(error)}`)
+    return []
+  }
   // Measured before it is read: a file of gigabytes would not even fit in a buffer.
-  const { size } = await stat(absolute)
+  let size: number
+  try {
+    size = (await stat(absolute)).size
+  } catch (error) {
+    return unreadable(error)
+  }
   if (size > MAX_CASE_FILE_BYTES) {
     context.report(
       at,
@@ -571,7 +580,12 @@ async function loadCaseFile(
     )
     return []
   }
-  const bytes = await readFile(absolute)
+  let bytes: Buffer
+  try {
+    bytes = await readFile(absolute)
+  } catch (error) {
+    return unreadable(error)
+  }
   const text = utf8Text(bytes)
   if (text === undefined) {
     context.report(

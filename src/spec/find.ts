@@ -1,69 +1,127 @@
-import { readdir, stat } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
-import { InputError, type Diagnostic } from '../errors.js'
+import { readdir, realpath, stat } from 'node:fs/promises'
+import type { Stats } from 'node:fs'
+import { join, relative, resolve } from 'node:path'
+import { InputError, errorMessage, type Diagnostic } from '../errors.js'
 
 /** Where specs are looked for when no path is given. */
 export const DEFAULT_SPEC_PATHS: readonly string[] = ['evals']
 
 const SPEC_FILE = /\.eval\.ya?ml$/
 const NAMING_HINT = 'spec files are named `*.eval.yaml` or `*.eval.yml`'
+const NOT_REGULAR = 'not a regular file (a pipe, a device or a socket), which cannot hold a spec'
+// A shell expands globs before evalgate sees them; one that reaches evalgate (quoted, or in the
+// action's `specs` input) names no file.
+const GLOB = /[*?[\]{}]/
 
-async function specFilesUnder(directory: string): Promise<string[]> {
-  const found: string[] = []
-  for (const entry of await readdir(directory, { withFileTypes: true })) {
-    if (entry.name.startsWith('.') || entry.name === 'node_modules') continue
-    const path = join(directory, entry.name)
-    if (entry.isDirectory()) found.push(...(await specFilesUnder(path)))
-    else if (SPEC_FILE.test(entry.name) && (entry.isFile() || (await isFile(path))))
-      found.push(path)
-  }
-  return found
+/** What a search of the spec paths has found so far. */
+interface Search {
+  cwd: string
+  found: Set<string>
+  problems: Diagnostic[]
+  /** Real paths of the directories searched: a link back up the tree is not followed twice. */
+  searched: Set<string>
 }
 
-async function isFile(path: string): Promise<boolean> {
+function problem(search: Search, path: string, message: string, hint?: string): void {
+  search.problems.push({
+    file: relative(search.cwd, path) || '.',
+    path: '',
+    message,
+    ...(hint === undefined ? {} : { hint })
+  })
+}
+
+async function searchDirectory(directory: string, search: Search): Promise<void> {
+  let entries
   try {
-    return (await stat(path)).isFile()
-  } catch {
-    return false
+    const real = await realpath(directory)
+    if (search.searched.has(real)) return
+    search.searched.add(real)
+    entries = await readdir(directory, { withFileTypes: true })
+  } catch (error) {
+    problem(
+      search,
+      directory,
+      `cannot read the directory: ${errorMessage(error)}`,
+      'make it readable, or name the spec files and directories to search'
+    )
+    return
+  }
+  for (const entry of entries) {
+    if (entry.name.startsWith('.') || entry.name === 'node_modules') continue
+    const path = join(directory, entry.name)
+    if (entry.isDirectory()) {
+      await searchDirectory(path, search)
+      continue
+    }
+    const isSpec = SPEC_FILE.test(entry.name)
+    if (entry.isFile()) {
+      if (isSpec) search.found.add(path)
+      continue
+    }
+    // A link (to a directory, too: searched like one), or a pipe or device named like a spec.
+    if (!isSpec && !entry.isSymbolicLink()) continue
+    let target: Stats
+    try {
+      target = await stat(path)
+    } catch (error) {
+      // A broken link to something that is no spec is none of evalgate's business.
+      if (isSpec) problem(search, path, `cannot read the file: ${errorMessage(error)}`)
+      continue
+    }
+    if (target.isDirectory()) await searchDirectory(path, search)
+    else if (!isSpec) continue
+    else if (target.isFile()) search.found.add(path)
+    else problem(search, path, NOT_REGULAR)
   }
 }
 
 /**
  * The spec files named by `paths` (default `evals`), as sorted absolute paths: files as given
- * (whatever their name), directories searched recursively for `*.eval.yaml` / `*.eval.yml`,
- * skipping `node_modules` and dot-directories. Throws an InputError when a path does not exist or
- * nothing is found.
+ * (whatever their name), directories searched recursively for `*.eval.yaml` / `*.eval.yml`
+ * (following links, to directories too), skipping `node_modules` and dot-directories. Throws an
+ * InputError when a path does not exist or cannot be read, or nothing is found.
  */
 export async function findSpecFiles(paths: readonly string[], cwd: string): Promise<string[]> {
   const searched = paths.length > 0 ? paths : DEFAULT_SPEC_PATHS
-  const found = new Set<string>()
-  const problems: Diagnostic[] = []
+  const search: Search = { cwd, found: new Set(), problems: [], searched: new Set() }
   for (const path of searched) {
     const absolute = resolve(cwd, path)
-    let isDirectory: boolean
+    let stats: Stats
     try {
-      isDirectory = (await stat(absolute)).isDirectory()
-    } catch {
-      problems.push({
+      stats = await stat(absolute)
+    } catch (error) {
+      const code = (error as { code?: unknown }).code
+      const missing = code === 'ENOENT' || code === 'ENOTDIR'
+      search.problems.push({
         file: path,
         path: '',
-        message: 'no such file or directory',
-        hint: NAMING_HINT
+        message: !missing
+          ? `cannot read it: ${errorMessage(error)}`
+          : GLOB.test(path)
+            ? 'no such file or directory (patterns such as `*` are not expanded)'
+            : 'no such file or directory',
+        hint:
+          missing && GLOB.test(path)
+            ? 'name the directory instead: it is searched for `*.eval.yaml` and `*.eval.yml`'
+            : NAMING_HINT
       })
       continue
     }
-    for (const file of isDirectory ? await specFilesUnder(absolute) : [absolute]) found.add(file)
+    if (stats.isDirectory()) await searchDirectory(absolute, search)
+    else if (stats.isFile()) search.found.add(absolute)
+    else search.problems.push({ file: path, path: '', message: NOT_REGULAR })
   }
-  if (problems.length === 0 && found.size === 0) {
+  if (search.problems.length === 0 && search.found.size === 0) {
     const where = searched.map((path) => `\`${path}\``).join(', ')
-    problems.push({
+    search.problems.push({
       file: searched.join(', '),
       path: '',
       message: `no eval spec files found in ${where}`,
       hint: `${NAMING_HINT}; pass spec files or directories`
     })
   }
-  if (problems.length > 0) throw new InputError(problems, 'no eval specs to load')
+  if (search.problems.length > 0) throw new InputError(search.problems, 'no eval specs to load')
   // Plain code-unit order, the same on every machine and locale.
-  return [...found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  return [...search.found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
 }
