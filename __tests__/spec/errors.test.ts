@@ -1,4 +1,6 @@
 import { jest } from '@jest/globals'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { InputError } from '../../src/errors.js'
 import { loadSpecs } from '../../src/spec/index.js'
 import {
@@ -538,6 +540,33 @@ describe('paths that must exist', () => {
         message: 'scorer module `./scorers/polite.js` does not exist',
         hint: hint('evals/scorers/polite.js')
       }
+    ])
+  })
+
+  it('reports an exec program that is not executable, which every call would fail to run', async () => {
+    const spec = yaml(
+      SUITE,
+      'providers:',
+      '  - { id: cli, type: exec, command: ./run.sh --fast }', // line 3, command at 37
+      '  - { id: argv, type: exec, command: [./run.sh] }', // line 4, the program at 39
+      '  - { id: ok, type: exec, command: [./ok.sh] }',
+      PROMPT,
+      ...CASES,
+      ...SCORERS
+    )
+    const cwd = await workspace({ 'evals/s.eval.yaml': spec, 'evals/run.sh': 'echo hi\n' })
+    await writeFile(join(cwd, 'evals/ok.sh'), 'echo hi\n', { mode: 0o755 })
+    const problem = (line: number, column: number, path: string) => ({
+      file: FILE,
+      line,
+      column,
+      path,
+      message: 'program `./run.sh` is not executable',
+      hint: 'make it executable (`chmod +x ./run.sh`), or run it with its interpreter, e.g. `sh ./run.sh`'
+    })
+    expect((await loadError(cwd)).diagnostics).toEqual([
+      problem(3, 37, 'providers[0].command'),
+      problem(4, 39, 'providers[1].command[0]')
     ])
   })
 

@@ -1,3 +1,5 @@
+import { access } from 'node:fs/promises'
+import { constants } from 'node:fs'
 import { fingerprint } from '../results/fingerprint.js'
 import { DEFAULT_RETRY_POLICY } from '../providers/retry.js'
 import type { PriceSpec, ProviderSpec, SecretValue } from './types.js'
@@ -629,15 +631,29 @@ async function checkProgram(
 ): Promise<boolean> {
   const program = programPath(expanded)
   if (program === undefined) return true
+  const shown = programPath(written) ?? program
+  const at = typeof expanded === 'string' ? [...path, 'command'] : [...path, 'command', 0]
   const found = await context.existingPath({
-    written: programPath(written) ?? program,
+    written: shown,
     expanded: program,
     kind: 'file',
-    at: typeof expanded === 'string' ? [...path, 'command'] : [...path, 'command', 0],
+    at,
     what: 'program',
     base: { directory: cwd, name: "the command's `cwd`" }
   })
-  return found !== undefined
+  if (found === undefined) return false
+  try {
+    await access(found, constants.X_OK)
+  } catch {
+    // Run as it is, every call would fail with the shell's exit code 126.
+    context.report(
+      at,
+      `program \`${shown}\` is not executable`,
+      `make it executable (\`chmod +x ${shown}\`), or run it with its interpreter, e.g. \`sh ${shown}\``
+    )
+    return false
+  }
+  return true
 }
 
 /**
