@@ -56,6 +56,9 @@ describe('parseSettings', () => {
     expect(parseSettings(reader({ 'report-from': 'artifact/results.json' })).reportFrom).toBe(
       'artifact/results.json'
     )
+    expect(parseSettings(reader({ filter: 'triage/*\n  refunds/r-1,\n' })).filter).toBe(
+      'triage/*,refunds/r-1'
+    )
     expect(parseSettings(reader({ 'merge-from': 'a.json,\n shards/\n' })).mergeFrom).toEqual([
       'a.json',
       'shards/'

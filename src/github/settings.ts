@@ -131,7 +131,8 @@ export function parseSettings(input: InputReader): ActionSettings {
       `input \`repeats\` must be at most ${MAX_REPEATS}, as in a spec; got ${repeats}`
     )
   }
-  const filter = input('filter')
+  // A YAML block (`filter: |`) puts one pattern a line, as in `specs`.
+  const filter = list(input('filter')).join(',')
   const commentAuthor = input('comment-author')
   const commentKey = input('comment-key')
   // It marks the job's comment and is recorded in the results, whose readers refuse more.
