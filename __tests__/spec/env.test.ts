@@ -129,7 +129,7 @@ describe('${VAR} in providers', () => {
     )
     const cwd = await workspace({ 'evals/s.eval.yaml': malformed })
     const hint =
-      'write `${NAME}`: a letter or `_`, then letters, digits or `_`, and a closing `}`; `$${` keeps a literal `${`'
+      'write `${NAME}`: an ASCII letter or `_`, then ASCII letters, digits or `_`, and a closing `}`; `$${` keeps a literal `${`'
     expect((await loadError(cwd, [], { API_KEY: SECRET })).diagnostics).toEqual([
       {
         file: 'evals/s.eval.yaml',

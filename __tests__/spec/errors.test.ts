@@ -378,7 +378,7 @@ describe('spec file problems', () => {
         column: 10,
         path: 'timeout',
         message: 'invalid value `30 sec`',
-        hint: 'A duration of at most 24 hours: a number of milliseconds, or a string like `500ms`, `30s`, `2m`.'
+        hint: 'A duration of at most 24 hours: a number of milliseconds, or a number with a unit, `ms`, `s`, `m` (minutes) or `h`, such as `500ms`, `30s`, `2m` or `1h`.'
       },
       {
         file: FILE,
@@ -426,7 +426,8 @@ describe('spec file problems', () => {
       ...CASES,
       ...SCORERS
     )
-    const hint = 'a duration is at most 24 hours: `1440m`, `86400s` or `86400000` milliseconds'
+    const hint =
+      'a duration is at most 24 hours: `24h`, `1440m`, `86400s` or `86400000` milliseconds'
     expect(await specProblems(spec, APP)).toEqual([
       {
         file: FILE,
@@ -434,7 +435,7 @@ describe('spec file problems', () => {
         column: 55,
         path: 'providers[0].timeout',
         message: 'must be at most 86400000, got 2147483648',
-        hint: 'A duration of at most 24 hours: a number of milliseconds, or a string like `500ms`, `30s`, `2m`.'
+        hint: 'A duration of at most 24 hours: a number of milliseconds, or a number with a unit, `ms`, `s`, `m` (minutes) or `h`, such as `500ms`, `30s`, `2m` or `1h`.'
       },
       {
         file: FILE,
@@ -485,7 +486,7 @@ describe('spec file problems', () => {
         column: 8,
         path: 'suite',
         message: 'invalid value `ticket triage`',
-        hint: 'Name of the suite, unique across all spec files: letters, digits, `.`, `_` and `-`, starting with a letter or digit.'
+        hint: 'Name of the suite, unique across all spec files: ASCII letters, digits, `.`, `_` and `-`, starting with a letter or digit.'
       }
     ])
   })
@@ -1283,7 +1284,7 @@ describe('template variables', () => {
 
 describe('template placeholders', () => {
   const PLACEHOLDER_HINT =
-    'write `{{name}}` or `{{name.field}}`: a variable name of letters, digits, `_` and `-`, between `{{` and `}}`'
+    'write `{{name}}` or `{{name.field}}`: a variable name of ASCII letters, digits, `_` and `-`, between `{{` and `}}`'
 
   it('reports each broken {{…}} once, at its template; well-formed and dotted ones are fine', async () => {
     const spec = yaml(

@@ -211,6 +211,22 @@ describe('loadSpecs on a valid spec', () => {
     }
   })
 
+  it('takes durations in hours, as in milliseconds, seconds and minutes', async () => {
+    const cwd = await workspace({
+      'h.eval.yaml': [
+        'suite: hours',
+        'timeout: 1h',
+        'providers: [{ id: p, type: exec, command: cat, retry: { max-delay: 0.5h } }]',
+        "prompt: 'x'",
+        'cases: [{ id: a, vars: {} }]',
+        'scorers: [{ type: json-valid }]'
+      ].join('\n')
+    })
+    const [suite] = await loadSpecs(['h.eval.yaml'], { cwd, env: {} })
+    expect(suite?.timeoutMs).toBe(3_600_000)
+    expect(suite?.providers[0]?.retry?.maxDelayMs).toBe(1_800_000)
+  })
+
   it('takes a boolean as written too: `True` is "True", in a scorer and in a case', async () => {
     const cwd = await workspace({
       'b.eval.yaml': [

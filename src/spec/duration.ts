@@ -1,10 +1,10 @@
 import type { SpecContext } from './context.js'
 import type { FieldPath } from './yaml-file.js'
 
-/** A duration as the schema accepts it: milliseconds, or `500ms` / `30s` / `2m`. */
+/** A duration as the schema accepts it: milliseconds, or `500ms` / `30s` / `2m` / `1h`. */
 export type Duration = number | string
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 }
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
 
 /**
  * The longest duration a spec may set: no call or retry wait is meant to take longer, and Node's
@@ -23,7 +23,7 @@ export function durationText(ms: number): string {
 /** Milliseconds of a schema-valid duration. */
 export function parseDuration(duration: Duration): number {
   if (typeof duration === 'number') return Math.round(duration)
-  const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m)$/.exec(duration)
+  const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)$/.exec(duration)
   if (match === null) throw new Error(`not a duration: ${duration}`)
   return Math.round(Number(match[1]) * (UNIT_MS[match[2] as string] as number))
 }
@@ -51,7 +51,7 @@ export function checkedDuration(
   context.report(
     path,
     `duration \`${String(duration)}\` is longer than 24 hours`,
-    'a duration is at most 24 hours: `1440m`, `86400s` or `86400000` milliseconds'
+    'a duration is at most 24 hours: `24h`, `1440m`, `86400s` or `86400000` milliseconds'
   )
   return undefined
 }

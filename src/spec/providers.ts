@@ -109,7 +109,7 @@ export function expandEnv(value: unknown, path: FieldPath, context: SpecContext)
       context.report(
         path,
         `malformed environment variable reference \`${text}\``,
-        'write `${NAME}`: a letter or `_`, then letters, digits or `_`, and a closing `}`; `$${` keeps a literal `${`'
+        'write `${NAME}`: an ASCII letter or `_`, then ASCII letters, digits or `_`, and a closing `}`; `$${` keeps a literal `${`'
       )
     }
     for (const name of missing) {

@@ -39,7 +39,7 @@ function site(path: FieldPath, template: string, provided: readonly string[] = [
 }
 
 const PLACEHOLDER_HINT =
-  'write `{{name}}` or `{{name.field}}`: a variable name of letters, digits, `_` and `-`, between `{{` and `}}`'
+  'write `{{name}}` or `{{name.field}}`: a variable name of ASCII letters, digits, `_` and `-`, between `{{` and `}}`'
 
 /** Placeholders that are not well formed, once per template (they are wrong for every case). */
 function brokenPlaceholderProblems(sites: readonly TemplateSite[], yaml: YamlFile): Diagnostic[] {
