@@ -51,7 +51,12 @@ describe('mcnemarExact (mid-p)', () => {
   })
 
   it('gives p = 1 with no discordant pairs and p = 1 two-sided when b = c', () => {
-    expect(mcnemarExact(0, 0, 'less')).toEqual({ pValue: 1, statistic: 0, exact: true })
+    expect(mcnemarExact(0, 0, 'less')).toEqual({
+      pValue: 1,
+      statistic: 0,
+      exact: true,
+      smallestPValue: 1
+    })
     expect(mcnemarExact(0, 0, 'two-sided').pValue).toBe(1)
     expect(mcnemarExact(7, 7, 'two-sided').pValue).toBeCloseTo(1, 14)
     expect(mcnemarExact(7, 7, 'less').pValue).toBeCloseTo(0.5, 14)
@@ -116,7 +121,8 @@ describe('signFlipTest', () => {
     expect(signFlipTest([1, 2, 3], { alternative: 'greater', rng })).toEqual({
       pValue: 1 / 8,
       statistic: 2,
-      exact: true
+      exact: true,
+      smallestPValue: 1 / 8
     })
     expect(signFlipTest([1, 2, 3], { alternative: 'less', rng }).pValue).toBe(1)
     expect(signFlipTest([1, 2, 3], { alternative: 'two-sided', rng }).pValue).toBe(0.25)
@@ -183,12 +189,13 @@ describe('signFlipTest', () => {
   })
 
   it('is deterministic for a seed and uses p = (1 + count)/(1 + samples), never 0', () => {
-    const diffs = Array.from({ length: 40 }, (_, i) => -1 - (i % 7) / 10)
+    // One large and 20 small drops: only the all-minus pattern reaches the observed sum (exact
+    // p = 2^−21), practically never drawn, so the count is 0 and p = 1/1000; Hoeffding's bound
+    // exp(−12² / (2 · 100.2)) = 0.49 is no help here.
+    const diffs = [-10, ...Array<number>(20).fill(-0.1)]
     const run = (seed: string) =>
       signFlipTest(diffs, { alternative: 'less', rng: createRng(seed), samples: 999 })
     expect(run('sha-a')).toEqual(run('sha-a'))
-    // All 40 differences negative: only the all-minus pattern reaches the observed sum,
-    // practically never drawn, so the count is 0 and p = 1/1000.
     expect(run('sha-a').pValue).toBe(1 / 1000)
     const varied = Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? 1 : -0.4) * (1 + i / 40))
     const p1 = signFlipTest(varied, { alternative: 'less', rng: createRng('s1'), samples: 999 })
@@ -196,11 +203,27 @@ describe('signFlipTest', () => {
     expect(p1.pValue).not.toBe(p2.pValue)
   })
 
+  it('goes below the Monte Carlo floor 1/(1 + samples) by Hoeffding’s bound, never below the exact p', () => {
+    // 100 drops of 0.8: S = 80, Σd² = 64, so the bound is exp(−80² / (2 · 64)) = exp(−50)
+    // = 1.93e-22 (the exact p is 2^−100 = 7.9e-31), to the 1e-7 that the tie tolerance
+    // 1e-9 Σ|d| gives away. Without it, p = 1/10001 whatever the drop.
+    const collapse = Array<number>(100).fill(-0.8)
+    const less = signFlipTest(collapse, { alternative: 'less', rng: createRng('h') })
+    expectRelativelyClose(less.pValue, 1.9287498479639178e-22, 1e-6)
+    expect(less.pValue).toBeGreaterThanOrEqual(2 ** -100)
+    expect(less).toMatchObject({ exact: false, smallestPValue: 2 ** -100 })
+    const twoSided = signFlipTest(collapse, { alternative: 'two-sided', rng: createRng('h') })
+    expectRelativelyClose(twoSided.pValue, 2 * 1.9287498479639178e-22, 1e-6)
+    // The other direction is untouched: the count is (nearly) every draw.
+    expect(signFlipTest(collapse, { alternative: 'greater', rng: createRng('h') }).pValue).toBe(1)
+  })
+
   it('handles the edges: no non-zero diffs → p = 1, bad input throws', () => {
     expect(signFlipTest([0, 0], { alternative: 'less', rng })).toEqual({
       pValue: 1,
       statistic: 0,
-      exact: true
+      exact: true,
+      smallestPValue: 1
     })
     expect(signFlipTest([], { alternative: 'less', rng }).pValue).toBe(1)
     expect(() => signFlipTest([1, NaN], { alternative: 'less', rng })).toThrow(RangeError)
@@ -220,7 +243,8 @@ describe('wilcoxonSignedRank', () => {
     expect(wilcoxonSignedRank(depression, 'greater')).toEqual({
       pValue: 10 / 512,
       statistic: 40,
-      exact: true
+      exact: true,
+      smallestPValue: 1 / 512
     })
     // SciPy: stats.wilcoxon(x - y, alternative='two-sided').pvalue = 0.0390625
     expect(wilcoxonSignedRank(depression, 'two-sided').pValue).toBeCloseTo(0.0390625, 15)
@@ -235,7 +259,12 @@ describe('wilcoxonSignedRank', () => {
     // 9 non-zero differences' midranks).
     const sleep = [-1.2, -2.4, -1.3, -1.3, 0, -1.0, -1.8, -0.8, -4.6, -1.4]
     const twoSided = wilcoxonSignedRank(sleep, 'two-sided')
-    expect(twoSided).toEqual({ pValue: 0.00390625, statistic: 0, exact: true })
+    expect(twoSided).toEqual({
+      pValue: 0.00390625,
+      statistic: 0,
+      exact: true,
+      smallestPValue: 2 / 512
+    })
     expect(wilcoxonSignedRank(sleep, 'less').pValue).toBe(0.001953125)
   })
 
@@ -254,7 +283,8 @@ describe('wilcoxonSignedRank', () => {
   ] as const)('exact with ties and a zero: %s', (alternative, expected) => {
     const d = [1, 1, 2, -1, 3, 3, 0, 4, -2, 5, -0.5, 2]
     const result = wilcoxonSignedRank(d, alternative)
-    expect(result).toEqual({ pValue: expected, statistic: 56, exact: true })
+    expect(result).toMatchObject({ pValue: expected, statistic: 56, exact: true })
+    expect(result.smallestPValue).toBe(2 ** -11 * (alternative === 'two-sided' ? 2 : 1))
   })
 
   it.each([
@@ -297,12 +327,18 @@ describe('wilcoxonSignedRank', () => {
     expect(wilcoxonSignedRank([0, 1.5, -0.2, 2.7, 0, 3.1], 'greater')).toEqual({
       pValue: 0.125,
       statistic: 9,
-      exact: true
+      exact: true,
+      smallestPValue: 1 / 16
     })
   })
 
   it('handles the edges', () => {
-    expect(wilcoxonSignedRank([], 'less')).toEqual({ pValue: 1, statistic: 0, exact: true })
+    expect(wilcoxonSignedRank([], 'less')).toEqual({
+      pValue: 1,
+      statistic: 0,
+      exact: true,
+      smallestPValue: 1
+    })
     expect(wilcoxonSignedRank([0, 0, 0], 'two-sided').pValue).toBe(1)
     // One difference: V ∈ {0, 1} with probability ½ each.
     expect(wilcoxonSignedRank([-2], 'less').pValue).toBe(0.5)

@@ -18,6 +18,13 @@ export interface TestResult {
   statistic: number
   /** True when the p-value comes from the exact null distribution, false for approximations. */
   exact: boolean
+  /**
+   * No more than the smallest p-value the test could give on these data, had every unit moved the
+   * tested way (2^−m for m non-zero differences of a sign test); 1 when there is nothing to test.
+   * A test whose smallest p is ≥ α can never reject, so it can be left out of a Holm family
+   * (Tarone 1990).
+   */
+  smallestPValue: number
 }
 
 /**
@@ -40,7 +47,7 @@ export function mcnemarExact(b: number, c: number, alternative: Alternative = 'l
   assertCount(b, 'b')
   assertCount(c, 'c')
   const n = b + c
-  if (n === 0) return { pValue: 1, statistic: b, exact: true }
+  if (n === 0) return { pValue: 1, statistic: b, exact: true, smallestPValue: 1 }
   const halfAtB = 0.5 * binomialPmf(b, n, 0.5)
   let pValue: number
   if (alternative === 'less') {
@@ -52,7 +59,9 @@ export function mcnemarExact(b: number, c: number, alternative: Alternative = 'l
     const smaller = Math.min(b, c)
     pValue = 2 * binomialCdf(smaller, n, 0.5) - binomialPmf(smaller, n, 0.5)
   }
-  return { pValue: Math.min(1, pValue), statistic: b, exact: true }
+  // All n discordant pairs one way: ½ P(X = n) one-sided, P(X = n) two-sided.
+  const smallestPValue = 2 ** -(alternative === 'two-sided' ? n : n + 1)
+  return { pValue: Math.min(1, pValue), statistic: b, exact: true, smallestPValue }
 }
 
 /** Exact enumeration up to this many non-zero differences (2^20 sign patterns). */
@@ -118,7 +127,14 @@ function upperBound(sorted: Float64Array, threshold: number): number {
  *   p = (1 + count) / (1 + samples) so that p is never 0 (Phipson & Smyth 2010, "Permutation
  *   P-values Should Never Be Zero"). Sign patterns are taken 32 bits per draw and summed four
  *   signs at a time from precomputed 16-entry tables, so 10,000 samples over 100,000 differences
- *   cost 2.5·10^8 table look-ups rather than 10^9 draws.
+ *   cost 2.5·10^8 table look-ups rather than 10^9 draws. That p cannot go below 1 / (1 + samples),
+ *   which Holm's correction over a few hundred tests turns into "not significant" for any change,
+ *   however large; where Hoeffding's inequality bounds the tail below that floor, the bound is the
+ *   p-value. With independent fair signs sᵢ, P(Σ sᵢ|dᵢ| ≥ S) ≤ exp(−S² / (2 Σ dᵢ²)) for S > 0
+ *   (Hoeffding 1963, "Probability inequalities for sums of bounded random variables", JASA 58,
+ *   Thm 2), twice that two-sided. The bound is never below the exact p-value, so at any level
+ *   under the floor the test rejects only when the exact test would, and its size stays at most
+ *   that level; above the floor the Monte Carlo estimate is used as before.
  * - more than 5,000: the normal approximation of the randomization distribution. Σ sᵢ|dᵢ| with
  *   independent fair signs has mean 0 and variance Σ dᵢ², and is asymptotically normal when no
  *   single |dᵢ| dominates (Lindeberg; Lehmann & Romano 2005, "Testing Statistical Hypotheses",
@@ -127,7 +143,9 @@ function upperBound(sorted: Float64Array, threshold: number): number {
  *
  * 'less' counts sums ≤ observed, 'greater' sums ≥ observed, 'two-sided' |sum| ≥ |observed|, with
  * ties judged within 1e-9 Σ|d|. `statistic` is the mean of all differences (zeros included; NaN
- * for an empty array). No non-zero differences gives p = 1 (exact). Throws RangeError for
+ * for an empty array). No non-zero differences gives p = 1 (exact). `smallestPValue` is 2^−m
+ * (2^−(m−1) two-sided), the exact test's smallest: the Monte Carlo and normal p-values cannot go
+ * below it either, as exp(−(Σ|dᵢ|)² / (2 Σ dᵢ²)) ≥ exp(−m/2) > 2^−m. Throws RangeError for
  * non-finite differences or a non-positive `samples`.
  */
 export function signFlipTest(
@@ -149,11 +167,12 @@ export function signFlipTest(
     total += Math.abs(d)
   }
   const m = magnitudes.length
-  if (m === 0) return { pValue: 1, statistic, exact: true }
+  if (m === 0) return { pValue: 1, statistic, exact: true, smallestPValue: 1 }
+  const smallestPValue = 2 ** -(alternative === 'two-sided' ? m - 1 : m)
   const tolerance = SIGN_FLIP_RELATIVE_TOLERANCE * total
   const twoSidedThreshold = Math.abs(observed) - tolerance
   if (alternative === 'two-sided' && twoSidedThreshold <= 0) {
-    return { pValue: 1, statistic, exact: m <= SIGN_FLIP_EXACT_LIMIT }
+    return { pValue: 1, statistic, exact: m <= SIGN_FLIP_EXACT_LIMIT, smallestPValue }
   }
 
   if (m <= SIGN_FLIP_EXACT_LIMIT) {
@@ -175,18 +194,19 @@ export function signFlipTest(
     if (alternative === 'greater') extreme = countAtLeast(observed - tolerance)
     else if (alternative === 'less') extreme = countAtMost(observed + tolerance)
     else extreme = countAtLeast(twoSidedThreshold) + countAtMost(-twoSidedThreshold)
-    return { pValue: Math.min(1, extreme / 2 ** m), statistic, exact: true }
+    return { pValue: Math.min(1, extreme / 2 ** m), statistic, exact: true, smallestPValue }
   }
 
+  const sumOfSquares = magnitudes.reduce((sum, d) => sum + d * d, 0)
   if (m > SIGN_FLIP_NORMAL_ABOVE) {
-    const z = observed / Math.sqrt(magnitudes.reduce((sum, d) => sum + d * d, 0))
+    const z = observed / Math.sqrt(sumOfSquares)
     const pValue =
       alternative === 'greater'
         ? normalCdf(-z)
         : alternative === 'less'
           ? normalCdf(z)
           : Math.min(1, 2 * normalCdf(-Math.abs(z)))
-    return { pValue, statistic, exact: false }
+    return { pValue, statistic, exact: false, smallestPValue }
   }
 
   const blocks = Math.ceil(m / 4)
@@ -216,7 +236,20 @@ export function signFlipTest(
       if (sum <= observed + tolerance) extreme++
     } else if (Math.abs(sum) >= twoSidedThreshold) extreme++
   }
-  return { pValue: (1 + extreme) / (1 + samples), statistic, exact: false }
+  const floor = 1 / (1 + samples)
+  // The observed sum's distance from 0 in the tested direction (tolerance given away).
+  const towards =
+    alternative === 'greater'
+      ? observed - tolerance
+      : alternative === 'less'
+        ? -observed - tolerance
+        : twoSidedThreshold
+  const hoeffding =
+    towards > 0
+      ? (alternative === 'two-sided' ? 2 : 1) * Math.exp(-(towards * towards) / (2 * sumOfSquares))
+      : 1
+  const pValue = hoeffding < floor ? hoeffding : (1 + extreme) / (1 + samples)
+  return { pValue, statistic, exact: false, smallestPValue }
 }
 
 /**
@@ -253,13 +286,13 @@ const WILCOXON_EXACT_LIMIT = 25
  *   (R's `exact = FALSE, correct = TRUE`).
  *
  * Two-sided p-values are twice the smaller tail, capped at 1. No non-zero differences gives
- * p = 1 and V = 0. Throws RangeError for non-finite differences.
+ * p = 1 and V = 0. `smallestPValue` is the p of every rank on the tested side. Throws RangeError for non-finite differences.
  */
 export function wilcoxonSignedRank(diffs: readonly number[], alternative: Alternative): TestResult {
   assertFiniteValues(diffs, 'diffs')
   const nonzero = diffs.filter((d) => d !== 0)
   const n = nonzero.length
-  if (n === 0) return { pValue: 1, statistic: 0, exact: true }
+  if (n === 0) return { pValue: 1, statistic: 0, exact: true, smallestPValue: 1 }
 
   const order = Array.from(nonzero.keys()).sort(
     (i, j) => Math.abs(nonzero[i] as number) - Math.abs(nonzero[j] as number)
@@ -295,7 +328,12 @@ export function wilcoxonSignedRank(diffs: readonly number[], alternative: Altern
     if (alternative === 'less') pValue = atMost(statistic)
     else if (alternative === 'greater') pValue = atLeast(statistic)
     else pValue = Math.min(1, 2 * (statistic > expected ? atLeast(statistic) : atMost(statistic)))
-    return { pValue, statistic, exact: true }
+    return {
+      pValue,
+      statistic,
+      exact: true,
+      smallestPValue: atMost(0) * (alternative === 'two-sided' ? 2 : 1)
+    }
   }
 
   const sigma = Math.sqrt((n * (n + 1) * (2 * n + 1)) / 24 - tieCorrection / 48)
@@ -307,7 +345,10 @@ export function wilcoxonSignedRank(diffs: readonly number[], alternative: Altern
     const z = (shift - Math.sign(shift) * 0.5) / sigma
     pValue = Math.min(1, 2 * normalCdf(-Math.abs(z)))
   }
-  return { pValue, statistic, exact: false }
+  // Every rank on the tested side: the approximation's p at |V − n(n+1)/4| = n(n+1)/4.
+  const smallestPValue =
+    normalCdf(-(expected - 0.5) / sigma) * (alternative === 'two-sided' ? 2 : 1)
+  return { pValue, statistic, exact: false, smallestPValue }
 }
 
 /**
