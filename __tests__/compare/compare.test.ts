@@ -413,6 +413,43 @@ describe('compareRuns verdicts', () => {
     expect(advice.power?.requiredCases).toBeGreaterThan(400)
   })
 
+  it('passes 40 small suites that barely changed, saying the Holm-split α where it takes more cases', () => {
+    // 8 cases each, scores moving by ±0.5 point: at α/40 no change of 8 cases can be significant,
+    // but their intervals show that none beyond the margin happened.
+    const suites = (run: number, wide: boolean) =>
+      Array.from({ length: 40 }, (_, s) =>
+        buildSuite({
+          suite: `s${s}`,
+          cases: 8,
+          answer: (i) =>
+            scored(0.5 + (s === 0 && wide ? 0.4 : 0.005) * ((i + run + s) % 2 ? 1 : -1), {
+              pass: true
+            })
+        })
+      )
+    const c = compareRuns(buildRun(suites(0, false)), buildRun(suites(1, false)), {
+      seed,
+      strict: true
+    })
+    expect(c.holmFamilySizes.quality).toBe(40)
+    expect(metric(c, 'score', 0)).toMatchObject({
+      verdict: 'pass',
+      reason: expect.stringMatching(/^non-inferior/) as string
+    })
+    expect(c.verdict).toBe('pass')
+    expect(comparisonExitCode(c)).toBe(0)
+    // Scores of the first suite swinging ±40 points: the interval reaches past the margin.
+    const wide = metric(
+      compareRuns(buildRun(suites(0, true)), buildRun(suites(1, true)), { seed }),
+      'score',
+      0
+    )
+    expect(wide.verdict).toBe('inconclusive')
+    expect(wide.reason).toContain(
+      'with 8 paired cases no change can be significant at α = 0.05/40 = 0.0013 (Holm over 40 tests), and the 95% CI reaches below the −5.0 pts margin'
+    )
+  })
+
   it('knows that McNemar at one repeat can reach α from 4 cases, the sign-flip test from 5', () => {
     const collapse = (cases: number) => {
       const { base, head } = runPair(
@@ -751,15 +788,80 @@ describe('compareRuns verdicts', () => {
     )
   })
 
-  it('adjusts p-values over the suites of the run', () => {
-    const suite = (name: string, passing: number) =>
-      buildSuite({ suite: name, cases: 100, answer: passingFirst(passing) })
-    const base = buildRun([suite('a', 80), suite('b', 80), suite('c', 80)])
-    const head = buildRun([suite('a', 74), suite('b', 80), suite('c', 80)])
+  it('adjusts p-values over the suites of the run, leaving out tests that cannot reject', () => {
+    const suite = (name: string, answer: (i: number) => ReturnType<typeof scored>) =>
+      buildSuite({ suite: name, cases: 100, answer })
+    // b and c swap which cases pass (they can reach α); d and e do not change at all (p = 1).
+    const shifted = (offset: number) => (i: number) => scored((i + offset) % 100 < 80 ? 1 : 0)
+    const unchanged = suite('d', passingFirst(80))
+    const base = buildRun([
+      suite('a', passingFirst(80)),
+      suite('b', shifted(0)),
+      suite('c', shifted(0)),
+      unchanged,
+      suite('e', passingFirst(50))
+    ])
+    const head = buildRun([
+      suite('a', passingFirst(74)),
+      suite('b', shifted(3)),
+      suite('c', shifted(5)),
+      unchanged,
+      suite('e', passingFirst(50))
+    ])
     const c = compareRuns(base, head, { seed })
     const a = metric(c, 'score', 0)
     expect(c.holmFamilySizes.quality).toBe(3)
     expect(a.test?.pValueAdjusted).toBeCloseTo(Math.min(1, 3 * (a.test?.pValue ?? NaN)), 12)
+    expect(metric(c, 'score', 3).test).toMatchObject({ pValue: 1, pValueAdjusted: 1 })
+  })
+
+  it('leaves fifty unchanged suites out of the Holm family of a 6-point drop', () => {
+    const others = Array.from({ length: 50 }, (_, s) =>
+      buildSuite({ suite: `same-${s}`, cases: 100, answer: passingFirst(80) })
+    )
+    const base = buildRun([
+      buildSuite({ suite: 'main', cases: 100, answer: passingFirst(80) }),
+      ...others
+    ])
+    const head = buildRun([
+      buildSuite({ suite: 'main', cases: 100, answer: passingFirst(74) }),
+      ...others
+    ])
+    const c = compareRuns(base, head, { seed })
+    expect(c.holmFamilySizes.quality).toBe(1)
+    expect(metric(c, 'score', 0).verdict).toBe('regression')
+    expect(comparisonExitCode(c)).toBe(1)
+  })
+
+  it('calls an 80-point collapse a regression beside 20 noisy suites at α = 0.001 (no Monte Carlo floor)', () => {
+    // 100 cases × 3 repeats fall from about 90% to 10%: the sign-flip test is Monte Carlo, whose
+    // p cannot go below 1/10001, which Holm over the noisy suites' 20 tests lifts above
+    // α = 0.001 (as it does above 0.05 beside 500).
+    const main = (level: number) =>
+      buildSuite({
+        suite: 'main',
+        cases: 100,
+        repeats: 3,
+        answer: (i, r) => scored(level + 0.01 * ((i + r) % 5))
+      })
+    const noisy = (run: number) =>
+      Array.from({ length: 20 }, (_, s) => {
+        const random = lcg(1000 * s + run)
+        return buildSuite({
+          suite: `noisy-${s}`,
+          cases: 16,
+          answer: () => scored(Math.round(random() * 10) / 10, { pass: true })
+        })
+      })
+    const base = buildRun([main(0.9), ...noisy(1)])
+    const head = buildRun([main(0.1), ...noisy(2)])
+    const c = compareRuns(base, head, { seed, alpha: 0.001 })
+    expect(c.holmFamilySizes.quality).toBeGreaterThan(10)
+    const score = metric(c, 'score', 0)
+    expect(score.test?.method).toBe('sign-flip')
+    expect(score.test?.pValueAdjusted).toBeLessThan(1e-10)
+    expect(score.verdict).toBe('regression')
+    expect(comparisonExitCode(c)).toBe(1)
   })
 
   it('reports suites without a baseline and suites no longer run, without failing', () => {

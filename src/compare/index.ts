@@ -14,6 +14,7 @@ import { VERDICT_WORDS, formatPercent, plural } from './format.js'
 import { DEFAULT_ALPHA, OUTAGE_ERROR_RATE, resolveGate } from './gate.js'
 import type { ResolvedGate } from './gate.js'
 import {
+  canReach,
   costMetric,
   costTotalMetric,
   errorRateMetric,
@@ -423,13 +424,24 @@ function removedGroup(suite: SuiteResult, provider: ProviderInfo): PendingGroup 
   return { group, pending: [] }
 }
 
-/** Holm within each family, separately for the worse and the better direction. */
-function adjust(pendings: readonly PendingMetric[]): Record<string, number> {
+/**
+ * Holm within each family, separately for the worse and the better direction. A test that could
+ * not reach α whatever its data did (every paired difference 0, or too few non-zero) is left out
+ * of its family and keeps its own p-value: it can never reject, so leaving it out keeps the
+ * family-wise error rate at α (Tarone 1990) while fifty unchanged suites no longer dilute the one
+ * that dropped.
+ */
+function adjust(pendings: readonly PendingMetric[], alpha: number): Record<string, number> {
   const familySizes: Record<string, number> = {}
   for (const direction of ['test', 'improvementTest'] as const) {
     const families = new Map<string, PendingMetric[]>()
     for (const p of pendings) {
-      if (p.family === null || p.sameAs || !p.metric[direction]) continue
+      const test = p.metric[direction]
+      if (p.family === null || p.sameAs || !test) continue
+      if (!canReach(test, alpha)) {
+        test.pValueAdjusted = test.pValue
+        continue
+      }
       const members = families.get(p.family)
       if (members) members.push(p)
       else families.set(p.family, [p])
@@ -568,7 +580,7 @@ export function compareRuns(base: RunResult, head: RunResult, options: CompareOp
   }
 
   const allPending = pendingGroups.flatMap((g) => g.pending)
-  const familySizes = adjust(allPending)
+  const familySizes = adjust(allPending, alpha)
   for (const p of allPending) p.decide(p.family === null ? 1 : (familySizes[p.family] ?? 1))
 
   const groups = pendingGroups.map(({ group, pending }) => {

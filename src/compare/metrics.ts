@@ -71,24 +71,57 @@ function beyond(value: number, limit: number, side: 'above' | 'beneath' = 'above
   return side === 'above' ? value > limit + slack : value < limit - slack
 }
 
+/** The α a test must beat at Holm's first step in a family of `familySize`, as a reason says it. */
+function holmSplit(alpha: number, familySize: number): { alpha: number; text: string } {
+  const size = Math.max(1, familySize)
+  const split = alpha / size
+  const shown = split >= 0.001 ? String(Number(split.toPrecision(2))) : split.toExponential(1)
+  return {
+    alpha: split,
+    text: size === 1 ? `α = ${alpha}` : `α = ${alpha}/${size} = ${shown} (Holm over ${size} tests)`
+  }
+}
+
 /**
  * Inconclusive when `n` paired cases are fewer than any exact test needs to call a change
- * significant at α split over the family: then neither a change nor its absence can be shown.
- * Says whether it decided.
+ * significant at α: then neither a change nor its absence can be shown. Says whether it decided.
  */
 function tooFewToJudge(
   metric: MetricComparison,
   change: string,
   n: number,
-  alpha: number,
-  familySize: number
+  alpha: number
 ): boolean {
-  const fewest = fewestSignificantUnits(alpha / Math.max(1, familySize))
+  const fewest = fewestSignificantUnits(alpha)
   if (n >= fewest) return false
   setVerdict(
     metric,
     'inconclusive',
     `${change}, but ${plural(n, 'paired case')} can show no change either way: it takes ${fewest} or more`
+  )
+  return true
+}
+
+/**
+ * Inconclusive, once the interval could not show the change within its tolerance, when `n` paired
+ * cases are too few for a change to be significant at α split over the Holm family: more cases,
+ * not a closer look, would settle it. Says whether it decided.
+ */
+function tooFewInFamily(
+  metric: MetricComparison,
+  change: string,
+  n: number,
+  maxRatio: number,
+  alpha: number,
+  familySize: number
+): boolean {
+  const split = holmSplit(alpha, familySize)
+  const fewest = fewestSignificantUnits(split.alpha)
+  if (n >= fewest) return false
+  setVerdict(
+    metric,
+    'inconclusive',
+    `${change}, not significant, and the 95% CI reaches ${formatRatio(maxRatio)}: with ${plural(n, 'paired case')} no change can be significant at ${split.text}; it takes ${fewest} or more`
   )
   return true
 }
@@ -146,14 +179,29 @@ export function finiteOrNull(x: number | null | undefined): number | null {
   return x !== null && x !== undefined && Number.isFinite(x) ? x : null
 }
 
+/** The smallest p-value each test could have given on its data (src/stats `smallestPValue`). */
+const smallestPValues = new WeakMap<MetricTest, number>()
+
+/**
+ * Whether `test` could reach `alpha` at all, however its units had moved: one that cannot (no
+ * unit changed, or too few did) never rejects, and counting it in a Holm family would only dilute
+ * the tests that can (Tarone 1990, "A modified Bonferroni method for discrete data", Biometrics
+ * 46:1171–1176).
+ */
+export function canReach(test: MetricTest, alpha: number): boolean {
+  return (smallestPValues.get(test) ?? 0) < alpha
+}
+
 function asTest(result: TestResult, method: string, alternative: MetricTest['alternative']) {
-  return {
+  const test = {
     method,
     alternative,
     pValue: result.pValue,
     pValueAdjusted: null,
     exact: result.exact
   } satisfies MetricTest
+  smallestPValues.set(test, result.smallestPValue)
+  return test
 }
 
 function emptyMetric(
@@ -550,12 +598,15 @@ export function qualityMetric(options: {
     // Too few units for the exact test ever to reach α: say so, rather than advise from a normal
     // approximation that a total collapse of 4 cases "needs 0 more" — and before the
     // non-inferiority check, as no interval from so few cases can vouch for the margin either.
+    // With α split over a Holm family, more units are needed for a change to be significant, but
+    // not for the (unadjusted) interval to show there was none: that rule comes after the check.
     // McNemar's mid-p halves the smallest p of the sign-flip test: one case fewer suffices.
     const units = metric.clusters ?? n
     const unit = metric.clusters === undefined ? 'paired case' : 'cluster'
     const midP = metric.test?.method === 'mcnemar-mid-p'
-    const fewest = fewestSignificantUnits(alpha / Math.max(1, familySize)) - (midP ? 1 : 0)
-    if (units < fewest) {
+    const tooFew = (split: { alpha: number; text: string } | null): boolean => {
+      const fewest = fewestSignificantUnits(split?.alpha ?? alpha) - (midP ? 1 : 0)
+      if (units >= fewest) return false
       const required =
         metric.clusters === undefined ? Math.max(fewest, advice.requiredCases ?? fewest) : null
       metric.power = {
@@ -565,12 +616,18 @@ export function qualityMetric(options: {
         additionalCases: required === null ? null : required - n,
         requiredRepeats: null
       }
-      return setVerdict(
+      const at =
+        split === null
+          ? ''
+          : ` at ${split.text}, and the 95% CI reaches below the −${formatPoints(tolerance.margin, false)} margin`
+      setVerdict(
         metric,
         'inconclusive',
-        `${label} changed ${formatPoints(delta)}, but with ${plural(units, unit)} no change can be significant (the smallest possible p is ${formatPValue(2 ** -(units + (midP ? 1 : 0)))}): it takes ${fewest} or more, or an absolute floor such as \`gate: { ${name}: { min: 0.8 } }\``
+        `${label} changed ${formatPoints(delta)}, but with ${plural(units, unit)} no change can be significant${at} (the smallest possible p is ${formatPValue(2 ** -(units + (midP ? 1 : 0)))}): it takes ${fewest} or more, or an absolute floor such as \`gate: { ${name}: { min: 0.8 } }\``
       )
+      return true
     }
+    if (tooFew(null)) return
     const low = metric.interval?.low ?? null
     if (low !== null && low > -tolerance.margin) {
       return setVerdict(
@@ -579,6 +636,8 @@ export function qualityMetric(options: {
         `non-inferior: the 95% CI ${formatInterval(low, metric.interval?.high ?? null, 'difference', 'fraction')} stays above the −${formatPoints(tolerance.margin, false)} margin`
       )
     }
+    if (familySize > 1 && tooFew(holmSplit(alpha, familySize))) return
+    const fewest = fewestSignificantUnits(alpha / Math.max(1, familySize)) - (midP ? 1 : 0)
     metric.power = {
       minimumDetectableEffect: advice.mde,
       targetEffect: tolerance.margin,
@@ -669,9 +728,8 @@ export function latencyMetric(options: {
         'no case has measured latencies on both sides (cached and errored answers carry none)'
       )
     }
-    if (tooFewToJudge(metric, `median latency ${formatRatio(ratio)}`, n, ctx.alpha, familySize)) {
-      return
-    }
+    const change = `median latency ${formatRatio(ratio)}`
+    if (tooFewToJudge(metric, change, n, ctx.alpha)) return
     const changeNote = (bound: string) => `significant but within ${bound}`
     if (ratioChangeVerdict(metric, ratio, maxRatio, ctx.alpha, 'median latency', changeNote)) return
     const high = metric.interval?.high ?? null
@@ -682,6 +740,7 @@ export function latencyMetric(options: {
         `the 95% CI of the ratio stays below ${formatRatio(maxRatio)}`
       )
     }
+    if (tooFewInFamily(metric, change, n, maxRatio, ctx.alpha, familySize)) return
     const advice = powerAdvice({
       sd,
       n,
@@ -918,11 +977,8 @@ export function costMetric(options: {
         `mean cost per case ${formatRatio(ratio)}: significant but within ${toleratedBound(ratio, maxRatio)}`
       )
     }
-    if (
-      tooFewToJudge(metric, `mean cost per case ${formatRatio(ratio)}`, n, ctx.alpha, familySize)
-    ) {
-      return
-    }
+    const change = `mean cost per case ${formatRatio(ratio)}`
+    if (tooFewToJudge(metric, change, n, ctx.alpha)) return
     const high = metric.interval?.high ?? null
     if (high !== null && high < maxRatio) {
       return setVerdict(
@@ -931,6 +987,7 @@ export function costMetric(options: {
         `the 95% CI of the ratio stays below ${formatRatio(maxRatio)}`
       )
     }
+    if (tooFewInFamily(metric, change, n, maxRatio, ctx.alpha, familySize)) return
     const baseMean = metric.base as number
     const advice = powerAdvice({
       sd,
