@@ -138,7 +138,70 @@ describe('compareRuns verdicts', () => {
     const score = metric(c, 'score')
     expect(score.verdict).toBe('inconclusive')
     expect(score.reason).toContain('carried by 3 paired cases that changed: it takes 5 or more')
-    expect(powerGuidance(score)).toBeNull()
+    expect(powerGuidance(score)).toBe(
+      'this run could detect 4.3 pts or more (target: a 5-point drop)'
+    )
+  })
+
+  it('always says what an inconclusive run could detect, in clusters when the test is clustered', () => {
+    // 200 cases, K = 3, every case 3 points likelier to fail: not significant, and the interval
+    // reaches past the margin.
+    const random = lcg(11)
+    const answers = Array.from({ length: 2 }, () =>
+      Array.from({ length: 200 }, () => Array.from({ length: 3 }, () => random()))
+    )
+    // `swing`: clusters of 20 cases whose head moves together, up or down by 10 points.
+    const build = (run: number, swing = 0) => ({
+      cases: 200,
+      repeats: 3,
+      ...(swing ? { cluster: (i: number) => `k${Math.floor(i / 20)}` } : {}),
+      answer: (i: number, r: number) => {
+        const shift = run * (0.03 + swing * (Math.floor(i / 20) % 2 ? 1 : -1))
+        return scored((answers[run]?.[i]?.[r] ?? 0) < (i % 10 < 7 ? 0.95 : 0.3) - shift ? 1 : 0)
+      }
+    })
+    const flat = runPair(build(0), build(1))
+    const score = metric(compareRuns(flat.base, flat.head, { seed }), 'score')
+    expect(score.verdict).toBe('inconclusive')
+    expect(powerGuidance(score)).toMatch(/this run could detect \d+\.\d pts or more/)
+    const clustered = runPair(build(0, 0.1), build(1, 0.1))
+    const byCluster = metric(compareRuns(clustered.base, clustered.head, { seed }), 'score')
+    expect(byCluster).toMatchObject({ verdict: 'inconclusive', clusters: 10 })
+    expect(powerGuidance(byCluster)).toMatch(
+      /^needs ~[\d,]+ more clusters to detect a 5-point drop; this run could detect/
+    )
+    // One more unit is said in the singular.
+    const oneMore: MetricComparison = {
+      ...score,
+      power: { ...(score.power as NonNullable<MetricComparison['power']>), additionalCases: 1 }
+    }
+    expect(powerGuidance(oneMore)).toMatch(/^needs ~1 more paired case (or|to)/)
+  })
+
+  it('says the cost is per answer (one call), which repeats do not multiply', () => {
+    const build = {
+      cases: 20,
+      repeats: 3,
+      gate: { cost: { max: 0.002 } },
+      answer: () => scored(1, { cost: 0.001 })
+    }
+    const { base, head } = runPair(build, build)
+    const c = compareRuns(base, head, { seed })
+    const cost = metric(c, 'cost')
+    expect(cost).toMatchObject({ verdict: 'pass', head: 0.001 })
+    expect(metricCells(cost).slice(0, 3)).toEqual(['cost per answer', '$0.00100', '$0.00100'])
+    expect(renderMarkdown(c)).toContain('| cost per answer |')
+  })
+
+  it('shows a drop beyond the noise floor with the decimals that tell them apart', () => {
+    // 50 of 100 cases fall by 0.0404: a mean drop of 2.02 points against a 2-point floor.
+    const { base, head } = runPair(
+      { cases: 100, answer: () => scored(0.9) },
+      { cases: 100, answer: (i) => scored(i % 2 ? 0.9 - 0.0404 : 0.9) }
+    )
+    const score = metric(compareRuns(base, head, { seed }), 'score')
+    expect(score.verdict).toBe('regression')
+    expect(score.reason).toMatch(/^mean score fell 2\.02 pts, beyond the 2\.00 pts noise floor/)
   })
 
   it('passes no latency or cost on fewer cases than a test could ever call significant', () => {
@@ -501,7 +564,7 @@ describe('compareRuns verdicts', () => {
     )
     const cost = metric(compareRuns(base, head, { seed }), 'cost')
     expect(cost.verdict).toBe('regression')
-    expect(cost.reason).toMatch(/^mean cost per case ×∞ \(\$0 → \$0\.00100\)/)
+    expect(cost.reason).toMatch(/^mean cost per answer ×∞ \(\$0 → \$0\.00100\)/)
     expect(metricCells(cost)[3]).toBe('×∞')
   })
 
@@ -524,12 +587,12 @@ describe('compareRuns verdicts', () => {
     )
     const c = compareRuns(base, head, { seed })
     expect(metricCells(metric(c, 'cost')).slice(0, 3)).toEqual([
-      'cost per case',
+      'cost per answer',
       '$0.000000500',
       '$0.000000499'
     ])
     expect(metricCells(metric(c, 'cost-total')).slice(1, 3)).toEqual(['$0.0000500', '$0.0000499'])
-    // 500 → 499.99 input tokens per case: a change that rounds to zero has no sign.
+    // 500 → 499.99 input tokens per answer: a change that rounds to zero has no sign.
     expect(metricCells(metric(c, 'input-tokens')).slice(1, 4)).toEqual(['500', '500', '±0.0'])
     expect(metricCells(metric(c, 'latency-p50')).slice(1, 3)).toEqual(['1.00 s', '1.00 s'])
     expect(formatInterval(-0.0004, 0.0004, 'difference', 'fraction')).toBe('[0.0, 0.0] pts')
@@ -714,7 +777,7 @@ describe('compareRuns verdicts', () => {
     const capped = metric(compareRuns(cheapBase.base, cheapBase.head, { seed }), 'cost')
     expect(capped.verdict).toBe('fail')
     expect(capped.reason).toMatch(
-      /^mean cost per case \$0\.0750 \(over the cases priced\) is above the maximum \$0\.0100/
+      /^mean cost per answer \$0\.0750 \(over the cases priced\) is above the maximum \$0\.0100/
     )
   })
 
@@ -737,7 +800,7 @@ describe('compareRuns verdicts', () => {
     )
     const cost = metric(compareRuns(base, head, { seed }), 'cost')
     expect(cost.verdict).toBe('fail')
-    expect(cost.reason).toBe('mean cost per case $0.010001 is above the maximum $0.010000')
+    expect(cost.reason).toBe('mean cost per answer $0.010001 is above the maximum $0.010000')
   })
 
   it('calls a maximum cost that cannot be checked inconclusive, and shows it in the reports', () => {
@@ -748,9 +811,11 @@ describe('compareRuns verdicts', () => {
     const c = compareRuns(base, head, { seed })
     expect(metric(c, 'cost')).toMatchObject({ verdict: 'inconclusive', base: null, head: null })
     expect(metric(c, 'cost').reason).toBe(
-      'cost unknown: 20 of 20 base answers and 20 of 20 head answers without a cost (no price for the model or its service tier, or no token counts); the maximum $0.0100 per case cannot be checked'
+      'cost unknown: 20 of 20 base answers and 20 of 20 head answers without a cost (no price for the model or its service tier, or no token counts); the maximum $0.0100 per answer cannot be checked'
     )
-    expect(renderMarkdown(c)).toContain('| cost per case | – | – | – | – | – | **INCONCLUSIVE** |')
+    expect(renderMarkdown(c)).toContain(
+      '| cost per answer | – | – | – | – | – | **INCONCLUSIVE** |'
+    )
     expect(comparisonExitCode(compareRuns(base, head, { seed, strict: true }))).toBe(1)
   })
 

@@ -51,9 +51,27 @@ export function formatPercentsApart(value: number, limit: number): [string, stri
 }
 
 /** A difference of fractions in percentage points: −0.021 → "−2.1 pts". */
-export function formatPoints(d: number, withSign = true): string {
-  const text = `${Math.abs(d * 100).toFixed(1)} pts`
+export function formatPoints(d: number, withSign = true, decimals = 1): string {
+  const text = `${Math.abs(d * 100).toFixed(decimals)} pts`
   return withSign ? signedChange(text, d) : text
+}
+
+/**
+ * A change and the noise floor it is judged against, in points with as many decimals as it takes
+ * to tell their sizes apart: "fell 2.02 pts, beyond the 2.00 pts noise floor", never "2.0 … 2.0".
+ * The limit is shown unsigned.
+ */
+export function formatPointsApart(d: number, limit: number, withSign = true): [string, string] {
+  const shownAt = (decimals: number): [string, string] => [
+    formatPoints(d, withSign, decimals),
+    formatPoints(limit, false, decimals)
+  ]
+  let shown = shownAt(1)
+  const size = (text: string) => text.replace(/^[−+±]/, '')
+  for (let decimals = 2; size(shown[0]) === shown[1] && decimals <= MAX_DECIMALS; decimals++) {
+    shown = shownAt(decimals)
+  }
+  return shown
 }
 
 export function formatRatio(r: number): string {
@@ -160,10 +178,10 @@ export const METRIC_LABELS: Record<MetricName, string> = {
   'latency-p50': 'latency p50',
   'latency-p95': 'latency p95',
   'ttft-p50': 'time to first token p50',
-  cost: 'cost per case',
+  cost: 'cost per answer',
   'cost-total': 'cost total',
-  'input-tokens': 'input tokens per case',
-  'output-tokens': 'output tokens per case',
+  'input-tokens': 'input tokens per answer',
+  'output-tokens': 'output tokens per answer',
   'retry-rate': 'retry rate'
 }
 
@@ -192,7 +210,11 @@ export function shownPValue(metric: MetricComparison): number | null {
   return worse
 }
 
-/** "needs ~340 more cases (or 5 repeats per case) to detect a 5-point drop", or null. */
+/**
+ * "needs ~340 more paired cases (or 5 repeats per case) to detect a 5-point drop; this run could
+ * detect 6.1 pts or more", or only what this run could detect when more cases would not settle it;
+ * null when neither is known.
+ */
 export function powerGuidance(metric: MetricComparison): string | null {
   const power = metric.power
   if (metric.verdict !== 'inconclusive' || !power) return null
@@ -202,21 +224,22 @@ export function powerGuidance(metric: MetricComparison): string | null {
       : metric.unit === 'ms'
         ? `a ${formatRatio(power.targetEffect)} slowdown`
         : `a ${formatRatio(power.targetEffect)} cost increase`
+  const unit = metric.clusters === undefined ? 'paired case' : 'cluster'
   const more =
     power.additionalCases === null
       ? null
-      : `~${power.additionalCases.toLocaleString('en-US')} more paired cases`
+      : `~${power.additionalCases.toLocaleString('en-US')} more ${power.additionalCases === 1 ? unit : `${unit}s`}`
   const repeats =
     power.requiredRepeats === null ? null : `${power.requiredRepeats} repeats per case`
   const needs = [more, repeats].filter((x): x is string => x !== null)
-  if (needs.length === 0) return null
   const detectable =
     power.minimumDetectableEffect === null
-      ? ''
+      ? null
       : metric.unit === 'fraction'
-        ? `; this run could detect ${formatPoints(power.minimumDetectableEffect, false)} or more`
-        : `; this run could detect ${formatRatio(power.minimumDetectableEffect)} or more`
-  return `needs ${needs.join(' or ')} to detect ${target}${detectable}`
+        ? `this run could detect ${formatPoints(power.minimumDetectableEffect, false)} or more`
+        : `this run could detect ${formatRatio(power.minimumDetectableEffect)} or more`
+  if (needs.length === 0) return detectable === null ? null : `${detectable} (target: ${target})`
+  return `needs ${needs.join(' or ')} to detect ${target}${detectable === null ? '' : `; ${detectable}`}`
 }
 
 /**

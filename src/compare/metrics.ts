@@ -35,6 +35,7 @@ import {
   formatPercent,
   formatPercentsApart,
   formatPoints,
+  formatPointsApart,
   formatRatio,
   formatUsd,
   formatUsdsApart,
@@ -556,11 +557,13 @@ export function qualityMetric(options: {
     // floor it tests for 3 points and misses most real regressions at the usual 100–400 cases
     // (see bench/gate.ts). The false alarm rate is already held at α by the drop test; the
     // floor only keeps tiny, significant changes of very large suites from failing the check.
+    const [change, noiseFloor] = formatPointsApart(delta, tolerance.noise)
     if (drop && beyond(delta, -tolerance.noise, 'beneath')) {
+      const [fall, floor] = formatPointsApart(delta, tolerance.noise, false)
       return setVerdict(
         metric,
         'regression',
-        `${label} fell ${formatPoints(delta, false)}, beyond the ${formatPoints(tolerance.noise, false)} noise floor (${pText(metric.test)})`
+        `${label} fell ${fall}, beyond the ${floor} noise floor (${pText(metric.test)})`
       )
     }
     if (floorBroken) return setVerdict(metric, 'fail', floorBroken)
@@ -575,7 +578,7 @@ export function qualityMetric(options: {
       return setVerdict(
         metric,
         'minor-change',
-        `${label} changed ${formatPoints(delta)}: significant (${pText(drop ? metric.test : metric.improvementTest)}) but within the ${formatPoints(tolerance.noise, false)} noise floor`
+        `${label} changed ${change}: significant (${pText(drop ? metric.test : metric.improvementTest)}) but within the ${noiseFloor} noise floor`
       )
     }
     const within = (side: 'base' | 'head') =>
@@ -585,13 +588,17 @@ export function qualityMetric(options: {
       )
     const withinBase = within('base')
     const withinHead = within('head')
+    // With shared clusters the cluster is the unit the test counts, and more of them, not more
+    // cases of the same clusters, is what settles it: the advice is in clusters, from the spread
+    // of the cluster totals (the clustered SE times √G).
+    const clusters = metric.clusters
     const advice = powerAdvice({
-      sd,
-      n,
+      sd: clusters === undefined ? sd : sd * Math.sqrt(clusters / n),
+      n: clusters ?? n,
       alpha: ctx.alpha / Math.max(1, familySize),
       effect: tolerance.margin,
       within:
-        withinBase !== null && withinHead !== null
+        clusters === undefined && withinBase !== null && withinHead !== null
           ? { base: withinBase, head: withinHead, repeats: options.repeats }
           : undefined
     })
@@ -607,13 +614,12 @@ export function qualityMetric(options: {
     const tooFew = (split: { alpha: number; text: string } | null): boolean => {
       const fewest = fewestSignificantUnits(split?.alpha ?? alpha) - (midP ? 1 : 0)
       if (units >= fewest) return false
-      const required =
-        metric.clusters === undefined ? Math.max(fewest, advice.requiredCases ?? fewest) : null
+      const required = Math.max(fewest, advice.requiredCases ?? fewest)
       metric.power = {
         minimumDetectableEffect: null,
         targetEffect: tolerance.margin,
         requiredCases: required,
-        additionalCases: required === null ? null : required - n,
+        additionalCases: required - units,
         requiredRepeats: null
       }
       const at =
@@ -868,7 +874,7 @@ function ratioChangeVerdict(
 }
 
 /**
- * Mean cost per case (USD of the system under test, judges apart), a ratio head / base with the
+ * Mean cost per answer (USD of one call of the system under test, judges apart; per case first, then over the cases), a ratio head / base with the
  * paired bootstrap CI of the ratio (DESIGN "Statistics"), and the sign-flip test on the per-case
  * cost differences (mean difference > 0 ⇔ ratio of means > 1).
  * Regression = a significant increase AND a point ratio beyond the tolerance, the same shape as
@@ -935,7 +941,7 @@ export function costMetric(options: {
   const headPartlyPriced = options.head.unpricedAnswers > 0 ? ' (over the cases priced)' : ''
   const brokenLimit = () =>
     options.max !== undefined && options.headAll !== null && beyond(options.headAll, options.max)
-      ? `mean cost per case ${formatUsdsApart(options.headAll, options.max).join(`${headPartlyPriced} is above the maximum `)}`
+      ? `mean cost per answer ${formatUsdsApart(options.headAll, options.max).join(`${headPartlyPriced} is above the maximum `)}`
       : undefined
   const judge = (familySize: number) => {
     const floorBroken = brokenLimit()
@@ -947,7 +953,7 @@ export function costMetric(options: {
         return setVerdict(
           metric,
           'inconclusive',
-          `cost unknown: ${unpriced}; the maximum ${formatUsd(options.max)} per case cannot be checked`
+          `cost unknown: ${unpriced}; the maximum ${formatUsd(options.max)} per answer cannot be checked`
         )
       }
       return setVerdict(
@@ -963,21 +969,21 @@ export function costMetric(options: {
       return setVerdict(
         metric,
         'regression',
-        `mean cost per case ${formatRatio(ratio)} (${formatUsd(metric.base as number)} → ${formatUsd(metric.head as number)}), beyond the tolerated ${formatRatio(maxRatio)} (${pText(metric.test)})`
+        `mean cost per answer ${formatRatio(ratio)} (${formatUsd(metric.base as number)} → ${formatUsd(metric.head as number)}), beyond the tolerated ${formatRatio(maxRatio)} (${pText(metric.test)})`
       )
     }
     if (floorBroken) return setVerdict(metric, 'fail', floorBroken)
     if (cheaper && beyond(ratio, 1 / maxRatio, 'beneath')) {
-      return setVerdict(metric, 'improvement', `mean cost per case ${formatRatio(ratio)}`)
+      return setVerdict(metric, 'improvement', `mean cost per answer ${formatRatio(ratio)}`)
     }
     if (dearer || cheaper) {
       return setVerdict(
         metric,
         'minor-change',
-        `mean cost per case ${formatRatio(ratio)}: significant but within ${toleratedBound(ratio, maxRatio)}`
+        `mean cost per answer ${formatRatio(ratio)}: significant but within ${toleratedBound(ratio, maxRatio)}`
       )
     }
-    const change = `mean cost per case ${formatRatio(ratio)}`
+    const change = `mean cost per answer ${formatRatio(ratio)}`
     if (tooFewToJudge(metric, change, n, ctx.alpha)) return
     const high = metric.interval?.high ?? null
     if (high !== null && high < maxRatio) {
@@ -1006,7 +1012,7 @@ export function costMetric(options: {
     setVerdict(
       metric,
       'inconclusive',
-      `mean cost per case ${formatRatio(ratio)}, not significant, and the 95% CI reaches ${formatRatio(maxRatio)}`
+      `mean cost per answer ${formatRatio(ratio)}, not significant, and the 95% CI reaches ${formatRatio(maxRatio)}`
     )
   }
   const decide = (familySize: number) => {
@@ -1174,7 +1180,7 @@ export function ttftMetric(pairs: readonly Pair[]): PendingMetric | null {
   return reported(metric, `reported only (median of the cases' median time to first token)`)
 }
 
-/** Mean tokens per case over the paired cases: exact differences, no test (DESIGN). */
+/** Mean tokens per answer over the paired cases: exact differences, no test (DESIGN). */
 export function tokenMetric(
   pairs: readonly Pair[],
   name: 'input-tokens' | 'output-tokens'
@@ -1187,7 +1193,7 @@ export function tokenMetric(
   metric.base = mean(used.map((p) => valueOf(p.base) as number))
   metric.head = mean(used.map((p) => valueOf(p.head) as number))
   metric.delta = metric.head - metric.base
-  return reported(metric, 'reported only (mean per case)')
+  return reported(metric, 'reported only (mean per answer)')
 }
 
 /** Total spend of each run over all its answers. */

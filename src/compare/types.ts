@@ -86,7 +86,10 @@ export interface PowerAdvice {
   minimumDetectableEffect: number | null
   /** The change the advice is about: the non-inferiority margin, or the tolerated ratio. */
   targetEffect: number
-  /** Paired cases needed to detect `targetEffect`; null when it cannot be estimated. */
+  /**
+   * Paired cases needed to detect `targetEffect` (clusters, when the metric's test flips signs
+   * per cluster); null when it cannot be estimated.
+   */
   requiredCases: number | null
   additionalCases: number | null
   /** Repeats per case that would settle it with the current cases; null if none up to 50 would. */
