@@ -49,18 +49,21 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
 ));
 
 // src/errors.ts
+function showUnseen(text) {
+  return text.replace(UNSEEN, (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, "0")}`);
+}
 function formatDiagnostic(d) {
   const where2 = [d.file, d.line, d.column].filter((part) => part !== void 0).join(":");
   const field = d.path ? ` ${d.path}:` : "";
   const hint = d.hint ? ` (${d.hint})` : "";
-  return `${where2}:${field} ${d.message}${hint}`;
+  return showUnseen(`${where2}:${field} ${d.message}${hint}`);
 }
 function errorMessage(error) {
   if (error instanceof Error) return error.message;
   const message = error?.message;
   return typeof message === "string" && Object.prototype.toString.call(error) === "[object Error]" ? message : String(error);
 }
-var EvalgateError, InputError, ResultsWriteError, UsageError, ProviderError;
+var EvalgateError, UNSEEN, InputError, ResultsWriteError, UsageError, ProviderError;
 var init_errors = __esm({
   "src/errors.ts"() {
     "use strict";
@@ -72,6 +75,7 @@ var init_errors = __esm({
         this.exitCode = exitCode2;
       }
     };
+    UNSEEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/gu;
     InputError = class extends EvalgateError {
       diagnostics;
       constructor(diagnostics, summary) {
@@ -483,11 +487,11 @@ var require_codegen = __commonJS({
         const rhs = this.rhs === void 0 ? "" : ` = ${this.rhs}`;
         return `${varKind} ${this.name}${rhs};` + _n;
       }
-      optimizeNames(names, constants2) {
+      optimizeNames(names, constants3) {
         if (!names[this.name.str])
           return;
         if (this.rhs)
-          this.rhs = optimizeExpr(this.rhs, names, constants2);
+          this.rhs = optimizeExpr(this.rhs, names, constants3);
         return this;
       }
       get names() {
@@ -504,10 +508,10 @@ var require_codegen = __commonJS({
       render({ _n }) {
         return `${this.lhs} = ${this.rhs};` + _n;
       }
-      optimizeNames(names, constants2) {
+      optimizeNames(names, constants3) {
         if (this.lhs instanceof code_1.Name && !names[this.lhs.str] && !this.sideEffects)
           return;
-        this.rhs = optimizeExpr(this.rhs, names, constants2);
+        this.rhs = optimizeExpr(this.rhs, names, constants3);
         return this;
       }
       get names() {
@@ -568,8 +572,8 @@ var require_codegen = __commonJS({
       optimizeNodes() {
         return `${this.code}` ? this : void 0;
       }
-      optimizeNames(names, constants2) {
-        this.code = optimizeExpr(this.code, names, constants2);
+      optimizeNames(names, constants3) {
+        this.code = optimizeExpr(this.code, names, constants3);
         return this;
       }
       get names() {
@@ -598,12 +602,12 @@ var require_codegen = __commonJS({
         }
         return nodes.length > 0 ? this : void 0;
       }
-      optimizeNames(names, constants2) {
+      optimizeNames(names, constants3) {
         const { nodes } = this;
         let i = nodes.length;
         while (i--) {
           const n = nodes[i];
-          if (n.optimizeNames(names, constants2))
+          if (n.optimizeNames(names, constants3))
             continue;
           subtractNames(names, n.names);
           nodes.splice(i, 1);
@@ -656,12 +660,12 @@ var require_codegen = __commonJS({
           return void 0;
         return this;
       }
-      optimizeNames(names, constants2) {
+      optimizeNames(names, constants3) {
         var _a5;
-        this.else = (_a5 = this.else) === null || _a5 === void 0 ? void 0 : _a5.optimizeNames(names, constants2);
-        if (!(super.optimizeNames(names, constants2) || this.else))
+        this.else = (_a5 = this.else) === null || _a5 === void 0 ? void 0 : _a5.optimizeNames(names, constants3);
+        if (!(super.optimizeNames(names, constants3) || this.else))
           return;
-        this.condition = optimizeExpr(this.condition, names, constants2);
+        this.condition = optimizeExpr(this.condition, names, constants3);
         return this;
       }
       get names() {
@@ -684,10 +688,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.iteration})` + super.render(opts);
       }
-      optimizeNames(names, constants2) {
-        if (!super.optimizeNames(names, constants2))
+      optimizeNames(names, constants3) {
+        if (!super.optimizeNames(names, constants3))
           return;
-        this.iteration = optimizeExpr(this.iteration, names, constants2);
+        this.iteration = optimizeExpr(this.iteration, names, constants3);
         return this;
       }
       get names() {
@@ -723,10 +727,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.varKind} ${this.name} ${this.loop} ${this.iterable})` + super.render(opts);
       }
-      optimizeNames(names, constants2) {
-        if (!super.optimizeNames(names, constants2))
+      optimizeNames(names, constants3) {
+        if (!super.optimizeNames(names, constants3))
           return;
-        this.iterable = optimizeExpr(this.iterable, names, constants2);
+        this.iterable = optimizeExpr(this.iterable, names, constants3);
         return this;
       }
       get names() {
@@ -768,11 +772,11 @@ var require_codegen = __commonJS({
         (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNodes();
         return this;
       }
-      optimizeNames(names, constants2) {
+      optimizeNames(names, constants3) {
         var _a5, _b;
-        super.optimizeNames(names, constants2);
-        (_a5 = this.catch) === null || _a5 === void 0 ? void 0 : _a5.optimizeNames(names, constants2);
-        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants2);
+        super.optimizeNames(names, constants3);
+        (_a5 = this.catch) === null || _a5 === void 0 ? void 0 : _a5.optimizeNames(names, constants3);
+        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants3);
         return this;
       }
       get names() {
@@ -1073,7 +1077,7 @@ var require_codegen = __commonJS({
     function addExprNames(names, from) {
       return from instanceof code_1._CodeOrName ? addNames(names, from.names) : names;
     }
-    function optimizeExpr(expr, names, constants2) {
+    function optimizeExpr(expr, names, constants3) {
       if (expr instanceof code_1.Name)
         return replaceName(expr);
       if (!canOptimize(expr))
@@ -1088,14 +1092,14 @@ var require_codegen = __commonJS({
         return items;
       }, []));
       function replaceName(n) {
-        const c = constants2[n.str];
+        const c = constants3[n.str];
         if (c === void 0 || names[n.str] !== 1)
           return n;
         delete names[n.str];
         return c;
       }
       function canOptimize(e) {
-        return e instanceof code_1._Code && e._items.some((c) => c instanceof code_1.Name && names[c.str] === 1 && constants2[c.str] !== void 0);
+        return e instanceof code_1._Code && e._items.some((c) => c instanceof code_1.Name && names[c.str] === 1 && constants3[c.str] !== void 0);
       }
     }
     function subtractNames(names, from) {
@@ -3984,50 +3988,50 @@ var require_fast_uri = __commonJS({
       schemelessOptions.skipEscape = true;
       return serialize(resolved, schemelessOptions);
     }
-    function resolveComponent(base, relative4, options, skipNormalization) {
+    function resolveComponent(base, relative5, options, skipNormalization) {
       const target = {};
       if (!skipNormalization) {
         base = parse2(serialize(base, options), options);
-        relative4 = parse2(serialize(relative4, options), options);
+        relative5 = parse2(serialize(relative5, options), options);
       }
       options = options || {};
-      if (!options.tolerant && relative4.scheme) {
-        target.scheme = relative4.scheme;
-        target.userinfo = relative4.userinfo;
-        target.host = relative4.host;
-        target.port = relative4.port;
-        target.path = removeDotSegments(relative4.path || "");
-        target.query = relative4.query;
+      if (!options.tolerant && relative5.scheme) {
+        target.scheme = relative5.scheme;
+        target.userinfo = relative5.userinfo;
+        target.host = relative5.host;
+        target.port = relative5.port;
+        target.path = removeDotSegments(relative5.path || "");
+        target.query = relative5.query;
       } else {
-        if (relative4.userinfo !== void 0 || relative4.host !== void 0 || relative4.port !== void 0) {
-          target.userinfo = relative4.userinfo;
-          target.host = relative4.host;
-          target.port = relative4.port;
-          target.path = removeDotSegments(relative4.path || "");
-          target.query = relative4.query;
+        if (relative5.userinfo !== void 0 || relative5.host !== void 0 || relative5.port !== void 0) {
+          target.userinfo = relative5.userinfo;
+          target.host = relative5.host;
+          target.port = relative5.port;
+          target.path = removeDotSegments(relative5.path || "");
+          target.query = relative5.query;
         } else {
-          if (!relative4.path) {
+          if (!relative5.path) {
             target.path = base.path;
-            if (relative4.query !== void 0) {
-              target.query = relative4.query;
+            if (relative5.query !== void 0) {
+              target.query = relative5.query;
             } else {
               target.query = base.query;
             }
           } else {
-            if (relative4.path[0] === "/") {
-              target.path = removeDotSegments(relative4.path);
+            if (relative5.path[0] === "/") {
+              target.path = removeDotSegments(relative5.path);
             } else {
               const baseHasAuthority = base.userinfo !== void 0 || base.host !== void 0 || base.port !== void 0;
               if (baseHasAuthority && !base.path) {
-                target.path = "/" + relative4.path;
+                target.path = "/" + relative5.path;
               } else if (!base.path) {
-                target.path = relative4.path;
+                target.path = relative5.path;
               } else {
-                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative4.path;
+                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative5.path;
               }
               target.path = base.scheme === void 0 && !baseHasAuthority && target.path[0] !== "/" ? removeDotSegmentsRelative(target.path) : removeDotSegments(target.path);
             }
-            target.query = relative4.query;
+            target.query = relative5.query;
           }
           target.userinfo = base.userinfo;
           target.host = base.host;
@@ -4035,7 +4039,7 @@ var require_fast_uri = __commonJS({
         }
         target.scheme = base.scheme;
       }
-      target.fragment = relative4.fragment;
+      target.fragment = relative5.fragment;
       return target;
     }
     function equal(uriA, uriB, options) {
@@ -7405,7 +7409,8 @@ var init_run_result_schema = __esm({
               required: ["kind", "message"],
               properties: {
                 kind: {
-                  type: "string"
+                  type: "string",
+                  description: "`provider:<kind>` for a failed call (auth, rate-limited, server, timeout, network, bad-request…), `judge:<kind>` for an LLM judge's failed call, `scorer` for a scorer that threw, `cache-miss`, `cancelled`."
                 },
                 message: {
                   type: "string"
@@ -7826,7 +7831,7 @@ async function readRegularFileIfExists(path2, maxBytes) {
     const info = await handle.stat();
     if (!info.isFile()) throw new Error("not a regular file");
     if (info.size > maxBytes) throw new Error(`larger than ${maxBytes} bytes`);
-    return await handle.readFile("utf8");
+    return await handle.readFile();
   } finally {
     await handle.close();
   }
@@ -8464,7 +8469,7 @@ function mcnemarExact(b, c, alternative = "less") {
   assertCount(b, "b");
   assertCount(c, "c");
   const n = b + c;
-  if (n === 0) return { pValue: 1, statistic: b, exact: true };
+  if (n === 0) return { pValue: 1, statistic: b, exact: true, smallestPValue: 1 };
   const halfAtB = 0.5 * binomialPmf(b, n, 0.5);
   let pValue;
   if (alternative === "less") {
@@ -8475,7 +8480,8 @@ function mcnemarExact(b, c, alternative = "less") {
     const smaller = Math.min(b, c);
     pValue = 2 * binomialCdf(smaller, n, 0.5) - binomialPmf(smaller, n, 0.5);
   }
-  return { pValue: Math.min(1, pValue), statistic: b, exact: true };
+  const smallestPValue = 2 ** -(alternative === "two-sided" ? n : n + 1);
+  return { pValue: Math.min(1, pValue), statistic: b, exact: true, smallestPValue };
 }
 function signedSubsetSums(values) {
   let sums = new Float64Array([0]);
@@ -8526,11 +8532,12 @@ function signFlipTest(diffs, options) {
     total += Math.abs(d);
   }
   const m = magnitudes.length;
-  if (m === 0) return { pValue: 1, statistic, exact: true };
+  if (m === 0) return { pValue: 1, statistic, exact: true, smallestPValue: 1 };
+  const smallestPValue = 2 ** -(alternative === "two-sided" ? m - 1 : m);
   const tolerance = SIGN_FLIP_RELATIVE_TOLERANCE * total;
   const twoSidedThreshold = Math.abs(observed) - tolerance;
   if (alternative === "two-sided" && twoSidedThreshold <= 0) {
-    return { pValue: 1, statistic, exact: m <= SIGN_FLIP_EXACT_LIMIT };
+    return { pValue: 1, statistic, exact: m <= SIGN_FLIP_EXACT_LIMIT, smallestPValue };
   }
   if (m <= SIGN_FLIP_EXACT_LIMIT) {
     const half = Math.floor(m / 2);
@@ -8550,12 +8557,13 @@ function signFlipTest(diffs, options) {
     if (alternative === "greater") extreme2 = countAtLeast(observed - tolerance);
     else if (alternative === "less") extreme2 = countAtMost(observed + tolerance);
     else extreme2 = countAtLeast(twoSidedThreshold) + countAtMost(-twoSidedThreshold);
-    return { pValue: Math.min(1, extreme2 / 2 ** m), statistic, exact: true };
+    return { pValue: Math.min(1, extreme2 / 2 ** m), statistic, exact: true, smallestPValue };
   }
+  const sumOfSquares = magnitudes.reduce((sum, d) => sum + d * d, 0);
   if (m > SIGN_FLIP_NORMAL_ABOVE) {
-    const z = observed / Math.sqrt(magnitudes.reduce((sum, d) => sum + d * d, 0));
-    const pValue = alternative === "greater" ? normalCdf(-z) : alternative === "less" ? normalCdf(z) : Math.min(1, 2 * normalCdf(-Math.abs(z)));
-    return { pValue, statistic, exact: false };
+    const z = observed / Math.sqrt(sumOfSquares);
+    const pValue2 = alternative === "greater" ? normalCdf(-z) : alternative === "less" ? normalCdf(z) : Math.min(1, 2 * normalCdf(-Math.abs(z)));
+    return { pValue: pValue2, statistic, exact: false, smallestPValue };
   }
   const blocks = Math.ceil(m / 4);
   const table = new Float64Array(blocks * 16);
@@ -8584,7 +8592,11 @@ function signFlipTest(diffs, options) {
       if (sum <= observed + tolerance) extreme++;
     } else if (Math.abs(sum) >= twoSidedThreshold) extreme++;
   }
-  return { pValue: (1 + extreme) / (1 + samples), statistic, exact: false };
+  const floor = 1 / (1 + samples);
+  const towards = alternative === "greater" ? observed - tolerance : alternative === "less" ? -observed - tolerance : twoSidedThreshold;
+  const hoeffding = towards > 0 ? (alternative === "two-sided" ? 2 : 1) * Math.exp(-(towards * towards) / (2 * sumOfSquares)) : 1;
+  const pValue = hoeffding < floor ? hoeffding : (1 + extreme) / (1 + samples);
+  return { pValue, statistic, exact: false, smallestPValue };
 }
 function signedRankCounts(doubledRanks) {
   const maximum = doubledRanks.reduce((sum, rank) => sum + rank, 0);
@@ -8602,7 +8614,7 @@ function wilcoxonSignedRank(diffs, alternative) {
   assertFiniteValues(diffs, "diffs");
   const nonzero = diffs.filter((d) => d !== 0);
   const n = nonzero.length;
-  if (n === 0) return { pValue: 1, statistic: 0, exact: true };
+  if (n === 0) return { pValue: 1, statistic: 0, exact: true, smallestPValue: 1 };
   const order = Array.from(nonzero.keys()).sort(
     (i, j) => Math.abs(nonzero[i]) - Math.abs(nonzero[j])
   );
@@ -8636,7 +8648,12 @@ function wilcoxonSignedRank(diffs, alternative) {
     if (alternative === "less") pValue2 = atMost(statistic);
     else if (alternative === "greater") pValue2 = atLeast(statistic);
     else pValue2 = Math.min(1, 2 * (statistic > expected ? atLeast(statistic) : atMost(statistic)));
-    return { pValue: pValue2, statistic, exact: true };
+    return {
+      pValue: pValue2,
+      statistic,
+      exact: true,
+      smallestPValue: atMost(0) * (alternative === "two-sided" ? 2 : 1)
+    };
   }
   const sigma = Math.sqrt(n * (n + 1) * (2 * n + 1) / 24 - tieCorrection / 48);
   const shift = statistic - expected;
@@ -8647,7 +8664,8 @@ function wilcoxonSignedRank(diffs, alternative) {
     const z = (shift - Math.sign(shift) * 0.5) / sigma;
     pValue = Math.min(1, 2 * normalCdf(-Math.abs(z)));
   }
-  return { pValue, statistic, exact: false };
+  const smallestPValue = normalCdf(-(expected - 0.5) / sigma) * (alternative === "two-sided" ? 2 : 1);
+  return { pValue, statistic, exact: false, smallestPValue };
 }
 function holm(pValues) {
   const adjusted = pValues.map(() => NaN);
@@ -9061,8 +9079,17 @@ function byCase(results) {
   }
   return groups;
 }
-function summarizeProvider(suite, providerId, all) {
+function replayedForWantOfSecrets(suite, providerId, replayed) {
+  const ofSuite = replayed.filter((r) => r.suite === suite.suite);
+  const provider = ofSuite.some((r) => r.what === `provider ${providerId}`);
+  const judge = ofSuite.some((r) => r.what.startsWith("the judge of "));
+  return (result) => result.output === null ? provider : judge;
+}
+function summarizeProvider(suite, providerId, all, replayed) {
   const results = all.filter((r) => !isMissingAnswer(r));
+  const missing = all.filter(isMissingAnswer);
+  const excused = replayedForWantOfSecrets(suite, providerId, replayed);
+  const noAnswer = results.length === 0 && missing.length > 0 && !missing.every(excused);
   const cases = [...byCase(results).values()];
   const passRates = cases.map(
     (answers) => answers.filter((a) => a.pass === true).length / answers.length
@@ -9076,16 +9103,19 @@ function summarizeProvider(suite, providerId, all) {
     providerId,
     cases: cases.length,
     answers: results.length,
+    cachedAnswers: results.filter((r) => r.cached).length,
     passRate,
     meanScore: caseScores.length === 0 ? Number.NaN : mean(caseScores),
     latencyP50: quantile(latencies, 0.5),
     latencyP95: quantile(latencies, 0.95),
     errors: results.filter((r) => r.error).length,
-    missing: all.length - results.length,
+    missing: missing.length,
+    missingGrades: missing.filter((r) => r.error?.kind === "cache-miss" && r.output !== null).length,
+    noAnswer,
     minPassRate: suite.minPassRate,
     // Below by more than rounding: five cases, three passing 2 of 3 repeats and two all 3 (80%),
     // average to 0.7999999999999999.
-    belowThreshold: cases.length > 0 && !(passRate >= suite.minPassRate - 1e-9)
+    belowThreshold: noAnswer || cases.length > 0 && !(passRate >= suite.minPassRate - 1e-9)
   };
 }
 function resultsByProvider(suite) {
@@ -9100,7 +9130,9 @@ function resultsByProvider(suite) {
 function summarizeRun(run) {
   return run.suites.flatMap((suite) => {
     const byProvider = resultsByProvider(suite);
-    return suite.providers.map((p) => summarizeProvider(suite, p.id, byProvider.get(p.id) ?? []));
+    return suite.providers.map(
+      (p) => summarizeProvider(suite, p.id, byProvider.get(p.id) ?? [], run.run.replayed ?? [])
+    );
   });
 }
 var init_summary = __esm({
@@ -9113,6 +9145,15 @@ var init_summary = __esm({
 // src/compare/cases.ts
 function isOutageKind(kind) {
   return OUTAGE_KINDS.has(kind);
+}
+function outageLoss(side) {
+  const kinds = [...side.errorKinds.keys()].filter(isOutageKind);
+  const provider = kinds.some((kind) => kind.startsWith("provider:"));
+  const judge = kinds.some((kind) => kind.startsWith("judge:"));
+  if (provider && judge) {
+    return "could not be obtained from the provider or graded by the judge (both unavailable)";
+  }
+  return judge ? "could not be graded: the judge was unavailable" : "could not be obtained from the provider";
 }
 function outageErrors(side) {
   let count = 0;
@@ -9211,7 +9252,9 @@ function summarizeSide(suite, providerId) {
   let pricedAnswers = 0;
   let unpricedAnswers2 = 0;
   let cachedPricedAnswers = 0;
+  let cachedAnswers2 = 0;
   for (const result of answersOf(suite, providerId)) {
+    if (result.cached) cachedAnswers2++;
     const group = byCase2.get(result.caseId);
     if (group) group.push(result);
     else byCase2.set(result.caseId, [result]);
@@ -9255,23 +9298,20 @@ function summarizeSide(suite, providerId) {
     unpricedAnswers: unpricedAnswers2,
     totalCost,
     cachedPricedAnswers,
+    cachedAnswers: cachedAnswers2,
     measuredLatencies
   };
 }
-var OUTAGE_KINDS, LATENCY_FLOOR_MS, groupedByProvider;
+var OUTAGE_CAUSES, OUTAGE_KINDS, LATENCY_FLOOR_MS, groupedByProvider;
 var init_cases = __esm({
   "src/compare/cases.ts"() {
     "use strict";
     init_stats();
     init_summary();
-    OUTAGE_KINDS = /* @__PURE__ */ new Set([
-      "provider:rate-limited",
-      "provider:server",
-      "provider:timeout",
-      "provider:network",
-      "provider:auth",
-      "provider:unknown"
-    ]);
+    OUTAGE_CAUSES = ["rate-limited", "server", "timeout", "network", "auth", "unknown"];
+    OUTAGE_KINDS = new Set(
+      OUTAGE_CAUSES.flatMap((cause) => [`provider:${cause}`, `judge:${cause}`])
+    );
     LATENCY_FLOOR_MS = 10;
     groupedByProvider = /* @__PURE__ */ new WeakMap();
   }
@@ -9371,9 +9411,21 @@ function formatPercentsApart(value, limit2) {
   }
   return shown;
 }
-function formatPoints(d, withSign = true) {
-  const text = `${Math.abs(d * 100).toFixed(1)} pts`;
+function formatPoints(d, withSign = true, decimals = 1) {
+  const text = `${Math.abs(d * 100).toFixed(decimals)} pts`;
   return withSign ? signedChange(text, d) : text;
+}
+function formatPointsApart(d, limit2, withSign = true) {
+  const shownAt = (decimals) => [
+    formatPoints(d, withSign, decimals),
+    formatPoints(limit2, false, decimals)
+  ];
+  let shown = shownAt(1);
+  const size = (text) => text.replace(/^[−+±]/, "");
+  for (let decimals = 2; size(shown[0]) === shown[1] && decimals <= MAX_DECIMALS; decimals++) {
+    shown = shownAt(decimals);
+  }
+  return shown;
 }
 function formatRatio(r) {
   if (!Number.isFinite(r)) return "×∞";
@@ -9452,12 +9504,13 @@ function powerGuidance(metric) {
   const power = metric.power;
   if (metric.verdict !== "inconclusive" || !power) return null;
   const target = metric.unit === "fraction" ? `a ${Math.round(power.targetEffect * 1e3) / 10}-point drop` : metric.unit === "ms" ? `a ${formatRatio(power.targetEffect)} slowdown` : `a ${formatRatio(power.targetEffect)} cost increase`;
-  const more = power.additionalCases === null ? null : `~${power.additionalCases.toLocaleString("en-US")} more paired cases`;
+  const unit = metric.clusters === void 0 ? "paired case" : "cluster";
+  const more = power.additionalCases === null ? null : `~${power.additionalCases.toLocaleString("en-US")} more ${power.additionalCases === 1 ? unit : `${unit}s`}`;
   const repeats = power.requiredRepeats === null ? null : `${power.requiredRepeats} repeats per case`;
   const needs = [more, repeats].filter((x) => x !== null);
-  if (needs.length === 0) return null;
-  const detectable = power.minimumDetectableEffect === null ? "" : metric.unit === "fraction" ? `; this run could detect ${formatPoints(power.minimumDetectableEffect, false)} or more` : `; this run could detect ${formatRatio(power.minimumDetectableEffect)} or more`;
-  return `needs ${needs.join(" or ")} to detect ${target}${detectable}`;
+  const detectable = power.minimumDetectableEffect === null ? null : metric.unit === "fraction" ? `this run could detect ${formatPoints(power.minimumDetectableEffect, false)} or more` : `this run could detect ${formatRatio(power.minimumDetectableEffect)} or more`;
+  if (needs.length === 0) return detectable === null ? null : `${detectable} (target: ${target})`;
+  return `needs ${needs.join(" or ")} to detect ${target}${detectable === null ? "" : `; ${detectable}`}`;
 }
 function formatMetricDelta(metric) {
   const fromNothing = metric.delta === null && metric.deltaKind === "ratio" && metric.base === 0 && metric.head !== null && metric.head > 0;
@@ -9493,10 +9546,10 @@ var init_format = __esm({
       "latency-p50": "latency p50",
       "latency-p95": "latency p95",
       "ttft-p50": "time to first token p50",
-      cost: "cost per case",
+      cost: "cost per answer",
       "cost-total": "cost total",
-      "input-tokens": "input tokens per case",
-      "output-tokens": "output tokens per case",
+      "input-tokens": "input tokens per answer",
+      "output-tokens": "output tokens per answer",
       "retry-rate": "retry rate"
     };
     VERDICT_WORDS = {
@@ -9562,13 +9615,33 @@ function beyond(value, limit2, side = "above") {
   const slack = 1e-9 * Math.max(1, Math.abs(limit2));
   return side === "above" ? value > limit2 + slack : value < limit2 - slack;
 }
-function tooFewToJudge(metric, change, n, alpha, familySize) {
-  const fewest = fewestSignificantUnits(alpha / Math.max(1, familySize));
+function holmSplit(alpha, familySize) {
+  const size = Math.max(1, familySize);
+  const split = alpha / size;
+  const shown = split >= 1e-3 ? String(Number(split.toPrecision(2))) : split.toExponential(1);
+  return {
+    alpha: split,
+    text: size === 1 ? `α = ${alpha}` : `α = ${alpha}/${size} = ${shown} (Holm over ${size} tests)`
+  };
+}
+function tooFewToJudge(metric, change, n, alpha) {
+  const fewest = fewestSignificantUnits(alpha);
   if (n >= fewest) return false;
   setVerdict(
     metric,
     "inconclusive",
     `${change}, but ${plural(n, "paired case")} can show no change either way: it takes ${fewest} or more`
+  );
+  return true;
+}
+function tooFewInFamily(metric, change, n, maxRatio, alpha, familySize) {
+  const split = holmSplit(alpha, familySize);
+  const fewest = fewestSignificantUnits(split.alpha);
+  if (n >= fewest) return false;
+  setVerdict(
+    metric,
+    "inconclusive",
+    `${change}, not significant, and the 95% CI reaches ${formatRatio(maxRatio)}: with ${plural(n, "paired case")} no change can be significant at ${split.text}; it takes ${fewest} or more`
   );
   return true;
 }
@@ -9581,14 +9654,19 @@ function rngFor(ctx, metric, purpose) {
 function finiteOrNull(x) {
   return x !== null && x !== void 0 && Number.isFinite(x) ? x : null;
 }
+function canReach(test, alpha) {
+  return (smallestPValues.get(test) ?? 0) < alpha;
+}
 function asTest(result, method, alternative) {
-  return {
+  const test = {
     method,
     alternative,
     pValue: result.pValue,
     pValueAdjusted: null,
     exact: result.exact
   };
+  smallestPValues.set(test, result.smallestPValue);
+  return test;
 }
 function emptyMetric(metric, unit, deltaKind) {
   return {
@@ -9816,11 +9894,13 @@ function qualityMetric(options) {
     const delta = metric.delta;
     const drop = significant(metric.test, alpha);
     const gain = significant(metric.improvementTest, alpha);
+    const [change, noiseFloor] = formatPointsApart(delta, tolerance.noise);
     if (drop && beyond(delta, -tolerance.noise, "beneath")) {
+      const [fall, floor] = formatPointsApart(delta, tolerance.noise, false);
       return setVerdict(
         metric,
         "regression",
-        `${label} fell ${formatPoints(delta, false)}, beyond the ${formatPoints(tolerance.noise, false)} noise floor (${pText(metric.test)})`
+        `${label} fell ${fall}, beyond the ${floor} noise floor (${pText(metric.test)})`
       );
     }
     if (floorBroken) return setVerdict(metric, "fail", floorBroken);
@@ -9835,7 +9915,7 @@ function qualityMetric(options) {
       return setVerdict(
         metric,
         "minor-change",
-        `${label} changed ${formatPoints(delta)}: significant (${pText(drop ? metric.test : metric.improvementTest)}) but within the ${formatPoints(tolerance.noise, false)} noise floor`
+        `${label} changed ${change}: significant (${pText(drop ? metric.test : metric.improvementTest)}) but within the ${noiseFloor} noise floor`
       );
     }
     const within = (side) => meanWithinVariance(
@@ -9844,32 +9924,37 @@ function qualityMetric(options) {
     );
     const withinBase = within("base");
     const withinHead = within("head");
+    const clusters = metric.clusters;
     const advice = powerAdvice({
-      sd,
-      n,
+      sd: clusters === void 0 ? sd : sd * Math.sqrt(clusters / n),
+      n: clusters ?? n,
       alpha: ctx.alpha / Math.max(1, familySize),
       effect: tolerance.margin,
-      within: withinBase !== null && withinHead !== null ? { base: withinBase, head: withinHead, repeats: options.repeats } : void 0
+      within: clusters === void 0 && withinBase !== null && withinHead !== null ? { base: withinBase, head: withinHead, repeats: options.repeats } : void 0
     });
     const units = metric.clusters ?? n;
     const unit = metric.clusters === void 0 ? "paired case" : "cluster";
     const midP = metric.test?.method === "mcnemar-mid-p";
-    const fewest = fewestSignificantUnits(alpha / Math.max(1, familySize)) - (midP ? 1 : 0);
-    if (units < fewest) {
-      const required = metric.clusters === void 0 ? Math.max(fewest, advice.requiredCases ?? fewest) : null;
+    const tooFew = (split) => {
+      const fewest2 = fewestSignificantUnits(split?.alpha ?? alpha) - (midP ? 1 : 0);
+      if (units >= fewest2) return false;
+      const required = Math.max(fewest2, advice.requiredCases ?? fewest2);
       metric.power = {
         minimumDetectableEffect: null,
         targetEffect: tolerance.margin,
         requiredCases: required,
-        additionalCases: required === null ? null : required - n,
+        additionalCases: required - units,
         requiredRepeats: null
       };
-      return setVerdict(
+      const at = split === null ? "" : ` at ${split.text}, and the 95% CI reaches below the −${formatPoints(tolerance.margin, false)} margin`;
+      setVerdict(
         metric,
         "inconclusive",
-        `${label} changed ${formatPoints(delta)}, but with ${plural(units, unit)} no change can be significant (the smallest possible p is ${formatPValue(2 ** -(units + (midP ? 1 : 0)))}): it takes ${fewest} or more, or an absolute floor such as \`gate: { ${name}: { min: 0.8 } }\``
+        `${label} changed ${formatPoints(delta)}, but with ${plural(units, unit)} no change can be significant${at} (the smallest possible p is ${formatPValue(2 ** -(units + (midP ? 1 : 0)))}): it takes ${fewest2} or more, or an absolute floor such as \`gate: { ${name}: { min: 0.8 } }\``
       );
-    }
+      return true;
+    };
+    if (tooFew(null)) return;
     const low = metric.interval?.low ?? null;
     if (low !== null && low > -tolerance.margin) {
       return setVerdict(
@@ -9878,6 +9963,8 @@ function qualityMetric(options) {
         `non-inferior: the 95% CI ${formatInterval(low, metric.interval?.high ?? null, "difference", "fraction")} stays above the −${formatPoints(tolerance.margin, false)} margin`
       );
     }
+    if (familySize > 1 && tooFew(holmSplit(alpha, familySize))) return;
+    const fewest = fewestSignificantUnits(alpha / Math.max(1, familySize)) - (midP ? 1 : 0);
     metric.power = {
       minimumDetectableEffect: advice.mde,
       targetEffect: tolerance.margin,
@@ -9950,9 +10037,8 @@ function latencyMetric(options) {
         "no case has measured latencies on both sides (cached and errored answers carry none)"
       );
     }
-    if (tooFewToJudge(metric, `median latency ${formatRatio(ratio)}`, n, ctx.alpha, familySize)) {
-      return;
-    }
+    const change = `median latency ${formatRatio(ratio)}`;
+    if (tooFewToJudge(metric, change, n, ctx.alpha)) return;
     const changeNote = (bound) => `significant but within ${bound}`;
     if (ratioChangeVerdict(metric, ratio, maxRatio, ctx.alpha, "median latency", changeNote)) return;
     const high = metric.interval?.high ?? null;
@@ -9963,6 +10049,7 @@ function latencyMetric(options) {
         `the 95% CI of the ratio stays below ${formatRatio(maxRatio)}`
       );
     }
+    if (tooFewInFamily(metric, change, n, maxRatio, ctx.alpha, familySize)) return;
     const advice = powerAdvice({
       sd,
       n,
@@ -10095,7 +10182,7 @@ function costMetric(options) {
     metric.gated = true;
   }
   const headPartlyPriced = options.head.unpricedAnswers > 0 ? " (over the cases priced)" : "";
-  const brokenLimit = () => options.max !== void 0 && options.headAll !== null && beyond(options.headAll, options.max) ? `mean cost per case ${formatUsdsApart(options.headAll, options.max).join(`${headPartlyPriced} is above the maximum `)}` : void 0;
+  const brokenLimit = () => options.max !== void 0 && options.headAll !== null && beyond(options.headAll, options.max) ? `mean cost per answer ${formatUsdsApart(options.headAll, options.max).join(`${headPartlyPriced} is above the maximum `)}` : void 0;
   const judge = (familySize) => {
     const floorBroken = brokenLimit();
     if (n === 0) {
@@ -10105,7 +10192,7 @@ function costMetric(options) {
         return setVerdict(
           metric,
           "inconclusive",
-          `cost unknown: ${unpriced}; the maximum ${formatUsd(options.max)} per case cannot be checked`
+          `cost unknown: ${unpriced}; the maximum ${formatUsd(options.max)} per answer cannot be checked`
         );
       }
       return setVerdict(
@@ -10121,23 +10208,22 @@ function costMetric(options) {
       return setVerdict(
         metric,
         "regression",
-        `mean cost per case ${formatRatio(ratio)} (${formatUsd(metric.base)} → ${formatUsd(metric.head)}), beyond the tolerated ${formatRatio(maxRatio)} (${pText(metric.test)})`
+        `mean cost per answer ${formatRatio(ratio)} (${formatUsd(metric.base)} → ${formatUsd(metric.head)}), beyond the tolerated ${formatRatio(maxRatio)} (${pText(metric.test)})`
       );
     }
     if (floorBroken) return setVerdict(metric, "fail", floorBroken);
     if (cheaper && beyond(ratio, 1 / maxRatio, "beneath")) {
-      return setVerdict(metric, "improvement", `mean cost per case ${formatRatio(ratio)}`);
+      return setVerdict(metric, "improvement", `mean cost per answer ${formatRatio(ratio)}`);
     }
     if (dearer || cheaper) {
       return setVerdict(
         metric,
         "minor-change",
-        `mean cost per case ${formatRatio(ratio)}: significant but within ${toleratedBound(ratio, maxRatio)}`
+        `mean cost per answer ${formatRatio(ratio)}: significant but within ${toleratedBound(ratio, maxRatio)}`
       );
     }
-    if (tooFewToJudge(metric, `mean cost per case ${formatRatio(ratio)}`, n, ctx.alpha, familySize)) {
-      return;
-    }
+    const change = `mean cost per answer ${formatRatio(ratio)}`;
+    if (tooFewToJudge(metric, change, n, ctx.alpha)) return;
     const high = metric.interval?.high ?? null;
     if (high !== null && high < maxRatio) {
       return setVerdict(
@@ -10146,6 +10232,7 @@ function costMetric(options) {
         `the 95% CI of the ratio stays below ${formatRatio(maxRatio)}`
       );
     }
+    if (tooFewInFamily(metric, change, n, maxRatio, ctx.alpha, familySize)) return;
     const baseMean = metric.base;
     const advice = powerAdvice({
       sd,
@@ -10163,7 +10250,7 @@ function costMetric(options) {
     setVerdict(
       metric,
       "inconclusive",
-      `mean cost per case ${formatRatio(ratio)}, not significant, and the 95% CI reaches ${formatRatio(maxRatio)}`
+      `mean cost per answer ${formatRatio(ratio)}, not significant, and the 95% CI reaches ${formatRatio(maxRatio)}`
     );
   };
   const decide = (familySize) => {
@@ -10234,7 +10321,7 @@ function errorRateMetric(options) {
       return setVerdict(
         metric,
         "error",
-        `provider outage: ${formatPercent(outage)} of the head answers could not be obtained from the provider (${topKinds(head)})`
+        `outage: ${formatPercent(outage)} of the head answers ${outageLoss(head)} (${topKinds(head)})`
       );
     }
     const floorBroken = options.max !== void 0 && headAll !== null && beyond(headAll, options.max);
@@ -10295,7 +10382,7 @@ function tokenMetric(pairs, name) {
   metric.base = mean(used.map((p) => valueOf(p.base)));
   metric.head = mean(used.map((p) => valueOf(p.head)));
   metric.delta = metric.head - metric.base;
-  return reported(metric, "reported only (mean per case)");
+  return reported(metric, "reported only (mean per answer)");
 }
 function costTotalMetric(base, head) {
   const fullyPriced = (side) => side.pricedAnswers > 0 && side.unpricedAnswers === 0;
@@ -10355,7 +10442,7 @@ function headOnlyQualityMetric(name, headAll, tolerance, cases) {
   }
   return { metric, family: null, decide: () => void 0 };
 }
-var LEVEL, T_INTERVAL_MIN_CASES, MAX_ADVISED_REPEATS, AWAY_SAMPLES, QUALITY_LABEL, DELTA_METHOD_FROM;
+var LEVEL, T_INTERVAL_MIN_CASES, MAX_ADVISED_REPEATS, smallestPValues, AWAY_SAMPLES, QUALITY_LABEL, DELTA_METHOD_FROM;
 var init_metrics = __esm({
   "src/compare/metrics.ts"() {
     "use strict";
@@ -10366,6 +10453,7 @@ var init_metrics = __esm({
     LEVEL = 0.95;
     T_INTERVAL_MIN_CASES = 50;
     MAX_ADVISED_REPEATS = 50;
+    smallestPValues = /* @__PURE__ */ new WeakMap();
     AWAY_SAMPLES = 1e3;
     QUALITY_LABEL = { score: "mean score", "pass-rate": "pass rate" };
     DELTA_METHOD_FROM = 1e3;
@@ -10429,6 +10517,7 @@ function sideInfo(side, provider) {
     answers: side.answers,
     errors: side.errors,
     missing: side.missing,
+    ...side.cachedAnswers > 0 ? { cached: side.cachedAnswers } : {},
     models: [...side.models].sort(),
     fingerprints: [...side.fingerprints].sort(),
     configFingerprint: provider.configFingerprint,
@@ -10637,7 +10726,7 @@ function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, wa
   const headOutage = (outageShare(head) ?? 0) > OUTAGE_ERROR_RATE;
   const baseOutageShare = outageShare(base) ?? 0;
   if (headOutage || baseOutageShare > OUTAGE_ERROR_RATE) {
-    const reason = headOutage ? `not judged: ${formatPercent(outageShare(head))} of the head answers could not be obtained from the provider` : `not judged: ${formatPercent(baseOutageShare)} of the baseline answers could not be obtained from the provider; rerun the baseline`;
+    const reason = headOutage ? `not judged: ${formatPercent(outageShare(head))} of the head answers ${outageLoss(head)}` : `not judged: ${formatPercent(baseOutageShare)} of the baseline answers ${outageLoss(base)}; rerun the baseline`;
     if (!headOutage) {
       warnings.push(`${where2}: the baseline mostly errored; rerun it`);
       const judgeErrorRate = errorRate.decide;
@@ -10687,12 +10776,17 @@ function removedGroup(suite, provider) {
   group.reason = "in the baseline but not in this run";
   return { group, pending: [] };
 }
-function adjust(pendings) {
+function adjust(pendings, alpha) {
   const familySizes = {};
   for (const direction of ["test", "improvementTest"]) {
     const families = /* @__PURE__ */ new Map();
     for (const p of pendings) {
-      if (p.family === null || p.sameAs || !p.metric[direction]) continue;
+      const test = p.metric[direction];
+      if (p.family === null || p.sameAs || !test) continue;
+      if (!canReach(test, alpha)) {
+        test.pValueAdjusted = test.pValue;
+        continue;
+      }
       const members = families.get(p.family);
       if (members) members.push(p);
       else families.set(p.family, [p]);
@@ -10799,7 +10893,7 @@ function compareRuns(base, head, options) {
     );
   }
   const allPending = pendingGroups.flatMap((g) => g.pending);
-  const familySizes = adjust(allPending);
+  const familySizes = adjust(allPending, alpha);
   for (const p of allPending) p.decide(p.family === null ? 1 : familySizes[p.family] ?? 1);
   const groups = pendingGroups.map(({ group, pending }) => {
     group.metrics = pending.map((p) => p.metric);
@@ -10979,226 +11073,6 @@ var init_escape = __esm({
   }
 });
 
-// src/report/comparison-terminal.ts
-function painter(on) {
-  const ansi2 = (...codes) => (text) => on ? `\x1B[${codes.join(";")}m${text}\x1B[0m` : text;
-  const verdictColor = {
-    regression: ansi2(1, 31),
-    fail: ansi2(1, 31),
-    error: ansi2(1, 31),
-    inconclusive: ansi2(33),
-    "not-comparable": ansi2(35),
-    improvement: ansi2(32),
-    "minor-change": ansi2(36),
-    pass: ansi2(32),
-    "not-gated": ansi2(2)
-  };
-  return {
-    bold: ansi2(1),
-    dim: ansi2(2),
-    verdict: (v, text) => verdictColor[v](text)
-  };
-}
-function sampleText(sample2) {
-  if (!sample2) return "no answer";
-  if (sample2.text === null) return "no output";
-  const why = sample2.failures.length > 0 ? `  (${terminalLine(sample2.failures.join("; "), 80)})` : "";
-  return `${JSON.stringify(terminalLine(sample2.text, 100))}${why}`;
-}
-function groupLines(group, paint) {
-  const title = `${terminalLine(group.suite, 60)} / ${terminalLine(group.providerLabel ?? group.providerId, 60)}`;
-  const counts = [plural(group.cases.paired, "paired case")];
-  if (group.cases.added > 0) counts.push(`${group.cases.added} added`);
-  if (group.cases.removed > 0) counts.push(`${group.cases.removed} removed`);
-  const lines = [
-    `${paint.bold(title)}  ${paint.verdict(group.verdict, VERDICT_WORDS[group.verdict])}  ${paint.dim(counts.join(" · "))}`
-  ];
-  if (group.reason) lines.push(`  ${paint.dim(terminalLine(group.reason, 160))}`);
-  const ids = (list, total) => list.slice(0, IDS_SHOWN).map((id) => terminalLine(id, 40)).join(", ") + (total > IDS_SHOWN ? `, … (${total} in all)` : "");
-  if (group.cases.added > 0)
-    lines.push(`  added (not paired): ${ids(group.cases.addedIds, group.cases.added)}`);
-  if (group.cases.removed > 0)
-    lines.push(`  removed (not paired): ${ids(group.cases.removedIds, group.cases.removed)}`);
-  const errors = group.head?.errorKinds ?? [];
-  if (errors.length > 0) {
-    const kinds = errors.map((e) => `${terminalLine(e.kind, 40)} ×${e.count}`).join(", ");
-    const example = group.head?.errorExample ? `: ${terminalLine(group.head.errorExample, 160)}` : "";
-    lines.push(`  head errors: ${kinds}${example}`);
-  }
-  if (group.modelChanged) {
-    const models = (side) => terminalLine([...side?.models ?? [], ...side?.fingerprints ?? []].join(", "), 80);
-    lines.push(`  model changed: ${models(group.base)} → ${models(group.head)}`);
-  }
-  const metrics = shownMetrics(group);
-  if (metrics.length > 0) {
-    const cells = [HEADERS, ...metrics.map(metricCells)];
-    const widths = HEADERS.map((_, col) => Math.max(...cells.map((r) => (r[col] ?? "").length)));
-    const format = (r) => r.map(
-      (cell, col) => col === 0 || col === r.length - 1 ? cell.padEnd(widths[col] ?? 0) : cell.padStart(widths[col] ?? 0)
-    ).join("  ").trimEnd();
-    lines.push(`  ${paint.dim(format(HEADERS))}`);
-    metrics.forEach((metric, i) => {
-      const text = format(cells[i + 1] ?? []);
-      const word = metric.verdict === "not-gated" ? "–" : VERDICT_WORDS[metric.verdict];
-      const at = text.lastIndexOf(word);
-      lines.push(
-        `  ${at < 0 ? text : text.slice(0, at) + paint.verdict(metric.verdict, word) + text.slice(at + word.length)}`
-      );
-    });
-  }
-  for (const metric of group.metrics) {
-    if (["pass", "not-gated", "not-comparable"].includes(metric.verdict)) continue;
-    if (isRepeated(metric, group.metrics)) continue;
-    const guidance = powerGuidance(metric);
-    lines.push(
-      `  ${paint.verdict(metric.verdict, "•")} ${METRIC_LABELS[metric.metric]}: ${terminalLine(metric.reason, 500)}${guidance ? `; ${guidance}` : ""}`
-    );
-  }
-  const { passToFail, failToPass, cases } = group.flips;
-  if (passToFail + failToPass > 0) {
-    lines.push(`  flipped: ${passToFail} pass → fail, ${failToPass} fail → pass`);
-    for (const flip of cases.slice(0, FLIPS_SHOWN)) {
-      const arrow = flip.direction === "pass-to-fail" ? "pass → fail" : "fail → pass";
-      lines.push(
-        `    ${terminalLine(flip.caseId, 40)}  ${arrow}  ${flip.baseScore.toFixed(2)} → ${flip.headScore.toFixed(2)}`,
-        paint.dim(`      base: ${sampleText(flip.base)}`),
-        paint.dim(`      head: ${sampleText(flip.head)}`)
-      );
-    }
-    const more = passToFail + failToPass - Math.min(cases.length, FLIPS_SHOWN);
-    const where2 = cases.length === passToFail + failToPass ? "--format json for all" : `--format json lists the ${cases.length} largest changes; the results files have every answer`;
-    if (more > 0) lines.push(paint.dim(`    … and ${more} more (${where2})`));
-  }
-  return lines;
-}
-function renderComparisonTerminal(c, options) {
-  const paint = painter(options.color);
-  const sha = (s) => s === null ? "unknown" : terminalLine(s.slice(0, 12), 12);
-  const lines = [
-    `${paint.bold("evalgate compare:")} ${paint.verdict(c.verdict, VERDICT_WORDS[c.verdict])}`,
-    terminalLine(c.summary, 200),
-    paint.dim(
-      `baseline ${sha(c.base.commit)} · head ${sha(c.head.commit)} · α ${c.options.alpha} one-sided, Holm-adjusted${c.options.strict ? " · strict" : ""}`
-    )
-  ];
-  for (const warning of c.warnings)
-    lines.push(paint.verdict("inconclusive", `warning: ${terminalLine(warning, 200)}`));
-  for (const group of c.groups) lines.push("", ...groupLines(group, paint));
-  return lines.join("\n") + "\n";
-}
-var FLIPS_SHOWN, IDS_SHOWN, HEADERS;
-var init_comparison_terminal = __esm({
-  "src/report/comparison-terminal.ts"() {
-    "use strict";
-    init_format();
-    init_compare();
-    init_escape();
-    FLIPS_SHOWN = 5;
-    IDS_SHOWN = 10;
-    HEADERS = ["metric", "base", "head", "Δ", "95% CI", "p", "verdict"];
-  }
-});
-
-// src/report/junit.ts
-function outcomeOf(verdict, strict) {
-  if (verdict === "regression" || verdict === "fail" || verdict === "error") return "failure";
-  if (verdict === "inconclusive") return strict ? "failure" : "skipped";
-  return verdict === "not-comparable" ? "skipped" : "passed";
-}
-function attributes(values) {
-  return Object.entries(values).map(([name, value]) => ` ${name}="${escapeXmlAttribute(String(value))}"`).join("");
-}
-function detail(metric) {
-  const p = shownPValue(metric);
-  return [
-    `base ${formatValue(metric.base, metric.unit)}`,
-    `head ${formatValue(metric.head, metric.unit)}`,
-    `change ${formatMetricDelta(metric)}`,
-    ...p !== null ? [`p ${formatPValue(p)}`] : []
-  ].join(", ");
-}
-function testcase(group, metric, outcome, indent, message = `${VERDICT_WORDS[metric.verdict]}: ${metric.reason}`) {
-  const open2 = `${indent}<testcase${attributes({
-    classname: `evalgate.${group.suite}.${group.providerId}`,
-    name: METRIC_LABELS[metric.metric]
-  })}`;
-  if (outcome === "failure") {
-    return `${open2}>
-${indent}  <failure${attributes({ message, type: metric.verdict })}>${escapeXml(detail(metric))}</failure>
-${indent}</testcase>`;
-  }
-  if (outcome === "skipped") {
-    return `${open2}>
-${indent}  <skipped${attributes({ message })}/>
-${indent}</testcase>`;
-  }
-  return `${open2}>
-${indent}  <system-out>${escapeXml(`${message} (${detail(metric)})`)}</system-out>
-${indent}</testcase>`;
-}
-function renderJunit(c) {
-  let tests = 0;
-  let failures = 0;
-  let skipped = 0;
-  const ungated = new Map(
-    (c.options.strict ? ungatedAgainstBaseline(c) : []).map((g) => [g, ungatedReason(g)])
-  );
-  const suites = c.groups.map((group) => {
-    const strictlyFailed = (m) => m.metric === "score" && ungated.has(group);
-    const outcomes = group.metrics.map(
-      (m) => strictlyFailed(m) ? "failure" : outcomeOf(m.verdict, c.options.strict)
-    );
-    const cases = group.metrics.length > 0 ? group.metrics.map(
-      (m, i) => testcase(
-        group,
-        m,
-        outcomes[i] ?? "passed",
-        "    ",
-        strictlyFailed(m) ? `fails in strict mode: could not be gated against its baseline (${ungated.get(group) ?? ""})` : void 0
-      )
-    ) : [
-      `    <testcase${attributes({ classname: `evalgate.${group.suite}.${group.providerId}`, name: "comparison" })}>
-      <skipped${attributes({ message: group.reason ?? "nothing to compare" })}/>
-    </testcase>`
-    ];
-    const groupFailures = outcomes.filter((o) => o === "failure").length;
-    const groupSkipped = group.metrics.length === 0 ? 1 : outcomes.filter((o) => o === "skipped").length;
-    tests += cases.length;
-    failures += groupFailures;
-    skipped += groupSkipped;
-    const open2 = `  <testsuite${attributes({
-      name: `${group.suite} / ${group.providerId}`,
-      tests: cases.length,
-      failures: groupFailures,
-      errors: 0,
-      skipped: groupSkipped
-    })}>`;
-    const properties = [
-      `    <properties>`,
-      `      <property${attributes({ name: "verdict", value: group.verdict })}/>`,
-      `      <property${attributes({ name: "paired-cases", value: group.cases.paired })}/>`,
-      `    </properties>`
-    ];
-    return [open2, ...properties, ...cases, "  </testsuite>"].join("\n");
-  });
-  const root = `<testsuites${attributes({
-    name: "evalgate",
-    tests,
-    failures,
-    errors: 0,
-    skipped
-  })}>`;
-  return ['<?xml version="1.0" encoding="UTF-8"?>', root, ...suites, "</testsuites>", ""].join("\n");
-}
-var init_junit = __esm({
-  "src/report/junit.ts"() {
-    "use strict";
-    init_format();
-    init_compare();
-    init_escape();
-  }
-});
-
 // src/report/markdown.ts
 function shortSha(sha) {
   return sha === null ? "unknown commit" : markdownInline(sha.slice(0, 12), 12);
@@ -11234,6 +11108,14 @@ function caseCounts(group) {
   if (models.length > 0) parts2.push(`model ${models.map((m) => markdownInline(m, 60)).join(", ")}`);
   return parts2.join(" · ");
 }
+function cachedAnswers(group) {
+  const sides = ["base", "head"].flatMap((name) => {
+    const side = group[name];
+    return side?.cached ? [`${side.cached} of ${side.answers} ${name}`] : [];
+  });
+  if (sides.length === 0) return void 0;
+  return `${sides.join(" and ")} answers came from the cache (no latency measured: latency compares the others)`;
+}
 function groupNotes(group) {
   const notes = [];
   if (group.reason) notes.push(`*${markdownInline(group.reason, 300)}*`);
@@ -11253,6 +11135,8 @@ function groupNotes(group) {
       notes.push(`Removed (not paired): ${list(group.cases.removedIds, group.cases.removed)}`);
     }
   }
+  const cached = cachedAnswers(group);
+  if (cached) notes.push(cached);
   const errors = group.head?.errorKinds ?? [];
   if (errors.length > 0 && group.head) {
     const kinds = errors.map((e) => `${markdownInline(e.kind, 40)} ×${e.count}`).join(", ");
@@ -11480,6 +11364,234 @@ var init_markdown = __esm({
   }
 });
 
+// src/report/comparison-terminal.ts
+function painter(on) {
+  const ansi2 = (...codes) => (text) => on ? `\x1B[${codes.join(";")}m${text}\x1B[0m` : text;
+  const verdictColor = {
+    regression: ansi2(1, 31),
+    fail: ansi2(1, 31),
+    error: ansi2(1, 31),
+    inconclusive: ansi2(33),
+    "not-comparable": ansi2(35),
+    improvement: ansi2(32),
+    "minor-change": ansi2(36),
+    pass: ansi2(32),
+    "not-gated": ansi2(2)
+  };
+  return {
+    bold: ansi2(1),
+    dim: ansi2(2),
+    verdict: (v, text) => verdictColor[v](text)
+  };
+}
+function sampleText(sample2) {
+  if (!sample2) return "no answer";
+  if (sample2.text === null) return "no output";
+  const why = sample2.failures.length > 0 ? `  (${terminalLine(sample2.failures.join("; "), 80)})` : "";
+  return `${JSON.stringify(terminalLine(sample2.text, 100))}${why}`;
+}
+function groupLines(group, paint) {
+  const title = `${terminalLine(group.suite, 60)} / ${terminalLine(group.providerLabel ?? group.providerId, 60)}`;
+  const counts = [plural(group.cases.paired, "paired case")];
+  if (group.cases.added > 0) counts.push(`${group.cases.added} added`);
+  if (group.cases.removed > 0) counts.push(`${group.cases.removed} removed`);
+  const lines = [
+    `${paint.bold(title)}  ${paint.verdict(group.verdict, VERDICT_WORDS[group.verdict])}  ${paint.dim(counts.join(" · "))}`
+  ];
+  if (group.reason) lines.push(`  ${paint.dim(terminalLine(group.reason, 160))}`);
+  const ids = (list, total) => list.slice(0, IDS_SHOWN).map((id) => terminalLine(id, 40)).join(", ") + (total > IDS_SHOWN ? `, … (${total} in all)` : "");
+  if (group.cases.added > 0)
+    lines.push(`  added (not paired): ${ids(group.cases.addedIds, group.cases.added)}`);
+  if (group.cases.removed > 0)
+    lines.push(`  removed (not paired): ${ids(group.cases.removedIds, group.cases.removed)}`);
+  const cached = cachedAnswers(group);
+  if (cached) lines.push(`  ${cached}`);
+  const errors = group.head?.errorKinds ?? [];
+  if (errors.length > 0) {
+    const kinds = errors.map((e) => `${terminalLine(e.kind, 40)} ×${e.count}`).join(", ");
+    const example = group.head?.errorExample ? `: ${terminalLine(group.head.errorExample, 160)}` : "";
+    lines.push(`  head errors: ${kinds}${example}`);
+  }
+  if (group.modelChanged) {
+    const models = (side) => terminalLine([...side?.models ?? [], ...side?.fingerprints ?? []].join(", "), 80);
+    lines.push(`  model changed: ${models(group.base)} → ${models(group.head)}`);
+  }
+  const metrics = shownMetrics(group);
+  if (metrics.length > 0) {
+    const cells = [HEADERS, ...metrics.map(metricCells)];
+    const widths = HEADERS.map((_, col) => Math.max(...cells.map((r) => (r[col] ?? "").length)));
+    const format = (r) => r.map(
+      (cell, col) => col === 0 || col === r.length - 1 ? cell.padEnd(widths[col] ?? 0) : cell.padStart(widths[col] ?? 0)
+    ).join("  ").trimEnd();
+    lines.push(`  ${paint.dim(format(HEADERS))}`);
+    metrics.forEach((metric, i) => {
+      const text = format(cells[i + 1] ?? []);
+      const word = metric.verdict === "not-gated" ? "–" : VERDICT_WORDS[metric.verdict];
+      const at = text.lastIndexOf(word);
+      lines.push(
+        `  ${at < 0 ? text : text.slice(0, at) + paint.verdict(metric.verdict, word) + text.slice(at + word.length)}`
+      );
+    });
+  }
+  for (const metric of group.metrics) {
+    if (["pass", "not-gated", "not-comparable"].includes(metric.verdict)) continue;
+    if (isRepeated(metric, group.metrics)) continue;
+    const guidance = powerGuidance(metric);
+    lines.push(
+      `  ${paint.verdict(metric.verdict, "•")} ${METRIC_LABELS[metric.metric]}: ${terminalLine(metric.reason, 500)}${guidance ? `; ${guidance}` : ""}`
+    );
+  }
+  const { passToFail, failToPass, cases } = group.flips;
+  if (passToFail + failToPass > 0) {
+    lines.push(`  flipped: ${passToFail} pass → fail, ${failToPass} fail → pass`);
+    for (const flip of cases.slice(0, FLIPS_SHOWN)) {
+      const arrow = flip.direction === "pass-to-fail" ? "pass → fail" : "fail → pass";
+      lines.push(
+        `    ${terminalLine(flip.caseId, 40)}  ${arrow}  ${flip.baseScore.toFixed(2)} → ${flip.headScore.toFixed(2)}`,
+        paint.dim(`      base: ${sampleText(flip.base)}`),
+        paint.dim(`      head: ${sampleText(flip.head)}`)
+      );
+    }
+    const more = passToFail + failToPass - Math.min(cases.length, FLIPS_SHOWN);
+    const where2 = cases.length === passToFail + failToPass ? "--format json for all" : `--format json lists the ${cases.length} largest changes; the results files have every answer`;
+    if (more > 0) lines.push(paint.dim(`    … and ${more} more (${where2})`));
+  }
+  return lines;
+}
+function renderComparisonTerminal(c, options) {
+  const paint = painter(options.color);
+  const sha = (s) => s === null ? "unknown" : terminalLine(s.slice(0, 12), 12);
+  const ungated = strictFailures(c);
+  const failsOnlyInStrict = c.options.strict && !["regression", "fail", "error"].includes(c.verdict) && (c.verdict === "inconclusive" || ungated.length > 0);
+  const lines = [
+    `${paint.bold("evalgate compare:")} ${paint.verdict(c.verdict, VERDICT_WORDS[c.verdict])}` + (failsOnlyInStrict ? ` ${paint.verdict("fail", "· FAILS IN STRICT MODE")}` : ""),
+    terminalLine(c.summary, 200),
+    ...ungated.map(
+      (failure) => paint.verdict("fail", `fails in strict mode: ${terminalLine(failure, 300)}`)
+    ),
+    paint.dim(
+      `baseline ${sha(c.base.commit)} · head ${sha(c.head.commit)} · α ${c.options.alpha} one-sided, Holm-adjusted${c.options.strict ? " · strict" : ""}`
+    )
+  ];
+  for (const warning of c.warnings)
+    lines.push(paint.verdict("inconclusive", `warning: ${terminalLine(warning, 200)}`));
+  for (const group of c.groups) lines.push("", ...groupLines(group, paint));
+  return lines.join("\n") + "\n";
+}
+var FLIPS_SHOWN, IDS_SHOWN, HEADERS;
+var init_comparison_terminal = __esm({
+  "src/report/comparison-terminal.ts"() {
+    "use strict";
+    init_format();
+    init_compare();
+    init_escape();
+    init_markdown();
+    FLIPS_SHOWN = 5;
+    IDS_SHOWN = 10;
+    HEADERS = ["metric", "base", "head", "Δ", "95% CI", "p", "verdict"];
+  }
+});
+
+// src/report/junit.ts
+function outcomeOf(verdict, strict) {
+  if (verdict === "regression" || verdict === "fail" || verdict === "error") return "failure";
+  if (verdict === "inconclusive") return strict ? "failure" : "skipped";
+  return verdict === "not-comparable" ? "skipped" : "passed";
+}
+function attributes(values) {
+  return Object.entries(values).map(([name, value]) => ` ${name}="${escapeXmlAttribute(String(value))}"`).join("");
+}
+function detail(metric) {
+  const p = shownPValue(metric);
+  return [
+    `base ${formatValue(metric.base, metric.unit)}`,
+    `head ${formatValue(metric.head, metric.unit)}`,
+    `change ${formatMetricDelta(metric)}`,
+    ...p !== null ? [`p ${formatPValue(p)}`] : []
+  ].join(", ");
+}
+function testcase(group, metric, outcome, indent, message = `${VERDICT_WORDS[metric.verdict]}: ${metric.reason}`) {
+  const open2 = `${indent}<testcase${attributes({
+    classname: `evalgate.${group.suite}.${group.providerId}`,
+    name: METRIC_LABELS[metric.metric]
+  })}`;
+  if (outcome === "failure") {
+    return `${open2}>
+${indent}  <failure${attributes({ message, type: metric.verdict })}>${escapeXml(detail(metric))}</failure>
+${indent}</testcase>`;
+  }
+  if (outcome === "skipped") {
+    return `${open2}>
+${indent}  <skipped${attributes({ message })}/>
+${indent}</testcase>`;
+  }
+  return `${open2}>
+${indent}  <system-out>${escapeXml(`${message} (${detail(metric)})`)}</system-out>
+${indent}</testcase>`;
+}
+function renderJunit(c) {
+  let tests = 0;
+  let failures = 0;
+  let skipped = 0;
+  const ungated = new Map(
+    (c.options.strict ? ungatedAgainstBaseline(c) : []).map((g) => [g, ungatedReason(g)])
+  );
+  const suites = c.groups.map((group) => {
+    const strictlyFailed = (m) => m.metric === "score" && ungated.has(group);
+    const outcomes = group.metrics.map(
+      (m) => strictlyFailed(m) ? "failure" : outcomeOf(m.verdict, c.options.strict)
+    );
+    const cases = group.metrics.length > 0 ? group.metrics.map(
+      (m, i) => testcase(
+        group,
+        m,
+        outcomes[i] ?? "passed",
+        "    ",
+        strictlyFailed(m) ? `fails in strict mode: could not be gated against its baseline (${ungated.get(group) ?? ""})` : void 0
+      )
+    ) : [
+      `    <testcase${attributes({ classname: `evalgate.${group.suite}.${group.providerId}`, name: "comparison" })}>
+      <skipped${attributes({ message: group.reason ?? "nothing to compare" })}/>
+    </testcase>`
+    ];
+    const groupFailures = outcomes.filter((o) => o === "failure").length;
+    const groupSkipped = group.metrics.length === 0 ? 1 : outcomes.filter((o) => o === "skipped").length;
+    tests += cases.length;
+    failures += groupFailures;
+    skipped += groupSkipped;
+    const open2 = `  <testsuite${attributes({
+      name: `${group.suite} / ${group.providerId}`,
+      tests: cases.length,
+      failures: groupFailures,
+      errors: 0,
+      skipped: groupSkipped
+    })}>`;
+    const properties = [
+      `    <properties>`,
+      `      <property${attributes({ name: "verdict", value: group.verdict })}/>`,
+      `      <property${attributes({ name: "paired-cases", value: group.cases.paired })}/>`,
+      `    </properties>`
+    ];
+    return [open2, ...properties, ...cases, "  </testsuite>"].join("\n");
+  });
+  const root = `<testsuites${attributes({
+    name: "evalgate",
+    tests,
+    failures,
+    errors: 0,
+    skipped
+  })}>`;
+  return ['<?xml version="1.0" encoding="UTF-8"?>', root, ...suites, "</testsuites>", ""].join("\n");
+}
+var init_junit = __esm({
+  "src/report/junit.ts"() {
+    "use strict";
+    init_format();
+    init_compare();
+    init_escape();
+  }
+});
+
 // src/report/markdown-blocks.ts
 var init_markdown_blocks = __esm({
   "src/report/markdown-blocks.ts"() {
@@ -11503,7 +11615,7 @@ function summaryRow(s) {
     s.suite,
     s.providerId,
     String(s.cases),
-    s.belowThreshold ? belowMinimum(s) : percent(s.passRate),
+    s.noAnswer ? "no answer" : s.belowThreshold ? belowMinimum(s) : percent(s.passRate),
     Number.isNaN(s.meanScore) ? "–" : s.meanScore.toFixed(3),
     milliseconds(s.latencyP50),
     milliseconds(s.latencyP95),
@@ -11515,14 +11627,23 @@ function whyFailed(result) {
   const failed2 = result.scores.filter((s) => !s.pass);
   return failed2.map((s) => `${s.scorer}${s.reason ? `: ${s.reason}` : ""}`).join("; ");
 }
-function problems(run) {
+function problems(run, summaries) {
   const groups = [];
   for (const suite of run.suites) {
     const byProvider = resultsByProvider(suite);
     for (const provider of suite.providers) {
-      const bad = (byProvider.get(provider.id) ?? []).filter(
-        (r) => r.pass !== true && !isMissingAnswer(r)
-      );
+      const results = byProvider.get(provider.id) ?? [];
+      const summary = summaries.find((s) => s.suite === suite.suite && s.providerId === provider.id);
+      const firstMissing = results.find(isMissingAnswer);
+      if (summary?.noAnswer && firstMissing) {
+        groups.push({
+          title: `${terminalLine(suite.suite, 60)} / ${terminalLine(provider.id, 60)}: no answer obtained (${summary.missing} missing), so the run fails`,
+          lines: [terminalLine(whyFailed(firstMissing), 600)],
+          more: 0
+        });
+        continue;
+      }
+      const bad = results.filter((r) => r.pass !== true && !isMissingAnswer(r));
       if (bad.length === 0) continue;
       groups.push({
         title: `${terminalLine(suite.suite, 60)} / ${terminalLine(provider.id, 60)}: ${bad.length} failed or errored`,
@@ -11536,25 +11657,43 @@ function problems(run) {
   return groups;
 }
 function missingNote(summaries) {
-  const missing = summaries.reduce((total, s) => total + s.missing, 0);
-  if (missing === 0) return void 0;
-  return `${missing} answer${missing === 1 ? " was" : "s were"} never obtained (not in the replay cache, or cancelled) and left out of the rates: to replay a run, record its answers first with --cache write (the action's cache input) and restore that cache directory.`;
+  const grades = summaries.reduce((total, s) => total + s.missingGrades, 0);
+  const answers = summaries.reduce((total, s) => total + s.missing, 0) - grades;
+  if (answers + grades === 0) return void 0;
+  const missing = [
+    ...answers > 0 ? [
+      `${answers} answer${answers === 1 ? " was" : "s were"} never obtained (not in the replay cache, or cancelled)`
+    ] : [],
+    ...grades > 0 ? [
+      `${grades} answer${grades === 1 ? " was" : "s were"} obtained but not graded (an LLM judge's grade not in the replay cache)`
+    ] : []
+  ];
+  return `${missing.join(", and ")}, and left out of the rates: to replay a run, record its answers first with --cache write (the action's cache input) and restore that cache directory.`;
 }
 function judgeSpendNote(run) {
   let graded = 0;
+  let gradedCached = 0;
   let cost = 0;
   let tokens = 0;
   for (const suite of run.suites) {
     for (const result of suite.results) {
       if (result.judgeCost === void 0 && result.judgeTokens === void 0) continue;
       graded++;
+      if (result.cached) gradedCached++;
       cost = result.judgeCost === null || cost === null ? null : cost + (result.judgeCost ?? 0);
       tokens += (result.judgeTokens?.input ?? 0) + (result.judgeTokens?.output ?? 0);
     }
   }
   if (graded === 0) return void 0;
   const spent = cost === null ? "cost unknown (no price for a judge model)" : formatUsd(cost);
-  return `LLM judges: ${spent}, ${tokens.toLocaleString("en-US")} tokens over ${graded.toLocaleString("en-US")} graded answers (apart from the cost of the systems under test)`;
+  const recorded = gradedCached === 0 ? "" : `; ${gradedCached.toLocaleString("en-US")} of them came from the cache, and their grades' cost is the one recorded, not spent by this run`;
+  return `LLM judges: ${spent}, ${tokens.toLocaleString("en-US")} tokens over ${graded.toLocaleString("en-US")} graded answers (apart from the cost of the systems under test)${recorded}`;
+}
+function cachedNote(summaries) {
+  const cached = summaries.reduce((total, s) => total + s.cachedAnswers, 0);
+  if (cached === 0) return void 0;
+  const answers = summaries.reduce((total, s) => total + s.answers, 0);
+  return `${cached.toLocaleString("en-US")} of ${answers.toLocaleString("en-US")} answers came from the cache (no latency measured: p50 and p95 are of the others)`;
 }
 function renderRunTerminal(run, summaries, options) {
   const red = ansi("31", options.color);
@@ -11573,11 +11712,13 @@ function renderRunTerminal(run, summaries, options) {
     const line = format(rows[i + 1] ?? []);
     lines.push(s.belowThreshold || s.errors > 0 ? red(line) : line);
   });
-  for (const group of problems(run)) {
+  for (const group of problems(run, summaries)) {
     lines.push("", bold(group.title));
     lines.push(...group.lines.map((l) => `  ${l}`));
     if (group.more > 0) lines.push(dim(`  … and ${group.more} more in the results file`));
   }
+  const cached = cachedNote(summaries);
+  if (cached) lines.push("", dim(cached));
   const judges = judgeSpendNote(run);
   if (judges) lines.push("", dim(judges));
   const missing = missingNote(summaries);
@@ -21501,7 +21642,7 @@ var require_client_h1 = __commonJS({
       kClosed,
       kUseMilo
     } = require_symbols();
-    var constants2 = require_constants3();
+    var constants3 = require_constants3();
     var { H1Parser, getMiloEnabled } = typeof esbuildDetection === "undefined" ? require_parser_h1() : {};
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
@@ -21645,7 +21786,7 @@ var require_client_h1 = __commonJS({
        */
       constructor(client, socket, { exports: exports2 }) {
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants2.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants3.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -21745,11 +21886,11 @@ var require_client_h1 = __commonJS({
             currentParser = null;
             currentBufferRef = null;
           }
-          if (ret !== constants2.ERROR.OK) {
+          if (ret !== constants3.ERROR.OK) {
             const data = chunk.subarray(llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr);
-            if (ret === constants2.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants3.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(data);
-            } else if (ret === constants2.ERROR.PAUSED) {
+            } else if (ret === constants3.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(data);
             } else {
@@ -21784,10 +21925,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants2.ERROR.OK) {
+        if (ret === constants3.ERROR.OK) {
           return null;
         }
-        if (ret === constants2.ERROR.PAUSED || ret === constants2.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants3.ERROR.PAUSED || ret === constants3.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -21804,7 +21945,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants2.ERROR[ret], data);
+        return new HTTPParserError(message, constants3.ERROR[ret], data);
       }
       destroy() {
         assert(currentParser === null);
@@ -22026,7 +22167,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants2.ERROR.PAUSED : 0;
+        return pause ? constants3.ERROR.PAUSED : 0;
       }
       /**
        * @param {Buffer} buf
@@ -22052,7 +22193,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request2.onResponseData(buf) === false) {
-          return constants2.ERROR.PAUSED;
+          return constants3.ERROR.PAUSED;
         }
         return 0;
       }
@@ -22093,13 +22234,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants2.ERROR.PAUSED;
+          return constants3.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants2.ERROR.PAUSED;
+          return constants3.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants2.ERROR.PAUSED;
+          return constants3.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(client[kResume]);
         } else {
@@ -35047,7 +35188,7 @@ var require_cache2 = __commonJS({
 var require_decompress = __commonJS({
   "node_modules/undici/lib/interceptor/decompress.js"(exports, module) {
     "use strict";
-    var { createInflate, createGunzip, createBrotliDecompress, createZstdDecompress, constants: constants2 } = __require("node:zlib");
+    var { createInflate, createGunzip, createBrotliDecompress, createZstdDecompress, constants: constants3 } = __require("node:zlib");
     var { pipeline, Transform: TransformStream2 } = __require("node:stream");
     var { InvalidArgumentError, ResponseExceededMaxSizeError } = require_errors2();
     var DecoratorHandler = require_decorator_handler();
@@ -35113,7 +35254,7 @@ var require_decompress = __commonJS({
       br: createBrotliDecompress,
       deflate: createInflate,
       // https://www.rfc-editor.org/rfc/rfc9659.html#section-3
-      zstd: createZstdDecompress.bind(null, { params: { [constants2.ZSTD_d_windowLogMax]: 23 } })
+      zstd: createZstdDecompress.bind(null, { params: { [constants3.ZSTD_d_windowLogMax]: 23 } })
     };
     var defaultSkipStatusCodes = (
       /** @type {const} */
@@ -43815,19 +43956,41 @@ var init_connections = __esm({
   }
 });
 
+// src/spec/env-reference.ts
+function withEnvValues(text, env, literal = (text2) => text2) {
+  let result = "";
+  let end = 0;
+  for (const match of text.matchAll(ENV_REFERENCE)) {
+    const [reference, escaped, name] = match;
+    result += literal(text.slice(end, match.index));
+    result += escaped ? reference.slice(1) : env[name] ?? reference;
+    end = match.index + reference.length;
+  }
+  return result + literal(text.slice(end));
+}
+var ENV_REFERENCE;
+var init_env_reference = __esm({
+  "src/spec/env-reference.ts"() {
+    "use strict";
+    ENV_REFERENCE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+  }
+});
+
 // src/providers/http.ts
-function renderBody(body, vars) {
-  if (typeof body === "string") return renderTemplate(body, vars);
-  if (Array.isArray(body)) return body.map((item) => renderBody(item, vars));
+function mapBodyText(body, leaf) {
+  if (typeof body === "string") return leaf(body);
+  if (Array.isArray(body)) return body.map((item) => mapBodyText(item, leaf));
   if (body !== null && typeof body === "object") {
-    return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, renderBody(v, vars)]));
+    return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, mapBodyText(v, leaf)]));
   }
   return body;
 }
 function valueAtPath(value, path2) {
   let current = value;
   for (const key of path2.split(".")) {
-    if (current === null || typeof current !== "object") return void 0;
+    if (current === null || typeof current !== "object" || !Object.hasOwn(current, key)) {
+      return void 0;
+    }
     current = current[key];
   }
   return current;
@@ -43836,7 +43999,7 @@ function tokenUsage(parsed, paths, id, excerpt) {
   const count = (path2) => {
     if (path2 === void 0) return 0;
     const value = valueAtPath(parsed, path2);
-    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
       const found = excerpt(JSON.stringify(value) ?? "nothing", 80);
       throw new ProviderError(
         "malformed-response",
@@ -43853,7 +44016,35 @@ function classifyStatus(status) {
   if (status >= 500) return "server";
   return "bad-request";
 }
-var import_undici2, STATUS_HINTS, HttpProvider;
+async function textPrefix(body, bytes) {
+  const chunks = [];
+  let read = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    read += chunk.length;
+    if (read >= bytes) break;
+  }
+  body.destroy();
+  return Buffer.concat(chunks).toString("utf8");
+}
+function isDecodingError(error) {
+  for (let current = error; typeof current === "object" && current !== null; ) {
+    const { code, cause } = current;
+    if (typeof code === "string" && /^(Z_|ERR_BROTLI|ERR__ERROR_FORMAT|ERR_ZSTD)/.test(code)) {
+      return true;
+    }
+    current = cause;
+  }
+  return false;
+}
+function absoluteUrl(location, requestUrl) {
+  try {
+    return new URL(location, requestUrl).href;
+  } catch {
+    return location;
+  }
+}
+var import_undici2, STATUS_HINTS, ERROR_TEXT_BYTES, HttpProvider;
 var init_http = __esm({
   "src/providers/http.ts"() {
     "use strict";
@@ -43863,11 +44054,13 @@ var init_http = __esm({
     init_abort();
     init_retry();
     init_connections();
+    init_env_reference();
     import_undici2 = __toESM(require_undici(), 1);
     STATUS_HINTS = {
       auth: "; check the provider's headers (its key)",
       "bad-request": "; check url, method and body"
     };
+    ERROR_TEXT_BYTES = 64 * 1024;
     HttpProvider = class {
       constructor(spec) {
         this.spec = spec;
@@ -43891,48 +44084,39 @@ var init_http = __esm({
       async call(request2, signal) {
         const { spec } = this;
         const vars = { ...request2.vars, prompt: request2.prompt };
+        const env = spec.bodyEnv ?? {};
+        const body = spec.method === "GET" || spec.body === void 0 ? void 0 : JSON.stringify(
+          mapBodyText(
+            spec.body,
+            (text2) => withEnvValues(text2, env, (literal) => renderTemplate(literal, vars))
+          )
+        );
+        const headers = body === void 0 || Object.keys(spec.headers).some((name) => /^content-type$/i.test(name)) ? spec.headers : { "content-type": "application/json", ...spec.headers };
         const started = performance.now();
-        let status;
-        let headers;
-        let text;
+        let response;
         try {
-          const response = await (0, import_undici2.request)(spec.url, {
+          response = await (0, import_undici2.request)(spec.url, {
             method: spec.method,
-            headers: { "content-type": "application/json", ...spec.headers },
-            ...spec.method === "GET" ? {} : { body: JSON.stringify(renderBody(spec.body, vars)) },
+            headers,
+            ...body === void 0 ? {} : { body },
             signal,
             dispatcher: this.agent
           });
-          status = response.statusCode;
-          headers = response.headers;
-          text = await response.body.text();
         } catch (error) {
-          if (signal.aborted) throw abortError(signal);
-          if (isOversizedAnswer(error)) {
-            throw new ProviderError("malformed-response", oversizedAnswerMessage(this.id));
-          }
-          if (error.code === "UND_ERR_INVALID_ARG") {
-            throw new ProviderError(
-              "bad-request",
-              `provider ${this.id}: ${errorMessage(error)}; check the provider's headers (a value from \${VAR} may end with a newline)`
-            );
-          }
-          throw new ProviderError(
-            "network",
-            `provider ${this.id}: the connection to ${spec.url} failed: ${errorMessage(error)}; check url and the network`,
-            { retryable: true }
-          );
+          throw this.connectionError(error, signal);
         }
-        if (status >= 300 && status <= 399) {
-          const location = headers["location"];
+        const { statusCode: status, headers: answerHeaders } = response;
+        let text;
+        try {
+          text = status >= 200 && status <= 299 ? await response.body.text() : await textPrefix(response.body, ERROR_TEXT_BYTES);
+        } catch (error) {
+          throw this.connectionError(error, signal);
+        }
+        const location = answerHeaders["location"];
+        if (status >= 300 && status <= 399 && status !== 304 && typeof location === "string") {
           throw new ProviderError(
             "bad-request",
-            redirectMessage(
-              this.id,
-              status,
-              typeof location === "string" ? this.excerpt(location, 300) : void 0,
-              "url"
-            )
+            redirectMessage(this.id, status, this.excerpt(absoluteUrl(location, spec.url), 300), "url")
           );
         }
         if (status < 200 || status > 299) {
@@ -43940,7 +44124,7 @@ var init_http = __esm({
           const retryable = kind === "rate-limited" || kind === "server";
           const retryAfterMs = retryable ? retryAfterFromHeaders(
             (name) => {
-              const value = headers[name.toLowerCase()];
+              const value = answerHeaders[name.toLowerCase()];
               return (Array.isArray(value) ? value[0] : value) ?? null;
             },
             Date.now(),
@@ -43950,6 +44134,12 @@ var init_http = __esm({
             kind,
             `provider ${this.id}: HTTP ${status}: ${this.excerpt(text, 300)}${STATUS_HINTS[kind] ?? ""}`,
             { retryable, ...retryAfterMs === void 0 ? {} : { retryAfterMs } }
+          );
+        }
+        if (text.trim() === "") {
+          throw new ProviderError(
+            "malformed-response",
+            `provider ${this.id}: HTTP ${status}: the response is empty; the output must be at \`${spec.outputPath}\` of a JSON answer`
           );
         }
         let parsed;
@@ -43969,12 +44159,41 @@ var init_http = __esm({
           );
         }
         const tokens = spec.usagePaths ? tokenUsage(parsed, spec.usagePaths, this.id, (text2, chars) => this.excerpt(text2, chars)) : void 0;
+        const model = spec.modelPath === void 0 ? void 0 : valueAtPath(parsed, spec.modelPath);
         return {
           output: typeof output === "string" ? output : JSON.stringify(output),
           latencyMs: performance.now() - started,
           attempts: 1,
-          ...tokens ? { tokens } : {}
+          ...tokens ? { tokens } : {},
+          ...typeof model === "string" && model !== "" ? { model } : {}
         };
+      }
+      /**
+       * The error of a request that got no whole answer. One that does not decompress is the
+       * server's doing, the same on a retry.
+       */
+      connectionError(error, signal) {
+        if (signal.aborted) return abortError(signal);
+        if (isOversizedAnswer(error)) {
+          return new ProviderError("malformed-response", oversizedAnswerMessage(this.id));
+        }
+        if (isDecodingError(error)) {
+          return new ProviderError(
+            "malformed-response",
+            `provider ${this.id}: the answer's compression (its Content-Encoding) is corrupt: ${errorMessage(error)}; check what the endpoint returns`
+          );
+        }
+        if (error.code === "UND_ERR_INVALID_ARG") {
+          return new ProviderError(
+            "bad-request",
+            `provider ${this.id}: ${errorMessage(error)}; check the provider's headers (a value from \${VAR} may end with a newline)`
+          );
+        }
+        return new ProviderError(
+          "network",
+          `provider ${this.id}: the connection to ${this.spec.url} failed: ${errorMessage(error)}; check url and the network`,
+          { retryable: true }
+        );
       }
     };
   }
@@ -70193,7 +70412,7 @@ function durationText(ms) {
 }
 function parseDuration(duration) {
   if (typeof duration === "number") return Math.round(duration);
-  const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m)$/.exec(duration);
+  const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)$/.exec(duration);
   if (match === null) throw new Error(`not a duration: ${duration}`);
   return Math.round(Number(match[1]) * UNIT_MS[match[2]]);
 }
@@ -70211,7 +70430,7 @@ function checkedDuration(duration, path2, context) {
   context.report(
     path2,
     `duration \`${String(duration)}\` is longer than 24 hours`,
-    "a duration is at most 24 hours: `1440m`, `86400s` or `86400000` milliseconds"
+    "a duration is at most 24 hours: `24h`, `1440m`, `86400s` or `86400000` milliseconds"
   );
   return void 0;
 }
@@ -70219,7 +70438,7 @@ var UNIT_MS, MAX_DURATION_MS;
 var init_duration = __esm({
   "src/spec/duration.ts"() {
     "use strict";
-    UNIT_MS = { ms: 1, s: 1e3, m: 6e4 };
+    UNIT_MS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
     MAX_DURATION_MS = 24 * 60 * 60 * 1e3;
   }
 });
@@ -70423,7 +70642,8 @@ var init_openai2 = __esm({
           { signal }
         );
         const latencyMs = performance.now() - started;
-        const message = completion?.choices?.[0]?.message;
+        const choice = completion?.choices?.[0];
+        const message = choice?.message;
         const output = message?.content ?? message?.refusal;
         if (typeof output !== "string") {
           throw this.malformed(
@@ -70438,7 +70658,8 @@ var init_openai2 = __esm({
           ...tokens ? { tokens } : {},
           ...completion.model ? { model: completion.model } : {},
           ...completion.system_fingerprint ? { fingerprint: completion.system_fingerprint } : {},
-          ...completion.service_tier ? { serviceTier: completion.service_tier } : {}
+          ...completion.service_tier ? { serviceTier: completion.service_tier } : {},
+          ...choice?.finish_reason === "length" ? { truncated: true } : {}
         };
       }
       async callStreaming(request2, signal, started) {
@@ -70453,6 +70674,7 @@ var init_openai2 = __esm({
         let refusal = "";
         let sawChoice = false;
         let finished = false;
+        let truncated = false;
         let ttftMs;
         let last;
         let usage;
@@ -70461,6 +70683,7 @@ var init_openai2 = __esm({
           if (chunk.usage) usage = chunk.usage;
           const choice = chunk.choices?.[0];
           if (choice?.finish_reason) finished = true;
+          if (choice?.finish_reason === "length") truncated = true;
           const delta = choice?.delta;
           if (!delta) continue;
           sawChoice = true;
@@ -70488,7 +70711,8 @@ var init_openai2 = __esm({
           ...tokens ? { tokens } : {},
           ...last?.model ? { model: last.model } : {},
           ...last?.system_fingerprint ? { fingerprint: last.system_fingerprint } : {},
-          ...last?.service_tier ? { serviceTier: last.service_tier } : {}
+          ...last?.service_tier ? { serviceTier: last.service_tier } : {},
+          ...truncated ? { truncated: true } : {}
         };
       }
       malformed(what) {
@@ -70612,59 +70836,94 @@ var init_providers = __esm({
 });
 
 // src/spec/find.ts
-import { readdir as readdir2, stat as stat2 } from "node:fs/promises";
-import { join as join2, resolve as resolve2 } from "node:path";
-async function specFilesUnder(directory) {
-  const found = [];
-  for (const entry of await readdir2(directory, { withFileTypes: true })) {
+import { readdir as readdir2, realpath as realpath2, stat as stat2 } from "node:fs/promises";
+import { join as join2, relative as relative2, resolve as resolve2 } from "node:path";
+function problem(search, path2, message, hint) {
+  search.problems.push({
+    file: relative2(search.cwd, path2) || ".",
+    path: "",
+    message,
+    ...hint === void 0 ? {} : { hint }
+  });
+}
+async function searchDirectory(directory, search) {
+  let entries;
+  try {
+    const real = await realpath2(directory);
+    if (search.searched.has(real)) return;
+    search.searched.add(real);
+    entries = await readdir2(directory, { withFileTypes: true });
+  } catch (error) {
+    problem(
+      search,
+      directory,
+      `cannot read the directory: ${errorMessage(error)}`,
+      "make it readable, or name the spec files and directories to search"
+    );
+    return;
+  }
+  for (const entry of entries) {
     if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
     const path2 = join2(directory, entry.name);
-    if (entry.isDirectory()) found.push(...await specFilesUnder(path2));
-    else if (SPEC_FILE.test(entry.name) && (entry.isFile() || await isFile(path2)))
-      found.push(path2);
-  }
-  return found;
-}
-async function isFile(path2) {
-  try {
-    return (await stat2(path2)).isFile();
-  } catch {
-    return false;
+    if (entry.isDirectory()) {
+      await searchDirectory(path2, search);
+      continue;
+    }
+    const isSpec = SPEC_FILE.test(entry.name);
+    if (entry.isFile()) {
+      if (isSpec) search.found.add(path2);
+      continue;
+    }
+    if (!isSpec && !entry.isSymbolicLink()) continue;
+    let target;
+    try {
+      target = await stat2(path2);
+    } catch (error) {
+      if (isSpec) problem(search, path2, `cannot read the file: ${errorMessage(error)}`);
+      continue;
+    }
+    if (target.isDirectory()) await searchDirectory(path2, search);
+    else if (!isSpec) continue;
+    else if (target.isFile()) search.found.add(path2);
+    else problem(search, path2, NOT_REGULAR);
   }
 }
 async function findSpecFiles(paths, cwd) {
   const searched = paths.length > 0 ? paths : DEFAULT_SPEC_PATHS;
-  const found = /* @__PURE__ */ new Set();
-  const problems2 = [];
+  const search = { cwd, found: /* @__PURE__ */ new Set(), problems: [], searched: /* @__PURE__ */ new Set() };
   for (const path2 of searched) {
     const absolute = resolve2(cwd, path2);
-    let isDirectory;
+    let stats;
     try {
-      isDirectory = (await stat2(absolute)).isDirectory();
-    } catch {
-      problems2.push({
+      stats = await stat2(absolute);
+    } catch (error) {
+      const code = error.code;
+      const missing = code === "ENOENT" || code === "ENOTDIR";
+      search.problems.push({
         file: path2,
         path: "",
-        message: "no such file or directory",
-        hint: NAMING_HINT
+        message: !missing ? `cannot read it: ${errorMessage(error)}` : GLOB.test(path2) ? "no such file or directory (patterns such as `*` are not expanded)" : "no such file or directory",
+        hint: missing && GLOB.test(path2) ? "name the directory instead: it is searched for `*.eval.yaml` and `*.eval.yml`" : NAMING_HINT
       });
       continue;
     }
-    for (const file of isDirectory ? await specFilesUnder(absolute) : [absolute]) found.add(file);
+    if (stats.isDirectory()) await searchDirectory(absolute, search);
+    else if (stats.isFile()) search.found.add(absolute);
+    else search.problems.push({ file: path2, path: "", message: NOT_REGULAR });
   }
-  if (problems2.length === 0 && found.size === 0) {
+  if (search.problems.length === 0 && search.found.size === 0) {
     const where2 = searched.map((path2) => `\`${path2}\``).join(", ");
-    problems2.push({
+    search.problems.push({
       file: searched.join(", "),
       path: "",
       message: `no eval spec files found in ${where2}`,
       hint: `${NAMING_HINT}; pass spec files or directories`
     });
   }
-  if (problems2.length > 0) throw new InputError(problems2, "no eval specs to load");
-  return [...found].sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+  if (search.problems.length > 0) throw new InputError(search.problems, "no eval specs to load");
+  return [...search.found].sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
 }
-var DEFAULT_SPEC_PATHS, SPEC_FILE, NAMING_HINT;
+var DEFAULT_SPEC_PATHS, SPEC_FILE, NAMING_HINT, NOT_REGULAR, GLOB;
 var init_find = __esm({
   "src/spec/find.ts"() {
     "use strict";
@@ -70672,6 +70931,8 @@ var init_find = __esm({
     DEFAULT_SPEC_PATHS = ["evals"];
     SPEC_FILE = /\.eval\.ya?ml$/;
     NAMING_HINT = "spec files are named `*.eval.yaml` or `*.eval.yml`";
+    NOT_REGULAR = "not a regular file (a pipe, a device or a socket), which cannot hold a spec";
+    GLOB = /[*?[\]{}]/;
   }
 });
 
@@ -72462,7 +72723,7 @@ var require_identity = __commonJS({
     var isPair = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === PAIR;
     var isScalar2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SCALAR;
     var isSeq2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SEQ;
-    function isCollection(node) {
+    function isCollection2(node) {
       if (node && typeof node === "object")
         switch (node[NODE_TYPE]) {
           case MAP:
@@ -72482,7 +72743,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node) => (isScalar2(node) || isCollection(node)) && !!node.anchor;
+    var hasAnchor = (node) => (isScalar2(node) || isCollection2(node)) && !!node.anchor;
     exports.ALIAS = ALIAS;
     exports.DOC = DOC;
     exports.MAP = MAP;
@@ -72492,7 +72753,7 @@ var require_identity = __commonJS({
     exports.SEQ = SEQ;
     exports.hasAnchor = hasAnchor;
     exports.isAlias = isAlias2;
-    exports.isCollection = isCollection;
+    exports.isCollection = isCollection2;
     exports.isDocument = isDocument;
     exports.isMap = isMap2;
     exports.isNode = isNode;
@@ -78041,7 +78302,7 @@ var require_cst = __commonJS({
     var DOCUMENT = "";
     var FLOW_END = "";
     var SCALAR = "";
-    var isCollection = (token) => !!token && "items" in token;
+    var isCollection2 = (token) => !!token && "items" in token;
     var isScalar2 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
     function prettyToken(token) {
       switch (token) {
@@ -78125,7 +78386,7 @@ var require_cst = __commonJS({
     exports.DOCUMENT = DOCUMENT;
     exports.FLOW_END = FLOW_END;
     exports.SCALAR = SCALAR;
-    exports.isCollection = isCollection;
+    exports.isCollection = isCollection2;
     exports.isScalar = isScalar2;
     exports.prettyToken = prettyToken;
     exports.tokenType = tokenType;
@@ -79812,14 +80073,33 @@ var init_yaml_file = __esm({
           prettyErrors: false,
           merge: true
         });
-        this.syntaxErrors = this.firstSyntaxError();
+        const syntaxErrors = this.firstSyntaxError();
+        this.syntaxErrors = syntaxErrors.length > 0 ? syntaxErrors : this.tagProblems();
       }
       file;
       text;
-      /** Syntax errors, at yaml's own positions; when there are any, the data is not to be trusted. */
+      /**
+       * Syntax errors, at yaml's own positions, else the tags evalgate does not read: when there are
+       * any, the data is not to be trusted.
+       */
       syntaxErrors;
       lineCounter;
       doc;
+      /**
+       * Tags yaml cannot resolve (`!include`, `!env`): yaml only warns and reads the value as if
+       * untagged, so `!include prompt.txt` would be the text `prompt.txt`.
+       */
+      tagProblems() {
+        return this.doc.warnings.filter((warning) => warning.code === "TAG_RESOLVE_FAILED").map((warning) => {
+          const tag = this.text.slice(warning.pos[0], warning.pos[1]);
+          const unknown = warning.message.startsWith("Unresolved tag");
+          return this.problemAt(
+            warning.pos[0],
+            unknown ? `unknown YAML tag \`${tag}\`` : `YAML tag \`${tag}\` does not fit its value`,
+            "evalgate reads no YAML tags, so no includes or environment lookups: write the value itself"
+          );
+        });
+      }
       /**
        * The first YAML error, the one to fix: a parser thrown off by one mistake reports every token
        * after it too (34 errors for one unquoted `${VAR}` in a `{ … }` mapping).
@@ -79873,36 +80153,88 @@ var init_yaml_file = __esm({
         if ((0, import_yaml.isScalar)(contents) && contents.value === null) return "empty";
         return (0, import_yaml.isMap)(contents) ? "mapping" : (0, import_yaml.isSeq)(contents) ? "list" : "scalar";
       }
-      /** The plain data, or the problem (at the alias) that keeps the YAML from having any. */
+      /**
+       * The plain data, or the problems (at the node) that keep the YAML from having any, or any that
+       * means what the file says: a bad alias or merge, or a mapping where text was meant.
+       */
       data() {
-        let problem;
+        const problems2 = [];
         (0, import_yaml.visit)(this.doc, {
           Alias: (_, alias) => {
-            const at = rangeStart(alias) ?? 0;
-            const target = alias.resolve(this.doc);
-            const [start, , end] = target?.range ?? [];
-            if (target === void 0) {
-              problem = this.problemAt(
-                at,
-                `the alias \`*${alias.source}\` has no anchor \`&${alias.source}\` before it`,
-                "define `&name` on a value above it, or write the value itself"
-              );
-            } else if (start !== void 0 && end !== void 0 && at >= start && at < end) {
-              problem = this.problemAt(
-                at,
-                `the alias \`*${alias.source}\` is inside the value it stands for, which would never end`,
-                "write the values out instead of the alias"
-              );
-            }
-            return problem ? import_yaml.visit.BREAK : void 0;
+            const problem2 = this.aliasProblem(alias);
+            if (problem2 === void 0) return void 0;
+            problems2.push(problem2);
+            return import_yaml.visit.BREAK;
+          },
+          Map: (_, map) => {
+            const [start, end] = map.range ?? [];
+            const written = start === void 0 ? "" : this.text.slice(start, end);
+            if (!/^\{\{[^{}]*\}\}$/.test(written)) return void 0;
+            problems2.push(
+              this.problemAt(
+                start ?? 0,
+                `\`${written}\` unquoted is a YAML mapping, not text`,
+                `quote it: '${written}'`
+              )
+            );
+            return import_yaml.visit.SKIP;
+          },
+          Pair: (_, pair) => {
+            const problem2 = isMergeKey(pair.key) ? this.mergeProblem(pair) : this.keyProblem(pair);
+            if (problem2 !== void 0) problems2.push(problem2);
           }
         });
-        if (problem) return { problem };
+        if (problems2.length > 0) return { problems: problems2 };
         try {
           return { value: this.doc.toJS({ maxAliasCount: 1e3 }) };
         } catch (error) {
-          return { problem: this.diagnostic([], `invalid YAML: ${errorMessage(error)}`) };
+          return { problems: [this.diagnostic([], `invalid YAML: ${errorMessage(error)}`)] };
         }
+      }
+      resolved(node) {
+        return (0, import_yaml.isAlias)(node) ? node.resolve(this.doc) : node;
+      }
+      /** An alias without an anchor, or inside the value it stands for. */
+      aliasProblem(alias) {
+        const at = rangeStart(alias) ?? 0;
+        const target = alias.resolve(this.doc);
+        const [start, , end] = target?.range ?? [];
+        if (target === void 0) {
+          return this.problemAt(
+            at,
+            `the alias \`*${alias.source}\` has no anchor \`&${alias.source}\` before it`,
+            "define `&name` on a value above it, or write the value itself"
+          );
+        }
+        if (start !== void 0 && end !== void 0 && at >= start && at < end) {
+          return this.problemAt(
+            at,
+            `the alias \`*${alias.source}\` is inside the value it stands for, which would never end`,
+            "write the values out instead of the alias"
+          );
+        }
+        return void 0;
+      }
+      /** A `<<` merge whose value is not a mapping, or a list of mappings, to take keys from. */
+      mergeProblem(pair) {
+        const value = this.resolved(pair.value);
+        const sources = (0, import_yaml.isSeq)(value) ? value.items : [value];
+        const isMergeable = (source) => (0, import_yaml.isMap)(this.resolved(source)) || (0, import_yaml.isAlias)(source) && source.resolve(this.doc) === void 0;
+        if (value === void 0 || sources.every(isMergeable)) return void 0;
+        return this.problemAt(
+          rangeStart(pair.key) ?? 0,
+          "`<<` merges a mapping into this one, but its value is not a mapping",
+          "write `<<: *name` with `&name` on a mapping above, or a list of such aliases"
+        );
+      }
+      /** A mapping or list written as a key, which plain data cannot have. */
+      keyProblem(pair) {
+        if (!(0, import_yaml.isCollection)(this.resolved(pair.key))) return void 0;
+        return this.problemAt(
+          rangeStart(pair.key) ?? 0,
+          "a mapping or list used as a key",
+          "a key is text: quote it, e.g. `'{a: 1}': value`"
+        );
       }
       problemAt(offset, message, hint) {
         return { file: this.file, ...this.positionOf(offset), path: "", message, hint };
@@ -80023,20 +80355,23 @@ function kindOf(value) {
   if (Array.isArray(value)) return "a list";
   return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
-function optionalName(value, key, report) {
+function optionalName(row, key, report) {
+  const value = row[key];
   if (value === void 0 || value === null || value === "") return void 0;
   if (typeof value === "string") return value;
-  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  if (typeof value === "number" && Number.isFinite(value)) {
+    return writtenAs(row, key) ?? String(value);
+  }
   report(`\`${key}\` must be a string or a number, got ${kindOf(value)}`, `\`${key}\` is reserved`);
   return false;
 }
 function caseFromRow(row, source, path2, diagnostics) {
-  const { id: rawId, cluster: rawCluster, ...rest } = row;
+  const { id: _id, cluster: _cluster, ...rest } = row;
   const nested = isPlainObject(rest.vars) && Object.keys(rest).length === 1;
   const vars = nested ? rest.vars : rest;
   const report = (key) => (message, hint) => diagnostics.push({ ...source, path: formatFieldPath([...path2, key]), message, hint });
-  const id = optionalName(rawId, "id", report("id"));
-  const cluster = optionalName(rawCluster, "cluster", report("cluster"));
+  const id = optionalName(row, "id", report("id"));
+  const cluster = optionalName(row, "cluster", report("cluster"));
   if (id === false || cluster === false) return void 0;
   const evalCase = { id: id ?? derivedCaseId(vars), vars, source };
   if (cluster !== void 0) evalCase.cluster = cluster;
@@ -80083,9 +80418,38 @@ function duplicateKey(json) {
   }
   return void 0;
 }
+function notJsonLines(lines, file) {
+  const index = lines.findIndex((line) => line.trim() !== "");
+  const first = (lines[index] ?? "").trim();
+  if (!first.startsWith("[") && !first.startsWith("{")) return void 0;
+  if (first !== "[" && first !== "{" && isJson(first)) return void 0;
+  const array = first.startsWith("[");
+  return {
+    file,
+    line: index + 1,
+    column: 1,
+    path: "",
+    message: `the file is one JSON ${array ? "array" : "object"} over several lines, not JSON Lines (one case per line)`,
+    hint: `write each case as a JSON object on a line of its own; \`jq -c '${array ? ".[]" : "."}' cases.json > cases.jsonl\` converts it`
+  };
+}
+function isJson(text) {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 function parseJsonl(text, file, diagnostics) {
   const cases = [];
-  text.split(/\r?\n/).forEach((line, index) => {
+  const lines = text.split(/\r?\n/);
+  const wholeFile = notJsonLines(lines, file);
+  if (wholeFile !== void 0) {
+    diagnostics.push(wholeFile);
+    return [];
+  }
+  lines.forEach((line, index) => {
     const lineNumber = index + 1;
     if (line.trim() === "") return;
     let row;
@@ -80218,6 +80582,15 @@ function csvHeaderProblems(header, text, file) {
         }
       ];
     }
+    if (name.trim() !== name) {
+      return [
+        {
+          ...at,
+          message: `column name ${JSON.stringify(name)} has a space before or after it`,
+          hint: `a space after a comma is part of the name in CSV: write the header as \`${header.map((column2) => column2.trim()).join(",")}\``
+        }
+      ];
+    }
     if (header.indexOf(name) !== index) {
       return [
         {
@@ -80232,36 +80605,52 @@ function csvHeaderProblems(header, text, file) {
 }
 function parseCsvCases(text, file, diagnostics) {
   const normalized = text.replace(/\r\n/g, "\n");
+  const lines = normalized.split("\n");
   let header = [];
   const recordsReported = /* @__PURE__ */ new Set();
-  let records;
-  try {
-    records = parse(normalized, {
-      columns: (names) => header = names,
-      bom: true,
-      info: true,
-      raw: true,
-      skip_empty_lines: true,
-      skip_records_with_error: true,
-      on_skip: (error) => {
-        const skip = error;
-        if (skip !== void 0 && !recordsReported.has(skippedRecordLine(skip))) {
+  const records = [];
+  for (let offset = 0; offset !== void 0; ) {
+    const passOffset = offset;
+    offset = void 0;
+    try {
+      parse(passOffset === 0 ? normalized : lines.slice(passOffset).join("\n"), {
+        columns: passOffset === 0 ? (names) => header = names : header,
+        bom: true,
+        info: true,
+        raw: true,
+        skip_empty_lines: true,
+        skip_records_with_error: true,
+        on_record: (record) => {
+          records.push({ ...record, info: { lines: record.info.lines + passOffset } });
+          return null;
+        },
+        on_skip: (error) => {
+          if (error === void 0) return void 0;
+          const { code, message, lines: reached, raw, index, record } = error;
+          const skip = { code, message, lines: reached + passOffset, raw, index, record };
+          if (recordsReported.has(skippedRecordLine(skip))) return void 0;
           recordsReported.add(skippedRecordLine(skip));
-          diagnostics.push(csvSkipProblem(skip, file, header));
+          const problem2 = csvSkipProblem(skip, file, header);
+          diagnostics.push(problem2);
+          if (RUNS_ON_QUOTED.has(code)) throw new StartAgainAfter(problem2.line ?? skip.lines);
+          return void 0;
         }
-        return void 0;
+      });
+    } catch (error) {
+      if (error instanceof StartAgainAfter) {
+        if (error.line < lines.length) offset = error.line;
+        continue;
       }
-    });
-  } catch (error) {
-    const lines = error.lines;
-    diagnostics.push({
-      file,
-      ...lines === void 0 ? {} : { line: lines },
-      path: "",
-      message: error.message,
-      hint: CSV_FORMAT_HINT
-    });
-    return [];
+      const reached = error.lines;
+      diagnostics.push({
+        file,
+        ...reached === void 0 ? {} : { line: reached + passOffset },
+        path: "",
+        message: error.message,
+        hint: CSV_FORMAT_HINT
+      });
+      return [];
+    }
   }
   const headerProblems = csvHeaderProblems(header, normalized, file);
   diagnostics.push(...headerProblems);
@@ -80290,8 +80679,8 @@ function parseYamlCases(text, file, diagnostics) {
     return [];
   }
   const parsed = yaml.data();
-  if ("problem" in parsed) {
-    diagnostics.push(parsed.problem);
+  if ("problems" in parsed) {
+    diagnostics.push(...parsed.problems);
     return [];
   }
   const rows = parsed.value;
@@ -80307,6 +80696,23 @@ function parseYamlCases(text, file, diagnostics) {
     const loaded = caseFromRow(row, { file, line, column }, [index], diagnostics);
     return loaded ? [loaded] : [];
   });
+}
+function capped(parse2) {
+  return (text, file, diagnostics) => {
+    const problems2 = [];
+    const cases = parse2(text, file, problems2);
+    diagnostics.push(...problems2.slice(0, CASE_FILE_PROBLEM_LIMIT));
+    const unreported = problems2.length - CASE_FILE_PROBLEM_LIMIT;
+    if (unreported > 0) {
+      diagnostics.push({
+        file,
+        path: "",
+        message: `…and ${unreported} more problem${unreported === 1 ? "" : "s"} in this file`,
+        hint: "fix the ones above first: the rest are often the same mistake"
+      });
+    }
+    return cases;
+  };
 }
 async function loadCaseFile(written, path2, context) {
   const at = [...path2, "file"];
@@ -80329,7 +80735,16 @@ async function loadCaseFile(written, path2, context) {
   });
   if (absolute === void 0) return [];
   const file = context.relative(absolute);
-  const { size } = await stat3(absolute);
+  const unreadable = (error) => {
+    context.report(at, `cannot read case file \`${written}\`: ${errorMessage(error)}`);
+    return [];
+  };
+  let size;
+  try {
+    size = (await stat3(absolute)).size;
+  } catch (error) {
+    return unreadable(error);
+  }
   if (size > MAX_CASE_FILE_BYTES) {
     context.report(
       at,
@@ -80338,7 +80753,12 @@ async function loadCaseFile(written, path2, context) {
     );
     return [];
   }
-  const bytes = await readFile2(absolute);
+  let bytes;
+  try {
+    bytes = await readFile2(absolute);
+  } catch (error) {
+    return unreadable(error);
+  }
   const text = utf8Text(bytes);
   if (text === void 0) {
     context.report(
@@ -80366,7 +80786,7 @@ async function loadCases(sources, isValid, context) {
       for (const row of await loadCaseFile(written.file, path2, context)) loaded.push(row);
     } else {
       const row = { id: written.id, cluster: written.cluster, vars: written.vars ?? {} };
-      rememberYamlNumbers(context.yaml, [...path2, "vars"], row.vars);
+      rememberYamlNumbers(context.yaml, path2, row);
       const inline = caseFromRow(row, context.source(path2), path2, context.diagnostics);
       if (inline) loaded.push(inline);
     }
@@ -80379,11 +80799,17 @@ function where(source) {
 }
 function reportDuplicateIds(cases, diagnostics) {
   const first = /* @__PURE__ */ new Map();
+  let duplicates = 0;
+  let firstUnreported;
   for (const loaded of cases) {
     const { id, source } = loaded.evalCase;
     const earlier = first.get(id);
     if (earlier === void 0) {
       first.set(id, loaded);
+      continue;
+    }
+    if (duplicates++ >= CASE_FILE_PROBLEM_LIMIT) {
+      firstUnreported ??= source;
       continue;
     }
     diagnostics.push({
@@ -80393,30 +80819,52 @@ function reportDuplicateIds(cases, diagnostics) {
       hint: loaded.derivedId || earlier.derivedId ? "cases without an `id` get one derived from their variables, so identical rows collide; give one an `id`" : "case ids must be unique within a suite"
     });
   }
+  const unreported = duplicates - CASE_FILE_PROBLEM_LIMIT;
+  if (firstUnreported !== void 0) {
+    diagnostics.push({
+      file: firstUnreported.file,
+      ...firstUnreported.line === void 0 ? {} : { line: firstUnreported.line },
+      path: "",
+      message: `…and ${unreported} more duplicate case id${unreported === 1 ? "" : "s"}`
+    });
+  }
 }
-var CSV_FORMAT_HINT, MAX_CASE_FILE_BYTES, PARSERS;
+var CSV_FORMAT_HINT, RUNS_ON_QUOTED, StartAgainAfter, MAX_CASE_FILE_BYTES, CASE_FILE_PROBLEM_LIMIT, PARSERS;
 var init_cases3 = __esm({
   "src/spec/cases.ts"() {
     "use strict";
     init_sync();
+    init_errors();
     init_files();
     init_fingerprint();
     init_template();
     init_yaml_file();
     CSV_FORMAT_HINT = "one header row, then one row per case, values separated by commas; quote a value that holds a comma, a quote or a line break";
+    RUNS_ON_QUOTED = /* @__PURE__ */ new Set([
+      "CSV_INVALID_CLOSING_QUOTE",
+      "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE",
+      "CSV_QUOTE_NOT_CLOSED"
+    ]);
+    StartAgainAfter = class {
+      constructor(line) {
+        this.line = line;
+      }
+      line;
+    };
     MAX_CASE_FILE_BYTES = 256 * 2 ** 20;
+    CASE_FILE_PROBLEM_LIMIT = 20;
     PARSERS = {
-      ".jsonl": parseJsonl,
-      ".csv": parseCsvCases,
-      ".yaml": parseYamlCases,
-      ".yml": parseYamlCases
+      ".jsonl": capped(parseJsonl),
+      ".csv": capped(parseCsvCases),
+      ".yaml": capped(parseYamlCases),
+      ".yml": capped(parseYamlCases)
     };
   }
 });
 
 // src/spec/context.ts
 import { stat as stat4 } from "node:fs/promises";
-import { relative as relative2, resolve as resolve3 } from "node:path";
+import { relative as relative3, resolve as resolve3 } from "node:path";
 var SpecContext;
 var init_context = __esm({
   "src/spec/context.ts"() {
@@ -80451,7 +80899,7 @@ var init_context = __esm({
       }
       /** A path as diagnostics and SuiteSpec show it: relative to the working directory. */
       relative(absolutePath) {
-        return relative2(this.cwd, absolutePath) || ".";
+        return relative3(this.cwd, absolutePath) || ".";
       }
       source(path2) {
         return { file: this.yaml.file, ...this.yaml.position(path2) };
@@ -80631,6 +81079,8 @@ var init_module_export = __esm({
 });
 
 // src/spec/providers.ts
+import { access } from "node:fs/promises";
+import { constants as constants2 } from "node:fs";
 function brokenReferenceText(text, start) {
   const rest = text.slice(start);
   const end = rest.indexOf("}");
@@ -80665,7 +81115,7 @@ function expandEnv(value, path2, context) {
       context.report(
         path2,
         `malformed environment variable reference \`${text}\``,
-        "write `${NAME}`: a letter or `_`, then letters, digits or `_`, and a closing `}`; `$${` keeps a literal `${`"
+        "write `${NAME}`: an ASCII letter or `_`, then ASCII letters, digits or `_`, and a closing `}`; `$${` keeps a literal `${`"
       );
     }
     for (const name of missing) {
@@ -80745,7 +81195,7 @@ function stringValues(record) {
     Object.entries(record ?? {}).map(([key, value]) => [key, String(value)])
   );
 }
-async function resolveProvider(written, expanded, path2, context) {
+async function resolveProvider(written, expanded, path2, context, role = "provider") {
   const timeoutMs = expanded.timeout === void 0 ? void 0 : checkedDuration(expanded.timeout, [...path2, "timeout"], context);
   const retry = resolveRetry(expanded.retry, [...path2, "retry"], context);
   const rateLimit = resolveRateLimit(expanded["rate-limit"]);
@@ -80788,21 +81238,41 @@ async function resolveProvider(written, expanded, path2, context) {
       const writtenCommand = written.command;
       const programExists = await checkProgram(writtenCommand, expanded.command, cwd, path2, context);
       if (!programExists) return void 0;
-      const command2 = typeof expanded.command === "string" ? ["/bin/sh", "-c", expanded.command] : expanded.command;
-      return { ...base, type: "exec", command: command2, cwd, env: stringValues(expanded.env) };
+      const env = stringValues(expanded.env);
+      if (typeof writtenCommand !== "string") {
+        return { ...base, type: "exec", command: expanded.command, cwd, env };
+      }
+      const shell = shellCommand(writtenCommand, env, path2, context);
+      if (shell === void 0) return void 0;
+      return {
+        ...base,
+        type: "exec",
+        command: ["/bin/sh", "-c", shell.command],
+        cwd,
+        env: { ...shell.variables, ...env }
+      };
     }
     case "http": {
       if (!checkEndpointUrl(written, expanded, path2, context)) return void 0;
-      if (!checkHttpRequestShape(expanded, path2, context)) return void 0;
+      const writtenHttp = written;
+      if (!checkHttpRequestShape(writtenHttp, path2, context, role)) return void 0;
+      const bodyEnv = Object.fromEntries(
+        [...variableNames(writtenHttp.body)].flatMap((name) => {
+          const value = context.env[name];
+          return value === void 0 ? [] : [[name, value]];
+        })
+      );
       return {
         ...base,
         type: "http",
         url: expanded.url,
         method: expanded.method ?? "POST",
         headers: stringValues(expanded.headers),
-        ...expanded.body === void 0 ? {} : { body: expanded.body },
+        ...writtenHttp.body === void 0 ? {} : { body: writtenHttp.body },
+        ...Object.keys(bodyEnv).length === 0 ? {} : { bodyEnv },
         outputPath: expanded.output,
-        ...expanded.usage === void 0 ? {} : { usagePaths: expanded.usage }
+        ...expanded.usage === void 0 ? {} : { usagePaths: expanded.usage },
+        ...expanded.model === void 0 ? {} : { modelPath: expanded.model }
       };
     }
     case "openai": {
@@ -80887,26 +81357,87 @@ function checkEndpointUrl(written, expanded, path2, context) {
   );
   return false;
 }
-function checkHttpRequestShape(entry, path2, context) {
+function textLeaves(value) {
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value)) return value.flatMap(textLeaves);
+  if (value !== null && typeof value === "object") return Object.values(value).flatMap(textLeaves);
+  return [];
+}
+function isDottedPath(path2) {
+  return path2.split(".").every((key) => key !== "") && !/[[\]]/.test(path2);
+}
+function dottedPath(path2) {
+  return path2.replace(/\[\s*(?:'([^']*)'|"([^"]*)"|([^\]]*?))\s*\]/g, (_match, a, b, c) => `.${a ?? b ?? c}`).split(".").filter((key) => key !== "").join(".");
+}
+function checkHttpRequestShape(entry, path2, context, role) {
   let fine = true;
+  const report = (at, message, hint) => {
+    context.report([...path2, ...at], message, hint);
+    fine = false;
+  };
   if (entry.method === "GET" && entry.body !== void 0) {
-    context.report(
-      [...path2, "body"],
+    report(
+      ["body"],
       "a GET request sends no body, so this one would never be sent",
       "remove `body`, or send it with `method: POST` (the default)"
     );
-    fine = false;
+  } else if (role === "provider") {
+    const sent = entry.method === "GET" ? [] : textLeaves(entry.body);
+    if (!sent.some((text) => templateVariables(text).length > 0)) {
+      report(
+        entry.body === void 0 ? [] : ["body"],
+        "the request carries neither `{{prompt}}` nor a case's variable: every case would get the same answer",
+        "put them in the `body`, rendered for each case and sent with POST (the default): `body: { input: '{{prompt}}' }`"
+      );
+    }
+  }
+  if (typeof entry.body === "string" && isJsonContainer(entry.body)) {
+    report(
+      ["body"],
+      "the body is a string of JSON, so it would be sent as one JSON string (quoted and escaped)",
+      "write the body as a YAML mapping, such as `body: { input: '{{prompt}}' }`"
+    );
   }
   const [placeholder] = templateVariables(entry.url);
   if (placeholder !== void 0) {
-    context.report(
-      [...path2, "url"],
+    report(
+      ["url"],
       `\`{{${placeholder}}}\` would be sent as written: the url is not a template`,
       "put a case's values in the `body`, which is rendered for each case"
     );
-    fine = false;
+  }
+  for (const name of Object.keys(entry.headers ?? {})) {
+    if (HEADER_NAME.test(name)) continue;
+    report(
+      ["headers", name],
+      `\`${name}\` is not a header name HTTP can carry`,
+      "a header name is letters, digits and `-` (no spaces or `:`), such as `X-Api-Key`"
+    );
+  }
+  const responsePaths = [
+    [["output"], entry.output],
+    [["usage", "input"], entry.usage?.input],
+    [["usage", "output"], entry.usage?.output],
+    [["model"], entry.model]
+  ];
+  for (const [at, responsePath] of responsePaths) {
+    if (responsePath === void 0 || isDottedPath(responsePath)) continue;
+    const meant = dottedPath(responsePath);
+    report(
+      at,
+      `\`${responsePath}\` is not a dotted path`,
+      `${meant === "" ? "" : `did you mean \`${meant}\`? `}names and array indexes go between dots, none empty`
+    );
   }
   return fine;
+}
+function isJsonContainer(text) {
+  try {
+    const value = JSON.parse(text);
+    return value !== null && typeof value === "object";
+  } catch {
+    return false;
+  }
 }
 function isUsableUrl(text, context) {
   return isHttpUrl(text) || !context.requireSecrets && usesVariable(text);
@@ -80919,6 +81450,25 @@ function isHttpUrl(text) {
     return false;
   }
 }
+function shellCommand(written, env, path2, context) {
+  const variables = {};
+  const clashes = /* @__PURE__ */ new Set();
+  const command2 = written.replace(ENV_REFERENCE, (match, escaped, name) => {
+    if (escaped) return match.slice(1);
+    if (name in env) clashes.add(name);
+    const value = context.env[name];
+    if (value !== void 0) variables[name] = value;
+    return match;
+  });
+  for (const name of clashes) {
+    context.report(
+      [...path2, "command"],
+      `\`\${${name}}\` in the command is also set in \`env:\``,
+      `the shell reads \`\${${name}}\` from the command's environment: write \`$\${${name}}\` for the value of \`env:\`, or rename one of the two`
+    );
+  }
+  return clashes.size > 0 ? void 0 : { command: command2, variables };
+}
 function programPath(command2) {
   const first = typeof command2 === "string" ? command2.trim().split(/\s+/)[0] : command2[0];
   return first !== void 0 && PATH_LIKE.test(first) ? first : void 0;
@@ -80926,15 +81476,28 @@ function programPath(command2) {
 async function checkProgram(written, expanded, cwd, path2, context) {
   const program = programPath(expanded);
   if (program === void 0) return true;
+  const shown = programPath(written) ?? program;
+  const at = typeof expanded === "string" ? [...path2, "command"] : [...path2, "command", 0];
   const found = await context.existingPath({
-    written: programPath(written) ?? program,
+    written: shown,
     expanded: program,
     kind: "file",
-    at: typeof expanded === "string" ? [...path2, "command"] : [...path2, "command", 0],
+    at,
     what: "program",
     base: { directory: cwd, name: "the command's `cwd`" }
   });
-  return found !== void 0;
+  if (found === void 0) return false;
+  try {
+    await access(found, constants2.X_OK);
+  } catch {
+    context.report(
+      at,
+      `program \`${shown}\` is not executable`,
+      `make it executable (\`chmod +x ${shown}\`), or run it with its interpreter, e.g. \`sh ${shown}\``
+    );
+    return false;
+  }
+  return true;
 }
 async function resolveProviders(entries, isValid, context) {
   if (!Array.isArray(entries)) return [];
@@ -80983,18 +81546,18 @@ async function resolveProviders(entries, isValid, context) {
   }
   return providers;
 }
-var DEFAULT_API_KEY_VARIABLE, ENV_REFERENCE, ENV_REFERENCE_OR_BROKEN, FIELDS_NOT_PARAMS, SECRET_MIN_LENGTH, KEY_LIKE, PATH_LIKE;
+var DEFAULT_API_KEY_VARIABLE, ENV_REFERENCE_OR_BROKEN, FIELDS_NOT_PARAMS, SECRET_MIN_LENGTH, KEY_LIKE, PATH_LIKE, HEADER_NAME;
 var init_providers2 = __esm({
   "src/spec/providers.ts"() {
     "use strict";
     init_fingerprint();
     init_retry();
     init_duration();
+    init_env_reference();
     init_module_export();
     init_template();
     init_yaml_file();
     DEFAULT_API_KEY_VARIABLE = "OPENAI_API_KEY";
-    ENV_REFERENCE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
     ENV_REFERENCE_OR_BROKEN = /\$(\$?)\{(?:([A-Za-z_][A-Za-z0-9_]*)\})?/g;
     FIELDS_NOT_PARAMS = {
       model: "the model is the provider's `model:`",
@@ -81004,6 +81567,7 @@ var init_providers2 = __esm({
     SECRET_MIN_LENGTH = 6;
     KEY_LIKE = /^sk-|^(?=.*[0-9])(?=.*[A-Za-z])[\w.-]{24,}$/;
     PATH_LIKE = /^(\/|\.\.?\/)/;
+    HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
   }
 });
 
@@ -81022,7 +81586,7 @@ var init_eval_spec_schema = __esm({
         suite: {
           type: "string",
           pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$",
-          description: "Name of the suite, unique across all spec files: letters, digits, `.`, `_` and `-`, starting with a letter or digit."
+          description: "Name of the suite, unique across all spec files: ASCII letters, digits, `.`, `_` and `-`, starting with a letter or digit."
         },
         description: {
           type: "string",
@@ -81071,7 +81635,7 @@ var init_eval_spec_schema = __esm({
         timeout: {
           $ref: "#/definitions/duration",
           default: "60s",
-          description: "Time limit of one call, for providers without their own `timeout`: milliseconds, or a string like `500ms`, `30s`, `2m`."
+          description: "Time limit of one call, for providers without their own `timeout`, and of a javascript or regex scorer on one answer: milliseconds, or a string like `500ms`, `30s`, `2m`."
         },
         "min-pass-rate": {
           type: "number",
@@ -81093,13 +81657,13 @@ var init_eval_spec_schema = __esm({
           type: ["number", "string"],
           exclusiveMinimum: 0,
           maximum: 864e5,
-          pattern: "^[0-9]+(\\.[0-9]+)?(ms|s|m)$",
-          description: "A duration of at most 24 hours: a number of milliseconds, or a string like `500ms`, `30s`, `2m`."
+          pattern: "^[0-9]+(\\.[0-9]+)?(ms|s|m|h)$",
+          description: "A duration of at most 24 hours: a number of milliseconds, or a number with a unit, `ms`, `s`, `m` (minutes) or `h`, such as `500ms`, `30s`, `2m` or `1h`."
         },
         name: {
           type: "string",
           pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$",
-          description: "An id: letters, digits, `.`, `_` and `-`, starting with a letter or digit."
+          description: "An id: ASCII letters, digits, `.`, `_` and `-`, starting with a letter or digit."
         },
         scalarText: {
           type: ["string", "number", "boolean"],
@@ -81371,7 +81935,7 @@ var init_eval_spec_schema = __esm({
               description: "Request headers; values may use `${VAR}`, e.g. `Authorization: Bearer ${API_KEY}`."
             },
             body: {
-              description: "The JSON body, any JSON value. String leaves are templates rendered per call with the case's variables and `{{prompt}}`; they may also use `${VAR}`."
+              description: "The JSON body, any JSON value. String leaves are templates rendered per call with the case's variables and `{{prompt}}`; they may also use `${VAR}`, whose value is sent exactly as set (never rendered as a template). The request must carry `{{prompt}}` or a case's variable."
             },
             output: {
               type: "string",
@@ -81395,6 +81959,11 @@ var init_eval_spec_schema = __esm({
                   description: "Dotted path to the output (completion) token count, e.g. `usage.completion_tokens`."
                 }
               }
+            },
+            model: {
+              type: "string",
+              minLength: 1,
+              description: "Dotted path to the model id in the JSON response, e.g. `model`: recorded with each answer, and without `prices:` the answer is priced by it from the built-in table."
             }
           }
         },
@@ -81458,7 +82027,7 @@ var init_eval_spec_schema = __esm({
         judgeProvider: {
           type: "object",
           required: ["type"],
-          description: "The judge: a provider entry like one of `providers:` (any type; `id` defaults to `judge`); `${VAR}` is replaced as in providers.",
+          description: "The judge: a provider entry like one of `providers:` (any type; `id` defaults to `judge`); `${VAR}` is replaced as in providers. An http judge must send `{{prompt}}` (the rubric and the answer to grade) in its `body`, so it cannot be a GET.",
           discriminator: {
             propertyName: "type"
           },
@@ -81842,17 +82411,17 @@ var init_eval_spec_schema = __esm({
             cost: {
               type: "object",
               additionalProperties: false,
-              description: "Cost per case: largest tolerated ratio head / baseline, absolute maximum.",
+              description: "Cost per answer (one call): largest tolerated ratio head / baseline, absolute maximum.",
               properties: {
                 "max-ratio": {
                   type: "number",
                   minimum: 1,
-                  description: "Largest tolerated ratio of mean cost per case, head / baseline (e.g. 1.1); 1 tolerates no increase."
+                  description: "Largest tolerated ratio of mean cost per answer, head / baseline (e.g. 1.1); 1 tolerates no increase."
                 },
                 max: {
                   type: "number",
                   minimum: 0,
-                  description: "Absolute maximum mean cost per case, in USD."
+                  description: "Absolute maximum mean cost per answer (one call of the provider), in USD."
                 }
               }
             },
@@ -81991,10 +82560,11 @@ function explain(error, path2, yaml) {
     case "additionalProperties": {
       const key = String(params.additionalProperty);
       const allowed = Object.keys(schema?.properties ?? {});
+      const oddlyIndented = /^[^\S ]/u.test(key);
       return yaml.diagnostic(
         [...path2, key],
         `unknown key \`${key}\``,
-        suggestOrList(key, allowed, "allowed keys"),
+        oddlyIndented ? `the key starts with ${showUnseen(key.slice(0, 1))}, which looks like a space but is not one: indent with plain spaces` : suggestOrList(key, allowed, "allowed keys"),
         { key: true }
       );
     }
@@ -82006,6 +82576,9 @@ function explain(error, path2, yaml) {
       return { ...diagnostic, path: formatFieldPath([...path2, key]) };
     }
     case "type": {
+      if (typeof error.data === "number" && !Number.isFinite(error.data)) {
+        return yaml.diagnostic(path2, `must be a finite number, got ${error.data}`, hint);
+      }
       const expected = String(params.type).split(",").map((name) => TYPE_NAMES[name] ?? name).join(" or ");
       return yaml.diagnostic(path2, `expected ${expected}, got ${describeValue2(error.data)}`, hint);
     }
@@ -82064,7 +82637,20 @@ function checkSpecSchema(data, yaml) {
   const errors = validate2.errors ?? [];
   const seen = /* @__PURE__ */ new Set();
   const typeErrorAt = new Set(errors.filter((e) => e.keyword === "type").map((e) => e.instancePath));
+  const misspelledAt = new Set(
+    errors.flatMap((error) => {
+      if (error.keyword !== "additionalProperties") return [];
+      const key = String(error.params.additionalProperty);
+      const allowed = Object.keys(error.parentSchema?.properties ?? {});
+      const meant = closestMatch(key, allowed);
+      return meant === void 0 ? [] : [`${error.instancePath}/${meant}`];
+    })
+  );
   const kept = errors.filter((error) => {
+    if (error.keyword === "required") {
+      const missing = String(error.params.missingProperty);
+      if (misspelledAt.has(`${error.instancePath}/${missing}`)) return false;
+    }
     if (error.keyword === "if") return false;
     if (error.keyword !== "type" && typeErrorAt.has(error.instancePath)) return false;
     const key = `${error.instancePath}|${error.keyword}|${JSON.stringify(error.params)}`;
@@ -82088,6 +82674,7 @@ var init_schema_check = __esm({
     "use strict";
     import_ajv2 = __toESM(require_ajv(), 1);
     init_eval_spec_schema();
+    init_errors();
     init_did_you_mean();
     init_yaml_file();
     TYPE_NAMES = { object: "a mapping", array: "a list" };
@@ -82101,7 +82688,7 @@ var init_schema_check = __esm({
 });
 
 // src/score/errors.ts
-var ScorerFailure, ScorerConfigProblem, PaidScorerError;
+var ScorerFailure, ScorerConfigProblem, PaidScorerError, JudgeCallError;
 var init_errors3 = __esm({
   "src/score/errors.ts"() {
     "use strict";
@@ -82132,6 +82719,14 @@ var init_errors3 = __esm({
       constructor(message, usage) {
         super(message, 1);
         this.usage = usage;
+      }
+    };
+    JudgeCallError = class extends EvalgateError {
+      kind;
+      constructor(cause, hint) {
+        super(`the judge's call failed: ${cause.message}${hint === void 0 ? "" : ` (${hint})`}`, 1);
+        this.kind = cause.kind;
+        this.cause = cause;
       }
     };
   }
@@ -83780,7 +84375,7 @@ var init_reason = __esm({
 // src/score/json.ts
 function parseOutput(output) {
   try {
-    return { ok: true, value: JSON.parse(output) };
+    return { ok: true, value: JSON.parse(output.replace(/^\uFEFF/, "")) };
   } catch (error) {
     const fenced = /^\s*```/.test(output) ? " (it is wrapped in a ``` fence)" : "";
     const why = error.message;
@@ -83805,7 +84400,41 @@ function ajvFor(schema, options) {
 function describe(error) {
   return `${error.instancePath || "/"} ${error.message ?? `fails ${error.keyword}`}`;
 }
-function schemaProblem(ajvMessage) {
+function pointerPath(pointer, value) {
+  const path2 = [];
+  let current = value;
+  for (const raw of pointer.split("/").slice(1)) {
+    const segment = raw.replaceAll("~1", "/").replaceAll("~0", "~");
+    path2.push(Array.isArray(current) ? Number(segment) : segment);
+    current = current?.[segment];
+  }
+  return path2;
+}
+function schemaMistakes(schema) {
+  const ajv = ajvFor(schema, { allErrors: true, verbose: true, logger: false });
+  if (ajv.validateSchema(schema) === true) return [];
+  const errors = ajv.errors ?? [];
+  const named = new Set(errors.filter((e) => e.keyword === "enum").map((e) => e.instancePath));
+  return errors.filter((error) => error.keyword !== "anyOf").filter((error) => error.keyword === "enum" || !named.has(error.instancePath)).map((error) => {
+    const at = pointerPath(error.instancePath, schema);
+    if (error.keyword !== "enum") {
+      return {
+        at,
+        message: `invalid JSON Schema: ${error.message ?? error.keyword}`,
+        hint: DRAFTS_HINT
+      };
+    }
+    const allowed = (error.params.allowedValues ?? []).map(
+      String
+    );
+    return {
+      at,
+      message: `invalid JSON Schema: ${JSON.stringify(error.data)} is not one of its values`,
+      hint: suggestOrList(String(error.data), allowed, "allowed values")
+    };
+  });
+}
+function schemaProblem(ajvMessage, keywords) {
   const unknownFormat = /^unknown format "([^"]*)" ignored in schema at path "([^"]*)"/.exec(
     ajvMessage
   );
@@ -83816,11 +84445,13 @@ function schemaProblem(ajvMessage) {
       "the formats checked are those of ajv-formats (date, time, date-time, duration, email, hostname, ipv4, ipv6, uri, uuid, regex…); for another, use a pattern"
     );
   }
-  const hint = ajvMessage.startsWith("strict mode: unknown keyword") ? "check the spelling; unknown keywords are rejected so that a typo cannot pass every output" : "draft-07 by default, or 2019-09 / 2020-12 declared in $schema";
+  const unknownKeyword = /^strict mode: unknown keyword: "([^"]*)"/.exec(ajvMessage);
+  const hint = unknownKeyword ? `${suggestOrList(unknownKeyword[1] ?? "", keywords, "known keywords")}; unknown keywords are rejected so that a typo cannot pass every output` : DRAFTS_HINT;
   return new ScorerConfigProblem("schema", `invalid JSON Schema: ${ajvMessage}`, hint);
 }
 function jsonSchemaScorer(spec) {
   let validate2;
+  let keywords = [];
   try {
     const ajv = ajvFor(spec.schema, {
       allErrors: true,
@@ -83829,9 +84460,10 @@ function jsonSchemaScorer(spec) {
       logger: false
     });
     addFormats(ajv, { mode: "full" });
+    keywords = Object.keys(ajv.RULES.keywords);
     validate2 = ajv.compile(spec.schema);
   } catch (error) {
-    throw schemaProblem(error.message);
+    throw schemaProblem(error.message, keywords);
   }
   return ({ output }) => {
     const parsed = parseOutput(output);
@@ -83845,7 +84477,7 @@ function jsonSchemaScorer(spec) {
     );
   };
 }
-var import_ajv3, import__, import__2, import_ajv_formats, addFormats;
+var import_ajv3, import__, import__2, import_ajv_formats, addFormats, DRAFTS_HINT;
 var init_json = __esm({
   "src/score/json.ts"() {
     "use strict";
@@ -83853,14 +84485,17 @@ var init_json = __esm({
     import__ = __toESM(require__(), 1);
     import__2 = __toESM(require__2(), 1);
     import_ajv_formats = __toESM(require_dist2(), 1);
+    init_did_you_mean();
     init_errors3();
     init_outcome();
     init_reason();
     addFormats = import_ajv_formats.default.default;
+    DRAFTS_HINT = "draft-07 by default, or 2019-09 / 2020-12 declared in $schema";
   }
 });
 
 // src/score/text.ts
+import { Script, createContext } from "node:vm";
 function composed(text) {
   return text.normalize("NFC");
 }
@@ -83900,7 +84535,7 @@ function containsScorer(spec) {
     return matches(output, value) ? PASSED : failed(truncate2(`output does not ${verb} ${quote(value)}${caseNote}: ${quote(output)}`));
   };
 }
-function regexScorer(spec) {
+function scorerRegex(spec) {
   try {
     new RegExp("", spec.flags);
   } catch {
@@ -83918,9 +84553,8 @@ function regexScorer(spec) {
       `to check for a case's value, use \`contains\` or \`equals\` with \`{{${placeholder}}}\``
     );
   }
-  let regex;
   try {
-    regex = new RegExp(spec.pattern, spec.flags);
+    return new RegExp(spec.pattern, spec.flags);
   } catch (error) {
     throw new ScorerConfigProblem(
       "pattern",
@@ -83928,9 +84562,23 @@ function regexScorer(spec) {
       "patterns use JavaScript RegExp syntax; escape backslashes in YAML double quotes"
     );
   }
+}
+function regexScorer(spec, timeoutMs) {
+  const regex = scorerRegex(spec);
+  const context = createContext({ regex, output: "" });
   return ({ output }) => {
-    regex.lastIndex = 0;
-    return regex.test(output) ? PASSED : failed(truncate2(`output does not match ${regex.toString()}: ${quote(output)}`));
+    context.output = output;
+    let matched;
+    try {
+      matched = REGEX_TEST.runInContext(context, { timeout: timeoutMs });
+    } catch (error) {
+      if (error.code !== "ERR_SCRIPT_EXECUTION_TIMEOUT") throw error;
+      throw new Error(
+        `${regex.toString()} did not finish matching within the suite's timeout of ${durationText(timeoutMs)} (it backtracks too much on this output; rewrite it without nested repetition such as \`(a+)+\`)`,
+        { cause: error }
+      );
+    }
+    return matched === true ? PASSED : failed(truncate2(`output does not match ${regex.toString()}: ${quote(output)}`));
   };
 }
 function parseDecimal(text) {
@@ -83990,15 +84638,17 @@ function similarityScorer(spec) {
     };
   };
 }
-var DECIMAL;
+var REGEX_TEST, DECIMAL;
 var init_text = __esm({
   "src/score/text.ts"() {
     "use strict";
+    init_duration();
     init_template();
     init_errors3();
     init_levenshtein();
     init_outcome();
     init_reason();
+    REGEX_TEST = new Script("regex.lastIndex = 0; regex.test(output)");
     DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
   }
 });
@@ -84055,13 +84705,16 @@ async function build(written, base, path2, context, expandedJudge) {
     case "llm-judge": {
       if (expandedJudge === void 0) return void 0;
       const expanded = expandedJudge;
+      const entry = { ...expanded, id: expanded.id ?? DEFAULT_JUDGE_ID };
+      const sendsPrompt = checkHttpJudgeSendsPrompt(entry, [...path2, "judge"], context);
       const judge = await resolveProvider(
         written.judge,
-        { ...expanded, id: expanded.id ?? DEFAULT_JUDGE_ID },
+        entry,
         [...path2, "judge"],
-        context
+        context,
+        "judge"
       );
-      if (judge === void 0) return void 0;
+      if (judge === void 0 || !sendsPrompt) return void 0;
       return {
         ...base,
         type: "llm-judge",
@@ -84072,6 +84725,30 @@ async function build(written, base, path2, context, expandedJudge) {
       };
     }
   }
+}
+function bodySendsPrompt(body) {
+  if (typeof body === "string") return templateVariables(body).includes("prompt");
+  if (Array.isArray(body)) return body.some(bodySendsPrompt);
+  if (body !== null && typeof body === "object") return Object.values(body).some(bodySendsPrompt);
+  return false;
+}
+function checkHttpJudgeSendsPrompt(judge, path2, context) {
+  if (judge.type !== "http") return true;
+  if (judge.method === "GET") {
+    context.report(
+      [...path2, "method"],
+      "a GET request sends no body, so the judge would never see the rubric or the answer",
+      `use \`method: POST\` (the default) and ${JUDGE_BODY_HINT}`
+    );
+    return false;
+  }
+  if (bodySendsPrompt(judge.body)) return true;
+  context.report(
+    judge.body === void 0 ? path2 : [...path2, "body"],
+    judge.body === void 0 ? "an http judge without a `body` never sees the rubric or the answer" : "the body never sends `{{prompt}}`, so the judge would never see the rubric or the answer",
+    JUDGE_BODY_HINT
+  );
+  return false;
 }
 function expandJudge(entry, path2, context) {
   if (entry === null || typeof entry !== "object" || Array.isArray(entry)) return void 0;
@@ -84094,7 +84771,7 @@ function configProblem(spec) {
         containsScorer(spec);
         break;
       case "regex":
-        regexScorer(spec);
+        scorerRegex(spec);
         break;
       case "json-valid":
         jsonValidScorer();
@@ -84155,16 +84832,23 @@ async function resolveScorers(entries, isValid, context) {
     const base = { name, weight: written.weight ?? 1, source: context.source(path2) };
     const spec = await build(written, base, path2, context, expandedJudge);
     if (spec === void 0) continue;
-    const problem = configProblem(spec);
-    if (problem !== void 0) {
-      context.report(problem.field ? [...path2, problem.field] : path2, problem.message, problem.hint);
+    if (spec.type === "json-schema") {
+      const mistakes = schemaMistakes(spec.schema);
+      for (const { at, message, hint } of mistakes) {
+        context.report([...path2, "schema", ...at], message, hint);
+      }
+      if (mistakes.length > 0) continue;
+    }
+    const problem2 = configProblem(spec);
+    if (problem2 !== void 0) {
+      context.report(problem2.field ? [...path2, problem2.field] : path2, problem2.message, problem2.hint);
       continue;
     }
     scorers.push({ spec, path: path2 });
   }
   return scorers;
 }
-var DEFAULT_JUDGE_ID, DEFAULT_JUDGE_SCALE, DEFAULT_JUDGE_THRESHOLD;
+var DEFAULT_JUDGE_ID, DEFAULT_JUDGE_SCALE, DEFAULT_JUDGE_THRESHOLD, JUDGE_BODY_HINT;
 var init_scorers = __esm({
   "src/spec/scorers.ts"() {
     "use strict";
@@ -84173,9 +84857,11 @@ var init_scorers = __esm({
     init_text();
     init_providers2();
     init_module_export();
+    init_template();
     DEFAULT_JUDGE_ID = "judge";
     DEFAULT_JUDGE_SCALE = 5;
     DEFAULT_JUDGE_THRESHOLD = 0.5;
+    JUDGE_BODY_HINT = "send it in the body, e.g. `body: { input: '{{prompt}}' }`: `{{prompt}}` holds the grading instructions, the rubric and the answer";
   }
 });
 
@@ -84190,7 +84876,7 @@ function site(path2, template, provided = []) {
 function brokenPlaceholderProblems(sites, yaml) {
   return sites.flatMap(
     ({ path: path2, template }) => brokenPlaceholders(template).map(
-      ({ problem, offset }) => yaml.diagnostic(path2, problem, PLACEHOLDER_HINT, { offset })
+      ({ problem: problem2, offset }) => yaml.diagnostic(path2, problem2, PLACEHOLDER_HINT, { offset })
     )
   );
 }
@@ -84222,7 +84908,7 @@ function scorerSites(scorers) {
         return [site([...path2, "value"], spec.value)];
       case "llm-judge": {
         const { judge } = spec;
-        const body = judge.type === "http" && judge.method !== "GET" ? bodySites(judge.body, [...path2, "judge", "body"]) : [];
+        const body = judge.type === "http" ? bodySites(judge.body, [...path2, "judge", "body"]) : [];
         return [site([...path2, "rubric"], spec.rubric), ...body];
       }
       default:
@@ -84242,13 +84928,19 @@ function caseNamed(evalCase) {
   const { file, line } = evalCase.source;
   return `case \`${evalCase.id}\` (${line === void 0 ? file : `${file}:${line}`})`;
 }
+function displayName(name) {
+  return /^[\w.-]+$/.test(name) ? name : JSON.stringify(name);
+}
 function variablesHint(name, vars) {
   const names = Object.keys(vars);
   if (names.length === 0) return "the case has no variables";
-  const list = `the case's variables: ${names.slice(0, 12).join(", ")}${names.length > 12 ? ", …" : ""}`;
+  const shown = names.slice(0, 12).map(displayName);
+  const list = `the case's variables: ${shown.join(", ")}${names.length > 12 ? ", …" : ""}`;
   const topLevel = name.split(".")[0];
   const match = closestMatch(topLevel, names);
-  return match === void 0 || match === topLevel ? list : `did you mean \`${match}\`? ${list}`;
+  if (match === void 0 || match === topLevel) return list;
+  const meant = displayName(match) === match ? `\`${match}\`` : displayName(match);
+  return `did you mean ${meant}? ${list}`;
 }
 function checkTemplates(sources, cases, yaml) {
   const allSites = [
@@ -84266,9 +84958,9 @@ function checkTemplates(sources, cases, yaml) {
       for (const name of variables) {
         if (isVariableSet(evalCase.vars, name)) continue;
         if (missing++ >= MISSING_VARIABLE_LIMIT) continue;
-        const { problem, hint } = missingVariableProblem(name, evalCase.vars);
+        const { problem: problem2, hint } = missingVariableProblem(name, evalCase.vars);
         diagnostics.push(
-          yaml.diagnostic(path2, `${caseNamed(evalCase)} ${problem}`, hint, {
+          yaml.diagnostic(path2, `${caseNamed(evalCase)} ${problem2}`, hint, {
             offset: placeholderOffset(template, name)
           })
         );
@@ -84325,15 +85017,15 @@ var init_template_check = __esm({
     init_template();
     init_text();
     MISSING_VARIABLE_LIMIT = 20;
-    PLACEHOLDER_HINT = "write `{{name}}` or `{{name.field}}`: a variable name of letters, digits, `_` and `-`, between `{{` and `}}`";
+    PLACEHOLDER_HINT = "write `{{name}}` or `{{name.field}}`: a variable name of ASCII letters, digits, `_` and `-`, between `{{` and `}}`";
   }
 });
 
 // src/spec/load.ts
 import { readFile as readFile3 } from "node:fs/promises";
-import { dirname as dirname2, relative as relative3 } from "node:path";
+import { dirname as dirname2, relative as relative4 } from "node:path";
 async function loadSpecFile(absolutePath, options) {
-  const file = relative3(options.cwd, absolutePath);
+  const file = relative4(options.cwd, absolutePath);
   let text;
   try {
     text = utf8Text(await readFile3(absolutePath));
@@ -84367,7 +85059,7 @@ async function loadSpecFile(absolutePath, options) {
     };
   }
   const parsed = yaml.data();
-  if ("problem" in parsed) return { diagnostics: [parsed.problem] };
+  if ("problems" in parsed) return { diagnostics: parsed.problems };
   const data = parsed.value;
   if (!isMapping(data))
     return { diagnostics: [yaml.diagnostic([], "expected a mapping of keys", required)] };
@@ -84537,9 +85229,9 @@ function cacheKey(input) {
 }
 async function assertUsableCacheDir(dir, mode) {
   if (mode === "off") return;
-  const access = { read: "read", replay: "read", write: "write", "read-write": "read and write" }[mode];
+  const access2 = { read: "read", replay: "read", write: "write", "read-write": "read and write" }[mode];
   const unusable = (error) => new UsageError(
-    `cannot use the cache directory ${dir}: ${errorMessage(error)}; point cache-dir at a directory this run can ${access}`
+    `cannot use the cache directory ${dir}: ${errorMessage(error)}; point cache-dir at a directory this run can ${access2}`
   );
   let existing;
   try {
@@ -84558,6 +85250,21 @@ async function assertUsableCacheDir(dir, mode) {
   } catch (error) {
     throw unusable(error);
   }
+}
+async function emptyCacheDir(dir) {
+  let names;
+  try {
+    names = await readdir3(dir);
+  } catch (error) {
+    if (error.code === "ENOENT") return "does not exist";
+    throw error;
+  }
+  for (const name of names) {
+    if (!/^[0-9a-f]{2}$/.test(name)) continue;
+    const entries = await readdir3(join3(dir, name)).catch(() => []);
+    if (entries.some((file) => /^[0-9a-f]{64}\.json$/.test(file))) return void 0;
+  }
+  return "holds no cached answer";
 }
 function cachedAnswer(answer) {
   return {
@@ -84635,19 +85342,29 @@ var init_cache = __esm({
         const file = this.path(key);
         const read = await this.read(file, key);
         const answer = read && usable(read) ? read : void 0;
+        if (read && !answer) {
+          this.warn(
+            `cache: ${file} is not a usable answer${what ? ` for ${what}` : ""} (for a judge: not a verdict on its scale); treated as a miss`
+          );
+        }
         if (!answer && this.mode === "replay") throw new CacheMissError(key, this.dir, what);
         return answer;
       }
       async read(file, key) {
-        let text;
+        let bytes;
         try {
-          text = await readRegularFileIfExists(file, MAX_ENTRY_BYTES);
+          bytes = await readRegularFileIfExists(file, MAX_ENTRY_BYTES);
         } catch (error) {
           const instead = this.mode === "replay" ? "counted as a cache miss" : "calling the provider instead";
           this.warn(`cache: cannot read ${file}: ${errorMessage(error)}; ${instead}`);
           return void 0;
         }
-        if (text === void 0) return void 0;
+        if (bytes === void 0) return void 0;
+        const text = utf8Text(bytes);
+        if (text === void 0) {
+          this.warn(`cache: ${file} is not UTF-8; treated as a miss`);
+          return void 0;
+        }
         let entry;
         try {
           entry = JSON.parse(text);
@@ -84655,9 +85372,9 @@ var init_cache = __esm({
           this.warn(`cache: ${file} is not valid JSON (${errorMessage(error)}); treated as a miss`);
           return void 0;
         }
-        const problem = entryProblem(entry, key);
-        if (problem) {
-          this.warn(`cache: ignoring ${file}: ${problem}; treated as a miss`);
+        const problem2 = entryProblem(entry, key);
+        if (problem2) {
+          this.warn(`cache: ignoring ${file}: ${problem2}; treated as a miss`);
           return void 0;
         }
         const { answer } = entry;
@@ -84727,7 +85444,10 @@ function providerCacheIdentity(spec) {
         ...endpoint(spec),
         method: spec.method,
         headers: asWritten(spec, spec.headers),
-        body: spec.body === void 0 ? null : asWritten(spec, spec.body),
+        body: spec.body === void 0 ? null : asWritten(
+          spec,
+          mapBodyText(spec.body, (text) => withEnvValues(text, spec.bodyEnv ?? {}))
+        ),
         output: spec.outputPath
       });
     case "module":
@@ -84746,6 +85466,8 @@ var init_identity = __esm({
     "use strict";
     init_fingerprint();
     init_secrets();
+    init_env_reference();
+    init_http();
   }
 });
 
@@ -84861,11 +85583,16 @@ function judgeMessages(rubric, scale, input) {
     }
   ];
 }
-function parseJudgement(text, scale) {
+function parseJudgement(text, scale, truncated = false) {
   let value;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch {
+    if (truncated) {
+      throw new Error(
+        `the judge's answer was cut off at max_tokens; raise the judge's params.max_tokens: ${quote(text)}`
+      );
+    }
     throw new Error(`the judge's answer is not JSON: ${quote(text)}`);
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
@@ -84888,6 +85615,15 @@ function judgeUsage(judge, response) {
     ...response.tokens ? { tokens: response.tokens } : {},
     cost: callCost(judge, response)
   };
+}
+function temperatureHint(judge, callSpec, error) {
+  if (judge.type !== "openai" || callSpec.type !== "openai") return void 0;
+  if (error.kind !== "bad-request" || !/temperature/i.test(error.message)) return void 0;
+  if (judge.params.temperature !== void 0) {
+    return "set the judge's params.temperature to a value its model accepts";
+  }
+  if (callSpec.params.temperature === void 0) return void 0;
+  return "the judge is sent temperature 0 unless it sets one: a model that accepts only its default temperature needs the judge's `params: { temperature: 1 }`";
 }
 async function createLlmJudgeScorer(spec, createJudge) {
   if (createJudge === void 0) {
@@ -84914,7 +85650,7 @@ async function createLlmJudgeScorer(spec, createJudge) {
     try {
       response = await judge.call(request2, input.signal ?? NEVER_ABORTED, (answer) => {
         try {
-          parseJudgement(answer.output, spec.scale);
+          parseJudgement(answer.output, spec.scale, answer.truncated);
           return true;
         } catch {
           return false;
@@ -84922,13 +85658,13 @@ async function createLlmJudgeScorer(spec, createJudge) {
       });
     } catch (error) {
       if (error instanceof ProviderError) {
-        throw new EvalgateError(`the judge's call failed: ${error.message}`);
+        throw new JudgeCallError(error, temperatureHint(spec.judge, callSpec, error));
       }
       throw error;
     }
     let judgement;
     try {
-      judgement = parseJudgement(response.output, spec.scale);
+      judgement = parseJudgement(response.output, spec.scale, response.truncated);
     } catch (error) {
       throw new PaidScorerError(errorMessage(error), judgeUsage(callSpec, response));
     }
@@ -84989,7 +85725,7 @@ async function scoreFunction(spec, loadModule, options) {
     case "starts-with":
       return containsScorer(spec);
     case "regex":
-      return regexScorer(spec);
+      return regexScorer(spec, options.timeoutMs ?? DEFAULT_TIMEOUT_MS2);
     case "json-valid":
       return jsonValidScorer();
     case "json-schema":
@@ -85036,14 +85772,14 @@ async function createScorers(specs, loadModule, options = {}) {
       scorers.push(result.value);
       return;
     }
-    const problem = result.reason;
-    const field = problem instanceof ScorerConfigProblem ? problem.field : "";
+    const problem2 = result.reason;
+    const field = problem2 instanceof ScorerConfigProblem ? problem2.field : "";
     const diagnostic = {
       ...spec.source,
       path: `scorers[${index}]${field ? "." + field : ""}`,
-      message: `scorer "${spec.name}": ${errorMessage(problem)}`
+      message: `scorer "${spec.name}": ${errorMessage(problem2)}`
     };
-    if (problem instanceof ScorerConfigProblem && problem.hint) diagnostic.hint = problem.hint;
+    if (problem2 instanceof ScorerConfigProblem && problem2.hint) diagnostic.hint = problem2.hint;
     problems2.push(diagnostic);
   });
   if (problems2.length > 0) {
@@ -85451,9 +86187,9 @@ function withSecretsRedacted(error, secrets) {
 }
 function checkedTokens(response, providerId) {
   if (response.tokens === void 0) return response;
-  const problem = tokenCountProblem(response.tokens);
-  if (problem) {
-    throw new ProviderError("malformed-response", `provider ${providerId}: reported ${problem}`);
+  const problem2 = tokenCountProblem(response.tokens);
+  if (problem2) {
+    throw new ProviderError("malformed-response", `provider ${providerId}: reported ${problem2}`);
   }
   return { ...response, tokens: recordedTokens(response.tokens) };
 }
@@ -85847,6 +86583,11 @@ function errorKind(error) {
   if (error instanceof CacheMissError) return "cache-miss";
   return error instanceof ProviderError ? `provider:${error.kind}` : "provider:unknown";
 }
+function scoringErrorKind(error) {
+  const cause = error instanceof ScorerFailure ? error.cause : void 0;
+  if (cause instanceof CacheMissError) return "cache-miss";
+  return cause instanceof JudgeCallError ? `judge:${cause.kind}` : "scorer";
+}
 function retryWait(waitedMs) {
   return waitedMs > 0 ? { retryWaitMs: waitedMs } : {};
 }
@@ -85908,14 +86649,13 @@ async function runTask(lane, caseIndex, repeat, runSignal, options) {
     };
   } catch (error) {
     if (runSignal.aborted) return void 0;
-    const missing = error instanceof ScorerFailure && error.cause instanceof CacheMissError;
     return {
       ...result,
       score: null,
       pass: null,
       scores: [],
       ...error instanceof ScorerFailure ? error.judgeSpending : {},
-      error: { kind: missing ? "cache-miss" : "scorer", message: errorMessage(error) }
+      error: { kind: scoringErrorKind(error), message: errorMessage(error) }
     };
   }
 }
@@ -86143,6 +86883,25 @@ function warnOfCachedCode(plan, warn) {
     `the cache finds an answer by its request, not by the code that gave it: a cached answer of ${[...answering].join(", ")} (module or exec) does not follow a change of that code; use cache: off where the code is what you test`
   );
 }
+function warnOfUnsetModels(plan, warn) {
+  for (const { spec } of plan.suites) {
+    const entries = [
+      ...spec.providers.map((p) => ({ what: `provider ${p.id}`, provider: p })),
+      ...spec.scorers.flatMap(
+        (scorer) => scorer.type === "llm-judge" ? [{ what: `the judge of ${scorer.name}`, provider: scorer.judge }] : []
+      )
+    ];
+    for (const { what, provider } of entries) {
+      if (provider.type !== "openai") continue;
+      const { model } = provider;
+      const names = (provider.unsetVariables ?? []).filter((name) => model.includes(`\${${name}}`));
+      if (names.length === 0) continue;
+      warn(
+        `suite ${spec.suite}, ${what}: its model is ${model}, and ${names.join(", ")} ${names.length === 1 ? "is" : "are"} not set: the cache finds an answer by the model named, so the answers recorded with ${names.length === 1 ? "it" : "them"} set all miss; set ${names.join(", ")} as the recording run did`
+      );
+    }
+  }
+}
 function codeFiles(provider, owner) {
   if (provider.type === "module") return [{ what: `the code of ${owner}`, path: provider.path }];
   if (provider.type !== "exec") return [];
@@ -86219,6 +86978,14 @@ async function runEvals(options) {
   await cache?.sweepUnfinishedWrites();
   const replayed = replayedProviders(plan);
   const replayCache = options.cache && replayed.length > 0 ? cache?.mode === "replay" ? cache : new ResponseCache({ dir: options.cache.dir, mode: "replay", warn: options.warn }) : void 0;
+  warnOfUnsetModels(plan, options.warn);
+  const mustFindAnswers = cache?.mode === "read" || cache?.mode === "replay" || replayCache !== void 0;
+  const empty = options.cache && mustFindAnswers ? await emptyCacheDir(options.cache.dir) : void 0;
+  if (options.cache && empty) {
+    options.warn(
+      `the cache directory ${options.cache.dir} ${empty}: every answer this run reads from the cache misses${cache?.mode === "read" ? " and is called instead" : ""}; record the answers first with cache mode write on a trusted run and restore that directory (or point cache-dir at it) before this run`
+    );
+  }
   const run = await executePlan(plan, {
     recordedPath,
     concurrency: options.concurrency,
@@ -86519,6 +87286,17 @@ async function runCommand(argv, io) {
     );
   }
   const cacheMode = oneOf("cache", values.cache, CACHE_MODES) ?? "off";
+  if (values["cache-dir"] === "") {
+    throw new UsageError(
+      `--cache-dir is empty: name the cache directory (default ${DEFAULT_CACHE_DIR}), or leave the option out`
+    );
+  }
+  if (values["cache-dir"] !== void 0 && cacheMode === "off") {
+    io.stderr.write(
+      `evalgate: warning: --cache-dir is ignored: the cache is off; add --cache read, write, read-write or replay to use it
+`
+    );
+  }
   const out = resolve5(io.cwd, values.out ?? DEFAULT_OUT);
   const color = useColor(io.stdout, io.env, values["no-color"]);
   const baseline = values.baseline === void 0 ? void 0 : await readRunResult(resolve5(io.cwd, values.baseline));
