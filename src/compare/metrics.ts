@@ -874,9 +874,10 @@ function ratioChangeVerdict(
 }
 
 /**
- * Mean cost per answer (USD of one call of the system under test, judges apart; per case first, then over the cases), a ratio head / base with the
- * paired bootstrap CI of the ratio (DESIGN "Statistics"), and the sign-flip test on the per-case
- * cost differences (mean difference > 0 ⇔ ratio of means > 1).
+ * Mean cost per answer (USD of one call of the system under test, judges apart; averaged within
+ * each case, then over the cases), a ratio head / base with the paired bootstrap CI of the ratio
+ * (DESIGN "Statistics"), and the sign-flip test on the per-case cost differences (mean difference
+ * > 0 ⇔ ratio of means > 1).
  * Regression = a significant increase AND a point ratio beyond the tolerance, the same shape as
  * the score rule: requiring the CI's lower bound above the tolerance would test for "more than
  * 10% dearer" and miss most 15–25% increases, while costs are close to deterministic per case,

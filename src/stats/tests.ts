@@ -286,7 +286,8 @@ const WILCOXON_EXACT_LIMIT = 25
  *   (R's `exact = FALSE, correct = TRUE`).
  *
  * Two-sided p-values are twice the smaller tail, capped at 1. No non-zero differences gives
- * p = 1 and V = 0. `smallestPValue` is the p of every rank on the tested side. Throws RangeError for non-finite differences.
+ * p = 1 and V = 0. `smallestPValue` is the p of every rank on the tested side. Throws RangeError
+ * for non-finite differences.
  */
 export function wilcoxonSignedRank(diffs: readonly number[], alternative: Alternative): TestResult {
   assertFiniteValues(diffs, 'diffs')
