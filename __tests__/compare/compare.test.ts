@@ -611,6 +611,26 @@ describe('compareRuns verdicts', () => {
     expect(latency.test?.method).toBe('wilcoxon')
   })
 
+  it('passes latency when a tenth of the cases slowed ×5 and the median did not move', () => {
+    // The mean log ratio, pulled up by the ten slow cases, once gave the interval [×1.06, ×1.29]
+    // beside an estimate of ×1.00: inconclusive, failing --strict.
+    const random = lcg(21)
+    const latencies = Array.from({ length: 100 }, () => 200 + 100 * random())
+    const jitter = latencies.map((ms, i) => (i < 10 ? 5 : 0.9 + 0.2 * random()) * ms)
+    const { base, head } = runPair(
+      { cases: 100, answer: (i) => scored(1, { latencyMs: latencies[i] as number }) },
+      { cases: 100, answer: (i) => scored(1, { latencyMs: jitter[i] as number }) }
+    )
+    const c = compareRuns(base, head, { seed, strict: true })
+    const latency = metric(c, 'latency-p50')
+    expect(latency.verdict).toBe('pass')
+    expect(latency.reason).toBe('the 95% CI of the ratio stays below ×1.20')
+    expect(latency.interval?.method).toBe('hodges-lehmann-log-ratio')
+    expect(latency.interval?.low).toBeLessThanOrEqual(latency.delta!)
+    expect(latency.interval?.high).toBeGreaterThanOrEqual(latency.delta!)
+    expect(comparisonExitCode(c)).toBe(0)
+  })
+
   it('gives a significant latency change that rounds to ×1.00 its third digit', () => {
     const random = lcg(5)
     const latencies = Array.from({ length: 2000 }, () => 100 + 100 * random())

@@ -10,7 +10,7 @@ import {
   clusteredStandardError,
   createRng,
   fewestSignificantUnits,
-  hodgesLehmann,
+  hodgesLehmannInterval,
   mcnemarExact,
   mean,
   median,
@@ -683,9 +683,11 @@ export function qualityMetric(options: {
 /**
  * Median latency of the measured (not cached) answers, compared through per-case log ratios
  * ln(head / base) of the cases' median latencies: Hodges–Lehmann estimate, reported as the ratio
- * exp(HL), and the Wilcoxon signed-rank test (DESIGN "Statistics"). The interval is the t (from 50
- * cases) or bootstrap interval of the mean log ratio, exponentiated — a CI of the geometric-mean
- * ratio, which HL estimates robustly when the log ratios are symmetric.
+ * exp(HL), and the Wilcoxon signed-rank test (DESIGN "Statistics"). The interval is the one that
+ * goes with both, HL's distribution-free interval, exponentiated: an interval of the mean log ratio
+ * could miss the estimate altogether (a few much slower cases pull the mean, not HL) and fail
+ * the pass rule on a change HL and the test both call negligible. Like the test, it counts cases,
+ * not clusters.
  */
 export function latencyMetric(options: {
   pairs: readonly Pair[]
@@ -709,17 +711,15 @@ export function latencyMetric(options: {
   if (n > 0) {
     metric.base = median(pairs.flatMap((p) => p.base.latencies))
     metric.head = median(pairs.flatMap((p) => p.head.latencies))
-    metric.delta = finiteOrNull(Math.exp(hodgesLehmann(logs)))
+    const estimate = hodgesLehmannInterval(logs, LEVEL)
+    metric.delta = finiteOrNull(Math.exp(estimate.estimate))
     metric.test = asTest(wilcoxonSignedRank(logs, 'greater'), 'wilcoxon', 'greater')
     metric.improvementTest = asTest(wilcoxonSignedRank(logs, 'less'), 'wilcoxon', 'less')
-    const { interval } = differenceInterval(logs, null, rngFor(ctx, 'latency-p50', 'interval'))
-    if (interval && interval.low !== null && interval.high !== null) {
-      metric.interval = {
-        low: finiteOrNull(Math.exp(interval.low)),
-        high: finiteOrNull(Math.exp(interval.high)),
-        level: LEVEL,
-        method: `${interval.method}-log-ratio`
-      }
+    metric.interval = {
+      low: finiteOrNull(Math.exp(estimate.low)),
+      high: finiteOrNull(Math.exp(estimate.high)),
+      level: LEVEL,
+      method: 'hodges-lehmann-log-ratio'
     }
     sd = standardDeviation(logs)
     metric.gated = true

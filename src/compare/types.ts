@@ -65,7 +65,7 @@ export interface MetricInterval {
   high: number | null
   /** Two-sided confidence level, 0.95. */
   level: number
-  /** t, clustered-t, bootstrap, bootstrap-ratio, delta-method-ratio, t-log-ratio or bootstrap-log-ratio. */
+  /** t, clustered-t, bootstrap, bootstrap-ratio, delta-method-ratio or hodges-lehmann-log-ratio. */
   method: string
 }
 

@@ -23,7 +23,7 @@ export {
   type Alternative,
   type TestResult
 } from './tests.js'
-export { hodgesLehmann } from './hodgesLehmann.js'
+export { hodgesLehmann, hodgesLehmannInterval } from './hodgesLehmann.js'
 export {
   bootstrapMeanInterval,
   bootstrapRatioInterval,
