@@ -8719,61 +8719,69 @@ function countWalshBelow(x, t, strict) {
   }
   return count;
 }
-function selectWalsh(x, k) {
+function candidateColumns(x, range, first, last) {
+  const n = x.length;
+  let candidates = 0;
+  let firstAbove = n;
+  let lastBelow = n - 1;
+  for (let i = 0; i < n; i++) {
+    while (firstAbove > 0 && walsh(x[i], x[firstAbove - 1]) > range.lower) {
+      firstAbove--;
+    }
+    while (lastBelow >= 0 && walsh(x[i], x[lastBelow]) >= range.upper) {
+      lastBelow--;
+    }
+    first[i] = Math.max(i, firstAbove);
+    last[i] = lastBelow;
+    candidates += Math.max(0, lastBelow - first[i] + 1);
+  }
+  return candidates;
+}
+function candidateAt(x, first, last, target) {
+  for (let i = 0; i < x.length; i++) {
+    const width = Math.max(0, last[i] - first[i] + 1);
+    if (target < width) return walsh(x[i], x[first[i] + target]);
+    target -= width;
+  }
+  return NaN;
+}
+function narrowWalsh(x, low, high, start) {
   const n = x.length;
   const rng = createRng("evalgate:hodges-lehmann");
-  let lowerBound2 = -Infinity;
-  let upperBound2 = Infinity;
-  let countAtOrBelowLower = 0;
   const first = new Int32Array(n);
   const last = new Int32Array(n);
+  const range = { ...start };
   for (; ; ) {
-    let candidates = 0;
-    let firstAbove = n;
-    let lastBelow = n - 1;
-    for (let i = 0; i < n; i++) {
-      while (firstAbove > 0 && walsh(x[i], x[firstAbove - 1]) > lowerBound2) {
-        firstAbove--;
-      }
-      while (lastBelow >= 0 && walsh(x[i], x[lastBelow]) >= upperBound2) {
-        lastBelow--;
-      }
-      first[i] = Math.max(i, firstAbove);
-      last[i] = lastBelow;
-      candidates += Math.max(0, lastBelow - first[i] + 1);
-    }
-    const rankAmongCandidates = k - countAtOrBelowLower;
-    if (candidates <= Math.max(ENUMERATION_LIMIT, n)) {
-      const values = new Float64Array(candidates);
-      let filled = 0;
-      for (let i = 0; i < n; i++) {
-        for (let j = first[i]; j <= last[i]; j++) {
-          values[filled++] = walsh(x[i], x[j]);
-        }
-      }
-      values.sort();
-      return values[rankAmongCandidates - 1];
-    }
-    let target = Math.floor(rng() * candidates);
-    let pivot = NaN;
-    for (let i = 0; i < n; i++) {
-      const width = Math.max(0, last[i] - first[i] + 1);
-      if (target < width) {
-        pivot = walsh(x[i], x[first[i] + target]);
-        break;
-      }
-      target -= width;
-    }
+    const candidates = candidateColumns(x, range, first, last);
+    if (candidates <= Math.max(ENUMERATION_LIMIT, n)) return { range };
+    const pivot = candidateAt(x, first, last, Math.floor(rng() * candidates));
     const below = countWalshBelow(x, pivot, true);
     const atOrBelow = countWalshBelow(x, pivot, false);
-    if (below < k && k <= atOrBelow) return pivot;
-    if (atOrBelow < k) {
-      lowerBound2 = pivot;
-      countAtOrBelowLower = atOrBelow;
+    if (atOrBelow < low) {
+      range.lower = pivot;
+      range.atOrBelowLower = atOrBelow;
+    } else if (below >= high) {
+      range.upper = pivot;
     } else {
-      upperBound2 = pivot;
+      return { range, hit: { value: pivot, below, atOrBelow } };
     }
   }
+}
+function selectWalsh(x, k, start = EVERY_WALSH_AVERAGE) {
+  const { range, hit } = narrowWalsh(x, k, k, start);
+  if (hit !== void 0) return hit.value;
+  const n = x.length;
+  const first = new Int32Array(n);
+  const last = new Int32Array(n);
+  const values = new Float64Array(candidateColumns(x, range, first, last));
+  let filled = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = first[i]; j <= last[i]; j++) {
+      values[filled++] = walsh(x[i], x[j]);
+    }
+  }
+  values.sort();
+  return values[k - range.atOrBelowLower - 1];
 }
 function nextWalshAbove(x, t) {
   const n = x.length;
@@ -8786,23 +8794,74 @@ function nextWalshAbove(x, t) {
   }
   return best;
 }
-function hodgesLehmann(diffs) {
-  const n = diffs.length;
-  if (n === 0 || diffs.some((d) => !Number.isFinite(d))) return NaN;
-  const x = Float64Array.from(diffs).sort();
+function sortedFinite(diffs) {
+  if (diffs.length === 0 || diffs.some((d) => !Number.isFinite(d))) return null;
+  return Float64Array.from(diffs).sort();
+}
+function walshMedian(x, select = (k) => selectWalsh(x, k)) {
+  const n = x.length;
   const total = n * (n + 1) / 2;
   const middle = Math.ceil(total / 2);
-  const lower = selectWalsh(x, middle);
+  const lower = select(middle);
   if (total % 2 === 1) return lower;
   const upper = countWalshBelow(x, lower, false) >= middle + 1 ? lower : nextWalshAbove(x, lower);
   return (lower + upper) / 2;
 }
-var ENUMERATION_LIMIT;
+function lowerLimitRank(n, level) {
+  const tail = (1 - level) / 2;
+  if (n >= EXACT_INTERVAL_LIMIT) {
+    const spread = Math.sqrt(n * (n + 1) * (2 * n + 1) / 24);
+    return Math.max(1, Math.round(n * (n + 1) / 4 - normalQuantile(1 - tail) * spread));
+  }
+  const maximum = n * (n + 1) / 2;
+  const counts = new Float64Array(maximum + 1);
+  counts[0] = 1;
+  for (let rank = 1; rank <= n; rank++) {
+    for (let v = maximum; v >= rank; v--)
+      counts[v] = counts[v] + counts[v - rank];
+  }
+  const patterns = 2 ** n;
+  let atOrBelow = 0;
+  for (let q = 0; q <= maximum; q++) {
+    atOrBelow += counts[q];
+    if (atOrBelow / patterns >= tail) return Math.max(1, q);
+  }
+  return 1;
+}
+function hodgesLehmannInterval(diffs, level = 0.95) {
+  assertOpenUnit(level, "level");
+  const x = sortedFinite(diffs);
+  if (x === null) return { estimate: NaN, low: NaN, high: NaN, level };
+  const n = x.length;
+  const lowRank = lowerLimitRank(n, level);
+  const highRank = n * (n + 1) / 2 + 1 - lowRank;
+  const { range, hit } = narrowWalsh(x, lowRank, highRank, EVERY_WALSH_AVERAGE);
+  const select = (k) => {
+    if (hit === void 0) return selectWalsh(x, k, range);
+    if (hit.below < k && k <= hit.atOrBelow) return hit.value;
+    return selectWalsh(
+      x,
+      k,
+      hit.atOrBelow < k ? { ...range, lower: hit.value, atOrBelowLower: hit.atOrBelow } : { ...range, upper: hit.value }
+    );
+  };
+  return {
+    estimate: walshMedian(x, select),
+    low: select(lowRank),
+    high: select(highRank),
+    level
+  };
+}
+var ENUMERATION_LIMIT, EVERY_WALSH_AVERAGE, EXACT_INTERVAL_LIMIT;
 var init_hodgesLehmann = __esm({
   "src/stats/hodgesLehmann.ts"() {
     "use strict";
+    init_distributions();
     init_rng();
+    init_validation();
     ENUMERATION_LIMIT = 2048;
+    EVERY_WALSH_AVERAGE = { lower: -Infinity, atOrBelowLower: 0, upper: Infinity };
+    EXACT_INTERVAL_LIMIT = 50;
   }
 });
 
@@ -10012,18 +10071,16 @@ function latencyMetric(options) {
   if (n > 0) {
     metric.base = median(pairs.flatMap((p) => p.base.latencies));
     metric.head = median(pairs.flatMap((p) => p.head.latencies));
-    metric.delta = finiteOrNull(Math.exp(hodgesLehmann(logs)));
+    const estimate = hodgesLehmannInterval(logs, LEVEL);
+    metric.delta = finiteOrNull(Math.exp(estimate.estimate));
     metric.test = asTest(wilcoxonSignedRank(logs, "greater"), "wilcoxon", "greater");
     metric.improvementTest = asTest(wilcoxonSignedRank(logs, "less"), "wilcoxon", "less");
-    const { interval } = differenceInterval(logs, null, rngFor(ctx, "latency-p50", "interval"));
-    if (interval && interval.low !== null && interval.high !== null) {
-      metric.interval = {
-        low: finiteOrNull(Math.exp(interval.low)),
-        high: finiteOrNull(Math.exp(interval.high)),
-        level: LEVEL,
-        method: `${interval.method}-log-ratio`
-      };
-    }
+    metric.interval = {
+      low: finiteOrNull(Math.exp(estimate.low)),
+      high: finiteOrNull(Math.exp(estimate.high)),
+      level: LEVEL,
+      method: "hodges-lehmann-log-ratio"
+    };
     sd = standardDeviation(logs);
     metric.gated = true;
   }
