@@ -237,12 +237,25 @@ describe('BranchStore', () => {
     server.state.commit({ branch: 'gh-pages', orphan: true, files: { 'index.json': site } })
     const writer = store({ branch: 'gh-pages' })
     await expect(writer.write('s1', runResult('s1'))).rejects.toThrow(
-      "not storing the results of s1 on the branch gh-pages: it is not an evalgate data branch (its index.json is not evalgate's), and evalgate would overwrite it; choose a branch of evalgate's own, such as the default evalgate-data"
+      "not storing the results of s1 on the branch gh-pages: it is not an evalgate data branch (it holds files evalgate did not write), and evalgate would commit onto them; choose a branch of evalgate's own, such as the default evalgate-data"
     )
     expect(server.state.readFile('gh-pages', 'index.json')?.toString()).toBe(site)
     expect(server.state.listFiles('gh-pages')).toEqual(['index.json'])
     expect(warnings).toEqual([
       expect.stringContaining('the branch gh-pages is not an evalgate data branch')
+    ])
+  })
+
+  it('never commits onto a branch of the repository’s own, which has no evalgate index', async () => {
+    const main = server.state.commit({ branch: 'main', files: { 'README.md': '# triage\n' } })
+    const writer = store({ branch: 'main' })
+    await expect(writer.write('s1', runResult('s1'))).rejects.toThrow(
+      'not storing the results of s1 on the branch main: it is not an evalgate data branch (it holds files evalgate did not write)'
+    )
+    expect(server.state.listFiles('main')).toEqual(['README.md'])
+    expect(server.state.refs.get('refs/heads/main')).toBe(main)
+    expect(warnings).toEqual([
+      'the branch main is not an evalgate data branch: it holds README.md and no evalgate index; reading the file listing, writing nothing'
     ])
   })
 

@@ -180,7 +180,16 @@ export class BranchStore implements BaselineStore {
       return fromListing('listing')
     }
     const blob = files.get(INDEX_PATH)
-    if (!blob) return fromListing('listing')
+    if (!blob) {
+      // Without an index, results alone are evalgate's branch that lost it; any other file is a
+      // branch of the repository's own (`main`, docs), which evalgate must never commit onto.
+      const other = [...files.keys()].find((path) => !/^results\/.+\.json\.gz$/.test(path))
+      if (other === undefined) return fromListing('listing')
+      this.warnOnce(
+        `the branch ${this.branch} is not an evalgate data branch: it holds ${other} and no evalgate index; reading the file listing, writing nothing`
+      )
+      return fromListing('foreign')
+    }
     const content = await this.client.getBlob(blob)
     let index: Partial<DataIndex> | null
     try {
@@ -263,7 +272,7 @@ export class BranchStore implements BaselineStore {
       }
       if (current?.source === 'foreign') {
         throw new EvalgateError(
-          `not storing the results of ${sha} on the branch ${this.branch}: it is not an evalgate data branch (its index.json is not evalgate's), and evalgate would overwrite it; choose a branch of evalgate's own, such as the default ${DEFAULT_DATA_BRANCH}`
+          `not storing the results of ${sha} on the branch ${this.branch}: it is not an evalgate data branch (it holds files evalgate did not write), and evalgate would commit onto them; choose a branch of evalgate's own, such as the default ${DEFAULT_DATA_BRANCH}`
         )
       }
       const commit = await this.commitOnto(current, sha, resultBlob, entry)
