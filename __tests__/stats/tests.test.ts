@@ -218,6 +218,16 @@ describe('signFlipTest', () => {
     expect(signFlipTest(collapse, { alternative: 'greater', rng: createRng('h') }).pValue).toBe(1)
   })
 
+  it('never gives p = 0, even where Hoeffding’s bound underflows', () => {
+    // 3,000 drops of 1: exp(−3000² / 6000) = exp(−1500) is below the smallest double.
+    const p = signFlipTest(Array<number>(3000).fill(-1), {
+      alternative: 'less',
+      rng: createRng('y')
+    })
+    expect(p.pValue).toBeGreaterThan(0)
+    expect(p.pValue).toBeLessThan(1e-300)
+  })
+
   it('handles the edges: no non-zero diffs → p = 1, bad input throws', () => {
     expect(signFlipTest([0, 0], { alternative: 'less', rng })).toEqual({
       pValue: 1,

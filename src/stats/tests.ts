@@ -248,7 +248,10 @@ export function signFlipTest(
     towards > 0
       ? (alternative === 'two-sided' ? 2 : 1) * Math.exp(-(towards * towards) / (2 * sumOfSquares))
       : 1
-  const pValue = hoeffding < floor ? hoeffding : (1 + extreme) / (1 + samples)
+  // The bound underflows to 0 from about 1,500 units moved one way: the smallest positive double
+  // keeps p a probability the run could have seen (Phipson & Smyth, above).
+  const pValue =
+    hoeffding < floor ? Math.max(hoeffding, Number.MIN_VALUE) : (1 + extreme) / (1 + samples)
   return { pValue, statistic, exact: false, smallestPValue }
 }
 
