@@ -181,20 +181,16 @@ describe('${VAR} in providers', () => {
       expect(await answer('printf %s "$${MODE}"', {}, '{ MODE: fast }')).toBe('fast')
     })
 
-    it('is refused when `env:` sets the same name: which value is meant cannot be told', async () => {
-      const cwd = await workspace({
-        'evals/s.eval.yaml': execSpec('run --token ${TOKEN}', '{ TOKEN: x }')
-      })
-      expect((await loadError(cwd, [], { TOKEN: SECRET })).diagnostics).toEqual([
-        {
-          file: 'evals/s.eval.yaml',
-          line: 5,
-          column: 14,
-          path: 'providers[0].command',
-          message: '`${TOKEN}` in the command is also set in `env:`',
-          hint: "the shell reads `${TOKEN}` from the command's environment: write `$${TOKEN}` for the value of `env:`, or rename one of the two"
-        }
-      ])
+    it('is evalgate’s value, even for a name the shell or `env:` sets itself', async () => {
+      // dash sets PWD to its own working directory; `env:` gives the program its own TOKEN.
+      expect(await answer('printf %s "${PWD}"', { PWD: '/from/evalgate' })).toBe('/from/evalgate')
+      expect(
+        await answer(
+          'printf "%s %s" "${TOKEN}" "$${TOKEN}"',
+          { TOKEN: 'outer' },
+          '{ TOKEN: inner }'
+        )
+      ).toBe('outer inner')
     })
   })
 })

@@ -227,6 +227,8 @@ function stringValues(record: Record<string, Text> | undefined): Record<string, 
 }
 
 // The command's own program, when written as a path (`./bin/app`), can be checked at load.
+// What a one-string exec command's `${NAME}` is renamed to in the command and its environment.
+const SHELL_VARIABLE_PREFIX = 'EVALGATE_VAR_'
 const PATH_LIKE = /^(\/|\.\.?\/)/
 
 /**
@@ -293,8 +295,7 @@ export async function resolveProvider(
       if (typeof writtenCommand !== 'string') {
         return { ...base, type: 'exec', command: expanded.command as string[], cwd, env }
       }
-      const shell = shellCommand(writtenCommand, env, path, context)
-      if (shell === undefined) return undefined
+      const shell = shellCommand(writtenCommand, context)
       return {
         ...base,
         type: 'exec',
@@ -581,35 +582,24 @@ function isHttpUrl(text: string): boolean {
 }
 
 /**
- * A command written as one string, for `/bin/sh -c`. Its `${VAR}`s are left for the shell to
- * expand from the command's environment, where their values are put: pasted into the command
- * line, a value holding `;`, `$` or a quote would be run as shell code. `$${VAR}` is the shell's
- * `${VAR}` (of `env:` or evalgate's environment) as before. A variable that `env:` also sets is
- * refused: which of the two values the command means cannot be told.
+ * A one-string exec command with its `${NAME}`s left for the shell to expand, from variables of
+ * the command's environment holding evalgate's values: a value is never pasted into the command
+ * line, where the shell would run a `;` or `$(…)` in it. Each goes under a name of evalgate's own
+ * (`EVALGATE_VAR_NAME`), since the shell sets some names itself (`PWD` to its working directory)
+ * and `env:` may set the same name for the program. `$${NAME}` is the shell's own `${NAME}`.
  */
 function shellCommand(
   written: string,
-  env: Record<string, string>,
-  path: FieldPath,
   context: SpecContext
-): { command: string; variables: Record<string, string> } | undefined {
+): { command: string; variables: Record<string, string> } {
   const variables: Record<string, string> = {}
-  const clashes = new Set<string>()
   const command = written.replace(ENV_REFERENCE, (match, escaped: string, name: string) => {
     if (escaped) return match.slice(1)
-    if (name in env) clashes.add(name)
     const value = context.env[name]
-    if (value !== undefined) variables[name] = value
-    return match
+    if (value !== undefined) variables[`${SHELL_VARIABLE_PREFIX}${name}`] = value
+    return `\${${SHELL_VARIABLE_PREFIX}${name}}`
   })
-  for (const name of clashes) {
-    context.report(
-      [...path, 'command'],
-      `\`\${${name}}\` in the command is also set in \`env:\``,
-      `the shell reads \`\${${name}}\` from the command's environment: write \`$\${${name}}\` for the value of \`env:\`, or rename one of the two`
-    )
-  }
-  return clashes.size > 0 ? undefined : { command, variables }
+  return { command, variables }
 }
 
 /** The command's first word, when it is written as a path (`./bin/app`). */
