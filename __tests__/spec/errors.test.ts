@@ -711,6 +711,26 @@ describe('case file rows', () => {
         hint: "write each case as a JSON object on a line of its own; `jq -c '.' cases.json > cases.jsonl` converts it"
       })
     ])
+    // Opened on its first line with the first case: still the whole file, parsed as one.
+    const opened = yaml('[{"question": "a"},', ' {"question": "b"}]')
+    expect(
+      await specProblems(withCaseFile('./cases.jsonl'), { ...APP, 'evals/cases.jsonl': opened })
+    ).toEqual([
+      expect.objectContaining({ line: 1, message: expect.stringContaining('one JSON array') })
+    ])
+  })
+
+  it('reports a mistake on the first line of JSON Lines where it is, not as a pretty-printed file', async () => {
+    const typo = yaml('{"id": "a", "question": "b",}', '{"id": "b", "question": "c"}')
+    expect(
+      await specProblems(withCaseFile('./cases.jsonl'), { ...APP, 'evals/cases.jsonl': typo })
+    ).toEqual([
+      expect.objectContaining({
+        line: 1,
+        column: 29,
+        message: expect.stringMatching(/^line is not valid JSON/)
+      })
+    ])
   })
 
   it('reports CSV rows with the wrong number of fields in plain words, at the extra field', async () => {

@@ -156,7 +156,11 @@ function notJsonLines(lines: readonly string[], file: string): Diagnostic | unde
   const index = lines.findIndex((line) => line.trim() !== '')
   const first = (lines[index] ?? '').trim()
   if (!first.startsWith('[') && !first.startsWith('{')) return undefined
-  if (first !== '[' && first !== '{' && isJson(first)) return undefined
+  // A first line that only opens the document, or a whole file that parses as one: a mistake on
+  // the first line of real JSON Lines (a trailing comma) is reported where it is, as on any line.
+  const opensDocument = first === '[' || first === '{'
+  const severalLines = lines.filter((line) => line.trim() !== '').length > 1
+  if (!opensDocument && !(severalLines && isJson(lines.join('\n')))) return undefined
   const array = first.startsWith('[')
   return {
     file,
