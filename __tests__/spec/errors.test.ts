@@ -826,6 +826,24 @@ describe('case file rows', () => {
     ])
   })
 
+  it('reads on after the line of a CSV quote mistake in a multi-line value, and stops at one in the header', async () => {
+    const problemsOf = async (...csvLines: string[]) =>
+      (
+        await specProblems(withCaseFile('./cases.csv'), {
+          ...APP,
+          'evals/cases.csv': yaml(...csvLines)
+        })
+      ).map(({ line, message }) => [line, message])
+    // The mistake is on line 3, inside the value opened on line 2: line 3 is no row of its own.
+    expect(await problemsOf('id,question', 'a,"multi', 'line"oops', 'b,ok')).toEqual([
+      [2, 'text after the closing quote of a quoted value']
+    ])
+    // Without a header no row can be checked: the header's mistake alone, not one per row.
+    expect(await problemsOf('id,"question"x', 'a,b', 'c,d')).toEqual([
+      [1, 'text after the closing quote of a quoted value']
+    ])
+  })
+
   it('shows invisible characters in messages as \\uXXXX, and says a CSV column name has a space', async () => {
     const spec = yaml(
       SUITE,

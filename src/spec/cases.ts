@@ -438,13 +438,20 @@ function parseCsvCases(text: string, file: string, diagnostics: Diagnostic[]): L
           recordsReported.add(skippedRecordLine(skip))
           const problem = csvSkipProblem(skip, file, header)
           diagnostics.push(problem)
-          if (RUNS_ON_QUOTED.has(code)) throw new StartAgainAfter(problem.line ?? skip.lines)
+          if (RUNS_ON_QUOTED.has(code)) {
+            // After the physical line the mistake is on, not the first of its record: the lines
+            // of a multi-line quoted value are no rows of their own. A quote never closed is only
+            // found at the end of the file: after its own line, then.
+            const reachedLine = code === 'CSV_QUOTE_NOT_CLOSED' ? 0 : skip.lines
+            throw new StartAgainAfter(Math.max(problem.line ?? skip.lines, reachedLine))
+          }
           return undefined
         }
       })
     } catch (error) {
       if (error instanceof StartAgainAfter) {
-        if (error.line < lines.length) offset = error.line
+        // A mistake in the header row leaves no header to check the rows against: stop there.
+        if (header.length > 0 && error.line < lines.length) offset = error.line
         continue
       }
       const reached = (error as { lines?: number }).lines
