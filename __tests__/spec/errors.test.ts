@@ -1444,6 +1444,29 @@ describe('YAML that does not read as written', () => {
     ])
   })
 
+  it('reads the tags of JSON types, and refuses those of other types and a JSON tag its value does not fit', async () => {
+    const withCaseFile = yaml(
+      SUITE,
+      ...PROVIDERS,
+      PROMPT,
+      'cases:',
+      '  - file: ./c.yaml',
+      ...SCORERS
+    )
+    const cases = yaml(
+      '- question: !!str 5', // line 1: read, as the text 5
+      '  n: !!binary aGVsbG8=', // line 2: would be bytes
+      '- question: !!timestamp 2001-12-14', // line 3: would be a date
+      '  n: !!float 1' // line 4: yaml cannot read 1 as a float
+    )
+    const problems = await specProblems(withCaseFile, { ...APP, 'evals/c.yaml': cases })
+    expect(problems.map(({ line, message }) => [line, message])).toEqual([
+      [4, 'YAML tag `!!float` does not fit its value'],
+      [2, 'YAML tag `!!binary` is not read'],
+      [3, 'YAML tag `!!timestamp` is not read']
+    ])
+  })
+
   it('says to quote an unquoted {{var}}, which YAML reads as a mapping, wherever it is', async () => {
     const warn = jest.spyOn(process, 'emitWarning')
     const spec = yaml(

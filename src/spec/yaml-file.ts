@@ -45,6 +45,10 @@ function rangeStart(node: unknown): number | undefined {
   return range?.[0]
 }
 
+// The YAML tags of JSON's types, which read as written.
+const CORE_TAG_PREFIX = 'tag:yaml.org,2002:'
+const JSON_TAGS = new Set(['!!str', '!!int', '!!float', '!!bool', '!!null', '!!map', '!!seq'])
+
 /**
  * A parsed YAML file that remembers where every node is, so a problem found in the plain data
  * (by the schema, or later) can be reported at its line and column.
@@ -76,21 +80,38 @@ export class YamlFile {
   }
 
   /**
-   * Tags yaml cannot resolve (`!include`, `!env`): yaml only warns and reads the value as if
-   * untagged, so `!include prompt.txt` would be the text `prompt.txt`.
+   * Tags: evalgate reads none. yaml only warns of one it cannot resolve and reads the value as if
+   * untagged (`!include prompt.txt` would be the text `prompt.txt`), and turns YAML 1.1's
+   * `!!binary`, `!!timestamp`, `!!set`, `!!omap` into values JSON has not (bytes, a date, `{}`).
+   * The tags of the JSON types (`!!str`, `!!int`…) and the non-specific `!` are kept.
    */
   private tagProblems(): Diagnostic[] {
-    return this.doc.warnings
+    const hint =
+      'evalgate reads no YAML tags, so no includes or environment lookups: write the value itself'
+    const problems = this.doc.warnings
       .filter((warning) => warning.code === 'TAG_RESOLVE_FAILED')
       .map((warning) => {
         const tag = this.text.slice(warning.pos[0], warning.pos[1])
-        const unknown = warning.message.startsWith('Unresolved tag')
-        return this.problemAt(
-          warning.pos[0],
-          unknown ? `unknown YAML tag \`${tag}\`` : `YAML tag \`${tag}\` does not fit its value`,
-          'evalgate reads no YAML tags, so no includes or environment lookups: write the value itself'
-        )
+        return JSON_TAGS.has(tag)
+          ? this.problemAt(
+              warning.pos[0],
+              `YAML tag \`${tag}\` does not fit its value`,
+              'leave the tag out, or write a value of its type (`!!float 1.0`)'
+            )
+          : this.problemAt(warning.pos[0], `unknown YAML tag \`${tag}\``, hint)
       })
+    visit(this.doc, {
+      Node: (_key, node) => {
+        const tag = node.tag
+        if (tag === undefined || !tag.startsWith(CORE_TAG_PREFIX)) return
+        const short = `!!${tag.slice(CORE_TAG_PREFIX.length)}`
+        if (JSON_TAGS.has(short)) return
+        problems.push(
+          this.problemAt(rangeStart(node) ?? 0, `YAML tag \`${short}\` is not read`, hint)
+        )
+      }
+    })
+    return problems
   }
 
   /**
