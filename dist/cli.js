@@ -8595,7 +8595,7 @@ function signFlipTest(diffs, options) {
   const floor = 1 / (1 + samples);
   const towards = alternative === "greater" ? observed - tolerance : alternative === "less" ? -observed - tolerance : twoSidedThreshold;
   const hoeffding = towards > 0 ? (alternative === "two-sided" ? 2 : 1) * Math.exp(-(towards * towards) / (2 * sumOfSquares)) : 1;
-  const pValue = hoeffding < floor ? hoeffding : (1 + extreme) / (1 + samples);
+  const pValue = hoeffding < floor ? Math.max(hoeffding, Number.MIN_VALUE) : (1 + extreme) / (1 + samples);
   return { pValue, statistic, exact: false, smallestPValue };
 }
 function signedRankCounts(doubledRanks) {
@@ -80113,13 +80113,15 @@ function rangeStart(node) {
 function isMapping(value) {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
-var import_yaml, PLAIN_KEY, YamlFile;
+var import_yaml, PLAIN_KEY, CORE_TAG_PREFIX, JSON_TAGS, YamlFile;
 var init_yaml_file = __esm({
   "src/spec/yaml-file.ts"() {
     "use strict";
     import_yaml = __toESM(require_dist(), 1);
     init_errors();
     PLAIN_KEY = /^[A-Za-z_$][\w$-]*$/;
+    CORE_TAG_PREFIX = "tag:yaml.org,2002:";
+    JSON_TAGS = /* @__PURE__ */ new Set(["!!str", "!!int", "!!float", "!!bool", "!!null", "!!map", "!!seq"]);
     YamlFile = class {
       constructor(file, text) {
         this.file = file;
@@ -80143,19 +80145,33 @@ var init_yaml_file = __esm({
       lineCounter;
       doc;
       /**
-       * Tags yaml cannot resolve (`!include`, `!env`): yaml only warns and reads the value as if
-       * untagged, so `!include prompt.txt` would be the text `prompt.txt`.
+       * Tags: evalgate reads none. yaml only warns of one it cannot resolve and reads the value as if
+       * untagged (`!include prompt.txt` would be the text `prompt.txt`), and turns YAML 1.1's
+       * `!!binary`, `!!timestamp`, `!!set`, `!!omap` into values JSON has not (bytes, a date, `{}`).
+       * The tags of the JSON types (`!!str`, `!!int`…) and the non-specific `!` are kept.
        */
       tagProblems() {
-        return this.doc.warnings.filter((warning) => warning.code === "TAG_RESOLVE_FAILED").map((warning) => {
+        const hint = "evalgate reads no YAML tags, so no includes or environment lookups: write the value itself";
+        const problems2 = this.doc.warnings.filter((warning) => warning.code === "TAG_RESOLVE_FAILED").map((warning) => {
           const tag = this.text.slice(warning.pos[0], warning.pos[1]);
-          const unknown = warning.message.startsWith("Unresolved tag");
-          return this.problemAt(
+          return JSON_TAGS.has(tag) ? this.problemAt(
             warning.pos[0],
-            unknown ? `unknown YAML tag \`${tag}\`` : `YAML tag \`${tag}\` does not fit its value`,
-            "evalgate reads no YAML tags, so no includes or environment lookups: write the value itself"
-          );
+            `YAML tag \`${tag}\` does not fit its value`,
+            "leave the tag out, or write a value of its type (`!!float 1.0`)"
+          ) : this.problemAt(warning.pos[0], `unknown YAML tag \`${tag}\``, hint);
         });
+        (0, import_yaml.visit)(this.doc, {
+          Node: (_key, node) => {
+            const tag = node.tag;
+            if (tag === void 0 || !tag.startsWith(CORE_TAG_PREFIX)) return;
+            const short = `!!${tag.slice(CORE_TAG_PREFIX.length)}`;
+            if (JSON_TAGS.has(short)) return;
+            problems2.push(
+              this.problemAt(rangeStart(node) ?? 0, `YAML tag \`${short}\` is not read`, hint)
+            );
+          }
+        });
+        return problems2;
       }
       /**
        * The first YAML error, the one to fix: a parser thrown off by one mistake reports every token
@@ -80479,7 +80495,9 @@ function notJsonLines(lines, file) {
   const index = lines.findIndex((line) => line.trim() !== "");
   const first = (lines[index] ?? "").trim();
   if (!first.startsWith("[") && !first.startsWith("{")) return void 0;
-  if (first !== "[" && first !== "{" && isJson(first)) return void 0;
+  const opensDocument = first === "[" || first === "{";
+  const severalLines = lines.filter((line) => line.trim() !== "").length > 1;
+  if (!opensDocument && !(severalLines && isJson(lines.join("\n")))) return void 0;
   const array = first.startsWith("[");
   return {
     file,
@@ -80689,13 +80707,16 @@ function parseCsvCases(text, file, diagnostics) {
           recordsReported.add(skippedRecordLine(skip));
           const problem2 = csvSkipProblem(skip, file, header);
           diagnostics.push(problem2);
-          if (RUNS_ON_QUOTED.has(code)) throw new StartAgainAfter(problem2.line ?? skip.lines);
+          if (RUNS_ON_QUOTED.has(code)) {
+            const reachedLine = code === "CSV_QUOTE_NOT_CLOSED" ? 0 : skip.lines;
+            throw new StartAgainAfter(Math.max(problem2.line ?? skip.lines, reachedLine));
+          }
           return void 0;
         }
       });
     } catch (error) {
       if (error instanceof StartAgainAfter) {
-        if (error.line < lines.length) offset = error.line;
+        if (header.length > 0 && error.line < lines.length) offset = error.line;
         continue;
       }
       const reached = error.lines;
@@ -81299,8 +81320,7 @@ async function resolveProvider(written, expanded, path2, context, role = "provid
       if (typeof writtenCommand !== "string") {
         return { ...base, type: "exec", command: expanded.command, cwd, env };
       }
-      const shell = shellCommand(writtenCommand, env, path2, context);
-      if (shell === void 0) return void 0;
+      const shell = shellCommand(writtenCommand, context);
       return {
         ...base,
         type: "exec",
@@ -81507,24 +81527,15 @@ function isHttpUrl(text) {
     return false;
   }
 }
-function shellCommand(written, env, path2, context) {
+function shellCommand(written, context) {
   const variables = {};
-  const clashes = /* @__PURE__ */ new Set();
   const command2 = written.replace(ENV_REFERENCE, (match, escaped, name) => {
     if (escaped) return match.slice(1);
-    if (name in env) clashes.add(name);
     const value = context.env[name];
-    if (value !== void 0) variables[name] = value;
-    return match;
+    if (value !== void 0) variables[`${SHELL_VARIABLE_PREFIX}${name}`] = value;
+    return `\${${SHELL_VARIABLE_PREFIX}${name}}`;
   });
-  for (const name of clashes) {
-    context.report(
-      [...path2, "command"],
-      `\`\${${name}}\` in the command is also set in \`env:\``,
-      `the shell reads \`\${${name}}\` from the command's environment: write \`$\${${name}}\` for the value of \`env:\`, or rename one of the two`
-    );
-  }
-  return clashes.size > 0 ? void 0 : { command: command2, variables };
+  return { command: command2, variables };
 }
 function programPath(command2) {
   const first = typeof command2 === "string" ? command2.trim().split(/\s+/)[0] : command2[0];
@@ -81603,7 +81614,7 @@ async function resolveProviders(entries, isValid, context) {
   }
   return providers;
 }
-var DEFAULT_API_KEY_VARIABLE, ENV_REFERENCE_OR_BROKEN, FIELDS_NOT_PARAMS, SECRET_MIN_LENGTH, KEY_LIKE, PATH_LIKE, HEADER_NAME;
+var DEFAULT_API_KEY_VARIABLE, ENV_REFERENCE_OR_BROKEN, FIELDS_NOT_PARAMS, SECRET_MIN_LENGTH, KEY_LIKE, SHELL_VARIABLE_PREFIX, PATH_LIKE, HEADER_NAME;
 var init_providers2 = __esm({
   "src/spec/providers.ts"() {
     "use strict";
@@ -81623,6 +81634,7 @@ var init_providers2 = __esm({
     };
     SECRET_MIN_LENGTH = 6;
     KEY_LIKE = /^sk-|^(?=.*[0-9])(?=.*[A-Za-z])[\w.-]{24,}$/;
+    SHELL_VARIABLE_PREFIX = "EVALGATE_VAR_";
     PATH_LIKE = /^(\/|\.\.?\/)/;
     HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
   }
