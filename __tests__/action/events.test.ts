@@ -177,22 +177,28 @@ describe('the action by event, against a local GitHub', () => {
     await writeFile(join(workspace, 'ci/a-file'), 'not a directory')
     await mkdir(join(workspace, 'ci/dirs', `${mainSha}.json`), { recursive: true })
 
-    const notADirectory = await withDir('ci/a-file')
-    const aDirectory = await withDir('ci/dirs')
-
-    for (const [run, path, code] of [
-      [notADirectory, 'ci/a-file', 'ENOTDIR'],
-      [aDirectory, `ci/dirs/${mainSha}.json`, 'EISDIR']
+    // Refused before anything runs: a file, the repository's root, .git (which is never committed).
+    for (const [dir, error] of [
+      ['ci/a-file', 'input `baseline-dir` names a file, not a directory: "ci/a-file"'],
+      ['.', 'input `baseline-dir` must be a directory of its own in the repository'],
+      ['.git/baselines', 'input `baseline-dir` must be a directory of its own in the repository']
     ] as const) {
-      expect(run.code).toBe(1)
-      expect(run.stdout).toContain(
-        `::error::cannot read the baselines at ${join(workspace, path)}: ${code}`
-      )
-      expect(run.stdout).toContain(
-        '`baseline-dir` must be a directory of <commit sha>.json files: move what is there out of the way'
-      )
-      expect(run.stdout).not.toMatch(/GitHub|re-run/)
+      const refused = await withDir(dir)
+      expect(refused.code).toBe(1)
+      expect(refused.stdout).toContain(`::error::${error}`)
+      expect(refused.stdout).not.toContain('evalgate: running')
+      expect(refused.outputs).toEqual({})
     }
+
+    const aDirectory = await withDir('ci/dirs')
+    expect(aDirectory.code).toBe(1)
+    expect(aDirectory.stdout).toContain(
+      `::error::cannot read the baselines at ${join(workspace, `ci/dirs/${mainSha}.json`)}: EISDIR`
+    )
+    expect(aDirectory.stdout).toContain(
+      '`baseline-dir` must be a directory of <commit sha>.json files: move what is there out of the way'
+    )
+    expect(aDirectory.stdout).not.toMatch(/GitHub|re-run/)
   })
 
   it('a pull request whose data branch does not exist says so, not only that nothing is stored', async () => {
@@ -569,7 +575,7 @@ describe('the action by event, against a local GitHub', () => {
     expect(run.code).toBe(1)
     expect(run.outputs.verdict).toBe('regression')
     expect(run.summary).toContain(
-      '> **Replayed from the cache, not called:** llm / provider mini (OPENAI\\_API\\_KEY not set).'
+      "> **Replayed from the cache, not called:** llm / provider mini (OPENAI\\_API\\_KEY not set). GitHub gives a fork's pull request no secrets; a missing answer fails nothing. The other providers ran and are compared as usual."
     )
     // No cache was restored: said, naming the directory, but what the fork cannot call fails nothing.
     expect(run.stdout).toMatch(
@@ -577,6 +583,21 @@ describe('the action by event, against a local GitHub', () => {
     )
     expect(run.outputs.passed).toBe('true')
     expect(run.summary).not.toContain('without any answer')
+
+    // Asked to replay everything, the fork's own code is replayed too, and says so.
+    const replayAll = await runEvent(
+      'pull_request',
+      payload,
+      { GITHUB_SHA: 'e'.repeat(40), GITHUB_REF: `refs/pull/${prNumber}/merge`, ...noSecret },
+      READ_ONLY_TOKEN,
+      { cache: 'replay' },
+      fork
+    )
+    expect(replayAll.code).toBe(1)
+    expect(replayAll.summary).toContain(
+      'The other providers were replayed too, as `cache: replay` asks: their missing answers fail the check.'
+    )
+    expect(replayAll.stdout).not.toContain('The other providers ran')
 
     // The same spec in the base repository's own pull request: a missing secret is an error.
     const own = await runEvent(

@@ -100,6 +100,10 @@ describe('parseSettings', () => {
       `input \`baseline-branch\` is not a valid branch name, got "${branch}": no spaces, \`..\`, \`~^:?*[\\\`, or a part that starts with \`.\` or ends with \`.lock\``
     ]),
     [
+      { 'baseline-branch': 'refs/heads/main' },
+      'input `baseline-branch` takes a branch name, not a ref: write "main", not "refs/heads/main"'
+    ],
+    [
       { shard: '1/2', 'merge-from': 'shards' },
       'inputs `shard` and `merge-from` exclude each other: a matrix job runs one `shard`, a later job merges them with `merge-from`, and `report-from` only comments'
     ]

@@ -41,6 +41,7 @@ import type { ProviderSummary } from '../results/summary.js'
 import type { ReplayedProvider, RunResult } from '../results/types.js'
 import { lineProgress, runEvals } from '../run/index.js'
 import type { RunEvalsOptions } from '../run/index.js'
+import type { CacheMode } from '../run/cache.js'
 import type { GitHubClient, GitHubClientOptions } from './client.js'
 import { GitHubApiError } from './client.js'
 import { stickyMarker, upsertStickyComment } from './comment.js'
@@ -527,10 +528,24 @@ async function runEvalsForEvent(
   if (!fromFork) return { run, replayed: [] }
   if (replayed.length > 0) {
     io.warning(
-      `evalgate: this pull request comes from a fork, and GitHub gives forks no secrets: ${replayedList(replayed)} replayed answers from the cache in ${options.cache?.dir ?? 'the cache directory'} instead of calling; an answer not there is reported as missing and fails nothing. The other providers ran and are compared as usual (see "Pull requests from forks" in the README)`
+      `evalgate: this pull request comes from a fork, and GitHub gives forks no secrets: ${replayedList(replayed)} replayed answers from the cache in ${options.cache?.dir ?? 'the cache directory'} instead of calling; an answer not there is reported as missing and fails nothing. ${othersNote(options.cache?.mode ?? 'off')} (see "Pull requests from forks" in the README)`
     )
   }
   return { run, replayed }
+}
+
+/**
+ * What became of the providers a fork's run did not replay for want of a secret, by the run's
+ * cache mode (`unknown` for a report-from job, whose results do not record it).
+ */
+function othersNote(mode: CacheMode | 'unknown'): string {
+  if (mode === 'replay') {
+    return 'The other providers were replayed too, as `cache: replay` asks: their missing answers fail the check'
+  }
+  if (mode === 'unknown') {
+    return 'The other providers ran (or, under `cache: replay`, were replayed too) and are compared as usual'
+  }
+  return 'The other providers ran and are compared as usual'
 }
 
 /** `suite / provider x (VAR not set)`, for the log and the report. */
@@ -544,22 +559,24 @@ function replayedList(replayed: readonly ReplayedProvider[]): string {
 }
 
 /** Said above the report of a fork's run: which answers were replayed rather than called, and why. */
-function replayNote(replayed: readonly ReplayedProvider[]): string | undefined {
+function replayNote(
+  replayed: readonly ReplayedProvider[],
+  mode: CacheMode | 'unknown'
+): string | undefined {
   if (replayed.length === 0) return undefined
-  return `> **Replayed from the cache, not called:** ${markdownInline(replayedList(replayed), 1_000)}. GitHub gives a fork's pull request no secrets; a missing answer fails nothing. The other providers ran and are compared as usual.\n`
+  return `> **Replayed from the cache, not called:** ${markdownInline(replayedList(replayed), 1_000)}. GitHub gives a fork's pull request no secrets; a missing answer fails nothing. ${othersNote(mode)}.\n`
 }
 
-/**
- * The action, by event (DESIGN "The action's behaviour by event"). The results file is written
- * first; every GitHub call after it is best effort and cannot lose them. Returns the reason to
- * fail the step, if any.
- */
 /**
  * Refuses, before anything runs, a baseline store that would write where it must not: the data
  * branch onto the branch under test, the file store outside the repository it is to be
  * committed in.
  */
-function checkBaselineLocation(settings: ActionSettings, context: ActionContext, cwd: string) {
+async function checkBaselineLocation(
+  settings: ActionSettings,
+  context: ActionContext,
+  cwd: string
+): Promise<void> {
   const { baseline } = settings
   if (baseline.store === 'branch') {
     const underTest = [
@@ -579,9 +596,25 @@ function checkBaselineLocation(settings: ActionSettings, context: ActionContext,
         `input \`baseline-dir\` must be inside the repository (${cwd}), where it can be committed; got "${baseline.dir}"`
       )
     }
+    if (inside === '' || inside.split(sep)[0] === '.git') {
+      throw new UsageError(
+        `input \`baseline-dir\` must be a directory of its own in the repository, which can be committed (not its root, nor .git); got "${baseline.dir}": use the default .evalgate/baselines`
+      )
+    }
+    const found = await stat(resolve(cwd, baseline.dir)).catch(() => undefined)
+    if (found !== undefined && !found.isDirectory()) {
+      throw new UsageError(
+        `input \`baseline-dir\` names a file, not a directory: "${baseline.dir}"; move it out of the way or choose another directory`
+      )
+    }
   }
 }
 
+/**
+ * The action, by event (DESIGN "The action's behaviour by event"). The results file is written
+ * first; every GitHub call after it is best effort and cannot lose them. Returns the reason to
+ * fail the step, if any.
+ */
 export async function runAction(
   settings: ActionSettings,
   context: ActionContext,
@@ -597,7 +630,7 @@ export async function runAction(
   if (settings.reportFrom !== undefined) {
     return reportFromArtifact(settings.reportFrom, settings, context, deps)
   }
-  checkBaselineLocation(settings, context, deps.cwd)
+  await checkBaselineLocation(settings, context, deps.cwd)
   const { io } = deps
   const out = resolve(deps.cwd, settings.resultsPath)
   const commentKey = settings.commentKey ?? context.job
@@ -714,7 +747,8 @@ export async function runAction(
   let markdown: string
   let summaryMarkdown: string | undefined
   // Said first: the suites that fail the check, then the answers replayed for want of secrets.
-  const preface = (alertFor(settings, summaries) ?? '') + (replayNote(replayed) ?? '')
+  const preface =
+    (alertFor(settings, summaries) ?? '') + (replayNote(replayed, settings.cache.mode) ?? '')
   if (lookup?.status === 'found' && comparison) {
     // Recorded for a report-from job, which says where the baseline came from too.
     if (lookup.mergeBase !== undefined) {
@@ -1092,7 +1126,8 @@ async function reportFromArtifact(
   const summaries = summarizeRun(run)
   const failsOnThreshold = settings.failOnThreshold && summaries.some((s) => s.belowThreshold)
   // As the pull request's run said it: its threshold failures, then what it replayed.
-  const alert = (alertFor(settings, summaries) ?? '') + (replayNote(run.run.replayed ?? []) ?? '')
+  const alert =
+    (alertFor(settings, summaries) ?? '') + (replayNote(run.run.replayed ?? [], 'unknown') ?? '')
   const baseline = comparison && pullRequestBaselineLine(comparison, deps.now())
   const reportOptions = { room: alert.length, ...(baseline ? { baseline } : {}) }
   const report = comparison

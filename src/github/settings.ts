@@ -93,6 +93,11 @@ function boolean(name: string, text: string, fallback: boolean): boolean {
  * would show only as a warning on every push that stores a baseline.
  */
 function branchName(name: string, text: string): string {
+  if (text.startsWith('refs/')) {
+    throw new UsageError(
+      `input \`${name}\` takes a branch name, not a ref: write "${text.replace(/^refs\/heads\//, '')}", not "${text}"`
+    )
+  }
   const invalid =
     text.startsWith('-') ||
     text === '@' ||
