@@ -23,6 +23,10 @@ const SCORERS = ['scorers:', '  - type: json-valid']
 
 afterAll(removeWorkspaces)
 
+/** The suite with its cases in the case file `file`. */
+const withCaseFile = (file: string) =>
+  yaml(SUITE, ...PROVIDERS, PROMPT, 'cases:', `  - file: ${file}`, ...SCORERS)
+
 describe('spec file problems', () => {
   it('reports malformed YAML at the position yaml gives, and nothing else for that file', async () => {
     const spec = yaml(
@@ -615,9 +619,6 @@ describe('paths that must exist', () => {
 })
 
 describe('case file rows', () => {
-  const withCaseFile = (file: string) =>
-    yaml(SUITE, ...PROVIDERS, PROMPT, 'cases:', `  - file: ${file}`, ...SCORERS)
-
   it('reports JSONL lines that are not JSON or not objects, at the case file and line', async () => {
     const jsonl = yaml(
       '{"question": "a"}',
@@ -1422,16 +1423,11 @@ describe('YAML that does not read as written', () => {
         hint: TAG_HINT
       }
     ])
-    const withCaseFile = yaml(
-      SUITE,
-      ...PROVIDERS,
-      PROMPT,
-      'cases:',
-      '  - file: ./c.yaml',
-      ...SCORERS
-    )
     expect(
-      await specProblems(withCaseFile, { ...APP, 'evals/c.yaml': yaml('- question: !env HOME') })
+      await specProblems(withCaseFile('./c.yaml'), {
+        ...APP,
+        'evals/c.yaml': yaml('- question: !env HOME')
+      })
     ).toEqual([
       {
         file: 'evals/c.yaml',
@@ -1445,21 +1441,13 @@ describe('YAML that does not read as written', () => {
   })
 
   it('reads the tags of JSON types, and refuses those of other types and a JSON tag its value does not fit', async () => {
-    const withCaseFile = yaml(
-      SUITE,
-      ...PROVIDERS,
-      PROMPT,
-      'cases:',
-      '  - file: ./c.yaml',
-      ...SCORERS
-    )
     const cases = yaml(
       '- question: !!str 5', // line 1: read, as the text 5
       '  n: !!binary aGVsbG8=', // line 2: would be bytes
       '- question: !!timestamp 2001-12-14', // line 3: would be a date
       '  n: !!float 1' // line 4: yaml cannot read 1 as a float
     )
-    const problems = await specProblems(withCaseFile, { ...APP, 'evals/c.yaml': cases })
+    const problems = await specProblems(withCaseFile('./c.yaml'), { ...APP, 'evals/c.yaml': cases })
     expect(problems.map(({ line, message }) => [line, message])).toEqual([
       [4, 'YAML tag `!!float` does not fit its value'],
       [2, 'YAML tag `!!binary` is not read'],
@@ -1498,15 +1486,9 @@ describe('YAML that does not read as written', () => {
         hint: "quote it: '{{question}}'"
       }
     ])
-    const withCaseFile = yaml(
-      SUITE,
-      ...PROVIDERS,
-      PROMPT,
-      'cases:',
-      '  - file: ./c.yaml',
-      ...SCORERS
-    )
-    expect(await specProblems(withCaseFile, { ...APP, 'evals/c.yaml': caseFile })).toEqual([
+    expect(
+      await specProblems(withCaseFile('./c.yaml'), { ...APP, 'evals/c.yaml': caseFile })
+    ).toEqual([
       expect.objectContaining({ file: 'evals/c.yaml', line: 1, column: 13 }),
       expect.objectContaining({ file: 'evals/c.yaml', line: 2, column: 14 })
     ])
