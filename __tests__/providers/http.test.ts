@@ -1,54 +1,24 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { ProviderError } from '../../src/errors.js'
 import { createProvider } from '../../src/providers/index.js'
 import type { Provider, ProviderRequest } from '../../src/providers/types.js'
 import { callCost } from '../../src/providers/prices.js'
 import { loadSpecs, type ProviderSpec } from '../../src/spec/index.js'
 import { removeWorkspaces, specProblems, workspace, yaml } from '../spec/helpers.js'
+import { startJsonEndpoint } from '../helpers/json-endpoint.js'
+import type { JsonEndpoint, Received, Reply } from '../helpers/json-endpoint.js'
 
-/** What the endpoint answers next: status, headers and the raw body. */
-interface Reply {
-  status: number
-  headers?: Record<string, string>
-  body: string | Buffer
-}
-
-/** A request the endpoint received, its headers as sent (`rawHeaders`: names in their case). */
-interface Received {
-  method: string
-  rawHeaders: string[]
-  headers: IncomingHttpHeaders
-  body: string
-}
-
-let server: Server
+let endpoint: JsonEndpoint
 let url: string
-const replies: Reply[] = []
-const received: Received[] = []
+let replies: Reply[]
+let received: Received[]
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = ''
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()))
-    req.on('end', () => {
-      received.push({
-        method: req.method ?? '',
-        rawHeaders: req.rawHeaders,
-        headers: req.headers,
-        body
-      })
-      const reply = replies.shift() ?? { status: 200, body: '{"out":"ok"}' }
-      res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers })
-      res.end(reply.body)
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/answer`
+  endpoint = await startJsonEndpoint({ status: 200, body: '{"out":"ok"}' })
+  ;({ url, replies, received } = endpoint)
 })
 
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve))
+  await endpoint.close()
   await removeWorkspaces()
 })
 

@@ -1,10 +1,9 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { ProviderError } from '../../src/errors.js'
 import { createProvider } from '../../src/providers/index.js'
 import type { Provider, ProviderRequest } from '../../src/providers/types.js'
 import { loadSpecs } from '../../src/spec/index.js'
 import { removeWorkspaces, workspace, yaml } from './helpers.js'
+import { startJsonEndpoint, type JsonEndpoint } from '../helpers/json-endpoint.js'
 
 /** What the endpoint answers next: status, headers and JSON body. */
 interface Reply {
@@ -13,25 +12,20 @@ interface Reply {
   body: unknown
 }
 
-let server: Server
+let endpoint: JsonEndpoint
 let url: string
-const replies: Reply[] = []
-
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    req.resume()
-    req.on('end', () => {
-      const reply = replies.shift() ?? { status: 200, body: {} }
-      res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers })
-      res.end(JSON.stringify(reply.body))
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/answer`
+  endpoint = await startJsonEndpoint({ status: 200, body: '{}' })
+  url = endpoint.url
 })
 
+/** Queues the endpoint's next answer, its body as JSON. */
+function answerNext(reply: Reply): void {
+  endpoint.replies.push({ ...reply, body: JSON.stringify(reply.body) })
+}
+
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve))
+  await endpoint.close()
   await removeWorkspaces()
 })
 
@@ -83,7 +77,7 @@ describe('http provider `usage:` paths', () => {
     const provider = await providerWithUsage(
       'usage: { input: meta.tokens.0.in, output: meta.tokens.0.out }'
     )
-    replies.push({ status: 200, body: { answer: 'ok', meta: { tokens: [{ in: 31, out: 7 }] } } })
+    answerNext({ status: 200, body: { answer: 'ok', meta: { tokens: [{ in: 31, out: 7 }] } } })
     const response = await provider.call(request, never)
     expect(response.output).toBe('ok')
     expect(response.tokens).toEqual({ input: 31, output: 7 })
@@ -91,13 +85,13 @@ describe('http provider `usage:` paths', () => {
 
   it('counts a side without a path as 0', async () => {
     const provider = await providerWithUsage('usage: { output: generated }')
-    replies.push({ status: 200, body: { answer: 'ok', generated: 12 } })
+    answerNext({ status: 200, body: { answer: 'ok', generated: 12 } })
     expect((await provider.call(request, never)).tokens).toEqual({ input: 0, output: 12 })
   })
 
   it('fails the call when a configured path holds no count, naming the path', async () => {
     const provider = await providerWithUsage('usage: { input: usage.prompt, output: usage.out }')
-    replies.push({ status: 200, body: { answer: 'ok', usage: { prompt: '31', out: 7 } } })
+    answerNext({ status: 200, body: { answer: 'ok', usage: { prompt: '31', out: 7 } } })
     const error = await failure(provider)
     expect(error.kind).toBe('malformed-response')
     expect(error.retryable).toBe(false)
@@ -108,7 +102,7 @@ describe('http provider `usage:` paths', () => {
 
   it('reports no tokens without `usage:`', async () => {
     const provider = await providerWithUsage('timeout: 5s')
-    replies.push({ status: 200, body: { answer: 'ok', usage: { in: 1, out: 2 } } })
+    answerNext({ status: 200, body: { answer: 'ok', usage: { in: 1, out: 2 } } })
     expect((await provider.call(request, never)).tokens).toBeUndefined()
   })
 })
@@ -116,25 +110,25 @@ describe('http provider `usage:` paths', () => {
 describe('http provider Retry-After', () => {
   it('gives a 429 the wait its Retry-After asks for', async () => {
     const provider = await providerWithUsage('timeout: 5s')
-    replies.push({ status: 429, headers: { 'retry-after': '7' }, body: { error: 'slow down' } })
+    answerNext({ status: 429, headers: { 'retry-after': '7' }, body: { error: 'slow down' } })
     const error = await failure(provider)
     expect(error).toMatchObject({ kind: 'rate-limited', retryable: true, retryAfterMs: 7000 })
   })
 
   it('gives a 503 the wait of retry-after-ms', async () => {
     const provider = await providerWithUsage('timeout: 5s')
-    replies.push({ status: 503, headers: { 'retry-after-ms': '1500' }, body: {} })
+    answerNext({ status: 503, headers: { 'retry-after-ms': '1500' }, body: {} })
     const error = await failure(provider)
     expect(error).toMatchObject({ kind: 'server', retryable: true, retryAfterMs: 1500 })
   })
 
   it('honours it on any 5xx, leaves the wait unset without it, and ignores it on a 4xx', async () => {
     const provider = await providerWithUsage('timeout: 5s')
-    replies.push({ status: 429, body: {} })
+    answerNext({ status: 429, body: {} })
     expect((await failure(provider)).retryAfterMs).toBeUndefined()
-    replies.push({ status: 500, headers: { 'retry-after': '7' }, body: {} })
+    answerNext({ status: 500, headers: { 'retry-after': '7' }, body: {} })
     expect(await failure(provider)).toMatchObject({ kind: 'server', retryAfterMs: 7000 })
-    replies.push({ status: 400, headers: { 'retry-after': '7' }, body: {} })
+    answerNext({ status: 400, headers: { 'retry-after': '7' }, body: {} })
     expect(await failure(provider)).toMatchObject({ kind: 'bad-request', retryAfterMs: undefined })
   })
 })
