@@ -152,15 +152,19 @@ function duplicateKey(json: string): { key: string; offset: number } | undefined
  * The problem of a file that is one JSON array or object over several lines, not a case per line:
  * reported once, instead of "not valid JSON" for each of its lines.
  */
-function notJsonLines(lines: readonly string[], file: string): Diagnostic | undefined {
+function notJsonLines(
+  text: string,
+  lines: readonly string[],
+  file: string
+): Diagnostic | undefined {
   const index = lines.findIndex((line) => line.trim() !== '')
   const first = (lines[index] ?? '').trim()
   if (!first.startsWith('[') && !first.startsWith('{')) return undefined
-  // A first line that only opens the document, or a whole file that parses as one: a mistake on
-  // the first line of real JSON Lines (a trailing comma) is reported where it is, as on any line.
+  // A first line that only opens the document, or a broken one of a file that parses whole as
+  // one: a mistake on the first line of real JSON Lines (a trailing comma) is reported where it
+  // is, as on any line. A first line that parses (every valid file) costs no second parse.
   const opensDocument = first === '[' || first === '{'
-  const severalLines = lines.filter((line) => line.trim() !== '').length > 1
-  if (!opensDocument && !(severalLines && isJson(lines.join('\n')))) return undefined
+  if (!opensDocument && (isJson(first) || first === text.trim() || !isJson(text))) return undefined
   const array = first.startsWith('[')
   return {
     file,
@@ -184,7 +188,7 @@ function isJson(text: string): boolean {
 function parseJsonl(text: string, file: string, diagnostics: Diagnostic[]): LoadedCase[] {
   const cases: LoadedCase[] = []
   const lines = text.split(/\r?\n/)
-  const wholeFile = notJsonLines(lines, file)
+  const wholeFile = notJsonLines(text, lines, file)
   if (wholeFile !== undefined) {
     diagnostics.push(wholeFile)
     return []
