@@ -447,7 +447,7 @@ function checkEndpointUrl(
 }
 
 /** The text of every string in `value`, deeply. */
-function textLeaves(value: unknown): string[] {
+export function textLeaves(value: unknown): string[] {
   if (typeof value === 'string') return [value]
   if (Array.isArray(value)) return value.flatMap(textLeaves)
   if (value !== null && typeof value === 'object') return Object.values(value).flatMap(textLeaves)

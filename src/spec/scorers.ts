@@ -12,6 +12,7 @@ import {
   checkLiteralApiKey,
   expandEnv,
   resolveProvider,
+  textLeaves,
   type WrittenProvider
 } from './providers.js'
 import { checkedModule } from './module-export.js'
@@ -136,14 +137,6 @@ async function build(
   }
 }
 
-/** Whether a string leaf of an http body holds `{{prompt}}`. */
-function bodySendsPrompt(body: unknown): boolean {
-  if (typeof body === 'string') return templateVariables(body).includes('prompt')
-  if (Array.isArray(body)) return body.some(bodySendsPrompt)
-  if (body !== null && typeof body === 'object') return Object.values(body).some(bodySendsPrompt)
-  return false
-}
-
 const JUDGE_BODY_HINT =
   "send it in the body, e.g. `body: { input: '{{prompt}}' }`: `{{prompt}}` holds the grading instructions, the rubric and the answer"
 
@@ -165,7 +158,9 @@ function checkHttpJudgeSendsPrompt(
     )
     return false
   }
-  if (bodySendsPrompt(judge.body)) return true
+  if (textLeaves(judge.body).some((text) => templateVariables(text).includes('prompt'))) {
+    return true
+  }
   context.report(
     judge.body === undefined ? path : [...path, 'body'],
     judge.body === undefined
