@@ -181,7 +181,8 @@ describe('the action by event, against a local GitHub', () => {
     for (const [dir, error] of [
       ['ci/a-file', 'input `baseline-dir` names a file, not a directory: "ci/a-file"'],
       ['.', 'input `baseline-dir` must be a directory of its own in the repository'],
-      ['.git/baselines', 'input `baseline-dir` must be a directory of its own in the repository']
+      ['.git/baselines', 'input `baseline-dir` must be a directory of its own in the repository'],
+      ['ci/a-file/baselines', 'input `baseline-dir` cannot be used: ENOTDIR']
     ] as const) {
       const refused = await withDir(dir)
       expect(refused.code).toBe(1)

@@ -601,7 +601,13 @@ async function checkBaselineLocation(
         `input \`baseline-dir\` must be a directory of its own in the repository, which can be committed (not its root, nor .git); got "${baseline.dir}": use the default .evalgate/baselines`
       )
     }
-    const found = await stat(resolve(cwd, baseline.dir)).catch(() => undefined)
+    // Missing is fine, the first baseline makes it; what stands in its way is said now.
+    const found = await stat(resolve(cwd, baseline.dir)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined
+      throw new UsageError(
+        `input \`baseline-dir\` cannot be used: ${errorMessage(error)}; choose another directory`
+      )
+    })
     if (found !== undefined && !found.isDirectory()) {
       throw new UsageError(
         `input \`baseline-dir\` names a file, not a directory: "${baseline.dir}"; move it out of the way or choose another directory`
