@@ -80491,13 +80491,12 @@ function duplicateKey(json) {
   }
   return void 0;
 }
-function notJsonLines(lines, file) {
+function notJsonLines(text, lines, file) {
   const index = lines.findIndex((line) => line.trim() !== "");
   const first = (lines[index] ?? "").trim();
   if (!first.startsWith("[") && !first.startsWith("{")) return void 0;
   const opensDocument = first === "[" || first === "{";
-  const severalLines = lines.filter((line) => line.trim() !== "").length > 1;
-  if (!opensDocument && !(severalLines && isJson(lines.join("\n")))) return void 0;
+  if (!opensDocument && (isJson(first) || first === text.trim() || !isJson(text))) return void 0;
   const array = first.startsWith("[");
   return {
     file,
@@ -80519,7 +80518,7 @@ function isJson(text) {
 function parseJsonl(text, file, diagnostics) {
   const cases = [];
   const lines = text.split(/\r?\n/);
-  const wholeFile = notJsonLines(lines, file);
+  const wholeFile = notJsonLines(text, lines, file);
   if (wholeFile !== void 0) {
     diagnostics.push(wholeFile);
     return [];
@@ -84795,12 +84794,6 @@ async function build(written, base, path2, context, expandedJudge) {
     }
   }
 }
-function bodySendsPrompt(body) {
-  if (typeof body === "string") return templateVariables(body).includes("prompt");
-  if (Array.isArray(body)) return body.some(bodySendsPrompt);
-  if (body !== null && typeof body === "object") return Object.values(body).some(bodySendsPrompt);
-  return false;
-}
 function checkHttpJudgeSendsPrompt(judge, path2, context) {
   if (judge.type !== "http") return true;
   if (judge.method === "GET") {
@@ -84811,7 +84804,9 @@ function checkHttpJudgeSendsPrompt(judge, path2, context) {
     );
     return false;
   }
-  if (bodySendsPrompt(judge.body)) return true;
+  if (textLeaves(judge.body).some((text) => templateVariables(text).includes("prompt"))) {
+    return true;
+  }
   context.report(
     judge.body === void 0 ? path2 : [...path2, "body"],
     judge.body === void 0 ? "an http judge without a `body` never sees the rubric or the answer" : "the body never sends `{{prompt}}`, so the judge would never see the rubric or the answer",
