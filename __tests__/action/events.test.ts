@@ -585,6 +585,30 @@ describe('the action by event, against a local GitHub', () => {
     expect(run.outputs.passed).toBe('true')
     expect(run.summary).not.toContain('without any answer')
 
+    // Run as shards, the job that merges them says what the shards replayed.
+    const shardsDir = await mkdtemp(join(tmpdir(), 'evalgate-fork-shards-'))
+    const forkEvent = (inputs: Record<string, string>) =>
+      runEvent(
+        'pull_request',
+        payload,
+        { GITHUB_SHA: 'e'.repeat(40), GITHUB_REF: `refs/pull/${prNumber}/merge`, ...noSecret },
+        READ_ONLY_TOKEN,
+        inputs,
+        fork
+      )
+    for (const shard of ['1', '2']) {
+      const part = await forkEvent({
+        shard: `${shard}/2`,
+        'results-path': join(shardsDir, `results-${shard}.json`)
+      })
+      expect(part.code).toBe(0)
+    }
+    const merged = await forkEvent({ 'merge-from': shardsDir })
+    expect(merged.summary).toContain(
+      "> **Replayed from the cache, not called:** llm / provider mini (OPENAI\\_API\\_KEY not set). GitHub gives a fork's pull request no secrets; a missing answer fails nothing. The other providers ran (or, under `cache: replay`, were replayed too) and are compared as usual."
+    )
+    expect(merged.outputs.passed).toBe('true')
+
     // Asked to replay everything, the fork's own code is replayed too, and says so.
     const replayAll = await runEvent(
       'pull_request',

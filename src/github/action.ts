@@ -641,15 +641,12 @@ export async function runAction(
   const out = resolve(deps.cwd, settings.resultsPath)
   const commentKey = settings.commentKey ?? context.job
   const { run, replayed } = settings.mergeFrom
-    ? {
-        run: await mergeShardResults(
-          settings.mergeFrom,
-          out,
-          { commit: context.pullRequest?.headSha ?? context.sha, commentKey },
-          deps
-        ),
-        replayed: []
-      }
+    ? await mergeShardResults(
+        settings.mergeFrom,
+        out,
+        { commit: context.pullRequest?.headSha ?? context.sha, commentKey },
+        deps
+      ).then((merged) => ({ run: merged, replayed: merged.run.replayed ?? [] }))
     : await runEvalsForEvent(
         {
           paths: settings.specs,
@@ -754,7 +751,9 @@ export async function runAction(
   let summaryMarkdown: string | undefined
   // Said first: the suites that fail the check, then the answers replayed for want of secrets.
   const preface =
-    (alertFor(settings, summaries) ?? '') + (replayNote(replayed, settings.cache.mode) ?? '')
+    (alertFor(settings, summaries) ?? '') +
+    // The shards' cache mode is theirs, not this merging job's.
+    (replayNote(replayed, settings.mergeFrom ? 'unknown' : settings.cache.mode) ?? '')
   if (lookup?.status === 'found' && comparison) {
     // Recorded for a report-from job, which says where the baseline came from too.
     if (lookup.mergeBase !== undefined) {
