@@ -4,6 +4,7 @@ import OpenAI from 'openai'
 import { createProvider, importExport } from '../src/providers/index.js'
 import { executePlan } from '../src/run/execute.js'
 import { planRun } from '../src/run/plan.js'
+import { closeScorers, createScorers, scoreOutput } from '../src/score/index.js'
 import { createUndiciFetch } from '../src/providers/undici-fetch.js'
 import { providerConnections } from '../src/providers/connections.js'
 import type { ProviderSpec, SuiteSpec } from '../src/spec/types.js'
@@ -131,4 +132,39 @@ export async function measureSdkAlone(baseUrl: string): Promise<Measurement> {
   } finally {
     await agent.close()
   }
+}
+
+/**
+ * A regex scorer's cost per output: 10,000 outputs, `CONCURRENCY` scored at once as a run scores
+ * them. Each match runs on the scorer's matching thread, so it can be stopped at the timeout.
+ */
+export async function measureRegexScoring(): Promise<{ wallUs: number; cpuUs: number }> {
+  const scorers = await createScorers(
+    [
+      {
+        type: 'regex',
+        name: 'regex',
+        weight: 1,
+        pattern: '\\bParis\\b',
+        flags: 'i',
+        source: { file: 'bench' }
+      }
+    ],
+    () => Promise.reject(new Error('the bench loads no module')),
+    { timeoutMs: 60_000 }
+  )
+  const outputs = 10_000
+  const text = 'The capital of France is Paris, of course. '.repeat(5)
+  const score = (i: number) => scoreOutput(scorers, { output: text + i, vars: {}, caseId: `c${i}` })
+  // The thread's start is not a match's cost.
+  await score(-1)
+  const cpuAtStart = process.cpuUsage()
+  const started = performance.now()
+  for (let i = 0; i < outputs; i += CONCURRENCY) {
+    await Promise.all(Array.from({ length: CONCURRENCY }, (_, j) => score(i + j)))
+  }
+  const wallUs = ((performance.now() - started) * 1000) / outputs
+  const cpu = process.cpuUsage(cpuAtStart)
+  await closeScorers(scorers)
+  return { wallUs, cpuUs: (cpu.user + cpu.system) / outputs }
 }

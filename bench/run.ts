@@ -7,7 +7,8 @@
  *           OpenAI-compatible server (schema validation off: the tests validate, here it would
  *           only measure ajv)
  *   sdk     the floor under `openai`: the same calls made by the SDK alone, no evalgate
- * Then the cold start of the shipped bundles, and compare on 100,000 paired cases.
+ * Then the cold start of the shipped bundles, a regex scorer's cost per output, and compare on
+ * 100,000 paired cases.
  * Targets: ≤ 1.2× ideal, < 150 MB, < 300 ms, compare < 2 s. The lines `ratio-to-ideal:` and
  * `peak-rss-mb:` are the openai provider's; `-http` ones are the http provider's, `-sdk-alone`
  * ones the SDK's alone.
@@ -22,6 +23,7 @@ import {
   DELAY_MS,
   IDEAL_S,
   type Measurement,
+  measureRegexScoring,
   measureScheduler,
   measureSdkAlone,
   startServerProcess
@@ -126,7 +128,7 @@ function coldStartMs(
   return times.sort((a, b) => a - b)[2]
 }
 
-function report(): void {
+async function report(): Promise<void> {
   console.log(
     `${CASES} cases, concurrency ${CONCURRENCY}, ${DELAY_MS} ms answers: ideal ${IDEAL_S.toFixed(1)} s`
   )
@@ -162,6 +164,11 @@ function report(): void {
     )
     lines.push(`action-cold-start-ms: ${action.toFixed(0)}`)
   }
+  const regex = await measureRegexScoring()
+  console.log(
+    `regex scorer: ${regex.wallUs.toFixed(1)} µs per output (${regex.cpuUs.toFixed(1)} µs of CPU, both threads), ${CONCURRENCY} outputs at a time`
+  )
+  lines.push(`regex-scorer-us-per-output: ${regex.wallUs.toFixed(1)}`)
   // compare on 100,000 paired cases (target < 2 s), measured by the gate benchmark's timing.
   const compare = spawnSync(
     process.execPath,
@@ -186,4 +193,4 @@ const server = argValue('--server')
 const kind = argValue('--case')
 if (server) await serve(server)
 else if (kind) await measure(kind)
-else report()
+else await report()

@@ -1,5 +1,5 @@
 import { InputError } from '../../src/errors.js'
-import { createScorers, scoreOutput, ScorerFailure } from '../../src/score/index.js'
+import { closeScorers, createScorers, scoreOutput, ScorerFailure } from '../../src/score/index.js'
 import type { ScorerOutcome } from '../../src/results/types.js'
 import type { ScorerSpec } from '../../src/spec/types.js'
 import { noModules, spec } from './helpers.js'
@@ -218,6 +218,28 @@ describe('regex', () => {
     // The scorer goes on with the next output.
     const fine = await scoreOutput(scorers, { output: 'aaaa', vars: {}, caseId: 'd' })
     expect(fine.pass).toBe(true)
+  })
+
+  it('scores the outputs waiting behind a stuck match, and stops only that one', async () => {
+    const scorers = await createScorers(
+      [spec({ type: 'regex', pattern: '^(a+)+$', flags: '' })],
+      noModules,
+      { timeoutMs: 200 }
+    )
+    const outputs = ['aaa', 'aa', 'a'.repeat(30) + '!', 'aaaa', 'ab']
+    const settled = await Promise.allSettled(
+      outputs.map((output, i) => scoreOutput(scorers, { output, vars: {}, caseId: `c${i}` }))
+    )
+    expect(
+      settled.map((s) => (s.status === 'fulfilled' ? s.value.pass : String(s.reason)))
+    ).toEqual([
+      true,
+      true,
+      expect.stringContaining("did not finish matching within the suite's timeout of 200 ms"),
+      true,
+      false
+    ])
+    await closeScorers(scorers)
   })
 
   it('fails at creation on unknown flags', async () => {

@@ -5,6 +5,7 @@ import { javascriptScorer } from './javascript.js'
 import { jsonSchemaScorer, jsonValidScorer } from './json.js'
 import { createLlmJudgeScorer, type JudgeFactory } from './llm-judge.js'
 import type { ScoreFunction } from './outcome.js'
+import { sharedRegexMatcher } from './regex-matcher.js'
 import {
   containsScorer,
   equalsScorer,
@@ -43,7 +44,7 @@ async function scoreFunction(
     case 'starts-with':
       return containsScorer(spec)
     case 'regex':
-      return regexScorer(spec, options.timeoutMs ?? DEFAULT_TIMEOUT_MS)
+      return regexScorer(spec, options.timeoutMs ?? DEFAULT_TIMEOUT_MS, sharedRegexMatcher)
     case 'json-valid':
       return jsonValidScorer()
     case 'json-schema':
@@ -78,10 +79,14 @@ async function createScorer(
   checkWeight(spec)
   if (spec.type === 'llm-judge') return createLlmJudgeScorer(spec, options.createJudge)
   const score = await scoreFunction(spec, loadModule, options)
-  return { name: spec.name, type: spec.type, weight: spec.weight, score }
+  const scorer = { name: spec.name, type: spec.type, weight: spec.weight, score }
+  if (spec.type !== 'regex') return scorer
+  // Its matching thread is shared, and stops once the last regex scorer is closed.
+  sharedRegexMatcher.acquire()
+  return { ...scorer, close: () => sharedRegexMatcher.release() }
 }
 
-/** Closes what the scorers hold open (llm-judge providers); call once the suite is scored. */
+/** Closes what the scorers hold open (llm-judge providers, the regex thread); call once the suite is scored. */
 export async function closeScorers(scorers: readonly Scorer[]): Promise<void> {
   await Promise.all(scorers.map((scorer) => scorer.close?.()))
 }

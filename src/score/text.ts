@@ -1,4 +1,3 @@
-import { Script, createContext } from 'node:vm'
 import { durationText } from '../spec/duration.js'
 import { renderTemplate, templateVariables } from '../spec/template.js'
 import type {
@@ -12,6 +11,7 @@ import { ScorerConfigProblem } from './errors.js'
 import { similarity } from './levenshtein.js'
 import { PASSED, failed, type ScoreFunction } from './outcome.js'
 import { quote, quoteStartForDifference, truncate } from './reason.js'
+import { RegexTimeoutError, type RegexMatcher } from './regex-matcher.js'
 
 /**
  * Text as the text scorers compare it: in Unicode's composed form (NFC), so an `é` typed as `e`
@@ -110,32 +110,30 @@ export function scorerRegex(spec: RegexScorerSpec): RegExp {
   }
 }
 
-// With the g or y flag, test() resumes from lastIndex: reset so every output is tested whole.
-const REGEX_TEST = new Script('regex.lastIndex = 0; regex.test(output)')
-
 /**
  * regex: `new RegExp(pattern, flags)` matches somewhere in the output (anchor it to match all).
  * A pattern that backtracks without end on some output (`^(a+)+$` on `aaa…a!`) would hold the
- * whole process; the match runs in a vm context with `timeoutMs` (the suite's `timeout`) instead,
- * and an unfinished match is an error.
+ * whole process; `matcher` runs the match on a thread of its own, stopped at `timeoutMs` (the
+ * suite's `timeout`), and an unfinished match is an error.
  */
-export function regexScorer(spec: RegexScorerSpec, timeoutMs: number): ScoreFunction {
+export function regexScorer(
+  spec: RegexScorerSpec,
+  timeoutMs: number,
+  matcher: RegexMatcher
+): ScoreFunction {
   const regex = scorerRegex(spec)
-  // One context per scorer: creating one costs far more than a match.
-  const context = createContext({ regex, output: '' })
-  return ({ output }) => {
-    context.output = output
-    let matched: unknown
+  return async ({ output }) => {
+    let matched: boolean
     try {
-      matched = REGEX_TEST.runInContext(context, { timeout: timeoutMs })
+      matched = await matcher.test(regex, output, timeoutMs)
     } catch (error) {
-      if ((error as { code?: unknown }).code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw error
+      if (!(error instanceof RegexTimeoutError)) throw error
       throw new Error(
         `${regex.toString()} did not finish matching within the suite's timeout of ${durationText(timeoutMs)} (it backtracks too much on this output; rewrite it without nested repetition such as \`(a+)+\`)`,
         { cause: error }
       )
     }
-    return matched === true
+    return matched
       ? PASSED
       : failed(truncate(`output does not match ${regex.toString()}: ${quote(output)}`))
   }

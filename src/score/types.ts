@@ -30,6 +30,6 @@ export interface Scorer {
   readonly type: string
   readonly weight: number
   score(input: ScoreInput): Promise<ScorerResult> | ScorerResult
-  /** Releases what the scorer holds open (an LLM judge's provider). */
+  /** Releases what the scorer holds open (an LLM judge's provider, the regex matching thread). */
   close?(): Promise<void>
 }
