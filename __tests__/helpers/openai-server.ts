@@ -32,6 +32,8 @@ const SCHEMA_ID = 'https://evalgate.test/openai-openapi.json'
 export interface ReceivedRequest {
   method: string
   path: string
+  /** The path with its query, as received (still percent-encoded). */
+  url: string
   headers: IncomingHttpHeaders
   body: unknown
 }
@@ -59,8 +61,14 @@ export interface UsageScript {
 export type Behaviour =
   | {
       type: 'answer'
-      /** Defaults to `echo: <last message>`. */
-      text?: string
+      /** Defaults to `echo: <last message>`; null: a message without text (`content: null`). */
+      text?: string | null
+      /** The texts of choices 1, 2… (as `n` asks), streamed interleaved with the first's. */
+      otherChoices?: string[]
+      /** The first choice calls this function (`tool_calls`), as a model given `tools` may. */
+      toolCall?: { name: string; arguments: string }
+      /** `system_fingerprint` and `service_tier` in the first chunk only, as some servers do. */
+      metadataInFirstChunkOnly?: boolean
       /** Before the headers are sent. */
       delayMs?: number
       /** Between streamed chunks. */
@@ -75,11 +83,14 @@ export type Behaviour =
       /** A gzip'ed body (`content-encoding: gzip`), whatever the request accepted. */
       gzip?: boolean
       /** Why the answer ended; defaults to `stop` (`length`: cut off at max_tokens). */
-      finishReason?: 'stop' | 'length'
+      finishReason?: 'stop' | 'length' | 'content_filter' | 'tool_calls'
     }
   | {
       type: 'error'
       status: number
+      /** The error's `code` and `type` (by default null and one that goes with the status). */
+      code?: string
+      errorType?: string
       headers?: Record<string, string>
       /** The error message; a function sees the request (e.g. to echo a header back). */
       message?: string | ((request: ReceivedRequest) => string)
@@ -308,9 +319,17 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
     res: ServerResponse,
     status: number,
     message: string,
-    headers: Record<string, string> = {}
+    headers: Record<string, string> = {},
+    kind: { code?: string; errorType?: string } = {}
   ): void => {
-    const body = { error: { message, type: errorType(status), param: null, code: null } }
+    const body = {
+      error: {
+        message,
+        type: kind.errorType ?? errorType(status),
+        param: null,
+        code: kind.code ?? null
+      }
+    }
     check('error', body, 'ErrorResponse')
     sendJson(res, status, body, headers)
   }
@@ -322,28 +341,39 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
     res: ServerResponse
   ): Promise<void> => {
     await wait(behaviour.delayMs)
-    const text = behaviour.text ?? echoText(body)
+    const text = behaviour.text === undefined ? echoText(body) : behaviour.text
+    const texts = [text, ...(behaviour.otherChoices ?? [])]
+    const finishReason = behaviour.finishReason ?? 'stop'
+    const toolCall = behaviour.toolCall && {
+      id: 'call_0',
+      type: 'function' as const,
+      function: behaviour.toolCall
+    }
     const base = {
       id: `chatcmpl-${requests.length}`,
       created: Math.floor(Date.now() / 1000),
       model: behaviour.model ?? body.model,
       system_fingerprint: systemFingerprint
     }
-    const usage = usageFor(body, text, behaviour.usage)
+    const usage = usageFor(body, text ?? '', behaviour.usage)
     if (!body.stream) {
       const completion = {
         ...base,
         object: 'chat.completion',
         choices: behaviour.noChoices
           ? []
-          : [
-              {
-                index: 0,
-                message: { role: 'assistant', content: text, refusal: null, annotations: [] },
-                logprobs: null,
-                finish_reason: behaviour.finishReason ?? 'stop'
-              }
-            ],
+          : texts.map((content, index) => ({
+              index,
+              message: {
+                role: 'assistant',
+                content,
+                refusal: null,
+                annotations: [],
+                ...(toolCall && index === 0 ? { tool_calls: [toolCall] } : {})
+              },
+              logprobs: null,
+              finish_reason: finishReason
+            })),
         usage,
         service_tier: behaviour.serviceTier ?? 'default'
       }
@@ -355,24 +385,41 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
       return sendJson(res, 200, completion)
     }
     const includeUsage = body.stream_options?.include_usage === true
-    const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => ({
-      ...base,
-      object: 'chat.completion.chunk',
-      service_tier: behaviour.serviceTier ?? 'default',
-      choices,
-      ...(includeUsage ? { usage: null } : {}),
-      ...extra
-    })
-    const pieces = text.match(/\S+\s*|\s+/g) ?? []
-    const chunks = behaviour.noChoices
-      ? []
-      : [
-          chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]),
-          ...pieces.map((piece) =>
-            chunk([{ index: 0, delta: { content: piece }, finish_reason: null }])
-          ),
-          chunk([{ index: 0, delta: {}, finish_reason: behaviour.finishReason ?? 'stop' }])
-        ]
+    let chunksMade = 0
+    const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => {
+      const { system_fingerprint, ...required } = base
+      const metadata =
+        behaviour.metadataInFirstChunkOnly && chunksMade++ > 0
+          ? {}
+          : { system_fingerprint, service_tier: behaviour.serviceTier ?? 'default' }
+      return {
+        ...required,
+        ...metadata,
+        object: 'chat.completion.chunk',
+        choices,
+        ...(includeUsage ? { usage: null } : {}),
+        ...extra
+      }
+    }
+    // Each choice's deltas in order; the stream takes one of each choice's in turn.
+    const deltas = texts.map((content, index) => [
+      { role: 'assistant', content: content === null ? null : '' },
+      ...(toolCall && index === 0 ? [{ tool_calls: [{ index: 0, ...toolCall }] }] : []),
+      ...(content?.match(/\S+\s*|\s+/g) ?? []).map((piece) => ({ content: piece }))
+    ])
+    const rounds = Math.max(...deltas.map((list) => list.length))
+    const chunks = []
+    if (!behaviour.noChoices) {
+      for (let round = 0; round < rounds; round++) {
+        deltas.forEach((list, index) => {
+          const delta = list[round]
+          if (delta) chunks.push(chunk([{ index, delta, finish_reason: null }]))
+        })
+      }
+      texts.forEach((_, index) =>
+        chunks.push(chunk([{ index, delta: {}, finish_reason: finishReason }]))
+      )
+    }
     if (includeUsage) chunks.push(chunk([], { usage }))
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
     for (const [i, data] of chunks.entries()) {
@@ -396,6 +443,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
     const received: ReceivedRequest = {
       method: req.method ?? '',
       path,
+      url: req.url ?? '',
       headers: req.headers,
       body: parsed
     }
@@ -420,7 +468,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
           typeof behaviour.message === 'function'
             ? behaviour.message(received)
             : (behaviour.message ?? `scripted HTTP ${behaviour.status}`)
-        return sendError(res, behaviour.status, message, behaviour.headers)
+        return sendError(res, behaviour.status, message, behaviour.headers, behaviour)
       }
       case 'reset':
         await wait(behaviour.delayMs)

@@ -111,3 +111,21 @@ it('reads past a malformed Retry-After to the reset of the limit a 429 used up',
   expect(outcome).toMatchObject({ value: { output: 'Rome.' }, attempts: 3, waitedMs: 7000 })
   expect(slept).toEqual([2000, 5000])
 })
+
+it('does not retry a 429 for an account out of quota, and says to check its billing', async () => {
+  const failure = await callWithRetries({
+    type: 'error',
+    status: 429,
+    code: 'insufficient_quota',
+    errorType: 'insufficient_quota',
+    message: 'You exceeded your current quota, please check your plan and billing details.'
+  }).catch((error: unknown) => error)
+  expect(failure).toMatchObject({
+    kind: 'auth',
+    retryable: false,
+    message:
+      "provider gpt: HTTP 429 (quota exceeded): You exceeded your current quota, please check your plan and billing details.; check the plan and billing of the account the provider's api-key belongs to",
+    attempts: 1
+  })
+  expect(server.requests).toHaveLength(1)
+})

@@ -2,6 +2,7 @@ import { ProviderError } from '../../src/errors.js'
 import { createProvider } from '../../src/providers/index.js'
 import { providerCacheIdentity } from '../../src/providers/identity.js'
 import { OpenAIProvider } from '../../src/providers/openai.js'
+import { secretForms } from '../../src/spec/providers.js'
 import type { ProviderRequest } from '../../src/providers/types.js'
 import type { OpenAIProviderSpec } from '../../src/spec/types.js'
 import { openAPIProblems, startOpenAIServer } from '../helpers/openai-server.js'
@@ -236,6 +237,128 @@ describe('OpenAIProvider', () => {
       stream: true,
       stream_options: { include_usage: true }
     })
+  })
+
+  it('records the first choice when params.n asks for several, streamed or not', async () => {
+    for (const stream of [false, true]) {
+      server.enqueue({ type: 'answer', text: 'Rome.', otherChoices: ['Milan is not.'] })
+      const response = await new OpenAIProvider(spec({ stream, params: { n: 2 } })).call(
+        request,
+        never
+      )
+      expect(response.output).toBe('Rome.')
+    }
+    expect(server.requests.map((received) => received.body)).toMatchObject([{ n: 2 }, { n: 2 }])
+  })
+
+  it.each([
+    [
+      'a tool call without text',
+      {
+        type: 'answer',
+        text: null,
+        toolCall: { name: 'capital', arguments: '{"country":"Italy"}' },
+        finishReason: 'tool_calls'
+      } as const,
+      ''
+    ],
+    [
+      'an answer a content filter stopped at once',
+      { type: 'answer', text: null, finishReason: 'content_filter' } as const,
+      ''
+    ],
+    [
+      'an answer a content filter cut short',
+      { type: 'answer', text: 'The capital', finishReason: 'content_filter' } as const,
+      'The capital'
+    ]
+  ])('scores %s as the same output, streamed or not', async (_name, behaviour, output) => {
+    for (const stream of [false, true]) {
+      server.enqueue(behaviour)
+      const response = await new OpenAIProvider(spec({ stream })).call(request, never)
+      expect(response).toMatchObject({ output, model: 'gpt-4o-mini' })
+      expect(response.truncated).toBeUndefined()
+    }
+  })
+
+  it('keeps the fingerprint and service tier a stream sent only in its first chunk', async () => {
+    server.enqueue({
+      type: 'answer',
+      text: 'Rome.',
+      serviceTier: 'flex',
+      metadataInFirstChunkOnly: true
+    })
+    const response = await new OpenAIProvider(spec({ stream: true })).call(request, never)
+    expect(response).toMatchObject({
+      output: 'Rome.',
+      model: 'gpt-4o-mini',
+      fingerprint: 'fp_evalgate_test',
+      serviceTier: 'flex'
+    })
+  })
+
+  it('quotes the error of a 200 answer that is an error object, streamed or not', async () => {
+    for (const stream of [false, true]) {
+      server.enqueue({
+        type: 'raw',
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ error: { message: `upstream failed for ${SECRET}`, code: 502 } })
+      })
+      const error = await failure(new OpenAIProvider(spec({ stream })).call(request, never))
+      expect(error).toMatchObject({
+        kind: 'server',
+        retryable: true,
+        message: 'provider gpt: the server answered with an error: upstream failed for [redacted]'
+      })
+    }
+  })
+
+  it('reads a whole chat completion sent where a stream was asked for', async () => {
+    server.enqueue({
+      type: 'raw',
+      status: 200,
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify({
+        id: 'chatcmpl-1',
+        object: 'chat.completion',
+        created: 1,
+        model: 'gpt-4o-mini',
+        choices: [
+          { index: 0, message: { role: 'assistant', content: 'Rome.' }, finish_reason: 'stop' }
+        ]
+      })
+    })
+    const response = await new OpenAIProvider(spec({ stream: true })).call(request, never)
+    expect(response).toMatchObject({ output: 'Rome.', model: 'gpt-4o-mini' })
+  })
+
+  it('sends the query of base-url as written, and writes its secret back wherever echoed', async () => {
+    const key = 'sk-Secret/Key+123456'
+    server.enqueue({
+      type: 'error',
+      status: 400,
+      // Echoed as received, and as a form decoder reads a `+` left unencoded: a space.
+      message: (received) =>
+        `bad url ${received.url}; key ${key.replace('+', ' ')} (${encodeURIComponent(key.replace('+', ' '))})`
+    })
+    const error = await failure(
+      new OpenAIProvider(
+        spec({
+          baseUrl: `${server.baseUrl}?api-version=2024-10-21&key=${key}`,
+          secrets: secretForms('K', key)
+        })
+      ).call(request, never)
+    )
+    const sent = new URL(server.requests[0]?.url ?? '', server.baseUrl)
+    expect(sent.pathname).toBe('/v1/chat/completions')
+    expect(Object.fromEntries(sent.searchParams)).toEqual({
+      'api-version': '2024-10-21',
+      key
+    })
+    expect(error.message).toBe(
+      'provider gpt: HTTP 400: bad url /v1/chat/completions?api-version=2024-10-21&key=${K}; key ${K} (${K}); check model and params'
+    )
   })
 
   it('is what createProvider builds for type openai', async () => {

@@ -7,7 +7,6 @@ import OpenAI, {
 } from 'openai'
 import type {
   ChatCompletion,
-  ChatCompletionChunk,
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionCreateParamsStreaming
 } from 'openai/resources/chat/completions'
@@ -63,6 +62,51 @@ function rootCause(error: unknown): string {
 }
 
 /**
+ * The choice an answer is read from: the first (`index` 0). With `params: { n: 2 }` a stream
+ * interleaves the chunks of every choice, each marked with its index.
+ */
+function firstChoice<Choice extends { index?: number }>(
+  choices: readonly Choice[] | null | undefined
+): Choice | undefined {
+  return choices?.find((choice) => (choice.index ?? 0) === 0)
+}
+
+/** The `error.message` of a body that is an error object rather than an answer, if it is one. */
+function errorBodyMessage(body: unknown): string | undefined {
+  const error = (body as { error?: unknown } | null)?.error
+  if (typeof error === 'string') return error
+  const message = (error as { message?: unknown } | null | undefined)?.message
+  return typeof message === 'string' ? message : undefined
+}
+
+/**
+ * A base URL's query as the SDK's `defaultQuery`, read as written (`%XX` decoded, a `+` kept): the
+ * SDK would read it as a form (`+` a space) and send the key of `?key=${KEY}` changed. Undefined
+ * when the query has none, or repeats a name (the SDK keeps such a query as it reads it).
+ */
+function baseQuery(url: URL): Record<string, string> | undefined {
+  const query: Record<string, string> = {}
+  for (const pair of url.search.slice(1).split('&')) {
+    if (pair === '') continue
+    const equals = pair.indexOf('=')
+    const name = decodedQueryPart(equals < 0 ? pair : pair.slice(0, equals))
+    const value = equals < 0 ? '' : decodedQueryPart(pair.slice(equals + 1))
+    if (Object.hasOwn(query, name)) return undefined
+    query[name] = value
+  }
+  return Object.keys(query).length > 0 ? query : undefined
+}
+
+function decodedQueryPart(part: string): string {
+  try {
+    return decodeURIComponent(part)
+  } catch {
+    // A stray `%` is a character of the value: the SDK sends it encoded, as `%25`.
+    return part
+  }
+}
+
+/**
  * The OpenAI Chat Completions API through the official SDK, or any OpenAI-compatible server via
  * `baseUrl`. One attempt per call: the SDK's own retries are off (`maxRetries: 0`) because
  * retries, backoff and rate limits are evalgate's (providers/retry.ts, run/rate-limit.ts), so
@@ -85,6 +129,12 @@ export class OpenAIProvider implements Provider {
     // An empty OPENAI_API_KEY (a secret a fork's pull request cannot see) is no key.
     const apiKey = spec.apiKey ?? (spec.baseUrl ? NO_KEY : env['OPENAI_API_KEY'] || undefined)
     this.apiKey = apiKey
+    const endpoint = new URL(spec.baseUrl ?? OPENAI_API_URL)
+    const query = baseQuery(endpoint)
+    if (query) {
+      endpoint.search = ''
+      endpoint.hash = ''
+    }
     // The SDK's `timeout` (10 min by default) is longer than any a spec may set, never reached:
     // `timeoutMs` is enforced through the abort signal (below), as for every provider, so a
     // timeout is classified and worded the same way whatever its length.
@@ -93,7 +143,8 @@ export class OpenAIProvider implements Provider {
       apiKey: apiKey ?? NO_KEY,
       // The endpoint is the spec's alone: OPENAI_BASE_URL, which the SDK would read, is not (a
       // hidden input would send the key elsewhere and price its answers as OpenAI's).
-      baseURL: spec.baseUrl ?? OPENAI_API_URL,
+      baseURL: query ? endpoint.href : (spec.baseUrl ?? OPENAI_API_URL),
+      ...(query ? { defaultQuery: query } : {}),
       // OPENAI_ORG_ID and OPENAI_PROJECT_ID, which the SDK would send anywhere, are OpenAI's.
       ...(spec.baseUrl ? { organization: null, project: null } : {}),
       maxRetries: 0,
@@ -149,28 +200,43 @@ export class OpenAIProvider implements Provider {
       this.body(request),
       { signal }
     )
-    const latencyMs = performance.now() - started
-    const choice = completion?.choices?.[0]
-    const message = choice?.message
-    const output = message?.content ?? message?.refusal
-    if (typeof output !== 'string') {
-      throw this.malformed(
-        message
-          ? 'the answer has no text content'
-          : "the answer has no choices (not a chat completion); check base-url: the server's API root, such as `http://localhost:11434/v1`"
-      )
-    }
+    return this.completionAnswer(completion, performance.now() - started)
+  }
+
+  /** The answer of a whole chat completion: its first choice, scored as the model gave it. */
+  private completionAnswer(completion: ChatCompletion | null, latencyMs: number): ProviderResponse {
+    const choice = firstChoice(completion?.choices)
+    if (!completion || !choice?.message) throw this.notAnAnswer(completion)
+    // `content` is null for an answer of tool calls only, or one a content filter stopped: an
+    // answer all the same, with no text to score.
+    const { content, refusal } = choice.message
     const tokens = tokenUsage(completion.usage)
     return {
-      output,
+      output: content || refusal || '',
       latencyMs,
       attempts: 1,
       ...(tokens ? { tokens } : {}),
       ...(completion.model ? { model: completion.model } : {}),
       ...(completion.system_fingerprint ? { fingerprint: completion.system_fingerprint } : {}),
       ...(completion.service_tier ? { serviceTier: completion.service_tier } : {}),
-      ...(choice?.finish_reason === 'length' ? { truncated: true as const } : {})
+      ...(choice.finish_reason === 'length' ? { truncated: true as const } : {})
     }
+  }
+
+  /** Why a body with no choice to read is no answer: the server's own error first. */
+  private notAnAnswer(body: unknown): ProviderError {
+    const serverMessage = errorBodyMessage(body)
+    if (serverMessage !== undefined) {
+      // Gateways answer an upstream failure with a 200 and an error body: a server error.
+      return new ProviderError(
+        'server',
+        `provider ${this.id}: the server answered with an error: ${this.redact(serverMessage).slice(0, SERVER_MESSAGE_CHARS)}`,
+        { retryable: true }
+      )
+    }
+    return this.malformed(
+      "the answer has no choices (not a chat completion); check base-url: the server's API root, such as `http://localhost:11434/v1`"
+    )
   }
 
   private async callStreaming(
@@ -184,19 +250,32 @@ export class OpenAIProvider implements Provider {
       stream: true,
       stream_options: { ...params.stream_options, include_usage: true }
     } as ChatCompletionCreateParamsStreaming
-    const stream = await this.client.chat.completions.create(body, { signal })
+    const { data: stream, response } = await this.client.chat.completions
+      .create(body, { signal })
+      .withResponse()
+    // A JSON body instead of events (an error, or a server that does not stream): read as such,
+    // where the stream would find no events in it.
+    if (/\bjson\b/i.test(response.headers.get('content-type') ?? '')) {
+      const json: unknown = JSON.parse(await response.text())
+      return this.completionAnswer(json as ChatCompletion, performance.now() - started)
+    }
     let content = ''
     let refusal = ''
     let sawChoice = false
     let finished = false
     let truncated = false
     let ttftMs: number | undefined
-    let last: ChatCompletionChunk | undefined
+    // Kept from whichever chunk said them last: some servers leave them out of the last chunks.
+    let model: string | undefined
+    let fingerprint: string | undefined
+    let serviceTier: string | undefined
     let usage: CompletionUsage | undefined
     for await (const chunk of stream) {
-      last = chunk
       if (chunk.usage) usage = chunk.usage
-      const choice = chunk.choices?.[0]
+      model = chunk.model || model
+      fingerprint = chunk.system_fingerprint || fingerprint
+      serviceTier = chunk.service_tier || serviceTier
+      const choice = firstChoice(chunk.choices)
       if (choice?.finish_reason) finished = true
       if (choice?.finish_reason === 'length') truncated = true
       const delta = choice?.delta
@@ -226,9 +305,9 @@ export class OpenAIProvider implements Provider {
       ...(ttftMs !== undefined ? { ttftMs } : {}),
       attempts: 1,
       ...(tokens ? { tokens } : {}),
-      ...(last?.model ? { model: last.model } : {}),
-      ...(last?.system_fingerprint ? { fingerprint: last.system_fingerprint } : {}),
-      ...(last?.service_tier ? { serviceTier: last.service_tier } : {}),
+      ...(model ? { model } : {}),
+      ...(fingerprint ? { fingerprint } : {}),
+      ...(serviceTier ? { serviceTier } : {}),
       ...(truncated ? { truncated: true as const } : {})
     }
   }
@@ -312,6 +391,16 @@ export class OpenAIProvider implements Provider {
       ? retryAfterFromHeaders((name) => error.headers?.get(name), Date.now(), status)
       : undefined
     const after = retryAfterMs !== undefined ? { retryAfterMs } : {}
+    // OpenAI's 429 for an account out of credit: no wait ends it, only its billing does.
+    if (
+      status === 429 &&
+      (error.code === 'insufficient_quota' || error.type === 'insufficient_quota')
+    ) {
+      return new ProviderError(
+        'auth',
+        `provider ${id}: HTTP 429 (quota exceeded): ${detail}; check the plan and billing of the account the provider's api-key belongs to`
+      )
+    }
     if (status === 429) {
       return new ProviderError(
         'rate-limited',

@@ -140,7 +140,7 @@ const SECRET_MIN_LENGTH = 6
 /**
  * The secret `value` of variable `name` as it may appear: also trimmed, since a key saved with a
  * trailing newline is sent trimmed (a header cannot hold the newline) and echoed so by a server;
- * and as a server may echo it, escaped in JSON, encoded in a URL or in another case.
+ * and as a server may echo it, escaped in JSON, encoded in a URL or a form, or in another case.
  */
 export function secretForms(name: string, value: string): SecretValue[] {
   const sent = value.trim()
@@ -151,6 +151,10 @@ export function secretForms(name: string, value: string): SecretValue[] {
     JSON.stringify(sent).slice(1, -1),
     JSON.stringify(sent).slice(1, -1).split('/').join('\\/'),
     encodeURIComponent(sent),
+    // Form-encoded (a space as `+`), and as a form decoder reads a `+` of a URL: a space.
+    new URLSearchParams({ value: sent }).toString().slice('value='.length),
+    sent.split('+').join(' '),
+    encodeURIComponent(sent.split('+').join(' ')),
     sent.toLowerCase(),
     sent.toUpperCase()
   ]
