@@ -424,3 +424,71 @@ describe('an output that is an input of the command', () => {
     expect(await readFile(shards[0] ?? '', 'utf8')).toBe(shard)
   })
 })
+
+describe('an output that holds something else', () => {
+  it('run and merge refuse --out naming a file that is not a results file (one a module imports), before running', async () => {
+    await writeFile(join(dir, 'rules.mjs'), 'export const expected = (n) => String(n)\n')
+    await writeFile(
+      join(dir, 'app.mjs'),
+      "import { expected } from './rules.mjs'\nexport default ({ vars }) => expected(vars.n)\n"
+    )
+    await writeFile(
+      join(dir, 'app.eval.yaml'),
+      [
+        'suite: app',
+        'providers:',
+        '  - { id: app, type: module, path: ./app.mjs }',
+        "prompt: '{{n}}'",
+        'cases:',
+        '  - { id: one, vars: { n: 1 } }',
+        'scorers:',
+        "  - { type: equals, expected: '{{n}}' }"
+      ].join('\n') + '\n'
+    )
+    const rules = await readFile(join(dir, 'rules.mjs'), 'utf8')
+    const run = await runBundle(cli, ['run', '.', '--out', 'rules.mjs'], { cwd: dir })
+    expect(run.code).toBe(2)
+    expect(run.stderr).toBe(
+      "evalgate: --out rules.mjs would overwrite rules.mjs, which is not an evalgate results file (code, data or another tool's file, perhaps one the run reads): write the results to another file, or remove that one first if it can go\n"
+    )
+    expect(run.stdout).toBe('')
+    expect(await readFile(join(dir, 'rules.mjs'), 'utf8')).toBe(rules)
+
+    const shards = [await writeShard(1, 2), await writeShard(2, 2)]
+    const merge = await runBundle(cli, ['merge', ...shards, '--out', 'rules.mjs'], { cwd: dir })
+    expect(merge.code).toBe(2)
+    expect(merge.stderr).toBe(
+      "evalgate: --out rules.mjs would overwrite rules.mjs, which is not an evalgate results file (code, data or another tool's file, perhaps one the run reads): write the results to another file, or remove that one first if it can go\n"
+    )
+    expect(await readFile(join(dir, 'rules.mjs'), 'utf8')).toBe(rules)
+  })
+
+  it('run and merge replace an earlier results file, also one damaged after its opening, and an empty file', async () => {
+    await writeSpec('echo', 2)
+    expect((await runBundle(cli, ['run', '.', '-q', '--out', 'run.json'], { cwd: dir })).code).toBe(
+      0
+    )
+    const earlier = await readResults(join(dir, 'run.json'))
+    const again = await runBundle(cli, ['run', '.', '-q', '--out', 'run.json'], { cwd: dir })
+    expect(again.code).toBe(0)
+    expect((await readResults(join(dir, 'run.json'))).run.id).not.toBe(earlier.run.id)
+    // Cut short by a disk that filled while it was copied: still the run's own file.
+    const text = await readFile(join(dir, 'run.json'), 'utf8')
+    await writeFile(join(dir, 'run.json'), text.slice(0, 200))
+    const damaged = await runBundle(cli, ['run', '.', '-q', '--out', 'run.json'], { cwd: dir })
+    expect(damaged.code).toBe(0)
+    expect((await readResults(join(dir, 'run.json'))).run.complete).toBe(true)
+    await writeFile(join(dir, 'empty.json'), '')
+    const empty = await runBundle(cli, ['run', '.', '-q', '--out', 'empty.json'], { cwd: dir })
+    expect(empty.code).toBe(0)
+    expect((await readResults(join(dir, 'empty.json'))).run.complete).toBe(true)
+
+    const shards = [await writeShard(1, 2), await writeShard(2, 2)]
+    const merged = join(dir, 'merged.json')
+    // A compact JSON results file, as another tool may rewrite one.
+    await writeFile(merged, JSON.stringify(runResult('old')))
+    const merge = await runBundle(cli, ['merge', ...shards, '--out', merged], { cwd: dir })
+    expect(merge.code).toBe(0)
+    expect((await readResults(merged)).run.commit).toBe('abc123')
+  })
+})

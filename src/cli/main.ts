@@ -4,6 +4,7 @@ import { promisify } from 'node:util'
 import { EvalgateError, UsageError, errorMessage } from '../errors.js'
 import {
   assertNotAnInput,
+  assertResultsFileOrNone,
   assertWritableFile,
   readRunResult,
   readShardFiles,
@@ -255,6 +256,7 @@ async function runCommand(argv: string[], io: CliEnvironment): Promise<number> {
       env: io.env,
       out,
       outName,
+      outOnlyReplacesResults: true,
       concurrency,
       progress,
       cache: { mode: cacheMode, dir: resolve(io.cwd, values['cache-dir'] ?? DEFAULT_CACHE_DIR) },
@@ -373,19 +375,17 @@ async function mergeCommand(argv: string[], io: CliEnvironment): Promise<number>
   }
   const failOn = oneOf('fail-on', values['fail-on'], FAIL_ON) ?? 'threshold'
   const out = resolve(io.cwd, values.out ?? DEFAULT_OUT)
+  const shown =
+    values.out === undefined
+      ? `the merged run, written by default to ${DEFAULT_OUT},`
+      : `--out ${values.out}`
   await assertWritableFile(out)
+  await assertResultsFileOrNone(out, { cwd: io.cwd, shown })
   const shards = await readShardFiles(positionals.map((path) => resolve(io.cwd, path)))
   await assertNotAnInput(
     out,
     shards.map(({ file }) => ({ what: 'the shard', path: file })),
-    {
-      cwd: io.cwd,
-      shown:
-        values.out === undefined
-          ? `the merged run, written by default to ${DEFAULT_OUT},`
-          : `--out ${values.out}`,
-      advice: 'write the merged run to another file, e.g. --out merged.json'
-    }
+    { cwd: io.cwd, shown, advice: 'write the merged run to another file, e.g. --out merged.json' }
   )
   const merged = mergeShards(shards)
   await writeRunResult(out, merged)

@@ -245,6 +245,49 @@ export async function assertNotAnInput(
   }
 }
 
+/** What is read of an existing output file to tell a results file: its first fields. */
+const RESULTS_HEAD_BYTES = 4096
+/** A JSON object whose `tool` names evalgate: fields a results file opens with (after `schemaVersion`). */
+const RESULTS_HEAD = /^\uFEFF?\s*\{[^]*?"tool"\s*:\s*\{\s*"name"\s*:\s*"evalgate"/
+
+/**
+ * Refuses to replace a file that is not an earlier RunResult with one: a command cannot know every
+ * file it reads (a module provider imports others), but a results file tells itself by its first
+ * fields, which are all that is read of it. A file that is empty is replaced; so is a results file
+ * whose rest is damaged. `shown` is the output as the user named it.
+ */
+export async function assertResultsFileOrNone(
+  out: string,
+  { cwd, shown }: { cwd: string; shown: string }
+): Promise<void> {
+  const existing = await stat(out).catch(() => undefined)
+  // A directory or a device is refused by assertWritableFile, with its own message.
+  if (!existing?.isFile()) return
+  let head: string
+  try {
+    const file = await open(out, 'r')
+    try {
+      const { buffer, bytesRead } = await file.read(
+        Buffer.alloc(RESULTS_HEAD_BYTES),
+        0,
+        RESULTS_HEAD_BYTES,
+        0
+      )
+      head = buffer.toString('utf8', 0, bytesRead)
+    } finally {
+      await file.close()
+    }
+  } catch (error) {
+    throw new UsageError(
+      `${shown} would overwrite ${shownPath(cwd, out)}, which evalgate cannot read to check that it holds results (${errorMessage(error)}): write them to another file`
+    )
+  }
+  if (head.trim() === '' || RESULTS_HEAD.test(head)) return
+  throw new UsageError(
+    `${shown} would overwrite ${shownPath(cwd, out)}, which is not an evalgate results file (code, data or another tool's file, perhaps one the run reads): write the results to another file, or remove that one first if it can go`
+  )
+}
+
 /**
  * The RunResult as JSON, in pieces: one string of a whole run can pass V8's limit (about 512 MB:
  * 20,000 cases of 30 KB answers), and a run must never be lost to its own size. The suites'

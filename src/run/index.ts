@@ -2,6 +2,7 @@ import { ResultsWriteError } from '../errors.js'
 import { resolve } from 'node:path'
 import {
   assertNotAnInput,
+  assertResultsFileOrNone,
   assertWritableFile,
   repositoryPaths,
   writeRunResultOrRescue
@@ -35,6 +36,11 @@ export interface RunEvalsOptions {
   out: string
   /** How messages name `out`, e.g. `--out results.json` (default: the path). */
   outName?: string
+  /**
+   * Refuse an `out` that holds anything but results (assertResultsFileOrNone), before the run:
+   * for an output path the user names, which may be any file.
+   */
+  outOnlyReplacesResults?: boolean
   concurrency: number
   repeats?: number
   shard?: Shard
@@ -190,11 +196,16 @@ export async function runEvals(options: RunEvalsOptions): Promise<EvalsRun> {
     ...(options.repeats !== undefined ? { repeats: options.repeats } : {})
   })
   await assertWritableFile(options.out)
+  const shown = options.outName ?? options.out
   await assertNotAnInput(options.out, specInputs(specs, options.cwd), {
     cwd: options.cwd,
-    shown: options.outName ?? options.out,
+    shown,
     advice: 'write the results to another file'
   })
+  // After the inputs' check, which names what a file is to the run.
+  if (options.outOnlyReplacesResults) {
+    await assertResultsFileOrNone(options.out, { cwd: options.cwd, shown })
+  }
   if (options.cache) await assertUsableCacheDir(options.cache.dir, options.cache.mode)
   const recordedPath = await repositoryPaths(
     options.cwd,
