@@ -5,7 +5,7 @@ Usage:
   evalgate run [paths...] [options]       run eval suites, write a RunResult
   evalgate compare <base.json> <head.json> [options]
                                           compare two RunResults with paired statistics
-  evalgate merge <shard.json...> [--out <file>]
+  evalgate merge <shard.json...> [--out <file>] [--fail-on <when>]
                                           merge the results of --shard runs into one
   evalgate <command> --help               options of a command (or: evalgate help <command>)
   evalgate --version
@@ -30,7 +30,7 @@ Runs the eval suites and writes a RunResult (JSON) even when cancelled (marked i
 
 Options:
   --out <file>            where to write the RunResult (default: .evalgate/results.json)
-  --concurrency <n>       calls in flight across providers (default: 8)
+  --concurrency <n>       calls in flight across providers and judges (default: 8)
   --repeats <k>           answers per case, overriding each suite's \`repeats\`
   --shard <i/n>           run only shard i of n ≤ 10000 (cases split by a hash of suite and
                           case id; a shard may get no case, and still merges); a shard's pass
@@ -74,7 +74,7 @@ Exit 1 on a regression, a broken absolute limit or an error verdict (and, with -
 inconclusive one or a suite not gated against its baseline); 2 on bad input; 0 otherwise.
 `
 
-export const MERGE_HELP = `Usage: evalgate merge <shard.json|dir...> [--out <file>]
+export const MERGE_HELP = `Usage: evalgate merge <shard.json|dir...> [--out <file>] [--fail-on <when>]
 
 Merges the RunResults of \`evalgate run --shard i/n\` (one per shard, or directories holding
 them) into the RunResult of the whole run, to compare or store as a baseline. Every shard of one
