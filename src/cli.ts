@@ -1,6 +1,8 @@
 import { unsupportedNode } from './cli/node-version.js'
 import { writeSync } from 'node:fs'
-import { failEarlySuccessfulExit } from './exit-guard.js'
+import { forcedColor } from './cli/color.js'
+import type { OutputStream } from './cli/main.js'
+import { guardExitCode } from './exit-guard.js'
 import { STALLED, cancelWhenStalled } from './stall.js'
 
 // Checked before the rest loads: on an older Node.js, loading undici throws a stack trace.
@@ -9,6 +11,10 @@ if (unsupported) {
   process.stderr.write(`evalgate: ${unsupported}\n`)
   process.exit(2)
 }
+// Node warns that NO_COLOR is ignored when FORCE_COLOR is set too, once anything loads its colour
+// settings (undici does). evalgate lets FORCE_COLOR win as well, so NO_COLOR has no say: without
+// it, the warning goes, and the code under test gets the colours it would have had.
+if (forcedColor(process.env) === true) delete process.env.NO_COLOR
 const { runCli } = await import('./cli/main.js')
 
 /**
@@ -16,21 +22,35 @@ const { runCli } = await import('./cli/main.js')
  * waited for what nothing could settle any more, or the process was ended under it.
  */
 const EXIT_STALLED = 70
-const exitGuardDone = failEarlySuccessfulExit(
-  (message) => writeSync(2, `\nevalgate: ${message}\n`),
-  EXIT_STALLED
-)
+const exitGuard = guardExitCode((message) => {
+  try {
+    writeSync(2, `\nevalgate: ${message}\n`)
+  } catch {
+    // Nobody reads stderr any more (EPIPE): the exit code says it.
+  }
+}, EXIT_STALLED)
 
-// The CLI's process edge: signals become a cancellation, the exit code becomes the process's.
-// A reader that went away (`evalgate run | head`) ends the CLI quietly, as SIGPIPE ends a
-// C program; the results file is written before anything is printed about it.
-for (const stream of [process.stdout, process.stderr]) {
+/**
+ * What evalgate writes to `stream`: through the write method the stream had at start, whatever
+ * the code under test's writes to it become (see divertProcessStdout). A reader that went away
+ * (`evalgate run | head`) gets nothing more, from evalgate or the code under test; the command
+ * goes on, writes its results and exits with its own code, as if all had been read.
+ */
+function ownStream(stream: NodeJS.WriteStream): OutputStream {
+  const write = stream.write
+  let readerGone = false
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error
-    exitGuardDone()
-    process.exit()
+    readerGone = true
+    // Writes already sent elsewhere stay there.
+    if (stream.write === write) stream.write = (() => true) as typeof stream.write
   })
+  return { write: (text) => readerGone || write.call(stream, text), isTTY: stream.isTTY }
 }
+const stdout = ownStream(process.stdout)
+const stderr = ownStream(process.stderr)
+
+// The CLI's process edge: signals become a cancellation, the exit code becomes the process's.
 const controller = new AbortController()
 const [command] = process.argv.slice(2)
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -38,33 +58,38 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     const exitCode = signal === 'SIGINT' ? 130 : 143
     // Only a run has partial results worth writing; any other command just stops.
     if (command !== 'run') {
-      process.stderr.write(`\nevalgate: ${signal} received, ${command ?? 'evalgate'} stopped\n`)
-      process.exit(exitCode)
+      stderr.write(`\nevalgate: ${signal} received, ${command ?? 'evalgate'} stopped\n`)
+      exitGuard.exit(exitCode)
     }
-    if (controller.signal.aborted) process.exit(exitCode)
-    process.stderr.write(`\nevalgate: ${signal} received, stopping and writing partial results…\n`)
+    if (controller.signal.aborted) exitGuard.exit(exitCode)
+    stderr.write(`\nevalgate: ${signal} received, stopping and writing partial results…\n`)
     controller.abort(signal)
   })
 }
 
 const runDone = cancelWhenStalled(controller, {
-  stalled: (message) => process.stderr.write(`\nevalgate: ${message}\n`),
+  stalled: (message) => stderr.write(`\nevalgate: ${message}\n`),
   giveUp: (message) => {
-    process.stderr.write(`evalgate: ${message}\n`)
-    process.exit(EXIT_STALLED)
+    stderr.write(`evalgate: ${message}\n`)
+    exitGuard.exit(EXIT_STALLED)
   }
 })
 
 const exitCode = await runCli(process.argv.slice(2), {
   cwd: process.cwd(),
   env: process.env,
-  stdout: process.stdout,
-  stderr: process.stderr,
-  signal: controller.signal
+  stdout,
+  stderr,
+  signal: controller.signal,
+  divertProcessStdout: () => {
+    process.stdout.write = ((...args: Parameters<typeof process.stderr.write>) =>
+      process.stderr.write(...args)) as typeof process.stdout.write
+  }
 })
 runDone()
-exitGuardDone()
-process.exitCode = controller.signal.reason === STALLED ? EXIT_STALLED : exitCode
-// Everything is written by now; a timer left behind by the code under test (a call that ignored
-// its abort signal) must not hold the process open. Commands still running are killed on exit.
+// Everything is written by now. The exit code holds for good: a timer left behind by the code
+// under test may still call process.exit, and must not turn a failure into a success.
+exitGuard.finish(controller.signal.reason === STALLED ? EXIT_STALLED : exitCode)
+// Nor may such a timer (a call that ignored its abort signal) hold the process open. Commands
+// still running are killed on exit.
 setTimeout(() => process.exit(), 1000).unref()

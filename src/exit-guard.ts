@@ -1,21 +1,44 @@
+/** The process's exit code, as evalgate decides it. */
+export interface ExitGuard {
+  /** The command finished with `code`: the process ends with it, whatever happens after. */
+  finish(code: number): void
+  /** Ends the process now with `code`, as evalgate decided (a signal, a stall). */
+  exit(code: number): never
+}
+
 /**
  * For the process edges (the CLI and the action). The code under test runs in this process
- * (module providers, javascript scorers, the modules `validate` imports): its `process.exit(0)`
- * would end an unfinished run as a success, with no results. Until the returned function is
- * called, an exit with code 0 is told through `tell` (synchronously: the process is ending) and
- * becomes `failureCode`.
+ * (module providers, javascript scorers, the modules `validate` imports), and may end it: a
+ * `process.exit` (with any code), or an error thrown where nothing catches it. Before evalgate
+ * has finished, that ends an unfinished run with no results: it is told through `tell`
+ * (synchronously: the process is ending) and the exit code becomes `failureCode`. After, a timer
+ * the code under test left behind may still call `process.exit(0)`: the exit code stays the one
+ * the command finished with, so a failed run never ends as a success.
  */
-export function failEarlySuccessfulExit(
-  tell: (message: string) => void,
-  failureCode: number
-): () => void {
-  const onExit = (code: number): void => {
-    if (code !== 0) return
+export function guardExitCode(tell: (message: string) => void, failureCode: number): ExitGuard {
+  let decided: number | undefined
+  let uncaught = false
+  process.on('uncaughtExceptionMonitor', () => (uncaught = true))
+  process.on('exit', (code) => {
+    if (decided !== undefined) {
+      if (code !== decided) process.exitCode = decided
+      return
+    }
     tell(
-      'the code under test ended the process (process.exit) before evalgate finished: no results written'
+      uncaught
+        ? 'an uncaught error (above) ended the process before evalgate finished: no results written'
+        : 'the code under test ended the process (process.exit) before evalgate finished: no results written'
     )
     process.exitCode = failureCode
+  })
+  return {
+    finish: (code) => {
+      decided = code
+      process.exitCode = code
+    },
+    exit: (code) => {
+      decided = code
+      process.exit(code)
+    }
   }
-  process.on('exit', onExit)
-  return () => process.off('exit', onExit)
 }

@@ -6,7 +6,7 @@ import type { ActionIO } from './github/action.js'
 import { createGitHubClient } from './github/client.js'
 import { readActionContext } from './github/event.js'
 import { parseSettings } from './github/settings.js'
-import { failEarlySuccessfulExit } from './exit-guard.js'
+import { guardExitCode } from './exit-guard.js'
 import { cutMarkdown } from './report/run-report.js'
 import { cancelWhenStalled } from './stall.js'
 
@@ -62,15 +62,12 @@ export async function run(): Promise<void> {
   process.once('SIGINT', cancel)
   process.once('SIGTERM', cancel)
   // A workflow command written straight to stdout: the process is ending, nothing async runs.
-  const exitGuardDone = failEarlySuccessfulExit(
-    (message) => writeSync(1, `::error::evalgate: ${message}\n`),
-    1
-  )
+  const exitGuard = guardExitCode((message) => writeSync(1, `::error::evalgate: ${message}\n`), 1)
   const runDone = cancelWhenStalled(controller, {
     stalled: (message) => core.error(`evalgate: ${message}`),
     giveUp: (message) => {
       core.setFailed(`evalgate: ${message}`)
-      process.exit()
+      exitGuard.exit(1)
     }
   })
   try {
@@ -95,7 +92,8 @@ export async function run(): Promise<void> {
     )
   } finally {
     runDone()
-    exitGuardDone()
+    // setFailed set the exit code: a timer the code under test left behind cannot undo it.
+    exitGuard.finish(Number(process.exitCode ?? 0))
     process.off('SIGINT', cancel)
     process.off('SIGTERM', cancel)
   }

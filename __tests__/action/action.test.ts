@@ -137,6 +137,24 @@ describe('the action bundle without a token', () => {
     expect(result.code).toBe(1)
   })
 
+  it('fails the step, and says why, when the code under test ends the process with exit code 2', async () => {
+    const workspace = await oneCaseWorkspace('export default () => process.exit(2)\n')
+    const result = await run({ specs: 'one.eval.yaml' }, workspace)
+    expect(result.stdout).toContain(
+      '::error::evalgate: the code under test ended the process (process.exit) before evalgate finished: no results written'
+    )
+    expect(result.code).toBe(1)
+  })
+
+  it('keeps a failed step failed when the code under test calls process.exit(0) after the run', async () => {
+    const workspace = await oneCaseWorkspace(
+      "export default () => { setTimeout(() => process.exit(0), 300); return 'wrong' }\n"
+    )
+    const result = await run({ specs: 'one.eval.yaml' }, workspace)
+    expect(result.stdout).toMatch(/^::error::evalgate: pass rate below min-pass-rate in one\/app/m)
+    expect(result.code).toBe(1)
+  })
+
   it('fails with a message, not Node’s exit 13, when a module never finishes loading', async () => {
     const workspace = await oneCaseWorkspace(
       'await new Promise(() => {})\nexport default () => "x"\n'

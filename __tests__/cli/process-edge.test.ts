@@ -35,10 +35,13 @@ interface Ended {
   stderr: string
 }
 
-function startCli(args: string[]): { child: ChildProcess; ended: Promise<Ended> } {
+function startCli(
+  args: string[],
+  env: Record<string, string> = { NO_COLOR: '1' }
+): { child: ChildProcess; ended: Promise<Ended> } {
   const child = spawn(process.execPath, [cli, ...args], {
     cwd: dir,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1' },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   started.push(child)
@@ -223,6 +226,134 @@ it('fails, and says why, when the code under test ends the process with exit cod
   await writeFile(join(dir, 'scorer.js'), 'process.exit(0)\nexport default () => true\n')
   const validate = await startCli(['validate', 'hang.eval.yaml']).ended
   expect(validate.code).toBe(70)
+})
+
+/** Cases `c0`… answered by the module provider `app` (`({ vars }) => …`, vars `i` and `expected`). */
+async function writeAppSuite(app: string, caseCount: number): Promise<void> {
+  await writeFile(join(dir, 'app.mjs'), app)
+  const cases = Array.from({ length: caseCount }, (_, i) =>
+    JSON.stringify({ id: `c${i}`, i, expected: `E${i}` })
+  )
+  await writeFile(join(dir, 'cases.jsonl'), cases.join('\n') + '\n')
+  await writeFile(
+    join(dir, 'app.eval.yaml'),
+    [
+      'suite: app',
+      'providers:',
+      '  - { id: app, type: module, path: ./app.mjs }',
+      "prompt: 'say {{expected}}'",
+      'cases:',
+      '  - file: ./cases.jsonl',
+      'scorers:',
+      "  - { type: equals, expected: '{{expected}}' }"
+    ].join('\n') + '\n'
+  )
+}
+
+it.each([1, 2])(
+  'fails, and says why, when the code under test ends the process with exit code %d',
+  async (code) => {
+    await writeAppSuite(
+      `export default ({ vars }) => vars.i === 2 ? process.exit(${code}) : vars.expected\n`,
+      4
+    )
+    const out = join(dir, 'results.json')
+    const run = await startCli(['run', 'app.eval.yaml', '--out', out, '-q']).ended
+    expect(run.stderr).toContain(
+      'evalgate: the code under test ended the process (process.exit) before evalgate finished: no results written'
+    )
+    expect(run.code).toBe(70)
+    expect(existsSync(out)).toBe(false)
+  }
+)
+
+it('fails, and says why, when an error the code under test throws in a timer ends the process', async () => {
+  await writeAppSuite(
+    "export default ({ vars }) => { if (vars.i === 2) setTimeout(() => { throw new Error('boom from a timer') }); return new Promise((done) => setTimeout(() => done(vars.expected), 200)) }\n",
+    4
+  )
+  const out = join(dir, 'results.json')
+  const run = await startCli(['run', 'app.eval.yaml', '--out', out, '-q']).ended
+  expect(run.stderr).toContain('Error: boom from a timer')
+  expect(run.stderr).toContain(
+    'evalgate: an uncaught error (above) ended the process before evalgate finished: no results written'
+  )
+  expect(run.code).toBe(70)
+  expect(existsSync(out)).toBe(false)
+})
+
+it('keeps the exit code of a failed run when the code under test calls process.exit(0) after it', async () => {
+  // The timer fires once the run has printed its failure and returned its exit code.
+  await writeAppSuite(
+    "export default () => { setTimeout(() => process.exit(0), 300); return 'wrong' }\n",
+    1
+  )
+  const out = join(dir, 'results.json')
+  const run = await startCli(['run', 'app.eval.yaml', '--out', out, '-q']).ended
+  expect(run.stdout).toContain('c0: equals: expected "E0", got "wrong"')
+  expect(run.code).toBe(1)
+  expect((await readResults(out)).run.complete).toBe(true)
+})
+
+it('run --baseline --format json keeps stdout to the comparison when the code under test prints after the run', async () => {
+  await writeAppSuite(
+    "export default ({ vars }) => { setTimeout(() => console.log('LATE LOG'), 200); return vars.expected }\n",
+    2
+  )
+  const baseline = join(dir, 'baseline.json')
+  expect((await startCli(['run', 'app.eval.yaml', '--out', baseline, '-q']).ended).code).toBe(0)
+  const run = await startCli([
+    'run',
+    'app.eval.yaml',
+    '--out',
+    join(dir, 'head.json'),
+    '-q',
+    '--baseline',
+    baseline,
+    '--format',
+    'json'
+  ]).ended
+  expect(run.code).toBe(0)
+  expect(run.stdout).not.toContain('LATE LOG')
+  expect(JSON.parse(run.stdout)).toHaveProperty('verdict')
+  expect(run.stderr).toContain('LATE LOG\n')
+})
+
+it('a reader of stdout that goes away (`| head -1`) leaves the run to finish, write its results and exit with its code', async () => {
+  // The provider prints while the run goes on; the reader leaves after the first output.
+  await writeAppSuite(
+    [
+      'export default async ({ vars }) => {',
+      "  for (let line = 0; line < 100; line++) console.log(`case ${vars.i}: ${'x'.repeat(200)}`)",
+      '  await new Promise((done) => setTimeout(done, 50))',
+      "  return vars.i === 3 ? 'wrong' : vars.expected",
+      '}'
+    ].join('\n') + '\n',
+    8
+  )
+  const out = join(dir, 'results.json')
+  const { child, ended } = startCli(['run', 'app.eval.yaml', '--out', out, '-q'])
+  child.stdout?.once('data', () => child.stdout?.destroy())
+  const run = await ended
+  expect(run.stderr).toBe('')
+  expect(run.code).toBe(1)
+  const results = await readResults(out)
+  expect(results.run.complete).toBe(true)
+  expect(results.suites[0]?.results).toHaveLength(8)
+})
+
+it('FORCE_COLOR wins over NO_COLOR without Node’s warning that it ignores NO_COLOR', async () => {
+  await writeAppSuite('export default ({ vars }) => vars.expected\n', 2)
+  const both = { FORCE_COLOR: '1', NO_COLOR: '1' }
+  const run = await startCli(['run', 'app.eval.yaml', '--out', join(dir, 'a.json')], both).ended
+  expect(run.code).toBe(0)
+  expect(run.stderr).not.toContain('Warning')
+  const again = await startCli(['run', 'app.eval.yaml', '--out', join(dir, 'b.json'), '-q']).ended
+  expect(again.code).toBe(0)
+  const compare = await startCli(['compare', 'a.json', 'b.json'], both).ended
+  expect(compare.code).toBe(0)
+  expect(compare.stderr).toBe('')
+  expect(compare.stdout).toContain('\u001b[')
 })
 
 describe('an exec command that ignores SIGTERM', () => {

@@ -1,7 +1,10 @@
-import { parseArgs } from 'node:util'
 import type { ParseArgsConfig } from 'node:util'
 import { UsageError } from '../errors.js'
 import { closestMatch } from '../spec/did-you-mean.js'
+
+// Not imported: Node's ES module of node:util reads its colour settings when it loads, before the
+// CLI settles FORCE_COLOR against NO_COLOR, and warns when both are set (see cli.ts).
+const { parseArgs } = process.getBuiltinModule('node:util')
 
 type Options = NonNullable<ParseArgsConfig['options']>
 

@@ -46,8 +46,8 @@ Options:
                           changed, or no case was answered in both runs)
   --format <f>            with --baseline: terminal (default), markdown, json or junit;
                           other than terminal, stdout holds the comparison alone: the run
-                          report, and what module providers and javascript scorers print,
-                          go to stderr
+                          report, and what module providers and javascript scorers print
+                          (also after the run), go to stderr
   --cache <mode>          record/replay provider answers: off (default), read, write,
                           read-write, or replay (no call at all, for runs without secrets
                           such as fork PRs; an answer not in the cache is left out and counted)

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process'
 import { resolve } from 'node:path'
-import { promisify } from 'node:util'
 import { EvalgateError, UsageError, errorMessage } from '../errors.js'
 import {
   assertNotAnInput,
@@ -37,6 +36,7 @@ import {
 import { loadSpecs } from '../spec/index.js'
 import { TOOL_VERSION } from '../version.js'
 import { oneOf, parseCommandArgs, positiveInteger } from './args.js'
+import { forcedColor } from './color.js'
 import { COMPARE_HELP, MAIN_HELP, MERGE_HELP, RUN_HELP, VALIDATE_HELP } from './help.js'
 
 export interface OutputStream {
@@ -52,6 +52,12 @@ export interface CliEnvironment {
   stderr: OutputStream
   /** Aborted on SIGINT/SIGTERM: the run stops and writes what it has. */
   signal?: AbortSignal
+  /**
+   * When `stdout` is the process's stdout: sends what else is written there from now on (by
+   * module providers and javascript scorers, which run in-process, even after the command) to
+   * stderr, so that a JSON, JUnit or Markdown comparison meant for a pipe is all stdout holds.
+   */
+  divertProcessStdout?: () => void
 }
 
 const DEFAULT_CONCURRENCY = 8
@@ -69,12 +75,11 @@ const COMPARISON_FILE: Record<CompareFormat, string> = {
 
 async function currentCommit(cwd: string, env: CliEnvironment['env']): Promise<string | undefined> {
   if (env.GITHUB_SHA) return env.GITHUB_SHA
-  try {
-    const { stdout } = await promisify(execFile)('git', ['rev-parse', 'HEAD'], { cwd })
-    return stdout.trim() || undefined
-  } catch {
-    return undefined
-  }
+  // Not util.promisify: see the import of parseArgs in args.ts.
+  const head = await new Promise<string>((done) =>
+    execFile('git', ['rev-parse', 'HEAD'], { cwd }, (error, stdout) => done(error ? '' : stdout))
+  )
+  return head.trim() || undefined
 }
 
 /**
@@ -88,8 +93,8 @@ export function useColor(
   noColor: boolean | undefined
 ): boolean {
   if (noColor) return false
-  const force = env.FORCE_COLOR
-  if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false'
+  const forced = forcedColor(env)
+  if (forced !== undefined) return forced
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false
   return stream.isTTY === true && env.TERM !== 'dumb'
 }
@@ -134,23 +139,6 @@ function compareAndReport(
     strict: options.strict
   })
   return { comparison, text: renderComparison(comparison, options.format, options.color) }
-}
-
-/**
- * Runs `work` with what is written to the process's stdout sent to stderr, when `divert`: module
- * providers and javascript scorers run in-process, and their console.log would otherwise land in
- * the middle of a JSON, JUnit or Markdown comparison meant for a pipe.
- */
-async function withStdoutOnStderr<T>(divert: boolean, work: () => Promise<T>): Promise<T> {
-  if (!divert) return work()
-  const stdout = process.stdout
-  const write = stdout.write
-  stdout.write = process.stderr.write.bind(process.stderr) as typeof stdout.write
-  try {
-    return await work()
-  } finally {
-    stdout.write = write
-  }
 }
 
 /**
@@ -249,28 +237,27 @@ async function runCommand(argv: string[], io: CliEnvironment): Promise<number> {
       : lineProgress(io.stderr, now)
   const commit = values.commit ?? (await currentCommit(io.cwd, io.env))
   // stdout carries a machine-readable comparison: what the code under test prints goes elsewhere.
-  const { run, rescue } = await withStdoutOnStderr(format !== 'terminal', () =>
-    runEvals({
-      paths: positionals,
-      cwd: io.cwd,
-      env: io.env,
-      out,
-      outName,
-      outOnlyReplacesResults: true,
-      concurrency,
-      progress,
-      cache: { mode: cacheMode, dir: resolve(io.cwd, values['cache-dir'] ?? DEFAULT_CACHE_DIR) },
-      warn: (message) => io.stderr.write(`evalgate: warning: ${message}\n`),
-      ...(repeats !== undefined ? { repeats } : {}),
-      ...(shard ? { shard } : {}),
-      ...(values.filter !== undefined ? { filter: values.filter } : {}),
-      ...(io.signal ? { signal: io.signal } : {}),
-      meta: {
-        ...(commit ? { commit } : {}),
-        ...(io.env.GITHUB_REF ? { ref: io.env.GITHUB_REF } : {})
-      }
-    })
-  )
+  if (format !== 'terminal') io.divertProcessStdout?.()
+  const { run, rescue } = await runEvals({
+    paths: positionals,
+    cwd: io.cwd,
+    env: io.env,
+    out,
+    outName,
+    outOnlyReplacesResults: true,
+    concurrency,
+    progress,
+    cache: { mode: cacheMode, dir: resolve(io.cwd, values['cache-dir'] ?? DEFAULT_CACHE_DIR) },
+    warn: (message) => io.stderr.write(`evalgate: warning: ${message}\n`),
+    ...(repeats !== undefined ? { repeats } : {}),
+    ...(shard ? { shard } : {}),
+    ...(values.filter !== undefined ? { filter: values.filter } : {}),
+    ...(io.signal ? { signal: io.signal } : {}),
+    meta: {
+      ...(commit ? { commit } : {}),
+      ...(io.env.GITHUB_REF ? { ref: io.env.GITHUB_REF } : {})
+    }
+  })
   const summaries = summarizeRun(run)
   // A machine-readable comparison owns stdout (for `| jq`); the run report goes to stderr then,
   // coloured for where it goes.
