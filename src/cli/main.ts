@@ -244,7 +244,6 @@ async function runCommand(argv: string[], io: CliEnvironment): Promise<number> {
     env: io.env,
     out,
     outName,
-    outOnlyReplacesResults: true,
     concurrency,
     progress,
     cache: { mode: cacheMode, dir: resolve(io.cwd, values['cache-dir'] ?? DEFAULT_CACHE_DIR) },

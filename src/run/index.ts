@@ -36,11 +36,6 @@ export interface RunEvalsOptions {
   out: string
   /** How messages name `out`, e.g. `--out results.json` (default: the path). */
   outName?: string
-  /**
-   * Refuse an `out` that holds anything but results (assertResultsFileOrNone), before the run:
-   * for an output path the user names, which may be any file.
-   */
-  outOnlyReplacesResults?: boolean
   concurrency: number
   repeats?: number
   shard?: Shard
@@ -203,9 +198,7 @@ export async function runEvals(options: RunEvalsOptions): Promise<EvalsRun> {
     advice: 'write the results to another file'
   })
   // After the inputs' check, which names what a file is to the run.
-  if (options.outOnlyReplacesResults) {
-    await assertResultsFileOrNone(options.out, { cwd: options.cwd, shown })
-  }
+  await assertResultsFileOrNone(options.out, { cwd: options.cwd, shown })
   if (options.cache) await assertUsableCacheDir(options.cache.dir, options.cache.mode)
   const recordedPath = await repositoryPaths(
     options.cwd,
