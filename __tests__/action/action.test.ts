@@ -170,6 +170,19 @@ describe('the action bundle without a token', () => {
     expect(result.code).toBe(1)
   })
 
+  it('refuses a results path that is a file other than results (one the code imports), before the run', async () => {
+    const workspace = await oneCaseWorkspace(
+      "import { answer } from './answer.js'\nexport default () => answer\n"
+    )
+    const imported = "export const answer = 'x'\n"
+    await writeFile(join(workspace, 'answer.js'), imported)
+    const result = await run({ specs: 'one.eval.yaml', 'results-path': 'answer.js' }, workspace)
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(/^::error::.*answer\.js, which is not an evalgate results file/m)
+    expect(result.stdout).not.toContain('evalgate: running')
+    expect(await readFile(join(workspace, 'answer.js'), 'utf8')).toBe(imported)
+  })
+
   it('refuses merge-from into a results path that is a directory, before reading any shard', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'evalgate-out-'))
     const result = await runActionBundle(action, {
