@@ -62,6 +62,28 @@ describe('mcnemarExact (mid-p)', () => {
     expect(mcnemarExact(7, 7, 'less').pValue).toBeCloseTo(0.5, 14)
   })
 
+  it('is exact at small n, never below its own smallest p-value', () => {
+    // X ~ Bin(1, ½): two-sided 2 P(X ≤ 0) − P(X = 0) = 1 − ½ = ½, the smallest p of one pair
+    // (SciPy: 2*binom.cdf(0, 1, .5) - binom.pmf(0, 1, .5) = 0.5); one-sided ½ P(X = 1) = ¼.
+    expect(mcnemarExact(1, 0, 'two-sided')).toEqual({
+      pValue: 0.5,
+      statistic: 1,
+      exact: true,
+      smallestPValue: 0.5
+    })
+    expect(mcnemarExact(0, 1, 'two-sided').pValue).toBe(0.5)
+    expect(mcnemarExact(1, 0, 'less').pValue).toBe(0.25)
+    expect(mcnemarExact(0, 1, 'greater').pValue).toBe(0.25)
+    // n = 15 by hand above: 348.5 / 32768 exactly.
+    expect(mcnemarExact(12, 3).pValue).toBe(348.5 / 32768)
+    for (let n = 1; n <= 60; n++) {
+      for (const alternative of ['less', 'greater', 'two-sided'] as const) {
+        const result = mcnemarExact(n, 0, alternative)
+        expect(result.pValue).toBeGreaterThanOrEqual(result.smallestPValue)
+      }
+    }
+  })
+
   it('rejects non-count arguments', () => {
     expect(() => mcnemarExact(-1, 2)).toThrow(RangeError)
     expect(() => mcnemarExact(1.5, 2)).toThrow(RangeError)

@@ -28,6 +28,31 @@ export interface TestResult {
 }
 
 /**
+ * Up to this many discordant pairs the mid-p is counted exactly: every binomial coefficient
+ * C(n, k), and C(n, k)·(n − k) on the way to the next, stays below 2^53.
+ */
+const MCNEMAR_COUNTED_LIMIT = 50
+
+/**
+ * The mid-p of `mcnemarExact` as (2 · #patterns beyond + #patterns at) / 2^(n+1), with the
+ * pattern counts C(n, k) summed in integers: exact, where the incomplete beta gave
+ * mcnemarExact(1, 0, 'two-sided') = 0.4999999999999982 < 2^−1.
+ */
+function midPCounted(b: number, c: number, alternative: Alternative): number {
+  const n = b + c
+  // Observed count k and the patterns strictly beyond it in the tested tail.
+  const k = alternative === 'less' ? c : alternative === 'greater' ? b : Math.min(b, c)
+  let beyond = 0
+  let coefficient = 1
+  for (let j = 0; j < k; j++) {
+    beyond += coefficient
+    coefficient = (coefficient * (n - j)) / (j + 1)
+  }
+  const doubled = 2 * beyond + coefficient
+  return (alternative === 'two-sided' ? 2 * doubled : doubled) / 2 ** (n + 1)
+}
+
+/**
  * Exact McNemar test with the mid-p correction (Fagerland, Lydersen & Laake 2013, "The McNemar
  * test for binary matched-pairs data: mid-p and asymptotic are better than exact conditional",
  * BMC Med Res Methodol 13:91), for pass/fail cases run once on base and head.
@@ -48,20 +73,31 @@ export function mcnemarExact(b: number, c: number, alternative: Alternative = 'l
   assertCount(c, 'c')
   const n = b + c
   if (n === 0) return { pValue: 1, statistic: b, exact: true, smallestPValue: 1 }
-  const halfAtB = 0.5 * binomialPmf(b, n, 0.5)
-  let pValue: number
-  if (alternative === 'less') {
-    // P(X > b) = P(X < n − b) = P(X ≤ n − b − 1) by symmetry of Bin(n, ½): no 1 − (near 1).
-    pValue = binomialCdf(n - b - 1, n, 0.5) + halfAtB
-  } else if (alternative === 'greater') {
-    pValue = binomialCdf(b - 1, n, 0.5) + halfAtB
-  } else {
-    const smaller = Math.min(b, c)
-    pValue = 2 * binomialCdf(smaller, n, 0.5) - binomialPmf(smaller, n, 0.5)
-  }
   // All n discordant pairs one way: ½ P(X = n) one-sided, P(X = n) two-sided.
   const smallestPValue = 2 ** -(alternative === 'two-sided' ? n : n + 1)
-  return { pValue: Math.min(1, pValue), statistic: b, exact: true, smallestPValue }
+  let pValue: number
+  if (n <= MCNEMAR_COUNTED_LIMIT) {
+    pValue = midPCounted(b, c, alternative)
+  } else {
+    const halfAtB = 0.5 * binomialPmf(b, n, 0.5)
+    if (alternative === 'less') {
+      // P(X > b) = P(X < n − b) = P(X ≤ n − b − 1) by symmetry of Bin(n, ½): no 1 − (near 1).
+      pValue = binomialCdf(n - b - 1, n, 0.5) + halfAtB
+    } else if (alternative === 'greater') {
+      pValue = binomialCdf(b - 1, n, 0.5) + halfAtB
+    } else {
+      const smaller = Math.min(b, c)
+      pValue = 2 * binomialCdf(smaller, n, 0.5) - binomialPmf(smaller, n, 0.5)
+    }
+  }
+  // The incomplete beta behind binomialCdf is accurate to ~1e-12, not exact: never below the
+  // smallest p these pairs allow.
+  return {
+    pValue: Math.min(1, Math.max(smallestPValue, pValue)),
+    statistic: b,
+    exact: true,
+    smallestPValue
+  }
 }
 
 /** Exact enumeration up to this many non-zero differences (2^20 sign patterns). */
