@@ -1,5 +1,4 @@
 import {
-  binomialCdf,
   createRng,
   holm,
   mcnemarExact,
@@ -164,7 +163,7 @@ describe('signFlipTest', () => {
     expect(result.statistic).toBeCloseTo(6 / 5, 15)
   })
 
-  it('agrees with brute-force enumeration up to the exact limit (20 non-zero diffs)', () => {
+  it('agrees with brute-force enumeration (5 to 20 non-zero diffs)', () => {
     const source = createRng('signflip-data')
     for (const m of [5, 11, 20]) {
       const diffs = Array.from({ length: m }, () => Math.round((source() - 0.35) * 40) / 8)
@@ -176,16 +175,67 @@ describe('signFlipTest', () => {
     }
   })
 
-  it('Monte Carlo (> 20 diffs) is close to the exact binomial value for ±1 differences', () => {
-    // 20 × (+1), 10 × (−1): S = 2·(#plus) − 30, observed 10. Under H0 #plus ~ Bin(30, ½):
-    // greater: P(#plus ≥ 20) — SciPy: stats.binom.sf(19, 30, .5) = 0.049368573352694525
-    // less:    P(#plus ≤ 20) — SciPy: stats.binom.cdf(20, 30, .5) = 0.9786130273714662
-    // two-sided: 2 × 0.049368573352694525
-    const diffs = [...Array<number>(20).fill(1), ...Array<number>(10).fill(-1)]
+  it('is exact up to 32 non-zero differences', () => {
+    // 22 × (+1), 10 × (−1): S = 2·(#plus) − 32, observed 12. Under H0 #plus ~ Bin(32, ½):
+    // greater: P(#plus ≥ 22) — SciPy: stats.binom.sf(21, 32, .5) = 0.025051229866221547
+    // less:    P(#plus ≤ 22) — SciPy: stats.binom.cdf(22, 32, .5) = 0.9899691964965314
+    const ones = [...Array<number>(22).fill(1), ...Array<number>(10).fill(-1)]
+    const greater = signFlipTest(ones, { alternative: 'greater', rng })
+    expect(greater.exact).toBe(true)
+    expectRelativelyClose(greater.pValue, 0.025051229866221547, 1e-13)
+    expectRelativelyClose(
+      signFlipTest(ones, { alternative: 'less', rng }).pValue,
+      0.9899691964965314,
+      1e-13
+    )
+    // Mixed eighths, counted exactly in Python by subset-sum counts over the integers 8|d|
+    // (S = 2·(positive part) − Σ|d|): 3676703403/2^32, 325529483/2^31, 325529483/2^30.
+    const eighths = [
+      -1.0, 0.125, -0.375, 0.875, 0.375, 2.375, -1.375, -1.25, -0.75, 1.0, 2.5, 1.125, -1.125, 2.25,
+      1.375, -1.5, -0.5, -1.5, 2.375, 0.125, 0.75, 0.125, 2.0, -0.875, 1.125, -0.625, -1.25, -0.625,
+      -0.25, 2.0, -1.375, 1.875
+    ]
+    expect(signFlipTest(eighths, { alternative: 'less', rng })).toMatchObject({
+      pValue: 3676703403 / 2 ** 32,
+      exact: true
+    })
+    expect(signFlipTest(eighths, { alternative: 'greater', rng }).pValue).toBe(325529483 / 2 ** 31)
+    expect(signFlipTest(eighths, { alternative: 'two-sided', rng }).pValue).toBe(
+      325529483 / 2 ** 30
+    )
+  })
+
+  it('never gives a larger p for more units moved the same way', () => {
+    // Exact: of the 2^m patterns, only "all down" reaches m equal drops, so p = 2^−m (2^−(m−1)
+    // two-sided). 21 drops gave 2.75e-5 > 2^−20 once Monte Carlo took over from 21.
+    let previous = 1
+    for (let m = 19; m <= 64; m++) {
+      const drops = Array<number>(m).fill(-0.8)
+      const less = signFlipTest(drops, { alternative: 'less', rng: createRng('more') })
+      if (m <= 32) expect(less).toMatchObject({ pValue: 2 ** -m, exact: true })
+      expect(less.pValue).toBeGreaterThanOrEqual(2 ** -m)
+      expect(less.pValue).toBeLessThan(previous)
+      previous = less.pValue
+    }
+    // One large and many small drops, past the exact limit: still below the limit's own 2^−32.
+    for (const m of [33, 40]) {
+      const drops = [-5, ...Array<number>(m - 1).fill(-0.01)]
+      const less = signFlipTest(drops, { alternative: 'less', rng: createRng('more') })
+      expect(less.pValue).toBeLessThan(2 ** -32)
+      expect(less.pValue).toBeGreaterThanOrEqual(2 ** -m)
+    }
+  })
+
+  it('Monte Carlo (> 32 diffs) is close to the exact binomial value for ±1 differences', () => {
+    // 26 × (+1), 14 × (−1): S = 2·(#plus) − 40, observed 12. Under H0 #plus ~ Bin(40, ½):
+    // greater: P(#plus ≥ 26) — SciPy: stats.binom.sf(25, 40, .5) = 0.0403452338759962
+    // less:    P(#plus ≤ 26) — SciPy: stats.binom.cdf(26, 40, .5) = 0.9807613458578999
+    // two-sided: 2 × 0.0403452338759962
+    const diffs = [...Array<number>(26).fill(1), ...Array<number>(14).fill(-1)]
     const cases = [
-      ['greater', 0.049368573352694525],
-      ['less', 0.9786130273714662],
-      ['two-sided', 2 * 0.049368573352694525]
+      ['greater', 0.0403452338759962],
+      ['less', 0.9807613458578999],
+      ['two-sided', 2 * 0.0403452338759962]
     ] as const
     for (const [alternative, exact] of cases) {
       const result = signFlipTest(diffs, { alternative, rng: createRng(`mc-${alternative}`) })
@@ -194,54 +244,62 @@ describe('signFlipTest', () => {
       const standardError = Math.sqrt((exact * (1 - exact)) / 10000)
       expect(Math.abs(result.pValue - exact)).toBeLessThan(4 * standardError + 1e-4)
     }
-    expect(binomialCdf(20, 30, 0.5)).toBeCloseTo(0.9786130273714662, 12)
   })
 
-  it('Monte Carlo is close to brute-force enumeration for 22 differences', () => {
-    const source = createRng('signflip-22')
-    const diffs = Array.from({ length: 22 }, () => Math.round((source() - 0.4) * 200) / 8)
-    const exact = enumerateSignFlip(diffs, 'greater')
+  it('Monte Carlo is close to the exact count for 40 mixed differences', () => {
+    // Counted exactly in Python by subset sums over 8|d|: P(S ≥ observed) = 80615098815/2^39.
+    const diffs = [
+      -1.125, -1.25, 1.25, 0.25, -0.25, 2.125, 0.875, 2.375, -0.25, 0.875, -0.875, -1.25, 0.75,
+      0.25, 0.75, 1.125, -0.875, 0.375, 1.625, 0.75, 1.875, -1.0, 2.25, -1.5, -0.125, 2.0, -0.25,
+      -0.875, -1.125, -0.5, 0.5, -1.125, 0.875, -0.375, 1.5, -1.125, 0.125, -1.25, 2.375, -1.5
+    ]
+    const exact = 80615098815 / 2 ** 39
     const result = signFlipTest(diffs, {
       alternative: 'greater',
-      rng: createRng('mc-22'),
+      rng: createRng('mc-40'),
       samples: 20000
     })
+    expect(result.exact).toBe(false)
     const standardError = Math.sqrt((exact * (1 - exact)) / 20000)
     expect(Math.abs(result.pValue - exact)).toBeLessThan(4 * standardError + 1e-4)
   })
 
-  it('is deterministic for a seed and uses p = (1 + count)/(1 + samples), never 0', () => {
-    // One large and 20 small drops: only the all-minus pattern reaches the observed sum (exact
-    // p = 2^−21), practically never drawn, so the count is 0 and p = 1/1000; Hoeffding's bound
-    // exp(−12² / (2 · 100.2)) = 0.49 is no help here.
-    const diffs = [-10, ...Array<number>(20).fill(-0.1)]
+  it('is deterministic for a seed and uses p = (1 + count)/(1 + samples)', () => {
+    // 12 × (+1), 28 × (−1): exact P(#plus ≤ 12) — SciPy: stats.binom.cdf(12, 40, .5)
+    // = 0.008294501687487355, above the floor 1/1000, where Chernoff's bound is no help.
+    const diffs = [...Array<number>(12).fill(1), ...Array<number>(28).fill(-1)]
     const run = (seed: string) =>
       signFlipTest(diffs, { alternative: 'less', rng: createRng(seed), samples: 999 })
     expect(run('sha-a')).toEqual(run('sha-a'))
-    expect(run('sha-a').pValue).toBe(1 / 1000)
+    const count = run('sha-a').pValue * 1000 - 1
+    expect(count).toBeCloseTo(Math.round(count), 9)
+    expect(Math.abs(run('sha-a').pValue - 0.008294501687487355)).toBeLessThan(
+      4 * Math.sqrt((0.0083 * 0.9917) / 999) + 1e-3
+    )
     const varied = Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? 1 : -0.4) * (1 + i / 40))
     const p1 = signFlipTest(varied, { alternative: 'less', rng: createRng('s1'), samples: 999 })
     const p2 = signFlipTest(varied, { alternative: 'less', rng: createRng('s2'), samples: 999 })
     expect(p1.pValue).not.toBe(p2.pValue)
   })
 
-  it('goes below the Monte Carlo floor 1/(1 + samples) by Hoeffding’s bound, never below the exact p', () => {
-    // 100 drops of 0.8: S = 80, Σd² = 64, so the bound is exp(−80² / (2 · 64)) = exp(−50)
-    // = 1.93e-22 (the exact p is 2^−100 = 7.9e-31), to the 1e-7 that the tie tolerance
-    // 1e-9 Σ|d| gives away. Without it, p = 1/10001 whatever the drop.
+  it('goes below the Monte Carlo floor 1/(1 + samples) by Chernoff’s bound, never below the exact p', () => {
+    // 100 drops of 0.8, the tie tolerance 1e-9 Σ|d| given away: t = 80 − 8e-8. The bound
+    // min over λ of exp(−λt) cosh(0.8λ)^100, at λ = atanh(t/80)/0.8 (mpmath, 50 digits):
+    // 7.888617893931005e-31, just above the exact 2^−100 = 7.888609052210118e-31. Hoeffding's
+    // exp(−t²/(2·64)) gave 1.9e-22; without a bound, p = 1/10001 whatever the drop.
     const collapse = Array<number>(100).fill(-0.8)
     const less = signFlipTest(collapse, { alternative: 'less', rng: createRng('h') })
-    expectRelativelyClose(less.pValue, 1.9287498479639178e-22, 1e-6)
+    expectRelativelyClose(less.pValue, 7.888617893931005e-31, 1e-10)
     expect(less.pValue).toBeGreaterThanOrEqual(2 ** -100)
     expect(less).toMatchObject({ exact: false, smallestPValue: 2 ** -100 })
     const twoSided = signFlipTest(collapse, { alternative: 'two-sided', rng: createRng('h') })
-    expectRelativelyClose(twoSided.pValue, 2 * 1.9287498479639178e-22, 1e-6)
+    expectRelativelyClose(twoSided.pValue, 2 * 7.888617893931005e-31, 1e-10)
     // The other direction is untouched: the count is (nearly) every draw.
     expect(signFlipTest(collapse, { alternative: 'greater', rng: createRng('h') }).pValue).toBe(1)
   })
 
-  it('never gives p = 0, even where Hoeffding’s bound underflows', () => {
-    // 3,000 drops of 1: exp(−3000² / 6000) = exp(−1500) is below the smallest double.
+  it('never gives p = 0, even where the bound underflows', () => {
+    // 3,000 drops of 1: the bound 2^−3000 is below the smallest double.
     const p = signFlipTest(Array<number>(3000).fill(-1), {
       alternative: 'less',
       rng: createRng('y')

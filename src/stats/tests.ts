@@ -100,8 +100,11 @@ export function mcnemarExact(b: number, c: number, alternative: Alternative = 'l
   }
 }
 
-/** Exact enumeration up to this many non-zero differences (2^20 sign patterns). */
-const SIGN_FLIP_EXACT_LIMIT = 20
+/**
+ * Exact enumeration up to this many non-zero differences: 2^32 sign patterns, counted from two
+ * halves of 2^16 sums each in about a millisecond.
+ */
+const SIGN_FLIP_EXACT_LIMIT = 32
 const SIGN_FLIP_DEFAULT_SAMPLES = 10000
 /** Above this many non-zero differences the randomization distribution is taken as normal. */
 const SIGN_FLIP_NORMAL_ABOVE = 5000
@@ -111,43 +114,71 @@ const SIGN_FLIP_NORMAL_ABOVE = 5000
  */
 const SIGN_FLIP_RELATIVE_TOLERANCE = 1e-9
 
-/** All 2^k sums ±v₀ ± v₁ … ± v_{k−1}. */
-function signedSubsetSums(values: readonly number[]): Float64Array {
-  let sums = new Float64Array([0])
+/**
+ * All 2^k sums ±v₀ ± v₁ … ± v_{k−1}, ascending. Each value doubles the sorted list by merging
+ * its two shifted copies (list − v and list + v are each already sorted), so no sort is needed:
+ * 2^(k+1) steps in all.
+ */
+function sortedSignedSums(values: readonly number[]): Float64Array {
+  let sums = new Float64Array(2 ** values.length)
+  let merged = new Float64Array(sums.length)
+  let size = 1
   for (const value of values) {
-    const next = new Float64Array(sums.length * 2)
-    for (let i = 0; i < sums.length; i++) {
-      const sum = sums[i] as number
-      next[2 * i] = sum + value
-      next[2 * i + 1] = sum - value
+    let minus = 0
+    let plus = 0
+    let out = 0
+    while (minus < size && plus < size) {
+      const lower = (sums[minus] as number) - value
+      const upper = (sums[plus] as number) + value
+      if (lower <= upper) {
+        merged[out++] = lower
+        minus++
+      } else {
+        merged[out++] = upper
+        plus++
+      }
     }
-    sums = next
+    while (minus < size) merged[out++] = (sums[minus++] as number) - value
+    while (plus < size) merged[out++] = (sums[plus++] as number) + value
+    ;[sums, merged] = [merged, sums]
+    size *= 2
   }
   return sums
 }
 
-/** Index of the first element ≥ threshold in an ascending array. */
-function lowerBound(sorted: Float64Array, threshold: number): number {
-  let low = 0
-  let high = sorted.length
-  while (low < high) {
-    const middle = (low + high) >>> 1
-    if ((sorted[middle] as number) < threshold) low = middle + 1
-    else high = middle
+/**
+ * Chernoff's bound on P(Σ sᵢaᵢ ≥ t) for independent fair signs sᵢ, aᵢ > 0 and 0 < t < Σaᵢ:
+ * min over λ ≥ 0 of exp(−λt) E[exp(λ Σ sᵢaᵢ)] = exp(−λt) Π cosh(λaᵢ) (Chernoff 1952, "A measure
+ * of asymptotic efficiency for tests of a hypothesis based on the sum of observations", Ann. Math.
+ * Statist. 23; Markov's inequality, so valid at every λ). Since cosh x ≤ exp(x²/2) it is never
+ * above Hoeffding's exp(−t²/(2Σaᵢ²)), and unlike it, it tends to the exact 2^−m as t → Σaᵢ (every
+ * difference one way). Newton's method on the increasing, concave derivative Σ aᵢ tanh(λaᵢ) − t,
+ * started at 0, approaches the minimum from below, so every step lowers the bound.
+ */
+function chernoffLogBound(magnitudes: readonly number[], total: number, t: number): number {
+  // log(exp(−λt) Π cosh(λaᵢ)) = λ(Σaᵢ − t) + Σ log(1 + exp(−2λaᵢ)) − m log 2, without overflow.
+  const gap = total - t
+  const base = -magnitudes.length * Math.LN2
+  let lambda = 0
+  let logBound = 0
+  for (let iteration = 0; iteration < 100; iteration++) {
+    let slope = gap
+    let curvature = 0
+    let logSum = 0
+    for (const a of magnitudes) {
+      const decay = Math.exp(-2 * lambda * a)
+      const onePlus = 1 + decay
+      slope -= (2 * a * decay) / onePlus
+      curvature += (4 * a * a * decay) / (onePlus * onePlus)
+      logSum += Math.log1p(decay)
+    }
+    logBound = Math.min(logBound, lambda * gap + logSum + base)
+    if (!(slope < 0 && curvature > 0)) break
+    const step = -slope / curvature
+    if (step <= 1e-12 * lambda) break
+    lambda += step
   }
-  return low
-}
-
-/** Index of the first element > threshold in an ascending array. */
-function upperBound(sorted: Float64Array, threshold: number): number {
-  let low = 0
-  let high = sorted.length
-  while (low < high) {
-    const middle = (low + high) >>> 1
-    if ((sorted[middle] as number) <= threshold) low = middle + 1
-    else high = middle
-  }
-  return low
+  return logBound
 }
 
 /**
@@ -157,20 +188,20 @@ function upperBound(sorted: Float64Array, threshold: number): number {
  * is equally likely; the p-value is the share of patterns whose sum is at least as extreme as
  * the observed one. Zeros are dropped (their sign does not change the sum).
  *
- * - ≤ 20 non-zero differences: exact, all 2^m patterns, counted by meet-in-the-middle (two halves
- *   of ≤ 2^10 sums, sorted, binary-searched), O(2^(m/2) m).
+ * - ≤ 32 non-zero differences: exact, all 2^m patterns, counted by meet-in-the-middle (two sorted
+ *   halves of ≤ 2^16 sums, swept against each other), O(2^(m/2)): about a millisecond at 32.
  * - more: Monte Carlo with `samples` random patterns (default 10,000) drawn from `rng`,
  *   p = (1 + count) / (1 + samples) so that p is never 0 (Phipson & Smyth 2010, "Permutation
  *   P-values Should Never Be Zero"). Sign patterns are taken 32 bits per draw and summed four
  *   signs at a time from precomputed 16-entry tables, so 10,000 samples over 100,000 differences
  *   cost 2.5·10^8 table look-ups rather than 10^9 draws. That p cannot go below 1 / (1 + samples),
  *   which Holm's correction over a few hundred tests turns into "not significant" for any change,
- *   however large; where Hoeffding's inequality bounds the tail below that floor, the bound is the
- *   p-value. With independent fair signs sᵢ, P(Σ sᵢ|dᵢ| ≥ S) ≤ exp(−S² / (2 Σ dᵢ²)) for S > 0
- *   (Hoeffding 1963, "Probability inequalities for sums of bounded random variables", JASA 58,
- *   Thm 2), twice that two-sided. The bound is never below the exact p-value, so at any level
- *   under the floor the test rejects only when the exact test would, and its size stays at most
- *   that level; above the floor the Monte Carlo estimate is used as before.
+ *   however large; where Chernoff's bound (`chernoffLogBound`, twice it two-sided) puts the tail
+ *   below that floor, the bound is the p-value. It is never below the exact p-value, so at any
+ *   level under the floor the test rejects only when the exact test would, and its size stays at
+ *   most that level; above the floor the Monte Carlo estimate is used as before. With every
+ *   difference one way it is the exact 2^−m, so one more unit moved that way past the exact limit
+ *   never raises p.
  * - more than 5,000: the normal approximation of the randomization distribution. Σ sᵢ|dᵢ| with
  *   independent fair signs has mean 0 and variance Σ dᵢ², and is asymptotically normal when no
  *   single |dᵢ| dominates (Lindeberg; Lehmann & Romano 2005, "Testing Statistical Hypotheses",
@@ -180,9 +211,9 @@ function upperBound(sorted: Float64Array, threshold: number): number {
  * 'less' counts sums ≤ observed, 'greater' sums ≥ observed, 'two-sided' |sum| ≥ |observed|, with
  * ties judged within 1e-9 Σ|d|. `statistic` is the mean of all differences (zeros included; NaN
  * for an empty array). No non-zero differences gives p = 1 (exact). `smallestPValue` is 2^−m
- * (2^−(m−1) two-sided), the exact test's smallest: the Monte Carlo and normal p-values cannot go
- * below it either, as exp(−(Σ|dᵢ|)² / (2 Σ dᵢ²)) ≥ exp(−m/2) > 2^−m. Throws RangeError for
- * non-finite differences or a non-positive `samples`.
+ * (2^−(m−1) two-sided), the exact test's smallest, which the Monte Carlo p-value, its floor
+ * (1 / (1 + samples) or the bound) and the normal p-value do not go below either. Throws
+ * RangeError for non-finite differences or a non-positive `samples`.
  */
 export function signFlipTest(
   diffs: readonly number[],
@@ -213,17 +244,26 @@ export function signFlipTest(
 
   if (m <= SIGN_FLIP_EXACT_LIMIT) {
     const half = Math.floor(m / 2)
-    const left = signedSubsetSums(magnitudes.slice(0, half)).sort()
-    const right = signedSubsetSums(magnitudes.slice(half))
-    // Patterns (u, v) with u + v ≥ threshold, resp. u + v ≤ threshold.
+    const left = sortedSignedSums(magnitudes.slice(0, half))
+    const right = sortedSignedSums(magnitudes.slice(half))
+    // Patterns (u, v) with u + v ≥ threshold, resp. u + v ≤ threshold. As v goes up the
+    // threshold − v on u goes down, so one sweep of each ascending half counts them all.
     const countAtLeast = (threshold: number): number => {
       let count = 0
-      for (const v of right) count += left.length - lowerBound(left, threshold - v)
+      let below = left.length
+      for (const v of right) {
+        while (below > 0 && (left[below - 1] as number) >= threshold - v) below--
+        count += left.length - below
+      }
       return count
     }
     const countAtMost = (threshold: number): number => {
       let count = 0
-      for (const v of right) count += upperBound(left, threshold - v)
+      let upTo = left.length
+      for (const v of right) {
+        while (upTo > 0 && (left[upTo - 1] as number) > threshold - v) upTo--
+        count += upTo
+      }
       return count
     }
     let extreme: number
@@ -233,8 +273,8 @@ export function signFlipTest(
     return { pValue: Math.min(1, extreme / 2 ** m), statistic, exact: true, smallestPValue }
   }
 
-  const sumOfSquares = magnitudes.reduce((sum, d) => sum + d * d, 0)
   if (m > SIGN_FLIP_NORMAL_ABOVE) {
+    const sumOfSquares = magnitudes.reduce((sum, d) => sum + d * d, 0)
     const z = observed / Math.sqrt(sumOfSquares)
     const pValue =
       alternative === 'greater'
@@ -280,14 +320,16 @@ export function signFlipTest(
       : alternative === 'less'
         ? -observed - tolerance
         : twoSidedThreshold
-  const hoeffding =
+  const logBound =
     towards > 0
-      ? (alternative === 'two-sided' ? 2 : 1) * Math.exp(-(towards * towards) / (2 * sumOfSquares))
-      : 1
-  // The bound underflows to 0 from about 1,500 units moved one way: the smallest positive double
+      ? (alternative === 'two-sided' ? Math.LN2 : 0) + chernoffLogBound(magnitudes, total, towards)
+      : 0
+  // The bound underflows to 0 from about 1,075 units moved one way: the smallest positive double
   // keeps p a probability the run could have seen (Phipson & Smyth, above).
   const pValue =
-    hoeffding < floor ? Math.max(hoeffding, Number.MIN_VALUE) : (1 + extreme) / (1 + samples)
+    logBound < Math.log(floor)
+      ? Math.max(Math.exp(logBound), smallestPValue, Number.MIN_VALUE)
+      : (1 + extreme) / (1 + samples)
   return { pValue, statistic, exact: false, smallestPValue }
 }
 
