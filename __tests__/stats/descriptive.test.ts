@@ -1,4 +1,5 @@
 import { mean, median, quantile, standardDeviation, variance } from '../../src/stats/index.js'
+import { expectRelativelyClose } from './closeTo.js'
 
 describe('mean, variance, standardDeviation', () => {
   it('match R on a small sample', () => {
@@ -25,6 +26,22 @@ describe('mean, variance, standardDeviation', () => {
     // Python: statistics.mean([0.2] * 3) = 0.2 (exact rational arithmetic)
     expect(mean([0.2, 0.2, 0.2])).toBe(0.2)
     expect(mean([1, Infinity])).toBe(Infinity)
+  })
+
+  it('stay exact under cancellation and when the sum overflows', () => {
+    // Python: statistics.mean([1e16, 1, -1e16]) = 0.3333333333333333 (exact rationals); the
+    // refinement pass once gave 0.5556, losing the rounding of 1e16 − ⅓.
+    expect(mean([1e16, 1, -1e16])).toBe(1 / 3)
+    // Python: statistics.mean([-1e308, -1e308, 1e308]) = -3.333333333333333e+307, where the
+    // running sum overflows to −Infinity.
+    expect(mean([-1e308, -1e308, 1e308])).toBe(-3.333333333333333e307)
+    // Exact variance 4/3·1e616, past the largest double (Python's statistics.variance raises
+    // OverflowError): Infinity, not NaN.
+    expect(variance([-1e308, -1e308, 1e308])).toBe(Infinity)
+    // Python: float(statistics.variance([Fraction(1.3e154), Fraction(-1.3e154)] * 1000))
+    // = 1.6908454227113555e+308, finite although the squared deviations sum past 1.8e308.
+    const alternating = Array.from({ length: 2000 }, (_, i) => (i % 2 === 0 ? 1.3e154 : -1.3e154))
+    expectRelativelyClose(variance(alternating), 1.6908454227113555e308, 1e-12)
   })
 
   it('follow R at the edges: NaN when empty or n < 2, 0 for constant input, NaN propagates', () => {

@@ -3,12 +3,17 @@
  * propagates to the result.
  */
 
-/** Neumaier's compensated sum (1974) of `x − shift` over `xs`: no drift with n. */
+/**
+ * Neumaier's compensated sum (1974) of `x − shift` over `xs`: no drift with n. The rounding error
+ * of each subtraction is compensated too, so that the residuals of a mean sum to what they should
+ * under cancellation (1e16 − ⅓ is 1e16 in floating point).
+ */
 function compensatedSum(xs: readonly number[], shift = 0): number {
   let sum = 0
   let compensation = 0
   for (const value of xs) {
     const x = value - shift
+    compensation += Math.abs(value) >= Math.abs(shift) ? value - x - shift : value - (x + shift)
     const next = sum + x
     compensation += Math.abs(sum) >= Math.abs(x) ? sum - next + x : x - next + sum
     sum = next
@@ -19,14 +24,21 @@ function compensatedSum(xs: readonly number[], shift = 0): number {
 /**
  * Arithmetic mean, NaN for an empty array: a compensated sum, refined as R's `mean.default` does
  * by the mean residual (summed the same way), so integer data (a 2-point drop, −5 / 250) and
- * constant data give their exact mean, which a verdict at a tolerance depends on.
+ * constant data give their exact mean, which a verdict at a tolerance depends on. A sum that
+ * overflows although every value is finite (−1e308, −1e308, 1e308) is taken over the values
+ * scaled by a power of two, which is exact.
  */
 export function mean(xs: readonly number[]): number {
   const n = xs.length
   if (n === 0) return NaN
   const first = compensatedSum(xs) / n
-  if (!Number.isFinite(first)) return first
-  return first + compensatedSum(xs, first) / n
+  if (Number.isFinite(first)) {
+    const refined = first + compensatedSum(xs, first) / n
+    if (Number.isFinite(refined)) return refined
+  }
+  if (!xs.every(Number.isFinite)) return first
+  const scale = 2 ** -Math.ceil(Math.log2(n))
+  return mean(xs.map((x) => x * scale)) / scale
 }
 
 /**
@@ -45,6 +57,12 @@ export function variance(xs: readonly number[]): number {
     const deviation = x - m
     squares += deviation * deviation
     residual += deviation
+  }
+  if (squares === Infinity) {
+    // Squares past the largest double from finite values (deviations of 1e308): the same over
+    // the values scaled by a power of two (exact), scaled back, Infinity only if it is that large.
+    const scale = 2 ** -(514 + Math.ceil(Math.log2(n)))
+    return variance(xs.map((x) => x * scale)) / scale / scale
   }
   return Math.max(0, (squares - (residual * residual) / n) / (n - 1))
 }
