@@ -144,7 +144,9 @@ describe('strict mode', () => {
     try {
       const strict = await pullRequestRun(newPullRequest('strict'), {}, { strict: 'true' })
       expect(strict.code).toBe(1)
-      expect(strict.outputs.verdict).toBe('not-comparable')
+      // Strict mode takes it as inconclusive, which fails: the verdict says so, not `not-comparable`.
+      expect(strict.outputs.verdict).toBe('inconclusive')
+      expect(strict.summary).toMatch(/^## evalgate: INCONCLUSIVE · FAILS IN STRICT MODE$/m)
       const why = 'capitals / app could not be gated against its baseline (its scorers changed)'
       expect(strict.stdout).toContain(`Strict mode fails: ${why}.`)
       expect(strict.summary).toContain(`**Fails in strict mode:** ${why}.`)

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { unsupportedNode } from '../../src/cli/node-version.js'
+import { checkComparison } from '../../src/compare/index.js'
+import type { Comparison } from '../../src/compare/index.js'
 import { parseRunResult } from '../../src/results/parse.js'
 import type { CaseInfo, CaseResult, RunResult } from '../../src/results/types.js'
 import { buildEntry, runBundle as runCliProcess } from '../helpers/cli.js'
@@ -519,6 +521,20 @@ describe('exit codes', () => {
         { cwd: dir }
       )
       expect(markdown.stdout).toContain('**Fails in strict mode:** triage / p could not be gated')
+      // The verdict itself says it fails, in every format: strict mode takes it as inconclusive.
+      expect(markdown.stdout.split('\n')[0]).toBe(
+        '## evalgate: INCONCLUSIVE · FAILS IN STRICT MODE'
+      )
+      const json = await runCliProcess(
+        cli,
+        ['compare', base, head, '--strict', '--format', 'json'],
+        { cwd: dir }
+      )
+      expect(json.code).toBe(1)
+      const comparison = JSON.parse(json.stdout) as Comparison
+      expect(checkComparison(comparison).problem).toBeUndefined()
+      expect(comparison.verdict).toBe('inconclusive')
+      expect(comparison.summary).toMatch(/^Inconclusive: \d+ inconclusive results?/)
     }
     // A suite × provider new to this run has nothing to be held to yet.
     const withCases = (run: RunResult) => {

@@ -590,7 +590,7 @@ export function compareRuns(base: RunResult, head: RunResult, options: CompareOp
   return {
     schemaVersion: COMPARISON_VERSION,
     tool: { name: 'evalgate', version: TOOL_VERSION },
-    ...verdictsOf(groups),
+    ...verdictsOf(groups, strict),
     options: { seed: options.seed, strict, alpha },
     holmFamilySizes: familySizes,
     base: runInfo(base),
@@ -599,12 +599,36 @@ export function compareRuns(base: RunResult, head: RunResult, options: CompareOp
   }
 }
 
+/**
+ * Strict mode fails a suite × provider that had a baseline but could not be gated against it, as
+ * it fails an inconclusive result: its score says inconclusive, so that the verdicts, counts and
+ * summary above it say the run fails, as the exit code does. A score not judged for an outage
+ * (answers paired, but not judged) is left as it is: the outage's error verdict fails already.
+ */
+function strictScore(group: GroupComparison): GroupComparison {
+  if (!isUngated(group)) return group
+  const metrics = group.metrics.map((m) =>
+    m.metric === 'score' &&
+    (m.verdict === 'not-comparable' || (m.verdict === 'not-gated' && m.n === 0))
+      ? {
+          ...m,
+          gated: true,
+          verdict: 'inconclusive' as const,
+          reason: `${m.reason}; strict mode fails a score not gated against its baseline as inconclusive`
+        }
+      : m
+  )
+  return { ...group, metrics }
+}
+
 /** Each group's verdict from its metrics', then the counts, the run's verdict and its summary. */
 function verdictsOf(
-  metricsOfGroups: readonly GroupComparison[]
+  metricsOfGroups: readonly GroupComparison[],
+  strict: boolean
 ): Pick<Comparison, 'verdict' | 'summary' | 'groups' | 'counts'> {
   const counts = emptyCounts()
-  const groups = metricsOfGroups.map((group) => {
+  const groups = metricsOfGroups.map((unraised) => {
+    const group = strict ? strictScore(unraised) : unraised
     for (const m of group.metrics) {
       if (m.verdict !== 'not-gated' && !isRepeated(m, group.metrics)) counts[m.verdict]++
     }
@@ -620,7 +644,7 @@ function verdictsOf(
  * summary written to pass cannot stand above a table that says regression.
  */
 export function withDerivedVerdicts(comparison: Comparison): Comparison {
-  return { ...comparison, ...verdictsOf(comparison.groups) }
+  return { ...comparison, ...verdictsOf(comparison.groups, comparison.options.strict) }
 }
 
 /**
@@ -629,12 +653,20 @@ export function withDerivedVerdicts(comparison: Comparison): Comparison {
  * content, every answer missing from a replay cache). Strict mode counts them as inconclusive.
  */
 export function ungatedAgainstBaseline(c: Comparison): GroupComparison[] {
-  return c.groups.filter(
-    (g) =>
-      g.status === 'compared' &&
-      g.metrics.some(
-        (m) => m.metric === 'score' && (m.verdict === 'not-comparable' || m.verdict === 'not-gated')
-      )
+  return c.groups.filter(isUngated)
+}
+
+/** See ungatedAgainstBaseline; a score strict mode made inconclusive has no paired case. */
+function isUngated(group: GroupComparison): boolean {
+  return (
+    group.status === 'compared' &&
+    group.metrics.some(
+      (m) =>
+        m.metric === 'score' &&
+        (m.verdict === 'not-comparable' ||
+          m.verdict === 'not-gated' ||
+          (m.verdict === 'inconclusive' && m.n === 0))
+    )
   )
 }
 
@@ -660,13 +692,17 @@ export function strictFailures(c: Comparison): string[] {
 }
 
 /**
- * 1 on a regression, a broken absolute limit or an error verdict; when strict, also on an
- * inconclusive one and on a baseline that could not be gated, which proves no more.
+ * The comparison fails only because it is strict: inconclusive, which includes a suite with a
+ * baseline it could not be gated against (see strictScore), which proves no more.
  */
+export function failsOnlyInStrictMode(c: Comparison): boolean {
+  return c.options.strict && c.verdict === 'inconclusive'
+}
+
+/** 1 on a regression, a broken absolute limit or an error verdict; when strict, on an inconclusive one too. */
 export function comparisonExitCode(c: Comparison): 0 | 1 {
   if (c.verdict === 'regression' || c.verdict === 'fail' || c.verdict === 'error') return 1
-  if (!c.options.strict) return 0
-  return c.verdict === 'inconclusive' || ungatedAgainstBaseline(c).length > 0 ? 1 : 0
+  return failsOnlyInStrictMode(c) ? 1 : 0
 }
 
 /**

@@ -9,7 +9,12 @@ import {
   powerGuidance,
   metricCells
 } from '../compare/format.js'
-import { isRepeated, shownMetrics, strictFailures } from '../compare/index.js'
+import {
+  failsOnlyInStrictMode,
+  isRepeated,
+  shownMetrics,
+  strictFailures
+} from '../compare/index.js'
 import type { Comparison, GroupComparison, OutputSample, Verdict } from '../compare/types.js'
 import { terminalLine } from './escape.js'
 import { cachedAnswers } from './markdown.js'
@@ -144,15 +149,11 @@ export function renderComparisonTerminal(c: Comparison, options: { color: boolea
   const paint = painter(options.color)
   const sha = (s: string | null) => (s === null ? 'unknown' : terminalLine(s.slice(0, 12), 12))
   // Strict mode fails an inconclusive verdict, and a suite not gated against its baseline, that
-  // the verdict alone (an improvement, say) would not: the headline says so, as the exit code does.
+  // would pass otherwise: the headline says so, as the exit code does.
   const ungated = strictFailures(c)
-  const failsOnlyInStrict =
-    c.options.strict &&
-    !['regression', 'fail', 'error'].includes(c.verdict) &&
-    (c.verdict === 'inconclusive' || ungated.length > 0)
   const lines = [
     `${paint.bold('evalgate compare:')} ${paint.verdict(c.verdict, VERDICT_WORDS[c.verdict])}` +
-      (failsOnlyInStrict ? ` ${paint.verdict('fail', '· FAILS IN STRICT MODE')}` : ''),
+      (failsOnlyInStrictMode(c) ? ` ${paint.verdict('fail', '· FAILS IN STRICT MODE')}` : ''),
     terminalLine(c.summary, 200),
     ...ungated.map((failure) =>
       paint.verdict('fail', `fails in strict mode: ${terminalLine(failure, 300)}`)

@@ -11,7 +11,12 @@ import {
   powerGuidance,
   metricCells
 } from '../compare/format.js'
-import { isRepeated, shownMetrics, strictFailures } from '../compare/index.js'
+import {
+  failsOnlyInStrictMode,
+  isRepeated,
+  shownMetrics,
+  strictFailures
+} from '../compare/index.js'
 import { VERDICT_SEVERITY } from '../compare/types.js'
 import type {
   Comparison,
@@ -223,7 +228,7 @@ export function renderMarkdown(c: Comparison, options: MarkdownOptions = {}): st
   const maxLength = options.maxLength ?? GITHUB_COMMENT_LIMIT
   const title = markdownInline(options.title ?? 'evalgate', 100)
   const header: string[] = [
-    `## ${title}: ${VERDICT_WORDS[c.verdict]}`,
+    `## ${title}: ${VERDICT_WORDS[c.verdict]}${failsOnlyInStrictMode(c) ? ' · FAILS IN STRICT MODE' : ''}`,
     '',
     markdownInline(c.summary, 500),
     '',
