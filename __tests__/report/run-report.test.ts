@@ -179,6 +179,7 @@ describe('what LLM judges spent', () => {
       suites: [
         {
           ...suite,
+          scorers: [...suite.scorers, { name: 'polite', type: 'llm-judge', weight: 1 }],
           results: costs.map((judgeCost, i) =>
             answer(`j${i}`, 0, true, 100, { judgeCost, judgeTokens: { input: 900, output: 100 } })
           )
@@ -194,8 +195,12 @@ describe('what LLM judges spent', () => {
     expect(renderRunTerminal(paid, summarizeRun(paid), { color: false })).toContain(note)
     expect(renderRunMarkdown(paid, summarizeRun(paid))).toContain(note)
     const unpriced = judged([0.001, null])
+    // Not "no price for its model": gpt-4o has one, but not at a base-url other than OpenAI's.
+    const why =
+      "LLM judges: cost unknown (no price for the judge of triage / polite: set prices: on the judge; the built-in prices hold only for the models they list, on OpenAI's own API at its standard tier, not for a judge with a base-url elsewhere), 2,000 tokens over 2 graded answers"
+    expect(renderRunTerminal(unpriced, summarizeRun(unpriced), { color: false })).toContain(why)
     expect(renderRunMarkdown(unpriced, summarizeRun(unpriced))).toContain(
-      'LLM judges: cost unknown (no price for a judge model), 2,000 tokens over 2 graded answers'
+      'LLM judges: cost unknown (no price for the judge of triage / polite: set prices: on the judge;'
     )
     expect(renderRunMarkdown(run, summarizeRun(run))).not.toContain('LLM judges')
   })

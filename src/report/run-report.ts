@@ -107,6 +107,17 @@ function missingNote(summaries: readonly ProviderSummary[]): string | undefined 
 }
 
 /**
+ * Why a judge's cost is unknown, with what to do: the results record that a grade had no price,
+ * not which of a suite's judges lacked one, nor why (the model, the server or the service tier).
+ */
+function unpricedJudgesReason(judges: readonly string[]): string {
+  const shown =
+    judges.slice(0, 3).join('; ') + (judges.length > 3 ? `; and ${judges.length - 3} more` : '')
+  const which = judges.length === 0 ? 'a judge' : `the judge of ${shown}`
+  return `no price for ${which}: set prices: on the judge; the built-in prices hold only for the models they list, on OpenAI's own API at its standard tier, not for a judge with a base-url elsewhere`
+}
+
+/**
  * What the run's LLM judges spent, apart from the systems under test (whose cost is compared);
  * undefined when no judge graded anything. Plain text.
  */
@@ -115,17 +126,24 @@ function judgeSpendNote(run: RunResult): string | undefined {
   let gradedCached = 0
   let cost: number | null = 0
   let tokens = 0
+  const unpriced: string[] = []
   for (const suite of run.suites) {
+    let suiteUnpriced = false
     for (const result of suite.results) {
       if (result.judgeCost === undefined && result.judgeTokens === undefined) continue
       graded++
       if (result.cached) gradedCached++
+      if (result.judgeCost === null) suiteUnpriced = true
       cost = result.judgeCost === null || cost === null ? null : cost + (result.judgeCost ?? 0)
       tokens += (result.judgeTokens?.input ?? 0) + (result.judgeTokens?.output ?? 0)
     }
+    const judges = suite.scorers.filter((scorer) => scorer.type === 'llm-judge')
+    if (suiteUnpriced && judges.length > 0) {
+      unpriced.push(`${suite.suite} / ${judges.map((judge) => judge.name).join(', ')}`)
+    }
   }
   if (graded === 0) return undefined
-  const spent = cost === null ? 'cost unknown (no price for a judge model)' : formatUsd(cost)
+  const spent = cost === null ? `cost unknown (${unpricedJudgesReason(unpriced)})` : formatUsd(cost)
   // A cached answer's grade is found in the cache by that answer: its cost was spent when recorded.
   const recorded =
     gradedCached === 0
