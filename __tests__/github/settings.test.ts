@@ -38,6 +38,7 @@ describe('parseSettings', () => {
         'fail-on-regression': 'False',
         comment: 'on-regression',
         'baseline-store': 'file',
+        'baseline-max-distance': '0',
         'tracking-issue': 'false'
       })
     )
@@ -49,7 +50,7 @@ describe('parseSettings', () => {
       strict: true,
       failOnRegression: false,
       comment: 'on-regression',
-      baseline: { store: 'file' },
+      baseline: { store: 'file', maxDistance: 0 },
       trackingIssue: false
     })
     // The modes that replace running the suites, one at a time.
@@ -73,6 +74,10 @@ describe('parseSettings', () => {
     [
       { 'baseline-history': '2.5' },
       'input `baseline-history` must be a positive integer, got "2.5"'
+    ],
+    [
+      { 'baseline-max-distance': '-1' },
+      'input `baseline-max-distance` must be an integer of 0 or more, got "-1"'
     ],
     [{ shard: '5/4' }, 'input `shard` must be i/n with 1 ≤ i ≤ n ≤ 10000, e.g. 2/4; got "5/4"'],
     [

@@ -57,12 +57,14 @@ export interface ActionSettings {
 /** Reads one input as the runner passes it (`INPUT_<NAME>`); empty when unset. */
 export type InputReader = (name: string) => string
 
-function positiveInteger(name: string, text: string): number | undefined {
+/** An integer input of at least `least` (1: positive, 0: non-negative); undefined when empty. */
+function integer(name: string, text: string, least: 0 | 1 = 1): number | undefined {
   if (text === '') return undefined
   // Digits only: Number() would also take "1e3", "0x10" and " ".
   const value = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new UsageError(`input \`${name}\` must be a positive integer, got "${text}"`)
+  if (!Number.isSafeInteger(value) || value < least) {
+    const kind = least === 1 ? 'a positive integer' : 'an integer of 0 or more'
+    throw new UsageError(`input \`${name}\` must be ${kind}, got "${text}"`)
   }
   return value
 }
@@ -130,7 +132,7 @@ export function parseSettings(input: InputReader): ActionSettings {
       `input \`shard\` must be i/n with 1 ≤ i ≤ n ≤ ${MAX_SHARDS}, e.g. 2/4; got "${shardText}"`
     )
   }
-  const repeats = positiveInteger('repeats', input('repeats'))
+  const repeats = integer('repeats', input('repeats'))
   if (repeats !== undefined && repeats > MAX_REPEATS) {
     throw new UsageError(
       `input \`repeats\` must be at most ${MAX_REPEATS}, as in a spec; got ${repeats}`
@@ -161,7 +163,7 @@ export function parseSettings(input: InputReader): ActionSettings {
   return {
     specs,
     resultsPath: input('results-path') || '.evalgate/results.json',
-    concurrency: positiveInteger('concurrency', input('concurrency')) ?? 8,
+    concurrency: integer('concurrency', input('concurrency')) ?? 8,
     ...(repeats !== undefined ? { repeats } : {}),
     ...(shard ? { shard } : {}),
     ...(filter ? { filter } : {}),
@@ -179,11 +181,10 @@ export function parseSettings(input: InputReader): ActionSettings {
       ),
       branch: branchName('baseline-branch', input('baseline-branch') || DEFAULT_DATA_BRANCH),
       dir: input('baseline-dir') || '.evalgate/baselines',
-      history:
-        positiveInteger('baseline-history', input('baseline-history')) ?? DEFAULT_HISTORY_LENGTH,
+      history: integer('baseline-history', input('baseline-history')) ?? DEFAULT_HISTORY_LENGTH,
       maxDistance:
-        positiveInteger('baseline-max-distance', input('baseline-max-distance')) ??
-        DEFAULT_MAX_DISTANCE
+        // 0: the merge base's (or the commit's) own results only.
+        integer('baseline-max-distance', input('baseline-max-distance'), 0) ?? DEFAULT_MAX_DISTANCE
     },
     comment: oneOf('comment', input('comment'), ['on', 'off', 'on-regression'] as const, 'on'),
     ...(commentAuthor ? { commentAuthor } : {}),
