@@ -14,12 +14,14 @@ beforeEach(async () => {
   results = join(await mkdtemp(join(tmpdir(), 'evalgate-results-')), 'r.json')
 })
 
-/** Without a token: the run, its results, outputs and job summary, and the threshold. */
+/** Without a token, on a push to the default branch: the run, its outputs and job summary. */
 function run(inputs: Record<string, string>, cwd = resolve('.')) {
   return runActionBundle(action, {
     cwd,
     inputs: { 'results-path': results, ...inputs },
-    env: { GITHUB_SHA: 'f00dfeed', GITHUB_EVENT_NAME: 'push', GITHUB_REF: 'refs/heads/main' }
+    env: { GITHUB_SHA: 'f00dfeed', GITHUB_EVENT_NAME: 'push', GITHUB_REF: 'refs/heads/main' },
+    // A push to the default branch: an event that compares with a baseline.
+    payload: { repository: { default_branch: 'main' } }
   })
 }
 
@@ -57,12 +59,30 @@ describe('the action bundle without a token', () => {
       passed: 'true',
       verdict: 'no-baseline'
     })
+    // Never a silent pass: the report says first that nothing was compared, and why.
+    expect(result.summary).toMatch(
+      /^### evalgate: no baseline\n\nNo `github-token`, so no baseline could be read: .* Nothing was compared and this check does not fail for it;/
+    )
     expect(result.summary).toContain('| ticket-triage | router-v1 | 60 | 78.3% |')
     expect(result.summary).toContain(
       '<details><summary>ticket-triage / router-v1: 13 failed or errored</summary>'
     )
     const parsed = parseRunResult(await readFile(results, 'utf8'), results)
     expect(parsed.run).toMatchObject({ commit: 'f00dfeed', event: 'push', complete: true })
+  })
+
+  it('an event that compares nothing is not-compared without a token too', async () => {
+    const release = await runActionBundle(action, {
+      cwd: resolve('.'),
+      inputs: { 'results-path': results, specs: 'evals/refunds.eval.yaml' },
+      env: { GITHUB_SHA: 'f00dfeed', GITHUB_EVENT_NAME: 'release', GITHUB_REF: 'refs/tags/v1' }
+    })
+    expect(release.code).toBe(0)
+    expect(release.outputs.verdict).toBe('not-compared')
+    expect(release.stdout).toContain('evalgate: a release event compares nothing')
+    expect(release.summary).toMatch(
+      /^### evalgate: nothing compared\n\nNothing was compared, and this check does not fail for it: a release event compares nothing \(pull_request, merge_group, a push to the default branch, schedule and workflow_dispatch do\)\.\n/
+    )
   })
 
   it('fails the step when a suite is below its min-pass-rate', async () => {
@@ -181,6 +201,24 @@ describe('the action bundle without a token', () => {
     expect(result.stdout).toMatch(/^::error::.*answer\.js, which is not an evalgate results file/m)
     expect(result.stdout).not.toContain('evalgate: running')
     expect(await readFile(join(workspace, 'answer.js'), 'utf8')).toBe(imported)
+  })
+
+  it('a run cancelled by the runner neither passes nor compares: its outputs and summary say so', async () => {
+    // The runner cancels a job with SIGTERM; the code under test sends it while it is answering.
+    const workspace = await oneCaseWorkspace(
+      "export default (_input, { signal }) => { process.kill(process.pid, 'SIGTERM'); return new Promise((resolve) => signal.addEventListener('abort', () => resolve('x'))) }\n"
+    )
+    const result = await run({ specs: 'one.eval.yaml' }, workspace)
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(/^::error::evalgate: cancelled \(SIGTERM\)/m)
+    expect(result.outputs).toEqual({
+      'results-path': results,
+      verdict: 'incomplete',
+      passed: 'false'
+    })
+    expect(result.summary).toMatch(
+      /^### evalgate: incomplete run\n\nThe run did not finish \(cancelled \(SIGTERM\) after 0 of 1 answers\): nothing was compared/
+    )
   })
 
   it('refuses merge-from into a results path that is a directory, before reading any shard', async () => {

@@ -136,6 +136,48 @@ describe('the sticky comment of each job', () => {
   })
 })
 
+describe('a pull request without a token', () => {
+  it('reads no baseline, comments nothing and says so first in its summary', async () => {
+    const pull = newPullRequest('no-token')
+    const run = await runEvent(
+      'pull_request',
+      pullRequestPayload(pull),
+      { GITHUB_SHA: 'f'.repeat(40), GITHUB_REF: `refs/pull/${pull.number}/merge` },
+      ''
+    )
+    expect(run.code).toBe(0)
+    expect(run.outputs.verdict).toBe('no-baseline')
+    expect(run.summary).toMatch(/^### evalgate: no baseline\n\nNo `github-token`, so no baseline/)
+    expect(server.state.commentsOn(pull.number)).toEqual([])
+  })
+})
+
+describe('baseline-max-distance: 0', () => {
+  it('compares with the merge base’s own results only, and walks back no first parent', async () => {
+    const own = await pullRequestRun(
+      newPullRequest('own-base'),
+      {},
+      { 'baseline-max-distance': '0' }
+    )
+    expect(own.code).toBe(0)
+    expect(own.outputs.verdict).toBe('pass')
+    expect(own.summary).toMatch(/^Baseline: `[0-9a-f]{7}` \(the merge base `[0-9a-f]{7}` itself, /m)
+    // A merge base one commit past the stored baseline: found with the default, not with 0.
+    const baseSha = server.state.commit({ branch: 'unstored', parents: [mainSha] })
+    const headSha = server.state.commit({ branch: 'past-base', parents: [baseSha] })
+    const { number } = server.state.addPullRequest({ headBranch: 'past-base' })
+    const pull = { number, headSha, headBranch: 'past-base', baseSha }
+    const walked = await pullRequestRun(pull)
+    expect(walked.outputs.verdict).toBe('pass')
+    const none = await pullRequestRun(pull, {}, { 'baseline-max-distance': '0' })
+    expect(none.code).toBe(0)
+    expect(none.outputs.verdict).toBe('no-baseline')
+    expect(none.summary).toMatch(
+      /^### evalgate: no baseline yet\n\nNo stored results for the merge base\. Nothing was compared/
+    )
+  })
+})
+
 describe('strict mode', () => {
   it('fails a suite its baseline cannot gate, and says which and why', async () => {
     const spec = join(workspace, 'evals', 'qa.eval.yaml')

@@ -129,6 +129,44 @@ describe('report-from: the pull request it comments on', () => {
     )
     expect(late.outputs['comment-url']).toBeUndefined()
     expect(server.state.commentsOn(pull.number).map((c) => c.body)).toEqual([report])
+    // The job still has the report's outputs and summary, which say why it commented nothing.
+    expect(late.outputs).toMatchObject({
+      'results-path': older.artifact,
+      verdict: older.run.outputs.verdict,
+      passed: 'true',
+      'regression-count': '0'
+    })
+    expect(late.summary).toMatch(
+      new RegExp(
+        `^> \\*\\*No comment posted:\\*\\* this report is of ${pull.headSha.slice(0, 7)}, but #${pull.number} is at ${headSha.slice(0, 7)} now; the run of that commit reports on it\\.\n\n## evalgate: `
+      )
+    )
+  })
+
+  it('the run of another event than a pull request: no comment, but its outputs and a summary saying why', async () => {
+    const pull = newPullRequest('pushed')
+    const { artifact } = await forkRun(pull, { EVALGATE_FIXTURE_MODE: 'worse' })
+    const payload = workflowRunPayload({
+      id: 903,
+      headSha: pull.headSha,
+      headBranch: 'pushed',
+      pullRequests: [listedPullRequest(pull.number, pull.headSha)]
+    })
+    const report = await reportFrom(
+      { ...payload, workflow_run: { ...(payload.workflow_run as object), event: 'push' } },
+      artifact
+    )
+    expect(report.code).toBe(0)
+    expect(report.stdout).toContain('evalgate: the push run needs no comment')
+    expect(server.state.commentsOn(pull.number)).toEqual([])
+    expect(report.outputs).toMatchObject({
+      'results-path': artifact,
+      verdict: 'regression',
+      passed: 'true'
+    })
+    expect(report.summary).toMatch(
+      /^> \*\*No comment posted:\*\* the run it follows is of a push event, not of a pull request\.\n\n## evalgate: REGRESSION\n/
+    )
   })
 })
 

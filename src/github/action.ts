@@ -193,6 +193,16 @@ function refusedComparisonMarkdown(
   )
 }
 
+/** Why an event compares nothing, for the log and the report (see comparesWithBaseline). */
+function notComparedWhy(context: ActionContext): string {
+  // The event's name comes from the runner, not from the repository's code.
+  const event =
+    context.eventName === 'push'
+      ? 'a push to a branch other than the default one'
+      : `a ${context.eventName || 'run of this'} event`
+  return `${event} compares nothing (pull_request, merge_group, a push to the default branch, schedule and workflow_dispatch do)`
+}
+
 /** The suites below their min-pass-rate, said first since they fail the check; or undefined. */
 function alertFor(
   settings: ActionSettings,
@@ -429,9 +439,28 @@ async function missingBranchNote(store: BaselineStore): Promise<string> {
 }
 
 /**
- * The baseline this event compares with (DESIGN "The action's behaviour by event"): a pull
- * request's merge base, a push's parent, a scheduled run's own commit, each walking back first
- * parents. Undefined for an event that compares nothing.
+ * Whether the event compares with a baseline (DESIGN "The action's behaviour by event"): known
+ * from the event alone, before any call to GitHub, so a run without a token says the same.
+ */
+function comparesWithBaseline(context: ActionContext, isDefaultBranch: boolean): boolean {
+  switch (context.eventName) {
+    case 'pull_request':
+      return context.pullRequest !== undefined
+    case 'merge_group':
+      return context.mergeGroup !== undefined
+    case 'push':
+      return isDefaultBranch
+    case 'schedule':
+    case 'workflow_dispatch':
+      return true
+    default:
+      return false
+  }
+}
+
+/**
+ * The baseline of an event that compares (comparesWithBaseline): a pull request's merge base, a
+ * push's parent, a scheduled run's own commit, each walking back first parents.
  */
 async function lookUpBaseline(
   context: ActionContext,
@@ -440,7 +469,7 @@ async function lookUpBaseline(
   store: BaselineStore,
   settings: ActionSettings,
   io: ActionIO
-): Promise<BaselineLookup | undefined> {
+): Promise<BaselineLookup> {
   const maxDistance = settings.baseline.maxDistance
   const walkFrom = async (sha: string, what: string, why: string) =>
     lookupOf(
@@ -495,14 +524,12 @@ async function lookUpBaseline(
     if (parent.value === undefined) return { status: 'none', why: 'This is a root commit.' }
     return walkFrom(parent.value, 'parent commit', 'No stored results for the parent commits.')
   }
-  if (context.eventName === 'schedule' || context.eventName === 'workflow_dispatch') {
-    return walkFrom(
-      context.sha,
-      'checked-out commit',
-      'No stored results for this commit or its first parents.'
-    )
-  }
-  return undefined
+  // A scheduled or dispatched run.
+  return walkFrom(
+    context.sha,
+    'checked-out commit',
+    'No stored results for this commit or its first parents.'
+  )
 }
 
 /**
@@ -676,11 +703,22 @@ export async function runAction(
   io.setOutput('results-path', out)
   const summaries = summarizeRun(run)
   const belowThreshold = summaries.filter((s) => s.belowThreshold)
-  io.setOutput('passed', String(belowThreshold.length === 0))
   if (!run.run.complete) {
-    await io.writeSummary(renderRunMarkdown(run, summaries))
-    return `evalgate: ${run.run.incompleteReason ?? 'the run stopped early'}; partial results in ${out}`
+    // Cases it did not reach were never checked: neither passed nor compared.
+    const why = run.run.incompleteReason ?? 'the run stopped early'
+    io.setOutput('verdict', 'incomplete')
+    io.setOutput('passed', 'false')
+    await io.writeSummary(
+      uncomparedMarkdown(
+        'incomplete run',
+        `The run did not finish (${markdownInline(why, 300)}): nothing was compared, stored or commented, and this check fails. The partial results follow.`,
+        run,
+        summaries
+      )
+    )
+    return `evalgate: ${why}; partial results in ${out}`
   }
+  io.setOutput('passed', String(belowThreshold.length === 0))
   if (run.run.shard) {
     // A part of the run gates nothing: the job that merges every shard compares and comments.
     const { index, total } = run.run.shard
@@ -722,8 +760,9 @@ export async function runAction(
   if (context.eventName === 'push' && isDefaultBranch && store && client && !unfitAsBaseline) {
     await storeBaseline(store, context.sha, run, settings, io)
   }
+  const compares = comparesWithBaseline(context, isDefaultBranch)
   const lookup =
-    store && client
+    compares && store && client
       ? await lookUpBaseline(context, isDefaultBranch, client, store, settings, io)
       : undefined
   await recordBaselineError(out, lookup?.status === 'unavailable' ? lookup.error : undefined)
@@ -781,7 +820,21 @@ export async function runAction(
     markdown = noBaselineMarkdown(lookup.why, run, summaries, stored)
   } else if (lookup?.status === 'unavailable')
     markdown = baselineUnavailableMarkdown(lookup.error, run, summaries)
-  else markdown = renderRunMarkdown(run, summaries)
+  else if (compares) {
+    markdown = uncomparedMarkdown(
+      'no baseline',
+      'No `github-token`, so no baseline could be read: finding it walks the commit history on GitHub. Nothing was compared and this check does not fail for it; give the step a token (the default `${{ github.token }}`) to compare.',
+      run,
+      summaries
+    )
+  } else {
+    markdown = uncomparedMarkdown(
+      'nothing compared',
+      `Nothing was compared, and this check does not fail for it: ${notComparedWhy(context)}.`,
+      run,
+      summaries
+    )
+  }
   markdown = preface + markdown
 
   if (context.eventName === 'pull_request' && context.pullRequest && client && lookup) {
@@ -834,11 +887,9 @@ export async function runAction(
     annotateRegressions(comparison, stepFails ? 'error' : 'warning', io)
   } else if (lookup?.status === 'unavailable') {
     io.setOutput('verdict', 'baseline-unavailable')
-  } else if (client && !lookup) {
+  } else if (!compares) {
     io.setOutput('verdict', 'not-compared')
-    io.info(
-      `evalgate: a ${context.eventName || 'run of this'} event compares nothing (pull_request, merge_group, push to the default branch, schedule and workflow_dispatch do); the report is in the job summary`
-    )
+    io.info(`evalgate: ${notComparedWhy(context)}; the report is in the job summary`)
   } else {
     io.setOutput('verdict', 'no-baseline')
     if (client) io.info('evalgate: no baseline to compare with; see the job summary')
@@ -1045,14 +1096,14 @@ async function readComparison(
 /**
  * The open pull request a `workflow_run` is for, confirmed on GitHub: of the event's pull requests
  * (or, for a fork, the open ones from its head branch), the one whose head is still the run's
- * commit. Undefined, and said why, when there is none: a run of an older commit, finishing late,
- * must not replace the report of the pull request's current head.
+ * commit. When there is none, why not, also said in the log: a run of an older commit, finishing
+ * late, must not replace the report of the pull request's current head.
  */
 async function pullRequestOfRun(
   client: GitHubClient,
   source: NonNullable<ActionContext['workflowRun']>,
   io: ActionIO
-): Promise<number | undefined> {
+): Promise<{ number: number } | { noComment: string }> {
   const candidates =
     source.pullRequests.length > 0
       ? source.pullRequests
@@ -1063,15 +1114,18 @@ async function pullRequestOfRun(
   for (const number of candidates) {
     const pr = await client.getPullRequest(number)
     if (pr.state !== 'open') continue
-    if (pr.head.sha === source.headSha) return number
+    if (pr.head.sha === source.headSha) return { number }
     movedOn.push(`#${number} is at ${shortSha(pr.head.sha)} now`)
   }
   if (movedOn.length > 0) {
-    io.info(
-      `evalgate: no comment: this report is of ${shortSha(source.headSha)}, but ${movedOn.join(', ')}; the run of that commit reports on it`
-    )
-  } else io.warning(`evalgate: no open pull request for the run of ${shortSha(source.headSha)}`)
-  return undefined
+    const noComment = `this report is of ${shortSha(source.headSha)}, but ${movedOn.join(', ')}; the run of that commit reports on it`
+    io.info(`evalgate: no comment: ${noComment}`)
+    return { noComment }
+  }
+  io.warning(`evalgate: no open pull request for the run of ${shortSha(source.headSha)}`)
+  return {
+    noComment: `no open pull request has ${shortSha(source.headSha)}, the run's commit, as its head`
+  }
 }
 
 /**
@@ -1095,10 +1149,6 @@ async function reportFromArtifact(
     )
   }
   if (!settings.githubToken) throw new UsageError('`report-from` needs `github-token` to comment')
-  if (source.event !== 'pull_request') {
-    io.info(`evalgate: the ${source.event} run needs no comment`)
-    return undefined
-  }
   const path = resolve(deps.cwd, resultsPath)
   // The artifact is the pull request's to write: this job reads no more than a run makes.
   const size = (await stat(path).catch(() => undefined))?.size ?? 0
@@ -1119,8 +1169,13 @@ async function reportFromArtifact(
     owner: context.owner,
     repo: context.repo
   })
-  const pullNumber = await pullRequestOfRun(client, source, io)
-  if (pullNumber === undefined) return undefined
+  // Only a pull request's run is commented on; every run's report has its outputs and summary.
+  let pull: { number: number } | { noComment: string }
+  if (source.event === 'pull_request') pull = await pullRequestOfRun(client, source, io)
+  else {
+    io.info(`evalgate: the ${source.event} run needs no comment`)
+    pull = { noComment: `the run it follows is of a ${source.event} event, not of a pull request` }
+  }
   // The link goes to the pull request's run, not to this reporting job.
   const runUrl = context.runUrl?.replace(/\/\d+$/, `/${source.id}`)
   const read = await readComparison(comparisonPathFor(path), run, io)
@@ -1141,18 +1196,24 @@ async function reportFromArtifact(
       ? refusedComparisonMarkdown(refused, run, summaries)
       : baselineError !== undefined
         ? baselineUnavailableMarkdown(baselineError, run, summaries)
-        : noBaselineMarkdown('The pull request’s run found no baseline.', run, summaries)
+        : noBaselineMarkdown(
+            `The ${source.event === 'pull_request' ? 'pull request’s' : source.event} run found no baseline.`,
+            run,
+            summaries
+          )
   const markdown = alert + report
-  // The same sticky comment as the pull request's own job would write: one comment, not two.
-  await postComment(
-    settings,
-    { workflow: source.workflow ?? context.workflow, key: run.run.commentKey },
-    client,
-    pullNumber,
-    markdown,
-    (comparison !== undefined && failing(comparison)) || failsOnThreshold,
-    io
-  )
+  if ('number' in pull) {
+    // The same sticky comment as the pull request's own job would write: one comment, not two.
+    await postComment(
+      settings,
+      { workflow: source.workflow ?? context.workflow, key: run.run.commentKey },
+      client,
+      pull.number,
+      markdown,
+      (comparison !== undefined && failing(comparison)) || failsOnThreshold,
+      io
+    )
+  }
   // The outputs the pull request's own run set, for steps after this one.
   io.setOutput('results-path', path)
   if (comparison) setComparisonOutputs(comparison, comparisonPathFor(path), io)
@@ -1166,10 +1227,18 @@ async function reportFromArtifact(
           : 'no-baseline'
     )
   io.setOutput('passed', String(!summaries.some((s) => s.belowThreshold)))
+  // Said first: no one gets this report unless they open the job. From GitHub, not the artifact.
+  const noComment = 'noComment' in pull ? `> **No comment posted:** ${pull.noComment}.\n\n` : ''
   await io.writeSummary(
-    comparison
-      ? alert + comparisonMarkdown(comparison, runUrl, { ...reportOptions, budget: SUMMARY_BUDGET })
-      : markdown
+    noComment +
+      (comparison
+        ? alert +
+          comparisonMarkdown(comparison, runUrl, {
+            ...reportOptions,
+            room: reportOptions.room + noComment.length,
+            budget: SUMMARY_BUDGET
+          })
+        : markdown)
   )
   return undefined
 }
