@@ -99,17 +99,48 @@ describe('lineProgress (logs)', () => {
 describe('terminalProgress', () => {
   it('redraws one line in place, throttled, and ends it with a newline', () => {
     const r = recorder()
-    const progress = terminalProgress(r.out, r.now)
+    const progress = terminalProgress(r.out, r.now, { ticker: r.ticker })
     progress.start(4)
+    r.advance(250)
     progress.update(1, 0)
     progress.update(2, 0)
-    r.advance(500)
+    r.advance(250)
     progress.update(3, 1)
     progress.finish(4, 1)
+    expect(r.writes).toHaveLength(5)
+    expect(r.writes[1]?.startsWith('\r\u001b[2K')).toBe(true)
+    expect(r.writes[1]).toMatch(/█{6}░{18} 1\/4 answers \(25%\)/)
+    expect(r.writes[2]).toContain('3/4 answers (75%), 1 error, 6.0/s')
+    expect(r.writes[4]).toBe('\n')
+  })
+
+  it('draws the bar at the start and every second while no answer comes, until the end', () => {
+    const r = recorder()
+    const progress = terminalProgress(r.out, r.now, { ticker: r.ticker })
+    progress.start(10)
+    expect(r.writes).toEqual([
+      `\r\u001b[2K${'░'.repeat(24)} 0/10 answers (0%), 0.0/s, ETA ?, 0s elapsed`
+    ])
+    r.advance(3000)
     expect(r.writes).toHaveLength(4)
-    expect(r.writes[0]?.startsWith('\r\u001b[2K')).toBe(true)
-    expect(r.writes[0]).toMatch(/█{6}░{18} 1\/4 answers \(25%\)/)
-    expect(r.writes[1]).toContain('3/4 answers (75%), 1 error, 6.0/s')
-    expect(r.writes[3]).toBe('\n')
+    expect(r.writes.at(-1)).toContain('0/10 answers (0%), 0.0/s, ETA ?, 3s elapsed')
+    r.advance(2000)
+    progress.update(1, 0)
+    r.advance(20_000)
+    expect(r.writes.at(-1)).toContain(
+      '1/10 answers (10%), 2.4/min, ETA 3m45s, 25s elapsed; no answer for 20s'
+    )
+    progress.finish(1, 0)
+    const atFinish = r.writes.length
+    r.advance(10_000)
+    expect(r.writes).toHaveLength(atFinish)
+  })
+
+  it("cuts the bar to the terminal's width, so a redraw does not land below a wrapped line", () => {
+    const writes: string[] = []
+    const out = { write: (text: string) => void writes.push(text), columns: 40 }
+    const progress = terminalProgress(out, () => 0, { ticker: recorder().ticker })
+    progress.start(10)
+    expect(writes).toEqual([`\r\u001b[2K${'░'.repeat(24)} 0/10 answers (`])
   })
 })

@@ -10,6 +10,8 @@ export interface ProgressReporter {
 
 export interface ProgressOutput {
   write(text: string): void
+  /** A terminal's width: a longer bar would wrap, and each redraw land below the last. */
+  columns?: number
 }
 
 export const silentProgress: ProgressReporter = {
@@ -44,29 +46,61 @@ function describe(
   return `${done}/${total} answers (${percent}%)${errorText}, ${rateText}, ETA ${formatDuration(eta)}`
 }
 
-/** A bar redrawn in place (at most every 100 ms), for a terminal. */
-export function terminalProgress(out: ProgressOutput, now: () => number): ProgressReporter {
+/** How often the bar is redrawn while no answer arrives, so its times stay current. */
+const REDRAW_MS = 1000
+/** How long without an answer before the bar says how long it has waited. */
+const QUIET_NOTICE_MS = 15_000
+
+/**
+ * A bar redrawn in place: at the start, on answers (at most every 100 ms) and every second
+ * between them, with the time elapsed and, once no answer has come for a while, how long it is.
+ */
+export function terminalProgress(
+  out: ProgressOutput,
+  now: () => number,
+  { ticker = intervalTicker }: { ticker?: Ticker } = {}
+): ProgressReporter {
   const width = 24
   let total = 0
   let startedAt = 0
+  let lastAnswerAt = 0
   let drawnAt = Number.NEGATIVE_INFINITY
-  const draw = (done: number, errors: number, missing: number): void => {
+  let done = 0
+  let errors = 0
+  let missing = 0
+  let stopRedrawing: (() => void) | undefined
+  const draw = (): void => {
+    drawnAt = now()
     const filled = total === 0 ? width : Math.round((done / total) * width)
     const bar = '█'.repeat(filled) + '░'.repeat(width - filled)
-    out.write(`\r\u001b[2K${bar} ${describe(done, total, errors, missing, now() - startedAt)}`)
+    const waited = drawnAt - lastAnswerAt
+    const quiet =
+      waited >= QUIET_NOTICE_MS ? `; no answer for ${formatDuration(waited / 1000)}` : ''
+    const elapsed = drawnAt - startedAt
+    const times = `${formatDuration(elapsed / 1000)} elapsed${quiet}`
+    const line = `${bar} ${describe(done, total, errors, missing, elapsed)}, ${times}`
+    out.write(`\r\u001b[2K${out.columns ? line.slice(0, out.columns - 1) : line}`)
   }
   return {
     start(count) {
       total = count
-      startedAt = now()
+      startedAt = lastAnswerAt = now()
+      draw()
+      stopRedrawing = ticker.every(REDRAW_MS, draw)
     },
-    update(done, errors, missing = 0) {
-      if (now() - drawnAt < 100) return
-      drawnAt = now()
-      draw(done, errors, missing)
+    update(answered, failed, notCached = 0) {
+      done = answered
+      errors = failed
+      missing = notCached
+      lastAnswerAt = now()
+      if (now() - drawnAt >= 100) draw()
     },
-    finish(done, errors, missing = 0) {
-      draw(done, errors, missing)
+    finish(answered, failed, notCached = 0) {
+      stopRedrawing?.()
+      done = answered
+      errors = failed
+      missing = notCached
+      draw()
       out.write('\n')
     }
   }
