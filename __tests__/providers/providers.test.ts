@@ -94,6 +94,49 @@ describe('module provider', () => {
     )
   })
 
+  it('calls an answer of undefined a malformed response naming the provider, null the text null', async () => {
+    const answerOf = async (exportName: string) =>
+      (await createProvider(moduleSpec(exportName))).call(request, never)
+    await expect(answerOf('forgetsToReturn')).rejects.toEqual(
+      new ProviderError(
+        'malformed-response',
+        'provider app: returned undefined — a missing `return`?'
+      )
+    )
+    await expect(answerOf('undefinedOutput')).rejects.toEqual(
+      new ProviderError(
+        'malformed-response',
+        'provider app: returned an object whose `output` is undefined'
+      )
+    )
+    await expect(answerOf('symbol')).rejects.toEqual(
+      new ProviderError('malformed-response', 'provider app: returned a symbol')
+    )
+    await expect(answerOf('nothing')).resolves.toMatchObject({ output: 'null' })
+  })
+
+  it('writes out a bigint, and names the provider of a value JSON cannot hold', async () => {
+    const answerOf = async (exportName: string) =>
+      (await createProvider(moduleSpec(exportName))).call(request, never)
+    await expect(answerOf('count')).resolves.toMatchObject({ output: '10' })
+    await expect(answerOf('countInObject')).rejects.toEqual(
+      new ProviderError(
+        'malformed-response',
+        'provider app: returned a value JSON cannot hold: Do not know how to serialize a BigInt'
+      )
+    )
+  })
+
+  it('shows a thrown value that is no Error as it is, cut short', async () => {
+    const provider = await createProvider(moduleSpec('throwsObject'))
+    const error = (await provider.call(request, never).catch((e: unknown) => e)) as ProviderError
+    expect(error.kind).toBe('module')
+    expect(error.message).toMatch(
+      /^provider app threw: \{ code: 42, detail: 'quota', nested: \{ list: \[ 0, 1, 2, .{200,}…$/
+    )
+    expect(error.message.length).toBeLessThan(400)
+  })
+
   it('refuses an export that is not a function', async () => {
     await expect(createProvider(moduleSpec('notAFunction'))).rejects.toThrow(
       `provider app: ${app} has no exported function \`notAFunction\` (found string)`

@@ -1,4 +1,5 @@
 import { pathToFileURL } from 'node:url'
+import { inspect } from 'node:util'
 import { ProviderError, errorMessage } from '../errors.js'
 import type { ModuleProviderSpec } from '../spec/types.js'
 import type { TokenUsage } from '../results/types.js'
@@ -97,10 +98,36 @@ function isAnswer(value: unknown): value is ModuleAnswer {
   return typeof value === 'object' && value !== null && 'output' in value
 }
 
-function asText(value: unknown): string {
+/**
+ * The text of what the function returned: a string as it is, a number, boolean or bigint written
+ * out, anything else as JSON (`null` is `null`); undefined for what JSON cannot write (undefined,
+ * a symbol, a function). Throws what JSON.stringify throws (a bigint inside, a cycle).
+ */
+function asText(value: unknown): string | undefined {
   if (typeof value === 'string') return value
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
-  return JSON.stringify(value) ?? ''
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return String(value)
+  }
+  return JSON.stringify(value)
+}
+
+/** A value asText writes nothing for, named. */
+function kindOf(value: unknown): string {
+  if (value === undefined) return 'undefined'
+  return typeof value === 'object' ? 'an object that JSON writes as nothing' : `a ${typeof value}`
+}
+
+/** The longest a thrown value that is no Error is quoted. */
+const THROWN_VALUE_CHARS = 300
+
+/** What a function threw: an Error's message, a string as it is, any other value inspected. */
+function thrownText(thrown: unknown): string {
+  // An Error of another realm (a vm context) is no `instanceof Error`.
+  const isError =
+    thrown instanceof Error || Object.prototype.toString.call(thrown) === '[object Error]'
+  if (typeof thrown === 'string' || isError) return errorMessage(thrown)
+  const text = inspect(thrown, { depth: 2, compact: true, breakLength: Number.POSITIVE_INFINITY })
+  return text.length > THROWN_VALUE_CHARS ? `${text.slice(0, THROWN_VALUE_CHARS)}…` : text
 }
 
 /** Calls an exported function of the repository under test, in this process. */
@@ -141,12 +168,28 @@ export class ModuleProvider implements Provider {
       answer = await this.fn(request, { signal })
     } catch (error) {
       if (error instanceof ProviderError) throw error
-      throw new ProviderError('module', `provider ${this.id} threw: ${errorMessage(error)}`)
+      throw new ProviderError('module', `provider ${this.id} threw: ${thrownText(error)}`)
     }
     const latencyMs = performance.now() - started
+    const malformed = (problem: string): ProviderError =>
+      new ProviderError('malformed-response', `provider ${this.id}: ${problem}`)
+    let output: string | undefined
+    try {
+      output = asText(isAnswer(answer) ? answer.output : answer)
+    } catch (error) {
+      throw malformed(`returned a value JSON cannot hold: ${errorMessage(error)}`)
+    }
+    // Undefined is no empty answer, scored as one: it is a bug of the function.
+    if (output === undefined) {
+      throw malformed(
+        isAnswer(answer)
+          ? `returned an object whose \`output\` is ${kindOf(answer.output)}`
+          : `returned ${kindOf(answer)}${answer === undefined ? ' — a missing `return`?' : ''}`
+      )
+    }
     if (isAnswer(answer)) {
       return {
-        output: asText(answer.output),
+        output,
         latencyMs,
         attempts: 1,
         ...(answer.tokens ? { tokens: answer.tokens } : {}),
@@ -154,6 +197,6 @@ export class ModuleProvider implements Provider {
         ...(answer.fingerprint ? { fingerprint: answer.fingerprint } : {})
       }
     }
-    return { output: asText(answer), latencyMs, attempts: 1 }
+    return { output, latencyMs, attempts: 1 }
   }
 }
