@@ -231,6 +231,53 @@ describe('exec provider', () => {
   })
 })
 
+/** Whether the process `pid` still runs (a zombie would too, but evalgate reaps its children). */
+function alive(pid: number): boolean {
+  try {
+    return process.kill(pid, 0)
+  } catch {
+    return false
+  }
+}
+
+describe('exec provider, a command that misbehaves', () => {
+  const node = process.execPath
+
+  it('is stopped once it writes more than 32 MB to stdout, an error not retried', async () => {
+    // Writes for ever, as `yes` does; without a limit its answer fills the memory.
+    const script =
+      "const b = Buffer.alloc(1 << 20, 97); const w = () => { while (process.stdout.write(b)); process.stdout.once('drain', w) }; w()"
+    const provider = await createProvider(execSpec([node, '-e', script]))
+    const error = await provider.call(request, AbortSignal.timeout(10_000)).catch((e: unknown) => e)
+    expect(error).toEqual(
+      new ProviderError(
+        'exec',
+        'provider cli: the command wrote more than 32 MB to stdout, the most an answer may hold; it was stopped'
+      )
+    )
+    expect(error).toMatchObject({ retryable: false })
+  })
+
+  it('answers once it exits, stopping what it left in the background holding stdout open', async () => {
+    const pidFile = join(await mkdtemp(join(tmpdir(), 'evalgate-exec-')), 'pid')
+    // 5 MB: more than a pipe holds, so some of it is still to be read when the command exits.
+    const provider = await createProvider(
+      execSpec([
+        'sh',
+        '-c',
+        `head -c 5000000 /dev/zero | tr '\\0' a; sleep 30 & echo $! > ${pidFile}; echo`
+      ])
+    )
+    const started = performance.now()
+    const answer = await provider.call(request, AbortSignal.timeout(10_000))
+    expect(answer.output).toBe('a'.repeat(5_000_000))
+    expect(performance.now() - started).toBeLessThan(5000)
+    const sleeper = Number(await readFile(pidFile, 'utf8'))
+    while (alive(sleeper)) await sleep(10)
+    expect(alive(sleeper)).toBe(false)
+  })
+})
+
 describe('http provider', () => {
   let server: Server
   let url: string

@@ -3,12 +3,18 @@ import { ProviderError } from '../errors.js'
 import type { ExecProviderSpec } from '../spec/types.js'
 import type { Provider, ProviderRequest, ProviderResponse } from './types.js'
 import { abortError } from './abort.js'
+import { MAX_ANSWER_BYTES } from './connections.js'
 import { redactText } from '../spec/secrets.js'
 
 /** How much of stderr an error message quotes: enough to see the cause, not a log dump. */
 const STDERR_TAIL_CHARS = 500
 /** Grace between SIGTERM and SIGKILL for a command that outlives its timeout. */
 const KILL_GRACE_MS = 2000
+/**
+ * How long stdout and stderr may stay open once the command has exited: what it started in the
+ * background (`server &`) may hold them open for ever.
+ */
+const EXIT_GRACE_MS = 500
 /** Process groups (and killing one with a negative pid) are POSIX; Windows kills the child only. */
 const GROUP_KILL = process.platform !== 'win32'
 
@@ -43,8 +49,10 @@ function killGroupOnExit(child: ChildProcess): void {
 
 /**
  * Runs a command per call: the rendered prompt on stdin, the answer on stdout (one trailing
- * newline dropped). The case's id, repeat and variables are in EVALGATE_CASE_ID, EVALGATE_REPEAT
- * and EVALGATE_VARS (JSON). A non-zero exit is an error quoting the end of stderr.
+ * newline dropped, at most MAX_ANSWER_BYTES). The case's id, repeat and variables are in
+ * EVALGATE_CASE_ID, EVALGATE_REPEAT and EVALGATE_VARS (JSON). A non-zero exit is an error quoting
+ * the end of stderr. A call settles once stdout and stderr have closed: what it started has
+ * stopped, or let go of them.
  */
 export class ExecProvider implements Provider {
   readonly type = 'exec'
@@ -76,21 +84,17 @@ export class ExecProvider implements Provider {
       })
       killGroupOnExit(child)
       const stdout: Buffer[] = []
+      let stdoutBytes = 0
+      let overflowed = false
       // Kept a secret's length longer than quoted: cut after the secrets are written back, a key
       // cut in half at the start of the quote would no longer be recognisable.
       const secrets = this.spec.secrets ?? []
       const kept = STDERR_TAIL_CHARS + Math.max(0, ...secrets.map((s) => s.value.length))
       let stderr = ''
-      child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk))
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr = (stderr + chunk.toString('utf8')).slice(-kept)
-      })
-      // A command that exits without reading stdin closes the pipe: not the command's fault.
-      child.stdin.on('error', () => undefined)
-      child.stdin.end(request.prompt)
 
       let terminated = false
-      const onAbort = (): void => {
+      const terminate = (): void => {
+        if (terminated) return
         terminated = true
         stop(child, 'SIGTERM')
         // The group is killed after the grace even once the command has closed: what it started
@@ -100,6 +104,45 @@ export class ExecProvider implements Provider {
           killOnExit.delete(child)
         }, KILL_GRACE_MS).unref()
       }
+
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdoutBytes += chunk.length
+        if (stdoutBytes <= MAX_ANSWER_BYTES) {
+          stdout.push(chunk)
+          return
+        }
+        // A runaway command (`yes`) would fill the memory: it is stopped, its answer dropped, and
+        // stdout no longer read.
+        overflowed = true
+        stdout.length = 0
+        child.stdout.destroy()
+        terminate()
+      })
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr = (stderr + chunk.toString('utf8')).slice(-kept)
+      })
+      // A command that exits without reading stdin closes the pipe: not the command's fault.
+      child.stdin.on('error', () => undefined)
+      child.stdin.end(request.prompt)
+
+      // Once the command has exited, what it started in the background and still holds stdout or
+      // stderr open is stopped after a grace; the call settles when they close, so nothing still
+      // in the pipe is lost. Something that left the process group may hold them past SIGKILL:
+      // then they are closed from this side.
+      let lingering: NodeJS.Timeout | undefined
+      let exitedAt: number | undefined
+      child.on('exit', () => {
+        exitedAt = performance.now()
+        lingering = setTimeout(() => {
+          terminate()
+          lingering = setTimeout(() => {
+            child.stdout.destroy()
+            child.stderr.destroy()
+          }, KILL_GRACE_MS + EXIT_GRACE_MS)
+        }, EXIT_GRACE_MS)
+      })
+
+      const onAbort = (): void => terminate()
       signal.addEventListener('abort', onAbort, { once: true })
 
       child.on('error', (error) => {
@@ -110,8 +153,17 @@ export class ExecProvider implements Provider {
       })
       child.on('close', (code, killedBy) => {
         signal.removeEventListener('abort', onAbort)
+        clearTimeout(lingering)
         if (!terminated) killOnExit.delete(child)
         if (signal.aborted) return reject(abortError(signal))
+        if (overflowed) {
+          return reject(
+            new ProviderError(
+              'exec',
+              `provider ${this.id}: the command wrote more than ${MAX_ANSWER_BYTES / 2 ** 20} MB to stdout, the most an answer may hold; it was stopped`
+            )
+          )
+        }
         if (code !== 0) {
           const status = code === null ? `was killed by ${killedBy}` : `exited with code ${code}`
           const tail = redactText(stderr, secrets).slice(-STDERR_TAIL_CHARS).trim()
@@ -125,7 +177,8 @@ export class ExecProvider implements Provider {
         const output = Buffer.concat(stdout)
           .toString('utf8')
           .replace(/\r?\n$/, '')
-        resolve({ output, latencyMs: performance.now() - started, attempts: 1 })
+        // Its latency ends when it exits, not when what it left behind lets go of stdout.
+        resolve({ output, latencyMs: (exitedAt ?? performance.now()) - started, attempts: 1 })
       })
     })
   }
