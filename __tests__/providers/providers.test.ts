@@ -11,7 +11,7 @@ import { ProviderError } from '../../src/errors.js'
 import { providerCacheIdentity } from '../../src/providers/identity.js'
 import { createProvider } from '../../src/providers/index.js'
 import { importModule } from '../../src/providers/module.js'
-import { CallLimits } from '../../src/run/call.js'
+import { CallLimits, callPolicy, callProvider } from '../../src/run/call.js'
 import type { ProviderRequest } from '../../src/providers/types.js'
 import type {
   ExecProviderSpec,
@@ -275,6 +275,37 @@ describe('exec provider, a command that misbehaves', () => {
     const sleeper = Number(await readFile(pidFile, 'utf8'))
     while (alive(sleeper)) await sleep(10)
     expect(alive(sleeper)).toBe(false)
+  })
+
+  it('keeps its share of `concurrency` after a timeout until it is gone, though it ignores SIGTERM', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-exec-'))
+    const pidFile = join(dir, 'pid')
+    // The first attempt hangs, ignoring SIGTERM; its retry answers whether the first still runs.
+    const script = `
+      const fs = require('node:fs')
+      let first
+      try { first = Number(fs.readFileSync(${JSON.stringify(pidFile)}, 'utf8')) } catch {}
+      if (first === undefined) {
+        process.on('SIGTERM', () => undefined)
+        fs.writeFileSync(${JSON.stringify(pidFile)}, String(process.pid))
+        setInterval(() => undefined, 1000)
+      } else {
+        let running = true
+        try { process.kill(first, 0) } catch { running = false }
+        console.log(running ? 'beside the first attempt' : 'alone')
+      }`
+    const spec: ExecProviderSpec = {
+      ...execSpec([node, '-e', script]),
+      concurrency: 1,
+      retry: { maxAttempts: 2, baseDelayMs: 0, maxDelayMs: 0 }
+    }
+    const policy = callPolicy(spec, await createProvider(spec), {
+      timeoutMs: 1000,
+      limiters: new CallLimits({}),
+      secrets: []
+    })
+    const answer = await callProvider(policy, request, never, {}, 'the answer')
+    expect(answer).toMatchObject({ response: { output: 'alone' }, attempts: 2 })
   })
 })
 

@@ -57,6 +57,7 @@ function killGroupOnExit(child: ChildProcess): void {
 export class ExecProvider implements Provider {
   readonly type = 'exec'
   readonly id: string
+  readonly settlesWhenStopped = true
 
   constructor(private readonly spec: ExecProviderSpec) {
     this.id = spec.id

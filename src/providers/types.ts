@@ -33,6 +33,13 @@ export interface ProviderResponse {
 export interface Provider {
   readonly id: string
   readonly type: string
+  /**
+   * Its call settles only once what it started has stopped, soon after its signal aborts (an exec
+   * command is SIGKILLed after a grace): a timed-out attempt keeps its share of `concurrency`
+   * until then, so its retry never runs beside it. Unset where a call may ignore its signal and
+   * never settle (a module's code).
+   */
+  readonly settlesWhenStopped?: boolean
   call(request: ProviderRequest, signal: AbortSignal): Promise<ProviderResponse>
   close?(): Promise<void>
 }

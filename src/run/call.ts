@@ -182,6 +182,27 @@ function checkedTokens(response: ProviderResponse, providerId: string): Provider
 }
 
 /**
+ * The longest a timed-out attempt of a provider that settles once stopped keeps its slot, in case
+ * the system never lets it go: well past an exec command's SIGTERM-to-SIGKILL grace.
+ */
+const STOPPING_WAIT_MS = 10_000
+
+/** Resolves once `call` has settled, the run is cancelled or STOPPING_WAIT_MS has passed. */
+function stopped(call: Promise<unknown>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, STOPPING_WAIT_MS)
+    signal.addEventListener('abort', done, { once: true })
+    call.then(done, done)
+  })
+}
+
+/**
  * One answer for a request: replayed from the cache when it has one, else called — each attempt
  * paced by the provider's rate limiter, made holding a share of its endpoint's and the run's
  * concurrency (none while it waits for its limit or a retry), given its own timeout, and retried
@@ -236,13 +257,12 @@ export async function callProvider(
             { retryable: true }
           )
       )
+      let call: Promise<ProviderResponse> | undefined
       try {
         const attemptSignal = attempt.signal
+        call = policy.provider.call(request, attemptSignal)
         // Raced against the signal too: a provider that ignores it must not hold its slot forever.
-        const answered = await raceAbort(
-          policy.provider.call(request, attemptSignal),
-          attemptSignal
-        ).catch((error: unknown) => {
+        const answered = await raceAbort(call, attemptSignal).catch((error: unknown) => {
           throw withSecretsRedacted(error, policy.secrets)
         })
         const response = checkedTokens(answered, policy.provider.id)
@@ -253,6 +273,10 @@ export async function callProvider(
         return redactAnswer(response, policy.secrets)
       } finally {
         attempt.dispose()
+        // A timed-out command keeps its slot until it is gone, or the retry would run beside it.
+        if (call && attempt.signal.aborted && policy.provider.settlesWhenStopped) {
+          await stopped(call, signal)
+        }
         inFlight.release()
       }
     },
