@@ -394,7 +394,9 @@ describe('GitHub failing while the sticky comment is written', () => {
       await expectResultsSurvived(run, headSha)
       expect(calls(run, operationId)).toHaveLength(1)
       expect(run.code).toBe(mode === 'worse' ? 1 : 0)
-      expect(run.outputs.verdict).toBe(mode === 'worse' ? 'regression' : 'pass')
+      // An in-process answer's latency is the busy machine's: it may differ, within tolerance.
+      if (mode === 'worse') expect(run.outputs.verdict).toBe('regression')
+      else expect(['pass', 'minor-change']).toContain(run.outputs.verdict)
       if (mode === 'worse') expect(run.stdout).toMatch(/^::error::evalgate: Regression: /m)
       expect(run.stdout).not.toMatch(/^::error::evalgate: .*comment/m)
       expect(run.warnings).toEqual([
@@ -458,7 +460,7 @@ describe('the sticky comment deleted behind the action’s back', () => {
     const comments = server.state.commentsOn(prNumber)
     expect(comments).toHaveLength(1)
     expect(comments[0]?.id).not.toBe(earlier.id)
-    expect(comments[0]?.body).toContain('## evalgate: PASS')
+    expect(comments[0]?.body).toMatch(/## evalgate: (PASS|MINOR CHANGE)/)
   })
 })
 
