@@ -48,6 +48,18 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   mod
 ));
 
+// src/cli/color.ts
+function forcedColor(env) {
+  const force = env.FORCE_COLOR;
+  if (force === void 0) return void 0;
+  return force !== "0" && force.toLowerCase() !== "false";
+}
+var init_color = __esm({
+  "src/cli/color.ts"() {
+    "use strict";
+  }
+});
+
 // src/errors.ts
 function showUnseen(text) {
   return text.replace(UNSEEN, (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, "0")}`);
@@ -7876,6 +7888,33 @@ async function assertNotAnInput(out, inputs, { cwd, shown, advice }) {
     }
   }
 }
+async function assertResultsFileOrNone(out, { cwd, shown }) {
+  const existing = await stat(out).catch(() => void 0);
+  if (!existing?.isFile()) return;
+  let head;
+  try {
+    const file = await open(out, "r");
+    try {
+      const { buffer, bytesRead } = await file.read(
+        Buffer.alloc(RESULTS_HEAD_BYTES),
+        0,
+        RESULTS_HEAD_BYTES,
+        0
+      );
+      head = buffer.toString("utf8", 0, bytesRead);
+    } finally {
+      await file.close();
+    }
+  } catch (error) {
+    throw new UsageError(
+      `${shown} would overwrite ${shownPath(cwd, out)}, which evalgate cannot read to check that it holds results (${errorMessage(error)}): write them to another file`
+    );
+  }
+  if (head.trim() === "" || RESULTS_HEAD.test(head)) return;
+  throw new UsageError(
+    `${shown} would overwrite ${shownPath(cwd, out)}, which is not an evalgate results file (code, data or another tool's file, perhaps one the run reads): write the results to another file, or remove that one first if it can go`
+  );
+}
 function* runResultChunks(run) {
   const { suites, ...head } = run;
   yield JSON.stringify(head, null, 2).replace(/\n}$/, ',\n  "suites": [');
@@ -7970,13 +8009,15 @@ async function readShardFiles(paths) {
   );
   return read.filter(({ run, fromDirectory }) => !fromDirectory || run.run.shard !== void 0).map(({ file, run }) => ({ file, run }));
 }
-var RESULTS_FILE, BESIDE_RESULTS;
+var RESULTS_FILE, RESULTS_HEAD_BYTES, RESULTS_HEAD, BESIDE_RESULTS;
 var init_files = __esm({
   "src/io/files.ts"() {
     "use strict";
     init_errors();
     init_parse();
     RESULTS_FILE = { what: "results", example: "results.json" };
+    RESULTS_HEAD_BYTES = 4096;
+    RESULTS_HEAD = /^\uFEFF?\s*\{[^]*?"tool"\s*:\s*\{\s*"name"\s*:\s*"evalgate"/;
     BESIDE_RESULTS = /\.(comparison|baseline-unavailable)\.json$/;
   }
 });
@@ -8058,6 +8099,7 @@ function compensatedSum(xs, shift = 0) {
   let compensation = 0;
   for (const value of xs) {
     const x = value - shift;
+    compensation += Math.abs(value) >= Math.abs(shift) ? value - x - shift : value - (x + shift);
     const next = sum + x;
     compensation += Math.abs(sum) >= Math.abs(x) ? sum - next + x : x - next + sum;
     sum = next;
@@ -8068,8 +8110,13 @@ function mean(xs) {
   const n = xs.length;
   if (n === 0) return NaN;
   const first = compensatedSum(xs) / n;
-  if (!Number.isFinite(first)) return first;
-  return first + compensatedSum(xs, first) / n;
+  if (Number.isFinite(first)) {
+    const refined = first + compensatedSum(xs, first) / n;
+    if (Number.isFinite(refined)) return refined;
+  }
+  if (!xs.every(Number.isFinite)) return first;
+  const scale = 2 ** -Math.ceil(Math.log2(n));
+  return mean(xs.map((x) => x * scale)) / scale;
 }
 function variance(xs) {
   const n = xs.length;
@@ -8082,6 +8129,10 @@ function variance(xs) {
     const deviation = x - m;
     squares += deviation * deviation;
     residual += deviation;
+  }
+  if (squares === Infinity) {
+    const scale = 2 ** -(514 + Math.ceil(Math.log2(n)));
+    return variance(xs.map((x) => x * scale)) / scale / scale;
   }
   return Math.max(0, (squares - residual * residual / n) / (n - 1));
 }
@@ -8465,56 +8516,94 @@ var init_validation = __esm({
 });
 
 // src/stats/tests.ts
+function midPCounted(b, c, alternative) {
+  const n = b + c;
+  const k = alternative === "less" ? c : alternative === "greater" ? b : Math.min(b, c);
+  let beyond2 = 0;
+  let coefficient = 1;
+  for (let j = 0; j < k; j++) {
+    beyond2 += coefficient;
+    coefficient = coefficient * (n - j) / (j + 1);
+  }
+  const doubled = 2 * beyond2 + coefficient;
+  return (alternative === "two-sided" ? 2 * doubled : doubled) / 2 ** (n + 1);
+}
 function mcnemarExact(b, c, alternative = "less") {
   assertCount(b, "b");
   assertCount(c, "c");
   const n = b + c;
   if (n === 0) return { pValue: 1, statistic: b, exact: true, smallestPValue: 1 };
-  const halfAtB = 0.5 * binomialPmf(b, n, 0.5);
-  let pValue;
-  if (alternative === "less") {
-    pValue = binomialCdf(n - b - 1, n, 0.5) + halfAtB;
-  } else if (alternative === "greater") {
-    pValue = binomialCdf(b - 1, n, 0.5) + halfAtB;
-  } else {
-    const smaller = Math.min(b, c);
-    pValue = 2 * binomialCdf(smaller, n, 0.5) - binomialPmf(smaller, n, 0.5);
-  }
   const smallestPValue = 2 ** -(alternative === "two-sided" ? n : n + 1);
-  return { pValue: Math.min(1, pValue), statistic: b, exact: true, smallestPValue };
-}
-function signedSubsetSums(values) {
-  let sums = new Float64Array([0]);
-  for (const value of values) {
-    const next = new Float64Array(sums.length * 2);
-    for (let i = 0; i < sums.length; i++) {
-      const sum = sums[i];
-      next[2 * i] = sum + value;
-      next[2 * i + 1] = sum - value;
+  let pValue;
+  if (n <= MCNEMAR_COUNTED_LIMIT) {
+    pValue = midPCounted(b, c, alternative);
+  } else {
+    const halfAtB = 0.5 * binomialPmf(b, n, 0.5);
+    if (alternative === "less") {
+      pValue = binomialCdf(n - b - 1, n, 0.5) + halfAtB;
+    } else if (alternative === "greater") {
+      pValue = binomialCdf(b - 1, n, 0.5) + halfAtB;
+    } else {
+      const smaller = Math.min(b, c);
+      pValue = 2 * binomialCdf(smaller, n, 0.5) - binomialPmf(smaller, n, 0.5);
     }
-    sums = next;
+  }
+  return {
+    pValue: Math.min(1, Math.max(smallestPValue, pValue)),
+    statistic: b,
+    exact: true,
+    smallestPValue
+  };
+}
+function sortedSignedSums(values) {
+  let sums = new Float64Array(2 ** values.length);
+  let merged = new Float64Array(sums.length);
+  let size = 1;
+  for (const value of values) {
+    let minus = 0;
+    let plus = 0;
+    let out = 0;
+    while (minus < size && plus < size) {
+      const lower = sums[minus] - value;
+      const upper = sums[plus] + value;
+      if (lower <= upper) {
+        merged[out++] = lower;
+        minus++;
+      } else {
+        merged[out++] = upper;
+        plus++;
+      }
+    }
+    while (minus < size) merged[out++] = sums[minus++] - value;
+    while (plus < size) merged[out++] = sums[plus++] + value;
+    [sums, merged] = [merged, sums];
+    size *= 2;
   }
   return sums;
 }
-function lowerBound(sorted, threshold) {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = low + high >>> 1;
-    if (sorted[middle] < threshold) low = middle + 1;
-    else high = middle;
+function chernoffLogBound(magnitudes, total, t) {
+  const gap = total - t;
+  const base = -magnitudes.length * Math.LN2;
+  let lambda = 0;
+  let logBound = 0;
+  for (let iteration = 0; iteration < 100; iteration++) {
+    let slope = gap;
+    let curvature = 0;
+    let logSum = 0;
+    for (const a of magnitudes) {
+      const decay = Math.exp(-2 * lambda * a);
+      const onePlus = 1 + decay;
+      slope -= 2 * a * decay / onePlus;
+      curvature += 4 * a * a * decay / (onePlus * onePlus);
+      logSum += Math.log1p(decay);
+    }
+    logBound = Math.min(logBound, lambda * gap + logSum + base);
+    if (!(slope < 0 && curvature > 0)) break;
+    const step = -slope / curvature;
+    if (step <= 1e-12 * lambda) break;
+    lambda += step;
   }
-  return low;
-}
-function upperBound(sorted, threshold) {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = low + high >>> 1;
-    if (sorted[middle] <= threshold) low = middle + 1;
-    else high = middle;
-  }
-  return low;
+  return logBound;
 }
 function signFlipTest(diffs, options) {
   const { alternative, rng } = options;
@@ -8541,16 +8630,24 @@ function signFlipTest(diffs, options) {
   }
   if (m <= SIGN_FLIP_EXACT_LIMIT) {
     const half = Math.floor(m / 2);
-    const left = signedSubsetSums(magnitudes.slice(0, half)).sort();
-    const right = signedSubsetSums(magnitudes.slice(half));
+    const left = sortedSignedSums(magnitudes.slice(0, half));
+    const right = sortedSignedSums(magnitudes.slice(half));
     const countAtLeast = (threshold) => {
       let count = 0;
-      for (const v of right) count += left.length - lowerBound(left, threshold - v);
+      let below = left.length;
+      for (const v of right) {
+        while (below > 0 && left[below - 1] >= threshold - v) below--;
+        count += left.length - below;
+      }
       return count;
     };
     const countAtMost = (threshold) => {
       let count = 0;
-      for (const v of right) count += upperBound(left, threshold - v);
+      let upTo = left.length;
+      for (const v of right) {
+        while (upTo > 0 && left[upTo - 1] > threshold - v) upTo--;
+        count += upTo;
+      }
       return count;
     };
     let extreme2;
@@ -8559,8 +8656,8 @@ function signFlipTest(diffs, options) {
     else extreme2 = countAtLeast(twoSidedThreshold) + countAtMost(-twoSidedThreshold);
     return { pValue: Math.min(1, extreme2 / 2 ** m), statistic, exact: true, smallestPValue };
   }
-  const sumOfSquares = magnitudes.reduce((sum, d) => sum + d * d, 0);
   if (m > SIGN_FLIP_NORMAL_ABOVE) {
+    const sumOfSquares = magnitudes.reduce((sum, d) => sum + d * d, 0);
     const z = observed / Math.sqrt(sumOfSquares);
     const pValue2 = alternative === "greater" ? normalCdf(-z) : alternative === "less" ? normalCdf(z) : Math.min(1, 2 * normalCdf(-Math.abs(z)));
     return { pValue: pValue2, statistic, exact: false, smallestPValue };
@@ -8594,8 +8691,8 @@ function signFlipTest(diffs, options) {
   }
   const floor = 1 / (1 + samples);
   const towards = alternative === "greater" ? observed - tolerance : alternative === "less" ? -observed - tolerance : twoSidedThreshold;
-  const hoeffding = towards > 0 ? (alternative === "two-sided" ? 2 : 1) * Math.exp(-(towards * towards) / (2 * sumOfSquares)) : 1;
-  const pValue = hoeffding < floor ? Math.max(hoeffding, Number.MIN_VALUE) : (1 + extreme) / (1 + samples);
+  const logBound = towards > 0 ? (alternative === "two-sided" ? Math.LN2 : 0) + chernoffLogBound(magnitudes, total, towards) : 0;
+  const pValue = logBound < Math.log(floor) ? Math.max(Math.exp(logBound), smallestPValue, Number.MIN_VALUE) : (1 + extreme) / (1 + samples);
   return { pValue, statistic, exact: false, smallestPValue };
 }
 function signedRankCounts(doubledRanks) {
@@ -8684,7 +8781,7 @@ function holm(pValues) {
   });
   return adjusted;
 }
-var SIGN_FLIP_EXACT_LIMIT, SIGN_FLIP_DEFAULT_SAMPLES, SIGN_FLIP_NORMAL_ABOVE, SIGN_FLIP_RELATIVE_TOLERANCE, WILCOXON_EXACT_LIMIT;
+var MCNEMAR_COUNTED_LIMIT, SIGN_FLIP_EXACT_LIMIT, SIGN_FLIP_DEFAULT_SAMPLES, SIGN_FLIP_NORMAL_ABOVE, SIGN_FLIP_RELATIVE_TOLERANCE, WILCOXON_EXACT_LIMIT;
 var init_tests = __esm({
   "src/stats/tests.ts"() {
     "use strict";
@@ -8692,7 +8789,8 @@ var init_tests = __esm({
     init_descriptive();
     init_rng();
     init_validation();
-    SIGN_FLIP_EXACT_LIMIT = 20;
+    MCNEMAR_COUNTED_LIMIT = 50;
+    SIGN_FLIP_EXACT_LIMIT = 32;
     SIGN_FLIP_DEFAULT_SAMPLES = 1e4;
     SIGN_FLIP_NORMAL_ABOVE = 5e3;
     SIGN_FLIP_RELATIVE_TOLERANCE = 1e-9;
@@ -10959,7 +11057,7 @@ function compareRuns(base, head, options) {
   return {
     schemaVersion: COMPARISON_VERSION,
     tool: { name: "evalgate", version: TOOL_VERSION },
-    ...verdictsOf(groups),
+    ...verdictsOf(groups, strict),
     options: { seed: options.seed, strict, alpha },
     holmFamilySizes: familySizes,
     base: runInfo(base),
@@ -10967,9 +11065,22 @@ function compareRuns(base, head, options) {
     warnings
   };
 }
-function verdictsOf(metricsOfGroups) {
+function strictScore(group) {
+  if (!isUngated(group)) return group;
+  const metrics = group.metrics.map(
+    (m) => m.metric === "score" && (m.verdict === "not-comparable" || m.verdict === "not-gated" && m.n === 0) ? {
+      ...m,
+      gated: true,
+      verdict: "inconclusive",
+      reason: `${m.reason}; strict mode fails a score not gated against its baseline as inconclusive`
+    } : m
+  );
+  return { ...group, metrics };
+}
+function verdictsOf(metricsOfGroups, strict) {
   const counts = emptyCounts();
-  const groups = metricsOfGroups.map((group) => {
+  const groups = metricsOfGroups.map((unraised) => {
+    const group = strict ? strictScore(unraised) : unraised;
     for (const m of group.metrics) {
       if (m.verdict !== "not-gated" && !isRepeated(m, group.metrics)) counts[m.verdict]++;
     }
@@ -10979,10 +11090,11 @@ function verdictsOf(metricsOfGroups) {
   return { verdict, summary: summaryLine(verdict, counts, groups.length), groups, counts };
 }
 function ungatedAgainstBaseline(c) {
-  return c.groups.filter(
-    (g) => g.status === "compared" && g.metrics.some(
-      (m) => m.metric === "score" && (m.verdict === "not-comparable" || m.verdict === "not-gated")
-    )
+  return c.groups.filter(isUngated);
+}
+function isUngated(group) {
+  return group.status === "compared" && group.metrics.some(
+    (m) => m.metric === "score" && (m.verdict === "not-comparable" || m.verdict === "not-gated" || m.verdict === "inconclusive" && m.n === 0)
   );
 }
 function ungatedReason(group) {
@@ -10994,10 +11106,12 @@ function strictFailures(c) {
     (group) => `${group.suite} / ${group.providerId} could not be gated against its baseline (${ungatedReason(group)})`
   );
 }
+function failsOnlyInStrictMode(c) {
+  return c.options.strict && c.verdict === "inconclusive";
+}
 function comparisonExitCode(c) {
   if (c.verdict === "regression" || c.verdict === "fail" || c.verdict === "error") return 1;
-  if (!c.options.strict) return 0;
-  return c.verdict === "inconclusive" || ungatedAgainstBaseline(c).length > 0 ? 1 : 0;
+  return failsOnlyInStrictMode(c) ? 1 : 0;
 }
 var HOLM_FAMILY, MAX_LISTED_IDS, MAX_ERROR_EXAMPLE_CHARS, COUNT_WORDS;
 var init_compare = __esm({
@@ -11274,7 +11388,7 @@ function renderMarkdown(c, options = {}) {
   const maxLength = options.maxLength ?? GITHUB_COMMENT_LIMIT;
   const title = markdownInline(options.title ?? "evalgate", 100);
   const header = [
-    `## ${title}: ${VERDICT_WORDS[c.verdict]}`,
+    `## ${title}: ${VERDICT_WORDS[c.verdict]}${failsOnlyInStrictMode(c) ? " · FAILS IN STRICT MODE" : ""}`,
     "",
     markdownInline(c.summary, 500),
     "",
@@ -11316,9 +11430,9 @@ function renderMarkdown(c, options = {}) {
     shownGroups[g] = true;
   }
   const shownFlips = c.groups.map(() => []);
-  let stopped = false;
+  let stopped2 = false;
   for (const g of bySeverity) {
-    if (stopped) break;
+    if (stopped2) break;
     if (!shownGroups[g]) continue;
     const group = c.groups[g];
     const shown = shownFlips[g];
@@ -11327,7 +11441,7 @@ function renderMarkdown(c, options = {}) {
       const entry = flipEntry(flip);
       const cost = entry.length + FLIP_SEPARATOR.length + (shown.length === 0 ? wrapper : 0);
       if (cost > budget) {
-        stopped = true;
+        stopped2 = true;
         break;
       }
       budget -= cost;
@@ -11519,9 +11633,8 @@ function renderComparisonTerminal(c, options) {
   const paint = painter(options.color);
   const sha = (s) => s === null ? "unknown" : terminalLine(s.slice(0, 12), 12);
   const ungated = strictFailures(c);
-  const failsOnlyInStrict = c.options.strict && !["regression", "fail", "error"].includes(c.verdict) && (c.verdict === "inconclusive" || ungated.length > 0);
   const lines = [
-    `${paint.bold("evalgate compare:")} ${paint.verdict(c.verdict, VERDICT_WORDS[c.verdict])}` + (failsOnlyInStrict ? ` ${paint.verdict("fail", "· FAILS IN STRICT MODE")}` : ""),
+    `${paint.bold("evalgate compare:")} ${paint.verdict(c.verdict, VERDICT_WORDS[c.verdict])}` + (failsOnlyInStrictMode(c) ? ` ${paint.verdict("fail", "· FAILS IN STRICT MODE")}` : ""),
     terminalLine(c.summary, 200),
     ...ungated.map(
       (failure) => paint.verdict("fail", `fails in strict mode: ${terminalLine(failure, 300)}`)
@@ -11727,22 +11840,34 @@ function missingNote(summaries) {
   ];
   return `${missing.join(", and ")}, and left out of the rates: to replay a run, record its answers first with --cache write (the action's cache input) and restore that cache directory.`;
 }
+function unpricedJudgesReason(judges) {
+  const shown = judges.slice(0, 3).join("; ") + (judges.length > 3 ? `; and ${judges.length - 3} more` : "");
+  const which = judges.length === 0 ? "a judge" : `the judge of ${shown}`;
+  return `no price for ${which}: set prices: on the judge; the built-in prices hold only for the models they list, on OpenAI's own API at its standard tier, not for a judge with a base-url elsewhere`;
+}
 function judgeSpendNote(run) {
   let graded = 0;
   let gradedCached = 0;
   let cost = 0;
   let tokens = 0;
+  const unpriced = [];
   for (const suite of run.suites) {
+    let suiteUnpriced = false;
     for (const result of suite.results) {
       if (result.judgeCost === void 0 && result.judgeTokens === void 0) continue;
       graded++;
       if (result.cached) gradedCached++;
+      if (result.judgeCost === null) suiteUnpriced = true;
       cost = result.judgeCost === null || cost === null ? null : cost + (result.judgeCost ?? 0);
       tokens += (result.judgeTokens?.input ?? 0) + (result.judgeTokens?.output ?? 0);
     }
+    const judges = suite.scorers.filter((scorer) => scorer.type === "llm-judge");
+    if (suiteUnpriced && judges.length > 0) {
+      unpriced.push(`${suite.suite} / ${judges.map((judge) => judge.name).join(", ")}`);
+    }
   }
   if (graded === 0) return void 0;
-  const spent = cost === null ? "cost unknown (no price for a judge model)" : formatUsd(cost);
+  const spent = cost === null ? `cost unknown (${unpricedJudgesReason(unpriced)})` : formatUsd(cost);
   const recorded = gradedCached === 0 ? "" : `; ${gradedCached.toLocaleString("en-US")} of them came from the cache, and their grades' cost is the one recorded, not spent by this run`;
   return `LLM judges: ${spent}, ${tokens.toLocaleString("en-US")} tokens over ${graded.toLocaleString("en-US")} graded answers (apart from the cost of the systems under test)${recorded}`;
 }
@@ -12006,357 +12131,6 @@ var init_abort = __esm({
   "src/providers/abort.ts"() {
     "use strict";
     init_errors();
-  }
-});
-
-// src/spec/secrets.ts
-function redactCutEnds(text, name, value) {
-  let redacted = text;
-  for (let length = value.length - 1; length >= SHORTEST_PIECE; length--) {
-    if (redacted.startsWith(value.slice(-length))) {
-      redacted = `\${${name}}${redacted.slice(length)}`;
-      break;
-    }
-  }
-  const ellipsis = redacted.endsWith("…") ? 1 : 0;
-  const body = redacted.slice(0, redacted.length - ellipsis);
-  for (let length = value.length - 1; length >= SHORTEST_PIECE; length--) {
-    if (body.endsWith(value.slice(0, length))) {
-      return `${body.slice(0, body.length - length)}\${${name}}${redacted.slice(body.length)}`;
-    }
-  }
-  return redacted;
-}
-function redactText(text, secrets) {
-  if (secrets.length === 0) return text;
-  let redacted = text;
-  for (const { name, value } of [...secrets].sort((a, b) => b.value.length - a.value.length)) {
-    redacted = redactCutEnds(redacted.split(value).join(`\${${name}}`), name, value);
-  }
-  return redacted;
-}
-function redactValue(value, secrets) {
-  if (typeof value === "string") return redactText(value, secrets);
-  if (Array.isArray(value)) return value.map((item) => redactValue(item, secrets));
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, redactValue(item, secrets)])
-    );
-  }
-  return value;
-}
-var SHORTEST_PIECE;
-var init_secrets = __esm({
-  "src/spec/secrets.ts"() {
-    "use strict";
-    SHORTEST_PIECE = 6;
-  }
-});
-
-// src/providers/exec.ts
-import { spawn } from "node:child_process";
-function stop(child, signalName) {
-  try {
-    if (GROUP_KILL && child.pid !== void 0) process.kill(-child.pid, signalName);
-    else child.kill(signalName);
-  } catch {
-  }
-}
-function killGroupOnExit(child) {
-  if (!exitHookAdded) {
-    exitHookAdded = true;
-    process.on("exit", () => {
-      for (const group of killOnExit) stop(group, "SIGKILL");
-    });
-  }
-  killOnExit.add(child);
-}
-var STDERR_TAIL_CHARS, KILL_GRACE_MS, GROUP_KILL, killOnExit, exitHookAdded, ExecProvider;
-var init_exec = __esm({
-  "src/providers/exec.ts"() {
-    "use strict";
-    init_errors();
-    init_abort();
-    init_secrets();
-    STDERR_TAIL_CHARS = 500;
-    KILL_GRACE_MS = 2e3;
-    GROUP_KILL = process.platform !== "win32";
-    killOnExit = /* @__PURE__ */ new Set();
-    exitHookAdded = false;
-    ExecProvider = class {
-      constructor(spec) {
-        this.spec = spec;
-        this.id = spec.id;
-      }
-      spec;
-      type = "exec";
-      id;
-      call(request2, signal) {
-        if (signal.aborted) return Promise.reject(abortError(signal));
-        const [file, ...args] = this.spec.command;
-        if (file === void 0) return Promise.reject(new ProviderError("exec", "empty command"));
-        const started = performance.now();
-        return new Promise((resolve6, reject) => {
-          const child = spawn(file, args, {
-            cwd: this.spec.cwd,
-            env: {
-              ...process.env,
-              ...this.spec.env,
-              EVALGATE_CASE_ID: request2.caseId,
-              EVALGATE_REPEAT: String(request2.repeat),
-              EVALGATE_VARS: JSON.stringify(request2.vars)
-            },
-            stdio: ["pipe", "pipe", "pipe"],
-            // Its own process group, so a timeout stops what it started too (`sh -c 'sleep 30'`):
-            // a grandchild holding stdout open would otherwise keep the run waiting.
-            detached: GROUP_KILL
-          });
-          killGroupOnExit(child);
-          const stdout = [];
-          const secrets = this.spec.secrets ?? [];
-          const kept = STDERR_TAIL_CHARS + Math.max(0, ...secrets.map((s) => s.value.length));
-          let stderr = "";
-          child.stdout.on("data", (chunk) => stdout.push(chunk));
-          child.stderr.on("data", (chunk) => {
-            stderr = (stderr + chunk.toString("utf8")).slice(-kept);
-          });
-          child.stdin.on("error", () => void 0);
-          child.stdin.end(request2.prompt);
-          let terminated = false;
-          const onAbort = () => {
-            terminated = true;
-            stop(child, "SIGTERM");
-            setTimeout(() => {
-              stop(child, "SIGKILL");
-              killOnExit.delete(child);
-            }, KILL_GRACE_MS).unref();
-          };
-          signal.addEventListener("abort", onAbort, { once: true });
-          child.on("error", (error) => {
-            signal.removeEventListener("abort", onAbort);
-            reject(
-              new ProviderError("exec", `provider ${this.id}: cannot run \`${file}\`: ${error.message}`)
-            );
-          });
-          child.on("close", (code, killedBy) => {
-            signal.removeEventListener("abort", onAbort);
-            if (!terminated) killOnExit.delete(child);
-            if (signal.aborted) return reject(abortError(signal));
-            if (code !== 0) {
-              const status = code === null ? `was killed by ${killedBy}` : `exited with code ${code}`;
-              const tail = redactText(stderr, secrets).slice(-STDERR_TAIL_CHARS).trim();
-              return reject(
-                new ProviderError(
-                  "exec",
-                  `provider ${this.id}: command ${status}${tail ? `: ${tail}` : ""}`
-                )
-              );
-            }
-            const output = Buffer.concat(stdout).toString("utf8").replace(/\r?\n$/, "");
-            resolve6({ output, latencyMs: performance.now() - started, attempts: 1 });
-          });
-        });
-      }
-    };
-  }
-});
-
-// src/spec/template.ts
-function lookup(vars, path2) {
-  let value = vars;
-  for (const key of path2.split(".")) {
-    if (value === null || typeof value !== "object" || !Object.hasOwn(value, key)) return void 0;
-    value = value[key];
-  }
-  return value;
-}
-function nullPart(vars, path2) {
-  const keys = path2.split(".");
-  for (let length = 1; length <= keys.length; length++) {
-    const part = keys.slice(0, length).join(".");
-    if (lookup(vars, part) === null) return part;
-  }
-  return void 0;
-}
-function isVariableSet(vars, path2) {
-  const value = lookup(vars, path2);
-  return value !== void 0 && value !== null;
-}
-function rememberWrittenNumber(holder, key, text) {
-  const value = holder[key];
-  if (typeof value !== "number" && typeof value !== "boolean" || text === String(value)) return;
-  const target = holder;
-  target[WRITTEN_AS] = { ...target[WRITTEN_AS], [key]: text };
-}
-function writtenAs(holder, key) {
-  return holder !== null && typeof holder === "object" ? holder[WRITTEN_AS]?.[key] : void 0;
-}
-function jsonAsWritten(value) {
-  if (value === null || typeof value !== "object") return JSON.stringify(value);
-  const member = (key, item) => {
-    const text = writtenAs(value, key);
-    return text !== void 0 && JSON_NUMBER.test(text) ? text : jsonAsWritten(item);
-  };
-  if (Array.isArray(value)) {
-    return `[${value.map((item, index) => member(String(index), item)).join(",")}]`;
-  }
-  const fields = Object.entries(value).map(
-    ([key, item]) => `${JSON.stringify(key)}:${member(key, item)}`
-  );
-  return `{${fields.join(",")}}`;
-}
-function stringify(value) {
-  return typeof value === "string" ? value : jsonAsWritten(value);
-}
-function writtenNumber(vars, path2) {
-  const dot = path2.lastIndexOf(".");
-  const holder = dot === -1 ? vars : lookup(vars, path2.slice(0, dot));
-  return writtenAs(holder, path2.slice(dot + 1));
-}
-function templateVariables(template) {
-  return [...new Set(Array.from(template.matchAll(PLACEHOLDER), (m) => m[1]))];
-}
-function brokenPlaceholder(template, start) {
-  const text = /^\{\{[^{}\n]{0,40}\}{0,2}/.exec(template.slice(start))?.[0] ?? "{{";
-  if (!text.endsWith("}}")) return `placeholder \`${text}\` is not closed by \`}}\``;
-  if (text.slice(2, -2).trim() === "") return `empty placeholder \`${text}\``;
-  return `placeholder \`${text}\` is not a variable name`;
-}
-function brokenPlaceholders(template) {
-  return Array.from(template.matchAll(PLACEHOLDER_OR_BROKEN)).filter((match) => match[1] === void 0).map((match) => ({ problem: brokenPlaceholder(template, match.index), offset: match.index }));
-}
-function placeholderOffset(template, name) {
-  return Array.from(template.matchAll(PLACEHOLDER)).find((m) => m[1] === name)?.index ?? 0;
-}
-function renderTemplate(template, vars) {
-  return template.replace(PLACEHOLDER, (_match, path2) => {
-    if (!isVariableSet(vars, path2)) throw new MissingVariableError(path2);
-    return writtenNumber(vars, path2) ?? stringify(lookup(vars, path2));
-  });
-}
-var PLACEHOLDER, PLACEHOLDER_OR_BROKEN, MissingVariableError, WRITTEN_AS, JSON_NUMBER;
-var init_template = __esm({
-  "src/spec/template.ts"() {
-    "use strict";
-    PLACEHOLDER = /\{\{\s*([A-Za-z_][\w-]*(?:\.[\w-]+)*)\s*\}\}/g;
-    PLACEHOLDER_OR_BROKEN = new RegExp(
-      `${PLACEHOLDER.source}|\\{\\{(?=\\s*(?:[\\w.-]|\\}|$))`,
-      "g"
-    );
-    MissingVariableError = class extends Error {
-      variable;
-      constructor(variable) {
-        super(`variable \`${variable}\` is not set`);
-        this.variable = variable;
-      }
-    };
-    WRITTEN_AS = /* @__PURE__ */ Symbol("evalgate.writtenAs");
-    JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
-  }
-});
-
-// src/providers/retry.ts
-import { setTimeout as delay } from "node:timers/promises";
-function attemptsOf(error) {
-  return error instanceof ProviderFailure ? { attempts: error.attempts, waitedMs: error.waitedMs } : { attempts: 1, waitedMs: 0 };
-}
-function fullJitterDelayMs(retry, policy, random) {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
-  return Math.floor(random() * ceiling);
-}
-async function withRetries(attempt, policy, deps) {
-  let waitedMs = 0;
-  for (let n = 1; ; n++) {
-    if (deps.signal.aborted) throw new ProviderFailure(abortError(deps.signal), n - 1, waitedMs);
-    let error;
-    try {
-      return { value: await attempt(n), attempts: n, waitedMs };
-    } catch (caught) {
-      error = caught;
-    }
-    if (!(error instanceof ProviderError)) throw error;
-    if (deps.signal.aborted) throw new ProviderFailure(abortError(deps.signal), n, waitedMs);
-    if (!error.retryable || n >= policy.maxAttempts) {
-      throw new ProviderFailure(error, n, waitedMs);
-    }
-    const askedMs = error.retryAfterMs ?? 0;
-    if (askedMs > policy.maxDelayMs) {
-      const note = `not retried: the provider asked to wait ${Math.ceil(askedMs / 1e3)} s, more than the ${policy.maxDelayMs / 1e3} s retry limit`;
-      throw new ProviderFailure(error, n, waitedMs, note);
-    }
-    const waitMs = Math.max(askedMs, fullJitterDelayMs(n, policy, deps.random));
-    try {
-      await deps.sleep(waitMs, deps.signal);
-    } catch {
-      throw new ProviderFailure(abortError(deps.signal), n, waitedMs);
-    }
-    waitedMs += waitMs;
-  }
-}
-function sleep(ms, signal) {
-  return delay(ms, void 0, { signal });
-}
-function parseDurationMs(text) {
-  const trimmed = text.trim();
-  if (!/^(\d+(\.\d+)?(ms|h|m|s))+$/.test(trimmed)) return void 0;
-  const unitMs = { h: 36e5, m: 6e4, s: 1e3, ms: 1 };
-  let total = 0;
-  for (const [, amount, unit] of trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) {
-    total += Number(amount) * unitMs[unit];
-  }
-  return total;
-}
-function parseHttpDate(text) {
-  const ms = Date.parse(text);
-  return Number.isFinite(ms) && new Date(ms).toUTCString() === text ? ms : void 0;
-}
-function retryAfterFromHeaders(header, nowMs, status) {
-  const millis = header("retry-after-ms")?.trim() ?? "";
-  if (/^\d+(\.\d+)?$/.test(millis)) return Number(millis);
-  const retryAfter = header("retry-after")?.trim() ?? "";
-  if (/^\d+$/.test(retryAfter)) return Number(retryAfter) * 1e3;
-  const date = parseHttpDate(retryAfter);
-  if (date !== void 0) return Math.max(0, date - nowMs);
-  if (status !== 429) return void 0;
-  const exhausted = [];
-  for (const limit2 of ["requests", "tokens"]) {
-    const reset = parseDurationMs(header(`x-ratelimit-reset-${limit2}`) ?? "");
-    if (reset !== void 0 && header(`x-ratelimit-remaining-${limit2}`)?.trim() === "0") {
-      exhausted.push(reset);
-    }
-  }
-  return exhausted.length ? Math.max(...exhausted) : void 0;
-}
-var DEFAULT_RETRY_POLICY, ProviderFailure;
-var init_retry = __esm({
-  "src/providers/retry.ts"() {
-    "use strict";
-    init_errors();
-    init_abort();
-    DEFAULT_RETRY_POLICY = {
-      maxAttempts: 4,
-      baseDelayMs: 500,
-      maxDelayMs: 3e4
-    };
-    ProviderFailure = class extends ProviderError {
-      attempts;
-      waitedMs;
-      lastError;
-      constructor(lastError, attempts, waitedMs, note) {
-        const suffix = [attempts > 1 ? `after ${attempts} attempts` : "", note ?? ""].filter(Boolean);
-        super(
-          lastError.kind,
-          suffix.length ? `${lastError.message} (${suffix.join("; ")})` : lastError.message,
-          {
-            retryable: lastError.retryable,
-            ...lastError.retryAfterMs !== void 0 ? { retryAfterMs: lastError.retryAfterMs } : {}
-          }
-        );
-        this.attempts = attempts;
-        this.waitedMs = waitedMs;
-        this.lastError = lastError;
-      }
-    };
   }
 });
 
@@ -15174,7 +14948,7 @@ var require_webidl = __commonJS({
   "node_modules/undici/lib/web/webidl/index.js"(exports, module) {
     "use strict";
     var assert = __require("node:assert");
-    var { types, inspect } = __require("node:util");
+    var { types, inspect: inspect2 } = __require("node:util");
     var { markAsUncloneable } = __require("node:worker_threads");
     var UNDEFINED = 1;
     var BOOLEAN = 2;
@@ -15287,21 +15061,21 @@ var require_webidl = __commonJS({
     };
     webidl.util.markAsUncloneable = markAsUncloneable;
     webidl.util.ConvertToInt = function(V, bitLength, signedness, flags) {
-      let upperBound2;
-      let lowerBound2;
+      let upperBound;
+      let lowerBound;
       if (bitLength === 64) {
-        upperBound2 = Math.pow(2, 53) - 1;
+        upperBound = Math.pow(2, 53) - 1;
         if (signedness === "unsigned") {
-          lowerBound2 = 0;
+          lowerBound = 0;
         } else {
-          lowerBound2 = Math.pow(-2, 53) + 1;
+          lowerBound = Math.pow(-2, 53) + 1;
         }
       } else if (signedness === "unsigned") {
-        lowerBound2 = 0;
-        upperBound2 = Math.pow(2, bitLength) - 1;
+        lowerBound = 0;
+        upperBound = Math.pow(2, bitLength) - 1;
       } else {
-        lowerBound2 = -Math.pow(2, bitLength - 1);
-        upperBound2 = Math.pow(2, bitLength - 1) - 1;
+        lowerBound = -Math.pow(2, bitLength - 1);
+        upperBound = Math.pow(2, bitLength - 1) - 1;
       }
       let x = Number(V);
       if (x === 0) {
@@ -15315,16 +15089,16 @@ var require_webidl = __commonJS({
           });
         }
         x = webidl.util.IntegerPart(x);
-        if (x < lowerBound2 || x > upperBound2) {
+        if (x < lowerBound || x > upperBound) {
           throw webidl.errors.exception({
             header: "Integer conversion",
-            message: `Value must be between ${lowerBound2}-${upperBound2}, got ${x}.`
+            message: `Value must be between ${lowerBound}-${upperBound}, got ${x}.`
           });
         }
         return x;
       }
       if (!Number.isNaN(x) && webidl.util.HasFlag(flags, webidl.attributes.Clamp)) {
-        x = Math.min(Math.max(x, lowerBound2), upperBound2);
+        x = Math.min(Math.max(x, lowerBound), upperBound);
         if (Math.floor(x) % 2 === 0) {
           x = Math.floor(x);
         } else {
@@ -15355,7 +15129,7 @@ var require_webidl = __commonJS({
         case SYMBOL:
           return `Symbol(${V.description})`;
         case OBJECT:
-          return inspect(V);
+          return inspect2(V);
         case STRING:
           return `"${V}"`;
         case BIGINT:
@@ -30186,7 +29960,7 @@ var require_mock_interceptor = __commonJS({
 var require_mock_client = __commonJS({
   "node_modules/undici/lib/mock/mock-client.js"(exports, module) {
     "use strict";
-    var { promisify: promisify2 } = __require("node:util");
+    var { promisify } = __require("node:util");
     var Client = require_client();
     var { buildMockDispatch } = require_mock_utils();
     var {
@@ -30234,7 +30008,7 @@ var require_mock_client = __commonJS({
         this[kDispatches] = [];
       }
       async [kClose]() {
-        await promisify2(this[kOriginalClose])();
+        await promisify(this[kOriginalClose])();
         this[kConnected] = 0;
         this[kMockAgent][Symbols.kClients].delete(this[kOrigin]);
       }
@@ -30447,7 +30221,7 @@ var require_mock_call_history = __commonJS({
 var require_mock_pool = __commonJS({
   "node_modules/undici/lib/mock/mock-pool.js"(exports, module) {
     "use strict";
-    var { promisify: promisify2 } = __require("node:util");
+    var { promisify } = __require("node:util");
     var Pool = require_pool();
     var { buildMockDispatch } = require_mock_utils();
     var {
@@ -30495,7 +30269,7 @@ var require_mock_pool = __commonJS({
         this[kDispatches] = [];
       }
       async [kClose]() {
-        await promisify2(this[kOriginalClose])();
+        await promisify(this[kOriginalClose])();
         this[kConnected] = 0;
         this[kMockAgent][Symbols.kClients].delete(this[kOrigin]);
       }
@@ -44013,6 +43787,395 @@ var init_connections = __esm({
   }
 });
 
+// src/spec/secrets.ts
+function redactCutEnds(text, name, value) {
+  let redacted = text;
+  for (let length = value.length - 1; length >= SHORTEST_PIECE; length--) {
+    if (redacted.startsWith(value.slice(-length))) {
+      redacted = `\${${name}}${redacted.slice(length)}`;
+      break;
+    }
+  }
+  const ellipsis = redacted.endsWith("…") ? 1 : 0;
+  const body = redacted.slice(0, redacted.length - ellipsis);
+  for (let length = value.length - 1; length >= SHORTEST_PIECE; length--) {
+    if (body.endsWith(value.slice(0, length))) {
+      return `${body.slice(0, body.length - length)}\${${name}}${redacted.slice(body.length)}`;
+    }
+  }
+  return redacted;
+}
+function redactText(text, secrets) {
+  if (secrets.length === 0) return text;
+  let redacted = text;
+  for (const { name, value } of [...secrets].sort((a, b) => b.value.length - a.value.length)) {
+    redacted = redactCutEnds(redacted.split(value).join(`\${${name}}`), name, value);
+  }
+  return redacted;
+}
+function redactValue(value, secrets) {
+  if (typeof value === "string") return redactText(value, secrets);
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, secrets));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, redactValue(item, secrets)])
+    );
+  }
+  return value;
+}
+var SHORTEST_PIECE;
+var init_secrets = __esm({
+  "src/spec/secrets.ts"() {
+    "use strict";
+    SHORTEST_PIECE = 6;
+  }
+});
+
+// src/providers/exec.ts
+import { spawn } from "node:child_process";
+function stop(child, signalName) {
+  try {
+    if (GROUP_KILL && child.pid !== void 0) process.kill(-child.pid, signalName);
+    else child.kill(signalName);
+  } catch {
+  }
+}
+function killGroupOnExit(child) {
+  if (!exitHookAdded) {
+    exitHookAdded = true;
+    process.on("exit", () => {
+      for (const group of killOnExit) stop(group, "SIGKILL");
+    });
+  }
+  killOnExit.add(child);
+}
+var STDERR_TAIL_CHARS, KILL_GRACE_MS, EXIT_GRACE_MS, GROUP_KILL, killOnExit, exitHookAdded, ExecProvider;
+var init_exec = __esm({
+  "src/providers/exec.ts"() {
+    "use strict";
+    init_errors();
+    init_abort();
+    init_connections();
+    init_secrets();
+    STDERR_TAIL_CHARS = 500;
+    KILL_GRACE_MS = 2e3;
+    EXIT_GRACE_MS = 500;
+    GROUP_KILL = process.platform !== "win32";
+    killOnExit = /* @__PURE__ */ new Set();
+    exitHookAdded = false;
+    ExecProvider = class {
+      constructor(spec) {
+        this.spec = spec;
+        this.id = spec.id;
+      }
+      spec;
+      type = "exec";
+      id;
+      settlesWhenStopped = true;
+      call(request2, signal) {
+        if (signal.aborted) return Promise.reject(abortError(signal));
+        const [file, ...args] = this.spec.command;
+        if (file === void 0) return Promise.reject(new ProviderError("exec", "empty command"));
+        const started = performance.now();
+        return new Promise((resolve6, reject) => {
+          const child = spawn(file, args, {
+            cwd: this.spec.cwd,
+            env: {
+              ...process.env,
+              ...this.spec.env,
+              EVALGATE_CASE_ID: request2.caseId,
+              EVALGATE_REPEAT: String(request2.repeat),
+              EVALGATE_VARS: JSON.stringify(request2.vars)
+            },
+            stdio: ["pipe", "pipe", "pipe"],
+            // Its own process group, so a timeout stops what it started too (`sh -c 'sleep 30'`):
+            // a grandchild holding stdout open would otherwise keep the run waiting.
+            detached: GROUP_KILL
+          });
+          killGroupOnExit(child);
+          const stdout2 = [];
+          let stdoutBytes = 0;
+          let overflowed = false;
+          const secrets = this.spec.secrets ?? [];
+          const kept = STDERR_TAIL_CHARS + Math.max(0, ...secrets.map((s) => s.value.length));
+          let stderr2 = "";
+          let terminated = false;
+          const terminate = () => {
+            if (terminated) return;
+            terminated = true;
+            stop(child, "SIGTERM");
+            setTimeout(() => {
+              stop(child, "SIGKILL");
+              killOnExit.delete(child);
+            }, KILL_GRACE_MS).unref();
+          };
+          child.stdout.on("data", (chunk) => {
+            stdoutBytes += chunk.length;
+            if (stdoutBytes <= MAX_ANSWER_BYTES) {
+              stdout2.push(chunk);
+              return;
+            }
+            overflowed = true;
+            stdout2.length = 0;
+            child.stdout.destroy();
+            terminate();
+          });
+          child.stderr.on("data", (chunk) => {
+            stderr2 = (stderr2 + chunk.toString("utf8")).slice(-kept);
+          });
+          child.stdin.on("error", () => void 0);
+          child.stdin.end(request2.prompt);
+          let lingering;
+          let exitedAt;
+          child.on("exit", () => {
+            exitedAt = performance.now();
+            lingering = setTimeout(() => {
+              terminate();
+              lingering = setTimeout(() => {
+                child.stdout.destroy();
+                child.stderr.destroy();
+              }, KILL_GRACE_MS + EXIT_GRACE_MS);
+            }, EXIT_GRACE_MS);
+          });
+          const onAbort = () => terminate();
+          signal.addEventListener("abort", onAbort, { once: true });
+          child.on("error", (error) => {
+            signal.removeEventListener("abort", onAbort);
+            reject(
+              new ProviderError("exec", `provider ${this.id}: cannot run \`${file}\`: ${error.message}`)
+            );
+          });
+          child.on("close", (code, killedBy) => {
+            signal.removeEventListener("abort", onAbort);
+            clearTimeout(lingering);
+            if (!terminated) killOnExit.delete(child);
+            if (signal.aborted) return reject(abortError(signal));
+            if (overflowed) {
+              return reject(
+                new ProviderError(
+                  "exec",
+                  `provider ${this.id}: the command wrote more than ${MAX_ANSWER_BYTES / 2 ** 20} MB to stdout, the most an answer may hold; it was stopped`
+                )
+              );
+            }
+            if (code !== 0) {
+              const status = code === null ? `was killed by ${killedBy}` : `exited with code ${code}`;
+              const tail = redactText(stderr2, secrets).slice(-STDERR_TAIL_CHARS).trim();
+              return reject(
+                new ProviderError(
+                  "exec",
+                  `provider ${this.id}: command ${status}${tail ? `: ${tail}` : ""}`
+                )
+              );
+            }
+            const output = Buffer.concat(stdout2).toString("utf8").replace(/\r?\n$/, "");
+            resolve6({ output, latencyMs: (exitedAt ?? performance.now()) - started, attempts: 1 });
+          });
+        });
+      }
+    };
+  }
+});
+
+// src/spec/template.ts
+function lookup(vars, path2) {
+  let value = vars;
+  for (const key of path2.split(".")) {
+    if (value === null || typeof value !== "object" || !Object.hasOwn(value, key)) return void 0;
+    value = value[key];
+  }
+  return value;
+}
+function nullPart(vars, path2) {
+  const keys = path2.split(".");
+  for (let length = 1; length <= keys.length; length++) {
+    const part = keys.slice(0, length).join(".");
+    if (lookup(vars, part) === null) return part;
+  }
+  return void 0;
+}
+function isVariableSet(vars, path2) {
+  const value = lookup(vars, path2);
+  return value !== void 0 && value !== null;
+}
+function rememberWrittenNumber(holder, key, text) {
+  const value = holder[key];
+  if (typeof value !== "number" && typeof value !== "boolean" || text === String(value)) return;
+  const target = holder;
+  target[WRITTEN_AS] = { ...target[WRITTEN_AS], [key]: text };
+}
+function writtenAs(holder, key) {
+  return holder !== null && typeof holder === "object" ? holder[WRITTEN_AS]?.[key] : void 0;
+}
+function jsonAsWritten(value) {
+  if (value === null || typeof value !== "object") return JSON.stringify(value);
+  const member = (key, item) => {
+    const text = writtenAs(value, key);
+    return text !== void 0 && JSON_NUMBER.test(text) ? text : jsonAsWritten(item);
+  };
+  if (Array.isArray(value)) {
+    return `[${value.map((item, index) => member(String(index), item)).join(",")}]`;
+  }
+  const fields = Object.entries(value).map(
+    ([key, item]) => `${JSON.stringify(key)}:${member(key, item)}`
+  );
+  return `{${fields.join(",")}}`;
+}
+function stringify(value) {
+  return typeof value === "string" ? value : jsonAsWritten(value);
+}
+function writtenNumber(vars, path2) {
+  const dot = path2.lastIndexOf(".");
+  const holder = dot === -1 ? vars : lookup(vars, path2.slice(0, dot));
+  return writtenAs(holder, path2.slice(dot + 1));
+}
+function templateVariables(template) {
+  return [...new Set(Array.from(template.matchAll(PLACEHOLDER), (m) => m[1]))];
+}
+function brokenPlaceholder(template, start) {
+  const text = /^\{\{[^{}\n]{0,40}\}{0,2}/.exec(template.slice(start))?.[0] ?? "{{";
+  if (!text.endsWith("}}")) return `placeholder \`${text}\` is not closed by \`}}\``;
+  if (text.slice(2, -2).trim() === "") return `empty placeholder \`${text}\``;
+  return `placeholder \`${text}\` is not a variable name`;
+}
+function brokenPlaceholders(template) {
+  return Array.from(template.matchAll(PLACEHOLDER_OR_BROKEN)).filter((match) => match[1] === void 0).map((match) => ({ problem: brokenPlaceholder(template, match.index), offset: match.index }));
+}
+function placeholderOffset(template, name) {
+  return Array.from(template.matchAll(PLACEHOLDER)).find((m) => m[1] === name)?.index ?? 0;
+}
+function renderTemplate(template, vars) {
+  return template.replace(PLACEHOLDER, (_match, path2) => {
+    if (!isVariableSet(vars, path2)) throw new MissingVariableError(path2);
+    return writtenNumber(vars, path2) ?? stringify(lookup(vars, path2));
+  });
+}
+var PLACEHOLDER, PLACEHOLDER_OR_BROKEN, MissingVariableError, WRITTEN_AS, JSON_NUMBER;
+var init_template = __esm({
+  "src/spec/template.ts"() {
+    "use strict";
+    PLACEHOLDER = /\{\{\s*([A-Za-z_][\w-]*(?:\.[\w-]+)*)\s*\}\}/g;
+    PLACEHOLDER_OR_BROKEN = new RegExp(
+      `${PLACEHOLDER.source}|\\{\\{(?=\\s*(?:[\\w.-]|\\}|$))`,
+      "g"
+    );
+    MissingVariableError = class extends Error {
+      variable;
+      constructor(variable) {
+        super(`variable \`${variable}\` is not set`);
+        this.variable = variable;
+      }
+    };
+    WRITTEN_AS = /* @__PURE__ */ Symbol("evalgate.writtenAs");
+    JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
+  }
+});
+
+// src/providers/retry.ts
+import { setTimeout as delay } from "node:timers/promises";
+function attemptsOf(error) {
+  return error instanceof ProviderFailure ? { attempts: error.attempts, waitedMs: error.waitedMs } : { attempts: 1, waitedMs: 0 };
+}
+function fullJitterDelayMs(retry, policy, random) {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
+  return Math.floor(random() * ceiling);
+}
+async function withRetries(attempt, policy, deps) {
+  let waitedMs = 0;
+  for (let n = 1; ; n++) {
+    if (deps.signal.aborted) throw new ProviderFailure(abortError(deps.signal), n - 1, waitedMs);
+    let error;
+    try {
+      return { value: await attempt(n), attempts: n, waitedMs };
+    } catch (caught) {
+      error = caught;
+    }
+    if (!(error instanceof ProviderError)) throw error;
+    if (deps.signal.aborted) throw new ProviderFailure(abortError(deps.signal), n, waitedMs);
+    if (!error.retryable || n >= policy.maxAttempts) {
+      throw new ProviderFailure(error, n, waitedMs);
+    }
+    const askedMs = error.retryAfterMs ?? 0;
+    if (askedMs > policy.maxDelayMs) {
+      const note = `not retried: the provider asked to wait ${Math.ceil(askedMs / 1e3)} s, more than the ${policy.maxDelayMs / 1e3} s retry limit`;
+      throw new ProviderFailure(error, n, waitedMs, note);
+    }
+    const waitMs = Math.max(askedMs, fullJitterDelayMs(n, policy, deps.random));
+    try {
+      await deps.sleep(waitMs, deps.signal);
+    } catch {
+      throw new ProviderFailure(abortError(deps.signal), n, waitedMs);
+    }
+    waitedMs += waitMs;
+  }
+}
+function sleep(ms, signal) {
+  return delay(ms, void 0, { signal });
+}
+function parseDurationMs(text) {
+  const trimmed = text.trim();
+  if (!/^(\d+(\.\d+)?(ms|h|m|s))+$/.test(trimmed)) return void 0;
+  const unitMs = { h: 36e5, m: 6e4, s: 1e3, ms: 1 };
+  let total = 0;
+  for (const [, amount, unit] of trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) {
+    total += Number(amount) * unitMs[unit];
+  }
+  return total;
+}
+function parseHttpDate(text) {
+  const ms = Date.parse(text);
+  return Number.isFinite(ms) && new Date(ms).toUTCString() === text ? ms : void 0;
+}
+function retryAfterFromHeaders(header, nowMs, status) {
+  const millis = header("retry-after-ms")?.trim() ?? "";
+  if (/^\d+(\.\d+)?$/.test(millis)) return Number(millis);
+  const retryAfter = header("retry-after")?.trim() ?? "";
+  if (/^\d+$/.test(retryAfter)) return Number(retryAfter) * 1e3;
+  const date = parseHttpDate(retryAfter);
+  if (date !== void 0) return Math.max(0, date - nowMs);
+  if (status !== 429) return void 0;
+  const exhausted = [];
+  for (const limit2 of ["requests", "tokens"]) {
+    const reset = parseDurationMs(header(`x-ratelimit-reset-${limit2}`) ?? "");
+    if (reset !== void 0 && header(`x-ratelimit-remaining-${limit2}`)?.trim() === "0") {
+      exhausted.push(reset);
+    }
+  }
+  return exhausted.length ? Math.max(...exhausted) : void 0;
+}
+var DEFAULT_RETRY_POLICY, ProviderFailure;
+var init_retry = __esm({
+  "src/providers/retry.ts"() {
+    "use strict";
+    init_errors();
+    init_abort();
+    DEFAULT_RETRY_POLICY = {
+      maxAttempts: 4,
+      baseDelayMs: 500,
+      maxDelayMs: 3e4
+    };
+    ProviderFailure = class extends ProviderError {
+      attempts;
+      waitedMs;
+      lastError;
+      constructor(lastError, attempts, waitedMs, note) {
+        const suffix = [attempts > 1 ? `after ${attempts} attempts` : "", note ?? ""].filter(Boolean);
+        super(
+          lastError.kind,
+          suffix.length ? `${lastError.message} (${suffix.join("; ")})` : lastError.message,
+          {
+            retryable: lastError.retryable,
+            ...lastError.retryAfterMs !== void 0 ? { retryAfterMs: lastError.retryAfterMs } : {}
+          }
+        );
+        this.attempts = attempts;
+        this.waitedMs = waitedMs;
+        this.lastError = lastError;
+      }
+    };
+  }
+});
+
 // src/spec/env-reference.ts
 function withEnvValues(text, env, literal = (text2) => text2) {
   let result = "";
@@ -44258,6 +44421,7 @@ var init_http = __esm({
 
 // src/providers/module.ts
 import { pathToFileURL } from "node:url";
+import { inspect } from "node:util";
 async function importModule(absolutePath, timeoutMs = MODULE_LOAD_TIMEOUT_MS) {
   let timer;
   const timedOut = new Promise((_, reject) => {
@@ -44301,15 +44465,28 @@ function isAnswer(value) {
 }
 function asText(value) {
   if (typeof value === "string") return value;
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  return JSON.stringify(value) ?? "";
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") {
+    return String(value);
+  }
+  return JSON.stringify(value);
 }
-var MODULE_LOAD_TIMEOUT_MS, ModuleProvider;
+function kindOf(value) {
+  if (value === void 0) return "undefined";
+  return typeof value === "object" ? "an object that JSON writes as nothing" : `a ${typeof value}`;
+}
+function thrownText(thrown) {
+  const isError = thrown instanceof Error || Object.prototype.toString.call(thrown) === "[object Error]";
+  if (typeof thrown === "string" || isError) return errorMessage(thrown);
+  const text = inspect(thrown, { depth: 2, compact: true, breakLength: Number.POSITIVE_INFINITY });
+  return text.length > THROWN_VALUE_CHARS ? `${text.slice(0, THROWN_VALUE_CHARS)}…` : text;
+}
+var MODULE_LOAD_TIMEOUT_MS, THROWN_VALUE_CHARS, ModuleProvider;
 var init_module = __esm({
   "src/providers/module.ts"() {
     "use strict";
     init_errors();
     MODULE_LOAD_TIMEOUT_MS = 12e4;
+    THROWN_VALUE_CHARS = 300;
     ModuleProvider = class _ModuleProvider {
       constructor(id, fn) {
         this.fn = fn;
@@ -44343,12 +44520,24 @@ var init_module = __esm({
           answer = await this.fn(request2, { signal });
         } catch (error) {
           if (error instanceof ProviderError) throw error;
-          throw new ProviderError("module", `provider ${this.id} threw: ${errorMessage(error)}`);
+          throw new ProviderError("module", `provider ${this.id} threw: ${thrownText(error)}`);
         }
         const latencyMs = performance.now() - started;
+        const malformed = (problem2) => new ProviderError("malformed-response", `provider ${this.id}: ${problem2}`);
+        let output;
+        try {
+          output = asText(isAnswer(answer) ? answer.output : answer);
+        } catch (error) {
+          throw malformed(`returned a value JSON cannot hold: ${errorMessage(error)}`);
+        }
+        if (output === void 0) {
+          throw malformed(
+            isAnswer(answer) ? `returned an object whose \`output\` is ${kindOf(answer.output)}` : `returned ${kindOf(answer)}${answer === void 0 ? " — a missing `return`?" : ""}`
+          );
+        }
         if (isAnswer(answer)) {
           return {
-            output: asText(answer.output),
+            output,
             latencyMs,
             attempts: 1,
             ...answer.tokens ? { tokens: answer.tokens } : {},
@@ -44356,7 +44545,7 @@ var init_module = __esm({
             ...answer.fingerprint ? { fingerprint: answer.fingerprint } : {}
           };
         }
-        return { output: asText(answer), latencyMs, attempts: 1 };
+        return { output, latencyMs, attempts: 1 };
       }
     };
   }
@@ -49167,14 +49356,14 @@ function inspectBufferedEventGraph(value, remainingBytes) {
       roots.add(identity);
     }
   };
-  const retainIdentity = (identity, inspect) => {
+  const retainIdentity = (identity, inspect2) => {
     addIdentity(identity);
     const node = { bytes: 0, edges: /* @__PURE__ */ new Set() };
     nodes.set(identity, node);
     const previous = activeNode;
     activeNode = node;
     try {
-      return inspect();
+      return inspect2();
     } finally {
       activeNode = previous;
     }
@@ -69227,14 +69416,14 @@ var init_client = __esm({
       buildURL(path2, query, defaultBaseURL) {
         const baseURL = !__classPrivateFieldGet(this, _OpenAI_instances, "m", _OpenAI_baseURLOverridden).call(this) && defaultBaseURL || this.baseURL;
         let url;
-        let baseQuery = {};
+        let baseQuery2 = {};
         let baseParams;
         if (isAbsoluteURL(path2)) {
           url = new URL(path2);
         } else if (baseURL.includes("?")) {
           const base = new URL(baseURL);
           baseParams = new URLSearchParams(base.search);
-          baseQuery = Object.fromEntries(baseParams);
+          baseQuery2 = Object.fromEntries(baseParams);
           base.search = "";
           base.hash = "";
           url = new URL(base.toString() + (base.pathname.endsWith("/") && path2.startsWith("/") ? path2.slice(1) : path2));
@@ -69244,9 +69433,9 @@ var init_client = __esm({
         const defaultQuery = this.defaultQuery();
         const pathQuery = Object.fromEntries(url.searchParams);
         let overridingQuery;
-        if (!isEmptyObj(baseQuery) || !isEmptyObj(defaultQuery) || !isEmptyObj(pathQuery)) {
+        if (!isEmptyObj(baseQuery2) || !isEmptyObj(defaultQuery) || !isEmptyObj(pathQuery)) {
           overridingQuery = { ...pathQuery, ...defaultQuery, ...query };
-          query = { ...baseQuery, ...overridingQuery };
+          query = { ...baseQuery2, ...overridingQuery };
         }
         if (typeof query === "object" && query && !Array.isArray(query)) {
           url.search = this.stringifyQuery(query);
@@ -70624,6 +70813,34 @@ function rootCause(error) {
   while (current instanceof Error && current.cause instanceof Error) current = current.cause;
   return errorMessage(current);
 }
+function firstChoice(choices) {
+  return choices?.find((choice) => (choice.index ?? 0) === 0);
+}
+function errorBodyMessage(body) {
+  const error = body?.error;
+  if (typeof error === "string") return error;
+  const message = error?.message;
+  return typeof message === "string" ? message : void 0;
+}
+function baseQuery(url) {
+  const query = {};
+  for (const pair of url.search.slice(1).split("&")) {
+    if (pair === "") continue;
+    const equals = pair.indexOf("=");
+    const name = decodedQueryPart(equals < 0 ? pair : pair.slice(0, equals));
+    const value = equals < 0 ? "" : decodedQueryPart(pair.slice(equals + 1));
+    if (Object.hasOwn(query, name)) return void 0;
+    query[name] = value;
+  }
+  return Object.keys(query).length > 0 ? query : void 0;
+}
+function decodedQueryPart(part) {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
 var NO_KEY, SERVER_MESSAGE_CHARS, OpenAIProvider;
 var init_openai2 = __esm({
   "src/providers/openai.ts"() {
@@ -70646,12 +70863,19 @@ var init_openai2 = __esm({
         const env = options.env ?? process.env;
         const apiKey = spec.apiKey ?? (spec.baseUrl ? NO_KEY : env["OPENAI_API_KEY"] || void 0);
         this.apiKey = apiKey;
+        const endpoint2 = new URL(spec.baseUrl ?? OPENAI_API_URL);
+        const query = baseQuery(endpoint2);
+        if (query) {
+          endpoint2.search = "";
+          endpoint2.hash = "";
+        }
         this.client = new OpenAI({
           // Without a key (a replay run without secrets) the first call fails as `auth`, below.
           apiKey: apiKey ?? NO_KEY,
           // The endpoint is the spec's alone: OPENAI_BASE_URL, which the SDK would read, is not (a
           // hidden input would send the key elsewhere and price its answers as OpenAI's).
-          baseURL: spec.baseUrl ?? OPENAI_API_URL,
+          baseURL: query ? endpoint2.href : spec.baseUrl ?? OPENAI_API_URL,
+          ...query ? { defaultQuery: query } : {},
           // OPENAI_ORG_ID and OPENAI_PROJECT_ID, which the SDK would send anywhere, are OpenAI's.
           ...spec.baseUrl ? { organization: null, project: null } : {},
           maxRetries: 0,
@@ -70698,26 +70922,38 @@ var init_openai2 = __esm({
           this.body(request2),
           { signal }
         );
-        const latencyMs = performance.now() - started;
-        const choice = completion?.choices?.[0];
-        const message = choice?.message;
-        const output = message?.content ?? message?.refusal;
-        if (typeof output !== "string") {
-          throw this.malformed(
-            message ? "the answer has no text content" : "the answer has no choices (not a chat completion); check base-url: the server's API root, such as `http://localhost:11434/v1`"
-          );
-        }
+        return this.completionAnswer(completion, performance.now() - started);
+      }
+      /** The answer of a whole chat completion: its first choice, scored as the model gave it. */
+      completionAnswer(completion, latencyMs) {
+        const choice = firstChoice(completion?.choices);
+        if (!completion || !choice?.message) throw this.notAnAnswer(completion);
+        const { content, refusal } = choice.message;
         const tokens = tokenUsage2(completion.usage);
         return {
-          output,
+          output: content || refusal || "",
           latencyMs,
           attempts: 1,
           ...tokens ? { tokens } : {},
           ...completion.model ? { model: completion.model } : {},
           ...completion.system_fingerprint ? { fingerprint: completion.system_fingerprint } : {},
           ...completion.service_tier ? { serviceTier: completion.service_tier } : {},
-          ...choice?.finish_reason === "length" ? { truncated: true } : {}
+          ...choice.finish_reason === "length" ? { truncated: true } : {}
         };
+      }
+      /** Why a body with no choice to read is no answer: the server's own error first. */
+      notAnAnswer(body) {
+        const serverMessage = errorBodyMessage(body);
+        if (serverMessage !== void 0) {
+          return new ProviderError(
+            "server",
+            `provider ${this.id}: the server answered with an error: ${this.redact(serverMessage).slice(0, SERVER_MESSAGE_CHARS)}`,
+            { retryable: true }
+          );
+        }
+        return this.malformed(
+          "the answer has no choices (not a chat completion); check base-url: the server's API root, such as `http://localhost:11434/v1`"
+        );
       }
       async callStreaming(request2, signal, started) {
         const params = this.spec.params;
@@ -70726,19 +70962,27 @@ var init_openai2 = __esm({
           stream: true,
           stream_options: { ...params.stream_options, include_usage: true }
         };
-        const stream = await this.client.chat.completions.create(body, { signal });
+        const { data: stream, response } = await this.client.chat.completions.create(body, { signal }).withResponse();
+        if (/\bjson\b/i.test(response.headers.get("content-type") ?? "")) {
+          const json = JSON.parse(await response.text());
+          return this.completionAnswer(json, performance.now() - started);
+        }
         let content = "";
         let refusal = "";
         let sawChoice = false;
         let finished = false;
         let truncated = false;
         let ttftMs;
-        let last;
+        let model;
+        let fingerprint2;
+        let serviceTier;
         let usage;
         for await (const chunk of stream) {
-          last = chunk;
           if (chunk.usage) usage = chunk.usage;
-          const choice = chunk.choices?.[0];
+          model = chunk.model || model;
+          fingerprint2 = chunk.system_fingerprint || fingerprint2;
+          serviceTier = chunk.service_tier || serviceTier;
+          const choice = firstChoice(chunk.choices);
           if (choice?.finish_reason) finished = true;
           if (choice?.finish_reason === "length") truncated = true;
           const delta = choice?.delta;
@@ -70766,9 +71010,9 @@ var init_openai2 = __esm({
           ...ttftMs !== void 0 ? { ttftMs } : {},
           attempts: 1,
           ...tokens ? { tokens } : {},
-          ...last?.model ? { model: last.model } : {},
-          ...last?.system_fingerprint ? { fingerprint: last.system_fingerprint } : {},
-          ...last?.service_tier ? { serviceTier: last.service_tier } : {},
+          ...model ? { model } : {},
+          ...fingerprint2 ? { fingerprint: fingerprint2 } : {},
+          ...serviceTier ? { serviceTier } : {},
           ...truncated ? { truncated: true } : {}
         };
       }
@@ -70840,6 +71084,12 @@ var init_openai2 = __esm({
         }
         const retryAfterMs = error.headers ? retryAfterFromHeaders((name) => error.headers?.get(name), Date.now(), status) : void 0;
         const after = retryAfterMs !== void 0 ? { retryAfterMs } : {};
+        if (status === 429 && (error.code === "insufficient_quota" || error.type === "insufficient_quota")) {
+          return new ProviderError(
+            "auth",
+            `provider ${id}: HTTP 429 (quota exceeded): ${detail2}; check the plan and billing of the account the provider's api-key belongs to`
+          );
+        }
         if (status === 429) {
           return new ProviderError(
             "rate-limited",
@@ -80423,7 +80673,7 @@ function derivedCaseId(vars) {
 function isPlainObject(value) {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
-function kindOf(value) {
+function kindOf2(value) {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   return typeof value === "object" ? "an object" : `a ${typeof value}`;
@@ -80435,7 +80685,7 @@ function optionalName(row, key, report) {
   if (typeof value === "number" && Number.isFinite(value)) {
     return writtenAs(row, key) ?? String(value);
   }
-  report(`\`${key}\` must be a string or a number, got ${kindOf(value)}`, `\`${key}\` is reserved`);
+  report(`\`${key}\` must be a string or a number, got ${kindOf2(value)}`, `\`${key}\` is reserved`);
   return false;
 }
 function caseFromRow(row, source, path2, diagnostics) {
@@ -80557,7 +80807,7 @@ function parseJsonl(text, file, diagnostics) {
         rowProblem(
           file,
           lineNumber,
-          `expected a JSON object, got ${kindOf(row)}`,
+          `expected a JSON object, got ${kindOf2(row)}`,
           'one case per line: {"id": ..., "var": ...}'
         )
       );
@@ -80764,7 +81014,7 @@ function parseYamlCases(text, file, diagnostics) {
   return rows.flatMap((row, index) => {
     if (!isPlainObject(row)) {
       diagnostics.push(
-        yaml.diagnostic([index], `expected a mapping (one case), got ${kindOf(row)}`)
+        yaml.diagnostic([index], `expected a mapping (one case), got ${kindOf2(row)}`)
       );
       return [];
     }
@@ -81222,6 +81472,10 @@ function secretForms(name, value) {
     JSON.stringify(sent).slice(1, -1),
     JSON.stringify(sent).slice(1, -1).split("/").join("\\/"),
     encodeURIComponent(sent),
+    // Form-encoded (a space as `+`), and as a form decoder reads a `+` of a URL: a space.
+    new URLSearchParams({ value: sent }).toString().slice("value=".length),
+    sent.split("+").join(" "),
+    encodeURIComponent(sent.split("+").join(" ")),
     sent.toLowerCase(),
     sent.toUpperCase()
   ];
@@ -84562,8 +84816,140 @@ var init_json = __esm({
   }
 });
 
+// src/score/regex-matcher.ts
+import { Worker } from "node:worker_threads";
+var MATCHING_THREAD, RegexTimeoutError, RegexMatcher, sharedRegexMatcher;
+var init_regex_matcher = __esm({
+  "src/score/regex-matcher.ts"() {
+    "use strict";
+    MATCHING_THREAD = `
+const { parentPort } = require('node:worker_threads')
+const compiled = new Map()
+parentPort.on('message', ({ id, source, flags, output }) => {
+  const key = flags + '/' + source
+  let regex = compiled.get(key)
+  if (regex === undefined) {
+    regex = new RegExp(source, flags)
+    compiled.set(key, regex)
+  }
+  regex.lastIndex = 0
+  try {
+    parentPort.postMessage({ id, matched: regex.test(output) })
+  } catch (error) {
+    parentPort.postMessage({ id, error: String(error && error.message || error) })
+  }
+})
+`;
+    RegexTimeoutError = class extends Error {
+      constructor(timeoutMs) {
+        super(`matching did not finish within ${timeoutMs} ms`);
+        this.timeoutMs = timeoutMs;
+        this.name = "RegexTimeoutError";
+      }
+      timeoutMs;
+    };
+    RegexMatcher = class {
+      worker;
+      queue = [];
+      headTimer;
+      /** Whether the thread runs: its start, which can be slow on a busy machine, is not match time. */
+      online = false;
+      nextId = 0;
+      users = 0;
+      /** One more scorer matches here; `release` when it is done. */
+      acquire() {
+        this.users += 1;
+      }
+      /** A scorer is done; the thread stops with the last one. */
+      async release() {
+        this.users = Math.max(0, this.users - 1);
+        if (this.users === 0 && this.queue.length === 0) await this.stopThread();
+      }
+      test(regex, output, timeoutMs) {
+        return new Promise((resolve6, reject) => {
+          const pending = { id: this.nextId++, regex, output, timeoutMs, resolve: resolve6, reject };
+          this.queue.push(pending);
+          this.send(pending);
+          if (this.queue.length === 1) this.startHeadTimer();
+          this.holdProcessWhileBusy();
+        });
+      }
+      /** Pending matches keep the process alive, as any awaited work does; an idle thread does not. */
+      holdProcessWhileBusy() {
+        if (this.queue.length > 0) this.worker?.ref();
+        else this.worker?.unref();
+      }
+      thread() {
+        if (this.worker) return this.worker;
+        const worker = new Worker(MATCHING_THREAD, { eval: true });
+        worker.once("online", () => {
+          if (this.worker !== worker) return;
+          this.online = true;
+          this.startHeadTimer();
+        });
+        worker.on("message", (answer) => {
+          if (this.worker === worker) this.answered(answer);
+        });
+        worker.on("error", (error) => {
+          if (this.worker === worker) this.failAll(error);
+        });
+        this.worker = worker;
+        this.online = false;
+        return worker;
+      }
+      send(pending) {
+        const { id, regex, output } = pending;
+        this.thread().postMessage({ id, source: regex.source, flags: regex.flags, output });
+      }
+      /** The thread works through the queue in order: the head is the match it runs now. */
+      startHeadTimer() {
+        clearTimeout(this.headTimer);
+        this.headTimer = void 0;
+        const head = this.queue[0];
+        if (!head || !this.online) return;
+        this.headTimer = setTimeout(() => this.timedOut(head), head.timeoutMs);
+      }
+      answered(answer) {
+        const head = this.queue[0];
+        if (head?.id !== answer.id) return;
+        this.queue.shift();
+        if ("error" in answer) head.reject(new Error(answer.error));
+        else head.resolve(answer.matched);
+        this.startHeadTimer();
+        this.holdProcessWhileBusy();
+        if (this.queue.length === 0 && this.users === 0) void this.stopThread();
+      }
+      timedOut(head) {
+        if (this.queue[0] !== head) return;
+        this.queue.shift();
+        head.reject(new RegexTimeoutError(head.timeoutMs));
+        const stuck = this.worker;
+        this.worker = void 0;
+        this.online = false;
+        void stuck?.terminate();
+        for (const pending of this.queue) this.send(pending);
+        this.startHeadTimer();
+        this.holdProcessWhileBusy();
+      }
+      failAll(error) {
+        this.worker = void 0;
+        this.online = false;
+        const failed2 = this.queue.splice(0);
+        this.startHeadTimer();
+        for (const pending of failed2) pending.reject(error);
+      }
+      async stopThread() {
+        const worker = this.worker;
+        this.worker = void 0;
+        this.online = false;
+        await worker?.terminate();
+      }
+    };
+    sharedRegexMatcher = new RegexMatcher();
+  }
+});
+
 // src/score/text.ts
-import { Script, createContext } from "node:vm";
 function composed(text) {
   return text.normalize("NFC");
 }
@@ -84631,22 +85017,20 @@ function scorerRegex(spec) {
     );
   }
 }
-function regexScorer(spec, timeoutMs) {
+function regexScorer(spec, timeoutMs, matcher) {
   const regex = scorerRegex(spec);
-  const context = createContext({ regex, output: "" });
-  return ({ output }) => {
-    context.output = output;
+  return async ({ output }) => {
     let matched;
     try {
-      matched = REGEX_TEST.runInContext(context, { timeout: timeoutMs });
+      matched = await matcher.test(regex, output, timeoutMs);
     } catch (error) {
-      if (error.code !== "ERR_SCRIPT_EXECUTION_TIMEOUT") throw error;
+      if (!(error instanceof RegexTimeoutError)) throw error;
       throw new Error(
         `${regex.toString()} did not finish matching within the suite's timeout of ${durationText(timeoutMs)} (it backtracks too much on this output; rewrite it without nested repetition such as \`(a+)+\`)`,
         { cause: error }
       );
     }
-    return matched === true ? PASSED : failed(truncate2(`output does not match ${regex.toString()}: ${quote(output)}`));
+    return matched ? PASSED : failed(truncate2(`output does not match ${regex.toString()}: ${quote(output)}`));
   };
 }
 function parseDecimal(text) {
@@ -84706,7 +85090,7 @@ function similarityScorer(spec) {
     };
   };
 }
-var REGEX_TEST, DECIMAL;
+var DECIMAL;
 var init_text = __esm({
   "src/score/text.ts"() {
     "use strict";
@@ -84716,7 +85100,7 @@ var init_text = __esm({
     init_levenshtein();
     init_outcome();
     init_reason();
-    REGEX_TEST = new Script("regex.lastIndex = 0; regex.test(output)");
+    init_regex_matcher();
     DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
   }
 });
@@ -85789,7 +86173,7 @@ async function scoreFunction(spec, loadModule, options) {
     case "starts-with":
       return containsScorer(spec);
     case "regex":
-      return regexScorer(spec, options.timeoutMs ?? DEFAULT_TIMEOUT_MS2);
+      return regexScorer(spec, options.timeoutMs ?? DEFAULT_TIMEOUT_MS2, sharedRegexMatcher);
     case "json-valid":
       return jsonValidScorer();
     case "json-schema":
@@ -85818,7 +86202,10 @@ async function createScorer(spec, loadModule, options) {
   checkWeight(spec);
   if (spec.type === "llm-judge") return createLlmJudgeScorer(spec, options.createJudge);
   const score = await scoreFunction(spec, loadModule, options);
-  return { name: spec.name, type: spec.type, weight: spec.weight, score };
+  const scorer = { name: spec.name, type: spec.type, weight: spec.weight, score };
+  if (spec.type !== "regex") return scorer;
+  sharedRegexMatcher.acquire();
+  return { ...scorer, close: () => sharedRegexMatcher.release() };
 }
 async function closeScorers(scorers) {
   await Promise.all(scorers.map((scorer) => scorer.close?.()));
@@ -85875,6 +86262,7 @@ var init_create = __esm({
     init_javascript();
     init_json();
     init_llm_judge();
+    init_regex_matcher();
     init_text();
     DEFAULT_TIMEOUT_MS2 = 6e4;
   }
@@ -86257,6 +86645,19 @@ function checkedTokens(response, providerId) {
   }
   return { ...response, tokens: recordedTokens(response.tokens) };
 }
+function stopped(call, signal) {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve6) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve6();
+    };
+    const timer = setTimeout(done, STOPPING_WAIT_MS);
+    signal.addEventListener("abort", done, { once: true });
+    call.then(done, done);
+  });
+}
 async function callProvider(policy, request2, signal, options, what, usable = () => true) {
   const cache = policy.replays ? options.replayCache : options.cache;
   const key = cache && (cache.reads || cache.writes) ? cacheKey({
@@ -86289,12 +86690,11 @@ async function callProvider(policy, request2, signal, options, what, usable = ()
           { retryable: true }
         )
       );
+      let call;
       try {
         const attemptSignal = attempt.signal;
-        const answered = await raceAbort(
-          policy.provider.call(request2, attemptSignal),
-          attemptSignal
-        ).catch((error) => {
+        call = policy.provider.call(request2, attemptSignal);
+        const answered = await raceAbort(call, attemptSignal).catch((error) => {
           throw withSecretsRedacted(error, policy.secrets);
         });
         const response = checkedTokens(answered, policy.provider.id);
@@ -86303,6 +86703,9 @@ async function callProvider(policy, request2, signal, options, what, usable = ()
         return redactAnswer(response, policy.secrets);
       } finally {
         attempt.dispose();
+        if (call && attempt.signal.aborted && policy.provider.settlesWhenStopped) {
+          await stopped(call, signal);
+        }
         inFlight.release();
       }
     },
@@ -86313,7 +86716,7 @@ async function callProvider(policy, request2, signal, options, what, usable = ()
   const { value, attempts, waitedMs } = outcome;
   return { response: value, attempts, waitedMs, cached: false };
 }
-var CallLimits;
+var CallLimits, STOPPING_WAIT_MS;
 var init_call = __esm({
   "src/run/call.ts"() {
     "use strict";
@@ -86368,6 +86771,7 @@ var init_call = __esm({
         return allOf([endpoint2, this.run]);
       }
     };
+    STOPPING_WAIT_MS = 1e4;
   }
 });
 
@@ -86438,28 +86842,47 @@ function describe2(done, total, errors, missing, elapsedMs) {
   const rateText = rate > 0 && rate < 0.1 ? `${(rate * 60).toFixed(1)}/min` : `${rate.toFixed(1)}/s`;
   return `${done}/${total} answers (${percent2}%)${errorText}, ${rateText}, ETA ${formatDuration(eta)}`;
 }
-function terminalProgress(out, now) {
+function terminalProgress(out, now, { ticker = intervalTicker } = {}) {
   const width = 24;
   let total = 0;
   let startedAt = 0;
+  let lastAnswerAt = 0;
   let drawnAt = Number.NEGATIVE_INFINITY;
-  const draw = (done, errors, missing) => {
+  let done = 0;
+  let errors = 0;
+  let missing = 0;
+  let stopRedrawing;
+  const draw = () => {
+    drawnAt = now();
     const filled = total === 0 ? width : Math.round(done / total * width);
     const bar = "█".repeat(filled) + "░".repeat(width - filled);
-    out.write(`\r\x1B[2K${bar} ${describe2(done, total, errors, missing, now() - startedAt)}`);
+    const waited = drawnAt - lastAnswerAt;
+    const quiet = waited >= QUIET_NOTICE_MS ? `; no answer for ${formatDuration(waited / 1e3)}` : "";
+    const elapsed = drawnAt - startedAt;
+    const times = `${formatDuration(elapsed / 1e3)} elapsed${quiet}`;
+    const line = `${bar} ${describe2(done, total, errors, missing, elapsed)}, ${times}`;
+    out.write(`\r\x1B[2K${out.columns ? line.slice(0, out.columns - 1) : line}`);
   };
   return {
     start(count) {
       total = count;
-      startedAt = now();
+      startedAt = lastAnswerAt = now();
+      draw();
+      stopRedrawing = ticker.every(REDRAW_MS, draw);
     },
-    update(done, errors, missing = 0) {
-      if (now() - drawnAt < 100) return;
-      drawnAt = now();
-      draw(done, errors, missing);
+    update(answered, failed2, notCached = 0) {
+      done = answered;
+      errors = failed2;
+      missing = notCached;
+      lastAnswerAt = now();
+      if (now() - drawnAt >= 100) draw();
     },
-    finish(done, errors, missing = 0) {
-      draw(done, errors, missing);
+    finish(answered, failed2, notCached = 0) {
+      stopRedrawing?.();
+      done = answered;
+      errors = failed2;
+      missing = notCached;
+      draw();
       out.write("\n");
     }
   };
@@ -86512,7 +86935,7 @@ function lineProgress(out, now, { intervalMs = 15e3, ticker = intervalTicker } =
     }
   };
 }
-var silentProgress, intervalTicker, HEARTBEAT_CHECK_MS;
+var silentProgress, REDRAW_MS, QUIET_NOTICE_MS, intervalTicker, HEARTBEAT_CHECK_MS;
 var init_progress = __esm({
   "src/run/progress.ts"() {
     "use strict";
@@ -86521,6 +86944,8 @@ var init_progress = __esm({
       update: () => void 0,
       finish: () => void 0
     };
+    REDRAW_MS = 1e3;
+    QUIET_NOTICE_MS = 15e3;
     intervalTicker = {
       every(ms, tick) {
         const timer = setInterval(tick, ms);
@@ -87024,11 +87449,13 @@ async function runEvals(options) {
     ...options.repeats !== void 0 ? { repeats: options.repeats } : {}
   });
   await assertWritableFile(options.out);
+  const shown = options.outName ?? options.out;
   await assertNotAnInput(options.out, specInputs(specs, options.cwd), {
     cwd: options.cwd,
-    shown: options.outName ?? options.out,
+    shown,
     advice: "write the results to another file"
   });
+  await assertResultsFileOrNone(options.out, { cwd: options.cwd, shown });
   if (options.cache) await assertUsableCacheDir(options.cache.dir, options.cache.mode);
   const recordedPath = await repositoryPaths(
     options.cwd,
@@ -87093,7 +87520,6 @@ var init_run = __esm({
 });
 
 // src/cli/args.ts
-import { parseArgs } from "node:util";
 function usageText(message, options) {
   const flag = /^Option '(?:-\w, )?(--[\w-]+)[^']*' argument (?:missing|is ambiguous)/.exec(
     message
@@ -87131,11 +87557,13 @@ function oneOf(flag, text, allowed) {
   }
   return text;
 }
+var parseArgs;
 var init_args = __esm({
   "src/cli/args.ts"() {
     "use strict";
     init_errors();
     init_did_you_mean();
+    ({ parseArgs } = process.getBuiltinModule("node:util"));
   }
 });
 
@@ -87151,7 +87579,7 @@ Usage:
   evalgate run [paths...] [options]       run eval suites, write a RunResult
   evalgate compare <base.json> <head.json> [options]
                                           compare two RunResults with paired statistics
-  evalgate merge <shard.json...> [--out <file>]
+  evalgate merge <shard.json...> [--out <file>] [--fail-on <when>]
                                           merge the results of --shard runs into one
   evalgate <command> --help               options of a command (or: evalgate help <command>)
   evalgate --version
@@ -87174,7 +87602,7 @@ Runs the eval suites and writes a RunResult (JSON) even when cancelled (marked i
 
 Options:
   --out <file>            where to write the RunResult (default: .evalgate/results.json)
-  --concurrency <n>       calls in flight across providers (default: 8)
+  --concurrency <n>       calls in flight across providers and judges (default: 8)
   --repeats <k>           answers per case, overriding each suite's \`repeats\`
   --shard <i/n>           run only shard i of n ≤ 10000 (cases split by a hash of suite and
                           case id; a shard may get no case, and still merges); a shard's pass
@@ -87190,8 +87618,8 @@ Options:
                           changed, or no case was answered in both runs)
   --format <f>            with --baseline: terminal (default), markdown, json or junit;
                           other than terminal, stdout holds the comparison alone: the run
-                          report, and what module providers and javascript scorers print,
-                          go to stderr
+                          report, and what module providers and javascript scorers print
+                          (also after the run), go to stderr
   --cache <mode>          record/replay provider answers: off (default), read, write,
                           read-write, or replay (no call at all, for runs without secrets
                           such as fork PRs; an answer not in the cache is left out and counted)
@@ -87216,7 +87644,7 @@ Options:
 Exit 1 on a regression, a broken absolute limit or an error verdict (and, with --strict, an
 inconclusive one or a suite not gated against its baseline); 2 on bad input; 0 otherwise.
 `;
-    MERGE_HELP = `Usage: evalgate merge <shard.json|dir...> [--out <file>]
+    MERGE_HELP = `Usage: evalgate merge <shard.json|dir...> [--out <file>] [--fail-on <when>]
 
 Merges the RunResults of \`evalgate run --shard i/n\` (one per shard, or directories holding
 them) into the RunResult of the whole run, to compare or store as a baseline. Every shard of one
@@ -87242,20 +87670,17 @@ __export(main_exports, {
 });
 import { execFile } from "node:child_process";
 import { resolve as resolve5 } from "node:path";
-import { promisify } from "node:util";
 async function currentCommit(cwd, env) {
   if (env.GITHUB_SHA) return env.GITHUB_SHA;
-  try {
-    const { stdout } = await promisify(execFile)("git", ["rev-parse", "HEAD"], { cwd });
-    return stdout.trim() || void 0;
-  } catch {
-    return void 0;
-  }
+  const head = await new Promise(
+    (done) => execFile("git", ["rev-parse", "HEAD"], { cwd }, (error, stdout2) => done(error ? "" : stdout2))
+  );
+  return head.trim() || void 0;
 }
 function useColor(stream, env, noColor) {
   if (noColor) return false;
-  const force = env.FORCE_COLOR;
-  if (force !== void 0) return force !== "0" && force.toLowerCase() !== "false";
+  const forced = forcedColor(env);
+  if (forced !== void 0) return forced;
   if (env.NO_COLOR !== void 0 && env.NO_COLOR !== "") return false;
   return stream.isTTY === true && env.TERM !== "dumb";
 }
@@ -87294,17 +87719,6 @@ function compareAndReport(base, head, options) {
     strict: options.strict
   });
   return { comparison, text: renderComparison(comparison, options.format, options.color) };
-}
-async function withStdoutOnStderr(divert, work) {
-  if (!divert) return work();
-  const stdout = process.stdout;
-  const write = stdout.write;
-  stdout.write = process.stderr.write.bind(process.stderr);
-  try {
-    return await work();
-  } finally {
-    stdout.write = write;
-  }
 }
 function reportUngated(comparison, io) {
   for (const failure of strictFailures(comparison)) {
@@ -87379,29 +87793,27 @@ async function runCommand(argv, io) {
   const now = () => performance.now();
   const progress = values.quiet ? silentProgress : io.stderr.isTTY ? terminalProgress(io.stderr, now) : lineProgress(io.stderr, now);
   const commit = values.commit ?? await currentCommit(io.cwd, io.env);
-  const { run, rescue } = await withStdoutOnStderr(
-    format !== "terminal",
-    () => runEvals({
-      paths: positionals,
-      cwd: io.cwd,
-      env: io.env,
-      out,
-      outName,
-      concurrency,
-      progress,
-      cache: { mode: cacheMode, dir: resolve5(io.cwd, values["cache-dir"] ?? DEFAULT_CACHE_DIR) },
-      warn: (message) => io.stderr.write(`evalgate: warning: ${message}
+  if (format !== "terminal") io.divertProcessStdout?.();
+  const { run, rescue } = await runEvals({
+    paths: positionals,
+    cwd: io.cwd,
+    env: io.env,
+    out,
+    outName,
+    concurrency,
+    progress,
+    cache: { mode: cacheMode, dir: resolve5(io.cwd, values["cache-dir"] ?? DEFAULT_CACHE_DIR) },
+    warn: (message) => io.stderr.write(`evalgate: warning: ${message}
 `),
-      ...repeats !== void 0 ? { repeats } : {},
-      ...shard ? { shard } : {},
-      ...values.filter !== void 0 ? { filter: values.filter } : {},
-      ...io.signal ? { signal: io.signal } : {},
-      meta: {
-        ...commit ? { commit } : {},
-        ...io.env.GITHUB_REF ? { ref: io.env.GITHUB_REF } : {}
-      }
-    })
-  );
+    ...repeats !== void 0 ? { repeats } : {},
+    ...shard ? { shard } : {},
+    ...values.filter !== void 0 ? { filter: values.filter } : {},
+    ...io.signal ? { signal: io.signal } : {},
+    meta: {
+      ...commit ? { commit } : {},
+      ...io.env.GITHUB_REF ? { ref: io.env.GITHUB_REF } : {}
+    }
+  });
   const summaries = summarizeRun(run);
   const report = format === "terminal" ? io.stdout : io.stderr;
   report.write(
@@ -87505,16 +87917,14 @@ async function mergeCommand(argv, io) {
   }
   const failOn = oneOf("fail-on", values["fail-on"], FAIL_ON) ?? "threshold";
   const out = resolve5(io.cwd, values.out ?? DEFAULT_OUT);
+  const shown = values.out === void 0 ? `the merged run, written by default to ${DEFAULT_OUT},` : `--out ${values.out}`;
   await assertWritableFile(out);
+  await assertResultsFileOrNone(out, { cwd: io.cwd, shown });
   const shards = await readShardFiles(positionals.map((path2) => resolve5(io.cwd, path2)));
   await assertNotAnInput(
     out,
     shards.map(({ file }) => ({ what: "the shard", path: file })),
-    {
-      cwd: io.cwd,
-      shown: values.out === void 0 ? `the merged run, written by default to ${DEFAULT_OUT},` : `--out ${values.out}`,
-      advice: "write the merged run to another file, e.g. --out merged.json"
-    }
+    { cwd: io.cwd, shown, advice: "write the merged run to another file, e.g. --out merged.json" }
   );
   const merged = mergeShards(shards);
   await writeRunResult(out, merged);
@@ -87616,6 +88026,7 @@ var init_main = __esm({
     init_spec();
     init_version();
     init_args();
+    init_color();
     init_help();
     DEFAULT_CONCURRENCY = 8;
     DEFAULT_OUT = ".evalgate/results.json";
@@ -87655,19 +88066,34 @@ function unsupportedNode(version) {
 }
 
 // src/cli.ts
+init_color();
 import { writeSync } from "node:fs";
 
 // src/exit-guard.ts
-function failEarlySuccessfulExit(tell, failureCode) {
-  const onExit = (code) => {
-    if (code !== 0) return;
+function guardExitCode(tell, failureCode) {
+  let decided;
+  let uncaught = false;
+  process.on("uncaughtExceptionMonitor", () => uncaught = true);
+  process.on("exit", (code) => {
+    if (decided !== void 0) {
+      if (code !== decided) process.exitCode = decided;
+      return;
+    }
     tell(
-      "the code under test ended the process (process.exit) before evalgate finished: no results written"
+      uncaught ? "an uncaught error (above) ended the process before evalgate finished: no results written" : "the code under test ended the process (process.exit) before evalgate finished: no results written"
     );
     process.exitCode = failureCode;
+  });
+  return {
+    finish: (code) => {
+      decided = code;
+      process.exitCode = code;
+    },
+    exit: (code) => {
+      decided = code;
+      process.exit(code);
+    }
   };
-  process.on("exit", onExit);
-  return () => process.off("exit", onExit);
 }
 
 // src/stall.ts
@@ -87694,57 +88120,67 @@ if (unsupported) {
 `);
   process.exit(2);
 }
+if (forcedColor(process.env) === true) delete process.env.NO_COLOR;
 var { runCli: runCli2 } = await Promise.resolve().then(() => (init_main(), main_exports));
 var EXIT_STALLED = 70;
-var exitGuardDone = failEarlySuccessfulExit(
-  (message) => writeSync(2, `
+var exitGuard = guardExitCode((message) => {
+  try {
+    writeSync(2, `
 evalgate: ${message}
-`),
-  EXIT_STALLED
-);
-for (const stream of [process.stdout, process.stderr]) {
+`);
+  } catch {
+  }
+}, EXIT_STALLED);
+function ownStream(stream) {
+  const write = stream.write;
+  let readerGone = false;
   stream.on("error", (error) => {
     if (error.code !== "EPIPE") throw error;
-    exitGuardDone();
-    process.exit();
+    readerGone = true;
+    if (stream.write === write) stream.write = (() => true);
   });
+  return { write: (text) => readerGone || write.call(stream, text), isTTY: stream.isTTY };
 }
+var stdout = ownStream(process.stdout);
+var stderr = ownStream(process.stderr);
 var controller = new AbortController();
 var [command] = process.argv.slice(2);
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => {
     const exitCode2 = signal === "SIGINT" ? 130 : 143;
     if (command !== "run") {
-      process.stderr.write(`
+      stderr.write(`
 evalgate: ${signal} received, ${command ?? "evalgate"} stopped
 `);
-      process.exit(exitCode2);
+      exitGuard.exit(exitCode2);
     }
-    if (controller.signal.aborted) process.exit(exitCode2);
-    process.stderr.write(`
+    if (controller.signal.aborted) exitGuard.exit(exitCode2);
+    stderr.write(`
 evalgate: ${signal} received, stopping and writing partial results…
 `);
     controller.abort(signal);
   });
 }
 var runDone = cancelWhenStalled(controller, {
-  stalled: (message) => process.stderr.write(`
+  stalled: (message) => stderr.write(`
 evalgate: ${message}
 `),
   giveUp: (message) => {
-    process.stderr.write(`evalgate: ${message}
+    stderr.write(`evalgate: ${message}
 `);
-    process.exit(EXIT_STALLED);
+    exitGuard.exit(EXIT_STALLED);
   }
 });
 var exitCode = await runCli2(process.argv.slice(2), {
   cwd: process.cwd(),
   env: process.env,
-  stdout: process.stdout,
-  stderr: process.stderr,
-  signal: controller.signal
+  stdout,
+  stderr,
+  signal: controller.signal,
+  divertProcessStdout: () => {
+    process.stdout.write = ((...args) => process.stderr.write(...args));
+  }
 });
 runDone();
-exitGuardDone();
-process.exitCode = controller.signal.reason === STALLED ? EXIT_STALLED : exitCode;
+exitGuard.finish(controller.signal.reason === STALLED ? EXIT_STALLED : exitCode);
 setTimeout(() => process.exit(), 1e3).unref();

@@ -1,9 +1,12 @@
 import { pathToFileURL } from 'node:url'
-import { inspect } from 'node:util'
 import { ProviderError, errorMessage } from '../errors.js'
 import type { ModuleProviderSpec } from '../spec/types.js'
 import type { TokenUsage } from '../results/types.js'
 import type { Provider, ProviderRequest, ProviderResponse } from './types.js'
+
+// Not imported: Node's ES module of node:util reads its colour settings when it loads, before the
+// CLI settles FORCE_COLOR against NO_COLOR, and warns when both are set (see cli.ts).
+const { inspect } = process.getBuiltinModule('node:util')
 
 /**
  * What a module provider's function may return: the output text, or an object carrying it with
