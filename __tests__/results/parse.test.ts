@@ -78,6 +78,19 @@ describe('parseRunResult', () => {
     )
   })
 
+  it('names an unknown property, and the one it may be a misspelling of', () => {
+    const edited = structuredClone(valid) as unknown as Record<string, Record<string, unknown>>
+    ;(edited.run as Record<string, unknown>).comitt = 'abc123'
+    edited.extra = {}
+    expect(() => parseRunResult(JSON.stringify(edited), 'ex.json')).toThrow(
+      [
+        'ex.json is not an evalgate RunResult:',
+        '  ex.json: extra: unknown property (known properties: schemaVersion, tool, run, suites)',
+        '  ex.json: run.comitt: unknown property (did you mean `commit`?)'
+      ].join('\n')
+    )
+  })
+
   it('says when the file is not JSON at all', () => {
     expect(() => parseRunResult('{"schemaVersion": 1,', 'x.json')).toThrow(
       /x\.json: not valid JSON/

@@ -1,5 +1,6 @@
-import { Ajv } from 'ajv'
+import { Ajv, type ErrorObject } from 'ajv'
 import { InputError } from '../errors.js'
+import { suggestOrList } from '../spec/did-you-mean.js'
 import runResultSchema from '../../schema/run-result.schema.json' with { type: 'json' }
 import { JsonPieceError, lineAndColumn, parseJsonInPieces } from './json-in-pieces.js'
 import { RUN_RESULT_VERSION } from './types.js'
@@ -91,15 +92,17 @@ function checkRunResult(data: unknown, file: string): RunResult {
       'cannot read a results file'
     )
   }
-  validate ??= new Ajv({ allErrors: true, strict: false, validateFormats: false }).compile(
-    runResultSchema
-  )
+  // verbose: an unknown property's error carries its object's schema, whose properties it may misspell.
+  validate ??= new Ajv({
+    allErrors: true,
+    strict: false,
+    validateFormats: false,
+    verbose: true
+  }).compile(runResultSchema)
   if (!validate(data)) {
-    const diagnostics = (validate.errors ?? []).slice(0, 20).map((e) => ({
-      file,
-      path: e.instancePath.replace(/^\//, '').replace(/\//g, '.'),
-      message: e.message ?? 'invalid'
-    }))
+    const diagnostics = (validate.errors ?? [])
+      .slice(0, 20)
+      .map((e) => ({ file, ...schemaProblem(e) }))
     throw new InputError(diagnostics, `${file} is not an evalgate RunResult`)
   }
   const run = data as unknown as RunResult
@@ -111,6 +114,24 @@ function checkRunResult(data: unknown, file: string): RunResult {
     )
   }
   return run
+}
+
+/** A schema error as a field path (`suites.0.gate`) and what is wrong there. */
+function schemaProblem(error: ErrorObject): { path: string; message: string; hint?: string } {
+  const path = error.instancePath.replace(/^\//, '').replace(/\//g, '.')
+  if (error.keyword !== 'additionalProperties') {
+    return { path, message: error.message ?? 'invalid' }
+  }
+  // A misspelt or hand-added field, named with the one it may stand for.
+  const key = String((error.params as { additionalProperty: unknown }).additionalProperty)
+  const allowed = Object.keys(
+    (error.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {}
+  )
+  return {
+    path: path === '' ? key : `${path}.${key}`,
+    message: 'unknown property',
+    hint: suggestOrList(key, allowed, 'known properties')
+  }
 }
 
 /**
