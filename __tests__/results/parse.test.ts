@@ -1,3 +1,5 @@
+import runResultSchema from '../../schema/run-result.schema.json' with { type: 'json' }
+import specSchema from '../../schema/eval-spec.schema.json' with { type: 'json' }
 import { InputError } from '../../src/errors.js'
 import { parseRunResult } from '../../src/results/parse.js'
 import { RUN_RESULT_VERSION } from '../../src/results/types.js'
@@ -76,6 +78,43 @@ describe('parseRunResult', () => {
         '  edited.json: suites.0.results.3: a second answer for c1 × p × repeat 0'
       ].join('\n')
     )
+  })
+
+  it('refuses a gate the spec would refuse, naming the field, rather than comparing with it', () => {
+    const withGate = (gate: unknown) => {
+      const edited = structuredClone(valid) as unknown as { suites: { gate: unknown }[] }
+      ;(edited.suites[0] as { gate: unknown }).gate = gate
+      return JSON.stringify(edited)
+    }
+    const refusals: [unknown, string][] = [
+      [
+        { 'latency-p50': { 'max-ratio': 'abc' } },
+        'suites.0.gate.latency-p50.max-ratio: must be number'
+      ],
+      [{ 'latency-p50': { 'max-ratio': -1 } }, 'suites.0.gate.latency-p50.max-ratio: must be >= 1'],
+      [{ score: { noise: 'x' } }, 'suites.0.gate.score.noise: must be number'],
+      [{ score: { 'max-drop': '0.5' } }, 'suites.0.gate.score.max-drop: must be number'],
+      [{ score: 5 }, 'suites.0.gate.score: must be object'],
+      [{ 'error-rate': { max: 2 } }, 'suites.0.gate.error-rate.max: must be <= 1'],
+      [{ scroe: {} }, 'suites.0.gate.scroe: unknown property (did you mean `score`?)']
+    ]
+    for (const [gate, problem] of refusals) {
+      expect(() => parseRunResult(withGate(gate), 'gated.json')).toThrow(`gated.json: ${problem}`)
+    }
+    const gate = {
+      score: { noise: 0.01, 'max-drop': 0.1, min: 0.5 },
+      cost: { 'max-ratio': 1, max: 2 }
+    }
+    expect(parseRunResult(withGate(gate), 'gated.json').suites[0]?.gate).toEqual(gate)
+  })
+
+  it("checks the gate by the spec's own schema of it", () => {
+    const definitions = (schema: { definitions: Record<string, unknown> }) => ({
+      gate: schema.definitions.gate,
+      qualityGate: schema.definitions.qualityGate,
+      latencyGate: schema.definitions.latencyGate
+    })
+    expect(definitions(runResultSchema)).toEqual(definitions(specSchema))
   })
 
   it('names an unknown property, and the one it may be a misspelling of', () => {
