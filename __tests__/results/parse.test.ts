@@ -130,6 +130,26 @@ describe('parseRunResult', () => {
     )
   })
 
+  it('refuses a suite, case or provider listed twice, and a repeat the suite did not ask for', () => {
+    const edited = structuredClone(valid)
+    const suite = edited.suites[0]
+    const answer = suite?.results[0]
+    if (!suite || !answer) throw new Error('the helper run has an answer')
+    edited.suites.push(structuredClone(suite))
+    suite.cases.push({ id: 'c1', source: 'evals/triage.eval.yaml:12' })
+    suite.providers.push({ id: 'p', type: 'module', configFingerprint: 'e' })
+    suite.results.push({ ...answer, repeat: 7 })
+    expect(() => parseRunResult(JSON.stringify(edited), 'twice.json')).toThrow(
+      [
+        'twice.json is not a consistent evalgate RunResult:',
+        '  twice.json: suites.1.suite: suite triage is listed twice (first as suites.0)',
+        '  twice.json: suites.0.cases.1.id: case c1 is listed twice (first as suites.0.cases.0)',
+        '  twice.json: suites.0.providers.1.id: provider p is listed twice (first as suites.0.providers.0)',
+        '  twice.json: suites.0.results.1.repeat: repeat 7, but the suite has repeats: 1 (numbered from 0)'
+      ].join('\n')
+    )
+  })
+
   it('says when the file is not JSON at all', () => {
     expect(() => parseRunResult('{"schemaVersion": 1,', 'x.json')).toThrow(
       /x\.json: not valid JSON/

@@ -135,14 +135,50 @@ function schemaProblem(error: ErrorObject): { path: string; message: string; hin
 }
 
 /**
- * What the schema cannot say: every answer belongs to a listed case and provider, once per
- * repeat. An edited or hand-built file that breaks this would be compared wrongly, not refused.
+ * What the schema cannot say: each suite once, and in it each case and provider once, and every
+ * answer of a listed case and provider, once per repeat the suite asked for. An edited or
+ * hand-built file that breaks this would be compared wrongly, not refused.
  */
 function answerProblems(run: RunResult): { path: string; message: string }[] {
   const problems: { path: string; message: string }[] = []
+  /**
+   * Each name in `list` (the `field` of its entries) by the index where it is first listed; a
+   * second listing is a problem.
+   */
+  const listedOnce = (names: readonly string[], list: string, field: string, what: string) => {
+    const first = new Map<string, number>()
+    names.forEach((name, i) => {
+      const earlier = first.get(name)
+      if (earlier === undefined) {
+        first.set(name, i)
+        return
+      }
+      problems.push({
+        path: `${list}.${i}.${field}`,
+        message: `${what} ${name} is listed twice (first as ${list}.${earlier})`
+      })
+    })
+    return first
+  }
+  listedOnce(
+    run.suites.map((suite) => suite.suite),
+    'suites',
+    'suite',
+    'suite'
+  )
   run.suites.forEach((suite, s) => {
-    const cases = new Set(suite.cases.map((c) => c.id))
-    const providers = new Set(suite.providers.map((p) => p.id))
+    const cases = listedOnce(
+      suite.cases.map((c) => c.id),
+      `suites.${s}.cases`,
+      'id',
+      'case'
+    )
+    const providers = listedOnce(
+      suite.providers.map((p) => p.id),
+      `suites.${s}.providers`,
+      'id',
+      'provider'
+    )
     const seen = new Set<string>()
     suite.results.forEach((result, r) => {
       const path = `suites.${s}.results.${r}`
@@ -153,6 +189,11 @@ function answerProblems(run: RunResult): { path: string; message: string }[] {
         problems.push({
           path,
           message: `provider ${result.providerId} is not in the suite's providers`
+        })
+      } else if (result.repeat >= suite.repeats) {
+        problems.push({
+          path: `${path}.repeat`,
+          message: `repeat ${result.repeat}, but the suite has repeats: ${suite.repeats} (numbered from 0)`
         })
       } else if (seen.has(answer)) {
         problems.push({ path, message: `a second answer for ${answer}` })
