@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path'
 import { parseRunResult } from '../../src/results/parse.js'
 import { runActionBundle } from '../helpers/action.js'
 import { buildEntry } from '../helpers/cli.js'
+import { makeFifo, unlessStuckOn } from '../helpers/fifo.js'
+import { runResult } from '../helpers/run-result.js'
 
 let action: string
 let results: string
@@ -23,6 +25,19 @@ function run(inputs: Record<string, string>, cwd = resolve('.')) {
     // A push to the default branch: an event that compares with a baseline.
     payload: { repository: { default_branch: 'main' } }
   })
+}
+
+/** Shard `index` of 2 of a run of the commit the action runs on, written in `dir`. */
+async function writeShard(dir: string, index: number): Promise<string> {
+  const shard = runResult('f00dfeed')
+  shard.run = { ...shard.run, id: `run-${index}`, shard: { index, total: 2 } }
+  for (const suite of shard.suites) {
+    suite.cases = suite.cases.map((info) => ({ ...info, id: `c${index}` }))
+    suite.results = suite.results.map((result) => ({ ...result, caseId: `c${index}` }))
+  }
+  const path = join(dir, `results-${index}.json`)
+  await writeFile(path, JSON.stringify(shard))
+  return path
 }
 
 /** A workspace whose `one.eval.yaml` asks `app.js` (of `appSource`) one case. */
@@ -218,6 +233,20 @@ describe('the action bundle without a token', () => {
     })
     expect(result.summary).toMatch(
       /^### evalgate: incomplete run\n\nThe run did not finish \(cancelled \(SIGTERM\) after 0 of 1 answers\): nothing was compared/
+    )
+  })
+
+  it('refuses a merge-from file that is a named pipe at once, naming it', async () => {
+    const shards = await mkdtemp(join(tmpdir(), 'evalgate-shards-'))
+    const fifo = join(shards, 'results-2.json')
+    await makeFifo(fifo)
+    const result = await unlessStuckOn(
+      fifo,
+      run({ 'merge-from': `${await writeShard(shards, 1)}\n${fifo}` })
+    )
+    expect(result.code).toBe(1)
+    expect(result.stdout).toContain(
+      `${fifo}: not a regular file (point at the results file a run wrote)`
     )
   })
 

@@ -11,6 +11,7 @@ import {
 } from '../helpers/github-server.js'
 import type { GitHubServer } from '../helpers/github-server.js'
 import { runActionBundle } from '../helpers/action.js'
+import { makeFifo, unlessStuckOn } from '../helpers/fifo.js'
 import { buildEntry } from '../helpers/cli.js'
 import { checkout, example, listedPullRequest, pushPayload, repository } from '../helpers/events.js'
 
@@ -191,15 +192,21 @@ describe('the action by event, against a local GitHub', () => {
       expect(refused.outputs).toEqual({})
     }
 
-    const aDirectory = await withDir('ci/dirs')
-    expect(aDirectory.code).toBe(1)
-    expect(aDirectory.stdout).toContain(
-      `::error::cannot read the baselines at ${join(workspace, `ci/dirs/${mainSha}.json`)}: EISDIR`
-    )
-    expect(aDirectory.stdout).toContain(
-      '`baseline-dir` must be a directory of <commit sha>.json files: move what is there out of the way'
-    )
-    expect(aDirectory.stdout).not.toMatch(/GitHub|re-run/)
+    // A directory, or a pipe that would keep the read (and the job) waiting for ever.
+    await mkdir(join(workspace, 'ci/fifos'), { recursive: true })
+    const fifo = join(workspace, 'ci/fifos', `${mainSha}.json`)
+    await makeFifo(fifo)
+    for (const [dir, baseline] of [
+      ['ci/dirs', join(workspace, `ci/dirs/${mainSha}.json`)],
+      ['ci/fifos', fifo]
+    ] as const) {
+      const unreadable = await unlessStuckOn(fifo, withDir(dir))
+      expect(unreadable.code).toBe(1)
+      expect(unreadable.stdout).toContain(
+        `::error::cannot read the baselines at ${baseline}: not a regular file; \`baseline-dir\` must be a directory of <commit sha>.json files: move what is there out of the way`
+      )
+      expect(unreadable.stdout).not.toMatch(/GitHub|re-run/)
+    }
   })
 
   it('a pull request whose data branch does not exist says so, not only that nothing is stored', async () => {
@@ -828,6 +835,23 @@ describe('the action by event, against a local GitHub', () => {
     expect(report.code).toBe(1)
     expect(report.stdout).toContain(
       `::error::${huge} is 257 MB, more than the 256 MB report-from reads from an artifact`
+    )
+  })
+
+  it('workflow_run: refuses at once an artifact’s results file that is a named pipe, naming it', async () => {
+    const payload = example('workflow_run', 'completed')
+    payload.workflow_run = {
+      ...(payload.workflow_run as object),
+      event: 'pull_request',
+      head_sha: 'a'.repeat(40),
+      pull_requests: [{ number: prNumber }]
+    }
+    const fifo = join(await mkdtemp(join(tmpdir(), 'evalgate-artifact-')), 'results.json')
+    await makeFifo(fifo)
+    const report = await unlessStuckOn(fifo, reportFrom(payload, mainSha, fifo))
+    expect(report.code).toBe(1)
+    expect(report.stdout).toContain(
+      `${fifo}: not a regular file (point at the results file a run wrote)`
     )
   })
 

@@ -62,7 +62,7 @@ describe('FileStore', () => {
     await mkdir(join(dir, 'baselines', 'abc123.json'), { recursive: true })
     await expect(store().read('abc123')).rejects.toThrow(
       new UsageError(
-        `cannot read the baselines at ${join(dir, 'baselines', 'abc123.json')}: EISDIR: illegal operation on a directory, read; \`baseline-dir\` must be a directory of <commit sha>.json files: move what is there out of the way`
+        `cannot read the baselines at ${join(dir, 'baselines', 'abc123.json')}: not a regular file; \`baseline-dir\` must be a directory of <commit sha>.json files: move what is there out of the way`
       )
     )
     await rm(join(dir, 'baselines'), { recursive: true })

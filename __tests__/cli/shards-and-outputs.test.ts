@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { parseRunResult } from '../../src/results/parse.js'
 import type { RunResult } from '../../src/results/types.js'
 import { buildEntry, runBundle } from '../helpers/cli.js'
+import { makeFifo, unlessStuckOn } from '../helpers/fifo.js'
 import { runResult } from '../helpers/run-result.js'
 
 let cli: string
@@ -260,6 +261,34 @@ describe('merge', () => {
       }
     )
     expect(merged.code).toBe(0)
+  })
+})
+
+describe('a results file that is a named pipe', () => {
+  it('compare, merge and run --baseline refuse it at once, naming it, rather than wait for ever', async () => {
+    await writeSpec('echo', 2)
+    await writeFile(join(dir, 'base.json'), JSON.stringify(runResult('abc123')))
+    const fifo = join(dir, 'ff.json')
+    await makeFifo(fifo)
+    const refusal = [
+      'evalgate: cannot read a results file:',
+      `  ${fifo}: not a regular file (point at the results file a run wrote)`,
+      ''
+    ].join('\n')
+    for (const args of [
+      ['compare', 'base.json', 'ff.json'],
+      ['merge', 'ff.json', '--out', 'merged.json'],
+      ['run', '.', '--baseline', 'ff.json', '--out', 'head.json']
+    ]) {
+      const refused = await unlessStuckOn(fifo, runBundle(cli, args, { cwd: dir }))
+      expect({ args, code: refused.code, stderr: refused.stderr }).toEqual({
+        args,
+        code: 2,
+        stderr: refusal
+      })
+    }
+    expect(existsSync(join(dir, 'merged.json'))).toBe(false)
+    expect(existsSync(join(dir, 'head.json'))).toBe(false)
   })
 })
 

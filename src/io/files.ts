@@ -123,6 +123,13 @@ export function utf8Text(bytes: Uint8Array): string | undefined {
   }
 }
 
+/** A path that is no regular file: a pipe, a device, a socket or a directory. */
+export class NotRegularFileError extends Error {
+  constructor() {
+    super('not a regular file')
+  }
+}
+
 /**
  * The bytes of a regular file of at most `maxBytes`, or undefined when there is no such file.
  * Anything else throws: a FIFO (opened without blocking, so it cannot hang the read), a device,
@@ -130,7 +137,7 @@ export function utf8Text(bytes: Uint8Array): string | undefined {
  */
 export async function readRegularFileIfExists(
   path: string,
-  maxBytes: number
+  maxBytes = Number.POSITIVE_INFINITY
 ): Promise<Buffer | undefined> {
   let handle: FileHandle
   try {
@@ -141,7 +148,7 @@ export async function readRegularFileIfExists(
   }
   try {
     const info = await handle.stat()
-    if (!info.isFile()) throw new Error('not a regular file')
+    if (!info.isFile()) throw new NotRegularFileError()
     if (info.size > maxBytes) throw new Error(`larger than ${maxBytes} bytes`)
     return await handle.readFile()
   } finally {
@@ -349,28 +356,29 @@ export async function writeRunResultOrRescue(
 
 /**
  * The RunResult in `path`, or undefined when there is no such file; a file that is no valid
- * RunResult throws an InputError, any other failure to read it its own error.
+ * RunResult throws an InputError, any other failure to read it its own error — a pipe or a
+ * device a NotRegularFileError: a read of one could wait for ever, and no signal ends it.
  */
 export async function readRunResultIfExists(path: string): Promise<RunResult | undefined> {
-  let bytes: Buffer
-  try {
-    bytes = await readFile(path)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw error
-  }
-  return parseRunResultBytes(bytes, path)
+  const bytes = await readRegularFileIfExists(path)
+  return bytes === undefined ? undefined : parseRunResultBytes(bytes, path)
 }
 
 /** The RunResult in `path`; a missing or unreadable file is an InputError too. */
 export async function readRunResult(path: string): Promise<RunResult> {
-  const unreadable = (message: string) =>
-    new InputError([{ file: path, path: '', message }], 'cannot read a results file')
+  const unreadable = (message: string, hint?: string) =>
+    new InputError(
+      [{ file: path, path: '', message, ...(hint ? { hint } : {}) }],
+      'cannot read a results file'
+    )
   let run: RunResult | undefined
   try {
     run = await readRunResultIfExists(path)
   } catch (error) {
-    throw error instanceof InputError ? error : unreadable(String(error))
+    if (error instanceof InputError) throw error
+    throw error instanceof NotRegularFileError
+      ? unreadable(error.message, 'point at the results file a run wrote')
+      : unreadable(String(error))
   }
   if (run === undefined) throw unreadable('no such file')
   return run
