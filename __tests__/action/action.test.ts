@@ -236,6 +236,19 @@ describe('the action bundle without a token', () => {
     )
   })
 
+  it('refuses merge-from into a results path that is one of the shards, leaving it as it was', async () => {
+    const shards = await mkdtemp(join(tmpdir(), 'evalgate-shards-'))
+    const [first] = await Promise.all([writeShard(shards, 1), writeShard(shards, 2)])
+    const shard = await readFile(first, 'utf8')
+    const result = await run({ 'merge-from': shards, 'results-path': first })
+    expect(result.code).toBe(1)
+    expect(result.stdout).toContain(
+      `::error::input \`results-path\` would overwrite the shard (${first}): set it to a file of its own, e.g. merged/results.json`
+    )
+    expect(await readFile(first, 'utf8')).toBe(shard)
+    expect(result.outputs).toEqual({})
+  })
+
   it('refuses a merge-from file that is a named pipe at once, naming it', async () => {
     const shards = await mkdtemp(join(tmpdir(), 'evalgate-shards-'))
     const fifo = join(shards, 'results-2.json')

@@ -22,6 +22,7 @@ import type { Comparison } from '../compare/index.js'
 import { UsageError, errorMessage } from '../errors.js'
 import { TOOL_VERSION } from '../version.js'
 import {
+  assertNotAnInput,
   assertWritableFile,
   readRegularFileIfExists,
   readRunResult,
@@ -401,6 +402,15 @@ async function mergeShardResults(
 ): Promise<RunResult> {
   await assertWritableFile(out)
   const shards = await readShardFiles(paths.map((path) => resolve(deps.cwd, path)))
+  await assertNotAnInput(
+    out,
+    shards.map(({ file }) => ({ what: 'the shard', path: file })),
+    {
+      cwd: deps.cwd,
+      shown: 'input `results-path`',
+      advice: 'set it to a file of its own, e.g. merged/results.json'
+    }
+  )
   const { commit, commentKey } = run
   const shardsRun = mergeShards(shards)
   // Stale artifacts would be compared, or stored as this commit's baseline, under the wrong SHA.
