@@ -263,6 +263,16 @@ describe('the action bundle without a token', () => {
     )
   })
 
+  it('says a merge-from directory of results run without --shard holds no shard', async () => {
+    const shards = await mkdtemp(join(tmpdir(), 'evalgate-shards-'))
+    await writeFile(join(shards, 'results.json'), JSON.stringify(runResult('f00dfeed')))
+    const result = await run({ 'merge-from': shards })
+    expect(result.code).toBe(1)
+    expect(result.stdout).toContain(
+      `::error::${join(shards, 'results.json')} is not a shard's results (it was run without --shard)`
+    )
+  })
+
   it('refuses merge-from into a results path that is a directory, before reading any shard', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'evalgate-out-'))
     const result = await runActionBundle(action, {

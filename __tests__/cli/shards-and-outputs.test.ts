@@ -234,6 +234,20 @@ describe('merge', () => {
     expect(merge.stderr).toContain('ran the suites evil]0;title[2J,')
   })
 
+  it('says a directory of results run without --shard holds no shard, as for a file named', async () => {
+    const runs = join(dir, 'runs')
+    await mkdir(runs)
+    await writeFile(join(runs, 'results.json'), JSON.stringify(runResult('abc123')))
+    const named = await runBundle(cli, ['merge', join(runs, 'results.json')], { cwd: dir })
+    const fromDirectory = await runBundle(cli, ['merge', runs], { cwd: dir })
+    for (const merge of [named, fromDirectory]) {
+      expect(merge.code).toBe(2)
+      expect(merge.stderr).toBe(
+        `evalgate: ${join(runs, 'results.json')} is not a shard's results (it was run without --shard)\n`
+      )
+    }
+  })
+
   it('exits 2 before merging when --out is a directory or lies under a file', async () => {
     const shards = [await writeShard(1, 2), await writeShard(2, 2)]
     const outDir = join(dir, 'out')

@@ -418,7 +418,8 @@ async function resultsFiles(
 
 /**
  * The shards' RunResults to merge: every file named, and the shard results of each directory — a
- * RunResult there that is no shard's (a merged run written earlier) is passed over.
+ * RunResult there that is no shard's (a merged run written earlier) is passed over, unless there
+ * is nothing else: then merging says it was run without --shard.
  */
 export async function readShardFiles(
   paths: readonly string[]
@@ -430,7 +431,8 @@ export async function readShardFiles(
       run: await readRunResult(file)
     }))
   )
-  return read
-    .filter(({ run, fromDirectory }) => !fromDirectory || run.run.shard !== undefined)
-    .map(({ file, run }) => ({ file, run }))
+  const shards = read.filter(
+    ({ run, fromDirectory }) => !fromDirectory || run.run.shard !== undefined
+  )
+  return (shards.length > 0 ? shards : read).map(({ file, run }) => ({ file, run }))
 }
