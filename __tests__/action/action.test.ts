@@ -249,6 +249,19 @@ describe('the action bundle without a token', () => {
     expect(result.outputs).toEqual({})
   })
 
+  it('refuses merge-from into a results path that is a file other than results', async () => {
+    const shards = await mkdtemp(join(tmpdir(), 'evalgate-shards-'))
+    await Promise.all([writeShard(shards, 1), writeShard(shards, 2)])
+    const notes = join(shards, 'notes.md')
+    await writeFile(notes, '# notes\n')
+    const result = await run({ 'merge-from': shards, 'results-path': notes })
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(
+      /^::error::input `results-path` would overwrite .*notes\.md, which is not an evalgate results file/m
+    )
+    expect(await readFile(notes, 'utf8')).toBe('# notes\n')
+  })
+
   it('refuses a merge-from file that is a named pipe at once, naming it', async () => {
     const shards = await mkdtemp(join(tmpdir(), 'evalgate-shards-'))
     const fifo = join(shards, 'results-2.json')

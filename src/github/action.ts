@@ -23,6 +23,7 @@ import { UsageError, errorMessage } from '../errors.js'
 import { TOOL_VERSION } from '../version.js'
 import {
   assertNotAnInput,
+  assertResultsFileOrNone,
   assertWritableFile,
   readRegularFileIfExists,
   readRunResult,
@@ -400,16 +401,14 @@ async function mergeShardResults(
   run: { commit: string; commentKey: string | undefined },
   deps: ActionDeps
 ): Promise<RunResult> {
+  const shown = 'input `results-path`'
   await assertWritableFile(out)
+  await assertResultsFileOrNone(out, { cwd: deps.cwd, shown })
   const shards = await readShardFiles(paths.map((path) => resolve(deps.cwd, path)))
   await assertNotAnInput(
     out,
     shards.map(({ file }) => ({ what: 'the shard', path: file })),
-    {
-      cwd: deps.cwd,
-      shown: 'input `results-path`',
-      advice: 'set it to a file of its own, e.g. merged/results.json'
-    }
+    { cwd: deps.cwd, shown, advice: 'set it to a file of its own, e.g. merged/results.json' }
   )
   const { commit, commentKey } = run
   const shardsRun = mergeShards(shards)
