@@ -7027,6 +7027,79 @@ var require_ajv = __commonJS({
   }
 });
 
+// src/score/levenshtein.ts
+function codePoints(text) {
+  return Array.from(text, (char) => char.codePointAt(0));
+}
+function levenshtein(a, b) {
+  const left = codePoints(a);
+  const right = codePoints(b);
+  let start = 0;
+  while (start < left.length && start < right.length && left[start] === right[start]) start++;
+  let leftEnd = left.length;
+  let rightEnd = right.length;
+  while (leftEnd > start && rightEnd > start && left[leftEnd - 1] === right[rightEnd - 1]) {
+    leftEnd--;
+    rightEnd--;
+  }
+  const leftCore = left.slice(start, leftEnd);
+  const rightCore = right.slice(start, rightEnd);
+  const [longer, shorter] = leftCore.length >= rightCore.length ? [leftCore, rightCore] : [rightCore, leftCore];
+  if (shorter.length === 0) return longer.length;
+  const row = new Uint32Array(shorter.length + 1);
+  for (let j = 0; j <= shorter.length; j++) row[j] = j;
+  for (let i = 0; i < longer.length; i++) {
+    let diagonal = row[0];
+    row[0] = i + 1;
+    for (let j = 0; j < shorter.length; j++) {
+      const above = row[j + 1];
+      const substitution = diagonal + (longer[i] === shorter[j] ? 0 : 1);
+      row[j + 1] = Math.min(above + 1, row[j] + 1, substitution);
+      diagonal = above;
+    }
+  }
+  return row[shorter.length];
+}
+function similarity(a, b) {
+  const longest = Math.max(codePoints(a).length, codePoints(b).length);
+  return longest === 0 ? 1 : 1 - levenshtein(a, b) / longest;
+}
+var init_levenshtein = __esm({
+  "src/score/levenshtein.ts"() {
+    "use strict";
+  }
+});
+
+// src/spec/did-you-mean.ts
+function closestMatch(word, candidates) {
+  let best;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const distance = levenshtein(word.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  const tolerated = Math.max(2, Math.floor(word.length / 3));
+  return bestDistance <= tolerated && bestDistance < word.length ? best : void 0;
+}
+function suggestOrList(word, candidates, listName) {
+  const match = closestMatch(word, candidates);
+  return match === void 0 ? `${listName}: ${candidates.join(", ")}` : `did you mean \`${match}\`?`;
+}
+function suggestAndList(word, candidates, listName) {
+  const match = closestMatch(word, candidates);
+  const list = `${listName}: ${candidates.join(", ")}`;
+  return match === void 0 ? list : `did you mean \`${match}\`? ${list}`;
+}
+var init_did_you_mean = __esm({
+  "src/spec/did-you-mean.ts"() {
+    "use strict";
+    init_levenshtein();
+  }
+});
+
 // schema/run-result.schema.json
 var run_result_schema_default;
 var init_run_result_schema = __esm({
@@ -7205,7 +7278,8 @@ var init_run_result_schema = __esm({
               maximum: 1
             },
             gate: {
-              type: "object"
+              $ref: "#/definitions/gate",
+              description: "The suite's `gate:` block as written in its spec (the same schema); compare fills in the defaults."
             },
             providers: {
               type: "array",
@@ -7428,6 +7502,96 @@ var init_run_result_schema = __esm({
                   type: "string"
                 }
               }
+            }
+          }
+        },
+        gate: {
+          type: "object",
+          additionalProperties: false,
+          description: "Tolerances per metric when comparing with the baseline; unset values use evalgate's defaults.",
+          properties: {
+            score: {
+              $ref: "#/definitions/qualityGate",
+              description: "Mean score: noise floor, largest tolerated drop, absolute minimum."
+            },
+            "pass-rate": {
+              $ref: "#/definitions/qualityGate",
+              description: "Pass rate: noise floor, largest tolerated drop, absolute minimum."
+            },
+            "latency-p50": {
+              $ref: "#/definitions/latencyGate",
+              description: "Median latency: largest tolerated ratio head / baseline."
+            },
+            "latency-p95": {
+              $ref: "#/definitions/latencyGate",
+              description: "95th percentile latency (gated only with enough samples): largest tolerated ratio."
+            },
+            cost: {
+              type: "object",
+              additionalProperties: false,
+              description: "Cost per answer (one call): largest tolerated ratio head / baseline, absolute maximum.",
+              properties: {
+                "max-ratio": {
+                  type: "number",
+                  minimum: 1,
+                  description: "Largest tolerated ratio of mean cost per answer, head / baseline (e.g. 1.1); 1 tolerates no increase."
+                },
+                max: {
+                  type: "number",
+                  minimum: 0,
+                  description: "Absolute maximum mean cost per answer (one call of the provider), in USD."
+                }
+              }
+            },
+            "error-rate": {
+              type: "object",
+              additionalProperties: false,
+              description: "Share of calls ending in an error.",
+              properties: {
+                max: {
+                  type: "number",
+                  minimum: 0,
+                  maximum: 1,
+                  description: "Absolute maximum error rate (0 to 1)."
+                }
+              }
+            }
+          }
+        },
+        qualityGate: {
+          type: "object",
+          additionalProperties: false,
+          description: "Tolerances of a quality metric in [0, 1].",
+          properties: {
+            noise: {
+              type: "number",
+              minimum: 0,
+              maximum: 1,
+              description: "Changes smaller than this are noise, never a regression (e.g. 0.02)."
+            },
+            "max-drop": {
+              type: "number",
+              minimum: 0,
+              maximum: 1,
+              description: "Non-inferiority margin: the largest drop still counted as a pass (e.g. 0.05)."
+            },
+            min: {
+              type: "number",
+              minimum: 0,
+              maximum: 1,
+              description: "Absolute floor: below it the check fails whatever the baseline."
+            }
+          }
+        },
+        latencyGate: {
+          type: "object",
+          additionalProperties: false,
+          description: "Latency tolerance.",
+          properties: {
+            "max-ratio": {
+              type: "number",
+              minimum: 1,
+              description: "Largest tolerated latency ratio head / baseline (e.g. 1.2); 1 tolerates no slowdown."
             }
           }
         }
@@ -7692,15 +7856,14 @@ function checkRunResult(data, file) {
       "cannot read a results file"
     );
   }
-  validate ??= new import_ajv.Ajv({ allErrors: true, strict: false, validateFormats: false }).compile(
-    run_result_schema_default
-  );
+  validate ??= new import_ajv.Ajv({
+    allErrors: true,
+    strict: false,
+    validateFormats: false,
+    verbose: true
+  }).compile(run_result_schema_default);
   if (!validate(data)) {
-    const diagnostics = (validate.errors ?? []).slice(0, 20).map((e) => ({
-      file,
-      path: e.instancePath.replace(/^\//, "").replace(/\//g, "."),
-      message: e.message ?? "invalid"
-    }));
+    const diagnostics = (validate.errors ?? []).slice(0, 20).map((e) => ({ file, ...schemaProblem(e) }));
     throw new InputError(diagnostics, `${file} is not an evalgate RunResult`);
   }
   const run = data;
@@ -7713,11 +7876,57 @@ function checkRunResult(data, file) {
   }
   return run;
 }
+function schemaProblem(error) {
+  const path2 = error.instancePath.replace(/^\//, "").replace(/\//g, ".");
+  if (error.keyword !== "additionalProperties") {
+    return { path: path2, message: error.message ?? "invalid" };
+  }
+  const key = String(error.params.additionalProperty);
+  const allowed = Object.keys(
+    error.parentSchema?.properties ?? {}
+  );
+  return {
+    path: path2 === "" ? key : `${path2}.${key}`,
+    message: "unknown property",
+    hint: suggestOrList(key, allowed, "known properties")
+  };
+}
 function answerProblems(run) {
   const problems2 = [];
+  const listedOnce = (names, list, field, what) => {
+    const first = /* @__PURE__ */ new Map();
+    names.forEach((name, i) => {
+      const earlier = first.get(name);
+      if (earlier === void 0) {
+        first.set(name, i);
+        return;
+      }
+      problems2.push({
+        path: `${list}.${i}.${field}`,
+        message: `${what} ${name} is listed twice (first as ${list}.${earlier})`
+      });
+    });
+    return first;
+  };
+  listedOnce(
+    run.suites.map((suite) => suite.suite),
+    "suites",
+    "suite",
+    "suite"
+  );
   run.suites.forEach((suite, s) => {
-    const cases = new Set(suite.cases.map((c) => c.id));
-    const providers = new Set(suite.providers.map((p) => p.id));
+    const cases = listedOnce(
+      suite.cases.map((c) => c.id),
+      `suites.${s}.cases`,
+      "id",
+      "case"
+    );
+    const providers = listedOnce(
+      suite.providers.map((p) => p.id),
+      `suites.${s}.providers`,
+      "id",
+      "provider"
+    );
     const seen = /* @__PURE__ */ new Set();
     suite.results.forEach((result, r) => {
       const path2 = `suites.${s}.results.${r}`;
@@ -7728,6 +7937,11 @@ function answerProblems(run) {
         problems2.push({
           path: path2,
           message: `provider ${result.providerId} is not in the suite's providers`
+        });
+      } else if (result.repeat >= suite.repeats) {
+        problems2.push({
+          path: `${path2}.repeat`,
+          message: `repeat ${result.repeat}, but the suite has repeats: ${suite.repeats} (numbered from 0)`
         });
       } else if (seen.has(answer)) {
         problems2.push({ path: path2, message: `a second answer for ${answer}` });
@@ -7743,6 +7957,7 @@ var init_parse = __esm({
     "use strict";
     import_ajv = __toESM(require_ajv(), 1);
     init_errors();
+    init_did_you_mean();
     init_run_result_schema();
     init_json_in_pieces();
     init_types();
@@ -7831,7 +8046,7 @@ function utf8Text(bytes) {
     return void 0;
   }
 }
-async function readRegularFileIfExists(path2, maxBytes) {
+async function readRegularFileIfExists(path2, maxBytes = Number.POSITIVE_INFINITY) {
   let handle;
   try {
     handle = await open(path2, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -7841,7 +8056,7 @@ async function readRegularFileIfExists(path2, maxBytes) {
   }
   try {
     const info = await handle.stat();
-    if (!info.isFile()) throw new Error("not a regular file");
+    if (!info.isFile()) throw new NotRegularFileError();
     if (info.size > maxBytes) throw new Error(`larger than ${maxBytes} bytes`);
     return await handle.readFile();
   } finally {
@@ -7962,22 +8177,20 @@ async function writeRunResultOrRescue(path2, run, rescueDir = tmpdir()) {
   }
 }
 async function readRunResultIfExists(path2) {
-  let bytes;
-  try {
-    bytes = await readFile(path2);
-  } catch (error) {
-    if (error.code === "ENOENT") return void 0;
-    throw error;
-  }
-  return parseRunResultBytes(bytes, path2);
+  const bytes = await readRegularFileIfExists(path2);
+  return bytes === void 0 ? void 0 : parseRunResultBytes(bytes, path2);
 }
 async function readRunResult(path2) {
-  const unreadable = (message) => new InputError([{ file: path2, path: "", message }], "cannot read a results file");
+  const unreadable = (message, hint) => new InputError(
+    [{ file: path2, path: "", message, ...hint ? { hint } : {} }],
+    "cannot read a results file"
+  );
   let run;
   try {
     run = await readRunResultIfExists(path2);
   } catch (error) {
-    throw error instanceof InputError ? error : unreadable(String(error));
+    if (error instanceof InputError) throw error;
+    throw error instanceof NotRegularFileError ? unreadable(error.message, "point at the results file a run wrote") : unreadable(String(error));
   }
   if (run === void 0) throw unreadable("no such file");
   return run;
@@ -8007,14 +8220,22 @@ async function readShardFiles(paths) {
       run: await readRunResult(file)
     }))
   );
-  return read.filter(({ run, fromDirectory }) => !fromDirectory || run.run.shard !== void 0).map(({ file, run }) => ({ file, run }));
+  const shards = read.filter(
+    ({ run, fromDirectory }) => !fromDirectory || run.run.shard !== void 0
+  );
+  return (shards.length > 0 ? shards : read).map(({ file, run }) => ({ file, run }));
 }
-var RESULTS_FILE, RESULTS_HEAD_BYTES, RESULTS_HEAD, BESIDE_RESULTS;
+var NotRegularFileError, RESULTS_FILE, RESULTS_HEAD_BYTES, RESULTS_HEAD, BESIDE_RESULTS;
 var init_files = __esm({
   "src/io/files.ts"() {
     "use strict";
     init_errors();
     init_parse();
+    NotRegularFileError = class extends Error {
+      constructor() {
+        super("not a regular file");
+      }
+    };
     RESULTS_FILE = { what: "results", example: "results.json" };
     RESULTS_HEAD_BYTES = 4096;
     RESULTS_HEAD = /^\uFEFF?\s*\{[^]*?"tool"\s*:\s*\{\s*"name"\s*:\s*"evalgate"/;
@@ -44421,7 +44642,6 @@ var init_http = __esm({
 
 // src/providers/module.ts
 import { pathToFileURL } from "node:url";
-import { inspect } from "node:util";
 async function importModule(absolutePath, timeoutMs = MODULE_LOAD_TIMEOUT_MS) {
   let timer;
   const timedOut = new Promise((_, reject) => {
@@ -44480,11 +44700,12 @@ function thrownText(thrown) {
   const text = inspect(thrown, { depth: 2, compact: true, breakLength: Number.POSITIVE_INFINITY });
   return text.length > THROWN_VALUE_CHARS ? `${text.slice(0, THROWN_VALUE_CHARS)}…` : text;
 }
-var MODULE_LOAD_TIMEOUT_MS, THROWN_VALUE_CHARS, ModuleProvider;
+var inspect, MODULE_LOAD_TIMEOUT_MS, THROWN_VALUE_CHARS, ModuleProvider;
 var init_module = __esm({
   "src/providers/module.ts"() {
     "use strict";
     init_errors();
+    ({ inspect } = process.getBuiltinModule("node:util"));
     MODULE_LOAD_TIMEOUT_MS = 12e4;
     THROWN_VALUE_CHARS = 300;
     ModuleProvider = class _ModuleProvider {
@@ -81259,79 +81480,6 @@ var init_context = __esm({
   }
 });
 
-// src/score/levenshtein.ts
-function codePoints(text) {
-  return Array.from(text, (char) => char.codePointAt(0));
-}
-function levenshtein(a, b) {
-  const left = codePoints(a);
-  const right = codePoints(b);
-  let start = 0;
-  while (start < left.length && start < right.length && left[start] === right[start]) start++;
-  let leftEnd = left.length;
-  let rightEnd = right.length;
-  while (leftEnd > start && rightEnd > start && left[leftEnd - 1] === right[rightEnd - 1]) {
-    leftEnd--;
-    rightEnd--;
-  }
-  const leftCore = left.slice(start, leftEnd);
-  const rightCore = right.slice(start, rightEnd);
-  const [longer, shorter] = leftCore.length >= rightCore.length ? [leftCore, rightCore] : [rightCore, leftCore];
-  if (shorter.length === 0) return longer.length;
-  const row = new Uint32Array(shorter.length + 1);
-  for (let j = 0; j <= shorter.length; j++) row[j] = j;
-  for (let i = 0; i < longer.length; i++) {
-    let diagonal = row[0];
-    row[0] = i + 1;
-    for (let j = 0; j < shorter.length; j++) {
-      const above = row[j + 1];
-      const substitution = diagonal + (longer[i] === shorter[j] ? 0 : 1);
-      row[j + 1] = Math.min(above + 1, row[j] + 1, substitution);
-      diagonal = above;
-    }
-  }
-  return row[shorter.length];
-}
-function similarity(a, b) {
-  const longest = Math.max(codePoints(a).length, codePoints(b).length);
-  return longest === 0 ? 1 : 1 - levenshtein(a, b) / longest;
-}
-var init_levenshtein = __esm({
-  "src/score/levenshtein.ts"() {
-    "use strict";
-  }
-});
-
-// src/spec/did-you-mean.ts
-function closestMatch(word, candidates) {
-  let best;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const distance = levenshtein(word.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  const tolerated = Math.max(2, Math.floor(word.length / 3));
-  return bestDistance <= tolerated && bestDistance < word.length ? best : void 0;
-}
-function suggestOrList(word, candidates, listName) {
-  const match = closestMatch(word, candidates);
-  return match === void 0 ? `${listName}: ${candidates.join(", ")}` : `did you mean \`${match}\`?`;
-}
-function suggestAndList(word, candidates, listName) {
-  const match = closestMatch(word, candidates);
-  const list = `${listName}: ${candidates.join(", ")}`;
-  return match === void 0 ? list : `did you mean \`${match}\`? ${list}`;
-}
-var init_did_you_mean = __esm({
-  "src/spec/did-you-mean.ts"() {
-    "use strict";
-    init_levenshtein();
-  }
-});
-
 // src/spec/module-export.ts
 function describeValue(value) {
   if (value === null) return "null";
@@ -84756,7 +84904,7 @@ function schemaMistakes(schema) {
     };
   });
 }
-function schemaProblem(ajvMessage, keywords) {
+function schemaProblem2(ajvMessage, keywords) {
   const unknownFormat = /^unknown format "([^"]*)" ignored in schema at path "([^"]*)"/.exec(
     ajvMessage
   );
@@ -84785,7 +84933,7 @@ function jsonSchemaScorer(spec) {
     keywords = Object.keys(ajv.RULES.keywords);
     validate2 = ajv.compile(spec.schema);
   } catch (error) {
-    throw schemaProblem(error.message, keywords);
+    throw schemaProblem2(error.message, keywords);
   }
   return ({ output }) => {
     const parsed = parseOutput(output);
