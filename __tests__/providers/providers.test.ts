@@ -127,6 +127,18 @@ describe('module provider', () => {
     )
   })
 
+  it('refuses an output over 32 MB, as an exec or http answer, naming the provider', async () => {
+    const answerOf = async (exportName: string) =>
+      (await createProvider(moduleSpec(exportName))).call(request, never)
+    await expect(answerOf('flood')).rejects.toEqual(
+      new ProviderError(
+        'malformed-response',
+        'provider app: returned more than 32 MB of text, the most an answer may hold'
+      )
+    )
+    expect((await answerOf('atTheLimit')).output).toHaveLength(16 * 2 ** 20)
+  })
+
   it('shows a thrown value that is no Error as it is, cut short', async () => {
     const provider = await createProvider(moduleSpec('throwsObject'))
     const error = (await provider.call(request, never).catch((e: unknown) => e)) as ProviderError

@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url'
 import { ProviderError, errorMessage } from '../errors.js'
 import type { ModuleProviderSpec } from '../spec/types.js'
 import type { TokenUsage } from '../results/types.js'
+import { MAX_ANSWER_BYTES } from './connections.js'
 import type { Provider, ProviderRequest, ProviderResponse } from './types.js'
 
 // Not imported: Node's ES module of node:util reads its colour settings when it loads, before the
@@ -188,6 +189,12 @@ export class ModuleProvider implements Provider {
         isAnswer(answer)
           ? `returned an object whose \`output\` is ${kindOf(answer.output)}`
           : `returned ${kindOf(answer)}${answer === undefined ? ' — a missing `return`?' : ''}`
+      )
+    }
+    // As an exec or http answer: larger, it would hold up every scorer and the results file.
+    if (output.length > MAX_ANSWER_BYTES / 4 && Buffer.byteLength(output) > MAX_ANSWER_BYTES) {
+      throw malformed(
+        `returned more than ${MAX_ANSWER_BYTES / 2 ** 20} MB of text, the most an answer may hold`
       )
     }
     if (isAnswer(answer)) {
