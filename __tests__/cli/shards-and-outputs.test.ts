@@ -234,6 +234,20 @@ describe('merge', () => {
     expect(merge.stderr).toContain('ran the suites evil]0;title[2J,')
   })
 
+  it('merges the shards a directory links to, as the files themselves', async () => {
+    const [first, second] = [await writeShard(1, 2), await writeShard(2, 2)]
+    const linked = join(dir, 'linked')
+    await mkdir(linked)
+    await symlink(first ?? '', join(linked, 'results-1.json'))
+    await symlink(second ?? '', join(linked, 'results-2.json'))
+    const out = join(dir, 'merged.json')
+    const merge = await runBundle(cli, ['merge', linked, '--out', out], { cwd: dir })
+    expect(merge.stderr).toBe('')
+    expect(merge.code).toBe(0)
+    const merged = parseRunResult(await readFile(out, 'utf8'), out)
+    expect(merged.suites[0]?.cases.map((c) => c.id)).toEqual(['c1', 'c2'])
+  })
+
   it('says a directory of results run without --shard holds no shard, as for a file named', async () => {
     const runs = join(dir, 'runs')
     await mkdir(runs)

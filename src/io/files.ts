@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
+import type { Dirent } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import {
   mkdir,
@@ -402,10 +403,19 @@ async function resultsFiles(
       files.set(path, files.get(path) ?? false)
       continue
     }
-    const names = (await readdir(path, { withFileTypes: true }))
-      .filter((entry) => entry.isFile() && entry.name.endsWith('.json'))
+    const entries = (await readdir(path, { withFileTypes: true })).filter(
+      (entry) => entry.name.endsWith('.json') && !BESIDE_RESULTS.test(entry.name)
+    )
+    // A link to a results file (a downloaded artifact linked in) counts as the file; a broken
+    // link is kept, to be named when it cannot be read.
+    const isResultsFile = async (entry: Dirent): Promise<boolean> =>
+      entry.isFile() ||
+      (entry.isSymbolicLink() &&
+        ((await stat(join(path, entry.name)).catch(() => undefined))?.isFile() ?? true))
+    const kept = await Promise.all(entries.map(isResultsFile))
+    const names = entries
+      .filter((_, i) => kept[i])
       .map((entry) => entry.name)
-      .filter((name) => !BESIDE_RESULTS.test(name))
       .sort()
     if (names.length === 0) throw new UsageError(`${path} holds no results file (*.json)`)
     for (const name of names) {
