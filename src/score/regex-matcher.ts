@@ -2,11 +2,14 @@ import { Worker } from 'node:worker_threads'
 
 /**
  * The code of the thread that matches: a RegExp compiled once per pattern, `lastIndex` reset so
- * the g and y flags test every output whole. Plain CommonJS in a string, so the bundles need no
- * file beside them.
+ * the g and y flags test every output whole. It writes which match it runs, and since when, where
+ * the main thread reads it (`running`: the match's id, 0 between matches; `startedAt`: ms since the
+ * epoch). Plain CommonJS in a string, so the bundles need no file beside them.
  */
 const MATCHING_THREAD = `
-const { parentPort } = require('node:worker_threads')
+const { parentPort, workerData } = require('node:worker_threads')
+const running = new Int32Array(workerData.running)
+const startedAt = new Float64Array(workerData.startedAt)
 const compiled = new Map()
 parentPort.on('message', ({ id, source, flags, output }) => {
   const key = flags + '/' + source
@@ -16,11 +19,16 @@ parentPort.on('message', ({ id, source, flags, output }) => {
     compiled.set(key, regex)
   }
   regex.lastIndex = 0
+  startedAt[0] = Date.now()
+  Atomics.store(running, 0, id)
+  let answer
   try {
-    parentPort.postMessage({ id, matched: regex.test(output) })
+    answer = { id, matched: regex.test(output) }
   } catch (error) {
-    parentPort.postMessage({ id, error: String(error && error.message || error) })
+    answer = { id, error: String((error && error.message) || error) }
   }
+  Atomics.store(running, 0, 0)
+  parentPort.postMessage(answer)
 })
 `
 
@@ -35,6 +43,13 @@ interface Pending {
 
 type Answer = { id: number; matched: boolean } | { id: number; error: string }
 
+/** A matching thread, and where it says which match it runs and since when. */
+interface MatchingThread {
+  worker: Worker
+  running: Int32Array
+  startedAt: Float64Array
+}
+
 /** A match that did not finish within its time; the thread running it was stopped. */
 export class RegexTimeoutError extends Error {
   constructor(readonly timeoutMs: number) {
@@ -46,17 +61,17 @@ export class RegexTimeoutError extends Error {
 /**
  * Matches regular expressions on a thread of their own, in the order asked. A pattern that
  * backtracks without end (`^(a+)+$` on `aaa…a!`) would hold the process; here only the thread is
- * held, and it is stopped when the match at the head of the queue outlasts its time (V8 cannot
- * interrupt a match otherwise: a vm timeout, the other way, starts a watchdog thread per match,
- * ~150 µs each). The next match starts on a new thread.
+ * held, and it is stopped once the match it runs has run for its time (V8 cannot interrupt a match
+ * otherwise: a vm timeout, the other way, starts a watchdog thread per match, ~150 µs each). The
+ * next match starts on a new thread. The time is the thread's own: a main thread kept busy (a
+ * long similarity, a synchronous module) must not take a finished match for a stuck one.
  */
 export class RegexMatcher {
-  private worker: Worker | undefined
+  private thread: MatchingThread | undefined
   private readonly queue: Pending[] = []
   private headTimer: NodeJS.Timeout | undefined
-  /** Whether the thread runs: its start, which can be slow on a busy machine, is not match time. */
-  private online = false
-  private nextId = 0
+  // From 1: the thread writes 0 between matches.
+  private nextId = 1
   private users = 0
 
   /** One more scorer matches here; `release` when it is done. */
@@ -75,49 +90,71 @@ export class RegexMatcher {
       const pending: Pending = { id: this.nextId++, regex, output, timeoutMs, resolve, reject }
       this.queue.push(pending)
       this.send(pending)
-      if (this.queue.length === 1) this.startHeadTimer()
+      if (this.queue.length === 1) this.watchHead(timeoutMs)
       this.holdProcessWhileBusy()
     })
   }
 
   /** Pending matches keep the process alive, as any awaited work does; an idle thread does not. */
   private holdProcessWhileBusy(): void {
-    if (this.queue.length > 0) this.worker?.ref()
-    else this.worker?.unref()
+    if (this.queue.length > 0) this.thread?.worker.ref()
+    else this.thread?.worker.unref()
   }
 
-  private thread(): Worker {
-    if (this.worker) return this.worker
-    const worker = new Worker(MATCHING_THREAD, { eval: true })
+  private currentThread(): MatchingThread {
+    if (this.thread) return this.thread
+    const running = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)
+    const startedAt = new SharedArrayBuffer(Float64Array.BYTES_PER_ELEMENT)
+    const worker = new Worker(MATCHING_THREAD, { eval: true, workerData: { running, startedAt } })
+    const thread = {
+      worker,
+      running: new Int32Array(running),
+      startedAt: new Float64Array(startedAt)
+    }
     // A stopped thread's late events are not about the current one.
-    worker.once('online', () => {
-      if (this.worker !== worker) return
-      this.online = true
-      this.startHeadTimer()
-    })
     worker.on('message', (answer: Answer) => {
-      if (this.worker === worker) this.answered(answer)
+      if (this.thread === thread) this.answered(answer)
     })
     worker.on('error', (error) => {
-      if (this.worker === worker) this.failAll(error)
+      if (this.thread === thread) this.failAll(error)
     })
-    this.worker = worker
-    this.online = false
-    return worker
+    this.thread = thread
+    return thread
   }
 
   private send(pending: Pending): void {
     const { id, regex, output } = pending
-    this.thread().postMessage({ id, source: regex.source, flags: regex.flags, output })
+    this.currentThread().worker.postMessage({
+      id,
+      source: regex.source,
+      flags: regex.flags,
+      output
+    })
   }
 
-  /** The thread works through the queue in order: the head is the match it runs now. */
-  private startHeadTimer(): void {
+  /** Looks at the head of the queue, the match the thread runs or runs next, in `afterMs`. */
+  private watchHead(afterMs: number): void {
     clearTimeout(this.headTimer)
     this.headTimer = undefined
     const head = this.queue[0]
-    if (!head || !this.online) return
-    this.headTimer = setTimeout(() => this.timedOut(head), head.timeoutMs)
+    if (head) this.headTimer = setTimeout(() => this.checkHead(head), afterMs)
+  }
+
+  /**
+   * Stops the thread if it has run `head` for its whole time; else looks again when that time
+   * would be up. Not yet started (the thread is starting), or finished with its answer on the way:
+   * not stuck.
+   */
+  private checkHead(head: Pending): void {
+    const thread = this.thread
+    if (this.queue[0] !== head || !thread) return
+    if (Atomics.load(thread.running, 0) !== head.id) {
+      this.watchHead(head.timeoutMs)
+      return
+    }
+    const ranMs = Date.now() - (thread.startedAt[0] ?? 0)
+    if (ranMs < head.timeoutMs) this.watchHead(head.timeoutMs - ranMs)
+    else this.timedOut(head)
   }
 
   private answered(answer: Answer): void {
@@ -126,38 +163,34 @@ export class RegexMatcher {
     this.queue.shift()
     if ('error' in answer) head.reject(new Error(answer.error))
     else head.resolve(answer.matched)
-    this.startHeadTimer()
+    this.watchHead(this.queue[0]?.timeoutMs ?? 0)
     this.holdProcessWhileBusy()
     if (this.queue.length === 0 && this.users === 0) void this.stopThread()
   }
 
   private timedOut(head: Pending): void {
-    if (this.queue[0] !== head) return
     this.queue.shift()
     head.reject(new RegexTimeoutError(head.timeoutMs))
-    const stuck = this.worker
-    this.worker = undefined
-    this.online = false
-    void stuck?.terminate()
+    const stuck = this.thread
+    this.thread = undefined
+    void stuck?.worker.terminate()
     // What waited behind the stuck match starts again on a new thread.
     for (const pending of this.queue) this.send(pending)
-    this.startHeadTimer()
+    this.watchHead(this.queue[0]?.timeoutMs ?? 0)
     this.holdProcessWhileBusy()
   }
 
   private failAll(error: Error): void {
-    this.worker = undefined
-    this.online = false
+    this.thread = undefined
     const failed = this.queue.splice(0)
-    this.startHeadTimer()
+    this.watchHead(0)
     for (const pending of failed) pending.reject(error)
   }
 
   private async stopThread(): Promise<void> {
-    const worker = this.worker
-    this.worker = undefined
-    this.online = false
-    await worker?.terminate()
+    const thread = this.thread
+    this.thread = undefined
+    await thread?.worker.terminate()
   }
 }
 
