@@ -73,6 +73,8 @@ export type Behaviour =
       delayMs?: number
       /** Between streamed chunks. */
       chunkDelayMs?: number
+      /** A stream's content type; defaults to `text/event-stream` (some proxies say JSON). */
+      streamContentType?: string
       /** The model id reported back; defaults to the requested one. */
       model?: string
       /** The service tier reported back; defaults to `default`. */
@@ -421,7 +423,10 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
       )
     }
     if (includeUsage) chunks.push(chunk([], { usage }))
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
+    res.writeHead(200, {
+      'content-type': behaviour.streamContentType ?? 'text/event-stream',
+      'cache-control': 'no-cache'
+    })
     for (const [i, data] of chunks.entries()) {
       if (res.destroyed) return
       if (i > 0) await wait(behaviour.chunkDelayMs)

@@ -333,6 +333,24 @@ describe('OpenAIProvider', () => {
     expect(response).toMatchObject({ output: 'Rome.', model: 'gpt-4o-mini' })
   })
 
+  it('reads a stream its server labels JSON as the stream it is, timing its first token', async () => {
+    server.enqueue({
+      type: 'answer',
+      text: 'Rome is the capital.',
+      streamContentType: 'application/json',
+      chunkDelayMs: 40
+    })
+    const response = await new OpenAIProvider(spec({ stream: true })).call(request, never)
+    expect(response).toMatchObject({
+      output: 'Rome is the capital.',
+      model: 'gpt-4o-mini',
+      fingerprint: 'fp_evalgate_test'
+    })
+    expect(response.tokens?.output).toBeGreaterThan(0)
+    // Timed as its first token arrived, not once the whole body had.
+    expect(response.ttftMs).toBeLessThan(response.latencyMs - 100)
+  })
+
   it('sends the query of base-url as written, and writes its secret back wherever echoed', async () => {
     const key = 'sk-Secret/Key+123456'
     server.enqueue({

@@ -5,8 +5,10 @@ import OpenAI, {
   APIUserAbortError,
   OpenAIError
 } from 'openai'
+import { Stream } from 'openai/streaming'
 import type {
   ChatCompletion,
+  ChatCompletionChunk,
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionCreateParamsStreaming
 } from 'openai/resources/chat/completions'
@@ -77,6 +79,40 @@ function errorBodyMessage(body: unknown): string | undefined {
   if (typeof error === 'string') return error
   const message = (error as { message?: unknown } | null | undefined)?.message
   return typeof message === 'string' ? message : undefined
+}
+
+/** Space, tab, line feed and carriage return: what JSON allows before its value. */
+const JSON_BLANKS = new Set([0x20, 0x09, 0x0a, 0x0d])
+const OPENING_BRACE = 0x7b
+
+/**
+ * Whether a body opens with a JSON object (blanks aside), and the body whole again, still
+ * streaming: only what it took to see its first character is read ahead.
+ */
+async function peekBody(
+  body: ReadableStream<Uint8Array>
+): Promise<{ opensObject: boolean; body: ReadableStream<Uint8Array> }> {
+  const reader = body.getReader()
+  const readAhead: Uint8Array[] = []
+  let first: number | undefined
+  while (first === undefined) {
+    const { done, value } = await reader.read()
+    if (done) break
+    readAhead.push(value)
+    first = value.find((byte) => !JSON_BLANKS.has(byte))
+  }
+  const whole = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const chunk of readAhead) controller.enqueue(chunk)
+    },
+    async pull(controller) {
+      const { done, value } = await reader.read()
+      if (done) controller.close()
+      else controller.enqueue(value)
+    },
+    cancel: (reason) => reader.cancel(reason)
+  })
+  return { opensObject: first === OPENING_BRACE, body: whole }
 }
 
 /**
@@ -250,14 +286,25 @@ export class OpenAIProvider implements Provider {
       stream: true,
       stream_options: { ...params.stream_options, include_usage: true }
     } as ChatCompletionCreateParamsStreaming
-    const { data: stream, response } = await this.client.chat.completions
+    const { data: sdkStream, response } = await this.client.chat.completions
       .create(body, { signal })
       .withResponse()
-    // A JSON body instead of events (an error, or a server that does not stream): read as such,
-    // where the stream would find no events in it.
-    if (/\bjson\b/i.test(response.headers.get('content-type') ?? '')) {
-      const json: unknown = JSON.parse(await response.text())
-      return this.completionAnswer(json as ChatCompletion, performance.now() - started)
+    let stream = sdkStream
+    // A JSON body instead of events (an error, or a server that does not stream) is read as such,
+    // where the stream would find no events in it. A proxy may label its events JSON too: a body
+    // that opens no object is the stream it is.
+    if (/\bjson\b/i.test(response.headers.get('content-type') ?? '') && response.body) {
+      const peeked = await peekBody(response.body)
+      const labelledJson = new Response(peeked.body, { headers: response.headers })
+      if (peeked.opensObject) {
+        const json: unknown = JSON.parse(await labelledJson.text())
+        return this.completionAnswer(json as ChatCompletion, performance.now() - started)
+      }
+      stream = Stream.fromSSEResponse<ChatCompletionChunk>(
+        labelledJson,
+        sdkStream.controller,
+        this.client
+      )
     }
     let content = ''
     let refusal = ''
