@@ -289,6 +289,49 @@ describe('exec provider, a command that misbehaves', () => {
     expect(alive(sleeper)).toBe(false)
   })
 
+  it('answers 32 MB written with a line end, and refuses a byte more', async () => {
+    const mb32 = 32 * 2 ** 20
+    const writing = (bytes: number, lineEnd: string) =>
+      execSpec([
+        node,
+        '-e',
+        `process.stdout.write(Buffer.concat([Buffer.alloc(${bytes}, 97), Buffer.from(${JSON.stringify(lineEnd)})]))`
+      ])
+    for (const lineEnd of ['\n', '\r\n']) {
+      const answer = await (await createProvider(writing(mb32, lineEnd))).call(request, never)
+      expect(answer.output.length).toBe(mb32)
+    }
+    const error = await (
+      await createProvider(writing(mb32 + 1, '\n'))
+    )
+      .call(request, never)
+      .catch((e: unknown) => e)
+    expect(error).toEqual(
+      new ProviderError(
+        'exec',
+        'provider cli: the command wrote more than 32 MB to stdout, the most an answer may hold'
+      )
+    )
+  })
+
+  it('answers with what was written until the grace after its exit, not what its background writes later', async () => {
+    // Each writes `late` after the grace, still holding stdout: one ignores SIGTERM, the other
+    // left the process group.
+    const commands = [
+      "echo hi; (trap '' TERM; sleep 1; echo late; sleep 5) &",
+      "echo hi; setsid sh -c 'sleep 1; echo late; sleep 3' &"
+    ]
+    const answers = await Promise.all(
+      commands.map(async (command) =>
+        (await createProvider(execSpec(['sh', '-c', command]))).call(
+          request,
+          AbortSignal.timeout(10_000)
+        )
+      )
+    )
+    expect(answers.map((answer) => answer.output)).toEqual(['hi', 'hi'])
+  })
+
   it('keeps its share of `concurrency` after a timeout until it is gone, though it ignores SIGTERM', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'evalgate-exec-'))
     const pidFile = join(dir, 'pid')

@@ -15,6 +15,8 @@ const KILL_GRACE_MS = 2000
  * background (`server &`) may hold them open for ever.
  */
 const EXIT_GRACE_MS = 500
+/** Room past MAX_ANSWER_BYTES for the line end (`\r\n`) an answer is written with: it is dropped. */
+const LINE_END_BYTES = 2
 /** Process groups (and killing one with a negative pid) are POSIX; Windows kills the child only. */
 const GROUP_KILL = process.platform !== 'win32'
 
@@ -26,6 +28,12 @@ function stop(child: ChildProcess, signalName: NodeJS.Signals): void {
   } catch {
     // Already gone.
   }
+}
+
+/** The length of the line end `answer` ends with: its `\n` or `\r\n`, if any. */
+function lineEndLength(answer: Buffer): number {
+  if (answer.at(-1) !== 0x0a) return 0
+  return answer.at(-2) === 0x0d ? 2 : 1
 }
 
 /**
@@ -87,6 +95,9 @@ export class ExecProvider implements Provider {
       const stdout: Buffer[] = []
       let stdoutBytes = 0
       let overflowed = false
+      // Set once the grace after the command's exit is over: what is written from then on comes
+      // from what it left in the background, and is no part of its answer.
+      let answerEnded = false
       // Kept a secret's length longer than quoted: cut after the secrets are written back, a key
       // cut in half at the start of the quote would no longer be recognisable.
       const secrets = this.spec.secrets ?? []
@@ -107,8 +118,10 @@ export class ExecProvider implements Provider {
       }
 
       child.stdout.on('data', (chunk: Buffer) => {
+        // Still read, so that the pipe closes when its writer is gone rather than blocking it.
+        if (answerEnded) return
         stdoutBytes += chunk.length
-        if (stdoutBytes <= MAX_ANSWER_BYTES) {
+        if (stdoutBytes <= MAX_ANSWER_BYTES + LINE_END_BYTES) {
           stdout.push(chunk)
           return
         }
@@ -128,14 +141,18 @@ export class ExecProvider implements Provider {
 
       // Once the command has exited, what it started in the background and still holds stdout or
       // stderr open is stopped after a grace; the call settles when they close, so nothing still
-      // in the pipe is lost. Something that left the process group may hold them past SIGKILL:
-      // then they are closed from this side.
+      // in the pipe is lost, and its answer is what was written until the grace ended. Something
+      // that left the process group may hold them past SIGKILL: then they are closed from this
+      // side.
       let lingering: NodeJS.Timeout | undefined
       let exitedAt: number | undefined
       child.on('exit', () => {
         exitedAt = performance.now()
         lingering = setTimeout(() => {
           terminate()
+          // On the loop's next turn: what is already in the pipe is read first, even when this
+          // timer ran late.
+          setImmediate(() => (answerEnded = true))
           lingering = setTimeout(() => {
             child.stdout.destroy()
             child.stderr.destroy()
@@ -157,14 +174,8 @@ export class ExecProvider implements Provider {
         clearTimeout(lingering)
         if (!terminated) killOnExit.delete(child)
         if (signal.aborted) return reject(abortError(signal))
-        if (overflowed) {
-          return reject(
-            new ProviderError(
-              'exec',
-              `provider ${this.id}: the command wrote more than ${MAX_ANSWER_BYTES / 2 ** 20} MB to stdout, the most an answer may hold; it was stopped`
-            )
-          )
-        }
+        const tooLong = `provider ${this.id}: the command wrote more than ${MAX_ANSWER_BYTES / 2 ** 20} MB to stdout, the most an answer may hold`
+        if (overflowed) return reject(new ProviderError('exec', `${tooLong}; it was stopped`))
         if (code !== 0) {
           const status = code === null ? `was killed by ${killedBy}` : `exited with code ${code}`
           const tail = redactText(stderr, secrets).slice(-STDERR_TAIL_CHARS).trim()
@@ -175,9 +186,10 @@ export class ExecProvider implements Provider {
             )
           )
         }
-        const output = Buffer.concat(stdout)
-          .toString('utf8')
-          .replace(/\r?\n$/, '')
+        const written = Buffer.concat(stdout)
+        const answer = written.subarray(0, written.length - lineEndLength(written))
+        if (answer.length > MAX_ANSWER_BYTES) return reject(new ProviderError('exec', tooLong))
+        const output = answer.toString('utf8')
         // Its latency ends when it exits, not when what it left behind lets go of stdout.
         resolve({ output, latencyMs: (exitedAt ?? performance.now()) - started, attempts: 1 })
       })
