@@ -393,6 +393,38 @@ describe('problems with openai providers, retry and llm judges', () => {
     ])
   })
 
+  it('refuses a base-url or url with a fragment, never sent, quoting it as written', async () => {
+    const spec = yaml(
+      'suite: s',
+      'providers:',
+      '  - { id: gpt, type: openai, model: m, base-url: "http://127.0.0.1:11434/v1#chat" }',
+      '  - { id: az, type: openai, model: m, base-url: "${LOCAL_LLM_URL}/v1?key=${HASH_KEY}" }',
+      '  - { id: web, type: http, url: "http://127.0.0.1:9/answer#", output: a }',
+      ...REST
+    )
+    const problems = await specProblems(spec, {}, { ...ENV, HASH_KEY: 'key-with#inside' })
+    expect(problems.map(({ path, message }) => ({ path, message }))).toEqual([
+      {
+        path: 'providers[0].base-url',
+        message:
+          '`http://127.0.0.1:11434/v1#chat` has a fragment (`#…`), which is never sent to the server'
+      },
+      {
+        path: 'providers[1].base-url',
+        message:
+          '`${LOCAL_LLM_URL}/v1?key=${HASH_KEY}` has a fragment (`#…`), which is never sent to the server'
+      },
+      {
+        path: 'providers[2].url',
+        message:
+          '`http://127.0.0.1:9/answer#` has a fragment (`#…`), which is never sent to the server'
+      }
+    ])
+    expect(problems[0]?.hint).toBe(
+      'remove it; a `#` that belongs to a query value is written `%23`'
+    )
+  })
+
   it('reports retry and rate-limit values out of range', async () => {
     const spec = yaml(
       'suite: s',

@@ -167,10 +167,7 @@ export class OpenAIProvider implements Provider {
     this.apiKey = apiKey
     const endpoint = new URL(spec.baseUrl ?? OPENAI_API_URL)
     const query = baseQuery(endpoint)
-    if (query) {
-      endpoint.search = ''
-      endpoint.hash = ''
-    }
+    if (query) endpoint.search = ''
     // The SDK's `timeout` (10 min by default) is longer than any a spec may set, never reached:
     // `timeoutMs` is enforced through the abort signal (below), as for every provider, so a
     // timeout is classified and worded the same way whatever its length.

@@ -425,8 +425,10 @@ function resolveRateLimit(limit: WrittenProviderBase['rate-limit']): ProviderSpe
 
 /**
  * Reports the `url` of an `http` provider or the `base-url` of an `openai` one when it is no
- * http(s) URL; true when there is nothing to report. The entry need not be valid otherwise: a
- * wrong URL is reported together with the entry's other problems.
+ * http(s) URL, or has a fragment (`#…`); true when there is nothing to report. A fragment is never
+ * sent: an `http` provider would drop it unsaid, and the OpenAI SDK would post every call to the
+ * base URL itself, its path written after the `#`. The entry need not be valid otherwise: a wrong
+ * URL is reported together with the entry's other problems.
  */
 function checkEndpointUrl(
   written: unknown,
@@ -437,17 +439,29 @@ function checkEndpointUrl(
   const entry = expanded as { type?: unknown; url?: unknown; 'base-url'?: unknown }
   const field = entry.type === 'http' ? 'url' : entry.type === 'openai' ? 'base-url' : undefined
   const url = field === undefined ? undefined : entry[field]
-  if (field === undefined || typeof url !== 'string' || isUsableUrl(url, context)) return true
+  if (field === undefined || typeof url !== 'string') return true
   // The URL as written: the expanded one may hold a secret.
   const asWritten = (written as Record<string, unknown>)[field]
-  context.report(
-    [...path, field],
-    `\`${typeof asWritten === 'string' ? asWritten : url}\` is not an http(s) URL`,
-    field === 'url'
-      ? 'write a full URL such as `http://127.0.0.1:8080/v1/answer`'
-      : "write the server's API root, such as `http://localhost:11434/v1`"
-  )
-  return false
+  const shown = typeof asWritten === 'string' ? asWritten : url
+  if (!isUsableUrl(url, context)) {
+    context.report(
+      [...path, field],
+      `\`${shown}\` is not an http(s) URL`,
+      field === 'url'
+        ? 'write a full URL such as `http://127.0.0.1:8080/v1/answer`'
+        : "write the server's API root, such as `http://localhost:11434/v1`"
+    )
+    return false
+  }
+  if (hasFragment(url)) {
+    context.report(
+      [...path, field],
+      `\`${shown}\` has a fragment (\`#…\`), which is never sent to the server`,
+      'remove it; a `#` that belongs to a query value is written `%23`'
+    )
+    return false
+  }
+  return true
 }
 
 /** The text of every string in `value`, deeply. */
@@ -574,6 +588,11 @@ function isJsonContainer(text: string): boolean {
  */
 function isUsableUrl(text: string, context: SpecContext): boolean {
   return isHttpUrl(text) || (!context.requireSecrets && usesVariable(text))
+}
+
+/** Whether a URL ends with a fragment, an empty one (`…/v1#`) included. */
+function hasFragment(text: string): boolean {
+  return URL.canParse(text) && new URL(text).href.includes('#')
 }
 
 function isHttpUrl(text: string): boolean {
