@@ -94,6 +94,20 @@ describe('module provider', () => {
     )
   })
 
+  it('tells an Error thrown without a message by its name, an AggregateError by its errors', async () => {
+    const thrown = async (exportName: string) =>
+      (await createProvider(moduleSpec(exportName))).call(request, never).catch((e: unknown) => e)
+    expect(await thrown('explodeWithoutMessage')).toEqual(
+      new ProviderError('module', 'provider app threw: TypeError')
+    )
+    expect(await thrown('explodeAll')).toEqual(
+      new ProviderError(
+        'module',
+        'provider app threw: AggregateError: primary is down; RangeError; replica refused; { code: 7 }'
+      )
+    )
+  })
+
   it('calls an answer of undefined a malformed response naming the provider, null the text null', async () => {
     const answerOf = async (exportName: string) =>
       (await createProvider(moduleSpec(exportName))).call(request, never)

@@ -121,17 +121,50 @@ function kindOf(value: unknown): string {
   return typeof value === 'object' ? 'an object that JSON writes as nothing' : `a ${typeof value}`
 }
 
-/** The longest a thrown value that is no Error is quoted. */
+/** The longest a thrown value that is no Error, or the errors of an AggregateError, are quoted. */
 const THROWN_VALUE_CHARS = 300
+/** How many of an AggregateError's errors are quoted. */
+const AGGREGATED_ERRORS_QUOTED = 10
 
-/** What a function threw: an Error's message, a string as it is, any other value inspected. */
-function thrownText(thrown: unknown): string {
-  // An Error of another realm (a vm context) is no `instanceof Error`.
-  const isError =
-    thrown instanceof Error || Object.prototype.toString.call(thrown) === '[object Error]'
-  if (typeof thrown === 'string' || isError) return errorMessage(thrown)
-  const text = inspect(thrown, { depth: 2, compact: true, breakLength: Number.POSITIVE_INFINITY })
+function cutShort(text: string): string {
   return text.length > THROWN_VALUE_CHARS ? `${text.slice(0, THROWN_VALUE_CHARS)}…` : text
+}
+
+/** A thrown value that is no Error, on one line. */
+function inspected(value: unknown): string {
+  return inspect(value, { depth: 2, compact: true, breakLength: Number.POSITIVE_INFINITY })
+}
+
+function isErrorObject(thrown: unknown): thrown is Error {
+  // An Error of another realm (a vm context) is no `instanceof Error`.
+  return thrown instanceof Error || Object.prototype.toString.call(thrown) === '[object Error]'
+}
+
+/** An Error's message; one thrown without (`new Error()`) is told by its name. */
+function errorText(error: Error): string {
+  const name: unknown = error.name
+  return errorMessage(error) || (typeof name === 'string' && name !== '' ? name : 'Error')
+}
+
+/**
+ * What a function threw: an Error's message, a string as it is, any other value inspected. An
+ * AggregateError without a message is told by the errors it holds.
+ */
+function thrownText(thrown: unknown): string {
+  if (typeof thrown === 'string') return thrown
+  if (!isErrorObject(thrown)) return cutShort(inspected(thrown))
+  const errors: unknown = (thrown as { errors?: unknown }).errors
+  if (errorMessage(thrown) !== '' || !Array.isArray(errors) || errors.length === 0) {
+    return errorText(thrown)
+  }
+  // One level only: an error it holds may hold it in turn.
+  const quoted = errors
+    .slice(0, AGGREGATED_ERRORS_QUOTED)
+    .map((error: unknown) =>
+      isErrorObject(error) ? errorText(error) : typeof error === 'string' ? error : inspected(error)
+    )
+  const more = errors.length > AGGREGATED_ERRORS_QUOTED ? '; …' : ''
+  return `${errorText(thrown)}: ${cutShort(`${quoted.join('; ')}${more}`)}`
 }
 
 /** Calls an exported function of the repository under test, in this process. */
