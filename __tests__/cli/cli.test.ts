@@ -561,6 +561,14 @@ describe('exit codes', () => {
     expect(strictAdded.code).toBe(0)
   })
 
+  it('compare reads a results file an earlier version wrote with a max-ratio below 1', async () => {
+    const earlier = resolve('__tests__/fixtures/results/v1-gate-ratio-below-1.json')
+    const compared = await runCliProcess(cli, ['compare', earlier, earlier], { cwd: repo })
+    expect(compared.stderr).toBe('')
+    expect(compared.code).toBe(0)
+    expect(compared.stdout).toMatch(/^capitals \/ bot {2}INCONCLUSIVE {2}3 paired cases$/m)
+  })
+
   it('exits 2 with every spec problem at once and no stack trace', async () => {
     const run = await runCliProcess(cli, ['run', 'broken', '--out', out], { cwd: fixtures })
     expect(run.code).toBe(2)

@@ -651,6 +651,44 @@ describe('compareRuns verdicts', () => {
     )
   })
 
+  it("gates a max-ratio below 1 of an earlier version's head run as that version did", () => {
+    // Specs allowed ×0.9 before they asked for at least ×1: the head must be shown faster.
+    const random = lcg(7)
+    const latencies = Array.from({ length: 60 }, () => 100 + 100 * random())
+    const noise = latencies.map(() => 0.9 + 0.2 * random())
+    const verdicts = (factor: number) => {
+      const { base, head } = runPair(
+        { cases: 60, answer: (i) => scored(1, { latencyMs: latencies[i], cost: 0.01 }) },
+        {
+          cases: 60,
+          gate: { 'latency-p50': { 'max-ratio': 0.9 }, cost: { 'max-ratio': 0.9 } },
+          answer: (i) =>
+            scored(1, {
+              latencyMs: factor * (noise[i] as number) * (latencies[i] as number),
+              cost: 0.01 * factor
+            })
+        }
+      )
+      const c = compareRuns(base, head, { seed })
+      return [metric(c, 'latency-p50'), metric(c, 'cost')].map((m) => [m.verdict, m.reason])
+    }
+    expect(verdicts(1.1)).toEqual([
+      ['regression', 'median latency ×1.11, beyond the tolerated ×0.90 (p < 0.001)'],
+      [
+        'regression',
+        'mean cost per answer ×1.10 ($0.0100 → $0.0110), beyond the tolerated ×0.90 (p < 0.001)'
+      ]
+    ])
+    expect(verdicts(1)).toEqual([
+      ['inconclusive', 'median latency ×1.01, not significant, and the 95% CI reaches ×0.90'],
+      ['inconclusive', 'mean cost per answer ×1.00, not significant, and the 95% CI reaches ×0.90']
+    ])
+    expect(verdicts(0.95)).toEqual([
+      ['improvement', 'median latency ×0.96 (p < 0.001)'],
+      ['improvement', 'mean cost per answer ×0.95']
+    ])
+  })
+
   it('never reads a verdict into latency jitter under 10 ms (in-process providers)', () => {
     const random = lcg(11)
     // A function answering in ~0.1 ms, with the odd GC pause of a few ms on either side.

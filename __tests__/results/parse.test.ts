@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import runResultSchema from '../../schema/run-result.schema.json' with { type: 'json' }
 import specSchema from '../../schema/eval-spec.schema.json' with { type: 'json' }
 import { InputError } from '../../src/errors.js'
@@ -91,7 +92,7 @@ describe('parseRunResult', () => {
         { 'latency-p50': { 'max-ratio': 'abc' } },
         'suites.0.gate.latency-p50.max-ratio: must be number'
       ],
-      [{ 'latency-p50': { 'max-ratio': -1 } }, 'suites.0.gate.latency-p50.max-ratio: must be >= 1'],
+      [{ 'latency-p50': { 'max-ratio': 0 } }, 'suites.0.gate.latency-p50.max-ratio: must be > 0'],
       [{ score: { noise: 'x' } }, 'suites.0.gate.score.noise: must be number'],
       [{ score: { 'max-drop': '0.5' } }, 'suites.0.gate.score.max-drop: must be number'],
       [{ score: 5 }, 'suites.0.gate.score: must be object'],
@@ -108,13 +109,33 @@ describe('parseRunResult', () => {
     expect(parseRunResult(withGate(gate), 'gated.json').suites[0]?.gate).toEqual(gate)
   })
 
-  it("checks the gate by the spec's own schema of it", () => {
+  it("checks the gate by the spec's own schema of it, but for a max-ratio below 1", () => {
     const definitions = (schema: { definitions: Record<string, unknown> }) => ({
       gate: schema.definitions.gate,
       qualityGate: schema.definitions.qualityGate,
       latencyGate: schema.definitions.latencyGate
     })
-    expect(definitions(runResultSchema)).toEqual(definitions(specSchema))
+    // Specs allowed any ratio above 0 before they asked for at least 1: results read it still.
+    const specMinimums: unknown[] = []
+    const asResultsRead = (key: string, value: unknown) => {
+      if (key !== 'max-ratio') return value
+      specMinimums.push((value as { minimum?: unknown }).minimum)
+      return { ...(value as object), minimum: undefined, exclusiveMinimum: 0 }
+    }
+    const specAsRead: unknown = JSON.parse(JSON.stringify(definitions(specSchema), asResultsRead))
+    expect(specMinimums).toEqual([1, 1])
+    expect(definitions(runResultSchema)).toEqual(specAsRead)
+  })
+
+  it('reads a version 1 file whose gate tolerates a ratio below 1, as earlier versions allowed', async () => {
+    const fixture = new URL('../fixtures/results/v1-gate-ratio-below-1.json', import.meta.url)
+    const earlier = parseRunResult(await readFile(fixture, 'utf8'), 'earlier.json')
+    expect(earlier.schemaVersion).toBe(1)
+    expect(earlier.suites[0]?.gate).toEqual({
+      'latency-p50': { 'max-ratio': 0.9 },
+      'latency-p95': { 'max-ratio': 0.95 },
+      cost: { 'max-ratio': 0.8 }
+    })
   })
 
   it('names an unknown property, and the one it may be a misspelling of', () => {
