@@ -1,5 +1,11 @@
-import { compareRuns, comparisonExitCode, outages } from '../../src/compare/index.js'
+import {
+  compareRuns,
+  comparisonExitCode,
+  outages,
+  strictFailures
+} from '../../src/compare/index.js'
 import { formatInterval, metricCells, powerGuidance } from '../../src/compare/format.js'
+import { renderComparisonTerminal } from '../../src/report/comparison-terminal.js'
 import { renderJunit } from '../../src/report/junit.js'
 import { renderMarkdown } from '../../src/report/markdown.js'
 import type {
@@ -252,6 +258,24 @@ describe('compareRuns verdicts', () => {
     expect(c.counts.regression).toBe(0)
     expect(c.verdict).toBe('error')
     expect(comparisonExitCode(c)).toBe(1)
+  })
+
+  it('in strict mode, says an outage is one, not that its paired cases could not be gated', () => {
+    const { base, head } = runPair(
+      { cases: 50, answer: () => scored(1) },
+      { cases: 50, answer: (i) => (i % 5 === 0 ? scored(1) : errored('provider:server', '503')) }
+    )
+    const c = compareRuns(base, head, { seed, strict: true })
+    expect(metric(c, 'score')).toMatchObject({ verdict: 'not-gated', n: 10 })
+    expect(c.verdict).toBe('error')
+    expect(comparisonExitCode(c)).toBe(1)
+    expect(strictFailures(c)).toEqual([])
+    const terminal = renderComparisonTerminal(c, { color: false })
+    expect(terminal).toContain('outage: 80.0% of the head answers could not be obtained')
+    for (const report of [terminal, renderMarkdown(c), renderJunit(c)]) {
+      expect(report).not.toMatch(/could not be gated|fails in strict mode/i)
+    }
+    expect(renderJunit(c)).not.toMatch(/name="mean score"[^>]*>\s*<failure/)
   })
 
   it('reports a judge that was down as an error, never as a regression of the model, nor as a baseline', () => {

@@ -656,7 +656,10 @@ export function ungatedAgainstBaseline(c: Comparison): GroupComparison[] {
   return c.groups.filter(isUngated)
 }
 
-/** See ungatedAgainstBaseline; a score strict mode made inconclusive has no paired case. */
+/**
+ * See ungatedAgainstBaseline; a score strict mode made inconclusive has no paired case. A score
+ * not judged for an outage has paired cases: the outage's error verdict says what went wrong.
+ */
 function isUngated(group: GroupComparison): boolean {
   return (
     group.status === 'compared' &&
@@ -664,8 +667,7 @@ function isUngated(group: GroupComparison): boolean {
       (m) =>
         m.metric === 'score' &&
         (m.verdict === 'not-comparable' ||
-          m.verdict === 'not-gated' ||
-          (m.verdict === 'inconclusive' && m.n === 0))
+          ((m.verdict === 'not-gated' || m.verdict === 'inconclusive') && m.n === 0))
     )
   )
 }
