@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ACTIONS_TOKEN, READ_ONLY_TOKEN } from '../helpers/github-server.js'
@@ -7,6 +7,7 @@ import {
   example,
   listedPullRequest,
   pullRequestPayload,
+  pushPayload,
   repositoryWithBaseline,
   workflowRunPayload
 } from '../helpers/events.js'
@@ -167,6 +168,75 @@ describe('report-from: the pull request it comments on', () => {
     expect(report.summary).toMatch(
       /^> \*\*No comment posted:\*\* the run it follows is of a push event, not of a pull request\.\n\n## evalgate: REGRESSION\n/
     )
+  })
+})
+
+describe('report-from: a run that compared nothing', () => {
+  it('of a run cancelled before it finished: incomplete, failing, as the run’s own step', async () => {
+    const pull = newPullRequest('cancelled')
+    const { artifact } = await forkRun(pull)
+    // As a cancelled run leaves it: partial results, no comparison.
+    const results = JSON.parse(await readFile(artifact, 'utf8')) as {
+      run: Record<string, unknown>
+    }
+    results.run.complete = false
+    results.run.incompleteReason = 'cancelled (SIGTERM) after 1 of 3 answers'
+    await writeFile(artifact, JSON.stringify(results))
+    await rm(artifact.replace(/\.json$/, '.comparison.json'))
+    const report = await reportFrom(
+      workflowRunPayload({
+        id: 906,
+        headSha: pull.headSha,
+        headBranch: 'cancelled',
+        pullRequests: [listedPullRequest(pull.number, pull.headSha)]
+      }),
+      artifact
+    )
+    expect(report.code).toBe(1)
+    expect(report.stdout).toContain(
+      `::error::evalgate: the run did not finish (cancelled (SIGTERM) after 1 of 3 answers); partial results in ${artifact}`
+    )
+    expect(report.outputs).toMatchObject({ verdict: 'incomplete', passed: 'false' })
+    const comment = server.state.commentsOn(pull.number)[0]?.body ?? ''
+    expect(comment).toContain(
+      '### evalgate: incomplete run\n\nThe run did not finish (cancelled (SIGTERM) after 1 of 3 answers): nothing was compared or stored, and this check fails. The partial results follow.'
+    )
+    expect(comment).not.toContain('no baseline')
+    expect(report.summary).toMatch(/^### evalgate: incomplete run\n/)
+  })
+
+  it('of a push to another branch than the default one: not compared, not "no baseline"', async () => {
+    const headSha = server.state.commit({
+      branch: 'topic',
+      parents: [mainSha],
+      files: { topic: '1\n' }
+    })
+    const push = await runEvent(
+      'push',
+      { ...pushPayload(headSha), ref: 'refs/heads/topic' },
+      { GITHUB_SHA: headSha, GITHUB_REF: 'refs/heads/topic' },
+      ACTIONS_TOKEN
+    )
+    expect(push.outputs.verdict).toBe('not-compared')
+    const payload = workflowRunPayload({ id: 907, headSha, headBranch: 'topic', pullRequests: [] })
+    const pushed = (branch: string) => ({
+      ...payload,
+      workflow_run: { ...(payload.workflow_run as object), event: 'push', head_branch: branch }
+    })
+    const report = await reportFrom(pushed('topic'), push.resultsPath)
+    expect(report.code).toBe(0)
+    expect(report.outputs).toMatchObject({ verdict: 'not-compared', passed: 'true' })
+    const notCompared =
+      '### evalgate: nothing compared\n\nNothing was compared, and this check does not fail for it: a push to a branch other than the default one compares nothing (pull_request, merge_group, a push to the default branch, schedule and workflow_dispatch do).\n'
+    const opening = (summary: string, text: string) => summary.slice(0, text.length)
+    expect(opening(push.summary, notCompared)).toBe(notCompared)
+    const noComment =
+      '> **No comment posted:** the run it follows is of a push event, not of a pull request.\n\n'
+    expect(opening(report.summary, noComment + notCompared)).toBe(noComment + notCompared)
+    // A push to the default branch compares: without a comparison, it found no baseline.
+    const onMain = await reportFrom(pushed('main'), push.resultsPath)
+    expect(onMain.outputs.verdict).toBe('no-baseline')
+    expect(onMain.summary).toContain('The push run found no baseline.')
   })
 })
 

@@ -196,13 +196,49 @@ function refusedComparisonMarkdown(
 }
 
 /** Why an event compares nothing, for the log and the report (see comparesWithBaseline). */
-function notComparedWhy(context: ActionContext): string {
+function notComparedWhy(eventName: string): string {
   // The event's name comes from the runner, not from the repository's code.
   const event =
-    context.eventName === 'push'
+    eventName === 'push'
       ? 'a push to a branch other than the default one'
-      : `a ${context.eventName || 'run of this'} event`
+      : `a ${eventName || 'run of this'} event`
   return `${event} compares nothing (pull_request, merge_group, a push to the default branch, schedule and workflow_dispatch do)`
+}
+
+/** The report of a run that compared nothing for its event (see notComparedWhy). */
+function notComparedMarkdown(
+  eventName: string,
+  run: RunResult,
+  summaries: readonly ProviderSummary[]
+): string {
+  return uncomparedMarkdown(
+    'nothing compared',
+    `Nothing was compared, and this check does not fail for it: ${notComparedWhy(eventName)}.`,
+    run,
+    summaries
+  )
+}
+
+/** The reason a run stopped early, as its results record it. */
+function incompleteWhy(run: RunResult): string {
+  return run.run.incompleteReason ?? 'the run stopped early'
+}
+
+/**
+ * The report of a run cancelled before it finished: cases it did not reach were never checked,
+ * neither passed nor compared. `what`: what became of it, and that the check fails.
+ */
+function incompleteMarkdown(
+  what: string,
+  run: RunResult,
+  summaries: readonly ProviderSummary[]
+): string {
+  return uncomparedMarkdown(
+    'incomplete run',
+    `The run did not finish (${markdownInline(incompleteWhy(run), 300)}): ${what} The partial results follow.`,
+    run,
+    summaries
+  )
 }
 
 /** The suites below their min-pass-rate, said first since they fail the check; or undefined. */
@@ -452,16 +488,25 @@ async function missingBranchNote(store: BaselineStore): Promise<string> {
  * from the event alone, before any call to GitHub, so a run without a token says the same.
  */
 function comparesWithBaseline(context: ActionContext, isDefaultBranch: boolean): boolean {
-  switch (context.eventName) {
+  // A pull request or a merge queue compares with the base its payload names.
+  if (context.eventName === 'pull_request') return context.pullRequest !== undefined
+  if (context.eventName === 'merge_group') return context.mergeGroup !== undefined
+  return eventCompares(context.eventName, isDefaultBranch)
+}
+
+/**
+ * Whether a run of `eventName` compares with a baseline, by the event's name and branch: also
+ * for the run a `report-from` job reports on, whose payload that job does not have.
+ */
+function eventCompares(eventName: string, isDefaultBranch: boolean): boolean {
+  switch (eventName) {
     case 'pull_request':
-      return context.pullRequest !== undefined
     case 'merge_group':
-      return context.mergeGroup !== undefined
-    case 'push':
-      return isDefaultBranch
     case 'schedule':
     case 'workflow_dispatch':
       return true
+    case 'push':
+      return isDefaultBranch
     default:
       return false
   }
@@ -713,19 +758,16 @@ export async function runAction(
   const summaries = summarizeRun(run)
   const belowThreshold = summaries.filter((s) => s.belowThreshold)
   if (!run.run.complete) {
-    // Cases it did not reach were never checked: neither passed nor compared.
-    const why = run.run.incompleteReason ?? 'the run stopped early'
     io.setOutput('verdict', 'incomplete')
     io.setOutput('passed', 'false')
     await io.writeSummary(
-      uncomparedMarkdown(
-        'incomplete run',
-        `The run did not finish (${markdownInline(why, 300)}): nothing was compared, stored or commented, and this check fails. The partial results follow.`,
+      incompleteMarkdown(
+        'nothing was compared, stored or commented, and this check fails.',
         run,
         summaries
       )
     )
-    return `evalgate: ${why}; partial results in ${out}`
+    return `evalgate: ${incompleteWhy(run)}; partial results in ${out}`
   }
   io.setOutput('passed', String(belowThreshold.length === 0))
   if (run.run.shard) {
@@ -837,12 +879,7 @@ export async function runAction(
       summaries
     )
   } else {
-    markdown = uncomparedMarkdown(
-      'nothing compared',
-      `Nothing was compared, and this check does not fail for it: ${notComparedWhy(context)}.`,
-      run,
-      summaries
-    )
+    markdown = notComparedMarkdown(context.eventName, run, summaries)
   }
   markdown = preface + markdown
 
@@ -898,7 +935,7 @@ export async function runAction(
     io.setOutput('verdict', 'baseline-unavailable')
   } else if (!compares) {
     io.setOutput('verdict', 'not-compared')
-    io.info(`evalgate: ${notComparedWhy(context)}; the report is in the job summary`)
+    io.info(`evalgate: ${notComparedWhy(context.eventName)}; the report is in the job summary`)
   } else {
     io.setOutput('verdict', 'no-baseline')
     if (client) io.info('evalgate: no baseline to compare with; see the job summary')
@@ -1138,6 +1175,55 @@ async function pullRequestOfRun(
 }
 
 /**
+ * What a `report-from` job shows of a run it has no comparison of, as that run's own job said it,
+ * and the verdict output that job set.
+ */
+function uncomparedArtifactReport(
+  run: RunResult,
+  summaries: readonly ProviderSummary[],
+  found: {
+    /** The run's event, and whether that event compares (eventCompares). */
+    event: string
+    compares: boolean
+    /** Why the comparison beside the results was refused, if it was. */
+    refused: string | undefined
+    /** The error the run recorded while it read the baseline, if any. */
+    baselineError: string | undefined
+  }
+): { report: string; verdict: string } {
+  if (!run.run.complete) {
+    return {
+      verdict: 'incomplete',
+      report: incompleteMarkdown(
+        'nothing was compared or stored, and this check fails.',
+        run,
+        summaries
+      )
+    }
+  }
+  if (found.refused !== undefined) {
+    return {
+      verdict: 'comparison-unreadable',
+      report: refusedComparisonMarkdown(found.refused, run, summaries)
+    }
+  }
+  if (found.baselineError !== undefined) {
+    return {
+      verdict: 'baseline-unavailable',
+      report: baselineUnavailableMarkdown(found.baselineError, run, summaries)
+    }
+  }
+  if (!found.compares) {
+    return { verdict: 'not-compared', report: notComparedMarkdown(found.event, run, summaries) }
+  }
+  const which = found.event === 'pull_request' ? 'pull request’s' : found.event
+  return {
+    verdict: 'no-baseline',
+    report: noBaselineMarkdown(`The ${which} run found no baseline.`, run, summaries)
+  }
+}
+
+/**
  * A `workflow_run` job: comments the report of the pull-request run it follows, from that run's
  * results artifact. The pull request comes from the trusted event (its `pull_requests`, or for a
  * fork the open pull request from its head branch), confirmed on GitHub, never from the artifact,
@@ -1187,30 +1273,36 @@ async function reportFromArtifact(
   }
   // The link goes to the pull request's run, not to this reporting job.
   const runUrl = context.runUrl?.replace(/\/\d+$/, `/${source.id}`)
-  const read = await readComparison(comparisonPathFor(path), run, io)
+  const complete = run.run.complete
+  // A cancelled run compared nothing: what lies beside its results is not its verdict.
+  const read = complete ? await readComparison(comparisonPathFor(path), run, io) : undefined
   const comparison = read && 'comparison' in read ? read.comparison : undefined
   const refused = read && 'refused' in read ? read.refused : undefined
-  const baselineError = read ? undefined : await readBaselineError(path)
+  const baselineError = read || !complete ? undefined : await readBaselineError(path)
   // The same report as the pull request's own run wrote: its threshold failures first.
   const summaries = summarizeRun(run)
   const failsOnThreshold = settings.failOnThreshold && summaries.some((s) => s.belowThreshold)
-  // As the pull request's run said it: its threshold failures, then what it replayed.
-  const alert =
-    (alertFor(settings, summaries) ?? '') + (replayNote(run.run.replayed ?? [], 'unknown') ?? '')
+  // As the pull request's run said it: its threshold failures, then what it replayed; of a run
+  // that did not finish, only that.
+  const alert = complete
+    ? (alertFor(settings, summaries) ?? '') + (replayNote(run.run.replayed ?? [], 'unknown') ?? '')
+    : ''
   const baseline = comparison && pullRequestBaselineLine(comparison, deps.now())
   const reportOptions = { room: alert.length, ...(baseline ? { baseline } : {}) }
-  const report = comparison
-    ? comparisonMarkdown(comparison, runUrl, reportOptions)
-    : refused !== undefined
-      ? refusedComparisonMarkdown(refused, run, summaries)
-      : baselineError !== undefined
-        ? baselineUnavailableMarkdown(baselineError, run, summaries)
-        : noBaselineMarkdown(
-            `The ${source.event === 'pull_request' ? 'pull request’s' : source.event} run found no baseline.`,
-            run,
-            summaries
-          )
-  const markdown = alert + report
+  // Whether the run's event compared at all, by its branch as the trusted event names it.
+  const sourceBranch = source.headBranch ?? run.run.ref?.replace(/^refs\/heads\//, '')
+  const shown: { report: string; verdict?: string } = comparison
+    ? { report: comparisonMarkdown(comparison, runUrl, reportOptions) }
+    : uncomparedArtifactReport(run, summaries, {
+        event: source.event,
+        compares: eventCompares(
+          source.event,
+          sourceBranch !== undefined && sourceBranch === context.defaultBranch
+        ),
+        refused,
+        baselineError
+      })
+  const markdown = alert + shown.report
   if ('number' in pull) {
     // The same sticky comment as the pull request's own job would write: one comment, not two.
     await postComment(
@@ -1219,23 +1311,15 @@ async function reportFromArtifact(
       client,
       pull.number,
       markdown,
-      (comparison !== undefined && failing(comparison)) || failsOnThreshold,
+      !complete || (comparison !== undefined && failing(comparison)) || failsOnThreshold,
       io
     )
   }
   // The outputs the pull request's own run set, for steps after this one.
   io.setOutput('results-path', path)
   if (comparison) setComparisonOutputs(comparison, comparisonPathFor(path), io)
-  else
-    io.setOutput(
-      'verdict',
-      refused !== undefined
-        ? 'comparison-unreadable'
-        : baselineError !== undefined
-          ? 'baseline-unavailable'
-          : 'no-baseline'
-    )
-  io.setOutput('passed', String(!summaries.some((s) => s.belowThreshold)))
+  if (shown.verdict !== undefined) io.setOutput('verdict', shown.verdict)
+  io.setOutput('passed', String(complete && !summaries.some((s) => s.belowThreshold)))
   // Said first: no one gets this report unless they open the job. From GitHub, not the artifact.
   const noComment = 'noComment' in pull ? `> **No comment posted:** ${pull.noComment}.\n\n` : ''
   await io.writeSummary(
@@ -1249,5 +1333,8 @@ async function reportFromArtifact(
           })
         : markdown)
   )
+  // As the run's own step failed: cases it did not reach were never checked.
+  if (!complete)
+    return `evalgate: the run did not finish (${incompleteWhy(run)}); partial results in ${path}`
   return undefined
 }

@@ -41,6 +41,8 @@ export interface ActionContext {
          */
         pullRequests: number[]
         headLabel: string | undefined
+        /** The branch the run was of (a push's, a pull request's head). */
+        headBranch: string | undefined
       }
     | undefined
 }
@@ -179,7 +181,8 @@ export async function readActionContext(
           headLabel:
             payload.workflow_run.head_repository?.owner?.login && payload.workflow_run.head_branch
               ? `${payload.workflow_run.head_repository.owner.login}:${payload.workflow_run.head_branch}`
-              : undefined
+              : undefined,
+          headBranch: payload.workflow_run.head_branch ?? undefined
         }
       : undefined
   }
