@@ -63,10 +63,16 @@ export async function run(): Promise<void> {
   process.once('SIGTERM', cancel)
   // A workflow command written straight to stdout: the process is ending, nothing async runs.
   const exitGuard = guardExitCode((message) => writeSync(1, `::error::evalgate: ${message}\n`), 1)
+  // The step's outcome is evalgate's alone: the code under test may set process.exitCode too.
+  let failed = false
+  const fail = (message: string) => {
+    failed = true
+    core.setFailed(message)
+  }
   const runDone = cancelWhenStalled(controller, {
     stalled: (message) => core.error(`evalgate: ${message}`),
     giveUp: (message) => {
-      core.setFailed(`evalgate: ${message}`)
+      fail(`evalgate: ${message}`)
       exitGuard.exit(1)
     }
   })
@@ -83,17 +89,17 @@ export async function run(): Promise<void> {
       createClient: createGitHubClient,
       now: () => new Date()
     })
-    if (failure) core.setFailed(failure)
+    if (failure) fail(failure)
   } catch (error) {
-    core.setFailed(
+    fail(
       error instanceof EvalgateError
         ? error.message
         : `evalgate: internal error: ${errorMessage(error)}`
     )
   } finally {
     runDone()
-    // setFailed set the exit code: a timer the code under test left behind cannot undo it.
-    exitGuard.finish(Number(process.exitCode ?? 0))
+    // Neither a process.exitCode the code under test set nor a timer it left behind has a say.
+    exitGuard.finish(failed ? 1 : 0)
     process.off('SIGINT', cancel)
     process.off('SIGTERM', cancel)
   }

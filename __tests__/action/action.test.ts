@@ -190,6 +190,16 @@ describe('the action bundle without a token', () => {
     expect(result.code).toBe(1)
   })
 
+  it('passes a step that passed when the code under test set process.exitCode', async () => {
+    const workspace = await oneCaseWorkspace(
+      "export default () => { process.exitCode = 5; return 'x' }\n"
+    )
+    const result = await run({ specs: 'one.eval.yaml' }, workspace)
+    expect(result.stdout).not.toContain('::error::')
+    expect(result.outputs.passed).toBe('true')
+    expect(result.code).toBe(0)
+  })
+
   it('fails with a message, not Node’s exit 13, when a module never finishes loading', async () => {
     const workspace = await oneCaseWorkspace(
       'await new Promise(() => {})\nexport default () => "x"\n'
