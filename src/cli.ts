@@ -45,7 +45,14 @@ function ownStream(stream: NodeJS.WriteStream): OutputStream {
     // Writes already sent elsewhere stay there.
     if (stream.write === write) stream.write = (() => true) as typeof stream.write
   })
-  return { write: (text) => readerGone || write.call(stream, text), isTTY: stream.isTTY }
+  return {
+    write: (text) => readerGone || write.call(stream, text),
+    isTTY: stream.isTTY,
+    // Read at each redraw, so that the bar follows a resized terminal.
+    get columns() {
+      return stream.columns
+    }
+  }
 }
 const stdout = ownStream(process.stdout)
 const stderr = ownStream(process.stderr)

@@ -356,6 +356,46 @@ it('FORCE_COLOR wins over NO_COLOR without Node’s warning that it ignores NO_C
   expect(compare.stdout).toContain('\u001b[')
 })
 
+it('cuts the progress bar to the width of the terminal, and follows the terminal when it is resized', async () => {
+  // The second answer narrows the terminal from 40 to 30 columns; each waits for a redraw.
+  await writeAppSuite(
+    [
+      "import { execFileSync } from 'node:child_process'",
+      'export default async ({ vars }) => {',
+      "  if (vars.i === 1) execFileSync('stty', ['cols', '30'], { stdio: ['inherit', 'ignore', 'ignore'] })",
+      '  await new Promise((done) => setTimeout(done, 1300))',
+      '  return vars.expected',
+      '}'
+    ].join('\n') + '\n',
+    3
+  )
+  // A real terminal: `script` runs the CLI on a pseudo-terminal and copies what it shows.
+  const command = `stty cols 40 rows 20; exec '${process.execPath}' '${cli}' run app.eval.yaml --out r.json -c 1`
+  const terminal = spawn('script', ['-qec', command, '/dev/null'], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  started.push(terminal)
+  let shown = ''
+  terminal.stdout.on('data', (chunk: Buffer) => (shown += chunk.toString()))
+  const [code] = await once(terminal, 'close')
+  expect(code).toBe(0)
+  const bars = shown
+    .split('\r\u001b[2K')
+    .slice(1)
+    .map((drawn) => drawn.split(/[\r\n]/)[0] ?? '')
+  expect(bars[0]).toMatch(/^░+ 0\/3 answers/)
+  // Every bar is longer than either width: each is cut one short of the last column.
+  const widths = bars.map((bar) => bar.length)
+  const resizedAt = widths.indexOf(29)
+  expect(resizedAt).toBeGreaterThan(0)
+  expect(widths).toEqual([
+    ...Array<number>(resizedAt).fill(39),
+    ...Array<number>(widths.length - resizedAt).fill(29)
+  ])
+})
+
 describe('an exec command that ignores SIGTERM', () => {
   /**
    * A spec whose one command writes its process group, then sleeps: it ignores SIGTERM itself,

@@ -42,6 +42,8 @@ import { COMPARE_HELP, MAIN_HELP, MERGE_HELP, RUN_HELP, VALIDATE_HELP } from './
 export interface OutputStream {
   write(text: string): unknown
   isTTY?: boolean
+  /** A terminal's width, as it is now (a resize changes it): the progress bar is cut to it. */
+  readonly columns?: number
 }
 
 /** Everything the CLI touches of its process, so tests can run it in-process. */
