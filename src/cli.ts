@@ -60,15 +60,40 @@ const stderr = ownStream(process.stderr)
 // The CLI's process edge: signals become a cancellation, the exit code becomes the process's.
 const controller = new AbortController()
 const [command] = process.argv.slice(2)
+const signalExitCode = (signal: NodeJS.Signals) => (signal === 'SIGINT' ? 130 : 143)
+/** Set once every answer of a run is in: a signal then cancels nothing, the run is kept whole. */
+let answered = false
+/** The first signal received before the command finished: the process exits with its code. */
+let stoppedBy: NodeJS.Signals | undefined
+/** The command's exit code, once it has finished and written all it had to. */
+let finishedWith: number | undefined = undefined
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    const exitCode = signal === 'SIGINT' ? 130 : 143
+    const exitCode = signalExitCode(signal)
+    // Nothing is left to stop: evalgate only waits a moment for what the code under test left.
+    if (finishedWith !== undefined) {
+      stderr.write(
+        `\nevalgate: ${signal} received after ${command ?? 'evalgate'} finished: its exit code ${finishedWith} stands\n`
+      )
+      exitGuard.exit(finishedWith)
+    }
     // Only a run has partial results worth writing; any other command just stops.
     if (command !== 'run') {
       stderr.write(`\nevalgate: ${signal} received, ${command ?? 'evalgate'} stopped\n`)
       exitGuard.exit(exitCode)
     }
-    if (controller.signal.aborted) exitGuard.exit(exitCode)
+    // A second signal stops at once, results written or not (a temp file is removed on exit).
+    if (stoppedBy !== undefined || controller.signal.aborted) {
+      stderr.write(`\nevalgate: ${signal} received again, stopped at once\n`)
+      exitGuard.exit(exitCode)
+    }
+    stoppedBy = signal
+    if (answered) {
+      stderr.write(
+        `\nevalgate: ${signal} received: the run is complete, writing its results before exiting ${exitCode}\n`
+      )
+      return
+    }
     stderr.write(`\nevalgate: ${signal} received, stopping and writing partial results…\n`)
     controller.abort(signal)
   })
@@ -88,6 +113,7 @@ const exitCode = await runCli(process.argv.slice(2), {
   stdout,
   stderr,
   signal: controller.signal,
+  answered: () => (answered = true),
   divertProcessStdout: () => {
     process.stdout.write = ((...args: Parameters<typeof process.stderr.write>) =>
       process.stderr.write(...args)) as typeof process.stdout.write
@@ -95,8 +121,15 @@ const exitCode = await runCli(process.argv.slice(2), {
 })
 runDone()
 // Everything is written by now. The exit code holds for good: a timer left behind by the code
-// under test may still call process.exit, and must not turn a failure into a success.
-exitGuard.finish(controller.signal.reason === STALLED ? EXIT_STALLED : exitCode)
+// under test may still call process.exit, and must not turn a failure into a success. A signal
+// received before has its say even when the run it came in was complete.
+finishedWith =
+  controller.signal.reason === STALLED
+    ? EXIT_STALLED
+    : stoppedBy !== undefined
+      ? signalExitCode(stoppedBy)
+      : exitCode
+exitGuard.finish(finishedWith)
 // Nor may such a timer (a call that ignored its abort signal) hold the process open. Commands
 // still running are killed on exit.
 setTimeout(() => process.exit(), 1000).unref()

@@ -2,7 +2,7 @@ import { execFile, spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
@@ -354,6 +354,67 @@ it('FORCE_COLOR wins over NO_COLOR without Node’s warning that it ignores NO_C
   expect(compare.code).toBe(0)
   expect(compare.stderr).toBe('')
   expect(compare.stdout).toContain('\u001b[')
+})
+
+describe('a signal once every answer is in', () => {
+  /** 40 answers of 2 MB, which fail: an 80 MB results file takes a while to write. */
+  async function writeLargeSuite(): Promise<void> {
+    await writeAppSuite("export default ({ vars }) => vars.expected + 'x'.repeat(2_000_000)\n", 40)
+  }
+
+  /** Sends `signal` to the CLI once it has begun the temp file of its results, and returns it. */
+  async function signalWhileWriting(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+    while (!(await readdir(dir)).some((name) => name.endsWith('.tmp'))) await delay(5)
+    child.kill(signal)
+  }
+
+  it('keeps the complete run: its results are written whole, and the exit code is the signal’s', async () => {
+    await writeLargeSuite()
+    const out = join(dir, 'results.json')
+    const { child, ended } = startCli(['run', 'app.eval.yaml', '--out', out, '-q'])
+    await signalWhileWriting(child, 'SIGTERM')
+    const run = await ended
+    expect(run.stderr).toBe(
+      '\nevalgate: SIGTERM received: the run is complete, writing its results before exiting 143\n'
+    )
+    expect(run.code).toBe(143)
+    expect(run.stdout).toContain(`results: ${out}`)
+    const results = await readResults(out)
+    expect(results.run.complete).toBe(true)
+    expect(results.suites[0]?.results).toHaveLength(40)
+  })
+
+  it('a second one stops at once, and leaves no temp file behind', async () => {
+    await writeLargeSuite()
+    const out = join(dir, 'results.json')
+    const { child, ended } = startCli(['run', 'app.eval.yaml', '--out', out, '-q'])
+    child.stderr?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('the run is complete')) child.kill('SIGINT')
+    })
+    await signalWhileWriting(child, 'SIGTERM')
+    const run = await ended
+    expect(run.stderr).toContain('\nevalgate: SIGINT received again, stopped at once\n')
+    expect(run.code).toBe(130)
+    expect((await readdir(dir)).filter((name) => name.endsWith('.tmp'))).toEqual([])
+  })
+})
+
+it('a signal once the run has finished ends the wait for a timer left behind, keeping the exit code', async () => {
+  await writeAppSuite(
+    'export default ({ vars }) => { setTimeout(() => {}, 5000); return vars.expected }\n',
+    2
+  )
+  const out = join(dir, 'results.json')
+  const { child, ended } = startCli(['run', 'app.eval.yaml', '--out', out, '-q'])
+  child.stdout?.on('data', (chunk: Buffer) => {
+    if (chunk.toString().includes('results: ')) child.kill('SIGTERM')
+  })
+  const run = await ended
+  expect(run.stderr).toBe(
+    '\nevalgate: SIGTERM received after run finished: its exit code 0 stands\n'
+  )
+  expect(run.code).toBe(0)
+  expect((await readResults(out)).run.complete).toBe(true)
 })
 
 it('cuts the progress bar to the width of the terminal, and follows the terminal when it is resized', async () => {

@@ -54,6 +54,8 @@ export interface CliEnvironment {
   stderr: OutputStream
   /** Aborted on SIGINT/SIGTERM: the run stops and writes what it has. */
   signal?: AbortSignal
+  /** Told once every answer of a run is in: from then on, there is nothing left to stop. */
+  answered?: () => void
   /**
    * When `stdout` is the process's stdout: sends what else is written there from now on (by
    * module providers and javascript scorers, which run in-process, even after the command) to
@@ -254,6 +256,7 @@ async function runCommand(argv: string[], io: CliEnvironment): Promise<number> {
     ...(shard ? { shard } : {}),
     ...(values.filter !== undefined ? { filter: values.filter } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
+    ...(io.answered ? { answered: io.answered } : {}),
     meta: {
       ...(commit ? { commit } : {}),
       ...(io.env.GITHUB_REF ? { ref: io.env.GITHUB_REF } : {})

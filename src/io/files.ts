@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { constants } from 'node:fs'
+import { constants, unlinkSync } from 'node:fs'
 import type { Dirent } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import {
@@ -37,9 +37,24 @@ async function makeDirectory(dir: string): Promise<void> {
   }
 }
 
+/** Temp files being written: the process may end before one is renamed into place. */
+const unfinishedTemps = new Set<string>()
+let removesTempsOnExit = false
+
+/** Removes the temp files still unfinished when the process ends (a second Ctrl-C, a process.exit). */
+function removeUnfinishedTemps(): void {
+  for (const temp of unfinishedTemps) {
+    try {
+      unlinkSync(temp)
+    } catch {
+      // Not made yet, or renamed into place as the process ended: nothing is left behind.
+    }
+  }
+}
+
 /**
  * Writes `path` through a temp file beside it and a rename, so a reader never sees half a file:
- * `write` fills the open temp file.
+ * `write` fills the open temp file. Ended before the rename, the process leaves no temp file.
  */
 async function writeThroughTemp(
   path: string,
@@ -47,6 +62,11 @@ async function writeThroughTemp(
 ): Promise<void> {
   await makeDirectory(dirname(path))
   const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`
+  if (!removesTempsOnExit) {
+    process.on('exit', removeUnfinishedTemps)
+    removesTempsOnExit = true
+  }
+  unfinishedTemps.add(temp)
   try {
     const file = await open(temp, 'w')
     try {
@@ -58,6 +78,8 @@ async function writeThroughTemp(
   } catch (error) {
     await rm(temp, { force: true })
     throw error
+  } finally {
+    unfinishedTemps.delete(temp)
   }
 }
 

@@ -50,6 +50,8 @@ export interface RunEvalsOptions {
   /** Problems that do not stop the run (a corrupt cache entry). */
   warn: (message: string) => void
   signal?: AbortSignal
+  /** Told once every answer is in, before the complete run is written. */
+  answered?: () => void
   meta?: Pick<RunMeta, 'commit' | 'ref' | 'event' | 'commentKey'>
 }
 
@@ -249,6 +251,7 @@ export async function runEvals(options: RunEvalsOptions): Promise<EvalsRun> {
       ...(options.filter !== undefined ? { filter: options.filter } : {})
     }
   })
+  if (run.run.complete) options.answered?.()
   try {
     await writeRunResultOrRescue(options.out, run)
   } catch (error) {
