@@ -1,3 +1,6 @@
+import { errorMessage } from './errors.js'
+import { terminalLine } from './report/escape.js'
+
 /** The process's exit code, as evalgate decides it. */
 export interface ExitGuard {
   /** The command finished with `code`: the process ends with it, whatever happens after. */
@@ -17,16 +20,17 @@ export interface ExitGuard {
  */
 export function guardExitCode(tell: (message: string) => void, failureCode: number): ExitGuard {
   let decided: number | undefined
-  let uncaught = false
-  process.on('uncaughtExceptionMonitor', () => (uncaught = true))
+  let uncaught: string | undefined
+  process.on('uncaughtExceptionMonitor', (error) => (uncaught = uncaughtErrorLine(error)))
   process.on('exit', (code) => {
     if (decided !== undefined) {
       if (code !== decided) process.exitCode = decided
       return
     }
+    // Node prints the error's stack after 'exit': evalgate's line comes first, so it quotes it.
     tell(
-      uncaught
-        ? 'an uncaught error (above) ended the process before evalgate finished: no results written'
+      uncaught !== undefined
+        ? `an uncaught error (${uncaught}; its stack follows) ended the process before evalgate finished: no results written`
         : 'the code under test ended the process (process.exit) before evalgate finished: no results written'
     )
     process.exitCode = failureCode
@@ -41,4 +45,10 @@ export function guardExitCode(tell: (message: string) => void, failureCode: numb
       process.exit(code)
     }
   }
+}
+
+/** A thrown value on one bounded line, quoted: `"TypeError: x is not a function"`. */
+function uncaughtErrorLine(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : errorMessage(error)
+  return `"${terminalLine(text, 200)}"`
 }

@@ -62,7 +62,15 @@ export async function run(): Promise<void> {
   process.once('SIGINT', cancel)
   process.once('SIGTERM', cancel)
   // A workflow command written straight to stdout: the process is ending, nothing async runs.
-  const exitGuard = guardExitCode((message) => writeSync(1, `::error::evalgate: ${message}\n`), 1)
+  // It may quote an error of the code under test: escaped as @actions/core escapes its data.
+  const exitGuard = guardExitCode(
+    (message) =>
+      writeSync(
+        1,
+        `::error::evalgate: ${message.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')}\n`
+      ),
+    1
+  )
   // The step's outcome is evalgate's alone: the code under test may set process.exitCode too.
   let failed = false
   const fail = (message: string) => {

@@ -190,6 +190,18 @@ describe('the action bundle without a token', () => {
     expect(result.code).toBe(1)
   })
 
+  it('fails the step, quoting the error, when an error the code under test throws in a timer ends the process', async () => {
+    const workspace = await oneCaseWorkspace(
+      "export default () => { setTimeout(() => { throw new TypeError('boom from a timer') }); return new Promise((done) => setTimeout(() => done('x'), 200)) }\n"
+    )
+    const result = await run({ specs: 'one.eval.yaml' }, workspace)
+    expect(result.stdout).toContain(
+      '::error::evalgate: an uncaught error ("TypeError: boom from a timer"; its stack follows) ended the process before evalgate finished: no results written\n'
+    )
+    expect(result.stderr).toContain('TypeError: boom from a timer\n    at ')
+    expect(result.code).toBe(1)
+  })
+
   it('passes a step that passed when the code under test set process.exitCode', async () => {
     const workspace = await oneCaseWorkspace(
       "export default () => { process.exitCode = 5; return 'x' }\n"

@@ -274,10 +274,11 @@ it('fails, and says why, when an error the code under test throws in a timer end
   )
   const out = join(dir, 'results.json')
   const run = await startCli(['run', 'app.eval.yaml', '--out', out, '-q']).ended
-  expect(run.stderr).toContain('Error: boom from a timer')
-  expect(run.stderr).toContain(
-    'evalgate: an uncaught error (above) ended the process before evalgate finished: no results written'
-  )
+  // Node prints the error's stack after evalgate's line, which quotes it.
+  const line =
+    'evalgate: an uncaught error ("Error: boom from a timer"; its stack follows) ended the process before evalgate finished: no results written\n'
+  expect(run.stderr).toContain(line)
+  expect(run.stderr.indexOf('    at ')).toBeGreaterThan(run.stderr.indexOf(line))
   expect(run.code).toBe(70)
   expect(existsSync(out)).toBe(false)
 })
