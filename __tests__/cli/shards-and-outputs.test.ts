@@ -548,4 +548,44 @@ describe('an output that holds something else', () => {
     expect(merge.code).toBe(0)
     expect((await readResults(merged)).run.commit).toBe('abc123')
   })
+
+  it('run and merge replace a results file whose keys were sorted (jq -S), its tool named past the first 4 KB', async () => {
+    await writeSpec('echo', 40)
+    const out = join(dir, 'sorted.json')
+    expect((await runBundle(cli, ['run', '.', '-q', '--out', out], { cwd: dir })).code).toBe(0)
+    const earlier = await readResults(out)
+    const sorted = JSON.stringify(sortedKeys(earlier), null, 2)
+    expect(sorted.indexOf('"tool"')).toBeGreaterThan(4096)
+    await writeFile(out, sorted)
+    const again = await runBundle(cli, ['run', '.', '-q', '--out', out], { cwd: dir })
+    expect(again.stderr).toBe('')
+    expect(again.code).toBe(0)
+    expect((await readResults(out)).run.id).not.toBe(earlier.run.id)
+    await writeFile(out, JSON.stringify(sortedKeys(earlier)))
+    const shards = [await writeShard(1, 2), await writeShard(2, 2)]
+    const merge = await runBundle(cli, ['merge', ...shards, '--out', out], { cwd: dir })
+    expect(merge.code).toBe(0)
+    expect((await readResults(out)).run.commit).toBe('abc123')
+
+    // A file that shows such keys, but whose tool is none or another, is still refused.
+    for (const tool of ['', ',\n  "tool": { "name": "other" }']) {
+      const other = `{\n  "run": "npm test",\n  "suites": ["${'x'.repeat(5000)}"]${tool}\n}\n`
+      await writeFile(out, other)
+      const refused = await runBundle(cli, ['run', '.', '-q', '--out', out], { cwd: dir })
+      expect(refused.code).toBe(2)
+      expect(refused.stderr).toContain('which is not an evalgate results file')
+      expect(await readFile(out, 'utf8')).toBe(other)
+    }
+  })
 })
+
+/** A JSON value with the keys of every object sorted, as `jq -S` writes it. */
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys)
+  if (value === null || typeof value !== 'object') return value
+  return Object.fromEntries(
+    Object.entries(value)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([key, field]) => [key, sortedKeys(field)])
+  )
+}

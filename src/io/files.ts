@@ -279,12 +279,42 @@ export async function assertNotAnInput(
 const RESULTS_HEAD_BYTES = 4096
 /** A JSON object whose `tool` names evalgate: fields a results file opens with (after `schemaVersion`). */
 const RESULTS_HEAD = /^\uFEFF?\s*\{[^]*?"tool"\s*:\s*\{\s*"name"\s*:\s*"evalgate"/
+/** A JSON object showing a results file's other fields: `tool` may come later, its keys sorted. */
+const RESULTS_KEYS = /^\uFEFF?\s*\{[^]*?"(?:run|schemaVersion|suites)"\s*:/
+const TOOL_KEY = /"tool"\s*:/
+const TOOL_IS_EVALGATE = /"tool"\s*:\s*\{\s*"name"\s*:\s*"evalgate"/
+/** How much of a file is read at a time when looking past its head for `tool`. */
+const READ_ON_BYTES = 1 << 20
+
+/**
+ * Whether `file` is empty or an earlier RunResult, told by its first fields; or, when they show a
+ * RunResult's fields but not `tool` (keys sorted, by `jq -S` or Python's sort_keys, put it after
+ * the suites), by reading on until `tool` names evalgate.
+ */
+async function holdsResults(file: FileHandle): Promise<boolean> {
+  const head = Buffer.alloc(RESULTS_HEAD_BYTES)
+  const { bytesRead } = await file.read(head, 0, RESULTS_HEAD_BYTES, 0)
+  const headText = head.toString('utf8', 0, bytesRead)
+  if (headText.trim() === '' || RESULTS_HEAD.test(headText)) return true
+  if (!RESULTS_KEYS.test(headText) || TOOL_KEY.test(headText)) return false
+  // Latin-1, a character a byte: the field is ASCII, and a read may end inside a UTF-8 character.
+  let text = head.toString('latin1', 0, bytesRead)
+  const chunk = Buffer.alloc(READ_ON_BYTES)
+  for (let position = bytesRead; ;) {
+    const { bytesRead: read } = await file.read(chunk, 0, READ_ON_BYTES, position)
+    if (read === 0) return false
+    position += read
+    // The field may straddle two reads: the end of the last one is searched again.
+    text = text.slice(-RESULTS_HEAD_BYTES) + chunk.toString('latin1', 0, read)
+    if (TOOL_IS_EVALGATE.test(text)) return true
+  }
+}
 
 /**
  * Refuses to replace a file that is not an earlier RunResult with one: a command cannot know every
  * file it reads (a module provider imports others), but a results file tells itself by its first
- * fields, which are all that is read of it. A file that is empty is replaced; so is a results file
- * whose rest is damaged. `shown` is the output as the user named it.
+ * fields, which are mostly all that is read of it. A file that is empty is replaced; so is a
+ * results file whose rest is damaged. `shown` is the output as the user named it.
  */
 export async function assertResultsFileOrNone(
   out: string,
@@ -293,17 +323,11 @@ export async function assertResultsFileOrNone(
   const existing = await stat(out).catch(() => undefined)
   // A directory or a device is refused by assertWritableFile, with its own message.
   if (!existing?.isFile()) return
-  let head: string
+  let isResults: boolean
   try {
     const file = await open(out, 'r')
     try {
-      const { buffer, bytesRead } = await file.read(
-        Buffer.alloc(RESULTS_HEAD_BYTES),
-        0,
-        RESULTS_HEAD_BYTES,
-        0
-      )
-      head = buffer.toString('utf8', 0, bytesRead)
+      isResults = await holdsResults(file)
     } finally {
       await file.close()
     }
@@ -312,7 +336,7 @@ export async function assertResultsFileOrNone(
       `${shown} would overwrite ${shownPath(cwd, out)}, which evalgate cannot read to check that it holds results (${errorMessage(error)}): write them to another file`
     )
   }
-  if (head.trim() === '' || RESULTS_HEAD.test(head)) return
+  if (isResults) return
   throw new UsageError(
     `${shown} would overwrite ${shownPath(cwd, out)}, which is not an evalgate results file (code, data or another tool's file, perhaps one the run reads): write the results to another file, or remove that one first if it can go`
   )
