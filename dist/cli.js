@@ -122,6 +122,80 @@ var init_errors = __esm({
   }
 });
 
+// src/report/escape.ts
+function stripControl(text) {
+  return text.replace(/\r\n?/g, "\n").replace(UNSAFE_CHARACTERS, "");
+}
+function sliceWhole(text, max) {
+  const cut = text.slice(0, Math.max(0, max));
+  return /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut;
+}
+function truncate(text, max) {
+  if (text.length <= max) return text;
+  return `${sliceWhole(text, max - 1)}…`;
+}
+function escapeHtml(text) {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+}
+function neutralizeMentions(text) {
+  return text.replace(/@(?=[A-Za-z0-9])/g, `@${ZERO_WIDTH_JOINER}`);
+}
+function neutralizeReferences(text) {
+  return text.replace(/(?<!&)#(?=\d)/g, `#${ZERO_WIDTH_JOINER}`).replace(/\b(GH)-(?=\d)/gi, `$1-${ZERO_WIDTH_JOINER}`);
+}
+function neutralizeLinks(text) {
+  return text.replace(/([a-z][a-z0-9+.-]*):\/\//gi, `$1:${ZERO_WIDTH_JOINER}//`).replace(/(?<![A-Za-z0-9])(www)\./gi, `$1${ZERO_WIDTH_JOINER}.`);
+}
+function oneLine(text, max) {
+  return truncate(stripControl(text).replace(/\s+/g, " ").trim(), max);
+}
+function escapeLeadingBlockMarker(text) {
+  return text.replace(/^(\d{1,9})([.)])(?= |$)/, "$1\\$2").replace(/^(?:#|[-+](?= |$)|[-=](?=[-= ]*$))/, (c) => `\\${c}`);
+}
+function markdownInline(text, max = 200) {
+  const escaped = escapeHtml(oneLine(text, max)).replace(/[\\`*_[\]|~!]/g, (c) => `\\${c}`);
+  return neutralizeReferences(
+    neutralizeMentions(neutralizeLinks(escapeLeadingBlockMarker(escaped)))
+  );
+}
+function htmlInline(text, max = 200) {
+  return neutralizeReferences(neutralizeMentions(neutralizeLinks(escapeHtml(oneLine(text, max)))));
+}
+function longestRun(text, char) {
+  let longest = 0;
+  let current = 0;
+  for (const c of text) {
+    current = c === char ? current + 1 : 0;
+    if (current > longest) longest = current;
+  }
+  return longest;
+}
+function codeBlock(text, info = "text") {
+  const clean = neutralizeReferences(neutralizeMentions(stripControl(text)));
+  const fence = "`".repeat(Math.max(3, longestRun(clean, "`") + 1));
+  return `${fence}${info}
+${clean}${clean.endsWith("\n") ? "" : "\n"}${fence}`;
+}
+function escapeXml(text) {
+  return text.replace(XML_INVALID, "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+}
+function escapeXmlAttribute(text) {
+  return escapeXml(text).replace(/[\t\n\r]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+function terminalLine(text, max = 120) {
+  return oneLine(text, max);
+}
+var ZERO_WIDTH_JOINER, UNSAFE_CHARACTERS, XML_INVALID;
+var init_escape = __esm({
+  "src/report/escape.ts"() {
+    "use strict";
+    ZERO_WIDTH_JOINER = "‍";
+    UNSAFE_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+    XML_INVALID = // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+  }
+});
+
 // node_modules/ajv/dist/compile/codegen/code.js
 var require_code = __commonJS({
   "node_modules/ajv/dist/compile/codegen/code.js"(exports) {
@@ -7279,7 +7353,7 @@ var init_run_result_schema = __esm({
             },
             gate: {
               $ref: "#/definitions/gate",
-              description: "The suite's `gate:` block as written in its spec (the same schema); compare fills in the defaults."
+              description: "The suite's `gate:` block as written in its spec (the spec's schema, except that a `max-ratio` may be below 1, as earlier versions of evalgate let a spec ask for); compare fills in the defaults."
             },
             providers: {
               type: "array",
@@ -7533,7 +7607,7 @@ var init_run_result_schema = __esm({
               properties: {
                 "max-ratio": {
                   type: "number",
-                  minimum: 1,
+                  exclusiveMinimum: 0,
                   description: "Largest tolerated ratio of mean cost per answer, head / baseline (e.g. 1.1); 1 tolerates no increase."
                 },
                 max: {
@@ -7590,7 +7664,7 @@ var init_run_result_schema = __esm({
           properties: {
             "max-ratio": {
               type: "number",
-              minimum: 1,
+              exclusiveMinimum: 0,
               description: "Largest tolerated latency ratio head / baseline (e.g. 1.2); 1 tolerates no slowdown."
             }
           }
@@ -7967,7 +8041,7 @@ var init_parse = __esm({
 
 // src/io/files.ts
 import { randomBytes } from "node:crypto";
-import { constants } from "node:fs";
+import { constants, unlinkSync } from "node:fs";
 import {
   mkdir,
   open,
@@ -7994,9 +8068,22 @@ async function makeDirectory(dir) {
     });
   }
 }
+function removeUnfinishedTemps() {
+  for (const temp of unfinishedTemps) {
+    try {
+      unlinkSync(temp);
+    } catch {
+    }
+  }
+}
 async function writeThroughTemp(path2, write) {
   await makeDirectory(dirname(path2));
   const temp = `${path2}.${randomBytes(6).toString("hex")}.tmp`;
+  if (!removesTempsOnExit) {
+    process.on("exit", removeUnfinishedTemps);
+    removesTempsOnExit = true;
+  }
+  unfinishedTemps.add(temp);
   try {
     const file = await open(temp, "w");
     try {
@@ -8008,6 +8095,8 @@ async function writeThroughTemp(path2, write) {
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
+  } finally {
+    unfinishedTemps.delete(temp);
   }
 }
 async function writeFileAtomic(path2, content) {
@@ -8103,20 +8192,30 @@ async function assertNotAnInput(out, inputs, { cwd, shown, advice }) {
     }
   }
 }
+async function holdsResults(file) {
+  const head = Buffer.alloc(RESULTS_HEAD_BYTES);
+  const { bytesRead } = await file.read(head, 0, RESULTS_HEAD_BYTES, 0);
+  const headText = head.toString("utf8", 0, bytesRead);
+  if (headText.trim() === "" || RESULTS_HEAD.test(headText)) return true;
+  if (!RESULTS_KEYS.test(headText) || TOOL_KEY.test(headText)) return false;
+  let text = head.toString("latin1", 0, bytesRead);
+  const chunk = Buffer.alloc(READ_ON_BYTES);
+  for (let position = bytesRead; ; ) {
+    const { bytesRead: read } = await file.read(chunk, 0, READ_ON_BYTES, position);
+    if (read === 0) return false;
+    position += read;
+    text = text.slice(-RESULTS_HEAD_BYTES) + chunk.toString("latin1", 0, read);
+    if (TOOL_IS_EVALGATE.test(text)) return true;
+  }
+}
 async function assertResultsFileOrNone(out, { cwd, shown }) {
   const existing = await stat(out).catch(() => void 0);
   if (!existing?.isFile()) return;
-  let head;
+  let isResults;
   try {
     const file = await open(out, "r");
     try {
-      const { buffer, bytesRead } = await file.read(
-        Buffer.alloc(RESULTS_HEAD_BYTES),
-        0,
-        RESULTS_HEAD_BYTES,
-        0
-      );
-      head = buffer.toString("utf8", 0, bytesRead);
+      isResults = await holdsResults(file);
     } finally {
       await file.close();
     }
@@ -8125,7 +8224,7 @@ async function assertResultsFileOrNone(out, { cwd, shown }) {
       `${shown} would overwrite ${shownPath(cwd, out)}, which evalgate cannot read to check that it holds results (${errorMessage(error)}): write them to another file`
     );
   }
-  if (head.trim() === "" || RESULTS_HEAD.test(head)) return;
+  if (isResults) return;
   throw new UsageError(
     `${shown} would overwrite ${shownPath(cwd, out)}, which is not an evalgate results file (code, data or another tool's file, perhaps one the run reads): write the results to another file, or remove that one first if it can go`
   );
@@ -8203,7 +8302,12 @@ async function resultsFiles(paths) {
       files.set(path2, files.get(path2) ?? false);
       continue;
     }
-    const names = (await readdir(path2, { withFileTypes: true })).filter((entry) => entry.isFile() && entry.name.endsWith(".json")).map((entry) => entry.name).filter((name) => !BESIDE_RESULTS.test(name)).sort();
+    const entries = (await readdir(path2, { withFileTypes: true })).filter(
+      (entry) => entry.name.endsWith(".json") && !BESIDE_RESULTS.test(entry.name)
+    );
+    const isResultsFile = async (entry) => entry.isFile() || entry.isSymbolicLink() && ((await stat(join(path2, entry.name)).catch(() => void 0))?.isFile() ?? true);
+    const kept = await Promise.all(entries.map(isResultsFile));
+    const names = entries.filter((_, i) => kept[i]).map((entry) => entry.name).sort();
     if (names.length === 0) throw new UsageError(`${path2} holds no results file (*.json)`);
     for (const name of names) {
       const file = join(path2, name);
@@ -8225,12 +8329,14 @@ async function readShardFiles(paths) {
   );
   return (shards.length > 0 ? shards : read).map(({ file, run }) => ({ file, run }));
 }
-var NotRegularFileError, RESULTS_FILE, RESULTS_HEAD_BYTES, RESULTS_HEAD, BESIDE_RESULTS;
+var unfinishedTemps, removesTempsOnExit, NotRegularFileError, RESULTS_FILE, RESULTS_HEAD_BYTES, RESULTS_HEAD, RESULTS_KEYS, TOOL_KEY, TOOL_IS_EVALGATE, READ_ON_BYTES, BESIDE_RESULTS;
 var init_files = __esm({
   "src/io/files.ts"() {
     "use strict";
     init_errors();
     init_parse();
+    unfinishedTemps = /* @__PURE__ */ new Set();
+    removesTempsOnExit = false;
     NotRegularFileError = class extends Error {
       constructor() {
         super("not a regular file");
@@ -8239,6 +8345,10 @@ var init_files = __esm({
     RESULTS_FILE = { what: "results", example: "results.json" };
     RESULTS_HEAD_BYTES = 4096;
     RESULTS_HEAD = /^\uFEFF?\s*\{[^]*?"tool"\s*:\s*\{\s*"name"\s*:\s*"evalgate"/;
+    RESULTS_KEYS = /^\uFEFF?\s*\{[^]*?"(?:run|schemaVersion|suites)"\s*:/;
+    TOOL_KEY = /"tool"\s*:/;
+    TOOL_IS_EVALGATE = /"tool"\s*:\s*\{\s*"name"\s*:\s*"evalgate"/;
+    READ_ON_BYTES = 1 << 20;
     BESIDE_RESULTS = /\.(comparison|baseline-unavailable)\.json$/;
   }
 });
@@ -9542,7 +9652,7 @@ function outageShare(side) {
   return side.answers === 0 ? null : outageErrors(side) / side.answers;
 }
 function summarizeCase(caseId, answers) {
-  const answered = [];
+  const answered2 = [];
   const latencies = [];
   const ttfts = [];
   let errored = 0;
@@ -9571,7 +9681,7 @@ function summarizeCase(caseId, answers) {
       errored++;
       continue;
     }
-    answered.push(answer);
+    answered2.push(answer);
     const score = answer.score;
     scoreSum += score;
     if (answer.pass) passed++;
@@ -9589,12 +9699,12 @@ function summarizeCase(caseId, answers) {
       withTokens++;
     }
   }
-  const n = answered.length;
+  const n = answered2.length;
   const obtained = n + errored;
   const allTokens = n > 0 && withTokens === n;
   return {
     caseId,
-    answered,
+    answered: answered2,
     errored,
     missing,
     score: n === 0 ? null : scoreSum / n,
@@ -11315,7 +11425,7 @@ function ungatedAgainstBaseline(c) {
 }
 function isUngated(group) {
   return group.status === "compared" && group.metrics.some(
-    (m) => m.metric === "score" && (m.verdict === "not-comparable" || m.verdict === "not-gated" || m.verdict === "inconclusive" && m.n === 0)
+    (m) => m.metric === "score" && (m.verdict === "not-comparable" || (m.verdict === "not-gated" || m.verdict === "inconclusive") && m.n === 0)
   );
 }
 function ungatedReason(group) {
@@ -11388,80 +11498,6 @@ function renderComparisonJson(c) {
 var init_comparison_json = __esm({
   "src/report/comparison-json.ts"() {
     "use strict";
-  }
-});
-
-// src/report/escape.ts
-function stripControl(text) {
-  return text.replace(/\r\n?/g, "\n").replace(UNSAFE_CHARACTERS, "");
-}
-function sliceWhole(text, max) {
-  const cut = text.slice(0, Math.max(0, max));
-  return /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut;
-}
-function truncate(text, max) {
-  if (text.length <= max) return text;
-  return `${sliceWhole(text, max - 1)}…`;
-}
-function escapeHtml(text) {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
-}
-function neutralizeMentions(text) {
-  return text.replace(/@(?=[A-Za-z0-9])/g, `@${ZERO_WIDTH_JOINER}`);
-}
-function neutralizeReferences(text) {
-  return text.replace(/(?<!&)#(?=\d)/g, `#${ZERO_WIDTH_JOINER}`).replace(/\b(GH)-(?=\d)/gi, `$1-${ZERO_WIDTH_JOINER}`);
-}
-function neutralizeLinks(text) {
-  return text.replace(/([a-z][a-z0-9+.-]*):\/\//gi, `$1:${ZERO_WIDTH_JOINER}//`).replace(/(?<![A-Za-z0-9])(www)\./gi, `$1${ZERO_WIDTH_JOINER}.`);
-}
-function oneLine(text, max) {
-  return truncate(stripControl(text).replace(/\s+/g, " ").trim(), max);
-}
-function escapeLeadingBlockMarker(text) {
-  return text.replace(/^(\d{1,9})([.)])(?= |$)/, "$1\\$2").replace(/^(?:#|[-+](?= |$)|[-=](?=[-= ]*$))/, (c) => `\\${c}`);
-}
-function markdownInline(text, max = 200) {
-  const escaped = escapeHtml(oneLine(text, max)).replace(/[\\`*_[\]|~!]/g, (c) => `\\${c}`);
-  return neutralizeReferences(
-    neutralizeMentions(neutralizeLinks(escapeLeadingBlockMarker(escaped)))
-  );
-}
-function htmlInline(text, max = 200) {
-  return neutralizeReferences(neutralizeMentions(neutralizeLinks(escapeHtml(oneLine(text, max)))));
-}
-function longestRun(text, char) {
-  let longest = 0;
-  let current = 0;
-  for (const c of text) {
-    current = c === char ? current + 1 : 0;
-    if (current > longest) longest = current;
-  }
-  return longest;
-}
-function codeBlock(text, info = "text") {
-  const clean = neutralizeReferences(neutralizeMentions(stripControl(text)));
-  const fence = "`".repeat(Math.max(3, longestRun(clean, "`") + 1));
-  return `${fence}${info}
-${clean}${clean.endsWith("\n") ? "" : "\n"}${fence}`;
-}
-function escapeXml(text) {
-  return text.replace(XML_INVALID, "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
-}
-function escapeXmlAttribute(text) {
-  return escapeXml(text).replace(/[\t\n\r]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-function terminalLine(text, max = 120) {
-  return oneLine(text, max);
-}
-var ZERO_WIDTH_JOINER, UNSAFE_CHARACTERS, XML_INVALID;
-var init_escape = __esm({
-  "src/report/escape.ts"() {
-    "use strict";
-    ZERO_WIDTH_JOINER = "‍";
-    UNSAFE_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-    XML_INVALID = // eslint-disable-next-line no-control-regex -- matching control characters is the point
-    /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
   }
 });
 
@@ -44061,6 +44097,10 @@ function stop(child, signalName) {
   } catch {
   }
 }
+function lineEndLength(answer) {
+  if (answer.at(-1) !== 10) return 0;
+  return answer.at(-2) === 13 ? 2 : 1;
+}
 function killGroupOnExit(child) {
   if (!exitHookAdded) {
     exitHookAdded = true;
@@ -44070,7 +44110,7 @@ function killGroupOnExit(child) {
   }
   killOnExit.add(child);
 }
-var STDERR_TAIL_CHARS, KILL_GRACE_MS, EXIT_GRACE_MS, GROUP_KILL, killOnExit, exitHookAdded, ExecProvider;
+var STDERR_TAIL_CHARS, KILL_GRACE_MS, EXIT_GRACE_MS, LINE_END_BYTES, GROUP_KILL, killOnExit, exitHookAdded, ExecProvider;
 var init_exec = __esm({
   "src/providers/exec.ts"() {
     "use strict";
@@ -44081,6 +44121,7 @@ var init_exec = __esm({
     STDERR_TAIL_CHARS = 500;
     KILL_GRACE_MS = 2e3;
     EXIT_GRACE_MS = 500;
+    LINE_END_BYTES = 2;
     GROUP_KILL = process.platform !== "win32";
     killOnExit = /* @__PURE__ */ new Set();
     exitHookAdded = false;
@@ -44117,6 +44158,7 @@ var init_exec = __esm({
           const stdout2 = [];
           let stdoutBytes = 0;
           let overflowed = false;
+          let answerEnded = false;
           const secrets = this.spec.secrets ?? [];
           const kept = STDERR_TAIL_CHARS + Math.max(0, ...secrets.map((s) => s.value.length));
           let stderr2 = "";
@@ -44131,8 +44173,9 @@ var init_exec = __esm({
             }, KILL_GRACE_MS).unref();
           };
           child.stdout.on("data", (chunk) => {
+            if (answerEnded) return;
             stdoutBytes += chunk.length;
-            if (stdoutBytes <= MAX_ANSWER_BYTES) {
+            if (stdoutBytes <= MAX_ANSWER_BYTES + LINE_END_BYTES) {
               stdout2.push(chunk);
               return;
             }
@@ -44152,6 +44195,7 @@ var init_exec = __esm({
             exitedAt = performance.now();
             lingering = setTimeout(() => {
               terminate();
+              setImmediate(() => answerEnded = true);
               lingering = setTimeout(() => {
                 child.stdout.destroy();
                 child.stderr.destroy();
@@ -44171,14 +44215,8 @@ var init_exec = __esm({
             clearTimeout(lingering);
             if (!terminated) killOnExit.delete(child);
             if (signal.aborted) return reject(abortError(signal));
-            if (overflowed) {
-              return reject(
-                new ProviderError(
-                  "exec",
-                  `provider ${this.id}: the command wrote more than ${MAX_ANSWER_BYTES / 2 ** 20} MB to stdout, the most an answer may hold; it was stopped`
-                )
-              );
-            }
+            const tooLong = `provider ${this.id}: the command wrote more than ${MAX_ANSWER_BYTES / 2 ** 20} MB to stdout, the most an answer may hold`;
+            if (overflowed) return reject(new ProviderError("exec", `${tooLong}; it was stopped`));
             if (code !== 0) {
               const status = code === null ? `was killed by ${killedBy}` : `exited with code ${code}`;
               const tail = redactText(stderr2, secrets).slice(-STDERR_TAIL_CHARS).trim();
@@ -44189,7 +44227,10 @@ var init_exec = __esm({
                 )
               );
             }
-            const output = Buffer.concat(stdout2).toString("utf8").replace(/\r?\n$/, "");
+            const written = Buffer.concat(stdout2);
+            const answer = written.subarray(0, written.length - lineEndLength(written));
+            if (answer.length > MAX_ANSWER_BYTES) return reject(new ProviderError("exec", tooLong));
+            const output = answer.toString("utf8");
             resolve6({ output, latencyMs: (exitedAt ?? performance.now()) - started, attempts: 1 });
           });
         });
@@ -44694,20 +44735,42 @@ function kindOf(value) {
   if (value === void 0) return "undefined";
   return typeof value === "object" ? "an object that JSON writes as nothing" : `a ${typeof value}`;
 }
-function thrownText(thrown) {
-  const isError = thrown instanceof Error || Object.prototype.toString.call(thrown) === "[object Error]";
-  if (typeof thrown === "string" || isError) return errorMessage(thrown);
-  const text = inspect(thrown, { depth: 2, compact: true, breakLength: Number.POSITIVE_INFINITY });
+function cutShort(text) {
   return text.length > THROWN_VALUE_CHARS ? `${text.slice(0, THROWN_VALUE_CHARS)}…` : text;
 }
-var inspect, MODULE_LOAD_TIMEOUT_MS, THROWN_VALUE_CHARS, ModuleProvider;
+function inspected(value) {
+  return inspect(value, { depth: 2, compact: true, breakLength: Number.POSITIVE_INFINITY });
+}
+function isErrorObject(thrown) {
+  return thrown instanceof Error || Object.prototype.toString.call(thrown) === "[object Error]";
+}
+function errorText(error) {
+  const name = error.name;
+  return errorMessage(error) || (typeof name === "string" && name !== "" ? name : "Error");
+}
+function thrownText(thrown) {
+  if (typeof thrown === "string") return thrown;
+  if (!isErrorObject(thrown)) return cutShort(inspected(thrown));
+  const errors = thrown.errors;
+  if (errorMessage(thrown) !== "" || !Array.isArray(errors) || errors.length === 0) {
+    return errorText(thrown);
+  }
+  const quoted = errors.slice(0, AGGREGATED_ERRORS_QUOTED).map(
+    (error) => isErrorObject(error) ? errorText(error) : typeof error === "string" ? error : inspected(error)
+  );
+  const more = errors.length > AGGREGATED_ERRORS_QUOTED ? "; …" : "";
+  return `${errorText(thrown)}: ${cutShort(`${quoted.join("; ")}${more}`)}`;
+}
+var inspect, MODULE_LOAD_TIMEOUT_MS, THROWN_VALUE_CHARS, AGGREGATED_ERRORS_QUOTED, ModuleProvider;
 var init_module = __esm({
   "src/providers/module.ts"() {
     "use strict";
     init_errors();
+    init_connections();
     ({ inspect } = process.getBuiltinModule("node:util"));
     MODULE_LOAD_TIMEOUT_MS = 12e4;
     THROWN_VALUE_CHARS = 300;
+    AGGREGATED_ERRORS_QUOTED = 10;
     ModuleProvider = class _ModuleProvider {
       constructor(id, fn) {
         this.fn = fn;
@@ -44754,6 +44817,11 @@ var init_module = __esm({
         if (output === void 0) {
           throw malformed(
             isAnswer(answer) ? `returned an object whose \`output\` is ${kindOf(answer.output)}` : `returned ${kindOf(answer)}${answer === void 0 ? " — a missing `return`?" : ""}`
+          );
+        }
+        if (output.length > MAX_ANSWER_BYTES / 4 && Buffer.byteLength(output) > MAX_ANSWER_BYTES) {
+          throw malformed(
+            `returned more than ${MAX_ANSWER_BYTES / 2 ** 20} MB of text, the most an answer may hold`
           );
         }
         if (isAnswer(answer)) {
@@ -47328,10 +47396,10 @@ var init_workload_identity_auth = __esm({
           redirect: "manual"
         });
         if (!response.ok) {
-          const errorText = await response.text();
+          const errorText2 = await response.text();
           let body2 = void 0;
           try {
-            body2 = JSON.parse(errorText);
+            body2 = JSON.parse(errorText2);
           } catch {
           }
           if (response.status === 400 || response.status === 401 || response.status === 403) {
@@ -71043,6 +71111,29 @@ function errorBodyMessage(body) {
   const message = error?.message;
   return typeof message === "string" ? message : void 0;
 }
+async function peekBody(body) {
+  const reader = body.getReader();
+  const readAhead = [];
+  let first;
+  while (first === void 0) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    readAhead.push(value);
+    first = value.find((byte) => !JSON_BLANKS.has(byte));
+  }
+  const whole = new ReadableStream({
+    start(controller2) {
+      for (const chunk of readAhead) controller2.enqueue(chunk);
+    },
+    async pull(controller2) {
+      const { done, value } = await reader.read();
+      if (done) controller2.close();
+      else controller2.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason)
+  });
+  return { opensObject: first === OPENING_BRACE, body: whole };
+}
 function baseQuery(url) {
   const query = {};
   for (const pair of url.search.slice(1).split("&")) {
@@ -71062,11 +71153,12 @@ function decodedQueryPart(part) {
     return part;
   }
 }
-var NO_KEY, SERVER_MESSAGE_CHARS, OpenAIProvider;
+var NO_KEY, SERVER_MESSAGE_CHARS, JSON_BLANKS, OPENING_BRACE, OpenAIProvider;
 var init_openai2 = __esm({
   "src/providers/openai.ts"() {
     "use strict";
     init_openai();
+    init_streaming2();
     init_errors();
     init_duration();
     init_secrets();
@@ -71077,6 +71169,8 @@ var init_openai2 = __esm({
     init_connections();
     NO_KEY = "evalgate-no-api-key";
     SERVER_MESSAGE_CHARS = 300;
+    JSON_BLANKS = /* @__PURE__ */ new Set([32, 9, 10, 13]);
+    OPENING_BRACE = 123;
     OpenAIProvider = class {
       constructor(spec, options = {}) {
         this.spec = spec;
@@ -71086,10 +71180,7 @@ var init_openai2 = __esm({
         this.apiKey = apiKey;
         const endpoint2 = new URL(spec.baseUrl ?? OPENAI_API_URL);
         const query = baseQuery(endpoint2);
-        if (query) {
-          endpoint2.search = "";
-          endpoint2.hash = "";
-        }
+        if (query) endpoint2.search = "";
         this.client = new OpenAI({
           // Without a key (a replay run without secrets) the first call fails as `auth`, below.
           apiKey: apiKey ?? NO_KEY,
@@ -71183,10 +71274,20 @@ var init_openai2 = __esm({
           stream: true,
           stream_options: { ...params.stream_options, include_usage: true }
         };
-        const { data: stream, response } = await this.client.chat.completions.create(body, { signal }).withResponse();
-        if (/\bjson\b/i.test(response.headers.get("content-type") ?? "")) {
-          const json = JSON.parse(await response.text());
-          return this.completionAnswer(json, performance.now() - started);
+        const { data: sdkStream, response } = await this.client.chat.completions.create(body, { signal }).withResponse();
+        let stream = sdkStream;
+        if (/\bjson\b/i.test(response.headers.get("content-type") ?? "") && response.body) {
+          const peeked = await peekBody(response.body);
+          const labelledJson = new Response(peeked.body, { headers: response.headers });
+          if (peeked.opensObject) {
+            const json = JSON.parse(await labelledJson.text());
+            return this.completionAnswer(json, performance.now() - started);
+          }
+          stream = Stream.fromSSEResponse(
+            labelledJson,
+            sdkStream.controller,
+            this.client
+          );
         }
         let content = "";
         let refusal = "";
@@ -81826,14 +81927,26 @@ function checkEndpointUrl(written, expanded, path2, context) {
   const entry = expanded;
   const field = entry.type === "http" ? "url" : entry.type === "openai" ? "base-url" : void 0;
   const url = field === void 0 ? void 0 : entry[field];
-  if (field === void 0 || typeof url !== "string" || isUsableUrl(url, context)) return true;
+  if (field === void 0 || typeof url !== "string") return true;
   const asWritten2 = written[field];
-  context.report(
-    [...path2, field],
-    `\`${typeof asWritten2 === "string" ? asWritten2 : url}\` is not an http(s) URL`,
-    field === "url" ? "write a full URL such as `http://127.0.0.1:8080/v1/answer`" : "write the server's API root, such as `http://localhost:11434/v1`"
-  );
-  return false;
+  const shown = typeof asWritten2 === "string" ? asWritten2 : url;
+  if (!isUsableUrl(url, context)) {
+    context.report(
+      [...path2, field],
+      `\`${shown}\` is not an http(s) URL`,
+      field === "url" ? "write a full URL such as `http://127.0.0.1:8080/v1/answer`" : "write the server's API root, such as `http://localhost:11434/v1`"
+    );
+    return false;
+  }
+  if (hasFragment(url)) {
+    context.report(
+      [...path2, field],
+      `\`${shown}\` has a fragment (\`#…\`), which is never sent to the server`,
+      "remove it; a `#` that belongs to a query value is written `%23`"
+    );
+    return false;
+  }
+  return true;
 }
 function textLeaves(value) {
   if (typeof value === "string") return [value];
@@ -81919,6 +82032,9 @@ function isJsonContainer(text) {
 }
 function isUsableUrl(text, context) {
   return isHttpUrl(text) || !context.requireSecrets && usesVariable(text);
+}
+function hasFragment(text) {
+  return URL.canParse(text) && new URL(text).href.includes("#");
 }
 function isHttpUrl(text) {
   try {
@@ -82390,7 +82506,7 @@ var init_eval_spec_schema = __esm({
             url: {
               type: "string",
               minLength: 1,
-              description: "The endpoint's http(s) URL; may use `${VAR}`."
+              description: "The endpoint's http(s) URL, without a `#` fragment; may use `${VAR}`."
             },
             method: {
               enum: ["GET", "POST", "PUT", "PATCH"],
@@ -82480,7 +82596,7 @@ var init_eval_spec_schema = __esm({
             "base-url": {
               type: "string",
               minLength: 1,
-              description: "An OpenAI-compatible server instead of the OpenAI API, e.g. `http://localhost:11434/v1`; may use `${VAR}`."
+              description: "An OpenAI-compatible server instead of the OpenAI API, e.g. `http://localhost:11434/v1`, without a `#` fragment; may use `${VAR}`."
             },
             "api-key": {
               type: "string",
@@ -84971,7 +85087,9 @@ var init_regex_matcher = __esm({
   "src/score/regex-matcher.ts"() {
     "use strict";
     MATCHING_THREAD = `
-const { parentPort } = require('node:worker_threads')
+const { parentPort, workerData } = require('node:worker_threads')
+const running = new Int32Array(workerData.running)
+const startedAt = new Float64Array(workerData.startedAt)
 const compiled = new Map()
 parentPort.on('message', ({ id, source, flags, output }) => {
   const key = flags + '/' + source
@@ -84981,11 +85099,16 @@ parentPort.on('message', ({ id, source, flags, output }) => {
     compiled.set(key, regex)
   }
   regex.lastIndex = 0
+  startedAt[0] = Date.now()
+  Atomics.store(running, 0, id)
+  let answer
   try {
-    parentPort.postMessage({ id, matched: regex.test(output) })
+    answer = { id, matched: regex.test(output) }
   } catch (error) {
-    parentPort.postMessage({ id, error: String(error && error.message || error) })
+    answer = { id, error: String((error && error.message) || error) }
   }
+  Atomics.store(running, 0, 0)
+  parentPort.postMessage(answer)
 })
 `;
     RegexTimeoutError = class extends Error {
@@ -84997,12 +85120,11 @@ parentPort.on('message', ({ id, source, flags, output }) => {
       timeoutMs;
     };
     RegexMatcher = class {
-      worker;
+      thread;
       queue = [];
       headTimer;
-      /** Whether the thread runs: its start, which can be slow on a busy machine, is not match time. */
-      online = false;
-      nextId = 0;
+      // From 1: the thread writes 0 between matches.
+      nextId = 1;
       users = 0;
       /** One more scorer matches here; `release` when it is done. */
       acquire() {
@@ -85018,44 +85140,65 @@ parentPort.on('message', ({ id, source, flags, output }) => {
           const pending = { id: this.nextId++, regex, output, timeoutMs, resolve: resolve6, reject };
           this.queue.push(pending);
           this.send(pending);
-          if (this.queue.length === 1) this.startHeadTimer();
+          if (this.queue.length === 1) this.watchHead(timeoutMs);
           this.holdProcessWhileBusy();
         });
       }
       /** Pending matches keep the process alive, as any awaited work does; an idle thread does not. */
       holdProcessWhileBusy() {
-        if (this.queue.length > 0) this.worker?.ref();
-        else this.worker?.unref();
+        if (this.queue.length > 0) this.thread?.worker.ref();
+        else this.thread?.worker.unref();
       }
-      thread() {
-        if (this.worker) return this.worker;
-        const worker = new Worker(MATCHING_THREAD, { eval: true });
-        worker.once("online", () => {
-          if (this.worker !== worker) return;
-          this.online = true;
-          this.startHeadTimer();
-        });
+      currentThread() {
+        if (this.thread) return this.thread;
+        const running = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+        const startedAt = new SharedArrayBuffer(Float64Array.BYTES_PER_ELEMENT);
+        const worker = new Worker(MATCHING_THREAD, { eval: true, workerData: { running, startedAt } });
+        const thread = {
+          worker,
+          running: new Int32Array(running),
+          startedAt: new Float64Array(startedAt)
+        };
         worker.on("message", (answer) => {
-          if (this.worker === worker) this.answered(answer);
+          if (this.thread === thread) this.answered(answer);
         });
         worker.on("error", (error) => {
-          if (this.worker === worker) this.failAll(error);
+          if (this.thread === thread) this.failAll(error);
         });
-        this.worker = worker;
-        this.online = false;
-        return worker;
+        this.thread = thread;
+        return thread;
       }
       send(pending) {
         const { id, regex, output } = pending;
-        this.thread().postMessage({ id, source: regex.source, flags: regex.flags, output });
+        this.currentThread().worker.postMessage({
+          id,
+          source: regex.source,
+          flags: regex.flags,
+          output
+        });
       }
-      /** The thread works through the queue in order: the head is the match it runs now. */
-      startHeadTimer() {
+      /** Looks at the head of the queue, the match the thread runs or runs next, in `afterMs`. */
+      watchHead(afterMs) {
         clearTimeout(this.headTimer);
         this.headTimer = void 0;
         const head = this.queue[0];
-        if (!head || !this.online) return;
-        this.headTimer = setTimeout(() => this.timedOut(head), head.timeoutMs);
+        if (head) this.headTimer = setTimeout(() => this.checkHead(head), afterMs);
+      }
+      /**
+       * Stops the thread if it has run `head` for its whole time; else looks again when that time
+       * would be up. Not yet started (the thread is starting), or finished with its answer on the way:
+       * not stuck.
+       */
+      checkHead(head) {
+        const thread = this.thread;
+        if (this.queue[0] !== head || !thread) return;
+        if (Atomics.load(thread.running, 0) !== head.id) {
+          this.watchHead(head.timeoutMs);
+          return;
+        }
+        const ranMs = Date.now() - (thread.startedAt[0] ?? 0);
+        if (ranMs < head.timeoutMs) this.watchHead(head.timeoutMs - ranMs);
+        else this.timedOut(head);
       }
       answered(answer) {
         const head = this.queue[0];
@@ -85063,34 +85206,30 @@ parentPort.on('message', ({ id, source, flags, output }) => {
         this.queue.shift();
         if ("error" in answer) head.reject(new Error(answer.error));
         else head.resolve(answer.matched);
-        this.startHeadTimer();
+        this.watchHead(this.queue[0]?.timeoutMs ?? 0);
         this.holdProcessWhileBusy();
         if (this.queue.length === 0 && this.users === 0) void this.stopThread();
       }
       timedOut(head) {
-        if (this.queue[0] !== head) return;
         this.queue.shift();
         head.reject(new RegexTimeoutError(head.timeoutMs));
-        const stuck = this.worker;
-        this.worker = void 0;
-        this.online = false;
-        void stuck?.terminate();
+        const stuck = this.thread;
+        this.thread = void 0;
+        void stuck?.worker.terminate();
         for (const pending of this.queue) this.send(pending);
-        this.startHeadTimer();
+        this.watchHead(this.queue[0]?.timeoutMs ?? 0);
         this.holdProcessWhileBusy();
       }
       failAll(error) {
-        this.worker = void 0;
-        this.online = false;
+        this.thread = void 0;
         const failed2 = this.queue.splice(0);
-        this.startHeadTimer();
+        this.watchHead(0);
         for (const pending of failed2) pending.reject(error);
       }
       async stopThread() {
-        const worker = this.worker;
-        this.worker = void 0;
-        this.online = false;
-        await worker?.terminate();
+        const thread = this.thread;
+        this.thread = void 0;
+        await thread?.worker.terminate();
       }
     };
     sharedRegexMatcher = new RegexMatcher();
@@ -86842,10 +86981,10 @@ async function callProvider(policy, request2, signal, options, what, usable = ()
       try {
         const attemptSignal = attempt.signal;
         call = policy.provider.call(request2, attemptSignal);
-        const answered = await raceAbort(call, attemptSignal).catch((error) => {
+        const answered2 = await raceAbort(call, attemptSignal).catch((error) => {
           throw withSecretsRedacted(error, policy.secrets);
         });
-        const response = checkedTokens(answered, policy.provider.id);
+        const response = checkedTokens(answered2, policy.provider.id);
         const used = (response.tokens?.input ?? 0) + (response.tokens?.output ?? 0);
         policy.limiter?.record(used, estimate);
         return redactAnswer(response, policy.secrets);
@@ -86986,9 +87125,9 @@ function describe2(done, total, errors, missing, elapsedMs) {
   const percent2 = total === 0 ? 100 : Math.floor(done / total * 100);
   const rate = elapsedMs > 0 ? done / (elapsedMs / 1e3) : 0;
   const eta = rate > 0 ? (total - done) / rate : Number.POSITIVE_INFINITY;
-  const errorText = (errors === 0 ? "" : `, ${errors} error${errors === 1 ? "" : "s"}`) + (missing === 0 ? "" : `, ${missing} missing from the cache`);
+  const errorText2 = (errors === 0 ? "" : `, ${errors} error${errors === 1 ? "" : "s"}`) + (missing === 0 ? "" : `, ${missing} missing from the cache`);
   const rateText = rate > 0 && rate < 0.1 ? `${(rate * 60).toFixed(1)}/min` : `${rate.toFixed(1)}/s`;
-  return `${done}/${total} answers (${percent2}%)${errorText}, ${rateText}, ETA ${formatDuration(eta)}`;
+  return `${done}/${total} answers (${percent2}%)${errorText2}, ${rateText}, ETA ${formatDuration(eta)}`;
 }
 function terminalProgress(out, now, { ticker = intervalTicker } = {}) {
   const width = 24;
@@ -87018,16 +87157,16 @@ function terminalProgress(out, now, { ticker = intervalTicker } = {}) {
       draw();
       stopRedrawing = ticker.every(REDRAW_MS, draw);
     },
-    update(answered, failed2, notCached = 0) {
-      done = answered;
+    update(answered2, failed2, notCached = 0) {
+      done = answered2;
       errors = failed2;
       missing = notCached;
       lastAnswerAt = now();
       if (now() - drawnAt >= 100) draw();
     },
-    finish(answered, failed2, notCached = 0) {
+    finish(answered2, failed2, notCached = 0) {
       stopRedrawing?.();
-      done = answered;
+      done = answered2;
       errors = failed2;
       missing = notCached;
       draw();
@@ -87063,8 +87202,8 @@ function lineProgress(out, now, { intervalMs = 15e3, ticker = intervalTicker } =
 `);
       stopHeartbeat = ticker.every(Math.min(HEARTBEAT_CHECK_MS, intervalMs), heartbeat);
     },
-    update(answered, failed2, notCached = 0) {
-      done = answered;
+    update(answered2, failed2, notCached = 0) {
+      done = answered2;
       errors = failed2;
       missing = notCached;
       lastAnswerAt = now();
@@ -87074,9 +87213,9 @@ function lineProgress(out, now, { intervalMs = 15e3, ticker = intervalTicker } =
         line();
       }
     },
-    finish(answered, failed2, notCached = 0) {
+    finish(answered2, failed2, notCached = 0) {
       stopHeartbeat?.();
-      done = answered;
+      done = answered2;
       errors = failed2;
       missing = notCached;
       if (lastDecile < 10) line();
@@ -87233,10 +87372,10 @@ async function runTask(lane, caseIndex, repeat, runSignal, options) {
   const evalCase = lane.suite.planned.cases[caseIndex];
   const base = { caseId: evalCase.id, providerId: lane.spec.id, repeat };
   const request2 = buildRequest(spec, evalCase, repeat);
-  let answered;
+  let answered2;
   try {
     const what = `provider ${lane.spec.id}, case ${request2.caseId}, repeat ${request2.repeat}`;
-    answered = await callProvider(lane.call, request2, runSignal, options, what);
+    answered2 = await callProvider(lane.call, request2, runSignal, options, what);
   } catch (error) {
     if (runSignal.aborted) return void 0;
     const { attempts, waitedMs } = error instanceof CacheMissError ? { attempts: 0, waitedMs: 0 } : attemptsOf(error);
@@ -87253,14 +87392,14 @@ async function runTask(lane, caseIndex, repeat, runSignal, options) {
       error: { kind: errorKind(error), message: errorMessage(error) }
     };
   }
-  const { response } = answered;
+  const { response } = answered2;
   const result = {
     ...base,
     output: response.output,
     latencyMs: response.latencyMs,
-    attempts: answered.attempts,
-    ...retryWait(answered.waitedMs),
-    cached: answered.cached,
+    attempts: answered2.attempts,
+    ...retryWait(answered2.waitedMs),
+    cached: answered2.cached,
     ...response.ttftMs !== void 0 ? { ttftMs: response.ttftMs } : {},
     ...response.tokens ? { tokens: response.tokens, cost: callCost(lane.spec, response) } : {},
     ...response.model ? { model: response.model } : {},
@@ -87642,6 +87781,7 @@ async function runEvals(options) {
       ...options.filter !== void 0 ? { filter: options.filter } : {}
     }
   });
+  if (run.run.complete) options.answered?.();
   try {
     await writeRunResultOrRescue(options.out, run);
   } catch (error) {
@@ -87736,7 +87876,7 @@ Paths are spec files or directories searched for *.eval.yaml (default: evals).
 Exit codes: 0 ok, 1 failed cases or a regression, 2 bad input, 70 stalled (the code under test
 awaits what never settles; partial results written if they can be), ended by the code under test
 (process.exit) or an internal error, 73 the results could not be written where asked (saved to a
-temp file instead), 130/143 cancelled.
+temp file instead), 130/143 a SIGINT/SIGTERM before the command finished.
 `;
     VALIDATE_HELP = `Usage: evalgate validate [paths...]
 
@@ -87957,6 +88097,7 @@ async function runCommand(argv, io) {
     ...shard ? { shard } : {},
     ...values.filter !== void 0 ? { filter: values.filter } : {},
     ...io.signal ? { signal: io.signal } : {},
+    ...io.answered ? { answered: io.answered } : {},
     meta: {
       ...commit ? { commit } : {},
       ...io.env.GITHUB_REF ? { ref: io.env.GITHUB_REF } : {}
@@ -88218,17 +88359,19 @@ init_color();
 import { writeSync } from "node:fs";
 
 // src/exit-guard.ts
+init_errors();
+init_escape();
 function guardExitCode(tell, failureCode) {
   let decided;
-  let uncaught = false;
-  process.on("uncaughtExceptionMonitor", () => uncaught = true);
+  let uncaught;
+  process.on("uncaughtExceptionMonitor", (error) => uncaught = uncaughtErrorLine(error));
   process.on("exit", (code) => {
     if (decided !== void 0) {
       if (code !== decided) process.exitCode = decided;
       return;
     }
     tell(
-      uncaught ? "an uncaught error (above) ended the process before evalgate finished: no results written" : "the code under test ended the process (process.exit) before evalgate finished: no results written"
+      uncaught !== void 0 ? `an uncaught error (${uncaught}; its stack follows) ended the process before evalgate finished: no results written` : "the code under test ended the process (process.exit) before evalgate finished: no results written"
     );
     process.exitCode = failureCode;
   });
@@ -88242,6 +88385,10 @@ function guardExitCode(tell, failureCode) {
       process.exit(code);
     }
   };
+}
+function uncaughtErrorLine(error) {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : errorMessage(error);
+  return `"${terminalLine(text, 200)}"`;
 }
 
 // src/stall.ts
@@ -88287,22 +88434,55 @@ function ownStream(stream) {
     readerGone = true;
     if (stream.write === write) stream.write = (() => true);
   });
-  return { write: (text) => readerGone || write.call(stream, text), isTTY: stream.isTTY };
+  return {
+    write: (text) => readerGone || write.call(stream, text),
+    isTTY: stream.isTTY,
+    // Read at each redraw, so that the bar follows a resized terminal.
+    get columns() {
+      return stream.columns;
+    }
+  };
 }
 var stdout = ownStream(process.stdout);
 var stderr = ownStream(process.stderr);
 var controller = new AbortController();
 var [command] = process.argv.slice(2);
+var signalExitCode = (signal) => signal === "SIGINT" ? 130 : 143;
+var answered = false;
+var stoppedBy;
+var finishedWith = void 0;
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => {
-    const exitCode2 = signal === "SIGINT" ? 130 : 143;
+    const exitCode2 = signalExitCode(signal);
+    if (finishedWith !== void 0) {
+      stderr.write(
+        `
+evalgate: ${signal} received after ${command ?? "evalgate"} finished: its exit code ${finishedWith} stands
+`
+      );
+      exitGuard.exit(finishedWith);
+    }
     if (command !== "run") {
       stderr.write(`
 evalgate: ${signal} received, ${command ?? "evalgate"} stopped
 `);
       exitGuard.exit(exitCode2);
     }
-    if (controller.signal.aborted) exitGuard.exit(exitCode2);
+    if (stoppedBy !== void 0 || controller.signal.aborted) {
+      stderr.write(`
+evalgate: ${signal} received again, stopped at once
+`);
+      exitGuard.exit(exitCode2);
+    }
+    stoppedBy = signal;
+    if (answered) {
+      stderr.write(
+        `
+evalgate: ${signal} received: the run is complete, writing its results before exiting ${exitCode2}
+`
+      );
+      return;
+    }
     stderr.write(`
 evalgate: ${signal} received, stopping and writing partial results…
 `);
@@ -88325,10 +88505,12 @@ var exitCode = await runCli2(process.argv.slice(2), {
   stdout,
   stderr,
   signal: controller.signal,
+  answered: () => answered = true,
   divertProcessStdout: () => {
     process.stdout.write = ((...args) => process.stderr.write(...args));
   }
 });
 runDone();
-exitGuard.finish(controller.signal.reason === STALLED ? EXIT_STALLED : exitCode);
+finishedWith = controller.signal.reason === STALLED ? EXIT_STALLED : stoppedBy !== void 0 ? signalExitCode(stoppedBy) : exitCode;
+exitGuard.finish(finishedWith);
 setTimeout(() => process.exit(), 1e3).unref();
