@@ -47,8 +47,17 @@ export function guardExitCode(tell: (message: string) => void, failureCode: numb
   }
 }
 
-/** A thrown value on one bounded line, quoted: `"TypeError: x is not a function"`. */
+/**
+ * A thrown value on one bounded line, quoted: `"TypeError: x is not a function"`. Never throws,
+ * whatever was thrown (a null-prototype object, a `toString` or `message` that throws): it runs
+ * as the process ends, where a throw would replace evalgate's word with its own stack.
+ */
 function uncaughtErrorLine(error: unknown): string {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : errorMessage(error)
+  let text: string
+  try {
+    text = error instanceof Error ? `${error.name}: ${error.message}` : errorMessage(error)
+  } catch {
+    text = Object.prototype.toString.call(error)
+  }
   return `"${terminalLine(text, 200)}"`
 }

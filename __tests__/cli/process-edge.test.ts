@@ -283,6 +283,19 @@ it('fails, and says why, when an error the code under test throws in a timer end
   expect(existsSync(out)).toBe(false)
 })
 
+it('says so too when what the code under test throws cannot be turned into text', async () => {
+  await writeAppSuite(
+    'export default ({ vars }) => { if (vars.i === 2) setTimeout(() => { throw Object.create(null) }); return new Promise((done) => setTimeout(() => done(vars.expected), 200)) }\n',
+    4
+  )
+  const run = await startCli(['run', 'app.eval.yaml', '--out', join(dir, 'results.json'), '-q'])
+    .ended
+  expect(run.stderr).toContain(
+    'evalgate: an uncaught error ("[object Object]"; its stack follows) ended the process before evalgate finished: no results written\n'
+  )
+  expect(run.code).toBe(70)
+})
+
 it('keeps the exit code of a failed run when the code under test calls process.exit(0) after it', async () => {
   // The timer fires once the run has printed its failure and returned its exit code.
   await writeAppSuite(
