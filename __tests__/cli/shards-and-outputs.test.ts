@@ -567,6 +567,12 @@ describe('an output that holds something else', () => {
     expect(merge.code).toBe(0)
     expect((await readResults(out)).run.commit).toBe('abc123')
 
+    // Its tool field cut at the end of the first 4 KB, the name past it: read on, replaced.
+    const straddling = `{"run": {}, "suites": ["${'x'.repeat(4052)}"], "tool": {"name": "evalgate"}}\n`
+    expect(straddling.indexOf('"tool"')).toBe(4080)
+    await writeFile(out, straddling)
+    expect((await runBundle(cli, ['run', '.', '-q', '--out', out], { cwd: dir })).code).toBe(0)
+
     // A file that shows such keys, but whose tool is none or another, is still refused.
     for (const tool of ['', ',\n  "tool": { "name": "other" }']) {
       const other = `{\n  "run": "npm test",\n  "suites": ["${'x'.repeat(5000)}"]${tool}\n}\n`

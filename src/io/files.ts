@@ -281,8 +281,8 @@ const RESULTS_HEAD_BYTES = 4096
 const RESULTS_HEAD = /^\uFEFF?\s*\{[^]*?"tool"\s*:\s*\{\s*"name"\s*:\s*"evalgate"/
 /** A JSON object showing a results file's other fields: `tool` may come later, its keys sorted. */
 const RESULTS_KEYS = /^\uFEFF?\s*\{[^]*?"(?:run|schemaVersion|suites)"\s*:/
-const TOOL_KEY = /"tool"\s*:/
-const TOOL_IS_EVALGATE = /"tool"\s*:\s*\{\s*"name"\s*:\s*"evalgate"/
+/** The `tool` field, whole up to its name: cut short at the end of a read, it is read on. */
+const TOOL_NAME = /"tool"\s*:\s*\{\s*"name"\s*:\s*"([^"\\]*)"/
 /** How much of a file is read at a time when looking past its head for `tool`. */
 const READ_ON_BYTES = 1 << 20
 
@@ -296,7 +296,9 @@ async function holdsResults(file: FileHandle): Promise<boolean> {
   const { bytesRead } = await file.read(head, 0, RESULTS_HEAD_BYTES, 0)
   const headText = head.toString('utf8', 0, bytesRead)
   if (headText.trim() === '' || RESULTS_HEAD.test(headText)) return true
-  if (!RESULTS_KEYS.test(headText) || TOOL_KEY.test(headText)) return false
+  if (!RESULTS_KEYS.test(headText)) return false
+  const named = TOOL_NAME.exec(headText)?.[1]
+  if (named !== undefined) return named === 'evalgate'
   // Latin-1, a character a byte: the field is ASCII, and a read may end inside a UTF-8 character.
   let text = head.toString('latin1', 0, bytesRead)
   const chunk = Buffer.alloc(READ_ON_BYTES)
@@ -306,7 +308,8 @@ async function holdsResults(file: FileHandle): Promise<boolean> {
     position += read
     // The field may straddle two reads: the end of the last one is searched again.
     text = text.slice(-RESULTS_HEAD_BYTES) + chunk.toString('latin1', 0, read)
-    if (TOOL_IS_EVALGATE.test(text)) return true
+    const name = TOOL_NAME.exec(text)?.[1]
+    if (name !== undefined) return name === 'evalgate'
   }
 }
 
