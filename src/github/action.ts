@@ -35,7 +35,7 @@ import {
 } from '../io/files.js'
 import { renderComparisonJson } from '../report/comparison-json.js'
 import { renderMarkdown } from '../report/markdown.js'
-import { markdownInline } from '../report/escape.js'
+import { markdownInline, terminalLine } from '../report/escape.js'
 import { renderRunMarkdown, thresholdAlert } from '../report/run-report.js'
 import { mergeShards } from '../results/merge.js'
 import { summarizeRun, thresholdFailures } from '../results/summary.js'
@@ -219,9 +219,12 @@ function notComparedMarkdown(
   )
 }
 
-/** The reason a run stopped early, as its results record it. */
+/**
+ * The reason a run stopped early, as its results record it: on one bounded line, with no control
+ * character, since a `report-from` job reads it from a fork's artifact into its log.
+ */
 function incompleteWhy(run: RunResult): string {
-  return run.run.incompleteReason ?? 'the run stopped early'
+  return terminalLine(run.run.incompleteReason ?? 'the run stopped early', 300)
 }
 
 /**
