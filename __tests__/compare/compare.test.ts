@@ -278,6 +278,49 @@ describe('compareRuns verdicts', () => {
     expect(renderJunit(c)).not.toMatch(/name="mean score"[^>]*>\s*<failure/)
   })
 
+  it('in strict mode, says a total outage of the head is an error, not a score it could not gate', () => {
+    const { base, head } = runPair(
+      { cases: 50, answer: () => scored(1) },
+      { cases: 50, answer: () => errored('provider:server', '503') }
+    )
+    const c = compareRuns(base, head, { seed, strict: true })
+    expect(metric(c, 'score')).toMatchObject({
+      verdict: 'not-gated',
+      reason: 'not judged: 100.0% of the head answers could not be obtained from the provider'
+    })
+    expect(c.verdict).toBe('error')
+    expect(c.summary).toBe('Error: 1 error across 1 suite × provider.')
+    expect(comparisonExitCode(c)).toBe(1)
+    expect(strictFailures(c)).toEqual([])
+    for (const report of [renderComparisonTerminal(c, { color: false }), renderMarkdown(c)]) {
+      expect(report).not.toMatch(/could not be gated|fails in strict mode|INCONCLUSIVE/)
+    }
+    expect(renderJunit(c)).not.toMatch(/could not be gated|type="inconclusive"/)
+  })
+
+  it('in strict mode, fails a total outage of the baseline by its inconclusive score, which says to rerun it', () => {
+    const { base, head } = runPair(
+      { cases: 50, answer: () => errored('provider:server', '503') },
+      { cases: 50, answer: () => scored(1) }
+    )
+    const c = compareRuns(base, head, { seed, strict: true })
+    expect(metric(c, 'score')).toMatchObject({
+      verdict: 'inconclusive',
+      reason:
+        'not judged: 100.0% of the baseline answers could not be obtained from the provider; rerun the baseline'
+    })
+    expect(c.verdict).toBe('inconclusive')
+    expect(comparisonExitCode(c)).toBe(1)
+    expect(strictFailures(c)).toEqual([])
+    for (const report of [
+      renderComparisonTerminal(c, { color: false }),
+      renderMarkdown(c),
+      renderJunit(c)
+    ]) {
+      expect(report).not.toMatch(/could not be gated|no case was answered/i)
+    }
+  })
+
   it('reports a judge that was down as an error, never as a regression of the model, nor as a baseline', () => {
     const judgeDown = (i: number) =>
       i % 2 === 0

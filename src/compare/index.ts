@@ -7,7 +7,7 @@ import { canonicalJson } from '../results/fingerprint.js'
 import type { ProviderInfo, RunResult, SuiteResult } from '../results/types.js'
 import { holm } from '../stats/index.js'
 import { TOOL_VERSION } from '../version.js'
-import { outageLoss, outageShare, summarizeSide } from './cases.js'
+import { isOutageKind, outageLoss, outageShare, summarizeSide } from './cases.js'
 import type { SideSummary } from './cases.js'
 import { findFlips } from './flips.js'
 import { VERDICT_WORDS, formatPercent, plural } from './format.js'
@@ -602,8 +602,9 @@ export function compareRuns(base: RunResult, head: RunResult, options: CompareOp
 /**
  * Strict mode fails a suite × provider that had a baseline but could not be gated against it, as
  * it fails an inconclusive result: its score says inconclusive, so that the verdicts, counts and
- * summary above it say the run fails, as the exit code does. A score not judged for an outage
- * (answers paired, but not judged) is left as it is: the outage's error verdict fails already.
+ * summary above it say the run fails, as the exit code does. A score not judged for an outage is
+ * left as it is: the outage's error verdict (or, of the baseline, its inconclusive score) fails
+ * already, and says why.
  */
 function strictScore(group: GroupComparison): GroupComparison {
   if (!isUngated(group)) return group
@@ -658,18 +659,27 @@ export function ungatedAgainstBaseline(c: Comparison): GroupComparison[] {
 
 /**
  * See ungatedAgainstBaseline; a score strict mode made inconclusive has no paired case. A score
- * not judged for an outage has paired cases: the outage's error verdict says what went wrong.
+ * not judged for an outage is not: an outage of every answer leaves no case answered in both
+ * runs, but the outage's own verdict says what went wrong.
  */
 function isUngated(group: GroupComparison): boolean {
+  if (group.status !== 'compared') return false
+  const outage = isOutage(group.base) || isOutage(group.head)
+  return group.metrics.some((m) => m.metric === 'score' && isUngatedScore(m, outage))
+}
+
+function isUngatedScore(score: MetricComparison, outage: boolean): boolean {
+  if (score.verdict === 'not-comparable') return true
   return (
-    group.status === 'compared' &&
-    group.metrics.some(
-      (m) =>
-        m.metric === 'score' &&
-        (m.verdict === 'not-comparable' ||
-          ((m.verdict === 'not-gated' || m.verdict === 'inconclusive') && m.n === 0))
-    )
+    !outage && (score.verdict === 'not-gated' || score.verdict === 'inconclusive') && score.n === 0
   )
+}
+
+/** Whether most of a side's answers were lost to an outage (as compareRuns judged it). */
+function isOutage(side: SideInfo | null): boolean {
+  if (!side || side.answers === 0) return false
+  const lost = side.errorKinds.reduce((n, e) => n + (isOutageKind(e.kind) ? e.count : 0), 0)
+  return lost / side.answers > OUTAGE_ERROR_RATE
 }
 
 /** Why a group with a baseline could not be gated against it (see ungatedAgainstBaseline). */
