@@ -351,6 +351,43 @@ describe('OpenAIProvider', () => {
     expect(response.ttftMs).toBeLessThan(response.latencyMs - 100)
   })
 
+  it('reads a body labelled JSON that opens with no event as JSON where a stream was asked for', async () => {
+    const completion = JSON.stringify({
+      id: 'chatcmpl-1',
+      object: 'chat.completion',
+      created: 1,
+      model: 'gpt-4o-mini',
+      choices: [
+        { index: 0, message: { role: 'assistant', content: 'Rome.' }, finish_reason: 'stop' }
+      ]
+    })
+    const labelledJson = (body: string) =>
+      ({
+        type: 'raw',
+        status: 200,
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body
+      }) as const
+    const provider = new OpenAIProvider(spec({ stream: true }))
+    // A byte order mark before the completion, as some Windows servers send.
+    server.enqueue(labelledJson(`\uFEFF${completion}`))
+    await expect(provider.call(request, never)).resolves.toMatchObject({ output: 'Rome.' })
+    for (const [body, message] of [
+      ['', 'provider gpt: the answer is not valid JSON: Unexpected end of JSON input'],
+      ['<html>bad gateway</html>', /^provider gpt: the answer is not valid JSON: Unexpected/],
+      [
+        '[{"error":"x"}]',
+        /^provider gpt: the answer has no choices \(not a chat completion\); check base-url/
+      ]
+    ] as const) {
+      server.enqueue(labelledJson(body))
+      expect(await failure(provider.call(request, never))).toMatchObject({
+        kind: 'malformed-response',
+        message: typeof message === 'string' ? message : expect.stringMatching(message)
+      })
+    }
+  })
+
   it('sends the query of base-url as written, and writes its secret back wherever echoed', async () => {
     const key = 'sk-Secret/Key+123456'
     server.enqueue({

@@ -83,23 +83,38 @@ function errorBodyMessage(body: unknown): string | undefined {
 
 /** Space, tab, line feed and carriage return: what JSON allows before its value. */
 const JSON_BLANKS = new Set([0x20, 0x09, 0x0a, 0x0d])
-const OPENING_BRACE = 0x7b
+/** The UTF-8 byte order mark some servers put before their body, which a text decoder drops. */
+const BYTE_ORDER_MARK = [0xef, 0xbb, 0xbf]
+/** What an event stream's first line opens with: `data:`, `event:`, `id:`, `retry:` or `:`. */
+const EVENT_LINE_STARTS = new Set([...'deir:'].map((c) => c.charCodeAt(0)))
 
 /**
- * Whether a body opens with a JSON object (blanks aside), and the body whole again, still
- * streaming: only what it took to see its first character is read ahead.
+ * Whether a body opens with a line of an event stream (a byte order mark and blanks aside), and
+ * the body whole again, still streaming: only what it took to see its first character is read
+ * ahead.
  */
 async function peekBody(
   body: ReadableStream<Uint8Array>
-): Promise<{ opensObject: boolean; body: ReadableStream<Uint8Array> }> {
+): Promise<{ opensEvents: boolean; body: ReadableStream<Uint8Array> }> {
   const reader = body.getReader()
   const readAhead: Uint8Array[] = []
+  let position = 0
+  let markLength = 0
   let first: number | undefined
   while (first === undefined) {
     const { done, value } = await reader.read()
     if (done) break
     readAhead.push(value)
-    first = value.find((byte) => !JSON_BLANKS.has(byte))
+    for (const byte of value) {
+      // The mark counts only at the very start of the body, as a decoder drops it.
+      const inMark = position === markLength && byte === BYTE_ORDER_MARK[markLength]
+      position++
+      if (inMark) markLength++
+      else if (!JSON_BLANKS.has(byte)) {
+        first = byte
+        break
+      }
+    }
   }
   const whole = new ReadableStream<Uint8Array>({
     start(controller) {
@@ -112,7 +127,7 @@ async function peekBody(
     },
     cancel: (reason) => reader.cancel(reason)
   })
-  return { opensObject: first === OPENING_BRACE, body: whole }
+  return { opensEvents: first !== undefined && EVENT_LINE_STARTS.has(first), body: whole }
 }
 
 /**
@@ -289,11 +304,12 @@ export class OpenAIProvider implements Provider {
     let stream = sdkStream
     // A JSON body instead of events (an error, or a server that does not stream) is read as such,
     // where the stream would find no events in it. A proxy may label its events JSON too: a body
-    // that opens no object is the stream it is.
+    // that opens with an event's line is the stream it is; any other (empty, HTML…) is read as
+    // JSON, whose error says what is wrong with it.
     if (/\bjson\b/i.test(response.headers.get('content-type') ?? '') && response.body) {
       const peeked = await peekBody(response.body)
       const labelledJson = new Response(peeked.body, { headers: response.headers })
-      if (peeked.opensObject) {
+      if (!peeked.opensEvents) {
         const json: unknown = JSON.parse(await labelledJson.text())
         return this.completionAnswer(json as ChatCompletion, performance.now() - started)
       }
