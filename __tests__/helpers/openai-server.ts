@@ -71,6 +71,8 @@ export type Behaviour =
       metadataInFirstChunkOnly?: boolean
       /** Before the headers are sent. */
       delayMs?: number
+      /** Between a stream's headers, sent at once, and its first chunk. */
+      firstChunkDelayMs?: number
       /** Between streamed chunks. */
       chunkDelayMs?: number
       /** A stream's content type; defaults to `text/event-stream` (some proxies say JSON). */
@@ -427,6 +429,10 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
       'content-type': behaviour.streamContentType ?? 'text/event-stream',
       'cache-control': 'no-cache'
     })
+    if (behaviour.firstChunkDelayMs !== undefined) {
+      res.flushHeaders()
+      await wait(behaviour.firstChunkDelayMs)
+    }
     for (const [i, data] of chunks.entries()) {
       if (res.destroyed) return
       if (i > 0) await wait(behaviour.chunkDelayMs)

@@ -634,6 +634,29 @@ describe('OpenAIProvider', () => {
     expect(error).toMatchObject({ kind: 'timeout', retryable: true })
   })
 
+  it.each([
+    ['after its headers', { firstChunkDelayMs: 5000 }],
+    ['after its first chunk', { chunkDelayMs: 5000 }],
+    [
+      'after its first chunk, labelled JSON',
+      { chunkDelayMs: 5000, streamContentType: 'application/json' }
+    ]
+  ])('times out a stream that stalls %s, as a call that never answers', async (_name, stall) => {
+    server.enqueue({ type: 'answer', ...stall })
+    const error = await failure(
+      new OpenAIProvider(spec({ stream: true, timeoutMs: 200 })).call(request, never)
+    )
+    expect(error).toMatchObject({ kind: 'timeout', retryable: true, message: 'the call timed out' })
+  })
+
+  it('ends a stream cancelled mid-answer as cancelled', async () => {
+    server.enqueue({ type: 'answer', chunkDelayMs: 5000 })
+    const controller = new AbortController()
+    const call = new OpenAIProvider(spec({ stream: true })).call(request, controller.signal)
+    setTimeout(() => controller.abort(), 200)
+    expect(await failure(call)).toMatchObject({ kind: 'cancelled' })
+  })
+
   it('needs an API key for the OpenAI API itself (at the first call), never sends it elsewhere', async () => {
     // Created without a key (a replay run has no secrets); calling it is an auth error.
     const keyless = new OpenAIProvider(spec({ apiKey: undefined, baseUrl: undefined }), { env: {} })

@@ -347,6 +347,9 @@ export class OpenAIProvider implements Provider {
       }
       if (delta.refusal) refusal += delta.refusal
     }
+    // The SDK's stream ends quietly when the signal aborts it: a stream cut by a timeout or a
+    // cancelled run ends as the call does, not as a short answer.
+    if (signal.aborted) throw abortError(signal)
     const latencyMs = performance.now() - started
     if (!sawChoice) throw this.malformed('the stream had no choices')
     // A stream closed cleanly before its last choice says why it stopped was cut short: scoring
