@@ -398,31 +398,57 @@ describe('problems with openai providers, retry and llm judges', () => {
       'suite: s',
       'providers:',
       '  - { id: gpt, type: openai, model: m, base-url: "http://127.0.0.1:11434/v1#chat" }',
-      '  - { id: az, type: openai, model: m, base-url: "${LOCAL_LLM_URL}/v1?key=${HASH_KEY}" }',
       '  - { id: web, type: http, url: "http://127.0.0.1:9/answer#", output: a }',
       ...REST
     )
-    const problems = await specProblems(spec, {}, { ...ENV, HASH_KEY: 'key-with#inside' })
-    expect(problems.map(({ path, message }) => ({ path, message }))).toEqual([
+    const problems = await specProblems(spec, {}, ENV)
+    expect(problems.map(({ path, message, hint }) => ({ path, message, hint }))).toEqual([
       {
         path: 'providers[0].base-url',
         message:
-          '`http://127.0.0.1:11434/v1#chat` has a fragment (`#…`), which is never sent to the server'
+          '`http://127.0.0.1:11434/v1#chat` has a fragment (`#…`), which is never sent to the server',
+        hint: 'remove it; a `#` that belongs to a query value is written `%23`'
       },
       {
-        path: 'providers[1].base-url',
+        path: 'providers[1].url',
         message:
-          '`${LOCAL_LLM_URL}/v1?key=${HASH_KEY}` has a fragment (`#…`), which is never sent to the server'
-      },
-      {
-        path: 'providers[2].url',
-        message:
-          '`http://127.0.0.1:9/answer#` has a fragment (`#…`), which is never sent to the server'
+          '`http://127.0.0.1:9/answer#` has a fragment (`#…`), which is never sent to the server',
+        hint: 'remove it; a `#` that belongs to a query value is written `%23`'
       }
     ])
-    expect(problems[0]?.hint).toBe(
-      'remove it; a `#` that belongs to a query value is written `%23`'
+  })
+
+  it('names the variables whose value puts a fragment in a URL, never showing the value', async () => {
+    const spec = yaml(
+      'suite: s',
+      'providers:',
+      '  - { id: az, type: openai, model: m, base-url: "${LOCAL_LLM_URL}/v1?key=${HASH_KEY}" }',
+      '  - id: web',
+      '    type: http',
+      '    url: "${LOCAL_LLM_URL}/answer?a=${HASH_KEY}&b=${PROXY_KEY}&c=${OTHER_HASH}"',
+      '    output: a',
+      ...REST
     )
+    const problems = await specProblems(
+      spec,
+      {},
+      { ...ENV, HASH_KEY: 'key-with#inside', OTHER_HASH: 'other#value' }
+    )
+    expect(problems.map(({ path, message, hint }) => ({ path, message, hint }))).toEqual([
+      {
+        path: 'providers[0].base-url',
+        message:
+          '`${LOCAL_LLM_URL}/v1?key=${HASH_KEY}` has a fragment (`#…`), which is never sent to the server: the value of `${HASH_KEY}` holds a `#`',
+        hint: 'write that `#` as `%23` in the value of `${HASH_KEY}`'
+      },
+      {
+        path: 'providers[1].url',
+        message:
+          '`${LOCAL_LLM_URL}/answer?a=${HASH_KEY}&b=${PROXY_KEY}&c=${OTHER_HASH}` has a fragment (`#…`), which is never sent to the server: the values of `${HASH_KEY}` and `${OTHER_HASH}` hold a `#`',
+        hint: 'write that `#` as `%23` in the values of `${HASH_KEY}` and `${OTHER_HASH}`'
+      }
+    ])
+    expect(JSON.stringify(problems)).not.toMatch(/inside|other#value/)
   })
 
   it('reports retry and rate-limit values out of range', async () => {

@@ -454,9 +454,26 @@ function checkEndpointUrl(
     return false
   }
   if (hasFragment(url)) {
+    const problem = `\`${shown}\` has a fragment (\`#…\`), which is never sent to the server`
+    // A `#` no one wrote comes from a `${VAR}`'s value: named, never shown (it may be a secret).
+    const holdingHash =
+      typeof asWritten === 'string' && !asWritten.includes('#')
+        ? [...variableNames(asWritten)].filter((name) => context.env[name]?.includes('#'))
+        : []
+    if (holdingHash.length > 0) {
+      const names = holdingHash.map((name) => `\`\${${name}}\``).join(' and ')
+      const one = holdingHash.length === 1
+      const values = `${one ? 'the value' : 'the values'} of ${names}`
+      context.report(
+        [...path, field],
+        `${problem}: ${values} ${one ? 'holds' : 'hold'} a \`#\``,
+        `write that \`#\` as \`%23\` in ${values}`
+      )
+      return false
+    }
     context.report(
       [...path, field],
-      `\`${shown}\` has a fragment (\`#…\`), which is never sent to the server`,
+      problem,
       'remove it; a `#` that belongs to a query value is written `%23`'
     )
     return false
