@@ -8197,7 +8197,9 @@ async function holdsResults(file) {
   const { bytesRead } = await file.read(head, 0, RESULTS_HEAD_BYTES, 0);
   const headText = head.toString("utf8", 0, bytesRead);
   if (headText.trim() === "" || RESULTS_HEAD.test(headText)) return true;
-  if (!RESULTS_KEYS.test(headText) || TOOL_KEY.test(headText)) return false;
+  if (!RESULTS_KEYS.test(headText)) return false;
+  const named = TOOL_NAME.exec(headText)?.[1];
+  if (named !== void 0) return named === "evalgate";
   let text = head.toString("latin1", 0, bytesRead);
   const chunk = Buffer.alloc(READ_ON_BYTES);
   for (let position = bytesRead; ; ) {
@@ -8205,7 +8207,8 @@ async function holdsResults(file) {
     if (read === 0) return false;
     position += read;
     text = text.slice(-RESULTS_HEAD_BYTES) + chunk.toString("latin1", 0, read);
-    if (TOOL_IS_EVALGATE.test(text)) return true;
+    const name = TOOL_NAME.exec(text)?.[1];
+    if (name !== void 0) return name === "evalgate";
   }
 }
 async function assertResultsFileOrNone(out, { cwd, shown }) {
@@ -8329,7 +8332,7 @@ async function readShardFiles(paths) {
   );
   return (shards.length > 0 ? shards : read).map(({ file, run }) => ({ file, run }));
 }
-var unfinishedTemps, removesTempsOnExit, NotRegularFileError, RESULTS_FILE, RESULTS_HEAD_BYTES, RESULTS_HEAD, RESULTS_KEYS, TOOL_KEY, TOOL_IS_EVALGATE, READ_ON_BYTES, BESIDE_RESULTS;
+var unfinishedTemps, removesTempsOnExit, NotRegularFileError, RESULTS_FILE, RESULTS_HEAD_BYTES, RESULTS_HEAD, RESULTS_KEYS, TOOL_NAME, READ_ON_BYTES, BESIDE_RESULTS;
 var init_files = __esm({
   "src/io/files.ts"() {
     "use strict";
@@ -8346,8 +8349,7 @@ var init_files = __esm({
     RESULTS_HEAD_BYTES = 4096;
     RESULTS_HEAD = /^\uFEFF?\s*\{[^]*?"tool"\s*:\s*\{\s*"name"\s*:\s*"evalgate"/;
     RESULTS_KEYS = /^\uFEFF?\s*\{[^]*?"(?:run|schemaVersion|suites)"\s*:/;
-    TOOL_KEY = /"tool"\s*:/;
-    TOOL_IS_EVALGATE = /"tool"\s*:\s*\{\s*"name"\s*:\s*"evalgate"/;
+    TOOL_NAME = /"tool"\s*:\s*\{\s*"name"\s*:\s*"([^"\\]*)"/;
     READ_ON_BYTES = 1 << 20;
     BESIDE_RESULTS = /\.(comparison|baseline-unavailable)\.json$/;
   }
@@ -11424,9 +11426,18 @@ function ungatedAgainstBaseline(c) {
   return c.groups.filter(isUngated);
 }
 function isUngated(group) {
-  return group.status === "compared" && group.metrics.some(
-    (m) => m.metric === "score" && (m.verdict === "not-comparable" || (m.verdict === "not-gated" || m.verdict === "inconclusive") && m.n === 0)
-  );
+  if (group.status !== "compared") return false;
+  const outage = isOutage(group.base) || isOutage(group.head);
+  return group.metrics.some((m) => m.metric === "score" && isUngatedScore(m, outage));
+}
+function isUngatedScore(score, outage) {
+  if (score.verdict === "not-comparable") return true;
+  return !outage && (score.verdict === "not-gated" || score.verdict === "inconclusive") && score.n === 0;
+}
+function isOutage(side) {
+  if (!side || side.answers === 0) return false;
+  const lost = side.errorKinds.reduce((n, e) => n + (isOutageKind(e.kind) ? e.count : 0), 0);
+  return lost / side.answers > OUTAGE_ERROR_RATE;
 }
 function ungatedReason(group) {
   return !group.comparable ? "its scorers changed" : group.cases.paired === 0 ? "no case id is in both runs; an id derived from the content changes with it, so give cases an `id`" : "no case was answered in both runs";
@@ -71114,12 +71125,22 @@ function errorBodyMessage(body) {
 async function peekBody(body) {
   const reader = body.getReader();
   const readAhead = [];
+  let position = 0;
+  let markLength = 0;
   let first;
   while (first === void 0) {
     const { done, value } = await reader.read();
     if (done) break;
     readAhead.push(value);
-    first = value.find((byte) => !JSON_BLANKS.has(byte));
+    for (const byte of value) {
+      const inMark = position === markLength && byte === BYTE_ORDER_MARK[markLength];
+      position++;
+      if (inMark) markLength++;
+      else if (!JSON_BLANKS.has(byte)) {
+        first = byte;
+        break;
+      }
+    }
   }
   const whole = new ReadableStream({
     start(controller2) {
@@ -71132,7 +71153,7 @@ async function peekBody(body) {
     },
     cancel: (reason) => reader.cancel(reason)
   });
-  return { opensObject: first === OPENING_BRACE, body: whole };
+  return { opensEvents: first !== void 0 && EVENT_LINE_STARTS.has(first), body: whole };
 }
 function baseQuery(url) {
   const query = {};
@@ -71153,7 +71174,7 @@ function decodedQueryPart(part) {
     return part;
   }
 }
-var NO_KEY, SERVER_MESSAGE_CHARS, JSON_BLANKS, OPENING_BRACE, OpenAIProvider;
+var NO_KEY, SERVER_MESSAGE_CHARS, JSON_BLANKS, BYTE_ORDER_MARK, EVENT_LINE_STARTS, OpenAIProvider;
 var init_openai2 = __esm({
   "src/providers/openai.ts"() {
     "use strict";
@@ -71170,7 +71191,8 @@ var init_openai2 = __esm({
     NO_KEY = "evalgate-no-api-key";
     SERVER_MESSAGE_CHARS = 300;
     JSON_BLANKS = /* @__PURE__ */ new Set([32, 9, 10, 13]);
-    OPENING_BRACE = 123;
+    BYTE_ORDER_MARK = [239, 187, 191];
+    EVENT_LINE_STARTS = new Set([..."deir:"].map((c) => c.charCodeAt(0)));
     OpenAIProvider = class {
       constructor(spec, options = {}) {
         this.spec = spec;
@@ -71279,7 +71301,7 @@ var init_openai2 = __esm({
         if (/\bjson\b/i.test(response.headers.get("content-type") ?? "") && response.body) {
           const peeked = await peekBody(response.body);
           const labelledJson = new Response(peeked.body, { headers: response.headers });
-          if (peeked.opensObject) {
+          if (!peeked.opensEvents) {
             const json = JSON.parse(await labelledJson.text());
             return this.completionAnswer(json, performance.now() - started);
           }
@@ -71316,6 +71338,7 @@ var init_openai2 = __esm({
           }
           if (delta.refusal) refusal += delta.refusal;
         }
+        if (signal.aborted) throw abortError(signal);
         const latencyMs = performance.now() - started;
         if (!sawChoice) throw this.malformed("the stream had no choices");
         if (!finished) {
@@ -81939,9 +81962,22 @@ function checkEndpointUrl(written, expanded, path2, context) {
     return false;
   }
   if (hasFragment(url)) {
+    const problem2 = `\`${shown}\` has a fragment (\`#…\`), which is never sent to the server`;
+    const holdingHash = typeof asWritten2 === "string" && !asWritten2.includes("#") ? [...variableNames(asWritten2)].filter((name) => context.env[name]?.includes("#")) : [];
+    if (holdingHash.length > 0) {
+      const names = holdingHash.map((name) => `\`\${${name}}\``).join(" and ");
+      const one = holdingHash.length === 1;
+      const values = `${one ? "the value" : "the values"} of ${names}`;
+      context.report(
+        [...path2, field],
+        `${problem2}: ${values} ${one ? "holds" : "hold"} a \`#\``,
+        `write that \`#\` as \`%23\` in ${values}`
+      );
+      return false;
+    }
     context.report(
       [...path2, field],
-      `\`${shown}\` has a fragment (\`#…\`), which is never sent to the server`,
+      problem2,
       "remove it; a `#` that belongs to a query value is written `%23`"
     );
     return false;
@@ -88387,7 +88423,12 @@ function guardExitCode(tell, failureCode) {
   };
 }
 function uncaughtErrorLine(error) {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : errorMessage(error);
+  let text;
+  try {
+    text = error instanceof Error ? `${error.name}: ${error.message}` : errorMessage(error);
+  } catch {
+    text = Object.prototype.toString.call(error);
+  }
   return `"${terminalLine(text, 200)}"`;
 }
 
