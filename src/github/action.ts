@@ -772,9 +772,9 @@ export async function runAction(
     )
     return `evalgate: ${incompleteWhy(run)}; partial results in ${out}`
   }
-  io.setOutput('passed', String(belowThreshold.length === 0))
   if (run.run.shard) {
-    // A part of the run gates nothing: the job that merges every shard compares and comments.
+    // A part of the run gates nothing: the job that merges every shard compares and comments. Its
+    // pass rates are of a part of each suite's cases, so it sets no `passed` either.
     const { index, total } = run.run.shard
     await io.writeSummary(
       `### evalgate: shard ${index} of ${total}\n\nThis job ran only its shard of the cases, so it compares, comments and stores nothing; a later job merges every shard's results with \`merge-from\` and gates the whole run.\n\n${renderRunMarkdown(run, summaries)}`
@@ -782,6 +782,7 @@ export async function runAction(
     io.info(`evalgate: shard ${index}/${total} done; merge every shard's results with merge-from`)
     return undefined
   }
+  io.setOutput('passed', String(belowThreshold.length === 0))
 
   const client = settings.githubToken
     ? deps.createClient({
