@@ -87911,7 +87911,7 @@ Usage:
 Paths are spec files or directories searched for *.eval.yaml (default: evals).
 Exit codes: 0 ok, 1 failed cases or a regression, 2 bad input, 70 stalled (the code under test
 awaits what never settles; partial results written if they can be), ended by the code under test
-(process.exit) or an internal error, 73 the results could not be written where asked (saved to a
+(process.exit, or an error nothing caught) or an internal error, 73 the results could not be written where asked (saved to a
 temp file instead), 130/143 a SIGINT/SIGTERM before the command finished.
 `;
     VALIDATE_HELP = `Usage: evalgate validate [paths...]
