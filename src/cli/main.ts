@@ -3,10 +3,9 @@ import { resolve } from 'node:path'
 import { EvalgateError, UsageError, errorMessage } from '../errors.js'
 import {
   assertNotAnInput,
-  assertResultsFileOrNone,
   assertWritableFile,
   readRunResult,
-  readShardFiles,
+  readShardsToMerge,
   writeFileAtomic,
   writeRunResult
 } from '../io/files.js'
@@ -370,14 +369,11 @@ async function mergeCommand(argv: string[], io: CliEnvironment): Promise<number>
     values.out === undefined
       ? `the merged run, written by default to ${DEFAULT_OUT},`
       : `--out ${values.out}`
-  await assertWritableFile(out)
-  await assertResultsFileOrNone(out, { cwd: io.cwd, shown })
-  const shards = await readShardFiles(positionals.map((path) => resolve(io.cwd, path)))
-  await assertNotAnInput(
-    out,
-    shards.map(({ file }) => ({ what: 'the shard', path: file })),
-    { cwd: io.cwd, shown, advice: 'write the merged run to another file, e.g. --out merged.json' }
-  )
+  const shards = await readShardsToMerge(out, positionals, {
+    cwd: io.cwd,
+    shown,
+    advice: 'write the merged run to another file, e.g. --out merged.json'
+  })
   const merged = mergeShards(shards)
   await writeRunResult(out, merged)
   const answers = merged.suites.reduce((total, suite) => total + suite.results.length, 0)

@@ -22,13 +22,10 @@ import type { Comparison } from '../compare/index.js'
 import { UsageError, errorMessage } from '../errors.js'
 import { TOOL_VERSION } from '../version.js'
 import {
-  assertNotAnInput,
-  assertResultsFileOrNone,
-  assertWritableFile,
   readRegularFileIfExists,
   readRunResult,
   readTextIfExists,
-  readShardFiles,
+  readShardsToMerge,
   removeFile,
   writeFileAtomic,
   writeRunResult
@@ -440,15 +437,11 @@ async function mergeShardResults(
   run: { commit: string; commentKey: string | undefined },
   deps: ActionDeps
 ): Promise<RunResult> {
-  const shown = 'input `results-path`'
-  await assertWritableFile(out)
-  await assertResultsFileOrNone(out, { cwd: deps.cwd, shown })
-  const shards = await readShardFiles(paths.map((path) => resolve(deps.cwd, path)))
-  await assertNotAnInput(
-    out,
-    shards.map(({ file }) => ({ what: 'the shard', path: file })),
-    { cwd: deps.cwd, shown, advice: 'set it to a file of its own, e.g. merged/results.json' }
-  )
+  const shards = await readShardsToMerge(out, paths, {
+    cwd: deps.cwd,
+    shown: 'input `results-path`',
+    advice: 'set it to a file of its own, e.g. merged/results.json'
+  })
   const { commit, commentKey } = run
   const shardsRun = mergeShards(shards)
   // Stale artifacts would be compared, or stored as this commit's baseline, under the wrong SHA.

@@ -480,7 +480,7 @@ async function resultsFiles(
  * RunResult there that is no shard's (a merged run written earlier) is passed over, unless there
  * is nothing else: then merging says it was run without --shard.
  */
-export async function readShardFiles(
+async function readShardFiles(
   paths: readonly string[]
 ): Promise<{ file: string; run: RunResult }[]> {
   const read = await Promise.all(
@@ -494,4 +494,26 @@ export async function readShardFiles(
     ({ run, fromDirectory }) => !fromDirectory || run.run.shard !== undefined
   )
   return (shards.length > 0 ? shards : read).map(({ file, run }) => ({ file, run }))
+}
+
+/**
+ * The shards to merge into `out` (see readShardFiles), once `out` is known to be a file it may
+ * write: a directory or a file other than results is refused before any shard is read, a shard
+ * itself once they are. `shown` names `out` as the user wrote it; `advice` says where else to
+ * write. The CLI's `merge` and the action's `merge-from` check the same.
+ */
+export async function readShardsToMerge(
+  out: string,
+  paths: readonly string[],
+  { cwd, shown, advice }: { cwd: string; shown: string; advice: string }
+): Promise<{ file: string; run: RunResult }[]> {
+  await assertWritableFile(out)
+  await assertResultsFileOrNone(out, { cwd, shown })
+  const shards = await readShardFiles(paths.map((path) => resolve(cwd, path)))
+  await assertNotAnInput(
+    out,
+    shards.map(({ file }) => ({ what: 'the shard', path: file })),
+    { cwd, shown, advice }
+  )
+  return shards
 }

@@ -160,17 +160,16 @@ export class ExecProvider implements Provider {
         }, EXIT_GRACE_MS)
       })
 
-      const onAbort = (): void => terminate()
-      signal.addEventListener('abort', onAbort, { once: true })
+      signal.addEventListener('abort', terminate, { once: true })
 
       child.on('error', (error) => {
-        signal.removeEventListener('abort', onAbort)
+        signal.removeEventListener('abort', terminate)
         reject(
           new ProviderError('exec', `provider ${this.id}: cannot run \`${file}\`: ${error.message}`)
         )
       })
       child.on('close', (code, killedBy) => {
-        signal.removeEventListener('abort', onAbort)
+        signal.removeEventListener('abort', terminate)
         clearTimeout(lingering)
         if (!terminated) killOnExit.delete(child)
         if (signal.aborted) return reject(abortError(signal))
