@@ -8332,6 +8332,17 @@ async function readShardFiles(paths) {
   );
   return (shards.length > 0 ? shards : read).map(({ file, run }) => ({ file, run }));
 }
+async function readShardsToMerge(out, paths, { cwd, shown, advice }) {
+  await assertWritableFile(out);
+  await assertResultsFileOrNone(out, { cwd, shown });
+  const shards = await readShardFiles(paths.map((path2) => resolve(cwd, path2)));
+  await assertNotAnInput(
+    out,
+    shards.map(({ file }) => ({ what: "the shard", path: file })),
+    { cwd, shown, advice }
+  );
+  return shards;
+}
 var unfinishedTemps, removesTempsOnExit, NotRegularFileError, RESULTS_FILE, RESULTS_HEAD_BYTES, RESULTS_HEAD, RESULTS_KEYS, TOOL_NAME, READ_ON_BYTES, BESIDE_RESULTS;
 var init_files = __esm({
   "src/io/files.ts"() {
@@ -44213,16 +44224,15 @@ var init_exec = __esm({
               }, KILL_GRACE_MS + EXIT_GRACE_MS);
             }, EXIT_GRACE_MS);
           });
-          const onAbort = () => terminate();
-          signal.addEventListener("abort", onAbort, { once: true });
+          signal.addEventListener("abort", terminate, { once: true });
           child.on("error", (error) => {
-            signal.removeEventListener("abort", onAbort);
+            signal.removeEventListener("abort", terminate);
             reject(
               new ProviderError("exec", `provider ${this.id}: cannot run \`${file}\`: ${error.message}`)
             );
           });
           child.on("close", (code, killedBy) => {
-            signal.removeEventListener("abort", onAbort);
+            signal.removeEventListener("abort", terminate);
             clearTimeout(lingering);
             if (!terminated) killOnExit.delete(child);
             if (signal.aborted) return reject(abortError(signal));
@@ -88243,14 +88253,11 @@ async function mergeCommand(argv, io) {
   const failOn = oneOf("fail-on", values["fail-on"], FAIL_ON) ?? "threshold";
   const out = resolve5(io.cwd, values.out ?? DEFAULT_OUT);
   const shown = values.out === void 0 ? `the merged run, written by default to ${DEFAULT_OUT},` : `--out ${values.out}`;
-  await assertWritableFile(out);
-  await assertResultsFileOrNone(out, { cwd: io.cwd, shown });
-  const shards = await readShardFiles(positionals.map((path2) => resolve5(io.cwd, path2)));
-  await assertNotAnInput(
-    out,
-    shards.map(({ file }) => ({ what: "the shard", path: file })),
-    { cwd: io.cwd, shown, advice: "write the merged run to another file, e.g. --out merged.json" }
-  );
+  const shards = await readShardsToMerge(out, positionals, {
+    cwd: io.cwd,
+    shown,
+    advice: "write the merged run to another file, e.g. --out merged.json"
+  });
   const merged = mergeShards(shards);
   await writeRunResult(out, merged);
   const answers = merged.suites.reduce((total, suite) => total + suite.results.length, 0);
