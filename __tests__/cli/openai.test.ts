@@ -13,6 +13,8 @@ let dir: string
 
 /** A judge that is down answers 503 to every call. */
 let judgeDown = false
+/** The model's token limit cuts its answer about France off. */
+let franceCutOff = false
 
 /** The model under test answers capitals; the judge grades politeness as JSON. */
 function respond(request: ReceivedRequest): Behaviour {
@@ -28,6 +30,9 @@ function respond(request: ReceivedRequest): Behaviour {
     }
   }
   const question = body.messages.at(-1)?.content ?? ''
+  if (franceCutOff && question.includes('France')) {
+    return { type: 'answer', text: 'Pa', finishReason: 'length' }
+  }
   return {
     type: 'answer' as const,
     text: question.includes('France') ? 'Paris' : 'Berlin',
@@ -236,5 +241,75 @@ describe('a model chosen through ${VAR}', () => {
     expect(results.suites[0]?.providers[0]?.model).toBe('gpt-4o-mini')
     expect(results.suites[0]?.results[0]?.model).toBe('gpt-4o-mini')
     expect(JSON.stringify(results)).not.toContain(KEY)
+  })
+})
+
+describe('an answer the model did not finish', () => {
+  afterEach(() => (franceCutOff = false))
+
+  it('is recorded, replayed from the cache, named in the run report and in the flipped case', async () => {
+    const cutDir = await mkdtemp(join(tmpdir(), 'evalgate-openai-cut-'))
+    await writeFile(
+      join(cutDir, 'capitals.eval.yaml'),
+      [
+        'suite: capitals',
+        'providers:',
+        '  - id: mini',
+        '    type: openai',
+        '    model: gpt-4o-mini',
+        `    base-url: ${server.baseUrl}`,
+        '    api-key: ${LOCAL_OPENAI_KEY}',
+        '    params: { max_tokens: 1 }',
+        'prompt: "Capital of {{country}}?"',
+        'cases:',
+        '  - { id: fr, vars: { country: France, capital: Paris } }',
+        '  - { id: de, vars: { country: Germany, capital: Berlin } }',
+        'scorers:',
+        '  - type: equals',
+        '    expected: "{{capital}}"',
+        ''
+      ].join('\n')
+    )
+    const env = { LOCAL_OPENAI_KEY: KEY }
+    const base = join(cutDir, 'base.json')
+    expect((await runBundle(cli, ['run', '.', '--out', base], { cwd: cutDir, env })).code).toBe(0)
+
+    franceCutOff = true
+    const head = join(cutDir, 'head.json')
+    const cache = ['--cache', 'write', '--cache-dir', join(cutDir, 'cache')]
+    const run = await runBundle(cli, ['run', '.', '--out', head, ...cache], { cwd: cutDir, env })
+    expect(run.code).toBe(1)
+    expect(run.stdout).toContain('fr: equals: ')
+    expect(run.stdout).toContain('(cut off at the token limit)')
+    expect(run.stdout).toContain(
+      "Answers the model did not finish (capitals / mini: 1 cut off at the token limit): an answer cut off is scored as it stands, so raise max_tokens (or max_completion_tokens) in the provider's params."
+    )
+    const results = parseRunResult(await readFile(head, 'utf8'), head)
+    expect(results.schemaVersion).toBe(3)
+    expect(results.suites[0]?.results.map((r) => [r.caseId, r.output, r.finishReason])).toEqual([
+      ['fr', 'Pa', 'length'],
+      ['de', 'Berlin', undefined]
+    ])
+
+    const replayed = join(cutDir, 'replayed.json')
+    const replay = await runBundle(
+      cli,
+      ['run', '.', '--out', replayed, '--cache', 'replay', '--cache-dir', join(cutDir, 'cache')],
+      { cwd: cutDir }
+    )
+    expect(replay.stdout).toContain('1 cut off at the token limit')
+    const replayedResults = parseRunResult(await readFile(replayed, 'utf8'), replayed)
+    expect(replayedResults.suites[0]?.results.map((r) => [r.cached, r.finishReason])).toEqual([
+      [true, 'length'],
+      [true, undefined]
+    ])
+
+    const compared = await runBundle(cli, ['compare', base, head, '--format', 'markdown'], {
+      cwd: cutDir
+    })
+    expect(compared.stdout).toContain(
+      'Head (repeat 0, failed; equals: expected &quot;Paris&quot;, got &quot;Pa&quot;; cut off at the token limit):'
+    )
+    expect(compared.stdout).toMatch(/Base \(repeat 0, passed\):/)
   })
 })

@@ -276,8 +276,24 @@ describe('OpenAIProvider', () => {
     for (const stream of [false, true]) {
       server.enqueue(behaviour)
       const response = await new OpenAIProvider(spec({ stream })).call(request, never)
-      expect(response).toMatchObject({ output, model: 'gpt-4o-mini' })
-      expect(response.truncated).toBeUndefined()
+      expect(response).toMatchObject({
+        output,
+        model: 'gpt-4o-mini',
+        finishReason: behaviour.finishReason
+      })
+    }
+  })
+
+  it('records an answer cut off at its token limit, and none for one that finished', async () => {
+    for (const stream of [false, true]) {
+      server.enqueue({ type: 'answer', text: 'The capital of', finishReason: 'length' })
+      server.enqueue({ type: 'answer', text: 'Rome.' })
+      const provider = new OpenAIProvider(spec({ stream }))
+      expect(await provider.call(request, never)).toMatchObject({
+        output: 'The capital of',
+        finishReason: 'length'
+      })
+      expect(await provider.call(request, never)).not.toHaveProperty('finishReason')
     }
   })
 

@@ -21,10 +21,12 @@ describe('parseRunResult', () => {
     )
   })
 
-  it('writes version 2, which an evalgate that reads 1 refuses with its upgrade hint, and reads 1', () => {
-    expect(valid.schemaVersion).toBe(2)
-    const before = { ...structuredClone(valid), schemaVersion: 1 }
-    expect(parseRunResult(JSON.stringify(before), 'base.json').schemaVersion).toBe(1)
+  it('writes version 3, which an older evalgate refuses with its upgrade hint, and reads 1 and 2', () => {
+    expect(valid.schemaVersion).toBe(3)
+    for (const older of [1, 2]) {
+      const before = { ...structuredClone(valid), schemaVersion: older }
+      expect(parseRunResult(JSON.stringify(before), 'base.json').schemaVersion).toBe(older)
+    }
   })
 
   it('names the file and field of a malformed result', () => {

@@ -31,7 +31,10 @@ function sample(answer: CaseResult | undefined): OutputSample | null {
     pass: answer.pass,
     failures: answer.scores
       .filter((s) => !s.pass)
-      .map((s) => clip(`${s.scorer}${s.reason ? `: ${s.reason}` : ''}`, MAX_REASON_CHARS).text)
+      .map((s) => clip(`${s.scorer}${s.reason ? `: ${s.reason}` : ''}`, MAX_REASON_CHARS).text),
+    ...(answer.finishReason
+      ? { finishReason: clip(answer.finishReason, MAX_REASON_CHARS).text }
+      : {})
   }
 }
 

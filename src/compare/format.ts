@@ -279,3 +279,11 @@ export function metricCells(metric: MetricComparison): string[] {
     metric.verdict === 'not-gated' ? '–' : VERDICT_WORDS[metric.verdict]
   ]
 }
+
+/** How a model's reason for stopping short of finishing an answer reads in a report. */
+export function finishReasonText(reason: string): string {
+  if (reason === 'length') return 'cut off at the token limit'
+  if (reason === 'content_filter') return 'stopped by a content filter'
+  if (reason === 'tool_calls' || reason === 'function_call') return 'answered with tool calls'
+  return `stopped: ${reason}`
+}

@@ -143,6 +143,8 @@ export interface OutputSample {
   pass: boolean | null
   /** Reasons of the scorers that failed this answer. */
   failures: string[]
+  /** Why the model stopped short of finishing this answer (`length`…), as the results record. */
+  finishReason?: string
 }
 
 export interface FlippedCase {

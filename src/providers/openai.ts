@@ -73,6 +73,11 @@ function firstChoice<Choice extends { index?: number }>(
   return choices?.find((choice) => (choice.index ?? 0) === 0)
 }
 
+/** Why the model stopped, recorded unless it finished its answer (`stop`) or did not say. */
+function unnaturalFinish(reason: string | null | undefined): { finishReason?: string } {
+  return reason && reason !== 'stop' ? { finishReason: reason } : {}
+}
+
 /** The `error.message` of a body that is an error object rather than an answer, if it is one. */
 function errorBodyMessage(body: unknown): string | undefined {
   const error = (body as { error?: unknown } | null)?.error
@@ -267,7 +272,7 @@ export class OpenAIProvider implements Provider {
       ...(completion.model ? { model: completion.model } : {}),
       ...(completion.system_fingerprint ? { fingerprint: completion.system_fingerprint } : {}),
       ...(completion.service_tier ? { serviceTier: completion.service_tier } : {}),
-      ...(choice.finish_reason === 'length' ? { truncated: true as const } : {})
+      ...unnaturalFinish(choice.finish_reason)
     }
   }
 
@@ -322,8 +327,7 @@ export class OpenAIProvider implements Provider {
     let content = ''
     let refusal = ''
     let sawChoice = false
-    let finished = false
-    let truncated = false
+    let finishReason: string | null | undefined
     let ttftMs: number | undefined
     // Kept from whichever chunk said them last: some servers leave them out of the last chunks.
     let model: string | undefined
@@ -336,8 +340,7 @@ export class OpenAIProvider implements Provider {
       fingerprint = chunk.system_fingerprint || fingerprint
       serviceTier = chunk.service_tier || serviceTier
       const choice = firstChoice(chunk.choices)
-      if (choice?.finish_reason) finished = true
-      if (choice?.finish_reason === 'length') truncated = true
+      finishReason = choice?.finish_reason || finishReason
       const delta = choice?.delta
       if (!delta) continue
       sawChoice = true
@@ -354,7 +357,7 @@ export class OpenAIProvider implements Provider {
     if (!sawChoice) throw this.malformed('the stream had no choices')
     // A stream closed cleanly before its last choice says why it stopped was cut short: scoring
     // the text so far would score half an answer.
-    if (!finished) {
+    if (!finishReason) {
       throw new ProviderError(
         'network',
         `provider ${this.id}: the stream ended before the answer was finished (no finish_reason); the connection to ${this.spec.baseUrl ?? this.client.baseURL} was cut`,
@@ -371,7 +374,7 @@ export class OpenAIProvider implements Provider {
       ...(model ? { model } : {}),
       ...(fingerprint ? { fingerprint } : {}),
       ...(serviceTier ? { serviceTier } : {}),
-      ...(truncated ? { truncated: true as const } : {})
+      ...unnaturalFinish(finishReason)
     }
   }
 

@@ -21,8 +21,11 @@ export interface ProviderResponse {
   fingerprint?: string
   /** The service tier that answered (OpenAI: `default`, `flex`, `priority`…), when reported. */
   serviceTier?: string
-  /** The answer was cut off at the token limit (OpenAI's finish_reason `length`), when reported. */
-  truncated?: true
+  /**
+   * Why the model stopped, when not at the natural end of its answer and the provider says so:
+   * OpenAI's finish_reason `length` (its token limit), `content_filter`, `tool_calls`…
+   */
+  finishReason?: string
   attempts: number
 }
 

@@ -7,6 +7,7 @@
 import {
   METRIC_LABELS,
   VERDICT_WORDS,
+  finishReasonText,
   plural,
   powerGuidance,
   metricCells
@@ -184,7 +185,10 @@ function outputBlock(label: string, sample: OutputSample | null): string {
     sample.failures.length > 0
       ? `; ${sample.failures.map((f) => markdownInline(f, 200)).join('; ')}`
       : ''
-  const header = `${label} (repeat ${sample.repeat}, ${sample.pass ? 'passed' : 'failed'}${failures}):`
+  const unfinished = sample.finishReason
+    ? `; ${markdownInline(finishReasonText(sample.finishReason), 200)}`
+    : ''
+  const header = `${label} (repeat ${sample.repeat}, ${sample.pass ? 'passed' : 'failed'}${failures}${unfinished}):`
   if (sample.text === null) return `${header} no output`
   const shown =
     sample.text.length > OUTPUT_CHARS_SHOWN

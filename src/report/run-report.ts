@@ -1,6 +1,11 @@
 import { isMissingAnswer, resultsByProvider } from '../results/summary.js'
 import type { ProviderSummary } from '../results/summary.js'
-import { formatPercent, formatPercentsApart, formatUsd } from '../compare/format.js'
+import {
+  finishReasonText,
+  formatPercent,
+  formatPercentsApart,
+  formatUsd
+} from '../compare/format.js'
 import { htmlInline, markdownInline, terminalLine } from './escape.js'
 import { closingOf } from './markdown-blocks.js'
 import type { CaseResult, RunResult } from '../results/types.js'
@@ -39,7 +44,30 @@ function summaryRow(s: ProviderSummary): string[] {
 function whyFailed(result: CaseResult): string {
   if (result.error) return `error (${result.error.kind}): ${result.error.message}`
   const failed = result.scores.filter((s) => !s.pass)
-  return failed.map((s) => `${s.scorer}${s.reason ? `: ${s.reason}` : ''}`).join('; ')
+  const reasons = failed.map((s) => `${s.scorer}${s.reason ? `: ${s.reason}` : ''}`).join('; ')
+  return result.finishReason ? `${reasons} (${finishReasonText(result.finishReason)})` : reasons
+}
+
+/**
+ * Which answers the model did not finish, per suite × provider, with what to do about a token
+ * limit: their scores measure the limit, not the model. Plain text, undefined when all finished.
+ */
+function unfinishedNote(summaries: readonly ProviderSummary[]): string | undefined {
+  const groups = summaries.flatMap((s) => {
+    const counts = Object.entries(s.unfinished)
+    if (counts.length === 0) return []
+    const how = counts
+      .sort(([, a], [, b]) => b - a)
+      .map(([reason, n]) => `${n.toLocaleString('en-US')} ${finishReasonText(reason)}`)
+      .join(', ')
+    return [`${terminalLine(s.suite, 60)} / ${terminalLine(s.providerId, 60)}: ${how}`]
+  })
+  if (groups.length === 0) return undefined
+  const cutOff = summaries.some((s) => (s.unfinished['length'] ?? 0) > 0)
+  const advice = cutOff
+    ? ": an answer cut off is scored as it stands, so raise max_tokens (or max_completion_tokens) in the provider's params"
+    : ''
+  return `Answers the model did not finish (${groups.join('; ')})${advice}.`
 }
 
 interface Problem {
@@ -197,6 +225,8 @@ export function renderRunTerminal(
   if (cached) lines.push('', dim(cached))
   const judges = judgeSpendNote(run)
   if (judges) lines.push('', dim(judges))
+  const unfinished = unfinishedNote(summaries)
+  if (unfinished) lines.push('', unfinished)
   const missing = missingNote(summaries)
   if (missing) lines.push('', red(missing))
   if (!run.run.complete)
@@ -253,6 +283,8 @@ export function renderRunMarkdown(run: RunResult, summaries: readonly ProviderSu
   if (cached) lines.push('', markdownInline(cached, 500))
   const judges = judgeSpendNote(run)
   if (judges) lines.push('', markdownInline(judges, 500))
+  const unfinished = unfinishedNote(summaries)
+  if (unfinished) lines.push('', `> [!WARNING]\n> ${markdownInline(unfinished, 1000)}`)
   const missing = missingNote(summaries)
   if (missing) lines.push('', `> [!WARNING]\n> ${markdownInline(missing, 500)}`)
   if (!run.run.complete)

@@ -21,6 +21,8 @@ export interface ProviderSummary {
   missing: number
   /** Of `missing`, answers obtained whose LLM judge's grade was not in the replay cache. */
   missingGrades: number
+  /** Answers the model did not finish, by the reason it gave (`length`, `content_filter`…). */
+  unfinished: Record<string, number>
   /**
    * Every answer missing: nothing was measured, and a pass rate of nothing must not pass for
    * one that met its minimum. Not set when only what a fork's run replayed for want of its
@@ -64,6 +66,14 @@ function replayedForWantOfSecrets(
   return (result) => (result.output === null ? provider : judge)
 }
 
+function countFinishReasons(results: readonly CaseResult[]): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const { finishReason } of results) {
+    if (finishReason !== undefined) counts[finishReason] = (counts[finishReason] ?? 0) + 1
+  }
+  return counts
+}
+
 function summarizeProvider(
   suite: SuiteResult,
   providerId: string,
@@ -99,6 +109,7 @@ function summarizeProvider(
     missing: missing.length,
     missingGrades: missing.filter((r) => r.error?.kind === 'cache-miss' && r.output !== null)
       .length,
+    unfinished: countFinishReasons(results),
     noAnswer,
     minPassRate: suite.minPassRate,
     // Below by more than rounding: five cases, three passing 2 of 3 repeats and two all 3 (80%),

@@ -6,11 +6,12 @@
 import type { GateSpec } from '../spec/types.js'
 
 /**
- * 2 added `run.commentKey`, `run.replayed` and each suite's `promptFingerprint` and `timeoutMs`, which an evalgate
- * reading version 1 refuses as unknown: told the file is newer, it says to upgrade. Version 1
- * files are read as they are (the fields are optional).
+ * 2 added `run.commentKey`, `run.replayed` and each suite's `promptFingerprint` and `timeoutMs`;
+ * 3 added each answer's `finishReason`. An evalgate reading an older version refuses the new
+ * fields as unknown: told the file is newer, it says to upgrade. Older files are read as they are
+ * (the fields are optional).
  */
-export const RUN_RESULT_VERSION = 2
+export const RUN_RESULT_VERSION = 3
 
 export interface TokenUsage {
   input: number
@@ -61,6 +62,11 @@ export interface CaseResult {
   cached: boolean
   model?: string
   fingerprint?: string
+  /**
+   * Why the model stopped when it did not finish its answer, as the provider said: OpenAI's
+   * `length` (cut off at its token limit), `content_filter`, `tool_calls`… Absent when it finished.
+   */
+  finishReason?: string
   error?: CaseError
 }
 
@@ -143,7 +149,7 @@ export interface ReplayedProvider {
 }
 
 export interface RunResult {
-  schemaVersion: 1 | typeof RUN_RESULT_VERSION
+  schemaVersion: 1 | 2 | typeof RUN_RESULT_VERSION
   tool: { name: 'evalgate'; version: string }
   run: RunMeta
   suites: SuiteResult[]

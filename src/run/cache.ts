@@ -34,6 +34,8 @@ export const CACHE_MODES: readonly CacheMode[] = ['off', 'read', 'write', 'read-
 /**
  * Bumped when the key's inputs or the entry format change: old entries then simply miss. 2: an
  * entry keeps the service tier that answered (a flex answer of format 1 would replay as standard).
+ * An entry's `finishReason` came later without a bump: an entry without it replays as an answer
+ * that finished, as every answer did before, and a recorded cache stays usable.
  */
 const CACHE_FORMAT = 2
 
@@ -43,7 +45,7 @@ const CACHE_FORMAT = 2
  */
 export type CachedAnswer = Pick<
   ProviderResponse,
-  'output' | 'tokens' | 'model' | 'fingerprint' | 'serviceTier'
+  'output' | 'tokens' | 'model' | 'fingerprint' | 'serviceTier' | 'finishReason'
 >
 
 export interface CacheKeyInput {
@@ -144,7 +146,8 @@ interface CacheEntry {
 
 /**
  * What the cache keeps of an answer, and gives back: the output, the token counts, the model, its
- * fingerprint and the service tier that answered (which decides its price); not its latency.
+ * fingerprint, the service tier that answered (which decides its price) and why it stopped; not
+ * its latency.
  */
 function cachedAnswer(answer: CachedAnswer): CachedAnswer {
   return {
@@ -152,7 +155,8 @@ function cachedAnswer(answer: CachedAnswer): CachedAnswer {
     ...(answer.tokens ? { tokens: recordedTokens(answer.tokens) } : {}),
     ...(answer.model !== undefined ? { model: answer.model } : {}),
     ...(answer.fingerprint !== undefined ? { fingerprint: answer.fingerprint } : {}),
-    ...(answer.serviceTier !== undefined ? { serviceTier: answer.serviceTier } : {})
+    ...(answer.serviceTier !== undefined ? { serviceTier: answer.serviceTier } : {}),
+    ...(answer.finishReason !== undefined ? { finishReason: answer.finishReason } : {})
   }
 }
 
@@ -166,7 +170,7 @@ function entryProblem(entry: unknown, key: string): string | undefined {
   if (!answer || typeof answer['output'] !== 'string') return 'no output'
   const tokens = answer['tokens'] === undefined ? undefined : tokenCountProblem(answer['tokens'])
   if (tokens) return `bad token counts: ${tokens}`
-  for (const field of ['model', 'fingerprint', 'serviceTier']) {
+  for (const field of ['model', 'fingerprint', 'serviceTier', 'finishReason']) {
     if (answer[field] !== undefined && typeof answer[field] !== 'string') return `bad ${field}`
   }
   return undefined

@@ -151,7 +151,8 @@ function redactAnswer<T extends CachedAnswer>(answer: T, secrets: readonly Secre
     output: redactText(answer.output, secrets),
     ...(answer.model === undefined ? {} : { model: text(answer.model) }),
     ...(answer.fingerprint === undefined ? {} : { fingerprint: text(answer.fingerprint) }),
-    ...(answer.serviceTier === undefined ? {} : { serviceTier: text(answer.serviceTier) })
+    ...(answer.serviceTier === undefined ? {} : { serviceTier: text(answer.serviceTier) }),
+    ...(answer.finishReason === undefined ? {} : { finishReason: text(answer.finishReason) })
   }
 }
 

@@ -297,7 +297,8 @@ async function runTask(
     ...(response.ttftMs !== undefined ? { ttftMs: response.ttftMs } : {}),
     ...(response.tokens ? { tokens: response.tokens, cost: callCost(lane.spec, response) } : {}),
     ...(response.model ? { model: response.model } : {}),
-    ...(response.fingerprint ? { fingerprint: response.fingerprint } : {})
+    ...(response.fingerprint ? { fingerprint: response.fingerprint } : {}),
+    ...(response.finishReason ? { finishReason: response.finishReason } : {})
   }
   try {
     // Raced against the run's signal: a cancelled run is written at once, whatever a scorer does.

@@ -10,7 +10,7 @@ import type { ScoreInput, Scorer, ScorerResult, ScorerUsage } from './types.js'
 /** What a judge answers: the text to parse, and what the call cost. */
 export type JudgeAnswer = Pick<
   ProviderResponse,
-  'output' | 'tokens' | 'model' | 'serviceTier' | 'truncated'
+  'output' | 'tokens' | 'model' | 'serviceTier' | 'finishReason'
 >
 
 /**
@@ -213,7 +213,7 @@ export async function createLlmJudgeScorer(
     try {
       response = await judge.call(request, input.signal ?? NEVER_ABORTED, (answer) => {
         try {
-          parseJudgement(answer.output, spec.scale, answer.truncated)
+          parseJudgement(answer.output, spec.scale, answer.finishReason === 'length')
           return true
         } catch {
           return false
@@ -227,7 +227,7 @@ export async function createLlmJudgeScorer(
     }
     let judgement: { score: number; reasoning: string }
     try {
-      judgement = parseJudgement(response.output, spec.scale, response.truncated)
+      judgement = parseJudgement(response.output, spec.scale, response.finishReason === 'length')
     } catch (error) {
       throw new PaidScorerError(errorMessage(error), judgeUsage(callSpec, response))
     }
