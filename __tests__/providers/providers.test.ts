@@ -330,10 +330,11 @@ describe('exec provider, a command that misbehaves', () => {
 
   it('answers with what was written until the grace after its exit, not what its background writes later', async () => {
     // Each writes `late` after the grace, still holding stdout: one ignores SIGTERM, the other
-    // left the process group.
+    // left the process group. At 1.5 s, a second from both the grace's end (0.5 s) and the
+    // SIGKILL (2.5 s), so that a busy machine's late timers do not move it across either.
     const commands = [
-      "echo hi; (trap '' TERM; sleep 1; echo late; sleep 5) &",
-      "echo hi; setsid sh -c 'sleep 1; echo late; sleep 3' &"
+      "echo hi; (trap '' TERM; sleep 1.5; echo late; sleep 5) &",
+      "echo hi; setsid sh -c 'sleep 1.5; echo late; sleep 3' &"
     ]
     const answers = await Promise.all(
       commands.map(async (command) =>
