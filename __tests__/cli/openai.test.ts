@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseRunResult } from '../../src/results/parse.js'
@@ -15,6 +15,11 @@ let dir: string
 let judgeDown = false
 /** The model's token limit cuts its answer about France off. */
 let franceCutOff = false
+/**
+ * What the judge answers instead of its verdict, given what it is sent to grade (the prompt and
+ * the answer); undefined: its verdict.
+ */
+let judgeAnswer: ((graded: string) => Behaviour | undefined) | undefined
 
 /** The model under test answers capitals; the judge grades politeness as JSON. */
 function respond(request: ReceivedRequest): Behaviour {
@@ -22,6 +27,10 @@ function respond(request: ReceivedRequest): Behaviour {
   if (body.response_format && judgeDown) {
     return { type: 'error', status: 503, message: 'the judge is overloaded' }
   }
+  const instead = body.response_format
+    ? judgeAnswer?.(body.messages.at(-1)?.content ?? '')
+    : undefined
+  if (instead) return instead
   if (body.response_format) {
     return {
       type: 'answer' as const,
@@ -311,5 +320,224 @@ describe('an answer the model did not finish', () => {
       'Head (repeat 0, failed; equals: expected &quot;Paris&quot;, got &quot;Pa&quot;; cut off at the token limit):'
     )
     expect(compared.stdout).toMatch(/Base \(repeat 0, passed\):/)
+  })
+})
+
+const SIX = ['France', 'Germany', 'Spain', 'Italy', 'Peru', 'Chile']
+
+const judgeRequests = (from = 0) =>
+  server.requests
+    .slice(from)
+    .filter((r) => (r.body as { response_format?: unknown }).response_format !== undefined)
+const modelRequests = (from = 0) => server.requests.length - from - judgeRequests(from).length
+
+describe('an LLM judge and the cache', () => {
+  afterEach(() => {
+    judgeAnswer = undefined
+  })
+
+  /** A spec of `countries` graded by the judge of scorer `polite`, in a directory of its own. */
+  async function judgedSpec(
+    options: { rubric?: string; seed?: number; countries?: string[]; dir?: string } = {}
+  ): Promise<string> {
+    const specDir = options.dir ?? (await mkdtemp(join(tmpdir(), 'evalgate-openai-judged-')))
+    const countries = options.countries ?? ['France', 'Germany']
+    await writeFile(
+      join(specDir, 'capitals.eval.yaml'),
+      [
+        'suite: capitals',
+        'providers:',
+        '  - id: mini',
+        '    type: openai',
+        '    model: gpt-4o-mini',
+        `    base-url: ${server.baseUrl}`,
+        '    api-key: ${LOCAL_OPENAI_KEY}',
+        `    params: { seed: ${options.seed ?? 7} }`,
+        '    prices: { input: 0.15, output: 0.6 }',
+        'prompt: "Capital of {{country}}?"',
+        'cases:',
+        ...countries.map((country) => `  - { id: ${country}, vars: { country: ${country} } }`),
+        'scorers:',
+        '  - type: llm-judge',
+        '    name: polite',
+        `    rubric: ${options.rubric ?? 'The answer is only the city name.'}`,
+        '    judge:',
+        '      type: openai',
+        '      model: gpt-4o-mini',
+        `      base-url: ${server.baseUrl}`,
+        '      api-key: ${LOCAL_OPENAI_KEY}',
+        '      prices: { input: 0.15, output: 0.6 }',
+        '      retry: { max-attempts: 1 }',
+        'min-pass-rate: 0',
+        ''
+      ].join('\n')
+    )
+    return specDir
+  }
+
+  const run = (specDir: string, out: string, cache: string[] = []) =>
+    runBundle(cli, ['run', '.', '--no-color', '--quiet', '--out', out, ...cache], {
+      cwd: specDir,
+      env: { LOCAL_OPENAI_KEY: KEY }
+    })
+  const results = async (file: string) => parseRunResult(await readFile(file, 'utf8'), file)
+
+  it("says whose grades came from the cache by the judge's own answers, not the model's", async () => {
+    const specDir = await judgedSpec()
+    const cache = ['--cache-dir', join(specDir, 'cache')]
+    const recorded = join(specDir, 'recorded.json')
+    expect((await run(specDir, recorded, ['--cache', 'write', ...cache])).code).toBe(0)
+
+    // The rubric changed: the answers come from the cache, the judge is asked anew and paid.
+    await judgedSpec({ dir: specDir, rubric: 'The answer is polite.' })
+    const before = server.requests.length
+    const regraded = join(specDir, 'regraded.json')
+    const rubricRun = await run(specDir, regraded, ['--cache', 'read', ...cache])
+    expect([modelRequests(before), judgeRequests(before).length]).toEqual([0, 2])
+    expect(
+      (await results(regraded)).suites[0]?.results.map((r) => [r.cached, r.judgeCached])
+    ).toEqual([
+      [true, false],
+      [true, false]
+    ])
+    expect(rubricRun.stdout).toContain(
+      'tokens judging 2 answers (apart from the cost of the systems under test)\n'
+    )
+
+    // Only the model's parameters changed: the model is called, the judge's grades of the same
+    // answers come from the cache.
+    await judgedSpec({ dir: specDir, seed: 8 })
+    const next = server.requests.length
+    const reasked = join(specDir, 'reasked.json')
+    const modelRun = await run(specDir, reasked, ['--cache', 'read', ...cache])
+    expect([modelRequests(next), judgeRequests(next).length]).toEqual([2, 0])
+    expect(
+      (await results(reasked)).suites[0]?.results.map((r) => [r.cached, r.judgeCached])
+    ).toEqual([
+      [false, true],
+      [false, true]
+    ])
+    expect(modelRun.stdout).toContain(
+      "tokens judging 2 answers (apart from the cost of the systems under test); the judges' answers on 2 of them came from the cache, and their cost is the one recorded, not spent by this run"
+    )
+  })
+
+  it('compares a replay missing a grade with the answers it counts, naming the judge of the scorer', async () => {
+    const specDir = await judgedSpec()
+    const cacheDir = join(specDir, 'cache')
+    const recorded = join(specDir, 'recorded.json')
+    expect((await run(specDir, recorded, ['--cache', 'write', '--cache-dir', cacheDir])).code).toBe(
+      0
+    )
+    // One grade lost from the cache (as an older evalgate left out a verdict it could not read).
+    const entries = (await readdir(cacheDir, { recursive: true })).filter((f) =>
+      f.endsWith('.json')
+    )
+    const texts = await Promise.all(entries.map((f) => readFile(join(cacheDir, f), 'utf8')))
+    const grade = entries.find((_, i) => texts[i]?.includes('reasoning'))
+    if (!grade) throw new Error('no grade recorded')
+    await rm(join(cacheDir, grade))
+
+    const replayed = join(specDir, 'replayed.json')
+    await run(specDir, replayed, ['--cache', 'replay', '--cache-dir', cacheDir])
+    const missing = (await results(replayed)).suites[0]?.results.find((r) => r.error)
+    const compared = await runBundle(cli, ['compare', recorded, replayed, '--no-color'], {
+      cwd: specDir
+    })
+    expect(compared.stdout).toContain('1 of 1 head answers came from the cache')
+    expect(missing?.error?.kind).toBe('cache-miss')
+    expect(missing?.error?.message).toContain(
+      `no cached answer for the judge of polite, case ${missing?.caseId}, repeat 0`
+    )
+  })
+
+  it("replays a recorded judge's broken verdict as the same judge error, which a run that can call asks again", async () => {
+    const specDir = await judgedSpec({ countries: SIX })
+    const cache = ['--cache-dir', join(specDir, 'cache')]
+    judgeAnswer = (graded) =>
+      graded.includes('Germany')
+        ? { type: 'answer', text: 'Berlin is right, I would say.' }
+        : undefined
+    const recorded = join(specDir, 'recorded.json')
+    expect((await run(specDir, recorded, ['--cache', 'write', ...cache])).code).toBe(0)
+    const recordedErrors = (await results(recorded)).suites[0]?.results.map((r) => r.error)
+    expect(recordedErrors?.filter((error) => error !== undefined)).toEqual([
+      {
+        kind: 'judge:invalid-verdict',
+        message: `scorer "polite" failed: the judge's answer is not JSON: "Berlin is right, I would say."`
+      }
+    ])
+
+    // A replay of the same code reproduces the run, and compares with it as a pass.
+    const replayed = join(specDir, 'replayed.json')
+    const replay = await run(specDir, replayed, ['--cache', 'replay', ...cache])
+    expect(replay.stdout).not.toContain('not graded')
+    expect((await results(replayed)).suites[0]?.results.map((r) => r.error)).toEqual(recordedErrors)
+    const compared = await runBundle(
+      cli,
+      ['compare', recorded, replayed, '--strict', '--no-color'],
+      { cwd: specDir }
+    )
+    expect(compared.stdout).not.toContain('INCONCLUSIVE')
+    expect(compared.code).toBe(0)
+
+    // A run that can call asks the judge again for that answer, and records its verdict.
+    judgeAnswer = undefined
+    const before = server.requests.length
+    const retried = join(specDir, 'retried.json')
+    expect((await run(specDir, retried, ['--cache', 'read-write', ...cache])).code).toBe(0)
+    expect(judgeRequests(before).map((r) => JSON.stringify(r.body))).toEqual([
+      expect.stringContaining('Capital of Germany?')
+    ])
+    expect(modelRequests(before)).toBe(0)
+    const again = join(specDir, 'again.json')
+    await run(specDir, again, ['--cache', 'replay', ...cache])
+    expect((await results(again)).suites[0]?.results.every((r) => r.pass)).toBe(true)
+  })
+
+  it("is an error verdict, not a regression of the model, when the judge's verdicts are broken", async () => {
+    const specDir = await judgedSpec({ countries: SIX })
+    const base = join(specDir, 'base.json')
+    expect((await run(specDir, base)).code).toBe(0)
+    // The judge's token limit cuts every verdict off.
+    judgeAnswer = () => ({
+      type: 'answer',
+      text: '{"reasoning": "The answer',
+      finishReason: 'length'
+    })
+    const head = join(specDir, 'head.json')
+    expect((await run(specDir, head)).code).toBe(0)
+    expect((await results(head)).suites[0]?.results[0]?.error).toEqual({
+      kind: 'judge:invalid-verdict',
+      message: `scorer "polite" failed: the judge's answer was cut off at max_tokens; raise the judge's params.max_tokens: "{\\"reasoning\\": \\"The answer"`
+    })
+    const compared = await runBundle(cli, ['compare', base, head, '--no-color'], { cwd: specDir })
+    expect(compared.stdout).toContain('evalgate compare: ERROR')
+    expect(compared.stdout).toContain(
+      'outage: 100.0% of the head answers could not be graded: the judge gave no usable verdict (judge:invalid-verdict ×6)'
+    )
+    expect(compared.stdout).not.toContain('REGRESSION')
+    expect(compared.code).toBe(1)
+  })
+
+  it('says that a judge answered nothing, or refused', async () => {
+    const specDir = await judgedSpec()
+    judgeAnswer = (graded) =>
+      graded.includes('Paris')
+        ? { type: 'answer', text: null }
+        : { type: 'answer', refusal: "I'm sorry, I can't help with that." }
+    const out = join(specDir, 'results.json')
+    await run(specDir, out)
+    expect((await results(out)).suites[0]?.results.map((r) => r.error)).toEqual([
+      {
+        kind: 'judge:invalid-verdict',
+        message: `scorer "polite" failed: the judge's answer was empty`
+      },
+      {
+        kind: 'judge:invalid-verdict',
+        message: `scorer "polite" failed: the judge refused to grade: "I'm sorry, I can't help with that."`
+      }
+    ])
+    expect(server.violations).toEqual([])
   })
 })

@@ -63,6 +63,8 @@ export type Behaviour =
       type: 'answer'
       /** Defaults to `echo: <last message>`; null: a message without text (`content: null`). */
       text?: string | null
+      /** The first choice refuses: this `refusal` text, and `content: null` (text is ignored). */
+      refusal?: string
       /** The texts of choices 1, 2… (as `n` asks), streamed interleaved with the first's. */
       otherChoices?: string[]
       /** The first choice calls this function (`tool_calls`), as a model given `tools` may. */
@@ -345,7 +347,12 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
     res: ServerResponse
   ): Promise<void> => {
     await wait(behaviour.delayMs)
-    const text = behaviour.text === undefined ? echoText(body) : behaviour.text
+    const text =
+      behaviour.refusal !== undefined
+        ? null
+        : behaviour.text === undefined
+          ? echoText(body)
+          : behaviour.text
     const texts = [text, ...(behaviour.otherChoices ?? [])]
     const finishReason = behaviour.finishReason ?? 'stop'
     const toolCall = behaviour.toolCall && {
@@ -371,7 +378,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
               message: {
                 role: 'assistant',
                 content,
-                refusal: null,
+                refusal: index === 0 ? (behaviour.refusal ?? null) : null,
                 annotations: [],
                 ...(toolCall && index === 0 ? { tool_calls: [toolCall] } : {})
               },
@@ -409,6 +416,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
     const deltas = texts.map((content, index) => [
       { role: 'assistant', content: content === null ? null : '' },
       ...(toolCall && index === 0 ? [{ tool_calls: [{ index: 0, ...toolCall }] }] : []),
+      ...(behaviour.refusal !== undefined && index === 0 ? [{ refusal: behaviour.refusal }] : []),
       ...(content?.match(/\S+\s*|\s+/g) ?? []).map((piece) => ({ content: piece }))
     ])
     const rounds = Math.max(...deltas.map((list) => list.length))

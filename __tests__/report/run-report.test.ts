@@ -190,14 +190,14 @@ describe('what LLM judges spent', () => {
 
   it('is said apart from the systems under test, in both reports', () => {
     const note =
-      'LLM judges: $0.00300, 2,000 tokens over 2 graded answers (apart from the cost of the systems under test)'
+      'LLM judges: $0.00300, 2,000 tokens judging 2 answers (apart from the cost of the systems under test)'
     const paid = judged([0.001, 0.002])
     expect(renderRunTerminal(paid, summarizeRun(paid), { color: false })).toContain(note)
     expect(renderRunMarkdown(paid, summarizeRun(paid))).toContain(note)
     const unpriced = judged([0.001, null])
     // Not "no price for its model": gpt-4o has one, but not at a base-url other than OpenAI's.
     const why =
-      "LLM judges: cost unknown (no price for the judge of triage / polite: set prices: on the judge; the built-in prices hold only for the models they list, on OpenAI's own API at its standard tier, not for a judge with a base-url elsewhere), 2,000 tokens over 2 graded answers"
+      "LLM judges: cost unknown (no price for the judge of triage / polite: set prices: on the judge; the built-in prices hold only for the models they list, on OpenAI's own API at its standard tier, not for a judge with a base-url elsewhere), 2,000 tokens judging 2 answers"
     expect(renderRunTerminal(unpriced, summarizeRun(unpriced), { color: false })).toContain(why)
     expect(renderRunMarkdown(unpriced, summarizeRun(unpriced))).toContain(
       'LLM judges: cost unknown (no price for the judge of triage / polite: set prices: on the judge;'
@@ -205,22 +205,70 @@ describe('what LLM judges spent', () => {
     expect(renderRunMarkdown(run, summarizeRun(run))).not.toContain('LLM judges')
   })
 
-  it('is the recorded cost, not this run’s spending, for the answers from the cache', () => {
+  it('is the recorded cost, not this run’s spending, for the judges’ answers from the cache', () => {
     const replayed = judged([0.001, 0.002])
-    const [first, ...rest] = replayed.suites[0]?.results ?? []
+    const [first, second] = replayed.suites[0]?.results ?? []
     const suite = replayed.suites[0]
-    if (!first || !suite) throw new Error('two answers')
+    if (!first || !second || !suite) throw new Error('two answers')
+    // The first answer from the cache, graded anew (its rubric changed); the second answered
+    // anew, its grade from the cache (the same text as recorded).
     const run = {
       ...replayed,
-      suites: [{ ...suite, results: [{ ...first, cached: true, latencyMs: null }, ...rest] }]
+      suites: [
+        {
+          ...suite,
+          results: [
+            { ...first, cached: true, latencyMs: null, judgeCached: false },
+            { ...second, judgeCached: true }
+          ]
+        }
+      ]
     }
     const text = renderRunTerminal(run, summarizeRun(run), { color: false })
     expect(text).toContain(
       '1 of 2 answers came from the cache (no latency measured: p50 and p95 are of the others)'
     )
     expect(text).toContain(
-      "over 2 graded answers (apart from the cost of the systems under test); 1 of them came from the cache, and their grades' cost is the one recorded, not spent by this run"
+      "judging 2 answers (apart from the cost of the systems under test); the judges' answers on 1 of them came from the cache, and their cost is the one recorded, not spent by this run"
     )
+    const graded = {
+      ...run,
+      suites: [
+        {
+          ...suite,
+          results: [{ ...first, cached: true, latencyMs: null, judgeCached: false }, second]
+        }
+      ]
+    }
+    expect(renderRunTerminal(graded, summarizeRun(graded), { color: false })).not.toContain(
+      'came from the cache, and their cost'
+    )
+  })
+
+  it('counts the answers judged, whether or not the judge gave a verdict', () => {
+    const broken = judged([0.001])
+    const suite = broken.suites[0]
+    const [only] = suite?.results ?? []
+    if (!suite || !only) throw new Error('one answer')
+    const run = {
+      ...broken,
+      suites: [
+        {
+          ...suite,
+          results: [
+            {
+              ...only,
+              score: null,
+              pass: null,
+              scores: [],
+              error: { kind: 'judge:invalid-verdict', message: "the judge's answer was empty" }
+            }
+          ]
+        }
+      ]
+    }
+    const text = renderRunTerminal(run, summarizeRun(run), { color: false })
+    expect(text).toContain('LLM judges: $0.00100, 1,000 tokens judging 1 answer (apart from')
   })
 })
 

@@ -798,7 +798,9 @@ describe('executePlan with an LLM judge', () => {
       score: null,
       error: {
         kind: 'cache-miss',
-        message: expect.stringContaining('no cached answer for judge judge, case case-0, repeat 0')
+        message: expect.stringContaining(
+          'no cached answer for the judge of judge, case case-0, repeat 0'
+        )
       }
     })
     // Missing, as an answer missing from the cache is: out of the pass rate, counted apart.

@@ -455,7 +455,8 @@ describe('llm-judge with other judges', () => {
     // Both judges answered, the unparseable one included: both calls are counted.
     expect(failure.judgeSpending).toEqual({
       judgeTokens: { input: 20, output: 10 },
-      judgeCost: null
+      judgeCost: null,
+      judgeCached: false
     })
   })
 })

@@ -7,13 +7,18 @@ import { isMissingAnswer, resultsByProvider } from '../results/summary.js'
 import type { CaseResult, SuiteResult } from '../results/types.js'
 
 /**
- * Errors that say the provider, an LLM judge or the network was unavailable rather than that the
- * change under test broke something: more of them is an `error` verdict, never a `regression`.
+ * Errors that say the provider, an LLM judge or the network was unavailable, or that the judge
+ * answered with no verdict, rather than that the change under test broke something: more of
+ * them is an `error` verdict, never a `regression`. A judge's broken verdict (cut off at its
+ * token limit, prose from a judge that ignores the answer format) is the judge's problem, not the
+ * graded model's.
  */
 const OUTAGE_CAUSES = ['rate-limited', 'server', 'timeout', 'network', 'auth', 'unknown']
-const OUTAGE_KINDS = new Set(
-  OUTAGE_CAUSES.flatMap((cause) => [`provider:${cause}`, `judge:${cause}`])
-)
+const INVALID_VERDICT = 'judge:invalid-verdict'
+const OUTAGE_KINDS = new Set([
+  ...OUTAGE_CAUSES.flatMap((cause) => [`provider:${cause}`, `judge:${cause}`]),
+  INVALID_VERDICT
+])
 
 export function isOutageKind(kind: string): boolean {
   return OUTAGE_KINDS.has(kind)
@@ -21,17 +26,27 @@ export function isOutageKind(kind: string): boolean {
 
 /**
  * What an outage of a side's answers lost them, for its verdict's reason: `could not be obtained
- * from the provider`, `could not be graded: the judge was unavailable`, or both.
+ * from the provider`, `could not be graded: the judge was unavailable` (or gave no usable
+ * verdict), or both.
  */
 export function outageLoss(side: SideSummary): string {
   const kinds = [...side.errorKinds.keys()].filter(isOutageKind)
   const provider = kinds.some((kind) => kind.startsWith('provider:'))
-  const judge = kinds.some((kind) => kind.startsWith('judge:'))
-  if (provider && judge) {
-    return 'could not be obtained from the provider or graded by the judge (both unavailable)'
+  const judgeDown = kinds.some((kind) => kind.startsWith('judge:') && kind !== INVALID_VERDICT)
+  const invalid = kinds.includes(INVALID_VERDICT)
+  const judge =
+    judgeDown && invalid
+      ? 'the judge was unavailable or gave no usable verdict'
+      : invalid
+        ? 'the judge gave no usable verdict'
+        : 'the judge was unavailable'
+  if (provider && (judgeDown || invalid)) {
+    return judgeDown && !invalid
+      ? 'could not be obtained from the provider or graded by the judge (both unavailable)'
+      : `could not be obtained from the provider, or graded (${judge})`
   }
-  return judge
-    ? 'could not be graded: the judge was unavailable'
+  return judgeDown || invalid
+    ? `could not be graded: ${judge}`
     : 'could not be obtained from the provider'
 }
 
@@ -205,7 +220,9 @@ export function summarizeSide(suite: SuiteResult, providerId: string): SideSumma
   let cachedPricedAnswers = 0
   let cachedAnswers = 0
   for (const result of answersOf(suite, providerId)) {
-    if (result.cached) cachedAnswers++
+    // Of the answers counted (`answers`): one whose judge's grade was not in the replay cache
+    // came from the cache, but is missing.
+    if (result.cached && !isMissingAnswer(result)) cachedAnswers++
     const group = byCase.get(result.caseId)
     if (group) group.push(result)
     else byCase.set(result.caseId, [result])

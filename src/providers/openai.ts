@@ -268,6 +268,7 @@ export class OpenAIProvider implements Provider {
       output: content || refusal || '',
       latencyMs,
       attempts: 1,
+      ...(!content && refusal ? { refused: true } : {}),
       ...(tokens ? { tokens } : {}),
       ...(completion.model ? { model: completion.model } : {}),
       ...(completion.system_fingerprint ? { fingerprint: completion.system_fingerprint } : {}),
@@ -368,6 +369,7 @@ export class OpenAIProvider implements Provider {
     return {
       output: content || refusal,
       latencyMs,
+      ...(!content && refusal ? { refused: true } : {}),
       ...(ttftMs !== undefined ? { ttftMs } : {}),
       attempts: 1,
       ...(tokens ? { tokens } : {}),

@@ -26,6 +26,8 @@ export interface ProviderResponse {
    * OpenAI's finish_reason `length` (its token limit), `content_filter`, `tool_calls`…
    */
   finishReason?: string
+  /** The text is the model's refusal (OpenAI's `refusal`), not an answer: an LLM judge's says so. */
+  refused?: boolean
   attempts: number
 }
 

@@ -147,11 +147,12 @@ function unpricedJudgesReason(judges: readonly string[]): string {
 
 /**
  * What the run's LLM judges spent, apart from the systems under test (whose cost is compared);
- * undefined when no judge graded anything. Plain text.
+ * undefined when no judge answered. Plain text. It counts the answers judged, not grades: a judge
+ * that gave no verdict was paid all the same.
  */
 function judgeSpendNote(run: RunResult): string | undefined {
-  let graded = 0
-  let gradedCached = 0
+  let judged = 0
+  let judgedFromCache = 0
   let cost: number | null = 0
   let tokens = 0
   const unpriced: string[] = []
@@ -159,8 +160,8 @@ function judgeSpendNote(run: RunResult): string | undefined {
     let suiteUnpriced = false
     for (const result of suite.results) {
       if (result.judgeCost === undefined && result.judgeTokens === undefined) continue
-      graded++
-      if (result.cached) gradedCached++
+      judged++
+      if (result.judgeCached) judgedFromCache++
       if (result.judgeCost === null) suiteUnpriced = true
       cost = result.judgeCost === null || cost === null ? null : cost + (result.judgeCost ?? 0)
       tokens += (result.judgeTokens?.input ?? 0) + (result.judgeTokens?.output ?? 0)
@@ -170,14 +171,15 @@ function judgeSpendNote(run: RunResult): string | undefined {
       unpriced.push(`${suite.suite} / ${judges.map((judge) => judge.name).join(', ')}`)
     }
   }
-  if (graded === 0) return undefined
+  if (judged === 0) return undefined
   const spent = cost === null ? `cost unknown (${unpricedJudgesReason(unpriced)})` : formatUsd(cost)
-  // A cached answer's grade is found in the cache by that answer: its cost was spent when recorded.
+  // What a judge answered from the cache was paid for by the run that recorded it.
   const recorded =
-    gradedCached === 0
+    judgedFromCache === 0
       ? ''
-      : `; ${gradedCached.toLocaleString('en-US')} of them came from the cache, and their grades' cost is the one recorded, not spent by this run`
-  return `LLM judges: ${spent}, ${tokens.toLocaleString('en-US')} tokens over ${graded.toLocaleString('en-US')} graded answers (apart from the cost of the systems under test)${recorded}`
+      : `; the judges' answers on ${judgedFromCache.toLocaleString('en-US')} of them came from the cache, and their cost is the one recorded, not spent by this run`
+  const answers = `${judged.toLocaleString('en-US')} answer${judged === 1 ? '' : 's'}`
+  return `LLM judges: ${spent}, ${tokens.toLocaleString('en-US')} tokens judging ${answers} (apart from the cost of the systems under test)${recorded}`
 }
 
 /** How many answers the cache gave, which have no latency; plain text, undefined when none. */

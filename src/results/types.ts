@@ -7,7 +7,7 @@ import type { GateSpec } from '../spec/types.js'
 
 /**
  * 2 added `run.commentKey`, `run.replayed` and each suite's `promptFingerprint` and `timeoutMs`;
- * 3 added each answer's `finishReason`. An evalgate reading an older version refuses the new
+ * 3 added each answer's `finishReason` and `judgeCached`. An evalgate reading an older version refuses the new
  * fields as unknown: told the file is newer, it says to upgrade. Older files are read as they are
  * (the fields are optional).
  */
@@ -29,8 +29,9 @@ export interface ScorerOutcome {
 
 export interface CaseError {
   /**
-   * `provider:<kind>` for a failed call, `judge:<kind>` for an LLM judge's failed call, `scorer`
-   * for a scorer that threw, `cache-miss`, `cancelled`.
+   * `provider:<kind>` for a failed call, `judge:<kind>` for an LLM judge's failed call,
+   * `judge:invalid-verdict` for a judge's answer that is no verdict, `scorer` for a scorer that
+   * threw, `cache-miss`, `cancelled`.
    */
   kind: string
   message: string
@@ -56,6 +57,11 @@ export interface CaseResult {
   /** What LLM judges spent scoring this answer: counted apart from the system under test. */
   judgeTokens?: TokenUsage
   judgeCost?: number | null
+  /**
+   * Every LLM judge's answer on this answer came from the cache: `judgeCost` was spent by the
+   * run that recorded it. Absent when no judge answered (and in results before format 3).
+   */
+  judgeCached?: boolean
   attempts: number
   /** Milliseconds spent waiting between attempts (backoff, Retry-After); absent when none. */
   retryWaitMs?: number

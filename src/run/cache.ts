@@ -34,8 +34,9 @@ export const CACHE_MODES: readonly CacheMode[] = ['off', 'read', 'write', 'read-
 /**
  * Bumped when the key's inputs or the entry format change: old entries then simply miss. 2: an
  * entry keeps the service tier that answered (a flex answer of format 1 would replay as standard).
- * An entry's `finishReason` came later without a bump: an entry without it replays as an answer
- * that finished, as every answer did before, and a recorded cache stays usable.
+ * An entry's `finishReason` and `refused` came later without a bump: an entry without them
+ * replays as an answer that finished, as every answer did before, and a recorded cache stays
+ * usable.
  */
 const CACHE_FORMAT = 2
 
@@ -45,7 +46,7 @@ const CACHE_FORMAT = 2
  */
 export type CachedAnswer = Pick<
   ProviderResponse,
-  'output' | 'tokens' | 'model' | 'fingerprint' | 'serviceTier' | 'finishReason'
+  'output' | 'tokens' | 'model' | 'fingerprint' | 'serviceTier' | 'finishReason' | 'refused'
 >
 
 export interface CacheKeyInput {
@@ -146,8 +147,8 @@ interface CacheEntry {
 
 /**
  * What the cache keeps of an answer, and gives back: the output, the token counts, the model, its
- * fingerprint, the service tier that answered (which decides its price) and why it stopped; not
- * its latency.
+ * fingerprint, the service tier that answered (which decides its price), why it stopped and
+ * whether it refused; not its latency.
  */
 function cachedAnswer(answer: CachedAnswer): CachedAnswer {
   return {
@@ -156,7 +157,8 @@ function cachedAnswer(answer: CachedAnswer): CachedAnswer {
     ...(answer.model !== undefined ? { model: answer.model } : {}),
     ...(answer.fingerprint !== undefined ? { fingerprint: answer.fingerprint } : {}),
     ...(answer.serviceTier !== undefined ? { serviceTier: answer.serviceTier } : {}),
-    ...(answer.finishReason !== undefined ? { finishReason: answer.finishReason } : {})
+    ...(answer.finishReason !== undefined ? { finishReason: answer.finishReason } : {}),
+    ...(answer.refused ? { refused: true } : {})
   }
 }
 
@@ -173,6 +175,8 @@ function entryProblem(entry: unknown, key: string): string | undefined {
   for (const field of ['model', 'fingerprint', 'serviceTier', 'finishReason']) {
     if (answer[field] !== undefined && typeof answer[field] !== 'string') return `bad ${field}`
   }
+  if (answer['refused'] !== undefined && typeof answer['refused'] !== 'boolean')
+    return 'bad refused'
   return undefined
 }
 
@@ -210,9 +214,11 @@ export class ResponseCache {
   }
 
   /**
-   * The recorded answer, or undefined on a miss (or when this mode does not read); one that is
-   * not `usable` to the caller is a miss. In replay mode a miss throws CacheMissError; `what`
-   * (e.g. "provider gpt, case q1, repeat 0") names it.
+   * The recorded answer, or undefined on a miss (or when this mode does not read). One that is
+   * not `usable` to the caller (a judge's answer that is no verdict) is a miss in a mode that can
+   * call again, for another try; a replay, which cannot, gives it back as recorded, so the run
+   * it replays is reproduced with the same error. In replay mode a miss throws CacheMissError;
+   * `what` (e.g. "provider gpt, case q1, repeat 0") names it.
    */
   async get(
     key: string,
@@ -222,12 +228,7 @@ export class ResponseCache {
     if (!this.reads) return undefined
     const file = this.path(key)
     const read = await this.read(file, key)
-    const answer = read && usable(read) ? read : undefined
-    if (read && !answer) {
-      this.warn(
-        `cache: ${file} is not a usable answer${what ? ` for ${what}` : ''} (for a judge: not a verdict on its scale); treated as a miss`
-      )
-    }
+    const answer = read && (this.mode === 'replay' || usable(read)) ? read : undefined
     if (!answer && this.mode === 'replay') throw new CacheMissError(key, this.dir, what)
     return answer
   }

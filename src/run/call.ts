@@ -208,8 +208,8 @@ function stopped(call: Promise<unknown>, signal: AbortSignal): Promise<void> {
  * paced by the provider's rate limiter, made holding a share of its endpoint's and the run's
  * concurrency (none while it waits for its limit or a retry), given its own timeout, and retried
  * per the provider's policy — and recorded in the cache. `what` names the call in a cache-miss
- * error; an answer that is not `usable` (a judge's that is no verdict) is neither recorded nor
- * replayed.
+ * error. An answer that is not `usable` (a judge's that is no verdict) is recorded all the same,
+ * so that a replay gives the same error, but a mode that can call asks again rather than take it.
  */
 export async function callProvider(
   policy: CallPolicy,
@@ -284,7 +284,7 @@ export async function callProvider(
     policy.retry,
     { sleep: options.sleep ?? sleep, random: options.random ?? Math.random, signal }
   )
-  if (cache && key && cache.writes && usable(outcome.value)) await cache.set(key, outcome.value)
+  if (cache && key && cache.writes) await cache.set(key, outcome.value)
   const { value, attempts, waitedMs } = outcome
   return { response: value, attempts, waitedMs, cached: false }
 }

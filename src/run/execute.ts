@@ -10,6 +10,7 @@ import { RUN_RESULT_VERSION } from '../results/types.js'
 import type { CaseResult, RunMeta, RunResult, SuiteResult } from '../results/types.js'
 import { fingerprint, sha256Hex } from '../results/fingerprint.js'
 import {
+  InvalidVerdictError,
   JudgeCallError,
   ScorerFailure,
   closeScorers,
@@ -237,11 +238,13 @@ function errorKind(error: unknown): string {
 /**
  * A judge's grade missing from a replay's cache says nothing of the answer, as a missing answer
  * says nothing of the model: a cache miss. A judge whose call failed keeps its provider's kind
- * (`judge:server`…), so that a judge's outage is told from an answer that broke a scorer.
+ * (`judge:server`…), and one that answered with no verdict is `judge:invalid-verdict`, so that a
+ * judge's failings are told from an answer that broke a scorer.
  */
 function scoringErrorKind(error: unknown): string {
   const cause = error instanceof ScorerFailure ? error.cause : undefined
   if (cause instanceof CacheMissError) return 'cache-miss'
+  if (cause instanceof InvalidVerdictError) return 'judge:invalid-verdict'
   return cause instanceof JudgeCallError ? `judge:${cause.kind}` : 'scorer'
 }
 
@@ -317,7 +320,8 @@ async function runTask(
       pass: scored.pass,
       scores: scored.scores,
       ...(scored.judgeTokens ? { judgeTokens: scored.judgeTokens } : {}),
-      ...(scored.judgeCost !== undefined ? { judgeCost: scored.judgeCost } : {})
+      ...(scored.judgeCost !== undefined ? { judgeCost: scored.judgeCost } : {}),
+      ...(scored.judgeCached !== undefined ? { judgeCached: scored.judgeCached } : {})
     }
   } catch (error) {
     // Scoring cut short by the cancellation says nothing of the answer: not a result either.

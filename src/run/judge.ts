@@ -21,7 +21,7 @@ export interface JudgeFactoryOptions extends CallOptions {
  * judge's key, either.
  */
 export function runJudges(options: JudgeFactoryOptions): JudgeFactory {
-  return async (spec) => {
+  return async (spec, scorer) => {
     const provider = await options.createProvider(spec)
     const policy = callPolicy(spec, provider, {
       timeoutMs: spec.timeoutMs ?? JUDGE_TIMEOUT_MS,
@@ -30,9 +30,16 @@ export function runJudges(options: JudgeFactoryOptions): JudgeFactory {
     })
     const judge: Judge = {
       async call(request, signal, usable) {
-        const what = `judge ${spec.id}, case ${request.caseId}, repeat ${request.repeat}`
-        const { response } = await callProvider(policy, request, signal, options, what, usable)
-        return response
+        const what = `the judge of ${scorer}, case ${request.caseId}, repeat ${request.repeat}`
+        const { response, cached } = await callProvider(
+          policy,
+          request,
+          signal,
+          options,
+          what,
+          usable
+        )
+        return { ...response, cached }
       },
       close: async () => {
         await provider.close?.()

@@ -3,10 +3,14 @@ import type { ProviderError, ProviderErrorKind } from '../errors.js'
 import type { TokenUsage } from '../results/types.js'
 import type { ScorerUsage } from './types.js'
 
-/** What LLM judges spent on one output: recorded apart from the system under test. */
+/**
+ * What LLM judges spent on one output: recorded apart from the system under test. `judgeCached`:
+ * every judge's answer came from the cache, so its cost was spent by the run that recorded it.
+ */
 export interface JudgeSpending {
   judgeTokens?: TokenUsage
   judgeCost?: number | null
+  judgeCached?: boolean
 }
 
 /**
@@ -48,6 +52,13 @@ export class PaidScorerError extends EvalgateError {
     this.usage = usage
   }
 }
+
+/**
+ * An LLM judge answered with no verdict (prose, a refusal, nothing, one cut off at its token
+ * limit): the judge's problem, not the graded model's. The caller records the case as errored
+ * with kind `judge:invalid-verdict`.
+ */
+export class InvalidVerdictError extends PaidScorerError {}
 
 /**
  * An LLM judge's call failed: its provider's error kind is kept, so that a judge that was

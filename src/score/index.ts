@@ -6,7 +6,7 @@ export {
 } from './create.js'
 export { scoreOutput, type CaseScore } from './score-output.js'
 export { levenshtein, similarity } from './levenshtein.js'
-export { JudgeCallError, ScorerFailure } from './errors.js'
+export { InvalidVerdictError, JudgeCallError, ScorerFailure } from './errors.js'
 export {
   JAVASCRIPT_PASS_SCORE,
   type JavascriptScorerContext,

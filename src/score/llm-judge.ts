@@ -3,15 +3,18 @@ import { callCost } from '../providers/prices.js'
 import type { ProviderRequest, ProviderResponse } from '../providers/types.js'
 import { renderTemplate } from '../spec/template.js'
 import type { ChatMessage, LlmJudgeScorerSpec, ProviderSpec } from '../spec/types.js'
-import { JudgeCallError, PaidScorerError, ScorerConfigProblem } from './errors.js'
+import { InvalidVerdictError, JudgeCallError, ScorerConfigProblem } from './errors.js'
 import { quote, truncate } from './reason.js'
 import type { ScoreInput, Scorer, ScorerResult, ScorerUsage } from './types.js'
 
-/** What a judge answers: the text to parse, and what the call cost. */
+/**
+ * What a judge answers: the text to parse (and whether it is a refusal), what the call cost, and
+ * whether it came from the cache, where its cost was spent by the run that recorded it.
+ */
 export type JudgeAnswer = Pick<
   ProviderResponse,
-  'output' | 'tokens' | 'model' | 'serviceTier' | 'finishReason'
->
+  'output' | 'tokens' | 'model' | 'serviceTier' | 'finishReason' | 'refused'
+> & { cached?: boolean }
 
 /**
  * A judge as the scorer sees it: one call per output to grade. Timeouts, retries, rate limits and
@@ -20,7 +23,8 @@ export type JudgeAnswer = Pick<
 export interface Judge {
   /**
    * `usable` says whether an answer is a verdict at all: one that is not (a refusal, prose) is
-   * neither kept for a later run nor taken from an earlier one.
+   * recorded, so that a replay gives the same error, but a run that can ask the judge again does
+   * not take it from an earlier one.
    */
   call(
     request: ProviderRequest,
@@ -30,8 +34,11 @@ export interface Judge {
   close?(): Promise<void>
 }
 
-/** Builds the judge from its spec (as called: see judgeCallSpec); the run passes `runJudges`. */
-export type JudgeFactory = (spec: ProviderSpec) => Promise<Judge>
+/**
+ * Builds the judge of the scorer named `scorer` from its spec (as called: see judgeCallSpec); the
+ * run passes `runJudges`.
+ */
+export type JudgeFactory = (spec: ProviderSpec, scorer: string) => Promise<Judge>
 
 /** The judge's reasoning becomes the scorer's reason: long enough to explain, short for a PR comment. */
 export const MAX_JUDGE_REASON_LENGTH = 500
@@ -114,13 +121,28 @@ export interface Judgement {
   reasoning: string
 }
 
+/** How the judge's answer ended, which says what went wrong when it is no verdict. */
+export interface JudgementEnding {
+  /** Cut off at the judge's token limit. */
+  truncated?: boolean
+  /** The text is the judge's refusal. */
+  refused?: boolean
+}
+
 /**
  * Reads the judge's answer strictly: a JSON object (surrounding whitespace and a leading byte
  * order mark aside) with an integer `score` from 1 to `scale` and a string `reasoning`; other keys
  * are ignored. Anything else throws, so the case is errored rather than scored on a guess; an
- * answer the judge's token limit cut off (`truncated`) says so, since only a higher limit helps.
+ * answer the judge's token limit cut off says so, since only a higher limit helps, and so do a
+ * refusal and an empty answer, which are no misformatted verdict.
  */
-export function parseJudgement(text: string, scale: number, truncated = false): Judgement {
+export function parseJudgement(
+  text: string,
+  scale: number,
+  { truncated = false, refused = false }: JudgementEnding = {}
+): Judgement {
+  if (refused) throw new Error(`the judge refused to grade: ${quote(text)}`)
+  if (text.trim() === '' && !truncated) throw new Error("the judge's answer was empty")
   let value: unknown
   try {
     // Some servers and proxies start the text with U+FEFF, which JSON.parse rejects.
@@ -149,11 +171,12 @@ export function parseJudgement(text: string, scale: number, truncated = false): 
   return { score, reasoning }
 }
 
-/** What a judge call cost, priced like a call to the system under test. */
+/** What a judge call cost, priced like a call to the system under test, and whether it was cached. */
 function judgeUsage(judge: ProviderSpec, response: JudgeAnswer): ScorerUsage {
   return {
     ...(response.tokens ? { tokens: response.tokens } : {}),
-    cost: callCost(judge, response)
+    cost: callCost(judge, response),
+    cached: response.cached === true
   }
 }
 
@@ -194,7 +217,7 @@ export async function createLlmJudgeScorer(
   const callSpec = judgeCallSpec(spec.judge)
   let judge: Judge
   try {
-    judge = await createJudge(callSpec)
+    judge = await createJudge(callSpec, spec.name)
   } catch (error) {
     throw new ScorerConfigProblem('judge', `cannot start the judge: ${errorMessage(error)}`)
   }
@@ -209,11 +232,15 @@ export async function createLlmJudgeScorer(
       caseId: input.caseId,
       repeat: input.repeat ?? 0
     }
+    const ending = (answer: JudgeAnswer): JudgementEnding => ({
+      truncated: answer.finishReason === 'length',
+      refused: answer.refused === true
+    })
     let response: JudgeAnswer
     try {
       response = await judge.call(request, input.signal ?? NEVER_ABORTED, (answer) => {
         try {
-          parseJudgement(answer.output, spec.scale, answer.finishReason === 'length')
+          parseJudgement(answer.output, spec.scale, ending(answer))
           return true
         } catch {
           return false
@@ -227,9 +254,9 @@ export async function createLlmJudgeScorer(
     }
     let judgement: { score: number; reasoning: string }
     try {
-      judgement = parseJudgement(response.output, spec.scale, response.finishReason === 'length')
+      judgement = parseJudgement(response.output, spec.scale, ending(response))
     } catch (error) {
-      throw new PaidScorerError(errorMessage(error), judgeUsage(callSpec, response))
+      throw new InvalidVerdictError(errorMessage(error), judgeUsage(callSpec, response))
     }
     const normalised = (judgement.score - 1) / (spec.scale - 1)
     const reason = truncate(judgement.reasoning.trim(), MAX_JUDGE_REASON_LENGTH)

@@ -8,7 +8,7 @@ import type { ScoreInput, Scorer, ScorerUsage } from './types.js'
 /**
  * judgeTokens: the tokens the LLM judges used on this output, summed; absent when none reported
  * any. judgeCost: USD they cost, summed; null when any judge's cost is unknown; absent without
- * judges.
+ * judges. judgeCached: every judge's answer came from the cache; absent without judges.
  */
 export interface CaseScore extends JudgeSpending {
   /** Weighted mean of the scorers' scores, in [0, 1]. */
@@ -24,15 +24,16 @@ function isCount(value: unknown): value is number {
 }
 
 function checkUsage(usage: unknown): ScorerUsage {
-  const { tokens, cost } = (usage ?? {}) as Record<string, unknown>
+  const { tokens, cost, cached } = (usage ?? {}) as Record<string, unknown>
   if (cost !== null && !isCount(cost)) throw new Error('returned a usage cost that is not a price')
-  if (tokens === undefined) return { cost }
+  const fromCache = cached === true ? { cached } : {}
+  if (tokens === undefined) return { cost, ...fromCache }
   const { input, output, cachedInput, reasoning } = (tokens ?? {}) as Record<string, unknown>
   const optional = [cachedInput, reasoning].filter((count) => count !== undefined)
   if (!isCount(input) || !isCount(output) || !optional.every(isCount)) {
     throw new Error('returned usage tokens that are not counts')
   }
-  return { tokens: tokens as TokenUsage, cost }
+  return { tokens: tokens as TokenUsage, cost, ...fromCache }
 }
 
 /** Guards against scorers (the Scorer interface is open) that return something that is no score. */
@@ -80,7 +81,10 @@ function addTokens(total: TokenUsage | undefined, tokens: TokenUsage): TokenUsag
   }
 }
 
-/** What the judges spent, kept apart from the system under test's tokens and cost. */
+/**
+ * What the judges spent, kept apart from the system under test's tokens and cost, and whether
+ * every judge's answer came from the cache.
+ */
 function judgeSpending(usages: readonly ScorerUsage[]): JudgeSpending {
   if (usages.length === 0) return {}
   let tokens: TokenUsage | undefined
@@ -89,7 +93,11 @@ function judgeSpending(usages: readonly ScorerUsage[]): JudgeSpending {
     if (usage.tokens) tokens = addTokens(tokens, usage.tokens)
     cost = cost === null || usage.cost === null ? null : cost + usage.cost
   }
-  return { ...(tokens ? { judgeTokens: tokens } : {}), judgeCost: cost }
+  return {
+    ...(tokens ? { judgeTokens: tokens } : {}),
+    judgeCost: cost,
+    judgeCached: usages.every((usage) => usage.cached === true)
+  }
 }
 
 /**

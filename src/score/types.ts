@@ -17,6 +17,8 @@ export interface ScorerUsage {
   tokens?: TokenUsage
   /** USD; null when the price or the token counts are unknown. */
   cost: number | null
+  /** The answer came from the cache: its cost was spent by the run that recorded it. */
+  cached?: boolean
 }
 
 /** What a scorer says about one output; scoreOutput adds the scorer's name. */
