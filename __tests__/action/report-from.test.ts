@@ -1,7 +1,7 @@
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ACTIONS_TOKEN, READ_ONLY_TOKEN } from '../helpers/github-server.js'
+import { ACTIONS_TOKEN, READ_ONLY_TOKEN, faults } from '../helpers/github-server.js'
 import type { GitHubServer } from '../helpers/github-server.js'
 import {
   example,
@@ -45,6 +45,16 @@ function reportFrom(payload: Record<string, unknown>, resultsPath: string) {
     ACTIONS_TOKEN,
     { 'report-from': resultsPath }
   )
+}
+
+/**
+ * The `workflow_run` event of a run of `headSha` that names no head branch (GitHub's schema lets
+ * `head_branch` be null) and, as for a fork's pull request, no pull request.
+ */
+function headlessRun(id: number, headSha: string, event = 'pull_request') {
+  const payload = workflowRunPayload({ id, headSha, headBranch: '', pullRequests: [] })
+  const run = { ...(payload.workflow_run as object), event, head_branch: null }
+  return { ...payload, workflow_run: run }
 }
 
 function newPullRequest(branch: string) {
@@ -141,6 +151,76 @@ describe('report-from: the pull request it comments on', () => {
       new RegExp(
         `^> \\*\\*No comment posted:\\*\\* this report is of ${pull.headSha.slice(0, 7)}, but #${pull.number} is at ${headSha.slice(0, 7)} now; the run of that commit reports on it\\.\n\n## evalgate: `
       )
+    )
+  })
+
+  it('a fork’s run whose event names no head branch: its open pull request found by the run’s commit', async () => {
+    const pull = newPullRequest('headless')
+    const older = await forkRun(pull)
+    // More open pull requests, updated since: the fork's is on the second page of the listing.
+    server.state.commit({ branch: 'crowd', parents: [mainSha], files: { crowd: '1\n' } })
+    const crowd = Array.from({ length: 100 }, () =>
+      server.state.addPullRequest({ headBranch: 'crowd' })
+    )
+    const listed = server.requests.length
+    const report = await reportFrom(headlessRun(908, pull.headSha), older.artifact)
+    for (const issue of crowd) issue.state = 'closed'
+    expect(report.code).toBe(0)
+    expect(server.state.commentsOn(pull.number)[0]?.body).toContain('## evalgate: PASS')
+    expect(report.outputs['comment-url']).toContain(`/pull/${pull.number}#issuecomment-`)
+    expect(
+      server.requests
+        .slice(listed)
+        .filter((r) => r.operationId === 'pulls/list')
+        .map((r) => r.path)
+    ).toEqual([
+      '/repos/octo-org/triage/pulls?state=open&sort=updated&direction=desc&per_page=100',
+      '/repos/octo-org/triage/pulls?state=open&sort=updated&direction=desc&per_page=100&page=2'
+    ])
+
+    // The pull request moved on: the run of its older commit comments nothing, and says why.
+    const headSha = server.state.commit({ branch: 'headless', files: { headless: '2\n' } })
+    const newer = await forkRun({ ...pull, headSha }, { EVALGATE_FIXTURE_MODE: 'worse' })
+    const comments = server.state.commentsOn(pull.number).map((c) => c.body)
+    const late = await reportFrom(headlessRun(908, pull.headSha), older.artifact)
+    expect(late.code).toBe(0)
+    const why = `the event names no head branch for the run of ${pull.headSha.slice(0, 7)}, and no open pull request has that commit as its head`
+    expect(late.stdout).toContain(`::warning::evalgate: no comment: ${why}`)
+    expect(late.summary.startsWith(`> **No comment posted:** ${why}.\n\n## evalgate: `)).toBe(true)
+    expect(server.state.commentsOn(pull.number).map((c) => c.body)).toEqual(comments)
+
+    // GitHub refuses the listing: no comment, and the summary says what GitHub answered.
+    server.fault('pulls/list', faults.forbidden())
+    const refused = await reportFrom(headlessRun(908, headSha), newer.artifact)
+    expect(refused.code).toBe(0)
+    const answer =
+      'GitHub API: could not list the open pull requests (GET /repos/octo-org/triage/pulls → 403: Resource not accessible by integration): the token lacks \\`permissions: pull-requests: read\\` in the workflow'
+    const refusal = `the event names no head branch for the run of ${headSha.slice(0, 7)}; ${answer}`
+    expect(
+      refused.summary.startsWith(
+        `> **No comment posted:** ${refusal}.\n\n## evalgate: REGRESSION\n`
+      )
+    ).toBe(true)
+    expect(server.state.commentsOn(pull.number).map((c) => c.body)).toEqual(comments)
+  })
+
+  it('a run whose event names no head branch is looked for among the 1000 most recently updated open pull requests', async () => {
+    const pull = newPullRequest('buried')
+    const { artifact } = await forkRun(pull)
+    server.state.commit({ branch: 'buried-under', parents: [mainSha], files: { under: '1\n' } })
+    const crowd = Array.from({ length: 1000 }, () =>
+      server.state.addPullRequest({ headBranch: 'buried-under' })
+    )
+    const listed = server.requests.length
+    const report = await reportFrom(headlessRun(909, pull.headSha), artifact)
+    for (const issue of crowd) issue.state = 'closed'
+    expect(report.code).toBe(0)
+    expect(server.state.commentsOn(pull.number)).toEqual([])
+    expect(
+      server.requests.slice(listed).filter((r) => r.operationId === 'pulls/list')
+    ).toHaveLength(10)
+    expect(report.summary).toContain(
+      `> **No comment posted:** the event names no head branch for the run of ${pull.headSha.slice(0, 7)}, and none of the 1000 most recently updated open pull requests has that commit as its head.\n\n`
     )
   })
 

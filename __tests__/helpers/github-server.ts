@@ -1599,6 +1599,10 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       // `head` is `owner:branch`; the pull requests of this double all come from this repository.
       const [headOwner, headBranch] = (context.query.get('head') ?? ':').split(':')
       const stateFilter = context.query.get('state') ?? 'open'
+      // As GitHub: newest first by default, but oldest first when sorted by anything else.
+      const sort = context.query.get('sort') ?? 'created'
+      const direction = context.query.get('direction') ?? (sort === 'created' ? 'desc' : 'asc')
+      const key = (issue: StoredIssue) => (sort === 'updated' ? issue.updatedAt : issue.createdAt)
       const pulls = [...state.issues.values()]
         .filter((issue) => issue.pullRequest)
         .filter((issue) => stateFilter === 'all' || issue.state === stateFilter)
@@ -1607,8 +1611,11 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
             !context.query.get('head') ||
             (headOwner === owner && issue.pullRequest?.headRef === headBranch)
         )
-        .sort((a, b) => b.number - a.number)
-      return { status: 200, body: pulls.map(pullJson) }
+        .sort((a, b) => {
+          const order = key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.number - b.number
+          return direction === 'asc' ? order : -order
+        })
+      return paged(context, `/repos/${owner}/${repo}/pulls`, pulls.map(pullJson))
     },
 
     'pulls/get': (context) => {

@@ -1139,20 +1139,24 @@ async function readComparison(
 /**
  * The open pull request a `workflow_run` is for, confirmed on GitHub: of the event's pull requests
  * (or, for a fork, the open ones from its head branch), the one whose head is still the run's
- * commit. When there is none, why not, also said in the log: a run of an older commit, finishing
- * late, must not replace the report of the pull request's current head.
+ * commit; of an event naming no head branch, the open one with that commit as its head. When
+ * there is none, why not, also said in the log: a run of an older commit, finishing late, must not
+ * replace the report of the pull request's current head.
  */
 async function pullRequestOfRun(
   client: GitHubClient,
   source: NonNullable<ActionContext['workflowRun']>,
   io: ActionIO
 ): Promise<{ number: number } | { noComment: string }> {
-  const candidates =
-    source.pullRequests.length > 0
-      ? source.pullRequests
-      : source.headLabel
-        ? await client.listOpenPullRequestsFrom(source.headLabel)
-        : []
+  let candidates = source.pullRequests
+  if (candidates.length === 0) {
+    if (!source.headLabel) {
+      // A deleted fork leaves `head_repository` null: its branch names no pull request either.
+      const unnamed = source.headBranch === undefined ? 'no head branch' : 'no head repository'
+      return openPullRequestAt(client, source.headSha, unnamed, io)
+    }
+    candidates = await client.listOpenPullRequestsFrom(source.headLabel)
+  }
   const movedOn: string[] = []
   for (const number of candidates) {
     const pr = await client.getPullRequest(number)
@@ -1169,6 +1173,42 @@ async function pullRequestOfRun(
   return {
     noComment: `no open pull request has ${shortSha(source.headSha)}, the run's commit, as its head`
   }
+}
+
+/** How many open pull requests, most recently updated first, a run's commit is looked for among. */
+const MAX_OPEN_PULL_REQUESTS_SEARCHED = 1000
+
+/**
+ * The open pull request whose head is the run's commit, when the event names neither its pull
+ * requests nor its head branch (a fork's run, whose `head_branch` GitHub may leave null): found on
+ * GitHub by that commit, from the trusted event. When there is none, why not (`unnamed` says what
+ * the event left out), also said in the log.
+ */
+async function openPullRequestAt(
+  client: GitHubClient,
+  headSha: string,
+  unnamed: string,
+  io: ActionIO
+): Promise<{ number: number } | { noComment: string }> {
+  const notNamed = `the event names ${unnamed} for the run of ${shortSha(headSha)}`
+  let noComment = `${notNamed}, and no open pull request has that commit as its head`
+  try {
+    let searched = 0
+    for await (const pr of client.listOpenPullRequests()) {
+      if (pr.headSha === headSha) return { number: pr.number }
+      if (++searched === MAX_OPEN_PULL_REQUESTS_SEARCHED) {
+        noComment = `${notNamed}, and none of the ${searched} most recently updated open pull requests has that commit as its head`
+        break
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof GitHubApiError)) throw error
+    io.warning(`evalgate: no comment: ${notNamed}; ${error.message}`)
+    // The summary's line ends with its own full stop.
+    return { noComment: `${notNamed}; ${markdownInline(error.message.replace(/\.$/, ''), 400)}` }
+  }
+  io.warning(`evalgate: no comment: ${noComment}`)
+  return { noComment }
 }
 
 /**

@@ -143,6 +143,8 @@ export interface GitHubClient {
   getPullRequest(pullNumber: number): Promise<PullRequestInfo>
   /** Numbers of the open pull requests from `head` (`owner:branch`), newest first. */
   listOpenPullRequestsFrom(head: string): Promise<number[]>
+  /** The open pull requests and their heads, most recently updated first, fetched as iterated. */
+  listOpenPullRequests(): AsyncIterable<{ number: number; headSha: string }>
   /** Deletes a comment of an issue or PR; one already gone is no error. */
   deleteIssueComment(commentId: number): Promise<void>
 }
@@ -759,6 +761,25 @@ class OctokitClient implements GitHubClient {
       const { data } = await this.octokit.rest.pulls.list({ ...this.where, head, state: 'open' })
       return data.map((pr) => pr.number)
     })
+  }
+
+  async *listOpenPullRequests(): AsyncIterable<{ number: number; headSha: string }> {
+    const pages = this.octokit.paginate.iterator(this.octokit.rest.pulls.list, {
+      ...this.where,
+      state: 'open',
+      // A run that just finished was of a recent push: its pull request comes first.
+      sort: 'updated',
+      direction: 'desc',
+      per_page: 100
+    })
+    const iterator = pages[Symbol.asyncIterator]()
+    for (;;) {
+      const page = await this.call('list the open pull requests', 'pull-requests: read', () =>
+        iterator.next()
+      )
+      if (page.done) return
+      for (const pr of page.value.data) yield { number: pr.number, headSha: pr.head.sha }
+    }
   }
 
   getPullRequest(pullNumber: number): Promise<PullRequestInfo> {

@@ -37,7 +37,8 @@ export interface ActionContext {
         workflow: string | undefined
         /**
          * This repository's pull requests the event lists for the run's commit. Empty for pull
-         * requests from forks: then found by `headLabel` (`owner:branch`).
+         * requests from forks: then found by `headLabel` (`owner:branch`), or, when the event names
+         * no head branch (GitHub's schema lets `head_branch` be null), by the run's commit.
          */
         pullRequests: number[]
         headLabel: string | undefined
