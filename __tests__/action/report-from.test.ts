@@ -323,6 +323,36 @@ describe('report-from: a run that compared nothing', () => {
     expect(onMain.outputs.verdict).toBe('no-baseline')
     expect(onMain.summary).toContain('The push run found no baseline.')
   })
+  it('of a push whose event names no branch: whether it compares, by the ref its results record', async () => {
+    const headSha = server.state.commit({
+      branch: 'dev',
+      parents: [mainSha],
+      files: { dev: '1\n' }
+    })
+    const push = await runEvent(
+      'push',
+      { ...pushPayload(headSha), ref: 'refs/heads/dev' },
+      { GITHUB_SHA: headSha, GITHUB_REF: 'refs/heads/dev' },
+      ACTIONS_TOKEN
+    )
+    expect(push.outputs.verdict).toBe('not-compared')
+    const report = await reportFrom(headlessRun(910, headSha, 'push'), push.resultsPath)
+    expect(report.code).toBe(0)
+    expect(report.outputs.verdict).toBe('not-compared')
+    expect(report.summary).toContain(
+      'a push to a branch other than the default one compares nothing'
+    )
+    // The same results, as a push to the default branch records them: that push compares.
+    const results = JSON.parse(await readFile(push.resultsPath, 'utf8')) as {
+      run: Record<string, unknown>
+    }
+    results.run.ref = 'refs/heads/main'
+    const onMain = join(await mkdtemp(join(tmpdir(), 'evalgate-artifact-')), 'results.json')
+    await writeFile(onMain, JSON.stringify(results))
+    const mainReport = await reportFrom(headlessRun(911, headSha, 'push'), onMain)
+    expect(mainReport.outputs.verdict).toBe('no-baseline')
+    expect(mainReport.summary).toContain('The push run found no baseline.')
+  })
 })
 
 describe('report-from: the comment it writes', () => {
