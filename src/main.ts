@@ -6,6 +6,8 @@ import type { ActionIO } from './github/action.js'
 import { createGitHubClient } from './github/client.js'
 import { readActionContext } from './github/event.js'
 import { parseSettings } from './github/settings.js'
+import { secretForms } from './spec/providers.js'
+import type { SecretValue } from './spec/types.js'
 import { guardExitCode } from './exit-guard.js'
 import { cutMarkdown } from './report/run-report.js'
 import { cancelWhenStalled } from './stall.js'
@@ -44,12 +46,27 @@ const io: ActionIO = {
 
 /**
  * The runner's tokens that an action's process gets and a `run:` step does not: the inputs (the
- * github-token among them) and the runtime tokens. The code under test — module and exec
- * providers, javascript scorers — runs in or from this process, and none of them is its business.
+ * github-token among them) and the runtime tokens. Removed from process.env once the inputs are
+ * read, so no `exec` command is handed them; the code under test can still read them from the
+ * process's original environment (/proc), so their values are also redacted like a spec's secrets.
  */
 const RUNNER_SECRETS = /^(INPUT_|ACTIONS_RUNTIME_TOKEN$|ACTIONS_ID_TOKEN_REQUEST_TOKEN$)/
 
-/** Removes them once the inputs are read, so nothing under test can print them. */
+/** The ones that are credentials, by the name of the variable the code under test finds them in. */
+const RUNNER_TOKENS = [
+  'INPUT_GITHUB-TOKEN',
+  'ACTIONS_RUNTIME_TOKEN',
+  'ACTIONS_ID_TOKEN_REQUEST_TOKEN'
+]
+
+/** The values of the runner's tokens that are set, in every form a spec's secret is redacted in. */
+function runnerTokens(env: NodeJS.ProcessEnv): SecretValue[] {
+  return RUNNER_TOKENS.flatMap((name) => {
+    const value = env[name]
+    return value ? secretForms(name, value) : []
+  })
+}
+
 function withholdRunnerSecrets(env: NodeJS.ProcessEnv): void {
   for (const name of Object.keys(env)) if (RUNNER_SECRETS.test(name)) delete env[name]
 }
@@ -86,12 +103,14 @@ export async function run(): Promise<void> {
   })
   try {
     const settings = parseSettings((name) => core.getInput(name))
-    if (settings.githubToken) core.setSecret(settings.githubToken)
+    const secrets = runnerTokens(process.env)
+    for (const { value } of secrets) core.setSecret(value)
     withholdRunnerSecrets(process.env)
     const context = await readActionContext(process.env)
     const failure = await runAction(settings, context, {
       io,
       env: process.env,
+      secrets,
       cwd: process.env.GITHUB_WORKSPACE ?? process.cwd(),
       signal: controller.signal,
       createClient: createGitHubClient,

@@ -41,6 +41,7 @@ import type { ReplayedProvider, RunResult } from '../results/types.js'
 import { lineProgress, runEvals } from '../run/index.js'
 import type { RunEvalsOptions } from '../run/index.js'
 import type { CacheMode } from '../run/cache.js'
+import type { SecretValue } from '../spec/types.js'
 import type { GitHubClient, GitHubClientOptions } from './client.js'
 import { GitHubApiError } from './client.js'
 import { stickyMarker, upsertStickyComment } from './comment.js'
@@ -67,6 +68,8 @@ export interface ActionIO {
 export interface ActionDeps {
   io: ActionIO
   env: Record<string, string | undefined>
+  /** The runner's tokens: redacted from the run as the spec's secrets are. */
+  secrets?: SecretValue[]
   cwd: string
   signal: AbortSignal
   createClient: (options: GitHubClientOptions) => GitHubClient
@@ -729,6 +732,7 @@ export async function runAction(
           paths: settings.specs,
           cwd: deps.cwd,
           env: deps.env,
+          ...(deps.secrets ? { secrets: deps.secrets } : {}),
           out,
           concurrency: settings.concurrency,
           cache: { mode: settings.cache.mode, dir: resolve(deps.cwd, settings.cache.dir) },

@@ -51,6 +51,11 @@ export interface ExecuteOptions extends CallOptions {
   now?: () => Date
   toolVersion: string
   /**
+   * Values redacted from every call's answer besides the providers' and judges' secrets: the
+   * action's tokens, which the code under test can read from the process's environment.
+   */
+  secrets?: readonly SecretValue[]
+  /**
    * A spec or case file of the suite of `specFile` as the RunResult records it (relative to the
    * root of the spec's repository), from the path the spec shows (relative to the working
    * directory); default: as the spec shows it.
@@ -87,12 +92,13 @@ interface SuiteRun {
 }
 
 /**
- * The secrets of every provider and judge of the run, each once. Every call's answer is redacted
+ * The secrets of every provider and judge of the run, and `others`, each once. Every call's answer is redacted
  * of all of them, not only its own provider's: a command under test can print another
  * provider's key as well as its own.
  */
-function runSecrets(plan: Plan): SecretValue[] {
+function runSecrets(plan: Plan, others: readonly SecretValue[]): SecretValue[] {
   const secrets = new Map<string, SecretValue>()
+  for (const secret of others) secrets.set(JSON.stringify(secret), secret)
   for (const { spec } of plan.suites) {
     const judges = spec.scorers.flatMap((scorer) =>
       scorer.type === 'llm-judge' ? [scorer.judge] : []
@@ -439,7 +445,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   const progress = options.progress ?? silentProgress
   const startedAt = now().toISOString()
   const limiters = new CallLimits(options)
-  const secrets = runSecrets(plan)
+  const secrets = runSecrets(plan, options.secrets ?? [])
   const judges = runJudges({ ...options, limiters, secrets })
   const suites = await Promise.all(plan.suites.map((s) => prepareSuite(s, judges, options)))
   const lanes = await openProviders(suites, limiters, secrets, options)

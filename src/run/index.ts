@@ -17,7 +17,7 @@ import type { CacheMode } from './cache.js'
 import { executePlan } from './execute.js'
 import { filterCoversSuite, planRun } from './plan.js'
 import type { Plan, Shard } from './plan.js'
-import type { ProviderSpec, SuiteSpec } from '../spec/types.js'
+import type { ProviderSpec, SecretValue, SuiteSpec } from '../spec/types.js'
 import type { ProgressReporter } from './progress.js'
 
 export { CACHE_MODES, DEFAULT_CACHE_DIR } from './cache.js'
@@ -32,6 +32,8 @@ export interface RunEvalsOptions {
   paths: readonly string[]
   cwd: string
   env: Record<string, string | undefined>
+  /** Values redacted from the run besides its providers' and judges' secrets. */
+  secrets?: SecretValue[]
   /** Absolute path the RunResult is written to. */
   out: string
   /** How messages name `out`, e.g. `--out results.json` (default: the path). */
@@ -244,6 +246,7 @@ export async function runEvals(options: RunEvalsOptions): Promise<EvalsRun> {
     ...(cache ? { cache } : {}),
     ...(replayCache ? { replayCache } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.secrets ? { secrets: options.secrets } : {}),
     meta: {
       ...options.meta,
       ...(options.cache?.replayUnset && replayed.length > 0 ? { replayed } : {}),

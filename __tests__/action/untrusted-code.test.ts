@@ -1,0 +1,115 @@
+import { existsSync } from 'node:fs'
+import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ACTIONS_TOKEN, READ_ONLY_TOKEN } from '../helpers/github-server.js'
+import type { GitHubServer } from '../helpers/github-server.js'
+import {
+  listedPullRequest,
+  pullRequestPayload,
+  repositoryWithBaseline,
+  workflowRunPayload
+} from '../helpers/events.js'
+import type { eventRunner } from '../helpers/events.js'
+
+const RUNTIME_TOKEN = 'runtime-evalgateRuntimeToken0000000000'
+const ID_TOKEN_REQUEST_TOKEN = 'idreq-evalgateIdTokenRequest000000000'
+
+let server: GitHubServer
+let workspace: string
+let mainSha: string
+let runEvent: ReturnType<typeof eventRunner>
+
+/** A fork's pull request run of a new branch (read-only token, no comment), and its artifact. */
+async function forkRun(branch: string) {
+  const headSha = server.state.commit({ branch, parents: [mainSha], files: { [branch]: '1\n' } })
+  const { number } = server.state.addPullRequest({ headBranch: branch })
+  const run = await runEvent(
+    'pull_request',
+    pullRequestPayload({ number, headSha, headBranch: branch, baseSha: mainSha }, 'someone/fork'),
+    {
+      GITHUB_SHA: '9'.repeat(40),
+      GITHUB_REF: `refs/pull/${number}/merge`,
+      ACTIONS_RUNTIME_TOKEN: RUNTIME_TOKEN,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: ID_TOKEN_REQUEST_TOKEN
+    },
+    READ_ONLY_TOKEN
+  )
+  // As download-artifact leaves it: the results and what the run wrote beside them.
+  const artifact = join(await mkdtemp(join(tmpdir(), 'evalgate-artifact-')), 'results.json')
+  await copyFile(run.resultsPath, artifact)
+  await copyFile(
+    run.resultsPath.replace(/\.json$/, '.comparison.json'),
+    artifact.replace(/\.json$/, '.comparison.json')
+  )
+  return { run, artifact, number, headSha, branch }
+}
+
+/** The trusted `workflow_run` job on main, commenting from the fork run's artifact. */
+function reportFrom(fork: { artifact: string; number: number; headSha: string; branch: string }) {
+  const payload = workflowRunPayload({
+    id: 901,
+    headSha: fork.headSha,
+    headBranch: fork.branch,
+    pullRequests: [listedPullRequest(fork.number, fork.headSha)]
+  })
+  return runEvent(
+    'workflow_run',
+    payload,
+    { GITHUB_SHA: mainSha, GITHUB_REF: 'refs/heads/main', GITHUB_RUN_ID: '2002' },
+    ACTIONS_TOKEN,
+    { 'report-from': fork.artifact }
+  )
+}
+
+beforeAll(async () => {
+  ;({ server, workspace, runEvent, mainSha } = await repositoryWithBaseline())
+})
+afterAll(() => server.close())
+afterEach(() => expect(server.violations).toEqual([]))
+
+describe('the runner’s tokens, read by the code under test', () => {
+  it('are redacted from the results, the job summary and the comment', async () => {
+    // The pull request's code: it reads the action's token from the process's original
+    // environment, where it stays after evalgate removes it from process.env, and answers with
+    // it; or it knows the tokens some other way.
+    await writeFile(
+      join(workspace, 'evals/app.js'),
+      `import { readFileSync } from 'node:fs'
+function fromEnviron(name) {
+  const entry = readFileSync('/proc/self/environ', 'utf8').split('\\0').find((e) => e.startsWith(name + '='))
+  return entry?.slice(name.length + 1)
+}
+export function answer({ vars, caseId }) {
+  const index = Number(caseId.split('-')[1])
+  if (index % 4 === 0) return 'read ' + fromEnviron('INPUT_GITHUB-TOKEN')
+  if (index % 4 === 1) return 'leaked ' + ${JSON.stringify(READ_ONLY_TOKEN)}
+  if (index % 4 === 2) return 'leaked ' + ${JSON.stringify(`${RUNTIME_TOKEN} ${ID_TOKEN_REQUEST_TOKEN}`)}
+  return vars.capital
+}
+`
+    )
+    const fork = await forkRun('leaky')
+    const report = await reportFrom(fork)
+    expect(report.code).toBe(0)
+    const [comment] = server.state.commentsOn(fork.number)
+    const results = await readFile(fork.run.resultsPath, 'utf8')
+    // The answers were recorded, the tokens written back as the variables they came from.
+    expect(results).toContain('leaked ${INPUT_GITHUB-TOKEN}')
+    expect(results).toContain('leaked ${ACTIONS_RUNTIME_TOKEN} ${ACTIONS_ID_TOKEN_REQUEST_TOKEN}')
+    expect(comment?.body).toContain('leaked ${INPUT_GITHUB-TOKEN}')
+    if (existsSync('/proc/self/environ')) expect(results).toContain('read ${INPUT_GITHUB-TOKEN}')
+    const written = [
+      results,
+      await readFile(fork.artifact.replace(/\.json$/, '.comparison.json'), 'utf8'),
+      fork.run.summary,
+      JSON.stringify(fork.run.outputs),
+      report.summary,
+      JSON.stringify(report.outputs),
+      comment?.body ?? ''
+    ].join('\n')
+    for (const token of [READ_ONLY_TOKEN, RUNTIME_TOKEN, ID_TOKEN_REQUEST_TOKEN]) {
+      expect(written).not.toContain(token)
+    }
+  })
+})
