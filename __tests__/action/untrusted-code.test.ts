@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ACTIONS_TOKEN, READ_ONLY_TOKEN } from '../helpers/github-server.js'
@@ -11,6 +11,7 @@ import {
   workflowRunPayload
 } from '../helpers/events.js'
 import type { eventRunner } from '../helpers/events.js'
+import { makeFifo, unlessStuckOn } from '../helpers/fifo.js'
 
 const RUNTIME_TOKEN = 'runtime-evalgateRuntimeToken0000000000'
 const ID_TOKEN_REQUEST_TOKEN = 'idreq-evalgateIdTokenRequest000000000'
@@ -111,5 +112,43 @@ export function answer({ vars, caseId }) {
     for (const token of [READ_ONLY_TOKEN, RUNTIME_TOKEN, ID_TOKEN_REQUEST_TOKEN]) {
       expect(written).not.toContain(token)
     }
+  })
+})
+
+describe('report-from: the baseline error recorded beside the results', () => {
+  /** A fork's artifact without its comparison, as a run that could not read the baseline leaves it. */
+  async function withoutComparison(branch: string) {
+    const fork = await forkRun(branch)
+    await rm(fork.artifact.replace(/\.json$/, '.comparison.json'))
+    return {
+      ...fork,
+      baselineError: fork.artifact.replace(/\.json$/, '.baseline-unavailable.json')
+    }
+  }
+
+  it('is not read when larger than any error a run records: the report goes out without it', async () => {
+    const fork = await withoutComparison('padded')
+    await writeFile(fork.baselineError, JSON.stringify({ error: 'x'.repeat(64 * 1024) }))
+    const report = await reportFrom(fork)
+    expect(report.code).toBe(0)
+    expect(report.stdout).toContain(
+      `::warning::evalgate: cannot read ${fork.baselineError}: larger than 65536 bytes; reporting without it`
+    )
+    expect(report.outputs.verdict).toBe('no-baseline')
+    expect(server.state.commentsOn(fork.number)[0]?.body).toContain(
+      'The pull request’s run found no baseline.'
+    )
+  })
+
+  it('is not read from a pipe, which would hang the job: the report goes out without it', async () => {
+    const fork = await withoutComparison('piped')
+    await makeFifo(fork.baselineError)
+    const report = await unlessStuckOn(fork.baselineError, reportFrom(fork))
+    expect(report.code).toBe(0)
+    expect(report.stdout).toContain(
+      `::warning::evalgate: cannot read ${fork.baselineError}: not a regular file; reporting without it`
+    )
+    expect(report.outputs.verdict).toBe('no-baseline')
+    expect(server.state.commentsOn(fork.number)).toHaveLength(1)
   })
 })

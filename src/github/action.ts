@@ -24,7 +24,6 @@ import { TOOL_VERSION } from '../version.js'
 import {
   readRegularFileIfExists,
   readRunResult,
-  readTextIfExists,
   readShardsToMerge,
   removeFile,
   writeFileAtomic,
@@ -332,9 +331,23 @@ async function recordBaselineError(resultsPath: string, error: string | undefine
   else await writeFileAtomic(path, JSON.stringify({ error }) + '\n')
 }
 
-/** The error the pull request's run recorded, if any; what is not one is ignored. */
-async function readBaselineError(resultsPath: string): Promise<string | undefined> {
-  const text = await readTextIfExists(baselineErrorPathFor(resultsPath)).catch(() => undefined)
+/** Far above the error a run records (the report quotes 500 characters of it). */
+const MAX_BASELINE_ERROR_BYTES = 64 * 2 ** 10
+
+/**
+ * The error the pull request's run recorded, if any; what is not one is ignored. The file comes
+ * from the artifact, which the pull request's code writes: one too large to be a record, or not a
+ * file, is not read.
+ */
+async function readBaselineError(resultsPath: string, io: ActionIO): Promise<string | undefined> {
+  const path = baselineErrorPathFor(resultsPath)
+  let text: string | undefined
+  try {
+    text = (await readRegularFileIfExists(path, MAX_BASELINE_ERROR_BYTES))?.toString('utf8')
+  } catch (error) {
+    io.warning(`evalgate: cannot read ${path}: ${errorMessage(error)}; reporting without it`)
+    return undefined
+  }
   if (text === undefined) return undefined
   try {
     const { error } = JSON.parse(text) as { error?: unknown }
@@ -1319,7 +1332,7 @@ async function reportFromArtifact(
   const read = complete ? await readComparison(comparisonPathFor(path), run, io) : undefined
   const comparison = read && 'comparison' in read ? read.comparison : undefined
   const refused = read && 'refused' in read ? read.refused : undefined
-  const baselineError = read || !complete ? undefined : await readBaselineError(path)
+  const baselineError = read || !complete ? undefined : await readBaselineError(path, io)
   // The same report as the pull request's own run wrote: its threshold failures first.
   const summaries = summarizeRun(run)
   const failsOnThreshold = settings.failOnThreshold && summaries.some((s) => s.belowThreshold)

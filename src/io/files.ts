@@ -2,17 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { constants, unlinkSync } from 'node:fs'
 import type { Dirent } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
-import {
-  mkdir,
-  open,
-  readFile,
-  readdir,
-  realpath,
-  rename,
-  rm,
-  stat,
-  writeFile
-} from 'node:fs/promises'
+import { mkdir, open, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { InputError, ResultsWriteError, UsageError, errorMessage } from '../errors.js'
@@ -176,16 +166,6 @@ export async function readRegularFileIfExists(
     return await handle.readFile()
   } finally {
     await handle.close()
-  }
-}
-
-/** The file's text, or undefined when there is no such file; any other failure throws. */
-export async function readTextIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw error
   }
 }
 
