@@ -205,6 +205,31 @@ describe('what LLM judges spent', () => {
     expect(renderRunMarkdown(run, summarizeRun(run))).not.toContain('LLM judges')
   })
 
+  it('says that a judge reported no tokens, not that it needs a price, when that is why its cost is unknown', () => {
+    const counted = judged([0.001])
+    const suite = counted.suites[0]
+    const [priced] = suite?.results ?? []
+    if (!suite || !priced) throw new Error('one answer')
+    // A module judge with prices: that returns no token counts: nothing to price.
+    const uncounted: RunResult = {
+      ...counted,
+      suites: [
+        {
+          ...suite,
+          results: [
+            priced,
+            answer('j1', 0, true, 100, { judgeCost: null, judgeTokens: { input: 0, output: 0 } })
+          ]
+        }
+      ]
+    }
+    const note = renderRunTerminal(uncounted, summarizeRun(uncounted), { color: false })
+    expect(note).toContain(
+      'LLM judges: cost unknown (no token counts from the judge of triage / polite, so its prices: have nothing to price: an http judge reports them through usage: paths, a module judge by returning tokens), 1,000 tokens judging 2 answers'
+    )
+    expect(note).not.toContain('set prices: on the judge')
+  })
+
   it('is the recorded cost, not this run’s spending, for the judges’ answers from the cache', () => {
     const replayed = judged([0.001, 0.002])
     const [first, second] = replayed.suites[0]?.results ?? []

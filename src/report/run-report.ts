@@ -134,15 +134,31 @@ function missingNote(summaries: readonly ProviderSummary[]): string | undefined 
   return `${missing.join(', and ')}, and left out of the rates: to replay a run, record its answers first with --cache write (the action's cache input) and restore that cache directory.`
 }
 
-/**
- * Why a judge's cost is unknown, with what to do: the results record that a grade had no price,
- * not which of a suite's judges lacked one, nor why (the model, the server or the service tier).
- */
-function unpricedJudgesReason(judges: readonly string[]): string {
+/** "the judge of a / j1; b / j2; and 2 more" */
+function judgesNamed(judges: readonly string[]): string {
   const shown =
     judges.slice(0, 3).join('; ') + (judges.length > 3 ? `; and ${judges.length - 3} more` : '')
-  const which = judges.length === 0 ? 'a judge' : `the judge of ${shown}`
-  return `no price for ${which}: set prices: on the judge; the built-in prices hold only for the models they list, on OpenAI's own API at its standard tier, not for a judge with a base-url elsewhere`
+  return judges.length === 0 ? 'a judge' : `the judge of ${shown}`
+}
+
+/**
+ * Why a judge's cost is unknown, with what to do: the results record that a grade had no price
+ * and whether the judge reported the tokens it used, not which of a suite's judges lacked one, nor
+ * why a price is missing (the model, the server or the service tier).
+ */
+function unknownJudgeCostReason(unpriced: readonly string[], uncounted: readonly string[]): string {
+  const reasons: string[] = []
+  if (unpriced.length > 0) {
+    reasons.push(
+      `no price for ${judgesNamed(unpriced)}: set prices: on the judge; the built-in prices hold only for the models they list, on OpenAI's own API at its standard tier, not for a judge with a base-url elsewhere`
+    )
+  }
+  if (uncounted.length > 0) {
+    reasons.push(
+      `no token counts from ${judgesNamed(uncounted)}, so its prices: have nothing to price: an http judge reports them through usage: paths, a module judge by returning tokens`
+    )
+  }
+  return reasons.join('; ')
 }
 
 /**
@@ -156,23 +172,32 @@ function judgeSpendNote(run: RunResult): string | undefined {
   let cost: number | null = 0
   let tokens = 0
   const unpriced: string[] = []
+  const uncounted: string[] = []
   for (const suite of run.suites) {
     let suiteUnpriced = false
+    let suiteUncounted = false
     for (const result of suite.results) {
       if (result.judgeCost === undefined && result.judgeTokens === undefined) continue
       judged++
       if (result.judgeCached) judgedFromCache++
-      if (result.judgeCost === null) suiteUnpriced = true
+      const used = (result.judgeTokens?.input ?? 0) + (result.judgeTokens?.output ?? 0)
+      if (result.judgeCost === null) {
+        if (used === 0) suiteUncounted = true
+        else suiteUnpriced = true
+      }
       cost = result.judgeCost === null || cost === null ? null : cost + (result.judgeCost ?? 0)
-      tokens += (result.judgeTokens?.input ?? 0) + (result.judgeTokens?.output ?? 0)
+      tokens += used
     }
     const judges = suite.scorers.filter((scorer) => scorer.type === 'llm-judge')
-    if (suiteUnpriced && judges.length > 0) {
-      unpriced.push(`${suite.suite} / ${judges.map((judge) => judge.name).join(', ')}`)
-    }
+    const named = `${suite.suite} / ${judges.map((judge) => judge.name).join(', ')}`
+    if (judges.length > 0 && suiteUnpriced) unpriced.push(named)
+    if (judges.length > 0 && suiteUncounted) uncounted.push(named)
   }
   if (judged === 0) return undefined
-  const spent = cost === null ? `cost unknown (${unpricedJudgesReason(unpriced)})` : formatUsd(cost)
+  const spent =
+    cost === null
+      ? `cost unknown (${unknownJudgeCostReason(unpriced, uncounted)})`
+      : formatUsd(cost)
   // What a judge answered from the cache was paid for by the run that recorded it.
   const recorded =
     judgedFromCache === 0
