@@ -154,6 +154,20 @@ describe('a night whose only news is a changed model', () => {
     expect(issue?.state).toBe('closed')
     expect(lastComment(issue?.number ?? 0)).toMatch(/^Recovered: No regression/)
   })
+  it('with the file store: says the new baseline counts only once committed, so the change is reported as a failure', async () => {
+    const dir = `ci/drift-${Date.now()}`
+    const inputs = { 'baseline-store': 'file', 'baseline-dir': dir }
+    await runEvent('push', { EVALGATE_FIXTURE_MODEL: 'gpt-a' }, inputs)
+    const drifted = await night({ EVALGATE_FIXTURE_MODEL: 'gpt-b' }, inputs)
+    expect(drifted.code).toBe(0)
+    const [issue] = trackingIssues()
+    expect(shown(issue?.body)).toMatch(
+      new RegExp(
+        `^> \\[!WARNING\\]\\n> \\*\\*The model changed:\\*\\* .* \\(gpt-a → gpt-b\\)\\. Nothing else failed, so this night's results were written as the baseline of \`${sha.slice(0, 7)}\` to \`${dir}\` in the workspace, which ends with this job: until that file is committed, the next nights compare with the old model again and report this change again \\(or use \`baseline-store: branch\`\\)\\.\\n\\n## evalgate: PASS`
+      )
+    )
+    expect(issue?.body).not.toContain('<!-- evalgate-drifted -->')
+  })
 })
 
 describe('a first night without a baseline', () => {
@@ -232,5 +246,118 @@ describe('the tracking issue when GitHub refuses it', () => {
     expect(server.requests.slice(seen).filter((r) => r.operationId?.startsWith('issues/'))).toEqual(
       []
     )
+  })
+})
+
+describe('a push to the default branch', () => {
+  it('that stores the failure a night reported as its baseline does not close the issue as recovered', async () => {
+    const good = sha
+    await runEvent('push')
+    await night({ EVALGATE_FIXTURE_MODE: 'worse' })
+    const [issue] = trackingIssues()
+    expect(issue?.state).toBe('open')
+
+    // A commit lands while the provider is still bad: its push is stored as the baseline.
+    sha = server.state.commit({ branch: 'main' })
+    await runEvent('push', { EVALGATE_FIXTURE_MODE: 'worse' })
+    const still = await night({ EVALGATE_FIXTURE_MODE: 'worse' })
+    expect(still.code).toBe(0)
+    expect(still.outputs.verdict).toBe('pass')
+    expect(issue?.state).toBe('open')
+    expect(still.warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^::warning::evalgate: the tracking issue stays open: this night passes against the baseline of ${sha.slice(0, 7)}, but fails against ${good.slice(0, 7)}, the baseline the issue reports on: Regression: `
+        )
+      )
+    ])
+    expect(shown(issue?.body)).toMatch(
+      new RegExp(
+        `^> \\[!WARNING\\]\\n> \\*\\*Still failing against the baseline this issue reports on:\\*\\* tonight passes against the baseline of \`${sha.slice(0, 7)}\`, stored since, but fails against \`${good.slice(0, 7)}\`'s, so it is no recovery: .*\\n\\n## evalgate: REGRESSION[^]*\\nBaseline: \`${good.slice(0, 7)}\` \\(the one this issue reports on, less than an hour old\\)\\.\\n$`
+      )
+    )
+
+    // The provider is fixed: tonight passes against both baselines.
+    const fixed = await night()
+    expect(fixed.stdout).toContain(`evalgate: tracking issue closed: ${still.outputs['issue-url']}`)
+    expect(issue?.state).toBe('closed')
+    expect(lastComment(issue?.number ?? 0)).toMatch(/^Recovered: No regression/)
+  })
+
+  it('leaves the issue open, saying why, when the baseline it reports on can no longer be read', async () => {
+    const good = sha
+    await runEvent('push')
+    await night({ EVALGATE_FIXTURE_MODE: 'worse' })
+    const [issue] = trackingIssues()
+    sha = server.state.commit({ branch: 'main' })
+    await runEvent('push', { EVALGATE_FIXTURE_MODE: 'worse' })
+    server.state.commit({ branch: 'evalgate-data', files: { [`results/${good}.json.gz`]: null } })
+
+    const run = await night({ EVALGATE_FIXTURE_MODE: 'worse' })
+    expect(run.code).toBe(0)
+    expect(issue?.state).toBe('open')
+    expect(lastComment(issue?.number ?? 0)).toMatch(
+      new RegExp(
+        `^<!-- evalgate-run:.* -->\\nTonight passes against the baseline of \`${sha.slice(0, 7)}\`, but this issue reports a failure against the baseline of \`${good.slice(0, 7)}\`, and no readable baseline of it is on the data branch \`evalgate-data\` any more, so whether the failure is gone cannot be told: this issue stays open\\. Close it by hand once the reports show the problem is gone\\. \\(\\[run\\]\\(.*\\)\\)$`
+      )
+    )
+  })
+
+  it('that sees the model change reports it in the tracking issue, which the next night closes', async () => {
+    await runEvent('push', { EVALGATE_FIXTURE_MODEL: 'gpt-a' })
+    const parent = sha
+    sha = server.state.commit({ branch: 'main' })
+    const push = await runEvent('push', { EVALGATE_FIXTURE_MODEL: 'gpt-b' })
+    expect(push.code).toBe(0)
+    expect(push.warnings).toContain(
+      `::warning::evalgate: the model changed since the baseline of ${parent.slice(0, 7)}: the provider reports another model or system fingerprint for capitals / app (gpt-a → gpt-b)`
+    )
+    const [issue] = trackingIssues()
+    expect(push.stdout).toContain(`evalgate: tracking issue opened: ${push.outputs['issue-url']}`)
+    expect(shown(issue?.body)).toMatch(
+      new RegExp(
+        `^> \\[!NOTE\\]\\n> \\*\\*The model changed:\\*\\* the provider reports another model or system fingerprint for capitals / app \\(gpt-a → gpt-b\\)\\. Nothing else failed, so this push's results are now the baseline of \`${sha.slice(0, 7)}\`: pull requests and the next nights compare with the new model, and the next night that matches it closes this issue\\.\\n\\n## evalgate: PASS`
+      )
+    )
+
+    await night({ EVALGATE_FIXTURE_MODEL: 'gpt-b' })
+    expect(issue?.state).toBe('closed')
+    expect(lastComment(issue?.number ?? 0)).toMatch(
+      /^The changed model reported here was taken as the new baseline; tonight's run reports the same model/
+    )
+  })
+})
+
+describe('the tracking issue of one workflow', () => {
+  it('is one per comment-key: a matrix leg that passes leaves the failing leg’s issue open', async () => {
+    await runEvent('push')
+    const failing = await night({ EVALGATE_FIXTURE_MODE: 'worse' }, { 'comment-key': 'gpt-a' })
+    await night({}, { 'comment-key': 'gpt-b' })
+    const issue = server.state.issues.get(Number(failing.outputs['issue-url']?.split('/').at(-1)))
+    expect(issue?.state).toBe('open')
+    expect(issue?.title).toBe('evalgate: regression or model drift in evals (gpt-a)')
+    expect(issue?.body).toMatch(/^<!-- evalgate-tracking:evals#gpt-a -->\n/)
+    expect(server.state.commentsOn(issue?.number ?? 0)).toEqual([])
+  })
+
+  it('is one per workflow whatever its name’s script, and takes over the one an earlier evalgate marked', async () => {
+    await runEvent('push')
+    // An earlier evalgate dropped every non-ASCII character from the marker.
+    const earlier = server.state.addIssue({
+      title: 'evalgate: regression or model drift in 夜間評価',
+      body: '<!-- evalgate-tracking: -->\n<!-- evalgate-run:2020-01-01 -->\n## evalgate: REGRESSION',
+      labels: ['evalgate']
+    })
+    const failing = await runEvent('schedule', {
+      GITHUB_WORKFLOW: '夜間評価',
+      EVALGATE_FIXTURE_MODE: 'worse'
+    })
+    expect(failing.outputs['issue-url']).toBe(
+      `https://github.com/octo-org/triage/issues/${earlier.number}`
+    )
+    expect(earlier.body).toMatch(/^<!-- evalgate-tracking:夜間評価 -->\n/)
+    // Another workflow's healthy night is not this one's recovery.
+    await runEvent('schedule', { GITHUB_WORKFLOW: '週次評価' })
+    expect(earlier.state).toBe('open')
   })
 })

@@ -46,7 +46,8 @@ import { GitHubApiError } from './client.js'
 import { stickyMarker, upsertStickyComment } from './comment.js'
 import type { ActionContext } from './event.js'
 import type { ActionSettings } from './settings.js'
-import { syncTrackingIssue } from './tracking-issue.js'
+import { formerTrackingMarker, syncTrackingIssue, trackingMarker } from './tracking-issue.js'
+import type { Recheck } from './tracking-issue.js'
 
 /** The runner-facing side effects, behind an interface so the flow is testable without @actions/core. */
 export interface ActionIO {
@@ -822,9 +823,10 @@ export async function runAction(
   if (unfitAsBaseline && isDefaultBranch && (context.eventName === 'push' || scheduled)) {
     io.info(`evalgate: not stored as the baseline of ${shortSha(context.sha)}: ${unfitAsBaseline}`)
   }
-  if (context.eventName === 'push' && isDefaultBranch && store && client && !unfitAsBaseline) {
-    await storeBaseline(store, context.sha, run, settings, io)
-  }
+  const storedPush =
+    context.eventName === 'push' && isDefaultBranch && store && client && !unfitAsBaseline
+      ? await storeBaseline(store, context.sha, run, settings, io)
+      : false
   const compares = comparesWithBaseline(context, isDefaultBranch)
   const lookup =
     compares && store && client
@@ -911,6 +913,7 @@ export async function runAction(
   } else if (
     scheduled &&
     lookup &&
+    store &&
     client &&
     settings.trackingIssue &&
     // A broken threshold fails the night whatever the baseline; a healthy one closes the issue
@@ -920,11 +923,21 @@ export async function runAction(
     // The tracking issue follows the default branch's whole suites: a dispatch elsewhere, or a
     // filtered run (which may skip the very cases that regressed), only reports.
     if (isDefaultBranch && !partial) {
+      const baseline = lookup.status === 'found' ? lookup.match.sha : undefined
       await trackNight(
         settings,
         context,
         client,
-        { comparison, markdown, failsOnThreshold, storedAsBaseline: storedNight },
+        {
+          source: 'night',
+          comparison,
+          markdown,
+          failsOnThreshold,
+          storedAsBaseline: storedNight,
+          baseline,
+          recheck: (recorded) =>
+            recheckNight(recorded, { run, baseline }, store, settings, context, now, io)
+        },
         io
       )
     } else
@@ -933,6 +946,34 @@ export async function runAction(
           ? `evalgate: the run was filtered (${run.run.filter}): the tracking issue is left alone`
           : `evalgate: ${context.ref || 'this ref'} is not the default branch: the tracking issue is left alone`
       )
+  } else if (context.eventName === 'push' && lookup?.status === 'found' && store && client) {
+    // The push that first sees a provider's new model makes it the baseline: said as a night
+    // would say it, or no night ever would.
+    const drifted = driftedGroups(comparison)
+    if (drifted.length > 0) {
+      io.warning(
+        `evalgate: the model changed since the baseline of ${shortSha(lookup.match.sha)}: the provider reports another model or system fingerprint for ${driftList(drifted, terminalLine)}`
+      )
+      if (settings.trackingIssue && !partial) {
+        const baseline = lookup.match.sha
+        await trackNight(
+          settings,
+          context,
+          client,
+          {
+            source: 'push',
+            comparison,
+            markdown,
+            failsOnThreshold,
+            storedAsBaseline: storedPush,
+            baseline,
+            recheck: (recorded) =>
+              recheckNight(recorded, { run, baseline }, store, settings, context, now, io)
+          },
+          io
+        )
+      }
+    }
   }
 
   // A regression fails neither a push (merged already) nor a run told not to fail on one.
@@ -1029,65 +1070,143 @@ async function storeNight(
   return storeBaseline(store, sha, run, settings, io)
 }
 
-/** What changed, as `suite / provider (before → after)`, escaped: model ids come from the provider. */
-function driftList(groups: Comparison['groups']): string {
+/**
+ * What changed, as `suite / provider (before → after)`, escaped for the issue (or, with
+ * `terminalLine`, for the log): model ids come from the provider.
+ */
+function driftList(
+  groups: Comparison['groups'],
+  escape: (text: string, max: number) => string = markdownInline
+): string {
   const described = groups.slice(0, 10).map((group) => {
     const side = (info: typeof group.base) => [
       ...(info?.models ?? []),
       ...(info?.fingerprints ?? [])
     ]
-    return `${markdownInline(group.suite, 100)} / ${markdownInline(group.providerId, 100)} (${markdownInline(side(group.base).join(', '), 120)} → ${markdownInline(side(group.head).join(', '), 120)})`
+    return `${escape(group.suite, 100)} / ${escape(group.providerId, 100)} (${escape(side(group.base).join(', '), 120)} → ${escape(side(group.head).join(', '), 120)})`
   })
   if (groups.length > 10) described.push(`and ${groups.length - 10} more`)
   return described.join('; ')
 }
 
 /**
+ * A healthy night against the baseline the open tracking issue reports on, when the night
+ * compared with another: a push stored a newer one since, perhaps with the very failure reported.
+ */
+async function recheckNight(
+  recorded: string,
+  night: { run: RunResult; baseline: string | undefined },
+  store: BaselineStore,
+  settings: ActionSettings,
+  context: ActionContext,
+  now: Date,
+  io: ActionIO
+): Promise<Recheck> {
+  const run = context.runUrl ? ` ([run](${context.runUrl}))` : ''
+  const newer = shortSha(night.baseline ?? context.sha)
+  const older = shortSha(recorded)
+  const read = await attempt('reading the baseline the tracking issue reports on', io, () =>
+    store.read(recorded)
+  )
+  if (!read.ok || read.value === undefined) {
+    const where =
+      settings.baseline.store === 'file'
+        ? `in \`${settings.baseline.dir}\``
+        : `on the data branch \`${settings.baseline.branch}\``
+    const why = read.ok
+      ? `no readable baseline of it is ${where} any more`
+      : `reading it failed: ${markdownInline(read.error, 300)}`
+    io.info(
+      `evalgate: the tracking issue stays open: this night passes against the baseline of ${newer}, but the baseline the issue reports on, ${older}, cannot be read`
+    )
+    return {
+      state: 'unknown',
+      comment: `Tonight passes against the baseline of \`${newer}\`, but this issue reports a failure against the baseline of \`${older}\`, and ${why}, so whether the failure is gone cannot be told: this issue stays open. Close it by hand once the reports show the problem is gone.${run}`
+    }
+  }
+  const comparison = compareRuns(read.value, night.run, {
+    seed: context.sha,
+    strict: settings.strict
+  })
+  if (!failing(comparison))
+    return { state: 'healthy', body: `Recovered: ${comparison.summary}${run}` }
+  io.warning(
+    `evalgate: the tracking issue stays open: this night passes against the baseline of ${newer}, but fails against ${older}, the baseline the issue reports on: ${comparison.summary}`
+  )
+  const note = `> [!WARNING]\n> **Still failing against the baseline this issue reports on:** tonight passes against the baseline of \`${newer}\`, stored since, but fails against \`${older}\`'s, so it is no recovery: a push may have stored the very failure reported here as its baseline. If the newer baseline's results are what you expect now, close this issue by hand.\n\n`
+  const baseline = `Baseline: \`${older}\` (the one this issue reports on, ${ageText(read.value.run.finishedAt, now)}).`
+  return {
+    state: 'failing',
+    body: note + comparisonMarkdown(comparison, context.runUrl, { baseline, room: note.length })
+  }
+}
+
+/**
  * Nightly: one tracking issue, opened or updated on a regression, a broken threshold or a changed
  * model, closed when a night passes again; a changed model is reported once, and taken as the
- * new baseline.
+ * new baseline. A push to the default branch that sees the model change reports it the same way.
  */
 async function trackNight(
   settings: ActionSettings,
   context: ActionContext,
   client: GitHubClient,
   night: {
+    source: 'night' | 'push'
     comparison: Comparison | undefined
     markdown: string
     /** A suite below its min-pass-rate fails the run: no recovery while one is. */
     failsOnThreshold: boolean
     storedAsBaseline: boolean
+    /** The SHA of the baseline `comparison` is against. */
+    baseline: string | undefined
+    /** How a healthy night fares against the baseline the open issue reports on, if another. */
+    recheck: (recorded: string) => Promise<Recheck>
   },
   io: ActionIO
 ): Promise<void> {
   const { comparison, markdown } = night
   const fails = (comparison !== undefined && failing(comparison)) || night.failsOnThreshold
   const drifted = driftedGroups(comparison)
+  // The file store writes into the workspace: later nights read what was committed, not this.
+  const kept = night.storedAsBaseline && settings.baseline.store !== 'file'
+  const [self, Self] =
+    night.source === 'push' ? ['this push', 'This push'] : ['this night', 'This night']
   const changed = `> **The model changed:** the provider reports another model or system fingerprint for ${driftList(drifted)}.`
+  const failsToo =
+    night.source === 'push'
+      ? `This push fails against the baseline of \`${shortSha(night.baseline ?? context.sha)}\` as well: this issue stays open until a night passes against that baseline.`
+      : 'This night fails as well, so it was not taken as the baseline: the next night compares with the old model again.'
   const driftNote =
     drifted.length === 0
       ? ''
       : fails
-        ? `> [!WARNING]\n${changed} This night fails as well, so it was not taken as the baseline: the next night compares with the old model again.\n\n`
-        : night.storedAsBaseline
-          ? `> [!NOTE]\n${changed} Nothing else failed, so this night's results are now the baseline of \`${shortSha(context.sha)}\`: pull requests and the next nights compare with the new model, and the next night that matches it closes this issue.\n\n`
-          : `> [!WARNING]\n${changed} This night's results could not be stored as the baseline (see the run's log), so the next night compares with the old model again.\n\n`
+        ? `> [!WARNING]\n${changed} ${failsToo}\n\n`
+        : kept
+          ? `> [!NOTE]\n${changed} Nothing else failed, so ${self}'s results are now the baseline of \`${shortSha(context.sha)}\`: pull requests and the next nights compare with the new model, and the next night that matches it closes this issue.\n\n`
+          : night.storedAsBaseline
+            ? `> [!WARNING]\n${changed} Nothing else failed, so ${self}'s results were written as the baseline of \`${shortSha(context.sha)}\` to \`${settings.baseline.dir}\` in the workspace, which ends with this job: until that file is committed, the next nights compare with the old model again and report this change again (or use \`baseline-store: branch\`).\n\n`
+            : `> [!WARNING]\n${changed} ${Self}'s results could not be stored as the baseline (see the run's log), so the next night compares with the old model again.\n\n`
   const state =
-    fails || (drifted.length > 0 && !night.storedAsBaseline)
-      ? 'failing'
-      : drifted.length > 0
-        ? 'drifted'
-        : 'healthy'
+    fails || (drifted.length > 0 && !kept) ? 'failing' : drifted.length > 0 ? 'drifted' : 'healthy'
+  // A drifted night's own results are the baseline the issue reports on from now.
+  const baseline = state === 'drifted' ? context.sha : night.baseline
   const run = context.runUrl ? ` ([run](${context.runUrl}))` : ''
   const summary = comparison?.summary ?? ''
+  const key = settings.commentKey
   const result = await attempt('updating the tracking issue', io, () =>
     syncTrackingIssue(client, {
-      marker: `<!-- evalgate-tracking:${context.workflow.replace(/[^\w .-]/g, '')} -->`,
+      marker: trackingMarker(context.workflow, key),
+      // An issue an earlier evalgate marked by the workflow alone is the unkeyed job's.
+      ...(key === undefined ? { formerMarker: formerTrackingMarker(context.workflow) } : {}),
       label: settings.trackingLabel,
-      title: `evalgate: regression or model drift in ${context.workflow}`,
+      title: `evalgate: regression or model drift in ${context.workflow}${key === undefined ? '' : ` (${key})`}`,
       state,
       body: state === 'healthy' ? `Recovered: ${summary}${run}` : `${driftNote}${markdown}`,
       afterDrift: `The changed model reported here was taken as the new baseline; tonight's run reports the same model and compares with it: ${summary}${run}`,
+      ...(baseline === undefined ? {} : { baseline }),
+      recheck: night.recheck,
+      // A push reports once per commit, not once per day as a night does.
+      ...(night.source === 'push' ? { runKey: `push-${context.sha}` } : {}),
       ...(settings.commentAuthor ? { author: settings.commentAuthor } : {})
     })
   )

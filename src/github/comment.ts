@@ -16,7 +16,7 @@ const TRUNCATION_NOTE =
   "\n\n> [!NOTE]\n> evalgate cut this comment to fit GitHub's 65,536-character limit; the full report is in the job summary and the results file."
 
 /** `text` fit for a hidden HTML comment: what would end it early (`--`, `>`) or break the line goes. */
-function markerText(text: string): string {
+export function markerText(text: string): string {
   return text
     .replace(/[\r\n]+/g, ' ')
     .replace(/-{2,}/g, '-')

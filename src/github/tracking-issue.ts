@@ -7,14 +7,49 @@
  * A night whose only news is a changed model is "drifted": reported in the issue like a failure,
  * but its results became the new baseline, so the next night that matches them closes the issue
  * saying so, rather than as a recovery.
+ *
+ * The body records the baseline its report compares with. A healthy night that compared with
+ * another one (a push stored a newer baseline since, perhaps of the very failure reported) closes
+ * the issue only when it passes against the recorded one too.
  */
 import type { GitHubClient, Issue } from './client.js'
-import { fitCommentBody } from './comment.js'
+import { fitCommentBody, markerText } from './comment.js'
 import { resolveTokenIdentity } from './identity.js'
 
+/**
+ * The hidden marker of a workflow's tracking issue, e.g. `<!-- evalgate-tracking:nightly -->`,
+ * or `<!-- evalgate-tracking:nightly#gpt-4o -->` for a job with a `comment-key`, so the legs of
+ * a matrix keep an issue each.
+ */
+export function trackingMarker(workflow: string, key?: string): string {
+  const name = markerText(workflow) || 'default'
+  const job = key === undefined ? '' : markerText(key)
+  return `<!-- evalgate-tracking:${name}${job ? `#${job}` : ''} -->`
+}
+
+/**
+ * The marker an earlier evalgate wrote for a workflow's issue, which dropped every character but
+ * ASCII letters, digits, spaces, `.` and `-`; undefined when it is the same as trackingMarker's.
+ */
+export function formerTrackingMarker(workflow: string): string | undefined {
+  const former = `<!-- evalgate-tracking:${workflow.replace(/[^\w .-]/g, '')} -->`
+  return former === trackingMarker(workflow) ? undefined : former
+}
+
+/** How a healthy night fares against the baseline the open issue records (see `recheck`). */
+export type Recheck =
+  /** It passes there too: `body` is the closing comment. */
+  | { state: 'healthy'; body: string }
+  /** It fails there: the issue stays open, its body this report, its baseline the recorded one. */
+  | { state: 'failing'; body: string; comment?: string }
+  /** That baseline cannot be read: the issue stays open, and `comment` says why. */
+  | { state: 'unknown'; comment: string }
+
 export interface TrackingIssueOptions {
-  /** A hidden HTML comment naming the workflow, e.g. `<!-- evalgate-tracking:nightly -->`. */
+  /** From trackingMarker: leads the body. */
   marker: string
+  /** An issue an earlier evalgate marked so (formerTrackingMarker) is taken over when none has `marker`. */
+  formerMarker?: string
   label: string
   title: string
   /**
@@ -28,6 +63,16 @@ export interface TrackingIssueOptions {
   afterDrift?: string
   /** Failing or drifted: the comment for a new night; defaults to `body`. */
   comment?: string
+  /**
+   * The SHA of the baseline the report compares with (a drifted night's own, once stored):
+   * recorded in the body of a failing or drifted issue.
+   */
+  baseline?: string
+  /**
+   * Healthy, when the open issue records another baseline than `baseline`: how the night fares
+   * against that one. Without it, or when the issue records none, the night closes the issue.
+   */
+  recheck?: (recorded: string) => Promise<Recheck>
   /**
    * One comment per key while failing; defaults to the UTC date, so a rerun the same night
    * updates the body without adding a second comment.
@@ -48,19 +93,45 @@ export interface TrackingIssueResult {
 /** The line under the run key of an issue whose last night had only drifted. */
 const DRIFTED = '<!-- evalgate-drifted -->'
 
+function baselineMarker(sha: string): string {
+  return `<!-- evalgate-baseline:${markerText(sha)} -->`
+}
+
+/** The hidden lines that lead an issue's body: its marker, run key, baseline, drift. */
+function hiddenHead(body: string): string[] {
+  const lines = body.split('\n', 6)
+  const end = lines.findIndex((line) => !/^<!--.*-->$/.test(line))
+  return end === -1 ? lines : lines.slice(0, end)
+}
+
+/** The SHA of the baseline the issue's report compares with, when it records one. */
+function recordedBaseline(body: string): string | undefined {
+  for (const line of hiddenHead(body)) {
+    // A commit SHA only: anyone who can edit the issue can edit the line.
+    const sha = /^<!-- evalgate-baseline:([0-9a-f]{7,64}) -->$/.exec(line)?.[1]
+    if (sha !== undefined) return sha
+  }
+  return undefined
+}
+
 function runMarker(key: string): string {
   return `<!-- evalgate-run:${key.replace(/-{2,}|>/g, '_')} -->`
 }
 
+/** The first issue marked `marker`; else the first marked `formerMarker`. */
 async function firstMarked(
   issues: AsyncIterable<Issue>,
-  marker: string
+  marker: string,
+  formerMarker: string | undefined
 ): Promise<Issue | undefined> {
+  let former: Issue | undefined
   for await (const issue of issues) {
+    if (issue.isPullRequest) continue
     // The marker leads the body: one quoted inside a model's output does not count.
-    if (!issue.isPullRequest && issue.body.startsWith(marker)) return issue
+    if (issue.body.startsWith(`${marker}\n`)) return issue
+    if (formerMarker && issue.body.startsWith(`${formerMarker}\n`)) former ??= issue
   }
-  return undefined
+  return former
 }
 
 async function ensureLabel(client: GitHubClient, options: TrackingIssueOptions): Promise<void> {
@@ -84,12 +155,14 @@ async function findIssue(
 ): Promise<Issue | undefined> {
   const labelled = await firstMarked(
     client.listIssues({ labels: [options.label], state }),
-    options.marker
+    options.marker,
+    options.formerMarker
   )
   if (labelled) return labelled
   const own = await firstMarked(
     client.listIssues({ creator: await tokenLogin(), state }),
-    options.marker
+    options.marker,
+    options.formerMarker
   )
   if (own) {
     await ensureLabel(client, options)
@@ -117,11 +190,30 @@ export async function syncTrackingIssue(
   const tokenLogin = () =>
     (login ??= resolveTokenIdentity(client, options.author).then((identity) => identity.login))
   const open = await findIssue(client, options, 'open', tokenLogin)
+  const key = runMarker(
+    options.runKey ?? (options.now ?? (() => new Date()))().toISOString().slice(0, 10)
+  )
 
-  if (options.state === 'healthy') {
+  let night: Pick<TrackingIssueOptions, 'state' | 'body' | 'comment' | 'baseline'> = options
+  const recorded = open && recordedBaseline(open.body)
+  if (open && options.state === 'healthy' && recorded && recorded !== options.baseline) {
+    // Passing against a newer baseline is no recovery when that baseline holds the failure.
+    const rechecked = await options.recheck?.(recorded)
+    if (rechecked?.state === 'unknown') {
+      if (!(await alreadyCommented(client, open.number, key))) {
+        const comment = fitCommentBody(`${key}\n${rechecked.comment}`).body
+        await client.createIssueComment(open.number, comment, 'issue')
+      }
+      return { action: 'updated', url: open.url }
+    }
+    if (rechecked?.state === 'failing') night = { ...rechecked, baseline: recorded }
+    else if (rechecked) night = rechecked
+  }
+
+  if (night.state === 'healthy') {
     if (!open) return { action: 'none' }
-    const drifted = open.body.split('\n', 3)[2] === DRIFTED
-    const comment = drifted && options.afterDrift !== undefined ? options.afterDrift : options.body
+    const drifted = hiddenHead(open.body).includes(DRIFTED)
+    const comment = drifted && options.afterDrift !== undefined ? options.afterDrift : night.body
     await client.createIssueComment(open.number, fitCommentBody(comment).body, 'issue')
     const closed = await client.updateIssue(open.number, {
       state: 'closed',
@@ -130,12 +222,14 @@ export async function syncTrackingIssue(
     return { action: 'closed', url: closed.url }
   }
 
-  const key = runMarker(
-    options.runKey ?? (options.now ?? (() => new Date()))().toISOString().slice(0, 10)
-  )
-  const head = `${options.marker}\n${key}\n${options.state === 'drifted' ? `${DRIFTED}\n` : ''}`
-  const body = fitCommentBody(`${head}${options.body}`).body
-  const comment = fitCommentBody(`${key}\n${options.comment ?? options.body}`).body
+  const head = [
+    options.marker,
+    key,
+    ...(night.baseline === undefined ? [] : [baselineMarker(night.baseline)]),
+    ...(night.state === 'drifted' ? [DRIFTED] : [])
+  ]
+  const body = fitCommentBody(`${head.join('\n')}\n${night.body}`).body
+  const comment = fitCommentBody(`${key}\n${night.comment ?? night.body}`).body
 
   if (open) {
     const seen =
