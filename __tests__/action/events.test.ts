@@ -108,6 +108,10 @@ describe('the action by event, against a local GitHub', () => {
       `evalgate: stored the results as the baseline of ${mainSha.slice(0, 7)}`
     )
     expect(run.outputs.verdict).toBe('no-baseline')
+    // The first push finds none, and is the one from now on.
+    expect(run.summary).toContain(
+      `No stored results for the parent commits. Nothing was compared and this check does not fail for it. This run is now the baseline of \`${mainSha.slice(0, 7)}\`: later runs compare with it.`
+    )
     const stored = server.state.readFile('evalgate-data', `results/${mainSha}.json.gz`)
     expect(stored).toBeDefined()
     const baseline = JSON.parse(gunzipSync(stored as Buffer).toString('utf8')) as {
@@ -129,6 +133,9 @@ describe('the action by event, against a local GitHub', () => {
       `::warning::evalgate: wrote the baseline of ${mainSha.slice(0, 7)} to ci/baselines; the workspace ends with this job, so commit that directory to keep it`
     )
     expect(existsSync(join(workspace, 'ci/baselines', `${mainSha}.json`))).toBe(true)
+    expect(run.summary).toContain(
+      `This run was written to \`ci/baselines\` as the baseline of \`${mainSha.slice(0, 7)}\`: later runs compare with it once that directory is committed.`
+    )
   })
 
   it('refuses, before running, a baseline store that would write on the branch under test or outside the repository', async () => {

@@ -879,11 +879,14 @@ export async function runAction(
       preface +
       comparisonMarkdown(comparison, context.runUrl, { ...reportOptions, budget: SUMMARY_BUDGET })
   } else if (lookup?.status === 'none') {
-    const stored = storedNight
-      ? `This run is now the baseline of \`${shortSha(context.sha)}\`: later runs compare with it.`
-      : scheduled
+    // The file store's baseline is a file in the workspace, which ends with the job.
+    const stored = !(storedNight || storedPush)
+      ? scheduled
         ? 'Baselines are stored by runs on pushes to the default branch, and by the first healthy scheduled run of a commit on it.'
         : undefined
+      : settings.baseline.store === 'file'
+        ? `This run was written to \`${markdownInline(settings.baseline.dir, 200)}\` as the baseline of \`${shortSha(context.sha)}\`: later runs compare with it once that directory is committed.`
+        : `This run is now the baseline of \`${shortSha(context.sha)}\`: later runs compare with it.`
     markdown = noBaselineMarkdown(lookup.why, run, summaries, stored)
   } else if (lookup?.status === 'unavailable')
     markdown = baselineUnavailableMarkdown(lookup.error, run, summaries)
