@@ -4,7 +4,12 @@ import {
   outages,
   strictFailures
 } from '../../src/compare/index.js'
-import { formatInterval, metricCells, powerGuidance } from '../../src/compare/format.js'
+import {
+  formatInterval,
+  formatRatio,
+  metricCells,
+  powerGuidance
+} from '../../src/compare/format.js'
 import { renderComparisonTerminal } from '../../src/report/comparison-terminal.js'
 import { renderJunit } from '../../src/report/junit.js'
 import { renderMarkdown } from '../../src/report/markdown.js'
@@ -716,6 +721,30 @@ describe('compareRuns verdicts', () => {
     expect(metric(compareRuns(faster.base, faster.head, { seed }), 'latency-p50').reason).toBe(
       'median latency ×0.95: significant but within ×0.83'
     )
+  })
+
+  it('shows the tolerated bound of a speed-up under a large max-ratio, not ×0.00', () => {
+    const random = lcg(5)
+    const latencies = Array.from({ length: 200 }, () => 100 + 100 * random())
+    const { base, head } = runPair(
+      { cases: 200, answer: (i) => scored(1, { latencyMs: latencies[i] as number }) },
+      {
+        cases: 200,
+        gate: { 'latency-p50': { 'max-ratio': 1000 } },
+        answer: (i) => scored(1, { latencyMs: 0.68 * (latencies[i] as number) })
+      }
+    )
+    const latency = metric(compareRuns(base, head, { seed }), 'latency-p50')
+    expect(latency).toMatchObject({
+      verdict: 'minor-change',
+      reason: 'median latency ×0.68: significant but within ×0.001'
+    })
+    expect([1 / 30, 0.094, 0.68, 0].map(formatRatio)).toEqual([
+      '×0.033',
+      '×0.094',
+      '×0.68',
+      '×0.00'
+    ])
   })
 
   it("gates a max-ratio below 1 of an earlier version's head run as that version did", () => {
