@@ -215,13 +215,13 @@ describe('compareRuns verdicts', () => {
     expect(score.reason).toMatch(/^mean score fell 2\.02 pts, beyond the 2\.00 pts noise floor/)
   })
 
-  it('passes no latency or cost on fewer cases than a test could ever call significant', () => {
+  it('passes no latency, cost or error rate on fewer cases than a test could ever call significant', () => {
     const { base, head } = runPair(
       { cases: 2, answer: () => scored(1, { latencyMs: 100, cost: 0.01 }) },
       { cases: 2, answer: () => scored(1, { latencyMs: 100, cost: 0.01 }) }
     )
     const c = compareRuns(base, head, { seed })
-    for (const name of ['latency-p50', 'cost'] as const) {
+    for (const name of ['latency-p50', 'cost', 'error-rate'] as const) {
       expect(metric(c, name)).toMatchObject({
         verdict: 'inconclusive',
         reason: expect.stringContaining('2 paired cases can show no change either way') as string
@@ -417,6 +417,41 @@ describe('compareRuns verdicts', () => {
     expect(metric(c, 'score').verdict).toBe('pass')
     expect(metric(c, 'error-rate')).toMatchObject({ verdict: 'regression', head: 0.3 })
     expect(c.verdict).toBe('regression')
+  })
+
+  it('does not pass an error rate that rose without the interval showing it within the noise floor', () => {
+    // 0% → 25% errors on 12 cases: p = 0.063, the 95% CI reaches +53.7 points.
+    const { base, head } = runPair(
+      { cases: 12, answer: () => scored(1) },
+      { cases: 12, answer: (i) => (i < 3 ? errored('provider:bad-request', '400') : scored(1)) }
+    )
+    const c = compareRuns(base, head, { seed })
+    const errorRate = metric(c, 'error-rate')
+    expect(errorRate).toMatchObject({
+      verdict: 'inconclusive',
+      reason:
+        'error rate changed +25.0 pts, not significant, and the 95% CI reaches +53.7 pts, beyond the +2.0 pts noise floor'
+    })
+    expect(powerGuidance(errorRate)).toBe(
+      'needs ~3,150 more paired cases to detect a 2-point rise; this run could detect 32.5 pts or more'
+    )
+    expect(comparisonExitCode(c)).toBe(0)
+    const strict = compareRuns(base, head, { seed, strict: true })
+    expect(comparisonExitCode(strict)).toBe(1)
+    const text = renderComparisonTerminal(strict, { color: false })
+    expect(text).toContain('FAILS IN STRICT MODE')
+    expect(text).toMatch(
+      /error rate +0\.0% +25\.0% +\+25\.0 pts +\[−3\.7, 53\.7\] pts +0\.063 +INCONCLUSIVE/
+    )
+    // Unchanged, the interval shows it.
+    const same = runPair(
+      { cases: 12, answer: () => scored(1) },
+      { cases: 12, answer: () => scored(1) }
+    )
+    expect(metric(compareRuns(same.base, same.head, { seed }), 'error-rate')).toMatchObject({
+      verdict: 'pass',
+      reason: 'the 95% CI [0.0, 0.0] pts stays within the +2.0 pts noise floor'
+    })
   })
 
   it('calls more timeouts an error (the provider’s doing), not a regression', () => {

@@ -223,7 +223,7 @@ export function powerGuidance(metric: MetricComparison): string | null {
   if (metric.verdict !== 'inconclusive' || !power) return null
   const target =
     metric.unit === 'fraction'
-      ? `a ${Math.round(power.targetEffect * 1000) / 10}-point drop`
+      ? `a ${Math.round(power.targetEffect * 1000) / 10}-point ${metric.metric === 'error-rate' ? 'rise' : 'drop'}`
       : metric.unit === 'ms'
         ? `a ${formatRatio(power.targetEffect)} slowdown`
         : `a ${formatRatio(power.targetEffect)} cost increase`

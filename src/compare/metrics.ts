@@ -84,6 +84,14 @@ function holmSplit(alpha: number, familySize: number): { alpha: number; text: st
 }
 
 /**
+ * The fewest paired cases with which a change can be significant at α: one fewer for McNemar's
+ * mid-p, whose smallest p is half the sign-flip test's.
+ */
+function fewestCases(alpha: number, midP: boolean): number {
+  return fewestSignificantUnits(alpha) - (midP ? 1 : 0)
+}
+
+/**
  * Inconclusive when `n` paired cases are fewer than any exact test needs to call a change
  * significant at α: then neither a change nor its absence can be shown. Says whether it decided.
  */
@@ -91,9 +99,10 @@ function tooFewToJudge(
   metric: MetricComparison,
   change: string,
   n: number,
-  alpha: number
+  alpha: number,
+  midP = false
 ): boolean {
-  const fewest = fewestSignificantUnits(alpha)
+  const fewest = fewestCases(alpha, midP)
   if (n >= fewest) return false
   setVerdict(
     metric,
@@ -106,23 +115,25 @@ function tooFewToJudge(
 /**
  * Inconclusive, once the interval could not show the change within its tolerance, when `n` paired
  * cases are too few for a change to be significant at α split over the Holm family: more cases,
- * not a closer look, would settle it. Says whether it decided.
+ * not a closer look, would settle it. `reach` is how far the interval went (`×1.20`). Says
+ * whether it decided.
  */
 function tooFewInFamily(
   metric: MetricComparison,
   change: string,
   n: number,
-  maxRatio: number,
+  reach: string,
   alpha: number,
-  familySize: number
+  familySize: number,
+  midP = false
 ): boolean {
   const split = holmSplit(alpha, familySize)
-  const fewest = fewestSignificantUnits(split.alpha)
+  const fewest = fewestCases(split.alpha, midP)
   if (n >= fewest) return false
   setVerdict(
     metric,
     'inconclusive',
-    `${change}, not significant, and the 95% CI reaches ${formatRatio(maxRatio)}: with ${plural(n, 'paired case')} no change can be significant at ${split.text}; it takes ${fewest} or more`
+    `${change}, not significant, and the 95% CI reaches ${reach}: with ${plural(n, 'paired case')} no change can be significant at ${split.text}; it takes ${fewest} or more`
   )
   return true
 }
@@ -746,7 +757,7 @@ export function latencyMetric(options: {
         `the 95% CI of the ratio stays below ${formatRatio(maxRatio)}`
       )
     }
-    if (tooFewInFamily(metric, change, n, maxRatio, ctx.alpha, familySize)) return
+    if (tooFewInFamily(metric, change, n, formatRatio(maxRatio), ctx.alpha, familySize)) return
     const advice = powerAdvice({
       sd,
       n,
@@ -994,7 +1005,7 @@ export function costMetric(options: {
         `the 95% CI of the ratio stays below ${formatRatio(maxRatio)}`
       )
     }
-    if (tooFewInFamily(metric, change, n, maxRatio, ctx.alpha, familySize)) return
+    if (tooFewInFamily(metric, change, n, formatRatio(maxRatio), ctx.alpha, familySize)) return
     const baseMean = metric.base as number
     const advice = powerAdvice({
       sd,
@@ -1084,6 +1095,7 @@ export function errorRateMetric(options: {
     return total === 0 ? 0 : pairs.reduce((sum, p) => sum + p[side].errored, 0) / total
   }
   const headAll = head.answers === 0 ? null : head.errors / head.answers
+  let sd = NaN
   if (n > 0) {
     const diffs = pairs.map((p) => (p.head.errorRate as number) - (p.base.errorRate as number))
     metric.base = rateOver('base')
@@ -1106,14 +1118,12 @@ export function errorRateMetric(options: {
     } else {
       setSignFlipTests(metric, diffs, 'greater', 'sign-flip', ctx, 'error-rate')
     }
-    metric.interval = fractionDifferenceInterval(
-      diffs,
-      null,
-      rngFor(ctx, 'error-rate', 'interval')
-    ).interval
+    const estimate = fractionDifferenceInterval(diffs, null, rngFor(ctx, 'error-rate', 'interval'))
+    metric.interval = estimate.interval
+    sd = estimate.sd
     metric.gated = true
   }
-  const decide = () => {
+  const decide = (familySize: number) => {
     // Only errors that say the provider or a judge was unreachable make an outage: a system
     // under test that crashes on most cases (module, exec, scorer errors) has regressed.
     const outage = outageShare(head)
@@ -1156,7 +1166,35 @@ export function errorRateMetric(options: {
         `error rate changed ${formatPoints(delta)}: significant but within the noise floor`
       )
     }
-    setVerdict(metric, 'pass', 'no significant change of the error rate')
+    // Not significant is not the same as no rise: like the other metrics, it passes only when
+    // the interval shows any rise within the noise floor (0% → 25% errors on 12 cases is p = 0.06).
+    const change = `error rate changed ${formatPoints(delta)}`
+    const midP = metric.test?.method === 'mcnemar-mid-p'
+    if (tooFewToJudge(metric, change, n, ctx.alpha, midP)) return
+    const { low, high } = metric.interval ?? { low: null, high: null }
+    const [highShown, noiseShown] = formatPointsApart(high ?? 0, noise)
+    if (high !== null && !beyond(high, noise)) {
+      return setVerdict(
+        metric,
+        'pass',
+        `the 95% CI ${formatInterval(low, high, 'difference', 'fraction')} stays within the +${noiseShown} noise floor`
+      )
+    }
+    const reach = `${highShown}, beyond the +${noiseShown} noise floor`
+    if (tooFewInFamily(metric, change, n, reach, ctx.alpha, familySize, midP)) return
+    const advice = powerAdvice({ sd, n, alpha: ctx.alpha / Math.max(1, familySize), effect: noise })
+    metric.power = {
+      minimumDetectableEffect: advice.mde,
+      targetEffect: noise,
+      requiredCases: advice.requiredCases,
+      additionalCases: advice.additionalCases,
+      requiredRepeats: null
+    }
+    setVerdict(
+      metric,
+      'inconclusive',
+      `${change}, not significant, and the 95% CI reaches ${reach}`
+    )
   }
   return { metric, family: n > 0 ? options.family : null, decide }
 }

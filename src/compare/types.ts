@@ -84,7 +84,10 @@ export interface MetricTest {
 export interface PowerAdvice {
   /** The smallest change (in the metric's delta units: points, or a ratio) this run could detect. */
   minimumDetectableEffect: number | null
-  /** The change the advice is about: the non-inferiority margin, or the tolerated ratio. */
+  /**
+   * The change the advice is about: the non-inferiority margin, the error rate's noise floor, or
+   * the tolerated ratio.
+   */
   targetEffect: number
   /**
    * Paired cases needed to detect `targetEffect` (clusters, when the metric's test flips signs
