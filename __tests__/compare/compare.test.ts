@@ -1030,6 +1030,44 @@ describe('compareRuns verdicts', () => {
     expect(score.interval?.method).toBe('clustered-t')
   })
 
+  it('compares as many answered repeats on both sides of a case when repeats changed, and says so', () => {
+    // Repeats 1 → 5: a case's one base answer against the mean of five is no exchangeable pair
+    // (an A/A gave 7.8% false regressions at α = 5%), so only the first head repeat counts.
+    const firstRepeatPasses = (i: number) => i % 3 !== 0
+    const { base, head } = runPair(
+      { cases: 30, answer: (i) => scored(firstRepeatPasses(i) ? 1 : 0) },
+      {
+        cases: 30,
+        repeats: 5,
+        answer: (i, r) => scored(r === 0 && firstRepeatPasses(i) ? 1 : 0)
+      }
+    )
+    const c = compareRuns(base, head, { seed })
+    expect(metric(c, 'score')).toMatchObject({
+      verdict: 'pass',
+      base: 20 / 30,
+      head: 20 / 30,
+      delta: 0,
+      test: { method: 'mcnemar-mid-p' }
+    })
+    const warning =
+      'triage / bot: repeats changed 1 → 5; the score and pass rate compare the first 1 answered repeat of each side of a case, as the paired test needs as many on both sides'
+    expect(c.warnings).toContain(warning)
+    expect(renderComparisonTerminal(c, { color: false })).toContain(`warning: ${warning}`)
+    // An errored answer leaves its side fewer: the other side keeps as many of its first ones.
+    const errors = runPair(
+      { cases: 30, repeats: 3, answer: (_i, r) => scored(r === 2 ? 0 : 1) },
+      {
+        cases: 30,
+        repeats: 3,
+        answer: (_i, r) => (r === 0 ? errored('provider:server', '503') : scored(1))
+      }
+    )
+    const withErrors = compareRuns(errors.base, errors.head, { seed })
+    expect(metric(withErrors, 'score')).toMatchObject({ verdict: 'pass', base: 1, delta: 0 })
+    expect(withErrors.warnings.some((w) => w.includes('repeats changed'))).toBe(false)
+  })
+
   it('counts a pass rate that repeats the 0/1 scores once in the Holm family', () => {
     const { base, head } = runPair(
       { cases: 100, answer: passingFirst(80) },

@@ -25,6 +25,7 @@ import {
   meanOfKnown,
   qualityMetric,
   retryRateMetric,
+  sameRepeatPairs,
   tokenMetric,
   ttftMetric
 } from './metrics.js'
@@ -286,16 +287,24 @@ function comparedGroup(
     family: HOLM_FAMILY['error-rate']
   })
   if (group.comparable) {
+    const qualityPairs = sameRepeatPairs(pairs)
+    const repeatsChanged = baseSuite.repeats !== headSuite.repeats
+    if (repeatsChanged && pairs.length > 0) {
+      const compared = Math.min(baseSuite.repeats, headSuite.repeats)
+      warnings.push(
+        `${where}: repeats changed ${baseSuite.repeats} → ${headSuite.repeats}; the score and pass rate compare the first ${plural(compared, 'answered repeat')} of each side of a case, as the paired test needs as many on both sides`
+      )
+    }
     const score = qualityMetric({
       name: 'score',
-      pairs,
+      pairs: qualityPairs,
       tolerance: gate.score,
       ctx,
       headAll: totals.score,
-      repeats: headSuite.repeats,
+      repeats: repeatsChanged ? null : headSuite.repeats,
       family: HOLM_FAMILY.score
     })
-    const sameNumbers = pairs.every(
+    const sameNumbers = qualityPairs.every(
       (p) =>
         p.base.passMatchesScore &&
         p.head.passMatchesScore &&
@@ -304,11 +313,11 @@ function comparedGroup(
     )
     const passRate = qualityMetric({
       name: 'pass-rate',
-      pairs,
+      pairs: qualityPairs,
       tolerance: gate.passRate,
       ctx,
       headAll: totals.passRate,
-      repeats: headSuite.repeats,
+      repeats: repeatsChanged ? null : headSuite.repeats,
       family: HOLM_FAMILY['pass-rate'],
       ...(sameNumbers ? { sameNumbersAs: score } : {})
     })

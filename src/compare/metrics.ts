@@ -152,6 +152,41 @@ export interface Pair {
   cluster: string | undefined
 }
 
+/**
+ * A case's summary over `answered` alone, for the quality metrics (score, pass rate and what they
+ * are read from); its other fields stay those of all its answers.
+ */
+function overAnswers(summary: CaseSummary, answered: CaseResult[]): CaseSummary {
+  const scores = answered.map((a) => a.score as number)
+  return {
+    ...summary,
+    answered,
+    score: answered.length === 0 ? null : mean(scores),
+    passRate:
+      answered.length === 0 ? null : answered.filter((a) => a.pass).length / answered.length,
+    binaryScores: scores.every((x) => x === 0 || x === 1),
+    passMatchesScore: answered.every((a) => a.pass === (a.score === 1))
+  }
+}
+
+/**
+ * The pairs the quality metrics compare: a case whose sides have different numbers of answered
+ * repeats (repeats changed between the runs, or answers errored) keeps the first m answered
+ * repeats of each side, m the fewer. The sign-flip test needs a case's two means to be
+ * exchangeable when nothing changed, and a mean of 5 answers is not exchangeable with one answer:
+ * an A/A run whose repeats went 1 → 5 gave 7.8% false regressions at α = 5%, and 5 → 1 9% false
+ * improvements.
+ */
+export function sameRepeatPairs(pairs: readonly Pair[]): Pair[] {
+  return pairs.map((pair) => {
+    if (pair.base.answered.length === pair.head.answered.length) return pair
+    const m = Math.min(pair.base.answered.length, pair.head.answered.length)
+    const first = (summary: CaseSummary) =>
+      overAnswers(summary, [...summary.answered].sort((a, b) => a.repeat - b.repeat).slice(0, m))
+    return { ...pair, base: first(pair.base), head: first(pair.head) }
+  })
+}
+
 export interface GroupContext {
   suite: string
   providerId: string
@@ -470,7 +505,11 @@ export function qualityMetric(options: {
   ctx: GroupContext
   /** The head's value over all its cases, for the absolute floor. */
   headAll: number | null
-  repeats: number
+  /**
+   * Repeats per case of both runs; null when they differ, as more repeats of the head alone
+   * would not be compared (see sameRepeatPairs): then no repeats are advised.
+   */
+  repeats: number | null
   family: string
   /**
    * The metric measuring the very same per-case numbers (the score, for a pass rate that equals
@@ -609,7 +648,10 @@ export function qualityMetric(options: {
       alpha: ctx.alpha / Math.max(1, familySize),
       effect: tolerance.margin,
       within:
-        clusters === undefined && withinBase !== null && withinHead !== null
+        clusters === undefined &&
+        withinBase !== null &&
+        withinHead !== null &&
+        options.repeats !== null
           ? { base: withinBase, head: withinHead, repeats: options.repeats }
           : undefined
     })
