@@ -434,7 +434,9 @@ describe('an LLM judge and the cache', () => {
       f.endsWith('.json')
     )
     const texts = await Promise.all(entries.map((f) => readFile(join(cacheDir, f), 'utf8')))
-    const grade = entries.find((_, i) => texts[i]?.includes('reasoning'))
+    // A grade's output is the judge's JSON, quoted in the entry; an answer's token counts may
+    // hold a `reasoning` field too.
+    const grade = entries.find((_, i) => texts[i]?.includes('\\"reasoning\\"'))
     if (!grade) throw new Error('no grade recorded')
     await rm(join(cacheDir, grade))
 
