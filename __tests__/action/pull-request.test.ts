@@ -83,6 +83,48 @@ describe('annotations on the cases that regressed', () => {
   })
 })
 
+describe('annotations on a group that regressed in latency alone', () => {
+  it('are on the spec’s gate line, or its suite line, never on the cases that flipped', async () => {
+    const spec = join(workspace, 'evals', 'qa.eval.yaml')
+    const written = await readFile(spec, 'utf8')
+    const gate = written.slice(written.indexOf('gate:'))
+    try {
+      await writeFile(
+        spec,
+        written.replace(
+          gate,
+          'gate:\n  latency-p95: { max-ratio: 1000 }\n  latency-p50: { max-ratio: 1.2 }\n'
+        )
+      )
+      // Every answer 100 ms late, and one case wrong: too few for the score to regress.
+      const gated = await pullRequestRun(newPullRequest('slow-gated'), {
+        EVALGATE_FIXTURE_MODE: 'slow'
+      })
+      expect(gated.code).toBe(1)
+      expect(gated.outputs.verdict).toBe('regression')
+      expect(annotations(gated.stdout, 'error')).toEqual([
+        expect.stringMatching(
+          /^::error title=evalgate%3A capitals \/ app regressed,file=evals\/qa\.eval\.yaml,line=19::latency p50 regressed: median latency ×[\d.]+, beyond the tolerated ×1\.20 \(p/
+        )
+      ])
+      expect(gated.stdout).not.toContain('capitals.jsonl')
+
+      // No gate: the default tolerance, at the suite's line.
+      await writeFile(spec, written.replace(gate, ''))
+      const ungated = await pullRequestRun(newPullRequest('slow-default'), {
+        EVALGATE_FIXTURE_MODE: 'slow'
+      })
+      expect(annotations(ungated.stdout, 'error')).toEqual([
+        expect.stringMatching(
+          /^::error title=evalgate%3A capitals \/ app regressed,file=evals\/qa\.eval\.yaml,line=1::latency p50 regressed: /
+        )
+      ])
+    } finally {
+      await writeFile(spec, written)
+    }
+  })
+})
+
 describe('the sticky comment of each job', () => {
   it('two jobs of one workflow, and two legs of a matrix, keep a comment each', async () => {
     const pull = newPullRequest('two-jobs')

@@ -18,7 +18,8 @@ import {
   strictFailures,
   withDerivedVerdicts
 } from '../compare/index.js'
-import type { Comparison } from '../compare/index.js'
+import type { Comparison, MetricComparison, MetricName } from '../compare/index.js'
+import { METRIC_LABELS } from '../compare/format.js'
 import { UsageError, errorMessage } from '../errors.js'
 import { TOOL_VERSION } from '../version.js'
 import {
@@ -33,6 +34,7 @@ import { renderComparisonJson } from '../report/comparison-json.js'
 import { renderMarkdown } from '../report/markdown.js'
 import { markdownInline, terminalLine } from '../report/escape.js'
 import { renderRunMarkdown, thresholdAlert } from '../report/run-report.js'
+import { YamlFile, isMapping } from '../spec/yaml-file.js'
 import { mergeShards } from '../results/merge.js'
 import { summarizeRun, thresholdFailures } from '../results/summary.js'
 import type { ProviderSummary } from '../results/summary.js'
@@ -273,26 +275,83 @@ function storeFor(
  * GitHub shows 10 annotations of a kind per step and drops the rest; one is kept for the step's
  * own failure message (or another warning), which would otherwise be the one dropped.
  */
-const CASE_ANNOTATIONS = 9
+const REGRESSION_ANNOTATIONS = 9
+
+/** The metrics whose drop the flipped cases explain: those cases are annotated, not the metric. */
+const QUALITY_METRICS: ReadonlySet<MetricName> = new Set(['score', 'pass-rate'])
+
+function breaksGate(metric: MetricComparison): boolean {
+  return metric.verdict === 'regression' || metric.verdict === 'fail'
+}
 
 /**
- * Annotations on the lines of the cases that went from pass to fail in regressed groups: errors
- * when the step fails, warnings when it passes all the same (a push, `fail-on-regression: false`).
+ * The line of the spec that sets the metric's tolerance (`latency-p50:` in `gate:`), else of its
+ * `gate:`, else of its `suite:`; undefined when the spec cannot be read from the workspace (the
+ * annotation is then on the file).
  */
-function annotateRegressions(
+async function gateLine(
+  specFile: string,
+  metric: MetricName,
+  cwd: string
+): Promise<number | undefined> {
+  const text = await readTextIfExists(resolve(cwd, specFile)).catch(() => undefined)
+  if (text === undefined) return undefined
+  const yaml = new YamlFile(specFile, text)
+  const data = yaml.data()
+  const gate = 'value' in data && isMapping(data.value) ? data.value.gate : undefined
+  const path = !isMapping(gate) ? ['suite'] : metric in gate ? ['gate', metric] : ['gate']
+  return yaml.position(path, { key: true }).line
+}
+
+/**
+ * Annotations on what made groups regress: the cases that went from pass to fail where the score
+ * or pass rate dropped, on their lines; any other metric (latency, cost, error rate) on the line
+ * of the spec's `gate:` that it went beyond, as the flipped cases of a group that only slowed
+ * down are not what is wrong with it. Errors when the step fails, warnings when it passes all
+ * the same (a push, `fail-on-regression: false`).
+ */
+async function annotateRegressions(
   comparison: Comparison,
   level: 'error' | 'warning',
-  io: ActionIO
-): void {
-  const regressed = comparison.groups.filter(
-    (group) => group.verdict === 'regression' || group.verdict === 'fail'
+  io: ActionIO,
+  cwd: string
+): Promise<void> {
+  const broken = comparison.groups.flatMap((group) =>
+    group.metrics.filter(breaksGate).map((metric) => ({ group, metric }))
   )
-  const flips = regressed.flatMap((group) =>
+  const casesShown = new Set(
+    broken
+      .filter(
+        ({ group, metric }) => QUALITY_METRICS.has(metric.metric) && group.flips.passToFail > 0
+      )
+      .map(({ group }) => group)
+  )
+  // A quality drop with no case that flipped (a floor broken, scores that slipped) is shown as a
+  // metric; the pass rate that only repeats the score, once.
+  const metrics = broken.filter(
+    ({ group, metric }) =>
+      !(QUALITY_METRICS.has(metric.metric) && casesShown.has(group)) &&
+      metric.duplicateOf === undefined
+  )
+  for (const { group, metric } of metrics.slice(0, REGRESSION_ANNOTATIONS)) {
+    const line = await gateLine(group.file, metric.metric, cwd)
+    io.annotate(
+      `${METRIC_LABELS[metric.metric]} ${metric.verdict === 'fail' ? 'broke its limit' : 'regressed'}: ${metric.reason}`,
+      {
+        file: group.file,
+        ...(line !== undefined ? { line } : {}),
+        title: `evalgate: ${group.suite} / ${group.providerId} regressed`,
+        level
+      }
+    )
+  }
+  const flips = [...casesShown].flatMap((group) =>
     group.flips.cases
       .filter((flip) => flip.direction === 'pass-to-fail')
       .map((flip) => ({ group, flip }))
   )
-  for (const { group, flip } of flips.slice(0, CASE_ANNOTATIONS)) {
+  const room = Math.max(0, REGRESSION_ANNOTATIONS - metrics.length)
+  for (const { group, flip } of flips.slice(0, room)) {
     const [file, line] = flip.source.split(/:(?=\d+$)/)
     io.annotate(
       `case ${flip.caseId} now fails (score ${flip.baseScore.toFixed(2)} → ${flip.headScore.toFixed(2)})`,
@@ -304,11 +363,17 @@ function annotateRegressions(
       }
     )
   }
-  const annotated = Math.min(flips.length, CASE_ANNOTATIONS)
-  const failingCases = regressed.reduce((total, group) => total + group.flips.passToFail, 0)
+  const unshown = `not annotated (GitHub shows 10 ${level} annotations per step)`
+  if (metrics.length > REGRESSION_ANNOTATIONS) {
+    io.info(
+      `evalgate: metrics that regressed but are ${unshown}: ${metrics.length - REGRESSION_ANNOTATIONS} more; see the comment or the comparison file`
+    )
+  }
+  const annotated = Math.min(flips.length, room)
+  const failingCases = [...casesShown].reduce((total, group) => total + group.flips.passToFail, 0)
   if (failingCases > annotated) {
     io.info(
-      `evalgate: cases that now fail but are not annotated (GitHub shows 10 ${level} annotations per step): ${failingCases - annotated} more; see the comment or the comparison file`
+      `evalgate: cases that now fail but are ${unshown}: ${failingCases - annotated} more; see the comment or the comparison file`
     )
   }
 }
@@ -988,7 +1053,7 @@ export async function runAction(
   if (comparison) {
     await writeComparison(comparison, out, io)
     const stepFails = failsOnRegression || failsOnThreshold
-    annotateRegressions(comparison, stepFails ? 'error' : 'warning', io)
+    await annotateRegressions(comparison, stepFails ? 'error' : 'warning', io, deps.cwd)
   } else if (lookup?.status === 'unavailable') {
     io.setOutput('verdict', 'baseline-unavailable')
   } else if (!compares) {
