@@ -321,3 +321,24 @@ describe('the action bundle without a token', () => {
     )
   })
 })
+
+describe('specs that cannot be loaded', () => {
+  it('run nothing, and say so in the outputs and the job summary before the step fails', async () => {
+    const workspace = await oneCaseWorkspace('export default () => "x"\n')
+    const spec = join(workspace, 'one.eval.yaml')
+    await writeFile(
+      spec,
+      (await readFile(spec, 'utf8')).replace('  - { id: a, vars: {} }', '  - file: ./cases.jsonl')
+    )
+    const result = await run({ specs: '.' }, workspace)
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(
+      /^::error::1 problem in eval specs:%0A {2}one\.eval\.yaml:6:11: cases\[0\]\.file: case file `\.\/cases\.jsonl` does not exist/m
+    )
+    // No results were written: no results-path.
+    expect(result.outputs).toEqual({ verdict: 'invalid-specs', passed: 'false' })
+    expect(result.summary).toMatch(
+      /^### evalgate: invalid specs\n\nThe eval specs could not be loaded, so nothing was run or compared, and this check fails\. Fix these problems \(`evalgate validate` lists them too\):\n\n```text\n1 problem in eval specs:\n {2}one\.eval\.yaml:6:11: cases\[0\]\.file: case file `\.\/cases\.jsonl` does not exist/
+    )
+  })
+})

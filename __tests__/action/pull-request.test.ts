@@ -270,3 +270,44 @@ describe('cache: replay on a pull request from this repository', () => {
     }
   })
 })
+
+describe('a pull request whose specs break', () => {
+  it('replaces the comment of its last commit with the problems, and fails as before', async () => {
+    const pull = newPullRequest('broken-spec')
+    const passed = await pullRequestRun(pull, { GITHUB_JOB: 'evals' })
+    expect(passed.outputs.verdict).toBe('pass')
+    const [comment] = server.state.commentsOn(pull.number)
+    expect(comment?.body).toContain('## evalgate: PASS')
+
+    const spec = join(workspace, 'evals', 'qa.eval.yaml')
+    const written = await readFile(spec, 'utf8')
+    await writeFile(spec, written.replace('./capitals.jsonl', './@octocat/<b>capitals.jsonl'))
+    try {
+      const broken = await pullRequestRun(pull, { GITHUB_JOB: 'evals' })
+      expect(broken.code).toBe(1)
+      // The step fails with the problems, as it did before it reported them anywhere else.
+      expect(broken.stdout).toMatch(
+        /^::error::1 problem in eval specs:%0A {2}evals\/qa\.eval\.yaml:9:\d+: cases\[0\]\.file: case file `\.\/@octocat\/<b>capitals\.jsonl` does not exist/m
+      )
+      expect(broken.outputs).toEqual({
+        verdict: 'invalid-specs',
+        passed: 'false',
+        'comment-url': expect.stringContaining(`#issuecomment-${comment?.id}`) as string
+      })
+      const problems = '```text\n1 problem in eval specs:\n  evals/qa.eval.yaml:9:'
+      expect(broken.summary).toMatch(
+        /^### evalgate: invalid specs\n\nThe eval specs could not be loaded, so nothing was run or compared, and this check fails\./
+      )
+      expect(broken.summary).toContain(problems)
+      // The pull request's text mentions no one from the report.
+      expect(broken.summary).toContain('`./@\u200docto')
+      const comments = server.state.commentsOn(pull.number)
+      expect(comments.map((c) => c.id)).toEqual([comment?.id])
+      expect(comments[0]?.body).toContain('### evalgate: invalid specs')
+      expect(comments[0]?.body).toContain(problems)
+      expect(comments[0]?.body).not.toContain('PASS')
+    } finally {
+      await writeFile(spec, written)
+    }
+  })
+})

@@ -20,7 +20,7 @@ import {
 } from '../compare/index.js'
 import type { Comparison, MetricComparison, MetricName } from '../compare/index.js'
 import { METRIC_LABELS } from '../compare/format.js'
-import { UsageError, errorMessage } from '../errors.js'
+import { InputError, UsageError, errorMessage } from '../errors.js'
 import { TOOL_VERSION } from '../version.js'
 import {
   readRegularFileIfExists,
@@ -32,7 +32,7 @@ import {
 } from '../io/files.js'
 import { renderComparisonJson } from '../report/comparison-json.js'
 import { renderMarkdown } from '../report/markdown.js'
-import { markdownInline, terminalLine } from '../report/escape.js'
+import { codeBlock, markdownInline, terminalLine } from '../report/escape.js'
 import { renderRunMarkdown, thresholdAlert } from '../report/run-report.js'
 import { YamlFile, isMapping } from '../spec/yaml-file.js'
 import { mergeShards } from '../results/merge.js'
@@ -776,6 +776,51 @@ async function checkBaselineLocation(
 }
 
 /**
+ * Specs that cannot be loaded (a case file's path mistyped, a field the schema refuses, a module
+ * that fails to import) run nothing: said in the job summary and the outputs, and on a pull
+ * request in its comment, where the report of an earlier commit must not stand for this one. A
+ * comment is written as for any run that fails the check; the step fails with the same problems.
+ */
+async function reportInvalidSpecs(
+  error: InputError,
+  settings: ActionSettings,
+  context: ActionContext,
+  commentKey: string | undefined,
+  deps: ActionDeps
+): Promise<void> {
+  const { io } = deps
+  io.setOutput('verdict', 'invalid-specs')
+  io.setOutput('passed', 'false')
+  const markdown = [
+    '### evalgate: invalid specs',
+    '',
+    'The eval specs could not be loaded, so nothing was run or compared, and this check fails. Fix these problems (`evalgate validate` lists them too):',
+    '',
+    // The specs are the pull request's to write: their text is fenced, never rendered.
+    codeBlock(error.message),
+    ''
+  ].join('\n')
+  if (context.eventName === 'pull_request' && context.pullRequest && settings.githubToken) {
+    const client = deps.createClient({
+      token: settings.githubToken,
+      apiUrl: context.apiUrl,
+      owner: context.owner,
+      repo: context.repo
+    })
+    await postComment(
+      settings,
+      { workflow: context.workflow, key: commentKey },
+      client,
+      context.pullRequest.number,
+      markdown,
+      true,
+      io
+    )
+  }
+  await io.writeSummary(markdown)
+}
+
+/**
  * The action, by event (DESIGN "The action's behaviour by event"). The results file is written
  * first; every GitHub call after it is best effort and cannot lose them. Returns the reason to
  * fail the step, if any.
@@ -832,7 +877,12 @@ export async function runAction(
         },
         context,
         io
-      )
+      ).catch(async (error: unknown) => {
+        if (error instanceof InputError) {
+          await reportInvalidSpecs(error, settings, context, commentKey, deps)
+        }
+        throw error
+      })
   io.setOutput('results-path', out)
   const summaries = summarizeRun(run)
   const belowThreshold = summaries.filter((s) => s.belowThreshold)
