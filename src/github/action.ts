@@ -294,7 +294,10 @@ async function gateLine(
   metric: MetricName,
   cwd: string
 ): Promise<number | undefined> {
-  const text = await readTextIfExists(resolve(cwd, specFile)).catch(() => undefined)
+  const text = await readRegularFileIfExists(resolve(cwd, specFile)).then(
+    (bytes) => bytes?.toString('utf8'),
+    () => undefined
+  )
   if (text === undefined) return undefined
   const yaml = new YamlFile(specFile, text)
   const data = yaml.data()
