@@ -7188,8 +7188,8 @@ var init_run_result_schema = __esm({
       required: ["schemaVersion", "tool", "run", "suites"],
       properties: {
         schemaVersion: {
-          enum: [1, 2],
-          description: "Format version: 2 adds run.commentKey, run.replayed and each suite's promptFingerprint and timeoutMs; readers refuse newer versions."
+          enum: [1, 2, 3],
+          description: "Format version: 2 adds run.commentKey, run.replayed and each suite's promptFingerprint and timeoutMs; 3 adds each answer's finishReason and judgeCached; readers refuse newer versions."
         },
         tool: {
           type: "object",
@@ -7544,6 +7544,10 @@ var init_run_result_schema = __esm({
               description: "USD LLM judges spent scoring this answer; null when unknown.",
               maximum: 1e15
             },
+            judgeCached: {
+              type: "boolean",
+              description: "Every LLM judge's answer on this answer came from the cache: judgeCost was spent by the run that recorded it. Absent when no judge answered."
+            },
             attempts: {
               type: "integer",
               minimum: 0
@@ -7563,6 +7567,11 @@ var init_run_result_schema = __esm({
             fingerprint: {
               type: "string"
             },
+            finishReason: {
+              type: "string",
+              minLength: 1,
+              description: "Why the model stopped when it did not finish its answer, as the provider said (OpenAI: length, content_filter, tool_calls…); absent when it finished."
+            },
             error: {
               type: "object",
               additionalProperties: false,
@@ -7570,7 +7579,7 @@ var init_run_result_schema = __esm({
               properties: {
                 kind: {
                   type: "string",
-                  description: "`provider:<kind>` for a failed call (auth, rate-limited, server, timeout, network, bad-request…), `judge:<kind>` for an LLM judge's failed call, `scorer` for a scorer that threw, `cache-miss`, `cancelled`."
+                  description: "`provider:<kind>` for a failed call (auth, rate-limited, server, timeout, network, bad-request…), `judge:<kind>` for an LLM judge's failed call, `judge:invalid-verdict` for a judge's answer that is no verdict (prose, a refusal, nothing, cut off), `scorer` for a scorer that threw, `cache-miss`, `cancelled`."
                 },
                 message: {
                   type: "string"
@@ -7862,7 +7871,7 @@ var RUN_RESULT_VERSION;
 var init_types = __esm({
   "src/results/types.ts"() {
     "use strict";
-    RUN_RESULT_VERSION = 2;
+    RUN_RESULT_VERSION = 3;
   }
 });
 
@@ -8042,17 +8051,7 @@ var init_parse = __esm({
 // src/io/files.ts
 import { randomBytes } from "node:crypto";
 import { constants, unlinkSync } from "node:fs";
-import {
-  mkdir,
-  open,
-  readFile,
-  readdir,
-  realpath,
-  rename,
-  rm,
-  stat,
-  writeFile
-} from "node:fs/promises";
+import { mkdir, open, readdir, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 async function makeDirectory(dir) {
@@ -9586,6 +9585,13 @@ function replayedForWantOfSecrets(suite, providerId, replayed) {
   const judge = ofSuite.some((r) => r.what.startsWith("the judge of "));
   return (result) => result.output === null ? provider : judge;
 }
+function countFinishReasons(results) {
+  const counts = {};
+  for (const { finishReason } of results) {
+    if (finishReason !== void 0) counts[finishReason] = (counts[finishReason] ?? 0) + 1;
+  }
+  return counts;
+}
 function summarizeProvider(suite, providerId, all, replayed) {
   const results = all.filter((r) => !isMissingAnswer(r));
   const missing = all.filter(isMissingAnswer);
@@ -9612,6 +9618,7 @@ function summarizeProvider(suite, providerId, all, replayed) {
     errors: results.filter((r) => r.error).length,
     missing: missing.length,
     missingGrades: missing.filter((r) => r.error?.kind === "cache-miss" && r.output !== null).length,
+    unfinished: countFinishReasons(results),
     noAnswer,
     minPassRate: suite.minPassRate,
     // Below by more than rounding: five cases, three passing 2 of 3 repeats and two all 3 (80%),
@@ -9650,11 +9657,13 @@ function isOutageKind(kind) {
 function outageLoss(side) {
   const kinds = [...side.errorKinds.keys()].filter(isOutageKind);
   const provider = kinds.some((kind) => kind.startsWith("provider:"));
-  const judge = kinds.some((kind) => kind.startsWith("judge:"));
-  if (provider && judge) {
-    return "could not be obtained from the provider or graded by the judge (both unavailable)";
+  const judgeDown = kinds.some((kind) => kind.startsWith("judge:") && kind !== INVALID_VERDICT);
+  const invalid = kinds.includes(INVALID_VERDICT);
+  const judge = judgeDown && invalid ? "the judge was unavailable or gave no usable verdict" : invalid ? "the judge gave no usable verdict" : "the judge was unavailable";
+  if (provider && (judgeDown || invalid)) {
+    return judgeDown && !invalid ? "could not be obtained from the provider or graded by the judge (both unavailable)" : `could not be obtained from the provider, or graded (${judge})`;
   }
-  return judge ? "could not be graded: the judge was unavailable" : "could not be obtained from the provider";
+  return judgeDown || invalid ? `could not be graded: ${judge}` : "could not be obtained from the provider";
 }
 function outageErrors(side) {
   let count = 0;
@@ -9755,7 +9764,7 @@ function summarizeSide(suite, providerId) {
   let cachedPricedAnswers = 0;
   let cachedAnswers2 = 0;
   for (const result of answersOf(suite, providerId)) {
-    if (result.cached) cachedAnswers2++;
+    if (result.cached && !isMissingAnswer(result)) cachedAnswers2++;
     const group = byCase2.get(result.caseId);
     if (group) group.push(result);
     else byCase2.set(result.caseId, [result]);
@@ -9803,16 +9812,18 @@ function summarizeSide(suite, providerId) {
     measuredLatencies
   };
 }
-var OUTAGE_CAUSES, OUTAGE_KINDS, LATENCY_FLOOR_MS, groupedByProvider;
+var OUTAGE_CAUSES, INVALID_VERDICT, OUTAGE_KINDS, LATENCY_FLOOR_MS, groupedByProvider;
 var init_cases = __esm({
   "src/compare/cases.ts"() {
     "use strict";
     init_stats();
     init_summary();
     OUTAGE_CAUSES = ["rate-limited", "server", "timeout", "network", "auth", "unknown"];
-    OUTAGE_KINDS = new Set(
-      OUTAGE_CAUSES.flatMap((cause) => [`provider:${cause}`, `judge:${cause}`])
-    );
+    INVALID_VERDICT = "judge:invalid-verdict";
+    OUTAGE_KINDS = /* @__PURE__ */ new Set([
+      ...OUTAGE_CAUSES.flatMap((cause) => [`provider:${cause}`, `judge:${cause}`]),
+      INVALID_VERDICT
+    ]);
     LATENCY_FLOOR_MS = 10;
     groupedByProvider = /* @__PURE__ */ new WeakMap();
   }
@@ -9834,7 +9845,8 @@ function sample(answer) {
     repeat: answer.repeat,
     score: answer.score,
     pass: answer.pass,
-    failures: answer.scores.filter((s) => !s.pass).map((s) => clip(`${s.scorer}${s.reason ? `: ${s.reason}` : ""}`, MAX_REASON_CHARS).text)
+    failures: answer.scores.filter((s) => !s.pass).map((s) => clip(`${s.scorer}${s.reason ? `: ${s.reason}` : ""}`, MAX_REASON_CHARS).text),
+    ...answer.finishReason ? { finishReason: clip(answer.finishReason, MAX_REASON_CHARS).text } : {}
   };
 }
 function representative(answers, passed) {
@@ -9931,6 +9943,7 @@ function formatPointsApart(d, limit2, withSign = true) {
 function formatRatio(r) {
   if (!Number.isFinite(r)) return "×∞";
   if (Number(r.toFixed(2)) >= 10) return `×${r.toFixed(1)}`;
+  if (r > 0 && Number(r.toFixed(2)) < 0.1) return `×${Number(r.toPrecision(2))}`;
   const digits = r.toFixed(2) === "1.00" && Math.abs(r - 1) >= 5e-4 ? 3 : 2;
   return `×${r.toFixed(digits)}`;
 }
@@ -10004,7 +10017,7 @@ function shownPValue(metric) {
 function powerGuidance(metric) {
   const power = metric.power;
   if (metric.verdict !== "inconclusive" || !power) return null;
-  const target = metric.unit === "fraction" ? `a ${Math.round(power.targetEffect * 1e3) / 10}-point drop` : metric.unit === "ms" ? `a ${formatRatio(power.targetEffect)} slowdown` : `a ${formatRatio(power.targetEffect)} cost increase`;
+  const target = metric.unit === "fraction" ? `a ${Math.round(power.targetEffect * 1e3) / 10}-point ${metric.metric === "error-rate" ? "rise" : "drop"}` : metric.unit === "ms" ? `a ${formatRatio(power.targetEffect)} slowdown` : `a ${formatRatio(power.targetEffect)} cost increase`;
   const unit = metric.clusters === void 0 ? "paired case" : "cluster";
   const more = power.additionalCases === null ? null : `~${power.additionalCases.toLocaleString("en-US")} more ${power.additionalCases === 1 ? unit : `${unit}s`}`;
   const repeats = power.requiredRepeats === null ? null : `${power.requiredRepeats} repeats per case`;
@@ -10033,6 +10046,12 @@ function metricCells(metric) {
     p === null ? "–" : formatPValue(p),
     metric.verdict === "not-gated" ? "–" : VERDICT_WORDS[metric.verdict]
   ];
+}
+function finishReasonText(reason) {
+  if (reason === "length") return "cut off at the token limit";
+  if (reason === "content_filter") return "stopped by a content filter";
+  if (reason === "tool_calls" || reason === "function_call") return "answered with tool calls";
+  return `stopped: ${reason}`;
 }
 var MINUS, MAX_DECIMALS, METRIC_LABELS, VERDICT_WORDS;
 var init_format = __esm({
@@ -10125,8 +10144,11 @@ function holmSplit(alpha, familySize) {
     text: size === 1 ? `α = ${alpha}` : `α = ${alpha}/${size} = ${shown} (Holm over ${size} tests)`
   };
 }
-function tooFewToJudge(metric, change, n, alpha) {
-  const fewest = fewestSignificantUnits(alpha);
+function fewestCases(alpha, midP) {
+  return fewestSignificantUnits(alpha) - (midP ? 1 : 0);
+}
+function tooFewToJudge(metric, change, n, alpha, midP = false) {
+  const fewest = fewestCases(alpha, midP);
   if (n >= fewest) return false;
   setVerdict(
     metric,
@@ -10135,19 +10157,38 @@ function tooFewToJudge(metric, change, n, alpha) {
   );
   return true;
 }
-function tooFewInFamily(metric, change, n, maxRatio, alpha, familySize) {
+function tooFewInFamily(metric, change, n, reach, alpha, familySize, midP = false) {
   const split = holmSplit(alpha, familySize);
-  const fewest = fewestSignificantUnits(split.alpha);
+  const fewest = fewestCases(split.alpha, midP);
   if (n >= fewest) return false;
   setVerdict(
     metric,
     "inconclusive",
-    `${change}, not significant, and the 95% CI reaches ${formatRatio(maxRatio)}: with ${plural(n, "paired case")} no change can be significant at ${split.text}; it takes ${fewest} or more`
+    `${change}, not significant, and the 95% CI reaches ${reach}: with ${plural(n, "paired case")} no change can be significant at ${split.text}; it takes ${fewest} or more`
   );
   return true;
 }
 function toleratedBound(ratio, maxRatio) {
   return formatRatio(ratio < 1 ? 1 / maxRatio : maxRatio);
+}
+function overAnswers(summary, answered2) {
+  const scores = answered2.map((a) => a.score);
+  return {
+    ...summary,
+    answered: answered2,
+    score: answered2.length === 0 ? null : mean(scores),
+    passRate: answered2.length === 0 ? null : answered2.filter((a) => a.pass).length / answered2.length,
+    binaryScores: scores.every((x) => x === 0 || x === 1),
+    passMatchesScore: answered2.every((a) => a.pass === (a.score === 1))
+  };
+}
+function sameRepeatPairs(pairs) {
+  return pairs.map((pair) => {
+    if (pair.base.answered.length === pair.head.answered.length) return pair;
+    const m = Math.min(pair.base.answered.length, pair.head.answered.length);
+    const first = (summary) => overAnswers(summary, [...summary.answered].sort((a, b) => a.repeat - b.repeat).slice(0, m));
+    return { ...pair, base: first(pair.base), head: first(pair.head) };
+  });
 }
 function rngFor(ctx, metric, purpose) {
   return createRng([ctx.seed, ctx.suite, ctx.providerId, metric, purpose].join("\0"));
@@ -10431,7 +10472,7 @@ function qualityMetric(options) {
       n: clusters ?? n,
       alpha: ctx.alpha / Math.max(1, familySize),
       effect: tolerance.margin,
-      within: clusters === void 0 && withinBase !== null && withinHead !== null ? { base: withinBase, head: withinHead, repeats: options.repeats } : void 0
+      within: clusters === void 0 && withinBase !== null && withinHead !== null && options.repeats !== null ? { base: withinBase, head: withinHead, repeats: options.repeats } : void 0
     });
     const units = metric.clusters ?? n;
     const unit = metric.clusters === void 0 ? "paired case" : "cluster";
@@ -10548,7 +10589,7 @@ function latencyMetric(options) {
         `the 95% CI of the ratio stays below ${formatRatio(maxRatio)}`
       );
     }
-    if (tooFewInFamily(metric, change, n, maxRatio, ctx.alpha, familySize)) return;
+    if (tooFewInFamily(metric, change, n, formatRatio(maxRatio), ctx.alpha, familySize)) return;
     const advice = powerAdvice({
       sd,
       n,
@@ -10731,7 +10772,7 @@ function costMetric(options) {
         `the 95% CI of the ratio stays below ${formatRatio(maxRatio)}`
       );
     }
-    if (tooFewInFamily(metric, change, n, maxRatio, ctx.alpha, familySize)) return;
+    if (tooFewInFamily(metric, change, n, formatRatio(maxRatio), ctx.alpha, familySize)) return;
     const baseMean = metric.base;
     const advice = powerAdvice({
       sd,
@@ -10785,6 +10826,7 @@ function errorRateMetric(options) {
     return total === 0 ? 0 : pairs.reduce((sum, p) => sum + p[side].errored, 0) / total;
   };
   const headAll = head.answers === 0 ? null : head.errors / head.answers;
+  let sd = NaN;
   if (n > 0) {
     const diffs = pairs.map((p) => p.head.errorRate - p.base.errorRate);
     metric.base = rateOver("base");
@@ -10806,14 +10848,12 @@ function errorRateMetric(options) {
     } else {
       setSignFlipTests(metric, diffs, "greater", "sign-flip", ctx, "error-rate");
     }
-    metric.interval = fractionDifferenceInterval(
-      diffs,
-      null,
-      rngFor(ctx, "error-rate", "interval")
-    ).interval;
+    const estimate = fractionDifferenceInterval(diffs, null, rngFor(ctx, "error-rate", "interval"));
+    metric.interval = estimate.interval;
+    sd = estimate.sd;
     metric.gated = true;
   }
-  const decide = () => {
+  const decide = (familySize) => {
     const outage = outageShare(head);
     if (outage !== null && outage > options.outageRate) {
       metric.gated = true;
@@ -10852,7 +10892,33 @@ function errorRateMetric(options) {
         `error rate changed ${formatPoints(delta)}: significant but within the noise floor`
       );
     }
-    setVerdict(metric, "pass", "no significant change of the error rate");
+    const change = `error rate changed ${formatPoints(delta)}`;
+    const midP = metric.test?.method === "mcnemar-mid-p";
+    if (tooFewToJudge(metric, change, n, ctx.alpha, midP)) return;
+    const { low, high } = metric.interval ?? { low: null, high: null };
+    const [highShown, noiseShown] = formatPointsApart(high ?? 0, noise);
+    if (high !== null && !beyond(high, noise)) {
+      return setVerdict(
+        metric,
+        "pass",
+        `the 95% CI ${formatInterval(low, high, "difference", "fraction")} stays within the +${noiseShown} noise floor`
+      );
+    }
+    const reach = `${highShown}, beyond the +${noiseShown} noise floor`;
+    if (tooFewInFamily(metric, change, n, reach, ctx.alpha, familySize, midP)) return;
+    const advice = powerAdvice({ sd, n, alpha: ctx.alpha / Math.max(1, familySize), effect: noise });
+    metric.power = {
+      minimumDetectableEffect: advice.mde,
+      targetEffect: noise,
+      requiredCases: advice.requiredCases,
+      additionalCases: advice.additionalCases,
+      requiredRepeats: null
+    };
+    setVerdict(
+      metric,
+      "inconclusive",
+      `${change}, not significant, and the 95% CI reaches ${reach}`
+    );
   };
   return { metric, family: n > 0 ? options.family : null, decide };
 }
@@ -11155,25 +11221,33 @@ function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, wa
     family: HOLM_FAMILY["error-rate"]
   });
   if (group.comparable) {
+    const qualityPairs = sameRepeatPairs(pairs);
+    const repeatsChanged = baseSuite.repeats !== headSuite.repeats;
+    if (repeatsChanged && pairs.length > 0) {
+      const compared = Math.min(baseSuite.repeats, headSuite.repeats);
+      warnings.push(
+        `${where2}: repeats changed ${baseSuite.repeats} → ${headSuite.repeats}; the score and pass rate compare the first ${plural(compared, "answered repeat")} of each side of a case, as the paired test needs as many on both sides`
+      );
+    }
     const score = qualityMetric({
       name: "score",
-      pairs,
+      pairs: qualityPairs,
       tolerance: gate.score,
       ctx,
       headAll: totals.score,
-      repeats: headSuite.repeats,
+      repeats: repeatsChanged ? null : headSuite.repeats,
       family: HOLM_FAMILY.score
     });
-    const sameNumbers = pairs.every(
+    const sameNumbers = qualityPairs.every(
       (p) => p.base.passMatchesScore && p.head.passMatchesScore && p.base.binaryScores && p.head.binaryScores
     );
     const passRate = qualityMetric({
       name: "pass-rate",
-      pairs,
+      pairs: qualityPairs,
       tolerance: gate.passRate,
       ctx,
       headAll: totals.passRate,
-      repeats: headSuite.repeats,
+      repeats: repeatsChanged ? null : headSuite.repeats,
       family: HOLM_FAMILY["pass-rate"],
       ...sameNumbers ? { sameNumbersAs: score } : {}
     });
@@ -11632,7 +11706,8 @@ function groupSection(group) {
 function outputBlock(label, sample2) {
   if (!sample2) return `${label}: no answer`;
   const failures = sample2.failures.length > 0 ? `; ${sample2.failures.map((f) => markdownInline(f, 200)).join("; ")}` : "";
-  const header = `${label} (repeat ${sample2.repeat}, ${sample2.pass ? "passed" : "failed"}${failures}):`;
+  const unfinished = sample2.finishReason ? `; ${markdownInline(finishReasonText(sample2.finishReason), 200)}` : "";
+  const header = `${label} (repeat ${sample2.repeat}, ${sample2.pass ? "passed" : "failed"}${failures}${unfinished}):`;
   if (sample2.text === null) return `${header} no output`;
   const shown = sample2.text.length > OUTPUT_CHARS_SHOWN ? sliceWhole(sample2.text, OUTPUT_CHARS_SHOWN) : sample2.text;
   const cut = sample2.text.length - shown.length + sample2.truncated;
@@ -12074,7 +12149,20 @@ function summaryRow(s) {
 function whyFailed(result) {
   if (result.error) return `error (${result.error.kind}): ${result.error.message}`;
   const failed2 = result.scores.filter((s) => !s.pass);
-  return failed2.map((s) => `${s.scorer}${s.reason ? `: ${s.reason}` : ""}`).join("; ");
+  const reasons = failed2.map((s) => `${s.scorer}${s.reason ? `: ${s.reason}` : ""}`).join("; ");
+  return result.finishReason ? `${reasons} (${finishReasonText(result.finishReason)})` : reasons;
+}
+function unfinishedNote(summaries) {
+  const groups = summaries.flatMap((s) => {
+    const counts = Object.entries(s.unfinished);
+    if (counts.length === 0) return [];
+    const how = counts.sort(([, a], [, b]) => b - a).map(([reason, n]) => `${n.toLocaleString("en-US")} ${finishReasonText(reason)}`).join(", ");
+    return [`${terminalLine(s.suite, 60)} / ${terminalLine(s.providerId, 60)}: ${how}`];
+  });
+  if (groups.length === 0) return void 0;
+  const cutOff = summaries.some((s) => (s.unfinished["length"] ?? 0) > 0);
+  const advice = cutOff ? ": an answer cut off is scored as it stands, so raise max_tokens (or max_completion_tokens) in the provider's params" : "";
+  return `Answers the model did not finish (${groups.join("; ")})${advice}.`;
 }
 function problems(run, summaries) {
   const groups = [];
@@ -12119,36 +12207,56 @@ function missingNote(summaries) {
   ];
   return `${missing.join(", and ")}, and left out of the rates: to replay a run, record its answers first with --cache write (the action's cache input) and restore that cache directory.`;
 }
-function unpricedJudgesReason(judges) {
+function judgesNamed(judges) {
   const shown = judges.slice(0, 3).join("; ") + (judges.length > 3 ? `; and ${judges.length - 3} more` : "");
-  const which = judges.length === 0 ? "a judge" : `the judge of ${shown}`;
-  return `no price for ${which}: set prices: on the judge; the built-in prices hold only for the models they list, on OpenAI's own API at its standard tier, not for a judge with a base-url elsewhere`;
+  return judges.length === 0 ? "a judge" : `the judge of ${shown}`;
+}
+function unknownJudgeCostReason(unpriced, uncounted) {
+  const reasons = [];
+  if (unpriced.length > 0) {
+    reasons.push(
+      `no price for ${judgesNamed(unpriced)}: set prices: on the judge; the built-in prices hold only for the models they list, on OpenAI's own API at its standard tier, not for a judge with a base-url elsewhere`
+    );
+  }
+  if (uncounted.length > 0) {
+    reasons.push(
+      `no token counts from ${judgesNamed(uncounted)}, so its prices: have nothing to price: an http judge reports them through usage: paths, a module judge by returning tokens`
+    );
+  }
+  return reasons.join("; ");
 }
 function judgeSpendNote(run) {
-  let graded = 0;
-  let gradedCached = 0;
+  let judged = 0;
+  let judgedFromCache = 0;
   let cost = 0;
   let tokens = 0;
   const unpriced = [];
+  const uncounted = [];
   for (const suite of run.suites) {
     let suiteUnpriced = false;
+    let suiteUncounted = false;
     for (const result of suite.results) {
       if (result.judgeCost === void 0 && result.judgeTokens === void 0) continue;
-      graded++;
-      if (result.cached) gradedCached++;
-      if (result.judgeCost === null) suiteUnpriced = true;
+      judged++;
+      if (result.judgeCached) judgedFromCache++;
+      const used = (result.judgeTokens?.input ?? 0) + (result.judgeTokens?.output ?? 0);
+      if (result.judgeCost === null) {
+        if (used === 0) suiteUncounted = true;
+        else suiteUnpriced = true;
+      }
       cost = result.judgeCost === null || cost === null ? null : cost + (result.judgeCost ?? 0);
-      tokens += (result.judgeTokens?.input ?? 0) + (result.judgeTokens?.output ?? 0);
+      tokens += used;
     }
     const judges = suite.scorers.filter((scorer) => scorer.type === "llm-judge");
-    if (suiteUnpriced && judges.length > 0) {
-      unpriced.push(`${suite.suite} / ${judges.map((judge) => judge.name).join(", ")}`);
-    }
+    const named = `${suite.suite} / ${judges.map((judge) => judge.name).join(", ")}`;
+    if (judges.length > 0 && suiteUnpriced) unpriced.push(named);
+    if (judges.length > 0 && suiteUncounted) uncounted.push(named);
   }
-  if (graded === 0) return void 0;
-  const spent = cost === null ? `cost unknown (${unpricedJudgesReason(unpriced)})` : formatUsd(cost);
-  const recorded = gradedCached === 0 ? "" : `; ${gradedCached.toLocaleString("en-US")} of them came from the cache, and their grades' cost is the one recorded, not spent by this run`;
-  return `LLM judges: ${spent}, ${tokens.toLocaleString("en-US")} tokens over ${graded.toLocaleString("en-US")} graded answers (apart from the cost of the systems under test)${recorded}`;
+  if (judged === 0) return void 0;
+  const spent = cost === null ? `cost unknown (${unknownJudgeCostReason(unpriced, uncounted)})` : formatUsd(cost);
+  const recorded = judgedFromCache === 0 ? "" : `; the judges' answers on ${judgedFromCache.toLocaleString("en-US")} of them came from the cache, and their cost is the one recorded, not spent by this run`;
+  const answers = `${judged.toLocaleString("en-US")} answer${judged === 1 ? "" : "s"}`;
+  return `LLM judges: ${spent}, ${tokens.toLocaleString("en-US")} tokens judging ${answers} (apart from the cost of the systems under test)${recorded}`;
 }
 function cachedNote(summaries) {
   const cached = summaries.reduce((total, s) => total + s.cachedAnswers, 0);
@@ -12182,6 +12290,8 @@ function renderRunTerminal(run, summaries, options) {
   if (cached) lines.push("", dim(cached));
   const judges = judgeSpendNote(run);
   if (judges) lines.push("", dim(judges));
+  const unfinished = unfinishedNote(summaries);
+  if (unfinished) lines.push("", unfinished);
   const missing = missingNote(summaries);
   if (missing) lines.push("", red(missing));
   if (!run.run.complete)
@@ -30890,7 +31000,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile: writeFile2, readFile: readFile5, mkdir: mkdir2 } = __require("node:fs/promises");
+    var { writeFile: writeFile2, readFile: readFile4, mkdir: mkdir2 } = __require("node:fs/promises");
     var { dirname: dirname3, resolve: resolve6 } = __require("node:path");
     var { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers");
     var { InvalidArgumentError, UndiciError } = require_errors2();
@@ -31108,7 +31218,7 @@ var require_snapshot_recorder = __commonJS({
           throw new InvalidArgumentError("Snapshot path is required");
         }
         try {
-          const data = await readFile5(resolve6(path2), "utf8");
+          const data = await readFile4(resolve6(path2), "utf8");
           const parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
@@ -71126,6 +71236,9 @@ function rootCause(error) {
 function firstChoice(choices) {
   return choices?.find((choice) => (choice.index ?? 0) === 0);
 }
+function unnaturalFinish(reason) {
+  return reason && reason !== "stop" ? { finishReason: reason } : {};
+}
 function errorBodyMessage(body) {
   const error = body?.error;
   if (typeof error === "string") return error;
@@ -71278,11 +71391,12 @@ var init_openai2 = __esm({
           output: content || refusal || "",
           latencyMs,
           attempts: 1,
+          ...!content && refusal ? { refused: true } : {},
           ...tokens ? { tokens } : {},
           ...completion.model ? { model: completion.model } : {},
           ...completion.system_fingerprint ? { fingerprint: completion.system_fingerprint } : {},
           ...completion.service_tier ? { serviceTier: completion.service_tier } : {},
-          ...choice.finish_reason === "length" ? { truncated: true } : {}
+          ...unnaturalFinish(choice.finish_reason)
         };
       }
       /** Why a body with no choice to read is no answer: the server's own error first. */
@@ -71324,8 +71438,7 @@ var init_openai2 = __esm({
         let content = "";
         let refusal = "";
         let sawChoice = false;
-        let finished = false;
-        let truncated = false;
+        let finishReason;
         let ttftMs;
         let model;
         let fingerprint2;
@@ -71337,8 +71450,7 @@ var init_openai2 = __esm({
           fingerprint2 = chunk.system_fingerprint || fingerprint2;
           serviceTier = chunk.service_tier || serviceTier;
           const choice = firstChoice(chunk.choices);
-          if (choice?.finish_reason) finished = true;
-          if (choice?.finish_reason === "length") truncated = true;
+          finishReason = choice?.finish_reason || finishReason;
           const delta = choice?.delta;
           if (!delta) continue;
           sawChoice = true;
@@ -71351,7 +71463,7 @@ var init_openai2 = __esm({
         if (signal.aborted) throw abortError(signal);
         const latencyMs = performance.now() - started;
         if (!sawChoice) throw this.malformed("the stream had no choices");
-        if (!finished) {
+        if (!finishReason) {
           throw new ProviderError(
             "network",
             `provider ${this.id}: the stream ended before the answer was finished (no finish_reason); the connection to ${this.spec.baseUrl ?? this.client.baseURL} was cut`,
@@ -71362,13 +71474,14 @@ var init_openai2 = __esm({
         return {
           output: content || refusal,
           latencyMs,
+          ...!content && refusal ? { refused: true } : {},
           ...ttftMs !== void 0 ? { ttftMs } : {},
           attempts: 1,
           ...tokens ? { tokens } : {},
           ...model ? { model } : {},
           ...fingerprint2 ? { fingerprint: fingerprint2 } : {},
           ...serviceTier ? { serviceTier } : {},
-          ...truncated ? { truncated: true } : {}
+          ...unnaturalFinish(finishReason)
         };
       }
       malformed(what) {
@@ -81020,7 +81133,7 @@ var init_yaml_file = __esm({
 });
 
 // src/spec/cases.ts
-import { readFile as readFile2, stat as stat3 } from "node:fs/promises";
+import { readFile, stat as stat3 } from "node:fs/promises";
 import { extname } from "node:path";
 function derivedCaseId(vars) {
   return fingerprint(vars).slice(0, 12);
@@ -81437,7 +81550,7 @@ async function loadCaseFile(written, path2, context) {
   }
   let bytes;
   try {
-    bytes = await readFile2(absolute);
+    bytes = await readFile(absolute);
   } catch (error) {
     return unreadable(error);
   }
@@ -83320,7 +83433,7 @@ var init_schema_check = __esm({
 });
 
 // src/score/errors.ts
-var ScorerFailure, ScorerConfigProblem, PaidScorerError, JudgeCallError;
+var ScorerFailure, ScorerConfigProblem, PaidScorerError, InvalidVerdictError, JudgeCallError;
 var init_errors3 = __esm({
   "src/score/errors.ts"() {
     "use strict";
@@ -83352,6 +83465,8 @@ var init_errors3 = __esm({
         super(message, 1);
         this.usage = usage;
       }
+    };
+    InvalidVerdictError = class extends PaidScorerError {
     };
     JudgeCallError = class extends EvalgateError {
       kind;
@@ -85803,13 +85918,13 @@ var init_template_check = __esm({
 });
 
 // src/spec/load.ts
-import { readFile as readFile3 } from "node:fs/promises";
+import { readFile as readFile2 } from "node:fs/promises";
 import { dirname as dirname2, relative as relative4 } from "node:path";
 async function loadSpecFile(absolutePath, options) {
   const file = relative4(options.cwd, absolutePath);
   let text;
   try {
-    text = utf8Text(await readFile3(absolutePath));
+    text = utf8Text(await readFile2(absolutePath));
   } catch (error) {
     return {
       diagnostics: [{ file, path: "", message: `cannot read the file: ${errorMessage(error)}` }]
@@ -86053,7 +86168,9 @@ function cachedAnswer(answer) {
     ...answer.tokens ? { tokens: recordedTokens(answer.tokens) } : {},
     ...answer.model !== void 0 ? { model: answer.model } : {},
     ...answer.fingerprint !== void 0 ? { fingerprint: answer.fingerprint } : {},
-    ...answer.serviceTier !== void 0 ? { serviceTier: answer.serviceTier } : {}
+    ...answer.serviceTier !== void 0 ? { serviceTier: answer.serviceTier } : {},
+    ...answer.finishReason !== void 0 ? { finishReason: answer.finishReason } : {},
+    ...answer.refused ? { refused: true } : {}
   };
 }
 function entryProblem(entry, key) {
@@ -86065,9 +86182,11 @@ function entryProblem(entry, key) {
   if (!answer || typeof answer["output"] !== "string") return "no output";
   const tokens = answer["tokens"] === void 0 ? void 0 : tokenCountProblem(answer["tokens"]);
   if (tokens) return `bad token counts: ${tokens}`;
-  for (const field of ["model", "fingerprint", "serviceTier"]) {
+  for (const field of ["model", "fingerprint", "serviceTier", "finishReason"]) {
     if (answer[field] !== void 0 && typeof answer[field] !== "string") return `bad ${field}`;
   }
+  if (answer["refused"] !== void 0 && typeof answer["refused"] !== "boolean")
+    return "bad refused";
   return void 0;
 }
 var DEFAULT_CACHE_DIR, UNFINISHED_WRITE_AGE_MS, MAX_ENTRY_BYTES, CACHE_MODES, CACHE_FORMAT, CacheMissError, ResponseCache;
@@ -86114,20 +86233,17 @@ var init_cache = __esm({
         return join3(this.dir, key.slice(0, 2), `${key}.json`);
       }
       /**
-       * The recorded answer, or undefined on a miss (or when this mode does not read); one that is
-       * not `usable` to the caller is a miss. In replay mode a miss throws CacheMissError; `what`
-       * (e.g. "provider gpt, case q1, repeat 0") names it.
+       * The recorded answer, or undefined on a miss (or when this mode does not read). One that is
+       * not `usable` to the caller (a judge's answer that is no verdict) is a miss in a mode that can
+       * call again, for another try; a replay, which cannot, gives it back as recorded, so the run
+       * it replays is reproduced with the same error. In replay mode a miss throws CacheMissError;
+       * `what` (e.g. "provider gpt, case q1, repeat 0") names it.
        */
       async get(key, what, usable = () => true) {
         if (!this.reads) return void 0;
         const file = this.path(key);
         const read = await this.read(file, key);
-        const answer = read && usable(read) ? read : void 0;
-        if (read && !answer) {
-          this.warn(
-            `cache: ${file} is not a usable answer${what ? ` for ${what}` : ""} (for a judge: not a verdict on its scale); treated as a miss`
-          );
-        }
+        const answer = read && (this.mode === "replay" || usable(read)) ? read : void 0;
         if (!answer && this.mode === "replay") throw new CacheMissError(key, this.dir, what);
         return answer;
       }
@@ -86364,7 +86480,9 @@ function judgeMessages(rubric, scale, input) {
     }
   ];
 }
-function parseJudgement(text, scale, truncated = false) {
+function parseJudgement(text, scale, { truncated = false, refused = false } = {}) {
+  if (refused) throw new Error(`the judge refused to grade: ${quote(text)}`);
+  if (text.trim() === "" && !truncated) throw new Error("the judge's answer was empty");
   let value;
   try {
     value = JSON.parse(text.replace(/^\uFEFF/, ""));
@@ -86394,7 +86512,8 @@ function parseJudgement(text, scale, truncated = false) {
 function judgeUsage(judge, response) {
   return {
     ...response.tokens ? { tokens: response.tokens } : {},
-    cost: callCost(judge, response)
+    cost: callCost(judge, response),
+    cached: response.cached === true
   };
 }
 function temperatureHint(judge, callSpec, error) {
@@ -86413,7 +86532,7 @@ async function createLlmJudgeScorer(spec, createJudge) {
   const callSpec = judgeCallSpec(spec.judge);
   let judge;
   try {
-    judge = await createJudge(callSpec);
+    judge = await createJudge(callSpec, spec.name);
   } catch (error) {
     throw new ScorerConfigProblem("judge", `cannot start the judge: ${errorMessage(error)}`);
   }
@@ -86427,11 +86546,15 @@ async function createLlmJudgeScorer(spec, createJudge) {
       caseId: input.caseId,
       repeat: input.repeat ?? 0
     };
+    const ending = (answer) => ({
+      truncated: answer.finishReason === "length",
+      refused: answer.refused === true
+    });
     let response;
     try {
       response = await judge.call(request2, input.signal ?? NEVER_ABORTED, (answer) => {
         try {
-          parseJudgement(answer.output, spec.scale, answer.truncated);
+          parseJudgement(answer.output, spec.scale, ending(answer));
           return true;
         } catch {
           return false;
@@ -86445,9 +86568,9 @@ async function createLlmJudgeScorer(spec, createJudge) {
     }
     let judgement;
     try {
-      judgement = parseJudgement(response.output, spec.scale, response.truncated);
+      judgement = parseJudgement(response.output, spec.scale, ending(response));
     } catch (error) {
-      throw new PaidScorerError(errorMessage(error), judgeUsage(callSpec, response));
+      throw new InvalidVerdictError(errorMessage(error), judgeUsage(callSpec, response));
     }
     const normalised = (judgement.score - 1) / (spec.scale - 1);
     const reason = truncate2(judgement.reasoning.trim(), MAX_JUDGE_REASON_LENGTH);
@@ -86606,15 +86729,16 @@ function isCount(value) {
   return typeof value === "number" && Number.isFinite(value) && value >= 0;
 }
 function checkUsage(usage) {
-  const { tokens, cost } = usage ?? {};
+  const { tokens, cost, cached } = usage ?? {};
   if (cost !== null && !isCount(cost)) throw new Error("returned a usage cost that is not a price");
-  if (tokens === void 0) return { cost };
+  const fromCache = cached === true ? { cached } : {};
+  if (tokens === void 0) return { cost, ...fromCache };
   const { input, output, cachedInput, reasoning } = tokens ?? {};
   const optional = [cachedInput, reasoning].filter((count) => count !== void 0);
   if (!isCount(input) || !isCount(output) || !optional.every(isCount)) {
     throw new Error("returned usage tokens that are not counts");
   }
-  return { tokens, cost };
+  return { tokens, cost, ...fromCache };
 }
 function checkOutcome(outcome) {
   const { score, pass, reason, usage } = outcome ?? {};
@@ -86657,7 +86781,11 @@ function judgeSpending(usages) {
     if (usage.tokens) tokens = addTokens(tokens, usage.tokens);
     cost = cost === null || usage.cost === null ? null : cost + usage.cost;
   }
-  return { ...tokens ? { judgeTokens: tokens } : {}, judgeCost: cost };
+  return {
+    ...tokens ? { judgeTokens: tokens } : {},
+    judgeCost: cost,
+    judgeCached: usages.every((usage) => usage.cached === true)
+  };
 }
 async function scoreOutput(scorers, input) {
   if (scorers.length === 0) throw new EvalgateError("no scorers to score the output with");
@@ -86958,7 +87086,8 @@ function redactAnswer(answer, secrets) {
     output: redactText(answer.output, secrets),
     ...answer.model === void 0 ? {} : { model: text(answer.model) },
     ...answer.fingerprint === void 0 ? {} : { fingerprint: text(answer.fingerprint) },
-    ...answer.serviceTier === void 0 ? {} : { serviceTier: text(answer.serviceTier) }
+    ...answer.serviceTier === void 0 ? {} : { serviceTier: text(answer.serviceTier) },
+    ...answer.finishReason === void 0 ? {} : { finishReason: text(answer.finishReason) }
   };
 }
 function withSecretsRedacted(error, secrets) {
@@ -87045,7 +87174,7 @@ async function callProvider(policy, request2, signal, options, what, usable = ()
     policy.retry,
     { sleep: options.sleep ?? sleep, random: options.random ?? Math.random, signal }
   );
-  if (cache && key && cache.writes && usable(outcome.value)) await cache.set(key, outcome.value);
+  if (cache && key && cache.writes) await cache.set(key, outcome.value);
   const { value, attempts, waitedMs } = outcome;
   return { response: value, attempts, waitedMs, cached: false };
 }
@@ -87110,7 +87239,7 @@ var init_call = __esm({
 
 // src/run/judge.ts
 function runJudges(options) {
-  return async (spec) => {
+  return async (spec, scorer) => {
     const provider = await options.createProvider(spec);
     const policy = callPolicy(spec, provider, {
       timeoutMs: spec.timeoutMs ?? JUDGE_TIMEOUT_MS,
@@ -87119,9 +87248,16 @@ function runJudges(options) {
     });
     const judge = {
       async call(request2, signal, usable) {
-        const what = `judge ${spec.id}, case ${request2.caseId}, repeat ${request2.repeat}`;
-        const { response } = await callProvider(policy, request2, signal, options, what, usable);
-        return response;
+        const what = `the judge of ${scorer}, case ${request2.caseId}, repeat ${request2.repeat}`;
+        const { response, cached } = await callProvider(
+          policy,
+          request2,
+          signal,
+          options,
+          what,
+          usable
+        );
+        return { ...response, cached };
       },
       close: async () => {
         await provider.close?.();
@@ -87292,9 +87428,10 @@ var init_progress = __esm({
 
 // src/run/execute.ts
 import { randomUUID } from "node:crypto";
-import { readFile as readFile4 } from "node:fs/promises";
-function runSecrets(plan) {
+import { readFile as readFile3 } from "node:fs/promises";
+function runSecrets(plan, others) {
   const secrets = /* @__PURE__ */ new Map();
+  for (const secret of others) secrets.set(JSON.stringify(secret), secret);
   for (const { spec } of plan.suites) {
     const judges = spec.scorers.flatMap(
       (scorer) => scorer.type === "llm-judge" ? [scorer.judge] : []
@@ -87337,7 +87474,7 @@ async function scorerIdentity(scorer) {
     return definition2;
   }
   const { source: _source, path: path2, ...definition } = scorer;
-  return { ...definition, code: sha256Hex(await readFile4(path2, "utf8")) };
+  return { ...definition, code: sha256Hex(await readFile3(path2, "utf8")) };
 }
 async function suiteFingerprints(spec) {
   const casesFingerprint = fingerprint(spec.cases.map(caseFingerprint).sort());
@@ -87408,6 +87545,7 @@ function errorKind(error) {
 function scoringErrorKind(error) {
   const cause = error instanceof ScorerFailure ? error.cause : void 0;
   if (cause instanceof CacheMissError) return "cache-miss";
+  if (cause instanceof InvalidVerdictError) return "judge:invalid-verdict";
   return cause instanceof JudgeCallError ? `judge:${cause.kind}` : "scorer";
 }
 function retryWait(waitedMs) {
@@ -87449,7 +87587,8 @@ async function runTask(lane, caseIndex, repeat, runSignal, options) {
     ...response.ttftMs !== void 0 ? { ttftMs: response.ttftMs } : {},
     ...response.tokens ? { tokens: response.tokens, cost: callCost(lane.spec, response) } : {},
     ...response.model ? { model: response.model } : {},
-    ...response.fingerprint ? { fingerprint: response.fingerprint } : {}
+    ...response.fingerprint ? { fingerprint: response.fingerprint } : {},
+    ...response.finishReason ? { finishReason: response.finishReason } : {}
   };
   try {
     const scoring = scoreOutput(lane.suite.scorers, {
@@ -87467,7 +87606,8 @@ async function runTask(lane, caseIndex, repeat, runSignal, options) {
       pass: scored.pass,
       scores: scored.scores,
       ...scored.judgeTokens ? { judgeTokens: scored.judgeTokens } : {},
-      ...scored.judgeCost !== void 0 ? { judgeCost: scored.judgeCost } : {}
+      ...scored.judgeCost !== void 0 ? { judgeCost: scored.judgeCost } : {},
+      ...scored.judgeCached !== void 0 ? { judgeCached: scored.judgeCached } : {}
     };
   } catch (error) {
     if (runSignal.aborted) return void 0;
@@ -87558,7 +87698,7 @@ async function executePlan(plan, options) {
   const progress = options.progress ?? silentProgress;
   const startedAt = now().toISOString();
   const limiters = new CallLimits(options);
-  const secrets = runSecrets(plan);
+  const secrets = runSecrets(plan, options.secrets ?? []);
   const judges = runJudges({ ...options, limiters, secrets });
   const suites = await Promise.all(plan.suites.map((s) => prepareSuite(s, judges, options)));
   const lanes = await openProviders(suites, limiters, secrets, options);
@@ -87820,6 +87960,7 @@ async function runEvals(options) {
     ...cache ? { cache } : {},
     ...replayCache ? { replayCache } : {},
     ...options.signal ? { signal: options.signal } : {},
+    ...options.secrets ? { secrets: options.secrets } : {},
     meta: {
       ...options.meta,
       ...options.cache?.replayUnset && replayed.length > 0 ? { replayed } : {},
