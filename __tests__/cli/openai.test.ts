@@ -1,6 +1,8 @@
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { checkComparison } from '../../src/compare/index.js'
+import type { Comparison } from '../../src/compare/index.js'
 import { parseRunResult } from '../../src/results/parse.js'
 import { buildEntry, runBundle } from '../helpers/cli.js'
 import { startOpenAIServer } from '../helpers/openai-server.js'
@@ -338,8 +340,18 @@ describe('an LLM judge and the cache', () => {
 
   /** A spec of `countries` graded by the judge of scorer `polite`, in a directory of its own. */
   async function judgedSpec(
-    options: { rubric?: string; seed?: number; countries?: string[]; dir?: string } = {}
+    options: {
+      rubric?: string
+      seed?: number
+      countries?: string[]
+      dir?: string
+      /** The judge's model, and its `prices:` (null: none, so its cost is unknown). */
+      judgeModel?: string
+      judgePrices?: string | null
+    } = {}
   ): Promise<string> {
+    const judgePrices =
+      options.judgePrices === undefined ? '{ input: 0.15, output: 0.6 }' : options.judgePrices
     const specDir = options.dir ?? (await mkdtemp(join(tmpdir(), 'evalgate-openai-judged-')))
     const countries = options.countries ?? ['France', 'Germany']
     await writeFile(
@@ -363,10 +375,10 @@ describe('an LLM judge and the cache', () => {
         `    rubric: ${options.rubric ?? 'The answer is only the city name.'}`,
         '    judge:',
         '      type: openai',
-        '      model: gpt-4o-mini',
+        `      model: ${options.judgeModel ?? 'gpt-4o-mini'}`,
         `      base-url: ${server.baseUrl}`,
         '      api-key: ${LOCAL_OPENAI_KEY}',
-        '      prices: { input: 0.15, output: 0.6 }',
+        ...(judgePrices === null ? [] : [`      prices: ${judgePrices}`]),
         '      retry: { max-attempts: 1 }',
         'min-pass-rate: 0',
         ''
@@ -420,6 +432,73 @@ describe('an LLM judge and the cache', () => {
     expect(modelRun.stdout).toContain(
       "tokens judging 2 answers (apart from the cost of the systems under test); the judges' answers on 2 of them came from the cache, and their cost is the one recorded, not spent by this run"
     )
+  })
+
+  it("shows the judges' cost per answer in a comparison, reported only, with its ratio, cache and unknown price", async () => {
+    const specDir = await judgedSpec()
+    const cache = ['--cache-dir', join(specDir, 'cache')]
+    const base = join(specDir, 'base.json')
+    expect((await run(specDir, base, ['--cache', 'write', ...cache])).code).toBe(0)
+
+    // A judge model ten times dearer: the answers come from the cache, the new judge is paid.
+    await judgedSpec({
+      dir: specDir,
+      judgeModel: 'gpt-4o',
+      judgePrices: '{ input: 1.5, output: 6 }'
+    })
+    const head = join(specDir, 'head.json')
+    expect((await run(specDir, head, ['--cache', 'read-write', ...cache])).code).toBe(0)
+    const compare = (headFile: string, format: string) =>
+      runBundle(cli, ['compare', base, headFile, '--no-color', '--format', format], {
+        cwd: specDir
+      })
+    // 100 × 0.15 + 10 × 0.6 = 2.1e-5 USD per answer judged, then 2.1e-4: never gated.
+    const terminal = await compare(head, 'terminal')
+    expect(terminal.code).toBe(0)
+    expect(terminal.stdout).toMatch(
+      /LLM judge cost per answer +\$0\.0000210 +\$0\.000210 +×10\.0 +– +– +–\n/
+    )
+    expect(terminal.stdout).not.toContain('LLM judges (reported only')
+    const markdown = await compare(head, 'markdown')
+    expect(markdown.stdout).toContain(
+      '| LLM judge cost per answer | $0.0000210 | $0.000210 | ×10.0 | – | – | – |'
+    )
+    const json = await compare(head, 'json')
+    const comparison = JSON.parse(json.stdout) as unknown
+    expect(checkComparison(comparison).problem).toBeUndefined()
+    const [group] = (comparison as Comparison).groups
+    const judgeCost = group?.metrics.find((m) => m.metric === 'judge-cost')
+    expect(judgeCost).toMatchObject({ gated: false, verdict: 'not-gated', test: null, n: 2 })
+    expect(judgeCost?.delta).toBeCloseTo(10, 9)
+    expect(group?.head?.judges).toEqual({
+      answers: 2,
+      cost: expect.closeTo(4.2e-4, 15) as number,
+      unpriced: 0,
+      cached: 0
+    })
+    const junit = await compare(head, 'junit')
+    expect(junit.stdout).toMatch(
+      /<testcase classname="evalgate\.capitals\.mini" name="LLM judge cost per answer">\s*<system-out>NOT GATED: reported only/
+    )
+
+    // A rerun: the judge's answers come from the cache, paid for by the run that recorded them.
+    const replayed = join(specDir, 'replayed.json')
+    expect((await run(specDir, replayed, ['--cache', 'read', ...cache])).code).toBe(0)
+    const fromCache =
+      "LLM judges (reported only, never gated): the judges' answers on 2 of 2 head answers came from the cache: their cost was spent by the run that recorded them"
+    expect((await compare(replayed, 'terminal')).stdout).toContain(`  ${fromCache}\n`)
+    expect((await compare(replayed, 'markdown')).stdout).toContain(`- ${fromCache}\n`)
+
+    // A judge without a price: its cost is unknown, not $0.
+    await judgedSpec({ dir: specDir, judgeModel: 'gpt-4o', judgePrices: null })
+    const unpriced = join(specDir, 'unpriced.json')
+    expect((await run(specDir, unpriced, ['--cache', 'read', ...cache])).code).toBe(0)
+    const unknown = await compare(unpriced, 'terminal')
+    expect(unknown.stdout).toMatch(/LLM judge cost per answer +\$0\.0000210 +– +– +– +– +–\n/)
+    expect(unknown.stdout).toContain(
+      "the judges' cost is unknown on 2 of 2 head answers judged (no price for the judge's model or its service tier, or no token counts: the run report says which)"
+    )
+    expect(unknown.stdout).not.toContain('$0 ')
   })
 
   it('compares a replay missing a grade with the answers it counts, naming the judge of the scorer', async () => {

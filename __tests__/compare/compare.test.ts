@@ -1,4 +1,5 @@
 import {
+  checkComparison,
   compareRuns,
   comparisonExitCode,
   outages,
@@ -980,6 +981,73 @@ describe('compareRuns verdicts', () => {
     expect(total.reason).toBe(
       'reported only: what every answer of each run cost, cases added or removed included; 4 of 10 head answers came from the cache, paid for when they were recorded'
     )
+  })
+
+  it("reports the LLM judges' cost per answer beside the system's, never gating it", () => {
+    const judged = (judgeCost: number | null, judgeCached = false) =>
+      scored(1, { cost: 0.001, judgeCost, judgeTokens: { input: 100, output: 10 }, judgeCached })
+    // A rubric that triples what grading costs, half of it graded from the cache.
+    const { base, head } = runPair(
+      { cases: 20, answer: () => judged(0.00001) },
+      { cases: 20, answer: (i) => judged(0.00003, i < 10) }
+    )
+    const c = compareRuns(base, head, { seed })
+    const judgeCost = metric(c, 'judge-cost')
+    expect(judgeCost).toMatchObject({ gated: false, verdict: 'not-gated', test: null, n: 20 })
+    expect(judgeCost.base).toBeCloseTo(0.00001, 15)
+    expect(judgeCost.head).toBeCloseTo(0.00003, 15)
+    expect(judgeCost.delta).toBeCloseTo(3, 9)
+    // Nothing else changes: not the verdicts, nor the counts, nor the Holm families.
+    const unjudged = runPair(
+      { cases: 20, answer: () => scored(1, { cost: 0.001 }) },
+      { cases: 20, answer: () => scored(1, { cost: 0.001 }) }
+    )
+    const without = compareRuns(unjudged.base, unjudged.head, { seed })
+    expect([c.verdict, c.counts, c.holmFamilySizes, c.summary]).toEqual([
+      without.verdict,
+      without.counts,
+      without.holmFamilySizes,
+      without.summary
+    ])
+    const json = JSON.parse(JSON.stringify(c)) as unknown
+    expect(checkComparison(json).problem).toBeUndefined()
+    expect(group(c).head?.judges).toEqual({
+      answers: 20,
+      cost: expect.closeTo(0.0006, 15) as number,
+      unpriced: 0,
+      cached: 10
+    })
+    const cachedNote =
+      "LLM judges (reported only, never gated): the judges' answers on 10 of 20 head answers came from the cache: their cost was spent by the run that recorded them"
+    const terminal = renderComparisonTerminal(c, { color: false })
+    expect(terminal).toMatch(
+      /\n {2}LLM judge cost per answer +\$0\.0000100 +\$0\.0000300 +×3\.00 +– +– +–\n/
+    )
+    expect(terminal).toContain(`\n  ${cachedNote}\n`)
+    const markdown = renderMarkdown(c)
+    expect(markdown).toContain(
+      '| LLM judge cost per answer | $0.0000100 | $0.0000300 | ×3.00 | – | – | – |'
+    )
+    expect(markdown).toContain(`\n- ${cachedNote}\n`)
+
+    // One grade without a price: the head's judge cost is unknown, never counted as $0.
+    const unpriced = runPair(
+      { cases: 20, answer: () => judged(0.00001) },
+      { cases: 20, answer: (i) => judged(i === 0 ? null : 0.00003) }
+    )
+    const unknown = compareRuns(unpriced.base, unpriced.head, { seed })
+    expect(metric(unknown, 'judge-cost')).toMatchObject({ head: null, delta: null })
+    expect(checkComparison(JSON.parse(JSON.stringify(unknown))).problem).toBeUndefined()
+    const unknownNote =
+      "LLM judges (reported only, never gated): the judges' cost is unknown on 1 of 20 head answers judged (no price for the judge's model or its service tier, or no token counts: the run report says which)"
+    expect(renderComparisonTerminal(unknown, { color: false })).toMatch(
+      /\n {2}LLM judge cost per answer +\$0\.0000100 +– +– +– +– +–\n/
+    )
+    expect(renderComparisonTerminal(unknown, { color: false })).toContain(`  ${unknownNote}\n`)
+    expect(renderMarkdown(unknown)).toContain(
+      '| LLM judge cost per answer | $0.0000100 | – | – | – | – | – |'
+    )
+    expect(renderMarkdown(unknown)).toContain(`- ${unknownNote}\n`)
   })
 
   it('never shows a cost above its maximum as equal to it', () => {

@@ -117,6 +117,12 @@ export interface SideSummary {
   cachedAnswers: number
   /** Measured latencies over all cases. */
   measuredLatencies: number
+  /** Answers an LLM judge answered on, of which without a cost, and from the cache. */
+  judgedAnswers: number
+  unpricedJudgedAnswers: number
+  cachedJudgedAnswers: number
+  /** USD the judges spent over the judged answers with a cost. */
+  judgeCost: number
 }
 
 /** One pass over a case's answers: this runs for every case of both runs (100,000s). */
@@ -219,10 +225,20 @@ export function summarizeSide(suite: SuiteResult, providerId: string): SideSumma
   let unpricedAnswers = 0
   let cachedPricedAnswers = 0
   let cachedAnswers = 0
+  let judgedAnswers = 0
+  let unpricedJudgedAnswers = 0
+  let cachedJudgedAnswers = 0
+  let judgeCost = 0
   for (const result of answersOf(suite, providerId)) {
     // Of the answers counted (`answers`): one whose judge's grade was not in the replay cache
     // came from the cache, but is missing.
     if (result.cached && !isMissingAnswer(result)) cachedAnswers++
+    if (result.judgeCost !== undefined || result.judgeTokens !== undefined) {
+      judgedAnswers++
+      if (result.judgeCached) cachedJudgedAnswers++
+      if (typeof result.judgeCost === 'number') judgeCost += result.judgeCost
+      else unpricedJudgedAnswers++
+    }
     const group = byCase.get(result.caseId)
     if (group) group.push(result)
     else byCase.set(result.caseId, [result])
@@ -267,6 +283,10 @@ export function summarizeSide(suite: SuiteResult, providerId: string): SideSumma
     totalCost,
     cachedPricedAnswers,
     cachedAnswers,
-    measuredLatencies
+    measuredLatencies,
+    judgedAnswers,
+    unpricedJudgedAnswers,
+    cachedJudgedAnswers,
+    judgeCost
   }
 }

@@ -2,7 +2,7 @@
  * Number formats shared by the verdict reasons and the renderers, so a report never says one
  * thing in its table and another in its prose.
  */
-import type { MetricComparison, MetricName, MetricUnit, Verdict } from './types.js'
+import type { JudgeSpend, MetricComparison, MetricName, MetricUnit, Verdict } from './types.js'
 
 const MINUS = '−'
 
@@ -183,6 +183,7 @@ export const METRIC_LABELS: Record<MetricName, string> = {
   'ttft-p50': 'time to first token p50',
   cost: 'cost per answer',
   'cost-total': 'cost total',
+  'judge-cost': 'LLM judge cost per answer',
   'input-tokens': 'input tokens per answer',
   'output-tokens': 'output tokens per answer',
   'retry-rate': 'retry rate'
@@ -289,4 +290,40 @@ export function finishReasonText(reason: string): string {
   if (reason === 'content_filter') return 'stopped by a content filter'
   if (reason === 'tool_calls' || reason === 'function_call') return 'answered with tool calls'
   return `stopped: ${reason}`
+}
+
+/**
+ * What a report must say of the LLM judges' spend beside its numbers: whose cost is unknown (and
+ * why it can be), and whose judges answered from the cache, their cost spent by the run that
+ * recorded them. Empty when neither.
+ */
+export function judgeSpendCaveats(
+  base: JudgeSpend | undefined,
+  head: JudgeSpend | undefined
+): string[] {
+  const sides = (
+    [
+      ['base', base],
+      ['head', head]
+    ] as const
+  ).flatMap(([name, spend]) => (spend ? [{ name, spend }] : []))
+  const listed = (count: (spend: JudgeSpend) => number) =>
+    sides
+      .filter(({ spend }) => count(spend) > 0)
+      .map(({ name, spend }) => `${count(spend)} of ${plural(spend.answers, `${name} answer`)}`)
+      .join(' and ')
+  const caveats: string[] = []
+  const unpriced = listed((spend) => spend.unpriced)
+  if (unpriced) {
+    caveats.push(
+      `the judges' cost is unknown on ${unpriced} judged (no price for the judge's model or its service tier, or no token counts: the run report says which)`
+    )
+  }
+  const cached = listed((spend) => spend.cached)
+  if (cached) {
+    caveats.push(
+      `the judges' answers on ${cached} came from the cache: their cost was spent by the run that recorded them`
+    )
+  }
+  return caveats
 }

@@ -20,6 +20,8 @@ import {
   errorRateMetric,
   headOnlyQualityMetric,
   incomparableQualityMetric,
+  judgeCostMetric,
+  judgeSpend,
   latencyMetric,
   latencyTailMetric,
   meanOfKnown,
@@ -77,6 +79,7 @@ const HOLM_FAMILY: Record<MetricName, string> = {
   'ttft-p50': 'operational',
   cost: 'operational',
   'cost-total': 'operational',
+  'judge-cost': 'operational',
   'input-tokens': 'operational',
   'output-tokens': 'operational',
   'retry-rate': 'operational'
@@ -119,12 +122,14 @@ function sideInfo(side: SideSummary, provider: ProviderInfo): SideInfo {
     .map(([kind, count]) => ({ kind, count }))
     .sort((a, b) => b.count - a.count || (a.kind < b.kind ? -1 : 1))
   const example = errorKinds[0] ? side.errorExamples.get(errorKinds[0].kind) : undefined
+  const judges = judgeSpend(side)
   return {
     cases: side.cases.size,
     answers: side.answers,
     errors: side.errors,
     missing: side.missing,
     ...(side.cachedAnswers > 0 ? { cached: side.cachedAnswers } : {}),
+    ...(judges ? { judges } : {}),
     models: [...side.models].sort(),
     fingerprints: [...side.fingerprints].sort(),
     configFingerprint: provider.configFingerprint,
@@ -215,6 +220,8 @@ function newGroup(suite: SuiteResult, provider: ProviderInfo, gate: ResolvedGate
     cost.metric.head = totals.cost
     pending.push(cost)
   }
+  const judges = judgeCostMetric(null, head)
+  if (judges) pending.push(judges)
   return { group, pending }
 }
 
@@ -360,6 +367,7 @@ function comparedGroup(
   )
   for (const extra of [
     costTotalMetric(base, head),
+    judgeCostMetric(base, head),
     tokenMetric(pairs, 'input-tokens'),
     tokenMetric(pairs, 'output-tokens'),
     retryRateMetric(pairs)

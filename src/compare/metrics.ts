@@ -39,9 +39,11 @@ import {
   formatRatio,
   formatUsd,
   formatUsdsApart,
+  judgeSpendCaveats,
   plural
 } from './format.js'
 import type {
+  JudgeSpend,
   MetricComparison,
   MetricInterval,
   MetricName,
@@ -1299,6 +1301,48 @@ export function costTotalMetric(base: SideSummary, head: SideSummary): PendingMe
   return reported(
     metric,
     `reported only: what every answer of each run cost, cases added or removed included${cached}`
+  )
+}
+
+/** What a side's LLM judges spent; undefined when no judge answered. */
+export function judgeSpend(side: SideSummary): JudgeSpend | undefined {
+  if (side.judgedAnswers === 0) return undefined
+  return {
+    answers: side.judgedAnswers,
+    cost: side.unpricedJudgedAnswers > 0 ? null : side.judgeCost,
+    unpriced: side.unpricedJudgedAnswers,
+    cached: side.cachedJudgedAnswers
+  }
+}
+
+/**
+ * What the LLM judges spent per answer they judged, over every answer of each run: reported,
+ * never gated, since it is not what the system under test costs, but a rubric or a judge model
+ * that multiplies it should not pass unseen. A side with an answer whose judging has no cost is
+ * unknown, not cheaper. Null when no judge answered on either side; `base` null without one.
+ */
+export function judgeCostMetric(base: SideSummary | null, head: SideSummary): PendingMetric | null {
+  const baseSpend = base ? judgeSpend(base) : undefined
+  const headSpend = judgeSpend(head)
+  if (!baseSpend && !headSpend) return null
+  const perAnswer = (spend: JudgeSpend | undefined) =>
+    spend === undefined || spend.cost === null ? null : spend.cost / spend.answers
+  const metric = emptyMetric('judge-cost', 'usd', 'ratio')
+  metric.n = headSpend?.answers ?? 0
+  metric.base = perAnswer(baseSpend)
+  metric.head = perAnswer(headSpend)
+  if (metric.base !== null && metric.head !== null) {
+    metric.delta = finiteOrNull(
+      metric.base === 0 && metric.head === 0 ? 1 : metric.head / metric.base
+    )
+  }
+  const caveats = judgeSpendCaveats(baseSpend, headSpend)
+  return reported(
+    metric,
+    [
+      "reported only: the LLM judges' mean cost per answer judged, over every answer of each run, apart from the cost of the system under test",
+      ...caveats
+    ].join('; ')
   )
 }
 

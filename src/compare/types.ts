@@ -53,6 +53,7 @@ export type MetricName =
   | 'ttft-p50'
   | 'cost'
   | 'cost-total'
+  | 'judge-cost'
   | 'input-tokens'
   | 'output-tokens'
   | 'retry-rate'
@@ -110,7 +111,10 @@ export interface MetricTolerance {
 export interface MetricComparison {
   metric: MetricName
   unit: MetricUnit
-  /** Base and head values over the paired units (`cost-total`: over every answer of each run). */
+  /**
+   * Base and head values over the paired units (`cost-total` and `judge-cost`: over every answer
+   * of each run).
+   */
   base: number | null
   head: number | null
   /** head − base for `difference`, head / base for `ratio` (latency: exp of Hodges–Lehmann). */
@@ -186,12 +190,29 @@ export interface SideInfo {
   missing: number
   /** Answers replayed from the cache, which have no latency; absent when none. */
   cached?: number
+  /** What the LLM judges spent grading this side's answers; absent when no judge answered. */
+  judges?: JudgeSpend
   models: string[]
   fingerprints: string[]
   configFingerprint: string
   errorKinds: ErrorKindCount[]
   /** One error message of the most frequent kind, truncated. */
   errorExample?: string
+}
+
+/**
+ * What LLM judges spent grading a side's answers, apart from the system under test: reported,
+ * never gated.
+ */
+export interface JudgeSpend {
+  /** Answers a judge answered on (a judge that gave no verdict was paid all the same). */
+  answers: number
+  /** USD over those answers; null when some have no cost (`unpriced`). */
+  cost: number | null
+  /** Answers whose judging has no cost: no price for the judge's model, or no token counts. */
+  unpriced: number
+  /** Answers whose judges' answers came from the cache: paid for by the run that recorded them. */
+  cached: number
 }
 
 export type GroupStatus = 'compared' | 'new' | 'removed'

@@ -17,7 +17,7 @@ import {
 } from '../compare/index.js'
 import type { Comparison, GroupComparison, OutputSample, Verdict } from '../compare/types.js'
 import { terminalLine } from './escape.js'
-import { cachedAnswers } from './markdown.js'
+import { cachedAnswers, judgeSpendNote } from './markdown.js'
 
 const FLIPS_SHOWN = 5
 /** Added or removed case ids listed per group; the JSON format has them all. */
@@ -78,6 +78,8 @@ function groupLines(group: GroupComparison, paint: ReturnType<typeof painter>): 
     lines.push(`  removed (not paired): ${ids(group.cases.removedIds, group.cases.removed)}`)
   const cached = cachedAnswers(group)
   if (cached) lines.push(`  ${cached}`)
+  const judges = judgeSpendNote(group)
+  if (judges) lines.push(`  ${judges}`)
   const errors = group.head?.errorKinds ?? []
   if (errors.length > 0) {
     const kinds = errors.map((e) => `${terminalLine(e.kind, 40)} ×${e.count}`).join(', ')

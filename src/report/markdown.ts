@@ -8,6 +8,7 @@ import {
   METRIC_LABELS,
   VERDICT_WORDS,
   finishReasonText,
+  judgeSpendCaveats,
   plural,
   powerGuidance,
   metricCells
@@ -103,6 +104,16 @@ export function cachedAnswers(group: GroupComparison): string | undefined {
   return `${sides.join(' and ')} answers came from the cache (no latency measured: latency compares the others)`
 }
 
+/**
+ * What the table's LLM judge cost cannot say (an unknown cost, judges answered from the cache),
+ * or undefined; plain text.
+ */
+export function judgeSpendNote(group: GroupComparison): string | undefined {
+  const caveats = judgeSpendCaveats(group.base?.judges, group.head?.judges)
+  if (caveats.length === 0) return undefined
+  return `LLM judges (reported only, never gated): ${caveats.join('; ')}`
+}
+
 function groupNotes(group: GroupComparison): string[] {
   const notes: string[] = []
   if (group.reason) notes.push(`*${markdownInline(group.reason, 300)}*`)
@@ -128,6 +139,8 @@ function groupNotes(group: GroupComparison): string[] {
   }
   const cached = cachedAnswers(group)
   if (cached) notes.push(cached)
+  const judges = judgeSpendNote(group)
+  if (judges) notes.push(judges)
   const errors = group.head?.errorKinds ?? []
   if (errors.length > 0 && group.head) {
     const kinds = errors.map((e) => `${markdownInline(e.kind, 40)} ×${e.count}`).join(', ')
