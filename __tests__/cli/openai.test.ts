@@ -526,6 +526,11 @@ describe('an LLM judge and the cache', () => {
       cwd: specDir
     })
     expect(compared.stdout).toContain('1 of 1 head answers came from the cache')
+    // The answer was obtained (from the cache): only its grade is missing.
+    expect(compared.stdout).toContain(
+      "warning: capitals / mini: 1 head answer obtained but not graded (an LLM judge's grade not in the replay cache): left out of the comparison\n"
+    )
+    expect(compared.stdout).not.toContain('never obtained')
     expect(missing?.error?.kind).toBe('cache-miss')
     expect(missing?.error?.message).toContain(
       `no cached answer for the judge of polite, case ${missing?.caseId}, repeat 0`

@@ -1261,6 +1261,38 @@ describe('compareRuns verdicts', () => {
     expect(c.warnings.join('\n')).toMatch(/15 head answers never obtained/)
   })
 
+  it('tells answers never obtained from answers obtained but not graded, as the run report does', () => {
+    const gradeMissing = {
+      ...errored('cache-miss', 'no cached answer for the judge of polite, case case-3, repeat 0'),
+      output: 'Paris'
+    }
+    const { base, head } = runPair(
+      { cases: 20, answer: () => scored(1) },
+      {
+        cases: 20,
+        answer: (i) =>
+          i < 3 ? errored('cache-miss', 'not cached') : i < 5 ? gradeMissing : scored(1)
+      }
+    )
+    const c = compareRuns(base, head, { seed })
+    const warning =
+      "triage / bot: 3 head answers never obtained (replay cache misses or cancelled calls) and 2 obtained but not graded (an LLM judge's grade not in the replay cache): left out of the comparison"
+    expect(c.warnings).toEqual([warning])
+    expect(renderComparisonTerminal(c, { color: false })).toContain(`\nwarning: ${warning}\n`)
+    expect(renderMarkdown(c)).toContain(`\n> **Warning:** ${warning.replace("'", '&#39;')}\n`)
+    expect(group(c).head).toMatchObject({ missing: 5, missingGrades: 2 })
+    expect(checkComparison(JSON.parse(JSON.stringify(c))).problem).toBeUndefined()
+
+    // Only grades missing: no answer is said to be never obtained.
+    const graded = runPair(
+      { cases: 20, answer: () => scored(1) },
+      { cases: 20, answer: (i) => (i === 0 ? gradeMissing : scored(1)) }
+    )
+    expect(compareRuns(graded.base, graded.head, { seed }).warnings).toEqual([
+      "triage / bot: 1 head answer obtained but not graded (an LLM judge's grade not in the replay cache): left out of the comparison"
+    ])
+  })
+
   it('calls the quality inconclusive, not a pass, when paired answers are missing from a replay', () => {
     // The 10 answers that changed missed the cache; the 30 that did not are replayed as before.
     const { base, head } = runPair(

@@ -102,6 +102,8 @@ export interface SideSummary {
   answers: number
   errors: number
   missing: number
+  /** Of `missing`, answers obtained whose LLM judge's grade was not in the replay cache. */
+  missingGrades: number
   errorKinds: Map<string, number>
   errorExamples: Map<string, string>
   models: Set<string>
@@ -225,6 +227,7 @@ export function summarizeSide(suite: SuiteResult, providerId: string): SideSumma
   let unpricedAnswers = 0
   let cachedPricedAnswers = 0
   let cachedAnswers = 0
+  let missingGrades = 0
   let judgedAnswers = 0
   let unpricedJudgedAnswers = 0
   let cachedJudgedAnswers = 0
@@ -233,6 +236,8 @@ export function summarizeSide(suite: SuiteResult, providerId: string): SideSumma
     // Of the answers counted (`answers`): one whose judge's grade was not in the replay cache
     // came from the cache, but is missing.
     if (result.cached && !isMissingAnswer(result)) cachedAnswers++
+    // An answer never obtained has no output; one whose grade is missing has one.
+    if (result.error?.kind === 'cache-miss' && result.output !== null) missingGrades++
     if (result.judgeCost !== undefined || result.judgeTokens !== undefined) {
       judgedAnswers++
       if (result.judgeCached) cachedJudgedAnswers++
@@ -274,6 +279,7 @@ export function summarizeSide(suite: SuiteResult, providerId: string): SideSumma
     answers,
     errors,
     missing,
+    missingGrades,
     errorKinds,
     errorExamples,
     models,

@@ -128,6 +128,7 @@ function sideInfo(side: SideSummary, provider: ProviderInfo): SideInfo {
     answers: side.answers,
     errors: side.errors,
     missing: side.missing,
+    ...(side.missingGrades > 0 ? { missingGrades: side.missingGrades } : {}),
     ...(side.cachedAnswers > 0 ? { cached: side.cachedAnswers } : {}),
     ...(judges ? { judges } : {}),
     models: [...side.models].sort(),
@@ -136,6 +137,22 @@ function sideInfo(side: SideSummary, provider: ProviderInfo): SideInfo {
     errorKinds,
     ...(example !== undefined ? { errorExample: example.slice(0, MAX_ERROR_EXAMPLE_CHARS) } : {})
   }
+}
+
+/**
+ * `2 head answers never obtained (…) and 1 obtained but not graded (…)`, as the run report tells
+ * them apart; undefined when none is missing.
+ */
+function missingAnswers(head: SideSummary): string | undefined {
+  const grades = head.missingGrades
+  const answers = head.missing - grades
+  const neverObtained = 'never obtained (replay cache misses or cancelled calls)'
+  const notGraded = "obtained but not graded (an LLM judge's grade not in the replay cache)"
+  if (answers > 0 && grades > 0) {
+    return `${plural(answers, 'head answer')} ${neverObtained} and ${grades} ${notGraded}`
+  }
+  if (answers > 0) return `${plural(answers, 'head answer')} ${neverObtained}`
+  return grades > 0 ? `${plural(grades, 'head answer')} ${notGraded}` : undefined
 }
 
 /** Values of a side over all its cases, for absolute limits that hold whatever the baseline. */
@@ -254,11 +271,8 @@ function comparedGroup(
   if (group.gateChanged) {
     warnings.push(`${where}: the gate block changed; the head's tolerances were used`)
   }
-  if (head.missing > 0) {
-    warnings.push(
-      `${where}: ${plural(head.missing, 'head answer')} never obtained (replay cache misses or cancelled calls) and left out`
-    )
-  }
+  const missing = missingAnswers(head)
+  if (missing) warnings.push(`${where}: ${missing}: left out of the comparison`)
 
   const clusterOf = new Map<string, string>()
   const sourceOf = new Map<string, string>()

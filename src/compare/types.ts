@@ -186,8 +186,16 @@ export interface SideInfo {
   cases: number
   answers: number
   errors: number
-  /** Answers never obtained (replay cache misses, cancelled): excluded from every metric. */
+  /**
+   * Answers missing from every metric: never obtained (replay cache misses, cancelled), or
+   * obtained but not graded (`missingGrades`).
+   */
   missing: number
+  /**
+   * Of `missing`, answers obtained whose LLM judge's grade was not in the replay cache; absent
+   * when none.
+   */
+  missingGrades?: number
   /** Answers replayed from the cache, which have no latency; absent when none. */
   cached?: number
   /** What the LLM judges spent grading this side's answers; absent when no judge answered. */
