@@ -108,6 +108,11 @@ describe('mergeShards', () => {
       [shard(1, 2, 'c1'), shard(2, 2, 'c2', (run) => (run.tool.version = '0.2.0'))],
       'shard-2.json (shard 2/2) was written by evalgate 0.2.0, shard-1.json (shard 1/2) by 0.1.0: run every shard with one version of evalgate'
     ],
+    [
+      'shards of two results formats',
+      [shard(1, 2, 'c1'), shard(2, 2, 'c2', (run) => (run.schemaVersion = 2))],
+      'shard-2.json (shard 2/2) is in results format 2, shard-1.json (shard 1/2) in format 3: run every shard with one build of evalgate'
+    ],
     ...(
       [
         ['repeats', (suite) => (suite.repeats = 3), 'repeats 3 and 1'],

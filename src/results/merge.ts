@@ -19,8 +19,8 @@ function shardLabel(shard: ShardFile): string {
 }
 
 /**
- * Every shard must be a different part of the same run: same commit, filter, shard count and
- * evalgate version.
+ * Every shard must be a different part of the same run: same commit, filter, shard count,
+ * evalgate version and results format (two builds of one version may write different formats).
  */
 function checkShards(shards: readonly ShardFile[]): void {
   const [first] = shards
@@ -45,6 +45,11 @@ function checkShards(shards: readonly ShardFile[]): void {
     if (shard.run.tool.version !== first.run.tool.version) {
       throw new UsageError(
         `${shardLabel(shard)} was written by evalgate ${shard.run.tool.version}, ${shardLabel(first)} by ${first.run.tool.version}: run every shard with one version of evalgate`
+      )
+    }
+    if (shard.run.schemaVersion !== first.run.schemaVersion) {
+      throw new UsageError(
+        `${shardLabel(shard)} is in results format ${shard.run.schemaVersion}, ${shardLabel(first)} in format ${first.run.schemaVersion}: run every shard with one build of evalgate`
       )
     }
     if (run.filter !== first.run.run.filter) {
