@@ -313,6 +313,40 @@ describe('OpenAIProvider', () => {
     })
   })
 
+  it('takes the natural end a compatible server names otherwise (eos_token) for a finished answer', async () => {
+    const completion = {
+      id: 'chatcmpl-1',
+      object: 'chat.completion',
+      created: 1,
+      model: 'tgi',
+      choices: [
+        { index: 0, message: { role: 'assistant', content: 'Rome.' }, finish_reason: 'eos_token' }
+      ]
+    }
+    const chunk = (choice: Record<string, unknown>) =>
+      `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'tgi', choices: [{ index: 0, ...choice }] })}\n\n`
+    server.enqueue({
+      type: 'raw',
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(completion)
+    })
+    server.enqueue({
+      type: 'raw',
+      status: 200,
+      headers: { 'content-type': 'text/event-stream' },
+      body:
+        chunk({ delta: { role: 'assistant', content: 'Rome.' }, finish_reason: null }) +
+        chunk({ delta: {}, finish_reason: 'eos_token' }) +
+        'data: [DONE]\n\n'
+    })
+    for (const stream of [false, true]) {
+      const response = await new OpenAIProvider(spec({ stream })).call(request, never)
+      expect(response.output).toBe('Rome.')
+      expect(response).not.toHaveProperty('finishReason')
+    }
+  })
+
   it('quotes the error of a 200 answer that is an error object, streamed or not', async () => {
     for (const stream of [false, true]) {
       server.enqueue({

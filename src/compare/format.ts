@@ -287,6 +287,7 @@ export function metricCells(metric: MetricComparison): string[] {
 /** How a model's reason for stopping short of finishing an answer reads in a report. */
 export function finishReasonText(reason: string): string {
   if (reason === 'length') return 'cut off at the token limit'
+  if (reason === 'model_length') return "cut off at the model's context length"
   if (reason === 'content_filter') return 'stopped by a content filter'
   if (reason === 'tool_calls' || reason === 'function_call') return 'answered with tool calls'
   return `stopped: ${reason}`

@@ -73,9 +73,23 @@ function firstChoice<Choice extends { index?: number }>(
   return choices?.find((choice) => (choice.index ?? 0) === 0)
 }
 
-/** Why the model stopped, recorded unless it finished its answer (`stop`) or did not say. */
+/**
+ * The reasons that say an answer was not finished: the token limit (`length`; Mistral's
+ * `model_length`, its context), a content filter, or tool calls instead of text. Any other — `stop`,
+ * and what some compatible servers say for a natural end (`eos_token`, `stop_sequence`, `end`) —
+ * is a finished answer.
+ */
+const UNFINISHED = new Set([
+  'length',
+  'model_length',
+  'content_filter',
+  'tool_calls',
+  'function_call'
+])
+
+/** Why the model stopped, recorded only when that left its answer unfinished. */
 function unnaturalFinish(reason: string | null | undefined): { finishReason?: string } {
-  return reason && reason !== 'stop' ? { finishReason: reason } : {}
+  return reason && UNFINISHED.has(reason) ? { finishReason: reason } : {}
 }
 
 /** The `error.message` of a body that is an error object rather than an answer, if it is one. */
