@@ -442,7 +442,7 @@ describe('compareRuns verdicts', () => {
     const text = renderComparisonTerminal(strict, { color: false })
     expect(text).toContain('FAILS IN STRICT MODE')
     expect(text).toMatch(
-      /error rate +0\.0% +25\.0% +\+25\.0 pts +\[−3\.7, 53\.7\] pts +0\.063 +INCONCLUSIVE/
+      /error rate +0\.0% +25\.0% +\+25\.0 pts +\[0\.0, 53\.7\] pts +0\.063 +INCONCLUSIVE/
     )
     // Unchanged, the interval shows it.
     const same = runPair(
@@ -453,6 +453,37 @@ describe('compareRuns verdicts', () => {
       verdict: 'pass',
       reason: 'the 95% CI [0.0, 0.0] pts stays within the +2.0 pts noise floor'
     })
+  })
+
+  it('passes an error rate that fell, its interval claiming no rise that no case showed', () => {
+    // One server error in the baseline's 30 cases, none in the head's: the symmetric t-interval
+    // reached +3.5 pts, beyond the noise floor, though no case's error share rose.
+    const { base, head } = runPair(
+      { cases: 30, answer: (i) => (i === 0 ? errored('provider:server', '500') : scored(1)) },
+      { cases: 30, answer: () => scored(1) }
+    )
+    const c = compareRuns(base, head, { seed, strict: true })
+    const errorRate = metric(c, 'error-rate')
+    expect(errorRate).toMatchObject({
+      verdict: 'pass',
+      reason: 'the 95% CI [−10.2, 0.0] pts stays within the +2.0 pts noise floor'
+    })
+    expect(errorRate.interval?.high).toBe(0)
+    expect(comparisonExitCode(c)).toBe(0)
+    expect(renderComparisonTerminal(c, { color: false })).toMatch(
+      /error rate +3\.3% +0\.0% +−3\.3 pts +\[−10\.2, 0\.0\] pts +0\.750 +PASS/
+    )
+    expect(renderMarkdown(c)).toContain(
+      '| error rate | 3.3% | 0.0% | −3.3 pts | [−10.2, 0.0] pts |'
+    )
+    // One error more on 100 cases, none fewer: no fall below 0 either.
+    const rose = runPair(
+      { cases: 100, answer: () => scored(1) },
+      { cases: 100, answer: (i) => (i === 0 ? errored('provider:server', '500') : scored(1)) }
+    )
+    const roseRate = metric(compareRuns(rose.base, rose.head, { seed }), 'error-rate')
+    expect(roseRate.interval).toMatchObject({ low: 0, high: expect.closeTo(0.03, 3) })
+    expect(roseRate.reason).toContain('the 95% CI reaches +3.0 pts')
   })
 
   it('calls more timeouts an error (the provider’s doing), not a regression', () => {

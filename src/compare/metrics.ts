@@ -428,6 +428,32 @@ function fractionDifferenceInterval(
 }
 
 /**
+ * `interval` held to the range of the per-case differences: a mean of them lies there, and so
+ * does every bootstrap mean. Errors are rare events, the differences mostly 0 and a few ±1, far
+ * from normal, and the symmetric t-interval then reaches where no case went: one error fewer on
+ * 30 cases, none more, gave [−10.2, +3.5] pts, an inconclusive rise that no case showed, and one
+ * error more on 100 cases gave a fall below 0 that no case showed.
+ */
+function withinObservedRange(
+  interval: MetricInterval | null,
+  diffs: readonly number[]
+): MetricInterval | null {
+  if (interval === null) return null
+  // A loop, not Math.min(...diffs): a spread of 100,000 cases can overflow the call stack.
+  let lowest = Infinity
+  let highest = -Infinity
+  for (const d of diffs) {
+    lowest = Math.min(lowest, d)
+    highest = Math.max(highest, d)
+  }
+  return {
+    ...interval,
+    low: interval.low === null ? null : Math.min(highest, Math.max(lowest, interval.low)),
+    high: interval.high === null ? null : Math.max(lowest, Math.min(highest, interval.high))
+  }
+}
+
+/**
  * How far an inconclusive result is from settling, by the normal approximation of the one-sided
  * paired test (src/stats/power.ts) at α / m, Holm's first step: the gate's α split over the family
  * is what a future run must beat. `within` (mean within-case variances of the repeats, per side)
@@ -1163,7 +1189,7 @@ export function errorRateMetric(options: {
       setSignFlipTests(metric, diffs, 'greater', 'sign-flip', ctx, 'error-rate')
     }
     const estimate = fractionDifferenceInterval(diffs, null, rngFor(ctx, 'error-rate', 'interval'))
-    metric.interval = estimate.interval
+    metric.interval = withinObservedRange(estimate.interval, diffs)
     sd = estimate.sd
     metric.gated = true
   }
