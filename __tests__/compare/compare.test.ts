@@ -737,6 +737,33 @@ describe('compareRuns verdicts', () => {
     expect(formatInterval(-0.0004, 0.0004, 'difference', 'fraction')).toBe('[0.0, 0.0] pts')
   })
 
+  it('writes small ratios out with two significant digits, never in exponential notation', () => {
+    // $0.50 → about $0.00000001 per answer: ×2.3e-8 [×2.2e-8, ×2.4e-8] before.
+    const { base, head } = runPair(
+      { cases: 30, answer: () => scored(1, { cost: 0.5 }) },
+      { cases: 30, answer: (i) => scored(1, { cost: 1e-8 * (1 + (i % 3) / 10) }) }
+    )
+    const c = compareRuns(base, head, { seed })
+    expect(metric(c, 'cost').reason).toBe('mean cost per answer <×0.0001')
+    const terminal = renderComparisonTerminal(c, { color: false })
+    expect(terminal).toMatch(
+      /cost per answer +\$0\.500 +\$0\.0000000110 +<×0\.0001 +\[<×0\.0001, <×0\.0001\] +<0\.001 +IMPROVEMENT/
+    )
+    expect(renderMarkdown(c)).toContain(
+      '| cost per answer | $0.500 | $0.0000000110 | <×0.0001 | [<×0.0001, <×0.0001] |'
+    )
+    for (const text of [terminal, renderMarkdown(c)]) expect(text).not.toMatch(/\de-\d/)
+    // A twentieth keeps its second digit, as the interval's bounds do.
+    const twentieth = runPair(
+      { cases: 30, answer: () => scored(1, { cost: 0.02 }) },
+      { cases: 30, answer: (i) => scored(1, { cost: 0.001 * (1 + (i % 3) / 100) }) }
+    )
+    const cells = metricCells(metric(compareRuns(twentieth.base, twentieth.head, { seed }), 'cost'))
+    expect(cells.slice(3, 5)).toEqual(['×0.051', '[×0.050, ×0.051]'])
+    expect(formatRatio(0.05)).toBe('×0.050')
+    expect(formatRatio(0.00012)).toBe('×0.00012')
+  })
+
   it('calls latency doubling on every case a latency regression', () => {
     const random = lcg(7)
     const latencies = Array.from({ length: 30 }, () => 100 + 100 * random())
@@ -804,7 +831,7 @@ describe('compareRuns verdicts', () => {
     const latency = metric(compareRuns(base, head, { seed }), 'latency-p50')
     expect(latency).toMatchObject({
       verdict: 'minor-change',
-      reason: 'median latency ×0.68: significant but within ×0.001'
+      reason: 'median latency ×0.68: significant but within ×0.0010'
     })
     expect([1 / 30, 0.094, 0.68, 0].map(formatRatio)).toEqual([
       '×0.033',

@@ -74,13 +74,21 @@ export function formatPointsApart(d: number, limit: number, withSign = true): [s
   return shown
 }
 
+/** Ratios below this one are shown as `<×0.0001`. */
+const SMALLEST_RATIO = 0.0001
+
 export function formatRatio(r: number): string {
   if (!Number.isFinite(r)) return '×∞'
   // ×9.996 is ×10.0, as shown from ×10 up.
   if (Number(r.toFixed(2)) >= 10) return `×${r.toFixed(1)}`
   // Below ×0.10 two decimals would lose the value (a tolerated ×1000 is ×0.001 on the faster
-  // side, not ×0.00): two significant digits instead.
-  if (r > 0 && Number(r.toFixed(2)) < 0.1) return `×${Number(r.toPrecision(2))}`
+  // side, not ×0.00): two significant digits instead, written out (×0.050, never ×0.05 or
+  // ×2.3e-8), down to a floor below which the digits say nothing a reader would act on.
+  if (r > 0 && Number(r.toFixed(2)) < 0.1) {
+    if (r < SMALLEST_RATIO) return `<×${SMALLEST_RATIO}`
+    const rounded = Number(r.toPrecision(2))
+    return `×${rounded.toFixed(1 - Math.floor(Math.log10(rounded)))}`
+  }
   // A real change that rounds to ×1.00 (a large suite detects one) keeps a third digit.
   const digits = r.toFixed(2) === '1.00' && Math.abs(r - 1) >= 0.0005 ? 3 : 2
   return `×${r.toFixed(digits)}`
