@@ -1172,12 +1172,13 @@ describe('compareRuns verdicts', () => {
     expect(metric(c, 'score')).toMatchObject({
       verdict: 'pass',
       base: 20 / 30,
-      head: 20 / 30,
+      head: 20 / 30 / 5,
+      compared: { base: 20 / 30, head: 20 / 30 },
       delta: 0,
       test: { method: 'mcnemar-mid-p' }
     })
     const warning =
-      'triage / bot: repeats changed 1 → 5; the score and pass rate compare the first 1 answered repeat of each side of a case, as the paired test needs as many on both sides'
+      "triage / bot: repeats changed 1 → 5; the score's and pass rate's Δ, CI, p and flipped cases compare the first 1 answered repeat of each side of a case, as the paired test needs as many on both; base and head are over every answer"
     expect(c.warnings).toContain(warning)
     expect(renderComparisonTerminal(c, { color: false })).toContain(`warning: ${warning}`)
     // An errored answer leaves its side fewer: the other side keeps as many of its first ones.
@@ -1190,8 +1191,75 @@ describe('compareRuns verdicts', () => {
       }
     )
     const withErrors = compareRuns(errors.base, errors.head, { seed })
-    expect(metric(withErrors, 'score')).toMatchObject({ verdict: 'pass', base: 1, delta: 0 })
+    expect(metric(withErrors, 'score')).toMatchObject({
+      verdict: 'pass',
+      base: 2 / 3,
+      head: 1,
+      compared: { base: 1, head: 1 },
+      delta: 0
+    })
     expect(withErrors.warnings.some((w) => w.includes('repeats changed'))).toBe(false)
+  })
+
+  it('shows each run its own numbers when repeats changed, and the answers compared beside them', () => {
+    // Repeats 1 → 3, the head's later answers worse: the table showed the first answers' 90.0%
+    // beside a floor that failed the head's 70.0%.
+    const { base, head } = runPair(
+      { cases: 30, gate: { score: { min: 0.8 } }, answer: () => scored(0.9, { pass: true }) },
+      {
+        cases: 30,
+        repeats: 3,
+        gate: { score: { min: 0.8 } },
+        answer: (_i, r) => scored(r === 0 ? 0.9 : 0.6, { pass: true })
+      }
+    )
+    const c = compareRuns(base, head, { seed })
+    expect(metric(c, 'score')).toMatchObject({
+      verdict: 'fail',
+      reason: 'mean score 70.0% is below the floor 80.0%',
+      head: expect.closeTo(0.7, 10),
+      compared: { base: 0.9, head: 0.9 },
+      delta: 0
+    })
+    const note =
+      'base and head are over every answer; Δ, 95% CI and p compare the first answered repeats of each case, as many on both sides (mean score 90.0% → 90.0%, pass rate 100.0% → 100.0%)'
+    const terminal = renderComparisonTerminal(c, { color: false })
+    expect(terminal).toMatch(
+      /mean score +90\.0% +70\.0% +±0\.0 pts +\[0\.0, 0\.0\] pts +1\.000 +FAIL/
+    )
+    expect(terminal).toContain(`  ${note}\n`)
+    const markdown = renderMarkdown(c)
+    expect(markdown).toContain('| mean score | 90.0% | 70.0% | ±0.0 pts | [0.0, 0.0] pts |')
+    expect(markdown).toContain(`\n*${note}*\n`)
+    expect(JSON.parse(JSON.stringify(c)).groups[0].metrics[0].compared).toEqual({
+      base: 0.9,
+      head: 0.9
+    })
+    // Repeats 3 → 1, the baseline's first answer failing: the flipped cases are those compared.
+    const fewer = runPair(
+      { cases: 20, repeats: 3, answer: (_i, r) => scored(r === 0 ? 0 : 1) },
+      { cases: 20, answer: () => scored(1) }
+    )
+    const improved = compareRuns(fewer.base, fewer.head, { seed })
+    expect(metric(improved, 'score')).toMatchObject({
+      verdict: 'improvement',
+      base: 2 / 3,
+      head: 1,
+      compared: { base: 0, head: 1 }
+    })
+    expect(group(improved).flips).toMatchObject({ passToFail: 0, failToPass: 20 })
+    expect(group(improved).flips.cases[0]).toMatchObject({
+      baseScore: 0,
+      headScore: 1,
+      base: { repeat: 0, pass: false }
+    })
+    const text = renderComparisonTerminal(improved, { color: false })
+    expect(text).toMatch(/mean score +66\.7% +100\.0% +\+100\.0 pts/)
+    expect(text).toContain('flipped: 0 pass → fail, 20 fail → pass')
+    expect(renderMarkdown(improved)).toContain(
+      'Flipped cases of triage / bot: 0 pass → fail, 20 fail → pass'
+    )
+    expect(checkComparison(JSON.parse(JSON.stringify(improved))).problem).toBeUndefined()
   })
 
   it('counts a pass rate that repeats the 0/1 scores once in the Holm family', () => {

@@ -292,6 +292,22 @@ export function metricCells(metric: MetricComparison): string[] {
   ]
 }
 
+/**
+ * What the score and pass rate compared when it is not their base and head (`compared`): the
+ * table's Δ is not head − base then, and says so beside it. Undefined when they are the same.
+ */
+export function comparedRepeatsNote(metrics: readonly MetricComparison[]): string | undefined {
+  const means = metrics.flatMap((m) =>
+    m.compared === undefined
+      ? []
+      : [
+          `${METRIC_LABELS[m.metric]} ${formatPercent(m.compared.base)} → ${formatPercent(m.compared.head)}`
+        ]
+  )
+  if (means.length === 0) return undefined
+  return `base and head are over every answer; Δ, 95% CI and p compare the first answered repeats of each case, as many on both sides (${means.join(', ')})`
+}
+
 /** How a model's reason for stopping short of finishing an answer reads in a report. */
 export function finishReasonText(reason: string): string {
   if (reason === 'length') return 'cut off at the token limit'

@@ -307,13 +307,15 @@ function comparedGroup(
     ctx,
     family: HOLM_FAMILY['error-rate']
   })
+  // The quality metrics and the flipped cases compare the same answers of each case.
+  const qualityPairs = sameRepeatPairs(pairs)
+  const trimmed = qualityPairs.some((pair, i) => pair !== pairs[i])
   if (group.comparable) {
-    const qualityPairs = sameRepeatPairs(pairs)
     const repeatsChanged = baseSuite.repeats !== headSuite.repeats
     if (repeatsChanged && pairs.length > 0) {
       const compared = Math.min(baseSuite.repeats, headSuite.repeats)
       warnings.push(
-        `${where}: repeats changed ${baseSuite.repeats} → ${headSuite.repeats}; the score and pass rate compare the first ${plural(compared, 'answered repeat')} of each side of a case, as the paired test needs as many on both sides`
+        `${where}: repeats changed ${baseSuite.repeats} → ${headSuite.repeats}; the score's and pass rate's Δ, CI, p and flipped cases compare the first ${plural(compared, 'answered repeat')} of each side of a case, as the paired test needs as many on both; base and head are over every answer`
       )
     }
     const score = qualityMetric({
@@ -322,6 +324,7 @@ function comparedGroup(
       tolerance: gate.score,
       ctx,
       headAll: totals.score,
+      ...(trimmed ? { everyAnswer: pairs } : {}),
       repeats: repeatsChanged ? null : headSuite.repeats,
       family: HOLM_FAMILY.score
     })
@@ -338,6 +341,7 @@ function comparedGroup(
       tolerance: gate.passRate,
       ctx,
       headAll: totals.passRate,
+      ...(trimmed ? { everyAnswer: pairs } : {}),
       repeats: repeatsChanged ? null : headSuite.repeats,
       family: HOLM_FAMILY['pass-rate'],
       ...(sameNumbers ? { sameNumbersAs: score } : {})
@@ -443,7 +447,7 @@ function comparedGroup(
       }
     }
   }
-  group.flips = findFlips(pairs, (id) => sourceOf.get(id) ?? '', group.comparable)
+  group.flips = findFlips(qualityPairs, (id) => sourceOf.get(id) ?? '', group.comparable)
   return { group, pending }
 }
 

@@ -113,12 +113,22 @@ export interface MetricComparison {
   unit: MetricUnit
   /**
    * Base and head values over the paired units (`cost-total` and `judge-cost`: over every answer
-   * of each run).
+   * of each run; the score and pass rate: over every answered repeat of the paired cases).
    */
   base: number | null
   head: number | null
-  /** head − base for `difference`, head / base for `ratio` (latency: exp of Hodges–Lehmann). */
+  /**
+   * head − base for `difference`, head / base for `ratio` (latency: exp of Hodges–Lehmann); of
+   * `compared` when it is set.
+   */
   delta: number | null
+  /**
+   * The score and pass rate when a paired case's sides have different numbers of answered repeats
+   * (`repeats` changed, or answers errored): the means over the first m answered repeats of each
+   * side of a case, m the fewer, which `delta`, the interval, the tests and the flipped cases
+   * compare, while `base` and `head` stay over every answer, as the gate's floor reads them.
+   */
+  compared?: { base: number; head: number }
   deltaKind: 'difference' | 'ratio'
   /** Paired units behind the test: cases (clusters are reported in `clusters`). */
   n: number

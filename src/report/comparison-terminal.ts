@@ -5,6 +5,7 @@
 import {
   METRIC_LABELS,
   VERDICT_WORDS,
+  comparedRepeatsNote,
   plural,
   powerGuidance,
   metricCells
@@ -116,6 +117,8 @@ function groupLines(group: GroupComparison, paint: ReturnType<typeof painter>): 
         `  ${at < 0 ? text : text.slice(0, at) + paint.verdict(metric.verdict, word) + text.slice(at + word.length)}`
       )
     })
+    const compared = comparedRepeatsNote(metrics)
+    if (compared) lines.push(`  ${paint.dim(compared)}`)
   }
   for (const metric of group.metrics) {
     if (['pass', 'not-gated', 'not-comparable'].includes(metric.verdict)) continue
@@ -165,7 +168,7 @@ export function renderComparisonTerminal(c: Comparison, options: { color: boolea
     )
   ]
   for (const warning of c.warnings)
-    lines.push(paint.verdict('inconclusive', `warning: ${terminalLine(warning, 200)}`))
+    lines.push(paint.verdict('inconclusive', `warning: ${terminalLine(warning, 300)}`))
   for (const group of c.groups) lines.push('', ...groupLines(group, paint))
   return lines.join('\n') + '\n'
 }

@@ -7,6 +7,7 @@
 import {
   METRIC_LABELS,
   VERDICT_WORDS,
+  comparedRepeatsNote,
   finishReasonText,
   judgeSpendCaveats,
   plural,
@@ -186,6 +187,8 @@ function groupSection(group: GroupComparison): string {
       '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
       ...rows.map(metricRow)
     )
+    const compared = comparedRepeatsNote(rows)
+    if (compared) lines.push('', `*${compared}*`)
   }
   const found = findings(group)
   if (found.length > 0) lines.push('', ...found)
