@@ -360,4 +360,69 @@ describe('the tracking issue of one workflow', () => {
     await runEvent('schedule', { GITHUB_WORKFLOW: '週次評価' })
     expect(earlier.state).toBe('open')
   })
+
+  it('takes over only the issue an earlier evalgate opened for it, by its title, whatever their markers share', async () => {
+    await runEvent('push')
+    // An earlier evalgate gave every name in another script the same marker.
+    const earlier = (workflow: string) =>
+      server.state.addIssue({
+        title: `evalgate: regression or model drift in ${workflow}`,
+        body: '<!-- evalgate-tracking: -->\n<!-- evalgate-run:2020-01-01 -->\n## evalgate: REGRESSION',
+        labels: ['evalgate']
+      })
+    const own = earlier('夜間評価')
+    const weekly = earlier('週次評価')
+    const healthy = await runEvent('schedule', { GITHUB_WORKFLOW: '夜間評価' })
+    expect(healthy.outputs['issue-url']).toBe(
+      `https://github.com/octo-org/triage/issues/${own.number}`
+    )
+    expect(own.state).toBe('closed')
+    expect(weekly.state).toBe('open')
+    expect(server.state.commentsOn(weekly.number)).toEqual([])
+
+    // `evals (nightly)`'s earlier marker is `evals nightly`'s of today.
+    const nightly = await runEvent('schedule', {
+      GITHUB_WORKFLOW: 'evals nightly',
+      EVALGATE_FIXTURE_MODE: 'worse'
+    })
+    const issue = server.state.issues.get(Number(nightly.outputs['issue-url']?.split('/').at(-1)))
+    expect(issue?.body).toMatch(/^<!-- evalgate-tracking:evals nightly -->\n/)
+    // Even titled as `evals (nightly)`'s was, an issue this evalgate wrote is another workflow's.
+    const retitled = server.state.addIssue({
+      title: 'evalgate: regression or model drift in evals (nightly)',
+      body: issue?.body ?? '',
+      labels: ['evalgate']
+    })
+    const parenthesised = await runEvent('schedule', { GITHUB_WORKFLOW: 'evals (nightly)' })
+    expect(parenthesised.code).toBe(0)
+    expect(parenthesised.outputs['issue-url']).toBeUndefined()
+    for (const untouched of [issue, retitled]) {
+      expect(untouched?.state).toBe('open')
+      expect(server.state.commentsOn(untouched?.number ?? 0)).toEqual([])
+    }
+  })
+})
+
+describe('the tracking issue edited in GitHub’s web editor', () => {
+  it('is still found with the CRLF line ends GitHub returns it with: updated, closed, reopened', async () => {
+    await runEvent('push')
+    const failing = await night({ EVALGATE_FIXTURE_MODE: 'worse' })
+    const url = failing.outputs['issue-url']
+    const [issue] = trackingIssues()
+    const edit = () => {
+      issue!.body = `${issue?.body?.replace(/\n/g, '\r\n') ?? ''}\r\n\r\nInvestigating — @octocat`
+    }
+    edit()
+    // The same night's rerun: its report replaces the body, and adds no comment.
+    const rerun = await night({ EVALGATE_FIXTURE_MODE: 'worse' })
+    expect(rerun.stdout).toContain(`evalgate: tracking issue updated: ${url}`)
+    expect(server.state.commentsOn(issue?.number ?? 0)).toEqual([])
+    edit()
+    const healthy = await night()
+    expect(healthy.stdout).toContain(`evalgate: tracking issue closed: ${url}`)
+    expect(issue?.state).toBe('closed')
+    const again = await night({ EVALGATE_FIXTURE_MODE: 'worse' })
+    expect(again.stdout).toContain(`evalgate: tracking issue reopened: ${url}`)
+    expect(server.state.issues.size).toBe(1)
+  })
 })

@@ -1314,13 +1314,15 @@ async function trackNight(
   const run = context.runUrl ? ` ([run](${context.runUrl}))` : ''
   const summary = comparison?.summary ?? ''
   const key = settings.commentKey
+  const title = `evalgate: regression or model drift in ${context.workflow}`
+  // The issue an earlier evalgate opened for the workflow, under this title, is the unkeyed job's.
+  const formerMarker = key === undefined ? formerTrackingMarker(context.workflow) : undefined
   const result = await attempt('updating the tracking issue', io, () =>
     syncTrackingIssue(client, {
       marker: trackingMarker(context.workflow, key),
-      // An issue an earlier evalgate marked by the workflow alone is the unkeyed job's.
-      ...(key === undefined ? { formerMarker: formerTrackingMarker(context.workflow) } : {}),
+      ...(formerMarker === undefined ? {} : { former: { marker: formerMarker, title } }),
       label: settings.trackingLabel,
-      title: `evalgate: regression or model drift in ${context.workflow}${key === undefined ? '' : ` (${key})`}`,
+      title: key === undefined ? title : `${title} (${key})`,
       state,
       body: state === 'healthy' ? `Recovered: ${summary}${run}` : `${driftNote}${markdown}`,
       afterDrift: `The changed model reported here was taken as the new baseline; tonight's run reports the same model and compares with it: ${summary}${run}`,

@@ -48,8 +48,12 @@ export type Recheck =
 export interface TrackingIssueOptions {
   /** From trackingMarker: leads the body. */
   marker: string
-  /** An issue an earlier evalgate marked so (formerTrackingMarker) is taken over when none has `marker`. */
-  formerMarker?: string
+  /**
+   * The issue an earlier evalgate opened for the workflow, taken over when none has `marker`: its
+   * body led by `former.marker` (formerTrackingMarker), its title `former.title`, as that evalgate
+   * wrote them.
+   */
+  former?: { marker: string; title: string }
   label: string
   title: string
   /**
@@ -118,20 +122,44 @@ function runMarker(key: string): string {
   return `<!-- evalgate-run:${key.replace(/-{2,}|>/g, '_')} -->`
 }
 
-/** The first issue marked `marker`; else the first marked `formerMarker`. */
+/**
+ * The issue as evalgate reads it: GitHub returns a body edited in its web editor with CRLF line
+ * ends, which would hide the lines evalgate wrote there.
+ */
+function withLineFeeds(issue: Issue): Issue {
+  return { ...issue, body: issue.body.replace(/\r\n/g, '\n') }
+}
+
+/**
+ * Whether `issue` is the one an earlier evalgate opened for the workflow. Its marker is no proof:
+ * that evalgate dropped characters from it, so the marker of `evals (nightly)` was
+ * `evals nightly`'s of today, and every name in another script had the same empty one. The title
+ * it gave tells the workflows apart. And only this evalgate records the baseline of a report: an
+ * issue that records one and is led by the former marker is the workflow's whose marker it is now.
+ */
+function formerIssue(issue: Issue, former: { marker: string; title: string }): boolean {
+  return (
+    issue.body.startsWith(`${former.marker}\n`) &&
+    issue.title === former.title &&
+    recordedBaseline(issue.body) === undefined
+  )
+}
+
+/** The first issue marked `marker`; else the first an earlier evalgate opened (`former`). */
 async function firstMarked(
   issues: AsyncIterable<Issue>,
   marker: string,
-  formerMarker: string | undefined
+  former: TrackingIssueOptions['former']
 ): Promise<Issue | undefined> {
-  let former: Issue | undefined
-  for await (const issue of issues) {
-    if (issue.isPullRequest) continue
+  let formerFound: Issue | undefined
+  for await (const listed of issues) {
+    if (listed.isPullRequest) continue
+    const issue = withLineFeeds(listed)
     // The marker leads the body: one quoted inside a model's output does not count.
     if (issue.body.startsWith(`${marker}\n`)) return issue
-    if (formerMarker && issue.body.startsWith(`${formerMarker}\n`)) former ??= issue
+    if (former && formerIssue(issue, former)) formerFound ??= issue
   }
-  return former
+  return formerFound
 }
 
 async function ensureLabel(client: GitHubClient, options: TrackingIssueOptions): Promise<void> {
@@ -156,13 +184,13 @@ async function findIssue(
   const labelled = await firstMarked(
     client.listIssues({ labels: [options.label], state }),
     options.marker,
-    options.formerMarker
+    options.former
   )
   if (labelled) return labelled
   const own = await firstMarked(
     client.listIssues({ creator: await tokenLogin(), state }),
     options.marker,
-    options.formerMarker
+    options.former
   )
   if (own) {
     await ensureLabel(client, options)
