@@ -7,6 +7,7 @@ import { createGitHubClient } from './github/client.js'
 import { readActionContext } from './github/event.js'
 import { parseSettings } from './github/settings.js'
 import { secretForms } from './spec/providers.js'
+import { redactText } from './spec/secrets.js'
 import type { SecretValue } from './spec/types.js'
 import { guardExitCode } from './exit-guard.js'
 import { cutMarkdown } from './report/run-report.js'
@@ -90,9 +91,12 @@ export async function run(): Promise<void> {
   )
   // The step's outcome is evalgate's alone: the code under test may set process.exitCode too.
   let failed = false
+  let secrets: SecretValue[] = []
+  // The message may quote the code under test (a module failing to import), which can read the
+  // runner's tokens: masked in the log by the runner, but only in the form it was given.
   const fail = (message: string) => {
     failed = true
-    core.setFailed(message)
+    core.setFailed(redactText(message, secrets))
   }
   const runDone = cancelWhenStalled(controller, {
     stalled: (message) => core.error(`evalgate: ${message}`),
@@ -103,7 +107,7 @@ export async function run(): Promise<void> {
   })
   try {
     const settings = parseSettings((name) => core.getInput(name))
-    const secrets = runnerTokens(process.env)
+    secrets = runnerTokens(process.env)
     for (const { value } of secrets) core.setSecret(value)
     withholdRunnerSecrets(process.env)
     const context = await readActionContext(process.env)

@@ -1,6 +1,6 @@
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { copyFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { ACTIONS_TOKEN, READ_ONLY_TOKEN, faults } from '../helpers/github-server.js'
 import type { GitHubServer } from '../helpers/github-server.js'
 import {
@@ -14,6 +14,7 @@ import {
 import type { eventRunner } from '../helpers/events.js'
 
 let server: GitHubServer
+let workspace: string
 let mainSha: string
 let runEvent: ReturnType<typeof eventRunner>
 
@@ -64,7 +65,7 @@ function newPullRequest(branch: string) {
 }
 
 beforeAll(async () => {
-  ;({ server, runEvent, mainSha } = await repositoryWithBaseline())
+  ;({ server, workspace, runEvent, mainSha } = await repositoryWithBaseline())
 })
 afterAll(() => server.close())
 afterEach(() => expect(server.violations).toEqual([]))
@@ -352,6 +353,124 @@ describe('report-from: a run that compared nothing', () => {
     const mainReport = await reportFrom(headlessRun(911, headSha, 'push'), onMain)
     expect(mainReport.outputs.verdict).toBe('no-baseline')
     expect(mainReport.summary).toContain('The push run found no baseline.')
+  })
+})
+
+describe('report-from: a run whose specs could not be loaded', () => {
+  /** As the README's upload step takes it (`results*.json`) and download-artifact leaves it. */
+  async function uploaded(resultsPath: string): Promise<string> {
+    const artifact = join(await mkdtemp(join(tmpdir(), 'evalgate-artifact-')), 'results.json')
+    for (const name of await readdir(dirname(resultsPath))) {
+      if (/^results.*\.json$/.test(name)) {
+        await copyFile(join(dirname(resultsPath), name), join(dirname(artifact), name))
+      }
+    }
+    return artifact
+  }
+
+  function runOf(id: number, pull: { number: number; headSha: string; headBranch: string }) {
+    return workflowRunPayload({
+      id,
+      headSha: pull.headSha,
+      headBranch: pull.headBranch,
+      pullRequests: [listedPullRequest(pull.number, pull.headSha)]
+    })
+  }
+
+  it('replaces the comment of the fork’s last commit with the problems, and fails', async () => {
+    const pull = newPullRequest('fork-breaks')
+    const passed = await forkRun(pull)
+    expect((await reportFrom(runOf(907, pull), passed.artifact)).outputs.verdict).toBe('pass')
+    const [comment] = server.state.commentsOn(pull.number)
+    expect(comment?.body).toContain('## evalgate: PASS')
+
+    const headSha = server.state.commit({ branch: 'fork-breaks', files: { b: '2\n' } })
+    const spec = join(workspace, 'evals', 'qa.eval.yaml')
+    const written = await readFile(spec, 'utf8')
+    await writeFile(spec, written.replace('./capitals.jsonl', './@octocat/<b>capitals.jsonl'))
+    let broken: Awaited<ReturnType<typeof runEvent>>
+    try {
+      broken = await runEvent(
+        'pull_request',
+        pullRequestPayload({ ...pull, headSha, baseSha: mainSha }, 'someone/triage-fork'),
+        { GITHUB_SHA: '9'.repeat(40), GITHUB_REF: `refs/pull/${pull.number}/merge` },
+        READ_ONLY_TOKEN
+      )
+    } finally {
+      await writeFile(spec, written)
+    }
+    expect(broken.outputs.verdict).toBe('invalid-specs')
+    const artifact = await uploaded(broken.resultsPath)
+    expect(await readdir(dirname(artifact))).toEqual(['results.invalid-specs.json'])
+
+    const report = await reportFrom(runOf(908, { ...pull, headSha }), artifact)
+    expect(report.code).toBe(1)
+    expect(report.stdout).toMatch(
+      new RegExp(
+        `^::error::evalgate: the specs of ${headSha.slice(0, 7)} could not be loaded; the job summary lists the problems$`,
+        'm'
+      )
+    )
+    expect(report.outputs).toEqual({
+      verdict: 'invalid-specs',
+      passed: 'false',
+      'comment-url': expect.stringContaining(`#issuecomment-${comment?.id}`) as string
+    })
+    const comments = server.state.commentsOn(pull.number)
+    expect(comments.map((c) => c.id)).toEqual([comment?.id])
+    const body = comments[0]?.body ?? ''
+    expect(body).toMatch(/^<!-- evalgate:evals -->\n### evalgate: invalid specs\n/)
+    expect(body).toContain('```text\n1 problem in eval specs:\n  evals/qa.eval.yaml:9:')
+    expect(body).not.toContain('PASS')
+    // The fork's text mentions no one.
+    expect(body).toContain('`./@\u200docto')
+    expect(report.summary).toMatch(/^### evalgate: invalid specs\n/)
+  })
+
+  it('is refused when of another commit, and passed over when not a record', async () => {
+    const pull = newPullRequest('fork-record')
+    const artifact = join(await mkdtemp(join(tmpdir(), 'evalgate-artifact-')), 'results.json')
+    const record = artifact.replace(/\.json$/, '.invalid-specs.json')
+    await writeFile(record, JSON.stringify({ commit: mainSha, problems: 'old problems' }))
+    const stale = await reportFrom(runOf(909, pull), artifact)
+    expect(stale.code).toBe(1)
+    expect(stale.stdout).toContain(
+      `::error::${record} records the invalid specs of ${mainSha}, not of the run's head ${pull.headSha}: download the artifact of that run`
+    )
+
+    await writeFile(record, JSON.stringify({ commit: pull.headSha, problems: 42 }))
+    const forged = await reportFrom(runOf(910, pull), artifact)
+    expect(forged.stdout).toContain(
+      `::warning::evalgate: ${record} is not a record of invalid specs; reporting without it`
+    )
+    expect(forged.code).toBe(1)
+    expect(server.state.commentsOn(pull.number)).toEqual([])
+  })
+})
+
+describe('report-from: an artifact with no results', () => {
+  it('says so in the job summary and fails, commenting nothing', async () => {
+    const pull = newPullRequest('no-results')
+    const artifact = join(await mkdtemp(join(tmpdir(), 'evalgate-artifact-')), 'results.json')
+    const report = await reportFrom(
+      workflowRunPayload({
+        id: 911,
+        headSha: pull.headSha,
+        headBranch: 'no-results',
+        pullRequests: [listedPullRequest(pull.number, pull.headSha)]
+      }),
+      artifact
+    )
+    expect(report.code).toBe(1)
+    expect(report.stdout).toContain(
+      `::error::evalgate: no results at ${artifact}, nor a record of invalid specs beside it: the run of ${pull.headSha.slice(0, 7)} wrote neither, or report-from names another path than the downloaded artifact's; nothing was commented`
+    )
+    expect(report.outputs).toEqual({})
+    expect(report.summary).toMatch(
+      /^### evalgate: no results to report\n\nThe artifact holds neither the results `/
+    )
+    expect(report.summary).toContain(basename(artifact))
+    expect(server.state.commentsOn(pull.number)).toEqual([])
   })
 })
 

@@ -115,6 +115,60 @@ export function answer({ vars, caseId }) {
   })
 })
 
+describe('the runner’s tokens, in the error of a module that fails to import', () => {
+  it('are redacted from the invalid-specs comment, job summary, record and failure', async () => {
+    const module = join(workspace, 'evals/app.js')
+    const written = await readFile(module, 'utf8')
+    // The pull request's code, failing at import with the token it read, and in a form the
+    // runner's log masking, which knows the token as given, would miss.
+    await writeFile(
+      module,
+      `import { readFileSync } from 'node:fs'
+const entry = readFileSync('/proc/self/environ', 'utf8').split('\\0').find((e) => e.startsWith('INPUT_GITHUB-TOKEN='))
+throw new Error('read ' + entry + ' knew ' + ${JSON.stringify(ACTIONS_TOKEN.toUpperCase())})
+`
+    )
+    try {
+      const headSha = server.state.commit({
+        branch: 'throws',
+        parents: [mainSha],
+        files: { t: '1\n' }
+      })
+      const { number } = server.state.addPullRequest({ headBranch: 'throws' })
+      const run = await runEvent(
+        'pull_request',
+        pullRequestPayload({ number, headSha, headBranch: 'throws', baseSha: mainSha }),
+        { GITHUB_SHA: '8'.repeat(40), GITHUB_REF: `refs/pull/${number}/merge` },
+        ACTIONS_TOKEN
+      )
+      expect(run.code).toBe(1)
+      expect(run.outputs.verdict).toBe('invalid-specs')
+      const [comment] = server.state.commentsOn(number)
+      expect(comment?.body).toContain('### evalgate: invalid specs')
+      expect(comment?.body).toContain('knew ${INPUT_GITHUB-TOKEN}')
+      if (existsSync('/proc/self/environ')) {
+        expect(comment?.body).toContain('read INPUT_GITHUB-TOKEN=${INPUT_GITHUB-TOKEN}')
+      }
+      const record = await readFile(
+        run.resultsPath.replace(/\.json$/, '.invalid-specs.json'),
+        'utf8'
+      )
+      // The log's own masking commands name the token: that is how the runner learns it.
+      const log = run.stdout
+        .split('\n')
+        .filter((line) => !line.startsWith('::add-mask::'))
+        .join('\n')
+      expect(log).toMatch(/^::error::1 problem in eval specs:.*knew \$\{INPUT_GITHUB-TOKEN\}/m)
+      for (const text of [comment?.body ?? '', run.summary, record, log]) {
+        expect(text).not.toContain(ACTIONS_TOKEN)
+        expect(text).not.toContain(ACTIONS_TOKEN.toUpperCase())
+      }
+    } finally {
+      await writeFile(module, written)
+    }
+  })
+})
+
 describe('report-from: the baseline error recorded beside the results', () => {
   /** A fork's artifact without its comparison, as a run that could not read the baseline leaves it. */
   async function withoutComparison(branch: string) {

@@ -42,6 +42,7 @@ import type { ReplayedProvider, RunResult } from '../results/types.js'
 import { lineProgress, runEvals } from '../run/index.js'
 import type { RunEvalsOptions } from '../run/index.js'
 import type { CacheMode } from '../run/cache.js'
+import { redactText } from '../spec/secrets.js'
 import type { SecretValue } from '../spec/types.js'
 import type { GitHubClient, GitHubClientOptions } from './client.js'
 import { GitHubApiError } from './client.js'
@@ -779,10 +780,42 @@ async function checkBaselineLocation(
 }
 
 /**
+ * Beside the results when the specs could not be loaded: a `report-from` job, which comments for
+ * a fork's run, reports the problems from it rather than leave the last commit's report standing.
+ */
+function invalidSpecsPathFor(resultsPath: string): string {
+  return resultsPath.replace(/\.json$/, '') + '.invalid-specs.json'
+}
+
+/** What a run whose specs could not be loaded records for a `report-from` job. */
+interface InvalidSpecsRecord {
+  /** The commit whose specs these are. */
+  commit: string
+  /** The job (or `comment-key`) whose sticky comment reports them. */
+  commentKey?: string
+  /** The problems, as the step's failure lists them (with the runner's tokens redacted). */
+  problems: string
+}
+
+/** The report of specs that could not be loaded: the job summary, and the comment. */
+function invalidSpecsMarkdown(problems: string): string {
+  return [
+    '### evalgate: invalid specs',
+    '',
+    'The eval specs could not be loaded, so nothing was run or compared, and this check fails. Fix these problems (`evalgate validate` lists them too):',
+    '',
+    // The specs are the pull request's to write: their text is fenced, never rendered.
+    codeBlock(problems),
+    ''
+  ].join('\n')
+}
+
+/**
  * Specs that cannot be loaded (a case file's path mistyped, a field the schema refuses, a module
  * that fails to import) run nothing: said in the job summary and the outputs, and on a pull
  * request in its comment, where the report of an earlier commit must not stand for this one. A
  * comment is written as for any run that fails the check; the step fails with the same problems.
+ * A fork's run cannot comment: what it records beside the results is reported by `report-from`.
  */
 async function reportInvalidSpecs(
   error: InputError,
@@ -794,15 +827,23 @@ async function reportInvalidSpecs(
   const { io } = deps
   io.setOutput('verdict', 'invalid-specs')
   io.setOutput('passed', 'false')
-  const markdown = [
-    '### evalgate: invalid specs',
-    '',
-    'The eval specs could not be loaded, so nothing was run or compared, and this check fails. Fix these problems (`evalgate validate` lists them too):',
-    '',
-    // The specs are the pull request's to write: their text is fenced, never rendered.
-    codeBlock(error.message),
-    ''
-  ].join('\n')
+  // A module that fails to import may quote the runner's tokens, which it can read (see main.ts).
+  const problems = redactText(error.message, deps.secrets ?? [])
+  // A shard's job comments on nothing: its results are merged, never reported from.
+  if (!settings.shard) {
+    const record: InvalidSpecsRecord = {
+      commit: context.pullRequest?.headSha ?? context.sha,
+      ...(commentKey ? { commentKey } : {}),
+      problems
+    }
+    const path = invalidSpecsPathFor(resolve(deps.cwd, settings.resultsPath))
+    await writeFileAtomic(path, JSON.stringify(record) + '\n').catch((writeError: unknown) =>
+      io.warning(
+        `evalgate: could not write ${path} for a report-from job: ${errorMessage(writeError)}`
+      )
+    )
+  }
+  const markdown = invalidSpecsMarkdown(problems)
   if (context.eventName === 'pull_request' && context.pullRequest && settings.githubToken) {
     const client = deps.createClient({
       token: settings.githubToken,
@@ -887,6 +928,8 @@ export async function runAction(
         throw error
       })
   io.setOutput('results-path', out)
+  // The specs load now: a record of an earlier run's problems is no report of this one.
+  await removeFile(invalidSpecsPathFor(out))
   const summaries = summarizeRun(run)
   const belowThreshold = summaries.filter((s) => s.belowThreshold)
   if (!run.run.complete) {
@@ -1519,6 +1562,130 @@ function uncomparedArtifactReport(
   }
 }
 
+/** The client of the repository the job runs in. */
+function githubClient(token: string, context: ActionContext, deps: ActionDeps): GitHubClient {
+  return deps.createClient({
+    token,
+    apiUrl: context.apiUrl,
+    owner: context.owner,
+    repo: context.repo
+  })
+}
+
+/** Only a pull request's run is commented on; every run's report has its outputs and summary. */
+async function pullRequestToReportOn(
+  client: GitHubClient,
+  source: NonNullable<ActionContext['workflowRun']>,
+  io: ActionIO
+): Promise<{ number: number } | { noComment: string }> {
+  if (source.event === 'pull_request') return pullRequestOfRun(client, source, io)
+  io.info(`evalgate: the ${source.event} run needs no comment`)
+  return { noComment: `the run it follows is of a ${source.event} event, not of a pull request` }
+}
+
+/** Said first in a report-from job's summary: no one gets the report unless they open the job. */
+function noCommentNote(pull: { number: number } | { noComment: string }): string {
+  return 'noComment' in pull ? `> **No comment posted:** ${pull.noComment}.\n\n` : ''
+}
+
+/** Far above what a run records of specs that cannot be loaded, and a quick read for report-from. */
+const MAX_INVALID_SPECS_BYTES = 2 ** 20
+
+/** `text` as an InvalidSpecsRecord, or undefined when it is not one. */
+function parseInvalidSpecs(text: string): InvalidSpecsRecord | undefined {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  if (parsed === null || typeof parsed !== 'object') return undefined
+  const { commit, commentKey, problems } = parsed as Record<string, unknown>
+  if (typeof commit !== 'string' || typeof problems !== 'string') return undefined
+  if (commentKey !== undefined && typeof commentKey !== 'string') return undefined
+  return { commit, problems, ...(commentKey === undefined ? {} : { commentKey }) }
+}
+
+/**
+ * The record of specs that could not be loaded beside the artifact's results, if any. The pull
+ * request's code writes the artifact: a file too large to be a record, or not a file, is not
+ * read, and one that is not a record is passed over; both are said.
+ */
+async function readInvalidSpecs(
+  path: string,
+  io: ActionIO
+): Promise<InvalidSpecsRecord | undefined> {
+  let text: string | undefined
+  try {
+    text = (await readRegularFileIfExists(path, MAX_INVALID_SPECS_BYTES))?.toString('utf8')
+  } catch (error) {
+    io.warning(`evalgate: cannot read ${path}: ${errorMessage(error)}; reporting without it`)
+    return undefined
+  }
+  if (text === undefined) return undefined
+  const record = parseInvalidSpecs(text)
+  if (!record) {
+    io.warning(`evalgate: ${path} is not a record of invalid specs; reporting without it`)
+  }
+  return record
+}
+
+/**
+ * A report-from job's report of a run whose specs could not be loaded, from what it recorded: the
+ * problems, in the pull request's comment in place of the last commit's report, in the job
+ * summary and the outputs; the step fails, as the run's own did.
+ */
+async function reportInvalidSpecsFromArtifact(
+  record: InvalidSpecsRecord,
+  source: NonNullable<ActionContext['workflowRun']>,
+  client: GitHubClient,
+  settings: ActionSettings,
+  context: ActionContext,
+  io: ActionIO
+): Promise<string> {
+  const pull = await pullRequestToReportOn(client, source, io)
+  const markdown = invalidSpecsMarkdown(record.problems)
+  if ('number' in pull) {
+    await postComment(
+      settings,
+      { workflow: source.workflow ?? context.workflow, key: record.commentKey },
+      client,
+      pull.number,
+      markdown,
+      true,
+      io
+    )
+  }
+  io.setOutput('verdict', 'invalid-specs')
+  io.setOutput('passed', 'false')
+  await io.writeSummary(noCommentNote(pull) + markdown)
+  return `evalgate: the specs of ${shortSha(source.headSha)} could not be loaded; the job summary lists the problems`
+}
+
+/**
+ * A report-from job given neither results nor a record of invalid specs: the run failed before
+ * evalgate wrote either (a step before it, or inputs evalgate refused), or `report-from` names
+ * another file than the artifact holds. Nothing is commented, as the run's own job commented
+ * nothing; the job summary says what was looked for, and the step fails, so a misplaced path
+ * does not pass for a report.
+ */
+async function reportNoResults(
+  path: string,
+  source: NonNullable<ActionContext['workflowRun']>,
+  io: ActionIO
+): Promise<string> {
+  const record = invalidSpecsPathFor(path)
+  await io.writeSummary(
+    [
+      '### evalgate: no results to report',
+      '',
+      `The artifact holds neither the results \`${markdownInline(path, 300)}\` nor a record of invalid specs \`${markdownInline(record, 300)}\`, so nothing was reported or commented. Either the run of \`${shortSha(source.headSha)}\` failed before evalgate wrote them (a step before evalgate's failed, or evalgate refused its inputs: its job's log says which), or \`report-from\` names another path than the one the artifact was downloaded to.`,
+      ''
+    ].join('\n')
+  )
+  return `evalgate: no results at ${path}, nor a record of invalid specs beside it: the run of ${shortSha(source.headSha)} wrote neither, or report-from names another path than the downloaded artifact's; nothing was commented`
+}
+
 /**
  * A `workflow_run` job: comments the report of the pull-request run it follows, from that run's
  * results artifact. The pull request comes from the trusted event (its `pull_requests`, or for a
@@ -1542,31 +1709,33 @@ async function reportFromArtifact(
   if (!settings.githubToken) throw new UsageError('`report-from` needs `github-token` to comment')
   const path = resolve(deps.cwd, resultsPath)
   // The artifact is the pull request's to write: this job reads no more than a run makes.
-  const size = (await stat(path).catch(() => undefined))?.size ?? 0
+  const found = await stat(path).catch(() => undefined)
+  const size = found?.size ?? 0
   if (size > MAX_ARTIFACT_RESULTS_BYTES) {
     throw new UsageError(
       `${resultsPath} is ${Math.round(size / 2 ** 20)} MB, more than the ${MAX_ARTIFACT_RESULTS_BYTES / 2 ** 20} MB report-from reads from an artifact`
     )
   }
+  // A run whose specs could not be loaded wrote its problems beside where its results would be.
+  const invalid = await readInvalidSpecs(invalidSpecsPathFor(path), io)
+  if (invalid && (invalid.commit === source.headSha || !found)) {
+    if (invalid.commit !== source.headSha) {
+      throw new UsageError(
+        `${invalidSpecsPathFor(resultsPath)} records the invalid specs of ${terminalLine(invalid.commit, 64)}, not of the run's head ${source.headSha}: download the artifact of that run`
+      )
+    }
+    const client = githubClient(settings.githubToken, context, deps)
+    return reportInvalidSpecsFromArtifact(invalid, source, client, settings, context, io)
+  }
+  if (!found) return reportNoResults(path, source, io)
   const run = await readRunResult(path)
   if (run.run.commit !== source.headSha) {
     throw new UsageError(
       `${resultsPath} holds results of ${run.run.commit ?? 'an unknown commit'}, not of the run's head ${source.headSha}: download the artifact of that run`
     )
   }
-  const client = deps.createClient({
-    token: settings.githubToken,
-    apiUrl: context.apiUrl,
-    owner: context.owner,
-    repo: context.repo
-  })
-  // Only a pull request's run is commented on; every run's report has its outputs and summary.
-  let pull: { number: number } | { noComment: string }
-  if (source.event === 'pull_request') pull = await pullRequestOfRun(client, source, io)
-  else {
-    io.info(`evalgate: the ${source.event} run needs no comment`)
-    pull = { noComment: `the run it follows is of a ${source.event} event, not of a pull request` }
-  }
+  const client = githubClient(settings.githubToken, context, deps)
+  const pull = await pullRequestToReportOn(client, source, io)
   // The link goes to the pull request's run, not to this reporting job.
   const runUrl = context.runUrl?.replace(/\/\d+$/, `/${source.id}`)
   const complete = run.run.complete
@@ -1617,7 +1786,7 @@ async function reportFromArtifact(
   if (shown.verdict !== undefined) io.setOutput('verdict', shown.verdict)
   io.setOutput('passed', String(complete && !summaries.some((s) => s.belowThreshold)))
   // Said first: no one gets this report unless they open the job. From GitHub, not the artifact.
-  const noComment = 'noComment' in pull ? `> **No comment posted:** ${pull.noComment}.\n\n` : ''
+  const noComment = noCommentNote(pull)
   await io.writeSummary(
     noComment +
       (comparison
