@@ -509,6 +509,11 @@ describe('the action by event, against a local GitHub', () => {
       expect(part.summary).toContain(`### evalgate: shard ${shard[0]} of 2`)
     }
     expect(server.state.commentsOn(number)).toHaveLength(0)
+    // Written beside a results file by a run whose specs did not load: not a shard.
+    await writeFile(
+      join(shardsDir, 'results-3.invalid-specs.json'),
+      JSON.stringify({ commit: matrixSha, problems: 'evals/qa.eval.yaml: …' })
+    )
 
     const gate = await event({ 'merge-from': shardsDir })
     expect(gate.code).toBe(1)

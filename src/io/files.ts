@@ -415,7 +415,7 @@ export async function readRunResult(path: string): Promise<RunResult> {
 }
 
 /** Files written beside a results file, which are not results. */
-const BESIDE_RESULTS = /\.(comparison|baseline-unavailable)\.json$/
+const BESIDE_RESULTS = /\.(comparison|baseline-unavailable|invalid-specs)\.json$/
 
 /**
  * The results files named, each once; a directory stands for the `*.json` directly in it (not
