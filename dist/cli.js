@@ -8361,7 +8361,7 @@ var init_files = __esm({
     RESULTS_KEYS = /^\uFEFF?\s*\{[^]*?"(?:run|schemaVersion|suites)"\s*:/;
     TOOL_NAME = /"tool"\s*:\s*\{\s*"name"\s*:\s*"([^"\\]*)"/;
     READ_ON_BYTES = 1 << 20;
-    BESIDE_RESULTS = /\.(comparison|baseline-unavailable)\.json$/;
+    BESIDE_RESULTS = /\.(comparison|baseline-unavailable|invalid-specs)\.json$/;
   }
 });
 
@@ -9763,8 +9763,20 @@ function summarizeSide(suite, providerId) {
   let unpricedAnswers2 = 0;
   let cachedPricedAnswers = 0;
   let cachedAnswers2 = 0;
+  let missingGrades = 0;
+  let judgedAnswers = 0;
+  let unpricedJudgedAnswers = 0;
+  let cachedJudgedAnswers = 0;
+  let judgeCost = 0;
   for (const result of answersOf(suite, providerId)) {
     if (result.cached && !isMissingAnswer(result)) cachedAnswers2++;
+    if (result.error?.kind === "cache-miss" && result.output !== null) missingGrades++;
+    if (result.judgeCost !== void 0 || result.judgeTokens !== void 0) {
+      judgedAnswers++;
+      if (result.judgeCached) cachedJudgedAnswers++;
+      if (typeof result.judgeCost === "number") judgeCost += result.judgeCost;
+      else unpricedJudgedAnswers++;
+    }
     const group = byCase2.get(result.caseId);
     if (group) group.push(result);
     else byCase2.set(result.caseId, [result]);
@@ -9800,6 +9812,7 @@ function summarizeSide(suite, providerId) {
     answers,
     errors,
     missing,
+    missingGrades,
     errorKinds,
     errorExamples,
     models,
@@ -9809,7 +9822,11 @@ function summarizeSide(suite, providerId) {
     totalCost,
     cachedPricedAnswers,
     cachedAnswers: cachedAnswers2,
-    measuredLatencies
+    measuredLatencies,
+    judgedAnswers,
+    unpricedJudgedAnswers,
+    cachedJudgedAnswers,
+    judgeCost
   };
 }
 var OUTAGE_CAUSES, INVALID_VERDICT, OUTAGE_KINDS, LATENCY_FLOOR_MS, groupedByProvider;
@@ -9943,7 +9960,11 @@ function formatPointsApart(d, limit2, withSign = true) {
 function formatRatio(r) {
   if (!Number.isFinite(r)) return "×∞";
   if (Number(r.toFixed(2)) >= 10) return `×${r.toFixed(1)}`;
-  if (r > 0 && Number(r.toFixed(2)) < 0.1) return `×${Number(r.toPrecision(2))}`;
+  if (r > 0 && Number(r.toFixed(2)) < 0.1) {
+    if (r < SMALLEST_RATIO) return `<×${SMALLEST_RATIO}`;
+    const rounded = Number(r.toPrecision(2));
+    return `×${rounded.toFixed(1 - Math.floor(Math.log10(rounded)))}`;
+  }
   const digits = r.toFixed(2) === "1.00" && Math.abs(r - 1) >= 5e-4 ? 3 : 2;
   return `×${r.toFixed(digits)}`;
 }
@@ -10047,18 +10068,50 @@ function metricCells(metric) {
     metric.verdict === "not-gated" ? "–" : VERDICT_WORDS[metric.verdict]
   ];
 }
+function comparedRepeatsNote(metrics) {
+  const means = metrics.flatMap(
+    (m) => m.compared === void 0 ? [] : [
+      `${METRIC_LABELS[m.metric]} ${formatPercent(m.compared.base)} → ${formatPercent(m.compared.head)}`
+    ]
+  );
+  if (means.length === 0) return void 0;
+  return `base and head are over every answer; Δ, 95% CI and p compare the first answered repeats of each case, as many on both sides (${means.join(", ")})`;
+}
 function finishReasonText(reason) {
   if (reason === "length") return "cut off at the token limit";
+  if (reason === "model_length") return "cut off at the model's context length";
   if (reason === "content_filter") return "stopped by a content filter";
   if (reason === "tool_calls" || reason === "function_call") return "answered with tool calls";
   return `stopped: ${reason}`;
 }
-var MINUS, MAX_DECIMALS, METRIC_LABELS, VERDICT_WORDS;
+function judgeSpendCaveats(base, head) {
+  const sides = [
+    ["base", base],
+    ["head", head]
+  ].flatMap(([name, spend]) => spend ? [{ name, spend }] : []);
+  const listed = (count) => sides.filter(({ spend }) => count(spend) > 0).map(({ name, spend }) => `${count(spend)} of ${plural(spend.answers, `${name} answer`)}`).join(" and ");
+  const caveats = [];
+  const unpriced = listed((spend) => spend.unpriced);
+  if (unpriced) {
+    caveats.push(
+      `the judges' cost is unknown on ${unpriced} judged (no price for the judge's model or its service tier, or no token counts: the run report says which)`
+    );
+  }
+  const cached = listed((spend) => spend.cached);
+  if (cached) {
+    caveats.push(
+      `the judges' answers on ${cached} came from the cache: their cost was spent by the run that recorded them`
+    );
+  }
+  return caveats;
+}
+var MINUS, MAX_DECIMALS, SMALLEST_RATIO, METRIC_LABELS, VERDICT_WORDS;
 var init_format = __esm({
   "src/compare/format.ts"() {
     "use strict";
     MINUS = "−";
     MAX_DECIMALS = 10;
+    SMALLEST_RATIO = 1e-4;
     METRIC_LABELS = {
       score: "mean score",
       "pass-rate": "pass rate",
@@ -10068,6 +10121,7 @@ var init_format = __esm({
       "ttft-p50": "time to first token p50",
       cost: "cost per answer",
       "cost-total": "cost total",
+      "judge-cost": "LLM judge cost per answer",
       "input-tokens": "input tokens per answer",
       "output-tokens": "output tokens per answer",
       "retry-rate": "retry rate"
@@ -10317,6 +10371,20 @@ function fractionDifferenceInterval(diffs, clusters, rng) {
     interval: { ...interval, low: clamp(interval.low), high: clamp(interval.high) }
   };
 }
+function withinObservedRange(interval, diffs) {
+  if (interval === null) return null;
+  let lowest = Infinity;
+  let highest = -Infinity;
+  for (const d of diffs) {
+    lowest = Math.min(lowest, d);
+    highest = Math.max(highest, d);
+  }
+  return {
+    ...interval,
+    low: interval.low === null ? null : Math.min(highest, Math.max(lowest, interval.low)),
+    high: interval.high === null ? null : Math.max(lowest, Math.min(highest, interval.high))
+  };
+}
 function powerAdvice(options) {
   const { sd, n, alpha, effect } = options;
   if (!Number.isFinite(sd) || sd === 0 || n < 2) {
@@ -10380,6 +10448,7 @@ function qualityMetric(options) {
     metric.base = source.base;
     metric.head = source.head;
     metric.delta = source.delta;
+    if (source.compared !== void 0) metric.compared = { ...source.compared };
     if (source.clusters !== void 0) metric.clusters = source.clusters;
     metric.test = source.test && { ...source.test };
     metric.improvementTest = source.improvementTest && { ...source.improvementTest };
@@ -10390,6 +10459,14 @@ function qualityMetric(options) {
     metric.base = mean(baseValues);
     metric.head = mean(headValues);
     metric.delta = mean(diffs);
+    if (options.everyAnswer) {
+      const shown = options.everyAnswer.filter(
+        (p) => valueOf(p.base) !== null && valueOf(p.head) !== null
+      );
+      metric.compared = { base: metric.base, head: metric.head };
+      metric.base = mean(shown.map((p) => valueOf(p.base)));
+      metric.head = mean(shown.map((p) => valueOf(p.head)));
+    }
     const { keys, shared } = clusterKeys(pairs);
     if (shared) metric.clusters = new Set(keys).size;
     const singleAnswers = pairs.every(
@@ -10849,7 +10926,7 @@ function errorRateMetric(options) {
       setSignFlipTests(metric, diffs, "greater", "sign-flip", ctx, "error-rate");
     }
     const estimate = fractionDifferenceInterval(diffs, null, rngFor(ctx, "error-rate", "interval"));
-    metric.interval = estimate.interval;
+    metric.interval = withinObservedRange(estimate.interval, diffs);
     sd = estimate.sd;
     metric.gated = true;
   }
@@ -10966,6 +11043,38 @@ function costTotalMetric(base, head) {
     `reported only: what every answer of each run cost, cases added or removed included${cached}`
   );
 }
+function judgeSpend(side) {
+  if (side.judgedAnswers === 0) return void 0;
+  return {
+    answers: side.judgedAnswers,
+    cost: side.unpricedJudgedAnswers > 0 ? null : side.judgeCost,
+    unpriced: side.unpricedJudgedAnswers,
+    cached: side.cachedJudgedAnswers
+  };
+}
+function judgeCostMetric(base, head) {
+  const baseSpend = base ? judgeSpend(base) : void 0;
+  const headSpend = judgeSpend(head);
+  if (!baseSpend && !headSpend) return null;
+  const perAnswer = (spend) => spend === void 0 || spend.cost === null ? null : spend.cost / spend.answers;
+  const metric = emptyMetric("judge-cost", "usd", "ratio");
+  metric.n = headSpend?.answers ?? 0;
+  metric.base = perAnswer(baseSpend);
+  metric.head = perAnswer(headSpend);
+  if (metric.base !== null && metric.head !== null) {
+    metric.delta = finiteOrNull(
+      metric.base === 0 && metric.head === 0 ? 1 : metric.head / metric.base
+    );
+  }
+  const caveats = judgeSpendCaveats(baseSpend, headSpend);
+  return reported(
+    metric,
+    [
+      "reported only: the LLM judges' mean cost per answer judged, over every answer of each run, apart from the cost of the system under test",
+      ...caveats
+    ].join("; ")
+  );
+}
 function retryRateMetric(pairs) {
   const calls = (side) => pairs.reduce((sum, p) => sum + p[side].calls, 0);
   const retried = (side) => pairs.reduce((sum, p) => sum + p[side].retried, 0);
@@ -11077,18 +11186,32 @@ function runInfo(run) {
 function sideInfo(side, provider) {
   const errorKinds = [...side.errorKinds.entries()].map(([kind, count]) => ({ kind, count })).sort((a, b) => b.count - a.count || (a.kind < b.kind ? -1 : 1));
   const example = errorKinds[0] ? side.errorExamples.get(errorKinds[0].kind) : void 0;
+  const judges = judgeSpend(side);
   return {
     cases: side.cases.size,
     answers: side.answers,
     errors: side.errors,
     missing: side.missing,
+    ...side.missingGrades > 0 ? { missingGrades: side.missingGrades } : {},
     ...side.cachedAnswers > 0 ? { cached: side.cachedAnswers } : {},
+    ...judges ? { judges } : {},
     models: [...side.models].sort(),
     fingerprints: [...side.fingerprints].sort(),
     configFingerprint: provider.configFingerprint,
     errorKinds,
     ...example !== void 0 ? { errorExample: example.slice(0, MAX_ERROR_EXAMPLE_CHARS) } : {}
   };
+}
+function missingAnswers(head) {
+  const grades = head.missingGrades;
+  const answers = head.missing - grades;
+  const neverObtained = "never obtained (replay cache misses or cancelled calls)";
+  const notGraded = "obtained but not graded (an LLM judge's grade not in the replay cache)";
+  if (answers > 0 && grades > 0) {
+    return `${plural(answers, "head answer")} ${neverObtained} and ${grades} ${notGraded}`;
+  }
+  if (answers > 0) return `${plural(answers, "head answer")} ${neverObtained}`;
+  return grades > 0 ? `${plural(grades, "head answer")} ${notGraded}` : void 0;
 }
 function headTotals(side) {
   const cases = [...side.cases.values()];
@@ -11161,6 +11284,8 @@ function newGroup(suite, provider, gate) {
     cost.metric.head = totals.cost;
     pending.push(cost);
   }
+  const judges = judgeCostMetric(null, head);
+  if (judges) pending.push(judges);
   return { group, pending };
 }
 function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, warnings) {
@@ -11183,11 +11308,8 @@ function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, wa
   if (group.gateChanged) {
     warnings.push(`${where2}: the gate block changed; the head's tolerances were used`);
   }
-  if (head.missing > 0) {
-    warnings.push(
-      `${where2}: ${plural(head.missing, "head answer")} never obtained (replay cache misses or cancelled calls) and left out`
-    );
-  }
+  const missing = missingAnswers(head);
+  if (missing) warnings.push(`${where2}: ${missing}: left out of the comparison`);
   const clusterOf = /* @__PURE__ */ new Map();
   const sourceOf = /* @__PURE__ */ new Map();
   for (const info of [...baseSuite.cases, ...headSuite.cases]) {
@@ -11220,13 +11342,14 @@ function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, wa
     ctx,
     family: HOLM_FAMILY["error-rate"]
   });
+  const qualityPairs = sameRepeatPairs(pairs);
+  const trimmed = qualityPairs.some((pair, i) => pair !== pairs[i]);
   if (group.comparable) {
-    const qualityPairs = sameRepeatPairs(pairs);
     const repeatsChanged = baseSuite.repeats !== headSuite.repeats;
     if (repeatsChanged && pairs.length > 0) {
       const compared = Math.min(baseSuite.repeats, headSuite.repeats);
       warnings.push(
-        `${where2}: repeats changed ${baseSuite.repeats} → ${headSuite.repeats}; the score and pass rate compare the first ${plural(compared, "answered repeat")} of each side of a case, as the paired test needs as many on both sides`
+        `${where2}: repeats changed ${baseSuite.repeats} → ${headSuite.repeats}; the score's and pass rate's Δ, CI, p and flipped cases compare the first ${plural(compared, "answered repeat")} of each side of a case, as the paired test needs as many on both; base and head are over every answer`
       );
     }
     const score = qualityMetric({
@@ -11235,6 +11358,7 @@ function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, wa
       tolerance: gate.score,
       ctx,
       headAll: totals.score,
+      ...trimmed ? { everyAnswer: pairs } : {},
       repeats: repeatsChanged ? null : headSuite.repeats,
       family: HOLM_FAMILY.score
     });
@@ -11247,6 +11371,7 @@ function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, wa
       tolerance: gate.passRate,
       ctx,
       headAll: totals.passRate,
+      ...trimmed ? { everyAnswer: pairs } : {},
       repeats: repeatsChanged ? null : headSuite.repeats,
       family: HOLM_FAMILY["pass-rate"],
       ...sameNumbers ? { sameNumbersAs: score } : {}
@@ -11290,6 +11415,7 @@ function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, wa
   );
   for (const extra of [
     costTotalMetric(base, head),
+    judgeCostMetric(base, head),
     tokenMetric(pairs, "input-tokens"),
     tokenMetric(pairs, "output-tokens"),
     retryRateMetric(pairs)
@@ -11339,7 +11465,7 @@ function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, wa
       };
     }
   }
-  group.flips = findFlips(pairs, (id) => sourceOf.get(id) ?? "", group.comparable);
+  group.flips = findFlips(qualityPairs, (id) => sourceOf.get(id) ?? "", group.comparable);
   return { group, pending };
 }
 function removedGroup(suite, provider) {
@@ -11566,6 +11692,7 @@ var init_compare = __esm({
       "ttft-p50": "operational",
       cost: "operational",
       "cost-total": "operational",
+      "judge-cost": "operational",
       "input-tokens": "operational",
       "output-tokens": "operational",
       "retry-rate": "operational"
@@ -11640,6 +11767,11 @@ function cachedAnswers(group) {
   if (sides.length === 0) return void 0;
   return `${sides.join(" and ")} answers came from the cache (no latency measured: latency compares the others)`;
 }
+function judgeSpendNote(group) {
+  const caveats = judgeSpendCaveats(group.base?.judges, group.head?.judges);
+  if (caveats.length === 0) return void 0;
+  return `LLM judges (reported only, never gated): ${caveats.join("; ")}`;
+}
 function groupNotes(group) {
   const notes = [];
   if (group.reason) notes.push(`*${markdownInline(group.reason, 300)}*`);
@@ -11661,6 +11793,8 @@ function groupNotes(group) {
   }
   const cached = cachedAnswers(group);
   if (cached) notes.push(cached);
+  const judges = judgeSpendNote(group);
+  if (judges) notes.push(judges);
   const errors = group.head?.errorKinds ?? [];
   if (errors.length > 0 && group.head) {
     const kinds = errors.map((e) => `${markdownInline(e.kind, 40)} ×${e.count}`).join(", ");
@@ -11698,6 +11832,8 @@ function groupSection(group) {
       "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
       ...rows.map(metricRow)
     );
+    const compared = comparedRepeatsNote(rows);
+    if (compared) lines.push("", `*${compared}*`);
   }
   const found = findings(group);
   if (found.length > 0) lines.push("", ...found);
@@ -11931,6 +12067,8 @@ function groupLines(group, paint) {
     lines.push(`  removed (not paired): ${ids(group.cases.removedIds, group.cases.removed)}`);
   const cached = cachedAnswers(group);
   if (cached) lines.push(`  ${cached}`);
+  const judges = judgeSpendNote(group);
+  if (judges) lines.push(`  ${judges}`);
   const errors = group.head?.errorKinds ?? [];
   if (errors.length > 0) {
     const kinds = errors.map((e) => `${terminalLine(e.kind, 40)} ×${e.count}`).join(", ");
@@ -11957,6 +12095,8 @@ function groupLines(group, paint) {
         `  ${at < 0 ? text : text.slice(0, at) + paint.verdict(metric.verdict, word) + text.slice(at + word.length)}`
       );
     });
+    const compared = comparedRepeatsNote(metrics);
+    if (compared) lines.push(`  ${paint.dim(compared)}`);
   }
   for (const metric of group.metrics) {
     if (["pass", "not-gated", "not-comparable"].includes(metric.verdict)) continue;
@@ -11998,7 +12138,7 @@ function renderComparisonTerminal(c, options) {
     )
   ];
   for (const warning of c.warnings)
-    lines.push(paint.verdict("inconclusive", `warning: ${terminalLine(warning, 200)}`));
+    lines.push(paint.verdict("inconclusive", `warning: ${terminalLine(warning, 300)}`));
   for (const group of c.groups) lines.push("", ...groupLines(group, paint));
   return lines.join("\n") + "\n";
 }
@@ -12225,7 +12365,7 @@ function unknownJudgeCostReason(unpriced, uncounted) {
   }
   return reasons.join("; ");
 }
-function judgeSpendNote(run) {
+function judgeSpendNote2(run) {
   let judged = 0;
   let judgedFromCache = 0;
   let cost = 0;
@@ -12288,7 +12428,7 @@ function renderRunTerminal(run, summaries, options) {
   }
   const cached = cachedNote(summaries);
   if (cached) lines.push("", dim(cached));
-  const judges = judgeSpendNote(run);
+  const judges = judgeSpendNote2(run);
   if (judges) lines.push("", dim(judges));
   const unfinished = unfinishedNote(summaries);
   if (unfinished) lines.push("", unfinished);
@@ -12343,6 +12483,11 @@ function checkShards(shards) {
     if (shard.run.tool.version !== first.run.tool.version) {
       throw new UsageError(
         `${shardLabel(shard)} was written by evalgate ${shard.run.tool.version}, ${shardLabel(first)} by ${first.run.tool.version}: run every shard with one version of evalgate`
+      );
+    }
+    if (shard.run.schemaVersion !== first.run.schemaVersion) {
+      throw new UsageError(
+        `${shardLabel(shard)} is in results format ${shard.run.schemaVersion}, ${shardLabel(first)} in format ${first.run.schemaVersion}: run every shard with one build of evalgate`
       );
     }
     if (run.filter !== first.run.run.filter) {
@@ -71237,7 +71382,7 @@ function firstChoice(choices) {
   return choices?.find((choice) => (choice.index ?? 0) === 0);
 }
 function unnaturalFinish(reason) {
-  return reason && reason !== "stop" ? { finishReason: reason } : {};
+  return reason && UNFINISHED.has(reason) ? { finishReason: reason } : {};
 }
 function errorBodyMessage(body) {
   const error = body?.error;
@@ -71297,7 +71442,7 @@ function decodedQueryPart(part) {
     return part;
   }
 }
-var NO_KEY, SERVER_MESSAGE_CHARS, JSON_BLANKS, BYTE_ORDER_MARK, EVENT_LINE_STARTS, OpenAIProvider;
+var NO_KEY, SERVER_MESSAGE_CHARS, UNFINISHED, JSON_BLANKS, BYTE_ORDER_MARK, EVENT_LINE_STARTS, OpenAIProvider;
 var init_openai2 = __esm({
   "src/providers/openai.ts"() {
     "use strict";
@@ -71313,6 +71458,13 @@ var init_openai2 = __esm({
     init_connections();
     NO_KEY = "evalgate-no-api-key";
     SERVER_MESSAGE_CHARS = 300;
+    UNFINISHED = /* @__PURE__ */ new Set([
+      "length",
+      "model_length",
+      "content_filter",
+      "tool_calls",
+      "function_call"
+    ]);
     JSON_BLANKS = /* @__PURE__ */ new Set([32, 9, 10, 13]);
     BYTE_ORDER_MARK = [239, 187, 191];
     EVENT_LINE_STARTS = new Set([..."deir:"].map((c) => c.charCodeAt(0)));
