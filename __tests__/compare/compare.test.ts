@@ -1178,27 +1178,79 @@ describe('compareRuns verdicts', () => {
       test: { method: 'mcnemar-mid-p' }
     })
     const warning =
-      "triage / bot: repeats changed 1 → 5; the score's and pass rate's Δ, CI, p and flipped cases compare the first 1 answered repeat of each side of a case, as the paired test needs as many on both; base and head are over every answer"
+      "triage / bot: repeats changed 1 → 5; the score's and pass rate's Δ, CI, p and flipped cases compare 1 answered repeat of each side of a case, the repeats both sides answered first, as the paired test needs as many on both; base and head are over every answer"
     expect(c.warnings).toContain(warning)
     expect(renderComparisonTerminal(c, { color: false })).toContain(`warning: ${warning}`)
-    // An errored answer leaves its side fewer: the other side keeps as many of its first ones.
-    const errors = runPair(
-      { cases: 30, repeats: 3, answer: (_i, r) => scored(r === 2 ? 0 : 1) },
+  })
+
+  it('compares the repeats both sides answered when the head errored on one', () => {
+    // Repeat 2 fails cases 0–9 on both sides; the head's repeat 0 errored there. Its first two
+    // answers (repeats 1 and 2) against the base's (0 and 1) read as a 16.7-point regression.
+    const fails = (i: number, r: number) => r === 2 && i < 10
+    const { base, head } = runPair(
+      { cases: 30, repeats: 3, answer: (i, r) => scored(fails(i, r) ? 0 : 1) },
       {
         cases: 30,
         repeats: 3,
-        answer: (_i, r) => (r === 0 ? errored('provider:server', '503') : scored(1))
+        answer: (i, r) =>
+          r === 0 && i < 10 ? errored('provider:server', '503') : scored(fails(i, r) ? 0 : 1)
       }
     )
-    const withErrors = compareRuns(errors.base, errors.head, { seed })
-    expect(metric(withErrors, 'score')).toMatchObject({
-      verdict: 'pass',
-      base: 2 / 3,
-      head: 1,
-      compared: { base: 1, head: 1 },
-      delta: 0
+    const c = compareRuns(base, head, { seed })
+    for (const name of ['score', 'pass-rate'] as const) {
+      expect(metric(c, name)).toMatchObject({
+        verdict: 'pass',
+        base: expect.closeTo(8 / 9, 10),
+        head: expect.closeTo(5 / 6, 10),
+        compared: { base: expect.closeTo(5 / 6, 10), head: expect.closeTo(5 / 6, 10) },
+        delta: 0
+      })
+    }
+    // Only the errors themselves fail the check.
+    expect(
+      group(c)
+        .metrics.filter((m) => !['pass', 'not-gated'].includes(m.verdict))
+        .map((m) => [m.metric, m.verdict])
+    ).toEqual([['error-rate', 'error']])
+    expect(c.warnings.some((w) => w.includes('repeats changed'))).toBe(false)
+    const terminal = renderComparisonTerminal(c, { color: false })
+    expect(terminal).toMatch(/mean score +88\.9% +83\.3% +±0\.0 pts .* PASS/)
+    expect(terminal).toMatch(/pass rate +88\.9% +83\.3% +±0\.0 pts .* PASS/)
+    expect(terminal).toContain('(mean score 83.3% → 83.3%, pass rate 83.3% → 83.3%)')
+    expect(group(c).flips).toMatchObject({ passToFail: 0, failToPass: 0 })
+    const json = JSON.parse(JSON.stringify(c)).groups[0].metrics
+    expect(json.find((m: MetricComparison) => m.metric === 'score').delta).toBe(0)
+  })
+
+  it('shows the pass rate its own numbers when it tests the same compared answers as the score', () => {
+    // Repeats 1 → 2, the head's second answers scoring 0.5 (failing): the first answers are all
+    // 0/1, so the pass rate reuses the score's tests, but it averages 45% where the score has 70%.
+    const gate = { 'pass-rate': { min: 0.6 } }
+    const { base, head } = runPair(
+      { cases: 40, gate, answer: (i) => scored(i % 10 < 9 ? 1 : 0) },
+      {
+        cases: 40,
+        repeats: 2,
+        gate,
+        answer: (i, r) => scored(r === 0 ? (i % 10 < 9 ? 1 : 0) : 0.5)
+      }
+    )
+    const c = compareRuns(base, head, { seed })
+    expect(metric(c, 'score')).toMatchObject({ base: 0.9, head: expect.closeTo(0.7, 10) })
+    expect(metric(c, 'pass-rate')).toMatchObject({
+      verdict: 'fail',
+      reason: 'pass rate 45.0% is below the floor 60.0%',
+      base: 0.9,
+      head: expect.closeTo(0.45, 10),
+      compared: { base: 0.9, head: 0.9 },
+      delta: 0,
+      duplicateOf: 'score'
     })
-    expect(withErrors.warnings.some((w) => w.includes('repeats changed'))).toBe(false)
+    const terminal = renderComparisonTerminal(c, { color: false })
+    expect(terminal).toMatch(/pass rate +90\.0% +45\.0% +±0\.0 pts .* FAIL/)
+    expect(renderMarkdown(c)).toContain('| pass rate | 90.0% | 45.0% | ±0.0 pts |')
+    const json = JSON.parse(JSON.stringify(c)).groups[0].metrics
+    expect(json.find((m: MetricComparison) => m.metric === 'pass-rate').head).toBeCloseTo(0.45, 10)
   })
 
   it('shows each run its own numbers when repeats changed, and the answers compared beside them', () => {
@@ -1222,7 +1274,7 @@ describe('compareRuns verdicts', () => {
       delta: 0
     })
     const note =
-      'base and head are over every answer; Δ, 95% CI and p compare the first answered repeats of each case, as many on both sides (mean score 90.0% → 90.0%, pass rate 100.0% → 100.0%)'
+      'base and head are over every answer; Δ, 95% CI and p compare as many answered repeats on both sides of each case, those both sides answered first (mean score 90.0% → 90.0%, pass rate 100.0% → 100.0%)'
     const terminal = renderComparisonTerminal(c, { color: false })
     expect(terminal).toMatch(
       /mean score +90\.0% +70\.0% +±0\.0 pts +\[0\.0, 0\.0\] pts +1\.000 +FAIL/

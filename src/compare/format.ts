@@ -305,7 +305,7 @@ export function comparedRepeatsNote(metrics: readonly MetricComparison[]): strin
         ]
   )
   if (means.length === 0) return undefined
-  return `base and head are over every answer; Δ, 95% CI and p compare the first answered repeats of each case, as many on both sides (${means.join(', ')})`
+  return `base and head are over every answer; Δ, 95% CI and p compare as many answered repeats on both sides of each case, those both sides answered first (${means.join(', ')})`
 }
 
 /** How a model's reason for stopping short of finishing an answer reads in a report. */

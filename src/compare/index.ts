@@ -315,7 +315,7 @@ function comparedGroup(
     if (repeatsChanged && pairs.length > 0) {
       const compared = Math.min(baseSuite.repeats, headSuite.repeats)
       warnings.push(
-        `${where}: repeats changed ${baseSuite.repeats} → ${headSuite.repeats}; the score's and pass rate's Δ, CI, p and flipped cases compare the first ${plural(compared, 'answered repeat')} of each side of a case, as the paired test needs as many on both; base and head are over every answer`
+        `${where}: repeats changed ${baseSuite.repeats} → ${headSuite.repeats}; the score's and pass rate's Δ, CI, p and flipped cases compare ${plural(compared, 'answered repeat')} of each side of a case, the repeats both sides answered first, as the paired test needs as many on both; base and head are over every answer`
       )
     }
     const score = qualityMetric({

@@ -124,8 +124,8 @@ export interface MetricComparison {
   delta: number | null
   /**
    * The score and pass rate when a paired case's sides have different numbers of answered repeats
-   * (`repeats` changed, or answers errored): the means over the first m answered repeats of each
-   * side of a case, m the fewer, which `delta`, the interval, the tests and the flipped cases
+   * (`repeats` changed, or answers errored): the means over m answered repeats of each side of a
+   * case, m the fewer (the repeats both sides answered first, see sameRepeatPairs), which `delta`, the interval, the tests and the flipped cases
    * compare, while `base` and `head` stay over every answer, as the gate's floor reads them.
    */
   compared?: { base: number; head: number }
@@ -140,8 +140,8 @@ export interface MetricComparison {
   improvementTest: MetricTest | null
   gated: boolean
   /**
-   * Set on the pass rate when every score is 0 or 1 with pass ⇔ score 1: the same numbers as the
-   * score, tested once (counted once in the Holm family and in `counts`).
+   * Set on the pass rate when every compared score is 0 or 1 with pass ⇔ score 1: the same numbers
+   * as the score, tested once (its base and head stay its own, over every answer) (counted once in the Holm family and in `counts`).
    */
   duplicateOf?: MetricName
   tolerance: MetricTolerance
