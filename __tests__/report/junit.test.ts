@@ -1,4 +1,6 @@
+import { compareRuns } from '../../src/compare/index.js'
 import { renderJunit } from '../../src/report/junit.js'
+import { runPair, scored } from '../compare/build.js'
 import { regression } from './comparison-fixtures.js'
 
 /** A small well-formedness check: balanced tags, quoted attributes, only known entities. */
@@ -60,6 +62,36 @@ describe('renderJunit', () => {
     )
     expect(xml).not.toContain('<skipped')
     expect(xml).toMatch(new RegExp(`<testsuites [^>]*failures="${inconclusive}" [^>]*skipped="0"`))
+  })
+
+  it('gives the means the change compared when they are not base and head', () => {
+    // Repeats 1 → 3, the head's later answers worse: "base 90.0%, head 70.0%, change ±0.0 pts"
+    // must say the change is over the first answers, 90.0% on both sides.
+    const gate = { score: { min: 0.8 } }
+    const { base, head } = runPair(
+      { cases: 30, gate, answer: () => scored(0.9, { pass: true }) },
+      {
+        cases: 30,
+        repeats: 3,
+        gate,
+        answer: (_i, r) => scored(r === 0 ? 0.9 : 0.6, { pass: true })
+      }
+    )
+    const c = compareRuns(base, head, { seed: 'a'.repeat(40) })
+    expect(c.groups[0]?.metrics[0]).toMatchObject({
+      metric: 'score',
+      compared: { base: 0.9, head: 0.9 }
+    })
+    const xml = renderJunit(c)
+    expectWellFormed(xml)
+    expect(xml).toContain(
+      '>base 90.0%, head 70.0%, change ±0.0 pts, compared 90.0% → 90.0% (as many answered repeats on both sides of each case, those both sides answered first), p 1.000</failure>'
+    )
+    // A metric whose base and head are what it compared has no such note.
+    expect(xml).toMatch(
+      /name="error rate">\n\s+<system-out>PASS: [^<]*\(base 0\.0%, head 0\.0%, change ±0\.0 pts[,)]/
+    )
+    expect(xml.match(/compared /g)?.length).toBe(2)
   })
 
   it('drops characters XML cannot carry', () => {

@@ -37,6 +37,12 @@ function detail(metric: MetricComparison): string {
     `base ${formatValue(metric.base, metric.unit)}`,
     `head ${formatValue(metric.head, metric.unit)}`,
     `change ${formatMetricDelta(metric)}`,
+    // Base and head are over every answer, the change over the repeats both sides answered.
+    ...(metric.compared !== undefined
+      ? [
+          `compared ${formatValue(metric.compared.base, metric.unit)} → ${formatValue(metric.compared.head, metric.unit)} (as many answered repeats on both sides of each case, those both sides answered first)`
+        ]
+      : []),
     ...(p !== null ? [`p ${formatPValue(p)}`] : [])
   ].join(', ')
 }
