@@ -67,7 +67,7 @@ export interface CompareOptions {
  * estimate beyond a tolerance (×1.2, ×1.1, +2 points) that a change without effect practically
  * never reaches, so in one family they would spend α on alarms that cannot happen: at n = 200,
  * K = 3 (bench/gate.ts) one family gave 1.2% false alarms and caught a 5-point drop 51.6% of
- * the time; two families give 4.4% and 76.3% (the ceiling of any test of the mean change on
+ * the time; two families give 4.2% and 75.7% (the ceiling of any test of the mean change on
  * those data is 78%). Within each family the false alarm rate stays at α.
  */
 const HOLM_FAMILY: Record<MetricName, string> = {
