@@ -509,10 +509,11 @@ describe('the action by event, against a local GitHub', () => {
       expect(part.summary).toContain(`### evalgate: shard ${shard[0]} of 2`)
     }
     expect(server.state.commentsOn(number)).toHaveLength(0)
-    // Written beside a results file by a run whose specs did not load: not a shard.
+    // A stale artifact's record of specs that did not load, of another commit: not a shard, and
+    // no report of this one.
     await writeFile(
       join(shardsDir, 'results-3.invalid-specs.json'),
-      JSON.stringify({ commit: matrixSha, problems: 'evals/qa.eval.yaml: …' })
+      JSON.stringify({ commit: mainSha, problems: 'evals/qa.eval.yaml: …' })
     )
 
     const gate = await event({ 'merge-from': shardsDir })

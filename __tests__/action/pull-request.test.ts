@@ -1,5 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { copyFile, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
 import { ACTIONS_TOKEN } from '../helpers/github-server.js'
 import type { GitHubServer } from '../helpers/github-server.js'
 import { pullRequestPayload, pushPayload, repositoryWithBaseline } from '../helpers/events.js'
@@ -309,5 +310,78 @@ describe('a pull request whose specs break', () => {
     } finally {
       await writeFile(spec, written)
     }
+  })
+
+  it('run as shards: the merge-from job reports the problems in its comment, the shards comment nothing', async () => {
+    const pull = newPullRequest('broken-shards')
+    // README's flow: shards uploaded as artifacts, downloaded together by the gate job.
+    const shardsOf = async () => {
+      const shards = await mkdtemp(join(tmpdir(), 'evalgate-shards-'))
+      const runs = []
+      for (const shard of ['1/2', '2/2']) {
+        const run = await pullRequestRun(pull, { GITHUB_JOB: 'evals' }, { shard })
+        for (const file of await readdir(join(run.resultsPath, '..'))) {
+          await copyFile(join(run.resultsPath, '..', file), join(shards, `${shard[0]}-${file}`))
+        }
+        runs.push(run)
+      }
+      return { shards, runs }
+    }
+    const passing = await shardsOf()
+    const gate = await pullRequestRun(
+      pull,
+      { GITHUB_JOB: 'gate' },
+      { 'merge-from': passing.shards }
+    )
+    expect(gate.outputs.verdict).toBe('pass')
+    const [comment] = server.state.commentsOn(pull.number)
+    expect(comment?.body).toMatch(/^<!-- evalgate:evals#gate -->\n## evalgate: PASS/)
+
+    const spec = join(workspace, 'evals', 'qa.eval.yaml')
+    const written = await readFile(spec, 'utf8')
+    await writeFile(spec, written.replace('./capitals.jsonl', './missing.jsonl'))
+    let broken: Awaited<ReturnType<typeof shardsOf>>
+    try {
+      pull.headSha = server.state.commit({ branch: 'broken-shards', files: { b: '2\n' } })
+      broken = await shardsOf()
+    } finally {
+      await writeFile(spec, written)
+    }
+    for (const shard of broken.runs) {
+      expect(shard.code).toBe(1)
+      expect(shard.outputs).toEqual({ verdict: 'invalid-specs', passed: 'false' })
+    }
+    // Each shard failed, writing its record in place of its results.
+    expect((await readdir(broken.shards)).sort()).toEqual([
+      '1-results.invalid-specs.json',
+      '2-results.invalid-specs.json'
+    ])
+    expect(server.state.commentsOn(pull.number).map((c) => c.id)).toEqual([comment?.id])
+
+    const reported = await pullRequestRun(
+      pull,
+      { GITHUB_JOB: 'gate' },
+      { 'merge-from': broken.shards }
+    )
+    expect(reported.code).toBe(1)
+    expect(reported.stdout).toContain(
+      `::error::evalgate: the specs of ${pull.headSha.slice(0, 7)} could not be loaded in a shard, so there is nothing to merge; the job summary lists the problems`
+    )
+    expect(reported.outputs).toEqual({
+      verdict: 'invalid-specs',
+      passed: 'false',
+      'comment-url': expect.stringContaining(`#issuecomment-${comment?.id}`) as string
+    })
+    const problems = '```text\n1 problem in eval specs:\n  evals/qa.eval.yaml:9:'
+    expect(reported.summary).toMatch(/^### evalgate: invalid specs\n/)
+    expect(reported.summary).toContain(problems)
+    const comments = server.state.commentsOn(pull.number)
+    expect(comments.map((c) => c.id)).toEqual([comment?.id])
+    expect(comments[0]?.body).toMatch(/^<!-- evalgate:evals#gate -->\n### evalgate: invalid specs/)
+    expect(comments[0]?.body).toContain(problems)
+    // Its own record, for a report-from job when the pull request is a fork's.
+    expect(await readdir(join(reported.resultsPath, '..'))).toEqual([
+      basename(reported.resultsPath).replace(/\.json$/, '.invalid-specs.json')
+    ])
   })
 })

@@ -400,6 +400,13 @@ describe('report-from: a run whose specs could not be loaded', () => {
       await writeFile(spec, written)
     }
     expect(broken.outputs.verdict).toBe('invalid-specs')
+    // It wrote no results: the report is in the job summary and the record.
+    expect(broken.stdout).toMatch(
+      new RegExp(
+        `^::warning::evalgate: could not comment on #${pull.number} .*\\. The job summary and ${broken.resultsPath.replace(/\.json$/, '.invalid-specs.json')} have the report; `,
+        'm'
+      )
+    )
     const artifact = await uploaded(broken.resultsPath)
     expect(await readdir(dirname(artifact))).toEqual(['results.invalid-specs.json'])
 
@@ -444,7 +451,38 @@ describe('report-from: a run whose specs could not be loaded', () => {
       `::warning::evalgate: ${record} is not a record of invalid specs; reporting without it`
     )
     expect(forged.code).toBe(1)
+    // A record there, refused: not said to be missing.
+    expect(forged.stdout).toContain(
+      `::error::evalgate: no results at ${artifact}, and the record of invalid specs beside it was refused (it is not a record of invalid specs): see the log of the run of ${pull.headSha.slice(0, 7)} for its problems; nothing was commented`
+    )
+    expect(forged.summary).toMatch(
+      /^### evalgate: no results to report\n\nThe artifact holds no results `.*`, and its record of invalid specs `.*` was refused \(it is not a record of invalid specs\)/
+    )
+
+    await writeFile(record, JSON.stringify({ commit: pull.headSha, problems: 'p'.repeat(2 ** 20) }))
+    const huge = await reportFrom(runOf(911, pull), artifact)
+    expect(huge.code).toBe(1)
+    expect(huge.stdout).toContain(
+      `::error::evalgate: no results at ${artifact}, and the record of invalid specs beside it was refused (larger than 1048576 bytes)`
+    )
+    expect(huge.summary).toContain('was refused (larger than 1048576 bytes)')
     expect(server.state.commentsOn(pull.number)).toEqual([])
+  })
+
+  it('cut to fit a comment, says the full report is in the job summary and the record', async () => {
+    const pull = newPullRequest('fork-long-problems')
+    const artifact = join(await mkdtemp(join(tmpdir(), 'evalgate-artifact-')), 'results.json')
+    const record = artifact.replace(/\.json$/, '.invalid-specs.json')
+    const problems = 'evals/qa.eval.yaml: a problem\n'.repeat(5000)
+    await writeFile(record, JSON.stringify({ commit: pull.headSha, problems }))
+    const report = await reportFrom(runOf(912, pull), artifact)
+    expect(report.outputs.verdict).toBe('invalid-specs')
+    const [comment] = server.state.commentsOn(pull.number)
+    expect(comment?.body).toMatch(
+      new RegExp(
+        `the full report is in the job summary and \`${record.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\`\\.$`
+      )
+    )
   })
 })
 

@@ -23,6 +23,8 @@ import { METRIC_LABELS } from '../compare/format.js'
 import { InputError, UsageError, errorMessage } from '../errors.js'
 import { TOOL_VERSION } from '../version.js'
 import {
+  invalidSpecsPathFor,
+  invalidSpecsRecordsAmong,
   readRegularFileIfExists,
   readRunResult,
   readShardsToMerge,
@@ -473,9 +475,12 @@ async function postComment(
   pullNumber: number,
   body: string,
   regressed: boolean,
-  io: ActionIO
+  io: ActionIO,
+  /** The file beside the job summary that has the report, when not the results. */
+  reportFile?: string
 ): Promise<void> {
   const pr = { number: pullNumber }
+  const reportedIn = reportFile ?? settings.resultsPath
   if (settings.comment === 'off') return
   try {
     // on-regression: a new comment only on a regression, but one already there is kept current.
@@ -486,7 +491,10 @@ async function postComment(
       ...(owner.key === undefined ? {} : { formerMarker: stickyMarker(owner.workflow) }),
       body,
       create: settings.comment === 'on' || regressed,
-      ...(settings.commentAuthor ? { author: settings.commentAuthor } : {})
+      ...(settings.commentAuthor ? { author: settings.commentAuthor } : {}),
+      ...(reportFile
+        ? { fullReport: `the job summary and \`${markdownInline(reportFile, 300)}\`` }
+        : {})
     })
     if (!result) return
     io.setOutput('comment-url', result.url)
@@ -500,14 +508,14 @@ async function postComment(
   } catch (error) {
     if (error instanceof GitHubApiError && error.kind === 'locked') {
       io.warning(
-        `evalgate: no comment on #${pr.number}: the pull request is locked. The verdict stands; the job summary and ${settings.resultsPath} have the report.`
+        `evalgate: no comment on #${pr.number}: the pull request is locked. The verdict stands; the job summary and ${reportedIn} have the report.`
       )
       return
     }
     // A fork PR's token is read-only: report, never fail for lack of permission.
     if (error instanceof GitHubApiError && (error.kind === 'forbidden' || error.kind === 'auth')) {
       io.warning(
-        `evalgate: could not comment on #${pr.number} (${error.message}). The job summary and ${settings.resultsPath} have the report; ` +
+        `evalgate: could not comment on #${pr.number} (${error.message}). The job summary and ${reportedIn} have the report; ` +
           'for pull requests from forks, post it from a `workflow_run` job (see the README).'
       )
       return
@@ -779,14 +787,6 @@ async function checkBaselineLocation(
   }
 }
 
-/**
- * Beside the results when the specs could not be loaded: a `report-from` job, which comments for
- * a fork's run, reports the problems from it rather than leave the last commit's report standing.
- */
-function invalidSpecsPathFor(resultsPath: string): string {
-  return resultsPath.replace(/\.json$/, '') + '.invalid-specs.json'
-}
-
 /** What a run whose specs could not be loaded records for a `report-from` job. */
 interface InvalidSpecsRecord {
   /** The commit whose specs these are. */
@@ -816,9 +816,10 @@ function invalidSpecsMarkdown(problems: string): string {
  * request in its comment, where the report of an earlier commit must not stand for this one. A
  * comment is written as for any run that fails the check; the step fails with the same problems.
  * A fork's run cannot comment: what it records beside the results is reported by `report-from`.
+ * A shard comments nothing either: the `merge-from` job reports what it records, in its comment.
  */
 async function reportInvalidSpecs(
-  error: InputError,
+  problemsFound: string,
   settings: ActionSettings,
   context: ActionContext,
   commentKey: string | undefined,
@@ -828,23 +829,26 @@ async function reportInvalidSpecs(
   io.setOutput('verdict', 'invalid-specs')
   io.setOutput('passed', 'false')
   // A module that fails to import may quote the runner's tokens, which it can read (see main.ts).
-  const problems = redactText(error.message, deps.secrets ?? [])
-  // A shard's job comments on nothing: its results are merged, never reported from.
-  if (!settings.shard) {
-    const record: InvalidSpecsRecord = {
-      commit: context.pullRequest?.headSha ?? context.sha,
-      ...(commentKey ? { commentKey } : {}),
-      problems
-    }
-    const path = invalidSpecsPathFor(resolve(deps.cwd, settings.resultsPath))
-    await writeFileAtomic(path, JSON.stringify(record) + '\n').catch((writeError: unknown) =>
-      io.warning(
-        `evalgate: could not write ${path} for a report-from job: ${errorMessage(writeError)}`
-      )
-    )
+  const problems = redactText(problemsFound, deps.secrets ?? [])
+  const record: InvalidSpecsRecord = {
+    commit: context.pullRequest?.headSha ?? context.sha,
+    ...(commentKey ? { commentKey } : {}),
+    problems
   }
+  const recordPath = invalidSpecsPathFor(settings.resultsPath)
+  const path = resolve(deps.cwd, recordPath)
+  await writeFileAtomic(path, JSON.stringify(record) + '\n').catch((writeError: unknown) =>
+    io.warning(
+      `evalgate: could not write ${path} for a report-from job: ${errorMessage(writeError)}`
+    )
+  )
   const markdown = invalidSpecsMarkdown(problems)
-  if (context.eventName === 'pull_request' && context.pullRequest && settings.githubToken) {
+  if (
+    !settings.shard &&
+    context.eventName === 'pull_request' &&
+    context.pullRequest &&
+    settings.githubToken
+  ) {
     const client = deps.createClient({
       token: settings.githubToken,
       apiUrl: context.apiUrl,
@@ -858,10 +862,30 @@ async function reportInvalidSpecs(
       context.pullRequest.number,
       markdown,
       true,
-      io
+      io,
+      recordPath
     )
   }
   await io.writeSummary(markdown)
+}
+
+/**
+ * The problems recorded by the shards whose specs could not be loaded, of `commit`: such a shard
+ * wrote no results, so the run cannot be merged, and this job reports them in their place. A
+ * record of another commit (a stale artifact) is passed over.
+ */
+async function shardsInvalidSpecs(
+  paths: readonly string[],
+  commit: string,
+  deps: ActionDeps
+): Promise<string | undefined> {
+  const records = await invalidSpecsRecordsAmong(paths.map((path) => resolve(deps.cwd, path)))
+  const problems = new Set<string>()
+  for (const path of records) {
+    const record = await readInvalidSpecs(path, deps.io)
+    if (record && 'commit' in record && record.commit === commit) problems.add(record.problems)
+  }
+  return problems.size > 0 ? [...problems].join('\n\n') : undefined
 }
 
 /**
@@ -888,6 +912,14 @@ export async function runAction(
   const { io } = deps
   const out = resolve(deps.cwd, settings.resultsPath)
   const commentKey = settings.commentKey ?? context.job
+  if (settings.mergeFrom) {
+    const commit = context.pullRequest?.headSha ?? context.sha
+    const problems = await shardsInvalidSpecs(settings.mergeFrom, commit, deps)
+    if (problems !== undefined) {
+      await reportInvalidSpecs(problems, settings, context, commentKey, deps)
+      return `evalgate: the specs of ${shortSha(commit)} could not be loaded in a shard, so there is nothing to merge; the job summary lists the problems`
+    }
+  }
   const { run, replayed } = settings.mergeFrom
     ? await mergeShardResults(
         settings.mergeFrom,
@@ -923,7 +955,7 @@ export async function runAction(
         io
       ).catch(async (error: unknown) => {
         if (error instanceof InputError) {
-          await reportInvalidSpecs(error, settings, context, commentKey, deps)
+          await reportInvalidSpecs(error.message, settings, context, commentKey, deps)
         }
         throw error
       })
@@ -1607,25 +1639,26 @@ function parseInvalidSpecs(text: string): InvalidSpecsRecord | undefined {
 }
 
 /**
- * The record of specs that could not be loaded beside the artifact's results, if any. The pull
- * request's code writes the artifact: a file too large to be a record, or not a file, is not
- * read, and one that is not a record is passed over; both are said.
+ * The record of specs that could not be loaded at `path`, if there is one. The pull request's
+ * code writes it: a file too large to be a record, or not a file, is not read, and one that is
+ * not a record is passed over; both are said, and returned as refused, with why.
  */
 async function readInvalidSpecs(
   path: string,
   io: ActionIO
-): Promise<InvalidSpecsRecord | undefined> {
+): Promise<InvalidSpecsRecord | { refused: string } | undefined> {
   let text: string | undefined
   try {
     text = (await readRegularFileIfExists(path, MAX_INVALID_SPECS_BYTES))?.toString('utf8')
   } catch (error) {
     io.warning(`evalgate: cannot read ${path}: ${errorMessage(error)}; reporting without it`)
-    return undefined
+    return { refused: errorMessage(error) }
   }
   if (text === undefined) return undefined
   const record = parseInvalidSpecs(text)
   if (!record) {
     io.warning(`evalgate: ${path} is not a record of invalid specs; reporting without it`)
+    return { refused: 'it is not a record of invalid specs' }
   }
   return record
 }
@@ -1637,6 +1670,8 @@ async function readInvalidSpecs(
  */
 async function reportInvalidSpecsFromArtifact(
   record: InvalidSpecsRecord,
+  /** Where the record is, as `report-from` names it. */
+  recordPath: string,
   source: NonNullable<ActionContext['workflowRun']>,
   client: GitHubClient,
   settings: ActionSettings,
@@ -1653,7 +1688,8 @@ async function reportInvalidSpecsFromArtifact(
       pull.number,
       markdown,
       true,
-      io
+      io,
+      recordPath
     )
   }
   io.setOutput('verdict', 'invalid-specs')
@@ -1671,10 +1707,23 @@ async function reportInvalidSpecsFromArtifact(
  */
 async function reportNoResults(
   path: string,
+  refusedRecord: { refused: string } | undefined,
   source: NonNullable<ActionContext['workflowRun']>,
   io: ActionIO
 ): Promise<string> {
   const record = invalidSpecsPathFor(path)
+  if (refusedRecord) {
+    // The artifact is the pull request's to write: what it holds beside no results is not shown.
+    await io.writeSummary(
+      [
+        '### evalgate: no results to report',
+        '',
+        `The artifact holds no results \`${markdownInline(path, 300)}\`, and its record of invalid specs \`${markdownInline(record, 300)}\` was refused (${markdownInline(refusedRecord.refused, 300)}), so nothing was reported or commented. The log of the run of \`${shortSha(source.headSha)}\` lists the problems its specs had.`,
+        ''
+      ].join('\n')
+    )
+    return `evalgate: no results at ${path}, and the record of invalid specs beside it was refused (${terminalLine(refusedRecord.refused, 300)}): see the log of the run of ${shortSha(source.headSha)} for its problems; nothing was commented`
+  }
   await io.writeSummary(
     [
       '### evalgate: no results to report',
@@ -1718,16 +1767,26 @@ async function reportFromArtifact(
   }
   // A run whose specs could not be loaded wrote its problems beside where its results would be.
   const invalid = await readInvalidSpecs(invalidSpecsPathFor(path), io)
-  if (invalid && (invalid.commit === source.headSha || !found)) {
+  if (invalid && 'commit' in invalid && (invalid.commit === source.headSha || !found)) {
     if (invalid.commit !== source.headSha) {
       throw new UsageError(
         `${invalidSpecsPathFor(resultsPath)} records the invalid specs of ${terminalLine(invalid.commit, 64)}, not of the run's head ${source.headSha}: download the artifact of that run`
       )
     }
     const client = githubClient(settings.githubToken, context, deps)
-    return reportInvalidSpecsFromArtifact(invalid, source, client, settings, context, io)
+    return reportInvalidSpecsFromArtifact(
+      invalid,
+      invalidSpecsPathFor(resultsPath),
+      source,
+      client,
+      settings,
+      context,
+      io
+    )
   }
-  if (!found) return reportNoResults(path, source, io)
+  if (!found) {
+    return reportNoResults(path, invalid && 'refused' in invalid ? invalid : undefined, source, io)
+  }
   const run = await readRunResult(path)
   if (run.run.commit !== source.headSha) {
     throw new UsageError(

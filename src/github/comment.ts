@@ -12,8 +12,12 @@ import { closingOf } from '../report/markdown-blocks.js'
 /** GitHub refuses a comment or issue body longer than this (422 "body is too long"). */
 export const COMMENT_LIMIT = 65_536
 
-const TRUNCATION_NOTE =
-  "\n\n> [!NOTE]\n> evalgate cut this comment to fit GitHub's 65,536-character limit; the full report is in the job summary and the results file."
+/** Where the full report of a run is, unless the caller says otherwise. */
+const FULL_REPORT = 'the job summary and the results file'
+
+function truncationNote(fullReport: string): string {
+  return `\n\n> [!NOTE]\n> evalgate cut this comment to fit GitHub's 65,536-character limit; the full report is in ${fullReport}.`
+}
 
 /** `text` fit for a hidden HTML comment: what would end it early (`--`, `>`) or break the line goes. */
 export function markerText(text: string): string {
@@ -49,18 +53,20 @@ function assertMarker(marker: string): void {
  */
 export function fitCommentBody(
   body: string,
-  limit = COMMENT_LIMIT
+  limit = COMMENT_LIMIT,
+  fullReport = FULL_REPORT
 ): { body: string; truncated: boolean } {
   if (body.length <= limit) return { body, truncated: false }
-  let cut = limit - TRUNCATION_NOTE.length
+  const note = truncationNote(fullReport)
+  let cut = limit - note.length
   for (;;) {
     let kept = sliceWhole(body, Math.max(0, cut))
     const lineEnd = kept.lastIndexOf('\n')
     if (lineEnd > kept.length * 0.9) kept = kept.slice(0, lineEnd)
     const closing = closingOf(kept)
-    const over = kept.length + closing.length + TRUNCATION_NOTE.length - limit
+    const over = kept.length + closing.length + note.length - limit
     if (over <= 0 || kept.length === 0) {
-      return { body: kept + closing + TRUNCATION_NOTE, truncated: true }
+      return { body: kept + closing + note, truncated: true }
     }
     cut = kept.length - over
   }
@@ -87,6 +93,8 @@ export interface StickyCommentOptions {
    * current: `comment: on-regression` must not leave a stale regression report once fixed.
    */
   create?: boolean
+  /** Where the full report is, said when the body is cut (default: the summary and results). */
+  fullReport?: string
 }
 
 export interface StickyCommentResult {
@@ -112,7 +120,7 @@ export async function upsertStickyComment(
   const composed = options.body.startsWith(options.marker)
     ? options.body
     : `${options.marker}\n${options.body}`
-  const { body, truncated } = fitCommentBody(composed)
+  const { body, truncated } = fitCommentBody(composed, COMMENT_LIMIT, options.fullReport)
 
   const marked: IssueComment[] = []
   let former: IssueComment | undefined

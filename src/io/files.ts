@@ -418,6 +418,35 @@ export async function readRunResult(path: string): Promise<RunResult> {
 const BESIDE_RESULTS = /\.(comparison|baseline-unavailable|invalid-specs)\.json$/
 
 /**
+ * Written beside the results when the specs could not be loaded: a `report-from` job, or the
+ * `merge-from` job after a matrix of shards, reports the problems from it.
+ */
+export function invalidSpecsPathFor(resultsPath: string): string {
+  return resultsPath.replace(/\.json$/, '') + '.invalid-specs.json'
+}
+
+/**
+ * The records of invalid specs among the shards named: in each directory, and beside each file —
+ * a shard whose specs could not be loaded wrote one instead of its results.
+ */
+export async function invalidSpecsRecordsAmong(paths: readonly string[]): Promise<string[]> {
+  const records = new Set<string>()
+  for (const path of paths) {
+    const info = await stat(path).catch(() => undefined)
+    const candidates = info?.isDirectory()
+      ? (await readdir(path))
+          .filter((name) => name.endsWith('.invalid-specs.json'))
+          .sort()
+          .map((name) => join(path, name))
+      : [invalidSpecsPathFor(path)]
+    for (const candidate of candidates) {
+      if ((await stat(candidate).catch(() => undefined))?.isFile()) records.add(candidate)
+    }
+  }
+  return [...records]
+}
+
+/**
  * The results files named, each once; a directory stands for the `*.json` directly in it (not
  * the files written beside results, nor subdirectories such as a cache), as a matrix job's
  * downloaded artifacts are laid out. `fromDirectory` marks those, which callers may sift.
