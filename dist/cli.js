@@ -10075,7 +10075,7 @@ function comparedRepeatsNote(metrics) {
     ]
   );
   if (means.length === 0) return void 0;
-  return `base and head are over every answer; Δ, 95% CI and p compare the first answered repeats of each case, as many on both sides (${means.join(", ")})`;
+  return `base and head are over every answer; Δ, 95% CI and p compare as many answered repeats on both sides of each case, those both sides answered first (${means.join(", ")})`;
 }
 function finishReasonText(reason) {
   if (reason === "length") return "cut off at the token limit";
@@ -10240,8 +10240,21 @@ function sameRepeatPairs(pairs) {
   return pairs.map((pair) => {
     if (pair.base.answered.length === pair.head.answered.length) return pair;
     const m = Math.min(pair.base.answered.length, pair.head.answered.length);
-    const first = (summary) => overAnswers(summary, [...summary.answered].sort((a, b) => a.repeat - b.repeat).slice(0, m));
-    return { ...pair, base: first(pair.base), head: first(pair.head) };
+    const headRepeats = new Set(pair.head.answered.map((a) => a.repeat));
+    const common = new Set(
+      pair.base.answered.map((a) => a.repeat).filter((repeat) => headRepeats.has(repeat))
+    );
+    const kept = (summary) => {
+      const inOrder = [...summary.answered].sort((a, b) => a.repeat - b.repeat);
+      const filling = new Set(
+        inOrder.filter((a) => !common.has(a.repeat)).slice(0, m - common.size)
+      );
+      return overAnswers(
+        summary,
+        inOrder.filter((a) => common.has(a.repeat) || filling.has(a))
+      );
+    };
+    return { ...pair, base: kept(pair.base), head: kept(pair.head) };
   });
 }
 function rngFor(ctx, metric, purpose) {
@@ -10442,6 +10455,11 @@ function qualityMetric(options) {
     margin: tolerance.margin,
     ...tolerance.min !== void 0 ? { min: tolerance.min } : {}
   };
+  const showEveryAnswer = (everyAnswer) => {
+    const shown = everyAnswer.filter((p) => valueOf(p.base) !== null && valueOf(p.head) !== null);
+    metric.base = mean(shown.map((p) => valueOf(p.base)));
+    metric.head = mean(shown.map((p) => valueOf(p.head)));
+  };
   let sd = NaN;
   if (n > 0 && same?.measured) {
     const source = same.metric;
@@ -10449,6 +10467,7 @@ function qualityMetric(options) {
     metric.head = source.head;
     metric.delta = source.delta;
     if (source.compared !== void 0) metric.compared = { ...source.compared };
+    if (options.everyAnswer) showEveryAnswer(options.everyAnswer);
     if (source.clusters !== void 0) metric.clusters = source.clusters;
     metric.test = source.test && { ...source.test };
     metric.improvementTest = source.improvementTest && { ...source.improvementTest };
@@ -10460,12 +10479,8 @@ function qualityMetric(options) {
     metric.head = mean(headValues);
     metric.delta = mean(diffs);
     if (options.everyAnswer) {
-      const shown = options.everyAnswer.filter(
-        (p) => valueOf(p.base) !== null && valueOf(p.head) !== null
-      );
       metric.compared = { base: metric.base, head: metric.head };
-      metric.base = mean(shown.map((p) => valueOf(p.base)));
-      metric.head = mean(shown.map((p) => valueOf(p.head)));
+      showEveryAnswer(options.everyAnswer);
     }
     const { keys, shared } = clusterKeys(pairs);
     if (shared) metric.clusters = new Set(keys).size;
@@ -11349,7 +11364,7 @@ function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, wa
     if (repeatsChanged && pairs.length > 0) {
       const compared = Math.min(baseSuite.repeats, headSuite.repeats);
       warnings.push(
-        `${where2}: repeats changed ${baseSuite.repeats} → ${headSuite.repeats}; the score's and pass rate's Δ, CI, p and flipped cases compare the first ${plural(compared, "answered repeat")} of each side of a case, as the paired test needs as many on both; base and head are over every answer`
+        `${where2}: repeats changed ${baseSuite.repeats} → ${headSuite.repeats}; the score's and pass rate's Δ, CI, p and flipped cases compare ${plural(compared, "answered repeat")} of each side of a case, the repeats both sides answered first, as the paired test needs as many on both; base and head are over every answer`
       );
     }
     const score = qualityMetric({
@@ -12171,6 +12186,10 @@ function detail(metric) {
     `base ${formatValue(metric.base, metric.unit)}`,
     `head ${formatValue(metric.head, metric.unit)}`,
     `change ${formatMetricDelta(metric)}`,
+    // Base and head are over every answer, the change over the repeats both sides answered.
+    ...metric.compared !== void 0 ? [
+      `compared ${formatValue(metric.compared.base, metric.unit)} → ${formatValue(metric.compared.head, metric.unit)} (as many answered repeats on both sides of each case, those both sides answered first)`
+    ] : [],
     ...p !== null ? [`p ${formatPValue(p)}`] : []
   ].join(", ");
 }
