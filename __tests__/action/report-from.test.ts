@@ -434,6 +434,40 @@ describe('report-from: a run whose specs could not be loaded', () => {
     expect(report.summary).toMatch(/^### evalgate: invalid specs\n/)
   })
 
+  it('keeps the problems of a spec naming thousands of moved files to what its reader takes', async () => {
+    const pull = newPullRequest('fork-moves-files')
+    const spec = join(workspace, 'evals', 'qa.eval.yaml')
+    const written = await readFile(spec, 'utf8')
+    const moved = Array.from(
+      { length: 5000 },
+      (_, i) => `  - file: ./renamed-after-the-move/case-file-number-${i}.jsonl`
+    ).join('\n')
+    await writeFile(spec, written.replace('  - file: ./capitals.jsonl', moved))
+    let broken: Awaited<ReturnType<typeof runEvent>>
+    try {
+      broken = await runEvent(
+        'pull_request',
+        pullRequestPayload({ ...pull, baseSha: mainSha }, 'someone/triage-fork'),
+        { GITHUB_SHA: '9'.repeat(40), GITHUB_REF: `refs/pull/${pull.number}/merge` },
+        READ_ONLY_TOKEN
+      )
+    } finally {
+      await writeFile(spec, written)
+    }
+    expect(broken.outputs.verdict).toBe('invalid-specs')
+    const artifact = await uploaded(broken.resultsPath)
+    const record = JSON.parse(
+      await readFile(artifact.replace(/\.json$/, '.invalid-specs.json'), 'utf8')
+    ) as { problems: string }
+    expect(record.problems.length).toBeLessThan(61_000)
+    expect(record.problems).toMatch(/\n… and [\d,]+ more lines: see this job's log$/)
+
+    const report = await reportFrom(runOf(913, pull), artifact)
+    expect(report.outputs.verdict).toBe('invalid-specs')
+    const [comment] = server.state.commentsOn(pull.number)
+    expect(comment?.body).toContain('case-file-number-0.jsonl')
+  })
+
   it('is refused when of another commit, and passed over when not a record', async () => {
     const pull = newPullRequest('fork-record')
     const artifact = join(await mkdtemp(join(tmpdir(), 'evalgate-artifact-')), 'results.json')
@@ -481,6 +515,33 @@ describe('report-from: a run whose specs could not be loaded', () => {
     expect(comment?.body).toMatch(
       new RegExp(
         `the full report is in the job summary and \`${record.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\`\\.$`
+      )
+    )
+  })
+})
+
+describe('report-from: a comment it may not write', () => {
+  it('says the artifact has the report, and what this job needs to comment', async () => {
+    const pull = newPullRequest('fork-no-permission')
+    const { artifact } = await forkRun(pull)
+    server.fault('issues/create-comment', {
+      status: 403,
+      message: 'Resource not accessible by integration'
+    })
+    const report = await reportFrom(
+      workflowRunPayload({
+        id: 914,
+        headSha: pull.headSha,
+        headBranch: pull.headBranch,
+        pullRequests: [listedPullRequest(pull.number, pull.headSha)]
+      }),
+      artifact
+    )
+    expect(report.code).toBe(0)
+    expect(report.stdout).toMatch(
+      new RegExp(
+        `^::warning::evalgate: could not comment on #${pull.number} \\(.*\\)\\. The job summary and ${artifact.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} have the report; this job needs \`pull-requests: write\` \\(or \`issues: write\`\\) to comment\\.$`,
+        'm'
       )
     )
   })

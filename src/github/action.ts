@@ -34,7 +34,7 @@ import {
 } from '../io/files.js'
 import { renderComparisonJson } from '../report/comparison-json.js'
 import { renderMarkdown } from '../report/markdown.js'
-import { codeBlock, markdownInline, terminalLine } from '../report/escape.js'
+import { codeBlock, markdownInline, sliceWhole, terminalLine } from '../report/escape.js'
 import { renderRunMarkdown, thresholdAlert } from '../report/run-report.js'
 import { YamlFile, isMapping } from '../spec/yaml-file.js'
 import { mergeShards } from '../results/merge.js'
@@ -477,7 +477,9 @@ async function postComment(
   regressed: boolean,
   io: ActionIO,
   /** The file beside the job summary that has the report, when not the results. */
-  reportFile?: string
+  reportFile?: string,
+  /** A `report-from` job: already the `workflow_run` job a fork's comment is posted from. */
+  fromArtifact = false
 ): Promise<void> {
   const pr = { number: pullNumber }
   const reportedIn = reportFile ?? settings.resultsPath
@@ -515,8 +517,10 @@ async function postComment(
     // A fork PR's token is read-only: report, never fail for lack of permission.
     if (error instanceof GitHubApiError && (error.kind === 'forbidden' || error.kind === 'auth')) {
       io.warning(
-        `evalgate: could not comment on #${pr.number} (${error.message}). The job summary and ${reportedIn} have the report; ` +
-          'for pull requests from forks, post it from a `workflow_run` job (see the README).'
+        `evalgate: could not comment on #${pr.number} (${error.message}). The job summary and ${reportedIn} have the report` +
+          (fromArtifact
+            ? '; this job needs `pull-requests: write` (or `issues: write`) to comment.'
+            : '; for pull requests from forks, post it from a `workflow_run` job (see the README).')
       )
       return
     }
@@ -811,6 +815,24 @@ function invalidSpecsMarkdown(problems: string): string {
 }
 
 /**
+ * Characters of problems a report keeps: more than a comment shows, well within what a record's
+ * reader takes (MAX_INVALID_SPECS_BYTES), since a spec naming thousands of moved files has as many.
+ */
+const MAX_PROBLEMS_CHARS = 60_000
+
+/** `problems` cut at a line end to MAX_PROBLEMS_CHARS, saying how many lines the log has besides. */
+function capProblems(problems: string): string {
+  if (problems.length <= MAX_PROBLEMS_CHARS) return problems
+  const lineEnd = problems.lastIndexOf('\n', MAX_PROBLEMS_CHARS)
+  const kept = lineEnd > 0 ? problems.slice(0, lineEnd) : sliceWhole(problems, MAX_PROBLEMS_CHARS)
+  const left = problems
+    .slice(kept.length)
+    .split('\n')
+    .filter((line) => line !== '').length
+  return `${kept}\n… and ${left.toLocaleString('en-US')} more lines: see this job's log`
+}
+
+/**
  * Specs that cannot be loaded (a case file's path mistyped, a field the schema refuses, a module
  * that fails to import) run nothing: said in the job summary and the outputs, and on a pull
  * request in its comment, where the report of an earlier commit must not stand for this one. A
@@ -829,7 +851,7 @@ async function reportInvalidSpecs(
   io.setOutput('verdict', 'invalid-specs')
   io.setOutput('passed', 'false')
   // A module that fails to import may quote the runner's tokens, which it can read (see main.ts).
-  const problems = redactText(problemsFound, deps.secrets ?? [])
+  const problems = capProblems(redactText(problemsFound, deps.secrets ?? []))
   const record: InvalidSpecsRecord = {
     commit: context.pullRequest?.headSha ?? context.sha,
     ...(commentKey ? { commentKey } : {}),
@@ -1689,7 +1711,8 @@ async function reportInvalidSpecsFromArtifact(
       markdown,
       true,
       io,
-      recordPath
+      recordPath,
+      true
     )
   }
   io.setOutput('verdict', 'invalid-specs')
@@ -1836,7 +1859,9 @@ async function reportFromArtifact(
       pull.number,
       markdown,
       !complete || (comparison !== undefined && failing(comparison)) || failsOnThreshold,
-      io
+      io,
+      path,
+      true
     )
   }
   // The outputs the pull request's own run set, for steps after this one.
