@@ -1156,6 +1156,23 @@ describe('compareRuns verdicts', () => {
     expect(score.interval?.method).toBe('clustered-t')
   })
 
+  it('says nothing of compared repeats when a case one side never answered is all that differs', () => {
+    // Case 5 errored in every base answer: it compares nothing, and no other answers are compared.
+    const { base, head } = runPair(
+      {
+        cases: 6,
+        repeats: 3,
+        answer: (i) => (i === 5 ? errored('provider:server', '503') : scored(0.9))
+      },
+      { cases: 6, repeats: 3, answer: () => scored(0.9) }
+    )
+    const c = compareRuns(base, head, { seed })
+    expect(metric(c, 'score')).not.toHaveProperty('compared')
+    expect(renderComparisonTerminal(c, { color: false })).not.toContain(
+      'base and head are over every answer'
+    )
+  })
+
   it('compares as many answered repeats on both sides of a case when repeats changed, and says so', () => {
     // Repeats 1 → 5: a case's one base answer against the mean of five is no exchangeable pair
     // (an A/A gave 7.8% false regressions at α = 5%), so only the first head repeat counts.
@@ -1178,7 +1195,7 @@ describe('compareRuns verdicts', () => {
       test: { method: 'mcnemar-mid-p' }
     })
     const warning =
-      "triage / bot: repeats changed 1 → 5; the score's and pass rate's Δ, CI, p and flipped cases compare 1 answered repeat of each side of a case, the repeats both sides answered first, as the paired test needs as many on both; base and head are over every answer"
+      "triage / bot: repeats changed 1 → 5; the score's and pass rate's Δ, CI, p and flipped cases compare up to 1 answered repeat of each side of a case, the repeats both sides answered first, as the paired test needs as many on both; base and head are over every answer"
     expect(c.warnings).toContain(warning)
     expect(renderComparisonTerminal(c, { color: false })).toContain(`warning: ${warning}`)
   })

@@ -309,13 +309,14 @@ function comparedGroup(
   })
   // The quality metrics and the flipped cases compare the same answers of each case.
   const qualityPairs = sameRepeatPairs(pairs)
-  const trimmed = qualityPairs.some((pair, i) => pair !== pairs[i])
+  // A case one side never answered compares nothing either way: no other answers were compared.
+  const trimmed = qualityPairs.some((pair, i) => pair !== pairs[i] && pair.base.answered.length > 0)
   if (group.comparable) {
     const repeatsChanged = baseSuite.repeats !== headSuite.repeats
     if (repeatsChanged && pairs.length > 0) {
       const compared = Math.min(baseSuite.repeats, headSuite.repeats)
       warnings.push(
-        `${where}: repeats changed ${baseSuite.repeats} → ${headSuite.repeats}; the score's and pass rate's Δ, CI, p and flipped cases compare ${plural(compared, 'answered repeat')} of each side of a case, the repeats both sides answered first, as the paired test needs as many on both; base and head are over every answer`
+        `${where}: repeats changed ${baseSuite.repeats} → ${headSuite.repeats}; the score's and pass rate's Δ, CI, p and flipped cases compare up to ${plural(compared, 'answered repeat')} of each side of a case, the repeats both sides answered first, as the paired test needs as many on both; base and head are over every answer`
       )
     }
     const score = qualityMetric({
