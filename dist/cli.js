@@ -11358,13 +11358,13 @@ function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, wa
     family: HOLM_FAMILY["error-rate"]
   });
   const qualityPairs = sameRepeatPairs(pairs);
-  const trimmed = qualityPairs.some((pair, i) => pair !== pairs[i]);
+  const trimmed = qualityPairs.some((pair, i) => pair !== pairs[i] && pair.base.answered.length > 0);
   if (group.comparable) {
     const repeatsChanged = baseSuite.repeats !== headSuite.repeats;
     if (repeatsChanged && pairs.length > 0) {
       const compared = Math.min(baseSuite.repeats, headSuite.repeats);
       warnings.push(
-        `${where2}: repeats changed ${baseSuite.repeats} → ${headSuite.repeats}; the score's and pass rate's Δ, CI, p and flipped cases compare ${plural(compared, "answered repeat")} of each side of a case, the repeats both sides answered first, as the paired test needs as many on both; base and head are over every answer`
+        `${where2}: repeats changed ${baseSuite.repeats} → ${headSuite.repeats}; the score's and pass rate's Δ, CI, p and flipped cases compare up to ${plural(compared, "answered repeat")} of each side of a case, the repeats both sides answered first, as the paired test needs as many on both; base and head are over every answer`
       );
     }
     const score = qualityMetric({
