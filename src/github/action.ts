@@ -287,22 +287,22 @@ function breaksGate(metric: MetricComparison): boolean {
   return metric.verdict === 'regression' || metric.verdict === 'fail'
 }
 
-/**
- * The line of the spec that sets the metric's tolerance (`latency-p50:` in `gate:`), else of its
- * `gate:`, else of its `suite:`; undefined when the spec cannot be read from the workspace (the
- * annotation is then on the file).
- */
-async function gateLine(
-  specFile: string,
-  metric: MetricName,
-  cwd: string
-): Promise<number | undefined> {
+/** The spec as written in the workspace; undefined when it cannot be read there. */
+async function readSpecYaml(specFile: string, cwd: string): Promise<YamlFile | undefined> {
   const text = await readRegularFileIfExists(resolve(cwd, specFile)).then(
     (bytes) => bytes?.toString('utf8'),
     () => undefined
   )
-  if (text === undefined) return undefined
-  const yaml = new YamlFile(specFile, text)
+  return text === undefined ? undefined : new YamlFile(specFile, text)
+}
+
+/**
+ * The line of the spec that sets the metric's tolerance (`latency-p50:` in `gate:`), else of its
+ * `gate:`, else of its `suite:`; undefined when the spec could not be read from the workspace
+ * (the annotation is then on the file).
+ */
+function gateLine(yaml: YamlFile | undefined, metric: MetricName): number | undefined {
+  if (yaml === undefined) return undefined
   const data = yaml.data()
   const gate = 'value' in data && isMapping(data.value) ? data.value.gate : undefined
   const path = !isMapping(gate) ? ['suite'] : metric in gate ? ['gate', metric] : ['gate']
@@ -339,8 +339,12 @@ async function annotateRegressions(
       !(QUALITY_METRICS.has(metric.metric) && casesShown.has(group)) &&
       metric.duplicateOf === undefined
   )
+  // Each spec read once, however many of its metrics are annotated.
+  const specs = new Map<string, Promise<YamlFile | undefined>>()
   for (const { group, metric } of metrics.slice(0, REGRESSION_ANNOTATIONS)) {
-    const line = await gateLine(group.file, metric.metric, cwd)
+    let spec = specs.get(group.file)
+    if (spec === undefined) specs.set(group.file, (spec = readSpecYaml(group.file, cwd)))
+    const line = gateLine(await spec, metric.metric)
     io.annotate(
       `${METRIC_LABELS[metric.metric]} ${metric.verdict === 'fail' ? 'broke its limit' : 'regressed'}: ${metric.reason}`,
       {
@@ -871,12 +875,7 @@ async function reportInvalidSpecs(
     context.pullRequest &&
     settings.githubToken
   ) {
-    const client = deps.createClient({
-      token: settings.githubToken,
-      apiUrl: context.apiUrl,
-      owner: context.owner,
-      repo: context.repo
-    })
+    const client = githubClient(settings.githubToken, context, deps)
     await postComment(
       settings,
       { workflow: context.workflow, key: commentKey },
@@ -1011,12 +1010,7 @@ export async function runAction(
   io.setOutput('passed', String(belowThreshold.length === 0))
 
   const client = settings.githubToken
-    ? deps.createClient({
-        token: settings.githubToken,
-        apiUrl: context.apiUrl,
-        owner: context.owner,
-        repo: context.repo
-      })
+    ? githubClient(settings.githubToken, context, deps)
     : undefined
   if (!client) io.warning('evalgate: no `github-token`: no baseline, comment or tracking issue')
   const store = storeFor(settings, client, deps)
