@@ -169,6 +169,83 @@ throw new Error('read ' + entry + ' knew ' + ${JSON.stringify(ACTIONS_TOKEN.toUp
   })
 })
 
+describe('a spec’s own secrets, in the error of a module that fails to import', () => {
+  it('are redacted from the invalid-specs comment, job summary, record and failure', async () => {
+    const specKey = 'evalgate-spec-key-0000000000'
+    const openaiKey = 'sk-evalgate/default+key0000'
+    const files = {
+      // A spec whose providers read their keys; the javascript scorer's module quotes them as it
+      // fails to import, one URL-encoded. The model and a short value are no secrets: kept.
+      'evals/keyed.eval.yaml': [
+        'suite: keyed',
+        'providers:',
+        '  - id: api',
+        '    type: openai',
+        "    model: '${EVALGATE_SPEC_MODEL}'",
+        '    base-url: http://127.0.0.1:9/v1',
+        "    api-key: '${EVALGATE_SPEC_KEY}'",
+        "    params: { user: '${EVALGATE_SPEC_REGION}' }",
+        '  - id: default-key',
+        '    type: openai',
+        '    model: gpt-4o-mini',
+        "prompt: 'Say {{word}}'",
+        'cases:',
+        '  - vars: { word: hi }',
+        'scorers:',
+        '  - type: javascript',
+        '    path: ./keyed-scorer.js',
+        ''
+      ].join('\n'),
+      'evals/keyed-scorer.js': `throw new Error('refused ' + process.env.EVALGATE_SPEC_KEY + ' and ' + encodeURIComponent(process.env.OPENAI_API_KEY) + ' for ' + process.env.EVALGATE_SPEC_MODEL + ' in ' + process.env.EVALGATE_SPEC_REGION)\n`,
+      // A later spec file that is not even YAML: the others' secrets are redacted all the same.
+      'evals/zz-broken.eval.yaml': "suite: [broken\napi-key: '${EVALGATE_SPEC_KEY}'\n"
+    }
+    for (const [path, text] of Object.entries(files)) await writeFile(join(workspace, path), text)
+    try {
+      const headSha = server.state.commit({
+        branch: 'keyed',
+        parents: [mainSha],
+        files: { k: '1\n' }
+      })
+      const { number } = server.state.addPullRequest({ headBranch: 'keyed' })
+      const run = await runEvent(
+        'pull_request',
+        pullRequestPayload({ number, headSha, headBranch: 'keyed', baseSha: mainSha }),
+        {
+          GITHUB_SHA: '7'.repeat(40),
+          GITHUB_REF: `refs/pull/${number}/merge`,
+          EVALGATE_SPEC_KEY: specKey,
+          OPENAI_API_KEY: openaiKey,
+          EVALGATE_SPEC_MODEL: 'gpt-4o-mini',
+          EVALGATE_SPEC_REGION: 'eu-1'
+        },
+        ACTIONS_TOKEN
+      )
+      expect(run.code).toBe(1)
+      expect(run.outputs.verdict).toBe('invalid-specs')
+      const [comment] = server.state.commentsOn(number)
+      const record = await readFile(
+        run.resultsPath.replace(/\.json$/, '.invalid-specs.json'),
+        'utf8'
+      )
+      const quoted = 'refused ${EVALGATE_SPEC_KEY} and ${OPENAI_API_KEY} for gpt-4o-mini in eu-1'
+      expect(comment?.body).toContain('### evalgate: invalid specs')
+      expect(comment?.body).toContain(quoted)
+      expect(comment?.body).toContain('evals/zz-broken.eval.yaml:2:1: invalid YAML')
+      expect(run.summary).toContain(quoted)
+      expect(run.stdout).toMatch(
+        /^::error::2 problems in eval specs:.*refused \$\{EVALGATE_SPEC_KEY\}/m
+      )
+      for (const text of [comment?.body ?? '', run.summary, record, run.stdout, run.stderr]) {
+        expect(text).not.toContain(specKey)
+        expect(text).not.toContain(encodeURIComponent(openaiKey))
+      }
+    } finally {
+      await Promise.all(Object.keys(files).map((path) => rm(join(workspace, path))))
+    }
+  })
+})
+
 describe('report-from: the baseline error recorded beside the results', () => {
   /** A fork's artifact without its comparison, as a run that could not read the baseline leaves it. */
   async function withoutComparison(branch: string) {

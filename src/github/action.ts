@@ -20,7 +20,7 @@ import {
 } from '../compare/index.js'
 import type { Comparison, MetricComparison, MetricName } from '../compare/index.js'
 import { METRIC_LABELS } from '../compare/format.js'
-import { InputError, UsageError, errorMessage } from '../errors.js'
+import { EvalgateError, InputError, UsageError, errorMessage } from '../errors.js'
 import { TOOL_VERSION } from '../version.js'
 import {
   invalidSpecsPathFor,
@@ -44,6 +44,7 @@ import type { ReplayedProvider, RunResult } from '../results/types.js'
 import { lineProgress, runEvals } from '../run/index.js'
 import type { RunEvalsOptions } from '../run/index.js'
 import type { CacheMode } from '../run/cache.js'
+import { writtenSecrets } from '../spec/index.js'
 import { redactText } from '../spec/secrets.js'
 import type { SecretValue } from '../spec/types.js'
 import type { GitHubClient, GitHubClientOptions } from './client.js'
@@ -801,7 +802,10 @@ interface InvalidSpecsRecord {
   commit: string
   /** The job (or `comment-key`) whose sticky comment reports them. */
   commentKey?: string
-  /** The problems, as the step's failure lists them (with the runner's tokens redacted). */
+  /**
+   * The problems, as the step's failure lists them (the runner's tokens and the specs' secrets
+   * redacted).
+   */
   problems: string
 }
 
@@ -843,6 +847,7 @@ function capProblems(problems: string): string {
  * comment is written as for any run that fails the check; the step fails with the same problems.
  * A fork's run cannot comment: what it records beside the results is reported by `report-from`.
  * A shard comments nothing either: the `merge-from` job reports what it records, in its comment.
+ * Returns the problems as reported, for the step's failure.
  */
 async function reportInvalidSpecs(
   problemsFound: string,
@@ -850,12 +855,15 @@ async function reportInvalidSpecs(
   context: ActionContext,
   commentKey: string | undefined,
   deps: ActionDeps
-): Promise<void> {
+): Promise<string> {
   const { io } = deps
   io.setOutput('verdict', 'invalid-specs')
   io.setOutput('passed', 'false')
-  // A module that fails to import may quote the runner's tokens, which it can read (see main.ts).
-  const problems = capProblems(redactText(problemsFound, deps.secrets ?? []))
+  // A module that fails to import may quote the runner's tokens, which it can read (see main.ts),
+  // or the keys of the specs' providers and judges, expanded before it failed.
+  const specSecrets = await writtenSecrets(settings.specs, { cwd: deps.cwd, env: deps.env })
+  const redacted = redactText(problemsFound, [...(deps.secrets ?? []), ...specSecrets])
+  const problems = capProblems(redacted)
   const record: InvalidSpecsRecord = {
     commit: context.pullRequest?.headSha ?? context.sha,
     ...(commentKey ? { commentKey } : {}),
@@ -888,6 +896,7 @@ async function reportInvalidSpecs(
     )
   }
   await io.writeSummary(markdown)
+  return redacted
 }
 
 /**
@@ -975,10 +984,16 @@ export async function runAction(
         context,
         io
       ).catch(async (error: unknown) => {
-        if (error instanceof InputError) {
-          await reportInvalidSpecs(error.message, settings, context, commentKey, deps)
-        }
-        throw error
+        if (!(error instanceof InputError)) throw error
+        // The step fails with the problems as reported: redacted.
+        const problems = await reportInvalidSpecs(
+          error.message,
+          settings,
+          context,
+          commentKey,
+          deps
+        )
+        throw new EvalgateError(problems, error.exitCode)
       })
   io.setOutput('results-path', out)
   // The specs load now: a record of an earlier run's problems is no report of this one.

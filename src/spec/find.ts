@@ -83,6 +83,19 @@ async function searchDirectory(directory: string, search: Search): Promise<void>
  * InputError when a path does not exist or cannot be read, or nothing is found.
  */
 export async function findSpecFiles(paths: readonly string[], cwd: string): Promise<string[]> {
+  const { files, problems } = await searchSpecFiles(paths, cwd)
+  if (problems.length > 0) throw new InputError(problems, 'no eval specs to load')
+  return files
+}
+
+/**
+ * The spec files findSpecFiles finds, and the problems it would throw (a path that does not
+ * exist, a directory that cannot be read): the files found beside a problem are still listed.
+ */
+export async function searchSpecFiles(
+  paths: readonly string[],
+  cwd: string
+): Promise<{ files: string[]; problems: Diagnostic[] }> {
   const searched = paths.length > 0 ? paths : DEFAULT_SPEC_PATHS
   const search: Search = { cwd, found: new Set(), problems: [], searched: new Set() }
   for (const path of searched) {
@@ -121,7 +134,7 @@ export async function findSpecFiles(paths: readonly string[], cwd: string): Prom
       hint: `${NAMING_HINT}; pass spec files or directories`
     })
   }
-  if (search.problems.length > 0) throw new InputError(search.problems, 'no eval specs to load')
   // Plain code-unit order, the same on every machine and locale.
-  return [...search.found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  const files = [...search.found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  return { files, problems: search.problems }
 }

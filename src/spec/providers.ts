@@ -177,18 +177,35 @@ function variableNames(value: unknown, names = new Set<string>()): Set<string> {
 }
 
 /**
- * The values of the `${VAR}`s a provider entry uses, as written (not escaped) and set. A variable
- * the `model:` uses is none: the run records the model in clear, and writing it back in the model
- * a server reports would leave every answer unpriced.
+ * The `${VAR}`s a provider entry uses, as written (not escaped), whose values are its secrets. A
+ * variable the `model:` uses is none: the run records the model in clear, and writing it back in
+ * the model a server reports would leave every answer unpriced.
  */
-function secretValues(entry: unknown, context: SpecContext): SecretValue[] {
-  const { model, ...settings } = entry as Record<string, unknown>
+function secretVariables(entry: Record<string, unknown>): string[] {
+  const { model, ...settings } = entry
   const published = variableNames(model)
-  const names = [...variableNames(settings)].filter((name) => !published.has(name))
-  return names.flatMap((name) => {
+  return [...variableNames(settings)].filter((name) => !published.has(name))
+}
+
+/** The values of a provider entry's secretVariables that are set. */
+function secretValues(entry: unknown, context: SpecContext): SecretValue[] {
+  return secretVariables(entry as Record<string, unknown>).flatMap((name) => {
     const value = context.env[name]
     return value === undefined ? [] : secretForms(name, value)
   })
+}
+
+/**
+ * The variables whose values a provider or judge entry, schema-valid or not, takes as its secrets
+ * once resolved: its secretVariables, and OPENAI_API_KEY for an `openai` entry that names neither
+ * `api-key` nor `base-url`.
+ */
+export function providerSecretVariables(entry: unknown): string[] {
+  if (!isMapping(entry)) return []
+  const names = secretVariables(entry)
+  const defaultKey =
+    entry.type === 'openai' && entry['api-key'] === undefined && entry['base-url'] === undefined
+  return defaultKey ? [...names, DEFAULT_API_KEY_VARIABLE] : names
 }
 
 function resolvePrices(prices: NonNullable<WrittenProviderBase['prices']>): PriceSpec {
