@@ -569,6 +569,23 @@ describe('exit codes', () => {
     expect(compared.stdout).toMatch(/^capitals \/ bot {2}INCONCLUSIVE {2}3 paired cases$/m)
   })
 
+  it('compare refuses a format 2 results file that carries format 3 answer fields, naming them', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-mixed-'))
+    const edited = runResult('def456')
+    for (const suite of edited.suites) {
+      suite.results = suite.results.map((result) => ({ ...result, judgeCached: false }))
+    }
+    await writeFile(join(dir, 'base.json'), JSON.stringify(runResult('abc123')))
+    await writeFile(join(dir, 'head.json'), JSON.stringify({ ...edited, schemaVersion: 2 }))
+    const compared = await runCliProcess(cli, ['compare', 'base.json', 'head.json'], { cwd: dir })
+    expect(compared.code).toBe(2)
+    expect(compared.stdout).toBe('')
+    expect(compared.stderr).toBe(
+      'evalgate: cannot read a results file:\n' +
+        `  ${join(dir, 'head.json')}: suites.0.results.0.judgeCached: \`judgeCached\` is a field of results format 3, but the file declares \`schemaVersion: 2\`: it was hand-edited or written by a different evalgate version (write it again with \`evalgate run\`, or, if its answers are as an evalgate run wrote them, set \`schemaVersion\` to 3)\n`
+    )
+  })
+
   it('exits 2 with every spec problem at once and no stack trace', async () => {
     const run = await runCliProcess(cli, ['run', 'broken', '--out', out], { cwd: fixtures })
     expect(run.code).toBe(2)

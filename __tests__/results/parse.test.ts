@@ -29,6 +29,43 @@ describe('parseRunResult', () => {
     }
   })
 
+  it("refuses a file of an older format that carries a later format's answer fields, saying how to mend it", () => {
+    const mixed = structuredClone(valid)
+    const suite = mixed.suites[0]
+    const answer = suite?.results[0]
+    if (!suite || !answer) throw new Error('the helper run has an answer')
+    suite.results = [
+      { ...answer, finishReason: 'length' },
+      { ...answer, caseId: 'c2', judgeCached: true }
+    ]
+    suite.cases.push({ id: 'c2', source: 'evals/triage.eval.yaml:12' })
+    for (const declared of [1, 2]) {
+      const text = JSON.stringify({ ...mixed, schemaVersion: declared })
+      expect(() => parseRunResult(text, 'edited.json')).toThrow(
+        new InputError(
+          [
+            {
+              file: 'edited.json',
+              path: 'suites.0.results.0.finishReason',
+              message: `\`finishReason\` is a field of results format 3, but the file declares \`schemaVersion: ${declared}\` (and 1 more answer field of a later format): it was hand-edited or written by a different evalgate version`,
+              hint: 'write it again with `evalgate run`, or, if its answers are as an evalgate run wrote them, set `schemaVersion` to 3'
+            }
+          ],
+          'cannot read a results file'
+        ).message
+      )
+    }
+    // One field alone is named alone, and the file as format 3 is read.
+    const [finished] = suite.results
+    if (finished) delete finished.finishReason
+    expect(() =>
+      parseRunResult(JSON.stringify({ ...mixed, schemaVersion: 2 }), 'edited.json')
+    ).toThrow(
+      'cannot read a results file:\n  edited.json: suites.0.results.1.judgeCached: `judgeCached` is a field of results format 3, but the file declares `schemaVersion: 2`: it was hand-edited'
+    )
+    expect(parseRunResult(JSON.stringify(mixed), 'edited.json').suites[0]?.results).toHaveLength(2)
+  })
+
   it('names the file and field of a malformed result', () => {
     const broken = structuredClone(valid) as unknown as {
       suites: { results: { score: unknown }[] }[]

@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject } from 'ajv'
 import { InputError } from '../errors.js'
+import type { Diagnostic } from '../errors.js'
 import { suggestOrList } from '../spec/did-you-mean.js'
 import runResultSchema from '../../schema/run-result.schema.json' with { type: 'json' }
 import { JsonPieceError, lineAndColumn, parseJsonInPieces } from './json-in-pieces.js'
@@ -106,6 +107,8 @@ function checkRunResult(data: unknown, file: string): RunResult {
     throw new InputError(diagnostics, `${file} is not an evalgate RunResult`)
   }
   const run = data as unknown as RunResult
+  const anachronism = fieldNewerThanVersion(run, file)
+  if (anachronism) throw new InputError([anachronism], 'cannot read a results file')
   const inconsistent = answerProblems(run)
   if (inconsistent.length > 0) {
     throw new InputError(
@@ -114,6 +117,46 @@ function checkRunResult(data: unknown, file: string): RunResult {
     )
   }
   return run
+}
+
+/**
+ * Answer fields by the results format that introduced them: the schema allows them in every
+ * version (they are optional), yet no evalgate ever wrote them into an older one.
+ */
+const ANSWER_FIELDS_SINCE: Record<string, number> = { finishReason: 3, judgeCached: 3 }
+
+/**
+ * The first answer field newer than the format the file declares: an evalgate of that format
+ * would not know the field, so the file was hand-edited or its `schemaVersion` set by something
+ * other than the run that wrote its answers, and which of the two is wrong cannot be told.
+ */
+function fieldNewerThanVersion(run: RunResult, file: string): Diagnostic | undefined {
+  const declared = run.schemaVersion
+  if (declared >= RUN_RESULT_VERSION) return undefined
+  let first: { path: string; field: string; since: number } | undefined
+  let others = 0
+  let needed: number = declared
+  run.suites.forEach((suite, s) => {
+    suite.results.forEach((result, r) => {
+      for (const [field, since] of Object.entries(ANSWER_FIELDS_SINCE)) {
+        if (since <= declared || !Object.hasOwn(result, field)) continue
+        needed = Math.max(needed, since)
+        if (first) others++
+        else first = { path: `suites.${s}.results.${r}.${field}`, field, since }
+      }
+    })
+  })
+  if (first === undefined) return undefined
+  const more =
+    others > 0
+      ? ` (and ${others} more answer field${others === 1 ? '' : 's'} of a later format)`
+      : ''
+  return {
+    file,
+    path: first.path,
+    message: `\`${first.field}\` is a field of results format ${first.since}, but the file declares \`schemaVersion: ${declared}\`${more}: it was hand-edited or written by a different evalgate version`,
+    hint: `write it again with \`evalgate run\`, or, if its answers are as an evalgate run wrote them, set \`schemaVersion\` to ${needed}`
+  }
 }
 
 /** A schema error as a field path (`suites.0.gate`) and what is wrong there. */
