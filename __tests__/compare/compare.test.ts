@@ -942,6 +942,57 @@ describe('compareRuns verdicts', () => {
     expect(comparisonExitCode(c)).toBe(1)
   })
 
+  it('judges a floor on every case the head answered, and shows that value beside the paired table', () => {
+    // Cases 0 and 1 errored in every base answer: they are not compared, but the floor reads them.
+    const base = {
+      cases: 10,
+      gate: { score: { min: 0.9 } },
+      answer: (i: number) => (i < 2 ? errored('provider:server', '503') : scored(1))
+    }
+    const breaks = runPair(base, { ...base, answer: (i: number) => scored(i < 2 ? 0 : 1) })
+    const failed = compareRuns(breaks.base, breaks.head, { seed })
+    expect(metric(failed, 'score')).toMatchObject({
+      n: 8,
+      head: 1,
+      floor: { head: 0.8, cases: 10 },
+      verdict: 'fail',
+      reason: 'mean score 80.0% over the 10 cases the head answered is below the floor 90.0%'
+    })
+    expect(checkComparison(failed).problem).toBeUndefined()
+    const note =
+      'the floor reads every case the head answered, whatever the baseline answered: mean score 80.0% over 10 cases (floor 90.0%); base and head above are over the 8 cases answered in both runs'
+    const terminal = renderComparisonTerminal(failed, { color: false })
+    expect(terminal).toMatch(/^ {2}mean score +100\.0% +100\.0% .* FAIL$/m)
+    expect(terminal).toContain(`\n  ${note}\n`)
+    expect(terminal).toContain(
+      '• mean score: mean score 80.0% over the 10 cases the head answered is below the floor 90.0%'
+    )
+    const markdown = renderMarkdown(failed)
+    expect(markdown).toContain('| mean score | 100.0% | 100.0% |')
+    expect(markdown).toContain(`\n*${note}*\n`)
+    expect(markdown).toContain(
+      '- **mean score** FAIL: mean score 80.0% over the 10 cases the head answered is below the floor 90.0%'
+    )
+    // The reverse: the paired cases' 87.5% is below the floor, every answered case's 90% is not.
+    const holds = runPair(base, { ...base, answer: (i: number) => scored(i === 9 ? 0 : 1) })
+    const held = compareRuns(holds.base, holds.head, { seed })
+    expect(metric(held, 'score')).toMatchObject({ head: 0.875, floor: { head: 0.9, cases: 10 } })
+    expect(metric(held, 'score').verdict).not.toBe('fail')
+    expect(renderComparisonTerminal(held, { color: false })).toContain(
+      'the floor reads every case the head answered, whatever the baseline answered: mean score 90.0% over 10 cases (floor 90.0%); base and head above are over the 8 cases answered in both runs'
+    )
+    // When the table's head is over every case the head answered, it is the floor's value.
+    const whole = runPair(
+      { ...base, answer: () => scored(1) },
+      { ...base, answer: (i: number) => scored(i < 2 ? 0 : 1) }
+    )
+    const plain = compareRuns(whole.base, whole.head, { seed })
+    expect(metric(plain, 'score')).toMatchObject({ head: 0.8, verdict: 'fail' })
+    expect(metric(plain, 'score').floor).toBeUndefined()
+    expect(metric(plain, 'score').reason).toBe('mean score 80.0% is below the floor 90.0%')
+    expect(renderMarkdown(plain)).not.toContain('the floor reads')
+  })
+
   it('never shows a value that broke a limit as equal to it', () => {
     // 1,999 of 2,000 cases pass: 99.95%, which one decimal would round up to the 100% floor.
     const floor = { cases: 2000, gate: { score: { min: 1 } }, answer: passingFirst(1999) }

@@ -2,6 +2,7 @@
  * Number formats shared by the verdict reasons and the renderers, so a report never says one
  * thing in its table and another in its prose.
  */
+import { beyond } from './gate.js'
 import type { JudgeSpend, MetricComparison, MetricName, MetricUnit, Verdict } from './types.js'
 
 const MINUS = '−'
@@ -306,6 +307,31 @@ export function comparedRepeatsNote(metrics: readonly MetricComparison[]): strin
   )
   if (means.length === 0) return undefined
   return `base and head are over every answer; Δ, 95% CI and p compare as many answered repeats on both sides of each case, those both sides answered first (${means.join(', ')})`
+}
+
+/**
+ * What a floor of the `gate:` block (`min`) read when it is not the table's head: every case the
+ * head answered, while base and head are over the cases answered in both runs. Undefined when
+ * no floor read more than the table shows.
+ */
+export function floorNote(metrics: readonly MetricComparison[]): string | undefined {
+  const read = metrics.flatMap((m) => {
+    if (m.floor === undefined || m.tolerance.min === undefined) return []
+    // Apart only when the floor is broken: a value at its floor reads as equal to it.
+    const [value, floor] = beyond(m.floor.head, m.tolerance.min, 'beneath')
+      ? formatPercentsApart(m.floor.head, m.tolerance.min)
+      : [formatPercent(m.floor.head), formatPercent(m.tolerance.min)]
+    return [
+      {
+        n: m.n,
+        text: `${METRIC_LABELS[m.metric]} ${value} over ${plural(m.floor.cases, 'case')} (floor ${floor})`
+      }
+    ]
+  })
+  const first = read[0]
+  if (first === undefined) return undefined
+  const reads = read.length === 1 ? 'the floor reads' : 'the floors read'
+  return `${reads} every case the head answered, whatever the baseline answered: ${read.map((r) => r.text).join(', ')}; base and head above are over the ${plural(first.n, 'case')} answered in both runs`
 }
 
 /** How a model's reason for stopping short of finishing an answer reads in a report. */

@@ -57,3 +57,13 @@ export function resolveGate(spec: GateSpec | undefined): ResolvedGate {
     }
   }
 }
+
+/**
+ * Whether `value` is beyond `limit` (above it; below it for `beneath`) by more than rounding: a
+ * change exactly at a tolerance (a 2.00-point drop, a ×1.20 ratio) must get one verdict, whatever
+ * the last bit the arithmetic left on it.
+ */
+export function beyond(value: number, limit: number, side: 'above' | 'beneath' = 'above'): boolean {
+  const slack = 1e-9 * Math.max(1, Math.abs(limit))
+  return side === 'above' ? value > limit + slack : value < limit - slack
+}

@@ -161,9 +161,15 @@ function headTotals(side: SideSummary) {
   return {
     score: meanOfKnown(cases.map((c) => c.score)),
     passRate: meanOfKnown(cases.map((c) => c.passRate)),
+    /** Cases with an answered repeat: those the score and pass rate are over. */
+    answeredCases: cases.filter((c) => c.score !== null).length,
     cost: meanOfKnown(cases.map((c) => c.cost)),
     errorRate: side.answers === 0 ? null : side.errors / side.answers
   }
+}
+
+function overAnswered(value: number | null, cases: number) {
+  return value === null ? null : { value, cases }
 }
 
 function setsDiffer(a: readonly string[], b: readonly string[]): boolean {
@@ -324,7 +330,7 @@ function comparedGroup(
       pairs: qualityPairs,
       tolerance: gate.score,
       ctx,
-      headAll: totals.score,
+      headAll: overAnswered(totals.score, totals.answeredCases),
       ...(trimmed ? { everyAnswer: pairs } : {}),
       repeats: repeatsChanged ? null : headSuite.repeats,
       family: HOLM_FAMILY.score
@@ -341,7 +347,7 @@ function comparedGroup(
       pairs: qualityPairs,
       tolerance: gate.passRate,
       ctx,
-      headAll: totals.passRate,
+      headAll: overAnswered(totals.passRate, totals.answeredCases),
       ...(trimmed ? { everyAnswer: pairs } : {}),
       repeats: repeatsChanged ? null : headSuite.repeats,
       family: HOLM_FAMILY['pass-rate'],

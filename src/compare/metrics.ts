@@ -27,7 +27,7 @@ import type { Rng, TestResult } from '../stats/index.js'
 import type { CaseResult } from '../results/types.js'
 import { LATENCY_FLOOR_MS, outageErrors, outageLoss, outageShare } from './cases.js'
 import type { CaseSummary, SideSummary } from './cases.js'
-import { P95_MIN_SAMPLES } from './gate.js'
+import { P95_MIN_SAMPLES, beyond } from './gate.js'
 import type { QualityTolerance } from './gate.js'
 import {
   formatInterval,
@@ -62,16 +62,6 @@ const MAX_ADVISED_REPEATS = 50
 export function meanOfKnown(values: readonly (number | null)[]): number | null {
   const known = values.filter((v): v is number => v !== null)
   return known.length === 0 ? null : mean(known)
-}
-
-/**
- * Whether `value` is beyond `limit` (above it; below it for `beneath`) by more than rounding: a
- * change exactly at a tolerance (a 2.00-point drop, a ×1.20 ratio) must get one verdict, whatever
- * the last bit the arithmetic left on it.
- */
-function beyond(value: number, limit: number, side: 'above' | 'beneath' = 'above'): boolean {
-  const slack = 1e-9 * Math.max(1, Math.abs(limit))
-  return side === 'above' ? value > limit + slack : value < limit - slack
 }
 
 /** The α a test must beat at Holm's first step in a family of `familySize`, as a reason says it. */
@@ -545,8 +535,11 @@ export function qualityMetric(options: {
   pairs: readonly Pair[]
   tolerance: QualityTolerance
   ctx: GroupContext
-  /** The head's value over all its cases, for the absolute floor. */
-  headAll: number | null
+  /**
+   * The head's value over every case it answered (and how many), which the absolute floor reads
+   * whatever the baseline answered; null when it answered none.
+   */
+  headAll: { value: number; cases: number } | null
   /**
    * The paired cases with every answered repeat, when `pairs` kept fewer of some (see
    * sameRepeatPairs): base and head are shown over these, and what was compared beside them.
@@ -645,12 +638,21 @@ export function qualityMetric(options: {
     metric.gated = true
   }
   const label = QUALITY_LABEL[name]
-  const brokenLimit = () =>
-    tolerance.min !== undefined &&
-    options.headAll !== null &&
-    beyond(options.headAll, tolerance.min, 'beneath')
-      ? `${label} ${formatPercentsApart(options.headAll, tolerance.min).join(' is below the floor ')}`
-      : undefined
+  const headAll = options.headAll
+  // The table's head is over the cases answered in both runs; a floor holds whatever the baseline
+  // answered, so when the head answered others too (added cases, cases the baseline errored on)
+  // the value it reads is shown beside the table, and its reason says what it is over.
+  const floorReadsMore = tolerance.min !== undefined && headAll !== null && headAll.cases !== n
+  if (floorReadsMore) metric.floor = { head: headAll.value, cases: headAll.cases }
+  const brokenLimit = () => {
+    if (tolerance.min === undefined || headAll === null) return undefined
+    if (!beyond(headAll.value, tolerance.min, 'beneath')) return undefined
+    const [value, floor] = formatPercentsApart(headAll.value, tolerance.min)
+    const over = floorReadsMore
+      ? ` over the ${plural(headAll.cases, 'case')} the head answered`
+      : ''
+    return `${label} ${value}${over} is below the floor ${floor}`
+  }
   const decide = (familySize: number) => {
     const { alpha } = ctx
     const floorBroken = brokenLimit()

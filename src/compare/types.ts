@@ -129,6 +129,12 @@ export interface MetricComparison {
    * compare, while `base` and `head` stay over every answer, as the gate's floor reads them.
    */
   compared?: { base: number; head: number }
+  /**
+   * The score and pass rate with an absolute floor (`tolerance.min`), when the head answered
+   * cases that `head` is not over (added cases, cases the baseline answered none of): the head's
+   * value over every case it answered, which the floor is judged on whatever the baseline.
+   */
+  floor?: { head: number; cases: number }
   deltaKind: 'difference' | 'ratio'
   /** Paired units behind the test: cases (clusters are reported in `clusters`). */
   n: number

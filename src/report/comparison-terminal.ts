@@ -6,6 +6,7 @@ import {
   METRIC_LABELS,
   VERDICT_WORDS,
   comparedRepeatsNote,
+  floorNote,
   plural,
   powerGuidance,
   metricCells
@@ -119,6 +120,8 @@ function groupLines(group: GroupComparison, paint: ReturnType<typeof painter>): 
     })
     const compared = comparedRepeatsNote(metrics)
     if (compared) lines.push(`  ${paint.dim(compared)}`)
+    const floors = floorNote(metrics)
+    if (floors) lines.push(`  ${paint.dim(floors)}`)
   }
   for (const metric of group.metrics) {
     if (['pass', 'not-gated', 'not-comparable'].includes(metric.verdict)) continue

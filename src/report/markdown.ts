@@ -8,6 +8,7 @@ import {
   METRIC_LABELS,
   VERDICT_WORDS,
   comparedRepeatsNote,
+  floorNote,
   finishReasonText,
   judgeSpendCaveats,
   plural,
@@ -189,6 +190,8 @@ function groupSection(group: GroupComparison): string {
     )
     const compared = comparedRepeatsNote(rows)
     if (compared) lines.push('', `*${compared}*`)
+    const floors = floorNote(rows)
+    if (floors) lines.push('', `*${floors}*`)
   }
   const found = findings(group)
   if (found.length > 0) lines.push('', ...found)
