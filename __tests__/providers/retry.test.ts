@@ -208,7 +208,53 @@ describe('retry-after headers', () => {
     expect(
       retryAfterFromHeaders(headers({ 'retry-after': 'Mon, 01 Jan 2026 00:00:12 GMT' }), now, 503)
     ).toBeUndefined()
-    expect(parseHttpDate('Thu, 01 Jan 2026 00:00:12 GMT')).toBe(now + 12_000)
+    expect(parseHttpDate('Thu, 01 Jan 2026 00:00:12 GMT', now)).toBe(now + 12_000)
+  })
+
+  it('reads an HTTP date in the obsolete RFC 850 and asctime forms too', () => {
+    // RFC 9110 §5.6.7: a recipient must accept all three forms.
+    for (const date of [
+      'Thursday, 01-Jan-26 00:00:12 GMT',
+      'Thu Jan  1 00:00:12 2026',
+      'Thu Jan 01 00:00:12 2026'
+    ]) {
+      expect({
+        date,
+        waitMs: retryAfterFromHeaders(headers({ 'retry-after': date }), now, 429)
+      }).toEqual({ date, waitMs: 12_000 })
+    }
+    for (const malformed of [
+      'Thu, 01-Jan-26 00:00:12 GMT',
+      'Thursday, 01-Jan-2026 00:00:12 GMT',
+      'Friday, 01-Jan-26 00:00:12 GMT',
+      'Thursday, 01-Jan-26 00:00:12',
+      'Thu Jan 1 00:00:12 2026',
+      'Thu Jan  1 00:00:12 2026 GMT',
+      'Thu Feb 30 00:00:12 2026',
+      'Thu Jan  1 24:00:12 2026'
+    ]) {
+      expect({ malformed, date: parseHttpDate(malformed, now) }).toEqual({
+        malformed,
+        date: undefined
+      })
+    }
+  })
+
+  it('reads a two-digit year more than 50 years ahead as the most recent past one', () => {
+    // From 2026: 76 is 2076, 50 years ahead; 77 would be 2077, more than 50, so it is 1977.
+    expect(parseHttpDate('Wednesday, 01-Jan-76 00:00:00 GMT', now)).toBe(
+      Date.parse('2076-01-01T00:00:00Z')
+    )
+    expect(parseHttpDate('Saturday, 01-Jan-77 00:00:00 GMT', now)).toBe(
+      Date.parse('1977-01-01T00:00:00Z')
+    )
+    expect(parseHttpDate('Sunday, 06-Nov-94 08:49:37 GMT', now)).toBe(
+      Date.parse('1994-11-06T08:49:37Z')
+    )
+    // A date in the past asks for no wait.
+    expect(
+      retryAfterFromHeaders(headers({ 'retry-after': 'Sunday, 06-Nov-94 08:49:37 GMT' }), now, 429)
+    ).toBe(0)
   })
 
   it("waits for the reset of OpenAI's limit only when a 429 says it is used up", () => {

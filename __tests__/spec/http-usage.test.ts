@@ -122,6 +122,26 @@ describe('http provider Retry-After', () => {
     expect(error).toMatchObject({ kind: 'server', retryable: true, retryAfterMs: 1500 })
   })
 
+  it('reads Retry-After as an HTTP date in any of its three forms', async () => {
+    const provider = await providerWithUsage('timeout: 5s')
+    // A minute from now, in the whole seconds of an HTTP date: at most 60 s to wait.
+    const at = new Date(Math.floor(Date.now() / 1000) * 1000 + 60_000)
+    const [weekday, day, month, year, time] = at.toUTCString().split(/,? /) as string[]
+    const fullWeekday = at.toLocaleDateString('en-US', { weekday: 'long', timeZone: 'UTC' })
+    for (const date of [
+      at.toUTCString(),
+      `${fullWeekday}, ${day}-${month}-${year?.slice(2)} ${time} GMT`,
+      `${weekday} ${month} ${day?.replace(/^0/, ' ')} ${time} ${year}`
+    ]) {
+      answerNext({ status: 429, headers: { 'retry-after': date }, body: { error: 'slow down' } })
+      const waitMs = (await failure(provider)).retryAfterMs ?? 0
+      expect({ date, waitsAMinute: waitMs > 50_000 && waitMs <= 60_000 }).toEqual({
+        date,
+        waitsAMinute: true
+      })
+    }
+  })
+
   it('honours it on any 5xx, leaves the wait unset without it, and ignores it on a 4xx', async () => {
     const provider = await providerWithUsage('timeout: 5s')
     answerNext({ status: 429, body: {} })

@@ -145,15 +145,50 @@ export function parseDurationMs(text: string): number | undefined {
   return total
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
+const MONTH = `(?<month>${MONTHS.join('|')})`
+const SHORT_DAY = `(?<weekday>${DAY_NAMES.map((name) => name.slice(0, 3)).join('|')})`
+const TIME = '(?<hour>\\d\\d):(?<minute>\\d\\d):(?<second>\\d\\d)'
+/** The three forms of an HTTP-date (RFC 9110 §5.6.7), the current one first. */
+const HTTP_DATE_FORMS = [
+  // IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT`.
+  `${SHORT_DAY}, (?<day>\\d\\d) ${MONTH} (?<year>\\d{4}) ${TIME} GMT`,
+  // RFC 850, obsolete: `Sunday, 06-Nov-94 08:49:37 GMT`, a two-digit year.
+  `(?<weekday>${DAY_NAMES.join('|')}), (?<day>\\d\\d)-${MONTH}-(?<year>\\d\\d) ${TIME} GMT`,
+  // asctime, obsolete: `Sun Nov  6 08:49:37 1994`, a day below 10 padded with a space.
+  `${SHORT_DAY} ${MONTH} (?<day>[ \\d]\\d) ${TIME} (?<year>\\d{4})`
+].map((form) => new RegExp(`^${form}$`))
+
 /**
- * An HTTP-date in its one current form, IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`, RFC 9110
- * §5.6.7), as epoch milliseconds; anything else is undefined. `Date.parse` alone reads almost any
- * text as some date (`abc 2` is a day in 2001); a text that is what the date it names prints as
- * (`toUTCString` is IMF-fixdate) is one.
+ * An HTTP-date in any of the three forms a recipient must accept (RFC 9110 §5.6.7) as epoch
+ * milliseconds; anything else is undefined, as is a date that does not exist (31 February) or
+ * whose weekday is wrong. `Date.parse` alone reads almost any text as some date (`abc 2` is a day
+ * in 2001), and gets a two-digit year wrong. A two-digit year more than 50 years after `nowMs` is the most recent past year with
+ * those digits, as §5.6.7 says.
  */
-export function parseHttpDate(text: string): number | undefined {
-  const ms = Date.parse(text)
-  return Number.isFinite(ms) && new Date(ms).toUTCString() === text ? ms : undefined
+export function parseHttpDate(text: string, nowMs: number): number | undefined {
+  const fields = HTTP_DATE_FORMS.map((form) => form.exec(text)?.groups).find(Boolean)
+  if (!fields) return undefined
+  const { weekday = '', day = '', month = '', year = '', hour, minute, second } = fields
+  let fullYear = Number(year)
+  if (year.length === 2) {
+    const thisYear = new Date(nowMs).getUTCFullYear()
+    fullYear += thisYear - (thisYear % 100)
+    if (fullYear > thisYear + 50) fullYear -= 100
+  }
+  const ms = Date.UTC(
+    fullYear,
+    MONTHS.indexOf(month),
+    Number(day),
+    Number(hour),
+    Number(minute),
+    Number(second)
+  )
+  // What the date named prints as (IMF-fixdate): a day past the month's end, an hour past 23 or
+  // a wrong weekday prints as another date.
+  const asNamed = `${weekday.slice(0, 3)}, ${day.trim().padStart(2, '0')} ${month} ${fullYear} ${hour}:${minute}:${second} GMT`
+  return new Date(ms).toUTCString() === asNamed ? ms : undefined
 }
 
 /**
@@ -174,7 +209,7 @@ export function retryAfterFromHeaders(
   if (/^\d+(\.\d+)?$/.test(millis)) return Number(millis)
   const retryAfter = header('retry-after')?.trim() ?? ''
   if (/^\d+$/.test(retryAfter)) return Number(retryAfter) * 1000
-  const date = parseHttpDate(retryAfter)
+  const date = parseHttpDate(retryAfter, nowMs)
   if (date !== undefined) return Math.max(0, date - nowMs)
   if (status !== 429) return undefined
   const exhausted: number[] = []
