@@ -185,6 +185,21 @@ describe('http provider answers', () => {
     })
   })
 
+  it('keeps the retry of an error status whose body does not decode, saying so', async () => {
+    // A gateway's 503 labelled gzip but sent as plain text.
+    replies.push({
+      status: 503,
+      headers: { 'content-encoding': 'gzip', 'content-type': 'text/plain', 'retry-after': '3' },
+      body: 'upstream unavailable'
+    })
+    expect(await failure(await api())).toMatchObject({
+      kind: 'server',
+      retryable: true,
+      retryAfterMs: 3000,
+      message: 'provider api: HTTP 503: (body not readable: incorrect header check)'
+    })
+  })
+
   it('says an empty answer is empty', async () => {
     const called = await api()
     replies.push({ status: 204, body: '' })

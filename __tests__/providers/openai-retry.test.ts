@@ -129,3 +129,18 @@ it('does not retry a 429 for an account out of quota, and says to check its bill
   })
   expect(server.requests).toHaveLength(1)
 })
+
+it('retries a 503 whose body does not decode as the 503 it is, waiting as its Retry-After says', async () => {
+  // A gateway's 503 labelled gzip but sent as plain text.
+  const { outcome, slept } = await callWithRetries(
+    {
+      type: 'raw',
+      status: 503,
+      headers: { 'content-encoding': 'gzip', 'content-type': 'text/plain', 'retry-after': '2' },
+      body: 'upstream unavailable'
+    },
+    { type: 'answer', text: 'Rome.' }
+  )
+  expect(outcome).toMatchObject({ value: { output: 'Rome.' }, attempts: 2, waitedMs: 2000 })
+  expect(slept).toEqual([2000])
+})

@@ -173,15 +173,18 @@ export class HttpProvider implements Provider {
       throw this.connectionError(error, signal)
     }
     const { statusCode: status, headers: answerHeaders } = response
+    const succeeded = status >= 200 && status <= 299
     let text: string
     try {
       // Of an error status, only the start is quoted: a huge one keeps its status's retry.
-      text =
-        status >= 200 && status <= 299
-          ? await response.body.text()
-          : await textPrefix(response.body, ERROR_TEXT_BYTES)
+      text = succeeded
+        ? await response.body.text()
+        : await textPrefix(response.body, ERROR_TEXT_BYTES)
     } catch (error) {
-      throw this.connectionError(error, signal)
+      // An error status is the answer whatever its body: a gateway's 503 labelled gzip but sent
+      // plain is still a 503, retried as one.
+      if (succeeded || signal.aborted) throw this.connectionError(error, signal)
+      text = `(body not readable: ${errorMessage(error)})`
     }
     const location = answerHeaders['location']
     if (status >= 300 && status <= 399 && status !== 304 && typeof location === 'string') {
@@ -190,7 +193,7 @@ export class HttpProvider implements Provider {
         redirectMessage(this.id, status, this.excerpt(absoluteUrl(location, spec.url), 300), 'url')
       )
     }
-    if (status < 200 || status > 299) {
+    if (!succeeded) {
       const kind = classifyStatus(status)
       const retryable = kind === 'rate-limited' || kind === 'server'
       // Retry-After (and friends) is what a 429 or 5xx says about when to come back.
