@@ -480,8 +480,9 @@ describe('executePlan', () => {
       time.options
     )
     expect(a.calls).toHaveLength(4)
-    // One a second for the account, not for each suite: four calls take three waits.
-    expect(time.waits).toEqual([1000, 1000, 1000])
+    // One a second for the account, not for each suite: four calls take three waits (the first
+    // 50 ms short: the bucket's leeway for a late timer).
+    expect(time.waits).toEqual([950, 1000, 1000])
   })
 
   describe('while a provider waits for its rate limit or a retry', () => {
@@ -834,9 +835,9 @@ describe('executePlan with an LLM judge', () => {
       time.options
     )
     expect(judge.calls).toHaveLength(4)
-    // 60 a minute is one a second, with a one-second bucket: the first goes at once, then one
-    // every 1,000 ms.
-    expect(time.waits).toEqual([1000, 1000, 1000])
+    // 60 a minute is one a second: the first goes at once, then one every 1,000 ms (the first
+    // wait 50 ms short: the bucket's leeway for a late timer).
+    expect(time.waits).toEqual([950, 1000, 1000])
   })
 
   it('leaves out a case whose judge the cancellation cut short, rather than erroring it', async () => {

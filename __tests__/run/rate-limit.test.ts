@@ -24,11 +24,11 @@ interface Charge {
   amount: number
 }
 
-/** The most admitted in any 60 seconds, from one admission up to (not including) a minute later. */
-function mostInAnyMinute(admitted: Charge[]): number {
+/** The most admitted in any `windowMs`, from one admission up to (not including) `windowMs` later. */
+function mostInAnyWindow(admitted: Charge[], windowMs: number): number {
   let most = 0
   for (const start of admitted) {
-    const inWindow = admitted.filter((c) => c.at >= start.at && c.at < start.at + MINUTE_MS)
+    const inWindow = admitted.filter((c) => c.at >= start.at && c.at < start.at + windowMs)
     most = Math.max(
       most,
       inWindow.reduce((sum, c) => sum + c.amount, 0)
@@ -38,17 +38,69 @@ function mostInAnyMinute(admitted: Charge[]): number {
 }
 
 describe('RateLimiter', () => {
-  it('paces requests per minute, a second of burst at most', async () => {
+  it('spaces requests evenly from the first, with no burst', async () => {
     const time = fakeTime()
-    // 120/min = 2 per second: a bucket of 2, refilled at 120 − 2 + 1 = 119 a minute, one every
-    // 504.2 ms (a waiter sleeps whole milliseconds).
+    // 120/min, one every 500 ms: a bucket of one request plus the 50 ms of refill a late timer may
+    // cost (0.1). The second goes 50 ms early, as the bucket started with its 0.1.
     const limiter = new RateLimiter({ requestsPerMinute: 120, ...time })
     const admittedAt: number[] = []
     for (let i = 0; i < 5; i++) {
       await limiter.acquire(0, never)
       admittedAt.push(time.clock.now)
     }
-    expect(admittedAt).toEqual([0, 0, 505, 1009, 1513])
+    expect(admittedAt).toEqual([0, 450, 950, 1450, 1950])
+  })
+
+  it('admits about a second of requests in any second, from the start and after an idle spell', async () => {
+    for (const perMinute of [6, 60, 120, 600, 3000, 60_000]) {
+      const time = fakeTime()
+      const limiter = new RateLimiter({ requestsPerMinute: perMinute, ...time })
+      const admitted: Charge[] = []
+      // Three busy seconds, ten idle ones, three busy ones again.
+      for (let spell = 0; spell < 2; spell++) {
+        const until = time.clock.now + 3000
+        while (time.clock.now < until) {
+          await limiter.acquire(0, never)
+          admitted.push({ at: time.clock.now, amount: 1 })
+        }
+        time.clock.now += 10_000
+      }
+      // A second's worth, the 5% a late timer may cost, and the one request that goes at once.
+      const secondsWorth = Math.floor((perMinute / 60) * 1.05 + 1)
+      const most = mostInAnyWindow(admitted, 1000)
+      expect({ perMinute, most, tooMany: most > secondsWorth }).toEqual({
+        perMinute,
+        most,
+        tooMany: false
+      })
+    }
+  })
+
+  it('keeps the rate when every timer wakes its waiter late', async () => {
+    const time = fakeTime()
+    const lateSleep = (ms: number, signal: AbortSignal) => time.sleep(ms + 30, signal)
+    const limiter = new RateLimiter({ requestsPerMinute: 600, now: time.now, sleep: lateSleep })
+    const admittedAt: number[] = []
+    while (time.clock.now < MINUTE_MS) {
+      await limiter.acquire(0, never)
+      admittedAt.push(time.clock.now)
+    }
+    // 600 in the first minute, as when timers are on time: the 30 ms are made up.
+    expect(admittedAt.filter((at) => at < MINUTE_MS)).toHaveLength(600)
+  })
+
+  it('admits about a second of estimated tokens in any second, one call more at most', async () => {
+    const time = fakeTime()
+    // 100 tokens a second; calls of 30.
+    const limiter = new RateLimiter({ tokensPerMinute: 6000, ...time })
+    const admitted: Charge[] = []
+    while (time.clock.now < 5000) {
+      await limiter.acquire(30, never)
+      admitted.push({ at: time.clock.now, amount: 30 })
+    }
+    expect(mostInAnyWindow(admitted, 1000)).toBeLessThanOrEqual(100 * 1.05 + 30)
+    // The rate is kept: 5 seconds admit 5 seconds' worth, give or take a call.
+    expect(admitted.length * 30).toBeGreaterThanOrEqual(500 - 30)
   })
 
   it('admits no more requests than the limit in any 60 seconds, and that many', async () => {
@@ -60,7 +112,10 @@ describe('RateLimiter', () => {
         await limiter.acquire(0, never)
         admitted.push({ at: time.clock.now, amount: 1 })
       }
-      expect({ perMinute, most: mostInAnyMinute(admitted) }).toEqual({ perMinute, most: perMinute })
+      expect({ perMinute, most: mostInAnyWindow(admitted, MINUTE_MS) }).toEqual({
+        perMinute,
+        most: perMinute
+      })
     }
   })
 
@@ -74,7 +129,7 @@ describe('RateLimiter', () => {
       await limiter.acquire(estimate, never)
       admitted.push({ at: time.clock.now, amount: estimate })
     }
-    const most = mostInAnyMinute(admitted)
+    const most = mostInAnyWindow(admitted, MINUTE_MS)
     expect(most).toBeLessThanOrEqual(6000)
     expect(most).toBeGreaterThan(5500)
   })
@@ -85,54 +140,54 @@ describe('RateLimiter', () => {
     const order: number[] = []
     await Promise.all([0, 1, 2, 3].map((i) => limiter.acquire(0, never).then(() => order.push(i))))
     expect(order).toEqual([0, 1, 2, 3])
-    // 60/min: one at 0, then one per second.
-    expect(time.clock.now).toBe(3000)
+    // 60/min: one at 0, then one per second, the first 50 ms early (the bucket's 0.05).
+    expect(time.clock.now).toBe(2950)
   })
 
   it('charges estimated tokens per minute', async () => {
     const time = fakeTime()
-    // 6000/min = 100 per second (bucket of 100), refilled at 5901 a minute: 0.09835 per ms.
+    // 6000/min = 0.1 per ms: a bucket of 1 + 50 × 0.1 = 6.
     const limiter = new RateLimiter({ tokensPerMinute: 6000, ...time })
     await limiter.acquire(80, never)
     expect(time.clock.now).toBe(0)
-    // 20 left, 80 needed: (80 − 20) / 0.09835 = 610.1 ms.
+    // 6 − 80 = −74 left; the next goes at 1: 75 / 0.1 = 750 ms.
     await limiter.acquire(80, never)
-    expect(time.clock.now).toBe(611)
+    expect(time.clock.now).toBe(750)
   })
 
   it('charges tokens used beyond the estimate when the call reports them', async () => {
     const time = fakeTime()
     const limiter = new RateLimiter({ tokensPerMinute: 6000, ...time })
     await limiter.acquire(50, never)
-    // Used 150, estimated 50: 100 more charged → level 100 − 50 − 100 = −50.
+    // Used 150, estimated 50: 100 more charged → level 6 − 50 − 100 = −144.
     limiter.record(150, 50)
-    // Needs 10: (10 + 50) / 0.09835 = 610.1 ms.
+    // Goes at 1: 145 / 0.1 = 1450 ms.
     await limiter.acquire(10, never)
-    expect(time.clock.now).toBe(611)
-    // Using less than estimated gives nothing back.
+    expect(time.clock.now).toBe(1450)
+    // Using less than estimated gives nothing back: from 1 − 10, 1 is 100 ms away.
     limiter.record(0, 10)
-    await limiter.acquire(0, never)
-    expect(time.clock.now).toBe(611)
+    await limiter.acquire(10, never)
+    expect(time.clock.now).toBe(1550)
   })
 
-  it('lets a call larger than the bucket go once it is full, then makes the next wait', async () => {
+  it('lets a call larger than the bucket go, then makes the next wait out its debt', async () => {
     const time = fakeTime()
     const limiter = new RateLimiter({ tokensPerMinute: 6000, ...time })
     await limiter.acquire(500, never)
     expect(time.clock.now).toBe(0)
-    // Level 100 − 500 = −400; needs 10: 410 / 0.09835 = 4168.8 ms.
+    // Level 6 − 500 = −494; the next goes at 1: 495 / 0.1 = 4950 ms.
     await limiter.acquire(10, never)
-    expect(time.clock.now).toBe(4169)
+    expect(time.clock.now).toBe(4950)
   })
 
   it('waits for both limits', async () => {
     const time = fakeTime()
     const limiter = new RateLimiter({ requestsPerMinute: 600, tokensPerMinute: 600, ...time })
-    // Requests: 10/s, bucket of 10. Tokens: bucket of 10, refilled at 591 a minute.
+    // Both: 0.01 per ms, a bucket of 1.5.
     await limiter.acquire(10, never)
     await limiter.acquire(10, never)
-    // The token bucket decides: empty after 10, refills 10 in 10 / 0.00985 = 1015.2 ms.
-    expect(time.clock.now).toBe(1016)
+    // The token bucket decides: 1.5 − 10 = −8.5, at 1 in 9.5 / 0.01 = 950 ms (requests: 50).
+    expect(time.clock.now).toBe(950)
   })
 
   it('takes the gate only once its limits let the call go, and holds it when it resolves', async () => {
@@ -140,11 +195,12 @@ describe('RateLimiter', () => {
     const limiter = new RateLimiter({ requestsPerMinute: 60, ...time })
     const gate = new Slots(1)
     await limiter.acquire(0, never, gate)
-    // The gate is held: the next call waits out the limit (1 s) first, holding nothing meanwhile.
+    // The gate is held: the next call waits out the limit (0.95 / 0.001 = 950 ms) first, holding
+    // nothing meanwhile.
     let admitted = false
     const next = limiter.acquire(0, never, gate).then(() => (admitted = true))
     for (let i = 0; i < 5; i++) await Promise.resolve()
-    expect(time.clock.sleeps).toEqual([1000])
+    expect(time.clock.sleeps).toEqual([950])
     expect(admitted).toBe(false)
     gate.release()
     await next

@@ -13,23 +13,30 @@ export interface RateLimiterOptions {
 const MINUTE_MS = 60_000
 
 /**
- * One token bucket: holds at most one second's worth (at least one unit) and starts full. OpenAI
- * enforces per-minute limits over shorter windows ("60,000 requests per minute may be enforced
- * as 1,000 requests per second"), so a full minute's burst would be refused; a one-second bucket
- * paces calls evenly instead. A unit is taken only from a level of at least one, so a 60-second
- * window admits at most a full bucket plus the refill during it: refilled at `perMinute` less
- * the bucket, plus the one unit that needs no refill, it admits `perMinute` (refilled at
- * `perMinute`, a second's worth more). Tokens of a call larger than the bucket: MinuteRecord.
+ * How late a timer may wake a waiter without the rate losing what refilled meanwhile: a bucket
+ * holds that much beyond one unit. Late timers are common (a few milliseconds, tens while the
+ * machine is busy), and what a full bucket cannot hold is lost for good.
+ */
+const LATE_WAKE_MS = 50
+
+/**
+ * One token bucket, paced evenly at `perMinute`: it holds one unit plus what refills in
+ * LATE_WAKE_MS, and starts full. A unit is taken only from a level of at least one (a call of
+ * many tokens takes them all, leaving the bucket in debt that later calls wait out), so any window
+ * admits at most the bucket, the refill during it and the last call's size less one: in a second,
+ * a second's worth, 5% more, and one call. OpenAI enforces per-minute limits over shorter windows
+ * ("60,000 requests per minute may be enforced as 1,000 requests per second"), so a burst would
+ * be refused. What the leeway adds to a minute, MinuteRecord holds back.
  */
 class Bucket {
-  readonly capacity: number
+  private readonly capacity: number
   private readonly perMs: number
   level: number
   private updatedAt: number
 
   constructor(perMinute: number, now: number) {
-    this.capacity = Math.max(1, perMinute / 60)
-    this.perMs = (perMinute - this.capacity + 1) / MINUTE_MS
+    this.perMs = perMinute / MINUTE_MS
+    this.capacity = 1 + this.perMs * LATE_WAKE_MS
     this.level = this.capacity
     this.updatedAt = now
   }
@@ -46,9 +53,9 @@ class Bucket {
 }
 
 /**
- * What was charged in the last 60 seconds: a call estimated above the bucket's second of tokens
- * goes once the bucket is full, and a bucket alone would let it through at the end of a minute
- * that its refill already spent. A charge is admitted only while the minute before it holds no
+ * What was charged in the last 60 seconds: a bucket alone admits its leeway for late timers on
+ * top of a minute's refill, and lets a call of many tokens through once its debt is paid, at the
+ * end of a minute that its refill already spent. A charge is admitted only while the minute before it holds no
  * more than `perMinute` with it — or holds nothing, for a call larger than a whole minute's.
  */
 class MinuteRecord {
@@ -88,13 +95,15 @@ class MinuteRecord {
  * Per-provider requests-per-minute and tokens-per-minute limits. Waiters are served first come,
  * first served. Tokens are charged at `acquire` with the caller's estimate — as OpenAI counts
  * them against its limit, from the request's size and max_tokens — and `record` charges what a
- * call used beyond that estimate (a call cannot take back what it was charged). A call larger
- * than the bucket may go once the bucket is full, leaving it in debt that later calls wait out,
- * and once the last 60 seconds leave room for it. No 60-second window admits more than either
- * limit (bar a call estimated above a whole minute's tokens, which goes alone).
+ * call used beyond that estimate (a call cannot take back what it was charged). Calls are spaced
+ * evenly: no second admits more than about a second's worth (and one call), none after an idle
+ * spell either. A call of many tokens goes once the debt of the last is paid and the last 60
+ * seconds leave room for it. No 60-second window admits more than either limit (bar a call
+ * estimated above a whole minute's tokens, which goes alone).
  */
 export class RateLimiter {
   private readonly requests: Bucket | undefined
+  private readonly requestsInMinute: MinuteRecord | undefined
   private readonly tokens: Bucket | undefined
   private readonly tokensInMinute: MinuteRecord | undefined
   private readonly now: () => number
@@ -106,6 +115,7 @@ export class RateLimiter {
     const start = options.now()
     if (options.requestsPerMinute !== undefined) {
       this.requests = new Bucket(options.requestsPerMinute, start)
+      this.requestsInMinute = new MinuteRecord(options.requestsPerMinute)
     }
     if (options.tokensPerMinute !== undefined) {
       this.tokens = new Bucket(options.tokensPerMinute, start)
@@ -156,7 +166,8 @@ export class RateLimiter {
     this.tokens?.refill(now)
     return Math.max(
       this.requests?.waitFor(1) ?? 0,
-      this.tokens?.waitFor(Math.min(estimatedTokens, this.tokens.capacity)) ?? 0,
+      this.requestsInMinute?.waitFor(1, now) ?? 0,
+      this.tokens?.waitFor(Math.min(estimatedTokens, 1)) ?? 0,
       this.tokensInMinute?.waitFor(estimatedTokens, now) ?? 0
     )
   }
@@ -177,9 +188,11 @@ export class RateLimiter {
           await gate.acquire(signal)
           holding = true
         } else {
+          const now = this.now()
           if (this.requests) this.requests.level -= 1
+          this.requestsInMinute?.charge(1, now)
           if (this.tokens) this.tokens.level -= estimatedTokens
-          this.tokensInMinute?.charge(estimatedTokens, this.now())
+          this.tokensInMinute?.charge(estimatedTokens, now)
           return
         }
       }
