@@ -1290,6 +1290,51 @@ describe('compareRuns verdicts', () => {
     expect(json.find((m: MetricComparison) => m.metric === 'score').delta).toBe(0)
   })
 
+  it('compares the repeats both sides answered when each side errored on a different one', () => {
+    // Repeat 0 fails every case. Cases 0–9 errored on repeat 0 in the base and on repeat 1 in the
+    // head: both answered two repeats, and lining up the base's (1, 2) against the head's (0, 2)
+    // read an unchanged provider as a 25-point regression.
+    const answer = (erredOn: number) => (i: number, r: number) =>
+      r === erredOn && i < 10 ? errored('provider:server', '503') : scored(r === 0 ? 0 : 1)
+    const { base, head } = runPair(
+      { cases: 20, repeats: 3, answer: answer(0) },
+      { cases: 20, repeats: 3, answer: answer(1) }
+    )
+    const c = compareRuns(base, head, { seed })
+    for (const name of ['score', 'pass-rate'] as const) {
+      expect(metric(c, name)).toMatchObject({
+        verdict: 'pass',
+        base: expect.closeTo(5 / 6, 10),
+        head: expect.closeTo(7 / 12, 10),
+        compared: { base: expect.closeTo(5 / 6, 10), head: expect.closeTo(5 / 6, 10) },
+        delta: 0
+      })
+    }
+    expect(c.verdict).toBe('pass')
+    expect(group(c).flips).toMatchObject({ passToFail: 0, failToPass: 0 })
+    const terminal = renderComparisonTerminal(c, { color: false })
+    expect(terminal).toMatch(/mean score +83\.3% +58\.3% +±0\.0 pts .* PASS/)
+    expect(terminal).toContain('(mean score 83.3% → 83.3%, pass rate 83.3% → 83.3%)')
+  })
+
+  it('still compares a case whose sides answered no repeat in common', () => {
+    // Repeats 2, case 0 erring on repeat 1 in the base and on repeat 0 in the head: it is compared
+    // on the one answer of each side, not left out of the table.
+    const { base, head } = runPair(
+      {
+        cases: 6,
+        repeats: 2,
+        answer: (i, r) => (i === 0 && r === 1 ? errored('provider:server', '503') : scored(1))
+      },
+      {
+        cases: 6,
+        repeats: 2,
+        answer: (i, r) => (i === 0 && r === 0 ? errored('provider:server', '503') : scored(1))
+      }
+    )
+    expect(metric(compareRuns(base, head, { seed }), 'score')).toMatchObject({ n: 6, delta: 0 })
+  })
+
   it('shows the pass rate its own numbers when it tests the same compared answers as the score', () => {
     // Repeats 1 → 2, the head's second answers scoring 0.5 (failing): the first answers are all
     // 0/1, so the pass rate reuses the score's tests, but it averages 45% where the score has 70%.

@@ -161,24 +161,35 @@ function overAnswers(summary: CaseSummary, answered: CaseResult[]): CaseSummary 
   }
 }
 
+/** How many repeats a run asked of a case: its answers, errored and missing ones included. */
+function repeatsAsked(summary: CaseSummary): number {
+  return summary.answered.length + summary.errored + summary.missing
+}
+
 /**
- * The pairs the quality metrics compare: a case whose sides have different numbers of answered
- * repeats (repeats changed between the runs, or answers errored) keeps m answered repeats of each
- * side, m the fewer: the repeats both sides answered, and only when fewer than m are common (the
- * repeats changed) the first of the others of each side, in repeat order. The sign-flip test
- * needs a case's two means to be exchangeable when nothing changed, and a mean of 5 answers is
- * not exchangeable with one answer: an A/A run whose repeats went 1 → 5 gave 7.8% false
- * regressions at α = 5%, and 5 → 1 9% false improvements. Pairing by repeat keeps an errored
- * repeat of one side from lining up different repeats of an unchanged case.
+ * The pairs the quality metrics compare: a case whose sides answered different repeats (repeats
+ * changed between the runs, or answers errored) keeps the repeats both sides answered. Only when
+ * the runs asked it for different numbers of repeats, whose extra ones have no counterpart, or
+ * when no repeat was answered on both sides, are these topped up to m, the fewer answered, with
+ * the first of the others of each side, in repeat order. The sign-flip test needs a case's two
+ * means to be exchangeable when nothing changed, and a mean of 5 answers is not exchangeable with
+ * one answer: an A/A run whose repeats went 1 → 5 gave 7.8% false regressions at α = 5%, and
+ * 5 → 1 9% false improvements. Pairing by repeat keeps an errored repeat, of one side or of each,
+ * from lining up different repeats of an unchanged case.
  */
 export function sameRepeatPairs(pairs: readonly Pair[]): Pair[] {
   return pairs.map((pair) => {
-    if (pair.base.answered.length === pair.head.answered.length) return pair
-    const m = Math.min(pair.base.answered.length, pair.head.answered.length)
     const headRepeats = new Set(pair.head.answered.map((a) => a.repeat))
     const common = new Set(
       pair.base.answered.map((a) => a.repeat).filter((repeat) => headRepeats.has(repeat))
     )
+    const answeredAlike =
+      common.size === pair.base.answered.length && common.size === pair.head.answered.length
+    if (answeredAlike) return pair
+    const toppedUp = repeatsAsked(pair.base) !== repeatsAsked(pair.head) || common.size === 0
+    const m = toppedUp
+      ? Math.min(pair.base.answered.length, pair.head.answered.length)
+      : common.size
     const kept = (summary: CaseSummary) => {
       const inOrder = [...summary.answered].sort((a, b) => a.repeat - b.repeat)
       const filling = new Set(
