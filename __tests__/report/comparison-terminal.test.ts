@@ -28,6 +28,29 @@ describe('renderComparisonTerminal', () => {
     )
   })
 
+  it('says why a flipped case’s answer was unfinished, as the Markdown report does', () => {
+    const { base, head } = runPair(
+      { cases: 10, answer: () => scored(1) },
+      {
+        cases: 10,
+        answer: (i) =>
+          i === 0
+            ? scored(0, { output: 'Pa', finishReason: 'length' })
+            : i === 1
+              ? scored(0, { output: null, finishReason: 'content_filter' })
+              : scored(1)
+      }
+    )
+    const text = renderComparisonTerminal(compareRuns(base, head, { seed: 'f'.repeat(40) }), {
+      color: false
+    })
+    expect(text).toContain('      head: "Pa"  (equals: mismatch; cut off at the token limit)\n')
+    expect(text).toContain(
+      '      head: no output  (equals: mismatch; stopped by a content filter)\n'
+    )
+    expect(text).toContain('      base: "output"\n')
+  })
+
   it('lists added and removed cases and the head errors, as the Markdown report does', () => {
     const { base, head } = runPair(
       { cases: 12, answer: () => scored(1) },

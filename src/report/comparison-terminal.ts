@@ -6,6 +6,7 @@ import {
   METRIC_LABELS,
   VERDICT_WORDS,
   comparedRepeatsNote,
+  finishReasonText,
   floorNote,
   plural,
   powerGuidance,
@@ -51,13 +52,16 @@ function painter(on: boolean) {
   }
 }
 
-/** One flipped case's answer on one side, on one line. */
+/** One flipped case's answer on one side, on one line, with why it failed or was unfinished. */
 function sampleText(sample: OutputSample | null): string {
   if (!sample) return 'no answer'
-  if (sample.text === null) return 'no output'
-  const why =
-    sample.failures.length > 0 ? `  (${terminalLine(sample.failures.join('; '), 80)})` : ''
-  return `${JSON.stringify(terminalLine(sample.text, 100))}${why}`
+  const why = [
+    ...(sample.failures.length > 0 ? [terminalLine(sample.failures.join('; '), 80)] : []),
+    ...(sample.finishReason ? [terminalLine(finishReasonText(sample.finishReason), 80)] : [])
+  ]
+  const reasons = why.length > 0 ? `  (${why.join('; ')})` : ''
+  if (sample.text === null) return `no output${reasons}`
+  return `${JSON.stringify(terminalLine(sample.text, 100))}${reasons}`
 }
 
 function groupLines(group: GroupComparison, paint: ReturnType<typeof painter>): string[] {
