@@ -453,6 +453,28 @@ scorers:
       'annual-week#1'
     ])
   })
+
+  it("reports why an exec command failed, from the start of a Node.js script's stderr", async () => {
+    const root = await mkdtemp(join(tmpdir(), 'evalgate-exec-fails-'))
+    await mkdir(join(root, 'app'))
+    await writeFile(
+      join(root, 'app', 'cli.js'),
+      "const fs = require('node:fs')\nconsole.log(JSON.parse(fs.readFileSync(__dirname + '/config.json', 'utf8')).a)\n"
+    )
+    await writeFile(
+      join(root, 'e.eval.yaml'),
+      'suite: e\nproviders:\n  - { id: cli, type: exec, command: node ./app/cli.js }\nprompt: x\ncases:\n  - { id: a, vars: {} }\nscorers:\n  - { type: equals, expected: x }\n'
+    )
+    const run = await runCliProcess(cli, ['run', '.', '--quiet', '--out', out], { cwd: root })
+    expect(run.code).toBe(1)
+    expect(run.stdout).toContain(
+      'a: error (provider:exec): provider cli: command exited with code 1: Error: ENOENT: no such file or directory'
+    )
+    const [answer] = (await readResults(out)).suites[0]?.results ?? []
+    expect(answer?.error?.message).toContain(
+      `Error: ENOENT: no such file or directory, open '${join(root, 'app', 'config.json')}'`
+    )
+  })
 })
 
 describe('exit codes', () => {

@@ -203,17 +203,40 @@ describe('exec provider', () => {
     )
   })
 
-  it('quotes the end of stderr without the end of a secret cut at its start', async () => {
+  it("puts the line saying what went wrong first: Node.js's, written before its stack", async () => {
+    const script = "require('node:fs').readFileSync('/no/such/dir/config.json')"
+    const provider = await createProvider(execSpec([node, '-e', script]))
+    const error = (await provider.call(request, never).catch((e: unknown) => e)) as Error
+    expect(error.message).toMatch(
+      /^provider cli: command exited with code 1: Error: ENOENT: no such file or directory, open '\/no\/such\/dir\/config\.json'; stderr: /
+    )
+    // The start of stderr says where, its end how Node.js ended.
+    expect(error.message).toContain('readFileSync')
+    expect(error.message).toMatch(/Node\.js v\d+\.\d+\.\d+$/)
+  })
+
+  it("keeps the start and the end of a long stderr, and Python's last line first", async () => {
+    const script = `process.stderr.write('Traceback (most recent call last):\\n' + '  File "app.py", line 9, in <module>\\n'.repeat(400) + 'json.decoder.JSONDecodeError: Expecting value: line 1 column 1\\n'); process.exit(1)`
+    const provider = await createProvider(execSpec([node, '-e', script]))
+    const error = (await provider.call(request, never).catch((e: unknown) => e)) as Error
+    expect(error.message).toMatch(
+      /^provider cli: command exited with code 1: json\.decoder\.JSONDecodeError: Expecting value: line 1 column 1; stderr: Traceback \(most recent call last\):\n {2}File "app\.py".*\n…\n.*in <module>\njson\.decoder\.JSONDecodeError: Expecting value: line 1 column 1$/s
+    )
+    expect(error.message.length).toBeLessThan(700)
+  })
+
+  it('quotes both ends of stderr with a secret at either end written back', async () => {
     const key = 'sk-exec-SECRETKEY-1234567890abcdef'
-    // The key, then exactly 490 characters: the 500 quoted begin inside the key.
-    const script = `process.stderr.write(process.env.API_KEY + 'y'.repeat(490)); process.exit(1)`
+    const script = `process.stderr.write(process.env.API_KEY + 'y'.repeat(9000) + process.env.API_KEY); process.exit(1)`
     const provider = await createProvider({
       ...execSpec([node, '-e', script]),
       env: { API_KEY: key },
       secrets: [{ name: 'API_KEY', value: key }]
     })
     const error = (await provider.call(request, never).catch((e: unknown) => e)) as Error
-    expect(error.message).toMatch(/^provider cli: command exited with code 1: \S*y{490}$/)
+    expect(error.message).toMatch(
+      /^provider cli: command exited with code 1: \$\{API_KEY\}y+\n…\ny+\$\{API_KEY\}$/
+    )
     expect(error.message).not.toContain(key.slice(-8))
   })
 

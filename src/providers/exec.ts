@@ -1,13 +1,27 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { ProviderError } from '../errors.js'
-import type { ExecProviderSpec } from '../spec/types.js'
+import type { ExecProviderSpec, SecretValue } from '../spec/types.js'
 import type { Provider, ProviderRequest, ProviderResponse } from './types.js'
 import { abortError } from './abort.js'
 import { MAX_ANSWER_BYTES } from './connections.js'
 import { redactText } from '../spec/secrets.js'
 
-/** How much of stderr an error message quotes: enough to see the cause, not a log dump. */
-const STDERR_TAIL_CHARS = 500
+/**
+ * How much of stderr an error message quotes, from its start and from its end: enough to see the
+ * cause, not a log dump. Node.js writes what went wrong near the start, Python at the end.
+ */
+const STDERR_HEAD_CHARS = 300
+const STDERR_TAIL_CHARS = 200
+/** How much of each end of stderr is kept, to find the line that says what went wrong. */
+const STDERR_KEPT_CHARS = 4000
+/** The longest that line is quoted. */
+const ERROR_LINE_CHARS = 300
+/**
+ * A line saying what went wrong, as an uncaught error is written: `Error: …` and
+ * `Error [ERR_MODULE_NOT_FOUND]: …` (Node.js), `FileNotFoundError: …`,
+ * `json.decoder.JSONDecodeError: …` (Python). The lines of a stack trace are indented.
+ */
+const ERROR_LINE = /^(?:[\w$]+\.)*[\w$]*(?:Error|Exception)(?: \[\w+\])?: \S/
 /** Grace between SIGTERM and SIGKILL for a command that outlives its timeout. */
 const KILL_GRACE_MS = 2000
 /**
@@ -36,6 +50,60 @@ function lineEndLength(answer: Buffer): number {
   return answer.at(-2) === 0x0d ? 2 : 1
 }
 
+/** The start and the end of a text written in pieces, `keep` characters of each. */
+class TextEnds {
+  head = ''
+  tail = ''
+  /** Whether characters between `head` and `tail` were dropped. */
+  elided = false
+
+  constructor(private readonly keep: number) {}
+
+  add(text: string): void {
+    const room = this.keep - this.head.length
+    if (room > 0) {
+      this.head += text.slice(0, room)
+      text = text.slice(room)
+    }
+    if (text === '') return
+    const joined = this.tail + text
+    if (joined.length > this.keep) this.elided = true
+    this.tail = joined.slice(-this.keep)
+  }
+}
+
+/**
+ * What a failed command's error message quotes of its stderr (secrets written back): the line
+ * that says what went wrong first, found at either end (so that a report cutting the message
+ * short keeps it), then the start and the end of stderr for where it went wrong.
+ */
+function quoteStderr(stderr: TextEnds, secrets: readonly SecretValue[]): string {
+  // Lines cut where characters were dropped are only searched whole.
+  let lines: string[]
+  let excerpt: string
+  if (stderr.elided) {
+    const head = redactText(stderr.head, secrets)
+    const tail = redactText(stderr.tail, secrets)
+    lines = [...head.split('\n').slice(0, -1), ...tail.split('\n').slice(1)]
+    // Kept a secret's length longer than quoted: a secret cut in half where the kept text
+    // begins or ends would no longer be recognisable.
+    excerpt = `${head.slice(0, STDERR_HEAD_CHARS).trimStart()}\n…\n${tail.slice(-STDERR_TAIL_CHARS).trimEnd()}`
+  } else {
+    const whole = redactText(stderr.head + stderr.tail, secrets).trim()
+    lines = whole.split('\n')
+    excerpt =
+      whole.length <= STDERR_HEAD_CHARS + STDERR_TAIL_CHARS
+        ? whole
+        : `${whole.slice(0, STDERR_HEAD_CHARS)}\n…\n${whole.slice(-STDERR_TAIL_CHARS)}`
+  }
+  // The last: Python's final exception follows those it was raised while handling.
+  const errorLine = lines.map((line) => line.trimEnd()).findLast((line) => ERROR_LINE.test(line))
+  if (errorLine === undefined || excerpt.startsWith(errorLine)) return excerpt
+  const quotedLine =
+    errorLine.length > ERROR_LINE_CHARS ? `${errorLine.slice(0, ERROR_LINE_CHARS)}…` : errorLine
+  return `${quotedLine}; stderr: ${excerpt}`
+}
+
 /**
  * Process groups to SIGKILL when evalgate exits, however it exits: commands still running, and
  * those sent SIGTERM whose grace has not run out — what they started may ignore SIGTERM and
@@ -59,7 +127,7 @@ function killGroupOnExit(child: ChildProcess): void {
  * Runs a command per call: the rendered prompt on stdin, the answer on stdout (one trailing
  * newline dropped, at most MAX_ANSWER_BYTES). The case's id, repeat and variables are in
  * EVALGATE_CASE_ID, EVALGATE_REPEAT and EVALGATE_VARS (JSON). A non-zero exit is an error quoting
- * the end of stderr. A call settles once stdout and stderr have closed: what it started has
+ * stderr (see quoteStderr). A call settles once stdout and stderr have closed: what it started has
  * stopped, or let go of them.
  */
 export class ExecProvider implements Provider {
@@ -98,11 +166,10 @@ export class ExecProvider implements Provider {
       // Set once the grace after the command's exit is over: what is written from then on comes
       // from what it left in the background, and is no part of its answer.
       let answerEnded = false
-      // Kept a secret's length longer than quoted: cut after the secrets are written back, a key
-      // cut in half at the start of the quote would no longer be recognisable.
       const secrets = this.spec.secrets ?? []
-      const kept = STDERR_TAIL_CHARS + Math.max(0, ...secrets.map((s) => s.value.length))
-      let stderr = ''
+      const stderr = new TextEnds(
+        STDERR_KEPT_CHARS + Math.max(0, ...secrets.map((s) => s.value.length))
+      )
 
       let terminated = false
       const terminate = (): void => {
@@ -132,9 +199,9 @@ export class ExecProvider implements Provider {
         child.stdout.destroy()
         terminate()
       })
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr = (stderr + chunk.toString('utf8')).slice(-kept)
-      })
+      // Decoded as a stream: a character split between two chunks stays whole.
+      child.stderr.setEncoding('utf8')
+      child.stderr.on('data', (text: string) => stderr.add(text))
       // A command that exits without reading stdin closes the pipe: not the command's fault.
       child.stdin.on('error', () => undefined)
       child.stdin.end(request.prompt)
@@ -177,11 +244,11 @@ export class ExecProvider implements Provider {
         if (overflowed) return reject(new ProviderError('exec', `${tooLong}; it was stopped`))
         if (code !== 0) {
           const status = code === null ? `was killed by ${killedBy}` : `exited with code ${code}`
-          const tail = redactText(stderr, secrets).slice(-STDERR_TAIL_CHARS).trim()
+          const quoted = quoteStderr(stderr, secrets)
           return reject(
             new ProviderError(
               'exec',
-              `provider ${this.id}: command ${status}${tail ? `: ${tail}` : ''}`
+              `provider ${this.id}: command ${status}${quoted ? `: ${quoted}` : ''}`
             )
           )
         }
