@@ -222,8 +222,13 @@ describe('the action bundle without a token', () => {
       '::error::evalgate: stalled: evalgate waits for something that can never settle'
     )
     expect(result.stdout).toContain(
-      '::error::evalgate: stalled: evalgate could not stop what it waits for; no results written'
+      `::error::evalgate: cancelled (stalled) while loading the specs, before any answer; partial results in ${results}`
     )
+    expect(result.outputs).toEqual({
+      'results-path': results,
+      verdict: 'incomplete',
+      passed: 'false'
+    })
     expect(result.code).toBe(1)
   })
 

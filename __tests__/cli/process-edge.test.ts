@@ -197,15 +197,49 @@ it.each([
   }
 )
 
+it('stops on the first SIGINT while a module is still loading, writing the run as incomplete', async () => {
+  // The import never settles while the test runs, and keeps the process busy (no stall).
+  const marker = join(dir, 'loading')
+  await writeAppSuite(
+    [
+      "import { writeFileSync } from 'node:fs'",
+      `writeFileSync(${JSON.stringify(marker)}, '')`,
+      'await new Promise(() => setInterval(() => {}, 1000))',
+      'export default () => "x"'
+    ].join('\n') + '\n',
+    1
+  )
+  const out = join(dir, 'results.json')
+  const { child, ended } = startCli(['run', 'app.eval.yaml', '--out', out])
+  await untilExists(marker)
+  child.kill('SIGINT')
+  const run = await ended
+  expect(run.code).toBe(130)
+  expect(run.stderr).toContain('evalgate: SIGINT received, stopping and writing partial results')
+  expect(run.stderr).not.toContain('running')
+  expect(run.stdout).toContain(
+    'incomplete run: cancelled (SIGINT) while loading the specs, before any answer'
+  )
+  const results = await readResults(out)
+  expect(results.run).toMatchObject({
+    complete: false,
+    incompleteReason: 'cancelled (SIGINT) while loading the specs, before any answer'
+  })
+  expect(results.suites).toEqual([])
+})
+
 it('ends with exit code 70 and says why when it waits for a module that never finishes loading', async () => {
   await writeSuite('await new Promise(() => {})\nexport default () => true\n', '1s', 1)
-  const run = await startCli(['run', 'hang.eval.yaml', '--out', join(dir, 'results.json')]).ended
+  const out = join(dir, 'results.json')
+  const run = await startCli(['run', 'hang.eval.yaml', '--out', out]).ended
   expect(run.stderr).not.toMatch(/unsettled top-level await/)
   expect(run.stderr).toContain('evalgate: stalled: evalgate waits for something that can never')
-  expect(run.stderr).toContain(
-    'evalgate: stalled: evalgate could not stop what it waits for; no results'
-  )
   expect(run.code).toBe(70)
+  // The run is cancelled, and written as such, without waiting for the module.
+  expect((await readResults(out)).run).toMatchObject({
+    complete: false,
+    incompleteReason: 'cancelled (stalled) while loading the specs, before any answer'
+  })
   // validate imports the module as the run would: the same words, which speak of no run.
   const validate = await startCli(['validate', 'hang.eval.yaml']).ended
   expect(validate.stderr).toContain('evalgate: stalled: evalgate waits for something')

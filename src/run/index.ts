@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { ResultsWriteError } from '../errors.js'
 import { resolve } from 'node:path'
 import {
@@ -8,7 +9,9 @@ import {
   writeRunResultOrRescue
 } from '../io/files.js'
 import type { CommandInput } from '../io/files.js'
+import { raceAbort } from '../providers/abort.js'
 import { createProvider, importExport } from '../providers/index.js'
+import { RUN_RESULT_VERSION } from '../results/types.js'
 import type { ReplayedProvider, RunMeta, RunResult } from '../results/types.js'
 import { loadSpecs } from '../spec/index.js'
 import { TOOL_VERSION } from '../version.js'
@@ -175,6 +178,56 @@ function replayedProviders(plan: Plan): ReplayedProvider[] {
   ])
 }
 
+const CANCELLED_WHILE_LOADING = Symbol('cancelled while loading the specs')
+
+/** Run metadata the caller gave, and the shard and filter the run was narrowed to. */
+function givenMeta(
+  options: RunEvalsOptions
+): Pick<RunMeta, 'commit' | 'ref' | 'event' | 'commentKey' | 'shard' | 'filter'> {
+  return {
+    ...options.meta,
+    ...(options.shard ? { shard: options.shard } : {}),
+    ...(options.filter !== undefined ? { filter: options.filter } : {})
+  }
+}
+
+/**
+ * A run cancelled before its specs were loaded, written as an incomplete run with no suites, as a
+ * run cancelled later is written with what it answered.
+ */
+async function cancelledWhileLoading(
+  options: RunEvalsOptions,
+  startedAt: string
+): Promise<EvalsRun> {
+  // No spec is known to be one of the inputs the results could overwrite; a file that holds no
+  // results (a spec among them) is refused all the same.
+  await assertWritableFile(options.out)
+  await assertResultsFileOrNone(options.out, {
+    cwd: options.cwd,
+    shown: options.outName ?? options.out
+  })
+  const run: RunResult = {
+    schemaVersion: RUN_RESULT_VERSION,
+    tool: { name: 'evalgate', version: TOOL_VERSION },
+    run: {
+      id: randomUUID(),
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      complete: false,
+      incompleteReason: `cancelled (${String(options.signal?.reason ?? 'aborted')}) while loading the specs, before any answer`,
+      ...givenMeta(options)
+    },
+    suites: []
+  }
+  try {
+    await writeRunResultOrRescue(options.out, run)
+  } catch (error) {
+    if (error instanceof ResultsWriteError) return { run, rescue: error, replayed: [] }
+    throw error
+  }
+  return { run, replayed: [] }
+}
+
 /**
  * spec → plan → execute → RunResult on disk. The file is written before anything else happens
  * with the results, so a later failure (comment, baseline upload) never loses them; when it
@@ -182,13 +235,25 @@ function replayedProviders(plan: Plan): ReplayedProvider[] {
  * the run all the same.
  */
 export async function runEvals(options: RunEvalsOptions): Promise<EvalsRun> {
-  const specs = await loadSpecs(options.paths, {
+  const startedAt = new Date().toISOString()
+  const loading = loadSpecs(options.paths, {
     cwd: options.cwd,
     env: options.env,
     // Replaying every answer calls no provider, so it needs no secret: fork PRs have none.
     requireSecrets: options.cache?.mode !== 'replay' && !options.cache?.replayUnset,
     ...(options.filter !== undefined ? { runsSuite: filterCoversSuite(options.filter) } : {})
   })
+  // Loading imports the modules of the code under test, whose top-level await may take a minute
+  // or never settle: a cancelled run does not wait for it, the import is abandoned.
+  const specs = options.signal
+    ? await raceAbort(loading, options.signal, () => CANCELLED_WHILE_LOADING).catch(
+        (error: unknown) => {
+          if (error === CANCELLED_WHILE_LOADING) return undefined
+          throw error
+        }
+      )
+    : await loading
+  if (specs === undefined) return cancelledWhileLoading(options, startedAt)
   const plan = planRun(specs, {
     ...(options.shard ? { shard: options.shard } : {}),
     ...(options.filter !== undefined ? { filter: options.filter } : {}),
@@ -248,10 +313,8 @@ export async function runEvals(options: RunEvalsOptions): Promise<EvalsRun> {
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.secrets ? { secrets: options.secrets } : {}),
     meta: {
-      ...options.meta,
-      ...(options.cache?.replayUnset && replayed.length > 0 ? { replayed } : {}),
-      ...(options.shard ? { shard: options.shard } : {}),
-      ...(options.filter !== undefined ? { filter: options.filter } : {})
+      ...givenMeta(options),
+      ...(options.cache?.replayUnset && replayed.length > 0 ? { replayed } : {})
     }
   })
   if (run.run.complete) options.answered?.()
