@@ -219,7 +219,7 @@ describe('the action bundle without a token', () => {
     const result = await run({ specs: 'one.eval.yaml' }, workspace)
     expect(result.stderr).not.toMatch(/unsettled top-level await/)
     expect(result.stdout).toContain(
-      '::error::evalgate: stalled: evalgate waits for something that can never settle'
+      '::error::evalgate: stalled: evalgate waits for something that can never settle: still importing app.js (a top-level await there, or in a module it imports, that nothing resolves)'
     )
     expect(result.stdout).toContain(
       `::error::evalgate: cancelled (stalled) while loading the specs, before any answer; partial results in ${results}`

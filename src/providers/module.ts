@@ -3,6 +3,7 @@ import { ProviderError, errorMessage } from '../errors.js'
 import type { ModuleProviderSpec } from '../spec/types.js'
 import type { TokenUsage } from '../results/types.js'
 import { MAX_ANSWER_BYTES } from './connections.js'
+import { trackImport } from './imports.js'
 import type { Provider, ProviderRequest, ProviderResponse } from './types.js'
 
 // Not imported: Node's ES module of node:util reads its colour settings when it loads, before the
@@ -55,10 +56,14 @@ export async function importModule(
     timer.unref()
   })
   try {
-    return (await Promise.race([import(pathToFileURL(absolutePath).href), timedOut])) as Record<
-      string,
-      unknown
-    >
+    // Until it settles or times out, a stall names it.
+    return await trackImport(
+      absolutePath,
+      () =>
+        Promise.race([import(pathToFileURL(absolutePath).href), timedOut]) as Promise<
+          Record<string, unknown>
+        >
+    )
   } finally {
     clearTimeout(timer)
   }
