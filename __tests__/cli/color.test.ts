@@ -56,3 +56,20 @@ describe('run --baseline --format json', () => {
     expect(onTerminal.stdout.text).not.toContain('\u001b[')
   })
 })
+
+describe('run progress on a terminal', () => {
+  it('is a bar redrawn in place, but plain lines when TERM is dumb', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-progress-'))
+    const progressOn = async (env: Record<string, string>) => {
+      const stderr = { text: '', isTTY: true, write: (text: string) => (stderr.text += text) }
+      const stdout = { write: () => true, isTTY: true }
+      const args = ['run', 'evals/refunds.eval.yaml', '--out', join(dir, 'results.json')]
+      expect(await runCli(args, { cwd: resolve('.'), env, stdout, stderr })).toBe(0)
+      return stderr.text
+    }
+    expect(await progressOn({})).toContain('\r\u001b[2K')
+    const dumb = await progressOn({ TERM: 'dumb' })
+    expect(dumb).not.toContain('\u001b[')
+    expect(dumb).toMatch(/^evalgate: running 11 answers\nevalgate: \d+\/11 answers/)
+  })
+})

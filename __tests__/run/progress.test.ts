@@ -48,6 +48,18 @@ describe('lineProgress (logs)', () => {
     expect(r.writes.at(-1)).toBe('evalgate: 200/200 answers (100%), 10 errors, 100.0/s, ETA 0s\n')
   })
 
+  it('says how many answers it runs, in the singular for one', () => {
+    const r = recorder()
+    const progress = lineProgress(r.out, r.now, { ticker: r.ticker })
+    progress.start(1)
+    r.advance(1000)
+    progress.finish(1, 1)
+    expect(r.writes).toEqual([
+      'evalgate: running 1 answer\n',
+      'evalgate: 1/1 answers (100%), 1 error, 1.0/s, ETA 0s\n'
+    ])
+  })
+
   it('counts answers missing from a replay cache apart from errors', () => {
     const r = recorder()
     const progress = lineProgress(r.out, r.now, { ticker: r.ticker })

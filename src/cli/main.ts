@@ -233,9 +233,10 @@ async function runCommand(argv: string[], io: CliEnvironment): Promise<number> {
   }
 
   const now = () => performance.now()
+  // A `dumb` terminal moves no cursor and clears no line: the bar's redraws would pile up.
   const progress = values.quiet
     ? silentProgress
-    : io.stderr.isTTY
+    : io.stderr.isTTY && io.env.TERM !== 'dumb'
       ? terminalProgress(io.stderr, now)
       : lineProgress(io.stderr, now)
   const commit = values.commit ?? (await currentCommit(io.cwd, io.env))

@@ -1,3 +1,5 @@
+import { plural } from '../compare/format.js'
+
 /**
  * Receives the scheduler's progress; the CLI and the action pick how to show it. `missing`
  * counts the answers a replay did not find in the cache, which are no errors of the model.
@@ -39,7 +41,7 @@ function describe(
   const rate = elapsedMs > 0 ? done / (elapsedMs / 1000) : 0
   const eta = rate > 0 ? (total - done) / rate : Number.POSITIVE_INFINITY
   const errorText =
-    (errors === 0 ? '' : `, ${errors} error${errors === 1 ? '' : 's'}`) +
+    (errors === 0 ? '' : `, ${plural(errors, 'error')}`) +
     (missing === 0 ? '' : `, ${missing} missing from the cache`)
   // Slow models (minutes an answer) would read "0.0/s": a rate under 0.1/s is given per minute.
   const rateText = rate > 0 && rate < 0.1 ? `${(rate * 60).toFixed(1)}/min` : `${rate.toFixed(1)}/s`
@@ -160,7 +162,7 @@ export function lineProgress(
     start(count) {
       total = count
       startedAt = lastAt = lastAnswerAt = now()
-      out.write(`evalgate: running ${count} answers\n`)
+      out.write(`evalgate: running ${plural(count, 'answer')}\n`)
       // Checked every second, so a line follows the last one by the interval, not up to twice it.
       stopHeartbeat = ticker.every(Math.min(HEARTBEAT_CHECK_MS, intervalMs), heartbeat)
     },
