@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises'
+import { copyFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { ACTIONS_TOKEN } from '../helpers/github-server.js'
@@ -272,6 +272,23 @@ describe('cache: replay on a pull request from this repository', () => {
   })
 })
 
+/**
+ * The pull request's run as two shards, in one directory: README's flow, the shards uploaded as
+ * artifacts and downloaded together by the gate job.
+ */
+async function shardRuns(pull: ReturnType<typeof newPullRequest>) {
+  const shards = await mkdtemp(join(tmpdir(), 'evalgate-shards-'))
+  const runs = []
+  for (const shard of ['1/2', '2/2']) {
+    const run = await pullRequestRun(pull, { GITHUB_JOB: 'evals' }, { shard })
+    for (const file of await readdir(join(run.resultsPath, '..'))) {
+      await copyFile(join(run.resultsPath, '..', file), join(shards, `${shard[0]}-${file}`))
+    }
+    runs.push(run)
+  }
+  return { shards, runs }
+}
+
 describe('a pull request whose specs break', () => {
   it('replaces the comment of its last commit with the problems, and fails as before', async () => {
     const pull = newPullRequest('broken-spec')
@@ -314,19 +331,7 @@ describe('a pull request whose specs break', () => {
 
   it('run as shards: the merge-from job reports the problems in its comment, the shards comment nothing', async () => {
     const pull = newPullRequest('broken-shards')
-    // README's flow: shards uploaded as artifacts, downloaded together by the gate job.
-    const shardsOf = async () => {
-      const shards = await mkdtemp(join(tmpdir(), 'evalgate-shards-'))
-      const runs = []
-      for (const shard of ['1/2', '2/2']) {
-        const run = await pullRequestRun(pull, { GITHUB_JOB: 'evals' }, { shard })
-        for (const file of await readdir(join(run.resultsPath, '..'))) {
-          await copyFile(join(run.resultsPath, '..', file), join(shards, `${shard[0]}-${file}`))
-        }
-        runs.push(run)
-      }
-      return { shards, runs }
-    }
+    const shardsOf = () => shardRuns(pull)
     const passing = await shardsOf()
     const gate = await pullRequestRun(
       pull,
@@ -383,5 +388,29 @@ describe('a pull request whose specs break', () => {
     expect(await readdir(join(reported.resultsPath, '..'))).toEqual([
       basename(reported.resultsPath).replace(/\.json$/, '.invalid-specs.json')
     ])
+  })
+
+  it('run as shards: a shard’s record the merge-from job refuses is named, and why, not passed off as a missing shard', async () => {
+    const pull = newPullRequest('damaged-record')
+    const { shards } = await shardRuns(pull)
+    // The second shard's specs could not be loaded, and its record came damaged.
+    await rm(join(shards, '2-results.json'))
+    const record = join(shards, '2-results.invalid-specs.json')
+    for (const [content, why] of [
+      ['{ "commit": "' + pull.headSha, 'it is not a record of invalid specs'],
+      [JSON.stringify({ commit: pull.headSha }), 'it is not a record of invalid specs'],
+      [' '.repeat(2 ** 20 + 1), 'larger than 1048576 bytes']
+    ]) {
+      await writeFile(record, content as string)
+      const gate = await pullRequestRun(pull, { GITHUB_JOB: 'gate' }, { 'merge-from': shards })
+      expect(gate.code).toBe(1)
+      const [failure] = gate.stdout.split('\n').filter((line) => line.startsWith('::error::'))
+      expect(failure).toContain(`::error::the record of invalid specs ${record} (${why as string}`)
+      expect(failure).toMatch(
+        /\) was refused, so the shards do not merge: .* Merging said: shard 2\/2 is missing: .*\. The log of that shard's job lists its problems: fix them and run the shards again; if its specs do load, run that shard again, as its record was damaged$/
+      )
+      expect(gate.outputs).toEqual({})
+    }
+    expect(server.state.commentsOn(pull.number)).toEqual([])
   })
 })

@@ -533,11 +533,38 @@ async function postComment(
   }
 }
 
-/** A matrix job's shards, merged and written as this job's results (before any GitHub call). */
+/** A shard's record of invalid specs that was not read, and why. */
+interface RefusedRecord {
+  path: string
+  refused: string
+}
+
+/**
+ * Why shards that do not merge may not: a shard whose specs could not be loaded wrote a record in
+ * place of its results, and that record was refused, so what is missing is not all there is to
+ * say. `merge`: what merging said.
+ */
+function refusedRecordsError(refused: readonly RefusedRecord[], merge: string): UsageError {
+  const records = refused.map(({ path, refused: why }) => `${path} (${terminalLine(why, 300)})`)
+  const named =
+    records.length === 1
+      ? `the record of invalid specs ${records.join('')} was refused`
+      : `the records of invalid specs ${records.join(', ')} were refused`
+  return new UsageError(
+    `${named}, so the shards do not merge: a shard whose specs could not be loaded writes such a record in place of its results, and its problems cannot be reported from a refused one. Merging said: ${merge}. The log of that shard's job lists its problems: fix them and run the shards again; if its specs do load, run that shard again, as its record was damaged`
+  )
+}
+
+/**
+ * A matrix job's shards, merged and written as this job's results (before any GitHub call).
+ * `refused`: the shards' records of invalid specs that could not be read, named when the shards
+ * do not merge.
+ */
 async function mergeShardResults(
   paths: readonly string[],
   out: string,
   run: { commit: string; commentKey: string | undefined },
+  refused: readonly RefusedRecord[],
   deps: ActionDeps
 ): Promise<RunResult> {
   const shards = await readShardsToMerge(out, paths, {
@@ -546,7 +573,13 @@ async function mergeShardResults(
     advice: 'set it to a file of its own, e.g. merged/results.json'
   })
   const { commit, commentKey } = run
-  const shardsRun = mergeShards(shards)
+  let shardsRun: RunResult
+  try {
+    shardsRun = mergeShards(shards)
+  } catch (error) {
+    if (refused.length === 0 || !(error instanceof UsageError)) throw error
+    throw refusedRecordsError(refused, error.message)
+  }
   // Stale artifacts would be compared, or stored as this commit's baseline, under the wrong SHA.
   if (shardsRun.run.commit !== commit) {
     throw new UsageError(
@@ -908,14 +941,16 @@ async function shardsInvalidSpecs(
   paths: readonly string[],
   commit: string,
   deps: ActionDeps
-): Promise<string | undefined> {
+): Promise<{ problems: string | undefined; refused: RefusedRecord[] }> {
   const records = await invalidSpecsRecordsAmong(paths.map((path) => resolve(deps.cwd, path)))
   const problems = new Set<string>()
+  const refused: RefusedRecord[] = []
   for (const path of records) {
     const record = await readInvalidSpecs(path, deps.io)
-    if (record && 'commit' in record && record.commit === commit) problems.add(record.problems)
+    if (record && 'refused' in record) refused.push({ path, refused: record.refused })
+    else if (record && record.commit === commit) problems.add(record.problems)
   }
-  return problems.size > 0 ? [...problems].join('\n\n') : undefined
+  return { problems: problems.size > 0 ? [...problems].join('\n\n') : undefined, refused }
 }
 
 /**
@@ -942,19 +977,22 @@ export async function runAction(
   const { io } = deps
   const out = resolve(deps.cwd, settings.resultsPath)
   const commentKey = settings.commentKey ?? context.job
+  let refusedRecords: RefusedRecord[] = []
   if (settings.mergeFrom) {
     const commit = context.pullRequest?.headSha ?? context.sha
-    const problems = await shardsInvalidSpecs(settings.mergeFrom, commit, deps)
-    if (problems !== undefined) {
-      await reportInvalidSpecs(problems, settings, context, commentKey, deps)
+    const records = await shardsInvalidSpecs(settings.mergeFrom, commit, deps)
+    if (records.problems !== undefined) {
+      await reportInvalidSpecs(records.problems, settings, context, commentKey, deps)
       return `evalgate: the specs of ${shortSha(commit)} could not be loaded in a shard, so there is nothing to merge; the job summary lists the problems`
     }
+    refusedRecords = records.refused
   }
   const { run, replayed } = settings.mergeFrom
     ? await mergeShardResults(
         settings.mergeFrom,
         out,
         { commit: context.pullRequest?.headSha ?? context.sha, commentKey },
+        refusedRecords,
         deps
       ).then((merged) => ({ run: merged, replayed: merged.run.replayed ?? [] }))
     : await runEvalsForEvent(
