@@ -540,10 +540,12 @@ describe('report-from: a comment it may not write', () => {
     expect(report.code).toBe(0)
     expect(report.stdout).toMatch(
       new RegExp(
-        `^::warning::evalgate: could not comment on #${pull.number} \\(.*\\)\\. The job summary and ${artifact.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} have the report; this job needs \`pull-requests: write\` \\(or \`issues: write\`\\) to comment\\.$`,
+        `^::warning::evalgate: could not comment on #${pull.number} \\(.*→ 403: Resource not accessible by integration\\): the token lacks \`permissions: pull-requests: write\` \\(or \`issues: write\`\\) in the workflow: this \`workflow_run\` job is the one that comments for pull requests from forks: give it that permission\\.\\)\\. The job summary and ${artifact.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} have the report\\.$`,
         'm'
       )
     )
+    // This job is the one the advice to fork pull requests sends them to.
+    expect(report.stdout).not.toMatch(/post (it )?from a `workflow_run` job/)
   })
 })
 

@@ -141,6 +141,20 @@ describe('errors name the call and the likely fix', () => {
     expect(error.message).toContain('workflow_run')
   })
 
+  it('a workflow_run job’s token writing a comment: the permission it lacks, not a job to move to', async () => {
+    const issue = server.state.addIssue({ title: 'x' })
+    const client = clientFor(server, READ_ONLY_TOKEN, {}, true)
+    const created = await failure(client.createIssueComment(issue.number, 'hi', 'pull request'))
+    const updated = await failure(client.updateIssueComment(1, 'hi'))
+    for (const error of [created, updated]) {
+      expect(error.kind).toBe('forbidden')
+      expect(error.message).toMatch(
+        /: the token lacks `permissions: pull-requests: write` \(or `issues: write`\) in the workflow: this `workflow_run` job is the one that comments for pull requests from forks: give it that permission\.$/
+      )
+      expect(error.message).not.toContain('fork PR?')
+    }
+  })
+
   it('a token without the issues permissions the tracking issue needs: which one, and no fork advice', async () => {
     const issue = server.state.addIssue({ title: 'tracking' })
     const client = clientFor(server, READ_ONLY_TOKEN)

@@ -16,18 +16,23 @@ export function recordingSleep(): { sleep: (ms: number) => Promise<void>; delays
   }
 }
 
-/** A client of the local server over real HTTP, as the action would build it. */
+/**
+ * A client of the local server over real HTTP, as the action would build it; `workflowRun` as a
+ * job on `workflow_run` builds it.
+ */
 export function clientFor(
   server: GitHubServer,
   token = USER_TOKEN,
-  retry: Partial<RetryPolicy> = {}
+  retry: Partial<RetryPolicy> = {},
+  workflowRun = false
 ): GitHubClient {
   return createGitHubClient({
     token,
     apiUrl: server.url,
     owner: server.owner,
     repo: server.repo,
-    retry: { sleep: recordingSleep().sleep, random: () => 0.5, ...retry }
+    retry: { sleep: recordingSleep().sleep, random: () => 0.5, ...retry },
+    workflowRun
   })
 }
 

@@ -519,12 +519,13 @@ async function postComment(
       )
       return
     }
-    // A fork PR's token is read-only: report, never fail for lack of permission.
+    // A fork PR's token is read-only: report, never fail for lack of permission. The error says
+    // what a report-from job lacks.
     if (error instanceof GitHubApiError && (error.kind === 'forbidden' || error.kind === 'auth')) {
       io.warning(
         `evalgate: could not comment on #${pr.number} (${error.message}). The job summary and ${reportedIn} have the report` +
           (fromArtifact
-            ? '; this job needs `pull-requests: write` (or `issues: write`) to comment.'
+            ? '.'
             : '; for pull requests from forks, post it from a `workflow_run` job (see the README).')
       )
       return
@@ -1669,7 +1670,8 @@ function githubClient(token: string, context: ActionContext, deps: ActionDeps): 
     token,
     apiUrl: context.apiUrl,
     owner: context.owner,
-    repo: context.repo
+    repo: context.repo,
+    workflowRun: context.eventName === 'workflow_run'
   })
 }
 

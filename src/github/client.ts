@@ -212,6 +212,11 @@ export interface GitHubClientOptions {
   owner: string
   repo: string
   retry?: Partial<RetryPolicy>
+  /**
+   * The job runs on `workflow_run`: it is the job a fork's comment is posted from, so a write it
+   * may not do is said as the permission it lacks, never as advice to post from such a job.
+   */
+  workflowRun?: boolean
 }
 
 /** The parts of @octokit/request-error's RequestError this module reads. */
@@ -307,14 +312,16 @@ function describeRequest(failure: RequestFailure): string {
 
 /**
  * Turns an Octokit failure into a GitHubApiError. `permission` is what the call needs in the
- * workflow's `permissions:` block (undefined for reads).
+ * workflow's `permissions:` block (undefined for reads); `job`: its clock, and whether it runs on
+ * `workflow_run` (GitHubClientOptions).
  */
 export function toGitHubApiError(
   error: unknown,
   operation: string,
   permission?: string,
-  now: () => number = Date.now
+  job: { now?: () => number; workflowRun?: boolean } = {}
 ): GitHubApiError {
+  const now = job.now ?? Date.now
   if (error instanceof GitHubApiError) return error
   const failure = asFailure(error)
   const status = failure.response === undefined ? undefined : failure.status
@@ -345,7 +352,7 @@ export function toGitHubApiError(
     hint = 'the token was refused: check the `github-token` input (expired or revoked token?)'
   } else if (status === 403) {
     kind = 'forbidden'
-    hint = forbiddenHint(permission)
+    hint = forbiddenHint(permission, job.workflowRun === true)
   } else if (status === 404) {
     kind = 'not-found'
     hint = permission
@@ -374,7 +381,8 @@ export function toGitHubApiError(
   return new GitHubApiError(kind, operation, status, `${head}: ${hint}.`)
 }
 
-function forbiddenHint(permission: string | undefined): string {
+/** `workflowRun`: the job runs on `workflow_run` (GitHubClientOptions). */
+function forbiddenHint(permission: string | undefined, workflowRun: boolean): string {
   if (!permission) {
     return 'the token cannot read this: check `permissions:` in the workflow (e.g. `contents: read`)'
   }
@@ -387,6 +395,10 @@ function forbiddenHint(permission: string | undefined): string {
   }
   if (permission.endsWith(': read')) {
     return `the token lacks \`permissions: ${permission}\` in the workflow`
+  }
+  // Its token is the base repository's, a fork's pull request's too: only the workflow limits it.
+  if (workflowRun) {
+    return `the token lacks \`permissions: ${permission}\` (or \`issues: write\`) in the workflow: this \`workflow_run\` job is the one that comments for pull requests from forks: give it that permission`
   }
   return `the token is read-only (fork PR?) or lacks \`permissions: ${permission}\` in the workflow; fork PRs get a read-only GITHUB_TOKEN, so post from a \`workflow_run\` job instead (never \`pull_request_target\` with a checkout of the PR's code)`
 }
@@ -458,7 +470,10 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       }
     }
   })
-  return new OctokitClient(octokit, options.owner, options.repo, policy.now)
+  return new OctokitClient(octokit, options.owner, options.repo, {
+    now: policy.now,
+    workflowRun: options.workflowRun === true
+  })
 }
 
 class OctokitClient implements GitHubClient {
@@ -466,7 +481,8 @@ class OctokitClient implements GitHubClient {
     private readonly octokit: Octokit,
     readonly owner: string,
     readonly repo: string,
-    private readonly now: () => number
+    /** What its errors depend on: the clock, and whether the job runs on `workflow_run`. */
+    private readonly job: { now: () => number; workflowRun: boolean }
   ) {}
 
   private get where() {
@@ -479,7 +495,7 @@ class OctokitClient implements GitHubClient {
     } catch (error) {
       // evalgate's own errors (e.g. a truncated tree) already say what went wrong.
       if (error instanceof EvalgateError) throw error
-      throw toGitHubApiError(error, operation, permission, this.now)
+      throw toGitHubApiError(error, operation, permission, this.job)
     }
   }
 
@@ -495,7 +511,7 @@ class OctokitClient implements GitHubClient {
       ) {
         return undefined
       }
-      throw toGitHubApiError(error, 'find out who the token belongs to', undefined, this.now)
+      throw toGitHubApiError(error, 'find out who the token belongs to', undefined, this.job)
     }
   }
 
@@ -599,7 +615,7 @@ class OctokitClient implements GitHubClient {
       return { name: data.name, color: data.color, description: data.description }
     } catch (error) {
       if (statusOf(error) === 404) return undefined
-      throw toGitHubApiError(error, `read the label "${name}"`, undefined, this.now)
+      throw toGitHubApiError(error, `read the label "${name}"`, undefined, this.job)
     }
   }
 
@@ -624,7 +640,7 @@ class OctokitClient implements GitHubClient {
       // 409: the repository is empty, so no ref exists yet.
       const status = statusOf(error)
       if (status === 404 || status === 409) return undefined
-      throw toGitHubApiError(error, `read the ref ${ref}`, undefined, this.now)
+      throw toGitHubApiError(error, `read the ref ${ref}`, undefined, this.job)
     }
   }
 
@@ -636,7 +652,7 @@ class OctokitClient implements GitHubClient {
       if (statusOf(error) === 422 && /already exists/i.test(githubMessage(asFailure(error)))) {
         return 'exists'
       }
-      throw toGitHubApiError(error, `create the ref ${ref}`, 'contents: write', this.now)
+      throw toGitHubApiError(error, `create the ref ${ref}`, 'contents: write', this.job)
     }
   }
 
@@ -650,7 +666,7 @@ class OctokitClient implements GitHubClient {
         if (/not a fast.forward|cannot be updated|update failed/i.test(said)) return 'moved'
         if (/reference does not exist/i.test(said)) return 'missing'
       }
-      throw toGitHubApiError(error, `move the ref ${ref}`, 'contents: write', this.now)
+      throw toGitHubApiError(error, `move the ref ${ref}`, 'contents: write', this.job)
     }
   }
 
@@ -803,7 +819,7 @@ class OctokitClient implements GitHubClient {
       await this.octokit.rest.issues.deleteComment({ ...this.where, comment_id: commentId })
     } catch (error) {
       if (statusOf(error) === 404) return
-      throw toGitHubApiError(error, `delete comment ${commentId}`, 'pull-requests: write', this.now)
+      throw toGitHubApiError(error, `delete comment ${commentId}`, 'pull-requests: write', this.job)
     }
   }
 }
