@@ -397,8 +397,8 @@ describe('a pull request whose specs break', () => {
     await rm(join(shards, '2-results.json'))
     const record = join(shards, '2-results.invalid-specs.json')
     for (const [content, why] of [
-      ['{ "commit": "' + pull.headSha, 'it is not a record of invalid specs'],
-      [JSON.stringify({ commit: pull.headSha }), 'it is not a record of invalid specs'],
+      ['{ "commit": "' + pull.headSha, 'not JSON: '],
+      [JSON.stringify({ commit: pull.headSha }), '`problems` is not a string'],
       [' '.repeat(2 ** 20 + 1), 'larger than 1048576 bytes']
     ]) {
       await writeFile(record, content as string)

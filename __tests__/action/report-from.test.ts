@@ -482,15 +482,15 @@ describe('report-from: a run whose specs could not be loaded', () => {
     await writeFile(record, JSON.stringify({ commit: pull.headSha, problems: 42 }))
     const forged = await reportFrom(runOf(910, pull), artifact)
     expect(forged.stdout).toContain(
-      `::warning::evalgate: ${record} is not a record of invalid specs; reporting without it`
+      `::warning::evalgate: ${record} is not a record of invalid specs (\`problems\` is not a string); reporting without it`
     )
     expect(forged.code).toBe(1)
     // A record there, refused: not said to be missing.
     expect(forged.stdout).toContain(
-      `::error::evalgate: no results at ${artifact}, and the record of invalid specs beside it was refused (it is not a record of invalid specs): see the log of the run of ${pull.headSha.slice(0, 7)} for its problems; nothing was commented`
+      `::error::evalgate: no results at ${artifact}, and the record of invalid specs beside it was refused (\`problems\` is not a string): see the log of the run of ${pull.headSha.slice(0, 7)} for its problems; nothing was commented`
     )
     expect(forged.summary).toMatch(
-      /^### evalgate: no results to report\n\nThe artifact holds no results `.*`, and its record of invalid specs `.*` was refused \(it is not a record of invalid specs\)/
+      /^### evalgate: no results to report\n\nThe artifact holds no results `.*`, and its record of invalid specs `.*` was refused \(\\`problems\\` is not a string\)/
     )
 
     await writeFile(record, JSON.stringify({ commit: pull.headSha, problems: 'p'.repeat(2 ** 20) }))

@@ -282,4 +282,32 @@ describe('report-from: the baseline error recorded beside the results', () => {
     expect(report.outputs.verdict).toBe('no-baseline')
     expect(server.state.commentsOn(fork.number)).toHaveLength(1)
   })
+  it('is said to be refused when not a record, as the other files beside the results are', async () => {
+    const fork = await withoutComparison('not-an-error')
+    await writeFile(fork.baselineError, JSON.stringify({ error: { message: 'forged' } }))
+    const report = await reportFrom(fork)
+    expect(report.code).toBe(0)
+    expect(report.stdout).toContain(
+      `::warning::evalgate: ${fork.baselineError} is not a record of the error that kept the baseline from being read (\`error\` is not a string); reporting without it`
+    )
+    expect(report.outputs.verdict).toBe('no-baseline')
+  })
+})
+
+describe('report-from: the comparison beside the results', () => {
+  it('is not read from a pipe, and said refused as the other files beside the results are', async () => {
+    const fork = await forkRun('piped-comparison')
+    const comparison = fork.artifact.replace(/\.json$/, '.comparison.json')
+    await rm(comparison)
+    await makeFifo(comparison)
+    const report = await unlessStuckOn(comparison, reportFrom(fork))
+    expect(report.code).toBe(0)
+    expect(report.stdout).toContain(
+      `::warning::evalgate: cannot read ${comparison}: not a regular file; reporting without it`
+    )
+    expect(report.outputs.verdict).toBe('comparison-unreadable')
+    expect(server.state.commentsOn(fork.number)[0]?.body).toContain(
+      'The pull request’s run wrote a comparison this job does not accept (not a regular file)'
+    )
+  })
 })

@@ -195,7 +195,7 @@ function refusedComparisonMarkdown(
 ): string {
   return uncomparedMarkdown(
     'comparison not shown',
-    `The pull request’s run wrote a comparison this job does not accept (${why}), so its verdict is not shown here; the run's own report follows, and the pull request's job summary has the comparison.`,
+    `The pull request’s run wrote a comparison this job does not accept (${markdownInline(why, 300)}), so its verdict is not shown here; the run's own report follows, and the pull request's job summary has the comparison.`,
     run,
     summaries
   )
@@ -408,30 +408,64 @@ async function recordBaselineError(resultsPath: string, error: string | undefine
   else await writeFileAtomic(path, JSON.stringify({ error }) + '\n')
 }
 
+/** A JSON file of an artifact, checked: what it is, or what is wrong with it. */
+type Checked<T> = { value: T } | { problem: string }
+
+/**
+ * A JSON file beside the results in an artifact, which the pull request's code writes: its value;
+ * undefined when there is none; refused, and why, when it is no regular file or larger than
+ * `maxBytes` (not read), not JSON, or not `what` as `check` finds. A refusal is said in the log,
+ * as the report goes on without the file.
+ */
+async function readArtifactFile<T>(
+  path: string,
+  expected: { what: string; maxBytes: number; check: (json: unknown) => Checked<T> },
+  io: ActionIO
+): Promise<{ value: T } | { refused: string } | undefined> {
+  let text: string | undefined
+  try {
+    text = (await readRegularFileIfExists(path, expected.maxBytes))?.toString('utf8')
+  } catch (error) {
+    io.warning(`evalgate: cannot read ${path}: ${errorMessage(error)}; reporting without it`)
+    return { refused: errorMessage(error) }
+  }
+  if (text === undefined) return undefined
+  let checked: Checked<T>
+  try {
+    checked = expected.check(JSON.parse(text))
+  } catch (error) {
+    checked = { problem: `not JSON: ${errorMessage(error)}` }
+  }
+  if ('value' in checked) return checked
+  io.warning(
+    `evalgate: ${path} is not ${expected.what} (${terminalLine(checked.problem, 300)}); reporting without it`
+  )
+  return { refused: checked.problem }
+}
+
 /** Far above the error a run records (the report quotes 500 characters of it). */
 const MAX_BASELINE_ERROR_BYTES = 64 * 2 ** 10
 
-/**
- * The error the pull request's run recorded, if any; what is not one is ignored. The file comes
- * from the artifact, which the pull request's code writes: one too large to be a record, or not a
- * file, is not read.
- */
+/** The error the pull request's run recorded while it read the baseline, if any (readArtifactFile). */
 async function readBaselineError(resultsPath: string, io: ActionIO): Promise<string | undefined> {
-  const path = baselineErrorPathFor(resultsPath)
-  let text: string | undefined
-  try {
-    text = (await readRegularFileIfExists(path, MAX_BASELINE_ERROR_BYTES))?.toString('utf8')
-  } catch (error) {
-    io.warning(`evalgate: cannot read ${path}: ${errorMessage(error)}; reporting without it`)
-    return undefined
-  }
-  if (text === undefined) return undefined
-  try {
-    const { error } = JSON.parse(text) as { error?: unknown }
-    return typeof error === 'string' ? error : undefined
-  } catch {
-    return undefined
-  }
+  const read = await readArtifactFile(
+    baselineErrorPathFor(resultsPath),
+    {
+      what: 'a record of the error that kept the baseline from being read',
+      maxBytes: MAX_BASELINE_ERROR_BYTES,
+      check: (json): Checked<string> => {
+        const error = isRecord(json) ? json.error : undefined
+        return typeof error === 'string' ? { value: error } : { problem: '`error` is not a string' }
+      }
+    },
+    io
+  )
+  return read && 'value' in read ? read.value : undefined
+}
+
+/** A JSON object, whose fields are yet to be checked. */
+function isRecord(json: unknown): json is Record<string, unknown> {
+  return json !== null && typeof json === 'object' && !Array.isArray(json)
 }
 
 async function writeComparison(
@@ -1500,44 +1534,42 @@ async function readComparison(
   run: RunResult,
   io: ActionIO
 ): Promise<ArtifactComparison> {
-  let text: string | undefined
-  try {
-    text = (await readRegularFileIfExists(path, MAX_ARTIFACT_COMPARISON_BYTES))?.toString('utf8')
-  } catch (error) {
-    io.warning(`evalgate: cannot read ${path}: ${errorMessage(error)}`)
-    return { refused: `it cannot be read: ${markdownInline(errorMessage(error), 200)}` }
+  const read = await readArtifactFile(
+    path,
+    {
+      what: 'an evalgate comparison',
+      maxBytes: MAX_ARTIFACT_COMPARISON_BYTES,
+      check: checkArtifactComparison
+    },
+    io
+  )
+  if (!read || 'refused' in read) return read
+  const { head } = read.value
+  // Another run's comparison beside these results (an older commit's) is not their verdict.
+  if (head.id !== run.run.id || head.commit !== (run.run.commit ?? null)) {
+    const of = `${terminalLine(head.commit ?? 'an unknown commit', 40)}, run ${terminalLine(head.id, 40)}`
+    io.warning(
+      `evalgate: ${path} compares the results of ${of}, not those beside it (${run.run.commit ?? 'an unknown commit'}, run ${run.run.id}); reporting without it`
+    )
+    return { refused: `it compares the results of ${of}, not those of this run` }
   }
-  if (text === undefined) return undefined
-  let problem: string
-  let writtenBy: unknown
-  try {
-    const parsed: unknown = JSON.parse(text)
-    writtenBy = (parsed as { tool?: { version?: unknown } } | null)?.tool?.version
-    const checked = checkComparison(parsed)
-    if (checked.problem === undefined) {
-      const { head } = checked.comparison
-      // Another run's comparison beside these results (an older commit's) is not their verdict.
-      if (head.id !== run.run.id || head.commit !== (run.run.commit ?? null)) {
-        const of = `${markdownInline(head.commit ?? 'an unknown commit', 40)}, run ${markdownInline(head.id, 40)}`
-        io.warning(
-          `evalgate: ${path} compares the results of ${of}, not those beside it (${run.run.commit ?? 'an unknown commit'}, run ${run.run.id}); reporting without it`
-        )
-        return { refused: `it compares the results of ${of}, not those of this run` }
-      }
-      return { comparison: withDerivedVerdicts(checked.comparison) }
-    }
-    problem = checked.problem
-  } catch (error) {
-    problem = `not JSON: ${errorMessage(error)}`
-  }
-  // The artifact is the pull request's code's to write: what fails the check is never rendered.
-  // An evalgate of another version (the PR may change it) writes another shape: said so.
+  return { comparison: withDerivedVerdicts(read.value) }
+}
+
+/**
+ * `json` as a comparison. The artifact is the pull request's code's to write: what fails the
+ * check is never rendered. An evalgate of another version (the PR may change it) writes another
+ * shape: said so.
+ */
+function checkArtifactComparison(json: unknown): Checked<Comparison> {
+  const checked = checkComparison(json)
+  if (checked.problem === undefined) return { value: checked.comparison }
+  const writtenBy = isRecord(json) && isRecord(json.tool) ? json.tool.version : undefined
   const version =
     typeof writtenBy === 'string' && writtenBy !== TOOL_VERSION
-      ? `; it was written by evalgate ${markdownInline(writtenBy, 20)}, this job runs ${TOOL_VERSION}`
+      ? `; it was written by evalgate ${terminalLine(writtenBy, 20)}, this job runs ${TOOL_VERSION}`
       : ''
-  io.warning(`evalgate: ${path} is not an evalgate comparison (${problem}); reporting without it`)
-  return { refused: `${markdownInline(problem, 200)}${version}` }
+  return { problem: checked.problem + version }
 }
 
 /**
@@ -1694,44 +1726,33 @@ function noCommentNote(pull: { number: number } | { noComment: string }): string
 /** Far above what a run records of specs that cannot be loaded, and a quick read for report-from. */
 const MAX_INVALID_SPECS_BYTES = 2 ** 20
 
-/** `text` as an InvalidSpecsRecord, or undefined when it is not one. */
-function parseInvalidSpecs(text: string): InvalidSpecsRecord | undefined {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch {
-    return undefined
+/** `json` as an InvalidSpecsRecord. */
+function checkInvalidSpecs(json: unknown): Checked<InvalidSpecsRecord> {
+  if (!isRecord(json)) return { problem: 'not a JSON object' }
+  const { commit, commentKey, problems } = json
+  if (typeof commit !== 'string') return { problem: '`commit` is not a string' }
+  if (typeof problems !== 'string') return { problem: '`problems` is not a string' }
+  if (commentKey !== undefined && typeof commentKey !== 'string') {
+    return { problem: '`commentKey` is not a string' }
   }
-  if (parsed === null || typeof parsed !== 'object') return undefined
-  const { commit, commentKey, problems } = parsed as Record<string, unknown>
-  if (typeof commit !== 'string' || typeof problems !== 'string') return undefined
-  if (commentKey !== undefined && typeof commentKey !== 'string') return undefined
-  return { commit, problems, ...(commentKey === undefined ? {} : { commentKey }) }
+  return { value: { commit, problems, ...(commentKey === undefined ? {} : { commentKey }) } }
 }
 
-/**
- * The record of specs that could not be loaded at `path`, if there is one. The pull request's
- * code writes it: a file too large to be a record, or not a file, is not read, and one that is
- * not a record is passed over; both are said, and returned as refused, with why.
- */
+/** The record of specs that could not be loaded at `path`, if there is one (readArtifactFile). */
 async function readInvalidSpecs(
   path: string,
   io: ActionIO
 ): Promise<InvalidSpecsRecord | { refused: string } | undefined> {
-  let text: string | undefined
-  try {
-    text = (await readRegularFileIfExists(path, MAX_INVALID_SPECS_BYTES))?.toString('utf8')
-  } catch (error) {
-    io.warning(`evalgate: cannot read ${path}: ${errorMessage(error)}; reporting without it`)
-    return { refused: errorMessage(error) }
-  }
-  if (text === undefined) return undefined
-  const record = parseInvalidSpecs(text)
-  if (!record) {
-    io.warning(`evalgate: ${path} is not a record of invalid specs; reporting without it`)
-    return { refused: 'it is not a record of invalid specs' }
-  }
-  return record
+  const read = await readArtifactFile(
+    path,
+    {
+      what: 'a record of invalid specs',
+      maxBytes: MAX_INVALID_SPECS_BYTES,
+      check: checkInvalidSpecs
+    },
+    io
+  )
+  return read && 'value' in read ? read.value : read
 }
 
 /**
