@@ -506,20 +506,34 @@ async function attempt<T>(what: string, io: ActionIO, work: () => Promise<T>): P
   }
 }
 
-async function postComment(
-  settings: ActionSettings,
+/** A pull request's sticky comment to post, and what posting it needs. */
+interface CommentPost {
+  settings: ActionSettings
+  client: GitHubClient
+  io: ActionIO
   /** The workflow and the job (or `comment-key`) the sticky comment belongs to. */
-  owner: { workflow: string; key: string | undefined },
-  client: GitHubClient,
-  pullNumber: number,
-  body: string,
-  regressed: boolean,
-  io: ActionIO,
+  owner: { workflow: string; key: string | undefined }
+  pullNumber: number
+  body: string
+  /** The check fails: `comment: on-regression` writes a new comment only then. */
+  regressed: boolean
   /** The file beside the job summary that has the report, when not the results. */
-  reportFile?: string,
+  reportFile?: string
   /** A `report-from` job: already the `workflow_run` job a fork's comment is posted from. */
+  fromArtifact?: boolean
+}
+
+async function postComment({
+  settings,
+  client,
+  io,
+  owner,
+  pullNumber,
+  body,
+  regressed,
+  reportFile,
   fromArtifact = false
-): Promise<void> {
+}: CommentPost): Promise<void> {
   const pr = { number: pullNumber }
   const reportedIn = reportFile ?? settings.resultsPath
   if (settings.comment === 'off') return
@@ -952,16 +966,16 @@ async function reportInvalidSpecs(
     settings.githubToken
   ) {
     const client = githubClient(settings.githubToken, context, deps)
-    await postComment(
+    await postComment({
       settings,
-      { workflow: context.workflow, key: commentKey },
       client,
-      context.pullRequest.number,
-      markdown,
-      true,
       io,
-      recordPath
-    )
+      owner: { workflow: context.workflow, key: commentKey },
+      pullNumber: context.pullRequest.number,
+      body: markdown,
+      regressed: true,
+      reportFile: recordPath
+    })
   }
   await io.writeSummary(markdown)
   return redacted
@@ -1201,15 +1215,15 @@ export async function runAction(
 
   if (context.eventName === 'pull_request' && context.pullRequest && client && lookup) {
     const failed = (comparison !== undefined && failing(comparison)) || failsOnThreshold
-    await postComment(
+    await postComment({
       settings,
-      { workflow: context.workflow, key: commentKey },
       client,
-      context.pullRequest.number,
-      markdown,
-      failed,
-      io
-    )
+      io,
+      owner: { workflow: context.workflow, key: commentKey },
+      pullNumber: context.pullRequest.number,
+      body: markdown,
+      regressed: failed
+    })
   } else if (
     scheduled &&
     lookup &&
@@ -1773,17 +1787,17 @@ async function reportInvalidSpecsFromArtifact(
   const pull = await pullRequestToReportOn(client, source, io)
   const markdown = invalidSpecsMarkdown(record.problems)
   if ('number' in pull) {
-    await postComment(
+    await postComment({
       settings,
-      { workflow: source.workflow ?? context.workflow, key: record.commentKey },
       client,
-      pull.number,
-      markdown,
-      true,
       io,
-      recordPath,
-      true
-    )
+      owner: { workflow: source.workflow ?? context.workflow, key: record.commentKey },
+      pullNumber: pull.number,
+      body: markdown,
+      regressed: true,
+      reportFile: recordPath,
+      fromArtifact: true
+    })
   }
   io.setOutput('verdict', 'invalid-specs')
   io.setOutput('passed', 'false')
@@ -1922,17 +1936,17 @@ async function reportFromArtifact(
   const markdown = alert + shown.report
   if ('number' in pull) {
     // The same sticky comment as the pull request's own job would write: one comment, not two.
-    await postComment(
+    await postComment({
       settings,
-      { workflow: source.workflow ?? context.workflow, key: run.run.commentKey },
       client,
-      pull.number,
-      markdown,
-      !complete || (comparison !== undefined && failing(comparison)) || failsOnThreshold,
       io,
-      path,
-      true
-    )
+      owner: { workflow: source.workflow ?? context.workflow, key: run.run.commentKey },
+      pullNumber: pull.number,
+      body: markdown,
+      regressed: !complete || (comparison !== undefined && failing(comparison)) || failsOnThreshold,
+      reportFile: path,
+      fromArtifact: true
+    })
   }
   // The outputs the pull request's own run set, for steps after this one.
   io.setOutput('results-path', path)
