@@ -546,6 +546,47 @@ describe('compareRuns verdicts', () => {
     expect(group(c).flips.cases).toHaveLength(0)
   })
 
+  it('judges a floor on the head alone when the scorers changed, as without a baseline', () => {
+    const gate = { score: { min: 0.9 }, 'pass-rate': { min: 0.9 } }
+    const base = { cases: 10, gate, answer: () => scored(1) }
+    const changed = { ...base, scorersFingerprint: 'other' }
+    const broken = runPair(base, { ...changed, answer: (i: number) => scored(i < 5 ? 0 : 1) })
+    const failed = compareRuns(broken.base, broken.head, { seed })
+    const reason =
+      'mean score 50.0% is below the floor 90.0%: the scorers changed, so the floor is judged on the head alone'
+    expect(metric(failed, 'score')).toMatchObject({ head: 0.5, verdict: 'fail', reason })
+    expect(metric(failed, 'pass-rate').verdict).toBe('fail')
+    expect(failed.verdict).toBe('fail')
+    expect(comparisonExitCode(failed)).toBe(1)
+    const judged =
+      'the scorers changed: scores are not comparable (latency, cost and errors are); the floors of the score and pass rate are judged on the head alone'
+    const terminal = renderComparisonTerminal(failed, { color: false })
+    expect(terminal).toContain(`\n  ${judged}\n`)
+    expect(terminal).toMatch(/^ {2}mean score +100\.0% +50\.0% .* FAIL$/m)
+    expect(terminal).toContain(`• mean score: ${reason}`)
+    const markdown = renderMarkdown(failed)
+    expect(markdown).toContain(`- **mean score** FAIL: ${reason}`)
+    expect(renderJunit(failed)).toMatch(/name="mean score"[^>]*>\s*<failure/)
+    // Still not gated against its baseline: strict mode says why, beside the broken floor.
+    expect(strictFailures(compareRuns(broken.base, broken.head, { seed, strict: true }))).toEqual([
+      'triage / bot could not be gated against its baseline (its scorers changed)'
+    ])
+    // A head that meets its floor stays not comparable, and the report says the floor held.
+    const held = runPair(base, {
+      ...changed,
+      gate: { score: { min: 0.9 } },
+      answer: () => scored(1)
+    })
+    const kept = compareRuns(held.base, held.head, { seed })
+    expect(metric(kept, 'score')).toMatchObject({
+      verdict: 'not-comparable',
+      reason:
+        'the scorers changed: scores of the two runs measure different things; the head alone meets the floor: mean score 100.0% (floor 90.0%)'
+    })
+    expect(group(kept).reason).toMatch(/; the floor of the score is judged on the head alone$/)
+    expect(comparisonExitCode(kept)).toBe(0)
+  })
+
   it('reports added and removed cases and pairs only the rest', () => {
     const { base, head } = runPair(
       { cases: 10, answer: () => scored(1) },

@@ -267,7 +267,16 @@ function comparedGroup(
   group.repeats = { base: baseSuite.repeats, head: headSuite.repeats }
   group.comparable = baseSuite.scorersFingerprint === headSuite.scorersFingerprint
   if (!group.comparable) {
-    group.reason = 'the scorers changed: scores are not comparable (latency, cost and errors are)'
+    const floors = [
+      ...(gate.score.min !== undefined ? ['score'] : []),
+      ...(gate.passRate.min !== undefined ? ['pass rate'] : [])
+    ]
+    // A floor needs no baseline: it still holds, on the head alone.
+    const judged =
+      floors.length === 0
+        ? ''
+        : `; the ${floors.length === 1 ? 'floor' : 'floors'} of the ${floors.join(' and ')} ${floors.length === 1 ? 'is' : 'are'} judged on the head alone`
+    group.reason = `the scorers changed: scores are not comparable (latency, cost and errors are)${judged}`
   }
   group.modelChanged =
     setsDiffer(group.base.models, group.head.models) ||
@@ -357,8 +366,8 @@ function comparedGroup(
     pending.push(score, passRate)
   } else {
     pending.push(
-      incomparableQualityMetric('score', base, head),
-      incomparableQualityMetric('pass-rate', base, head)
+      incomparableQualityMetric('score', base, head, gate.score),
+      incomparableQualityMetric('pass-rate', base, head, gate.passRate)
     )
   }
   pending.push(errorRate)
@@ -706,6 +715,8 @@ export function ungatedAgainstBaseline(c: Comparison): GroupComparison[] {
  */
 function isUngated(group: GroupComparison): boolean {
   if (group.status !== 'compared') return false
+  // Scorers that changed leave the score ungated against the baseline, even when its floor failed.
+  if (!group.comparable) return true
   const outage = isOutage(group.base) || isOutage(group.head)
   return group.metrics.some((m) => m.metric === 'score' && isUngatedScore(m, outage))
 }

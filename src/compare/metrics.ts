@@ -535,6 +535,22 @@ function meanWithinVariance(
 const QUALITY_LABEL = { score: 'mean score', 'pass-rate': 'pass rate' } as const
 
 /**
+ * Why the head's score or pass rate breaks its absolute floor, whatever the baseline: `mean score
+ * 80.0% is below the floor 90.0%`, `over` saying which cases it read when the table shows others;
+ * undefined when there is no floor, no value, or the value holds it.
+ */
+function belowFloor(
+  name: 'score' | 'pass-rate',
+  value: number | null,
+  min: number | undefined,
+  over = ''
+): string | undefined {
+  if (min === undefined || value === null || !beyond(value, min, 'beneath')) return undefined
+  const [shown, floor] = formatPercentsApart(value, min)
+  return `${QUALITY_LABEL[name]} ${shown}${over} is below the floor ${floor}`
+}
+
+/**
  * Mean score or pass rate, per case averaged over its K repeats (errored answers excluded: they are
  * the error rate's business), d_i = head − base over the paired cases.
  * Test (one-sided, both directions): exact McNemar mid-p when K = 1 and every value is 0 or 1,
@@ -655,15 +671,13 @@ export function qualityMetric(options: {
   // the value it reads is shown beside the table, and its reason says what it is over.
   const floorReadsMore = tolerance.min !== undefined && headAll !== null && headAll.cases !== n
   if (floorReadsMore) metric.floor = { head: headAll.value, cases: headAll.cases }
-  const brokenLimit = () => {
-    if (tolerance.min === undefined || headAll === null) return undefined
-    if (!beyond(headAll.value, tolerance.min, 'beneath')) return undefined
-    const [value, floor] = formatPercentsApart(headAll.value, tolerance.min)
-    const over = floorReadsMore
-      ? ` over the ${plural(headAll.cases, 'case')} the head answered`
-      : ''
-    return `${label} ${value}${over} is below the floor ${floor}`
-  }
+  const brokenLimit = () =>
+    belowFloor(
+      name,
+      headAll?.value ?? null,
+      tolerance.min,
+      floorReadsMore ? ` over the ${plural(headAll.cases, 'case')} the head answered` : ''
+    )
   const decide = (familySize: number) => {
     const { alpha } = ctx
     const floorBroken = brokenLimit()
@@ -1431,11 +1445,15 @@ export function retryRateMetric(pairs: readonly Pair[]): PendingMetric | null {
   return reported(metric, 'reported only (calls that needed more than one attempt)')
 }
 
-/** The not-comparable form of a quality metric: both values shown, nothing computed between them. */
+/**
+ * The not-comparable form of a quality metric: both values shown, nothing computed between them.
+ * A floor needs no baseline, so it is judged on the head alone, as for a suite without one.
+ */
 export function incomparableQualityMetric(
   name: 'score' | 'pass-rate',
   base: SideSummary,
-  head: SideSummary
+  head: SideSummary,
+  tolerance: QualityTolerance
 ): PendingMetric {
   const metric = emptyMetric(name, 'fraction', 'difference')
   const sideMean = (side: SideSummary) => {
@@ -1447,9 +1465,25 @@ export function incomparableQualityMetric(
   }
   metric.base = sideMean(base)
   metric.head = sideMean(head)
+  if (tolerance.min !== undefined) metric.tolerance = { min: tolerance.min }
   metric.verdict = 'not-comparable'
   metric.reason = 'the scorers changed: scores of the two runs measure different things'
-  return { metric, family: null, decide: () => undefined }
+  const brokenLimit = () => belowFloor(name, metric.head, tolerance.min)
+  const decide = () => {
+    const floorBroken = brokenLimit()
+    if (floorBroken) {
+      metric.gated = true
+      return setVerdict(
+        metric,
+        'fail',
+        `${floorBroken}: the scorers changed, so the floor is judged on the head alone`
+      )
+    }
+    if (tolerance.min !== undefined && metric.head !== null) {
+      metric.reason += `; the head alone meets the floor: ${QUALITY_LABEL[name]} ${formatPercent(metric.head)} (floor ${formatPercent(tolerance.min)})`
+    }
+  }
+  return { metric, family: null, decide, brokenLimit }
 }
 
 /** A group's head-only quality metric (no baseline): only the absolute floor can fail it. */
@@ -1463,15 +1497,11 @@ export function headOnlyQualityMetric(
   metric.head = headAll
   metric.n = cases
   metric.tolerance = tolerance.min !== undefined ? { min: tolerance.min } : {}
-  const label = QUALITY_LABEL[name]
-  if (
-    tolerance.min !== undefined &&
-    headAll !== null &&
-    beyond(headAll, tolerance.min, 'beneath')
-  ) {
+  const floorBroken = belowFloor(name, headAll, tolerance.min)
+  if (floorBroken) {
     metric.gated = true
     metric.verdict = 'fail'
-    metric.reason = `${label} ${formatPercentsApart(headAll, tolerance.min).join(' is below the floor ')}`
+    metric.reason = floorBroken
   } else {
     metric.reason = 'no baseline to compare with'
   }

@@ -248,7 +248,10 @@ export interface GroupComparison {
   providerId: string
   providerLabel?: string
   status: GroupStatus
-  /** False when the scorers changed: scores are not compared, latency/cost/errors still are. */
+  /**
+   * False when the scorers changed: scores are not compared (their floors are judged on the head
+   * alone), latency/cost/errors still are.
+   */
   comparable: boolean
   reason?: string
   verdict: Verdict
