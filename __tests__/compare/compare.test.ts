@@ -995,7 +995,7 @@ describe('compareRuns verdicts', () => {
     expect(metric(failed, 'score')).toMatchObject({
       n: 8,
       head: 1,
-      floor: { head: 0.8, cases: 10 },
+      limit: { head: 0.8, cases: 10 },
       verdict: 'fail',
       reason: 'mean score 80.0% over the 10 cases the head answered is below the floor 90.0%'
     })
@@ -1017,7 +1017,7 @@ describe('compareRuns verdicts', () => {
     // The reverse: the paired cases' 87.5% is below the floor, every answered case's 90% is not.
     const holds = runPair(base, { ...base, answer: (i: number) => scored(i === 9 ? 0 : 1) })
     const held = compareRuns(holds.base, holds.head, { seed })
-    expect(metric(held, 'score')).toMatchObject({ head: 0.875, floor: { head: 0.9, cases: 10 } })
+    expect(metric(held, 'score')).toMatchObject({ head: 0.875, limit: { head: 0.9, cases: 10 } })
     expect(metric(held, 'score').verdict).not.toBe('fail')
     expect(renderComparisonTerminal(held, { color: false })).toContain(
       'the floor reads every case the head answered, whatever the baseline answered: mean score 90.0% over 10 cases (floor 90.0%); base and head above are over the 8 cases answered in both runs'
@@ -1029,9 +1029,89 @@ describe('compareRuns verdicts', () => {
     )
     const plain = compareRuns(whole.base, whole.head, { seed })
     expect(metric(plain, 'score')).toMatchObject({ head: 0.8, verdict: 'fail' })
-    expect(metric(plain, 'score').floor).toBeUndefined()
+    expect(metric(plain, 'score').limit).toBeUndefined()
     expect(metric(plain, 'score').reason).toBe('mean score 80.0% is below the floor 90.0%')
     expect(renderMarkdown(plain)).not.toContain('the floor reads')
+  })
+
+  it('judges an error-rate or cost maximum on every case the head answered, and shows that value beside the paired table', () => {
+    const gate = { 'error-rate': { max: 0.05 }, cost: { max: 0.002 } }
+    const base = { cases: 10, gate, answer: () => scored(1, { cost: 0.001 }) }
+    // Two added cases: one errors, one costs $0.02; the ten paired cases are unchanged.
+    const head = {
+      cases: 12,
+      gate,
+      answer: (i: number) =>
+        i === 10 ? errored('module') : scored(1, { cost: i === 11 ? 0.02 : 0.001 })
+    }
+    const breaks = runPair(base, head)
+    const failed = compareRuns(breaks.base, breaks.head, { seed })
+    const errorReason =
+      'error rate 8.3% over the 12 cases the head answered is above the maximum 5.0%'
+    const costReason =
+      'mean cost per answer $0.00273 over the 11 cases the head priced is above the maximum $0.00200'
+    expect(metric(failed, 'error-rate')).toMatchObject({
+      n: 10,
+      head: 0,
+      limit: { head: 1 / 12, cases: 12 },
+      verdict: 'fail',
+      reason: errorReason
+    })
+    expect(metric(failed, 'cost')).toMatchObject({
+      n: 10,
+      head: 0.001,
+      limit: { cases: 11 },
+      verdict: 'fail',
+      reason: costReason
+    })
+    expect(metric(failed, 'cost').limit?.head).toBeCloseTo(0.03 / 11, 12)
+    expect(checkComparison(failed).problem).toBeUndefined()
+    const errorNote =
+      'the maximum reads every case the head answered, whatever the baseline answered: error rate 8.3% over 12 cases (maximum 5.0%); base and head above are over the 10 cases answered in both runs, errors included'
+    const costNote =
+      'the maximum reads every case the head answered, whatever the baseline answered: cost per answer $0.00273 over 11 priced cases (maximum $0.00200); base and head above are over the 10 cases priced in both runs'
+    const terminal = renderComparisonTerminal(failed, { color: false })
+    expect(terminal).toMatch(/^ {2}error rate +0\.0% +0\.0% .* FAIL$/m)
+    expect(terminal).toContain(`\n  ${errorNote}\n  ${costNote}\n`)
+    expect(terminal).toContain(`• error rate: ${errorReason}`)
+    expect(terminal).toContain(`• cost per answer: ${costReason}`)
+    const markdown = renderMarkdown(failed)
+    expect(markdown).toContain('| cost per answer | $0.00100 | $0.00100 |')
+    expect(markdown).toContain(`\n*${errorNote}*\n\n*${costNote}*\n`)
+    expect(markdown).toContain(`- **error rate** FAIL: ${errorReason}`)
+    // The reverse: the paired cases' 10% errors are above the maximum, every case's 5% is not.
+    const holds = runPair(
+      { cases: 10, answer: () => scored(1) },
+      {
+        cases: 20,
+        gate: { 'error-rate': { max: 0.08 } },
+        answer: (i: number) => (i === 9 ? errored('module') : scored(1))
+      }
+    )
+    const held = compareRuns(holds.base, holds.head, { seed })
+    expect(metric(held, 'error-rate')).toMatchObject({
+      head: 0.1,
+      limit: { head: 0.05, cases: 20 }
+    })
+    expect(metric(held, 'error-rate').verdict).not.toBe('fail')
+    expect(renderComparisonTerminal(held, { color: false })).toContain(
+      'the maximum reads every case the head answered, whatever the baseline answered: error rate 5.0% over 20 cases (maximum 8.0%); base and head above are over the 10 cases answered in both runs, errors included'
+    )
+    // Without a baseline the table's head is the head alone: no value beside it.
+    const alone = compareRuns(breaks.base, buildRun([buildSuite({ ...head, suite: 'new' })]), {
+      seed
+    })
+    const newGroup = alone.groups.find((g) => g.suite === 'new')
+    expect(newGroup?.metrics.find((m) => m.metric === 'error-rate')).toMatchObject({
+      head: 1 / 12,
+      verdict: 'fail',
+      reason: 'error rate 8.3% is above the maximum 5.0%'
+    })
+    expect(newGroup?.metrics.find((m) => m.metric === 'cost')?.reason).toBe(
+      'mean cost per answer $0.00273 is above the maximum $0.00200'
+    )
+    expect(newGroup?.metrics.some((m) => m.limit !== undefined)).toBe(false)
+    expect(renderMarkdown(alone)).not.toContain('the maximum reads')
   })
 
   it('never shows a value that broke a limit as equal to it', () => {

@@ -310,28 +310,50 @@ export function comparedRepeatsNote(metrics: readonly MetricComparison[]): strin
 }
 
 /**
- * What a floor of the `gate:` block (`min`) read when it is not the table's head: every case the
- * head answered, while base and head are over the cases answered in both runs. Undefined when
- * no floor read more than the table shows.
+ * The absolute limit of a metric, what the cases it reads (see `limit`) are called, and the
+ * paired cases the table's base and head are over.
  */
-export function floorNote(metrics: readonly MetricComparison[]): string | undefined {
-  const read = metrics.flatMap((m) => {
-    if (m.floor === undefined || m.tolerance.min === undefined) return []
-    // Apart only when the floor is broken: a value at its floor reads as equal to it.
-    const [value, floor] = beyond(m.floor.head, m.tolerance.min, 'beneath')
-      ? formatPercentsApart(m.floor.head, m.tolerance.min)
-      : [formatPercent(m.floor.head), formatPercent(m.tolerance.min)]
-    return [
-      {
-        n: m.n,
-        text: `${METRIC_LABELS[m.metric]} ${value} over ${plural(m.floor.cases, 'case')} (floor ${floor})`
-      }
-    ]
+const ABSOLUTE_LIMITS: Partial<
+  Record<MetricName, { bound: 'min' | 'max'; read: string; table: string }>
+> = {
+  score: { bound: 'min', read: 'case', table: 'answered in both runs' },
+  'pass-rate': { bound: 'min', read: 'case', table: 'answered in both runs' },
+  'error-rate': { bound: 'max', read: 'case', table: 'answered in both runs, errors included' },
+  cost: { bound: 'max', read: 'priced case', table: 'priced in both runs' }
+}
+
+/**
+ * What the absolute limits of the `gate:` block (`min`, `max`) read when it is not the table's
+ * head: every case the head answered, while base and head are over the paired cases. One line
+ * per set of paired cases; empty when no limit read more than the table shows.
+ */
+export function limitNotes(metrics: readonly MetricComparison[]): string[] {
+  const lines = new Map<string, { word: string; n: number; table: string; read: string[] }>()
+  for (const m of metrics) {
+    const cases = ABSOLUTE_LIMITS[m.metric]
+    const limit = cases && m.tolerance[cases.bound]
+    if (m.limit === undefined || limit === undefined || cases === undefined) continue
+    const min = cases.bound === 'min'
+    // Apart only when the limit is broken: a value at its limit reads as equal to it.
+    const broken = beyond(m.limit.head, limit, min ? 'beneath' : 'above')
+    const apart = m.unit === 'usd' ? formatUsdsApart : formatPercentsApart
+    const plain = m.unit === 'usd' ? formatUsd : formatPercent
+    const [value, shownLimit] = broken
+      ? apart(m.limit.head, limit)
+      : [plain(m.limit.head), plain(limit)]
+    const word = min ? 'floor' : 'maximum'
+    const key = [word, m.n, cases.table].join('\u0000')
+    const line = lines.get(key) ?? { word, n: m.n, table: cases.table, read: [] }
+    line.read.push(
+      `${METRIC_LABELS[m.metric]} ${value} over ${plural(m.limit.cases, cases.read)} (${word} ${shownLimit})`
+    )
+    lines.set(key, line)
+  }
+  return [...lines.values()].map(({ word, n, table, read }) => {
+    const reads =
+      read.length === 1 ? `the ${word} reads` : `the ${word === 'floor' ? 'floors' : 'maxima'} read`
+    return `${reads} every case the head answered, whatever the baseline answered: ${read.join(', ')}; base and head above are over the ${plural(n, 'case')} ${table}`
   })
-  const first = read[0]
-  if (first === undefined) return undefined
-  const reads = read.length === 1 ? 'the floor reads' : 'the floors read'
-  return `${reads} every case the head answered, whatever the baseline answered: ${read.map((r) => r.text).join(', ')}; base and head above are over the ${plural(first.n, 'case')} answered in both runs`
 }
 
 /** How a model's reason for stopping short of finishing an answer reads in a report. */

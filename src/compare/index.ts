@@ -8,7 +8,7 @@ import type { ProviderInfo, RunResult, SuiteResult } from '../results/types.js'
 import { holm } from '../stats/index.js'
 import { TOOL_VERSION } from '../version.js'
 import { isOutageKind, outageLoss, outageShare, summarizeSide } from './cases.js'
-import type { SideSummary } from './cases.js'
+import type { CaseSummary, SideSummary } from './cases.js'
 import { findFlips } from './flips.js'
 import { VERDICT_WORDS, formatPercent, plural } from './format.js'
 import { DEFAULT_ALPHA, OUTAGE_ERROR_RATE, resolveGate } from './gate.js'
@@ -28,10 +28,11 @@ import {
   qualityMetric,
   retryRateMetric,
   sameRepeatPairs,
+  showHeadAlone,
   tokenMetric,
   ttftMetric
 } from './metrics.js'
-import type { GroupContext, Pair, PendingMetric } from './metrics.js'
+import type { GroupContext, HeadReading, Pair, PendingMetric } from './metrics.js'
 import { COMPARISON_VERSION, VERDICT_SEVERITY } from './types.js'
 import type {
   Comparison,
@@ -155,21 +156,24 @@ function missingAnswers(head: SideSummary): string | undefined {
   return grades > 0 ? `${plural(grades, 'head answer')} ${notGraded}` : undefined
 }
 
-/** Values of a side over all its cases, for absolute limits that hold whatever the baseline. */
-function headTotals(side: SideSummary) {
+/**
+ * Values of a side over all its cases, and how many cases each is over, for absolute limits that
+ * hold whatever the baseline.
+ */
+function headTotals(
+  side: SideSummary
+): Record<'score' | 'passRate' | 'cost' | 'errorRate', HeadReading | null> {
   const cases = [...side.cases.values()]
+  const over = (value: number | null, known: (c: CaseSummary) => unknown) =>
+    value === null ? null : { value, cases: cases.filter((c) => known(c) !== null).length }
   return {
-    score: meanOfKnown(cases.map((c) => c.score)),
-    passRate: meanOfKnown(cases.map((c) => c.passRate)),
-    /** Cases with an answered repeat: those the score and pass rate are over. */
-    answeredCases: cases.filter((c) => c.score !== null).length,
-    cost: meanOfKnown(cases.map((c) => c.cost)),
-    errorRate: side.answers === 0 ? null : side.errors / side.answers
+    // Over the cases with an answered repeat.
+    score: over(meanOfKnown(cases.map((c) => c.score)), (c) => c.score),
+    passRate: over(meanOfKnown(cases.map((c) => c.passRate)), (c) => c.passRate),
+    cost: over(meanOfKnown(cases.map((c) => c.cost)), (c) => c.cost),
+    // Over every answer obtained, errored or not.
+    errorRate: over(side.answers === 0 ? null : side.errors / side.answers, (c) => c.errorRate)
   }
-}
-
-function overAnswered(value: number | null, cases: number) {
-  return value === null ? null : { value, cases }
 }
 
 function setsDiffer(a: readonly string[], b: readonly string[]): boolean {
@@ -212,8 +216,13 @@ function newGroup(suite: SuiteResult, provider: ProviderInfo, gate: ResolvedGate
   group.cases.added = head.cases.size
   group.cases.addedIds = [...head.cases.keys()].slice(0, MAX_LISTED_IDS)
   const pending = [
-    headOnlyQualityMetric('score', totals.score, gate.score, head.cases.size),
-    headOnlyQualityMetric('pass-rate', totals.passRate, gate.passRate, head.cases.size)
+    headOnlyQualityMetric('score', totals.score?.value ?? null, gate.score, head.cases.size),
+    headOnlyQualityMetric(
+      'pass-rate',
+      totals.passRate?.value ?? null,
+      gate.passRate,
+      head.cases.size
+    )
   ]
   // An outage or a broken absolute limit is visible without a baseline.
   const errors = errorRateMetric({
@@ -221,14 +230,15 @@ function newGroup(suite: SuiteResult, provider: ProviderInfo, gate: ResolvedGate
     head,
     noise: gate.errorRate.noise,
     max: gate.errorRate.max,
+    headAll: totals.errorRate,
     outageRate: OUTAGE_ERROR_RATE,
     ctx: { suite: suite.suite, providerId: provider.id, seed: '', alpha: DEFAULT_ALPHA },
     family: HOLM_FAMILY['error-rate']
   })
-  errors.metric.head = totals.errorRate
+  showHeadAlone(errors, totals.errorRate?.value ?? null)
   pending.push(errors)
   const costUnknown = totals.cost === null && head.unpricedAnswers > 0
-  if (gate.cost.max !== undefined && (costUnknown || (totals.cost ?? 0) > gate.cost.max)) {
+  if (gate.cost.max !== undefined && (costUnknown || (totals.cost?.value ?? 0) > gate.cost.max)) {
     // No pairs: only the absolute maximum is judged (the head stands in for the missing base).
     const cost = costMetric({
       pairs: [],
@@ -240,7 +250,7 @@ function newGroup(suite: SuiteResult, provider: ProviderInfo, gate: ResolvedGate
       ctx: { suite: suite.suite, providerId: provider.id, seed: '', alpha: DEFAULT_ALPHA },
       family: HOLM_FAMILY.cost
     })
-    cost.metric.head = totals.cost
+    showHeadAlone(cost, totals.cost?.value ?? null)
     pending.push(cost)
   }
   const judges = judgeCostMetric(null, head)
@@ -318,6 +328,7 @@ function comparedGroup(
     head,
     noise: gate.errorRate.noise,
     max: gate.errorRate.max,
+    headAll: totals.errorRate,
     outageRate: OUTAGE_ERROR_RATE,
     ctx,
     family: HOLM_FAMILY['error-rate']
@@ -339,7 +350,7 @@ function comparedGroup(
       pairs: qualityPairs,
       tolerance: gate.score,
       ctx,
-      headAll: overAnswered(totals.score, totals.answeredCases),
+      headAll: totals.score,
       ...(trimmed ? { everyAnswer: pairs } : {}),
       repeats: repeatsChanged ? null : headSuite.repeats,
       family: HOLM_FAMILY.score
@@ -356,7 +367,7 @@ function comparedGroup(
       pairs: qualityPairs,
       tolerance: gate.passRate,
       ctx,
-      headAll: overAnswered(totals.passRate, totals.answeredCases),
+      headAll: totals.passRate,
       ...(trimmed ? { everyAnswer: pairs } : {}),
       repeats: repeatsChanged ? null : headSuite.repeats,
       family: HOLM_FAMILY['pass-rate'],

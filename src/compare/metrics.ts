@@ -532,6 +532,47 @@ function meanWithinVariance(
   return variances.length === 0 ? null : mean(variances)
 }
 
+/** The head's value over every case it has one for, and how many: what an absolute limit reads. */
+export interface HeadReading {
+  value: number
+  cases: number
+}
+
+/**
+ * An absolute limit of the `gate:` block holds whatever the baseline, so it reads the head alone;
+ * the table's head is over the `n` paired cases. When the head has others too (added cases, cases
+ * the baseline has none of), the value the limit read is set as `metric.limit`, for the report to
+ * show beside the table.
+ */
+function readLimitOnHead(
+  metric: MetricComparison,
+  reading: HeadReading | null,
+  limit: number | undefined
+): void {
+  if (limit !== undefined && reading !== null && reading.cases !== metric.n) {
+    metric.limit = { head: reading.value, cases: reading.cases }
+  }
+}
+
+/**
+ * How a broken limit's reason names the cases it read when they are not the table's (see
+ * readLimitOnHead): ` over the 10 cases the head answered`; '' when they are.
+ */
+function overHeadCases(metric: MetricComparison, which = 'the head answered'): string {
+  return metric.limit === undefined
+    ? ''
+    : ` over the ${plural(metric.limit.cases, 'case')} ${which}`
+}
+
+/**
+ * Without a baseline the table's head is the head alone, which its limits read: shown as such,
+ * with no value beside it.
+ */
+export function showHeadAlone(pending: PendingMetric, value: number | null): void {
+  pending.metric.head = value
+  delete pending.metric.limit
+}
+
 const QUALITY_LABEL = { score: 'mean score', 'pass-rate': 'pass rate' } as const
 
 /**
@@ -566,7 +607,7 @@ export function qualityMetric(options: {
    * The head's value over every case it answered (and how many), which the absolute floor reads
    * whatever the baseline answered; null when it answered none.
    */
-  headAll: { value: number; cases: number } | null
+  headAll: HeadReading | null
   /**
    * The paired cases with every answered repeat, when `pairs` kept fewer of some (see
    * sameRepeatPairs): base and head are shown over these, and what was compared beside them.
@@ -665,19 +706,9 @@ export function qualityMetric(options: {
     metric.gated = true
   }
   const label = QUALITY_LABEL[name]
-  const headAll = options.headAll
-  // The table's head is over the cases answered in both runs; a floor holds whatever the baseline
-  // answered, so when the head answered others too (added cases, cases the baseline errored on)
-  // the value it reads is shown beside the table, and its reason says what it is over.
-  const floorReadsMore = tolerance.min !== undefined && headAll !== null && headAll.cases !== n
-  if (floorReadsMore) metric.floor = { head: headAll.value, cases: headAll.cases }
+  readLimitOnHead(metric, options.headAll, tolerance.min)
   const brokenLimit = () =>
-    belowFloor(
-      name,
-      headAll?.value ?? null,
-      tolerance.min,
-      floorReadsMore ? ` over the ${plural(headAll.cases, 'case')} the head answered` : ''
-    )
+    belowFloor(name, options.headAll?.value ?? null, tolerance.min, overHeadCases(metric))
   const decide = (familySize: number) => {
     const { alpha } = ctx
     const floorBroken = brokenLimit()
@@ -1033,11 +1064,13 @@ export function costMetric(options: {
   head: SideSummary
   maxRatio: number
   max: number | undefined
-  headAll: number | null
+  /** The head's mean cost per answer over every case it priced, which the maximum reads. */
+  headAll: HeadReading | null
   ctx: GroupContext
   family: string
 }): PendingMetric {
   const { maxRatio, ctx } = options
+  const headAll = options.headAll?.value ?? null
   const metric = emptyMetric('cost', 'usd', 'ratio')
   metric.tolerance = { maxRatio, ...(options.max !== undefined ? { max: options.max } : {}) }
   // Gated on the cases priced in both runs: an answer without a price leaves its case out, not
@@ -1080,17 +1113,23 @@ export function costMetric(options: {
     sd = standardDeviation(diffs)
     metric.gated = true
   }
-  const headPartlyPriced = options.head.unpricedAnswers > 0 ? ' (over the cases priced)' : ''
-  const brokenLimit = () =>
-    options.max !== undefined && options.headAll !== null && beyond(options.headAll, options.max)
-      ? `mean cost per answer ${formatUsdsApart(options.headAll, options.max).join(`${headPartlyPriced} is above the maximum `)}`
-      : undefined
+  readLimitOnHead(metric, options.headAll, options.max)
+  const brokenLimit = () => {
+    if (options.max === undefined || headAll === null || !beyond(headAll, options.max)) {
+      return undefined
+    }
+    const over =
+      overHeadCases(metric, 'the head priced') ||
+      (options.head.unpricedAnswers > 0 ? ' (over the cases priced)' : '')
+    const [value, max] = formatUsdsApart(headAll, options.max)
+    return `mean cost per answer ${value}${over} is above the maximum ${max}`
+  }
   const judge = (familySize: number) => {
     const floorBroken = brokenLimit()
     if (n === 0) {
       if (floorBroken) return setVerdict(metric, 'fail', floorBroken)
       metric.gated = false
-      if (options.max !== undefined && options.headAll === null && unpriced) {
+      if (options.max !== undefined && headAll === null && unpriced) {
         // A maximum the spec sets is a promise: unknown is not "within it".
         return setVerdict(
           metric,
@@ -1206,6 +1245,8 @@ export function errorRateMetric(options: {
   head: SideSummary
   noise: number
   max: number | undefined
+  /** The head's errored share of every answer it obtained, which the maximum reads. */
+  headAll: HeadReading | null
   outageRate: number
   ctx: GroupContext
   family: string
@@ -1224,7 +1265,6 @@ export function errorRateMetric(options: {
     const total = pairs.reduce((sum, p) => sum + obtained(p[side]), 0)
     return total === 0 ? 0 : pairs.reduce((sum, p) => sum + p[side].errored, 0) / total
   }
-  const headAll = head.answers === 0 ? null : head.errors / head.answers
   let sd = NaN
   if (n > 0) {
     const diffs = pairs.map((p) => (p.head.errorRate as number) - (p.base.errorRate as number))
@@ -1253,6 +1293,8 @@ export function errorRateMetric(options: {
     sd = estimate.sd
     metric.gated = true
   }
+  readLimitOnHead(metric, options.headAll, options.max)
+  const headAll = options.headAll?.value ?? null
   const decide = (familySize: number) => {
     // Only errors that say the provider or a judge was unreachable make an outage: a system
     // under test that crashes on most cases (module, exec, scorer errors) has regressed.
@@ -1267,8 +1309,10 @@ export function errorRateMetric(options: {
     }
     const floorBroken =
       options.max !== undefined && headAll !== null && beyond(headAll, options.max)
-    const floorReason = () =>
-      `error rate ${formatPercentsApart(headAll as number, options.max as number).join(' is above the maximum ')}`
+    const floorReason = () => {
+      const [value, max] = formatPercentsApart(headAll as number, options.max as number)
+      return `error rate ${value}${overHeadCases(metric)} is above the maximum ${max}`
+    }
     if (n === 0 || metric.delta === null) {
       if (floorBroken) return setVerdict(metric, 'fail', floorReason())
       metric.gated = false

@@ -130,11 +130,12 @@ export interface MetricComparison {
    */
   compared?: { base: number; head: number }
   /**
-   * The score and pass rate with an absolute floor (`tolerance.min`), when the head answered
-   * cases that `head` is not over (added cases, cases the baseline answered none of): the head's
-   * value over every case it answered, which the floor is judged on whatever the baseline.
+   * A metric with an absolute limit (the score's and pass rate's `tolerance.min`, the error
+   * rate's and cost's `tolerance.max`), when the head has cases that `head` is not over (added
+   * cases, cases the baseline answered or priced none of): the head's value over every case it
+   * has one for, which the limit is judged on whatever the baseline.
    */
-  floor?: { head: number; cases: number }
+  limit?: { head: number; cases: number }
   deltaKind: 'difference' | 'ratio'
   /** Paired units behind the test: cases (clusters are reported in `clusters`). */
   n: number

@@ -7,7 +7,7 @@ import {
   VERDICT_WORDS,
   comparedRepeatsNote,
   finishReasonText,
-  floorNote,
+  limitNotes,
   plural,
   powerGuidance,
   metricCells
@@ -124,8 +124,7 @@ function groupLines(group: GroupComparison, paint: ReturnType<typeof painter>): 
     })
     const compared = comparedRepeatsNote(metrics)
     if (compared) lines.push(`  ${paint.dim(compared)}`)
-    const floors = floorNote(metrics)
-    if (floors) lines.push(`  ${paint.dim(floors)}`)
+    for (const note of limitNotes(metrics)) lines.push(`  ${paint.dim(note)}`)
   }
   for (const metric of group.metrics) {
     if (['pass', 'not-gated', 'not-comparable'].includes(metric.verdict)) continue

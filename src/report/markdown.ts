@@ -8,7 +8,7 @@ import {
   METRIC_LABELS,
   VERDICT_WORDS,
   comparedRepeatsNote,
-  floorNote,
+  limitNotes,
   finishReasonText,
   judgeSpendCaveats,
   plural,
@@ -190,8 +190,7 @@ function groupSection(group: GroupComparison): string {
     )
     const compared = comparedRepeatsNote(rows)
     if (compared) lines.push('', `*${compared}*`)
-    const floors = floorNote(rows)
-    if (floors) lines.push('', `*${floors}*`)
+    for (const note of limitNotes(rows)) lines.push('', `*${note}*`)
   }
   const found = findings(group)
   if (found.length > 0) lines.push('', ...found)
