@@ -6,6 +6,8 @@ import { existsSync } from 'node:fs'
 import { cp, mkdir, mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { gunzipSync } from 'node:zlib'
+import type { RunResult } from '../../src/results/types.js'
 import { ACTIONS_TOKEN, READ_ONLY_TOKEN, startGitHubServer } from '../helpers/github-server.js'
 import type { GitHubServer } from '../helpers/github-server.js'
 import { runActionBundle } from '../helpers/action.js'
@@ -253,13 +255,24 @@ describe('a push to the default branch', () => {
   it('that stores the failure a night reported as its baseline does not close the issue as recovered', async () => {
     const good = sha
     await runEvent('push')
-    await night({ EVALGATE_FIXTURE_MODE: 'worse' })
+    // The night records its answers, which the push below replays.
+    const cache = { 'cache-dir': '.evalgate/cache-still-failing' }
+    await night({ EVALGATE_FIXTURE_MODE: 'worse' }, { ...cache, cache: 'write' })
     const [issue] = trackingIssues()
     expect(issue?.state).toBe('open')
 
-    // A commit lands while the provider is still bad: its push is stored as the baseline.
+    // A commit lands while the provider is still bad: its push is stored as the baseline. Its
+    // answers are the night's, replayed, so they carry no latency: tonight's verdict against it
+    // is decided by the answers alone, not by how busy the machine was during either run (an
+    // in-process function's latency can differ significantly between two runs, a minor change).
     sha = server.state.commit({ branch: 'main' })
-    await runEvent('push', { EVALGATE_FIXTURE_MODE: 'worse' })
+    await runEvent('push', { EVALGATE_FIXTURE_MODE: 'worse' }, { ...cache, cache: 'read' })
+    const pushed = JSON.parse(
+      gunzipSync(storedBaseline() ?? Buffer.alloc(0)).toString()
+    ) as RunResult
+    expect(pushed.suites.flatMap((suite) => suite.results)).toEqual(
+      Array.from({ length: 40 }, () => expect.objectContaining({ cached: true, latencyMs: null }))
+    )
     const still = await night({ EVALGATE_FIXTURE_MODE: 'worse' })
     expect(still.code).toBe(0)
     expect(still.outputs.verdict).toBe('pass')
