@@ -322,7 +322,11 @@ export class BranchStore implements BaselineStore {
     resultBlob: string,
     entry: IndexEntry
   ): Promise<string> {
-    const previous = (current?.entries ?? []).filter((e) => e.sha !== sha)
+    // An entry whose result is gone (deleted by hand) takes no place in the history: counted, it
+    // would have a result that is still there pruned in its stead.
+    const previous = (current?.entries ?? []).filter(
+      (e) => e.sha !== sha && current?.files.has(resultPath(e.sha))
+    )
     // A result whose time of storing is unknown (from a lost index) is taken for older than any
     // the index dates: the newest results are the ones kept. The history length is at least 1,
     // so this run's own entry, the last, is never pruned.
@@ -341,10 +345,7 @@ export class BranchStore implements BaselineStore {
     const changes: TreeChange[] = [
       { path: resultPath(sha), sha: resultBlob },
       { path: INDEX_PATH, sha: indexBlob },
-      ...pruned
-        .map((old) => resultPath(old.sha))
-        .filter((path) => current?.files.has(path))
-        .map((path) => ({ path, sha: null }))
+      ...pruned.map((old) => ({ path: resultPath(old.sha), sha: null }))
     ]
     const tree = await this.client.createTree({
       ...(current ? { baseTree: current.tree } : {}),
