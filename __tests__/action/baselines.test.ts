@@ -5,7 +5,9 @@
  */
 import { ACTIONS_TOKEN, startGitHubServer } from '../helpers/github-server.js'
 import type { GitHubServer } from '../helpers/github-server.js'
-import { checkout, eventRunner, pushPayload } from '../helpers/events.js'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { checkout, eventRunner, pullRequestPayload, pushPayload } from '../helpers/events.js'
 import { buildEntry } from '../helpers/cli.js'
 
 const DATA = 'evalgate-data'
@@ -45,6 +47,31 @@ async function push(
   return run
 }
 
+/** A pull request onto `baseSha` of main that changes nothing the suites see. */
+function pullRequest(baseSha: string, branch: string) {
+  const headSha = server.state.commit({ branch, parents: [baseSha], files: { [branch]: '1\n' } })
+  const { number } = server.state.addPullRequest({ headBranch: branch })
+  return { number, headSha, headBranch: branch, baseSha }
+}
+
+async function pullRequestRun(
+  pull: ReturnType<typeof pullRequest>,
+  env: Record<string, string> = {},
+  inputs: Record<string, string> = {}
+) {
+  return runEvent(
+    'pull_request',
+    pullRequestPayload(pull),
+    { GITHUB_SHA: 'f'.repeat(40), GITHUB_REF: `refs/pull/${pull.number}/merge`, ...env },
+    ACTIONS_TOKEN,
+    inputs
+  )
+}
+
+function warnings(stdout: string): string[] {
+  return stdout.split('\n').filter((line) => line.startsWith('::warning'))
+}
+
 function indexedShas(): string[] {
   const index = JSON.parse(server.state.readFile(DATA, 'index.json')?.toString() ?? '{}') as {
     entries: { sha: string }[]
@@ -69,5 +96,99 @@ describe('baseline-history', () => {
       ['index.json', ...[s3, s5, s6].map((sha) => `results/${sha}.json.gz`)].sort()
     )
     expect(indexedShas()).toEqual([s3, s5, s6])
+  })
+})
+
+describe('the legs of a matrix (comment-key)', () => {
+  /** Two models answering differently: the first every fourth case wrong. */
+  const legs: { key: string; env: Record<string, string> }[] = [
+    { key: 'model-a', env: { EVALGATE_FIXTURE_MODE: 'worse', EVALGATE_FIXTURE_MODEL: 'model-a' } },
+    { key: 'org/model b', env: { EVALGATE_FIXTURE_MODEL: 'model-b' } }
+  ]
+
+  it('each store and compare with baselines of their own', async () => {
+    const [first, second] = server.state.linearHistory(2) as [string, string]
+    for (const sha of [first, second]) {
+      for (const leg of legs) {
+        const run = await push(sha, leg.env, { 'comment-key': leg.key })
+        // Each leg compares with its own model's results: no model changed, no issue.
+        expect(warnings(run.stdout)).toEqual([])
+        expect(run.outputs['issue-url']).toBeUndefined()
+      }
+    }
+    expect(server.state.issues.size).toBe(0)
+    expect(server.state.listFiles(DATA)).toEqual(
+      [
+        'index.json',
+        ...[first, second].flatMap((sha) => [
+          `results/model-a/${sha}.json.gz`,
+          `results/org%2Fmodel%20b/${sha}.json.gz`
+        ])
+      ].sort()
+    )
+    const index = JSON.parse(server.state.readFile(DATA, 'index.json')?.toString() ?? '') as {
+      entries: { sha: string; key: string }[]
+    }
+    expect(index.entries.map(({ sha, key }) => [sha, key])).toEqual([
+      [first, 'model-a'],
+      [first, 'org/model b'],
+      [second, 'model-a'],
+      [second, 'org/model b']
+    ])
+
+    // A pull request that changes nothing: each leg answers as on main.
+    const pull = pullRequest(second, 'docs')
+    for (const leg of legs) {
+      const run = await pullRequestRun(pull, leg.env, { 'comment-key': leg.key })
+      expect(run.code).toBe(0)
+      expect(run.outputs.verdict).toBe('pass')
+      expect(run.summary).toContain(`Baseline: \`${second.slice(0, 7)}\``)
+    }
+  })
+
+  it('say so when the baselines were stored without their comment-key', async () => {
+    const [mainSha] = server.state.linearHistory(1) as [string]
+    // The job that stores baselines has no comment-key: its id keys nothing.
+    await push(mainSha, { GITHUB_JOB: 'trusted' })
+    expect(server.state.listFiles(DATA)).toEqual(['index.json', `results/${mainSha}.json.gz`])
+    const pull = pullRequest(mainSha, 'feature')
+
+    const unkeyed = await pullRequestRun(pull, { GITHUB_JOB: 'pull-request' })
+    expect(unkeyed.outputs.verdict).toBe('pass')
+
+    const keyed = await pullRequestRun(
+      pull,
+      { EVALGATE_FIXTURE_MODEL: 'model-b' },
+      { 'comment-key': 'org/model b' }
+    )
+    expect(keyed.code).toBe(0)
+    expect(keyed.outputs.verdict).toBe('no-baseline')
+    const note = `This job reads the baselines stored under its \`comment-key\` (org/model b), and \`${mainSha.slice(0, 7)}\` has one stored by a job without it: set the same \`comment-key\` on the job that stores baselines (on pushes and schedules) as on the job that reads them (on pull requests).`
+    expect(keyed.summary).toContain(note)
+    const comments = server.state.commentsOn(pull.number).map((comment) => comment.body)
+    expect(comments).toEqual(
+      expect.arrayContaining([expect.stringContaining('### evalgate: no baseline yet')])
+    )
+    expect(comments.find((body) => body.includes('no baseline yet'))).toContain(note)
+  })
+
+  it('keep their own files in the file store', async () => {
+    const own = await checkout()
+    const runHere = eventRunner(action, own, server.url)
+    const [sha] = server.state.linearHistory(1) as [string]
+    for (const leg of legs) {
+      const run = await runHere(
+        'push',
+        pushPayload(sha),
+        { GITHUB_SHA: sha, GITHUB_REF: 'refs/heads/main', ...leg.env },
+        ACTIONS_TOKEN,
+        { 'baseline-store': 'file', 'comment-key': leg.key }
+      )
+      expect(run.code).toBe(0)
+    }
+    const dir = join(own, '.evalgate/baselines')
+    expect(existsSync(join(dir, 'model-a', `${sha}.json`))).toBe(true)
+    expect(existsSync(join(dir, 'org%2Fmodel%20b', `${sha}.json`))).toBe(true)
+    expect(existsSync(join(dir, `${sha}.json`))).toBe(false)
   })
 })

@@ -343,7 +343,9 @@ describe('a push to the default branch', () => {
 
 describe('the tracking issue of one workflow', () => {
   it('is one per comment-key: a matrix leg that passes leaves the failing leg’s issue open', async () => {
-    await runEvent('push')
+    // Each leg compares with the baselines stored under its own key.
+    await runEvent('push', {}, { 'comment-key': 'gpt-a' })
+    await runEvent('push', {}, { 'comment-key': 'gpt-b' })
     const failing = await night({ EVALGATE_FIXTURE_MODE: 'worse' }, { 'comment-key': 'gpt-a' })
     await night({}, { 'comment-key': 'gpt-b' })
     const issue = server.state.issues.get(Number(failing.outputs['issue-url']?.split('/').at(-1)))

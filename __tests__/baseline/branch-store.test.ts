@@ -122,6 +122,47 @@ describe('BranchStore', () => {
     expect(countOf(server, 'git/update-ref')).toBe(3)
   })
 
+  it("keeps each key's results apart, pruned per key, and records the key in the index", async () => {
+    const keyed = (key: string) => store({ key, historyLength: 2 })
+    for (const sha of ['s1', 's2', 's3']) {
+      await keyed('model-a').write(sha, runResult(sha, 0.1))
+      await keyed('org/model b').write(sha, runResult(sha, 0.2))
+    }
+    await store({ historyLength: 2 }).write('s3', runResult('s3', 0.3))
+
+    expect(server.state.listFiles(DATA)).toEqual([
+      'index.json',
+      'results/model-a/s2.json.gz',
+      'results/model-a/s3.json.gz',
+      'results/org%2Fmodel%20b/s2.json.gz',
+      'results/org%2Fmodel%20b/s3.json.gz',
+      'results/s3.json.gz'
+    ])
+    expect(index().map((e) => [e.sha, (e as { key?: string }).key])).toEqual([
+      ['s2', 'model-a'],
+      ['s2', 'org/model b'],
+      ['s3', 'model-a'],
+      ['s3', 'org/model b'],
+      ['s3', undefined]
+    ])
+    expect(await keyed('model-a').read('s3')).toEqual(runResult('s3', 0.1))
+    expect(await keyed('org/model b').read('s3')).toEqual(runResult('s3', 0.2))
+    expect(await store().read('s3')).toEqual(runResult('s3', 0.3))
+    expect(await keyed('model-a').shas()).toEqual(['s2', 's3'])
+    expect(await keyed('model-c').shas()).toEqual([])
+    expect(await keyed('model-c').unkeyedShas()).toEqual(['s3'])
+    expect(await store().shas()).toEqual(['s3'])
+  })
+
+  it("rebuilds a lost index from a key's own results", async () => {
+    await store({ key: 'model-a' }).write('s1', runResult('s1'))
+    await store().write('s1', runResult('s1'))
+    server.state.commit({ branch: DATA, files: { 'index.json': null } })
+    expect(await store({ key: 'model-a' }).shas()).toEqual(['s1'])
+    expect(await store({ key: 'model-b' }).shas()).toEqual([])
+    expect(await store().shas()).toEqual(['s1'])
+  })
+
   it('prunes the oldest results beyond the history length', async () => {
     const writer = store({ historyLength: 3 })
     for (const sha of ['s1', 's2', 's3', 's4', 's5']) await writer.write(sha, runResult(sha))

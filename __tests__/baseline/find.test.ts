@@ -95,7 +95,11 @@ describe('findBaseline', () => {
 
     const found = await findBaseline(branchStore(), firstParentHistory(client, wanted, 51))
 
-    expect(found).toEqual({ run: runResult(main[5] as string, 0.5), sha: main[5], distance: 3 })
+    expect(found.match).toEqual({
+      run: runResult(main[5] as string, 0.5),
+      sha: main[5],
+      distance: 3
+    })
     expect(countOf(server, 'repos/get-commit')).toBe(3)
   })
 
@@ -103,9 +107,7 @@ describe('findBaseline', () => {
     const store = branchStore()
     await store.write('abc123', runResult('abc123'))
     expect(await findBaseline(branchStore(), ['abc123', 'def456'])).toEqual({
-      run: runResult('abc123'),
-      sha: 'abc123',
-      distance: 0
+      match: { run: runResult('abc123'), sha: 'abc123', distance: 0 }
     })
   })
 
@@ -113,8 +115,8 @@ describe('findBaseline', () => {
     const store = branchStore()
     await store.write('s3', runResult('s3'))
     const history = ['s0', 's1', 's2', 's3']
-    expect(await findBaseline(branchStore(), history, { maxDistance: 2 })).toBeUndefined()
-    expect(await findBaseline(branchStore(), history, { maxDistance: 3 })).toEqual(
+    expect(await findBaseline(branchStore(), history, { maxDistance: 2 })).toEqual({})
+    expect((await findBaseline(branchStore(), history, { maxDistance: 3 })).match).toEqual(
       expect.objectContaining({ sha: 's3', distance: 3 })
     )
   })
@@ -125,12 +127,29 @@ describe('findBaseline', () => {
     await store.write('new', runResult('new'))
     server.state.commit({ branch: 'evalgate-data', files: { 'results/new.json.gz': 'junk' } })
     const found = await findBaseline(branchStore(), ['new', 'mid', 'old'])
-    expect(found).toEqual(expect.objectContaining({ sha: 'old', distance: 2 }))
+    expect(found.match).toEqual(expect.objectContaining({ sha: 'old', distance: 2 }))
     expect(warnings).toEqual([expect.stringContaining('ignoring the stored baseline for new')])
   })
 
-  it('answers undefined when nothing is stored', async () => {
-    expect(await findBaseline(branchStore(), ['a', 'b'])).toBeUndefined()
+  it('answers no match when nothing is stored', async () => {
+    expect(await findBaseline(branchStore(), ['a', 'b'])).toEqual({})
+  })
+
+  it("under a key, finds only the key's baselines, and names the nearest unkeyed one", async () => {
+    await branchStore().write('old', runResult('old'))
+    await branchStore().write('mid', runResult('mid'))
+    const keyed = (key: string) =>
+      new BranchStore(clientFor(server), { key, warn: (message) => warnings.push(message) })
+    expect(await findBaseline(keyed('model-a'), ['new', 'mid', 'old'])).toEqual({
+      unkeyed: 'mid'
+    })
+    await keyed('model-a').write('old', runResult('old', 0.3))
+    expect(await findBaseline(keyed('model-a'), ['new', 'mid', 'old'])).toEqual({
+      match: { run: runResult('old', 0.3), sha: 'old', distance: 2 }
+    })
+    expect(await findBaseline(keyed('model-b'), ['new'])).toEqual({})
+    // The unkeyed store, the jobs' without a key, does not see the keyed ones.
+    expect((await findBaseline(branchStore(), ['old'])).match?.run).toEqual(runResult('old'))
   })
 
   it('works on any store, such as reviewed baselines in files', async () => {
@@ -138,7 +157,7 @@ describe('findBaseline', () => {
     try {
       const store: BaselineStore = new FileStore(dir)
       await store.write('reviewed', runResult('reviewed'))
-      expect(await findBaseline(store, ['head', 'reviewed'])).toEqual(
+      expect((await findBaseline(store, ['head', 'reviewed'])).match).toEqual(
         expect.objectContaining({ sha: 'reviewed', distance: 1 })
       )
     } finally {

@@ -4,9 +4,11 @@
  * by fork PRs. It outlives artifact retention and feeds trends.
  *
  * Layout of the branch:
- *   results/<sha>.json.gz   one RunResult per commit, gzip'ed JSON
- *   index.json              { formatVersion: 1, entries: [{ sha, storedAt, suites, toolVersion }] },
- *                           oldest first; pruning drops from the front
+ *   results/<sha>.json.gz        one RunResult per commit, gzip'ed JSON
+ *   results/<key>/<sha>.json.gz  the same, of the jobs with a `comment-key` (see keyDirectory)
+ *   index.json                   { formatVersion: 1,
+ *                                  entries: [{ sha, key?, storedAt, suites, toolVersion }] },
+ *                                oldest first; pruning drops from the front, per key
  * The branch holds evalgate's data only: an index.json that is not evalgate's is never overwritten.
  *
  * A write builds a new tree on the current tip and moves the ref without force. When another job
@@ -24,7 +26,7 @@ import type { GitHubClient, TreeChange } from '../github/client.js'
 import { runResultChunks } from '../io/files.js'
 import { parseRunResultBytes } from '../results/parse.js'
 import type { RunResult } from '../results/types.js'
-import { checkBaselineKey, warnOnStderr } from './store.js'
+import { checkBaselineKey, keyDirectory, warnOnStderr } from './store.js'
 import type { BaselineStore, Warn } from './store.js'
 
 export const DEFAULT_DATA_BRANCH = 'evalgate-data'
@@ -36,6 +38,8 @@ const MAX_BLOB_BYTES = 100 * 1000 * 1000
 
 export interface IndexEntry {
   sha: string
+  /** The `comment-key` it is stored under; absent for the jobs without one. */
+  key?: string
   storedAt: string
   suites: string[]
   toolVersion: string
@@ -48,7 +52,9 @@ interface DataIndex {
 
 export interface BranchStoreOptions {
   branch?: string
-  /** How many results to keep; the oldest go first. */
+  /** The `comment-key` of the jobs that store and read these baselines; none by default. */
+  key?: string
+  /** How many results of the key to keep; the oldest go first. */
   historyLength?: number
   warn?: Warn
   /** Tries at moving the ref before giving up. */
@@ -69,9 +75,9 @@ interface Snapshot {
   /** Blob SHA by path. */
   files: Map<string, string>
   /**
-   * Oldest first. Results listed on the branch but not in the index (a lost or unreadable index)
-   * come first with an empty `storedAt`: when they were stored is unknown, so they are pruned
-   * before any result the index dates, never the newest ones.
+   * Oldest first, of every key. This key's results listed on the branch but not in the index (a
+   * lost or unreadable index) come first with an empty `storedAt`: when they were stored is
+   * unknown, so they are pruned before any result the index dates, never the newest ones.
    */
   entries: IndexEntry[]
   /**
@@ -82,8 +88,22 @@ interface Snapshot {
   source: 'index' | 'listing' | 'newer-format' | 'foreign'
 }
 
-function resultPath(sha: string): string {
-  return `results/${sha}.json.gz`
+/** Where the results of `sha` stored under `key` (or none) are. */
+function resultPath(sha: string, key: string | undefined): string {
+  return `${keyFolder(key)}${sha}.json.gz`
+}
+
+function keyFolder(key: string | undefined): string {
+  return key === undefined ? 'results/' : `results/${keyDirectory(key)}/`
+}
+
+/** The SHAs whose results under `key` (or none) the branch holds, by their paths. */
+function listedShas(files: Map<string, string>, key: string | undefined): string[] {
+  const folder = keyFolder(key)
+  return [...files.keys()]
+    .filter((path) => path.startsWith(folder) && path.endsWith('.json.gz'))
+    .map((path) => path.slice(folder.length, -'.json.gz'.length))
+    .filter((sha) => sha !== '' && !sha.includes('/'))
 }
 
 function isIndexEntry(value: unknown): value is IndexEntry {
@@ -92,6 +112,7 @@ function isIndexEntry(value: unknown): value is IndexEntry {
     typeof entry === 'object' &&
     entry !== null &&
     typeof entry.sha === 'string' &&
+    (entry.key === undefined || typeof entry.key === 'string') &&
     typeof entry.storedAt === 'string' &&
     Array.isArray(entry.suites) &&
     typeof entry.toolVersion === 'string'
@@ -100,6 +121,7 @@ function isIndexEntry(value: unknown): value is IndexEntry {
 
 export class BranchStore implements BaselineStore {
   readonly branch: string
+  readonly key: string | undefined
   private readonly historyLength: number
   private readonly warn: Warn
   /** What the index said was wrong: a write reloads the branch, and need not say it again. */
@@ -118,6 +140,7 @@ export class BranchStore implements BaselineStore {
     options: BranchStoreOptions = {}
   ) {
     this.branch = options.branch ?? DEFAULT_DATA_BRANCH
+    this.key = options.key
     this.historyLength = options.historyLength ?? DEFAULT_HISTORY_LENGTH
     if (!Number.isInteger(this.historyLength) || this.historyLength < 1) {
       throw new EvalgateError(`the baseline history length must be a positive integer`)
@@ -164,13 +187,11 @@ export class BranchStore implements BaselineStore {
   private async readIndex(
     files: Map<string, string>
   ): Promise<Pick<Snapshot, 'entries' | 'source'>> {
-    const listed = [...files.keys()]
-      .map((path) => /^results\/(.+)\.json\.gz$/.exec(path)?.[1])
-      .filter((sha): sha is string => sha !== undefined)
+    const listed = listedShas(files, this.key)
     const undatedBesides = (dated: IndexEntry[]): IndexEntry[] =>
       listed
-        .filter((sha) => !dated.some((entry) => entry.sha === sha))
-        .map((sha) => ({ sha, storedAt: '', suites: [], toolVersion: '' }))
+        .filter((sha) => !dated.some((entry) => entry.sha === sha && this.isOwn(entry)))
+        .map((sha) => ({ sha, ...this.keyField(), storedAt: '', suites: [], toolVersion: '' }))
     const fromListing = (source: Snapshot['source']) => ({ entries: undatedBesides([]), source })
     // An index of evalgate's that cannot be read: rebuilt from the listing, repaired by a write.
     const unreadable = (why: string) => {
@@ -218,6 +239,15 @@ export class BranchStore implements BaselineStore {
     return { entries: [...undatedBesides(index.entries), ...index.entries], source: 'index' }
   }
 
+  /** Whether `entry` is stored under this store's key (or, unkeyed, under none). */
+  private isOwn(entry: IndexEntry): boolean {
+    return entry.key === this.key
+  }
+
+  private keyField(): Pick<IndexEntry, 'key'> {
+    return this.key === undefined ? {} : { key: this.key }
+  }
+
   private warnOnce(message: string): void {
     if (this.indexWarnings.has(message)) return
     this.indexWarnings.add(message)
@@ -227,7 +257,7 @@ export class BranchStore implements BaselineStore {
   async read(sha: string): Promise<RunResult | undefined> {
     checkBaselineKey(sha)
     const snapshot = await this.view()
-    const path = resultPath(sha)
+    const path = resultPath(sha, this.key)
     const blob = snapshot?.files.get(path)
     if (!blob) return undefined
     const content = await this.client.getBlob(blob)
@@ -248,8 +278,13 @@ export class BranchStore implements BaselineStore {
     const snapshot = await this.view()
     if (!snapshot) return []
     return snapshot.entries
+      .filter((entry) => this.isOwn(entry) && snapshot.files.has(resultPath(entry.sha, entry.key)))
       .map((entry) => entry.sha)
-      .filter((sha) => snapshot.files.has(resultPath(sha)))
+  }
+
+  async unkeyedShas(): Promise<string[]> {
+    const snapshot = await this.view()
+    return snapshot ? listedShas(snapshot.files, undefined) : []
   }
 
   async write(sha: string, run: RunResult): Promise<void> {
@@ -258,6 +293,7 @@ export class BranchStore implements BaselineStore {
     const resultBlob = await this.client.createBlob(await this.gzipped(sha, run))
     const entry: IndexEntry = {
       sha,
+      ...this.keyField(),
       storedAt: this.now().toISOString(),
       suites: run.suites.map((suite) => suite.suite),
       toolVersion: run.tool.version
@@ -315,7 +351,10 @@ export class BranchStore implements BaselineStore {
     return Buffer.concat(parts)
   }
 
-  /** A commit on `current` (or a root commit) that adds the result and prunes the oldest. */
+  /**
+   * A commit on `current` (or a root commit) that adds the result and prunes the key's oldest;
+   * the other keys' results are theirs to prune.
+   */
   private async commitOnto(
     current: Snapshot | undefined,
     sha: string,
@@ -325,34 +364,30 @@ export class BranchStore implements BaselineStore {
     // An entry whose result is gone (deleted by hand) takes no place in the history: counted, it
     // would have a result that is still there pruned in its stead.
     const previous = (current?.entries ?? []).filter(
-      (e) => e.sha !== sha && current?.files.has(resultPath(e.sha))
+      (e) => !(e.sha === sha && this.isOwn(e)) && current?.files.has(resultPath(e.sha, e.key))
     )
+    const own = previous.filter((e) => this.isOwn(e))
     // A result whose time of storing is unknown (from a lost index) is taken for older than any
     // the index dates: the newest results are the ones kept. The history length is at least 1,
     // so this run's own entry, the last, is never pruned.
-    const kept = [
-      ...previous.filter((e) => e.storedAt === ''),
-      ...previous.filter((e) => e.storedAt !== ''),
-      entry
-    ]
-    const excess = Math.max(0, kept.length - this.historyLength)
-    const pruned = kept.slice(0, excess)
-    const entries = kept.slice(excess)
+    const byAge = [...own.filter((e) => e.storedAt === ''), ...own.filter((e) => e.storedAt !== '')]
+    const pruned = byAge.slice(0, Math.max(0, byAge.length + 1 - this.historyLength))
+    const entries = [...previous.filter((e) => !pruned.includes(e)), entry]
     const index: DataIndex = { formatVersion: INDEX_FORMAT, entries }
     const indexBlob = await this.client.createBlob(
       Buffer.from(JSON.stringify(index, null, 2) + '\n')
     )
     const changes: TreeChange[] = [
-      { path: resultPath(sha), sha: resultBlob },
+      { path: resultPath(sha, this.key), sha: resultBlob },
       { path: INDEX_PATH, sha: indexBlob },
-      ...pruned.map((old) => ({ path: resultPath(old.sha), sha: null }))
+      ...pruned.map((old) => ({ path: resultPath(old.sha, old.key), sha: null }))
     ]
     const tree = await this.client.createTree({
       ...(current ? { baseTree: current.tree } : {}),
       changes
     })
     return this.client.createGitCommit({
-      message: `evalgate: store the results of ${sha}`,
+      message: `evalgate: store the results of ${sha}${this.key === undefined ? '' : ` (comment-key ${this.key})`}`,
       tree,
       parents: current ? [current.tip] : []
     })

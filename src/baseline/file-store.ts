@@ -1,12 +1,13 @@
 /**
- * Baselines as files, `<dir>/<sha>.json`: committed, reviewed baselines, and the CLI's default.
+ * Baselines as files, `<dir>/<sha>.json`, or `<dir>/<key directory>/<sha>.json` under a
+ * `comment-key` (see keyDirectory): committed, reviewed baselines, and the CLI's default.
  */
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { InputError, UsageError, errorMessage } from '../errors.js'
 import { readRunResultIfExists, writeRunResult } from '../io/files.js'
 import type { RunResult } from '../results/types.js'
-import { checkBaselineKey, warnOnStderr } from './store.js'
+import { checkBaselineKey, keyDirectory, warnOnStderr } from './store.js'
 import type { BaselineStore, Warn } from './store.js'
 
 /**
@@ -21,17 +22,22 @@ function unusablePath(path: string, error: unknown): UsageError {
 
 export class FileStore implements BaselineStore {
   private readonly warn: Warn
+  readonly key: string | undefined
+  /** Where this store's baselines are: `dir`, or its directory of the key. */
+  private readonly keyDir: string
 
   constructor(
     readonly dir: string,
-    options: { warn?: Warn } = {}
+    options: { warn?: Warn; key?: string } = {}
   ) {
     this.warn = options.warn ?? warnOnStderr
+    this.key = options.key
+    this.keyDir = this.key === undefined ? dir : join(dir, keyDirectory(this.key))
   }
 
   private path(sha: string): string {
     checkBaselineKey(sha)
-    return join(this.dir, `${sha}.json`)
+    return join(this.keyDir, `${sha}.json`)
   }
 
   async read(sha: string): Promise<RunResult | undefined> {
@@ -49,20 +55,29 @@ export class FileStore implements BaselineStore {
     await writeRunResult(this.path(sha), run)
   }
 
-  async shas(): Promise<string[]> {
+  shas(): Promise<string[]> {
+    return this.listed(this.keyDir)
+  }
+
+  unkeyedShas(): Promise<string[]> {
+    return this.listed(this.dir)
+  }
+
+  /** The SHAs of the baselines in `dir`, oldest first; not those of the keys' directories. */
+  private async listed(dir: string): Promise<string[]> {
     let names: string[]
     try {
-      names = await readdir(this.dir)
+      names = await readdir(dir)
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
-      throw unusablePath(this.dir, error)
+      throw unusablePath(dir, error)
     }
     const found = await Promise.all(
       names
         .filter((name) => /^[0-9A-Za-z][0-9A-Za-z._-]*\.json$/.test(name))
         .map(async (name) => ({
           sha: name.slice(0, -'.json'.length),
-          modified: (await stat(join(this.dir, name))).mtimeMs
+          modified: (await stat(join(dir, name))).mtimeMs
         }))
     )
     return found

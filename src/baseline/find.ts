@@ -17,6 +17,15 @@ export interface BaselineMatch {
   distance: number
 }
 
+export interface BaselineSearch {
+  match?: BaselineMatch
+  /**
+   * With no match under the store's key: the nearest commit walked that has a baseline stored
+   * under no key, by a job without this one's `comment-key`.
+   */
+  unkeyed?: string
+}
+
 /**
  * Walks `history` (the wanted commit first, then its first parents) and returns the first commit
  * with a readable stored result, looking at no more than `maxDistance + 1` commits.
@@ -25,10 +34,12 @@ export async function findBaseline(
   store: BaselineStore,
   history: AsyncIterable<string> | Iterable<string>,
   options: { maxDistance?: number } = {}
-): Promise<BaselineMatch | undefined> {
+): Promise<BaselineSearch> {
   const maxDistance = options.maxDistance ?? DEFAULT_MAX_DISTANCE
   const stored = new Set(await store.shas())
-  if (stored.size === 0) return undefined
+  const unkeyed = new Set(store.key === undefined ? [] : await store.unkeyedShas())
+  if (stored.size === 0 && unkeyed.size === 0) return {}
+  let nearestUnkeyed: string | undefined
   const iterator =
     Symbol.asyncIterator in history
       ? history[Symbol.asyncIterator]()
@@ -37,12 +48,16 @@ export async function findBaseline(
     // Pull one commit at a time: a lazy history fetches no further than needed.
     for (let distance = 0; distance <= maxDistance; distance++) {
       const next = await iterator.next()
-      if (next.done) return undefined
+      if (next.done) break
+      if (nearestUnkeyed === undefined && unkeyed.has(next.value)) {
+        nearestUnkeyed = next.value
+        if (stored.size === 0) break
+      }
       if (!stored.has(next.value)) continue
       const run = await store.read(next.value)
-      if (run) return { run, sha: next.value, distance }
+      if (run) return { match: { run, sha: next.value, distance } }
     }
-    return undefined
+    return nearestUnkeyed === undefined ? {} : { unkeyed: nearestUnkeyed }
   } finally {
     await iterator.return?.()
   }
@@ -85,12 +100,12 @@ export async function findPullRequestBaseline(
   client: Pick<GitHubClient, 'compareCommits' | 'getCommit'>,
   store: BaselineStore,
   refs: { base: string; head: string; maxDistance?: number }
-): Promise<{ mergeBase: string | undefined; match: BaselineMatch | undefined }> {
+): Promise<BaselineSearch & { mergeBase: string | undefined }> {
   const maxDistance = refs.maxDistance ?? DEFAULT_MAX_DISTANCE
   const base = await mergeBase(client, refs.base, refs.head)
-  if (base === undefined) return { mergeBase: undefined, match: undefined }
-  const match = await findBaseline(store, firstParentHistory(client, base, maxDistance + 1), {
+  if (base === undefined) return { mergeBase: undefined }
+  const search = await findBaseline(store, firstParentHistory(client, base, maxDistance + 1), {
     maxDistance
   })
-  return { mergeBase: base, match }
+  return { mergeBase: base, ...search }
 }

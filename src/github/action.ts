@@ -9,7 +9,7 @@ import {
   firstParentHistory,
   storeBaselineSafely
 } from '../baseline/index.js'
-import type { BaselineMatch, BaselineStore } from '../baseline/index.js'
+import type { BaselineMatch, BaselineSearch, BaselineStore } from '../baseline/index.js'
 import {
   checkComparison,
   compareRuns,
@@ -265,13 +265,17 @@ function storeFor(
   deps: ActionDeps
 ): BaselineStore | undefined {
   const warn = (message: string) => deps.io.warning(`evalgate: ${message}`)
+  // A matrix leg keeps baselines of its own. Only a `comment-key` given keys them: its default,
+  // the job's id, differs between the job that stores them and the one that reads them.
+  const key = settings.commentKey === undefined ? {} : { key: settings.commentKey }
   if (settings.baseline.store === 'file')
-    return new FileStore(resolve(deps.cwd, settings.baseline.dir), { warn })
+    return new FileStore(resolve(deps.cwd, settings.baseline.dir), { warn, ...key })
   if (!client) return undefined
   return new BranchStore(client, {
     branch: settings.baseline.branch,
     historyLength: settings.baseline.history,
-    warn
+    warn,
+    ...key
   })
 }
 
@@ -650,12 +654,21 @@ type BaselineLookup =
   | { status: 'unavailable'; error: string }
 
 function lookupOf(
-  found: Attempt<BaselineMatch | undefined>,
+  found: Attempt<BaselineSearch>,
   what: string,
-  why: string
+  why: string,
+  key: string | undefined
 ): BaselineLookup {
   if (!found.ok) return { status: 'unavailable', error: found.error }
-  return found.value ? { status: 'found', match: found.value, what } : { status: 'none', why }
+  const { match, unkeyed } = found.value
+  if (match) return { status: 'found', match, what }
+  return { status: 'none', why: why + unkeyedNote(key, unkeyed) }
+}
+
+/** Said when the baselines found are another job's, stored without this job's `comment-key`. */
+function unkeyedNote(key: string | undefined, unkeyed: string | undefined): string {
+  if (key === undefined || unkeyed === undefined) return ''
+  return ` This job reads the baselines stored under its \`comment-key\` (${markdownInline(key, 100)}), and \`${shortSha(unkeyed)}\` has one stored by a job without it: set the same \`comment-key\` on the job that stores baselines (on pushes and schedules) as on the job that reads them (on pull requests).`
 }
 
 /** Said when the data branch does not exist at all: not yet, or `baseline-branch` has a typo. */
@@ -712,7 +725,8 @@ async function lookUpBaseline(
         findBaseline(store, firstParentHistory(client, sha, maxDistance + 1), { maxDistance })
       ),
       what,
-      why
+      why,
+      store.key
     )
   if (context.eventName === 'pull_request' && context.pullRequest) {
     const pr = context.pullRequest
@@ -720,7 +734,7 @@ async function lookUpBaseline(
       findPullRequestBaseline(client, store, { base: pr.baseSha, head: pr.headSha, maxDistance })
     )
     if (!found.ok) return { status: 'unavailable', error: found.error }
-    const { match, mergeBase } = found.value
+    const { match, mergeBase, unkeyed } = found.value
     if (mergeBase === undefined) {
       return {
         status: 'none',
@@ -738,7 +752,7 @@ async function lookUpBaseline(
           : ` or its ${maxDistance} first parents`
     return {
       status: 'none',
-      why: `No stored results for the merge base${parents}.${await missingBranchNote(store)}`
+      why: `No stored results for the merge base${parents}.${await missingBranchNote(store)}${unkeyedNote(store.key, unkeyed)}`
     }
   }
   if (context.eventName === 'merge_group' && context.mergeGroup) {
