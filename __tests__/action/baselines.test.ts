@@ -6,6 +6,7 @@
 import { ACTIONS_TOKEN, startGitHubServer } from '../helpers/github-server.js'
 import type { GitHubServer } from '../helpers/github-server.js'
 import { existsSync } from 'node:fs'
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { checkout, eventRunner, pullRequestPayload, pushPayload } from '../helpers/events.js'
 import { buildEntry } from '../helpers/cli.js'
@@ -190,5 +191,60 @@ describe('the legs of a matrix (comment-key)', () => {
     expect(existsSync(join(dir, 'model-a', `${sha}.json`))).toBe(true)
     expect(existsSync(join(dir, 'org%2Fmodel%20b', `${sha}.json`))).toBe(true)
     expect(existsSync(join(dir, `${sha}.json`))).toBe(false)
+  })
+})
+
+describe('two jobs of other specs without a comment-key', () => {
+  it('warn when one replaces the other’s baseline, whose pull request says so', async () => {
+    const own = await checkout()
+    await mkdir(join(own, 'safety'))
+    for (const file of ['app.js', 'capitals.jsonl']) {
+      await copyFile(join(own, 'evals', file), join(own, 'safety', file))
+    }
+    const spec = await readFile(join(own, 'evals/qa.eval.yaml'), 'utf8')
+    await writeFile(
+      join(own, 'safety/safety.eval.yaml'),
+      spec.replace('suite: capitals', 'suite: safety')
+    )
+    const runHere = eventRunner(action, own, server.url)
+    const [mainSha] = server.state.linearHistory(1) as [string]
+    const pushes = []
+    for (const job of ['quality', 'safety']) {
+      pushes.push(
+        await runHere(
+          'push',
+          pushPayload(mainSha),
+          { GITHUB_SHA: mainSha, GITHUB_REF: 'refs/heads/main', GITHUB_JOB: job },
+          ACTIONS_TOKEN,
+          { specs: job === 'quality' ? 'evals' : 'safety' }
+        )
+      )
+    }
+    expect(warnings(pushes[0]?.stdout ?? '')).toEqual([])
+    expect(warnings(pushes[1]?.stdout ?? '')).toEqual([
+      `::warning::evalgate: the results of ${mainSha} replace its baseline on the branch evalgate-data, which another job stored for other suites (capitals; this run's: safety): that job's pull requests will find no baseline of their suites. Give each job its own \`comment-key\`, so that each stores and compares its own baselines`
+    ])
+
+    const pull = pullRequest(mainSha, 'feature')
+    const quality = await runHere(
+      'pull_request',
+      pullRequestPayload(pull),
+      {
+        GITHUB_SHA: 'f'.repeat(40),
+        GITHUB_REF: `refs/pull/${pull.number}/merge`,
+        GITHUB_JOB: 'quality',
+        EVALGATE_FIXTURE_MODE: 'worse'
+      },
+      ACTIONS_TOKEN,
+      { specs: 'evals' }
+    )
+    expect(quality.code).toBe(0)
+    expect(quality.outputs.verdict).toBe('not-gated')
+    expect(quality.summary).toContain(
+      '> **Warning:** the baseline was stored for other suites (safety / app), by another job with other specs, it seems: this run shares no suite and provider with it, so nothing was compared. Give each job its own comment-key (an input of the action), so that each stores and compares its own baselines; if this run renamed them instead, the next baseline compares them'
+    )
+    expect(quality.summary).not.toContain('renamed or deleted?')
+    const [comment] = server.state.commentsOn(pull.number)
+    expect(comment?.body).toContain('the baseline was stored for other suites (safety / app)')
   })
 })

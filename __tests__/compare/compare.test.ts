@@ -1645,8 +1645,16 @@ describe('compareRuns verdicts', () => {
       ['old', 'removed', 'not-gated']
     ])
     expect(comparisonExitCode(c)).toBe(0)
-    // A suite gone from the head run is said at the top, not only in its table.
+    // A baseline of none of the head's suites is most likely another job's, of other specs.
     expect(c.warnings).toEqual([
+      'the baseline was stored for other suites (old / bot), by another job with other specs, it seems: this run shares no suite and provider with it, so nothing was compared. Give each job its own comment-key (an input of the action), so that each stores and compares its own baselines; if this run renamed them instead, the next baseline compares them'
+    ])
+    // A suite gone from the head run is said at the top, not only in its table.
+    const kept = buildSuite({ suite: 'kept', cases: 5, answer: () => scored(1) })
+    expect(
+      compareRuns(buildRun([base.suites[0]!, kept]), buildRun([head.suites[0]!, kept]), { seed })
+        .warnings
+    ).toEqual([
       'old / bot is in the baseline but not in the head run, so not compared (renamed or deleted?)'
     ])
     const filtered = buildRun([buildSuite({ suite: 'new', cases: 5, answer: () => scored(0) })])

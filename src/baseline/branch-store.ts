@@ -106,6 +106,13 @@ function listedShas(files: Map<string, string>, key: string | undefined): string
     .filter((sha) => sha !== '' && !sha.includes('/'))
 }
 
+/** Whether a stored baseline's suites differ from a run's; unknown ones (from a lost index) do not. */
+function otherSuites(stored: string[], run: string[]): boolean {
+  if (stored.length === 0) return false
+  const sorted = (suites: string[]) => [...new Set(suites)].sort().join('\n')
+  return sorted(stored) !== sorted(run)
+}
+
 function isIndexEntry(value: unknown): value is IndexEntry {
   const entry = value as Partial<IndexEntry> | null
   return (
@@ -298,6 +305,7 @@ export class BranchStore implements BaselineStore {
       suites: run.suites.map((suite) => suite.suite),
       toolVersion: run.tool.version
     }
+    let warnedOfReplacing = false
     for (let attempt = 1; ; attempt++) {
       this.snapshot = undefined
       const current = await this.view()
@@ -309,6 +317,17 @@ export class BranchStore implements BaselineStore {
       if (current?.source === 'foreign') {
         throw new EvalgateError(
           `not storing the results of ${sha} on the branch ${this.branch}: it is not an evalgate data branch (it holds files evalgate did not write), and evalgate would commit onto them; choose a branch of evalgate's own, such as the default ${DEFAULT_DATA_BRANCH}`
+        )
+      }
+      // Jobs of other specs under one key (most often none) store on the same commit: the last
+      // one's results replace the others', whose pull requests then find no baseline of theirs.
+      const replaced = current?.entries.find(
+        (e) => this.isOwn(e) && e.sha === sha && current.files.has(resultPath(sha, this.key))
+      )
+      if (!warnedOfReplacing && replaced && otherSuites(replaced.suites, entry.suites)) {
+        warnedOfReplacing = true
+        this.warn(
+          `the results of ${sha} replace its baseline on the branch ${this.branch}, which another job stored for other suites (${replaced.suites.join(', ')}; this run's: ${entry.suites.join(', ')}): that job's pull requests will find no baseline of their suites. Give each job its own \`comment-key\`, so that each stores and compares its own baselines`
         )
       }
       const commit = await this.commitOnto(current, sha, resultBlob, entry)
