@@ -105,6 +105,23 @@ describe('json-schema', () => {
     expect(tooLong.reason).toContain('must NOT have more than 2 items')
   })
 
+  it('checks draft-06 schemas declared with $schema, with or without the trailing #', async () => {
+    for (const uri of [
+      'http://json-schema.org/draft-06/schema#',
+      'http://json-schema.org/draft-06/schema'
+    ]) {
+      const draft06 = spec({
+        type: 'json-schema',
+        schema: { $schema: uri, type: 'object', required: ['queue'] }
+      })
+      expect((await outcome(draft06, '{"queue": "bug"}')).pass).toBe(true)
+      expect(await outcome(draft06, '{}')).toMatchObject({
+        pass: false,
+        reason: "output does not match the schema: / must have required property 'queue'"
+      })
+    }
+  })
+
   it('checks the string formats of the JSON Schema specification', async () => {
     const schema = {
       type: 'object',
@@ -148,6 +165,11 @@ describe('json-schema', () => {
       'an unknown keyword (a typo)',
       { type: 'object', requird: ['q'] },
       'unknown keyword: "requird"'
+    ],
+    [
+      'a draft it cannot check',
+      { $schema: 'http://json-schema.org/draft-04/schema#', type: 'object' },
+      'http://json-schema.org/draft-04/schema# is not supported'
     ],
     [
       'a string format the specification does not define',

@@ -211,8 +211,51 @@ describe('spec file problems', () => {
         column: 26,
         path: 'scorers[0].schema.properties.size.minimum',
         message: 'invalid JSON Schema: must be number',
-        hint: 'draft-07 by default, or 2019-09 / 2020-12 declared in $schema'
+        hint: 'draft-07 by default, or draft-06, 2019-09 or 2020-12 declared in $schema'
       }
+    ])
+  })
+
+  it('refuses a json-schema $schema naming a draft it cannot check, saying which drafts it can', async () => {
+    const scorer = (uri: string) =>
+      yaml(
+        SUITE,
+        ...PROVIDERS,
+        PROMPT,
+        ...CASES,
+        'scorers:',
+        '  - type: json-schema',
+        '    schema:',
+        `      $schema: '${uri}'`, // line 10, the URI at column 16
+        '      type: object'
+      )
+    const drafts =
+      'the drafts checked: http://json-schema.org/draft-07/schema#, http://json-schema.org/draft-06/schema#, https://json-schema.org/draft/2019-09/schema, https://json-schema.org/draft/2020-12/schema; without $schema, a schema is read as draft-07'
+    expect(await specProblems(scorer('http://json-schema.org/draft-04/schema#'), APP)).toEqual([
+      {
+        file: FILE,
+        line: 10,
+        column: 16,
+        path: 'scorers[0].schema.$schema',
+        message:
+          'invalid JSON Schema: http://json-schema.org/draft-04/schema# is not supported: draft-04 and older read `exclusiveMinimum`, `exclusiveMaximum` and `id` otherwise than later drafts',
+        hint: `rewrite it for a later draft, where \`minimum: 5, exclusiveMinimum: true\` is \`exclusiveMinimum: 5\` and \`id\` is \`$id\`; ${drafts}`
+      }
+    ])
+    expect(await specProblems(scorer('https://example.com/my-schema'), APP)).toEqual([
+      expect.objectContaining({
+        line: 10,
+        path: 'scorers[0].schema.$schema',
+        message:
+          'invalid JSON Schema: $schema https://example.com/my-schema names no draft that evalgate checks',
+        hint: drafts
+      })
+    ])
+    expect(await specProblems(scorer('https://json-schema.org/draft-07/schema#'), APP)).toEqual([
+      expect.objectContaining({
+        path: 'scorers[0].schema.$schema',
+        hint: `did you mean \`http://json-schema.org/draft-07/schema#\`? ${drafts}`
+      })
     ])
   })
 

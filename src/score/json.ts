@@ -2,7 +2,8 @@ import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
 import { Ajv2019 } from 'ajv/dist/2019.js'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import ajvFormats from 'ajv-formats'
-import { suggestOrList } from '../spec/did-you-mean.js'
+import draft06MetaSchema from 'ajv/dist/refs/json-schema-draft-06.json' with { type: 'json' }
+import { closestMatch, suggestOrList } from '../spec/did-you-mean.js'
 import type { JsonSchemaScorerSpec } from '../spec/types.js'
 import { ScorerConfigProblem } from './errors.js'
 import { PASSED, failed, type Outcome, type ScoreFunction } from './outcome.js'
@@ -40,12 +41,51 @@ export function jsonValidScorer(): ScoreFunction {
   }
 }
 
-/** The ajv class for the draft the schema declares in `$schema`; draft-07 when it names none. */
+/** The drafts a schema may declare in `$schema`, by their meta-schema's URI, `#` left out. */
+const DRAFT_OF_URI: Record<string, 'draft-06' | 'draft-07' | '2019-09' | '2020-12'> = {
+  'http://json-schema.org/draft-07/schema': 'draft-07',
+  'http://json-schema.org/draft-06/schema': 'draft-06',
+  'https://json-schema.org/draft/2019-09/schema': '2019-09',
+  'https://json-schema.org/draft/2020-12/schema': '2020-12'
+}
+
+/** The draft `schema` declares; draft-07 when it names none (or `$schema` is no text at all). */
+function declaredDraft(schema: Record<string, unknown>): string | undefined {
+  if (typeof schema.$schema !== 'string') return 'draft-07'
+  return DRAFT_OF_URI[schema.$schema.replace(/#$/, '')]
+}
+
+/** The ajv for the draft the schema declares (draft-06 is draft-07's ajv with its meta-schema). */
 function ajvFor(schema: Record<string, unknown>, options: Options): Ajv | Ajv2019 | Ajv2020 {
-  const declared = typeof schema.$schema === 'string' ? schema.$schema : ''
-  if (declared.includes('2020-12')) return new Ajv2020(options)
-  if (declared.includes('2019-09')) return new Ajv2019(options)
-  return new Ajv(options)
+  const draft = declaredDraft(schema)
+  if (draft === '2020-12') return new Ajv2020(options)
+  if (draft === '2019-09') return new Ajv2019(options)
+  const ajv = new Ajv(options)
+  if (draft === 'draft-06') ajv.addMetaSchema(draft06MetaSchema)
+  return ajv
+}
+
+/** Why the `$schema` of `schema` cannot be checked, when it names no draft ajv checks. */
+function unsupportedDraft(schema: Record<string, unknown>): SchemaMistake | undefined {
+  if (declaredDraft(schema) !== undefined) return undefined
+  const declared = String(schema.$schema)
+  const supported = Object.keys(DRAFT_OF_URI).map((uri) =>
+    uri.startsWith('http:') ? `${uri}#` : uri
+  )
+  const drafts = `the drafts checked: ${supported.join(', ')}; without $schema, a schema is read as draft-07`
+  if (/draft-0[0-4]\b/.test(declared)) {
+    return {
+      at: ['$schema'],
+      message: `invalid JSON Schema: ${declared} is not supported: draft-04 and older read \`exclusiveMinimum\`, \`exclusiveMaximum\` and \`id\` otherwise than later drafts`,
+      hint: `rewrite it for a later draft, where \`minimum: 5, exclusiveMinimum: true\` is \`exclusiveMinimum: 5\` and \`id\` is \`$id\`; ${drafts}`
+    }
+  }
+  const meant = closestMatch(declared, supported)
+  return {
+    at: ['$schema'],
+    message: `invalid JSON Schema: $schema ${declared} names no draft that evalgate checks`,
+    hint: meant === undefined ? drafts : `did you mean \`${meant}\`? ${drafts}`
+  }
 }
 
 function describe(error: ErrorObject): string {
@@ -59,7 +99,7 @@ export interface SchemaMistake {
   hint: string
 }
 
-const DRAFTS_HINT = 'draft-07 by default, or 2019-09 / 2020-12 declared in $schema'
+const DRAFTS_HINT = 'draft-07 by default, or draft-06, 2019-09 or 2020-12 declared in $schema'
 
 /** The keys and indexes a JSON Pointer names in `value`. */
 function pointerPath(pointer: string, value: unknown): (string | number)[] {
@@ -78,6 +118,8 @@ function pointerPath(pointer: string, value: unknown): (string | number)[] {
  * `minimum` that is no number…), at once: compiling stops at the first.
  */
 export function schemaMistakes(schema: Record<string, unknown>): SchemaMistake[] {
+  const unsupported = unsupportedDraft(schema)
+  if (unsupported !== undefined) return [unsupported]
   const ajv = ajvFor(schema, { allErrors: true, verbose: true, logger: false })
   if (ajv.validateSchema(schema) === true) return []
   const errors = ajv.errors ?? []
@@ -134,6 +176,10 @@ function schemaProblem(ajvMessage: string, keywords: readonly string[]): ScorerC
 export function jsonSchemaScorer(spec: JsonSchemaScorerSpec): ScoreFunction {
   let validate: ValidateFunction
   let keywords: string[] = []
+  const unsupported = unsupportedDraft(spec.schema)
+  if (unsupported !== undefined) {
+    throw new ScorerConfigProblem('schema', unsupported.message, unsupported.hint)
+  }
   try {
     // One ajv per scorer: two scorers may reuse a schema `$id` without clashing. strictTypes and
     // strictTuples only warn about style, so they are off rather than printing to the console.
