@@ -153,6 +153,23 @@ describe('contains, icontains, starts-with', () => {
     expect((await outcome(icontains, 'Go down STRASSE 5')).pass).toBe(true)
   })
 
+  it('icontains finds a Greek word ending in sigma inside a longer one, as contains does', async () => {
+    const icontains = spec({ type: 'icontains', value: '{{road}}' })
+    const found: [output: string, road: string][] = [
+      ['ΟΔΟΣΗΜΑΝΣΗ', 'ΟΔΟΣ'],
+      ['οδοσήμανση', 'οδοσ'],
+      ['οδοσήμανση', 'ΟΔΟΣ'],
+      ['ΟΔΟΣ', 'οδος']
+    ]
+    for (const [output, road] of found) {
+      expect(await outcome(icontains, output, { road })).toMatchObject({ pass: true })
+    }
+    const loose = spec({ type: 'equals', expected: '{{road}}', ignoreCase: true, trim: true })
+    expect((await outcome(loose, 'ΟΔΟΣ', { road: 'οδος' })).pass).toBe(true)
+    expect((await outcome(loose, 'ΟΔΟΣ', { road: 'οδοσ' })).pass).toBe(true)
+    expect((await outcome(loose, 'ΟΔΟΙ', { road: 'οδος' })).pass).toBe(false)
+  })
+
   it('rejects an empty value at creation and an empty rendered value when scoring', async () => {
     const error = await creationError(spec({ type: 'contains', value: '' }))
     expect(error.diagnostics[0]?.path).toBe('scorers[0].value')

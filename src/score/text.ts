@@ -21,9 +21,13 @@ function composed(text: string): string {
   return text.normalize('NFC')
 }
 
-/** Case-insensitive form: upper then lower case, so `ß` meets `SS` (`STRASSE` = `straße`). */
+/**
+ * Case-insensitive form: upper then lower case, so `ß` meets `SS` (`STRASSE` = `straße`), and a
+ * Greek final `ς` as `σ`: lowering writes a word's last `Σ` as `ς`, so `ΟΔΟΣ` would not be found
+ * inside `ΟΔΟΣΗΜΑΝΣΗ`, where the same letter is not last.
+ */
 function caseless(text: string): string {
-  return composed(text).toUpperCase().toLowerCase()
+  return composed(text).toUpperCase().toLowerCase().replaceAll('ς', 'σ')
 }
 
 /**
