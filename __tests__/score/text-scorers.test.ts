@@ -88,6 +88,32 @@ describe('equals', () => {
     )
   })
 
+  it('quotes long texts from where they first differ once trimmed and, with ignoreCase, folded', async () => {
+    const sentence = 'The quick brown fox jumps over the lazy dog. '.repeat(3)
+    const shouted = await outcome(
+      spec({ type: 'equals', expected: '{{queue}}', ignoreCase: true, trim: true }),
+      `${sentence.toUpperCase()}CAT`,
+      { queue: `${sentence}DOG` }
+    )
+    expect(shouted.reason).toBe(
+      `expected "…${sentence.slice(-20)}DOG", got "…${sentence.slice(-20).toUpperCase()}CAT" (ignoring case)`
+    )
+    const indented = await outcome(equals, `\n\n   ${sentence}CAT`, { queue: `${sentence}DOG` })
+    expect(indented.reason).toBe(
+      `expected "…${sentence.slice(-20)}DOG", got "…${sentence.slice(-20)}CAT"`
+    )
+    // Folding writes ß as two letters: each text is still quoted from its own difference.
+    const street = `${'Die Straße ist lang. '.repeat(4)}Ende`
+    const folded = await outcome(
+      spec({ type: 'equals', expected: '{{queue}}', ignoreCase: true, trim: true }),
+      street.toUpperCase().replace('ENDE', 'ANFANG'),
+      { queue: street }
+    )
+    expect(folded.reason).toBe(
+      `expected "…${street.slice(-24, -4)}Ende", got "…${street.toUpperCase().slice(-24, -4)}ANFANG" (ignoring case)`
+    )
+  })
+
   it('keeps long values short in the reason', async () => {
     const long = 'x'.repeat(1000)
     const result = await outcome(equals, long, { queue: 'billing' })
@@ -341,6 +367,15 @@ describe('similarity scorer', () => {
     // One character of five in common: 1 − 4/5 = 0.2 exactly, 0.19999999999999996 in doubles.
     const fifth = spec({ type: 'similarity', expected: 'abcde', threshold: 0.2 })
     expect(await outcome(fifth, 'aWXYZ')).toMatchObject({ pass: true })
+  })
+
+  it('quotes long texts from where they first differ', async () => {
+    const sentence = 'The quick brown fox jumps over the lazy dog. '.repeat(3)
+    const strict = spec({ type: 'similarity', expected: '{{answer}}', threshold: 0.99 })
+    const late = await outcome(strict, `\n\n   ${sentence}CAT`, { answer: `${sentence}DOG` })
+    expect(late.reason).toBe(
+      `similarity 0.978 < 0.99 to "…${sentence.slice(-20)}DOG", got "…${sentence.slice(-20)}CAT"`
+    )
   })
 
   it('ignores surrounding whitespace', async () => {

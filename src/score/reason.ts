@@ -34,14 +34,42 @@ export function quote(text: string, from = 0): string {
   }).join('')
 }
 
+/** One text's code points as `fold` writes each, and the code point of the text each came from. */
+function folded(
+  text: string,
+  fold: (codePoint: string) => string
+): { at: number[]; forms: string[] } {
+  const at: number[] = []
+  const forms: string[] = []
+  Array.from(text).forEach((codePoint, index) => {
+    for (const form of fold(codePoint)) {
+      at.push(index)
+      forms.push(form)
+    }
+  })
+  return { at, forms }
+}
+
 /**
- * Where two texts that should be equal first differ, for a reason that shows it: a code point
- * a little before the difference when quoting from the start would cut it off, else 0.
+ * Where to start quoting each of two texts that should be equal, so that a reason shows where
+ * they first differ: a code point a little before the difference when quoting from the start
+ * would cut it off, else 0. They are compared as `fold` writes each code point (case folding may
+ * write one as two, `ß` as `ss`), and each start is a code point of its own text.
  */
-export function quoteStartForDifference(a: string, b: string): number {
-  const x = Array.from(a)
-  const y = Array.from(b)
+export function quoteStartsForDifference(
+  a: string,
+  b: string,
+  fold: (codePoint: string) => string = (codePoint) => codePoint
+): [number, number] {
+  const x = folded(a, fold)
+  const y = folded(b, fold)
   let first = 0
-  while (first < x.length && first < y.length && x[first] === y[first]) first++
-  return first < MAX_QUOTED_LENGTH - 20 ? 0 : first - 20
+  while (first < x.forms.length && first < y.forms.length && x.forms[first] === y.forms[first]) {
+    first++
+  }
+  const start = (text: string, { at }: { at: number[] }): number => {
+    const differsAt = at[first] ?? Array.from(text).length
+    return differsAt < MAX_QUOTED_LENGTH - 20 ? 0 : differsAt - 20
+  }
+  return [start(a, x), start(b, y)]
 }

@@ -10,7 +10,7 @@ import type {
 import { ScorerConfigProblem } from './errors.js'
 import { similarity } from './levenshtein.js'
 import { PASSED, failed, type ScoreFunction } from './outcome.js'
-import { quote, quoteStartForDifference, truncate } from './reason.js'
+import { quote, quoteStartsForDifference, truncate } from './reason.js'
 import { RegexTimeoutError, type RegexMatcher } from './regex-matcher.js'
 
 /**
@@ -35,18 +35,20 @@ function caseless(text: string): string {
  * `trim: false`), in composed form, and case-insensitively with `ignoreCase`.
  */
 export function equalsScorer(spec: EqualsScorerSpec): ScoreFunction {
-  const normalise = (text: string): string => {
-    const trimmed = spec.trim ? text.trim() : text
-    return spec.ignoreCase ? caseless(trimmed) : composed(trimmed)
-  }
+  // The text as compared, but in its own case: what a failure reason quotes.
+  const shown = (text: string): string => composed(spec.trim ? text.trim() : text)
+  const fold = spec.ignoreCase ? caseless : (text: string) => text
   const caseNote = spec.ignoreCase ? ' (ignoring case)' : ''
   return ({ output, vars }) => {
-    const expected = renderTemplate(spec.expected, vars)
-    if (normalise(output) === normalise(expected)) return PASSED
+    const expected = shown(renderTemplate(spec.expected, vars))
+    const actual = shown(output)
+    if (fold(actual) === fold(expected)) return PASSED
     // Long texts that differ late are quoted from near the difference, which is what to see.
-    const from = quoteStartForDifference(expected, output)
+    const [fromExpected, fromActual] = quoteStartsForDifference(expected, actual, fold)
     return failed(
-      truncate(`expected ${quote(expected, from)}, got ${quote(output, from)}${caseNote}`)
+      truncate(
+        `expected ${quote(expected, fromExpected)}, got ${quote(actual, fromActual)}${caseNote}`
+      )
     )
   }
 }
@@ -209,17 +211,19 @@ export function similarityScorer(spec: SimilarityScorerSpec): ScoreFunction {
     )
   }
   return ({ output, vars }) => {
-    const expected = renderTemplate(spec.expected, vars)
-    const score = similarity(composed(output.trim()), composed(expected.trim()))
+    const expected = composed(renderTemplate(spec.expected, vars).trim())
+    const actual = composed(output.trim())
+    const score = similarity(actual, expected)
     // Past rounding: a similarity of exactly 1/5 meets a threshold of 0.2.
     if (score >= spec.threshold - 1e-12) return { score, pass: true }
     // Rounded down so a score just under the threshold never prints as equal to it.
     const shown = Math.floor(score * 1000) / 1000
+    const [fromExpected, fromActual] = quoteStartsForDifference(expected, actual)
     return {
       score,
       pass: false,
       reason: truncate(
-        `similarity ${shown} < ${spec.threshold} to ${quote(expected)}, got ${quote(output)}`
+        `similarity ${shown} < ${spec.threshold} to ${quote(expected, fromExpected)}, got ${quote(actual, fromActual)}`
       )
     }
   }
