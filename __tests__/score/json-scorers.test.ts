@@ -74,8 +74,34 @@ describe('json-schema', () => {
       score: 0,
       pass: false,
       reason:
-        'output does not match the schema: /queue must be equal to one of the allowed values (+1 more)'
+        'output does not match the schema: /queue must be equal to one of the allowed values: "billing", "bug", "account" (+1 more)'
     })
+  })
+
+  it('names the key that is not allowed, and the values that are', async () => {
+    expect((await outcome(jsonSchema, '{"queue": "bug", "priority": 2, "zzz": 1}')).reason).toBe(
+      'output does not match the schema: / must NOT have additional properties ("zzz")'
+    )
+    const constant = spec({ type: 'json-schema', schema: { const: { ok: true } } })
+    expect((await outcome(constant, '{"ok": false}')).reason).toBe(
+      'output does not match the schema: / must be equal to constant: {"ok":true}'
+    )
+    const many = Array.from({ length: 30 }, (_, index) => `queue-${index}`)
+    const longEnum = spec({ type: 'json-schema', schema: { enum: many } })
+    expect((await outcome(longEnum, '"sales"')).reason).toBe(
+      'output does not match the schema: / must be equal to one of the allowed values: "queue-0", "queue-1", "queue-2", "queue-3", "queue-4", …'
+    )
+    const closed = spec({
+      type: 'json-schema',
+      schema: {
+        $schema: 'https://json-schema.org/draft/2020-12/schema',
+        type: 'object',
+        unevaluatedProperties: false
+      }
+    })
+    expect((await outcome(closed, '{"extra": 1}')).reason).toBe(
+      'output does not match the schema: / must NOT have unevaluated properties ("extra")'
+    )
   })
 
   it('names the root as / when the whole value is wrong', async () => {

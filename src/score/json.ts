@@ -88,8 +88,35 @@ function unsupportedDraft(schema: Record<string, unknown>): SchemaMistake | unde
   }
 }
 
+/** Values a schema allows, as JSON, as many as fit in a short reason. */
+function allowedList(values: readonly unknown[]): string {
+  const shown: string[] = []
+  let length = 0
+  for (const value of values) {
+    const text = JSON.stringify(value) ?? String(value)
+    if (shown.length > 0 && length + text.length > 60) return `${shown.join(', ')}, …`
+    shown.push(text)
+    length += text.length + 2
+  }
+  return shown.join(', ')
+}
+
+/** What ajv knows of an error beyond its message: the key that is not allowed, the values that are. */
+function errorDetail(error: ErrorObject): string {
+  const params = error.params as Record<string, unknown>
+  const key = params.additionalProperty ?? params.unevaluatedProperty ?? params.propertyName
+  if (typeof key === 'string') return ` (${quote(key)})`
+  if (Array.isArray(params.allowedValues)) return `: ${allowedList(params.allowedValues)}`
+  if ('allowedValue' in params) return `: ${allowedList([params.allowedValue])}`
+  const missing = params.missingProperty
+  if (typeof missing === 'string' && !error.message?.includes(missing)) {
+    return ` (${quote(missing)})`
+  }
+  return ''
+}
+
 function describe(error: ErrorObject): string {
-  return `${error.instancePath || '/'} ${error.message ?? `fails ${error.keyword}`}`
+  return `${error.instancePath || '/'} ${error.message ?? `fails ${error.keyword}`}${errorDetail(error)}`
 }
 
 /** A mistake at one place of a JSON Schema: the keys and indexes that lead there, and what is wrong. */
