@@ -313,6 +313,35 @@ describe('numeric', () => {
     const exact = spec({ type: 'numeric', expected: '10000000000000000', tolerance: 0 })
     expect((await outcome(exact, '10000000000000008')).pass).toBe(false)
     expect((await outcome(exact, '1e16')).pass).toBe(true)
+    // One unit apart, which binary numbers round alike or within their last place.
+    expect(await outcome(exact, '10000000000000002')).toMatchObject({
+      pass: false,
+      reason: 'expected 10000000000000000 ± 0, got 10000000000000002'
+    })
+    expect((await outcome(exact, '10000000000000001')).pass).toBe(false)
+  })
+
+  it('compares the numbers as written at tolerance 0, whatever the notation', async () => {
+    const exact = spec({ type: 'numeric', expected: '{{total}}', tolerance: 0 })
+    const same: [output: string, total: string][] = [
+      ['1.10', '1.1'],
+      ['4.2e1', '42'],
+      ['+0.00', '-0'],
+      ['  0.5\n', '.5'],
+      ['1200', '12E2'],
+      ['0.000120', '1.2e-4']
+    ]
+    for (const [output, total] of same) {
+      expect(await outcome(exact, output, { total })).toMatchObject({ pass: true })
+    }
+    const apart: [output: string, total: string][] = [
+      ['0.10000000000000001', '0.1'],
+      ['-1', '1'],
+      ['12', '1.2']
+    ]
+    for (const [output, total] of apart) {
+      expect(await outcome(exact, output, { total })).toMatchObject({ pass: false })
+    }
   })
 
   it('treats a tolerance reached exactly as a pass despite binary rounding', async () => {

@@ -157,6 +157,26 @@ export function parseDecimal(text: string): number | undefined {
   return Number.isFinite(value) ? value : undefined
 }
 
+/**
+ * Whether two plain decimals (as DECIMAL reads them) are the same number, digit for digit: `1.10`
+ * is `1.1` and `4.2e1` is `42`, but `10000000000000001` is not `1e16`, which binary numbers round
+ * it to.
+ */
+function sameDecimal(a: string, b: string): boolean {
+  const canonical = (text: string): string => {
+    const [, sign, whole = '', fraction = '', exponent = '0'] =
+      /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim()) ?? []
+    const digits = `${whole}${fraction}`.replace(/^0+/, '')
+    if (digits === '') return '0' // -0 and +0.00 alike
+    const significant = digits.replace(/0+$/, '')
+    // The power of ten of the last significant digit.
+    const power =
+      BigInt(exponent) - BigInt(fraction.length) + BigInt(digits.length - significant.length)
+    return `${sign === '-' ? '-' : ''}${significant}e${power}`
+  }
+  return canonical(a) === canonical(b)
+}
+
 function expectedNumber(rendered: string): number {
   const value = parseDecimal(rendered)
   if (value === undefined) throw new Error(`expected value ${quote(rendered)} is not a number`)
@@ -188,10 +208,15 @@ export function numericScorer(spec: NumericScorerSpec): ScoreFunction {
     const actual = parseDecimal(output)
     if (actual === undefined) return failed(truncate(`output is not a number: ${quote(output)}`))
     // Slack of a unit in the last place, so 1.1 is within 0.1 of 1 despite binary rounding, and
-    // no more: at 1e16 a few units are whole numbers apart.
+    // no more: at 1e16 a few units are whole numbers apart. Without a tolerance, no slack: the
+    // numbers as written must be equal.
     const slack = Number.EPSILON * Math.max(1, Math.abs(expected), Math.abs(actual))
+    const within =
+      spec.tolerance === 0
+        ? sameDecimal(expectedText, output)
+        : Math.abs(actual - expected) <= spec.tolerance + slack
     // Both numbers as written (`1.10`, `9.90`), as the spec and the answer say them.
-    return Math.abs(actual - expected) <= spec.tolerance + slack
+    return within
       ? PASSED
       : failed(
           truncate(`expected ${expectedText.trim()} ± ${spec.tolerance}, got ${output.trim()}`)
