@@ -1300,6 +1300,30 @@ describe('template variables', () => {
     ])
   })
 
+  it('reports a case whose contains, icontains or starts-with value renders empty, before any model is called', async () => {
+    const spec = yaml(
+      SUITE,
+      ...PROVIDERS,
+      PROMPT,
+      'cases:',
+      '  - { id: ok, vars: { question: a, v: x } }',
+      '  - { id: blank, vars: { question: b, v: "" } }', // line 7
+      'scorers:',
+      "  - { type: contains, value: '{{v}}' }", // line 9
+      "  - { type: icontains, value: 'x{{v}}' }",
+      "  - { type: starts-with, value: '{{v}}' }" // line 11
+    )
+    const problem = (line: number, index: number) => ({
+      file: FILE,
+      line,
+      column: 30 + (index === 2 ? 3 : 0),
+      path: `scorers[${index}].value`,
+      message: 'case `blank` (evals/s.eval.yaml:7) gives `value` an empty text',
+      hint: 'an empty value would match every output: give the case the text to look for'
+    })
+    expect(await specProblems(spec, APP)).toEqual([problem(9, 0), problem(11, 2)])
+  })
+
   it('counts a block with an indentation indicator from its indicator, not its first line', async () => {
     const spec = yaml(
       SUITE,

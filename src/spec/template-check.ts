@@ -10,13 +10,7 @@ import {
   templateVariables
 } from './template.js'
 import { parseDecimal } from '../score/text.js'
-import type {
-  EvalCase,
-  HttpProviderSpec,
-  NumericScorerSpec,
-  PromptTemplate,
-  ScorerSpec
-} from './types.js'
+import type { EvalCase, HttpProviderSpec, PromptTemplate, ScorerSpec } from './types.js'
 import type { Resolved } from './context.js'
 import type { FieldPath, YamlFile } from './yaml-file.js'
 
@@ -135,6 +129,84 @@ function variablesHint(name: string, vars: Record<string, unknown>): string {
 }
 
 /**
+ * A scorer field whose value, rendered for some case, would error every answer of that case at
+ * run time, after the model was paid for it.
+ */
+interface RenderedCheck {
+  field: 'expected' | 'value'
+  /** The template of `field` in a scorer it applies to. */
+  template: (spec: ScorerSpec) => string | undefined
+  /** What is wrong with the rendered value, if anything. */
+  problem: (rendered: string) => string | undefined
+  hint: string
+  /** The count of the cases left unreported. */
+  more: string
+}
+
+const RENDERED_CHECKS: readonly RenderedCheck[] = [
+  {
+    field: 'expected',
+    template: (spec) => (spec.type === 'numeric' ? spec.expected : undefined),
+    problem: (rendered) =>
+      parseDecimal(rendered) === undefined
+        ? `gives \`expected\` ${JSON.stringify(rendered.slice(0, 60))}, not a number`
+        : undefined,
+    hint: 'numeric compares with a plain decimal number, such as 42, -0.5 or 1e-3',
+    more: 'cases whose numeric `expected` is not a number'
+  },
+  {
+    field: 'value',
+    template: (spec) =>
+      spec.type === 'contains' || spec.type === 'icontains' || spec.type === 'starts-with'
+        ? spec.value
+        : undefined,
+    problem: (rendered) => (rendered === '' ? 'gives `value` an empty text' : undefined),
+    hint: 'an empty value would match every output: give the case the text to look for',
+    more: 'cases whose `value` is empty'
+  }
+]
+
+/** The cases for which a templated field of a scorer renders to a value `check` refuses. */
+function renderedProblems(
+  check: RenderedCheck,
+  sources: TemplateSources,
+  cases: readonly EvalCase[],
+  yaml: YamlFile
+): Diagnostic[] {
+  const templates = sources.scorers.flatMap(({ spec, path }) => {
+    const template = check.template(spec)
+    return template !== undefined && templateVariables(template).length > 0
+      ? [{ template, path: [...path, check.field] }]
+      : []
+  })
+  const diagnostics: Diagnostic[] = []
+  let found = 0
+  for (const evalCase of cases) {
+    for (const { template, path } of templates) {
+      let rendered: string
+      try {
+        rendered = renderTemplate(template, evalCase.vars)
+      } catch (error) {
+        if (error instanceof MissingVariableError) continue // reported as missing
+        throw error
+      }
+      const problem = check.problem(rendered)
+      if (problem === undefined || found++ >= MISSING_VARIABLE_LIMIT) continue
+      diagnostics.push(yaml.diagnostic(path, `${caseNamed(evalCase)} ${problem}`, check.hint))
+    }
+  }
+  const unreported = found - MISSING_VARIABLE_LIMIT
+  if (unreported > 0) {
+    diagnostics.push({
+      file: yaml.file,
+      path: '',
+      message: `…and ${unreported} more ${check.more}`
+    })
+  }
+  return diagnostics
+}
+
+/**
  * Checks, for every case, that the prompt, the scorers' templates and the http bodies have a value
  * for every `{{var}}`: at run time a missing variable would fail that case on every call. Each
  * problem is reported at the template, naming the case and where it is written.
@@ -169,33 +241,6 @@ export function checkTemplates(
       }
     }
   }
-  // A numeric scorer's expected value, rendered per case, must be a number: else every answer of
-  // that case errors, after the model was paid for it.
-  let notNumbers = 0
-  const numeric = sources.scorers.filter(
-    (entry): entry is Resolved<NumericScorerSpec> =>
-      entry.spec.type === 'numeric' && templateVariables(entry.spec.expected).length > 0
-  )
-  for (const evalCase of cases) {
-    for (const { spec, path } of numeric) {
-      let rendered: string
-      try {
-        rendered = renderTemplate(spec.expected, evalCase.vars)
-      } catch (error) {
-        if (error instanceof MissingVariableError) continue // reported above
-        throw error
-      }
-      if (parseDecimal(rendered) !== undefined) continue
-      if (notNumbers++ >= MISSING_VARIABLE_LIMIT) continue
-      diagnostics.push(
-        yaml.diagnostic(
-          [...path, 'expected'],
-          `${caseNamed(evalCase)} gives \`expected\` ${JSON.stringify(rendered.slice(0, 60))}, not a number`,
-          'numeric compares with a plain decimal number, such as 42, -0.5 or 1e-3'
-        )
-      )
-    }
-  }
   const unreported = missing - MISSING_VARIABLE_LIMIT
   if (unreported > 0) {
     diagnostics.push({
@@ -204,13 +249,7 @@ export function checkTemplates(
       message: `…and ${unreported} more missing template variable${unreported === 1 ? '' : 's'}`
     })
   }
-  const unreportedNumbers = notNumbers - MISSING_VARIABLE_LIMIT
-  if (unreportedNumbers > 0) {
-    diagnostics.push({
-      file: yaml.file,
-      path: '',
-      message: `…and ${unreportedNumbers} more cases whose numeric \`expected\` is not a number`
-    })
-  }
+  for (const check of RENDERED_CHECKS)
+    diagnostics.push(...renderedProblems(check, sources, cases, yaml))
   return diagnostics
 }
