@@ -913,7 +913,7 @@ describe('case file rows', () => {
     )
     expect(lines).toContainEqual(
       expect.stringContaining(
-        `has no variable \`question\` (did you mean " question"? the case's variables: " question")`
+        `has no variable \`question\` (the case's variable " question" cannot be named in a placeholder: rename it with letters, digits, \`_\` and \`-\` only; the case's variables: " question")`
       )
     )
     const csv = await specProblems(withCaseFile('./cases.csv'), {
@@ -1390,7 +1390,36 @@ describe('template variables', () => {
 
 describe('template placeholders', () => {
   const PLACEHOLDER_HINT =
-    'write `{{name}}` or `{{name.field}}`: a variable name of ASCII letters, digits, `_` and `-`, between `{{` and `}}`'
+    'write `{{name}}` or `{{name.field}}`: a variable name of letters, digits, `_` and `-`, between `{{` and `}}`'
+
+  it('suggests a variable in any script, and says when the one meant cannot be named', async () => {
+    const spec = yaml(
+      SUITE,
+      ...PROVIDERS,
+      "prompt: 'Q: {{city}} {{zip_code}}'", // line 4, `{{city}}` at column 13
+      'cases:',
+      '  - { id: c1, vars: { città: Roma, zip code: "00100" } }',
+      ...SCORERS
+    )
+    expect(
+      (await specProblems(spec, APP)).map(({ column, message, hint }) => ({
+        column,
+        message,
+        hint
+      }))
+    ).toEqual([
+      {
+        column: 13,
+        message: 'case `c1` (evals/s.eval.yaml:6) has no variable `city`',
+        hint: 'did you mean `città`? the case\'s variables: città, "zip code"'
+      },
+      {
+        column: 22,
+        message: 'case `c1` (evals/s.eval.yaml:6) has no variable `zip_code`',
+        hint: 'the case\'s variable "zip code" cannot be named in a placeholder: rename it with letters, digits, `_` and `-` only; the case\'s variables: città, "zip code"'
+      }
+    ])
+  })
 
   it('reports each broken {{…}} once, at its template; well-formed and dotted ones are fine', async () => {
     const spec = yaml(

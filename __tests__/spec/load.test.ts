@@ -248,6 +248,31 @@ describe('loadSpecs on a valid spec', () => {
     }
   })
 
+  it('fills placeholders naming variables in any script, from inline cases and CSV columns', async () => {
+    const cwd = await workspace({
+      'u.eval.yaml': [
+        'suite: unicode-names',
+        'providers: [{ id: p, type: exec, command: cat }]',
+        "prompt: 'Weather in {{città}} for {{ 名前 }}'",
+        'cases:',
+        '  - { id: a, vars: { città: Roma, 名前: Yuki, país: { nombre: Italia } } }',
+        '  - file: ./cases.csv',
+        'scorers:',
+        "  - { type: contains, value: '{{città}}' }"
+      ].join('\n'),
+      'cases.csv': 'id,città,名前\nb,Milano,Aiko\n'
+    })
+    try {
+      const [suite] = await loadSpecs(['u.eval.yaml'], { cwd, env: {} })
+      const prompt = typeof suite?.prompt === 'string' ? suite.prompt : ''
+      expect(renderTemplate(prompt, suite?.cases[0]?.vars ?? {})).toBe('Weather in Roma for Yuki')
+      expect(renderTemplate('{{ país.nombre }}', suite?.cases[0]?.vars ?? {})).toBe('Italia')
+      expect(renderTemplate(prompt, suite?.cases[1]?.vars ?? {})).toBe('Weather in Milano for Aiko')
+    } finally {
+      await removeWorkspaces()
+    }
+  })
+
   it('gives the same suite on every load', async () => {
     expect(await loadGood()).toEqual(await loadGood())
   })

@@ -3,6 +3,7 @@ import { closestMatch } from './did-you-mean.js'
 import {
   MissingVariableError,
   brokenPlaceholders,
+  isPlaceholderName,
   isVariableSet,
   nullPart,
   placeholderOffset,
@@ -33,7 +34,7 @@ function site(path: FieldPath, template: string, provided: readonly string[] = [
 }
 
 const PLACEHOLDER_HINT =
-  'write `{{name}}` or `{{name.field}}`: a variable name of ASCII letters, digits, `_` and `-`, between `{{` and `}}`'
+  'write `{{name}}` or `{{name.field}}`: a variable name of letters, digits, `_` and `-`, between `{{` and `}}`'
 
 /** Placeholders that are not well formed, once per template (they are wrong for every case). */
 function brokenPlaceholderProblems(sites: readonly TemplateSite[], yaml: YamlFile): Diagnostic[] {
@@ -110,9 +111,9 @@ function caseNamed(evalCase: EvalCase): string {
   return `case \`${evalCase.id}\` (${line === undefined ? file : `${file}:${line}`})`
 }
 
-/** A name as a list shows it: quoted when it holds more than letters, digits, `_`, `-` and `.`. */
+/** A name as a list shows it: quoted when a placeholder cannot name it (`"my var"`). */
 function displayName(name: string): string {
-  return /^[\w.-]+$/.test(name) ? name : JSON.stringify(name)
+  return isPlaceholderName(name) ? name : JSON.stringify(name)
 }
 
 /** Did-you-mean against the case's variables, then (some of) their names. */
@@ -124,8 +125,10 @@ function variablesHint(name: string, vars: Record<string, unknown>): string {
   const topLevel = name.split('.')[0] as string
   const match = closestMatch(topLevel, names)
   if (match === undefined || match === topLevel) return list
-  const meant = displayName(match) === match ? `\`${match}\`` : displayName(match)
-  return `did you mean ${meant}? ${list}`
+  if (!isPlaceholderName(match)) {
+    return `the case's variable ${displayName(match)} cannot be named in a placeholder: rename it with letters, digits, \`_\` and \`-\` only; ${list}`
+  }
+  return `did you mean \`${match}\`? ${list}`
 }
 
 /**

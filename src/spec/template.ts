@@ -3,13 +3,20 @@
  * variable or a dotted path into it (`{{customer.name}}`); there is no logic, so a template cannot
  * fail in a surprising way. A missing variable is an error, never an empty string.
  */
-const PLACEHOLDER = /\{\{\s*([A-Za-z_][\w-]*(?:\.[\w-]+)*)\s*\}\}/g
+// A variable's name is letters of any script (`città`, `名前`), digits, `_` and `-`, starting with
+// a letter or `_`, as case files' columns and keys are written; a field's may start with a digit.
+const PLACEHOLDER = /\{\{\s*([\p{L}_][\p{L}\p{M}\p{N}_-]*(?:\.[\p{L}\p{M}\p{N}_-]+)*)\s*\}\}/gu
+
+/** Whether `{{name}}` can refer to the variable `name`. */
+export function isPlaceholderName(name: string): boolean {
+  return /^[\p{L}_][\p{L}\p{M}\p{N}_-]*$/u.test(name)
+}
 
 // A well-formed placeholder, or a `{{` that starts something meant as one (a name, `}` or the end
 // follows) but is not. Other `{{` (`{{{`, `{{"key": …}}` in a JSON example) stay literal text.
 const PLACEHOLDER_OR_BROKEN = new RegExp(
-  `${PLACEHOLDER.source}|\\{\\{(?=\\s*(?:[\\w.-]|\\}|$))`,
-  'g'
+  `${PLACEHOLDER.source}|\\{\\{(?=\\s*(?:[\\p{L}\\p{N}_.-]|\\}|$))`,
+  'gu'
 )
 
 export class MissingVariableError extends Error {
