@@ -1117,6 +1117,40 @@ describe('duplicate names', () => {
     ])
   })
 
+  it('says rows without ids collide when their numbers are equal but written otherwise', async () => {
+    const jsonl = yaml('{"question": "q", "price": 9.90}', '{"question": "q", "price": 9.9}')
+    const spec = yaml(
+      SUITE,
+      ...PROVIDERS,
+      PROMPT,
+      'cases:',
+      '  - file: ./cases.jsonl',
+      '  - vars: { question: q, zip: 02139 }', // line 7
+      '  - vars: { question: q, zip: 2139 }', // line 8
+      ...SCORERS
+    )
+    // The ids as ever: derived from the values, so baselines keep pairing.
+    const price = sha12('{"price":9.9,"question":"q"}')
+    const zip = sha12('{"question":"q","zip":2139}')
+    const hint =
+      "cases without an `id` get one derived from their variables' values, and a number is its value however written (`9.90` is `9.9`, `02139` is `2139`), so these rows collide; give one an `id`"
+    expect(await specProblems(spec, { ...APP, 'evals/cases.jsonl': jsonl })).toEqual([
+      {
+        file: 'evals/cases.jsonl',
+        line: 2,
+        path: '',
+        message: `duplicate case id \`${price}\`, first at evals/cases.jsonl:1`,
+        hint
+      },
+      expect.objectContaining({
+        line: 8,
+        path: 'cases[2]',
+        message: `duplicate case id \`${zip}\`, first at ${FILE}:7`,
+        hint
+      })
+    ])
+  })
+
   it('reports duplicate provider ids and scorer names', async () => {
     const spec = yaml(
       SUITE,

@@ -3,7 +3,7 @@ import { extname } from 'node:path'
 import { parse as parseCsv } from 'csv-parse/sync'
 import { errorMessage, type Diagnostic, type SourceLocation } from '../errors.js'
 import { utf8Text } from '../io/files.js'
-import { fingerprint } from '../results/fingerprint.js'
+import { canonicalJson, fingerprint } from '../results/fingerprint.js'
 import type { SpecContext } from './context.js'
 import { rememberWrittenNumber, writtenAs } from './template.js'
 import type { EvalCase } from './types.js'
@@ -658,6 +658,27 @@ function where(source: SourceLocation): string {
   return [source.file, source.line].filter((part) => part !== undefined).join(':')
 }
 
+/** A value with each number and boolean as its text as written (`9.90`, `02139`, `True`). */
+function asWritten(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value
+  const items = Object.entries(value).map(([key, item]): [string, unknown] => [
+    key,
+    writtenAs(value, key) ?? asWritten(item)
+  ])
+  return Array.isArray(value) ? items.map(([, item]) => item) : Object.fromEntries(items)
+}
+
+/** Why two cases got one id: the hint of the duplicate's diagnostic. */
+function duplicateHint(loaded: LoadedCase, earlier: LoadedCase): string {
+  if (!loaded.derivedId && !earlier.derivedId) return 'case ids must be unique within a suite'
+  const writtenAlike =
+    canonicalJson(asWritten(loaded.evalCase.vars)) ===
+    canonicalJson(asWritten(earlier.evalCase.vars))
+  return writtenAlike
+    ? 'cases without an `id` get one derived from their variables, so identical rows collide; give one an `id`'
+    : "cases without an `id` get one derived from their variables' values, and a number is its value however written (`9.90` is `9.9`, `02139` is `2139`), so these rows collide; give one an `id`"
+}
+
 function reportDuplicateIds(cases: readonly LoadedCase[], diagnostics: Diagnostic[]): void {
   const first = new Map<string, LoadedCase>()
   let duplicates = 0
@@ -677,10 +698,7 @@ function reportDuplicateIds(cases: readonly LoadedCase[], diagnostics: Diagnosti
       ...source,
       path: loaded.path,
       message: `duplicate case id \`${id}\`, first at ${where(earlier.evalCase.source)}`,
-      hint:
-        loaded.derivedId || earlier.derivedId
-          ? 'cases without an `id` get one derived from their variables, so identical rows collide; give one an `id`'
-          : 'case ids must be unique within a suite'
+      hint: duplicateHint(loaded, earlier)
     })
   }
   const unreported = duplicates - CASE_FILE_PROBLEM_LIMIT
