@@ -839,8 +839,9 @@ describe('compareRuns verdicts', () => {
   })
 
   it('gives a significant latency change that rounds to ×1.00 its third digit', () => {
+    // On answers of 1–2 s, ×1.004 is a shift of several ms, beyond the runner's timing noise.
     const random = lcg(5)
-    const latencies = Array.from({ length: 2000 }, () => 100 + 100 * random())
+    const latencies = Array.from({ length: 2000 }, () => 1000 + 1000 * random())
     const { base, head } = runPair(
       { cases: 2000, answer: (i) => scored(1, { latencyMs: latencies[i] as number }) },
       { cases: 2000, answer: (i) => scored(1, { latencyMs: 1.004 * (latencies[i] as number) }) }
@@ -855,6 +856,112 @@ describe('compareRuns verdicts', () => {
     )
     expect(metric(compareRuns(faster.base, faster.head, { seed }), 'latency-p50').reason).toBe(
       'median latency ×0.95: significant but within ×0.83'
+    )
+  })
+
+  it('passes a significant latency shift under 1 ms as the runner’s timing noise, saying so', () => {
+    // Answers of 10–11 ms, 0.5 ms slower on every case: significant, ×1.05 within ×1.20.
+    const random = lcg(3)
+    const latencies = Array.from({ length: 60 }, () => 10 + random())
+    const slower = runPair(
+      { cases: 60, answer: (i) => scored(1, { latencyMs: latencies[i] as number }) },
+      { cases: 60, answer: (i) => scored(1, { latencyMs: 0.5 + (latencies[i] as number) }) }
+    )
+    const c = compareRuns(slower.base, slower.head, { seed })
+    const latency = metric(c, 'latency-p50')
+    expect(latency.delta).toBeGreaterThan(1.04)
+    expect(latency.test?.pValueAdjusted).toBeLessThan(0.001)
+    expect(latency).toMatchObject({
+      verdict: 'pass',
+      reason:
+        'median latency ×1.05 (+0.5 ms): significant (p < 0.001) but within the timing noise of a runner (under 1 ms)'
+    })
+    expect(c.verdict).toBe('pass')
+    // The reports say why a p below α passes.
+    expect(renderMarkdown(c)).toContain(
+      '- **latency p50** PASS: median latency ×1.05 (+0.5 ms): significant (p &lt; 0.001) but within the timing noise of a runner (under 1 ms)'
+    )
+    expect(renderComparisonTerminal(c, { color: false })).toContain(
+      '• latency p50: median latency ×1.05 (+0.5 ms): significant (p < 0.001) but within the timing noise of a runner (under 1 ms)'
+    )
+    // An in-process function ×3 slower, 0.2 ms → 0.6 ms: below the 10 ms floor, no change at all.
+    const inProcess = runPair(
+      { cases: 60, answer: () => scored(1, { latencyMs: 0.2 }) },
+      { cases: 60, answer: () => scored(1, { latencyMs: 0.6 }) }
+    )
+    expect(
+      metric(compareRuns(inProcess.base, inProcess.head, { seed }), 'latency-p50')
+    ).toMatchObject({ verdict: 'pass', delta: 1 })
+  })
+
+  it('passes a median latency of ×1.00 that a few held-up answers made significant', () => {
+    // An in-process function on a busy runner: 15 of 60 answers held up 20–50 ms by a GC pause
+    // or the event loop. Every changed case is slower, so the signed-rank test is significant,
+    // but the Hodges–Lehmann estimate does not move.
+    const random = lcg(11)
+    const heldUp = (i: number) => i % 4 === 0
+    const { base, head } = runPair(
+      { cases: 60, answer: () => scored(1, { latencyMs: 0.05 + 0.1 * random() }) },
+      {
+        cases: 60,
+        answer: (i) =>
+          scored(1, { latencyMs: heldUp(i) ? 20 + 30 * random() : 0.05 + 0.1 * random() })
+      }
+    )
+    const c = compareRuns(base, head, { seed })
+    const latency = metric(c, 'latency-p50')
+    expect(latency.test?.pValueAdjusted).toBeLessThan(0.05)
+    expect(latency).toMatchObject({
+      verdict: 'pass',
+      delta: 1,
+      reason: expect.stringMatching(
+        /^median latency ×1\.00 \(\+0\.0 ms\): significant \(p [<=] [\d.]+\) but within the timing noise of a runner \(under 1 ms\)$/
+      )
+    })
+    expect(c.verdict).toBe('pass')
+  })
+
+  it('passes a p95 latency of ×1.00 whose slowest answers shifted below the 10 ms floor', () => {
+    // A tenth of 200 in-process answers held up 5–9 ms: the tail test sees them, the floored p95
+    // does not move.
+    const random = lcg(13)
+    const { base, head } = runPair(
+      { cases: 200, answer: () => scored(1, { latencyMs: 0.1 + 0.1 * random() }) },
+      {
+        cases: 200,
+        answer: (i) => scored(1, { latencyMs: i % 10 === 0 ? 5 + 4 * random() : 0.1 })
+      }
+    )
+    const latency = metric(compareRuns(base, head, { seed }), 'latency-p95')
+    expect(latency.test?.pValueAdjusted).toBeLessThan(0.05)
+    expect(latency).toMatchObject({
+      verdict: 'pass',
+      delta: 1,
+      reason: expect.stringMatching(
+        /^p95 latency ×1\.00 \(\+0\.0 ms\): significant \(p [<=] [\d.]+\) but within the timing noise of a runner \(under 1 ms\)$/
+      )
+    })
+  })
+
+  it('still calls a real latency shift a regression or a minor change', () => {
+    const random = lcg(9)
+    const jitter = Array.from({ length: 60 }, () => 0.95 + 0.1 * random())
+    const verdict = (baseMs: number, headMs: number) => {
+      const { base, head } = runPair(
+        { cases: 60, answer: (i) => scored(1, { latencyMs: baseMs * (jitter[i] as number) }) },
+        { cases: 60, answer: (i) => scored(1, { latencyMs: headMs * (jitter[i] as number) }) }
+      )
+      const latency = metric(compareRuns(base, head, { seed }), 'latency-p50')
+      return `${latency.verdict}: ${latency.reason}`
+    }
+    expect(verdict(50, 100)).toMatch(
+      /^regression: median latency ×2\.00, beyond the tolerated ×1\.20 \(p < 0\.001\)$/
+    )
+    // 20 ms → 22 ms: a 2 ms shift, ×1.1 within the tolerance.
+    expect(verdict(20, 22)).toBe('minor-change: median latency ×1.10: significant but within ×1.20')
+    // A speed-up under 1 ms is no improvement either.
+    expect(verdict(12, 11.5)).toMatch(
+      /^pass: median latency ×0\.96 \(−0\.5 ms\): significant \(p < 0\.001\) but within/
     )
   })
 

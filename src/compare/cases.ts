@@ -69,6 +69,13 @@ export function outageShare(side: SideSummary): number | null {
  */
 export const LATENCY_FLOOR_MS = 10
 
+/**
+ * A latency change smaller than this is the runner's timing noise whatever its p-value: a few
+ * answers held up by a GC pause or a busy core make the signed-rank test significant on an
+ * in-process function while the estimate moved by a fraction of a millisecond.
+ */
+export const TIMING_NOISE_MS = 1
+
 export interface CaseSummary {
   caseId: string
   /** Answers that were obtained and scored. */

@@ -224,6 +224,15 @@ export function shownPValue(metric: MetricComparison): number | null {
 }
 
 /**
+ * A pass the table shows beside a significant p: a latency change within the runner's timing
+ * noise. The reports list its reason, as for any other verdict, so the small p is explained.
+ */
+export function passesDespiteItsP(metric: MetricComparison, alpha: number): boolean {
+  const p = shownPValue(metric)
+  return metric.verdict === 'pass' && p !== null && p < alpha
+}
+
+/**
  * "needs ~340 more paired cases (or 5 repeats per case) to detect a 5-point drop; this run could
  * detect 6.1 pts or more", or only what this run could detect when more cases would not settle it;
  * null when neither is known.

@@ -25,12 +25,19 @@ import {
 } from '../stats/index.js'
 import type { Rng, TestResult } from '../stats/index.js'
 import type { CaseResult } from '../results/types.js'
-import { LATENCY_FLOOR_MS, outageErrors, outageLoss, outageShare } from './cases.js'
+import {
+  LATENCY_FLOOR_MS,
+  TIMING_NOISE_MS,
+  outageErrors,
+  outageLoss,
+  outageShare
+} from './cases.js'
 import type { CaseSummary, SideSummary } from './cases.js'
 import { P95_MIN_SAMPLES, beyond } from './gate.js'
 import type { QualityTolerance } from './gate.js'
 import {
   formatInterval,
+  formatMs,
   formatPValue,
   formatPercent,
   formatPercentsApart,
@@ -909,7 +916,9 @@ export function latencyMetric(options: {
     const change = `median latency ${formatRatio(ratio)}`
     if (tooFewToJudge(metric, change, n, ctx.alpha)) return
     const changeNote = (bound: string) => `significant but within ${bound}`
-    if (ratioChangeVerdict(metric, ratio, maxRatio, ctx.alpha, 'median latency', changeNote)) return
+    const shift = timingShift(metric.base as number, ratio)
+    if (ratioChangeVerdict(metric, ratio, shift, maxRatio, ctx.alpha, 'median latency', changeNote))
+      return
     const high = metric.interval?.high ?? null
     if (high !== null && high < maxRatio) {
       return setVerdict(
@@ -993,7 +1002,9 @@ export function latencyTailMetric(options: {
       )
     }
     const changeNote = (bound: string) => `the slowest answers shifted, within ${bound}`
-    if (ratioChangeVerdict(metric, ratio, maxRatio, ctx.alpha, 'p95 latency', changeNote)) return
+    const shift = timingShift(metric.base as number, ratio)
+    if (ratioChangeVerdict(metric, ratio, shift, maxRatio, ctx.alpha, 'p95 latency', changeNote))
+      return
     // Without an interval of the p95 ratio, a ratio past the tolerance that the test cannot
     // confirm (too few slow answers) is not shown to be within it.
     if (beyond(ratio, maxRatio)) {
@@ -1009,13 +1020,26 @@ export function latencyTailMetric(options: {
 }
 
 /**
- * The verdict of a latency ratio once a change is significant: a regression beyond the tolerated
- * ratio, an improvement beyond its inverse, else a minor change. False when neither the worse nor
- * the better test is significant, leaving the verdict to the caller.
+ * The shift in ms a latency ratio stands for, on the scale the ratio was estimated on: timings
+ * floored at LATENCY_FLOOR_MS, the base's applied the ratio. For the p95 this is the floored p95s'
+ * difference itself; for the median, HL's ratio is a multiplicative shift of every case, shown
+ * here on the typical base answer. A floored shift is never larger than the raw one.
+ */
+function timingShift(baseMs: number, ratio: number): number {
+  return Math.max(baseMs, LATENCY_FLOOR_MS) * (ratio - 1)
+}
+
+/**
+ * The verdict of a latency ratio once a change is significant: a pass when the change is timing
+ * noise (under TIMING_NOISE_MS) or rounds to ×1.00, a regression beyond the tolerated ratio, an
+ * improvement beyond its inverse, else a minor change. False when neither the worse nor the
+ * better test is significant, leaving the verdict to the caller.
  */
 function ratioChangeVerdict(
   metric: MetricComparison,
   ratio: number,
+  /** The shift in ms the ratio stands for (timingShift), negative when faster. */
+  shift: number,
   maxRatio: number,
   alpha: number,
   label: string,
@@ -1024,23 +1048,28 @@ function ratioChangeVerdict(
 ): boolean {
   const worse = significant(metric.test, alpha)
   const better = significant(metric.improvementTest, alpha)
-  if (worse && beyond(ratio, maxRatio)) {
+  if (!worse && !better) return false
+  const change = `${label} ${formatRatio(ratio)}`
+  const p = pText(worse ? metric.test : metric.improvementTest)
+  if (Math.abs(shift) < TIMING_NOISE_MS) {
+    const shown = `${shift < 0 ? '−' : '+'}${formatMs(Math.abs(shift))}`
+    setVerdict(
+      metric,
+      'pass',
+      `${change} (${shown}): significant (${p}) but within the timing noise of a runner (under ${TIMING_NOISE_MS} ms)`
+    )
+  } else if (formatRatio(ratio) === formatRatio(1)) {
+    setVerdict(metric, 'pass', `${change}: significant (${p}) but too small to show in the ratio`)
+  } else if (worse && beyond(ratio, maxRatio)) {
     setVerdict(
       metric,
       'regression',
-      `${label} ${formatRatio(ratio)}, beyond the tolerated ${formatRatio(maxRatio)} (${pText(metric.test)})`
+      `${change}, beyond the tolerated ${formatRatio(maxRatio)} (${pText(metric.test)})`
     )
   } else if (better && beyond(ratio, 1 / maxRatio, 'beneath')) {
-    setVerdict(
-      metric,
-      'improvement',
-      `${label} ${formatRatio(ratio)} (${pText(metric.improvementTest)})`
-    )
-  } else if (worse || better) {
-    const note = withinNote(toleratedBound(ratio, maxRatio))
-    setVerdict(metric, 'minor-change', `${label} ${formatRatio(ratio)}: ${note}`)
+    setVerdict(metric, 'improvement', `${change} (${pText(metric.improvementTest)})`)
   } else {
-    return false
+    setVerdict(metric, 'minor-change', `${change}: ${withinNote(toleratedBound(ratio, maxRatio))}`)
   }
   return true
 }

@@ -9,6 +9,7 @@ import {
   finishReasonText,
   limitNotes,
   plural,
+  passesDespiteItsP,
   powerGuidance,
   metricCells
 } from '../compare/format.js'
@@ -64,7 +65,11 @@ function sampleText(sample: OutputSample | null): string {
   return `${JSON.stringify(terminalLine(sample.text, 100))}${reasons}`
 }
 
-function groupLines(group: GroupComparison, paint: ReturnType<typeof painter>): string[] {
+function groupLines(
+  group: GroupComparison,
+  paint: ReturnType<typeof painter>,
+  alpha: number
+): string[] {
   const title = `${terminalLine(group.suite, 60)} / ${terminalLine(group.providerLabel ?? group.providerId, 60)}`
   const counts = [plural(group.cases.paired, 'paired case')]
   if (group.cases.added > 0) counts.push(`${group.cases.added} added`)
@@ -127,7 +132,8 @@ function groupLines(group: GroupComparison, paint: ReturnType<typeof painter>): 
     for (const note of limitNotes(metrics)) lines.push(`  ${paint.dim(note)}`)
   }
   for (const metric of group.metrics) {
-    if (['pass', 'not-gated', 'not-comparable'].includes(metric.verdict)) continue
+    if (metric.verdict === 'pass' && !passesDespiteItsP(metric, alpha)) continue
+    if (metric.verdict === 'not-gated' || metric.verdict === 'not-comparable') continue
     if (isRepeated(metric, group.metrics)) continue
     const guidance = powerGuidance(metric)
     lines.push(
@@ -175,6 +181,6 @@ export function renderComparisonTerminal(c: Comparison, options: { color: boolea
   ]
   for (const warning of c.warnings)
     lines.push(paint.verdict('inconclusive', `warning: ${terminalLine(warning, 300)}`))
-  for (const group of c.groups) lines.push('', ...groupLines(group, paint))
+  for (const group of c.groups) lines.push('', ...groupLines(group, paint, c.options.alpha))
   return lines.join('\n') + '\n'
 }

@@ -12,6 +12,7 @@ import {
   finishReasonText,
   judgeSpendCaveats,
   plural,
+  passesDespiteItsP,
   powerGuidance,
   metricCells
 } from '../compare/format.js'
@@ -154,10 +155,11 @@ function groupNotes(group: GroupComparison): string[] {
   return notes
 }
 
-function findings(group: GroupComparison): string[] {
+function findings(group: GroupComparison, alpha: number): string[] {
   const lines: string[] = []
   for (const metric of group.metrics) {
-    if (metric.verdict === 'pass' || metric.verdict === 'not-gated') continue
+    if (metric.verdict === 'pass' && !passesDespiteItsP(metric, alpha)) continue
+    if (metric.verdict === 'not-gated') continue
     if (metric.verdict === 'not-comparable' && metric.metric !== 'score') continue
     if (isRepeated(metric, group.metrics)) continue
     // The guidance is built from numbers only: no untrusted text, nothing to escape.
@@ -176,7 +178,7 @@ function groupTitle(group: GroupComparison, inline = markdownInline): string {
   return `${inline(group.suite, 100)} / ${inline(provider, 100)}`
 }
 
-function groupSection(group: GroupComparison): string {
+function groupSection(group: GroupComparison, alpha: number): string {
   const lines = [`### ${groupTitle(group)}: ${VERDICT_WORDS[group.verdict]}`, '', caseCounts(group)]
   const notes = groupNotes(group)
   if (notes.length > 0) lines.push('', ...notes.map((n) => `- ${n}`))
@@ -192,7 +194,7 @@ function groupSection(group: GroupComparison): string {
     if (compared) lines.push('', `*${compared}*`)
     for (const note of limitNotes(rows)) lines.push('', `*${note}*`)
   }
-  const found = findings(group)
+  const found = findings(group, alpha)
   if (found.length > 0) lines.push('', ...found)
   return lines.join('\n')
 }
@@ -282,7 +284,7 @@ export function renderMarkdown(c: Comparison, options: MarkdownOptions = {}): st
   ].join('\n')
 
   const headText = header.join('\n')
-  const sections = c.groups.map(groupSection)
+  const sections = c.groups.map((group) => groupSection(group, c.options.alpha))
   const cutNoteReserve = CUT_NOTE_RESERVE + 2 * (options.runUrl?.length ?? 0)
   let budget = maxLength - headText.length - footer.length - cutNoteReserve
   // Tables while they fit, the most severe verdicts first, so a cut never hides a failing group
