@@ -394,9 +394,7 @@ describe('GitHub failing while the sticky comment is written', () => {
       await expectResultsSurvived(run, headSha)
       expect(calls(run, operationId)).toHaveLength(1)
       expect(run.code).toBe(mode === 'worse' ? 1 : 0)
-      // An in-process answer's latency is the busy machine's: it may differ, within tolerance.
-      if (mode === 'worse') expect(run.outputs.verdict).toBe('regression')
-      else expect(['pass', 'minor-change']).toContain(run.outputs.verdict)
+      expect(run.outputs.verdict).toBe(mode === 'worse' ? 'regression' : 'pass')
       if (mode === 'worse') expect(run.stdout).toMatch(/^::error::evalgate: Regression: /m)
       expect(run.stdout).not.toMatch(/^::error::evalgate: .*comment/m)
       expect(run.warnings).toEqual([
