@@ -196,6 +196,28 @@ var init_escape = __esm({
   }
 });
 
+// src/providers/imports.ts
+async function trackImport(absolutePath, load) {
+  importing.set(absolutePath, (importing.get(absolutePath) ?? 0) + 1);
+  try {
+    return await load();
+  } finally {
+    const left = (importing.get(absolutePath) ?? 1) - 1;
+    if (left === 0) importing.delete(absolutePath);
+    else importing.set(absolutePath, left);
+  }
+}
+function modulesStillImporting() {
+  return [...importing.keys()];
+}
+var importing;
+var init_imports = __esm({
+  "src/providers/imports.ts"() {
+    "use strict";
+    importing = /* @__PURE__ */ new Map();
+  }
+});
+
 // node_modules/ajv/dist/compile/codegen/code.js
 var require_code = __commonJS({
   "node_modules/ajv/dist/compile/codegen/code.js"(exports) {
@@ -4074,50 +4096,50 @@ var require_fast_uri = __commonJS({
       schemelessOptions.skipEscape = true;
       return serialize(resolved, schemelessOptions);
     }
-    function resolveComponent(base, relative5, options, skipNormalization) {
+    function resolveComponent(base, relative6, options, skipNormalization) {
       const target = {};
       if (!skipNormalization) {
         base = parse2(serialize(base, options), options);
-        relative5 = parse2(serialize(relative5, options), options);
+        relative6 = parse2(serialize(relative6, options), options);
       }
       options = options || {};
-      if (!options.tolerant && relative5.scheme) {
-        target.scheme = relative5.scheme;
-        target.userinfo = relative5.userinfo;
-        target.host = relative5.host;
-        target.port = relative5.port;
-        target.path = removeDotSegments(relative5.path || "");
-        target.query = relative5.query;
+      if (!options.tolerant && relative6.scheme) {
+        target.scheme = relative6.scheme;
+        target.userinfo = relative6.userinfo;
+        target.host = relative6.host;
+        target.port = relative6.port;
+        target.path = removeDotSegments(relative6.path || "");
+        target.query = relative6.query;
       } else {
-        if (relative5.userinfo !== void 0 || relative5.host !== void 0 || relative5.port !== void 0) {
-          target.userinfo = relative5.userinfo;
-          target.host = relative5.host;
-          target.port = relative5.port;
-          target.path = removeDotSegments(relative5.path || "");
-          target.query = relative5.query;
+        if (relative6.userinfo !== void 0 || relative6.host !== void 0 || relative6.port !== void 0) {
+          target.userinfo = relative6.userinfo;
+          target.host = relative6.host;
+          target.port = relative6.port;
+          target.path = removeDotSegments(relative6.path || "");
+          target.query = relative6.query;
         } else {
-          if (!relative5.path) {
+          if (!relative6.path) {
             target.path = base.path;
-            if (relative5.query !== void 0) {
-              target.query = relative5.query;
+            if (relative6.query !== void 0) {
+              target.query = relative6.query;
             } else {
               target.query = base.query;
             }
           } else {
-            if (relative5.path[0] === "/") {
-              target.path = removeDotSegments(relative5.path);
+            if (relative6.path[0] === "/") {
+              target.path = removeDotSegments(relative6.path);
             } else {
               const baseHasAuthority = base.userinfo !== void 0 || base.host !== void 0 || base.port !== void 0;
               if (baseHasAuthority && !base.path) {
-                target.path = "/" + relative5.path;
+                target.path = "/" + relative6.path;
               } else if (!base.path) {
-                target.path = relative5.path;
+                target.path = relative6.path;
               } else {
-                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative5.path;
+                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative6.path;
               }
               target.path = base.scheme === void 0 && !baseHasAuthority && target.path[0] !== "/" ? removeDotSegmentsRelative(target.path) : removeDotSegments(target.path);
             }
-            target.query = relative5.query;
+            target.query = relative6.query;
           }
           target.userinfo = base.userinfo;
           target.host = base.host;
@@ -4125,7 +4147,7 @@ var require_fast_uri = __commonJS({
         }
         target.scheme = base.scheme;
       }
-      target.fragment = relative5.fragment;
+      target.fragment = relative6.fragment;
       return target;
     }
     function equal(uriA, uriB, options) {
@@ -7950,6 +7972,8 @@ function checkRunResult(data, file) {
     throw new InputError(diagnostics, `${file} is not an evalgate RunResult`);
   }
   const run = data;
+  const anachronism = fieldNewerThanVersion(run, file);
+  if (anachronism) throw new InputError([anachronism], "cannot read a results file");
   const inconsistent = answerProblems(run);
   if (inconsistent.length > 0) {
     throw new InputError(
@@ -7958,6 +7982,31 @@ function checkRunResult(data, file) {
     );
   }
   return run;
+}
+function fieldNewerThanVersion(run, file) {
+  const declared = run.schemaVersion;
+  if (declared >= RUN_RESULT_VERSION) return void 0;
+  let first;
+  let others = 0;
+  let needed = declared;
+  run.suites.forEach((suite, s) => {
+    suite.results.forEach((result, r) => {
+      for (const [field, since] of Object.entries(ANSWER_FIELDS_SINCE)) {
+        if (since <= declared || !Object.hasOwn(result, field)) continue;
+        needed = Math.max(needed, since);
+        if (first) others++;
+        else first = { path: `suites.${s}.results.${r}.${field}`, field, since };
+      }
+    });
+  });
+  if (first === void 0) return void 0;
+  const more = others > 0 ? ` (and ${others} more answer field${others === 1 ? "" : "s"} of a later format)` : "";
+  return {
+    file,
+    path: first.path,
+    message: `\`${first.field}\` is a field of results format ${first.since}, but the file declares \`schemaVersion: ${declared}\`${more}: it was hand-edited or written by a different evalgate version`,
+    hint: `write it again with \`evalgate run\`, or, if its answers are as an evalgate run wrote them, set \`schemaVersion\` to ${needed}`
+  };
 }
 function schemaProblem(error) {
   const path2 = error.instancePath.replace(/^\//, "").replace(/\//g, ".");
@@ -8034,7 +8083,7 @@ function answerProblems(run) {
   });
   return problems2;
 }
-var import_ajv, validate, WHOLE_TEXT_LIMIT;
+var import_ajv, validate, WHOLE_TEXT_LIMIT, ANSWER_FIELDS_SINCE;
 var init_parse = __esm({
   "src/results/parse.ts"() {
     "use strict";
@@ -8045,6 +8094,7 @@ var init_parse = __esm({
     init_json_in_pieces();
     init_types();
     WHOLE_TEXT_LIMIT = 256 * 2 ** 20;
+    ANSWER_FIELDS_SINCE = { finishReason: 3, judgeCached: 3 };
   }
 });
 
@@ -8053,7 +8103,7 @@ import { randomBytes } from "node:crypto";
 import { constants, unlinkSync } from "node:fs";
 import { mkdir, open, readdir, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { dirname, isAbsolute as isAbsolute2, join, relative as relative2, resolve } from "node:path";
 async function makeDirectory(dir) {
   try {
     await mkdir(dir);
@@ -8120,7 +8170,7 @@ async function repositoryPaths(cwd, suites) {
     const root = await repositoryRoot(dirname(spec));
     const paths = /* @__PURE__ */ new Map();
     for (const file of /* @__PURE__ */ new Set([specFile, ...files])) {
-      const path2 = root === void 0 ? file : relative(root, await realPathOf(resolve(cwd, file)));
+      const path2 = root === void 0 ? file : relative2(root, await realPathOf(resolve(cwd, file)));
       paths.set(file, path2.split("\\").join("/"));
     }
     recorded.set(specFile, paths);
@@ -8176,8 +8226,8 @@ async function assertWritableFile(path2, kind = RESULTS_FILE) {
   }
 }
 function shownPath(cwd, path2) {
-  const under = relative(cwd, path2);
-  return under.startsWith("..") || isAbsolute(under) ? path2 : under;
+  const under = relative2(cwd, path2);
+  return under.startsWith("..") || isAbsolute2(under) ? path2 : under;
 }
 async function assertNotAnInput(out, inputs, { cwd, shown, advice }) {
   const target = await stat(out).catch(() => void 0);
@@ -9829,7 +9879,7 @@ function summarizeSide(suite, providerId) {
     judgeCost
   };
 }
-var OUTAGE_CAUSES, INVALID_VERDICT, OUTAGE_KINDS, LATENCY_FLOOR_MS, groupedByProvider;
+var OUTAGE_CAUSES, INVALID_VERDICT, OUTAGE_KINDS, LATENCY_FLOOR_MS, TIMING_NOISE_MS, groupedByProvider;
 var init_cases = __esm({
   "src/compare/cases.ts"() {
     "use strict";
@@ -9842,6 +9892,7 @@ var init_cases = __esm({
       INVALID_VERDICT
     ]);
     LATENCY_FLOOR_MS = 10;
+    TIMING_NOISE_MS = 1;
     groupedByProvider = /* @__PURE__ */ new WeakMap();
   }
 });
@@ -9916,6 +9967,50 @@ var init_flips = __esm({
     MAX_FLIPPED_CASES = 100;
     MAX_OUTPUT_CHARS = 4e3;
     MAX_REASON_CHARS = 500;
+  }
+});
+
+// src/compare/gate.ts
+function quality(spec) {
+  return {
+    noise: spec?.noise ?? DEFAULT_NOISE,
+    margin: spec?.["max-drop"] ?? DEFAULT_MARGIN,
+    ...spec?.min !== void 0 ? { min: spec.min } : {}
+  };
+}
+function resolveGate(spec) {
+  const gate = spec ?? {};
+  return {
+    score: quality(gate.score),
+    passRate: quality(gate["pass-rate"]),
+    latencyP50: { maxRatio: gate["latency-p50"]?.["max-ratio"] ?? DEFAULT_LATENCY_RATIO },
+    latencyP95: { maxRatio: gate["latency-p95"]?.["max-ratio"] ?? DEFAULT_LATENCY_RATIO },
+    cost: {
+      maxRatio: gate.cost?.["max-ratio"] ?? DEFAULT_COST_RATIO,
+      ...gate.cost?.max !== void 0 ? { max: gate.cost.max } : {}
+    },
+    // An error-rate increase within the score's noise floor is not a change worth a verdict.
+    errorRate: {
+      noise: gate.score?.noise ?? DEFAULT_NOISE,
+      ...gate["error-rate"]?.max !== void 0 ? { max: gate["error-rate"].max } : {}
+    }
+  };
+}
+function beyond(value, limit2, side = "above") {
+  const slack = 1e-9 * Math.max(1, Math.abs(limit2));
+  return side === "above" ? value > limit2 + slack : value < limit2 - slack;
+}
+var DEFAULT_ALPHA2, DEFAULT_NOISE, DEFAULT_MARGIN, DEFAULT_LATENCY_RATIO, DEFAULT_COST_RATIO, OUTAGE_ERROR_RATE, P95_MIN_SAMPLES;
+var init_gate = __esm({
+  "src/compare/gate.ts"() {
+    "use strict";
+    DEFAULT_ALPHA2 = 0.05;
+    DEFAULT_NOISE = 0.02;
+    DEFAULT_MARGIN = 0.05;
+    DEFAULT_LATENCY_RATIO = 1.2;
+    DEFAULT_COST_RATIO = 1.1;
+    OUTAGE_ERROR_RATE = 0.5;
+    P95_MIN_SAMPLES = 200;
   }
 });
 
@@ -10035,6 +10130,10 @@ function shownPValue(metric) {
   }
   return worse;
 }
+function passesDespiteItsP(metric, alpha) {
+  const p = shownPValue(metric);
+  return metric.verdict === "pass" && p !== null && p < alpha;
+}
 function powerGuidance(metric) {
   const power = metric.power;
   if (metric.verdict !== "inconclusive" || !power) return null;
@@ -10077,6 +10176,30 @@ function comparedRepeatsNote(metrics) {
   if (means.length === 0) return void 0;
   return `base and head are over every answer; Δ, 95% CI and p compare as many answered repeats on both sides of each case, those both sides answered first (${means.join(", ")})`;
 }
+function limitNotes(metrics) {
+  const lines = /* @__PURE__ */ new Map();
+  for (const m of metrics) {
+    const cases = ABSOLUTE_LIMITS[m.metric];
+    const limit2 = cases && m.tolerance[cases.bound];
+    if (m.limit === void 0 || limit2 === void 0 || cases === void 0) continue;
+    const min = cases.bound === "min";
+    const broken = beyond(m.limit.head, limit2, min ? "beneath" : "above");
+    const apart = m.unit === "usd" ? formatUsdsApart : formatPercentsApart;
+    const plain = m.unit === "usd" ? formatUsd : formatPercent;
+    const [value, shownLimit] = broken ? apart(m.limit.head, limit2) : [plain(m.limit.head), plain(limit2)];
+    const word = min ? "floor" : "maximum";
+    const key = [word, m.n, cases.table].join("\0");
+    const line = lines.get(key) ?? { word, n: m.n, table: cases.table, read: [] };
+    line.read.push(
+      `${METRIC_LABELS[m.metric]} ${value} over ${plural(m.limit.cases, cases.read)} (${word} ${shownLimit})`
+    );
+    lines.set(key, line);
+  }
+  return [...lines.values()].map(({ word, n, table, read }) => {
+    const reads = read.length === 1 ? `the ${word} reads` : `the ${word === "floor" ? "floors" : "maxima"} read`;
+    return `${reads} every case the head answered, whatever the baseline answered: ${read.join(", ")}; base and head above are over the ${plural(n, "case")} ${table}`;
+  });
+}
 function finishReasonText(reason) {
   if (reason === "length") return "cut off at the token limit";
   if (reason === "model_length") return "cut off at the model's context length";
@@ -10105,10 +10228,11 @@ function judgeSpendCaveats(base, head) {
   }
   return caveats;
 }
-var MINUS, MAX_DECIMALS, SMALLEST_RATIO, METRIC_LABELS, VERDICT_WORDS;
+var MINUS, MAX_DECIMALS, SMALLEST_RATIO, METRIC_LABELS, VERDICT_WORDS, ABSOLUTE_LIMITS;
 var init_format = __esm({
   "src/compare/format.ts"() {
     "use strict";
+    init_gate();
     MINUS = "−";
     MAX_DECIMALS = 10;
     SMALLEST_RATIO = 1e-4;
@@ -10137,46 +10261,12 @@ var init_format = __esm({
       pass: "PASS",
       "not-gated": "NOT GATED"
     };
-  }
-});
-
-// src/compare/gate.ts
-function quality(spec) {
-  return {
-    noise: spec?.noise ?? DEFAULT_NOISE,
-    margin: spec?.["max-drop"] ?? DEFAULT_MARGIN,
-    ...spec?.min !== void 0 ? { min: spec.min } : {}
-  };
-}
-function resolveGate(spec) {
-  const gate = spec ?? {};
-  return {
-    score: quality(gate.score),
-    passRate: quality(gate["pass-rate"]),
-    latencyP50: { maxRatio: gate["latency-p50"]?.["max-ratio"] ?? DEFAULT_LATENCY_RATIO },
-    latencyP95: { maxRatio: gate["latency-p95"]?.["max-ratio"] ?? DEFAULT_LATENCY_RATIO },
-    cost: {
-      maxRatio: gate.cost?.["max-ratio"] ?? DEFAULT_COST_RATIO,
-      ...gate.cost?.max !== void 0 ? { max: gate.cost.max } : {}
-    },
-    // An error-rate increase within the score's noise floor is not a change worth a verdict.
-    errorRate: {
-      noise: gate.score?.noise ?? DEFAULT_NOISE,
-      ...gate["error-rate"]?.max !== void 0 ? { max: gate["error-rate"].max } : {}
-    }
-  };
-}
-var DEFAULT_ALPHA2, DEFAULT_NOISE, DEFAULT_MARGIN, DEFAULT_LATENCY_RATIO, DEFAULT_COST_RATIO, OUTAGE_ERROR_RATE, P95_MIN_SAMPLES;
-var init_gate = __esm({
-  "src/compare/gate.ts"() {
-    "use strict";
-    DEFAULT_ALPHA2 = 0.05;
-    DEFAULT_NOISE = 0.02;
-    DEFAULT_MARGIN = 0.05;
-    DEFAULT_LATENCY_RATIO = 1.2;
-    DEFAULT_COST_RATIO = 1.1;
-    OUTAGE_ERROR_RATE = 0.5;
-    P95_MIN_SAMPLES = 200;
+    ABSOLUTE_LIMITS = {
+      score: { bound: "min", read: "case", table: "answered in both runs" },
+      "pass-rate": { bound: "min", read: "case", table: "answered in both runs" },
+      "error-rate": { bound: "max", read: "case", table: "answered in both runs, errors included" },
+      cost: { bound: "max", read: "priced case", table: "priced in both runs" }
+    };
   }
 });
 
@@ -10184,10 +10274,6 @@ var init_gate = __esm({
 function meanOfKnown(values) {
   const known = values.filter((v) => v !== null);
   return known.length === 0 ? null : mean(known);
-}
-function beyond(value, limit2, side = "above") {
-  const slack = 1e-9 * Math.max(1, Math.abs(limit2));
-  return side === "above" ? value > limit2 + slack : value < limit2 - slack;
 }
 function holmSplit(alpha, familySize) {
   const size = Math.max(1, familySize);
@@ -10236,14 +10322,19 @@ function overAnswers(summary, answered2) {
     passMatchesScore: answered2.every((a) => a.pass === (a.score === 1))
   };
 }
+function repeatsAsked(summary) {
+  return summary.answered.length + summary.errored + summary.missing;
+}
 function sameRepeatPairs(pairs) {
   return pairs.map((pair) => {
-    if (pair.base.answered.length === pair.head.answered.length) return pair;
-    const m = Math.min(pair.base.answered.length, pair.head.answered.length);
     const headRepeats = new Set(pair.head.answered.map((a) => a.repeat));
     const common = new Set(
       pair.base.answered.map((a) => a.repeat).filter((repeat) => headRepeats.has(repeat))
     );
+    const answeredAlike = common.size === pair.base.answered.length && common.size === pair.head.answered.length;
+    if (answeredAlike) return pair;
+    const toppedUp = repeatsAsked(pair.base) !== repeatsAsked(pair.head) || common.size === 0;
+    const m = toppedUp ? Math.min(pair.base.answered.length, pair.head.answered.length) : common.size;
     const kept = (summary) => {
       const inOrder = [...summary.answered].sort((a, b) => a.repeat - b.repeat);
       const filling = new Set(
@@ -10438,6 +10529,23 @@ function meanWithinVariance(cases, valueOf) {
   }
   return variances.length === 0 ? null : mean(variances);
 }
+function readLimitOnHead(metric, reading, limit2) {
+  if (limit2 !== void 0 && reading !== null && reading.cases !== metric.n) {
+    metric.limit = { head: reading.value, cases: reading.cases };
+  }
+}
+function overHeadCases(metric, which = "the head answered") {
+  return metric.limit === void 0 ? "" : ` over the ${plural(metric.limit.cases, "case")} ${which}`;
+}
+function showHeadAlone(pending, value) {
+  pending.metric.head = value;
+  delete pending.metric.limit;
+}
+function belowFloor(name, value, min, over = "") {
+  if (min === void 0 || value === null || !beyond(value, min, "beneath")) return void 0;
+  const [shown, floor] = formatPercentsApart(value, min);
+  return `${QUALITY_LABEL[name]} ${shown}${over} is below the floor ${floor}`;
+}
 function qualityMetric(options) {
   const { name, tolerance, ctx } = options;
   const same = options.sameNumbersAs;
@@ -10516,7 +10624,8 @@ function qualityMetric(options) {
     metric.gated = true;
   }
   const label = QUALITY_LABEL[name];
-  const brokenLimit = () => tolerance.min !== void 0 && options.headAll !== null && beyond(options.headAll, tolerance.min, "beneath") ? `${label} ${formatPercentsApart(options.headAll, tolerance.min).join(" is below the floor ")}` : void 0;
+  readLimitOnHead(metric, options.headAll, tolerance.min);
+  const brokenLimit = () => belowFloor(name, options.headAll?.value ?? null, tolerance.min, overHeadCases(metric));
   const decide = (familySize) => {
     const { alpha } = ctx;
     const floorBroken = brokenLimit();
@@ -10672,7 +10781,9 @@ function latencyMetric(options) {
     const change = `median latency ${formatRatio(ratio)}`;
     if (tooFewToJudge(metric, change, n, ctx.alpha)) return;
     const changeNote = (bound) => `significant but within ${bound}`;
-    if (ratioChangeVerdict(metric, ratio, maxRatio, ctx.alpha, "median latency", changeNote)) return;
+    const shift = timingShift(metric.base, ratio);
+    if (ratioChangeVerdict(metric, ratio, shift, maxRatio, ctx.alpha, "median latency", changeNote))
+      return;
     const high = metric.interval?.high ?? null;
     if (high !== null && high < maxRatio) {
       return setVerdict(
@@ -10741,7 +10852,9 @@ function latencyTailMetric(options) {
       );
     }
     const changeNote = (bound) => `the slowest answers shifted, within ${bound}`;
-    if (ratioChangeVerdict(metric, ratio, maxRatio, ctx.alpha, "p95 latency", changeNote)) return;
+    const shift = timingShift(metric.base, ratio);
+    if (ratioChangeVerdict(metric, ratio, shift, maxRatio, ctx.alpha, "p95 latency", changeNote))
+      return;
     if (beyond(ratio, maxRatio)) {
       return setVerdict(
         metric,
@@ -10753,31 +10866,40 @@ function latencyTailMetric(options) {
   };
   return { metric, family: enough ? options.family : null, decide };
 }
-function ratioChangeVerdict(metric, ratio, maxRatio, alpha, label, withinNote) {
+function timingShift(baseMs, ratio) {
+  return Math.max(baseMs, LATENCY_FLOOR_MS) * (ratio - 1);
+}
+function ratioChangeVerdict(metric, ratio, shift, maxRatio, alpha, label, withinNote) {
   const worse = significant(metric.test, alpha);
   const better = significant(metric.improvementTest, alpha);
-  if (worse && beyond(ratio, maxRatio)) {
+  if (!worse && !better) return false;
+  const change = `${label} ${formatRatio(ratio)}`;
+  const p = pText(worse ? metric.test : metric.improvementTest);
+  if (Math.abs(shift) < TIMING_NOISE_MS) {
+    const shown = `${shift < 0 ? "−" : "+"}${formatMs(Math.abs(shift))}`;
+    setVerdict(
+      metric,
+      "pass",
+      `${change} (${shown}): significant (${p}) but within the timing noise of a runner (under ${TIMING_NOISE_MS} ms)`
+    );
+  } else if (formatRatio(ratio) === formatRatio(1)) {
+    setVerdict(metric, "pass", `${change}: significant (${p}) but too small to show in the ratio`);
+  } else if (worse && beyond(ratio, maxRatio)) {
     setVerdict(
       metric,
       "regression",
-      `${label} ${formatRatio(ratio)}, beyond the tolerated ${formatRatio(maxRatio)} (${pText(metric.test)})`
+      `${change}, beyond the tolerated ${formatRatio(maxRatio)} (${pText(metric.test)})`
     );
   } else if (better && beyond(ratio, 1 / maxRatio, "beneath")) {
-    setVerdict(
-      metric,
-      "improvement",
-      `${label} ${formatRatio(ratio)} (${pText(metric.improvementTest)})`
-    );
-  } else if (worse || better) {
-    const note = withinNote(toleratedBound(ratio, maxRatio));
-    setVerdict(metric, "minor-change", `${label} ${formatRatio(ratio)}: ${note}`);
+    setVerdict(metric, "improvement", `${change} (${pText(metric.improvementTest)})`);
   } else {
-    return false;
+    setVerdict(metric, "minor-change", `${change}: ${withinNote(toleratedBound(ratio, maxRatio))}`);
   }
   return true;
 }
 function costMetric(options) {
   const { maxRatio, ctx } = options;
+  const headAll = options.headAll?.value ?? null;
   const metric = emptyMetric("cost", "usd", "ratio");
   metric.tolerance = { maxRatio, ...options.max !== void 0 ? { max: options.max } : {} };
   const pairs = options.pairs.filter((p) => p.base.cost !== null && p.head.cost !== null);
@@ -10813,14 +10935,21 @@ function costMetric(options) {
     sd = standardDeviation(diffs);
     metric.gated = true;
   }
-  const headPartlyPriced = options.head.unpricedAnswers > 0 ? " (over the cases priced)" : "";
-  const brokenLimit = () => options.max !== void 0 && options.headAll !== null && beyond(options.headAll, options.max) ? `mean cost per answer ${formatUsdsApart(options.headAll, options.max).join(`${headPartlyPriced} is above the maximum `)}` : void 0;
+  readLimitOnHead(metric, options.headAll, options.max);
+  const brokenLimit = () => {
+    if (options.max === void 0 || headAll === null || !beyond(headAll, options.max)) {
+      return void 0;
+    }
+    const over = overHeadCases(metric, "the head priced") || (options.head.unpricedAnswers > 0 ? " (over the cases priced)" : "");
+    const [value, max] = formatUsdsApart(headAll, options.max);
+    return `mean cost per answer ${value}${over} is above the maximum ${max}`;
+  };
   const judge = (familySize) => {
     const floorBroken = brokenLimit();
     if (n === 0) {
       if (floorBroken) return setVerdict(metric, "fail", floorBroken);
       metric.gated = false;
-      if (options.max !== void 0 && options.headAll === null && unpriced) {
+      if (options.max !== void 0 && headAll === null && unpriced) {
         return setVerdict(
           metric,
           "inconclusive",
@@ -10917,7 +11046,6 @@ function errorRateMetric(options) {
     const total = pairs.reduce((sum, p) => sum + obtained(p[side]), 0);
     return total === 0 ? 0 : pairs.reduce((sum, p) => sum + p[side].errored, 0) / total;
   };
-  const headAll = head.answers === 0 ? null : head.errors / head.answers;
   let sd = NaN;
   if (n > 0) {
     const diffs = pairs.map((p) => p.head.errorRate - p.base.errorRate);
@@ -10945,6 +11073,8 @@ function errorRateMetric(options) {
     sd = estimate.sd;
     metric.gated = true;
   }
+  readLimitOnHead(metric, options.headAll, options.max);
+  const headAll = options.headAll?.value ?? null;
   const decide = (familySize) => {
     const outage = outageShare(head);
     if (outage !== null && outage > options.outageRate) {
@@ -10956,7 +11086,10 @@ function errorRateMetric(options) {
       );
     }
     const floorBroken = options.max !== void 0 && headAll !== null && beyond(headAll, options.max);
-    const floorReason = () => `error rate ${formatPercentsApart(headAll, options.max).join(" is above the maximum ")}`;
+    const floorReason = () => {
+      const [value, max] = formatPercentsApart(headAll, options.max);
+      return `error rate ${value}${overHeadCases(metric)} is above the maximum ${max}`;
+    };
     if (n === 0 || metric.delta === null) {
       if (floorBroken) return setVerdict(metric, "fail", floorReason());
       metric.gated = false;
@@ -11101,7 +11234,7 @@ function retryRateMetric(pairs) {
   metric.delta = metric.head - metric.base;
   return reported(metric, "reported only (calls that needed more than one attempt)");
 }
-function incomparableQualityMetric(name, base, head) {
+function incomparableQualityMetric(name, base, head, tolerance) {
   const metric = emptyMetric(name, "fraction", "difference");
   const sideMean = (side) => {
     const values = [...side.cases.values()].flatMap((c) => {
@@ -11112,20 +11245,36 @@ function incomparableQualityMetric(name, base, head) {
   };
   metric.base = sideMean(base);
   metric.head = sideMean(head);
+  if (tolerance.min !== void 0) metric.tolerance = { min: tolerance.min };
   metric.verdict = "not-comparable";
   metric.reason = "the scorers changed: scores of the two runs measure different things";
-  return { metric, family: null, decide: () => void 0 };
+  const brokenLimit = () => belowFloor(name, metric.head, tolerance.min);
+  const decide = () => {
+    const floorBroken = brokenLimit();
+    if (floorBroken) {
+      metric.gated = true;
+      return setVerdict(
+        metric,
+        "fail",
+        `${floorBroken}: the scorers changed, so the floor is judged on the head alone`
+      );
+    }
+    if (tolerance.min !== void 0 && metric.head !== null) {
+      metric.reason += `; the head alone meets the floor: ${QUALITY_LABEL[name]} ${formatPercent(metric.head)} (floor ${formatPercent(tolerance.min)})`;
+    }
+  };
+  return { metric, family: null, decide, brokenLimit };
 }
 function headOnlyQualityMetric(name, headAll, tolerance, cases) {
   const metric = emptyMetric(name, "fraction", "difference");
   metric.head = headAll;
   metric.n = cases;
   metric.tolerance = tolerance.min !== void 0 ? { min: tolerance.min } : {};
-  const label = QUALITY_LABEL[name];
-  if (tolerance.min !== void 0 && headAll !== null && beyond(headAll, tolerance.min, "beneath")) {
+  const floorBroken = belowFloor(name, headAll, tolerance.min);
+  if (floorBroken) {
     metric.gated = true;
     metric.verdict = "fail";
-    metric.reason = `${label} ${formatPercentsApart(headAll, tolerance.min).join(" is below the floor ")}`;
+    metric.reason = floorBroken;
   } else {
     metric.reason = "no baseline to compare with";
   }
@@ -11230,11 +11379,14 @@ function missingAnswers(head) {
 }
 function headTotals(side) {
   const cases = [...side.cases.values()];
+  const over = (value, known) => value === null ? null : { value, cases: cases.filter((c) => known(c) !== null).length };
   return {
-    score: meanOfKnown(cases.map((c) => c.score)),
-    passRate: meanOfKnown(cases.map((c) => c.passRate)),
-    cost: meanOfKnown(cases.map((c) => c.cost)),
-    errorRate: side.answers === 0 ? null : side.errors / side.answers
+    // Over the cases with an answered repeat.
+    score: over(meanOfKnown(cases.map((c) => c.score)), (c) => c.score),
+    passRate: over(meanOfKnown(cases.map((c) => c.passRate)), (c) => c.passRate),
+    cost: over(meanOfKnown(cases.map((c) => c.cost)), (c) => c.cost),
+    // Over every answer obtained, errored or not.
+    errorRate: over(side.answers === 0 ? null : side.errors / side.answers, (c) => c.errorRate)
   };
 }
 function setsDiffer(a, b) {
@@ -11270,22 +11422,28 @@ function newGroup(suite, provider, gate) {
   group.cases.added = head.cases.size;
   group.cases.addedIds = [...head.cases.keys()].slice(0, MAX_LISTED_IDS);
   const pending = [
-    headOnlyQualityMetric("score", totals.score, gate.score, head.cases.size),
-    headOnlyQualityMetric("pass-rate", totals.passRate, gate.passRate, head.cases.size)
+    headOnlyQualityMetric("score", totals.score?.value ?? null, gate.score, head.cases.size),
+    headOnlyQualityMetric(
+      "pass-rate",
+      totals.passRate?.value ?? null,
+      gate.passRate,
+      head.cases.size
+    )
   ];
   const errors = errorRateMetric({
     pairs: [],
     head,
     noise: gate.errorRate.noise,
     max: gate.errorRate.max,
+    headAll: totals.errorRate,
     outageRate: OUTAGE_ERROR_RATE,
     ctx: { suite: suite.suite, providerId: provider.id, seed: "", alpha: DEFAULT_ALPHA2 },
     family: HOLM_FAMILY["error-rate"]
   });
-  errors.metric.head = totals.errorRate;
+  showHeadAlone(errors, totals.errorRate?.value ?? null);
   pending.push(errors);
   const costUnknown = totals.cost === null && head.unpricedAnswers > 0;
-  if (gate.cost.max !== void 0 && (costUnknown || (totals.cost ?? 0) > gate.cost.max)) {
+  if (gate.cost.max !== void 0 && (costUnknown || (totals.cost?.value ?? 0) > gate.cost.max)) {
     const cost = costMetric({
       pairs: [],
       base: head,
@@ -11296,7 +11454,7 @@ function newGroup(suite, provider, gate) {
       ctx: { suite: suite.suite, providerId: provider.id, seed: "", alpha: DEFAULT_ALPHA2 },
       family: HOLM_FAMILY.cost
     });
-    cost.metric.head = totals.cost;
+    showHeadAlone(cost, totals.cost?.value ?? null);
     pending.push(cost);
   }
   const judges = judgeCostMetric(null, head);
@@ -11315,7 +11473,12 @@ function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, wa
   group.repeats = { base: baseSuite.repeats, head: headSuite.repeats };
   group.comparable = baseSuite.scorersFingerprint === headSuite.scorersFingerprint;
   if (!group.comparable) {
-    group.reason = "the scorers changed: scores are not comparable (latency, cost and errors are)";
+    const floors = [
+      ...gate.score.min !== void 0 ? ["score"] : [],
+      ...gate.passRate.min !== void 0 ? ["pass rate"] : []
+    ];
+    const judged = floors.length === 0 ? "" : `; the ${floors.length === 1 ? "floor" : "floors"} of the ${floors.join(" and ")} ${floors.length === 1 ? "is" : "are"} judged on the head alone`;
+    group.reason = `the scorers changed: scores are not comparable (latency, cost and errors are)${judged}`;
   }
   group.modelChanged = setsDiffer(group.base.models, group.head.models) || setsDiffer(group.base.fingerprints, group.head.fingerprints);
   group.configChanged = baseProvider.configFingerprint !== headProvider.configFingerprint;
@@ -11353,6 +11516,7 @@ function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, wa
     head,
     noise: gate.errorRate.noise,
     max: gate.errorRate.max,
+    headAll: totals.errorRate,
     outageRate: OUTAGE_ERROR_RATE,
     ctx,
     family: HOLM_FAMILY["error-rate"]
@@ -11395,8 +11559,8 @@ function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, wa
     pending.push(score, passRate);
   } else {
     pending.push(
-      incomparableQualityMetric("score", base, head),
-      incomparableQualityMetric("pass-rate", base, head)
+      incomparableQualityMetric("score", base, head, gate.score),
+      incomparableQualityMetric("pass-rate", base, head, gate.passRate)
     );
   }
   pending.push(errorRate);
@@ -11601,9 +11765,12 @@ function compareRuns(base, head, options) {
       `the head run ran only the cases of the filter ${head.run.filter}: the baseline's other cases are listed as removed because they were not run, not because they were deleted`
     );
   }
+  const statuses = new Set(pendingGroups.map(({ group }) => group.status));
+  const sharesNothing = statuses.has("new") && !statuses.has("compared");
   if (removed.length > 0 && head.run.filter === void 0) {
+    const listed = removed.slice(0, 5).join(", ") + (removed.length > 5 ? ` and ${removed.length - 5} more` : "");
     warnings.push(
-      `${removed.join(", ")} ${removed.length === 1 ? "is" : "are"} in the baseline but not in the head run, so not compared (renamed or deleted?)`
+      sharesNothing ? `the baseline was stored for other suites (${listed}), by another job with other specs, it seems: this run shares no suite and provider with it, so nothing was compared. Give each job its own comment-key (an input of the action), so that each stores and compares its own baselines; if this run renamed them instead, the next baseline compares them` : `${removed.join(", ")} ${removed.length === 1 ? "is" : "are"} in the baseline but not in the head run, so not compared (renamed or deleted?)`
     );
   }
   const allPending = pendingGroups.flatMap((g) => g.pending);
@@ -11653,6 +11820,7 @@ function ungatedAgainstBaseline(c) {
 }
 function isUngated(group) {
   if (group.status !== "compared") return false;
+  if (!group.comparable) return true;
   const outage = isOutage(group.base) || isOutage(group.head);
   return group.metrics.some((m) => m.metric === "score" && isUngatedScore(m, outage));
 }
@@ -11818,10 +11986,11 @@ function groupNotes(group) {
   }
   return notes;
 }
-function findings(group) {
+function findings(group, alpha) {
   const lines = [];
   for (const metric of group.metrics) {
-    if (metric.verdict === "pass" || metric.verdict === "not-gated") continue;
+    if (metric.verdict === "pass" && !passesDespiteItsP(metric, alpha)) continue;
+    if (metric.verdict === "not-gated") continue;
     if (metric.verdict === "not-comparable" && metric.metric !== "score") continue;
     if (isRepeated(metric, group.metrics)) continue;
     const guidance = powerGuidance(metric);
@@ -11835,7 +12004,7 @@ function groupTitle(group, inline = markdownInline) {
   const provider = group.providerLabel ?? group.providerId;
   return `${inline(group.suite, 100)} / ${inline(provider, 100)}`;
 }
-function groupSection(group) {
+function groupSection(group, alpha) {
   const lines = [`### ${groupTitle(group)}: ${VERDICT_WORDS[group.verdict]}`, "", caseCounts(group)];
   const notes = groupNotes(group);
   if (notes.length > 0) lines.push("", ...notes.map((n) => `- ${n}`));
@@ -11849,8 +12018,9 @@ function groupSection(group) {
     );
     const compared = comparedRepeatsNote(rows);
     if (compared) lines.push("", `*${compared}*`);
+    for (const note of limitNotes(rows)) lines.push("", `*${note}*`);
   }
-  const found = findings(group);
+  const found = findings(group, alpha);
   if (found.length > 0) lines.push("", ...found);
   return lines.join("\n");
 }
@@ -11923,7 +12093,7 @@ function renderMarkdown(c, options = {}) {
     `<sub>p: one-sided, Holm-adjusted at α = ${c.options.alpha} over the run's gated quality tests and, apart, its operational ones; 95% CI of the paired change; seed ${markdownInline(c.options.seed.slice(0, 12), 12)}; evalgate ${markdownInline(c.tool.version, 20)}</sub>`
   ].join("\n");
   const headText = header.join("\n");
-  const sections = c.groups.map(groupSection);
+  const sections = c.groups.map((group) => groupSection(group, c.options.alpha));
   const cutNoteReserve = CUT_NOTE_RESERVE + 2 * (options.runUrl?.length ?? 0);
   let budget = maxLength - headText.length - footer.length - cutNoteReserve;
   const bySeverity = c.groups.map((group, g) => ({ g, rank: VERDICT_SEVERITY.indexOf(group.verdict) })).sort((a, b) => a.rank - b.rank).map(({ g }) => g);
@@ -12062,11 +12232,15 @@ function painter(on) {
 }
 function sampleText(sample2) {
   if (!sample2) return "no answer";
-  if (sample2.text === null) return "no output";
-  const why = sample2.failures.length > 0 ? `  (${terminalLine(sample2.failures.join("; "), 80)})` : "";
-  return `${JSON.stringify(terminalLine(sample2.text, 100))}${why}`;
+  const why = [
+    ...sample2.failures.length > 0 ? [terminalLine(sample2.failures.join("; "), 80)] : [],
+    ...sample2.finishReason ? [terminalLine(finishReasonText(sample2.finishReason), 80)] : []
+  ];
+  const reasons = why.length > 0 ? `  (${why.join("; ")})` : "";
+  if (sample2.text === null) return `no output${reasons}`;
+  return `${JSON.stringify(terminalLine(sample2.text, 100))}${reasons}`;
 }
-function groupLines(group, paint) {
+function groupLines(group, paint, alpha) {
   const title = `${terminalLine(group.suite, 60)} / ${terminalLine(group.providerLabel ?? group.providerId, 60)}`;
   const counts = [plural(group.cases.paired, "paired case")];
   if (group.cases.added > 0) counts.push(`${group.cases.added} added`);
@@ -12112,9 +12286,11 @@ function groupLines(group, paint) {
     });
     const compared = comparedRepeatsNote(metrics);
     if (compared) lines.push(`  ${paint.dim(compared)}`);
+    for (const note of limitNotes(metrics)) lines.push(`  ${paint.dim(note)}`);
   }
   for (const metric of group.metrics) {
-    if (["pass", "not-gated", "not-comparable"].includes(metric.verdict)) continue;
+    if (metric.verdict === "pass" && !passesDespiteItsP(metric, alpha)) continue;
+    if (metric.verdict === "not-gated" || metric.verdict === "not-comparable") continue;
     if (isRepeated(metric, group.metrics)) continue;
     const guidance = powerGuidance(metric);
     lines.push(
@@ -12154,7 +12330,7 @@ function renderComparisonTerminal(c, options) {
   ];
   for (const warning of c.warnings)
     lines.push(paint.verdict("inconclusive", `warning: ${terminalLine(warning, 300)}`));
-  for (const group of c.groups) lines.push("", ...groupLines(group, paint));
+  for (const group of c.groups) lines.push("", ...groupLines(group, paint, c.options.alpha));
   return lines.join("\n") + "\n";
 }
 var FLIPS_SHOWN, IDS_SHOWN, HEADERS;
@@ -44397,6 +44573,28 @@ function lineEndLength(answer) {
   if (answer.at(-1) !== 10) return 0;
   return answer.at(-2) === 13 ? 2 : 1;
 }
+function quoteStderr(stderr2, secrets) {
+  let lines;
+  let excerpt;
+  if (stderr2.elided) {
+    const head = redactText(stderr2.head, secrets);
+    const tail = redactText(stderr2.tail, secrets);
+    lines = [...head.split("\n").slice(0, -1), ...tail.split("\n").slice(1)];
+    excerpt = `${head.slice(0, STDERR_HEAD_CHARS).trimStart()}
+…
+${tail.slice(-STDERR_TAIL_CHARS).trimEnd()}`;
+  } else {
+    const whole = redactText(stderr2.head + stderr2.tail, secrets).trim();
+    lines = whole.split("\n");
+    excerpt = whole.length <= STDERR_HEAD_CHARS + STDERR_TAIL_CHARS ? whole : `${whole.slice(0, STDERR_HEAD_CHARS)}
+…
+${whole.slice(-STDERR_TAIL_CHARS)}`;
+  }
+  const errorLine = lines.map((line) => line.trimEnd()).findLast((line) => ERROR_LINE.test(line));
+  if (errorLine === void 0 || excerpt.startsWith(errorLine)) return excerpt;
+  const quotedLine = errorLine.length > ERROR_LINE_CHARS ? `${errorLine.slice(0, ERROR_LINE_CHARS)}…` : errorLine;
+  return `${quotedLine}; stderr: ${excerpt}`;
+}
 function killGroupOnExit(child) {
   if (!exitHookAdded) {
     exitHookAdded = true;
@@ -44406,7 +44604,7 @@ function killGroupOnExit(child) {
   }
   killOnExit.add(child);
 }
-var STDERR_TAIL_CHARS, KILL_GRACE_MS, EXIT_GRACE_MS, LINE_END_BYTES, GROUP_KILL, killOnExit, exitHookAdded, ExecProvider;
+var STDERR_HEAD_CHARS, STDERR_TAIL_CHARS, STDERR_KEPT_CHARS, ERROR_LINE_CHARS, ERROR_LINE, KILL_GRACE_MS, EXIT_GRACE_MS, LINE_END_BYTES, GROUP_KILL, TextEnds, killOnExit, exitHookAdded, ExecProvider;
 var init_exec = __esm({
   "src/providers/exec.ts"() {
     "use strict";
@@ -44414,11 +44612,36 @@ var init_exec = __esm({
     init_abort();
     init_connections();
     init_secrets();
-    STDERR_TAIL_CHARS = 500;
+    STDERR_HEAD_CHARS = 300;
+    STDERR_TAIL_CHARS = 200;
+    STDERR_KEPT_CHARS = 4e3;
+    ERROR_LINE_CHARS = 300;
+    ERROR_LINE = /^(?:[\w$]+\.)*[\w$]*(?:Error|Exception)(?: \[\w+\])?: \S/;
     KILL_GRACE_MS = 2e3;
     EXIT_GRACE_MS = 500;
     LINE_END_BYTES = 2;
     GROUP_KILL = process.platform !== "win32";
+    TextEnds = class {
+      constructor(keep) {
+        this.keep = keep;
+      }
+      keep;
+      head = "";
+      tail = "";
+      /** Whether characters between `head` and `tail` were dropped. */
+      elided = false;
+      add(text) {
+        const room = this.keep - this.head.length;
+        if (room > 0) {
+          this.head += text.slice(0, room);
+          text = text.slice(room);
+        }
+        if (text === "") return;
+        const joined = this.tail + text;
+        if (joined.length > this.keep) this.elided = true;
+        this.tail = joined.slice(-this.keep);
+      }
+    };
     killOnExit = /* @__PURE__ */ new Set();
     exitHookAdded = false;
     ExecProvider = class {
@@ -44456,8 +44679,9 @@ var init_exec = __esm({
           let overflowed = false;
           let answerEnded = false;
           const secrets = this.spec.secrets ?? [];
-          const kept = STDERR_TAIL_CHARS + Math.max(0, ...secrets.map((s) => s.value.length));
-          let stderr2 = "";
+          const stderr2 = new TextEnds(
+            STDERR_KEPT_CHARS + Math.max(0, ...secrets.map((s) => s.value.length))
+          );
           let terminated = false;
           const terminate = () => {
             if (terminated) return;
@@ -44480,9 +44704,8 @@ var init_exec = __esm({
             child.stdout.destroy();
             terminate();
           });
-          child.stderr.on("data", (chunk) => {
-            stderr2 = (stderr2 + chunk.toString("utf8")).slice(-kept);
-          });
+          child.stderr.setEncoding("utf8");
+          child.stderr.on("data", (text) => stderr2.add(text));
           child.stdin.on("error", () => void 0);
           child.stdin.end(request2.prompt);
           let lingering;
@@ -44514,11 +44737,11 @@ var init_exec = __esm({
             if (overflowed) return reject(new ProviderError("exec", `${tooLong}; it was stopped`));
             if (code !== 0) {
               const status = code === null ? `was killed by ${killedBy}` : `exited with code ${code}`;
-              const tail = redactText(stderr2, secrets).slice(-STDERR_TAIL_CHARS).trim();
+              const quoted = quoteStderr(stderr2, secrets);
               return reject(
                 new ProviderError(
                   "exec",
-                  `provider ${this.id}: command ${status}${tail ? `: ${tail}` : ""}`
+                  `provider ${this.id}: command ${status}${quoted ? `: ${quoted}` : ""}`
                 )
               );
             }
@@ -44535,6 +44758,9 @@ var init_exec = __esm({
 });
 
 // src/spec/template.ts
+function isPlaceholderName(name) {
+  return /^[\p{L}_][\p{L}\p{M}\p{N}_-]*$/u.test(name);
+}
 function lookup(vars, path2) {
   let value = vars;
   for (const key of path2.split(".")) {
@@ -44611,10 +44837,10 @@ var PLACEHOLDER, PLACEHOLDER_OR_BROKEN, MissingVariableError, WRITTEN_AS, JSON_N
 var init_template = __esm({
   "src/spec/template.ts"() {
     "use strict";
-    PLACEHOLDER = /\{\{\s*([A-Za-z_][\w-]*(?:\.[\w-]+)*)\s*\}\}/g;
+    PLACEHOLDER = /\{\{\s*([\p{L}_][\p{L}\p{M}\p{N}_-]*(?:\.[\p{L}\p{M}\p{N}_-]+)*)\s*\}\}/gu;
     PLACEHOLDER_OR_BROKEN = new RegExp(
-      `${PLACEHOLDER.source}|\\{\\{(?=\\s*(?:[\\w.-]|\\}|$))`,
-      "g"
+      `${PLACEHOLDER.source}|\\{\\{(?=\\s*(?:[\\p{L}\\p{N}_.-]|\\}|$))`,
+      "gu"
     );
     MissingVariableError = class extends Error {
       variable;
@@ -44679,16 +44905,33 @@ function parseDurationMs(text) {
   }
   return total;
 }
-function parseHttpDate(text) {
-  const ms = Date.parse(text);
-  return Number.isFinite(ms) && new Date(ms).toUTCString() === text ? ms : void 0;
+function parseHttpDate(text, nowMs) {
+  const fields = HTTP_DATE_FORMS.map((form) => form.exec(text)?.groups).find(Boolean);
+  if (!fields) return void 0;
+  const { weekday = "", day = "", month = "", year = "", hour, minute, second } = fields;
+  let fullYear = Number(year);
+  if (year.length === 2) {
+    const thisYear = new Date(nowMs).getUTCFullYear();
+    fullYear += thisYear - thisYear % 100;
+    if (fullYear > thisYear + 50) fullYear -= 100;
+  }
+  const ms = Date.UTC(
+    fullYear,
+    MONTHS.indexOf(month),
+    Number(day),
+    Number(hour),
+    Number(minute),
+    Number(second)
+  );
+  const asNamed = `${weekday.slice(0, 3)}, ${day.trim().padStart(2, "0")} ${month} ${fullYear} ${hour}:${minute}:${second} GMT`;
+  return new Date(ms).toUTCString() === asNamed ? ms : void 0;
 }
 function retryAfterFromHeaders(header, nowMs, status) {
   const millis = header("retry-after-ms")?.trim() ?? "";
   if (/^\d+(\.\d+)?$/.test(millis)) return Number(millis);
   const retryAfter = header("retry-after")?.trim() ?? "";
   if (/^\d+$/.test(retryAfter)) return Number(retryAfter) * 1e3;
-  const date = parseHttpDate(retryAfter);
+  const date = parseHttpDate(retryAfter, nowMs);
   if (date !== void 0) return Math.max(0, date - nowMs);
   if (status !== 429) return void 0;
   const exhausted = [];
@@ -44700,7 +44943,7 @@ function retryAfterFromHeaders(header, nowMs, status) {
   }
   return exhausted.length ? Math.max(...exhausted) : void 0;
 }
-var DEFAULT_RETRY_POLICY, ProviderFailure;
+var DEFAULT_RETRY_POLICY, ProviderFailure, MONTHS, DAY_NAMES, MONTH, SHORT_DAY, TIME, HTTP_DATE_FORMS;
 var init_retry = __esm({
   "src/providers/retry.ts"() {
     "use strict";
@@ -44730,6 +44973,19 @@ var init_retry = __esm({
         this.lastError = lastError;
       }
     };
+    MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    DAY_NAMES = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+    MONTH = `(?<month>${MONTHS.join("|")})`;
+    SHORT_DAY = `(?<weekday>${DAY_NAMES.map((name) => name.slice(0, 3)).join("|")})`;
+    TIME = "(?<hour>\\d\\d):(?<minute>\\d\\d):(?<second>\\d\\d)";
+    HTTP_DATE_FORMS = [
+      // IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT`.
+      `${SHORT_DAY}, (?<day>\\d\\d) ${MONTH} (?<year>\\d{4}) ${TIME} GMT`,
+      // RFC 850, obsolete: `Sunday, 06-Nov-94 08:49:37 GMT`, a two-digit year.
+      `(?<weekday>${DAY_NAMES.join("|")}), (?<day>\\d\\d)-${MONTH}-(?<year>\\d\\d) ${TIME} GMT`,
+      // asctime, obsolete: `Sun Nov  6 08:49:37 1994`, a day below 10 padded with a space.
+      `${SHORT_DAY} ${MONTH} (?<day>[ \\d]\\d) ${TIME} (?<year>\\d{4})`
+    ].map((form) => new RegExp(`^${form}$`));
   }
 });
 
@@ -44883,11 +45139,13 @@ var init_http = __esm({
           throw this.connectionError(error, signal);
         }
         const { statusCode: status, headers: answerHeaders } = response;
+        const succeeded = status >= 200 && status <= 299;
         let text;
         try {
-          text = status >= 200 && status <= 299 ? await response.body.text() : await textPrefix(response.body, ERROR_TEXT_BYTES);
+          text = succeeded ? await response.body.text() : await textPrefix(response.body, ERROR_TEXT_BYTES);
         } catch (error) {
-          throw this.connectionError(error, signal);
+          if (succeeded || signal.aborted) throw this.connectionError(error, signal);
+          text = `(body not readable: ${errorMessage(error)})`;
         }
         const location = answerHeaders["location"];
         if (status >= 300 && status <= 399 && status !== 304 && typeof location === "string") {
@@ -44896,7 +45154,7 @@ var init_http = __esm({
             redirectMessage(this.id, status, this.excerpt(absoluteUrl(location, spec.url), 300), "url")
           );
         }
-        if (status < 200 || status > 299) {
+        if (!succeeded) {
           const kind = classifyStatus(status);
           const retryable = kind === "rate-limited" || kind === "server";
           const retryAfterMs = retryable ? retryAfterFromHeaders(
@@ -44992,7 +45250,10 @@ async function importModule(absolutePath, timeoutMs = MODULE_LOAD_TIMEOUT_MS) {
     timer.unref();
   });
   try {
-    return await Promise.race([import(pathToFileURL(absolutePath).href), timedOut]);
+    return await trackImport(
+      absolutePath,
+      () => Promise.race([import(pathToFileURL(absolutePath).href), timedOut])
+    );
   } finally {
     clearTimeout(timer);
   }
@@ -45062,6 +45323,7 @@ var init_module = __esm({
     "use strict";
     init_errors();
     init_connections();
+    init_imports();
     ({ inspect } = process.getBuiltinModule("node:util"));
     MODULE_LOAD_TIMEOUT_MS = 12e4;
     THROWN_VALUE_CHARS = 300;
@@ -71783,10 +72045,10 @@ var init_providers = __esm({
 
 // src/spec/find.ts
 import { readdir as readdir2, realpath as realpath2, stat as stat2 } from "node:fs/promises";
-import { join as join2, relative as relative2, resolve as resolve2 } from "node:path";
+import { join as join2, relative as relative3, resolve as resolve2 } from "node:path";
 function problem(search, path2, message, hint) {
   search.problems.push({
-    file: relative2(search.cwd, path2) || ".",
+    file: relative3(search.cwd, path2) || ".",
     path: "",
     message,
     ...hint === void 0 ? {} : { hint }
@@ -71835,6 +72097,11 @@ async function searchDirectory(directory, search) {
   }
 }
 async function findSpecFiles(paths, cwd) {
+  const { files, problems: problems2 } = await searchSpecFiles(paths, cwd);
+  if (problems2.length > 0) throw new InputError(problems2, "no eval specs to load");
+  return files;
+}
+async function searchSpecFiles(paths, cwd) {
   const searched = paths.length > 0 ? paths : DEFAULT_SPEC_PATHS;
   const search = { cwd, found: /* @__PURE__ */ new Set(), problems: [], searched: /* @__PURE__ */ new Set() };
   for (const path2 of searched) {
@@ -71866,8 +72133,8 @@ async function findSpecFiles(paths, cwd) {
       hint: `${NAMING_HINT}; pass spec files or directories`
     });
   }
-  if (search.problems.length > 0) throw new InputError(search.problems, "no eval specs to load");
-  return [...search.found].sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+  const files = [...search.found].sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+  return { files, problems: search.problems };
 }
 var DEFAULT_SPEC_PATHS, SPEC_FILE, NAMING_HINT, NOT_REGULAR, GLOB;
 var init_find = __esm({
@@ -81763,6 +82030,19 @@ async function loadCases(sources, isValid, context) {
 function where(source) {
   return [source.file, source.line].filter((part) => part !== void 0).join(":");
 }
+function asWritten(value) {
+  if (value === null || typeof value !== "object") return value;
+  const items = Object.entries(value).map(([key, item]) => [
+    key,
+    writtenAs(value, key) ?? asWritten(item)
+  ]);
+  return Array.isArray(value) ? items.map(([, item]) => item) : Object.fromEntries(items);
+}
+function duplicateHint(loaded, earlier) {
+  if (!loaded.derivedId && !earlier.derivedId) return "case ids must be unique within a suite";
+  const writtenAlike = canonicalJson(asWritten(loaded.evalCase.vars)) === canonicalJson(asWritten(earlier.evalCase.vars));
+  return writtenAlike ? "cases without an `id` get one derived from their variables, so identical rows collide; give one an `id`" : "cases without an `id` get one derived from their variables' values, and a number is its value however written (`9.90` is `9.9`, `02139` is `2139`), so these rows collide; give one an `id`";
+}
 function reportDuplicateIds(cases, diagnostics) {
   const first = /* @__PURE__ */ new Map();
   let duplicates = 0;
@@ -81782,7 +82062,7 @@ function reportDuplicateIds(cases, diagnostics) {
       ...source,
       path: loaded.path,
       message: `duplicate case id \`${id}\`, first at ${where(earlier.evalCase.source)}`,
-      hint: loaded.derivedId || earlier.derivedId ? "cases without an `id` get one derived from their variables, so identical rows collide; give one an `id`" : "case ids must be unique within a suite"
+      hint: duplicateHint(loaded, earlier)
     });
   }
   const unreported = duplicates - CASE_FILE_PROBLEM_LIMIT;
@@ -81830,7 +82110,7 @@ var init_cases3 = __esm({
 
 // src/spec/context.ts
 import { stat as stat4 } from "node:fs/promises";
-import { relative as relative3, resolve as resolve3 } from "node:path";
+import { relative as relative4, resolve as resolve3 } from "node:path";
 var SpecContext;
 var init_context = __esm({
   "src/spec/context.ts"() {
@@ -81865,7 +82145,7 @@ var init_context = __esm({
       }
       /** A path as diagnostics and SuiteSpec show it: relative to the working directory. */
       relative(absolutePath) {
-        return relative3(this.cwd, absolutePath) || ".";
+        return relative4(this.cwd, absolutePath) || ".";
       }
       source(path2) {
         return { file: this.yaml.file, ...this.yaml.position(path2) };
@@ -82058,11 +82338,13 @@ function variableNames(value, names = /* @__PURE__ */ new Set()) {
   }
   return names;
 }
-function secretValues(entry, context) {
+function secretVariables(entry) {
   const { model, ...settings } = entry;
   const published = variableNames(model);
-  const names = [...variableNames(settings)].filter((name) => !published.has(name));
-  return names.flatMap((name) => {
+  return [...variableNames(settings)].filter((name) => !published.has(name));
+}
+function secretValues(entry, context) {
+  return secretVariables(entry).flatMap((name) => {
     const value = context.env[name];
     return value === void 0 ? [] : secretForms(name, value);
   });
@@ -82245,8 +82527,8 @@ function checkEndpointUrl(written, expanded, path2, context) {
   const field = entry.type === "http" ? "url" : entry.type === "openai" ? "base-url" : void 0;
   const url = field === void 0 ? void 0 : entry[field];
   if (field === void 0 || typeof url !== "string") return true;
-  const asWritten2 = written[field];
-  const shown = typeof asWritten2 === "string" ? asWritten2 : url;
+  const asWritten3 = written[field];
+  const shown = typeof asWritten3 === "string" ? asWritten3 : url;
   if (!isUsableUrl(url, context)) {
     context.report(
       [...path2, field],
@@ -82257,7 +82539,7 @@ function checkEndpointUrl(written, expanded, path2, context) {
   }
   if (hasFragment(url)) {
     const problem2 = `\`${shown}\` has a fragment (\`#…\`), which is never sent to the server`;
-    const holdingHash = typeof asWritten2 === "string" && !asWritten2.includes("#") ? [...variableNames(asWritten2)].filter((name) => context.env[name]?.includes("#")) : [];
+    const holdingHash = typeof asWritten3 === "string" && !asWritten3.includes("#") ? [...variableNames(asWritten3)].filter((name) => context.env[name]?.includes("#")) : [];
     if (holdingHash.length > 0) {
       const names = holdingHash.map((name) => `\`\${${name}}\``).join(" and ");
       const one = holdingHash.length === 1;
@@ -83173,7 +83455,7 @@ var init_eval_spec_schema = __esm({
             },
             schema: {
               type: "object",
-              description: "An inline JSON Schema (draft-07, or 2019-09 / 2020-12 via `$schema`); unknown keywords and formats are errors."
+              description: "An inline JSON Schema (draft-07, or draft-06, 2019-09 or 2020-12 declared in `$schema`; draft-04 and other `$schema` values are errors); unknown keywords and formats are errors."
             }
           }
         },
@@ -85025,10 +85307,10 @@ var require_formats = __commonJS({
         return -1;
       return 0;
     }
-    var TIME = /^(\d\d):(\d\d):(\d\d(?:\.\d+)?)(z|([+-])(\d\d)(?::?(\d\d))?)?$/i;
+    var TIME2 = /^(\d\d):(\d\d):(\d\d(?:\.\d+)?)(z|([+-])(\d\d)(?::?(\d\d))?)?$/i;
     function getTime(strictTimeZone) {
       return function time(str) {
-        const matches = TIME.exec(str);
+        const matches = TIME2.exec(str);
         if (!matches)
           return false;
         const hr = +matches[1];
@@ -85059,8 +85341,8 @@ var require_formats = __commonJS({
     function compareIsoTime(t1, t2) {
       if (!(t1 && t2))
         return void 0;
-      const a1 = TIME.exec(t1);
-      const a2 = TIME.exec(t2);
+      const a1 = TIME2.exec(t1);
+      const a2 = TIME2.exec(t2);
       if (!(a1 && a2))
         return void 0;
       t1 = a1[1] + a1[2] + a1[3];
@@ -85247,6 +85529,150 @@ var require_dist2 = __commonJS({
   }
 });
 
+// node_modules/ajv/dist/refs/json-schema-draft-06.json
+var json_schema_draft_06_default;
+var init_json_schema_draft_06 = __esm({
+  "node_modules/ajv/dist/refs/json-schema-draft-06.json"() {
+    json_schema_draft_06_default = {
+      $schema: "http://json-schema.org/draft-06/schema#",
+      $id: "http://json-schema.org/draft-06/schema#",
+      title: "Core schema meta-schema",
+      definitions: {
+        schemaArray: {
+          type: "array",
+          minItems: 1,
+          items: { $ref: "#" }
+        },
+        nonNegativeInteger: {
+          type: "integer",
+          minimum: 0
+        },
+        nonNegativeIntegerDefault0: {
+          allOf: [{ $ref: "#/definitions/nonNegativeInteger" }, { default: 0 }]
+        },
+        simpleTypes: {
+          enum: ["array", "boolean", "integer", "null", "number", "object", "string"]
+        },
+        stringArray: {
+          type: "array",
+          items: { type: "string" },
+          uniqueItems: true,
+          default: []
+        }
+      },
+      type: ["object", "boolean"],
+      properties: {
+        $id: {
+          type: "string",
+          format: "uri-reference"
+        },
+        $schema: {
+          type: "string",
+          format: "uri"
+        },
+        $ref: {
+          type: "string",
+          format: "uri-reference"
+        },
+        title: {
+          type: "string"
+        },
+        description: {
+          type: "string"
+        },
+        default: {},
+        examples: {
+          type: "array",
+          items: {}
+        },
+        multipleOf: {
+          type: "number",
+          exclusiveMinimum: 0
+        },
+        maximum: {
+          type: "number"
+        },
+        exclusiveMaximum: {
+          type: "number"
+        },
+        minimum: {
+          type: "number"
+        },
+        exclusiveMinimum: {
+          type: "number"
+        },
+        maxLength: { $ref: "#/definitions/nonNegativeInteger" },
+        minLength: { $ref: "#/definitions/nonNegativeIntegerDefault0" },
+        pattern: {
+          type: "string",
+          format: "regex"
+        },
+        additionalItems: { $ref: "#" },
+        items: {
+          anyOf: [{ $ref: "#" }, { $ref: "#/definitions/schemaArray" }],
+          default: {}
+        },
+        maxItems: { $ref: "#/definitions/nonNegativeInteger" },
+        minItems: { $ref: "#/definitions/nonNegativeIntegerDefault0" },
+        uniqueItems: {
+          type: "boolean",
+          default: false
+        },
+        contains: { $ref: "#" },
+        maxProperties: { $ref: "#/definitions/nonNegativeInteger" },
+        minProperties: { $ref: "#/definitions/nonNegativeIntegerDefault0" },
+        required: { $ref: "#/definitions/stringArray" },
+        additionalProperties: { $ref: "#" },
+        definitions: {
+          type: "object",
+          additionalProperties: { $ref: "#" },
+          default: {}
+        },
+        properties: {
+          type: "object",
+          additionalProperties: { $ref: "#" },
+          default: {}
+        },
+        patternProperties: {
+          type: "object",
+          additionalProperties: { $ref: "#" },
+          default: {}
+        },
+        dependencies: {
+          type: "object",
+          additionalProperties: {
+            anyOf: [{ $ref: "#" }, { $ref: "#/definitions/stringArray" }]
+          }
+        },
+        propertyNames: { $ref: "#" },
+        const: {},
+        enum: {
+          type: "array",
+          minItems: 1,
+          uniqueItems: true
+        },
+        type: {
+          anyOf: [
+            { $ref: "#/definitions/simpleTypes" },
+            {
+              type: "array",
+              items: { $ref: "#/definitions/simpleTypes" },
+              minItems: 1,
+              uniqueItems: true
+            }
+          ]
+        },
+        format: { type: "string" },
+        allOf: { $ref: "#/definitions/schemaArray" },
+        anyOf: { $ref: "#/definitions/schemaArray" },
+        oneOf: { $ref: "#/definitions/schemaArray" },
+        not: { $ref: "#" }
+      },
+      default: {}
+    };
+  }
+});
+
 // src/score/outcome.ts
 function failed(reason) {
   return { score: 0, pass: false, reason };
@@ -85274,12 +85700,29 @@ function quote(text, from = 0) {
     return isUnseen(codePoint) ? `\\u${codePoint.toString(16).padStart(4, "0")}` : c;
   }).join("");
 }
-function quoteStartForDifference(a, b) {
-  const x = Array.from(a);
-  const y = Array.from(b);
+function folded(text, fold) {
+  const at = [];
+  const forms = [];
+  Array.from(text).forEach((codePoint, index) => {
+    for (const form of fold(codePoint)) {
+      at.push(index);
+      forms.push(form);
+    }
+  });
+  return { at, forms };
+}
+function quoteStartsForDifference(a, b, fold = (codePoint) => codePoint) {
+  const x = folded(a, fold);
+  const y = folded(b, fold);
   let first = 0;
-  while (first < x.length && first < y.length && x[first] === y[first]) first++;
-  return first < MAX_QUOTED_LENGTH - 20 ? 0 : first - 20;
+  while (first < x.forms.length && first < y.forms.length && x.forms[first] === y.forms[first]) {
+    first++;
+  }
+  const start = (text, { at }) => {
+    const differsAt = at[first] ?? Array.from(text).length;
+    return differsAt < MAX_QUOTED_LENGTH - 20 ? 0 : differsAt - 20;
+  };
+  return [start(a, x), start(b, y)];
 }
 var MAX_REASON_LENGTH, MAX_QUOTED_LENGTH;
 var init_reason = __esm({
@@ -85309,14 +85752,64 @@ function jsonValidScorer() {
     return parsed.ok ? PASSED : parsed.outcome;
   };
 }
+function declaredDraft(schema) {
+  if (typeof schema.$schema !== "string") return "draft-07";
+  return DRAFT_OF_URI[schema.$schema.replace(/#$/, "")];
+}
 function ajvFor(schema, options) {
-  const declared = typeof schema.$schema === "string" ? schema.$schema : "";
-  if (declared.includes("2020-12")) return new import__2.Ajv2020(options);
-  if (declared.includes("2019-09")) return new import__.Ajv2019(options);
-  return new import_ajv3.Ajv(options);
+  const draft = declaredDraft(schema);
+  if (draft === "2020-12") return new import__2.Ajv2020(options);
+  if (draft === "2019-09") return new import__.Ajv2019(options);
+  const ajv = new import_ajv3.Ajv(options);
+  if (draft === "draft-06") ajv.addMetaSchema(json_schema_draft_06_default);
+  return ajv;
+}
+function unsupportedDraft(schema) {
+  if (declaredDraft(schema) !== void 0) return void 0;
+  const declared = String(schema.$schema);
+  const supported = Object.keys(DRAFT_OF_URI).map(
+    (uri) => uri.startsWith("http:") ? `${uri}#` : uri
+  );
+  const drafts = `the drafts checked: ${supported.join(", ")}; without $schema, a schema is read as draft-07`;
+  if (/draft-0[0-4]\b/.test(declared)) {
+    return {
+      at: ["$schema"],
+      message: `invalid JSON Schema: ${declared} is not supported: draft-04 and older read \`exclusiveMinimum\`, \`exclusiveMaximum\` and \`id\` otherwise than later drafts`,
+      hint: `rewrite it for a later draft, where \`minimum: 5, exclusiveMinimum: true\` is \`exclusiveMinimum: 5\` and \`id\` is \`$id\`; ${drafts}`
+    };
+  }
+  const meant = closestMatch(declared, supported);
+  return {
+    at: ["$schema"],
+    message: `invalid JSON Schema: $schema ${declared} names no draft that evalgate checks`,
+    hint: meant === void 0 ? drafts : `did you mean \`${meant}\`? ${drafts}`
+  };
+}
+function allowedList(values) {
+  const shown = [];
+  let length = 0;
+  for (const value of values) {
+    const text = JSON.stringify(value) ?? String(value);
+    if (shown.length > 0 && length + text.length > 60) return `${shown.join(", ")}, …`;
+    shown.push(text);
+    length += text.length + 2;
+  }
+  return shown.join(", ");
+}
+function errorDetail(error) {
+  const params = error.params;
+  const key = params.additionalProperty ?? params.unevaluatedProperty ?? params.propertyName;
+  if (typeof key === "string") return ` (${quote(key)})`;
+  if (Array.isArray(params.allowedValues)) return `: ${allowedList(params.allowedValues)}`;
+  if ("allowedValue" in params) return `: ${allowedList([params.allowedValue])}`;
+  const missing = params.missingProperty;
+  if (typeof missing === "string" && !error.message?.includes(missing)) {
+    return ` (${quote(missing)})`;
+  }
+  return "";
 }
 function describe(error) {
-  return `${error.instancePath || "/"} ${error.message ?? `fails ${error.keyword}`}`;
+  return `${error.instancePath || "/"} ${error.message ?? `fails ${error.keyword}`}${errorDetail(error)}`;
 }
 function pointerPath(pointer, value) {
   const path2 = [];
@@ -85329,6 +85822,8 @@ function pointerPath(pointer, value) {
   return path2;
 }
 function schemaMistakes(schema) {
+  const unsupported2 = unsupportedDraft(schema);
+  if (unsupported2 !== void 0) return [unsupported2];
   const ajv = ajvFor(schema, { allErrors: true, verbose: true, logger: false });
   if (ajv.validateSchema(schema) === true) return [];
   const errors = ajv.errors ?? [];
@@ -85370,6 +85865,10 @@ function schemaProblem2(ajvMessage, keywords) {
 function jsonSchemaScorer(spec) {
   let validate2;
   let keywords = [];
+  const unsupported2 = unsupportedDraft(spec.schema);
+  if (unsupported2 !== void 0) {
+    throw new ScorerConfigProblem("schema", unsupported2.message, unsupported2.hint);
+  }
   try {
     const ajv = ajvFor(spec.schema, {
       allErrors: true,
@@ -85395,7 +85894,7 @@ function jsonSchemaScorer(spec) {
     );
   };
 }
-var import_ajv3, import__, import__2, import_ajv_formats, addFormats, DRAFTS_HINT;
+var import_ajv3, import__, import__2, import_ajv_formats, addFormats, DRAFT_OF_URI, DRAFTS_HINT;
 var init_json = __esm({
   "src/score/json.ts"() {
     "use strict";
@@ -85403,12 +85902,19 @@ var init_json = __esm({
     import__ = __toESM(require__(), 1);
     import__2 = __toESM(require__2(), 1);
     import_ajv_formats = __toESM(require_dist2(), 1);
+    init_json_schema_draft_06();
     init_did_you_mean();
     init_errors3();
     init_outcome();
     init_reason();
     addFormats = import_ajv_formats.default.default;
-    DRAFTS_HINT = "draft-07 by default, or 2019-09 / 2020-12 declared in $schema";
+    DRAFT_OF_URI = {
+      "http://json-schema.org/draft-07/schema": "draft-07",
+      "http://json-schema.org/draft-06/schema": "draft-06",
+      "https://json-schema.org/draft/2019-09/schema": "2019-09",
+      "https://json-schema.org/draft/2020-12/schema": "2020-12"
+    };
+    DRAFTS_HINT = "draft-07 by default, or draft-06, 2019-09 or 2020-12 declared in $schema";
   }
 });
 
@@ -85573,20 +86079,21 @@ function composed(text) {
   return text.normalize("NFC");
 }
 function caseless(text) {
-  return composed(text).toUpperCase().toLowerCase();
+  return composed(text).toUpperCase().toLowerCase().replaceAll("ς", "σ");
 }
 function equalsScorer(spec) {
-  const normalise = (text) => {
-    const trimmed = spec.trim ? text.trim() : text;
-    return spec.ignoreCase ? caseless(trimmed) : composed(trimmed);
-  };
+  const shown = (text) => composed(spec.trim ? text.trim() : text);
+  const fold = spec.ignoreCase ? caseless : (text) => text;
   const caseNote = spec.ignoreCase ? " (ignoring case)" : "";
   return ({ output, vars }) => {
-    const expected = renderTemplate(spec.expected, vars);
-    if (normalise(output) === normalise(expected)) return PASSED;
-    const from = quoteStartForDifference(expected, output);
+    const expected = shown(renderTemplate(spec.expected, vars));
+    const actual = shown(output);
+    if (fold(actual) === fold(expected)) return PASSED;
+    const [fromExpected, fromActual] = quoteStartsForDifference(expected, actual, fold);
     return failed(
-      truncate2(`expected ${quote(expected, from)}, got ${quote(output, from)}${caseNote}`)
+      truncate2(
+        `expected ${quote(expected, fromExpected)}, got ${quote(actual, fromActual)}${caseNote}`
+      )
     );
   };
 }
@@ -85658,6 +86165,17 @@ function parseDecimal(text) {
   const value = Number(trimmed);
   return Number.isFinite(value) ? value : void 0;
 }
+function sameDecimal(a, b) {
+  const canonical = (text) => {
+    const [, sign, whole = "", fraction = "", exponent = "0"] = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim()) ?? [];
+    const digits = `${whole}${fraction}`.replace(/^0+/, "");
+    if (digits === "") return "0";
+    const significant2 = digits.replace(/0+$/, "");
+    const power = BigInt(exponent) - BigInt(fraction.length) + BigInt(digits.length - significant2.length);
+    return `${sign === "-" ? "-" : ""}${significant2}e${power}`;
+  };
+  return canonical(a) === canonical(b);
+}
 function expectedNumber(rendered) {
   const value = parseDecimal(rendered);
   if (value === void 0) throw new Error(`expected value ${quote(rendered)} is not a number`);
@@ -85683,7 +86201,8 @@ function numericScorer(spec) {
     const actual = parseDecimal(output);
     if (actual === void 0) return failed(truncate2(`output is not a number: ${quote(output)}`));
     const slack = Number.EPSILON * Math.max(1, Math.abs(expected), Math.abs(actual));
-    return Math.abs(actual - expected) <= spec.tolerance + slack ? PASSED : failed(
+    const within = spec.tolerance === 0 ? sameDecimal(expectedText, output) : Math.abs(actual - expected) <= spec.tolerance + slack;
+    return within ? PASSED : failed(
       truncate2(`expected ${expectedText.trim()} ± ${spec.tolerance}, got ${output.trim()}`)
     );
   };
@@ -85696,15 +86215,17 @@ function similarityScorer(spec) {
     );
   }
   return ({ output, vars }) => {
-    const expected = renderTemplate(spec.expected, vars);
-    const score = similarity(composed(output.trim()), composed(expected.trim()));
+    const expected = composed(renderTemplate(spec.expected, vars).trim());
+    const actual = composed(output.trim());
+    const score = similarity(actual, expected);
     if (score >= spec.threshold - 1e-12) return { score, pass: true };
     const shown = Math.floor(score * 1e3) / 1e3;
+    const [fromExpected, fromActual] = quoteStartsForDifference(expected, actual);
     return {
       score,
       pass: false,
       reason: truncate2(
-        `similarity ${shown} < ${spec.threshold} to ${quote(expected)}, got ${quote(output)}`
+        `similarity ${shown} < ${spec.threshold} to ${quote(expected, fromExpected)}, got ${quote(actual, fromActual)}`
       )
     };
   };
@@ -85996,7 +86517,7 @@ function caseNamed(evalCase) {
   return `case \`${evalCase.id}\` (${line === void 0 ? file : `${file}:${line}`})`;
 }
 function displayName(name) {
-  return /^[\w.-]+$/.test(name) ? name : JSON.stringify(name);
+  return isPlaceholderName(name) ? name : JSON.stringify(name);
 }
 function variablesHint(name, vars) {
   const names = Object.keys(vars);
@@ -86006,8 +86527,41 @@ function variablesHint(name, vars) {
   const topLevel = name.split(".")[0];
   const match = closestMatch(topLevel, names);
   if (match === void 0 || match === topLevel) return list;
-  const meant = displayName(match) === match ? `\`${match}\`` : displayName(match);
-  return `did you mean ${meant}? ${list}`;
+  if (!isPlaceholderName(match)) {
+    return `the case's variable ${displayName(match)} cannot be named in a placeholder: rename it with letters, digits, \`_\` and \`-\` only; ${list}`;
+  }
+  return `did you mean \`${match}\`? ${list}`;
+}
+function renderedProblems(check, sources, cases, yaml) {
+  const templates = sources.scorers.flatMap(({ spec, path: path2 }) => {
+    const template = check.template(spec);
+    return template !== void 0 && templateVariables(template).length > 0 ? [{ template, path: [...path2, check.field] }] : [];
+  });
+  const diagnostics = [];
+  let found = 0;
+  for (const evalCase of cases) {
+    for (const { template, path: path2 } of templates) {
+      let rendered;
+      try {
+        rendered = renderTemplate(template, evalCase.vars);
+      } catch (error) {
+        if (error instanceof MissingVariableError) continue;
+        throw error;
+      }
+      const problem2 = check.problem(rendered);
+      if (problem2 === void 0 || found++ >= MISSING_VARIABLE_LIMIT) continue;
+      diagnostics.push(yaml.diagnostic(path2, `${caseNamed(evalCase)} ${problem2}`, check.hint));
+    }
+  }
+  const unreported = found - MISSING_VARIABLE_LIMIT;
+  if (unreported > 0) {
+    diagnostics.push({
+      file: yaml.file,
+      path: "",
+      message: `…and ${unreported} more ${check.more}`
+    });
+  }
+  return diagnostics;
 }
 function checkTemplates(sources, cases, yaml) {
   const allSites = [
@@ -86034,30 +86588,6 @@ function checkTemplates(sources, cases, yaml) {
       }
     }
   }
-  let notNumbers = 0;
-  const numeric = sources.scorers.filter(
-    (entry) => entry.spec.type === "numeric" && templateVariables(entry.spec.expected).length > 0
-  );
-  for (const evalCase of cases) {
-    for (const { spec, path: path2 } of numeric) {
-      let rendered;
-      try {
-        rendered = renderTemplate(spec.expected, evalCase.vars);
-      } catch (error) {
-        if (error instanceof MissingVariableError) continue;
-        throw error;
-      }
-      if (parseDecimal(rendered) !== void 0) continue;
-      if (notNumbers++ >= MISSING_VARIABLE_LIMIT) continue;
-      diagnostics.push(
-        yaml.diagnostic(
-          [...path2, "expected"],
-          `${caseNamed(evalCase)} gives \`expected\` ${JSON.stringify(rendered.slice(0, 60))}, not a number`,
-          "numeric compares with a plain decimal number, such as 42, -0.5 or 1e-3"
-        )
-      );
-    }
-  }
   const unreported = missing - MISSING_VARIABLE_LIMIT;
   if (unreported > 0) {
     diagnostics.push({
@@ -86066,17 +86596,11 @@ function checkTemplates(sources, cases, yaml) {
       message: `…and ${unreported} more missing template variable${unreported === 1 ? "" : "s"}`
     });
   }
-  const unreportedNumbers = notNumbers - MISSING_VARIABLE_LIMIT;
-  if (unreportedNumbers > 0) {
-    diagnostics.push({
-      file: yaml.file,
-      path: "",
-      message: `…and ${unreportedNumbers} more cases whose numeric \`expected\` is not a number`
-    });
-  }
+  for (const check of RENDERED_CHECKS)
+    diagnostics.push(...renderedProblems(check, sources, cases, yaml));
   return diagnostics;
 }
-var MISSING_VARIABLE_LIMIT, PLACEHOLDER_HINT;
+var MISSING_VARIABLE_LIMIT, PLACEHOLDER_HINT, RENDERED_CHECKS;
 var init_template_check = __esm({
   "src/spec/template-check.ts"() {
     "use strict";
@@ -86084,15 +86608,31 @@ var init_template_check = __esm({
     init_template();
     init_text();
     MISSING_VARIABLE_LIMIT = 20;
-    PLACEHOLDER_HINT = "write `{{name}}` or `{{name.field}}`: a variable name of ASCII letters, digits, `_` and `-`, between `{{` and `}}`";
+    PLACEHOLDER_HINT = "write `{{name}}` or `{{name.field}}`: a variable name of letters, digits, `_` and `-`, between `{{` and `}}`";
+    RENDERED_CHECKS = [
+      {
+        field: "expected",
+        template: (spec) => spec.type === "numeric" ? spec.expected : void 0,
+        problem: (rendered) => parseDecimal(rendered) === void 0 ? `gives \`expected\` ${JSON.stringify(rendered.slice(0, 60))}, not a number` : void 0,
+        hint: "numeric compares with a plain decimal number, such as 42, -0.5 or 1e-3",
+        more: "cases whose numeric `expected` is not a number"
+      },
+      {
+        field: "value",
+        template: (spec) => spec.type === "contains" || spec.type === "icontains" || spec.type === "starts-with" ? spec.value : void 0,
+        problem: (rendered) => rendered === "" ? "gives `value` an empty text" : void 0,
+        hint: "an empty value would match every output: give the case the text to look for",
+        more: "cases whose `value` is empty"
+      }
+    ];
   }
 });
 
 // src/spec/load.ts
 import { readFile as readFile2 } from "node:fs/promises";
-import { dirname as dirname2, relative as relative4 } from "node:path";
+import { dirname as dirname2, relative as relative5 } from "node:path";
 async function loadSpecFile(absolutePath, options) {
-  const file = relative4(options.cwd, absolutePath);
+  const file = relative5(options.cwd, absolutePath);
   let text;
   try {
     text = utf8Text(await readFile2(absolutePath));
@@ -86239,6 +86779,17 @@ var init_load = __esm({
   }
 });
 
+// src/spec/written-secrets.ts
+var init_written_secrets = __esm({
+  "src/spec/written-secrets.ts"() {
+    "use strict";
+    init_files();
+    init_find();
+    init_providers2();
+    init_yaml_file();
+  }
+});
+
 // src/spec/index.ts
 var init_spec = __esm({
   "src/spec/index.ts"() {
@@ -86246,6 +86797,7 @@ var init_spec = __esm({
     init_find();
     init_load();
     init_cases3();
+    init_written_secrets();
     init_template();
   }
 });
@@ -86493,15 +87045,15 @@ var init_cache = __esm({
 
 // src/providers/identity.ts
 import { posix } from "node:path";
-function asWritten(spec, value) {
+function asWritten2(spec, value) {
   return redactValue(value, spec.secrets ?? []);
 }
 function endpoint(spec) {
   return spec.type === "openai" ? {
     type: "openai",
     model: spec.model,
-    baseUrl: spec.baseUrl === void 0 ? null : asWritten(spec, spec.baseUrl)
-  } : { type: "http", url: asWritten(spec, spec.url) };
+    baseUrl: spec.baseUrl === void 0 ? null : asWritten2(spec, spec.baseUrl)
+  } : { type: "http", url: asWritten2(spec, spec.url) };
 }
 function providerCacheIdentity(spec) {
   switch (spec.type) {
@@ -86511,8 +87063,8 @@ function providerCacheIdentity(spec) {
       return fingerprint({
         ...endpoint(spec),
         method: spec.method,
-        headers: asWritten(spec, spec.headers),
-        body: spec.body === void 0 ? null : asWritten(
+        headers: asWritten2(spec, spec.headers),
+        body: spec.body === void 0 ? null : asWritten2(
           spec,
           mapBodyText(spec.body, (text) => withEnvValues(text, spec.bodyEnv ?? {}))
         ),
@@ -87017,20 +87569,21 @@ function estimateTokens(messages, params = {}) {
   const maxOutput = params["max_completion_tokens"] ?? params["max_tokens"];
   return Math.ceil(characters / 4) + (typeof maxOutput === "number" ? maxOutput : 0);
 }
-var MINUTE_MS, Bucket, MinuteRecord, RateLimiter;
+var MINUTE_MS, LATE_WAKE_MS, Bucket, MinuteRecord, RateLimiter;
 var init_rate_limit = __esm({
   "src/run/rate-limit.ts"() {
     "use strict";
     init_abort();
     MINUTE_MS = 6e4;
+    LATE_WAKE_MS = 50;
     Bucket = class {
       capacity;
       perMs;
       level;
       updatedAt;
       constructor(perMinute, now) {
-        this.capacity = Math.max(1, perMinute / 60);
-        this.perMs = (perMinute - this.capacity + 1) / MINUTE_MS;
+        this.perMs = perMinute / MINUTE_MS;
+        this.capacity = 1 + this.perMs * LATE_WAKE_MS;
         this.level = this.capacity;
         this.updatedAt = now;
       }
@@ -87076,6 +87629,7 @@ var init_rate_limit = __esm({
     };
     RateLimiter = class {
       requests;
+      requestsInMinute;
       tokens;
       tokensInMinute;
       now;
@@ -87086,6 +87640,7 @@ var init_rate_limit = __esm({
         const start = options.now();
         if (options.requestsPerMinute !== void 0) {
           this.requests = new Bucket(options.requestsPerMinute, start);
+          this.requestsInMinute = new MinuteRecord(options.requestsPerMinute);
         }
         if (options.tokensPerMinute !== void 0) {
           this.tokens = new Bucket(options.tokensPerMinute, start);
@@ -87132,7 +87687,8 @@ var init_rate_limit = __esm({
         this.tokens?.refill(now);
         return Math.max(
           this.requests?.waitFor(1) ?? 0,
-          this.tokens?.waitFor(Math.min(estimatedTokens, this.tokens.capacity)) ?? 0,
+          this.requestsInMinute?.waitFor(1, now) ?? 0,
+          this.tokens?.waitFor(Math.min(estimatedTokens, 1)) ?? 0,
           this.tokensInMinute?.waitFor(estimatedTokens, now) ?? 0
         );
       }
@@ -87150,9 +87706,11 @@ var init_rate_limit = __esm({
               await gate.acquire(signal);
               holding = true;
             } else {
+              const now = this.now();
               if (this.requests) this.requests.level -= 1;
+              this.requestsInMinute?.charge(1, now);
               if (this.tokens) this.tokens.level -= estimatedTokens;
-              this.tokensInMinute?.charge(estimatedTokens, this.now());
+              this.tokensInMinute?.charge(estimatedTokens, now);
               return;
             }
           }
@@ -87478,7 +88036,7 @@ function describe2(done, total, errors, missing, elapsedMs) {
   const percent2 = total === 0 ? 100 : Math.floor(done / total * 100);
   const rate = elapsedMs > 0 ? done / (elapsedMs / 1e3) : 0;
   const eta = rate > 0 ? (total - done) / rate : Number.POSITIVE_INFINITY;
-  const errorText2 = (errors === 0 ? "" : `, ${errors} error${errors === 1 ? "" : "s"}`) + (missing === 0 ? "" : `, ${missing} missing from the cache`);
+  const errorText2 = (errors === 0 ? "" : `, ${plural(errors, "error")}`) + (missing === 0 ? "" : `, ${missing} missing from the cache`);
   const rateText = rate > 0 && rate < 0.1 ? `${(rate * 60).toFixed(1)}/min` : `${rate.toFixed(1)}/s`;
   return `${done}/${total} answers (${percent2}%)${errorText2}, ${rateText}, ETA ${formatDuration(eta)}`;
 }
@@ -87551,7 +88109,7 @@ function lineProgress(out, now, { intervalMs = 15e3, ticker = intervalTicker } =
     start(count) {
       total = count;
       startedAt = lastAt = lastAnswerAt = now();
-      out.write(`evalgate: running ${count} answers
+      out.write(`evalgate: running ${plural(count, "answer")}
 `);
       stopHeartbeat = ticker.every(Math.min(HEARTBEAT_CHECK_MS, intervalMs), heartbeat);
     },
@@ -87579,6 +88137,7 @@ var silentProgress, REDRAW_MS, QUIET_NOTICE_MS, intervalTicker, HEARTBEAT_CHECK_
 var init_progress = __esm({
   "src/run/progress.ts"() {
     "use strict";
+    init_format();
     silentProgress = {
       start: () => void 0,
       update: () => void 0,
@@ -87999,6 +88558,7 @@ var init_plan = __esm({
 });
 
 // src/run/index.ts
+import { randomUUID as randomUUID2 } from "node:crypto";
 import { resolve as resolve4 } from "node:path";
 function warnOfCachedCode(plan, warn) {
   const isCode = (p) => p.type === "module" || p.type === "exec";
@@ -88079,14 +88639,56 @@ function replayedProviders(plan) {
     )
   ]);
 }
+function givenMeta(options) {
+  return {
+    ...options.meta,
+    ...options.shard ? { shard: options.shard } : {},
+    ...options.filter !== void 0 ? { filter: options.filter } : {}
+  };
+}
+async function cancelledWhileLoading(options, startedAt) {
+  await assertWritableFile(options.out);
+  await assertResultsFileOrNone(options.out, {
+    cwd: options.cwd,
+    shown: options.outName ?? options.out
+  });
+  const run = {
+    schemaVersion: RUN_RESULT_VERSION,
+    tool: { name: "evalgate", version: TOOL_VERSION },
+    run: {
+      id: randomUUID2(),
+      startedAt,
+      finishedAt: (/* @__PURE__ */ new Date()).toISOString(),
+      complete: false,
+      incompleteReason: `cancelled (${String(options.signal?.reason ?? "aborted")}) while loading the specs, before any answer`,
+      ...givenMeta(options)
+    },
+    suites: []
+  };
+  try {
+    await writeRunResultOrRescue(options.out, run);
+  } catch (error) {
+    if (error instanceof ResultsWriteError) return { run, rescue: error, replayed: [] };
+    throw error;
+  }
+  return { run, replayed: [] };
+}
 async function runEvals(options) {
-  const specs = await loadSpecs(options.paths, {
+  const startedAt = (/* @__PURE__ */ new Date()).toISOString();
+  const loading = loadSpecs(options.paths, {
     cwd: options.cwd,
     env: options.env,
     // Replaying every answer calls no provider, so it needs no secret: fork PRs have none.
     requireSecrets: options.cache?.mode !== "replay" && !options.cache?.replayUnset,
     ...options.filter !== void 0 ? { runsSuite: filterCoversSuite(options.filter) } : {}
   });
+  const specs = options.signal ? await raceAbort(loading, options.signal, () => CANCELLED_WHILE_LOADING).catch(
+    (error) => {
+      if (error === CANCELLED_WHILE_LOADING) return void 0;
+      throw error;
+    }
+  ) : await loading;
+  if (specs === void 0) return cancelledWhileLoading(options, startedAt);
   const plan = planRun(specs, {
     ...options.shard ? { shard: options.shard } : {},
     ...options.filter !== void 0 ? { filter: options.filter } : {},
@@ -88133,10 +88735,8 @@ async function runEvals(options) {
     ...options.signal ? { signal: options.signal } : {},
     ...options.secrets ? { secrets: options.secrets } : {},
     meta: {
-      ...options.meta,
-      ...options.cache?.replayUnset && replayed.length > 0 ? { replayed } : {},
-      ...options.shard ? { shard: options.shard } : {},
-      ...options.filter !== void 0 ? { filter: options.filter } : {}
+      ...givenMeta(options),
+      ...options.cache?.replayUnset && replayed.length > 0 ? { replayed } : {}
     }
   });
   if (run.run.complete) options.answered?.();
@@ -88148,12 +88748,15 @@ async function runEvals(options) {
   }
   return { run, replayed };
 }
+var CANCELLED_WHILE_LOADING;
 var init_run = __esm({
   "src/run/index.ts"() {
     "use strict";
     init_errors();
     init_files();
+    init_abort();
     init_providers();
+    init_types();
     init_spec();
     init_version();
     init_cache();
@@ -88162,6 +88765,7 @@ var init_run = __esm({
     init_cache();
     init_plan();
     init_progress();
+    CANCELLED_WHILE_LOADING = /* @__PURE__ */ Symbol("cancelled while loading the specs");
   }
 });
 
@@ -88437,7 +89041,7 @@ async function runCommand(argv, io) {
     );
   }
   const now = () => performance.now();
-  const progress = values.quiet ? silentProgress : io.stderr.isTTY ? terminalProgress(io.stderr, now) : lineProgress(io.stderr, now);
+  const progress = values.quiet ? silentProgress : io.stderr.isTTY && io.env.TERM !== "dumb" ? terminalProgress(io.stderr, now) : lineProgress(io.stderr, now);
   const commit = values.commit ?? await currentCommit(io.cwd, io.env);
   if (format !== "terminal") io.divertProcessStdout?.();
   const { run, rescue } = await runEvals({
@@ -88752,15 +89356,31 @@ function uncaughtErrorLine(error) {
 }
 
 // src/stall.ts
+init_imports();
+import { isAbsolute, relative } from "node:path";
 var STALLED = "stalled";
-var STALLED_MESSAGE = "stalled: evalgate waits for something that can never settle (a promise of the code under test that nothing resolves, such as a module's top-level await); stopping, with the results so far if a run was under way…";
+function importsPending() {
+  const modules = modulesStillImporting().map((path2) => {
+    const shown = relative(process.cwd(), path2);
+    return shown.startsWith("..") || isAbsolute(shown) ? path2 : shown;
+  });
+  return modules.length === 0 ? void 0 : `still importing ${modules.join(", ")}`;
+}
+function stalledMessage() {
+  const importing2 = importsPending();
+  const what = importing2 ? `${importing2} (a top-level await there, or in a module it imports, that nothing resolves)` : "(a promise of the code under test that nothing resolves, such as a module's top-level await)";
+  return `stalled: evalgate waits for something that can never settle${importing2 ? ": " : " "}${what}; stopping, with the results so far if a run was under way…`;
+}
 function cancelWhenStalled(controller2, tell) {
   const onBeforeExit = () => {
     if (controller2.signal.aborted) {
-      tell.giveUp("stalled: evalgate could not stop what it waits for; no results written");
+      const importing2 = importsPending();
+      tell.giveUp(
+        `stalled: evalgate could not stop what it waits for${importing2 ? ` (${importing2})` : ""}; no results written`
+      );
       return;
     }
-    tell.stalled(STALLED_MESSAGE);
+    tell.stalled(stalledMessage());
     controller2.abort(STALLED);
     setImmediate(() => void 0);
   };
