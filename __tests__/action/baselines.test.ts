@@ -8,7 +8,13 @@ import type { GitHubServer } from '../helpers/github-server.js'
 import { existsSync } from 'node:fs'
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { checkout, eventRunner, pullRequestPayload, pushPayload } from '../helpers/events.js'
+import {
+  checkout,
+  eventRunner,
+  pullRequestPayload,
+  pullRequestRun,
+  pushPayload
+} from '../helpers/events.js'
 import { buildEntry } from '../helpers/cli.js'
 
 const DATA = 'evalgate-data'
@@ -53,20 +59,6 @@ function pullRequest(baseSha: string, branch: string) {
   const headSha = server.state.commit({ branch, parents: [baseSha], files: { [branch]: '1\n' } })
   const { number } = server.state.addPullRequest({ headBranch: branch })
   return { number, headSha, headBranch: branch, baseSha }
-}
-
-async function pullRequestRun(
-  pull: ReturnType<typeof pullRequest>,
-  env: Record<string, string> = {},
-  inputs: Record<string, string> = {}
-) {
-  return runEvent(
-    'pull_request',
-    pullRequestPayload(pull),
-    { GITHUB_SHA: 'f'.repeat(40), GITHUB_REF: `refs/pull/${pull.number}/merge`, ...env },
-    ACTIONS_TOKEN,
-    inputs
-  )
 }
 
 function warnings(stdout: string): string[] {
@@ -140,7 +132,7 @@ describe('the legs of a matrix (comment-key)', () => {
     // A pull request that changes nothing: each leg answers as on main.
     const pull = pullRequest(second, 'docs')
     for (const leg of legs) {
-      const run = await pullRequestRun(pull, leg.env, { 'comment-key': leg.key })
+      const run = await pullRequestRun(runEvent, pull, leg.env, { 'comment-key': leg.key })
       expect(run.code).toBe(0)
       expect(run.outputs.verdict).toBe('pass')
       expect(run.summary).toContain(`Baseline: \`${second.slice(0, 7)}\``)
@@ -154,10 +146,11 @@ describe('the legs of a matrix (comment-key)', () => {
     expect(server.state.listFiles(DATA)).toEqual(['index.json', `results/${mainSha}.json.gz`])
     const pull = pullRequest(mainSha, 'feature')
 
-    const unkeyed = await pullRequestRun(pull, { GITHUB_JOB: 'pull-request' })
+    const unkeyed = await pullRequestRun(runEvent, pull, { GITHUB_JOB: 'pull-request' })
     expect(unkeyed.outputs.verdict).toBe('pass')
 
     const keyed = await pullRequestRun(
+      runEvent,
       pull,
       { EVALGATE_FIXTURE_MODEL: 'model-b' },
       { 'comment-key': 'org/model b' }

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { ACTIONS_TOKEN } from '../helpers/github-server.js'
 import type { GitHubServer } from '../helpers/github-server.js'
-import { pullRequestPayload, pushPayload, repositoryWithBaseline } from '../helpers/events.js'
+import {
+  pullRequestPayload,
+  pullRequestRun,
+  pushPayload,
+  repositoryWithBaseline
+} from '../helpers/events.js'
 import type { eventRunner } from '../helpers/events.js'
 
 let server: GitHubServer
@@ -23,21 +28,6 @@ function newPullRequest(branch: string) {
   return { number, headSha, headBranch: branch, baseSha: mainSha }
 }
 
-/** The pull request's run, with the inputs and environment given. */
-function pullRequestRun(
-  pull: ReturnType<typeof newPullRequest>,
-  env: Record<string, string> = {},
-  inputs: Record<string, string> = {}
-) {
-  return runEvent(
-    'pull_request',
-    pullRequestPayload(pull),
-    { GITHUB_SHA: 'f'.repeat(40), GITHUB_REF: `refs/pull/${pull.number}/merge`, ...env },
-    ACTIONS_TOKEN,
-    inputs
-  )
-}
-
 /** The workflow commands of a kind the step wrote: `error` or `warning` annotations. */
 function annotations(stdout: string, kind: 'error' | 'warning'): string[] {
   return stdout.split('\n').filter((line) => line.startsWith(`::${kind} title=`))
@@ -46,6 +36,7 @@ function annotations(stdout: string, kind: 'error' | 'warning'): string[] {
 describe('annotations on the cases that regressed', () => {
   it('are warnings, not errors, on a step that passes: fail-on-regression false, a push', async () => {
     const lenient = await pullRequestRun(
+      runEvent,
       newPullRequest('lenient'),
       { EVALGATE_FIXTURE_MODE: 'worse' },
       { 'fail-on-regression': 'false' }
@@ -75,7 +66,7 @@ describe('annotations on the cases that regressed', () => {
   })
 
   it('are errors on a step that fails', async () => {
-    const strict = await pullRequestRun(newPullRequest('strict'), {
+    const strict = await pullRequestRun(runEvent, newPullRequest('strict'), {
       EVALGATE_FIXTURE_MODE: 'worse'
     })
     expect(strict.code).toBe(1)
@@ -98,7 +89,7 @@ describe('annotations on a group that regressed in latency alone', () => {
         )
       )
       // Every answer 100 ms late, and one case wrong: too few for the score to regress.
-      const gated = await pullRequestRun(newPullRequest('slow-gated'), {
+      const gated = await pullRequestRun(runEvent, newPullRequest('slow-gated'), {
         EVALGATE_FIXTURE_MODE: 'slow'
       })
       expect(gated.code).toBe(1)
@@ -112,7 +103,7 @@ describe('annotations on a group that regressed in latency alone', () => {
 
       // No gate: the default tolerance, at the suite's line.
       await writeFile(spec, written.replace(gate, ''))
-      const ungated = await pullRequestRun(newPullRequest('slow-default'), {
+      const ungated = await pullRequestRun(runEvent, newPullRequest('slow-default'), {
         EVALGATE_FIXTURE_MODE: 'slow'
       })
       expect(annotations(ungated.stdout, 'error')).toEqual([
@@ -129,16 +120,21 @@ describe('annotations on a group that regressed in latency alone', () => {
 describe('the sticky comment of each job', () => {
   it('two jobs of one workflow, and two legs of a matrix, keep a comment each', async () => {
     const pull = newPullRequest('two-jobs')
-    const regressed = await pullRequestRun(pull, {
+    const regressed = await pullRequestRun(runEvent, pull, {
       GITHUB_JOB: 'evals-app',
       EVALGATE_FIXTURE_MODE: 'worse'
     })
     expect(regressed.code).toBe(1)
-    const passed = await pullRequestRun(pull, { GITHUB_JOB: 'evals-other' })
+    const passed = await pullRequestRun(runEvent, pull, { GITHUB_JOB: 'evals-other' })
     expect(passed.code).toBe(0)
     const legs = ['gpt-4o', 'gpt-4o-mini']
     for (const leg of legs) {
-      await pullRequestRun(pull, { GITHUB_JOB: 'matrix' }, { 'comment-key': `matrix ${leg}` })
+      await pullRequestRun(
+        runEvent,
+        pull,
+        { GITHUB_JOB: 'matrix' },
+        { 'comment-key': `matrix ${leg}` }
+      )
     }
     const bodies = server.state.commentsOn(pull.number).map((c) => c.body)
     expect(bodies.map((body) => body.split('\n')[0])).toEqual([
@@ -158,7 +154,7 @@ describe('the sticky comment of each job', () => {
       '<!-- evalgate:evals -->\n## evalgate: REGRESSION',
       'github-actions[bot]'
     )
-    const run = await pullRequestRun(pull, { GITHUB_JOB: 'evals' })
+    const run = await pullRequestRun(runEvent, pull, { GITHUB_JOB: 'evals' })
     expect(run.outputs['comment-url']).toContain(`#issuecomment-${earlier.id}`)
     const comments = server.state.commentsOn(pull.number)
     expect(comments.map((c) => c.id)).toEqual([earlier.id])
@@ -171,7 +167,10 @@ describe('the sticky comment of each job', () => {
     const first = server.state.addComment(pull.number, `${marker}\nrun 1`, 'github-actions[bot]')
     server.state.addComment(pull.number, `${marker}\nrun 2`, 'github-actions[bot]')
     const someoneElses = server.state.addComment(pull.number, `${marker}\nquoted`, 'someone-else')
-    const run = await pullRequestRun(pull, { GITHUB_JOB: 'evals', EVALGATE_FIXTURE_MODE: 'worse' })
+    const run = await pullRequestRun(runEvent, pull, {
+      GITHUB_JOB: 'evals',
+      EVALGATE_FIXTURE_MODE: 'worse'
+    })
     expect(run.outputs['comment-url']).toContain(`#issuecomment-${first.id}`)
     const comments = server.state.commentsOn(pull.number)
     expect(comments.map((c) => c.id)).toEqual([first.id, someoneElses.id])
@@ -198,6 +197,7 @@ describe('a pull request without a token', () => {
 describe('baseline-max-distance: 0', () => {
   it('compares with the merge base’s own results only, and walks back no first parent', async () => {
     const own = await pullRequestRun(
+      runEvent,
       newPullRequest('own-base'),
       {},
       { 'baseline-max-distance': '0' }
@@ -210,9 +210,9 @@ describe('baseline-max-distance: 0', () => {
     const headSha = server.state.commit({ branch: 'past-base', parents: [baseSha] })
     const { number } = server.state.addPullRequest({ headBranch: 'past-base' })
     const pull = { number, headSha, headBranch: 'past-base', baseSha }
-    const walked = await pullRequestRun(pull)
+    const walked = await pullRequestRun(runEvent, pull)
     expect(walked.outputs.verdict).toBe('pass')
-    const none = await pullRequestRun(pull, {}, { 'baseline-max-distance': '0' })
+    const none = await pullRequestRun(runEvent, pull, {}, { 'baseline-max-distance': '0' })
     expect(none.code).toBe(0)
     expect(none.outputs.verdict).toBe('no-baseline')
     expect(none.summary).toMatch(
@@ -227,7 +227,12 @@ describe('strict mode', () => {
     const written = await readFile(spec, 'utf8')
     await writeFile(spec, written.replace('ignore-case: true', 'ignore-case: false'))
     try {
-      const strict = await pullRequestRun(newPullRequest('strict'), {}, { strict: 'true' })
+      const strict = await pullRequestRun(
+        runEvent,
+        newPullRequest('strict'),
+        {},
+        { strict: 'true' }
+      )
       expect(strict.code).toBe(1)
       // Strict mode takes it as inconclusive, which fails: the verdict says so, not `not-comparable`.
       expect(strict.outputs.verdict).toBe('inconclusive')
@@ -250,7 +255,12 @@ describe('cache: replay on a pull request from this repository', () => {
       written.replace('    type: module\n', '    type: module\n    label: app ${APP_FLAVOUR}\n')
     )
     try {
-      const replay = await pullRequestRun(newPullRequest('replay'), {}, { cache: 'replay' })
+      const replay = await pullRequestRun(
+        runEvent,
+        newPullRequest('replay'),
+        {},
+        { cache: 'replay' }
+      )
       expect(replay.stdout).toContain('evalgate: running 40 answers')
       expect(replay.stdout).not.toContain('comes from a fork')
       expect(replay.summary).not.toContain('Replayed from the cache, not called')
@@ -280,7 +290,7 @@ async function shardRuns(pull: ReturnType<typeof newPullRequest>) {
   const shards = await mkdtemp(join(tmpdir(), 'evalgate-shards-'))
   const runs = []
   for (const shard of ['1/2', '2/2']) {
-    const run = await pullRequestRun(pull, { GITHUB_JOB: 'evals' }, { shard })
+    const run = await pullRequestRun(runEvent, pull, { GITHUB_JOB: 'evals' }, { shard })
     for (const file of await readdir(join(run.resultsPath, '..'))) {
       await copyFile(join(run.resultsPath, '..', file), join(shards, `${shard[0]}-${file}`))
     }
@@ -292,7 +302,7 @@ async function shardRuns(pull: ReturnType<typeof newPullRequest>) {
 describe('a pull request whose specs break', () => {
   it('replaces the comment of its last commit with the problems, and fails as before', async () => {
     const pull = newPullRequest('broken-spec')
-    const passed = await pullRequestRun(pull, { GITHUB_JOB: 'evals' })
+    const passed = await pullRequestRun(runEvent, pull, { GITHUB_JOB: 'evals' })
     expect(passed.outputs.verdict).toBe('pass')
     const [comment] = server.state.commentsOn(pull.number)
     expect(comment?.body).toContain('## evalgate: PASS')
@@ -301,7 +311,7 @@ describe('a pull request whose specs break', () => {
     const written = await readFile(spec, 'utf8')
     await writeFile(spec, written.replace('./capitals.jsonl', './@octocat/<b>capitals.jsonl'))
     try {
-      const broken = await pullRequestRun(pull, { GITHUB_JOB: 'evals' })
+      const broken = await pullRequestRun(runEvent, pull, { GITHUB_JOB: 'evals' })
       expect(broken.code).toBe(1)
       // The step fails with the problems, as it did before it reported them anywhere else.
       expect(broken.stdout).toMatch(
@@ -334,6 +344,7 @@ describe('a pull request whose specs break', () => {
     const shardsOf = () => shardRuns(pull)
     const passing = await shardsOf()
     const gate = await pullRequestRun(
+      runEvent,
       pull,
       { GITHUB_JOB: 'gate' },
       { 'merge-from': passing.shards }
@@ -364,6 +375,7 @@ describe('a pull request whose specs break', () => {
     expect(server.state.commentsOn(pull.number).map((c) => c.id)).toEqual([comment?.id])
 
     const reported = await pullRequestRun(
+      runEvent,
       pull,
       { GITHUB_JOB: 'gate' },
       { 'merge-from': broken.shards }
@@ -402,7 +414,12 @@ describe('a pull request whose specs break', () => {
       [' '.repeat(2 ** 20 + 1), 'larger than 1048576 bytes']
     ]) {
       await writeFile(record, content as string)
-      const gate = await pullRequestRun(pull, { GITHUB_JOB: 'gate' }, { 'merge-from': shards })
+      const gate = await pullRequestRun(
+        runEvent,
+        pull,
+        { GITHUB_JOB: 'gate' },
+        { 'merge-from': shards }
+      )
       expect(gate.code).toBe(1)
       const [failure] = gate.stdout.split('\n').filter((line) => line.startsWith('::error::'))
       expect(failure).toContain(`::error::the record of invalid specs ${record} (${why as string}`)

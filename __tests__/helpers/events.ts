@@ -172,3 +172,19 @@ export async function repositoryWithBaseline() {
   if (push.code !== 0) throw new Error(`the push run storing the baseline failed:\n${push.stdout}`)
   return { workspace, action, server, runEvent, mainSha }
 }
+
+/** A pull request's run (its merge commit checked out), with the inputs and environment given. */
+export function pullRequestRun(
+  runEvent: ReturnType<typeof eventRunner>,
+  pull: { number: number; baseSha: string; headSha: string; headBranch: string },
+  env: Record<string, string> = {},
+  inputs: Record<string, string> = {}
+) {
+  return runEvent(
+    'pull_request',
+    pullRequestPayload(pull),
+    { GITHUB_SHA: 'f'.repeat(40), GITHUB_REF: `refs/pull/${pull.number}/merge`, ...env },
+    ACTIONS_TOKEN,
+    inputs
+  )
+}
