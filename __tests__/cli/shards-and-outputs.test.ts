@@ -234,6 +234,47 @@ describe('merge', () => {
     expect(merge.stderr).toContain('ran the suites evil]0;title[2J,')
   })
 
+  it('merges a shard cancelled while its specs were loading into an incomplete run, exit 1', async () => {
+    // Shard 2's module never finishes loading: evalgate cancels it as stalled, with no suite.
+    await writeFile(
+      join(dir, 'app.mjs'),
+      'if (process.env.HANG) await new Promise(() => {})\nexport default ({ vars }) => String(vars.n)\n'
+    )
+    await writeFile(join(dir, 'app.jsonl'), [0, 1, 2, 3].map((n) => `{"n":${n}}`).join('\n'))
+    await writeFile(
+      join(dir, 'app.eval.yaml'),
+      [
+        'suite: app',
+        'providers:',
+        '  - { id: app, type: module, path: ./app.mjs }',
+        "prompt: '{{n}}'",
+        'cases:',
+        '  - file: ./app.jsonl',
+        'scorers:',
+        "  - { type: equals, expected: '{{n}}' }"
+      ].join('\n') + '\n'
+    )
+    const shards = [join(dir, 'r1.json'), join(dir, 'r2.json')]
+    for (const [i, path] of shards.entries()) {
+      const run = await runBundle(
+        cli,
+        ['run', '.', '--shard', `${i + 1}/2`, '--out', path, '--quiet', '--commit', 'abc123'],
+        { cwd: dir, env: i === 1 ? { HANG: '1' } : {} }
+      )
+      expect(run.code).toBe(i === 1 ? 70 : 0)
+    }
+    const out = join(dir, 'merged.json')
+    const merge = await runBundle(cli, ['merge', ...shards, '--out', out], { cwd: dir })
+    const reason = `${shards[1]} (shard 2/2): cancelled (stalled) while loading the specs, before any answer`
+    expect(merge.stderr).toBe(
+      `evalgate: the merged run is incomplete (${reason}): rerun that shard, then merge again\n`
+    )
+    expect(merge.code).toBe(1)
+    const merged = await readResults(out)
+    expect(merged.run).toMatchObject({ complete: false, incompleteReason: reason })
+    expect(merged.suites.map((suite) => suite.suite)).toEqual(['app'])
+  })
+
   it('merges the shards a directory links to, as the files themselves', async () => {
     const [first, second] = [await writeShard(1, 2), await writeShard(2, 2)]
     const linked = join(dir, 'linked')

@@ -68,6 +68,46 @@ describe('mergeShards', () => {
     )
   })
 
+  it.each<[string, number, [number, number]]>([
+    ['last', 3, [1, 2]],
+    ['first', 1, [2, 3]]
+  ])(
+    'merges a shard cancelled while its specs were loading, given %s, into an incomplete run that says so',
+    (_where, cancelledIndex, loadedIndexes) => {
+      const reason = 'cancelled (SIGINT) while loading the specs, before any answer'
+      const cancelled = shard(cancelledIndex, 3, 'none', (run) => {
+        run.run.complete = false
+        run.run.incompleteReason = reason
+        run.suites = []
+      })
+      const loaded = loadedIndexes.map((index) => shard(index, 3, `c${index}`))
+      const merged = mergeShards(
+        cancelledIndex === 1 ? [cancelled, ...loaded] : [...loaded, cancelled]
+      )
+      expect(merged.run.complete).toBe(false)
+      expect(merged.run.incompleteReason).toBe(
+        `shard-${cancelledIndex}.json (shard ${cancelledIndex}/3): ${reason}`
+      )
+      expect(merged.suites.map((suite) => suite.suite)).toEqual(['triage'])
+      expect(merged.suites[0]?.cases.map((c) => c.id)).toEqual(
+        loadedIndexes.map((index) => `c${index}`)
+      )
+    }
+  )
+
+  it('still refuses loaded shards of different suites beside one cancelled while loading', () => {
+    const cancelled = shard(3, 3, 'none', (run) => {
+      run.run.complete = false
+      run.suites = []
+    })
+    const other = shard(2, 3, 'c2', (run) => ((run.suites[0] as { suite: string }).suite = 'other'))
+    expect(() => mergeShards([cancelled, shard(1, 3, 'c1'), other])).toThrow(
+      new UsageError(
+        'shard-2.json (shard 2/3) ran the suites other, shard-1.json (shard 1/3) triage: merge shards of one run'
+      )
+    )
+  })
+
   it.each([
     ['nothing', [], 'nothing to merge: give the results files of every shard'],
     [

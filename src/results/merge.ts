@@ -18,6 +18,11 @@ function shardLabel(shard: ShardFile): string {
   return index ? `${shard.file} (shard ${index.index}/${index.total})` : shard.file
 }
 
+/** A shard stopped before its specs were loaded: incomplete, with no suite to merge. */
+function cancelledWhileLoading(shard: ShardFile): boolean {
+  return !shard.run.run.complete && shard.run.suites.length === 0
+}
+
 /**
  * Every shard must be a different part of the same run: same commit, filter, shard count,
  * evalgate version and results format (two builds of one version may write different formats).
@@ -65,16 +70,19 @@ function checkShards(shards: readonly ShardFile[]): void {
   }
   // Every shard lists every suite the run selects (all, or those its filter matches), if only
   // with no case of its own: shards of different spec sets would merge into a "complete" run
-  // with cases missing.
+  // with cases missing. A shard cancelled while its specs were loading knows no suite: it makes
+  // the merged run incomplete, saying so, and is no spec set of its own to hold the others to.
   const suites = (shard: ShardFile) =>
     shard.run.suites
       .map((suite) => suite.suite)
       .sort()
       .join(', ')
-  const other = shards.find((shard) => suites(shard) !== suites(first))
-  if (other) {
+  const loaded = shards.filter((shard) => !cancelledWhileLoading(shard))
+  const [firstLoaded] = loaded
+  const other = firstLoaded && loaded.find((shard) => suites(shard) !== suites(firstLoaded))
+  if (firstLoaded && other) {
     throw new UsageError(
-      `${shardLabel(other)} ran the suites ${suites(other) || '(none)'}, ${shardLabel(first)} ${suites(first) || '(none)'}: merge shards of one run`
+      `${shardLabel(other)} ran the suites ${suites(other) || '(none)'}, ${shardLabel(firstLoaded)} ${suites(firstLoaded) || '(none)'}: merge shards of one run`
     )
   }
   const shardTotal = total as number
