@@ -1455,6 +1455,34 @@ describe('template placeholders', () => {
     ])
   })
 
+  it('takes a name written decomposed (NFD) and one written composed (NFC) as one name', async () => {
+    const composed = 'città'
+    const decomposed = composed.normalize('NFD')
+    // The placeholders decomposed, as a macOS editor may save them; the cases' keys composed.
+    const spec = yaml(
+      SUITE,
+      ...PROVIDERS,
+      `prompt: 'Q: {{${decomposed}}} {{${decomposed}.nome}} {{${decomposed}.abitanti}}'`,
+      'cases:',
+      `  - { id: c1, vars: { ${composed}: { nome: Roma } } }`,
+      ...SCORERS
+    )
+    expect(
+      (await specProblems(spec, APP)).map(({ column, message, hint }) => ({
+        column,
+        message,
+        hint
+      }))
+    ).toEqual([
+      {
+        column: 40,
+        message: `case \`c1\` (evals/s.eval.yaml:6) has no variable \`${decomposed}.abitanti\``,
+        // No "did you mean `città`?" for the name written alike.
+        hint: `the case's variables: ${composed}`
+      }
+    ])
+  })
+
   it('reports each broken {{…}} once, at its template; well-formed and dotted ones are fine', async () => {
     const spec = yaml(
       SUITE,

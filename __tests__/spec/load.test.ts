@@ -273,6 +273,39 @@ describe('loadSpecs on a valid spec', () => {
     }
   })
 
+  it('fills a placeholder written decomposed (NFD) from a key written composed (NFC), and the reverse, passing values and ids as written', async () => {
+    const composed = 'città'
+    const decomposed = composed.normalize('NFD')
+    const value = 'Milano è'.normalize('NFD')
+    const quantity = 'quantità'.normalize('NFD')
+    const cwd = await workspace({
+      'u.eval.yaml': [
+        'suite: unicode-forms',
+        'providers: [{ id: p, type: exec, command: cat }]',
+        `prompt: 'Weather in {{${decomposed}}}, {{ ${quantity} }}'`,
+        'cases:',
+        `  - { vars: { ${composed}: Roma, quantità: 02139 } }`,
+        '  - file: ./cases.csv',
+        'scorers:',
+        `  - { type: contains, value: '{{${composed}}}' }`
+      ].join('\n'),
+      'cases.csv': `${decomposed},quantità\n${value},7\n`
+    })
+    try {
+      const [suite] = await loadSpecs(['u.eval.yaml'], { cwd, env: {} })
+      const prompt = typeof suite?.prompt === 'string' ? suite.prompt : ''
+      const [inline, fromCsv] = suite?.cases ?? []
+      expect(renderTemplate(prompt, inline?.vars ?? {})).toBe('Weather in Roma, 02139')
+      expect(renderTemplate(`{{${composed}}}`, fromCsv?.vars ?? {})).toBe(value)
+      expect(renderTemplate(prompt, fromCsv?.vars ?? {})).toBe(`Weather in ${value}, 7`)
+      // Ids are derived from the keys and values as written, as before.
+      expect(inline?.id).toBe(sha12(`{"${composed}":"Roma","quantità":2139}`))
+      expect(fromCsv?.id).toBe(sha12(`{"${decomposed}":"${value}","quantità":"7"}`))
+    } finally {
+      await removeWorkspaces()
+    }
+  })
+
   it('gives the same suite on every load', async () => {
     expect(await loadGood()).toEqual(await loadGood())
   })

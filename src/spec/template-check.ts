@@ -8,6 +8,7 @@ import {
   nullPart,
   placeholderOffset,
   renderTemplate,
+  sameName,
   templateVariables
 } from './template.js'
 import { parseDecimal } from '../score/text.js'
@@ -124,7 +125,7 @@ function variablesHint(name: string, vars: Record<string, unknown>): string {
   const list = `the case's variables: ${shown.join(', ')}${names.length > 12 ? ', …' : ''}`
   const topLevel = name.split('.')[0] as string
   const match = closestMatch(topLevel, names)
-  if (match === undefined || match === topLevel) return list
+  if (match === undefined || sameName(match, topLevel)) return list
   if (!isPlaceholderName(match)) {
     return `the case's variable ${displayName(match)} cannot be named in a placeholder: rename it with letters, digits, \`_\` and \`-\` only; ${list}`
   }

@@ -27,10 +27,25 @@ export class MissingVariableError extends Error {
   }
 }
 
+/**
+ * Whether two variable names are one name: compared composed (NFC), as a name typed `città` may be
+ * stored decomposed (`a` + U+0300) by a macOS file system, an editor or a CSV export.
+ */
+export function sameName(a: string, b: string): boolean {
+  return a === b || a.normalize('NFC') === b.normalize('NFC')
+}
+
+/** The key of `holder` that `name` names, the one written alike first; the data keeps its own. */
+function ownKey(holder: object, name: string): string | undefined {
+  if (Object.hasOwn(holder, name)) return name
+  return Object.keys(holder).find((key) => sameName(key, name))
+}
+
 function lookup(vars: Record<string, unknown>, path: string): unknown {
   let value: unknown = vars
-  for (const key of path.split('.')) {
-    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return undefined
+  for (const name of path.split('.')) {
+    const key = value !== null && typeof value === 'object' ? ownKey(value, name) : undefined
+    if (key === undefined) return undefined
     value = (value as Record<string, unknown>)[key]
   }
   return value
@@ -110,7 +125,9 @@ function stringify(value: unknown): string {
 function writtenNumber(vars: Record<string, unknown>, path: string): string | undefined {
   const dot = path.lastIndexOf('.')
   const holder = dot === -1 ? vars : lookup(vars, path.slice(0, dot))
-  return writtenAs(holder, path.slice(dot + 1))
+  if (holder === null || typeof holder !== 'object') return undefined
+  const key = ownKey(holder, path.slice(dot + 1))
+  return key === undefined ? undefined : writtenAs(holder, key)
 }
 
 /** The variables a template refers to, in order of first use. */
