@@ -12655,6 +12655,9 @@ function shardLabel(shard) {
   const index = shard.run.run.shard;
   return index ? `${shard.file} (shard ${index.index}/${index.total})` : shard.file;
 }
+function cancelledWhileLoading(shard) {
+  return !shard.run.run.complete && shard.run.suites.length === 0;
+}
 function checkShards(shards) {
   const [first] = shards;
   if (!first) throw new UsageError("nothing to merge: give the results files of every shard");
@@ -12697,10 +12700,12 @@ function checkShards(shards) {
     seen.set(run.shard.index, shard.file);
   }
   const suites = (shard) => shard.run.suites.map((suite) => suite.suite).sort().join(", ");
-  const other = shards.find((shard) => suites(shard) !== suites(first));
-  if (other) {
+  const loaded = shards.filter((shard) => !cancelledWhileLoading(shard));
+  const [firstLoaded] = loaded;
+  const other = firstLoaded && loaded.find((shard) => suites(shard) !== suites(firstLoaded));
+  if (firstLoaded && other) {
     throw new UsageError(
-      `${shardLabel(other)} ran the suites ${suites(other) || "(none)"}, ${shardLabel(first)} ${suites(first) || "(none)"}: merge shards of one run`
+      `${shardLabel(other)} ran the suites ${suites(other) || "(none)"}, ${shardLabel(firstLoaded)} ${suites(firstLoaded) || "(none)"}: merge shards of one run`
     );
   }
   const shardTotal = total;
@@ -44761,10 +44766,18 @@ var init_exec = __esm({
 function isPlaceholderName(name) {
   return /^[\p{L}_][\p{L}\p{M}\p{N}_-]*$/u.test(name);
 }
+function sameName(a, b) {
+  return a === b || a.normalize("NFC") === b.normalize("NFC");
+}
+function ownKey(holder, name) {
+  if (Object.hasOwn(holder, name)) return name;
+  return Object.keys(holder).find((key) => sameName(key, name));
+}
 function lookup(vars, path2) {
   let value = vars;
-  for (const key of path2.split(".")) {
-    if (value === null || typeof value !== "object" || !Object.hasOwn(value, key)) return void 0;
+  for (const name of path2.split(".")) {
+    const key = value !== null && typeof value === "object" ? ownKey(value, name) : void 0;
+    if (key === void 0) return void 0;
     value = value[key];
   }
   return value;
@@ -44810,7 +44823,9 @@ function stringify(value) {
 function writtenNumber(vars, path2) {
   const dot = path2.lastIndexOf(".");
   const holder = dot === -1 ? vars : lookup(vars, path2.slice(0, dot));
-  return writtenAs(holder, path2.slice(dot + 1));
+  if (holder === null || typeof holder !== "object") return void 0;
+  const key = ownKey(holder, path2.slice(dot + 1));
+  return key === void 0 ? void 0 : writtenAs(holder, key);
 }
 function templateVariables(template) {
   return [...new Set(Array.from(template.matchAll(PLACEHOLDER), (m) => m[1]))];
@@ -86526,7 +86541,7 @@ function variablesHint(name, vars) {
   const list = `the case's variables: ${shown.join(", ")}${names.length > 12 ? ", …" : ""}`;
   const topLevel = name.split(".")[0];
   const match = closestMatch(topLevel, names);
-  if (match === void 0 || match === topLevel) return list;
+  if (match === void 0 || sameName(match, topLevel)) return list;
   if (!isPlaceholderName(match)) {
     return `the case's variable ${displayName(match)} cannot be named in a placeholder: rename it with letters, digits, \`_\` and \`-\` only; ${list}`;
   }
@@ -88646,7 +88661,7 @@ function givenMeta(options) {
     ...options.filter !== void 0 ? { filter: options.filter } : {}
   };
 }
-async function cancelledWhileLoading(options, startedAt) {
+async function cancelledWhileLoading2(options, startedAt) {
   await assertWritableFile(options.out);
   await assertResultsFileOrNone(options.out, {
     cwd: options.cwd,
@@ -88688,7 +88703,7 @@ async function runEvals(options) {
       throw error;
     }
   ) : await loading;
-  if (specs === void 0) return cancelledWhileLoading(options, startedAt);
+  if (specs === void 0) return cancelledWhileLoading2(options, startedAt);
   const plan = planRun(specs, {
     ...options.shard ? { shard: options.shard } : {},
     ...options.filter !== void 0 ? { filter: options.filter } : {},
