@@ -219,13 +219,22 @@ async function cancelledWhileLoading(
     },
     suites: []
   }
+  return written(options.out, run, [])
+}
+
+/** `run` written to `out`, or rescued elsewhere when `out` cannot be written (`rescue` says where). */
+async function written(
+  out: string,
+  run: RunResult,
+  replayed: ReplayedProvider[]
+): Promise<EvalsRun> {
   try {
-    await writeRunResultOrRescue(options.out, run)
+    await writeRunResultOrRescue(out, run)
   } catch (error) {
-    if (error instanceof ResultsWriteError) return { run, rescue: error, replayed: [] }
+    if (error instanceof ResultsWriteError) return { run, rescue: error, replayed }
     throw error
   }
-  return { run, replayed: [] }
+  return { run, replayed }
 }
 
 /**
@@ -318,11 +327,5 @@ export async function runEvals(options: RunEvalsOptions): Promise<EvalsRun> {
     }
   })
   if (run.run.complete) options.answered?.()
-  try {
-    await writeRunResultOrRescue(options.out, run)
-  } catch (error) {
-    if (error instanceof ResultsWriteError) return { run, rescue: error, replayed }
-    throw error
-  }
-  return { run, replayed }
+  return written(options.out, run, replayed)
 }
