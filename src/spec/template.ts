@@ -5,11 +5,14 @@
  */
 // A variable's name is letters of any script (`città`, `名前`), digits, `_` and `-`, starting with
 // a letter or `_`, as case files' columns and keys are written; a field's may start with a digit.
-const PLACEHOLDER = /\{\{\s*([\p{L}_][\p{L}\p{M}\p{N}_-]*(?:\.[\p{L}\p{M}\p{N}_-]+)*)\s*\}\}/gu
+const NAME_CHARS = '[\\p{L}\\p{M}\\p{N}_-]'
+const NAME = `[\\p{L}_]${NAME_CHARS}*`
+const PLACEHOLDER = new RegExp(`\\{\\{\\s*(${NAME}(?:\\.${NAME_CHARS}+)*)\\s*\\}\\}`, 'gu')
+const WHOLE_NAME = new RegExp(`^${NAME}$`, 'u')
 
 /** Whether `{{name}}` can refer to the variable `name`. */
 export function isPlaceholderName(name: string): boolean {
-  return /^[\p{L}_][\p{L}\p{M}\p{N}_-]*$/u.test(name)
+  return WHOLE_NAME.test(name)
 }
 
 // A well-formed placeholder, or a `{{` that starts something meant as one (a name, `}` or the end
