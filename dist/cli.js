@@ -44750,8 +44750,8 @@ var init_exec = __esm({
                 )
               );
             }
-            const written = Buffer.concat(stdout2);
-            const answer = written.subarray(0, written.length - lineEndLength(written));
+            const written2 = Buffer.concat(stdout2);
+            const answer = written2.subarray(0, written2.length - lineEndLength(written2));
             if (answer.length > MAX_ANSWER_BYTES) return reject(new ProviderError("exec", tooLong));
             const output = answer.toString("utf8");
             resolve6({ output, latencyMs: (exitedAt ?? performance.now()) - started, attempts: 1 });
@@ -44764,7 +44764,7 @@ var init_exec = __esm({
 
 // src/spec/template.ts
 function isPlaceholderName(name) {
-  return /^[\p{L}_][\p{L}\p{M}\p{N}_-]*$/u.test(name);
+  return WHOLE_NAME.test(name);
 }
 function sameName(a, b) {
   return a === b || a.normalize("NFC") === b.normalize("NFC");
@@ -44848,11 +44848,14 @@ function renderTemplate(template, vars) {
     return writtenNumber(vars, path2) ?? stringify(lookup(vars, path2));
   });
 }
-var PLACEHOLDER, PLACEHOLDER_OR_BROKEN, MissingVariableError, WRITTEN_AS, JSON_NUMBER;
+var NAME_CHARS, NAME, PLACEHOLDER, WHOLE_NAME, PLACEHOLDER_OR_BROKEN, MissingVariableError, WRITTEN_AS, JSON_NUMBER;
 var init_template = __esm({
   "src/spec/template.ts"() {
     "use strict";
-    PLACEHOLDER = /\{\{\s*([\p{L}_][\p{L}\p{M}\p{N}_-]*(?:\.[\p{L}\p{M}\p{N}_-]+)*)\s*\}\}/gu;
+    NAME_CHARS = "[\\p{L}\\p{M}\\p{N}_-]";
+    NAME = `[\\p{L}_]${NAME_CHARS}*`;
+    PLACEHOLDER = new RegExp(`\\{\\{\\s*(${NAME}(?:\\.${NAME_CHARS}+)*)\\s*\\}\\}`, "gu");
+    WHOLE_NAME = new RegExp(`^${NAME}$`, "u");
     PLACEHOLDER_OR_BROKEN = new RegExp(
       `${PLACEHOLDER.source}|\\{\\{(?=\\s*(?:[\\p{L}\\p{N}_.-]|\\}|$))`,
       "gu"
@@ -71937,8 +71940,8 @@ var init_openai2 = __esm({
       }
       /** Never let the key out: servers echo it in errors, and so could a cause's message. */
       redact(text) {
-        const written = redactText(text, this.spec.secrets ?? []);
-        return this.apiKey === void 0 ? written : written.split(this.apiKey).join("[redacted]");
+        const written2 = redactText(text, this.spec.secrets ?? []);
+        return this.apiKey === void 0 ? written2 : written2.split(this.apiKey).join("[redacted]");
       }
       serverMessage(error) {
         const body = error.error;
@@ -81412,13 +81415,13 @@ var init_yaml_file = __esm({
           },
           Map: (_, map) => {
             const [start, end] = map.range ?? [];
-            const written = start === void 0 ? "" : this.text.slice(start, end);
-            if (!/^\{\{[^{}]*\}\}$/.test(written)) return void 0;
+            const written2 = start === void 0 ? "" : this.text.slice(start, end);
+            if (!/^\{\{[^{}]*\}\}$/.test(written2)) return void 0;
             problems2.push(
               this.problemAt(
                 start ?? 0,
-                `\`${written}\` unquoted is a YAML mapping, not text`,
-                `quote it: '${written}'`
+                `\`${written2}\` unquoted is a YAML mapping, not text`,
+                `quote it: '${written2}'`
               )
             );
             return import_yaml.visit.SKIP;
@@ -81522,9 +81525,9 @@ var init_yaml_file = __esm({
           return { line: start.line + 1 + lineInValue, column: indent + column + 1 };
         }
         const quote2 = node.type === "QUOTE_SINGLE" || node.type === "QUOTE_DOUBLE" ? 1 : 0;
-        const written = this.text.slice(from + quote2, to - quote2);
+        const written2 = this.text.slice(from + quote2, to - quote2);
         if (node.type !== "PLAIN" && quote2 === 0) return start;
-        if (written !== value || value.includes("\n")) return start;
+        if (written2 !== value || value.includes("\n")) return start;
         return { line: start.line, column: start.column + quote2 + offset };
       }
       diagnostic(path2, message, hint, options = {}) {
@@ -81962,21 +81965,21 @@ function capped(parse2) {
     return cases;
   };
 }
-async function loadCaseFile(written, path2, context) {
+async function loadCaseFile(written2, path2, context) {
   const at = [...path2, "file"];
-  const extension = extname(written).toLowerCase();
+  const extension = extname(written2).toLowerCase();
   const parse2 = PARSERS[extension];
   if (parse2 === void 0) {
     context.report(
       at,
-      `unsupported case file type \`${extension || written}\``,
+      `unsupported case file type \`${extension || written2}\``,
       "case files are .jsonl, .csv, .yaml or .yml"
     );
     return [];
   }
   const absolute = await context.existingPath({
-    written,
-    expanded: written,
+    written: written2,
+    expanded: written2,
     kind: "file",
     at,
     what: "case file"
@@ -81984,7 +81987,7 @@ async function loadCaseFile(written, path2, context) {
   if (absolute === void 0) return [];
   const file = context.relative(absolute);
   const unreadable = (error) => {
-    context.report(at, `cannot read case file \`${written}\`: ${errorMessage(error)}`);
+    context.report(at, `cannot read case file \`${written2}\`: ${errorMessage(error)}`);
     return [];
   };
   let size;
@@ -81996,7 +81999,7 @@ async function loadCaseFile(written, path2, context) {
   if (size > MAX_CASE_FILE_BYTES) {
     context.report(
       at,
-      `case file \`${written}\` is ${Math.round(size / 2 ** 20)} MB, more than the ${MAX_CASE_FILE_BYTES / 2 ** 20} MB a case file may hold`,
+      `case file \`${written2}\` is ${Math.round(size / 2 ** 20)} MB, more than the ${MAX_CASE_FILE_BYTES / 2 ** 20} MB a case file may hold`,
       "split it into several files, each listed under `cases:`"
     );
     return [];
@@ -82011,7 +82014,7 @@ async function loadCaseFile(written, path2, context) {
   if (text === void 0) {
     context.report(
       at,
-      `case file \`${written}\` is not UTF-8 text`,
+      `case file \`${written2}\` is not UTF-8 text`,
       'save it as UTF-8 (from a spreadsheet: "CSV UTF-8")'
     );
     return [];
@@ -82019,7 +82022,7 @@ async function loadCaseFile(written, path2, context) {
   const before = context.diagnostics.length;
   const cases = parse2(text, file, context.diagnostics);
   if (cases.length === 0 && context.diagnostics.length === before) {
-    context.report(at, `case file \`${written}\` has no cases`);
+    context.report(at, `case file \`${written2}\` has no cases`);
   }
   return cases;
 }
@@ -82029,11 +82032,11 @@ async function loadCases(sources, isValid, context) {
   for (const [index, source] of sources.entries()) {
     const path2 = ["cases", index];
     if (!isValid(path2)) continue;
-    const written = source;
-    if (written.file !== void 0) {
-      for (const row of await loadCaseFile(written.file, path2, context)) loaded.push(row);
+    const written2 = source;
+    if (written2.file !== void 0) {
+      for (const row of await loadCaseFile(written2.file, path2, context)) loaded.push(row);
     } else {
-      const row = { id: written.id, cluster: written.cluster, vars: written.vars ?? {} };
+      const row = { id: written2.id, cluster: written2.cluster, vars: written2.vars ?? {} };
       rememberYamlNumbers(context.yaml, path2, row);
       const inline = caseFromRow(row, context.source(path2), path2, context.diagnostics);
       if (inline) loaded.push(inline);
@@ -82272,8 +82275,8 @@ import { constants as constants2 } from "node:fs";
 function brokenReferenceText(text, start) {
   const rest = text.slice(start);
   const end = rest.indexOf("}");
-  const written = end === -1 ? rest : rest.slice(0, end + 1);
-  return written.length > 40 ? `${written.slice(0, 40)}…` : written;
+  const written2 = end === -1 ? rest : rest.slice(0, end + 1);
+  return written2.length > 40 ? `${written2.slice(0, 40)}…` : written2;
 }
 function checkParams(params, path2, context) {
   const misplaced = Object.keys(params).filter((key) => key in FIELDS_NOT_PARAMS);
@@ -82389,12 +82392,12 @@ function stringValues(record) {
     Object.entries(record ?? {}).map(([key, value]) => [key, String(value)])
   );
 }
-async function resolveProvider(written, expanded, path2, context, role = "provider") {
+async function resolveProvider(written2, expanded, path2, context, role = "provider") {
   const timeoutMs = expanded.timeout === void 0 ? void 0 : checkedDuration(expanded.timeout, [...path2, "timeout"], context);
   const retry = resolveRetry(expanded.retry, [...path2, "retry"], context);
   const rateLimit = resolveRateLimit(expanded["rate-limit"]);
-  const secrets = secretValues(written, context);
-  const { label: _shownOnly, ...sent } = written;
+  const secrets = secretValues(written2, context);
+  const { label: _shownOnly, ...sent } = written2;
   const unset = [...variableNames(sent)].filter((name) => context.env[name] === void 0);
   const base = {
     id: expanded.id,
@@ -82406,13 +82409,13 @@ async function resolveProvider(written, expanded, path2, context, role = "provid
     ...expanded.prices === void 0 ? {} : { prices: resolvePrices(expanded.prices) },
     ...secrets.length === 0 ? {} : { secrets },
     ...unset.length === 0 ? {} : { unsetVariables: unset },
-    configFingerprint: fingerprint(written),
+    configFingerprint: fingerprint(written2),
     source: context.source(path2)
   };
   switch (expanded.type) {
     case "module": {
       const modulePath = await checkedModule(
-        written.path,
+        written2.path,
         expanded,
         { at: path2, what: "module" },
         context
@@ -82422,14 +82425,14 @@ async function resolveProvider(written, expanded, path2, context, role = "provid
     }
     case "exec": {
       const cwd = await context.existingPath({
-        written: written.cwd ?? ".",
+        written: written2.cwd ?? ".",
         expanded: expanded.cwd ?? ".",
         kind: "directory",
         at: [...path2, "cwd"],
         what: "working directory"
       });
       if (cwd === void 0) return void 0;
-      const writtenCommand = written.command;
+      const writtenCommand = written2.command;
       const programExists = await checkProgram(writtenCommand, expanded.command, cwd, path2, context);
       if (!programExists) return void 0;
       const env = stringValues(expanded.env);
@@ -82446,8 +82449,8 @@ async function resolveProvider(written, expanded, path2, context, role = "provid
       };
     }
     case "http": {
-      if (!checkEndpointUrl(written, expanded, path2, context)) return void 0;
-      const writtenHttp = written;
+      if (!checkEndpointUrl(written2, expanded, path2, context)) return void 0;
+      const writtenHttp = written2;
       if (!checkHttpRequestShape(writtenHttp, path2, context, role)) return void 0;
       const bodyEnv = Object.fromEntries(
         [...variableNames(writtenHttp.body)].flatMap((name) => {
@@ -82470,7 +82473,7 @@ async function resolveProvider(written, expanded, path2, context, role = "provid
     }
     case "openai": {
       const baseUrl = expanded["base-url"];
-      if (!checkEndpointUrl(written, expanded, path2, context)) return void 0;
+      if (!checkEndpointUrl(written2, expanded, path2, context)) return void 0;
       if (!checkParams(expanded.params ?? {}, [...path2, "params"], context)) return void 0;
       let apiKey = expanded["api-key"];
       let defaultKey = [];
@@ -82508,8 +82511,8 @@ function defaultApiKey(path2, context) {
 function resolveRetry(retry, path2, context) {
   if (retry === void 0) return void 0;
   const delay2 = (key, fallback) => {
-    const written = retry[key];
-    return written === void 0 ? fallback : checkedDuration(written, [...path2, key], context);
+    const written2 = retry[key];
+    return written2 === void 0 ? fallback : checkedDuration(written2, [...path2, key], context);
   };
   const baseDelayMs = delay2("base-delay", DEFAULT_RETRY_POLICY.baseDelayMs);
   const maxDelayMs = delay2("max-delay", DEFAULT_RETRY_POLICY.maxDelayMs);
@@ -82537,12 +82540,12 @@ function resolveRateLimit(limit2) {
     ...tokens === void 0 ? {} : { tokensPerMinute: tokens }
   };
 }
-function checkEndpointUrl(written, expanded, path2, context) {
+function checkEndpointUrl(written2, expanded, path2, context) {
   const entry = expanded;
   const field = entry.type === "http" ? "url" : entry.type === "openai" ? "base-url" : void 0;
   const url = field === void 0 ? void 0 : entry[field];
   if (field === void 0 || typeof url !== "string") return true;
-  const asWritten3 = written[field];
+  const asWritten3 = written2[field];
   const shown = typeof asWritten3 === "string" ? asWritten3 : url;
   if (!isUsableUrl(url, context)) {
     context.report(
@@ -82671,9 +82674,9 @@ function isHttpUrl(text) {
     return false;
   }
 }
-function shellCommand(written, context) {
+function shellCommand(written2, context) {
   const variables = {};
-  const command2 = written.replace(ENV_REFERENCE, (match, escaped, name) => {
+  const command2 = written2.replace(ENV_REFERENCE, (match, escaped, name) => {
     if (escaped) return match.slice(1);
     const value = context.env[name];
     if (value !== void 0) variables[`${SHELL_VARIABLE_PREFIX}${name}`] = value;
@@ -82685,10 +82688,10 @@ function programPath(command2) {
   const first = typeof command2 === "string" ? command2.trim().split(/\s+/)[0] : command2[0];
   return first !== void 0 && PATH_LIKE.test(first) ? first : void 0;
 }
-async function checkProgram(written, expanded, cwd, path2, context) {
+async function checkProgram(written2, expanded, cwd, path2, context) {
   const program = programPath(expanded);
   if (program === void 0) return true;
-  const shown = programPath(written) ?? program;
+  const shown = programPath(written2) ?? program;
   const at = typeof expanded === "string" ? [...path2, "command"] : [...path2, "command", 0];
   const found = await context.existingPath({
     written: shown,
@@ -82741,19 +82744,19 @@ async function resolveProviders(entries, isValid, context) {
       }
       continue;
     }
-    const written = entry;
-    const seenAt = firstLineOfId.get(written.id);
+    const written2 = entry;
+    const seenAt = firstLineOfId.get(written2.id);
     if (seenAt !== void 0) {
       context.report(
         [...path2, "id"],
-        `duplicate provider id \`${written.id}\``,
+        `duplicate provider id \`${written2.id}\``,
         `first used at line ${seenAt}; provider ids must be unique within a spec`
       );
       continue;
     }
-    firstLineOfId.set(written.id, context.yaml.position([...path2, "id"]).line);
+    firstLineOfId.set(written2.id, context.yaml.position([...path2, "id"]).line);
     if (!variablesSet) continue;
-    const provider = await resolveProvider(written, expanded, path2, context);
+    const provider = await resolveProvider(written2, expanded, path2, context);
     if (provider !== void 0) providers.push({ spec: provider, path: path2 });
   }
   return providers;
@@ -86261,53 +86264,53 @@ var init_text = __esm({
 });
 
 // src/spec/scorers.ts
-async function build(written, base, path2, context, expandedJudge) {
+async function build(written2, base, path2, context, expandedJudge) {
   const text = (value, field) => (typeof value === "number" || typeof value === "boolean" ? context.yaml.scalarAsWritten([...path2, field]) : void 0) ?? String(value ?? "");
-  switch (written.type) {
+  switch (written2.type) {
     case "equals":
       return {
         ...base,
         type: "equals",
-        expected: text(written.expected, "expected"),
-        ignoreCase: written["ignore-case"] ?? false,
-        trim: written.trim ?? true
+        expected: text(written2.expected, "expected"),
+        ignoreCase: written2["ignore-case"] ?? false,
+        trim: written2.trim ?? true
       };
     case "contains":
     case "icontains":
     case "starts-with":
-      return { ...base, type: written.type, value: text(written.value, "value") };
+      return { ...base, type: written2.type, value: text(written2.value, "value") };
     case "regex":
-      return { ...base, type: "regex", pattern: written.pattern ?? "", flags: written.flags ?? "" };
+      return { ...base, type: "regex", pattern: written2.pattern ?? "", flags: written2.flags ?? "" };
     case "json-valid":
       return { ...base, type: "json-valid" };
     case "json-schema":
-      return { ...base, type: "json-schema", schema: written.schema ?? {} };
+      return { ...base, type: "json-schema", schema: written2.schema ?? {} };
     case "numeric":
       return {
         ...base,
         type: "numeric",
-        expected: text(written.expected, "expected"),
-        tolerance: written.tolerance ?? 0
+        expected: text(written2.expected, "expected"),
+        tolerance: written2.tolerance ?? 0
       };
     case "similarity":
       return {
         ...base,
         type: "similarity",
-        expected: text(written.expected, "expected"),
-        threshold: written.threshold ?? 0.8
+        expected: text(written2.expected, "expected"),
+        threshold: written2.threshold ?? 0.8
       };
     case "javascript": {
       const modulePath = await checkedModule(
-        written.path ?? "",
+        written2.path ?? "",
         {
-          path: written.path ?? "",
-          ...written.export === void 0 ? {} : { export: written.export }
+          path: written2.path ?? "",
+          ...written2.export === void 0 ? {} : { export: written2.export }
         },
         { at: path2, what: "scorer module" },
         context
       );
       if (modulePath === void 0) return void 0;
-      return { ...base, type: "javascript", path: modulePath, export: written.export ?? "default" };
+      return { ...base, type: "javascript", path: modulePath, export: written2.export ?? "default" };
     }
     case "llm-judge": {
       if (expandedJudge === void 0) return void 0;
@@ -86315,7 +86318,7 @@ async function build(written, base, path2, context, expandedJudge) {
       const entry = { ...expanded, id: expanded.id ?? DEFAULT_JUDGE_ID };
       const sendsPrompt = checkHttpJudgeSendsPrompt(entry, [...path2, "judge"], context);
       const judge = await resolveProvider(
-        written.judge,
+        written2.judge,
         entry,
         [...path2, "judge"],
         context,
@@ -86325,9 +86328,9 @@ async function build(written, base, path2, context, expandedJudge) {
       return {
         ...base,
         type: "llm-judge",
-        rubric: written.rubric ?? "",
-        scale: written.scale ?? DEFAULT_JUDGE_SCALE,
-        threshold: written.threshold ?? DEFAULT_JUDGE_THRESHOLD,
+        rubric: written2.rubric ?? "",
+        scale: written2.scale ?? DEFAULT_JUDGE_SCALE,
+        threshold: written2.threshold ?? DEFAULT_JUDGE_THRESHOLD,
         judge
       };
     }
@@ -86421,19 +86424,19 @@ async function resolveScorers(entries, isValid, context) {
     const expandedJudge = expandJudge(entry, path2, context);
     const name = nameOf.get(index);
     if (name === void 0) continue;
-    const written = entry;
+    const written2 = entry;
     const seenAt = firstLineOfName.get(name);
     if (seenAt !== void 0) {
       context.report(
-        written.name === void 0 ? path2 : [...path2, "name"],
+        written2.name === void 0 ? path2 : [...path2, "name"],
         `duplicate scorer name \`${name}\``,
         `first used at line ${seenAt}; give each scorer a distinct \`name\``
       );
       continue;
     }
     firstLineOfName.set(name, context.yaml.position(path2).line);
-    const base = { name, weight: written.weight ?? 1, source: context.source(path2) };
-    const spec = await build(written, base, path2, context, expandedJudge);
+    const base = { name, weight: written2.weight ?? 1, source: context.source(path2) };
+    const spec = await build(written2, base, path2, context, expandedJudge);
     if (spec === void 0) continue;
     if (spec.type === "json-schema") {
       const mistakes = schemaMistakes(spec.schema);
@@ -86693,16 +86696,16 @@ async function loadSpecFile(absolutePath, options) {
     options.env,
     (options.requireSecrets ?? true) && (typeof data.suite !== "string" || (options.runsSuite?.(data.suite) ?? true))
   );
-  const written = data;
-  const timeoutMs = written.timeout === void 0 ? DEFAULT_TIMEOUT_MS : schema.isValid(["timeout"]) ? checkedDuration(written.timeout, ["timeout"], context) : void 0;
+  const written2 = data;
+  const timeoutMs = written2.timeout === void 0 ? DEFAULT_TIMEOUT_MS : schema.isValid(["timeout"]) ? checkedDuration(written2.timeout, ["timeout"], context) : void 0;
   const providers = await resolveProviders(data.providers, schema.isValid, context);
   const scorers = await resolveScorers(data.scorers, schema.isValid, context);
   const cases = await loadCases(data.cases, schema.isValid, context);
-  checkGateOrder(written.gate, schema.isValid, context);
+  checkGateOrder(written2.gate, schema.isValid, context);
   const promptValid = data.prompt !== void 0 && schema.isValid(["prompt"]);
   const templateProblems = checkTemplates(
     {
-      ...promptValid ? { prompt: written.prompt } : {},
+      ...promptValid ? { prompt: written2.prompt } : {},
       scorers,
       httpProviders: providers.filter(
         (entry) => entry.spec.type === "http"
@@ -86718,16 +86721,16 @@ async function loadSpecFile(absolutePath, options) {
   }
   const suite = {
     file,
-    suite: written.suite,
-    ...written.description === void 0 ? {} : { description: written.description },
+    suite: written2.suite,
+    ...written2.description === void 0 ? {} : { description: written2.description },
     providers: providers.map(({ spec }) => spec),
-    prompt: written.prompt,
+    prompt: written2.prompt,
     cases,
     scorers: scorers.map(({ spec }) => spec),
-    repeats: written.repeats ?? 1,
+    repeats: written2.repeats ?? 1,
     timeoutMs,
-    minPassRate: written["min-pass-rate"] ?? 1,
-    gate: written.gate ?? {},
+    minPassRate: written2["min-pass-rate"] ?? 1,
+    gate: written2.gate ?? {},
     source: context.source(["suite"])
   };
   return { suite, ...name ? { name } : {}, diagnostics };
@@ -86740,10 +86743,10 @@ function checkGateOrder(gate, isValid, context) {
     const noise = tolerance.noise ?? DEFAULT_NOISE;
     const maxDrop = tolerance["max-drop"] ?? DEFAULT_MARGIN;
     if (noise <= maxDrop) continue;
-    const written = (value, fallback) => value === void 0 ? `${fallback} (the default)` : String(value);
+    const written2 = (value, fallback) => value === void 0 ? `${fallback} (the default)` : String(value);
     context.report(
       [...path2, tolerance.noise === void 0 ? "max-drop" : "noise"],
-      `the noise floor ${written(tolerance.noise, DEFAULT_NOISE)} is above \`max-drop\` ${written(tolerance["max-drop"], DEFAULT_MARGIN)}`,
+      `the noise floor ${written2(tolerance.noise, DEFAULT_NOISE)} is above \`max-drop\` ${written2(tolerance["max-drop"], DEFAULT_MARGIN)}`,
       "`noise` is the change too small to matter, `max-drop` the largest drop still a pass: noise ≤ max-drop"
     );
   }
@@ -88680,13 +88683,16 @@ async function cancelledWhileLoading2(options, startedAt) {
     },
     suites: []
   };
+  return written(options.out, run, []);
+}
+async function written(out, run, replayed) {
   try {
-    await writeRunResultOrRescue(options.out, run);
+    await writeRunResultOrRescue(out, run);
   } catch (error) {
-    if (error instanceof ResultsWriteError) return { run, rescue: error, replayed: [] };
+    if (error instanceof ResultsWriteError) return { run, rescue: error, replayed };
     throw error;
   }
-  return { run, replayed: [] };
+  return { run, replayed };
 }
 async function runEvals(options) {
   const startedAt = (/* @__PURE__ */ new Date()).toISOString();
@@ -88755,13 +88761,7 @@ async function runEvals(options) {
     }
   });
   if (run.run.complete) options.answered?.();
-  try {
-    await writeRunResultOrRescue(options.out, run);
-  } catch (error) {
-    if (error instanceof ResultsWriteError) return { run, rescue: error, replayed };
-    throw error;
-  }
-  return { run, replayed };
+  return written(options.out, run, replayed);
 }
 var CANCELLED_WHILE_LOADING;
 var init_run = __esm({
