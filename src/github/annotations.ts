@@ -1,0 +1,124 @@
+/**
+ * Annotations on the spec lines of what regressed: the cases that now fail, or the `gate:` line a
+ * metric went beyond.
+ */
+import { resolve } from 'node:path'
+import type { Comparison, MetricComparison, MetricName } from '../compare/index.js'
+import { METRIC_LABELS } from '../compare/format.js'
+import { readRegularFileIfExists } from '../io/files.js'
+import { YamlFile, isMapping } from '../spec/yaml-file.js'
+import type { ActionIO } from './io.js'
+
+/**
+ * GitHub shows 10 annotations of a kind per step and drops the rest; one is kept for the step's
+ * own failure message (or another warning), which would otherwise be the one dropped.
+ */
+const REGRESSION_ANNOTATIONS = 9
+
+/** The metrics whose drop the flipped cases explain: those cases are annotated, not the metric. */
+const QUALITY_METRICS: ReadonlySet<MetricName> = new Set(['score', 'pass-rate'])
+
+function breaksGate(metric: MetricComparison): boolean {
+  return metric.verdict === 'regression' || metric.verdict === 'fail'
+}
+
+/** The spec as written in the workspace; undefined when it cannot be read there. */
+async function readSpecYaml(specFile: string, cwd: string): Promise<YamlFile | undefined> {
+  const text = await readRegularFileIfExists(resolve(cwd, specFile)).then(
+    (bytes) => bytes?.toString('utf8'),
+    () => undefined
+  )
+  return text === undefined ? undefined : new YamlFile(specFile, text)
+}
+
+/**
+ * The line of the spec that sets the metric's tolerance (`latency-p50:` in `gate:`), else of its
+ * `gate:`, else of its `suite:`; undefined when the spec could not be read from the workspace
+ * (the annotation is then on the file).
+ */
+function gateLine(yaml: YamlFile | undefined, metric: MetricName): number | undefined {
+  if (yaml === undefined) return undefined
+  const data = yaml.data()
+  const gate = 'value' in data && isMapping(data.value) ? data.value.gate : undefined
+  const path = !isMapping(gate) ? ['suite'] : metric in gate ? ['gate', metric] : ['gate']
+  return yaml.position(path, { key: true }).line
+}
+
+/**
+ * Annotations on what made groups regress: the cases that went from pass to fail where the score
+ * or pass rate dropped, on their lines; any other metric (latency, cost, error rate) on the line
+ * of the spec's `gate:` that it went beyond, as the flipped cases of a group that only slowed
+ * down are not what is wrong with it. Errors when the step fails, warnings when it passes all
+ * the same (a push, `fail-on-regression: false`).
+ */
+export async function annotateRegressions(
+  comparison: Comparison,
+  level: 'error' | 'warning',
+  io: ActionIO,
+  cwd: string
+): Promise<void> {
+  const broken = comparison.groups.flatMap((group) =>
+    group.metrics.filter(breaksGate).map((metric) => ({ group, metric }))
+  )
+  const casesShown = new Set(
+    broken
+      .filter(
+        ({ group, metric }) => QUALITY_METRICS.has(metric.metric) && group.flips.passToFail > 0
+      )
+      .map(({ group }) => group)
+  )
+  // A quality drop with no case that flipped (a floor broken, scores that slipped) is shown as a
+  // metric; the pass rate that only repeats the score, once.
+  const metrics = broken.filter(
+    ({ group, metric }) =>
+      !(QUALITY_METRICS.has(metric.metric) && casesShown.has(group)) &&
+      metric.duplicateOf === undefined
+  )
+  // Each spec read once, however many of its metrics are annotated.
+  const specs = new Map<string, Promise<YamlFile | undefined>>()
+  for (const { group, metric } of metrics.slice(0, REGRESSION_ANNOTATIONS)) {
+    let spec = specs.get(group.file)
+    if (spec === undefined) specs.set(group.file, (spec = readSpecYaml(group.file, cwd)))
+    const line = gateLine(await spec, metric.metric)
+    io.annotate(
+      `${METRIC_LABELS[metric.metric]} ${metric.verdict === 'fail' ? 'broke its limit' : 'regressed'}: ${metric.reason}`,
+      {
+        file: group.file,
+        ...(line !== undefined ? { line } : {}),
+        title: `evalgate: ${group.suite} / ${group.providerId} regressed`,
+        level
+      }
+    )
+  }
+  const flips = [...casesShown].flatMap((group) =>
+    group.flips.cases
+      .filter((flip) => flip.direction === 'pass-to-fail')
+      .map((flip) => ({ group, flip }))
+  )
+  const room = Math.max(0, REGRESSION_ANNOTATIONS - metrics.length)
+  for (const { group, flip } of flips.slice(0, room)) {
+    const [file, line] = flip.source.split(/:(?=\d+$)/)
+    io.annotate(
+      `case ${flip.caseId} now fails (score ${flip.baseScore.toFixed(2)} → ${flip.headScore.toFixed(2)})`,
+      {
+        file: file ?? flip.source,
+        ...(line ? { line: Number(line) } : {}),
+        title: `evalgate: ${group.suite} / ${group.providerId} regressed`,
+        level
+      }
+    )
+  }
+  const unshown = `not annotated (GitHub shows 10 ${level} annotations per step)`
+  if (metrics.length > REGRESSION_ANNOTATIONS) {
+    io.info(
+      `evalgate: metrics that regressed but are ${unshown}: ${metrics.length - REGRESSION_ANNOTATIONS} more; see the comment or the comparison file`
+    )
+  }
+  const annotated = Math.min(flips.length, room)
+  const failingCases = [...casesShown].reduce((total, group) => total + group.flips.passToFail, 0)
+  if (failingCases > annotated) {
+    io.info(
+      `evalgate: cases that now fail but are ${unshown}: ${failingCases - annotated} more; see the comment or the comparison file`
+    )
+  }
+}

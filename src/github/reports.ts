@@ -1,0 +1,376 @@
+/**
+ * The texts of the action's reports (the comment, the job summary, the log): pure, from what the
+ * run, the comparison and the settings say.
+ */
+import { comparisonExitCode } from '../compare/index.js'
+import type { Comparison } from '../compare/index.js'
+import { renderMarkdown } from '../report/markdown.js'
+import { codeBlock, markdownInline, terminalLine } from '../report/escape.js'
+import { renderRunMarkdown, thresholdAlert } from '../report/run-report.js'
+import type { ProviderSummary } from '../results/summary.js'
+import type { ReplayedProvider, RunResult } from '../results/types.js'
+import type { CacheMode } from '../run/cache.js'
+import type { ActionSettings } from './settings.js'
+import type { ActionContext } from './event.js'
+import type { BaselineLookup } from './baseline-lookup.js'
+
+/** Verdicts that fail the check (with `strict`, inconclusive too). */
+export function failing(comparison: Comparison): boolean {
+  return comparisonExitCode(comparison) === 1
+}
+
+export function shortSha(sha: string): string {
+  return sha.slice(0, 7)
+}
+
+export function ageText(from: string, now: Date): string {
+  const hours = Math.max(0, (now.getTime() - Date.parse(from)) / 3_600_000)
+  if (hours < 1) return 'less than an hour old'
+  if (hours < 48) return `${Math.round(hours)} hours old`
+  return `${Math.round(hours / 24)} days old`
+}
+
+/** Where the baseline came from, as the report's first line after the verdict. */
+export function baselineLine(
+  baseline: { sha: string; distance: number; finishedAt: string },
+  now: Date,
+  what: string
+): string {
+  const distance =
+    baseline.distance === 0
+      ? `the ${what} itself`
+      : `${baseline.distance} commit${baseline.distance === 1 ? '' : 's'} before the ${what}`
+  return `Baseline: \`${shortSha(baseline.sha)}\` (${distance}, ${ageText(baseline.finishedAt, now)}).`
+}
+
+/** The baseline line of a pull request's comparison, from what it records; or undefined. */
+export function pullRequestBaselineLine(comparison: Comparison, now: Date): string | undefined {
+  const sha = comparison.base.commit
+  if (!comparison.baseline || sha === null) return undefined
+  const { mergeBase, distance } = comparison.baseline
+  return baselineLine(
+    { sha, distance, finishedAt: comparison.base.finishedAt },
+    now,
+    `merge base \`${shortSha(mergeBase)}\``
+  )
+}
+
+/** Room left under GitHub's comment limit for the marker and the baseline line. */
+const COMMENT_BUDGET = 65_536 - 1_000
+
+/**
+ * The job summary's room: 1 MiB, in characters that may take two bytes each. The comment points
+ * there for what it had to leave out, so the summary is rendered again with this room.
+ */
+export const SUMMARY_BUDGET = 2 ** 19 - 1_000
+
+/**
+ * `room`: characters kept free for what goes above the report (the threshold alert); `budget`:
+ * the whole report's room (a comment's by default).
+ */
+export function comparisonMarkdown(
+  comparison: Comparison,
+  runUrl: string | undefined,
+  options: { baseline?: string; room?: number; budget?: number } = {}
+): string {
+  const report = renderMarkdown(comparison, {
+    maxLength: (options.budget ?? COMMENT_BUDGET) - (options.room ?? 0),
+    ...(runUrl ? { runUrl } : {})
+  })
+  return options.baseline ? `${report}\n${options.baseline}\n` : report
+}
+
+/** A report that compares nothing: why, then the run's own report. */
+function uncomparedMarkdown(
+  title: string,
+  why: string,
+  run: RunResult,
+  summaries: readonly ProviderSummary[]
+): string {
+  return [`### evalgate: ${title}`, '', why, '', renderRunMarkdown(run, summaries)].join('\n')
+}
+
+/** `stored`: where baselines come from, when not only from pushes to the default branch. */
+function noBaselineMarkdown(
+  why: string,
+  run: RunResult,
+  summaries: readonly ProviderSummary[],
+  stored = 'Baselines are stored by runs on pushes to the default branch.'
+): string {
+  return uncomparedMarkdown(
+    'no baseline yet',
+    `${why} Nothing was compared and this check does not fail for it. ${stored}`,
+    run,
+    summaries
+  )
+}
+
+/** GitHub failed while the baseline was read: said as such, never passed off as "no baseline". */
+function baselineUnavailableMarkdown(
+  error: string,
+  run: RunResult,
+  summaries: readonly ProviderSummary[]
+): string {
+  return uncomparedMarkdown(
+    'baseline unavailable',
+    `The baseline could not be read from GitHub: ${markdownInline(error.replace(/\.$/, ''), 500)}. Nothing was compared and this check does not fail for it; re-run the job to compare.`,
+    run,
+    summaries
+  )
+}
+
+/** The pull request's run compared, but this job refuses what it wrote: said as such. */
+function refusedComparisonMarkdown(
+  why: string,
+  run: RunResult,
+  summaries: readonly ProviderSummary[]
+): string {
+  return uncomparedMarkdown(
+    'comparison not shown',
+    `The pull request’s run wrote a comparison this job does not accept (${markdownInline(why, 300)}), so its verdict is not shown here; the run's own report follows, and the pull request's job summary has the comparison.`,
+    run,
+    summaries
+  )
+}
+
+/** Why an event compares nothing, for the log and the report (see comparesWithBaseline). */
+export function notComparedWhy(eventName: string): string {
+  // The event's name comes from the runner, not from the repository's code.
+  const event =
+    eventName === 'push'
+      ? 'a push to a branch other than the default one'
+      : `a ${eventName || 'run of this'} event`
+  return `${event} compares nothing (pull_request, merge_group, a push to the default branch, schedule and workflow_dispatch do)`
+}
+
+/** The report of a run that compared nothing for its event (see notComparedWhy). */
+function notComparedMarkdown(
+  eventName: string,
+  run: RunResult,
+  summaries: readonly ProviderSummary[]
+): string {
+  return uncomparedMarkdown(
+    'nothing compared',
+    `Nothing was compared, and this check does not fail for it: ${notComparedWhy(eventName)}.`,
+    run,
+    summaries
+  )
+}
+
+/**
+ * The reason a run stopped early, as its results record it: on one bounded line, with no control
+ * character, since a `report-from` job reads it from a fork's artifact into its log.
+ */
+export function incompleteWhy(run: RunResult): string {
+  return terminalLine(run.run.incompleteReason ?? 'the run stopped early', 300)
+}
+
+/**
+ * The report of a run cancelled before it finished: cases it did not reach were never checked,
+ * neither passed nor compared. `what`: what became of it, and that the check fails.
+ */
+export function incompleteMarkdown(
+  what: string,
+  run: RunResult,
+  summaries: readonly ProviderSummary[]
+): string {
+  return uncomparedMarkdown(
+    'incomplete run',
+    `The run did not finish (${markdownInline(incompleteWhy(run), 300)}): ${what} The partial results follow.`,
+    run,
+    summaries
+  )
+}
+
+/** The suites below their min-pass-rate, said first since they fail the check; or undefined. */
+export function alertFor(
+  settings: ActionSettings,
+  summaries: readonly ProviderSummary[]
+): string | undefined {
+  const alert = settings.failOnThreshold ? thresholdAlert(summaries) : undefined
+  return alert === undefined ? undefined : `${alert}\n`
+}
+
+/**
+ * What became of the providers a fork's run did not replay for want of a secret, by the run's
+ * cache mode (`unknown` for a report-from job, whose results do not record it).
+ */
+export function othersNote(mode: CacheMode | 'unknown'): string {
+  if (mode === 'replay') {
+    return 'The other providers were replayed too, as `cache: replay` asks: their missing answers fail the check'
+  }
+  if (mode === 'unknown') {
+    return 'The other providers ran (or, under `cache: replay`, were replayed too) and are compared as usual'
+  }
+  return 'The other providers ran and are compared as usual'
+}
+
+/** `suite / provider x (VAR not set)`, for the log and the report. */
+export function replayedList(replayed: readonly ReplayedProvider[]): string {
+  return replayed
+    .map(
+      ({ suite, what, unsetVariables }) =>
+        `${suite} / ${what} (${unsetVariables.join(', ')} not set)`
+    )
+    .join(', ')
+}
+
+/** Said above the report of a fork's run: which answers were replayed rather than called, and why. */
+export function replayNote(
+  replayed: readonly ReplayedProvider[],
+  mode: CacheMode | 'unknown'
+): string | undefined {
+  if (replayed.length === 0) return undefined
+  return `> **Replayed from the cache, not called:** ${markdownInline(replayedList(replayed), 1_000)}. GitHub gives a fork's pull request no secrets; a missing answer fails nothing. ${othersNote(mode)}.\n`
+}
+
+/** The report of specs that could not be loaded: the job summary, and the comment. */
+export function invalidSpecsMarkdown(problems: string): string {
+  return [
+    '### evalgate: invalid specs',
+    '',
+    'The eval specs could not be loaded, so nothing was run or compared, and this check fails. Fix these problems (`evalgate validate` lists them too):',
+    '',
+    // The specs are the pull request's to write: their text is fenced, never rendered.
+    codeBlock(problems),
+    ''
+  ].join('\n')
+}
+
+/**
+ * What changed, as `suite / provider (before → after)`, escaped for the issue (or, with
+ * `terminalLine`, for the log): model ids come from the provider.
+ */
+export function driftList(
+  groups: Comparison['groups'],
+  escape: (text: string, max: number) => string = markdownInline
+): string {
+  const described = groups.slice(0, 10).map((group) => {
+    const side = (info: typeof group.base) => [
+      ...(info?.models ?? []),
+      ...(info?.fingerprints ?? [])
+    ]
+    return `${escape(group.suite, 100)} / ${escape(group.providerId, 100)} (${escape(side(group.base).join(', '), 120)} → ${escape(side(group.head).join(', '), 120)})`
+  })
+  if (groups.length > 10) described.push(`and ${groups.length - 10} more`)
+  return described.join('; ')
+}
+
+/**
+ * What a `report-from` job shows of a run it has no comparison of, as that run's own job said it,
+ * and the verdict output that job set.
+ */
+export function uncomparedArtifactReport(
+  run: RunResult,
+  summaries: readonly ProviderSummary[],
+  found: {
+    /** The run's event, and whether that event compares (eventCompares). */
+    event: string
+    compares: boolean
+    /** Why the comparison beside the results was refused, if it was. */
+    refused: string | undefined
+    /** The error the run recorded while it read the baseline, if any. */
+    baselineError: string | undefined
+  }
+): { report: string; verdict: string } {
+  if (!run.run.complete) {
+    return {
+      verdict: 'incomplete',
+      report: incompleteMarkdown(
+        'nothing was compared or stored, and this check fails.',
+        run,
+        summaries
+      )
+    }
+  }
+  if (found.refused !== undefined) {
+    return {
+      verdict: 'comparison-unreadable',
+      report: refusedComparisonMarkdown(found.refused, run, summaries)
+    }
+  }
+  if (found.baselineError !== undefined) {
+    return {
+      verdict: 'baseline-unavailable',
+      report: baselineUnavailableMarkdown(found.baselineError, run, summaries)
+    }
+  }
+  if (!found.compares) {
+    return { verdict: 'not-compared', report: notComparedMarkdown(found.event, run, summaries) }
+  }
+  const which = found.event === 'pull_request' ? 'pull request’s' : found.event
+  return {
+    verdict: 'no-baseline',
+    report: noBaselineMarkdown(`The ${which} run found no baseline.`, run, summaries)
+  }
+}
+
+/** Said first in a report-from job's summary: no one gets the report unless they open the job. */
+export function noCommentNote(pull: { number: number } | { noComment: string }): string {
+  return 'noComment' in pull ? `> **No comment posted:** ${pull.noComment}.\n\n` : ''
+}
+
+/**
+ * The report of a run, as the comment and the job summary say it (the summary with more room):
+ * its comparison, or why it compared nothing. `preface`: what is said first (alertFor,
+ * replayNote); `storedAsBaseline`: this run was stored as its commit's baseline.
+ */
+export function runReport(
+  found: {
+    run: RunResult
+    summaries: readonly ProviderSummary[]
+    lookup: BaselineLookup | undefined
+    comparison: Comparison | undefined
+    /** The event compares with a baseline (comparesWithBaseline). */
+    compares: boolean
+    scheduled: boolean
+    storedAsBaseline: boolean
+    preface: string
+  },
+  settings: ActionSettings,
+  context: ActionContext,
+  now: Date
+): { markdown: string; summaryMarkdown: string } {
+  const { run, summaries, lookup, comparison, preface } = found
+  if (lookup?.status === 'found' && comparison) {
+    const { match } = lookup
+    const reportOptions = {
+      baseline: baselineLine(
+        { sha: match.sha, distance: match.distance, finishedAt: match.run.run.finishedAt },
+        now,
+        lookup.what
+      ),
+      room: preface.length
+    }
+    return {
+      markdown: preface + comparisonMarkdown(comparison, context.runUrl, reportOptions),
+      summaryMarkdown:
+        preface +
+        comparisonMarkdown(comparison, context.runUrl, { ...reportOptions, budget: SUMMARY_BUDGET })
+    }
+  }
+  let markdown: string
+  if (lookup?.status === 'none') {
+    // The file store's baseline is a file in the workspace, which ends with the job.
+    const stored = !found.storedAsBaseline
+      ? found.scheduled
+        ? 'Baselines are stored by runs on pushes to the default branch, and by the first healthy scheduled run of a commit on it.'
+        : undefined
+      : settings.baseline.store === 'file'
+        ? `This run was written to \`${markdownInline(settings.baseline.dir, 200)}\` as the baseline of \`${shortSha(context.sha)}\`: later runs compare with it once that directory is committed.`
+        : `This run is now the baseline of \`${shortSha(context.sha)}\`: later runs compare with it.`
+    markdown = noBaselineMarkdown(lookup.why, run, summaries, stored)
+  } else if (lookup?.status === 'unavailable') {
+    markdown = baselineUnavailableMarkdown(lookup.error, run, summaries)
+  } else if (found.compares) {
+    markdown = uncomparedMarkdown(
+      'no baseline',
+      'No `github-token`, so no baseline could be read: finding it walks the commit history on GitHub. Nothing was compared and this check does not fail for it; give the step a token (the default `${{ github.token }}`) to compare.',
+      run,
+      summaries
+    )
+  } else {
+    markdown = notComparedMarkdown(context.eventName, run, summaries)
+  }
+  return { markdown: preface + markdown, summaryMarkdown: preface + markdown }
+}
