@@ -353,6 +353,31 @@ describe('numeric', () => {
     expect((await outcome(exact, '0.31')).pass).toBe(false)
   })
 
+  it('compares the numbers as written within a tolerance, whatever binary numbers round them to', async () => {
+    // Above 2^53 binary numbers are 2 or more apart: 9007199254740994 is 2 from 9007199254740992.
+    const large = spec({ type: 'numeric', expected: '9007199254740992', tolerance: 1 })
+    expect((await outcome(large, '9007199254740993')).pass).toBe(true)
+    expect(await outcome(large, '9007199254740994')).toMatchObject({
+      pass: false,
+      reason: 'expected 9007199254740992 ± 1, got 9007199254740994'
+    })
+    const huge = spec({ type: 'numeric', expected: '100000000000000000000', tolerance: 1 })
+    expect((await outcome(huge, '100000000000000000001')).pass).toBe(true)
+    expect((await outcome(huge, '100000000000000010000')).pass).toBe(false)
+    // No slack of a last place below 1 either, and the tolerance as the spec wrote it.
+    const tenth = spec({ type: 'numeric', expected: '0.3', tolerance: 0.1 })
+    expect((await outcome(tenth, '0.4000000000000001')).pass).toBe(false)
+    expect((await outcome(tenth, '0.2')).pass).toBe(true)
+    const wide = spec({ type: 'numeric', expected: '1', tolerance: 0.3 })
+    expect((await outcome(wide, '1.3')).pass).toBe(true)
+    expect((await outcome(wide, '-0.7e0')).pass).toBe(false)
+    // A number far below the others decides only at the edge, and quickly.
+    const unit = spec({ type: 'numeric', expected: '1', tolerance: 1 })
+    expect((await outcome(unit, '1e-99999999')).pass).toBe(true)
+    expect((await outcome(unit, '-1e-99999999')).pass).toBe(false)
+    expect((await outcome(unit, '2.000e0')).pass).toBe(true)
+  })
+
   it.each(['42 apples', 'about 42', '1,000', '', 'NaN', 'Infinity', '0x2A'])(
     'fails (without throwing) on output %j that is not a plain number',
     async (output) => {

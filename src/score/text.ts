@@ -157,30 +157,79 @@ export function parseDecimal(text: string): number | undefined {
   return Number.isFinite(value) ? value : undefined
 }
 
-/**
- * Whether two plain decimals (as DECIMAL reads them) are the same number, digit for digit: `1.10`
- * is `1.1` and `4.2e1` is `42`, but `10000000000000001` is not `1e16`, which binary numbers round
- * it to.
- */
-function sameDecimal(a: string, b: string): boolean {
-  const canonical = (text: string): string => {
-    const [, sign, whole = '', fraction = '', exponent = '0'] =
-      /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim()) ?? []
-    const digits = `${whole}${fraction}`.replace(/^0+/, '')
-    if (digits === '') return '0' // -0 and +0.00 alike
-    const significant = digits.replace(/0+$/, '')
-    // The power of ten of the last significant digit.
-    const power =
-      BigInt(exponent) - BigInt(fraction.length) + BigInt(digits.length - significant.length)
-    return `${sign === '-' ? '-' : ''}${significant}e${power}`
-  }
-  return canonical(a) === canonical(b)
+/** A plain decimal (as DECIMAL reads it) exactly: coefficient × 10^exponent, no trailing zeros. */
+interface ExactDecimal {
+  coefficient: bigint
+  exponent: bigint
 }
 
-function expectedNumber(rendered: string): number {
-  const value = parseDecimal(rendered)
-  if (value === undefined) throw new Error(`expected value ${quote(rendered)} is not a number`)
-  return value
+function exactDecimal(text: string): ExactDecimal {
+  const [, sign, whole = '', fraction = '', exponent = '0'] =
+    /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim()) ?? []
+  const digits = `${whole}${fraction}`.replace(/^0+/, '')
+  if (digits === '') return { coefficient: 0n, exponent: 0n } // -0 and +0.00 alike
+  const significant = digits.replace(/0+$/, '')
+  const coefficient = BigInt(significant)
+  return {
+    coefficient: sign === '-' ? -coefficient : coefficient,
+    // The power of ten of the last significant digit.
+    exponent:
+      BigInt(exponent) - BigInt(fraction.length) + BigInt(digits.length - significant.length)
+  }
+}
+
+/**
+ * Whether two plain decimals are the same number, digit for digit: `1.10` is `1.1` and `4.2e1` is
+ * `42`, but `10000000000000001` is not `1e16`, which binary numbers round it to.
+ */
+function sameDecimal(a: string, b: string): boolean {
+  const [x, y] = [exactDecimal(a), exactDecimal(b)]
+  return x.coefficient === y.coefficient && x.exponent === y.exponent
+}
+
+/** The power of ten that bounds a non-zero decimal: |d| < 10^top. */
+function topPower(d: ExactDecimal): bigint {
+  const digits = (d.coefficient < 0n ? -d.coefficient : d.coefficient).toString().length
+  return d.exponent + BigInt(digits)
+}
+
+/**
+ * The sign of a sum of decimals, exactly. A term far below the others (`1e-99999999` beside `1`)
+ * is not scaled to a common exponent, which would take a number of that many digits: fewer than
+ * ten terms below a unit of the larger terms' last digit add up to less than that unit, so they
+ * decide the sign only when the larger terms cancel.
+ */
+function signOfSum(terms: readonly ExactDecimal[]): -1 | 0 | 1 {
+  const sorted = terms
+    .filter((d) => d.coefficient !== 0n)
+    .sort((a, b) => (topPower(b) > topPower(a) ? 1 : topPower(b) < topPower(a) ? -1 : 0))
+  let grid: bigint | undefined
+  for (const [i, term] of sorted.entries()) {
+    const unit = grid === undefined || term.exponent < grid ? term.exponent : grid
+    grid = unit
+    const next = sorted[i + 1]
+    if (next !== undefined && topPower(next) >= unit) continue
+    const sum = sorted
+      .slice(0, i + 1)
+      .reduce((total, d) => total + d.coefficient * 10n ** (d.exponent - unit), 0n)
+    if (sum !== 0n) return sum < 0n ? -1 : 1
+    return signOfSum(sorted.slice(i + 1))
+  }
+  return 0
+}
+
+/** Whether |actual − expected| ≤ tolerance, on the decimals as written: no binary rounding. */
+function withinDecimal(expected: string, actual: string, tolerance: string): boolean {
+  const [e, a, t] = [exactDecimal(expected), exactDecimal(actual), exactDecimal(tolerance)]
+  const negated = (d: ExactDecimal): ExactDecimal => ({ ...d, coefficient: -d.coefficient })
+  // expected − tolerance ≤ actual ≤ expected + tolerance
+  return signOfSum([a, negated(e), t]) >= 0 && signOfSum([e, t, negated(a)]) >= 0
+}
+
+function requireExpectedNumber(rendered: string): void {
+  if (parseDecimal(rendered) === undefined) {
+    throw new Error(`expected value ${quote(rendered)} is not a number`)
+  }
 }
 
 /**
@@ -204,17 +253,16 @@ export function numericScorer(spec: NumericScorerSpec): ScoreFunction {
   }
   return ({ output, vars }) => {
     const expectedText = renderTemplate(spec.expected, vars)
-    const expected = expectedNumber(expectedText)
-    const actual = parseDecimal(output)
-    if (actual === undefined) return failed(truncate(`output is not a number: ${quote(output)}`))
-    // Slack of a unit in the last place, so 1.1 is within 0.1 of 1 despite binary rounding, and
-    // no more: at 1e16 a few units are whole numbers apart. Without a tolerance, no slack: the
-    // numbers as written must be equal.
-    const slack = Number.EPSILON * Math.max(1, Math.abs(expected), Math.abs(actual))
+    requireExpectedNumber(expectedText)
+    if (parseDecimal(output) === undefined)
+      return failed(truncate(`output is not a number: ${quote(output)}`))
+    // The numbers as written, not as binary numbers round them: 1.1 is within 0.1 of 1, and
+    // 9007199254740994 is not within 1 of 9007199254740992. The tolerance is read as the spec
+    // wrote it (0.3, not the binary number just below it).
     const within =
       spec.tolerance === 0
         ? sameDecimal(expectedText, output)
-        : Math.abs(actual - expected) <= spec.tolerance + slack
+        : withinDecimal(expectedText, output, String(spec.tolerance))
     // Both numbers as written (`1.10`, `9.90`), as the spec and the answer say them.
     return within
       ? PASSED
