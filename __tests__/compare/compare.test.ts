@@ -11,6 +11,7 @@ import {
   metricCells,
   powerGuidance
 } from '../../src/compare/format.js'
+import { renderComparisonJson } from '../../src/report/comparison-json.js'
 import { renderComparisonTerminal } from '../../src/report/comparison-terminal.js'
 import { renderJunit } from '../../src/report/junit.js'
 import { renderMarkdown } from '../../src/report/markdown.js'
@@ -1262,7 +1263,7 @@ describe('compareRuns verdicts', () => {
     const lostCost = metric(compareRuns(lost.base, lost.head, { seed }), 'cost')
     expect(lostCost).toMatchObject({ verdict: 'not-gated', base: 0.001, head: null, delta: null })
     expect(lostCost.reason).toBe(
-      'cost unknown: 20 of 20 head answers without a cost (no price for the model or its service tier, or no token counts)'
+      'no case is priced in both runs, so the cost cannot be compared: 20 of 20 head answers without a cost (no price for the model or its service tier, or no token counts)'
     )
 
     const dearer = runPair(
@@ -1272,6 +1273,47 @@ describe('compareRuns verdicts', () => {
     const c = compareRuns(dearer.base, dearer.head, { seed })
     expect(metric(c, 'cost')).toMatchObject({ verdict: 'regression' })
     expect(metric(c, 'cost').delta).toBeCloseTo(1.5, 10)
+  })
+
+  it('says the cost cannot be compared when no case is priced in both runs, beside its maximum', () => {
+    // The baseline has no price for its model; the head prices every case, two of them added.
+    const { base, head } = runPair(
+      { cases: 10, answer: () => scored(1, { cost: null }) },
+      { cases: 12, gate: { cost: { max: 0.002 } }, answer: () => scored(1, { cost: 0.003 }) }
+    )
+    const c = compareRuns(base, head, { seed })
+    const reason =
+      'mean cost per answer $0.00300 over the 12 cases the head priced is above the maximum $0.00200'
+    expect(metric(c, 'cost')).toMatchObject({
+      n: 0,
+      base: null,
+      head: 0.003,
+      verdict: 'fail',
+      reason
+    })
+    const note =
+      'the maximum reads every case the head answered, whatever the baseline answered: cost per answer $0.00300 over 12 priced cases (maximum $0.00200); no case is priced in both runs, so base and head above cannot be compared'
+    const terminal = renderComparisonTerminal(c, { color: false })
+    expect(terminal).toContain(`\n  ${note}\n`)
+    expect(terminal).not.toContain('over the 0 cases')
+    const markdown = renderMarkdown(c)
+    expect(markdown).toContain(`\n*${note}*\n`)
+    expect(markdown).not.toContain('over the 0 cases')
+    // Within the maximum, the JSON's reason says the same, not that the cost is unknown.
+    const held = runPair(
+      { cases: 10, answer: () => scored(1, { cost: null }) },
+      { cases: 12, gate: { cost: { max: 0.005 } }, answer: () => scored(1, { cost: 0.003 }) }
+    )
+    const heldComparison = compareRuns(held.base, held.head, { seed })
+    const heldReason =
+      'no case is priced in both runs, so the cost cannot be compared: 10 of 10 base answers without a cost (no price for the model or its service tier, or no token counts)'
+    expect(metric(heldComparison, 'cost')).toMatchObject({
+      verdict: 'not-gated',
+      reason: heldReason
+    })
+    expect(renderComparisonJson(heldComparison)).toContain(
+      `"reason": ${JSON.stringify(heldReason)}`
+    )
   })
 
   it('gates cost on the cases priced in both runs when some answers have no cost, and says so', () => {

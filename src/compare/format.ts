@@ -361,7 +361,13 @@ export function limitNotes(metrics: readonly MetricComparison[]): string[] {
   return [...lines.values()].map(({ word, n, table, read }) => {
     const reads =
       read.length === 1 ? `the ${word} reads` : `the ${word === 'floor' ? 'floors' : 'maxima'} read`
-    return `${reads} every case the head answered, whatever the baseline answered: ${read.join(', ')}; base and head above are over the ${plural(n, 'case')} ${table}`
+    // With no case in both runs, base and head above are each over their own cases: nothing
+    // was compared.
+    const tableCases =
+      n === 0
+        ? `no case is ${table}, so base and head above cannot be compared`
+        : `base and head above are over the ${plural(n, 'case')} ${table}`
+    return `${reads} every case the head answered, whatever the baseline answered: ${read.join(', ')}; ${tableCases}`
   })
 }
 

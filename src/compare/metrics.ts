@@ -1166,10 +1166,14 @@ export function costMetric(options: {
           `cost unknown: ${unpriced}; the maximum ${formatUsd(options.max)} per answer cannot be checked`
         )
       }
+      // A cost known on one side (or on other cases) is not unknown: it is not comparable.
+      const known = metric.base !== null || metric.head !== null
       return setVerdict(
         metric,
         'not-gated',
-        unpriced ? `cost unknown: ${unpriced}` : 'no paired cases with a cost'
+        unpriced
+          ? `${known ? 'no case is priced in both runs, so the cost cannot be compared' : 'cost unknown'}: ${unpriced}`
+          : 'no paired cases with a cost'
       )
     }
     const ratio = metric.delta ?? Infinity
