@@ -568,10 +568,35 @@ describe('compareRuns verdicts', () => {
     const markdown = renderMarkdown(failed)
     expect(markdown).toContain(`- **mean score** FAIL: ${reason}`)
     expect(renderJunit(failed)).toMatch(/name="mean score"[^>]*>\s*<failure/)
-    // Still not gated against its baseline: strict mode says why, beside the broken floor.
-    expect(strictFailures(compareRuns(broken.base, broken.head, { seed, strict: true }))).toEqual([
-      'triage / bot could not be gated against its baseline (its scorers changed)'
-    ])
+    // The broken floor fails it already: strict mode does not list it as failing for want of a
+    // baseline, in any report.
+    const strict = compareRuns(broken.base, broken.head, { seed, strict: true })
+    expect(strict.verdict).toBe('fail')
+    expect(metric(strict, 'score')).toMatchObject({ verdict: 'fail', reason })
+    expect(strictFailures(strict)).toEqual([])
+    expect(renderComparisonTerminal(strict, { color: false })).not.toContain('fails in strict mode')
+    expect(renderMarkdown(strict)).not.toContain('Fails in strict mode')
+    // A broken floor of the pass rate alone fails it as well, with its score not comparable.
+    const passRateOnly = runPair(
+      { ...base, gate: { 'pass-rate': { min: 0.9 } } },
+      {
+        ...changed,
+        gate: { 'pass-rate': { min: 0.9 } },
+        answer: (i: number) => scored(i < 5 ? 0 : 1)
+      }
+    )
+    const passRateFailed = compareRuns(passRateOnly.base, passRateOnly.head, {
+      seed,
+      strict: true
+    })
+    expect(metric(passRateFailed, 'pass-rate').verdict).toBe('fail')
+    expect(metric(passRateFailed, 'score').verdict).toBe('not-comparable')
+    expect(strictFailures(passRateFailed)).toEqual([])
+    // A floor that holds leaves it failing in strict mode, for want of a baseline to gate it on.
+    const heldStrict = runPair(base, { ...changed, answer: () => scored(1) })
+    expect(
+      strictFailures(compareRuns(heldStrict.base, heldStrict.head, { seed, strict: true }))
+    ).toEqual(['triage / bot could not be gated against its baseline (its scorers changed)'])
     // A head that meets its floor stays not comparable, and the report says the floor held.
     const held = runPair(base, {
       ...changed,

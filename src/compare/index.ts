@@ -730,11 +730,16 @@ export function ungatedAgainstBaseline(c: Comparison): GroupComparison[] {
 /**
  * See ungatedAgainstBaseline; a score strict mode made inconclusive has no paired case. A score
  * not judged for an outage is not: an outage of every answer leaves no case answered in both
- * runs, but the outage's own verdict says what went wrong.
+ * runs, but the outage's own verdict says what went wrong. Nor is a suite whose floor of the score
+ * or pass rate failed on the head alone: it fails already, and its verdict says why.
  */
 function isUngated(group: GroupComparison): boolean {
   if (group.status !== 'compared') return false
-  // Scorers that changed leave the score ungated against the baseline, even when its floor failed.
+  const floorFailed = group.metrics.some(
+    (m) => (m.metric === 'score' || m.metric === 'pass-rate') && m.verdict === 'fail'
+  )
+  if (floorFailed) return false
+  // Scorers that changed leave the score ungated against the baseline.
   if (!group.comparable) return true
   const outage = isOutage(group.base) || isOutage(group.head)
   return group.metrics.some((m) => m.metric === 'score' && isUngatedScore(m, outage))
