@@ -522,6 +522,40 @@ function powerAdvice(options: {
   }
 }
 
+/**
+ * The power advice of an inconclusive latency, cost or error-rate metric, from the spread `sd` of
+ * its per-case differences: `effect` is the target on the scale the test sees (a log ratio, USD, a
+ * fraction), `target` the same as the report shows it, and `shown` turns the minimum detectable
+ * effect into that scale. No repeats are advised: their spread within a case is not measured.
+ */
+function setPowerAdvice(
+  metric: MetricComparison,
+  options: {
+    sd: number
+    n: number
+    alpha: number
+    familySize: number
+    effect: number
+    target: number
+    shown?: (mde: number) => number | null
+  }
+): void {
+  const { sd, n, effect, target, shown = (mde) => mde } = options
+  const advice = powerAdvice({
+    sd,
+    n,
+    alpha: options.alpha / Math.max(1, options.familySize),
+    effect
+  })
+  metric.power = {
+    minimumDetectableEffect: advice.mde === null ? null : shown(advice.mde),
+    targetEffect: target,
+    requiredCases: advice.requiredCases,
+    additionalCases: advice.additionalCases,
+    requiredRepeats: null
+  }
+}
+
 /** Mean over cases (with ≥ 2 answers) of the sample variance of their answers' values. */
 function meanWithinVariance(
   cases: readonly CaseSummary[],
@@ -928,19 +962,15 @@ export function latencyMetric(options: {
       )
     }
     if (tooFewInFamily(metric, change, n, formatRatio(maxRatio), ctx.alpha, familySize)) return
-    const advice = powerAdvice({
+    setPowerAdvice(metric, {
       sd,
       n,
-      alpha: ctx.alpha / Math.max(1, familySize),
-      effect: Math.log(maxRatio)
+      alpha: ctx.alpha,
+      familySize,
+      effect: Math.log(maxRatio),
+      target: maxRatio,
+      shown: (mde) => finiteOrNull(Math.exp(mde))
     })
-    metric.power = {
-      minimumDetectableEffect: advice.mde === null ? null : finiteOrNull(Math.exp(advice.mde)),
-      targetEffect: maxRatio,
-      requiredCases: advice.requiredCases,
-      additionalCases: advice.additionalCases,
-      requiredRepeats: null
-    }
     setVerdict(
       metric,
       'inconclusive',
@@ -1209,20 +1239,15 @@ export function costMetric(options: {
     }
     if (tooFewInFamily(metric, change, n, formatRatio(maxRatio), ctx.alpha, familySize)) return
     const baseMean = metric.base as number
-    const advice = powerAdvice({
+    setPowerAdvice(metric, {
       sd,
       n,
-      alpha: ctx.alpha / Math.max(1, familySize),
-      effect: (maxRatio - 1) * baseMean
+      alpha: ctx.alpha,
+      familySize,
+      effect: (maxRatio - 1) * baseMean,
+      target: maxRatio,
+      shown: (mde) => (baseMean <= 0 ? null : 1 + mde / baseMean)
     })
-    metric.power = {
-      minimumDetectableEffect:
-        advice.mde === null || baseMean <= 0 ? null : 1 + advice.mde / baseMean,
-      targetEffect: maxRatio,
-      requiredCases: advice.requiredCases,
-      additionalCases: advice.additionalCases,
-      requiredRepeats: null
-    }
     setVerdict(
       metric,
       'inconclusive',
@@ -1389,14 +1414,7 @@ export function errorRateMetric(options: {
     }
     const reach = `${highShown}, beyond the +${noiseShown} noise floor`
     if (tooFewInFamily(metric, change, n, reach, ctx.alpha, familySize, midP)) return
-    const advice = powerAdvice({ sd, n, alpha: ctx.alpha / Math.max(1, familySize), effect: noise })
-    metric.power = {
-      minimumDetectableEffect: advice.mde,
-      targetEffect: noise,
-      requiredCases: advice.requiredCases,
-      additionalCases: advice.additionalCases,
-      requiredRepeats: null
-    }
+    setPowerAdvice(metric, { sd, n, alpha: ctx.alpha, familySize, effect: noise, target: noise })
     setVerdict(
       metric,
       'inconclusive',
