@@ -22,6 +22,8 @@ let franceCutOff = false
  * the answer); undefined: its verdict.
  */
 let judgeAnswer: ((graded: string) => Behaviour | undefined) | undefined
+/** The model answers with the URL it was called at, query and all. */
+let answerEchoesUrl = false
 
 /** The model under test answers capitals; the judge grades politeness as JSON. */
 function respond(request: ReceivedRequest): Behaviour {
@@ -33,6 +35,7 @@ function respond(request: ReceivedRequest): Behaviour {
     ? judgeAnswer?.(body.messages.at(-1)?.content ?? '')
     : undefined
   if (instead) return instead
+  if (answerEchoesUrl) return { type: 'answer', text: `called at ${request.url}` }
   if (body.response_format) {
     return {
       type: 'answer' as const,
@@ -253,6 +256,66 @@ describe('a model chosen through ${VAR}', () => {
     expect(results.suites[0]?.results[0]?.model).toBe('gpt-4o-mini')
     expect(JSON.stringify(results)).not.toContain(KEY)
   })
+})
+
+describe('a secret in the query of base-url', () => {
+  afterEach(() => (answerEchoesUrl = false))
+
+  // Each is sent `%XX`-decoded and encoded again the SDK's way, unlike it is written.
+  it.each(['sig+abc%2Fdef==', 'AbC%2bdef%2fgh%3d', "AbC+def%2Fgh==(x)!'*"])(
+    'is written back wherever the server echoes the URL it was called at: %s',
+    async (signature) => {
+      const sigDir = await mkdtemp(join(tmpdir(), 'evalgate-openai-sig-'))
+      await writeFile(
+        join(sigDir, 'capitals.eval.yaml'),
+        [
+          'suite: capitals',
+          'providers:',
+          '  - id: signed',
+          '    type: openai',
+          '    model: gpt-4o-mini',
+          `    base-url: "${server.baseUrl}?api-version=2024-10-21&sig=\${MY_SIG}"`,
+          '    prices: { input: 0.15, output: 0.6 }',
+          'prompt: "Capital of {{country}}?"',
+          'cases:',
+          '  - { id: fr, vars: { country: France } }',
+          'scorers:',
+          '  - type: equals',
+          '    expected: Paris',
+          ''
+        ].join('\n')
+      )
+      const decoded = decodeURIComponent(signature)
+      const leaks = (text: string) =>
+        [signature, decoded, encodeURIComponent(decoded)].filter((form) => text.includes(form))
+      const echoed: string[] = []
+      for (const echo of ['error', 'answer'] as const) {
+        const out = join(sigDir, `${echo}.json`)
+        answerEchoesUrl = echo === 'answer'
+        if (echo === 'error') {
+          server.enqueue({
+            type: 'error',
+            status: 401,
+            message: (received) => `bad signature in ${received.url}`
+          })
+        }
+        const run = await runBundle(cli, ['run', '.', '--out', out], {
+          cwd: sigDir,
+          env: { MY_SIG: signature }
+        })
+        const sent = new URL(server.requests.at(-1)?.url ?? '', server.baseUrl)
+        expect(sent.searchParams.get('sig')).toBe(decoded)
+        const written = await readFile(out, 'utf8')
+        for (const text of [written, run.stdout, run.stderr]) expect(leaks(text)).toEqual([])
+        const [result] = parseRunResult(written, out).suites[0]?.results ?? []
+        echoed.push(result?.error?.message ?? result?.output ?? '')
+      }
+      expect(echoed).toEqual([
+        "provider signed: HTTP 401 (not authorised): bad signature in /v1/chat/completions?api-version=2024-10-21&sig=${MY_SIG}; check the provider's api-key (OPENAI_API_KEY when it has none)",
+        'called at /v1/chat/completions?api-version=2024-10-21&sig=${MY_SIG}'
+      ])
+    }
+  )
 })
 
 describe('an answer the model did not finish', () => {

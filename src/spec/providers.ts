@@ -138,19 +138,33 @@ export function expandEnv(value: unknown, path: FieldPath, context: SpecContext)
 const SECRET_MIN_LENGTH = 6
 
 /**
- * The secret `value` of variable `name` as it may appear: also trimmed, since a key saved with a
- * trailing newline is sent trimmed (a header cannot hold the newline) and echoed so by a server;
- * and as a server may echo it, escaped in JSON, encoded in a URL or a form, or in another case.
+ * `text` percent-encoded as the OpenAI SDK encodes a query value (RFC 3986: every character but
+ * letters, digits and `-._~`, with upper-case hex), which `encodeURIComponent` is but for `!'()*`.
  */
-export function secretForms(name: string, value: string): SecretValue[] {
-  const sent = value.trim()
-  const forms = [
-    value,
+function queryEncoded(text: string): string {
+  return encodeURIComponent(text).replace(
+    /[!'()*]/g,
+    (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`
+  )
+}
+
+/** `text` with its `%XX` decoded, as an openai provider reads a `base-url` query; else as it is. */
+function percentDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
+}
+
+/** `sent` as servers echo what was sent: inside JSON (PHP also escapes `/`), in a URL, in a case. */
+function echoedForms(sent: string): string[] {
+  return [
     sent,
-    // As servers echo what was sent: inside JSON (PHP also escapes `/`), in a URL, in a case.
     JSON.stringify(sent).slice(1, -1),
     JSON.stringify(sent).slice(1, -1).split('/').join('\\/'),
     encodeURIComponent(sent),
+    queryEncoded(sent),
     // Form-encoded (a space as `+`), and as a form decoder reads a `+` of a URL: a space.
     new URLSearchParams({ value: sent }).toString().slice('value='.length),
     sent.split('+').join(' '),
@@ -158,6 +172,18 @@ export function secretForms(name: string, value: string): SecretValue[] {
     sent.toLowerCase(),
     sent.toUpperCase()
   ]
+}
+
+/**
+ * The secret `value` of variable `name` as it may appear: also trimmed, since a key saved with a
+ * trailing newline is sent trimmed (a header cannot hold the newline) and echoed so by a server;
+ * and as a server may echo it, escaped in JSON, encoded in a URL or a form, or in another case.
+ * A value in an openai provider's `base-url` query is sent `%XX`-decoded, then encoded again the
+ * SDK's way: that value, and how it is sent, are forms of it too.
+ */
+export function secretForms(name: string, value: string): SecretValue[] {
+  const sent = value.trim()
+  const forms = [value, ...echoedForms(sent), ...echoedForms(percentDecoded(sent))]
   return [...new Set(forms)]
     .filter((form) => form.length >= SECRET_MIN_LENGTH)
     .map((form) => ({ name, value: form }))
