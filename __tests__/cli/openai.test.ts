@@ -658,7 +658,7 @@ describe('an LLM judge and the cache', () => {
     expect((await run(specDir, head)).code).toBe(0)
     expect((await results(head)).suites[0]?.results[0]?.error).toEqual({
       kind: 'judge:invalid-verdict',
-      message: `scorer "polite" failed: the judge's answer was cut off at max_tokens; raise the judge's params.max_tokens: "{\\"reasoning\\": \\"The answer"`
+      message: `scorer "polite" failed: the judge's answer was cut off at its token limit; raise max_completion_tokens (or max_tokens) in the judge's params: "{\\"reasoning\\": \\"The answer"`
     })
     const compared = await runBundle(cli, ['compare', base, head, '--no-color'], { cwd: specDir })
     expect(compared.stdout).toContain('evalgate compare: ERROR')

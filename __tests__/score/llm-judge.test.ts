@@ -293,6 +293,24 @@ describe('llm-judge with an openai judge (over HTTP, against the OpenAPI descrip
     }
   })
 
+  it("names the token limit the judge's params set, which a reasoning model takes instead of max_tokens", async () => {
+    const cut = JSON.stringify('{"reasoning":"the answer')
+    for (const [params, advice] of [
+      [
+        { max_completion_tokens: 5 },
+        "at max_completion_tokens; raise the judge's params.max_completion_tokens"
+      ],
+      [{}, "at its token limit; raise max_completion_tokens (or max_tokens) in the judge's params"]
+    ] as const) {
+      server.enqueue({ type: 'answer', text: '{"reasoning":"the answer', finishReason: 'length' })
+      const judge = openaiJudge({ model: 'o3-mini', params: { ...params, temperature: 1 } })
+      const failure = await scoreFailure(await scorersFor(judgeSpec({ judge })))
+      expect(failure.message).toBe(
+        `scorer "llm-judge" failed: the judge's answer was cut off ${advice}: ${cut}`
+      )
+    }
+  })
+
   it('reads a verdict that starts with a byte order mark', async () => {
     server.enqueue({ type: 'answer', text: `\uFEFF${judgement(5)}` })
     const result = await scoreOutput(await scorersFor(judgeSpec()), input)

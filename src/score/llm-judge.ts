@@ -125,6 +125,8 @@ export interface Judgement {
 export interface JudgementEnding {
   /** Cut off at the judge's token limit. */
   truncated?: boolean
+  /** The judge's params key that sets that limit, when they set one. */
+  tokenLimitParam?: string
   /** The text is the judge's refusal. */
   refused?: boolean
 }
@@ -139,7 +141,7 @@ export interface JudgementEnding {
 export function parseJudgement(
   text: string,
   scale: number,
-  { truncated = false, refused = false }: JudgementEnding = {}
+  { truncated = false, refused = false, tokenLimitParam }: JudgementEnding = {}
 ): Judgement {
   if (refused) throw new Error(`the judge refused to grade: ${quote(text)}`)
   if (text.trim() === '' && !truncated) throw new Error("the judge's answer was empty")
@@ -149,9 +151,12 @@ export function parseJudgement(
     value = JSON.parse(text.replace(/^\uFEFF/, ''))
   } catch {
     if (truncated) {
-      throw new Error(
-        `the judge's answer was cut off at max_tokens; raise the judge's params.max_tokens: ${quote(text)}`
-      )
+      // A reasoning model refuses `max_tokens`: unless the judge sets one, both keys are named.
+      const advice =
+        tokenLimitParam === undefined
+          ? "at its token limit; raise max_completion_tokens (or max_tokens) in the judge's params"
+          : `at ${tokenLimitParam}; raise the judge's params.${tokenLimitParam}`
+      throw new Error(`the judge's answer was cut off ${advice}: ${quote(text)}`)
     }
     throw new Error(`the judge's answer is not JSON: ${quote(text)}`)
   }
@@ -178,6 +183,12 @@ function judgeUsage(judge: ProviderSpec, response: JudgeAnswer): ScorerUsage {
     cost: callCost(judge, response),
     cached: response.cached === true
   }
+}
+
+/** The key of an `openai` judge's params that sets its token limit, when they set one. */
+function judgeTokenLimitParam(judge: ProviderSpec): string | undefined {
+  if (judge.type !== 'openai') return undefined
+  return ['max_completion_tokens', 'max_tokens'].find((key) => judge.params[key] !== undefined)
 }
 
 /**
@@ -234,6 +245,7 @@ export async function createLlmJudgeScorer(
     }
     const ending = (answer: JudgeAnswer): JudgementEnding => ({
       truncated: answer.finishReason === 'length',
+      tokenLimitParam: judgeTokenLimitParam(spec.judge),
       refused: answer.refused === true
     })
     let response: JudgeAnswer
