@@ -205,6 +205,25 @@ describe('what LLM judges spent', () => {
     expect(renderRunMarkdown(run, summarizeRun(run))).not.toContain('LLM judges')
   })
 
+  it('does not send the user to price a judge that may be priced, of a suite with two', () => {
+    const unpriced = judged([0.001, null])
+    const suite = unpriced.suites[0]
+    if (!suite) throw new Error('one suite')
+    // The results record that a grade had no cost, not which of the two judges lacked a price.
+    const twoJudges: RunResult = {
+      ...unpriced,
+      suites: [
+        {
+          ...suite,
+          scorers: [...suite.scorers, { name: 'concise', type: 'llm-judge', weight: 1 }]
+        }
+      ]
+    }
+    expect(renderRunTerminal(twoJudges, summarizeRun(twoJudges), { color: false })).toContain(
+      'LLM judges: cost unknown (no price for one or more of the judges of triage / polite, concise: set prices: on the judge;'
+    )
+  })
+
   it('says that a judge reported no tokens, not that it needs a price, when that is why its cost is unknown', () => {
     const counted = judged([0.001])
     const suite = counted.suites[0]

@@ -134,11 +134,11 @@ function missingNote(summaries: readonly ProviderSummary[]): string | undefined 
   return `${missing.join(', and ')}, and left out of the rates: to replay a run, record its answers first with --cache write (the action's cache input) and restore that cache directory.`
 }
 
-/** "the judge of a / j1; b / j2; and 2 more" */
+/** "the judge of a / j1; one or more of the judges of b / j2, j3; and 2 more" */
 function judgesNamed(judges: readonly string[]): string {
   const shown =
     judges.slice(0, 3).join('; ') + (judges.length > 3 ? `; and ${judges.length - 3} more` : '')
-  return judges.length === 0 ? 'a judge' : `the judge of ${shown}`
+  return judges.length === 0 ? 'a judge' : shown
 }
 
 /**
@@ -189,7 +189,12 @@ function judgeSpendNote(run: RunResult): string | undefined {
       tokens += used
     }
     const judges = suite.scorers.filter((scorer) => scorer.type === 'llm-judge')
-    const named = `${suite.suite} / ${judges.map((judge) => judge.name).join(', ')}`
+    // The results say that an answer's judging had no cost, not which of the suite's judges lacked one.
+    const names = judges.map((judge) => judge.name).join(', ')
+    const named =
+      judges.length === 1
+        ? `the judge of ${suite.suite} / ${names}`
+        : `one or more of the judges of ${suite.suite} / ${names}`
     if (judges.length > 0 && suiteUnpriced) unpriced.push(named)
     if (judges.length > 0 && suiteUncounted) uncounted.push(named)
   }
