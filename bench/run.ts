@@ -81,6 +81,7 @@ async function measure(kind: string): Promise<void> {
             apiKey: 'sk-bench',
             stream: false,
             configFingerprint: 'bench',
+            answerConfigFingerprint: 'bench',
             source
           }
         : {
@@ -92,6 +93,7 @@ async function measure(kind: string): Promise<void> {
             body: { input: '{{prompt}}' },
             outputPath: 'answer.text',
             configFingerprint: 'bench',
+            answerConfigFingerprint: 'bench',
             source
           }
     )

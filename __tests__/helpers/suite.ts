@@ -11,7 +11,15 @@ export function cases(count: number, prefix = 'case'): EvalCase[] {
 }
 
 export function moduleProvider(id: string, path: string, exportName = 'default'): ProviderSpec {
-  return { id, type: 'module', path, export: exportName, configFingerprint: `fp-${id}`, source }
+  return {
+    id,
+    type: 'module',
+    path,
+    export: exportName,
+    configFingerprint: `fp-${id}`,
+    answerConfigFingerprint: `fp-${id}`,
+    source
+  }
 }
 
 export const equalsExpected: ScorerSpec = {

@@ -94,6 +94,7 @@ it('waits longer than 10 minutes for the headers of an openai answer', async () 
     stream: false,
     timeoutMs: 60 * MINUTE_MS,
     configFingerprint: 'fp',
+    answerConfigFingerprint: 'fp',
     source
   }
   const provider = await createProvider(spec)
@@ -120,6 +121,7 @@ it('waits longer than 5 minutes between the chunks of an http answer', async () 
     outputPath: 'text',
     timeoutMs: 60 * MINUTE_MS,
     configFingerprint: 'fp',
+    answerConfigFingerprint: 'fp',
     source
   }
   const provider = await createProvider(spec)

@@ -35,6 +35,7 @@ async function callWithRetries(...behaviours: Behaviour[]) {
     apiKey: 'sk-test',
     stream: false,
     configFingerprint: 'fp',
+    answerConfigFingerprint: 'fp',
     source: { file: 'evals/x.eval.yaml' }
   })
   const slept: number[] = []

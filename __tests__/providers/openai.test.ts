@@ -35,6 +35,7 @@ function spec(overrides: Partial<OpenAIProviderSpec> = {}): OpenAIProviderSpec {
     apiKey: SECRET,
     stream: false,
     configFingerprint: 'fp',
+    answerConfigFingerprint: 'fp',
     source: { file: 'evals/x.eval.yaml', line: 3 },
     ...overrides
   }

@@ -96,6 +96,7 @@ describe('callCost', () => {
     params: {},
     stream: false,
     configFingerprint: 'f',
+    answerConfigFingerprint: 'f',
     source: { file: 'evals/x.eval.yaml' },
     ...extra
   })
@@ -128,6 +129,7 @@ describe('callCost', () => {
       export: 'default',
       prices: { input: 1, output: 2 },
       configFingerprint: 'f',
+      answerConfigFingerprint: 'f',
       source: { file: 'evals/x.eval.yaml' }
     } as const
     // A model the table does not know: 1M × $1 + 1M × $2.

@@ -38,6 +38,7 @@ function moduleSpec(exportName: string): ModuleProviderSpec {
     path: app,
     export: exportName,
     configFingerprint: 'f',
+    answerConfigFingerprint: 'f',
     source
   }
 }
@@ -50,6 +51,7 @@ function execSpec(command: string[]): ExecProviderSpec {
     cwd: process.cwd(),
     env: { GREETING: 'hey' },
     configFingerprint: 'f',
+    answerConfigFingerprint: 'f',
     source
   }
 }
@@ -437,6 +439,7 @@ describe('http provider', () => {
       body: { input: '{{prompt}}', meta: { word: '{{word}}', n: 1 } },
       outputPath: 'choices.0.text',
       configFingerprint: 'f',
+      answerConfigFingerprint: 'f',
       source,
       ...fields
     }
@@ -517,6 +520,7 @@ describe('http provider', () => {
       stream: false,
       rateLimit: { requestsPerMinute: 60 },
       configFingerprint: 'f',
+      answerConfigFingerprint: 'f',
       source
     })
     const underTest = limiters.rateLimiter(model({ temperature: 0.7 }))

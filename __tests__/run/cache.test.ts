@@ -47,7 +47,7 @@ afterEach(async () => {
 })
 
 describe('cacheKey', () => {
-  it('depends on the provider, the request and the repeat, not on key order', () => {
+  it('depends on the provider, the request (its case id where given) and the repeat, not on key order', () => {
     expect(key).toMatch(/^[0-9a-f]{64}$/)
     const reordered = { vars: { country: 'Italy' }, messages: request.messages }
     expect(cacheKey({ repeat: 0, request: reordered, providerFingerprint: 'provider-a' })).toBe(key)
@@ -60,6 +60,10 @@ describe('cacheKey', () => {
         repeat: 0
       })
     ).not.toBe(key)
+    const caseKey = (caseId: string) =>
+      cacheKey({ providerFingerprint: 'provider-a', request: { ...request, caseId }, repeat: 0 })
+    expect(caseKey('alpha')).not.toBe(key)
+    expect(caseKey('alpha')).not.toBe(caseKey('beta'))
   })
 })
 
@@ -156,9 +160,62 @@ describe('ResponseCache robustness', () => {
     expect(warnings).toHaveLength(1)
   })
 
+  it('warns of a corrupt entry once, however often it is looked up', async () => {
+    await mkdir(join(dir, key.slice(0, 2)), { recursive: true })
+    await writeFile(entryPath(key), 'garbage')
+    const c = cache('read')
+    // Two suites ask for the same answer; a replay of the providers without their secrets too.
+    for (const lookup of [c, c, c.replaying()]) {
+      await lookup.get(key).catch((error: unknown) => expect(error).toBeInstanceOf(CacheMissError))
+    }
+    expect(warnings).toEqual([
+      `cache: ${entryPath(key)} is not valid JSON (Unexpected token 'g', "garbage" is not valid JSON); treated as a miss`
+    ])
+  })
+
+  it('tells answers missing from a cache of another evalgate version from answers never recorded, once', async () => {
+    // A cache of format 2 (before the directory named its format): its keys are not this one's.
+    const recorded = cacheKey({ providerFingerprint: 'provider-old', request, repeat: 0 })
+    await mkdir(join(dir, recorded.slice(0, 2)), { recursive: true })
+    await writeFile(entryPath(recorded), JSON.stringify({ format: 2, key: recorded, answer }))
+    const replay = cache('replay')
+    await replay.checkFormat()
+    const error = await replay.get(key, 'provider gpt, case q1, repeat 0').catch((e) => e)
+    expect(error).toBeInstanceOf(CacheMissError)
+    expect(error.message).toContain(
+      `no cached answer for provider gpt, case q1, repeat 0 (key ${key.slice(0, 12)}…) in ${dir}: its answers were recorded by another evalgate version (cache format 2 or earlier; this one reads format 3). `
+    )
+    expect(error.message).toContain('Re-record the cache with cache mode write on a trusted run')
+    await expect(replay.get(key)).rejects.toBeInstanceOf(CacheMissError)
+    expect(warnings).toEqual([])
+    replay.warnOfOtherFormat()
+    expect(warnings).toEqual([
+      `cache: 2 answers were not found in ${dir}: its answers were recorded by another evalgate version (cache format 2 or earlier; this one reads format 3); re-record the cache with cache mode write on a trusted run (push to the default branch)`
+    ])
+
+    // A run that records marks the directory as this version's: a miss is then only a miss.
+    const write = cache('write')
+    await write.checkFormat()
+    warnings = []
+    const next = cache('replay')
+    await next.checkFormat()
+    expect((await next.get(key).catch((e) => e)).message).not.toContain('another evalgate version')
+    next.warnOfOtherFormat()
+    expect(warnings).toEqual([])
+    // One written by a later version says its format.
+    await writeFile(join(dir, 'evalgate-cache-format'), '4\n')
+    const later = cache('read')
+    await later.checkFormat()
+    await expect(later.get(key)).resolves.toBeUndefined()
+    later.warnOfOtherFormat()
+    expect(warnings).toEqual([
+      `cache: 1 answer was not found in ${dir}: its answers were recorded by another evalgate version (cache format 4; this one reads format 3); re-record the cache with cache mode write on a trusted run (push to the default branch)`
+    ])
+  })
+
   it('treats an entry that is not UTF-8 as a miss with a warning, never replaying U+FFFD', async () => {
     await mkdir(join(dir, key.slice(0, 2)), { recursive: true })
-    const entry = JSON.stringify({ format: 2, key, answer: { output: 'Rome_' } })
+    const entry = JSON.stringify({ format: 3, key, answer: { output: 'Rome_' } })
     const bytes = Buffer.from(entry)
     bytes[bytes.indexOf('_')] = 0xff
     await writeFile(entryPath(key), bytes)
@@ -182,10 +239,10 @@ describe('ResponseCache robustness', () => {
   it('ignores an entry of the wrong shape or for another key', async () => {
     const c = cache('read-write')
     await mkdir(join(dir, key.slice(0, 2)), { recursive: true })
-    await writeFile(entryPath(key), JSON.stringify({ format: 2, key, answer: { output: 42 } }))
+    await writeFile(entryPath(key), JSON.stringify({ format: 3, key, answer: { output: 42 } }))
     await expect(c.get(key)).resolves.toBeUndefined()
     const other = cacheKey({ providerFingerprint: 'provider-z', request, repeat: 0 })
-    await writeFile(entryPath(key), JSON.stringify({ format: 2, key: other, answer }))
+    await writeFile(entryPath(key), JSON.stringify({ format: 3, key: other, answer }))
     await expect(c.get(key)).resolves.toBeUndefined()
     expect(warnings).toEqual([
       `cache: ignoring ${entryPath(key)}: no output; treated as a miss`,
@@ -212,7 +269,7 @@ describe('ResponseCache robustness', () => {
     const c = cache('read-write')
     await mkdir(join(dir, key.slice(0, 2)), { recursive: true })
     const huge = { ...answer, tokens: { input: 1e13, output: 1 } }
-    await writeFile(entryPath(key), JSON.stringify({ format: 2, key, answer: huge }))
+    await writeFile(entryPath(key), JSON.stringify({ format: 3, key, answer: huge }))
     await expect(c.get(key)).resolves.toBeUndefined()
     expect(warnings).toEqual([
       `cache: ignoring ${entryPath(key)}: bad token counts: 10000000000000 input tokens; a token count is a number from 0 to 1e+12; treated as a miss`

@@ -25,6 +25,7 @@ function providerSpec(id: string, extra: Partial<ProviderSpec> = {}): ProviderSp
     path: '/unused.js',
     export: 'default',
     configFingerprint: `fp-${id}`,
+    answerConfigFingerprint: `fp-${id}`,
     source,
     ...extra
   } as ProviderSpec
@@ -435,6 +436,7 @@ describe('executePlan', () => {
       params: {},
       stream: false,
       configFingerprint: 'f',
+      answerConfigFingerprint: 'f',
       source
     } as const
     const run = await execute([suiteSpec({ providers: [spec] })], [priced])

@@ -8,6 +8,7 @@ const provider = {
   path: '/x.js',
   export: 'default',
   configFingerprint: 'f',
+  answerConfigFingerprint: 'f',
   source: { file: 'x' }
 } as const
 

@@ -41,6 +41,7 @@ function openaiJudge(overrides: Partial<OpenAIProviderSpec> = {}): OpenAIProvide
     // Quick retries: the tests wait out real backoff.
     retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
     configFingerprint: 'fp',
+    answerConfigFingerprint: 'fp',
     source: { file: 'evals/triage.eval.yaml', line: 20, column: 7 },
     ...overrides
   }
@@ -404,6 +405,7 @@ describe('llm-judge with other judges', () => {
       path: '/repo/judge.js',
       export: 'default',
       configFingerprint: 'fp',
+      answerConfigFingerprint: 'fp',
       source: { file: 'evals/x.eval.yaml', line: 9 }
     }
     const scorers = await createScorers([judgeSpec({ judge: moduleJudge, scale: 3 })], noModules, {
@@ -455,6 +457,7 @@ describe('llm-judge with other judges', () => {
       path: `/repo/${id}.js`,
       export: 'default',
       configFingerprint: id,
+      answerConfigFingerprint: id,
       source: { file: 'evals/x.eval.yaml', line: 9 }
     })
     const scorers = await createScorers(

@@ -46,6 +46,7 @@ describe('loadSpecs on a valid spec', () => {
       timeoutMs: 30_000,
       concurrency: 4,
       configFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
+      answerConfigFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
       source: { file: 'good/triage.eval.yaml', line: 5, column: 5 }
     })
     expect(cli).toEqual({
@@ -57,6 +58,7 @@ describe('loadSpecs on a valid spec', () => {
       // Written back as `${CLI_TOKEN}` wherever a call's text is recorded.
       secrets: secretForms('CLI_TOKEN', 'cli-token-value'),
       configFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
+      answerConfigFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
       source: { file: 'good/triage.eval.yaml', line: 12, column: 5 }
     })
     expect(stub).toEqual({
@@ -70,6 +72,7 @@ describe('loadSpecs on a valid spec', () => {
       timeoutMs: 1500,
       secrets: secretForms('API_KEY', 'api-key-value'),
       configFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
+      answerConfigFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
       source: { file: 'good/triage.eval.yaml', line: 17, column: 5 }
     })
   })

@@ -52,6 +52,7 @@ describe('openai providers, retry, rate-limit and http usage in a valid spec', (
       rateLimit: { requestsPerMinute: 500, tokensPerMinute: 200_000 },
       prices: { input: 0.15, cachedInput: 0.075, output: 0.6 },
       configFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
+      answerConfigFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
       source: source(4)
     })
   })
@@ -68,6 +69,7 @@ describe('openai providers, retry, rate-limit and http usage in a valid spec', (
       stream: false,
       retry: { maxAttempts: 2, baseDelayMs: 500, maxDelayMs: 30_000 },
       configFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
+      answerConfigFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
       source: source(12)
     })
     expect(proxy).toMatchObject({
@@ -104,6 +106,7 @@ describe('openai providers, retry, rate-limit and http usage in a valid spec', (
         stream: false,
         timeoutMs: 20_000,
         configFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
+        answerConfigFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
         source: source(38, 7)
       },
       source: source(35)
@@ -126,6 +129,7 @@ describe('openai providers, retry, rate-limit and http usage in a valid spec', (
         retry: { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 2000 },
         secrets: secretForms('JUDGE_URL', 'http://127.0.0.1:9000/grade'),
         configFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
+        answerConfigFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
         source: source(48, 7)
       },
       source: source(41)

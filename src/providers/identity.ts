@@ -29,11 +29,13 @@ function endpoint(spec: OpenAIProviderSpec | HttpProviderSpec): Record<string, u
  * What cached answers of a provider are keyed on. For `openai` and `http` the resolved endpoint
  * and request shape (`configFingerprint` is taken before `${VAR}` expansion, so it misses a model
  * or URL set through an environment variable), with the values of secrets written back as their
- * `${VAR}`: never the API key, while an `http` header that selects a model or a version counts.
- * For `module` and `exec` the config as written and the directory of its spec file (as the run
- * names it, from its working directory), which its relative paths start from: two suites that
- * write the same `./app.js` run two programs. Not the resolved paths: they differ between a
- * laptop and CI, which would make a restored cache useless.
+ * `${VAR}`: never the API key, while an `http` header that selects a model or a version counts,
+ * and so do the paths its answer, token counts and model are read at. For `module` and `exec` the
+ * config as written, without what only says how it is called or shown (its label, timeout,
+ * retries, limits, prices), and the directory of its spec file (as the run names it, from its
+ * working directory), which its relative paths start from: two suites that write the same
+ * `./app.js` run two programs. Not the resolved paths: they differ between a laptop and CI, which
+ * would make a restored cache useless.
  */
 export function providerCacheIdentity(spec: ProviderSpec): string {
   switch (spec.type) {
@@ -51,12 +53,15 @@ export function providerCacheIdentity(spec: ProviderSpec): string {
                 spec,
                 mapBodyText(spec.body, (text) => withEnvValues(text, spec.bodyEnv ?? {}))
               ),
-        output: spec.outputPath
+        output: spec.outputPath,
+        // Where the token counts and the model are read: a cached answer keeps what they read.
+        usage: spec.usagePaths ?? null,
+        model: spec.modelPath ?? null
       })
     case 'module':
     case 'exec':
       return fingerprint({
-        config: spec.configFingerprint,
+        config: spec.answerConfigFingerprint,
         specDir: posix.dirname(spec.source.file.split('\\').join('/'))
       })
   }

@@ -32,13 +32,24 @@ export type CacheMode = 'off' | 'read' | 'write' | 'read-write' | 'replay'
 export const CACHE_MODES: readonly CacheMode[] = ['off', 'read', 'write', 'read-write', 'replay']
 
 /**
- * Bumped when the key's inputs or the entry format change: old entries then simply miss. 2: an
- * entry keeps the service tier that answered (a flex answer of format 1 would replay as standard).
+ * Bumped when the key's inputs or the entry format change: old entries then simply miss (the key
+ * holds the format), which FORMAT_FILE lets a run tell from answers never recorded. 2: an entry
+ * keeps the service tier that answered (a flex answer of format 1 would replay as standard). 3: a
+ * module's or exec command's answer is keyed by the case id it is given (two cases with the same
+ * variables shared one answer of format 2) and by the settings of its entry that decide its
+ * answers (not its id, label, timeout, retries, limits or prices); an http provider's by where
+ * its token counts and model are read.
  * An entry's `finishReason` and `refused` came later without a bump: an entry without them
  * replays as an answer that finished, as every answer did before, and a recorded cache stays
  * usable.
  */
-const CACHE_FORMAT = 2
+const CACHE_FORMAT = 3
+
+/**
+ * The file of a cache directory that names the format of its entries, written by every run that
+ * records answers. A directory that holds entries without it was written before format 3.
+ */
+const FORMAT_FILE = 'evalgate-cache-format'
 
 /**
  * What a cached answer restores. No latency, ttft or attempts: nothing was called, so the caller
@@ -52,7 +63,8 @@ export type CachedAnswer = Pick<
 export interface CacheKeyInput {
   /** Identity of the provider's resolved configuration (never a secret). */
   providerFingerprint: string
-  request: Pick<ProviderRequest, 'messages'> & Partial<Pick<ProviderRequest, 'vars'>>
+  /** What of the request reaches the provider: the variables and case id only where they do. */
+  request: Pick<ProviderRequest, 'messages'> & Partial<Pick<ProviderRequest, 'vars' | 'caseId'>>
   /** Repeats are distinct samples and get distinct entries. */
   repeat: number
 }
@@ -65,6 +77,7 @@ export function cacheKey(input: CacheKeyInput): string {
       provider: input.providerFingerprint,
       messages: input.request.messages,
       vars: input.request.vars ?? {},
+      ...(input.request.caseId === undefined ? {} : { caseId: input.request.caseId }),
       repeat: input.repeat
     })
   )
@@ -73,15 +86,24 @@ export function cacheKey(input: CacheKeyInput): string {
 /** Replay mode found no recorded answer: the run cannot call the provider to make one. */
 export class CacheMissError extends EvalgateError {
   readonly key: string
-  constructor(key: string, dir: string, what?: string) {
+  /**
+   * `otherFormat`: the directory was written by another evalgate version, in that cache format:
+   * the cache is to be recorded again, not merely restored.
+   */
+  constructor(key: string, dir: string, what?: string, otherFormat?: string) {
+    const found = otherFormat === undefined ? '' : `: ${writtenByAnotherVersion(otherFormat)}`
     super(
-      `no cached answer${what ? ` for ${what}` : ''} (key ${key.slice(0, 12)}…) in ${dir}. ` +
+      `no cached answer${what ? ` for ${what}` : ''} (key ${key.slice(0, 12)}…) in ${dir}${found}. ` +
         'Replay mode never calls a provider — it is how runs without secrets (pull requests from ' +
-        'forks) reuse recorded answers. Record them with cache mode write on a trusted ' +
+        `forks) reuse recorded answers. ${otherFormat === undefined ? 'Record them' : 'Re-record the cache'} with cache mode write on a trusted ` +
         'run (push to the default branch) and make that cache directory available to this run.'
     )
     this.key = key
   }
+}
+
+function writtenByAnotherVersion(format: string): string {
+  return `its answers were recorded by another evalgate version (cache ${format}; this one reads format ${CACHE_FORMAT})`
 }
 
 /**
@@ -139,6 +161,16 @@ export async function emptyCacheDir(dir: string): Promise<string | undefined> {
   return 'holds no cached answer'
 }
 
+/** What the lookups of a run found wrong with its cache directory. */
+interface CacheFindings {
+  /** What was said of the files looked up. */
+  warned: Set<string>
+  /** The cache format of the directory, as `format N`, when it is not this version's. */
+  otherFormat?: string
+  /** Lookups that missed while the directory was of otherFormat. */
+  otherFormatMisses: number
+}
+
 interface CacheEntry {
   format: typeof CACHE_FORMAT
   key: string
@@ -185,17 +217,76 @@ function entryProblem(entry: unknown, key: string): string | undefined {
  * Writes go to a unique temp file renamed into place (rename is atomic on one file system), so
  * concurrent writers — promises or processes — never leave a half-written entry; the last rename
  * wins, and entries for one key are equivalent anyway. A corrupt or foreign entry is a miss plus
- * a warning, never a crash.
+ * a warning (one per file, however often it is looked up), never a crash. A directory of another
+ * evalgate version's format (checkFormat) misses every lookup: told once, counted, by
+ * warnOfOtherFormat.
  */
 export class ResponseCache {
   readonly dir: string
   readonly mode: CacheMode
   private readonly warn: (message: string) => void
+  private readonly findings: CacheFindings
 
-  constructor(options: { dir: string; mode: CacheMode; warn: (message: string) => void }) {
+  /** `findings` are shared with the cache this one is the replaying() of. */
+  constructor(
+    options: { dir: string; mode: CacheMode; warn: (message: string) => void },
+    findings: CacheFindings = { warned: new Set(), otherFormatMisses: 0 }
+  ) {
     this.dir = options.dir
     this.mode = options.mode
     this.warn = options.warn
+    this.findings = findings
+  }
+
+  /**
+   * This cache in replay mode, for what can only be replayed (a provider whose secrets are not
+   * set): what its lookups find wrong with the directory is told with this cache's, once.
+   */
+  replaying(): ResponseCache {
+    if (this.mode === 'replay') return this
+    return new ResponseCache({ dir: this.dir, mode: 'replay', warn: this.warn }, this.findings)
+  }
+
+  /**
+   * Before the run: whether the directory's entries are of another evalgate version's format,
+   * which a run that reads cannot find (their keys hold their format), and a replay would
+   * otherwise report as answers never recorded. A run that records answers then marks the
+   * directory as of this version's format. Best effort: a marker that cannot be read or written
+   * only loses the hint.
+   */
+  async checkFormat(): Promise<void> {
+    const marker = join(this.dir, FORMAT_FILE)
+    const written = await readRegularFileIfExists(marker, 64).catch(() => undefined)
+    const format = written === undefined ? undefined : utf8Text(written)?.trim()
+    if (format !== undefined) {
+      if (format !== String(CACHE_FORMAT)) this.findings.otherFormat = `format ${format}`
+    } else if ((await emptyCacheDir(this.dir).catch(() => 'unreadable')) === undefined) {
+      this.findings.otherFormat = 'format 2 or earlier'
+    }
+    if (this.writes) await writeFileAtomic(marker, `${CACHE_FORMAT}\n`).catch(() => undefined)
+  }
+
+  /**
+   * Says, once, how many lookups missed in a directory of another evalgate version's format:
+   * after a format bump every one does, and naming only the missing answers would send the
+   * reader looking for a cache that was not restored.
+   */
+  warnOfOtherFormat(): void {
+    const { otherFormat, otherFormatMisses: misses } = this.findings
+    if (otherFormat === undefined || misses === 0) return
+    const next = this.writes
+      ? 'this run recorded those it called for'
+      : 're-record the cache with cache mode write on a trusted run (push to the default branch)'
+    this.warn(
+      `cache: ${misses} ${misses === 1 ? 'answer was' : 'answers were'} not found in ${this.dir}: ${writtenByAnotherVersion(otherFormat)}; ${next}`
+    )
+  }
+
+  /** A problem of a file, told the first time only: a file is looked up by every suite that asks. */
+  private warnOnce(message: string): void {
+    if (this.findings.warned.has(message)) return
+    this.findings.warned.add(message)
+    this.warn(message)
   }
 
   /** Whether `get` can answer: the caller skips the lookup otherwise. */
@@ -229,7 +320,11 @@ export class ResponseCache {
     const file = this.path(key)
     const read = await this.read(file, key)
     const answer = read && (this.mode === 'replay' || usable(read)) ? read : undefined
-    if (!answer && this.mode === 'replay') throw new CacheMissError(key, this.dir, what)
+    const { otherFormat } = this.findings
+    if (!read && otherFormat !== undefined) this.findings.otherFormatMisses++
+    if (!answer && this.mode === 'replay') {
+      throw new CacheMissError(key, this.dir, what, otherFormat)
+    }
     return answer
   }
 
@@ -241,26 +336,26 @@ export class ResponseCache {
       // Replay never calls a provider: the entry it cannot read is a cache miss.
       const instead =
         this.mode === 'replay' ? 'counted as a cache miss' : 'calling the provider instead'
-      this.warn(`cache: cannot read ${file}: ${errorMessage(error)}; ${instead}`)
+      this.warnOnce(`cache: cannot read ${file}: ${errorMessage(error)}; ${instead}`)
       return undefined
     }
     if (bytes === undefined) return undefined
     // Decoded strictly: a lossy decoding would replay U+FFFD in place of what was recorded.
     const text = utf8Text(bytes)
     if (text === undefined) {
-      this.warn(`cache: ${file} is not UTF-8; treated as a miss`)
+      this.warnOnce(`cache: ${file} is not UTF-8; treated as a miss`)
       return undefined
     }
     let entry: unknown
     try {
       entry = JSON.parse(text)
     } catch (error) {
-      this.warn(`cache: ${file} is not valid JSON (${errorMessage(error)}); treated as a miss`)
+      this.warnOnce(`cache: ${file} is not valid JSON (${errorMessage(error)}); treated as a miss`)
       return undefined
     }
     const problem = entryProblem(entry, key)
     if (problem) {
-      this.warn(`cache: ignoring ${file}: ${problem}; treated as a miss`)
+      this.warnOnce(`cache: ignoring ${file}: ${problem}; treated as a miss`)
       return undefined
     }
     const { answer } = entry as CacheEntry

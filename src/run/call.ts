@@ -54,6 +54,11 @@ export interface CallPolicy {
    */
   keysVars: boolean
   /**
+   * Whether the case id reaches the provider (a module is given it, an exec command has it in
+   * EVALGATE_CASE_ID): two cases with the same variables may get two answers, never each other's.
+   */
+  keysCaseId: boolean
+  /**
    * Written back as `${NAME}` in what the provider answers (its output, its errors, cached or
    * not), before anything else sees it.
    */
@@ -138,6 +143,7 @@ export function callPolicy(
     cacheIdentity: providerCacheIdentity(spec),
     replays: spec.unsetVariables !== undefined,
     keysVars: spec.type !== 'openai',
+    keysCaseId: spec.type === 'module' || spec.type === 'exec',
     secrets: run.secrets
   }
 }
@@ -224,7 +230,11 @@ export async function callProvider(
     cache && (cache.reads || cache.writes)
       ? cacheKey({
           providerFingerprint: policy.cacheIdentity,
-          request: policy.keysVars ? request : { messages: request.messages },
+          request: {
+            messages: request.messages,
+            ...(policy.keysVars ? { vars: request.vars } : {}),
+            ...(policy.keysCaseId ? { caseId: request.caseId } : {})
+          },
           repeat: request.repeat
         })
       : undefined

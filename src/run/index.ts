@@ -294,10 +294,11 @@ export async function runEvals(options: RunEvalsOptions): Promise<EvalsRun> {
   const replayed = replayedProviders(plan)
   const replayCache =
     options.cache && replayed.length > 0
-      ? cache?.mode === 'replay'
-        ? cache
-        : new ResponseCache({ dir: options.cache.dir, mode: 'replay', warn: options.warn })
+      ? (cache?.replaying() ??
+        new ResponseCache({ dir: options.cache.dir, mode: 'replay', warn: options.warn }))
       : undefined
+  const lookups = cache ?? replayCache
+  await lookups?.checkFormat()
   // Variables are left unset only where answers are replayed, never called.
   warnOfUnsetModels(plan, options.warn)
   // A run that writes fills an empty directory; one that only reads gets nothing from it.
@@ -326,6 +327,8 @@ export async function runEvals(options: RunEvalsOptions): Promise<EvalsRun> {
       ...(options.cache?.replayUnset && replayed.length > 0 ? { replayed } : {})
     }
   })
+  // Told once for both caches, which share what their lookups found.
+  lookups?.warnOfOtherFormat()
   if (run.run.complete) options.answered?.()
   return written(options.out, run, replayed)
 }

@@ -278,6 +278,21 @@ function stringValues(record: Record<string, Text> | undefined): Record<string, 
 const SHELL_VARIABLE_PREFIX = 'EVALGATE_VAR_'
 const PATH_LIKE = /^(\/|\.\.?\/)/
 
+/** Settings of a provider entry that say how it is called or shown, never what it answers. */
+const CALL_SETTINGS = new Set([
+  'id',
+  'label',
+  'timeout',
+  'retry',
+  'rate-limit',
+  'concurrency',
+  'prices'
+])
+
+function withoutCallSettings(written: WrittenProvider): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(written).filter(([key]) => !CALL_SETTINGS.has(key)))
+}
+
 /**
  * Turns one schema-valid provider entry into a ProviderSpec. `written` is the entry as written
  * (the fingerprint's input, so no secret enters it); `expanded` has `${VAR}` replaced.
@@ -313,6 +328,7 @@ export async function resolveProvider(
     ...(secrets.length === 0 ? {} : { secrets }),
     ...(unset.length === 0 ? {} : { unsetVariables: unset }),
     configFingerprint: fingerprint(written),
+    answerConfigFingerprint: fingerprint(withoutCallSettings(written)),
     source: context.source(path)
   }
   switch (expanded.type) {

@@ -27,6 +27,13 @@ interface ProviderSpecBase {
   concurrency?: number
   /** sha256 of the provider's config as written (before `${VAR}` expansion, so no secret). */
   configFingerprint: string
+  /**
+   * sha256 of the config as written without the settings that only say how it is called or
+   * shown (id, label, timeout, retry, rate-limit, concurrency, prices): a module's or exec
+   * command's cached answers are keyed by it, as an openai or http provider's are by its endpoint
+   * and request.
+   */
+  answerConfigFingerprint: string
   /** How failed calls are retried (`retry:`); defaults to DEFAULT_RETRY_POLICY. */
   retry?: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number }
   /** Per-provider pacing (`rate-limit:`). */
