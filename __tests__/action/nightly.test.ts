@@ -441,3 +441,79 @@ describe('the tracking issue edited in GitHub’s web editor', () => {
     expect(server.state.issues.size).toBe(1)
   })
 })
+
+describe('an inconclusive night', () => {
+  it('leaves the open issue open with its report, opens none, and a passing night closes it', async () => {
+    await runEvent('push')
+    const failing = await night({ EVALGATE_FIXTURE_MODE: 'worse' })
+    const [issue] = trackingIssues()
+    const recorded = `<!-- evalgate-baseline:${sha} -->`
+    expect(issue?.body).toContain(recorded)
+
+    // One case wrong and every answer late: too few cases to show a regression, or a pass.
+    const inconclusive = await night({ EVALGATE_FIXTURE_MODE: 'slow' })
+    expect(inconclusive.code).toBe(0)
+    expect(inconclusive.outputs.verdict).toBe('inconclusive')
+    expect(issue?.state).toBe('open')
+    expect(inconclusive.outputs['issue-url']).toBe(failing.outputs['issue-url'])
+    expect(inconclusive.stdout).toContain(
+      `evalgate: tracking issue updated: ${failing.outputs['issue-url']}\nevalgate: the tracking issue stays open: this night is inconclusive, which does not show that what it reports is gone`
+    )
+    expect(issue?.body).toContain(recorded)
+    expect(shown(issue?.body)).toMatch(
+      /^> \[!NOTE\]\n> \*\*Not confirmed gone:\*\* tonight's verdict is inconclusive: nothing fails, but that does not show that what this issue reports is gone, so this issue stays open until a night passes\.\n\n## evalgate: INCONCLUSIVE/
+    )
+    expect(server.state.commentsOn(issue?.number ?? 0).map((c) => c.body)).not.toContainEqual(
+      expect.stringMatching(/^Recovered/)
+    )
+
+    const passing = await night()
+    expect(passing.outputs.verdict).toBe('pass')
+    expect(issue?.state).toBe('closed')
+    expect(lastComment(issue?.number ?? 0)).toMatch(/^Recovered: No regression/)
+
+    // With no issue open, an inconclusive night opens none, nor reopens the closed one.
+    const seen = server.requests.length
+    const alone = await night({ EVALGATE_FIXTURE_MODE: 'slow' })
+    expect(alone.outputs.verdict).toBe('inconclusive')
+    expect(alone.outputs['issue-url']).toBeUndefined()
+    expect(issue?.state).toBe('closed')
+    expect(trackingIssues()).toEqual([issue])
+    expect(
+      server.requests
+        .slice(seen)
+        .filter((r) => r.operationId?.startsWith('issues/') && r.method !== 'GET')
+    ).toEqual([])
+  })
+
+  it('against the baseline the issue reports on, after passing against a newer one, leaves it open', async () => {
+    const good = sha
+    await runEvent('push')
+    // The night records its answers, which the push below replays: no latency to compare.
+    const cache = { 'cache-dir': '.evalgate/cache-inconclusive' }
+    await night({ EVALGATE_FIXTURE_MODE: 'worse' }, { ...cache, cache: 'write' })
+    const [issue] = trackingIssues()
+    sha = server.state.commit({ branch: 'main' })
+    await runEvent('push', { EVALGATE_FIXTURE_MODE: 'worse' }, { ...cache, cache: 'read' })
+
+    // Better than the newer baseline, inconclusive against the one the issue reports on.
+    const run = await night({ EVALGATE_FIXTURE_MODE: 'slow' })
+    expect(run.code).toBe(0)
+    expect(run.outputs.verdict).toBe('improvement')
+    expect(issue?.state).toBe('open')
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `\nevalgate: the tracking issue stays open: this night passes against the baseline of ${sha.slice(0, 7)}, but is inconclusive against ${good.slice(0, 7)}, the baseline the issue reports on: Inconclusive: `
+      )
+    )
+    expect(issue?.body).toContain(`<!-- evalgate-baseline:${good} -->`)
+    expect(shown(issue?.body)).toMatch(
+      new RegExp(
+        `^> \\[!NOTE\\]\\n> \\*\\*Not confirmed gone:\\*\\* tonight passes against the baseline of \`${sha.slice(0, 7)}\`, stored since, but its verdict against \`${good.slice(0, 7)}\`'s, the one this issue reports on, is inconclusive: nothing fails, .*\\n\\n## evalgate: INCONCLUSIVE[^]*\\nBaseline: \`${good.slice(0, 7)}\` \\(the one this issue reports on, less than an hour old\\)\\.\\n$`
+      )
+    )
+
+    await night()
+    expect(issue?.state).toBe('closed')
+  })
+})

@@ -157,6 +157,37 @@ describe('syncTrackingIssue', () => {
     expect(server.state.commentsOn(issue?.number ?? 0).at(-1)?.body).toBe('recovered')
   })
 
+  it('keeps an inconclusive night’s issue open with the baseline and drift it records', async () => {
+    const client = clientFor(server)
+    const none = await syncTrackingIssue(client, night('2026-11-01', 'inconclusive', 'unsure'))
+    expect(none).toEqual({ action: 'none' })
+    expect(server.state.issues.size).toBe(0)
+
+    await syncTrackingIssue(client, {
+      ...night('2026-11-02', 'drifted', 'model changed'),
+      baseline: 'aaaaaaa'
+    })
+    const [issue] = [...server.state.issues.values()]
+    const updated = await syncTrackingIssue(client, {
+      ...night('2026-11-03', 'inconclusive', 'unsure'),
+      baseline: 'bbbbbbb'
+    })
+    expect(updated.action).toBe('updated')
+    expect(issue?.state).toBe('open')
+    expect(issue?.body).toBe(
+      `${marker}\n<!-- evalgate-run:2026-11-03 -->\n<!-- evalgate-baseline:aaaaaaa -->\n<!-- evalgate-drifted -->\nunsure`
+    )
+    await syncTrackingIssue(client, {
+      ...night('2026-11-04', 'healthy', 'recovered'),
+      baseline: 'aaaaaaa',
+      afterDrift: 'the new model is the baseline'
+    })
+    expect(issue?.state).toBe('closed')
+    expect(server.state.commentsOn(issue?.number ?? 0).at(-1)?.body).toBe(
+      'the new model is the baseline'
+    )
+  })
+
   it('creates the label when missing, only for an issue it opens', async () => {
     const client = clientFor(server)
     await syncTrackingIssue(client, night('2026-11-01', 'failing', 'a'))

@@ -4,7 +4,7 @@
 import { storeBaselineSafely } from '../baseline/index.js'
 import type { BaselineStore } from '../baseline/index.js'
 import { compareRuns } from '../compare/index.js'
-import type { Comparison } from '../compare/index.js'
+import type { Comparison, Verdict } from '../compare/index.js'
 import { markdownInline } from '../report/escape.js'
 import { thresholdFailures } from '../results/summary.js'
 import type { ProviderSummary } from '../results/summary.js'
@@ -39,6 +39,24 @@ export async function storeBaseline(
     )
   } else io.info(`evalgate: stored the results as the baseline of ${shortSha(sha)}`)
   return stored.ok
+}
+
+/** The verdicts that show a failure gone: others that fail nothing (inconclusive) do not. */
+const PASSING_VERDICTS: readonly Verdict[] = ['pass', 'minor-change', 'improvement']
+
+/** Whether a comparison that fails nothing passes too, which an inconclusive one does not. */
+function passes(comparison: Comparison): boolean {
+  return PASSING_VERDICTS.includes(comparison.verdict)
+}
+
+/** A comparison's verdict in a sentence: `inconclusive`, `not comparable`. */
+function verdictText(comparison: Comparison): string {
+  return comparison.verdict.replace('-', ' ')
+}
+
+/** Said first in the tracking issue of a night that fails nothing but does not pass: `what` it was. */
+function notConfirmedNote(what: string): string {
+  return `> [!NOTE]\n> **Not confirmed gone:** ${what}: nothing fails, but that does not show that what this issue reports is gone, so this issue stays open until a night passes.\n\n`
 }
 
 /** The suites and providers whose model or system fingerprint changed since the baseline. */
@@ -121,22 +139,32 @@ export async function recheckNight(
     seed: context.sha,
     strict: settings.strict
   })
-  if (!failing(comparison))
-    return { state: 'healthy', body: `Recovered: ${comparison.summary}${run}` }
+  const baseline = `Baseline: \`${older}\` (the one this issue reports on, ${ageText(read.value.run.finishedAt, now)}).`
+  /** The issue's body: `note`, then the report against the baseline the issue reports on. */
+  const body = (note: string) =>
+    note + comparisonMarkdown(comparison, context.runUrl, { baseline, room: note.length })
+  if (!failing(comparison)) {
+    if (passes(comparison))
+      return { state: 'healthy', body: `Recovered: ${comparison.summary}${run}` }
+    io.info(
+      `evalgate: the tracking issue stays open: this night passes against the baseline of ${newer}, but is ${verdictText(comparison)} against ${older}, the baseline the issue reports on: ${comparison.summary}`
+    )
+    const note = notConfirmedNote(
+      `tonight passes against the baseline of \`${newer}\`, stored since, but its verdict against \`${older}\`'s, the one this issue reports on, is ${verdictText(comparison)}`
+    )
+    return { state: 'inconclusive', body: body(note) }
+  }
   io.warning(
     `evalgate: the tracking issue stays open: this night passes against the baseline of ${newer}, but fails against ${older}, the baseline the issue reports on: ${comparison.summary}`
   )
   const note = `> [!WARNING]\n> **Still failing against the baseline this issue reports on:** tonight passes against the baseline of \`${newer}\`, stored since, but fails against \`${older}\`'s, so it is no recovery: a push may have stored the very failure reported here as its baseline. If the newer baseline's results are what you expect now, close this issue by hand.\n\n`
-  const baseline = `Baseline: \`${older}\` (the one this issue reports on, ${ageText(read.value.run.finishedAt, now)}).`
-  return {
-    state: 'failing',
-    body: note + comparisonMarkdown(comparison, context.runUrl, { baseline, room: note.length })
-  }
+  return { state: 'failing', body: body(note) }
 }
 
 /**
  * Nightly: one tracking issue, opened or updated on a regression, a broken threshold or a changed
- * model, closed when a night passes again; a changed model is reported once, and taken as the
+ * model, updated but left open by a night that fails nothing but does not pass (inconclusive),
+ * closed when a night passes again; a changed model is reported once, and taken as the
  * new baseline. A push to the default branch that sees the model change reports it the same way.
  */
 export async function trackNight(
@@ -180,7 +208,13 @@ export async function trackNight(
             ? `> [!WARNING]\n${changed} Nothing else failed, so ${self}'s results were written as the baseline of \`${shortSha(context.sha)}\` to \`${settings.baseline.dir}\` in the workspace, which ends with this job: until that file is committed, the next nights compare with the old model again and report this change again (or use \`baseline-store: branch\`).\n\n`
             : `> [!WARNING]\n${changed} ${Self}'s results could not be stored as the baseline (see the run's log), so the next night compares with the old model again.\n\n`
   const state =
-    fails || (drifted.length > 0 && !kept) ? 'failing' : drifted.length > 0 ? 'drifted' : 'healthy'
+    fails || (drifted.length > 0 && !kept)
+      ? 'failing'
+      : drifted.length > 0
+        ? 'drifted'
+        : comparison && passes(comparison)
+          ? 'healthy'
+          : 'inconclusive'
   // A drifted night's own results are the baseline the issue reports on from now.
   const baseline = state === 'drifted' ? context.sha : night.baseline
   const run = context.runUrl ? ` ([run](${context.runUrl}))` : ''
@@ -196,7 +230,12 @@ export async function trackNight(
       label: settings.trackingLabel,
       title: key === undefined ? title : `${title} (${key})`,
       state,
-      body: state === 'healthy' ? `Recovered: ${summary}${run}` : `${driftNote}${markdown}`,
+      body:
+        state === 'healthy'
+          ? `Recovered: ${summary}${run}`
+          : state === 'inconclusive' && comparison
+            ? notConfirmedNote(`tonight's verdict is ${verdictText(comparison)}`) + markdown
+            : `${driftNote}${markdown}`,
       afterDrift: `The changed model reported here was taken as the new baseline; tonight's run reports the same model and compares with it: ${summary}${run}`,
       ...(baseline === undefined ? {} : { baseline }),
       recheck: night.recheck,
@@ -208,5 +247,10 @@ export async function trackNight(
   if (result.ok && result.value.url) {
     io.setOutput('issue-url', result.value.url)
     io.info(`evalgate: tracking issue ${result.value.action}: ${result.value.url}`)
+    if (state === 'inconclusive' && comparison && result.value.action === 'updated') {
+      io.info(
+        `evalgate: the tracking issue stays open: this night is ${verdictText(comparison)}, which does not show that what it reports is gone`
+      )
+    }
   }
 }

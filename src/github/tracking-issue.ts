@@ -8,6 +8,9 @@
  * but its results became the new baseline, so the next night that matches them closes the issue
  * saying so, rather than as a recovery.
  *
+ * A night that fails nothing but does not pass either (inconclusive) shows no failure, so it opens
+ * no issue, nor that the one reported is gone, so it closes none: an open issue gets its report.
+ *
  * The body records the baseline its report compares with. A healthy night that compared with
  * another one (a push stored a newer baseline since, perhaps of the very failure reported) closes
  * the issue only when it passes against the recorded one too.
@@ -42,6 +45,8 @@ export type Recheck =
   | { state: 'healthy'; body: string }
   /** It fails there: the issue stays open, its body this report, its baseline the recorded one. */
   | { state: 'failing'; body: string; comment?: string }
+  /** It is inconclusive there: the issue stays open, its body this report. */
+  | { state: 'inconclusive'; body: string }
   /** That baseline cannot be read: the issue stays open, and `comment` says why. */
   | { state: 'unknown'; comment: string }
 
@@ -58,18 +63,20 @@ export interface TrackingIssueOptions {
   title: string
   /**
    * `failing`: the checks fail. `drifted`: only the model changed, and the night's results were
-   * taken as the new baseline. `healthy`: neither.
+   * taken as the new baseline. `inconclusive`: nothing fails, but the comparison does not pass
+   * either. `healthy`: it passes.
    */
-  state: 'failing' | 'drifted' | 'healthy'
-  /** Failing or drifted: the issue body (the latest report). Healthy: the closing comment. */
+  state: 'failing' | 'drifted' | 'inconclusive' | 'healthy'
+  /** Failing, drifted or inconclusive: the issue body (the latest report). Healthy: the closing comment. */
   body: string
   /** Healthy, when the last night the issue reports had drifted: the closing comment instead. */
   afterDrift?: string
-  /** Failing or drifted: the comment for a new night; defaults to `body`. */
+  /** Failing, drifted or inconclusive: the comment for a new night; defaults to `body`. */
   comment?: string
   /**
    * The SHA of the baseline the report compares with (a drifted night's own, once stored):
-   * recorded in the body of a failing or drifted issue.
+   * recorded in the body of a failing or drifted issue. An inconclusive night keeps the one the
+   * open issue records: the failure reported there is not shown gone against it.
    */
   baseline?: string
   /**
@@ -250,11 +257,19 @@ export async function syncTrackingIssue(
     return { action: 'closed', url: closed.url }
   }
 
+  const inconclusive = night.state === 'inconclusive'
+  // No failure to open an issue for; nor a sign that an open one's is gone, so it keeps what it
+  // records: the baseline to pass against, and a drift the closing comment is to speak of.
+  if (inconclusive && !open) return { action: 'none' }
+  const baseline = inconclusive ? recorded : night.baseline
+  const drifted =
+    night.state === 'drifted' ||
+    (inconclusive && open !== undefined && hiddenHead(open.body).includes(DRIFTED))
   const head = [
     options.marker,
     key,
-    ...(night.baseline === undefined ? [] : [baselineMarker(night.baseline)]),
-    ...(night.state === 'drifted' ? [DRIFTED] : [])
+    ...(baseline === undefined ? [] : [baselineMarker(baseline)]),
+    ...(drifted ? [DRIFTED] : [])
   ]
   const body = fitCommentBody(`${head.join('\n')}\n${night.body}`).body
   const comment = fitCommentBody(`${key}\n${night.comment ?? night.body}`).body
