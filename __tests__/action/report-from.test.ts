@@ -313,9 +313,12 @@ describe('report-from: a run that compared nothing', () => {
     expect(report.code).toBe(0)
     expect(report.outputs).toMatchObject({ verdict: 'not-compared', passed: 'true' })
     const notCompared =
-      '### evalgate: nothing compared\n\nNothing was compared, and this check does not fail for it: a push to a branch other than the default one compares nothing (pull_request, merge_group, a push to the default branch, schedule and workflow_dispatch do).\n'
+      '### evalgate: nothing compared\n\nNothing was compared, and this check does not fail for it: a push to the branch topic compares nothing (pull_request, merge_group, a push to the default branch, schedule and workflow_dispatch do).\n'
     const opening = (summary: string, text: string) => summary.slice(0, text.length)
     expect(opening(push.summary, notCompared)).toBe(notCompared)
+    expect(push.stdout).toContain(
+      'evalgate: a push to the branch topic compares nothing (pull_request, merge_group, a push to the default branch, schedule and workflow_dispatch do); the report is in the job summary'
+    )
     const noComment =
       '> **No comment posted:** the run it follows is of a push event, not of a pull request.\n\n'
     expect(opening(report.summary, noComment + notCompared)).toBe(noComment + notCompared)
@@ -324,6 +327,39 @@ describe('report-from: a run that compared nothing', () => {
     expect(onMain.outputs.verdict).toBe('no-baseline')
     expect(onMain.summary).toContain('The push run found no baseline.')
   })
+  it('of a tag push: the tag is named, not a branch, in the log and in both jobs’ summaries', async () => {
+    const headSha = server.state.commit({
+      branch: 'release',
+      parents: [mainSha],
+      files: { release: '1\n' }
+    })
+    const tag = 'v1.0.0_rc1'
+    const push = await runEvent(
+      'push',
+      { ...pushPayload(headSha), ref: `refs/tags/${tag}` },
+      { GITHUB_SHA: headSha, GITHUB_REF: `refs/tags/${tag}` },
+      ACTIONS_TOKEN
+    )
+    expect(push.code).toBe(0)
+    expect(push.outputs.verdict).toBe('not-compared')
+    const why = (name: string) =>
+      `a push of the tag ${name} compares nothing (pull_request, merge_group, a push to the default branch, schedule and workflow_dispatch do)`
+    expect(push.stdout).toContain(`evalgate: ${why(tag)}; the report is in the job summary`)
+    // The tag's name is whoever pushed it's to choose: escaped as Markdown in the summary.
+    const notCompared = `### evalgate: nothing compared\n\nNothing was compared, and this check does not fail for it: ${why('v1.0.0\\_rc1')}.\n`
+    expect(push.summary.slice(0, notCompared.length)).toBe(notCompared)
+
+    // GitHub names the tag as the run's head branch: the ref the results record says it is one.
+    const payload = workflowRunPayload({ id: 912, headSha, headBranch: tag, pullRequests: [] })
+    const report = await reportFrom(
+      { ...payload, workflow_run: { ...(payload.workflow_run as object), event: 'push' } },
+      push.resultsPath
+    )
+    expect(report.code).toBe(0)
+    expect(report.outputs.verdict).toBe('not-compared')
+    expect(report.summary).toContain(`\n\n${notCompared}`)
+  })
+
   it('of a push whose event names no branch: whether it compares, by the ref its results record', async () => {
     const headSha = server.state.commit({
       branch: 'dev',
@@ -341,7 +377,7 @@ describe('report-from: a run that compared nothing', () => {
     expect(report.code).toBe(0)
     expect(report.outputs.verdict).toBe('not-compared')
     expect(report.summary).toContain(
-      'a push to a branch other than the default one compares nothing'
+      'Nothing was compared, and this check does not fail for it: a push to the branch dev compares nothing'
     )
     // The same results, as a push to the default branch records them: that push compares.
     const results = JSON.parse(await readFile(push.resultsPath, 'utf8')) as {

@@ -347,7 +347,9 @@ export async function runAction(
     io.setOutput('verdict', 'baseline-unavailable')
   } else if (!compares) {
     io.setOutput('verdict', 'not-compared')
-    io.info(`evalgate: ${notComparedWhy(context.eventName)}; the report is in the job summary`)
+    io.info(
+      `evalgate: ${notComparedWhy(context.eventName, context.ref, terminalLine)}; the report is in the job summary`
+    )
   } else {
     io.setOutput('verdict', 'no-baseline')
     if (client) io.info('evalgate: no baseline to compare with; see the job summary')

@@ -113,6 +113,19 @@ async function openPullRequestAt(
   return { noComment }
 }
 
+/**
+ * The ref of the run a report-from job follows: the one its results record, when its name is the
+ * branch the trusted event names. GitHub names a pushed tag there as a branch, so only the
+ * recorded ref tells the two apart; undefined when the two disagree.
+ */
+function runRef(
+  source: NonNullable<ActionContext['workflowRun']>,
+  recorded: string | undefined
+): string | undefined {
+  if (recorded === undefined || source.headBranch === undefined) return recorded
+  return recorded.replace(/^refs\/(heads|tags)\//, '') === source.headBranch ? recorded : undefined
+}
+
 /** Only a pull request's run is commented on; every run's report has its outputs and summary. */
 async function pullRequestToReportOn(
   client: GitHubClient,
@@ -280,6 +293,7 @@ export async function reportFromArtifact(
     ? { report: comparisonMarkdown(comparison, runUrl, reportOptions) }
     : uncomparedArtifactReport(run, summaries, {
         event: source.event,
+        ref: runRef(source, run.run.ref),
         compares: eventCompares(
           source.event,
           sourceBranch !== undefined && sourceBranch === context.defaultBranch

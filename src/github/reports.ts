@@ -133,25 +133,39 @@ function refusedComparisonMarkdown(
   )
 }
 
-/** Why an event compares nothing, for the log and the report (see comparesWithBaseline). */
-export function notComparedWhy(eventName: string): string {
-  // The event's name comes from the runner, not from the repository's code.
+/** A push that compares nothing, by its ref (`refs/heads/…`, `refs/tags/…`) when known. */
+function pushWhat(ref: string | undefined, escape: (text: string, max: number) => string): string {
+  const tag = /^refs\/tags\/(.+)$/.exec(ref ?? '')?.[1]
+  if (tag !== undefined) return `a push of the tag ${escape(tag, 100)}`
+  const branch = /^refs\/heads\/(.+)$/.exec(ref ?? '')?.[1]
+  if (branch !== undefined) return `a push to the branch ${escape(branch, 100)}`
+  return 'a push to a branch other than the default one'
+}
+
+/**
+ * Why an event compares nothing, for the report (or, with `terminalLine`, for the log; see
+ * comparesWithBaseline). `ref`: the run's, when known.
+ */
+export function notComparedWhy(
+  eventName: string,
+  ref: string | undefined,
+  escape: (text: string, max: number) => string = markdownInline
+): string {
+  // The event's name comes from the runner; a branch's or a tag's from whoever pushed it.
   const event =
-    eventName === 'push'
-      ? 'a push to a branch other than the default one'
-      : `a ${eventName || 'run of this'} event`
+    eventName === 'push' ? pushWhat(ref, escape) : `a ${eventName || 'run of this'} event`
   return `${event} compares nothing (pull_request, merge_group, a push to the default branch, schedule and workflow_dispatch do)`
 }
 
 /** The report of a run that compared nothing for its event (see notComparedWhy). */
 function notComparedMarkdown(
-  eventName: string,
+  event: { name: string; ref: string | undefined },
   run: RunResult,
   summaries: readonly ProviderSummary[]
 ): string {
   return uncomparedMarkdown(
     'nothing compared',
-    `Nothing was compared, and this check does not fail for it: ${notComparedWhy(eventName)}.`,
+    `Nothing was compared, and this check does not fail for it: ${notComparedWhy(event.name, event.ref)}.`,
     run,
     summaries
   )
@@ -264,8 +278,9 @@ export function uncomparedArtifactReport(
   run: RunResult,
   summaries: readonly ProviderSummary[],
   found: {
-    /** The run's event, and whether that event compares (eventCompares). */
+    /** The run's event, its ref when known, and whether that event compares (eventCompares). */
     event: string
+    ref: string | undefined
     compares: boolean
     /** Why the comparison beside the results was refused, if it was. */
     refused: string | undefined
@@ -296,7 +311,10 @@ export function uncomparedArtifactReport(
     }
   }
   if (!found.compares) {
-    return { verdict: 'not-compared', report: notComparedMarkdown(found.event, run, summaries) }
+    return {
+      verdict: 'not-compared',
+      report: notComparedMarkdown({ name: found.event, ref: found.ref }, run, summaries)
+    }
   }
   const which = found.event === 'pull_request' ? 'pull request’s' : found.event
   return {
@@ -370,7 +388,7 @@ export function runReport(
       summaries
     )
   } else {
-    markdown = notComparedMarkdown(context.eventName, run, summaries)
+    markdown = notComparedMarkdown({ name: context.eventName, ref: context.ref }, run, summaries)
   }
   return { markdown: preface + markdown, summaryMarkdown: preface + markdown }
 }
