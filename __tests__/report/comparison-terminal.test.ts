@@ -1,4 +1,5 @@
 import { renderComparisonTerminal } from '../../src/report/comparison-terminal.js'
+import { formatPoints, formatScoresApart } from '../../src/compare/format.js'
 import { renderComparisonJson } from '../../src/report/comparison-json.js'
 import { renderMarkdown } from '../../src/report/markdown.js'
 import { compareRuns } from '../../src/compare/index.js'
@@ -49,6 +50,28 @@ describe('renderComparisonTerminal', () => {
       '      head: no output  (equals: mismatch; stopped by a content filter)\n'
     )
     expect(text).toContain('      base: "output"\n')
+  })
+
+  it('shows the digits that tell a flip and a one-in-3,000 change from no change, as the Markdown report does', () => {
+    // One case of 3,000 falls from 1 to 0.999 and fails: every number rounds to "no change".
+    const { base, head } = runPair(
+      { cases: 3000, answer: () => scored(1) },
+      { cases: 3000, answer: (i) => (i === 0 ? scored(0.999, { pass: false }) : scored(1)) }
+    )
+    const comparison = compareRuns(base, head, { seed: 'f'.repeat(40) })
+    const text = renderComparisonTerminal(comparison, { color: false })
+    expect(text).toContain('    case-0  pass → fail  1.00 → 0.999\n')
+    expect(text).toMatch(/\n {2}pass rate +100\.0% +99\.97% +−0\.03 pts /)
+    const markdown = renderMarkdown(comparison)
+    expect(markdown).toContain(
+      '**case-0** (evals/cases.jsonl:1): pass → fail, score 1.00 → 0.999\n'
+    )
+    expect(markdown).toContain('| pass rate | 100.0% | 99.97% | −0.03 pts |')
+    expect(markdown).toContain('| mean score | 100.0% | 99.99997% | −0.00003 pts |')
+    // Scores equal to the arithmetic's last bit, and a difference of its rounding, stay short.
+    expect(formatScoresApart(0.5, 0.5)).toEqual(['0.50', '0.50'])
+    expect(formatScoresApart(0.1 + 0.2, 0.3)).toEqual(['0.30', '0.30'])
+    expect(formatPoints(1e-17)).toBe('±0.0 pts')
   })
 
   it('lists added and removed cases and the head errors, as the Markdown report does', () => {

@@ -51,9 +51,39 @@ export function formatPercentsApart(value: number, limit: number): [string, stri
   return shown
 }
 
-/** A difference of fractions in percentage points: −0.021 → "−2.1 pts". */
+/**
+ * A flipped case's scores before and after, with as many decimals as it takes to tell them apart
+ * (two at least): "1.00 → 0.999", never "1.00 → 1.00" for a case that flipped.
+ */
+export function formatScoresApart(base: number, head: number): [string, string] {
+  let decimals = 2
+  while (base.toFixed(decimals) === head.toFixed(decimals) && decimals < MAX_DECIMALS) decimals++
+  // The decimals one score needed are not padded onto the other: 1.000 is shown as 1.00.
+  const trimmed = (x: number) => x.toFixed(decimals).replace(/(\.\d{2}\d*?)0+$/, '$1')
+  return [trimmed(base), trimmed(head)]
+}
+
+/**
+ * Below this many points a change is the arithmetic's rounding, not a difference between runs:
+ * it is shown as ±0.0.
+ */
+const NOISE_POINTS = 1e-7
+
+/**
+ * A difference of fractions in percentage points: −0.021 → "−2.1 pts". A real change that rounds
+ * to zero keeps the decimals that show it (one case of 3,000 failing is "−0.03 pts", not "±0.0").
+ */
 export function formatPoints(d: number, withSign = true, decimals = 1): string {
-  const text = `${Math.abs(d * 100).toFixed(decimals)} pts`
+  const points = Math.abs(d * 100)
+  let shown = points.toFixed(decimals)
+  for (
+    let more = decimals + 1;
+    Number(shown) === 0 && points >= NOISE_POINTS && more <= MAX_DECIMALS;
+    more++
+  ) {
+    shown = points.toFixed(more)
+  }
+  const text = `${shown} pts`
   return withSign ? signedChange(text, d) : text
 }
 

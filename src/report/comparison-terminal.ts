@@ -7,6 +7,7 @@ import {
   VERDICT_WORDS,
   comparedRepeatsNote,
   finishReasonText,
+  formatScoresApart,
   limitNotes,
   plural,
   passesDespiteItsP,
@@ -146,7 +147,7 @@ function groupLines(
     for (const flip of cases.slice(0, FLIPS_SHOWN)) {
       const arrow = flip.direction === 'pass-to-fail' ? 'pass → fail' : 'fail → pass'
       lines.push(
-        `    ${terminalLine(flip.caseId, 40)}  ${arrow}  ${flip.baseScore.toFixed(2)} → ${flip.headScore.toFixed(2)}`,
+        `    ${terminalLine(flip.caseId, 40)}  ${arrow}  ${formatScoresApart(flip.baseScore, flip.headScore).join(' → ')}`,
         paint.dim(`      base: ${sampleText(flip.base)}`),
         paint.dim(`      head: ${sampleText(flip.head)}`)
       )

@@ -10,6 +10,7 @@ import {
   comparedRepeatsNote,
   limitNotes,
   finishReasonText,
+  formatScoresApart,
   judgeSpendCaveats,
   plural,
   passesDespiteItsP,
@@ -227,7 +228,7 @@ function flipEntry(flip: FlippedCase): string {
   const arrow = flip.direction === 'pass-to-fail' ? 'pass → fail' : 'fail → pass'
   const source = flip.source ? ` (${markdownInline(flip.source, 120)})` : ''
   return [
-    `**${markdownInline(flip.caseId, 120)}**${source}: ${arrow}, score ${flip.baseScore.toFixed(2)} → ${flip.headScore.toFixed(2)}`,
+    `**${markdownInline(flip.caseId, 120)}**${source}: ${arrow}, score ${formatScoresApart(flip.baseScore, flip.headScore).join(' → ')}`,
     '',
     outputBlock('Base', flip.base),
     '',
