@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path'
 import type { Comparison, MetricComparison, MetricName } from '../compare/index.js'
-import { METRIC_LABELS } from '../compare/format.js'
+import { METRIC_LABELS, formatScoresApart } from '../compare/format.js'
 import { readRegularFileIfExists } from '../io/files.js'
 import { YamlFile, isMapping } from '../spec/yaml-file.js'
 import type { ActionIO } from './io.js'
@@ -99,7 +99,7 @@ export async function annotateRegressions(
   for (const { group, flip } of flips.slice(0, room)) {
     const [file, line] = flip.source.split(/:(?=\d+$)/)
     io.annotate(
-      `case ${flip.caseId} now fails (score ${flip.baseScore.toFixed(2)} → ${flip.headScore.toFixed(2)})`,
+      `case ${flip.caseId} now fails (score ${formatScoresApart(flip.baseScore, flip.headScore).join(' → ')})`,
       {
         file: file ?? flip.source,
         ...(line ? { line: Number(line) } : {}),
