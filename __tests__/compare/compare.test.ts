@@ -21,6 +21,7 @@ import type {
   MetricComparison,
   MetricName
 } from '../../src/compare/index.js'
+import type { GateSpec } from '../../src/spec/types.js'
 import { buildRun, buildSuite, errored, lcg, runPair, scored } from './build.js'
 
 const seed = 'a'.repeat(40)
@@ -989,6 +990,34 @@ describe('compareRuns verdicts', () => {
     expect(verdict(12, 11.5)).toMatch(
       /^pass: median latency ×0\.96 \(−0\.5 ms\): significant \(p < 0\.001\) but within/
     )
+  })
+
+  it('judges a latency shift on the cases that moved, not on a median of fast cache hits', () => {
+    // 22 of 40 cases answer in 2–3 ms (cache hits), 18 in 1.5–2.5 s; the head slows only the
+    // slow ones by ×1.15, hundreds of ms each, which the median of all answers (3 ms) hides.
+    const random = lcg(21)
+    const latencies = Array.from({ length: 40 }, (_, i) =>
+      i < 22 ? 2 + random() : 1500 + 1000 * random()
+    )
+    const verdict = (gate: GateSpec) => {
+      const { base, head } = runPair(
+        { cases: 40, gate, answer: (i) => scored(1, { latencyMs: latencies[i] as number }) },
+        {
+          cases: 40,
+          gate,
+          answer: (i) => {
+            const ms = latencies[i] as number
+            return scored(1, { latencyMs: i < 22 ? ms : 1.15 * ms })
+          }
+        }
+      )
+      const latency = metric(compareRuns(base, head, { seed }), 'latency-p50')
+      return `${latency.verdict}: ${latency.reason}`
+    }
+    expect(verdict({ 'latency-p50': { 'max-ratio': 1.05 } })).toMatch(
+      /^regression: median latency ×1\.07, beyond the tolerated ×1\.05 \(p < 0\.001\)$/
+    )
+    expect(verdict({})).toBe('minor-change: median latency ×1.07: significant but within ×1.20')
   })
 
   it('shows the tolerated bound of a speed-up under a large max-ratio, not ×0.00', () => {

@@ -914,12 +914,11 @@ export function latencyMetric(options: {
   const metric = emptyMetric('latency-p50', 'ms', 'ratio')
   metric.n = n
   metric.tolerance = { maxRatio }
-  const logs = pairs.map((p) =>
-    Math.log(
-      Math.max(p.head.latency as number, LATENCY_FLOOR_MS) /
-        Math.max(p.base.latency as number, LATENCY_FLOOR_MS)
-    )
-  )
+  const floored = pairs.map((p) => ({
+    base: Math.max(p.base.latency as number, LATENCY_FLOOR_MS),
+    head: Math.max(p.head.latency as number, LATENCY_FLOOR_MS)
+  }))
+  const logs = floored.map((f) => Math.log(f.head / f.base))
   let sd = NaN
   if (n > 0) {
     metric.base = median(pairs.flatMap((p) => p.base.latencies))
@@ -950,7 +949,7 @@ export function latencyMetric(options: {
     const change = `median latency ${formatRatio(ratio)}`
     if (tooFewToJudge(metric, change, n, ctx.alpha)) return
     const changeNote = (bound: string) => `significant but within ${bound}`
-    const shift = timingShift(metric.base as number, ratio)
+    const shift = timingShift(slowestMovedBase(floored), ratio)
     if (ratioChangeVerdict(metric, ratio, shift, maxRatio, ctx.alpha, 'median latency', changeNote))
       return
     const high = metric.interval?.high ?? null
@@ -1052,11 +1051,26 @@ export function latencyTailMetric(options: {
 /**
  * The shift in ms a latency ratio stands for, on the scale the ratio was estimated on: timings
  * floored at LATENCY_FLOOR_MS, the base's applied the ratio. For the p95 this is the floored p95s'
- * difference itself; for the median, HL's ratio is a multiplicative shift of every case, shown
- * here on the typical base answer. A floored shift is never larger than the raw one.
+ * difference itself; for the median, HL's ratio is a multiplicative shift of the cases, shown
+ * here on the slowest case that moved (slowestMovedBase). A floored shift is never larger than
+ * the raw one.
  */
 function timingShift(baseMs: number, ratio: number): number {
   return Math.max(baseMs, LATENCY_FLOOR_MS) * (ratio - 1)
+}
+
+/**
+ * The largest base latency (floored) among the cases whose floored latency moved, the ones that
+ * carry a change of the median ratio: on the typical answer of all cases, a suite whose cache hits or
+ * in-process branches answer in a few ms would pass a slowdown of hundreds of ms on its model
+ * calls as sub-millisecond timing noise. Cases that stay under the floor on both sides did not
+ * move; when none moved, the ratio is ×1.00 and so is the shift.
+ */
+function slowestMovedBase(floored: readonly { base: number; head: number }[]): number {
+  return floored.reduce(
+    (slowest, f) => (f.head !== f.base && f.base > slowest ? f.base : slowest),
+    LATENCY_FLOOR_MS
+  )
 }
 
 /**
