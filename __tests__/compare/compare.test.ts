@@ -1860,6 +1860,14 @@ describe('compareRuns verdicts', () => {
     ).toEqual([
       'old / bot is in the baseline but not in the head run, so not compared (renamed or deleted?)'
     ])
+    // A provider renamed in a suite both runs have is this job's own change, not another job's.
+    const triage = (provider: string) =>
+      buildRun([
+        buildSuite({ suite: 'triage', providers: [provider], cases: 5, answer: () => scored(1) })
+      ])
+    expect(compareRuns(triage('gpt-4o'), triage('gpt-4o-mini'), { seed }).warnings).toEqual([
+      'triage / gpt-4o is in the baseline but not in the head run, so not compared (renamed or deleted?)'
+    ])
     const filtered = buildRun([buildSuite({ suite: 'new', cases: 5, answer: () => scored(0) })])
     filtered.run.filter = 'new'
     // Not deleted, only not run: said as such.

@@ -635,15 +635,15 @@ export function compareRuns(base: RunResult, head: RunResult, options: CompareOp
     )
   }
   // Said at the top, not only in a table: renaming or deleting a suite must not pass unnoticed.
-  // A baseline with none of the head's suites is most likely another job's, of other specs,
-  // stored on the same commit: renaming every suite at once is rare.
-  const statuses = new Set(pendingGroups.map(({ group }) => group.status))
-  const sharesNothing = statuses.has('new') && !statuses.has('compared')
+  // A baseline with none of the head's suite names is most likely another job's, of other specs,
+  // stored on the same commit: renaming every suite at once is rare. A suite both have whose
+  // provider was renamed (gpt-4o → gpt-4o-mini) is this run's own change.
+  const sharesNoSuite = head.suites.length > 0 && head.suites.every((s) => !baseSuites.has(s.suite))
   if (removed.length > 0 && head.run.filter === undefined) {
     const listed =
       removed.slice(0, 5).join(', ') + (removed.length > 5 ? ` and ${removed.length - 5} more` : '')
     warnings.push(
-      sharesNothing
+      sharesNoSuite
         ? `the baseline was stored for other suites (${listed}), by another job with other specs, it seems: this run shares no suite and provider with it, so nothing was compared. Give each job its own comment-key (an input of the action), so that each stores and compares its own baselines; if this run renamed them instead, the next baseline compares them`
         : `${removed.join(', ')} ${removed.length === 1 ? 'is' : 'are'} in the baseline but not in the head run, so not compared (renamed or deleted?)`
     )
