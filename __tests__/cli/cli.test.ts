@@ -12,7 +12,7 @@ import { checkComparison } from '../../src/compare/index.js'
 import type { Comparison } from '../../src/compare/index.js'
 import { parseRunResult } from '../../src/results/parse.js'
 import type { CaseInfo, CaseResult, RunResult } from '../../src/results/types.js'
-import { buildEntry, runBundle as runCliProcess } from '../helpers/cli.js'
+import { buildEntry, runBundle as runCliProcess, runInShell } from '../helpers/cli.js'
 import { runResult } from '../helpers/run-result.js'
 
 const repo = resolve('.')
@@ -812,6 +812,48 @@ scorers:
 })
 
 describe('secrets', () => {
+  it('of the specs, quoted by a module that fails to import, are written back in what validate and run print', async () => {
+    const key = 'evalgate-spec-key-0123456789'
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-spec-secrets-'))
+    await writeFile(
+      join(dir, 'keyed.eval.yaml'),
+      [
+        'suite: keyed',
+        'providers:',
+        '  - id: api',
+        '    type: openai',
+        '    model: gpt-4o-mini',
+        '    base-url: http://127.0.0.1:9/v1',
+        "    api-key: '${EVALGATE_SPEC_KEY}'",
+        "prompt: 'Say {{word}}'",
+        'cases:',
+        '  - vars: { word: hi }',
+        'scorers:',
+        '  - { type: javascript, path: ./keyed-scorer.js }',
+        ''
+      ].join('\n')
+    )
+    // The module reads the key the provider uses, as a client it builds at import would.
+    await writeFile(
+      join(dir, 'keyed-scorer.js'),
+      "throw new Error('refused ' + process.env.EVALGATE_SPEC_KEY)\n"
+    )
+    const options = { cwd: dir, env: { EVALGATE_SPEC_KEY: key } }
+    const quoted =
+      ':12:31: scorers[0].path: cannot load scorer module `./keyed-scorer.js`: refused ${EVALGATE_SPEC_KEY} ('
+    const runs = [
+      await runCliProcess(cli, ['validate', 'keyed.eval.yaml'], options),
+      await runCliProcess(cli, ['run', 'keyed.eval.yaml', '--out', out], options),
+      // Read from a pipe, which cannot be read twice: its secrets are taken as it is loaded.
+      await runInShell(cli, 'evalgate validate <(cat keyed.eval.yaml)', options)
+    ]
+    for (const run of runs) {
+      expect(run.code).toBe(2)
+      expect(run.stderr).toContain(quoted)
+      expect(run.stdout + run.stderr).not.toContain(key)
+    }
+  })
+
   it('never reach the results or the output, whatever a server or a command echoes', async () => {
     const secret = 'sk-test-0123456789abcdefSECRET'
     // A server that quotes the Authorization header it got in its 401, as some do.
@@ -1013,6 +1055,45 @@ describe('validate and help', () => {
     expect(run.stdout).toBe(
       'ok evals/refunds.eval.yaml: suite refunds, 11 cases × 1 provider × 1 repeat = 11 calls\n' +
         'ok evals/triage.eval.yaml: suite ticket-triage, 60 cases × 2 providers × 1 repeat = 120 calls\n'
+    )
+  })
+
+  it('validate and run read a spec from a pipe, its relative paths from the working directory', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-piped-'))
+    const spec = [
+      'suite: piped',
+      'providers:',
+      '  - { id: echo, type: exec, command: cat }',
+      "prompt: '{{n}}'",
+      'cases:',
+      '  - file: ./cases.jsonl',
+      'scorers:',
+      "  - { type: equals, expected: '{{n}}' }",
+      ''
+    ].join('\n')
+    await writeFile(join(dir, 'spec.yaml'), spec)
+    await writeFile(join(dir, 'cases.jsonl'), '{"id":"a","n":1}\n{"id":"b","n":2}\n')
+    const validated = await runInShell(cli, 'evalgate validate <(cat spec.yaml)', { cwd: dir })
+    expect(validated.stderr).toBe('')
+    expect(validated.code).toBe(0)
+    expect(validated.stdout).toMatch(
+      /^ok \/dev\/fd\/\d+: suite piped, 2 cases × 1 provider × 1 repeat = 2 calls\n$/
+    )
+    const run = await runInShell(cli, `cat spec.yaml | evalgate run /dev/stdin -q --out ${out}`, {
+      cwd: dir
+    })
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/^piped\s+echo\s+2\s+100\.0%/m)
+    expect((await readResults(out)).suites[0]?.results.map((r) => r.output)).toEqual(['1', '2'])
+    // A case file missing is looked for, and said to be looked for, in the working directory.
+    const missing = await runInShell(
+      cli,
+      "evalgate validate <(sed 's/cases.jsonl/gone.jsonl/' spec.yaml)",
+      { cwd: dir }
+    )
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toMatch(
+      /^ {2}\/dev\/fd\/\d+:6:11: cases\[0\]\.file: case file `\.\/gone\.jsonl` does not exist \(resolved to `gone\.jsonl`; paths are relative to the working directory, as the spec is read from a pipe\)$/m
     )
   })
 

@@ -33,8 +33,28 @@ export function runBundle(
   args: string[],
   options: CliProcessOptions
 ): Promise<CliRun> {
+  return runProcess(process.execPath, [cli, ...args], options)
+}
+
+/**
+ * Runs `script` in bash, where `evalgate` is the bundled CLI: for what only a shell makes, such as
+ * a process substitution `<(…)` or a pipe into the CLI's stdin.
+ */
+export function runInShell(
+  cli: string,
+  script: string,
+  options: CliProcessOptions
+): Promise<CliRun> {
+  const evalgate = `evalgate() { "$EVALGATE_NODE" "$EVALGATE_CLI" "$@"; }`
+  return runProcess('bash', ['-c', `${evalgate}\n${script}`], {
+    ...options,
+    env: { ...options.env, EVALGATE_NODE: process.execPath, EVALGATE_CLI: cli }
+  })
+}
+
+function runProcess(command: string, args: string[], options: CliProcessOptions): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], {
+    const child = spawn(command, args, {
       cwd: options.cwd,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe']

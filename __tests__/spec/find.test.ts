@@ -65,23 +65,35 @@ describe('findSpecFiles', () => {
     ])
   })
 
-  it('reports a spec that is a broken link or a pipe, named or found, instead of skipping or hanging on it', async () => {
+  it('reports a spec found that is a broken link or a pipe, instead of skipping or hanging on it', async () => {
     const cwd = await workspace({ 'evals/a.eval.yaml': '' })
     await symlink('gone.eval.yaml', join(cwd, 'evals/broken.eval.yaml'))
     execFileSync('mkfifo', [join(cwd, 'evals/pipe.eval.yaml')])
-    await mkdir(join(cwd, 'named'))
-    execFileSync('mkfifo', [join(cwd, 'named/fifo.yaml')])
-    const error = await findSpecFiles(['evals', 'named/fifo.yaml'], cwd).catch((e: unknown) => e)
+    const error = await findSpecFiles(['evals'], cwd).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(InputError)
-    const notRegular = 'not a regular file (a pipe, a device or a socket), which cannot hold a spec'
     expect((error as InputError).diagnostics).toEqual([
       {
         file: join('evals', 'broken.eval.yaml'),
         path: '',
         message: `cannot read the file: ENOENT: no such file or directory, stat '${join(cwd, 'evals/broken.eval.yaml')}'`
       },
-      { file: join('evals', 'pipe.eval.yaml'), path: '', message: notRegular },
-      { file: 'named/fifo.yaml', path: '', message: notRegular }
+      {
+        file: join('evals', 'pipe.eval.yaml'),
+        path: '',
+        message:
+          'not a regular file (a pipe, a device or a socket): found in a directory, it is not read, as nothing may ever write to it',
+        hint: 'name it as a spec path to read it, or move it out of the directory'
+      }
+    ])
+  })
+
+  it('takes a pipe named as a spec path, as `<(…)` names one, for the user writes to it', async () => {
+    const cwd = await workspace({ 'evals/a.eval.yaml': '' })
+    await mkdir(join(cwd, 'named'))
+    execFileSync('mkfifo', [join(cwd, 'named/fifo.yaml')])
+    expect(await findSpecFiles(['evals', 'named/fifo.yaml'], cwd)).toEqual([
+      join(cwd, 'evals/a.eval.yaml'),
+      join(cwd, 'named/fifo.yaml')
     ])
   })
 

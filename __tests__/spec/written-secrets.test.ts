@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
 import { writtenSecrets } from '../../src/spec/index.js'
 import { removeWorkspaces, workspace, yaml } from './helpers.js'
 
@@ -78,5 +80,12 @@ describe('writtenSecrets: the secrets of specs that could not be loaded', () => 
       'evals/c.eval.yaml': Buffer.from([0xff, 0xfe, 0x00])
     }
     expect(await secretNames(files, env, ['evals', 'missing'])).toEqual(['API_KEY'])
+  })
+
+  it('are not read again from a pipe named as a spec, which loading read already', async () => {
+    const cwd = await workspace({ 'evals/s.eval.yaml': yaml('suite: s') })
+    // No one writes to it: a read would wait for ever.
+    execFileSync('mkfifo', [join(cwd, 'spec.fifo')])
+    expect(await secretNames({}, env, [join(cwd, 'spec.fifo'), join(cwd, 'evals')])).toEqual([])
   })
 })

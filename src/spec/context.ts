@@ -20,8 +20,8 @@ export class SpecContext {
 
   constructor(
     readonly yaml: YamlFile,
-    /** Absolute directory of the spec file: relative paths in it start here. */
-    readonly specDir: string,
+    /** Where relative paths in the spec start (the spec file's directory), named for hints. */
+    readonly specBase: { directory: string; name: string },
     readonly cwd: string,
     env: Record<string, string | undefined>,
     /** False when no provider will be called (replay from cache): unset secrets are no error. */
@@ -63,10 +63,10 @@ export class SpecContext {
     at: FieldPath
     /** What the path names, e.g. `module`, `case file`. */
     what: string
-    /** Where a relative path starts, with its name for the hint (default: the spec's directory). */
+    /** Where a relative path starts, with its name for the hint (default: specBase). */
     base?: { directory: string; name: string }
   }): Promise<string | undefined> {
-    const base = check.base ?? { directory: this.specDir, name: "the spec file's directory" }
+    const base = check.base ?? this.specBase
     const absolute = resolve(base.directory, check.expanded)
     const resolvedNote = check.written.includes('${')
       ? ''

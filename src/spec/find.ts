@@ -8,7 +8,10 @@ export const DEFAULT_SPEC_PATHS: readonly string[] = ['evals']
 
 const SPEC_FILE = /\.eval\.ya?ml$/
 const NAMING_HINT = 'spec files are named `*.eval.yaml` or `*.eval.yml`'
-const NOT_REGULAR = 'not a regular file (a pipe, a device or a socket), which cannot hold a spec'
+// Found in a directory, a pipe may have no writer: reading it would wait for ever.
+const NOT_REGULAR =
+  'not a regular file (a pipe, a device or a socket): found in a directory, it is not read, as nothing may ever write to it'
+const NOT_REGULAR_HINT = 'name it as a spec path to read it, or move it out of the directory'
 // A shell expands globs before evalgate sees them; one that reaches evalgate (quoted, or in the
 // action's `specs` input) names no file.
 const GLOB = /[*?[\]{}]/
@@ -72,13 +75,13 @@ async function searchDirectory(directory: string, search: Search): Promise<void>
     if (target.isDirectory()) await searchDirectory(path, search)
     else if (!isSpec) continue
     else if (target.isFile()) search.found.add(path)
-    else problem(search, path, NOT_REGULAR)
+    else problem(search, path, NOT_REGULAR, NOT_REGULAR_HINT)
   }
 }
 
 /**
  * The spec files named by `paths` (default `evals`), as sorted absolute paths: files as given
- * (whatever their name), directories searched recursively for `*.eval.yaml` / `*.eval.yml`
+ * (whatever their name; a pipe or a device too), directories searched recursively for `*.eval.yaml` / `*.eval.yml`
  * (following links, to directories too), skipping `node_modules` and dot-directories. Throws an
  * InputError when a path does not exist or cannot be read, or nothing is found.
  */
@@ -121,9 +124,9 @@ export async function searchSpecFiles(
       })
       continue
     }
+    // A pipe or device named is read as the user asked (`<(…)`, `/dev/stdin`): someone writes it.
     if (stats.isDirectory()) await searchDirectory(absolute, search)
-    else if (stats.isFile()) search.found.add(absolute)
-    else search.problems.push({ file: path, path: '', message: NOT_REGULAR })
+    else search.found.add(absolute)
   }
   if (search.problems.length === 0 && search.found.size === 0) {
     const where = searched.map((path) => `\`${path}\``).join(', ')

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { dirname, relative } from 'node:path'
 import { InputError, errorMessage, type Diagnostic, type SourceLocation } from '../errors.js'
 import { DEFAULT_MARGIN, DEFAULT_NOISE } from '../compare/gate.js'
@@ -11,7 +11,9 @@ import { resolveProviders } from './providers.js'
 import { checkSpecSchema } from './schema-check.js'
 import { resolveScorers } from './scorers.js'
 import { checkTemplates } from './template-check.js'
-import type { GateSpec, HttpProviderSpec, PromptTemplate, SuiteSpec } from './types.js'
+import { redactText } from './secrets.js'
+import type { GateSpec, HttpProviderSpec, PromptTemplate, SecretValue, SuiteSpec } from './types.js'
+import { specSecrets } from './written-secrets.js'
 import { YamlFile, isMapping, type FieldPath } from './yaml-file.js'
 
 export interface LoadOptions {
@@ -49,14 +51,24 @@ interface WrittenSpec {
 
 interface SpecFileResult {
   suite?: SuiteSpec
+  /** The spec's secrets, set before any problem stopped it: kept out of every problem reported. */
+  secrets?: SecretValue[]
   /** The suite name and where it is written, for the cross-file uniqueness check. */
   name?: { suite: string; at: SourceLocation }
   diagnostics: Diagnostic[]
 }
 
-/** Parses, validates and resolves one spec file, collecting every problem it has. */
+/**
+ * Parses, validates and resolves one spec file, collecting every problem it has. A spec named as
+ * a pipe or a device (`<(…)`, `/dev/stdin`) is read once, shown as named, and has no directory of
+ * its own: its relative paths start in the working directory.
+ */
 async function loadSpecFile(absolutePath: string, options: LoadOptions): Promise<SpecFileResult> {
-  const file = relative(options.cwd, absolutePath)
+  const regular = await stat(absolutePath).then(
+    (stats) => stats.isFile(),
+    () => true
+  )
+  const file = regular ? relative(options.cwd, absolutePath) : absolutePath
   let text: string | undefined
   try {
     text = utf8Text(await readFile(absolutePath))
@@ -95,10 +107,13 @@ async function loadSpecFile(absolutePath: string, options: LoadOptions): Promise
   if (!isMapping(data))
     return { diagnostics: [yaml.diagnostic([], 'expected a mapping of keys', required)] }
 
+  const secrets = specSecrets(data, options.env)
   const schema = checkSpecSchema(data, yaml)
   const context = new SpecContext(
     yaml,
-    dirname(absolutePath),
+    regular
+      ? { directory: dirname(absolutePath), name: "the spec file's directory" }
+      : { directory: options.cwd, name: 'the working directory, as the spec is read from a pipe' },
     options.cwd,
     options.env,
     (options.requireSecrets ?? true) &&
@@ -137,7 +152,7 @@ async function loadSpecFile(absolutePath: string, options: LoadOptions): Promise
       ? { suite: data.suite, at: context.source(['suite']) }
       : undefined
   if (diagnostics.length > 0 || timeoutMs === undefined) {
-    return { ...(name ? { name } : {}), diagnostics }
+    return { ...(name ? { name } : {}), secrets, diagnostics }
   }
 
   const suite: SuiteSpec = {
@@ -154,7 +169,7 @@ async function loadSpecFile(absolutePath: string, options: LoadOptions): Promise
     gate: written.gate ?? {},
     source: context.source(['suite'])
   }
-  return { suite, ...(name ? { name } : {}), diagnostics }
+  return { suite, ...(name ? { name } : {}), secrets, diagnostics }
 }
 
 /**
@@ -219,6 +234,17 @@ export async function loadSpecs(
     })
   }
 
-  if (diagnostics.length > 0) throw combinedError(diagnostics)
+  if (diagnostics.length > 0) {
+    // A module that fails to import may quote a key the spec's providers read, in the message:
+    // shown to whoever reads the log, which only GitHub's own secrets are masked in. Hints are
+    // evalgate's own advice, never to be garbled by a value that happens to appear in them.
+    const secrets = results.flatMap((result) => result.secrets ?? [])
+    throw combinedError(
+      diagnostics.map((diagnostic) => ({
+        ...diagnostic,
+        message: redactText(diagnostic.message, secrets)
+      }))
+    )
+  }
   return results.map((result) => result.suite as SuiteSpec)
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { relative } from 'node:path'
 import { utf8Text } from '../io/files.js'
 import { searchSpecFiles } from './find.js'
@@ -13,12 +13,39 @@ function providerEntries(spec: Record<string, unknown>): unknown[] {
   return [...providers, ...scorers.map((scorer) => (isMapping(scorer) ? scorer.judge : undefined))]
 }
 
+/** The values, in every form they may be quoted in, of the variables `names` that are set. */
+function secretsOf(
+  names: readonly string[],
+  env: Record<string, string | undefined>
+): SecretValue[] {
+  return [...new Set(names)].flatMap((name) => {
+    const value = env[name]
+    return value === undefined ? [] : secretForms(name, value)
+  })
+}
+
+/**
+ * The secrets of a spec as parsed, valid or not: the set variables its providers and judges use,
+ * which loading expands (and a module it imports can read) before any problem stops it.
+ */
+export function specSecrets(
+  spec: Record<string, unknown>,
+  env: Record<string, string | undefined>
+): SecretValue[] {
+  return secretsOf(providerEntries(spec).flatMap(providerSecretVariables), env)
+}
+
 /**
  * The secret variables of one spec file. None of a file that is not a spec's YAML, or cannot be
- * read: loading stops at it before expanding anything.
+ * read: loading stops at it before expanding anything. Nor of a pipe or device, which loading has
+ * read already (and took the secrets of): read again, it would give nothing, or wait for ever.
  */
 async function specFileSecretVariables(path: string, cwd: string): Promise<string[]> {
-  const text = await readFile(path).then(utf8Text, () => undefined)
+  const regular = await stat(path).then(
+    (stats) => stats.isFile(),
+    () => false
+  )
+  const text = regular ? await readFile(path).then(utf8Text, () => undefined) : undefined
   if (text === undefined) return []
   const yaml = new YamlFile(relative(cwd, path), text)
   if (yaml.syntaxErrors.length > 0 || yaml.shape !== 'mapping') return []
@@ -39,8 +66,5 @@ export async function writtenSecrets(
 ): Promise<SecretValue[]> {
   const { files } = await searchSpecFiles(paths, options.cwd)
   const names = await Promise.all(files.map((file) => specFileSecretVariables(file, options.cwd)))
-  return [...new Set(names.flat())].flatMap((name) => {
-    const value = options.env[name]
-    return value === undefined ? [] : secretForms(name, value)
-  })
+  return secretsOf(names.flat(), options.env)
 }
