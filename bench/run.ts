@@ -7,12 +7,16 @@
  *           OpenAI-compatible server (schema validation off: the tests validate, here it would
  *           only measure ajv)
  *   sdk     the floor under `openai`: the same calls made by the SDK alone, no evalgate
+ * Each process bounds V8's heap growth first, as the shipped entries do (src/bounded-heap.ts): the
+ * SDK's floor too, so the two differ by evalgate's own code alone.
  * Then the cold start of the shipped bundles, a regex scorer's cost per output, and compare on
  * 100,000 paired cases.
  * Targets: ≤ 1.2× ideal, < 150 MB, < 300 ms, compare < 2 s. The lines `ratio-to-ideal:` and
  * `peak-rss-mb:` are the openai provider's; `-http` ones are the http provider's, `-sdk-alone`
  * ones the SDK's alone.
  */
+// First, as in the shipped entries.
+import '../src/bounded-heap.js'
 import { spawnSync } from 'node:child_process'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'

@@ -1,3 +1,5 @@
+// First: V8's heap bounds take hold before anything else loads (see bounded-heap.ts).
+import './bounded-heap.js'
 import { unsupportedNode } from './cli/node-version.js'
 import { writeSync } from 'node:fs'
 import { forcedColor } from './cli/color.js'

@@ -1,3 +1,5 @@
+// First: V8's heap bounds take hold before anything else loads (see bounded-heap.ts).
+import './bounded-heap.js'
 import { writeSync } from 'node:fs'
 import * as core from '@actions/core'
 import { EvalgateError, errorMessage } from './errors.js'
