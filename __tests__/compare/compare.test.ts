@@ -1020,6 +1020,26 @@ describe('compareRuns verdicts', () => {
     expect(verdict({})).toBe('minor-change: median latency ×1.07: significant but within ×1.20')
   })
 
+  it('takes a sub-millisecond shift of every case for timing noise, whatever one slow case does', () => {
+    // 39 cases at 11–13 ms each 0.5 ms slower; one remote call at 900 ms jitters by 0.3 ms. The
+    // ratio applied to that one case would read 36 ms.
+    const random = lcg(8)
+    const latencies = Array.from({ length: 40 }, (_, i) => (i < 39 ? 11 + 2 * random() : 900))
+    const gate: GateSpec = { 'latency-p50': { 'max-ratio': 1.03 } }
+    const { base, head } = runPair(
+      { cases: 40, gate, answer: (i) => scored(1, { latencyMs: latencies[i] as number }) },
+      {
+        cases: 40,
+        gate,
+        answer: (i) => scored(1, { latencyMs: (latencies[i] as number) + (i < 39 ? 0.5 : 0.3) })
+      }
+    )
+    const latency = metric(compareRuns(base, head, { seed }), 'latency-p50')
+    expect(`${latency.verdict}: ${latency.reason}`).toMatch(
+      /^pass: median latency ×1\.04 \(\+0\.5 ms\): significant \(p < 0\.001\) but within the timing noise of a runner \(under 1 ms\)$/
+    )
+  })
+
   it('shows the tolerated bound of a speed-up under a large max-ratio, not ×0.00', () => {
     const random = lcg(5)
     const latencies = Array.from({ length: 200 }, () => 100 + 100 * random())

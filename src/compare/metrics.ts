@@ -10,6 +10,7 @@ import {
   clusteredStandardError,
   createRng,
   fewestSignificantUnits,
+  hodgesLehmann,
   hodgesLehmannInterval,
   mcnemarExact,
   mean,
@@ -949,7 +950,7 @@ export function latencyMetric(options: {
     const change = `median latency ${formatRatio(ratio)}`
     if (tooFewToJudge(metric, change, n, ctx.alpha)) return
     const changeNote = (bound: string) => `significant but within ${bound}`
-    const shift = timingShift(slowestMovedBase(floored), ratio)
+    const shift = typicalShift(floored)
     if (ratioChangeVerdict(metric, ratio, shift, maxRatio, ctx.alpha, 'median latency', changeNote))
       return
     const high = metric.interval?.high ?? null
@@ -1049,28 +1050,23 @@ export function latencyTailMetric(options: {
 }
 
 /**
- * The shift in ms a latency ratio stands for, on the scale the ratio was estimated on: timings
- * floored at LATENCY_FLOOR_MS, the base's applied the ratio. For the p95 this is the floored p95s'
- * difference itself; for the median, HL's ratio is a multiplicative shift of the cases, shown
- * here on the slowest case that moved (slowestMovedBase). A floored shift is never larger than
- * the raw one.
+ * The shift in ms the p95's ratio stands for: the floored p95s' difference, the scale its ratio
+ * was taken on (timings floored at LATENCY_FLOOR_MS). A floored shift is never larger than the
+ * raw one.
  */
 function timingShift(baseMs: number, ratio: number): number {
   return Math.max(baseMs, LATENCY_FLOOR_MS) * (ratio - 1)
 }
 
 /**
- * The largest base latency (floored) among the cases whose floored latency moved, the ones that
- * carry a change of the median ratio: on the typical answer of all cases, a suite whose cache hits or
- * in-process branches answer in a few ms would pass a slowdown of hundreds of ms on its model
- * calls as sub-millisecond timing noise. Cases that stay under the floor on both sides did not
- * move; when none moved, the ratio is ×1.00 and so is the shift.
+ * The typical case's shift in ms, on the floored timings the median's ratio was estimated on: the
+ * Hodges–Lehmann estimate of the per-case differences, as the ratio is of their logs. Neither the
+ * median answer's time (tiny when most cases are cache hits, though the model calls slowed by
+ * hundreds of ms) nor the slowest case's (one remote call jittering by a fraction of a ms) stands
+ * for the shift the ratio measures.
  */
-function slowestMovedBase(floored: readonly { base: number; head: number }[]): number {
-  return floored.reduce(
-    (slowest, f) => (f.head !== f.base && f.base > slowest ? f.base : slowest),
-    LATENCY_FLOOR_MS
-  )
+function typicalShift(floored: readonly { base: number; head: number }[]): number {
+  return hodgesLehmann(floored.map((f) => f.head - f.base))
 }
 
 /**
