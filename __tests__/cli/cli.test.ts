@@ -1079,6 +1079,14 @@ describe('validate and help', () => {
     expect(validated.stdout).toMatch(
       /^ok \/dev\/fd\/\d+: suite piped, 2 cases × 1 provider × 1 repeat = 2 calls\n$/
     )
+    // Redirected from a file, /dev/stdin is that file, but still no directory the spec was written in.
+    const redirected = await runInShell(cli, 'evalgate validate /dev/stdin < spec.yaml', {
+      cwd: dir
+    })
+    expect(redirected.stderr).toBe('')
+    expect(redirected.stdout).toBe(
+      'ok /dev/stdin: suite piped, 2 cases × 1 provider × 1 repeat = 2 calls\n'
+    )
     const run = await runInShell(cli, `cat spec.yaml | evalgate run /dev/stdin -q --out ${out}`, {
       cwd: dir
     })
@@ -1093,7 +1101,7 @@ describe('validate and help', () => {
     )
     expect(missing.code).toBe(2)
     expect(missing.stderr).toMatch(
-      /^ {2}\/dev\/fd\/\d+:6:11: cases\[0\]\.file: case file `\.\/gone\.jsonl` does not exist \(resolved to `gone\.jsonl`; paths are relative to the working directory, as the spec is read from a pipe\)$/m
+      /^ {2}\/dev\/fd\/\d+:6:11: cases\[0\]\.file: case file `\.\/gone\.jsonl` does not exist \(resolved to `gone\.jsonl`; paths are relative to the working directory, as the spec is read from a pipe or a device\)$/m
     )
   })
 

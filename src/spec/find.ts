@@ -16,6 +16,20 @@ const NOT_REGULAR_HINT = 'name it as a spec path to read it, or move it out of t
 // action's `specs` input) names no file.
 const GLOB = /[*?[\]{}]/
 
+/**
+ * Whether a spec path names a stream rather than a file of the repository: a pipe or a device
+ * (`<(…)`), or any path under /dev or /proc, as named — `/dev/stdin` redirected from a file is
+ * that file, but its directory is not the one the spec was written in. False when it cannot be
+ * looked at: reading it says why.
+ */
+export async function namesStream(absolutePath: string): Promise<boolean> {
+  if (/^\/(dev|proc)\//.test(absolutePath)) return true
+  return stat(absolutePath).then(
+    (stats) => !stats.isFile(),
+    () => false
+  )
+}
+
 /** What a search of the spec paths has found so far. */
 interface Search {
   cwd: string

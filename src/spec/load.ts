@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { dirname, relative } from 'node:path'
 import { InputError, errorMessage, type Diagnostic, type SourceLocation } from '../errors.js'
 import { DEFAULT_MARGIN, DEFAULT_NOISE } from '../compare/gate.js'
@@ -6,7 +6,7 @@ import { utf8Text } from '../io/files.js'
 import { loadCases } from './cases.js'
 import { SpecContext, type Resolved } from './context.js'
 import { checkedDuration, type Duration } from './duration.js'
-import { findSpecFiles } from './find.js'
+import { findSpecFiles, namesStream } from './find.js'
 import { resolveProviders } from './providers.js'
 import { checkSpecSchema } from './schema-check.js'
 import { resolveScorers } from './scorers.js'
@@ -64,10 +64,7 @@ interface SpecFileResult {
  * its own: its relative paths start in the working directory.
  */
 async function loadSpecFile(absolutePath: string, options: LoadOptions): Promise<SpecFileResult> {
-  const regular = await stat(absolutePath).then(
-    (stats) => stats.isFile(),
-    () => true
-  )
+  const regular = !(await namesStream(absolutePath))
   const file = regular ? relative(options.cwd, absolutePath) : absolutePath
   let text: string | undefined
   try {
@@ -113,7 +110,10 @@ async function loadSpecFile(absolutePath: string, options: LoadOptions): Promise
     yaml,
     regular
       ? { directory: dirname(absolutePath), name: "the spec file's directory" }
-      : { directory: options.cwd, name: 'the working directory, as the spec is read from a pipe' },
+      : {
+          directory: options.cwd,
+          name: 'the working directory, as the spec is read from a pipe or a device'
+        },
     options.cwd,
     options.env,
     (options.requireSecrets ?? true) &&

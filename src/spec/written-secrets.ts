@@ -1,7 +1,7 @@
-import { readFile, stat } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { relative } from 'node:path'
 import { utf8Text } from '../io/files.js'
-import { searchSpecFiles } from './find.js'
+import { namesStream, searchSpecFiles } from './find.js'
 import { providerSecretVariables, secretForms } from './providers.js'
 import type { SecretValue } from './types.js'
 import { YamlFile, isMapping } from './yaml-file.js'
@@ -41,11 +41,9 @@ export function specSecrets(
  * read already (and took the secrets of): read again, it would give nothing, or wait for ever.
  */
 async function specFileSecretVariables(path: string, cwd: string): Promise<string[]> {
-  const regular = await stat(path).then(
-    (stats) => stats.isFile(),
-    () => false
-  )
-  const text = regular ? await readFile(path).then(utf8Text, () => undefined) : undefined
+  const text = (await namesStream(path))
+    ? undefined
+    : await readFile(path).then(utf8Text, () => undefined)
   if (text === undefined) return []
   const yaml = new YamlFile(relative(cwd, path), text)
   if (yaml.syntaxErrors.length > 0 || yaml.shape !== 'mapping') return []
