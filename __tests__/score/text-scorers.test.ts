@@ -376,6 +376,13 @@ describe('numeric', () => {
     expect((await outcome(unit, '1e-99999999')).pass).toBe(true)
     expect((await outcome(unit, '-1e-99999999')).pass).toBe(false)
     expect((await outcome(unit, '2.000e0')).pass).toBe(true)
+    // Beyond what a binary number holds, a plain decimal is a number all the same.
+    const vast = spec({ type: 'numeric', expected: '1e400', tolerance: 1 })
+    expect((await outcome(vast, '1.0e400')).pass).toBe(true)
+    expect(await outcome(vast, '2e400')).toMatchObject({
+      pass: false,
+      reason: 'expected 1e400 ± 1, got 2e400'
+    })
   })
 
   it.each(['42 apples', 'about 42', '1,000', '', 'NaN', 'Infinity', '0x2A'])(

@@ -149,12 +149,12 @@ export function regexScorer(
 // thousands separators, units, hex, Infinity or NaN: `1,000` or `42 apples` is not a number.
 const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/
 
-/** The number a text holds, ignoring surrounding whitespace; undefined when it is not one. */
-export function parseDecimal(text: string): number | undefined {
-  const trimmed = text.trim()
-  if (!DECIMAL.test(trimmed)) return undefined
-  const value = Number(trimmed)
-  return Number.isFinite(value) ? value : undefined
+/**
+ * Whether a text, surrounding whitespace aside, is a plain decimal: of any size, as the numbers
+ * are compared as written (`1e400` too, beyond what a binary number holds).
+ */
+export function isDecimal(text: string): boolean {
+  return DECIMAL.test(text.trim())
 }
 
 /** A plain decimal (as DECIMAL reads it) exactly: coefficient × 10^exponent, no trailing zeros. */
@@ -227,7 +227,7 @@ function withinDecimal(expected: string, actual: string, tolerance: string): boo
 }
 
 function requireExpectedNumber(rendered: string): void {
-  if (parseDecimal(rendered) === undefined) {
+  if (!isDecimal(rendered)) {
     throw new Error(`expected value ${quote(rendered)} is not a number`)
   }
 }
@@ -244,7 +244,7 @@ export function numericScorer(spec: NumericScorerSpec): ScoreFunction {
       `tolerance must be a number ≥ 0, got ${spec.tolerance}`
     )
   }
-  if (templateVariables(spec.expected).length === 0 && parseDecimal(spec.expected) === undefined) {
+  if (templateVariables(spec.expected).length === 0 && !isDecimal(spec.expected)) {
     throw new ScorerConfigProblem(
       'expected',
       `${quote(spec.expected)} is not a number`,
@@ -254,8 +254,7 @@ export function numericScorer(spec: NumericScorerSpec): ScoreFunction {
   return ({ output, vars }) => {
     const expectedText = renderTemplate(spec.expected, vars)
     requireExpectedNumber(expectedText)
-    if (parseDecimal(output) === undefined)
-      return failed(truncate(`output is not a number: ${quote(output)}`))
+    if (!isDecimal(output)) return failed(truncate(`output is not a number: ${quote(output)}`))
     // The numbers as written, not as binary numbers round them: 1.1 is within 0.1 of 1, and
     // 9007199254740994 is not within 1 of 9007199254740992. The tolerance is read as the spec
     // wrote it (0.3, not the binary number just below it).

@@ -11,7 +11,7 @@ import {
   sameName,
   templateVariables
 } from './template.js'
-import { parseDecimal } from '../score/text.js'
+import { isDecimal } from '../score/text.js'
 import type { EvalCase, HttpProviderSpec, PromptTemplate, ScorerSpec } from './types.js'
 import type { Resolved } from './context.js'
 import type { FieldPath, YamlFile } from './yaml-file.js'
@@ -152,7 +152,7 @@ const RENDERED_CHECKS: readonly RenderedCheck[] = [
     field: 'expected',
     template: (spec) => (spec.type === 'numeric' ? spec.expected : undefined),
     problem: (rendered) =>
-      parseDecimal(rendered) === undefined
+      !isDecimal(rendered)
         ? `gives \`expected\` ${JSON.stringify(rendered.slice(0, 60))}, not a number`
         : undefined,
     hint: 'numeric compares with a plain decimal number, such as 42, -0.5 or 1e-3',
