@@ -200,6 +200,17 @@ describe('errors name the call and the likely fix', () => {
     expect(error.message).toContain('Validation Failed; name already_exists')
   })
 
+  it('an HTML page in place of GitHub’s JSON: its words, not its markup', async () => {
+    server.fault('repos/get-commit', faults.unicornPage(), { times: Infinity })
+    const client = clientFor(server, undefined, { maxRetries: 1 })
+    const error = await failure(client.getCommit('main'))
+    expect(error.message).toContain(
+      '→ 503: an HTML page: "Unicorn! · GitHub No server is currently available to service your request.'
+    )
+    expect(error.message).not.toContain('<')
+    expect(error.message.length).toBeLessThan(600)
+  })
+
   it('no answer at all', async () => {
     const url = server.url
     await server.close()
@@ -217,6 +228,9 @@ describe('refs', () => {
     expect(await client.updateRef('heads/main', older as string)).toBe('moved')
     expect(await client.createRef('heads/main', older as string)).toBe('exists')
     expect(await client.getRef('heads/missing')).toBeUndefined()
+    // GitHub documents 409 for a ref update it could not make: a race as well.
+    server.fault('git/update-ref', { status: 409, message: 'Reference update failed' })
+    expect(await client.updateRef('heads/main', older as string)).toBe('moved')
     const moved = await client.updateRef('heads/main', server.state.commit())
     expect(moved).toBe('updated')
     const update = server.requests.find((r) => r.operationId === 'git/update-ref')

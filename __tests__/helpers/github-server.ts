@@ -234,6 +234,8 @@ export interface FaultReply {
   status: number
   message?: string
   headers?: Record<string, string>
+  /** An HTML page in place of GitHub's JSON error, as its edge sends when the API is down. */
+  page?: string
 }
 
 export interface FaultOptions {
@@ -274,6 +276,14 @@ export const faults = {
   },
   serverError(status = 500): FaultReply {
     return { status, message: status === 502 ? 'Server Error' : 'Internal Server Error' }
+  },
+  /** The edge's HTML page of an outage ("unicorn"), tens of KB of markup around one sentence. */
+  unicornPage(status = 503): FaultReply {
+    const style = `<style>${'body { font-family: sans-serif; } '.repeat(300)}</style>`
+    return {
+      status,
+      page: `<!DOCTYPE html><html><head><title>Unicorn! · GitHub</title>${style}</head><body><h1>No server is currently available to service your request.</h1><p>Sorry about that. Please try refreshing and contact us if the problem persists.</p></body></html>`
+    }
   }
 }
 
@@ -1910,6 +1920,14 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       if (fault) {
         fault.remaining--
         const reply = fault.reply
+        if (reply.page !== undefined) {
+          res.writeHead(reply.status, {
+            'content-type': 'text/html; charset=utf-8',
+            ...reply.headers
+          })
+          res.end(reply.page)
+          return
+        }
         return sendError(
           new HttpError(reply.status, reply.message ?? 'Scripted failure', {}, reply.headers),
           // Scripted answers are GitHub's wording for statuses an operation may not document.

@@ -239,11 +239,26 @@ function header(failure: RequestFailure, name: string): string | undefined {
   return value === undefined ? undefined : String(value)
 }
 
+/**
+ * A page in place of GitHub's JSON (its edge's outage page): its text, on one bounded line, as the
+ * markup around it is tens of KB that would bury what the log and the report say.
+ */
+function pageText(page: string): string {
+  const text = page
+    .replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+  return `an HTML page: "${text.length > 200 ? `${text.slice(0, 200)}…` : text}"`
+}
+
 /** GitHub's own words: `message` plus any per-field `errors`. */
 function githubMessage(failure: RequestFailure): string {
   const data = failure.response?.data as
     | { message?: unknown; errors?: { message?: unknown; code?: unknown; field?: unknown }[] }
+    | string
     | undefined
+  if (typeof data === 'string') return pageText(data)
   const message = typeof data?.message === 'string' ? data.message : (failure.message ?? '')
   const details = (Array.isArray(data?.errors) ? data.errors : [])
     .map((e) =>
@@ -661,7 +676,9 @@ class OctokitClient implements GitHubClient {
       await this.octokit.rest.git.updateRef({ ...this.where, ref, sha, force: false })
       return 'updated'
     } catch (error) {
-      if (statusOf(error) === 422) {
+      // GitHub documents 409 too for an update it could not make, as when another writer raced.
+      const status = statusOf(error)
+      if (status === 422 || status === 409) {
         const said = githubMessage(asFailure(error))
         if (/not a fast.forward|cannot be updated|update failed/i.test(said)) return 'moved'
         if (/reference does not exist/i.test(said)) return 'missing'
