@@ -249,6 +249,37 @@ describe('exec provider', () => {
     )
   })
 
+  it('hands variables too long for the environment over in a file, removed after the call', async () => {
+    // Linux refuses to start a command with one environment string over 128 KiB.
+    const document = 'word '.repeat(26_300)
+    const script =
+      "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>{const f=process.env.EVALGATE_VARS_FILE;console.log(JSON.stringify({stdin:s.length,vars:process.env.EVALGATE_VARS??null,file:f,read:JSON.parse(require('fs').readFileSync(f,'utf8')).document.length}))})"
+    const provider = await createProvider(execSpec([node, '-e', script]))
+    const prompt = `Summarize: ${document}`
+    const answer = await provider.call({ ...request, prompt, vars: { document } }, never)
+    const seen = JSON.parse(answer.output) as {
+      stdin: number
+      vars: null
+      file: string
+      read: number
+    }
+    expect(seen).toMatchObject({ stdin: prompt.length, vars: null, read: document.length })
+    await expect(readFile(seen.file)).rejects.toMatchObject({ code: 'ENOENT' })
+  })
+
+  it('a command the system refuses to start is an error naming the provider', async () => {
+    const provider = await createProvider({
+      ...execSpec([node, '-e', '']),
+      env: { HUGE: 'x'.repeat(200_000) }
+    })
+    await expect(provider.call(request, never)).rejects.toEqual(
+      new ProviderError(
+        'exec',
+        `provider cli: cannot run \`${node}\`: spawn E2BIG; its arguments or environment are too long (on Linux, one value at most 128 KiB): pass large values on stdin or in a file`
+      )
+    )
+  })
+
   it('kills the command when the call is aborted', async () => {
     const provider = await createProvider(execSpec([node, '-e', 'setTimeout(() => {}, 60000)']))
     const controller = new AbortController()

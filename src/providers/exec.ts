@@ -1,5 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { ProviderError } from '../errors.js'
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { rmSync } from 'node:fs'
+import { rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ProviderError, errorMessage } from '../errors.js'
 import type { ExecProviderSpec, SecretValue } from '../spec/types.js'
 import type { Provider, ProviderRequest, ProviderResponse } from './types.js'
 import { abortError } from './abort.js'
@@ -31,6 +36,12 @@ const KILL_GRACE_MS = 2000
 const EXIT_GRACE_MS = 500
 /** Room past MAX_ANSWER_BYTES for the line end (`\r\n`) an answer is written with: it is dropped. */
 const LINE_END_BYTES = 2
+/**
+ * The longest the case's variables go in EVALGATE_VARS, as UTF-8 JSON: Linux refuses to start a
+ * command with any one environment string over 128 KiB (MAX_ARG_STRLEN), macOS caps the whole
+ * environment and arguments at 1 MiB. Longer ones go in a file named by EVALGATE_VARS_FILE.
+ */
+const MAX_VARS_ENV_BYTES = 100 * 1024
 /** Process groups (and killing one with a negative pid) are POSIX; Windows kills the child only. */
 const GROUP_KILL = process.platform !== 'win32'
 
@@ -108,26 +119,54 @@ function quoteStderr(stderr: TextEnds, secrets: readonly SecretValue[]): string 
  * Process groups to SIGKILL when evalgate exits, however it exits: commands still running, and
  * those sent SIGTERM whose grace has not run out — what they started may ignore SIGTERM and
  * outlive them, orphaned. process.kill is synchronous, so it works in an 'exit' listener, which
- * is added with the first command.
+ * is added with the first command; so are the files of variables still there removed.
  */
 const killOnExit = new Set<ChildProcess>()
+/** The files of variables too long for the environment (varsEnvironment), while in use. */
+const varsFiles = new Set<string>()
 let exitHookAdded = false
 
+function cleanUpOnExit(): void {
+  if (exitHookAdded) return
+  exitHookAdded = true
+  process.on('exit', () => {
+    for (const group of killOnExit) stop(group, 'SIGKILL')
+    for (const file of varsFiles) rmSync(file, { force: true })
+  })
+}
+
 function killGroupOnExit(child: ChildProcess): void {
-  if (!exitHookAdded) {
-    exitHookAdded = true
-    process.on('exit', () => {
-      for (const group of killOnExit) stop(group, 'SIGKILL')
-    })
-  }
+  cleanUpOnExit()
   killOnExit.add(child)
+}
+
+/**
+ * Where the command finds the case's variables: EVALGATE_VARS, or, when too long for an
+ * environment variable, a file only its owner can read, named by EVALGATE_VARS_FILE.
+ */
+async function varsEnvironment(
+  vars: Record<string, unknown>
+): Promise<{ env: Record<string, string>; file?: string }> {
+  const json = JSON.stringify(vars)
+  if (Buffer.byteLength(json) <= MAX_VARS_ENV_BYTES) return { env: { EVALGATE_VARS: json } }
+  const file = join(tmpdir(), `evalgate-vars-${randomUUID()}.json`)
+  cleanUpOnExit()
+  varsFiles.add(file)
+  await writeFile(file, json, { flag: 'wx', mode: 0o600 })
+  return { env: { EVALGATE_VARS_FILE: file }, file }
+}
+
+async function removeVarsFile(file: string | undefined): Promise<void> {
+  if (file === undefined) return
+  await rm(file, { force: true })
+  varsFiles.delete(file)
 }
 
 /**
  * Runs a command per call: the rendered prompt on stdin, the answer on stdout (one trailing
  * newline dropped, at most MAX_ANSWER_BYTES). The case's id, repeat and variables are in
- * EVALGATE_CASE_ID, EVALGATE_REPEAT and EVALGATE_VARS (JSON). A non-zero exit is an error quoting
- * stderr (see quoteStderr). A call settles once stdout and stderr have closed: what it started has
+ * EVALGATE_CASE_ID, EVALGATE_REPEAT and EVALGATE_VARS (JSON), or the file EVALGATE_VARS_FILE names
+ * (varsEnvironment). A non-zero exit is an error quoting stderr (see quoteStderr). A call settles once stdout and stderr have closed: what it started has
  * stopped, or let go of them.
  */
 export class ExecProvider implements Provider {
@@ -139,26 +178,61 @@ export class ExecProvider implements Provider {
     this.id = spec.id
   }
 
-  call(request: ProviderRequest, signal: AbortSignal): Promise<ProviderResponse> {
+  async call(request: ProviderRequest, signal: AbortSignal): Promise<ProviderResponse> {
+    if (signal.aborted) throw abortError(signal)
+    const vars = await varsEnvironment(request.vars)
+    try {
+      return await this.run(request, vars.env, signal)
+    } finally {
+      await removeVarsFile(vars.file)
+    }
+  }
+
+  private run(
+    request: ProviderRequest,
+    varsEnv: Record<string, string>,
+    signal: AbortSignal
+  ): Promise<ProviderResponse> {
     if (signal.aborted) return Promise.reject(abortError(signal))
     const [file, ...args] = this.spec.command
     if (file === undefined) return Promise.reject(new ProviderError('exec', 'empty command'))
+    const cannotRun = (error: unknown): ProviderError => {
+      // E2BIG: the command line, or a value of `env:`, is longer than the system takes.
+      const hint =
+        (error as { code?: unknown }).code === 'E2BIG'
+          ? '; its arguments or environment are too long (on Linux, one value at most 128 KiB): pass large values on stdin or in a file'
+          : ''
+      return new ProviderError(
+        'exec',
+        `provider ${this.id}: cannot run \`${file}\`: ${errorMessage(error)}${hint}`
+      )
+    }
+    const env: NodeJS.ProcessEnv = { ...process.env, ...this.spec.env }
+    // Only the one of them that holds this case's variables: an inherited one (evalgate run by an
+    // exec command) would be taken for it.
+    delete env['EVALGATE_VARS']
+    delete env['EVALGATE_VARS_FILE']
+    Object.assign(env, varsEnv, {
+      EVALGATE_CASE_ID: request.caseId,
+      EVALGATE_REPEAT: String(request.repeat)
+    })
     const started = performance.now()
     return new Promise((resolve, reject) => {
-      const child = spawn(file, args, {
-        cwd: this.spec.cwd,
-        env: {
-          ...process.env,
-          ...this.spec.env,
-          EVALGATE_CASE_ID: request.caseId,
-          EVALGATE_REPEAT: String(request.repeat),
-          EVALGATE_VARS: JSON.stringify(request.vars)
-        },
-        stdio: ['pipe', 'pipe', 'pipe'],
-        // Its own process group, so a timeout stops what it started too (`sh -c 'sleep 30'`):
-        // a grandchild holding stdout open would otherwise keep the run waiting.
-        detached: GROUP_KILL
-      })
+      let child: ChildProcessWithoutNullStreams
+      try {
+        child = spawn(file, args, {
+          cwd: this.spec.cwd,
+          env,
+          stdio: ['pipe', 'pipe', 'pipe'],
+          // Its own process group, so a timeout stops what it started too (`sh -c 'sleep 30'`):
+          // a grandchild holding stdout open would otherwise keep the run waiting.
+          detached: GROUP_KILL
+        })
+      } catch (error) {
+        // Some failures (E2BIG) are thrown at once rather than sent as an 'error' event.
+        reject(cannotRun(error))
+        return
+      }
       killGroupOnExit(child)
       const stdout: Buffer[] = []
       let stdoutBytes = 0
@@ -231,9 +305,7 @@ export class ExecProvider implements Provider {
 
       child.on('error', (error) => {
         signal.removeEventListener('abort', terminate)
-        reject(
-          new ProviderError('exec', `provider ${this.id}: cannot run \`${file}\`: ${error.message}`)
-        )
+        reject(cannotRun(error))
       })
       child.on('close', (code, killedBy) => {
         signal.removeEventListener('abort', terminate)
