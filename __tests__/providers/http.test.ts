@@ -2,6 +2,7 @@ import { ProviderError } from '../../src/errors.js'
 import { createProvider } from '../../src/providers/index.js'
 import type { Provider, ProviderRequest } from '../../src/providers/types.js'
 import { callCost } from '../../src/providers/prices.js'
+import { CallLimits, callPolicy, callProvider } from '../../src/run/call.js'
 import { loadSpecs, type ProviderSpec } from '../../src/spec/index.js'
 import { removeWorkspaces, specProblems, workspace, yaml } from '../spec/helpers.js'
 import { startJsonEndpoint } from '../helpers/json-endpoint.js'
@@ -229,6 +230,32 @@ describe('http provider answers', () => {
         message: `provider api: HTTP ${status}: ; check url, method and body`
       })
     }
+  })
+
+  it('retries a 200 whose body is an error object as a server error, quoting its message', async () => {
+    const spec = await providerSpec(
+      {},
+      'body: { text: "{{prompt}}" }',
+      'output: answer.text',
+      'retry: { max-attempts: 3, base-delay: 1ms }'
+    )
+    const overloaded = '{"error":{"message":"model overloaded","type":"server_error"}}'
+    replies.push(...[1, 2, 3].map(() => ({ status: 200, body: overloaded })))
+    const before = received.length
+    const policy = callPolicy(spec, await createProvider(spec), {
+      timeoutMs: 5000,
+      limiters: new CallLimits({}),
+      secrets: []
+    })
+    const error = await callProvider(policy, request, never, {}, 'the answer').catch(
+      (e: unknown) => e
+    )
+    expect(error).toMatchObject({
+      kind: 'server',
+      message:
+        'provider api: the server answered with an error: model overloaded (after 3 attempts)'
+    })
+    expect(received.length - before).toBe(3)
   })
 
   it('takes whole token counts only', async () => {

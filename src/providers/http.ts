@@ -40,6 +40,17 @@ export function valueAtPath(value: unknown, path: string): unknown {
 }
 
 /**
+ * The `error.message` (or `error`, a string) of a body that is an error object rather than an
+ * answer, as gateways send with a 200 for an upstream failure; undefined for any other body.
+ */
+export function errorBodyMessage(body: unknown): string | undefined {
+  const error = (body as { error?: unknown } | null)?.error
+  if (typeof error === 'string') return error
+  const message = (error as { message?: unknown } | null | undefined)?.message
+  return typeof message === 'string' ? message : undefined
+}
+
+/**
  * The token counts at the spec's `usage` paths; a path not configured counts 0. A configured path
  * without a count is a malformed answer: silently dropping it would hide a wrong path.
  */
@@ -193,24 +204,25 @@ export class HttpProvider implements Provider {
         redirectMessage(this.id, status, this.excerpt(absoluteUrl(location, spec.url), 300), 'url')
       )
     }
+    // Retry-After (and friends) is what a 429 or 5xx says about when to come back.
+    const retryAfter = (): { retryAfterMs?: number } => {
+      const retryAfterMs = retryAfterFromHeaders(
+        (name) => {
+          const value = answerHeaders[name.toLowerCase()]
+          return (Array.isArray(value) ? value[0] : value) ?? null
+        },
+        Date.now(),
+        status
+      )
+      return retryAfterMs === undefined ? {} : { retryAfterMs }
+    }
     if (!succeeded) {
       const kind = classifyStatus(status)
       const retryable = kind === 'rate-limited' || kind === 'server'
-      // Retry-After (and friends) is what a 429 or 5xx says about when to come back.
-      const retryAfterMs = retryable
-        ? retryAfterFromHeaders(
-            (name) => {
-              const value = answerHeaders[name.toLowerCase()]
-              return (Array.isArray(value) ? value[0] : value) ?? null
-            },
-            Date.now(),
-            status
-          )
-        : undefined
       throw new ProviderError(
         kind,
         `provider ${this.id}: HTTP ${status}: ${this.excerpt(text, 300)}${STATUS_HINTS[kind] ?? ''}`,
-        { retryable, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) }
+        { retryable, ...(retryable ? retryAfter() : {}) }
       )
     }
     if (text.trim() === '') {
@@ -229,6 +241,15 @@ export class HttpProvider implements Provider {
       )
     }
     const output = valueAtPath(parsed, spec.outputPath)
+    const serverMessage = output == null ? errorBodyMessage(parsed) : undefined
+    if (serverMessage !== undefined) {
+      // Gateways answer an upstream failure with a 200 and an error body: a server error.
+      throw new ProviderError(
+        'server',
+        `provider ${this.id}: the server answered with an error: ${this.excerpt(serverMessage, 300)}`,
+        { retryable: true, ...retryAfter() }
+      )
+    }
     if (output === undefined || output === null) {
       throw new ProviderError(
         'malformed-response',

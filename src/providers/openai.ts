@@ -23,6 +23,7 @@ import { OPENAI_API_URL } from './prices.js'
 import { retryAfterFromHeaders } from './retry.js'
 import type { Provider, ProviderRequest, ProviderResponse } from './types.js'
 import { createUndiciFetch } from './undici-fetch.js'
+import { errorBodyMessage } from './http.js'
 import {
   isOversizedAnswer,
   oversizedAnswerMessage,
@@ -90,14 +91,6 @@ const UNFINISHED = new Set([
 /** Why the model stopped, recorded only when that left its answer unfinished. */
 function unnaturalFinish(reason: string | null | undefined): { finishReason?: string } {
   return reason && UNFINISHED.has(reason) ? { finishReason: reason } : {}
-}
-
-/** The `error.message` of a body that is an error object rather than an answer, if it is one. */
-function errorBodyMessage(body: unknown): string | undefined {
-  const error = (body as { error?: unknown } | null)?.error
-  if (typeof error === 'string') return error
-  const message = (error as { message?: unknown } | null | undefined)?.message
-  return typeof message === 'string' ? message : undefined
 }
 
 /** Space, tab, line feed and carriage return: what JSON allows before its value. */
