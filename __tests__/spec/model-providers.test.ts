@@ -422,6 +422,43 @@ describe('problems with openai providers, retry and llm judges', () => {
     ])
   })
 
+  it('refuses credentials in a url or base-url, never sent, without showing them', async () => {
+    const spec = yaml(
+      'suite: s',
+      'providers:',
+      '  - id: web',
+      '    type: http',
+      '    url: "http://user:${TOK}@127.0.0.1:9/answer"', // line 5
+      "    body: { input: '{{prompt}}' }",
+      '    output: a',
+      '  - { id: gpt, type: openai, model: m, base-url: "${CREDENTIALED_URL}/v1" }', // line 8
+      ...REST
+    )
+    const problems = await specProblems(
+      spec,
+      {},
+      { ...ENV, TOK: 'tok-secret-123456', CREDENTIALED_URL: 'http://me:pass-secret-99@127.0.0.1' }
+    )
+    expect(
+      problems.map(({ line, path, message, hint }) => ({ line, path, message, hint }))
+    ).toEqual([
+      {
+        line: 5,
+        path: 'providers[0].url',
+        message: 'the url holds credentials (`user:password@`), which are never sent to the server',
+        hint: "remove them and send them in a header: `headers: { Authorization: 'Bearer ${TOKEN}' }` (or `Basic` and their base64)"
+      },
+      {
+        line: 8,
+        path: 'providers[1].base-url',
+        message:
+          'the base-url holds credentials (`user:password@`), which are never sent to the server',
+        hint: 'remove them and give the key as `api-key: ${API_KEY}`, sent as `Authorization: Bearer …`'
+      }
+    ])
+    expect(JSON.stringify(problems)).not.toMatch(/tok-secret|pass-secret/)
+  })
+
   it('names the variables whose value puts a fragment in a URL, never showing the value', async () => {
     const spec = yaml(
       'suite: s',

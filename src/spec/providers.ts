@@ -484,9 +484,11 @@ function resolveRateLimit(limit: WrittenProviderBase['rate-limit']): ProviderSpe
 
 /**
  * Reports the `url` of an `http` provider or the `base-url` of an `openai` one when it is no
- * http(s) URL, or has a fragment (`#…`); true when there is nothing to report. A fragment is never
- * sent: an `http` provider would drop it unsaid, and the OpenAI SDK would post every call to the
- * base URL itself, its path written after the `#`. The entry need not be valid otherwise: a wrong
+ * http(s) URL, holds credentials (`user:password@`) or has a fragment (`#…`); true when there is
+ * nothing to report. Credentials are never sent: no Authorization header is made of them, and the
+ * server's 401 would seem to blame the headers. Neither is a fragment: an `http` provider would
+ * drop it unsaid, and the OpenAI SDK would post every call to the base URL itself, its path
+ * written after the `#`. The entry need not be valid otherwise: a wrong
  * URL is reported together with the entry's other problems.
  */
 function checkEndpointUrl(
@@ -509,6 +511,17 @@ function checkEndpointUrl(
       field === 'url'
         ? 'write a full URL such as `http://127.0.0.1:8080/v1/answer`'
         : "write the server's API root, such as `http://localhost:11434/v1`"
+    )
+    return false
+  }
+  if (hasCredentials(url)) {
+    // Not quoted: the password may be a secret's value.
+    context.report(
+      [...path, field],
+      `the ${field} holds credentials (\`user:password@\`), which are never sent to the server`,
+      field === 'url'
+        ? "remove them and send them in a header: `headers: { Authorization: 'Bearer ${TOKEN}' }` (or `Basic` and their base64)"
+        : 'remove them and give the key as `api-key: ${API_KEY}`, sent as `Authorization: Bearer …`'
     )
     return false
   }
@@ -664,6 +677,13 @@ function isJsonContainer(text: string): boolean {
  */
 function isUsableUrl(text: string, context: SpecContext): boolean {
   return isHttpUrl(text) || (!context.requireSecrets && usesVariable(text))
+}
+
+/** Whether a URL holds a user name or password (`http://user:password@host/`). */
+function hasCredentials(text: string): boolean {
+  if (!URL.canParse(text)) return false
+  const { username, password } = new URL(text)
+  return username !== '' || password !== ''
 }
 
 /** Whether a URL ends with a fragment, an empty one (`…/v1#`) included. */
