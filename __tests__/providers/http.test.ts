@@ -128,6 +128,20 @@ describe('http provider requests', () => {
     ])
   })
 
+  it('refuses at load a `{{var}}` or `${VAR}` in a body key, which is sent as written', async () => {
+    const write =
+      "write the key as the endpoint expects it, and a case's values or the environment's in the body's values: `body: { input: '{{prompt}}' }`"
+    expect(
+      await problems(
+        "body: { input: '{{prompt}}', '{{q}}': 1, meta: [{ '${TEAM}-id': x }] }",
+        'output: out'
+      )
+    ).toEqual([
+      `providers[0].body["{{q}}"] \`{{q}}\` would be sent as written: a body key is not a template (${write})`,
+      `providers[0].body.meta[0]["\${TEAM}-id"] \`\${TEAM}-id\` would be sent as written: a body key's \`\${VAR}\` is not replaced (${write})`
+    ])
+  })
+
   it('refuses at load a header name HTTP cannot carry', async () => {
     expect(
       await problems('headers: { "X Bad:": v }', 'body: { t: "{{prompt}}" }', 'output: out')

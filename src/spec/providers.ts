@@ -561,6 +561,16 @@ export function textLeaves(value: unknown): string[] {
   return []
 }
 
+/** Every key of the mappings in `value`, deeply, with the path of its value. */
+function mappingKeys(value: unknown, at: FieldPath = []): { key: string; at: FieldPath }[] {
+  if (Array.isArray(value)) return value.flatMap((item, index) => mappingKeys(item, [...at, index]))
+  if (value === null || typeof value !== 'object') return []
+  return Object.entries(value).flatMap(([key, item]) => [
+    { key, at: [...at, key] },
+    ...mappingKeys(item, [...at, key])
+  ])
+}
+
 // A header name HTTP can carry: an RFC 9110 token.
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
@@ -580,8 +590,8 @@ function dottedPath(path: string): string {
 
 /**
  * What an http provider's spec (as written, before `${VAR}` expansion) would silently not send, or
- * could never read: a body with GET, a `{{var}}` in the URL (the body is the template; the URL is
- * sent as written), a provider's request without anything of the case (every case would get the
+ * could never read: a body with GET, a `{{var}}` in the URL or a body key (the body's values are
+ * the template; the URL and keys are sent as written), a provider's request without anything of the case (every case would get the
  * same answer), a header name HTTP cannot carry, a response path that is not dotted.
  */
 function checkHttpRequestShape(
@@ -633,6 +643,22 @@ function checkHttpRequestShape(
       ['url'],
       `\`{{${placeholder}}}\` would be sent as written: the url is not a template`,
       "put a case's values in the `body`, which is rendered for each case"
+    )
+  }
+  // Only a body's values are rendered for each case, and given their `${VAR}`s.
+  for (const { key, at } of mappingKeys(entry.body)) {
+    const [variable] = templateVariables(key)
+    const sentAsWritten =
+      variable !== undefined
+        ? `\`{{${variable}}}\` would be sent as written: a body key is not a template`
+        : usesVariable(key)
+          ? `\`${key}\` would be sent as written: a body key's \`\${VAR}\` is not replaced`
+          : undefined
+    if (sentAsWritten === undefined) continue
+    report(
+      ['body', ...at],
+      sentAsWritten,
+      "write the key as the endpoint expects it, and a case's values or the environment's in the body's values: `body: { input: '{{prompt}}' }`"
     )
   }
   for (const name of Object.keys(entry.headers ?? {})) {
