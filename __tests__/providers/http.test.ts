@@ -6,6 +6,7 @@ import { CallLimits, callPolicy, callProvider } from '../../src/run/call.js'
 import { loadSpecs, type ProviderSpec } from '../../src/spec/index.js'
 import { removeWorkspaces, specProblems, workspace, yaml } from '../spec/helpers.js'
 import { startJsonEndpoint } from '../helpers/json-endpoint.js'
+import { startUntrustedServer } from '../helpers/tls-server.js'
 import type { JsonEndpoint, Received, Reply } from '../helpers/json-endpoint.js'
 
 let endpoint: JsonEndpoint
@@ -296,5 +297,35 @@ describe('http provider answers', () => {
     expect(response).toMatchObject({ output: 'x', model: 'gpt-4o-mini' })
     // gpt-4o-mini's built-in price: $0.15 per 1M input tokens.
     expect(callCost(spec, response)).toBeCloseTo(0.15)
+  })
+})
+
+describe('http provider over TLS', () => {
+  it('says a certificate it cannot trust is not trusted and what to set, without retrying', async () => {
+    const untrusted = await startUntrustedServer()
+    try {
+      const spec = await providerSpec(
+        { ENDPOINT: `${untrusted.origin}/answer` },
+        'body: { text: "{{prompt}}" }',
+        'output: out',
+        'retry: { max-attempts: 3, base-delay: 1ms }'
+      )
+      const policy = callPolicy(spec, await createProvider(spec), {
+        timeoutMs: 5000,
+        limiters: new CallLimits({}),
+        secrets: []
+      })
+      const error = await callProvider(policy, request, never, {}, 'the answer').catch(
+        (e: unknown) => e
+      )
+      expect(error).toMatchObject({
+        kind: 'network',
+        retryable: false,
+        message: `provider api: the connection to ${untrusted.origin}/answer failed: the server's TLS certificate is not trusted (DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate); to trust it, set NODE_EXTRA_CA_CERTS to the certificate's PEM file`
+      })
+      expect(untrusted.connections).toBe(1)
+    } finally {
+      await untrusted.close()
+    }
   })
 })

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { ProviderError } from '../../src/errors.js'
 import { createProvider } from '../../src/providers/index.js'
 import { providerCacheIdentity } from '../../src/providers/identity.js'
@@ -7,6 +9,9 @@ import type { ProviderRequest } from '../../src/providers/types.js'
 import type { OpenAIProviderSpec } from '../../src/spec/types.js'
 import { openAPIProblems, startOpenAIServer } from '../helpers/openai-server.js'
 import type { OpenAIServer } from '../helpers/openai-server.js'
+import { startUntrustedServer } from '../helpers/tls-server.js'
+import { buildEntry, runBundle } from '../helpers/cli.js'
+import { removeWorkspaces, workspace, yaml } from '../spec/helpers.js'
 
 const SECRET = 'sk-test-SECRET123'
 const never = new AbortController().signal
@@ -59,6 +64,8 @@ afterEach(async () => {
   expect(server.violations).toEqual([])
   await server.close()
 })
+
+afterAll(removeWorkspaces)
 
 describe('the local OpenAI server double', () => {
   async function post(body: unknown): Promise<number> {
@@ -159,6 +166,36 @@ describe('OpenAIProvider', () => {
       messages: request.messages
     })
     expect(received?.body).not.toHaveProperty('stream')
+  })
+
+  // In a real Node process: under Jest, a TLS error comes from another realm, and the SDK remakes
+  // it without its code.
+  it('says a certificate it cannot trust is not trusted and what to set, without retrying', async () => {
+    const untrusted = await startUntrustedServer()
+    try {
+      const cli = await buildEntry('src/cli.ts')
+      const cwd = await workspace({
+        'evals/s.eval.yaml': yaml(
+          'suite: s',
+          'providers:',
+          `  - { id: gpt, type: openai, model: m, base-url: "${untrusted.origin}/v1", retry: { max-attempts: 3, base-delay: 1ms } }`,
+          'prompt: "Q: {{q}}"',
+          'cases:',
+          '  - { id: c1, vars: { q: hello } }',
+          'scorers:',
+          '  - type: json-valid'
+        )
+      })
+      await runBundle(cli, ['run'], { cwd })
+      // The report cuts an error short: the results file has it whole.
+      const results = await readFile(join(cwd, '.evalgate', 'results.json'), 'utf8')
+      expect(results).toContain(
+        `"provider gpt: the connection to ${untrusted.origin}/v1 failed: the server's TLS certificate is not trusted (DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate); to trust it, set NODE_EXTRA_CA_CERTS to the certificate's PEM file"`
+      )
+      expect(untrusted.connections).toBe(1)
+    } finally {
+      await untrusted.close()
+    }
   })
 
   it('takes a null token breakdown (a proxy’s) as absent', async () => {

@@ -119,6 +119,38 @@ function isDecodingError(error: unknown): boolean {
   return false
 }
 
+const PRIVATE_CA = 'for a private CA, set NODE_EXTRA_CA_CERTS to its certificate (a PEM file)'
+/** What to do about each way a server's TLS certificate fails verification. */
+const CERTIFICATE_HINTS: Record<string, string> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: "to trust it, set NODE_EXTRA_CA_CERTS to the certificate's PEM file",
+  SELF_SIGNED_CERT_IN_CHAIN: PRIVATE_CA,
+  UNABLE_TO_GET_ISSUER_CERT: PRIVATE_CA,
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: PRIVATE_CA,
+  CERT_UNTRUSTED: PRIVATE_CA,
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: `the server may leave out its intermediate certificates; ${PRIVATE_CA}`,
+  CERT_HAS_EXPIRED: "the server's certificate must be renewed (or this machine's clock is wrong)",
+  CERT_NOT_YET_VALID: "this machine's clock, or the certificate's start date, is wrong",
+  ERR_TLS_CERT_ALTNAME_INVALID: "the certificate is for another host name: check the url's host"
+}
+
+/**
+ * Why the server's TLS certificate was refused, with what to do, when that is why `error` (or a
+ * cause of it) failed: the same on every retry, so not worth one.
+ */
+export function certificateProblem(error: unknown): string | undefined {
+  for (let current = error; typeof current === 'object' && current !== null;) {
+    const { code, cause } = current as { code?: unknown; cause?: unknown }
+    const hint = typeof code === 'string' ? CERTIFICATE_HINTS[code] : undefined
+    if (hint !== undefined) {
+      // Node.js's own hint after a `;` (`--use-system-ca`) is for a CA this machine has.
+      const what = errorMessage(current).split(';')[0]
+      return `the server's TLS certificate is not trusted (${code as string}: ${what}); ${hint}`
+    }
+    current = cause
+  }
+  return undefined
+}
+
 /** A Location header as the URL it points to: a relative one resolved against the request's. */
 function absoluteUrl(location: string, requestUrl: string): string {
   try {
@@ -289,6 +321,13 @@ export class HttpProvider implements Provider {
       return new ProviderError(
         'bad-request',
         `provider ${this.id}: ${errorMessage(error)}; check the provider's headers (a value from \${VAR} may end with a newline)`
+      )
+    }
+    const untrusted = certificateProblem(error)
+    if (untrusted !== undefined) {
+      return new ProviderError(
+        'network',
+        `provider ${this.id}: the connection to ${this.spec.url} failed: ${untrusted}`
       )
     }
     return new ProviderError(

@@ -23,7 +23,7 @@ import { OPENAI_API_URL } from './prices.js'
 import { retryAfterFromHeaders } from './retry.js'
 import type { Provider, ProviderRequest, ProviderResponse } from './types.js'
 import { createUndiciFetch } from './undici-fetch.js'
-import { errorBodyMessage } from './http.js'
+import { certificateProblem, errorBodyMessage } from './http.js'
 import {
   isOversizedAnswer,
   oversizedAnswerMessage,
@@ -418,6 +418,13 @@ export class OpenAIProvider implements Provider {
       return new ProviderError('timeout', `provider ${id}: no answer from ${where} in time`, {
         retryable: true
       })
+    }
+    const untrusted = certificateProblem(error)
+    if (untrusted !== undefined) {
+      return new ProviderError(
+        'network',
+        this.redact(`provider ${id}: the connection to ${where} failed: ${untrusted}`)
+      )
     }
     if (error instanceof APIConnectionError) {
       return new ProviderError(
