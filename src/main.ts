@@ -7,7 +7,7 @@ import { runAction } from './github/action.js'
 import type { ActionIO } from './github/io.js'
 import { createGitHubClient } from './github/client.js'
 import { readActionContext } from './github/event.js'
-import { parseSettings } from './github/settings.js'
+import { ignoredInputWarnings, parseSettings } from './github/settings.js'
 import { secretForms } from './spec/providers.js'
 import { redactText } from './spec/secrets.js'
 import type { SecretValue } from './spec/types.js'
@@ -108,7 +108,9 @@ export async function run(): Promise<void> {
     }
   })
   try {
-    const settings = parseSettings((name) => core.getInput(name))
+    const readInput = (name: string) => core.getInput(name)
+    const settings = parseSettings(readInput)
+    for (const warning of ignoredInputWarnings(readInput)) core.warning(`evalgate: ${warning}`)
     secrets = runnerTokens(process.env)
     for (const { value } of secrets) core.setSecret(value)
     withholdRunnerSecrets(process.env)
@@ -124,9 +126,11 @@ export async function run(): Promise<void> {
     })
     if (failure) fail(failure)
   } catch (error) {
+    // Prefixed like every other error of the step, so that in a job of several actions the
+    // annotation says which one raised it; one that already names evalgate is left as it is.
     fail(
       error instanceof EvalgateError
-        ? error.message
+        ? error.message.replace(/^(?!evalgate\b)/, 'evalgate: ')
         : `evalgate: internal error: ${errorMessage(error)}`
     )
   } finally {

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseRunResult } from '../../src/results/parse.js'
@@ -158,9 +158,26 @@ describe('the action bundle without a token', () => {
     const result = await run({ specs: 'evals', concurrency: 'many' })
     expect(result.code).toBe(1)
     expect(result.stdout).toContain(
-      '::error::input `concurrency` must be a positive integer, got "many"'
+      '::error::evalgate: input `concurrency` must be a positive integer, got "many"'
     )
     expect(result.outputs).toEqual({})
+  })
+
+  it('names a spec path it cannot read among others, and the input `specs`, without denying the specs found', async () => {
+    const result = await run({ specs: 'evals,nonexistent' })
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(
+      /^::error::evalgate: input `specs`: 1 spec path could not be read:%0A {2}nonexistent: no such file or directory/m
+    )
+    expect(result.stdout).not.toContain('no eval specs to load')
+  })
+
+  it('says a `# comment` line of a YAML block of `specs` is read as a path, and what to do', async () => {
+    const result = await run({ specs: '# the suites\nevals\n' })
+    expect(result.code).toBe(1)
+    expect(result.stdout).toContain(
+      '# the suites: no such file or directory (a YAML block scalar (`specs: |`) keeps a `# comment` line as text, so it was read as a path: remove the line)'
+    )
   })
 
   it('fails the step, and says why, when the code under test ends the process with exit code 0', async () => {
@@ -240,7 +257,9 @@ describe('the action bundle without a token', () => {
     await writeFile(join(workspace, 'answer.js'), imported)
     const result = await run({ specs: 'one.eval.yaml', 'results-path': 'answer.js' }, workspace)
     expect(result.code).toBe(1)
-    expect(result.stdout).toMatch(/^::error::.*answer\.js, which is not an evalgate results file/m)
+    expect(result.stdout).toMatch(
+      /^::error::evalgate: .*answer\.js, which is not an evalgate results file/m
+    )
     expect(result.stdout).not.toContain('evalgate: running')
     expect(await readFile(join(workspace, 'answer.js'), 'utf8')).toBe(imported)
   })
@@ -270,7 +289,7 @@ describe('the action bundle without a token', () => {
     const result = await run({ 'merge-from': shards, 'results-path': first })
     expect(result.code).toBe(1)
     expect(result.stdout).toContain(
-      `::error::input \`results-path\` would overwrite the shard (${first}): set it to a file of its own, e.g. merged/results.json`
+      `::error::evalgate: input \`results-path\` would overwrite the shard (${first}): set it to a file of its own, e.g. merged/results.json`
     )
     expect(await readFile(first, 'utf8')).toBe(shard)
     expect(result.outputs).toEqual({})
@@ -284,7 +303,7 @@ describe('the action bundle without a token', () => {
     const result = await run({ 'merge-from': shards, 'results-path': notes })
     expect(result.code).toBe(1)
     expect(result.stdout).toMatch(
-      /^::error::input `results-path` would overwrite .*notes\.md, which is not an evalgate results file/m
+      /^::error::evalgate: input `results-path` would overwrite .*notes\.md, which is not an evalgate results file/m
     )
     expect(await readFile(notes, 'utf8')).toBe('# notes\n')
   })
@@ -309,8 +328,54 @@ describe('the action bundle without a token', () => {
     const result = await run({ 'merge-from': shards })
     expect(result.code).toBe(1)
     expect(result.stdout).toContain(
-      `::error::${join(shards, 'results.json')} is not a shard's results (it was run without --shard)`
+      `::error::evalgate: ${join(shards, 'results.json')} is not a shard's results (it was run without --shard)`
     )
+  })
+
+  it('merges shards downloaded one directory per artifact, as download-artifact lays them out without merge-multiple', async () => {
+    const shards = await mkdtemp(join(tmpdir(), 'evalgate-shards-'))
+    await Promise.all(
+      [1, 2].map(async (index) => {
+        const artifact = join(shards, `evalgate-shard-${index}`)
+        await mkdir(artifact)
+        await writeShard(artifact, index)
+      })
+    )
+    const result = await run({ 'merge-from': shards })
+    expect(result.stdout).toContain(`evalgate: merged 2 shards into ${results}`)
+    expect(result.code).toBe(0)
+    const merged = parseRunResult(await readFile(results, 'utf8'), results)
+    expect(merged.suites[0]?.cases.map(({ id }) => id)).toEqual(['c1', 'c2'])
+  })
+
+  it('says a merge-from directory without results, in it or its subdirectories, holds none, naming the input', async () => {
+    const shards = await mkdtemp(join(tmpdir(), 'evalgate-shards-'))
+    await mkdir(join(shards, 'evalgate-shard-1'))
+    const result = await run({ 'merge-from': shards })
+    expect(result.code).toBe(1)
+    expect(result.stdout).toContain(
+      `::error::evalgate: input \`merge-from\`: ${shards} holds no results file (*.json), nor does any directory directly in it (one per downloaded artifact)`
+    )
+  })
+
+  it('refuses a merge-from pattern, saying it is not expanded and what to name instead', async () => {
+    const result = await run({ 'merge-from': '.evalgate/*.json' })
+    expect(result.code).toBe(1)
+    expect(result.stdout).toContain(
+      '::error::evalgate: input `merge-from` takes files and directories, not patterns (`*` and `?` are not expanded), got ".evalgate/*.json": name the directory the shards\' artifacts were downloaded to'
+    )
+  })
+
+  it('warns of the inputs that do nothing in a merge-from job', async () => {
+    const shards = await mkdtemp(join(tmpdir(), 'evalgate-shards-'))
+    await Promise.all([writeShard(shards, 1), writeShard(shards, 2)])
+    const result = await run({ 'merge-from': shards, filter: 't/c1', specs: 'evals', cache: 'off' })
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain(
+      '::warning::evalgate: input `filter` does nothing with `merge-from`: it applies to the shard jobs that run the suites, and this job runs none; set it there, and remove it here'
+    )
+    // Inputs left at their defaults are no one's doing.
+    expect(result.stdout).not.toMatch(/input `(specs|cache)` does nothing/)
   })
 
   it('refuses merge-from into a results path that is a directory, before reading any shard', async () => {
@@ -322,7 +387,7 @@ describe('the action bundle without a token', () => {
     })
     expect(result.code).toBe(1)
     expect(result.stdout).toContain(
-      `::error::the results path ${dir} is a directory: name a file, e.g. ${join(dir, 'results.json')}`
+      `::error::evalgate: the results path ${dir} is a directory: name a file, e.g. ${join(dir, 'results.json')}`
     )
   })
 })
@@ -338,7 +403,7 @@ describe('specs that cannot be loaded', () => {
     const result = await run({ specs: '.' }, workspace)
     expect(result.code).toBe(1)
     expect(result.stdout).toMatch(
-      /^::error::1 problem in eval specs:%0A {2}one\.eval\.yaml:6:11: cases\[0\]\.file: case file `\.\/cases\.jsonl` does not exist/m
+      /^::error::evalgate: 1 problem in eval specs:%0A {2}one\.eval\.yaml:6:11: cases\[0\]\.file: case file `\.\/cases\.jsonl` does not exist/m
     )
     // No results were written: no results-path.
     expect(result.outputs).toEqual({ verdict: 'invalid-specs', passed: 'false' })

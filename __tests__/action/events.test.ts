@@ -145,7 +145,7 @@ describe('the action by event, against a local GitHub', () => {
     })
     expect(onMain.code).toBe(1)
     expect(onMain.stdout).toContain(
-      '::error::input `baseline-branch` names the branch under test (main): baselines go on a branch of their own, such as the default evalgate-data'
+      '::error::evalgate: input `baseline-branch` names the branch under test (main): baselines go on a branch of their own, such as the default evalgate-data'
     )
     expect(onMain.outputs).toEqual({})
     const outside = await runEvent('push', pushPayload(mainSha), env, ACTIONS_TOKEN, {
@@ -161,7 +161,7 @@ describe('the action by event, against a local GitHub', () => {
     expect(existsSync(join(workspace, '..baselines', `${mainSha}.json`))).toBe(true)
     expect(outside.code).toBe(1)
     expect(outside.stdout).toContain(
-      `::error::input \`baseline-dir\` must be inside the repository (${workspace}), where it can be committed; got "../outside-baselines"`
+      `::error::evalgate: input \`baseline-dir\` must be inside the repository (${workspace}), where it can be committed; got "../outside-baselines"`
     )
   })
 
@@ -194,7 +194,7 @@ describe('the action by event, against a local GitHub', () => {
     ] as const) {
       const refused = await withDir(dir)
       expect(refused.code).toBe(1)
-      expect(refused.stdout).toContain(`::error::${error}`)
+      expect(refused.stdout).toContain(`::error::evalgate: ${error}`)
       expect(refused.stdout).not.toContain('evalgate: running')
       expect(refused.outputs).toEqual({})
     }
@@ -210,7 +210,7 @@ describe('the action by event, against a local GitHub', () => {
       const unreadable = await unlessStuckOn(fifo, withDir(dir))
       expect(unreadable.code).toBe(1)
       expect(unreadable.stdout).toContain(
-        `::error::cannot read the baselines at ${baseline}: not a regular file; \`baseline-dir\` must be a directory of <commit sha>.json files: move what is there out of the way`
+        `::error::evalgate: cannot read the baselines at ${baseline}: not a regular file; \`baseline-dir\` must be a directory of <commit sha>.json files: move what is there out of the way`
       )
       expect(unreadable.stdout).not.toMatch(/GitHub|re-run/)
     }
@@ -394,7 +394,7 @@ describe('the action by event, against a local GitHub', () => {
     })
     expect(run.code).toBe(1)
     expect(run.stdout).toContain(
-      '::error::the event payload at GITHUB_EVENT_PATH has a pull_request without base.ref, base.sha, base.repo.full_name'
+      '::error::evalgate: the event payload at GITHUB_EVENT_PATH has a pull_request without base.ref, base.sha, base.repo.full_name'
     )
   })
 
@@ -656,7 +656,7 @@ describe('the action by event, against a local GitHub', () => {
     )
     expect(own.code).toBe(1)
     expect(own.stdout).toMatch(
-      /^::error::.*environment variable `OPENAI_API_KEY` is not set \(or empty\)/m
+      /^::error::evalgate: .*environment variable `OPENAI_API_KEY` is not set \(or empty\)/m
     )
   })
 
@@ -829,7 +829,7 @@ describe('the action by event, against a local GitHub', () => {
     const report = await reportFrom(payload, mainSha, stale.resultsPath)
     expect(report.code).toBe(1)
     expect(report.stdout).toMatch(
-      /^::error::.*holds results of [0-9a-f]{40}, not of the run's head a{40}/m
+      /^::error::evalgate: .*holds results of [0-9a-f]{40}, not of the run's head a{40}/m
     )
   })
 
@@ -848,7 +848,7 @@ describe('the action by event, against a local GitHub', () => {
     const report = await reportFrom(payload, mainSha, huge)
     expect(report.code).toBe(1)
     expect(report.stdout).toContain(
-      `::error::${huge} is 257 MB, more than the 256 MB report-from reads from an artifact`
+      `::error::evalgate: ${huge} is 257 MB, more than the 256 MB report-from reads from an artifact`
     )
   })
 

@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { ACTIONS_TOKEN } from '../helpers/github-server.js'
@@ -315,7 +315,7 @@ describe('a pull request whose specs break', () => {
       expect(broken.code).toBe(1)
       // The step fails with the problems, as it did before it reported them anywhere else.
       expect(broken.stdout).toMatch(
-        /^::error::1 problem in eval specs:%0A {2}evals\/qa\.eval\.yaml:9:\d+: cases\[0\]\.file: case file `\.\/@octocat\/<b>capitals\.jsonl` does not exist/m
+        /^::error::evalgate: 1 problem in eval specs:%0A {2}evals\/qa\.eval\.yaml:9:\d+: cases\[0\]\.file: case file `\.\/@octocat\/<b>capitals\.jsonl` does not exist/m
       )
       expect(broken.outputs).toEqual({
         verdict: 'invalid-specs',
@@ -400,6 +400,23 @@ describe('a pull request whose specs break', () => {
     expect(await readdir(join(reported.resultsPath, '..'))).toEqual([
       basename(reported.resultsPath).replace(/\.json$/, '.invalid-specs.json')
     ])
+
+    // Downloaded without merge-multiple, each artifact in a directory of its own: the same report.
+    const perArtifact = await mkdtemp(join(tmpdir(), 'evalgate-artifacts-'))
+    for (const record of await readdir(broken.shards)) {
+      const artifact = join(perArtifact, `evalgate-shard-${record[0] ?? ''}`)
+      await mkdir(artifact)
+      await copyFile(join(broken.shards, record), join(artifact, 'results.invalid-specs.json'))
+    }
+    const fromArtifacts = await pullRequestRun(
+      runEvent,
+      pull,
+      { GITHUB_JOB: 'gate' },
+      { 'merge-from': perArtifact }
+    )
+    expect(fromArtifacts.code).toBe(1)
+    expect(fromArtifacts.outputs.verdict).toBe('invalid-specs')
+    expect(fromArtifacts.summary).toContain(problems)
   })
 
   it('run as shards: a shard’s record the merge-from job refuses is named, and why, not passed off as a missing shard', async () => {
@@ -422,7 +439,9 @@ describe('a pull request whose specs break', () => {
       )
       expect(gate.code).toBe(1)
       const [failure] = gate.stdout.split('\n').filter((line) => line.startsWith('::error::'))
-      expect(failure).toContain(`::error::the record of invalid specs ${record} (${why as string}`)
+      expect(failure).toContain(
+        `::error::evalgate: the record of invalid specs ${record} (${why as string}`
+      )
       expect(failure).toMatch(
         /\) was refused, so the shards do not merge: .* Merging said: shard 2\/2 is missing: .*\. The log of that shard's job lists its problems: fix them and run the shards again; if its specs do load, run that shard again, as its record was damaged$/
       )

@@ -512,7 +512,7 @@ describe('report-from: a run whose specs could not be loaded', () => {
     const stale = await reportFrom(runOf(909, pull), artifact)
     expect(stale.code).toBe(1)
     expect(stale.stdout).toContain(
-      `::error::${record} records the invalid specs of ${mainSha}, not of the run's head ${pull.headSha}: download the artifact of that run`
+      `::error::evalgate: ${record} records the invalid specs of ${mainSha}, not of the run's head ${pull.headSha}: download the artifact of that run`
     )
 
     await writeFile(record, JSON.stringify({ commit: pull.headSha, problems: 42 }))

@@ -158,7 +158,9 @@ throw new Error('read ' + entry + ' knew ' + ${JSON.stringify(ACTIONS_TOKEN.toUp
         .split('\n')
         .filter((line) => !line.startsWith('::add-mask::'))
         .join('\n')
-      expect(log).toMatch(/^::error::1 problem in eval specs:.*knew \$\{INPUT_GITHUB-TOKEN\}/m)
+      expect(log).toMatch(
+        /^::error::evalgate: 1 problem in eval specs:.*knew \$\{INPUT_GITHUB-TOKEN\}/m
+      )
       for (const text of [comment?.body ?? '', run.summary, record, log]) {
         expect(text).not.toContain(ACTIONS_TOKEN)
         expect(text).not.toContain(ACTIONS_TOKEN.toUpperCase())
@@ -234,7 +236,7 @@ describe('a spec’s own secrets, in the error of a module that fails to import'
       expect(comment?.body).toContain('evals/zz-broken.eval.yaml:2:1: invalid YAML')
       expect(run.summary).toContain(quoted)
       expect(run.stdout).toMatch(
-        /^::error::2 problems in eval specs:.*refused \$\{EVALGATE_SPEC_KEY\}/m
+        /^::error::evalgate: 2 problems in eval specs:.*refused \$\{EVALGATE_SPEC_KEY\}/m
       )
       for (const text of [comment?.body ?? '', run.summary, record, run.stdout, run.stderr]) {
         expect(text).not.toContain(specKey)

@@ -1,5 +1,5 @@
 import { UsageError } from '../../src/errors.js'
-import { parseSettings } from '../../src/github/settings.js'
+import { ignoredInputWarnings, parseSettings } from '../../src/github/settings.js'
 
 const reader = (inputs: Record<string, string>) => (name: string) => inputs[name] ?? ''
 
@@ -99,6 +99,14 @@ describe('parseSettings', () => {
       { 'comment-key': 'k'.repeat(101) },
       'input `comment-key` must be one line of at most 100 characters, got 101 characters: use one value of the matrix, e.g. ${{ matrix.model }}'
     ],
+    [
+      { 'comment-key': '🚀'.repeat(101) },
+      'input `comment-key` must be one line of at most 100 characters, got 101 characters: use one value of the matrix, e.g. ${{ matrix.model }}'
+    ],
+    [
+      { 'merge-from': 'shards\n.evalgate/shard-?.json' },
+      'input `merge-from` takes files and directories, not patterns (`*` and `?` are not expanded), got ".evalgate/shard-?.json": name the directory the shards\' artifacts were downloaded to, e.g. `shards`: the results files in it, or in each of its subdirectories, are merged'
+    ],
     [{ 'baseline-store': 's3' }, 'input `baseline-store` must be one of branch, file, got "s3"'],
     ...['ml/base lines', 'a..b', 'x.lock', '.hidden', 'data/', '-data', 'a:b'].map((branch) => [
       { 'baseline-branch': branch },
@@ -119,5 +127,45 @@ describe('parseSettings', () => {
   it('takes the branch names git takes', () => {
     for (const branch of ['evalgate-data', 'ml/baselines', 'data_2026.v1', 'x@y'])
       expect(parseSettings(reader({ 'baseline-branch': branch })).baseline.branch).toBe(branch)
+  })
+
+  it('counts a comment-key in characters (code points), as the results schema does', () => {
+    expect(parseSettings(reader({ 'comment-key': '🚀'.repeat(100) })).commentKey).toBe(
+      '🚀'.repeat(100)
+    )
+  })
+})
+
+describe('ignoredInputWarnings', () => {
+  it('names each input that does nothing in a merge-from or report-from job, and why', () => {
+    const runInputs = {
+      specs: 'evals/triage',
+      repeats: '3',
+      filter: 't/c1',
+      concurrency: '4',
+      cache: 'replay',
+      'cache-dir': 'answers'
+    }
+    const merging = ignoredInputWarnings(reader({ 'merge-from': 'shards', ...runInputs }))
+    expect(merging).toEqual(
+      ['specs', 'repeats', 'filter', 'concurrency', 'cache', 'cache-dir'].map(
+        (name) =>
+          `input \`${name}\` does nothing with \`merge-from\`: it applies to the shard jobs that run the suites, and this job runs none; set it there, and remove it here`
+      )
+    )
+    expect(ignoredInputWarnings(reader({ 'report-from': 'r.json', filter: 't/*' }))).toEqual([
+      'input `filter` does nothing with `report-from`: it applies to the run that made the artifact, and this job runs none; set it there, and remove it here'
+    ])
+  })
+
+  it('says nothing of inputs at their defaults, as the runner passes them, nor in a job that runs', () => {
+    const defaults = {
+      specs: 'evals',
+      concurrency: '8',
+      cache: 'off',
+      'cache-dir': '.evalgate/cache'
+    }
+    expect(ignoredInputWarnings(reader({ 'merge-from': 'shards', ...defaults }))).toEqual([])
+    expect(ignoredInputWarnings(reader({ filter: 't/c1', repeats: '3' }))).toEqual([])
   })
 })

@@ -43,6 +43,10 @@ describe('findSpecFiles', () => {
         hint: 'spec files are named `*.eval.yaml` or `*.eval.yml`'
       }
     ])
+    // The specs found beside it are not denied; none found, none to load.
+    expect((error as InputError).message).toMatch(/^1 spec path could not be read:\n {2}evlas: /)
+    const nothing = await findSpecFiles(['evlas'], cwd).catch((e: unknown) => e)
+    expect((nothing as InputError).message).toMatch(/^no eval specs to load:\n {2}evlas: /)
   })
 
   it('follows links to directories as to files, once each even when a link loops back up', async () => {

@@ -35,6 +35,7 @@ import {
   checkBaselineLocation
 } from './baseline-lookup.js'
 import { reportInvalidSpecs } from './invalid-specs.js'
+import { SpecPathsError } from '../spec/find.js'
 import { mergeShardResults, shardsInvalidSpecs } from './shards.js'
 import type { RefusedRecord } from './shards.js'
 import { storeBaseline, driftedGroups, storeNight, recheckNight, trackNight } from './nightly.js'
@@ -139,9 +140,11 @@ export async function runAction(
         io
       ).catch(async (error: unknown) => {
         if (!(error instanceof InputError)) throw error
+        // The paths came from the input `specs`: said so, as the workflow is where to fix them.
+        const named = error instanceof SpecPathsError ? error.ofInput('specs') : error
         // The step fails with the problems as reported: redacted.
         const problems = await reportInvalidSpecs(
-          error.message,
+          named.message,
           settings,
           context,
           commentKey,

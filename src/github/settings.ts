@@ -121,6 +121,38 @@ function list(text: string): string[] {
     .filter((s) => s.length > 0)
 }
 
+/** The inputs that choose how the suites run, with the value that means "not set". */
+const RUN_INPUTS: readonly { name: string; unset: string }[] = [
+  { name: 'specs', unset: 'evals' },
+  { name: 'repeats', unset: '' },
+  { name: 'filter', unset: '' },
+  { name: 'concurrency', unset: '8' },
+  { name: 'cache', unset: 'off' },
+  { name: 'cache-dir', unset: DEFAULT_CACHE_DIR }
+]
+
+/**
+ * Warnings for the inputs that do nothing in this job: a `merge-from` or `report-from` job runs no
+ * suite, so how to run them is the shard jobs' (or the pull request run's) to say. Read from the
+ * inputs as given, after parseSettings accepted them.
+ */
+export function ignoredInputWarnings(input: InputReader): string[] {
+  const mode =
+    list(input('merge-from')).length > 0
+      ? { name: 'merge-from', runs: 'the shard jobs that run the suites' }
+      : input('report-from')
+        ? { name: 'report-from', runs: 'the run that made the artifact' }
+        : undefined
+  if (!mode) return []
+  return RUN_INPUTS.filter(({ name, unset }) => {
+    const text = input(name).trim()
+    return text !== '' && text !== unset
+  }).map(
+    ({ name }) =>
+      `input \`${name}\` does nothing with \`${mode.name}\`: it applies to ${mode.runs}, and this job runs none; set it there, and remove it here`
+  )
+}
+
 export function parseSettings(input: InputReader): ActionSettings {
   const specs = list(input('specs'))
   const shardText = input('shard')
@@ -143,13 +175,21 @@ export function parseSettings(input: InputReader): ActionSettings {
   const commentAuthor = input('comment-author')
   const commentKey = input('comment-key')
   // It marks the job's comment and is recorded in the results, whose readers refuse more.
-  if (commentKey !== undefined && (commentKey.length > 100 || /[\r\n]/.test(commentKey))) {
+  // Counted in code points, as the results schema counts them: an emoji is one character.
+  const keyLength = [...commentKey].length
+  if (keyLength > 100 || /[\r\n]/.test(commentKey)) {
     throw new UsageError(
-      `input \`comment-key\` must be one line of at most 100 characters, got ${/[\r\n]/.test(commentKey) ? 'several lines' : `${commentKey.length} characters`}: use one value of the matrix, e.g. \${{ matrix.model }}`
+      `input \`comment-key\` must be one line of at most 100 characters, got ${/[\r\n]/.test(commentKey) ? 'several lines' : `${keyLength} characters`}: use one value of the matrix, e.g. \${{ matrix.model }}`
     )
   }
   const reportFrom = input('report-from')
   const mergeFrom = list(input('merge-from'))
+  const pattern = mergeFrom.find((path) => /[*?]/.test(path))
+  if (pattern !== undefined) {
+    throw new UsageError(
+      `input \`merge-from\` takes files and directories, not patterns (\`*\` and \`?\` are not expanded), got "${pattern}": name the directory the shards' artifacts were downloaded to, e.g. \`shards\`: the results files in it, or in each of its subdirectories, are merged`
+    )
+  }
   const modes = [
     shardText && '`shard`',
     reportFrom && '`report-from`',

@@ -47,7 +47,8 @@ export async function mergeShardResults(
   const shards = await readShardsToMerge(out, paths, {
     cwd: deps.cwd,
     shown: 'input `results-path`',
-    advice: 'set it to a file of its own, e.g. merged/results.json'
+    advice: 'set it to a file of its own, e.g. merged/results.json',
+    named: 'input `merge-from`'
   })
   const { commit, commentKey } = run
   let shardsRun: RunResult

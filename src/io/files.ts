@@ -426,18 +426,38 @@ export function invalidSpecsPathFor(resultsPath: string): string {
 }
 
 /**
- * The records of invalid specs among the shards named: in each directory, and beside each file —
- * a shard whose specs could not be loaded wrote one instead of its results.
+ * The directories a directory of shards stands for: itself, and — as actions/download-artifact
+ * lays out several artifacts without `merge-multiple` — each directory directly in it.
+ */
+async function shardDirectories(path: string): Promise<string[]> {
+  const entries = await readdir(path, { withFileTypes: true })
+  const directories = entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => join(path, entry.name))
+    .sort()
+  return [path, ...directories]
+}
+
+/**
+ * The records of invalid specs among the shards named: in each directory (and the directories
+ * directly in it, one per artifact), and beside each file — a shard whose specs could not be
+ * loaded wrote one instead of its results.
  */
 export async function invalidSpecsRecordsAmong(paths: readonly string[]): Promise<string[]> {
   const records = new Set<string>()
   for (const path of paths) {
     const info = await stat(path).catch(() => undefined)
     const candidates = info?.isDirectory()
-      ? (await readdir(path))
-          .filter((name) => name.endsWith('.invalid-specs.json'))
-          .sort()
-          .map((name) => join(path, name))
+      ? (
+          await Promise.all(
+            (await shardDirectories(path)).map(async (directory) =>
+              (await readdir(directory))
+                .filter((name) => name.endsWith('.invalid-specs.json'))
+                .sort()
+                .map((name) => join(directory, name))
+            )
+          )
+        ).flat()
       : [invalidSpecsPathFor(path)]
     for (const candidate of candidates) {
       if ((await stat(candidate).catch(() => undefined))?.isFile()) records.add(candidate)
@@ -447,12 +467,36 @@ export async function invalidSpecsRecordsAmong(paths: readonly string[]): Promis
 }
 
 /**
+ * The results files directly in `directory`, sorted: its `*.json` but the files written beside
+ * results. A link to a results file (a downloaded artifact linked in) counts as the file; a
+ * broken link is kept, to be named when it cannot be read.
+ */
+async function resultsFilesIn(directory: string): Promise<string[]> {
+  const entries = (await readdir(directory, { withFileTypes: true })).filter(
+    (entry) => entry.name.endsWith('.json') && !BESIDE_RESULTS.test(entry.name)
+  )
+  const isResultsFile = async (entry: Dirent): Promise<boolean> =>
+    entry.isFile() ||
+    (entry.isSymbolicLink() &&
+      ((await stat(join(directory, entry.name)).catch(() => undefined))?.isFile() ?? true))
+  const kept = await Promise.all(entries.map(isResultsFile))
+  return entries
+    .filter((_, i) => kept[i])
+    .map((entry) => join(directory, entry.name))
+    .sort()
+}
+
+/**
  * The results files named, each once; a directory stands for the `*.json` directly in it (not
  * the files written beside results, nor subdirectories such as a cache), as a matrix job's
- * downloaded artifacts are laid out. `fromDirectory` marks those, which callers may sift.
+ * artifacts are laid out when downloaded with `merge-multiple`, or — when it holds none — for
+ * those of each directory directly in it, one per artifact, as they are laid out without.
+ * `fromDirectory` marks those, which callers may sift. `named`: what named the paths, for a
+ * directory holding none.
  */
 async function resultsFiles(
-  paths: readonly string[]
+  paths: readonly string[],
+  named: string | undefined
 ): Promise<{ file: string; fromDirectory: boolean }[]> {
   const files = new Map<string, boolean>()
   for (const path of paths) {
@@ -461,25 +505,17 @@ async function resultsFiles(
       files.set(path, files.get(path) ?? false)
       continue
     }
-    const entries = (await readdir(path, { withFileTypes: true })).filter(
-      (entry) => entry.name.endsWith('.json') && !BESIDE_RESULTS.test(entry.name)
-    )
-    // A link to a results file (a downloaded artifact linked in) counts as the file; a broken
-    // link is kept, to be named when it cannot be read.
-    const isResultsFile = async (entry: Dirent): Promise<boolean> =>
-      entry.isFile() ||
-      (entry.isSymbolicLink() &&
-        ((await stat(join(path, entry.name)).catch(() => undefined))?.isFile() ?? true))
-    const kept = await Promise.all(entries.map(isResultsFile))
-    const names = entries
-      .filter((_, i) => kept[i])
-      .map((entry) => entry.name)
-      .sort()
-    if (names.length === 0) throw new UsageError(`${path} holds no results file (*.json)`)
-    for (const name of names) {
-      const file = join(path, name)
-      files.set(file, files.get(file) ?? true)
+    let found = await resultsFilesIn(path)
+    if (found.length === 0) {
+      const [, ...artifacts] = await shardDirectories(path)
+      found = (await Promise.all(artifacts.map(resultsFilesIn))).flat()
     }
+    if (found.length === 0) {
+      throw new UsageError(
+        `${named ? `${named}: ` : ''}${path} holds no results file (*.json), nor does any directory directly in it (one per downloaded artifact): name the shards' results files, or the directory their artifacts were downloaded to`
+      )
+    }
+    for (const file of found) files.set(file, files.get(file) ?? true)
   }
   return [...files].map(([file, fromDirectory]) => ({ file, fromDirectory }))
 }
@@ -490,10 +526,11 @@ async function resultsFiles(
  * is nothing else: then merging says it was run without --shard.
  */
 async function readShardFiles(
-  paths: readonly string[]
+  paths: readonly string[],
+  named: string | undefined
 ): Promise<{ file: string; run: RunResult }[]> {
   const read = await Promise.all(
-    (await resultsFiles(paths)).map(async ({ file, fromDirectory }) => ({
+    (await resultsFiles(paths, named)).map(async ({ file, fromDirectory }) => ({
       file,
       fromDirectory,
       run: await readRunResult(file)
@@ -509,16 +546,20 @@ async function readShardFiles(
  * The shards to merge into `out` (see readShardFiles), once `out` is known to be a file it may
  * write: a directory or a file other than results is refused before any shard is read, a shard
  * itself once they are. `shown` names `out` as the user wrote it; `advice` says where else to
- * write. The CLI's `merge` and the action's `merge-from` check the same.
+ * write; `named` what named the shards (an input). The CLI's `merge` and the action's
+ * `merge-from` check the same.
  */
 export async function readShardsToMerge(
   out: string,
   paths: readonly string[],
-  { cwd, shown, advice }: { cwd: string; shown: string; advice: string }
+  { cwd, shown, advice, named }: { cwd: string; shown: string; advice: string; named?: string }
 ): Promise<{ file: string; run: RunResult }[]> {
   await assertWritableFile(out)
   await assertResultsFileOrNone(out, { cwd, shown })
-  const shards = await readShardFiles(paths.map((path) => resolve(cwd, path)))
+  const shards = await readShardFiles(
+    paths.map((path) => resolve(cwd, path)),
+    named
+  )
   await assertNotAnInput(
     out,
     shards.map(({ file }) => ({ what: 'the shard', path: file })),

@@ -101,8 +101,29 @@ async function searchDirectory(directory: string, search: Search): Promise<void>
  */
 export async function findSpecFiles(paths: readonly string[], cwd: string): Promise<string[]> {
   const { files, problems } = await searchSpecFiles(paths, cwd)
-  if (problems.length > 0) throw new InputError(problems, 'no eval specs to load')
-  return files
+  if (problems.length === 0) return files
+  // Specs found beside the problems are no reason to say there are none.
+  const count = problems.length
+  throw new SpecPathsError(
+    problems,
+    files.length === 0
+      ? 'no eval specs to load'
+      : `${count} spec path${count === 1 ? '' : 's'} could not be read`
+  )
+}
+
+/** The spec paths named could not all be searched; `heading` says so. */
+export class SpecPathsError extends InputError {
+  readonly heading: string
+  constructor(problems: readonly Diagnostic[], heading: string) {
+    super(problems, heading)
+    this.heading = heading
+  }
+
+  /** The same problems, said of the action's input `name` that listed the paths. */
+  ofInput(name: string): InputError {
+    return new InputError(this.diagnostics, `input \`${name}\`: ${this.heading}`)
+  }
 }
 
 /**
@@ -128,13 +149,16 @@ export async function searchSpecFiles(
         path: '',
         message: !missing
           ? `cannot read it: ${errorMessage(error)}`
-          : GLOB.test(path)
+          : GLOB.test(path) && !path.startsWith('#')
             ? 'no such file or directory (patterns such as `*` are not expanded)'
             : 'no such file or directory',
-        hint:
-          missing && GLOB.test(path)
-            ? 'name the directory instead: it is searched for `*.eval.yaml` and `*.eval.yml`'
-            : NAMING_HINT
+        hint: !missing
+          ? NAMING_HINT
+          : path.startsWith('#')
+            ? 'a YAML block scalar (`specs: |`) keeps a `# comment` line as text, so it was read as a path: remove the line'
+            : GLOB.test(path)
+              ? 'name the directory instead: it is searched for `*.eval.yaml` and `*.eval.yml`'
+              : NAMING_HINT
       })
       continue
     }
