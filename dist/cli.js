@@ -8346,7 +8346,20 @@ async function readRunResult(path2) {
   if (run === void 0) throw unreadable("no such file");
   return run;
 }
-async function resultsFiles(paths) {
+async function shardDirectories(path2) {
+  const entries = await readdir(path2, { withFileTypes: true });
+  const directories = entries.filter((entry) => entry.isDirectory()).map((entry) => join(path2, entry.name)).sort();
+  return [path2, ...directories];
+}
+async function resultsFilesIn(directory) {
+  const entries = (await readdir(directory, { withFileTypes: true })).filter(
+    (entry) => entry.name.endsWith(".json") && !BESIDE_RESULTS.test(entry.name)
+  );
+  const isResultsFile = async (entry) => entry.isFile() || entry.isSymbolicLink() && ((await stat(join(directory, entry.name)).catch(() => void 0))?.isFile() ?? true);
+  const kept = await Promise.all(entries.map(isResultsFile));
+  return entries.filter((_, i) => kept[i]).map((entry) => join(directory, entry.name)).sort();
+}
+async function resultsFiles(paths, named) {
   const files = /* @__PURE__ */ new Map();
   for (const path2 of paths) {
     const info = await stat(path2).catch(() => void 0);
@@ -8354,23 +8367,23 @@ async function resultsFiles(paths) {
       files.set(path2, files.get(path2) ?? false);
       continue;
     }
-    const entries = (await readdir(path2, { withFileTypes: true })).filter(
-      (entry) => entry.name.endsWith(".json") && !BESIDE_RESULTS.test(entry.name)
-    );
-    const isResultsFile = async (entry) => entry.isFile() || entry.isSymbolicLink() && ((await stat(join(path2, entry.name)).catch(() => void 0))?.isFile() ?? true);
-    const kept = await Promise.all(entries.map(isResultsFile));
-    const names = entries.filter((_, i) => kept[i]).map((entry) => entry.name).sort();
-    if (names.length === 0) throw new UsageError(`${path2} holds no results file (*.json)`);
-    for (const name of names) {
-      const file = join(path2, name);
-      files.set(file, files.get(file) ?? true);
+    let found = await resultsFilesIn(path2);
+    if (found.length === 0) {
+      const [, ...artifacts] = await shardDirectories(path2);
+      found = (await Promise.all(artifacts.map(resultsFilesIn))).flat();
     }
+    if (found.length === 0) {
+      throw new UsageError(
+        `${named ? `${named}: ` : ""}${path2} holds no results file (*.json), nor does any directory directly in it (one per downloaded artifact): name the shards' results files, or the directory their artifacts were downloaded to`
+      );
+    }
+    for (const file of found) files.set(file, files.get(file) ?? true);
   }
   return [...files].map(([file, fromDirectory]) => ({ file, fromDirectory }));
 }
-async function readShardFiles(paths) {
+async function readShardFiles(paths, named) {
   const read = await Promise.all(
-    (await resultsFiles(paths)).map(async ({ file, fromDirectory }) => ({
+    (await resultsFiles(paths, named)).map(async ({ file, fromDirectory }) => ({
       file,
       fromDirectory,
       run: await readRunResult(file)
@@ -8381,10 +8394,13 @@ async function readShardFiles(paths) {
   );
   return (shards.length > 0 ? shards : read).map(({ file, run }) => ({ file, run }));
 }
-async function readShardsToMerge(out, paths, { cwd, shown, advice }) {
+async function readShardsToMerge(out, paths, { cwd, shown, advice, named }) {
   await assertWritableFile(out);
   await assertResultsFileOrNone(out, { cwd, shown });
-  const shards = await readShardFiles(paths.map((path2) => resolve(cwd, path2)));
+  const shards = await readShardFiles(
+    paths.map((path2) => resolve(cwd, path2)),
+    named
+  );
   await assertNotAnInput(
     out,
     shards.map(({ file }) => ({ what: "the shard", path: file })),
@@ -9285,6 +9301,10 @@ function nextWalshAbove(x, t) {
   }
   return best;
 }
+function hodgesLehmann(diffs) {
+  const x = sortedFinite(diffs);
+  return x === null ? NaN : walshMedian(x);
+}
 function sortedFinite(diffs) {
   if (diffs.length === 0 || diffs.some((d) => !Number.isFinite(d))) return null;
   return Float64Array.from(diffs).sort();
@@ -10036,8 +10056,19 @@ function formatPercentsApart(value, limit2) {
   }
   return shown;
 }
+function formatScoresApart(base, head) {
+  let decimals = 2;
+  while (base.toFixed(decimals) === head.toFixed(decimals) && decimals < MAX_DECIMALS) decimals++;
+  const trimmed = (x) => x.toFixed(decimals).replace(/(\.\d{2}\d*?)0+$/, "$1");
+  return [trimmed(base), trimmed(head)];
+}
 function formatPoints(d, withSign = true, decimals = 1) {
-  const text = `${Math.abs(d * 100).toFixed(decimals)} pts`;
+  const points = Math.abs(d * 100);
+  let shown = points.toFixed(decimals);
+  for (let more = decimals + 1; Number(shown) === 0 && points >= NOISE_POINTS && more <= MAX_DECIMALS; more++) {
+    shown = points.toFixed(more);
+  }
+  const text = `${shown} pts`;
   return withSign ? signedChange(text, d) : text;
 }
 function formatPointsApart(d, limit2, withSign = true) {
@@ -10197,7 +10228,8 @@ function limitNotes(metrics) {
   }
   return [...lines.values()].map(({ word, n, table, read }) => {
     const reads = read.length === 1 ? `the ${word} reads` : `the ${word === "floor" ? "floors" : "maxima"} read`;
-    return `${reads} every case the head answered, whatever the baseline answered: ${read.join(", ")}; base and head above are over the ${plural(n, "case")} ${table}`;
+    const tableCases = n === 0 ? `no case is ${table}, so base and head above cannot be compared` : `base and head above are over the ${plural(n, "case")} ${table}`;
+    return `${reads} every case the head answered, whatever the baseline answered: ${read.join(", ")}; ${tableCases}`;
   });
 }
 function finishReasonText(reason) {
@@ -10228,13 +10260,14 @@ function judgeSpendCaveats(base, head) {
   }
   return caveats;
 }
-var MINUS, MAX_DECIMALS, SMALLEST_RATIO, METRIC_LABELS, VERDICT_WORDS, ABSOLUTE_LIMITS;
+var MINUS, MAX_DECIMALS, NOISE_POINTS, SMALLEST_RATIO, METRIC_LABELS, VERDICT_WORDS, ABSOLUTE_LIMITS;
 var init_format = __esm({
   "src/compare/format.ts"() {
     "use strict";
     init_gate();
     MINUS = "−";
     MAX_DECIMALS = 10;
+    NOISE_POINTS = 1e-7;
     SMALLEST_RATIO = 1e-4;
     METRIC_LABELS = {
       score: "mean score",
@@ -10517,6 +10550,22 @@ function powerAdvice(options) {
     requiredRepeats
   };
 }
+function setPowerAdvice(metric, options) {
+  const { sd, n, effect, target, shown = (mde) => mde } = options;
+  const advice = powerAdvice({
+    sd,
+    n,
+    alpha: options.alpha / Math.max(1, options.familySize),
+    effect
+  });
+  metric.power = {
+    minimumDetectableEffect: advice.mde === null ? null : shown(advice.mde),
+    targetEffect: target,
+    requiredCases: advice.requiredCases,
+    additionalCases: advice.additionalCases,
+    requiredRepeats: null
+  };
+}
 function meanWithinVariance(cases, valueOf) {
   const variances = [];
   for (const c of cases) {
@@ -10746,11 +10795,11 @@ function latencyMetric(options) {
   const metric = emptyMetric("latency-p50", "ms", "ratio");
   metric.n = n;
   metric.tolerance = { maxRatio };
-  const logs = pairs.map(
-    (p) => Math.log(
-      Math.max(p.head.latency, LATENCY_FLOOR_MS) / Math.max(p.base.latency, LATENCY_FLOOR_MS)
-    )
-  );
+  const floored = pairs.map((p) => ({
+    base: Math.max(p.base.latency, LATENCY_FLOOR_MS),
+    head: Math.max(p.head.latency, LATENCY_FLOOR_MS)
+  }));
+  const logs = floored.map((f) => Math.log(f.head / f.base));
   let sd = NaN;
   if (n > 0) {
     metric.base = median(pairs.flatMap((p) => p.base.latencies));
@@ -10781,7 +10830,7 @@ function latencyMetric(options) {
     const change = `median latency ${formatRatio(ratio)}`;
     if (tooFewToJudge(metric, change, n, ctx.alpha)) return;
     const changeNote = (bound) => `significant but within ${bound}`;
-    const shift = timingShift(metric.base, ratio);
+    const shift = typicalShift(floored);
     if (ratioChangeVerdict(metric, ratio, shift, maxRatio, ctx.alpha, "median latency", changeNote))
       return;
     const high = metric.interval?.high ?? null;
@@ -10793,19 +10842,15 @@ function latencyMetric(options) {
       );
     }
     if (tooFewInFamily(metric, change, n, formatRatio(maxRatio), ctx.alpha, familySize)) return;
-    const advice = powerAdvice({
+    setPowerAdvice(metric, {
       sd,
       n,
-      alpha: ctx.alpha / Math.max(1, familySize),
-      effect: Math.log(maxRatio)
+      alpha: ctx.alpha,
+      familySize,
+      effect: Math.log(maxRatio),
+      target: maxRatio,
+      shown: (mde) => finiteOrNull(Math.exp(mde))
     });
-    metric.power = {
-      minimumDetectableEffect: advice.mde === null ? null : finiteOrNull(Math.exp(advice.mde)),
-      targetEffect: maxRatio,
-      requiredCases: advice.requiredCases,
-      additionalCases: advice.additionalCases,
-      requiredRepeats: null
-    };
     setVerdict(
       metric,
       "inconclusive",
@@ -10868,6 +10913,9 @@ function latencyTailMetric(options) {
 }
 function timingShift(baseMs, ratio) {
   return Math.max(baseMs, LATENCY_FLOOR_MS) * (ratio - 1);
+}
+function typicalShift(floored) {
+  return hodgesLehmann(floored.map((f) => f.head - f.base));
 }
 function ratioChangeVerdict(metric, ratio, shift, maxRatio, alpha, label, withinNote) {
   const worse = significant(metric.test, alpha);
@@ -10956,10 +11004,11 @@ function costMetric(options) {
           `cost unknown: ${unpriced}; the maximum ${formatUsd(options.max)} per answer cannot be checked`
         );
       }
+      const known = metric.base !== null || metric.head !== null;
       return setVerdict(
         metric,
         "not-gated",
-        unpriced ? `cost unknown: ${unpriced}` : "no paired cases with a cost"
+        unpriced ? `${known ? "no case is priced in both runs, so the cost cannot be compared" : "cost unknown"}: ${unpriced}` : "no paired cases with a cost"
       );
     }
     const ratio = metric.delta ?? Infinity;
@@ -10995,19 +11044,15 @@ function costMetric(options) {
     }
     if (tooFewInFamily(metric, change, n, formatRatio(maxRatio), ctx.alpha, familySize)) return;
     const baseMean = metric.base;
-    const advice = powerAdvice({
+    setPowerAdvice(metric, {
       sd,
       n,
-      alpha: ctx.alpha / Math.max(1, familySize),
-      effect: (maxRatio - 1) * baseMean
+      alpha: ctx.alpha,
+      familySize,
+      effect: (maxRatio - 1) * baseMean,
+      target: maxRatio,
+      shown: (mde) => baseMean <= 0 ? null : 1 + mde / baseMean
     });
-    metric.power = {
-      minimumDetectableEffect: advice.mde === null || baseMean <= 0 ? null : 1 + advice.mde / baseMean,
-      targetEffect: maxRatio,
-      requiredCases: advice.requiredCases,
-      additionalCases: advice.additionalCases,
-      requiredRepeats: null
-    };
     setVerdict(
       metric,
       "inconclusive",
@@ -11131,14 +11176,7 @@ function errorRateMetric(options) {
     }
     const reach = `${highShown}, beyond the +${noiseShown} noise floor`;
     if (tooFewInFamily(metric, change, n, reach, ctx.alpha, familySize, midP)) return;
-    const advice = powerAdvice({ sd, n, alpha: ctx.alpha / Math.max(1, familySize), effect: noise });
-    metric.power = {
-      minimumDetectableEffect: advice.mde,
-      targetEffect: noise,
-      requiredCases: advice.requiredCases,
-      additionalCases: advice.additionalCases,
-      requiredRepeats: null
-    };
+    setPowerAdvice(metric, { sd, n, alpha: ctx.alpha, familySize, effect: noise, target: noise });
     setVerdict(
       metric,
       "inconclusive",
@@ -11765,12 +11803,11 @@ function compareRuns(base, head, options) {
       `the head run ran only the cases of the filter ${head.run.filter}: the baseline's other cases are listed as removed because they were not run, not because they were deleted`
     );
   }
-  const statuses = new Set(pendingGroups.map(({ group }) => group.status));
-  const sharesNothing = statuses.has("new") && !statuses.has("compared");
+  const sharesNoSuite = head.suites.length > 0 && head.suites.every((s) => !baseSuites.has(s.suite));
   if (removed.length > 0 && head.run.filter === void 0) {
     const listed = removed.slice(0, 5).join(", ") + (removed.length > 5 ? ` and ${removed.length - 5} more` : "");
     warnings.push(
-      sharesNothing ? `the baseline was stored for other suites (${listed}), by another job with other specs, it seems: this run shares no suite and provider with it, so nothing was compared. Give each job its own comment-key (an input of the action), so that each stores and compares its own baselines; if this run renamed them instead, the next baseline compares them` : `${removed.join(", ")} ${removed.length === 1 ? "is" : "are"} in the baseline but not in the head run, so not compared (renamed or deleted?)`
+      sharesNoSuite ? `the baseline was stored for other suites (${listed}), by another job with other specs, it seems: this run shares no suite and provider with it, so nothing was compared. Give each job its own comment-key (an input of the action), so that each stores and compares its own baselines; if this run renamed them instead, the next baseline compares them` : `${removed.join(", ")} ${removed.length === 1 ? "is" : "are"} in the baseline but not in the head run, so not compared (renamed or deleted?)`
     );
   }
   const allPending = pendingGroups.flatMap((g) => g.pending);
@@ -11820,6 +11857,10 @@ function ungatedAgainstBaseline(c) {
 }
 function isUngated(group) {
   if (group.status !== "compared") return false;
+  const floorFailed = group.metrics.some(
+    (m) => (m.metric === "score" || m.metric === "pass-rate") && m.verdict === "fail"
+  );
+  if (floorFailed) return false;
   if (!group.comparable) return true;
   const outage = isOutage(group.base) || isOutage(group.head);
   return group.metrics.some((m) => m.metric === "score" && isUngatedScore(m, outage));
@@ -12043,7 +12084,7 @@ function flipEntry(flip) {
   const arrow = flip.direction === "pass-to-fail" ? "pass → fail" : "fail → pass";
   const source = flip.source ? ` (${markdownInline(flip.source, 120)})` : "";
   return [
-    `**${markdownInline(flip.caseId, 120)}**${source}: ${arrow}, score ${flip.baseScore.toFixed(2)} → ${flip.headScore.toFixed(2)}`,
+    `**${markdownInline(flip.caseId, 120)}**${source}: ${arrow}, score ${formatScoresApart(flip.baseScore, flip.headScore).join(" → ")}`,
     "",
     outputBlock("Base", flip.base),
     "",
@@ -12303,7 +12344,7 @@ function groupLines(group, paint, alpha) {
     for (const flip of cases.slice(0, FLIPS_SHOWN)) {
       const arrow = flip.direction === "pass-to-fail" ? "pass → fail" : "fail → pass";
       lines.push(
-        `    ${terminalLine(flip.caseId, 40)}  ${arrow}  ${flip.baseScore.toFixed(2)} → ${flip.headScore.toFixed(2)}`,
+        `    ${terminalLine(flip.caseId, 40)}  ${arrow}  ${formatScoresApart(flip.baseScore, flip.headScore).join(" → ")}`,
         paint.dim(`      base: ${sampleText(flip.base)}`),
         paint.dim(`      head: ${sampleText(flip.head)}`)
       );
@@ -12544,7 +12585,7 @@ function missingNote(summaries) {
 }
 function judgesNamed(judges) {
   const shown = judges.slice(0, 3).join("; ") + (judges.length > 3 ? `; and ${judges.length - 3} more` : "");
-  return judges.length === 0 ? "a judge" : `the judge of ${shown}`;
+  return judges.length === 0 ? "a judge" : shown;
 }
 function unknownJudgeCostReason(unpriced, uncounted) {
   const reasons = [];
@@ -12583,7 +12624,8 @@ function judgeSpendNote2(run) {
       tokens += used;
     }
     const judges = suite.scorers.filter((scorer) => scorer.type === "llm-judge");
-    const named = `${suite.suite} / ${judges.map((judge) => judge.name).join(", ")}`;
+    const names = judges.map((judge) => judge.name).join(", ");
+    const named = judges.length === 1 ? `the judge of ${suite.suite} / ${names}` : `one or more of the judges of ${suite.suite} / ${names}`;
     if (judges.length > 0 && suiteUnpriced) unpriced.push(named);
     if (judges.length > 0 && suiteUncounted) uncounted.push(named);
   }
@@ -31345,7 +31387,7 @@ var require_snapshot_utils = __commonJS({
 var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports, module) {
     "use strict";
-    var { writeFile: writeFile2, readFile: readFile4, mkdir: mkdir2 } = __require("node:fs/promises");
+    var { writeFile: writeFile3, readFile: readFile4, mkdir: mkdir2 } = __require("node:fs/promises");
     var { dirname: dirname3, resolve: resolve6 } = __require("node:path");
     var { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = __require("node:timers");
     var { InvalidArgumentError, UndiciError } = require_errors2();
@@ -31598,7 +31640,7 @@ var require_snapshot_recorder = __commonJS({
           hash,
           snapshot
         }));
-        await writeFile2(resolvedPath, JSON.stringify(data, null, 2), { flush: true });
+        await writeFile3(resolvedPath, JSON.stringify(data, null, 2), { flush: true });
       }
       /**
        * Clears all recorded snapshots
@@ -44567,6 +44609,11 @@ var init_secrets = __esm({
 
 // src/providers/exec.ts
 import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { rmSync } from "node:fs";
+import { rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
+import { tmpdir as tmpdir2 } from "node:os";
+import { join as join2 } from "node:path";
 function stop(child, signalName) {
   try {
     if (GROUP_KILL && child.pid !== void 0) process.kill(-child.pid, signalName);
@@ -44600,16 +44647,33 @@ ${whole.slice(-STDERR_TAIL_CHARS)}`;
   const quotedLine = errorLine.length > ERROR_LINE_CHARS ? `${errorLine.slice(0, ERROR_LINE_CHARS)}…` : errorLine;
   return `${quotedLine}; stderr: ${excerpt}`;
 }
+function cleanUpOnExit() {
+  if (exitHookAdded) return;
+  exitHookAdded = true;
+  process.on("exit", () => {
+    for (const group of killOnExit) stop(group, "SIGKILL");
+    for (const file of varsFiles) rmSync(file, { force: true });
+  });
+}
 function killGroupOnExit(child) {
-  if (!exitHookAdded) {
-    exitHookAdded = true;
-    process.on("exit", () => {
-      for (const group of killOnExit) stop(group, "SIGKILL");
-    });
-  }
+  cleanUpOnExit();
   killOnExit.add(child);
 }
-var STDERR_HEAD_CHARS, STDERR_TAIL_CHARS, STDERR_KEPT_CHARS, ERROR_LINE_CHARS, ERROR_LINE, KILL_GRACE_MS, EXIT_GRACE_MS, LINE_END_BYTES, GROUP_KILL, TextEnds, killOnExit, exitHookAdded, ExecProvider;
+async function varsEnvironment(vars) {
+  const json = JSON.stringify(vars);
+  if (Buffer.byteLength(json) <= MAX_VARS_ENV_BYTES) return { env: { EVALGATE_VARS: json } };
+  const file = join2(tmpdir2(), `evalgate-vars-${randomUUID()}.json`);
+  cleanUpOnExit();
+  varsFiles.add(file);
+  await writeFile2(file, json, { flag: "wx", mode: 384 });
+  return { env: { EVALGATE_VARS_FILE: file }, file };
+}
+async function removeVarsFile(file) {
+  if (file === void 0) return;
+  await rm2(file, { force: true });
+  varsFiles.delete(file);
+}
+var STDERR_HEAD_CHARS, STDERR_TAIL_CHARS, STDERR_KEPT_CHARS, ERROR_LINE_CHARS, ERROR_LINE, KILL_GRACE_MS, EXIT_GRACE_MS, LINE_END_BYTES, MAX_VARS_ENV_BYTES, GROUP_KILL, TextEnds, killOnExit, varsFiles, exitHookAdded, ExecProvider;
 var init_exec = __esm({
   "src/providers/exec.ts"() {
     "use strict";
@@ -44625,6 +44689,7 @@ var init_exec = __esm({
     KILL_GRACE_MS = 2e3;
     EXIT_GRACE_MS = 500;
     LINE_END_BYTES = 2;
+    MAX_VARS_ENV_BYTES = 100 * 1024;
     GROUP_KILL = process.platform !== "win32";
     TextEnds = class {
       constructor(keep) {
@@ -44648,6 +44713,7 @@ var init_exec = __esm({
       }
     };
     killOnExit = /* @__PURE__ */ new Set();
+    varsFiles = /* @__PURE__ */ new Set();
     exitHookAdded = false;
     ExecProvider = class {
       constructor(spec) {
@@ -44658,26 +44724,49 @@ var init_exec = __esm({
       type = "exec";
       id;
       settlesWhenStopped = true;
-      call(request2, signal) {
+      async call(request2, signal) {
+        if (signal.aborted) throw abortError(signal);
+        const vars = await varsEnvironment(request2.vars);
+        try {
+          return await this.run(request2, vars.env, signal);
+        } finally {
+          await removeVarsFile(vars.file);
+        }
+      }
+      run(request2, varsEnv, signal) {
         if (signal.aborted) return Promise.reject(abortError(signal));
         const [file, ...args] = this.spec.command;
         if (file === void 0) return Promise.reject(new ProviderError("exec", "empty command"));
+        const cannotRun = (error) => {
+          const hint = error.code === "E2BIG" ? "; its arguments or environment are too long (on Linux, one value at most 128 KiB): pass large values on stdin or in a file" : "";
+          return new ProviderError(
+            "exec",
+            `provider ${this.id}: cannot run \`${file}\`: ${errorMessage(error)}${hint}`
+          );
+        };
+        const env = { ...process.env, ...this.spec.env };
+        delete env["EVALGATE_VARS"];
+        delete env["EVALGATE_VARS_FILE"];
+        Object.assign(env, varsEnv, {
+          EVALGATE_CASE_ID: request2.caseId,
+          EVALGATE_REPEAT: String(request2.repeat)
+        });
         const started = performance.now();
         return new Promise((resolve6, reject) => {
-          const child = spawn(file, args, {
-            cwd: this.spec.cwd,
-            env: {
-              ...process.env,
-              ...this.spec.env,
-              EVALGATE_CASE_ID: request2.caseId,
-              EVALGATE_REPEAT: String(request2.repeat),
-              EVALGATE_VARS: JSON.stringify(request2.vars)
-            },
-            stdio: ["pipe", "pipe", "pipe"],
-            // Its own process group, so a timeout stops what it started too (`sh -c 'sleep 30'`):
-            // a grandchild holding stdout open would otherwise keep the run waiting.
-            detached: GROUP_KILL
-          });
+          let child;
+          try {
+            child = spawn(file, args, {
+              cwd: this.spec.cwd,
+              env,
+              stdio: ["pipe", "pipe", "pipe"],
+              // Its own process group, so a timeout stops what it started too (`sh -c 'sleep 30'`):
+              // a grandchild holding stdout open would otherwise keep the run waiting.
+              detached: GROUP_KILL
+            });
+          } catch (error) {
+            reject(cannotRun(error));
+            return;
+          }
           killGroupOnExit(child);
           const stdout2 = [];
           let stdoutBytes = 0;
@@ -44729,9 +44818,7 @@ var init_exec = __esm({
           signal.addEventListener("abort", terminate, { once: true });
           child.on("error", (error) => {
             signal.removeEventListener("abort", terminate);
-            reject(
-              new ProviderError("exec", `provider ${this.id}: cannot run \`${file}\`: ${error.message}`)
-            );
+            reject(cannotRun(error));
           });
           child.on("close", (code, killedBy) => {
             signal.removeEventListener("abort", terminate);
@@ -45046,6 +45133,12 @@ function valueAtPath(value, path2) {
   }
   return current;
 }
+function errorBodyMessage(body) {
+  const error = body?.error;
+  if (typeof error === "string") return error;
+  const message = error?.message;
+  return typeof message === "string" ? message : void 0;
+}
 function tokenUsage(parsed, paths, id, excerpt) {
   const count = (path2) => {
     if (path2 === void 0) return 0;
@@ -45088,6 +45181,18 @@ function isDecodingError(error) {
   }
   return false;
 }
+function certificateProblem(error) {
+  for (let current = error; typeof current === "object" && current !== null; ) {
+    const { code, cause } = current;
+    const hint = typeof code === "string" ? CERTIFICATE_HINTS[code] : void 0;
+    if (hint !== void 0) {
+      const what = errorMessage(current).split(";")[0];
+      return `the server's TLS certificate is not trusted (${code}: ${what}); ${hint}`;
+    }
+    current = cause;
+  }
+  return void 0;
+}
 function absoluteUrl(location, requestUrl) {
   try {
     return new URL(location, requestUrl).href;
@@ -45095,7 +45200,7 @@ function absoluteUrl(location, requestUrl) {
     return location;
   }
 }
-var import_undici2, STATUS_HINTS, ERROR_TEXT_BYTES, HttpProvider;
+var import_undici2, STATUS_HINTS, ERROR_TEXT_BYTES, PRIVATE_CA, CERTIFICATE_HINTS, HttpProvider;
 var init_http = __esm({
   "src/providers/http.ts"() {
     "use strict";
@@ -45112,6 +45217,18 @@ var init_http = __esm({
       "bad-request": "; check url, method and body"
     };
     ERROR_TEXT_BYTES = 64 * 1024;
+    PRIVATE_CA = "for a private CA, set NODE_EXTRA_CA_CERTS to its certificate (a PEM file)";
+    CERTIFICATE_HINTS = {
+      DEPTH_ZERO_SELF_SIGNED_CERT: "to trust it, set NODE_EXTRA_CA_CERTS to the certificate's PEM file",
+      SELF_SIGNED_CERT_IN_CHAIN: PRIVATE_CA,
+      UNABLE_TO_GET_ISSUER_CERT: PRIVATE_CA,
+      UNABLE_TO_GET_ISSUER_CERT_LOCALLY: PRIVATE_CA,
+      CERT_UNTRUSTED: PRIVATE_CA,
+      UNABLE_TO_VERIFY_LEAF_SIGNATURE: `the server may leave out its intermediate certificates; ${PRIVATE_CA}`,
+      CERT_HAS_EXPIRED: "the server's certificate must be renewed (or this machine's clock is wrong)",
+      CERT_NOT_YET_VALID: "this machine's clock, or the certificate's start date, is wrong",
+      ERR_TLS_CERT_ALTNAME_INVALID: "the certificate is for another host name: check the url's host"
+    };
     HttpProvider = class {
       constructor(spec) {
         this.spec = spec;
@@ -45172,21 +45289,24 @@ var init_http = __esm({
             redirectMessage(this.id, status, this.excerpt(absoluteUrl(location, spec.url), 300), "url")
           );
         }
-        if (!succeeded) {
-          const kind = classifyStatus(status);
-          const retryable = kind === "rate-limited" || kind === "server";
-          const retryAfterMs = retryable ? retryAfterFromHeaders(
+        const retryAfter = () => {
+          const retryAfterMs = retryAfterFromHeaders(
             (name) => {
               const value = answerHeaders[name.toLowerCase()];
               return (Array.isArray(value) ? value[0] : value) ?? null;
             },
             Date.now(),
             status
-          ) : void 0;
+          );
+          return retryAfterMs === void 0 ? {} : { retryAfterMs };
+        };
+        if (!succeeded) {
+          const kind = classifyStatus(status);
+          const retryable = kind === "rate-limited" || kind === "server";
           throw new ProviderError(
             kind,
             `provider ${this.id}: HTTP ${status}: ${this.excerpt(text, 300)}${STATUS_HINTS[kind] ?? ""}`,
-            { retryable, ...retryAfterMs === void 0 ? {} : { retryAfterMs } }
+            { retryable, ...retryable ? retryAfter() : {} }
           );
         }
         if (text.trim() === "") {
@@ -45205,6 +45325,14 @@ var init_http = __esm({
           );
         }
         const output = valueAtPath(parsed, spec.outputPath);
+        const serverMessage = output == null ? errorBodyMessage(parsed) : void 0;
+        if (serverMessage !== void 0) {
+          throw new ProviderError(
+            "server",
+            `provider ${this.id}: the server answered with an error: ${this.excerpt(serverMessage, 300)}`,
+            { retryable: true, ...retryAfter() }
+          );
+        }
         if (output === void 0 || output === null) {
           throw new ProviderError(
             "malformed-response",
@@ -45240,6 +45368,13 @@ var init_http = __esm({
           return new ProviderError(
             "bad-request",
             `provider ${this.id}: ${errorMessage(error)}; check the provider's headers (a value from \${VAR} may end with a newline)`
+          );
+        }
+        const untrusted = certificateProblem(error);
+        if (untrusted !== void 0) {
+          return new ProviderError(
+            "network",
+            `provider ${this.id}: the connection to ${this.spec.url} failed: ${untrusted}`
           );
         }
         return new ProviderError(
@@ -71683,12 +71818,6 @@ function firstChoice(choices) {
 function unnaturalFinish(reason) {
   return reason && UNFINISHED.has(reason) ? { finishReason: reason } : {};
 }
-function errorBodyMessage(body) {
-  const error = body?.error;
-  if (typeof error === "string") return error;
-  const message = error?.message;
-  return typeof message === "string" ? message : void 0;
-}
 async function peekBody(body) {
   const reader = body.getReader();
   const readAhead = [];
@@ -71754,6 +71883,7 @@ var init_openai2 = __esm({
     init_prices();
     init_retry();
     init_undici_fetch();
+    init_http();
     init_connections();
     NO_KEY = "evalgate-no-api-key";
     SERVER_MESSAGE_CHARS = 300;
@@ -71962,6 +72092,13 @@ var init_openai2 = __esm({
             retryable: true
           });
         }
+        const untrusted = certificateProblem(error);
+        if (untrusted !== void 0) {
+          return new ProviderError(
+            "network",
+            this.redact(`provider ${id}: the connection to ${where2} failed: ${untrusted}`)
+          );
+        }
         if (error instanceof APIConnectionError) {
           return new ProviderError(
             "network",
@@ -72063,7 +72200,14 @@ var init_providers = __esm({
 
 // src/spec/find.ts
 import { readdir as readdir2, realpath as realpath2, stat as stat2 } from "node:fs/promises";
-import { join as join2, relative as relative3, resolve as resolve2 } from "node:path";
+import { join as join3, relative as relative3, resolve as resolve2 } from "node:path";
+async function namesStream(absolutePath) {
+  if (/^\/(dev|proc)\//.test(absolutePath)) return true;
+  return stat2(absolutePath).then(
+    (stats) => !stats.isFile(),
+    () => false
+  );
+}
 function problem(search, path2, message, hint) {
   search.problems.push({
     file: relative3(search.cwd, path2) || ".",
@@ -72090,7 +72234,7 @@ async function searchDirectory(directory, search) {
   }
   for (const entry of entries) {
     if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
-    const path2 = join2(directory, entry.name);
+    const path2 = join3(directory, entry.name);
     if (entry.isDirectory()) {
       await searchDirectory(path2, search);
       continue;
@@ -72111,13 +72255,17 @@ async function searchDirectory(directory, search) {
     if (target.isDirectory()) await searchDirectory(path2, search);
     else if (!isSpec) continue;
     else if (target.isFile()) search.found.add(path2);
-    else problem(search, path2, NOT_REGULAR);
+    else problem(search, path2, NOT_REGULAR, NOT_REGULAR_HINT);
   }
 }
 async function findSpecFiles(paths, cwd) {
   const { files, problems: problems2 } = await searchSpecFiles(paths, cwd);
-  if (problems2.length > 0) throw new InputError(problems2, "no eval specs to load");
-  return files;
+  if (problems2.length === 0) return files;
+  const count = problems2.length;
+  throw new SpecPathsError(
+    problems2,
+    files.length === 0 ? "no eval specs to load" : `${count} spec path${count === 1 ? "" : "s"} could not be read`
+  );
 }
 async function searchSpecFiles(paths, cwd) {
   const searched = paths.length > 0 ? paths : DEFAULT_SPEC_PATHS;
@@ -72133,14 +72281,13 @@ async function searchSpecFiles(paths, cwd) {
       search.problems.push({
         file: path2,
         path: "",
-        message: !missing ? `cannot read it: ${errorMessage(error)}` : GLOB.test(path2) ? "no such file or directory (patterns such as `*` are not expanded)" : "no such file or directory",
-        hint: missing && GLOB.test(path2) ? "name the directory instead: it is searched for `*.eval.yaml` and `*.eval.yml`" : NAMING_HINT
+        message: !missing ? `cannot read it: ${errorMessage(error)}` : GLOB.test(path2) && !path2.startsWith("#") ? "no such file or directory (patterns such as `*` are not expanded)" : "no such file or directory",
+        hint: !missing ? NAMING_HINT : path2.startsWith("#") ? "a YAML block scalar (`specs: |`) keeps a `# comment` line as text, so it was read as a path: remove the line" : GLOB.test(path2) ? "name the directory instead: it is searched for `*.eval.yaml` and `*.eval.yml`" : NAMING_HINT
       });
       continue;
     }
     if (stats.isDirectory()) await searchDirectory(absolute, search);
-    else if (stats.isFile()) search.found.add(absolute);
-    else search.problems.push({ file: path2, path: "", message: NOT_REGULAR });
+    else search.found.add(absolute);
   }
   if (search.problems.length === 0 && search.found.size === 0) {
     const where2 = searched.map((path2) => `\`${path2}\``).join(", ");
@@ -72154,7 +72301,7 @@ async function searchSpecFiles(paths, cwd) {
   const files = [...search.found].sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
   return { files, problems: search.problems };
 }
-var DEFAULT_SPEC_PATHS, SPEC_FILE, NAMING_HINT, NOT_REGULAR, GLOB;
+var DEFAULT_SPEC_PATHS, SPEC_FILE, NAMING_HINT, NOT_REGULAR, NOT_REGULAR_HINT, GLOB, SpecPathsError;
 var init_find = __esm({
   "src/spec/find.ts"() {
     "use strict";
@@ -72162,8 +72309,20 @@ var init_find = __esm({
     DEFAULT_SPEC_PATHS = ["evals"];
     SPEC_FILE = /\.eval\.ya?ml$/;
     NAMING_HINT = "spec files are named `*.eval.yaml` or `*.eval.yml`";
-    NOT_REGULAR = "not a regular file (a pipe, a device or a socket), which cannot hold a spec";
+    NOT_REGULAR = "not a regular file (a pipe, a device or a socket): found in a directory, it is not read, as nothing may ever write to it";
+    NOT_REGULAR_HINT = "name it as a spec path to read it, or move it out of the directory";
     GLOB = /[*?[\]{}]/;
+    SpecPathsError = class extends InputError {
+      heading;
+      constructor(problems2, heading) {
+        super(problems2, heading);
+        this.heading = heading;
+      }
+      /** The same problems, said of the action's input `name` that listed the paths. */
+      ofInput(name) {
+        return new InputError(this.diagnostics, `input \`${name}\`: ${this.heading}`);
+      }
+    };
   }
 });
 
@@ -82134,15 +82293,15 @@ var init_context = __esm({
   "src/spec/context.ts"() {
     "use strict";
     SpecContext = class {
-      constructor(yaml, specDir, cwd, env, requireSecrets = true) {
+      constructor(yaml, specBase, cwd, env, requireSecrets = true) {
         this.yaml = yaml;
-        this.specDir = specDir;
+        this.specBase = specBase;
         this.cwd = cwd;
         this.requireSecrets = requireSecrets;
         this.env = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
       }
       yaml;
-      specDir;
+      specBase;
       cwd;
       requireSecrets;
       diagnostics = [];
@@ -82174,7 +82333,7 @@ var init_context = __esm({
        * variable, the resolved path is not shown, as it may hold a secret.
        */
       async existingPath(check) {
-        const base = check.base ?? { directory: this.specDir, name: "the spec file's directory" };
+        const base = check.base ?? this.specBase;
         const absolute = resolve3(base.directory, check.expanded);
         const resolvedNote = check.written.includes("${") ? "" : `resolved to \`${this.relative(absolute)}\`; `;
         const hint = `${resolvedNote}paths are relative to ${base.name}`;
@@ -82327,15 +82486,26 @@ function expandEnv(value, path2, context) {
   }
   return value;
 }
-function secretForms(name, value) {
-  const sent = value.trim();
-  const forms = [
-    value,
+function queryEncoded(text) {
+  return encodeURIComponent(text).replace(
+    /[!'()*]/g,
+    (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`
+  );
+}
+function percentDecoded(text) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+function echoedForms(sent) {
+  return [
     sent,
-    // As servers echo what was sent: inside JSON (PHP also escapes `/`), in a URL, in a case.
     JSON.stringify(sent).slice(1, -1),
     JSON.stringify(sent).slice(1, -1).split("/").join("\\/"),
     encodeURIComponent(sent),
+    queryEncoded(sent),
     // Form-encoded (a space as `+`), and as a form decoder reads a `+` of a URL: a space.
     new URLSearchParams({ value: sent }).toString().slice("value=".length),
     sent.split("+").join(" "),
@@ -82343,6 +82513,10 @@ function secretForms(name, value) {
     sent.toLowerCase(),
     sent.toUpperCase()
   ];
+}
+function secretForms(name, value) {
+  const sent = value.trim();
+  const forms = [value, ...echoedForms(sent), ...echoedForms(percentDecoded(sent))];
   return [...new Set(forms)].filter((form) => form.length >= SECRET_MIN_LENGTH).map((form) => ({ name, value: form }));
 }
 function variableNames(value, names = /* @__PURE__ */ new Set()) {
@@ -82366,6 +82540,12 @@ function secretValues(entry, context) {
     const value = context.env[name];
     return value === void 0 ? [] : secretForms(name, value);
   });
+}
+function providerSecretVariables(entry) {
+  if (!isMapping(entry)) return [];
+  const names = secretVariables(entry);
+  const defaultKey = entry.type === "openai" && entry["api-key"] === void 0 && entry["base-url"] === void 0;
+  return defaultKey ? [...names, DEFAULT_API_KEY_VARIABLE] : names;
 }
 function resolvePrices(prices) {
   return {
@@ -82392,6 +82572,9 @@ function stringValues(record) {
     Object.entries(record ?? {}).map(([key, value]) => [key, String(value)])
   );
 }
+function withoutCallSettings(written2) {
+  return Object.fromEntries(Object.entries(written2).filter(([key]) => !CALL_SETTINGS.has(key)));
+}
 async function resolveProvider(written2, expanded, path2, context, role = "provider") {
   const timeoutMs = expanded.timeout === void 0 ? void 0 : checkedDuration(expanded.timeout, [...path2, "timeout"], context);
   const retry = resolveRetry(expanded.retry, [...path2, "retry"], context);
@@ -82410,6 +82593,7 @@ async function resolveProvider(written2, expanded, path2, context, role = "provi
     ...secrets.length === 0 ? {} : { secrets },
     ...unset.length === 0 ? {} : { unsetVariables: unset },
     configFingerprint: fingerprint(written2),
+    answerConfigFingerprint: fingerprint(withoutCallSettings(written2)),
     source: context.source(path2)
   };
   switch (expanded.type) {
@@ -82555,6 +82739,14 @@ function checkEndpointUrl(written2, expanded, path2, context) {
     );
     return false;
   }
+  if (hasCredentials(url)) {
+    context.report(
+      [...path2, field],
+      `the ${field} holds credentials (\`user:password@\`), which are never sent to the server`,
+      field === "url" ? "remove them and send them in a header: `headers: { Authorization: 'Bearer ${TOKEN}' }` (or `Basic` and their base64)" : "remove them and give the key as `api-key: ${API_KEY}`, sent as `Authorization: Bearer …`"
+    );
+    return false;
+  }
   if (hasFragment(url)) {
     const problem2 = `\`${shown}\` has a fragment (\`#…\`), which is never sent to the server`;
     const holdingHash = typeof asWritten3 === "string" && !asWritten3.includes("#") ? [...variableNames(asWritten3)].filter((name) => context.env[name]?.includes("#")) : [];
@@ -82583,6 +82775,14 @@ function textLeaves(value) {
   if (Array.isArray(value)) return value.flatMap(textLeaves);
   if (value !== null && typeof value === "object") return Object.values(value).flatMap(textLeaves);
   return [];
+}
+function mappingKeys(value, at = []) {
+  if (Array.isArray(value)) return value.flatMap((item, index) => mappingKeys(item, [...at, index]));
+  if (value === null || typeof value !== "object") return [];
+  return Object.entries(value).flatMap(([key, item]) => [
+    { key, at: [...at, key] },
+    ...mappingKeys(item, [...at, key])
+  ]);
 }
 function isDottedPath(path2) {
   return path2.split(".").every((key) => key !== "") && !/[[\]]/.test(path2);
@@ -82627,6 +82827,16 @@ function checkHttpRequestShape(entry, path2, context, role) {
       "put a case's values in the `body`, which is rendered for each case"
     );
   }
+  for (const { key, at } of mappingKeys(entry.body)) {
+    const [variable] = templateVariables(key);
+    const sentAsWritten = variable !== void 0 ? `\`{{${variable}}}\` would be sent as written: a body key is not a template` : usesVariable(key) ? `\`${key}\` would be sent as written: a body key's \`\${VAR}\` is not replaced` : void 0;
+    if (sentAsWritten === void 0) continue;
+    report(
+      ["body", ...at],
+      sentAsWritten,
+      "write the key as the endpoint expects it, and a case's values or the environment's in the body's values: `body: { input: '{{prompt}}' }`"
+    );
+  }
   for (const name of Object.keys(entry.headers ?? {})) {
     if (HEADER_NAME.test(name)) continue;
     report(
@@ -82662,6 +82872,11 @@ function isJsonContainer(text) {
 }
 function isUsableUrl(text, context) {
   return isHttpUrl(text) || !context.requireSecrets && usesVariable(text);
+}
+function hasCredentials(text) {
+  if (!URL.canParse(text)) return false;
+  const { username, password } = new URL(text);
+  return username !== "" || password !== "";
 }
 function hasFragment(text) {
   return URL.canParse(text) && new URL(text).href.includes("#");
@@ -82761,7 +82976,7 @@ async function resolveProviders(entries, isValid, context) {
   }
   return providers;
 }
-var DEFAULT_API_KEY_VARIABLE, ENV_REFERENCE_OR_BROKEN, FIELDS_NOT_PARAMS, SECRET_MIN_LENGTH, KEY_LIKE, SHELL_VARIABLE_PREFIX, PATH_LIKE, HEADER_NAME;
+var DEFAULT_API_KEY_VARIABLE, ENV_REFERENCE_OR_BROKEN, FIELDS_NOT_PARAMS, SECRET_MIN_LENGTH, KEY_LIKE, SHELL_VARIABLE_PREFIX, PATH_LIKE, CALL_SETTINGS, HEADER_NAME;
 var init_providers2 = __esm({
   "src/spec/providers.ts"() {
     "use strict";
@@ -82783,6 +82998,15 @@ var init_providers2 = __esm({
     KEY_LIKE = /^sk-|^(?=.*[0-9])(?=.*[A-Za-z])[\w.-]{24,}$/;
     SHELL_VARIABLE_PREFIX = "EVALGATE_VAR_";
     PATH_LIKE = /^(\/|\.\.?\/)/;
+    CALL_SETTINGS = /* @__PURE__ */ new Set([
+      "id",
+      "label",
+      "timeout",
+      "retry",
+      "rate-limit",
+      "concurrency",
+      "prices"
+    ]);
     HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
   }
 });
@@ -83136,7 +83360,7 @@ var init_eval_spec_schema = __esm({
             url: {
               type: "string",
               minLength: 1,
-              description: "The endpoint's http(s) URL, without a `#` fragment; may use `${VAR}`."
+              description: "The endpoint's http(s) URL, without credentials (`user:password@`) or a `#` fragment; may use `${VAR}`."
             },
             method: {
               enum: ["GET", "POST", "PUT", "PATCH"],
@@ -83226,7 +83450,7 @@ var init_eval_spec_schema = __esm({
             "base-url": {
               type: "string",
               minLength: 1,
-              description: "An OpenAI-compatible server instead of the OpenAI API, e.g. `http://localhost:11434/v1`, without a `#` fragment; may use `${VAR}`."
+              description: "An OpenAI-compatible server instead of the OpenAI API, e.g. `http://localhost:11434/v1`, without credentials (`user:password@`) or a `#` fragment; may use `${VAR}`."
             },
             "api-key": {
               type: "string",
@@ -86177,27 +86401,52 @@ function regexScorer(spec, timeoutMs, matcher) {
     return matched ? PASSED : failed(truncate2(`output does not match ${regex.toString()}: ${quote(output)}`));
   };
 }
-function parseDecimal(text) {
-  const trimmed = text.trim();
-  if (!DECIMAL.test(trimmed)) return void 0;
-  const value = Number(trimmed);
-  return Number.isFinite(value) ? value : void 0;
+function isDecimal(text) {
+  return DECIMAL.test(text.trim());
+}
+function exactDecimal(text) {
+  const [, sign, whole = "", fraction = "", exponent = "0"] = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim()) ?? [];
+  const digits = `${whole}${fraction}`.replace(/^0+/, "");
+  if (digits === "") return { coefficient: 0n, exponent: 0n };
+  const significant2 = digits.replace(/0+$/, "");
+  const coefficient = BigInt(significant2);
+  return {
+    coefficient: sign === "-" ? -coefficient : coefficient,
+    // The power of ten of the last significant digit.
+    exponent: BigInt(exponent) - BigInt(fraction.length) + BigInt(digits.length - significant2.length)
+  };
 }
 function sameDecimal(a, b) {
-  const canonical = (text) => {
-    const [, sign, whole = "", fraction = "", exponent = "0"] = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim()) ?? [];
-    const digits = `${whole}${fraction}`.replace(/^0+/, "");
-    if (digits === "") return "0";
-    const significant2 = digits.replace(/0+$/, "");
-    const power = BigInt(exponent) - BigInt(fraction.length) + BigInt(digits.length - significant2.length);
-    return `${sign === "-" ? "-" : ""}${significant2}e${power}`;
-  };
-  return canonical(a) === canonical(b);
+  const [x, y] = [exactDecimal(a), exactDecimal(b)];
+  return x.coefficient === y.coefficient && x.exponent === y.exponent;
 }
-function expectedNumber(rendered) {
-  const value = parseDecimal(rendered);
-  if (value === void 0) throw new Error(`expected value ${quote(rendered)} is not a number`);
-  return value;
+function topPower(d) {
+  const digits = (d.coefficient < 0n ? -d.coefficient : d.coefficient).toString().length;
+  return d.exponent + BigInt(digits);
+}
+function signOfSum(terms) {
+  const sorted = terms.filter((d) => d.coefficient !== 0n).sort((a, b) => topPower(b) > topPower(a) ? 1 : topPower(b) < topPower(a) ? -1 : 0);
+  let grid;
+  for (const [i, term] of sorted.entries()) {
+    const unit = grid === void 0 || term.exponent < grid ? term.exponent : grid;
+    grid = unit;
+    const next = sorted[i + 1];
+    if (next !== void 0 && topPower(next) >= unit) continue;
+    const sum = sorted.slice(0, i + 1).reduce((total, d) => total + d.coefficient * 10n ** (d.exponent - unit), 0n);
+    if (sum !== 0n) return sum < 0n ? -1 : 1;
+    return signOfSum(sorted.slice(i + 1));
+  }
+  return 0;
+}
+function withinDecimal(expected, actual, tolerance) {
+  const [e, a, t] = [exactDecimal(expected), exactDecimal(actual), exactDecimal(tolerance)];
+  const negated = (d) => ({ ...d, coefficient: -d.coefficient });
+  return signOfSum([a, negated(e), t]) >= 0 && signOfSum([e, t, negated(a)]) >= 0;
+}
+function requireExpectedNumber(rendered) {
+  if (!isDecimal(rendered)) {
+    throw new Error(`expected value ${quote(rendered)} is not a number`);
+  }
 }
 function numericScorer(spec) {
   if (!Number.isFinite(spec.tolerance) || spec.tolerance < 0) {
@@ -86206,7 +86455,7 @@ function numericScorer(spec) {
       `tolerance must be a number ≥ 0, got ${spec.tolerance}`
     );
   }
-  if (templateVariables(spec.expected).length === 0 && parseDecimal(spec.expected) === void 0) {
+  if (templateVariables(spec.expected).length === 0 && !isDecimal(spec.expected)) {
     throw new ScorerConfigProblem(
       "expected",
       `${quote(spec.expected)} is not a number`,
@@ -86215,11 +86464,9 @@ function numericScorer(spec) {
   }
   return ({ output, vars }) => {
     const expectedText = renderTemplate(spec.expected, vars);
-    const expected = expectedNumber(expectedText);
-    const actual = parseDecimal(output);
-    if (actual === void 0) return failed(truncate2(`output is not a number: ${quote(output)}`));
-    const slack = Number.EPSILON * Math.max(1, Math.abs(expected), Math.abs(actual));
-    const within = spec.tolerance === 0 ? sameDecimal(expectedText, output) : Math.abs(actual - expected) <= spec.tolerance + slack;
+    requireExpectedNumber(expectedText);
+    if (!isDecimal(output)) return failed(truncate2(`output is not a number: ${quote(output)}`));
+    const within = spec.tolerance === 0 ? sameDecimal(expectedText, output) : withinDecimal(expectedText, output, String(spec.tolerance));
     return within ? PASSED : failed(
       truncate2(`expected ${expectedText.trim()} ± ${spec.tolerance}, got ${output.trim()}`)
     );
@@ -86631,7 +86878,7 @@ var init_template_check = __esm({
       {
         field: "expected",
         template: (spec) => spec.type === "numeric" ? spec.expected : void 0,
-        problem: (rendered) => parseDecimal(rendered) === void 0 ? `gives \`expected\` ${JSON.stringify(rendered.slice(0, 60))}, not a number` : void 0,
+        problem: (rendered) => !isDecimal(rendered) ? `gives \`expected\` ${JSON.stringify(rendered.slice(0, 60))}, not a number` : void 0,
         hint: "numeric compares with a plain decimal number, such as 42, -0.5 or 1e-3",
         more: "cases whose numeric `expected` is not a number"
       },
@@ -86646,11 +86893,37 @@ var init_template_check = __esm({
   }
 });
 
+// src/spec/written-secrets.ts
+function providerEntries(spec) {
+  const providers = Array.isArray(spec.providers) ? spec.providers : [];
+  const scorers = Array.isArray(spec.scorers) ? spec.scorers : [];
+  return [...providers, ...scorers.map((scorer) => isMapping(scorer) ? scorer.judge : void 0)];
+}
+function secretsOf(names, env) {
+  return [...new Set(names)].flatMap((name) => {
+    const value = env[name];
+    return value === void 0 ? [] : secretForms(name, value);
+  });
+}
+function specSecrets(spec, env) {
+  return secretsOf(providerEntries(spec).flatMap(providerSecretVariables), env);
+}
+var init_written_secrets = __esm({
+  "src/spec/written-secrets.ts"() {
+    "use strict";
+    init_files();
+    init_find();
+    init_providers2();
+    init_yaml_file();
+  }
+});
+
 // src/spec/load.ts
 import { readFile as readFile2 } from "node:fs/promises";
 import { dirname as dirname2, relative as relative5 } from "node:path";
 async function loadSpecFile(absolutePath, options) {
-  const file = relative5(options.cwd, absolutePath);
+  const regular = !await namesStream(absolutePath);
+  const file = regular ? relative5(options.cwd, absolutePath) : absolutePath;
   let text;
   try {
     text = utf8Text(await readFile2(absolutePath));
@@ -86688,10 +86961,14 @@ async function loadSpecFile(absolutePath, options) {
   const data = parsed.value;
   if (!isMapping(data))
     return { diagnostics: [yaml.diagnostic([], "expected a mapping of keys", required)] };
+  const secrets = specSecrets(data, options.env);
   const schema = checkSpecSchema(data, yaml);
   const context = new SpecContext(
     yaml,
-    dirname2(absolutePath),
+    regular ? { directory: dirname2(absolutePath), name: "the spec file's directory" } : {
+      directory: options.cwd,
+      name: "the working directory, as the spec is read from a pipe or a device"
+    },
     options.cwd,
     options.env,
     (options.requireSecrets ?? true) && (typeof data.suite !== "string" || (options.runsSuite?.(data.suite) ?? true))
@@ -86717,7 +86994,7 @@ async function loadSpecFile(absolutePath, options) {
   const diagnostics = [...schema.diagnostics, ...context.diagnostics, ...templateProblems];
   const name = typeof data.suite === "string" && schema.isValid(["suite"]) ? { suite: data.suite, at: context.source(["suite"]) } : void 0;
   if (diagnostics.length > 0 || timeoutMs === void 0) {
-    return { ...name ? { name } : {}, diagnostics };
+    return { ...name ? { name } : {}, secrets, diagnostics };
   }
   const suite = {
     file,
@@ -86733,7 +87010,7 @@ async function loadSpecFile(absolutePath, options) {
     gate: written2.gate ?? {},
     source: context.source(["suite"])
   };
-  return { suite, ...name ? { name } : {}, diagnostics };
+  return { suite, ...name ? { name } : {}, secrets, diagnostics };
 }
 function checkGateOrder(gate, isValid, context) {
   for (const metric of ["score", "pass-rate"]) {
@@ -86774,7 +87051,15 @@ async function loadSpecs(paths, options) {
       hint: "suite names must be unique across all spec files"
     });
   }
-  if (diagnostics.length > 0) throw combinedError(diagnostics);
+  if (diagnostics.length > 0) {
+    const secrets = results.flatMap((result) => result.secrets ?? []);
+    throw combinedError(
+      diagnostics.map((diagnostic) => ({
+        ...diagnostic,
+        message: redactText(diagnostic.message, secrets)
+      }))
+    );
+  }
   return results.map((result) => result.suite);
 }
 var DEFAULT_TIMEOUT_MS;
@@ -86792,19 +87077,10 @@ var init_load = __esm({
     init_schema_check();
     init_scorers();
     init_template_check();
+    init_secrets();
+    init_written_secrets();
     init_yaml_file();
     DEFAULT_TIMEOUT_MS = 6e4;
-  }
-});
-
-// src/spec/written-secrets.ts
-var init_written_secrets = __esm({
-  "src/spec/written-secrets.ts"() {
-    "use strict";
-    init_files();
-    init_find();
-    init_providers2();
-    init_yaml_file();
   }
 });
 
@@ -86851,8 +87127,8 @@ var init_tokens = __esm({
 });
 
 // src/run/cache.ts
-import { opendir, readdir as readdir3, rm as rm2, stat as stat5 } from "node:fs/promises";
-import { join as join3 } from "node:path";
+import { opendir, readdir as readdir3, rm as rm3, stat as stat5 } from "node:fs/promises";
+import { join as join4 } from "node:path";
 function cacheKey(input) {
   return sha256Hex(
     canonicalJson({
@@ -86860,9 +87136,13 @@ function cacheKey(input) {
       provider: input.providerFingerprint,
       messages: input.request.messages,
       vars: input.request.vars ?? {},
+      ...input.request.caseId === void 0 ? {} : { caseId: input.request.caseId },
       repeat: input.repeat
     })
   );
+}
+function writtenByAnotherVersion(format) {
+  return `its answers were recorded by another evalgate version (cache ${format}; this one reads format ${CACHE_FORMAT})`;
 }
 async function assertUsableCacheDir(dir, mode) {
   if (mode === "off") return;
@@ -86898,7 +87178,7 @@ async function emptyCacheDir(dir) {
   }
   for (const name of names) {
     if (!/^[0-9a-f]{2}$/.test(name)) continue;
-    const entries = await readdir3(join3(dir, name)).catch(() => []);
+    const entries = await readdir3(join4(dir, name)).catch(() => []);
     if (entries.some((file) => /^[0-9a-f]{64}\.json$/.test(file))) return void 0;
   }
   return "holds no cached answer";
@@ -86930,7 +87210,7 @@ function entryProblem(entry, key) {
     return "bad refused";
   return void 0;
 }
-var DEFAULT_CACHE_DIR, UNFINISHED_WRITE_AGE_MS, MAX_ENTRY_BYTES, CACHE_MODES, CACHE_FORMAT, CacheMissError, ResponseCache;
+var DEFAULT_CACHE_DIR, UNFINISHED_WRITE_AGE_MS, MAX_ENTRY_BYTES, CACHE_MODES, CACHE_FORMAT, FORMAT_FILE, CacheMissError, ResponseCache;
 var init_cache = __esm({
   "src/run/cache.ts"() {
     "use strict";
@@ -86942,24 +87222,79 @@ var init_cache = __esm({
     UNFINISHED_WRITE_AGE_MS = 60 * 60 * 1e3;
     MAX_ENTRY_BYTES = 64 * 2 ** 20;
     CACHE_MODES = ["off", "read", "write", "read-write", "replay"];
-    CACHE_FORMAT = 2;
+    CACHE_FORMAT = 3;
+    FORMAT_FILE = "evalgate-cache-format";
     CacheMissError = class extends EvalgateError {
       key;
-      constructor(key, dir, what) {
+      /**
+       * `otherFormat`: the directory was written by another evalgate version, in that cache format:
+       * the cache is to be recorded again, not merely restored.
+       */
+      constructor(key, dir, what, otherFormat) {
+        const found = otherFormat === void 0 ? "" : `: ${writtenByAnotherVersion(otherFormat)}`;
         super(
-          `no cached answer${what ? ` for ${what}` : ""} (key ${key.slice(0, 12)}…) in ${dir}. Replay mode never calls a provider — it is how runs without secrets (pull requests from forks) reuse recorded answers. Record them with cache mode write on a trusted run (push to the default branch) and make that cache directory available to this run.`
+          `no cached answer${what ? ` for ${what}` : ""} (key ${key.slice(0, 12)}…) in ${dir}${found}. Replay mode never calls a provider — it is how runs without secrets (pull requests from forks) reuse recorded answers. ${otherFormat === void 0 ? "Record them" : "Re-record the cache"} with cache mode write on a trusted run (push to the default branch) and make that cache directory available to this run.`
         );
         this.key = key;
       }
     };
-    ResponseCache = class {
+    ResponseCache = class _ResponseCache {
       dir;
       mode;
       warn;
-      constructor(options) {
+      findings;
+      /** `findings` are shared with the cache this one is the replaying() of. */
+      constructor(options, findings2 = { warned: /* @__PURE__ */ new Set(), otherFormatMisses: 0 }) {
         this.dir = options.dir;
         this.mode = options.mode;
         this.warn = options.warn;
+        this.findings = findings2;
+      }
+      /**
+       * This cache in replay mode, for what can only be replayed (a provider whose secrets are not
+       * set): what its lookups find wrong with the directory is told with this cache's, once.
+       */
+      replaying() {
+        if (this.mode === "replay") return this;
+        return new _ResponseCache({ dir: this.dir, mode: "replay", warn: this.warn }, this.findings);
+      }
+      /**
+       * Before the run: whether the directory's entries are of another evalgate version's format,
+       * which a run that reads cannot find (their keys hold their format), and a replay would
+       * otherwise report as answers never recorded. A run that records answers then marks the
+       * directory as of this version's format. Best effort: a marker that cannot be read or written
+       * only loses the hint.
+       */
+      async checkFormat() {
+        const marker = join4(this.dir, FORMAT_FILE);
+        const written2 = await readRegularFileIfExists(marker, 64).catch(() => void 0);
+        const format = written2 === void 0 ? void 0 : utf8Text(written2)?.trim();
+        if (format !== void 0) {
+          if (format !== String(CACHE_FORMAT)) this.findings.otherFormat = `format ${format}`;
+        } else if (await emptyCacheDir(this.dir).catch(() => "unreadable") === void 0) {
+          this.findings.otherFormat = "format 2 or earlier";
+        }
+        if (this.writes) await writeFileAtomic(marker, `${CACHE_FORMAT}
+`).catch(() => void 0);
+      }
+      /**
+       * Says, once, how many lookups missed in a directory of another evalgate version's format:
+       * after a format bump every one does, and naming only the missing answers would send the
+       * reader looking for a cache that was not restored.
+       */
+      warnOfOtherFormat() {
+        const { otherFormat, otherFormatMisses: misses } = this.findings;
+        if (otherFormat === void 0 || misses === 0) return;
+        const next = this.writes ? "this run recorded those it called for" : "re-record the cache with cache mode write on a trusted run (push to the default branch)";
+        this.warn(
+          `cache: ${misses} ${misses === 1 ? "answer was" : "answers were"} not found in ${this.dir}: ${writtenByAnotherVersion(otherFormat)}; ${next}`
+        );
+      }
+      /** A problem of a file, told the first time only: a file is looked up by every suite that asks. */
+      warnOnce(message) {
+        if (this.findings.warned.has(message)) return;
+        this.findings.warned.add(message);
+        this.warn(message);
       }
       /** Whether `get` can answer: the caller skips the lookup otherwise. */
       get reads() {
@@ -86971,7 +87306,7 @@ var init_cache = __esm({
       }
       path(key) {
         if (!/^[0-9a-f]{64}$/.test(key)) throw new Error(`not a cache key: ${key}`);
-        return join3(this.dir, key.slice(0, 2), `${key}.json`);
+        return join4(this.dir, key.slice(0, 2), `${key}.json`);
       }
       /**
        * The recorded answer, or undefined on a miss (or when this mode does not read). One that is
@@ -86985,7 +87320,11 @@ var init_cache = __esm({
         const file = this.path(key);
         const read = await this.read(file, key);
         const answer = read && (this.mode === "replay" || usable(read)) ? read : void 0;
-        if (!answer && this.mode === "replay") throw new CacheMissError(key, this.dir, what);
+        const { otherFormat } = this.findings;
+        if (!read && otherFormat !== void 0) this.findings.otherFormatMisses++;
+        if (!answer && this.mode === "replay") {
+          throw new CacheMissError(key, this.dir, what, otherFormat);
+        }
         return answer;
       }
       async read(file, key) {
@@ -86994,25 +87333,25 @@ var init_cache = __esm({
           bytes = await readRegularFileIfExists(file, MAX_ENTRY_BYTES);
         } catch (error) {
           const instead = this.mode === "replay" ? "counted as a cache miss" : "calling the provider instead";
-          this.warn(`cache: cannot read ${file}: ${errorMessage(error)}; ${instead}`);
+          this.warnOnce(`cache: cannot read ${file}: ${errorMessage(error)}; ${instead}`);
           return void 0;
         }
         if (bytes === void 0) return void 0;
         const text = utf8Text(bytes);
         if (text === void 0) {
-          this.warn(`cache: ${file} is not UTF-8; treated as a miss`);
+          this.warnOnce(`cache: ${file} is not UTF-8; treated as a miss`);
           return void 0;
         }
         let entry;
         try {
           entry = JSON.parse(text);
         } catch (error) {
-          this.warn(`cache: ${file} is not valid JSON (${errorMessage(error)}); treated as a miss`);
+          this.warnOnce(`cache: ${file} is not valid JSON (${errorMessage(error)}); treated as a miss`);
           return void 0;
         }
         const problem2 = entryProblem(entry, key);
         if (problem2) {
-          this.warn(`cache: ignoring ${file}: ${problem2}; treated as a miss`);
+          this.warnOnce(`cache: ignoring ${file}: ${problem2}; treated as a miss`);
           return void 0;
         }
         const { answer } = entry;
@@ -87028,13 +87367,13 @@ var init_cache = __esm({
         const subdirectories = await readdir3(this.dir).catch(() => []);
         for (const name of subdirectories) {
           if (!/^[0-9a-f]{2}$/.test(name)) continue;
-          const sub = join3(this.dir, name);
+          const sub = join4(this.dir, name);
           for (const file of await readdir3(sub).catch(() => [])) {
             if (!file.endsWith(".tmp")) continue;
-            const path2 = join3(sub, file);
+            const path2 = join4(sub, file);
             const modified = (await stat5(path2).catch(() => void 0))?.mtimeMs;
             if (modified !== void 0 && now - modified >= UNFINISHED_WRITE_AGE_MS) {
-              await rm2(path2, { force: true }).catch(() => void 0);
+              await rm3(path2, { force: true }).catch(() => void 0);
             }
           }
         }
@@ -87086,12 +87425,15 @@ function providerCacheIdentity(spec) {
           spec,
           mapBodyText(spec.body, (text) => withEnvValues(text, spec.bodyEnv ?? {}))
         ),
-        output: spec.outputPath
+        output: spec.outputPath,
+        // Where the token counts and the model are read: a cached answer keeps what they read.
+        usage: spec.usagePaths ?? null,
+        model: spec.modelPath ?? null
       });
     case "module":
     case "exec":
       return fingerprint({
-        config: spec.configFingerprint,
+        config: spec.answerConfigFingerprint,
         specDir: posix.dirname(spec.source.file.split("\\").join("/"))
       });
   }
@@ -87221,7 +87563,7 @@ function judgeMessages(rubric, scale, input) {
     }
   ];
 }
-function parseJudgement(text, scale, { truncated = false, refused = false } = {}) {
+function parseJudgement(text, scale, { truncated = false, refused = false, tokenLimitParam } = {}) {
   if (refused) throw new Error(`the judge refused to grade: ${quote(text)}`);
   if (text.trim() === "" && !truncated) throw new Error("the judge's answer was empty");
   let value;
@@ -87229,9 +87571,8 @@ function parseJudgement(text, scale, { truncated = false, refused = false } = {}
     value = JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch {
     if (truncated) {
-      throw new Error(
-        `the judge's answer was cut off at max_tokens; raise the judge's params.max_tokens: ${quote(text)}`
-      );
+      const advice = tokenLimitParam === void 0 ? "at its token limit; raise max_completion_tokens (or max_tokens) in the judge's params" : `at ${tokenLimitParam}; raise the judge's params.${tokenLimitParam}`;
+      throw new Error(`the judge's answer was cut off ${advice}: ${quote(text)}`);
     }
     throw new Error(`the judge's answer is not JSON: ${quote(text)}`);
   }
@@ -87256,6 +87597,10 @@ function judgeUsage(judge, response) {
     cost: callCost(judge, response),
     cached: response.cached === true
   };
+}
+function judgeTokenLimitParam(judge) {
+  if (judge.type !== "openai") return void 0;
+  return ["max_completion_tokens", "max_tokens"].find((key) => judge.params[key] !== void 0);
 }
 function temperatureHint(judge, callSpec, error) {
   if (judge.type !== "openai" || callSpec.type !== "openai") return void 0;
@@ -87289,6 +87634,7 @@ async function createLlmJudgeScorer(spec, createJudge) {
     };
     const ending = (answer) => ({
       truncated: answer.finishReason === "length",
+      tokenLimitParam: judgeTokenLimitParam(spec.judge),
       refused: answer.refused === true
     });
     let response;
@@ -87823,6 +88169,7 @@ function callPolicy(spec, provider, run) {
     cacheIdentity: providerCacheIdentity(spec),
     replays: spec.unsetVariables !== void 0,
     keysVars: spec.type !== "openai",
+    keysCaseId: spec.type === "module" || spec.type === "exec",
     secrets: run.secrets
   };
 }
@@ -87871,7 +88218,11 @@ async function callProvider(policy, request2, signal, options, what, usable = ()
   const cache = policy.replays ? options.replayCache : options.cache;
   const key = cache && (cache.reads || cache.writes) ? cacheKey({
     providerFingerprint: policy.cacheIdentity,
-    request: policy.keysVars ? request2 : { messages: request2.messages },
+    request: {
+      messages: request2.messages,
+      ...policy.keysVars ? { vars: request2.vars } : {},
+      ...policy.keysCaseId ? { caseId: request2.caseId } : {}
+    },
     repeat: request2.repeat
   }) : void 0;
   if (cache && key && cache.reads) {
@@ -88175,7 +88526,7 @@ var init_progress = __esm({
 });
 
 // src/run/execute.ts
-import { randomUUID } from "node:crypto";
+import { randomUUID as randomUUID2 } from "node:crypto";
 import { readFile as readFile3 } from "node:fs/promises";
 function runSecrets(plan, others) {
   const secrets = /* @__PURE__ */ new Map();
@@ -88467,7 +88818,7 @@ async function executePlan(plan, options) {
     schemaVersion: RUN_RESULT_VERSION,
     tool: { name: "evalgate", version: options.toolVersion },
     run: {
-      id: randomUUID(),
+      id: randomUUID2(),
       startedAt,
       finishedAt: now().toISOString(),
       complete: !cancelled,
@@ -88576,7 +88927,7 @@ var init_plan = __esm({
 });
 
 // src/run/index.ts
-import { randomUUID as randomUUID2 } from "node:crypto";
+import { randomUUID as randomUUID3 } from "node:crypto";
 import { resolve as resolve4 } from "node:path";
 function warnOfCachedCode(plan, warn) {
   const isCode = (p) => p.type === "module" || p.type === "exec";
@@ -88674,7 +89025,7 @@ async function cancelledWhileLoading2(options, startedAt) {
     schemaVersion: RUN_RESULT_VERSION,
     tool: { name: "evalgate", version: TOOL_VERSION },
     run: {
-      id: randomUUID2(),
+      id: randomUUID3(),
       startedAt,
       finishedAt: (/* @__PURE__ */ new Date()).toISOString(),
       complete: false,
@@ -88735,7 +89086,9 @@ async function runEvals(options) {
   if (cache?.reads) warnOfCachedCode(plan, options.warn);
   await cache?.sweepUnfinishedWrites();
   const replayed = replayedProviders(plan);
-  const replayCache = options.cache && replayed.length > 0 ? cache?.mode === "replay" ? cache : new ResponseCache({ dir: options.cache.dir, mode: "replay", warn: options.warn }) : void 0;
+  const replayCache = options.cache && replayed.length > 0 ? cache?.replaying() ?? new ResponseCache({ dir: options.cache.dir, mode: "replay", warn: options.warn }) : void 0;
+  const lookups = cache ?? replayCache;
+  await lookups?.checkFormat();
   warnOfUnsetModels(plan, options.warn);
   const mustFindAnswers = cache?.mode === "read" || cache?.mode === "replay" || replayCache !== void 0;
   const empty = options.cache && mustFindAnswers ? await emptyCacheDir(options.cache.dir) : void 0;
@@ -88760,6 +89113,7 @@ async function runEvals(options) {
       ...options.cache?.replayUnset && replayed.length > 0 ? { replayed } : {}
     }
   });
+  lookups?.warnOfOtherFormat();
   if (run.run.complete) options.answered?.();
   return written(options.out, run, replayed);
 }
@@ -89309,6 +89663,11 @@ var init_main = __esm({
     };
   }
 });
+
+// src/bounded-heap.ts
+import { setFlagsFromString } from "node:v8";
+setFlagsFromString("--semi-space-growth-factor=1");
+setFlagsFromString("--heap-growing-percent=10");
 
 // src/cli/node-version.ts
 var MINIMUM_NODE = "22.19.0";
