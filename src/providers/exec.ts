@@ -166,8 +166,8 @@ async function removeVarsFile(file: string | undefined): Promise<void> {
  * Runs a command per call: the rendered prompt on stdin, the answer on stdout (one trailing
  * newline dropped, at most MAX_ANSWER_BYTES). The case's id, repeat and variables are in
  * EVALGATE_CASE_ID, EVALGATE_REPEAT and EVALGATE_VARS (JSON), or the file EVALGATE_VARS_FILE names
- * (varsEnvironment). A non-zero exit is an error quoting stderr (see quoteStderr). A call settles once stdout and stderr have closed: what it started has
- * stopped, or let go of them.
+ * (varsEnvironment). A non-zero exit is an error quoting stderr (see quoteStderr). A call settles
+ * once stdout and stderr have closed: what it started has stopped, or let go of them.
  */
 export class ExecProvider implements Provider {
   readonly type = 'exec'

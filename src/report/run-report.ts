@@ -189,7 +189,8 @@ function judgeSpendNote(run: RunResult): string | undefined {
       tokens += used
     }
     const judges = suite.scorers.filter((scorer) => scorer.type === 'llm-judge')
-    // The results say that an answer's judging had no cost, not which of the suite's judges lacked one.
+    // The results say that an answer's judging had no cost, not which of the suite's judges
+    // lacked one.
     const names = judges.map((judge) => judge.name).join(', ')
     const named =
       judges.length === 1

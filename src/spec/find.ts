@@ -95,9 +95,10 @@ async function searchDirectory(directory: string, search: Search): Promise<void>
 
 /**
  * The spec files named by `paths` (default `evals`), as sorted absolute paths: files as given
- * (whatever their name; a pipe or a device too), directories searched recursively for `*.eval.yaml` / `*.eval.yml`
- * (following links, to directories too), skipping `node_modules` and dot-directories. Throws an
- * InputError when a path does not exist or cannot be read, or nothing is found.
+ * (whatever their name; a pipe or a device too), directories searched recursively for
+ * `*.eval.yaml` / `*.eval.yml` (following links, to directories too), skipping `node_modules` and
+ * dot-directories. Throws an InputError when a path does not exist or cannot be read, or nothing
+ * is found.
  */
 export async function findSpecFiles(paths: readonly string[], cwd: string): Promise<string[]> {
   const { files, problems } = await searchSpecFiles(paths, cwd)

@@ -591,8 +591,9 @@ function dottedPath(path: string): string {
 /**
  * What an http provider's spec (as written, before `${VAR}` expansion) would silently not send, or
  * could never read: a body with GET, a `{{var}}` in the URL or a body key (the body's values are
- * the template; the URL and keys are sent as written), a provider's request without anything of the case (every case would get the
- * same answer), a header name HTTP cannot carry, a response path that is not dotted.
+ * the template; the URL and keys are sent as written), a provider's request without anything of
+ * the case (every case would get the same answer), a header name HTTP cannot carry, a response
+ * path that is not dotted.
  */
 function checkHttpRequestShape(
   entry: {
