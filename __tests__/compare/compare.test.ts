@@ -1040,6 +1040,19 @@ describe('compareRuns verdicts', () => {
     )
   })
 
+  it('takes cases that moved hundreds of ms both ways for a change, not for timing noise', () => {
+    // Half the cases 300 ms slower (×4), half 300 ms faster: the per-case shifts cancel, the cases
+    // did not stand still.
+    const gate: GateSpec = { 'latency-p50': { 'max-ratio': 1.2 } }
+    const { base, head } = runPair(
+      { cases: 20, gate, answer: (i) => scored(1, { latencyMs: i < 10 ? 100 + i : 2000 + i }) },
+      { cases: 20, gate, answer: (i) => scored(1, { latencyMs: i < 10 ? 400 + i : 1700 + i }) }
+    )
+    const latency = metric(compareRuns(base, head, { seed }), 'latency-p50')
+    expect(latency.reason).not.toContain('timing noise')
+    expect(latency.verdict).toBe('regression')
+  })
+
   it('shows the tolerated bound of a speed-up under a large max-ratio, not ×0.00', () => {
     const random = lcg(5)
     const latencies = Array.from({ length: 200 }, () => 100 + 100 * random())

@@ -1060,13 +1060,17 @@ function timingShift(baseMs: number, ratio: number): number {
 
 /**
  * The typical case's shift in ms, on the floored timings the median's ratio was estimated on: the
- * Hodges–Lehmann estimate of the per-case differences, as the ratio is of their logs. Neither the
- * median answer's time (tiny when most cases are cache hits, though the model calls slowed by
- * hundreds of ms) nor the slowest case's (one remote call jittering by a fraction of a ms) stands
- * for the shift the ratio measures.
+ * Hodges–Lehmann estimate of the per-case differences, as the ratio is of their logs — or, when
+ * larger, the median case's move either way, since cases that moved hundreds of ms both ways
+ * cancel in the estimate but did move. Neither the median answer's time (tiny when most cases are
+ * cache hits, though the model calls slowed by hundreds of ms) nor the slowest case's (one remote
+ * call jittering by a fraction of a ms) stands for the shift the ratio measures.
  */
 function typicalShift(floored: readonly { base: number; head: number }[]): number {
-  return hodgesLehmann(floored.map((f) => f.head - f.base))
+  const differences = floored.map((f) => f.head - f.base)
+  const estimate = hodgesLehmann(differences)
+  const move = median(differences.map(Math.abs))
+  return Math.abs(estimate) >= move ? estimate : estimate < 0 ? -move : move
 }
 
 /**
