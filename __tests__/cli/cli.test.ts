@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { once } from 'node:events'
-import { mkdir, mkdtemp, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -1056,6 +1056,63 @@ describe('validate and help', () => {
       'ok evals/refunds.eval.yaml: suite refunds, 11 cases × 1 provider × 1 repeat = 11 calls\n' +
         'ok evals/triage.eval.yaml: suite ticket-triage, 60 cases × 2 providers × 1 repeat = 120 calls\n'
     )
+  })
+
+  it('reads a workspace under /dev (a tmpfs at /dev/shm) as any other: paths from the spec’s directory', async () => {
+    const dir = await mkdtemp('/dev/shm/evalgate-workspace-')
+    await mkdir(join(dir, 'evals'))
+    await writeFile(
+      join(dir, 'evals/shm.eval.yaml'),
+      [
+        'suite: shm',
+        'providers:',
+        '  - { id: echo, type: exec, command: cat }',
+        "prompt: '{{n}}'",
+        'cases:',
+        '  - file: ./cases.jsonl',
+        'scorers:',
+        "  - { type: equals, expected: '{{n}}' }",
+        ''
+      ].join('\n')
+    )
+    await writeFile(join(dir, 'evals/cases.jsonl'), '{"id":"a","n":1}\n')
+    try {
+      const validated = await runCliProcess(cli, ['validate'], { cwd: dir })
+      expect(validated.stderr).toBe('')
+      expect(validated.stdout).toMatch(/^ok evals\/shm\.eval\.yaml: suite shm, 1 case/)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('says where an exec provider’s variables too long for the environment could not be written', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-bigvars-'))
+    await writeFile(
+      join(dir, 'big.eval.yaml'),
+      [
+        'suite: big',
+        'providers:',
+        '  - { id: counter, type: exec, command: [wc, -c] }',
+        "prompt: 'Summarize: {{document}}'",
+        'cases:',
+        `  - { id: doc, vars: { document: '${'word '.repeat(26_300)}' } }`,
+        'scorers:',
+        "  - { type: regex, pattern: '^ *[0-9]+$' }",
+        ''
+      ].join('\n')
+    )
+    const out = join(dir, 'results.json')
+    const run = await runCliProcess(cli, ['run', 'big.eval.yaml', '-q', '--out', out], {
+      cwd: dir,
+      env: { TMPDIR: '/nonexistent-evalgate-tmp' }
+    })
+    expect(run.code).toBe(1)
+    expect((await readResults(out)).suites[0]?.results[0]?.error).toMatchObject({
+      kind: 'provider:exec',
+      message: expect.stringMatching(
+        /^provider counter: cannot write the case's variables, too long for EVALGATE_VARS, to a file in \/nonexistent-evalgate-tmp: ENOENT.*; set TMPDIR to a writable directory/
+      )
+    })
   })
 
   it('validate and run read a spec from a pipe, its relative paths from the working directory', async () => {

@@ -271,6 +271,21 @@ describe('http provider answers', () => {
         'provider api: the server answered with an error: model overloaded (after 3 attempts)'
     })
     expect(received.length - before).toBe(3)
+    // An empty `error` beside the answer says there is none: the answer is just not where asked.
+    const once = callPolicy(spec, await createProvider(spec), {
+      timeoutMs: 5000,
+      limiters: new CallLimits({}),
+      secrets: []
+    })
+    replies.push(...[1, 2, 3].map(() => ({ status: 200, body: '{"error":"","answer":{}}' })))
+    const blank = await callProvider(once, request, never, {}, 'the answer').catch(
+      (e: unknown) => e
+    )
+    expect(blank).toMatchObject({
+      kind: 'malformed-response',
+      message: expect.stringContaining('the response has nothing at `answer.text`')
+    })
+    replies.splice(0)
   })
 
   it('takes whole token counts only', async () => {

@@ -180,7 +180,12 @@ export class ExecProvider implements Provider {
 
   async call(request: ProviderRequest, signal: AbortSignal): Promise<ProviderResponse> {
     if (signal.aborted) throw abortError(signal)
-    const vars = await varsEnvironment(request.vars)
+    const vars = await varsEnvironment(request.vars).catch((error: unknown) => {
+      throw new ProviderError(
+        'exec',
+        `provider ${this.id}: cannot write the case's variables, too long for EVALGATE_VARS, to a file in ${tmpdir()}: ${errorMessage(error)}; set TMPDIR to a writable directory`
+      )
+    })
     try {
       return await this.run(request, vars.env, signal)
     } finally {

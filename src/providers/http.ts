@@ -45,9 +45,10 @@ export function valueAtPath(value: unknown, path: string): unknown {
  */
 export function errorBodyMessage(body: unknown): string | undefined {
   const error = (body as { error?: unknown } | null)?.error
-  if (typeof error === 'string') return error
-  const message = (error as { message?: unknown } | null | undefined)?.message
-  return typeof message === 'string' ? message : undefined
+  const message =
+    typeof error === 'string' ? error : (error as { message?: unknown } | null | undefined)?.message
+  // An empty `error` beside the answer says there is none.
+  return typeof message === 'string' && message.trim() !== '' ? message : undefined
 }
 
 /**

@@ -18,12 +18,12 @@ const GLOB = /[*?[\]{}]/
 
 /**
  * Whether a spec path names a stream rather than a file of the repository: a pipe or a device
- * (`<(…)`), or any path under /dev or /proc, as named — `/dev/stdin` redirected from a file is
- * that file, but its directory is not the one the spec was written in. False when it cannot be
- * looked at: reading it says why.
+ * (`<(…)`), or a process's standard input or descriptor as named (`/dev/stdin`, `/dev/fd/0`,
+ * `/proc/self/fd/0`) — redirected from a file, it is that file, but its directory is not the one
+ * the spec was written in. False when it cannot be looked at: reading it says why.
  */
 export async function namesStream(absolutePath: string): Promise<boolean> {
-  if (/^\/(dev|proc)\//.test(absolutePath)) return true
+  if (/^\/(dev\/(stdin|fd\/\d+)|proc\/(self|\d+)\/fd\/\d+)$/.test(absolutePath)) return true
   return stat(absolutePath).then(
     (stats) => !stats.isFile(),
     () => false
