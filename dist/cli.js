@@ -10915,7 +10915,10 @@ function timingShift(baseMs, ratio) {
   return Math.max(baseMs, LATENCY_FLOOR_MS) * (ratio - 1);
 }
 function typicalShift(floored) {
-  return hodgesLehmann(floored.map((f) => f.head - f.base));
+  const differences = floored.map((f) => f.head - f.base);
+  const estimate = hodgesLehmann(differences);
+  const move = median(differences.map(Math.abs));
+  return Math.abs(estimate) >= move ? estimate : estimate < 0 ? -move : move;
 }
 function ratioChangeVerdict(metric, ratio, shift, maxRatio, alpha, label, withinNote) {
   const worse = significant(metric.test, alpha);
@@ -44726,7 +44729,12 @@ var init_exec = __esm({
       settlesWhenStopped = true;
       async call(request2, signal) {
         if (signal.aborted) throw abortError(signal);
-        const vars = await varsEnvironment(request2.vars);
+        const vars = await varsEnvironment(request2.vars).catch((error) => {
+          throw new ProviderError(
+            "exec",
+            `provider ${this.id}: cannot write the case's variables, too long for EVALGATE_VARS, to a file in ${tmpdir2()}: ${errorMessage(error)}; set TMPDIR to a writable directory`
+          );
+        });
         try {
           return await this.run(request2, vars.env, signal);
         } finally {
@@ -45135,9 +45143,8 @@ function valueAtPath(value, path2) {
 }
 function errorBodyMessage(body) {
   const error = body?.error;
-  if (typeof error === "string") return error;
-  const message = error?.message;
-  return typeof message === "string" ? message : void 0;
+  const message = typeof error === "string" ? error : error?.message;
+  return typeof message === "string" && message.trim() !== "" ? message : void 0;
 }
 function tokenUsage(parsed, paths, id, excerpt) {
   const count = (path2) => {
@@ -72202,7 +72209,7 @@ var init_providers = __esm({
 import { readdir as readdir2, realpath as realpath2, stat as stat2 } from "node:fs/promises";
 import { join as join3, relative as relative3, resolve as resolve2 } from "node:path";
 async function namesStream(absolutePath) {
-  if (/^\/(dev|proc)\//.test(absolutePath)) return true;
+  if (/^\/(dev\/(stdin|fd\/\d+)|proc\/(self|\d+)\/fd\/\d+)$/.test(absolutePath)) return true;
   return stat2(absolutePath).then(
     (stats) => !stats.isFile(),
     () => false
