@@ -1058,23 +1058,24 @@ describe('validate and help', () => {
     )
   })
 
+  /** A suite `suite` whose command echoes each case's `n`, read from `./cases.jsonl`. */
+  const echoSpec = (suite: string): string =>
+    [
+      `suite: ${suite}`,
+      'providers:',
+      '  - { id: echo, type: exec, command: cat }',
+      "prompt: '{{n}}'",
+      'cases:',
+      '  - file: ./cases.jsonl',
+      'scorers:',
+      "  - { type: equals, expected: '{{n}}' }",
+      ''
+    ].join('\n')
+
   it('reads a workspace under /dev (a tmpfs at /dev/shm) as any other: paths from the spec’s directory', async () => {
     const dir = await mkdtemp('/dev/shm/evalgate-workspace-')
     await mkdir(join(dir, 'evals'))
-    await writeFile(
-      join(dir, 'evals/shm.eval.yaml'),
-      [
-        'suite: shm',
-        'providers:',
-        '  - { id: echo, type: exec, command: cat }',
-        "prompt: '{{n}}'",
-        'cases:',
-        '  - file: ./cases.jsonl',
-        'scorers:',
-        "  - { type: equals, expected: '{{n}}' }",
-        ''
-      ].join('\n')
-    )
+    await writeFile(join(dir, 'evals/shm.eval.yaml'), echoSpec('shm'))
     await writeFile(join(dir, 'evals/cases.jsonl'), '{"id":"a","n":1}\n')
     try {
       const validated = await runCliProcess(cli, ['validate'], { cwd: dir })
@@ -1117,18 +1118,7 @@ describe('validate and help', () => {
 
   it('validate and run read a spec from a pipe, its relative paths from the working directory', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'evalgate-piped-'))
-    const spec = [
-      'suite: piped',
-      'providers:',
-      '  - { id: echo, type: exec, command: cat }',
-      "prompt: '{{n}}'",
-      'cases:',
-      '  - file: ./cases.jsonl',
-      'scorers:',
-      "  - { type: equals, expected: '{{n}}' }",
-      ''
-    ].join('\n')
-    await writeFile(join(dir, 'spec.yaml'), spec)
+    await writeFile(join(dir, 'spec.yaml'), echoSpec('piped'))
     await writeFile(join(dir, 'cases.jsonl'), '{"id":"a","n":1}\n{"id":"b","n":2}\n')
     const validated = await runInShell(cli, 'evalgate validate <(cat spec.yaml)', { cwd: dir })
     expect(validated.stderr).toBe('')

@@ -62,6 +62,16 @@ async function providerSpec(
   return spec
 }
 
+/** What a call of `spec` ends with through the caller that retries, as a run makes it. */
+async function callFailure(spec: ProviderSpec): Promise<unknown> {
+  const policy = callPolicy(spec, await createProvider(spec), {
+    timeoutMs: 5000,
+    limiters: new CallLimits({}),
+    secrets: []
+  })
+  return callProvider(policy, request, never, {}, 'the answer').catch((e: unknown) => e)
+}
+
 async function provider(env: Record<string, string>, ...lines: string[]): Promise<Provider> {
   return createProvider(await providerSpec(env, ...lines))
 }
@@ -257,14 +267,7 @@ describe('http provider answers', () => {
     const overloaded = '{"error":{"message":"model overloaded","type":"server_error"}}'
     replies.push(...[1, 2, 3].map(() => ({ status: 200, body: overloaded })))
     const before = received.length
-    const policy = callPolicy(spec, await createProvider(spec), {
-      timeoutMs: 5000,
-      limiters: new CallLimits({}),
-      secrets: []
-    })
-    const error = await callProvider(policy, request, never, {}, 'the answer').catch(
-      (e: unknown) => e
-    )
+    const error = await callFailure(spec)
     expect(error).toMatchObject({
       kind: 'server',
       message:
@@ -272,15 +275,8 @@ describe('http provider answers', () => {
     })
     expect(received.length - before).toBe(3)
     // An empty `error` beside the answer says there is none: the answer is just not where asked.
-    const once = callPolicy(spec, await createProvider(spec), {
-      timeoutMs: 5000,
-      limiters: new CallLimits({}),
-      secrets: []
-    })
     replies.push(...[1, 2, 3].map(() => ({ status: 200, body: '{"error":"","answer":{}}' })))
-    const blank = await callProvider(once, request, never, {}, 'the answer').catch(
-      (e: unknown) => e
-    )
+    const blank = await callFailure(spec)
     expect(blank).toMatchObject({
       kind: 'malformed-response',
       message: expect.stringContaining('the response has nothing at `answer.text`')
@@ -325,14 +321,7 @@ describe('http provider over TLS', () => {
         'output: out',
         'retry: { max-attempts: 3, base-delay: 1ms }'
       )
-      const policy = callPolicy(spec, await createProvider(spec), {
-        timeoutMs: 5000,
-        limiters: new CallLimits({}),
-        secrets: []
-      })
-      const error = await callProvider(policy, request, never, {}, 'the answer').catch(
-        (e: unknown) => e
-      )
+      const error = await callFailure(spec)
       expect(error).toMatchObject({
         kind: 'network',
         retryable: false,
