@@ -27,7 +27,7 @@ import {
 } from './reports.js'
 import { annotateRegressions } from './annotations.js'
 import { recordBaselineError, writeComparison } from './artifact-files.js'
-import { postComment } from './post-comment.js'
+import { ownPullRequest, postComment } from './post-comment.js'
 import {
   storeFor,
   comparesWithBaseline,
@@ -259,17 +259,10 @@ export async function runAction(
     now
   )
 
-  if (context.eventName === 'pull_request' && context.pullRequest && client && lookup) {
+  const pull = ownPullRequest(context, commentKey)
+  if (pull && client && lookup) {
     const failed = (comparison !== undefined && failing(comparison)) || failsOnThreshold
-    await postComment({
-      settings,
-      client,
-      io,
-      owner: { workflow: context.workflow, key: commentKey },
-      pullNumber: context.pullRequest.number,
-      body: markdown,
-      regressed: failed
-    })
+    await postComment({ settings, client, io, ...pull, body: markdown, regressed: failed })
   } else if (
     scheduled &&
     lookup &&

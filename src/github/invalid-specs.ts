@@ -13,7 +13,7 @@ import { githubClient } from './io.js'
 import type { ActionDeps } from './io.js'
 import { invalidSpecsMarkdown } from './reports.js'
 import type { InvalidSpecsRecord } from './artifact-files.js'
-import { postComment } from './post-comment.js'
+import { ownPullRequest, postComment } from './post-comment.js'
 
 /**
  * Characters of problems a report keeps: more than a comment shows, well within what a record's
@@ -70,19 +70,14 @@ export async function reportInvalidSpecs(
     )
   )
   const markdown = invalidSpecsMarkdown(problems)
-  if (
-    !settings.shard &&
-    context.eventName === 'pull_request' &&
-    context.pullRequest &&
-    settings.githubToken
-  ) {
+  const pull = ownPullRequest(context, commentKey)
+  if (!settings.shard && pull && settings.githubToken) {
     const client = githubClient(settings.githubToken, context, deps)
     await postComment({
       settings,
       client,
       io,
-      owner: { workflow: context.workflow, key: commentKey },
-      pullNumber: context.pullRequest.number,
+      ...pull,
       body: markdown,
       regressed: true,
       reportFile: recordPath

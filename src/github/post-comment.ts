@@ -6,6 +6,7 @@ import { markdownInline } from '../report/escape.js'
 import type { GitHubClient } from './client.js'
 import { GitHubApiError } from './client.js'
 import { stickyMarker, upsertStickyComment } from './comment.js'
+import type { ActionContext } from './event.js'
 import type { ActionSettings } from './settings.js'
 import type { ActionIO } from './io.js'
 
@@ -24,6 +25,21 @@ interface CommentPost {
   reportFile?: string
   /** A `report-from` job: already the `workflow_run` job a fork's comment is posted from. */
   fromArtifact?: boolean
+}
+
+/**
+ * Where a `pull_request` run posts its own sticky comment: its pull request, under its workflow
+ * and job (or `comment-key`); undefined for any other event.
+ */
+export function ownPullRequest(
+  context: ActionContext,
+  commentKey: string | undefined
+): Pick<CommentPost, 'owner' | 'pullNumber'> | undefined {
+  if (context.eventName !== 'pull_request' || !context.pullRequest) return undefined
+  return {
+    owner: { workflow: context.workflow, key: commentKey },
+    pullNumber: context.pullRequest.number
+  }
 }
 
 export async function postComment({

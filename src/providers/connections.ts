@@ -1,5 +1,6 @@
 import { Agent, interceptors } from 'undici'
 import type { Dispatcher } from 'undici'
+import { causeWithCode } from './failures.js'
 
 /**
  * The largest answer a provider may send, decompressed: far above any model's output, and small
@@ -24,10 +25,7 @@ export function providerConnections(): Dispatcher {
 
 /** Whether `error`, or a cause of it, is the refusal of an answer over MAX_ANSWER_BYTES. */
 export function isOversizedAnswer(error: unknown): boolean {
-  for (let current = error; current instanceof Error; current = current.cause) {
-    if ((current as { code?: unknown }).code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return true
-  }
-  return false
+  return causeWithCode(error, (code) => code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') !== undefined
 }
 
 /** The error of an answer over MAX_ANSWER_BYTES: the server's doing, the same on every retry. */

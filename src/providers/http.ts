@@ -7,6 +7,7 @@ import type { TokenUsage } from '../results/types.js'
 import type { Provider, ProviderRequest, ProviderResponse } from './types.js'
 import { abortError } from './abort.js'
 import { retryAfterFromHeaders } from './retry.js'
+import { causeWithCode, certificateProblem, errorBodyMessage } from './failures.js'
 import {
   isOversizedAnswer,
   oversizedAnswerMessage,
@@ -37,18 +38,6 @@ export function valueAtPath(value: unknown, path: string): unknown {
     current = (current as Record<string, unknown>)[key]
   }
   return current
-}
-
-/**
- * The `error.message` (or `error`, a string) of a body that is an error object rather than an
- * answer, as gateways send with a 200 for an upstream failure; undefined for any other body.
- */
-export function errorBodyMessage(body: unknown): string | undefined {
-  const error = (body as { error?: unknown } | null)?.error
-  const message =
-    typeof error === 'string' ? error : (error as { message?: unknown } | null | undefined)?.message
-  // An empty `error` beside the answer says there is none.
-  return typeof message === 'string' && message.trim() !== '' ? message : undefined
 }
 
 /**
@@ -110,46 +99,10 @@ async function textPrefix(body: Dispatcher.ResponseData['body'], bytes: number):
  * (an Error of node's own realm, not always `instanceof` this one's).
  */
 function isDecodingError(error: unknown): boolean {
-  for (let current = error; typeof current === 'object' && current !== null;) {
-    const { code, cause } = current as { code?: unknown; cause?: unknown }
-    if (typeof code === 'string' && /^(Z_|ERR_BROTLI|ERR__ERROR_FORMAT|ERR_ZSTD)/.test(code)) {
-      return true
-    }
-    current = cause
-  }
-  return false
-}
-
-const PRIVATE_CA = 'for a private CA, set NODE_EXTRA_CA_CERTS to its certificate (a PEM file)'
-/** What to do about each way a server's TLS certificate fails verification. */
-const CERTIFICATE_HINTS: Record<string, string> = {
-  DEPTH_ZERO_SELF_SIGNED_CERT: "to trust it, set NODE_EXTRA_CA_CERTS to the certificate's PEM file",
-  SELF_SIGNED_CERT_IN_CHAIN: PRIVATE_CA,
-  UNABLE_TO_GET_ISSUER_CERT: PRIVATE_CA,
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: PRIVATE_CA,
-  CERT_UNTRUSTED: PRIVATE_CA,
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: `the server may leave out its intermediate certificates; ${PRIVATE_CA}`,
-  CERT_HAS_EXPIRED: "the server's certificate must be renewed (or this machine's clock is wrong)",
-  CERT_NOT_YET_VALID: "this machine's clock, or the certificate's start date, is wrong",
-  ERR_TLS_CERT_ALTNAME_INVALID: "the certificate is for another host name: check the url's host"
-}
-
-/**
- * Why the server's TLS certificate was refused, with what to do, when that is why `error` (or a
- * cause of it) failed: the same on every retry, so not worth one.
- */
-export function certificateProblem(error: unknown): string | undefined {
-  for (let current = error; typeof current === 'object' && current !== null;) {
-    const { code, cause } = current as { code?: unknown; cause?: unknown }
-    const hint = typeof code === 'string' ? CERTIFICATE_HINTS[code] : undefined
-    if (hint !== undefined) {
-      // Node.js's own hint after a `;` (`--use-system-ca`) is for a CA this machine has.
-      const what = errorMessage(current).split(';')[0]
-      return `the server's TLS certificate is not trusted (${code as string}: ${what}); ${hint}`
-    }
-    current = cause
-  }
-  return undefined
+  return (
+    causeWithCode(error, (code) => /^(Z_|ERR_BROTLI|ERR__ERROR_FORMAT|ERR_ZSTD)/.test(code)) !==
+    undefined
+  )
 }
 
 /** A Location header as the URL it points to: a relative one resolved against the request's. */

@@ -23,7 +23,7 @@ import { OPENAI_API_URL } from './prices.js'
 import { retryAfterFromHeaders } from './retry.js'
 import type { Provider, ProviderRequest, ProviderResponse } from './types.js'
 import { createUndiciFetch } from './undici-fetch.js'
-import { certificateProblem, errorBodyMessage } from './http.js'
+import { certificateProblem, errorBodyMessage } from './failures.js'
 import {
   isOversizedAnswer,
   oversizedAnswerMessage,
