@@ -44535,6 +44535,46 @@ ${captureLines}` : capture.stack;
   }
 });
 
+// src/providers/failures.ts
+function errorBodyMessage(body) {
+  const error = body?.error;
+  const message = typeof error === "string" ? error : error?.message;
+  return typeof message === "string" && message.trim() !== "" ? message : void 0;
+}
+function causeWithCode(error, test) {
+  for (let current = error; typeof current === "object" && current !== null; ) {
+    const { code, cause } = current;
+    if (typeof code === "string" && test(code)) return { error: current, code };
+    current = cause;
+  }
+  return void 0;
+}
+function certificateProblem(error) {
+  const found = causeWithCode(error, (code) => Object.hasOwn(CERTIFICATE_HINTS, code));
+  if (found === void 0) return void 0;
+  const what = errorMessage(found.error).split(";")[0];
+  return `the server's TLS certificate is not trusted (${found.code}: ${what}); ${CERTIFICATE_HINTS[found.code]}`;
+}
+var PRIVATE_CA, CERTIFICATE_HINTS;
+var init_failures = __esm({
+  "src/providers/failures.ts"() {
+    "use strict";
+    init_errors();
+    PRIVATE_CA = "for a private CA, set NODE_EXTRA_CA_CERTS to its certificate (a PEM file)";
+    CERTIFICATE_HINTS = {
+      DEPTH_ZERO_SELF_SIGNED_CERT: "to trust it, set NODE_EXTRA_CA_CERTS to the certificate's PEM file",
+      SELF_SIGNED_CERT_IN_CHAIN: PRIVATE_CA,
+      UNABLE_TO_GET_ISSUER_CERT: PRIVATE_CA,
+      UNABLE_TO_GET_ISSUER_CERT_LOCALLY: PRIVATE_CA,
+      CERT_UNTRUSTED: PRIVATE_CA,
+      UNABLE_TO_VERIFY_LEAF_SIGNATURE: `the server may leave out its intermediate certificates; ${PRIVATE_CA}`,
+      CERT_HAS_EXPIRED: "the server's certificate must be renewed (or this machine's clock is wrong)",
+      CERT_NOT_YET_VALID: "this machine's clock, or the certificate's start date, is wrong",
+      ERR_TLS_CERT_ALTNAME_INVALID: "the certificate is for another host name: check the url's host"
+    };
+  }
+});
+
 // src/providers/connections.ts
 function providerConnections() {
   return new import_undici.Agent({
@@ -44545,10 +44585,7 @@ function providerConnections() {
   }).compose(import_undici.interceptors.decompress({ maxSize: MAX_ANSWER_BYTES, skipErrorResponses: false }));
 }
 function isOversizedAnswer(error) {
-  for (let current = error; current instanceof Error; current = current.cause) {
-    if (current.code === "UND_ERR_RES_EXCEEDED_MAX_SIZE") return true;
-  }
-  return false;
+  return causeWithCode(error, (code) => code === "UND_ERR_RES_EXCEEDED_MAX_SIZE") !== void 0;
 }
 function oversizedAnswerMessage(id) {
   return `provider ${id}: the answer is larger than ${MAX_ANSWER_BYTES / 2 ** 20} MB; check what the endpoint returns`;
@@ -44562,6 +44599,7 @@ var init_connections = __esm({
   "src/providers/connections.ts"() {
     "use strict";
     import_undici = __toESM(require_undici(), 1);
+    init_failures();
     MAX_ANSWER_BYTES = 32 * 2 ** 20;
   }
 });
@@ -45141,11 +45179,6 @@ function valueAtPath(value, path2) {
   }
   return current;
 }
-function errorBodyMessage(body) {
-  const error = body?.error;
-  const message = typeof error === "string" ? error : error?.message;
-  return typeof message === "string" && message.trim() !== "" ? message : void 0;
-}
 function tokenUsage(parsed, paths, id, excerpt) {
   const count = (path2) => {
     if (path2 === void 0) return 0;
@@ -45179,26 +45212,7 @@ async function textPrefix(body, bytes) {
   return Buffer.concat(chunks).toString("utf8");
 }
 function isDecodingError(error) {
-  for (let current = error; typeof current === "object" && current !== null; ) {
-    const { code, cause } = current;
-    if (typeof code === "string" && /^(Z_|ERR_BROTLI|ERR__ERROR_FORMAT|ERR_ZSTD)/.test(code)) {
-      return true;
-    }
-    current = cause;
-  }
-  return false;
-}
-function certificateProblem(error) {
-  for (let current = error; typeof current === "object" && current !== null; ) {
-    const { code, cause } = current;
-    const hint = typeof code === "string" ? CERTIFICATE_HINTS[code] : void 0;
-    if (hint !== void 0) {
-      const what = errorMessage(current).split(";")[0];
-      return `the server's TLS certificate is not trusted (${code}: ${what}); ${hint}`;
-    }
-    current = cause;
-  }
-  return void 0;
+  return causeWithCode(error, (code) => /^(Z_|ERR_BROTLI|ERR__ERROR_FORMAT|ERR_ZSTD)/.test(code)) !== void 0;
 }
 function absoluteUrl(location, requestUrl) {
   try {
@@ -45207,7 +45221,7 @@ function absoluteUrl(location, requestUrl) {
     return location;
   }
 }
-var import_undici2, STATUS_HINTS, ERROR_TEXT_BYTES, PRIVATE_CA, CERTIFICATE_HINTS, HttpProvider;
+var import_undici2, STATUS_HINTS, ERROR_TEXT_BYTES, HttpProvider;
 var init_http = __esm({
   "src/providers/http.ts"() {
     "use strict";
@@ -45216,6 +45230,7 @@ var init_http = __esm({
     init_secrets();
     init_abort();
     init_retry();
+    init_failures();
     init_connections();
     init_env_reference();
     import_undici2 = __toESM(require_undici(), 1);
@@ -45224,18 +45239,6 @@ var init_http = __esm({
       "bad-request": "; check url, method and body"
     };
     ERROR_TEXT_BYTES = 64 * 1024;
-    PRIVATE_CA = "for a private CA, set NODE_EXTRA_CA_CERTS to its certificate (a PEM file)";
-    CERTIFICATE_HINTS = {
-      DEPTH_ZERO_SELF_SIGNED_CERT: "to trust it, set NODE_EXTRA_CA_CERTS to the certificate's PEM file",
-      SELF_SIGNED_CERT_IN_CHAIN: PRIVATE_CA,
-      UNABLE_TO_GET_ISSUER_CERT: PRIVATE_CA,
-      UNABLE_TO_GET_ISSUER_CERT_LOCALLY: PRIVATE_CA,
-      CERT_UNTRUSTED: PRIVATE_CA,
-      UNABLE_TO_VERIFY_LEAF_SIGNATURE: `the server may leave out its intermediate certificates; ${PRIVATE_CA}`,
-      CERT_HAS_EXPIRED: "the server's certificate must be renewed (or this machine's clock is wrong)",
-      CERT_NOT_YET_VALID: "this machine's clock, or the certificate's start date, is wrong",
-      ERR_TLS_CERT_ALTNAME_INVALID: "the certificate is for another host name: check the url's host"
-    };
     HttpProvider = class {
       constructor(spec) {
         this.spec = spec;
@@ -71890,7 +71893,7 @@ var init_openai2 = __esm({
     init_prices();
     init_retry();
     init_undici_fetch();
-    init_http();
+    init_failures();
     init_connections();
     NO_KEY = "evalgate-no-api-key";
     SERVER_MESSAGE_CHARS = 300;
