@@ -198,6 +198,24 @@ scorers:
     expect(partial.stderr).toBe(
       'evalgate: shard 3/3 is missing: merge the results of every shard (2 of 3 given)\n'
     )
+    // Two shards downloaded together, the third in a folder of its own beside them: not read,
+    // and named when its shard is missing.
+    const mixedDir = await mkdtemp(join(tmpdir(), 'evalgate-mixed-shards-'))
+    const ownFolder = join(mixedDir, 'evalgate-shard-3')
+    await mkdir(ownFolder)
+    for (const [i, path] of paths.entries()) {
+      const into = i === 2 ? ownFolder : mixedDir
+      await writeFile(join(into, `shard-${i}.json`), await readFile(path, 'utf8'))
+    }
+    const mixed = await runCliProcess(cli, ['merge', mixedDir, '--out', `${out}.mixed`], {
+      cwd: repo
+    })
+    expect(mixed.code).toBe(2)
+    expect(mixed.stderr).toBe(
+      `evalgate: shard 3/3 is missing: merge the results of every shard (2 of 3 given); not read, as the directory holding them holds results files itself: ${ownFolder} (name them too)\n`
+    )
+    const named = ['merge', mixedDir, ownFolder, '--out', `${out}.mixed`]
+    expect((await runCliProcess(cli, named, { cwd: repo })).code).toBe(0)
     const mergedPath = `${out}.merged`
     // Named twice, or found again in their directory beside a merged run and a cache: once each.
     const shardsDir = await mkdtemp(join(tmpdir(), 'evalgate-shards-'))

@@ -370,12 +370,12 @@ async function mergeCommand(argv: string[], io: CliEnvironment): Promise<number>
     values.out === undefined
       ? `the merged run, written by default to ${DEFAULT_OUT},`
       : `--out ${values.out}`
-  const shards = await readShardsToMerge(out, positionals, {
+  const { shards, unread } = await readShardsToMerge(out, positionals, {
     cwd: io.cwd,
     shown,
     advice: 'write the merged run to another file, e.g. --out merged.json'
   })
-  const merged = mergeShards(shards)
+  const merged = mergeShards(shards, unread)
   await writeRunResult(out, merged)
   const answers = merged.suites.reduce((total, suite) => total + suite.results.length, 0)
   // The whole run's report and thresholds, which no shard could check on its own.

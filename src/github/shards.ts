@@ -44,7 +44,7 @@ export async function mergeShardResults(
   refused: readonly RefusedRecord[],
   deps: ActionDeps
 ): Promise<RunResult> {
-  const shards = await readShardsToMerge(out, paths, {
+  const { shards, unread } = await readShardsToMerge(out, paths, {
     cwd: deps.cwd,
     shown: 'input `results-path`',
     advice: 'set it to a file of its own, e.g. merged/results.json',
@@ -53,7 +53,7 @@ export async function mergeShardResults(
   const { commit, commentKey } = run
   let shardsRun: RunResult
   try {
-    shardsRun = mergeShards(shards)
+    shardsRun = mergeShards(shards, unread)
   } catch (error) {
     if (refused.length === 0 || !(error instanceof UsageError)) throw error
     throw refusedRecordsError(refused, error.message)

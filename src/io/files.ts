@@ -8,6 +8,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { InputError, ResultsWriteError, UsageError, errorMessage } from '../errors.js'
 import { parseRunResultBytes } from '../results/parse.js'
 import type { RunResult } from '../results/types.js'
+import type { ShardFile } from '../results/merge.js'
 
 /**
  * `mkdir -p`, one level at a time: Node's recursive mkdir never returns for a directory that
@@ -492,13 +493,15 @@ async function resultsFilesIn(directory: string): Promise<string[]> {
  * artifacts are laid out when downloaded with `merge-multiple`, or — when it holds none — for
  * those of each directory directly in it, one per artifact, as they are laid out without.
  * `fromDirectory` marks those, which callers may sift. `named`: what named the paths, for a
- * directory holding none.
+ * directory holding none. `unread`: the directories in a directory holding results files itself
+ * that hold some too, not read, for when a shard is found missing.
  */
 async function resultsFiles(
   paths: readonly string[],
   named: string | undefined
-): Promise<{ file: string; fromDirectory: boolean }[]> {
+): Promise<{ files: { file: string; fromDirectory: boolean }[]; unread: string[] }> {
   const files = new Map<string, boolean>()
+  const unread: string[] = []
   for (const path of paths) {
     const info = await stat(path).catch(() => undefined)
     if (!info?.isDirectory()) {
@@ -506,10 +509,10 @@ async function resultsFiles(
       continue
     }
     let found = await resultsFilesIn(path)
-    if (found.length === 0) {
-      const [, ...artifacts] = await shardDirectories(path)
-      found = (await Promise.all(artifacts.map(resultsFilesIn))).flat()
-    }
+    const [, ...artifacts] = await shardDirectories(path)
+    const inArtifacts = await Promise.all(artifacts.map(resultsFilesIn))
+    if (found.length === 0) found = inArtifacts.flat()
+    else unread.push(...artifacts.filter((_, i) => (inArtifacts[i]?.length ?? 0) > 0))
     if (found.length === 0) {
       throw new UsageError(
         `${named ? `${named}: ` : ''}${path} holds no results file (*.json), nor does any directory directly in it (one per downloaded artifact): name the shards' results files, or the directory their artifacts were downloaded to`
@@ -517,7 +520,7 @@ async function resultsFiles(
     }
     for (const file of found) files.set(file, files.get(file) ?? true)
   }
-  return [...files].map(([file, fromDirectory]) => ({ file, fromDirectory }))
+  return { files: [...files].map(([file, fromDirectory]) => ({ file, fromDirectory })), unread }
 }
 
 /**
@@ -528,9 +531,10 @@ async function resultsFiles(
 async function readShardFiles(
   paths: readonly string[],
   named: string | undefined
-): Promise<{ file: string; run: RunResult }[]> {
+): Promise<{ shards: ShardFile[]; unread: string[] }> {
+  const { files, unread } = await resultsFiles(paths, named)
   const read = await Promise.all(
-    (await resultsFiles(paths, named)).map(async ({ file, fromDirectory }) => ({
+    files.map(async ({ file, fromDirectory }) => ({
       file,
       fromDirectory,
       run: await readRunResult(file)
@@ -539,7 +543,10 @@ async function readShardFiles(
   const shards = read.filter(
     ({ run, fromDirectory }) => !fromDirectory || run.run.shard !== undefined
   )
-  return (shards.length > 0 ? shards : read).map(({ file, run }) => ({ file, run }))
+  return {
+    shards: (shards.length > 0 ? shards : read).map(({ file, run }) => ({ file, run })),
+    unread
+  }
 }
 
 /**
@@ -547,23 +554,23 @@ async function readShardFiles(
  * write: a directory or a file other than results is refused before any shard is read, a shard
  * itself once they are. `shown` names `out` as the user wrote it; `advice` says where else to
  * write; `named` what named the shards (an input). The CLI's `merge` and the action's
- * `merge-from` check the same.
+ * `merge-from` check the same. `unread`: directories passed over (see resultsFiles), for mergeShards.
  */
 export async function readShardsToMerge(
   out: string,
   paths: readonly string[],
   { cwd, shown, advice, named }: { cwd: string; shown: string; advice: string; named?: string }
-): Promise<{ file: string; run: RunResult }[]> {
+): Promise<{ shards: ShardFile[]; unread: string[] }> {
   await assertWritableFile(out)
   await assertResultsFileOrNone(out, { cwd, shown })
-  const shards = await readShardFiles(
+  const read = await readShardFiles(
     paths.map((path) => resolve(cwd, path)),
     named
   )
   await assertNotAnInput(
     out,
-    shards.map(({ file }) => ({ what: 'the shard', path: file })),
+    read.shards.map(({ file }) => ({ what: 'the shard', path: file })),
     { cwd, shown, advice }
   )
-  return shards
+  return read
 }

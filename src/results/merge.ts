@@ -27,7 +27,7 @@ function cancelledWhileLoading(shard: ShardFile): boolean {
  * Every shard must be a different part of the same run: same commit, filter, shard count,
  * evalgate version and results format (two builds of one version may write different formats).
  */
-function checkShards(shards: readonly ShardFile[]): void {
+function checkShards(shards: readonly ShardFile[], unread: readonly string[]): void {
   const [first] = shards
   if (!first) throw new UsageError('nothing to merge: give the results files of every shard')
   const total = first.run.run.shard?.total
@@ -88,8 +88,12 @@ function checkShards(shards: readonly ShardFile[]): void {
   const shardTotal = total as number
   const missing = Array.from({ length: shardTotal }, (_, i) => i + 1).filter((i) => !seen.has(i))
   if (missing.length > 0) {
+    const passedOver =
+      unread.length === 0
+        ? ''
+        : `; not read, as the directory holding them holds results files itself: ${unread.join(', ')} (name them too)`
     throw new UsageError(
-      `shard ${missing.map((i) => `${i}/${shardTotal}`).join(', ')} is missing: merge the results of every shard (${shards.length} of ${shardTotal} given)`
+      `shard ${missing.map((i) => `${i}/${shardTotal}`).join(', ')} is missing: merge the results of every shard (${shards.length} of ${shardTotal} given)${passedOver}`
     )
   }
 }
@@ -177,9 +181,15 @@ function mergeSuite(parts: readonly { shard: ShardFile; suite: SuiteResult }[]):
   return { ...first.suite, cases, results }
 }
 
-/** The shards of one run as the RunResult of the whole run. */
-export function mergeShards(shards: readonly ShardFile[]): RunResult {
-  checkShards(shards)
+/**
+ * The shards of one run as the RunResult of the whole run. `unread`: directories of results the
+ * shards were not read from, named if a shard is missing.
+ */
+export function mergeShards(
+  shards: readonly ShardFile[],
+  unread: readonly string[] = []
+): RunResult {
+  checkShards(shards, unread)
   const ordered = [...shards].sort(
     (a, b) => (a.run.run.shard?.index ?? 0) - (b.run.run.shard?.index ?? 0)
   )
