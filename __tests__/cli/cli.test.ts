@@ -798,6 +798,40 @@ scorers:
     expect((await readResults(out)).run.complete).toBe(true)
   })
 
+  it("runs the code under test under V8's own heap growth, not evalgate's bounds", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-heap-'))
+    // Under evalgate's bounds the young generation keeps its starting 1 MB (2 MB once in use);
+    // by default V8 grows it to 16 MB or more for code that keeps what it allocates.
+    await writeFile(
+      join(dir, 'holds.mjs'),
+      `import { getHeapSpaceStatistics } from 'node:v8'
+const held = []
+export const holds = () => {
+  for (let i = 0; i < 1e6; i++) held.push({ i })
+  return getHeapSpaceStatistics().find((space) => space.space_name === 'new_space').space_size
+}
+`
+    )
+    await writeFile(
+      join(dir, 'heap.eval.yaml'),
+      `suite: heap
+providers:
+  - { id: holds, type: module, path: ./holds.mjs, export: holds }
+prompt: go
+cases:
+  - { id: once, vars: {} }
+scorers:
+  - { type: regex, pattern: '^[0-9]+$' }
+`
+    )
+    const run = await runCliProcess(cli, ['run', 'heap.eval.yaml', '--out', out, '--quiet'], {
+      cwd: dir
+    })
+    expect(run.code).toBe(0)
+    const [result] = (await readResults(out)).suites[0]?.results ?? []
+    expect(Number(result?.output)).toBeGreaterThanOrEqual(16 * 2 ** 20)
+  })
+
   it('ends when its work is done although the code under test left a timer behind', async () => {
     const run = await runCliProcess(cli, ['run', 'lingering', '--out', out, '--quiet'], {
       cwd: fixtures

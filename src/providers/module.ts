@@ -4,6 +4,7 @@ import type { ModuleProviderSpec } from '../spec/types.js'
 import type { TokenUsage } from '../results/types.js'
 import { MAX_ANSWER_BYTES } from './connections.js'
 import { trackImport } from './imports.js'
+import { releaseHeapBounds } from '../heap-bounds.js'
 import type { Provider, ProviderRequest, ProviderResponse } from './types.js'
 
 // Not imported: Node's ES module of node:util reads its colour settings when it loads, before the
@@ -55,6 +56,8 @@ export async function importModule(
     // The loop's own stall detection tells a wait that nothing can end sooner.
     timer.unref()
   })
+  // The code under test runs, and is timed, under V8's defaults.
+  releaseHeapBounds()
   try {
     // Until it settles or times out, a stall names it.
     return await trackImport(
