@@ -630,6 +630,64 @@ describe('compareRuns verdicts', () => {
     expect(metric(c, 'score').n).toBe(8)
   })
 
+  it('lists the cases a cancelled head run did not reach as not reached, not removed', () => {
+    const { base, head } = runPair(
+      { cases: 30, answer: () => scored(1) },
+      { cases: 30, answer: () => scored(1) }
+    )
+    // Cancelled before any answer: every case is listed, none answered.
+    const cancelled = structuredClone(head)
+    cancelled.run.complete = false
+    cancelled.run.incompleteReason = 'cancelled (SIGINT) after 0 of 30 answers'
+    for (const suite of cancelled.suites) suite.results = []
+    const c = compareRuns(base, cancelled, { seed, strict: true })
+    const ids = Array.from({ length: 30 }, (_, i) => `case-${i}`)
+    expect(group(c).cases).toEqual({
+      paired: 0,
+      added: 0,
+      removed: 0,
+      addedIds: [],
+      removedIds: [],
+      unreached: 30,
+      unreachedIds: ids
+    })
+    const why =
+      'triage / bot could not be gated against its baseline (the head run was cancelled or stopped early: it answered none of the 30 cases it shares with the baseline)'
+    expect(strictFailures(c)).toEqual([why])
+    const terminal = renderComparisonTerminal(c, { color: false })
+    expect(terminal).toMatch(/^triage \/ bot +INCONCLUSIVE +0 paired cases · 30 not reached$/m)
+    expect(terminal).toContain(
+      '\n  not reached (the head run was cancelled or stopped early): case-0, case-1,'
+    )
+    expect(terminal).not.toMatch(/removed|give cases an `id`/)
+    expect(terminal).toContain(`fails in strict mode: ${why}`)
+    const markdown = renderMarkdown(c)
+    expect(markdown).toContain('0 paired cases · 30 not reached')
+    expect(markdown).toContain(
+      'Not reached (the head run was cancelled or stopped early): case-0, case-1,'
+    )
+    expect(markdown).not.toMatch(/removed|give cases an `id`/i)
+    expect(checkComparison(JSON.parse(renderComparisonJson(c))).problem).toBeUndefined()
+    // Cut short after 10 answers: those pair, and the rest were not reached.
+    const partial = structuredClone(cancelled)
+    for (const suite of partial.suites) {
+      suite.results = head.suites[0]?.results.slice(0, 10) ?? []
+    }
+    expect(group(compareRuns(base, partial, { seed })).cases).toMatchObject({
+      paired: 10,
+      removed: 0,
+      unreached: 20
+    })
+    // A case deleted from the head's spec is still removed.
+    const deleted = runPair(
+      { cases: 30, answer: () => scored(1) },
+      { cases: 29, answer: () => scored(1) }
+    )
+    const shrunk = group(compareRuns(deleted.base, deleted.head, { seed })).cases
+    expect(shrunk).toMatchObject({ removed: 1, removedIds: ['case-29'] })
+    expect(shrunk.unreached).toBeUndefined()
+  })
+
   it('says when too few cases or clusters can never be significant, instead of advising 0 more', () => {
     const collapse = (build: { cases: number; cluster?: (i: number) => string }) => {
       const { base, head } = runPair(

@@ -313,13 +313,21 @@ function comparedGroup(
       pairs.push({ caseId, base: baseCase, head: headCase, cluster: clusterOf.get(caseId) })
     else added.push(caseId)
   }
-  const removed = [...base.cases.keys()].filter((id) => !head.cases.has(id))
+  // A case the head run lists but has no answer for was not reached (the run was cancelled or
+  // stopped early), not deleted from the spec.
+  const headListed = new Set(headSuite.cases.map((info) => info.id))
+  const baseOnly = [...base.cases.keys()].filter((id) => !head.cases.has(id))
+  const removed = baseOnly.filter((id) => !headListed.has(id))
+  const unreached = baseOnly.filter((id) => headListed.has(id))
   group.cases = {
     paired: pairs.length,
     added: added.length,
     removed: removed.length,
     addedIds: added.slice(0, MAX_LISTED_IDS),
-    removedIds: removed.slice(0, MAX_LISTED_IDS)
+    removedIds: removed.slice(0, MAX_LISTED_IDS),
+    ...(unreached.length > 0
+      ? { unreached: unreached.length, unreachedIds: unreached.slice(0, MAX_LISTED_IDS) }
+      : {})
   }
 
   const pending: PendingMetric[] = []
@@ -721,7 +729,8 @@ export function withDerivedVerdicts(comparison: Comparison): Comparison {
 /**
  * The suite × providers that had a baseline but whose quality could not be judged against it:
  * their scorers changed, or no case was answered in both runs (case ids that changed with their
- * content, every answer missing from a replay cache). Strict mode counts them as inconclusive.
+ * content, every answer missing from a replay cache, a head run cancelled before the cases it
+ * shares with the baseline). Strict mode counts them as inconclusive.
  */
 export function ungatedAgainstBaseline(c: Comparison): GroupComparison[] {
   return c.groups.filter(isUngated)
@@ -761,11 +770,12 @@ function isOutage(side: SideInfo | null): boolean {
 
 /** Why a group with a baseline could not be gated against it (see ungatedAgainstBaseline). */
 export function ungatedReason(group: GroupComparison): string {
-  return !group.comparable
-    ? 'its scorers changed'
-    : group.cases.paired === 0
-      ? 'no case id is in both runs; an id derived from the content changes with it, so give cases an `id`'
-      : 'no case was answered in both runs'
+  const unreached = group.cases.unreached ?? 0
+  if (!group.comparable) return 'its scorers changed'
+  if (group.cases.paired > 0) return 'no case was answered in both runs'
+  return unreached > 0
+    ? `the head run was cancelled or stopped early: it answered ${unreached === 1 ? 'not the one case' : `none of the ${unreached} cases`} it shares with the baseline`
+    : 'no case id is in both runs; an id derived from the content changes with it, so give cases an `id`'
 }
 
 /**

@@ -266,6 +266,12 @@ export interface GroupComparison {
     /** Up to 100 ids each. */
     addedIds: string[]
     removedIds: string[]
+    /**
+     * Cases of the baseline that the head run lists but never answered: it was cancelled or
+     * stopped early before them. Absent when none.
+     */
+    unreached?: number
+    unreachedIds?: string[]
   }
   /** The reported model id or system fingerprint differs between the runs: possible drift. */
   modelChanged: boolean

@@ -75,6 +75,8 @@ function groupLines(
   const counts = [plural(group.cases.paired, 'paired case')]
   if (group.cases.added > 0) counts.push(`${group.cases.added} added`)
   if (group.cases.removed > 0) counts.push(`${group.cases.removed} removed`)
+  const unreached = group.cases.unreached ?? 0
+  if (unreached > 0) counts.push(`${unreached} not reached`)
   const lines = [
     `${paint.bold(title)}  ${paint.verdict(group.verdict, VERDICT_WORDS[group.verdict])}  ${paint.dim(counts.join(' · '))}`
   ]
@@ -88,6 +90,11 @@ function groupLines(
     lines.push(`  added (not paired): ${ids(group.cases.addedIds, group.cases.added)}`)
   if (group.cases.removed > 0)
     lines.push(`  removed (not paired): ${ids(group.cases.removedIds, group.cases.removed)}`)
+  if (unreached > 0) {
+    lines.push(
+      `  not reached (the head run was cancelled or stopped early): ${ids(group.cases.unreachedIds ?? [], unreached)}`
+    )
+  }
   const cached = cachedAnswers(group)
   if (cached) lines.push(`  ${cached}`)
   const judges = judgeSpendNote(group)

@@ -87,6 +87,7 @@ function caseCounts(group: GroupComparison): string {
   const parts = [plural(group.cases.paired, 'paired case')]
   if (group.cases.added > 0) parts.push(`${group.cases.added} added`)
   if (group.cases.removed > 0) parts.push(`${group.cases.removed} removed`)
+  if ((group.cases.unreached ?? 0) > 0) parts.push(`${group.cases.unreached} not reached`)
   const { base, head } = group.repeats
   if (head !== null) {
     parts.push(
@@ -129,7 +130,8 @@ function groupNotes(group: GroupComparison): string[] {
     )
   }
   if (group.configChanged) notes.push('Provider configuration changed in this run.')
-  if (group.cases.added > 0 || group.cases.removed > 0) {
+  const unreached = group.cases.unreached ?? 0
+  if (group.cases.added > 0 || group.cases.removed > 0 || unreached > 0) {
     const list = (ids: string[], total: number) =>
       ids
         .slice(0, 10)
@@ -139,6 +141,11 @@ function groupNotes(group: GroupComparison): string[] {
       notes.push(`Added (not paired): ${list(group.cases.addedIds, group.cases.added)}`)
     if (group.cases.removed > 0) {
       notes.push(`Removed (not paired): ${list(group.cases.removedIds, group.cases.removed)}`)
+    }
+    if (unreached > 0) {
+      notes.push(
+        `Not reached (the head run was cancelled or stopped early): ${list(group.cases.unreachedIds ?? [], unreached)}`
+      )
     }
   }
   const cached = cachedAnswers(group)
