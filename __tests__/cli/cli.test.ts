@@ -609,6 +609,20 @@ describe('exit codes', () => {
     expect(compared.stdout).toMatch(/^capitals \/ bot {2}INCONCLUSIVE {2}3 paired cases$/m)
   })
 
+  it('compare refuses a results file whose gate has a noise floor above max-drop, as a spec would', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-gate-order-'))
+    const edited = runResult('def456')
+    for (const suite of edited.suites) suite.gate = { score: { noise: 0.2, 'max-drop': 0.1 } }
+    await writeFile(join(dir, 'base.json'), JSON.stringify(runResult('abc123')))
+    await writeFile(join(dir, 'head.json'), JSON.stringify(edited))
+    const compared = await runCliProcess(cli, ['compare', 'base.json', 'head.json'], { cwd: dir })
+    expect(compared.code).toBe(2)
+    expect(compared.stdout).toBe('')
+    expect(compared.stderr).toContain(
+      `  ${join(dir, 'head.json')}: suites.0.gate.score.noise: the noise floor 0.2 is above \`max-drop\` 0.1 (`
+    )
+  })
+
   it('compare refuses a format 2 results file that carries format 3 answer fields, naming them', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'evalgate-mixed-'))
     const edited = runResult('def456')

@@ -141,6 +141,21 @@ describe('parseRunResult', () => {
     for (const [gate, problem] of refusals) {
       expect(() => parseRunResult(withGate(gate), 'gated.json')).toThrow(`gated.json: ${problem}`)
     }
+    // A noise floor above max-drop, as the spec's loader refuses it, the default named as such.
+    const hint =
+      '(`noise` is the change too small to matter (a significant drop beyond it is a regression), `max-drop` how far below the baseline the 95% CI of a change that is not significant may reach for it to pass: noise ≤ max-drop)'
+    expect(() =>
+      parseRunResult(
+        withGate({ score: { noise: 0.2, 'max-drop': 0.1 }, 'pass-rate': { 'max-drop': 0.01 } }),
+        'gated.json'
+      )
+    ).toThrow(
+      [
+        'gated.json is not a consistent evalgate RunResult:',
+        `  gated.json: suites.0.gate.score.noise: the noise floor 0.2 is above \`max-drop\` 0.1 ${hint}`,
+        `  gated.json: suites.0.gate.pass-rate.max-drop: the noise floor 0.02 (the default) is above \`max-drop\` 0.01 ${hint}`
+      ].join('\n')
+    )
     const gate = {
       score: { noise: 0.01, 'max-drop': 0.1, min: 0.5 },
       cost: { 'max-ratio': 1, max: 2 }

@@ -449,7 +449,7 @@ describe('spec file problems', () => {
         column: 58,
         path: 'gate.score.noise',
         message: 'the noise floor 0.5 is above `max-drop` 0.01',
-        hint: '`noise` is the change too small to matter, `max-drop` the largest drop still a pass: noise ≤ max-drop'
+        hint: '`noise` is the change too small to matter (a significant drop beyond it is a regression), `max-drop` how far below the baseline the 95% CI of a change that is not significant may reach for it to pass: noise ≤ max-drop'
       },
       {
         file: FILE,
@@ -457,7 +457,7 @@ describe('spec file problems', () => {
         column: 104,
         path: 'gate.pass-rate.max-drop',
         message: 'the noise floor 0.02 (the default) is above `max-drop` 0.01',
-        hint: '`noise` is the change too small to matter, `max-drop` the largest drop still a pass: noise ≤ max-drop'
+        hint: '`noise` is the change too small to matter (a significant drop beyond it is a regression), `max-drop` how far below the baseline the 95% CI of a change that is not significant may reach for it to pass: noise ≤ max-drop'
       }
     ])
   })

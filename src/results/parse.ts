@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject } from 'ajv'
 import { InputError } from '../errors.js'
 import type { Diagnostic } from '../errors.js'
 import { suggestOrList } from '../spec/did-you-mean.js'
+import { QUALITY_GATES, gateOrderProblem } from '../spec/gate-order.js'
 import runResultSchema from '../../schema/run-result.schema.json' with { type: 'json' }
 import { JsonPieceError, lineAndColumn, parseJsonInPieces } from './json-in-pieces.js'
 import { RUN_RESULT_VERSION } from './types.js'
@@ -109,14 +110,31 @@ function checkRunResult(data: unknown, file: string): RunResult {
   const run = data as unknown as RunResult
   const anachronism = fieldNewerThanVersion(run, file)
   if (anachronism) throw new InputError([anachronism], 'cannot read a results file')
-  const inconsistent = answerProblems(run)
+  const inconsistent = [...gateProblems(run), ...answerProblems(run)]
   if (inconsistent.length > 0) {
     throw new InputError(
-      inconsistent.slice(0, 20).map(({ path, message }) => ({ file, path, message })),
+      inconsistent.slice(0, 20).map((problem) => ({ file, ...problem })),
       `${file} is not a consistent evalgate RunResult`
     )
   }
   return run
+}
+
+/**
+ * What a spec's loader refuses in a gate that the schema cannot say (a noise floor above
+ * `max-drop`): compare gates on a results file's gate as written, and must not on one no spec
+ * could have.
+ */
+function gateProblems(run: RunResult): Pick<Diagnostic, 'path' | 'message' | 'hint'>[] {
+  return run.suites.flatMap((suite, s) =>
+    QUALITY_GATES.flatMap((metric) => {
+      const tolerance = suite.gate?.[metric]
+      const problem = tolerance === undefined ? undefined : gateOrderProblem(tolerance)
+      if (!problem) return []
+      const { field, message, hint } = problem
+      return [{ path: `suites.${s}.gate.${metric}.${field}`, message, hint }]
+    })
+  )
 }
 
 /**

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises'
 import { dirname, relative } from 'node:path'
 import { InputError, errorMessage, type Diagnostic, type SourceLocation } from '../errors.js'
-import { DEFAULT_MARGIN, DEFAULT_NOISE } from '../compare/gate.js'
 import { utf8Text } from '../io/files.js'
 import { loadCases } from './cases.js'
 import { SpecContext, type Resolved } from './context.js'
 import { checkedDuration, type Duration } from './duration.js'
 import { findSpecFiles, namesStream } from './find.js'
+import { QUALITY_GATES, gateOrderProblem } from './gate-order.js'
 import { resolveProviders } from './providers.js'
 import { checkSpecSchema } from './schema-check.js'
 import { resolveScorers } from './scorers.js'
@@ -172,30 +172,18 @@ async function loadSpecFile(absolutePath: string, options: LoadOptions): Promise
   return { suite, ...(name ? { name } : {}), secrets, diagnostics }
 }
 
-/**
- * A quality metric's noise floor (changes too small to matter) cannot exceed its `max-drop`
- * (the largest drop still a pass): a drop between the two would be neither.
- */
+/** Each quality metric's noise floor no higher than its `max-drop` (see gateOrderProblem). */
 function checkGateOrder(
   gate: GateSpec | undefined,
   isValid: (path: FieldPath) => boolean,
   context: SpecContext
 ): void {
-  for (const metric of ['score', 'pass-rate'] as const) {
+  for (const metric of QUALITY_GATES) {
     const tolerance = gate?.[metric]
     const path = ['gate', metric]
     if (tolerance === undefined || !isValid(path)) continue
-    // A value left out is the default: `max-drop: 0.01` alone is below the default noise floor.
-    const noise = tolerance.noise ?? DEFAULT_NOISE
-    const maxDrop = tolerance['max-drop'] ?? DEFAULT_MARGIN
-    if (noise <= maxDrop) continue
-    const written = (value: number | undefined, fallback: number) =>
-      value === undefined ? `${fallback} (the default)` : String(value)
-    context.report(
-      [...path, tolerance.noise === undefined ? 'max-drop' : 'noise'],
-      `the noise floor ${written(tolerance.noise, DEFAULT_NOISE)} is above \`max-drop\` ${written(tolerance['max-drop'], DEFAULT_MARGIN)}`,
-      '`noise` is the change too small to matter, `max-drop` the largest drop still a pass: noise ≤ max-drop'
-    )
+    const problem = gateOrderProblem(tolerance)
+    if (problem) context.report([...path, problem.field], problem.message, problem.hint)
   }
 }
 
