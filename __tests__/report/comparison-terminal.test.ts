@@ -129,6 +129,22 @@ describe('renderComparisonTerminal', () => {
     )
   })
 
+  it('shows a long warning whole, down to its advice', () => {
+    const { base, head } = runPair(
+      { suite: 'ticket-triage-for-the-support-team', cases: 5, answer: () => scored(1) },
+      { suite: 'refunds', cases: 5, answer: () => scored(1) }
+    )
+    const [warning] = renderComparisonTerminal(compareRuns(base, head, { seed: 'a'.repeat(40) }), {
+      color: false
+    })
+      .split('\n')
+      .filter((line) => line.startsWith('warning: '))
+    expect(warning?.length).toBeGreaterThan(300)
+    expect(warning).toBe(
+      'warning: the baseline was stored for other suites (ticket-triage-for-the-support-team / bot), by another job with other specs, it seems: this run shares no suite and provider with it, so nothing was compared. Give each job its own comment-key (an input of the action), so that each stores and compares its own baselines; if this run renamed them instead, the next baseline compares them'
+    )
+  })
+
   it('colours verdicts only when asked, and never passes escape codes through from outputs', () => {
     const text = renderComparisonTerminal(c, { color: true })
     expect(text).toContain('\u001b[1;31mREGRESSION\u001b[0m')

@@ -28,6 +28,11 @@ const FLIPS_SHOWN = 5
 /** Added or removed case ids listed per group; the JSON format has them all. */
 const IDS_SHOWN = 10
 const HEADERS = ['metric', 'base', 'head', 'Δ', '95% CI', 'p', 'verdict']
+/**
+ * A comparison's warning is evalgate's own text, which ends in what to do: shown whole, the
+ * terminal wraps it. The bound is for the names it lists (every removed suite, say).
+ */
+export const WARNING_CHARACTERS = 2000
 
 type Paint = (text: string) => string
 
@@ -188,7 +193,9 @@ export function renderComparisonTerminal(c: Comparison, options: { color: boolea
     )
   ]
   for (const warning of c.warnings)
-    lines.push(paint.verdict('inconclusive', `warning: ${terminalLine(warning, 300)}`))
+    lines.push(
+      paint.verdict('inconclusive', `warning: ${terminalLine(warning, WARNING_CHARACTERS)}`)
+    )
   for (const group of c.groups) lines.push('', ...groupLines(group, paint, c.options.alpha))
   return lines.join('\n') + '\n'
 }
