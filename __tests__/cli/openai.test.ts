@@ -541,7 +541,7 @@ describe('an LLM judge and the cache', () => {
     })
     const junit = await compare(head, 'junit')
     expect(junit.stdout).toMatch(
-      /<testcase classname="evalgate\.capitals\.mini" name="LLM judge cost per answer">\s*<system-out>NOT GATED: reported only/
+      /<testcase classname="evalgate\.capitals\.mini" name="LLM judge cost per answer"[^>]*>\s*<system-out>NOT GATED: reported only/
     )
 
     // A rerun: the judge's answers come from the cache, paid for by the run that recorded them.

@@ -806,7 +806,7 @@ describe('compareRuns verdicts', () => {
     expect(pass.improvementTest?.pValueAdjusted).toBeLessThan(0.001)
     // The gain's own p (below 0.001), not the drop's (about 1).
     expect(renderJunit(c)).toMatch(
-      /name="pass rate">\n\s+<system-out>MINOR CHANGE: [^<]*, p &lt;0\.001\)/
+      /name="pass rate"[^>]*>\n\s+<system-out>MINOR CHANGE: [^<]*, p &lt;0\.001\)/
     )
   })
 

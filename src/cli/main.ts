@@ -13,7 +13,7 @@ import { compareRuns, comparisonExitCode, strictFailures } from '../compare/inde
 import type { Comparison } from '../compare/index.js'
 import { plural } from '../compare/format.js'
 import { renderComparisonJson } from '../report/comparison-json.js'
-import { renderComparisonTerminal } from '../report/comparison-terminal.js'
+import { WARNING_CHARACTERS, renderComparisonTerminal } from '../report/comparison-terminal.js'
 import { renderJunit } from '../report/junit.js'
 import { renderMarkdown } from '../report/markdown.js'
 import { stripControl, terminalLine } from '../report/escape.js'
@@ -142,6 +142,18 @@ function compareAndReport(
     strict: options.strict
   })
   return { comparison, text: renderComparison(comparison, options.format, options.color) }
+}
+
+/**
+ * The comparison's warnings on stderr, where a CI log shows them, when the comparison on stdout is
+ * for a machine (a terminal report prints them itself): a JUnit or JSON file read by a reporter
+ * would pass with them unseen.
+ */
+function reportWarnings(comparison: Comparison, format: CompareFormat, io: CliEnvironment): void {
+  if (format === 'terminal') return
+  for (const warning of comparison.warnings) {
+    io.stderr.write(`evalgate: warning: ${terminalLine(warning, WARNING_CHARACTERS)}\n`)
+  }
 }
 
 /**
@@ -290,6 +302,7 @@ async function runCommand(argv: string[], io: CliEnvironment): Promise<number> {
       color
     })
     io.stdout.write(format === 'terminal' ? '\n' + text : text)
+    reportWarnings(comparison, format, io)
     reportUngated(comparison, io)
     exitCode = Math.max(exitCode, comparisonExitCode(comparison))
   }
@@ -345,6 +358,7 @@ async function compareCommand(argv: string[], io: CliEnvironment): Promise<numbe
   })
   if (out !== undefined) await writeFileAtomic(out, text)
   io.stdout.write(text)
+  reportWarnings(comparison, format, io)
   reportUngated(comparison, io)
   return comparisonExitCode(comparison)
 }

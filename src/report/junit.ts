@@ -2,7 +2,8 @@
  * A Comparison as JUnit XML for CI test reporters: one <testsuite> per suite × provider, one
  * <testcase> per metric. Regression, fail and error verdicts are <failure>s, inconclusive and
  * not-comparable ones <skipped>; everything else passes. In strict mode an inconclusive verdict
- * fails the check, so it is a <failure> too.
+ * fails the check, so it is a <failure> too. The comparison's warnings come first, in a testsuite
+ * `evalgate` of skipped testcases named by them: a reporter lists them, and they fail nothing.
  */
 import {
   METRIC_LABELS,
@@ -12,7 +13,7 @@ import {
   formatValue,
   shownPValue
 } from '../compare/format.js'
-import { ungatedAgainstBaseline, ungatedReason } from '../compare/index.js'
+import { isRepeated, ungatedAgainstBaseline, ungatedReason } from '../compare/index.js'
 import type { Comparison, GroupComparison, MetricComparison, Verdict } from '../compare/types.js'
 import { escapeXml, escapeXmlAttribute } from './escape.js'
 
@@ -47,6 +48,17 @@ function detail(metric: MetricComparison): string {
   ].join(', ')
 }
 
+/** What every testcase of a group carries: `file` is the spec, which reporters annotate. */
+function caseAttributes(group: GroupComparison, name: string): Record<string, string> {
+  return {
+    classname: `evalgate.${group.suite}.${group.providerId}`,
+    name,
+    file: group.file,
+    // A comparison takes no time of its own; reporters read a missing time as NaN.
+    time: '0'
+  }
+}
+
 function testcase(
   group: GroupComparison,
   metric: MetricComparison,
@@ -54,10 +66,7 @@ function testcase(
   indent: string,
   message = `${VERDICT_WORDS[metric.verdict]}: ${metric.reason}`
 ): string {
-  const open = `${indent}<testcase${attributes({
-    classname: `evalgate.${group.suite}.${group.providerId}`,
-    name: METRIC_LABELS[metric.metric]
-  })}`
+  const open = `${indent}<testcase${attributes(caseAttributes(group, METRIC_LABELS[metric.metric]))}`
   if (outcome === 'failure') {
     return `${open}>\n${indent}  <failure${attributes({ message, type: metric.verdict })}>${escapeXml(detail(metric))}</failure>\n${indent}</testcase>`
   }
@@ -67,19 +76,56 @@ function testcase(
   return `${open}>\n${indent}  <system-out>${escapeXml(`${message} (${detail(metric)})`)}</system-out>\n${indent}</testcase>`
 }
 
+/** The head run's length in seconds, as JUnit's `time`; 0 when its times cannot be read. */
+function runSeconds(c: Comparison): string {
+  const milliseconds = Date.parse(c.head.finishedAt) - Date.parse(c.head.startedAt)
+  return Number.isFinite(milliseconds) && milliseconds > 0 ? (milliseconds / 1000).toFixed(3) : '0'
+}
+
+/** The comparison's warnings, one skipped testcase each, so that a green check still shows them. */
+function warningsSuite(c: Comparison): string {
+  const cases = c.warnings.map(
+    (warning) =>
+      `    <testcase${attributes({ classname: 'evalgate', name: `warning: ${warning}`, time: '0' })}>\n      <skipped${attributes({ message: warning })}/>\n    </testcase>`
+  )
+  return [
+    `  <testsuite${attributes({
+      name: 'evalgate',
+      tests: cases.length,
+      failures: 0,
+      errors: 0,
+      skipped: cases.length,
+      time: '0',
+      timestamp: c.head.startedAt
+    })}>`,
+    ...cases,
+    `    <system-err>${escapeXml(c.warnings.map((w) => `warning: ${w}`).join('\n'))}</system-err>`,
+    '  </testsuite>'
+  ].join('\n')
+}
+
+/** A metric that only repeats the score's numbers is counted with the score, as in `counts`. */
+function repeatMessage(metric: MetricComparison): string {
+  const original = METRIC_LABELS[metric.duplicateOf ?? 'score']
+  return `${VERDICT_WORDS[metric.verdict]}: repeats the ${original}'s numbers (every score is 0 or 1, a pass is a 1), so it is counted there, once: ${metric.reason}`
+}
+
 export function renderJunit(c: Comparison): string {
-  let tests = 0
+  let tests = c.warnings.length
   let failures = 0
-  let skipped = 0
+  let skipped = c.warnings.length
   // Strict mode fails a suite that could not be gated against its baseline: its score says so.
   const ungated = new Map(
     (c.options.strict ? ungatedAgainstBaseline(c) : []).map((g) => [g, ungatedReason(g)])
   )
   const suites = c.groups.map((group) => {
     const strictlyFailed = (m: MetricComparison) => m.metric === 'score' && ungated.has(group)
-    const outcomes = group.metrics.map((m) =>
-      strictlyFailed(m) ? 'failure' : outcomeOf(m.verdict, c.options.strict)
-    )
+    const repeated = (m: MetricComparison) => isRepeated(m, group.metrics)
+    const outcomes = group.metrics.map((m): Outcome => {
+      if (strictlyFailed(m)) return 'failure'
+      const outcome = outcomeOf(m.verdict, c.options.strict)
+      return repeated(m) && outcome === 'failure' ? 'skipped' : outcome
+    })
     const cases =
       group.metrics.length > 0
         ? group.metrics.map((m, i) =>
@@ -90,11 +136,13 @@ export function renderJunit(c: Comparison): string {
               '    ',
               strictlyFailed(m)
                 ? `fails in strict mode: could not be gated against its baseline (${ungated.get(group) ?? ''})`
-                : undefined
+                : repeated(m)
+                  ? repeatMessage(m)
+                  : undefined
             )
           )
         : [
-            `    <testcase${attributes({ classname: `evalgate.${group.suite}.${group.providerId}`, name: 'comparison' })}>\n      <skipped${attributes({ message: group.reason ?? 'nothing to compare' })}/>\n    </testcase>`
+            `    <testcase${attributes(caseAttributes(group, 'comparison'))}>\n      <skipped${attributes({ message: group.reason ?? 'nothing to compare' })}/>\n    </testcase>`
           ]
     const groupFailures = outcomes.filter((o) => o === 'failure').length
     const groupSkipped =
@@ -107,7 +155,9 @@ export function renderJunit(c: Comparison): string {
       tests: cases.length,
       failures: groupFailures,
       errors: 0,
-      skipped: groupSkipped
+      skipped: groupSkipped,
+      time: '0',
+      timestamp: c.head.startedAt
     })}>`
     const properties = [
       `    <properties>`,
@@ -122,7 +172,15 @@ export function renderJunit(c: Comparison): string {
     tests,
     failures,
     errors: 0,
-    skipped
+    skipped,
+    time: runSeconds(c)
   })}>`
-  return ['<?xml version="1.0" encoding="UTF-8"?>', root, ...suites, '</testsuites>', ''].join('\n')
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    root,
+    ...(c.warnings.length > 0 ? [warningsSuite(c)] : []),
+    ...suites,
+    '</testsuites>',
+    ''
+  ].join('\n')
 }
