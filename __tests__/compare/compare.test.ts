@@ -916,7 +916,7 @@ describe('compareRuns verdicts', () => {
     const c = compareRuns(base, head, { seed, strict: true })
     const latency = metric(c, 'latency-p50')
     expect(latency.verdict).toBe('pass')
-    expect(latency.reason).toBe('the 95% CI of the ratio stays below ×1.20')
+    expect(latency.reason).toBe('the 95% CI of the ratio stays within ×1.20')
     expect(latency.interval?.method).toBe('hodges-lehmann-log-ratio')
     expect(latency.interval?.low).toBeLessThanOrEqual(latency.delta!)
     expect(latency.interval?.high).toBeGreaterThanOrEqual(latency.delta!)
@@ -2070,5 +2070,37 @@ describe('compareRuns verdicts', () => {
       { cases: 1, answer: () => scored(1) }
     )
     expect(() => compareRuns(base, head, { seed, alpha: 1.5 })).toThrow(/alpha/)
+  })
+})
+
+describe("the gate's tolerances at their edge", () => {
+  it('passes an unchanged run at a tolerance of no drop and no slowdown', () => {
+    const gate: GateSpec = {
+      score: { noise: 0, 'max-drop': 0 },
+      'pass-rate': { noise: 0, 'max-drop': 0 },
+      'latency-p50': { 'max-ratio': 1 },
+      cost: { 'max-ratio': 1 }
+    }
+    const build = {
+      cases: 30,
+      gate,
+      answer: (i: number) => scored(i % 5 === 0 ? 0 : 1, { latencyMs: 100 + i, cost: 0.001 })
+    }
+    const { base, head } = runPair(build, build)
+    const c = compareRuns(base, head, { seed, strict: true })
+    expect(metric(c, 'score')).toMatchObject({
+      verdict: 'pass',
+      reason: 'non-inferior: the 95% CI [0.0, 0.0] pts stays within the −0.0 pts margin'
+    })
+    expect(metric(c, 'latency-p50')).toMatchObject({
+      verdict: 'pass',
+      reason: 'the 95% CI of the ratio stays within ×1.00'
+    })
+    expect(metric(c, 'cost')).toMatchObject({
+      verdict: 'pass',
+      reason: 'the 95% CI of the ratio stays within ×1.00'
+    })
+    expect(c.verdict).toBe('pass')
+    expect(comparisonExitCode(c)).toBe(0)
   })
 })

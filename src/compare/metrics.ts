@@ -849,11 +849,12 @@ export function qualityMetric(options: {
     }
     if (tooFew(null)) return
     const low = metric.interval?.low ?? null
-    if (low !== null && low > -tolerance.margin) {
+    // At the margin is within it: `max-drop: 0` tolerates no drop, and an unchanged run has none.
+    if (low !== null && !beyond(low, -tolerance.margin, 'beneath')) {
       return setVerdict(
         metric,
         'pass',
-        `non-inferior: the 95% CI ${formatInterval(low, metric.interval?.high ?? null, 'difference', 'fraction')} stays above the −${formatPoints(tolerance.margin, false)} margin`
+        `non-inferior: the 95% CI ${formatInterval(low, metric.interval?.high ?? null, 'difference', 'fraction')} stays within the −${formatPoints(tolerance.margin, false)} margin`
       )
     }
     if (familySize > 1 && tooFew(holmSplit(alpha, familySize))) return
@@ -954,11 +955,13 @@ export function latencyMetric(options: {
     if (ratioChangeVerdict(metric, ratio, shift, maxRatio, ctx.alpha, 'median latency', changeNote))
       return
     const high = metric.interval?.high ?? null
-    if (high !== null && high < maxRatio) {
+    // At the tolerated ratio is within it: `max-ratio: 1` tolerates no rise, and an unchanged
+    // run has none.
+    if (high !== null && !beyond(high, maxRatio)) {
       return setVerdict(
         metric,
         'pass',
-        `the 95% CI of the ratio stays below ${formatRatio(maxRatio)}`
+        `the 95% CI of the ratio stays within ${formatRatio(maxRatio)}`
       )
     }
     if (tooFewInFamily(metric, change, n, formatRatio(maxRatio), ctx.alpha, familySize)) return
@@ -1244,11 +1247,13 @@ export function costMetric(options: {
     const change = `mean cost per answer ${formatRatio(ratio)}`
     if (tooFewToJudge(metric, change, n, ctx.alpha)) return
     const high = metric.interval?.high ?? null
-    if (high !== null && high < maxRatio) {
+    // At the tolerated ratio is within it: `max-ratio: 1` tolerates no rise, and an unchanged
+    // run has none.
+    if (high !== null && !beyond(high, maxRatio)) {
       return setVerdict(
         metric,
         'pass',
-        `the 95% CI of the ratio stays below ${formatRatio(maxRatio)}`
+        `the 95% CI of the ratio stays within ${formatRatio(maxRatio)}`
       )
     }
     if (tooFewInFamily(metric, change, n, formatRatio(maxRatio), ctx.alpha, familySize)) return
