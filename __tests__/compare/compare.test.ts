@@ -2073,7 +2073,88 @@ describe('compareRuns verdicts', () => {
   })
 })
 
-describe("the gate's tolerances at their edge", () => {
+describe("the gate's absolute limits and tolerances at their edge", () => {
+  const boom = () => errored('provider:module', 'provider bot threw: boom')
+
+  it('calls a floor or maximum with no answered case to read inconclusive, never a pass', () => {
+    const gate = { score: { min: 0.9 }, cost: { max: 0.001 } }
+    // A new suite whose every answer errored: no baseline, and nothing for its limits to read.
+    const fresh = buildRun([buildSuite({ cases: 30, gate, answer: boom })])
+    const c = compareRuns(buildRun([]), fresh, { seed, strict: true })
+    const floorReason =
+      'the floor 90.0% of the mean score cannot be checked: every head answer errored'
+    const costReason =
+      'the maximum $0.00100 per answer cannot be checked: every head answer errored'
+    expect(metric(c, 'score')).toMatchObject({ verdict: 'inconclusive', reason: floorReason })
+    expect(metric(c, 'cost')).toMatchObject({ verdict: 'inconclusive', reason: costReason })
+    expect(c.verdict).toBe('inconclusive')
+    expect(comparisonExitCode(c)).toBe(1)
+    const terminal = renderComparisonTerminal(c, { color: false })
+    expect(terminal).toMatch(/^ {2}mean score +– +– .* INCONCLUSIVE$/m)
+    expect(terminal).toMatch(/^ {2}cost per answer +– +– .* INCONCLUSIVE$/m)
+    expect(terminal).toContain(`• mean score: ${floorReason}`)
+    expect(terminal).toContain(`• cost per answer: ${costReason}`)
+    expect(renderMarkdown(c)).toContain(`- **mean score** INCONCLUSIVE: ${floorReason}`)
+    expect(renderJunit(c)).toContain(floorReason)
+    expect(JSON.parse(renderComparisonJson(c)).groups[0].metrics[0].reason).toBe(floorReason)
+
+    // With a baseline of 3 cases, each errored in the head: the floors are said, once.
+    const floors = { score: { min: 0.9 }, 'pass-rate': { min: 0.9 } }
+    const small = runPair(
+      { cases: 3, gate: floors, answer: () => scored(1) },
+      { cases: 3, gate: floors, answer: boom }
+    )
+    const smallC = compareRuns(small.base, small.head, { seed })
+    expect(metric(smallC, 'score')).toMatchObject({ verdict: 'inconclusive', reason: floorReason })
+    expect(metric(smallC, 'pass-rate')).toMatchObject({
+      verdict: 'inconclusive',
+      reason: 'the floor 90.0% of the pass rate cannot be checked: every head answer errored'
+    })
+    expect(smallC.counts.inconclusive).toBe(2) // the score's and the error rate's
+    expect(renderComparisonTerminal(smallC, { color: false })).toContain(
+      `• mean score: ${floorReason}`
+    )
+
+    // Both runs errored on every answer: nothing changed, but the floors are not kept.
+    const both = runPair(
+      { cases: 30, gate: floors, answer: boom },
+      { cases: 30, gate: floors, answer: boom }
+    )
+    const bothC = compareRuns(both.base, both.head, { seed })
+    expect(bothC.verdict).toBe('inconclusive')
+    expect(metric(bothC, 'score').reason).toBe(floorReason)
+
+    // Scorers changed: the floor is judged on the head alone, which has nothing to read.
+    const changed = runPair(
+      { cases: 30, gate: floors, answer: () => scored(1) },
+      { cases: 30, gate: floors, scorersFingerprint: 'other', answer: boom }
+    )
+    expect(metric(compareRuns(changed.base, changed.head, { seed }), 'score')).toMatchObject({
+      verdict: 'inconclusive',
+      reason: `the scorers changed: scores of the two runs measure different things; ${floorReason}`
+    })
+
+    // A maximum cost with a baseline, every head answer errored.
+    const priced = { cases: 30, gate: { cost: { max: 0.001 } } }
+    const costly = runPair(
+      { ...priced, answer: () => scored(1, { cost: 0.0005 }) },
+      { ...priced, answer: boom }
+    )
+    expect(metric(compareRuns(costly.base, costly.head, { seed }), 'cost')).toMatchObject({
+      verdict: 'inconclusive',
+      reason: costReason
+    })
+
+    // A maximum error rate of a suite that has no answer at all.
+    const empty = buildRun([
+      buildSuite({ cases: 0, gate: { 'error-rate': { max: 0.05 } }, answer: boom })
+    ])
+    expect(metric(compareRuns(buildRun([]), empty, { seed }), 'error-rate')).toMatchObject({
+      verdict: 'inconclusive',
+      reason: 'the maximum 5.0% of the error rate cannot be checked: the head has no answer'
+    })
+  })
+
   it('passes an unchanged run at a tolerance of no drop and no slowdown', () => {
     const gate: GateSpec = {
       score: { noise: 0, 'max-drop': 0 },
@@ -2102,5 +2183,107 @@ describe("the gate's tolerances at their edge", () => {
     })
     expect(c.verdict).toBe('pass')
     expect(comparisonExitCode(c)).toBe(0)
+  })
+
+  it('settles a suite too small to compare on the floor and maximum it meets', () => {
+    const gate: GateSpec = {
+      score: { min: 0.9 },
+      'pass-rate': { min: 0.9 },
+      'error-rate': { max: 0.05 },
+      cost: { max: 0.002 }
+    }
+    const build = { cases: 3, gate, answer: () => scored(1, { cost: 0.001 }) }
+    const { base, head } = runPair(build, build)
+    const c = compareRuns(base, head, { seed })
+    expect(metric(c, 'score')).toMatchObject({
+      verdict: 'pass',
+      reason:
+        'mean score changed ±0.0 pts, but with 3 paired cases no change can be significant (the smallest possible p is 0.063), so its floor decides: the floor holds: mean score 100.0% (floor 90.0%)'
+    })
+    expect(metric(c, 'pass-rate').verdict).toBe('pass')
+    expect(metric(c, 'error-rate')).toMatchObject({
+      verdict: 'pass',
+      reason:
+        'error rate changed ±0.0 pts, but 3 paired cases can show no change either way, so its limit decides: the maximum holds: error rate 0.0% (maximum 5.0%)'
+    })
+    expect(metric(c, 'cost')).toMatchObject({
+      verdict: 'pass',
+      reason:
+        'mean cost per answer ×1.00, but 3 paired cases can show no change either way, so its limit decides: the maximum holds: mean cost per answer $0.00100 (maximum $0.00200)'
+    })
+    // Without a floor of its own, the pass rate is still too small to judge, and is told of one.
+    const scoreOnly = runPair(
+      { ...build, gate: { score: { min: 0.9 } } },
+      { ...build, gate: { score: { min: 0.9 } } }
+    )
+    const passRate = metric(compareRuns(scoreOnly.base, scoreOnly.head, { seed }), 'pass-rate')
+    expect(passRate.verdict).toBe('inconclusive')
+    expect(passRate.reason).toContain(
+      'or an absolute floor such as `gate: { pass-rate: { min: 0.8 } }`'
+    )
+  })
+
+  it('says the limit a regression broke too', () => {
+    const floor = { score: { min: 0.9 } }
+    const { base, head } = runPair(
+      { cases: 30, gate: floor, answer: () => scored(1) },
+      { cases: 30, gate: floor, answer: passingFirst(26) }
+    )
+    const c = compareRuns(base, head, { seed })
+    const reason = metric(c, 'score').reason
+    expect(metric(c, 'score').verdict).toBe('regression')
+    expect(reason).toMatch(/^mean score fell 13\.3 pts, beyond the 2\.0 pts noise floor \(p = /)
+    expect(reason).toMatch(/\); mean score 86\.7% is below the floor 90\.0%$/)
+    // The pass rate, which repeats the score without a floor of its own, is said once.
+    expect(c.counts.regression).toBe(1)
+    expect(renderComparisonTerminal(c, { color: false })).not.toContain('• pass rate')
+
+    const max = { cost: { max: 0.0015 } }
+    const dearer = runPair(
+      { cases: 30, gate: max, answer: () => scored(1, { cost: 0.001 }) },
+      { cases: 30, gate: max, answer: () => scored(1, { cost: 0.002 }) }
+    )
+    expect(metric(compareRuns(dearer.base, dearer.head, { seed }), 'cost').reason).toMatch(
+      /\); mean cost per answer \$0\.00200 is above the maximum \$0\.00150$/
+    )
+
+    const errorMax = { 'error-rate': { max: 0.1 } }
+    const crashing = runPair(
+      { cases: 30, gate: errorMax, answer: () => scored(1) },
+      { cases: 30, gate: errorMax, answer: (i) => (i < 15 ? boom() : scored(1)) }
+    )
+    expect(metric(compareRuns(crashing.base, crashing.head, { seed }), 'error-rate')).toMatchObject(
+      {
+        verdict: 'regression',
+        reason: expect.stringMatching(/; error rate 50\.0% is above the maximum 10\.0%$/)
+      }
+    )
+  })
+
+  it('shows and counts a duplicate pass rate whose own floor broke', () => {
+    const gate = { score: { min: 0.9 }, 'pass-rate': { min: 0.8889 } }
+    const { base, head } = runPair(
+      { cases: 30, gate, answer: () => scored(1) },
+      {
+        cases: 30,
+        gate,
+        answer: (i) => (i < 3 ? boom() : scored(i < 6 ? 0 : 1))
+      }
+    )
+    const c = compareRuns(base, head, { seed })
+    expect(metric(c, 'pass-rate')).toMatchObject({
+      duplicateOf: 'score',
+      verdict: 'fail',
+      reason: 'pass rate 88.889% is below the floor 88.890%'
+    })
+    expect(metric(c, 'score').reason).toBe('mean score 88.9% is below the floor 90.0%')
+    expect(c.counts.fail).toBe(2)
+    expect(c.summary).toMatch(/^Fail: 2 broken limits/)
+    const terminal = renderComparisonTerminal(c, { color: false })
+    expect(terminal).toContain('• mean score: mean score 88.9% is below the floor 90.0%')
+    expect(terminal).toContain('• pass rate: pass rate 88.889% is below the floor 88.890%')
+    expect(renderMarkdown(c)).toContain(
+      '- **pass rate** FAIL: pass rate 88.889% is below the floor 88.890%'
+    )
   })
 })

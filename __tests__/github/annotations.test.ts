@@ -1,7 +1,7 @@
 import { annotateRegressions } from '../../src/github/annotations.js'
 import type { ActionIO } from '../../src/github/io.js'
 import { compareRuns } from '../../src/compare/index.js'
-import { runPair, scored } from '../compare/build.js'
+import { errored, runPair, scored } from '../compare/build.js'
 
 /** The annotations and log lines a step would show, as the runner's `@actions/core` writes them. */
 function recordingIO(): { io: ActionIO; annotations: string[] } {
@@ -31,5 +31,22 @@ describe('annotateRegressions', () => {
     expect(annotations[0]).toBe(
       'error evals/cases.jsonl:1 case case-0 now fails (score 1.00 → 0.999)'
     )
+  })
+  it('annotates a pass rate that repeats the score when its own floor broke', async () => {
+    // Unchanged runs, no case flipped: each floor is annotated as a metric, the pass rate's too.
+    const gate = { score: { min: 0.9 }, 'pass-rate': { min: 0.8889 } }
+    const build = {
+      cases: 30,
+      gate,
+      answer: (i: number) => (i < 3 ? errored('provider:module') : scored(i < 6 ? 0 : 1))
+    }
+    const { base, head } = runPair(build, build)
+    const comparison = compareRuns(base, head, { seed: 'f'.repeat(40) })
+    const { io, annotations } = recordingIO()
+    await annotateRegressions(comparison, 'error', io, '/nonexistent')
+    expect(annotations).toEqual([
+      'error evals/triage.eval.yaml: mean score broke its limit: mean score 88.9% is below the floor 90.0%',
+      'error evals/triage.eval.yaml: pass rate broke its limit: pass rate 88.889% is below the floor 88.890%'
+    ])
   })
 })

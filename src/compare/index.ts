@@ -10,7 +10,7 @@ import { TOOL_VERSION } from '../version.js'
 import { isOutageKind, outageLoss, outageShare, summarizeSide } from './cases.js'
 import type { CaseSummary, SideSummary } from './cases.js'
 import { findFlips } from './flips.js'
-import { VERDICT_WORDS, formatPercent, plural } from './format.js'
+import { METRIC_LABELS, VERDICT_WORDS, formatPercent, plural } from './format.js'
 import { DEFAULT_ALPHA, OUTAGE_ERROR_RATE, resolveGate } from './gate.js'
 import type { ResolvedGate } from './gate.js'
 import {
@@ -216,13 +216,8 @@ function newGroup(suite: SuiteResult, provider: ProviderInfo, gate: ResolvedGate
   group.cases.added = head.cases.size
   group.cases.addedIds = [...head.cases.keys()].slice(0, MAX_LISTED_IDS)
   const pending = [
-    headOnlyQualityMetric('score', totals.score?.value ?? null, gate.score, head.cases.size),
-    headOnlyQualityMetric(
-      'pass-rate',
-      totals.passRate?.value ?? null,
-      gate.passRate,
-      head.cases.size
-    )
+    headOnlyQualityMetric('score', totals.score?.value ?? null, gate.score, head),
+    headOnlyQualityMetric('pass-rate', totals.passRate?.value ?? null, gate.passRate, head)
   ]
   // An outage or a broken absolute limit is visible without a baseline.
   const errors = errorRateMetric({
@@ -237,7 +232,8 @@ function newGroup(suite: SuiteResult, provider: ProviderInfo, gate: ResolvedGate
   })
   showHeadAlone(errors, totals.errorRate?.value ?? null)
   pending.push(errors)
-  const costUnknown = totals.cost === null && head.unpricedAnswers > 0
+  // A maximum with no cost to read (unpriced answers, or none answered) cannot be checked.
+  const costUnknown = totals.cost === null
   if (gate.cost.max !== undefined && (costUnknown || (totals.cost?.value ?? 0) > gate.cost.max)) {
     // No pairs: only the absolute maximum is judged (the head stands in for the missing base).
     const cost = costMetric({
@@ -359,6 +355,7 @@ function comparedGroup(
       tolerance: gate.score,
       ctx,
       headAll: totals.score,
+      head,
       ...(trimmed ? { everyAnswer: pairs } : {}),
       repeats: repeatsChanged ? null : headSuite.repeats,
       family: HOLM_FAMILY.score
@@ -376,6 +373,7 @@ function comparedGroup(
       tolerance: gate.passRate,
       ctx,
       headAll: totals.passRate,
+      head,
       ...(trimmed ? { everyAnswer: pairs } : {}),
       repeats: repeatsChanged ? null : headSuite.repeats,
       family: HOLM_FAMILY['pass-rate'],
@@ -546,13 +544,22 @@ export function shownMetrics(group: GroupComparison): MetricComparison[] {
   )
 }
 
-/** A duplicate metric that reached its original's verdict says nothing new. */
+/**
+ * A duplicate metric that reached its original's verdict says nothing new when the original's
+ * reason says all its own does (in the original's name; the original may add its own broken
+ * floor). One its own tolerances decided otherwise (a floor of its own broken, a noise floor or
+ * margin of its own) is shown and counted: folded, its broken floor would go unsaid.
+ */
 export function isRepeated(
   metric: MetricComparison,
   metrics: readonly MetricComparison[]
 ): boolean {
-  if (metric.duplicateOf === undefined) return false
-  return metrics.some((m) => m.metric === metric.duplicateOf && m.verdict === metric.verdict)
+  const original = metrics.find((m) => m.metric === metric.duplicateOf)
+  if (original === undefined || original.verdict !== metric.verdict) return false
+  const asOriginal = metric.reason
+    .split(METRIC_LABELS[metric.metric])
+    .join(METRIC_LABELS[original.metric])
+  return original.reason.startsWith(asOriginal)
 }
 
 const COUNT_WORDS: Record<Verdict, [string, string]> = {

@@ -93,22 +93,56 @@ function fewestCases(alpha: number, midP: boolean): number {
 
 /**
  * Inconclusive when `n` paired cases are fewer than any exact test needs to call a change
- * significant at α: then neither a change nor its absence can be shown. Says whether it decided.
+ * significant at α: then neither a change nor its absence can be shown — unless the spec set an
+ * absolute limit that the head meets (`limitHeld`), which then decides: a pass, as README advises
+ * a suite too small to compare ("give it an absolute floor instead"). Says whether it decided.
  */
 function tooFewToJudge(
   metric: MetricComparison,
   change: string,
   n: number,
   alpha: number,
-  midP = false
+  midP = false,
+  limitHeld?: string
 ): boolean {
   const fewest = fewestCases(alpha, midP)
   if (n >= fewest) return false
-  setVerdict(
-    metric,
-    'inconclusive',
-    `${change}, but ${plural(n, 'paired case')} can show no change either way: it takes ${fewest} or more`
-  )
+  const cannot = `${change}, but ${plural(n, 'paired case')} can show no change either way`
+  if (limitHeld !== undefined) {
+    setVerdict(metric, 'pass', `${cannot}, so its limit decides: ${limitHeld}`)
+  } else {
+    setVerdict(metric, 'inconclusive', `${cannot}: it takes ${fewest} or more`)
+  }
+  return true
+}
+
+/**
+ * Why the head has no value for an absolute limit to read: every answer that came back errored,
+ * or none came back.
+ */
+function noHeadValue(head: SideSummary): string {
+  if (head.answers === 0 && head.missing === 0) return 'the head has no answer'
+  if (head.missing === 0) return 'every head answer errored'
+  if (head.answers === 0) {
+    return 'no head answer was obtained and graded (replay cache misses or cancelled calls)'
+  }
+  return 'every head answer errored or was never obtained'
+}
+
+/**
+ * A floor or maximum the spec sets that has no head value to read (`limit` names it: `the floor
+ * 90.0% of the mean score`): inconclusive, never a pass — a limit is a promise, and "nothing
+ * answered" does not keep it. Says whether it decided.
+ */
+function unreadLimit(
+  metric: MetricComparison,
+  limit: string | undefined,
+  reading: number | null,
+  head: SideSummary
+): boolean {
+  if (limit === undefined || reading !== null) return false
+  metric.gated = true
+  setVerdict(metric, 'inconclusive', `${limit} cannot be checked: ${noHeadValue(head)}`)
   return true
 }
 
@@ -634,6 +668,28 @@ function belowFloor(
 }
 
 /**
+ * `the floor holds: mean score 95.0% (floor 90.0%)`; undefined when there is no floor, no value,
+ * or the value breaks it.
+ */
+function floorHeld(
+  name: 'score' | 'pass-rate',
+  value: number | null,
+  min: number | undefined,
+  over = ''
+): string | undefined {
+  if (min === undefined || value === null || beyond(value, min, 'beneath')) return undefined
+  const [shown, floor] = formatPercentsApart(value, min)
+  return `the floor holds: ${QUALITY_LABEL[name]} ${shown}${over} (floor ${floor})`
+}
+
+/** `the floor 90.0% of the mean score`, for a floor that cannot be checked; undefined without one. */
+function floorNamed(name: 'score' | 'pass-rate', min: number | undefined): string | undefined {
+  return min === undefined
+    ? undefined
+    : `the floor ${formatPercent(min)} of the ${QUALITY_LABEL[name]}`
+}
+
+/**
  * Mean score or pass rate, per case averaged over its K repeats (errored answers excluded: they are
  * the error rate's business), d_i = head − base over the paired cases.
  * Test (one-sided, both directions): exact McNemar mid-p when K = 1 and every value is 0 or 1,
@@ -650,6 +706,8 @@ export function qualityMetric(options: {
    * whatever the baseline answered; null when it answered none.
    */
   headAll: HeadReading | null
+  /** The head's answers, to say why the floor has nothing to read when no case was answered. */
+  head: SideSummary
   /**
    * The paired cases with every answered repeat, when `pairs` kept fewer of some (see
    * sameRepeatPairs): base and head are shown over these, and what was compared beside them.
@@ -754,8 +812,10 @@ export function qualityMetric(options: {
   const decide = (familySize: number) => {
     const { alpha } = ctx
     const floorBroken = brokenLimit()
+    const headAll = options.headAll?.value ?? null
     if (n === 0 || metric.delta === null) {
       if (floorBroken) return setVerdict(metric, 'fail', floorBroken)
+      if (unreadLimit(metric, floorNamed(name, tolerance.min), headAll, options.head)) return
       metric.gated = false
       return setVerdict(metric, 'not-gated', 'no paired cases with answers on both sides')
     }
@@ -771,10 +831,11 @@ export function qualityMetric(options: {
     const [change, noiseFloor] = formatPointsApart(delta, tolerance.noise)
     if (drop && beyond(delta, -tolerance.noise, 'beneath')) {
       const [fall, floor] = formatPointsApart(delta, tolerance.noise, false)
+      // The regression decides the verdict; a floor it broke too is said, not hidden behind it.
       return setVerdict(
         metric,
         'regression',
-        `${label} fell ${fall}, beyond the ${floor} noise floor (${pText(metric.test)})`
+        `${label} fell ${fall}, beyond the ${floor} noise floor (${pText(metric.test)})${floorBroken ? `; ${floorBroken}` : ''}`
       )
     }
     if (floorBroken) return setVerdict(metric, 'fail', floorBroken)
@@ -828,6 +889,16 @@ export function qualityMetric(options: {
     const tooFew = (split: { alpha: number; text: string } | null): boolean => {
       const fewest = fewestSignificantUnits(split?.alpha ?? alpha) - (midP ? 1 : 0)
       if (units >= fewest) return false
+      const smallest = `the smallest possible p is ${formatPValue(2 ** -(units + (midP ? 1 : 0)))}`
+      const cannot = `${label} changed ${formatPoints(delta)}, but with ${plural(units, unit)} no change can be significant`
+      // A suite too small to compare is judged on the floor it met (README: "give it an absolute
+      // floor instead"); with α split over a Holm family it is not too small, and stays so.
+      const held =
+        split === null ? floorHeld(name, headAll, tolerance.min, overHeadCases(metric)) : undefined
+      if (held !== undefined) {
+        setVerdict(metric, 'pass', `${cannot} (${smallest}), so its floor decides: ${held}`)
+        return true
+      }
       const required = Math.max(fewest, advice.requiredCases ?? fewest)
       metric.power = {
         minimumDetectableEffect: null,
@@ -840,10 +911,16 @@ export function qualityMetric(options: {
         split === null
           ? ''
           : ` at ${split.text}, and the 95% CI reaches below the −${formatPoints(tolerance.margin, false)} margin`
+      // A floor the spec sets is not suggested again: met, it settles no change at α split over
+      // a Holm family, which takes more units.
+      const orFloor =
+        tolerance.min === undefined
+          ? `, or an absolute floor such as \`gate: { ${name}: { min: 0.8 } }\``
+          : ''
       setVerdict(
         metric,
         'inconclusive',
-        `${label} changed ${formatPoints(delta)}, but with ${plural(units, unit)} no change can be significant${at} (the smallest possible p is ${formatPValue(2 ** -(units + (midP ? 1 : 0)))}): it takes ${fewest} or more, or an absolute floor such as \`gate: { ${name}: { min: 0.8 } }\``
+        `${cannot}${at} (${smallest}): it takes ${fewest} or more${orFloor}`
       )
       return true
     }
@@ -1204,15 +1281,21 @@ export function costMetric(options: {
     const floorBroken = brokenLimit()
     if (n === 0) {
       if (floorBroken) return setVerdict(metric, 'fail', floorBroken)
-      metric.gated = false
-      if (options.max !== undefined && headAll === null && unpriced) {
-        // A maximum the spec sets is a promise: unknown is not "within it".
+      // A maximum the spec sets is a promise: unknown is not "within it", and neither is a head
+      // whose every answer errored.
+      const headUnpriced = options.head.unpricedAnswers > 0 ? unpriced : undefined
+      if (options.max !== undefined && headAll === null && headUnpriced) {
+        metric.gated = true
         return setVerdict(
           metric,
           'inconclusive',
-          `cost unknown: ${unpriced}; the maximum ${formatUsd(options.max)} per answer cannot be checked`
+          `cost unknown: ${headUnpriced}; the maximum ${formatUsd(options.max)} per answer cannot be checked`
         )
       }
+      const maximum =
+        options.max === undefined ? undefined : `the maximum ${formatUsd(options.max)} per answer`
+      if (unreadLimit(metric, maximum, headAll, options.head)) return
+      metric.gated = false
       // A cost known on one side (or on other cases) is not unknown: it is not comparable.
       const known = metric.base !== null || metric.head !== null
       return setVerdict(
@@ -1230,7 +1313,7 @@ export function costMetric(options: {
       return setVerdict(
         metric,
         'regression',
-        `mean cost per answer ${formatRatio(ratio)} (${formatUsd(metric.base as number)} → ${formatUsd(metric.head as number)}), beyond the tolerated ${formatRatio(maxRatio)} (${pText(metric.test)})`
+        `mean cost per answer ${formatRatio(ratio)} (${formatUsd(metric.base as number)} → ${formatUsd(metric.head as number)}), beyond the tolerated ${formatRatio(maxRatio)} (${pText(metric.test)})${floorBroken ? `; ${floorBroken}` : ''}`
       )
     }
     if (floorBroken) return setVerdict(metric, 'fail', floorBroken)
@@ -1245,7 +1328,15 @@ export function costMetric(options: {
       )
     }
     const change = `mean cost per answer ${formatRatio(ratio)}`
-    if (tooFewToJudge(metric, change, n, ctx.alpha)) return
+    const maxHeld = () => {
+      const over =
+        overHeadCases(metric, 'the head priced') ||
+        (options.head.unpricedAnswers > 0 ? ' (over the cases priced)' : '')
+      const [value, max] = formatUsdsApart(headAll as number, options.max as number)
+      return `the maximum holds: mean cost per answer ${value}${over} (maximum ${max})`
+    }
+    const held = options.max !== undefined && headAll !== null ? maxHeld() : undefined
+    if (tooFewToJudge(metric, change, n, ctx.alpha, false, held)) return
     const high = metric.interval?.high ?? null
     // At the tolerated ratio is within it: `max-ratio: 1` tolerates no rise, and an unchanged
     // run has none.
@@ -1392,6 +1483,11 @@ export function errorRateMetric(options: {
     }
     if (n === 0 || metric.delta === null) {
       if (floorBroken) return setVerdict(metric, 'fail', floorReason())
+      const maximum =
+        options.max === undefined
+          ? undefined
+          : `the maximum ${formatPercent(options.max)} of the error rate`
+      if (unreadLimit(metric, maximum, headAll, head)) return
       metric.gated = false
       return setVerdict(metric, 'not-gated', 'no paired cases with answers')
     }
@@ -1403,7 +1499,7 @@ export function errorRateMetric(options: {
       return setVerdict(
         metric,
         byProvider ? 'error' : 'regression',
-        `error rate rose ${formatPoints(delta, false)} to ${formatPercent(metric.head as number)} (${topKinds(head)}; ${pText(metric.test)})`
+        `error rate rose ${formatPoints(delta, false)} to ${formatPercent(metric.head as number)} (${topKinds(head)}; ${pText(metric.test)})${floorBroken ? `; ${floorReason()}` : ''}`
       )
     }
     if (floorBroken) return setVerdict(metric, 'fail', floorReason())
@@ -1421,7 +1517,12 @@ export function errorRateMetric(options: {
     // the interval shows any rise within the noise floor (0% → 25% errors on 12 cases is p = 0.06).
     const change = `error rate changed ${formatPoints(delta)}`
     const midP = metric.test?.method === 'mcnemar-mid-p'
-    if (tooFewToJudge(metric, change, n, ctx.alpha, midP)) return
+    const maxHeld = () => {
+      const [value, max] = formatPercentsApart(headAll as number, options.max as number)
+      return `the maximum holds: error rate ${value}${overHeadCases(metric)} (maximum ${max})`
+    }
+    const held = options.max !== undefined && headAll !== null ? maxHeld() : undefined
+    if (tooFewToJudge(metric, change, n, ctx.alpha, midP, held)) return
     const { low, high } = metric.interval ?? { low: null, high: null }
     const [highShown, noiseShown] = formatPointsApart(high ?? 0, noise)
     if (high !== null && !beyond(high, noise)) {
@@ -1596,27 +1697,34 @@ export function incomparableQualityMetric(
     if (tolerance.min !== undefined && metric.head !== null) {
       metric.reason += `; the head alone meets the floor: ${QUALITY_LABEL[name]} ${formatPercent(metric.head)} (floor ${formatPercent(tolerance.min)})`
     }
+    const reason = metric.reason
+    if (unreadLimit(metric, floorNamed(name, tolerance.min), metric.head, head)) {
+      metric.reason = `${reason}; ${metric.reason}`
+    }
   }
   return { metric, family: null, decide, brokenLimit }
 }
 
-/** A group's head-only quality metric (no baseline): only the absolute floor can fail it. */
+/**
+ * A group's head-only quality metric (no baseline): only the absolute floor can fail it, and one
+ * with nothing to read is inconclusive.
+ */
 export function headOnlyQualityMetric(
   name: 'score' | 'pass-rate',
   headAll: number | null,
   tolerance: QualityTolerance,
-  cases: number
+  head: SideSummary
 ): PendingMetric {
   const metric = emptyMetric(name, 'fraction', 'difference')
   metric.head = headAll
-  metric.n = cases
+  metric.n = head.cases.size
   metric.tolerance = tolerance.min !== undefined ? { min: tolerance.min } : {}
   const floorBroken = belowFloor(name, headAll, tolerance.min)
   if (floorBroken) {
     metric.gated = true
     metric.verdict = 'fail'
     metric.reason = floorBroken
-  } else {
+  } else if (!unreadLimit(metric, floorNamed(name, tolerance.min), headAll, head)) {
     metric.reason = 'no baseline to compare with'
   }
   return { metric, family: null, decide: () => undefined }

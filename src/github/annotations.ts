@@ -3,6 +3,7 @@
  * metric went beyond.
  */
 import { resolve } from 'node:path'
+import { isRepeated } from '../compare/index.js'
 import type { Comparison, MetricComparison, MetricName } from '../compare/index.js'
 import { METRIC_LABELS, formatScoresApart } from '../compare/format.js'
 import { readRegularFileIfExists } from '../io/files.js'
@@ -72,7 +73,7 @@ export async function annotateRegressions(
   const metrics = broken.filter(
     ({ group, metric }) =>
       !(QUALITY_METRICS.has(metric.metric) && casesShown.has(group)) &&
-      metric.duplicateOf === undefined
+      !isRepeated(metric, group.metrics)
   )
   // Each spec read once, however many of its metrics are annotated.
   const specs = new Map<string, Promise<YamlFile | undefined>>()
