@@ -8,6 +8,8 @@ import type { GitHubServer } from '../helpers/github-server.js'
 import { existsSync } from 'node:fs'
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { gunzipSync, gzipSync } from 'node:zlib'
+import { RUN_RESULT_VERSION } from '../../src/results/types.js'
 import {
   checkout,
   eventRunner,
@@ -166,6 +168,37 @@ describe('the legs of a matrix (comment-key)', () => {
     expect(comments.find((body) => body.includes('no baseline yet'))).toContain(note)
   })
 
+  it('take a baseline stored under no key by an evalgate from before keys, of their own comment-key', async () => {
+    const [mainSha] = server.state.linearHistory(1) as [string]
+    const leg = legs[1] as (typeof legs)[number]
+    await push(mainSha, leg.env, { 'comment-key': leg.key })
+    // As that evalgate stored it: under no key, the key in the run only, in a format 1 index.
+    const keyedPath = `results/org%2Fmodel%20b/${mainSha}.json.gz`
+    const stored = server.state.readFile(DATA, keyedPath) as Buffer
+    const run = JSON.parse(gunzipSync(stored).toString()) as { run: { commentKey?: string } }
+    expect(run.run.commentKey).toBe(leg.key)
+    const entry = { sha: mainSha, storedAt: '', suites: ['capitals'], toolVersion: '0.1.0' }
+    server.state.commit({
+      branch: DATA,
+      files: {
+        [keyedPath]: null,
+        [`results/${mainSha}.json.gz`]: stored,
+        'index.json': JSON.stringify({ formatVersion: 1, entries: [entry] })
+      }
+    })
+
+    const pull = pullRequest(mainSha, 'upgraded')
+    const keyed = await pullRequestRun(runEvent, pull, leg.env, { 'comment-key': leg.key })
+    expect(keyed.code).toBe(0)
+    expect(keyed.outputs.verdict).toBe('pass')
+    expect(keyed.summary).toContain(`Baseline: \`${mainSha.slice(0, 7)}\``)
+    expect(keyed.summary).not.toContain('set the same `comment-key`')
+    // Another leg's job finds it is not its own.
+    const other = await pullRequestRun(runEvent, pull, {}, { 'comment-key': 'model-a' })
+    expect(other.outputs.verdict).toBe('no-baseline')
+    expect(other.summary).toContain(`\`${mainSha.slice(0, 7)}\` has one stored by a job without it`)
+  })
+
   it('keep their own files in the file store', async () => {
     const own = await checkout()
     const runHere = eventRunner(action, own, server.url)
@@ -184,6 +217,38 @@ describe('the legs of a matrix (comment-key)', () => {
     expect(existsSync(join(dir, 'model-a', `${sha}.json`))).toBe(true)
     expect(existsSync(join(dir, 'org%2Fmodel%20b', `${sha}.json`))).toBe(true)
     expect(existsSync(join(dir, `${sha}.json`))).toBe(false)
+  })
+})
+
+describe('a baseline a newer evalgate stored', () => {
+  it('is not stood in for by an older commit’s: no baseline, and upgrade the evalgate', async () => {
+    const [older, mergeBase] = server.state.linearHistory(2) as [string, string]
+    await push(older)
+    await push(mergeBase, { EVALGATE_FIXTURE_MODE: 'worse' })
+    // A newer evalgate on the push job stored the merge base's baseline in its newer format.
+    const path = `results/${mergeBase}.json.gz`
+    const run = JSON.parse(gunzipSync(server.state.readFile(DATA, path) as Buffer).toString()) as {
+      schemaVersion: number
+    }
+    const newer = RUN_RESULT_VERSION + 1
+    run.schemaVersion = newer
+    server.state.commit({ branch: DATA, files: { [path]: gzipSync(JSON.stringify(run)) } })
+
+    // The pull request answers as the merge base did: worse than the older commit.
+    const pull = pullRequest(mergeBase, 'newer-baseline')
+    const pr = await pullRequestRun(runEvent, pull, { EVALGATE_FIXTURE_MODE: 'worse' })
+    expect(pr.code).toBe(0)
+    expect(pr.outputs.verdict).toBe('no-baseline')
+    const short = mergeBase.slice(0, 7)
+    const why = `The baseline of the merge base \`${short}\` was written by a newer evalgate (results format ${newer}; this one reads up to ${RUN_RESULT_VERSION}), and an older commit's is no stand-in for it: upgrade the evalgate of this workflow`
+    expect(pr.summary).toContain(why)
+    expect(pr.summary).not.toContain(older.slice(0, 7))
+    expect(warnings(pr.stdout)).toEqual([
+      `::warning::evalgate: not comparing: the baseline of ${mergeBase} was written by a newer evalgate (results format ${newer}; this one reads up to ${RUN_RESULT_VERSION}); upgrade the evalgate of this workflow`
+    ])
+    const [comment] = server.state.commentsOn(pull.number)
+    expect(comment?.body).toContain('### evalgate: no baseline yet')
+    expect(comment?.body).toContain(why)
   })
 })
 

@@ -154,6 +154,61 @@ describe('BranchStore', () => {
     expect(await store().shas()).toEqual(['s3'])
   })
 
+  it('marks an index of keyed results as format 2, which an evalgate from before keys writes nothing to', async () => {
+    const formatVersion = () =>
+      (
+        JSON.parse(server.state.readFile(DATA, 'index.json')?.toString() ?? '{}') as {
+          formatVersion: number
+        }
+      ).formatVersion
+    await store().write('s1', runResult('s1'))
+    expect(formatVersion()).toBe(1)
+    await store({ key: 'model-a' }).write('s1', runResult('s1'))
+    expect(formatVersion()).toBe(2)
+    // A job without a key writes on a branch that holds keyed results: still format 2.
+    await store().write('s2', runResult('s2'))
+    expect(formatVersion()).toBe(2)
+  })
+
+  it('rebuilds, rather than prunes by, an index where an evalgate from before keys listed keyed results as results of none', async () => {
+    const keyed = store({ key: 'model-a' })
+    for (const sha of ['s1', 's2']) await keyed.write(sha, runResult(sha, 0.1))
+    await store().write('u3', runResult('u3'))
+    // That evalgate took results/model-a/<sha> for the result of "model-a/<sha>", undated, and
+    // dropped the keyed entries, whose results/<sha> it did not find.
+    const undated = (sha: string) => ({ sha, storedAt: '', suites: [], toolVersion: '' })
+    const old = {
+      formatVersion: 1,
+      entries: [
+        undated('model-a/s1'),
+        undated('model-a/s2'),
+        {
+          sha: 'u3',
+          storedAt: '2025-01-01T00:00:00.000Z',
+          suites: ['triage'],
+          toolVersion: '0.1.0'
+        }
+      ]
+    }
+    server.state.commit({ branch: DATA, files: { 'index.json': JSON.stringify(old) } })
+
+    await store({ historyLength: 2 }).write('u4', runResult('u4'))
+
+    expect(server.state.listFiles(DATA)).toEqual([
+      'index.json',
+      'results/model-a/s1.json.gz',
+      'results/model-a/s2.json.gz',
+      'results/u3.json.gz',
+      'results/u4.json.gz'
+    ])
+    expect(warnings).toEqual([
+      'the index of the branch evalgate-data is unreadable (malformed entries); using the file listing instead'
+    ])
+    expect(index().map((e) => e.sha)).toEqual(['u3', 'u4'])
+    expect(await store({ key: 'model-a' }).shas()).toEqual(['s1', 's2'])
+    expect(await store({ key: 'model-a' }).read('s2')).toEqual(runResult('s2', 0.1))
+  })
+
   it("rebuilds a lost index from a key's own results", async () => {
     await store({ key: 'model-a' }).write('s1', runResult('s1'))
     await store().write('s1', runResult('s1'))
@@ -205,15 +260,17 @@ describe('BranchStore', () => {
     expect(warnings).toEqual([expect.stringContaining('is not an evalgate RunResult')])
   })
 
-  it('skips a result in a newer format with a warning to upgrade', async () => {
+  it('says a newer evalgate wrote a result of a newer format, rather than skip it', async () => {
     await store().write('new001', runResult('new001'))
     const newer = { ...runResult('new001'), schemaVersion: RUN_RESULT_VERSION + 1 }
     server.state.commit({
       branch: DATA,
       files: { 'results/new001.json.gz': gzipSync(JSON.stringify(newer)) }
     })
-    expect(await store().read('new001')).toBeUndefined()
-    expect(warnings).toEqual([expect.stringContaining('upgrade evalgate')])
+    await expect(store().read('new001')).rejects.toThrow(
+      `the baseline of new001 was written by a newer evalgate (results format ${RUN_RESULT_VERSION + 1}; this one reads up to ${RUN_RESULT_VERSION}): upgrade the evalgate of this workflow`
+    )
+    expect(warnings).toEqual([])
   })
 
   it('falls back on the file listing when the index is unreadable, and repairs it', async () => {
@@ -262,7 +319,7 @@ describe('BranchStore', () => {
 
   it('reads, but never overwrites, an index of a newer format', async () => {
     await store().write('s1', runResult('s1'))
-    const newer = JSON.stringify({ formatVersion: 2, entries: [], more: 'kept' })
+    const newer = JSON.stringify({ formatVersion: 3, entries: [], more: 'kept' })
     server.state.commit({ branch: DATA, files: { 'index.json': newer } })
     const writer = store()
     expect(await writer.shas()).toEqual(['s1'])
@@ -270,7 +327,7 @@ describe('BranchStore', () => {
       'not storing the results of s2 on the branch evalgate-data: a newer evalgate writes it'
     )
     expect(server.state.readFile(DATA, 'index.json')?.toString()).toBe(newer)
-    expect(warnings).toEqual([expect.stringContaining('is of a newer format (2)')])
+    expect(warnings).toEqual([expect.stringContaining('is of a newer format (3)')])
   })
 
   it("never overwrites an index.json that is not evalgate's: the branch is not its own", async () => {

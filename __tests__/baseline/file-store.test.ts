@@ -1,7 +1,12 @@
 import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { FileStore, keyDirectory, storeBaselineSafely } from '../../src/baseline/index.js'
+import {
+  FileStore,
+  keyDirectory,
+  NewerBaselineError,
+  storeBaselineSafely
+} from '../../src/baseline/index.js'
 import { UsageError } from '../../src/errors.js'
 import { RUN_RESULT_VERSION } from '../../src/results/types.js'
 import { runResult } from '../helpers/run-result.js'
@@ -50,12 +55,14 @@ describe('FileStore', () => {
     expect(warnings).toEqual([expect.stringContaining('not valid JSON')])
   })
 
-  it('skips a newer format with a warning to upgrade', async () => {
+  it('says a newer evalgate wrote a baseline of a newer format, rather than skip it', async () => {
     await store().write('abc123', runResult('abc123'))
     const newer = { ...runResult('abc123'), schemaVersion: RUN_RESULT_VERSION + 1 }
     await writeFile(join(dir, 'baselines', 'abc123.json'), JSON.stringify(newer))
-    expect(await store().read('abc123')).toBeUndefined()
-    expect(warnings).toEqual([expect.stringContaining('upgrade evalgate')])
+    await expect(store().read('abc123')).rejects.toThrow(
+      new NewerBaselineError('abc123', RUN_RESULT_VERSION + 1)
+    )
+    expect(warnings).toEqual([])
   })
 
   it('refuses, as a usage error, a baseline path the file system cannot read', async () => {

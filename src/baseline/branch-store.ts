@@ -6,17 +6,20 @@
  * Layout of the branch:
  *   results/<sha>.json.gz        one RunResult per commit, gzip'ed JSON
  *   results/<key>/<sha>.json.gz  the same, of the jobs with a `comment-key` (see keyDirectory)
- *   index.json                   { formatVersion: 1,
+ *   index.json                   { formatVersion: 1 or 2,
  *                                  entries: [{ sha, key?, storedAt, suites, toolVersion }] },
  *                                oldest first; pruning drops from the front, per key
+ * Format 2 marks a branch that holds results of a key: an evalgate from before keyed baselines
+ * reads format 1 and would take `results/<key>/<sha>` for a result of no key, prune it and drop
+ * the keyed entries; told the index is newer, it writes nothing.
  * The branch holds evalgate's data only: an index.json that is not evalgate's is never overwritten.
  *
  * A write builds a new tree on the current tip and moves the ref without force. When another job
  * moved it first (422 "Update is not a fast forward" or a lost race, or the branch appeared or
  * was deleted meanwhile), the change is applied again on the new tip after a jittered backoff, a
  * bounded number of times.
- * A result that cannot be read (bad gzip or JSON, a newer format) is reported through `warn` and
- * treated as absent, never as a crash.
+ * A result that cannot be read (bad gzip or JSON) is reported through `warn` and treated as
+ * absent, never as a crash; one of a newer format is a NewerBaselineError, as no stand-in for it is.
  */
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -24,15 +27,24 @@ import { createGzip, gunzipSync } from 'node:zlib'
 import { EvalgateError, errorMessage } from '../errors.js'
 import type { GitHubClient, TreeChange } from '../github/client.js'
 import { runResultChunks } from '../io/files.js'
-import { parseRunResultBytes } from '../results/parse.js'
 import type { RunResult } from '../results/types.js'
-import { checkBaselineKey, keyDirectory, warnOnStderr } from './store.js'
+import {
+  checkBaselineKey,
+  isBaselineKey,
+  keyDirectory,
+  NewerBaselineError,
+  parseStoredBaseline,
+  warnOnStderr
+} from './store.js'
 import type { BaselineStore, Warn } from './store.js'
 
 export const DEFAULT_DATA_BRANCH = 'evalgate-data'
 export const DEFAULT_HISTORY_LENGTH = 200
 const INDEX_PATH = 'index.json'
-const INDEX_FORMAT = 1
+/** The index of a branch with results of no key only: every evalgate reads and writes it. */
+const UNKEYED_INDEX_FORMAT = 1
+/** The index of a branch that holds results of a key (see the layout above). */
+const INDEX_FORMAT = 2
 /** The largest blob GitHub's Git Data API takes. */
 const MAX_BLOB_BYTES = 100 * 1000 * 1000
 
@@ -46,7 +58,7 @@ export interface IndexEntry {
 }
 
 interface DataIndex {
-  formatVersion: typeof INDEX_FORMAT
+  formatVersion: typeof UNKEYED_INDEX_FORMAT | typeof INDEX_FORMAT
   entries: IndexEntry[]
 }
 
@@ -106,6 +118,11 @@ function listedShas(files: Map<string, string>, key: string | undefined): string
     .filter((sha) => sha !== '' && !sha.includes('/'))
 }
 
+/** Whether `path` is the result of a key, `results/<key directory>/<sha>.json.gz`. */
+function isKeyedResultPath(path: string): boolean {
+  return /^results\/[^/]+\/[^/]+\.json\.gz$/.test(path)
+}
+
 /** Whether a stored baseline's suites differ from a run's; unknown ones (from a lost index) do not. */
 function otherSuites(stored: string[], run: string[]): boolean {
   if (stored.length === 0) return false
@@ -113,12 +130,18 @@ function otherSuites(stored: string[], run: string[]): boolean {
   return sorted(stored) !== sorted(run)
 }
 
+/**
+ * An entry as evalgate writes it. Its `sha` names one result (an evalgate from before keyed
+ * baselines listed `<key>/<sha>` as one): anything else makes the index malformed, rebuilt from
+ * the listing rather than pruned by.
+ */
 function isIndexEntry(value: unknown): value is IndexEntry {
   const entry = value as Partial<IndexEntry> | null
   return (
     typeof entry === 'object' &&
     entry !== null &&
     typeof entry.sha === 'string' &&
+    isBaselineKey(entry.sha) &&
     (entry.key === undefined || typeof entry.key === 'string') &&
     typeof entry.storedAt === 'string' &&
     Array.isArray(entry.suites) &&
@@ -237,7 +260,7 @@ export class BranchStore implements BaselineStore {
       )
       return fromListing('newer-format')
     }
-    if (index.formatVersion !== INDEX_FORMAT || !Array.isArray(index.entries)) {
+    if (index.formatVersion < UNKEYED_INDEX_FORMAT || !Array.isArray(index.entries)) {
       return unreadable(`unknown index format ${index.formatVersion}`)
     }
     if (!index.entries.every(isIndexEntry)) {
@@ -261,16 +284,25 @@ export class BranchStore implements BaselineStore {
     this.warn(message)
   }
 
-  async read(sha: string): Promise<RunResult | undefined> {
+  read(sha: string): Promise<RunResult | undefined> {
+    return this.readAt(sha, this.key)
+  }
+
+  readUnkeyed(sha: string): Promise<RunResult | undefined> {
+    return this.readAt(sha, undefined)
+  }
+
+  private async readAt(sha: string, key: string | undefined): Promise<RunResult | undefined> {
     checkBaselineKey(sha)
     const snapshot = await this.view()
-    const path = resultPath(sha, this.key)
+    const path = resultPath(sha, key)
     const blob = snapshot?.files.get(path)
     if (!blob) return undefined
     const content = await this.client.getBlob(blob)
     try {
-      return parseRunResultBytes(gunzipSync(content), `${this.branch}:${path}`)
+      return parseStoredBaseline(gunzipSync(content), sha, `${this.branch}:${path}`)
     } catch (error) {
+      if (error instanceof NewerBaselineError) throw error
       this.warn(`ignoring the stored baseline for ${sha} on ${this.branch}: ${errorMessage(error)}`)
       return undefined
     }
@@ -392,7 +424,12 @@ export class BranchStore implements BaselineStore {
     const byAge = [...own.filter((e) => e.storedAt === ''), ...own.filter((e) => e.storedAt !== '')]
     const pruned = byAge.slice(0, Math.max(0, byAge.length + 1 - this.historyLength))
     const entries = [...previous.filter((e) => !pruned.includes(e)), entry]
-    const index: DataIndex = { formatVersion: INDEX_FORMAT, entries }
+    const keyed =
+      this.key !== undefined || [...(current?.files.keys() ?? [])].some(isKeyedResultPath)
+    const index: DataIndex = {
+      formatVersion: keyed ? INDEX_FORMAT : UNKEYED_INDEX_FORMAT,
+      entries
+    }
     const indexBlob = await this.client.createBlob(
       Buffer.from(JSON.stringify(index, null, 2) + '\n')
     )

@@ -5,9 +5,15 @@
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { InputError, UsageError, errorMessage } from '../errors.js'
-import { readRunResultIfExists, writeRunResult } from '../io/files.js'
+import { readRegularFileIfExists, writeRunResult } from '../io/files.js'
 import type { RunResult } from '../results/types.js'
-import { checkBaselineKey, keyDirectory, warnOnStderr } from './store.js'
+import {
+  checkBaselineKey,
+  keyDirectory,
+  NewerBaselineError,
+  parseStoredBaseline,
+  warnOnStderr
+} from './store.js'
 import type { BaselineStore, Warn } from './store.js'
 
 /**
@@ -35,16 +41,31 @@ export class FileStore implements BaselineStore {
     this.keyDir = this.key === undefined ? dir : join(dir, keyDirectory(this.key))
   }
 
-  private path(sha: string): string {
+  private path(sha: string, dir = this.keyDir): string {
     checkBaselineKey(sha)
-    return join(this.keyDir, `${sha}.json`)
+    return join(dir, `${sha}.json`)
   }
 
   async read(sha: string): Promise<RunResult | undefined> {
-    const path = this.path(sha)
+    return this.readFrom(this.path(sha), sha)
+  }
+
+  async readUnkeyed(sha: string): Promise<RunResult | undefined> {
+    return this.readFrom(this.path(sha, this.dir), sha)
+  }
+
+  private async readFrom(path: string, sha: string): Promise<RunResult | undefined> {
+    let bytes: Buffer | undefined
     try {
-      return await readRunResultIfExists(path)
+      bytes = await readRegularFileIfExists(path)
     } catch (error) {
+      throw unusablePath(path, error)
+    }
+    if (bytes === undefined) return undefined
+    try {
+      return parseStoredBaseline(bytes, sha, path)
+    } catch (error) {
+      if (error instanceof NewerBaselineError) throw error
       if (!(error instanceof InputError)) throw unusablePath(path, error)
       this.warn(`ignoring the baseline ${path}: ${errorMessage(error)}`)
       return undefined

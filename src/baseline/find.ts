@@ -6,6 +6,7 @@
  */
 import type { GitHubClient } from '../github/client.js'
 import type { RunResult } from '../results/types.js'
+import { NewerBaselineError } from './store.js'
 import type { BaselineStore } from './store.js'
 
 export const DEFAULT_MAX_DISTANCE = 50
@@ -17,6 +18,13 @@ export interface BaselineMatch {
   distance: number
 }
 
+/** A commit walked whose baseline a newer evalgate wrote: the walk stops there. */
+export interface NewerBaseline {
+  sha: string
+  distance: number
+  formatVersion: number
+}
+
 export interface BaselineSearch {
   match?: BaselineMatch
   /**
@@ -24,11 +32,18 @@ export interface BaselineSearch {
    * under no key, by a job without this one's `comment-key`.
    */
   unkeyed?: string
+  /**
+   * The first commit walked with a baseline, when a newer evalgate wrote it: an older commit's
+   * would be compared in its stead, so none is.
+   */
+  newer?: NewerBaseline
 }
 
 /**
  * Walks `history` (the wanted commit first, then its first parents) and returns the first commit
- * with a readable stored result, looking at no more than `maxDistance + 1` commits.
+ * with a readable stored result, looking at no more than `maxDistance + 1` commits. Under a key,
+ * a result stored under none by a job of that `comment-key` (an evalgate from before keyed
+ * baselines stored the key in the run only) is the job's own; only the nearest is read.
  */
 export async function findBaseline(
   store: BaselineStore,
@@ -49,17 +64,39 @@ export async function findBaseline(
     for (let distance = 0; distance <= maxDistance; distance++) {
       const next = await iterator.next()
       if (next.done) break
-      if (nearestUnkeyed === undefined && unkeyed.has(next.value)) {
-        nearestUnkeyed = next.value
+      const sha = next.value
+      if (stored.has(sha)) {
+        const run = await readUnlessNewer(() => store.read(sha))
+        if (run instanceof NewerBaselineError) {
+          return { newer: { sha, distance, formatVersion: run.formatVersion } }
+        }
+        if (run) return { match: { run, sha, distance } }
+      }
+      if (nearestUnkeyed === undefined && unkeyed.has(sha)) {
+        nearestUnkeyed = sha
+        // A newer evalgate stores under the key: a newer result of none is not this job's.
+        const own = await readUnlessNewer(() => store.readUnkeyed(sha))
+        if (own && !(own instanceof NewerBaselineError) && own.run.commentKey === store.key) {
+          return { match: { run: own, sha, distance } }
+        }
         if (stored.size === 0) break
       }
-      if (!stored.has(next.value)) continue
-      const run = await store.read(next.value)
-      if (run) return { match: { run, sha: next.value, distance } }
     }
     return nearestUnkeyed === undefined ? {} : { unkeyed: nearestUnkeyed }
   } finally {
     await iterator.return?.()
+  }
+}
+
+/** A stored result, or the error that says a newer evalgate wrote it. */
+async function readUnlessNewer(
+  read: () => Promise<RunResult | undefined>
+): Promise<RunResult | NewerBaselineError | undefined> {
+  try {
+    return await read()
+  } catch (error) {
+    if (error instanceof NewerBaselineError) return error
+    throw error
   }
 }
 

@@ -8,6 +8,12 @@ export {
   firstParentHistory,
   mergeBase
 } from './find.js'
-export type { BaselineMatch, BaselineSearch } from './find.js'
-export { checkBaselineKey, keyDirectory, storeBaselineSafely, warnOnStderr } from './store.js'
+export type { BaselineMatch, BaselineSearch, NewerBaseline } from './find.js'
+export {
+  checkBaselineKey,
+  keyDirectory,
+  NewerBaselineError,
+  storeBaselineSafely,
+  warnOnStderr
+} from './store.js'
 export type { BaselineStore, StoreOutcome, Warn } from './store.js'

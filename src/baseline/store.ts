@@ -5,14 +5,22 @@
  * the default branch write.
  */
 import { createHash } from 'node:crypto'
-import { errorMessage, UsageError } from '../errors.js'
+import { errorMessage, EvalgateError, InputError, UsageError } from '../errors.js'
+import { parseJsonInPieces } from '../results/json-in-pieces.js'
+import { parseRunResultBytes } from '../results/parse.js'
+import { RUN_RESULT_VERSION } from '../results/types.js'
 import type { RunResult } from '../results/types.js'
 
 export interface BaselineStore {
   /** The `comment-key` the baselines are stored under; undefined: those of jobs without one. */
   readonly key: string | undefined
-  /** The result stored for `sha`; undefined when there is none or it cannot be read (warned). */
+  /**
+   * The result stored for `sha`; undefined when there is none or it cannot be read (warned).
+   * Throws NewerBaselineError when a newer evalgate wrote it: it is there, but not for this one.
+   */
   read(sha: string): Promise<RunResult | undefined>
+  /** As read, the result stored for `sha` under no key (by a job without a `comment-key`). */
+  readUnkeyed(sha: string): Promise<RunResult | undefined>
   write(sha: string, run: RunResult): Promise<void>
   /** The SHAs with a stored result, oldest first. */
   shas(): Promise<string[]>
@@ -25,9 +33,14 @@ export type Warn = (message: string) => void
 
 export const warnOnStderr: Warn = (message) => console.warn(`warning: ${message}`)
 
+/** Whether `sha` can name a baseline: one path component, a SHA or a reviewed baseline's name. */
+export function isBaselineKey(sha: string): boolean {
+  return /^[0-9A-Za-z][0-9A-Za-z._-]{0,99}$/.test(sha)
+}
+
 /** A key becomes one path component: a SHA, or a name for a reviewed baseline. */
 export function checkBaselineKey(sha: string): void {
-  if (!/^[0-9A-Za-z][0-9A-Za-z._-]{0,99}$/.test(sha)) {
+  if (!isBaselineKey(sha)) {
     throw new UsageError(
       `"${sha}" cannot name a baseline: use a commit SHA (letters, digits, '.', '_', '-')`
     )
@@ -57,6 +70,47 @@ export function keyDirectory(key: string): string {
   const hash = createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 16)
   const start = escaped.slice(0, MAX_KEY_DIRECTORY - hash.length - 1).replace(/%[0-9A-F]?$/, '')
   return `${start}~${hash}`
+}
+
+/**
+ * A stored baseline in a results format newer than this evalgate reads: a newer evalgate stores
+ * the baselines. Older results would be no stand-in: the comparison would be with another commit.
+ */
+export class NewerBaselineError extends EvalgateError {
+  constructor(
+    readonly sha: string,
+    readonly formatVersion: number
+  ) {
+    super(
+      `the baseline of ${sha} was written by a newer evalgate (results format ${formatVersion}; this one reads up to ${RUN_RESULT_VERSION}): upgrade the evalgate of this workflow`
+    )
+  }
+}
+
+/**
+ * The stored result of `sha` in `bytes`; `file` names it in errors. A newer format than this
+ * evalgate reads throws NewerBaselineError, any other problem the InputError of the parse.
+ */
+export function parseStoredBaseline(bytes: Uint8Array, sha: string, file: string): RunResult {
+  try {
+    return parseRunResultBytes(bytes, file)
+  } catch (error) {
+    const version = error instanceof InputError ? declaredVersion(bytes) : undefined
+    if (version !== undefined && version > RUN_RESULT_VERSION) {
+      throw new NewerBaselineError(sha, version)
+    }
+    throw error
+  }
+}
+
+/** The `schemaVersion` a results file declares, if it is JSON with a numeric one. */
+function declaredVersion(bytes: Uint8Array): number | undefined {
+  try {
+    const version = (parseJsonInPieces(bytes) as { schemaVersion?: unknown } | null)?.schemaVersion
+    return typeof version === 'number' ? version : undefined
+  } catch {
+    return undefined
+  }
 }
 
 export type StoreOutcome = { ok: true } | { ok: false; error: string }

@@ -11,9 +11,15 @@ import {
   findPullRequestBaseline,
   firstParentHistory
 } from '../baseline/index.js'
-import type { BaselineMatch, BaselineSearch, BaselineStore } from '../baseline/index.js'
+import type {
+  BaselineMatch,
+  BaselineSearch,
+  BaselineStore,
+  NewerBaseline
+} from '../baseline/index.js'
 import { UsageError, errorMessage } from '../errors.js'
 import { markdownInline } from '../report/escape.js'
+import { RUN_RESULT_VERSION } from '../results/types.js'
 import type { GitHubClient } from './client.js'
 import type { ActionContext } from './event.js'
 import type { ActionSettings } from './settings.js'
@@ -51,12 +57,29 @@ function lookupOf(
   found: Attempt<BaselineSearch>,
   what: string,
   why: string,
-  key: string | undefined
+  key: string | undefined,
+  io: ActionIO
 ): BaselineLookup {
   if (!found.ok) return { status: 'unavailable', error: found.error }
-  const { match, unkeyed } = found.value
+  const { match, unkeyed, newer } = found.value
   if (match) return { status: 'found', match, what }
+  if (newer) return newerBaseline(newer, what, io)
   return { status: 'none', why: why + unkeyedNote(key, unkeyed) }
+}
+
+/**
+ * The nearest baseline is a newer evalgate's: no older commit's stands in for it, which would
+ * gate the change on what the commits since changed too.
+ */
+function newerBaseline(newer: NewerBaseline, what: string, io: ActionIO): BaselineLookup {
+  const of = newer.distance === 0 ? `the ${what}` : `\`${shortSha(newer.sha)}\``
+  io.warning(
+    `evalgate: not comparing: the baseline of ${newer.sha} was written by a newer evalgate (results format ${newer.formatVersion}; this one reads up to ${RUN_RESULT_VERSION}); upgrade the evalgate of this workflow`
+  )
+  return {
+    status: 'none',
+    why: `The baseline of ${of} was written by a newer evalgate (results format ${newer.formatVersion}; this one reads up to ${RUN_RESULT_VERSION}), and an older commit's is no stand-in for it: upgrade the evalgate of this workflow (the version its step \`uses:\`) to the one that stores the baselines.`
+  }
 }
 
 /** Said when the baselines found are another job's, stored without this job's `comment-key`. */
@@ -120,7 +143,8 @@ export async function lookUpBaseline(
       ),
       what,
       why,
-      store.key
+      store.key,
+      io
     )
   if (context.eventName === 'pull_request' && context.pullRequest) {
     const pr = context.pullRequest
@@ -128,7 +152,7 @@ export async function lookUpBaseline(
       findPullRequestBaseline(client, store, { base: pr.baseSha, head: pr.headSha, maxDistance })
     )
     if (!found.ok) return { status: 'unavailable', error: found.error }
-    const { match, mergeBase, unkeyed } = found.value
+    const { match, mergeBase, unkeyed, newer } = found.value
     if (mergeBase === undefined) {
       return {
         status: 'none',
@@ -138,6 +162,7 @@ export async function lookUpBaseline(
     if (match) {
       return { status: 'found', match, what: `merge base \`${shortSha(mergeBase)}\``, mergeBase }
     }
+    if (newer) return newerBaseline(newer, `merge base \`${shortSha(mergeBase)}\``, io)
     const parents =
       maxDistance === 0
         ? ''
