@@ -12,6 +12,7 @@ import {
   workflowRunPayload
 } from '../helpers/events.js'
 import type { eventRunner } from '../helpers/events.js'
+import { COMPARISON_VERSION } from '../../src/compare/types.js'
 
 let server: GitHubServer
 let workspace: string
@@ -686,6 +687,49 @@ describe('report-from: the comparison it shows', () => {
     const body = server.state.commentsOn(pull.number)[0]?.body ?? ''
     expect(body).toContain('## evalgate: REGRESSION')
     expect(body).not.toContain('No regression.')
+  })
+})
+
+describe('report-from: a comparison of another format', () => {
+  it('says which workflow’s evalgate to update, rather than a schema error', async () => {
+    const pull = newPullRequest('other-format')
+    const { artifact } = await forkRun(pull)
+    const payload = workflowRunPayload({
+      id: 905,
+      headSha: pull.headSha,
+      headBranch: pull.headBranch,
+      pullRequests: [listedPullRequest(pull.number, pull.headSha)]
+    })
+    const path = artifact.replace(/\.json$/, '.comparison.json')
+    const written = JSON.parse(await readFile(path, 'utf8')) as {
+      groups: { metrics: Record<string, unknown>[] }[]
+    }
+    // A newer evalgate's: a field this one does not know, in a format it does not read.
+    const metric = written.groups[0]?.metrics[0] ?? {}
+    metric.futureField = 1
+    const formats = (format: number) =>
+      `comparison format ${format}, this job reads ${COMPARISON_VERSION}`
+    for (const [format, who, update] of [
+      [
+        COMPARISON_VERSION + 1,
+        'a newer evalgate',
+        'the evalgate version in the workflow of this report-from job (it runs '
+      ],
+      [
+        COMPARISON_VERSION - 1,
+        'an older evalgate',
+        'the evalgate version in the workflow of the pull request to the one this job runs, '
+      ]
+    ] as const) {
+      await writeFile(path, JSON.stringify({ ...written, schemaVersion: format }))
+      const report = await reportFrom(payload, artifact)
+      expect(report.code).toBe(0)
+      expect(report.outputs.verdict).toBe('comparison-unreadable')
+      const body = server.state.commentsOn(pull.number)[0]?.body ?? ''
+      expect(body).toContain('### evalgate: comparison not shown')
+      expect(body).toContain(`(written by ${who} (${formats(format)}); update ${update}`)
+      expect(body).not.toContain('additional properties')
+    }
   })
 })
 

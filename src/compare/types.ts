@@ -5,7 +5,12 @@
  */
 import type { Alternative } from '../stats/index.js'
 
-export const COMPARISON_VERSION = 1
+/**
+ * Bumped with any change of shape: a `report-from` job reads comparisons that an evalgate of
+ * another version wrote, and says which workflow to update rather than quote a schema error.
+ * Version 1 files come in several shapes, as the format changed without a bump: all are older.
+ */
+export const COMPARISON_VERSION = 2
 
 /**
  * What a metric's comparison concluded, most severe first:

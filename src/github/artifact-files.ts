@@ -4,6 +4,7 @@
  * `merge-from` job, which takes them from an artifact the pull request's code wrote.
  */
 import { checkComparison, withDerivedVerdicts } from '../compare/index.js'
+import { COMPARISON_VERSION } from '../compare/types.js'
 import type { Comparison } from '../compare/index.js'
 import { errorMessage } from '../errors.js'
 import { TOOL_VERSION } from '../version.js'
@@ -173,16 +174,29 @@ export async function readComparison(
 /**
  * `json` as a comparison. The artifact is the pull request's code's to write: what fails the
  * check is never rendered. An evalgate of another version (the PR may change it) writes another
- * shape: said so.
+ * shape: a comparison format other than this job's says which workflow to update, before any
+ * schema error could.
  */
 function checkArtifactComparison(json: unknown): Checked<Comparison> {
+  const writtenBy = isRecord(json) && isRecord(json.tool) ? json.tool.version : undefined
+  const by =
+    typeof writtenBy === 'string' && writtenBy !== TOOL_VERSION
+      ? ` ${terminalLine(writtenBy, 20)}`
+      : ''
+  const format = isRecord(json) ? json.schemaVersion : undefined
+  if (typeof format === 'number' && format !== COMPARISON_VERSION) {
+    const formats = `comparison format ${format}, this job reads ${COMPARISON_VERSION}`
+    return {
+      problem:
+        format > COMPARISON_VERSION
+          ? `written by a newer evalgate${by} (${formats}); update the evalgate version in the workflow of this report-from job (it runs ${TOOL_VERSION})`
+          : `written by an older evalgate${by} (${formats}); update the evalgate version in the workflow of the pull request to the one this job runs, ${TOOL_VERSION}`
+    }
+  }
   const checked = checkComparison(json)
   if (checked.problem === undefined) return { value: checked.comparison }
-  const writtenBy = isRecord(json) && isRecord(json.tool) ? json.tool.version : undefined
   const version =
-    typeof writtenBy === 'string' && writtenBy !== TOOL_VERSION
-      ? `; it was written by evalgate ${terminalLine(writtenBy, 20)}, this job runs ${TOOL_VERSION}`
-      : ''
+    by === '' ? '' : `; it was written by evalgate${by}, this job runs ${TOOL_VERSION}`
   return { problem: checked.problem + version }
 }
 
