@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises'
 import { InputError } from '../../src/errors.js'
 import { closeScorers, createScorers, scoreOutput, ScorerFailure } from '../../src/score/index.js'
 import type { ScorerOutcome } from '../../src/results/types.js'
@@ -382,6 +383,32 @@ describe('numeric', () => {
     expect(await outcome(vast, '2e400')).toMatchObject({
       pass: false,
       reason: 'expected 1e400 ± 1, got 2e400'
+    })
+  })
+
+  it('judges a number of a hundred thousand digits, at its last digit too, without holding the run', async () => {
+    const zeros = '0'.repeat(100_000)
+    const tight = spec({ type: 'numeric', expected: '1', tolerance: 0.1 })
+    const exact = spec({ type: 'numeric', expected: '1', tolerance: 0 })
+    const verdicts: [ScorerSpec, output: string, pass: boolean][] = [
+      [tight, `1.1${zeros}`, true],
+      [tight, `1.1${zeros}1`, false],
+      [tight, `0.9${zeros}1`, true],
+      [tight, `0.8${'9'.repeat(100_000)}`, false],
+      [tight, `-1${zeros}.5`, false],
+      [exact, `1.${zeros}`, true],
+      [exact, `1.${zeros}1`, false],
+      [exact, `1${zeros}e-100000`, true]
+    ]
+    for (const [scorer, output, pass] of verdicts) {
+      expect((await outcome(scorer, output)).pass).toBe(pass)
+      // A turn of the event loop: a scorer that holds the thread for long (scoring runs on it, where
+      // nothing can stop it) fails at jest's timeout rather than passing late.
+      await setImmediate()
+    }
+    expect(await outcome(tight, `1${zeros}.5`)).toMatchObject({
+      pass: false,
+      reason: expect.stringMatching(/^expected 1 ± 0\.1, got 10000.*…$/)
     })
   })
 

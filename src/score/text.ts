@@ -157,25 +157,34 @@ export function isDecimal(text: string): boolean {
   return DECIMAL.test(text.trim())
 }
 
-/** A plain decimal (as DECIMAL reads it) exactly: coefficient × 10^exponent, no trailing zeros. */
+/**
+ * A plain decimal (as DECIMAL reads it) exactly: its significant digits, without leading or
+ * trailing zeros, × 10^exponent. Kept as text: a number of a million digits is read and compared
+ * in time linear in its length, where BigInt's conversions of it take much longer.
+ */
 interface ExactDecimal {
-  coefficient: bigint
+  negative: boolean
+  /** Empty for zero. */
+  digits: string
+  /** The power of ten of the last significant digit. */
   exponent: bigint
+  /** The power of ten that bounds it: |d| < 10^top. */
+  top: bigint
 }
 
 function exactDecimal(text: string): ExactDecimal {
   const [, sign, whole = '', fraction = '', exponent = '0'] =
     /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim()) ?? []
-  const digits = `${whole}${fraction}`.replace(/^0+/, '')
-  if (digits === '') return { coefficient: 0n, exponent: 0n } // -0 and +0.00 alike
-  const significant = digits.replace(/0+$/, '')
-  const coefficient = BigInt(significant)
-  return {
-    coefficient: sign === '-' ? -coefficient : coefficient,
-    // The power of ten of the last significant digit.
-    exponent:
-      BigInt(exponent) - BigInt(fraction.length) + BigInt(digits.length - significant.length)
-  }
+  const written = `${whole}${fraction}`
+  // Zeros trimmed by index: a pattern such as /0+$/ rescans a long run of zeros from each of them.
+  let start = 0
+  while (written[start] === '0') start++
+  let end = written.length
+  while (end > start && written[end - 1] === '0') end--
+  if (start === end) return { negative: false, digits: '', exponent: 0n, top: 0n } // -0 and +0.00 alike
+  const digits = written.slice(start, end)
+  const last = BigInt(exponent) - BigInt(fraction.length) + BigInt(written.length - end)
+  return { negative: sign === '-', digits, exponent: last, top: last + BigInt(digits.length) }
 }
 
 /**
@@ -184,36 +193,57 @@ function exactDecimal(text: string): ExactDecimal {
  */
 function sameDecimal(a: string, b: string): boolean {
   const [x, y] = [exactDecimal(a), exactDecimal(b)]
-  return x.coefficient === y.coefficient && x.exponent === y.exponent
+  return x.negative === y.negative && x.digits === y.digits && x.exponent === y.exponent
 }
 
-/** The power of ten that bounds a non-zero decimal: |d| < 10^top. */
-function topPower(d: ExactDecimal): bigint {
-  const digits = (d.coefficient < 0n ? -d.coefficient : d.coefficient).toString().length
-  return d.exponent + BigInt(digits)
+/**
+ * The sign of a sum of non-zero decimals whose digits all lie at or above 10^unit, the first
+ * bounding the others (`top`): added column by column, a digit place at a time, then carried.
+ */
+function signOfAlignedSum(terms: readonly ExactDecimal[], unit: bigint): -1 | 0 | 1 {
+  const [first] = terms
+  if (first === undefined) return 0
+  // Column i holds the digits of 10^(unit + i), each term's added with its sign.
+  const columns = new Int32Array(Number(first.top - unit))
+  for (const term of terms) {
+    const offset = Number(term.exponent - unit)
+    const sign = term.negative ? -1 : 1
+    const { digits } = term
+    for (let i = 0; i < digits.length; i++) {
+      const place = offset + digits.length - 1 - i
+      columns[place] = (columns[place] ?? 0) + sign * (digits.charCodeAt(i) - 48)
+    }
+  }
+  let carry = 0
+  let nonZero = false
+  for (const column of columns) {
+    const value = column + carry
+    const digit = ((value % 10) + 10) % 10
+    carry = (value - digit) / 10
+    if (digit !== 0) nonZero = true
+  }
+  // The sum is carry × 10^width plus digits 0–9 below it, which add up to less than 10^width.
+  if (carry !== 0) return carry < 0 ? -1 : 1
+  return nonZero ? 1 : 0
 }
 
 /**
  * The sign of a sum of decimals, exactly. A term far below the others (`1e-99999999` beside `1`)
- * is not scaled to a common exponent, which would take a number of that many digits: fewer than
+ * is not added at a common digit place, which would take a number of that many digits: fewer than
  * ten terms below a unit of the larger terms' last digit add up to less than that unit, so they
  * decide the sign only when the larger terms cancel.
  */
 function signOfSum(terms: readonly ExactDecimal[]): -1 | 0 | 1 {
   const sorted = terms
-    .filter((d) => d.coefficient !== 0n)
-    .sort((a, b) => (topPower(b) > topPower(a) ? 1 : topPower(b) < topPower(a) ? -1 : 0))
-  let grid: bigint | undefined
+    .filter((d) => d.digits !== '')
+    .sort((a, b) => (b.top > a.top ? 1 : b.top < a.top ? -1 : 0))
+  let unit: bigint | undefined
   for (const [i, term] of sorted.entries()) {
-    const unit = grid === undefined || term.exponent < grid ? term.exponent : grid
-    grid = unit
+    unit = unit === undefined || term.exponent < unit ? term.exponent : unit
     const next = sorted[i + 1]
-    if (next !== undefined && topPower(next) >= unit) continue
-    const sum = sorted
-      .slice(0, i + 1)
-      .reduce((total, d) => total + d.coefficient * 10n ** (d.exponent - unit), 0n)
-    if (sum !== 0n) return sum < 0n ? -1 : 1
-    return signOfSum(sorted.slice(i + 1))
+    if (next !== undefined && next.top >= unit) continue
+    const sign = signOfAlignedSum(sorted.slice(0, i + 1), unit)
+    return sign !== 0 ? sign : signOfSum(sorted.slice(i + 1))
   }
   return 0
 }
@@ -221,7 +251,7 @@ function signOfSum(terms: readonly ExactDecimal[]): -1 | 0 | 1 {
 /** Whether |actual − expected| ≤ tolerance, on the decimals as written: no binary rounding. */
 function withinDecimal(expected: string, actual: string, tolerance: string): boolean {
   const [e, a, t] = [exactDecimal(expected), exactDecimal(actual), exactDecimal(tolerance)]
-  const negated = (d: ExactDecimal): ExactDecimal => ({ ...d, coefficient: -d.coefficient })
+  const negated = (d: ExactDecimal): ExactDecimal => ({ ...d, negative: !d.negative })
   // expected − tolerance ≤ actual ≤ expected + tolerance
   return signOfSum([a, negated(e), t]) >= 0 && signOfSum([e, t, negated(a)]) >= 0
 }
