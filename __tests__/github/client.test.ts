@@ -211,6 +211,34 @@ describe('errors name the call and the likely fix', () => {
     expect(error.message.length).toBeLessThan(600)
   })
 
+  it.each([
+    ['an empty body: nothing', { page: '' }, '→ 502): GitHub answered'],
+    ['a blank one: nothing', { page: ' \n ' }, '→ 502): GitHub answered'],
+    [
+      "a proxy's plain text: as text",
+      {
+        page: 'upstream connect error or disconnect/reset before headers',
+        headers: { 'content-type': 'text/plain' }
+      },
+      '→ 502: "upstream connect error or disconnect/reset before headers"): GitHub answered'
+    ],
+    [
+      'JSON sent as a page: its message',
+      { page: '{"message":"Server Error"}' },
+      '→ 502: Server Error): GitHub answered'
+    ],
+    [
+      "a page's entities: as the characters they stand for",
+      { page: '<p>We&#39;re having a problem &amp; are &#x201C;on it&#x201D; &lt;soon&gt;</p>' },
+      '→ 502: an HTML page: "We\'re having a problem & are “on it” <soon>"): GitHub answered'
+    ]
+  ])('the body of a failure in place of JSON, %s', async (_, body, said) => {
+    server.fault('repos/get-commit', { status: 502, ...body }, { times: Infinity })
+    const error = await failure(clientFor(server, undefined, { maxRetries: 0 }).getCommit('main'))
+    expect(error.message).toContain(said)
+    expect(error.message).not.toContain('an HTML page: ""')
+  })
+
   it('no answer at all', async () => {
     const url = server.url
     await server.close()

@@ -234,7 +234,10 @@ export interface FaultReply {
   status: number
   message?: string
   headers?: Record<string, string>
-  /** An HTML page in place of GitHub's JSON error, as its edge sends when the API is down. */
+  /**
+   * A body in place of GitHub's JSON error, sent as `text/html` unless `headers` say otherwise: its
+   * edge's page when the API is down, a proxy's text.
+   */
   page?: string
 }
 

@@ -239,26 +239,67 @@ function header(failure: RequestFailure, name: string): string | undefined {
   return value === undefined ? undefined : String(value)
 }
 
+/** The characters HTML writes as entities that an error page's text is likely to hold. */
+const NAMED_ENTITIES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' '
+}
+
+function decodeEntities(text: string): string {
+  return text.replace(
+    /&(?:#(\d+)|#x([0-9a-f]+)|([a-z]+));/gi,
+    (entity: string, decimal?: string, hex?: string, name?: string) => {
+      if (name !== undefined) return NAMED_ENTITIES[name.toLowerCase()] ?? entity
+      const codePoint =
+        decimal !== undefined ? Number.parseInt(decimal, 10) : Number.parseInt(hex ?? '', 16)
+      return codePoint <= 0x10ffff ? String.fromCodePoint(codePoint) : entity
+    }
+  )
+}
+
 /**
- * A page in place of GitHub's JSON (its edge's outage page): its text, on one bounded line, as the
- * markup around it is tens of KB that would bury what the log and the report say.
+ * A text in place of GitHub's JSON (its edge's outage page, a proxy's error): its words, on one
+ * bounded line, as the markup of a page is tens of KB that would bury what the log and the report
+ * say. Empty when the body is.
  */
-function pageText(page: string): string {
-  const text = page
-    .replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<[^>]*>/g, ' ')
+function bodyText(body: string): string {
+  const isPage = /<[a-z!]/i.test(body)
+  const words = (
+    isPage
+      ? decodeEntities(
+          body.replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ')
+        )
+      : body
+  )
     .replace(/\s+/g, ' ')
     .trim()
-  return `an HTML page: "${text.length > 200 ? `${text.slice(0, 200)}…` : text}"`
+  if (words === '') return ''
+  const shown = `"${words.length > 200 ? `${words.slice(0, 200)}…` : words}"`
+  return isPage ? `an HTML page: ${shown}` : shown
+}
+
+/** GitHub's JSON error sent as another type (`text/html`): the object, if it has a `message`. */
+function jsonError(text: string): object | undefined {
+  try {
+    const value: unknown = JSON.parse(text)
+    return typeof value === 'object' && value !== null && 'message' in value ? value : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** GitHub's own words: `message` plus any per-field `errors`. */
 function githubMessage(failure: RequestFailure): string {
-  const data = failure.response?.data as
+  const body = failure.response?.data
+  const data = (typeof body === 'string' ? (jsonError(body) ?? body) : body) as
     | { message?: unknown; errors?: { message?: unknown; code?: unknown; field?: unknown }[] }
     | string
     | undefined
-  if (typeof data === 'string') return pageText(data)
+  if (typeof data === 'string') return bodyText(data)
   const message = typeof data?.message === 'string' ? data.message : (failure.message ?? '')
   const details = (Array.isArray(data?.errors) ? data.errors : [])
     .map((e) =>
