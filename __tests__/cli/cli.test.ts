@@ -1124,6 +1124,15 @@ describe('validate and help', () => {
     )
   })
 
+  it('says a path starting with `#` is missing, with no word of the action’s YAML', async () => {
+    const run = await runCliProcess(cli, ['validate', 'evals', '#comment'], { cwd: repo })
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain(
+      '#comment: no such file or directory (spec files are named `*.eval.yaml` or `*.eval.yml`)'
+    )
+    expect(run.stderr).not.toContain('YAML')
+  })
+
   /** A suite `suite` whose command echoes each case's `n`, read from `./cases.jsonl`. */
   const echoSpec = (suite: string): string =>
     [

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdir, symlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { InputError } from '../../src/errors.js'
+import { SpecPathsError } from '../../src/spec/find.js'
 import { findSpecFiles } from '../../src/spec/index.js'
 import { removeWorkspaces, workspace } from './helpers.js'
 
@@ -112,5 +113,22 @@ describe('findSpecFiles', () => {
         hint: 'name the directory instead: it is searched for `*.eval.yaml` and `*.eval.yml`'
       }
     ])
+  })
+
+  it('says a `#` path of the action’s input is a YAML comment kept as text, and of the command line a missing path', async () => {
+    const cwd = await workspace({ 'evals/b.eval.yaml': '' })
+    const error = await findSpecFiles(['# the suites', 'evals'], cwd).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(SpecPathsError)
+    expect((error as SpecPathsError).diagnostics).toEqual([
+      {
+        file: '# the suites',
+        path: '',
+        message: 'no such file or directory',
+        hint: 'spec files are named `*.eval.yaml` or `*.eval.yml`'
+      }
+    ])
+    expect((error as SpecPathsError).ofInput('specs').message).toBe(
+      'input `specs`: 1 spec path could not be read:\n  # the suites: no such file or directory (a YAML block scalar (`specs: |`) keeps a `# comment` line as text, so it was read as a path: remove the line)'
+    )
   })
 })

@@ -7,6 +7,7 @@ import { InputError, errorMessage, type Diagnostic } from '../errors.js'
 export const DEFAULT_SPEC_PATHS: readonly string[] = ['evals']
 
 const SPEC_FILE = /\.eval\.ya?ml$/
+const MISSING = 'no such file or directory'
 const NAMING_HINT = 'spec files are named `*.eval.yaml` or `*.eval.yml`'
 // Found in a directory, a pipe may have no writer: reading it would wait for ever.
 const NOT_REGULAR =
@@ -121,9 +122,21 @@ export class SpecPathsError extends InputError {
     this.heading = heading
   }
 
-  /** The same problems, said of the action's input `name` that listed the paths. */
+  /**
+   * The same problems, said of the action's input `name` that listed the paths, one a line: a
+   * `# comment` line of it is no path but YAML's, kept as text in a block scalar (`specs: |`).
+   */
   ofInput(name: string): InputError {
-    return new InputError(this.diagnostics, `input \`${name}\`: ${this.heading}`)
+    const diagnostics = this.diagnostics.map((d) =>
+      d.file.startsWith('#') && d.message.startsWith(MISSING)
+        ? {
+            ...d,
+            message: MISSING,
+            hint: `a YAML block scalar (\`${name}: |\`) keeps a \`# comment\` line as text, so it was read as a path: remove the line`
+          }
+        : d
+    )
+    return new InputError(diagnostics, `input \`${name}\`: ${this.heading}`)
   }
 }
 
@@ -150,16 +163,13 @@ export async function searchSpecFiles(
         path: '',
         message: !missing
           ? `cannot read it: ${errorMessage(error)}`
-          : GLOB.test(path) && !path.startsWith('#')
-            ? 'no such file or directory (patterns such as `*` are not expanded)'
-            : 'no such file or directory',
-        hint: !missing
-          ? NAMING_HINT
-          : path.startsWith('#')
-            ? 'a YAML block scalar (`specs: |`) keeps a `# comment` line as text, so it was read as a path: remove the line'
-            : GLOB.test(path)
-              ? 'name the directory instead: it is searched for `*.eval.yaml` and `*.eval.yml`'
-              : NAMING_HINT
+          : GLOB.test(path)
+            ? `${MISSING} (patterns such as \`*\` are not expanded)`
+            : MISSING,
+        hint:
+          missing && GLOB.test(path)
+            ? 'name the directory instead: it is searched for `*.eval.yaml` and `*.eval.yml`'
+            : NAMING_HINT
       })
       continue
     }
