@@ -402,7 +402,11 @@ describe('problems with openai providers, retry and llm judges', () => {
       'suite: s',
       'providers:',
       '  - { id: gpt, type: openai, model: m, base-url: "http://127.0.0.1:11434/v1#chat" }',
-      '  - { id: web, type: http, url: "http://127.0.0.1:9/answer#", output: a }',
+      '  - id: web',
+      '    type: http',
+      '    url: "http://127.0.0.1:9/answer#"',
+      "    body: { input: '{{prompt}}' }",
+      '    output: a',
       ...REST
     )
     const problems = await specProblems(spec, {}, ENV)
@@ -459,6 +463,29 @@ describe('problems with openai providers, retry and llm judges', () => {
     expect(JSON.stringify(problems)).not.toMatch(/tok-secret|pass-secret/)
   })
 
+  it('says the other problems of an entry whose url holds credentials, all at once', async () => {
+    const spec = yaml(
+      'suite: s',
+      'providers:',
+      '  - id: web',
+      '    type: http',
+      '    url: "https://bob:${PASS}@example.test/v1"',
+      "    body: { 'x{{q}}y': 2, nested: [{ '${TOK}': 3 }] }",
+      '    output: a',
+      '  - { id: gpt, type: openai, model: m, base-url: "http://me:${PASS}@127.0.0.1/v1", params: { stream: true } }',
+      ...REST
+    )
+    const problems = await specProblems(spec, {}, { ...ENV, PASS: 'pass-secret-99' })
+    expect(problems.map(({ path, message }) => `${path}: ${message}`)).toEqual([
+      'providers[0].url: the url holds credentials (`user:password@`), which are never sent to the server',
+      "providers[0].body: the request carries neither `{{prompt}}` nor a case's variable: every case would get the same answer",
+      'providers[0].body["x{{q}}y"]: `{{q}}` would be sent as written: a body key is not a template',
+      'providers[0].body.nested[0]["${TOK}"]: `${TOK}` would be sent as written: a body key\'s `${VAR}` is not replaced',
+      'providers[1].base-url: the base-url holds credentials (`user:password@`), which are never sent to the server',
+      'providers[1].params.stream: `stream` is not a request parameter'
+    ])
+  })
+
   it('names the variables whose value puts a fragment in a URL, never showing the value', async () => {
     const spec = yaml(
       'suite: s',
@@ -467,6 +494,7 @@ describe('problems with openai providers, retry and llm judges', () => {
       '  - id: web',
       '    type: http',
       '    url: "${LOCAL_LLM_URL}/answer?a=${HASH_KEY}&b=${PROXY_KEY}&c=${OTHER_HASH}"',
+      "    body: { input: '{{prompt}}' }",
       '    output: a',
       ...REST
     )

@@ -368,11 +368,13 @@ export async function resolveProvider(
       }
     }
     case 'http': {
-      if (!checkEndpointUrl(written, expanded, path, context)) return undefined
       // The body as written: its template is rendered before its `${VAR}`s are replaced, so an
       // environment value is sent exactly as set, never read as a template.
       const writtenHttp = written as typeof expanded
-      if (!checkHttpRequestShape(writtenHttp, path, context, role)) return undefined
+      // Both checked, whatever the first finds: every problem of the entry is said at once.
+      const usableUrl = checkEndpointUrl(written, expanded, path, context)
+      const shapeFine = checkHttpRequestShape(writtenHttp, path, context, role)
+      if (!usableUrl || !shapeFine) return undefined
       const bodyEnv = Object.fromEntries(
         [...variableNames(writtenHttp.body)].flatMap((name) => {
           const value = context.env[name]
@@ -394,8 +396,9 @@ export async function resolveProvider(
     }
     case 'openai': {
       const baseUrl = expanded['base-url']
-      if (!checkEndpointUrl(written, expanded, path, context)) return undefined
-      if (!checkParams(expanded.params ?? {}, [...path, 'params'], context)) return undefined
+      const usableUrl = checkEndpointUrl(written, expanded, path, context)
+      const paramsFine = checkParams(expanded.params ?? {}, [...path, 'params'], context)
+      if (!usableUrl || !paramsFine) return undefined
       let apiKey = expanded['api-key']
       // An OpenAI-compatible server may need no key; the OpenAI API always does.
       let defaultKey: SecretValue[] = []
