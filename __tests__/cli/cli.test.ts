@@ -609,7 +609,7 @@ describe('exit codes', () => {
     expect(compared.stdout).toMatch(/^capitals \/ bot {2}INCONCLUSIVE {2}3 paired cases$/m)
   })
 
-  it('compare refuses a results file whose gate has a noise floor above max-drop, as a spec would', async () => {
+  it('compare refuses a head run whose gate has a noise floor above max-drop, as a spec would, not a baseline', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'evalgate-gate-order-'))
     const edited = runResult('def456')
     for (const suite of edited.suites) suite.gate = { score: { noise: 0.2, 'max-drop': 0.1 } }
@@ -621,6 +621,10 @@ describe('exit codes', () => {
     expect(compared.stderr).toContain(
       `  ${join(dir, 'head.json')}: suites.0.gate.score.noise: the noise floor 0.2 is above \`max-drop\` 0.1 (`
     )
+    // As a baseline, stored by an evalgate that allowed it, its gate is never read: compared.
+    const reversed = await runCliProcess(cli, ['compare', 'head.json', 'base.json'], { cwd: dir })
+    expect(reversed.stderr).toBe('')
+    expect(reversed.code).toBe(0)
   })
 
   it('compare refuses a format 2 results file that carries format 3 answer fields, naming them', async () => {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import runResultSchema from '../../schema/run-result.schema.json' with { type: 'json' }
 import specSchema from '../../schema/eval-spec.schema.json' with { type: 'json' }
 import { InputError } from '../../src/errors.js'
-import { parseRunResult } from '../../src/results/parse.js'
+import { assertHeadGateOrder, parseRunResult } from '../../src/results/parse.js'
 import { RUN_RESULT_VERSION } from '../../src/results/types.js'
 import type { RunResult } from '../../src/results/types.js'
 import { runResult } from '../helpers/run-result.js'
@@ -141,15 +141,16 @@ describe('parseRunResult', () => {
     for (const [gate, problem] of refusals) {
       expect(() => parseRunResult(withGate(gate), 'gated.json')).toThrow(`gated.json: ${problem}`)
     }
-    // A noise floor above max-drop, as the spec's loader refuses it, the default named as such.
+    // A noise floor above max-drop, as the spec's loader refuses it, the default named as such:
+    // read (a baseline's gate is never used, and earlier versions stored such gates), refused as
+    // the head's.
     const hint =
       '(`noise` is the change too small to matter (a significant drop beyond it is a regression), `max-drop` how far below the baseline the 95% CI of a change that is not significant may reach for it to pass: noise ≤ max-drop)'
-    expect(() =>
-      parseRunResult(
-        withGate({ score: { noise: 0.2, 'max-drop': 0.1 }, 'pass-rate': { 'max-drop': 0.01 } }),
-        'gated.json'
-      )
-    ).toThrow(
+    const disordered = parseRunResult(
+      withGate({ score: { noise: 0.2, 'max-drop': 0.1 }, 'pass-rate': { 'max-drop': 0.01 } }),
+      'gated.json'
+    )
+    expect(() => assertHeadGateOrder(disordered, 'gated.json')).toThrow(
       [
         'gated.json is not a consistent evalgate RunResult:',
         `  gated.json: suites.0.gate.score.noise: the noise floor 0.2 is above \`max-drop\` 0.1 ${hint}`,

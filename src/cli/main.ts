@@ -18,6 +18,7 @@ import { renderJunit } from '../report/junit.js'
 import { renderMarkdown } from '../report/markdown.js'
 import { stripControl, terminalLine } from '../report/escape.js'
 import { renderRunTerminal } from '../report/run-report.js'
+import { assertHeadGateOrder } from '../results/parse.js'
 import { mergeShards } from '../results/merge.js'
 import { summarizeRun } from '../results/summary.js'
 import type { ProviderSummary } from '../results/summary.js'
@@ -349,6 +350,7 @@ async function compareCommand(argv: string[], io: CliEnvironment): Promise<numbe
     })
   }
   const [baseRun, headRun] = await Promise.all([readRunResult(base), readRunResult(head)])
+  assertHeadGateOrder(headRun, head)
   const color = useColor(io.stdout, io.env, values['no-color']) && values.out === undefined
   const { comparison, text } = compareAndReport(baseRun, headRun, {
     strict: values.strict ?? false,

@@ -6,6 +6,7 @@ import { resolve } from 'node:path'
 import { UsageError } from '../errors.js'
 import { invalidSpecsPathFor, readRunResult } from '../io/files.js'
 import { markdownInline, terminalLine } from '../report/escape.js'
+import { assertHeadGateOrder } from '../results/parse.js'
 import { summarizeRun } from '../results/summary.js'
 import type { GitHubClient } from './client.js'
 import { GitHubApiError } from './client.js'
@@ -262,6 +263,7 @@ export async function reportFromArtifact(
     return reportNoResults(path, invalid && 'refused' in invalid ? invalid : undefined, source, io)
   }
   const run = await readRunResult(path)
+  assertHeadGateOrder(run, path)
   if (run.run.commit !== source.headSha) {
     throw new UsageError(
       `${resultsPath} holds results of ${run.run.commit ?? 'an unknown commit'}, not of the run's head ${source.headSha}: download the artifact of that run`
