@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events'
 import { mkdtemp, readFile, readdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -840,6 +841,35 @@ describe('executePlan with an LLM judge', () => {
     // 60 a minute is one a second: the first goes at once, then one every 1,000 ms (the first
     // wait 50 ms short: the bucket's leeway for a late timer).
     expect(time.waits).toEqual([950, 1000, 1000])
+  })
+
+  it('listens to the run’s signal a few times, not once per task, however many suites wait', async () => {
+    // Each suite starts up to `concurrency` tasks, all waiting for the run's slots and the judge:
+    // Node's cost to add or remove a listener grows with how many the signal has.
+    const controller = new AbortController()
+    const listening: number[] = []
+    const countListeners = () =>
+      listening.push(getEventListeners(controller.signal, 'abort').length)
+    const model = new FakeProvider('a', async (request) => {
+      countListeners()
+      return upper(request, controller.signal)
+    })
+    const judge = new FakeProvider('judge', async () => {
+      countListeners()
+      await tick()
+      return JSON.stringify({ reasoning: 'Says the word.', score: 5 })
+    })
+    const suites = Array.from({ length: 30 }, (_, i) => ({
+      ...judgedSuite({ concurrency: 1 }, 4),
+      suite: `suite-${i}`
+    }))
+    const run = await execute(suites, [model, judge], { concurrency: 4, signal: controller.signal })
+    expect(run.suites.flatMap((suite) => suite.results).every((r) => r.pass === true)).toBe(true)
+    expect(listening).toHaveLength(240)
+    // The scheduler, the scoring of every task, each kind of slot waited for (the run's, the
+    // judge's), and each call in flight (its timeout).
+    expect(Math.max(...listening)).toBeLessThanOrEqual(4 + 4)
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)
   })
 
   it('leaves out a case whose judge the cancellation cut short, rather than erroring it', async () => {

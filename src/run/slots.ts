@@ -7,10 +7,28 @@ export interface Gate {
   release(): void
 }
 
-/** At most `limit` holders at once; waiters are served in order and leave on abort. */
+/** A call waiting for a slot: admitted with the slot, or rejected when its signal aborts. */
+interface Waiter {
+  signal: AbortSignal
+  admit: () => void
+  reject: (error: unknown) => void
+}
+
+/** The one abort listener a signal has for all of its waiters, and how many they are. */
+interface Watch {
+  waiters: number
+  onAbort: () => void
+}
+
+/**
+ * At most `limit` holders at once; waiters are served in order and leave on abort. Waiters on the
+ * same signal (the run's, thousands of them with many suites) share one abort listener: Node takes
+ * time in proportion to a signal's listeners to add or remove one.
+ */
 export class Slots implements Gate {
   private held = 0
-  private readonly waiting: (() => void)[] = []
+  private waiting: Waiter[] = []
+  private readonly watches = new Map<AbortSignal, Watch>()
 
   constructor(private limit: number) {}
 
@@ -25,25 +43,45 @@ export class Slots implements Gate {
       this.held++
       return
     }
-    await new Promise<void>((resolve, reject) => {
-      const admit = (): void => {
-        signal.removeEventListener('abort', onAbort)
-        resolve()
-      }
-      const onAbort = (): void => {
-        this.waiting.splice(this.waiting.indexOf(admit), 1)
-        reject(abortError(signal))
-      }
-      this.waiting.push(admit)
-      signal.addEventListener('abort', onAbort, { once: true })
+    await new Promise<void>((admit, reject) => {
+      this.waiting.push({ signal, admit, reject })
+      this.watch(signal)
     })
   }
 
   release(): void {
     const next = this.waiting.shift()
+    if (!next) {
+      this.held--
+      return
+    }
     // The slot passes straight to the next waiter: `held` stays as it is.
-    if (next) next()
-    else this.held--
+    this.unwatch(next.signal)
+    next.admit()
+  }
+
+  private watch(signal: AbortSignal): void {
+    const watch = this.watches.get(signal)
+    if (watch) {
+      watch.waiters++
+      return
+    }
+    const onAbort = (): void => {
+      this.watches.delete(signal)
+      const leaving = this.waiting.filter((waiter) => waiter.signal === signal)
+      this.waiting = this.waiting.filter((waiter) => waiter.signal !== signal)
+      for (const waiter of leaving) waiter.reject(abortError(signal))
+    }
+    this.watches.set(signal, { waiters: 1, onAbort })
+    signal.addEventListener('abort', onAbort, { once: true })
+  }
+
+  /** Stops listening to `signal` once its last waiter is admitted. */
+  private unwatch(signal: AbortSignal): void {
+    const watch = this.watches.get(signal)
+    if (!watch || --watch.waiters > 0) return
+    this.watches.delete(signal)
+    signal.removeEventListener('abort', watch.onAbort)
   }
 }
 
