@@ -702,6 +702,14 @@ describe('compareRuns verdicts', () => {
       'mean score changed −100.0 pts, but with 4 paired cases no change can be significant (the smallest possible p is 0.063): it takes 5 or more, or an absolute floor such as `gate: { score: { min: 0.8 } }`'
     )
     expect(fewCases.power).toMatchObject({ minimumDetectableEffect: null, additionalCases: 1 })
+    // The pass rate, the score's own numbers, says the same in its own name: counted once.
+    const few = collapse({ cases: 4 })
+    expect(metric(few, 'pass-rate')).toMatchObject({
+      duplicateOf: 'score',
+      verdict: 'inconclusive'
+    })
+    const inconclusive = group(few).metrics.filter((m) => m.verdict === 'inconclusive')
+    expect(few.counts.inconclusive).toBe(inconclusive.length - 1)
     // 60 cases in 4 clusters: the cluster is the unit, and 4 cannot be significant either.
     const fewClusters = metric(collapse({ cases: 60, cluster: (i) => `k${i % 4}` }), 'score')
     expect(fewClusters.reason).toContain('with 4 clusters no change can be significant')
