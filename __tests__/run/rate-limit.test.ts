@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events'
 import { ProviderError } from '../../src/errors.js'
 import { RateLimiter, estimateTokens } from '../../src/run/rate-limit.js'
 import { Slots } from '../../src/run/slots.js'
@@ -231,6 +232,17 @@ describe('RateLimiter', () => {
     const limiter = new RateLimiter(time)
     for (let i = 0; i < 100; i++) await limiter.acquire(1_000_000, never)
     expect(time.clock.sleeps).toEqual([])
+  })
+
+  it("listens to the run's signal once for every caller in line, and not after", async () => {
+    const time = fakeTime()
+    const limiter = new RateLimiter({ requestsPerMinute: 60_000, ...time })
+    const run = new AbortController()
+    // Many suites put thousands of calls in line on the run's signal: one listener for them all.
+    const waiting = Array.from({ length: 500 }, () => limiter.acquire(0, run.signal))
+    expect(getEventListeners(run.signal, 'abort')).toHaveLength(1)
+    await Promise.all(waiting)
+    expect(getEventListeners(run.signal, 'abort')).toHaveLength(0)
   })
 
   it('stops waiting when the signal aborts, and serves the next waiter', async () => {

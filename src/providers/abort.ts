@@ -10,6 +10,47 @@ export function abortError(signal: AbortSignal): ProviderError {
   return new ProviderError('cancelled', 'the run was cancelled')
 }
 
+/** The one listener a signal has for every caller waiting on it, and their callbacks. */
+interface Watch {
+  callbacks: Set<() => void>
+  listener: () => void
+}
+
+const watches = new WeakMap<AbortSignal, Watch>()
+
+/**
+ * Calls `onAbort` when `signal` aborts (at once if it has), unless the function returned is
+ * called first. Every caller on one signal shares one listener: Node takes time in proportion to
+ * a signal's listeners to add or remove one, and a run's signal has thousands of callers waiting
+ * on it with many suites. The listener goes with the last caller.
+ */
+export function whenAborted(signal: AbortSignal, onAbort: () => void): () => void {
+  if (signal.aborted) {
+    onAbort()
+    return () => undefined
+  }
+  let watch = watches.get(signal)
+  if (!watch) {
+    const callbacks = new Set<() => void>()
+    const listener = (): void => {
+      watches.delete(signal)
+      for (const callback of callbacks) callback()
+    }
+    watch = { callbacks, listener }
+    watches.set(signal, watch)
+    signal.addEventListener('abort', listener, { once: true })
+  }
+  const { callbacks, listener } = watch
+  // Each caller's own entry, though two pass the same function.
+  const callback = (): void => onAbort()
+  callbacks.add(callback)
+  return () => {
+    if (!callbacks.delete(callback) || callbacks.size > 0) return
+    if (watches.get(signal)?.callbacks === callbacks) watches.delete(signal)
+    signal.removeEventListener('abort', listener)
+  }
+}
+
 /**
  * Settles with `work`, or rejects as soon as `signal` aborts — for calls (user functions) that may
  * ignore the signal, so a timeout still frees the slot. It rejects with `reasonOf(signal)`: by
@@ -26,15 +67,14 @@ export function raceAbort<T>(
     return Promise.reject(reasonOf(signal))
   }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(reasonOf(signal))
-    signal.addEventListener('abort', onAbort, { once: true })
+    const stop = whenAborted(signal, () => reject(reasonOf(signal)))
     work.then(
       (value) => {
-        signal.removeEventListener('abort', onAbort)
+        stop()
         resolve(value)
       },
       (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
+        stop()
         reject(error)
       }
     )
@@ -52,15 +92,13 @@ export function abortAfter(
   timeoutReason: () => unknown
 ): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController()
-  const onAbort = (): void => controller.abort(signal.reason)
-  if (signal.aborted) onAbort()
-  else signal.addEventListener('abort', onAbort, { once: true })
+  const stop = whenAborted(signal, () => controller.abort(signal.reason))
   const timer = setTimeout(() => controller.abort(timeoutReason()), ms)
   return {
     signal: controller.signal,
     dispose: () => {
       clearTimeout(timer)
-      signal.removeEventListener('abort', onAbort)
+      stop()
     }
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { EvalgateError, InputError, ProviderError, errorMessage } from '../errors.js'
-import { abortError, raceAbort } from '../providers/abort.js'
+import { raceAbort } from '../providers/abort.js'
 import { providerCacheIdentity } from '../providers/identity.js'
 import { callCost } from '../providers/prices.js'
 import { attemptsOf } from '../providers/retry.js'
@@ -259,44 +259,6 @@ function retryWait(waitedMs: number): Pick<CaseResult, 'retryWaitMs'> {
 }
 
 /**
- * Races work against the run's signal, rejecting as soon as it aborts, with one abort listener for
- * all of it: with a judge holding them back, thousands of tasks score at once, and Node takes time
- * in proportion to a signal's listeners to add or remove one.
- */
-class CancellableWork {
-  private readonly racing = new Set<(error: unknown) => void>()
-  private readonly onAbort = (): void => {
-    for (const reject of this.racing) reject(abortError(this.signal))
-    this.racing.clear()
-  }
-
-  constructor(private readonly signal: AbortSignal) {
-    signal.addEventListener('abort', this.onAbort, { once: true })
-  }
-
-  race<T>(work: Promise<T>): Promise<T> {
-    if (this.signal.aborted) return raceAbort(work, this.signal)
-    return new Promise<T>((resolve, reject) => {
-      this.racing.add(reject)
-      work.then(
-        (value) => {
-          this.racing.delete(reject)
-          resolve(value)
-        },
-        (error: unknown) => {
-          this.racing.delete(reject)
-          reject(error)
-        }
-      )
-    })
-  }
-
-  dispose(): void {
-    this.signal.removeEventListener('abort', this.onAbort)
-  }
-}
-
-/**
  * Calls one provider for one case and repeat, then scores the answer. Returns undefined when the
  * run was cancelled mid-call or mid-scoring: a cancelled answer is not a result (it is not an
  * error of the model).
@@ -306,7 +268,6 @@ async function runTask(
   caseIndex: number,
   repeat: number,
   runSignal: AbortSignal,
-  cancellable: CancellableWork,
   options: ExecuteOptions
 ): Promise<CaseResult | undefined> {
   const { spec } = lane.suite.planned
@@ -358,7 +319,7 @@ async function runTask(
       prompt: request.prompt,
       signal: runSignal
     })
-    const scored = await cancellable.race(scoring)
+    const scored = await raceAbort(scoring, runSignal)
     return {
       ...result,
       score: scored.score,
@@ -403,7 +364,6 @@ function schedule(
 ): Promise<void> {
   let inFlight = 0
   let cursor = 0
-  const cancellable = new CancellableWork(signal)
   // Aborted once the schedule settles, to take its listener off the caller's signal.
   const settled = new AbortController()
   const scheduled = new Promise<void>((resolve, reject) => {
@@ -431,7 +391,7 @@ function schedule(
       const slot = (caseIndex * spec.providers.length + lane.providerIndex) * repeats + repeat
       lane.inFlight++
       inFlight++
-      runTask(lane, caseIndex, repeat, signal, cancellable, options).then((result) => {
+      runTask(lane, caseIndex, repeat, signal, options).then((result) => {
         lane.inFlight--
         inFlight--
         if (result) {
@@ -447,10 +407,7 @@ function schedule(
     signal.addEventListener('abort', pump, { once: true, signal: settled.signal })
     pump()
   })
-  return scheduled.finally(() => {
-    settled.abort()
-    cancellable.dispose()
-  })
+  return scheduled.finally(() => settled.abort())
 }
 
 function suiteResult(

@@ -1,4 +1,4 @@
-import { abortError } from '../providers/abort.js'
+import { abortError, whenAborted } from '../providers/abort.js'
 import type { ChatMessage } from '../spec/types.js'
 import type { Gate } from './slots.js'
 
@@ -139,20 +139,19 @@ export class RateLimiter {
     // Leave the line at once on abort; the turn itself also ends as soon as it starts.
     return new Promise((resolve, reject) => {
       let left = false
-      const onAbort = (): void => {
+      const stop = whenAborted(signal, () => {
         left = true
         reject(abortError(signal))
-      }
-      signal.addEventListener('abort', onAbort, { once: true })
+      })
       turn.then(
         () => {
-          signal.removeEventListener('abort', onAbort)
+          stop()
           // Admitted as the caller left: nobody will make the call, or give the gate back.
           if (left) gate?.release()
           else resolve()
         },
         (error: unknown) => {
-          signal.removeEventListener('abort', onAbort)
+          stop()
           reject(error)
         }
       )

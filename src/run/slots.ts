@@ -1,4 +1,4 @@
-import { abortError } from '../providers/abort.js'
+import { abortError, whenAborted } from '../providers/abort.js'
 
 /** What a call holds while it is made: taken (waiting if need be), then given back. */
 export interface Gate {
@@ -7,28 +7,18 @@ export interface Gate {
   release(): void
 }
 
-/** A call waiting for a slot: admitted with the slot, or rejected when its signal aborts. */
+/** A call waiting for a slot: admitted with the slot, or gone when its signal aborted. */
 interface Waiter {
-  signal: AbortSignal
   admit: () => void
-  reject: (error: unknown) => void
+  /** Stops listening to its signal's abort. */
+  stop: () => void
+  gone: boolean
 }
 
-/** The one abort listener a signal has for all of its waiters, and how many they are. */
-interface Watch {
-  waiters: number
-  onAbort: () => void
-}
-
-/**
- * At most `limit` holders at once; waiters are served in order and leave on abort. Waiters on the
- * same signal (the run's, thousands of them with many suites) share one abort listener: Node takes
- * time in proportion to a signal's listeners to add or remove one.
- */
+/** At most `limit` holders at once; waiters are served in order and leave on abort. */
 export class Slots implements Gate {
   private held = 0
-  private waiting: Waiter[] = []
-  private readonly watches = new Map<AbortSignal, Watch>()
+  private readonly waiting: Waiter[] = []
 
   constructor(private limit: number) {}
 
@@ -44,44 +34,26 @@ export class Slots implements Gate {
       return
     }
     await new Promise<void>((admit, reject) => {
-      this.waiting.push({ signal, admit, reject })
-      this.watch(signal)
+      const waiter: Waiter = { admit, stop: () => undefined, gone: false }
+      // Passed over when its turn comes: leaving, thousands at once, costs nothing in line.
+      waiter.stop = whenAborted(signal, () => {
+        waiter.gone = true
+        reject(abortError(signal))
+      })
+      this.waiting.push(waiter)
     })
   }
 
   release(): void {
-    const next = this.waiting.shift()
+    let next = this.waiting.shift()
+    while (next?.gone) next = this.waiting.shift()
     if (!next) {
       this.held--
       return
     }
     // The slot passes straight to the next waiter: `held` stays as it is.
-    this.unwatch(next.signal)
+    next.stop()
     next.admit()
-  }
-
-  private watch(signal: AbortSignal): void {
-    const watch = this.watches.get(signal)
-    if (watch) {
-      watch.waiters++
-      return
-    }
-    const onAbort = (): void => {
-      this.watches.delete(signal)
-      const leaving = this.waiting.filter((waiter) => waiter.signal === signal)
-      this.waiting = this.waiting.filter((waiter) => waiter.signal !== signal)
-      for (const waiter of leaving) waiter.reject(abortError(signal))
-    }
-    this.watches.set(signal, { waiters: 1, onAbort })
-    signal.addEventListener('abort', onAbort, { once: true })
-  }
-
-  /** Stops listening to `signal` once its last waiter is admitted. */
-  private unwatch(signal: AbortSignal): void {
-    const watch = this.watches.get(signal)
-    if (!watch || --watch.waiters > 0) return
-    this.watches.delete(signal)
-    signal.removeEventListener('abort', watch.onAbort)
   }
 }
 
