@@ -534,6 +534,12 @@ describe('storing the baseline on a push', () => {
     ])
     expect(server.state.branchTip(DATA_BRANCH)).toBe(tipBefore)
     expect(server.state.readFile(DATA_BRANCH, `results/${pushed}.json.gz`)).toBeUndefined()
+    // The job summary says it too, first: pull requests onto this commit compare with an older one.
+    expect(run.summary).toMatch(
+      new RegExp(
+        `^> \\[!WARNING\\]\n> \\*\\*Not stored as the baseline of \`${pushed.slice(0, 7)}\`:\\*\\* could not store the baseline for ${pushed}: GitHub API: could not upload a blob .*\\. Until a later push to the default branch is stored, runs compare with an older baseline\\.\n`
+      )
+    )
   })
 })
 

@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
+import { copyFile, mkdtemp, readFile, readdir, rm, truncate, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { ACTIONS_TOKEN, READ_ONLY_TOKEN, faults } from '../helpers/github-server.js'
@@ -612,6 +612,38 @@ describe('report-from: an artifact with no results', () => {
   })
 })
 
+describe('report-from: results larger than it reads', () => {
+  it('says why and what to do in the comment and the job summary, and fails', async () => {
+    const pull = newPullRequest('too-large')
+    const artifact = join(await mkdtemp(join(tmpdir(), 'evalgate-artifact-')), 'results.json')
+    // 300 MB of nothing, as a sparse file: its size is all that is read.
+    await writeFile(artifact, '')
+    await truncate(artifact, 300 * 2 ** 20)
+    const report = await reportFrom(
+      workflowRunPayload({
+        id: 912,
+        headSha: pull.headSha,
+        headBranch: 'too-large',
+        pullRequests: [listedPullRequest(pull.number, pull.headSha)]
+      }),
+      artifact
+    )
+    expect(report.code).toBe(1)
+    expect(report.stdout).toContain(
+      `::error::evalgate: ${artifact} is 300 MB, more than the 256 MB report-from reads from an artifact: nothing was reported; the job summary says how to make the run smaller`
+    )
+    const said = [
+      '### evalgate: results too large to report',
+      '',
+      `Nothing was reported for the run of \`${pull.headSha.slice(0, 7)}\`: the results are 300 MB, more than the 256 MB \`report-from\` reads from an artifact, so this check fails. Make the run smaller (fewer or shorter outputs: a lower \`max_tokens\`; fewer \`repeats\`), or split its suites among jobs, each with its own artifact; or, when the pull request comes from this repository (its run has the secrets), compare in the \`pull_request\` job itself.`
+    ].join('\n')
+    expect(report.summary).toContain(said)
+    expect(server.state.commentsOn(pull.number).map((c) => c.body)).toEqual([
+      expect.stringContaining(said)
+    ])
+  })
+})
+
 describe('report-from: the comment it writes', () => {
   it('is the pull request job’s own, by the job the results record, with its baseline line', async () => {
     const pull = newPullRequest('same-repo')
@@ -771,7 +803,9 @@ describe('report-from: the job summary', () => {
     expect(report.code).toBe(0)
     const comment = server.state.commentsOn(pull.number)[0]?.body ?? ''
     const shownIn = (text: string) => (text.match(/long-\d+/g) ?? []).length
-    expect(comment).toMatch(/flipped cases? omitted; see \[the full report\]/)
+    expect(comment).toMatch(
+      /flipped cases? omitted; the job summary of \[the run\]\(\S+\/runs\/904\) shows more/
+    )
     expect(shownIn(comment)).toBeLessThan(100)
     expect(shownIn(report.summary)).toBeGreaterThanOrEqual(100)
     expect(report.summary).not.toContain('omitted; see')

@@ -4,17 +4,18 @@ import { compareRuns } from '../../src/compare/index.js'
 import { errored, runPair, scored } from '../compare/build.js'
 
 /** The annotations and log lines a step would show, as the runner's `@actions/core` writes them. */
-function recordingIO(): { io: ActionIO; annotations: string[] } {
+function recordingIO(): { io: ActionIO; annotations: string[]; infos: string[] } {
   const annotations: string[] = []
+  const infos: string[] = []
   const io: ActionIO = {
-    info: () => undefined,
+    info: (message) => infos.push(message),
     warning: () => undefined,
     annotate: (message, { file, line, level }) =>
       annotations.push(`${level} ${file}:${line ?? ''} ${message}`),
     setOutput: () => undefined,
     writeSummary: async () => undefined
   }
-  return { io, annotations }
+  return { io, annotations, infos }
 }
 
 describe('annotateRegressions', () => {
@@ -32,6 +33,7 @@ describe('annotateRegressions', () => {
       'error evals/cases.jsonl:1 case case-0 now fails (score 1.00 → 0.999)'
     )
   })
+
   it('annotates a pass rate that repeats the score when its own floor broke', async () => {
     // Unchanged runs, no case flipped: each floor is annotated as a metric, the pass rate's too.
     const gate = { score: { min: 0.9 }, 'pass-rate': { min: 0.8889 } }
@@ -47,6 +49,19 @@ describe('annotateRegressions', () => {
     expect(annotations).toEqual([
       'error evals/triage.eval.yaml: mean score broke its limit: mean score 88.9% is below the floor 90.0%',
       'error evals/triage.eval.yaml: pass rate broke its limit: pass rate 88.889% is below the floor 88.890%'
+    ])
+  })
+
+  it('says where the cases it did not annotate are: the largest in the comparison file', async () => {
+    // 300 cases fail: the comparison keeps the 100 largest changes, the results every answer.
+    const { base, head } = runPair(
+      { cases: 400, answer: () => scored(1) },
+      { cases: 400, answer: (i) => scored(i < 300 ? 0 : 1) }
+    )
+    const { io, infos } = recordingIO()
+    await annotateRegressions(compareRuns(base, head, { seed: 's' }), 'error', io, '/nonexistent')
+    expect(infos).toEqual([
+      'evalgate: cases that now fail but are not annotated (GitHub shows 10 error annotations per step): 291 more; the comparison file lists the 100 largest changes of each suite × provider, the results file every answer'
     ])
   })
 })

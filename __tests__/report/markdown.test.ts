@@ -88,7 +88,9 @@ describe('renderMarkdown', () => {
     const shown = body.match(/: pass → fail, score/g)?.length ?? 0
     expect(shown).toBeGreaterThan(0)
     expect(shown).toBeLessThan(60)
-    expect(body).toContain(`… ${60 - shown} flipped cases omitted; see the full report.`)
+    expect(body).toContain(
+      `… ${60 - shown} flipped cases omitted; \`--format json\` lists them all.`
+    )
     outsideFences(body)
   })
 
@@ -98,6 +100,45 @@ describe('renderMarkdown', () => {
     expect(body.length).toBeLessThanOrEqual(65536)
     expect(body).toMatch(/… \d+ flipped cases omitted/)
     outsideFences(body)
+  })
+
+  it('sends the reader of what it cut where the cases are: the largest in the JSON, all in the results', () => {
+    // 300 flipped: the comparison keeps the 100 largest changes, the results every answer.
+    const c = regression({ cases: 400, flipped: 300, output: () => 'x'.repeat(5000) })
+    const body = renderMarkdown(c, { runUrl: 'https://github.com/o/r/actions/runs/1' })
+    expect(body).toMatch(
+      /… \d+ flipped cases omitted; `--format json` lists the 100 largest changes of each suite × provider and the results files every answer\.\n/
+    )
+    const comment = renderMarkdown(c, {
+      cutsReadIn: {
+        fuller: 'the job summary of [the run](https://github.com/o/r/actions/runs/1)',
+        comparison: 'the comparison file',
+        results: 'the results file'
+      }
+    })
+    expect(comment).toMatch(
+      /… \d+ flipped cases omitted; the job summary of \[the run\]\(https:\/\/github\.com\/o\/r\/actions\/runs\/1\) shows more, the comparison file lists the 100 largest changes of each suite × provider and the results file every answer\.\n/
+    )
+  })
+
+  it('measures its room with the size it is given: bytes for a job summary', () => {
+    // Two bytes a character: a body of 20,000 characters would be twice as many bytes.
+    const c = regression({
+      cases: 80,
+      flipped: 60,
+      output: (i, side) => `${side} ${i} é`.repeat(300)
+    })
+    const bytes = (text: string) => Buffer.byteLength(text)
+    const body = renderMarkdown(c, { maxLength: 20_000, size: bytes })
+    expect(bytes(body)).toBeLessThanOrEqual(20_000)
+    expect(bytes(body)).toBeGreaterThan(15_000)
+    expect(body).toMatch(/… \d+ flipped cases omitted/)
+    outsideFences(body)
+    const tiny = renderMarkdown(
+      { ...c, warnings: ['é'.repeat(400)] },
+      { maxLength: 700, size: bytes }
+    )
+    expect(bytes(tiny)).toBeLessThanOrEqual(700)
   })
 
   it('cuts whole tables when even they do not fit', () => {
@@ -119,7 +160,9 @@ describe('renderMarkdown', () => {
     expect(body).toContain('### triage / prov39: REGRESSION')
     const shown = body.match(/^### /gm)?.length ?? 0
     expect(shown).toBeLessThan(40)
-    expect(body).toContain(`… ${40 - shown} suite × provider results omitted (${40 - shown} PASS)`)
+    expect(body).toContain(
+      `… ${40 - shown} suite × provider results omitted (${40 - shown} PASS); see \`--format json\`.`
+    )
   })
 
   it('lists ten warnings and counts the rest, so the tables stay', () => {
@@ -127,7 +170,7 @@ describe('renderMarkdown', () => {
     const warnings = Array.from({ length: 300 }, (_, i) => `warning ${i}: ${'w'.repeat(400)}`)
     const body = renderMarkdown({ ...c, warnings })
     expect(body.match(/^> \*\*Warning:\*\* /gm)?.length).toBe(10)
-    expect(body).toContain('> … and 290 more warnings; see the full report.')
+    expect(body).toContain('> … and 290 more warnings; see `--format json`.')
     expect(body).toContain('| mean score |')
     expect(body).toContain('pass → fail, score')
     expect(body).toMatch(/<sub>p: one-sided, .*<\/sub>\n$/)
@@ -142,7 +185,7 @@ describe('renderMarkdown', () => {
     expect(body).toContain('> **Warning:** warning 0: ')
     expect(body).not.toContain('warning 9: ')
     expect(body).toContain(
-      '… 1 suite × provider result omitted (1 REGRESSION); see the full report.'
+      '… 1 suite × provider result omitted (1 REGRESSION); see `--format json`.'
     )
     expect(body).toMatch(/<sub>p: one-sided, .*<\/sub>\n$/)
   })

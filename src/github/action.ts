@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { compareRuns, outages, strictFailures } from '../compare/index.js'
+import { compareRuns, outages } from '../compare/index.js'
 import { EvalgateError, InputError, UsageError } from '../errors.js'
 import { invalidSpecsPathFor, removeFile } from '../io/files.js'
 import { terminalLine } from '../report/escape.js'
@@ -22,6 +22,8 @@ import {
   othersNote,
   replayedList,
   replayNote,
+  notStoredNote,
+  regressionFailure,
   driftList,
   runReport
 } from './reports.js'
@@ -204,10 +206,11 @@ export async function runAction(
   if (unfitAsBaseline && isDefaultBranch && (context.eventName === 'push' || scheduled)) {
     io.info(`evalgate: not stored as the baseline of ${shortSha(context.sha)}: ${unfitAsBaseline}`)
   }
-  const storedPush =
+  const pushStored =
     context.eventName === 'push' && isDefaultBranch && store && client && !unfitAsBaseline
       ? await storeBaseline(store, context.sha, run, settings, io)
-      : false
+      : undefined
+  const storedPush = pushStored?.ok === true
   const compares = comparesWithBaseline(context, isDefaultBranch)
   const lookup =
     compares && store && client
@@ -242,7 +245,8 @@ export async function runAction(
   const preface =
     (alertFor(settings, summaries) ?? '') +
     // The shards' cache mode is theirs, not this merging job's.
-    (replayNote(replayed, settings.mergeFrom ? 'unknown' : settings.cache.mode) ?? '')
+    (replayNote(replayed, settings.mergeFrom ? 'unknown' : settings.cache.mode) ?? '') +
+    (pushStored?.ok === false ? notStoredNote(context.sha, pushStored.error) : '')
   const { markdown, summaryMarkdown } = runReport(
     {
       run,
@@ -353,8 +357,7 @@ export async function runAction(
   await io.writeSummary(summaryMarkdown)
 
   if (comparison && failsOnRegression) {
-    const strict = strictFailures(comparison)
-    return `evalgate: ${comparison.summary}${strict.length > 0 ? ` Strict mode fails: ${strict.join('; ')}.` : ''}`
+    return regressionFailure(comparison)
   }
   if (failsOnThreshold) {
     return `evalgate: ${thresholdFailures(belowThreshold)}; results in ${out}`

@@ -6,6 +6,7 @@ import { resolve } from 'node:path'
 import { isRepeated } from '../compare/index.js'
 import type { Comparison, MetricComparison, MetricName } from '../compare/index.js'
 import { METRIC_LABELS, formatScoresApart } from '../compare/format.js'
+import { MAX_FLIPPED_CASES } from '../compare/flips.js'
 import { readRegularFileIfExists } from '../io/files.js'
 import { YamlFile, isMapping } from '../spec/yaml-file.js'
 import type { ActionIO } from './io.js'
@@ -118,8 +119,13 @@ export async function annotateRegressions(
   const annotated = Math.min(flips.length, room)
   const failingCases = [...casesShown].reduce((total, group) => total + group.flips.passToFail, 0)
   if (failingCases > annotated) {
+    // The comparison keeps only the largest changes of each suite × provider.
+    const allKept = flips.length === failingCases
     io.info(
-      `evalgate: cases that now fail but are ${unshown}: ${failingCases - annotated} more; see the comment or the comparison file`
+      `evalgate: cases that now fail but are ${unshown}: ${failingCases - annotated} more; ` +
+        (allKept
+          ? 'the comparison file lists them all'
+          : `the comparison file lists the ${MAX_FLIPPED_CASES} largest changes of each suite × provider, the results file every answer`)
     )
   }
 }

@@ -2,6 +2,7 @@
  * Baselines stored by pushes and nights, and the one tracking issue of regressions and model drift.
  */
 import { storeBaselineSafely } from '../baseline/index.js'
+import type { StoreOutcome } from '../baseline/index.js'
 import type { BaselineStore } from '../baseline/index.js'
 import { compareRuns } from '../compare/index.js'
 import type { Comparison, Verdict } from '../compare/index.js'
@@ -19,14 +20,14 @@ import type { ActionIO } from './io.js'
 import { failing, shortSha, ageText, comparisonMarkdown, driftList } from './reports.js'
 import type { BaselineLookup } from './baseline-lookup.js'
 
-/** Stores `run` as the baseline of `sha`, saying so; false (and a warning) when it could not. */
+/** Stores `run` as the baseline of `sha`, saying so; why not (and a warning) when it could not. */
 export async function storeBaseline(
   store: BaselineStore,
   sha: string,
   run: RunResult,
   settings: ActionSettings,
   io: ActionIO
-): Promise<boolean> {
+): Promise<StoreOutcome> {
   const stored = await storeBaselineSafely(store, sha, run)
   if (!stored.ok) {
     io.warning(
@@ -38,7 +39,7 @@ export async function storeBaseline(
       `evalgate: wrote the baseline of ${shortSha(sha)} to ${settings.baseline.dir}; the workspace ends with this job, so commit that directory to keep it (or use baseline-store: branch)`
     )
   } else io.info(`evalgate: stored the results as the baseline of ${shortSha(sha)}`)
-  return stored.ok
+  return stored
 }
 
 /** The verdicts that show a failure gone: others that fail nothing (inconclusive) do not. */
@@ -97,7 +98,7 @@ export async function storeNight(
   if (settings.failOnThreshold && night.belowThreshold.length > 0) {
     return notStored(thresholdFailures(night.belowThreshold))
   }
-  return storeBaseline(store, sha, run, settings, io)
+  return (await storeBaseline(store, sha, run, settings, io)).ok
 }
 
 /**
@@ -142,7 +143,7 @@ export async function recheckNight(
   const baseline = `Baseline: \`${older}\` (the one this issue reports on, ${ageText(read.value.run.finishedAt, now)}).`
   /** The issue's body: `note`, then the report against the baseline the issue reports on. */
   const body = (note: string) =>
-    note + comparisonMarkdown(comparison, context.runUrl, { baseline, room: note.length })
+    note + comparisonMarkdown(comparison, context.runUrl, { baseline, above: note })
   if (!failing(comparison)) {
     if (passes(comparison))
       return { state: 'healthy', body: `Recovered: ${comparison.summary}${run}` }

@@ -18,7 +18,6 @@ import {
   failing,
   shortSha,
   pullRequestBaselineLine,
-  SUMMARY_BUDGET,
   comparisonMarkdown,
   incompleteWhy,
   alertFor,
@@ -179,6 +178,43 @@ async function reportInvalidSpecsFromArtifact(
 }
 
 /**
+ * A report-from job given results larger than it reads from an artifact (the pull request's to
+ * write): what to do, in the comment, the job summary and the step's failure, as no report is.
+ * The comment is marked by the workflow alone: the job the results name is not read.
+ */
+async function reportTooLarge(
+  results: { path: string; size: number },
+  { source, client, settings, context, io }: ReportingJob
+): Promise<string> {
+  const why = `the results are ${Math.round(results.size / 2 ** 20)} MB, more than the ${MAX_ARTIFACT_RESULTS_BYTES / 2 ** 20} MB \`report-from\` reads from an artifact`
+  const advice =
+    'Make the run smaller (fewer or shorter outputs: a lower `max_tokens`; fewer `repeats`), or split its suites among jobs, each with its own artifact; or, when the pull request comes from this repository (its run has the secrets), compare in the `pull_request` job itself'
+  const markdown = [
+    '### evalgate: results too large to report',
+    '',
+    // Numbers only: nothing of the artifact's to escape.
+    `Nothing was reported for the run of \`${shortSha(source.headSha)}\`: ${why}, so this check fails. ${advice}.`,
+    ''
+  ].join('\n')
+  const pull = await pullRequestToReportOn(client, source, io)
+  if ('number' in pull) {
+    await postComment({
+      settings,
+      client,
+      io,
+      owner: { workflow: source.workflow ?? context.workflow, key: settings.commentKey },
+      pullNumber: pull.number,
+      body: markdown,
+      regressed: true,
+      reportFile: results.path,
+      fromArtifact: true
+    })
+  }
+  await io.writeSummary(noCommentNote(pull) + markdown)
+  return `evalgate: ${results.path} is ${Math.round(results.size / 2 ** 20)} MB, more than the ${MAX_ARTIFACT_RESULTS_BYTES / 2 ** 20} MB report-from reads from an artifact: nothing was reported; the job summary says how to make the run smaller`
+}
+
+/**
  * A report-from job given neither results nor a record of invalid specs: the run failed before
  * evalgate wrote either (a step before it, or inputs evalgate refused), or `report-from` names
  * another file than the artifact holds. Nothing is commented, as the run's own job commented
@@ -241,9 +277,8 @@ export async function reportFromArtifact(
   const found = await stat(path).catch(() => undefined)
   const size = found?.size ?? 0
   if (size > MAX_ARTIFACT_RESULTS_BYTES) {
-    throw new UsageError(
-      `${resultsPath} is ${Math.round(size / 2 ** 20)} MB, more than the ${MAX_ARTIFACT_RESULTS_BYTES / 2 ** 20} MB report-from reads from an artifact`
-    )
+    const client = githubClient(settings.githubToken, context, deps)
+    return reportTooLarge({ path: resultsPath, size }, { source, client, settings, context, io })
   }
   // A run whose specs could not be loaded wrote its problems beside where its results would be.
   const invalid = await readInvalidSpecs(invalidSpecsPathFor(path), io)
@@ -288,7 +323,7 @@ export async function reportFromArtifact(
     ? (alertFor(settings, summaries) ?? '') + (replayNote(run.run.replayed ?? [], 'unknown') ?? '')
     : ''
   const baseline = comparison && pullRequestBaselineLine(comparison, deps.now())
-  const reportOptions = { room: alert.length, ...(baseline ? { baseline } : {}) }
+  const reportOptions = { above: alert, ...(baseline ? { baseline } : {}) }
   // Whether the run's event compared at all, by its branch as the trusted event names it.
   const sourceBranch = source.headBranch ?? run.run.ref?.replace(/^refs\/heads\//, '')
   const shown: { report: string; verdict?: string } = comparison
@@ -331,8 +366,8 @@ export async function reportFromArtifact(
         ? alert +
           comparisonMarkdown(comparison, runUrl, {
             ...reportOptions,
-            room: reportOptions.room + noComment.length,
-            budget: SUMMARY_BUDGET
+            above: noComment + alert,
+            summary: true
           })
         : markdown)
   )

@@ -2,11 +2,12 @@
  * The texts of the action's reports (the comment, the job summary, the log): pure, from what the
  * run, the comparison and the settings say.
  */
-import { comparisonExitCode } from '../compare/index.js'
+import { comparisonExitCode, strictFailures } from '../compare/index.js'
 import type { Comparison } from '../compare/index.js'
 import { renderMarkdown } from '../report/markdown.js'
 import { codeBlock, markdownInline, terminalLine } from '../report/escape.js'
 import { renderRunMarkdown, thresholdAlert } from '../report/run-report.js'
+import { FAILURES_NAMED } from '../results/summary.js'
 import type { ProviderSummary } from '../results/summary.js'
 import type { ReplayedProvider, RunResult } from '../results/types.js'
 import type { CacheMode } from '../run/cache.js'
@@ -17,6 +18,17 @@ import type { BaselineLookup } from './baseline-lookup.js'
 /** Verdicts that fail the check (with `strict`, inconclusive too). */
 export function failing(comparison: Comparison): boolean {
   return comparisonExitCode(comparison) === 1
+}
+
+/**
+ * The step's failure message for a comparison that fails: its summary, and what fails in strict
+ * mode. The message is an annotation too, which GitHub cuts at 64 KiB: the first few, then a count.
+ */
+export function regressionFailure(comparison: Comparison): string {
+  const strict = strictFailures(comparison)
+  const named = strict.slice(0, FAILURES_NAMED).join('; ')
+  const more = strict.length > FAILURES_NAMED ? `; and ${strict.length - FAILURES_NAMED} more` : ''
+  return `evalgate: ${comparison.summary}${strict.length > 0 ? ` Strict mode fails: ${named}${more}.` : ''}`
 }
 
 export function shortSha(sha: string): string {
@@ -59,24 +71,44 @@ export function pullRequestBaselineLine(comparison: Comparison, now: Date): stri
 const COMMENT_BUDGET = 65_536 - 1_000
 
 /**
- * The job summary's room: 1 MiB, in characters that may take two bytes each. The comment points
- * there for what it had to leave out, so the summary is rendered again with this room.
+ * The job summary's room, in bytes: GitHub takes 1 MiB, less room for the baseline line and the
+ * notes said around the report. The comment points there for what it had to leave out.
  */
-export const SUMMARY_BUDGET = 2 ** 19 - 1_000
+export const SUMMARY_BUDGET = 2 ** 20 - 4_000
+
+/** Where the action's reports send the reader for what they cut: the files its outputs name. */
+const ACTION_FILES = {
+  comparison: 'the comparison file (output `comparison-path`)',
+  results: 'the results file (output `results-path`)'
+}
 
 /**
- * `room`: characters kept free for what goes above the report (the threshold alert); `budget`:
- * the whole report's room (a comment's by default).
+ * A comparison's report, as a comment (or an issue) or, with `summary`, as the job summary, which
+ * has more room. `above`: what is said above the report (the threshold alert), whose room is kept.
+ * `runUrl`: the run whose job summary a comment sends the reader to, and a summary links to when
+ * it is another run's.
  */
 export function comparisonMarkdown(
   comparison: Comparison,
   runUrl: string | undefined,
-  options: { baseline?: string; room?: number; budget?: number } = {}
+  options: { baseline?: string; above?: string; summary?: boolean } = {}
 ): string {
-  const report = renderMarkdown(comparison, {
-    maxLength: (options.budget ?? COMMENT_BUDGET) - (options.room ?? 0),
-    ...(runUrl ? { runUrl } : {})
-  })
+  const above = options.above ?? ''
+  const report = options.summary
+    ? renderMarkdown(comparison, {
+        maxLength: SUMMARY_BUDGET - Buffer.byteLength(above),
+        size: (text) => Buffer.byteLength(text),
+        cutsReadIn: ACTION_FILES,
+        ...(runUrl ? { runUrl } : {})
+      })
+    : renderMarkdown(comparison, {
+        maxLength: COMMENT_BUDGET - above.length,
+        cutsReadIn: {
+          ...ACTION_FILES,
+          ...(runUrl ? { fuller: `the job summary of [the run](${encodeURI(runUrl)})` } : {})
+        },
+        ...(runUrl ? { runUrl } : {})
+      })
   return options.baseline ? `${report}\n${options.baseline}\n` : report
 }
 
@@ -238,6 +270,15 @@ export function replayNote(
   return `> **Replayed from the cache, not called:** ${markdownInline(replayedList(replayed), 1_000)}. GitHub gives a fork's pull request no secrets; a missing answer fails nothing. ${othersNote(mode)}.\n`
 }
 
+/**
+ * Said above the report of a push to the default branch whose results could not be stored as its
+ * commit's baseline: pull requests onto it compare with an older one. `error`: the store's why
+ * and what to do.
+ */
+export function notStoredNote(sha: string, error: string): string {
+  return `> [!WARNING]\n> **Not stored as the baseline of \`${shortSha(sha)}\`:** ${markdownInline(error.replace(/\.$/, ''), 1_000)}. Until a later push to the default branch is stored, runs compare with an older baseline.\n\n`
+}
+
 /** The report of specs that could not be loaded: the job summary, and the comment. */
 export function invalidSpecsMarkdown(problems: string): string {
   return [
@@ -358,13 +399,13 @@ export function runReport(
         now,
         lookup.what
       ),
-      room: preface.length
+      above: preface
     }
     return {
       markdown: preface + comparisonMarkdown(comparison, context.runUrl, reportOptions),
+      // Its own run's link would be to itself.
       summaryMarkdown:
-        preface +
-        comparisonMarkdown(comparison, context.runUrl, { ...reportOptions, budget: SUMMARY_BUDGET })
+        preface + comparisonMarkdown(comparison, undefined, { ...reportOptions, summary: true })
     }
   }
   let markdown: string

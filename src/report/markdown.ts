@@ -23,6 +23,7 @@ import {
   shownMetrics,
   strictFailures
 } from '../compare/index.js'
+import { MAX_FLIPPED_CASES } from '../compare/flips.js'
 import { VERDICT_SEVERITY } from '../compare/types.js'
 import type {
   Comparison,
@@ -37,9 +38,28 @@ import { codeBlock, htmlInline, markdownInline, sliceWhole } from './escape.js'
 export interface MarkdownOptions {
   /** Link to the workflow run (or anywhere the full report lives). */
   runUrl?: string
-  /** Default 65,536, GitHub's limit for a comment body. */
+  /** Default 65,536, GitHub's limit for a comment body; in the units of `size`. */
   maxLength?: number
+  /** How long a text is: its characters by default (a comment); a job summary counts bytes. */
+  size?: (text: string) => number
   title?: string
+  /** Where the notes of what was cut send the reader; the CLI's by default. */
+  cutsReadIn?: CutsReadIn
+}
+
+/** Where what a body leaves out can be read, each in Markdown. */
+export interface CutsReadIn {
+  /** A report with more room than this body (a comment's job summary); none by default. */
+  fuller?: string
+  /** The whole comparison, which keeps the largest flipped cases of each suite × provider. */
+  comparison: string
+  /** Every answer of the run. */
+  results: string
+}
+
+const CLI_CUTS_READ_IN: CutsReadIn = {
+  comparison: '`--format json`',
+  results: 'the results files'
 }
 
 const GITHUB_COMMENT_LIMIT = 65536
@@ -251,13 +271,34 @@ function flipsOpen(group: GroupComparison): string {
 const FLIPS_CLOSE = '\n\n</details>'
 const FLIP_SEPARATOR = '\n\n---\n\n'
 
-function fullReport(runUrl: string | undefined): string {
-  return runUrl ? `[the full report](${encodeURI(runUrl)})` : 'the full report'
+function fullReport(runUrl: string): string {
+  return `[the full report](${encodeURI(runUrl)})`
+}
+
+/** `see …`: where the whole of what was cut from the comparison's tables or warnings is. */
+function seeWhole(where: CutsReadIn): string {
+  return `see ${where.fuller ? `${where.fuller} or ` : ''}${where.comparison}`
+}
+
+/**
+ * Where the flipped cases a body left out are: the comparison keeps only the largest changes of
+ * each suite × provider (MAX_FLIPPED_CASES), the results every answer.
+ */
+function flipsElsewhere(c: Comparison, where: CutsReadIn): string {
+  const allKept = c.groups.every(
+    ({ flips }) => flips.cases.length === flips.passToFail + flips.failToPass
+  )
+  const kept = allKept
+    ? `${where.comparison} lists them all`
+    : `${where.comparison} lists the ${MAX_FLIPPED_CASES} largest changes of each suite × provider and ${where.results} every answer`
+  return where.fuller ? `${where.fuller} shows more, ${kept}` : kept
 }
 
 /** The PR comment body; never longer than `maxLength`. */
 export function renderMarkdown(c: Comparison, options: MarkdownOptions = {}): string {
   const maxLength = options.maxLength ?? GITHUB_COMMENT_LIMIT
+  const size = options.size ?? ((text: string) => text.length)
+  const where = options.cutsReadIn ?? CLI_CUTS_READ_IN
   const title = markdownInline(options.title ?? 'evalgate', 100)
   const header: string[] = [
     `## ${title}: ${VERDICT_WORDS[c.verdict]}${failsOnlyInStrictMode(c) ? ' · FAILS IN STRICT MODE' : ''}`,
@@ -281,7 +322,7 @@ export function renderMarkdown(c: Comparison, options: MarkdownOptions = {}): st
     header.push('', ...shown.map((w) => `> **Warning:** ${markdownInline(w, 500)}`))
     if (c.warnings.length > shown.length) {
       header.push(
-        `> … and ${plural(c.warnings.length - shown.length, 'more warning')}; see ${fullReport(options.runUrl)}.`
+        `> … and ${plural(c.warnings.length - shown.length, 'more warning')}; ${seeWhole(where)}.`
       )
     }
   }
@@ -293,8 +334,12 @@ export function renderMarkdown(c: Comparison, options: MarkdownOptions = {}): st
 
   const headText = header.join('\n')
   const sections = c.groups.map((group) => groupSection(group, c.options.alpha))
-  const cutNoteReserve = CUT_NOTE_RESERVE + 2 * (options.runUrl?.length ?? 0)
-  let budget = maxLength - headText.length - footer.length - cutNoteReserve
+  const cutNoteReserve =
+    CUT_NOTE_RESERVE +
+    2 * size(where.fuller ?? '') +
+    2 * size(where.comparison) +
+    size(where.results)
+  let budget = maxLength - size(headText) - size(footer) - cutNoteReserve
   // Tables while they fit, the most severe verdicts first, so a cut never hides a failing group
   // behind passing ones; they are shown in the comparison's order, each cut said in the comment.
   const bySeverity = c.groups
@@ -304,8 +349,8 @@ export function renderMarkdown(c: Comparison, options: MarkdownOptions = {}): st
   const shownGroups = c.groups.map(() => false)
   for (const g of bySeverity) {
     const section = sections[g] as string
-    if (section.length + 2 > budget) continue
-    budget -= section.length + 2
+    if (size(section) + 2 > budget) continue
+    budget -= size(section) + 2
     shownGroups[g] = true
   }
   // Then flipped cases, largest score change first within each group, while they fit.
@@ -316,10 +361,10 @@ export function renderMarkdown(c: Comparison, options: MarkdownOptions = {}): st
     if (!shownGroups[g]) continue
     const group = c.groups[g] as GroupComparison
     const shown = shownFlips[g] as string[]
-    const wrapper = flipsOpen(group).length + FLIPS_CLOSE.length + 2
+    const wrapper = size(flipsOpen(group)) + size(FLIPS_CLOSE) + 2
     for (const flip of group.flips.cases) {
       const entry = flipEntry(flip)
-      const cost = entry.length + FLIP_SEPARATOR.length + (shown.length === 0 ? wrapper : 0)
+      const cost = size(entry) + size(FLIP_SEPARATOR) + (shown.length === 0 ? wrapper : 0)
       if (cost > budget) {
         stopped = true
         break
@@ -334,9 +379,9 @@ export function renderMarkdown(c: Comparison, options: MarkdownOptions = {}): st
     sections,
     shownGroups,
     shownFlips,
-    runUrl: options.runUrl
+    where
   })
-  if (text.length <= maxLength) return text
+  if (size(text) <= maxLength) return text
   // Only a maxLength smaller than the essentials gets here. Without flipped cases there is no
   // code block, so a cut at a line boundary cannot leave a fence open.
   const essentials = assemble(c, {
@@ -345,9 +390,9 @@ export function renderMarkdown(c: Comparison, options: MarkdownOptions = {}): st
     sections,
     shownGroups,
     shownFlips: c.groups.map(() => []),
-    runUrl: options.runUrl
+    where
   })
-  if (essentials.length <= maxLength) return essentials
+  if (size(essentials) <= maxLength) return essentials
   // The header alone is too long: it is cut at a line end, and the note of what was omitted and
   // the footer stay.
   const withHeader = (head: string) =>
@@ -357,17 +402,25 @@ export function renderMarkdown(c: Comparison, options: MarkdownOptions = {}): st
       sections,
       shownGroups: c.groups.map(() => false),
       shownFlips: c.groups.map(() => []),
-      runUrl: options.runUrl
+      where
     })
   const cutMark = '\n…'
-  const room = maxLength - (withHeader('').length + cutMark.length)
-  const kept = headText.slice(0, Math.max(0, room))
+  const room = maxLength - (size(withHeader('')) + size(cutMark))
+  const kept = fitted(headText, room, size)
   const lastLine = kept.lastIndexOf('\n')
   if (lastLine > 0) return withHeader(kept.slice(0, lastLine) + cutMark)
   // Not even the title fits with the notes: the most that does.
-  const cut = essentials.slice(0, Math.max(0, maxLength - 2))
+  const cut = fitted(essentials, maxLength - size('\n…'), size)
   const cutLine = cut.lastIndexOf('\n')
-  return `${cutLine > 0 ? cut.slice(0, cutLine) : cut}\n…`.slice(0, maxLength)
+  return fitted(`${cutLine > 0 ? cut.slice(0, cutLine) : cut}\n…`, maxLength, size)
+}
+
+/** The longest start of `text` whose size is at most `room`. */
+function fitted(text: string, room: number, size: (text: string) => number): string {
+  let kept = text.slice(0, Math.max(0, room))
+  // A character may count more than one unit (bytes): shortened until it fits.
+  while (kept.length > 0 && size(kept) > room) kept = kept.slice(0, Math.floor(kept.length * 0.9))
+  return kept
 }
 
 function assemble(
@@ -378,7 +431,7 @@ function assemble(
     sections: string[]
     shownGroups: boolean[]
     shownFlips: string[][]
-    runUrl: string | undefined
+    where: CutsReadIn
   }
 ): string {
   const body: string[] = [parts.headText]
@@ -403,12 +456,12 @@ function assemble(
       .map((v) => `${omitted.get(v)} ${VERDICT_WORDS[v]}`)
       .join(', ')
     cuts.push(
-      `… ${plural(count, 'suite × provider result')} omitted (${verdicts}); see ${fullReport(parts.runUrl)}.`
+      `… ${plural(count, 'suite × provider result')} omitted (${verdicts}); ${seeWhole(parts.where)}.`
     )
   }
   if (flipsTotal > flipsShown) {
     cuts.push(
-      `… ${plural(flipsTotal - flipsShown, 'flipped case')} omitted; see ${fullReport(parts.runUrl)}.`
+      `… ${plural(flipsTotal - flipsShown, 'flipped case')} omitted; ${flipsElsewhere(c, parts.where)}.`
     )
   }
   if (cuts.length > 0) body.push(cuts.join('\n'))

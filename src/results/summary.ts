@@ -118,13 +118,20 @@ function summarizeProvider(
   }
 }
 
+/** Suites × providers a one-line message names; the rest are counted. */
+export const FAILURES_NAMED = 10
+
 /**
  * The threshold failures of `below` (summaries with `belowThreshold`), for a one-line message:
  * `pass rate below min-pass-rate in a/x; no answer obtained in b/y (…)`.
  */
 export function thresholdFailures(below: readonly ProviderSummary[]): string {
   const names = (list: readonly ProviderSummary[]) =>
-    list.map((s) => `${s.suite}/${s.providerId}`).join(', ')
+    list
+      .slice(0, FAILURES_NAMED)
+      .map((s) => `${s.suite}/${s.providerId}`)
+      .join(', ') +
+    (list.length > FAILURES_NAMED ? ` and ${list.length - FAILURES_NAMED} more` : '')
   const low = below.filter((s) => !s.noAnswer)
   const none = below.filter((s) => s.noAnswer)
   return [
