@@ -48,6 +48,27 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   mod
 ));
 
+// src/heap-bounds.ts
+import { setFlagsFromString } from "node:v8";
+function boundHeap() {
+  setFlagsFromString("--semi-space-growth-factor=1");
+  setFlagsFromString("--heap-growing-percent=10");
+  bounded = true;
+}
+function releaseHeapBounds() {
+  if (!bounded) return;
+  setFlagsFromString("--semi-space-growth-factor=2");
+  setFlagsFromString("--heap-growing-percent=0");
+  bounded = false;
+}
+var bounded;
+var init_heap_bounds = __esm({
+  "src/heap-bounds.ts"() {
+    "use strict";
+    bounded = false;
+  }
+});
+
 // src/cli/color.ts
 function forcedColor(env) {
   const force = env.FORCE_COLOR;
@@ -7196,6 +7217,71 @@ var init_did_you_mean = __esm({
   }
 });
 
+// src/compare/gate.ts
+function quality(spec) {
+  return {
+    noise: spec?.noise ?? DEFAULT_NOISE,
+    margin: spec?.["max-drop"] ?? DEFAULT_MARGIN,
+    ...spec?.min !== void 0 ? { min: spec.min } : {}
+  };
+}
+function resolveGate(spec) {
+  const gate = spec ?? {};
+  return {
+    score: quality(gate.score),
+    passRate: quality(gate["pass-rate"]),
+    latencyP50: { maxRatio: gate["latency-p50"]?.["max-ratio"] ?? DEFAULT_LATENCY_RATIO },
+    latencyP95: { maxRatio: gate["latency-p95"]?.["max-ratio"] ?? DEFAULT_LATENCY_RATIO },
+    cost: {
+      maxRatio: gate.cost?.["max-ratio"] ?? DEFAULT_COST_RATIO,
+      ...gate.cost?.max !== void 0 ? { max: gate.cost.max } : {}
+    },
+    // An error-rate increase within the score's noise floor is not a change worth a verdict.
+    errorRate: {
+      noise: gate.score?.noise ?? DEFAULT_NOISE,
+      ...gate["error-rate"]?.max !== void 0 ? { max: gate["error-rate"].max } : {}
+    }
+  };
+}
+function beyond(value, limit2, side = "above") {
+  const slack = 1e-9 * Math.max(1, Math.abs(limit2));
+  return side === "above" ? value > limit2 + slack : value < limit2 - slack;
+}
+var DEFAULT_ALPHA, DEFAULT_NOISE, DEFAULT_MARGIN, DEFAULT_LATENCY_RATIO, DEFAULT_COST_RATIO, OUTAGE_ERROR_RATE, P95_MIN_SAMPLES;
+var init_gate = __esm({
+  "src/compare/gate.ts"() {
+    "use strict";
+    DEFAULT_ALPHA = 0.05;
+    DEFAULT_NOISE = 0.02;
+    DEFAULT_MARGIN = 0.05;
+    DEFAULT_LATENCY_RATIO = 1.2;
+    DEFAULT_COST_RATIO = 1.1;
+    OUTAGE_ERROR_RATE = 0.5;
+    P95_MIN_SAMPLES = 200;
+  }
+});
+
+// src/spec/gate-order.ts
+function gateOrderProblem(tolerance) {
+  const noise = tolerance.noise ?? DEFAULT_NOISE;
+  const maxDrop = tolerance["max-drop"] ?? DEFAULT_MARGIN;
+  if (noise <= maxDrop) return void 0;
+  const written2 = (value, fallback) => value === void 0 ? `${fallback} (the default)` : String(value);
+  return {
+    field: tolerance.noise === void 0 ? "max-drop" : "noise",
+    message: `the noise floor ${written2(tolerance.noise, DEFAULT_NOISE)} is above \`max-drop\` ${written2(tolerance["max-drop"], DEFAULT_MARGIN)}`,
+    hint: "`noise` is the change too small to matter (a significant drop beyond it is a regression), `max-drop` how far below the baseline the 95% CI of a change that is not significant may reach for it to pass: noise ≤ max-drop"
+  };
+}
+var QUALITY_GATES;
+var init_gate_order = __esm({
+  "src/spec/gate-order.ts"() {
+    "use strict";
+    init_gate();
+    QUALITY_GATES = ["score", "pass-rate"];
+  }
+});
+
 // schema/run-result.schema.json
 var run_result_schema_default;
 var init_run_result_schema = __esm({
@@ -7672,13 +7758,13 @@ var init_run_result_schema = __esm({
               type: "number",
               minimum: 0,
               maximum: 1,
-              description: "Changes smaller than this are noise, never a regression (e.g. 0.02)."
+              description: "Changes smaller than this are noise, never a regression; a significant drop beyond it is one (e.g. 0.02)."
             },
             "max-drop": {
               type: "number",
               minimum: 0,
               maximum: 1,
-              description: "Non-inferiority margin: the largest drop still counted as a pass (e.g. 0.05)."
+              description: "Non-inferiority margin of a change that is not significant: it passes when its 95% CI stays above −max-drop, and is inconclusive otherwise. It does not excuse a significant drop: one beyond `noise` is a regression however small (e.g. 0.05)."
             },
             min: {
               type: "number",
@@ -7977,11 +8063,31 @@ function checkRunResult(data, file) {
   const inconsistent = answerProblems(run);
   if (inconsistent.length > 0) {
     throw new InputError(
-      inconsistent.slice(0, 20).map(({ path: path2, message }) => ({ file, path: path2, message })),
+      inconsistent.slice(0, 20).map((problem2) => ({ file, ...problem2 })),
       `${file} is not a consistent evalgate RunResult`
     );
   }
   return run;
+}
+function assertHeadGateOrder(run, file) {
+  const problems2 = gateProblems(run);
+  if (problems2.length > 0) {
+    throw new InputError(
+      problems2.slice(0, 20).map((problem2) => ({ file, ...problem2 })),
+      `${file} is not a consistent evalgate RunResult`
+    );
+  }
+}
+function gateProblems(run) {
+  return run.suites.flatMap(
+    (suite, s) => QUALITY_GATES.flatMap((metric) => {
+      const tolerance = suite.gate?.[metric];
+      const problem2 = tolerance === void 0 ? void 0 : gateOrderProblem(tolerance);
+      if (!problem2) return [];
+      const { field, message, hint } = problem2;
+      return [{ path: `suites.${s}.gate.${metric}.${field}`, message, hint }];
+    })
+  );
 }
 function fieldNewerThanVersion(run, file) {
   const declared = run.schemaVersion;
@@ -8090,6 +8196,7 @@ var init_parse = __esm({
     import_ajv = __toESM(require_ajv(), 1);
     init_errors();
     init_did_you_mean();
+    init_gate_order();
     init_run_result_schema();
     init_json_in_pieces();
     init_types();
@@ -8361,6 +8468,7 @@ async function resultsFilesIn(directory) {
 }
 async function resultsFiles(paths, named) {
   const files = /* @__PURE__ */ new Map();
+  const unread = [];
   for (const path2 of paths) {
     const info = await stat(path2).catch(() => void 0);
     if (!info?.isDirectory()) {
@@ -8368,10 +8476,10 @@ async function resultsFiles(paths, named) {
       continue;
     }
     let found = await resultsFilesIn(path2);
-    if (found.length === 0) {
-      const [, ...artifacts] = await shardDirectories(path2);
-      found = (await Promise.all(artifacts.map(resultsFilesIn))).flat();
-    }
+    const [, ...artifacts] = await shardDirectories(path2);
+    const inArtifacts = await Promise.all(artifacts.map(resultsFilesIn));
+    if (found.length === 0) found = inArtifacts.flat();
+    else unread.push(...artifacts.filter((_, i) => (inArtifacts[i]?.length ?? 0) > 0));
     if (found.length === 0) {
       throw new UsageError(
         `${named ? `${named}: ` : ""}${path2} holds no results file (*.json), nor does any directory directly in it (one per downloaded artifact): name the shards' results files, or the directory their artifacts were downloaded to`
@@ -8379,11 +8487,12 @@ async function resultsFiles(paths, named) {
     }
     for (const file of found) files.set(file, files.get(file) ?? true);
   }
-  return [...files].map(([file, fromDirectory]) => ({ file, fromDirectory }));
+  return { files: [...files].map(([file, fromDirectory]) => ({ file, fromDirectory })), unread };
 }
 async function readShardFiles(paths, named) {
+  const { files, unread } = await resultsFiles(paths, named);
   const read = await Promise.all(
-    (await resultsFiles(paths, named)).map(async ({ file, fromDirectory }) => ({
+    files.map(async ({ file, fromDirectory }) => ({
       file,
       fromDirectory,
       run: await readRunResult(file)
@@ -8392,21 +8501,24 @@ async function readShardFiles(paths, named) {
   const shards = read.filter(
     ({ run, fromDirectory }) => !fromDirectory || run.run.shard !== void 0
   );
-  return (shards.length > 0 ? shards : read).map(({ file, run }) => ({ file, run }));
+  return {
+    shards: (shards.length > 0 ? shards : read).map(({ file, run }) => ({ file, run })),
+    unread
+  };
 }
 async function readShardsToMerge(out, paths, { cwd, shown, advice, named }) {
   await assertWritableFile(out);
   await assertResultsFileOrNone(out, { cwd, shown });
-  const shards = await readShardFiles(
+  const read = await readShardFiles(
     paths.map((path2) => resolve(cwd, path2)),
     named
   );
   await assertNotAnInput(
     out,
-    shards.map(({ file }) => ({ what: "the shard", path: file })),
+    read.shards.map(({ file }) => ({ what: "the shard", path: file })),
     { cwd, shown, advice }
   );
-  return shards;
+  return read;
 }
 var unfinishedTemps, removesTempsOnExit, NotRegularFileError, RESULTS_FILE, RESULTS_HEAD_BYTES, RESULTS_HEAD, RESULTS_KEYS, TOOL_NAME, READ_ON_BYTES, BESIDE_RESULTS;
 var init_files = __esm({
@@ -9524,14 +9636,14 @@ function zSum(alpha, power) {
   return normalQuantile(1 - alpha) + normalQuantile(power);
 }
 function minimumDetectableEffect(options) {
-  const factor = zSum(options.alpha ?? DEFAULT_ALPHA, options.power ?? DEFAULT_POWER);
+  const factor = zSum(options.alpha ?? DEFAULT_ALPHA2, options.power ?? DEFAULT_POWER);
   if (!(options.sd >= 0)) throw new RangeError(`sd must be ≥ 0, got ${options.sd}`);
   if (!(options.n >= 0)) throw new RangeError(`n must be ≥ 0, got ${options.n}`);
   if (options.n === 0) return Infinity;
   return factor * options.sd / Math.sqrt(options.n);
 }
 function requiredSampleSize(options) {
-  const factor = zSum(options.alpha ?? DEFAULT_ALPHA, options.power ?? DEFAULT_POWER);
+  const factor = zSum(options.alpha ?? DEFAULT_ALPHA2, options.power ?? DEFAULT_POWER);
   if (!(options.sd >= 0)) throw new RangeError(`sd must be ≥ 0, got ${options.sd}`);
   if (Number.isNaN(options.effect)) throw new RangeError("effect must be a number, got NaN");
   const effect = Math.abs(options.effect);
@@ -9543,13 +9655,13 @@ function fewestSignificantUnits(alpha) {
   if (!(alpha > 0 && alpha < 1)) throw new RangeError(`alpha must be in (0, 1), got ${alpha}`);
   return Math.ceil(Math.log2(1 / alpha) - 1e-12);
 }
-var DEFAULT_ALPHA, DEFAULT_POWER;
+var DEFAULT_ALPHA2, DEFAULT_POWER;
 var init_power = __esm({
   "src/stats/power.ts"() {
     "use strict";
     init_distributions();
     init_validation();
-    DEFAULT_ALPHA = 0.05;
+    DEFAULT_ALPHA2 = 0.05;
     DEFAULT_POWER = 0.8;
   }
 });
@@ -9990,50 +10102,6 @@ var init_flips = __esm({
   }
 });
 
-// src/compare/gate.ts
-function quality(spec) {
-  return {
-    noise: spec?.noise ?? DEFAULT_NOISE,
-    margin: spec?.["max-drop"] ?? DEFAULT_MARGIN,
-    ...spec?.min !== void 0 ? { min: spec.min } : {}
-  };
-}
-function resolveGate(spec) {
-  const gate = spec ?? {};
-  return {
-    score: quality(gate.score),
-    passRate: quality(gate["pass-rate"]),
-    latencyP50: { maxRatio: gate["latency-p50"]?.["max-ratio"] ?? DEFAULT_LATENCY_RATIO },
-    latencyP95: { maxRatio: gate["latency-p95"]?.["max-ratio"] ?? DEFAULT_LATENCY_RATIO },
-    cost: {
-      maxRatio: gate.cost?.["max-ratio"] ?? DEFAULT_COST_RATIO,
-      ...gate.cost?.max !== void 0 ? { max: gate.cost.max } : {}
-    },
-    // An error-rate increase within the score's noise floor is not a change worth a verdict.
-    errorRate: {
-      noise: gate.score?.noise ?? DEFAULT_NOISE,
-      ...gate["error-rate"]?.max !== void 0 ? { max: gate["error-rate"].max } : {}
-    }
-  };
-}
-function beyond(value, limit2, side = "above") {
-  const slack = 1e-9 * Math.max(1, Math.abs(limit2));
-  return side === "above" ? value > limit2 + slack : value < limit2 - slack;
-}
-var DEFAULT_ALPHA2, DEFAULT_NOISE, DEFAULT_MARGIN, DEFAULT_LATENCY_RATIO, DEFAULT_COST_RATIO, OUTAGE_ERROR_RATE, P95_MIN_SAMPLES;
-var init_gate = __esm({
-  "src/compare/gate.ts"() {
-    "use strict";
-    DEFAULT_ALPHA2 = 0.05;
-    DEFAULT_NOISE = 0.02;
-    DEFAULT_MARGIN = 0.05;
-    DEFAULT_LATENCY_RATIO = 1.2;
-    DEFAULT_COST_RATIO = 1.1;
-    OUTAGE_ERROR_RATE = 0.5;
-    P95_MIN_SAMPLES = 200;
-  }
-});
-
 // src/compare/format.ts
 function signed(text, negative) {
   return negative ? `${MINUS}${text}` : `+${text}`;
@@ -10320,14 +10388,29 @@ function holmSplit(alpha, familySize) {
 function fewestCases(alpha, midP) {
   return fewestSignificantUnits(alpha) - (midP ? 1 : 0);
 }
-function tooFewToJudge(metric, change, n, alpha, midP = false) {
+function tooFewToJudge(metric, change, n, alpha, midP = false, limitHeld) {
   const fewest = fewestCases(alpha, midP);
   if (n >= fewest) return false;
-  setVerdict(
-    metric,
-    "inconclusive",
-    `${change}, but ${plural(n, "paired case")} can show no change either way: it takes ${fewest} or more`
-  );
+  const cannot = `${change}, but ${plural(n, "paired case")} can show no change either way`;
+  if (limitHeld !== void 0) {
+    setVerdict(metric, "pass", `${cannot}, so its limit decides: ${limitHeld}`);
+  } else {
+    setVerdict(metric, "inconclusive", `${cannot}: it takes ${fewest} or more`);
+  }
+  return true;
+}
+function noHeadValue(head) {
+  if (head.answers === 0 && head.missing === 0) return "the head has no answer";
+  if (head.missing === 0) return "every head answer errored";
+  if (head.answers === 0) {
+    return "no head answer was obtained and graded (replay cache misses or cancelled calls)";
+  }
+  return "every head answer errored or was never obtained";
+}
+function unreadLimit(metric, limit2, reading, head) {
+  if (limit2 === void 0 || reading !== null) return false;
+  metric.gated = true;
+  setVerdict(metric, "inconclusive", `${limit2} cannot be checked: ${noHeadValue(head)}`);
   return true;
 }
 function tooFewInFamily(metric, change, n, reach, alpha, familySize, midP = false) {
@@ -10595,6 +10678,14 @@ function belowFloor(name, value, min, over = "") {
   const [shown, floor] = formatPercentsApart(value, min);
   return `${QUALITY_LABEL[name]} ${shown}${over} is below the floor ${floor}`;
 }
+function floorHeld(name, value, min, over = "") {
+  if (min === void 0 || value === null || beyond(value, min, "beneath")) return void 0;
+  const [shown, floor] = formatPercentsApart(value, min);
+  return `the floor holds: ${QUALITY_LABEL[name]} ${shown}${over} (floor ${floor})`;
+}
+function floorNamed(name, min) {
+  return min === void 0 ? void 0 : `the floor ${formatPercent(min)} of the ${QUALITY_LABEL[name]}`;
+}
 function qualityMetric(options) {
   const { name, tolerance, ctx } = options;
   const same = options.sameNumbersAs;
@@ -10678,8 +10769,10 @@ function qualityMetric(options) {
   const decide = (familySize) => {
     const { alpha } = ctx;
     const floorBroken = brokenLimit();
+    const headAll = options.headAll?.value ?? null;
     if (n === 0 || metric.delta === null) {
       if (floorBroken) return setVerdict(metric, "fail", floorBroken);
+      if (unreadLimit(metric, floorNamed(name, tolerance.min), headAll, options.head)) return;
       metric.gated = false;
       return setVerdict(metric, "not-gated", "no paired cases with answers on both sides");
     }
@@ -10692,7 +10785,7 @@ function qualityMetric(options) {
       return setVerdict(
         metric,
         "regression",
-        `${label} fell ${fall}, beyond the ${floor} noise floor (${pText(metric.test)})`
+        `${label} fell ${fall}, beyond the ${floor} noise floor (${pText(metric.test)})${floorBroken ? `; ${floorBroken}` : ""}`
       );
     }
     if (floorBroken) return setVerdict(metric, "fail", floorBroken);
@@ -10730,6 +10823,13 @@ function qualityMetric(options) {
     const tooFew = (split) => {
       const fewest2 = fewestSignificantUnits(split?.alpha ?? alpha) - (midP ? 1 : 0);
       if (units >= fewest2) return false;
+      const smallest = `the smallest possible p is ${formatPValue(2 ** -(units + (midP ? 1 : 0)))}`;
+      const cannot = `${label} changed ${formatPoints(delta)}, but with ${plural(units, unit)} no change can be significant`;
+      const held = split === null ? floorHeld(name, headAll, tolerance.min, overHeadCases(metric)) : void 0;
+      if (held !== void 0) {
+        setVerdict(metric, "pass", `${cannot} (${smallest}), so its floor decides: ${held}`);
+        return true;
+      }
       const required = Math.max(fewest2, advice.requiredCases ?? fewest2);
       metric.power = {
         minimumDetectableEffect: null,
@@ -10739,20 +10839,21 @@ function qualityMetric(options) {
         requiredRepeats: null
       };
       const at = split === null ? "" : ` at ${split.text}, and the 95% CI reaches below the −${formatPoints(tolerance.margin, false)} margin`;
+      const orFloor = tolerance.min === void 0 ? `, or an absolute floor such as \`gate: { ${name}: { min: 0.8 } }\`` : "";
       setVerdict(
         metric,
         "inconclusive",
-        `${label} changed ${formatPoints(delta)}, but with ${plural(units, unit)} no change can be significant${at} (the smallest possible p is ${formatPValue(2 ** -(units + (midP ? 1 : 0)))}): it takes ${fewest2} or more, or an absolute floor such as \`gate: { ${name}: { min: 0.8 } }\``
+        `${cannot}${at} (${smallest}): it takes ${fewest2} or more${orFloor}`
       );
       return true;
     };
     if (tooFew(null)) return;
     const low = metric.interval?.low ?? null;
-    if (low !== null && low > -tolerance.margin) {
+    if (low !== null && !beyond(low, -tolerance.margin, "beneath")) {
       return setVerdict(
         metric,
         "pass",
-        `non-inferior: the 95% CI ${formatInterval(low, metric.interval?.high ?? null, "difference", "fraction")} stays above the −${formatPoints(tolerance.margin, false)} margin`
+        `non-inferior: the 95% CI ${formatInterval(low, metric.interval?.high ?? null, "difference", "fraction")} stays within the −${formatPoints(tolerance.margin, false)} margin`
       );
     }
     if (familySize > 1 && tooFew(holmSplit(alpha, familySize))) return;
@@ -10834,11 +10935,11 @@ function latencyMetric(options) {
     if (ratioChangeVerdict(metric, ratio, shift, maxRatio, ctx.alpha, "median latency", changeNote))
       return;
     const high = metric.interval?.high ?? null;
-    if (high !== null && high < maxRatio) {
+    if (high !== null && !beyond(high, maxRatio)) {
       return setVerdict(
         metric,
         "pass",
-        `the 95% CI of the ratio stays below ${formatRatio(maxRatio)}`
+        `the 95% CI of the ratio stays within ${formatRatio(maxRatio)}`
       );
     }
     if (tooFewInFamily(metric, change, n, formatRatio(maxRatio), ctx.alpha, familySize)) return;
@@ -10999,14 +11100,18 @@ function costMetric(options) {
     const floorBroken = brokenLimit();
     if (n === 0) {
       if (floorBroken) return setVerdict(metric, "fail", floorBroken);
-      metric.gated = false;
-      if (options.max !== void 0 && headAll === null && unpriced) {
+      const headUnpriced = options.head.unpricedAnswers > 0 ? unpriced : void 0;
+      if (options.max !== void 0 && headAll === null && headUnpriced) {
+        metric.gated = true;
         return setVerdict(
           metric,
           "inconclusive",
-          `cost unknown: ${unpriced}; the maximum ${formatUsd(options.max)} per answer cannot be checked`
+          `cost unknown: ${headUnpriced}; the maximum ${formatUsd(options.max)} per answer cannot be checked`
         );
       }
+      const maximum = options.max === void 0 ? void 0 : `the maximum ${formatUsd(options.max)} per answer`;
+      if (unreadLimit(metric, maximum, headAll, options.head)) return;
+      metric.gated = false;
       const known = metric.base !== null || metric.head !== null;
       return setVerdict(
         metric,
@@ -11021,7 +11126,7 @@ function costMetric(options) {
       return setVerdict(
         metric,
         "regression",
-        `mean cost per answer ${formatRatio(ratio)} (${formatUsd(metric.base)} → ${formatUsd(metric.head)}), beyond the tolerated ${formatRatio(maxRatio)} (${pText(metric.test)})`
+        `mean cost per answer ${formatRatio(ratio)} (${formatUsd(metric.base)} → ${formatUsd(metric.head)}), beyond the tolerated ${formatRatio(maxRatio)} (${pText(metric.test)})${floorBroken ? `; ${floorBroken}` : ""}`
       );
     }
     if (floorBroken) return setVerdict(metric, "fail", floorBroken);
@@ -11036,13 +11141,19 @@ function costMetric(options) {
       );
     }
     const change = `mean cost per answer ${formatRatio(ratio)}`;
-    if (tooFewToJudge(metric, change, n, ctx.alpha)) return;
+    const maxHeld = () => {
+      const over = overHeadCases(metric, "the head priced") || (options.head.unpricedAnswers > 0 ? " (over the cases priced)" : "");
+      const [value, max] = formatUsdsApart(headAll, options.max);
+      return `the maximum holds: mean cost per answer ${value}${over} (maximum ${max})`;
+    };
+    const held = options.max !== void 0 && headAll !== null ? maxHeld() : void 0;
+    if (tooFewToJudge(metric, change, n, ctx.alpha, false, held)) return;
     const high = metric.interval?.high ?? null;
-    if (high !== null && high < maxRatio) {
+    if (high !== null && !beyond(high, maxRatio)) {
       return setVerdict(
         metric,
         "pass",
-        `the 95% CI of the ratio stays below ${formatRatio(maxRatio)}`
+        `the 95% CI of the ratio stays within ${formatRatio(maxRatio)}`
       );
     }
     if (tooFewInFamily(metric, change, n, formatRatio(maxRatio), ctx.alpha, familySize)) return;
@@ -11140,6 +11251,8 @@ function errorRateMetric(options) {
     };
     if (n === 0 || metric.delta === null) {
       if (floorBroken) return setVerdict(metric, "fail", floorReason());
+      const maximum = options.max === void 0 ? void 0 : `the maximum ${formatPercent(options.max)} of the error rate`;
+      if (unreadLimit(metric, maximum, headAll, head)) return;
       metric.gated = false;
       return setVerdict(metric, "not-gated", "no paired cases with answers");
     }
@@ -11151,7 +11264,7 @@ function errorRateMetric(options) {
       return setVerdict(
         metric,
         byProvider ? "error" : "regression",
-        `error rate rose ${formatPoints(delta, false)} to ${formatPercent(metric.head)} (${topKinds(head)}; ${pText(metric.test)})`
+        `error rate rose ${formatPoints(delta, false)} to ${formatPercent(metric.head)} (${topKinds(head)}; ${pText(metric.test)})${floorBroken ? `; ${floorReason()}` : ""}`
       );
     }
     if (floorBroken) return setVerdict(metric, "fail", floorReason());
@@ -11167,7 +11280,12 @@ function errorRateMetric(options) {
     }
     const change = `error rate changed ${formatPoints(delta)}`;
     const midP = metric.test?.method === "mcnemar-mid-p";
-    if (tooFewToJudge(metric, change, n, ctx.alpha, midP)) return;
+    const maxHeld = () => {
+      const [value, max] = formatPercentsApart(headAll, options.max);
+      return `the maximum holds: error rate ${value}${overHeadCases(metric)} (maximum ${max})`;
+    };
+    const held = options.max !== void 0 && headAll !== null ? maxHeld() : void 0;
+    if (tooFewToJudge(metric, change, n, ctx.alpha, midP, held)) return;
     const { low, high } = metric.interval ?? { low: null, high: null };
     const [highShown, noiseShown] = formatPointsApart(high ?? 0, noise);
     if (high !== null && !beyond(high, noise)) {
@@ -11303,20 +11421,24 @@ function incomparableQualityMetric(name, base, head, tolerance) {
     if (tolerance.min !== void 0 && metric.head !== null) {
       metric.reason += `; the head alone meets the floor: ${QUALITY_LABEL[name]} ${formatPercent(metric.head)} (floor ${formatPercent(tolerance.min)})`;
     }
+    const reason = metric.reason;
+    if (unreadLimit(metric, floorNamed(name, tolerance.min), metric.head, head)) {
+      metric.reason = `${reason}; ${metric.reason}`;
+    }
   };
   return { metric, family: null, decide, brokenLimit };
 }
-function headOnlyQualityMetric(name, headAll, tolerance, cases) {
+function headOnlyQualityMetric(name, headAll, tolerance, head) {
   const metric = emptyMetric(name, "fraction", "difference");
   metric.head = headAll;
-  metric.n = cases;
+  metric.n = head.cases.size;
   metric.tolerance = tolerance.min !== void 0 ? { min: tolerance.min } : {};
   const floorBroken = belowFloor(name, headAll, tolerance.min);
   if (floorBroken) {
     metric.gated = true;
     metric.verdict = "fail";
     metric.reason = floorBroken;
-  } else {
+  } else if (!unreadLimit(metric, floorNamed(name, tolerance.min), headAll, head)) {
     metric.reason = "no baseline to compare with";
   }
   return { metric, family: null, decide: () => void 0 };
@@ -11344,7 +11466,7 @@ var COMPARISON_VERSION, VERDICT_SEVERITY;
 var init_types2 = __esm({
   "src/compare/types.ts"() {
     "use strict";
-    COMPARISON_VERSION = 1;
+    COMPARISON_VERSION = 2;
     VERDICT_SEVERITY = [
       "regression",
       "fail",
@@ -11463,13 +11585,8 @@ function newGroup(suite, provider, gate) {
   group.cases.added = head.cases.size;
   group.cases.addedIds = [...head.cases.keys()].slice(0, MAX_LISTED_IDS);
   const pending = [
-    headOnlyQualityMetric("score", totals.score?.value ?? null, gate.score, head.cases.size),
-    headOnlyQualityMetric(
-      "pass-rate",
-      totals.passRate?.value ?? null,
-      gate.passRate,
-      head.cases.size
-    )
+    headOnlyQualityMetric("score", totals.score?.value ?? null, gate.score, head),
+    headOnlyQualityMetric("pass-rate", totals.passRate?.value ?? null, gate.passRate, head)
   ];
   const errors = errorRateMetric({
     pairs: [],
@@ -11478,12 +11595,12 @@ function newGroup(suite, provider, gate) {
     max: gate.errorRate.max,
     headAll: totals.errorRate,
     outageRate: OUTAGE_ERROR_RATE,
-    ctx: { suite: suite.suite, providerId: provider.id, seed: "", alpha: DEFAULT_ALPHA2 },
+    ctx: { suite: suite.suite, providerId: provider.id, seed: "", alpha: DEFAULT_ALPHA },
     family: HOLM_FAMILY["error-rate"]
   });
   showHeadAlone(errors, totals.errorRate?.value ?? null);
   pending.push(errors);
-  const costUnknown = totals.cost === null && head.unpricedAnswers > 0;
+  const costUnknown = totals.cost === null;
   if (gate.cost.max !== void 0 && (costUnknown || (totals.cost?.value ?? 0) > gate.cost.max)) {
     const cost = costMetric({
       pairs: [],
@@ -11492,7 +11609,7 @@ function newGroup(suite, provider, gate) {
       maxRatio: gate.cost.maxRatio,
       max: gate.cost.max,
       headAll: totals.cost,
-      ctx: { suite: suite.suite, providerId: provider.id, seed: "", alpha: DEFAULT_ALPHA2 },
+      ctx: { suite: suite.suite, providerId: provider.id, seed: "", alpha: DEFAULT_ALPHA },
       family: HOLM_FAMILY.cost
     });
     showHeadAlone(cost, totals.cost?.value ?? null);
@@ -11543,13 +11660,17 @@ function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, wa
       pairs.push({ caseId, base: baseCase, head: headCase, cluster: clusterOf.get(caseId) });
     else added.push(caseId);
   }
-  const removed = [...base.cases.keys()].filter((id) => !head.cases.has(id));
+  const headListed = new Set(headSuite.cases.map((info) => info.id));
+  const baseOnly = [...base.cases.keys()].filter((id) => !head.cases.has(id));
+  const removed = baseOnly.filter((id) => !headListed.has(id));
+  const unreached = baseOnly.filter((id) => headListed.has(id));
   group.cases = {
     paired: pairs.length,
     added: added.length,
     removed: removed.length,
     addedIds: added.slice(0, MAX_LISTED_IDS),
-    removedIds: removed.slice(0, MAX_LISTED_IDS)
+    removedIds: removed.slice(0, MAX_LISTED_IDS),
+    ...unreached.length > 0 ? { unreached: unreached.length, unreachedIds: unreached.slice(0, MAX_LISTED_IDS) } : {}
   };
   const pending = [];
   const errorRate = errorRateMetric({
@@ -11578,6 +11699,7 @@ function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, wa
       tolerance: gate.score,
       ctx,
       headAll: totals.score,
+      head,
       ...trimmed ? { everyAnswer: pairs } : {},
       repeats: repeatsChanged ? null : headSuite.repeats,
       family: HOLM_FAMILY.score
@@ -11591,6 +11713,7 @@ function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, wa
       tolerance: gate.passRate,
       ctx,
       headAll: totals.passRate,
+      head,
       ...trimmed ? { everyAnswer: pairs } : {},
       repeats: repeatsChanged ? null : headSuite.repeats,
       family: HOLM_FAMILY["pass-rate"],
@@ -11735,8 +11858,10 @@ function shownMetrics(group) {
   );
 }
 function isRepeated(metric, metrics) {
-  if (metric.duplicateOf === void 0) return false;
-  return metrics.some((m) => m.metric === metric.duplicateOf && m.verdict === metric.verdict);
+  const original = metrics.find((m) => m.metric === metric.duplicateOf);
+  if (original === void 0 || original.verdict !== metric.verdict) return false;
+  const asOriginal = metric.reason.split(METRIC_LABELS[metric.metric]).join(METRIC_LABELS[original.metric]).split(`{ ${metric.metric}: `).join(`{ ${original.metric}: `);
+  return original.reason.startsWith(asOriginal);
 }
 function emptyCounts() {
   return Object.fromEntries(VERDICT_SEVERITY.map((v) => [v, 0]));
@@ -11751,7 +11876,7 @@ function summaryLine(verdict, counts, groups) {
   return `${head[0]?.toUpperCase()}${head.slice(1)}: ${parts2.join(", ")} across ${scope}.`;
 }
 function compareRuns(base, head, options) {
-  const alpha = options.alpha ?? DEFAULT_ALPHA2;
+  const alpha = options.alpha ?? DEFAULT_ALPHA;
   if (!(alpha > 0 && alpha < 1)) throw new UsageError(`alpha must be between 0 and 1, got ${alpha}`);
   const strict = options.strict ?? false;
   const warnings = [];
@@ -11761,7 +11886,7 @@ function compareRuns(base, head, options) {
   ]) {
     if (!run.run.complete) {
       warnings.push(
-        `the ${name} run is incomplete (${run.run.incompleteReason ?? "stopped early"}): cases it did not reach are left out`
+        `the ${name} run is incomplete (${run.run.incompleteReason ?? "stopped early"}): cases it did not reach are not compared`
       );
     }
     if (run.run.shard && run.run.shard.total > 1) {
@@ -11878,7 +12003,10 @@ function isOutage(side) {
   return lost / side.answers > OUTAGE_ERROR_RATE;
 }
 function ungatedReason(group) {
-  return !group.comparable ? "its scorers changed" : group.cases.paired === 0 ? "no case id is in both runs; an id derived from the content changes with it, so give cases an `id`" : "no case was answered in both runs";
+  const unreached = group.cases.unreached ?? 0;
+  if (!group.comparable) return "its scorers changed";
+  if (group.cases.paired > 0) return "no case was answered in both runs";
+  return unreached > 0 ? `the head run was cancelled or stopped early: it answered ${unreached === 1 ? "not the one case" : `none of the ${unreached} cases`} it shares with the baseline` : "no case id is in both runs; an id derived from the content changes with it, so give cases an `id`";
 }
 function strictFailures(c) {
   if (!c.options.strict) return [];
@@ -11976,6 +12104,7 @@ function caseCounts(group) {
   const parts2 = [plural(group.cases.paired, "paired case")];
   if (group.cases.added > 0) parts2.push(`${group.cases.added} added`);
   if (group.cases.removed > 0) parts2.push(`${group.cases.removed} removed`);
+  if ((group.cases.unreached ?? 0) > 0) parts2.push(`${group.cases.unreached} not reached`);
   const { base, head } = group.repeats;
   if (head !== null) {
     parts2.push(
@@ -12010,12 +12139,18 @@ function groupNotes(group) {
     );
   }
   if (group.configChanged) notes.push("Provider configuration changed in this run.");
-  if (group.cases.added > 0 || group.cases.removed > 0) {
+  const unreached = group.cases.unreached ?? 0;
+  if (group.cases.added > 0 || group.cases.removed > 0 || unreached > 0) {
     const list = (ids, total) => ids.slice(0, 10).map((id) => markdownInline(id, 60)).join(", ") + (total > 10 ? `, … (${total} in all)` : "");
     if (group.cases.added > 0)
       notes.push(`Added (not paired): ${list(group.cases.addedIds, group.cases.added)}`);
     if (group.cases.removed > 0) {
       notes.push(`Removed (not paired): ${list(group.cases.removedIds, group.cases.removed)}`);
+    }
+    if (unreached > 0) {
+      notes.push(
+        `Not reached (the head run was cancelled or stopped early): ${list(group.cases.unreachedIds ?? [], unreached)}`
+      );
     }
   }
   const cached = cachedAnswers(group);
@@ -12101,10 +12236,22 @@ function flipsOpen(group) {
 `;
 }
 function fullReport(runUrl) {
-  return runUrl ? `[the full report](${encodeURI(runUrl)})` : "the full report";
+  return `[the full report](${encodeURI(runUrl)})`;
+}
+function seeWhole(where2) {
+  return `see ${where2.fuller ? `${where2.fuller} or ` : ""}${where2.comparison}`;
+}
+function flipsElsewhere(c, where2) {
+  const allKept = c.groups.every(
+    ({ flips }) => flips.cases.length === flips.passToFail + flips.failToPass
+  );
+  const kept = allKept ? `${where2.comparison} lists them all` : `${where2.comparison} lists the ${MAX_FLIPPED_CASES} largest changes of each suite × provider and ${where2.results} every answer`;
+  return where2.fuller ? `${where2.fuller} shows more, ${kept}` : kept;
 }
 function renderMarkdown(c, options = {}) {
   const maxLength = options.maxLength ?? GITHUB_COMMENT_LIMIT;
+  const size = options.size ?? ((text2) => text2.length);
+  const where2 = options.cutsReadIn ?? CLI_CUTS_READ_IN;
   const title = markdownInline(options.title ?? "evalgate", 100);
   const header = [
     `## ${title}: ${VERDICT_WORDS[c.verdict]}${failsOnlyInStrictMode(c) ? " · FAILS IN STRICT MODE" : ""}`,
@@ -12127,7 +12274,7 @@ function renderMarkdown(c, options = {}) {
     header.push("", ...shown.map((w) => `> **Warning:** ${markdownInline(w, 500)}`));
     if (c.warnings.length > shown.length) {
       header.push(
-        `> … and ${plural(c.warnings.length - shown.length, "more warning")}; see ${fullReport(options.runUrl)}.`
+        `> … and ${plural(c.warnings.length - shown.length, "more warning")}; ${seeWhole(where2)}.`
       );
     }
   }
@@ -12138,14 +12285,14 @@ function renderMarkdown(c, options = {}) {
   ].join("\n");
   const headText = header.join("\n");
   const sections = c.groups.map((group) => groupSection(group, c.options.alpha));
-  const cutNoteReserve = CUT_NOTE_RESERVE + 2 * (options.runUrl?.length ?? 0);
-  let budget = maxLength - headText.length - footer.length - cutNoteReserve;
+  const cutNoteReserve = CUT_NOTE_RESERVE + 2 * size(where2.fuller ?? "") + 2 * size(where2.comparison) + size(where2.results);
+  let budget = maxLength - size(headText) - size(footer) - cutNoteReserve;
   const bySeverity = c.groups.map((group, g) => ({ g, rank: VERDICT_SEVERITY.indexOf(group.verdict) })).sort((a, b) => a.rank - b.rank).map(({ g }) => g);
   const shownGroups = c.groups.map(() => false);
   for (const g of bySeverity) {
     const section = sections[g];
-    if (section.length + 2 > budget) continue;
-    budget -= section.length + 2;
+    if (size(section) + 2 > budget) continue;
+    budget -= size(section) + 2;
     shownGroups[g] = true;
   }
   const shownFlips = c.groups.map(() => []);
@@ -12155,10 +12302,10 @@ function renderMarkdown(c, options = {}) {
     if (!shownGroups[g]) continue;
     const group = c.groups[g];
     const shown = shownFlips[g];
-    const wrapper = flipsOpen(group).length + FLIPS_CLOSE.length + 2;
+    const wrapper = size(flipsOpen(group)) + size(FLIPS_CLOSE) + 2;
     for (const flip of group.flips.cases) {
       const entry = flipEntry(flip);
-      const cost = entry.length + FLIP_SEPARATOR.length + (shown.length === 0 ? wrapper : 0);
+      const cost = size(entry) + size(FLIP_SEPARATOR) + (shown.length === 0 ? wrapper : 0);
       if (cost > budget) {
         stopped2 = true;
         break;
@@ -12173,35 +12320,40 @@ function renderMarkdown(c, options = {}) {
     sections,
     shownGroups,
     shownFlips,
-    runUrl: options.runUrl
+    where: where2
   });
-  if (text.length <= maxLength) return text;
+  if (size(text) <= maxLength) return text;
   const essentials = assemble(c, {
     headText,
     footer,
     sections,
     shownGroups,
     shownFlips: c.groups.map(() => []),
-    runUrl: options.runUrl
+    where: where2
   });
-  if (essentials.length <= maxLength) return essentials;
+  if (size(essentials) <= maxLength) return essentials;
   const withHeader = (head) => assemble(c, {
     headText: head,
     footer,
     sections,
     shownGroups: c.groups.map(() => false),
     shownFlips: c.groups.map(() => []),
-    runUrl: options.runUrl
+    where: where2
   });
   const cutMark = "\n…";
-  const room = maxLength - (withHeader("").length + cutMark.length);
-  const kept = headText.slice(0, Math.max(0, room));
+  const room = maxLength - (size(withHeader("")) + size(cutMark));
+  const kept = fitted(headText, room, size);
   const lastLine = kept.lastIndexOf("\n");
   if (lastLine > 0) return withHeader(kept.slice(0, lastLine) + cutMark);
-  const cut = essentials.slice(0, Math.max(0, maxLength - 2));
+  const cut = fitted(essentials, maxLength - size("\n…"), size);
   const cutLine = cut.lastIndexOf("\n");
-  return `${cutLine > 0 ? cut.slice(0, cutLine) : cut}
-…`.slice(0, maxLength);
+  return fitted(`${cutLine > 0 ? cut.slice(0, cutLine) : cut}
+…`, maxLength, size);
+}
+function fitted(text, room, size) {
+  let kept = text.slice(0, Math.max(0, room));
+  while (kept.length > 0 && size(kept) > room) kept = kept.slice(0, Math.floor(kept.length * 0.9));
+  return kept;
 }
 function assemble(c, parts2) {
   const body = [parts2.headText];
@@ -12224,12 +12376,12 @@ function assemble(c, parts2) {
     const count = [...omitted.values()].reduce((sum, n) => sum + n, 0);
     const verdicts = VERDICT_SEVERITY.filter((v) => omitted.has(v)).map((v) => `${omitted.get(v)} ${VERDICT_WORDS[v]}`).join(", ");
     cuts.push(
-      `… ${plural(count, "suite × provider result")} omitted (${verdicts}); see ${fullReport(parts2.runUrl)}.`
+      `… ${plural(count, "suite × provider result")} omitted (${verdicts}); ${seeWhole(parts2.where)}.`
     );
   }
   if (flipsTotal > flipsShown) {
     cuts.push(
-      `… ${plural(flipsTotal - flipsShown, "flipped case")} omitted; see ${fullReport(parts2.runUrl)}.`
+      `… ${plural(flipsTotal - flipsShown, "flipped case")} omitted; ${flipsElsewhere(c, parts2.where)}.`
     );
   }
   if (cuts.length > 0) body.push(cuts.join("\n"));
@@ -12237,14 +12389,19 @@ function assemble(c, parts2) {
 ${parts2.footer}
 `;
 }
-var GITHUB_COMMENT_LIMIT, OUTPUT_CHARS_SHOWN, CUT_NOTE_RESERVE, WARNINGS_SHOWN, FLIPS_CLOSE, FLIP_SEPARATOR;
+var CLI_CUTS_READ_IN, GITHUB_COMMENT_LIMIT, OUTPUT_CHARS_SHOWN, CUT_NOTE_RESERVE, WARNINGS_SHOWN, FLIPS_CLOSE, FLIP_SEPARATOR;
 var init_markdown = __esm({
   "src/report/markdown.ts"() {
     "use strict";
     init_format();
     init_compare();
+    init_flips();
     init_types2();
     init_escape();
+    CLI_CUTS_READ_IN = {
+      comparison: "`--format json`",
+      results: "the results files"
+    };
     GITHUB_COMMENT_LIMIT = 65536;
     OUTPUT_CHARS_SHOWN = 1500;
     CUT_NOTE_RESERVE = 400;
@@ -12289,6 +12446,8 @@ function groupLines(group, paint, alpha) {
   const counts = [plural(group.cases.paired, "paired case")];
   if (group.cases.added > 0) counts.push(`${group.cases.added} added`);
   if (group.cases.removed > 0) counts.push(`${group.cases.removed} removed`);
+  const unreached = group.cases.unreached ?? 0;
+  if (unreached > 0) counts.push(`${unreached} not reached`);
   const lines = [
     `${paint.bold(title)}  ${paint.verdict(group.verdict, VERDICT_WORDS[group.verdict])}  ${paint.dim(counts.join(" · "))}`
   ];
@@ -12298,6 +12457,11 @@ function groupLines(group, paint, alpha) {
     lines.push(`  added (not paired): ${ids(group.cases.addedIds, group.cases.added)}`);
   if (group.cases.removed > 0)
     lines.push(`  removed (not paired): ${ids(group.cases.removedIds, group.cases.removed)}`);
+  if (unreached > 0) {
+    lines.push(
+      `  not reached (the head run was cancelled or stopped early): ${ids(group.cases.unreachedIds ?? [], unreached)}`
+    );
+  }
   const cached = cachedAnswers(group);
   if (cached) lines.push(`  ${cached}`);
   const judges = judgeSpendNote(group);
@@ -12373,11 +12537,13 @@ function renderComparisonTerminal(c, options) {
     )
   ];
   for (const warning of c.warnings)
-    lines.push(paint.verdict("inconclusive", `warning: ${terminalLine(warning, 300)}`));
+    lines.push(
+      paint.verdict("inconclusive", `warning: ${terminalLine(warning, WARNING_CHARACTERS)}`)
+    );
   for (const group of c.groups) lines.push("", ...groupLines(group, paint, c.options.alpha));
   return lines.join("\n") + "\n";
 }
-var FLIPS_SHOWN, IDS_SHOWN, HEADERS;
+var FLIPS_SHOWN, IDS_SHOWN, HEADERS, WARNING_CHARACTERS;
 var init_comparison_terminal = __esm({
   "src/report/comparison-terminal.ts"() {
     "use strict";
@@ -12388,6 +12554,7 @@ var init_comparison_terminal = __esm({
     FLIPS_SHOWN = 5;
     IDS_SHOWN = 10;
     HEADERS = ["metric", "base", "head", "Δ", "95% CI", "p", "verdict"];
+    WARNING_CHARACTERS = 2e3;
   }
 });
 
@@ -12413,11 +12580,17 @@ function detail(metric) {
     ...p !== null ? [`p ${formatPValue(p)}`] : []
   ].join(", ");
 }
-function testcase(group, metric, outcome, indent, message = `${VERDICT_WORDS[metric.verdict]}: ${metric.reason}`) {
-  const open2 = `${indent}<testcase${attributes({
+function caseAttributes(group, name) {
+  return {
     classname: `evalgate.${group.suite}.${group.providerId}`,
-    name: METRIC_LABELS[metric.metric]
-  })}`;
+    name,
+    file: group.file,
+    // A comparison takes no time of its own; reporters read a missing time as NaN.
+    time: "0"
+  };
+}
+function testcase(group, metric, outcome, indent, message = `${VERDICT_WORDS[metric.verdict]}: ${metric.reason}`) {
+  const open2 = `${indent}<testcase${attributes(caseAttributes(group, METRIC_LABELS[metric.metric]))}`;
   if (outcome === "failure") {
     return `${open2}>
 ${indent}  <failure${attributes({ message, type: metric.verdict })}>${escapeXml(detail(metric))}</failure>
@@ -12432,28 +12605,60 @@ ${indent}</testcase>`;
 ${indent}  <system-out>${escapeXml(`${message} (${detail(metric)})`)}</system-out>
 ${indent}</testcase>`;
 }
+function runSeconds(c) {
+  const milliseconds2 = Date.parse(c.head.finishedAt) - Date.parse(c.head.startedAt);
+  return Number.isFinite(milliseconds2) && milliseconds2 > 0 ? (milliseconds2 / 1e3).toFixed(3) : "0";
+}
+function warningsSuite(c) {
+  const cases = c.warnings.map(
+    (warning) => `    <testcase${attributes({ classname: "evalgate", name: `warning: ${warning}`, time: "0" })}>
+      <skipped${attributes({ message: warning })}/>
+    </testcase>`
+  );
+  return [
+    `  <testsuite${attributes({
+      name: "evalgate",
+      tests: cases.length,
+      failures: 0,
+      errors: 0,
+      skipped: cases.length,
+      time: "0",
+      timestamp: c.head.startedAt
+    })}>`,
+    ...cases,
+    `    <system-err>${escapeXml(c.warnings.map((w) => `warning: ${w}`).join("\n"))}</system-err>`,
+    "  </testsuite>"
+  ].join("\n");
+}
+function repeatMessage(metric) {
+  const original = METRIC_LABELS[metric.duplicateOf ?? "score"];
+  return `${VERDICT_WORDS[metric.verdict]}: repeats the ${original}'s numbers (every score is 0 or 1, a pass is a 1), so it is counted there, once: ${metric.reason}`;
+}
 function renderJunit(c) {
-  let tests = 0;
+  let tests = c.warnings.length;
   let failures = 0;
-  let skipped = 0;
+  let skipped = c.warnings.length;
   const ungated = new Map(
     (c.options.strict ? ungatedAgainstBaseline(c) : []).map((g) => [g, ungatedReason(g)])
   );
   const suites = c.groups.map((group) => {
     const strictlyFailed = (m) => m.metric === "score" && ungated.has(group);
-    const outcomes = group.metrics.map(
-      (m) => strictlyFailed(m) ? "failure" : outcomeOf(m.verdict, c.options.strict)
-    );
+    const repeated = (m) => isRepeated(m, group.metrics);
+    const outcomes = group.metrics.map((m) => {
+      if (strictlyFailed(m)) return "failure";
+      const outcome = outcomeOf(m.verdict, c.options.strict);
+      return repeated(m) && outcome === "failure" ? "skipped" : outcome;
+    });
     const cases = group.metrics.length > 0 ? group.metrics.map(
       (m, i) => testcase(
         group,
         m,
         outcomes[i] ?? "passed",
         "    ",
-        strictlyFailed(m) ? `fails in strict mode: could not be gated against its baseline (${ungated.get(group) ?? ""})` : void 0
+        strictlyFailed(m) ? `fails in strict mode: could not be gated against its baseline (${ungated.get(group) ?? ""})` : repeated(m) ? repeatMessage(m) : void 0
       )
     ) : [
-      `    <testcase${attributes({ classname: `evalgate.${group.suite}.${group.providerId}`, name: "comparison" })}>
+      `    <testcase${attributes(caseAttributes(group, "comparison"))}>
       <skipped${attributes({ message: group.reason ?? "nothing to compare" })}/>
     </testcase>`
     ];
@@ -12467,7 +12672,9 @@ function renderJunit(c) {
       tests: cases.length,
       failures: groupFailures,
       errors: 0,
-      skipped: groupSkipped
+      skipped: groupSkipped,
+      time: "0",
+      timestamp: c.head.startedAt
     })}>`;
     const properties = [
       `    <properties>`,
@@ -12482,9 +12689,17 @@ function renderJunit(c) {
     tests,
     failures,
     errors: 0,
-    skipped
+    skipped,
+    time: runSeconds(c)
   })}>`;
-  return ['<?xml version="1.0" encoding="UTF-8"?>', root, ...suites, "</testsuites>", ""].join("\n");
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    root,
+    ...c.warnings.length > 0 ? [warningsSuite(c)] : [],
+    ...suites,
+    "</testsuites>",
+    ""
+  ].join("\n");
 }
 var init_junit = __esm({
   "src/report/junit.ts"() {
@@ -12703,7 +12918,7 @@ function shardLabel(shard) {
 function cancelledWhileLoading(shard) {
   return !shard.run.run.complete && shard.run.suites.length === 0;
 }
-function checkShards(shards) {
+function checkShards(shards, unread) {
   const [first] = shards;
   if (!first) throw new UsageError("nothing to merge: give the results files of every shard");
   const total = first.run.run.shard?.total;
@@ -12756,8 +12971,9 @@ function checkShards(shards) {
   const shardTotal = total;
   const missing = Array.from({ length: shardTotal }, (_, i) => i + 1).filter((i) => !seen.has(i));
   if (missing.length > 0) {
+    const passedOver = unread.length === 0 ? "" : `; not read, as the directory holding them holds results files itself: ${unread.join(", ")} (name them too)`;
     throw new UsageError(
-      `shard ${missing.map((i) => `${i}/${shardTotal}`).join(", ")} is missing: merge the results of every shard (${shards.length} of ${shardTotal} given)`
+      `shard ${missing.map((i) => `${i}/${shardTotal}`).join(", ")} is missing: merge the results of every shard (${shards.length} of ${shardTotal} given)${passedOver}`
     );
   }
 }
@@ -12823,8 +13039,8 @@ function mergeSuite(parts2) {
   }
   return { ...first.suite, cases, results };
 }
-function mergeShards(shards) {
-  checkShards(shards);
+function mergeShards(shards, unread = []) {
+  checkShards(shards, unread);
   const ordered = [...shards].sort(
     (a, b) => (a.run.run.shard?.index ?? 0) - (b.run.run.shard?.index ?? 0)
   );
@@ -12872,21 +13088,45 @@ function abortError(signal) {
   }
   return new ProviderError("cancelled", "the run was cancelled");
 }
+function whenAborted(signal, onAbort) {
+  if (signal.aborted) {
+    onAbort();
+    return () => void 0;
+  }
+  let watch = watches.get(signal);
+  if (!watch) {
+    const callbacks2 = /* @__PURE__ */ new Set();
+    const listener2 = () => {
+      watches.delete(signal);
+      for (const callback2 of callbacks2) callback2();
+    };
+    watch = { callbacks: callbacks2, listener: listener2 };
+    watches.set(signal, watch);
+    signal.addEventListener("abort", listener2, { once: true });
+  }
+  const { callbacks, listener } = watch;
+  const callback = () => onAbort();
+  callbacks.add(callback);
+  return () => {
+    if (!callbacks.delete(callback) || callbacks.size > 0) return;
+    if (watches.get(signal)?.callbacks === callbacks) watches.delete(signal);
+    signal.removeEventListener("abort", listener);
+  };
+}
 function raceAbort(work, signal, reasonOf = abortError) {
   if (signal.aborted) {
     work.catch(() => void 0);
     return Promise.reject(reasonOf(signal));
   }
   return new Promise((resolve6, reject) => {
-    const onAbort = () => reject(reasonOf(signal));
-    signal.addEventListener("abort", onAbort, { once: true });
+    const stop2 = whenAborted(signal, () => reject(reasonOf(signal)));
     work.then(
       (value) => {
-        signal.removeEventListener("abort", onAbort);
+        stop2();
         resolve6(value);
       },
       (error) => {
-        signal.removeEventListener("abort", onAbort);
+        stop2();
         reject(error);
       }
     );
@@ -12894,22 +13134,22 @@ function raceAbort(work, signal, reasonOf = abortError) {
 }
 function abortAfter(signal, ms, timeoutReason) {
   const controller2 = new AbortController();
-  const onAbort = () => controller2.abort(signal.reason);
-  if (signal.aborted) onAbort();
-  else signal.addEventListener("abort", onAbort, { once: true });
+  const stop2 = whenAborted(signal, () => controller2.abort(signal.reason));
   const timer = setTimeout(() => controller2.abort(timeoutReason()), ms);
   return {
     signal: controller2.signal,
     dispose: () => {
       clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
+      stop2();
     }
   };
 }
+var watches;
 var init_abort = __esm({
   "src/providers/abort.ts"() {
     "use strict";
     init_errors();
+    watches = /* @__PURE__ */ new WeakMap();
   }
 });
 
@@ -45412,6 +45652,7 @@ async function importModule(absolutePath, timeoutMs = MODULE_LOAD_TIMEOUT_MS) {
     );
     timer.unref();
   });
+  releaseHeapBounds();
   try {
     return await trackImport(
       absolutePath,
@@ -45487,6 +45728,7 @@ var init_module = __esm({
     init_errors();
     init_connections();
     init_imports();
+    init_heap_bounds();
     ({ inspect } = process.getBuiltinModule("node:util"));
     MODULE_LOAD_TIMEOUT_MS = 12e4;
     THROWN_VALUE_CHARS = 300;
@@ -72291,8 +72533,8 @@ async function searchSpecFiles(paths, cwd) {
       search.problems.push({
         file: path2,
         path: "",
-        message: !missing ? `cannot read it: ${errorMessage(error)}` : GLOB.test(path2) && !path2.startsWith("#") ? "no such file or directory (patterns such as `*` are not expanded)" : "no such file or directory",
-        hint: !missing ? NAMING_HINT : path2.startsWith("#") ? "a YAML block scalar (`specs: |`) keeps a `# comment` line as text, so it was read as a path: remove the line" : GLOB.test(path2) ? "name the directory instead: it is searched for `*.eval.yaml` and `*.eval.yml`" : NAMING_HINT
+        message: !missing ? `cannot read it: ${errorMessage(error)}` : GLOB.test(path2) ? `${MISSING} (patterns such as \`*\` are not expanded)` : MISSING,
+        hint: missing && GLOB.test(path2) ? "name the directory instead: it is searched for `*.eval.yaml` and `*.eval.yml`" : NAMING_HINT
       });
       continue;
     }
@@ -72311,13 +72553,14 @@ async function searchSpecFiles(paths, cwd) {
   const files = [...search.found].sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
   return { files, problems: search.problems };
 }
-var DEFAULT_SPEC_PATHS, SPEC_FILE, NAMING_HINT, NOT_REGULAR, NOT_REGULAR_HINT, GLOB, SpecPathsError;
+var DEFAULT_SPEC_PATHS, SPEC_FILE, MISSING, NAMING_HINT, NOT_REGULAR, NOT_REGULAR_HINT, GLOB, SpecPathsError;
 var init_find = __esm({
   "src/spec/find.ts"() {
     "use strict";
     init_errors();
     DEFAULT_SPEC_PATHS = ["evals"];
     SPEC_FILE = /\.eval\.ya?ml$/;
+    MISSING = "no such file or directory";
     NAMING_HINT = "spec files are named `*.eval.yaml` or `*.eval.yml`";
     NOT_REGULAR = "not a regular file (a pipe, a device or a socket): found in a directory, it is not read, as nothing may ever write to it";
     NOT_REGULAR_HINT = "name it as a spec path to read it, or move it out of the directory";
@@ -72328,9 +72571,19 @@ var init_find = __esm({
         super(problems2, heading);
         this.heading = heading;
       }
-      /** The same problems, said of the action's input `name` that listed the paths. */
+      /**
+       * The same problems, said of the action's input `name` that listed the paths, one a line: a
+       * `# comment` line of it is no path but YAML's, kept as text in a block scalar (`specs: |`).
+       */
       ofInput(name) {
-        return new InputError(this.diagnostics, `input \`${name}\`: ${this.heading}`);
+        const diagnostics = this.diagnostics.map(
+          (d) => d.file.startsWith("#") && d.message.startsWith(MISSING) ? {
+            ...d,
+            message: MISSING,
+            hint: `a YAML block scalar (\`${name}: |\`) keeps a \`# comment\` line as text, so it was read as a path: remove the line`
+          } : d
+        );
+        return new InputError(diagnostics, `input \`${name}\`: ${this.heading}`);
       }
     };
   }
@@ -82643,9 +82896,10 @@ async function resolveProvider(written2, expanded, path2, context, role = "provi
       };
     }
     case "http": {
-      if (!checkEndpointUrl(written2, expanded, path2, context)) return void 0;
       const writtenHttp = written2;
-      if (!checkHttpRequestShape(writtenHttp, path2, context, role)) return void 0;
+      const usableUrl = checkEndpointUrl(written2, expanded, path2, context);
+      const shapeFine = checkHttpRequestShape(writtenHttp, path2, context, role);
+      if (!usableUrl || !shapeFine) return void 0;
       const bodyEnv = Object.fromEntries(
         [...variableNames(writtenHttp.body)].flatMap((name) => {
           const value = context.env[name];
@@ -82667,8 +82921,9 @@ async function resolveProvider(written2, expanded, path2, context, role = "provi
     }
     case "openai": {
       const baseUrl = expanded["base-url"];
-      if (!checkEndpointUrl(written2, expanded, path2, context)) return void 0;
-      if (!checkParams(expanded.params ?? {}, [...path2, "params"], context)) return void 0;
+      const usableUrl = checkEndpointUrl(written2, expanded, path2, context);
+      const paramsFine = checkParams(expanded.params ?? {}, [...path2, "params"], context);
+      if (!usableUrl || !paramsFine) return void 0;
       let apiKey = expanded["api-key"];
       let defaultKey = [];
       if (apiKey === void 0 && baseUrl === void 0) {
@@ -83899,13 +84154,13 @@ var init_eval_spec_schema = __esm({
               type: "number",
               minimum: 0,
               maximum: 1,
-              description: "Changes smaller than this are noise, never a regression (e.g. 0.02)."
+              description: "Changes smaller than this are noise, never a regression; a significant drop beyond it is one (e.g. 0.02)."
             },
             "max-drop": {
               type: "number",
               minimum: 0,
               maximum: 1,
-              description: "Non-inferiority margin: the largest drop still counted as a pass (e.g. 0.05)."
+              description: "Non-inferiority margin of a change that is not significant: it passes when its 95% CI stays above −max-drop, and is inconclusive otherwise. It does not excuse a significant drop: one beyond `noise` is a regression however small (e.g. 0.05)."
             },
             min: {
               type: "number",
@@ -86416,41 +86671,59 @@ function isDecimal(text) {
 }
 function exactDecimal(text) {
   const [, sign, whole = "", fraction = "", exponent = "0"] = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim()) ?? [];
-  const digits = `${whole}${fraction}`.replace(/^0+/, "");
-  if (digits === "") return { coefficient: 0n, exponent: 0n };
-  const significant2 = digits.replace(/0+$/, "");
-  const coefficient = BigInt(significant2);
-  return {
-    coefficient: sign === "-" ? -coefficient : coefficient,
-    // The power of ten of the last significant digit.
-    exponent: BigInt(exponent) - BigInt(fraction.length) + BigInt(digits.length - significant2.length)
-  };
+  const written2 = `${whole}${fraction}`;
+  let start = 0;
+  while (written2[start] === "0") start++;
+  let end = written2.length;
+  while (end > start && written2[end - 1] === "0") end--;
+  if (start === end) return { negative: false, digits: "", exponent: 0n, top: 0n };
+  const digits = written2.slice(start, end);
+  const last = BigInt(exponent) - BigInt(fraction.length) + BigInt(written2.length - end);
+  return { negative: sign === "-", digits, exponent: last, top: last + BigInt(digits.length) };
 }
 function sameDecimal(a, b) {
   const [x, y] = [exactDecimal(a), exactDecimal(b)];
-  return x.coefficient === y.coefficient && x.exponent === y.exponent;
+  return x.negative === y.negative && x.digits === y.digits && x.exponent === y.exponent;
 }
-function topPower(d) {
-  const digits = (d.coefficient < 0n ? -d.coefficient : d.coefficient).toString().length;
-  return d.exponent + BigInt(digits);
+function signOfAlignedSum(terms, unit) {
+  const [first] = terms;
+  if (first === void 0) return 0;
+  const columns = new Int32Array(Number(first.top - unit));
+  for (const term of terms) {
+    const offset = Number(term.exponent - unit);
+    const sign = term.negative ? -1 : 1;
+    const { digits } = term;
+    for (let i = 0; i < digits.length; i++) {
+      const place = offset + digits.length - 1 - i;
+      columns[place] = (columns[place] ?? 0) + sign * (digits.charCodeAt(i) - 48);
+    }
+  }
+  let carry = 0;
+  let nonZero = false;
+  for (const column of columns) {
+    const value = column + carry;
+    const digit = (value % 10 + 10) % 10;
+    carry = (value - digit) / 10;
+    if (digit !== 0) nonZero = true;
+  }
+  if (carry !== 0) return carry < 0 ? -1 : 1;
+  return nonZero ? 1 : 0;
 }
 function signOfSum(terms) {
-  const sorted = terms.filter((d) => d.coefficient !== 0n).sort((a, b) => topPower(b) > topPower(a) ? 1 : topPower(b) < topPower(a) ? -1 : 0);
-  let grid;
+  const sorted = terms.filter((d) => d.digits !== "").sort((a, b) => b.top > a.top ? 1 : b.top < a.top ? -1 : 0);
+  let unit;
   for (const [i, term] of sorted.entries()) {
-    const unit = grid === void 0 || term.exponent < grid ? term.exponent : grid;
-    grid = unit;
+    unit = unit === void 0 || term.exponent < unit ? term.exponent : unit;
     const next = sorted[i + 1];
-    if (next !== void 0 && topPower(next) >= unit) continue;
-    const sum = sorted.slice(0, i + 1).reduce((total, d) => total + d.coefficient * 10n ** (d.exponent - unit), 0n);
-    if (sum !== 0n) return sum < 0n ? -1 : 1;
-    return signOfSum(sorted.slice(i + 1));
+    if (next !== void 0 && next.top >= unit) continue;
+    const sign = signOfAlignedSum(sorted.slice(0, i + 1), unit);
+    return sign !== 0 ? sign : signOfSum(sorted.slice(i + 1));
   }
   return 0;
 }
 function withinDecimal(expected, actual, tolerance) {
   const [e, a, t] = [exactDecimal(expected), exactDecimal(actual), exactDecimal(tolerance)];
-  const negated = (d) => ({ ...d, coefficient: -d.coefficient });
+  const negated = (d) => ({ ...d, negative: !d.negative });
   return signOfSum([a, negated(e), t]) >= 0 && signOfSum([e, t, negated(a)]) >= 0;
 }
 function requireExpectedNumber(rendered) {
@@ -87023,19 +87296,12 @@ async function loadSpecFile(absolutePath, options) {
   return { suite, ...name ? { name } : {}, secrets, diagnostics };
 }
 function checkGateOrder(gate, isValid, context) {
-  for (const metric of ["score", "pass-rate"]) {
+  for (const metric of QUALITY_GATES) {
     const tolerance = gate?.[metric];
     const path2 = ["gate", metric];
     if (tolerance === void 0 || !isValid(path2)) continue;
-    const noise = tolerance.noise ?? DEFAULT_NOISE;
-    const maxDrop = tolerance["max-drop"] ?? DEFAULT_MARGIN;
-    if (noise <= maxDrop) continue;
-    const written2 = (value, fallback) => value === void 0 ? `${fallback} (the default)` : String(value);
-    context.report(
-      [...path2, tolerance.noise === void 0 ? "max-drop" : "noise"],
-      `the noise floor ${written2(tolerance.noise, DEFAULT_NOISE)} is above \`max-drop\` ${written2(tolerance["max-drop"], DEFAULT_MARGIN)}`,
-      "`noise` is the change too small to matter, `max-drop` the largest drop still a pass: noise ≤ max-drop"
-    );
+    const problem2 = gateOrderProblem(tolerance);
+    if (problem2) context.report([...path2, problem2.field], problem2.message, problem2.hint);
   }
 }
 function combinedError(diagnostics) {
@@ -87077,12 +87343,12 @@ var init_load = __esm({
   "src/spec/load.ts"() {
     "use strict";
     init_errors();
-    init_gate();
     init_files();
     init_cases3();
     init_context();
     init_duration();
     init_find();
+    init_gate_order();
     init_providers2();
     init_schema_check();
     init_scorers();
@@ -88036,19 +88302,18 @@ var init_rate_limit = __esm({
         if (signal.aborted) return Promise.reject(abortError(signal));
         return new Promise((resolve6, reject) => {
           let left = false;
-          const onAbort = () => {
+          const stop2 = whenAborted(signal, () => {
             left = true;
             reject(abortError(signal));
-          };
-          signal.addEventListener("abort", onAbort, { once: true });
+          });
           turn.then(
             () => {
-              signal.removeEventListener("abort", onAbort);
+              stop2();
               if (left) gate?.release();
               else resolve6();
             },
             (error) => {
-              signal.removeEventListener("abort", onAbort);
+              stop2();
               reject(error);
             }
           );
@@ -88145,23 +88410,24 @@ var init_slots = __esm({
           this.held++;
           return;
         }
-        await new Promise((resolve6, reject) => {
-          const admit = () => {
-            signal.removeEventListener("abort", onAbort);
-            resolve6();
-          };
-          const onAbort = () => {
-            this.waiting.splice(this.waiting.indexOf(admit), 1);
+        await new Promise((admit, reject) => {
+          const waiter = { admit, stop: () => void 0, gone: false };
+          waiter.stop = whenAborted(signal, () => {
+            waiter.gone = true;
             reject(abortError(signal));
-          };
-          this.waiting.push(admit);
-          signal.addEventListener("abort", onAbort, { once: true });
+          });
+          this.waiting.push(waiter);
         });
       }
       release() {
-        const next = this.waiting.shift();
-        if (next) next();
-        else this.held--;
+        let next = this.waiting.shift();
+        while (next?.gone) next = this.waiting.shift();
+        if (!next) {
+          this.held--;
+          return;
+        }
+        next.stop();
+        next.admit();
       }
     };
   }
@@ -88733,7 +88999,8 @@ async function runTask(lane, caseIndex, repeat, runSignal, options) {
 function schedule(lanes, signal, progress, tally, options) {
   let inFlight = 0;
   let cursor = 0;
-  return new Promise((resolve6, reject) => {
+  const settled = new AbortController();
+  const scheduled = new Promise((resolve6, reject) => {
     const finished = () => lanes.every((lane) => lane.next === lane.taskCount || signal.aborted);
     const pump = () => {
       let started = true;
@@ -88770,9 +89037,10 @@ function schedule(lanes, signal, progress, tally, options) {
         pump();
       }, reject);
     };
-    signal.addEventListener("abort", () => pump(), { once: true });
+    signal.addEventListener("abort", pump, { once: true, signal: settled.signal });
     pump();
   });
+  return scheduled.finally(() => settled.abort());
 }
 function suiteResult(run, recordedPath) {
   const { spec, cases, repeats } = run.planned;
@@ -89349,6 +89617,13 @@ function compareAndReport(base, head, options) {
   });
   return { comparison, text: renderComparison(comparison, options.format, options.color) };
 }
+function reportWarnings(comparison, format, io) {
+  if (format === "terminal") return;
+  for (const warning of comparison.warnings) {
+    io.stderr.write(`evalgate: warning: ${terminalLine(warning, WARNING_CHARACTERS)}
+`);
+  }
+}
 function reportUngated(comparison, io) {
   for (const failure of strictFailures(comparison)) {
     io.stderr.write(`evalgate: --strict: ${terminalLine(failure, 300)}: it fails as inconclusive
@@ -89473,6 +89748,7 @@ shard ${shard.index}/${shard.total}: min-pass-rate is checked on the whole run, 
       color
     });
     io.stdout.write(format === "terminal" ? "\n" + text : text);
+    reportWarnings(comparison, format, io);
     reportUngated(comparison, io);
     exitCode2 = Math.max(exitCode2, comparisonExitCode(comparison));
   }
@@ -89518,6 +89794,7 @@ async function compareCommand(argv, io) {
     });
   }
   const [baseRun, headRun] = await Promise.all([readRunResult(base), readRunResult(head)]);
+  assertHeadGateOrder(headRun, head);
   const color = useColor(io.stdout, io.env, values["no-color"]) && values.out === void 0;
   const { comparison, text } = compareAndReport(baseRun, headRun, {
     strict: values.strict ?? false,
@@ -89527,6 +89804,7 @@ async function compareCommand(argv, io) {
   });
   if (out !== void 0) await writeFileAtomic(out, text);
   io.stdout.write(text);
+  reportWarnings(comparison, format, io);
   reportUngated(comparison, io);
   return comparisonExitCode(comparison);
 }
@@ -89548,12 +89826,12 @@ async function mergeCommand(argv, io) {
   const failOn = oneOf("fail-on", values["fail-on"], FAIL_ON) ?? "threshold";
   const out = resolve5(io.cwd, values.out ?? DEFAULT_OUT);
   const shown = values.out === void 0 ? `the merged run, written by default to ${DEFAULT_OUT},` : `--out ${values.out}`;
-  const shards = await readShardsToMerge(out, positionals, {
+  const { shards, unread } = await readShardsToMerge(out, positionals, {
     cwd: io.cwd,
     shown,
     advice: "write the merged run to another file, e.g. --out merged.json"
   });
-  const merged = mergeShards(shards);
+  const merged = mergeShards(shards, unread);
   await writeRunResult(out, merged);
   const answers = merged.suites.reduce((total, suite) => total + suite.results.length, 0);
   const summaries = summarizeRun(merged);
@@ -89647,6 +89925,7 @@ var init_main = __esm({
     init_markdown();
     init_escape();
     init_run_report();
+    init_parse();
     init_merge();
     init_summary();
     init_run();
@@ -89675,9 +89954,8 @@ var init_main = __esm({
 });
 
 // src/bounded-heap.ts
-import { setFlagsFromString } from "node:v8";
-setFlagsFromString("--semi-space-growth-factor=1");
-setFlagsFromString("--heap-growing-percent=10");
+init_heap_bounds();
+boundHeap();
 
 // src/cli/node-version.ts
 var MINIMUM_NODE = "22.19.0";
