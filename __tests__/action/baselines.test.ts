@@ -250,6 +250,29 @@ describe('a baseline a newer evalgate stored', () => {
     expect(comment?.body).toContain('### evalgate: no baseline yet')
     expect(comment?.body).toContain(why)
   })
+
+  it('is not replaced by a night of this one at its commit', async () => {
+    const [mainSha] = server.state.linearHistory(1) as [string]
+    await push(mainSha)
+    const path = `results/${mainSha}.json.gz`
+    const stored = server.state.readFile(DATA, path) as Buffer
+    const newerRun = JSON.parse(gunzipSync(stored).toString()) as { schemaVersion: number }
+    newerRun.schemaVersion = RUN_RESULT_VERSION + 1
+    const newerStored = gzipSync(JSON.stringify(newerRun))
+    server.state.commit({ branch: DATA, files: { [path]: newerStored } })
+
+    const night = await runEvent(
+      'schedule',
+      { schedule: '0 3 * * *' },
+      { GITHUB_SHA: mainSha, GITHUB_REF: 'refs/heads/main', GITHUB_JOB: 'evals' },
+      ACTIONS_TOKEN
+    )
+    expect(night.code).toBe(0)
+    expect(night.stdout).toContain(
+      `evalgate: not stored as the baseline of ${mainSha.slice(0, 7)}: a newer evalgate stored its baseline, which this one does not replace`
+    )
+    expect(server.state.readFile(DATA, path)).toEqual(newerStored)
+  })
 })
 
 describe('two jobs of other specs without a comment-key', () => {

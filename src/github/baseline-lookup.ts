@@ -50,7 +50,8 @@ export function storeFor(
 /** The baseline an event compares with: found, known to be missing, or unreadable right now. */
 export type BaselineLookup =
   | { status: 'found'; match: BaselineMatch; what: string; mergeBase?: string }
-  | { status: 'none'; why: string }
+  /** `newerOwn`: this commit's own baseline is a newer evalgate's, not to be replaced. */
+  | { status: 'none'; why: string; newerOwn?: true }
   | { status: 'unavailable'; error: string }
 
 function lookupOf(
@@ -78,6 +79,7 @@ function newerBaseline(newer: NewerBaseline, what: string, io: ActionIO): Baseli
   )
   return {
     status: 'none',
+    ...(newer.distance === 0 ? { newerOwn: true } : {}),
     why: `The baseline of ${of} was written by a newer evalgate (results format ${newer.formatVersion}; this one reads up to ${RUN_RESULT_VERSION}), and an older commit's is no stand-in for it: upgrade the evalgate of this workflow (the version its step \`uses:\`) to the one that stores the baselines.`
   }
 }

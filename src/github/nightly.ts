@@ -92,6 +92,9 @@ export async function storeNight(
     io.info(`evalgate: not stored as the baseline of ${shortSha(sha)}: ${why}`)
     return false
   }
+  if (lookup.status === 'none' && lookup.newerOwn) {
+    return notStored('a newer evalgate stored its baseline, which this one does not replace')
+  }
   if (comparison && failing(comparison) && lookup.status === 'found') {
     return notStored(`it fails against the baseline of ${shortSha(lookup.match.sha)}`)
   }
