@@ -42,7 +42,8 @@ function ownStream(stream: NodeJS.WriteStream): OutputStream {
   const write = stream.write
   let readerGone = false
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error
+    // A pipe's reader gone is EPIPE; a socket's, as a Node.js parent's `spawn` gives, ECONNRESET.
+    if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') throw error
     readerGone = true
     // Writes already sent elsewhere stay there.
     if (stream.write === write) stream.write = (() => true) as typeof stream.write
