@@ -90072,7 +90072,7 @@ function ownStream(stream) {
   const write = stream.write;
   let readerGone = false;
   stream.on("error", (error) => {
-    if (error.code !== "EPIPE") throw error;
+    if (error.code !== "EPIPE" && error.code !== "ECONNRESET") throw error;
     readerGone = true;
     if (stream.write === write) stream.write = (() => true);
   });
