@@ -391,7 +391,7 @@ describe('BranchStore', () => {
 
   it('refuses a result larger than a blob GitHub takes, uploading nothing', async () => {
     await expect(store({ maxBlobBytes: 100 }).write('s1', runResult('s1'))).rejects.toThrow(
-      "not storing the results of s1 on the branch evalgate-data: gzip'ed, they are over the 0 MB"
+      "not storing the results of s1 on the branch evalgate-data: gzip'ed, they are over the 0 MB GitHub takes in one blob; make the run smaller (fewer or shorter outputs: a lower max_tokens; fewer repeats), or split its suites among jobs, each with a baseline-branch of its own"
     )
     expect(countOf(server, 'git/create-blob')).toBe(0)
     expect(server.state.branchTip(DATA)).toBeUndefined()

@@ -393,7 +393,7 @@ export class BranchStore implements BaselineStore {
         size += part.length
         if (size > this.maxBlobBytes) {
           throw new EvalgateError(
-            `not storing the results of ${sha} on the branch ${this.branch}: gzip'ed, they are over the ${Math.floor(this.maxBlobBytes / 1e6)} MB GitHub takes in one blob; split the suites among jobs, each with a baseline-branch of its own`
+            `not storing the results of ${sha} on the branch ${this.branch}: gzip'ed, they are over the ${Math.floor(this.maxBlobBytes / 1e6)} MB GitHub takes in one blob; make the run smaller (fewer or shorter outputs: a lower max_tokens; fewer repeats), or split its suites among jobs, each with a baseline-branch of its own`
           )
         }
         parts.push(part)
