@@ -161,6 +161,26 @@ describe('evalgate run with the openai provider and an LLM judge', () => {
   })
 })
 
+/** A spec of one case (France, answered Paris) asking the provider written as `provider`, priced. */
+async function writeFranceSpec(dir: string, provider: string[]): Promise<void> {
+  await writeFile(
+    join(dir, 'capitals.eval.yaml'),
+    [
+      'suite: capitals',
+      'providers:',
+      ...provider,
+      '    prices: { input: 0.15, output: 0.6 }',
+      'prompt: "Capital of {{country}}?"',
+      'cases:',
+      '  - { id: fr, vars: { country: France } }',
+      'scorers:',
+      '  - type: equals',
+      '    expected: Paris',
+      ''
+    ].join('\n')
+  )
+}
+
 describe('a judge that is down', () => {
   afterEach(() => {
     judgeDown = false
@@ -224,26 +244,13 @@ describe('a judge that is down', () => {
 describe('a model chosen through ${VAR}', () => {
   it('is recorded as the model the server reports, not written back as the variable', async () => {
     const modelDir = await mkdtemp(join(tmpdir(), 'evalgate-openai-model-'))
-    await writeFile(
-      join(modelDir, 'capitals.eval.yaml'),
-      [
-        'suite: capitals',
-        'providers:',
-        '  - id: chosen',
-        '    type: openai',
-        '    model: ${EVAL_MODEL}',
-        `    base-url: ${server.baseUrl}`,
-        '    api-key: ${LOCAL_OPENAI_KEY}',
-        '    prices: { input: 0.15, output: 0.6 }',
-        'prompt: "Capital of {{country}}?"',
-        'cases:',
-        '  - { id: fr, vars: { country: France } }',
-        'scorers:',
-        '  - type: equals',
-        '    expected: Paris',
-        ''
-      ].join('\n')
-    )
+    await writeFranceSpec(modelDir, [
+      '  - id: chosen',
+      '    type: openai',
+      '    model: ${EVAL_MODEL}',
+      `    base-url: ${server.baseUrl}`,
+      '    api-key: ${LOCAL_OPENAI_KEY}'
+    ])
     const out = join(modelDir, 'results.json')
     const run = await runBundle(cli, ['run', '.', '--out', out], {
       cwd: modelDir,
@@ -266,25 +273,12 @@ describe('a secret in the query of base-url', () => {
     'is written back wherever the server echoes the URL it was called at: %s',
     async (signature) => {
       const sigDir = await mkdtemp(join(tmpdir(), 'evalgate-openai-sig-'))
-      await writeFile(
-        join(sigDir, 'capitals.eval.yaml'),
-        [
-          'suite: capitals',
-          'providers:',
-          '  - id: signed',
-          '    type: openai',
-          '    model: gpt-4o-mini',
-          `    base-url: "${server.baseUrl}?api-version=2024-10-21&sig=\${MY_SIG}"`,
-          '    prices: { input: 0.15, output: 0.6 }',
-          'prompt: "Capital of {{country}}?"',
-          'cases:',
-          '  - { id: fr, vars: { country: France } }',
-          'scorers:',
-          '  - type: equals',
-          '    expected: Paris',
-          ''
-        ].join('\n')
-      )
+      await writeFranceSpec(sigDir, [
+        '  - id: signed',
+        '    type: openai',
+        '    model: gpt-4o-mini',
+        `    base-url: "${server.baseUrl}?api-version=2024-10-21&sig=\${MY_SIG}"`
+      ])
       const decoded = decodeURIComponent(signature)
       const leaks = (text: string) =>
         [signature, decoded, encodeURIComponent(decoded)].filter((form) => text.includes(form))

@@ -5,9 +5,8 @@
  * the default branch write.
  */
 import { createHash } from 'node:crypto'
-import { errorMessage, EvalgateError, InputError, UsageError } from '../errors.js'
-import { parseJsonInPieces } from '../results/json-in-pieces.js'
-import { parseRunResultBytes } from '../results/parse.js'
+import { errorMessage, EvalgateError, UsageError } from '../errors.js'
+import { NewerResultsFormatError, parseRunResultBytes } from '../results/parse.js'
 import { RUN_RESULT_VERSION } from '../results/types.js'
 import type { RunResult } from '../results/types.js'
 
@@ -95,21 +94,8 @@ export function parseStoredBaseline(bytes: Uint8Array, sha: string, file: string
   try {
     return parseRunResultBytes(bytes, file)
   } catch (error) {
-    const version = error instanceof InputError ? declaredVersion(bytes) : undefined
-    if (version !== undefined && version > RUN_RESULT_VERSION) {
-      throw new NewerBaselineError(sha, version)
-    }
+    if (error instanceof NewerResultsFormatError) throw new NewerBaselineError(sha, error.version)
     throw error
-  }
-}
-
-/** The `schemaVersion` a results file declares, if it is JSON with a numeric one. */
-function declaredVersion(bytes: Uint8Array): number | undefined {
-  try {
-    const version = (parseJsonInPieces(bytes) as { schemaVersion?: unknown } | null)?.schemaVersion
-    return typeof version === 'number' ? version : undefined
-  } catch {
-    return undefined
   }
 }
 

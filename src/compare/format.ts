@@ -213,6 +213,16 @@ export function plural(count: number, word: string, many = `${word}s`): string {
   return `${count} ${count === 1 ? word : many}`
 }
 
+/**
+ * The first `shown` of `items`, then how many more: `a, b and 3 more`, or with `; ` as the
+ * separator `a; b; and 3 more`.
+ */
+export function firstAndCount(items: readonly string[], shown: number, separator = ', '): string {
+  const rest = items.length - shown
+  const more = rest > 0 ? `${separator === ', ' ? ' ' : separator}and ${rest} more` : ''
+  return items.slice(0, shown).join(separator) + more
+}
+
 export const METRIC_LABELS: Record<MetricName, string> = {
   score: 'mean score',
   'pass-rate': 'pass rate',

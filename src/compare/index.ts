@@ -10,7 +10,7 @@ import { TOOL_VERSION } from '../version.js'
 import { isOutageKind, outageLoss, outageShare, summarizeSide } from './cases.js'
 import type { CaseSummary, SideSummary } from './cases.js'
 import { findFlips } from './flips.js'
-import { METRIC_LABELS, VERDICT_WORDS, formatPercent, plural } from './format.js'
+import { METRIC_LABELS, VERDICT_WORDS, firstAndCount, formatPercent, plural } from './format.js'
 import { DEFAULT_ALPHA, OUTAGE_ERROR_RATE, resolveGate } from './gate.js'
 import type { ResolvedGate } from './gate.js'
 import {
@@ -658,8 +658,7 @@ export function compareRuns(base: RunResult, head: RunResult, options: CompareOp
   // provider was renamed (gpt-4o → gpt-4o-mini) is this run's own change.
   const sharesNoSuite = head.suites.length > 0 && head.suites.every((s) => !baseSuites.has(s.suite))
   if (removed.length > 0 && head.run.filter === undefined) {
-    const listed =
-      removed.slice(0, 5).join(', ') + (removed.length > 5 ? ` and ${removed.length - 5} more` : '')
+    const listed = firstAndCount(removed, 5)
     warnings.push(
       sharesNoSuite
         ? `the baseline was stored for other suites (${listed}), by another job with other specs, it seems: this run shares no suite and provider with it, so nothing was compared. Give each job its own comment-key (an input of the action), so that each stores and compares its own baselines; if this run renamed them instead, the next baseline compares them`

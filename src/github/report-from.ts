@@ -147,6 +147,33 @@ interface ReportingJob {
 }
 
 /**
+ * A failing report that is no comparison, for the pull request's comment (when the run was a
+ * pull request's) and the job summary. `key`: the `comment-key` its comment is marked with;
+ * `reportFile`: the artifact file it is made from.
+ */
+async function postFailingReport(
+  markdown: string,
+  { key, reportFile }: { key: string | undefined; reportFile: string },
+  { source, client, settings, context, io }: ReportingJob
+): Promise<void> {
+  const pull = await pullRequestToReportOn(client, source, io)
+  if ('number' in pull) {
+    await postComment({
+      settings,
+      client,
+      io,
+      owner: { workflow: source.workflow ?? context.workflow, key },
+      pullNumber: pull.number,
+      body: markdown,
+      regressed: true,
+      reportFile,
+      fromArtifact: true
+    })
+  }
+  await io.writeSummary(noCommentNote(pull) + markdown)
+}
+
+/**
  * A report-from job's report of a run whose specs could not be loaded, from what it recorded: the
  * problems, in the pull request's comment in place of the last commit's report, in the job
  * summary and the outputs; the step fails, as the run's own did.
@@ -154,64 +181,36 @@ interface ReportingJob {
 async function reportInvalidSpecsFromArtifact(
   /** `path`: where the record is, as `report-from` names it. */
   { record, path: recordPath }: { record: InvalidSpecsRecord; path: string },
-  { source, client, settings, context, io }: ReportingJob
+  job: ReportingJob
 ): Promise<string> {
-  const pull = await pullRequestToReportOn(client, source, io)
   const markdown = invalidSpecsMarkdown(record.problems)
-  if ('number' in pull) {
-    await postComment({
-      settings,
-      client,
-      io,
-      owner: { workflow: source.workflow ?? context.workflow, key: record.commentKey },
-      pullNumber: pull.number,
-      body: markdown,
-      regressed: true,
-      reportFile: recordPath,
-      fromArtifact: true
-    })
-  }
-  io.setOutput('verdict', 'invalid-specs')
-  io.setOutput('passed', 'false')
-  await io.writeSummary(noCommentNote(pull) + markdown)
-  return `evalgate: the specs of ${shortSha(source.headSha)} could not be loaded; the job summary lists the problems`
+  await postFailingReport(markdown, { key: record.commentKey, reportFile: recordPath }, job)
+  job.io.setOutput('verdict', 'invalid-specs')
+  job.io.setOutput('passed', 'false')
+  return `evalgate: the specs of ${shortSha(job.source.headSha)} could not be loaded; the job summary lists the problems`
 }
 
 /**
  * A report-from job given results larger than it reads from an artifact (the pull request's to
  * write): what to do, in the comment, the job summary and the step's failure, as no report is.
- * The comment is marked by the workflow alone: the job the results name is not read.
+ * The comment is marked by this job's `comment-key`: the job the results name is not read.
  */
 async function reportTooLarge(
   results: { path: string; size: number },
-  { source, client, settings, context, io }: ReportingJob
+  job: ReportingJob
 ): Promise<string> {
-  const why = `the results are ${Math.round(results.size / 2 ** 20)} MB, more than the ${MAX_ARTIFACT_RESULTS_BYTES / 2 ** 20} MB \`report-from\` reads from an artifact`
+  const tooLarge = `${Math.round(results.size / 2 ** 20)} MB, more than the ${MAX_ARTIFACT_RESULTS_BYTES / 2 ** 20} MB`
   const advice =
     'Make the run smaller (fewer or shorter outputs: a lower `max_tokens`; fewer `repeats`), or split its suites among jobs, each with its own artifact; or, when the pull request comes from this repository (its run has the secrets), compare in the `pull_request` job itself'
   const markdown = [
     '### evalgate: results too large to report',
     '',
     // Numbers only: nothing of the artifact's to escape.
-    `Nothing was reported for the run of \`${shortSha(source.headSha)}\`: ${why}, so this check fails. ${advice}.`,
+    `Nothing was reported for the run of \`${shortSha(job.source.headSha)}\`: the results are ${tooLarge} \`report-from\` reads from an artifact, so this check fails. ${advice}.`,
     ''
   ].join('\n')
-  const pull = await pullRequestToReportOn(client, source, io)
-  if ('number' in pull) {
-    await postComment({
-      settings,
-      client,
-      io,
-      owner: { workflow: source.workflow ?? context.workflow, key: settings.commentKey },
-      pullNumber: pull.number,
-      body: markdown,
-      regressed: true,
-      reportFile: results.path,
-      fromArtifact: true
-    })
-  }
-  await io.writeSummary(noCommentNote(pull) + markdown)
-  return `evalgate: ${results.path} is ${Math.round(results.size / 2 ** 20)} MB, more than the ${MAX_ARTIFACT_RESULTS_BYTES / 2 ** 20} MB report-from reads from an artifact: nothing was reported; the job summary says how to make the run smaller`
+  await postFailingReport(markdown, { key: job.settings.commentKey, reportFile: results.path }, job)
+  return `evalgate: ${results.path} is ${tooLarge} report-from reads from an artifact: nothing was reported; the job summary says how to make the run smaller`
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { comparisonExitCode, strictFailures } from '../compare/index.js'
 import type { Comparison } from '../compare/index.js'
+import { firstAndCount } from '../compare/format.js'
 import { renderMarkdown } from '../report/markdown.js'
 import { codeBlock, markdownInline, terminalLine } from '../report/escape.js'
 import { renderRunMarkdown, thresholdAlert } from '../report/run-report.js'
@@ -26,9 +27,8 @@ export function failing(comparison: Comparison): boolean {
  */
 export function regressionFailure(comparison: Comparison): string {
   const strict = strictFailures(comparison)
-  const named = strict.slice(0, FAILURES_NAMED).join('; ')
-  const more = strict.length > FAILURES_NAMED ? `; and ${strict.length - FAILURES_NAMED} more` : ''
-  return `evalgate: ${comparison.summary}${strict.length > 0 ? ` Strict mode fails: ${named}${more}.` : ''}`
+  const named = firstAndCount(strict, FAILURES_NAMED, '; ')
+  return `evalgate: ${comparison.summary}${strict.length > 0 ? ` Strict mode fails: ${named}.` : ''}`
 }
 
 export function shortSha(sha: string): string {
@@ -93,22 +93,18 @@ export function comparisonMarkdown(
   runUrl: string | undefined,
   options: { baseline?: string; above?: string; summary?: boolean } = {}
 ): string {
-  const above = options.above ?? ''
-  const report = options.summary
-    ? renderMarkdown(comparison, {
-        maxLength: SUMMARY_BUDGET - Buffer.byteLength(above),
-        size: (text) => Buffer.byteLength(text),
-        cutsReadIn: ACTION_FILES,
-        ...(runUrl ? { runUrl } : {})
-      })
-    : renderMarkdown(comparison, {
-        maxLength: COMMENT_BUDGET - above.length,
-        cutsReadIn: {
-          ...ACTION_FILES,
-          ...(runUrl ? { fuller: `the job summary of [the run](${encodeURI(runUrl)})` } : {})
-        },
-        ...(runUrl ? { runUrl } : {})
-      })
+  // A summary counts bytes; a comment, characters, and sends the reader to its run's summary.
+  const size = options.summary
+    ? (text: string) => Buffer.byteLength(text)
+    : (text: string) => text.length
+  const fuller =
+    runUrl && !options.summary ? `the job summary of [the run](${encodeURI(runUrl)})` : undefined
+  const report = renderMarkdown(comparison, {
+    maxLength: (options.summary ? SUMMARY_BUDGET : COMMENT_BUDGET) - size(options.above ?? ''),
+    size,
+    cutsReadIn: { ...ACTION_FILES, ...(fuller ? { fuller } : {}) },
+    ...(runUrl ? { runUrl } : {})
+  })
   return options.baseline ? `${report}\n${options.baseline}\n` : report
 }
 

@@ -2,6 +2,7 @@ import { isMissingAnswer, resultsByProvider } from '../results/summary.js'
 import type { ProviderSummary } from '../results/summary.js'
 import {
   finishReasonText,
+  firstAndCount,
   formatPercent,
   formatPercentsApart,
   formatUsd
@@ -136,9 +137,7 @@ function missingNote(summaries: readonly ProviderSummary[]): string | undefined 
 
 /** "the judge of a / j1; one or more of the judges of b / j2, j3; and 2 more" */
 function judgesNamed(judges: readonly string[]): string {
-  const shown =
-    judges.slice(0, 3).join('; ') + (judges.length > 3 ? `; and ${judges.length - 3} more` : '')
-  return judges.length === 0 ? 'a judge' : shown
+  return judges.length === 0 ? 'a judge' : firstAndCount(judges, 3, '; ')
 }
 
 /**

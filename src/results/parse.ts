@@ -78,11 +78,13 @@ export function parseLargeRunResult(bytes: Uint8Array, file: string): RunResult 
   return checkRunResult(data, file)
 }
 
-/** The checks of a parsed results file: its version, the schema, the answers' consistency. */
-function checkRunResult(data: unknown, file: string): RunResult {
-  const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion
-  if (typeof version === 'number' && version > RUN_RESULT_VERSION) {
-    throw new InputError(
+/** A results file in a format newer than this evalgate reads: `version` is the one it declares. */
+export class NewerResultsFormatError extends InputError {
+  constructor(
+    file: string,
+    readonly version: number
+  ) {
+    super(
       [
         {
           file,
@@ -93,6 +95,14 @@ function checkRunResult(data: unknown, file: string): RunResult {
       ],
       'cannot read a results file'
     )
+  }
+}
+
+/** The checks of a parsed results file: its version, the schema, the answers' consistency. */
+function checkRunResult(data: unknown, file: string): RunResult {
+  const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion
+  if (typeof version === 'number' && version > RUN_RESULT_VERSION) {
+    throw new NewerResultsFormatError(file, version)
   }
   // verbose: an unknown property's error carries its object's schema, whose properties it may misspell.
   validate ??= new Ajv({
@@ -110,14 +120,19 @@ function checkRunResult(data: unknown, file: string): RunResult {
   const run = data as unknown as RunResult
   const anachronism = fieldNewerThanVersion(run, file)
   if (anachronism) throw new InputError([anachronism], 'cannot read a results file')
-  const inconsistent = answerProblems(run)
-  if (inconsistent.length > 0) {
-    throw new InputError(
-      inconsistent.slice(0, 20).map((problem) => ({ file, ...problem })),
-      `${file} is not a consistent evalgate RunResult`
-    )
-  }
+  throwIfInconsistent(answerProblems(run), file)
   return run
+}
+
+function throwIfInconsistent(
+  problems: readonly Pick<Diagnostic, 'path' | 'message' | 'hint'>[],
+  file: string
+): void {
+  if (problems.length === 0) return
+  throw new InputError(
+    problems.slice(0, 20).map((problem) => ({ file, ...problem })),
+    `${file} is not a consistent evalgate RunResult`
+  )
 }
 
 /**
@@ -127,13 +142,7 @@ function checkRunResult(data: unknown, file: string): RunResult {
  * such a gate is compared as any other.
  */
 export function assertHeadGateOrder(run: RunResult, file: string): void {
-  const problems = gateProblems(run)
-  if (problems.length > 0) {
-    throw new InputError(
-      problems.slice(0, 20).map((problem) => ({ file, ...problem })),
-      `${file} is not a consistent evalgate RunResult`
-    )
-  }
+  throwIfInconsistent(gateProblems(run), file)
 }
 
 function gateProblems(run: RunResult): Pick<Diagnostic, 'path' | 'message' | 'hint'>[] {

@@ -1,3 +1,4 @@
+import { firstAndCount } from '../compare/format.js'
 import { mean, quantile } from '../stats/index.js'
 import type { CaseResult, ReplayedProvider, RunResult, SuiteResult } from './types.js'
 
@@ -127,11 +128,10 @@ export const FAILURES_NAMED = 10
  */
 export function thresholdFailures(below: readonly ProviderSummary[]): string {
   const names = (list: readonly ProviderSummary[]) =>
-    list
-      .slice(0, FAILURES_NAMED)
-      .map((s) => `${s.suite}/${s.providerId}`)
-      .join(', ') +
-    (list.length > FAILURES_NAMED ? ` and ${list.length - FAILURES_NAMED} more` : '')
+    firstAndCount(
+      list.map((s) => `${s.suite}/${s.providerId}`),
+      FAILURES_NAMED
+    )
   const low = below.filter((s) => !s.noAnswer)
   const none = below.filter((s) => s.noAnswer)
   return [

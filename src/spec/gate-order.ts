@@ -1,8 +1,8 @@
 /**
  * A quality metric's noise floor cannot exceed its `max-drop`: a significant drop within the noise
  * floor passes (as a minor change), so a smaller margin would ask more of a change too small to be
- * significant than of one that is. Checked where a spec is loaded and where a results file, whose
- * gate compare uses as written, is read.
+ * significant than of one that is. Checked where a spec is loaded and where a head run's results
+ * file, whose gate compare uses as written, is compared.
  */
 import { DEFAULT_MARGIN, DEFAULT_NOISE } from '../compare/gate.js'
 import type { GateSpec } from './types.js'
