@@ -8035,17 +8035,7 @@ function parseLargeRunResult(bytes, file) {
 function checkRunResult(data, file) {
   const version = data?.schemaVersion;
   if (typeof version === "number" && version > RUN_RESULT_VERSION) {
-    throw new InputError(
-      [
-        {
-          file,
-          path: "schemaVersion",
-          message: `format version ${version} is newer than this evalgate reads (${RUN_RESULT_VERSION})`,
-          hint: "upgrade evalgate"
-        }
-      ],
-      "cannot read a results file"
-    );
+    throw new NewerResultsFormatError(file, version);
   }
   validate ??= new import_ajv.Ajv({
     allErrors: true,
@@ -8060,23 +8050,18 @@ function checkRunResult(data, file) {
   const run = data;
   const anachronism = fieldNewerThanVersion(run, file);
   if (anachronism) throw new InputError([anachronism], "cannot read a results file");
-  const inconsistent = answerProblems(run);
-  if (inconsistent.length > 0) {
-    throw new InputError(
-      inconsistent.slice(0, 20).map((problem2) => ({ file, ...problem2 })),
-      `${file} is not a consistent evalgate RunResult`
-    );
-  }
+  throwIfInconsistent(answerProblems(run), file);
   return run;
 }
+function throwIfInconsistent(problems2, file) {
+  if (problems2.length === 0) return;
+  throw new InputError(
+    problems2.slice(0, 20).map((problem2) => ({ file, ...problem2 })),
+    `${file} is not a consistent evalgate RunResult`
+  );
+}
 function assertHeadGateOrder(run, file) {
-  const problems2 = gateProblems(run);
-  if (problems2.length > 0) {
-    throw new InputError(
-      problems2.slice(0, 20).map((problem2) => ({ file, ...problem2 })),
-      `${file} is not a consistent evalgate RunResult`
-    );
-  }
+  throwIfInconsistent(gateProblems(run), file);
 }
 function gateProblems(run) {
   return run.suites.flatMap(
@@ -8189,7 +8174,7 @@ function answerProblems(run) {
   });
   return problems2;
 }
-var import_ajv, validate, WHOLE_TEXT_LIMIT, ANSWER_FIELDS_SINCE;
+var import_ajv, validate, WHOLE_TEXT_LIMIT, NewerResultsFormatError, ANSWER_FIELDS_SINCE;
 var init_parse = __esm({
   "src/results/parse.ts"() {
     "use strict";
@@ -8201,6 +8186,23 @@ var init_parse = __esm({
     init_json_in_pieces();
     init_types();
     WHOLE_TEXT_LIMIT = 256 * 2 ** 20;
+    NewerResultsFormatError = class extends InputError {
+      constructor(file, version) {
+        super(
+          [
+            {
+              file,
+              path: "schemaVersion",
+              message: `format version ${version} is newer than this evalgate reads (${RUN_RESULT_VERSION})`,
+              hint: "upgrade evalgate"
+            }
+          ],
+          "cannot read a results file"
+        );
+        this.version = version;
+      }
+      version;
+    };
     ANSWER_FIELDS_SINCE = { finishReason: 3, judgeCached: 3 };
   }
 });
@@ -9748,6 +9750,280 @@ var init_version = __esm({
   }
 });
 
+// src/compare/format.ts
+function signed(text, negative) {
+  return negative ? `${MINUS}${text}` : `+${text}`;
+}
+function signedChange(text, d) {
+  return /[1-9]/.test(text) ? signed(text, d < 0) : `±${text}`;
+}
+function formatPercent(x, decimals = 1) {
+  const roundsOff = (text2) => x < 1 && Number(text2) >= 100 || x > 0 && Number(text2) === 0;
+  let text = (x * 100).toFixed(decimals);
+  for (let more = decimals + 1; roundsOff(text) && more <= MAX_DECIMALS; more++) {
+    text = (x * 100).toFixed(more);
+  }
+  return `${text}%`;
+}
+function formatPercentsApart(value, limit2) {
+  let shown = [formatPercent(value), formatPercent(limit2)];
+  for (let decimals = 2; shown[0] === shown[1] && decimals <= MAX_DECIMALS; decimals++) {
+    shown = [formatPercent(value, decimals), formatPercent(limit2, decimals)];
+  }
+  return shown;
+}
+function formatScoresApart(base, head) {
+  let decimals = 2;
+  while (base.toFixed(decimals) === head.toFixed(decimals) && decimals < MAX_DECIMALS) decimals++;
+  const trimmed = (x) => x.toFixed(decimals).replace(/(\.\d{2}\d*?)0+$/, "$1");
+  return [trimmed(base), trimmed(head)];
+}
+function formatPoints(d, withSign = true, decimals = 1) {
+  const points = Math.abs(d * 100);
+  let shown = points.toFixed(decimals);
+  for (let more = decimals + 1; Number(shown) === 0 && points >= NOISE_POINTS && more <= MAX_DECIMALS; more++) {
+    shown = points.toFixed(more);
+  }
+  const text = `${shown} pts`;
+  return withSign ? signedChange(text, d) : text;
+}
+function formatPointsApart(d, limit2, withSign = true) {
+  const shownAt = (decimals) => [
+    formatPoints(d, withSign, decimals),
+    formatPoints(limit2, false, decimals)
+  ];
+  let shown = shownAt(1);
+  const size = (text) => text.replace(/^[−+±]/, "");
+  for (let decimals = 2; size(shown[0]) === shown[1] && decimals <= MAX_DECIMALS; decimals++) {
+    shown = shownAt(decimals);
+  }
+  return shown;
+}
+function formatRatio(r) {
+  if (!Number.isFinite(r)) return "×∞";
+  if (Number(r.toFixed(2)) >= 10) return `×${r.toFixed(1)}`;
+  if (r > 0 && Number(r.toFixed(2)) < 0.1) {
+    if (r < SMALLEST_RATIO) return `<×${SMALLEST_RATIO}`;
+    const rounded = Number(r.toPrecision(2));
+    return `×${rounded.toFixed(1 - Math.floor(Math.log10(rounded)))}`;
+  }
+  const digits = r.toFixed(2) === "1.00" && Math.abs(r - 1) >= 5e-4 ? 3 : 2;
+  return `×${r.toFixed(digits)}`;
+}
+function formatMs(x) {
+  if (Math.round(x) >= 1e3) return `${(x / 1e3).toFixed(2)} s`;
+  return Number(x.toFixed(1)) >= 10 ? `${Math.round(x)} ms` : `${x.toFixed(1)} ms`;
+}
+function formatUsd(x, digits = 3) {
+  if (x === 0) return "$0";
+  if (Math.abs(x) >= 1 && digits === 3) return `$${x.toFixed(2)}`;
+  const rounded = Number(x.toPrecision(digits));
+  return `$${rounded.toFixed(Math.max(0, digits - 1 - Math.floor(Math.log10(Math.abs(rounded)))))}`;
+}
+function formatUsdsApart(value, limit2) {
+  let shown = [formatUsd(value), formatUsd(limit2)];
+  for (let digits = 4; shown[0] === shown[1] && digits <= MAX_DECIMALS; digits++) {
+    shown = [formatUsd(value, digits), formatUsd(limit2, digits)];
+  }
+  return shown;
+}
+function formatTokens(x) {
+  return Number(x.toFixed(1)) >= 100 ? String(Math.round(x)) : x.toFixed(1);
+}
+function formatPValue(p) {
+  if (p < 1e-3) return "<0.001";
+  return p.toFixed(3);
+}
+function formatValue(x, unit) {
+  if (x === null) return "–";
+  switch (unit) {
+    case "fraction":
+      return formatPercent(x);
+    case "ms":
+      return formatMs(x);
+    case "usd":
+      return formatUsd(x);
+    case "tokens":
+      return formatTokens(x);
+  }
+}
+function formatDelta(d, kind, unit) {
+  if (d === null) return "–";
+  if (kind === "ratio") return formatRatio(d);
+  if (unit === "fraction") return formatPoints(d);
+  return signedChange(formatValue(Math.abs(d), unit), d);
+}
+function formatInterval(low, high, kind, unit) {
+  if (low === null || high === null) return "–";
+  if (kind === "ratio") return `[${formatRatio(low)}, ${formatRatio(high)}]`;
+  if (unit === "fraction") {
+    const fmt = (x) => {
+      const points = Math.abs(x * 100).toFixed(1);
+      return x < 0 && /[1-9]/.test(points) ? `${MINUS}${points}` : points;
+    };
+    return `[${fmt(low)}, ${fmt(high)}] pts`;
+  }
+  return `[${formatDelta(low, kind, unit)}, ${formatDelta(high, kind, unit)}]`;
+}
+function plural(count, word, many = `${word}s`) {
+  return `${count} ${count === 1 ? word : many}`;
+}
+function firstAndCount(items, shown, separator = ", ") {
+  const rest = items.length - shown;
+  const more = rest > 0 ? `${separator === ", " ? " " : separator}and ${rest} more` : "";
+  return items.slice(0, shown).join(separator) + more;
+}
+function shownPValue(metric) {
+  const worse = metric.test?.pValueAdjusted ?? null;
+  const better = metric.improvementTest?.pValueAdjusted ?? null;
+  if (metric.verdict === "improvement") return better;
+  if (metric.verdict === "minor-change" && better !== null && (worse === null || better < worse)) {
+    return better;
+  }
+  return worse;
+}
+function passesDespiteItsP(metric, alpha) {
+  const p = shownPValue(metric);
+  return metric.verdict === "pass" && p !== null && p < alpha;
+}
+function powerGuidance(metric) {
+  const power = metric.power;
+  if (metric.verdict !== "inconclusive" || !power) return null;
+  const target = metric.unit === "fraction" ? `a ${Math.round(power.targetEffect * 1e3) / 10}-point ${metric.metric === "error-rate" ? "rise" : "drop"}` : metric.unit === "ms" ? `a ${formatRatio(power.targetEffect)} slowdown` : `a ${formatRatio(power.targetEffect)} cost increase`;
+  const unit = metric.clusters === void 0 ? "paired case" : "cluster";
+  const more = power.additionalCases === null ? null : `~${power.additionalCases.toLocaleString("en-US")} more ${power.additionalCases === 1 ? unit : `${unit}s`}`;
+  const repeats = power.requiredRepeats === null ? null : `${power.requiredRepeats} repeats per case`;
+  const needs = [more, repeats].filter((x) => x !== null);
+  const detectable = power.minimumDetectableEffect === null ? null : metric.unit === "fraction" ? `this run could detect ${formatPoints(power.minimumDetectableEffect, false)} or more` : `this run could detect ${formatRatio(power.minimumDetectableEffect)} or more`;
+  if (needs.length === 0) return detectable === null ? null : `${detectable} (target: ${target})`;
+  return `needs ${needs.join(" or ")} to detect ${target}${detectable === null ? "" : `; ${detectable}`}`;
+}
+function formatMetricDelta(metric) {
+  const fromNothing = metric.delta === null && metric.deltaKind === "ratio" && metric.base === 0 && metric.head !== null && metric.head > 0;
+  return fromNothing ? formatRatio(Infinity) : formatDelta(metric.delta, metric.deltaKind, metric.unit);
+}
+function metricCells(metric) {
+  const p = shownPValue(metric);
+  return [
+    METRIC_LABELS[metric.metric],
+    formatValue(metric.base, metric.unit),
+    formatValue(metric.head, metric.unit),
+    formatMetricDelta(metric),
+    formatInterval(
+      metric.interval?.low ?? null,
+      metric.interval?.high ?? null,
+      metric.deltaKind,
+      metric.unit
+    ),
+    p === null ? "–" : formatPValue(p),
+    metric.verdict === "not-gated" ? "–" : VERDICT_WORDS[metric.verdict]
+  ];
+}
+function comparedRepeatsNote(metrics) {
+  const means = metrics.flatMap(
+    (m) => m.compared === void 0 ? [] : [
+      `${METRIC_LABELS[m.metric]} ${formatPercent(m.compared.base)} → ${formatPercent(m.compared.head)}`
+    ]
+  );
+  if (means.length === 0) return void 0;
+  return `base and head are over every answer; Δ, 95% CI and p compare as many answered repeats on both sides of each case, those both sides answered first (${means.join(", ")})`;
+}
+function limitNotes(metrics) {
+  const lines = /* @__PURE__ */ new Map();
+  for (const m of metrics) {
+    const cases = ABSOLUTE_LIMITS[m.metric];
+    const limit2 = cases && m.tolerance[cases.bound];
+    if (m.limit === void 0 || limit2 === void 0 || cases === void 0) continue;
+    const min = cases.bound === "min";
+    const broken = beyond(m.limit.head, limit2, min ? "beneath" : "above");
+    const apart = m.unit === "usd" ? formatUsdsApart : formatPercentsApart;
+    const plain = m.unit === "usd" ? formatUsd : formatPercent;
+    const [value, shownLimit] = broken ? apart(m.limit.head, limit2) : [plain(m.limit.head), plain(limit2)];
+    const word = min ? "floor" : "maximum";
+    const key = [word, m.n, cases.table].join("\0");
+    const line = lines.get(key) ?? { word, n: m.n, table: cases.table, read: [] };
+    line.read.push(
+      `${METRIC_LABELS[m.metric]} ${value} over ${plural(m.limit.cases, cases.read)} (${word} ${shownLimit})`
+    );
+    lines.set(key, line);
+  }
+  return [...lines.values()].map(({ word, n, table, read }) => {
+    const reads = read.length === 1 ? `the ${word} reads` : `the ${word === "floor" ? "floors" : "maxima"} read`;
+    const tableCases = n === 0 ? `no case is ${table}, so base and head above cannot be compared` : `base and head above are over the ${plural(n, "case")} ${table}`;
+    return `${reads} every case the head answered, whatever the baseline answered: ${read.join(", ")}; ${tableCases}`;
+  });
+}
+function finishReasonText(reason) {
+  if (reason === "length") return "cut off at the token limit";
+  if (reason === "model_length") return "cut off at the model's context length";
+  if (reason === "content_filter") return "stopped by a content filter";
+  if (reason === "tool_calls" || reason === "function_call") return "answered with tool calls";
+  return `stopped: ${reason}`;
+}
+function judgeSpendCaveats(base, head) {
+  const sides = [
+    ["base", base],
+    ["head", head]
+  ].flatMap(([name, spend]) => spend ? [{ name, spend }] : []);
+  const listed = (count) => sides.filter(({ spend }) => count(spend) > 0).map(({ name, spend }) => `${count(spend)} of ${plural(spend.answers, `${name} answer`)}`).join(" and ");
+  const caveats = [];
+  const unpriced = listed((spend) => spend.unpriced);
+  if (unpriced) {
+    caveats.push(
+      `the judges' cost is unknown on ${unpriced} judged (no price for the judge's model or its service tier, or no token counts: the run report says which)`
+    );
+  }
+  const cached = listed((spend) => spend.cached);
+  if (cached) {
+    caveats.push(
+      `the judges' answers on ${cached} came from the cache: their cost was spent by the run that recorded them`
+    );
+  }
+  return caveats;
+}
+var MINUS, MAX_DECIMALS, NOISE_POINTS, SMALLEST_RATIO, METRIC_LABELS, VERDICT_WORDS, ABSOLUTE_LIMITS;
+var init_format = __esm({
+  "src/compare/format.ts"() {
+    "use strict";
+    init_gate();
+    MINUS = "−";
+    MAX_DECIMALS = 10;
+    NOISE_POINTS = 1e-7;
+    SMALLEST_RATIO = 1e-4;
+    METRIC_LABELS = {
+      score: "mean score",
+      "pass-rate": "pass rate",
+      "error-rate": "error rate",
+      "latency-p50": "latency p50",
+      "latency-p95": "latency p95",
+      "ttft-p50": "time to first token p50",
+      cost: "cost per answer",
+      "cost-total": "cost total",
+      "judge-cost": "LLM judge cost per answer",
+      "input-tokens": "input tokens per answer",
+      "output-tokens": "output tokens per answer",
+      "retry-rate": "retry rate"
+    };
+    VERDICT_WORDS = {
+      regression: "REGRESSION",
+      fail: "FAIL",
+      error: "ERROR",
+      inconclusive: "INCONCLUSIVE",
+      "not-comparable": "NOT COMPARABLE",
+      improvement: "IMPROVEMENT",
+      "minor-change": "MINOR CHANGE",
+      pass: "PASS",
+      "not-gated": "NOT GATED"
+    };
+    ABSOLUTE_LIMITS = {
+      score: { bound: "min", read: "case", table: "answered in both runs" },
+      "pass-rate": { bound: "min", read: "case", table: "answered in both runs" },
+      "error-rate": { bound: "max", read: "case", table: "answered in both runs, errors included" },
+      cost: { bound: "max", read: "priced case", table: "priced in both runs" }
+    };
+  }
+});
+
 // src/results/summary.ts
 function isMissingAnswer(result) {
   return result.error?.kind === "cache-miss" || result.error?.kind === "cancelled";
@@ -9828,6 +10104,7 @@ function summarizeRun(run) {
 var init_summary = __esm({
   "src/results/summary.ts"() {
     "use strict";
+    init_format();
     init_stats();
   }
 });
@@ -10099,275 +10376,6 @@ var init_flips = __esm({
     MAX_FLIPPED_CASES = 100;
     MAX_OUTPUT_CHARS = 4e3;
     MAX_REASON_CHARS = 500;
-  }
-});
-
-// src/compare/format.ts
-function signed(text, negative) {
-  return negative ? `${MINUS}${text}` : `+${text}`;
-}
-function signedChange(text, d) {
-  return /[1-9]/.test(text) ? signed(text, d < 0) : `±${text}`;
-}
-function formatPercent(x, decimals = 1) {
-  const roundsOff = (text2) => x < 1 && Number(text2) >= 100 || x > 0 && Number(text2) === 0;
-  let text = (x * 100).toFixed(decimals);
-  for (let more = decimals + 1; roundsOff(text) && more <= MAX_DECIMALS; more++) {
-    text = (x * 100).toFixed(more);
-  }
-  return `${text}%`;
-}
-function formatPercentsApart(value, limit2) {
-  let shown = [formatPercent(value), formatPercent(limit2)];
-  for (let decimals = 2; shown[0] === shown[1] && decimals <= MAX_DECIMALS; decimals++) {
-    shown = [formatPercent(value, decimals), formatPercent(limit2, decimals)];
-  }
-  return shown;
-}
-function formatScoresApart(base, head) {
-  let decimals = 2;
-  while (base.toFixed(decimals) === head.toFixed(decimals) && decimals < MAX_DECIMALS) decimals++;
-  const trimmed = (x) => x.toFixed(decimals).replace(/(\.\d{2}\d*?)0+$/, "$1");
-  return [trimmed(base), trimmed(head)];
-}
-function formatPoints(d, withSign = true, decimals = 1) {
-  const points = Math.abs(d * 100);
-  let shown = points.toFixed(decimals);
-  for (let more = decimals + 1; Number(shown) === 0 && points >= NOISE_POINTS && more <= MAX_DECIMALS; more++) {
-    shown = points.toFixed(more);
-  }
-  const text = `${shown} pts`;
-  return withSign ? signedChange(text, d) : text;
-}
-function formatPointsApart(d, limit2, withSign = true) {
-  const shownAt = (decimals) => [
-    formatPoints(d, withSign, decimals),
-    formatPoints(limit2, false, decimals)
-  ];
-  let shown = shownAt(1);
-  const size = (text) => text.replace(/^[−+±]/, "");
-  for (let decimals = 2; size(shown[0]) === shown[1] && decimals <= MAX_DECIMALS; decimals++) {
-    shown = shownAt(decimals);
-  }
-  return shown;
-}
-function formatRatio(r) {
-  if (!Number.isFinite(r)) return "×∞";
-  if (Number(r.toFixed(2)) >= 10) return `×${r.toFixed(1)}`;
-  if (r > 0 && Number(r.toFixed(2)) < 0.1) {
-    if (r < SMALLEST_RATIO) return `<×${SMALLEST_RATIO}`;
-    const rounded = Number(r.toPrecision(2));
-    return `×${rounded.toFixed(1 - Math.floor(Math.log10(rounded)))}`;
-  }
-  const digits = r.toFixed(2) === "1.00" && Math.abs(r - 1) >= 5e-4 ? 3 : 2;
-  return `×${r.toFixed(digits)}`;
-}
-function formatMs(x) {
-  if (Math.round(x) >= 1e3) return `${(x / 1e3).toFixed(2)} s`;
-  return Number(x.toFixed(1)) >= 10 ? `${Math.round(x)} ms` : `${x.toFixed(1)} ms`;
-}
-function formatUsd(x, digits = 3) {
-  if (x === 0) return "$0";
-  if (Math.abs(x) >= 1 && digits === 3) return `$${x.toFixed(2)}`;
-  const rounded = Number(x.toPrecision(digits));
-  return `$${rounded.toFixed(Math.max(0, digits - 1 - Math.floor(Math.log10(Math.abs(rounded)))))}`;
-}
-function formatUsdsApart(value, limit2) {
-  let shown = [formatUsd(value), formatUsd(limit2)];
-  for (let digits = 4; shown[0] === shown[1] && digits <= MAX_DECIMALS; digits++) {
-    shown = [formatUsd(value, digits), formatUsd(limit2, digits)];
-  }
-  return shown;
-}
-function formatTokens(x) {
-  return Number(x.toFixed(1)) >= 100 ? String(Math.round(x)) : x.toFixed(1);
-}
-function formatPValue(p) {
-  if (p < 1e-3) return "<0.001";
-  return p.toFixed(3);
-}
-function formatValue(x, unit) {
-  if (x === null) return "–";
-  switch (unit) {
-    case "fraction":
-      return formatPercent(x);
-    case "ms":
-      return formatMs(x);
-    case "usd":
-      return formatUsd(x);
-    case "tokens":
-      return formatTokens(x);
-  }
-}
-function formatDelta(d, kind, unit) {
-  if (d === null) return "–";
-  if (kind === "ratio") return formatRatio(d);
-  if (unit === "fraction") return formatPoints(d);
-  return signedChange(formatValue(Math.abs(d), unit), d);
-}
-function formatInterval(low, high, kind, unit) {
-  if (low === null || high === null) return "–";
-  if (kind === "ratio") return `[${formatRatio(low)}, ${formatRatio(high)}]`;
-  if (unit === "fraction") {
-    const fmt = (x) => {
-      const points = Math.abs(x * 100).toFixed(1);
-      return x < 0 && /[1-9]/.test(points) ? `${MINUS}${points}` : points;
-    };
-    return `[${fmt(low)}, ${fmt(high)}] pts`;
-  }
-  return `[${formatDelta(low, kind, unit)}, ${formatDelta(high, kind, unit)}]`;
-}
-function plural(count, word, many = `${word}s`) {
-  return `${count} ${count === 1 ? word : many}`;
-}
-function shownPValue(metric) {
-  const worse = metric.test?.pValueAdjusted ?? null;
-  const better = metric.improvementTest?.pValueAdjusted ?? null;
-  if (metric.verdict === "improvement") return better;
-  if (metric.verdict === "minor-change" && better !== null && (worse === null || better < worse)) {
-    return better;
-  }
-  return worse;
-}
-function passesDespiteItsP(metric, alpha) {
-  const p = shownPValue(metric);
-  return metric.verdict === "pass" && p !== null && p < alpha;
-}
-function powerGuidance(metric) {
-  const power = metric.power;
-  if (metric.verdict !== "inconclusive" || !power) return null;
-  const target = metric.unit === "fraction" ? `a ${Math.round(power.targetEffect * 1e3) / 10}-point ${metric.metric === "error-rate" ? "rise" : "drop"}` : metric.unit === "ms" ? `a ${formatRatio(power.targetEffect)} slowdown` : `a ${formatRatio(power.targetEffect)} cost increase`;
-  const unit = metric.clusters === void 0 ? "paired case" : "cluster";
-  const more = power.additionalCases === null ? null : `~${power.additionalCases.toLocaleString("en-US")} more ${power.additionalCases === 1 ? unit : `${unit}s`}`;
-  const repeats = power.requiredRepeats === null ? null : `${power.requiredRepeats} repeats per case`;
-  const needs = [more, repeats].filter((x) => x !== null);
-  const detectable = power.minimumDetectableEffect === null ? null : metric.unit === "fraction" ? `this run could detect ${formatPoints(power.minimumDetectableEffect, false)} or more` : `this run could detect ${formatRatio(power.minimumDetectableEffect)} or more`;
-  if (needs.length === 0) return detectable === null ? null : `${detectable} (target: ${target})`;
-  return `needs ${needs.join(" or ")} to detect ${target}${detectable === null ? "" : `; ${detectable}`}`;
-}
-function formatMetricDelta(metric) {
-  const fromNothing = metric.delta === null && metric.deltaKind === "ratio" && metric.base === 0 && metric.head !== null && metric.head > 0;
-  return fromNothing ? formatRatio(Infinity) : formatDelta(metric.delta, metric.deltaKind, metric.unit);
-}
-function metricCells(metric) {
-  const p = shownPValue(metric);
-  return [
-    METRIC_LABELS[metric.metric],
-    formatValue(metric.base, metric.unit),
-    formatValue(metric.head, metric.unit),
-    formatMetricDelta(metric),
-    formatInterval(
-      metric.interval?.low ?? null,
-      metric.interval?.high ?? null,
-      metric.deltaKind,
-      metric.unit
-    ),
-    p === null ? "–" : formatPValue(p),
-    metric.verdict === "not-gated" ? "–" : VERDICT_WORDS[metric.verdict]
-  ];
-}
-function comparedRepeatsNote(metrics) {
-  const means = metrics.flatMap(
-    (m) => m.compared === void 0 ? [] : [
-      `${METRIC_LABELS[m.metric]} ${formatPercent(m.compared.base)} → ${formatPercent(m.compared.head)}`
-    ]
-  );
-  if (means.length === 0) return void 0;
-  return `base and head are over every answer; Δ, 95% CI and p compare as many answered repeats on both sides of each case, those both sides answered first (${means.join(", ")})`;
-}
-function limitNotes(metrics) {
-  const lines = /* @__PURE__ */ new Map();
-  for (const m of metrics) {
-    const cases = ABSOLUTE_LIMITS[m.metric];
-    const limit2 = cases && m.tolerance[cases.bound];
-    if (m.limit === void 0 || limit2 === void 0 || cases === void 0) continue;
-    const min = cases.bound === "min";
-    const broken = beyond(m.limit.head, limit2, min ? "beneath" : "above");
-    const apart = m.unit === "usd" ? formatUsdsApart : formatPercentsApart;
-    const plain = m.unit === "usd" ? formatUsd : formatPercent;
-    const [value, shownLimit] = broken ? apart(m.limit.head, limit2) : [plain(m.limit.head), plain(limit2)];
-    const word = min ? "floor" : "maximum";
-    const key = [word, m.n, cases.table].join("\0");
-    const line = lines.get(key) ?? { word, n: m.n, table: cases.table, read: [] };
-    line.read.push(
-      `${METRIC_LABELS[m.metric]} ${value} over ${plural(m.limit.cases, cases.read)} (${word} ${shownLimit})`
-    );
-    lines.set(key, line);
-  }
-  return [...lines.values()].map(({ word, n, table, read }) => {
-    const reads = read.length === 1 ? `the ${word} reads` : `the ${word === "floor" ? "floors" : "maxima"} read`;
-    const tableCases = n === 0 ? `no case is ${table}, so base and head above cannot be compared` : `base and head above are over the ${plural(n, "case")} ${table}`;
-    return `${reads} every case the head answered, whatever the baseline answered: ${read.join(", ")}; ${tableCases}`;
-  });
-}
-function finishReasonText(reason) {
-  if (reason === "length") return "cut off at the token limit";
-  if (reason === "model_length") return "cut off at the model's context length";
-  if (reason === "content_filter") return "stopped by a content filter";
-  if (reason === "tool_calls" || reason === "function_call") return "answered with tool calls";
-  return `stopped: ${reason}`;
-}
-function judgeSpendCaveats(base, head) {
-  const sides = [
-    ["base", base],
-    ["head", head]
-  ].flatMap(([name, spend]) => spend ? [{ name, spend }] : []);
-  const listed = (count) => sides.filter(({ spend }) => count(spend) > 0).map(({ name, spend }) => `${count(spend)} of ${plural(spend.answers, `${name} answer`)}`).join(" and ");
-  const caveats = [];
-  const unpriced = listed((spend) => spend.unpriced);
-  if (unpriced) {
-    caveats.push(
-      `the judges' cost is unknown on ${unpriced} judged (no price for the judge's model or its service tier, or no token counts: the run report says which)`
-    );
-  }
-  const cached = listed((spend) => spend.cached);
-  if (cached) {
-    caveats.push(
-      `the judges' answers on ${cached} came from the cache: their cost was spent by the run that recorded them`
-    );
-  }
-  return caveats;
-}
-var MINUS, MAX_DECIMALS, NOISE_POINTS, SMALLEST_RATIO, METRIC_LABELS, VERDICT_WORDS, ABSOLUTE_LIMITS;
-var init_format = __esm({
-  "src/compare/format.ts"() {
-    "use strict";
-    init_gate();
-    MINUS = "−";
-    MAX_DECIMALS = 10;
-    NOISE_POINTS = 1e-7;
-    SMALLEST_RATIO = 1e-4;
-    METRIC_LABELS = {
-      score: "mean score",
-      "pass-rate": "pass rate",
-      "error-rate": "error rate",
-      "latency-p50": "latency p50",
-      "latency-p95": "latency p95",
-      "ttft-p50": "time to first token p50",
-      cost: "cost per answer",
-      "cost-total": "cost total",
-      "judge-cost": "LLM judge cost per answer",
-      "input-tokens": "input tokens per answer",
-      "output-tokens": "output tokens per answer",
-      "retry-rate": "retry rate"
-    };
-    VERDICT_WORDS = {
-      regression: "REGRESSION",
-      fail: "FAIL",
-      error: "ERROR",
-      inconclusive: "INCONCLUSIVE",
-      "not-comparable": "NOT COMPARABLE",
-      improvement: "IMPROVEMENT",
-      "minor-change": "MINOR CHANGE",
-      pass: "PASS",
-      "not-gated": "NOT GATED"
-    };
-    ABSOLUTE_LIMITS = {
-      score: { bound: "min", read: "case", table: "answered in both runs" },
-      "pass-rate": { bound: "min", read: "case", table: "answered in both runs" },
-      "error-rate": { bound: "max", read: "case", table: "answered in both runs, errors included" },
-      cost: { bound: "max", read: "priced case", table: "priced in both runs" }
-    };
   }
 });
 
@@ -11933,7 +11941,7 @@ function compareRuns(base, head, options) {
   }
   const sharesNoSuite = head.suites.length > 0 && head.suites.every((s) => !baseSuites.has(s.suite));
   if (removed.length > 0 && head.run.filter === void 0) {
-    const listed = removed.slice(0, 5).join(", ") + (removed.length > 5 ? ` and ${removed.length - 5} more` : "");
+    const listed = firstAndCount(removed, 5);
     warnings.push(
       sharesNoSuite ? `the baseline was stored for other suites (${listed}), by another job with other specs, it seems: this run shares no suite and provider with it, so nothing was compared. Give each job its own comment-key (an input of the action), so that each stores and compares its own baselines; if this run renamed them instead, the next baseline compares them` : `${removed.join(", ")} ${removed.length === 1 ? "is" : "are"} in the baseline but not in the head run, so not compared (renamed or deleted?)`
     );
@@ -12802,8 +12810,7 @@ function missingNote(summaries) {
   return `${missing.join(", and ")}, and left out of the rates: to replay a run, record its answers first with --cache write (the action's cache input) and restore that cache directory.`;
 }
 function judgesNamed(judges) {
-  const shown = judges.slice(0, 3).join("; ") + (judges.length > 3 ? `; and ${judges.length - 3} more` : "");
-  return judges.length === 0 ? "a judge" : shown;
+  return judges.length === 0 ? "a judge" : firstAndCount(judges, 3, "; ");
 }
 function unknownJudgeCostReason(unpriced, uncounted) {
   const reasons = [];
