@@ -641,6 +641,71 @@ describe('report-from: results larger than it reads', () => {
     expect(server.state.commentsOn(pull.number).map((c) => c.body)).toEqual([
       expect.stringContaining(said)
     ])
+    // Nothing of the file names the job whose comment reports it: this job's key marks the comment.
+    expect(report.stdout).toContain(
+      `::warning::evalgate: the first MB of ${artifact} holds no \`run\` block naming the job whose comment reports it: this report's comment is marked by this job's comment-key, so it may stand beside that job's comment rather than replace it`
+    )
+  })
+
+  it('replaces the report of the job the results name, as the other reports of report-from do', async () => {
+    const pull = newPullRequest('too-large-keyed')
+    const job = await runEvent(
+      'pull_request',
+      pullRequestPayload({ ...pull, baseSha: mainSha }),
+      {
+        GITHUB_SHA: '8'.repeat(40),
+        GITHUB_REF: `refs/pull/${pull.number}/merge`,
+        GITHUB_JOB: 'pull-request'
+      },
+      ACTIONS_TOKEN
+    )
+    const [written] = server.state.commentsOn(pull.number)
+    const marker = '<!-- evalgate:evals#pull-request -->'
+    expect(written?.body).toMatch(new RegExp(`^${marker}\n`))
+    // A report-from job keyed otherwise, which only the results tie to the pull request's job.
+    const reportOf = (id: number, resultsPath: string) =>
+      runEvent(
+        'workflow_run',
+        workflowRunPayload({
+          id,
+          headSha: pull.headSha,
+          headBranch: pull.headBranch,
+          pullRequests: [listedPullRequest(pull.number, pull.headSha)]
+        }),
+        { GITHUB_SHA: mainSha, GITHUB_REF: 'refs/heads/main', GITHUB_JOB: 'comment' },
+        ACTIONS_TOKEN,
+        { 'report-from': resultsPath, 'comment-key': 'fork-reports' }
+      )
+    const bodies = () => server.state.commentsOn(pull.number).map((c) => c.body)
+
+    expect((await reportOf(915, job.resultsPath)).outputs.verdict).toBe('pass')
+    expect(bodies()).toEqual([expect.stringMatching(new RegExp(`^${marker}\n## evalgate: PASS`))])
+
+    // The problems of invalid specs, as the pull request's job records them.
+    const record = join(await mkdtemp(join(tmpdir(), 'evalgate-artifact-')), 'results.json')
+    await writeFile(
+      record.replace(/\.json$/, '.invalid-specs.json'),
+      JSON.stringify({ commit: pull.headSha, commentKey: 'pull-request', problems: 'a problem' })
+    )
+    expect((await reportOf(916, record)).outputs.verdict).toBe('invalid-specs')
+    expect(bodies()).toEqual([
+      expect.stringMatching(new RegExp(`^${marker}\n### evalgate: invalid specs\n`))
+    ])
+
+    // The same results, padded past the limit with 300 MB of nothing (a sparse file): the `run`
+    // block at their start names the job.
+    const artifact = join(await mkdtemp(join(tmpdir(), 'evalgate-artifact-')), 'results.json')
+    await copyFile(job.resultsPath, artifact)
+    await truncate(artifact, 300 * 2 ** 20)
+    const tooLarge = await reportOf(917, artifact)
+    expect(tooLarge.code).toBe(1)
+    expect(tooLarge.stdout).not.toContain('::warning::')
+    expect(tooLarge.outputs['comment-url']).toContain(`#issuecomment-${written?.id}`)
+    const comments = server.state.commentsOn(pull.number)
+    expect(comments.map((c) => c.id)).toEqual([written?.id])
+    expect(comments[0]?.body).toMatch(
+      new RegExp(`^${marker}\n### evalgate: results too large to report\n`)
+    )
   })
 })
 

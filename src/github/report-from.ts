@@ -1,13 +1,14 @@
 /**
  * A `workflow_run` job's report of the pull-request run it follows, from that run's artifact.
  */
-import { stat } from 'node:fs/promises'
+import { open, stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { UsageError } from '../errors.js'
+import { UsageError, errorMessage } from '../errors.js'
 import { invalidSpecsPathFor, readRunResult } from '../io/files.js'
 import { markdownInline, terminalLine } from '../report/escape.js'
-import { assertHeadGateOrder } from '../results/parse.js'
+import { assertHeadGateOrder, runMetaFromHead } from '../results/parse.js'
 import { summarizeRun } from '../results/summary.js'
+import type { RunMeta } from '../results/types.js'
 import type { GitHubClient } from './client.js'
 import { GitHubApiError } from './client.js'
 import type { ActionContext } from './event.js'
@@ -190,15 +191,43 @@ async function reportInvalidSpecsFromArtifact(
   return `evalgate: the specs of ${shortSha(job.source.headSha)} could not be loaded; the job summary lists the problems`
 }
 
+/** How much of results too large to read is read for their `run` block, which comes first. */
+const RUN_BLOCK_BYTES = 2 ** 20
+
+/** The `run` block of results too large to read, from their first MB; undefined if not there. */
+async function runBlockOf(path: string): Promise<RunMeta | undefined> {
+  const file = await open(path, 'r')
+  try {
+    const head = Buffer.alloc(RUN_BLOCK_BYTES)
+    const { bytesRead } = await file.read(head, 0, RUN_BLOCK_BYTES, 0)
+    return runMetaFromHead(head.subarray(0, bytesRead))
+  } finally {
+    await file.close()
+  }
+}
+
 /**
  * A report-from job given results larger than it reads from an artifact (the pull request's to
  * write): what to do, in the comment, the job summary and the step's failure, as no report is.
- * The comment is marked by this job's `comment-key`: the job the results name is not read.
+ * The comment replaces the run's own, marked by the job the results' first MB names; by this
+ * job's `comment-key` only when they name none, which the log says.
  */
 async function reportTooLarge(
-  results: { path: string; size: number },
+  results: { path: string; size: number; resolved: string },
   job: ReportingJob
 ): Promise<string> {
+  let run: RunMeta | undefined
+  let unnamed = 'holds no `run` block naming the job whose comment reports it'
+  try {
+    run = await runBlockOf(results.resolved)
+  } catch (error) {
+    unnamed = `cannot be read for the job whose comment reports it (${errorMessage(error)})`
+  }
+  if (!run) {
+    job.io.warning(
+      `evalgate: the first MB of ${results.path} ${unnamed}: this report's comment is marked by this job's comment-key, so it may stand beside that job's comment rather than replace it`
+    )
+  }
   const tooLarge = `${Math.round(results.size / 2 ** 20)} MB, more than the ${MAX_ARTIFACT_RESULTS_BYTES / 2 ** 20} MB`
   const advice =
     'Make the run smaller (fewer or shorter outputs: a lower `max_tokens`; fewer `repeats`), or split its suites among jobs, each with its own artifact; or, when the pull request comes from this repository (its run has the secrets), compare in the `pull_request` job itself'
@@ -209,7 +238,8 @@ async function reportTooLarge(
     `Nothing was reported for the run of \`${shortSha(job.source.headSha)}\`: the results are ${tooLarge} \`report-from\` reads from an artifact, so this check fails. ${advice}.`,
     ''
   ].join('\n')
-  await postFailingReport(markdown, { key: job.settings.commentKey, reportFile: results.path }, job)
+  const key = run ? run.commentKey : job.settings.commentKey
+  await postFailingReport(markdown, { key, reportFile: results.path }, job)
   return `evalgate: ${results.path} is ${tooLarge} report-from reads from an artifact: nothing was reported; the job summary says how to make the run smaller`
 }
 
@@ -277,7 +307,10 @@ export async function reportFromArtifact(
   const size = found?.size ?? 0
   if (size > MAX_ARTIFACT_RESULTS_BYTES) {
     const client = githubClient(settings.githubToken, context, deps)
-    return reportTooLarge({ path: resultsPath, size }, { source, client, settings, context, io })
+    return reportTooLarge(
+      { path: resultsPath, size, resolved: path },
+      { source, client, settings, context, io }
+    )
   }
   // A run whose specs could not be loaded wrote its problems beside where its results would be.
   const invalid = await readInvalidSpecs(invalidSpecsPathFor(path), io)

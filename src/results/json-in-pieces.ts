@@ -207,3 +207,35 @@ export function lineAndColumn(bytes: Uint8Array, offset: number): { line: number
   }
   return { line, column }
 }
+
+/**
+ * The value of the member `key` of the JSON object that `head` begins, when `head` holds it whole:
+ * `head` is the start of a document too large to read, so the members before it are stepped over,
+ * not parsed. Undefined when `head` ends before that member does, does not begin an object, or
+ * the object ends without that member.
+ */
+export function memberInHead(head: Uint8Array, key: string): unknown {
+  try {
+    let at = skipWhitespace(head, 0)
+    if (head[at] !== OPEN_OBJECT) return undefined
+    at = skipWhitespace(head, at + 1)
+    while (head[at] === QUOTE) {
+      const keyEnd = stringEnd(head, at)
+      const name = parseWhole(head, at, keyEnd)
+      at = skipWhitespace(head, keyEnd)
+      if (head[at] !== COLON) return undefined
+      const start = skipWhitespace(head, at + 1)
+      const end = valueEnd(head, start)
+      // A value that ends with `head` may be cut short (a number): the object's `}` comes after it.
+      if (end >= head.length) return undefined
+      if (name === key) return parseWhole(head, start, end)
+      at = skipWhitespace(head, end)
+      if (head[at] !== COMMA) return undefined
+      at = skipWhitespace(head, at + 1)
+    }
+    return undefined
+  } catch (error) {
+    if (error instanceof JsonPieceError) return undefined
+    throw error
+  }
+}

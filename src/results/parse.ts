@@ -4,9 +4,9 @@ import type { Diagnostic } from '../errors.js'
 import { suggestOrList } from '../spec/did-you-mean.js'
 import { QUALITY_GATES, gateOrderProblem } from '../spec/gate-order.js'
 import runResultSchema from '../../schema/run-result.schema.json' with { type: 'json' }
-import { JsonPieceError, lineAndColumn, parseJsonInPieces } from './json-in-pieces.js'
+import { JsonPieceError, lineAndColumn, memberInHead, parseJsonInPieces } from './json-in-pieces.js'
 import { RUN_RESULT_VERSION } from './types.js'
-import type { RunResult } from './types.js'
+import type { RunMeta, RunResult } from './types.js'
 
 let validate: ReturnType<Ajv['compile']> | undefined
 
@@ -76,6 +76,21 @@ export function parseLargeRunResult(bytes: Uint8Array, file: string): RunResult 
     )
   }
   return checkRunResult(data, file)
+}
+
+let validateRunMeta: ReturnType<Ajv['compile']> | undefined
+
+/**
+ * The `run` block of a results file too large to read, from the file's first bytes (a run writes
+ * it before the suites): undefined when they do not hold it whole, or it is not one the schema
+ * allows.
+ */
+export function runMetaFromHead(head: Uint8Array): RunMeta | undefined {
+  const run = memberInHead(head, 'run')
+  validateRunMeta ??= new Ajv({ strict: false, validateFormats: false }).compile(
+    runResultSchema.properties.run
+  )
+  return run !== undefined && validateRunMeta(run) ? (run as RunMeta) : undefined
 }
 
 /** A results file in a format newer than this evalgate reads: `version` is the one it declares. */
