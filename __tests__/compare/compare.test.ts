@@ -688,6 +688,82 @@ describe('compareRuns verdicts', () => {
     expect(shrunk.unreached).toBeUndefined()
   })
 
+  it('lists the cases a cancelled baseline run did not reach as not reached by it, not added', () => {
+    const { base, head } = runPair(
+      { cases: 30, answer: () => scored(1) },
+      { cases: 30, answer: () => scored(1) }
+    )
+    // Cancelled before any answer: every case is listed, none answered.
+    const cancelled = structuredClone(base)
+    cancelled.run.complete = false
+    cancelled.run.incompleteReason = 'cancelled (SIGINT) after 0 of 30 answers'
+    for (const suite of cancelled.suites) suite.results = []
+    const c = compareRuns(cancelled, head, { seed, strict: true })
+    const ids = Array.from({ length: 30 }, (_, i) => `case-${i}`)
+    expect(group(c).cases).toEqual({
+      paired: 0,
+      added: 0,
+      removed: 0,
+      addedIds: [],
+      removedIds: [],
+      unreachedByBaseline: 30,
+      unreachedByBaselineIds: ids
+    })
+    const why =
+      'the baseline run was cancelled or stopped early: it answered none of the 30 cases it shares with the head run'
+    expect(strictFailures(c)).toEqual([
+      `triage / bot could not be gated against its baseline (${why})`
+    ])
+    const terminal = renderComparisonTerminal(c, { color: false })
+    expect(terminal).toMatch(
+      /^triage \/ bot +INCONCLUSIVE +0 paired cases · 30 not reached by the baseline$/m
+    )
+    expect(terminal).toContain(
+      '\n  not reached by the baseline (it was cancelled or stopped early): case-0, case-1,'
+    )
+    expect(terminal).not.toMatch(/added|give cases an `id`/)
+    expect(terminal).toContain(`fails in strict mode: triage / bot could not be gated`)
+    const markdown = renderMarkdown(c)
+    expect(markdown).toContain('0 paired cases · 30 not reached by the baseline')
+    expect(markdown).toContain(
+      'Not reached by the baseline (it was cancelled or stopped early): case-0, case-1,'
+    )
+    expect(markdown).not.toMatch(/added|give cases an `id`/i)
+    expect(renderJunit(c)).toContain(
+      `<failure message="fails in strict mode: could not be gated against its baseline (${why})"`
+    )
+    const json: unknown = JSON.parse(renderComparisonJson(c))
+    expect(checkComparison(json).problem).toBeUndefined()
+    expect(json).toMatchObject({ schemaVersion: 3 })
+    // Cut short after 10 answers: those pair, and the rest were not reached by the baseline.
+    const partial = structuredClone(cancelled)
+    for (const suite of partial.suites) {
+      suite.results = base.suites[0]?.results.slice(0, 10) ?? []
+    }
+    expect(group(compareRuns(partial, head, { seed })).cases).toMatchObject({
+      paired: 10,
+      added: 0,
+      unreachedByBaseline: 20
+    })
+    // Both cut short, on cases the other answered: neither answered a case the other did.
+    const headPartial = structuredClone(head)
+    headPartial.run.complete = false
+    for (const suite of headPartial.suites) {
+      suite.results = head.suites[0]?.results.slice(10) ?? []
+    }
+    expect(strictFailures(compareRuns(partial, headPartial, { seed, strict: true }))).toEqual([
+      'triage / bot could not be gated against its baseline (both runs were cancelled or stopped early: neither answered a case the other did)'
+    ])
+    // A case new to the head's spec is still added.
+    const grown = runPair(
+      { cases: 29, answer: () => scored(1) },
+      { cases: 30, answer: () => scored(1) }
+    )
+    const added = group(compareRuns(grown.base, grown.head, { seed })).cases
+    expect(added).toMatchObject({ added: 1, addedIds: ['case-29'] })
+    expect(added.unreachedByBaseline).toBeUndefined()
+  })
+
   it('says when too few cases or clusters can never be significant, instead of advising 0 more', () => {
     const collapse = (build: { cases: number; cluster?: (i: number) => string }) => {
       const { base, head } = runPair(

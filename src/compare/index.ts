@@ -301,17 +301,20 @@ function comparedGroup(
     if (info.cluster !== undefined) clusterOf.set(info.id, info.cluster)
     sourceOf.set(info.id, info.source)
   }
+  // A case a run lists but has no answer for was not reached (the run was cancelled or stopped
+  // early): not added to the head's spec, nor deleted from it.
+  const baseListed = new Set(baseSuite.cases.map((info) => info.id))
+  const headListed = new Set(headSuite.cases.map((info) => info.id))
   const pairs: Pair[] = []
   const added: string[] = []
+  const unreachedByBaseline: string[] = []
   for (const [caseId, headCase] of head.cases) {
     const baseCase = base.cases.get(caseId)
     if (baseCase)
       pairs.push({ caseId, base: baseCase, head: headCase, cluster: clusterOf.get(caseId) })
+    else if (baseListed.has(caseId)) unreachedByBaseline.push(caseId)
     else added.push(caseId)
   }
-  // A case the head run lists but has no answer for was not reached (the run was cancelled or
-  // stopped early), not deleted from the spec.
-  const headListed = new Set(headSuite.cases.map((info) => info.id))
   const baseOnly = [...base.cases.keys()].filter((id) => !head.cases.has(id))
   const removed = baseOnly.filter((id) => !headListed.has(id))
   const unreached = baseOnly.filter((id) => headListed.has(id))
@@ -323,6 +326,12 @@ function comparedGroup(
     removedIds: removed.slice(0, MAX_LISTED_IDS),
     ...(unreached.length > 0
       ? { unreached: unreached.length, unreachedIds: unreached.slice(0, MAX_LISTED_IDS) }
+      : {}),
+    ...(unreachedByBaseline.length > 0
+      ? {
+          unreachedByBaseline: unreachedByBaseline.length,
+          unreachedByBaselineIds: unreachedByBaseline.slice(0, MAX_LISTED_IDS)
+        }
       : {})
   }
 
@@ -738,8 +747,8 @@ export function withDerivedVerdicts(comparison: Comparison): Comparison {
 /**
  * The suite × providers that had a baseline but whose quality could not be judged against it:
  * their scorers changed, or no case was answered in both runs (case ids that changed with their
- * content, every answer missing from a replay cache, a head run cancelled before the cases it
- * shares with the baseline). Strict mode counts them as inconclusive.
+ * content, every answer missing from a replay cache, a head or baseline run cancelled before the
+ * cases it shares with the other). Strict mode counts them as inconclusive.
  */
 export function ungatedAgainstBaseline(c: Comparison): GroupComparison[] {
   return c.groups.filter(isUngated)
@@ -780,10 +789,19 @@ function isOutage(side: SideInfo | null): boolean {
 /** Why a group with a baseline could not be gated against it (see ungatedAgainstBaseline). */
 export function ungatedReason(group: GroupComparison): string {
   const unreached = group.cases.unreached ?? 0
+  const unreachedByBaseline = group.cases.unreachedByBaseline ?? 0
+  const noneOf = (cases: number) =>
+    cases === 1 ? 'not the one case' : `none of the ${cases} cases`
   if (!group.comparable) return 'its scorers changed'
   if (group.cases.paired > 0) return 'no case was answered in both runs'
-  return unreached > 0
-    ? `the head run was cancelled or stopped early: it answered ${unreached === 1 ? 'not the one case' : `none of the ${unreached} cases`} it shares with the baseline`
+  if (unreached > 0 && unreachedByBaseline > 0) {
+    return 'both runs were cancelled or stopped early: neither answered a case the other did'
+  }
+  if (unreached > 0) {
+    return `the head run was cancelled or stopped early: it answered ${noneOf(unreached)} it shares with the baseline`
+  }
+  return unreachedByBaseline > 0
+    ? `the baseline run was cancelled or stopped early: it answered ${noneOf(unreachedByBaseline)} it shares with the head run`
     : 'no case id is in both runs; an id derived from the content changes with it, so give cases an `id`'
 }
 

@@ -9,8 +9,9 @@ import type { Alternative } from '../stats/index.js'
  * Bumped with any change of shape: a `report-from` job reads comparisons that an evalgate of
  * another version wrote, and says which workflow to update rather than quote a schema error.
  * Version 1 files come in several shapes, as the format changed without a bump: all are older.
+ * 3 added each group's `cases.unreachedByBaseline`: the cases version 2 counted as added.
  */
-export const COMPARISON_VERSION = 2
+export const COMPARISON_VERSION = 3
 
 /**
  * What a metric's comparison concluded, most severe first:
@@ -277,6 +278,12 @@ export interface GroupComparison {
      */
     unreached?: number
     unreachedIds?: string[]
+    /**
+     * Cases the head answered that the baseline run lists but never answered: it was cancelled or
+     * stopped early before them. Not added, and not paired. Absent when none.
+     */
+    unreachedByBaseline?: number
+    unreachedByBaselineIds?: string[]
   }
   /** The reported model id or system fingerprint differs between the runs: possible drift. */
   modelChanged: boolean

@@ -25,7 +25,7 @@ import { terminalLine } from './escape.js'
 import { cachedAnswers, judgeSpendNote } from './markdown.js'
 
 const FLIPS_SHOWN = 5
-/** Added or removed case ids listed per group; the JSON format has them all. */
+/** Added, removed or unreached case ids listed per group; the JSON format has them all. */
 const IDS_SHOWN = 10
 const HEADERS = ['metric', 'base', 'head', 'Δ', '95% CI', 'p', 'verdict']
 /**
@@ -82,6 +82,8 @@ function groupLines(
   if (group.cases.removed > 0) counts.push(`${group.cases.removed} removed`)
   const unreached = group.cases.unreached ?? 0
   if (unreached > 0) counts.push(`${unreached} not reached`)
+  const unreachedByBaseline = group.cases.unreachedByBaseline ?? 0
+  if (unreachedByBaseline > 0) counts.push(`${unreachedByBaseline} not reached by the baseline`)
   const lines = [
     `${paint.bold(title)}  ${paint.verdict(group.verdict, VERDICT_WORDS[group.verdict])}  ${paint.dim(counts.join(' · '))}`
   ]
@@ -98,6 +100,11 @@ function groupLines(
   if (unreached > 0) {
     lines.push(
       `  not reached (the head run was cancelled or stopped early): ${ids(group.cases.unreachedIds ?? [], unreached)}`
+    )
+  }
+  if (unreachedByBaseline > 0) {
+    lines.push(
+      `  not reached by the baseline (it was cancelled or stopped early): ${ids(group.cases.unreachedByBaselineIds ?? [], unreachedByBaseline)}`
     )
   }
   const cached = cachedAnswers(group)

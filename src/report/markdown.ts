@@ -108,6 +108,9 @@ function caseCounts(group: GroupComparison): string {
   if (group.cases.added > 0) parts.push(`${group.cases.added} added`)
   if (group.cases.removed > 0) parts.push(`${group.cases.removed} removed`)
   if ((group.cases.unreached ?? 0) > 0) parts.push(`${group.cases.unreached} not reached`)
+  if ((group.cases.unreachedByBaseline ?? 0) > 0) {
+    parts.push(`${group.cases.unreachedByBaseline} not reached by the baseline`)
+  }
   const { base, head } = group.repeats
   if (head !== null) {
     parts.push(
@@ -150,23 +153,23 @@ function groupNotes(group: GroupComparison): string[] {
     )
   }
   if (group.configChanged) notes.push('Provider configuration changed in this run.')
-  const unreached = group.cases.unreached ?? 0
-  if (group.cases.added > 0 || group.cases.removed > 0 || unreached > 0) {
-    const list = (ids: string[], total: number) =>
-      ids
-        .slice(0, 10)
-        .map((id) => markdownInline(id, 60))
-        .join(', ') + (total > 10 ? `, … (${total} in all)` : '')
-    if (group.cases.added > 0)
-      notes.push(`Added (not paired): ${list(group.cases.addedIds, group.cases.added)}`)
-    if (group.cases.removed > 0) {
-      notes.push(`Removed (not paired): ${list(group.cases.removedIds, group.cases.removed)}`)
-    }
-    if (unreached > 0) {
-      notes.push(
-        `Not reached (the head run was cancelled or stopped early): ${list(group.cases.unreachedIds ?? [], unreached)}`
-      )
-    }
+  const list = (ids: string[], total: number) =>
+    ids
+      .slice(0, 10)
+      .map((id) => markdownInline(id, 60))
+      .join(', ') + (total > 10 ? `, … (${total} in all)` : '')
+  const { added, removed, unreached = 0, unreachedByBaseline = 0 } = group.cases
+  if (added > 0) notes.push(`Added (not paired): ${list(group.cases.addedIds, added)}`)
+  if (removed > 0) notes.push(`Removed (not paired): ${list(group.cases.removedIds, removed)}`)
+  if (unreached > 0) {
+    notes.push(
+      `Not reached (the head run was cancelled or stopped early): ${list(group.cases.unreachedIds ?? [], unreached)}`
+    )
+  }
+  if (unreachedByBaseline > 0) {
+    notes.push(
+      `Not reached by the baseline (it was cancelled or stopped early): ${list(group.cases.unreachedByBaselineIds ?? [], unreachedByBaseline)}`
+    )
   }
   const cached = cachedAnswers(group)
   if (cached) notes.push(cached)
