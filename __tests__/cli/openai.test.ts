@@ -353,7 +353,7 @@ describe('an answer the model did not finish', () => {
       "Answers the model did not finish (capitals / mini: 1 cut off at the token limit): an answer cut off is scored as it stands, so raise max_tokens (or max_completion_tokens) in the provider's params."
     )
     const results = parseRunResult(await readFile(head, 'utf8'), head)
-    expect(results.schemaVersion).toBe(3)
+    expect(results.schemaVersion).toBe(4)
     expect(results.suites[0]?.results.map((r) => [r.caseId, r.output, r.finishReason])).toEqual([
       ['fr', 'Pa', 'length'],
       ['de', 'Berlin', undefined]

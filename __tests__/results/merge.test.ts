@@ -151,7 +151,7 @@ describe('mergeShards', () => {
     [
       'shards of two results formats',
       [shard(1, 2, 'c1'), shard(2, 2, 'c2', (run) => (run.schemaVersion = 2))],
-      'shard-2.json (shard 2/2) is in results format 2, shard-1.json (shard 1/2) in format 3: run every shard with one build of evalgate'
+      'shard-2.json (shard 2/2) is in results format 2, shard-1.json (shard 1/2) in format 4: run every shard with one build of evalgate'
     ],
     ...(
       [

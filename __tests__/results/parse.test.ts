@@ -21,9 +21,9 @@ describe('parseRunResult', () => {
     )
   })
 
-  it('writes version 3, which an older evalgate refuses with its upgrade hint, and reads 1 and 2', () => {
-    expect(valid.schemaVersion).toBe(3)
-    for (const older of [1, 2]) {
+  it('writes version 4, which an older evalgate refuses with its upgrade hint, and reads 1 to 3', () => {
+    expect(valid.schemaVersion).toBe(4)
+    for (const older of [1, 2, 3]) {
       const before = { ...structuredClone(valid), schemaVersion: older }
       expect(parseRunResult(JSON.stringify(before), 'base.json').schemaVersion).toBe(older)
     }
@@ -47,7 +47,7 @@ describe('parseRunResult', () => {
             {
               file: 'edited.json',
               path: 'suites.0.results.0.finishReason',
-              message: `\`finishReason\` is a field of results format 3, but the file declares \`schemaVersion: ${declared}\` (and 1 more answer field of a later format): it was hand-edited or written by a different evalgate version`,
+              message: `\`finishReason\` is a field of results format 3, but the file declares \`schemaVersion: ${declared}\` (and 1 more field of a later format): it was hand-edited or written by a different evalgate version`,
               hint: 'write it again with `evalgate run`, or, if its answers are as an evalgate run wrote them, set `schemaVersion` to 3'
             }
           ],
@@ -64,6 +64,23 @@ describe('parseRunResult', () => {
       'cannot read a results file:\n  edited.json: suites.0.results.1.judgeCached: `judgeCached` is a field of results format 3, but the file declares `schemaVersion: 2`: it was hand-edited'
     )
     expect(parseRunResult(JSON.stringify(mixed), 'edited.json').suites[0]?.results).toHaveLength(2)
+  })
+
+  it("refuses a file of format 3 that carries format 4's fingerprints, by the field", () => {
+    const mixed = structuredClone(valid)
+    const suite = mixed.suites[0]
+    const provider = suite?.providers[0]
+    if (!suite || !provider) throw new Error('the helper run has a suite and a provider')
+    suite.scoringFingerprint = 'scoring'
+    provider.resolvedConfigFingerprint = 'resolved'
+    expect(() =>
+      parseRunResult(JSON.stringify({ ...mixed, schemaVersion: 3 }), 'edited.json')
+    ).toThrow(
+      'cannot read a results file:\n  edited.json: suites.0.scoringFingerprint: `scoringFingerprint` is a field of results format 4, but the file declares `schemaVersion: 3` (and 1 more field of a later format): it was hand-edited'
+    )
+    expect(parseRunResult(JSON.stringify(mixed), 'edited.json').suites[0]?.scoringFingerprint).toBe(
+      'scoring'
+    )
   })
 
   it('names the file and field of a malformed result', () => {

@@ -3,6 +3,7 @@
  * Pure: no I/O, no clock, no Math.random; the same inputs and seed give the same Comparison.
  */
 import { UsageError } from '../errors.js'
+import { providerConfigChanged, sameScoring } from '../results/comparability.js'
 import { canonicalJson } from '../results/fingerprint.js'
 import type { ProviderInfo, RunResult, SuiteResult } from '../results/types.js'
 import { holm } from '../stats/index.js'
@@ -271,7 +272,7 @@ function comparedGroup(
   group.base = sideInfo(base, baseProvider)
   group.head = sideInfo(head, headProvider)
   group.repeats = { base: baseSuite.repeats, head: headSuite.repeats }
-  group.comparable = baseSuite.scorersFingerprint === headSuite.scorersFingerprint
+  group.comparable = sameScoring(baseSuite, headSuite)
   if (!group.comparable) {
     const floors = [
       ...(gate.score.min !== undefined ? ['score'] : []),
@@ -287,7 +288,7 @@ function comparedGroup(
   group.modelChanged =
     setsDiffer(group.base.models, group.head.models) ||
     setsDiffer(group.base.fingerprints, group.head.fingerprints)
-  group.configChanged = baseProvider.configFingerprint !== headProvider.configFingerprint
+  group.configChanged = providerConfigChanged(baseProvider, headProvider)
   group.gateChanged = canonicalJson(baseSuite.gate ?? {}) !== canonicalJson(headSuite.gate ?? {})
   if (group.gateChanged) {
     warnings.push(`${where}: the gate block changed; the head's tolerances were used`)

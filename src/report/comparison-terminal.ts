@@ -124,6 +124,7 @@ function groupLines(
       terminalLine([...(side?.models ?? []), ...(side?.fingerprints ?? [])].join(', '), 80)
     lines.push(`  model changed: ${models(group.base)} → ${models(group.head)}`)
   }
+  if (group.configChanged) lines.push('  provider configuration changed in this run')
   const metrics = shownMetrics(group)
   if (metrics.length > 0) {
     const cells = [HEADERS, ...metrics.map(metricCells)]

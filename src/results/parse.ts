@@ -173,13 +173,15 @@ function gateProblems(run: RunResult): Pick<Diagnostic, 'path' | 'message' | 'hi
 }
 
 /**
- * Answer fields by the results format that introduced them: the schema allows them in every
- * version (they are optional), yet no evalgate ever wrote them into an older one.
+ * Fields by the results format that introduced them: the schema allows them in every version
+ * (they are optional), yet no evalgate ever wrote them into an older one.
  */
 const ANSWER_FIELDS_SINCE: Record<string, number> = { finishReason: 3, judgeCached: 3 }
+const SUITE_FIELDS_SINCE: Record<string, number> = { scoringFingerprint: 4 }
+const PROVIDER_FIELDS_SINCE: Record<string, number> = { resolvedConfigFingerprint: 4 }
 
 /**
- * The first answer field newer than the format the file declares: an evalgate of that format
+ * The first field newer than the format the file declares: an evalgate of that format
  * would not know the field, so the file was hand-edited or its `schemaVersion` set by something
  * other than the run that wrote its answers, and which of the two is wrong cannot be told.
  */
@@ -189,21 +191,26 @@ function fieldNewerThanVersion(run: RunResult, file: string): Diagnostic | undef
   let first: { path: string; field: string; since: number } | undefined
   let others = 0
   let needed: number = declared
+  const check = (holder: object, path: string, fieldsSince: Record<string, number>) => {
+    for (const [field, since] of Object.entries(fieldsSince)) {
+      if (since <= declared || !Object.hasOwn(holder, field)) continue
+      needed = Math.max(needed, since)
+      if (first) others++
+      else first = { path: `${path}.${field}`, field, since }
+    }
+  }
   run.suites.forEach((suite, s) => {
+    check(suite, `suites.${s}`, SUITE_FIELDS_SINCE)
+    suite.providers.forEach((provider, p) => {
+      check(provider, `suites.${s}.providers.${p}`, PROVIDER_FIELDS_SINCE)
+    })
     suite.results.forEach((result, r) => {
-      for (const [field, since] of Object.entries(ANSWER_FIELDS_SINCE)) {
-        if (since <= declared || !Object.hasOwn(result, field)) continue
-        needed = Math.max(needed, since)
-        if (first) others++
-        else first = { path: `suites.${s}.results.${r}.${field}`, field, since }
-      }
+      check(result, `suites.${s}.results.${r}`, ANSWER_FIELDS_SINCE)
     })
   })
   if (first === undefined) return undefined
   const more =
-    others > 0
-      ? ` (and ${others} more answer field${others === 1 ? '' : 's'} of a later format)`
-      : ''
+    others > 0 ? ` (and ${others} more field${others === 1 ? '' : 's'} of a later format)` : ''
   return {
     file,
     path: first.path,

@@ -7,11 +7,12 @@ import type { GateSpec } from '../spec/types.js'
 
 /**
  * 2 added `run.commentKey`, `run.replayed` and each suite's `promptFingerprint` and `timeoutMs`;
- * 3 added each answer's `finishReason` and `judgeCached`. An evalgate reading an older version refuses the new
+ * 3 added each answer's `finishReason` and `judgeCached`; 4 each suite's `scoringFingerprint` and
+ * each provider's `resolvedConfigFingerprint`. An evalgate reading an older version refuses the new
  * fields as unknown: told the file is newer, it says to upgrade. Older files are read as they are
  * (the fields are optional).
  */
-export const RUN_RESULT_VERSION = 3
+export const RUN_RESULT_VERSION = 4
 
 export interface TokenUsage {
   input: number
@@ -88,7 +89,13 @@ export interface ProviderInfo {
   type: string
   label?: string
   model?: string
+  /** sha256 of the entry as written, label and paths as written too: compared with older runs. */
   configFingerprint: string
+  /**
+   * sha256 of what the provider calls and how, its paths from the repository's root, without its
+   * label: whether its configuration changed, where both runs have it. Absent before format 4.
+   */
+  resolvedConfigFingerprint?: string
 }
 
 export interface ScorerInfo {
@@ -101,10 +108,20 @@ export interface SuiteResult {
   suite: string
   description?: string
   file: string
-  /** sha256 over the case ids and scorer definitions: equal fingerprints are comparable. */
+  /** sha256 over the case ids and scorer definitions as written. */
   fingerprint: string
   casesFingerprint: string
+  /**
+   * sha256 over the scorers as written, in order and with their names: what decides whether
+   * scores compare with a run that has no `scoringFingerprint`.
+   */
   scorersFingerprint: string
+  /**
+   * sha256 over what decides the scorers' scores and passes (not their order, names or the
+   * spacing in placeholders): runs that both have it compare scores when it is equal. Absent
+   * before format 4.
+   */
+  scoringFingerprint?: string
   /**
    * sha256 over the prompt template: not part of comparability (the prompt is what a change
    * changes), but shards of one run must share it. Absent in older results.
@@ -155,7 +172,7 @@ export interface ReplayedProvider {
 }
 
 export interface RunResult {
-  schemaVersion: 1 | 2 | typeof RUN_RESULT_VERSION
+  schemaVersion: 1 | 2 | 3 | typeof RUN_RESULT_VERSION
   tool: { name: 'evalgate'; version: string }
   run: RunMeta
   suites: SuiteResult[]

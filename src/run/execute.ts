@@ -19,7 +19,8 @@ import {
 } from '../score/index.js'
 import type { JudgeFactory, ModuleLoader } from '../score/index.js'
 import type { Scorer } from '../score/types.js'
-import { renderTemplate } from '../spec/template.js'
+import { canonicalTemplate, renderTemplate } from '../spec/template.js'
+import { redactValue } from '../spec/secrets.js'
 import type {
   ChatMessage,
   EvalCase,
@@ -136,19 +137,24 @@ function caseFingerprint(evalCase: EvalCase): string {
 }
 
 /**
- * What makes two runs of a suite comparable: the case set and the scorers, not prompt or model;
- * and the prompt, which shards of one run must share.
+ * What makes two runs of a suite comparable: the scorers, not prompt or model; and the prompt,
+ * which shards of one run must share. `scorersFingerprint` is kept as older runs wrote it, for
+ * their baselines to be compared on it; `scoringFingerprint` is compared wherever both runs have it.
  */
 type SuiteFingerprints = Pick<
   SuiteResult,
-  'fingerprint' | 'casesFingerprint' | 'scorersFingerprint' | 'promptFingerprint'
+  | 'fingerprint'
+  | 'casesFingerprint'
+  | 'scorersFingerprint'
+  | 'scoringFingerprint'
+  | 'promptFingerprint'
 >
 
 /**
  * A custom scorer is identified by its code, not by where it sits: an absolute path differs
  * between a laptop and CI, and an edited scorer must not be compared with the old one.
  */
-async function scorerIdentity(scorer: ScorerSpec): Promise<unknown> {
+async function scorerIdentity(scorer: ScorerSpec): Promise<Record<string, unknown>> {
   if (scorer.type === 'llm-judge') {
     // The judge by what it is (model, endpoint), never by its key or local paths.
     const { source: _source, judge, ...definition } = scorer
@@ -162,15 +168,105 @@ async function scorerIdentity(scorer: ScorerSpec): Promise<unknown> {
   return { ...definition, code: sha256Hex(await readFile(path, 'utf8')) }
 }
 
-async function suiteFingerprints(spec: SuiteSpec): Promise<SuiteFingerprints> {
+/** The scorer fields that are templates, rendered with the case's variables. */
+const TEMPLATE_FIELDS = new Set(['expected', 'value', 'rubric'])
+
+/** Where the results record a file or directory a spec names, from the repository's root. */
+type Recorded = (file: string) => string
+
+/**
+ * A scorer by what decides its scores and passes alone: not its name (a label shown in reports),
+ * its weight as its share of the total (the score is the weighted mean), its placeholders however
+ * spaced (`{{ a }}` renders as `{{a}}`), its regex flags in any order, an LLM judge by what it
+ * calls (a moved spec's judge command is the same command).
+ */
+function scoringIdentity(
+  scorer: ScorerSpec,
+  identity: Record<string, unknown>,
+  totalWeight: number,
+  recorded: Recorded
+): string {
+  const { name: _label, weight: _weight, ...definition } = identity
+  const canonical = Object.fromEntries(
+    Object.entries(definition).map(([field, value]) => [
+      field,
+      TEMPLATE_FIELDS.has(field) && typeof value === 'string' ? canonicalTemplate(value) : value
+    ])
+  )
+  if (scorer.type === 'regex') canonical.flags = [...scorer.flags].sort().join('')
+  if (scorer.type === 'llm-judge') canonical.judge = providerCalls(scorer.judge, recorded)
+  return fingerprint({ ...canonical, weight: scorer.weight / totalWeight })
+}
+
+async function suiteFingerprints(spec: SuiteSpec, recorded: Recorded): Promise<SuiteFingerprints> {
   const casesFingerprint = fingerprint(spec.cases.map(caseFingerprint).sort())
-  const scorersFingerprint = fingerprint(await Promise.all(spec.scorers.map(scorerIdentity)))
+  const identities = await Promise.all(spec.scorers.map(scorerIdentity))
+  const scorersFingerprint = fingerprint(identities)
+  const totalWeight = spec.scorers.reduce((total, scorer) => total + scorer.weight, 0)
+  // Sorted: a case's score is the weighted mean and its pass needs every scorer's, whatever the order.
+  const scoring = spec.scorers.map((scorer, i) =>
+    scoringIdentity(scorer, identities[i] as Record<string, unknown>, totalWeight, recorded)
+  )
   return {
     fingerprint: fingerprint([casesFingerprint, scorersFingerprint]),
     casesFingerprint,
     scorersFingerprint,
+    scoringFingerprint: fingerprint(scoring.sort()),
     promptFingerprint: fingerprint(spec.prompt)
   }
+}
+
+/**
+ * The files and directories a suite's providers and judges name, for the results to record them
+ * from the repository's root.
+ */
+export function providerFiles(spec: SuiteSpec): string[] {
+  const judges = spec.scorers.flatMap((scorer) =>
+    scorer.type === 'llm-judge' ? [scorer.judge] : []
+  )
+  return [...spec.providers, ...judges].flatMap((provider) => {
+    if (provider.type === 'module') return [provider.path]
+    return provider.type === 'exec' ? [provider.cwd] : []
+  })
+}
+
+/**
+ * What a provider or judge calls: its endpoint and request as its answers are cached by, or its
+ * module or command with the files it names from the repository's root (a spec moved to another
+ * folder, its relative paths fixed, calls the same code). Never its label, only shown; never a
+ * secret's value, written back as its `${VAR}`.
+ */
+function providerCalls(spec: ProviderSpec, recorded: Recorded): Record<string, unknown> {
+  const secrets = spec.secrets ?? []
+  switch (spec.type) {
+    case 'openai':
+      return { answers: providerCacheIdentity(spec), stream: spec.stream }
+    case 'http':
+      return { answers: providerCacheIdentity(spec) }
+    case 'module':
+      return { module: recorded(spec.path), export: spec.export }
+    case 'exec':
+      return {
+        command: redactValue(spec.command, secrets),
+        cwd: recorded(spec.cwd),
+        env: redactValue(spec.env, secrets)
+      }
+  }
+}
+
+/**
+ * What a provider calls and how it is called (timeout, retries, limits, prices), for the report to
+ * say when its configuration changed.
+ */
+function resolvedConfigFingerprint(spec: ProviderSpec, recorded: Recorded): string {
+  return fingerprint({
+    ...providerCalls(spec, recorded),
+    timeoutMs: spec.timeoutMs ?? null,
+    concurrency: spec.concurrency ?? null,
+    retry: spec.retry ?? null,
+    rateLimit: spec.rateLimit ?? null,
+    prices: spec.prices ?? null
+  })
 }
 
 async function prepareSuite(
@@ -192,10 +288,13 @@ async function prepareSuite(
     )
   }
   const slots = planned.cases.length * planned.spec.providers.length * planned.repeats
+  const recordedPath = options.recordedPath ?? ((file) => file)
   return {
     planned,
     scorers,
-    fingerprints: await suiteFingerprints(planned.spec),
+    fingerprints: await suiteFingerprints(planned.spec, (file) =>
+      recordedPath(file, planned.spec.file)
+    ),
     results: new Array<CaseResult | undefined>(slots)
   }
 }
@@ -429,7 +528,10 @@ function suiteResult(
       type: p.type,
       ...(p.label ? { label: p.label } : {}),
       ...(p.type === 'openai' ? { model: p.model } : {}),
-      configFingerprint: p.configFingerprint
+      configFingerprint: p.configFingerprint,
+      resolvedConfigFingerprint: resolvedConfigFingerprint(p, (file) =>
+        recordedPath(file, spec.file)
+      )
     })),
     scorers: spec.scorers.map((s) => ({ name: s.name, type: s.type, weight: s.weight })),
     cases: cases.map((c) => ({

@@ -17,7 +17,7 @@ import { loadSpecs } from '../spec/index.js'
 import { TOOL_VERSION } from '../version.js'
 import { ResponseCache, assertUsableCacheDir, emptyCacheDir } from './cache.js'
 import type { CacheMode } from './cache.js'
-import { executePlan } from './execute.js'
+import { executePlan, providerFiles } from './execute.js'
 import { filterCoversSuite, planRun } from './plan.js'
 import type { Plan, Shard } from './plan.js'
 import type { ProviderSpec, SecretValue, SuiteSpec } from '../spec/types.js'
@@ -282,7 +282,7 @@ export async function runEvals(options: RunEvalsOptions): Promise<EvalsRun> {
     options.cwd,
     plan.suites.map(({ spec, cases }) => ({
       specFile: spec.file,
-      files: cases.map((c) => c.source.file)
+      files: [...cases.map((c) => c.source.file), ...providerFiles(spec)]
     }))
   )
   const cache =

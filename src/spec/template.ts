@@ -138,6 +138,11 @@ export function templateVariables(template: string): string[] {
   return [...new Set(Array.from(template.matchAll(PLACEHOLDER), (m) => m[1] as string))]
 }
 
+/** `template` with its placeholders written alike (`{{ a }}` as `{{a}}`): it renders as `template` does. */
+export function canonicalTemplate(template: string): string {
+  return template.replace(PLACEHOLDER, (_match, path: string) => `{{${path}}}`)
+}
+
 /** What is wrong with the `{{` at `start`, which does not start a well-formed placeholder. */
 function brokenPlaceholder(template: string, start: number): string {
   // As written: up to its closing braces, or a short way.
