@@ -136,6 +136,27 @@ describe('a judge command of a spec moved a folder down, its working directory f
   })
 })
 
+describe('a javascript scorer checked out on Windows (CRLF line ends, a BOM)', () => {
+  const scorer = [
+    'export function grade({ output, vars }) {',
+    '  return { score: output === String(vars.n) ? 1 : 0 }',
+    '}',
+    ''
+  ]
+  const scorers = `  - { type: javascript, path: ../grade.js, export: grade }\n`
+
+  it('is the same scorer, so a real drop against a Linux baseline fails', async () => {
+    await writeFile(join(root, 'grade.js'), scorer.join('\n'))
+    await run({ scorers }, 'linux.json')
+    await writeFile(join(root, 'grade.js'), `\uFEFF${scorer.join('\r\n')}`)
+    const head = await run({ prompt: 'sloppy {{n}}', scorers }, 'head.json')
+    const compared = await compare('linux.json', head)
+    expect(compared.stdout).not.toContain('NOT COMPARABLE')
+    expect(compared.stdout).toMatch(/^\s+mean score\s.*REGRESSION/m)
+    expect(compared.code).toBe(1)
+  })
+})
+
 describe('a scorer edit that changes what passes', () => {
   it('makes the suite not comparable', async () => {
     const scorers = SCORERS.replace('threshold: 0.8', 'threshold: 0.9')

@@ -152,7 +152,9 @@ type SuiteFingerprints = Pick<
 
 /**
  * A custom scorer is identified by its code, not by where it sits: an absolute path differs
- * between a laptop and CI, and an edited scorer must not be compared with the old one.
+ * between a laptop and CI, and an edited scorer must not be compared with the old one. Its code
+ * as Git stores it: a Windows checkout (CRLF line ends, an editor's BOM) is the same scorer, and a
+ * file with LF line ends hashes as it always did, so stored baselines stay comparable.
  */
 async function scorerIdentity(scorer: ScorerSpec): Promise<Record<string, unknown>> {
   if (scorer.type === 'llm-judge') {
@@ -165,7 +167,8 @@ async function scorerIdentity(scorer: ScorerSpec): Promise<Record<string, unknow
     return definition
   }
   const { source: _source, path, ...definition } = scorer
-  return { ...definition, code: sha256Hex(await readFile(path, 'utf8')) }
+  const code = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '').replace(/\r\n/g, '\n')
+  return { ...definition, code: sha256Hex(code) }
 }
 
 /** The scorer fields that are templates, rendered with the case's variables. */
