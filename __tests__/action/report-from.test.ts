@@ -1,4 +1,5 @@
 import { copyFile, mkdtemp, readFile, readdir, rm, truncate, writeFile } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { ACTIONS_TOKEN, READ_ONLY_TOKEN, faults } from '../helpers/github-server.js'
@@ -900,6 +901,125 @@ describe('report-from: what the fork replayed', () => {
     expect(report.code).toBe(0)
     expect(server.state.commentsOn(pull.number)[0]?.body ?? '').toContain(
       '> **Replayed from the cache, not called:** capitals / the judge of tone (OPENAI\\_API\\_KEY not set).'
+    )
+  })
+})
+
+describe('report-from: a run stopped before it compared', () => {
+  /** The artifact as download-artifact leaves it: every file the run wrote beside its results. */
+  async function artifactOf(resultsPath: string) {
+    const artifact = join(await mkdtemp(join(tmpdir(), 'evalgate-artifact-')), 'results.json')
+    for (const name of await readdir(dirname(resultsPath))) {
+      await copyFile(join(dirname(resultsPath), name), join(dirname(artifact), name))
+    }
+    return artifact
+  }
+
+  /** The action's process, of those this test's worker started (esbuild's are among them). */
+  function actionProcess(): number {
+    const actions = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], {
+      encoding: 'utf8'
+    })
+      .split('\n')
+      .filter((line) => /\/evalgate-bundle-[^/]+\/bundle\.mjs/.test(line))
+      .map((line) => Number.parseInt(line.trim(), 10))
+    expect(actions).toHaveLength(1)
+    return actions[0] as number
+  }
+
+  function runPayload(
+    id: number,
+    pull: { number: number; headSha: string; headBranch: string },
+    conclusion: string | null
+  ) {
+    const payload = workflowRunPayload({
+      id,
+      headSha: pull.headSha,
+      headBranch: pull.headBranch,
+      pullRequests: [listedPullRequest(pull.number, pull.headSha)]
+    })
+    return { ...payload, workflow_run: { ...(payload.workflow_run as object), conclusion } }
+  }
+
+  it('killed while it looked up the baseline: not "no baseline", the step fails and says to re-run', async () => {
+    const pull = newPullRequest('killed')
+    // The runner kills the job (SIGKILL, a cancel's last word) while the run, every answer in,
+    // waits on GitHub for the baseline: it wrote its results, and no comparison.
+    server.before('repos/compare-commits', () => {
+      process.kill(actionProcess(), 'SIGKILL')
+    })
+    const killed = await runEvent(
+      'pull_request',
+      pullRequestPayload({ ...pull, baseSha: mainSha }, 'someone/triage-fork'),
+      {
+        GITHUB_SHA: '9'.repeat(40),
+        GITHUB_REF: `refs/pull/${pull.number}/merge`,
+        EVALGATE_FIXTURE_MODE: 'worse'
+      },
+      READ_ONLY_TOKEN
+    )
+    expect(killed.code).toBeNull()
+    const artifact = await artifactOf(killed.resultsPath)
+    const results = JSON.parse(await readFile(artifact, 'utf8')) as { run: { complete: boolean } }
+    expect(results.run.complete).toBe(true)
+    await expect(readdir(dirname(artifact))).resolves.not.toContain('results.comparison.json')
+
+    // The event's conclusion is left as the example has it (none): the run's record tells.
+    const report = await reportFrom(runPayload(920, pull, null), artifact)
+    expect(report.code).toBe(1)
+    expect(report.stdout).toMatch(
+      /^::error::evalgate: the run of [0-9a-f]{7} was stopped before it compared \(its job was cancelled or failed while it was looking up the baseline\): nothing was compared; re-run its job to compare$/m
+    )
+    expect(report.outputs).toMatchObject({ verdict: 'incomplete', passed: 'false' })
+    const comment = server.state.commentsOn(pull.number)[0]?.body ?? ''
+    expect(comment).toContain(
+      '### evalgate: run stopped before comparing\n\nEvery answer is in, but the run was stopped before it compared them with the baseline: its job was cancelled or failed while it was looking up the baseline. Nothing was compared, and this check fails: re-run the run’s job to compare.'
+    )
+    expect(comment).not.toContain('no baseline')
+    expect(report.summary).toContain('### evalgate: run stopped before comparing')
+  })
+
+  it('of an evalgate that records no lookup: by the cancelled workflow run; a successful one keeps "no baseline"', async () => {
+    const pull = newPullRequest('older-cancelled')
+    // As an older evalgate's artifact of a run stopped while it looked: results, nothing beside.
+    const { artifact } = await forkRun(pull)
+    await rm(artifact.replace(/\.json$/, '.comparison.json'))
+    const cancelled = await reportFrom(runPayload(921, pull, 'cancelled'), artifact)
+    expect(cancelled.code).toBe(1)
+    expect(cancelled.outputs).toMatchObject({ verdict: 'incomplete', passed: 'false' })
+    expect(server.state.commentsOn(pull.number)[0]?.body).toContain(
+      'the run was stopped before it compared them with the baseline: its workflow run was cancelled, and it recorded no comparison.'
+    )
+
+    const succeeded = await reportFrom(runPayload(922, pull, 'success'), artifact)
+    expect(succeeded.code).toBe(0)
+    expect(succeeded.outputs).toMatchObject({ verdict: 'no-baseline', passed: 'true' })
+    expect(server.state.commentsOn(pull.number)[0]?.body).toContain(
+      '### evalgate: no baseline yet\n\nThe pull request’s run found no baseline.'
+    )
+  })
+
+  it('a run that found no baseline is still "no baseline yet", and passes, even in a cancelled workflow run', async () => {
+    // A merge base with no stored results, and no walking back to an older one.
+    const baseSha = server.state.commit({ branch: 'unstored-base', parents: [mainSha] })
+    const headSha = server.state.commit({ branch: 'no-base', parents: [baseSha] })
+    const { number } = server.state.addPullRequest({ headBranch: 'no-base' })
+    const pull = { number, headSha, headBranch: 'no-base' }
+    const run = await runEvent(
+      'pull_request',
+      pullRequestPayload({ ...pull, baseSha }, 'someone/triage-fork'),
+      { GITHUB_SHA: '9'.repeat(40), GITHUB_REF: `refs/pull/${number}/merge` },
+      READ_ONLY_TOKEN,
+      { 'baseline-max-distance': '0' }
+    )
+    expect(run.outputs.verdict).toBe('no-baseline')
+    const artifact = await artifactOf(run.resultsPath)
+    // Cancelled after evalgate's step (say, in a later one): its record says it found none.
+    const report = await reportFrom(runPayload(923, pull, 'cancelled'), artifact)
+    expect(report.code).toBe(0)
+    expect(report.outputs).toMatchObject({ verdict: 'no-baseline', passed: 'true' })
+    expect(server.state.commentsOn(number)[0]?.body).toContain(
+      '### evalgate: no baseline yet\n\nThe pull request’s run found no baseline. Nothing was compared and this check does not fail for it.'
     )
   })
 })

@@ -28,7 +28,7 @@ import {
   runReport
 } from './reports.js'
 import { annotateRegressions } from './annotations.js'
-import { recordBaselineError, writeComparison } from './artifact-files.js'
+import { recordBaselineLookup, writeComparison } from './artifact-files.js'
 import { ownPullRequest, postComment } from './post-comment.js'
 import {
   storeFor,
@@ -212,11 +212,12 @@ export async function runAction(
       : undefined
   const storedPush = pushStored?.ok === true
   const compares = comparesWithBaseline(context, isDefaultBranch)
-  const lookup =
+  const lookup = await recordBaselineLookup(
+    out,
     compares && store && client
-      ? await lookUpBaseline(context, isDefaultBranch, client, store, settings, io)
+      ? () => lookUpBaseline(context, isDefaultBranch, client, store, settings, io)
       : undefined
-  await recordBaselineError(out, lookup?.status === 'unavailable' ? lookup.error : undefined)
+  )
 
   const comparison =
     lookup?.status === 'found'

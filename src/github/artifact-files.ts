@@ -1,6 +1,6 @@
 /**
- * The files written beside the results — the comparison, the error that kept the baseline from
- * being read, the record of invalid specs — and their reading back by a `report-from` or
+ * The files written beside the results — the comparison, the record of the baseline lookup, the
+ * record of invalid specs — and their reading back by a `report-from` or
  * `merge-from` job, which takes them from an artifact the pull request's code wrote.
  */
 import { checkComparison, withDerivedVerdicts } from '../compare/index.js'
@@ -13,6 +13,7 @@ import { renderComparisonJson } from '../report/comparison-json.js'
 import { terminalLine } from '../report/escape.js'
 import type { RunResult } from '../results/types.js'
 import type { ActionIO } from './io.js'
+import type { BaselineLookup } from './baseline-lookup.js'
 
 /** The comparison is written beside the results: `results.json` → `results.comparison.json`. */
 export function comparisonPathFor(resultsPath: string): string {
@@ -20,20 +21,51 @@ export function comparisonPathFor(resultsPath: string): string {
 }
 
 /**
- * Beside the results when GitHub failed while the baseline was read: a `workflow_run` job that
- * comments from the artifact says so too, rather than "no baseline yet".
+ * Beside the results, what the run's baseline lookup came to: `started` until it ends, so that a
+ * run stopped while it looked (a cancelled job) leaves a record of that, not the silence of a run
+ * that found no baseline. A `workflow_run` job that comments from the artifact tells the two
+ * apart, and says when GitHub failed while the baseline was read, rather than "no baseline yet".
+ */
+function baselineLookupPathFor(resultsPath: string): string {
+  return resultsPath.replace(/\.json$/, '') + '.baseline-lookup.json'
+}
+
+/**
+ * Where an evalgate that predates the lookup record recorded only the error that kept the
+ * baseline from being read; a report-from job still reads it from that evalgate's artifact.
  */
 function baselineErrorPathFor(resultsPath: string): string {
   return resultsPath.replace(/\.json$/, '') + '.baseline-unavailable.json'
 }
 
-export async function recordBaselineError(
+/** What a run records of its baseline lookup (see baselineLookupPathFor). */
+export type RecordedLookup =
+  { lookup: 'started' | 'found' | 'none' } | { lookup: 'unavailable'; error: string }
+
+/**
+ * Runs `lookUp` (undefined when the run compares nothing), recording beside the results that it
+ * started, then what it found; or, when there is none, removes a record an earlier run left.
+ */
+export async function recordBaselineLookup(
   resultsPath: string,
-  error: string | undefined
-): Promise<void> {
-  const path = baselineErrorPathFor(resultsPath)
-  if (error === undefined) await removeFile(path)
-  else await writeFileAtomic(path, JSON.stringify({ error }) + '\n')
+  lookUp: (() => Promise<BaselineLookup>) | undefined
+): Promise<BaselineLookup | undefined> {
+  const path = baselineLookupPathFor(resultsPath)
+  await removeFile(baselineErrorPathFor(resultsPath))
+  if (!lookUp) {
+    await removeFile(path)
+    return undefined
+  }
+  const record = (recorded: RecordedLookup) =>
+    writeFileAtomic(path, JSON.stringify(recorded) + '\n')
+  await record({ lookup: 'started' })
+  const lookup = await lookUp()
+  await record(
+    lookup.status === 'unavailable'
+      ? { lookup: 'unavailable', error: lookup.error }
+      : { lookup: lookup.status }
+  )
+  return lookup
 }
 
 /** A JSON file of an artifact, checked: what it is, or what is wrong with it. */
@@ -72,26 +104,57 @@ async function readArtifactFile<T>(
 }
 
 /** Far above the error a run records (the report quotes 500 characters of it). */
-const MAX_BASELINE_ERROR_BYTES = 64 * 2 ** 10
+const MAX_BASELINE_LOOKUP_BYTES = 64 * 2 ** 10
 
-/** The error the pull request's run recorded while it read the baseline, if any (readArtifactFile). */
-export async function readBaselineError(
+/** `json` as a RecordedLookup. */
+function checkBaselineLookup(json: unknown): Checked<RecordedLookup> {
+  const lookup = isRecord(json) ? json.lookup : undefined
+  if (lookup === 'started' || lookup === 'found' || lookup === 'none') return { value: { lookup } }
+  if (lookup !== 'unavailable') {
+    return { problem: '`lookup` is not one of started, found, none, unavailable' }
+  }
+  const error = isRecord(json) ? json.error : undefined
+  return typeof error === 'string'
+    ? { value: { lookup, error } }
+    : { problem: '`error` is not a string' }
+}
+
+/** `json` as the record of an older evalgate: the error that kept the baseline from being read. */
+function checkBaselineError(json: unknown): Checked<RecordedLookup> {
+  const error = isRecord(json) ? json.error : undefined
+  return typeof error === 'string'
+    ? { value: { lookup: 'unavailable', error } }
+    : { problem: '`error` is not a string' }
+}
+
+/**
+ * What the pull request's run recorded of its baseline lookup, if anything (readArtifactFile);
+ * of an older evalgate's run, only the error that kept the baseline from being read, if any.
+ */
+export async function readBaselineLookup(
   resultsPath: string,
   io: ActionIO
-): Promise<string | undefined> {
-  const read = await readArtifactFile(
-    baselineErrorPathFor(resultsPath),
+): Promise<RecordedLookup | undefined> {
+  const recorded = await readArtifactFile(
+    baselineLookupPathFor(resultsPath),
     {
-      what: 'a record of the error that kept the baseline from being read',
-      maxBytes: MAX_BASELINE_ERROR_BYTES,
-      check: (json): Checked<string> => {
-        const error = isRecord(json) ? json.error : undefined
-        return typeof error === 'string' ? { value: error } : { problem: '`error` is not a string' }
-      }
+      what: 'a record of the baseline lookup',
+      maxBytes: MAX_BASELINE_LOOKUP_BYTES,
+      check: checkBaselineLookup
     },
     io
   )
-  return read && 'value' in read ? read.value : undefined
+  if (recorded) return 'value' in recorded ? recorded.value : undefined
+  const older = await readArtifactFile(
+    baselineErrorPathFor(resultsPath),
+    {
+      what: 'a record of the error that kept the baseline from being read',
+      maxBytes: MAX_BASELINE_LOOKUP_BYTES,
+      check: checkBaselineError
+    },
+    io
+  )
+  return older && 'value' in older ? older.value : undefined
 }
 
 /** A JSON object, whose fields are yet to be checked. */

@@ -44,6 +44,8 @@ export interface ActionContext {
         headLabel: string | undefined
         /** The branch the run was of (a push's, a pull request's head). */
         headBranch: string | undefined
+        /** How the run ended (`success`, `failure`, `cancelled`, `timed_out`…), when it has. */
+        conclusion: string | undefined
       }
     | undefined
 }
@@ -71,6 +73,7 @@ interface Payload {
     event: string
     pull_requests?: ListedPullRequest[]
     head_repository?: { owner?: { login?: string } }
+    conclusion?: string | null
   }
 }
 
@@ -183,7 +186,8 @@ export async function readActionContext(
             payload.workflow_run.head_repository?.owner?.login && payload.workflow_run.head_branch
               ? `${payload.workflow_run.head_repository.owner.login}:${payload.workflow_run.head_branch}`
               : undefined,
-          headBranch: payload.workflow_run.head_branch ?? undefined
+          headBranch: payload.workflow_run.head_branch ?? undefined,
+          conclusion: payload.workflow_run.conclusion ?? undefined
         }
       : undefined
   }

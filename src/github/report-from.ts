@@ -29,13 +29,13 @@ import {
 } from './reports.js'
 import {
   comparisonPathFor,
-  readBaselineError,
+  readBaselineLookup,
   setComparisonOutputs,
   readInvalidSpecs,
   MAX_ARTIFACT_RESULTS_BYTES,
   readComparison
 } from './artifact-files.js'
-import type { InvalidSpecsRecord } from './artifact-files.js'
+import type { InvalidSpecsRecord, RecordedLookup } from './artifact-files.js'
 import { postComment } from './post-comment.js'
 import { eventCompares } from './baseline-lookup.js'
 
@@ -281,6 +281,30 @@ async function reportNoResults(
 }
 
 /**
+ * Why a run whose results are complete but which left no comparison was stopped before it
+ * compared, rather than found no baseline; undefined when it was not. Its record of the baseline
+ * lookup says so; a run of an evalgate that records none, only a cancelled or timed-out workflow
+ * run, as the trusted event names it (one that failed may have failed after finding no baseline).
+ */
+function stoppedBeforeComparingWhy(
+  lookup: RecordedLookup | undefined,
+  compares: boolean,
+  conclusion: string | undefined
+): string | undefined {
+  if (lookup?.lookup === 'started') {
+    return 'its job was cancelled or failed while it was looking up the baseline'
+  }
+  if (lookup?.lookup === 'found') {
+    return 'it had found the baseline, but its job was cancelled or failed before it wrote the comparison'
+  }
+  if (lookup !== undefined || !compares) return undefined
+  if (conclusion === 'cancelled')
+    return 'its workflow run was cancelled, and it recorded no comparison'
+  if (conclusion === 'timed_out') return 'its workflow run timed out, and it recorded no comparison'
+  return undefined
+}
+
+/**
  * A `workflow_run` job: comments the report of the pull-request run it follows, from that run's
  * results artifact. The pull request comes from the trusted event (its `pull_requests`, or for a
  * fork the open pull request from its head branch), confirmed on GitHub, never from the artifact,
@@ -345,7 +369,7 @@ export async function reportFromArtifact(
   const read = complete ? await readComparison(comparisonPathFor(path), run, io) : undefined
   const comparison = read && 'comparison' in read ? read.comparison : undefined
   const refused = read && 'refused' in read ? read.refused : undefined
-  const baselineError = read || !complete ? undefined : await readBaselineError(path, io)
+  const lookup = read || !complete ? undefined : await readBaselineLookup(path, io)
   // The same report as the pull request's own run wrote: its threshold failures first.
   const summaries = summarizeRun(run)
   const failsOnThreshold = settings.failOnThreshold && summaries.some((s) => s.belowThreshold)
@@ -358,17 +382,21 @@ export async function reportFromArtifact(
   const reportOptions = { above: alert, ...(baseline ? { baseline } : {}) }
   // Whether the run's event compared at all, by its branch as the trusted event names it.
   const sourceBranch = source.headBranch ?? run.run.ref?.replace(/^refs\/heads\//, '')
+  const compares = eventCompares(
+    source.event,
+    sourceBranch !== undefined && sourceBranch === context.defaultBranch
+  )
+  const stoppedBeforeComparing =
+    complete && !read ? stoppedBeforeComparingWhy(lookup, compares, source.conclusion) : undefined
   const shown: { report: string; verdict?: string } = comparison
     ? { report: comparisonMarkdown(comparison, runUrl, reportOptions) }
     : uncomparedArtifactReport(run, summaries, {
         event: source.event,
         ref: runRef(source, run.run.ref),
-        compares: eventCompares(
-          source.event,
-          sourceBranch !== undefined && sourceBranch === context.defaultBranch
-        ),
+        compares,
         refused,
-        baselineError
+        baselineError: lookup?.lookup === 'unavailable' ? lookup.error : undefined,
+        stoppedBeforeComparing
       })
   const markdown = alert + shown.report
   if ('number' in pull) {
@@ -380,7 +408,11 @@ export async function reportFromArtifact(
       owner: { workflow: source.workflow ?? context.workflow, key: run.run.commentKey },
       pullNumber: pull.number,
       body: markdown,
-      regressed: !complete || (comparison !== undefined && failing(comparison)) || failsOnThreshold,
+      regressed:
+        !complete ||
+        stoppedBeforeComparing !== undefined ||
+        (comparison !== undefined && failing(comparison)) ||
+        failsOnThreshold,
       reportFile: path,
       fromArtifact: true
     })
@@ -389,7 +421,12 @@ export async function reportFromArtifact(
   io.setOutput('results-path', path)
   if (comparison) setComparisonOutputs(comparison, comparisonPathFor(path), io)
   if (shown.verdict !== undefined) io.setOutput('verdict', shown.verdict)
-  io.setOutput('passed', String(complete && !summaries.some((s) => s.belowThreshold)))
+  io.setOutput(
+    'passed',
+    String(
+      complete && stoppedBeforeComparing === undefined && !summaries.some((s) => s.belowThreshold)
+    )
+  )
   // Said first: no one gets this report unless they open the job. From GitHub, not the artifact.
   const noComment = noCommentNote(pull)
   await io.writeSummary(
@@ -406,5 +443,8 @@ export async function reportFromArtifact(
   // As the run's own step failed: cases it did not reach were never checked.
   if (!complete)
     return `evalgate: the run did not finish (${incompleteWhy(run)}); partial results in ${path}`
+  if (stoppedBeforeComparing !== undefined) {
+    return `evalgate: the run of ${shortSha(source.headSha)} was stopped before it compared (${stoppedBeforeComparing}): nothing was compared; re-run its job to compare`
+  }
   return undefined
 }

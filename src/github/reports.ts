@@ -323,6 +323,8 @@ export function uncomparedArtifactReport(
     refused: string | undefined
     /** The error the run recorded while it read the baseline, if any. */
     baselineError: string | undefined
+    /** How the run was stopped, all its answers in, before it compared them; if it was. */
+    stoppedBeforeComparing: string | undefined
   }
 ): { report: string; verdict: string } {
   if (!run.run.complete) {
@@ -345,6 +347,17 @@ export function uncomparedArtifactReport(
     return {
       verdict: 'baseline-unavailable',
       report: baselineUnavailableMarkdown(found.baselineError, run, summaries)
+    }
+  }
+  if (found.stoppedBeforeComparing !== undefined) {
+    return {
+      verdict: 'incomplete',
+      report: uncomparedMarkdown(
+        'run stopped before comparing',
+        `Every answer is in, but the run was stopped before it compared them with the baseline: ${found.stoppedBeforeComparing}. Nothing was compared, and this check fails: re-run the run’s job to compare.`,
+        run,
+        summaries
+      )
     }
   }
   if (!found.compares) {

@@ -416,7 +416,7 @@ export async function readRunResult(path: string): Promise<RunResult> {
 }
 
 /** Files written beside a results file, which are not results. */
-const BESIDE_RESULTS = /\.(comparison|baseline-unavailable|invalid-specs)\.json$/
+const BESIDE_RESULTS = /\.(comparison|baseline-lookup|baseline-unavailable|invalid-specs)\.json$/
 
 /**
  * Written beside the results when the specs could not be loaded: a `report-from` job, or the
