@@ -18,6 +18,9 @@
  *   concentrated drop: the same 5 points lost on as few easy cases as it takes (each then
  *         fails every time), as when a change breaks some cases outright; printed for
  *         comparison, not the headline.
+ *   many small suites: the headline's 200 cases as 20 suites of 10, A/A and the spread drop,
+ *         which no suite of 10 cases can show alone: the run's pooled test of the mean score
+ *         is what sees it, and its false alarms are the run's, over all 20 suites.
  * Then the time and heap of one comparison of 100,000 paired cases.
  */
 import { compareRuns, comparisonExitCode } from '../src/compare/index.js'
@@ -32,6 +35,7 @@ const GRID_TRIALS = 300
 const GRID_N = [50, 100, 200, 400]
 const GRID_K = [1, 3, 5]
 const TIMING_CASES = 100_000
+const SMALL_SUITES = { suites: 20, n: 10, k: 3, trials: 300 }
 
 interface CaseModel {
   p: number
@@ -106,13 +110,19 @@ function answer(
   }
 }
 
-function suite(models: readonly CaseModel[], k: number, shift: number, rng: Rng): SuiteResult {
+function suite(
+  models: readonly CaseModel[],
+  k: number,
+  shift: number,
+  rng: Rng,
+  name = 'synthetic'
+): SuiteResult {
   const results: CaseResult[] = []
   models.forEach((model, i) => {
     for (let r = 0; r < k; r++) results.push(answer(model, `case-${i}`, r, shift, rng))
   })
   return {
-    suite: 'synthetic',
+    suite: name,
     file: 'bench/synthetic.eval.yaml',
     fingerprint: 'fp',
     casesFingerprint: 'cases',
@@ -127,7 +137,7 @@ function suite(models: readonly CaseModel[], k: number, shift: number, rng: Rng)
   }
 }
 
-function run(s: SuiteResult, commit: string): RunResult {
+function run(s: SuiteResult | SuiteResult[], commit: string): RunResult {
   return {
     schemaVersion: 1,
     tool: { name: 'evalgate', version: 'bench' },
@@ -138,7 +148,7 @@ function run(s: SuiteResult, commit: string): RunResult {
       complete: true,
       commit
     },
-    suites: [s]
+    suites: Array.isArray(s) ? s : [s]
   }
 }
 
@@ -181,6 +191,43 @@ function rates(n: number, k: number, trials: number) {
   for (let t = 0; t < trials; t++) {
     if (trial(n, k, 'none', t).failed) falseAlarms++
     if (trial(n, k, 'uniform', t).scoreRegression) detected++
+  }
+  return { falseAlarm: falseAlarms / trials, detection: detected / trials }
+}
+
+/** The run failed, and (of a drop) its score regressed in a suite or pooled over them all. */
+function smallSuitesTrial(change: Change, index: number): Trial {
+  const shift = change === 'uniform' ? DROP : 0
+  const label = `suites${SMALL_SUITES.suites}x${SMALL_SUITES.n}:k${SMALL_SUITES.k}:shift${shift}:trial${index}`
+  const side = (name: string, drop: number) =>
+    run(
+      Array.from({ length: SMALL_SUITES.suites }, (_, s) =>
+        suite(
+          caseModels(SMALL_SUITES.n, createRng(`${label}:cases:${s}`)),
+          SMALL_SUITES.k,
+          drop,
+          createRng(`${label}:${name}:${s}`),
+          `suite-${s}`
+        )
+      ),
+      name
+    )
+  const c = compareRuns(side('base', 0), side('head', shift), { seed: `sha:${label}` })
+  const suiteRegressed = c.groups.some((g) =>
+    g.metrics.some((m) => m.metric === 'score' && m.verdict === 'regression')
+  )
+  return {
+    failed: comparisonExitCode(c) === 1,
+    scoreRegression: suiteRegressed || c.pooledScore?.verdict === 'regression'
+  }
+}
+
+function smallSuitesRates(trials: number) {
+  let falseAlarms = 0
+  let detected = 0
+  for (let t = 0; t < trials; t++) {
+    if (smallSuitesTrial('none', t).failed) falseAlarms++
+    if (smallSuitesTrial('uniform', t).scoreRegression) detected++
   }
   return { falseAlarm: falseAlarms / trials, detection: detected / trials }
 }
@@ -262,11 +309,18 @@ function main(): void {
   console.log(
     `\nthe same 5 points lost on whole easy cases (each then always fails), n=${HEADLINE.n}, K=${HEADLINE.k}: detected ${percent(focused)}`
   )
+  const small = smallSuitesRates(SMALL_SUITES.trials)
+  const { suites, n, k, trials } = SMALL_SUITES
+  console.log(
+    `the same ${suites * n} cases as ${suites} suites of ${n}, K=${k}, ${trials} trials each: false alarms ${percent(small.falseAlarm)}, 5-point drop detected ${percent(small.detection)}`
+  )
   timing()
   console.log(`(benchmark took ${((performance.now() - started) / 1000).toFixed(0)} s)\n`)
   console.log(`false-regression-rate: ${headline.falseAlarm}`)
   console.log(`detection-rate-5pt-n200-k3: ${headline.detection}`)
   console.log(`detection-rate-5pt-concentrated-n200-k3: ${focused}`)
+  console.log(`false-regression-rate-20-suites-of-10-k3: ${small.falseAlarm}`)
+  console.log(`detection-rate-5pt-20-suites-of-10-k3: ${small.detection}`)
 }
 
 // `npm run bench` runs only the timing (`--timing-only`); `npm run bench:gate` runs it all.

@@ -843,7 +843,8 @@ describe('compareRuns verdicts', () => {
       seed,
       strict: true
     })
-    expect(c.holmFamilySizes.quality).toBe(40)
+    // The 40 suites' tests and the run's pooled one.
+    expect(c.holmFamilySizes.quality).toBe(41)
     expect(metric(c, 'score', 0)).toMatchObject({
       verdict: 'pass',
       reason: expect.stringMatching(/^non-inferior/) as string
@@ -858,7 +859,7 @@ describe('compareRuns verdicts', () => {
     )
     expect(wide.verdict).toBe('inconclusive')
     expect(wide.reason).toContain(
-      'with 8 paired cases no change can be significant at α = 0.05/40 = 0.0013 (Holm over 40 tests), and the 95% CI reaches below the −5.0 pts margin'
+      'with 8 paired cases no change can be significant at α = 0.05/41 = 0.0012 (Holm over 41 tests), and the 95% CI reaches below the −5.0 pts margin'
     )
   })
 
@@ -1960,8 +1961,9 @@ describe('compareRuns verdicts', () => {
     ])
     const c = compareRuns(base, head, { seed })
     const a = metric(c, 'score', 0)
-    expect(c.holmFamilySizes.quality).toBe(3)
-    expect(a.test?.pValueAdjusted).toBeCloseTo(Math.min(1, 3 * (a.test?.pValue ?? NaN)), 12)
+    // a, b, c and the run's pooled test, which pools every suite's cases.
+    expect(c.holmFamilySizes.quality).toBe(4)
+    expect(a.test?.pValueAdjusted).toBeCloseTo(Math.min(1, 4 * (a.test?.pValue ?? NaN)), 12)
     expect(metric(c, 'score', 3).test).toMatchObject({ pValue: 1, pValueAdjusted: 1 })
   })
 
@@ -1978,7 +1980,8 @@ describe('compareRuns verdicts', () => {
       ...others
     ])
     const c = compareRuns(base, head, { seed })
-    expect(c.holmFamilySizes.quality).toBe(1)
+    // The drop and the run's pooled test, which its cases reach.
+    expect(c.holmFamilySizes.quality).toBe(2)
     expect(metric(c, 'score', 0).verdict).toBe('regression')
     expect(comparisonExitCode(c)).toBe(1)
   })

@@ -11,8 +11,17 @@ import { TOOL_VERSION } from '../version.js'
 import { isOutageKind, outageLoss, outageShare, summarizeSide } from './cases.js'
 import type { CaseSummary, SideSummary } from './cases.js'
 import { findFlips } from './flips.js'
-import { METRIC_LABELS, VERDICT_WORDS, firstAndCount, formatPercent, plural } from './format.js'
-import { DEFAULT_ALPHA, OUTAGE_ERROR_RATE, resolveGate } from './gate.js'
+import {
+  METRIC_LABELS,
+  VERDICT_WORDS,
+  firstAndCount,
+  formatInterval,
+  formatPValue,
+  formatPercent,
+  formatPoints,
+  plural
+} from './format.js'
+import { DEFAULT_ALPHA, DEFAULT_NOISE, OUTAGE_ERROR_RATE, resolveGate } from './gate.js'
 import type { ResolvedGate } from './gate.js'
 import {
   canReach,
@@ -26,6 +35,7 @@ import {
   latencyMetric,
   latencyTailMetric,
   meanOfKnown,
+  pooledScoreMetric,
   qualityMetric,
   retryRateMetric,
   sameRepeatPairs,
@@ -40,6 +50,7 @@ import type {
   GroupComparison,
   MetricComparison,
   MetricName,
+  PooledScore,
   RunInfo,
   SideInfo,
   Verdict,
@@ -591,10 +602,18 @@ function emptyCounts(): VerdictCounts {
   return Object.fromEntries(VERDICT_SEVERITY.map((v) => [v, 0])) as VerdictCounts
 }
 
-function summaryLine(verdict: Verdict, counts: VerdictCounts, groups: number): string {
-  const parts = VERDICT_SEVERITY.filter((v) => v !== 'not-gated' && counts[v] > 0).map((v) =>
-    plural(counts[v], COUNT_WORDS[v][0], COUNT_WORDS[v][1])
-  )
+function summaryLine(
+  verdict: Verdict,
+  counts: VerdictCounts,
+  groups: number,
+  pooledAlone: boolean
+): string {
+  const parts = [
+    ...(pooledAlone ? ['a pooled drop of the mean score'] : []),
+    ...VERDICT_SEVERITY.filter((v) => v !== 'not-gated' && counts[v] > 0).map((v) =>
+      plural(counts[v], COUNT_WORDS[v][0], COUNT_WORDS[v][1])
+    )
+  ]
   const scope = `${plural(groups, 'suite × provider')}`
   if (parts.length === 0) return `Nothing gated across ${scope}.`
   const head = verdict === 'pass' ? 'No regression' : VERDICT_WORDS[verdict].toLowerCase()
@@ -676,7 +695,11 @@ export function compareRuns(base: RunResult, head: RunResult, options: CompareOp
     )
   }
 
-  const allPending = pendingGroups.flatMap((g) => g.pending)
+  const pooled = pooledScore(pendingGroups, options.seed, alpha)
+  const allPending = [
+    ...pendingGroups.flatMap((g) => g.pending),
+    ...(pooled ? [pooled.pending] : [])
+  ]
   const familySizes = adjust(allPending, alpha)
   for (const p of allPending) p.decide(p.family === null ? 1 : (familySizes[p.family] ?? 1))
 
@@ -687,13 +710,35 @@ export function compareRuns(base: RunResult, head: RunResult, options: CompareOp
   return {
     schemaVersion: COMPARISON_VERSION,
     tool: { name: 'evalgate', version: TOOL_VERSION },
-    ...verdictsOf(groups, strict),
+    ...verdictsOf(groups, strict, pooled?.pooled),
     options: { seed: options.seed, strict, alpha },
     holmFamilySizes: familySizes,
     base: runInfo(base),
     head: runInfo(head),
-    warnings
+    warnings,
+    ...(pooled ? { pooledScore: pooled.pooled } : {})
   }
+}
+
+/**
+ * The run's pooled drop test of the mean score (see pooledScoreMetric), over the suite ×
+ * providers whose score is tested against its baseline (in its Holm family: compared, comparable,
+ * no outage); null unless there are two or more, as one suite's own test already says it all.
+ */
+function pooledScore(
+  pendingGroups: readonly PendingGroup[],
+  seed: string,
+  alpha: number
+): ReturnType<typeof pooledScoreMetric> | null {
+  const sources = pendingGroups.flatMap(({ pending }) =>
+    pending.flatMap((p) =>
+      p.metric.metric === 'score' && p.family !== null && p.compared
+        ? [{ compared: p.compared, noise: p.metric.tolerance.noise ?? DEFAULT_NOISE }]
+        : []
+    )
+  )
+  if (sources.length < 2) return null
+  return pooledScoreMetric({ sources, seed, alpha, family: HOLM_FAMILY.score })
 }
 
 /**
@@ -719,10 +764,14 @@ function strictScore(group: GroupComparison): GroupComparison {
   return { ...group, metrics }
 }
 
-/** Each group's verdict from its metrics', then the counts, the run's verdict and its summary. */
+/**
+ * Each group's verdict from its metrics', then the counts, the run's verdict (a regression too
+ * when the pooled score test is one) and its summary.
+ */
 function verdictsOf(
   metricsOfGroups: readonly GroupComparison[],
-  strict: boolean
+  strict: boolean,
+  pooled: PooledScore | undefined
 ): Pick<Comparison, 'verdict' | 'summary' | 'groups' | 'counts'> {
   const counts = emptyCounts()
   const groups = metricsOfGroups.map((unraised) => {
@@ -732,17 +781,65 @@ function verdictsOf(
     }
     return { ...group, verdict: mostSevere(group.metrics.map((m) => m.verdict)) }
   })
-  const verdict = mostSevere(groups.map((g) => g.verdict))
-  return { verdict, summary: summaryLine(verdict, counts, groups.length), groups, counts }
+  const pooledVerdict: Verdict[] = pooled?.verdict === 'regression' ? ['regression'] : []
+  const verdict = mostSevere([...groups.map((g) => g.verdict), ...pooledVerdict])
+  const pooledAlone = pooled !== undefined && pooledDropAlone({ groups, pooledScore: pooled })
+  return {
+    verdict,
+    summary: summaryLine(verdict, counts, groups.length, pooledAlone),
+    groups,
+    counts
+  }
 }
 
 /**
  * A comparison read back from a file (which a pull request's code may have written) with its
- * verdicts derived again from its metrics' verdicts, as its tables show them: a verdict or
- * summary written to pass cannot stand above a table that says regression.
+ * verdicts derived again from its metrics' and its pooled test's verdicts, as its tables and
+ * lines show them: a verdict or summary written to pass cannot stand above a table that says
+ * regression.
  */
 export function withDerivedVerdicts(comparison: Comparison): Comparison {
-  return { ...comparison, ...verdictsOf(comparison.groups, comparison.options.strict) }
+  return {
+    ...comparison,
+    ...verdictsOf(comparison.groups, comparison.options.strict, comparison.pooledScore)
+  }
+}
+
+/**
+ * Whether the pooled score test is a regression that no suite × provider's own score or pass rate
+ * shows: then it alone says that the quality dropped, and the reports say it in full.
+ */
+export function pooledDropAlone(c: Pick<Comparison, 'groups' | 'pooledScore'>): boolean {
+  if (c.pooledScore?.verdict !== 'regression') return false
+  return !c.groups.some((g) =>
+    g.metrics.some(
+      (m) => (m.metric === 'score' || m.metric === 'pass-rate') && m.verdict === 'regression'
+    )
+  )
+}
+
+/**
+ * The pooled score test's line for a report, numbers only: in full when it alone says the quality
+ * dropped (`alone`); shorter beside the suites' own quality regressions, which fail already;
+ * undefined when it shows no drop beyond the noise floor, which adds nothing.
+ */
+export function pooledDropLine(c: Comparison): { text: string; alone: boolean } | undefined {
+  const pooled = c.pooledScore
+  if (pooled?.verdict !== 'regression') return undefined
+  const { low, high } = pooled.interval ?? { low: null, high: null }
+  const interval =
+    low === null || high === null
+      ? ''
+      : `95% CI ${formatInterval(low, high, 'difference', 'fraction')}, `
+  const p = pooled.test.pValueAdjusted ?? pooled.test.pValue
+  const numbers = `${interval}p ${p < 0.001 ? '<' : '='} ${formatPValue(p).replace('<', '')}`
+  const across = `Across all ${plural(pooled.groups, 'suite × provider', 'suites × providers')} whose scores were compared, the mean score dropped ${formatPoints(pooled.delta, false)} (${numbers})`
+  return pooledDropAlone(c)
+    ? {
+        text: `${across}: beyond the ${formatPoints(pooled.noise, false)} noise floor, though no single suite × provider's drop is a regression on its own`,
+        alone: true
+      }
+    : { text: across, alone: false }
 }
 
 /**

@@ -57,6 +57,7 @@ import type {
   MetricName,
   MetricTest,
   MetricUnit,
+  PooledScore,
   PowerAdvice
 } from './types.js'
 
@@ -246,6 +247,17 @@ export function sameRepeatPairs(pairs: readonly Pair[]): Pair[] {
   })
 }
 
+/**
+ * A suite × provider's compared score of each paired case (averaged over its compared repeats),
+ * with the key of its cluster (its own when it has none) and whether cases share clusters.
+ */
+export interface ComparedCases {
+  base: readonly number[]
+  head: readonly number[]
+  clusterKeys: readonly string[]
+  sharedClusters: boolean
+}
+
 export interface GroupContext {
   suite: string
   providerId: string
@@ -267,6 +279,8 @@ export interface PendingMetric {
   decide: (familySize: number) => void
   /** The per-case standard deviation behind a quality metric, for a duplicate to reuse. */
   measured?: { sd: number }
+  /** The score's compared per-case values, which the run's pooled drop test pools (index.ts). */
+  compared?: ComparedCases
   /** Why the head alone breaks an absolute limit of the gate, whatever the baseline. */
   brokenLimit?: () => string | undefined
 }
@@ -750,6 +764,7 @@ export function qualityMetric(options: {
     metric.head = mean(shown.map((p) => valueOf(p.head) as number))
   }
   let sd = NaN
+  let compared: ComparedCases | undefined
   if (n > 0 && same?.measured) {
     // Only the compared numbers are the score's: base and head over every answer are its own.
     const source = same.metric
@@ -804,6 +819,7 @@ export function qualityMetric(options: {
     metric.interval = estimate.interval
     sd = estimate.sd
     metric.gated = true
+    compared = { base: baseValues, head: headValues, clusterKeys: keys, sharedClusters: shared }
   }
   const label = QUALITY_LABEL[name]
   readLimitOnHead(metric, options.headAll, tolerance.min)
@@ -968,8 +984,94 @@ export function qualityMetric(options: {
     decide,
     brokenLimit,
     measured: { sd },
+    ...(compared ? { compared } : {}),
     ...(same ? { sameAs: same } : {})
   }
+}
+
+/** A suite × provider's score, as the pooled drop test reads it. */
+export interface PooledSource {
+  compared: ComparedCases
+  /** The suite's noise floor of the score. */
+  noise: number
+}
+
+/**
+ * The run's pooled drop test of the mean score (`Comparison.pooledScore`): the per-case
+ * differences of every paired case of every `sources` suite × provider, tested together with the
+ * suites' own paired sign-flip test (per cluster when cases share one, a suite's clusters its
+ * own), which holds at α whenever each unit's difference is symmetric about 0 when nothing
+ * changed, as the suites' tests assume. Its estimate is the mean of all the differences, its
+ * interval that of a suite (t from 50 cases; clustered-t with shared clusters). It is a drop test
+ * only, in the quality Holm family like any suite's: a regression when significant after Holm
+ * and beyond the noise floor, the suites' floors averaged with their paired cases as weights, the
+ * pooled drop were each suite to drop exactly its own floor.
+ */
+export function pooledScoreMetric(options: {
+  sources: readonly PooledSource[]
+  seed: string
+  alpha: number
+  family: string
+}): { pending: PendingMetric; pooled: PooledScore } {
+  const { sources, alpha } = options
+  const diffs: number[] = []
+  const keys: string[] = []
+  let baseSum = 0
+  let headSum = 0
+  // Cases per noise floor: one floor for every suite is then that floor exactly.
+  const casesByNoise = new Map<number, number>()
+  sources.forEach(({ compared, noise }, index) => {
+    compared.base.forEach((base, i) => {
+      const head = compared.head[i] as number
+      diffs.push(head - base)
+      baseSum += base
+      headSum += head
+      // The NUL apart keeps one suite's cluster from meeting another's of the same name.
+      keys.push(`${index}\u0000${compared.clusterKeys[i] as string}`)
+    })
+    casesByNoise.set(noise, (casesByNoise.get(noise) ?? 0) + compared.base.length)
+  })
+  const n = diffs.length
+  const shared = sources.some((source) => source.compared.sharedClusters)
+  const rng = (purpose: string) =>
+    createRng([options.seed, 'pooled', 'score', purpose].join('\u0000'))
+  const test = asTest(
+    signFlip(shared ? clusterSums(diffs, keys) : diffs, 'less', rng('less')),
+    shared ? 'sign-flip-clustered' : 'sign-flip',
+    'less'
+  )
+  const metric = emptyMetric('score', 'fraction', 'difference')
+  metric.test = test
+  const pooled: PooledScore = {
+    groups: sources.length,
+    n,
+    ...(shared ? { clusters: new Set(keys).size } : {}),
+    base: baseSum / n,
+    head: headSum / n,
+    delta: mean(diffs),
+    interval: fractionDifferenceInterval(diffs, shared ? keys : null, rng('interval')).interval,
+    test,
+    noise: [...casesByNoise].reduce((sum, [noise, cases]) => sum + noise * (cases / n), 0),
+    verdict: 'not-significant',
+    reason: ''
+  }
+  const decide = () => {
+    const { delta, noise } = pooled
+    const across = `mean score of the ${plural(n, 'paired case')} of ${sources.length} suites × providers`
+    const drop = significant(test, alpha)
+    if (drop && beyond(delta, -noise, 'beneath')) {
+      const [fall, floor] = formatPointsApart(delta, noise, false)
+      pooled.verdict = 'regression'
+      pooled.reason = `${across} fell ${fall}, beyond the ${floor} noise floor (${pText(test)})`
+      return
+    }
+    const [change, floor] = formatPointsApart(delta, noise)
+    pooled.verdict = drop ? 'minor-change' : 'not-significant'
+    pooled.reason = drop
+      ? `${across} changed ${change}: significant (${pText(test)}) but within the ${floor} noise floor`
+      : `${across} changed ${change}: no significant drop (${pText(test)})`
+  }
+  return { pending: { metric, family: options.family, decide }, pooled }
 }
 
 /**

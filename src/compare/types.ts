@@ -307,10 +307,47 @@ export interface RunInfo {
 
 export type VerdictCounts = Record<Verdict, number>
 
+/**
+ * The run's pooled drop test of the mean score: every paired case of every suite × provider whose
+ * score was tested against its baseline, tested together as the suites' tests test theirs, in the
+ * quality Holm family. A drop spread over many small suites, none of which can show it alone.
+ */
+export interface PooledScore {
+  /** The suite × providers pooled (at least two). */
+  groups: number
+  /** Paired cases, each averaged over its compared repeats first. */
+  n: number
+  /** Clusters the signs flip by, when cases of a suite share one. */
+  clusters?: number
+  /** Mean compared scores over every pooled case. */
+  base: number
+  head: number
+  /** head − base, the mean of the per-case differences. */
+  delta: number
+  interval: MetricInterval | null
+  /** The drop test (`alternative: less`), Holm-adjusted in the quality family. */
+  test: MetricTest
+  /**
+   * The noise floor the drop must be beyond: the pooled suites' own, averaged with their paired
+   * cases as weights (the pooled drop when every suite dropped exactly its own floor).
+   */
+  noise: number
+  /**
+   * regression: significant after Holm and beyond the noise floor (fails the check);
+   * minor-change: significant but within it; not-significant: no drop shown.
+   */
+  verdict: 'regression' | 'minor-change' | 'not-significant'
+  /** One sentence: why this verdict. */
+  reason: string
+}
+
 export interface Comparison {
   schemaVersion: typeof COMPARISON_VERSION
   tool: { name: 'evalgate'; version: string }
-  /** The most severe group verdict; `pass` when nothing at all was compared is never claimed. */
+  /**
+   * The most severe group verdict, or regression when the pooled score test is one; `pass` when
+   * nothing at all was compared is never claimed.
+   */
   verdict: Verdict
   /** One sentence for the top of a report. */
   summary: string
@@ -320,8 +357,13 @@ export interface Comparison {
   base: RunInfo
   head: RunInfo
   groups: GroupComparison[]
-  /** Gated metric verdicts of all groups, by verdict. */
+  /** Gated metric verdicts of all groups, by verdict (the pooled test's is not counted). */
   counts: VerdictCounts
+  /**
+   * Set when two or more suite × providers had their score tested: a pooled regression fails the
+   * comparison even when every suite's own verdict passes or is inconclusive.
+   */
+  pooledScore?: PooledScore
   warnings: string[]
   /**
    * Of a pull request's comparison (set by the action): its merge base, and how many first

@@ -17,6 +17,7 @@ import {
 import {
   failsOnlyInStrictMode,
   isRepeated,
+  pooledDropLine,
   shownMetrics,
   strictFailures
 } from '../compare/index.js'
@@ -189,10 +190,19 @@ export function renderComparisonTerminal(c: Comparison, options: { color: boolea
   // Strict mode fails an inconclusive verdict, and a suite not gated against its baseline, that
   // would pass otherwise: the headline says so, as the exit code does.
   const ungated = strictFailures(c)
+  // A drop no suite shows alone says why the run fails; beside suites' own, it only adds.
+  const pooled = pooledDropLine(c)
   const lines = [
     `${paint.bold('evalgate compare:')} ${paint.verdict(c.verdict, VERDICT_WORDS[c.verdict])}` +
       (failsOnlyInStrictMode(c) ? ` ${paint.verdict('fail', '· FAILS IN STRICT MODE')}` : ''),
     terminalLine(c.summary, 200),
+    ...(pooled
+      ? [
+          pooled.alone
+            ? paint.verdict('regression', `${pooled.text}.`)
+            : paint.dim(`${pooled.text}.`)
+        ]
+      : []),
     ...ungated.map((failure) =>
       paint.verdict('fail', `fails in strict mode: ${terminalLine(failure, 300)}`)
     ),

@@ -4,17 +4,26 @@
  * not-comparable ones <skipped>; everything else passes. In strict mode an inconclusive verdict
  * fails the check, so it is a <failure> too. The comparison's warnings come first, in a testsuite
  * `evalgate` of skipped testcases named by them: a reporter lists them, and they fail nothing.
+ * The run's pooled score test, when it has one, comes last, in a testsuite of its own.
  */
 import {
   METRIC_LABELS,
   VERDICT_WORDS,
+  formatInterval,
   formatMetricDelta,
   formatPValue,
+  formatPoints,
   formatValue,
   shownPValue
 } from '../compare/format.js'
 import { isRepeated, ungatedAgainstBaseline, ungatedReason } from '../compare/index.js'
-import type { Comparison, GroupComparison, MetricComparison, Verdict } from '../compare/types.js'
+import type {
+  Comparison,
+  GroupComparison,
+  MetricComparison,
+  PooledScore,
+  Verdict
+} from '../compare/types.js'
 import { escapeXml, escapeXmlAttribute } from './escape.js'
 
 type Outcome = 'failure' | 'skipped' | 'passed'
@@ -110,9 +119,51 @@ function repeatMessage(metric: MetricComparison): string {
   return `${VERDICT_WORDS[metric.verdict]}: repeats the ${original}'s numbers (every score is 0 or 1, a pass is a 1), so it is counted there, once: ${metric.reason}`
 }
 
+/**
+ * The pooled score test, a testsuite of its own after the suites': a failure when it is a
+ * regression, which fails the check however the suites' own tests went.
+ */
+function pooledSuite(c: Comparison, pooled: PooledScore): string {
+  const p = pooled.test.pValueAdjusted ?? pooled.test.pValue
+  const { low, high } = pooled.interval ?? { low: null, high: null }
+  const detail = [
+    `base ${formatValue(pooled.base, 'fraction')}`,
+    `head ${formatValue(pooled.head, 'fraction')}`,
+    `change ${formatPoints(pooled.delta)}`,
+    ...(low !== null && high !== null
+      ? [`95% CI ${formatInterval(low, high, 'difference', 'fraction')}`]
+      : []),
+    `p ${formatPValue(p)}`
+  ].join(', ')
+  const failed = pooled.verdict === 'regression'
+  const word =
+    pooled.verdict === 'not-significant' ? 'NOT SIGNIFICANT' : VERDICT_WORDS[pooled.verdict]
+  const message = `${word}: ${pooled.reason}`
+  const open = `    <testcase${attributes({ classname: 'evalgate.pooled', name: 'mean score, pooled', time: '0' })}>`
+  const body = failed
+    ? `      <failure${attributes({ message, type: 'regression' })}>${escapeXml(detail)}</failure>`
+    : `      <system-out>${escapeXml(`${message} (${detail})`)}</system-out>`
+  return [
+    `  <testsuite${attributes({
+      name: `all ${pooled.groups} suites × providers`,
+      tests: 1,
+      failures: failed ? 1 : 0,
+      errors: 0,
+      skipped: 0,
+      time: '0',
+      timestamp: c.head.startedAt
+    })}>`,
+    open,
+    body,
+    '    </testcase>',
+    '  </testsuite>'
+  ].join('\n')
+}
+
 export function renderJunit(c: Comparison): string {
-  let tests = c.warnings.length
-  let failures = 0
+  const pooled = c.pooledScore
+  let tests = c.warnings.length + (pooled ? 1 : 0)
+  let failures = pooled?.verdict === 'regression' ? 1 : 0
   let skipped = c.warnings.length
   // Strict mode fails a suite that could not be gated against its baseline: its score says so.
   const ungated = new Map(
@@ -180,6 +231,7 @@ export function renderJunit(c: Comparison): string {
     root,
     ...(c.warnings.length > 0 ? [warningsSuite(c)] : []),
     ...suites,
+    ...(pooled ? [pooledSuite(c, pooled)] : []),
     '</testsuites>',
     ''
   ].join('\n')

@@ -20,6 +20,7 @@ import {
 import {
   failsOnlyInStrictMode,
   isRepeated,
+  pooledDropLine,
   shownMetrics,
   strictFailures
 } from '../compare/index.js'
@@ -310,6 +311,9 @@ export function renderMarkdown(c: Comparison, options: MarkdownOptions = {}): st
     '',
     baselineLine(c.base, c.head) + (options.runUrl ? ` · ${fullReport(options.runUrl)}` : '')
   ]
+  // Numbers only, nothing to escape: in bold when it alone says why the run fails.
+  const pooled = pooledDropLine(c)
+  if (pooled) header.push('', pooled.alone ? `**${pooled.text}.**` : `*${pooled.text}.*`)
   if (c.options.strict) header.push('', 'Strict mode: an inconclusive result fails the check.')
   const ungated = strictFailures(c)
   if (ungated.length > 0) {
