@@ -1,5 +1,7 @@
-// First: V8's heap bounds take hold before anything else loads (see bounded-heap.ts).
+// First: V8's heap bounds take hold before anything else loads (see bounded-heap.ts); then a
+// signal received while the rest loads is kept for the command (see signals.ts).
 import './bounded-heap.js'
+import { handleSignals } from './signals.js'
 import { unsupportedNode } from './cli/node-version.js'
 import { writeSync } from 'node:fs'
 import { forcedColor } from './cli/color.js'
@@ -70,37 +72,35 @@ let answered = false
 let stoppedBy: NodeJS.Signals | undefined
 /** The command's exit code, once it has finished and written all it had to. */
 let finishedWith: number | undefined = undefined
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    const exitCode = signalExitCode(signal)
-    // Nothing is left to stop: evalgate only waits a moment for what the code under test left.
-    if (finishedWith !== undefined) {
-      stderr.write(
-        `\nevalgate: ${signal} received after ${command ?? 'evalgate'} finished: its exit code ${finishedWith} stands\n`
-      )
-      exitGuard.exit(finishedWith)
-    }
-    // Only a run has partial results worth writing; any other command just stops.
-    if (command !== 'run') {
-      stderr.write(`\nevalgate: ${signal} received, ${command ?? 'evalgate'} stopped\n`)
-      exitGuard.exit(exitCode)
-    }
-    // A second signal stops at once, results written or not (a temp file is removed on exit).
-    if (stoppedBy !== undefined || controller.signal.aborted) {
-      stderr.write(`\nevalgate: ${signal} received again, stopped at once\n`)
-      exitGuard.exit(exitCode)
-    }
-    stoppedBy = signal
-    if (answered) {
-      stderr.write(
-        `\nevalgate: ${signal} received: the run is complete, writing its results before exiting ${exitCode}\n`
-      )
-      return
-    }
-    stderr.write(`\nevalgate: ${signal} received, stopping and writing partial results…\n`)
-    controller.abort(signal)
-  })
-}
+handleSignals((signal) => {
+  const exitCode = signalExitCode(signal)
+  // Nothing is left to stop: evalgate only waits a moment for what the code under test left.
+  if (finishedWith !== undefined) {
+    stderr.write(
+      `\nevalgate: ${signal} received after ${command ?? 'evalgate'} finished: its exit code ${finishedWith} stands\n`
+    )
+    exitGuard.exit(finishedWith)
+  }
+  // Only a run has partial results worth writing; any other command just stops.
+  if (command !== 'run') {
+    stderr.write(`\nevalgate: ${signal} received, ${command ?? 'evalgate'} stopped\n`)
+    exitGuard.exit(exitCode)
+  }
+  // A second signal stops at once, results written or not (a temp file is removed on exit).
+  if (stoppedBy !== undefined || controller.signal.aborted) {
+    stderr.write(`\nevalgate: ${signal} received again, stopped at once\n`)
+    exitGuard.exit(exitCode)
+  }
+  stoppedBy = signal
+  if (answered) {
+    stderr.write(
+      `\nevalgate: ${signal} received: the run is complete, writing its results before exiting ${exitCode}\n`
+    )
+    return
+  }
+  stderr.write(`\nevalgate: ${signal} received, stopping and writing partial results…\n`)
+  controller.abort(signal)
+})
 
 const runDone = cancelWhenStalled(controller, {
   stalled: (message) => stderr.write(`\nevalgate: ${message}\n`),

@@ -1,3 +1,7 @@
+// First: V8's heap bounds take hold before anything else loads (see bounded-heap.ts); then a
+// signal received while the rest loads is kept for the run (see signals.ts).
+import './bounded-heap.js'
+import './signals.js'
 import { run } from './main.js'
 
 // The action's bundle entry (dist/index.js): everything else lives in main.ts.

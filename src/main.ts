@@ -14,6 +14,7 @@ import type { SecretValue } from './spec/types.js'
 import { guardExitCode } from './exit-guard.js'
 import { cutMarkdown } from './report/run-report.js'
 import { cancelWhenStalled } from './stall.js'
+import { handleSignals } from './signals.js'
 
 /** GitHub refuses a step's job summary over 1 MiB. */
 const MAX_SUMMARY_BYTES = 2 ** 20
@@ -74,25 +75,41 @@ function withholdRunnerSecrets(env: NodeJS.ProcessEnv): void {
   for (const name of Object.keys(env)) if (RUNNER_SECRETS.test(name)) delete env[name]
 }
 
+/**
+ * An error annotation written straight to stdout: the process is ending, nothing async runs. It
+ * may quote an error of the code under test: escaped as @actions/core escapes its data.
+ */
+function writeError(message: string): void {
+  const data = message.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')
+  writeSync(1, `::error::evalgate: ${data}\n`)
+}
+
 /** The action's entry: the one place a step is marked failed. */
 export async function run(): Promise<void> {
   const controller = new AbortController()
-  // The runner cancels a job with SIGINT, then SIGTERM: stop and keep what finished.
-  const cancel = (signal: NodeJS.Signals) => controller.abort(signal)
-  process.once('SIGINT', cancel)
-  process.once('SIGTERM', cancel)
-  // A workflow command written straight to stdout: the process is ending, nothing async runs.
-  // It may quote an error of the code under test: escaped as @actions/core escapes its data.
-  const exitGuard = guardExitCode(
-    (message) =>
-      writeSync(
-        1,
-        `::error::evalgate: ${message.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')}\n`
-      ),
-    1
-  )
+  const exitGuard = guardExitCode(writeError, 1)
   // The step's outcome is evalgate's alone: the code under test may set process.exitCode too.
   let failed = false
+  /** Set once the step's outcome is decided and everything is written. */
+  let finished = false
+  // The runner cancels a job with SIGINT, then SIGTERM 7.5 s later, then SIGKILL: the first stops
+  // the run and keeps what finished; another stops at once, written or not (a temp file is
+  // removed on exit), rather than be killed with one left beside the results.
+  handleSignals((signal) => {
+    if (finished) {
+      writeSync(
+        1,
+        `evalgate: ${signal} received after evalgate finished: the step's outcome stands\n`
+      )
+      exitGuard.exit(failed ? 1 : 0)
+    }
+    if (controller.signal.aborted) {
+      writeError(`${signal} received again, stopped at once`)
+      exitGuard.exit(1)
+    }
+    core.info(`evalgate: ${signal} received, stopping and reporting what is done`)
+    controller.abort(signal)
+  })
   let secrets: SecretValue[] = []
   // The message may quote the code under test (a module failing to import), which can read the
   // runner's tokens: masked in the log by the runner, but only in the form it was given.
@@ -137,7 +154,6 @@ export async function run(): Promise<void> {
     runDone()
     // Neither a process.exitCode the code under test set nor a timer it left behind has a say.
     exitGuard.finish(failed ? 1 : 0)
-    process.off('SIGINT', cancel)
-    process.off('SIGTERM', cancel)
+    finished = true
   }
 }

@@ -184,6 +184,7 @@ describe('GitHub failing while the pull request’s baseline is read', () => {
       'git/get-tree',
       'git/get-blob',
       'repos/get-commit',
+      'pulls/get',
       'users/get-authenticated',
       'issues/list-comments',
       'issues/create-comment'
@@ -402,11 +403,35 @@ describe('GitHub failing while the sticky comment is written', () => {
       ])
       expect(run.warnings[0]).toMatch(says)
       expect(run.outputs['comment-url']).toBeUndefined()
+      expect(run.summary).toMatch(
+        new RegExp(
+          `^> \\*\\*No comment posted:\\*\\* could not comment on #${prNumber}: GitHub API: `
+        )
+      )
       expect(run.summary).toContain('capitals')
       // Nothing half-written: the earlier comment as it was, or none.
       expect(server.state.commentsOn(prNumber)).toEqual(before ? [before] : [])
     }
   )
+
+  it('pulls/get answers 403: a warning, and the comment is posted all the same', async () => {
+    deleteAllComments()
+    server.fault('pulls/get', faults.forbidden())
+    const run = await pullRequestRun('worse')
+    await expectResultsSurvived(run, headSha)
+    expect(calls(run, 'pulls/get')).toHaveLength(1)
+    expect(run.code).toBe(1)
+    expect(run.warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^::warning::evalgate: could not check that #${prNumber} is still at ${headSha.slice(0, 7)}, commenting all the same: GitHub API: could not read pull request #${prNumber} \\(GET \\S+ → 403`
+        )
+      )
+    ])
+    expect(run.outputs['comment-url']).toBeDefined()
+    expect(ourComments()).toHaveLength(1)
+    expect(ourComments()[0]?.body).toContain('## evalgate: REGRESSION')
+  })
 })
 
 describe('a locked pull request', () => {

@@ -176,6 +176,34 @@ describe('the sticky comment of each job', () => {
     expect(comments.map((c) => c.id)).toEqual([first.id, someoneElses.id])
     expect(comments[0]?.body).toContain('## evalgate: REGRESSION')
   })
+
+  it('a run of an older commit that finishes after the newer one’s leaves its comment alone', async () => {
+    const older = newPullRequest('pushed-twice')
+    // Pushed to while the older commit's run was still going: the newer one's run finished first.
+    const newerSha = server.state.commit({ branch: older.headBranch, files: { again: '1\n' } })
+    const newer = await pullRequestRun(runEvent, { ...older, headSha: newerSha })
+    expect(newer.outputs['comment-url']).toBeDefined()
+    const [report] = server.state.commentsOn(older.number).map((comment) => comment.body)
+    expect(report).toContain('## evalgate: PASS')
+
+    const start = server.requests.length
+    const late = await pullRequestRun(runEvent, older, { EVALGATE_FIXTURE_MODE: 'worse' })
+    // Still its own commit's check: its verdict and exit code are as ever.
+    expect(late.code).toBe(1)
+    expect(late.outputs.verdict).toBe('regression')
+    expect(late.outputs['comment-url']).toBeUndefined()
+    const noComment = `this report is of ${older.headSha.slice(0, 7)}, but #${older.number} is at ${newerSha.slice(0, 7)} now; the run of that commit reports on it`
+    expect(late.stdout).toContain(`evalgate: no comment: ${noComment}\n`)
+    expect(late.summary.split('\n').slice(0, 3)).toEqual([
+      `> **No comment posted:** ${noComment}.`,
+      '',
+      '## evalgate: REGRESSION'
+    ])
+    expect(server.state.commentsOn(older.number).map((comment) => comment.body)).toEqual([report])
+    const made = server.requests.slice(start)
+    expect(made.filter((request) => request.operationId === 'pulls/get')).toHaveLength(1)
+    expect(made.filter((request) => /comments/.test(request.path))).toEqual([])
+  })
 })
 
 describe('a pull request without a token', () => {

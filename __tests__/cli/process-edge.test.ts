@@ -4,7 +4,7 @@ import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { parseRunResult } from '../../src/results/parse.js'
@@ -226,6 +226,24 @@ it('stops on the first SIGINT while a module is still loading, writing the run a
     incompleteReason: 'cancelled (SIGINT) while loading the specs, before any answer'
   })
   expect(results.suites).toEqual([])
+})
+
+it('stops on a SIGINT that comes while the CLI’s own modules load, writing the run as incomplete', async () => {
+  await writeAppSuite('export default () => "x"\n', 1)
+  const out = join(dir, 'results.json')
+  // The preload sends the signal while the bundle's modules are still being evaluated.
+  const preload = resolve('__tests__/fixtures/signal-while-loading.mjs')
+  const run = await startCli(['run', 'app.eval.yaml', '--out', out], {
+    NO_COLOR: '1',
+    NODE_OPTIONS: `--import=${preload}`
+  }).ended
+  expect(run.stderr).toContain('evalgate: SIGINT received, stopping and writing partial results')
+  expect(run.code).toBe(130)
+  const results = await readResults(out)
+  expect(results.run).toMatchObject({
+    complete: false,
+    incompleteReason: 'cancelled (SIGINT) while loading the specs, before any answer'
+  })
 })
 
 it('ends with exit code 70 and says why when it waits for a module that never finishes loading', async () => {

@@ -1,14 +1,20 @@
 /**
- * The action's report texts: the job summary's room, the step's failure message and the note of
- * a push whose results could not be stored.
+ * The action's report texts: the job summary's room, the step's failure message, the note of a
+ * push whose results could not be stored and the report of a run that did not finish.
  */
 import { compareRuns } from '../../src/compare/index.js'
 import type { Comparison } from '../../src/compare/index.js'
-import { SUMMARY_BUDGET, comparisonMarkdown, regressionFailure } from '../../src/github/reports.js'
-import { thresholdFailures } from '../../src/results/summary.js'
+import {
+  SUMMARY_BUDGET,
+  comparisonMarkdown,
+  incompleteMarkdown,
+  regressionFailure
+} from '../../src/github/reports.js'
+import { summarizeRun, thresholdFailures } from '../../src/results/summary.js'
 import type { ProviderSummary } from '../../src/results/summary.js'
 import { runPair, scored } from '../compare/build.js'
 import { regression } from '../report/comparison-fixtures.js'
+import { runResult } from '../helpers/run-result.js'
 
 const RUN_URL = 'https://github.com/octo-org/triage/actions/runs/1001'
 
@@ -98,6 +104,30 @@ describe('the step’s failure message', () => {
         .slice(0, 10)
         .map((s) => `triage/${s.providerId}`)
         .join(', ')} and 890 more`
+    )
+  })
+})
+
+describe('the report of a run that did not finish', () => {
+  const what = 'nothing was compared, stored or commented, and this check fails.'
+
+  it('shows the answers it received', () => {
+    const run = runResult('a'.repeat(40))
+    run.run.complete = false
+    run.run.incompleteReason = 'cancelled (SIGINT) after 1 of 3 answers'
+    const report = incompleteMarkdown(what, run, summarizeRun(run))
+    expect(report).toContain(
+      `(cancelled (SIGINT) after 1 of 3 answers): ${what} The partial results follow.`
+    )
+    expect(report).toContain('| triage | p |')
+  })
+
+  it('says it received no answer, with no table, when cancelled while its specs loaded', () => {
+    const run = { ...runResult('a'.repeat(40)), suites: [] }
+    run.run.complete = false
+    run.run.incompleteReason = 'cancelled (SIGTERM) while loading the specs, before any answer'
+    expect(incompleteMarkdown(what, run, summarizeRun(run))).toBe(
+      `### evalgate: incomplete run\n\nThe run did not finish (cancelled (SIGTERM) while loading the specs, before any answer): ${what} No answer was received.\n`
     )
   })
 })

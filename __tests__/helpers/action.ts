@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runBundle } from './cli.js'
-import type { CliRun } from './cli.js'
+import type { CliProcessOptions, CliRun } from './cli.js'
 
 export interface ActionRun extends CliRun {
   /** What the step set with `core.setOutput`, read back from GITHUB_OUTPUT as the runner does. */
@@ -21,6 +21,8 @@ export async function runActionBundle(
     inputs: Record<string, string>
     env: Record<string, string>
     payload?: unknown
+    /** Watching the process, to signal it as the runner does when the job is cancelled. */
+    watch?: Pick<CliProcessOptions, 'onStdout' | 'onSpawn'>
   }
 ): Promise<ActionRun> {
   const dir = await mkdtemp(join(tmpdir(), 'evalgate-action-'))
@@ -40,7 +42,7 @@ export async function runActionBundle(
   }
   for (const [name, value] of Object.entries(options.inputs))
     env[`INPUT_${name.toUpperCase()}`] = value
-  const run = await runBundle(bundle, [], { cwd: options.cwd, env })
+  const run = await runBundle(bundle, [], { cwd: options.cwd, env, ...options.watch })
   const outputs: Record<string, string> = {}
   for (const match of (await readFile(output, 'utf8')).matchAll(
     /^(.+?)<<(.+)\n([\s\S]*?)\n\2$/gm

@@ -25,7 +25,16 @@ export interface CliProcessOptions {
   cwd: string
   env?: Record<string, string>
   /** Called with each stderr chunk; may signal the process. */
-  onStderr?: (chunk: string, child: { kill: (signal: NodeJS.Signals) => void }) => void
+  onStderr?: (chunk: string, child: Signalled) => void
+  /** Called with each stdout chunk; may signal the process. */
+  onStdout?: (chunk: string, child: Signalled) => void
+  /** Called once the process is started: to signal it on what another process sees. */
+  onSpawn?: (child: Signalled) => void
+}
+
+/** What a test may do to a process it started. */
+export interface Signalled {
+  kill: (signal: NodeJS.Signals) => void
 }
 
 export function runBundle(
@@ -59,9 +68,13 @@ function runProcess(command: string, args: string[], options: CliProcessOptions)
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe']
     })
+    options.onSpawn?.(child)
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+      options.onStdout?.(chunk.toString(), child)
+    })
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString()
       options.onStderr?.(chunk.toString(), child)

@@ -25,7 +25,8 @@ import {
   notStoredNote,
   regressionFailure,
   driftList,
-  runReport
+  runReport,
+  noCommentNote
 } from './reports.js'
 import { annotateRegressions } from './annotations.js'
 import { recordBaselineLookup, writeComparison } from './artifact-files.js'
@@ -265,9 +266,18 @@ export async function runAction(
   )
 
   const pull = ownPullRequest(context, commentKey)
+  /** Why the pull request got no comment, said first in the job summary. */
+  let noComment: string | undefined
   if (pull && client && lookup) {
     const failed = (comparison !== undefined && failing(comparison)) || failsOnThreshold
-    await postComment({ settings, client, io, ...pull, body: markdown, regressed: failed })
+    noComment = await postComment({
+      settings,
+      client,
+      io,
+      ...pull,
+      body: markdown,
+      regressed: failed
+    })
   } else if (
     scheduled &&
     lookup &&
@@ -355,7 +365,9 @@ export async function runAction(
     io.setOutput('verdict', 'no-baseline')
     if (client) io.info('evalgate: no baseline to compare with; see the job summary')
   }
-  await io.writeSummary(summaryMarkdown)
+  await io.writeSummary(
+    (noComment === undefined ? '' : noCommentNote({ noComment })) + summaryMarkdown
+  )
 
   if (comparison && failsOnRegression) {
     return regressionFailure(comparison)

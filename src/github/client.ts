@@ -12,10 +12,13 @@
  *   repeat (GET, PATCH, PUT, DELETE and the content-addressed git-data POSTs), never for creating
  *   an issue or a comment, which could then appear twice.
  * A wait longer than `maxDelayMs` is not taken: the call fails at once with a message saying when
- * the limit resets. Every failure becomes a `GitHubApiError` naming the call and the likely fix.
+ * the limit resets. Once the run's signal aborts (the job cancelled), no request is sent or waited
+ * for any more: the call fails at once, so the action reports what it did before the runner kills
+ * it. Every failure becomes a `GitHubApiError` naming the call and the likely fix.
  */
 import { getOctokit } from '@actions/github'
 import { EvalgateError, errorMessage } from '../errors.js'
+import { raceAbort } from '../providers/abort.js'
 
 export interface IssueComment {
   id: number
@@ -162,6 +165,8 @@ export type GitHubErrorKind =
   | 'locked'
   /** 410: the repository has its issues turned off (or the issue was deleted). */
   | 'gone'
+  /** The job was cancelled: the call was not made, or not waited for. */
+  | 'cancelled'
 
 /** A GitHub API call failed; the message names the call and what to do about it. */
 export class GitHubApiError extends EvalgateError {
@@ -217,6 +222,8 @@ export interface GitHubClientOptions {
    * may not do is said as the permission it lacks, never as advice to post from such a job.
    */
   workflowRun?: boolean
+  /** The run's: once it aborts, every call fails at once, its request stopped or never sent. */
+  signal?: AbortSignal
 }
 
 /** The parts of @octokit/request-error's RequestError this module reads. */
@@ -366,19 +373,35 @@ function describeRequest(failure: RequestFailure): string {
   return [method, path].filter(Boolean).join(' ')
 }
 
+/** What a client's errors depend on: its clock, its job's event and its run's signal. */
+interface ClientJob {
+  now?: () => number
+  /** The job runs on `workflow_run` (GitHubClientOptions). */
+  workflowRun?: boolean
+  signal?: AbortSignal
+}
+
 /**
  * Turns an Octokit failure into a GitHubApiError. `permission` is what the call needs in the
- * workflow's `permissions:` block (undefined for reads); `job`: its clock, and whether it runs on
- * `workflow_run` (GitHubClientOptions).
+ * workflow's `permissions:` block (undefined for reads).
  */
 export function toGitHubApiError(
   error: unknown,
   operation: string,
   permission?: string,
-  job: { now?: () => number; workflowRun?: boolean } = {}
+  job: ClientJob = {}
 ): GitHubApiError {
   const now = job.now ?? Date.now
   if (error instanceof GitHubApiError) return error
+  // Whatever the request ended with, it ended because the job was cancelled.
+  if (job.signal?.aborted) {
+    return new GitHubApiError(
+      'cancelled',
+      operation,
+      undefined,
+      `GitHub API: did not ${operation}: the job was cancelled (${String(job.signal.reason)}) first.`
+    )
+  }
   const failure = asFailure(error)
   const status = failure.response === undefined ? undefined : failure.status
   const said = githubMessage(failure)
@@ -509,26 +532,37 @@ function toIssue(raw: RawIssue): Issue {
 
 export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry }
+  const { signal } = options
   const octokit: Octokit = getOctokit(options.token, {
     baseUrl: options.apiUrl.replace(/\/+$/, '')
   })
+  // A retry's wait ends when the job is cancelled: it fails the call (see toGitHubApiError).
+  const wait = (ms: number) =>
+    signal ? raceAbort(policy.sleep(ms), signal, () => signal.reason) : policy.sleep(ms)
   octokit.hook.wrap('request', async (request, requestOptions) => {
     for (let attempt = 0; ; attempt++) {
+      signal?.throwIfAborted()
       try {
-        return await request(requestOptions)
+        // Per request, not as the client's default, which would replace the proxy's `fetch`.
+        return await request(
+          signal
+            ? { ...requestOptions, request: { ...requestOptions.request, signal } }
+            : requestOptions
+        )
       } catch (error) {
-        const delay = retryDelay(asFailure(error), attempt, policy)
+        const delay = signal?.aborted ? undefined : retryDelay(asFailure(error), attempt, policy)
         if (delay === undefined) {
           if (typeof error === 'object' && error !== null) attemptsOf.set(error, attempt + 1)
           throw error
         }
-        await policy.sleep(delay)
+        await wait(delay)
       }
     }
   })
   return new OctokitClient(octokit, options.owner, options.repo, {
     now: policy.now,
-    workflowRun: options.workflowRun === true
+    workflowRun: options.workflowRun === true,
+    ...(signal ? { signal } : {})
   })
 }
 
@@ -537,8 +571,7 @@ class OctokitClient implements GitHubClient {
     private readonly octokit: Octokit,
     readonly owner: string,
     readonly repo: string,
-    /** What its errors depend on: the clock, and whether the job runs on `workflow_run`. */
-    private readonly job: { now: () => number; workflowRun: boolean }
+    private readonly job: ClientJob
   ) {}
 
   private get where() {

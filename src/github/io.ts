@@ -67,6 +67,8 @@ export function githubClient(
     apiUrl: context.apiUrl,
     owner: context.owner,
     repo: context.repo,
-    workflowRun: context.eventName === 'workflow_run'
+    workflowRun: context.eventName === 'workflow_run',
+    // A cancelled job stops talking to GitHub, and reports what it did.
+    signal: deps.signal
   })
 }

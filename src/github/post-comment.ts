@@ -9,6 +9,7 @@ import { stickyMarker, upsertStickyComment } from './comment.js'
 import type { ActionContext } from './event.js'
 import type { ActionSettings } from './settings.js'
 import type { ActionIO } from './io.js'
+import { shortSha } from './reports.js'
 
 /** A pull request's sticky comment to post, and what posting it needs. */
 interface CommentPost {
@@ -25,23 +26,66 @@ interface CommentPost {
   reportFile?: string
   /** A `report-from` job: already the `workflow_run` job a fork's comment is posted from. */
   fromArtifact?: boolean
+  /**
+   * The commit the report is of, when the pull request's head is still to be confirmed to be it:
+   * a run of an older commit that finishes after the newer one's must not replace its report.
+   */
+  headSha?: string
 }
 
 /**
  * Where a `pull_request` run posts its own sticky comment: its pull request, under its workflow
- * and job (or `comment-key`); undefined for any other event.
+ * and job (or `comment-key`), if its head is still the run's commit; undefined for any other event.
  */
 export function ownPullRequest(
   context: ActionContext,
   commentKey: string | undefined
-): Pick<CommentPost, 'owner' | 'pullNumber'> | undefined {
+): Pick<CommentPost, 'owner' | 'pullNumber' | 'headSha'> | undefined {
   if (context.eventName !== 'pull_request' || !context.pullRequest) return undefined
   return {
     owner: { workflow: context.workflow, key: commentKey },
-    pullNumber: context.pullRequest.number
+    pullNumber: context.pullRequest.number,
+    headSha: context.pullRequest.headSha
   }
 }
 
+/**
+ * Why the report of `headSha` is not for the pull request any more (it was pushed to since), also
+ * said in the log; undefined when it is, or when GitHub cannot tell (said as a warning): the
+ * comment is then posted as it always was.
+ */
+async function movedOn(
+  client: GitHubClient,
+  pullNumber: number,
+  headSha: string,
+  io: ActionIO
+): Promise<string | undefined> {
+  let current: string
+  try {
+    current = (await client.getPullRequest(pullNumber)).head.sha
+  } catch (error) {
+    if (!(error instanceof GitHubApiError)) throw error
+    io.warning(
+      `evalgate: could not check that #${pullNumber} is still at ${shortSha(headSha)}, commenting all the same: ${error.message}`
+    )
+    return undefined
+  }
+  if (current === headSha) return undefined
+  const why = `this report is of ${shortSha(headSha)}, but #${pullNumber} is at ${shortSha(current)} now; the run of that commit reports on it`
+  io.info(`evalgate: no comment: ${why}`)
+  return why
+}
+
+/** Why the comment was not posted, for the job summary: GitHub's words are quoted, not rendered. */
+function couldNotComment(pullNumber: number, error: unknown): string {
+  return `could not comment on #${pullNumber}: ${markdownInline(errorMessage(error).replace(/\.$/, ''), 1_000)}`
+}
+
+/**
+ * Posts the comment, unless `comment: off`. Returns why none was posted where one was due (the
+ * pull request moved on, GitHub refused or failed), in Markdown for the job summary; the log says
+ * it too.
+ */
 export async function postComment({
   settings,
   client,
@@ -51,12 +95,15 @@ export async function postComment({
   body,
   regressed,
   reportFile,
-  fromArtifact = false
-}: CommentPost): Promise<void> {
+  fromArtifact = false,
+  headSha
+}: CommentPost): Promise<string | undefined> {
   const pr = { number: pullNumber }
   const reportedIn = reportFile ?? settings.resultsPath
-  if (settings.comment === 'off') return
+  if (settings.comment === 'off') return undefined
   try {
+    const moved = headSha === undefined ? undefined : await movedOn(client, pullNumber, headSha, io)
+    if (moved !== undefined) return moved
     // on-regression: a new comment only on a regression, but one already there is kept current.
     const result = await upsertStickyComment(client, {
       issueNumber: pr.number,
@@ -70,7 +117,7 @@ export async function postComment({
         ? { fullReport: `the job summary and \`${markdownInline(reportFile, 300)}\`` }
         : {})
     })
-    if (!result) return
+    if (!result) return undefined
     io.setOutput('comment-url', result.url)
     io.info(`evalgate: ${result.action} the comment ${result.url}`)
     if (result.unexpectedAuthor) {
@@ -79,12 +126,13 @@ export async function postComment({
         `evalgate: the comment was written as ${actual ?? 'an unknown user'}, but evalgate looks for its comment among ${expected}'s, so the next run will write another: set the input comment-author: ${actual ?? '<the login>'}`
       )
     }
+    return undefined
   } catch (error) {
     if (error instanceof GitHubApiError && error.kind === 'locked') {
       io.warning(
         `evalgate: no comment on #${pr.number}: the pull request is locked. The verdict stands; the job summary and ${reportedIn} have the report.`
       )
-      return
+      return `#${pr.number} is locked`
     }
     // A fork PR's token is read-only: report, never fail for lack of permission. The error says
     // what a report-from job lacks.
@@ -95,8 +143,9 @@ export async function postComment({
             ? '.'
             : '; for pull requests from forks, post it from a `workflow_run` job (see the README).')
       )
-      return
+      return couldNotComment(pr.number, error)
     }
     io.warning(`evalgate: could not comment on #${pr.number}: ${errorMessage(error)}`)
+    return couldNotComment(pr.number, error)
   }
 }

@@ -209,19 +209,20 @@ export function incompleteWhy(run: RunResult): string {
 
 /**
  * The report of a run cancelled before it finished: cases it did not reach were never checked,
- * neither passed nor compared. `what`: what became of it, and that the check fails.
+ * neither passed nor compared. `what`: what became of it, and that the check fails. A run
+ * cancelled before any answer (while its specs loaded) has no results to show: said so, with no
+ * table.
  */
 export function incompleteMarkdown(
   what: string,
   run: RunResult,
   summaries: readonly ProviderSummary[]
 ): string {
-  return uncomparedMarkdown(
-    'incomplete run',
-    `The run did not finish (${markdownInline(incompleteWhy(run), 300)}): ${what} The partial results follow.`,
-    run,
-    summaries
-  )
+  const why = `The run did not finish (${markdownInline(incompleteWhy(run), 300)}): ${what}`
+  if (summaries.every((summary) => summary.answers === 0)) {
+    return ['### evalgate: incomplete run', '', `${why} No answer was received.`, ''].join('\n')
+  }
+  return uncomparedMarkdown('incomplete run', `${why} The partial results follow.`, run, summaries)
 }
 
 /** The suites below their min-pass-rate, said first since they fail the check; or undefined. */
