@@ -644,6 +644,20 @@ describe('exit codes', () => {
     )
   })
 
+  it('compare says a UTF-16 results file (Windows PowerShell 5’s `>`) is not UTF-8 text', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-utf16-'))
+    const json = JSON.stringify(runResult('abc123'))
+    await writeFile(join(dir, 'base.json'), `\ufeff${json}`, 'utf16le')
+    await writeFile(join(dir, 'head.json'), JSON.stringify(runResult('def456')))
+    const compared = await runCliProcess(cli, ['compare', 'base.json', 'head.json'], { cwd: dir })
+    expect(compared.code).toBe(2)
+    expect(compared.stdout).toBe('')
+    expect(compared.stderr).toBe(
+      'evalgate: cannot read a results file:\n' +
+        `  ${join(dir, 'base.json')}: not UTF-8 text (save it as UTF-8)\n`
+    )
+  })
+
   it('exits 2 with every spec problem at once and no stack trace', async () => {
     const run = await runCliProcess(cli, ['run', 'broken', '--out', out], { cwd: fixtures })
     expect(run.code).toBe(2)

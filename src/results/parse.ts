@@ -46,11 +46,35 @@ export function parseRunResult(text: string, file: string): RunResult {
  */
 const WHOLE_TEXT_LIMIT = 256 * 2 ** 20
 
+/** Decodes UTF-8 (a byte order mark dropped), throwing on bytes that are not. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+/**
+ * A results file that is not UTF-8 text: UTF-16 is what Windows PowerShell 5's `>` writes, which
+ * JSON.parse would only call an unexpected token.
+ */
+function notUtf8Text(file: string): InputError {
+  return new InputError(
+    [{ file, path: '', message: 'not UTF-8 text', hint: 'save it as UTF-8' }],
+    'cannot read a results file'
+  )
+}
+
+/** Whether `bytes` start with a UTF-16 byte order mark (little- or big-endian). */
+function startsAsUtf16(bytes: Uint8Array): boolean {
+  return (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)
+}
+
 /** A results file's bytes (UTF-8) as a RunResult, whatever its size; `file` names it in errors. */
 export function parseRunResultBytes(bytes: Uint8Array, file: string): RunResult {
-  return bytes.length > WHOLE_TEXT_LIMIT
-    ? parseLargeRunResult(bytes, file)
-    : parseRunResult(new TextDecoder().decode(bytes), file)
+  if (bytes.length > WHOLE_TEXT_LIMIT) return parseLargeRunResult(bytes, file)
+  let text: string
+  try {
+    text = strictUtf8.decode(bytes)
+  } catch {
+    throw notUtf8Text(file)
+  }
+  return parseRunResult(text, file)
 }
 
 /**
@@ -58,6 +82,7 @@ export function parseRunResultBytes(bytes: Uint8Array, file: string): RunResult 
  * write): parsed a piece at a time.
  */
 export function parseLargeRunResult(bytes: Uint8Array, file: string): RunResult {
+  if (startsAsUtf16(bytes)) throw notUtf8Text(file)
   let data: unknown
   try {
     data = parseJsonInPieces(bytes)
