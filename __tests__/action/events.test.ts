@@ -312,6 +312,38 @@ describe('the action by event, against a local GitHub', () => {
     )
   })
 
+  it('a repository checked out into a subdirectory: a latency regression is on its gate’s line', async () => {
+    const sha = server.state.commit({
+      branch: 'feature-sub-slow',
+      parents: [mainSha],
+      files: { 'prompt.txt': 'v4\n' }
+    })
+    const number = server.state.addPullRequest({ headBranch: 'feature-sub-slow' }).number
+    const subdirectory = await checkout('repo')
+    const spec = join(subdirectory, 'repo', 'evals', 'qa.eval.yaml')
+    const written = await readFile(spec, 'utf8')
+    await writeFile(
+      spec,
+      written.replace(/^gate: .*$/m, 'gate: { latency-p50: { max-ratio: 1.2 } }')
+    )
+    const run = await runEvent(
+      'pull_request',
+      pullRequestPayload('opened', number, mainSha, sha),
+      {
+        GITHUB_SHA: 'e'.repeat(40),
+        GITHUB_REF: `refs/pull/${number}/merge`,
+        EVALGATE_FIXTURE_MODE: 'slow'
+      },
+      ACTIONS_TOKEN,
+      { specs: 'repo/evals' },
+      subdirectory
+    )
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(
+      /^::error title=evalgate%3A capitals \/ app regressed,file=evals\/qa\.eval\.yaml,line=17::latency p50 regressed: /m
+    )
+  })
+
   it('the same pull request fixed: the comment is edited in place and the step passes', async () => {
     const before = server.state.commentsOn(prNumber)[0]
     const bodyBefore = before?.body

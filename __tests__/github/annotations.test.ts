@@ -28,7 +28,7 @@ describe('annotateRegressions', () => {
     const comparison = compareRuns(base, head, { seed: 'f'.repeat(40) })
     expect(comparison.verdict).toBe('regression')
     const { io, annotations } = recordingIO()
-    await annotateRegressions(comparison, 'error', io, '/nonexistent')
+    await annotateRegressions(comparison, 'error', io, { cwd: '/nonexistent', specs: ['evals'] })
     expect(annotations[0]).toBe(
       'error evals/cases.jsonl:1 case case-0 now fails (score 1.00 → 0.999)'
     )
@@ -45,7 +45,7 @@ describe('annotateRegressions', () => {
     const { base, head } = runPair(build, build)
     const comparison = compareRuns(base, head, { seed: 'f'.repeat(40) })
     const { io, annotations } = recordingIO()
-    await annotateRegressions(comparison, 'error', io, '/nonexistent')
+    await annotateRegressions(comparison, 'error', io, { cwd: '/nonexistent', specs: ['evals'] })
     expect(annotations).toEqual([
       'error evals/triage.eval.yaml: mean score broke its limit: mean score 88.9% is below the floor 90.0%',
       'error evals/triage.eval.yaml: pass rate broke its limit: pass rate 88.889% is below the floor 88.890%'
@@ -59,7 +59,10 @@ describe('annotateRegressions', () => {
       { cases: 400, answer: (i) => scored(i < 300 ? 0 : 1) }
     )
     const { io, infos } = recordingIO()
-    await annotateRegressions(compareRuns(base, head, { seed: 's' }), 'error', io, '/nonexistent')
+    await annotateRegressions(compareRuns(base, head, { seed: 's' }), 'error', io, {
+      cwd: '/nonexistent',
+      specs: ['evals']
+    })
     expect(infos).toEqual([
       'evalgate: cases that now fail but are not annotated (GitHub shows 10 error annotations per step): 291 more; the comparison file lists the 100 largest changes of each suite × provider, the results file every answer'
     ])

@@ -353,7 +353,10 @@ export async function runAction(
   if (comparison) {
     await writeComparison(comparison, out, io)
     const stepFails = failsOnRegression || failsOnThreshold
-    await annotateRegressions(comparison, stepFails ? 'error' : 'warning', io, deps.cwd)
+    await annotateRegressions(comparison, stepFails ? 'error' : 'warning', io, {
+      cwd: deps.cwd,
+      specs: settings.specs
+    })
   } else if (lookup?.status === 'unavailable') {
     io.setOutput('verdict', 'baseline-unavailable')
   } else if (!compares) {

@@ -7,7 +7,7 @@ import { isRepeated } from '../compare/index.js'
 import type { Comparison, MetricComparison, MetricName } from '../compare/index.js'
 import { METRIC_LABELS, formatScoresApart } from '../compare/format.js'
 import { MAX_FLIPPED_CASES } from '../compare/flips.js'
-import { readRegularFileIfExists } from '../io/files.js'
+import { readRegularFileIfExists, repositoryRootOf } from '../io/files.js'
 import { YamlFile, isMapping } from '../spec/yaml-file.js'
 import type { ActionIO } from './io.js'
 
@@ -24,19 +24,35 @@ function breaksGate(metric: MetricComparison): boolean {
   return metric.verdict === 'regression' || metric.verdict === 'fail'
 }
 
-/** The spec as written in the workspace; undefined when it cannot be read there. */
-async function readSpecYaml(specFile: string, cwd: string): Promise<YamlFile | undefined> {
-  const text = await readRegularFileIfExists(resolve(cwd, specFile)).then(
-    (bytes) => bytes?.toString('utf8'),
-    () => undefined
-  )
-  return text === undefined ? undefined : new YamlFile(specFile, text)
+/**
+ * Where the specs' recorded paths start: the root of the git repository holding each path of the
+ * input `specs` (actions/checkout may put the repository in a subdirectory of the workspace,
+ * `path: repo`), then the workspace, which a spec in no repository is recorded relative to.
+ */
+async function specRoots(cwd: string, specs: readonly string[]): Promise<string[]> {
+  const roots = await Promise.all(specs.map((spec) => repositoryRootOf(resolve(cwd, spec))))
+  return [...new Set([...roots.filter((root) => root !== undefined), cwd])]
+}
+
+/** The spec as written, from the first root it is found under; undefined when it is in none. */
+async function readSpecYaml(
+  specFile: string,
+  roots: Promise<string[]>
+): Promise<YamlFile | undefined> {
+  for (const root of await roots) {
+    const text = await readRegularFileIfExists(resolve(root, specFile)).then(
+      (bytes) => bytes?.toString('utf8'),
+      () => undefined
+    )
+    if (text !== undefined) return new YamlFile(specFile, text)
+  }
+  return undefined
 }
 
 /**
  * The line of the spec that sets the metric's tolerance (`latency-p50:` in `gate:`), else of its
- * `gate:`, else of its `suite:`; undefined when the spec could not be read from the workspace
- * (the annotation is then on the file).
+ * `gate:`, else of its `suite:`; undefined when the spec could not be read (the annotation is
+ * then on the file).
  */
 function gateLine(yaml: YamlFile | undefined, metric: MetricName): number | undefined {
   if (yaml === undefined) return undefined
@@ -57,7 +73,8 @@ export async function annotateRegressions(
   comparison: Comparison,
   level: 'error' | 'warning',
   io: ActionIO,
-  cwd: string
+  /** The workspace, and the input `specs` the run loaded (relative to it). */
+  workspace: { cwd: string; specs: readonly string[] }
 ): Promise<void> {
   const broken = comparison.groups.flatMap((group) =>
     group.metrics.filter(breaksGate).map((metric) => ({ group, metric }))
@@ -76,11 +93,15 @@ export async function annotateRegressions(
       !(QUALITY_METRICS.has(metric.metric) && casesShown.has(group)) &&
       !isRepeated(metric, group.metrics)
   )
-  // Each spec read once, however many of its metrics are annotated.
+  // Each spec read once, however many of its metrics are annotated; the roots found only if any is.
   const specs = new Map<string, Promise<YamlFile | undefined>>()
+  let roots: Promise<string[]> | undefined
   for (const { group, metric } of metrics.slice(0, REGRESSION_ANNOTATIONS)) {
     let spec = specs.get(group.file)
-    if (spec === undefined) specs.set(group.file, (spec = readSpecYaml(group.file, cwd)))
+    if (spec === undefined) {
+      roots ??= specRoots(workspace.cwd, workspace.specs)
+      specs.set(group.file, (spec = readSpecYaml(group.file, roots)))
+    }
     const line = gateLine(await spec, metric.metric)
     io.annotate(
       `${METRIC_LABELS[metric.metric]} ${metric.verdict === 'fail' ? 'broke its limit' : 'regressed'}: ${metric.reason}`,

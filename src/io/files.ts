@@ -95,6 +95,14 @@ async function realPathOf(path: string): Promise<string> {
 }
 
 /**
+ * The root of the git repository holding `path` (symbolic links resolved first, as
+ * repositoryPaths does), which its recorded paths start from; undefined outside one.
+ */
+export async function repositoryRootOf(path: string): Promise<string | undefined> {
+  return repositoryRoot(await realPathOf(path))
+}
+
+/**
  * For each spec file (relative to `cwd`), how its files are recorded in a RunResult: relative to
  * the root of the git repository holding the spec — the spec itself and its case files, even one
  * in a nested repository or outside it — so they are the same whichever directory a run starts
