@@ -330,6 +330,32 @@ scorers:
     )
   })
 
+  it('a replay from the spec’s own directory finds every answer a run from the root recorded', async () => {
+    const cacheDir = join(await mkdtemp(join(tmpdir(), 'evalgate-cache-')), 'cache')
+    const recorded = await runCliProcess(
+      cli,
+      ['run', 'evals/refunds.eval.yaml', '--out', out, '-q', '--cache', 'write'].concat([
+        '--cache-dir',
+        cacheDir
+      ]),
+      { cwd: repo }
+    )
+    expect(recorded.code).toBe(0)
+    const replayed = await runCliProcess(
+      cli,
+      ['run', 'refunds.eval.yaml', '--out', `${out}.replayed`, '-q', '--cache', 'replay'].concat([
+        '--cache-dir',
+        cacheDir
+      ]),
+      { cwd: join(repo, 'evals'), env: { NO_COLOR: '1' } }
+    )
+    expect(replayed.stdout).not.toContain('missing')
+    expect(replayed.code).toBe(0)
+    const answers = (await readResults(`${out}.replayed`)).suites.flatMap((s) => s.results)
+    expect(answers.length).toBeGreaterThan(0)
+    expect(answers.every((answer) => answer.cached === true)).toBe(true)
+  })
+
   it('a replay from a cache directory that does not exist names it, and fails with a baseline too', async () => {
     await runCliProcess(cli, ['run', 'evals/refunds.eval.yaml', '--out', out, '-q'], { cwd: repo })
     const head = `${out}.head`

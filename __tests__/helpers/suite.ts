@@ -18,6 +18,7 @@ export function moduleProvider(id: string, path: string, exportName = 'default')
     export: exportName,
     configFingerprint: `fp-${id}`,
     answerConfigFingerprint: `fp-${id}`,
+    specDirectory: 'evals',
     source
   }
 }

@@ -130,6 +130,7 @@ describe('callCost', () => {
       prices: { input: 1, output: 2 },
       configFingerprint: 'f',
       answerConfigFingerprint: 'f',
+      specDirectory: 'evals',
       source: { file: 'evals/x.eval.yaml' }
     } as const
     // A model the table does not know: 1M × $1 + 1M × $2.

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -12,6 +12,7 @@ import { providerCacheIdentity } from '../../src/providers/identity.js'
 import { createProvider } from '../../src/providers/index.js'
 import { importModule } from '../../src/providers/module.js'
 import { CallLimits, callPolicy, callProvider } from '../../src/run/call.js'
+import { loadSpecs } from '../../src/spec/index.js'
 import type { ProviderRequest } from '../../src/providers/types.js'
 import type {
   ExecProviderSpec,
@@ -39,6 +40,7 @@ function moduleSpec(exportName: string): ModuleProviderSpec {
     export: exportName,
     configFingerprint: 'f',
     answerConfigFingerprint: 'f',
+    specDirectory: 'evals',
     source
   }
 }
@@ -52,6 +54,7 @@ function execSpec(command: string[]): ExecProviderSpec {
     env: { GREETING: 'hey' },
     configFingerprint: 'f',
     answerConfigFingerprint: 'f',
+    specDirectory: 'evals',
     source
   }
 }
@@ -175,13 +178,37 @@ describe('module provider', () => {
 describe('the cache key of a module or exec provider', () => {
   it('tells apart the same config written in two spec directories, which run two programs', () => {
     const exec = execSpec(['node', './app.js'])
-    const inDir = (file: string) => providerCacheIdentity({ ...exec, source: { file, line: 3 } })
-    expect(inDir('evals/a/s.eval.yaml')).not.toBe(inDir('evals/b/s.eval.yaml'))
-    expect(inDir('evals/a/s.eval.yaml')).toBe(inDir('evals/a/other.eval.yaml'))
+    const inDir = (specDirectory: string) => providerCacheIdentity({ ...exec, specDirectory })
+    expect(inDir('evals/a')).not.toBe(inDir('evals/b'))
     const module = moduleSpec('default')
-    expect(providerCacheIdentity({ ...module, source: { file: 'a/s.eval.yaml' } })).not.toBe(
-      providerCacheIdentity({ ...module, source: { file: 'b/s.eval.yaml' } })
+    expect(providerCacheIdentity({ ...module, specDirectory: 'a' })).not.toBe(
+      providerCacheIdentity({ ...module, specDirectory: 'b' })
     )
+  })
+
+  it('is the spec’s directory from the repository’s root, as it was keyed from the root before', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'evalgate-keys-'))
+    await mkdir(join(root, '.git'))
+    await mkdir(join(root, 'evals'))
+    await writeFile(
+      join(root, 'evals', 's.eval.yaml'),
+      [
+        'suite: s',
+        'providers: [{ id: cli, type: exec, command: cat }]',
+        "prompt: '{{q}}'",
+        'cases: [{ id: a, vars: { q: x } }]',
+        'scorers: [{ type: contains, value: x }]'
+      ].join('\n')
+    )
+    const keyFrom = async (cwd: string, path: string) => {
+      const [suite] = await loadSpecs([path], { cwd, env: {} })
+      return providerCacheIdentity(suite!.providers[0]!)
+    }
+    // What evalgate keyed this provider by, run from the root, before keys left the working
+    // directory out: caches recorded then still hit.
+    const recordedBefore = '31d64a7def03d732026589b5490f0ab08fbb5fd235aeb1d4b9f04f1f65eed90a'
+    expect(await keyFrom(root, 'evals')).toBe(recordedBefore)
+    expect(await keyFrom(join(root, 'evals'), '.')).toBe(recordedBefore)
   })
 })
 

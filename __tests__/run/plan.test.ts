@@ -9,6 +9,7 @@ const provider = {
   export: 'default',
   configFingerprint: 'f',
   answerConfigFingerprint: 'f',
+  specDirectory: '.',
   source: { file: 'x' }
 } as const
 

@@ -406,6 +406,7 @@ describe('llm-judge with other judges', () => {
       export: 'default',
       configFingerprint: 'fp',
       answerConfigFingerprint: 'fp',
+      specDirectory: 'evals',
       source: { file: 'evals/x.eval.yaml', line: 9 }
     }
     const scorers = await createScorers([judgeSpec({ judge: moduleJudge, scale: 3 })], noModules, {
@@ -458,6 +459,7 @@ describe('llm-judge with other judges', () => {
       export: 'default',
       configFingerprint: id,
       answerConfigFingerprint: id,
+      specDirectory: 'evals',
       source: { file: 'evals/x.eval.yaml', line: 9 }
     })
     const scorers = await createScorers(

@@ -47,7 +47,9 @@ describe('loadSpecs on a valid spec', () => {
       concurrency: 4,
       configFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
       answerConfigFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
-      source: { file: 'good/triage.eval.yaml', line: 5, column: 5 }
+      source: { file: 'good/triage.eval.yaml', line: 5, column: 5 },
+      // Relative to the repository's root, whichever directory the run starts in.
+      specDirectory: '__tests__/fixtures/specs/good'
     })
     expect(cli).toEqual({
       id: 'cli',
@@ -59,7 +61,8 @@ describe('loadSpecs on a valid spec', () => {
       secrets: secretForms('CLI_TOKEN', 'cli-token-value'),
       configFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
       answerConfigFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
-      source: { file: 'good/triage.eval.yaml', line: 12, column: 5 }
+      source: { file: 'good/triage.eval.yaml', line: 12, column: 5 },
+      specDirectory: '__tests__/fixtures/specs/good'
     })
     expect(stub).toEqual({
       id: 'stub',

@@ -103,6 +103,19 @@ export async function repositoryRootOf(path: string): Promise<string | undefined
 }
 
 /**
+ * The directory of a spec file (relative to `cwd`) as its `module` and `exec` providers' cached
+ * answers are keyed: relative to the root of the git repository holding it, so the same whichever
+ * directory a run starts in (`.` for the root itself); relative to `cwd` outside one. Symbolic
+ * links are kept as written, so a run from the root keys as evalgate always has.
+ */
+export async function repositoryDirectory(cwd: string, specFile: string): Promise<string> {
+  const directory = dirname(resolve(cwd, specFile))
+  const root = await repositoryRoot(directory)
+  const path = root === undefined ? dirname(specFile) : relative(root, directory) || '.'
+  return path.split('\\').join('/')
+}
+
+/**
  * For each spec file (relative to `cwd`), how its files are recorded in a RunResult: relative to
  * the root of the git repository holding the spec — the spec itself and its case files, even one
  * in a nested repository or outside it — so they are the same whichever directory a run starts

@@ -1,4 +1,3 @@
-import { posix } from 'node:path'
 import { fingerprint } from '../results/fingerprint.js'
 import { redactValue } from '../spec/secrets.js'
 import { withEnvValues } from '../spec/env-reference.js'
@@ -32,10 +31,11 @@ function endpoint(spec: OpenAIProviderSpec | HttpProviderSpec): Record<string, u
  * `${VAR}`: never the API key, while an `http` header that selects a model or a version counts,
  * and so do the paths its answer, token counts and model are read at. For `module` and `exec` the
  * config as written, without what only says how it is called or shown (its label, timeout,
- * retries, limits, prices), and the directory of its spec file (as the run names it, from its
- * working directory), which its relative paths start from: two suites that write the same
- * `./app.js` run two programs. Not the resolved paths: they differ between a laptop and CI, which
- * would make a restored cache useless.
+ * retries, limits, prices), and the directory of its spec file relative to the repository's
+ * root, which its relative paths start from: two suites that write the same `./app.js` run two
+ * programs. Not the resolved paths, nor the spec's path from the working directory: they differ
+ * between a laptop and CI (or a run from a subdirectory), which would make a restored cache
+ * useless.
  */
 export function providerCacheIdentity(spec: ProviderSpec): string {
   switch (spec.type) {
@@ -62,7 +62,7 @@ export function providerCacheIdentity(spec: ProviderSpec): string {
     case 'exec':
       return fingerprint({
         config: spec.answerConfigFingerprint,
-        specDir: posix.dirname(spec.source.file.split('\\').join('/'))
+        specDir: spec.specDirectory
       })
   }
 }

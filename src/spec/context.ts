@@ -22,6 +22,8 @@ export class SpecContext {
     readonly yaml: YamlFile,
     /** Where relative paths in the spec start (the spec file's directory), named for hints. */
     readonly specBase: { directory: string; name: string },
+    /** The spec file's directory as its providers' cached answers are keyed (repositoryDirectory). */
+    readonly specDirectory: string,
     readonly cwd: string,
     env: Record<string, string | undefined>,
     /** False when no provider will be called (replay from cache): unset secrets are no error. */

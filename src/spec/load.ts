@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { dirname, relative } from 'node:path'
 import { InputError, errorMessage, type Diagnostic, type SourceLocation } from '../errors.js'
-import { utf8Text } from '../io/files.js'
+import { repositoryDirectory, utf8Text } from '../io/files.js'
 import { loadCases } from './cases.js'
 import { SpecContext, type Resolved } from './context.js'
 import { checkedDuration, type Duration } from './duration.js'
@@ -114,6 +114,7 @@ async function loadSpecFile(absolutePath: string, options: LoadOptions): Promise
           directory: options.cwd,
           name: 'the working directory, as the spec is read from a pipe or a device'
         },
+    await repositoryDirectory(options.cwd, file),
     options.cwd,
     options.env,
     (options.requireSecrets ?? true) &&

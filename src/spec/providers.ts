@@ -340,7 +340,13 @@ export async function resolveProvider(
         context
       )
       if (modulePath === undefined) return undefined
-      return { ...base, type: 'module', path: modulePath, export: expanded.export ?? 'default' }
+      return {
+        ...base,
+        type: 'module',
+        path: modulePath,
+        export: expanded.export ?? 'default',
+        specDirectory: context.specDirectory
+      }
     }
     case 'exec': {
       const cwd = await context.existingPath({
@@ -356,7 +362,8 @@ export async function resolveProvider(
       if (!programExists) return undefined
       const env = stringValues(expanded.env)
       if (typeof writtenCommand !== 'string') {
-        return { ...base, type: 'exec', command: expanded.command as string[], cwd, env }
+        const command = expanded.command as string[]
+        return { ...base, type: 'exec', command, cwd, env, specDirectory: context.specDirectory }
       }
       const shell = shellCommand(writtenCommand, context)
       return {
@@ -364,7 +371,8 @@ export async function resolveProvider(
         type: 'exec',
         command: ['/bin/sh', '-c', shell.command],
         cwd,
-        env: { ...shell.variables, ...env }
+        env: { ...shell.variables, ...env },
+        specDirectory: context.specDirectory
       }
     }
     case 'http': {

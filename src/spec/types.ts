@@ -65,6 +65,8 @@ export interface ModuleProviderSpec extends ProviderSpecBase {
   /** Absolute path of the JS module. */
   path: string
   export: string
+  /** Its spec file's directory, relative to the repository's root: its cached answers' key. */
+  specDirectory: string
 }
 
 /** A command: the rendered prompt on stdin, the output on stdout, a non-zero exit is an error. */
@@ -74,6 +76,8 @@ export interface ExecProviderSpec extends ProviderSpecBase {
   command: string[]
   cwd: string
   env: Record<string, string>
+  /** Its spec file's directory, relative to the repository's root: its cached answers' key. */
+  specDirectory: string
 }
 
 /** Any JSON HTTP endpoint. */
