@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto'
+import { chmod } from 'node:fs/promises'
 import { join } from 'node:path'
+import { createProvider } from '../../src/providers/index.js'
 import { renderTemplate } from '../../src/spec/template.js'
 import { secretForms } from '../../src/spec/providers.js'
 import { loadSpecs, type SuiteSpec } from '../../src/spec/index.js'
@@ -314,5 +316,83 @@ describe('loadSpecs on a valid spec', () => {
 
   it('gives the same suite on every load', async () => {
     expect(await loadGood()).toEqual(await loadGood())
+  })
+})
+
+describe('an exec command written as one string', () => {
+  afterAll(removeWorkspaces)
+
+  /** The spec of one exec provider running `command`, as written in YAML. */
+  const execSuite = (command: string) =>
+    [
+      'suite: s',
+      `providers: [{ id: cli, type: exec, command: ${command} }]`,
+      "prompt: '{{q}}'",
+      'cases: [{ id: a, vars: { q: x } }]',
+      'scorers: [{ type: contains, value: x }]'
+    ].join('\n')
+
+  it('runs through cmd.exe on Windows, which has no /bin/sh, as Node’s `shell: true` does', async () => {
+    const cwd = await workspace({ 's.eval.yaml': execSuite(`'node app.js --name "a b"'`) })
+    const windows = {
+      platform: 'win32' as const,
+      env: { ComSpec: 'C:\\Windows\\system32\\cmd.exe' }
+    }
+    const [onWindows] = await loadSpecs(['.'], { cwd, env: {}, system: windows })
+    expect(onWindows?.providers[0]).toMatchObject({
+      command: ['C:\\Windows\\system32\\cmd.exe', '/d', '/s', '/c', '"node app.js --name "a b""'],
+      verbatimArguments: true
+    })
+    const [noComSpec] = await loadSpecs(['.'], { cwd, env: {}, system: { ...windows, env: {} } })
+    expect(noComSpec?.providers[0]).toMatchObject({
+      command: ['cmd.exe', '/d', '/s', '/c', '"node app.js --name "a b""']
+    })
+    const [onLinux] = await loadSpecs(['.'], {
+      cwd,
+      env: {},
+      system: { platform: 'linux', env: {} }
+    })
+    expect(onLinux?.providers[0]).toMatchObject({
+      command: ['/bin/sh', '-c', 'node app.js --name "a b"']
+    })
+    expect(onLinux?.providers[0]).not.toHaveProperty('verbatimArguments')
+  })
+
+  it('on Windows is refused with a `${NAME}`, whose value cmd.exe would read as part of the command', async () => {
+    const cwd = await workspace({ 's.eval.yaml': execSuite(`'node app.js "\${TOKEN}"'`) })
+    const loading = loadSpecs(['.'], {
+      cwd,
+      env: { TOKEN: 'a & b' },
+      system: { platform: 'win32', env: {} }
+    })
+    await expect(loading).rejects.toMatchObject({
+      diagnostics: [
+        {
+          file: 's.eval.yaml',
+          path: 'providers[0].command',
+          message:
+            'on Windows a command written as one string runs through cmd.exe, which would read the value of a `${NAME}` as part of the command',
+          hint: 'write the command as a list, `[program, arg, …]`, where each `${NAME}` is one argument'
+        }
+      ]
+    })
+  })
+
+  it('names its program as the shell reads it: a backslash-escaped space or quotes are part of it', async () => {
+    const cwd = await workspace({
+      's.eval.yaml': execSuite(`'./my\\ app/run.sh --fast'`),
+      'quoted.eval.yaml': execSuite(`'"./my app/run.sh" --fast'`).replace('suite: s', 'suite: q'),
+      'my app/run.sh': '#!/bin/sh\necho "ran $1"\n'
+    })
+    await chmod(join(cwd, 'my app', 'run.sh'), 0o755)
+    const suites = await loadSpecs(['.'], { cwd, env: {} })
+    for (const suite of suites) {
+      const provider = await createProvider(suite.providers[0]!)
+      const request = { prompt: 'x', messages: [], vars: {}, caseId: 'a', repeat: 0 }
+      await expect(provider.call(request, new AbortController().signal)).resolves.toMatchObject({
+        output: 'ran --fast'
+      })
+    }
+    expect(suites.map((s) => s.suite).sort()).toEqual(['q', 's'])
   })
 })

@@ -45,6 +45,27 @@ const MAX_VARS_ENV_BYTES = 100 * 1024
 /** Process groups (and killing one with a negative pid) are POSIX; Windows kills the child only. */
 const GROUP_KILL = process.platform !== 'win32'
 
+/** The system a command runs on: a command written as one string runs through its shell. */
+export interface CommandSystem {
+  platform: NodeJS.Platform
+  env: Record<string, string | undefined>
+}
+
+/**
+ * How a command written as one string runs, as Node's `shell: true` runs it: `/bin/sh -c`, or on
+ * Windows, which has no /bin/sh, the system's cmd.exe (`ComSpec`) with `/d /s /c` and the
+ * command in quotes, passed as written (`verbatimArguments`): cmd.exe reads its command line
+ * itself, and quoting it again for a C program would change what it runs.
+ */
+export function shellCommandLine(
+  command: string,
+  system: CommandSystem
+): { command: string[]; verbatimArguments?: true } {
+  if (system.platform !== 'win32') return { command: ['/bin/sh', '-c', command] }
+  const shell = system.env['ComSpec'] ?? 'cmd.exe'
+  return { command: [shell, '/d', '/s', '/c', `"${command}"`], verbatimArguments: true }
+}
+
 /** Sends `signalName` to the command's process group (to the command alone on Windows). */
 function stop(child: ChildProcess, signalName: NodeJS.Signals): void {
   try {
@@ -229,6 +250,7 @@ export class ExecProvider implements Provider {
           cwd: this.spec.cwd,
           env,
           stdio: ['pipe', 'pipe', 'pipe'],
+          windowsVerbatimArguments: this.spec.verbatimArguments === true,
           // Its own process group, so a timeout stops what it started too (`sh -c 'sleep 30'`):
           // a grandchild holding stdout open would otherwise keep the run waiting.
           detached: GROUP_KILL

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises'
 import { relative, resolve } from 'node:path'
 import type { Diagnostic, SourceLocation } from '../errors.js'
+import type { CommandSystem } from '../providers/exec.js'
 import type { FieldPath, YamlFile } from './yaml-file.js'
 
 /** A resolved entry of a spec list and where it is written. */
@@ -27,7 +28,9 @@ export class SpecContext {
     readonly cwd: string,
     env: Record<string, string | undefined>,
     /** False when no provider will be called (replay from cache): unset secrets are no error. */
-    readonly requireSecrets = true
+    readonly requireSecrets = true,
+    /** The system exec commands will run on: a command written as one string runs in its shell. */
+    readonly system: CommandSystem = process
   ) {
     this.env = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''))
   }

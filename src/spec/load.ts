@@ -5,6 +5,7 @@ import { repositoryDirectory, utf8Text } from '../io/files.js'
 import { loadCases } from './cases.js'
 import { SpecContext, type Resolved } from './context.js'
 import { checkedDuration, type Duration } from './duration.js'
+import type { CommandSystem } from '../providers/exec.js'
 import { findSpecFiles, namesStream } from './find.js'
 import { QUALITY_GATES, gateOrderProblem } from './gate-order.js'
 import { resolveProviders } from './providers.js'
@@ -31,6 +32,8 @@ export interface LoadOptions {
    * secret either. Default: every suite runs.
    */
   runsSuite?: (suite: string) => boolean
+  /** The system exec commands will run on (default: this one). */
+  system?: CommandSystem
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000
@@ -118,7 +121,8 @@ async function loadSpecFile(absolutePath: string, options: LoadOptions): Promise
     options.cwd,
     options.env,
     (options.requireSecrets ?? true) &&
-      (typeof data.suite !== 'string' || (options.runsSuite?.(data.suite) ?? true))
+      (typeof data.suite !== 'string' || (options.runsSuite?.(data.suite) ?? true)),
+    options.system
   )
   const written = data as unknown as WrittenSpec
   // Undefined when the timeout is invalid: reported (by the schema or the check).

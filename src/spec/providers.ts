@@ -1,6 +1,7 @@
 import { access } from 'node:fs/promises'
 import { constants } from 'node:fs'
 import { fingerprint } from '../results/fingerprint.js'
+import { shellCommandLine } from '../providers/exec.js'
 import { DEFAULT_RETRY_POLICY } from '../providers/retry.js'
 import type { PriceSpec, ProviderSpec, SecretValue } from './types.js'
 import type { Resolved, SpecContext } from './context.js'
@@ -366,10 +367,18 @@ export async function resolveProvider(
         return { ...base, type: 'exec', command, cwd, env, specDirectory: context.specDirectory }
       }
       const shell = shellCommand(writtenCommand, context)
+      if (shell.expandsVariables && context.system.platform === 'win32') {
+        context.report(
+          [...path, 'command'],
+          'on Windows a command written as one string runs through cmd.exe, which would read the value of a `${NAME}` as part of the command',
+          'write the command as a list, `[program, arg, …]`, where each `${NAME}` is one argument'
+        )
+        return undefined
+      }
       return {
         ...base,
         type: 'exec',
-        command: ['/bin/sh', '-c', shell.command],
+        ...shellCommandLine(shell.command, context.system),
         cwd,
         env: { ...shell.variables, ...env },
         specDirectory: context.specDirectory
@@ -748,20 +757,49 @@ function isHttpUrl(text: string): boolean {
 function shellCommand(
   written: string,
   context: SpecContext
-): { command: string; variables: Record<string, string> } {
+): { command: string; variables: Record<string, string>; expandsVariables: boolean } {
   const variables: Record<string, string> = {}
+  let expandsVariables = false
   const command = written.replace(ENV_REFERENCE, (match, escaped: string, name: string) => {
     if (escaped) return match.slice(1)
+    expandsVariables = true
     const value = context.env[name]
     if (value !== undefined) variables[`${SHELL_VARIABLE_PREFIX}${name}`] = value
     return `\${${SHELL_VARIABLE_PREFIX}${name}}`
   })
-  return { command, variables }
+  return { command, variables, expandsVariables }
+}
+
+/**
+ * The first word of a command written as one string, as its shell reads it: /bin/sh takes a
+ * backslash-escaped character (`./my\ app/run`) and single or double quotes (`"./my app/run"`)
+ * as part of the word; cmd.exe only double quotes, a backslash being a path's separator there.
+ */
+function firstShellWord(command: string, platform: NodeJS.Platform): string {
+  const posix = platform !== 'win32'
+  const text = command.trimStart()
+  let word = ''
+  let quote: string | undefined
+  for (let at = 0; at < text.length; at++) {
+    const char = text.charAt(at)
+    if (quote === undefined && /\s/.test(char)) break
+    if (char === quote) quote = undefined
+    else if (quote === undefined && (char === '"' || (posix && char === "'"))) quote = char
+    else if (posix && char === '\\' && quote !== "'" && at + 1 < text.length) {
+      // Inside double quotes a backslash escapes only what is special there.
+      const next = text.charAt(at + 1)
+      if (quote === undefined || '$`"\\'.includes(next)) {
+        word += next
+        at++
+      } else word += char
+    } else word += char
+  }
+  return word
 }
 
 /** The command's first word, when it is written as a path (`./bin/app`). */
-function programPath(command: string | string[]): string | undefined {
-  const first = typeof command === 'string' ? command.trim().split(/\s+/)[0] : command[0]
+function programPath(command: string | string[], platform: NodeJS.Platform): string | undefined {
+  const first = typeof command === 'string' ? firstShellWord(command, platform) : command[0]
   return first !== undefined && PATH_LIKE.test(first) ? first : undefined
 }
 
@@ -776,9 +814,9 @@ async function checkProgram(
   path: FieldPath,
   context: SpecContext
 ): Promise<boolean> {
-  const program = programPath(expanded)
+  const program = programPath(expanded, context.system.platform)
   if (program === undefined) return true
-  const shown = programPath(written) ?? program
+  const shown = programPath(written, context.system.platform) ?? program
   const at = typeof expanded === 'string' ? [...path, 'command'] : [...path, 'command', 0]
   const found = await context.existingPath({
     written: shown,

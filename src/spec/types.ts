@@ -72,8 +72,10 @@ export interface ModuleProviderSpec extends ProviderSpecBase {
 /** A command: the rendered prompt on stdin, the output on stdout, a non-zero exit is an error. */
 export interface ExecProviderSpec extends ProviderSpecBase {
   type: 'exec'
-  /** argv; a command written as one string runs through `/bin/sh -c`. */
+  /** argv; a command written as one string runs through the system's shell (shellCommandLine). */
   command: string[]
+  /** The arguments are passed as written, unquoted: cmd.exe's command line, on Windows. */
+  verbatimArguments?: true
   cwd: string
   env: Record<string, string>
   /** Its spec file's directory, relative to the repository's root: its cached answers' key. */
