@@ -551,7 +551,7 @@ describe('exit codes', () => {
     const cases: [string, string][] = [
       [
         await write('renamed.json', renamedCases),
-        'no case id is in both runs; an id derived from the content changes with it, so give cases an `id`'
+        'no case id is in both runs: the case ids changed (renamed, or derived from variables that changed); give cases an `id` to keep them paired across edits'
       ],
       [await write('scorers.json', newScorers), 'its scorers changed']
     ]
@@ -666,7 +666,7 @@ describe('exit codes', () => {
     expect(compared.stdout).toBe('')
     expect(compared.stderr).toBe(
       'evalgate: cannot read a results file:\n' +
-        `  ${join(dir, 'head.json')}: suites.0.results.0.judgeCached: \`judgeCached\` is a field of results format 3, but the file declares \`schemaVersion: 2\`: it was hand-edited or written by a different evalgate version (write it again with \`evalgate run\`, or, if its answers are as an evalgate run wrote them, set \`schemaVersion\` to 3)\n`
+        `  ${join(dir, 'head.json')}: suites.0.results.0.judgeCached: \`judgeCached\` is a field of results format 3, but the file declares \`schemaVersion: 2\`: it was hand-edited or written by a different evalgate version (write it again with \`evalgate run\`, or, if its cases and answers are as an evalgate run wrote them, set \`schemaVersion\` to 3)\n`
     )
   })
 

@@ -625,7 +625,13 @@ describe('compareRuns verdicts', () => {
       added: 2,
       removed: 2,
       addedIds: ['case-10', 'case-11'],
-      removedIds: ['case-0', 'case-1']
+      removedIds: ['case-0', 'case-1'],
+      sources: {
+        'case-10': 'evals/cases.jsonl:11',
+        'case-11': 'evals/cases.jsonl:12',
+        'case-0': 'evals/cases.jsonl:1',
+        'case-1': 'evals/cases.jsonl:2'
+      }
     })
     expect(metric(c, 'score').n).toBe(8)
   })
@@ -2018,7 +2024,12 @@ describe('compareRuns verdicts', () => {
   })
 
   it('reports suites without a baseline and suites no longer run, without failing', () => {
-    const base = buildRun([buildSuite({ suite: 'old', cases: 5, answer: () => scored(1) })])
+    const base = buildRun([
+      {
+        ...buildSuite({ suite: 'old', cases: 5, answer: () => scored(1) }),
+        file: 'evals/old.eval.yaml'
+      }
+    ])
     const head = buildRun([buildSuite({ suite: 'new', cases: 5, answer: () => scored(0) })])
     const c = compareRuns(base, head, { seed })
     expect(c.groups.map((g) => [g.suite, g.status, g.verdict])).toEqual([

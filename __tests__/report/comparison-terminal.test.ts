@@ -86,8 +86,12 @@ describe('renderComparisonTerminal', () => {
     const text = renderComparisonTerminal(compareRuns(base, head, { seed: 'f'.repeat(40) }), {
       color: false
     })
-    expect(text).toContain('  added (not paired): case-12, case-13\n')
-    expect(text).toContain('  removed (not paired): case-0, case-1\n')
+    expect(text).toContain(
+      '  added (not paired): case-12 (evals/cases.jsonl:13), case-13 (evals/cases.jsonl:14)\n'
+    )
+    expect(text).toContain(
+      '  removed (not paired): case-0 (evals/cases.jsonl:1), case-1 (evals/cases.jsonl:2)\n'
+    )
     expect(text).toContain('  head errors: provider:server ×4: 503 upstream down\n')
   })
 
@@ -134,6 +138,8 @@ describe('renderComparisonTerminal', () => {
       { suite: 'ticket-triage-for-the-support-team', cases: 5, answer: () => scored(1) },
       { suite: 'refunds', cases: 5, answer: () => scored(1) }
     )
+    // Of another spec file: a suite of another job's specs, not renamed.
+    for (const suite of base.suites) suite.file = 'evals/tickets.eval.yaml'
     const [warning] = renderComparisonTerminal(compareRuns(base, head, { seed: 'a'.repeat(40) }), {
       color: false
     })

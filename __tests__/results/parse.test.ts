@@ -48,7 +48,7 @@ describe('parseRunResult', () => {
               file: 'edited.json',
               path: 'suites.0.results.0.finishReason',
               message: `\`finishReason\` is a field of results format 3, but the file declares \`schemaVersion: ${declared}\` (and 1 more field of a later format): it was hand-edited or written by a different evalgate version`,
-              hint: 'write it again with `evalgate run`, or, if its answers are as an evalgate run wrote them, set `schemaVersion` to 3'
+              hint: 'write it again with `evalgate run`, or, if its cases and answers are as an evalgate run wrote them, set `schemaVersion` to 3'
             }
           ],
           'cannot read a results file'
@@ -81,6 +81,19 @@ describe('parseRunResult', () => {
     expect(parseRunResult(JSON.stringify(mixed), 'edited.json').suites[0]?.scoringFingerprint).toBe(
       'scoring'
     )
+  })
+
+  it("refuses a file of format 3 or older that carries a case's `varsFingerprint`, saying to set 4", () => {
+    const mixed = structuredClone(valid)
+    const info = mixed.suites[0]?.cases[0]
+    if (!info) throw new Error('the helper run has a case')
+    info.varsFingerprint = 'a'.repeat(64)
+    expect(() =>
+      parseRunResult(JSON.stringify({ ...mixed, schemaVersion: 3 }), 'edited.json')
+    ).toThrow(
+      'edited.json: suites.0.cases.0.varsFingerprint: `varsFingerprint` is a field of results format 4, but the file declares `schemaVersion: 3`: it was hand-edited or written by a different evalgate version (write it again with `evalgate run`, or, if its cases and answers are as an evalgate run wrote them, set `schemaVersion` to 4)'
+    )
+    expect(parseRunResult(JSON.stringify(mixed), 'edited.json').suites[0]?.cases[0]).toEqual(info)
   })
 
   it('names the file and field of a malformed result', () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ProviderError } from '../../src/errors.js'
+import { fingerprint } from '../../src/results/fingerprint.js'
 import { parseRunResult } from '../../src/results/parse.js'
 import { summarizeRun } from '../../src/results/summary.js'
 import type { TokenUsage } from '../../src/results/types.js'
@@ -364,7 +365,12 @@ describe('executePlan', () => {
     expect(otherPrompt.suites[0]?.fingerprint).toBe(first.suites[0]?.fingerprint)
     expect(otherCases.suites[0]?.casesFingerprint).not.toBe(first.suites[0]?.casesFingerprint)
     expect(otherCases.suites[0]?.scorersFingerprint).toBe(first.suites[0]?.scorersFingerprint)
-    expect(first.suites[0]?.cases[1]).toEqual({ id: 'case-1', source: 'evals/cases.jsonl:2' })
+    // Each case's variables have a fingerprint of their own, so compare can tell an edited case.
+    expect(first.suites[0]?.cases[1]).toEqual({
+      id: 'case-1',
+      source: 'evals/cases.jsonl:2',
+      varsFingerprint: fingerprint({ word: 'w1', expected: 'W1' })
+    })
   })
 
   it('retries a retryable failure and records the attempts and the time waited', async () => {

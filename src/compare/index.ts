@@ -5,7 +5,7 @@
 import { UsageError } from '../errors.js'
 import { providerConfigChanged, sameScoring } from '../results/comparability.js'
 import { canonicalJson } from '../results/fingerprint.js'
-import type { ProviderInfo, RunResult, SuiteResult } from '../results/types.js'
+import type { CaseInfo, ProviderInfo, RunResult, SuiteResult } from '../results/types.js'
 import { holm } from '../stats/index.js'
 import { TOOL_VERSION } from '../version.js'
 import { isOutageKind, outageLoss, outageShare, summarizeSide } from './cases.js'
@@ -99,6 +99,12 @@ const HOLM_FAMILY: Record<MetricName, string> = {
 }
 
 const MAX_LISTED_IDS = 100
+/**
+ * A case without an `id` gets the first 12 hex digits of the sha256 of its variables (the spec's
+ * derivedCaseId), which is its `varsFingerprint`: so a results file tells a derived id from one
+ * given.
+ */
+const DERIVED_ID_LENGTH = 12
 const MAX_ERROR_EXAMPLE_CHARS = 300
 
 interface PendingGroup {
@@ -313,16 +319,32 @@ function comparedGroup(
     if (info.cluster !== undefined) clusterOf.set(info.id, info.cluster)
     sourceOf.set(info.id, info.source)
   }
+  // A case whose variables changed under the same id (a corrected expected answer) is another
+  // case: paired with its old self, the correction would count as a change of the model. Results
+  // before format 4 have no fingerprint: their cases pair by id alone, as they did.
+  const baseVars = new Map(baseSuite.cases.map((info) => [info.id, info.varsFingerprint]))
+  const editedIds = new Set(
+    headSuite.cases
+      .filter((info) => {
+        const before = baseVars.get(info.id)
+        return before !== undefined && info.varsFingerprint !== undefined
+          ? before !== info.varsFingerprint
+          : false
+      })
+      .map((info) => info.id)
+  )
   // A case a run lists but has no answer for was not reached (the run was cancelled or stopped
   // early): not added to the head's spec, nor deleted from it.
   const baseListed = new Set(baseSuite.cases.map((info) => info.id))
   const headListed = new Set(headSuite.cases.map((info) => info.id))
   const pairs: Pair[] = []
   const added: string[] = []
+  const edited: string[] = []
   const unreachedByBaseline: string[] = []
   for (const [caseId, headCase] of head.cases) {
     const baseCase = base.cases.get(caseId)
-    if (baseCase)
+    if (editedIds.has(caseId)) edited.push(caseId)
+    else if (baseCase)
       pairs.push({ caseId, base: baseCase, head: headCase, cluster: clusterOf.get(caseId) })
     else if (baseListed.has(caseId)) unreachedByBaseline.push(caseId)
     else added.push(caseId)
@@ -330,12 +352,20 @@ function comparedGroup(
   const baseOnly = [...base.cases.keys()].filter((id) => !head.cases.has(id))
   const removed = baseOnly.filter((id) => !headListed.has(id))
   const unreached = baseOnly.filter((id) => headListed.has(id))
+  const listed = [added, removed, edited].flatMap((ids) => ids.slice(0, MAX_LISTED_IDS))
+  const sources = listed.flatMap((id) => {
+    const source = sourceOf.get(id)
+    return source === undefined ? [] : [[id, source] as const]
+  })
   group.cases = {
     paired: pairs.length,
     added: added.length,
     removed: removed.length,
     addedIds: added.slice(0, MAX_LISTED_IDS),
     removedIds: removed.slice(0, MAX_LISTED_IDS),
+    ...(edited.length > 0
+      ? { edited: edited.length, editedIds: edited.slice(0, MAX_LISTED_IDS) }
+      : {}),
     ...(unreached.length > 0
       ? { unreached: unreached.length, unreachedIds: unreached.slice(0, MAX_LISTED_IDS) }
       : {}),
@@ -344,7 +374,19 @@ function comparedGroup(
           unreachedByBaseline: unreachedByBaseline.length,
           unreachedByBaselineIds: unreachedByBaseline.slice(0, MAX_LISTED_IDS)
         }
-      : {})
+      : {}),
+    ...(sources.length > 0 ? { sources: Object.fromEntries(sources) } : {})
+  }
+  // Nothing pairs with the baseline: said in every mode, not only as strict mode's failure.
+  if (pairs.length === 0 && head.cases.size > 0) {
+    const why = noPairsReason(group.cases, {
+      head: idOrigin(headSuite.cases, added),
+      base: idOrigin(baseSuite.cases, removed)
+    })
+    group.reason ??= why
+    warnings.push(
+      `${where}: not compared with its baseline: ${why}; the head's values are shown alone`
+    )
   }
 
   const pending: PendingMetric[] = []
@@ -381,13 +423,15 @@ function comparedGroup(
       repeats: repeatsChanged ? null : headSuite.repeats,
       family: HOLM_FAMILY.score
     })
-    const sameNumbers = qualityPairs.every(
-      (p) =>
-        p.base.passMatchesScore &&
-        p.head.passMatchesScore &&
-        p.base.binaryScores &&
-        p.head.binaryScores
-    )
+    const sameNumbers =
+      qualityPairs.length > 0 &&
+      qualityPairs.every(
+        (p) =>
+          p.base.passMatchesScore &&
+          p.head.passMatchesScore &&
+          p.base.binaryScores &&
+          p.head.binaryScores
+      )
     const passRate = qualityMetric({
       name: 'pass-rate',
       pairs: qualityPairs,
@@ -445,6 +489,21 @@ function comparedGroup(
     retryRateMetric(pairs)
   ]) {
     if (extra) pending.push(extra)
+  }
+
+  // With no case paired, the head's own values are what the table can show, as for a new suite.
+  if (pairs.length === 0) {
+    const headAlone: Partial<Record<MetricName, number | null>> = {
+      ...(group.comparable
+        ? { score: totals.score?.value ?? null, 'pass-rate': totals.passRate?.value ?? null }
+        : {}),
+      'error-rate': totals.errorRate?.value ?? null,
+      cost: totals.cost?.value ?? null
+    }
+    for (const p of pending) {
+      const value = headAlone[p.metric.metric]
+      if (value !== undefined) showHeadAlone(p, value)
+    }
   }
 
   // An outage on either side says nothing about quality, speed or cost: only the error rate of
@@ -505,11 +564,75 @@ function comparedGroup(
   return { group, pending }
 }
 
-function removedGroup(suite: SuiteResult, provider: ProviderInfo): PendingGroup {
+/**
+ * Whether the ids of `ids` (cases of `cases`) were derived from their variables or given:
+ * `unknown` when they are mixed, or the results are older than the variables' fingerprints.
+ */
+function idOrigin(cases: readonly CaseInfo[], ids: readonly string[]): IdOrigin {
+  const wanted = new Set(ids)
+  const origins = new Set(
+    cases
+      .filter((info) => wanted.has(info.id))
+      .map((info) =>
+        info.varsFingerprint === undefined
+          ? 'unknown'
+          : info.id === info.varsFingerprint.slice(0, DERIVED_ID_LENGTH)
+            ? 'derived'
+            : 'given'
+      )
+  )
+  const [only] = origins
+  return origins.size === 1 && only !== undefined ? only : 'unknown'
+}
+
+type IdOrigin = 'derived' | 'given' | 'unknown'
+
+/** Why no case of a suite × provider was paired with its baseline, and what to do about it. */
+function noPairsReason(
+  cases: GroupComparison['cases'],
+  origin: { head: IdOrigin; base: IdOrigin }
+): string {
+  const { unreached = 0, unreachedByBaseline = 0, edited = 0 } = cases
+  const noneOf = (count: number) =>
+    count === 1 ? 'not the one case' : `none of the ${count} cases`
+  if (unreached > 0 && unreachedByBaseline > 0) {
+    return 'both runs were cancelled or stopped early: neither answered a case the other did'
+  }
+  if (unreached > 0) {
+    return `the head run was cancelled or stopped early: it answered ${noneOf(unreached)} it shares with the baseline`
+  }
+  if (unreachedByBaseline > 0) {
+    return `the baseline run was cancelled or stopped early: it answered ${noneOf(unreachedByBaseline)} it shares with the head run`
+  }
+  if (edited > 0) {
+    const others = cases.added > 0 || cases.removed > 0 ? '; the others were added or removed' : ''
+    return `${edited === 1 ? 'the one case both runs list was' : `all ${edited} cases both runs list were`} edited (their variables changed, so not compared)${others}`
+  }
+  if (origin.head === 'derived') {
+    return 'no case id is in both runs: ids derived from the variables (expected answers too) change with any edit; give cases an `id` to keep them paired across edits'
+  }
+  if (origin.head === 'given' && origin.base === 'derived') {
+    return 'no case id is in both runs: the cases were given an `id`, and the baseline derived theirs from their variables; they are paired from the next baseline on'
+  }
+  if (origin.head === 'given' && origin.base === 'given') {
+    return "no case id is in both runs: the cases' `id`s were renamed"
+  }
+  return 'no case id is in both runs: the case ids changed (renamed, or derived from variables that changed); give cases an `id` to keep them paired across edits'
+}
+
+/** `renamedAs`: the suite new to the head run in the same spec file, which may be this one. */
+function removedGroup(
+  suite: SuiteResult,
+  provider: ProviderInfo,
+  renamedAs: string | undefined
+): PendingGroup {
   const group = emptyGroup(suite, provider, 'removed')
   group.base = sideInfo(summarizeSide(suite, provider.id), provider)
   group.repeats.base = suite.repeats
-  group.reason = 'in the baseline but not in this run'
+  group.reason =
+    renamedAs === undefined
+      ? 'in the baseline but not in this run'
+      : `in the baseline but not in this run: renamed ${renamedAs}, it seems (a suite is known by its name)`
   return { group, pending: [] }
 }
 
@@ -667,15 +790,36 @@ export function compareRuns(base: RunResult, head: RunResult, options: CompareOp
     }
   }
   const headSuites = new Map(head.suites.map((s) => [s.suite, s]))
+  const newSuites = pendingGroups.flatMap(({ group }) => (group.status === 'new' ? [group] : []))
   const removed: string[] = []
+  const renamed: string[] = []
   for (const baseSuite of base.suites) {
     const headSuite = headSuites.get(baseSuite.suite)
     for (const provider of baseSuite.providers) {
       if (headSuite?.providers.some((p) => p.id === provider.id)) continue
-      pendingGroups.push(removedGroup(baseSuite, provider))
-      removed.push(`${baseSuite.suite} / ${provider.id}`)
+      // A spec file holds one suite: a suite gone from it while another is new there was most
+      // likely renamed, which the names that pair suites cannot tell from a deletion. A filtered
+      // run leaves suites out without renaming them.
+      const renamedAs =
+        head.run.filter === undefined
+          ? newSuites.find(
+              (g) =>
+                g.file === baseSuite.file &&
+                g.providerId === provider.id &&
+                g.suite !== baseSuite.suite
+            )?.suite
+          : undefined
+      pendingGroups.push(removedGroup(baseSuite, provider, renamedAs))
+      const where = `${baseSuite.suite} / ${provider.id}`
+      if (renamedAs === undefined) removed.push(where)
+      else {
+        renamed.push(
+          `${where} is in the baseline but not in the head run, and ${renamedAs} / ${provider.id} is new in its spec file (${baseSuite.file}): renamed, it seems; a suite is known by its name, so it was not compared with its baseline (--strict does not fail it) until a baseline of the new name is stored`
+        )
+      }
     }
   }
+  warnings.push(...renamed)
   if (head.run.filter !== undefined && head.run.filter !== base.run.filter) {
     warnings.push(
       `the head run ran only the cases of the filter ${head.run.filter}: the baseline's other cases are listed as removed because they were not run, not because they were deleted`
@@ -685,7 +829,10 @@ export function compareRuns(base: RunResult, head: RunResult, options: CompareOp
   // A baseline with none of the head's suite names is most likely another job's, of other specs,
   // stored on the same commit: renaming every suite at once is rare. A suite both have whose
   // provider was renamed (gpt-4o → gpt-4o-mini) is this run's own change.
-  const sharesNoSuite = head.suites.length > 0 && head.suites.every((s) => !baseSuites.has(s.suite))
+  const sharesNoSuite =
+    renamed.length === 0 &&
+    head.suites.length > 0 &&
+    head.suites.every((s) => !baseSuites.has(s.suite))
   if (removed.length > 0 && head.run.filter === undefined) {
     const listed = firstAndCount(removed, 5)
     warnings.push(
@@ -884,23 +1031,19 @@ function isOutage(side: SideInfo | null): boolean {
   return lost / side.answers > OUTAGE_ERROR_RATE
 }
 
+/** `file:line` of a listed added, removed or edited case of `group`, when the comparison has it. */
+export function listedCaseSource(group: GroupComparison, caseId: string): string | undefined {
+  const sources = group.cases.sources
+  // An own entry only: a case id such as `constructor` is no key of every object.
+  return sources !== undefined && Object.hasOwn(sources, caseId) ? sources[caseId] : undefined
+}
+
 /** Why a group with a baseline could not be gated against it (see ungatedAgainstBaseline). */
 export function ungatedReason(group: GroupComparison): string {
-  const unreached = group.cases.unreached ?? 0
-  const unreachedByBaseline = group.cases.unreachedByBaseline ?? 0
-  const noneOf = (cases: number) =>
-    cases === 1 ? 'not the one case' : `none of the ${cases} cases`
   if (!group.comparable) return 'its scorers changed'
   if (group.cases.paired > 0) return 'no case was answered in both runs'
-  if (unreached > 0 && unreachedByBaseline > 0) {
-    return 'both runs were cancelled or stopped early: neither answered a case the other did'
-  }
-  if (unreached > 0) {
-    return `the head run was cancelled or stopped early: it answered ${noneOf(unreached)} it shares with the baseline`
-  }
-  return unreachedByBaseline > 0
-    ? `the baseline run was cancelled or stopped early: it answered ${noneOf(unreachedByBaseline)} it shares with the head run`
-    : 'no case id is in both runs; an id derived from the content changes with it, so give cases an `id`'
+  // compareRuns says why in the group's reason; a comparison of an older evalgate may not.
+  return group.reason ?? noPairsReason(group.cases, { head: 'unknown', base: 'unknown' })
 }
 
 /**

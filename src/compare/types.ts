@@ -9,7 +9,8 @@ import type { Alternative } from '../stats/index.js'
  * Bumped with any change of shape: a `report-from` job reads comparisons that an evalgate of
  * another version wrote, and says which workflow to update rather than quote a schema error.
  * Version 1 files come in several shapes, as the format changed without a bump: all are older.
- * 3 added each group's `cases.unreachedByBaseline`: the cases version 2 counted as added.
+ * 3 added each group's `cases.unreachedByBaseline`: the cases version 2 counted as added; and
+ * `cases.edited` and `cases.sources`.
  */
 export const COMPARISON_VERSION = 3
 
@@ -284,6 +285,18 @@ export interface GroupComparison {
      */
     unreachedByBaseline?: number
     unreachedByBaselineIds?: string[]
+    /**
+     * Cases both runs list under the same id whose variables changed (a corrected expected
+     * answer): not paired, as the old case's answers say nothing of the new one's. Absent when
+     * none, or when either run's results predate the variables' fingerprints.
+     */
+    edited?: number
+    editedIds?: string[]
+    /**
+     * `file:line` of each listed added, removed and edited case, by id (a removed case's in the
+     * baseline's spec), so that an id derived from the variables can be found; absent when none.
+     */
+    sources?: Record<string, string>
   }
   /** The reported model id or system fingerprint differs between the runs: possible drift. */
   modelChanged: boolean

@@ -17,6 +17,7 @@ import {
 import {
   failsOnlyInStrictMode,
   isRepeated,
+  listedCaseSource,
   pooledDropLine,
   shownMetrics,
   strictFailures
@@ -26,7 +27,7 @@ import { terminalLine } from './escape.js'
 import { cachedAnswers, judgeSpendNote } from './markdown.js'
 
 const FLIPS_SHOWN = 5
-/** Added, removed or unreached case ids listed per group; the JSON format has them all. */
+/** Added, removed, edited or unreached case ids listed per group; the JSON format has them all. */
 const IDS_SHOWN = 10
 const HEADERS = ['metric', 'base', 'head', 'Δ', '95% CI', 'p', 'verdict']
 /**
@@ -81,6 +82,8 @@ function groupLines(
   const counts = [plural(group.cases.paired, 'paired case')]
   if (group.cases.added > 0) counts.push(`${group.cases.added} added`)
   if (group.cases.removed > 0) counts.push(`${group.cases.removed} removed`)
+  const edited = group.cases.edited ?? 0
+  if (edited > 0) counts.push(`${edited} edited`)
   const unreached = group.cases.unreached ?? 0
   if (unreached > 0) counts.push(`${unreached} not reached`)
   const unreachedByBaseline = group.cases.unreachedByBaseline ?? 0
@@ -89,15 +92,27 @@ function groupLines(
     `${paint.bold(title)}  ${paint.verdict(group.verdict, VERDICT_WORDS[group.verdict])}  ${paint.dim(counts.join(' · '))}`
   ]
   if (group.reason) lines.push(`  ${paint.dim(terminalLine(group.reason, 160))}`)
-  const ids = (list: readonly string[], total: number) =>
+  // With where each case is written: an id derived from the variables names no case a reader knows.
+  const withSource = (id: string) => {
+    const source = listedCaseSource(group, id)
+    return source === undefined
+      ? terminalLine(id, 40)
+      : `${terminalLine(id, 40)} (${terminalLine(source, 80)})`
+  }
+  const ids = (list: readonly string[], total: number, where = false) =>
     list
       .slice(0, IDS_SHOWN)
-      .map((id) => terminalLine(id, 40))
+      .map((id) => (where ? withSource(id) : terminalLine(id, 40)))
       .join(', ') + (total > IDS_SHOWN ? `, … (${total} in all)` : '')
   if (group.cases.added > 0)
-    lines.push(`  added (not paired): ${ids(group.cases.addedIds, group.cases.added)}`)
+    lines.push(`  added (not paired): ${ids(group.cases.addedIds, group.cases.added, true)}`)
   if (group.cases.removed > 0)
-    lines.push(`  removed (not paired): ${ids(group.cases.removedIds, group.cases.removed)}`)
+    lines.push(`  removed (not paired): ${ids(group.cases.removedIds, group.cases.removed, true)}`)
+  if (edited > 0) {
+    lines.push(
+      `  edited (their variables changed, so not compared): ${ids(group.cases.editedIds ?? [], edited, true)}`
+    )
+  }
   if (unreached > 0) {
     lines.push(
       `  not reached (the head run was cancelled or stopped early): ${ids(group.cases.unreachedIds ?? [], unreached)}`

@@ -16,7 +16,12 @@ import {
   formatValue,
   shownPValue
 } from '../compare/format.js'
-import { isRepeated, ungatedAgainstBaseline, ungatedReason } from '../compare/index.js'
+import {
+  isRepeated,
+  listedCaseSource,
+  ungatedAgainstBaseline,
+  ungatedReason
+} from '../compare/index.js'
 import type {
   Comparison,
   GroupComparison,
@@ -111,6 +116,17 @@ function warningsSuite(c: Comparison): string {
     `    <system-err>${escapeXml(c.warnings.map((w) => `warning: ${w}`).join('\n'))}</system-err>`,
     '  </testsuite>'
   ].join('\n')
+}
+
+/** The edited cases' ids, each with where it is written when the comparison has it. */
+function editedList(group: GroupComparison): string {
+  const ids = group.cases.editedIds ?? []
+  const listed = ids.map((id) => {
+    const source = listedCaseSource(group, id)
+    return source === undefined ? id : `${id} (${source})`
+  })
+  const more = (group.cases.edited ?? 0) - ids.length
+  return listed.join(', ') + (more > 0 ? `, and ${more} more` : '')
 }
 
 /** A metric that only repeats the score's numbers is counted with the score, as in `counts`. */
@@ -210,13 +226,24 @@ export function renderJunit(c: Comparison): string {
       time: '0',
       timestamp: c.head.startedAt
     })}>`
+    const edited = group.cases.edited ?? 0
     const properties = [
       `    <properties>`,
       `      <property${attributes({ name: 'verdict', value: group.verdict })}/>`,
       `      <property${attributes({ name: 'paired-cases', value: group.cases.paired })}/>`,
+      ...(edited > 0
+        ? [`      <property${attributes({ name: 'edited-cases', value: edited })}/>`]
+        : []),
       `    </properties>`
     ]
-    return [open, ...properties, ...cases, '  </testsuite>'].join('\n')
+    // Said where a reporter shows the suite: the paired cases are fewer than the spec's.
+    const output =
+      edited > 0
+        ? [
+            `    <system-out>${escapeXml(`${edited} edited (their variables changed, so not compared): ${editedList(group)}`)}</system-out>`
+          ]
+        : []
+    return [open, ...properties, ...cases, ...output, '  </testsuite>'].join('\n')
   })
   const root = `<testsuites${attributes({
     name: 'evalgate',

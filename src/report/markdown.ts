@@ -20,6 +20,7 @@ import {
 import {
   failsOnlyInStrictMode,
   isRepeated,
+  listedCaseSource,
   pooledDropLine,
   shownMetrics,
   strictFailures
@@ -108,6 +109,7 @@ function caseCounts(group: GroupComparison): string {
   const parts = [plural(group.cases.paired, 'paired case')]
   if (group.cases.added > 0) parts.push(`${group.cases.added} added`)
   if (group.cases.removed > 0) parts.push(`${group.cases.removed} removed`)
+  if ((group.cases.edited ?? 0) > 0) parts.push(`${group.cases.edited} edited`)
   if ((group.cases.unreached ?? 0) > 0) parts.push(`${group.cases.unreached} not reached`)
   if ((group.cases.unreachedByBaseline ?? 0) > 0) {
     parts.push(`${group.cases.unreachedByBaseline} not reached by the baseline`)
@@ -154,14 +156,28 @@ function groupNotes(group: GroupComparison): string[] {
     )
   }
   if (group.configChanged) notes.push('Provider configuration changed in this run.')
-  const list = (ids: string[], total: number) =>
+  // With where each case is written: an id derived from the variables names no case a reader knows.
+  const withSource = (id: string) => {
+    const source = listedCaseSource(group, id)
+    return source === undefined
+      ? markdownInline(id, 60)
+      : `${markdownInline(id, 60)} (${markdownInline(source, 120)})`
+  }
+  const list = (ids: string[], total: number, where = false) =>
     ids
       .slice(0, 10)
-      .map((id) => markdownInline(id, 60))
+      .map((id) => (where ? withSource(id) : markdownInline(id, 60)))
       .join(', ') + (total > 10 ? `, … (${total} in all)` : '')
-  const { added, removed, unreached = 0, unreachedByBaseline = 0 } = group.cases
-  if (added > 0) notes.push(`Added (not paired): ${list(group.cases.addedIds, added)}`)
-  if (removed > 0) notes.push(`Removed (not paired): ${list(group.cases.removedIds, removed)}`)
+  const { added, removed, edited = 0, unreached = 0, unreachedByBaseline = 0 } = group.cases
+  if (added > 0) notes.push(`Added (not paired): ${list(group.cases.addedIds, added, true)}`)
+  if (removed > 0) {
+    notes.push(`Removed (not paired): ${list(group.cases.removedIds, removed, true)}`)
+  }
+  if (edited > 0) {
+    notes.push(
+      `Edited (their variables changed, so not compared): ${list(group.cases.editedIds ?? [], edited, true)}`
+    )
+  }
   if (unreached > 0) {
     notes.push(
       `Not reached (the head run was cancelled or stopped early): ${list(group.cases.unreachedIds ?? [], unreached)}`

@@ -202,13 +202,14 @@ function gateProblems(run: RunResult): Pick<Diagnostic, 'path' | 'message' | 'hi
  * (they are optional), yet no evalgate ever wrote them into an older one.
  */
 const ANSWER_FIELDS_SINCE: Record<string, number> = { finishReason: 3, judgeCached: 3 }
+const CASE_FIELDS_SINCE: Record<string, number> = { varsFingerprint: 4 }
 const SUITE_FIELDS_SINCE: Record<string, number> = { scoringFingerprint: 4 }
 const PROVIDER_FIELDS_SINCE: Record<string, number> = { resolvedConfigFingerprint: 4 }
 
 /**
  * The first field newer than the format the file declares: an evalgate of that format
  * would not know the field, so the file was hand-edited or its `schemaVersion` set by something
- * other than the run that wrote its answers, and which of the two is wrong cannot be told.
+ * other than the run that wrote it, and which of the two is wrong cannot be told.
  */
 function fieldNewerThanVersion(run: RunResult, file: string): Diagnostic | undefined {
   const declared = run.schemaVersion
@@ -232,6 +233,9 @@ function fieldNewerThanVersion(run: RunResult, file: string): Diagnostic | undef
     suite.results.forEach((result, r) => {
       check(result, `suites.${s}.results.${r}`, ANSWER_FIELDS_SINCE)
     })
+    suite.cases.forEach((info, c) => {
+      check(info, `suites.${s}.cases.${c}`, CASE_FIELDS_SINCE)
+    })
   })
   if (first === undefined) return undefined
   const more =
@@ -240,7 +244,7 @@ function fieldNewerThanVersion(run: RunResult, file: string): Diagnostic | undef
     file,
     path: first.path,
     message: `\`${first.field}\` is a field of results format ${first.since}, but the file declares \`schemaVersion: ${declared}\`${more}: it was hand-edited or written by a different evalgate version`,
-    hint: `write it again with \`evalgate run\`, or, if its answers are as an evalgate run wrote them, set \`schemaVersion\` to ${needed}`
+    hint: `write it again with \`evalgate run\`, or, if its cases and answers are as an evalgate run wrote them, set \`schemaVersion\` to ${needed}`
   }
 }
 

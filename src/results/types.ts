@@ -7,8 +7,9 @@ import type { GateSpec } from '../spec/types.js'
 
 /**
  * 2 added `run.commentKey`, `run.replayed` and each suite's `promptFingerprint` and `timeoutMs`;
- * 3 added each answer's `finishReason` and `judgeCached`; 4 each suite's `scoringFingerprint` and
- * each provider's `resolvedConfigFingerprint`. An evalgate reading an older version refuses the new
+ * 3 added each answer's `finishReason` and `judgeCached`; 4 each suite's `scoringFingerprint`, each
+ * provider's `resolvedConfigFingerprint` and each case's `varsFingerprint`. An evalgate reading an
+ * older version refuses the new
  * fields as unknown: told the file is newer, it says to upgrade. Older files are read as they are
  * (the fields are optional).
  */
@@ -82,6 +83,11 @@ export interface CaseInfo {
   cluster?: string
   /** `file:line` where the case was written, for annotations. */
   source: string
+  /**
+   * sha256 of the case's variables (canonical JSON): a case edited under the same id has another,
+   * and is not compared with its old self. Absent in results before format 4.
+   */
+  varsFingerprint?: string
 }
 
 export interface ProviderInfo {

@@ -540,7 +540,9 @@ function suiteResult(
     cases: cases.map((c) => ({
       id: c.id,
       ...(c.cluster !== undefined ? { cluster: c.cluster } : {}),
-      source: `${recordedPath(c.source.file, spec.file)}:${c.source.line ?? 1}`
+      source: `${recordedPath(c.source.file, spec.file)}:${c.source.line ?? 1}`,
+      // Compare pairs cases by id: this tells an edited case from the one the baseline answered.
+      varsFingerprint: fingerprint(c.vars)
     })),
     results: run.results.filter((r): r is CaseResult => r !== undefined)
   }
