@@ -155,6 +155,18 @@ describe('a javascript scorer checked out on Windows (CRLF line ends, a BOM)', (
     expect(compared.stdout).toMatch(/^\s+mean score\s.*REGRESSION/m)
     expect(compared.code).toBe(1)
   })
+
+  it('compares with a baseline stored from that checkout before the upgrade, as it did', async () => {
+    // Written by evalgate 0.x (format 3) from this suite with this CRLF and BOM scorer file: its
+    // scorers' fingerprint hashes the file as it was, which is all it has to compare on.
+    const before = resolve('__tests__/fixtures/results/v3-echo-windows-baseline.json')
+    await writeFile(join(root, 'grade.js'), `\uFEFF${scorer.join('\r\n')}`)
+    const head = await run({ prompt: 'sloppy {{n}}', scorers }, 'head.json')
+    const compared = await compare(before, head)
+    expect(compared.stdout).not.toContain('NOT COMPARABLE')
+    expect(compared.stdout).toMatch(/^\s+mean score\s.*REGRESSION/m)
+    expect(compared.code).toBe(1)
+  })
 })
 
 describe('a scorer edit that changes what passes', () => {

@@ -153,8 +153,8 @@ type SuiteFingerprints = Pick<
 /**
  * A custom scorer is identified by its code, not by where it sits: an absolute path differs
  * between a laptop and CI, and an edited scorer must not be compared with the old one. Its code
- * as Git stores it: a Windows checkout (CRLF line ends, an editor's BOM) is the same scorer, and a
- * file with LF line ends hashes as it always did, so stored baselines stay comparable.
+ * as the file holds it, as older runs hashed it (`scorersFingerprint`, which their baselines are
+ * compared on).
  */
 async function scorerIdentity(scorer: ScorerSpec): Promise<Record<string, unknown>> {
   if (scorer.type === 'llm-judge') {
@@ -167,8 +167,17 @@ async function scorerIdentity(scorer: ScorerSpec): Promise<Record<string, unknow
     return definition
   }
   const { source: _source, path, ...definition } = scorer
-  const code = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '').replace(/\r\n/g, '\n')
-  return { ...definition, code: sha256Hex(code) }
+  return { ...definition, code: sha256Hex(await readFile(path, 'utf8')) }
+}
+
+/**
+ * A custom scorer's code as Git stores it: a Windows checkout (CRLF line ends, an editor's BOM)
+ * holds the same scorer as a Linux one.
+ */
+async function scorerCode(scorer: ScorerSpec): Promise<string | undefined> {
+  if (scorer.type !== 'javascript') return undefined
+  const code = await readFile(scorer.path, 'utf8')
+  return sha256Hex(code.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n'))
 }
 
 /** The scorer fields that are templates, rendered with the case's variables. */
@@ -181,11 +190,13 @@ type Recorded = (file: string) => string
  * A scorer by what decides its scores and passes alone: not its name (a label shown in reports),
  * its weight as its share of the total (the score is the weighted mean), its placeholders however
  * spaced (`{{ a }}` renders as `{{a}}`), its regex flags in any order, an LLM judge by what it
- * calls (a moved spec's judge command is the same command).
+ * calls (a moved spec's judge command is the same command), a custom scorer by its `code`
+ * whatever its line ends.
  */
 function scoringIdentity(
   scorer: ScorerSpec,
   identity: Record<string, unknown>,
+  code: string | undefined,
   totalWeight: number,
   recorded: Recorded
 ): string {
@@ -198,17 +209,25 @@ function scoringIdentity(
   )
   if (scorer.type === 'regex') canonical.flags = [...scorer.flags].sort().join('')
   if (scorer.type === 'llm-judge') canonical.judge = providerCalls(scorer.judge, recorded)
+  if (code !== undefined) canonical.code = code
   return fingerprint({ ...canonical, weight: scorer.weight / totalWeight })
 }
 
 async function suiteFingerprints(spec: SuiteSpec, recorded: Recorded): Promise<SuiteFingerprints> {
   const casesFingerprint = fingerprint(spec.cases.map(caseFingerprint).sort())
   const identities = await Promise.all(spec.scorers.map(scorerIdentity))
+  const codes = await Promise.all(spec.scorers.map(scorerCode))
   const scorersFingerprint = fingerprint(identities)
   const totalWeight = spec.scorers.reduce((total, scorer) => total + scorer.weight, 0)
   // Sorted: a case's score is the weighted mean and its pass needs every scorer's, whatever the order.
   const scoring = spec.scorers.map((scorer, i) =>
-    scoringIdentity(scorer, identities[i] as Record<string, unknown>, totalWeight, recorded)
+    scoringIdentity(
+      scorer,
+      identities[i] as Record<string, unknown>,
+      codes[i],
+      totalWeight,
+      recorded
+    )
   )
   return {
     fingerprint: fingerprint([casesFingerprint, scorersFingerprint]),
