@@ -166,16 +166,16 @@ describe('the pooled drop test of the mean score', () => {
   })
 
   it('says a pooled drop that repeats a suite’s own regression in one quiet line', () => {
-    const same = suites(2, baseLevel)
+    const same = suites(9, baseLevel)
     const collapsed = (level: number) =>
       buildSuite({ suite: 'collapsed', cases: CASES, answer: () => scored(level) })
     const c = compareRuns(buildRun([collapsed(1), ...same]), buildRun([collapsed(0), ...same]), {
       seed
     })
     expect(c.pooledScore?.verdict).toBe('regression')
-    expect(c.summary).toBe('Regression: 1 regression, 10 passes across 3 suite × providers.')
+    expect(c.summary).toBe('Regression: 1 regression, 38 passes across 10 suite × providers.')
     expect(renderMarkdown(c)).toContain(
-      '*Across all 3 suites × providers whose scores were compared, the mean score dropped 33.3 pts (95% CI '
+      '*Across all 10 suites × providers whose scores were compared, the mean score dropped 10.0 pts (95% CI '
     )
     expect(renderMarkdown(c)).not.toContain('on its own')
   })
@@ -203,12 +203,34 @@ describe('the pooled drop test of the mean score', () => {
     expect(defaults.verdict).toBe('regression')
   })
 
-  it('has no pooled test in a run of one suite', () => {
-    const one = (run: number) => buildRun(suites(1, run === 0 ? baseLevel : dropped))
-    const c = compareRuns(one(0), one(1), { seed })
+  it.each([1, 9])(
+    'has no pooled test in a run of %i suites, whose own tests see their drops',
+    (count) => {
+      const run = (shift: number) => buildRun(suites(count, shift === 0 ? baseLevel : dropped))
+      const c = compareRuns(run(0), run(1), { seed })
+      expect(c.pooledScore).toBeUndefined()
+      expect(c.holmFamilySizes.quality).toBe(count)
+      expect(renderComparisonJson(c)).not.toContain('pooledScore')
+      expect(renderJunit(c)).not.toContain('pooled')
+    }
+  )
+
+  it('costs a suite no regression it shows alone when another suite improved', () => {
+    // One suite 15 points down on 40 pass/fail cases (7 pass → fail, 1 fail → pass: McNemar's
+    // mid-p 0.0195, under α/2 but not α/3), another 25 points up: with the pooled test, whose
+    // change is a gain, in their family, Holm would ask the drop for α/3.
+    const down = (run: number) => (i: number) => (i < 7 ? 1 - run : i === 7 ? run : 1)
+    const up = (run: number) => (i: number) => (i < 10 ? run : 1)
+    const side = (run: number) =>
+      buildRun(
+        [['down', down(run)] as const, ['up', up(run)] as const].map(([name, score]) =>
+          buildSuite({ suite: name, cases: 40, answer: (i) => scored(score(i)) })
+        )
+      )
+    const c = compareRuns(side(0), side(1), { seed })
     expect(c.pooledScore).toBeUndefined()
-    expect(c.holmFamilySizes.quality).toBe(1)
-    expect(renderComparisonJson(c)).not.toContain('pooledScore')
-    expect(renderJunit(c)).not.toContain('pooled')
+    const dropped = c.groups.find((g) => g.suite === 'down')
+    expect(dropped?.metrics.find((m) => m.metric === 'score')?.verdict).toBe('regression')
+    expect(comparisonExitCode(c)).toBe(1)
   })
 })

@@ -100,6 +100,13 @@ const HOLM_FAMILY: Record<MetricName, string> = {
 
 const MAX_LISTED_IDS = 100
 /**
+ * The fewest suite × providers with a tested score that get the pooled test. It is one more test
+ * in their Holm family, which costs each suite's own test α/m → α/(m + 1): a little among ten or
+ * more, where drops too small for any one suite to show are the risk; among fewer, whose own tests
+ * see their drops, it would cost them regressions they showed (α/2 → α/3 for two).
+ */
+const POOLED_MIN_GROUPS = 10
+/**
  * A case without an `id` gets the first 12 hex digits of the sha256 of its variables (the spec's
  * derivedCaseId), which is its `varsFingerprint`: so a results file tells a derived id from one
  * given.
@@ -870,7 +877,7 @@ export function compareRuns(base: RunResult, head: RunResult, options: CompareOp
 /**
  * The run's pooled drop test of the mean score (see pooledScoreMetric), over the suite ×
  * providers whose score is tested against its baseline (in its Holm family: compared, comparable,
- * no outage); null unless there are two or more, as one suite's own test already says it all.
+ * no outage); null with fewer than POOLED_MIN_GROUPS.
  */
 function pooledScore(
   pendingGroups: readonly PendingGroup[],
@@ -884,7 +891,7 @@ function pooledScore(
         : []
     )
   )
-  if (sources.length < 2) return null
+  if (sources.length < POOLED_MIN_GROUPS) return null
   return pooledScoreMetric({ sources, seed, alpha, family: HOLM_FAMILY.score })
 }
 
