@@ -1,20 +1,8 @@
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { runCli } from '../../src/cli/main.js'
 import type { Comparison } from '../../src/compare/index.js'
-
-/** A stream that keeps what is written to it. */
-function captured() {
-  const stream = { text: '', isTTY: false, write: (text: string) => (stream.text += text) }
-  return stream
-}
-
-async function cli(args: string[], cwd: string) {
-  const io = { cwd, env: {}, stdout: captured(), stderr: captured() }
-  const code = await runCli(args, io)
-  return { code, stdout: io.stdout.text, stderr: io.stderr.text }
-}
+import { runCliInProcess } from '../helpers/cli.js'
 
 // Right on every case, unless its prompt says to be sloppy: then 8 of the 20 cases go wrong.
 const APP = `export function answer({ prompt, vars }) {
@@ -59,13 +47,16 @@ async function run(shape: SuiteShape, out: string) {
   await mkdir(join(root, folder), { recursive: true })
   const spec = join(folder, `echo-${out}.eval.yaml`)
   await writeFile(join(root, spec), specText(shape))
-  const ran = await cli(['run', spec, '--out', out, '--quiet', '--commit', 'abc123'], root)
+  const ran = await runCliInProcess(
+    ['run', spec, '--out', out, '--quiet', '--commit', 'abc123'],
+    root
+  )
   expect(ran.stderr).toBe('')
   return out
 }
 
 async function compare(base: string, head: string, format = 'terminal') {
-  return cli(['compare', base, head, '--format', format, '--no-color'], root)
+  return runCliInProcess(['compare', base, head, '--format', format, '--no-color'], root)
 }
 
 beforeAll(async () => {

@@ -1,21 +1,9 @@
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { runCli } from '../../src/cli/main.js'
 import type { Comparison } from '../../src/compare/index.js'
+import { runCliInProcess } from '../helpers/cli.js'
 import { runResult } from '../helpers/run-result.js'
-
-/** A stream that keeps what is written to it. */
-function captured() {
-  const stream = { text: '', isTTY: false, write: (text: string) => (stream.text += text) }
-  return stream
-}
-
-async function cli(args: string[], cwd: string) {
-  const io = { cwd, env: {}, stdout: captured(), stderr: captured() }
-  const code = await runCli(args, io)
-  return { code, stdout: io.stdout.text, stderr: io.stderr.text }
-}
 
 // A baseline of other suites than the head's: nothing is compared, and only a warning says so.
 const OTHER_SUITES =
@@ -36,7 +24,7 @@ describe("a comparison's warnings, whatever the format", () => {
   it.each(['junit', 'json', 'markdown'])(
     'compare --format %s writes them to stderr, for the CI log',
     async (format) => {
-      const compared = await cli(['compare', base, head, '--format', format], dir)
+      const compared = await runCliInProcess(['compare', base, head, '--format', format], dir)
       expect(compared.code).toBe(0)
       expect(compared.stderr).toBe(`evalgate: warning: ${OTHER_SUITES}\n`)
       if (format === 'json') {
@@ -46,7 +34,7 @@ describe("a comparison's warnings, whatever the format", () => {
   )
 
   it('compare --format junit lists them in the XML, as a skipped testcase of testsuite evalgate', async () => {
-    const compared = await cli(['compare', base, head, '--format', 'junit'], dir)
+    const compared = await runCliInProcess(['compare', base, head, '--format', 'junit'], dir)
     const escaped = OTHER_SUITES.replace(/'/g, '&apos;')
     expect(compared.stdout).toContain(
       `  <testsuite name="evalgate" tests="1" failures="0" errors="0" skipped="1" time="0" timestamp="2026-11-28T10:00:00.000Z">\n    <testcase classname="evalgate" name="warning: ${escaped}" time="0">\n      <skipped message="${escaped}"/>\n    </testcase>\n`
@@ -54,13 +42,13 @@ describe("a comparison's warnings, whatever the format", () => {
   })
 
   it('the terminal report prints them itself, not twice', async () => {
-    const compared = await cli(['compare', base, head, '--no-color'], dir)
+    const compared = await runCliInProcess(['compare', base, head, '--no-color'], dir)
     expect(compared.stderr).toBe('')
     expect(compared.stdout).toContain(`\nwarning: ${OTHER_SUITES}\n`)
   })
 
   it('run --baseline --format junit writes them to stderr too', async () => {
-    const run = await cli(
+    const run = await runCliInProcess(
       [
         'run',
         'evals/refunds.eval.yaml',

@@ -3,6 +3,7 @@ import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { bundleForNode } from '../../scripts/esbuild-node.mjs'
+import { runCli } from '../../src/cli/main.js'
 
 /**
  * Bundles an entry (the CLI or the action) the way `npm run bundle` does, into a temp dir, so integration tests run the
@@ -19,6 +20,19 @@ export interface CliRun {
   code: number | null
   stdout: string
   stderr: string
+}
+
+/** A stream that keeps what is written to it. */
+function captured() {
+  const stream = { text: '', isTTY: false, write: (text: string) => (stream.text += text) }
+  return stream
+}
+
+/** The CLI run in this process from `cwd`, with no environment: its exit code and output. */
+export async function runCliInProcess(args: string[], cwd: string): Promise<CliRun> {
+  const io = { cwd, env: {}, stdout: captured(), stderr: captured() }
+  const code = await runCli(args, io)
+  return { code, stdout: io.stdout.text, stderr: io.stderr.text }
 }
 
 export interface CliProcessOptions {
