@@ -21,6 +21,7 @@ import type {
   MetricComparison,
   MetricName
 } from '../../src/compare/index.js'
+import type { RunResult } from '../../src/results/types.js'
 import type { GateSpec } from '../../src/spec/types.js'
 import { buildRun, buildSuite, errored, lcg, runPair, scored } from './build.js'
 
@@ -39,6 +40,16 @@ function metric(c: Comparison, name: MetricName, index = 0): MetricComparison {
 }
 
 /** Case i passes when i < passing (K = 1, scores 0/1). */
+/** `run` cancelled before any answer: every case is listed, none answered. */
+function cancelledBeforeAnyAnswer(run: RunResult): RunResult {
+  const cancelled = structuredClone(run)
+  const answers = cancelled.suites.reduce((total, suite) => total + suite.results.length, 0)
+  cancelled.run.complete = false
+  cancelled.run.incompleteReason = `cancelled (SIGINT) after 0 of ${answers} answers`
+  for (const suite of cancelled.suites) suite.results = []
+  return cancelled
+}
+
 function passingFirst(passing: number) {
   return (i: number) => scored(i < passing ? 1 : 0)
 }
@@ -641,11 +652,7 @@ describe('compareRuns verdicts', () => {
       { cases: 30, answer: () => scored(1) },
       { cases: 30, answer: () => scored(1) }
     )
-    // Cancelled before any answer: every case is listed, none answered.
-    const cancelled = structuredClone(head)
-    cancelled.run.complete = false
-    cancelled.run.incompleteReason = 'cancelled (SIGINT) after 0 of 30 answers'
-    for (const suite of cancelled.suites) suite.results = []
+    const cancelled = cancelledBeforeAnyAnswer(head)
     const c = compareRuns(base, cancelled, { seed, strict: true })
     const ids = Array.from({ length: 30 }, (_, i) => `case-${i}`)
     expect(group(c).cases).toEqual({
@@ -699,11 +706,7 @@ describe('compareRuns verdicts', () => {
       { cases: 30, answer: () => scored(1) },
       { cases: 30, answer: () => scored(1) }
     )
-    // Cancelled before any answer: every case is listed, none answered.
-    const cancelled = structuredClone(base)
-    cancelled.run.complete = false
-    cancelled.run.incompleteReason = 'cancelled (SIGINT) after 0 of 30 answers'
-    for (const suite of cancelled.suites) suite.results = []
+    const cancelled = cancelledBeforeAnyAnswer(base)
     const c = compareRuns(cancelled, head, { seed, strict: true })
     const ids = Array.from({ length: 30 }, (_, i) => `case-${i}`)
     expect(group(c).cases).toEqual({
