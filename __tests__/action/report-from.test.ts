@@ -72,6 +72,20 @@ beforeAll(async () => {
 afterAll(() => server.close())
 afterEach(() => expect(server.violations).toEqual([]))
 
+/** The pull request's own job, `pull-request`, of the same repository: it comments itself. */
+function pullRequestJob(pull: ReturnType<typeof newPullRequest>) {
+  return runEvent(
+    'pull_request',
+    pullRequestPayload({ ...pull, baseSha: mainSha }),
+    {
+      GITHUB_SHA: '8'.repeat(40),
+      GITHUB_REF: `refs/pull/${pull.number}/merge`,
+      GITHUB_JOB: 'pull-request'
+    },
+    ACTIONS_TOKEN
+  )
+}
+
 describe('report-from: the pull request it comments on', () => {
   it('ignores a listed pull request of another repository or commit, and comments on the fork’s own', async () => {
     // Another pull request, with its own report: a regression.
@@ -650,16 +664,7 @@ describe('report-from: results larger than it reads', () => {
 
   it('replaces the report of the job the results name, as the other reports of report-from do', async () => {
     const pull = newPullRequest('too-large-keyed')
-    const job = await runEvent(
-      'pull_request',
-      pullRequestPayload({ ...pull, baseSha: mainSha }),
-      {
-        GITHUB_SHA: '8'.repeat(40),
-        GITHUB_REF: `refs/pull/${pull.number}/merge`,
-        GITHUB_JOB: 'pull-request'
-      },
-      ACTIONS_TOKEN
-    )
+    const job = await pullRequestJob(pull)
     const [written] = server.state.commentsOn(pull.number)
     const marker = '<!-- evalgate:evals#pull-request -->'
     expect(written?.body).toMatch(new RegExp(`^${marker}\n`))
@@ -713,16 +718,7 @@ describe('report-from: results larger than it reads', () => {
 describe('report-from: the comment it writes', () => {
   it('is the pull request job’s own, by the job the results record, with its baseline line', async () => {
     const pull = newPullRequest('same-repo')
-    const job = await runEvent(
-      'pull_request',
-      pullRequestPayload({ ...pull, baseSha: mainSha }),
-      {
-        GITHUB_SHA: '8'.repeat(40),
-        GITHUB_REF: `refs/pull/${pull.number}/merge`,
-        GITHUB_JOB: 'pull-request'
-      },
-      ACTIONS_TOKEN
-    )
+    const job = await pullRequestJob(pull)
     const [written] = server.state.commentsOn(pull.number)
     expect(written?.body).toMatch(/^<!-- evalgate:evals#pull-request -->/)
     const report = await runEvent(
