@@ -225,3 +225,42 @@ describe('a baseline written before evalgate recorded what decides scores (forma
     expect(compared.code).toBe(0)
   })
 })
+
+describe('one-string exec commands with a `${NAME}`, replayed by a fork’s pull request', () => {
+  it('compare with the run that had the variable set: no changed scorers or configuration', async () => {
+    const dir = join(root, 'keyed')
+    await mkdir(dir)
+    const script = (answer: string) => `#!/bin/sh\ncat >/dev/null\necho '${answer}'\n`
+    await writeFile(join(dir, 'app.sh'), script('hello'), { mode: 0o755 })
+    await writeFile(join(dir, 'judge.sh'), script('{"score":5,"reasoning":"ok"}'), { mode: 0o755 })
+    await writeFile(
+      join(dir, 'keyed.eval.yaml'),
+      `suite: keyed
+providers:
+  - { id: app, type: exec, command: './app.sh --key \${MYKEY}' }
+prompt: 'hi {{n}}'
+cases:
+${CASES.join('\n')}
+scorers:
+  - type: llm-judge
+    rubric: A greeting.
+    judge: { id: j, type: exec, command: './judge.sh --key \${MYKEY}' }
+`
+    )
+    const cache = ['--cache-dir', join(dir, 'cache'), '--quiet']
+    const runWith = async (env: Record<string, string>, mode: string, out: string) => {
+      const io = { cwd: root, env, stdout: captured(), stderr: captured() }
+      const args = ['run', 'keyed/keyed.eval.yaml', '--out', out, '--cache', mode, ...cache]
+      expect(await runCli(args, io)).toBe(0)
+    }
+    const PATH = process.env.PATH ?? ''
+    await runWith({ PATH, MYKEY: 'abcdef' }, 'write', 'keyed-base.json')
+    await runWith({ PATH }, 'replay', 'keyed-head.json')
+    const compared = await compare('keyed-base.json', 'keyed-head.json')
+    expect(compared.stdout).not.toContain('NOT COMPARABLE')
+    expect(compared.stdout).not.toContain('the scorers changed')
+    expect(compared.stdout).not.toContain('provider configuration changed')
+    const json = JSON.parse((await compare('keyed-base.json', 'keyed-head.json', 'json')).stdout)
+    expect((json as Comparison).groups[0]?.configChanged).toBe(false)
+  })
+})

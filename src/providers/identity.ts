@@ -1,8 +1,14 @@
 import { fingerprint } from '../results/fingerprint.js'
 import { redactValue } from '../spec/secrets.js'
 import { withEnvValues } from '../spec/env-reference.js'
+import { SHELL_VARIABLE_PREFIX } from '../spec/providers.js'
 import { mapBodyText } from './http.js'
-import type { HttpProviderSpec, OpenAIProviderSpec, ProviderSpec } from '../spec/types.js'
+import type {
+  ExecProviderSpec,
+  HttpProviderSpec,
+  OpenAIProviderSpec,
+  ProviderSpec
+} from '../spec/types.js'
 
 /**
  * `value` with the provider's secrets written back as their `${VAR}`: a secret in a URL, header or
@@ -75,4 +81,20 @@ export function rateLimitIdentity(spec: ProviderSpec): string {
   return spec.type === 'openai' || spec.type === 'http'
     ? fingerprint(endpoint(spec))
     : spec.configFingerprint
+}
+
+/**
+ * An exec command's environment as it identifies the command: each value with the secrets written
+ * back, and a one-string command's `${NAME}` (its EVALGATE_VAR_NAME) by its name alone, whether it
+ * is set or not (a fork's pull request has no secrets): never by its value.
+ */
+export function execEnvironment(spec: ExecProviderSpec): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(spec.env).map(([name, value]) => [
+      name,
+      name.startsWith(SHELL_VARIABLE_PREFIX)
+        ? `\${${name.slice(SHELL_VARIABLE_PREFIX.length)}}`
+        : asWritten(spec, value)
+    ])
+  )
 }

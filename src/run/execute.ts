@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { EvalgateError, InputError, ProviderError, errorMessage } from '../errors.js'
 import { raceAbort } from '../providers/abort.js'
-import { providerCacheIdentity } from '../providers/identity.js'
+import { execEnvironment, providerCacheIdentity } from '../providers/identity.js'
 import { callCost } from '../providers/prices.js'
 import { attemptsOf } from '../providers/retry.js'
 import type { Provider, ProviderRequest } from '../providers/types.js'
@@ -271,7 +271,7 @@ function providerCalls(spec: ProviderSpec, recorded: Recorded): Record<string, u
       return {
         command: redactValue(spec.command, secrets),
         cwd: recorded(spec.cwd),
-        env: redactValue(spec.env, secrets)
+        env: execEnvironment(spec)
       }
   }
 }

@@ -276,7 +276,7 @@ function stringValues(record: Record<string, Text> | undefined): Record<string, 
 
 // The command's own program, when written as a path (`./bin/app`), can be checked at load.
 // What a one-string exec command's `${NAME}` is renamed to in the command and its environment.
-const SHELL_VARIABLE_PREFIX = 'EVALGATE_VAR_'
+export const SHELL_VARIABLE_PREFIX = 'EVALGATE_VAR_'
 const PATH_LIKE = /^(\/|\.\.?\/)/
 
 /** Settings of a provider entry that say how it is called or shown, never what it answers. */
@@ -763,8 +763,9 @@ function shellCommand(
   const command = written.replace(ENV_REFERENCE, (match, escaped: string, name: string) => {
     if (escaped) return match.slice(1)
     expandsVariables = true
-    const value = context.env[name]
-    if (value !== undefined) variables[`${SHELL_VARIABLE_PREFIX}${name}`] = value
+    // An unset one is passed as its `${NAME}`: its provider is only ever replayed (unsetVariables),
+    // never run, and its configuration is the same, set or not (a fork's pull request).
+    variables[`${SHELL_VARIABLE_PREFIX}${name}`] = context.env[name] ?? `\${${name}}`
     return `\${${SHELL_VARIABLE_PREFIX}${name}}`
   })
   return { command, variables, expandsVariables }
