@@ -356,6 +356,55 @@ scorers:
     expect(answers.every((answer) => answer.cached === true)).toBe(true)
   })
 
+  it('a replay from a subdirectory finds what an older evalgate recorded there, keyed from the working directory', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'evalgate-former-keys-'))
+    await mkdir(join(root, '.git'))
+    const spec = `suite: echo
+providers:
+  - { id: echo, type: exec, command: cat }
+prompt: '{{n}}'
+cases:
+  - { id: a, vars: { n: 1 } }
+  - { id: b, vars: { n: 2 } }
+scorers:
+  - { type: equals, expected: '{{n}}' }
+`
+    const cacheDir = join(root, 'cache')
+    // Before its keys started from the repository's root, evalgate keyed a run from `evals`
+    // by `.`: the key this version gives a spec at the root, which records the cache here.
+    await writeFile(join(root, 'echo.eval.yaml'), spec)
+    const args = (mode: string, results: string) => [
+      'run',
+      'echo.eval.yaml',
+      '--out',
+      results,
+      '--cache',
+      mode,
+      '--cache-dir',
+      cacheDir
+    ]
+    const recorded = await runCliProcess(cli, args('write', out), { cwd: root })
+    expect(recorded.code).toBe(0)
+    await rm(join(root, 'echo.eval.yaml'))
+    await mkdir(join(root, 'evals'))
+    await writeFile(join(root, 'evals', 'echo.eval.yaml'), spec)
+    const replayed = await runCliProcess(cli, args('replay', `${out}.replayed`), {
+      cwd: join(root, 'evals'),
+      env: { NO_COLOR: '1' }
+    })
+    expect(replayed.stderr).not.toContain('no cached answer')
+    expect(replayed.code).toBe(0)
+    const answers = (await readResults(`${out}.replayed`)).suites.flatMap((s) => s.results)
+    expect(answers.map((answer) => [answer.output, answer.cached])).toEqual([
+      ['1', true],
+      ['2', true]
+    ])
+    const notes = replayed.stderr.split('\n').filter((line) => line.includes('older evalgate'))
+    expect(notes).toEqual([
+      `evalgate: warning: cache: answers of a module or exec provider in ${cacheDir} were found under the key of an older evalgate (its spec's directory from the working directory, not from the repository's root); a run with cache mode write records them under the current one`
+    ])
+  })
+
   it('a replay from a cache directory that does not exist names it, and fails with a baseline too', async () => {
     await runCliProcess(cli, ['run', 'evals/refunds.eval.yaml', '--out', out, '-q'], { cwd: repo })
     const head = `${out}.head`

@@ -1,3 +1,4 @@
+import { posix } from 'node:path'
 import { fingerprint } from '../results/fingerprint.js'
 import { redactValue } from '../spec/secrets.js'
 import { withEnvValues } from '../spec/env-reference.js'
@@ -6,6 +7,7 @@ import { mapBodyText } from './http.js'
 import type {
   ExecProviderSpec,
   HttpProviderSpec,
+  ModuleProviderSpec,
   OpenAIProviderSpec,
   ProviderSpec
 } from '../spec/types.js'
@@ -66,11 +68,24 @@ export function providerCacheIdentity(spec: ProviderSpec): string {
       })
     case 'module':
     case 'exec':
-      return fingerprint({
-        config: spec.answerConfigFingerprint,
-        specDir: spec.specDirectory
-      })
+      return programIdentity(spec, spec.specDirectory)
   }
+}
+
+function programIdentity(spec: ModuleProviderSpec | ExecProviderSpec, specDir: string): string {
+  return fingerprint({ config: spec.answerConfigFingerprint, specDir })
+}
+
+/**
+ * What a module's or exec command's cached answers were keyed on before they were keyed by the
+ * spec's directory from the repository's root: its directory as the run names it, from its working
+ * directory. Undefined when that is the same key (a run from the root), or for another provider.
+ * A cache recorded by a run from a subdirectory (a monorepo's package) then still replays.
+ */
+export function formerProviderCacheIdentity(spec: ProviderSpec): string | undefined {
+  if (spec.type !== 'module' && spec.type !== 'exec') return undefined
+  const former = posix.dirname(spec.source.file.split('\\').join('/'))
+  return former === spec.specDirectory ? undefined : programIdentity(spec, former)
 }
 
 /**

@@ -309,21 +309,35 @@ export class ResponseCache {
    * not `usable` to the caller (a judge's answer that is no verdict) is a miss in a mode that can
    * call again, for another try; a replay, which cannot, gives it back as recorded, so the run
    * it replays is reproduced with the same error. In replay mode a miss throws CacheMissError;
-   * `what` (e.g. "provider gpt, case q1, repeat 0") names it.
+   * `what` (e.g. "provider gpt, case q1, repeat 0") names it. `formerKey`, the key an older
+   * evalgate recorded the same answer under, is looked up on a miss (said once): a cache
+   * recorded before an upgrade still answers until a run records it again, under `key`.
    */
   async get(
     key: string,
     what?: string,
-    usable: (answer: CachedAnswer) => boolean = () => true
+    usable: (answer: CachedAnswer) => boolean = () => true,
+    formerKey?: string
   ): Promise<CachedAnswer | undefined> {
     if (!this.reads) return undefined
-    const file = this.path(key)
-    const read = await this.read(file, key)
+    const read =
+      (await this.read(this.path(key), key)) ??
+      (formerKey === undefined ? undefined : await this.readFormer(formerKey))
     const answer = read && (this.mode === 'replay' || usable(read)) ? read : undefined
     const { otherFormat } = this.findings
     if (!read && otherFormat !== undefined) this.findings.otherFormatMisses++
     if (!answer && this.mode === 'replay') {
       throw new CacheMissError(key, this.dir, what, otherFormat)
+    }
+    return answer
+  }
+
+  private async readFormer(key: string): Promise<CachedAnswer | undefined> {
+    const answer = await this.read(this.path(key), key)
+    if (answer) {
+      this.warnOnce(
+        `cache: answers of a module or exec provider in ${this.dir} were found under the key of an older evalgate (its spec's directory from the working directory, not from the repository's root); a run with cache mode write records them under the current one`
+      )
     }
     return answer
   }

@@ -1,6 +1,10 @@
 import { ProviderError } from '../errors.js'
 import { abortAfter, raceAbort } from '../providers/abort.js'
-import { providerCacheIdentity, rateLimitIdentity } from '../providers/identity.js'
+import {
+  formerProviderCacheIdentity,
+  providerCacheIdentity,
+  rateLimitIdentity
+} from '../providers/identity.js'
 import { DEFAULT_RETRY_POLICY, sleep, withRetries } from '../providers/retry.js'
 import type { RetryPolicy } from '../providers/retry.js'
 import type { Provider, ProviderRequest, ProviderResponse } from '../providers/types.js'
@@ -45,6 +49,8 @@ export interface CallPolicy {
   /** Request parameters (max tokens) that rate-limit estimates count. */
   params: Record<string, unknown>
   cacheIdentity: string
+  /** The identity an older evalgate keyed the same answers by (formerProviderCacheIdentity). */
+  formerCacheIdentity?: string
   /** The provider's secrets are not set: its answers come from `replayCache`, never a call. */
   replays: boolean
   /**
@@ -141,6 +147,7 @@ export function callPolicy(
     inFlight: run.limiters.inFlight(spec),
     params: spec.type === 'openai' ? spec.params : {},
     cacheIdentity: providerCacheIdentity(spec),
+    formerCacheIdentity: formerProviderCacheIdentity(spec),
     replays: spec.unsetVariables !== undefined,
     keysVars: spec.type !== 'openai',
     keysCaseId: spec.type === 'module' || spec.type === 'exec',
@@ -226,20 +233,20 @@ export async function callProvider(
   usable: (answer: CachedAnswer) => boolean = () => true
 ): Promise<Answer> {
   const cache = policy.replays ? options.replayCache : options.cache
-  const key =
-    cache && (cache.reads || cache.writes)
-      ? cacheKey({
-          providerFingerprint: policy.cacheIdentity,
-          request: {
-            messages: request.messages,
-            ...(policy.keysVars ? { vars: request.vars } : {}),
-            ...(policy.keysCaseId ? { caseId: request.caseId } : {})
-          },
-          repeat: request.repeat
-        })
-      : undefined
+  const keyBy = (providerFingerprint: string) =>
+    cacheKey({
+      providerFingerprint,
+      request: {
+        messages: request.messages,
+        ...(policy.keysVars ? { vars: request.vars } : {}),
+        ...(policy.keysCaseId ? { caseId: request.caseId } : {})
+      },
+      repeat: request.repeat
+    })
+  const key = cache && (cache.reads || cache.writes) ? keyBy(policy.cacheIdentity) : undefined
   if (cache && key && cache.reads) {
-    const hit = await cache.get(key, what, usable)
+    const { formerCacheIdentity: former } = policy
+    const hit = await cache.get(key, what, usable, former === undefined ? undefined : keyBy(former))
     if (hit) {
       // A cache recorded before a secret was known to this run is redacted on the way out.
       return {
