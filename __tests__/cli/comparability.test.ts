@@ -249,9 +249,8 @@ scorers:
     )
     const cache = ['--cache-dir', join(dir, 'cache'), '--quiet']
     const runWith = async (env: Record<string, string>, mode: string, out: string) => {
-      const io = { cwd: root, env, stdout: captured(), stderr: captured() }
       const args = ['run', 'keyed/keyed.eval.yaml', '--out', out, '--cache', mode, ...cache]
-      expect(await runCli(args, io)).toBe(0)
+      expect((await runCliInProcess(args, root, env)).code).toBe(0)
     }
     const PATH = process.env.PATH ?? ''
     await runWith({ PATH, MYKEY: 'abcdef' }, 'write', 'keyed-base.json')

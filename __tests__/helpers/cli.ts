@@ -28,9 +28,13 @@ function captured() {
   return stream
 }
 
-/** The CLI run in this process from `cwd`, with no environment: its exit code and output. */
-export async function runCliInProcess(args: string[], cwd: string): Promise<CliRun> {
-  const io = { cwd, env: {}, stdout: captured(), stderr: captured() }
+/** The CLI run in this process from `cwd` with `env` (none by default): its exit code and output. */
+export async function runCliInProcess(
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {}
+): Promise<CliRun> {
+  const io = { cwd, env, stdout: captured(), stderr: captured() }
   const code = await runCli(args, io)
   return { code, stdout: io.stdout.text, stderr: io.stderr.text }
 }
