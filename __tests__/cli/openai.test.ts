@@ -611,17 +611,19 @@ describe('an LLM judge and the cache', () => {
       }
     ])
 
-    // A replay of the same code reproduces the run, and compares with it as a pass.
+    // A replay of the same code reproduces the run, and compares with it as a pass: its scores
+    // pass, and one errored answer of 6 in each run leaves only the error rate unsettled (6
+    // answers cannot bound a rise within 2 points).
     const replayed = join(specDir, 'replayed.json')
     const replay = await run(specDir, replayed, ['--cache', 'replay', ...cache])
     expect(replay.stdout).not.toContain('not graded')
     expect((await results(replayed)).suites[0]?.results.map((r) => r.error)).toEqual(recordedErrors)
-    const compared = await runBundle(
-      cli,
-      ['compare', recorded, replayed, '--strict', '--no-color'],
-      { cwd: specDir }
-    )
-    expect(compared.stdout).not.toContain('INCONCLUSIVE')
+    const compared = await runBundle(cli, ['compare', recorded, replayed, '--no-color'], {
+      cwd: specDir
+    })
+    expect(compared.stdout).toMatch(/mean score .* PASS/)
+    expect(compared.stdout).toMatch(/error rate .* INCONCLUSIVE/)
+    expect(compared.stdout).toContain('1 inconclusive result, 3 passes')
     expect(compared.code).toBe(0)
 
     // A run that can call asks the judge again for that answer, and records its verdict.

@@ -147,7 +147,17 @@ describe('compareRuns verdicts', () => {
     expect(score.verdict).toBe('inconclusive')
     expect(score.power?.minimumDetectableEffect).toBeGreaterThan(0.05)
     expect(score.power?.targetEffect).toBe(0.05)
-    expect(score.power?.additionalCases).toBeGreaterThan(100)
+    // An unchanged run's 95% CI stays within the 5-point margin 80% of the time from the n with
+    // (t_{0.975, n−1} + t_{0.8, n−1}) · sd / √n ≤ 0.05, sd = √(0.1 · 0.9 · 10/9) = 0.3162:
+    // 1.9675 + 0.8428 at 315 df gives (2.8103 · 0.3162 / 0.05)² = 315.8, so 316 cases, 306 more.
+    expect(score.power).toMatchObject({
+      requiredCases: 316,
+      additionalCases: 306,
+      assumedChange: 0
+    })
+    expect(powerGuidance(score)).toBe(
+      'needs ~306 more paired cases for the 95% CI to rule out a drop of more than 5 points, 80% of the time if nothing changed; this run could detect a drop of 27.2 pts or more 80% of the time'
+    )
     expect(c.verdict).toBe('inconclusive')
     expect(comparisonExitCode(c)).toBe(0)
     expect(comparisonExitCode(compareRuns(base, head, { seed, strict: true }))).toBe(1)
@@ -163,8 +173,13 @@ describe('compareRuns verdicts', () => {
     const score = metric(c, 'score')
     expect(score.verdict).toBe('inconclusive')
     expect(score.reason).toContain('carried by 3 paired cases that changed: it takes 5 or more')
+    // An unchanged run of 100 cases clears the margin already, (2.80 · 0.1714 / 0.05)² ≈ 93, so
+    // the advice is for the −3.0 pts measured (it advised nothing): the CI clears −5 pts once
+    // (t_{0.975, n−1} + t_{0.8, n−1}) · 0.1714 / √n ≤ 0.02, at n = 579 (sd of the per-case
+    // changes √((3 · 0.97² + 97 · 0.03²) / 99) = 0.1714).
+    expect(score.power).toMatchObject({ requiredCases: 579, assumedChange: -0.03 })
     expect(powerGuidance(score)).toBe(
-      'this run could detect 4.3 pts or more (target: a 5-point drop)'
+      'needs ~479 more paired cases for the 95% CI to rule out a drop of more than 5 points, 80% of the time if the true change is the −3.0 pts measured; this run could detect a drop of 4.3 pts or more 80% of the time'
     )
   })
 
@@ -188,12 +203,14 @@ describe('compareRuns verdicts', () => {
     const flat = runPair(build(0), build(1))
     const score = metric(compareRuns(flat.base, flat.head, { seed }), 'score')
     expect(score.verdict).toBe('inconclusive')
-    expect(powerGuidance(score)).toMatch(/this run could detect \d+\.\d pts or more/)
+    expect(powerGuidance(score)).toMatch(
+      /this run could detect a drop of \d+\.\d pts or more 80% of the time$/
+    )
     const clustered = runPair(build(0, 0.1), build(1, 0.1))
     const byCluster = metric(compareRuns(clustered.base, clustered.head, { seed }), 'score')
     expect(byCluster).toMatchObject({ verdict: 'inconclusive', clusters: 10 })
     expect(powerGuidance(byCluster)).toMatch(
-      /^needs ~[\d,]+ more clusters to detect a 5-point drop; this run could detect/
+      /^needs ~[\d,]+ more clusters for the 95% CI to rule out a drop of more than 5 points, 80% of the time if .*; this run could detect/
     )
     // One more unit is said in the singular.
     const oneMore: MetricComparison = {
@@ -447,7 +464,7 @@ describe('compareRuns verdicts', () => {
         'error rate changed +25.0 pts, not significant, and the 95% CI reaches +53.7 pts, beyond the +2.0 pts noise floor'
     })
     expect(powerGuidance(errorRate)).toBe(
-      'needs ~3,150 more paired cases to detect a 2-point rise; this run could detect 32.5 pts or more'
+      'needs ~4,004 more paired cases for the 95% CI to rule out a rise of more than 2 points, 80% of the time if nothing changed; this run could detect a rise of 37.3 pts or more 80% of the time'
     )
     expect(comparisonExitCode(c)).toBe(0)
     const strict = compareRuns(base, head, { seed, strict: true })
@@ -457,46 +474,48 @@ describe('compareRuns verdicts', () => {
     expect(text).toMatch(
       /error rate +0\.0% +25\.0% +\+25\.0 pts +\[0\.0, 53\.7\] pts +0\.063 +INCONCLUSIVE/
     )
-    // Unchanged, the interval shows it.
+    // Without an error in either run, no interval is made up ([0.0, 0.0]): it passes on what 12
+    // clean answers can vouch for, 1 − 0.05^(1/12) = 22.1% (the exact bound of 0 events).
     const same = runPair(
       { cases: 12, answer: () => scored(1) },
       { cases: 12, answer: () => scored(1) }
     )
     expect(metric(compareRuns(same.base, same.head, { seed }), 'error-rate')).toMatchObject({
       verdict: 'pass',
-      reason: 'the 95% CI [0.0, 0.0] pts stays within the +2.0 pts noise floor'
+      reason:
+        'no answer errored in either run (12 answers each; a rate under 22.1% could go unseen on this many)'
     })
   })
 
-  it('passes an error rate that fell, its interval claiming no rise that no case showed', () => {
-    // One server error in the baseline's 30 cases, none in the head's: the symmetric t-interval
-    // reached +3.5 pts, beyond the noise floor, though no case's error share rose.
+  it('bounds an error rate’s rise by Newcombe’s interval, and its fall by the changes seen', () => {
+    // One server error in the baseline's 30 cases, none in the head's. No case rose, and the
+    // interval held to the changes seen said +0.0 pts, passing; yet 0 errors of 30 leave the
+    // head's rate up to 11.4% (Wilson's bound), and 1 of 30 the base's down to 0.6%:
+    // Newcombe's hybrid score bound is −1/30 + √(0.1135² + (1/30 − 0.0059)²) = +8.3 pts, not 0.
     const { base, head } = runPair(
       { cases: 30, answer: (i) => (i === 0 ? errored('provider:server', '500') : scored(1)) },
       { cases: 30, answer: () => scored(1) }
     )
-    const c = compareRuns(base, head, { seed, strict: true })
+    const c = compareRuns(base, head, { seed })
     const errorRate = metric(c, 'error-rate')
     expect(errorRate).toMatchObject({
-      verdict: 'pass',
-      reason: 'the 95% CI [−10.2, 0.0] pts stays within the +2.0 pts noise floor'
+      verdict: 'inconclusive',
+      reason:
+        'error rate changed −3.3 pts, not significant, and the 95% CI reaches +8.3 pts, beyond the +2.0 pts noise floor'
     })
-    expect(errorRate.interval?.high).toBe(0)
-    expect(comparisonExitCode(c)).toBe(0)
+    expect(errorRate.interval?.high).toBeCloseTo(0.083446, 6)
     expect(renderComparisonTerminal(c, { color: false })).toMatch(
-      /error rate +3\.3% +0\.0% +−3\.3 pts +\[−10\.2, 0\.0\] pts +0\.750 +PASS/
+      /error rate +3\.3% +0\.0% +−3\.3 pts +\[−10\.2, 8\.3\] pts +0\.750 +INCONCLUSIVE/
     )
-    expect(renderMarkdown(c)).toContain(
-      '| error rate | 3.3% | 0.0% | −3.3 pts | [−10.2, 0.0] pts |'
-    )
-    // One error more on 100 cases, none fewer: no fall below 0 either.
+    // One error more on 100 cases, none fewer: no fall below 0, and a rise up to the Wilson
+    // bound of 1 in 100, 5.4%, not the +3.0 pts the t-interval gave.
     const rose = runPair(
       { cases: 100, answer: () => scored(1) },
       { cases: 100, answer: (i) => (i === 0 ? errored('provider:server', '500') : scored(1)) }
     )
     const roseRate = metric(compareRuns(rose.base, rose.head, { seed }), 'error-rate')
-    expect(roseRate.interval).toMatchObject({ low: 0, high: expect.closeTo(0.03, 3) })
-    expect(roseRate.reason).toContain('the 95% CI reaches +3.0 pts')
+    expect(roseRate.interval).toMatchObject({ low: 0, high: expect.closeTo(0.054486, 6) })
+    expect(roseRate.reason).toContain('the 95% CI reaches +5.4 pts')
   })
 
   it('calls more timeouts an error (the provider’s doing), not a regression', () => {
@@ -1819,7 +1838,13 @@ describe('compareRuns verdicts', () => {
         delta: 0
       })
     }
-    expect(c.verdict).toBe('pass')
+    // 10 errored answers of 60 on each side cannot bound a rise within the 2-point noise floor:
+    // only the error rate is left unsettled.
+    expect(
+      group(c)
+        .metrics.filter((m) => !['pass', 'not-gated'].includes(m.verdict))
+        .map((m) => [m.metric, m.verdict])
+    ).toEqual([['error-rate', 'inconclusive']])
     expect(group(c).flips).toMatchObject({ passToFail: 0, failToPass: 0 })
     const terminal = renderComparisonTerminal(c, { color: false })
     expect(terminal).toMatch(/mean score +83\.3% +58\.3% +±0\.0 pts .* PASS/)
@@ -2272,7 +2297,7 @@ describe("the gate's absolute limits and tolerances at their edge", () => {
     const c = compareRuns(base, head, { seed, strict: true })
     expect(metric(c, 'score')).toMatchObject({
       verdict: 'pass',
-      reason: 'non-inferior: the 95% CI [0.0, 0.0] pts stays within the −0.0 pts margin'
+      reason: 'non-inferior: the 95% CI [0.0, 0.0] pts stays within the no-drop margin'
     })
     expect(metric(c, 'latency-p50')).toMatchObject({
       verdict: 'pass',

@@ -90,7 +90,8 @@ export function formatPoints(d: number, withSign = true, decimals = 1): string {
 /**
  * A change and the noise floor it is judged against, in points with as many decimals as it takes
  * to tell their sizes apart: "fell 2.02 pts, beyond the 2.00 pts noise floor", never "2.0 … 2.0".
- * The limit is shown unsigned.
+ * Sizes that are equal stay at one decimal: no decimal tells them apart. The limit is shown
+ * unsigned.
  */
 export function formatPointsApart(d: number, limit: number, withSign = true): [string, string] {
   const shownAt = (decimals: number): [string, string] => [
@@ -99,7 +100,12 @@ export function formatPointsApart(d: number, limit: number, withSign = true): [s
   ]
   let shown = shownAt(1)
   const size = (text: string) => text.replace(/^[−+±]/, '')
-  for (let decimals = 2; size(shown[0]) === shown[1] && decimals <= MAX_DECIMALS; decimals++) {
+  const equal = Math.abs(d) === Math.abs(limit)
+  for (
+    let decimals = 2;
+    !equal && size(shown[0]) === shown[1] && decimals <= MAX_DECIMALS;
+    decimals++
+  ) {
     shown = shownAt(decimals)
   }
   return shown
@@ -272,20 +278,47 @@ export function passesDespiteItsP(metric: MetricComparison, alpha: number): bool
   return metric.verdict === 'pass' && p !== null && p < alpha
 }
 
+/** The advice's share of runs: what `powerAdvice` (metrics.ts) aims every number at. */
+const ADVISED_POWER = '80% of the time'
+
 /**
- * "needs ~340 more paired cases (or 5 repeats per case) to detect a 5-point drop; this run could
- * detect 6.1 pts or more", or only what this run could detect when more cases would not settle it;
+ * "needs ~340 more paired cases (or 5 repeats per case) for the 95% CI to rule out a drop of more
+ * than 5 points, 80% of the time if nothing changed; this run could detect a drop of 6.1 pts or
+ * more 80% of the time", or only what this run could detect when more cases would not settle it;
  * null when neither is known.
  */
 export function powerGuidance(metric: MetricComparison): string | null {
   const power = metric.power
   if (metric.verdict !== 'inconclusive' || !power) return null
-  const target =
-    metric.unit === 'fraction'
-      ? `a ${Math.round(power.targetEffect * 1000) / 10}-point ${metric.metric === 'error-rate' ? 'rise' : 'drop'}`
-      : metric.unit === 'ms'
-        ? `a ${formatRatio(power.targetEffect)} slowdown`
-        : `a ${formatRatio(power.targetEffect)} cost increase`
+  const fraction = metric.unit === 'fraction'
+  const rise = metric.metric === 'error-rate'
+  const worse = fraction
+    ? rise
+      ? 'rise'
+      : 'drop'
+    : metric.unit === 'ms'
+      ? 'slowdown'
+      : 'cost increase'
+  const tolerance = power.targetEffect
+  const points = (x: number) => Math.round(x * 1000) / 10
+  const tolerated = fraction ? tolerance > 0 : tolerance > 1
+  const beyondTolerance = fraction
+    ? `a ${worse} of more than ${points(tolerance)} points`
+    : `a ${worse} beyond ${formatRatio(tolerance)}`
+  // The cases advised assume no change, or the change measured when this run has the cases an
+  // unchanged one would need (powerAdvice in metrics.ts): for the interval to clear the
+  // tolerance, or, for a change at or beyond it, for that change to be a regression.
+  const assumed = power.assumedChange
+  const assumesMeasured = assumed !== undefined && assumed !== (fraction ? 0 : 1)
+  const measured =
+    assumed === undefined ? '' : fraction ? formatPoints(assumed) : formatRatio(assumed)
+  const withinTolerance =
+    assumed === undefined || (fraction ? Math.abs(assumed) < tolerance : assumed < tolerance)
+  const aim = !assumesMeasured
+    ? `for the 95% CI to rule out ${beyondTolerance}, ${ADVISED_POWER} if nothing changed`
+    : withinTolerance
+      ? `for the 95% CI to rule out ${beyondTolerance}, ${ADVISED_POWER} if the true change is the ${measured} measured`
+      : `for the ${measured} measured to be a regression ${ADVISED_POWER}, if it is the true change`
   const unit = metric.clusters === undefined ? 'paired case' : 'cluster'
   const more =
     power.additionalCases === null
@@ -294,14 +327,24 @@ export function powerGuidance(metric: MetricComparison): string | null {
   const repeats =
     power.requiredRepeats === null ? null : `${power.requiredRepeats} repeats per case`
   const needs = [more, repeats].filter((x): x is string => x !== null)
+  const mde = power.minimumDetectableEffect
   const detectable =
-    power.minimumDetectableEffect === null
+    mde === null
       ? null
-      : metric.unit === 'fraction'
-        ? `this run could detect ${formatPoints(power.minimumDetectableEffect, false)} or more`
-        : `this run could detect ${formatRatio(power.minimumDetectableEffect)} or more`
-  if (needs.length === 0) return detectable === null ? null : `${detectable} (target: ${target})`
-  return `needs ${needs.join(' or ')} to detect ${target}${detectable === null ? '' : `; ${detectable}`}`
+      : fraction && mde >= 1
+        ? `this run could not detect even a 100-point ${worse} ${ADVISED_POWER}`
+        : `this run could detect a ${worse} of ${fraction ? formatPoints(mde, false) : formatRatio(mde)} or more ${ADVISED_POWER}`
+  const advice = needs.length === 0 ? null : `needs ${needs.join(' or ')} ${aim}`
+  if (!tolerated) {
+    const never = `no run size can rule out every ${worse} when none is tolerated`
+    return [advice, detectable, never].filter((x): x is string => x !== null).join('; ')
+  }
+  if (advice === null) {
+    return detectable === null
+      ? null
+      : `${detectable} (tolerated: up to ${fraction ? `a ${points(tolerance)}-point ${worse}` : formatRatio(tolerance)})`
+  }
+  return detectable === null ? advice : `${advice}; ${detectable}`
 }
 
 /**

@@ -73,7 +73,10 @@ export interface MetricInterval {
   high: number | null
   /** Two-sided confidence level, 0.95. */
   level: number
-  /** t, clustered-t, bootstrap, bootstrap-ratio, delta-method-ratio or hodges-lehmann-log-ratio. */
+  /**
+   * t, clustered-t, bootstrap-and-t, bootstrap-ratio, bootstrap-and-delta-t-ratio,
+   * delta-method-ratio or hodges-lehmann-log-ratio; an error rate's may end in -and-newcombe.
+   */
   method: string
 }
 
@@ -90,7 +93,10 @@ export interface MetricTest {
 
 /** How far an inconclusive result is from settling, at the gate's α and 80% power. */
 export interface PowerAdvice {
-  /** The smallest change (in the metric's delta units: points, or a ratio) this run could detect. */
+  /**
+   * The smallest change (in the metric's delta units: points, or a ratio) this run would find a
+   * regression 80% of the time.
+   */
   minimumDetectableEffect: number | null
   /**
    * The change the advice is about: the non-inferiority margin, the error rate's noise floor, or
@@ -98,13 +104,21 @@ export interface PowerAdvice {
    */
   targetEffect: number
   /**
-   * Paired cases needed to detect `targetEffect` (clusters, when the metric's test flips signs
-   * per cluster); null when it cannot be estimated.
+   * Paired cases (clusters, when the metric's test flips signs per cluster) with which the 95% CI
+   * stays within `targetEffect` 80% of the time if the true change is `assumedChange` — or, for
+   * a change at or beyond it, with which that change is a regression 80% of the time; null when
+   * it cannot be estimated or more cases would not settle it.
    */
   requiredCases: number | null
   additionalCases: number | null
   /** Repeats per case that would settle it with the current cases; null if none up to 50 would. */
   requiredRepeats: number | null
+  /**
+   * The true change the advised cases and repeats assume, in the metric's delta units: no change
+   * (0, or ×1 for a ratio), or the change this run measured when it has the cases an unchanged
+   * run would need already. Absent from comparisons of earlier versions.
+   */
+  assumedChange?: number
 }
 
 export interface MetricTolerance {

@@ -29,7 +29,10 @@ export {
   bootstrapRatioInterval,
   deltaMethodRatioInterval,
   clusteredStandardError,
+  newcombeDifferenceInterval,
   tInterval,
+  wilsonInterval,
+  zeroEventUpperBound,
   type Interval
 } from './intervals.js'
 export { fewestSignificantUnits, minimumDetectableEffect, requiredSampleSize } from './power.js'

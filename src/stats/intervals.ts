@@ -189,13 +189,15 @@ export function clusteredStandardError(
  * Normal interval for the ratio mean(head) / mean(base) of paired values by the delta method
  * (Casella & Berger 2002, "Statistical Inference", §5.5.4): with R = ȳ/x̄,
  * Var(R) ≈ (s_y² − 2R·s_xy + R²·s_x²) / (n·x̄²). For large samples, where it agrees with the
- * paired bootstrap in constant work per pair. Fewer than 2 pairs, or a zero base mean: the
- * estimate (0/0 read as 1) with NaN bounds.
+ * paired bootstrap in constant work per pair. With `studentT`, the quantile is t on n − 1 degrees
+ * of freedom, as a paired t-interval's, for few pairs. Fewer than 2 pairs, or a zero base mean:
+ * the estimate (0/0 read as 1) with NaN bounds.
  */
 export function deltaMethodRatioInterval(
   base: readonly number[],
   head: readonly number[],
-  level = DEFAULT_LEVEL
+  level = DEFAULT_LEVEL,
+  studentT = false
 ): Interval {
   assertOpenUnit(level, 'level')
   assertPairs(base, head)
@@ -218,6 +220,59 @@ export function deltaMethodRatioInterval(
   const variance =
     (varHead - 2 * estimate * covariance + estimate * estimate * varBase) / (n - 1) / n
   const standardError = Math.sqrt(Math.max(0, variance)) / Math.abs(baseMean)
-  const half = normalQuantile(1 - (1 - level) / 2) * standardError
+  const upper = 1 - (1 - level) / 2
+  const quantile = studentT ? studentTQuantile(upper, n - 1) : normalQuantile(upper)
+  const half = quantile * standardError
   return { estimate, low: estimate - half, high: estimate + half, level }
+}
+
+/**
+ * Wilson's score interval for a proportion of `events` in `trials` (Wilson 1927, JASA 22:209):
+ * unlike the normal one, it stays within [0, 1] and keeps its coverage near 0 and 1.
+ */
+export function wilsonInterval(events: number, trials: number, level = DEFAULT_LEVEL): Interval {
+  assertOpenUnit(level, 'level')
+  if (!(trials > 0) || !(events >= 0 && events <= trials)) {
+    throw new RangeError(`events must be within 0..trials (> 0), got ${events} of ${trials}`)
+  }
+  const z = normalQuantile(1 - (1 - level) / 2)
+  const p = events / trials
+  const z2n = (z * z) / trials
+  const centre = (p + z2n / 2) / (1 + z2n)
+  const half = (z * Math.sqrt((p * (1 - p)) / trials + z2n / (4 * trials))) / (1 + z2n)
+  return { estimate: p, low: Math.max(0, centre - half), high: Math.min(1, centre + half), level }
+}
+
+/**
+ * Newcombe's hybrid score interval for a difference of two proportions, head − base (Newcombe
+ * 1998, "Interval estimation for the difference between independent proportions", Stat. Med.
+ * 17:873, method 10): each side's distance from its Wilson limits, added in quadrature. It treats
+ * the two runs as independent, which paired answers that agree only make conservative.
+ */
+export function newcombeDifferenceInterval(
+  base: { events: number; trials: number },
+  head: { events: number; trials: number },
+  level = DEFAULT_LEVEL
+): Interval {
+  const b = wilsonInterval(base.events, base.trials, level)
+  const h = wilsonInterval(head.events, head.trials, level)
+  const estimate = h.estimate - b.estimate
+  return {
+    estimate,
+    low: estimate - Math.hypot(h.estimate - h.low, b.high - b.estimate),
+    high: estimate + Math.hypot(h.high - h.estimate, b.estimate - b.low),
+    level
+  }
+}
+
+/**
+ * The exact one-sided upper bound of a rate none of `trials` showed (Clopper & Pearson 1934):
+ * 1 − (1 − level)^(1/trials), about 3 / trials at 95% (the "rule of three", Hanley & Lippman-Hand
+ * 1983, JAMA 249:1743). A rate below it leaves no event on this many trials more than 5% of the
+ * time.
+ */
+export function zeroEventUpperBound(trials: number, level = DEFAULT_LEVEL): number {
+  assertOpenUnit(level, 'level')
+  if (!(trials > 0)) throw new RangeError(`trials must be > 0, got ${trials}`)
+  return 1 - (1 - level) ** (1 / trials)
 }
