@@ -184,7 +184,6 @@ describe('GitHub failing while the pull request’s baseline is read', () => {
       'git/get-tree',
       'git/get-blob',
       'repos/get-commit',
-      'pulls/get',
       'users/get-authenticated',
       'issues/list-comments',
       'issues/create-comment'
@@ -414,8 +413,20 @@ describe('GitHub failing while the sticky comment is written', () => {
     }
   )
 
-  it('pulls/get answers 403: a warning, and the comment is posted all the same', async () => {
+  it('pulls/get answers 403: a warning, and the comment is updated all the same', async () => {
     deleteAllComments()
+    // The comment reports a commit that diverged from the run's: whether it is the pull
+    // request's head decides, and GitHub does not say.
+    const diverged = server.state.commit({
+      branch: 'diverged',
+      parents: [baseSha],
+      files: { 'prompt.txt': 'v3\n' }
+    })
+    server.state.addComment(
+      prNumber,
+      `${MARKER}\n<!-- evalgate:commit ${diverged} -->\n## evalgate: PASS`,
+      ACTIONS_BOT_LOGIN
+    )
     server.fault('pulls/get', faults.forbidden())
     const run = await pullRequestRun('worse')
     await expectResultsSurvived(run, headSha)
@@ -424,7 +435,7 @@ describe('GitHub failing while the sticky comment is written', () => {
     expect(run.warnings).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^::warning::evalgate: could not check that #${prNumber} is still at ${headSha.slice(0, 7)}, commenting all the same: GitHub API: could not read pull request #${prNumber} \\(GET \\S+ → 403`
+          `^::warning::evalgate: could not tell whether the comment on #${prNumber}, of ${diverged.slice(0, 7)}, reports a newer commit than this run's ${headSha.slice(0, 7)}, so it is updated: GitHub API: could not read pull request #${prNumber} \\(GET \\S+ → 403`
         )
       )
     ])

@@ -158,7 +158,11 @@ describe('the sticky comment of each job', () => {
     expect(run.outputs['comment-url']).toContain(`#issuecomment-${earlier.id}`)
     const comments = server.state.commentsOn(pull.number)
     expect(comments.map((c) => c.id)).toEqual([earlier.id])
-    expect(comments[0]?.body).toMatch(/^<!-- evalgate:evals#evals -->\n## evalgate: PASS/)
+    expect(comments[0]?.body).toMatch(
+      new RegExp(
+        `^<!-- evalgate:evals#evals -->\n<!-- evalgate:commit ${pull.headSha} -->\n## evalgate: PASS`
+      )
+    )
   })
 
   it('the copy two concurrent runs left is deleted, the first one kept current', async () => {
@@ -184,7 +188,11 @@ describe('the sticky comment of each job', () => {
     const newer = await pullRequestRun(runEvent, { ...older, headSha: newerSha })
     expect(newer.outputs['comment-url']).toBeDefined()
     const [report] = server.state.commentsOn(older.number).map((comment) => comment.body)
-    expect(report).toContain('## evalgate: PASS')
+    expect(report).toMatch(
+      new RegExp(
+        `^<!-- evalgate:evals -->\n<!-- evalgate:commit ${newerSha} -->\n## evalgate: PASS`
+      )
+    )
 
     const start = server.requests.length
     const late = await pullRequestRun(runEvent, older, { EVALGATE_FIXTURE_MODE: 'worse' })
@@ -192,7 +200,7 @@ describe('the sticky comment of each job', () => {
     expect(late.code).toBe(1)
     expect(late.outputs.verdict).toBe('regression')
     expect(late.outputs['comment-url']).toBeUndefined()
-    const noComment = `this report is of ${older.headSha.slice(0, 7)}, but #${older.number} is at ${newerSha.slice(0, 7)} now; the run of that commit reports on it`
+    const noComment = `the comment on #${older.number} already reports ${newerSha.slice(0, 7)}, newer than this run's ${older.headSha.slice(0, 7)}`
     expect(late.stdout).toContain(`evalgate: no comment: ${noComment}\n`)
     expect(late.summary.split('\n').slice(0, 3)).toEqual([
       `> **No comment posted:** ${noComment}.`,
@@ -201,8 +209,104 @@ describe('the sticky comment of each job', () => {
     ])
     expect(server.state.commentsOn(older.number).map((comment) => comment.body)).toEqual([report])
     const made = server.requests.slice(start)
-    expect(made.filter((request) => request.operationId === 'pulls/get')).toHaveLength(1)
-    expect(made.filter((request) => /comments/.test(request.path))).toEqual([])
+    expect(
+      made.filter((request) => request.path.includes(`/compare/${older.headSha}...${newerSha}`))
+    ).toHaveLength(1)
+    expect(
+      made.filter((request) => /comments/.test(request.path) && request.method !== 'GET')
+    ).toEqual([])
+  })
+
+  it('a run of an older commit that finishes after a force-push’s run leaves its comment alone', async () => {
+    const older = newPullRequest('force-pushed')
+    // The branch force-pushed to a commit that does not descend from the older one.
+    const forcedSha = server.state.commit({
+      branch: older.headBranch,
+      parents: [mainSha],
+      files: { forced: '1\n' }
+    })
+    await pullRequestRun(runEvent, { ...older, headSha: forcedSha })
+    const [report] = server.state.commentsOn(older.number).map((comment) => comment.body)
+    expect(report).toContain(`<!-- evalgate:commit ${forcedSha} -->`)
+
+    const late = await pullRequestRun(runEvent, older, { EVALGATE_FIXTURE_MODE: 'worse' })
+    expect(late.outputs['comment-url']).toBeUndefined()
+    expect(late.stdout).toContain(
+      `evalgate: no comment: the comment on #${older.number} already reports ${forcedSha.slice(0, 7)}, newer than this run's ${older.headSha.slice(0, 7)}\n`
+    )
+    expect(server.state.commentsOn(older.number).map((comment) => comment.body)).toEqual([report])
+  })
+
+  it('the run of a commit replaces an older one’s report though the pull request moved on to a commit with no run', async () => {
+    const first = newPullRequest('skip-ci')
+    const regressed = await pullRequestRun(runEvent, first, { EVALGATE_FIXTURE_MODE: 'worse' })
+    expect(regressed.code).toBe(1)
+    const secondSha = server.state.commit({ branch: first.headBranch, files: { fixed: '1\n' } })
+    // Pushed while the second commit's run was going, and never run: `[skip ci]`, or `paths:`.
+    const skippedSha = server.state.commit({
+      branch: first.headBranch,
+      message: 'docs [skip ci]',
+      files: { 'notes.md': '1\n' }
+    })
+    const second = await pullRequestRun(runEvent, { ...first, headSha: secondSha })
+    expect(second.code).toBe(0)
+    expect(second.outputs['comment-url']).toBeDefined()
+    expect(second.stdout).not.toContain('no comment')
+    expect(second.summary).not.toContain('No comment posted')
+    const [comment] = server.state.commentsOn(first.number).map((c) => c.body)
+    expect(comment).toMatch(
+      new RegExp(
+        `^<!-- evalgate:evals -->\n<!-- evalgate:commit ${secondSha} -->\n## evalgate: PASS`
+      )
+    )
+    expect(comment).not.toContain(skippedSha)
+  })
+
+  it('the run of a commit the pulls API does not show yet replaces the older commit’s report', async () => {
+    const first = newPullRequest('api-lag')
+    await pullRequestRun(runEvent, first, { EVALGATE_FIXTURE_MODE: 'worse' })
+    // The event names the newest commit; the pull request's head, as the API shows it, is the older.
+    const newestSha = server.state.commit({
+      branch: 'api-lag-pushed',
+      parents: [first.headSha],
+      files: { fixed: '1\n' }
+    })
+    const newest = await pullRequestRun(runEvent, { ...first, headSha: newestSha })
+    expect(newest.code).toBe(0)
+    expect(newest.outputs['comment-url']).toBeDefined()
+    const [comment] = server.state.commentsOn(first.number).map((c) => c.body)
+    expect(comment).toMatch(
+      new RegExp(
+        `^<!-- evalgate:evals -->\n<!-- evalgate:commit ${newestSha} -->\n## evalgate: PASS`
+      )
+    )
+  })
+
+  it('replaces a comment that records no commit, as an earlier evalgate wrote it', async () => {
+    const pull = newPullRequest('no-commit-recorded')
+    const earlier = server.state.addComment(
+      pull.number,
+      '<!-- evalgate:evals -->\n## evalgate: REGRESSION',
+      'github-actions[bot]'
+    )
+    // The pull request moved on since the run's commit.
+    server.state.commit({ branch: pull.headBranch, files: { later: '1\n' } })
+    const start = server.requests.length
+    const run = await pullRequestRun(runEvent, pull)
+    expect(run.outputs['comment-url']).toContain(`#issuecomment-${earlier.id}`)
+    const comments = server.state.commentsOn(pull.number)
+    expect(comments.map((c) => c.body.split('\n').slice(0, 3))).toEqual([
+      ['<!-- evalgate:evals -->', `<!-- evalgate:commit ${pull.headSha} -->`, '## evalgate: PASS']
+    ])
+    // No commit recorded, so nothing to compare with.
+    const made = server.requests.slice(start)
+    expect(
+      made.filter(
+        (request) =>
+          request.path.includes(`/compare/${pull.headSha}...`) ||
+          request.operationId === 'pulls/get'
+      )
+    ).toEqual([])
   })
 })
 
@@ -379,7 +483,11 @@ describe('a pull request whose specs break', () => {
     )
     expect(gate.outputs.verdict).toBe('pass')
     const [comment] = server.state.commentsOn(pull.number)
-    expect(comment?.body).toMatch(/^<!-- evalgate:evals#gate -->\n## evalgate: PASS/)
+    expect(comment?.body).toMatch(
+      new RegExp(
+        `^<!-- evalgate:evals#gate -->\n<!-- evalgate:commit ${pull.headSha} -->\n## evalgate: PASS`
+      )
+    )
 
     const spec = join(workspace, 'evals', 'qa.eval.yaml')
     const written = await readFile(spec, 'utf8')
@@ -422,7 +530,11 @@ describe('a pull request whose specs break', () => {
     expect(reported.summary).toContain(problems)
     const comments = server.state.commentsOn(pull.number)
     expect(comments.map((c) => c.id)).toEqual([comment?.id])
-    expect(comments[0]?.body).toMatch(/^<!-- evalgate:evals#gate -->\n### evalgate: invalid specs/)
+    expect(comments[0]?.body).toMatch(
+      new RegExp(
+        `^<!-- evalgate:evals#gate -->\n<!-- evalgate:commit ${pull.headSha} -->\n### evalgate: invalid specs`
+      )
+    )
     expect(comments[0]?.body).toContain(problems)
     // Its own record, for a report-from job when the pull request is a fork's.
     expect(await readdir(join(reported.resultsPath, '..'))).toEqual([

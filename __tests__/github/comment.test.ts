@@ -174,6 +174,47 @@ describe('upsertStickyComment', () => {
     expect(countOf(server, 'users/get-authenticated')).toBe(0)
   })
 
+  it('records its commit under the marker, and leaves a comment that reports a newer one', async () => {
+    const pr = pullRequest()
+    const client = clientFor(server)
+    const [older, newer] = ['a'.repeat(40), 'b'.repeat(40)]
+    const asked: string[] = []
+    const commit = (sha: string, newerOnes: string[]) => ({
+      sha,
+      reportsNewer: (reported: string) => {
+        asked.push(reported)
+        return Promise.resolve(newerOnes.includes(reported))
+      }
+    })
+    const upsert = (body: string, of: ReturnType<typeof commit>) =>
+      upsertStickyComment(client, { issueNumber: pr, marker, body, commit: of })
+    // An earlier evalgate's comment records no commit; one quoted in its report is not its own.
+    const earlier = server.state.addComment(
+      pr,
+      `${marker}\nreport\n<!-- evalgate:commit ${newer} -->`,
+      USER_LOGIN
+    )
+    expect(await upsert('of the newer', commit(newer, []))).toMatchObject({ action: 'updated' })
+    expect(asked).toEqual([])
+    const recorded = `${marker}\n<!-- evalgate:commit ${newer} -->\nof the newer`
+    expect(server.state.commentsOn(pr).map((c) => c.body)).toEqual([recorded])
+
+    expect(await upsert('of the older', commit(older, [newer]))).toEqual({
+      url: expect.stringContaining(`#issuecomment-${earlier.id}`) as string,
+      action: 'left',
+      commit: older,
+      newerCommit: newer
+    })
+    expect(asked).toEqual([newer])
+    expect(server.state.commentsOn(pr).map((c) => c.body)).toEqual([recorded])
+
+    // Not newer: replaced, and now records the older commit.
+    expect(await upsert('of the older', commit(older, []))).toMatchObject({ action: 'updated' })
+    expect(server.state.commentsOn(pr).map((c) => c.body)).toEqual([
+      `${marker}\n<!-- evalgate:commit ${older} -->\nof the older`
+    ])
+  })
+
   it('warns of a comment written as another login than the one it looks for (an App without comment-author)', async () => {
     const pr = pullRequest()
     const result = await upsertStickyComment(clientFor(server, OTHER_USER_TOKEN), {
@@ -182,10 +223,9 @@ describe('upsertStickyComment', () => {
       body: 'new',
       author: ACTIONS_BOT_LOGIN
     })
-    expect(result?.action).toBe('created')
-    expect(result?.unexpectedAuthor).toEqual({
-      expected: ACTIONS_BOT_LOGIN,
-      actual: OTHER_USER_LOGIN
+    expect(result).toMatchObject({
+      action: 'created',
+      unexpectedAuthor: { expected: ACTIONS_BOT_LOGIN, actual: OTHER_USER_LOGIN }
     })
   })
 
@@ -228,7 +268,7 @@ describe('upsertStickyComment', () => {
       marker,
       body: 'row\n'.repeat(20_000)
     })
-    expect(result?.truncated).toBe(true)
+    expect(result).toMatchObject({ truncated: true })
     const body = server.state.commentsOn(pr)[0]?.body ?? ''
     expect(body.length).toBeLessThanOrEqual(COMMENT_LIMIT)
     expect(body.startsWith(marker)).toBe(true)

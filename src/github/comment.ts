@@ -1,6 +1,7 @@
 /**
  * The sticky PR comment: one per workflow, found by a hidden marker among the comments written by
  * the token's own identity, edited in place on every run, created again if someone deleted it.
+ * Under the marker, a second hidden line may record the commit the report is of.
  */
 import { EvalgateError } from '../errors.js'
 import { GitHubApiError } from './client.js'
@@ -37,6 +38,19 @@ export function stickyMarker(workflow: string, key?: string): string {
   const name = markerText(workflow) || 'default'
   const job = key === undefined ? '' : markerText(key)
   return `<!-- evalgate:${name}${job ? `#${job}` : ''} -->`
+}
+
+/** The hidden line under the marker that records the commit a comment reports on. */
+function commitLine(sha: string): string {
+  return `<!-- evalgate:commit ${sha} -->`
+}
+
+/**
+ * The commit a comment's report is of, from the line under its marker; undefined for a comment
+ * that records none (an evalgate before it did, or a `report-from` job's).
+ */
+export function reportedCommit(body: string): string | undefined {
+  return /^<!--[^\n]*-->\n<!-- evalgate:commit ([0-9a-f]{40,64}) -->(?:\n|$)/.exec(body)?.[1]
 }
 
 function assertMarker(marker: string): void {
@@ -95,6 +109,12 @@ export interface StickyCommentOptions {
   create?: boolean
   /** Where the full report is, said when the body is cut (default: the summary and results). */
   fullReport?: string
+  /**
+   * The commit the report is of, recorded under the marker for the runs that come after; and
+   * whether the comment's report, of `reported` (another commit), is newer than this one: the
+   * comment is then left as it is. A comment that records no commit is updated as ever.
+   */
+  commit?: { sha: string; reportsNewer: (reported: string) => Promise<boolean> }
 }
 
 export interface StickyCommentResult {
@@ -109,17 +129,32 @@ export interface StickyCommentResult {
   unexpectedAuthor?: { expected: string; actual: string | undefined }
 }
 
-/** The comment written, or undefined when there was none and `create` is false. */
+/** The comment left as it was: it reports `newerCommit`, newer than this report's `commit`. */
+export interface StickyCommentLeft {
+  url: string
+  action: 'left'
+  commit: string
+  newerCommit: string
+}
+
+/**
+ * The comment written, or left as it was when it reports a newer commit; undefined when there was
+ * none and `create` is false.
+ */
 export async function upsertStickyComment(
   client: GitHubClient,
   options: StickyCommentOptions
-): Promise<StickyCommentResult | undefined> {
+): Promise<StickyCommentResult | StickyCommentLeft | undefined> {
   assertMarker(options.marker)
   const author = options.author ?? (await resolveTokenIdentity(client)).login
   // The marker leads the body: one quoted inside a model's output is not this workflow's.
-  const composed = options.body.startsWith(options.marker)
-    ? options.body
-    : `${options.marker}\n${options.body}`
+  const report = options.body.startsWith(options.marker)
+    ? options.body.slice(options.marker.length)
+    : `\n${options.body}`
+  const composed =
+    options.marker +
+    (options.commit === undefined ? '' : `\n${commitLine(options.commit.sha)}`) +
+    report
   const { body, truncated } = fitCommentBody(composed, COMMENT_LIMIT, options.fullReport)
 
   const marked: IssueComment[] = []
@@ -133,6 +168,16 @@ export async function upsertStickyComment(
   // The oldest is kept: two runs that each found none wrote one each, and the newer would
   // otherwise never be updated again, showing a stale report beside the current one.
   const [kept, ...duplicates] = marked.length > 0 ? marked : former ? [former] : []
+  const reported = kept === undefined ? undefined : reportedCommit(kept.body)
+  if (
+    kept &&
+    options.commit &&
+    reported !== undefined &&
+    reported !== options.commit.sha &&
+    (await options.commit.reportsNewer(reported))
+  ) {
+    return { url: kept.url, action: 'left', commit: options.commit.sha, newerCommit: reported }
+  }
   for (const duplicate of duplicates) await client.deleteIssueComment(duplicate.id)
   if (kept?.body === body) return { url: kept.url, action: 'updated', truncated }
   if (kept) {

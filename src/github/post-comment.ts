@@ -27,15 +27,16 @@ interface CommentPost {
   /** A `report-from` job: already the `workflow_run` job a fork's comment is posted from. */
   fromArtifact?: boolean
   /**
-   * The commit the report is of, when the pull request's head is still to be confirmed to be it:
-   * a run of an older commit that finishes after the newer one's must not replace its report.
+   * The commit the report is of, recorded in the comment: a run of an older commit that finishes
+   * after a newer one's leaves the newer report in place.
    */
   headSha?: string
 }
 
 /**
  * Where a `pull_request` run posts its own sticky comment: its pull request, under its workflow
- * and job (or `comment-key`), if its head is still the run's commit; undefined for any other event.
+ * and job (or `comment-key`), unless the comment reports a newer commit; undefined for any other
+ * event.
  */
 export function ownPullRequest(
   context: ActionContext,
@@ -50,30 +51,30 @@ export function ownPullRequest(
 }
 
 /**
- * Why the report of `headSha` is not for the pull request any more (it was pushed to since), also
- * said in the log; undefined when it is, or when GitHub cannot tell (said as a warning): the
- * comment is then posted as it always was.
+ * Whether the comment's report, of `reported`, is newer than this run's of `headSha`: `reported`
+ * descends from it, or (the branch force-pushed, the two diverged) is the pull request's head. A
+ * pull request whose newest commit had no run (`[skip ci]`, `paths:`) keeps its last report
+ * current this way. When GitHub cannot tell (said as a warning), the comment is updated as ever.
  */
-async function movedOn(
+async function reportsNewer(
   client: GitHubClient,
   pullNumber: number,
   headSha: string,
+  reported: string,
   io: ActionIO
-): Promise<string | undefined> {
-  let current: string
+): Promise<boolean> {
   try {
-    current = (await client.getPullRequest(pullNumber)).head.sha
+    const comparison = await client.compareCommits(headSha, reported)
+    if (comparison?.status === 'ahead') return true
+    if (comparison?.status === 'behind' || comparison?.status === 'identical') return false
+    return (await client.getPullRequest(pullNumber)).head.sha === reported
   } catch (error) {
     if (!(error instanceof GitHubApiError)) throw error
     io.warning(
-      `evalgate: could not check that #${pullNumber} is still at ${shortSha(headSha)}, commenting all the same: ${error.message}`
+      `evalgate: could not tell whether the comment on #${pullNumber}, of ${shortSha(reported)}, reports a newer commit than this run's ${shortSha(headSha)}, so it is updated: ${error.message}`
     )
-    return undefined
+    return false
   }
-  if (current === headSha) return undefined
-  const why = `this report is of ${shortSha(headSha)}, but #${pullNumber} is at ${shortSha(current)} now; the run of that commit reports on it`
-  io.info(`evalgate: no comment: ${why}`)
-  return why
 }
 
 /** Why the comment was not posted, for the job summary: GitHub's words are quoted, not rendered. */
@@ -83,8 +84,8 @@ function couldNotComment(pullNumber: number, error: unknown): string {
 
 /**
  * Posts the comment, unless `comment: off`. Returns why none was posted where one was due (the
- * pull request moved on, GitHub refused or failed), in Markdown for the job summary; the log says
- * it too.
+ * comment reports a newer commit, GitHub refused or failed), in Markdown for the job summary; the
+ * log says it too.
  */
 export async function postComment({
   settings,
@@ -102,8 +103,6 @@ export async function postComment({
   const reportedIn = reportFile ?? settings.resultsPath
   if (settings.comment === 'off') return undefined
   try {
-    const moved = headSha === undefined ? undefined : await movedOn(client, pullNumber, headSha, io)
-    if (moved !== undefined) return moved
     // on-regression: a new comment only on a regression, but one already there is kept current.
     const result = await upsertStickyComment(client, {
       issueNumber: pr.number,
@@ -115,9 +114,23 @@ export async function postComment({
       ...(settings.commentAuthor ? { author: settings.commentAuthor } : {}),
       ...(reportFile
         ? { fullReport: `the job summary and \`${markdownInline(reportFile, 300)}\`` }
-        : {})
+        : {}),
+      ...(headSha === undefined
+        ? {}
+        : {
+            commit: {
+              sha: headSha,
+              reportsNewer: (reported: string) =>
+                reportsNewer(client, pullNumber, headSha, reported, io)
+            }
+          })
     })
     if (!result) return undefined
+    if (result.action === 'left') {
+      const why = `the comment on #${pr.number} already reports ${shortSha(result.newerCommit)}, newer than this run's ${shortSha(result.commit)}`
+      io.info(`evalgate: no comment: ${why}`)
+      return why
+    }
     io.setOutput('comment-url', result.url)
     io.info(`evalgate: ${result.action} the comment ${result.url}`)
     if (result.unexpectedAuthor) {
