@@ -498,14 +498,26 @@ describe('compareRuns verdicts', () => {
     )
     const c = compareRuns(base, head, { seed })
     const errorRate = metric(c, 'error-rate')
-    expect(errorRate).toMatchObject({
-      verdict: 'inconclusive',
-      reason:
-        'error rate changed −3.3 pts, not significant, and the 95% CI reaches +8.3 pts, beyond the +2.0 pts noise floor'
-    })
     expect(errorRate.interval?.high).toBeCloseTo(0.083446, 6)
+    // A head with no error shows no rise, as a run where neither had one: the exact bound of no
+    // event in 30 answers, 1 − 0.05^(1/30) = 9.5%, says what it vouches for.
+    expect(errorRate).toMatchObject({
+      verdict: 'pass',
+      reason:
+        "no answer errored in the head run (30 answers; a rate under 9.5% could go unseen on this many), 1 answer of the baseline's did"
+    })
     expect(renderComparisonTerminal(c, { color: false })).toMatch(
-      /error rate +3\.3% +0\.0% +−3\.3 pts +\[−10\.2, 8\.3\] pts +0\.750 +INCONCLUSIVE/
+      /error rate +3\.3% +0\.0% +−3\.3 pts +\[−10\.2, 8\.3\] pts +0\.750 +PASS/
+    )
+    // The same case erroring in both runs changes nothing, yet leaves a rise beyond 2 points open.
+    const repeated = runPair(
+      { cases: 30, answer: (i) => (i === 0 ? errored('provider:server', '500') : scored(1)) },
+      { cases: 30, answer: (i) => (i === 0 ? errored('provider:server', '500') : scored(1)) }
+    )
+    const repeatedRate = metric(compareRuns(repeated.base, repeated.head, { seed }), 'error-rate')
+    expect(repeatedRate.verdict).toBe('inconclusive')
+    expect(repeatedRate.reason).toBe(
+      'error rate changed ±0.0 pts, not significant, and the 95% CI reaches +13.6 pts, beyond the +2.0 pts noise floor'
     )
     // One error more on 100 cases, none fewer: no fall below 0, and a rise up to the Wilson
     // bound of 1 in 100, 5.4%, not the +3.0 pts the t-interval gave.

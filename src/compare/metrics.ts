@@ -1748,19 +1748,25 @@ export function errorRateMetric(options: {
     }
     const held = options.max !== undefined && headAll !== null ? maxHeld() : undefined
     if (tooFewToJudge(metric, change, n, ctx.alpha, midP, held)) return
-    if (counts.base.events === 0 && counts.head.events === 0) {
-      // No interval can be read off no errors: say what so many clean answers can vouch for.
+    if (counts.head.events === 0) {
+      // No interval can be read off no errors: say what so many clean answers can vouch for. The
+      // head's, when the baseline's had errors too: a head with none shows no rise, as in a run
+      // where neither had any.
       const { base, head } = { base: counts.base.trials, head: counts.head.trials }
+      const unseen = formatPercent(zeroEventUpperBound(head))
+      const could = `a rate under ${unseen} could go unseen on this many`
+      if (counts.base.events > 0) {
+        return setVerdict(
+          metric,
+          'pass',
+          `no answer errored in the head run (${head.toLocaleString('en-US')} answers; ${could}), ${plural(counts.base.events, 'answer')} of the baseline's did`
+        )
+      }
       const answers =
         base === head
           ? `${base.toLocaleString('en-US')} answers each`
           : `${base.toLocaleString('en-US')} and ${head.toLocaleString('en-US')} answers`
-      const unseen = formatPercent(zeroEventUpperBound(head))
-      return setVerdict(
-        metric,
-        'pass',
-        `no answer errored in either run (${answers}; a rate under ${unseen} could go unseen on this many)`
-      )
+      return setVerdict(metric, 'pass', `no answer errored in either run (${answers}; ${could})`)
     }
     const { low, high } = metric.interval ?? { low: null, high: null }
     const [highShown, noiseShown] = formatPointsApart(high ?? 0, noise)
