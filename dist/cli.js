@@ -7296,8 +7296,8 @@ var init_run_result_schema = __esm({
       required: ["schemaVersion", "tool", "run", "suites"],
       properties: {
         schemaVersion: {
-          enum: [1, 2, 3],
-          description: "Format version: 2 adds run.commentKey, run.replayed and each suite's promptFingerprint and timeoutMs; 3 adds each answer's finishReason and judgeCached; readers refuse newer versions."
+          enum: [1, 2, 3, 4],
+          description: "Format version: 2 adds run.commentKey, run.replayed and each suite's promptFingerprint and timeoutMs; 3 adds each answer's finishReason and judgeCached; 4 adds each suite's scoringFingerprint, each provider's resolvedConfigFingerprint and each case's varsFingerprint; readers refuse newer versions."
         },
         tool: {
           type: "object",
@@ -7439,7 +7439,12 @@ var init_run_result_schema = __esm({
               type: "string"
             },
             scorersFingerprint: {
-              type: "string"
+              type: "string",
+              description: "sha256 of the scorers as written, in order and with their names: scores compare on it with a run that has no scoringFingerprint."
+            },
+            scoringFingerprint: {
+              type: "string",
+              description: "sha256 of what decides the scorers' scores and passes (not their order, names or the spacing in placeholders): runs that both have it compare scores when it is equal. Absent before format 4."
             },
             promptFingerprint: {
               type: "string",
@@ -7483,7 +7488,12 @@ var init_run_result_schema = __esm({
                     type: "string"
                   },
                   configFingerprint: {
-                    type: "string"
+                    type: "string",
+                    description: "sha256 of the entry as written (label and paths too): compared with a run that has no resolvedConfigFingerprint."
+                  },
+                  resolvedConfigFingerprint: {
+                    type: "string",
+                    description: "sha256 of what the provider calls and how, its paths from the repository's root, without its label. Absent before format 4."
                   }
                 }
               }
@@ -7524,6 +7534,11 @@ var init_run_result_schema = __esm({
                   source: {
                     type: "string",
                     description: "file:line where the case is written."
+                  },
+                  varsFingerprint: {
+                    type: "string",
+                    pattern: "^[0-9a-f]{64}$",
+                    description: "sha256 of the case's variables (canonical JSON): a case edited under the same id has another, and compare does not pair it with its old self. Since format 4."
                   }
                 }
               }
@@ -7979,7 +7994,7 @@ var RUN_RESULT_VERSION;
 var init_types = __esm({
   "src/results/types.ts"() {
     "use strict";
-    RUN_RESULT_VERSION = 3;
+    RUN_RESULT_VERSION = 4;
   }
 });
 
@@ -8009,10 +8024,27 @@ function parseRunResult(text, file) {
   }
   return checkRunResult(data, file);
 }
+function notUtf8Text(file) {
+  return new InputError(
+    [{ file, path: "", message: "not UTF-8 text", hint: "save it as UTF-8" }],
+    "cannot read a results file"
+  );
+}
+function startsAsUtf16(bytes) {
+  return bytes[0] === 255 && bytes[1] === 254 || bytes[0] === 254 && bytes[1] === 255;
+}
 function parseRunResultBytes(bytes, file) {
-  return bytes.length > WHOLE_TEXT_LIMIT ? parseLargeRunResult(bytes, file) : parseRunResult(new TextDecoder().decode(bytes), file);
+  if (bytes.length > WHOLE_TEXT_LIMIT) return parseLargeRunResult(bytes, file);
+  let text;
+  try {
+    text = strictUtf8.decode(bytes);
+  } catch {
+    throw notUtf8Text(file);
+  }
+  return parseRunResult(text, file);
 }
 function parseLargeRunResult(bytes, file) {
+  if (startsAsUtf16(bytes)) throw notUtf8Text(file);
   let data;
   try {
     data = parseJsonInPieces(bytes);
@@ -8080,23 +8112,33 @@ function fieldNewerThanVersion(run, file) {
   let first;
   let others = 0;
   let needed = declared;
+  const check = (holder, path2, fieldsSince) => {
+    for (const [field, since] of Object.entries(fieldsSince)) {
+      if (since <= declared || !Object.hasOwn(holder, field)) continue;
+      needed = Math.max(needed, since);
+      if (first) others++;
+      else first = { path: `${path2}.${field}`, field, since };
+    }
+  };
   run.suites.forEach((suite, s) => {
+    check(suite, `suites.${s}`, SUITE_FIELDS_SINCE);
+    suite.providers.forEach((provider, p) => {
+      check(provider, `suites.${s}.providers.${p}`, PROVIDER_FIELDS_SINCE);
+    });
     suite.results.forEach((result, r) => {
-      for (const [field, since] of Object.entries(ANSWER_FIELDS_SINCE)) {
-        if (since <= declared || !Object.hasOwn(result, field)) continue;
-        needed = Math.max(needed, since);
-        if (first) others++;
-        else first = { path: `suites.${s}.results.${r}.${field}`, field, since };
-      }
+      check(result, `suites.${s}.results.${r}`, ANSWER_FIELDS_SINCE);
+    });
+    suite.cases.forEach((info, c) => {
+      check(info, `suites.${s}.cases.${c}`, CASE_FIELDS_SINCE);
     });
   });
   if (first === void 0) return void 0;
-  const more = others > 0 ? ` (and ${others} more answer field${others === 1 ? "" : "s"} of a later format)` : "";
+  const more = others > 0 ? ` (and ${others} more field${others === 1 ? "" : "s"} of a later format)` : "";
   return {
     file,
     path: first.path,
     message: `\`${first.field}\` is a field of results format ${first.since}, but the file declares \`schemaVersion: ${declared}\`${more}: it was hand-edited or written by a different evalgate version`,
-    hint: `write it again with \`evalgate run\`, or, if its answers are as an evalgate run wrote them, set \`schemaVersion\` to ${needed}`
+    hint: `write it again with \`evalgate run\`, or, if its cases and answers are as an evalgate run wrote them, set \`schemaVersion\` to ${needed}`
   };
 }
 function schemaProblem(error) {
@@ -8174,7 +8216,7 @@ function answerProblems(run) {
   });
   return problems2;
 }
-var import_ajv, validate, WHOLE_TEXT_LIMIT, NewerResultsFormatError, ANSWER_FIELDS_SINCE;
+var import_ajv, validate, WHOLE_TEXT_LIMIT, strictUtf8, NewerResultsFormatError, ANSWER_FIELDS_SINCE, CASE_FIELDS_SINCE, SUITE_FIELDS_SINCE, PROVIDER_FIELDS_SINCE;
 var init_parse = __esm({
   "src/results/parse.ts"() {
     "use strict";
@@ -8186,6 +8228,7 @@ var init_parse = __esm({
     init_json_in_pieces();
     init_types();
     WHOLE_TEXT_LIMIT = 256 * 2 ** 20;
+    strictUtf8 = new TextDecoder("utf-8", { fatal: true });
     NewerResultsFormatError = class extends InputError {
       constructor(file, version) {
         super(
@@ -8204,6 +8247,9 @@ var init_parse = __esm({
       version;
     };
     ANSWER_FIELDS_SINCE = { finishReason: 3, judgeCached: 3 };
+    CASE_FIELDS_SINCE = { varsFingerprint: 4 };
+    SUITE_FIELDS_SINCE = { scoringFingerprint: 4 };
+    PROVIDER_FIELDS_SINCE = { resolvedConfigFingerprint: 4 };
   }
 });
 
@@ -8270,6 +8316,12 @@ async function repositoryRoot(dir) {
 }
 async function realPathOf(path2) {
   return realpath(path2).catch(() => path2);
+}
+async function repositoryDirectory(cwd, specFile) {
+  const directory = dirname(resolve(cwd, specFile));
+  const root = await repositoryRoot(directory);
+  const path2 = root === void 0 ? dirname(specFile) : relative2(root, directory) || ".";
+  return path2.split("\\").join("/");
 }
 async function repositoryPaths(cwd, suites) {
   const recorded = /* @__PURE__ */ new Map();
@@ -8541,7 +8593,26 @@ var init_files = __esm({
     RESULTS_KEYS = /^\uFEFF?\s*\{[^]*?"(?:run|schemaVersion|suites)"\s*:/;
     TOOL_NAME = /"tool"\s*:\s*\{\s*"name"\s*:\s*"([^"\\]*)"/;
     READ_ON_BYTES = 1 << 20;
-    BESIDE_RESULTS = /\.(comparison|baseline-unavailable|invalid-specs)\.json$/;
+    BESIDE_RESULTS = /\.(comparison|baseline-lookup|baseline-unavailable|invalid-specs)\.json$/;
+  }
+});
+
+// src/results/comparability.ts
+function sameScoring(base, head) {
+  if (base.scoringFingerprint !== void 0 && head.scoringFingerprint !== void 0) {
+    return base.scoringFingerprint === head.scoringFingerprint;
+  }
+  return base.scorersFingerprint === head.scorersFingerprint;
+}
+function providerConfigChanged(base, head) {
+  if (base.resolvedConfigFingerprint !== void 0 && head.resolvedConfigFingerprint !== void 0) {
+    return base.resolvedConfigFingerprint !== head.resolvedConfigFingerprint;
+  }
+  return base.configFingerprint !== head.configFingerprint;
+}
+var init_comparability = __esm({
+  "src/results/comparability.ts"() {
+    "use strict";
   }
 });
 
@@ -9594,7 +9665,7 @@ function clusteredStandardError(values, clusters) {
   for (const sum of residualSums.values()) sumOfSquares += sum * sum;
   return Math.sqrt(clusterCount / (clusterCount - 1) * sumOfSquares / (n * n));
 }
-function deltaMethodRatioInterval(base, head, level = DEFAULT_LEVEL) {
+function deltaMethodRatioInterval(base, head, level = DEFAULT_LEVEL, studentT = false) {
   assertOpenUnit(level, "level");
   assertPairs(base, head);
   const n = base.length;
@@ -9615,8 +9686,38 @@ function deltaMethodRatioInterval(base, head, level = DEFAULT_LEVEL) {
   }
   const variance2 = (varHead - 2 * estimate * covariance + estimate * estimate * varBase) / (n - 1) / n;
   const standardError = Math.sqrt(Math.max(0, variance2)) / Math.abs(baseMean);
-  const half = normalQuantile(1 - (1 - level) / 2) * standardError;
+  const upper = 1 - (1 - level) / 2;
+  const quantile2 = studentT ? studentTQuantile(upper, n - 1) : normalQuantile(upper);
+  const half = quantile2 * standardError;
   return { estimate, low: estimate - half, high: estimate + half, level };
+}
+function wilsonInterval(events, trials, level = DEFAULT_LEVEL) {
+  assertOpenUnit(level, "level");
+  if (!(trials > 0) || !(events >= 0 && events <= trials)) {
+    throw new RangeError(`events must be within 0..trials (> 0), got ${events} of ${trials}`);
+  }
+  const z = normalQuantile(1 - (1 - level) / 2);
+  const p = events / trials;
+  const z2n = z * z / trials;
+  const centre = (p + z2n / 2) / (1 + z2n);
+  const half = z * Math.sqrt(p * (1 - p) / trials + z2n / (4 * trials)) / (1 + z2n);
+  return { estimate: p, low: Math.max(0, centre - half), high: Math.min(1, centre + half), level };
+}
+function newcombeDifferenceInterval(base, head, level = DEFAULT_LEVEL) {
+  const b = wilsonInterval(base.events, base.trials, level);
+  const h = wilsonInterval(head.events, head.trials, level);
+  const estimate = h.estimate - b.estimate;
+  return {
+    estimate,
+    low: estimate - Math.hypot(h.estimate - h.low, b.high - b.estimate),
+    high: estimate + Math.hypot(h.high - h.estimate, b.estimate - b.low),
+    level
+  };
+}
+function zeroEventUpperBound(trials, level = DEFAULT_LEVEL) {
+  assertOpenUnit(level, "level");
+  if (!(trials > 0)) throw new RangeError(`trials must be > 0, got ${trials}`);
+  return 1 - (1 - level) ** (1 / trials);
 }
 var DEFAULT_LEVEL, DEFAULT_RESAMPLES;
 var init_intervals = __esm({
@@ -9632,32 +9733,55 @@ var init_intervals = __esm({
 });
 
 // src/stats/power.ts
-function zSum(alpha, power) {
+function tQuantiles(alpha, power, n) {
+  return { test: studentTQuantile(1 - alpha, n - 1), power: studentTQuantile(power, n - 1) };
+}
+function checkLevels(alpha, power) {
   assertOpenUnit(alpha, "alpha");
   assertOpenUnit(power, "power");
-  return normalQuantile(1 - alpha) + normalQuantile(power);
 }
 function minimumDetectableEffect(options) {
-  const factor = zSum(options.alpha ?? DEFAULT_ALPHA2, options.power ?? DEFAULT_POWER);
+  const alpha = options.alpha ?? DEFAULT_ALPHA2;
+  const power = options.power ?? DEFAULT_POWER;
+  checkLevels(alpha, power);
+  const threshold = options.threshold ?? 0;
   if (!(options.sd >= 0)) throw new RangeError(`sd must be ≥ 0, got ${options.sd}`);
   if (!(options.n >= 0)) throw new RangeError(`n must be ≥ 0, got ${options.n}`);
-  if (options.n === 0) return Infinity;
-  return factor * options.sd / Math.sqrt(options.n);
+  if (!(threshold >= 0)) throw new RangeError(`threshold must be ≥ 0, got ${threshold}`);
+  if (options.n < 2) return Infinity;
+  if (options.sd === 0) return threshold;
+  const q = tQuantiles(alpha, power, options.n);
+  const se = options.sd / Math.sqrt(options.n);
+  return Math.max(threshold, q.test * se) + q.power * se;
 }
 function requiredSampleSize(options) {
-  const factor = zSum(options.alpha ?? DEFAULT_ALPHA2, options.power ?? DEFAULT_POWER);
+  const alpha = options.alpha ?? DEFAULT_ALPHA2;
+  const power = options.power ?? DEFAULT_POWER;
+  checkLevels(alpha, power);
+  const threshold = options.threshold ?? 0;
   if (!(options.sd >= 0)) throw new RangeError(`sd must be ≥ 0, got ${options.sd}`);
   if (Number.isNaN(options.effect)) throw new RangeError("effect must be a number, got NaN");
+  if (!(threshold >= 0)) throw new RangeError(`threshold must be ≥ 0, got ${threshold}`);
   const effect = Math.abs(options.effect);
-  if (effect === 0) return options.sd === 0 ? 1 : Infinity;
-  const exact = (factor * options.sd / effect) ** 2;
-  return Math.max(1, Math.ceil(exact - 1e-9 * Math.max(1, exact)));
+  if (options.sd === 0) return 1;
+  if (effect === 0 || effect <= threshold) return Infinity;
+  const sizeFor = (q) => {
+    const exact = Math.max(
+      (q.power * options.sd / (effect - threshold)) ** 2,
+      ((q.test + q.power) * options.sd / effect) ** 2
+    );
+    return Math.max(2, Math.ceil(exact - 1e-9 * Math.max(1, exact)));
+  };
+  let n = sizeFor({ test: normalQuantile(1 - alpha), power: normalQuantile(power) });
+  if (n >= ITERATE_UP_TO) return n;
+  while (sizeFor(tQuantiles(alpha, power, n)) > n) n++;
+  return n;
 }
 function fewestSignificantUnits(alpha) {
   if (!(alpha > 0 && alpha < 1)) throw new RangeError(`alpha must be in (0, 1), got ${alpha}`);
   return Math.ceil(Math.log2(1 / alpha) - 1e-12);
 }
-var DEFAULT_ALPHA2, DEFAULT_POWER;
+var DEFAULT_ALPHA2, DEFAULT_POWER, ITERATE_UP_TO;
 var init_power = __esm({
   "src/stats/power.ts"() {
     "use strict";
@@ -9665,6 +9789,7 @@ var init_power = __esm({
     init_validation();
     DEFAULT_ALPHA2 = 0.05;
     DEFAULT_POWER = 0.8;
+    ITERATE_UP_TO = 1e6;
   }
 });
 
@@ -9794,7 +9919,8 @@ function formatPointsApart(d, limit2, withSign = true) {
   ];
   let shown = shownAt(1);
   const size = (text) => text.replace(/^[−+±]/, "");
-  for (let decimals = 2; size(shown[0]) === shown[1] && decimals <= MAX_DECIMALS; decimals++) {
+  const equal = Math.abs(d) === Math.abs(limit2);
+  for (let decimals = 2; !equal && size(shown[0]) === shown[1] && decimals <= MAX_DECIMALS; decimals++) {
     shown = shownAt(decimals);
   }
   return shown;
@@ -9889,14 +10015,33 @@ function passesDespiteItsP(metric, alpha) {
 function powerGuidance(metric) {
   const power = metric.power;
   if (metric.verdict !== "inconclusive" || !power) return null;
-  const target = metric.unit === "fraction" ? `a ${Math.round(power.targetEffect * 1e3) / 10}-point ${metric.metric === "error-rate" ? "rise" : "drop"}` : metric.unit === "ms" ? `a ${formatRatio(power.targetEffect)} slowdown` : `a ${formatRatio(power.targetEffect)} cost increase`;
+  const fraction = metric.unit === "fraction";
+  const rise = metric.metric === "error-rate";
+  const worse = fraction ? rise ? "rise" : "drop" : metric.unit === "ms" ? "slowdown" : "cost increase";
+  const tolerance = power.targetEffect;
+  const points = (x) => Math.round(x * 1e3) / 10;
+  const tolerated = fraction ? tolerance > 0 : tolerance > 1;
+  const beyondTolerance = fraction ? `a ${worse} of more than ${points(tolerance)} points` : `a ${worse} beyond ${formatRatio(tolerance)}`;
+  const assumed = power.assumedChange;
+  const assumesMeasured = assumed !== void 0 && assumed !== (fraction ? 0 : 1);
+  const measured = assumed === void 0 ? "" : fraction ? formatPoints(assumed) : formatRatio(assumed);
+  const withinTolerance = assumed === void 0 || (fraction ? Math.abs(assumed) < tolerance : assumed < tolerance);
+  const aim = !assumesMeasured ? `for the 95% CI to rule out ${beyondTolerance}, ${ADVISED_POWER} if nothing changed` : withinTolerance ? `for the 95% CI to rule out ${beyondTolerance}, ${ADVISED_POWER} if the true change is the ${measured} measured` : `for the ${measured} measured to be a regression ${ADVISED_POWER}, if it is the true change`;
   const unit = metric.clusters === void 0 ? "paired case" : "cluster";
   const more = power.additionalCases === null ? null : `~${power.additionalCases.toLocaleString("en-US")} more ${power.additionalCases === 1 ? unit : `${unit}s`}`;
   const repeats = power.requiredRepeats === null ? null : `${power.requiredRepeats} repeats per case`;
   const needs = [more, repeats].filter((x) => x !== null);
-  const detectable = power.minimumDetectableEffect === null ? null : metric.unit === "fraction" ? `this run could detect ${formatPoints(power.minimumDetectableEffect, false)} or more` : `this run could detect ${formatRatio(power.minimumDetectableEffect)} or more`;
-  if (needs.length === 0) return detectable === null ? null : `${detectable} (target: ${target})`;
-  return `needs ${needs.join(" or ")} to detect ${target}${detectable === null ? "" : `; ${detectable}`}`;
+  const mde = power.minimumDetectableEffect;
+  const detectable = mde === null ? null : fraction && mde >= 1 ? `this run could not detect even a 100-point ${worse} ${ADVISED_POWER}` : `this run could detect a ${worse} of ${fraction ? formatPoints(mde, false) : formatRatio(mde)} or more ${ADVISED_POWER}`;
+  const advice = needs.length === 0 ? null : `needs ${needs.join(" or ")} ${aim}`;
+  if (!tolerated) {
+    const never = `no run size can rule out every ${worse} when none is tolerated`;
+    return [advice, detectable, never].filter((x) => x !== null).join("; ");
+  }
+  if (advice === null) {
+    return detectable === null ? null : `${detectable} (tolerated: up to ${fraction ? `a ${points(tolerance)}-point ${worse}` : formatRatio(tolerance)})`;
+  }
+  return detectable === null ? advice : `${advice}; ${detectable}`;
 }
 function formatMetricDelta(metric) {
   const fromNothing = metric.delta === null && metric.deltaKind === "ratio" && metric.base === 0 && metric.head !== null && metric.head > 0;
@@ -9981,7 +10126,7 @@ function judgeSpendCaveats(base, head) {
   }
   return caveats;
 }
-var MINUS, MAX_DECIMALS, NOISE_POINTS, SMALLEST_RATIO, METRIC_LABELS, VERDICT_WORDS, ABSOLUTE_LIMITS;
+var MINUS, MAX_DECIMALS, NOISE_POINTS, SMALLEST_RATIO, METRIC_LABELS, VERDICT_WORDS, ADVISED_POWER, ABSOLUTE_LIMITS;
 var init_format = __esm({
   "src/compare/format.ts"() {
     "use strict";
@@ -10015,6 +10160,7 @@ var init_format = __esm({
       pass: "PASS",
       "not-gated": "NOT GATED"
     };
+    ADVISED_POWER = "80% of the time";
     ABSOLUTE_LIMITS = {
       score: { bound: "min", read: "case", table: "answered in both runs" },
       "pass-rate": { bound: "min", read: "case", table: "answered in both runs" },
@@ -10613,48 +10759,86 @@ function withinObservedRange(interval, diffs) {
     high: interval.high === null ? null : Math.max(lowest, Math.min(highest, interval.high))
   };
 }
-function powerAdvice(options) {
-  const { sd, n, alpha, effect } = options;
-  if (!Number.isFinite(sd) || sd === 0 || n < 2) {
-    return { mde: null, requiredCases: null, additionalCases: null, requiredRepeats: null };
+function boundedRiseInterval(interval, base, head) {
+  if (interval === null || interval.high === null || base.trials === 0 || head.trials === 0) {
+    return interval;
   }
-  const mde = finiteOrNull(minimumDetectableEffect({ sd, n, alpha }));
-  const required = finiteOrNull(requiredSampleSize({ sd, effect, alpha }));
+  const score = newcombeDifferenceInterval(base, head, LEVEL);
+  if (score.high <= interval.high) return interval;
+  return { ...interval, high: Math.min(1, score.high), method: `${interval.method}-and-newcombe` };
+}
+function powerAdvice(options) {
+  const { sd, n, alpha, tolerance, threshold } = options;
+  const spreadAt = (change) => Math.max(sd, options.sdAt?.(change) ?? 0);
+  if (!Number.isFinite(sd) || spreadAt(0) === 0 || n < 2) {
+    return {
+      mde: null,
+      requiredCases: null,
+      additionalCases: null,
+      requiredRepeats: null,
+      assumesMeasured: false
+    };
+  }
+  let mde = minimumDetectableEffect({ sd: spreadAt(0), n, alpha, threshold });
+  for (let step = 0; options.sdAt && step < 50 && Number.isFinite(mde); step++) {
+    const next = minimumDetectableEffect({ sd: spreadAt(mde), n, alpha, threshold });
+    if (Math.abs(next - mde) < 1e-9) break;
+    mde = next;
+  }
+  const sizeAssuming = (assumed2, spread) => {
+    if (tolerance - assumed2 > 0) {
+      return requiredSampleSize({ sd: spread, effect: tolerance - assumed2, alpha: INTERVAL_ALPHA });
+    }
+    return assumed2 > 0 ? requiredSampleSize({ sd: spread, effect: assumed2, alpha, threshold }) : Infinity;
+  };
+  const measured = Math.max(0, options.observed);
+  let assumed = 0;
+  let required = finiteOrNull(sizeAssuming(0, spreadAt(0)));
+  if ((required === null || required <= n) && measured > 0) {
+    assumed = measured;
+    required = finiteOrNull(sizeAssuming(measured, spreadAt(measured)));
+  }
+  const settles = (spread) => sizeAssuming(assumed, spread);
   let requiredRepeats = null;
   const within = options.within;
   if (within && required !== null && required > n) {
     const withinSum = within.base + within.head;
     const between = Math.max(0, sd * sd - withinSum / within.repeats);
     for (let k = within.repeats + 1; k <= MAX_ADVISED_REPEATS; k++) {
-      const sdK = Math.sqrt(between + withinSum / k);
-      if (requiredSampleSize({ sd: sdK, effect, alpha }) <= n) {
+      if (settles(Math.sqrt(between + withinSum / k)) <= n) {
         requiredRepeats = k;
         break;
       }
     }
   }
-  const short = required !== null && required > n;
+  const short = required !== null && required > n ? required : null;
   return {
-    mde,
-    requiredCases: short ? required : null,
-    additionalCases: short ? required - n : null,
-    requiredRepeats
+    mde: finiteOrNull(mde),
+    requiredCases: short,
+    additionalCases: short === null ? null : short - n,
+    requiredRepeats,
+    assumesMeasured: short !== null && assumed > 0
   };
 }
 function setPowerAdvice(metric, options) {
-  const { sd, n, effect, target, shown = (mde) => mde } = options;
+  const { sd, n, tolerance, target, shown = (mde) => mde } = options;
   const advice = powerAdvice({
     sd,
     n,
     alpha: options.alpha / Math.max(1, options.familySize),
-    effect
+    tolerance,
+    // An earlier version's tolerated ratio below 1 is no threshold a rise can stay short of.
+    threshold: Math.max(0, tolerance),
+    observed: options.observed,
+    ...options.sdAt ? { sdAt: options.sdAt } : {}
   });
   metric.power = {
     minimumDetectableEffect: advice.mde === null ? null : shown(advice.mde),
     targetEffect: target,
     requiredCases: advice.requiredCases,
     additionalCases: advice.additionalCases,
-    requiredRepeats: null
+    requiredRepeats: null,
+    assumedChange: advice.assumesMeasured ? options.measured : options.unchanged
   };
 }
 function meanWithinVariance(cases, valueOf) {
@@ -10717,6 +10901,7 @@ function qualityMetric(options) {
     metric.head = mean(shown.map((p) => valueOf(p.head)));
   };
   let sd = NaN;
+  let compared;
   if (n > 0 && same?.measured) {
     const source = same.metric;
     metric.base = source.base;
@@ -10770,8 +10955,10 @@ function qualityMetric(options) {
     metric.interval = estimate.interval;
     sd = estimate.sd;
     metric.gated = true;
+    compared = { base: baseValues, head: headValues, clusterKeys: keys, sharedClusters: shared };
   }
   const label = QUALITY_LABEL[name];
+  const margin = tolerance.margin === 0 ? "no-drop" : `−${formatPoints(tolerance.margin, false)}`;
   readLimitOnHead(metric, options.headAll, tolerance.min);
   const brokenLimit = () => belowFloor(name, options.headAll?.value ?? null, tolerance.min, overHeadCases(metric));
   const decide = (familySize) => {
@@ -10822,7 +11009,9 @@ function qualityMetric(options) {
       sd: clusters === void 0 ? sd : sd * Math.sqrt(clusters / n),
       n: clusters ?? n,
       alpha: ctx.alpha / Math.max(1, familySize),
-      effect: tolerance.margin,
+      tolerance: tolerance.margin,
+      threshold: tolerance.noise,
+      observed: -delta,
       within: clusters === void 0 && withinBase !== null && withinHead !== null && options.repeats !== null ? { base: withinBase, head: withinHead, repeats: options.repeats } : void 0
     });
     const units = metric.clusters ?? n;
@@ -10844,9 +11033,10 @@ function qualityMetric(options) {
         targetEffect: tolerance.margin,
         requiredCases: required,
         additionalCases: required - units,
-        requiredRepeats: null
+        requiredRepeats: null,
+        assumedChange: advice.assumesMeasured ? delta : 0
       };
-      const at = split === null ? "" : ` at ${split.text}, and the 95% CI reaches below the −${formatPoints(tolerance.margin, false)} margin`;
+      const at = split === null ? "" : ` at ${split.text}, and the 95% CI reaches below the ${margin} margin`;
       const orFloor = tolerance.min === void 0 ? `, or an absolute floor such as \`gate: { ${name}: { min: 0.8 } }\`` : "";
       setVerdict(
         metric,
@@ -10861,7 +11051,7 @@ function qualityMetric(options) {
       return setVerdict(
         metric,
         "pass",
-        `non-inferior: the 95% CI ${formatInterval(low, metric.interval?.high ?? null, "difference", "fraction")} stays within the −${formatPoints(tolerance.margin, false)} margin`
+        `non-inferior: the 95% CI ${formatInterval(low, metric.interval?.high ?? null, "difference", "fraction")} stays within the ${margin} margin`
       );
     }
     if (familySize > 1 && tooFew(holmSplit(alpha, familySize))) return;
@@ -10871,21 +11061,22 @@ function qualityMetric(options) {
       targetEffect: tolerance.margin,
       requiredCases: advice.requiredCases,
       additionalCases: advice.additionalCases,
-      requiredRepeats: advice.requiredRepeats
+      requiredRepeats: advice.requiredRepeats,
+      assumedChange: advice.assumesMeasured ? delta : 0
     };
     const { keys, shared } = clusterKeys(pairs);
     const changed = (shared ? clusterSums(diffs, keys) : diffs).filter((d) => d !== 0).length;
-    if (changed < fewest && advice.additionalCases === null) {
+    if (changed < fewest) {
       return setVerdict(
         metric,
         "inconclusive",
-        `${label} changed ${formatPoints(delta)}, carried by ${plural(changed, unit)} that changed: it takes ${fewest} or more for a change to be significant, and the 95% CI reaches below the −${formatPoints(tolerance.margin, false)} margin`
+        `${label} changed ${formatPoints(delta)}, carried by ${plural(changed, unit)} that changed: it takes ${fewest} or more for a change to be significant, and the 95% CI reaches below the ${margin} margin`
       );
     }
     setVerdict(
       metric,
       "inconclusive",
-      n < 2 ? "one paired case cannot show a change either way" : `${label} changed ${formatPoints(delta)}, not significant, and the 95% CI reaches below the −${formatPoints(tolerance.margin, false)} margin`
+      n < 2 ? "one paired case cannot show a change either way" : `${label} changed ${formatPoints(delta)}, not significant, and the 95% CI reaches below the ${margin} margin`
     );
   };
   return {
@@ -10894,8 +11085,65 @@ function qualityMetric(options) {
     decide,
     brokenLimit,
     measured: { sd },
+    ...compared ? { compared } : {},
     ...same ? { sameAs: same } : {}
   };
+}
+function pooledScoreMetric(options) {
+  const { sources, alpha } = options;
+  const diffs = [];
+  const keys = [];
+  let baseSum = 0;
+  let headSum = 0;
+  const casesByNoise = /* @__PURE__ */ new Map();
+  sources.forEach(({ compared, noise }, index) => {
+    compared.base.forEach((base, i) => {
+      const head = compared.head[i];
+      diffs.push(head - base);
+      baseSum += base;
+      headSum += head;
+      keys.push(`${index}\0${compared.clusterKeys[i]}`);
+    });
+    casesByNoise.set(noise, (casesByNoise.get(noise) ?? 0) + compared.base.length);
+  });
+  const n = diffs.length;
+  const shared = sources.some((source) => source.compared.sharedClusters);
+  const rng = (purpose) => createRng([options.seed, "pooled", "score", purpose].join("\0"));
+  const test = asTest(
+    signFlip(shared ? clusterSums(diffs, keys) : diffs, "less", rng("less")),
+    shared ? "sign-flip-clustered" : "sign-flip",
+    "less"
+  );
+  const metric = emptyMetric("score", "fraction", "difference");
+  metric.test = test;
+  const pooled = {
+    groups: sources.length,
+    n,
+    ...shared ? { clusters: new Set(keys).size } : {},
+    base: baseSum / n,
+    head: headSum / n,
+    delta: mean(diffs),
+    interval: fractionDifferenceInterval(diffs, shared ? keys : null, rng("interval")).interval,
+    test,
+    noise: [...casesByNoise].reduce((sum, [noise, cases]) => sum + noise * (cases / n), 0),
+    verdict: "not-significant",
+    reason: ""
+  };
+  const decide = () => {
+    const { delta, noise } = pooled;
+    const across = `mean score of the ${plural(n, "paired case")} of ${sources.length} suites × providers`;
+    const drop = significant(test, alpha);
+    if (drop && beyond(delta, -noise, "beneath")) {
+      const [fall, floor2] = formatPointsApart(delta, noise, false);
+      pooled.verdict = "regression";
+      pooled.reason = `${across} fell ${fall}, beyond the ${floor2} noise floor (${pText(test)})`;
+      return;
+    }
+    const [change, floor] = formatPointsApart(delta, noise);
+    pooled.verdict = drop ? "minor-change" : "not-significant";
+    pooled.reason = drop ? `${across} changed ${change}: significant (${pText(test)}) but within the ${floor} noise floor` : `${across} changed ${change}: no significant drop (${pText(test)})`;
+  };
+  return { pending: { metric, family: options.family, decide }, pooled };
 }
 function latencyMetric(options) {
   const { maxRatio, ctx } = options;
@@ -10956,8 +11204,11 @@ function latencyMetric(options) {
       n,
       alpha: ctx.alpha,
       familySize,
-      effect: Math.log(maxRatio),
+      tolerance: Math.log(maxRatio),
+      observed: Math.log(ratio),
       target: maxRatio,
+      measured: ratio,
+      unchanged: 1,
       shown: (mde) => finiteOrNull(Math.exp(mde))
     });
     setVerdict(
@@ -11084,11 +11335,14 @@ function costMetric(options) {
     }) : deltaMethodRatioInterval(baseValues, headValues, LEVEL);
     metric.delta = finiteOrNull(ratio.estimate);
     if (n >= 2) {
+      const withT = bootstrap && n < T_INTERVAL_MIN_CASES ? deltaMethodRatioInterval(baseValues, headValues, LEVEL, true) : null;
+      const low = withT && !Number.isNaN(withT.low) ? Math.min(ratio.low, Math.max(0, withT.low)) : ratio.low;
+      const high = withT && !Number.isNaN(withT.high) ? Math.max(ratio.high, withT.high) : ratio.high;
       metric.interval = {
-        low: finiteOrNull(ratio.low),
-        high: finiteOrNull(ratio.high),
+        low: finiteOrNull(low),
+        high: finiteOrNull(high),
         level: LEVEL,
-        method: bootstrap ? "bootstrap-ratio" : "delta-method-ratio"
+        method: withT ? "bootstrap-and-delta-t-ratio" : bootstrap ? "bootstrap-ratio" : "delta-method-ratio"
       };
     }
     setSignFlipTests(metric, diffs, "greater", "sign-flip", ctx, "cost");
@@ -11171,8 +11425,11 @@ function costMetric(options) {
       n,
       alpha: ctx.alpha,
       familySize,
-      effect: (maxRatio - 1) * baseMean,
+      tolerance: (maxRatio - 1) * baseMean,
+      observed: (ratio - 1) * baseMean,
       target: maxRatio,
+      measured: ratio,
+      unchanged: 1,
       shown: (mde) => baseMean <= 0 ? null : 1 + mde / baseMean
     });
     setVerdict(
@@ -11209,9 +11466,14 @@ function errorRateMetric(options) {
   const n = pairs.length;
   metric.n = n;
   const obtained = (c) => c.answered.length + c.errored;
+  const countOver = (side) => ({
+    events: pairs.reduce((sum, p) => sum + p[side].errored, 0),
+    trials: pairs.reduce((sum, p) => sum + obtained(p[side]), 0)
+  });
+  const counts = { base: countOver("base"), head: countOver("head") };
   const rateOver = (side) => {
-    const total = pairs.reduce((sum, p) => sum + obtained(p[side]), 0);
-    return total === 0 ? 0 : pairs.reduce((sum, p) => sum + p[side].errored, 0) / total;
+    const { events, trials } = counts[side];
+    return trials === 0 ? 0 : events / trials;
   };
   let sd = NaN;
   if (n > 0) {
@@ -11236,7 +11498,11 @@ function errorRateMetric(options) {
       setSignFlipTests(metric, diffs, "greater", "sign-flip", ctx, "error-rate");
     }
     const estimate = fractionDifferenceInterval(diffs, null, rngFor(ctx, "error-rate", "interval"));
-    metric.interval = withinObservedRange(estimate.interval, diffs);
+    metric.interval = boundedRiseInterval(
+      withinObservedRange(estimate.interval, diffs),
+      counts.base,
+      counts.head
+    );
     sd = estimate.sd;
     metric.gated = true;
   }
@@ -11294,6 +11560,20 @@ function errorRateMetric(options) {
     };
     const held = options.max !== void 0 && headAll !== null ? maxHeld() : void 0;
     if (tooFewToJudge(metric, change, n, ctx.alpha, midP, held)) return;
+    if (counts.head.events === 0) {
+      const { base, head: head2 } = { base: counts.base.trials, head: counts.head.trials };
+      const unseen = formatPercent(zeroEventUpperBound(head2));
+      const could = `a rate under ${unseen} could go unseen on this many`;
+      if (counts.base.events > 0) {
+        return setVerdict(
+          metric,
+          "pass",
+          `no answer errored in the head run (${head2.toLocaleString("en-US")} answers; ${could}), ${plural(counts.base.events, "answer")} of the baseline's did`
+        );
+      }
+      const answers = base === head2 ? `${base.toLocaleString("en-US")} answers each` : `${base.toLocaleString("en-US")} and ${head2.toLocaleString("en-US")} answers`;
+      return setVerdict(metric, "pass", `no answer errored in either run (${answers}; ${could})`);
+    }
     const { low, high } = metric.interval ?? { low: null, high: null };
     const [highShown, noiseShown] = formatPointsApart(high ?? 0, noise);
     if (high !== null && !beyond(high, noise)) {
@@ -11305,7 +11585,24 @@ function errorRateMetric(options) {
     }
     const reach = `${highShown}, beyond the +${noiseShown} noise floor`;
     if (tooFewInFamily(metric, change, n, reach, ctx.alpha, familySize, midP)) return;
-    setPowerAdvice(metric, { sd, n, alpha: ctx.alpha, familySize, effect: noise, target: noise });
+    const baseRate = metric.base;
+    const perCase = (counts.base.trials + counts.head.trials) / (2 * n);
+    const sdAt = (rise) => {
+      const raised = Math.min(1, Math.max(0, baseRate + rise));
+      return Math.sqrt((baseRate * (1 - baseRate) + raised * (1 - raised)) / perCase);
+    };
+    setPowerAdvice(metric, {
+      sd,
+      n,
+      alpha: ctx.alpha,
+      familySize,
+      tolerance: noise,
+      observed: delta,
+      target: noise,
+      measured: delta,
+      unchanged: 0,
+      sdAt
+    });
     setVerdict(
       metric,
       "inconclusive",
@@ -11451,7 +11748,7 @@ function headOnlyQualityMetric(name, headAll, tolerance, head) {
   }
   return { metric, family: null, decide: () => void 0 };
 }
-var LEVEL, T_INTERVAL_MIN_CASES, MAX_ADVISED_REPEATS, smallestPValues, AWAY_SAMPLES, QUALITY_LABEL, DELTA_METHOD_FROM;
+var LEVEL, T_INTERVAL_MIN_CASES, MAX_ADVISED_REPEATS, smallestPValues, AWAY_SAMPLES, INTERVAL_ALPHA, QUALITY_LABEL, DELTA_METHOD_FROM;
 var init_metrics = __esm({
   "src/compare/metrics.ts"() {
     "use strict";
@@ -11464,6 +11761,7 @@ var init_metrics = __esm({
     MAX_ADVISED_REPEATS = 50;
     smallestPValues = /* @__PURE__ */ new WeakMap();
     AWAY_SAMPLES = 1e3;
+    INTERVAL_ALPHA = (1 - LEVEL) / 2;
     QUALITY_LABEL = { score: "mean score", "pass-rate": "pass rate" };
     DELTA_METHOD_FROM = 1e3;
   }
@@ -11474,7 +11772,7 @@ var COMPARISON_VERSION, VERDICT_SEVERITY;
 var init_types2 = __esm({
   "src/compare/types.ts"() {
     "use strict";
-    COMPARISON_VERSION = 2;
+    COMPARISON_VERSION = 3;
     VERDICT_SEVERITY = [
       "regression",
       "fail",
@@ -11637,7 +11935,7 @@ function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, wa
   group.base = sideInfo(base, baseProvider);
   group.head = sideInfo(head, headProvider);
   group.repeats = { base: baseSuite.repeats, head: headSuite.repeats };
-  group.comparable = baseSuite.scorersFingerprint === headSuite.scorersFingerprint;
+  group.comparable = sameScoring(baseSuite, headSuite);
   if (!group.comparable) {
     const floors = [
       ...gate.score.min !== void 0 ? ["score"] : [],
@@ -11647,7 +11945,7 @@ function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, wa
     group.reason = `the scorers changed: scores are not comparable (latency, cost and errors are)${judged}`;
   }
   group.modelChanged = setsDiffer(group.base.models, group.head.models) || setsDiffer(group.base.fingerprints, group.head.fingerprints);
-  group.configChanged = baseProvider.configFingerprint !== headProvider.configFingerprint;
+  group.configChanged = providerConfigChanged(baseProvider, headProvider);
   group.gateChanged = canonicalJson(baseSuite.gate ?? {}) !== canonicalJson(headSuite.gate ?? {});
   if (group.gateChanged) {
     warnings.push(`${where2}: the gate block changed; the head's tolerances were used`);
@@ -11660,26 +11958,59 @@ function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, wa
     if (info.cluster !== void 0) clusterOf.set(info.id, info.cluster);
     sourceOf.set(info.id, info.source);
   }
+  const baseVars = new Map(baseSuite.cases.map((info) => [info.id, info.varsFingerprint]));
+  const editedIds = new Set(
+    headSuite.cases.filter((info) => {
+      const before = baseVars.get(info.id);
+      return before !== void 0 && info.varsFingerprint !== void 0 ? before !== info.varsFingerprint : false;
+    }).map((info) => info.id)
+  );
+  const baseListed = new Set(baseSuite.cases.map((info) => info.id));
+  const headListed = new Set(headSuite.cases.map((info) => info.id));
   const pairs = [];
   const added = [];
+  const edited = [];
+  const unreachedByBaseline = [];
   for (const [caseId, headCase] of head.cases) {
     const baseCase = base.cases.get(caseId);
-    if (baseCase)
+    if (editedIds.has(caseId)) edited.push(caseId);
+    else if (baseCase)
       pairs.push({ caseId, base: baseCase, head: headCase, cluster: clusterOf.get(caseId) });
+    else if (baseListed.has(caseId)) unreachedByBaseline.push(caseId);
     else added.push(caseId);
   }
-  const headListed = new Set(headSuite.cases.map((info) => info.id));
   const baseOnly = [...base.cases.keys()].filter((id) => !head.cases.has(id));
   const removed = baseOnly.filter((id) => !headListed.has(id));
   const unreached = baseOnly.filter((id) => headListed.has(id));
+  const listed = [added, removed, edited].flatMap((ids) => ids.slice(0, MAX_LISTED_IDS));
+  const sources = listed.flatMap((id) => {
+    const source = sourceOf.get(id);
+    return source === void 0 ? [] : [[id, source]];
+  });
   group.cases = {
     paired: pairs.length,
     added: added.length,
     removed: removed.length,
     addedIds: added.slice(0, MAX_LISTED_IDS),
     removedIds: removed.slice(0, MAX_LISTED_IDS),
-    ...unreached.length > 0 ? { unreached: unreached.length, unreachedIds: unreached.slice(0, MAX_LISTED_IDS) } : {}
+    ...edited.length > 0 ? { edited: edited.length, editedIds: edited.slice(0, MAX_LISTED_IDS) } : {},
+    ...unreached.length > 0 ? { unreached: unreached.length, unreachedIds: unreached.slice(0, MAX_LISTED_IDS) } : {},
+    ...unreachedByBaseline.length > 0 ? {
+      unreachedByBaseline: unreachedByBaseline.length,
+      unreachedByBaselineIds: unreachedByBaseline.slice(0, MAX_LISTED_IDS)
+    } : {},
+    ...sources.length > 0 ? { sources: Object.fromEntries(sources) } : {}
   };
+  if (pairs.length === 0 && head.cases.size > 0) {
+    const why = noPairsReason(group.cases, {
+      head: idOrigin(headSuite.cases, added),
+      base: idOrigin(baseSuite.cases, removed)
+    });
+    group.reason ??= why;
+    warnings.push(
+      `${where2}: not compared with its baseline: ${why}; the head's values are shown alone`
+    );
+  }
   const pending = [];
   const errorRate = errorRateMetric({
     pairs,
@@ -11712,7 +12043,7 @@ function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, wa
       repeats: repeatsChanged ? null : headSuite.repeats,
       family: HOLM_FAMILY.score
     });
-    const sameNumbers = qualityPairs.every(
+    const sameNumbers = qualityPairs.length > 0 && qualityPairs.every(
       (p) => p.base.passMatchesScore && p.head.passMatchesScore && p.base.binaryScores && p.head.binaryScores
     );
     const passRate = qualityMetric({
@@ -11773,6 +12104,17 @@ function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, wa
   ]) {
     if (extra) pending.push(extra);
   }
+  if (pairs.length === 0) {
+    const headAlone = {
+      ...group.comparable ? { score: totals.score?.value ?? null, "pass-rate": totals.passRate?.value ?? null } : {},
+      "error-rate": totals.errorRate?.value ?? null,
+      cost: totals.cost?.value ?? null
+    };
+    for (const p of pending) {
+      const value = headAlone[p.metric.metric];
+      if (value !== void 0) showHeadAlone(p, value);
+    }
+  }
   const headOutage = (outageShare(head) ?? 0) > OUTAGE_ERROR_RATE;
   const baseOutageShare = outageShare(base) ?? 0;
   if (headOutage || baseOutageShare > OUTAGE_ERROR_RATE) {
@@ -11819,11 +12161,48 @@ function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, wa
   group.flips = findFlips(qualityPairs, (id) => sourceOf.get(id) ?? "", group.comparable);
   return { group, pending };
 }
-function removedGroup(suite, provider) {
+function idOrigin(cases, ids) {
+  const wanted = new Set(ids);
+  const origins = new Set(
+    cases.filter((info) => wanted.has(info.id)).map(
+      (info) => info.varsFingerprint === void 0 ? "unknown" : info.id === info.varsFingerprint.slice(0, DERIVED_ID_LENGTH) ? "derived" : "given"
+    )
+  );
+  const [only] = origins;
+  return origins.size === 1 && only !== void 0 ? only : "unknown";
+}
+function noPairsReason(cases, origin) {
+  const { unreached = 0, unreachedByBaseline = 0, edited = 0 } = cases;
+  const noneOf = (count) => count === 1 ? "not the one case" : `none of the ${count} cases`;
+  if (unreached > 0 && unreachedByBaseline > 0) {
+    return "both runs were cancelled or stopped early: neither answered a case the other did";
+  }
+  if (unreached > 0) {
+    return `the head run was cancelled or stopped early: it answered ${noneOf(unreached)} it shares with the baseline`;
+  }
+  if (unreachedByBaseline > 0) {
+    return `the baseline run was cancelled or stopped early: it answered ${noneOf(unreachedByBaseline)} it shares with the head run`;
+  }
+  if (edited > 0) {
+    const others = cases.added > 0 || cases.removed > 0 ? "; the others were added or removed" : "";
+    return `${edited === 1 ? "the one case both runs list was" : `all ${edited} cases both runs list were`} edited (their variables changed, so not compared)${others}`;
+  }
+  if (origin.head === "derived") {
+    return "no case id is in both runs: ids derived from the variables (expected answers too) change with any edit; give cases an `id` to keep them paired across edits";
+  }
+  if (origin.head === "given" && origin.base === "derived") {
+    return "no case id is in both runs: the cases were given an `id`, and the baseline derived theirs from their variables; they are paired from the next baseline on";
+  }
+  if (origin.head === "given" && origin.base === "given") {
+    return "no case id is in both runs: the cases' `id`s were renamed";
+  }
+  return "no case id is in both runs: the case ids changed (renamed, or derived from variables that changed); give cases an `id` to keep them paired across edits";
+}
+function removedGroup(suite, provider, renamedAs) {
   const group = emptyGroup(suite, provider, "removed");
   group.base = sideInfo(summarizeSide(suite, provider.id), provider);
   group.repeats.base = suite.repeats;
-  group.reason = "in the baseline but not in this run";
+  group.reason = renamedAs === void 0 ? "in the baseline but not in this run" : `in the baseline but not in this run: renamed ${renamedAs}, it seems (a suite is known by its name)`;
   return { group, pending: [] };
 }
 function adjust(pendings, alpha) {
@@ -11874,10 +12253,13 @@ function isRepeated(metric, metrics) {
 function emptyCounts() {
   return Object.fromEntries(VERDICT_SEVERITY.map((v) => [v, 0]));
 }
-function summaryLine(verdict, counts, groups) {
-  const parts2 = VERDICT_SEVERITY.filter((v) => v !== "not-gated" && counts[v] > 0).map(
-    (v) => plural(counts[v], COUNT_WORDS[v][0], COUNT_WORDS[v][1])
-  );
+function summaryLine(verdict, counts, groups, pooledAlone) {
+  const parts2 = [
+    ...pooledAlone ? ["a pooled drop of the mean score"] : [],
+    ...VERDICT_SEVERITY.filter((v) => v !== "not-gated" && counts[v] > 0).map(
+      (v) => plural(counts[v], COUNT_WORDS[v][0], COUNT_WORDS[v][1])
+    )
+  ];
   const scope = `${plural(groups, "suite × provider")}`;
   if (parts2.length === 0) return `Nothing gated across ${scope}.`;
   const head = verdict === "pass" ? "No regression" : VERDICT_WORDS[verdict].toLowerCase();
@@ -11925,28 +12307,44 @@ function compareRuns(base, head, options) {
     }
   }
   const headSuites = new Map(head.suites.map((s) => [s.suite, s]));
+  const newSuites = pendingGroups.flatMap(({ group }) => group.status === "new" ? [group] : []);
   const removed = [];
+  const renamed = [];
   for (const baseSuite of base.suites) {
     const headSuite = headSuites.get(baseSuite.suite);
     for (const provider of baseSuite.providers) {
       if (headSuite?.providers.some((p) => p.id === provider.id)) continue;
-      pendingGroups.push(removedGroup(baseSuite, provider));
-      removed.push(`${baseSuite.suite} / ${provider.id}`);
+      const renamedAs = head.run.filter === void 0 ? newSuites.find(
+        (g) => g.file === baseSuite.file && g.providerId === provider.id && g.suite !== baseSuite.suite
+      )?.suite : void 0;
+      pendingGroups.push(removedGroup(baseSuite, provider, renamedAs));
+      const where2 = `${baseSuite.suite} / ${provider.id}`;
+      if (renamedAs === void 0) removed.push(where2);
+      else {
+        renamed.push(
+          `${where2} is in the baseline but not in the head run, and ${renamedAs} / ${provider.id} is new in its spec file (${baseSuite.file}): renamed, it seems; a suite is known by its name, so it was not compared with its baseline (--strict does not fail it) until a baseline of the new name is stored`
+        );
+      }
     }
   }
+  warnings.push(...renamed);
   if (head.run.filter !== void 0 && head.run.filter !== base.run.filter) {
     warnings.push(
       `the head run ran only the cases of the filter ${head.run.filter}: the baseline's other cases are listed as removed because they were not run, not because they were deleted`
     );
   }
-  const sharesNoSuite = head.suites.length > 0 && head.suites.every((s) => !baseSuites.has(s.suite));
+  const sharesNoSuite = renamed.length === 0 && head.suites.length > 0 && head.suites.every((s) => !baseSuites.has(s.suite));
   if (removed.length > 0 && head.run.filter === void 0) {
     const listed = firstAndCount(removed, 5);
     warnings.push(
       sharesNoSuite ? `the baseline was stored for other suites (${listed}), by another job with other specs, it seems: this run shares no suite and provider with it, so nothing was compared. Give each job its own comment-key (an input of the action), so that each stores and compares its own baselines; if this run renamed them instead, the next baseline compares them` : `${removed.join(", ")} ${removed.length === 1 ? "is" : "are"} in the baseline but not in the head run, so not compared (renamed or deleted?)`
     );
   }
-  const allPending = pendingGroups.flatMap((g) => g.pending);
+  const pooled = pooledScore(pendingGroups, options.seed, alpha);
+  const allPending = [
+    ...pendingGroups.flatMap((g) => g.pending),
+    ...pooled ? [pooled.pending] : []
+  ];
   const familySizes = adjust(allPending, alpha);
   for (const p of allPending) p.decide(p.family === null ? 1 : familySizes[p.family] ?? 1);
   const groups = pendingGroups.map(({ group, pending }) => {
@@ -11956,13 +12354,23 @@ function compareRuns(base, head, options) {
   return {
     schemaVersion: COMPARISON_VERSION,
     tool: { name: "evalgate", version: TOOL_VERSION },
-    ...verdictsOf(groups, strict),
+    ...verdictsOf(groups, strict, pooled?.pooled),
     options: { seed: options.seed, strict, alpha },
     holmFamilySizes: familySizes,
     base: runInfo(base),
     head: runInfo(head),
-    warnings
+    warnings,
+    ...pooled ? { pooledScore: pooled.pooled } : {}
   };
+}
+function pooledScore(pendingGroups, seed, alpha) {
+  const sources = pendingGroups.flatMap(
+    ({ pending }) => pending.flatMap(
+      (p) => p.metric.metric === "score" && p.family !== null && p.compared ? [{ compared: p.compared, noise: p.metric.tolerance.noise ?? DEFAULT_NOISE }] : []
+    )
+  );
+  if (sources.length < POOLED_MIN_GROUPS) return null;
+  return pooledScoreMetric({ sources, seed, alpha, family: HOLM_FAMILY.score });
 }
 function strictScore(group) {
   if (!isUngated(group)) return group;
@@ -11976,7 +12384,7 @@ function strictScore(group) {
   );
   return { ...group, metrics };
 }
-function verdictsOf(metricsOfGroups, strict) {
+function verdictsOf(metricsOfGroups, strict, pooled) {
   const counts = emptyCounts();
   const groups = metricsOfGroups.map((unraised) => {
     const group = strict ? strictScore(unraised) : unraised;
@@ -11985,8 +12393,36 @@ function verdictsOf(metricsOfGroups, strict) {
     }
     return { ...group, verdict: mostSevere(group.metrics.map((m) => m.verdict)) };
   });
-  const verdict = mostSevere(groups.map((g) => g.verdict));
-  return { verdict, summary: summaryLine(verdict, counts, groups.length), groups, counts };
+  const pooledVerdict = pooled?.verdict === "regression" ? ["regression"] : [];
+  const verdict = mostSevere([...groups.map((g) => g.verdict), ...pooledVerdict]);
+  const pooledAlone = pooled !== void 0 && pooledDropAlone({ groups, pooledScore: pooled });
+  return {
+    verdict,
+    summary: summaryLine(verdict, counts, groups.length, pooledAlone),
+    groups,
+    counts
+  };
+}
+function pooledDropAlone(c) {
+  if (c.pooledScore?.verdict !== "regression") return false;
+  return !c.groups.some(
+    (g) => g.metrics.some(
+      (m) => (m.metric === "score" || m.metric === "pass-rate") && m.verdict === "regression"
+    )
+  );
+}
+function pooledDropLine(c) {
+  const pooled = c.pooledScore;
+  if (pooled?.verdict !== "regression") return void 0;
+  const { low, high } = pooled.interval ?? { low: null, high: null };
+  const interval = low === null || high === null ? "" : `95% CI ${formatInterval(low, high, "difference", "fraction")}, `;
+  const p = pooled.test.pValueAdjusted ?? pooled.test.pValue;
+  const numbers = `${interval}p ${p < 1e-3 ? "<" : "="} ${formatPValue(p).replace("<", "")}`;
+  const across = `Across all ${plural(pooled.groups, "suite × provider", "suites × providers")} whose scores were compared, the mean score dropped ${formatPoints(pooled.delta, false)} (${numbers})`;
+  return pooledDropAlone(c) ? {
+    text: `${across}: beyond the ${formatPoints(pooled.noise, false)} noise floor, though no single suite × provider's drop is a regression on its own`,
+    alone: true
+  } : { text: across, alone: false };
 }
 function ungatedAgainstBaseline(c) {
   return c.groups.filter(isUngated);
@@ -12010,11 +12446,14 @@ function isOutage(side) {
   const lost = side.errorKinds.reduce((n, e) => n + (isOutageKind(e.kind) ? e.count : 0), 0);
   return lost / side.answers > OUTAGE_ERROR_RATE;
 }
+function listedCaseSource(group, caseId) {
+  const sources = group.cases.sources;
+  return sources !== void 0 && Object.hasOwn(sources, caseId) ? sources[caseId] : void 0;
+}
 function ungatedReason(group) {
-  const unreached = group.cases.unreached ?? 0;
   if (!group.comparable) return "its scorers changed";
   if (group.cases.paired > 0) return "no case was answered in both runs";
-  return unreached > 0 ? `the head run was cancelled or stopped early: it answered ${unreached === 1 ? "not the one case" : `none of the ${unreached} cases`} it shares with the baseline` : "no case id is in both runs; an id derived from the content changes with it, so give cases an `id`";
+  return group.reason ?? noPairsReason(group.cases, { head: "unknown", base: "unknown" });
 }
 function strictFailures(c) {
   if (!c.options.strict) return [];
@@ -12029,11 +12468,12 @@ function comparisonExitCode(c) {
   if (c.verdict === "regression" || c.verdict === "fail" || c.verdict === "error") return 1;
   return failsOnlyInStrictMode(c) ? 1 : 0;
 }
-var HOLM_FAMILY, MAX_LISTED_IDS, MAX_ERROR_EXAMPLE_CHARS, COUNT_WORDS;
+var HOLM_FAMILY, MAX_LISTED_IDS, POOLED_MIN_GROUPS, DERIVED_ID_LENGTH, MAX_ERROR_EXAMPLE_CHARS, COUNT_WORDS;
 var init_compare = __esm({
   "src/compare/index.ts"() {
     "use strict";
     init_errors();
+    init_comparability();
     init_fingerprint();
     init_stats();
     init_version();
@@ -12061,6 +12501,8 @@ var init_compare = __esm({
       "retry-rate": "operational"
     };
     MAX_LISTED_IDS = 100;
+    POOLED_MIN_GROUPS = 10;
+    DERIVED_ID_LENGTH = 12;
     MAX_ERROR_EXAMPLE_CHARS = 300;
     COUNT_WORDS = {
       regression: ["regression", "regressions"],
@@ -12112,7 +12554,11 @@ function caseCounts(group) {
   const parts2 = [plural(group.cases.paired, "paired case")];
   if (group.cases.added > 0) parts2.push(`${group.cases.added} added`);
   if (group.cases.removed > 0) parts2.push(`${group.cases.removed} removed`);
+  if ((group.cases.edited ?? 0) > 0) parts2.push(`${group.cases.edited} edited`);
   if ((group.cases.unreached ?? 0) > 0) parts2.push(`${group.cases.unreached} not reached`);
+  if ((group.cases.unreachedByBaseline ?? 0) > 0) {
+    parts2.push(`${group.cases.unreachedByBaseline} not reached by the baseline`);
+  }
   const { base, head } = group.repeats;
   if (head !== null) {
     parts2.push(
@@ -12147,19 +12593,30 @@ function groupNotes(group) {
     );
   }
   if (group.configChanged) notes.push("Provider configuration changed in this run.");
-  const unreached = group.cases.unreached ?? 0;
-  if (group.cases.added > 0 || group.cases.removed > 0 || unreached > 0) {
-    const list = (ids, total) => ids.slice(0, 10).map((id) => markdownInline(id, 60)).join(", ") + (total > 10 ? `, … (${total} in all)` : "");
-    if (group.cases.added > 0)
-      notes.push(`Added (not paired): ${list(group.cases.addedIds, group.cases.added)}`);
-    if (group.cases.removed > 0) {
-      notes.push(`Removed (not paired): ${list(group.cases.removedIds, group.cases.removed)}`);
-    }
-    if (unreached > 0) {
-      notes.push(
-        `Not reached (the head run was cancelled or stopped early): ${list(group.cases.unreachedIds ?? [], unreached)}`
-      );
-    }
+  const withSource = (id) => {
+    const source = listedCaseSource(group, id);
+    return source === void 0 ? markdownInline(id, 60) : `${markdownInline(id, 60)} (${markdownInline(source, 120)})`;
+  };
+  const list = (ids, total, where2 = false) => ids.slice(0, 10).map((id) => where2 ? withSource(id) : markdownInline(id, 60)).join(", ") + (total > 10 ? `, … (${total} in all)` : "");
+  const { added, removed, edited = 0, unreached = 0, unreachedByBaseline = 0 } = group.cases;
+  if (added > 0) notes.push(`Added (not paired): ${list(group.cases.addedIds, added, true)}`);
+  if (removed > 0) {
+    notes.push(`Removed (not paired): ${list(group.cases.removedIds, removed, true)}`);
+  }
+  if (edited > 0) {
+    notes.push(
+      `Edited (their variables changed, so not compared): ${list(group.cases.editedIds ?? [], edited, true)}`
+    );
+  }
+  if (unreached > 0) {
+    notes.push(
+      `Not reached (the head run was cancelled or stopped early): ${list(group.cases.unreachedIds ?? [], unreached)}`
+    );
+  }
+  if (unreachedByBaseline > 0) {
+    notes.push(
+      `Not reached by the baseline (it was cancelled or stopped early): ${list(group.cases.unreachedByBaselineIds ?? [], unreachedByBaseline)}`
+    );
   }
   const cached = cachedAnswers(group);
   if (cached) notes.push(cached);
@@ -12268,6 +12725,8 @@ function renderMarkdown(c, options = {}) {
     "",
     baselineLine(c.base, c.head) + (options.runUrl ? ` · ${fullReport(options.runUrl)}` : "")
   ];
+  const pooled = pooledDropLine(c);
+  if (pooled) header.push("", pooled.alone ? `**${pooled.text}.**` : `*${pooled.text}.*`);
   if (c.options.strict) header.push("", "Strict mode: an inconclusive result fails the check.");
   const ungated = strictFailures(c);
   if (ungated.length > 0) {
@@ -12454,20 +12913,38 @@ function groupLines(group, paint, alpha) {
   const counts = [plural(group.cases.paired, "paired case")];
   if (group.cases.added > 0) counts.push(`${group.cases.added} added`);
   if (group.cases.removed > 0) counts.push(`${group.cases.removed} removed`);
+  const edited = group.cases.edited ?? 0;
+  if (edited > 0) counts.push(`${edited} edited`);
   const unreached = group.cases.unreached ?? 0;
   if (unreached > 0) counts.push(`${unreached} not reached`);
+  const unreachedByBaseline = group.cases.unreachedByBaseline ?? 0;
+  if (unreachedByBaseline > 0) counts.push(`${unreachedByBaseline} not reached by the baseline`);
   const lines = [
     `${paint.bold(title)}  ${paint.verdict(group.verdict, VERDICT_WORDS[group.verdict])}  ${paint.dim(counts.join(" · "))}`
   ];
   if (group.reason) lines.push(`  ${paint.dim(terminalLine(group.reason, 160))}`);
-  const ids = (list, total) => list.slice(0, IDS_SHOWN).map((id) => terminalLine(id, 40)).join(", ") + (total > IDS_SHOWN ? `, … (${total} in all)` : "");
+  const withSource = (id) => {
+    const source = listedCaseSource(group, id);
+    return source === void 0 ? terminalLine(id, 40) : `${terminalLine(id, 40)} (${terminalLine(source, 80)})`;
+  };
+  const ids = (list, total, where2 = false) => list.slice(0, IDS_SHOWN).map((id) => where2 ? withSource(id) : terminalLine(id, 40)).join(", ") + (total > IDS_SHOWN ? `, … (${total} in all)` : "");
   if (group.cases.added > 0)
-    lines.push(`  added (not paired): ${ids(group.cases.addedIds, group.cases.added)}`);
+    lines.push(`  added (not paired): ${ids(group.cases.addedIds, group.cases.added, true)}`);
   if (group.cases.removed > 0)
-    lines.push(`  removed (not paired): ${ids(group.cases.removedIds, group.cases.removed)}`);
+    lines.push(`  removed (not paired): ${ids(group.cases.removedIds, group.cases.removed, true)}`);
+  if (edited > 0) {
+    lines.push(
+      `  edited (their variables changed, so not compared): ${ids(group.cases.editedIds ?? [], edited, true)}`
+    );
+  }
   if (unreached > 0) {
     lines.push(
       `  not reached (the head run was cancelled or stopped early): ${ids(group.cases.unreachedIds ?? [], unreached)}`
+    );
+  }
+  if (unreachedByBaseline > 0) {
+    lines.push(
+      `  not reached by the baseline (it was cancelled or stopped early): ${ids(group.cases.unreachedByBaselineIds ?? [], unreachedByBaseline)}`
     );
   }
   const cached = cachedAnswers(group);
@@ -12484,6 +12961,7 @@ function groupLines(group, paint, alpha) {
     const models = (side) => terminalLine([...side?.models ?? [], ...side?.fingerprints ?? []].join(", "), 80);
     lines.push(`  model changed: ${models(group.base)} → ${models(group.head)}`);
   }
+  if (group.configChanged) lines.push("  provider configuration changed in this run");
   const metrics = shownMetrics(group);
   if (metrics.length > 0) {
     const cells = [HEADERS, ...metrics.map(metricCells)];
@@ -12534,9 +13012,13 @@ function renderComparisonTerminal(c, options) {
   const paint = painter(options.color);
   const sha = (s) => s === null ? "unknown" : terminalLine(s.slice(0, 12), 12);
   const ungated = strictFailures(c);
+  const pooled = pooledDropLine(c);
   const lines = [
     `${paint.bold("evalgate compare:")} ${paint.verdict(c.verdict, VERDICT_WORDS[c.verdict])}` + (failsOnlyInStrictMode(c) ? ` ${paint.verdict("fail", "· FAILS IN STRICT MODE")}` : ""),
     terminalLine(c.summary, 200),
+    ...pooled ? [
+      pooled.alone ? paint.verdict("regression", `${pooled.text}.`) : paint.dim(`${pooled.text}.`)
+    ] : [],
     ...ungated.map(
       (failure) => paint.verdict("fail", `fails in strict mode: ${terminalLine(failure, 300)}`)
     ),
@@ -12638,13 +13120,54 @@ function warningsSuite(c) {
     "  </testsuite>"
   ].join("\n");
 }
+function editedList(group) {
+  const ids = group.cases.editedIds ?? [];
+  const listed = ids.map((id) => {
+    const source = listedCaseSource(group, id);
+    return source === void 0 ? id : `${id} (${source})`;
+  });
+  const more = (group.cases.edited ?? 0) - ids.length;
+  return listed.join(", ") + (more > 0 ? `, and ${more} more` : "");
+}
 function repeatMessage(metric) {
   const original = METRIC_LABELS[metric.duplicateOf ?? "score"];
   return `${VERDICT_WORDS[metric.verdict]}: repeats the ${original}'s numbers (every score is 0 or 1, a pass is a 1), so it is counted there, once: ${metric.reason}`;
 }
+function pooledSuite(c, pooled) {
+  const p = pooled.test.pValueAdjusted ?? pooled.test.pValue;
+  const { low, high } = pooled.interval ?? { low: null, high: null };
+  const detail2 = [
+    `base ${formatValue(pooled.base, "fraction")}`,
+    `head ${formatValue(pooled.head, "fraction")}`,
+    `change ${formatPoints(pooled.delta)}`,
+    ...low !== null && high !== null ? [`95% CI ${formatInterval(low, high, "difference", "fraction")}`] : [],
+    `p ${formatPValue(p)}`
+  ].join(", ");
+  const failed2 = pooled.verdict === "regression";
+  const word = pooled.verdict === "not-significant" ? "NOT SIGNIFICANT" : VERDICT_WORDS[pooled.verdict];
+  const message = `${word}: ${pooled.reason}`;
+  const open2 = `    <testcase${attributes({ classname: "evalgate.pooled", name: "mean score, pooled", time: "0" })}>`;
+  const body = failed2 ? `      <failure${attributes({ message, type: "regression" })}>${escapeXml(detail2)}</failure>` : `      <system-out>${escapeXml(`${message} (${detail2})`)}</system-out>`;
+  return [
+    `  <testsuite${attributes({
+      name: `all ${pooled.groups} suites × providers`,
+      tests: 1,
+      failures: failed2 ? 1 : 0,
+      errors: 0,
+      skipped: 0,
+      time: "0",
+      timestamp: c.head.startedAt
+    })}>`,
+    open2,
+    body,
+    "    </testcase>",
+    "  </testsuite>"
+  ].join("\n");
+}
 function renderJunit(c) {
-  let tests = c.warnings.length;
-  let failures = 0;
+  const pooled = c.pooledScore;
+  let tests = c.warnings.length + (pooled ? 1 : 0);
+  let failures = pooled?.verdict === "regression" ? 1 : 0;
   let skipped = c.warnings.length;
   const ungated = new Map(
     (c.options.strict ? ungatedAgainstBaseline(c) : []).map((g) => [g, ungatedReason(g)])
@@ -12684,13 +13207,18 @@ function renderJunit(c) {
       time: "0",
       timestamp: c.head.startedAt
     })}>`;
+    const edited = group.cases.edited ?? 0;
     const properties = [
       `    <properties>`,
       `      <property${attributes({ name: "verdict", value: group.verdict })}/>`,
       `      <property${attributes({ name: "paired-cases", value: group.cases.paired })}/>`,
+      ...edited > 0 ? [`      <property${attributes({ name: "edited-cases", value: edited })}/>`] : [],
       `    </properties>`
     ];
-    return [open2, ...properties, ...cases, "  </testsuite>"].join("\n");
+    const output = edited > 0 ? [
+      `    <system-out>${escapeXml(`${edited} edited (their variables changed, so not compared): ${editedList(group)}`)}</system-out>`
+    ] : [];
+    return [open2, ...properties, ...cases, ...output, "  </testsuite>"].join("\n");
   });
   const root = `<testsuites${attributes({
     name: "evalgate",
@@ -12705,6 +13233,7 @@ function renderJunit(c) {
     root,
     ...c.warnings.length > 0 ? [warningsSuite(c)] : [],
     ...suites,
+    ...pooled ? [pooledSuite(c, pooled)] : [],
     "</testsuites>",
     ""
   ].join("\n");
@@ -14509,34 +15038,34 @@ var require_util2 = __commonJS({
     function isBuffer(buffer) {
       return buffer instanceof Uint8Array || Buffer.isBuffer(buffer);
     }
-    function assertRequestHandler(handler, method, upgrade) {
-      if (!handler || typeof handler !== "object") {
+    function assertRequestHandler(handler2, method, upgrade) {
+      if (!handler2 || typeof handler2 !== "object") {
         throw new InvalidArgumentError("handler must be an object");
       }
-      if (typeof handler.onRequestStart !== "function") {
+      if (typeof handler2.onRequestStart !== "function") {
         throw new InvalidArgumentError("invalid onRequestStart method");
       }
-      if (typeof handler.onResponseError !== "function") {
+      if (typeof handler2.onResponseError !== "function") {
         throw new InvalidArgumentError("invalid onResponseError method");
       }
-      if (typeof handler.onBodySent !== "function" && handler.onBodySent !== void 0) {
+      if (typeof handler2.onBodySent !== "function" && handler2.onBodySent !== void 0) {
         throw new InvalidArgumentError("invalid onBodySent method");
       }
-      if (typeof handler.onRequestSent !== "function" && handler.onRequestSent !== void 0) {
+      if (typeof handler2.onRequestSent !== "function" && handler2.onRequestSent !== void 0) {
         throw new InvalidArgumentError("invalid onRequestSent method");
       }
       if (upgrade || method === "CONNECT") {
-        if (typeof handler.onRequestUpgrade !== "function") {
+        if (typeof handler2.onRequestUpgrade !== "function") {
           throw new InvalidArgumentError("invalid onRequestUpgrade method");
         }
       } else {
-        if (typeof handler.onResponseStart !== "function") {
+        if (typeof handler2.onResponseStart !== "function") {
           throw new InvalidArgumentError("invalid onResponseStart method");
         }
-        if (typeof handler.onResponseData !== "function") {
+        if (typeof handler2.onResponseData !== "function") {
           throw new InvalidArgumentError("invalid onResponseData method");
         }
-        if (typeof handler.onResponseEnd !== "function") {
+        if (typeof handler2.onResponseEnd !== "function") {
           throw new InvalidArgumentError("invalid onResponseEnd method");
         }
       }
@@ -17660,7 +18189,7 @@ var require_request = __commonJS({
         throwOnError,
         maxRedirections,
         typeOfService
-      }, handler) {
+      }, handler2) {
         if (typeof path2 !== "string") {
           throw new InvalidArgumentError("path must be a string");
         } else if (path2[0] !== "/" && !(path2.startsWith("http://") || path2.startsWith("https://")) && method !== "CONNECT") {
@@ -17780,9 +18309,9 @@ var require_request = __commonJS({
         } else if (headers != null) {
           throw new InvalidArgumentError("headers must be an object or an array");
         }
-        assertRequestHandler(handler, method, upgrade);
+        assertRequestHandler(handler2, method, upgrade);
         this.servername = servername || getServerName(this.host) || null;
-        this[kHandler] = handler;
+        this[kHandler] = handler2;
         if (channels.create.hasSubscribers) {
           channels.create.publish({ request: this });
         }
@@ -18089,11 +18618,11 @@ var require_dispatcher = __commonJS({
         }
         const originalDispatch = dispatch;
         const self = this;
-        dispatch = function(opts, handler) {
+        dispatch = function(opts, handler2) {
           if (opts && typeof opts === "object" && !opts.origin && self[kUrl]) {
             opts = Object.assign({}, opts, { origin: self[kUrl].origin });
           }
-          return originalDispatch(opts, handler);
+          return originalDispatch(opts, handler2);
         };
         return new Proxy(this, {
           get: (target, key) => key === "dispatch" ? dispatch : target[key]
@@ -18237,8 +18766,8 @@ var require_dispatcher_base = __commonJS({
         };
         this[kDestroy](err).then(() => queueMicrotask(onDestroyed));
       }
-      dispatch(opts, handler) {
-        if (!handler || typeof handler !== "object") {
+      dispatch(opts, handler2) {
+        if (!handler2 || typeof handler2 !== "object") {
           throw new InvalidArgumentError("handler must be an object");
         }
         try {
@@ -18254,12 +18783,12 @@ var require_dispatcher_base = __commonJS({
           if (this[kClosed]) {
             throw new ClientClosedError();
           }
-          return this[kDispatch](opts, handler);
+          return this[kDispatch](opts, handler2);
         } catch (err) {
-          if (typeof handler.onResponseError !== "function") {
+          if (typeof handler2.onResponseError !== "function") {
             throw err;
           }
-          handler.onResponseError(null, err);
+          handler2.onResponseError(null, err);
           return true;
         }
       }
@@ -25514,8 +26043,8 @@ var require_client = __commonJS({
         this[kCancelConnect] = null;
         this.once("connect", cb);
       }
-      [kDispatch](opts, handler) {
-        const request2 = new Request(this[kUrl].origin, opts, handler);
+      [kDispatch](opts, handler2) {
+        const request2 = new Request(this[kUrl].origin, opts, handler2);
         this[kQueue].push(request2);
         if (this[kResuming]) {
         } else if (util.bodyLength(request2.body) == null && util.isIterable(request2.body)) {
@@ -25968,10 +26497,10 @@ var require_pool_base = __commonJS({
     var kShiftQueue = /* @__PURE__ */ Symbol("shift queue");
     var kAbortQueued = /* @__PURE__ */ Symbol("abort queued");
     var QueuedRequest = class extends AsyncResource {
-      constructor(opts, handler) {
+      constructor(opts, handler2) {
         super("UNDICI_POOL_QUEUED_REQUEST");
         this.opts = opts;
-        this.handler = handler;
+        this.handler = handler2;
         this.queued = true;
       }
       dispatch(dispatcher) {
@@ -26085,12 +26614,12 @@ var require_pool_base = __commonJS({
         if (!item.queued) {
           return;
         }
-        const { handler } = item;
+        const { handler: handler2 } = item;
         item.queued = false;
         item.opts = null;
         item.handler = null;
         this[kQueued]--;
-        item.runInAsyncScope(handler.onResponseError, handler, createAbortedController(reason), reason);
+        item.runInAsyncScope(handler2.onResponseError, handler2, createAbortedController(reason), reason);
         if (this[kClosedResolve] && this[kQueued] === 0) {
           closeClients(this).then(this[kClosedResolve]);
         }
@@ -26171,10 +26700,10 @@ var require_pool_base = __commonJS({
         }
         return Promise.all(destroyAll);
       }
-      [kDispatch](opts, handler) {
+      [kDispatch](opts, handler2) {
         const dispatcher = this[kGetDispatcher]();
         if (!dispatcher) {
-          const item = new QueuedRequest(opts, handler);
+          const item = new QueuedRequest(opts, handler2);
           this[kNeedDrain] = true;
           this[kQueue].push(item);
           this[kQueued]++;
@@ -26182,7 +26711,7 @@ var require_pool_base = __commonJS({
           if (onQueued !== void 0) {
             onQueued((reason) => this[kAbortQueued](item, reason));
           }
-        } else if (!dispatcher.dispatch(opts, handler)) {
+        } else if (!dispatcher.dispatch(opts, handler2)) {
           dispatcher[kNeedDrain] = true;
           this[kOnClientBusy](dispatcher);
           this[kNeedDrain] = !this[kHasDispatcher]();
@@ -26797,7 +27326,7 @@ var require_agent = __commonJS({
         }
         return ret;
       }
-      [kDispatch](opts, handler) {
+      [kDispatch](opts, handler2) {
         let origin;
         if (opts.origin && (typeof opts.origin === "string" || opts.origin instanceof URL)) {
           origin = String(opts.origin);
@@ -26852,7 +27381,7 @@ var require_agent = __commonJS({
           this[kClients].set(key, dispatcher);
           this[kOrigins].add(origin);
         }
-        return dispatcher.dispatch(opts, handler);
+        return dispatcher.dispatch(opts, handler2);
       }
       [kClose]() {
         const closePromises = [];
@@ -26894,8 +27423,8 @@ var require_dispatcher1_wrapper = __commonJS({
     var { kOriginless, kUrl } = require_symbols();
     var LegacyHandlerWrapper = class {
       #handler;
-      constructor(handler) {
-        this.#handler = handler;
+      constructor(handler2) {
+        this.#handler = handler2;
       }
       onRequestStart(controller2, context) {
         this.#handler.onConnect?.((reason) => controller2.abort(reason), context);
@@ -26946,20 +27475,20 @@ var require_dispatcher1_wrapper = __commonJS({
         this[kUrl] = dispatcher[kUrl];
         this[kOriginless] = dispatcher[kOriginless];
       }
-      static wrapHandler(handler) {
-        if (!handler || typeof handler !== "object") {
+      static wrapHandler(handler2) {
+        if (!handler2 || typeof handler2 !== "object") {
           throw new InvalidArgumentError("handler must be an object");
         }
-        if (typeof handler.onRequestStart === "function") {
-          return handler;
+        if (typeof handler2.onRequestStart === "function") {
+          return handler2;
         }
-        return new LegacyHandlerWrapper(handler);
+        return new LegacyHandlerWrapper(handler2);
       }
-      dispatch(opts, handler) {
+      dispatch(opts, handler2) {
         if (opts.allowH2 !== false) {
           opts = { ...opts, allowH2: false };
         }
-        return this.#dispatcher.dispatch(opts, _Dispatcher1Wrapper.wrapHandler(handler));
+        return this.#dispatcher.dispatch(opts, _Dispatcher1Wrapper.wrapHandler(handler2));
       }
       // Older undici versions read WebSocket and EventSource receive limits from
       // the (legacy) global dispatcher, which is this wrapper, so report the
@@ -27640,7 +28169,7 @@ var require_socks5_proxy_agent = __commonJS({
       /**
        * Dispatch a request through the SOCKS5 proxy
        */
-      [kDispatch](opts, handler) {
+      [kDispatch](opts, handler2) {
         const { origin } = opts;
         debug("dispatching request to", origin, "via SOCKS5");
         try {
@@ -27711,14 +28240,14 @@ var require_socks5_proxy_agent = __commonJS({
             pool.on("disconnect", closePoolIfUnused);
             pool.on("connectionError", closePoolIfUnused);
           }
-          return pool[kDispatch](opts, handler);
+          return pool[kDispatch](opts, handler2);
         } catch (err) {
           debug("dispatch error:", err);
-          if (typeof handler.onResponseError === "function") {
-            handler.onResponseError(null, err);
+          if (typeof handler2.onResponseError === "function") {
+            handler2.onResponseError(null, err);
             return false;
-          } else if (typeof handler.onError === "function") {
-            handler.onError(err);
+          } else if (typeof handler2.onError === "function") {
+            handler2.onError(err);
             return false;
           } else {
             throw err;
@@ -27802,12 +28331,12 @@ var require_proxy_agent = __commonJS({
           this.#client = new Client(proxyUrl, { connect });
         }
       }
-      [kDispatch](opts, handler) {
-        const onResponseStart = handler.onResponseStart;
-        handler.onResponseStart = function(controller2, statusCode, data, statusMessage) {
+      [kDispatch](opts, handler2) {
+        const onResponseStart = handler2.onResponseStart;
+        handler2.onResponseStart = function(controller2, statusCode, data, statusMessage) {
           if (statusCode === 407) {
-            if (typeof handler.onResponseError === "function") {
-              handler.onResponseError(controller2, new InvalidArgumentError("Proxy Authentication Required (407)"));
+            if (typeof handler2.onResponseError === "function") {
+              handler2.onResponseError(controller2, new InvalidArgumentError("Proxy Authentication Required (407)"));
             }
             return;
           }
@@ -27826,7 +28355,7 @@ var require_proxy_agent = __commonJS({
         if (this.#proxyServername != null) {
           opts.servername = this.#proxyServername;
         }
-        return this.#client[kDispatch](opts, handler);
+        return this.#client[kDispatch](opts, handler2);
       }
       [kClose]() {
         return this.#client.close();
@@ -27968,7 +28497,7 @@ var require_proxy_agent = __commonJS({
           }
         });
       }
-      dispatch(opts, handler) {
+      dispatch(opts, handler2) {
         let headers = buildHeaders2(opts.headers);
         throwIfProxyAuthIsSent(headers);
         if (headers && !hasHostHeader(headers)) {
@@ -27982,7 +28511,7 @@ var require_proxy_agent = __commonJS({
             ...opts,
             headers
           },
-          handler
+          handler2
         );
       }
       /**
@@ -28105,10 +28634,10 @@ var require_env_http_proxy_agent = __commonJS({
         }
         this.#parseNoProxy();
       }
-      [kDispatch](opts, handler) {
+      [kDispatch](opts, handler2) {
         const url = new URL(opts.origin);
         const agent = this.#getProxyAgentForUrl(url);
-        return agent.dispatch(opts, handler);
+        return agent.dispatch(opts, handler2);
       }
       [kClose]() {
         return Promise.all([
@@ -28305,7 +28834,7 @@ var require_retry_handler = __commonJS({
       #queuedCancel = null;
       // Whether retries are dispatched with a hook that sets #queuedCancel.
       #tracksQueuedRetry = false;
-      constructor(opts, { dispatch, handler }) {
+      constructor(opts, { dispatch, handler: handler2 }) {
         const { retryOptions, ...dispatchOpts } = opts;
         const {
           // Retry scoped
@@ -28323,7 +28852,7 @@ var require_retry_handler = __commonJS({
         } = retryOptions ?? {};
         this.error = null;
         this.dispatch = dispatch;
-        this.handler = handler;
+        this.handler = handler2;
         this.opts = { ...dispatchOpts, body: wrapRequestBody(opts.body) };
         this.retryOpts = {
           throwOnError: throwOnError ?? true,
@@ -28773,13 +29302,13 @@ var require_retry_agent = __commonJS({
         this[kUrl] = agent[kUrl];
         this[kOriginless] = agent[kOriginless];
       }
-      dispatch(opts, handler) {
+      dispatch(opts, handler2) {
         const retry = new RetryHandler({
           ...opts,
           retryOptions: this.#options
         }, {
           dispatch: this.#agent.dispatch.bind(this.#agent),
-          handler
+          handler: handler2
         });
         return this.#agent.dispatch(opts, retry);
       }
@@ -29302,16 +29831,16 @@ var require_abort_signal = __commonJS({
       self[kSignal] = null;
       self[kListener] = null;
     }
-    function queuedAbortHook(handler) {
+    function queuedAbortHook(handler2) {
       let started = null;
       let installed = null;
       return (cancel) => {
-        if (handler.reason) {
-          cancel(handler.reason);
+        if (handler2.reason) {
+          cancel(handler2.reason);
           return;
         }
-        if (handler.abort !== installed) {
-          started = handler.abort;
+        if (handler2.abort !== installed) {
+          started = handler2.abort;
         }
         if (started === null) {
           installed = cancel;
@@ -29322,15 +29851,15 @@ var require_abort_signal = __commonJS({
             cancel(reason);
           };
         }
-        handler.abort = installed;
+        handler2.abort = installed;
       };
     }
-    function dispatchWithSignal(dispatcher, opts, handler) {
-      if (handler.reason) {
-        handler.onResponseError(null, handler.reason);
+    function dispatchWithSignal(dispatcher, opts, handler2) {
+      if (handler2.reason) {
+        handler2.onResponseError(null, handler2.reason);
         return;
       }
-      dispatcher.dispatch({ ...opts, [kQueuedAbort]: queuedAbortHook(handler) }, handler);
+      dispatcher.dispatch({ ...opts, [kQueuedAbort]: queuedAbortHook(handler2) }, handler2);
     }
     module.exports = {
       addSignal,
@@ -29528,11 +30057,11 @@ var require_api_request = __commonJS({
         });
       }
       try {
-        const handler = new RequestHandler(opts, callback);
+        const handler2 = new RequestHandler(opts, callback);
         if (opts.signal == null) {
-          this.dispatch(opts, handler);
+          this.dispatch(opts, handler2);
         } else {
-          dispatchWithSignal(this, opts, handler);
+          dispatchWithSignal(this, opts, handler2);
         }
       } catch (err) {
         if (typeof callback !== "function") {
@@ -29743,11 +30272,11 @@ var require_api_stream = __commonJS({
         });
       }
       try {
-        const handler = new StreamHandler(opts, factory, callback);
+        const handler2 = new StreamHandler(opts, factory, callback);
         if (opts.signal == null) {
-          this.dispatch(opts, handler);
+          this.dispatch(opts, handler2);
         } else {
-          dispatchWithSignal(this, opts, handler);
+          dispatchWithSignal(this, opts, handler2);
         }
       } catch (err) {
         if (typeof callback !== "function") {
@@ -29817,11 +30346,11 @@ var require_api_pipeline = __commonJS({
       }
     };
     var PipelineHandler = class extends AsyncResource {
-      constructor(opts, handler) {
+      constructor(opts, handler2) {
         if (!opts || typeof opts !== "object") {
           throw new InvalidArgumentError("invalid opts");
         }
-        if (typeof handler !== "function") {
+        if (typeof handler2 !== "function") {
           throw new InvalidArgumentError("invalid handler");
         }
         const { signal, method, opaque, onInfo, responseHeaders } = opts;
@@ -29837,7 +30366,7 @@ var require_api_pipeline = __commonJS({
         super("UNDICI_PIPELINE");
         this.opaque = opaque || null;
         this.responseHeaders = responseHeaders || null;
-        this.handler = handler;
+        this.handler = handler2;
         this.abort = null;
         this.context = null;
         this.onInfo = onInfo || null;
@@ -29891,7 +30420,7 @@ var require_api_pipeline = __commonJS({
         this.context = context;
       }
       onResponseStart(controller2, statusCode, headers, _statusMessage) {
-        const { opaque, handler, context } = this;
+        const { opaque, handler: handler2, context } = this;
         if (statusCode < 200) {
           if (this.onInfo) {
             const rawHeaders = controller2?.rawHeaders;
@@ -29906,7 +30435,7 @@ var require_api_pipeline = __commonJS({
           this.handler = null;
           const rawHeaders = controller2?.rawHeaders;
           const responseHeaders = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : headers;
-          body = this.runInAsyncScope(handler, null, {
+          body = this.runInAsyncScope(handler2, null, {
             statusCode,
             headers: responseHeaders,
             opaque,
@@ -29955,9 +30484,9 @@ var require_api_pipeline = __commonJS({
         util.destroy(ret, err);
       }
     };
-    function pipeline(opts, handler) {
+    function pipeline(opts, handler2) {
       try {
-        const pipelineHandler = new PipelineHandler(opts, handler);
+        const pipelineHandler = new PipelineHandler(opts, handler2);
         const pipelineOpts = { ...opts, body: pipelineHandler.req };
         if (opts.signal == null) {
           this.dispatch(pipelineOpts, pipelineHandler);
@@ -30490,7 +31019,7 @@ var require_mock_utils = __commonJS({
       }
       return Buffer.concat(buffers).toString("utf8");
     }
-    function mockDispatch(opts, handler) {
+    function mockDispatch(opts, handler2) {
       const key = buildKey(opts);
       const mockDispatch2 = getMockDispatch(this[kDispatches], key);
       const mockDispatches = this[kDispatches];
@@ -30498,7 +31027,7 @@ var require_mock_utils = __commonJS({
       const { timesInvoked, times } = mockDispatch2;
       mockDispatch2.consumed = !mockDispatch2.persist && timesInvoked >= times;
       mockDispatch2.pending = timesInvoked < times;
-      const hasBodyHooks = typeof handler.onBodySent === "function" || typeof handler.onRequestSent === "function";
+      const hasBodyHooks = typeof handler2.onBodySent === "function" || typeof handler2.onRequestSent === "function";
       if (mockDispatch2.data.callback && (!hasBodyHooks || opts.body == null)) {
         const { callback, ...responseDefaults } = mockDispatch2.data;
         const callbackResult = callback(opts);
@@ -30506,13 +31035,13 @@ var require_mock_utils = __commonJS({
           callbackResult.then(
             (resolvedData) => {
               if (resolvedData == null || typeof resolvedData !== "object") {
-                handler.onResponseError(null, new InvalidArgumentError("reply options callback must return an object"));
+                handler2.onResponseError(null, new InvalidArgumentError("reply options callback must return an object"));
                 return;
               }
-              dispatchMockReply(mockDispatches, mockDispatch2, key, opts, handler, { ...responseDefaults, ...resolvedData });
+              dispatchMockReply(mockDispatches, mockDispatch2, key, opts, handler2, { ...responseDefaults, ...resolvedData });
             },
             (error) => {
-              handler.onResponseError(null, error);
+              handler2.onResponseError(null, error);
             }
           );
           return true;
@@ -30520,16 +31049,16 @@ var require_mock_utils = __commonJS({
         if (callbackResult == null || typeof callbackResult !== "object") {
           throw new InvalidArgumentError("reply options callback must return an object");
         }
-        return dispatchMockReply(mockDispatches, mockDispatch2, key, opts, handler, { ...responseDefaults, ...callbackResult });
+        return dispatchMockReply(mockDispatches, mockDispatch2, key, opts, handler2, { ...responseDefaults, ...callbackResult });
       }
-      return dispatchMockReply(mockDispatches, mockDispatch2, key, opts, handler);
+      return dispatchMockReply(mockDispatches, mockDispatch2, key, opts, handler2);
     }
-    function dispatchMockReply(mockDispatches, mockDispatch2, key, opts, handler, resolvedResponse) {
+    function dispatchMockReply(mockDispatches, mockDispatch2, key, opts, handler2, resolvedResponse) {
       const { data: responseData, delay: delay2 } = mockDispatch2;
       const response = resolvedResponse ?? responseData;
       if (response.error !== null) {
         deleteMockDispatch(mockDispatches, key);
-        handler.onResponseError(null, response.error);
+        handler2.onResponseError(null, response.error);
         return true;
       }
       let aborted = false;
@@ -30556,16 +31085,16 @@ var require_mock_utils = __commonJS({
             clearTimeout(timer);
             timer = null;
           }
-          handler.onResponseError?.(controller2, reason);
+          handler2.onResponseError?.(controller2, reason);
         }
       };
       let replyOpts = opts;
       const dispatches = mockDispatches;
-      handler.onRequestStart?.(controller2, null);
+      handler2.onRequestStart?.(controller2, null);
       if (aborted) {
         return true;
       }
-      const requestBody = dispatchRequestBody(opts.body, handler, controller2, () => aborted);
+      const requestBody = dispatchRequestBody(opts.body, handler2, controller2, () => aborted);
       if (isPromise(requestBody)) {
         requestBody.then((body) => {
           if (body === requestAborted) {
@@ -30593,20 +31122,20 @@ var require_mock_utils = __commonJS({
             callbackResult = callback(replyOpts);
           } catch (err) {
             deleteMockDispatch(mockDispatches, key);
-            handler.onResponseError(null, err);
+            handler2.onResponseError(null, err);
             return;
           }
           if (isPromise(callbackResult)) {
             callbackResult.then(
               (resolvedData) => {
                 if (resolvedData == null || typeof resolvedData !== "object") {
-                  handler.onResponseError(null, new InvalidArgumentError("reply options callback must return an object"));
+                  handler2.onResponseError(null, new InvalidArgumentError("reply options callback must return an object"));
                   return;
                 }
                 handleReply(dispatches, { ...responseDefaults, ...resolvedData });
               },
               (err) => {
-                handler.onResponseError(null, err);
+                handler2.onResponseError(null, err);
               }
             );
             return;
@@ -30644,22 +31173,22 @@ var require_mock_utils = __commonJS({
         const responseTrailers = generateKeyValues(trailers ?? {});
         controller2.rawHeaders = responseHeaders;
         controller2.rawTrailers = responseTrailers;
-        handler.onResponseStart?.(controller2, statusCode, parseHeaders(responseHeaders), getStatusText(statusCode));
-        handler.onResponseData?.(controller2, Buffer.from(responseData2));
-        handler.onResponseEnd?.(controller2, parseHeaders(responseTrailers));
+        handler2.onResponseStart?.(controller2, statusCode, parseHeaders(responseHeaders), getStatusText(statusCode));
+        handler2.onResponseData?.(controller2, Buffer.from(responseData2));
+        handler2.onResponseEnd?.(controller2, parseHeaders(responseTrailers));
         deleteMockDispatch(mockDispatches2, key);
       }
       return true;
     }
-    function dispatchRequestBody(body, handler, controller2, isAborted) {
-      if (typeof handler.onBodySent !== "function" && typeof handler.onRequestSent !== "function") {
+    function dispatchRequestBody(body, handler2, controller2, isAborted) {
+      if (typeof handler2.onBodySent !== "function" && typeof handler2.onRequestSent !== "function") {
         return body;
       }
       if (body == null) {
-        return callOnRequestSent(handler, controller2, isAborted) ? body : requestAborted;
+        return callOnRequestSent(handler2, controller2, isAborted) ? body : requestAborted;
       }
       if (body && typeof body[Symbol.asyncIterator] === "function") {
-        return dispatchAsyncIterableBody(body, handler, controller2, isAborted);
+        return dispatchAsyncIterableBody(body, handler2, controller2, isAborted);
       }
       if (isIterableBody(body)) {
         const chunks = [];
@@ -30668,32 +31197,32 @@ var require_mock_utils = __commonJS({
             return requestAborted;
           }
           chunks.push(chunk);
-          if (!callOnBodySent(handler, controller2, chunk) || isAborted()) {
+          if (!callOnBodySent(handler2, controller2, chunk) || isAborted()) {
             return requestAborted;
           }
         }
-        return callOnRequestSent(handler, controller2, isAborted) ? chunks : requestAborted;
+        return callOnRequestSent(handler2, controller2, isAborted) ? chunks : requestAborted;
       }
       if (isAborted()) {
         return requestAborted;
       }
-      if (!callOnBodySent(handler, controller2, body)) {
+      if (!callOnBodySent(handler2, controller2, body)) {
         return requestAborted;
       }
-      return callOnRequestSent(handler, controller2, isAborted) ? body : requestAborted;
+      return callOnRequestSent(handler2, controller2, isAborted) ? body : requestAborted;
     }
-    async function dispatchAsyncIterableBody(body, handler, controller2, isAborted) {
+    async function dispatchAsyncIterableBody(body, handler2, controller2, isAborted) {
       const chunks = [];
       for await (const chunk of body) {
         if (isAborted()) {
           return requestAborted;
         }
         chunks.push(chunk);
-        if (!callOnBodySent(handler, controller2, chunk) || isAborted()) {
+        if (!callOnBodySent(handler2, controller2, chunk) || isAborted()) {
           return requestAborted;
         }
       }
-      if (!callOnRequestSent(handler, controller2, isAborted)) {
+      if (!callOnRequestSent(handler2, controller2, isAborted)) {
         return requestAborted;
       }
       return {
@@ -30702,18 +31231,18 @@ var require_mock_utils = __commonJS({
         }
       };
     }
-    function callOnBodySent(handler, controller2, chunk) {
+    function callOnBodySent(handler2, controller2, chunk) {
       try {
-        handler.onBodySent?.(chunk);
+        handler2.onBodySent?.(chunk);
         return true;
       } catch (error) {
         controller2.abort(error);
         return false;
       }
     }
-    function callOnRequestSent(handler, controller2, isAborted) {
+    function callOnRequestSent(handler2, controller2, isAborted) {
       try {
-        handler.onRequestSent?.();
+        handler2.onRequestSent?.();
         return !isAborted();
       } catch (error) {
         controller2.abort(error);
@@ -30727,10 +31256,10 @@ var require_mock_utils = __commonJS({
       const agent = this[kMockAgent];
       const origin = this[kOrigin];
       const originalDispatch = this[kOriginalDispatch];
-      return function dispatch(opts, handler) {
+      return function dispatch(opts, handler2) {
         if (agent.isMockActive) {
           try {
-            mockDispatch.call(this, opts, handler);
+            mockDispatch.call(this, opts, handler2);
           } catch (error) {
             if (error.code === "UND_MOCK_ERR_MOCK_NOT_MATCHED") {
               const netConnect = agent[kGetNetConnect]();
@@ -30741,7 +31270,7 @@ var require_mock_utils = __commonJS({
                 throw new MockNotMatchedError(`${error.message}: subsequent request to origin ${origin} was not allowed (net.connect disabled)${interceptsMessage}`);
               }
               if (checkNetConnect(netConnect, origin)) {
-                originalDispatch.call(this, "__mockAgentBodyForDispatch" in opts ? { ...opts, body: opts.__mockAgentBodyForDispatch } : opts, handler);
+                originalDispatch.call(this, "__mockAgentBodyForDispatch" in opts ? { ...opts, body: opts.__mockAgentBodyForDispatch } : opts, handler2);
               } else {
                 throw new MockNotMatchedError(`${error.message}: subsequent request to origin ${origin} was not allowed (net.connect is not enabled for this origin)${interceptsMessage}`);
               }
@@ -30750,7 +31279,7 @@ var require_mock_utils = __commonJS({
             }
           }
         } else {
-          originalDispatch.call(this, opts, handler);
+          originalDispatch.call(this, opts, handler2);
         }
       };
     }
@@ -31049,13 +31578,13 @@ var require_mock_call_history = __commonJS({
     "use strict";
     var { kMockCallHistoryAddLog } = require_mock_symbols();
     var { InvalidArgumentError } = require_errors2();
-    function handleFilterCallsWithOptions(criteria, options, handler, store, allLogs) {
+    function handleFilterCallsWithOptions(criteria, options, handler2, store, allLogs) {
       switch (options.operator) {
         case "OR":
-          store.push(...handler(criteria, allLogs));
+          store.push(...handler2(criteria, allLogs));
           return store;
         case "AND":
-          return handler(criteria, store);
+          return handler2(criteria, store);
         default:
           throw new InvalidArgumentError("options.operator must to be a case insensitive string equal to 'OR' or 'AND'");
       }
@@ -31415,7 +31944,7 @@ var require_mock_agent = __commonJS({
         }
         return dispatcher;
       }
-      dispatch(opts, handler) {
+      dispatch(opts, handler2) {
         opts.origin = normalizeOrigin(opts.origin);
         const mockDispatcher = this.get(opts.origin);
         this[kMockAgentAddCallHistoryLog](opts);
@@ -31434,7 +31963,7 @@ var require_mock_agent = __commonJS({
           const normalizedSearchParams = normalizeSearchParams(searchParams, acceptNonStandardSearchParameters);
           dispatchOpts.path = `${path2}?${normalizedSearchParams}`;
         }
-        return this[kAgent].dispatch(dispatchOpts, handler);
+        return this[kAgent].dispatch(dispatchOpts, handler2);
       }
       async close() {
         this.clearCallHistory();
@@ -32089,43 +32618,43 @@ var require_snapshot_agent = __commonJS({
           });
         }
       }
-      dispatch(opts, handler) {
+      dispatch(opts, handler2) {
         const mode = this[kSnapshotMode];
         if (this[kSnapshotRecorder].isUrlExcluded(opts)) {
-          return this[kRealAgent].dispatch(opts, handler);
+          return this[kRealAgent].dispatch(opts, handler2);
         }
         if (mode === "playback" || mode === "update") {
           if (!this[kSnapshotLoaded]) {
-            return this.#asyncDispatch(opts, handler);
+            return this.#asyncDispatch(opts, handler2);
           }
           const snapshot = this[kSnapshotRecorder].findSnapshot(opts);
           if (snapshot) {
-            return this.#replaySnapshot(snapshot, handler);
+            return this.#replaySnapshot(snapshot, handler2);
           } else if (mode === "update") {
-            return this.#recordAndReplay(opts, handler);
+            return this.#recordAndReplay(opts, handler2);
           } else {
             const error = new UndiciError(`No snapshot found for ${opts.method || "GET"} ${opts.path}`);
-            if (handler.onResponseError) {
-              handler.onResponseError(null, error);
+            if (handler2.onResponseError) {
+              handler2.onResponseError(null, error);
               return;
             }
             throw error;
           }
         } else if (mode === "record") {
-          return this.#recordAndReplay(opts, handler);
+          return this.#recordAndReplay(opts, handler2);
         }
       }
       /**
        * Async version of dispatch for when we need to load snapshots first
        */
-      async #asyncDispatch(opts, handler) {
+      async #asyncDispatch(opts, handler2) {
         await this.loadSnapshots();
-        return this.dispatch(opts, handler);
+        return this.dispatch(opts, handler2);
       }
       /**
        * Records a real request and replays the response
        */
-      #recordAndReplay(opts, handler) {
+      #recordAndReplay(opts, handler2) {
         const responseData = {
           statusCode: null,
           headers: {},
@@ -32135,19 +32664,19 @@ var require_snapshot_agent = __commonJS({
         const self = this;
         const recordingHandler = {
           onRequestStart(controller2, context) {
-            return handler.onRequestStart(controller2, { ...context, history: this.history });
+            return handler2.onRequestStart(controller2, { ...context, history: this.history });
           },
           onRequestUpgrade(controller2, statusCode, headers, socket) {
-            return handler.onRequestUpgrade(controller2, statusCode, headers, socket);
+            return handler2.onRequestUpgrade(controller2, statusCode, headers, socket);
           },
           onResponseStart(controller2, statusCode, headers, statusMessage) {
             responseData.statusCode = statusCode;
             responseData.headers = headers;
-            return handler.onResponseStart(controller2, statusCode, headers, statusMessage);
+            return handler2.onResponseStart(controller2, statusCode, headers, statusMessage);
           },
           onResponseData(controller2, chunk) {
             responseData.body.push(chunk);
-            return handler.onResponseData(controller2, chunk);
+            return handler2.onResponseData(controller2, chunk);
           },
           onResponseEnd(controller2, trailers) {
             responseData.trailers = trailers;
@@ -32157,10 +32686,10 @@ var require_snapshot_agent = __commonJS({
               headers: responseData.headers,
               body: responseBody,
               trailers: responseData.trailers
-            }).then(() => handler.onResponseEnd(controller2, trailers)).catch((error) => handler.onResponseError(controller2, error));
+            }).then(() => handler2.onResponseEnd(controller2, trailers)).catch((error) => handler2.onResponseError(controller2, error));
           },
           onResponseError(controller2, error) {
-            return handler.onResponseError(controller2, error);
+            return handler2.onResponseError(controller2, error);
           }
         };
         const agent = this[kRealAgent];
@@ -32173,7 +32702,7 @@ var require_snapshot_agent = __commonJS({
        * @param {Object} handler - The handler to call with the response data.
        * @returns {void}
        */
-      #replaySnapshot(snapshot, handler) {
+      #replaySnapshot(snapshot, handler2) {
         try {
           const { response } = snapshot;
           const rawHeaders = response.headers ? util.toRawHeaders(response.headers) : [];
@@ -32192,13 +32721,13 @@ var require_snapshot_agent = __commonJS({
             aborted: false,
             paused: false
           };
-          handler.onRequestStart(controller2);
-          handler.onResponseStart(controller2, response.statusCode, response.headers, response.statusMessage);
+          handler2.onRequestStart(controller2);
+          handler2.onResponseStart(controller2, response.statusCode, response.headers, response.statusMessage);
           const body = Buffer.from(response.body, "base64");
-          handler.onResponseData(controller2, body);
-          handler.onResponseEnd(controller2, response.trailers);
+          handler2.onResponseData(controller2, body);
+          handler2.onResponseEnd(controller2, response.trailers);
         } catch (error) {
-          handler.onResponseError?.(null, error);
+          handler2.onResponseError?.(null, error);
         }
       }
       /**
@@ -32405,11 +32934,11 @@ var require_decorator_handler = __commonJS({
       #onCompleteCalled = false;
       #onErrorCalled = false;
       #onResponseStartCalled = false;
-      constructor(handler) {
-        if (typeof handler !== "object" || handler === null) {
+      constructor(handler2) {
+        if (typeof handler2 !== "object" || handler2 === null) {
           throw new TypeError("handler must be an object");
         }
-        this.#handler = handler;
+        this.#handler = handler2;
       }
       onRequestStart(...args) {
         this.#handler.onRequestStart?.(...args);
@@ -32476,7 +33005,7 @@ var require_redirect_handler = __commonJS({
         const dispatch = dispatcher.dispatch.bind(dispatcher);
         return (opts, originalHandler) => dispatch(opts, new _RedirectHandler(dispatch, maxRedirections, opts, originalHandler));
       }
-      constructor(dispatch, maxRedirections, opts, handler) {
+      constructor(dispatch, maxRedirections, opts, handler2) {
         if (maxRedirections != null && (!Number.isInteger(maxRedirections) || maxRedirections < 0)) {
           throw new InvalidArgumentError("maxRedirections must be a positive number");
         }
@@ -32491,7 +33020,7 @@ var require_redirect_handler = __commonJS({
         this.stripHeadersOnRedirect = normalizeStripHeaders(stripHeadersOnRedirect, "stripHeadersOnRedirect");
         this.stripHeadersOnCrossOriginRedirect = normalizeStripHeaders(stripHeadersOnCrossOriginRedirect, "stripHeadersOnCrossOriginRedirect");
         this.maxRedirections = maxRedirections;
-        this.handler = handler;
+        this.handler = handler2;
         this.history = [];
         Object.defineProperty(this.history, kRedirectCacheControl, {
           value: [],
@@ -32655,13 +33184,13 @@ var require_redirect = __commonJS({
     var { kInterceptorKind } = require_symbols();
     function createRedirectInterceptor({ maxRedirections: defaultMaxRedirections, throwOnMaxRedirect: defaultThrowOnMaxRedirect, stripHeadersOnRedirect: defaultStripHeadersOnRedirect, stripHeadersOnCrossOriginRedirect: defaultStripHeadersOnCrossOriginRedirect } = {}) {
       const interceptor = (dispatch) => {
-        return function Intercept(opts, handler) {
+        return function Intercept(opts, handler2) {
           const { maxRedirections = defaultMaxRedirections, throwOnMaxRedirect = defaultThrowOnMaxRedirect, stripHeadersOnRedirect = defaultStripHeadersOnRedirect, stripHeadersOnCrossOriginRedirect = defaultStripHeadersOnCrossOriginRedirect, ...rest } = opts;
           if (maxRedirections == null || maxRedirections === 0) {
-            return dispatch(opts, handler);
+            return dispatch(opts, handler2);
           }
           const dispatchOpts = { ...rest, throwOnMaxRedirect, stripHeadersOnRedirect, stripHeadersOnCrossOriginRedirect };
-          const redirectHandler = new RedirectHandler(dispatch, maxRedirections, dispatchOpts, handler);
+          const redirectHandler = new RedirectHandler(dispatch, maxRedirections, dispatchOpts, handler2);
           return dispatch(dispatchOpts, redirectHandler);
         };
       };
@@ -32688,8 +33217,8 @@ var require_response_error = __commonJS({
       #bodySize;
       #bodyTruncated;
       #maxSize;
-      constructor({ maxSize }, { handler }) {
-        super(handler);
+      constructor({ maxSize }, { handler: handler2 }) {
+        super(handler2);
         this.#maxSize = maxSize;
       }
       #checkContentType(contentType) {
@@ -32781,8 +33310,8 @@ var require_response_error = __commonJS({
         throw new InvalidArgumentError("maxSize must be a non-negative integer");
       }
       return (dispatch) => {
-        return function Intercept(opts2, handler) {
-          return dispatch(opts2, new ResponseErrorHandler({ maxSize }, { handler }));
+        return function Intercept(opts2, handler2) {
+          return dispatch(opts2, new ResponseErrorHandler({ maxSize }, { handler: handler2 }));
         };
       };
     };
@@ -32796,13 +33325,13 @@ var require_retry = __commonJS({
     var RetryHandler = require_retry_handler();
     module.exports = (globalOpts) => {
       return (dispatch) => {
-        return function retryInterceptor(opts, handler) {
+        return function retryInterceptor(opts, handler2) {
           return dispatch(
             opts,
             new RetryHandler(
               { ...opts, retryOptions: { ...globalOpts, ...opts.retryOptions } },
               {
-                handler,
+                handler: handler2,
                 dispatch
               }
             )
@@ -32825,11 +33354,11 @@ var require_dump = __commonJS({
       #size = 0;
       aborted = false;
       reason = false;
-      constructor({ maxSize, signal }, handler) {
+      constructor({ maxSize, signal }, handler2) {
         if (maxSize != null && (!Number.isFinite(maxSize) || maxSize < 1)) {
           throw new InvalidArgumentError("maxSize must be a number greater than 0");
         }
-        super(handler);
+        super(handler2);
         this.#maxSize = maxSize ?? this.#maxSize;
       }
       #abort(reason) {
@@ -32879,9 +33408,9 @@ var require_dump = __commonJS({
       maxSize: 1024 * 1024
     }) {
       return (dispatch) => {
-        return function Intercept(opts, handler) {
+        return function Intercept(opts, handler2) {
           const { dumpMaxSize = defaultMaxSize } = opts;
-          const dumpHandler = new DumpHandler({ maxSize: dumpMaxSize, signal: opts.signal }, handler);
+          const dumpHandler = new DumpHandler({ maxSize: dumpMaxSize, signal: opts.signal }, handler2);
           return dispatch(opts, dumpHandler);
         };
       };
@@ -33209,8 +33738,8 @@ var require_dns = __commonJS({
       #controller = null;
       #newOrigin = null;
       #firstTry = true;
-      constructor(state2, { origin, handler, dispatch, newOrigin }, opts) {
-        super(handler);
+      constructor(state2, { origin, handler: handler2, dispatch, newOrigin }, opts) {
+        super(handler2);
         this.#origin = origin;
         this.#newOrigin = newOrigin;
         this.#opts = { ...opts };
@@ -33306,17 +33835,17 @@ var require_dns = __commonJS({
       };
       const instance = new DNSInstance(opts);
       return (dispatch) => {
-        return function dnsInterceptor(origDispatchOpts, handler) {
+        return function dnsInterceptor(origDispatchOpts, handler2) {
           if (origDispatchOpts.origin == null) {
-            return dispatch(origDispatchOpts, handler);
+            return dispatch(origDispatchOpts, handler2);
           }
           const origin = origDispatchOpts.origin.constructor === URL ? origDispatchOpts.origin : new URL(origDispatchOpts.origin);
           if (isIP(origin.hostname) !== 0) {
-            return dispatch(origDispatchOpts, handler);
+            return dispatch(origDispatchOpts, handler2);
           }
           instance.runLookup(origin, origDispatchOpts, (err, newOrigin) => {
             if (err) {
-              return handler.onResponseError(null, err);
+              return handler2.onResponseError(null, err);
             }
             const dispatchOpts = {
               ...origDispatchOpts,
@@ -33329,7 +33858,7 @@ var require_dns = __commonJS({
             dispatch(
               dispatchOpts,
               instance.getHandler(
-                { origin, dispatch, handler, newOrigin },
+                { origin, dispatch, handler: handler2, newOrigin },
                 origDispatchOpts
               )
             );
@@ -34609,12 +35138,12 @@ var require_cache_handler = __commonJS({
        * @param {import('../../types/cache-interceptor.d.ts').default.CacheKey} cacheKey
        * @param {import('../../types/dispatcher.d.ts').default.DispatchHandler} handler
        */
-      constructor({ store, type, cacheByDefault }, cacheKey2, handler) {
+      constructor({ store, type, cacheByDefault }, cacheKey2, handler2) {
         this.#store = store;
         this.#cacheType = type;
         this.#cacheByDefault = cacheByDefault;
         this.#cacheKey = cacheKey2;
-        this.#handler = handler;
+        this.#handler = handler2;
       }
       onRequestStart(controller2, context) {
         this.#writeStream?.destroy();
@@ -34645,7 +35174,7 @@ var require_cache_handler = __commonJS({
           resHeaders,
           statusMessage
         );
-        const handler = this;
+        const handler2 = this;
         if (!arrayIncludes(util.safeHTTPMethods, this.#cacheKey.method) && statusCode >= 200 && statusCode <= 399) {
           invalidateUnsafeRequest(this.#store, this.#cacheKey, resHeaders);
           return downstreamOnHeaders();
@@ -34818,14 +35347,14 @@ var require_cache_handler = __commonJS({
                 }
               };
               this.#writeStream.on("error", function() {
-                handler.#writeStream = void 0;
-                handler.#store.delete(handler.#cacheKey);
+                handler2.#writeStream = void 0;
+                handler2.#store.delete(handler2.#cacheKey);
                 streamCachedBody();
               }).on("drain", () => {
                 streamCachedBody();
               }).on("close", function() {
-                if (handler.#writeStream === this) {
-                  handler.#writeStream = void 0;
+                if (handler2.#writeStream === this) {
+                  handler2.#writeStream = void 0;
                   streamCachedBody();
                 }
               });
@@ -34848,11 +35377,11 @@ var require_cache_handler = __commonJS({
                 finish304();
               });
               this.#writeStream.on("error", function() {
-                handler.#writeStream = void 0;
-                handler.#store.delete(handler.#cacheKey);
+                handler2.#writeStream = void 0;
+                handler2.#store.delete(handler2.#cacheKey);
               }).on("close", function() {
-                if (handler.#writeStream === this) {
-                  handler.#writeStream = void 0;
+                if (handler2.#writeStream === this) {
+                  handler2.#writeStream = void 0;
                 }
               });
             } else {
@@ -34878,11 +35407,11 @@ var require_cache_handler = __commonJS({
             return downstreamOnHeaders();
           }
           this.#writeStream.on("drain", () => controller2.resume()).on("error", function() {
-            handler.#writeStream = void 0;
-            handler.#store.delete(handler.#cacheKey);
+            handler2.#writeStream = void 0;
+            handler2.#store.delete(handler2.#cacheKey);
           }).on("close", function() {
-            if (handler.#writeStream === this) {
-              handler.#writeStream = void 0;
+            if (handler2.#writeStream === this) {
+              handler2.#writeStream = void 0;
             }
             controller2.resume();
           });
@@ -35438,12 +35967,12 @@ var require_cache_revalidation_handler = __commonJS({
        * @param {import('../../types/dispatcher.d.ts').default.DispatchHandlers} handler
        * @param {boolean} allowErrorStatusCodes
        */
-      constructor(callback, handler, allowErrorStatusCodes) {
+      constructor(callback, handler2, allowErrorStatusCodes) {
         if (typeof callback !== "function") {
           throw new TypeError("callback must be a function");
         }
         this.#callback = callback;
-        this.#handler = handler;
+        this.#handler = handler2;
         this.#allowErrorStatusCodes = allowErrorStatusCodes;
       }
       onRequestStart(_, context) {
@@ -35700,7 +36229,7 @@ var require_cache2 = __commonJS({
       const staleWhileRevalidateExpiry = result.staleAt + staleWhileRevalidate * 1e3;
       return now <= staleWhileRevalidateExpiry;
     }
-    function handleUncachedResponse(dispatch, globalOpts, cacheKey2, handler, opts, reqCacheControl) {
+    function handleUncachedResponse(dispatch, globalOpts, cacheKey2, handler2, opts, reqCacheControl) {
       if (reqCacheControl?.["only-if-cached"]) {
         let aborted = false;
         const controller2 = {
@@ -35715,29 +36244,29 @@ var require_cache2 = __commonJS({
           },
           abort: (reason) => {
             aborted = true;
-            handler.onResponseError?.(controller2, reason ?? new AbortError());
+            handler2.onResponseError?.(controller2, reason ?? new AbortError());
           }
         };
         try {
-          handler.onRequestStart?.(controller2, null);
+          handler2.onRequestStart?.(controller2, null);
           if (aborted) {
             return;
           }
-          handler.onResponseStart?.(controller2, 504, {}, "Gateway Timeout");
+          handler2.onResponseStart?.(controller2, 504, {}, "Gateway Timeout");
           if (aborted) {
             return;
           }
-          handler.onResponseEnd?.(controller2, {});
+          handler2.onResponseEnd?.(controller2, {});
         } catch (err) {
-          if (typeof handler.onResponseError === "function") {
-            handler.onResponseError(controller2, err);
+          if (typeof handler2.onResponseError === "function") {
+            handler2.onResponseError(controller2, err);
           }
         }
         return true;
       }
-      return dispatch(opts, new CacheHandler(globalOpts, cacheKey2, handler));
+      return dispatch(opts, new CacheHandler(globalOpts, cacheKey2, handler2));
     }
-    function sendCachedValue(handler, opts, result, age, context, isStale2) {
+    function sendCachedValue(handler2, opts, result, age, context, isStale2) {
       const stream = util.isStream(result.body) ? result.body : Readable2.from(result.body ?? []);
       assert(!stream.destroyed, "stream should not be destroyed");
       assert(!stream.readableDidRead, "stream should not be readableDidRead");
@@ -35772,19 +36301,19 @@ var require_cache2 = __commonJS({
       };
       stream.on("error", function(err) {
         if (!this.readableEnded) {
-          handler.onResponseError?.(controller2, err);
+          handler2.onResponseError?.(controller2, err);
         }
       }).on("close", function() {
         if (!this.errored) {
           try {
-            handler.onResponseEnd?.(controller2, {});
+            handler2.onResponseEnd?.(controller2, {});
           } catch (err) {
-            handler.onResponseError?.(controller2, err);
+            handler2.onResponseError?.(controller2, err);
           }
         }
       });
       try {
-        handler.onRequestStart?.(controller2, context);
+        handler2.onRequestStart?.(controller2, context);
       } catch (err) {
         stream.destroy(err);
         return;
@@ -35798,7 +36327,7 @@ var require_cache2 = __commonJS({
       }
       controller2.rawHeaders = util.toRawHeaders(headers);
       try {
-        handler.onResponseStart?.(controller2, result.statusCode, headers, result.statusMessage);
+        handler2.onResponseStart?.(controller2, result.statusCode, headers, result.statusMessage);
       } catch (err) {
         stream.destroy(err);
         return;
@@ -35808,27 +36337,27 @@ var require_cache2 = __commonJS({
       } else {
         stream.on("data", function(chunk) {
           try {
-            handler.onResponseData?.(controller2, chunk);
+            handler2.onResponseData?.(controller2, chunk);
           } catch (err) {
             stream.destroy(err);
           }
         });
       }
     }
-    function handleResult(dispatch, globalOpts, cacheKey2, handler, opts, reqCacheControl, result) {
+    function handleResult(dispatch, globalOpts, cacheKey2, handler2, opts, reqCacheControl, result) {
       if (!result) {
-        return handleUncachedResponse(dispatch, globalOpts, cacheKey2, handler, opts, reqCacheControl);
+        return handleUncachedResponse(dispatch, globalOpts, cacheKey2, handler2, opts, reqCacheControl);
       }
       if (globalOpts.type === "shared" && Object.hasOwn(result.headers, "set-cookie")) {
         if (util.isStream(result.body)) {
           result.body.on("error", nop).destroy();
         }
         deleteCachedValue(globalOpts.store, cacheKey2);
-        return handleUncachedResponse(dispatch, globalOpts, cacheKey2, handler, opts, reqCacheControl);
+        return handleUncachedResponse(dispatch, globalOpts, cacheKey2, handler2, opts, reqCacheControl);
       }
       const now = Date.now();
       if (now > result.deleteAt) {
-        return dispatch(opts, new CacheHandler(globalOpts, cacheKey2, handler));
+        return dispatch(opts, new CacheHandler(globalOpts, cacheKey2, handler2));
       }
       const age = Math.round((now - result.cachedAt) / 1e3);
       const requestMaxAgeExpired = reqCacheControl?.["max-age"] !== void 0 && age >= reqCacheControl["max-age"];
@@ -35836,10 +36365,10 @@ var require_cache2 = __commonJS({
       const revalidate = requestMaxAgeExpired || needsRevalidation(result, reqCacheControl, opts);
       if (stale || revalidate) {
         if (util.isStream(opts.body) && util.bodyLength(opts.body) !== 0) {
-          return dispatch(opts, new CacheHandler(globalOpts, cacheKey2, handler));
+          return dispatch(opts, new CacheHandler(globalOpts, cacheKey2, handler2));
         }
         if (!revalidate && withinStaleWhileRevalidateWindow(result, globalOpts.type)) {
-          sendCachedValue(handler, opts, result, age, null, true);
+          sendCachedValue(handler2, opts, result, age, null, true);
           queueMicrotask(() => {
             const headers2 = makeRevalidationHeaders(opts, result);
             dispatch(
@@ -35882,7 +36411,7 @@ var require_cache2 = __commonJS({
             result.body.on("error", nop).destroy();
           }
           deleteCachedValue(globalOpts.store, cacheKey2);
-          return dispatch(opts, new CacheHandler(globalOpts, cacheKey2, handler));
+          return dispatch(opts, new CacheHandler(globalOpts, cacheKey2, handler2));
         };
         return dispatch(
           {
@@ -35902,12 +36431,12 @@ var require_cache2 = __commonJS({
                     return refetch();
                   }
                 }
-                sendCachedValue(handler, opts, result, age, context, stale);
+                sendCachedValue(handler2, opts, result, age, context, stale);
               } else if (util.isStream(result.body)) {
                 result.body.on("error", nop).destroy();
               }
             },
-            new CacheHandler(globalOpts, cacheKey2, handler),
+            new CacheHandler(globalOpts, cacheKey2, handler2),
             withinStaleIfErrorThreshold
           )
         );
@@ -35915,7 +36444,7 @@ var require_cache2 = __commonJS({
       if (util.isStream(opts.body)) {
         opts.body.on("error", nop).destroy();
       }
-      sendCachedValue(handler, opts, result, age, null, false);
+      sendCachedValue(handler2, opts, result, age, null, false);
     }
     module.exports = (opts = {}) => {
       const {
@@ -35951,10 +36480,10 @@ var require_cache2 = __commonJS({
         }
       }
       const interceptor = (dispatch, interceptorOrigin) => {
-        return (opts2, handler) => {
+        return (opts2, handler2) => {
           const requestOrigin = getInterceptorOrigin(opts2, interceptorOrigin);
           if (!requestOrigin || arrayIncludes(safeMethodsToNotCache, opts2.method)) {
-            return dispatch(opts2, handler);
+            return dispatch(opts2, handler2);
           }
           if (origins !== void 0) {
             const normalizedRequestOrigin = requestOrigin.toString().toLowerCase();
@@ -35972,7 +36501,7 @@ var require_cache2 = __commonJS({
               }
             }
             if (!isAllowed) {
-              return dispatch(opts2, handler);
+              return dispatch(opts2, handler2);
             }
           }
           opts2 = {
@@ -35981,11 +36510,11 @@ var require_cache2 = __commonJS({
           };
           const reqCacheControl = opts2.headers?.["cache-control"] ? parseCacheControlHeader(opts2.headers["cache-control"]) : hasPragmaNoCache(opts2.headers) ? { "no-cache": true } : void 0;
           if (reqCacheControl?.["no-store"]) {
-            return dispatch(opts2, handler);
+            return dispatch(opts2, handler2);
           }
           const cacheKey2 = makeCacheKey(opts2, requestOrigin);
           if (!arrayIncludes(util.safeHTTPMethods, opts2.method)) {
-            return dispatch(opts2, new CacheHandler(globalOpts, cacheKey2, handler));
+            return dispatch(opts2, new CacheHandler(globalOpts, cacheKey2, handler2));
           }
           const result = store.get(cacheKey2);
           if (result && typeof result.then === "function") {
@@ -35993,13 +36522,13 @@ var require_cache2 = __commonJS({
               dispatch,
               globalOpts,
               cacheKey2,
-              handler,
+              handler2,
               opts2,
               reqCacheControl,
               result2
             )).catch((err) => {
-              if (typeof handler.onResponseError === "function") {
-                handler.onResponseError({
+              if (typeof handler2.onResponseError === "function") {
+                handler2.onResponseError({
                   rawHeaders: [],
                   rawTrailers: [],
                   pause() {
@@ -36027,7 +36556,7 @@ var require_cache2 = __commonJS({
               dispatch,
               globalOpts,
               cacheKey2,
-              handler,
+              handler2,
               opts2,
               reqCacheControl,
               result
@@ -36165,11 +36694,11 @@ var require_decompress = __commonJS({
       #finalDecompressor;
       /** @type {DecompressController} */
       #controller;
-      constructor(handler, { skipStatusCodes = defaultSkipStatusCodes, skipErrorResponses = true, maxSize = defaultMaxSize } = {}) {
+      constructor(handler2, { skipStatusCodes = defaultSkipStatusCodes, skipErrorResponses = true, maxSize = defaultMaxSize } = {}) {
         if (!Number.isSafeInteger(maxSize) || maxSize < 0) {
           throw new InvalidArgumentError("maxSize must be a non-negative integer");
         }
-        super(handler);
+        super(handler2);
         this.#skipStatusCodes = skipStatusCodes;
         this.#skipErrorResponses = skipErrorResponses;
         this.#maxSize = maxSize;
@@ -36496,11 +37025,11 @@ var require_decompress = __commonJS({
     };
     function createDecompressInterceptor(options = {}) {
       return (dispatch) => {
-        return (opts, handler) => {
+        return (opts, handler2) => {
           if (opts.method === "HEAD") {
-            return dispatch(opts, handler);
+            return dispatch(opts, handler2);
           }
-          const decompressHandler = new DecompressHandler(handler, options);
+          const decompressHandler = new DecompressHandler(handler2, options);
           return dispatch(opts, decompressHandler);
         };
       };
@@ -36593,21 +37122,21 @@ var require_deduplication_handler = __commonJS({
        * @param {DispatchHandler} handler
        * @returns {boolean}
        */
-      addWaitingHandler(handler) {
+      addWaitingHandler(handler2) {
         if (this.#completed || this.#responseDataStarted) {
           return false;
         }
-        const waitingHandler = this.#createWaitingHandler(handler);
+        const waitingHandler = this.#createWaitingHandler(handler2);
         const waitingController = waitingHandler.controller;
         try {
           if (this.#requestStarted) {
-            handler.onRequestStart?.(waitingController, this.#context);
+            handler2.onRequestStart?.(waitingController, this.#context);
             if (waitingController.aborted) {
               waitingHandler.done = true;
               return true;
             }
             if (this.#responseStarted) {
-              handler.onResponseStart?.(
+              handler2.onResponseStart?.(
                 waitingController,
                 this.#statusCode,
                 this.#headers,
@@ -36671,13 +37200,13 @@ var require_deduplication_handler = __commonJS({
         this.#statusMessage = statusMessage;
         this.#primaryHandler.onResponseStart?.(controller2, statusCode, headers, statusMessage);
         for (const waitingHandler of this.#waitingHandlers) {
-          const { handler, controller: waitingController } = waitingHandler;
+          const { handler: handler2, controller: waitingController } = waitingHandler;
           if (waitingHandler.done || waitingController.aborted) {
             waitingHandler.done = true;
             continue;
           }
           try {
-            handler.onResponseStart?.(
+            handler2.onResponseStart?.(
               waitingController,
               statusCode,
               headers,
@@ -36702,7 +37231,7 @@ var require_deduplication_handler = __commonJS({
         this.#responseDataStarted = true;
         this.#primaryHandler.onResponseData?.(controller2, chunk);
         for (const waitingHandler of this.#waitingHandlers) {
-          const { handler, controller: waitingController } = waitingHandler;
+          const { handler: handler2, controller: waitingController } = waitingHandler;
           if (waitingHandler.done || waitingController.aborted) {
             waitingHandler.done = true;
             continue;
@@ -36712,7 +37241,7 @@ var require_deduplication_handler = __commonJS({
             continue;
           }
           try {
-            handler.onResponseData?.(waitingController, chunk);
+            handler2.onResponseData?.(waitingController, chunk);
           } catch {
           }
           if (waitingController.aborted) {
@@ -36786,9 +37315,9 @@ var require_deduplication_handler = __commonJS({
        * @param {DispatchHandler} handler
        * @returns {WaitingHandler}
        */
-      #createWaitingHandler(handler) {
+      #createWaitingHandler(handler2) {
         const waitingHandler = {
-          handler,
+          handler: handler2,
           controller: null,
           bufferedChunks: [],
           bufferedBytes: 0,
@@ -36838,7 +37367,7 @@ var require_deduplication_handler = __commonJS({
             waitingHandler.bufferedChunks = [];
             waitingHandler.bufferedBytes = 0;
             try {
-              handler.onResponseError?.(waitingHandler.controller, state2.reason ?? new RequestAbortedError());
+              handler2.onResponseError?.(waitingHandler.controller, state2.reason ?? new RequestAbortedError());
             } catch {
             }
           }
@@ -36868,12 +37397,12 @@ var require_deduplication_handler = __commonJS({
        * @param {WaitingHandler} waitingHandler
        */
       #flushWaitingHandler(waitingHandler) {
-        const { handler, controller: controller2 } = waitingHandler;
+        const { handler: handler2, controller: controller2 } = waitingHandler;
         while (!waitingHandler.done && !controller2.aborted && !controller2.paused && waitingHandler.bufferedChunks.length > 0) {
           const bufferedChunk = waitingHandler.bufferedChunks.shift();
           waitingHandler.bufferedBytes -= bufferedChunk.length;
           try {
-            handler.onResponseData?.(controller2, bufferedChunk);
+            handler2.onResponseData?.(controller2, bufferedChunk);
           } catch {
           }
           if (controller2.aborted) {
@@ -36967,10 +37496,10 @@ var require_deduplicate = __commonJS({
       const excludeHeaderNamesSet = new Set(excludeHeaderNames.map((name) => name.toLowerCase()));
       const pendingRequests = /* @__PURE__ */ new Map();
       const interceptor = (dispatch, interceptorOrigin) => {
-        return (opts2, handler) => {
+        return (opts2, handler2) => {
           const requestOrigin = getInterceptorOrigin(opts2, interceptorOrigin);
           if (!requestOrigin || opts2.upgrade || methods.includes(opts2.method) === false) {
-            return dispatch(opts2, handler);
+            return dispatch(opts2, handler2);
           }
           opts2 = {
             ...opts2,
@@ -36979,7 +37508,7 @@ var require_deduplicate = __commonJS({
           if (skipHeaderNamesSet.size > 0) {
             for (const headerName of Object.keys(opts2.headers)) {
               if (skipHeaderNamesSet.has(headerName.toLowerCase())) {
-                return dispatch(opts2, handler);
+                return dispatch(opts2, handler2);
               }
             }
           }
@@ -36987,13 +37516,13 @@ var require_deduplicate = __commonJS({
           const dedupeKey = makeDeduplicationKey(cacheKey2, excludeHeaderNamesSet);
           const pendingHandler = pendingRequests.get(dedupeKey);
           if (pendingHandler) {
-            if (pendingHandler.addWaitingHandler(handler)) {
+            if (pendingHandler.addWaitingHandler(handler2)) {
               return true;
             }
-            return dispatch(opts2, handler);
+            return dispatch(opts2, handler2);
           }
           const deduplicationHandler = new DeduplicationHandler(
-            handler,
+            handler2,
             () => {
               pendingRequests.delete(dedupeKey);
               if (pendingRequestsChannel.hasSubscribers) {
@@ -41935,8 +42464,8 @@ var require_util6 = __commonJS({
       const event = eventFactory(e, eventInitDict);
       target.dispatchEvent(event);
     }
-    function websocketMessageReceived(handler, type, data) {
-      handler.onMessage(type, data);
+    function websocketMessageReceived(handler2, type, data) {
+      handler2.onMessage(type, data);
     }
     function toArrayBuffer(buffer) {
       if (buffer.byteLength === buffer.buffer.byteLength) {
@@ -42203,7 +42732,7 @@ var require_connection = __commonJS({
     var { runtimeFeatures } = require_runtime_features();
     var crypto2 = runtimeFeatures.has("crypto") ? __require("node:crypto") : null;
     var warningEmitted = false;
-    function establishWebSocketConnection(url, protocols, client, handler, options) {
+    function establishWebSocketConnection(url, protocols, client, handler2, options) {
       const requestURL = url;
       requestURL.protocol = url.protocol === "ws:" ? "http:" : "https:";
       const request2 = makeRequest({
@@ -42236,11 +42765,11 @@ var require_connection = __commonJS({
         processResponse(response) {
           if (response.type === "error" || response.status !== 101) {
             if (response.socket?.session == null) {
-              failHandshake(handler, response, 1002, "Received network error or non-101 status code.", response.error);
+              failHandshake(handler2, response, 1002, "Received network error or non-101 status code.", response.error);
               return;
             }
             if (response.status !== 200) {
-              failHandshake(handler, response, 1002, "Received network error or non-200 status code.", response.error);
+              failHandshake(handler2, response, 1002, "Received network error or non-200 status code.", response.error);
               return;
             }
           }
@@ -42249,22 +42778,22 @@ var require_connection = __commonJS({
             warningEmitted = true;
           }
           if (protocols.length !== 0 && !response.headersList.get("Sec-WebSocket-Protocol")) {
-            failHandshake(handler, response, 1002, "Server did not respond with sent protocols.");
+            failHandshake(handler2, response, 1002, "Server did not respond with sent protocols.");
             return;
           }
           if (response.socket.session == null && response.headersList.get("Upgrade")?.toLowerCase() !== "websocket") {
-            failHandshake(handler, response, 1002, 'Server did not set Upgrade header to "websocket".');
+            failHandshake(handler2, response, 1002, 'Server did not set Upgrade header to "websocket".');
             return;
           }
           if (response.socket.session == null && response.headersList.get("Connection")?.toLowerCase() !== "upgrade") {
-            failHandshake(handler, response, 1002, 'Server did not set Connection header to "upgrade".');
+            failHandshake(handler2, response, 1002, 'Server did not set Connection header to "upgrade".');
             return;
           }
           if (response.socket.session == null) {
             const secWSAccept = response.headersList.get("Sec-WebSocket-Accept");
             const digest = crypto2.hash("sha1", keyValue + uid, "base64");
             if (secWSAccept !== digest) {
-              failHandshake(handler, response, 1002, "Incorrect hash received in Sec-WebSocket-Accept header.");
+              failHandshake(handler2, response, 1002, "Incorrect hash received in Sec-WebSocket-Accept header.");
               return;
             }
           }
@@ -42273,7 +42802,7 @@ var require_connection = __commonJS({
           if (secExtension !== null) {
             extensions = parseExtensions(secExtension);
             if (!extensions.has("permessage-deflate")) {
-              failHandshake(handler, response, 1002, "Sec-WebSocket-Extensions header does not match.");
+              failHandshake(handler2, response, 1002, "Sec-WebSocket-Extensions header does not match.");
               return;
             }
           }
@@ -42281,18 +42810,18 @@ var require_connection = __commonJS({
           if (secProtocol !== null) {
             const requestProtocols = getDecodeSplit("sec-websocket-protocol", request2.headersList);
             if (requestProtocols === null || !requestProtocols.includes(secProtocol)) {
-              failHandshake(handler, response, 1002, "Protocol was not set in the opening handshake.");
+              failHandshake(handler2, response, 1002, "Protocol was not set in the opening handshake.");
               return;
             }
           }
           if (response.socket.session != null) {
             response.socket.allowHalfOpen = false;
           }
-          response.socket.on("data", handler.onSocketData);
-          response.socket.on("close", handler.onSocketClose);
-          response.socket.on("error", handler.onSocketError);
-          handler.wasEverConnected = true;
-          handler.onConnectionEstablished(response, extensions);
+          response.socket.on("data", handler2.onSocketData);
+          response.socket.on("close", handler2.onSocketClose);
+          response.socket.on("error", handler2.onSocketError);
+          handler2.wasEverConnected = true;
+          handler2.onConnectionEstablished(response, extensions);
         }
       });
       return controller2;
@@ -42330,21 +42859,21 @@ var require_connection = __commonJS({
         object.readyState = states.CLOSING;
       }
     }
-    function failHandshake(handler, response, code, reason, cause) {
+    function failHandshake(handler2, response, code, reason, cause) {
       if (response.socket?.session != null && !response.socket.destroyed) {
         response.socket.destroy();
       }
-      failWebsocketConnection(handler, code, reason, cause);
+      failWebsocketConnection(handler2, code, reason, cause);
     }
-    function failWebsocketConnection(handler, code, reason, cause) {
-      if (isEstablished(handler.readyState)) {
-        closeWebSocketConnection(handler, code, reason, false);
+    function failWebsocketConnection(handler2, code, reason, cause) {
+      if (isEstablished(handler2.readyState)) {
+        closeWebSocketConnection(handler2, code, reason, false);
       }
-      handler.controller.abort();
-      if (isConnecting(handler.readyState)) {
-        handler.onSocketClose();
-      } else if (handler.socket?.destroyed === false) {
-        handler.socket.destroy();
+      handler2.controller.abort();
+      if (isConnecting(handler2.readyState)) {
+        handler2.onSocketClose();
+      } else if (handler2.socket?.destroyed === false) {
+        handler2.socket.destroy();
       }
     }
     module.exports = {
@@ -42480,9 +43009,9 @@ var require_receiver = __commonJS({
        * @param {{ maxFragments?: number, maxPayloadSize?: number }} [options]
        *   A missing value uses the default limit; `0` disables the limit.
        */
-      constructor(handler, extensions, options = {}) {
+      constructor(handler2, extensions, options = {}) {
         super();
-        this.#handler = handler;
+        this.#handler = handler2;
         this.#extensions = extensions == null ? /* @__PURE__ */ new Map() : extensions;
         this.#maxFragments = options.maxFragments ?? defaultWebSocketMaxFragments;
         this.#maxPayloadSize = options.maxPayloadSize ?? defaultWebSocketMaxPayloadSize;
@@ -44654,9 +45183,9 @@ var require_undici = __commonJS({
       headerNameToString: util.headerNameToString
     };
     function makeDispatcher(fn) {
-      return (url, opts, handler) => {
+      return (url, opts, handler2) => {
         if (typeof opts === "function") {
-          handler = opts;
+          handler2 = opts;
           opts = null;
         }
         if (!url || typeof url !== "string" && typeof url !== "object" && !(url instanceof URL)) {
@@ -44689,7 +45218,7 @@ var require_undici = __commonJS({
           origin: url.origin,
           path: url.search ? `${url.pathname}${url.search}` : url.pathname,
           method: opts.method || (opts.body ? "PUT" : "GET")
-        }, handler);
+        }, handler2);
       };
     }
     module.exports.setGlobalDispatcher = setGlobalDispatcher;
@@ -44902,6 +45431,11 @@ import { rmSync } from "node:fs";
 import { rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
 import { tmpdir as tmpdir2 } from "node:os";
 import { join as join2 } from "node:path";
+function shellCommandLine(command2, system) {
+  if (system.platform !== "win32") return { command: ["/bin/sh", "-c", command2] };
+  const shell = system.env["ComSpec"] ?? "cmd.exe";
+  return { command: [shell, "/d", "/s", "/c", `"${command2}"`], verbatimArguments: true };
+}
 function stop(child, signalName) {
   try {
     if (GROUP_KILL && child.pid !== void 0) process.kill(-child.pid, signalName);
@@ -45052,6 +45586,7 @@ var init_exec = __esm({
               cwd: this.spec.cwd,
               env,
               stdio: ["pipe", "pipe", "pipe"],
+              windowsVerbatimArguments: this.spec.verbatimArguments === true,
               // Its own process group, so a timeout stops what it started too (`sh -c 'sleep 30'`):
               // a grandchild holding stdout open would otherwise keep the run waiting.
               detached: GROUP_KILL
@@ -45209,6 +45744,9 @@ function writtenNumber(vars, path2) {
 }
 function templateVariables(template) {
   return [...new Set(Array.from(template.matchAll(PLACEHOLDER), (m) => m[1]))];
+}
+function canonicalTemplate(template) {
+  return template.replace(PLACEHOLDER, (_match, path2) => `{{${path2}}}`);
 }
 function brokenPlaceholder(template, start) {
   const text = /^\{\{[^{}\n]{0,40}\}{0,2}/.exec(template.slice(start))?.[0] ?? "{{";
@@ -60813,8 +61351,8 @@ var init_tool_dispatcher = __esm({
       }
       /** Capture routing and arguments before the caller can mutate the yielded event. */
       prepare(call, sessionID) {
-        const handler = call && __classPrivateFieldGet(this, _AgentToolDispatcher_handlers, "f").get(call.name);
-        if (!call || typeof handler !== "function") {
+        const handler2 = call && __classPrivateFieldGet(this, _AgentToolDispatcher_handlers, "f").get(call.name);
+        if (!call || typeof handler2 !== "function") {
           return;
         }
         if (!sessionID) {
@@ -60823,13 +61361,13 @@ var init_tool_dispatcher = __esm({
         const snapshot = structuredClone(call);
         return async () => {
           __classPrivateFieldGet(this, _AgentToolDispatcher_instances, "m", _AgentToolDispatcher_checkAbort).call(this);
-          const result = await __classPrivateFieldGet(this, _AgentToolDispatcher_instances, "m", _AgentToolDispatcher_result).call(this, snapshot, handler, sessionID);
+          const result = await __classPrivateFieldGet(this, _AgentToolDispatcher_instances, "m", _AgentToolDispatcher_result).call(this, snapshot, handler2, sessionID);
           __classPrivateFieldGet(this, _AgentToolDispatcher_instances, "m", _AgentToolDispatcher_checkAbort).call(this);
           await __classPrivateFieldGet(this, _AgentToolDispatcher_instances, "m", _AgentToolDispatcher_submit).call(this, sessionID, result);
         };
       }
     };
-    _AgentToolDispatcher_handlers = /* @__PURE__ */ new WeakMap(), _AgentToolDispatcher_options = /* @__PURE__ */ new WeakMap(), _AgentToolDispatcher_sessions = /* @__PURE__ */ new WeakMap(), _AgentToolDispatcher_controller = /* @__PURE__ */ new WeakMap(), _AgentToolDispatcher_onToolError = /* @__PURE__ */ new WeakMap(), _AgentToolDispatcher_instances = /* @__PURE__ */ new WeakSet(), _AgentToolDispatcher_result = async function _AgentToolDispatcher_result2(call, handler, sessionID) {
+    _AgentToolDispatcher_handlers = /* @__PURE__ */ new WeakMap(), _AgentToolDispatcher_options = /* @__PURE__ */ new WeakMap(), _AgentToolDispatcher_sessions = /* @__PURE__ */ new WeakMap(), _AgentToolDispatcher_controller = /* @__PURE__ */ new WeakMap(), _AgentToolDispatcher_onToolError = /* @__PURE__ */ new WeakMap(), _AgentToolDispatcher_instances = /* @__PURE__ */ new WeakSet(), _AgentToolDispatcher_result = async function _AgentToolDispatcher_result2(call, handler2, sessionID) {
       let stage = "arguments";
       try {
         const args = typeof call.arguments === "string" ? JSON.parse(call.arguments) : call.arguments;
@@ -60838,9 +61376,9 @@ var init_tool_dispatcher = __esm({
         }
         stage = "execution";
         const arguments_ = args;
-        const output = await __classPrivateFieldGet(this, _AgentToolDispatcher_instances, "m", _AgentToolDispatcher_wait).call(this, () => __classPrivateFieldGet(this, _AgentToolDispatcher_onToolError, "f") && handler[toolStages] ? handler(arguments_, (value) => {
+        const output = await __classPrivateFieldGet(this, _AgentToolDispatcher_instances, "m", _AgentToolDispatcher_wait).call(this, () => __classPrivateFieldGet(this, _AgentToolDispatcher_onToolError, "f") && handler2[toolStages] ? handler2(arguments_, (value) => {
           stage = value;
-        }) : handler(arguments_));
+        }) : handler2(arguments_));
         stage = "output";
         return toolResult(call, output);
       } catch (error) {
@@ -82563,17 +83101,21 @@ var init_context = __esm({
   "src/spec/context.ts"() {
     "use strict";
     SpecContext = class {
-      constructor(yaml, specBase, cwd, env, requireSecrets = true) {
+      constructor(yaml, specBase, specDirectory, cwd, env, requireSecrets = true, system = process) {
         this.yaml = yaml;
         this.specBase = specBase;
+        this.specDirectory = specDirectory;
         this.cwd = cwd;
         this.requireSecrets = requireSecrets;
+        this.system = system;
         this.env = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
       }
       yaml;
       specBase;
+      specDirectory;
       cwd;
       requireSecrets;
+      system;
       diagnostics = [];
       /**
        * The environment `${VAR}`s are read from. An empty value is unset: GitHub passes a secret the
@@ -82875,7 +83417,13 @@ async function resolveProvider(written2, expanded, path2, context, role = "provi
         context
       );
       if (modulePath === void 0) return void 0;
-      return { ...base, type: "module", path: modulePath, export: expanded.export ?? "default" };
+      return {
+        ...base,
+        type: "module",
+        path: modulePath,
+        export: expanded.export ?? "default",
+        specDirectory: context.specDirectory
+      };
     }
     case "exec": {
       const cwd = await context.existingPath({
@@ -82891,15 +83439,25 @@ async function resolveProvider(written2, expanded, path2, context, role = "provi
       if (!programExists) return void 0;
       const env = stringValues(expanded.env);
       if (typeof writtenCommand !== "string") {
-        return { ...base, type: "exec", command: expanded.command, cwd, env };
+        const command2 = expanded.command;
+        return { ...base, type: "exec", command: command2, cwd, env, specDirectory: context.specDirectory };
       }
       const shell = shellCommand(writtenCommand, context);
+      if (shell.expandsVariables && context.system.platform === "win32") {
+        context.report(
+          [...path2, "command"],
+          "on Windows a command written as one string runs through cmd.exe, which would read the value of a `${NAME}` as part of the command",
+          "write the command as a list, `[program, arg, …]`, where each `${NAME}` is one argument"
+        );
+        return void 0;
+      }
       return {
         ...base,
         type: "exec",
-        command: ["/bin/sh", "-c", shell.command],
+        ...shellCommandLine(shell.command, context.system),
         cwd,
-        env: { ...shell.variables, ...env }
+        env: { ...shell.variables, ...env },
+        specDirectory: context.specDirectory
       };
     }
     case "http": {
@@ -83163,22 +83721,43 @@ function isHttpUrl(text) {
 }
 function shellCommand(written2, context) {
   const variables = {};
+  let expandsVariables = false;
   const command2 = written2.replace(ENV_REFERENCE, (match, escaped, name) => {
     if (escaped) return match.slice(1);
-    const value = context.env[name];
-    if (value !== void 0) variables[`${SHELL_VARIABLE_PREFIX}${name}`] = value;
+    expandsVariables = true;
+    variables[`${SHELL_VARIABLE_PREFIX}${name}`] = context.env[name] ?? `\${${name}}`;
     return `\${${SHELL_VARIABLE_PREFIX}${name}}`;
   });
-  return { command: command2, variables };
+  return { command: command2, variables, expandsVariables };
 }
-function programPath(command2) {
-  const first = typeof command2 === "string" ? command2.trim().split(/\s+/)[0] : command2[0];
+function firstShellWord(command2, platform) {
+  const posix2 = platform !== "win32";
+  const text = command2.trimStart();
+  let word = "";
+  let quote2;
+  for (let at = 0; at < text.length; at++) {
+    const char = text.charAt(at);
+    if (quote2 === void 0 && /\s/.test(char)) break;
+    if (char === quote2) quote2 = void 0;
+    else if (quote2 === void 0 && (char === '"' || posix2 && char === "'")) quote2 = char;
+    else if (posix2 && char === "\\" && quote2 !== "'" && at + 1 < text.length) {
+      const next = text.charAt(at + 1);
+      if (quote2 === void 0 || '$`"\\'.includes(next)) {
+        word += next;
+        at++;
+      } else word += char;
+    } else word += char;
+  }
+  return word;
+}
+function programPath(command2, platform) {
+  const first = typeof command2 === "string" ? firstShellWord(command2, platform) : command2[0];
   return first !== void 0 && PATH_LIKE.test(first) ? first : void 0;
 }
 async function checkProgram(written2, expanded, cwd, path2, context) {
-  const program = programPath(expanded);
+  const program = programPath(expanded, context.system.platform);
   if (program === void 0) return true;
-  const shown = programPath(written2) ?? program;
+  const shown = programPath(written2, context.system.platform) ?? program;
   const at = typeof expanded === "string" ? [...path2, "command"] : [...path2, "command", 0];
   const found = await context.existingPath({
     written: shown,
@@ -83253,6 +83832,7 @@ var init_providers2 = __esm({
   "src/spec/providers.ts"() {
     "use strict";
     init_fingerprint();
+    init_exec();
     init_retry();
     init_duration();
     init_env_reference();
@@ -83583,7 +84163,7 @@ var init_eval_spec_schema = __esm({
               items: {
                 type: "string"
               },
-              description: "The command: a string (run by `/bin/sh -c`) or a list of arguments (run directly). `${VAR}` is replaced by the environment variable VAR; write `$${VAR}` for a literal `${VAR}`."
+              description: "The command: a string (run by `/bin/sh -c`; on Windows by `cmd.exe /d /s /c`) or a list of arguments (run directly). `${VAR}` is replaced by the environment variable VAR; write `$${VAR}` for a literal `${VAR}`."
             },
             cwd: {
               type: "string",
@@ -87259,9 +87839,11 @@ async function loadSpecFile(absolutePath, options) {
       directory: options.cwd,
       name: "the working directory, as the spec is read from a pipe or a device"
     },
+    await repositoryDirectory(options.cwd, file),
     options.cwd,
     options.env,
-    (options.requireSecrets ?? true) && (typeof data.suite !== "string" || (options.runsSuite?.(data.suite) ?? true))
+    (options.requireSecrets ?? true) && (typeof data.suite !== "string" || (options.runsSuite?.(data.suite) ?? true)),
+    options.system
   );
   const written2 = data;
   const timeoutMs = written2.timeout === void 0 ? DEFAULT_TIMEOUT_MS : schema.isValid(["timeout"]) ? checkedDuration(written2.timeout, ["timeout"], context) : void 0;
@@ -87596,17 +88178,27 @@ var init_cache = __esm({
        * not `usable` to the caller (a judge's answer that is no verdict) is a miss in a mode that can
        * call again, for another try; a replay, which cannot, gives it back as recorded, so the run
        * it replays is reproduced with the same error. In replay mode a miss throws CacheMissError;
-       * `what` (e.g. "provider gpt, case q1, repeat 0") names it.
+       * `what` (e.g. "provider gpt, case q1, repeat 0") names it. `formerKey`, the key an older
+       * evalgate recorded the same answer under, is looked up on a miss (said once): a cache
+       * recorded before an upgrade still answers until a run records it again, under `key`.
        */
-      async get(key, what, usable = () => true) {
+      async get(key, what, usable = () => true, formerKey) {
         if (!this.reads) return void 0;
-        const file = this.path(key);
-        const read = await this.read(file, key);
+        const read = await this.read(this.path(key), key) ?? (formerKey === void 0 ? void 0 : await this.readFormer(formerKey));
         const answer = read && (this.mode === "replay" || usable(read)) ? read : void 0;
         const { otherFormat } = this.findings;
         if (!read && otherFormat !== void 0) this.findings.otherFormatMisses++;
         if (!answer && this.mode === "replay") {
           throw new CacheMissError(key, this.dir, what, otherFormat);
+        }
+        return answer;
+      }
+      async readFormer(key) {
+        const answer = await this.read(this.path(key), key);
+        if (answer) {
+          this.warnOnce(
+            `cache: answers of a module or exec provider in ${this.dir} were found under the key of an older evalgate (its spec's directory from the working directory, not from the repository's root); a run with cache mode write records them under the current one`
+          );
         }
         return answer;
       }
@@ -87715,14 +88307,27 @@ function providerCacheIdentity(spec) {
       });
     case "module":
     case "exec":
-      return fingerprint({
-        config: spec.answerConfigFingerprint,
-        specDir: posix.dirname(spec.source.file.split("\\").join("/"))
-      });
+      return programIdentity(spec, spec.specDirectory);
   }
+}
+function programIdentity(spec, specDir) {
+  return fingerprint({ config: spec.answerConfigFingerprint, specDir });
+}
+function formerProviderCacheIdentity(spec) {
+  if (spec.type !== "module" && spec.type !== "exec") return void 0;
+  const former = posix.dirname(spec.source.file.split("\\").join("/"));
+  return former === spec.specDirectory ? void 0 : programIdentity(spec, former);
 }
 function rateLimitIdentity(spec) {
   return spec.type === "openai" || spec.type === "http" ? fingerprint(endpoint(spec)) : spec.configFingerprint;
+}
+function execEnvironment(spec) {
+  return Object.fromEntries(
+    Object.entries(spec.env).map(([name, value]) => [
+      name,
+      name.startsWith(SHELL_VARIABLE_PREFIX) ? `\${${name.slice(SHELL_VARIABLE_PREFIX.length)}}` : asWritten2(spec, value)
+    ])
+  );
 }
 var init_identity = __esm({
   "src/providers/identity.ts"() {
@@ -87730,6 +88335,7 @@ var init_identity = __esm({
     init_fingerprint();
     init_secrets();
     init_env_reference();
+    init_providers2();
     init_http();
   }
 });
@@ -88450,6 +89056,7 @@ function callPolicy(spec, provider, run) {
     inFlight: run.limiters.inFlight(spec),
     params: spec.type === "openai" ? spec.params : {},
     cacheIdentity: providerCacheIdentity(spec),
+    formerCacheIdentity: formerProviderCacheIdentity(spec),
     replays: spec.unsetVariables !== void 0,
     keysVars: spec.type !== "openai",
     keysCaseId: spec.type === "module" || spec.type === "exec",
@@ -88499,17 +89106,19 @@ function stopped(call, signal) {
 }
 async function callProvider(policy, request2, signal, options, what, usable = () => true) {
   const cache = policy.replays ? options.replayCache : options.cache;
-  const key = cache && (cache.reads || cache.writes) ? cacheKey({
-    providerFingerprint: policy.cacheIdentity,
+  const keyBy = (providerFingerprint) => cacheKey({
+    providerFingerprint,
     request: {
       messages: request2.messages,
       ...policy.keysVars ? { vars: request2.vars } : {},
       ...policy.keysCaseId ? { caseId: request2.caseId } : {}
     },
     repeat: request2.repeat
-  }) : void 0;
+  });
+  const key = cache && (cache.reads || cache.writes) ? keyBy(policy.cacheIdentity) : void 0;
   if (cache && key && cache.reads) {
-    const hit = await cache.get(key, what, usable);
+    const { formerCacheIdentity: former } = policy;
+    const hit = await cache.get(key, what, usable, former === void 0 ? void 0 : keyBy(former));
     if (hit) {
       return {
         response: { ...redactAnswer(hit, policy.secrets), latencyMs: null },
@@ -88858,15 +89467,82 @@ async function scorerIdentity(scorer) {
   const { source: _source, path: path2, ...definition } = scorer;
   return { ...definition, code: sha256Hex(await readFile3(path2, "utf8")) };
 }
-async function suiteFingerprints(spec) {
+async function scorerCode(scorer) {
+  if (scorer.type !== "javascript") return void 0;
+  const code = await readFile3(scorer.path, "utf8");
+  return sha256Hex(code.replace(/^\uFEFF/, "").replace(/\r\n/g, "\n"));
+}
+function scoringIdentity(scorer, identity, code, totalWeight, recorded) {
+  const { name: _label, weight: _weight, ...definition } = identity;
+  const canonical = Object.fromEntries(
+    Object.entries(definition).map(([field, value]) => [
+      field,
+      TEMPLATE_FIELDS.has(field) && typeof value === "string" ? canonicalTemplate(value) : value
+    ])
+  );
+  if (scorer.type === "regex") canonical.flags = [...scorer.flags].sort().join("");
+  if (scorer.type === "llm-judge") canonical.judge = providerCalls(scorer.judge, recorded);
+  if (code !== void 0) canonical.code = code;
+  return fingerprint({ ...canonical, weight: scorer.weight / totalWeight });
+}
+async function suiteFingerprints(spec, recorded) {
   const casesFingerprint = fingerprint(spec.cases.map(caseFingerprint).sort());
-  const scorersFingerprint = fingerprint(await Promise.all(spec.scorers.map(scorerIdentity)));
+  const identities = await Promise.all(spec.scorers.map(scorerIdentity));
+  const codes = await Promise.all(spec.scorers.map(scorerCode));
+  const scorersFingerprint = fingerprint(identities);
+  const totalWeight = spec.scorers.reduce((total, scorer) => total + scorer.weight, 0);
+  const scoring = spec.scorers.map(
+    (scorer, i) => scoringIdentity(
+      scorer,
+      identities[i],
+      codes[i],
+      totalWeight,
+      recorded
+    )
+  );
   return {
     fingerprint: fingerprint([casesFingerprint, scorersFingerprint]),
     casesFingerprint,
     scorersFingerprint,
+    scoringFingerprint: fingerprint(scoring.sort()),
     promptFingerprint: fingerprint(spec.prompt)
   };
+}
+function providerFiles(spec) {
+  const judges = spec.scorers.flatMap(
+    (scorer) => scorer.type === "llm-judge" ? [scorer.judge] : []
+  );
+  return [...spec.providers, ...judges].flatMap((provider) => {
+    if (provider.type === "module") return [provider.path];
+    return provider.type === "exec" ? [provider.cwd] : [];
+  });
+}
+function providerCalls(spec, recorded) {
+  const secrets = spec.secrets ?? [];
+  switch (spec.type) {
+    case "openai":
+      return { answers: providerCacheIdentity(spec), stream: spec.stream };
+    case "http":
+      return { answers: providerCacheIdentity(spec) };
+    case "module":
+      return { module: recorded(spec.path), export: spec.export };
+    case "exec":
+      return {
+        command: redactValue(spec.command, secrets),
+        cwd: recorded(spec.cwd),
+        env: execEnvironment(spec)
+      };
+  }
+}
+function resolvedConfigFingerprint(spec, recorded) {
+  return fingerprint({
+    ...providerCalls(spec, recorded),
+    timeoutMs: spec.timeoutMs ?? null,
+    concurrency: spec.concurrency ?? null,
+    retry: spec.retry ?? null,
+    rateLimit: spec.rateLimit ?? null,
+    prices: spec.prices ?? null
+  });
 }
 async function prepareSuite(planned, createJudge, options) {
   let scorers;
@@ -88883,10 +89559,14 @@ async function prepareSuite(planned, createJudge, options) {
     );
   }
   const slots = planned.cases.length * planned.spec.providers.length * planned.repeats;
+  const recordedPath = options.recordedPath ?? ((file) => file);
   return {
     planned,
     scorers,
-    fingerprints: await suiteFingerprints(planned.spec),
+    fingerprints: await suiteFingerprints(
+      planned.spec,
+      (file) => recordedPath(file, planned.spec.file)
+    ),
     results: new Array(slots)
   };
 }
@@ -89065,13 +89745,19 @@ function suiteResult(run, recordedPath) {
       type: p.type,
       ...p.label ? { label: p.label } : {},
       ...p.type === "openai" ? { model: p.model } : {},
-      configFingerprint: p.configFingerprint
+      configFingerprint: p.configFingerprint,
+      resolvedConfigFingerprint: resolvedConfigFingerprint(
+        p,
+        (file) => recordedPath(file, spec.file)
+      )
     })),
     scorers: spec.scorers.map((s) => ({ name: s.name, type: s.type, weight: s.weight })),
     cases: cases.map((c) => ({
       id: c.id,
       ...c.cluster !== void 0 ? { cluster: c.cluster } : {},
-      source: `${recordedPath(c.source.file, spec.file)}:${c.source.line ?? 1}`
+      source: `${recordedPath(c.source.file, spec.file)}:${c.source.line ?? 1}`,
+      // Compare pairs cases by id: this tells an edited case from the one the baseline answered.
+      varsFingerprint: fingerprint(c.vars)
     })),
     results: run.results.filter((r) => r !== void 0)
   };
@@ -89115,6 +89801,7 @@ async function executePlan(plan, options) {
     suites: suites.map((suite) => suiteResult(suite, options.recordedPath ?? ((file) => file)))
   };
 }
+var TEMPLATE_FIELDS;
 var init_execute = __esm({
   "src/run/execute.ts"() {
     "use strict";
@@ -89127,11 +89814,13 @@ var init_execute = __esm({
     init_fingerprint();
     init_score();
     init_template();
+    init_secrets();
     init_cache();
     init_call();
     init_judge();
     init_redact();
     init_progress();
+    TEMPLATE_FIELDS = /* @__PURE__ */ new Set(["expected", "value", "rubric"]);
   }
 });
 
@@ -89364,7 +90053,7 @@ async function runEvals(options) {
     options.cwd,
     plan.suites.map(({ spec, cases }) => ({
       specFile: spec.file,
-      files: cases.map((c) => c.source.file)
+      files: [...cases.map((c) => c.source.file), ...providerFiles(spec)]
     }))
   );
   const cache = options.cache && options.cache.mode !== "off" ? new ResponseCache({ ...options.cache, warn: options.warn }) : void 0;
@@ -89964,6 +90653,21 @@ var init_main = __esm({
 init_heap_bounds();
 boundHeap();
 
+// src/signals.ts
+var SIGNALS = ["SIGINT", "SIGTERM"];
+var received = [];
+var handler;
+for (const signal of SIGNALS) {
+  process.on(signal, () => {
+    if (handler) handler(signal);
+    else received.push(signal);
+  });
+}
+function handleSignals(handle) {
+  handler = handle;
+  for (const signal of received.splice(0)) handle(signal);
+}
+
 // src/cli/node-version.ts
 var MINIMUM_NODE = "22.19.0";
 function parts(version) {
@@ -90100,44 +90804,42 @@ var signalExitCode = (signal) => signal === "SIGINT" ? 130 : 143;
 var answered = false;
 var stoppedBy;
 var finishedWith = void 0;
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.on(signal, () => {
-    const exitCode2 = signalExitCode(signal);
-    if (finishedWith !== void 0) {
-      stderr.write(
-        `
+handleSignals((signal) => {
+  const exitCode2 = signalExitCode(signal);
+  if (finishedWith !== void 0) {
+    stderr.write(
+      `
 evalgate: ${signal} received after ${command ?? "evalgate"} finished: its exit code ${finishedWith} stands
 `
-      );
-      exitGuard.exit(finishedWith);
-    }
-    if (command !== "run") {
-      stderr.write(`
+    );
+    exitGuard.exit(finishedWith);
+  }
+  if (command !== "run") {
+    stderr.write(`
 evalgate: ${signal} received, ${command ?? "evalgate"} stopped
 `);
-      exitGuard.exit(exitCode2);
-    }
-    if (stoppedBy !== void 0 || controller.signal.aborted) {
-      stderr.write(`
+    exitGuard.exit(exitCode2);
+  }
+  if (stoppedBy !== void 0 || controller.signal.aborted) {
+    stderr.write(`
 evalgate: ${signal} received again, stopped at once
 `);
-      exitGuard.exit(exitCode2);
-    }
-    stoppedBy = signal;
-    if (answered) {
-      stderr.write(
-        `
+    exitGuard.exit(exitCode2);
+  }
+  stoppedBy = signal;
+  if (answered) {
+    stderr.write(
+      `
 evalgate: ${signal} received: the run is complete, writing its results before exiting ${exitCode2}
 `
-      );
-      return;
-    }
-    stderr.write(`
+    );
+    return;
+  }
+  stderr.write(`
 evalgate: ${signal} received, stopping and writing partial results…
 `);
-    controller.abort(signal);
-  });
-}
+  controller.abort(signal);
+});
 var runDone = cancelWhenStalled(controller, {
   stalled: (message) => stderr.write(`
 evalgate: ${message}
