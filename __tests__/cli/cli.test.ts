@@ -349,6 +349,7 @@ scorers:
       ]),
       { cwd: join(repo, 'evals'), env: { NO_COLOR: '1' } }
     )
+    expect(replayed.stderr).not.toContain('no cached answer')
     expect(replayed.stdout).not.toContain('missing')
     expect(replayed.code).toBe(0)
     const answers = (await readResults(`${out}.replayed`)).suites.flatMap((s) => s.results)

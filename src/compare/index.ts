@@ -16,7 +16,6 @@ import {
   VERDICT_WORDS,
   firstAndCount,
   formatInterval,
-  formatPValue,
   formatPercent,
   formatPoints,
   plural
@@ -35,6 +34,7 @@ import {
   latencyMetric,
   latencyTailMetric,
   meanOfKnown,
+  pText,
   pooledScoreMetric,
   qualityMetric,
   retryRateMetric,
@@ -329,20 +329,21 @@ function comparedGroup(
   // A case whose variables changed under the same id (a corrected expected answer) is another
   // case: paired with its old self, the correction would count as a change of the model. Results
   // before format 4 have no fingerprint: their cases pair by id alone, as they did.
-  const baseVars = new Map(baseSuite.cases.map((info) => [info.id, info.varsFingerprint]))
+  const baseListed = new Map(baseSuite.cases.map((info) => [info.id, info.varsFingerprint]))
   const editedIds = new Set(
     headSuite.cases
       .filter((info) => {
-        const before = baseVars.get(info.id)
-        return before !== undefined && info.varsFingerprint !== undefined
-          ? before !== info.varsFingerprint
-          : false
+        const before = baseListed.get(info.id)
+        return (
+          before !== undefined &&
+          info.varsFingerprint !== undefined &&
+          before !== info.varsFingerprint
+        )
       })
       .map((info) => info.id)
   )
   // A case a run lists but has no answer for was not reached (the run was cancelled or stopped
   // early): not added to the head's spec, nor deleted from it.
-  const baseListed = new Set(baseSuite.cases.map((info) => info.id))
   const headListed = new Set(headSuite.cases.map((info) => info.id))
   const pairs: Pair[] = []
   const added: string[] = []
@@ -963,7 +964,7 @@ export function withDerivedVerdicts(comparison: Comparison): Comparison {
  * Whether the pooled score test is a regression that no suite × provider's own score or pass rate
  * shows: then it alone says that the quality dropped, and the reports say it in full.
  */
-export function pooledDropAlone(c: Pick<Comparison, 'groups' | 'pooledScore'>): boolean {
+function pooledDropAlone(c: Pick<Comparison, 'groups' | 'pooledScore'>): boolean {
   if (c.pooledScore?.verdict !== 'regression') return false
   return !c.groups.some((g) =>
     g.metrics.some(
@@ -985,8 +986,7 @@ export function pooledDropLine(c: Comparison): { text: string; alone: boolean } 
     low === null || high === null
       ? ''
       : `95% CI ${formatInterval(low, high, 'difference', 'fraction')}, `
-  const p = pooled.test.pValueAdjusted ?? pooled.test.pValue
-  const numbers = `${interval}p ${p < 0.001 ? '<' : '='} ${formatPValue(p).replace('<', '')}`
+  const numbers = `${interval}${pText(pooled.test)}`
   const across = `Across all ${plural(pooled.groups, 'suite × provider', 'suites × providers')} whose scores were compared, the mean score dropped ${formatPoints(pooled.delta, false)} (${numbers})`
   return pooledDropAlone(c)
     ? {

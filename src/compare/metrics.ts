@@ -363,7 +363,8 @@ function significant(test: MetricTest | null, alpha: number): boolean {
   return test !== null && test.pValueAdjusted !== null && test.pValueAdjusted < alpha
 }
 
-function pText(test: MetricTest | null): string {
+/** A test's p-value as a reason gives it (`p = 0.012`; Holm-adjusted when it was), or nothing. */
+export function pText(test: MetricTest | null): string {
   if (!test) return ''
   const p = test.pValueAdjusted ?? test.pValue
   return `p ${p < 0.001 ? '<' : '='} ${formatPValue(p).replace('<', '')}`
@@ -1050,8 +1051,8 @@ export function qualityMetric(options: {
       requiredRepeats: advice.requiredRepeats,
       assumedChange: advice.assumesMeasured ? delta : 0
     }
-    // Enough cases by the approximation, yet the tests, which see only the units that changed,
-    // cannot reach α on so few of them: say that, not "~0 more cases".
+    // Whatever the approximation advises, the tests see only the units that changed, and cannot
+    // reach α on fewer than `fewest` of them: say that, not "~0 more cases".
     const { keys, shared } = clusterKeys(pairs)
     const changed = (shared ? clusterSums(diffs, keys) : diffs).filter((d) => d !== 0).length
     if (changed < fewest) {
@@ -1752,20 +1753,21 @@ export function errorRateMetric(options: {
       // No interval can be read off no errors: say what so many clean answers can vouch for. The
       // head's, when the baseline's had errors too: a head with none shows no rise, as in a run
       // where neither had any.
-      const { base, head } = { base: counts.base.trials, head: counts.head.trials }
-      const unseen = formatPercent(zeroEventUpperBound(head))
+      const baseAnswers = counts.base.trials.toLocaleString('en-US')
+      const headAnswers = counts.head.trials.toLocaleString('en-US')
+      const unseen = formatPercent(zeroEventUpperBound(counts.head.trials))
       const could = `a rate under ${unseen} could go unseen on this many`
       if (counts.base.events > 0) {
         return setVerdict(
           metric,
           'pass',
-          `no answer errored in the head run (${head.toLocaleString('en-US')} answers; ${could}), ${plural(counts.base.events, 'answer')} of the baseline's did`
+          `no answer errored in the head run (${headAnswers} answers; ${could}), ${plural(counts.base.events, 'answer')} of the baseline's did`
         )
       }
       const answers =
-        base === head
-          ? `${base.toLocaleString('en-US')} answers each`
-          : `${base.toLocaleString('en-US')} and ${head.toLocaleString('en-US')} answers`
+        counts.base.trials === counts.head.trials
+          ? `${baseAnswers} answers each`
+          : `${baseAnswers} and ${headAnswers} answers`
       return setVerdict(metric, 'pass', `no answer errored in either run (${answers}; ${could})`)
     }
     const { low, high } = metric.interval ?? { low: null, high: null }

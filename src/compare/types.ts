@@ -9,8 +9,9 @@ import type { Alternative } from '../stats/index.js'
  * Bumped with any change of shape: a `report-from` job reads comparisons that an evalgate of
  * another version wrote, and says which workflow to update rather than quote a schema error.
  * Version 1 files come in several shapes, as the format changed without a bump: all are older.
- * 3 added each group's `cases.unreachedByBaseline`: the cases version 2 counted as added; and
- * `cases.edited` and `cases.sources`.
+ * 2 added each group's `cases.unreached`. 3 added `cases.unreachedByBaseline` (the cases version 2
+ * counted as added), `cases.edited` and `cases.sources`, the run's `pooledScore`, and a power
+ * advice's `assumedChange`.
  */
 export const COMPARISON_VERSION = 3
 

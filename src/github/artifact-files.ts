@@ -110,13 +110,9 @@ const MAX_BASELINE_LOOKUP_BYTES = 64 * 2 ** 10
 function checkBaselineLookup(json: unknown): Checked<RecordedLookup> {
   const lookup = isRecord(json) ? json.lookup : undefined
   if (lookup === 'started' || lookup === 'found' || lookup === 'none') return { value: { lookup } }
-  if (lookup !== 'unavailable') {
-    return { problem: '`lookup` is not one of started, found, none, unavailable' }
-  }
-  const error = isRecord(json) ? json.error : undefined
-  return typeof error === 'string'
-    ? { value: { lookup, error } }
-    : { problem: '`error` is not a string' }
+  return lookup === 'unavailable'
+    ? checkBaselineError(json)
+    : { problem: '`lookup` is not one of started, found, none, unavailable' }
 }
 
 /** `json` as the record of an older evalgate: the error that kept the baseline from being read. */

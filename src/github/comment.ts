@@ -49,7 +49,7 @@ function commitLine(sha: string): string {
  * The commit a comment's report is of, from the line under its marker; undefined for a comment
  * that records none (an evalgate before it did, or a `report-from` job's).
  */
-export function reportedCommit(body: string): string | undefined {
+function reportedCommit(body: string): string | undefined {
   return /^<!--[^\n]*-->\n<!-- evalgate:commit ([0-9a-f]{40,64}) -->(?:\n|$)/.exec(body)?.[1]
 }
 

@@ -374,7 +374,10 @@ export function uncomparedArtifactReport(
   }
 }
 
-/** Said first in a report-from job's summary: no one gets the report unless they open the job. */
+/**
+ * Said first in a job summary whose report no comment carries (a report-from job's, or a pull
+ * request run's whose comment was not posted): no one gets the report unless they open the job.
+ */
 export function noCommentNote(pull: { number: number } | { noComment: string }): string {
   return 'noComment' in pull ? `> **No comment posted:** ${pull.noComment}.\n\n` : ''
 }

@@ -1,27 +1,29 @@
 import type { ProviderInfo, SuiteResult } from './types.js'
 
 /**
- * Whether two runs of a suite scored alike, so that their scores compare: on what decides scores
- * and passes when both runs recorded it (format 4 on), else on the scorers as written, as an older
- * run (a baseline stored before an upgrade) recorded them.
+ * Whether two runs' fingerprints of one thing match: on the format-4 ones when both runs recorded
+ * them, else on those as written, as an older run (a baseline stored before an upgrade) recorded.
  */
-export function sameScoring(base: SuiteResult, head: SuiteResult): boolean {
-  if (base.scoringFingerprint !== undefined && head.scoringFingerprint !== undefined) {
-    return base.scoringFingerprint === head.scoringFingerprint
-  }
-  return base.scorersFingerprint === head.scorersFingerprint
+function fingerprintsMatch(
+  current: [string | undefined, string | undefined],
+  written: [string, string]
+): boolean {
+  const [base, head] = current
+  return base !== undefined && head !== undefined ? base === head : written[0] === written[1]
 }
 
-/**
- * Whether a provider's configuration changed between two runs: on what it calls and how when both
- * runs recorded it (format 4 on), else on its entry as written.
- */
+/** Whether two runs of a suite scored alike (what decides scores and passes), so their scores compare. */
+export function sameScoring(base: SuiteResult, head: SuiteResult): boolean {
+  return fingerprintsMatch(
+    [base.scoringFingerprint, head.scoringFingerprint],
+    [base.scorersFingerprint, head.scorersFingerprint]
+  )
+}
+
+/** Whether a provider's configuration (what it calls and how) changed between two runs. */
 export function providerConfigChanged(base: ProviderInfo, head: ProviderInfo): boolean {
-  if (
-    base.resolvedConfigFingerprint !== undefined &&
-    head.resolvedConfigFingerprint !== undefined
-  ) {
-    return base.resolvedConfigFingerprint !== head.resolvedConfigFingerprint
-  }
-  return base.configFingerprint !== head.configFingerprint
+  return !fingerprintsMatch(
+    [base.resolvedConfigFingerprint, head.resolvedConfigFingerprint],
+    [base.configFingerprint, head.configFingerprint]
+  )
 }

@@ -309,20 +309,20 @@ export class ResponseCache {
    * not `usable` to the caller (a judge's answer that is no verdict) is a miss in a mode that can
    * call again, for another try; a replay, which cannot, gives it back as recorded, so the run
    * it replays is reproduced with the same error. In replay mode a miss throws CacheMissError;
-   * `what` (e.g. "provider gpt, case q1, repeat 0") names it. `formerKey`, the key an older
-   * evalgate recorded the same answer under, is looked up on a miss (said once): a cache
-   * recorded before an upgrade still answers until a run records it again, under `key`.
+   * `what` (e.g. "provider gpt, case q1, repeat 0") names it. `formerKey` gives the key an older
+   * evalgate recorded the same answer under, computed and looked up on a miss only (said once): a
+   * cache recorded before an upgrade still answers until a run records it again, under `key`.
    */
   async get(
     key: string,
     what?: string,
     usable: (answer: CachedAnswer) => boolean = () => true,
-    formerKey?: string
+    formerKey?: () => string
   ): Promise<CachedAnswer | undefined> {
     if (!this.reads) return undefined
     const read =
       (await this.read(this.path(key), key)) ??
-      (formerKey === undefined ? undefined : await this.readFormer(formerKey))
+      (formerKey === undefined ? undefined : await this.readFormer(formerKey()))
     const answer = read && (this.mode === 'replay' || usable(read)) ? read : undefined
     const { otherFormat } = this.findings
     if (!read && otherFormat !== undefined) this.findings.otherFormatMisses++

@@ -246,7 +246,12 @@ export async function callProvider(
   const key = cache && (cache.reads || cache.writes) ? keyBy(policy.cacheIdentity) : undefined
   if (cache && key && cache.reads) {
     const { formerCacheIdentity: former } = policy
-    const hit = await cache.get(key, what, usable, former === undefined ? undefined : keyBy(former))
+    const hit = await cache.get(
+      key,
+      what,
+      usable,
+      former === undefined ? undefined : () => keyBy(former)
+    )
     if (hit) {
       // A cache recorded before a secret was known to this run is redacted on the way out.
       return {

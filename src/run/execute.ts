@@ -152,11 +152,11 @@ type SuiteFingerprints = Pick<
 
 /**
  * A custom scorer is identified by its code, not by where it sits: an absolute path differs
- * between a laptop and CI, and an edited scorer must not be compared with the old one. Its code
- * as the file holds it, as older runs hashed it (`scorersFingerprint`, which their baselines are
- * compared on).
+ * between a laptop and CI, and an edited scorer must not be compared with the old one. Its `code`
+ * (the file's text, read once) as the file holds it, as older runs hashed it
+ * (`scorersFingerprint`, which their baselines are compared on).
  */
-async function scorerIdentity(scorer: ScorerSpec): Promise<Record<string, unknown>> {
+function scorerIdentity(scorer: ScorerSpec, code: string | undefined): Record<string, unknown> {
   if (scorer.type === 'llm-judge') {
     // The judge by what it is (model, endpoint), never by its key or local paths.
     const { source: _source, judge, ...definition } = scorer
@@ -166,17 +166,15 @@ async function scorerIdentity(scorer: ScorerSpec): Promise<Record<string, unknow
     const { source: _source, ...definition } = scorer
     return definition
   }
-  const { source: _source, path, ...definition } = scorer
-  return { ...definition, code: sha256Hex(await readFile(path, 'utf8')) }
+  const { source: _source, path: _path, ...definition } = scorer
+  return { ...definition, code: sha256Hex(code ?? '') }
 }
 
 /**
  * A custom scorer's code as Git stores it: a Windows checkout (CRLF line ends, an editor's BOM)
  * holds the same scorer as a Linux one.
  */
-async function scorerCode(scorer: ScorerSpec): Promise<string | undefined> {
-  if (scorer.type !== 'javascript') return undefined
-  const code = await readFile(scorer.path, 'utf8')
+function storedCode(code: string): string {
   return sha256Hex(code.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n'))
 }
 
@@ -215,8 +213,12 @@ function scoringIdentity(
 
 async function suiteFingerprints(spec: SuiteSpec, recorded: Recorded): Promise<SuiteFingerprints> {
   const casesFingerprint = fingerprint(spec.cases.map(caseFingerprint).sort())
-  const identities = await Promise.all(spec.scorers.map(scorerIdentity))
-  const codes = await Promise.all(spec.scorers.map(scorerCode))
+  const codes = await Promise.all(
+    spec.scorers.map((scorer) =>
+      scorer.type === 'javascript' ? readFile(scorer.path, 'utf8') : undefined
+    )
+  )
+  const identities = spec.scorers.map((scorer, i) => scorerIdentity(scorer, codes[i]))
   const scorersFingerprint = fingerprint(identities)
   const totalWeight = spec.scorers.reduce((total, scorer) => total + scorer.weight, 0)
   // Sorted: a case's score is the weighted mean and its pass needs every scorer's, whatever the order.
@@ -224,7 +226,7 @@ async function suiteFingerprints(spec: SuiteSpec, recorded: Recorded): Promise<S
     scoringIdentity(
       scorer,
       identities[i] as Record<string, unknown>,
-      codes[i],
+      codes[i] === undefined ? undefined : storedCode(codes[i]),
       totalWeight,
       recorded
     )

@@ -31,7 +31,6 @@ export {
   clusteredStandardError,
   newcombeDifferenceInterval,
   tInterval,
-  wilsonInterval,
   zeroEventUpperBound,
   type Interval
 } from './intervals.js'

@@ -230,7 +230,7 @@ export function deltaMethodRatioInterval(
  * Wilson's score interval for a proportion of `events` in `trials` (Wilson 1927, JASA 22:209):
  * unlike the normal one, it stays within [0, 1] and keeps its coverage near 0 and 1.
  */
-export function wilsonInterval(events: number, trials: number, level = DEFAULT_LEVEL): Interval {
+function wilsonInterval(events: number, trials: number, level = DEFAULT_LEVEL): Interval {
   assertOpenUnit(level, 'level')
   if (!(trials > 0) || !(events >= 0 && events <= trials)) {
     throw new RangeError(`events must be within 0..trials (> 0), got ${events} of ${trials}`)
