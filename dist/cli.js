@@ -8598,17 +8598,21 @@ var init_files = __esm({
 });
 
 // src/results/comparability.ts
+function fingerprintsMatch(current, written2) {
+  const [base, head] = current;
+  return base !== void 0 && head !== void 0 ? base === head : written2[0] === written2[1];
+}
 function sameScoring(base, head) {
-  if (base.scoringFingerprint !== void 0 && head.scoringFingerprint !== void 0) {
-    return base.scoringFingerprint === head.scoringFingerprint;
-  }
-  return base.scorersFingerprint === head.scorersFingerprint;
+  return fingerprintsMatch(
+    [base.scoringFingerprint, head.scoringFingerprint],
+    [base.scorersFingerprint, head.scorersFingerprint]
+  );
 }
 function providerConfigChanged(base, head) {
-  if (base.resolvedConfigFingerprint !== void 0 && head.resolvedConfigFingerprint !== void 0) {
-    return base.resolvedConfigFingerprint !== head.resolvedConfigFingerprint;
-  }
-  return base.configFingerprint !== head.configFingerprint;
+  return !fingerprintsMatch(
+    [base.resolvedConfigFingerprint, head.resolvedConfigFingerprint],
+    [base.configFingerprint, head.configFingerprint]
+  );
 }
 var init_comparability = __esm({
   "src/results/comparability.ts"() {
@@ -11561,17 +11565,18 @@ function errorRateMetric(options) {
     const held = options.max !== void 0 && headAll !== null ? maxHeld() : void 0;
     if (tooFewToJudge(metric, change, n, ctx.alpha, midP, held)) return;
     if (counts.head.events === 0) {
-      const { base, head: head2 } = { base: counts.base.trials, head: counts.head.trials };
-      const unseen = formatPercent(zeroEventUpperBound(head2));
+      const baseAnswers = counts.base.trials.toLocaleString("en-US");
+      const headAnswers = counts.head.trials.toLocaleString("en-US");
+      const unseen = formatPercent(zeroEventUpperBound(counts.head.trials));
       const could = `a rate under ${unseen} could go unseen on this many`;
       if (counts.base.events > 0) {
         return setVerdict(
           metric,
           "pass",
-          `no answer errored in the head run (${head2.toLocaleString("en-US")} answers; ${could}), ${plural(counts.base.events, "answer")} of the baseline's did`
+          `no answer errored in the head run (${headAnswers} answers; ${could}), ${plural(counts.base.events, "answer")} of the baseline's did`
         );
       }
-      const answers = base === head2 ? `${base.toLocaleString("en-US")} answers each` : `${base.toLocaleString("en-US")} and ${head2.toLocaleString("en-US")} answers`;
+      const answers = counts.base.trials === counts.head.trials ? `${baseAnswers} answers each` : `${baseAnswers} and ${headAnswers} answers`;
       return setVerdict(metric, "pass", `no answer errored in either run (${answers}; ${could})`);
     }
     const { low, high } = metric.interval ?? { low: null, high: null };
@@ -11958,14 +11963,13 @@ function comparedGroup(baseSuite, headSuite, baseProvider, headProvider, ctx, wa
     if (info.cluster !== void 0) clusterOf.set(info.id, info.cluster);
     sourceOf.set(info.id, info.source);
   }
-  const baseVars = new Map(baseSuite.cases.map((info) => [info.id, info.varsFingerprint]));
+  const baseListed = new Map(baseSuite.cases.map((info) => [info.id, info.varsFingerprint]));
   const editedIds = new Set(
     headSuite.cases.filter((info) => {
-      const before = baseVars.get(info.id);
-      return before !== void 0 && info.varsFingerprint !== void 0 ? before !== info.varsFingerprint : false;
+      const before = baseListed.get(info.id);
+      return before !== void 0 && info.varsFingerprint !== void 0 && before !== info.varsFingerprint;
     }).map((info) => info.id)
   );
-  const baseListed = new Set(baseSuite.cases.map((info) => info.id));
   const headListed = new Set(headSuite.cases.map((info) => info.id));
   const pairs = [];
   const added = [];
@@ -12416,8 +12420,7 @@ function pooledDropLine(c) {
   if (pooled?.verdict !== "regression") return void 0;
   const { low, high } = pooled.interval ?? { low: null, high: null };
   const interval = low === null || high === null ? "" : `95% CI ${formatInterval(low, high, "difference", "fraction")}, `;
-  const p = pooled.test.pValueAdjusted ?? pooled.test.pValue;
-  const numbers = `${interval}p ${p < 1e-3 ? "<" : "="} ${formatPValue(p).replace("<", "")}`;
+  const numbers = `${interval}${pText(pooled.test)}`;
   const across = `Across all ${plural(pooled.groups, "suite × provider", "suites × providers")} whose scores were compared, the mean score dropped ${formatPoints(pooled.delta, false)} (${numbers})`;
   return pooledDropAlone(c) ? {
     text: `${across}: beyond the ${formatPoints(pooled.noise, false)} noise floor, though no single suite × provider's drop is a regression on its own`,
@@ -88178,13 +88181,13 @@ var init_cache = __esm({
        * not `usable` to the caller (a judge's answer that is no verdict) is a miss in a mode that can
        * call again, for another try; a replay, which cannot, gives it back as recorded, so the run
        * it replays is reproduced with the same error. In replay mode a miss throws CacheMissError;
-       * `what` (e.g. "provider gpt, case q1, repeat 0") names it. `formerKey`, the key an older
-       * evalgate recorded the same answer under, is looked up on a miss (said once): a cache
-       * recorded before an upgrade still answers until a run records it again, under `key`.
+       * `what` (e.g. "provider gpt, case q1, repeat 0") names it. `formerKey` gives the key an older
+       * evalgate recorded the same answer under, computed and looked up on a miss only (said once): a
+       * cache recorded before an upgrade still answers until a run records it again, under `key`.
        */
       async get(key, what, usable = () => true, formerKey) {
         if (!this.reads) return void 0;
-        const read = await this.read(this.path(key), key) ?? (formerKey === void 0 ? void 0 : await this.readFormer(formerKey));
+        const read = await this.read(this.path(key), key) ?? (formerKey === void 0 ? void 0 : await this.readFormer(formerKey()));
         const answer = read && (this.mode === "replay" || usable(read)) ? read : void 0;
         const { otherFormat } = this.findings;
         if (!read && otherFormat !== void 0) this.findings.otherFormatMisses++;
@@ -89118,7 +89121,12 @@ async function callProvider(policy, request2, signal, options, what, usable = ()
   const key = cache && (cache.reads || cache.writes) ? keyBy(policy.cacheIdentity) : void 0;
   if (cache && key && cache.reads) {
     const { formerCacheIdentity: former } = policy;
-    const hit = await cache.get(key, what, usable, former === void 0 ? void 0 : keyBy(former));
+    const hit = await cache.get(
+      key,
+      what,
+      usable,
+      former === void 0 ? void 0 : () => keyBy(former)
+    );
     if (hit) {
       return {
         response: { ...redactAnswer(hit, policy.secrets), latencyMs: null },
@@ -89455,7 +89463,7 @@ function buildRequest(spec, evalCase, repeat) {
 function caseFingerprint(evalCase) {
   return fingerprint({ id: evalCase.id, vars: evalCase.vars });
 }
-async function scorerIdentity(scorer) {
+function scorerIdentity(scorer, code) {
   if (scorer.type === "llm-judge") {
     const { source: _source2, judge, ...definition2 } = scorer;
     return { ...definition2, judge: providerCacheIdentity(judge) };
@@ -89464,12 +89472,10 @@ async function scorerIdentity(scorer) {
     const { source: _source2, ...definition2 } = scorer;
     return definition2;
   }
-  const { source: _source, path: path2, ...definition } = scorer;
-  return { ...definition, code: sha256Hex(await readFile3(path2, "utf8")) };
+  const { source: _source, path: _path, ...definition } = scorer;
+  return { ...definition, code: sha256Hex(code ?? "") };
 }
-async function scorerCode(scorer) {
-  if (scorer.type !== "javascript") return void 0;
-  const code = await readFile3(scorer.path, "utf8");
+function storedCode(code) {
   return sha256Hex(code.replace(/^\uFEFF/, "").replace(/\r\n/g, "\n"));
 }
 function scoringIdentity(scorer, identity, code, totalWeight, recorded) {
@@ -89487,15 +89493,19 @@ function scoringIdentity(scorer, identity, code, totalWeight, recorded) {
 }
 async function suiteFingerprints(spec, recorded) {
   const casesFingerprint = fingerprint(spec.cases.map(caseFingerprint).sort());
-  const identities = await Promise.all(spec.scorers.map(scorerIdentity));
-  const codes = await Promise.all(spec.scorers.map(scorerCode));
+  const codes = await Promise.all(
+    spec.scorers.map(
+      (scorer) => scorer.type === "javascript" ? readFile3(scorer.path, "utf8") : void 0
+    )
+  );
+  const identities = spec.scorers.map((scorer, i) => scorerIdentity(scorer, codes[i]));
   const scorersFingerprint = fingerprint(identities);
   const totalWeight = spec.scorers.reduce((total, scorer) => total + scorer.weight, 0);
   const scoring = spec.scorers.map(
     (scorer, i) => scoringIdentity(
       scorer,
       identities[i],
-      codes[i],
+      codes[i] === void 0 ? void 0 : storedCode(codes[i]),
       totalWeight,
       recorded
     )
